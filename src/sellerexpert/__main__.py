@@ -1,0 +1,3 @@
+from sellerexpert.cli import cli
+
+cli(prog_name="sellerexpert")

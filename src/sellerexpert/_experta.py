@@ -1,0 +1,332 @@
+"""The only module that imports Experta: compiles a rule book into a KnowledgeEngine and runs it.
+
+Experta 1.9.4 needs three guards, all here:
+
+* its pinned ``frozendict`` 1.2 reads ``collections.Mapping``, gone since
+  Python 3.10, so the old names are aliased from ``collections.abc`` before
+  the import;
+* it calls ``logging.basicConfig()`` on import, which would give an
+  embedding application a stray root handler, so root logging is restored;
+* rules keep per-instance state on the shared class (``Rule.__get__``), so two
+  engines of one class must never run at once: one lock serialises runs.
+
+Each declarative rule becomes one Experta rule per conjunction of its
+condition (in disjunctive normal form). Every profile field and platform fact
+is its own Experta fact, so a firing records exactly which facts it matched.
+Each rule also carries a guard pattern (no conclusion of its own yet for this
+platform), so it fires at most once per platform even when several branches
+of an ``any`` match.
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+for _name in ("Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set", "MutableSet", "Iterable", "Hashable", "Callable"):
+    if not hasattr(collections, _name):
+        setattr(collections, _name, getattr(collections.abc, _name))
+
+_root = logging.getLogger()
+_handlers, _level = list(_root.handlers), _root.level
+import experta  # noqa: E402
+from experta import AS, MATCH, NOT, P, Fact, InitialFact, KnowledgeEngine  # noqa: E402
+from experta import Rule as _ExpertaRule  # noqa: E402
+
+_root.handlers[:] = _handlers
+_root.setLevel(_level)
+del _root, _handlers, _level
+
+from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
+from .errors import EngineError, FiringLimitError  # noqa: E402
+from .policy import decide  # noqa: E402
+from .profile import CORE_FIELDS, MODELS  # noqa: E402
+from .rulebook import Platform, Rule, RuleBook, render  # noqa: E402
+
+EXPERTA_VERSION: str = getattr(experta, "__version__", "1.9.4")
+DECIDE_RULE = "decide"
+_DECIDE_SALIENCE = -(10**9)
+_RUN_LOCK = threading.RLock()
+
+
+class _Seller(Fact):  # type: ignore[misc]
+    """A profile field: field, value, assumed."""
+
+
+class _PlatformFact(Fact):  # type: ignore[misc]
+    """A platform fact: platform, field, value."""
+
+
+class _Evidence(Fact):  # type: ignore[misc]
+    """rule, platform, model, weight."""
+
+
+class _Exclusion(Fact):  # type: ignore[misc]
+    """rule, platform, model."""
+
+
+class _Caveat(Fact):  # type: ignore[misc]
+    """rule, platform, text."""
+
+
+class _Decision(Fact):  # type: ignore[misc]
+    """platform, model, confidence, scores, excluded, basis."""
+
+
+_KINDS: dict[type, str] = {
+    _Seller: "seller",
+    _PlatformFact: "platform",
+    _Evidence: "evidence",
+    _Exclusion: "exclusion",
+    _Caveat: "caveat",
+    _Decision: "decision",
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def fact_record(fact: Fact) -> dict[str, Any]:
+    """A working-memory fact as a trace record: ``id``, ``kind`` and its slots."""
+    record: dict[str, Any] = {"id": fact["__factid__"], "kind": _KINDS[type(fact)]}
+    for key, value in fact.as_dict().items():
+        if isinstance(key, str) and not key.startswith("__"):
+            record[key] = _plain(value)
+    return record
+
+
+@dataclass
+class RunRecord:
+    """What one run of the engine produced, before it is shaped into a result and trace."""
+
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    firings: list[dict[str, Any]] = field(default_factory=list)
+    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _pattern(leaf: Leaf, *, with_value: bool) -> Fact:
+    constraints: dict[str, Any] = {"field": leaf.name}
+    if with_value:
+        constraints["value"] = P(leaf.test)
+    if leaf.on_platform:
+        return _PlatformFact(platform=MATCH.platform, **constraints)
+    return _Seller(**constraints)
+
+
+def _compile_rule(rule: Rule, index: int, rulebook: RuleBook) -> dict[str, Any]:
+    members: dict[str, Any] = {}
+    platform_scope = rule.scope == "platform"
+    for branch, conjunction in enumerate(dnf(rule.when)):
+        patterns: list[Any] = []
+        negatives: list[Any] = []
+        absent: list[str] = []
+        if platform_scope:
+            patterns.append(AS.anchor << _PlatformFact(field="id", value=MATCH.platform))
+        else:
+            patterns.append(InitialFact())
+        for position, (leaf, holds) in enumerate(conjunction):
+            if leaf.op in ("absent", "present"):
+                exists = (leaf.op == "present") == holds
+                pattern = _pattern(leaf, with_value=False)
+                if not exists and not leaf.on_platform:
+                    absent.append(leaf.name)
+            else:
+                exists = holds
+                pattern = _pattern(leaf, with_value=True)
+            if exists:
+                patterns.append(getattr(AS, f"m{position}") << pattern)
+            else:
+                negatives.append(NOT(pattern))
+        if rule.then.kind == "assume":
+            guard = NOT(_Seller(field=rule.then.fact))
+        else:
+            conclusion_type = {"evidence": _Evidence, "exclude": _Exclusion, "caveat": _Caveat}[rule.then.kind]
+            guard = NOT(conclusion_type(rule=rule.id, platform=MATCH.platform))
+        rhs = _make_rhs(rule, tuple(absent), rulebook)
+        rhs.__name__ = f"{rule.id}__{branch}"
+        members[f"r{index:04d}_{branch}"] = _ExpertaRule(*patterns, *negatives, guard, salience=rule.salience)(rhs)
+    return members
+
+
+def _working_facts(engine: KnowledgeEngine, platform: str | None) -> dict[str, Any]:
+    """Known facts by condition name, for rendering text templates."""
+    facts: dict[str, Any] = {}
+    for fact in engine.facts.values():
+        if isinstance(fact, _Seller):
+            facts[fact["field"]] = fact["value"]
+        elif isinstance(fact, _PlatformFact) and fact["platform"] == platform:
+            facts[PLATFORM_PREFIX + fact["field"]] = fact["value"]
+    return facts
+
+
+def _make_rhs(rule: Rule, absent: tuple[str, ...], rulebook: RuleBook) -> Callable[..., None]:
+    then = rule.then
+
+    def rhs(engine: KnowledgeEngine, **bound: Any) -> None:
+        platform = bound.get("platform")
+        matched = [bound[key] for key in sorted(bound) if key == "anchor" or key.startswith("m")]
+        if then.kind == "evidence":
+            new = _Evidence(rule=rule.id, platform=platform, model=then.model, weight=then.weight)
+        elif then.kind == "exclude":
+            new = _Exclusion(rule=rule.id, platform=platform, model=then.model)
+        elif then.kind == "caveat":
+            new = _Caveat(rule=rule.id, platform=platform, text=render(then.text or "", _working_facts(engine, platform)))
+        else:
+            new = _Seller(field=then.fact, value=then.value, assumed=True)
+        engine.sx_record(rule.id, platform, rule.salience, matched, absent, engine.declare(new))
+
+    return rhs
+
+
+def _decide_rhs_factory(rulebook: RuleBook) -> Callable[..., None]:
+    def decide_rhs(engine: KnowledgeEngine, platform: str, anchor: Fact) -> None:
+        evidence = [f for f in engine.facts.values() if isinstance(f, (_Evidence, _Exclusion)) and f["platform"] == platform]
+        scores = {model: 0 for model in MODELS}
+        excluded: list[str] = []
+        for fact in evidence:
+            if isinstance(fact, _Evidence):
+                scores[fact["model"]] += fact["weight"]
+            elif fact["model"] not in excluded:
+                excluded.append(fact["model"])
+        known = {
+            f["field"] for f in engine.facts.values() if isinstance(f, _Seller) and not f.get("assumed", False)
+        }
+        completeness = len(known & set(CORE_FIELDS)) / len(CORE_FIELDS)
+        emphasis_fact = rulebook.platforms[platform].facts.get("emphasis")
+        decision = decide(
+            scores,
+            excluded,
+            emphasis=emphasis_fact.value if emphasis_fact is not None else None,
+            completeness=completeness,
+            policy=rulebook.policy,
+        )
+        new = _Decision(
+            platform=platform,
+            model=decision.model,
+            confidence=decision.confidence,
+            scores=scores,
+            excluded=sorted(excluded, key=MODELS.index),
+            basis=decision.basis,
+            completeness=round(completeness, 3),
+        )
+        engine.sx_record(DECIDE_RULE, platform, _DECIDE_SALIENCE, [anchor, *evidence], (), engine.declare(new))
+
+    decide_rhs.__name__ = DECIDE_RULE
+    return decide_rhs
+
+
+class _RecordingEngine(KnowledgeEngine):  # type: ignore[misc]
+    """A KnowledgeEngine that records each firing for the trace."""
+
+    sx_record_target: RunRecord | None = None
+
+    def sx_record(
+        self,
+        rule_id: str,
+        platform: str | None,
+        salience: int,
+        matched: list[Fact],
+        absent: tuple[str, ...],
+        asserted: Fact | None,
+    ) -> None:
+        record = self.sx_record_target
+        assert record is not None, "engine fired outside a consultation"
+        seen: set[int] = set()
+        matched_records = []
+        for fact in matched:
+            if fact["__factid__"] not in seen:
+                seen.add(fact["__factid__"])
+                matched_records.append(fact_record(fact))
+        asserted_records = [fact_record(asserted)] if asserted is not None else []
+        record.firings.append(
+            {
+                "seq": len(record.firings) + 1,
+                "rule": rule_id,
+                "platform": platform,
+                "salience": salience,
+                "matched": matched_records,
+                "absent": list(absent),
+                "asserted": asserted_records,
+                "retracted": [],
+            }
+        )
+        if asserted is not None and isinstance(asserted, _Decision):
+            record.decisions[platform or ""] = asserted_records[0]
+
+
+def compile_engine(rulebook: RuleBook) -> type[KnowledgeEngine]:
+    """Build the engine class for a rule book (once; instances are reused)."""
+    members: dict[str, Any] = {}
+    for index, rule in enumerate(rulebook.rules):
+        members.update(_compile_rule(rule, index, rulebook))
+    members["zz_decide"] = _ExpertaRule(
+        AS.anchor << _PlatformFact(field="id", value=MATCH.platform),
+        NOT(_Decision(platform=MATCH.platform)),
+        salience=_DECIDE_SALIENCE,
+    )(_decide_rhs_factory(rulebook))
+    return type("SellerExpertEngine", (_RecordingEngine,), members)
+
+
+def initial_facts(
+    rulebook: RuleBook,
+    profile_facts: Mapping[str, Any],
+    platforms: tuple[str, ...],
+    platform_overrides: Mapping[str, Any] | None = None,
+) -> list[Fact]:
+    """The facts a consultation starts from: each platform's facts, then each known profile field."""
+    facts: list[Fact] = []
+    for platform_id in platforms:
+        platform: Platform = rulebook.platforms[platform_id]
+        facts.append(_PlatformFact(platform=platform_id, field="id", value=platform_id))
+        facts.append(_PlatformFact(platform=platform_id, field="name", value=platform.name))
+        values = {name: fact.value for name, fact in platform.facts.items()}
+        values.update(platform_overrides or {})
+        for name in sorted(values):
+            facts.append(_PlatformFact(platform=platform_id, field=name, value=values[name]))
+    for name, value in profile_facts.items():
+        facts.append(_Seller(field=name, value=value, assumed=False))
+    return facts
+
+
+def run(
+    engine: KnowledgeEngine,
+    facts: list[Fact],
+    *,
+    firing_limit: int,
+) -> RunRecord:
+    """Run one consultation on a (reused) engine instance and return what happened.
+
+    :raises FiringLimitError: when the rules keep firing past ``firing_limit``.
+    :raises EngineError: when a rule's action fails.
+    """
+    record = RunRecord()
+    with _RUN_LOCK:
+        engine.sx_record_target = record
+        try:
+            engine.reset()
+            engine.declare(*facts)
+            record.facts = [fact_record(f) for f in engine.facts.values() if type(f) in _KINDS]
+            engine.run(steps=firing_limit)
+            if len(record.firings) >= firing_limit:
+                before = len(record.firings)
+                engine.run(steps=1)
+                if len(record.firings) > before:
+                    raise FiringLimitError(firing_limit, [f["rule"] for f in record.firings[-5:]])
+        except (FiringLimitError, EngineError):
+            raise
+        except Exception as exc:  # a failure inside Experta or a rule action is ours, not the seller's
+            raise EngineError(f"the inference engine failed: {exc}") from exc
+        finally:
+            engine.running = False
+            engine.sx_record_target = None
+    return record

@@ -1,0 +1,223 @@
+"""The advisor: the public entry point that runs consultations on a rule book."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import _experta
+from ._version import __version__
+from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
+from .result import Assumption, Best, Caveat, ConsultationResult, Reason, Recommendation
+from .rulebook import RuleBook, load_rulebook, render
+from .trace import Firing, Trace
+
+_NOT_REASONED = ("name", "platforms")
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    """A rule example whose outcome differs from what the rule file says."""
+
+    rule: str
+    index: int
+    expected: bool
+    profile: Mapping[str, Any]
+    platform: str | None
+
+    def __str__(self) -> str:
+        return (
+            f"rule '{self.rule}' example {self.index}: expected it to {'fire' if self.expected else 'not fire'}"
+            f" on {self.platform or 'any platform'} for profile {dict(self.profile)}"
+        )
+
+
+class Advisor:
+    """Runs consultations against one rule book.
+
+    The rule book is loaded, validated and compiled once; consultations are
+    independent of each other and safe to call from several threads.
+
+    :param rules_dir: a custom rule pack; ``None`` for the shipped rule book.
+    :param firing_limit: stop a consultation after this many rule firings
+        (a rule loop); defaults to the rule book's policy.
+    :raises RuleBookError: when the rule files are invalid.
+    """
+
+    def __init__(self, rules_dir: str | Path | None = None, *, firing_limit: int | None = None) -> None:
+        self._rules = load_rulebook(rules_dir)
+        self._firing_limit = firing_limit or self._rules.policy.firing_limit
+        self._engine_class = _experta.compile_engine(self._rules)
+        self._local = threading.local()
+
+    @property
+    def rules(self) -> RuleBook:
+        """The loaded rule book."""
+        return self._rules
+
+    def __repr__(self) -> str:
+        return f"Advisor(rules_dir={str(self._rules.directory)!r}, rules={len(self._rules.rules)})"
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies the knowledge behind a result: rule files, rule digests, package version."""
+        return {
+            "rulebook": self._rules.fingerprint,
+            "package_version": __version__,
+            "files": dict(sorted(self._rules.files.items())),
+            "rules": self._rules.rule_digests(),
+        }
+
+    def _engine(self) -> Any:
+        # One engine instance per thread; runs are serialised anyway (see _experta).
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self._local.engine = self._engine_class()
+        return engine
+
+    def consult(self, profile: SellerProfile | Mapping[str, Any]) -> ConsultationResult:
+        """Advise one seller: a recommendation per platform, the best overall, and the trace.
+
+        :param profile: a :class:`SellerProfile` or a plain dict of its fields.
+        :raises ProfileError: when a dict profile is invalid.
+        :raises EngineError: when the rules loop or fail (a bug or a broken rule pack).
+        """
+        return self._consult(profile)
+
+    def consult_many(self, profiles: Iterable[SellerProfile | Mapping[str, Any]]) -> Iterator[ConsultationResult]:
+        """Advise many sellers, lazily, in order."""
+        for profile in profiles:
+            yield self._consult(profile)
+
+    def _consult(
+        self,
+        profile: SellerProfile | Mapping[str, Any],
+        platform_overrides: Mapping[str, Any] | None = None,
+    ) -> ConsultationResult:
+        if not isinstance(profile, SellerProfile):
+            profile = SellerProfile.from_dict(profile)
+        facts = _experta.initial_facts(self._rules, _fact_values(profile), profile.platforms, platform_overrides)
+        record = _experta.run(self._engine(), facts, firing_limit=self._firing_limit)
+        recommendations = tuple(self._recommendation(profile, record, p) for p in profile.platforms)
+        best = _best(recommendations)
+        trace = Trace(
+            profile=profile.to_dict(),
+            facts=tuple(record.facts),
+            firings=tuple(Firing.from_dict(f) for f in record.firings),
+            result=ConsultationResult.result_dict(profile, recommendations, best),
+            fingerprint=self.fingerprint(),
+        )
+        return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=trace)
+
+    def _recommendation(self, profile: SellerProfile, record: _experta.RunRecord, platform: str) -> Recommendation:
+        rules = {rule.id: rule for rule in self._rules.rules}
+        assumed_values = {
+            fact["field"]: fact["value"]
+            for firing in record.firings
+            for fact in firing["asserted"]
+            if fact["kind"] == "seller" and fact.get("assumed")
+        }
+        context = {**_fact_values(profile), **assumed_values, **self._rules.platforms[platform].fact_values()}
+        reasons: list[Reason] = []
+        caveats: list[Caveat] = []
+        for firing in record.firings:
+            if firing["platform"] != platform or firing["rule"] == _experta.DECIDE_RULE:
+                continue
+            rule = rules[firing["rule"]]
+            assumed = tuple(
+                f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
+            )
+            sources = tuple(self._rules.source_labels(rule.sources))
+            if rule.then.kind == "caveat":
+                text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
+                caveats.append(Caveat(rule=rule.id, text=text, sources=sources))
+            elif rule.then.kind in ("evidence", "exclude"):
+                reasons.append(
+                    Reason(
+                        rule=rule.id,
+                        favours=rule.favours or "",
+                        text=render(rule.statement, context),
+                        kind="evidence" if rule.then.kind == "evidence" else "constraint",
+                        weight=rule.then.weight,
+                        sources=sources,
+                        assumed=assumed,
+                    )
+                )
+        order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
+        reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
+        caveats.sort(key=lambda c: order[c.rule])
+        decision = record.decisions[platform]
+        return Recommendation(
+            platform=platform,
+            platform_name=self._rules.platforms[platform].name,
+            model=decision["model"],
+            confidence=decision["confidence"],
+            scores={model: decision["scores"][model] for model in MODELS},
+            reasons=tuple(reasons),
+            caveats=tuple(caveats),
+            assumptions=self._assumptions(profile, record),
+            excluded=tuple(decision["excluded"]),
+            basis=decision["basis"],
+        )
+
+    def _assumptions(self, profile: SellerProfile, record: _experta.RunRecord) -> tuple[Assumption, ...]:
+        rules = {rule.id: rule for rule in self._rules.rules}
+        made: dict[str, Assumption] = {}
+        for firing in record.firings:
+            for fact in firing["asserted"]:
+                if fact["kind"] == "seller" and fact.get("assumed"):
+                    made[fact["field"]] = Assumption(
+                        field=fact["field"], value=fact["value"], rule=firing["rule"], text=rules[firing["rule"]].statement
+                    )
+        out = []
+        for name in CORE_FIELDS:
+            if getattr(profile, name) is not None:
+                continue
+            out.append(
+                made.get(name)
+                or Assumption(
+                    field=name,
+                    value=None,
+                    text=f"Not given ({FIELDS_BY_NAME[name].meaning}): rules that need it were not applied.",
+                )
+            )
+        for name, assumption in made.items():
+            if name not in CORE_FIELDS:
+                out.append(assumption)
+        return tuple(out)
+
+    def check_examples(self) -> list[ExampleFailure]:
+        """Run every rule's shipped examples and return those whose outcome differs from the file."""
+        failures = []
+        for rule in self._rules.rules:
+            for index, example in enumerate(rule.examples, start=1):
+                profile = SellerProfile.from_dict(example.profile)
+                if example.platform:
+                    profile = profile.with_changes(platforms=(example.platform,))
+                result = self._consult(profile, platform_overrides=example.platform_facts)
+                fired = any(f.rule == rule.id for f in result.trace.firings)
+                if fired != example.fires:
+                    failures.append(ExampleFailure(rule.id, index, example.fires, example.profile, example.platform))
+        return failures
+
+    def fires(self, rule_id: str, profile: SellerProfile | Mapping[str, Any], *, platform: str | None = None) -> bool:
+        """Whether a rule fires for this profile (on ``platform``, or on any platform asked)."""
+        self._rules.rule(rule_id)
+        result = self._consult(profile)
+        return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
+
+
+def _fact_values(profile: SellerProfile) -> dict[str, Any]:
+    """Known profile fields by name (the facts the rules reason over)."""
+    return {k: v for k, v in ((name, getattr(profile, name)) for name in FIELDS_BY_NAME) if v is not None and k not in _NOT_REASONED}
+
+
+def _best(recommendations: tuple[Recommendation, ...]) -> Best:
+    def key(item: tuple[int, Recommendation]) -> tuple[int, float, int]:
+        index, rec = item
+        return (rec.scores[rec.model], rec.confidence, -index)
+
+    _, chosen = max(enumerate(recommendations), key=key)
+    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence)

@@ -1,0 +1,236 @@
+"""The declarative condition model: what a rule's ``when`` says, as data.
+
+Experta compiles conditions into opaque closures. We keep this model beside
+the compiled rules because explanations, why-not answers, counterfactuals,
+lint and the interview all need to read a condition, not just run it.
+
+A condition is a tree of :class:`AllOf`, :class:`AnyOf`, :class:`NotOf` and
+:class:`Leaf` nodes. A leaf compares one fact (a profile field such as
+``operational_capacity`` or a platform fact such as ``platform.emphasis``)
+with a value. Every operator except ``absent`` and ``present`` is false when
+the fact is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+PLATFORM_PREFIX = "platform."
+
+
+def _safe(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    # Experta's alpha network runs each value test on every fact of the class,
+    # whatever its field, so a test must answer False rather than raise.
+    def run(actual: Any, expected: Any) -> bool:
+        try:
+            return bool(test(actual, expected))
+        except TypeError:
+            return False
+
+    return run
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": _safe(lambda a, b: type(a) is type(b) and a == b),
+    "ne": _safe(lambda a, b: type(a) is type(b) and a != b),
+    "in": _safe(lambda a, b: not isinstance(a, (list, tuple)) and a in b),
+    "not_in": _safe(lambda a, b: not isinstance(a, (list, tuple)) and a not in b),
+    "lt": _safe(lambda a, b: _number(a) and a < b),
+    "le": _safe(lambda a, b: _number(a) and a <= b),
+    "gt": _safe(lambda a, b: _number(a) and a > b),
+    "ge": _safe(lambda a, b: _number(a) and a >= b),
+    "contains": _safe(lambda a, b: isinstance(a, (list, tuple)) and b in a),
+    "intersects": _safe(lambda a, b: isinstance(a, (list, tuple)) and any(item in a for item in b)),
+}
+PRESENCE_OPERATORS = ("absent", "present")
+ALL_OPERATORS: tuple[str, ...] = tuple(OPERATORS) + PRESENCE_OPERATORS
+
+_OP_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "lt": "is below",
+    "le": "is at most",
+    "gt": "is above",
+    "ge": "is at least",
+    "contains": "includes",
+    "intersects": "includes any of",
+    "absent": "is unknown",
+    "present": "is known",
+}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """``fact op value``: one comparison of one fact."""
+
+    fact: str
+    op: str
+    value: Any = None
+
+    @property
+    def on_platform(self) -> bool:
+        """Whether the fact is a platform fact (``platform.<name>``) rather than a profile field."""
+        return self.fact.startswith(PLATFORM_PREFIX)
+
+    @property
+    def name(self) -> str:
+        """The fact's name without the ``platform.`` prefix."""
+        return self.fact[len(PLATFORM_PREFIX) :] if self.on_platform else self.fact
+
+    def test(self, value: Any) -> bool:
+        """Whether a known value satisfies this leaf (not for ``absent``/``present``)."""
+        return OPERATORS[self.op](value, self.value)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """True when every item is."""
+
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """True when at least one item is."""
+
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class NotOf:
+    """True when its item is false."""
+
+    item: Condition
+
+
+Condition = Union[Leaf, AllOf, AnyOf, NotOf]
+Facts = Mapping[str, Any]
+"""Known facts by name: profile fields bare, platform facts as ``platform.<name>``; unknown ones left out."""
+
+
+def evaluate(condition: Condition, facts: Facts) -> bool:
+    """Evaluate a condition over known facts."""
+    if isinstance(condition, Leaf):
+        if condition.op == "absent":
+            return condition.fact not in facts
+        if condition.op == "present":
+            return condition.fact in facts
+        return condition.fact in facts and condition.test(facts[condition.fact])
+    if isinstance(condition, AllOf):
+        return all(evaluate(item, facts) for item in condition.items)
+    if isinstance(condition, AnyOf):
+        return any(evaluate(item, facts) for item in condition.items)
+    return not evaluate(condition.item, facts)
+
+
+def evaluate3(condition: Condition, facts: Facts, open_facts: frozenset[str] | set[str]) -> bool | None:
+    """Three-valued evaluation: ``None`` when the answer depends on a fact still open.
+
+    A fact in ``open_facts`` is one that has not been asked yet: it may become
+    known (any value) or stay unknown.
+    """
+    if isinstance(condition, Leaf):
+        if condition.fact in open_facts:
+            return None
+        return evaluate(condition, facts)
+    if isinstance(condition, NotOf):
+        inner = evaluate3(condition.item, facts, open_facts)
+        return None if inner is None else not inner
+    results = [evaluate3(item, facts, open_facts) for item in condition.items]
+    if isinstance(condition, AllOf):
+        if any(r is False for r in results):
+            return False
+        return True if all(r is True for r in results) else None
+    if any(r is True for r in results):
+        return True
+    return False if all(r is False for r in results) else None
+
+
+def leaves(condition: Condition) -> Iterator[Leaf]:
+    """Every leaf of a condition, left to right."""
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, NotOf):
+        yield from leaves(condition.item)
+    else:
+        for item in condition.items:
+            yield from leaves(item)
+
+
+def facts_used(condition: Condition) -> tuple[str, ...]:
+    """The fact names a condition reads, each once, in order of appearance."""
+    return tuple(dict.fromkeys(leaf.fact for leaf in leaves(condition)))
+
+
+Literal_ = tuple[Leaf, bool]
+"""A leaf and whether it must hold (``True``) or must not hold (``False``)."""
+
+
+def dnf(condition: Condition) -> list[list[Literal_]]:
+    """The condition as a disjunction of conjunctions of (possibly negated) leaves."""
+    return _dnf(condition, True)
+
+
+def _dnf(condition: Condition, positive: bool) -> list[list[Literal_]]:
+    if isinstance(condition, Leaf):
+        return [[(condition, positive)]]
+    if isinstance(condition, NotOf):
+        return _dnf(condition.item, not positive)
+    conjunctive = isinstance(condition, AllOf) == positive  # De Morgan
+    parts = [_dnf(item, positive) for item in condition.items]
+    if not conjunctive:
+        return [conj for part in parts for conj in part]
+    result: list[list[Literal_]] = [[]]
+    for part in parts:
+        result = [left + right for left in result for right in part]
+    return result
+
+
+def to_data(condition: Condition) -> dict[str, Any]:
+    """The condition as plain data, in the shape rule files use."""
+    if isinstance(condition, Leaf):
+        data: dict[str, Any] = {"fact": condition.fact, "op": condition.op}
+        if condition.op not in PRESENCE_OPERATORS:
+            data["value"] = list(condition.value) if isinstance(condition.value, tuple) else condition.value
+        return data
+    if isinstance(condition, NotOf):
+        return {"not": to_data(condition.item)}
+    key = "all" if isinstance(condition, AllOf) else "any"
+    return {key: [to_data(item) for item in condition.items]}
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value_text(v) for v in value)
+    return str(value)
+
+
+def describe(condition: Condition) -> str:
+    """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
+    if isinstance(condition, Leaf):
+        subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
+        if condition.op in PRESENCE_OPERATORS:
+            return f"{subject} {_OP_WORDS[condition.op]}"
+        return f"{subject} {_OP_WORDS[condition.op]} {_value_text(condition.value)}"
+    if isinstance(condition, NotOf):
+        return f"not ({describe(condition.item)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    parts = [describe(item) for item in condition.items]
+    text = joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
+    return text
+
+
+def describe_leaf(leaf: Leaf, holds: bool = True) -> str:
+    """One literal in words, negated when ``holds`` is false."""
+    text = describe(leaf)
+    return text if holds else f"not ({text})"

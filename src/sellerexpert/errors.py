@@ -1,0 +1,146 @@
+"""The errors sellerexpert raises.
+
+Every error is a :class:`SellerExpertError`; callers branch on the type and its
+attributes, never on the message text::
+
+    SellerExpertError
+    ├── ProfileError      (ValueError)   a seller profile that cannot be used
+    ├── RuleBookError     (ValueError)   a rule file that cannot be loaded
+    ├── TraceError        (ValueError)   a file that is not a usable trace
+    └── EngineError       (RuntimeError) the inference itself failed
+        └── FiringLimitError             a rule loop hit the firing cap
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class SellerExpertError(Exception):
+    """Root of every error raised by sellerexpert."""
+
+
+def _where(path: Path | str | None, line: int | None) -> str:
+    if path is None:
+        return ""
+    return f"{path}:{line}: " if line is not None else f"{path}: "
+
+
+class ProfileError(SellerExpertError, ValueError):
+    """A seller profile field is unknown, of the wrong type or out of range.
+
+    :ivar field: the profile field at fault (``None`` when the whole document is).
+    :ivar value: the offending value, when there is one.
+    :ivar allowed: the values or the shape the field accepts.
+    :ivar suggestion: a close known name, for a misspelt field or value.
+    :ivar path: the file the profile came from, if any.
+    :ivar line: the line in that file, when the parser knows it.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        allowed: Sequence[str] | str | None = None,
+        suggestion: str | None = None,
+        path: Path | str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.suggestion = suggestion
+        self.path = path
+        self.line = line
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        text = _where(self.path, self.line)
+        if self.field is not None:
+            text += f"{self.field}: "
+        text += self.problem
+        if self.suggestion:
+            text += f" - did you mean '{self.suggestion}'?"
+        if self.allowed:
+            allowed = self.allowed if isinstance(self.allowed, str) else ", ".join(self.allowed)
+            text += f" (allowed: {allowed})"
+        return text
+
+    def located(self, path: Path | str | None = None, *, line: int | None = None) -> ProfileError:
+        """Return a copy of this error that names the file (and line) it came from."""
+        return ProfileError(
+            self.problem,
+            field=self.field,
+            value=self.value,
+            allowed=self.allowed,
+            suggestion=self.suggestion,
+            path=path if path is not None else self.path,
+            line=line if line is not None else self.line,
+        )
+
+
+class RuleBookError(SellerExpertError, ValueError):
+    """A rule file is malformed or inconsistent with the rest of the rule book.
+
+    :ivar path: the rule file at fault.
+    :ivar rule_id: the rule at fault, when one is.
+    :ivar field: the key inside the rule (or file) at fault.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: Path | str | None = None,
+        rule_id: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.path = path
+        self.rule_id = rule_id
+        self.field = field
+        where = _where(path, None)
+        if rule_id is not None:
+            where += f"rule '{rule_id}': "
+        if field is not None:
+            where += f"{field}: "
+        super().__init__(where + problem)
+
+
+class TraceError(SellerExpertError, ValueError):
+    """A file or object is not a trace this version can read.
+
+    :ivar path: the file at fault, if any.
+    :ivar field: the JSON path inside the trace at fault, if known.
+    """
+
+    def __init__(self, problem: str, *, path: Path | str | None = None, field: str | None = None) -> None:
+        self.problem = problem
+        self.path = path
+        self.field = field
+        where = _where(path, None) + (f"{field}: " if field else "")
+        super().__init__(where + problem)
+
+
+class EngineError(SellerExpertError, RuntimeError):
+    """The inference engine failed while reasoning (a bug or a broken rule pack)."""
+
+
+class FiringLimitError(EngineError):
+    """The rules kept firing past the cap: a rule loop.
+
+    :ivar limit: the cap that was reached.
+    :ivar last_rules: the ids of the last rules that fired, to find the loop.
+    """
+
+    def __init__(self, limit: int, last_rules: Sequence[str]) -> None:
+        self.limit = limit
+        self.last_rules = tuple(last_rules)
+        super().__init__(
+            f"the rules fired {limit} times without settling (a rule loop?); "
+            f"last rules fired: {', '.join(self.last_rules) or 'none'}"
+        )

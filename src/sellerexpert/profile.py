@@ -1,0 +1,412 @@
+"""The seller profile: the facts a consultation starts from.
+
+The field table :data:`FIELDS` is the single description of every profile
+field: the validator, the JSON Schema, the interactive questions and the
+rule loader's type checks all read it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from . import _documents
+from .errors import ProfileError
+
+PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
+MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
+LEVELS: tuple[str, ...] = ("low", "medium", "high")
+SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
+
+Kind = Literal["text", "platforms", "markets", "level", "service", "bool", "count"]
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What one profile field accepts and what it means to a seller.
+
+    :ivar core: whether the field counts towards the completeness that scales confidence.
+    """
+
+    name: str
+    kind: Kind
+    meaning: str
+    question: str
+    core: bool = True
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The allowed values for enumerated fields, as text (empty for open fields)."""
+        return {
+            "level": LEVELS,
+            "service": SERVICE_LEVELS,
+            "bool": ("true", "false"),
+            "platforms": PLATFORMS,
+        }.get(self.kind, ())
+
+    @property
+    def allowed_text(self) -> str:
+        """How the allowed values read in an error message or a prompt."""
+        if self.allowed:
+            return ", ".join(self.allowed)
+        return {
+            "text": "any text",
+            "markets": "market codes such as US, EU, UK, DE (two letters, or EU)",
+            "count": "a whole number, 0 or more",
+        }[self.kind]
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "text", "who is consulting", "What is your shop or company called?", core=False),
+    FieldSpec(
+        "platforms",
+        "platforms",
+        "platforms to advise on, in this order in the result",
+        "Which platforms should I advise on?",
+        core=False,
+    ),
+    FieldSpec("target_markets", "markets", "where the buyers are", "Which markets do your buyers live in?"),
+    FieldSpec(
+        "operational_capacity",
+        "level",
+        "staff and systems to run storage, shipping and after-sales yourself",
+        "How much staff and systems do you have to run storage, shipping and after-sales yourself?",
+    ),
+    FieldSpec("monthly_orders", "count", "operational size", "About how many orders do you ship a month?"),
+    FieldSpec(
+        "local_warehouse",
+        "bool",
+        "you have warehousing in the target markets",
+        "Do you have (own or rented) warehouse space in your target markets?",
+    ),
+    FieldSpec("sea_freight", "bool", "you can move inventory in bulk by sea", "Can you move stock in bulk by sea freight?"),
+    FieldSpec(
+        "customer_service",
+        "service",
+        "your own after-sales and returns capacity for the target markets",
+        "How much after-sales and returns handling can you run for buyers in those markets?",
+    ),
+    FieldSpec(
+        "control_priority",
+        "level",
+        "how much you want to control pricing, inventory, promotions and brand",
+        "How much do you want to control pricing, stock, promotions and brand yourself?",
+    ),
+    FieldSpec(
+        "fee_sensitivity",
+        "level",
+        "how much fees and margin weigh for you",
+        "How much do platform fees and your margin weigh in the decision?",
+    ),
+    FieldSpec(
+        "fast_shipping_expected",
+        "bool",
+        "your buyers expect fast shipping and reliable returns",
+        "Do your buyers expect fast delivery and easy returns?",
+    ),
+    FieldSpec(
+        "working_capital",
+        "level",
+        "money you can tie up in overseas stock, freight and slower payouts",
+        "How much money can you tie up in overseas stock, freight and slower payouts?",
+    ),
+    FieldSpec(
+        "bulky_goods",
+        "bool",
+        "your products are bulky, heavy or high-value rather than small, light and cheap",
+        "Are your products bulky, heavy or high-value (rather than small, light and cheap)?",
+    ),
+    FieldSpec(
+        "local_entity",
+        "bool",
+        "you have a legal entity and tax (VAT) registration in the target markets",
+        "Do you have a company and tax (VAT) registration in your target markets?",
+        core=False,
+    ),
+    FieldSpec(
+        "fast_payouts_needed",
+        "bool",
+        "your cash flow needs the platform to pay you quickly",
+        "Does your cash flow need fast payouts from the platform?",
+        core=False,
+    ),
+    FieldSpec(
+        "content_control",
+        "level",
+        "how much you want to run your own brand content, live selling and creator marketing",
+        "How much do you want to run your own content, live selling and creator marketing?",
+        core=False,
+    ),
+)
+
+FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
+CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
+
+_MARKET = re.compile(r"^(?:[A-Z]{2})$")
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+def _normalise_word(value: str) -> str:
+    return re.sub(r"[\s\-]+", "_", value.strip().lower())
+
+def _as_list(spec: FieldSpec, value: object) -> list[object]:
+    if isinstance(value, str):
+        return [part for part in re.split(r"[;,]", value) if part.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ProfileError(f"expected a list, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed_text)
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (dict, Mapping)):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"'{value}'"
+
+def normalise_value(spec: FieldSpec, value: object) -> object:
+    """Check one field's value and return it in canonical form.
+
+    Text inputs (CSV cells, command-line options) are accepted for every field:
+    ``"yes"`` for a boolean, ``"120"`` for a count, ``"US;EU"`` for a list.
+
+    :raises ProfileError: naming the field and what it allows.
+    """
+    kind = spec.kind
+    if kind == "text":
+        if not isinstance(value, str):
+            raise ProfileError(f"expected text, got {_describe(value)}", field=spec.name, value=value)
+        return value.strip()
+    if kind in ("level", "service"):
+        if not isinstance(value, str):
+            raise ProfileError(
+                f"expected one of the words below, got {_describe(value)}",
+                field=spec.name,
+                value=value,
+                allowed=spec.allowed,
+            )
+        word = _normalise_word(value)
+        if word not in spec.allowed:
+            raise ProfileError(
+                f"'{value}' is not one of {', '.join(spec.allowed)}",
+                field=spec.name,
+                value=value,
+                suggestion=_closest(word, spec.allowed),
+            )
+        return word
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ProfileError(
+            f"expected true or false, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed
+        )
+    if kind == "count":
+        number: object = value
+        if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+            number = int(value)
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            raise ProfileError(
+                f"expected a whole number 0 or more, got {_describe(value)}",
+                field=spec.name,
+                value=value,
+                allowed=spec.allowed_text,
+            )
+        return number
+    if kind == "platforms":
+        chosen: list[str] = []
+        for item in _as_list(spec, value):
+            if not isinstance(item, str):
+                raise ProfileError(
+                    f"expected platform names, got {_describe(item)}", field=spec.name, value=item, allowed=PLATFORMS
+                )
+            word = _normalise_word(item)
+            if word == "tiktok":
+                word = "tiktok_shop"
+            if word not in PLATFORMS:
+                raise ProfileError(
+                    f"'{item}' is not a platform we advise on",
+                    field=spec.name,
+                    value=item,
+                    allowed=PLATFORMS,
+                    suggestion=_closest(word, PLATFORMS),
+                )
+            if word in chosen:
+                raise ProfileError(f"'{word}' is listed twice", field=spec.name, value=item, allowed=PLATFORMS)
+            chosen.append(word)
+        if not chosen:
+            raise ProfileError("needs at least one platform", field=spec.name, value=value, allowed=PLATFORMS)
+        return tuple(chosen)
+    # markets
+    markets: list[str] = []
+    for item in _as_list(spec, value):
+        if not isinstance(item, str) or not _MARKET.match(item.strip().upper()):
+            raise ProfileError(
+                f"{_describe(item)} is not a market code", field=spec.name, value=item, allowed=spec.allowed_text
+            )
+        code = item.strip().upper()
+        if code == "GB":
+            code = "UK"  # the platforms and the source document say UK
+        if code not in markets:
+            markets.append(code)
+    return tuple(markets)
+
+@dataclass(frozen=True)
+class SellerProfile:
+    """What is known about one seller. Every field may be left out (``None``).
+
+    Build one with keyword arguments, :meth:`from_dict` or :meth:`from_file`;
+    values are checked and normalised on construction.
+
+    :raises ProfileError: for a value of the wrong type or out of range.
+    """
+
+    name: str | None = None
+    platforms: tuple[str, ...] = PLATFORMS
+    target_markets: tuple[str, ...] | None = None
+    operational_capacity: str | None = None
+    monthly_orders: int | None = None
+    local_warehouse: bool | None = None
+    sea_freight: bool | None = None
+    customer_service: str | None = None
+    control_priority: str | None = None
+    fee_sensitivity: str | None = None
+    fast_shipping_expected: bool | None = None
+    working_capital: str | None = None
+    bulky_goods: bool | None = None
+    local_entity: bool | None = None
+    fast_payouts_needed: bool | None = None
+    content_control: str | None = None
+
+    def __post_init__(self) -> None:
+        for spec in FIELDS:
+            raw = getattr(self, spec.name)
+            if raw is None:
+                if spec.name == "platforms":
+                    object.__setattr__(self, "platforms", PLATFORMS)
+                continue
+            object.__setattr__(self, spec.name, normalise_value(spec, raw))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SellerProfile:
+        """Build a profile from a mapping of field names to values.
+
+        ``None`` (or an empty string) for a field means "unknown".
+
+        :raises ProfileError: for an unknown field name or a bad value.
+        """
+        if not isinstance(data, Mapping):
+            raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if not isinstance(key, str) or key not in FIELDS_BY_NAME:
+                name = str(key)
+                raise ProfileError(
+                    f"unknown field '{name}'",
+                    field=name,
+                    suggestion=_closest(_normalise_word(name), list(FIELDS_BY_NAME)),
+                    allowed=tuple(FIELDS_BY_NAME),
+                )
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            values[key] = value
+        return cls(**values)
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, format: str | None = None) -> SellerProfile:
+        """Load a profile from a JSON, YAML or TOML file (chosen by suffix unless ``format`` is given).
+
+        :raises ProfileError: naming the file (and line) for an unreadable file or a bad profile.
+        """
+        path = Path(path)
+        try:
+            data = _documents.load(path, format)
+        except _documents.DocumentProblem as exc:
+            raise ProfileError(exc.problem, path=path, line=exc.line) from None
+        return cls.from_document(data, source=path)
+
+    @classmethod
+    def from_text(cls, text: str, *, format: str | None = None, source: str = "<stdin>") -> SellerProfile:
+        """Parse a profile from JSON, YAML or TOML text (the format is guessed when not given)."""
+        try:
+            data = _documents.parse(text, format)
+        except _documents.DocumentProblem as exc:
+            raise ProfileError(exc.problem, path=source, line=exc.line) from None
+        return cls.from_document(data, source=source)
+
+    @classmethod
+    def from_document(cls, data: object, *, source: str | Path) -> SellerProfile:
+        """Build a profile from a parsed document, naming ``source`` in any error."""
+        if data is None:
+            data = {}
+        try:
+            if not isinstance(data, Mapping):
+                raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
+            return cls.from_dict(data)
+        except ProfileError as exc:
+            raise exc.located(source) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The known fields in canonical form (lists as lists), in field-table order."""
+        out: dict[str, Any] = {}
+        for spec in FIELDS:
+            value = getattr(self, spec.name)
+            if value is None:
+                continue
+            out[spec.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def known(self) -> tuple[str, ...]:
+        """Names of the fields that have a value (``platforms`` always has one)."""
+        return tuple(spec.name for spec in FIELDS if getattr(self, spec.name) is not None)
+
+    def missing(self) -> tuple[str, ...]:
+        """Names of the fields left unknown."""
+        return tuple(spec.name for spec in FIELDS if getattr(self, spec.name) is None)
+
+    def with_changes(self, **changes: Any) -> SellerProfile:
+        """A copy with some fields changed (``None`` makes a field unknown)."""
+        for key in changes:
+            if key not in FIELDS_BY_NAME:
+                raise ProfileError(f"unknown field '{key}'", field=key, suggestion=_closest(key, list(FIELDS_BY_NAME)))
+        return replace(self, **changes)
+
+assert [f.name for f in fields(SellerProfile)] == [spec.name for spec in FIELDS], "FIELDS and SellerProfile disagree"
+
+def profile_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a profile document, derived from :data:`FIELDS`."""
+    props: dict[str, Any] = {}
+    for spec in FIELDS:
+        schema: dict[str, Any]
+        if spec.kind == "text":
+            schema = {"type": "string"}
+        elif spec.kind in ("level", "service"):
+            schema = {"enum": list(spec.allowed)}
+        elif spec.kind == "bool":
+            schema = {"type": "boolean"}
+        elif spec.kind == "count":
+            schema = {"type": "integer", "minimum": 0}
+        elif spec.kind == "platforms":
+            schema = {"type": "array", "items": {"enum": list(PLATFORMS)}, "minItems": 1, "uniqueItems": True}
+        else:
+            schema = {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "uniqueItems": True}
+        schema["description"] = spec.meaning
+        props[spec.name] = {"anyOf": [schema, {"type": "null"}]} if spec.name != "platforms" else schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://sellerexpert.invalid/schemas/profile-1.json",
+        "title": "sellerexpert seller profile",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+    }

@@ -1,0 +1,167 @@
+"""What a consultation returns: one recommendation per platform, and the best overall.
+
+All types are frozen value objects; :meth:`ConsultationResult.to_dict` is the
+JSON contract (``recommendations`` and ``best``) that the CLI prints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .profile import SellerProfile
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A fired rule that argued for a model.
+
+    :ivar kind: ``"evidence"`` (weighed) or ``"constraint"`` (the other model was ruled out).
+    :ivar assumed: profile fields this reason rests on that were assumed, not given.
+    """
+
+    rule: str
+    favours: str
+    text: str
+    kind: str
+    weight: int | None
+    sources: tuple[str, ...]
+    assumed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reason as JSON-ready data."""
+        return {
+            "rule": self.rule,
+            "favours": self.favours,
+            "text": self.text,
+            "kind": self.kind,
+            "weight": self.weight,
+            "sources": list(self.sources),
+            "assumed": list(self.assumed),
+        }
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """Something the seller must know whichever model they pick."""
+
+    rule: str
+    text: str
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The caveat as JSON-ready data."""
+        return {"rule": self.rule, "text": self.text, "sources": list(self.sources)}
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """What the engine did about a field the seller left unknown.
+
+    ``value`` is the value assumed by ``rule``; ``None`` when the field was
+    simply left out of the weighing.
+    """
+
+    field: str
+    value: Any
+    text: str
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assumption as JSON-ready data."""
+        return {"field": self.field, "value": self.value, "rule": self.rule, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The advice for one platform.
+
+    :ivar model: exactly ``"fully-managed"`` or ``"semi-managed"``.
+    :ivar confidence: in [0, 1].
+    :ivar scores: total evidence weight per model.
+    :ivar excluded: models ruled out by a hard constraint.
+    :ivar basis: how the model was chosen: ``exclusion``, ``scores``, ``tie`` or ``both-excluded``.
+    """
+
+    platform: str
+    platform_name: str
+    model: str
+    confidence: float
+    scores: Mapping[str, int]
+    reasons: tuple[Reason, ...]
+    caveats: tuple[Caveat, ...]
+    assumptions: tuple[Assumption, ...]
+    excluded: tuple[str, ...]
+    basis: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recommendation as JSON-ready data."""
+        return {
+            "platform": self.platform,
+            "platform_name": self.platform_name,
+            "model": self.model,
+            "confidence": self.confidence,
+            "scores": dict(self.scores),
+            "basis": self.basis,
+            "excluded": list(self.excluded),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "caveats": [c.to_dict() for c in self.caveats],
+            "assumptions": [a.to_dict() for a in self.assumptions],
+        }
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best platform and model overall: the most evidence for its model, then the highest confidence."""
+
+    platform: str
+    model: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The choice as JSON-ready data."""
+        return {"platform": self.platform, "model": self.model, "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class ConsultationResult:
+    """The outcome of one consultation, with the trace that explains it."""
+
+    profile: SellerProfile
+    recommendations: tuple[Recommendation, ...]
+    best: Best
+    trace: Trace
+
+    def recommendation(self, platform: str) -> Recommendation:
+        """The recommendation for one platform.
+
+        :raises LookupError: when that platform was not asked about.
+        """
+        for rec in self.recommendations:
+            if rec.platform == platform:
+                return rec
+        raise LookupError(f"no recommendation for '{platform}' (asked: {', '.join(self.profile.platforms)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: ``profile``, ``recommendations`` (in the profile's order) and ``best``."""
+        return self.result_dict(self.profile, self.recommendations, self.best)
+
+    @staticmethod
+    def result_dict(profile: SellerProfile, recommendations: tuple[Recommendation, ...], best: Best) -> dict[str, Any]:
+        """The JSON form of a result's parts (also what a trace records as its ``result``)."""
+        return {
+            "profile": profile.to_dict(),
+            "recommendations": [r.to_dict() for r in recommendations],
+            "best": best.to_dict(),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON; the same profile and rules always give the same bytes."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+

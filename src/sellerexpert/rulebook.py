@@ -1,0 +1,643 @@
+"""The rule book: rules, platform facts, sources and the decision policy, loaded from ``rules/``.
+
+Rule files are data (TOML or YAML), never executed. :func:`load_rulebook`
+validates every file against ``schemas/rulefile-1.json``, then checks what a
+schema cannot: that facts, values and sources exist, that ids are unique, and
+that each rule's examples are valid profiles. Every error names the file, the
+rule id and the key at fault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+
+from . import _documents
+from .conditions import (
+    PLATFORM_PREFIX,
+    PRESENCE_OPERATORS,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    NotOf,
+    facts_used,
+    leaves,
+    to_data,
+)
+from .errors import ProfileError, RuleBookError
+from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
+
+RULE_SUFFIXES = (".toml", ".yaml", ".yml")
+ConclusionKind = Literal["evidence", "exclude", "caveat", "assume"]
+_PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a piece of knowledge comes from.
+
+    Sources with a ``paragraph`` are paragraphs of the brief the project was
+    built from (cited as ¶N, always in our own words); the others are dated
+    public sources.
+    """
+
+    id: str
+    title: str
+    summary: str
+    paragraph: int | None = None
+    url: str | None = None
+    published: str | None = None
+    confidence: str | None = None
+    via: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the source is cited in advice: ``¶2`` for the brief, else its id."""
+        return f"¶{self.paragraph}" if self.paragraph is not None else self.id
+
+
+@dataclass(frozen=True)
+class PlatformFact:
+    """One dated, sourced fact about a platform, e.g. whether semi-managed sellers set prices."""
+
+    platform: str
+    name: str
+    value: Any
+    as_of: str
+    sources: tuple[str, ...]
+    confidence: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A platform and its facts."""
+
+    id: str
+    name: str
+    facts: Mapping[str, PlatformFact]
+
+    def fact_values(self) -> dict[str, Any]:
+        """Fact values keyed the way conditions name them (``platform.<name>``), with ``id`` and ``name``."""
+        values: dict[str, Any] = {f"{PLATFORM_PREFIX}id": self.id, f"{PLATFORM_PREFIX}name": self.name}
+        for name, fact in self.facts.items():
+            values[PLATFORM_PREFIX + name] = fact.value
+        return values
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What a rule concludes when it fires.
+
+    ``evidence`` adds ``weight`` for ``model``; ``exclude`` rules ``model`` out
+    for this seller; ``caveat`` adds ``text`` the seller must see; ``assume``
+    fills the unknown profile field ``fact`` with ``value``.
+    """
+
+    kind: ConclusionKind
+    model: str | None = None
+    weight: int | None = None
+    text: str | None = None
+    fact: str | None = None
+    value: Any = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The conclusion in rule-file shape."""
+        if self.kind == "evidence":
+            return {"favour": self.model, "weight": self.weight}
+        if self.kind == "exclude":
+            return {"exclude": self.model}
+        if self.kind == "caveat":
+            return {"caveat": self.text}
+        return {"assume": self.fact, "value": self.value}
+
+    def describe(self) -> str:
+        """The conclusion in a few words."""
+        if self.kind == "evidence":
+            return f"favours {self.model} (weight {self.weight})"
+        if self.kind == "exclude":
+            return f"rules out {self.model}"
+        if self.kind == "caveat":
+            return "adds a caveat"
+        return f"assumes {self.fact} = {json.dumps(self.value)}"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example a rule ships with: a profile, and whether the rule fires on it."""
+
+    profile: Mapping[str, Any]
+    fires: bool
+    platform: str | None = None
+    platform_facts: Mapping[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declarative rule.
+
+    :ivar scope: ``"platform"`` rules are matched once per platform; ``"seller"``
+        rules (assumptions) once per consultation.
+    """
+
+    id: str
+    statement: str
+    rationale: str
+    sources: tuple[str, ...]
+    when: Condition
+    then: Conclusion
+    examples: tuple[Example, ...]
+    salience: int = 0
+    salience_reason: str | None = None
+    path: str = ""
+
+    @property
+    def scope(self) -> Literal["platform", "seller"]:
+        """Whether the rule is matched per platform or once per seller."""
+        return "seller" if self.then.kind == "assume" else "platform"
+
+    @property
+    def favours(self) -> str | None:
+        """The model this rule's conclusion argues for, if any."""
+        if self.then.kind == "evidence":
+            return self.then.model
+        if self.then.kind == "exclude":
+            return next(m for m in MODELS if m != self.then.model)
+        return None
+
+    def to_data(self) -> dict[str, Any]:
+        """The rule as written, in canonical form (used for ``rules show`` and hashing)."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "statement": self.statement,
+            "rationale": self.rationale,
+            "sources": list(self.sources),
+        }
+        if self.salience:
+            data["salience"] = self.salience
+        if self.salience_reason:
+            data["salience_reason"] = self.salience_reason
+        data["when"] = to_data(self.when)
+        data["then"] = self.then.to_data()
+        data["examples"] = [
+            {
+                k: v
+                for k, v in (
+                    ("profile", dict(ex.profile)),
+                    ("platform", ex.platform),
+                    ("platform_facts", dict(ex.platform_facts) or None),
+                    ("fires", ex.fires),
+                    ("note", ex.note),
+                )
+                if v is not None
+            }
+            for ex in self.examples
+        ]
+        return data
+
+    @property
+    def digest(self) -> str:
+        """A SHA-256 over the rule's canonical JSON: changes when what the rule says changes."""
+        return hashlib.sha256(_canonical(self.to_data())).hexdigest()
+
+
+@dataclass(frozen=True)
+class ConfidencePolicy:
+    """How confidence is derived from scores, exclusions and missing facts (see :mod:`sellerexpert.policy`)."""
+
+    base: float
+    margin_span: float
+    one_excluded: float
+    both_excluded: float
+    unknown_floor: float
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How evidence becomes a recommendation."""
+
+    tie_default: str
+    confidence: ConfidencePolicy
+    tie_reason: str = ""
+    firing_limit: int = 10_000
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """A validated rule book: everything the engine knows, with its fingerprint."""
+
+    directory: Path
+    rules: tuple[Rule, ...]
+    platforms: Mapping[str, Platform]
+    sources: Mapping[str, Source]
+    policy: Policy
+    files: Mapping[str, str]
+    """File name (relative to :attr:`directory`) to the SHA-256 of its bytes."""
+
+    @property
+    def fingerprint(self) -> str:
+        """A SHA-256 over the loaded rule files (names and contents)."""
+        digest = hashlib.sha256()
+        for name, file_hash in sorted(self.files.items()):
+            digest.update(f"{name}\0{file_hash}\n".encode())
+        return digest.hexdigest()
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id.
+
+        :raises LookupError: naming the closest known ids.
+        """
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, [r.id for r in self.rules], n=3)
+        hint = f" - did you mean {', '.join(close)}?" if close else ""
+        raise LookupError(f"no rule '{rule_id}' in {self.directory}{hint}")
+
+    def rule_digests(self) -> dict[str, str]:
+        """Rule id to the digest of what it says, to tell which rules changed between two rule books."""
+        return {rule.id: rule.digest for rule in self.rules}
+
+    def source_labels(self, source_ids: tuple[str, ...]) -> list[str]:
+        """Citations for display (``¶2``, ``temu_pricing``...)."""
+        return [self.sources[s].label for s in source_ids]
+
+
+def _canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def shipped_rules_dir() -> Path:
+    """Where the rule book shipped with the package lives.
+
+    A wheel carries it as ``sellerexpert/rules``; a source checkout (or an
+    editable install) reads the top-level ``rules/`` folder.
+    """
+    packaged = resources.files("sellerexpert") / "rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+@cache
+def _rulefile_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads((resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_text("utf-8"))
+    validator_cls = jsonschema.validators.validator_for(schema)
+    return validator_cls(schema)  # type: ignore[no-any-return]
+
+
+def load_rulebook(directory: str | Path | None = None) -> RuleBook:
+    """Load and validate every rule file (``*.toml``, ``*.yaml``, ``*.yml``) in ``directory``.
+
+    :param directory: a rule pack; ``None`` for the shipped rule book.
+    :raises RuleBookError: naming the file, rule id and key at fault.
+    """
+    folder = Path(directory) if directory is not None else shipped_rules_dir()
+    if not folder.is_dir():
+        raise RuleBookError("is not a folder of rule files", path=folder)
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
+    if not paths:
+        raise RuleBookError(f"holds no rule files ({', '.join('*' + s for s in RULE_SUFFIXES)})", path=folder)
+
+    documents: list[tuple[str, Path, dict[str, Any]]] = []
+    files: dict[str, str] = {}
+    for path in paths:
+        name = path.name
+        try:
+            text = _documents.read_text(path)
+            data = _documents.parse(text, _documents.format_for(path))
+        except _documents.DocumentProblem as exc:
+            where = f"{path}:{exc.line}" if exc.line else str(path)
+            raise RuleBookError(exc.problem, path=where) from None
+        files[name] = hashlib.sha256(text.encode()).hexdigest()
+        if not isinstance(data, dict):
+            raise RuleBookError("a rule file must be a mapping with a 'meta' header", path=path)
+        _check_schema(path, data)
+        documents.append((name, path, data))
+
+    sources: dict[str, Source] = {}
+    platforms: dict[str, Platform] = {}
+    policy: Policy | None = None
+    for _, path, data in documents:
+        for source_id, raw in data.get("sources", {}).items():
+            if source_id in sources:
+                raise RuleBookError(f"source '{source_id}' is defined twice", path=path, field="sources")
+            sources[source_id] = Source(id=source_id, **raw)
+        if "policy" in data:
+            if policy is not None:
+                raise RuleBookError("the policy is defined in more than one file", path=path, field="policy")
+            policy = _policy(data["policy"])
+    for _, path, data in documents:
+        for platform_id, raw in data.get("platform", {}).items():
+            if platform_id in platforms:
+                raise RuleBookError(f"platform '{platform_id}' is defined twice", path=path, field="platform")
+            platforms[platform_id] = _platform(path, platform_id, raw, sources)
+    if policy is None:
+        raise RuleBookError("no file defines the [policy] table the decision needs", path=folder)
+    missing = [p for p in PLATFORMS if p not in platforms]
+    if missing:
+        raise RuleBookError(f"no facts for platform(s) {', '.join(missing)}", path=folder, field="platform")
+
+    platform_domains = _platform_domains(platforms)
+    rules: list[Rule] = []
+    seen: dict[str, Path] = {}
+    for name, path, data in documents:
+        for raw in data.get("rule", []):
+            rule = _rule(path, name, raw, sources, platform_domains)
+            if rule.id in seen:
+                raise RuleBookError(
+                    f"duplicate rule id (first defined in {seen[rule.id].name})", path=path, rule_id=rule.id, field="id"
+                )
+            seen[rule.id] = path
+            rules.append(rule)
+    if not rules:
+        raise RuleBookError("holds no rules", path=folder)
+    return RuleBook(
+        directory=folder,
+        rules=tuple(rules),
+        platforms=platforms,
+        sources=sources,
+        policy=policy,
+        files=files,
+    )
+
+
+def _check_schema(path: Path, data: dict[str, Any]) -> None:
+    validator = _rulefile_validator()
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return
+    error = jsonschema.exceptions.best_match(errors)
+    where = list(error.absolute_path)
+    rule_id = None
+    if len(where) >= 2 and where[0] == "rule" and isinstance(where[1], int):
+        raw = data["rule"][where[1]]
+        rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{where[1] + 1}"
+        where = where[2:]
+    field_path = ".".join(str(part) for part in where) or None
+    raise RuleBookError(_schema_message(error), path=path, rule_id=rule_id, field=field_path)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "additionalProperties":
+        return error.message
+    if error.validator == "oneOf":
+        return (
+            "does not match any allowed shape: a condition is {all=[...]}, {any=[...]}, {not=...} or "
+            "{fact, op, value}; a conclusion is {favour, weight}, {exclude}, {caveat} or {assume, value}"
+        )
+    return error.message
+
+
+def _policy(raw: dict[str, Any]) -> Policy:
+    return Policy(
+        tie_default=raw["tie_default"],
+        tie_reason=raw.get("tie_reason", ""),
+        confidence=ConfidencePolicy(**raw["confidence"]),
+        firing_limit=raw.get("firing_limit", 10_000),
+    )
+
+
+def _check_sources(path: Path, ids: list[str], sources: Mapping[str, Source], *, rule_id: str | None, key: str) -> None:
+    for source_id in ids:
+        if source_id not in sources:
+            import difflib
+
+            close = difflib.get_close_matches(source_id, list(sources), n=1)
+            hint = f" - did you mean '{close[0]}'?" if close else ""
+            raise RuleBookError(f"unknown source '{source_id}'{hint}", path=path, rule_id=rule_id, field=key)
+
+
+def _platform(path: Path, platform_id: str, raw: dict[str, Any], sources: Mapping[str, Source]) -> Platform:
+    if platform_id not in PLATFORMS:
+        raise RuleBookError(
+            f"unknown platform '{platform_id}' (allowed: {', '.join(PLATFORMS)})", path=path, field="platform"
+        )
+    facts: dict[str, PlatformFact] = {}
+    for name, fact in sorted(raw["facts"].items()):
+        if name in ("id", "name"):
+            raise RuleBookError(f"'{name}' is reserved", path=path, field=f"platform.{platform_id}.facts.{name}")
+        _check_sources(path, fact["sources"], sources, rule_id=None, key=f"platform.{platform_id}.facts.{name}.sources")
+        value = fact["value"]
+        facts[name] = PlatformFact(
+            platform=platform_id,
+            name=name,
+            value=tuple(value) if isinstance(value, list) else value,
+            as_of=fact["as_of"],
+            sources=tuple(fact["sources"]),
+            confidence=fact.get("confidence"),
+            note=fact.get("note"),
+        )
+    return Platform(id=platform_id, name=raw["name"], facts=facts)
+
+
+def _platform_domains(platforms: Mapping[str, Platform]) -> dict[str, type]:
+    """The value type of each platform fact, checked to agree across platforms."""
+    domains: dict[str, type] = {"id": str, "name": str}
+    for platform in platforms.values():
+        for name, fact in platform.facts.items():
+            kind = type(fact.value)
+            if name in domains and domains[name] is not kind:
+                raise RuleBookError(
+                    f"is a {kind.__name__} on {platform.id} but a {domains[name].__name__} elsewhere",
+                    field=f"platform.{platform.id}.facts.{name}",
+                )
+            domains[name] = kind
+    return domains
+
+
+def _condition(raw: Any) -> Condition:
+    if "all" in raw:
+        return AllOf(tuple(_condition(item) for item in raw["all"]))
+    if "any" in raw:
+        return AnyOf(tuple(_condition(item) for item in raw["any"]))
+    if "not" in raw:
+        return NotOf(_condition(raw["not"]))
+    value = raw.get("value")
+    return Leaf(raw["fact"], raw["op"], tuple(value) if isinstance(value, list) else value)
+
+
+def _check_leaf(leaf: Leaf, platform_domains: Mapping[str, type], where: dict[str, Any]) -> None:
+    def fail(problem: str) -> None:
+        raise RuleBookError(problem, **where)
+
+    if leaf.op in PRESENCE_OPERATORS:
+        if leaf.value is not None:
+            fail(f"'{leaf.op}' takes no value (fact {leaf.fact})")
+    elif leaf.value is None:
+        fail(f"'{leaf.op}' needs a value (fact {leaf.fact})")
+    if leaf.on_platform:
+        kind = platform_domains.get(leaf.name)
+        if kind is None:
+            fail(f"unknown platform fact '{leaf.fact}' (known: {', '.join(sorted(platform_domains))})")
+        if leaf.op in PRESENCE_OPERATORS:
+            return
+        if leaf.op in ("contains", "intersects"):
+            if kind is not tuple:
+                fail(f"'{leaf.op}' needs a list fact, but {leaf.fact} is a {kind.__name__}")  # type: ignore[union-attr]
+            return
+        values = leaf.value if leaf.op in ("in", "not_in") else (leaf.value,)
+        if leaf.op in ("in", "not_in") and not isinstance(leaf.value, tuple):
+            fail(f"'{leaf.op}' needs a list of values")
+        for value in values:
+            if type(value) is not kind:
+                fail(f"{leaf.fact} holds {kind.__name__} values, not {json.dumps(value)}")  # type: ignore[union-attr]
+        return
+    spec = FIELDS_BY_NAME.get(leaf.fact)
+    if spec is None:
+        import difflib
+
+        close = difflib.get_close_matches(leaf.fact, list(FIELDS_BY_NAME), n=1)
+        hint = f" - did you mean '{close[0]}'?" if close else ""
+        fail(f"unknown fact '{leaf.fact}'{hint} (profile fields, or platform.<fact>)")
+        return
+    if leaf.op in PRESENCE_OPERATORS:
+        return
+    _check_field_values(leaf, spec, fail)
+
+
+def _check_field_values(leaf: Leaf, spec: FieldSpec, fail: Any) -> None:
+    list_kind = spec.kind in ("platforms", "markets")
+    if leaf.op in ("contains", "intersects"):
+        if not list_kind:
+            fail(f"'{leaf.op}' needs a list field, but {spec.name} holds one value")
+        values = leaf.value if leaf.op == "intersects" else (leaf.value,)
+        if leaf.op == "intersects" and not isinstance(leaf.value, tuple):
+            fail("'intersects' needs a list of values")
+        item_spec = FieldSpec(spec.name, spec.kind, spec.meaning, spec.question)
+        for value in values:
+            try:
+                normalise_value(item_spec, [value])
+            except ProfileError as exc:
+                fail(f"value {json.dumps(value)} can never match: {exc.problem}")
+        return
+    if list_kind:
+        fail(f"{spec.name} is a list: use 'contains', 'intersects', 'absent' or 'present'")
+    if leaf.op in ("lt", "le", "gt", "ge") and spec.kind != "count":
+        fail(f"'{leaf.op}' needs a number field, but {spec.name} is not one")
+    if leaf.op in ("in", "not_in"):
+        if not isinstance(leaf.value, tuple):
+            fail(f"'{leaf.op}' needs a list of values")
+        values = leaf.value
+    else:
+        values = (leaf.value,)
+    for value in values:
+        try:
+            canonical = normalise_value(spec, value)
+        except ProfileError as exc:
+            fail(f"value {json.dumps(value)} can never match: {exc.problem} (allowed: {spec.allowed_text})")
+        else:
+            if canonical != value or type(canonical) is not type(value):
+                fail(f"write {json.dumps(canonical)} rather than {json.dumps(value)} (allowed: {spec.allowed_text})")
+
+
+def _check_template(text: str, platform_domains: Mapping[str, type], where: dict[str, Any], key: str) -> None:
+    for name in _PLACEHOLDER.findall(text):
+        known = (
+            name[len(PLATFORM_PREFIX) :] in platform_domains if name.startswith(PLATFORM_PREFIX) else name in FIELDS_BY_NAME
+        )
+        if not known:
+            raise RuleBookError(f"unknown placeholder {{{name}}}", **{**where, "field": key})
+
+
+def _rule(
+    path: Path,
+    file_name: str,
+    raw: dict[str, Any],
+    sources: Mapping[str, Source],
+    platform_domains: Mapping[str, type],
+) -> Rule:
+    rule_id = raw["id"]
+    where: dict[str, Any] = {"path": path, "rule_id": rule_id}
+    _check_sources(path, raw["sources"], sources, rule_id=rule_id, key="sources")
+    when = _condition(raw["when"])
+    for leaf in leaves(when):
+        _check_leaf(leaf, platform_domains, {**where, "field": "when"})
+    then_raw = raw["then"]
+    if "favour" in then_raw:
+        then = Conclusion("evidence", model=then_raw["favour"], weight=then_raw["weight"])
+    elif "exclude" in then_raw:
+        then = Conclusion("exclude", model=then_raw["exclude"])
+    elif "caveat" in then_raw:
+        then = Conclusion("caveat", text=then_raw["caveat"].strip())
+        _check_template(then.text or "", platform_domains, where, "then.caveat")
+    else:
+        spec = FIELDS_BY_NAME.get(then_raw["assume"])
+        if spec is None or spec.kind in ("text", "platforms"):
+            raise RuleBookError(f"cannot assume '{then_raw['assume']}': not an assumable profile field", **where, field="then.assume")
+        try:
+            value = normalise_value(spec, then_raw["value"])
+        except ProfileError as exc:
+            raise RuleBookError(f"{exc.problem} (allowed: {spec.allowed_text})", **where, field="then.value") from None
+        then = Conclusion("assume", fact=spec.name, value=list(value) if isinstance(value, tuple) else value)
+        if any(f.startswith(PLATFORM_PREFIX) for f in facts_used(when)):
+            raise RuleBookError("an assumption is about the seller: its condition cannot read platform facts", **where, field="when")
+    _check_template(raw["statement"], platform_domains, where, "statement")
+    examples = []
+    for number, ex in enumerate(raw["examples"], start=1):
+        key = f"examples[{number}]"
+        try:
+            SellerProfile.from_dict(ex["profile"])
+        except ProfileError as exc:
+            raise RuleBookError(f"profile is not valid: {exc}", **where, field=key) from None
+        platform = ex.get("platform")
+        if platform is not None and platform not in PLATFORMS:
+            raise RuleBookError(f"unknown platform '{platform}' (allowed: {', '.join(PLATFORMS)})", **where, field=key)
+        for name in ex.get("platform_facts", {}):
+            if name not in platform_domains:
+                raise RuleBookError(f"unknown platform fact '{name}'", **where, field=key)
+        examples.append(
+            Example(
+                profile=ex["profile"],
+                fires=ex["fires"],
+                platform=platform,
+                platform_facts=ex.get("platform_facts", {}),
+                note=ex.get("note"),
+            )
+        )
+    return Rule(
+        id=rule_id,
+        statement=" ".join(raw["statement"].split()),
+        rationale=" ".join(raw["rationale"].split()),
+        sources=tuple(raw["sources"]),
+        when=when,
+        then=then,
+        examples=tuple(examples),
+        salience=raw.get("salience", 0),
+        salience_reason=raw.get("salience_reason"),
+        path=file_name,
+    )
+
+
+def render(template: str, facts: Mapping[str, Any]) -> str:
+    """Fill ``{field}`` and ``{platform.fact}`` placeholders from known facts (lists joined with commas).
+
+    Only plain names are substituted: no attribute access, no expressions.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        value = facts.get(match.group(1))
+        if value is None:
+            return "unknown"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    return _PLACEHOLDER.sub(fill, template)

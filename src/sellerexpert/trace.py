@@ -1,0 +1,165 @@
+"""The explanation trace: everything needed to replay and audit a consultation.
+
+A trace holds the normalised profile, the facts the engine started from,
+every rule firing in order (what it matched, what it asserted), the result,
+and the fingerprint of the rule book and package that produced it. It
+round-trips through JSON without loss.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import _documents
+from .errors import TraceError
+
+TRACE_FORMAT = "sellerexpert-trace"
+TRACE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule firing.
+
+    :ivar seq: 1-based position in the firing order.
+    :ivar rule: the rule id (``decide`` for the engine's final aggregation).
+    :ivar platform: the platform the firing is about (``None`` for seller-level rules).
+    :ivar matched: the facts the rule's patterns matched, as trace fact records.
+    :ivar absent: profile fields whose being unknown the rule relied on.
+    :ivar asserted: the facts the firing added.
+    :ivar retracted: the facts the firing removed.
+    """
+
+    seq: int
+    rule: str
+    platform: str | None
+    salience: int
+    matched: tuple[Mapping[str, Any], ...]
+    asserted: tuple[Mapping[str, Any], ...]
+    retracted: tuple[Mapping[str, Any], ...] = ()
+    absent: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The firing as JSON-ready data."""
+        return {
+            "seq": self.seq,
+            "rule": self.rule,
+            "platform": self.platform,
+            "salience": self.salience,
+            "matched": [dict(f) for f in self.matched],
+            "absent": list(self.absent),
+            "asserted": [dict(f) for f in self.asserted],
+            "retracted": [dict(f) for f in self.retracted],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Firing:
+        """Rebuild a firing from :meth:`to_dict` output."""
+        return cls(
+            seq=data["seq"],
+            rule=data["rule"],
+            platform=data.get("platform"),
+            salience=data.get("salience", 0),
+            matched=tuple(data.get("matched", ())),
+            asserted=tuple(data.get("asserted", ())),
+            retracted=tuple(data.get("retracted", ())),
+            absent=tuple(data.get("absent", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The auditable record of one consultation.
+
+    :ivar fingerprint: ``rulebook`` (SHA-256 over the rule files), ``package_version``,
+        ``files`` (per-file SHA-256) and ``rules`` (per-rule digest).
+    :ivar signature: an HMAC over the rest, when the trace was signed.
+    """
+
+    profile: Mapping[str, Any]
+    facts: tuple[Mapping[str, Any], ...]
+    firings: tuple[Firing, ...]
+    result: Mapping[str, Any]
+    fingerprint: Mapping[str, Any]
+    signature: Mapping[str, Any] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``, ``result``, ``fingerprint``."""
+        data: dict[str, Any] = {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "profile": dict(self.profile),
+            "facts": [dict(f) for f in self.facts],
+            "firings": [f.to_dict() for f in self.firings],
+            "result": dict(self.result),
+            "fingerprint": dict(self.fingerprint),
+        }
+        if self.signature is not None:
+            data["signature"] = dict(self.signature)
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The trace as JSON text (deterministic for the same consultation)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def save(self, path: str | Path) -> None:
+        """Write the trace as JSON to ``path``."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str | Path | None = None) -> Trace:
+        """Rebuild a trace from :meth:`to_dict` output.
+
+        :raises TraceError: when ``data`` is not a trace this version reads.
+        """
+        if not isinstance(data, Mapping):
+            raise TraceError("not a trace: expected a JSON object", path=source)
+        if data.get("format") != TRACE_FORMAT:
+            raise TraceError(f"not a trace: 'format' must be \"{TRACE_FORMAT}\"", path=source, field="format")
+        if data.get("version") != TRACE_VERSION:
+            raise TraceError(
+                f"trace version {data.get('version')!r} is not supported (this sellerexpert reads version {TRACE_VERSION})",
+                path=source,
+                field="version",
+            )
+        for key, kind in (("profile", Mapping), ("facts", list), ("firings", list), ("result", Mapping), ("fingerprint", Mapping)):
+            if not isinstance(data.get(key), kind):
+                raise TraceError(f"missing or malformed '{key}'", path=source, field=key)
+        try:
+            firings = tuple(Firing.from_dict(f) for f in data["firings"])
+        except (KeyError, TypeError, AttributeError):
+            raise TraceError("a firing lacks 'seq' or 'rule'", path=source, field="firings") from None
+        return cls(
+            profile=data["profile"],
+            facts=tuple(data["facts"]),
+            firings=firings,
+            result=data["result"],
+            fingerprint=data["fingerprint"],
+            signature=data.get("signature"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str | Path | None = None) -> Trace:
+        """Parse a trace from JSON text."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TraceError(f"not a trace: malformed JSON at line {exc.lineno}: {exc.msg}", path=source) from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Trace:
+        """Read a trace file.
+
+        :raises TraceError: naming the file when it is unreadable or not a trace.
+        """
+        path = Path(path)
+        try:
+            text = _documents.read_text(path)
+        except _documents.DocumentProblem as exc:
+            raise TraceError(exc.problem, path=path) from None
+        return cls.from_json(text, source=path)
