@@ -1,0 +1,34 @@
+"""Shared fixtures: one Advisor for the shipped rule book, and a throw-away copy of rules/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sellerexpert import Advisor
+from sellerexpert.rulebook import shipped_rules_dir
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="session")
+def advisor() -> Advisor:
+    """The shipped rule book, compiled once for the whole session."""
+    return Advisor()
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped rules, safe to edit in a test."""
+    target = tmp_path / "rules"
+    shutil.copytree(shipped_rules_dir(), target)
+    return target
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    """The example profiles shipped in the repository."""
+    return EXAMPLES
