@@ -16,9 +16,6 @@ from .rulebook import RuleBook, load_rulebook
 from .trace import Firing, Trace
 
 __all__ = [
-    "FIELDS",
-    "MODELS",
-    "PLATFORMS",
     "Advisor",
     "Assumption",
     "Best",
@@ -26,9 +23,12 @@ __all__ = [
     "ConsultationResult",
     "EngineError",
     "ExampleFailure",
+    "FIELDS",
     "FieldSpec",
     "Firing",
     "FiringLimitError",
+    "MODELS",
+    "PLATFORMS",
     "ProfileError",
     "Reason",
     "Recommendation",

@@ -20,6 +20,7 @@ of an ``any`` match.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import collections.abc
 import logging
@@ -37,6 +38,7 @@ _handlers, _level = list(_root.handlers), _root.level
 import experta  # noqa: E402
 from experta import AS, MATCH, NOT, P, Fact, InitialFact, KnowledgeEngine  # noqa: E402
 from experta import Rule as _ExpertaRule  # noqa: E402
+from experta.abstract import Strategy  # noqa: E402
 
 _root.handlers[:] = _handlers
 _root.setLevel(_level)
@@ -154,6 +156,7 @@ def _compile_rule(rule: Rule, index: int, rulebook: RuleBook) -> dict[str, Any]:
             guard = NOT(conclusion_type(rule=rule.id, platform=MATCH.platform))
         rhs = _make_rhs(rule, tuple(absent), rulebook)
         rhs.__name__ = f"{rule.id}__{branch}"
+        rhs.sx_order = index * 1000 + branch  # type: ignore[attr-defined]
         members[f"r{index:04d}_{branch}"] = _ExpertaRule(*patterns, *negatives, guard, salience=rule.salience)(rhs)
     return members
 
@@ -222,11 +225,37 @@ def _decide_rhs_factory(rulebook: RuleBook) -> Callable[..., None]:
         engine.sx_record(DECIDE_RULE, platform, _DECIDE_SALIENCE, [anchor, *evidence], (), engine.declare(new))
 
     decide_rhs.__name__ = DECIDE_RULE
+    decide_rhs.sx_order = 10**9  # type: ignore[attr-defined]
     return decide_rhs
 
 
+class _OrderedStrategy(Strategy):  # type: ignore[misc]
+    """Depth-first conflict resolution with a total order, so every run fires in the same order.
+
+    Experta's DepthStrategy orders by salience, then by the most recent facts;
+    activations equal on both land in the order the matcher yields them, which
+    varies between processes. Rule-book order breaks those ties here.
+    """
+
+    @staticmethod
+    def _key(activation: Any) -> tuple[int, list[int], int]:
+        facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
+        return (activation.rule.salience, facts, -getattr(activation.rule, "sx_order", 0))
+
+    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        for activation in removed:
+            activation.key = self._key(activation)  # Activation equality compares keys too
+            if activation in agenda.activations:
+                agenda.activations.remove(activation)
+        for activation in added:
+            activation.key = self._key(activation)
+            bisect.insort(agenda.activations, activation)
+
+
 class _RecordingEngine(KnowledgeEngine):  # type: ignore[misc]
-    """A KnowledgeEngine that records each firing for the trace."""
+    """A KnowledgeEngine that records each firing for the trace, in a fixed firing order."""
+
+    __strategy__ = _OrderedStrategy
 
     sx_record_target: RunRecord | None = None
 

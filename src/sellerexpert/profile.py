@@ -150,7 +150,11 @@ _FALSE = {"false", "no", "n", "0", "off"}
 
 def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    # A shortened name ("capacity", "warehouse") is a likelier slip than a typo.
+    containing = [choice for choice in choices if len(word) >= 4 and word in choice]
+    return containing[0] if len(containing) == 1 else None
 
 def _normalise_word(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", value.strip().lower())

@@ -1,0 +1,159 @@
+"""Loading and validating rule files: the shipped book, and the errors a rule author sees."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sellerexpert import Advisor, RuleBookError, load_rulebook
+from sellerexpert.conditions import facts_used
+from sellerexpert.rulebook import shipped_rules_dir
+
+
+def test_shipped_rule_book_loads_with_platforms_policy_and_sources() -> None:
+    book = load_rulebook()
+    assert {"temu", "aliexpress", "tiktok_shop"} == set(book.platforms)
+    assert len(book.rules) >= 30
+    assert book.policy.tie_default in ("fully-managed", "semi-managed")
+    assert all(rule.examples for rule in book.rules)
+
+
+def test_every_paragraph_of_the_brief_is_cited_by_a_rule() -> None:
+    book = load_rulebook()
+    paragraphs = {s.id: s.paragraph for s in book.sources.values() if s.paragraph is not None}
+    assert sorted(paragraphs.values()) == [1, 2, 3, 4, 5, 6]
+    cited = {source for rule in book.rules for source in rule.sources}
+    assert set(paragraphs) <= cited
+
+
+def test_every_platform_fact_is_dated_and_sourced() -> None:
+    book = load_rulebook()
+    for platform in book.platforms.values():
+        for fact in platform.facts.values():
+            assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", fact.as_of), fact
+            assert fact.sources and all(s in book.sources for s in fact.sources), fact
+
+
+def test_readme_lists_the_paragraph_to_rule_map() -> None:
+    """The README's map of ¶1-¶6 to rule ids must match what the rules cite."""
+    book = load_rulebook()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for source in book.sources.values():
+        if source.paragraph is None:
+            continue
+        citing = sorted(rule.id for rule in book.rules if source.id in rule.sources)
+        row = next((line for line in readme.splitlines() if line.startswith(f"| ¶{source.paragraph} ")), None)
+        assert row is not None, f"README has no map row for ¶{source.paragraph}"
+        assert sorted(re.findall(r"`([a-z0-9_]+)`", row)) == citing, f"README row for ¶{source.paragraph} is stale"
+
+
+def test_fingerprint_tracks_files_and_rule_digests_track_rules(rules_dir: Path) -> None:
+    before = load_rulebook(rules_dir)
+    path = rules_dir / "fees.toml"
+    path.write_text(path.read_text().replace("weight = 2 }", "weight = 3 }", 1))
+    after = load_rulebook(rules_dir)
+    assert before.fingerprint != after.fingerprint
+    changed = {rid for rid, digest in after.rule_digests().items() if before.rule_digests()[rid] != digest}
+    assert changed == {"fee_sensitive_favours_semi"}
+    assert load_rulebook(rules_dir).fingerprint == after.fingerprint
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+BAD_EDITS = [
+    ("fees.toml", 'then = { favour = "semi-managed", weight = 2 }', "", "rule 'fee_sensitive_favours_semi': 'then' is required"),
+    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "high" }\nthen', 'fact = "fee_sensitivty", op = "eq", value = "high" }\nthen', "did you mean 'fee_sensitivity'"),
+    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "high" }\nthen', 'fact = "fee_sensitivity", op = "eq", value = "hihg" }\nthen', "can never match"),
+    ("fees.toml", 'sources = ["seed_p6"]', 'sources = ["seed_p66"]', "unknown source 'seed_p66'"),
+    ("fees.toml", 'id = "fee_insensitive_favours_full"', 'id = "fee_sensitive_favours_semi"', "duplicate rule id"),
+    ("fees.toml", 'weight = 2 }', 'weight = 0 }', "rule 'fee_sensitive_favours_semi'"),
+    ("capacity.toml", 'op = "lt", value = 300', 'op = "lt", value = "300"', "write 300"),
+    ("capacity.toml", 'fact = "operational_capacity", op = "eq", value = "low" }\nthen', 'fact = "operational_capacity", op = "ge", value = "low" }\nthen', "'ge' needs a number field"),
+    ("control.toml", "{platform.name} sets the retail price under both models; you", "{platform.nmae} sets the retail price under both models; you", "unknown placeholder {platform.nmae}"),
+    ("logistics.toml", '[meta]\ncovers = "Warehousing, freight, delivery speed and bulky goods."', "[meta]", "'covers' is required"),
+    ("markets.toml", 'op = "contains", value = "US" }\nthen = { caveat', 'op = "contains", value = "USA" }\nthen = { caveat', "can never match"),
+    ("assumptions.toml", 'then = { assume = "sea_freight", value = false }', 'then = { assume = "sea_freight", value = "maybe" }', "then.value"),
+    ("emphasis.toml", 'platform.emphasis", op = "eq", value = "fully-managed"', 'platform.emphasys", op = "eq", value = "fully-managed"', "unknown platform fact 'platform.emphasys'"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "fragment"), BAD_EDITS, ids=[e[3][:40] for e in BAD_EDITS])
+def test_bad_rule_files_name_file_rule_and_field(rules_dir: Path, file: str, old: str, new: str, fragment: str) -> None:
+    _replace(rules_dir / file, old, new)
+    with pytest.raises(RuleBookError) as caught:
+        Advisor(rules_dir)
+    message = str(caught.value)
+    assert fragment in message
+    assert file in message
+
+
+def test_malformed_toml_names_the_line(rules_dir: Path) -> None:
+    (rules_dir / "broken.toml").write_text('[meta]\ncovers = "x"\nreviewed = \n')
+    with pytest.raises(RuleBookError, match=r"broken\.toml:3: malformed TOML"):
+        load_rulebook(rules_dir)
+
+
+def test_yaml_rule_files_are_accepted(rules_dir: Path) -> None:
+    (rules_dir / "extra.yaml").write_text(
+        """
+meta: {covers: "A YAML rule", reviewed: "2026-11-25"}
+rule:
+  - id: yaml_rule
+    statement: A rule written in YAML.
+    rationale: Rule packs may be YAML.
+    sources: [seed_p6]
+    when: {fact: bulky_goods, op: eq, value: true}
+    then: {caveat: "Big things."}
+    examples:
+      - {profile: {bulky_goods: true}, fires: true}
+"""
+    )
+    advisor = Advisor(rules_dir)
+    assert advisor.fires("yaml_rule", {"bulky_goods": True})
+    assert not advisor.fires("yaml_rule", {"bulky_goods": False})
+
+
+def test_an_assumption_cannot_read_platform_facts(rules_dir: Path) -> None:
+    _replace(
+        rules_dir / "assumptions.toml",
+        'when = { fact = "sea_freight", op = "absent" }',
+        'when = { fact = "platform.content_led", op = "eq", value = true }',
+    )
+    with pytest.raises(RuleBookError, match="assumption is about the seller"):
+        load_rulebook(rules_dir)
+
+
+@pytest.mark.parametrize(
+    ("setup", "fragment"),
+    [
+        (lambda d: (d / "policy.toml").unlink(), "no file defines the [policy]"),
+        (lambda d: [p.unlink() for p in d.iterdir()], "holds no rule files"),
+        (lambda d: (d / "zz.toml").write_bytes(b"\x00\x01binary"), "binary file"),
+        (lambda d: (d / "zz.toml").write_text('meta = "x"'), "meta"),
+    ],
+    ids=["no-policy", "empty", "binary", "meta-not-a-table"],
+)
+def test_broken_rule_packs(rules_dir: Path, setup: object, fragment: str) -> None:
+    setup(rules_dir)  # type: ignore[operator]
+    with pytest.raises(RuleBookError, match=re.escape(fragment)):
+        load_rulebook(rules_dir)
+
+
+def test_missing_rules_folder_is_a_rulebook_error(tmp_path: Path) -> None:
+    with pytest.raises(RuleBookError, match="is not a folder"):
+        load_rulebook(tmp_path / "nowhere")
+
+
+def test_shipped_rules_folder_is_found() -> None:
+    assert (shipped_rules_dir() / "platforms.toml").is_file()
+
+
+def test_every_rule_reads_at_least_one_fact() -> None:
+    for rule in load_rulebook().rules:
+        assert facts_used(rule.when), rule.id
