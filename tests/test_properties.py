@@ -1,0 +1,139 @@
+"""Properties over all valid profiles (hypothesis): shape, ranges, determinism, monotonicity, agreement."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, SellerProfile, Trace
+from sellerexpert.conditions import evaluate
+from sellerexpert.profile import LEVELS, SERVICE_LEVELS
+
+ADVISOR = Advisor()
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "text": st.text(max_size=20),
+    "platforms": st.lists(st.sampled_from(PLATFORMS), min_size=1, max_size=3, unique=True),
+    "markets": st.lists(st.sampled_from(["US", "UK", "EU", "DE", "FR", "ES", "BR", "JP"]), max_size=3, unique=True),
+    "level": st.sampled_from(LEVELS),
+    "service": st.sampled_from(SERVICE_LEVELS),
+    "bool": st.booleans(),
+    "count": st.one_of(st.integers(0, 20_000), st.sampled_from([0, 299, 300, 2999, 3000])),
+}
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> dict[str, Any]:
+    """Any valid profile: each field present with a valid value, or absent."""
+    data = {}
+    for spec in FIELDS:
+        if draw(st.booleans()):
+            data[spec.name] = draw(_VALUES[spec.kind])
+    return data
+
+
+@PROPERTY_SETTINGS
+@given(profiles())
+def test_one_model_per_platform_asked_with_confidence_in_range(data: dict[str, Any]) -> None:
+    result = ADVISOR.consult(data)
+    asked = SellerProfile.from_dict(data).platforms
+    assert [r.platform for r in result.recommendations] == list(asked)
+    for rec in result.recommendations:
+        assert rec.model in MODELS
+        assert 0.0 <= rec.confidence <= 1.0
+        assert all(isinstance(v, int) and v >= 0 for v in rec.scores.values())
+        if rec.excluded and len(rec.excluded) == 1:
+            assert rec.model not in rec.excluded
+    assert result.best.platform in asked
+    assert (result.best.platform, result.best.model) in {(r.platform, r.model) for r in result.recommendations}
+
+
+@PROPERTY_SETTINGS
+@given(profiles(), st.randoms(use_true_random=False))
+def test_deterministic_and_field_order_irrelevant(data: dict[str, Any], rnd: Any) -> None:
+    first = ADVISOR.consult(data)
+    items = list(data.items())
+    rnd.shuffle(items)
+    again = ADVISOR.consult(dict(items))
+    assert first.to_json() == again.to_json()
+    assert first.trace.to_json() == again.trace.to_json()
+
+
+@PROPERTY_SETTINGS
+@given(profiles())
+def test_trace_round_trips_through_json(data: dict[str, Any]) -> None:
+    trace = ADVISOR.consult(data).trace
+    text = trace.to_json()
+    assert Trace.from_json(text).to_json() == text
+    assert json.loads(text)["result"] == ADVISOR.consult(data).to_dict()
+
+
+_RAISABLE = {
+    "control_priority": LEVELS,
+    "fee_sensitivity": LEVELS,
+    "operational_capacity": LEVELS,
+    "customer_service": SERVICE_LEVELS,
+    "working_capital": LEVELS,
+    "local_warehouse": (False, True),
+}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.sampled_from(sorted(_RAISABLE)), st.data())
+def test_raising_a_capacity_or_priority_never_moves_semi_to_full(
+    data: dict[str, Any], field: str, draw: st.DataObject
+) -> None:
+    """Raising control, fee sensitivity, capacity, service or capital, or gaining a warehouse, never pushes towards full."""
+    levels = _RAISABLE[field]
+    low = draw.draw(st.integers(0, len(levels) - 2), label="lower level")
+    high = draw.draw(st.integers(low + 1, len(levels) - 1), label="higher level")
+    before = ADVISOR.consult({**data, field: levels[low]})
+    after = ADVISOR.consult({**data, field: levels[high]})
+    for old, new in zip(before.recommendations, after.recommendations, strict=True):
+        assert not (old.model == "semi-managed" and new.model == "fully-managed"), (
+            f"{old.platform}: {field} {levels[low]} -> {levels[high]} moved semi-managed to fully-managed"
+        )
+
+
+@PROPERTY_SETTINGS
+@given(profiles())
+def test_gaining_a_warehouse_from_unknown_never_moves_semi_to_full(data: dict[str, Any]) -> None:
+    data.pop("local_warehouse", None)
+    before = ADVISOR.consult(data)
+    after = ADVISOR.consult({**data, "local_warehouse": True})
+    for old, new in zip(before.recommendations, after.recommendations, strict=True):
+        assert not (old.model == "semi-managed" and new.model == "fully-managed")
+
+
+def _declared_firings(profile: SellerProfile) -> set[tuple[str, str | None]]:
+    """Which rules should fire, by the declarative model alone (assumptions applied first, as the engine does)."""
+    book = ADVISOR.rules
+    facts = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
+    fired: set[tuple[str, str | None]] = set()
+    changed = True
+    while changed:
+        changed = False
+        for rule in book.rules:
+            if rule.then.kind == "assume" and rule.then.fact not in facts and evaluate(rule.when, facts):
+                facts[rule.then.fact or ""] = rule.then.value
+                fired.add((rule.id, None))
+                changed = True
+    for platform in profile.platforms:
+        seen = {**facts, **book.platforms[platform].fact_values()}
+        for rule in book.rules:
+            if rule.then.kind != "assume" and evaluate(rule.when, seen):
+                fired.add((rule.id, platform))
+    return fired
+
+
+@PROPERTY_SETTINGS
+@given(profiles())
+def test_engine_fires_exactly_what_the_declarative_rules_say(data: dict[str, Any]) -> None:
+    result = ADVISOR.consult(data)
+    fired = {(f.rule, f.platform) for f in result.trace.firings if f.rule != "decide"}
+    assert fired == _declared_firings(result.profile)
+    assert len([f for f in result.trace.firings if f.rule != "decide"]) == len(fired), "a rule fired twice"
