@@ -11,7 +11,7 @@ from ._version import __version__
 from .advisor import Advisor, ExampleFailure
 from .errors import EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
 from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
-from .result import Assumption, Best, Caveat, ConsultationResult, Reason, Recommendation
+from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import RuleBook, load_rulebook
 from .trace import Firing, Trace
 
@@ -29,6 +29,7 @@ __all__ = [
     "FiringLimitError",
     "MODELS",
     "PLATFORMS",
+    "PlatformFactUsed",
     "ProfileError",
     "Reason",
     "Recommendation",

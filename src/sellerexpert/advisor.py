@@ -11,7 +11,7 @@ from typing import Any
 from . import _experta
 from ._version import __version__
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
-from .result import Assumption, Best, Caveat, ConsultationResult, Reason, Recommendation
+from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import RuleBook, load_rulebook, render
 from .trace import Firing, Trace
 
@@ -130,9 +130,10 @@ class Advisor:
                 f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
             )
             sources = tuple(self._rules.source_labels(rule.sources))
+            rests_on = self._platform_facts_matched(platform, firing["matched"])
             if rule.then.kind == "caveat":
                 text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
-                caveats.append(Caveat(rule=rule.id, text=text, sources=sources))
+                caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
             elif rule.then.kind in ("evidence", "exclude"):
                 reasons.append(
                     Reason(
@@ -143,6 +144,7 @@ class Advisor:
                         weight=rule.then.weight,
                         sources=sources,
                         assumed=assumed,
+                        rests_on=rests_on,
                     )
                 )
         order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
@@ -161,6 +163,23 @@ class Advisor:
             excluded=tuple(decision["excluded"]),
             basis=decision["basis"],
         )
+
+    def _platform_facts_matched(self, platform: str, matched: list[dict[str, Any]]) -> tuple[PlatformFactUsed, ...]:
+        known = self._rules.platforms[platform].facts
+        used = []
+        for record in matched:
+            fact = known.get(record["field"]) if record["kind"] == "platform" else None
+            if fact is not None:
+                used.append(
+                    PlatformFactUsed(
+                        fact=f"platform.{fact.name}",
+                        value=record["value"],
+                        as_of=fact.as_of,
+                        confidence=fact.confidence,
+                        sources=tuple(self._rules.source_labels(fact.sources)),
+                    )
+                )
+        return tuple(used)
 
     def _assumptions(self, profile: SellerProfile, record: _experta.RunRecord) -> tuple[Assumption, ...]:
         rules = {rule.id: rule for rule in self._rules.rules}

@@ -18,11 +18,34 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class PlatformFactUsed:
+    """A dated platform fact a reason or caveat rests on: re-check it after ``as_of``."""
+
+    fact: str
+    value: Any
+    as_of: str
+    confidence: str | None
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fact as JSON-ready data."""
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {
+            "fact": self.fact,
+            "value": value,
+            "as_of": self.as_of,
+            "confidence": self.confidence,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True)
 class Reason:
     """A fired rule that argued for a model.
 
     :ivar kind: ``"evidence"`` (weighed) or ``"constraint"`` (the other model was ruled out).
     :ivar assumed: profile fields this reason rests on that were assumed, not given.
+    :ivar rests_on: the dated platform facts the rule matched.
     """
 
     rule: str
@@ -32,6 +55,7 @@ class Reason:
     weight: int | None
     sources: tuple[str, ...]
     assumed: tuple[str, ...] = ()
+    rests_on: tuple[PlatformFactUsed, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The reason as JSON-ready data."""
@@ -43,20 +67,30 @@ class Reason:
             "weight": self.weight,
             "sources": list(self.sources),
             "assumed": list(self.assumed),
+            "rests_on": [f.to_dict() for f in self.rests_on],
         }
 
 
 @dataclass(frozen=True)
 class Caveat:
-    """Something the seller must know whichever model they pick."""
+    """Something the seller must know whichever model they pick.
+
+    :ivar rests_on: the dated platform facts the rule matched.
+    """
 
     rule: str
     text: str
     sources: tuple[str, ...]
+    rests_on: tuple[PlatformFactUsed, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The caveat as JSON-ready data."""
-        return {"rule": self.rule, "text": self.text, "sources": list(self.sources)}
+        return {
+            "rule": self.rule,
+            "text": self.text,
+            "sources": list(self.sources),
+            "rests_on": [f.to_dict() for f in self.rests_on],
+        }
 
 
 @dataclass(frozen=True)
