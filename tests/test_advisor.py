@@ -195,3 +195,12 @@ def test_same_bytes_across_processes_and_hash_seeds() -> None:
         run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         outputs.add(run.stdout)
     assert len(outputs) == 1
+
+
+def test_reasons_and_caveats_name_the_dated_platform_facts_they_rest_on(advisor: Advisor) -> None:
+    temu = advisor.consult({"control_priority": "high", "platforms": ["temu"]}).recommendations[0]
+    reason = next(r for r in temu.reasons if r.rule == "control_favours_semi_without_price")
+    assert [(f.fact, f.value, f.as_of) for f in reason.rests_on] == [("platform.semi_seller_sets_price", False, "2024")]
+    caveat = next(c for c in temu.caveats if c.rule == "platform_keeps_retail_price")
+    assert caveat.rests_on and caveat.rests_on[0].sources == ("pricing_power",)
+    assert next(r for r in temu.reasons if r.rule == "no_logistics_favours_full").rests_on == ()

@@ -12,7 +12,7 @@ from . import _experta
 from ._version import __version__
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-from .rulebook import RuleBook, load_rulebook, render
+from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
 from .trace import Firing, Trace
 
 _NOT_REASONED = ("name", "platforms")
@@ -130,7 +130,7 @@ class Advisor:
                 f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
             )
             sources = tuple(self._rules.source_labels(rule.sources))
-            rests_on = self._platform_facts_matched(platform, firing["matched"])
+            rests_on = self._platform_facts_used(platform, rule, firing["matched"])
             if rule.then.kind == "caveat":
                 text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
                 caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
@@ -164,22 +164,26 @@ class Advisor:
             basis=decision["basis"],
         )
 
-    def _platform_facts_matched(self, platform: str, matched: list[dict[str, Any]]) -> tuple[PlatformFactUsed, ...]:
+    def _platform_facts_used(
+        self, platform: str, rule: Rule, matched: list[dict[str, Any]]
+    ) -> tuple[PlatformFactUsed, ...]:
+        """The dated platform facts a firing rests on: those it matched and those its text quotes."""
         known = self._rules.platforms[platform].facts
-        used = []
-        for record in matched:
-            fact = known.get(record["field"]) if record["kind"] == "platform" else None
-            if fact is not None:
-                used.append(
-                    PlatformFactUsed(
-                        fact=f"platform.{fact.name}",
-                        value=record["value"],
-                        as_of=fact.as_of,
-                        confidence=fact.confidence,
-                        sources=tuple(self._rules.source_labels(fact.sources)),
-                    )
-                )
-        return tuple(used)
+        values = {r["field"]: r["value"] for r in matched if r["kind"] == "platform"}
+        for name in placeholders(rule.statement + " " + (rule.then.text or "")):
+            if name.startswith("platform.") and name[len("platform.") :] in known:
+                values.setdefault(name[len("platform.") :], known[name[len("platform.") :]].value)
+        return tuple(
+            PlatformFactUsed(
+                fact=f"platform.{name}",
+                value=value,
+                as_of=known[name].as_of,
+                confidence=known[name].confidence,
+                sources=tuple(self._rules.source_labels(known[name].sources)),
+            )
+            for name, value in values.items()
+            if name in known
+        )
 
     def _assumptions(self, profile: SellerProfile, record: _experta.RunRecord) -> tuple[Assumption, ...]:
         rules = {rule.id: rule for rule in self._rules.rules}

@@ -299,10 +299,15 @@ def _rulefile_validator() -> jsonschema.protocols.Validator:
     return validator_cls(schema)  # type: ignore[no-any-return]
 
 
-def load_rulebook(directory: str | Path | None = None) -> RuleBook:
+def load_rulebook(
+    directory: str | Path | None = None, *, duplicates: Literal["error", "skip"] = "error"
+) -> RuleBook:
     """Load and validate every rule file (``*.toml``, ``*.yaml``, ``*.yml``) in ``directory``.
 
     :param directory: a rule pack; ``None`` for the shipped rule book.
+    :param duplicates: ``"skip"`` keeps the first rule of a duplicated id and
+        drops the others (for ``rules lint``, which reports every duplicate and
+        still checks the rest); ``"error"`` refuses the pack.
     :raises RuleBookError: naming the file, rule id and key at fault.
     """
     folder = Path(directory) if directory is not None else shipped_rules_dir()
@@ -358,6 +363,8 @@ def load_rulebook(directory: str | Path | None = None) -> RuleBook:
         for raw in data.get("rule", []):
             rule = _rule(path, name, raw, sources, platform_domains)
             if rule.id in seen:
+                if duplicates == "skip":
+                    continue
                 raise RuleBookError(
                     f"duplicate rule id (first defined in {seen[rule.id].name})", path=path, rule_id=rule.id, field="id"
                 )
@@ -547,7 +554,7 @@ def _check_field_values(leaf: Leaf, spec: FieldSpec, fail: Any) -> None:
 
 
 def _check_template(text: str, platform_domains: Mapping[str, type], where: dict[str, Any], key: str) -> None:
-    for name in _PLACEHOLDER.findall(text):
+    for name in placeholders(text):
         known = (
             name[len(PLATFORM_PREFIX) :] in platform_domains if name.startswith(PLATFORM_PREFIX) else name in FIELDS_BY_NAME
         )
@@ -622,6 +629,11 @@ def _rule(
         salience_reason=raw.get("salience_reason"),
         path=file_name,
     )
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{name}`` placeholders a text uses, in order."""
+    return _PLACEHOLDER.findall(template)
 
 
 def render(template: str, facts: Mapping[str, Any]) -> str:
