@@ -1,0 +1,435 @@
+"""Rule coverage: over the whole profile space, how often each rule fires and how the advice splits.
+
+Running the engine on every profile is out of reach (the space holds hundreds
+of millions of profiles), so coverage works on the declarative model instead:
+
+* values no rule can tell apart are merged into classes with multiplicities
+  (:mod:`sellerexpert._space`);
+* :class:`Simulator` replays what the engine does on one profile - the
+  assumptions first, in salience order, then every platform rule whose
+  condition holds, then :func:`sellerexpert.policy.decide` - and the tests
+  prove it agrees with the engine on a sample of profiles;
+* a rule's firings are counted over only the fields it reads (plus the fields
+  the assumptions it relies on read), times the size of the rest of the space;
+* the recommendation split combines, per platform, the score distributions of
+  independent groups of fields (fields that share an evidence rule are one
+  group), so the cost is the largest group, not the whole space.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._space import ProfileSpace
+from .conditions import PLATFORM_PREFIX, evaluate, facts_used
+from .policy import Decision, decide
+from .profile import CORE_FIELDS, MODELS, PLATFORMS, SellerProfile
+from .rulebook import Rule, RuleBook, load_rulebook
+
+if TYPE_CHECKING:
+    from .advisor import Advisor
+
+
+@dataclass(frozen=True)
+class PlatformOutcome:
+    """What the engine would conclude on one platform, per the declarative model."""
+
+    platform: str
+    fired: tuple[str, ...]
+    scores: Mapping[str, int]
+    excluded: tuple[str, ...]
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class SimulatedConsultation:
+    """The declarative replay of one consultation: the assumptions made and each platform's outcome."""
+
+    assumed: Mapping[str, Any]
+    seller_fired: tuple[str, ...]
+    platforms: Mapping[str, PlatformOutcome]
+
+
+class Simulator:
+    """The engine's semantics over the declarative rule model, without Experta.
+
+    Assumption rules fire first (highest salience first, then file order),
+    each filling its field while it is unknown, until none applies; then each
+    platform rule fires once per platform when its condition holds on the
+    profile, the assumptions and the platform's facts. That is the engine's
+    behaviour while assumptions out-rank every platform rule, which lint checks.
+    """
+
+    def __init__(self, rulebook: RuleBook) -> None:
+        self.rulebook = rulebook
+        order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
+        self.assumptions: tuple[Rule, ...] = tuple(
+            sorted((r for r in rulebook.rules if r.scope == "seller"), key=lambda r: (-r.salience, order[r.id]))
+        )
+        self.platform_rules: tuple[Rule, ...] = tuple(r for r in rulebook.rules if r.scope == "platform")
+
+    def assume(self, facts: Mapping[str, Any], rules: Iterable[Rule] | None = None) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Apply assumption rules to known profile facts: the completed facts and the rules that fired."""
+        known = dict(facts)
+        fired: list[str] = []
+        if rules is None:
+            candidates = self.assumptions
+        else:
+            wanted = {r.id for r in rules}
+            candidates = tuple(r for r in self.assumptions if r.id in wanted)
+        progress = True
+        while progress:
+            progress = False
+            for rule in candidates:
+                target = rule.then.fact or ""
+                if target not in known and rule.id not in fired and evaluate(rule.when, known):
+                    known[target] = tuple(rule.then.value) if isinstance(rule.then.value, list) else rule.then.value
+                    fired.append(rule.id)
+                    progress = True
+                    break
+        return known, tuple(fired)
+
+    def platform_values(self, platform: str) -> dict[str, Any]:
+        """A platform's facts keyed as conditions name them."""
+        return self.rulebook.platforms[platform].fact_values()
+
+    def consult(self, profile: SellerProfile | Mapping[str, Any]) -> SimulatedConsultation:
+        """Replay a consultation on the declarative model."""
+        if not isinstance(profile, SellerProfile):
+            profile = SellerProfile.from_dict(profile)
+        given = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
+        given = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+        known, seller_fired = self.assume(given)
+        completeness = len(set(given) & set(CORE_FIELDS)) / len(CORE_FIELDS)
+        outcomes: dict[str, PlatformOutcome] = {}
+        for platform in profile.platforms:
+            context = {**known, **self.platform_values(platform)}
+            fired = tuple(r.id for r in self.platform_rules if evaluate(r.when, context))
+            scores, excluded = self._weigh(fired)
+            emphasis = self.rulebook.platforms[platform].facts.get("emphasis")
+            decision = decide(
+                scores,
+                excluded,
+                emphasis=emphasis.value if emphasis is not None else None,
+                completeness=completeness,
+                policy=self.rulebook.policy,
+            )
+            outcomes[platform] = PlatformOutcome(platform, fired, scores, excluded, decision)
+        return SimulatedConsultation(
+            assumed={k: v for k, v in known.items() if k not in given}, seller_fired=seller_fired, platforms=outcomes
+        )
+
+    def _weigh(self, fired: Iterable[str]) -> tuple[dict[str, int], tuple[str, ...]]:
+        scores = {model: 0 for model in MODELS}
+        excluded: set[str] = set()
+        for rule_id in fired:
+            then = self.rulebook.rule(rule_id).then
+            if then.kind == "evidence" and then.model is not None:
+                scores[then.model] += then.weight or 0
+            elif then.kind == "exclude" and then.model is not None:
+                excluded.add(then.model)
+        return scores, tuple(m for m in MODELS if m in excluded)
+
+
+def profile_fields(rule: Rule) -> tuple[str, ...]:
+    """The profile fields a rule's condition reads (platform facts left out)."""
+    return tuple(f for f in facts_used(rule.when) if not f.startswith(PLATFORM_PREFIX))
+
+
+def closure(rulebook: RuleBook, rule: Rule) -> tuple[str, ...]:
+    """The profile fields whose values decide whether ``rule`` fires, assumptions included.
+
+    A field that an assumption may fill depends also on the fields that
+    assumption reads, and so on; an assumption rule depends on its target too.
+    """
+    assumers: dict[str, list[Rule]] = {}
+    for other in rulebook.rules:
+        if other.scope == "seller" and other.then.fact:
+            assumers.setdefault(other.then.fact, []).append(other)
+    pending = list(profile_fields(rule))
+    if rule.scope == "seller" and rule.then.fact:
+        pending.append(rule.then.fact)
+    found: list[str] = []
+    while pending:
+        name = pending.pop(0)
+        if name in found:
+            continue
+        found.append(name)
+        for assumer in assumers.get(name, []):
+            pending.extend(f for f in (*profile_fields(assumer), assumer.then.fact or "") if f and f not in found)
+    return tuple(found)
+
+
+def assumptions_for(rulebook: RuleBook, fields: Iterable[str]) -> tuple[Rule, ...]:
+    """The assumption rules that fill any of ``fields``."""
+    wanted = set(fields)
+    return tuple(r for r in rulebook.rules if r.scope == "seller" and r.then.fact in wanted)
+
+
+def count_firings(
+    simulator: Simulator,
+    space: ProfileSpace,
+    rule: Rule,
+    *,
+    platform_types: bool = False,
+) -> dict[str, int]:
+    """How many profiles of the space make ``rule`` fire, per platform (``"*"`` for seller rules).
+
+    :param platform_types: let platform facts range over their types instead of
+        their current values (one pseudo-platform ``"*"``): "could it ever fire?".
+    """
+    rulebook = simulator.rulebook
+    fields = closure(rulebook, rule)
+    assumers = assumptions_for(rulebook, fields)
+    rest = 1
+    for name in space.fields:
+        if name not in fields:
+            rest *= space.raw_size(name)
+    platform_facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
+    if rule.scope == "seller":
+        total = 0
+        for facts, weight in space.assignments(fields):
+            _, fired = simulator.assume(facts, assumers)
+            if rule.id in fired:
+                total += weight
+        return {"*": total * rest}
+    if platform_types:
+        total = 0
+        for facts, weight in space.assignments([*fields, *platform_facts]):
+            profile_part = {k: v for k, v in facts.items() if not k.startswith(PLATFORM_PREFIX)}
+            known, _ = simulator.assume(profile_part, assumers)
+            if evaluate(rule.when, {**known, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}):
+                total += weight
+        return {"*": total * rest}
+    counts: dict[str, int] = {}
+    for platform in PLATFORMS:
+        values = simulator.platform_values(platform)
+        total = 0
+        for facts, weight in space.assignments(fields):
+            known, _ = simulator.assume(facts, assumers)
+            if evaluate(rule.when, {**known, **values}):
+                total += weight
+        counts[platform] = total * rest
+    return counts
+
+
+# A group's contribution to one platform's weighing: (full score, semi score, excluded models) -> profiles.
+_Histogram = dict[tuple[int, int, frozenset[str]], int]
+
+
+def _groups(rulebook: RuleBook, weighed: Sequence[Rule], all_fields: Iterable[str]) -> list[list[str]]:
+    """Fields split into groups that no evidence rule (with its assumptions) spans."""
+    parent = {name: name for name in all_fields}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for rule in weighed:
+        fields = closure(rulebook, rule)
+        for other in fields[1:]:
+            parent[find(other)] = find(fields[0])
+    groups: dict[str, list[str]] = {}
+    for name in parent:
+        groups.setdefault(find(name), []).append(name)
+    return list(groups.values())
+
+
+def _combine(left: _Histogram, right: _Histogram) -> _Histogram:
+    out: _Histogram = {}
+    for (f1, s1, e1), w1 in left.items():
+        for (f2, s2, e2), w2 in right.items():
+            key = (f1 + f2, s1 + s2, e1 | e2)
+            out[key] = out.get(key, 0) + w1 * w2
+    return out
+
+
+@dataclass(frozen=True)
+class RuleCoverage:
+    """How often one rule fires over the profile space.
+
+    :ivar firings: profiles it fires on, per platform (``"*"`` for assumption rules).
+    :ivar possible: for a rule that never fires, whether it could with other platform data.
+    """
+
+    rule: str
+    file: str
+    scope: str
+    firings: Mapping[str, int]
+    possible: bool = True
+
+    @property
+    def total(self) -> int:
+        """Firings summed over platforms."""
+        return sum(self.firings.values())
+
+    def to_dict(self, space_size: int) -> dict[str, Any]:
+        """The rule's coverage as JSON-ready data, with shares of the space."""
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "file": self.file,
+            "scope": self.scope,
+            "firings": dict(self.firings),
+            "share": {k: round(v / space_size, 4) for k, v in self.firings.items()},
+            "never_fires": self.total == 0,
+        }
+        if self.total == 0:
+            data["fires_with_other_platform_data"] = self.possible
+        return data
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """The result of :func:`coverage`.
+
+    :ivar space_size: profiles in the enumerated space.
+    :ivar field_classes: per field, (raw candidate values, classes the rules tell apart).
+    :ivar split: per platform, profiles per recommended model.
+    :ivar basis: per platform, profiles per decision basis (scores, tie, exclusion, both-excluded).
+    """
+
+    space_size: int
+    field_classes: Mapping[str, tuple[int, int]]
+    rules: tuple[RuleCoverage, ...]
+    split: Mapping[str, Mapping[str, int]]
+    basis: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    @property
+    def never_fire(self) -> tuple[str, ...]:
+        """Ids of rules that fire on no profile of the space."""
+        return tuple(r.rule for r in self.rules if r.total == 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "space_size": self.space_size,
+            "fields": {name: {"values": raw, "classes": n} for name, (raw, n) in self.field_classes.items()},
+            "rules": [r.to_dict(self.space_size) for r in self.rules],
+            "never_fire": list(self.never_fire),
+            "split": {p: dict(models) for p, models in self.split.items()},
+            "basis": {p: dict(b) for p, b in self.basis.items()},
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        """A readable report: the space, each rule's firing share, the dead rules and the split."""
+        n = self.space_size
+        lines = [f"Profile space: {n:,} profiles ({len(self.field_classes)} fields; values the rules cannot tell apart merged)."]
+        lines.append("")
+        lines.append("Rule firings (share of profiles, per platform):")
+        platforms = list(self.split)
+        width = max(len(r.rule) for r in self.rules)
+        for r in self.rules:
+            if r.scope == "seller":
+                shares = f"all platforms {r.firings['*'] / n:7.2%}"
+            else:
+                shares = "  ".join(f"{p} {r.firings.get(p, 0) / n:7.2%}" for p in platforms)
+            mark = "  NEVER FIRES" if r.total == 0 else ""
+            lines.append(f"  {r.rule:<{width}}  {shares}{mark}")
+        lines.append("")
+        if self.never_fire:
+            lines.append("Rules that never fire:")
+            for r in self.rules:
+                if r.total == 0:
+                    why = "fires only with other platform data" if r.possible else "cannot fire at all"
+                    lines.append(f"  {r.rule} ({r.file}): {why}")
+        else:
+            lines.append("Every rule fires on some profile.")
+        lines.append("")
+        lines.append("Recommendations per platform:")
+        for platform, models in self.split.items():
+            parts = ", ".join(f"{m} {models.get(m, 0) / n:.2%}" for m in MODELS)
+            bases = ", ".join(f"{b} {c / n:.2%}" for b, c in self.basis.get(platform, {}).items())
+            lines.append(f"  {platform}: {parts}  (by {bases})")
+        return "\n".join(lines)
+
+
+def _rulebook_of(source: Advisor | RuleBook | str | Path | None) -> RuleBook:
+    if isinstance(source, RuleBook):
+        return source
+    if source is None or isinstance(source, (str, Path)):
+        return load_rulebook(source)
+    return source.rules
+
+
+def coverage(source: Advisor | RuleBook | str | Path | None = None) -> CoverageReport:
+    """Measure how often each rule fires and how recommendations split over the whole profile space.
+
+    The space holds every enum and boolean value, numbers at each threshold
+    and one either side, market lists combining the codes the rules name, and
+    each field unknown. Values no rule can tell apart are merged.
+
+    :param source: an :class:`~sellerexpert.Advisor`, a loaded rule book, a rule pack folder, or ``None`` for the shipped rules.
+    :raises RuleBookError: when a rule pack folder does not load.
+    """
+    rulebook = _rulebook_of(source)
+    simulator = Simulator(rulebook)
+    space = ProfileSpace(rulebook)
+    size = space.size
+    rules: list[RuleCoverage] = []
+    for rule in rulebook.rules:
+        counts = count_firings(simulator, space, rule)
+        possible = True
+        if sum(counts.values()) == 0:
+            possible = rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0
+        rules.append(RuleCoverage(rule.id, rule.path, rule.scope, counts, possible))
+    split, basis = _split(simulator, space)
+    return CoverageReport(
+        space_size=size,
+        field_classes={name: (space.raw_size(name), len(space.fields[name])) for name in space.fields},
+        rules=tuple(rules),
+        split=split,
+        basis=basis,
+    )
+
+
+def _split(simulator: Simulator, space: ProfileSpace) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    rulebook = simulator.rulebook
+    weighed = [r for r in simulator.platform_rules if r.then.kind in ("evidence", "exclude")]
+    groups = _groups(rulebook, weighed, space.fields)
+    split: dict[str, dict[str, int]] = {}
+    basis: dict[str, dict[str, int]] = {}
+    for platform in PLATFORMS:
+        values = simulator.platform_values(platform)
+        total: _Histogram = {(0, 0, frozenset()): 1}
+        # Rules that read no profile field fire (or not) for every profile alike.
+        fixed = [r.id for r in weighed if not closure(rulebook, r) and evaluate(r.when, values)]
+        scores, excluded = simulator._weigh(fixed)
+        total = {(scores[MODELS[0]], scores[MODELS[1]], frozenset(excluded)): 1}
+        for group in groups:
+            group_rules = [r for r in weighed if closure(rulebook, r) and set(closure(rulebook, r)) <= set(group)]
+            assumers = assumptions_for(rulebook, group)
+            histogram: _Histogram = {}
+            for facts, weight in space.assignments(group):
+                known, _ = simulator.assume(facts, assumers)
+                context = {**known, **values}
+                scores, excluded = simulator._weigh(r.id for r in group_rules if evaluate(r.when, context))
+                key = (scores[MODELS[0]], scores[MODELS[1]], frozenset(excluded))
+                histogram[key] = histogram.get(key, 0) + weight
+            total = _combine(total, histogram)
+        emphasis = rulebook.platforms[platform].facts.get("emphasis")
+        models: Counter[str] = Counter({m: 0 for m in MODELS})
+        bases: Counter[str] = Counter()
+        for (full, semi, excluded_set), weight in sorted(total.items(), key=lambda kv: (kv[0][0], kv[0][1], sorted(kv[0][2]))):
+            decision = decide(
+                {MODELS[0]: full, MODELS[1]: semi},
+                excluded_set,
+                emphasis=emphasis.value if emphasis is not None else None,
+                completeness=1.0,
+                policy=rulebook.policy,
+            )
+            models[decision.model] += weight
+            bases[decision.basis] += weight
+        split[platform] = {m: models[m] for m in MODELS}
+        basis[platform] = {b: bases[b] for b in ("scores", "tie", "exclusion", "both-excluded") if bases[b]}
+    return split, basis

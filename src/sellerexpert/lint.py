@@ -1,0 +1,416 @@
+"""Rule-base lint: the rule pack checks itself, in the spirit of the Drools Verifier.
+
+Checks, each finding naming its file and rule:
+
+* ``schema``: a file that does not parse or does not match ``rulefile-1.json``
+  (every error, not only the first), or anything else the loader refuses;
+* ``duplicate-id``: every repeated rule id (the loader stops at the first);
+* ``never-fires``: a rule no profile can make fire, over the fields' domains
+  and with the assumption rules applied first (so ``absent`` on a field an
+  assumption always fills is dead); a rule that only the platform data keeps
+  silent (e.g. "platform does not offer fully-managed") is reported as
+  ``platform-data`` at ``info`` level, because editing the data brings it to
+  life; a branch of an ``any`` that can never hold is a ``dead-branch``;
+* ``conflict``: two rules whose conditions overlap and whose hard conclusions
+  are opposite (one rules out fully-managed, the other semi-managed; or two
+  assumptions fill one field with different values at the same salience), with
+  an example profile; possible only with other platform data: ``info``;
+* ``assumption-order``: a platform rule that could be matched before an
+  assumption it reads has been made (salience not below the assumption's);
+* ``uncited-paragraph`` / ``missing-paragraph``: a paragraph of the source
+  document that no rule cites, or a gap in the paragraph numbers.
+
+``error`` and ``warning`` findings fail the lint; ``info`` findings do not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from . import _documents
+from ._space import ProfileSpace
+from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, evaluate, facts_used
+from .coverage import Simulator, assumptions_for, closure, count_firings
+from .errors import RuleBookError
+from .profile import MODELS, PLATFORMS
+from .rulebook import RULE_SUFFIXES, Rule, RuleBook, _rulefile_validator, _schema_message, load_rulebook, shipped_rules_dir
+
+Severity = Literal["error", "warning", "info"]
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One problem found in a rule pack.
+
+    :ivar severity: ``error`` or ``warning`` (fail the lint) or ``info`` (reported only).
+    :ivar check: which check found it (``schema``, ``duplicate-id``, ``never-fires``, ...).
+    :ivar file: the rule file, relative to the pack folder.
+    :ivar rule: the rule id, when one rule is at fault.
+    :ivar line: the line in the file, when known.
+    """
+
+    severity: Severity
+    check: str
+    message: str
+    file: str | None = None
+    rule: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if where and self.line is not None:
+            where += f":{self.line}"
+        if self.rule:
+            where += f"{': ' if where else ''}rule '{self.rule}'"
+        return f"{where}: {self.severity} [{self.check}] {self.message}" if where else f"{self.severity} [{self.check}] {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data."""
+        return {
+            "severity": self.severity,
+            "check": self.check,
+            "file": self.file,
+            "rule": self.rule,
+            "line": self.line,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """Every finding for one rule pack, most severe first."""
+
+    directory: str
+    findings: tuple[LintFinding, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the pack is clean: no ``error`` or ``warning`` findings (``info`` is allowed)."""
+        return not any(f.severity != "info" for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity."""
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data: ``directory``, ``ok``, ``counts`` and ``findings``."""
+        return {
+            "directory": self.directory,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        """One line per finding, then a summary line."""
+        lines = [str(f) for f in self.findings]
+        c = self.counts()
+        verdict = "clean" if self.ok else "FAILED"
+        lines.append(f"{self.directory}: {verdict} ({c['error']} errors, {c['warning']} warnings, {c['info']} notes)")
+        return "\n".join(lines)
+
+
+def _line_of(text: str, rule_id: str, occurrence: int = 0) -> int | None:
+    pattern = re.compile(r"""^\s*-?\s*id\s*[=:]\s*["']?""" + re.escape(rule_id) + r"""["']?\s*(#.*)?$""", re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    if len(matches) <= occurrence:
+        return None
+    return text.count("\n", 0, matches[occurrence].start()) + 1
+
+
+def lint(directory: str | Path | None = None) -> LintReport:
+    """Check a rule pack and return every finding.
+
+    :param directory: a rule pack folder; ``None`` for the shipped rules.
+    :raises RuleBookError: only when ``directory`` is not a folder of rule files at all.
+    """
+    folder = Path(directory) if directory is not None else shipped_rules_dir()
+    if not folder.is_dir():
+        raise RuleBookError("is not a folder of rule files", path=folder)
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
+    if not paths:
+        raise RuleBookError(f"holds no rule files ({', '.join('*' + s for s in RULE_SUFFIXES)})", path=folder)
+    findings: list[LintFinding] = []
+    schema_ok = _check_files(paths, findings)
+    rulebook: RuleBook | None = None
+    if schema_ok:
+        try:
+            rulebook = load_rulebook(folder, duplicates="skip")
+        except RuleBookError as exc:
+            name = Path(str(exc.path)).name if exc.path is not None else None
+            problem = f"{exc.field}: {exc.problem}" if exc.field else exc.problem
+            findings.append(LintFinding("error", "schema", problem, file=name, rule=exc.rule_id))
+    if rulebook is not None:
+        findings.extend(_semantic_findings(rulebook, {p.name: p for p in paths}))
+    findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.file or "", f.line or 0, f.rule or "", f.check))
+    return LintReport(directory=str(folder), findings=tuple(findings))
+
+
+def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
+    """Parse and schema-check every file, and find every duplicate id; whether all files are valid."""
+    validator = _rulefile_validator()
+    valid = True
+    first_seen: dict[str, tuple[str, int | None]] = {}
+    occurrences: dict[tuple[str, str], int] = {}
+    for path in paths:
+        try:
+            text = _documents.read_text(path)
+            data = _documents.parse(text, _documents.format_for(path))
+        except _documents.DocumentProblem as exc:
+            findings.append(LintFinding("error", "schema", exc.problem, file=path.name, line=exc.line))
+            valid = False
+            continue
+        if not isinstance(data, dict):
+            findings.append(LintFinding("error", "schema", "a rule file must be a mapping with a 'meta' header", file=path.name))
+            valid = False
+            continue
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+            where = list(error.absolute_path)
+            rule_id = None
+            if len(where) >= 2 and where[0] == "rule" and isinstance(where[1], int):
+                raw = data["rule"][where[1]]
+                rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{where[1] + 1}"
+                where = where[2:]
+            key = ".".join(str(part) for part in where)
+            message = f"{key}: {_schema_message(error)}" if key else _schema_message(error)
+            line = _line_of(text, rule_id) if rule_id and not rule_id.startswith("#") else None
+            findings.append(LintFinding("error", "schema", message, file=path.name, rule=rule_id, line=line))
+            valid = False
+        for raw in data.get("rule", []) if isinstance(data.get("rule"), list) else []:
+            rule_id = raw.get("id") if isinstance(raw, dict) else None
+            if not isinstance(rule_id, str):
+                continue
+            nth = occurrences.get((path.name, rule_id), 0)
+            occurrences[(path.name, rule_id)] = nth + 1
+            line = _line_of(text, rule_id, nth)
+            if rule_id in first_seen:
+                first_file, first_line = first_seen[rule_id]
+                at = f"{first_file}:{first_line}" if first_line else first_file
+                findings.append(
+                    LintFinding("error", "duplicate-id", f"duplicate rule id (first defined at {at})", file=path.name, rule=rule_id, line=line)
+                )
+            else:
+                first_seen[rule_id] = (path.name, line)
+    return valid
+
+
+def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[LintFinding]:
+    texts = {name: _documents.read_text(path) for name, path in paths.items()}
+    simulator = Simulator(rulebook)
+    space = ProfileSpace(rulebook)
+    findings: list[LintFinding] = []
+
+    def line(rule: Rule) -> int | None:
+        return _line_of(texts.get(rule.path, ""), rule.id)
+
+    for rule in rulebook.rules:
+        counts = count_firings(simulator, space, rule)
+        if sum(counts.values()) == 0:
+            if rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0:
+                facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
+                findings.append(
+                    LintFinding(
+                        "info",
+                        "platform-data",
+                        f"cannot fire with the current platform data (no platform has the value it needs for "
+                        f"{', '.join(facts)}); it takes effect when that data changes",
+                        file=rule.path,
+                        rule=rule.id,
+                        line=line(rule),
+                    )
+                )
+            else:
+                findings.append(
+                    LintFinding("error", "never-fires", _dead_reason(rulebook, rule), file=rule.path, rule=rule.id, line=line(rule))
+                )
+            continue
+        findings.extend(_dead_branches(simulator, space, rule, line(rule)))
+    findings.extend(_conflicts(simulator, space, line))
+    findings.extend(_assumption_order(rulebook, line))
+    findings.extend(_paragraphs(rulebook))
+    return findings
+
+
+def _literal(leaf: Leaf, holds: bool) -> Condition:
+    return leaf if holds else NotOf(leaf)
+
+
+def _always_assumed(rulebook: RuleBook) -> dict[str, str]:
+    """Fields an assumption fills whenever they are unknown, whatever else is known: field -> assumption rule."""
+    out: dict[str, str] = {}
+    for rule in rulebook.rules:
+        if rule.scope != "seller" or not rule.then.fact:
+            continue
+        for conjunction in dnf(rule.when):
+            if all(leaf.fact == rule.then.fact and leaf.op == "absent" and holds for leaf, holds in conjunction):
+                out.setdefault(rule.then.fact, rule.id)
+    return out
+
+
+def _dead_reason(rulebook: RuleBook, rule: Rule) -> str:
+    always = _always_assumed(rulebook)
+    if rule.scope == "seller" and rule.then.fact in always and always[rule.then.fact] != rule.id:
+        return f"can never fire: assumption '{always[rule.then.fact]}' fills {rule.then.fact} first whenever it is unknown"
+    for conjunction in dnf(rule.when):
+        for leaf, holds in conjunction:
+            unknown_needed = (leaf.op == "absent") == holds and leaf.op in ("absent", "present")
+            if unknown_needed and leaf.fact in always and rule.scope == "platform":
+                return (
+                    f"can never fire: it needs {leaf.fact} to be unknown, but assumption '{always[leaf.fact]}' "
+                    "always fills it first"
+                )
+    return "can never fire: no profile satisfies its condition over the fields' domains (assumptions applied first)"
+
+
+def _dead_branches(simulator: Simulator, space: ProfileSpace, rule: Rule, line: int | None) -> list[LintFinding]:
+    branches = dnf(rule.when)
+    if len(branches) < 2:
+        return []
+    out = []
+    for number, conjunction in enumerate(branches, start=1):
+        branch_rule = replace(rule, when=AllOf(tuple(_literal(leaf, holds) for leaf, holds in conjunction)))
+        if count_firings(simulator, space, branch_rule, platform_types=True)["*"] == 0:
+            words = " and ".join(
+                f"{leaf.fact} {leaf.op} {json.dumps(list(leaf.value) if isinstance(leaf.value, tuple) else leaf.value)}"
+                if holds
+                else f"not {leaf.fact} {leaf.op}"
+                for leaf, holds in conjunction
+            )
+            out.append(
+                LintFinding("warning", "dead-branch", f"branch {number} of its condition ({words}) can never hold", file=rule.path, rule=rule.id, line=line)
+            )
+    return out
+
+
+def _witness(
+    simulator: Simulator, space: ProfileSpace, rules: tuple[Rule, Rule], platform: str | None
+) -> dict[str, Any] | None:
+    """The first profile (with platform facts, when ``platform`` is None) on which both rules fire."""
+    rulebook = simulator.rulebook
+    fields = list(dict.fromkeys([*closure(rulebook, rules[0]), *closure(rulebook, rules[1])]))
+    assumers = assumptions_for(rulebook, fields)
+    platform_facts: list[str] = []
+    if platform is None:
+        platform_facts = list(dict.fromkeys(f for r in rules for f in facts_used(r.when) if f.startswith(PLATFORM_PREFIX)))
+    fixed = simulator.platform_values(platform) if platform is not None else {}
+    # Two assumptions on one field never both fire (the first fills it): they overlap when both conditions hold
+    # once every other assumption has been made.
+    targets = {r.then.fact for r in rules if r.scope == "seller"}
+    assumers = tuple(a for a in assumers if a.then.fact not in targets)
+    for facts, _ in space.assignments([*fields, *platform_facts]):
+        profile_part = {k: v for k, v in facts.items() if not k.startswith(PLATFORM_PREFIX)}
+        known, _ = simulator.assume(profile_part, assumers)
+        context = {**known, **fixed, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}
+        if all(evaluate(r.when, context) for r in rules):
+            return facts
+    return None
+
+
+def _show(facts: Mapping[str, Any]) -> str:
+    if not facts:
+        return "{} (an empty profile)"
+    shown = {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()}
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[LintFinding]:
+    rulebook = simulator.rulebook
+    out: list[LintFinding] = []
+    rules = rulebook.rules
+    for i, first in enumerate(rules):
+        for second in rules[i + 1 :]:
+            kind = _opposed(first, second)
+            if kind is None:
+                continue
+            pair = (first, second)
+            platforms = PLATFORMS if first.scope == "platform" else ("temu",)
+            hit = next(((p, w) for p in platforms if (w := _witness(simulator, space, pair, p)) is not None), None)
+            if hit is not None:
+                where = f" on {hit[0]}" if first.scope == "platform" else ""
+                out.append(
+                    LintFinding(
+                        "error",
+                        "conflict",
+                        f"conflicts with '{second.id}' ({second.path}): both fire{where} for {_show(hit[1])} and {kind}; "
+                        "nothing settles which wins",
+                        file=first.path,
+                        rule=first.id,
+                        line=line(first),
+                    )
+                )
+            elif first.scope == "platform" and (witness := _witness(simulator, space, pair, None)) is not None:
+                out.append(
+                    LintFinding(
+                        "info",
+                        "conflict",
+                        f"would conflict with '{second.id}' ({second.path}) if the platform data changed: both fire for "
+                        f"{_show(witness)} and {kind}",
+                        file=first.path,
+                        rule=first.id,
+                        line=line(first),
+                    )
+                )
+    return out
+
+
+def _opposed(first: Rule, second: Rule) -> str | None:
+    """How two rules' hard conclusions contradict each other, if they do and nothing orders them."""
+    a, b = first.then, second.then
+    if a.kind == b.kind == "exclude" and a.model != b.model and first.scope == second.scope == "platform":
+        return f"together they rule out both {MODELS[0]} and {MODELS[1]}"
+    if a.kind == b.kind == "assume" and a.fact == b.fact and a.value != b.value and first.salience == second.salience:
+        return f"they assume different values for {a.fact} ({json.dumps(a.value)} vs {json.dumps(b.value)}) at the same salience"
+    return None
+
+
+def _assumption_order(rulebook: RuleBook, line: Any) -> list[LintFinding]:
+    out = []
+    assumers: dict[str, list[Rule]] = {}
+    for rule in rulebook.rules:
+        if rule.scope == "seller" and rule.then.fact:
+            assumers.setdefault(rule.then.fact, []).append(rule)
+    for rule in rulebook.rules:
+        if rule.scope != "platform":
+            continue
+        for name in facts_used(rule.when):
+            for assumer in assumers.get(name, []):
+                if rule.salience >= assumer.salience:
+                    out.append(
+                        LintFinding(
+                            "warning",
+                            "assumption-order",
+                            f"reads {name}, which assumption '{assumer.id}' fills at salience {assumer.salience}, but its own "
+                            f"salience {rule.salience} lets it be matched before the assumption is made",
+                            file=rule.path,
+                            rule=rule.id,
+                            line=line(rule),
+                        )
+                    )
+    return out
+
+
+def _paragraphs(rulebook: RuleBook) -> list[LintFinding]:
+    cited = {source for rule in rulebook.rules for source in rule.sources}
+    paragraphs = {s.paragraph: s for s in rulebook.sources.values() if s.paragraph is not None}
+    out = []
+    for number in sorted(paragraphs):
+        source = paragraphs[number]
+        if source.id not in cited:
+            out.append(
+                LintFinding("warning", "uncited-paragraph", f"¶{number} ({source.id}: {source.title}) is cited by no rule", file=None)
+            )
+    if paragraphs:
+        for number in range(1, max(paragraphs) + 1):
+            if number not in paragraphs:
+                out.append(LintFinding("warning", "missing-paragraph", f"no source stands for ¶{number} of the source document"))
+    return out
