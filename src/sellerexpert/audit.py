@@ -1,0 +1,623 @@
+"""Audit: check that a stored recommendation still holds, and that its trace was not edited.
+
+:func:`audit` reads a trace (validated against ``schemas/trace-1.json``) and
+runs five checks, each independent of the others so that every problem is
+named, not only the first:
+
+* **signature** - with a key (``SELLEREXPERT_TRACE_KEY``), the HMAC-SHA256 must
+  be present and match; without one a signature is reported as not checked;
+* **input** - the profile is valid and in canonical form, and the seller and
+  platform facts the engine started from are the ones the profile implies;
+* **consistency** - the trace agrees with itself: firings numbered in order,
+  each matched fact either an input fact or asserted by an earlier firing, and
+  each platform's result recomputed from its evidence and exclusion firings
+  with :func:`sellerexpert.policy.decide`;
+* **fingerprint** - the rule book is the one the trace was made with; if not,
+  the rules added, removed and edited are named from the per-rule digests, and
+  with ``rules_then`` (the old rule pack) what each edit changed;
+* **replay** - the profile consulted again on today's rule book gives the same
+  facts, the same firings in the same order (matched and asserted facts
+  included) and the same result; otherwise a readable diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _documents, signing
+from .conditions import describe
+from .errors import ProfileError, TraceError
+from .policy import decide
+from .profile import CORE_FIELDS, MODELS, SellerProfile
+from .rulebook import RuleBook, load_rulebook
+from .schema import validate_trace
+from .trace import Trace
+
+if TYPE_CHECKING:
+    from .advisor import Advisor
+
+Check = Literal["signature", "input", "consistency", "fingerprint", "replay"]
+_MAX_DETAILS = 12
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One problem (or note) an audit found.
+
+    :ivar check: which check: ``signature``, ``input``, ``consistency``, ``fingerprint`` or ``replay``.
+    :ivar failed: whether it fails the audit (``False`` for a note).
+    :ivar details: the readable diff, one line each.
+    """
+
+    check: Check
+    message: str
+    details: tuple[str, ...] = ()
+    failed: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data."""
+        return {"check": self.check, "failed": self.failed, "message": self.message, "details": list(self.details)}
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """A rule that differs between the trace's rule book and today's.
+
+    :ivar change: ``added``, ``removed`` or ``edited``.
+    :ivar details: what changed, when the old rule pack was given.
+    """
+
+    rule: str
+    change: Literal["added", "removed", "edited"]
+    details: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The change as JSON-ready data."""
+        return {"rule": self.rule, "change": self.change, "details": list(self.details)}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The outcome of auditing one trace.
+
+    :ivar source: the trace file (or ``<trace>`` for an object).
+    :ivar signature: see :data:`sellerexpert.signing.SignatureStatus`.
+    :ivar reproduced: whether replaying the profile gave the recorded firings and result.
+    :ivar rule_changes: rules added, removed or edited since the trace was made.
+    """
+
+    source: str
+    firings: int
+    signature: str
+    reproduced: bool
+    fingerprint_matches: bool
+    findings: tuple[AuditFinding, ...]
+    rule_changes: tuple[RuleChange, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the trace passes: no failing finding."""
+        return not any(f.failed for f in self.findings)
+
+    def line(self) -> str:
+        """The one-line verdict: ``OK`` or ``FAIL``, the file, and why."""
+        if self.ok:
+            notes = [f"{self.firings} firings", f"signature {self.signature}"]
+            return f"OK   {self.source}: reproduces ({', '.join(notes)})"
+        reasons = "; ".join(dict.fromkeys(f.message for f in self.findings if f.failed))
+        return f"FAIL {self.source}: {reasons}"
+
+    def to_text(self) -> str:
+        """The verdict line, then each finding with its diff, indented."""
+        lines = [self.line()]
+        for finding in self.findings:
+            mark = "" if finding.failed else "note: "
+            lines.append(f"  [{finding.check}] {mark}{finding.message}")
+            lines.extend(f"      {d}" for d in finding.details)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "firings": self.firings,
+            "signature": self.signature,
+            "reproduced": self.reproduced,
+            "fingerprint_matches": self.fingerprint_matches,
+            "rule_changes": [c.to_dict() for c in self.rule_changes],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    """The reports for several traces, in the order given (folders sorted)."""
+
+    reports: tuple[AuditReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every trace passed."""
+        return all(r.ok for r in self.reports)
+
+    def summary(self) -> str:
+        """``N traces: X reproduce, Y failed``."""
+        passed = sum(1 for r in self.reports if r.ok)
+        noun = "trace" if len(self.reports) == 1 else "traces"
+        return f"{len(self.reports)} {noun}: {passed} reproduce, {len(self.reports) - passed} failed"
+
+    def to_text(self) -> str:
+        """One line per trace (with its diff when it failed), then the summary."""
+        lines = [r.to_text() if not r.ok else r.line() for r in self.reports]
+        return "\n".join([*lines, self.summary()])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data."""
+        return {
+            "ok": self.ok,
+            "traces": len(self.reports),
+            "passed": sum(1 for r in self.reports if r.ok),
+            "failed": sum(1 for r in self.reports if not r.ok),
+            "reports": [r.to_dict() for r in self.reports],
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+
+def load_trace(source: Trace | Mapping[str, Any] | str | Path) -> Trace:
+    """Read and schema-check a trace from a file, a parsed document or a :class:`Trace`.
+
+    :raises TraceError: naming the file and the JSON path at fault.
+    """
+    if isinstance(source, Trace):
+        validate_trace(source.to_dict())
+        return source
+    if isinstance(source, Mapping):
+        validate_trace(dict(source))
+        return Trace.from_dict(source)
+    path = Path(source)
+    try:
+        text = _documents.read_text(path)
+    except _documents.DocumentProblem as exc:
+        raise TraceError(exc.problem, path=path) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"not a trace: malformed JSON at line {exc.lineno}: {exc.msg}", path=path) from None
+    validate_trace(data, source=path)
+    return Trace.from_dict(data, source=path)
+
+
+def trace_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into the ``*.json`` files under them (sorted); files are kept as given.
+
+    :raises TraceError: for a path that does not exist or a folder with no ``*.json`` file.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+            if not found:
+                raise TraceError("holds no trace files (*.json)", path=path)
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise TraceError("no such file or folder", path=path)
+    return out
+
+
+def audit_paths(
+    paths: Iterable[str | Path],
+    advisor: Advisor | None = None,
+    *,
+    rules_then: RuleBook | str | Path | None = None,
+    key: bytes | str | None = None,
+) -> AuditSummary:
+    """Audit trace files and folders of traces; every file is read and checked for shape first.
+
+    :raises TraceError: for the first file that is not a trace (nothing is audited then).
+    :raises RuleBookError: when ``rules_then`` does not load.
+    """
+    files = trace_files(paths)
+    traces = [(path, load_trace(path)) for path in files]
+    advisor = _advisor(advisor)
+    old = _rulebook(rules_then)
+    return AuditSummary(tuple(audit(trace, advisor, rules_then=old, key=key, source=str(path)) for path, trace in traces))
+
+
+def _advisor(advisor: Advisor | None) -> Advisor:
+    if advisor is not None:
+        return advisor
+    from .advisor import Advisor
+
+    return Advisor()
+
+
+def _rulebook(rules: RuleBook | str | Path | None) -> RuleBook | None:
+    if rules is None or isinstance(rules, RuleBook):
+        return rules
+    return load_rulebook(rules)
+
+
+def audit(
+    trace: Trace | Mapping[str, Any] | str | Path,
+    advisor: Advisor | None = None,
+    *,
+    rules_then: RuleBook | str | Path | None = None,
+    key: bytes | str | None = None,
+    source: str | None = None,
+) -> AuditReport:
+    """Replay a trace on today's rule book and check it in every way listed in the module docstring.
+
+    :param trace: a trace file, a parsed trace document or a :class:`Trace`.
+    :param advisor: today's rule book (the shipped one when ``None``).
+    :param rules_then: the rule pack the trace was made with, to show what each edited rule changed.
+    :param key: the signing key; ``None`` reads ``SELLEREXPERT_TRACE_KEY``.
+    :param source: how to name the trace in the report (defaults to its path).
+    :raises TraceError: when ``trace`` is not a trace.
+    :raises RuleBookError: when ``rules_then`` does not load.
+    """
+    if source is None:
+        source = str(trace) if isinstance(trace, (str, Path)) else "<trace>"
+    loaded = load_trace(trace)
+    advisor = _advisor(advisor)
+    old = _rulebook(rules_then)
+    if key is None:
+        key = signing.key_from_env()
+    findings: list[AuditFinding] = []
+
+    status = signing.check(loaded, key)
+    if status == "invalid":
+        findings.append(AuditFinding("signature", "signature does not match: the trace was edited after signing, or signed with another key"))
+    elif status == "missing":
+        findings.append(AuditFinding("signature", "trace is not signed, but a signing key is set"))
+    elif status == "not-checked":
+        findings.append(AuditFinding("signature", f"signed, but not checked: set {signing.ENV_KEY} to verify", failed=False))
+
+    profile = _check_input(loaded, findings)
+    _check_consistency(loaded, advisor.rules if old is None else old, findings)
+    changes = _check_fingerprint(loaded, advisor.rules, old, findings)
+    fingerprint_matches = loaded.fingerprint.get("rulebook") == advisor.rules.fingerprint
+    reproduced = False
+    if profile is not None:
+        reproduced = _check_replay(loaded, advisor, profile, fingerprint_matches, findings)
+    return AuditReport(
+        source=source,
+        firings=len(loaded.firings),
+        signature=status,
+        reproduced=reproduced,
+        fingerprint_matches=fingerprint_matches,
+        findings=tuple(findings),
+        rule_changes=tuple(changes),
+    )
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _where(firing: Any) -> str:
+    return f"#{firing.seq} {firing.rule}" + (f"@{firing.platform}" if firing.platform else "")
+
+
+def _fact_name(record: Mapping[str, Any]) -> str:
+    kind = record.get("kind")
+    if kind == "seller":
+        return f"{record.get('field')}={_show(record.get('value'))}" + (" (assumed)" if record.get("assumed") else "")
+    if kind == "platform":
+        return f"{record.get('platform')}.{record.get('field')}={_show(record.get('value'))}"
+    return f"{kind} of {record.get('rule', 'decide')}@{record.get('platform')}"
+
+
+def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | None:
+    """The profile is valid, canonical, and the one the initial facts and the result were built from."""
+    details: list[str] = []
+    try:
+        profile = SellerProfile.from_dict(trace.profile)
+    except ProfileError as exc:
+        findings.append(AuditFinding("input", "changed input: the profile is not valid", (str(exc),)))
+        return None
+    if profile.to_dict() != dict(trace.profile):
+        details.append(f"profile {_show(dict(trace.profile))} is not in canonical form {_show(profile.to_dict())}")
+    expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
+    recorded = {f.get("field"): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
+    for name in sorted(set(expected) | set(recorded), key=str):
+        if expected.get(name) != recorded.get(name):
+            details.append(
+                f"{name}: the profile says {_show(expected.get(name))}, the input facts say {_show(recorded.get(name))}"
+            )
+    if any(f.get("kind") == "seller" and f.get("assumed") for f in trace.facts):
+        details.append("an input fact is marked as assumed: assumptions are made by rules, not given")
+    platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
+    if platforms != list(profile.platforms):
+        details.append(f"the profile asks about {_show(list(profile.platforms))}, the input facts hold {_show(platforms)}")
+    if dict(trace.result.get("profile", {})) != dict(trace.profile):
+        details.append("the result was given for a different profile than the trace records")
+    if details:
+        findings.append(AuditFinding("input", "changed input: the profile and the facts it started from disagree", tuple(details)))
+    return profile
+
+
+def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFinding]) -> None:
+    """The trace agrees with itself: order, provenance of every matched fact, and results the firings support."""
+    details: list[str] = []
+    seqs = [f.seq for f in trace.firings]
+    if seqs != list(range(1, len(seqs) + 1)):
+        details.append(f"firings are not numbered 1..{len(seqs)} in order: {seqs[:20]}{'...' if len(seqs) > 20 else ''}")
+    known: dict[int, Mapping[str, Any]] = {}
+    for fact in trace.facts:
+        known[fact["id"]] = fact
+    for firing in trace.firings:
+        for fact in firing.matched:
+            recorded = known.get(fact["id"])
+            if recorded is None:
+                details.append(
+                    f"{_where(firing)} matched fact #{fact['id']} ({_fact_name(fact)}), which is neither an input fact "
+                    "nor asserted by an earlier firing"
+                )
+            elif dict(recorded) != dict(fact):
+                details.append(
+                    f"{_where(firing)} matched fact #{fact['id']} as {_fact_name(fact)}, but it was recorded as {_fact_name(recorded)}"
+                )
+        for name in firing.absent:
+            present = [f for f in known.values() if f.get("kind") == "seller" and f.get("field") == name]
+            if present:
+                details.append(f"{_where(firing)} relied on {name} being unknown, but it was {_show(present[0].get('value'))}")
+        for fact in firing.asserted:
+            if fact["id"] in known and dict(known[fact["id"]]) != dict(fact):
+                details.append(f"{_where(firing)} asserted fact #{fact['id']}, an id already taken")
+            known[fact["id"]] = fact
+        for fact in firing.retracted:
+            known.pop(fact["id"], None)
+    details.extend(_unsupported_results(trace, rulebook))
+    if details:
+        findings.append(
+            AuditFinding("consistency", "inconsistent trace: its firings do not support what it records", tuple(details[:_MAX_DETAILS]))
+        )
+
+
+def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
+    """Recompute each platform's decision from the trace's own evidence and compare with what it records."""
+    details: list[str] = []
+    given = {f.get("field") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
+    completeness = len(given & set(CORE_FIELDS)) / len(CORE_FIELDS)
+    recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
+    platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
+    for platform in platforms:
+        scores = {m: 0 for m in MODELS}
+        excluded: list[str] = []
+        reasons: list[str] = []
+        caveats: list[str] = []
+        decisions = []
+        for firing in trace.firings:
+            if firing.platform != platform:
+                continue
+            for fact in firing.asserted:
+                kind = fact.get("kind")
+                if kind == "evidence":
+                    scores[fact["model"]] = scores.get(fact["model"], 0) + fact["weight"]
+                    reasons.append(firing.rule)
+                elif kind == "exclusion":
+                    if fact["model"] not in excluded:
+                        excluded.append(fact["model"])
+                    reasons.append(firing.rule)
+                elif kind == "caveat":
+                    caveats.append(firing.rule)
+                elif kind == "decision":
+                    decisions.append((firing, fact))
+        if len(decisions) != 1:
+            details.append(f"{platform}: {len(decisions)} decide firings (expected exactly one): the result is not supported")
+            continue
+        firing, decision = decisions[0]
+        emphasis = next(
+            (f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("platform") == platform and f.get("field") == "emphasis"),
+            None,
+        )
+        expected = decide(scores, excluded, emphasis=emphasis, completeness=completeness, policy=rulebook.policy)
+        recorded = {k: decision.get(k) for k in ("model", "confidence", "basis", "scores", "excluded")}
+        wanted = {
+            "model": expected.model,
+            "confidence": expected.confidence,
+            "basis": expected.basis,
+            "scores": scores,
+            "excluded": sorted(excluded, key=MODELS.index),
+        }
+        for key in wanted:
+            if recorded[key] != wanted[key]:
+                details.append(
+                    f"{platform}: {_where(firing)} records {key} {_show(recorded[key])}, but its evidence gives {_show(wanted[key])}"
+                )
+        rec = recommendations.get(platform)
+        if rec is None:
+            details.append(f"{platform}: no recommendation in the result")
+            continue
+        for key in ("model", "confidence", "basis", "scores", "excluded"):
+            if rec.get(key) != decision.get(key):
+                details.append(f"{platform}: the result says {key} {_show(rec.get(key))}, the decide firing {_show(decision.get(key))}")
+        stated = sorted(r.get("rule") for r in rec.get("reasons", []))
+        if stated != sorted(reasons):
+            details.append(f"{platform}: the result gives reasons {stated}, the firings {sorted(reasons)}")
+        if sorted(c.get("rule") for c in rec.get("caveats", [])) != sorted(caveats):
+            details.append(f"{platform}: the result's caveats are not the caveat firings {sorted(caveats)}")
+    best = trace.result.get("best", {})
+    recs = list(trace.result.get("recommendations", []))
+    if recs and all(isinstance(r.get("scores"), Mapping) and r.get("model") in r.get("scores", {}) for r in recs):
+        _, chosen = max(enumerate(recs), key=lambda item: (item[1]["scores"][item[1]["model"]], item[1]["confidence"], -item[0]))
+        if (best.get("platform"), best.get("model")) != (chosen.get("platform"), chosen.get("model")):
+            details.append(
+                f"best is {best.get('platform')} {best.get('model')}, but the recommendations make it "
+                f"{chosen.get('platform')} {chosen.get('model')}"
+            )
+    return details
+
+
+def _check_fingerprint(
+    trace: Trace, rulebook: RuleBook, old: RuleBook | None, findings: list[AuditFinding]
+) -> list[RuleChange]:
+    fingerprint = trace.fingerprint
+    if fingerprint.get("rulebook") == rulebook.fingerprint:
+        return []
+    then_rules: Mapping[str, str] = fingerprint.get("rules", {}) or {}
+    now_rules = rulebook.rule_digests()
+    changes: list[RuleChange] = []
+    order = [*then_rules, *(r for r in now_rules if r not in then_rules)]
+    for rule_id in order:
+        if rule_id not in now_rules:
+            changes.append(RuleChange(rule_id, "removed", _rule_details(old, rulebook, rule_id)))
+        elif rule_id not in then_rules:
+            changes.append(RuleChange(rule_id, "added", _rule_details(old, rulebook, rule_id)))
+        elif then_rules[rule_id] != now_rules[rule_id]:
+            changes.append(RuleChange(rule_id, "edited", _rule_details(old, rulebook, rule_id)))
+    details: list[str] = []
+    for change in changes:
+        details.append(f"{change.change}: {change.rule}")
+        details.extend(f"  {d}" for d in change.details)
+    then_files: Mapping[str, str] = fingerprint.get("files", {}) or {}
+    for name in sorted(set(then_files) | set(rulebook.files)):
+        if then_files.get(name) != rulebook.files.get(name):
+            state = "added" if name not in then_files else "removed" if name not in rulebook.files else "changed"
+            details.append(f"file {name} {state}")
+    if old is not None:
+        if old.fingerprint != fingerprint.get("rulebook"):
+            details.append(f"note: {old.directory} is not the rule book this trace was made with either (its fingerprint differs)")
+        details.extend(_data_changes(old, rulebook))
+    names = [f"{len([c for c in changes if c.change == kind])} {kind}" for kind in ("added", "removed", "edited")]
+    what = ", ".join(n for n in names if not n.startswith("0 ")) or "no rule changed; platform data, policy or sources did"
+    findings.append(AuditFinding("fingerprint", f"rule base changed since the trace was made ({what})", tuple(details)))
+    return changes
+
+
+def _rule_details(old: RuleBook | None, new: RuleBook, rule_id: str) -> tuple[str, ...]:
+    if old is None:
+        return ()
+    before = next((r for r in old.rules if r.id == rule_id), None)
+    after = next((r for r in new.rules if r.id == rule_id), None)
+    if before is None and after is not None:
+        return (f"when {describe(after.when)} then {after.then.describe()} ({after.path})",)
+    if after is None and before is not None:
+        return (f"was: when {describe(before.when)} then {before.then.describe()} ({before.path})",)
+    if before is None or after is None:
+        return ()
+    out = []
+    a, b = before.to_data(), after.to_data()
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) == b.get(key):
+            continue
+        if key == "when":
+            out.append(f"when: {describe(before.when)}  ->  {describe(after.when)}")
+        elif key == "then":
+            out.append(f"then: {before.then.describe()}  ->  {after.then.describe()}")
+        elif key == "examples":
+            out.append("examples changed")
+        else:
+            out.append(f"{key}: {_show(a.get(key))}  ->  {_show(b.get(key))}")
+    return tuple(out)
+
+
+def _data_changes(old: RuleBook, new: RuleBook) -> list[str]:
+    out = []
+    for platform in sorted(set(old.platforms) | set(new.platforms)):
+        before = old.platforms[platform].fact_values() if platform in old.platforms else {}
+        after = new.platforms[platform].fact_values() if platform in new.platforms else {}
+        for name in sorted(set(before) | set(after)):
+            if before.get(name) != after.get(name):
+                shown_before = list(before[name]) if isinstance(before.get(name), tuple) else before.get(name)
+                shown_after = list(after[name]) if isinstance(after.get(name), tuple) else after.get(name)
+                out.append(f"platform data {platform} {name}: {_show(shown_before)}  ->  {_show(shown_after)}")
+    if old.policy != new.policy:
+        out.append("decision policy changed")
+    return out
+
+
+def _check_replay(
+    trace: Trace, advisor: Advisor, profile: SellerProfile, fingerprint_matches: bool, findings: list[AuditFinding]
+) -> bool:
+    replay = advisor.consult(profile).trace
+    details: list[str] = []
+    if [dict(f) for f in replay.facts] != [dict(f) for f in trace.facts]:
+        now = {(f.get("platform"), f.get("field")): f for f in replay.facts}
+        then = {(f.get("platform"), f.get("field")): f for f in trace.facts}
+        for key in sorted(set(now) | set(then), key=lambda k: (str(k[0]), str(k[1]))):
+            if now.get(key) != then.get(key):
+                details.append(
+                    f"input fact {key[0] or 'seller'}.{key[1]}: recorded {_show(then.get(key, {}).get('value'))}, "
+                    f"today {_show(now.get(key, {}).get('value'))}"
+                    if key in now and key in then
+                    else f"input fact {key[0] or 'seller'}.{key[1]}: {'only recorded' if key in then else 'only today'}"
+                )
+                if len(details) >= _MAX_DETAILS:
+                    break
+    details.extend(_firing_diff(trace.firings, replay.firings))
+    details.extend(_result_diff(trace.result, replay.result))
+    if not details:
+        return True
+    if fingerprint_matches:
+        message = "replay differs: these rules do not produce the recorded firings and result from this profile"
+    else:
+        message = "replay differs: today's rules give different firings or advice"
+    findings.append(AuditFinding("replay", message, tuple(details[: _MAX_DETAILS * 2])))
+    return False
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [dict(x) if isinstance(x, Mapping) else x for x in value]
+    return value
+
+
+def _firing_key(firing: Any) -> str:
+    return f"{firing.rule}@{firing.platform}" if firing.platform else firing.rule
+
+
+def _firing_diff(recorded: Sequence[Any], today: Sequence[Any]) -> list[str]:
+    then_keys = [_firing_key(f) for f in recorded]
+    now_keys = [_firing_key(f) for f in today]
+    out: list[str] = []
+    if then_keys != now_keys:
+        if sorted(then_keys) == sorted(now_keys):
+            moved = [(n, a, b) for n, (a, b) in enumerate(zip(then_keys, now_keys), start=1) if a != b]
+            out.extend(f"reordered: firing #{n} is {a} in the trace, {b} today" for n, a, b in moved[:4])
+            return out
+        matcher = difflib.SequenceMatcher(a=then_keys, b=now_keys, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag in ("delete", "replace"):
+                out.extend(f"dropped: #{recorded[i].seq} {then_keys[i]} (recorded, not reproduced)" for i in range(i1, i2))
+            if tag in ("insert", "replace"):
+                out.extend(f"new: {now_keys[j]} (fires today, not recorded)" for j in range(j1, j2))
+    else:
+        for before, after in zip(recorded, today):
+            for part in ("matched", "asserted", "retracted", "absent", "salience"):
+                if _plain(getattr(before, part)) != _plain(getattr(after, part)):
+                    out.append(f"#{before.seq} {_firing_key(before)}: {part} differs")
+    return out[:_MAX_DETAILS]
+
+
+def _result_diff(recorded: Mapping[str, Any], today: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    then_recs = {r.get("platform"): r for r in recorded.get("recommendations", [])}
+    now_recs = {r.get("platform"): r for r in today.get("recommendations", [])}
+    for platform in dict.fromkeys([*then_recs, *now_recs]):
+        a, b = then_recs.get(platform, {}), now_recs.get(platform, {})
+        if a.get("model") != b.get("model"):
+            out.append(f"{platform}: recommended {a.get('model')}, today {b.get('model')}")
+        for key in ("confidence", "basis", "scores", "excluded"):
+            if a.get(key) != b.get(key):
+                out.append(f"{platform}: {key} {_show(a.get(key))}, today {_show(b.get(key))}")
+        for key in ("reasons", "caveats", "assumptions"):
+            if a.get(key) != b.get(key):
+                out.append(f"{platform}: {key} differ")
+    if recorded.get("best") != today.get("best"):
+        out.append(f"best: {_show(recorded.get('best'))}, today {_show(today.get('best'))}")
+    if not out and dict(recorded) != dict(today):
+        out.append("the result differs")
+    return out

@@ -1,0 +1,70 @@
+"""The JSON Schemas sellerexpert publishes, and validation of trace documents against them.
+
+Schemas are versioned files shipped in the package (``schemas/trace-1.json``,
+``schemas/rulefile-1.json``); the profile schema is derived from the field
+table. A trace is checked against its schema before anything reads it, so a
+file that is not a trace is refused with the JSON path at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+
+from .errors import TraceError
+from .profile import profile_json_schema
+
+SchemaName = Literal["trace", "profile", "rulefile"]
+SCHEMA_NAMES: tuple[str, ...] = ("trace", "profile", "rulefile")
+_FILES = {"trace": "trace-1.json", "rulefile": "rulefile-1.json"}
+
+
+def json_schema(name: SchemaName) -> dict[str, Any]:
+    """The JSON Schema of a trace, a profile or a rule file.
+
+    :raises LookupError: for an unknown schema name.
+    """
+    if name == "profile":
+        return profile_json_schema()
+    if name not in _FILES:
+        raise LookupError(f"no schema '{name}' (known: {', '.join(SCHEMA_NAMES)})")
+    return json.loads(_text(_FILES[name]))  # type: ignore[no-any-return]
+
+
+@cache
+def _text(file: str) -> str:
+    return (resources.files("sellerexpert") / "schemas" / file).read_text("utf-8")
+
+
+@cache
+def _trace_validator() -> Any:
+    schema = json_schema("trace")
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
+    """Check a parsed document against the trace schema.
+
+    A document without the trace ``format`` marker is "not a trace"; one with
+    the marker but the wrong shape names the JSON path at fault.
+
+    :raises TraceError: naming ``source`` and the path inside the document.
+    """
+    if not isinstance(data, dict) or data.get("format") != "sellerexpert-trace":
+        raise TraceError('not a sellerexpert trace (no "format": "sellerexpert-trace")', path=source)
+    if data.get("version") != 1:
+        raise TraceError(
+            f"trace version {data.get('version')!r} is not supported (this sellerexpert reads version 1)",
+            path=source,
+            field="version",
+        )
+    errors = sorted(_trace_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        raise TraceError(f"does not match the trace schema: {error.message}", path=source, field=where or None)

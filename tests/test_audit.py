@@ -1,0 +1,202 @@
+"""Audit: every trace round-trips and reproduces; each kind of tampering is caught and named."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sellerexpert import Advisor, SellerProfile, TraceError
+from sellerexpert.audit import audit, audit_paths, load_trace
+from sellerexpert.rulebook import shipped_rules_dir
+from sellerexpert.schema import json_schema, validate_trace
+from sellerexpert.signing import ENV_KEY, canonical_bytes, sign
+
+PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"]}
+
+
+def _trace(advisor: Advisor, profile: dict[str, Any] = PROFILE) -> dict[str, Any]:
+    # A deep copy through JSON, so tampering never touches the advisor's own objects.
+    return json.loads(advisor.consult(profile).trace.to_json())
+
+
+def _checks(report: Any) -> dict[str, str]:
+    return {f.check: "\n".join((f.message, *f.details)) for f in report.findings if f.failed}
+
+
+@pytest.fixture(autouse=True)
+def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_KEY, raising=False)
+
+
+def test_every_example_trace_round_trips_through_json_and_reproduces(advisor: Advisor, examples_dir: Path, tmp_path: Path) -> None:
+    paths = sorted(p for p in examples_dir.iterdir() if p.suffix in (".json", ".yaml", ".toml"))
+    assert paths
+    for path in paths:
+        trace = advisor.consult(SellerProfile.from_file(path)).trace
+        target = tmp_path / f"{path.stem}.json"
+        trace.save(target)
+        assert load_trace(target).to_dict() == trace.to_dict()
+    summary = audit_paths([tmp_path], advisor)
+    assert summary.ok, summary.to_text()
+    assert [Path(r.source).name for r in summary.reports] == sorted(f"{p.stem}.json" for p in paths)
+    assert summary.summary() == f"{len(paths)} traces: {len(paths)} reproduce, 0 failed"
+    assert all(r.line().startswith("OK   ") for r in summary.reports)
+
+
+def test_an_edited_result_is_unsupported_by_its_firings(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    data["result"]["recommendations"][0]["model"] = "semi-managed"
+    report = audit(data, advisor)
+    assert not report.ok
+    checks = _checks(report)
+    assert 'temu: the result says model "semi-managed", the decide firing "fully-managed"' in checks["consistency"]
+    assert "temu: recommended semi-managed, today fully-managed" in checks["replay"]
+
+
+def test_an_edited_decision_is_recomputed_from_the_evidence(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    decide = next(f for f in data["firings"] if f["rule"] == "decide" and f["platform"] == "temu")
+    decide["asserted"][0]["scores"]["semi-managed"] += 5
+    report = audit(data, advisor)
+    assert "records scores" in _checks(report)["consistency"]
+
+
+def test_a_dropped_firing_is_named(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    dropped = next(i for i, f in enumerate(data["firings"]) if f["rule"] == "low_capacity_favours_full")
+    removed = data["firings"].pop(dropped)
+    for seq, firing in enumerate(data["firings"], start=1):
+        firing["seq"] = seq
+    checks = _checks(audit(data, advisor))
+    assert f"new: low_capacity_favours_full@{removed['platform']} (fires today, not recorded)" in checks["replay"]
+    assert "neither an input fact nor asserted by an earlier firing" in checks["consistency"]
+
+
+def test_reordered_firings_are_named(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    firings = data["firings"]
+    firings[3], firings[4] = firings[4], firings[3]
+    for seq, firing in enumerate(firings, start=1):
+        firing["seq"] = seq
+    report = audit(data, advisor)
+    assert "reordered: firing #4" in _checks(report)["replay"]
+
+
+def test_a_matched_fact_that_was_never_input_is_inconsistent(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    firing = next(f for f in data["firings"] if f["rule"] == "low_capacity_favours_full")
+    firing["matched"].append({"id": 999, "kind": "seller", "field": "bulky_goods", "value": True, "assumed": False})
+    checks = _checks(audit(data, advisor))
+    assert "matched fact #999 (bulky_goods=true), which is neither an input fact" in checks["consistency"]
+    assert "matched differs" in checks["replay"]
+
+
+def test_a_changed_input_is_named(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    data["profile"]["operational_capacity"] = "high"
+    checks = _checks(audit(data, advisor))
+    assert 'operational_capacity: the profile says "high", the input facts say "low"' in checks["input"]
+
+
+def test_a_changed_rule_base_names_the_rules_and_with_rules_then_what_changed(advisor: Advisor, rules_dir: Path) -> None:
+    capacity = rules_dir / "capacity.toml"
+    text = capacity.read_text(encoding="utf-8")
+    text = text.replace('then = { favour = "fully-managed", weight = 3 }', 'then = { favour = "fully-managed", weight = 1 }', 1)
+    capacity.write_text(text, encoding="utf-8")
+    service = rules_dir / "service.toml"
+    head, *rules = service.read_text(encoding="utf-8").split("[[rule]]")
+    service.write_text(head + "".join("[[rule]]" + r for r in rules if 'id = "no_service_favours_full"' not in r), encoding="utf-8")
+    today = Advisor(rules_dir)
+    report = audit(_trace(advisor), today)
+    assert not report.ok and not report.fingerprint_matches
+    assert {(c.rule, c.change) for c in report.rule_changes} == {
+        ("low_capacity_favours_full", "edited"),
+        ("no_service_favours_full", "removed"),
+    }
+    assert "rule base changed since the trace was made (1 removed, 1 edited)" in _checks(report)["fingerprint"]
+    assert "replay differs: today's rules give different firings or advice" in _checks(report)["replay"]
+    detailed = audit(_trace(advisor), today, rules_then=shipped_rules_dir())
+    edited = next(c for c in detailed.rule_changes if c.rule == "low_capacity_favours_full")
+    assert edited.details == ("then: favours fully-managed (weight 3)  ->  favours fully-managed (weight 1)",)
+
+
+def test_signed_traces_verify_and_tampering_is_caught(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = sign(advisor.consult(PROFILE).trace, "s3cret")
+    assert trace.signature is not None and trace.signature["algorithm"] == "HMAC-SHA256"
+    assert audit(trace, advisor, key="s3cret").signature == "valid"
+    monkeypatch.setenv(ENV_KEY, "s3cret")
+    assert audit(trace, advisor).ok
+    data = json.loads(trace.to_json())
+    data["result"]["best"]["confidence"] = 0.99
+    report = audit(data, advisor)
+    assert report.signature == "invalid"
+    assert "signature does not match" in _checks(report)["signature"]
+    assert _checks(audit(trace, advisor, key="another key"))["signature"].startswith("signature does not match")
+    unsigned = json.loads(advisor.consult(PROFILE).trace.to_json())
+    assert _checks(audit(unsigned, advisor))["signature"] == "trace is not signed, but a signing key is set"
+    monkeypatch.delenv(ENV_KEY)
+    note = audit(trace, advisor)
+    assert note.ok and note.signature == "not-checked"
+
+
+def test_the_signature_covers_canonical_json_without_itself(advisor: Advisor) -> None:
+    import hashlib
+    import hmac
+
+    trace = sign(advisor.consult(PROFILE).trace, b"k")
+    data = trace.to_dict()
+    value = data.pop("signature")["value"]
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert body == canonical_bytes(trace)
+    assert hmac.new(b"k", body, hashlib.sha256).hexdigest() == value
+
+
+def test_every_trace_matches_the_shipped_schema(advisor: Advisor) -> None:
+    assert json_schema("trace")["$id"].endswith("trace-1.json")
+    for profile in ({}, PROFILE, {"monthly_orders": 5000, "fast_payouts_needed": True, "platforms": ["tiktok_shop"]}):
+        validate_trace(advisor.consult(profile).trace.to_dict())
+        validate_trace(sign(advisor.consult(profile).trace, "k").to_dict())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "malformed JSON at line 1"),
+        ('{"name": "a profile"}', 'not a sellerexpert trace (no "format": "sellerexpert-trace")'),
+        ("[1, 2]", "not a sellerexpert trace"),
+        ('{"format": "sellerexpert-trace", "version": 7}', "trace version 7 is not supported"),
+    ],
+    ids=["malformed", "profile", "list", "version"],
+)
+def test_files_that_are_not_traces_are_refused(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TraceError, match=re.escape(message)) as caught:
+        audit(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_trace_of_the_wrong_shape_names_the_json_path(advisor: Advisor, tmp_path: Path) -> None:
+    data = _trace(advisor)
+    del data["firings"][2]["rule"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TraceError, match=r"firings\[2\]: does not match the trace schema: 'rule' is a required property"):
+        audit_paths([path], advisor)
+
+
+def test_folders_without_traces_and_missing_paths_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(TraceError, match="holds no trace files"):
+        audit_paths([tmp_path])
+    with pytest.raises(TraceError, match="no such file or folder"):
+        audit_paths([tmp_path / "nope.json"])
+
+
+def test_reports_are_deterministic(advisor: Advisor) -> None:
+    data = _trace(advisor)
+    data["profile"]["operational_capacity"] = "high"
+    assert audit(data, advisor).to_dict() == audit(json.loads(json.dumps(data)), advisor).to_dict()
