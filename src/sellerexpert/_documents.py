@@ -78,8 +78,9 @@ def _sniff(text: str) -> str:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")) and not stripped.startswith("[["):
         return "json"
-    if re.match(r"^\s*(\[[^\]]+\]|[A-Za-z0-9_\-\"']+\s*=)", text, re.MULTILINE) and not re.match(
-        r"^\s*[A-Za-z0-9_\-]+\s*:", text
+    # search, not match: a document may open with comment lines before its first key.
+    if re.search(r"^\s*(\[[^\]]+\]|[A-Za-z0-9_\-\"']+\s*=)", text, re.MULTILINE) and not re.search(
+        r"^\s*[A-Za-z0-9_\-]+\s*:", text, re.MULTILINE
     ):
         return "toml"
     return "yaml"

@@ -1,8 +1,510 @@
-"""The command line: a thin layer over the public API (placeholder until the CLI lands)."""
+"""The command line: a thin layer over the public API.
+
+Every command parses its options, calls one API function and renders the
+answer. Errors are translated in one place (:class:`SellerExpertGroup`): a
+user's bad input becomes a click error with exit code 2, a failed check
+exits 1, Ctrl-C and end of input exit 130, anything else is a bug and keeps
+its traceback.
+
+Commands added later hang off :data:`cli` (or the :data:`rules` group), take
+the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
+:func:`rules_option`.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextlib import AbstractContextManager, nullcontext
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, NoReturn, TypeVar
 
 import click
 
+from ._version import __version__
+from .advisor import Advisor
+from .errors import FiringLimitError, ProfileError, RuleBookError, TraceError
+from .profile import FIELDS, FieldSpec, SellerProfile, normalise_value
+from .batch import INPUT_FORMATS, OUTPUT_FORMATS, Outcome, RowReader, Summary, format_for, writer_for
+from .batch import run as run_batch
+from .report import FORMATS, render
 
-@click.group()
-def cli() -> None:
-    """Advise a seller on fully-managed vs semi-managed selling."""
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class InputError(click.ClickException):
+    """The user's input (a file, a value, an option) cannot be used: exit code 2, like click's usage errors."""
+
+    exit_code = 2
+
+
+class CheckFailed(click.ClickException):
+    """A check did not pass (failed batch rows, an audit that does not reproduce): exit code 1."""
+
+    exit_code = 1
+
+
+class Interrupted(click.exceptions.Exit):
+    """Ctrl-C or end of input: leave quietly with exit code 130 (128 + SIGINT), as shells do."""
+
+    def __init__(self) -> None:
+        super().__init__(130)
+
+
+class SellerExpertGroup(click.Group):
+    """A click group that translates sellerexpert's errors into exit codes and messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ProfileError, RuleBookError, TraceError) as exc:
+            raise InputError(str(exc)) from None
+        except FiringLimitError as exc:
+            raise CheckFailed(f"the rule pack did not settle: {exc}") from None
+        except (KeyboardInterrupt, EOFError, click.Abort):
+            click.echo("\nInterrupted: nothing was written.", err=True)
+            raise Interrupted() from None
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
+
+
+class Session:
+    """What every command shares: the rule pack chosen with ``--rules`` and the advisor built from it.
+
+    The advisor is built on first use, once, so ``--help`` never loads rules and
+    a subcommand's own ``--rules`` can still choose the pack.
+    """
+
+    def __init__(self, rules_dir: Path | None = None) -> None:
+        self.rules_dir = rules_dir
+        self._advisor: Advisor | None = None
+
+    @property
+    def advisor(self) -> Advisor:
+        """The advisor for the chosen rule pack (built once).
+
+        :raises RuleBookError: when the rule pack is invalid.
+        """
+        if self._advisor is None:
+            self._advisor = Advisor(self.rules_dir)
+        return self._advisor
+
+
+pass_session = click.make_pass_decorator(Session, ensure=True)
+
+
+def pass_advisor(function: F) -> F:
+    """Decorate a command to receive the shared :class:`Advisor` as its first argument."""
+
+    @pass_session
+    @functools.wraps(function)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
+        return function(session.advisor, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _set_rules(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).rules_dir = value
+
+
+_RULES_HELP = "Use the rule pack in folder DIR instead of the shipped rule book."
+
+
+def rules_option(function: F) -> F:
+    """Add ``--rules DIR`` to a command (it overrides the one given before the command name)."""
+    return click.option(
+        "--rules",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        metavar="DIR",
+        expose_value=False,
+        is_eager=True,
+        callback=_set_rules,
+        help=_RULES_HELP,
+    )(function)
+
+
+@click.group(cls=SellerExpertGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="sellerexpert", message="%(prog)s %(version)s")
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help=_RULES_HELP,
+)
+@click.pass_context
+def cli(ctx: click.Context, rules_dir: Path | None) -> None:
+    """Advise a seller on fully-managed vs semi-managed selling on Temu, AliExpress and TikTok Shop.
+
+    Every recommendation comes with its reasons, caveats, assumptions and a
+    trace that can be audited.
+
+    \b
+    Example:
+      sellerexpert consult --profile examples/one-person-shop.yaml
+    """
+    ctx.ensure_object(Session).rules_dir = rules_dir
+
+
+# -- consult ---------------------------------------------------------------
+
+
+def _option_name(spec: FieldSpec) -> str:
+    return {"platforms": "platform", "target_markets": "target-market"}.get(spec.name, spec.name.replace("_", "-"))
+
+
+class _FieldValue(click.ParamType[Any, Any]):
+    """A profile field's value as typed on the command line, checked by the profile's own rules."""
+
+    def __init__(self, spec: FieldSpec) -> None:
+        self.spec = spec
+        self.name = spec.kind
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            normalise_value(self.spec, value)  # a list field's text may hold several values: "temu,aliexpress"
+        except ProfileError as exc:
+            hint = f" - did you mean '{exc.suggestion}'?" if exc.suggestion else ""
+            self.fail(f"{exc.problem}{hint} (allowed: {self.spec.allowed_text})", param, ctx)
+        return value
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(v) for v in self.spec.allowed if v.startswith(incomplete)]
+
+
+def _field_option(spec: FieldSpec) -> Callable[[F], F]:
+    flag = "--" + _option_name(spec)
+    help_text = f"{spec.meaning[0].upper()}{spec.meaning[1:]}."
+    if spec.kind == "bool":
+        return click.option(f"{flag}/--no-{flag[2:]}", spec.name, default=None, help=help_text)
+    if spec.kind in ("platforms", "markets"):
+        help_text += " Repeat the option (or separate with commas) for several."
+        metavar = "PLATFORM" if spec.kind == "platforms" else "CODE"
+        return click.option(flag, spec.name, multiple=True, type=_FieldValue(spec), metavar=metavar, help=help_text)
+    if spec.kind == "count":
+        return click.option(flag, spec.name, type=click.IntRange(min=0), metavar="N", help=help_text)
+    if spec.kind == "text":
+        return click.option(flag, spec.name, metavar="TEXT", help=help_text)
+    return click.option(flag, spec.name, type=click.Choice(spec.allowed, case_sensitive=False), help=help_text)
+
+
+def profile_options(function: F) -> F:
+    """Add one option per profile field (``--operational-capacity low``, ``--platform temu``...)."""
+    for spec in reversed(FIELDS):
+        function = _field_option(spec)(function)
+    return function
+
+
+def _given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields set on the command line (repeatable options flattened to lists)."""
+    given: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None or value == ():
+            continue
+        if isinstance(value, tuple):
+            value = [part.strip() for item in value for part in item.replace(";", ",").split(",") if part.strip()]
+        given[name] = value
+    return given
+
+
+def _read_stdin_profile() -> SellerProfile:
+    raw = sys.stdin.buffer.read()
+    if b"\x00" in raw:
+        raise ProfileError("is a binary file, not JSON, YAML or TOML text", path="<stdin>")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"is not UTF-8 text (bad byte at offset {exc.start})", path="<stdin>") from None
+    return SellerProfile.from_text(text, source="<stdin>")
+
+
+def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | None:
+    """The profile from ``source`` (a file, ``-`` for stdin, or ``None``) with the field options applied.
+
+    :returns: ``None`` when neither a source nor any field option was given.
+    :raises ProfileError: naming the file, or the option, at fault.
+    """
+    given = _given(fields)
+    if source is None and not given:
+        return None
+    if source is None:
+        base = SellerProfile()
+    elif source == "-":
+        base = _read_stdin_profile()
+    else:
+        base = SellerProfile.from_file(source)
+    try:
+        return base.with_changes(**SellerProfile.from_dict(given).to_dict()) if given else base
+    except ProfileError as exc:
+        spec = next(s for s in FIELDS if s.name == exc.field)
+        raise click.BadParameter(f"{exc.problem} (allowed: {spec.allowed_text})", param_hint=f"'--{_option_name(spec)}'") from None
+
+
+def _use_color(stream: IO[Any]) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set to anything (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any]) -> SellerProfile:
+    from .interview import Interview, conduct
+
+    interview = Interview(advisor, known)
+    conduct(
+        interview,
+        lambda prompt: click.prompt(prompt, default="", show_default=False, err=True, prompt_suffix=" "),
+        lambda message: click.echo(message, err=True),
+    )
+    click.echo("", err=True)
+    return interview.profile
+
+
+def _write_file(path: Path, text: str, what: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the {what} ({exc.strerror})") from None
+
+
+def _no_profile() -> NoReturn:
+    raise click.UsageError(
+        "no profile given: use --profile FILE (- for stdin), field options such as "
+        "--operational-capacity low, or --interactive to be asked questions."
+    )
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "-p",
+    "--profile",
+    "profile_source",
+    type=click.Path(allow_dash=True),
+    metavar="FILE",
+    help="The seller profile, in JSON, YAML or TOML (by suffix, else guessed); - reads stdin.",
+)
+@profile_options
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="text for a person, json for programs (the API's result object), markdown for a report.",
+)
+@click.option(
+    "--trace", "trace_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Also write the consultation's trace (JSON) to FILE, for explain and audit.",
+)
+@click.option(
+    "--interactive/--no-interactive", default=None,
+    help="Ask the questions one at a time (default: when no profile or field option is given and stdin is a terminal).",
+)
+@rules_option
+@pass_advisor
+def consult(
+    advisor: Advisor,
+    profile_source: str | None,
+    output_format: str,
+    trace_path: Path | None,
+    interactive: bool | None,
+    **fields: Any,
+) -> None:
+    """Advise one seller: a recommended model per platform, with reasons and caveats.
+
+    Give a profile file, field options (they override the file), or answer
+    questions interactively: there you may answer why, unknown or quit, and the
+    questions stop once no answer could change the advice.
+
+    \b
+    Example:
+      sellerexpert consult --profile examples/one-person-shop.yaml
+      sellerexpert consult --operational-capacity low --platform temu -f json
+      sellerexpert consult --interactive --platform tiktok_shop
+    """
+    profile = load_profile(profile_source, fields)
+    if interactive is None:
+        interactive = profile is None and sys.stdin.isatty()
+    if interactive:
+        profile = _interview(advisor, profile if profile_source is not None and profile is not None else _given(fields))
+    if profile is None:
+        _no_profile()
+    result = advisor.consult(profile)
+    if trace_path is not None:
+        _write_file(trace_path, result.trace.to_json() + "\n", "trace")
+    click.echo(render(result, output_format, color=_use_color(sys.stdout)), nl=False, color=_use_color(sys.stdout))
+
+
+# -- batch -----------------------------------------------------------------
+
+
+def _open_input(source: str, input_format: str | None) -> RowReader:
+    if source == "-":
+        return RowReader(sys.stdin.buffer, source="<stdin>", format=input_format)
+    return RowReader.open(source, format=input_format)
+
+
+def _open_output(target: str, output_format: str) -> AbstractContextManager[IO[str]]:
+    if target == "-":
+        return nullcontext(sys.stdout)  # never close stdout
+    try:
+        return open(target, "w", encoding="utf-8", newline="" if output_format == "csv" else None)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write the output ({exc.strerror})") from None
+
+
+class _BatchReporter:
+    """Reports failed rows on stderr as they come, and drives the progress bar when stderr is a terminal."""
+
+    def __init__(self, reader: RowReader) -> None:
+        self.reader = reader
+        self.failed = 0
+        self.done = 0
+        stderr = sys.stderr
+        self.bar: Any = None
+        if stderr.isatty():
+            length = reader.size or 0
+            self.bar = click.progressbar(length=length, label="Consulting", file=stderr, show_pos=not length, width=30)
+            self.bar.__enter__()
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.done += 1
+        if outcome.error is not None:
+            self.failed += 1
+            if self.failed <= Summary.SHOWN:
+                click.echo(("\n" if self.bar else "") + outcome.error, err=True)
+            elif self.failed == Summary.SHOWN + 1:
+                click.echo("(further failed rows are only in the output)", err=True)
+        if self.bar is not None:
+            if self.reader.size:
+                self.bar.update(self.reader.position - self.bar.pos)
+            else:
+                self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+              help="Write the results to FILE instead of stdout.")
+@click.option("-f", "--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help="Output format (default: csv when --output ends in .csv, else jsonl).")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
+              help="Input format (default: from INPUT's suffix, else guessed from its first character).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+              help="Worker processes; 0 means one per CPU. The output is identical for any N.")
+@rules_option
+@pass_advisor
+def batch(advisor: Advisor, input_path: str, output: str, output_format: str | None, input_format: str | None, jobs: int) -> None:
+    """Advise many sellers: one result per input row, in input order.
+
+    INPUT is CSV (a header row of profile field names, lists separated by ;)
+    or JSON Lines (one profile object per line); - reads stdin. A bad row is
+    reported with its row, line and field, and the other rows go on; the exit
+    code is 1 when any row failed. A summary goes to stderr.
+
+    \b
+    Example:
+      sellerexpert batch sellers.csv --output advice.jsonl --jobs 4
+      sellerexpert batch sellers.jsonl -f csv > advice.csv
+    """
+    if input_path != "-" and output != "-" and Path(output).resolve() == Path(input_path).resolve():
+        raise click.BadParameter("is the input file; it would be overwritten", param_hint="'--output'")
+    output_format = output_format or ("csv" if output != "-" and format_for(output) == "csv" else "jsonl")
+    with _open_input(input_path, input_format) as reader, _open_output(output, output_format) as stream:
+        reporter = _BatchReporter(reader)
+        try:
+            summary = run_batch(reader, writer_for(output_format, stream), advisor=advisor, jobs=jobs or os.cpu_count() or 1, on_outcome=reporter)
+        finally:
+            reporter.close()
+    click.echo(summary.text(), err=True)
+    if summary.failed:
+        raise CheckFailed(f"{summary.failed} of {summary.rows} rows failed")
+
+
+# -- rules -----------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def rules() -> None:
+    """List and show the rules the advice comes from.
+
+    \b
+    Example:
+      sellerexpert rules list
+      sellerexpert rules show low_capacity_favours_full
+    """
+
+
+def _rule_summary(advisor: Advisor, rule_id: str) -> dict[str, Any]:
+    rule = advisor.rules.rule(rule_id)
+    return {
+        "id": rule.id,
+        "statement": rule.statement,
+        "sources": advisor.rules.source_labels(rule.sources),
+        "concludes": rule.then.describe(),
+        "then": rule.then.to_data(),
+        "file": rule.path,
+    }
+
+
+_LIST_FORMATS = click.Choice(["text", "json"])
+
+
+@rules.command("list", context_settings=CONTEXT_SETTINGS)
+@click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
+              help="text for a person, json for programs.")
+@rules_option
+@pass_advisor
+def rules_list(advisor: Advisor, output_format: str) -> None:
+    """List every rule: id, what it concludes, its sources and its statement.
+
+    \b
+    Example:
+      sellerexpert rules list
+      sellerexpert rules list --format json
+    """
+    summaries = [_rule_summary(advisor, rule.id) for rule in advisor.rules.rules]
+    if output_format == "json":
+        click.echo(json.dumps(summaries, indent=2, ensure_ascii=False))
+        return
+    for item in summaries:
+        click.echo(f"{item['id']}  [{item['file']}]  {item['concludes']}  ({', '.join(item['sources'])})")
+        click.echo(f"    {item['statement']}")
+
+
+@rules.command("show", context_settings=CONTEXT_SETTINGS)
+@click.argument("rule_id", metavar="ID")
+@click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
+              help="text for a person, json for programs.")
+@rules_option
+@pass_advisor
+def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
+    """Show one rule in full: as written in its file, and as compiled for the engine.
+
+    \b
+    Example:
+      sellerexpert rules show semi_out_of_reach
+      sellerexpert rules show semi_out_of_reach --format json
+    """
+    from .report import render_rule, rule_details
+
+    try:
+        details = rule_details(advisor.rules, rule_id)
+    except LookupError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="'ID'") from None
+    click.echo(json.dumps(details, indent=2, ensure_ascii=False) if output_format == "json" else render_rule(details))
+

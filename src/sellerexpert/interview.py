@@ -1,0 +1,647 @@
+"""The interview: ask a seller only the questions whose answer can still change the advice.
+
+Like the classic consultation systems, the interview asks one question at a
+time and can say *why* it asks. Before each question it works out, from the
+rules' declarative conditions (:mod:`sellerexpert.conditions`), which models
+each platform could still end up with over every possible answer to the
+questions not yet asked, including "unknown" (which lets the assumption rules
+fill a field in). A platform whose possible models have narrowed to one is
+*settled*; once every platform is, the interview stops. A question is asked
+only when some answer to it can change the model of an unsettled platform.
+
+The reasoning has two levels, both sound (they never skip a question that
+matters):
+
+* a bound on what each rule may still conclude, from three-valued evaluation
+  of its condition (a rule may fire, must fire or cannot fire), which settles
+  most platforms cheaply;
+* an exact search over the values that matter to the undecided rules (each
+  threshold and each market group the rules mention), used when it is small
+  enough; above that the interview keeps asking every field an undecided rule
+  reads.
+
+:func:`conduct` runs the question-and-answer loop over two callables, so a
+terminal, a test script or a chat front end can drive it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .advisor import Advisor
+from .conditions import Condition, Leaf, describe, evaluate, evaluate3, facts_used, leaves
+from .errors import ProfileError
+from .policy import decide
+from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
+from .result import ConsultationResult
+from .rulebook import Rule, RuleBook
+
+ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
+"""The fields an interview may ask about, in the order it asks them (``name`` never changes advice)."""
+
+ANSWER_WORDS: dict[str, tuple[str, ...]] = {
+    "why": ("why", "w"),
+    "unknown": ("unknown", "u", "skip", "?", "dont know", "don't know", "not sure"),
+    "quit": ("quit", "q", "stop", "done", "exit"),
+    "help": ("help", "h"),
+}
+"""The words an answer may be instead of a value (any case)."""
+
+SEARCH_BUDGET = 2048
+"""Largest number of answer combinations the exact search tries for one platform."""
+
+_UNKNOWN = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question to put to the seller.
+
+    :ivar number: 1-based position among the questions asked in this interview.
+    :ivar allowed: the allowed answers for enumerated fields (empty for open ones).
+    :ivar allowed_text: what the field accepts, in words.
+    """
+
+    field: str
+    text: str
+    meaning: str
+    allowed: tuple[str, ...]
+    allowed_text: str
+    number: int
+
+    def render(self) -> str:
+        """The question as shown to a person: the question, what it is about, and the allowed answers."""
+        if self.field == "platforms":
+            answers = "one or more of temu, aliexpress, tiktok_shop (comma-separated), or all"
+        elif self.allowed:
+            answers = ", ".join(self.allowed[:-1]) + " or " + self.allowed[-1]
+        else:
+            answers = self.allowed_text
+        return (
+            f"Question {self.number}: {self.text}\n"
+            f"  ({self.field}: {self.meaning})\n"
+            f"  Answer {answers}; or why, unknown, quit."
+        )
+
+
+@dataclass(frozen=True)
+class RuleNeed:
+    """A rule that needs an answer: what it checks and what it would conclude.
+
+    :ivar platforms: display names of the unsettled platforms the rule could still decide.
+    :ivar via: the field the answer reaches the rule through, when it is an assumption's input.
+    """
+
+    rule: str
+    statement: str
+    condition: str
+    conclusion: str
+    platforms: tuple[str, ...]
+    via: str | None = None
+
+
+@dataclass(frozen=True)
+class Why:
+    """The answer to "why do you ask?" for one field.
+
+    :ivar unsettled: display name of each unsettled platform and the models it could still get.
+    :ivar needs: the rules that need this answer and what they would conclude.
+    :ivar if_unknown: what happens when the seller answers ``unknown``.
+    """
+
+    field: str
+    meaning: str
+    unsettled: tuple[tuple[str, tuple[str, ...]], ...]
+    needs: tuple[RuleNeed, ...]
+    if_unknown: str
+
+    def text(self) -> str:
+        """The explanation in plain words."""
+        if self.field == "platforms":
+            return (
+                "Why I ask: the advice is given platform by platform, so this decides which "
+                "platforms (Temu, AliExpress, TikTok Shop) I advise on and in what order."
+            )
+        lines = [f"Why I ask about {self.field} ({self.meaning}):"]
+        if self.unsettled:
+            still = "; ".join(f"{name} could be {' or '.join(models)}" for name, models in self.unsettled)
+            lines.append(f"  The advice is not settled yet: {still}.")
+        if self.needs:
+            lines.append("  These rules need your answer:")
+            for need in self.needs:
+                via = f" (through {need.via})" if need.via else ""
+                lines.append(f"  - {need.rule}{via}: if {need.condition}, it {need.conclusion} [{', '.join(need.platforms)}]")
+                lines.append(f"      \"{need.statement}\"")
+        lines.append(f"  If you answer unknown: {self.if_unknown}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    possible: dict[str, tuple[str, ...]]
+    relevant: dict[str, tuple[str, ...]]
+
+
+class Interview:
+    """The state of one interview: what is known, what was skipped, and what is still worth asking.
+
+    :param advisor: the advisor whose rule book decides what matters, and which gives the final advice.
+    :param known: answers known before the interview starts (from a profile file or command-line options).
+        A :class:`SellerProfile` counts every field it holds as answered (``platforms`` included);
+        a mapping counts only the fields it names.
+    :raises ProfileError: when ``known`` holds an invalid value.
+    """
+
+    def __init__(self, advisor: Advisor, known: SellerProfile | Mapping[str, Any] | None = None) -> None:
+        self._advisor = advisor
+        self._reasoner = _Reasoner(advisor.rules)
+        if isinstance(known, SellerProfile):
+            given = known.to_dict()
+        else:
+            checked = SellerProfile.from_dict(known or {})
+            given = {k: v for k, v in checked.to_dict().items() if k in (known or {})}
+        self._values: dict[str, Any] = {
+            name: tuple(value) if isinstance(value, list) else value for name, value in given.items()
+        }
+        self._unknown: set[str] = set()
+        self._asked = 0
+        self._analysis: _Analysis | None = None
+
+    @property
+    def profile(self) -> SellerProfile:
+        """The profile as answered so far (skipped fields are unknown)."""
+        return SellerProfile(**self._values)
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Fields the seller answered ``unknown``, in table order."""
+        return tuple(name for name in ASKED if name in self._unknown)
+
+    def unasked(self) -> tuple[str, ...]:
+        """Fields neither given nor asked yet, in the order they would be asked."""
+        return tuple(name for name in ASKED if name not in self._values and name not in self._unknown)
+
+    def _platforms(self) -> tuple[str, ...]:
+        return tuple(self._values.get("platforms", PLATFORMS))
+
+    def _analyse(self) -> _Analysis:
+        if self._analysis is None:
+            reasoned = {k: v for k, v in self._values.items() if k not in ("name", "platforms")}
+            open_fields = frozenset(self.unasked()) - {"platforms"}
+            possible: dict[str, tuple[str, ...]] = {}
+            relevant: dict[str, tuple[str, ...]] = {}
+            for platform in self._platforms():
+                models, fields = self._reasoner.outlook(platform, reasoned, frozenset(self._unknown), open_fields)
+                possible[platform] = models
+                relevant[platform] = fields if len(models) > 1 else ()
+            self._analysis = _Analysis(possible, relevant)
+        return self._analysis
+
+    def outlook(self) -> dict[str, tuple[str, ...]]:
+        """Each platform's models still possible over every way the open questions could be answered."""
+        return dict(self._analyse().possible)
+
+    def settled(self) -> bool:
+        """Whether every platform's model is settled, whatever the remaining answers."""
+        return all(len(models) == 1 for models in self._analyse().possible.values())
+
+    def relevant(self) -> tuple[str, ...]:
+        """Open fields whose answer can still change some platform's recommended model, in asking order."""
+        if "platforms" in self.unasked():
+            wanted: set[str] = {"platforms"}
+        else:
+            wanted = set()
+        for fields in self._analyse().relevant.values():
+            wanted.update(fields)
+        return tuple(name for name in self.unasked() if name in wanted)
+
+    def next_question(self) -> Question | None:
+        """The next question worth asking, or ``None`` when no answer could change the advice."""
+        relevant = self.relevant()
+        if not relevant:
+            return None
+        spec = FIELDS_BY_NAME[relevant[0]]
+        return Question(
+            field=spec.name,
+            text=spec.question,
+            meaning=spec.meaning,
+            allowed=spec.allowed,
+            allowed_text=spec.allowed_text,
+            number=self._asked + 1,
+        )
+
+    def _check_open(self, field: str) -> FieldSpec:
+        spec = FIELDS_BY_NAME.get(field)
+        if spec is None or field not in ASKED:
+            raise ProfileError(f"unknown field '{field}'", field=field, allowed=ASKED)
+        return spec
+
+    def answer(self, field: str, text: str | Any) -> None:
+        """Record an answer (text as a person types it, or a value), replacing any earlier one.
+
+        :raises ProfileError: naming the field and what it allows; the interview is unchanged.
+        """
+        spec = self._check_open(field)
+        if spec.kind == "platforms" and isinstance(text, str) and text.strip().lower() in ("all", "every", "any"):
+            text = list(PLATFORMS)
+        value = normalise_value(spec, text)
+        if spec.kind == "markets" and not value:
+            raise ProfileError("needs at least one market code", field=field, allowed=spec.allowed_text)
+        self._values[field] = value
+        self._unknown.discard(field)
+        self._asked += 1
+        self._analysis = None
+
+    def skip(self, field: str) -> str:
+        """Record that the seller does not know ``field``, and say what the engine will do about it."""
+        self._check_open(field)
+        note = self._if_unknown(field)
+        self._values.pop(field, None)
+        self._unknown.add(field)
+        self._asked += 1
+        self._analysis = None
+        return note
+
+    def _if_unknown(self, field: str) -> str:
+        if field == "platforms":
+            return "I will advise on all three platforms."
+        reasoned = {k: v for k, v in self._values.items() if k not in ("name", "platforms", field)}
+        open_fields = frozenset(self.unasked()) - {"platforms", field}
+        notes = []
+        for rule in self._reasoner.assume_rules:
+            if rule.then.fact != field:
+                continue
+            status = evaluate3(rule.when, reasoned, open_fields)
+            value = _words(rule.then.value)
+            if status is True:
+                notes.append(f"I will assume {field} = {value} (rule {rule.id}: {rule.statement})")
+            elif status is None:
+                notes.append(
+                    f"depending on your other answers I may assume {field} = {value} (rule {rule.id}: {rule.statement})"
+                )
+        if notes:
+            return "; ".join(notes)
+        return "the rules that need it will be left out, and the confidence will be a little lower."
+
+    def why(self, field: str) -> Why:
+        """Why the interview asks about ``field``: which rules need the answer and what they would conclude."""
+        spec = self._check_open(field)
+        analysis = self._analyse()
+        names = {p: self._advisor.rules.platforms[p].name for p in self._platforms()}
+        unsettled = tuple((names[p], models) for p, models in analysis.possible.items() if len(models) > 1)
+        reasoned = {k: v for k, v in self._values.items() if k not in ("name", "platforms", field)}
+        open_fields = frozenset(self.unasked()) | {field}
+        needs = []
+        for rule in self._reasoner.weigh_rules:
+            used = facts_used(rule.when)
+            via = None
+            if field not in used:
+                via = next(
+                    (a.then.fact for a in self._reasoner.assume_rules if a.then.fact in used and field in facts_used(a.when)),
+                    None,
+                )
+                if via is None:
+                    continue
+            platforms = tuple(
+                names[p]
+                for p, models in analysis.possible.items()
+                if len(models) > 1
+                and evaluate3(rule.when, {**reasoned, **self._reasoner.platform_facts[p]}, open_fields) is None
+            )
+            if platforms:
+                needs.append(
+                    RuleNeed(
+                        rule=rule.id,
+                        statement=rule.statement,
+                        condition=describe(rule.when),
+                        conclusion=rule.then.describe(),
+                        platforms=platforms,
+                        via=via,
+                    )
+                )
+        return Why(field=field, meaning=spec.meaning, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field))
+
+    def result(self) -> ConsultationResult:
+        """Consult the advisor on the answers so far."""
+        return self._advisor.consult(self.profile)
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class _Reasoner:
+    """What the rules could still conclude, computed from their declarative conditions.
+
+    This mirrors the engine's semantics: assumption rules fill unknown fields
+    first; every weighing rule whose condition holds concludes once per
+    platform; :func:`sellerexpert.policy.decide` picks the model. The tests
+    check it against the engine.
+    """
+
+    def __init__(self, rulebook: RuleBook) -> None:
+        self.rulebook = rulebook
+        self.assume_rules: tuple[Rule, ...] = tuple(
+            sorted((r for r in rulebook.rules if r.then.kind == "assume"), key=lambda r: -r.salience)
+        )
+        self.weigh_rules: tuple[Rule, ...] = tuple(r for r in rulebook.rules if r.then.kind in ("evidence", "exclude"))
+        self.platform_facts = {p: rulebook.platforms[p].fact_values() for p in PLATFORMS}
+        self.emphasis = {
+            p: (rulebook.platforms[p].facts["emphasis"].value if "emphasis" in rulebook.platforms[p].facts else None)
+            for p in PLATFORMS
+        }
+        self.domains = _domains(rulebook.rules)
+
+    def assume3(
+        self, known: Mapping[str, Any], unknown: frozenset[str], open_fields: frozenset[str]
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """Apply assumptions to fields answered unknown; those that may or may not be assumed become open."""
+        facts, opened = dict(known), set(open_fields)
+        changed = True
+        while changed:
+            changed = False
+            for rule in self.assume_rules:
+                name = rule.then.fact
+                if name is None or name not in unknown or name in facts or name in opened:
+                    continue
+                status = evaluate3(rule.when, facts, opened)
+                if status is True:
+                    facts[name] = _frozen(rule.then.value)
+                    changed = True
+                elif status is None:
+                    opened.add(name)
+                    changed = True
+        return facts, frozenset(opened)
+
+    def assume(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """Apply the assumption rules to concrete facts, as the engine does before weighing."""
+        changed = True
+        while changed:
+            changed = False
+            for rule in self.assume_rules:
+                name = rule.then.fact
+                if name is not None and name not in facts and evaluate(rule.when, facts):
+                    facts[name] = _frozen(rule.then.value)
+                    changed = True
+        return facts
+
+    def model(self, platform: str, facts: Mapping[str, Any]) -> str:
+        """The model the engine would recommend on ``platform`` for these (already assumed) facts."""
+        context = {**facts, **self.platform_facts[platform]}
+        scores = {m: 0 for m in MODELS}
+        excluded: set[str] = set()
+        for rule in self.weigh_rules:
+            if evaluate(rule.when, context):
+                _conclude(rule, scores, excluded)
+        return self._decide(platform, scores, excluded)
+
+    def _decide(self, platform: str, scores: Mapping[str, int], excluded: Iterable[str]) -> str:
+        return decide(
+            scores, list(excluded), emphasis=self.emphasis[platform], completeness=1.0, policy=self.rulebook.policy
+        ).model
+
+    def outlook(
+        self,
+        platform: str,
+        known: Mapping[str, Any],
+        unknown: frozenset[str],
+        open_fields: frozenset[str],
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The models still possible on ``platform``, and the open fields that can change which one."""
+        facts, opened = self.assume3(known, unknown, open_fields)
+        context = {**facts, **self.platform_facts[platform]}
+        undecided: list[Rule] = []
+        low = {m: 0 for m in MODELS}
+        high = {m: 0 for m in MODELS}
+        surely_out: set[str] = set()
+        maybe_out: set[str] = set()
+        for rule in self.weigh_rules:
+            status = evaluate3(rule.when, context, opened)
+            if status is False:
+                continue
+            if status is None:
+                undecided.append(rule)
+            if rule.then.kind == "evidence":
+                model, weight = rule.then.model or "", rule.then.weight or 0
+                high[model] += weight
+                if status:
+                    low[model] += weight
+            elif rule.then.kind == "exclude":
+                (surely_out if status else maybe_out).add(rule.then.model or "")
+        bounded = self._bounded(platform, low, high, surely_out, maybe_out)
+        if len(bounded) == 1:
+            return bounded, ()
+        fields = self._inputs(undecided, opened, open_fields)
+        exact = self._search(platform, known, fields)
+        if exact is None:
+            return bounded, fields
+        return exact
+
+    def _bounded(
+        self, platform: str, low: Mapping[str, int], high: Mapping[str, int], surely: set[str], maybe: set[str]
+    ) -> tuple[str, ...]:
+        full, semi = MODELS
+        found: set[str] = set()
+        for full_out in (True, False) if full in maybe and full not in surely else (full in surely,):
+            for semi_out in (True, False) if semi in maybe and semi not in surely else (semi in surely,):
+                out = [m for m, gone in ((full, full_out), (semi, semi_out)) if gone]
+                if len(out) == 1:
+                    found.add(semi if out == [full] else full)
+                    continue
+                least = low[full] - high[semi]
+                most = high[full] - low[semi]
+                if most > 0:
+                    found.add(full)
+                if least < 0:
+                    found.add(semi)
+                if least <= 0 <= most:
+                    found.add(self._decide(platform, {full: 0, semi: 0}, out))
+        return tuple(m for m in MODELS if m in found)
+
+    def _inputs(self, undecided: list[Rule], opened: frozenset[str], open_fields: frozenset[str]) -> tuple[str, ...]:
+        """The open fields the undecided rules read, directly or through an assumption they depend on."""
+        wanted: set[str] = set()
+        todo = [f for rule in undecided for f in facts_used(rule.when) if f in opened]
+        while todo:
+            name = todo.pop()
+            if name in wanted:
+                continue
+            wanted.add(name)
+            if name not in open_fields:  # answered unknown, its assumption still open: follow its inputs
+                for rule in self.assume_rules:
+                    if rule.then.fact == name:
+                        todo.extend(f for f in facts_used(rule.when) if f in opened)
+        return tuple(name for name in ASKED if name in wanted and name in open_fields)
+
+    def _search(
+        self, platform: str, known: Mapping[str, Any], fields: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        domains = [self.domains[name] for name in fields]
+        if math.prod(len(d) for d in domains) > SEARCH_BUDGET:
+            return None
+        outcome: dict[tuple[Any, ...], str] = {}
+        for combo in itertools.product(*domains):
+            facts = dict(known)
+            facts.update((name, value) for name, value in zip(fields, combo) if value is not _UNKNOWN)
+            outcome[combo] = self.model(platform, self.assume(facts))
+        models = tuple(m for m in MODELS if m in set(outcome.values()))
+        if len(models) == 1:
+            return models, ()
+        relevant = []
+        for index, name in enumerate(fields):
+            groups: dict[tuple[Any, ...], set[str]] = {}
+            for combo, model in outcome.items():
+                groups.setdefault(combo[:index] + combo[index + 1 :], set()).add(model)
+            if any(len(seen) > 1 for seen in groups.values()):
+                relevant.append(name)
+        return models, tuple(relevant)
+
+
+def _conclude(rule: Rule, scores: dict[str, int], excluded: set[str]) -> None:
+    if rule.then.kind == "evidence":
+        scores[rule.then.model or ""] += rule.then.weight or 0
+    else:
+        excluded.add(rule.then.model or "")
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _domains(rules: Iterable[Rule]) -> dict[str, tuple[Any, ...]]:
+    """For each askable field, one representative answer per region the rules can tell apart, and unknown.
+
+    Counts get a value on each side of every threshold a rule names; market
+    lists get every non-empty combination of market groups, where a group is
+    the codes no rule tells apart (plus one code no rule names).
+    """
+    all_leaves: list[Leaf] = []
+    for rule in rules:
+        all_leaves.extend(leaves(rule.when))
+    domains: dict[str, tuple[Any, ...]] = {}
+    for spec in FIELDS:
+        mine = [leaf for leaf in all_leaves if leaf.fact == spec.name]
+        values: list[Any]
+        if spec.kind == "bool":
+            values = [True, False]
+        elif spec.kind in ("level", "service"):
+            values = list(spec.allowed)
+        elif spec.kind == "count":
+            points = {0}
+            for leaf in mine:
+                raw = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+                for number in raw:
+                    if isinstance(number, int) and not isinstance(number, bool):
+                        points.update(n for n in (number - 1, number, number + 1) if n >= 0)
+            values = sorted(points)
+        elif spec.kind == "markets":
+            values = _market_domain(mine)
+        else:
+            continue
+        domains[spec.name] = (_UNKNOWN, *values)
+    return domains
+
+
+def _market_domain(mine: list[Leaf]) -> list[Any]:
+    sets = []
+    for leaf in mine:
+        raw = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+        sets.append(frozenset(v for v in raw if isinstance(v, str)))
+    named = sorted({code for group in sets for code in group})
+    outsider = next(a + b for a in "XQZ" for b in "XQZ" if a + b not in named)
+    groups: dict[tuple[bool, ...], str] = {}
+    for code in [*named, outsider]:
+        groups.setdefault(tuple(code in group for group in sets), code)
+    representatives = sorted(groups.values())
+    return [
+        tuple(chosen)
+        for size in range(1, len(representatives) + 1)
+        for chosen in itertools.combinations(representatives, size)
+    ]
+
+
+def classify(reply: str) -> str | None:
+    """Which of :data:`ANSWER_WORDS` a reply is (``why``, ``unknown``, ``quit``, ``help``), or ``None`` for an answer."""
+    word = " ".join(reply.strip().lower().split())
+    for kind, words in ANSWER_WORDS.items():
+        if word in words:
+            return kind
+    return None
+
+
+HELP = (
+    "Answer each question with one of the values shown. You may also answer:\n"
+    "  why      which rules need this answer and what they would conclude\n"
+    "  unknown  skip the question; the engine assumes what it can and says so\n"
+    "  quit     stop the questions and get advice on what you have told me so far\n"
+    "Ctrl-C or end of input leaves without advice."
+)
+
+
+def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str], None]) -> bool:
+    """Run the interview: put each question worth asking until the advice is settled or the seller quits.
+
+    :param ask: shows a prompt and returns the seller's reply (it may raise to leave, e.g. on end of input).
+    :param tell: shows a message to the seller.
+    :returns: ``True`` when the interview ran to its end, ``False`` when the seller quit early.
+    """
+    remaining = len(interview.relevant())
+    tell(
+        f"I will ask at most {remaining} question{'s' if remaining != 1 else ''}, one at a time, and stop as soon "
+        "as your answers settle the advice.\nAt any question you may answer why, unknown or quit (help explains)."
+    )
+    while (question := interview.next_question()) is not None:
+        tell("")
+        tell(question.render())
+        while True:
+            reply = ask(">")
+            kind = classify(reply)
+            if kind == "why":
+                tell(interview.why(question.field).text())
+            elif kind == "help":
+                tell(HELP)
+            elif kind == "quit":
+                tell("Stopping the questions here; the advice uses what you have told me so far.")
+                return False
+            elif kind == "unknown":
+                tell(f"Skipped: {interview.skip(question.field)}")
+                break
+            elif not reply.strip():
+                tell("Please answer, or type why, unknown or quit.")
+            else:
+                try:
+                    interview.answer(question.field, reply)
+                except ProfileError as exc:
+                    tell(f"Sorry, {_problem(exc)}. Please answer {question.allowed_text}, or why, unknown, quit.")
+                else:
+                    break
+    tell("")
+    tell(_closing(interview))
+    return True
+
+
+def _problem(exc: ProfileError) -> str:
+    hint = f" - did you mean '{exc.suggestion}'?" if exc.suggestion else ""
+    return exc.problem + hint
+
+
+def _closing(interview: Interview) -> str:
+    left = interview.unasked()
+    if not left:
+        return "That was the last question."
+    if not interview.settled():
+        return "No question left could change the advice."
+    names = ", ".join(left)
+    count = f"{len(left)} remaining question{'s' if len(left) != 1 else ''}"
+    return (
+        f"The advice for every platform is settled: the {count} ({names}) could not change it, "
+        "so I stop asking. (More answers would only raise the confidence.)"
+    )
