@@ -307,7 +307,7 @@ def _no_profile() -> NoReturn:
     help="Also write the consultation's trace (JSON) to FILE, for explain and audit.",
 )
 @click.option(
-    "--interactive/--no-interactive", default=None,
+    "-i", "--interactive/--no-interactive", default=None,
     help="Ask the questions one at a time (default: when no profile or field option is given and stdin is a terminal).",
 )
 @rules_option
@@ -332,6 +332,8 @@ def consult(
       sellerexpert consult --operational-capacity low --platform temu -f json
       sellerexpert consult --interactive --platform tiktok_shop
     """
+    if interactive and profile_source == "-":
+        raise click.UsageError("--interactive reads the answers from stdin, so the profile cannot come from stdin too.")
     profile = load_profile(profile_source, fields)
     if interactive is None:
         interactive = profile is None and sys.stdin.isatty()

@@ -1,0 +1,191 @@
+"""The interview asks only what can still change the advice, and its reasoning agrees with the engine."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sellerexpert import Advisor, ProfileError, SellerProfile
+from sellerexpert.interview import ASKED, Interview, _Reasoner, classify, conduct
+
+SEMI_OUT = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": False}
+
+
+@pytest.fixture(scope="module")
+def reasoner(advisor: Advisor) -> _Reasoner:
+    return _Reasoner(advisor.rules)
+
+
+def _profile_strategy(reasoner: _Reasoner) -> st.SearchStrategy[dict[str, object]]:
+    return st.fixed_dictionaries({}, optional={name: st.sampled_from(values) for name, values in reasoner.domains.items()})
+
+
+def _completion(reasoner: _Reasoner, known: dict[str, object], rng: random.Random) -> dict[str, object]:
+    """A random profile that agrees with ``known`` (None in a domain means left unknown)."""
+    data = dict(known)
+    for name, values in reasoner.domains.items():
+        if name not in data:
+            choice = rng.choice(values)
+            if choice is not None:
+                data[name] = list(choice) if isinstance(choice, tuple) else choice
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_reasoner_agrees_with_the_engine(advisor: Advisor, reasoner: _Reasoner) -> None:
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(_profile_strategy(reasoner))
+    def check(data: dict[str, object]) -> None:
+        profile = {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items() if v is not None}
+        facts = reasoner.assume({k: v for k, v in data.items() if v is not None})
+        for rec in advisor.consult(profile).recommendations:
+            assert reasoner.model(rec.platform, facts) == rec.model
+
+    check()
+
+
+def test_first_question_is_the_platforms_then_the_table_order(advisor: Advisor) -> None:
+    interview = Interview(advisor)
+    question = interview.next_question()
+    assert question is not None and question.field == "platforms" and question.number == 1
+    interview.answer("platforms", "all")
+    question = interview.next_question()
+    assert question is not None and question.field == "target_markets" and question.number == 2
+    assert question.render().splitlines()[0] == "Question 2: Which markets do your buyers live in?"
+
+
+def test_a_given_profile_is_not_asked_again(advisor: Advisor) -> None:
+    interview = Interview(advisor, SellerProfile.from_dict({"platforms": ["temu"], "target_markets": ["US"]}))
+    question = interview.next_question()
+    assert question is not None and question.field == "operational_capacity"
+
+
+def test_a_constraint_settles_the_advice_and_the_questions_stop(advisor: Advisor) -> None:
+    interview = Interview(advisor, {"platforms": ["temu", "aliexpress", "tiktok_shop"], **SEMI_OUT})
+    assert interview.settled()
+    assert interview.outlook() == {p: ("fully-managed",) for p in ("temu", "aliexpress", "tiktok_shop")}
+    assert interview.next_question() is None
+    assert interview.relevant() == ()
+
+
+def test_settled_advice_holds_whatever_the_remaining_answers(advisor: Advisor, reasoner: _Reasoner) -> None:
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(12):
+        interview = Interview(advisor, {"platforms": ["temu", "aliexpress", "tiktok_shop"]})
+        while (question := interview.next_question()) is not None:
+            values = reasoner.domains[question.field]
+            value = rng.choice(values)
+            if value is None:
+                interview.skip(question.field)
+            else:
+                interview.answer(question.field, list(value) if isinstance(value, tuple) else value)
+        known = {k: v for k, v in interview.profile.to_dict().items() if k != "platforms"}
+        skipped = set(interview.skipped)
+        for _ in range(5):
+            completion = {k: v for k, v in _completion(reasoner, known, rng).items() if k not in skipped}
+            for rec in advisor.consult(completion).recommendations:
+                assert interview.outlook()[rec.platform] == (rec.model,), (known, completion)
+                checked += 1
+    assert checked == 12 * 5 * 3
+
+
+def test_every_question_asked_could_change_a_recommendation(advisor: Advisor, reasoner: _Reasoner) -> None:
+    interview = Interview(advisor, {"platforms": ["temu"], "target_markets": ["US"], "operational_capacity": "low"})
+    for _ in range(3):
+        question = interview.next_question()
+        assert question is not None
+        models = set()
+        for value in reasoner.domains[question.field]:
+            trial = Interview(advisor, {**interview.profile.to_dict(), **({question.field: value} if value is not None else {})})
+            models.update(m for ms in trial.outlook().values() for m in ms)
+        assert models == {"fully-managed", "semi-managed"}
+        interview.answer(question.field, reasoner.domains[question.field][1])
+
+
+def test_why_names_the_rules_that_need_the_answer(advisor: Advisor) -> None:
+    interview = Interview(advisor, {"platforms": ["temu"]})
+    why = interview.why("sea_freight")
+    rules = {need.rule for need in why.needs}
+    assert {"sea_freight_favours_semi", "no_logistics_favours_full"} <= rules
+    text = why.text()
+    assert text.startswith("Why I ask about sea_freight (you can move inventory in bulk by sea):")
+    assert "- sea_freight_favours_semi: if sea freight is yes, it favours semi-managed (weight 1) [Temu]" in text
+    assert "If you answer unknown: I will assume sea_freight = no (rule assume_no_sea_freight:" in text
+
+
+def test_unknown_says_what_is_assumed_or_left_out(advisor: Advisor) -> None:
+    interview = Interview(advisor, {"platforms": ["temu"]})
+    assert interview.skip("local_warehouse").startswith("I will assume local_warehouse = no (rule assume_no_local_warehouse")
+    assert interview.skip("fee_sensitivity") == "the rules that need it will be left out, and the confidence will be a little lower."
+    note = interview.skip("fast_shipping_expected")
+    assert note.startswith("depending on your other answers I may assume fast_shipping_expected = yes")
+    assert interview.skipped == ("local_warehouse", "fee_sensitivity", "fast_shipping_expected")
+    assert interview.profile.local_warehouse is None
+
+
+def test_a_bad_answer_changes_nothing(advisor: Advisor) -> None:
+    interview = Interview(advisor, {"platforms": ["temu"]})
+    with pytest.raises(ProfileError) as caught:
+        interview.answer("operational_capacity", "huge")
+    assert caught.value.field == "operational_capacity"
+    assert interview.profile.operational_capacity is None
+    interview.answer("operational_capacity", "Low")
+    interview.answer("monthly_orders", "120")
+    interview.answer("target_markets", "us, de")
+    assert interview.profile.to_dict() == {
+        "platforms": ["temu"], "target_markets": ["US", "DE"], "operational_capacity": "low", "monthly_orders": 120,
+    }
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [("why", "why"), (" WHY ", "why"), ("unknown", "unknown"), ("don't  know", "unknown"), ("quit", "quit"),
+     ("help", "help"), ("low", None), ("", None)],
+    ids=repr,
+)
+def test_classify(reply: str, kind: str | None) -> None:
+    assert classify(reply) == kind
+
+
+def test_conduct_runs_a_scripted_interview(advisor: Advisor) -> None:
+    replies = iter(["temu", "why", "US", "huge", "low", "unknown", "", "no", "quit"])
+    said: list[str] = []
+    interview = Interview(advisor)
+    finished = conduct(interview, lambda prompt: next(replies), said.append)
+    assert finished is False
+    text = "\n".join(said)
+    assert "Why I ask: the advice is given platform by platform" not in text  # why was asked of target_markets
+    assert "Why I ask about target_markets (where the buyers are):" in text
+    assert "Sorry, 'huge' is not one of low, medium, high. Please answer low, medium, high, or why, unknown, quit." in text
+    assert "Please answer, or type why, unknown or quit." in text
+    assert text.endswith("Stopping the questions here; the advice uses what you have told me so far.")
+    assert interview.profile.to_dict() == {
+        "platforms": ["temu"], "target_markets": ["US"], "operational_capacity": "low", "local_warehouse": False,
+    }
+    assert interview.skipped == ("monthly_orders",)
+
+
+def test_conduct_stops_when_settled_and_says_so(advisor: Advisor) -> None:
+    answers = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": "no"}
+    said: list[str] = []
+    interview = Interview(advisor, {"platforms": ["temu"], "target_markets": ["US"]})
+    asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        question = interview.next_question()
+        assert question is not None
+        asked.append(question.field)
+        return answers.get(question.field, "unknown")
+
+    finished = conduct(interview, ask, said.append)
+    assert finished is True
+    assert asked == ["operational_capacity", "monthly_orders", "local_warehouse", "sea_freight", "customer_service"]
+    assert interview.outlook() == {"temu": ("fully-managed",)}
+    left = interview.unasked()
+    assert said[-1] == (
+        f"The advice for every platform is settled: the {len(left)} remaining questions ({', '.join(left)}) "
+        "could not change it, so I stop asking. (More answers would only raise the confidence.)"
+    )
