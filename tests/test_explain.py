@@ -1,0 +1,147 @@
+"""Explain: how-trees read from the trace, why-not counterfactuals verified by consulting the engine, DOT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sellerexpert import Advisor, SellerProfile, TraceError
+from sellerexpert.explain import HowNode, counterfactuals, explain
+
+PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"]}
+
+
+def _walk(node: HowNode) -> list[HowNode]:
+    return [node, *(n for child in node.children for n in _walk(child))]
+
+
+def test_how_tree_goes_from_recommendation_through_decide_to_facts(advisor: Advisor) -> None:
+    result = advisor.consult(PROFILE)
+    explanation = explain(result.trace, advisor, why_not=False)
+    assert [p.platform for p in explanation.platforms] == list(result.profile.platforms)
+    for rec, part in zip(result.recommendations, explanation.platforms):
+        root = part.how
+        assert root.kind == "recommendation" and root.label.startswith(f"{rec.platform_name}: {rec.model}")
+        (decision,) = root.children
+        assert decision.kind == "decision" and decision.rule == "decide"
+        # Every reason of the result, and only those, hangs under the decision, constraints first.
+        assert [c.rule for c in decision.children] == [r.rule for r in rec.reasons]
+        assert part.caveats == tuple(c.text for c in rec.caveats)
+    temu = explanation.platforms[0].how
+    warehouse = [n for n in _walk(temu) if n.kind == "fact" and n.label.startswith("local_warehouse = no")]
+    assert warehouse and all(n.assumed for n in warehouse)
+    assert all(n.children[0].rule == "assume_no_local_warehouse" for n in warehouse)
+    given = next(n for n in _walk(temu) if n.label == "operational_capacity = low (you said)")
+    assert not given.assumed and given.fact is not None
+    platform_fact = next(n for n in _walk(temu) if n.label.startswith("temu: us_local_fulfilment_only = yes"))
+    assert "as of 2025-05-02" in platform_fact.label
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        PROFILE,
+        {},
+        {"operational_capacity": "medium", "monthly_orders": 250},
+        {"operational_capacity": "high", "local_warehouse": True, "control_priority": "high", "target_markets": ["DE"]},
+    ],
+    ids=["constrained", "empty", "mid", "capable"],
+)
+def test_each_counterfactual_flips_the_model_when_consulted(advisor: Advisor, profile: dict[str, object]) -> None:
+    baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}
+    answers = counterfactuals(advisor, profile)
+    assert list(answers) == list(SellerProfile.from_dict(profile).platforms)
+    for platform, why_not in answers.items():
+        assert why_not.model == baseline[platform] and why_not.alternative != why_not.model
+        cf = why_not.counterfactual
+        assert cf is not None, why_not.statement
+        assert 1 <= len(cf.changes) <= 2
+        flipped = advisor.consult(cf.profile).recommendation(platform)
+        assert flipped.model == cf.model == why_not.alternative
+        assert flipped.confidence == cf.confidence
+        original = SellerProfile.from_dict(profile).to_dict()
+        changed = {k for k in set(original) | set(cf.profile) if original.get(k) != cf.profile.get(k)}
+        assert changed == {c.field for c in cf.changes}
+
+
+def test_a_single_change_is_preferred_to_two(advisor: Advisor) -> None:
+    answers = counterfactuals(advisor, {})
+    cf = answers["temu"].counterfactual
+    assert cf is not None and [c.describe() for c in cf.changes] == ["local_warehouse were yes instead of unknown"]
+    assert answers["temu"].statement.startswith("Semi-managed would be recommended if local_warehouse were yes instead of unknown")
+
+
+def test_numbers_move_just_across_the_threshold(advisor: Advisor) -> None:
+    from sellerexpert._space import ABSENT, ProfileSpace
+    from sellerexpert.explain import _candidates
+
+    candidates = _candidates(ProfileSpace(advisor.rules), SellerProfile(monthly_orders=2990, bulky_goods=True))
+    # Unknown is no candidate here: the rules cannot tell it from 2990 (neither is below 300 or at least 3000).
+    assert [c.value for c in candidates if c.field == "monthly_orders"] == [299, 3000]
+    assert [c.value for c in candidates if c.field == "bulky_goods"] == [False, ABSENT]
+
+
+def test_no_flip_is_said_plainly(rules_dir: Path) -> None:
+    # Only the platform rules and the assumptions: nothing about the seller can change the advice.
+    for name in ("capacity.toml", "control.toml", "fees.toml", "logistics.toml", "markets.toml", "service.toml"):
+        (rules_dir / name).unlink()
+    advisor = Advisor(rules_dir)
+    answers = counterfactuals(advisor, {"target_markets": ["US"]})
+    assert all(w.counterfactual is None for w in answers.values())
+    assert answers["temu"].statement == "No change of one or two fields of your profile would make semi-managed the recommendation here."
+    assert answers["temu"].searched > 0
+    one = counterfactuals(advisor, {}, max_fields=1)["temu"]
+    assert one.statement.startswith("No change of one field")
+
+
+def test_renderings_are_complete_and_deterministic(advisor: Advisor, tmp_path: Path) -> None:
+    path = tmp_path / "trace.json"
+    advisor.consult(PROFILE).trace.save(path)
+    first, second = explain(path, advisor), explain(path, advisor)
+    assert first.to_text() == second.to_text() and first.to_dot() == second.to_dot()
+    text = first.to_text()
+    assert text.startswith("How:\n  Temu: fully-managed (confidence 0.67)\n  └─ decide: fully-managed 9 vs semi-managed 2")
+    assert "Why not semi-managed?\n  Semi-managed would be recommended if local_warehouse were yes instead of unknown" in text
+    markdown = first.to_markdown()
+    assert markdown.startswith("## Temu: fully-managed (confidence 0.67)\n\n- decide:")
+    assert markdown.count("**Why not semi-managed?**") == 3
+    data = json.loads(first.to_json())
+    assert data["platforms"][0]["how"]["children"][0]["rule"] == "decide"
+    assert data["platforms"][0]["why_not"]["counterfactual"]["changes"] == [{"field": "local_warehouse", "from": None, "to": True}]
+
+
+def test_dot_has_facts_rules_and_conclusions(advisor: Advisor) -> None:
+    trace = advisor.consult(PROFILE).trace
+    dot = explain(trace, advisor, why_not=False).to_dot()
+    assert dot.startswith("digraph sellerexpert {\n") and dot.endswith("}\n")
+    for firing in trace.firings:
+        assert f"  r{firing.seq} [shape={'diamond' if firing.rule == 'decide' else 'box'}" in dot
+    assert 'label="operational_capacity = low (you said)"' in dot
+    assert 'style="dashed", label="local_warehouse = no (assumed)"' in dot
+    assert 'shape=note, label="rules out semi-managed (temu)"' in dot
+    assert 'label="temu: fully-managed\\nconfidence 0.674"' in dot
+    assert dot.count("u_local_warehouse [") == 1
+
+
+def test_a_changed_rule_book_is_noted(advisor: Advisor, rules_dir: Path) -> None:
+    capacity = rules_dir / "capacity.toml"
+    capacity.write_text(
+        capacity.read_text(encoding="utf-8").replace(
+            'then = { favour = "fully-managed", weight = 3 }', 'then = { favour = "semi-managed", weight = 9 }', 1
+        ),
+        encoding="utf-8",
+    )
+    explanation = explain(advisor.consult({"operational_capacity": "low"}).trace, Advisor(rules_dir), why_not=True, max_fields=1)
+    assert explanation.notes[0] == "the rule book changed since this trace was made: the why-not answers use today's rules"
+    assert any("today's rules recommend semi-managed on temu" in n for n in explanation.notes)
+    # Without today's matching rules, the tree does not quote conditions it cannot vouch for.
+    assert not any(n.label.startswith("when ") for p in explanation.platforms for n in _walk(p.how))
+
+
+def test_non_traces_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "profile.json"
+    path.write_text('{"operational_capacity": "low"}', encoding="utf-8")
+    with pytest.raises(TraceError, match="not a sellerexpert trace"):
+        explain(path)
