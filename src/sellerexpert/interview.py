@@ -77,6 +77,8 @@ class Question:
         """The question as shown to a person: the question, what it is about, and the allowed answers."""
         if self.field == "platforms":
             answers = "one or more of temu, aliexpress, tiktok_shop (comma-separated), or all"
+        elif self.allowed == ("true", "false"):
+            answers = "yes or no"
         elif self.allowed:
             answers = ", ".join(self.allowed[:-1]) + " or " + self.allowed[-1]
         else:
