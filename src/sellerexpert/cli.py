@@ -310,6 +310,10 @@ def _no_profile() -> NoReturn:
     "-i", "--interactive/--no-interactive", default=None,
     help="Ask the questions one at a time (default: when no profile or field option is given and stdin is a terminal).",
 )
+@click.option(
+    "--explain", "explain_after", is_flag=True,
+    help="After the verdict, show how each recommendation was derived and the smallest change that would flip it.",
+)
 @rules_option
 @pass_advisor
 def consult(
@@ -318,6 +322,7 @@ def consult(
     output_format: str,
     trace_path: Path | None,
     interactive: bool | None,
+    explain_after: bool,
     **fields: Any,
 ) -> None:
     """Advise one seller: a recommended model per platform, with reasons and caveats.
@@ -331,6 +336,10 @@ def consult(
       sellerexpert consult --profile examples/one-person-shop.yaml
       sellerexpert consult --operational-capacity low --platform temu -f json
       sellerexpert consult --interactive --platform tiktok_shop
+      sellerexpert consult -p examples/one-person-shop.yaml --explain --trace shop.json
+
+    With SELLEREXPERT_TRACE_KEY set, --trace signs the trace (HMAC-SHA256) so
+    that `sellerexpert audit` can tell whether it was edited.
     """
     if interactive and profile_source == "-":
         raise click.UsageError("--interactive reads the answers from stdin, so the profile cannot come from stdin too.")
@@ -343,7 +352,10 @@ def consult(
         _no_profile()
     result = advisor.consult(profile)
     if trace_path is not None:
-        _write_file(trace_path, result.trace.to_json() + "\n", "trace")
+        _write_file(trace_path, _signed(result.trace).to_json() + "\n", "trace")
+    if explain_after:
+        _echo_explained(advisor, result, output_format)
+        return
     click.echo(render(result, output_format, color=_use_color(sys.stdout)), nl=False, color=_use_color(sys.stdout))
 
 
@@ -510,3 +522,159 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
         raise click.BadParameter(str(exc.args[0]), param_hint="'ID'") from None
     click.echo(json.dumps(details, indent=2, ensure_ascii=False) if output_format == "json" else render_rule(details))
 
+
+
+# -- explain, audit, schema, rules lint, rules coverage ----------------------
+# Auditable explanations (issue 4): each command calls one API function and
+# renders its report; failed checks exit 1 through CheckFailed.
+
+
+def _signed(trace: Any) -> Any:
+    """The trace, signed when SELLEREXPERT_TRACE_KEY is set."""
+    from .signing import key_from_env, sign
+
+    key = key_from_env()
+    return sign(trace, key) if key is not None else trace
+
+
+def _echo_explained(advisor: Advisor, result: Any, output_format: str) -> None:
+    from .explain import explain
+
+    explanation = explain(result.trace, advisor)
+    if output_format == "json":
+        click.echo(json.dumps({**result.to_dict(), "explanation": explanation.to_dict()}, indent=2, ensure_ascii=False))
+        return
+    color = _use_color(sys.stdout)
+    click.echo(render(result, output_format, color=color), nl=False, color=color)
+    click.echo("")
+    click.echo(explanation.to_markdown() if output_format == "markdown" else explanation.to_text())
+
+
+_TRACE_ARG = click.Path(dir_okay=False, path_type=Path)
+
+
+@cli.command("explain", context_settings=CONTEXT_SETTINGS)
+@click.argument("trace_path", metavar="TRACE", type=_TRACE_ARG)
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text (an indented tree), markdown (a section per platform) or json.")
+@click.option("--dot", "dot_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+              help="Also write the derivation as a Graphviz DOT graph to FILE (- prints only the graph).")
+@click.option("--why-not/--no-why-not", default=True, show_default=True,
+              help="Search for the smallest profile change that flips each recommendation (consults the engine).")
+@rules_option
+@pass_advisor
+def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_path: str | None, why_not: bool) -> None:
+    """Explain a trace: how each recommendation was derived, and why not the other model.
+
+    The derivation is read from the trace; the why-not answer is the smallest
+    change of one or two profile fields on which today's rules recommend the
+    other model, checked by consulting the engine.
+
+    \b
+    Example:
+      sellerexpert consult -p examples/one-person-shop.yaml --trace shop.json
+      sellerexpert explain shop.json
+      sellerexpert explain shop.json --format markdown --dot shop.dot
+      sellerexpert explain shop.json --dot - | dot -Tsvg > shop.svg
+    """
+    from .explain import explain
+
+    explanation = explain(trace_path, advisor, why_not=why_not and dot_path != "-")
+    if dot_path == "-":
+        click.echo(explanation.to_dot(), nl=False)
+        return
+    if dot_path is not None:
+        _write_file(Path(dot_path), explanation.to_dot(), "DOT graph")
+    rendered = {"json": explanation.to_json, "markdown": explanation.to_markdown, "text": explanation.to_text}[output_format]()
+    click.echo(rendered.rstrip("\n"))
+
+
+@cli.command("audit", context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", metavar="TRACE_OR_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rules-then", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+              help="The rule pack the traces were made with, to show what each changed rule changed.")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per trace (with a diff when it fails) and a summary; json: the full reports.")
+@rules_option
+@pass_advisor
+def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str) -> None:
+    """Check that stored traces still hold: replay each on today's rules and compare.
+
+    Folders are searched for *.json traces. Exit 0 when every trace
+    reproduces, 1 when one does not (the rule base changed, the trace is
+    inconsistent, or its signature does not match), 2 for a file that is not a
+    trace. With SELLEREXPERT_TRACE_KEY set, every trace must carry a valid
+    signature.
+
+    \b
+    Example:
+      sellerexpert audit shop.json
+      sellerexpert audit traces/ --rules-then old-rules/
+      sellerexpert audit traces/ --format json
+    """
+    from .audit import audit_paths
+
+    summary = audit_paths(paths, advisor, rules_then=rules_then)
+    click.echo(summary.to_json() if output_format == "json" else summary.to_text())
+    if not summary.ok:
+        failed = sum(1 for r in summary.reports if not r.ok)
+        raise CheckFailed(f"{failed} of {len(summary.reports)} traces did not pass the audit")
+
+
+@cli.command("schema", context_settings=CONTEXT_SETTINGS)
+@click.argument("name", type=click.Choice(["trace", "profile", "rulefile"]))
+def schema_command(name: str) -> None:
+    """Print the JSON Schema of a trace, a seller profile or a rule file.
+
+    \b
+    Example:
+      sellerexpert schema trace > trace-1.json
+      sellerexpert schema profile
+    """
+    from .schema import json_schema
+
+    click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False))  # type: ignore[arg-type]
+
+
+@rules.command("lint", context_settings=CONTEXT_SETTINGS)
+@click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
+              help="text: one line per finding and a summary; json for programs.")
+@rules_option
+@pass_session
+def rules_lint(session: Session, output_format: str) -> None:
+    """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs.
+
+    Errors and warnings exit 1; notes (e.g. a rule waiting for platform data
+    to change) are shown but pass.
+
+    \b
+    Example:
+      sellerexpert rules lint
+      sellerexpert rules lint --rules my-rules/ --format json
+    """
+    from .lint import lint
+
+    report = lint(session.rules_dir)  # not the advisor: a broken pack must be linted, not refused
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    if not report.ok:
+        counts = report.counts()
+        raise CheckFailed(f"the rule pack has {counts['error']} errors and {counts['warning']} warnings")
+
+
+@rules.command("coverage", context_settings=CONTEXT_SETTINGS)
+@click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
+              help="text: a table of firing shares and the split; json for programs.")
+@rules_option
+@pass_advisor
+def rules_coverage(advisor: Advisor, output_format: str) -> None:
+    """Measure, over every profile, how often each rule fires and how the advice splits per platform.
+
+    \b
+    Example:
+      sellerexpert rules coverage
+      sellerexpert rules coverage --format json
+    """
+    from .coverage import coverage
+
+    report = coverage(advisor)
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
