@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sellerexpert import Advisor, SellerProfile, TraceError
-from sellerexpert.audit import audit, audit_paths, load_trace
+from sellerexpert.auditing import audit, audit_paths, load_trace
 from sellerexpert.rulebook import shipped_rules_dir
 from sellerexpert.schema import json_schema, validate_trace
 from sellerexpert.signing import ENV_KEY, canonical_bytes, sign

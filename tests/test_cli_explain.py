@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sellerexpert import Advisor
 from sellerexpert.cli import cli
-from sellerexpert.explain import explain
+from sellerexpert.explanation import explain
 
 # A profile whose why-not answers are found quickly (each search consults the engine).
 PROFILE = {"operational_capacity": "medium", "monthly_orders": 250}

@@ -9,7 +9,9 @@ Quick use::
 
 from ._version import __version__
 from .advisor import Advisor, ExampleFailure
+from .auditing import AuditReport, audit
 from .errors import EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
+from .explanation import Explanation, explain
 from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
 from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import RuleBook, load_rulebook
@@ -18,11 +20,13 @@ from .trace import Firing, Trace
 __all__ = [
     "Advisor",
     "Assumption",
+    "AuditReport",
     "Best",
     "Caveat",
     "ConsultationResult",
     "EngineError",
     "ExampleFailure",
+    "Explanation",
     "FIELDS",
     "FieldSpec",
     "Firing",
@@ -40,5 +44,7 @@ __all__ = [
     "Trace",
     "TraceError",
     "__version__",
+    "audit",
+    "explain",
     "load_rulebook",
 ]

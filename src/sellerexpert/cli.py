@@ -538,7 +538,7 @@ def _signed(trace: Any) -> Any:
 
 
 def _echo_explained(advisor: Advisor, result: Any, output_format: str) -> None:
-    from .explain import explain
+    from .explanation import explain
 
     explanation = explain(result.trace, advisor)
     if output_format == "json":
@@ -577,7 +577,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
       sellerexpert explain shop.json --format markdown --dot shop.dot
       sellerexpert explain shop.json --dot - | dot -Tsvg > shop.svg
     """
-    from .explain import explain
+    from .explanation import explain
 
     explanation = explain(trace_path, advisor, why_not=why_not and dot_path != "-")
     if dot_path == "-":
@@ -612,7 +612,7 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
       sellerexpert audit traces/ --rules-then old-rules/
       sellerexpert audit traces/ --format json
     """
-    from .audit import audit_paths
+    from .auditing import audit_paths
 
     summary = audit_paths(paths, advisor, rules_then=rules_then)
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())

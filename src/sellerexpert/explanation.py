@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._space import ABSENT, ProfileSpace, ValueClass
-from .audit import load_trace
+from .auditing import load_trace
 from .conditions import describe, evaluate
 from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
 from .trace import Trace

@@ -330,7 +330,7 @@ def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | 
     if profile.to_dict() != dict(trace.profile):
         details.append(f"profile {_show(dict(trace.profile))} is not in canonical form {_show(profile.to_dict())}")
     expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
-    recorded = {f.get("field"): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
+    recorded = {str(f.get("field")): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
     for name in sorted(set(expected) | set(recorded), key=str):
         if expected.get(name) != recorded.get(name):
             details.append(
