@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sellerexpert import Advisor, SellerProfile, TraceError
+from sellerexpert import Advisor, ProfileError, SellerProfile, Trace, TraceError
 from sellerexpert.auditing import audit, audit_paths, load_trace
 from sellerexpert.rulebook import shipped_rules_dir
 from sellerexpert.schema import json_schema, validate_trace
@@ -200,3 +202,52 @@ def test_reports_are_deterministic(advisor: Advisor) -> None:
     data = _trace(advisor)
     data["profile"]["operational_capacity"] = "high"
     assert audit(data, advisor).to_dict() == audit(json.loads(json.dumps(data)), advisor).to_dict()
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_paths(item, (*prefix, index)))
+    return found
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5000) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_edit_gives_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
+    from sellerexpert.explanation import explain
+
+    original = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"]})
+    trace = json.loads(json.dumps(original))
+    path = data.draw(st.sampled_from(_paths(trace)[1:]))
+    *parents, last = path
+    target = trace
+    for key in parents:
+        target = target[key]
+    if data.draw(st.booleans()) and isinstance(target, dict):
+        del target[last]
+    else:
+        target[last] = data.draw(_JSON)
+    try:
+        report = audit(trace, advisor)
+    except TraceError:
+        return
+    # An edit passes only when it changes nothing the trace means (e.g. dropping an empty optional list);
+    # the package version is a note, as the replay shows whether another version changed anything.
+    meant = Trace.from_dict(trace).to_dict()
+    meant["fingerprint"] = {**meant["fingerprint"], "package_version": original["fingerprint"]["package_version"]}
+    assert report.ok == (meant == original)
+    try:
+        explain(trace, advisor, why_not=False)
+    except (TraceError, ProfileError):
+        pass

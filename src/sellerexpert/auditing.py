@@ -23,6 +23,7 @@ named, not only the first:
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents, signing
+from ._version import __version__
 from .conditions import describe
 from .errors import ProfileError, TraceError
 from .policy import decide
@@ -465,7 +467,22 @@ def _check_fingerprint(
     trace: Trace, rulebook: RuleBook, old: RuleBook | None, findings: list[AuditFinding]
 ) -> list[RuleChange]:
     fingerprint = trace.fingerprint
+    files: Mapping[str, str] = fingerprint.get("files", {}) or {}
+    digest = hashlib.sha256()
+    for name, file_hash in sorted(files.items()):
+        digest.update(f"{name}\0{file_hash}\n".encode())
+    if digest.hexdigest() != fingerprint.get("rulebook"):
+        findings.append(
+            AuditFinding("fingerprint", "fingerprint does not add up: its per-file hashes do not give its rule-book hash")
+        )
+    version = fingerprint.get("package_version")
+    if version != __version__:
+        findings.append(AuditFinding("fingerprint", f"made with sellerexpert {version}, replayed with {__version__}", failed=False))
     if fingerprint.get("rulebook") == rulebook.fingerprint:
+        if dict(files) != dict(rulebook.files) or dict(fingerprint.get("rules", {}) or {}) != rulebook.rule_digests():
+            findings.append(
+                AuditFinding("fingerprint", "fingerprint was edited: its per-file or per-rule digests differ from the rule book it names")
+            )
         return []
     then_rules: Mapping[str, str] = fingerprint.get("rules", {}) or {}
     now_rules = rulebook.rule_digests()
