@@ -117,6 +117,7 @@ def test_a_loader_error_is_a_finding(rules_dir: Path) -> None:
     _plant(rules_dir, "fees.toml", "unknown_fact", '{ fact = "fee_sensitivty", op = "eq", value = "low" }')
     finding = next(f for f in lint(rules_dir).findings if f.check == "schema")
     assert (finding.file, finding.rule) == ("fees.toml", "unknown_fact")
+    assert finding.line is not None and finding.line > 1
     assert "did you mean 'fee_sensitivity'" in finding.message
 
 

@@ -149,7 +149,10 @@ def lint(directory: str | Path | None = None) -> LintReport:
         except RuleBookError as exc:
             name = Path(str(exc.path)).name if exc.path is not None else None
             problem = f"{exc.field}: {exc.problem}" if exc.field else exc.problem
-            findings.append(LintFinding("error", "schema", problem, file=name, rule=exc.rule_id))
+            line = None
+            if exc.rule_id and exc.path is not None and Path(str(exc.path)).is_file():
+                line = _line_of(_documents.read_text(Path(str(exc.path))), exc.rule_id)
+            findings.append(LintFinding("error", "schema", problem, file=name, rule=exc.rule_id, line=line))
     if rulebook is not None:
         findings.extend(_semantic_findings(rulebook, {p.name: p for p in paths}))
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.file or "", f.line or 0, f.rule or "", f.check))
