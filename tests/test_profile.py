@@ -125,6 +125,11 @@ def test_text_format_is_guessed() -> None:
     assert SellerProfile.from_text('{"bulky_goods": true}').bulky_goods is True
     assert SellerProfile.from_text("bulky_goods: true").bulky_goods is True
     assert SellerProfile.from_text("bulky_goods = true").bulky_goods is True
+    assert SellerProfile.from_text("# a comment\nbulky_goods = true").bulky_goods is True
+    with pytest.raises(ProfileError, match="unknown field 'seller'"):
+        SellerProfile.from_text("[seller]\nbulky_goods = true")  # a TOML table, not a JSON list
+    with pytest.raises(ProfileError, match="must be a mapping"):
+        SellerProfile.from_text('["temu"]')
 
 
 def test_round_trip_through_dict() -> None:

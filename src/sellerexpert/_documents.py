@@ -76,7 +76,10 @@ def parse(text: str, fmt: str | None) -> Any:
 
 def _sniff(text: str) -> str:
     stripped = text.lstrip()
-    if stripped.startswith(("{", "[")) and not stripped.startswith("[["):
+    # A TOML table header ("[section]" alone on its line) also opens with "[".
+    first_line = stripped.splitlines()[0] if stripped else ""
+    toml_header = re.match(r"\[\[?[A-Za-z0-9_.\- ]+\]\]?\s*$", first_line)
+    if stripped.startswith("{") or (stripped.startswith("[") and not toml_header):
         return "json"
     # search, not match: a document may open with comment lines before its first key.
     if re.search(r"^\s*(\[[^\]]+\]|[A-Za-z0-9_\-\"']+\s*=)", text, re.MULTILINE) and not re.search(

@@ -296,7 +296,7 @@ def shipped_rules_dir() -> Path:
 def _rulefile_validator() -> jsonschema.protocols.Validator:
     schema = json.loads((resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_text("utf-8"))
     validator_cls = jsonschema.validators.validator_for(schema)
-    return validator_cls(schema)  # type: ignore[no-any-return]
+    return validator_cls(schema)
 
 
 def load_rulebook(

@@ -8,6 +8,7 @@ round-trips through JSON without loss.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,15 +93,16 @@ class Trace:
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
-            "profile": dict(self.profile),
-            "facts": [dict(f) for f in self.facts],
+            "profile": self.profile,
+            "facts": list(self.facts),
             "firings": [f.to_dict() for f in self.firings],
-            "result": dict(self.result),
-            "fingerprint": dict(self.fingerprint),
+            "result": self.result,
+            "fingerprint": self.fingerprint,
         }
         if self.signature is not None:
-            data["signature"] = dict(self.signature)
-        return data
+            data["signature"] = self.signature
+        # A deep copy: editing the returned dict must never edit the (frozen) trace.
+        return copy.deepcopy(data)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The trace as JSON text (deterministic for the same consultation)."""
