@@ -38,7 +38,7 @@ from .errors import ProfileError
 from .policy import decide
 from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
 from .result import ConsultationResult
-from .rulebook import Rule, RuleBook
+from .rulebook import Rule, RuleBook, render
 
 ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
 """The fields an interview may ask about, in the order it asks them (``name`` never changes advice)."""
@@ -308,17 +308,19 @@ class Interview:
                 )
                 if via is None:
                     continue
-            platforms = tuple(
-                names[p]
+            platform_ids = [
+                p
                 for p, models in analysis.possible.items()
                 if len(models) > 1
                 and evaluate3(rule.when, {**reasoned, **self._reasoner.platform_facts[p]}, open_fields) is None
-            )
+            ]
+            platforms = tuple(names[p] for p in platform_ids)
             if platforms:
                 needs.append(
                     RuleNeed(
                         rule=rule.id,
-                        statement=rule.statement,
+                        # Quoted with the first platform it concerns, as the advice would word it.
+                        statement=render(rule.statement, {**reasoned, **self._reasoner.platform_facts[platform_ids[0]]}),
                         condition=describe(rule.when),
                         conclusion=rule.then.describe(),
                         platforms=platforms,
