@@ -53,6 +53,31 @@ def median_seconds(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
+def _batch_file(rows: int) -> Path:
+    """A CSV of varied profiles, written to a temporary file."""
+    import csv
+    import itertools
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="")
+    with handle:
+        writer = csv.writer(handle)
+        writer.writerow(["operational_capacity", "fee_sensitivity", "local_warehouse", "target_markets", "monthly_orders"])
+        combos = itertools.cycle(itertools.product(("low", "medium", "high"), ("low", "high"), ("yes", "no"), ("US", "DE;FR")))
+        for index, (capacity, fee, warehouse, markets) in zip(range(rows), combos):
+            writer.writerow([capacity, fee, warehouse, markets, index * 37])
+    return Path(handle.name)
+
+
+def _run_batch(advisor: Advisor, path: Path, jobs: int) -> None:
+    import io
+
+    from sellerexpert.batch import JsonLinesWriter, RowReader, run
+
+    with RowReader.open(path) as reader:
+        run(reader, JsonLinesWriter(io.StringIO()), advisor=advisor, jobs=jobs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -81,6 +106,14 @@ def main() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         threaded = median_seconds(lambda: list(pool.map(advisor.consult, batch)), max(3, repeats // 4))
     rows.append((f"{len(batch)} consultations, 4 threads", threaded, f"{threaded / serial:.2f}x serial (runs are serialised)"))
+
+    batch_rows = 48 if args.quick else 160
+    data = _batch_file(batch_rows)
+    one_job = median_seconds(lambda: _run_batch(advisor, data, 1), 3)
+    rows.append((f"batch of {batch_rows} CSV rows, --jobs 1", one_job, f"{batch_rows / one_job:.0f} rows/s"))
+    two_jobs = median_seconds(lambda: _run_batch(advisor, data, 2), 3)
+    rows.append((f"batch of {batch_rows} CSV rows, --jobs 2", two_jobs, f"{two_jobs / one_job:.2f}x --jobs 1"))
+    data.unlink()
 
     print(f"machine: {machine()}")
     print(f"repeats: {repeats} (median)")
