@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from sellerexpert import Advisor
 from sellerexpert.rulebook import shipped_rules_dir
@@ -26,6 +27,14 @@ def rules_dir(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(shipped_rules_dir(), target)
     return target
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CliRunner whose outcome does not depend on the developer's environment (trace key, NO_COLOR)."""
+    monkeypatch.delenv("SELLEREXPERT_TRACE_KEY", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return CliRunner()
 
 
 @pytest.fixture

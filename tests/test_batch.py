@@ -27,11 +27,6 @@ CSV_TEXT = (
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
 def sellers(tmp_path: Path) -> Path:
     path = tmp_path / "sellers.csv"
     path.write_text(CSV_TEXT)

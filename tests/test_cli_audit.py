@@ -19,12 +19,6 @@ SHOP = Path(__file__).resolve().parents[1] / "examples" / "one-person-shop.yaml"
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv(ENV_KEY, raising=False)
-    return CliRunner()
-
-
-@pytest.fixture
 def trace_file(runner: CliRunner, tmp_path: Path) -> Path:
     path = tmp_path / "traces" / "shop.json"
     path.parent.mkdir()

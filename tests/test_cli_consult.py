@@ -19,11 +19,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHOP = EXAMPLES / "one-person-shop.yaml"
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def test_text_output_gives_a_verdict_per_platform(runner: CliRunner, advisor: Advisor) -> None:
     expected = advisor.consult(SellerProfile.from_file(SHOP))
     result = runner.invoke(cli, ["consult", "--profile", str(SHOP)], catch_exceptions=False)

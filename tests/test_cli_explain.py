@@ -17,11 +17,6 @@ PROFILE = {"operational_capacity": "medium", "monthly_orders": 250}
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
 def trace_file(advisor: Advisor, tmp_path: Path) -> Path:
     path = tmp_path / "trace.json"
     advisor.consult(PROFILE).trace.save(path)

@@ -12,11 +12,6 @@ from sellerexpert import Advisor, SellerProfile
 from sellerexpert.cli import cli
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def test_interview_until_settled_then_advice_on_stdout(runner: CliRunner, advisor: Advisor) -> None:
     script = "temu\nwhy\nUS\nlow\nunknown\nhuge\nno\nno\nnone\n"
     result = runner.invoke(cli, ["consult", "--interactive", "-f", "json"], input=script, catch_exceptions=False)

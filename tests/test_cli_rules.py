@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor
 from sellerexpert.cli import cli
 from sellerexpert.report import render_rule, rule_details
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_list_text_names_id_file_conclusion_sources_and_statement(runner: CliRunner, advisor: Advisor) -> None:

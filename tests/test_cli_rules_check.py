@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from sellerexpert.cli import cli
 from sellerexpert.coverage import coverage
 from sellerexpert.lint import lint
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_lint_of_the_shipped_rules_exits_0(runner: CliRunner) -> None:

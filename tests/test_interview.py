@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile
-from sellerexpert.interview import ASKED, Interview, _Reasoner, classify, conduct
+from sellerexpert.interview import Interview, _Reasoner, classify, conduct
 
 SEMI_OUT = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": False}
 
