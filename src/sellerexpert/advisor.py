@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +49,9 @@ class Advisor:
     def __init__(self, rules_dir: str | Path | None = None, *, firing_limit: int | None = None) -> None:
         self._rules = load_rulebook(rules_dir)
         self._firing_limit = firing_limit or self._rules.policy.firing_limit
-        self._engine_class = _experta.compile_engine(self._rules)
-        self._local = threading.local()
+        # One engine instance, reset per consultation: Experta keeps rule state on the
+        # class, so runs are serialised in _experta whatever the number of instances.
+        self._engine = _experta.compile_engine(self._rules)()
 
     @property
     def rules(self) -> RuleBook:
@@ -69,13 +69,6 @@ class Advisor:
             "files": dict(sorted(self._rules.files.items())),
             "rules": self._rules.rule_digests(),
         }
-
-    def _engine(self) -> Any:
-        # One engine instance per thread; runs are serialised anyway (see _experta).
-        engine = getattr(self._local, "engine", None)
-        if engine is None:
-            engine = self._local.engine = self._engine_class()
-        return engine
 
     def consult(self, profile: SellerProfile | Mapping[str, Any]) -> ConsultationResult:
         """Advise one seller: a recommendation per platform, the best overall, and the trace.
@@ -99,7 +92,7 @@ class Advisor:
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         facts = _experta.initial_facts(self._rules, _fact_values(profile), profile.platforms, platform_overrides)
-        record = _experta.run(self._engine(), facts, firing_limit=self._firing_limit)
+        record = _experta.run(self._engine, facts, firing_limit=self._firing_limit)
         recommendations = tuple(self._recommendation(profile, record, p) for p in profile.platforms)
         best = _best(recommendations)
         trace = Trace(
