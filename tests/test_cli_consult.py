@@ -107,7 +107,7 @@ def test_trace_to_an_unwritable_place_is_an_input_error(runner: CliRunner, tmp_p
 
 BAD_PROFILES = [
     ("missing.yaml", None, "missing.yaml: no such file"),
-    ("bad.json", '{"operational_capacity": "low",\n}', "bad.json:2: malformed JSON: "),
+    ("bad.json", '{"operational_capacity": "low",\n  oops\n}', "bad.json:2: malformed JSON: "),
     ("bad.yaml", "name: [unclosed\n", "bad.yaml:2: malformed YAML:"),
     ("bad.toml", 'name = "x"\nname = "y"\n', "bad.toml:2: malformed TOML:"),
     ("junk.yaml", b"\x00\x01\x02binary", "junk.yaml: is a binary file, not JSON, YAML or TOML text"),
