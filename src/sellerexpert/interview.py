@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .advisor import Advisor
-from .conditions import Condition, Leaf, describe, evaluate, evaluate3, facts_used, leaves
+from .conditions import Leaf, describe, evaluate, evaluate3, facts_used, leaves
 from .errors import ProfileError
 from .policy import decide
 from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
