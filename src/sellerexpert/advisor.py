@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from . import _experta
 from ._version import __version__
+from .conditions import PLATFORM_PREFIX
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
@@ -52,6 +54,15 @@ class Advisor:
         # One engine instance, reset per consultation: Experta keeps rule state on the
         # class, so runs are serialised in _experta whatever the number of instances.
         self._engine = _experta.compile_engine(self._rules)()
+        # The rule book never changes after loading: derive these once, not per consultation.
+        self._by_id = {rule.id: rule for rule in self._rules.rules}
+        self._order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
+        self._fingerprint = {
+            "rulebook": self._rules.fingerprint,
+            "package_version": __version__,
+            "files": dict(sorted(self._rules.files.items())),
+            "rules": self._rules.rule_digests(),
+        }
 
     @property
     def rules(self) -> RuleBook:
@@ -63,12 +74,7 @@ class Advisor:
 
     def fingerprint(self) -> dict[str, Any]:
         """What identifies the knowledge behind a result: rule files, rule digests, package version."""
-        return {
-            "rulebook": self._rules.fingerprint,
-            "package_version": __version__,
-            "files": dict(sorted(self._rules.files.items())),
-            "rules": self._rules.rule_digests(),
-        }
+        return copy.deepcopy(self._fingerprint)
 
     def consult(self, profile: SellerProfile | Mapping[str, Any]) -> ConsultationResult:
         """Advise one seller: a recommendation per platform, the best overall, and the trace.
@@ -93,7 +99,8 @@ class Advisor:
             profile = SellerProfile.from_dict(profile)
         facts = _experta.initial_facts(self._rules, _fact_values(profile), profile.platforms, platform_overrides)
         record = _experta.run(self._engine, facts, firing_limit=self._firing_limit)
-        recommendations = tuple(self._recommendation(profile, record, p) for p in profile.platforms)
+        assumptions = self._assumptions(profile, record)
+        recommendations = tuple(self._recommendation(record, p, assumptions) for p in profile.platforms)
         best = _best(recommendations)
         trace = Trace(
             profile=profile.to_dict(),
@@ -104,21 +111,18 @@ class Advisor:
         )
         return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=trace)
 
-    def _recommendation(self, profile: SellerProfile, record: _experta.RunRecord, platform: str) -> Recommendation:
-        rules = {rule.id: rule for rule in self._rules.rules}
-        assumed_values = {
-            fact["field"]: fact["value"]
-            for firing in record.firings
-            for fact in firing["asserted"]
-            if fact["kind"] == "seller" and fact.get("assumed")
-        }
-        context = {**_fact_values(profile), **assumed_values, **self._rules.platforms[platform].fact_values()}
+    def _recommendation(
+        self, record: _experta.RunRecord, platform: str, assumptions: tuple[Assumption, ...]
+    ) -> Recommendation:
+        seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
+        seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
+        context = {**seller_facts, **self._rules.platforms[platform].fact_values()}
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
         for firing in record.firings:
             if firing["platform"] != platform or firing["rule"] == _experta.DECIDE_RULE:
                 continue
-            rule = rules[firing["rule"]]
+            rule = self._by_id[firing["rule"]]
             assumed = tuple(
                 f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
             )
@@ -140,7 +144,7 @@ class Advisor:
                         rests_on=rests_on,
                     )
                 )
-        order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
+        order = self._order
         reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
         caveats.sort(key=lambda c: order[c.rule])
         decision = record.decisions[platform]
@@ -152,7 +156,7 @@ class Advisor:
             scores={model: decision["scores"][model] for model in MODELS},
             reasons=tuple(reasons),
             caveats=tuple(caveats),
-            assumptions=self._assumptions(profile, record),
+            assumptions=assumptions,
             excluded=tuple(decision["excluded"]),
             basis=decision["basis"],
         )
@@ -164,8 +168,9 @@ class Advisor:
         known = self._rules.platforms[platform].facts
         values = {r["field"]: r["value"] for r in matched if r["kind"] == "platform"}
         for name in placeholders(rule.statement + " " + (rule.then.text or "")):
-            if name.startswith("platform.") and name[len("platform.") :] in known:
-                values.setdefault(name[len("platform.") :], known[name[len("platform.") :]].value)
+            fact_name = name.removeprefix(PLATFORM_PREFIX)
+            if fact_name != name and fact_name in known:
+                values.setdefault(fact_name, known[fact_name].value)
         return tuple(
             PlatformFactUsed(
                 fact=f"platform.{name}",
@@ -179,13 +184,13 @@ class Advisor:
         )
 
     def _assumptions(self, profile: SellerProfile, record: _experta.RunRecord) -> tuple[Assumption, ...]:
-        rules = {rule.id: rule for rule in self._rules.rules}
+        """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
         made: dict[str, Assumption] = {}
         for firing in record.firings:
             for fact in firing["asserted"]:
                 if fact["kind"] == "seller" and fact.get("assumed"):
                     made[fact["field"]] = Assumption(
-                        field=fact["field"], value=fact["value"], rule=firing["rule"], text=rules[firing["rule"]].statement
+                        field=fact["field"], value=fact["value"], rule=firing["rule"], text=self._by_id[firing["rule"]].statement
                     )
         out = []
         for name in CORE_FIELDS:
