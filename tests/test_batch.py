@@ -200,3 +200,11 @@ def test_reader_memory_is_flat_on_a_long_input(tmp_path: Path) -> None:
 
     small, large = peak(2_000), peak(60_000)
     assert large < small + 256 * 1024  # buffers only: the rows are not kept
+
+
+def test_a_misspelt_csv_column_gets_the_same_suggestion_as_a_profile_field(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "sellers.csv"
+    path.write_text("capacity,fee_sensitivity\nlow,high\n")
+    result = runner.invoke(cli, ["batch", str(path)])
+    assert result.exit_code == 2
+    assert "unknown column 'capacity' - did you mean 'operational_capacity'?" in result.stderr

@@ -20,7 +20,6 @@ Quick use::
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import json
 import multiprocessing
@@ -36,7 +35,7 @@ from typing import IO, Any, BinaryIO, cast
 
 from .advisor import Advisor
 from .errors import ProfileError
-from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile
+from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
@@ -158,7 +157,7 @@ class RowReader:
                 raise ProfileError(
                     f"unknown column '{raw.strip()}'",
                     field=raw.strip(),
-                    suggestion=next(iter(difflib.get_close_matches(name, list(FIELDS_BY_NAME), n=1)), None),
+                    suggestion=closest(name, list(FIELDS_BY_NAME)),
                     allowed=tuple(FIELDS_BY_NAME),
                     path=self.source,
                     line=1,

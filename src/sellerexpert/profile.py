@@ -148,7 +148,8 @@ _MARKET = re.compile(r"^(?:[A-Z]{2})$")
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
-def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The known name a misspelt or shortened ``word`` most likely meant, if any (for "did you mean")."""
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if found:
         return found[0]
@@ -204,7 +205,7 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
                 f"'{value}' is not one of {', '.join(spec.allowed)}",
                 field=spec.name,
                 value=value,
-                suggestion=_closest(word, spec.allowed),
+                suggestion=closest(word, spec.allowed),
             )
         return word
     if kind == "bool":
@@ -243,7 +244,7 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
                     field=spec.name,
                     value=item,
                     allowed=PLATFORMS,
-                    suggestion=_closest(word, PLATFORMS),
+                    suggestion=closest(word, PLATFORMS),
                 )
             if word in chosen:
                 raise ProfileError(f"'{word}' is listed twice", field=spec.name, value=item, allowed=PLATFORMS)
@@ -318,7 +319,7 @@ class SellerProfile:
                 raise ProfileError(
                     f"unknown field '{name}'",
                     field=name,
-                    suggestion=_closest(_normalise_word(name), list(FIELDS_BY_NAME)),
+                    suggestion=closest(_normalise_word(name), list(FIELDS_BY_NAME)),
                     allowed=tuple(FIELDS_BY_NAME),
                 )
             if value is None or (isinstance(value, str) and not value.strip()):
@@ -382,7 +383,7 @@ class SellerProfile:
         """A copy with some fields changed (``None`` makes a field unknown)."""
         for key in changes:
             if key not in FIELDS_BY_NAME:
-                raise ProfileError(f"unknown field '{key}'", field=key, suggestion=_closest(key, list(FIELDS_BY_NAME)))
+                raise ProfileError(f"unknown field '{key}'", field=key, suggestion=closest(key, list(FIELDS_BY_NAME)))
         return replace(self, **changes)
 
 assert [f.name for f in fields(SellerProfile)] == [spec.name for spec in FIELDS], "FIELDS and SellerProfile disagree"

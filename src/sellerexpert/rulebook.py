@@ -9,6 +9,7 @@ rule id and the key at fault.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -35,7 +36,7 @@ from .conditions import (
     to_data,
 )
 from .errors import ProfileError, RuleBookError
-from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
+from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
 
 RULE_SUFFIXES = (".toml", ".yaml", ".yml")
 ConclusionKind = Literal["evidence", "exclude", "caveat", "assume"]
@@ -261,8 +262,6 @@ class RuleBook:
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
-        import difflib
-
         close = difflib.get_close_matches(rule_id, [r.id for r in self.rules], n=3)
         hint = f" - did you mean {', '.join(close)}?" if close else ""
         raise LookupError(f"no rule '{rule_id}' in {self.directory}{hint}")
@@ -423,10 +422,8 @@ def _policy(raw: dict[str, Any]) -> Policy:
 def _check_sources(path: Path, ids: list[str], sources: Mapping[str, Source], *, rule_id: str | None, key: str) -> None:
     for source_id in ids:
         if source_id not in sources:
-            import difflib
-
-            close = difflib.get_close_matches(source_id, list(sources), n=1)
-            hint = f" - did you mean '{close[0]}'?" if close else ""
+            close = closest(source_id, list(sources))
+            hint = f" - did you mean '{close}'?" if close else ""
             raise RuleBookError(f"unknown source '{source_id}'{hint}", path=path, rule_id=rule_id, field=key)
 
 
@@ -507,10 +504,8 @@ def _check_leaf(leaf: Leaf, platform_domains: Mapping[str, type], where: dict[st
         return
     spec = FIELDS_BY_NAME.get(leaf.fact)
     if spec is None:
-        import difflib
-
-        close = difflib.get_close_matches(leaf.fact, list(FIELDS_BY_NAME), n=1)
-        hint = f" - did you mean '{close[0]}'?" if close else ""
+        close = closest(leaf.fact, list(FIELDS_BY_NAME))
+        hint = f" - did you mean '{close}'?" if close else ""
         fail(f"unknown fact '{leaf.fact}'{hint} (profile fields, or platform.<fact>)")
         return
     if leaf.op in PRESENCE_OPERATORS:
