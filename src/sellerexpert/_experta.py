@@ -125,7 +125,7 @@ def _pattern(leaf: Leaf, *, with_value: bool) -> Fact:
     return _Seller(**constraints)
 
 
-def _compile_rule(rule: Rule, index: int, rulebook: RuleBook) -> dict[str, Any]:
+def _compile_rule(rule: Rule, index: int) -> dict[str, Any]:
     members: dict[str, Any] = {}
     platform_scope = rule.scope == "platform"
     for branch, conjunction in enumerate(dnf(rule.when)):
@@ -154,7 +154,7 @@ def _compile_rule(rule: Rule, index: int, rulebook: RuleBook) -> dict[str, Any]:
         else:
             conclusion_type = {"evidence": _Evidence, "exclude": _Exclusion, "caveat": _Caveat}[rule.then.kind]
             guard = NOT(conclusion_type(rule=rule.id, platform=MATCH.platform))
-        rhs = _make_rhs(rule, tuple(absent), rulebook)
+        rhs = _make_rhs(rule, tuple(absent))
         rhs.__name__ = f"{rule.id}__{branch}"
         rhs.sx_order = index * 1000 + branch  # type: ignore[attr-defined]
         members[f"r{index:04d}_{branch}"] = _ExpertaRule(*patterns, *negatives, guard, salience=rule.salience)(rhs)
@@ -172,7 +172,7 @@ def _working_facts(engine: KnowledgeEngine, platform: str | None) -> dict[str, A
     return facts
 
 
-def _make_rhs(rule: Rule, absent: tuple[str, ...], rulebook: RuleBook) -> Callable[..., None]:
+def _make_rhs(rule: Rule, absent: tuple[str, ...]) -> Callable[..., None]:
     then = rule.then
 
     def rhs(engine: KnowledgeEngine, **bound: Any) -> None:
@@ -205,11 +205,12 @@ def _decide_rhs_factory(rulebook: RuleBook) -> Callable[..., None]:
             f["field"] for f in engine.facts.values() if isinstance(f, _Seller) and not f.get("assumed", False)
         }
         completeness = len(known & set(CORE_FIELDS)) / len(CORE_FIELDS)
-        emphasis_fact = rulebook.platforms[platform].facts.get("emphasis")
+        # The emphasis comes from working memory, like every other platform fact the rules read.
+        emphasis = _working_facts(engine, platform).get(PLATFORM_PREFIX + "emphasis")
         decision = decide(
             scores,
             excluded,
-            emphasis=emphasis_fact.value if emphasis_fact is not None else None,
+            emphasis=emphasis,
             completeness=completeness,
             policy=rulebook.policy,
         )
@@ -297,7 +298,7 @@ def compile_engine(rulebook: RuleBook) -> type[KnowledgeEngine]:
     """Build the engine class for a rule book (once; instances are reused)."""
     members: dict[str, Any] = {}
     for index, rule in enumerate(rulebook.rules):
-        members.update(_compile_rule(rule, index, rulebook))
+        members.update(_compile_rule(rule, index))
     members["zz_decide"] = _ExpertaRule(
         AS.anchor << _PlatformFact(field="id", value=MATCH.platform),
         NOT(_Decision(platform=MATCH.platform)),
