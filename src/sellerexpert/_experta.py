@@ -46,7 +46,7 @@ del _root, _handlers, _level
 
 from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
 from .errors import EngineError, FiringLimitError  # noqa: E402
-from .policy import decide  # noqa: E402
+from .policy import Weighed, decide  # noqa: E402
 from .profile import CORE_FIELDS, MODELS  # noqa: E402
 from .rulebook import Platform, Rule, RuleBook, render  # noqa: E402
 
@@ -114,10 +114,14 @@ class RunRecord:
     facts: list[dict[str, Any]] = field(default_factory=list)
     firings: list[dict[str, Any]] = field(default_factory=list)
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    weighed: dict[int, Weighed] = field(default_factory=dict)
+    """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
 
 
 def _pattern(leaf: Leaf, *, with_value: bool) -> Fact:
     constraints: dict[str, Any] = {"field": leaf.name}
+    if leaf.given:
+        constraints["assumed"] = False
     if with_value:
         constraints["value"] = P(leaf.test)
     if leaf.on_platform:
@@ -125,7 +129,7 @@ def _pattern(leaf: Leaf, *, with_value: bool) -> Fact:
     return _Seller(**constraints)
 
 
-def _compile_rule(rule: Rule, index: int) -> dict[str, Any]:
+def _compile_rule(rulebook: RuleBook, rule: Rule, index: int) -> dict[str, Any]:
     members: dict[str, Any] = {}
     platform_scope = rule.scope == "platform"
     for branch, conjunction in enumerate(dnf(rule.when)):
@@ -154,7 +158,7 @@ def _compile_rule(rule: Rule, index: int) -> dict[str, Any]:
         else:
             conclusion_type = {"evidence": _Evidence, "exclude": _Exclusion, "caveat": _Caveat}[rule.then.kind]
             guard = NOT(conclusion_type(rule=rule.id, platform=MATCH.platform))
-        rhs = _make_rhs(rule, tuple(absent))
+        rhs = _make_rhs(rulebook, rule, tuple(absent))
         rhs.__name__ = f"{rule.id}__{branch}"
         rhs.sx_order = index * 1000 + branch  # type: ignore[attr-defined]
         members[f"r{index:04d}_{branch}"] = _ExpertaRule(*patterns, *negatives, guard, salience=rule.salience)(rhs)
@@ -172,7 +176,18 @@ def _working_facts(engine: KnowledgeEngine, platform: str | None) -> dict[str, A
     return facts
 
 
-def _make_rhs(rule: Rule, absent: tuple[str, ...]) -> Callable[..., None]:
+def _weighed(rulebook: RuleBook, rule: Rule, platform: str, matched: list[Fact]) -> Weighed:
+    """What an evidence or exclusion firing rested on: assumed seller fields, confidence of platform facts."""
+    known = rulebook.platforms[platform].facts
+    assumed = tuple(f["field"] for f in matched if isinstance(f, _Seller) and f["assumed"])
+    confidence = tuple(
+        known[f["field"]].confidence for f in matched if isinstance(f, _PlatformFact) and f["field"] in known
+    )
+    kind = "evidence" if rule.then.kind == "evidence" else "exclude"
+    return Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, confidence)
+
+
+def _make_rhs(rulebook: RuleBook, rule: Rule, absent: tuple[str, ...]) -> Callable[..., None]:
     then = rule.then
 
     def rhs(engine: KnowledgeEngine, **bound: Any) -> None:
@@ -186,7 +201,10 @@ def _make_rhs(rule: Rule, absent: tuple[str, ...]) -> Callable[..., None]:
             new = _Caveat(rule=rule.id, platform=platform, text=render(then.text or "", _working_facts(engine, platform)))
         else:
             new = _Seller(field=then.fact, value=then.value, assumed=True)
-        engine.sx_record(rule.id, platform, rule.salience, matched, absent, engine.declare(new))
+        declared = engine.declare(new)
+        if then.kind in ("evidence", "exclude") and declared is not None:
+            engine.sx_record_target.weighed[declared["__factid__"]] = _weighed(rulebook, rule, platform, matched)
+        engine.sx_record(rule.id, platform, rule.salience, matched, absent, declared)
 
     return rhs
 
@@ -207,12 +225,14 @@ def _decide_rhs_factory(rulebook: RuleBook) -> Callable[..., None]:
         completeness = len(known & set(CORE_FIELDS)) / len(CORE_FIELDS)
         # The emphasis comes from working memory, like every other platform fact the rules read.
         emphasis = _working_facts(engine, platform).get(PLATFORM_PREFIX + "emphasis")
+        weighed = engine.sx_record_target.weighed
         decision = decide(
             scores,
             excluded,
             emphasis=emphasis,
             completeness=completeness,
             policy=rulebook.policy,
+            evidence=tuple(weighed[f["__factid__"]] for f in evidence),
         )
         new = _Decision(
             platform=platform,
@@ -298,7 +318,7 @@ def compile_engine(rulebook: RuleBook) -> type[KnowledgeEngine]:
     """Build the engine class for a rule book (once; instances are reused)."""
     members: dict[str, Any] = {}
     for index, rule in enumerate(rulebook.rules):
-        members.update(_compile_rule(rule, index))
+        members.update(_compile_rule(rulebook, rule, index))
     members["zz_decide"] = _ExpertaRule(
         AS.anchor << _PlatformFact(field="id", value=MATCH.platform),
         NOT(_Decision(platform=MATCH.platform)),

@@ -11,6 +11,7 @@ from typing import Any
 from . import _experta
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
+from .policy import choose_best
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
@@ -101,7 +102,7 @@ class Advisor:
         record = _experta.run(self._engine, facts, firing_limit=self._firing_limit)
         assumptions = self._assumptions(profile, record)
         recommendations = tuple(self._recommendation(record, p, assumptions) for p in profile.platforms)
-        best = _best(recommendations)
+        best = choose_best(recommendations)
         trace = Trace(
             profile=profile.to_dict(),
             facts=tuple(record.facts),
@@ -233,12 +234,3 @@ class Advisor:
 def _fact_values(profile: SellerProfile) -> dict[str, Any]:
     """Known profile fields by name (the facts the rules reason over)."""
     return {k: v for k, v in ((name, getattr(profile, name)) for name in FIELDS_BY_NAME) if v is not None and k not in _NOT_REASONED}
-
-
-def _best(recommendations: tuple[Recommendation, ...]) -> Best:
-    def key(item: tuple[int, Recommendation]) -> tuple[int, float, int]:
-        index, rec = item
-        return (rec.scores[rec.model], rec.confidence, -index)
-
-    _, chosen = max(enumerate(recommendations), key=key)
-    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence)

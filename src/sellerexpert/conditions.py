@@ -8,7 +8,9 @@ A condition is a tree of :class:`AllOf`, :class:`AnyOf`, :class:`NotOf` and
 :class:`Leaf` nodes. A leaf compares one fact (a profile field such as
 ``operational_capacity`` or a platform fact such as ``platform.emphasis``)
 with a value. Every operator except ``absent`` and ``present`` is false when
-the fact is unknown.
+the fact is unknown. A leaf marked ``given`` sees only values the seller gave:
+a value an assumption rule filled in counts as unknown to it (eligibility
+gates use this, so that nobody is ruled out on a guess).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class Leaf:
     fact: str
     op: str
     value: Any = None
+    given: bool = False
 
     @property
     def on_platform(self) -> bool:
@@ -115,20 +118,31 @@ Condition = Union[Leaf, AllOf, AnyOf, NotOf]
 Facts = Mapping[str, Any]
 """Known facts by name: profile fields bare, platform facts as ``platform.<name>``; unknown ones left out."""
 
+_NONE: frozenset[str] = frozenset()
 
-def evaluate(condition: Condition, facts: Facts) -> bool:
-    """Evaluate a condition over known facts."""
+
+def evaluate(condition: Condition, facts: Facts, assumed: frozenset[str] | set[str] = _NONE) -> bool:
+    """Evaluate a condition over known facts, once (no assumptions, no salience).
+
+    This is the meaning of one condition against one set of facts; what a
+    whole rule book concludes (assumptions in salience order, evidence,
+    exclusions, the decision) is :mod:`sellerexpert._evaluator`'s.
+
+    :param assumed: the names among ``facts`` that an assumption filled in
+        (``given`` leaves treat them as unknown).
+    """
     if isinstance(condition, Leaf):
+        known = condition.fact in facts and not (condition.given and condition.fact in assumed)
         if condition.op == "absent":
-            return condition.fact not in facts
+            return not known
         if condition.op == "present":
-            return condition.fact in facts
-        return condition.fact in facts and condition.test(facts[condition.fact])
+            return known
+        return known and condition.test(facts[condition.fact])
     if isinstance(condition, AllOf):
-        return all(evaluate(item, facts) for item in condition.items)
+        return all(evaluate(item, facts, assumed) for item in condition.items)
     if isinstance(condition, AnyOf):
-        return any(evaluate(item, facts) for item in condition.items)
-    return not evaluate(condition.item, facts)
+        return any(evaluate(item, facts, assumed) for item in condition.items)
+    return not evaluate(condition.item, facts, assumed)
 
 
 def evaluate3(condition: Condition, facts: Facts, open_facts: frozenset[str] | set[str]) -> bool | None:
@@ -200,6 +214,8 @@ def to_data(condition: Condition) -> dict[str, Any]:
         data: dict[str, Any] = {"fact": condition.fact, "op": condition.op}
         if condition.op not in PRESENCE_OPERATORS:
             data["value"] = list(condition.value) if isinstance(condition.value, tuple) else condition.value
+        if condition.given:
+            data["given"] = True
         return data
     if isinstance(condition, NotOf):
         return {"not": to_data(condition.item)}
@@ -219,6 +235,8 @@ def describe(condition: Condition) -> str:
     """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
     if isinstance(condition, Leaf):
         subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
+        if condition.given:
+            subject += " (as the seller gave it)"
         if condition.op in PRESENCE_OPERATORS:
             return f"{subject} {_OP_WORDS[condition.op]}"
         return f"{subject} {_OP_WORDS[condition.op]} {_value_text(condition.value)}"

@@ -15,14 +15,34 @@ the engine did.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from .profile import MODELS
+from .result import Best, Recommendation
 from .rulebook import Policy
 
 Basis = Literal["exclusion", "scores", "tie", "both-excluded"]
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """One conclusion the decision weighs: a piece of evidence or an exclusion, and what it rested on.
+
+    :ivar rule: the rule that concluded it.
+    :ivar kind: ``"evidence"`` (adds ``weight`` to ``model``) or ``"exclude"`` (rules ``model`` out).
+    :ivar assumed: the profile fields the firing matched that an assumption filled in.
+    :ivar platform_confidence: the confidence label of each platform fact the firing matched
+        (``"high"``, ``"medium"``, ``"low"`` or ``None`` when the fact has none).
+    """
+
+    rule: str
+    kind: Literal["evidence", "exclude"]
+    model: str
+    weight: int = 0
+    assumed: tuple[str, ...] = ()
+    platform_confidence: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ def decide(
     emphasis: str | None,
     completeness: float,
     policy: Policy,
+    evidence: Sequence[Weighed] = (),
 ) -> Decision:
     """Choose a model and a confidence in [0, 1].
 
@@ -48,6 +69,8 @@ def decide(
     :param excluded: models a hard constraint ruled out.
     :param emphasis: the model the platform emphasises, if any (breaks ties).
     :param completeness: share of core profile fields the seller gave, in [0, 1].
+    :param evidence: every conclusion behind ``scores`` and ``excluded``, in firing order,
+        with what it rested on.
     """
     full, semi = MODELS
     c = policy.confidence
@@ -69,3 +92,14 @@ def decide(
             base, basis = c.both_excluded, "both-excluded"
     scale = c.unknown_floor + (1 - c.unknown_floor) * min(max(completeness, 0.0), 1.0)
     return Decision(model=model, confidence=round(min(base * scale, 1.0), 3), basis=basis)
+
+
+def choose_best(recommendations: Sequence[Recommendation]) -> Best:
+    """The platform whose recommended model fits best: most evidence for it, then confidence, then listing order."""
+
+    def key(item: tuple[int, Recommendation]) -> tuple[int, float, int]:
+        index, rec = item
+        return (rec.scores[rec.model], rec.confidence, -index)
+
+    _, chosen = max(enumerate(recommendations), key=key)
+    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence)

@@ -473,7 +473,7 @@ def _condition(raw: Any) -> Condition:
     if "not" in raw:
         return NotOf(_condition(raw["not"]))
     value = raw.get("value")
-    return Leaf(raw["fact"], raw["op"], tuple(value) if isinstance(value, list) else value)
+    return Leaf(raw["fact"], raw["op"], tuple(value) if isinstance(value, list) else value, bool(raw.get("given", False)))
 
 
 def _check_leaf(leaf: Leaf, platform_domains: Mapping[str, type], where: dict[str, Any]) -> None:
@@ -485,6 +485,8 @@ def _check_leaf(leaf: Leaf, platform_domains: Mapping[str, type], where: dict[st
             fail(f"'{leaf.op}' takes no value (fact {leaf.fact})")
     elif leaf.value is None:
         fail(f"'{leaf.op}' needs a value (fact {leaf.fact})")
+    if leaf.given and leaf.on_platform:
+        fail(f"'given' is about what the seller said: {leaf.fact} is a platform fact")
     if leaf.on_platform:
         kind = platform_domains.get(leaf.name)
         if kind is None:
