@@ -44,15 +44,13 @@ _root.handlers[:] = _handlers
 _root.setLevel(_level)
 del _root, _handlers, _level
 
+from ._evaluator import BRANCH_STRIDE, DECIDE_ORDER, DECIDE_RULE, DECIDE_SALIENCE, RunRecord, decide_platform, plain  # noqa: E402
 from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
 from .errors import EngineError, FiringLimitError  # noqa: E402
-from .policy import Weighed, decide  # noqa: E402
-from .profile import CORE_FIELDS, MODELS  # noqa: E402
+from .policy import Weighed  # noqa: E402
+from .profile import MODELS  # noqa: E402
 from .rulebook import Platform, Rule, RuleBook, render  # noqa: E402
 
-EXPERTA_VERSION: str = getattr(experta, "__version__", "1.9.4")
-DECIDE_RULE = "decide"
-_DECIDE_SALIENCE = -(10**9)
 _RUN_LOCK = threading.RLock()
 
 
@@ -90,32 +88,13 @@ _KINDS: dict[type, str] = {
 }
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
 def fact_record(fact: Fact) -> dict[str, Any]:
     """A working-memory fact as a trace record: ``id``, ``kind`` and its slots."""
     record: dict[str, Any] = {"id": fact["__factid__"], "kind": _KINDS[type(fact)]}
     for key, value in fact.as_dict().items():
         if isinstance(key, str) and not key.startswith("__"):
-            record[key] = _plain(value)
+            record[key] = plain(value)
     return record
-
-
-@dataclass
-class RunRecord:
-    """What one run of the engine produced, before it is shaped into a result and trace."""
-
-    facts: list[dict[str, Any]] = field(default_factory=list)
-    firings: list[dict[str, Any]] = field(default_factory=list)
-    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    weighed: dict[int, Weighed] = field(default_factory=dict)
-    """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
 
 
 def _pattern(leaf: Leaf, *, with_value: bool) -> Fact:
@@ -160,7 +139,7 @@ def _compile_rule(rulebook: RuleBook, rule: Rule, index: int) -> dict[str, Any]:
             guard = NOT(conclusion_type(rule=rule.id, platform=MATCH.platform))
         rhs = _make_rhs(rulebook, rule, tuple(absent))
         rhs.__name__ = f"{rule.id}__{branch}"
-        rhs.sx_order = index * 1000 + branch  # type: ignore[attr-defined]
+        rhs.sx_order = index * BRANCH_STRIDE + branch  # type: ignore[attr-defined]
         members[f"r{index:04d}_{branch}"] = _ExpertaRule(*patterns, *negatives, guard, salience=rule.salience)(rhs)
     return members
 
@@ -212,41 +191,26 @@ def _make_rhs(rulebook: RuleBook, rule: Rule, absent: tuple[str, ...]) -> Callab
 def _decide_rhs_factory(rulebook: RuleBook) -> Callable[..., None]:
     def decide_rhs(engine: KnowledgeEngine, platform: str, anchor: Fact) -> None:
         evidence = [f for f in engine.facts.values() if isinstance(f, (_Evidence, _Exclusion)) and f["platform"] == platform]
-        scores = {model: 0 for model in MODELS}
-        excluded: list[str] = []
-        for fact in evidence:
-            if isinstance(fact, _Evidence):
-                scores[fact["model"]] += fact["weight"]
-            elif fact["model"] not in excluded:
-                excluded.append(fact["model"])
-        known = {
-            f["field"] for f in engine.facts.values() if isinstance(f, _Seller) and not f.get("assumed", False)
-        }
-        completeness = len(known & set(CORE_FIELDS)) / len(CORE_FIELDS)
+        given = [f["field"] for f in engine.facts.values() if isinstance(f, _Seller) and not f["assumed"]]
         # The emphasis comes from working memory, like every other platform fact the rules read.
         emphasis = _working_facts(engine, platform).get(PLATFORM_PREFIX + "emphasis")
         weighed = engine.sx_record_target.weighed
-        decision = decide(
-            scores,
-            excluded,
-            emphasis=emphasis,
-            completeness=completeness,
-            policy=rulebook.policy,
-            evidence=tuple(weighed[f["__factid__"]] for f in evidence),
+        scores, excluded, decision, completeness = decide_platform(
+            rulebook, [weighed[f["__factid__"]] for f in evidence], emphasis=emphasis, given_fields=given
         )
         new = _Decision(
             platform=platform,
             model=decision.model,
             confidence=decision.confidence,
             scores=scores,
-            excluded=sorted(excluded, key=MODELS.index),
+            excluded=excluded,
             basis=decision.basis,
             completeness=round(completeness, 3),
         )
-        engine.sx_record(DECIDE_RULE, platform, _DECIDE_SALIENCE, [anchor, *evidence], (), engine.declare(new))
+        engine.sx_record(DECIDE_RULE, platform, DECIDE_SALIENCE, [anchor, *evidence], (), engine.declare(new))
 
     decide_rhs.__name__ = DECIDE_RULE
-    decide_rhs.sx_order = 10**9  # type: ignore[attr-defined]
+    decide_rhs.sx_order = DECIDE_ORDER  # type: ignore[attr-defined]
     return decide_rhs
 
 
@@ -322,7 +286,7 @@ def compile_engine(rulebook: RuleBook) -> type[KnowledgeEngine]:
     members["zz_decide"] = _ExpertaRule(
         AS.anchor << _PlatformFact(field="id", value=MATCH.platform),
         NOT(_Decision(platform=MATCH.platform)),
-        salience=_DECIDE_SALIENCE,
+        salience=DECIDE_SALIENCE,
     )(_decide_rhs_factory(rulebook))
     return type("SellerExpertEngine", (_RecordingEngine,), members)
 

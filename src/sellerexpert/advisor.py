@@ -6,9 +6,9 @@ import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import _experta
+from ._evaluator import DECIDE_RULE, Evaluator, RunRecord
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
 from .policy import choose_best
@@ -17,7 +17,14 @@ from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUs
 from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
 from .trace import Firing, Trace
 
+if TYPE_CHECKING:
+    from experta import KnowledgeEngine
+
 _NOT_REASONED = ("name", "platforms")
+
+Engine = Literal["experta", "compiled"]
+"""Which engine runs a consultation: Experta (the engine of record) or the compiled evaluator (the same result, faster)."""
+ENGINES: tuple[Engine, ...] = ("experta", "compiled")
 
 
 @dataclass(frozen=True)
@@ -52,9 +59,10 @@ class Advisor:
     def __init__(self, rules_dir: str | Path | None = None, *, firing_limit: int | None = None) -> None:
         self._rules = load_rulebook(rules_dir)
         self._firing_limit = firing_limit or self._rules.policy.firing_limit
-        # One engine instance, reset per consultation: Experta keeps rule state on the
-        # class, so runs are serialised in _experta whatever the number of instances.
-        self._engine = _experta.compile_engine(self._rules)()
+        self._evaluator = Evaluator(self._rules)
+        # Compiled on first use: paths that only run the compiled evaluator (batch workers,
+        # the interview) never pay for building the Experta network.
+        self._engine: KnowledgeEngine | None = None
         # The rule book never changes after loading: derive these once, not per consultation.
         self._by_id = {rule.id: rule for rule in self._rules.rules}
         self._order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
@@ -77,29 +85,63 @@ class Advisor:
         """What identifies the knowledge behind a result: rule files, rule digests, package version."""
         return copy.deepcopy(self._fingerprint)
 
-    def consult(self, profile: SellerProfile | Mapping[str, Any]) -> ConsultationResult:
+    def consult(self, profile: SellerProfile | Mapping[str, Any], *, engine: Engine = "experta") -> ConsultationResult:
         """Advise one seller: a recommendation per platform, the best overall, and the trace.
 
         :param profile: a :class:`SellerProfile` or a plain dict of its fields.
+        :param engine: ``"experta"`` (the engine of record) or ``"compiled"`` (the compiled
+            evaluator: the same result and trace, firing for firing, much faster).
         :raises ProfileError: when a dict profile is invalid.
         :raises EngineError: when the rules loop or fail (a bug or a broken rule pack).
         """
-        return self._consult(profile)
+        return self._consult(profile, engine=engine)
 
-    def consult_many(self, profiles: Iterable[SellerProfile | Mapping[str, Any]]) -> Iterator[ConsultationResult]:
+    def consult_many(
+        self, profiles: Iterable[SellerProfile | Mapping[str, Any]], *, engine: Engine = "experta"
+    ) -> Iterator[ConsultationResult]:
         """Advise many sellers, lazily, in order."""
         for profile in profiles:
-            yield self._consult(profile)
+            yield self._consult(profile, engine=engine)
+
+    @property
+    def evaluator(self) -> Evaluator:
+        """The rule book compiled for fast evaluation (what the engine would conclude)."""
+        return self._evaluator
+
+    def _run(
+        self,
+        profile: SellerProfile,
+        *,
+        engine: Engine = "experta",
+        platform_overrides: Mapping[str, Any] | None = None,
+    ) -> RunRecord:
+        """Run the rules on a profile: the facts, every firing and each platform's decision."""
+        facts = _fact_values(profile)
+        if engine == "compiled":
+            return self._evaluator.run(
+                facts, profile.platforms, platform_overrides=platform_overrides, firing_limit=self._firing_limit
+            )
+        if engine != "experta":
+            raise ValueError(f"unknown engine {engine!r} (allowed: {', '.join(ENGINES)})")
+        from . import _experta
+
+        if self._engine is None:
+            # One engine instance, reset per consultation: Experta keeps rule state on the
+            # class, so runs are serialised in _experta whatever the number of instances.
+            self._engine = _experta.compile_engine(self._rules)()
+        initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
+        return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
     def _consult(
         self,
         profile: SellerProfile | Mapping[str, Any],
         platform_overrides: Mapping[str, Any] | None = None,
+        *,
+        engine: Engine = "experta",
     ) -> ConsultationResult:
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
-        facts = _experta.initial_facts(self._rules, _fact_values(profile), profile.platforms, platform_overrides)
-        record = _experta.run(self._engine, facts, firing_limit=self._firing_limit)
+        record = self._run(profile, engine=engine, platform_overrides=platform_overrides)
         assumptions = self._assumptions(profile, record)
         recommendations = tuple(self._recommendation(record, p, assumptions) for p in profile.platforms)
         best = choose_best(recommendations)
@@ -113,7 +155,7 @@ class Advisor:
         return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=trace)
 
     def _recommendation(
-        self, record: _experta.RunRecord, platform: str, assumptions: tuple[Assumption, ...]
+        self, record: RunRecord, platform: str, assumptions: tuple[Assumption, ...]
     ) -> Recommendation:
         seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
         seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
@@ -121,7 +163,7 @@ class Advisor:
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
         for firing in record.firings:
-            if firing["platform"] != platform or firing["rule"] == _experta.DECIDE_RULE:
+            if firing["platform"] != platform or firing["rule"] == DECIDE_RULE:
                 continue
             rule = self._by_id[firing["rule"]]
             assumed = tuple(
@@ -184,7 +226,7 @@ class Advisor:
             if name in known
         )
 
-    def _assumptions(self, profile: SellerProfile, record: _experta.RunRecord) -> tuple[Assumption, ...]:
+    def _assumptions(self, profile: SellerProfile, record: RunRecord) -> tuple[Assumption, ...]:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
         made: dict[str, Assumption] = {}
         for firing in record.firings:
