@@ -39,7 +39,7 @@ def test_reasoner_agrees_with_the_engine(advisor: Advisor, reasoner: _Reasoner) 
     @given(_profile_strategy(reasoner))
     def check(data: dict[str, object]) -> None:
         profile = {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items() if v is not None}
-        facts = reasoner.assume({k: v for k, v in data.items() if v is not None})
+        facts = {k: v for k, v in data.items() if v is not None}
         for rec in advisor.consult(profile).recommendations:
             assert reasoner.model(rec.platform, facts) == rec.model
 
@@ -189,3 +189,74 @@ def test_conduct_stops_when_settled_and_says_so(advisor: Advisor) -> None:
         f"The advice for every platform is settled: the {len(left)} remaining questions ({', '.join(left)}) "
         "could not change it, so I stop asking. (More answers would only raise the confidence.)"
     )
+
+
+CHAINED_PACK = [
+    # An assumption at salience 100 reads a field a salience-50 assumption sets; a salience-10
+    # assumption sets the same target. The engine fires 50, then 100 (woken by the new fact), never 10.
+    ("high_reads_what_middle_sets", 100, {"fact": "sea_freight", "op": "eq", "value": True}, {"assume": "working_capital", "value": "high"}),
+    ("middle_sets_the_input", 50, {"fact": "sea_freight", "op": "absent"}, {"assume": "sea_freight", "value": True}),
+    ("low_sets_the_same_target", 10, {"fact": "working_capital", "op": "absent"}, {"assume": "working_capital", "value": "low"}),
+    ("capital_decides", 0, {"fact": "working_capital", "op": "eq", "value": "high"}, {"favour": "semi-managed", "weight": 3}),
+    ("lean_teams_go_full", 0, {"fact": "operational_capacity", "op": "eq", "value": "low"}, {"favour": "fully-managed", "weight": 2}),
+    ("bulky_needs_stock", 0, {"fact": "bulky_goods", "op": "eq", "value": True}, {"favour": "semi-managed", "weight": 1}),
+]
+
+
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
+    import json
+    import shutil
+
+    from sellerexpert.rulebook import shipped_rules_dir
+
+    folder = tmp_path_factory.mktemp("chained")
+    for name in ("sources.toml", "platforms.toml", "policy.toml"):
+        shutil.copy(shipped_rules_dir() / name, folder / name)
+    rules = [
+        {
+            "id": rule_id,
+            "statement": f"Planted rule {rule_id}.",
+            "rationale": "The chained-assumption pack that once split the interview from the engine.",
+            "sources": ["seed_p1"],
+            "salience": salience,
+            "when": when,
+            "then": then,
+            "examples": [{"profile": {}, "fires": False}],
+        }
+        for rule_id, salience, when, then in CHAINED_PACK
+    ]
+    (folder / "chained.yaml").write_text(json.dumps({"meta": {"covers": "Planted.", "reviewed": "2026-11-25"}, "rule": rules}))
+    return Advisor(folder)
+
+
+def test_on_chained_assumptions_the_interview_reasons_as_the_engine_does(chained: Advisor) -> None:
+    reasoner = _Reasoner(chained.rules, chained.evaluator)
+    rng = random.Random(3)
+    for _ in range(60):
+        known = {k: v for k, v in _completion(reasoner, {}, rng).items()}
+        profile = SellerProfile.from_dict({**known, "platforms": ["temu", "tiktok_shop"]})
+        engine = {r.platform: r.model for r in chained.consult(profile).recommendations}
+        facts = {k: (tuple(v) if isinstance(v, list) else v) for k, v in known.items()}
+        assert {p: reasoner.model(p, facts) for p in engine} == engine
+
+
+def test_on_chained_assumptions_what_the_interview_calls_settled_stays_settled(chained: Advisor) -> None:
+    reasoner = _Reasoner(chained.rules, chained.evaluator)
+    rng = random.Random(11)
+    for _ in range(25):
+        interview = Interview(chained, {"platforms": ["temu"]})
+        while (question := interview.next_question()) is not None:
+            value = rng.choice(reasoner.domains[question.field])
+            if value is None or rng.random() < 0.3:
+                interview.skip(question.field)
+            else:
+                interview.answer(question.field, list(value) if isinstance(value, tuple) else value)
+            outlook = interview.outlook()
+            # Whatever the open questions' answers, the engine's model is among those the interview calls possible.
+            for _ in range(6):
+                known = {k: v for k, v in interview.profile.to_dict().items() if k not in interview.skipped}
+                completion = _completion(reasoner, {**known, **{f: None for f in interview.skipped}}, rng)
+                result = chained.consult(completion)
+                for rec in result.recommendations:
+                    assert rec.model in outlook[rec.platform], (completion, outlook)

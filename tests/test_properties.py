@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, SellerProfile, Trace
-from sellerexpert.conditions import evaluate
 from sellerexpert.profile import LEVELS, SERVICE_LEVELS
 
 ADVISOR = Advisor()
@@ -109,31 +108,12 @@ def test_gaining_a_warehouse_from_unknown_never_moves_semi_to_full(data: dict[st
         assert not (old.model == "semi-managed" and new.model == "fully-managed")
 
 
-def _declared_firings(profile: SellerProfile) -> set[tuple[str, str | None]]:
-    """Which rules should fire, by the declarative model alone (assumptions applied first, as the engine does)."""
-    book = ADVISOR.rules
-    facts = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
-    fired: set[tuple[str, str | None]] = set()
-    changed = True
-    while changed:
-        changed = False
-        for rule in book.rules:
-            if rule.then.kind == "assume" and rule.then.fact not in facts and evaluate(rule.when, facts):
-                facts[rule.then.fact or ""] = rule.then.value
-                fired.add((rule.id, None))
-                changed = True
-    for platform in profile.platforms:
-        seen = {**facts, **book.platforms[platform].fact_values()}
-        for rule in book.rules:
-            if rule.then.kind != "assume" and evaluate(rule.when, seen):
-                fired.add((rule.id, platform))
-    return fired
-
-
 @PROPERTY_SETTINGS
 @given(profiles())
-def test_engine_fires_exactly_what_the_declarative_rules_say(data: dict[str, Any]) -> None:
+def test_each_rule_fires_at_most_once_per_platform_and_every_platform_is_decided(data: dict[str, Any]) -> None:
+    # What fires, and in which order, is checked against the compiled evaluator in test_evaluator.py.
     result = ADVISOR.consult(data)
-    fired = {(f.rule, f.platform) for f in result.trace.firings if f.rule != "decide"}
-    assert fired == _declared_firings(result.profile)
-    assert len([f for f in result.trace.firings if f.rule != "decide"]) == len(fired), "a rule fired twice"
+    fired = [(f.rule, f.platform) for f in result.trace.firings if f.rule != "decide"]
+    assert len(set(fired)) == len(fired), "a rule fired twice"
+    assert sorted(f.platform for f in result.trace.firings if f.rule == "decide") == sorted(result.profile.platforms)
+

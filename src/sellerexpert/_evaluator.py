@@ -35,7 +35,7 @@ from typing import Any
 from .conditions import PLATFORM_PREFIX, Leaf, dnf
 from .errors import FiringLimitError
 from .policy import Decision, Weighed, decide
-from .profile import CORE_FIELDS, MODELS
+from .profile import CORE_FIELDS, FIELDS, MODELS
 from .rulebook import Rule, RuleBook, render
 
 DECIDE_RULE = "decide"
@@ -47,6 +47,7 @@ BRANCH_STRIDE = 1000
 
 _SELLER = "seller"
 _PLATFORM = "platform"
+_FIELD_ORDER = tuple(spec.name for spec in FIELDS)
 
 
 @dataclass
@@ -102,6 +103,17 @@ def decide_platform(
         evidence=tuple(weighed),
     )
     return scores, sorted(excluded, key=MODELS.index), decision, completeness
+
+
+def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Iterable[Mapping[str, Any]]) -> Weighed:
+    """What an evidence or exclusion firing rested on, from the trace records of the facts it matched."""
+    known = rulebook.platforms[platform].facts
+    assumed = tuple(r["field"] for r in matched if r.get("kind") == _SELLER and r.get("assumed"))
+    confidence = tuple(
+        known[r["field"]].confidence for r in matched if r.get("kind") == _PLATFORM and r.get("field") in known
+    )
+    kind = "evidence" if rule.then.kind == "evidence" else "exclude"
+    return Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, confidence)
 
 
 # -- compilation ---------------------------------------------------------------
@@ -249,10 +261,33 @@ class Evaluator:
         """
         return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute()
 
+    def assume(
+        self, profile_facts: Mapping[str, Any], rules: Iterable[Rule] | None = None
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The assumption phase alone: the known facts completed by the assumption rules, and the rules that fired.
+
+        The order is the engine's (salience, then recency, then rule-book order), so chained
+        assumptions resolve as in a consultation. Facts are taken in profile field order.
+
+        :param rules: only these assumption rules (default: all of them).
+        """
+        wanted = None if rules is None else frozenset(rule.id for rule in rules)
+        run = _Run(self, _in_profile_order(profile_facts), (), None, self.rulebook.policy.firing_limit, only=wanted)
+        run.execute()
+        known = {name: fact.value for name, fact in run.seller.items()}
+        return known, tuple(self.rules[entry.branch.rule_index].id for entry in run.log)
+
     def models(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> dict[str, str]:
         """The recommended model per platform for these facts (the interview's and why-not's question)."""
-        record = self.run(profile_facts, platforms)
+        record = self.run(_in_profile_order(profile_facts), platforms)
         return {platform: record.decisions[platform]["model"] for platform in platforms}
+
+
+def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts in profile field order, the order a consultation declares them in (it decides fact ids)."""
+    ordered = {name: facts[name] for name in _FIELD_ORDER if name in facts}
+    ordered.update((k, v) for k, v in facts.items() if k not in ordered)
+    return ordered
 
 
 class _PlatformView:
@@ -284,6 +319,14 @@ class _PlatformView:
         self.enabled = enabled
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One firing of a rule (not the decision step)."""
+
+    branch: _Branch
+    platform: str | None
+
+
 class _Run:
     """The agenda of one consultation: match, pick the top activation, fire, re-match what changed."""
 
@@ -294,8 +337,12 @@ class _Run:
         platforms: Sequence[str],
         overrides: Mapping[str, Any] | None,
         firing_limit: int,
+        *,
+        only: frozenset[str] | None = None,
     ) -> None:
         self.ev = evaluator
+        self.only = only
+        self.log: list[_Entry] = []
         self.rules = evaluator.rules
         self.limit = firing_limit
         self.record = RunRecord()
@@ -349,6 +396,8 @@ class _Run:
         rules = self.rules
         for branch in branches:
             rule = rules[branch.rule_index]
+            if self.only is not None and rule.id not in self.only:
+                continue
             if rule.then.kind == "assume":
                 if rule.then.fact in self.seller:
                     continue
@@ -437,7 +486,7 @@ class _Run:
         self.next_id += 1
         if then.kind == "assume":
             name = then.fact or ""
-            self.seller[name] = _SellerFact(new_id, then.value, True)
+            self.seller[name] = _SellerFact(new_id, tuple(then.value) if isinstance(then.value, list) else then.value, True)
             asserted = {"id": new_id, "kind": _SELLER, "field": name, "value": plain(then.value), "assumed": True}
             self.seller_records[name] = asserted
         else:
@@ -453,15 +502,9 @@ class _Run:
                 asserted = {"id": new_id, "kind": "caveat", "rule": rule.id, "platform": platform, "text": render(then.text or "", working)}
             if then.kind in ("evidence", "exclude"):
                 assert view is not None
-                self.record.weighed[new_id] = Weighed(
-                    rule.id,
-                    "evidence" if then.kind == "evidence" else "exclude",
-                    then.model or "",
-                    then.weight or 0,
-                    tuple(r["field"] for r in matched if r["kind"] == _SELLER and r["assumed"]),
-                    tuple(view.confidence[r["field"]] for r in matched if r["kind"] == _PLATFORM and r["field"] in view.confidence),
-                )
+                self.record.weighed[new_id] = weighed_from_records(self.ev.rulebook, rule, view.platform, matched)
                 self.conclusions[view.platform].append((new_id, asserted))
+        self.log.append(_Entry(branch, platform))
         self.record.firings.append(
             {
                 "seq": len(self.record.firings) + 1,

@@ -26,7 +26,6 @@ import collections.abc
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 for _name in ("Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set", "MutableSet", "Iterable", "Hashable", "Callable"):
@@ -35,7 +34,6 @@ for _name in ("Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set",
 
 _root = logging.getLogger()
 _handlers, _level = list(_root.handlers), _root.level
-import experta  # noqa: E402
 from experta import AS, MATCH, NOT, P, Fact, InitialFact, KnowledgeEngine  # noqa: E402
 from experta import Rule as _ExpertaRule  # noqa: E402
 from experta.abstract import Strategy  # noqa: E402
@@ -44,11 +42,9 @@ _root.handlers[:] = _handlers
 _root.setLevel(_level)
 del _root, _handlers, _level
 
-from ._evaluator import BRANCH_STRIDE, DECIDE_ORDER, DECIDE_RULE, DECIDE_SALIENCE, RunRecord, decide_platform, plain  # noqa: E402
+from ._evaluator import BRANCH_STRIDE, DECIDE_ORDER, DECIDE_RULE, DECIDE_SALIENCE, RunRecord, decide_platform, plain, weighed_from_records  # noqa: E402
 from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
 from .errors import EngineError, FiringLimitError  # noqa: E402
-from .policy import Weighed  # noqa: E402
-from .profile import MODELS  # noqa: E402
 from .rulebook import Platform, Rule, RuleBook, render  # noqa: E402
 
 _RUN_LOCK = threading.RLock()
@@ -155,17 +151,6 @@ def _working_facts(engine: KnowledgeEngine, platform: str | None) -> dict[str, A
     return facts
 
 
-def _weighed(rulebook: RuleBook, rule: Rule, platform: str, matched: list[Fact]) -> Weighed:
-    """What an evidence or exclusion firing rested on: assumed seller fields, confidence of platform facts."""
-    known = rulebook.platforms[platform].facts
-    assumed = tuple(f["field"] for f in matched if isinstance(f, _Seller) and f["assumed"])
-    confidence = tuple(
-        known[f["field"]].confidence for f in matched if isinstance(f, _PlatformFact) and f["field"] in known
-    )
-    kind = "evidence" if rule.then.kind == "evidence" else "exclude"
-    return Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, confidence)
-
-
 def _make_rhs(rulebook: RuleBook, rule: Rule, absent: tuple[str, ...]) -> Callable[..., None]:
     then = rule.then
 
@@ -182,7 +167,8 @@ def _make_rhs(rulebook: RuleBook, rule: Rule, absent: tuple[str, ...]) -> Callab
             new = _Seller(field=then.fact, value=then.value, assumed=True)
         declared = engine.declare(new)
         if then.kind in ("evidence", "exclude") and declared is not None:
-            engine.sx_record_target.weighed[declared["__factid__"]] = _weighed(rulebook, rule, platform, matched)
+            records = [fact_record(f) for f in matched]
+            engine.sx_record_target.weighed[declared["__factid__"]] = weighed_from_records(rulebook, rule, platform, records)
         engine.sx_record(rule.id, platform, rule.salience, matched, absent, declared)
 
     return rhs

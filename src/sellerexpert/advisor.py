@@ -13,7 +13,7 @@ from ._version import __version__
 from .conditions import PLATFORM_PREFIX
 from .policy import choose_best
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
-from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+from .result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
 from .trace import Firing, Trace
 

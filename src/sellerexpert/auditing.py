@@ -34,8 +34,9 @@ from . import _documents, signing
 from ._version import __version__
 from .conditions import describe
 from .errors import ProfileError, TraceError
-from .policy import decide
-from .profile import CORE_FIELDS, MODELS, SellerProfile
+from ._evaluator import decide_platform, weighed_from_records
+from .policy import Weighed
+from .profile import SellerProfile
 from .rulebook import RuleBook, load_rulebook
 from .schema import validate_trace
 from .trace import Trace
@@ -391,13 +392,12 @@ def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFin
 def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     """Recompute each platform's decision from the trace's own evidence and compare with what it records."""
     details: list[str] = []
-    given = {f.get("field") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
-    completeness = len(given & set(CORE_FIELDS)) / len(CORE_FIELDS)
+    given = [f.get("field") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")]
+    rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
     platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
     for platform in platforms:
-        scores = {m: 0 for m in MODELS}
-        excluded: list[str] = []
+        weighed: list[Weighed] = []
         reasons: list[str] = []
         caveats: list[str] = []
         decisions = []
@@ -406,12 +406,11 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 continue
             for fact in firing.asserted:
                 kind = fact.get("kind")
-                if kind == "evidence":
-                    scores[fact["model"]] = scores.get(fact["model"], 0) + fact["weight"]
-                    reasons.append(firing.rule)
-                elif kind == "exclusion":
-                    if fact["model"] not in excluded:
-                        excluded.append(fact["model"])
+                if kind in ("evidence", "exclusion"):
+                    rule = rules.get(firing.rule)
+                    if rule is None or platform not in rulebook.platforms:
+                        continue  # the fingerprint check reports rules and platforms this rule book lacks
+                    weighed.append(weighed_from_records(rulebook, rule, platform, firing.matched))
                     reasons.append(firing.rule)
                 elif kind == "caveat":
                     caveats.append(firing.rule)
@@ -425,14 +424,15 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             (f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("platform") == platform and f.get("field") == "emphasis"),
             None,
         )
-        expected = decide(scores, excluded, emphasis=emphasis, completeness=completeness, policy=rulebook.policy)
+        # The engine's own decision step, on the trace's own evidence.
+        scores, excluded, expected, _ = decide_platform(rulebook, weighed, emphasis=emphasis, given_fields=given)
         recorded = {k: decision.get(k) for k in ("model", "confidence", "basis", "scores", "excluded")}
         wanted = {
             "model": expected.model,
             "confidence": expected.confidence,
             "basis": expected.basis,
             "scores": scores,
-            "excluded": sorted(excluded, key=MODELS.index),
+            "excluded": excluded,
         }
         for key in wanted:
             if recorded[key] != wanted[key]:

@@ -145,7 +145,9 @@ def evaluate(condition: Condition, facts: Facts, assumed: frozenset[str] | set[s
     return not evaluate(condition.item, facts, assumed)
 
 
-def evaluate3(condition: Condition, facts: Facts, open_facts: frozenset[str] | set[str]) -> bool | None:
+def evaluate3(
+    condition: Condition, facts: Facts, open_facts: frozenset[str] | set[str], assumed: frozenset[str] | set[str] = _NONE
+) -> bool | None:
     """Three-valued evaluation: ``None`` when the answer depends on a fact still open.
 
     A fact in ``open_facts`` is one that has not been asked yet: it may become
@@ -154,11 +156,11 @@ def evaluate3(condition: Condition, facts: Facts, open_facts: frozenset[str] | s
     if isinstance(condition, Leaf):
         if condition.fact in open_facts:
             return None
-        return evaluate(condition, facts)
+        return evaluate(condition, facts, assumed)
     if isinstance(condition, NotOf):
-        inner = evaluate3(condition.item, facts, open_facts)
+        inner = evaluate3(condition.item, facts, open_facts, assumed)
         return None if inner is None else not inner
-    results = [evaluate3(item, facts, open_facts) for item in condition.items]
+    results = [evaluate3(item, facts, open_facts, assumed) for item in condition.items]
     if isinstance(condition, AllOf):
         if any(r is False for r in results):
             return False

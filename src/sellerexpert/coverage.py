@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._space import ProfileSpace
 from .conditions import PLATFORM_PREFIX, evaluate, facts_used
+from ._evaluator import DECIDE_RULE, Evaluator
 from .policy import Decision, decide
-from .profile import CORE_FIELDS, MODELS, PLATFORMS, SellerProfile
+from .profile import MODELS, PLATFORMS, SellerProfile
 from .rulebook import Rule, RuleBook, load_rulebook
 
 if TYPE_CHECKING:
@@ -56,73 +57,58 @@ class SimulatedConsultation:
 
 
 class Simulator:
-    """The engine's semantics over the declarative rule model, without Experta.
+    """What the engine concludes, asked many times over parts of the profile space.
 
-    Assumption rules fire first (highest salience first, then file order),
-    each filling its field while it is unknown, until none applies; then each
-    platform rule fires once per platform when its condition holds on the
-    profile, the assumptions and the platform's facts. That is the engine's
-    behaviour while assumptions out-rank every platform rule, which lint checks.
+    Every answer comes from the compiled evaluator (:mod:`sellerexpert._evaluator`),
+    the one place that gives the rule book its meaning: :meth:`assume` runs the
+    assumption rules in the engine's order, :meth:`consult` a whole consultation.
+    The coverage counts combine such answers over independent groups of fields;
+    that is exact while assumptions out-rank every rule that weighs (which
+    ``rules lint`` checks).
     """
 
     def __init__(self, rulebook: RuleBook) -> None:
         self.rulebook = rulebook
-        order = {rule.id: index for index, rule in enumerate(rulebook.rules)}
-        self.assumptions: tuple[Rule, ...] = tuple(
-            sorted((r for r in rulebook.rules if r.scope == "seller"), key=lambda r: (-r.salience, order[r.id]))
-        )
+        self.evaluator = Evaluator(rulebook)
+        self.assumptions: tuple[Rule, ...] = tuple(r for r in rulebook.rules if r.scope == "seller")
         self.platform_rules: tuple[Rule, ...] = tuple(r for r in rulebook.rules if r.scope == "platform")
 
     def assume(self, facts: Mapping[str, Any], rules: Iterable[Rule] | None = None) -> tuple[dict[str, Any], tuple[str, ...]]:
         """Apply assumption rules to known profile facts: the completed facts and the rules that fired."""
-        known = dict(facts)
-        fired: list[str] = []
-        if rules is None:
-            candidates = self.assumptions
-        else:
-            wanted = {r.id for r in rules}
-            candidates = tuple(r for r in self.assumptions if r.id in wanted)
-        progress = True
-        while progress:
-            progress = False
-            for rule in candidates:
-                target = rule.then.fact or ""
-                if target not in known and rule.id not in fired and evaluate(rule.when, known):
-                    known[target] = tuple(rule.then.value) if isinstance(rule.then.value, list) else rule.then.value
-                    fired.append(rule.id)
-                    progress = True
-                    break
-        return known, tuple(fired)
+        return self.evaluator.assume(facts, rules)
 
     def platform_values(self, platform: str) -> dict[str, Any]:
         """A platform's facts keyed as conditions name them."""
         return self.rulebook.platforms[platform].fact_values()
 
     def consult(self, profile: SellerProfile | Mapping[str, Any]) -> SimulatedConsultation:
-        """Replay a consultation on the declarative model."""
+        """What the engine concludes for a profile, by the compiled evaluator."""
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         given = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
         given = {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
-        known, seller_fired = self.assume(given)
-        completeness = len(set(given) & set(CORE_FIELDS)) / len(CORE_FIELDS)
+        record = self.evaluator.run(given, profile.platforms)
+        assumed: dict[str, Any] = {}
+        seller_fired: list[str] = []
+        fired: dict[str, list[str]] = {p: [] for p in profile.platforms}
+        for firing in record.firings:
+            if firing["platform"] is None:
+                seller_fired.append(firing["rule"])
+                for fact in firing["asserted"]:
+                    assumed[fact["field"]] = tuple(fact["value"]) if isinstance(fact["value"], list) else fact["value"]
+            elif firing["rule"] != DECIDE_RULE:
+                fired[firing["platform"]].append(firing["rule"])
         outcomes: dict[str, PlatformOutcome] = {}
         for platform in profile.platforms:
-            context = {**known, **self.platform_values(platform)}
-            fired = tuple(r.id for r in self.platform_rules if evaluate(r.when, context))
-            scores, excluded = self._weigh(fired)
-            emphasis = self.rulebook.platforms[platform].facts.get("emphasis")
-            decision = decide(
-                scores,
-                excluded,
-                emphasis=emphasis.value if emphasis is not None else None,
-                completeness=completeness,
-                policy=self.rulebook.policy,
+            decision = record.decisions[platform]
+            outcomes[platform] = PlatformOutcome(
+                platform,
+                tuple(fired[platform]),
+                dict(decision["scores"]),
+                tuple(decision["excluded"]),
+                Decision(model=decision["model"], confidence=decision["confidence"], basis=decision["basis"]),
             )
-            outcomes[platform] = PlatformOutcome(platform, fired, scores, excluded, decision)
-        return SimulatedConsultation(
-            assumed={k: v for k, v in known.items() if k not in given}, seller_fired=seller_fired, platforms=outcomes
-        )
+        return SimulatedConsultation(assumed=assumed, seller_fired=tuple(seller_fired), platforms=outcomes)
 
     def _weigh(self, fired: Iterable[str]) -> tuple[dict[str, int], tuple[str, ...]]:
         scores = {model: 0 for model in MODELS}

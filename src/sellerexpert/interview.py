@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .advisor import Advisor
-from .conditions import Leaf, describe, evaluate, evaluate3, facts_used, leaves
+from ._evaluator import Evaluator
+from .conditions import Leaf, describe, evaluate3, facts_used, leaves
 from .errors import ProfileError
 from .policy import decide
 from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
@@ -160,7 +161,7 @@ class Interview:
 
     def __init__(self, advisor: Advisor, known: SellerProfile | Mapping[str, Any] | None = None) -> None:
         self._advisor = advisor
-        self._reasoner = _Reasoner(advisor.rules)
+        self._reasoner = _Reasoner(advisor.rules, advisor.evaluator)
         if isinstance(known, SellerProfile):
             given = known.to_dict()
         else:
@@ -343,16 +344,19 @@ def _words(value: Any) -> str:
 
 
 class _Reasoner:
-    """What the rules could still conclude, computed from their declarative conditions.
+    """What the rules could still conclude while some answers are open.
 
-    This mirrors the engine's semantics: assumption rules fill unknown fields
-    first; every weighing rule whose condition holds concludes once per
-    platform; :func:`sellerexpert.policy.decide` picks the model. The tests
-    check it against the engine.
+    Concrete answers ("which model for these facts?") come from the compiled
+    evaluator, the one place that gives the rules their meaning. Open answers
+    are bounded first with three-valued logic, which only ever widens what is
+    possible (an assumption whose firing depends on an open answer leaves its
+    field open too), and then settled exactly by running the evaluator over
+    the remaining combinations when there are few enough.
     """
 
-    def __init__(self, rulebook: RuleBook) -> None:
+    def __init__(self, rulebook: RuleBook, evaluator: Evaluator | None = None) -> None:
         self.rulebook = rulebook
+        self.evaluator = evaluator or Evaluator(rulebook)
         self.assume_rules: tuple[Rule, ...] = tuple(
             sorted((r for r in rulebook.rules if r.then.kind == "assume"), key=lambda r: -r.salience)
         )
@@ -368,44 +372,31 @@ class _Reasoner:
         self, known: Mapping[str, Any], unknown: frozenset[str], open_fields: frozenset[str]
     ) -> tuple[dict[str, Any], frozenset[str]]:
         """Apply assumptions to fields answered unknown; those that may or may not be assumed become open."""
-        facts, opened = dict(known), set(open_fields)
+        # A field is open when some assumption that may fill it reads an open field, directly
+        # or through another such assumption: then whether, when and to what it is filled
+        # depends on answers not given yet.
+        opened = set(open_fields)
         changed = True
         while changed:
             changed = False
             for rule in self.assume_rules:
                 name = rule.then.fact
-                if name is None or name not in unknown or name in facts or name in opened:
+                if name is None or name not in unknown or name in known or name in opened:
                     continue
-                status = evaluate3(rule.when, facts, opened)
-                if status is True:
-                    facts[name] = _frozen(rule.then.value)
-                    changed = True
-                elif status is None:
+                if any(f in opened for f in facts_used(rule.when)):
                     opened.add(name)
                     changed = True
+        # Every other unknown field is filled (or not) by assumptions over settled facts alone:
+        # the evaluator gives exactly what the engine would assume.
+        settled = {k: v for k, v in known.items() if k not in opened}
+        assumed, _ = self.evaluator.assume(settled, [r for r in self.assume_rules if r.then.fact not in opened])
+        facts = dict(known)
+        facts.update((k, v) for k, v in assumed.items() if k in unknown and k not in opened)
         return facts, frozenset(opened)
 
-    def assume(self, facts: dict[str, Any]) -> dict[str, Any]:
-        """Apply the assumption rules to concrete facts, as the engine does before weighing."""
-        changed = True
-        while changed:
-            changed = False
-            for rule in self.assume_rules:
-                name = rule.then.fact
-                if name is not None and name not in facts and evaluate(rule.when, facts):
-                    facts[name] = _frozen(rule.then.value)
-                    changed = True
-        return facts
-
     def model(self, platform: str, facts: Mapping[str, Any]) -> str:
-        """The model the engine would recommend on ``platform`` for these (already assumed) facts."""
-        context = {**facts, **self.platform_facts[platform]}
-        scores = {m: 0 for m in MODELS}
-        excluded: set[str] = set()
-        for rule in self.weigh_rules:
-            if evaluate(rule.when, context):
-                _conclude(rule, scores, excluded)
-        return self._decide(platform, scores, excluded)
+        """The model the engine would recommend on ``platform`` for these given facts (assumptions included)."""
+        return self.evaluator.models(facts, (platform,))[platform]
 
     def _decide(self, platform: str, scores: Mapping[str, int], excluded: Iterable[str]) -> str:
         return decide(
@@ -422,13 +413,14 @@ class _Reasoner:
         """The models still possible on ``platform``, and the open fields that can change which one."""
         facts, opened = self.assume3(known, unknown, open_fields)
         context = {**facts, **self.platform_facts[platform]}
+        assumed = frozenset(facts) - frozenset(known)
         undecided: list[Rule] = []
         low = {m: 0 for m in MODELS}
         high = {m: 0 for m in MODELS}
         surely_out: set[str] = set()
         maybe_out: set[str] = set()
         for rule in self.weigh_rules:
-            status = evaluate3(rule.when, context, opened)
+            status = evaluate3(rule.when, context, opened, assumed)
             if status is False:
                 continue
             if status is None:
@@ -495,7 +487,7 @@ class _Reasoner:
         for combo in itertools.product(*domains):
             facts = dict(known)
             facts.update((name, value) for name, value in zip(fields, combo) if value is not _UNKNOWN)
-            outcome[combo] = self.model(platform, self.assume(facts))
+            outcome[combo] = self.model(platform, facts)
         models = tuple(m for m in MODELS if m in set(outcome.values()))
         if len(models) == 1:
             return models, ()
@@ -507,13 +499,6 @@ class _Reasoner:
             if any(len(seen) > 1 for seen in groups.values()):
                 relevant.append(name)
         return models, tuple(relevant)
-
-
-def _conclude(rule: Rule, scores: dict[str, int], excluded: set[str]) -> None:
-    if rule.then.kind == "evidence":
-        scores[rule.then.model or ""] += rule.then.weight or 0
-    else:
-        excluded.add(rule.then.model or "")
 
 
 def _frozen(value: Any) -> Any:
