@@ -35,7 +35,7 @@ from typing import Any
 from .conditions import PLATFORM_PREFIX, Leaf, dnf
 from .errors import FiringLimitError
 from .policy import Decision, Weighed, decide
-from .profile import CORE_FIELDS, FIELDS, MODELS
+from .profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
 from .rulebook import Rule, RuleBook, render
 
 DECIDE_RULE = "decide"
@@ -281,6 +281,14 @@ class Evaluator:
         """The recommended model per platform for these facts (the interview's and why-not's question)."""
         record = self.run(_in_profile_order(profile_facts), platforms)
         return {platform: record.decisions[platform]["model"] for platform in platforms}
+
+
+_NOT_REASONED = ("name", "platforms")
+
+
+def fact_values(profile: SellerProfile) -> dict[str, Any]:
+    """A profile's known fields as the facts the rules reason over, in profile field order."""
+    return {name: value for name in _FIELD_ORDER if name not in _NOT_REASONED and (value := getattr(profile, name)) is not None}
 
 
 def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._evaluator import DECIDE_RULE, Evaluator, RunRecord
+from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
 from .policy import choose_best
@@ -20,7 +20,6 @@ from .trace import Firing, Trace
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
-_NOT_REASONED = ("name", "platforms")
 
 Engine = Literal["experta", "compiled"]
 """Which engine runs a consultation: Experta (the engine of record) or the compiled evaluator (the same result, faster)."""
@@ -116,7 +115,7 @@ class Advisor:
         platform_overrides: Mapping[str, Any] | None = None,
     ) -> RunRecord:
         """Run the rules on a profile: the facts, every firing and each platform's decision."""
-        facts = _fact_values(profile)
+        facts = fact_values(profile)
         if engine == "compiled":
             return self._evaluator.run(
                 facts, profile.platforms, platform_overrides=platform_overrides, firing_limit=self._firing_limit
@@ -271,8 +270,3 @@ class Advisor:
         self._rules.rule(rule_id)
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
-
-
-def _fact_values(profile: SellerProfile) -> dict[str, Any]:
-    """Known profile fields by name (the facts the rules reason over)."""
-    return {k: v for k, v in ((name, getattr(profile, name)) for name in FIELDS_BY_NAME) if v is not None and k not in _NOT_REASONED}

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._space import ABSENT, ProfileSpace, ValueClass
 from .auditing import load_trace
+from ._evaluator import fact_values
 from .conditions import describe, evaluate
 from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
 from .trace import Trace
@@ -308,7 +309,7 @@ def explain(
         answers = counterfactuals(advisor, profile, max_fields=max_fields)
         if not same_rules:
             notes.append("the rule book changed since this trace was made: the why-not answers use today's rules")
-        baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}
+        baseline = {r.platform: r.model for r in advisor.consult(profile, engine="compiled").recommendations}
         for rec in loaded.result.get("recommendations", []):
             if baseline.get(rec["platform"]) != rec["model"]:
                 notes.append(
@@ -497,7 +498,9 @@ def counterfactuals(
     if not isinstance(profile, SellerProfile):
         profile = SellerProfile.from_dict(profile)
     space = ProfileSpace(advisor.rules)
-    baseline = {r.platform: r for r in advisor.consult(profile).recommendations}
+    # The search asks the compiled evaluator, which concludes exactly what the engine would, far faster.
+    evaluator = advisor.evaluator
+    baseline = evaluator.run(fact_values(profile), profile.platforms).decisions
     pending = list(profile.platforms)
     found: dict[str, Counterfactual] = {}
     candidates = _candidates(space, profile)
@@ -515,25 +518,26 @@ def counterfactuals(
             if not pending:
                 break
             changed = _apply(profile, combo)
-            result = advisor.consult(changed.with_changes(platforms=tuple(pending)))
+            decisions = evaluator.run(fact_values(changed), tuple(pending)).decisions
             searched += 1
-            for rec in result.recommendations:
-                if rec.model != baseline[rec.platform].model:
-                    found[rec.platform] = Counterfactual(
+            for platform in tuple(pending):
+                decision = decisions[platform]
+                if decision["model"] != baseline[platform]["model"]:
+                    found[platform] = Counterfactual(
                         changes=tuple(
                             Change(c.field, getattr(profile, c.field), None if c.value is ABSENT else c.value) for c in combo
                         ),
-                        model=rec.model,
-                        confidence=rec.confidence,
-                        basis=rec.basis,
+                        model=decision["model"],
+                        confidence=decision["confidence"],
+                        basis=decision["basis"],
                         profile=changed.to_dict(),
                     )
-                    pending.remove(rec.platform)
+                    pending.remove(platform)
     return {
         platform: WhyNot(
             platform=platform,
-            model=baseline[platform].model,
-            alternative=next(m for m in MODELS if m != baseline[platform].model),
+            model=baseline[platform]["model"],
+            alternative=next(m for m in MODELS if m != baseline[platform]["model"]),
             counterfactual=found.get(platform),
             searched=searched,
             max_fields=max_fields,
