@@ -143,6 +143,12 @@ class _Branch:
     platform: tuple[tuple[Leaf, bool, int], ...]  # (leaf, holds, position)
     absent: tuple[str, ...]
     reads: frozenset[str]
+    tests: tuple[tuple[str, _Test | None, bool, bool], ...]
+    """Each seller literal as (name, value test or None for presence, must exist, given only)."""
+    seller_bound: tuple[tuple[str, str], ...]
+    """(binding key, field) for each seller literal that must exist: what a firing matches."""
+    assume_bound: tuple[str, ...]
+    """The seller facts an assumption's firing matches, in binding order."""
 
 
 def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, bool]]) -> _Branch:
@@ -170,6 +176,9 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
         platform=tuple(platform),
         absent=tuple(absent),
         reads=frozenset(lit.name for lit in seller),
+        tests=tuple((lit.name, lit.test, lit.exists, lit.given) for lit in seller),
+        seller_bound=tuple((f"m{lit.position}", lit.name) for lit in seller if lit.exists),
+        assume_bound=tuple(dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))),
     )
 
 
@@ -193,13 +202,6 @@ def _platform_match(branch: _Branch, values: Mapping[str, Any]) -> tuple[tuple[i
     return tuple(matched)
 
 
-@dataclass
-class _SellerFact:
-    id: int
-    value: Any
-    assumed: bool
-
-
 class Evaluator:
     """A rule book compiled for fast, exact evaluation.
 
@@ -217,16 +219,15 @@ class Evaluator:
         self._assume = tuple(b for b in branches if self.rules[b.rule_index].then.kind == "assume")
         self._platform_rules = tuple(b for b in branches if self.rules[b.rule_index].then.kind != "assume")
         # Branches to re-match when a field gets a value: those that read it, and assumptions that set it.
-        touched: dict[str, list[_Branch]] = {}
-        for b in branches:
+        touched: dict[str, list[int]] = {}
+        for index, b in enumerate(branches):
             names = set(b.reads)
             then = self.rules[b.rule_index].then
             if then.kind == "assume" and then.fact:
                 names.add(then.fact)
             for name in names:
-                touched.setdefault(name, []).append(b)
+                touched.setdefault(name, []).append(index)
         self._touched = {name: tuple(items) for name, items in touched.items()}
-        self._branch_index = {id(b): i for i, b in enumerate(branches)}
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
 
     # -- per platform, once per rule book (or per set of overrides) -------------
@@ -259,7 +260,17 @@ class Evaluator:
         :param profile_facts: the profile fields the seller gave, by name, in profile field order.
         :raises FiringLimitError: past ``firing_limit`` firings.
         """
-        return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute()
+        return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute().materialise()
+
+    def decisions(
+        self, profile_facts: Mapping[str, Any], platforms: Sequence[str], *, firing_limit: int = 10_000
+    ) -> dict[str, dict[str, Any]]:
+        """Only each platform's decision record (model, confidence, scores, excluded, basis): the fast question.
+
+        The same run as :meth:`run`, without building trace records or rendering texts.
+        """
+        run = _Run(self, _in_profile_order(profile_facts), platforms, None, firing_limit, texts=False).execute()
+        return run.decision_records()
 
     def assume(
         self, profile_facts: Mapping[str, Any], rules: Iterable[Rule] | None = None
@@ -272,15 +283,15 @@ class Evaluator:
         :param rules: only these assumption rules (default: all of them).
         """
         wanted = None if rules is None else frozenset(rule.id for rule in rules)
-        run = _Run(self, _in_profile_order(profile_facts), (), None, self.rulebook.policy.firing_limit, only=wanted)
+        run = _Run(self, _in_profile_order(profile_facts), (), None, self.rulebook.policy.firing_limit, only=wanted, texts=False)
         run.execute()
-        known = {name: fact.value for name, fact in run.seller.items()}
-        return known, tuple(self.rules[entry.branch.rule_index].id for entry in run.log)
+        known = {name: fact[1] for name, fact in run.seller.items()}
+        return known, tuple(self.rules[self._branches[index].rule_index].id for index, _, _, _ in run.log)
 
     def models(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> dict[str, str]:
         """The recommended model per platform for these facts (the interview's and why-not's question)."""
-        record = self.run(_in_profile_order(profile_facts), platforms)
-        return {platform: record.decisions[platform]["model"] for platform in platforms}
+        decisions = self.decisions(profile_facts, platforms)
+        return {platform: decisions[platform]["model"] for platform in platforms}
 
 
 _NOT_REASONED = ("name", "platforms")
@@ -299,7 +310,13 @@ def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _PlatformView:
-    """One platform's facts and the rule branches its platform literals allow, with their fact names."""
+    """One platform's facts, and for each rule branch its platform literals allow, what a firing binds.
+
+    Whether a branch's platform literals hold depends only on the platform's facts, so it is
+    settled here, once per rule book (or per set of overrides). So is what a firing matches:
+    the platform's ``id`` fact (the anchor), the platform facts and the seller facts its
+    positive literals name, listed in the engine's binding order.
+    """
 
     def __init__(self, evaluator: Evaluator, platform: str, overrides: Mapping[str, Any] | None) -> None:
         spec = evaluator.rulebook.platforms[platform]
@@ -313,30 +330,43 @@ class _PlatformView:
             ("name", spec.name),
             *((name, values[name]) for name in sorted(values)),
         )
+        self.offset = {name: index for index, (name, _) in enumerate(self.declared)}
         self.values = {name: value for name, value in self.declared}
         self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
-        self.confidence = {name: fact.confidence for name, fact in spec.facts.items()}
         self.emphasis = self.values.get("emphasis")
-        enabled: dict[int, tuple[tuple[int, str], ...]] = {}
+        confidence = {name: fact.confidence for name, fact in spec.facts.items()}
+        # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
+        self.enabled: dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]] = {}
         for index, branch in enumerate(evaluator._branches):
             if evaluator.rules[branch.rule_index].then.kind == "assume":
                 continue
             names = _platform_match(branch, self.values)
-            if names is not None:
-                enabled[index] = names
-        self.enabled = enabled
+            if names is None:
+                continue
+            keyed = [("anchor", _PLATFORM, "id")]
+            keyed += [(f"m{position}", _PLATFORM, name) for position, name in names]
+            keyed += [(key, _SELLER, name) for key, name in branch.seller_bound]
+            binding = _dedup((kind, name) for _, kind, name in sorted(keyed, key=lambda item: item[0]))
+            self.enabled[index] = (
+                binding,
+                # Descending: with the base id added, the platform part of an activation's key.
+                tuple(sorted((self.offset[name] for kind, name in binding if kind == _PLATFORM), reverse=True)),
+                tuple(name for kind, name in binding if kind == _SELLER),
+                tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
+            )
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """One firing of a rule (not the decision step)."""
-
-    branch: _Branch
-    platform: str | None
+def _dedup(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys(items))
 
 
 class _Run:
-    """The agenda of one consultation: match, pick the top activation, fire, re-match what changed."""
+    """The agenda of one consultation: match, pick the top activation, fire, re-match what changed.
+
+    It keeps only ids and small tuples while it runs; :meth:`materialise` turns the log into
+    trace records when a caller wants them (a consultation), not when it only wants the
+    decisions (why-not, the interview, coverage).
+    """
 
     def __init__(
         self,
@@ -347,217 +377,264 @@ class _Run:
         firing_limit: int,
         *,
         only: frozenset[str] | None = None,
+        texts: bool = True,
     ) -> None:
         self.ev = evaluator
-        self.only = only
-        self.log: list[_Entry] = []
         self.rules = evaluator.rules
+        self.branches = evaluator._branches
+        self.only = only
+        self.texts = texts
         self.limit = firing_limit
-        self.record = RunRecord()
-        facts = self.record.facts
         self.views = [evaluator._view(p, overrides) for p in platforms]
         next_id = 1  # 0 is the engine's initial fact
-        self.anchor: dict[str, int] = {}
-        self.platform_ids: dict[str, dict[str, int]] = {}
-        self.platform_records: dict[int, dict[str, Any]] = {}
+        self.base: list[int] = []
         for view in self.views:
-            ids: dict[str, int] = {}
-            for name, value in view.declared:
-                ids[name] = next_id
-                rec = {"id": next_id, "kind": _PLATFORM, "platform": view.platform, "field": name, "value": plain(value)}
-                facts.append(rec)
-                self.platform_records[next_id] = rec
-                next_id += 1
-            self.anchor[view.platform] = ids["id"]
-            self.platform_ids[view.platform] = ids
-        self.seller: dict[str, _SellerFact] = {}
-        self.seller_records: dict[str, dict[str, Any]] = {}
+            self.base.append(next_id)
+            next_id += len(view.declared)
+        # name -> [id, value, assumed]
+        self.seller: dict[str, tuple[int, Any, bool]] = {}
         for name, value in profile_facts.items():
-            self.seller[name] = _SellerFact(next_id, value, False)
-            rec = {"id": next_id, "kind": _SELLER, "field": name, "value": plain(value), "assumed": False}
-            facts.append(rec)
-            self.seller_records[name] = rec
+            self.seller[name] = (next_id, value, False)
             next_id += 1
+        self.given = tuple(profile_facts)
         self.next_id = next_id
-        self.concluded: set[tuple[int, str | None]] = set()  # (rule index, platform) that fired
-        self.conclusions: dict[str, list[tuple[int, dict[str, Any]]]] = {v.platform: [] for v in self.views}
+        self.concluded: set[tuple[int, int]] = set()  # (rule index, view index) that fired
+        self.weighed: list[list[tuple[int, Weighed]]] = [[] for _ in self.views]
+        # (branch index, view index or -1, asserted id, payload): payload is a caveat's text or an assumed value
+        self.log: list[tuple[int, int, int, Any]] = []
+        self.decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
+        self.order: list[tuple[int, int]] = []  # (kind 0 rule / 1 decide, index into log or view index)
 
     # Matching --------------------------------------------------------------------
 
-    def _seller_match(self, branch: _Branch) -> list[tuple[int, str]] | None:
-        """The seller facts a branch's seller literals match now (position, name), or None when it does not match."""
-        matched: list[tuple[int, str]] = []
+    def _matches(self, branch: _Branch) -> bool:
         seller = self.seller
-        for lit in branch.seller:
-            fact = seller.get(lit.name)
-            if fact is not None and lit.given and fact.assumed:
+        for name, test, exists, given in branch.tests:
+            fact = seller.get(name)
+            if fact is not None and given and fact[2]:
                 fact = None
-            hit = fact is not None and (lit.test is None or lit.test(fact.value))
-            if hit != lit.exists:
-                return None
-            if hit:
-                matched.append((lit.position, lit.name))
-        return matched
+            hit = fact is not None and (test is None or test(fact[1]))
+            if hit != exists:
+                return False
+        return True
 
-    def _activations(self, branches: Iterable[_Branch]) -> list[tuple[Any, ...]]:
-        found: list[tuple[Any, ...]] = []
+    def _activations(self, indices: Iterable[int]) -> list[tuple[Any, int, int]]:
+        found: list[tuple[Any, int, int]] = []
         rules = self.rules
-        for branch in branches:
+        seller = self.seller
+        for index in indices:
+            branch = self.branches[index]
             rule = rules[branch.rule_index]
             if self.only is not None and rule.id not in self.only:
                 continue
             if rule.then.kind == "assume":
-                if rule.then.fact in self.seller:
+                if rule.then.fact in seller or not self._matches(branch):
                     continue
-                seller = self._seller_match(branch)
-                if seller is None:
-                    continue
-                ids = {0, *(self.seller[name].id for _, name in seller)}
-                key = (rule.salience, sorted(ids, reverse=True), -branch.order)
-                found.append((key, branch, None, seller, ()))
+                ids = {0, *(seller[name][0] for name in branch.assume_bound)}
+                found.append(((rule.salience, sorted(ids, reverse=True), -branch.order), index, -1))
                 continue
-            seller = None
-            for view in self.views:
-                names = view.enabled.get(self.ev._branch_index[id(branch)])
-                if names is None or (branch.rule_index, view.platform) in self.concluded:
+            matched: bool | None = None
+            for v, view in enumerate(self.views):
+                entry = view.enabled.get(index)
+                if entry is None or (branch.rule_index, v) in self.concluded:
                     continue
-                if seller is None:
-                    seller = self._seller_match(branch)
-                    if seller is None:
-                        break
-                pids = self.platform_ids[view.platform]
-                ids = {self.anchor[view.platform], *(pids[n] for _, n in names), *(self.seller[n].id for _, n in seller)}
-                key = (rule.salience, sorted(ids, reverse=True), -branch.order)
-                found.append((key, branch, view, seller, names))
+                if matched is None:
+                    matched = self._matches(branch)
+                if not matched:
+                    break
+                base = self.base[v]
+                # Every seller fact is declared after every platform fact, so the most recent ids
+                # (Experta's tie-break) are the seller facts', then the platform facts' in reverse.
+                names = entry[2]
+                if not names:
+                    ids = [base + offset for offset in entry[1]]
+                elif len(names) == 1:
+                    ids = [seller[names[0]][0], *[base + offset for offset in entry[1]]]
+                else:
+                    ids = sorted((seller[name][0] for name in names), reverse=True)
+                    ids.extend(base + offset for offset in entry[1])
+                found.append(((rule.salience, ids, -branch.order), index, v))
         return found
 
-    def execute(self) -> RunRecord:
+    def execute(self) -> _Run:
         ev = self.ev
-        agenda = self._activations(ev._branches)
-        for view in self.views:
-            key = (DECIDE_SALIENCE, [self.anchor[view.platform]], -DECIDE_ORDER)
-            agenda.append((key, None, view, None, ()))
-        agenda.sort(key=lambda item: item[0])
-        firings = self.record.firings
+        agenda = self._activations(range(len(self.branches)))
+        for v in range(len(self.views)):
+            agenda.append(((DECIDE_SALIENCE, [self.base[v]], -DECIDE_ORDER), -1, v))
+        agenda.sort(key=_first)
+        fired = 0
+        rules = self.rules
         while agenda:
-            key, branch, view, seller, names = agenda.pop()
-            if branch is not None and view is not None and (branch.rule_index, view.platform) in self.concluded:
+            _, index, v = agenda.pop()
+            if index < 0:
+                self._decide(v)
+                fired += 1
+                continue
+            branch = self.branches[index]
+            rule = rules[branch.rule_index]
+            if v >= 0 and (branch.rule_index, v) in self.concluded:
                 # Another branch of the rule already concluded for this platform (the engine's guard pattern).
                 continue
-            if len(firings) >= self.limit:
-                raise FiringLimitError(self.limit, [f["rule"] for f in firings[-5:]])
-            if branch is None:
-                self._decide(view)
-                continue
-            rule = self.rules[branch.rule_index]
-            if rule.then.kind == "assume":
-                name = rule.then.fact or ""
-                self._fire(rule, branch, None, seller, ())
+            if fired >= self.limit:
+                raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
+            fired += 1
+            new_id = self.next_id
+            self.next_id += 1
+            then = rule.then
+            self.order.append((0, len(self.log)))
+            if then.kind == "assume":
+                name = then.fact or ""
+                value = tuple(then.value) if isinstance(then.value, list) else then.value
+                self.seller[name] = (new_id, value, True)
+                self.log.append((index, -1, new_id, value))
                 # Re-match what the new fact can change: drop the stale activations of those branches, add their new ones.
                 touched = ev._touched.get(name, ())
-                touched_ids = {id(b) for b in touched}
-                agenda = [item for item in agenda if item[1] is None or id(item[1]) not in touched_ids]
-                agenda.extend(self._activations(touched))
-                agenda.sort(key=lambda item: item[0])
+                if touched:
+                    stale = set(touched)
+                    agenda = [item for item in agenda if item[1] not in stale]
+                    agenda.extend(self._activations(touched))
+                    agenda.sort(key=_first)
+                continue
+            self.concluded.add((branch.rule_index, v))
+            view = self.views[v]
+            payload = None
+            if then.kind == "caveat":
+                if self.texts:
+                    working = {name: fact[1] for name, fact in self.seller.items()}
+                    working.update(view.working)
+                    payload = render(then.text or "", working)
             else:
-                self._fire(rule, branch, view, seller, names)
-        return self.record
+                entry = view.enabled[index]
+                assumed = tuple(name for name in entry[2] if self.seller[name][2])
+                weighed = Weighed(
+                    rule.id,
+                    "evidence" if then.kind == "evidence" else "exclude",
+                    then.model or "",
+                    then.weight or 0,
+                    assumed,
+                    entry[3],
+                )
+                self.weighed[v].append((new_id, weighed))
+            self.log.append((index, v, new_id, payload))
+        return self
 
-    # Firing ----------------------------------------------------------------------
+    def _rule_of(self, entry: tuple[int, int]) -> str:
+        kind, position = entry
+        if kind == 1:
+            return DECIDE_RULE
+        return self.rules[self.branches[self.log[position][0]].rule_index].id
 
-    def _fire(
-        self,
-        rule: Rule,
-        branch: _Branch,
-        view: _PlatformView | None,
-        seller: list[tuple[int, str]],
-        names: tuple[tuple[int, str], ...],
-    ) -> None:
-        bound: list[tuple[str, dict[str, Any]]] = []
-        platform = view.platform if view is not None else None
-        if view is not None:
-            bound.append(("anchor", self.platform_records[self.anchor[view.platform]]))
-            pids = self.platform_ids[view.platform]
-            for position, name in names:
-                bound.append((f"m{position}", self.platform_records[pids[name]]))
-        for position, name in seller:
-            bound.append((f"m{position}", self.seller_records[name]))
-        bound.sort(key=lambda item: item[0])
-        matched: list[dict[str, Any]] = []
-        seen: set[int] = set()
-        for _, rec in bound:
-            if rec["id"] not in seen:
-                seen.add(rec["id"])
-                matched.append(rec)
-        then = rule.then
-        new_id = self.next_id
-        self.next_id += 1
-        if then.kind == "assume":
-            name = then.fact or ""
-            self.seller[name] = _SellerFact(new_id, tuple(then.value) if isinstance(then.value, list) else then.value, True)
-            asserted = {"id": new_id, "kind": _SELLER, "field": name, "value": plain(then.value), "assumed": True}
-            self.seller_records[name] = asserted
-        else:
-            self.concluded.add((branch.rule_index, platform))
-            if then.kind == "evidence":
-                asserted = {"id": new_id, "kind": "evidence", "rule": rule.id, "platform": platform, "model": then.model, "weight": then.weight}
-            elif then.kind == "exclude":
-                asserted = {"id": new_id, "kind": "exclusion", "rule": rule.id, "platform": platform, "model": then.model}
-            else:
-                assert view is not None
-                working = {name: fact.value for name, fact in self.seller.items()}
-                working.update(view.working)
-                asserted = {"id": new_id, "kind": "caveat", "rule": rule.id, "platform": platform, "text": render(then.text or "", working)}
-            if then.kind in ("evidence", "exclude"):
-                assert view is not None
-                self.record.weighed[new_id] = weighed_from_records(self.ev.rulebook, rule, view.platform, matched)
-                self.conclusions[view.platform].append((new_id, asserted))
-        self.log.append(_Entry(branch, platform))
-        self.record.firings.append(
-            {
-                "seq": len(self.record.firings) + 1,
-                "rule": rule.id,
-                "platform": platform,
-                "salience": rule.salience,
-                "matched": matched,
-                "absent": list(branch.absent),
-                "asserted": [asserted],
-                "retracted": [],
-            }
-        )
-
-    def _decide(self, view: _PlatformView) -> None:
-        platform = view.platform
-        conclusions = self.conclusions[platform]
-        weighed = [self.record.weighed[fact_id] for fact_id, _ in conclusions]
-        given = [name for name, fact in self.seller.items() if not fact.assumed]
+    def _decide(self, v: int) -> None:
+        view = self.views[v]
+        given = [name for name, fact in self.seller.items() if not fact[2]]
         scores, excluded, decision, completeness = decide_platform(
-            self.ev.rulebook, weighed, emphasis=view.emphasis, given_fields=given
+            self.ev.rulebook, [w for _, w in self.weighed[v]], emphasis=view.emphasis, given_fields=given
         )
         new_id = self.next_id
         self.next_id += 1
-        asserted = {
-            "id": new_id,
-            "kind": "decision",
-            "platform": platform,
-            "model": decision.model,
-            "confidence": decision.confidence,
-            "scores": dict(scores),
-            "excluded": excluded,
-            "basis": decision.basis,
-            "completeness": round(completeness, 3),
-        }
-        anchor = self.platform_records[self.anchor[platform]]
-        self.record.firings.append(
-            {
-                "seq": len(self.record.firings) + 1,
-                "rule": DECIDE_RULE,
+        self.decisions[v] = (new_id, scores, excluded, decision, completeness)
+        self.order.append((1, v))
+
+    # Results ---------------------------------------------------------------------
+
+    def decision_records(self) -> dict[str, dict[str, Any]]:
+        """Each platform's decision as its trace record."""
+        out: dict[str, dict[str, Any]] = {}
+        for v, (new_id, scores, excluded, decision, completeness) in self.decisions.items():
+            platform = self.views[v].platform
+            out[platform] = {
+                "id": new_id,
+                "kind": "decision",
                 "platform": platform,
-                "salience": DECIDE_SALIENCE,
-                "matched": [anchor, *(rec for _, rec in conclusions)],
-                "absent": [],
-                "asserted": [asserted],
-                "retracted": [],
+                "model": decision.model,
+                "confidence": decision.confidence,
+                "scores": dict(scores),
+                "excluded": list(excluded),
+                "basis": decision.basis,
+                "completeness": round(completeness, 3),
             }
-        )
-        self.record.decisions[platform] = asserted
+        return out
+
+    def materialise(self) -> RunRecord:
+        """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on."""
+        record = RunRecord()
+        platform_records: list[dict[str, dict[str, Any]]] = []
+        for v, view in enumerate(self.views):
+            by_name: dict[str, dict[str, Any]] = {}
+            for offset, (name, value) in enumerate(view.declared):
+                rec = {"id": self.base[v] + offset, "kind": _PLATFORM, "platform": view.platform, "field": name, "value": plain(value)}
+                record.facts.append(rec)
+                by_name[name] = rec
+            platform_records.append(by_name)
+        seller_records: dict[str, dict[str, Any]] = {}
+        for name in self.given:
+            fact_id, value, _ = self.seller[name]  # a given fact is never replaced: assumptions fill only unknown fields
+            rec = {"id": fact_id, "kind": _SELLER, "field": name, "value": plain(value), "assumed": False}
+            record.facts.append(rec)
+            seller_records[name] = rec
+        decisions = self.decision_records()
+        for items in self.weighed:
+            for fact_id, weighed in items:
+                record.weighed[fact_id] = weighed
+        conclusions: list[list[dict[str, Any]]] = [[] for _ in self.views]
+        firings = record.firings
+        for kind, position in self.order:
+            if kind == 1:
+                view = self.views[position]
+                asserted = decisions[view.platform]
+                firings.append(
+                    {
+                        "seq": len(firings) + 1,
+                        "rule": DECIDE_RULE,
+                        "platform": view.platform,
+                        "salience": DECIDE_SALIENCE,
+                        "matched": [platform_records[position]["id"], *conclusions[position]],
+                        "absent": [],
+                        "asserted": [asserted],
+                        "retracted": [],
+                    }
+                )
+                record.decisions[view.platform] = asserted
+                continue
+            index, v, new_id, payload = self.log[position]
+            branch = self.branches[index]
+            rule = self.rules[branch.rule_index]
+            then = rule.then
+            if v < 0:
+                matched = [seller_records[name] for name in branch.assume_bound]
+                name = then.fact or ""
+                asserted = {"id": new_id, "kind": _SELLER, "field": name, "value": plain(payload), "assumed": True}
+                seller_records[name] = asserted
+                platform = None
+            else:
+                view = self.views[v]
+                platform = view.platform
+                matched = [
+                    platform_records[v][name] if kind_ == _PLATFORM else seller_records[name]
+                    for kind_, name in view.enabled[index][0]
+                ]
+                if then.kind == "evidence":
+                    asserted = {"id": new_id, "kind": "evidence", "rule": rule.id, "platform": platform, "model": then.model, "weight": then.weight}
+                    conclusions[v].append(asserted)
+                elif then.kind == "exclude":
+                    asserted = {"id": new_id, "kind": "exclusion", "rule": rule.id, "platform": platform, "model": then.model}
+                    conclusions[v].append(asserted)
+                else:
+                    asserted = {"id": new_id, "kind": "caveat", "rule": rule.id, "platform": platform, "text": payload}
+            firings.append(
+                {
+                    "seq": len(firings) + 1,
+                    "rule": rule.id,
+                    "platform": platform,
+                    "salience": rule.salience,
+                    "matched": matched,
+                    "absent": list(branch.absent),
+                    "asserted": [asserted],
+                    "retracted": [],
+                }
+            )
+        return record
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
