@@ -32,11 +32,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import PLATFORM_PREFIX, Leaf, dnf
+from .conditions import PLATFORM_PREFIX, Leaf, dnf, leaves
 from .errors import FiringLimitError
 from .policy import Decision, Weighed, decide
 from .profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
-from .rulebook import Rule, RuleBook, render
+from .rulebook import Rule, RuleBook, placeholders, render
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)
@@ -302,6 +302,45 @@ def fact_values(profile: SellerProfile) -> dict[str, Any]:
     return {name: value for name in _FIELD_ORDER if name not in _NOT_REASONED and (value := getattr(profile, name)) is not None}
 
 
+def declared_platform_facts(
+    rulebook: RuleBook, platform: str, overrides: Mapping[str, Any] | None = None
+) -> tuple[tuple[str, Any], ...]:
+    """The platform facts a consultation puts in working memory, in the order it declares them.
+
+    Only what the rules can use: ``id`` and ``name``, every fact a condition or a text
+    placeholder names, and ``emphasis`` (the decision's tie-break). Declaring the rest would
+    only make the engine test every pattern against facts no rule reads.
+    """
+    spec = rulebook.platforms[platform]
+    values = {name: fact.value for name, fact in spec.facts.items()}
+    values.update(overrides or {})
+    wanted = _read_platform_facts(rulebook) | set(overrides or {})
+    return (
+        ("id", platform),
+        ("name", spec.name),
+        *((name, values[name]) for name in sorted(values) if name in wanted),
+    )
+
+
+_READ_CACHE: dict[int, tuple[RuleBook, frozenset[str]]] = {}
+
+
+def _read_platform_facts(rulebook: RuleBook) -> frozenset[str]:
+    cached = _READ_CACHE.get(id(rulebook))
+    if cached is not None and cached[0] is rulebook:
+        return cached[1]
+    names = {"emphasis"}
+    for rule in rulebook.rules:
+        for leaf in leaves(rule.when):
+            if leaf.on_platform:
+                names.add(leaf.name)
+        for text in (rule.statement, rule.then.text or ""):
+            names.update(p[len(PLATFORM_PREFIX) :] for p in placeholders(text) if p.startswith(PLATFORM_PREFIX))
+    result = frozenset(names)
+    _READ_CACHE[id(rulebook)] = (rulebook, result)
+    return result
+
+
 def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
     """Facts in profile field order, the order a consultation declares them in (it decides fact ids)."""
     ordered = {name: facts[name] for name in _FIELD_ORDER if name in facts}
@@ -320,16 +359,9 @@ class _PlatformView:
 
     def __init__(self, evaluator: Evaluator, platform: str, overrides: Mapping[str, Any] | None) -> None:
         spec = evaluator.rulebook.platforms[platform]
-        values = {name: fact.value for name, fact in spec.facts.items()}
-        values.update(overrides or {})
         self.platform = platform
         self.name = spec.name
-        # The facts in the order the engine declares them: id, name, then by name.
-        self.declared: tuple[tuple[str, Any], ...] = (
-            ("id", platform),
-            ("name", spec.name),
-            *((name, values[name]) for name in sorted(values)),
-        )
+        self.declared = declared_platform_facts(evaluator.rulebook, platform, overrides)
         self.offset = {name: index for index, (name, _) in enumerate(self.declared)}
         self.values = {name: value for name, value in self.declared}
         self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}

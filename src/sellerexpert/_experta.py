@@ -42,10 +42,10 @@ _root.handlers[:] = _handlers
 _root.setLevel(_level)
 del _root, _handlers, _level
 
-from ._evaluator import BRANCH_STRIDE, DECIDE_ORDER, DECIDE_RULE, DECIDE_SALIENCE, RunRecord, decide_platform, plain, weighed_from_records  # noqa: E402
+from ._evaluator import BRANCH_STRIDE, DECIDE_ORDER, DECIDE_RULE, DECIDE_SALIENCE, RunRecord, declared_platform_facts, decide_platform, plain, weighed_from_records  # noqa: E402
 from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
 from .errors import EngineError, FiringLimitError  # noqa: E402
-from .rulebook import Platform, Rule, RuleBook, render  # noqa: E402
+from .rulebook import Rule, RuleBook, render  # noqa: E402
 
 _RUN_LOCK = threading.RLock()
 
@@ -229,6 +229,7 @@ class _RecordingEngine(KnowledgeEngine):  # type: ignore[misc]
     __strategy__ = _OrderedStrategy
 
     sx_record_target: RunRecord | None = None
+    sx_records: dict[int, dict[str, Any]] = {}
 
     def sx_record(
         self,
@@ -243,10 +244,16 @@ class _RecordingEngine(KnowledgeEngine):  # type: ignore[misc]
         assert record is not None, "engine fired outside a consultation"
         seen: set[int] = set()
         matched_records = []
+        cache = self.sx_records
         for fact in matched:
-            if fact["__factid__"] not in seen:
-                seen.add(fact["__factid__"])
-                matched_records.append(fact_record(fact))
+            fact_id = fact["__factid__"]
+            if fact_id not in seen:
+                seen.add(fact_id)
+                # A fact never changes once declared: build its record once per run.
+                rec = cache.get(fact_id)
+                if rec is None:
+                    rec = cache[fact_id] = fact_record(fact)
+                matched_records.append(rec)
         asserted_records = [fact_record(asserted)] if asserted is not None else []
         record.firings.append(
             {
@@ -286,13 +293,8 @@ def initial_facts(
     """The facts a consultation starts from: each platform's facts, then each known profile field."""
     facts: list[Fact] = []
     for platform_id in platforms:
-        platform: Platform = rulebook.platforms[platform_id]
-        facts.append(_PlatformFact(platform=platform_id, field="id", value=platform_id))
-        facts.append(_PlatformFact(platform=platform_id, field="name", value=platform.name))
-        values = {name: fact.value for name, fact in platform.facts.items()}
-        values.update(platform_overrides or {})
-        for name in sorted(values):
-            facts.append(_PlatformFact(platform=platform_id, field=name, value=values[name]))
+        for name, value in declared_platform_facts(rulebook, platform_id, platform_overrides):
+            facts.append(_PlatformFact(platform=platform_id, field=name, value=value))
     for name, value in profile_facts.items():
         facts.append(_Seller(field=name, value=value, assumed=False))
     return facts
@@ -312,6 +314,7 @@ def run(
     record = RunRecord()
     with _RUN_LOCK:
         engine.sx_record_target = record
+        engine.sx_records = {}
         try:
             engine.reset()
             engine.declare(*facts)
