@@ -1,12 +1,14 @@
-"""Benchmarks: medians of repeated runs, printed with the machine they ran on.
+"""Benchmarks: medians (with min and max) of repeated runs, printed with the machine and written to bench/RESULTS.md.
 
 Run from the repository root after installing the package:
 
-    python bench/run.py            # about half a minute
-    python bench/run.py --quick    # fewer repeats
+    python bench/run.py            # a few minutes
+    python bench/run.py --quick    # fewer repeats, smaller batches
 
-Machines here are shared and noisy: compare the ratios printed in one run,
-not absolute times across runs.
+Machines here are shared and noisy (2 cores): compare the ratios printed in one
+run, not absolute times across runs. Every in-process figure is also given as a
+ratio to a plain Experta engine over the same rules with no trace
+(``bench/plain_experta.py``), measured in the same run.
 """
 
 from __future__ import annotations
@@ -14,16 +16,25 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sellerexpert import Advisor, SellerProfile, __version__
-from sellerexpert.rulebook import load_rulebook
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EXAMPLES = REPO / "examples"
+RESULTS = HERE / "RESULTS.md"
+sys.path.insert(0, str(HERE))
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from sellerexpert import Advisor, SellerProfile, __version__  # noqa: E402
+from sellerexpert._evaluator import fact_values  # noqa: E402
+from sellerexpert.rulebook import load_rulebook  # noqa: E402
 
 
 def machine() -> str:
@@ -42,84 +53,186 @@ def machine() -> str:
     )
 
 
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls (after one warm-up call)."""
+@dataclass(frozen=True)
+class Timing:
+    median: float
+    low: float
+    high: float
+    runs: int
+
+
+def timing(action: Callable[[], object], repeats: int, *, inner: int = 1) -> Timing:
+    """Seconds per call of ``action``: median, min and max over ``repeats`` samples of ``inner`` calls (after a warm-up)."""
     action()
-    times = []
+    samples = []
     for _ in range(repeats):
         start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for _ in range(inner):
+            action()
+        samples.append((time.perf_counter() - start) / inner)
+    return Timing(statistics.median(samples), min(samples), max(samples), repeats)
 
 
-def _batch_file(rows: int) -> Path:
-    """A CSV of varied profiles, written to a temporary file."""
-    import csv
-    import itertools
-    import tempfile
+@dataclass
+class Section:
+    title: str
+    rows: list[tuple[str, Timing, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
-    handle = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, newline="")
-    with handle:
-        writer = csv.writer(handle)
-        writer.writerow(["operational_capacity", "fee_sensitivity", "local_warehouse", "target_markets", "monthly_orders"])
-        combos = itertools.cycle(itertools.product(("low", "medium", "high"), ("low", "high"), ("yes", "no"), ("US", "DE;FR")))
-        for index, (capacity, fee, warehouse, markets) in zip(range(rows), combos):
-            writer.writerow([capacity, fee, warehouse, markets, index * 37])
-    return Path(handle.name)
+    def add(self, name: str, t: Timing, note: str = "") -> Timing:
+        self.rows.append((name, t, note))
+        return t
 
 
-def _run_batch(advisor: Advisor, path: Path, jobs: int) -> None:
-    import io
+def _unit(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
 
-    from sellerexpert.batch import JsonLinesWriter, RowReader, run
 
-    with RowReader.open(path) as reader:
-        run(reader, JsonLinesWriter(io.StringIO()), advisor=advisor, jobs=jobs)
+def _target(value: float, limit: float, *, below: bool = True) -> str:
+    ok = value <= limit if below else value >= limit
+    if ok:
+        return "meets target"
+    ratio = value / limit if below else limit / value
+    return f"misses target by {ratio:.1f}x"
+
+
+def core(quick: bool) -> Section:
+    """In-process figures: loading, the compiled evaluator, Experta with its trace, the plain Experta yardstick."""
+    from plain_experta import plain_engine, run_plain
+
+    section = Section("In process (one profile, 3 platforms unless said)")
+    repeats = 7 if quick else 21
+    advisor = Advisor()
+    full = SellerProfile.from_file(EXAMPLES / "us-brand-with-warehouse.json")
+    facts = fact_values(full)
+    section.add("load + validate the rule book", timing(load_rulebook, repeats))
+    section.add("Advisor() (load, compile the evaluator)", timing(Advisor, repeats))
+
+    plain = plain_engine(advisor.rules)
+    reference = section.add(
+        "plain Experta engine, same rules, no trace (yardstick)",
+        timing(lambda: run_plain(plain, advisor.rules, facts, full.platforms), repeats, inner=5),
+        "1.00x",
+    )
+    experta = timing(lambda: advisor.consult(full), repeats, inner=5)
+    section.add(
+        "consult on Experta with its full trace (warm)",
+        experta,
+        f"{experta.median / reference.median:.2f}x yardstick; target <= 3 ms and <= 2x: "
+        f"{_target(experta.median, 3e-3)}, {_target(experta.median / reference.median, 2)}",
+    )
+    decisions = timing(lambda: advisor.evaluator.decisions(facts, full.platforms), repeats, inner=200)
+    section.add(
+        "compiled evaluator: the decisions",
+        decisions,
+        f"{decisions.median / reference.median:.3f}x yardstick",
+    )
+    as_dict = timing(lambda: advisor.consult(full, engine="compiled").to_dict(), repeats, inner=50)
+    section.add(
+        "compiled evaluator: whole result as a dict (trace built too)",
+        as_dict,
+        f"{as_dict.median / reference.median:.3f}x yardstick; target <= 50 us: {_target(as_dict.median, 50e-6)}",
+    )
+
+    # The interview: from an answer to the next question, over scripted interviews.
+    from sellerexpert.interview import Interview
+
+    rng = random.Random(5)
+    steps: list[float] = []
+    for _ in range(3 if quick else 10):
+        interview = Interview(advisor)
+        while (question := interview.next_question()) is not None:
+            start = time.perf_counter()
+            if question.field == "platforms":
+                interview.answer("platforms", "all")
+            elif question.allowed and rng.random() < 0.8:
+                interview.answer(question.field, rng.choice(question.allowed))
+            elif question.field == "target_markets":
+                interview.answer(question.field, rng.choice(["US", "DE, FR", "BR", "US, UK"]))
+            elif question.field == "monthly_orders":
+                interview.answer(question.field, str(rng.choice([20, 200, 2000])))
+            else:
+                interview.skip(question.field)
+            interview.next_question()
+            steps.append(time.perf_counter() - start)
+    step = Timing(statistics.median(steps), min(steps), max(steps), len(steps))
+    section.add("interview: an answer to the next question", step, f"target <= 50 ms: {_target(step.high, 50e-3)} (worst step)")
+
+    from sellerexpert import explain
+
+    for path in sorted(EXAMPLES.iterdir()):
+        if path.suffix not in (".json", ".yaml", ".toml") or "margin" in path.name:
+            continue
+        trace = advisor.consult(SellerProfile.from_file(path)).trace
+        t = timing(lambda trace=trace: explain(trace, advisor=advisor), max(3, repeats // 3))
+        section.add(f"explain with why-not, in process: {path.name}", t)
+    return section
+
+
+def _process(args: list[str], repeats: int) -> Timing:
+    def run() -> None:
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    return timing(run, repeats)
+
+
+def processes(quick: bool) -> Section:
+    """Whole processes, as a user starts them."""
+    section = Section("Whole processes (the installed `sellerexpert` command)")
+    repeats = 5 if quick else 11
+    exe = str(Path(sys.executable).with_name("sellerexpert"))
+    bare = _process([sys.executable, "-c", "pass"], repeats)
+    section.add("python -c pass (interpreter start, for scale)", bare)
+    help_t = _process([exe, "--help"], repeats)
+    section.add("sellerexpert --help", help_t, f"target <= 150 ms: {_target(help_t.median, 0.15)}")
+    section.add("sellerexpert --version", _process([exe, "--version"], repeats))
+    example = EXAMPLES / "one-person-shop.yaml"
+    consult = _process([exe, "consult", "-p", str(example), "--format", "json"], repeats)
+    section.add("sellerexpert consult --format json (one-person-shop)", consult, f"target <= 300 ms: {_target(consult.median, 0.3)}")
+    with tempfile.TemporaryDirectory() as folder:
+        for path in sorted(EXAMPLES.iterdir()):
+            if path.suffix not in (".json", ".yaml", ".toml") or "margin" in path.name:
+                continue
+            trace = Path(folder) / (path.stem + ".json")
+            subprocess.run([exe, "consult", "-p", str(path), "--trace", str(trace)], check=True, stdout=subprocess.DEVNULL)
+            t = _process([exe, "explain", str(trace)], repeats)
+            section.add(f"sellerexpert explain (why-not): {path.name}", t, f"target <= 0.5 s: {_target(t.median, 0.5)}")
+    return section
+
+
+def render(sections: list[Section], command: str) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine()}  ",
+        f"Date: {time.strftime('%Y-%m-%d')}",
+        "",
+        "Medians with min and max; shared 2-core machines are noisy, so read the ratios measured in the same run.",
+    ]
+    for section in sections:
+        lines += ["", f"## {section.title}", "", "| measure | median | min | max | runs | note |", "|---|---:|---:|---:|---:|---|"]
+        for name, t, note in section.rows:
+            lines.append(f"| {name} | {_unit(t.median)} | {_unit(t.low)} | {_unit(t.high)} | {t.runs} | {note} |")
+        lines += ["", *section.notes] if section.notes else []
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args()
-    repeats = 5 if args.quick else 21
-
-    advisor = Advisor()
-    empty = SellerProfile()
-    full = SellerProfile.from_file(EXAMPLES / "us-brand-with-warehouse.json")
-    batch = [SellerProfile.from_file(p) for p in sorted(EXAMPLES.iterdir())] * 8
-
-    rows: list[tuple[str, float, str]] = []
-    load = median_seconds(load_rulebook, repeats)
-    rows.append(("load + validate rule book", load, ""))
-    build = median_seconds(Advisor, repeats)
-    rows.append(("Advisor() (load + compile to Experta)", build, ""))
-    one_empty = median_seconds(lambda: advisor.consult(empty), repeats)
-    rows.append(("consult: empty profile, 3 platforms", one_empty, "1.00x (reference)"))
-    one_full = median_seconds(lambda: advisor.consult(full), repeats)
-    rows.append(("consult: full profile, 3 platforms", one_full, f"{one_full / one_empty:.2f}x reference"))
-    to_json = median_seconds(lambda: advisor.consult(full).trace.to_json(), repeats)
-    rows.append(("consult + trace to JSON", to_json, f"{to_json / one_full:.2f}x full consult"))
-
-    serial = median_seconds(lambda: [advisor.consult(p) for p in batch], max(3, repeats // 4))
-    rows.append((f"{len(batch)} consultations, serial", serial, f"{serial / len(batch) * 1000:.1f} ms each"))
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        threaded = median_seconds(lambda: list(pool.map(advisor.consult, batch)), max(3, repeats // 4))
-    rows.append((f"{len(batch)} consultations, 4 threads", threaded, f"{threaded / serial:.2f}x serial (runs are serialised)"))
-
-    batch_rows = 48 if args.quick else 160
-    data = _batch_file(batch_rows)
-    one_job = median_seconds(lambda: _run_batch(advisor, data, 1), 3)
-    rows.append((f"batch of {batch_rows} CSV rows, --jobs 1", one_job, f"{batch_rows / one_job:.0f} rows/s"))
-    two_jobs = median_seconds(lambda: _run_batch(advisor, data, 2), 3)
-    rows.append((f"batch of {batch_rows} CSV rows, --jobs 2", two_jobs, f"{two_jobs / one_job:.2f}x --jobs 1"))
-    data.unlink()
-
-    print(f"machine: {machine()}")
-    print(f"repeats: {repeats} (median)")
-    width = max(len(name) for name, _, _ in rows)
-    for name, seconds, note in rows:
-        print(f"{name:<{width}}  {seconds * 1000:9.2f} ms  {note}")
+    sections = [core(args.quick), processes(args.quick)]
+    command = "python bench/run.py" + (" --quick" if args.quick else "")
+    text = render(sections, command)
+    print(text)
+    if not args.no_write:
+        RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

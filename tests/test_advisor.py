@@ -204,3 +204,16 @@ def test_reasons_and_caveats_name_the_dated_platform_facts_they_rest_on(advisor:
     caveat = next(c for c in temu.caveats if c.rule == "platform_keeps_retail_price")
     assert caveat.rests_on and caveat.rests_on[0].sources == ("pricing_power",)
     assert next(r for r in temu.reasons if r.rule == "no_logistics_favours_full").rests_on == ()
+
+
+def test_import_is_lazy_about_the_heavy_parts() -> None:
+    """`import sellerexpert` loads neither Experta, jsonschema, the rule book nor importlib.metadata."""
+    code = (
+        "import sys, sellerexpert; sellerexpert.__version__; "
+        "heavy = [m for m in ('experta', 'jsonschema', 'sellerexpert.rulebook', 'importlib.metadata') if m in sys.modules]; "
+        "assert not heavy, heavy; "
+        "sellerexpert.Advisor().consult({}, engine='compiled'); "
+        "assert 'experta' not in sys.modules, 'the compiled evaluator needs no Experta'; print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -7,15 +7,69 @@ Quick use::
     result.recommendations[0].model   # "fully-managed" or "semi-managed"
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from ._version import __version__
-from .advisor import Advisor, ExampleFailure
-from .auditing import AuditReport, audit
-from .errors import EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
-from .explanation import Explanation, explain
-from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
-from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-from .rulebook import RuleBook, load_rulebook
-from .trace import Firing, Trace
+
+if _TYPE_CHECKING:
+    from .advisor import Advisor, ExampleFailure
+    from .auditing import AuditReport, audit
+    from .errors import EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
+    from .explanation import Explanation, explain
+    from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
+    from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+    from .rulebook import RuleBook, load_rulebook
+    from .trace import Firing, Trace
+
+# Names are imported on first use (PEP 562), so `import sellerexpert` and `sellerexpert --version`
+# stay cheap: the rule book, its schema validator and Experta load only when something needs them.
+_EXPORTS = {
+    "Advisor": "advisor",
+    "ExampleFailure": "advisor",
+    "AuditReport": "auditing",
+    "audit": "auditing",
+    "EngineError": "errors",
+    "FiringLimitError": "errors",
+    "ProfileError": "errors",
+    "RuleBookError": "errors",
+    "SellerExpertError": "errors",
+    "TraceError": "errors",
+    "Explanation": "explanation",
+    "explain": "explanation",
+    "FIELDS": "profile",
+    "MODELS": "profile",
+    "PLATFORMS": "profile",
+    "FieldSpec": "profile",
+    "SellerProfile": "profile",
+    "Assumption": "result",
+    "Best": "result",
+    "Caveat": "result",
+    "ConsultationResult": "result",
+    "PlatformFactUsed": "result",
+    "Reason": "result",
+    "Recommendation": "result",
+    "RuleBook": "rulebook",
+    "load_rulebook": "rulebook",
+    "Firing": "trace",
+    "Trace": "trace",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sellerexpert' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Advisor",

@@ -1,8 +1,7 @@
-"""The package version, read from the installed metadata."""
+"""The package version: the one place it is written (pyproject.toml reads it from here).
 
-from importlib.metadata import PackageNotFoundError, version
+A literal, not a metadata lookup: importing ``importlib.metadata`` costs more
+than the rest of ``sellerexpert --version``.
+"""
 
-try:
-    __version__ = version("sellerexpert")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"

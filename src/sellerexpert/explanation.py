@@ -500,7 +500,7 @@ def counterfactuals(
     space = ProfileSpace(advisor.rules)
     # The search asks the compiled evaluator, which concludes exactly what the engine would, far faster.
     evaluator = advisor.evaluator
-    baseline = evaluator.run(fact_values(profile), profile.platforms).decisions
+    baseline = evaluator.decisions(fact_values(profile), profile.platforms)
     pending = list(profile.platforms)
     found: dict[str, Counterfactual] = {}
     candidates = _candidates(space, profile)
@@ -518,7 +518,7 @@ def counterfactuals(
             if not pending:
                 break
             changed = _apply(profile, combo)
-            decisions = evaluator.run(fact_values(changed), tuple(pending)).decisions
+            decisions = evaluator.decisions(fact_values(changed), tuple(pending))
             searched += 1
             for platform in tuple(pending):
                 decision = decisions[platform]

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
+if TYPE_CHECKING:
+    import jsonschema
+
 
 from . import _documents
 from .conditions import (
@@ -294,6 +296,8 @@ def shipped_rules_dir() -> Path:
 @cache
 def _rulefile_validator() -> jsonschema.protocols.Validator:
     schema = json.loads((resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_text("utf-8"))
+    import jsonschema  # here, not at module level: only loading a rule book needs it
+
     validator_cls = jsonschema.validators.validator_for(schema)
     return validator_cls(schema)
 
@@ -386,6 +390,8 @@ def _check_schema(path: Path, data: dict[str, Any]) -> None:
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if not errors:
         return
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(errors)
     where = list(error.absolute_path)
     rule_id = None

@@ -12,9 +12,11 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
+if TYPE_CHECKING:
+    import jsonschema
+
 
 from .errors import TraceError
 from .profile import profile_json_schema
@@ -44,6 +46,8 @@ def _text(file: str) -> str:
 @cache
 def _trace_validator() -> Any:
     schema = json_schema("trace")
+    import jsonschema  # here, not at module level: only checking a trace needs it
+
     return jsonschema.validators.validator_for(schema)(schema)
 
 
@@ -65,6 +69,8 @@ def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
         )
     errors = sorted(_trace_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
+        import jsonschema
+
         error = jsonschema.exceptions.best_match(errors)
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
         raise TraceError(f"does not match the trace schema: {error.message}", path=source, field=where or None)
