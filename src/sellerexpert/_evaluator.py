@@ -228,6 +228,22 @@ class Evaluator:
             for name in names:
                 touched.setdefault(name, []).append(index)
         self._touched = {name: tuple(items) for name, items in touched.items()}
+        # When every assumption out-ranks every other rule, the assumptions settle the facts before
+        # anything else fires, and each other rule then concludes exactly when it matches the final
+        # facts: decisions need no agenda (see _Run.settle).
+        assume_saliences = [r.salience for r in self.rules if r.then.kind == "assume"]
+        other_saliences = [r.salience for r in self.rules if r.then.kind != "assume"]
+        self._assumptions_first = not assume_saliences or not other_saliences or min(assume_saliences) > max(other_saliences)
+        self._assume_indices = tuple(i for i, b in enumerate(branches) if self.rules[b.rule_index].then.kind == "assume")
+        self._assume_set = frozenset(self._assume_indices)
+        by_rule: dict[int, list[int]] = {}
+        for i, b in enumerate(branches):
+            if self.rules[b.rule_index].then.kind in ("evidence", "exclude"):
+                by_rule.setdefault(b.rule_index, []).append(i)
+        self._weigh_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        self._weigh_indices = tuple(
+            i for i, b in enumerate(branches) if self.rules[b.rule_index].then.kind in ("evidence", "exclude")
+        )
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
 
     # -- per platform, once per rule book (or per set of overrides) -------------
@@ -265,12 +281,21 @@ class Evaluator:
     def decisions(
         self, profile_facts: Mapping[str, Any], platforms: Sequence[str], *, firing_limit: int = 10_000
     ) -> dict[str, dict[str, Any]]:
-        """Only each platform's decision record (model, confidence, scores, excluded, basis): the fast question.
+        """Only each platform's decision (model, confidence, scores, excluded, basis, completeness): the fast question.
+
+        The records are those of :meth:`run` without their fact ``id`` (which only a full run fixes).
 
         The same run as :meth:`run`, without building trace records or rendering texts.
         """
-        run = _Run(self, _in_profile_order(profile_facts), platforms, None, firing_limit, texts=False).execute()
-        return run.decision_records()
+        run = _Run(self, _in_profile_order(profile_facts), platforms, None, firing_limit, texts=False)
+        # Each rule fires at most once per platform (assumptions once): below this many firings a
+        # run can never reach the firing limit, so the limit's error cannot be skipped by settling.
+        most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
+        if self._assumptions_first and most <= firing_limit:
+            run.settle()
+        else:
+            run.execute()
+        return {platform: _without_id(record) for platform, record in run.decision_records().items()}
 
     def assume(
         self, profile_facts: Mapping[str, Any], rules: Iterable[Rule] | None = None
@@ -550,6 +575,69 @@ class _Run:
             self.log.append((index, v, new_id, payload))
         return self
 
+    def settle(self) -> _Run:
+        """Decisions only, when every assumption out-ranks every other rule (the shipped rule book's shape).
+
+        The assumptions run on the agenda (they may chain); then each weighing rule concludes once
+        per platform where it matches the final facts, through the branch the engine would fire
+        first (the highest activation key). Caveats are skipped: a decision does not read them.
+        Agrees with :meth:`execute` on every decision; the tests hold it to that.
+        """
+        agenda = self._activations(self.ev._assume_indices)
+        agenda.sort(key=_first)
+        fired = 0
+        rules = self.rules
+        while agenda:
+            _, index, _ = agenda.pop()
+            if fired >= self.limit:
+                raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
+            fired += 1
+            then = rules[self.branches[index].rule_index].then
+            name = then.fact or ""
+            value = tuple(then.value) if isinstance(then.value, list) else then.value
+            new_id = self.next_id
+            self.next_id += 1
+            self.order.append((0, len(self.log)))
+            self.seller[name] = (new_id, value, True)
+            self.log.append((index, -1, new_id, value))
+            touched = [i for i in self.ev._touched.get(name, ()) if i in self.ev._assume_set]
+            if touched:
+                stale = set(touched)
+                agenda = [item for item in agenda if item[1] not in stale]
+                agenda.extend(self._activations(touched))
+                agenda.sort(key=_first)
+        views = self.views
+        seller = self.seller
+        for rule_index, indices in self.ev._weigh_rules:
+            rule = rules[rule_index]
+            if len(indices) == 1:
+                index = indices[0]
+                chosen: dict[int, int] = {}
+                matched: bool | None = None
+                for v, view in enumerate(views):
+                    if index not in view.enabled:
+                        continue
+                    if matched is None:
+                        matched = self._matches(self.branches[index])
+                    if not matched:
+                        break
+                    chosen[v] = index
+            else:
+                # What fires first among a rule's branches on a platform is the activation with the highest key.
+                best: dict[int, tuple[Any, int]] = {}
+                for key, index, v in self._activations(indices):
+                    if v not in best or key > best[v][0]:
+                        best[v] = (key, index)
+                chosen = {v: index for v, (_, index) in best.items()}
+            for v, index in chosen.items():
+                entry = views[v].enabled[index]
+                assumed = tuple(name for name in entry[2] if seller[name][2])
+                kind = "evidence" if rule.then.kind == "evidence" else "exclude"
+                self.weighed[v].append((0, Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, entry[3])))
+        for v in range(len(self.views)):
+            self._decide(v)
+        return self
+
     def _rule_of(self, entry: tuple[int, int]) -> str:
         kind, position = entry
         if kind == 1:
@@ -666,6 +754,10 @@ class _Run:
                 }
             )
         return record
+
+
+def _without_id(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "id"}
 
 
 def _first(item: tuple[Any, ...]) -> Any:

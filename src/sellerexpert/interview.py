@@ -52,10 +52,17 @@ ANSWER_WORDS: dict[str, tuple[str, ...]] = {
 }
 """The words an answer may be instead of a value (any case)."""
 
-SEARCH_BUDGET = 2048
+SEARCH_BUDGET = 512
+"""The most combinations of open answers the interview tries exactly for one platform.
+
+Beyond it, the three-valued bound decides (it may keep a question that could not change the
+advice, never drop one that could). 512 keeps every step under 50 ms on a 2-core machine
+(bench/RESULTS.md); it settles the shipped rule book's interviews as exactly as 2,048 did.
+"""
 """Largest number of answer combinations the exact search tries for one platform."""
 
 _UNKNOWN = None
+_MEMO_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ class Interview:
             open_fields = frozenset(self.unasked()) - {"platforms"}
             possible: dict[str, tuple[str, ...]] = {}
             relevant: dict[str, tuple[str, ...]] = {}
+            self._reasoner.platforms = self._platforms()
             for platform in self._platforms():
                 models, fields = self._reasoner.outlook(platform, reasoned, frozenset(self._unknown), open_fields)
                 possible[platform] = models
@@ -357,6 +365,8 @@ class _Reasoner:
     def __init__(self, rulebook: RuleBook, evaluator: Evaluator | None = None) -> None:
         self.rulebook = rulebook
         self.evaluator = evaluator or Evaluator(rulebook)
+        self.platforms: tuple[str, ...] = PLATFORMS
+        self._memo: dict[tuple[tuple[str, Any], ...], dict[str, str]] = {}
         self.assume_rules: tuple[Rule, ...] = tuple(
             sorted((r for r in rulebook.rules if r.then.kind == "assume"), key=lambda r: -r.salience)
         )
@@ -395,8 +405,19 @@ class _Reasoner:
         return facts, frozenset(opened)
 
     def model(self, platform: str, facts: Mapping[str, Any]) -> str:
-        """The model the engine would recommend on ``platform`` for these given facts (assumptions included)."""
-        return self.evaluator.models(facts, (platform,))[platform]
+        """The model the engine would recommend on ``platform`` for these given facts (assumptions included).
+
+        Remembered across questions: successive searches ask about many of the same combinations.
+        """
+        key = tuple(sorted(facts.items(), key=lambda item: item[0]))
+        models = self._memo.get(key)
+        if models is None:
+            models = self._memo[key] = {}
+            if len(self._memo) > _MEMO_LIMIT:
+                self._memo.clear()
+        if platform not in models:
+            models[platform] = self.evaluator.models(facts, (platform,))[platform]
+        return models[platform]
 
     def _decide(self, platform: str, scores: Mapping[str, int], excluded: Iterable[str]) -> str:
         return decide(

@@ -69,8 +69,9 @@ def decide(
     :param excluded: models a hard constraint ruled out.
     :param emphasis: the model the platform emphasises, if any (breaks ties).
     :param completeness: share of core profile fields the seller gave, in [0, 1].
-    :param evidence: every conclusion behind ``scores`` and ``excluded``, in firing order,
-        with what it rested on.
+    :param evidence: every conclusion behind ``scores`` and ``excluded``, with what it rested on.
+        The engines pass them in firing order, the compiled evaluator's decisions-only path in
+        rule-book order: the outcome must not depend on their order (a test holds it to that).
     """
     full, semi = MODELS
     c = policy.confidence
