@@ -65,6 +65,9 @@ class Advisor:
         # The rule book never changes after loading: derive these once, not per consultation.
         self._by_id = {rule.id: rule for rule in self._rules.rules}
         self._order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
+        self._sources = {rule.id: tuple(self._rules.source_labels(rule.sources)) for rule in self._rules.rules}
+        self._platform_values = {p: platform.fact_values() for p, platform in self._rules.platforms.items()}
+        self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -144,13 +147,16 @@ class Advisor:
         assumptions = self._assumptions(profile, record)
         recommendations = tuple(self._recommendation(record, p, assumptions) for p in profile.platforms)
         best = choose_best(recommendations)
-        trace = Trace(
-            profile=profile.to_dict(),
-            facts=tuple(record.facts),
-            firings=tuple(Firing.from_dict(f) for f in record.firings),
-            result=ConsultationResult.result_dict(profile, recommendations, best),
-            fingerprint=self.fingerprint(),
-        )
+
+        def trace() -> Trace:
+            return Trace(
+                profile=profile.to_dict(),
+                facts=tuple(record.facts),
+                firings=tuple(Firing.from_dict(f) for f in record.firings),
+                result=ConsultationResult.result_dict(profile, recommendations, best),
+                fingerprint=self.fingerprint(),
+            )
+
         return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=trace)
 
     def _recommendation(
@@ -158,7 +164,7 @@ class Advisor:
     ) -> Recommendation:
         seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
         seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
-        context = {**seller_facts, **self._rules.platforms[platform].fact_values()}
+        context = {**seller_facts, **self._platform_values[platform]}
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
         for firing in record.firings:
@@ -168,7 +174,7 @@ class Advisor:
             assumed = tuple(
                 f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
             )
-            sources = tuple(self._rules.source_labels(rule.sources))
+            sources = self._sources[rule.id]
             rests_on = self._platform_facts_used(platform, rule, firing["matched"])
             if rule.then.kind == "caveat":
                 text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
@@ -207,8 +213,18 @@ class Advisor:
         self, platform: str, rule: Rule, matched: list[dict[str, Any]]
     ) -> tuple[PlatformFactUsed, ...]:
         """The dated platform facts a firing rests on: those it matched and those its text quotes."""
-        known = self._rules.platforms[platform].facts
         values = {r["field"]: r["value"] for r in matched if r["kind"] == "platform"}
+        # The same rule on the same platform facts always rests on the same dated facts.
+        key = (platform, rule.id, tuple((name, _hashable(value)) for name, value in values.items()))
+        cached = self._rests_on.get(key)
+        if cached is None:
+            if len(self._rests_on) > 20_000:  # per-consultation platform facts (overrides) could grow it without end
+                self._rests_on.clear()
+            cached = self._rests_on[key] = self._facts_used(platform, rule, values)
+        return cached
+
+    def _facts_used(self, platform: str, rule: Rule, values: dict[str, Any]) -> tuple[PlatformFactUsed, ...]:
+        known = self._rules.platforms[platform].facts
         for name in placeholders(rule.statement + " " + (rule.then.text or "")):
             fact_name = name.removeprefix(PLATFORM_PREFIX)
             if fact_name != name and fact_name in known:
@@ -270,3 +286,7 @@ class Advisor:
         self._rules.rule(rule_id)
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value

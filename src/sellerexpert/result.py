@@ -7,7 +7,7 @@ JSON contract (``recommendations`` and ``best``) that the CLI prints.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -162,14 +162,38 @@ class Best:
         return {"platform": self.platform, "model": self.model, "confidence": self.confidence}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ConsultationResult:
-    """The outcome of one consultation, with the trace that explains it."""
+    """The outcome of one consultation, with the trace that explains it.
+
+    :param trace: the trace, or a function that builds it: a result is often used without
+        its trace (batch, the web page's summary), so it is built on first access.
+    """
 
     profile: SellerProfile
     recommendations: tuple[Recommendation, ...]
     best: Best
-    trace: Trace
+
+    def __init__(
+        self,
+        profile: SellerProfile,
+        recommendations: tuple[Recommendation, ...],
+        best: Best,
+        trace: Trace | Callable[[], Trace],
+    ) -> None:
+        object.__setattr__(self, "profile", profile)
+        object.__setattr__(self, "recommendations", recommendations)
+        object.__setattr__(self, "best", best)
+        object.__setattr__(self, "_trace", trace)
+
+    @property
+    def trace(self) -> Trace:
+        """The trace that explains this result (the same, firing for firing, whichever engine ran)."""
+        trace = self._trace  # type: ignore[has-type]
+        if callable(trace):
+            trace = trace()
+            object.__setattr__(self, "_trace", trace)
+        return trace  # type: ignore[no-any-return]
 
     def recommendation(self, platform: str) -> Recommendation:
         """The recommendation for one platform.
