@@ -8,7 +8,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 FORMATS = ("json", "yaml", "toml")
 _SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
@@ -57,6 +56,8 @@ def parse(text: str, fmt: str | None) -> Any:
             raise DocumentProblem(f"malformed JSON: {exc.msg}", exc.lineno) from None
     if fmt == "yaml":
         try:
+            import yaml  # here: most commands never read YAML, and it costs to import
+
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)

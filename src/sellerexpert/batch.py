@@ -31,11 +31,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from .advisor import Advisor
 from .errors import ProfileError
 from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
+
+if TYPE_CHECKING:
+    from .advisor import Advisor
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
@@ -270,6 +272,8 @@ def _start_worker(rules_dir: str, source: str) -> None:
     global _worker
     # Ctrl-C reaches every process in the group; only the parent handles it (and stops the pool).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .advisor import Advisor
+
     _worker = (Advisor(rules_dir), source)
 
 

@@ -20,17 +20,20 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from ._version import __version__
-from .advisor import Advisor
 from .errors import FiringLimitError, ProfileError, RuleBookError, TraceError
 from .profile import FIELDS, FieldSpec, SellerProfile, normalise_value
 from .batch import INPUT_FORMATS, OUTPUT_FORMATS, Outcome, RowReader, Summary, format_for, writer_for
 from .batch import run as run_batch
 from .report import FORMATS, render
+
+if TYPE_CHECKING:
+    # Imported where used: `--help` and `--version` must not load the engine or the rule book.
+    from .advisor import Advisor
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -93,6 +96,8 @@ class Session:
         :raises RuleBookError: when the rule pack is invalid.
         """
         if self._advisor is None:
+            from .advisor import Advisor
+
             self._advisor = Advisor(self.rules_dir)
         return self._advisor
 

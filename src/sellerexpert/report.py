@@ -10,14 +10,13 @@ import json
 import textwrap
 from collections.abc import Callable, Sequence
 
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .conditions import describe, dnf
 from .profile import FIELDS_BY_NAME
 from .result import Assumption, ConsultationResult, Reason, Recommendation
-from .rulebook import RuleBook
+if TYPE_CHECKING:
+    from .rulebook import RuleBook
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 
@@ -264,6 +263,8 @@ def render_rule(details: dict[str, Any]) -> str:
     """:func:`rule_details` as text: the rule as written (YAML), then as compiled, then its sources."""
     compiled = details["compiled"]
     lines = [f"Rule {details['id']} (in {details['file']})", "", "As written:"]
+    import yaml  # only `rules show` writes YAML
+
     written = yaml.safe_dump(details["written"], sort_keys=False, allow_unicode=True, width=96)
     lines += ["  " + line for line in written.rstrip().splitlines()]
     lines += [
