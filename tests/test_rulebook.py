@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -157,3 +158,33 @@ def test_shipped_rules_folder_is_found() -> None:
 def test_every_rule_reads_at_least_one_fact() -> None:
     for rule in load_rulebook().rules:
         assert facts_used(rule.when), rule.id
+
+
+def test_a_rule_file_that_passed_the_schema_is_not_checked_again(tmp_path: Path, rules_dir: Path) -> None:
+    """The schema check is remembered per exact file text (like a .pyc); an edit is checked afresh."""
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "SELLEREXPERT_CACHE_DIR": str(cache)}
+    code = (
+        "import sys; from sellerexpert.rulebook import load_rulebook; "
+        f"load_rulebook({str(rules_dir)!r}); print('jsonschema' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout.strip() == "True"
+    assert len(list((cache / "rulefile-ok").iterdir())) == len(list(rules_dir.glob("*.toml")))
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert again.stdout.strip() == "False"
+    # An edit that breaks the schema is caught although the file passed before.
+    policy = rules_dir / "policy.toml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace('tie_default = "fully-managed"', 'tie_default = "fully-managed"\nsurprise = 1'), encoding="utf-8")
+    broken = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert broken.returncode != 0 and "surprise" in broken.stderr
+
+
+def test_an_empty_cache_setting_turns_the_cache_off(tmp_path: Path, rules_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELLEREXPERT_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    load_rulebook(rules_dir)
+    assert not (tmp_path / "xdg").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -333,7 +334,7 @@ def load_rulebook(
         files[name] = hashlib.sha256(text.encode()).hexdigest()
         if not isinstance(data, dict):
             raise RuleBookError("a rule file must be a mapping with a 'meta' header", path=path)
-        _check_schema(path, data)
+        _check_schema_once(path, text, data)
         documents.append((name, path, data))
 
     sources: dict[str, Source] = {}
@@ -383,6 +384,44 @@ def load_rulebook(
         policy=policy,
         files=files,
     )
+
+
+def _cache_dir() -> Path | None:
+    """Where sellerexpert remembers checks it need not repeat; ``None`` when caching is off.
+
+    ``SELLEREXPERT_CACHE_DIR`` chooses the folder (empty: no cache); otherwise
+    ``$XDG_CACHE_HOME/sellerexpert`` or ``~/.cache/sellerexpert``.
+    """
+    chosen = os.environ.get("SELLEREXPERT_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "sellerexpert"
+
+
+def _check_schema_once(path: Path, text: str, data: dict[str, Any]) -> None:
+    """Check a rule file against the schema, unless these exact bytes already passed this exact schema.
+
+    Importing and building a JSON Schema validator costs more than the rest of a
+    consultation; like a ``.pyc`` file, a marker named by the SHA-256 of schema and
+    file text remembers a pass. Only passes are remembered, so an error is always
+    reported in full, and any edit to the file or the schema changes the name.
+    """
+    folder = _cache_dir()
+    marker = None
+    if folder is not None:
+        schema_text = (resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_bytes()
+        digest = hashlib.sha256(schema_text + b"\0" + text.encode()).hexdigest()
+        marker = folder / "rulefile-ok" / digest
+        if marker.is_file():
+            return
+    _check_schema(path, data)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # a read-only home or cache folder: check every time, as before
+            pass
 
 
 def _check_schema(path: Path, data: dict[str, Any]) -> None:
