@@ -337,3 +337,20 @@ def test_the_decision_does_not_depend_on_the_order_of_its_evidence(
     shuffled = list(items)
     seed.shuffle(shuffled)
     assert run(items) == run(shuffled)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=profiles, bump=st.integers(1, 3))
+def test_a_compiled_consultation_is_byte_identical_to_experta_even_from_the_cache(
+    advisor: Advisor, data: dict[str, Any], bump: int
+) -> None:
+    """Result and trace JSON are the same whichever engine ran, also when the compiled path reuses
+    the advice of an earlier seller the rules cannot tell apart (here: a few more monthly orders)."""
+    first = SellerProfile.from_dict(data)
+    advisor.consult(first, engine="compiled")  # warms the cache
+    second = SellerProfile.from_dict({**data, "monthly_orders": (data.get("monthly_orders") or 0) + bump})
+    for profile in (first, second):
+        compiled = advisor.consult(profile, engine="compiled")
+        reference = advisor.consult(profile, engine="experta")
+        assert compiled.to_json() == reference.to_json()
+        assert compiled.trace.to_json() == reference.trace.to_json()

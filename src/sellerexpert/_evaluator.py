@@ -236,6 +236,23 @@ class Evaluator:
         self._assumptions_first = not assume_saliences or not other_saliences or min(assume_saliences) > max(other_saliences)
         self._assume_indices = tuple(i for i, b in enumerate(branches) if self.rules[b.rule_index].then.kind == "assume")
         self._assume_set = frozenset(self._assume_indices)
+        # Every distinct seller test a rule makes, and the fields the rules' texts quote (for signature()).
+        seen_tests: dict[tuple[str, Any], None] = {}
+        for b in branches:
+            for name, test, _, _ in b.tests:
+                seen_tests.setdefault((name, test), None)
+        self._seller_tests = tuple(seen_tests)
+        self._quoted_fields = tuple(
+            sorted(
+                {
+                    name
+                    for rule in self.rules
+                    for text in (rule.statement, rule.then.text or "")
+                    for name in placeholders(text)
+                    if not name.startswith(PLATFORM_PREFIX)
+                }
+            )
+        )
         by_rule: dict[int, list[int]] = {}
         for i, b in enumerate(branches):
             if self.rules[b.rule_index].then.kind in ("evidence", "exclude"):
@@ -296,6 +313,25 @@ class Evaluator:
         else:
             run.execute()
         return {platform: _without_id(record) for platform, record in run.decision_records().items()}
+
+    def signature(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> tuple[Any, ...] | None:
+        """A key that two profiles share exactly when the rules conclude the same for both, texts included.
+
+        A run depends on the facts only through which fields are known (their order fixes fact
+        ids), the answer of every seller test any rule makes, and the values the rules' texts
+        quote. Two profiles with the same key get the same firings, decisions, reasons and
+        caveats, word for word; only their trace records (which hold the raw values) differ.
+        ``None`` when a value cannot be part of a key (unhashable), so nothing is cached.
+        """
+        try:
+            answers = tuple(
+                (name in profile_facts) and (test is None or test(profile_facts[name]))
+                for name, test in self._seller_tests
+            )
+            quoted = tuple(_hashable(profile_facts.get(name)) for name in self._quoted_fields)
+            return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
+        except TypeError:
+            return None
 
     def assume(
         self, profile_facts: Mapping[str, Any], rules: Iterable[Rule] | None = None
@@ -754,6 +790,10 @@ class _Run:
                 }
             )
         return record
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _without_id(record: dict[str, Any]) -> dict[str, Any]:

@@ -13,13 +13,16 @@ from ._version import __version__
 from .conditions import PLATFORM_PREFIX
 from .policy import choose_best
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
-from .result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
 from .trace import Firing, Trace
 
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
+
+_RESULTS_KEPT = 4096
+"""Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
 
 Engine = Literal["experta", "compiled"]
 """Which engine runs a consultation: Experta (the engine of record) or the compiled evaluator (the same result, faster)."""
@@ -68,6 +71,7 @@ class Advisor:
         self._sources = {rule.id: tuple(self._rules.source_labels(rule.sources)) for rule in self._rules.rules}
         self._platform_values = {p: platform.fact_values() for p, platform in self._rules.platforms.items()}
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
+        self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -143,21 +147,44 @@ class Advisor:
     ) -> ConsultationResult:
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
+        key = None
+        if engine == "compiled" and platform_overrides is None:
+            # Sellers the rules cannot tell apart get the same advice, word for word: build it once.
+            key = self._evaluator.signature(fact_values(profile), profile.platforms)
+            cached = self._results.get(key) if key is not None else None
+            if cached is not None:
+                recommendations, best = cached
+
+                def rerun() -> Trace:
+                    record = self._run(profile, engine="compiled")
+                    return self._trace(profile, record, recommendations, best)
+
+                return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun)
         record = self._run(profile, engine=engine, platform_overrides=platform_overrides)
         assumptions = self._assumptions(profile, record)
         recommendations = tuple(self._recommendation(record, p, assumptions) for p in profile.platforms)
         best = choose_best(recommendations)
+        if key is not None:
+            if len(self._results) >= _RESULTS_KEPT:
+                self._results.clear()
+            self._results[key] = (recommendations, best)
+        return ConsultationResult(
+            profile=profile,
+            recommendations=recommendations,
+            best=best,
+            trace=lambda: self._trace(profile, record, recommendations, best),
+        )
 
-        def trace() -> Trace:
-            return Trace(
-                profile=profile.to_dict(),
-                facts=tuple(record.facts),
-                firings=tuple(Firing.from_dict(f) for f in record.firings),
-                result=ConsultationResult.result_dict(profile, recommendations, best),
-                fingerprint=self.fingerprint(),
-            )
-
-        return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=trace)
+    def _trace(
+        self, profile: SellerProfile, record: RunRecord, recommendations: tuple[Recommendation, ...], best: Best
+    ) -> Trace:
+        return Trace(
+            profile=profile.to_dict(),
+            facts=tuple(record.facts),
+            firings=tuple(Firing.from_dict(f) for f in record.firings),
+            result=ConsultationResult.result_dict(profile, recommendations, best),
+            fingerprint=self.fingerprint(),
+        )
 
     def _recommendation(
         self, record: RunRecord, platform: str, assumptions: tuple[Assumption, ...]
