@@ -353,4 +353,5 @@ def test_a_compiled_consultation_is_byte_identical_to_experta_even_from_the_cach
         compiled = advisor.consult(profile, engine="compiled")
         reference = advisor.consult(profile, engine="experta")
         assert compiled.to_json() == reference.to_json()
+        assert compiled.to_json(indent=None) == json.dumps(reference.to_dict(), ensure_ascii=False)
         assert compiled.trace.to_json() == reference.trace.to_json()
