@@ -77,6 +77,14 @@ class Simulator:
         """Apply assumption rules to known profile facts: the completed facts and the rules that fired."""
         return self.evaluator.assume(facts, rules)
 
+    def concludes(self, rule: Rule, facts: Mapping[str, Any], known: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> bool:
+        """Whether a weighing rule concludes once the assumptions have filled ``facts`` into ``known``.
+
+        Its condition holds on the final facts (and ``extra``: platform facts), where a ``given``
+        leaf sees only what was in ``facts``: the evaluator's rule when assumptions out-rank the rest.
+        """
+        return evaluate(rule.when, {**known, **(extra or {})}, frozenset(known) - frozenset(facts))
+
     def platform_values(self, platform: str) -> dict[str, Any]:
         """A platform's facts keyed as conditions name them."""
         return self.rulebook.platforms[platform].fact_values()
@@ -189,7 +197,7 @@ def count_firings(
         for facts, weight in space.assignments([*fields, *platform_facts]):
             profile_part = {k: v for k, v in facts.items() if not k.startswith(PLATFORM_PREFIX)}
             known, _ = simulator.assume(profile_part, assumers)
-            if evaluate(rule.when, {**known, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}):
+            if simulator.concludes(rule, profile_part, known, {k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}):
                 total += weight
         return {"*": total * rest}
     counts: dict[str, int] = {}
@@ -198,7 +206,7 @@ def count_firings(
         total = 0
         for facts, weight in space.assignments(fields):
             known, _ = simulator.assume(facts, assumers)
-            if evaluate(rule.when, {**known, **values}):
+            if simulator.concludes(rule, facts, known, values):
                 total += weight
         counts[platform] = total * rest
     return counts
@@ -398,8 +406,7 @@ def _split(simulator: Simulator, space: ProfileSpace) -> tuple[dict[str, dict[st
             histogram: _Histogram = {}
             for facts, weight in space.assignments(group):
                 known, _ = simulator.assume(facts, assumers)
-                context = {**known, **values}
-                scores, excluded = simulator._weigh(r.id for r in group_rules if evaluate(r.when, context))
+                scores, excluded = simulator._weigh(r.id for r in group_rules if simulator.concludes(r, facts, known, values))
                 key = (scores[MODELS[0]], scores[MODELS[1]], frozenset(excluded))
                 histogram[key] = histogram.get(key, 0) + weight
             total = _combine(total, histogram)

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from . import _documents
 from ._space import ProfileSpace
-from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, evaluate, facts_used
+from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from .coverage import Simulator, assumptions_for, closure, count_firings
 from .errors import RuleBookError
 from .profile import MODELS, PLATFORMS
@@ -313,8 +313,8 @@ def _witness(
     for facts, _ in space.assignments([*fields, *platform_facts]):
         profile_part = {k: v for k, v in facts.items() if not k.startswith(PLATFORM_PREFIX)}
         known, _ = simulator.assume(profile_part, assumers)
-        context = {**known, **fixed, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}
-        if all(evaluate(r.when, context) for r in rules):
+        extra = {**fixed, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}
+        if all(simulator.concludes(r, profile_part, known, extra) for r in rules):
             return facts
     return None
 
