@@ -162,7 +162,15 @@ class Advisor:
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun)
         record = self._run(profile, engine=engine, platform_overrides=platform_overrides)
         assumptions = self._assumptions(profile, record)
-        recommendations = tuple(self._recommendation(record, p, assumptions) for p in profile.platforms)
+        by_platform: dict[str | None, list[dict[str, Any]]] = {}
+        for firing in record.firings:
+            if firing["rule"] != DECIDE_RULE:
+                by_platform.setdefault(firing["platform"], []).append(firing)
+        seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
+        seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
+        recommendations = tuple(
+            self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts) for p in profile.platforms
+        )
         best = choose_best(recommendations)
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
@@ -187,16 +195,17 @@ class Advisor:
         )
 
     def _recommendation(
-        self, record: RunRecord, platform: str, assumptions: tuple[Assumption, ...]
+        self,
+        record: RunRecord,
+        platform: str,
+        assumptions: tuple[Assumption, ...],
+        firings: list[dict[str, Any]],
+        seller_facts: Mapping[str, Any],
     ) -> Recommendation:
-        seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
-        seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
         context = {**seller_facts, **self._platform_values[platform]}
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
-        for firing in record.firings:
-            if firing["platform"] != platform or firing["rule"] == DECIDE_RULE:
-                continue
+        for firing in firings:
             rule = self._by_id[firing["rule"]]
             assumed = tuple(
                 f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
