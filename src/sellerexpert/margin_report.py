@@ -103,7 +103,7 @@ def render_markdown(comparison: MarginComparison) -> str:
     ]
     for item in comparison.platforms:
         full, semi = item.models
-        out += ["", f"## {_headline(comparison, item)}", "", f"| MarginLine | {FULL} | {SEMI} | Formula |", "| --- | ---: | ---: | --- |"]
+        out += ["", f"## {_headline(comparison, item)}", "", f"| Line | {FULL} | {SEMI} | Formula |", "| --- | ---: | ---: | --- |"]
         for title, rows in _sections(full, semi, comparison.monthly_units):
             out.append(f"| **{title}** | | | |")
             for left, right in rows:
