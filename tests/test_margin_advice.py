@@ -143,3 +143,18 @@ def test_quit_drops_the_numbers(runner: CliRunner) -> None:
     data, stderr = _interview(runner, "medium", "yes\nUSD\nquit\n")
     assert "economics" not in data["profile"]  # type: ignore[operator]
     assert "Leaving your own numbers out." in stderr
+
+
+def test_why_not_counts_the_margin_too(advisor: Advisor) -> None:
+    from sellerexpert.explanation import counterfactuals
+
+    profile = SellerProfile.from_file(EXAMPLE)
+    baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}
+    for platform, why_not in counterfactuals(advisor, profile).items():
+        assert why_not.model == baseline[platform]
+        cf = why_not.counterfactual
+        if cf is None:
+            continue
+        # The changed profile keeps the seller's numbers, and the engine agrees it flips.
+        assert cf.profile["economics"] == profile.to_dict()["economics"]
+        assert advisor.consult(cf.profile).recommendation(platform).model == cf.model == why_not.alternative
