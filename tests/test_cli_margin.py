@@ -83,10 +83,31 @@ def test_bad_input_exits_2_with_one_line_naming_the_field(runner: CliRunner, tmp
     assert "Traceback" not in result.stderr
 
 
-def test_profile_is_required(runner: CliRunner) -> None:
+def test_numbers_are_required(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["margin"])
     assert result.exit_code == 2
-    assert "Missing option '-p' / '--profile'" in result.stderr
+    assert result.stderr.endswith("Error: give --profile FILE (a profile with an economics section) or --economics FILE.\n")
+
+
+def test_economics_from_their_own_file(runner: CliRunner, tmp_path: Path, advisor: Advisor) -> None:
+    quotes = tmp_path / "quotes.yaml"
+    quotes.write_text("monthly_units: 100\nunit_cost: 4\nfully-managed: {price: 10}\nsemi-managed: {price: 12, fixed_per_month: 50}\n")
+    alone = runner.invoke(cli, ["margin", "--economics", str(quotes), "-f", "json"], catch_exceptions=False)
+    assert alone.exit_code == 0
+    assert [p["platform"] for p in json.loads(alone.stdout)["platforms"]] == ["temu", "aliexpress", "tiktok_shop"]
+    # With a profile, the file's numbers replace the profile's and the profile picks the platforms.
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"platforms": ["tiktok_shop"], "economics": {"monthly_units": 1, "unit_cost": 1, "price": 2}}))
+    both = json.loads(runner.invoke(cli, ["margin", "-p", str(profile), "--economics", str(quotes), "-f", "json"]).stdout)
+    assert [p["platform"] for p in both["platforms"]] == ["tiktok_shop"] and both["monthly_units"] == 100
+    consulted = runner.invoke(cli, ["consult", "-p", str(profile), "--economics", str(quotes), "-f", "json"], catch_exceptions=False)
+    reasons = [r["rule"] for r in json.loads(consulted.stdout)["recommendations"][0]["reasons"]]
+    assert any(rule.startswith("own_margin_") for rule in reasons)
+    # Errors name the quotes file and the field.
+    quotes.write_text("monthly_units: 100\nunit_cost: 4\nprice: 10\nreturn_rate: 2\n")
+    bad = runner.invoke(cli, ["consult", "-p", str(profile), "--economics", str(quotes)])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith(f"Error: {quotes}: economics.return_rate: 2 is more than 1")
 
 
 def test_chart_svg_is_written_and_deterministic(runner: CliRunner, tmp_path: Path, advisor: Advisor) -> None:

@@ -43,8 +43,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Literal
 
+from . import _documents
 from .errors import ProfileError
 from .profile import MODELS, PLATFORMS, SellerProfile, closest
 
@@ -342,6 +344,26 @@ class Economics:
             cost_of_capital=capital,
             layers=tuple((key, layer) for key, layer in layers if layer),
         )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Economics:
+        """Load the numbers from a JSON, YAML or TOML file: the section itself, or a document with an ``economics`` table.
+
+        Keeping quotes in their own file lets one set of numbers serve several profiles.
+
+        :raises ProfileError: naming the file (and line) and the field at fault.
+        """
+        path = Path(path)
+        try:
+            data = _documents.load(path)
+        except _documents.DocumentProblem as exc:
+            raise ProfileError(exc.problem, path=path, line=exc.line) from None
+        if isinstance(data, Mapping) and "economics" in data:
+            data = data["economics"]
+        try:
+            return cls.from_dict(data)
+        except ProfileError as exc:
+            raise exc.located(path) from None
 
     def values(self, platform: str, model: str) -> dict[str, Decimal]:
         """The numbers that apply to one model on one platform (most specific layer wins)."""
