@@ -181,8 +181,16 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
         x = item.break_even_exact
         y = item.models[0].at(x)
         axis.plot([float(x)], [float(y)], "o", color="black")
-        axis.annotate(f"break-even {float(item.break_even_units or 0):,.0f}", (float(x), float(y)), textcoords="offset points", xytext=(6, -12))
-    axis.axvline(comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":")
+        # Label on the side with room, so it stays inside the panel.
+        right = x < top * Fraction(3, 5)
+        axis.annotate(
+            f"break-even {float(item.break_even_units or 0):,.0f}",
+            (float(x), float(y)),
+            textcoords="offset points",
+            xytext=(6 if right else -6, -12),
+            horizontalalignment="left" if right else "right",
+        )
+    axis.axvline(comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=f"your {comparison.monthly_units:,} units")
     axis.axhline(0, color="grey", linewidth=0.6)
     axis.set_title(item.platform_name)
     axis.set_xlabel("units a month")
