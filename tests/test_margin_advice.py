@@ -158,3 +158,10 @@ def test_why_not_counts_the_margin_too(advisor: Advisor) -> None:
         # The changed profile keeps the seller's numbers, and the engine agrees it flips.
         assert cf.profile["economics"] == profile.to_dict()["economics"]
         assert advisor.consult(cf.profile).recommendation(platform).model == cf.model == why_not.alternative
+
+
+def test_both_engines_weigh_the_numbers_alike(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(EXAMPLE)
+    experta, compiled = advisor.consult(profile), advisor.consult(profile, engine="compiled")
+    assert compiled.to_json() == experta.to_json()
+    assert compiled.trace.to_json() == experta.trace.to_json()
