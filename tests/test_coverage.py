@@ -42,7 +42,18 @@ def test_simulator_agrees_with_the_engine_on_a_sample(advisor: Advisor) -> None:
 def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) -> None:
     report = coverage(advisor)
     assert [r.rule for r in report.rules] == [r.id for r in advisor.rules.rules]
-    assert report.never_fire == ("fully_managed_not_offered", "semi_managed_not_offered")
+    # The margin rules wait for a seller's economics, the "not offered" rules for platform data.
+    assert report.never_fire == (
+        "fully_managed_not_offered",
+        "semi_managed_not_offered",
+        "own_margin_decisive_fully_managed",
+        "own_margin_favours_fully_managed",
+        "own_margin_decisive_semi_managed",
+        "own_margin_favours_semi_managed",
+        "own_margin_leans_fully_managed",
+        "own_margin_leans_semi_managed",
+        "own_margin_even",
+    )
     assert all(r.possible for r in report.rules if r.total == 0)
     for platform in PLATFORMS:
         assert sum(report.split[platform].values()) == report.space_size

@@ -355,3 +355,17 @@ def test_a_compiled_consultation_is_byte_identical_to_experta_even_from_the_cach
         assert compiled.to_json() == reference.to_json()
         assert compiled.to_json(indent=None) == json.dumps(reference.to_dict(), ensure_ascii=False)
         assert compiled.trace.to_json() == reference.trace.to_json()
+
+
+def test_sellers_with_their_own_numbers_never_share_cached_advice(advisor: Advisor, examples_dir: Path) -> None:
+    """The compiled path's cache leaves out profiles with economics: their margin facts are their own."""
+    base = SellerProfile.from_file(examples_dir / "margin-home-goods.toml").to_dict()
+    cheaper = json.loads(json.dumps(base))
+    cheaper["economics"]["semi-managed"]["price"] = 7.5  # semi-managed now leaves less on every platform
+    for data in (base, cheaper):
+        profile = SellerProfile.from_dict(data)
+        compiled = advisor.consult(profile, engine="compiled")
+        assert compiled.to_json() == advisor.consult(profile, engine="experta").to_json()
+    first = advisor.consult(SellerProfile.from_dict(base), engine="compiled")
+    second = advisor.consult(SellerProfile.from_dict(cheaper), engine="compiled")
+    assert [r.reasons for r in first.recommendations] != [r.reasons for r in second.recommendations]

@@ -69,8 +69,8 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 BAD_EDITS = [
     ("fees.toml", 'then = { favour = "semi-managed", weight = 2 }', "", "rule 'fee_sensitive_favours_semi': 'then' is required"),
-    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "high" }\nthen', 'fact = "fee_sensitivty", op = "eq", value = "high" }\nthen', "did you mean 'fee_sensitivity'"),
-    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "high" }\nthen', 'fact = "fee_sensitivity", op = "eq", value = "hihg" }\nthen', "can never match"),
+    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen', 'fact = "fee_sensitivty", op = "eq", value = "low" }\nthen', "did you mean 'fee_sensitivity'"),
+    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen', 'fact = "fee_sensitivity", op = "eq", value = "hihg" }\nthen', "can never match"),
     ("fees.toml", 'sources = ["seed_p6"]', 'sources = ["seed_p66"]', "unknown source 'seed_p66'"),
     ("fees.toml", 'id = "fee_insensitive_favours_full"', 'id = "fee_sensitive_favours_semi"', "duplicate rule id"),
     ("fees.toml", 'weight = 2 }', 'weight = 0 }', "rule 'fee_sensitive_favours_semi'"),

@@ -42,7 +42,7 @@ def test_rule_fires_exactly_on_its_examples(advisor: Advisor, rule: Rule) -> Non
         profile = SellerProfile.from_dict(example.profile)
         platforms = (example.platform,) if example.platform else profile.platforms
         profile = profile.with_changes(platforms=platforms)
-        result = advisor._consult(profile, platform_overrides=example.platform_facts)
+        result = advisor._consult(profile, platform_overrides={p: example.platform_facts for p in platforms})
         firings = [f for f in result.trace.firings if f.rule == rule.id]
         assert bool(firings) == example.fires, f"{rule.id}: example {dict(example.profile)} on {platforms}"
         if rule.scope == "platform":

@@ -15,6 +15,7 @@ from ._version import __version__
 if _TYPE_CHECKING:
     from .advisor import Advisor, ExampleFailure
     from .auditing import AuditReport, audit
+    from .economics import Economics, MarginComparison, MarginLine, ModelMargin, PlatformMargin, compare_margins
     from .errors import EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
     from .explanation import Explanation, explain
     from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
@@ -29,6 +30,12 @@ _EXPORTS = {
     "ExampleFailure": "advisor",
     "AuditReport": "auditing",
     "audit": "auditing",
+    "Economics": "economics",
+    "MarginComparison": "economics",
+    "MarginLine": "economics",
+    "ModelMargin": "economics",
+    "PlatformMargin": "economics",
+    "compare_margins": "economics",
     "EngineError": "errors",
     "FiringLimitError": "errors",
     "ProfileError": "errors",
@@ -78,6 +85,7 @@ __all__ = [
     "Best",
     "Caveat",
     "ConsultationResult",
+    "Economics",
     "EngineError",
     "ExampleFailure",
     "Explanation",
@@ -86,8 +94,12 @@ __all__ = [
     "Firing",
     "FiringLimitError",
     "MODELS",
+    "MarginComparison",
+    "MarginLine",
+    "ModelMargin",
     "PLATFORMS",
     "PlatformFactUsed",
+    "PlatformMargin",
     "ProfileError",
     "Reason",
     "Recommendation",
@@ -99,6 +111,7 @@ __all__ = [
     "TraceError",
     "__version__",
     "audit",
+    "compare_margins",
     "explain",
     "load_rulebook",
 ]

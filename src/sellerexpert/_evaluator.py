@@ -285,18 +285,24 @@ class Evaluator:
         profile_facts: Mapping[str, Any],
         platforms: Sequence[str],
         *,
-        platform_overrides: Mapping[str, Any] | None = None,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         firing_limit: int = 10_000,
     ) -> RunRecord:
         """Run the rules on known profile facts for ``platforms``, exactly as the Experta engine would.
 
         :param profile_facts: the profile fields the seller gave, by name, in profile field order.
+        :param platform_overrides: extra or replaced platform facts, by platform id (e.g. the margin facts).
         :raises FiringLimitError: past ``firing_limit`` firings.
         """
         return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute().materialise()
 
     def decisions(
-        self, profile_facts: Mapping[str, Any], platforms: Sequence[str], *, firing_limit: int = 10_000
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        firing_limit: int = 10_000,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, dict[str, Any]]:
         """Only each platform's decision (model, confidence, scores, excluded, basis, completeness): the fast question.
 
@@ -304,7 +310,7 @@ class Evaluator:
 
         The same run as :meth:`run`, without building trace records or rendering texts.
         """
-        run = _Run(self, _in_profile_order(profile_facts), platforms, None, firing_limit, texts=False)
+        run = _Run(self, _in_profile_order(profile_facts), platforms, platform_overrides, firing_limit, texts=False)
         # Each rule fires at most once per platform (assumptions once): below this many firings a
         # run can never reach the firing limit, so the limit's error cannot be skipped by settling.
         most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
@@ -466,7 +472,7 @@ class _Run:
         evaluator: Evaluator,
         profile_facts: Mapping[str, Any],
         platforms: Sequence[str],
-        overrides: Mapping[str, Any] | None,
+        overrides: Mapping[str, Mapping[str, Any]] | None,
         firing_limit: int,
         *,
         only: frozenset[str] | None = None,
@@ -478,7 +484,7 @@ class _Run:
         self.only = only
         self.texts = texts
         self.limit = firing_limit
-        self.views = [evaluator._view(p, overrides) for p in platforms]
+        self.views = [evaluator._view(p, (overrides or {}).get(p)) for p in platforms]
         next_id = 1  # 0 is the engine's initial fact
         self.base: list[int] = []
         for view in self.views:

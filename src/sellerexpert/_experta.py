@@ -288,12 +288,15 @@ def initial_facts(
     rulebook: RuleBook,
     profile_facts: Mapping[str, Any],
     platforms: tuple[str, ...],
-    platform_overrides: Mapping[str, Any] | None = None,
+    platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Fact]:
-    """The facts a consultation starts from: each platform's facts, then each known profile field."""
+    """The facts a consultation starts from: each platform's facts, then each known profile field.
+
+    :param platform_overrides: extra or replaced platform facts, by platform id (e.g. the margin facts).
+    """
     facts: list[Fact] = []
     for platform_id in platforms:
-        for name, value in declared_platform_facts(rulebook, platform_id, platform_overrides):
+        for name, value in declared_platform_facts(rulebook, platform_id, (platform_overrides or {}).get(platform_id)):
             facts.append(_PlatformFact(platform=platform_id, field=name, value=value))
     for name, value in profile_facts.items():
         facts.append(_Seller(field=name, value=value, assumed=False))

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import economics
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
+from .errors import ProfileError
 from .policy import choose_best
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
@@ -119,10 +121,15 @@ class Advisor:
         profile: SellerProfile,
         *,
         engine: Engine = "experta",
-        platform_overrides: Mapping[str, Any] | None = None,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> RunRecord:
-        """Run the rules on a profile: the facts, every firing and each platform's decision."""
+        """Run the rules on a profile: the facts, every firing and each platform's decision.
+
+        :param platform_overrides: extra or replaced platform facts, by platform id; the margin
+            facts computed from the profile's economics are added here, in the one place rules run.
+        """
         facts = fact_values(profile)
+        platform_overrides = economics.margin_facts(profile, platform_overrides)
         if engine == "compiled":
             return self._evaluator.run(
                 facts, profile.platforms, platform_overrides=platform_overrides, firing_limit=self._firing_limit
@@ -138,18 +145,35 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
+    def compare_margins(self, profile: SellerProfile | Mapping[str, Any]) -> economics.MarginComparison:
+        """Compare what fully-managed and semi-managed leave on each of the profile's platforms, from its economics.
+
+        :param profile: a :class:`SellerProfile` (or dict) with an ``economics`` section.
+        :raises ProfileError: when the profile has no economics, or they are invalid or incomplete.
+        """
+        if not isinstance(profile, SellerProfile):
+            profile = SellerProfile.from_dict(profile)
+        if profile.economics is None:
+            raise ProfileError(
+                "is not given: add an economics section with your own prices and costs (see examples/*margin*)",
+                field="economics",
+            )
+        names = {p: self._rules.platforms[p].name for p in profile.platforms}
+        return economics.compare_margins(profile.economics, platforms=profile.platforms, names=names)
+
     def _consult(
         self,
         profile: SellerProfile | Mapping[str, Any],
-        platform_overrides: Mapping[str, Any] | None = None,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         *,
         engine: Engine = "experta",
     ) -> ConsultationResult:
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         key = None
-        if engine == "compiled" and platform_overrides is None:
+        if engine == "compiled" and platform_overrides is None and profile.economics is None:
             # Sellers the rules cannot tell apart get the same advice, word for word: build it once.
+            # (A seller's own numbers become platform facts of their own: such results are not shared.)
             key = self._evaluator.signature(fact_values(profile), profile.platforms)
             cached = self._results.get(key) if key is not None else None
             if cached is not None:
@@ -202,7 +226,13 @@ class Advisor:
         firings: list[dict[str, Any]],
         seller_facts: Mapping[str, Any],
     ) -> Recommendation:
-        context = {**seller_facts, **self._platform_values[platform]}
+        # Platform facts as the engine saw them, so reasons can quote facts computed for this
+        # consultation (the margin facts from the seller's economics).
+        context = {
+            **seller_facts,
+            **self._platform_values[platform],
+            **{PLATFORM_PREFIX + f["field"]: f["value"] for f in record.facts if f["kind"] == "platform" and f["platform"] == platform},
+        }
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
         for firing in firings:
@@ -311,7 +341,8 @@ class Advisor:
                 profile = SellerProfile.from_dict(example.profile)
                 if example.platform:
                     profile = profile.with_changes(platforms=(example.platform,))
-                result = self._consult(profile, platform_overrides=example.platform_facts)
+                overrides = {p: example.platform_facts for p in profile.platforms}
+                result = self._consult(profile, platform_overrides=overrides)
                 fired = any(f.rule == rule.id for f in result.trace.firings)
                 if fired != example.fires:
                     failures.append(ExampleFailure(rule.id, index, example.fires, example.profile, example.platform))

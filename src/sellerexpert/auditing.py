@@ -332,7 +332,8 @@ def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | 
         return None
     if profile.to_dict() != dict(trace.profile):
         details.append(f"profile {_show(dict(trace.profile))} is not in canonical form {_show(profile.to_dict())}")
-    expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms")}
+    # The economics enter as computed platform facts (platform.margin_*), which the replay checks.
+    expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms", "economics")}
     recorded = {str(f.get("field")): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
     for name in sorted(set(expected) | set(recorded), key=str):
         if expected.get(name) != recorded.get(name):

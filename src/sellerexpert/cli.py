@@ -14,6 +14,7 @@ the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from contextlib import AbstractContextManager, nullcontext
 import json
 import os
@@ -25,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ._version import __version__
+from .economics import Economics
 from .errors import FiringLimitError, ProfileError, RuleBookError, TraceError
 from .profile import FIELDS, FieldSpec, SellerProfile, normalise_value
 from .batch import INPUT_FORMATS, OUTPUT_FORMATS, Outcome, RowReader, Summary, format_for, writer_for
@@ -267,16 +269,22 @@ def _use_color(stream: IO[Any]) -> bool:
 
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any]) -> SellerProfile:
+    from .economics import ask_economics
     from .interview import Interview, conduct
 
     interview = Interview(advisor, known)
-    conduct(
-        interview,
-        lambda prompt: click.prompt(prompt, default="", show_default=False, err=True, prompt_suffix=" "),
-        lambda message: click.echo(message, err=True),
-    )
+    ask: Callable[[str], str] = lambda prompt: click.prompt(prompt, default="", show_default=False, err=True, prompt_suffix=" ")
+    tell: Callable[[str], None] = lambda message: click.echo(message, err=True)
+    finished = conduct(interview, ask, tell)
+    profile = interview.profile
+    # Own numbers are worth asking for only from a seller to whom fees matter, and only if they know them.
+    if finished and profile.economics is None and profile.fee_sensitivity in ("medium", "high"):
+        tell("")
+        own = ask_economics(ask, tell)
+        if own is not None:
+            profile = profile.with_changes(economics=own)
     click.echo("", err=True)
-    return interview.profile
+    return profile
 
 
 def _write_file(path: Path, text: str, what: str) -> None:
@@ -316,6 +324,10 @@ def _no_profile() -> NoReturn:
     help="Ask the questions one at a time (default: when no profile or field option is given and stdin is a terminal).",
 )
 @click.option(
+    "--economics", "economics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Your own numbers (an economics section, JSON/YAML/TOML) to weigh; they replace the profile's.",
+)
+@click.option(
     "--explain", "explain_after", is_flag=True,
     help="After the verdict, show how each recommendation was derived and the smallest change that would flip it.",
 )
@@ -327,6 +339,7 @@ def consult(
     output_format: str,
     trace_path: Path | None,
     interactive: bool | None,
+    economics_path: Path | None,
     explain_after: bool,
     **fields: Any,
 ) -> None:
@@ -355,6 +368,8 @@ def consult(
         profile = _interview(advisor, profile if profile_source is not None and profile is not None else _given(fields))
     if profile is None:
         _no_profile()
+    if economics_path is not None:
+        profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
     if trace_path is not None:
         _write_file(trace_path, _signed(result.trace).to_json() + "\n", "trace")
@@ -683,3 +698,55 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
 
     report = coverage(advisor)
     click.echo(report.to_json() if output_format == "json" else report.to_text())
+
+
+# -- margin ----------------------------------------------------------------
+
+
+@cli.command("margin", context_settings=CONTEXT_SETTINGS)
+@click.option("-p", "--profile", "profile_source", type=click.Path(allow_dash=True), metavar="FILE",
+              help="A seller profile with an economics section (JSON, YAML or TOML); - reads stdin.")
+@click.option("--economics", "economics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Take the numbers from FILE instead (an economics section on its own); the profile then only picks platforms.")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text for a person, json for programs, markdown for a report.")
+@click.option("--monthly-units", type=click.IntRange(min=1), metavar="N",
+              help="Work the comparison out at N units a month instead of the profile's monthly_units.")
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also draw contribution per month against volume to FILE (.svg or .png; needs the chart extra).")
+@rules_option
+@pass_advisor
+def margin(
+    advisor: Advisor, profile_source: str | None, economics_path: Path | None, output_format: str, monthly_units: int | None,
+    chart_path: Path | None,
+) -> None:
+    """Compare what fully-managed and semi-managed leave you per unit and per month, from your own numbers.
+
+    Each line shows its formula in words; the break-even volume is where the
+    two models leave the same money.
+
+    \b
+    Example:
+      sellerexpert margin --profile examples/margin-home-goods.toml
+      sellerexpert margin -p examples/margin-home-goods.toml --format markdown --chart margin.svg
+      sellerexpert margin --economics quotes.toml -f json
+    """
+    from .margin_report import render as render_margin
+    from .margin_report import write_chart
+
+    if profile_source is None and economics_path is None:
+        raise click.UsageError("give --profile FILE (a profile with an economics section) or --economics FILE.")
+    profile = load_profile(profile_source, {}) or SellerProfile()
+    if economics_path is not None:
+        profile = profile.with_changes(economics=Economics.from_file(economics_path))
+    if monthly_units is not None and profile.economics is not None:
+        profile = profile.with_changes(economics=replace(profile.economics, monthly_units=monthly_units))
+    comparison = advisor.compare_margins(profile)
+    if chart_path is not None:
+        try:
+            write_chart(comparison, chart_path)
+        except (ValueError, ModuleNotFoundError) as exc:
+            raise InputError(str(exc)) from None
+        except OSError as exc:
+            raise InputError(f"{chart_path}: cannot write the chart ({exc.strerror})") from None
+    click.echo(render_margin(comparison, output_format), nl=False)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._space import ABSENT, ProfileSpace, ValueClass
 from .auditing import load_trace
 from ._evaluator import fact_values
+from .economics import margin_facts
 from .conditions import describe, evaluate
 from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
 from .trace import Trace
@@ -500,7 +501,9 @@ def counterfactuals(
     space = ProfileSpace(advisor.rules)
     # The search asks the compiled evaluator, which concludes exactly what the engine would, far faster.
     evaluator = advisor.evaluator
-    baseline = evaluator.decisions(fact_values(profile), profile.platforms)
+    # The seller's own numbers stay as given in every candidate, so their margin facts are computed once.
+    margins = margin_facts(profile)
+    baseline = evaluator.decisions(fact_values(profile), profile.platforms, platform_overrides=margins)
     pending = list(profile.platforms)
     found: dict[str, Counterfactual] = {}
     candidates = _candidates(space, profile)
@@ -518,7 +521,7 @@ def counterfactuals(
             if not pending:
                 break
             changed = _apply(profile, combo)
-            decisions = evaluator.decisions(fact_values(changed), tuple(pending))
+            decisions = evaluator.decisions(fact_values(changed), tuple(pending), platform_overrides=margins)
             searched += 1
             for platform in tuple(pending):
                 decision = decisions[platform]

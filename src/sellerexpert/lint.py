@@ -35,6 +35,7 @@ from typing import Any, Literal
 from . import _documents
 from ._space import ProfileSpace
 from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
+from .economics import DERIVED_PLATFORM_FACTS
 from .coverage import Simulator, assumptions_for, closure, count_firings
 from .errors import RuleBookError
 from .profile import MODELS, PLATFORMS
@@ -221,12 +222,18 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
         if sum(counts.values()) == 0:
             if rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0:
                 facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
+                computed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in DERIVED_PLATFORM_FACTS]
+                message = (
+                    f"fires only when the seller gives economics (computed from them: {', '.join(computed)})"
+                    if computed
+                    else f"cannot fire with the current platform data (no platform has the value it needs for "
+                    f"{', '.join(facts)}); it takes effect when that data changes"
+                )
                 findings.append(
                     LintFinding(
                         "info",
                         "platform-data",
-                        f"cannot fire with the current platform data (no platform has the value it needs for "
-                        f"{', '.join(facts)}); it takes effect when that data changes",
+                        message,
                         file=rule.path,
                         rule=rule.id,
                         line=line(rule),

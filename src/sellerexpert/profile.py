@@ -12,15 +12,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents
 from .errors import ProfileError
+
+if TYPE_CHECKING:
+    from .economics import Economics
 
 PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
 MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
+
+ECONOMICS = "economics"
+"""The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert.economics`)."""
 
 Kind = Literal["text", "platforms", "markets", "level", "service", "bool", "count"]
 
@@ -292,8 +298,12 @@ class SellerProfile:
     local_entity: bool | None = None
     fast_payouts_needed: bool | None = None
     content_control: str | None = None
+    economics: Economics | None = None
+    """The seller's own numbers (the profile's ``economics`` section), for ``margin`` and the margin rules."""
 
     def __post_init__(self) -> None:
+        if self.economics is not None:
+            object.__setattr__(self, "economics", _economics(self.economics))
         for spec in FIELDS:
             raw = getattr(self, spec.name)
             if raw is None:
@@ -314,12 +324,16 @@ class SellerProfile:
             raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
         values: dict[str, Any] = {}
         for key, value in data.items():
+            if key == ECONOMICS:
+                if value is not None:
+                    values[key] = value
+                continue
             if not isinstance(key, str) or key not in FIELDS_BY_NAME:
                 name = str(key)
                 raise ProfileError(
                     f"unknown field '{name}'",
                     field=name,
-                    suggestion=closest(_normalise_word(name), list(FIELDS_BY_NAME)),
+                    suggestion=closest(_normalise_word(name), [*FIELDS_BY_NAME, ECONOMICS]),
                     allowed=tuple(FIELDS_BY_NAME),
                 )
             if value is None or (isinstance(value, str) and not value.strip()):
@@ -369,6 +383,8 @@ class SellerProfile:
             if value is None:
                 continue
             out[spec.name] = list(value) if isinstance(value, tuple) else value
+        if self.economics is not None:
+            out[ECONOMICS] = self.economics.to_dict()
         return out
 
     def known(self) -> tuple[str, ...]:
@@ -382,11 +398,19 @@ class SellerProfile:
     def with_changes(self, **changes: Any) -> SellerProfile:
         """A copy with some fields changed (``None`` makes a field unknown)."""
         for key in changes:
-            if key not in FIELDS_BY_NAME:
+            if key not in FIELDS_BY_NAME and key != ECONOMICS:
                 raise ProfileError(f"unknown field '{key}'", field=key, suggestion=closest(key, list(FIELDS_BY_NAME)))
         return replace(self, **changes)
 
-assert [f.name for f in fields(SellerProfile)] == [spec.name for spec in FIELDS], "FIELDS and SellerProfile disagree"
+assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.name for spec in FIELDS], "FIELDS and SellerProfile disagree"
+
+
+def _economics(value: object) -> Economics:
+    """Validate an ``economics`` section (a mapping, or an Economics already built)."""
+    # Imported here: economics needs this module's platform and model names, so it cannot be imported above.
+    from .economics import Economics
+
+    return value if isinstance(value, Economics) else Economics.from_dict(value)
 
 def profile_json_schema() -> dict[str, Any]:
     """The JSON Schema of a profile document, derived from :data:`FIELDS`."""
@@ -407,6 +431,9 @@ def profile_json_schema() -> dict[str, Any]:
             schema = {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "uniqueItems": True}
         schema["description"] = spec.meaning
         props[spec.name] = {"anyOf": [schema, {"type": "null"}]} if spec.name != "platforms" else schema
+    from .economics import economics_json_schema  # see _economics: economics imports this module
+
+    props[ECONOMICS] = economics_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://sellerexpert.invalid/schemas/profile-1.json",

@@ -38,6 +38,7 @@ from .conditions import (
     leaves,
     to_data,
 )
+from .economics import DERIVED_PLATFORM_FACTS
 from .errors import ProfileError, RuleBookError
 from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
 
@@ -481,6 +482,12 @@ def _platform(path: Path, platform_id: str, raw: dict[str, Any], sources: Mappin
     for name, fact in sorted(raw["facts"].items()):
         if name in ("id", "name"):
             raise RuleBookError(f"'{name}' is reserved", path=path, field=f"platform.{platform_id}.facts.{name}")
+        if name in DERIVED_PLATFORM_FACTS:
+            raise RuleBookError(
+                f"'{name}' is computed from the seller's economics for each consultation; it cannot be set here",
+                path=path,
+                field=f"platform.{platform_id}.facts.{name}",
+            )
         _check_sources(path, fact["sources"], sources, rule_id=None, key=f"platform.{platform_id}.facts.{name}.sources")
         value = fact["value"]
         facts[name] = PlatformFact(
@@ -496,8 +503,12 @@ def _platform(path: Path, platform_id: str, raw: dict[str, Any], sources: Mappin
 
 
 def _platform_domains(platforms: Mapping[str, Platform]) -> dict[str, type]:
-    """The value type of each platform fact, checked to agree across platforms."""
-    domains: dict[str, type] = {"id": str, "name": str}
+    """The value type of each platform fact, checked to agree across platforms.
+
+    The margin facts are known names without values here: the advisor computes them per consultation
+    from the seller's economics (:data:`sellerexpert.economics.DERIVED_PLATFORM_FACTS`).
+    """
+    domains: dict[str, type] = {"id": str, "name": str, **DERIVED_PLATFORM_FACTS}
     for platform in platforms.values():
         for name, fact in platform.facts.items():
             kind = type(fact.value)

@@ -1,0 +1,321 @@
+"""The margin arithmetic: worked examples checked by hand, validation of the economics section, and properties."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sellerexpert import Economics, ProfileError, SellerProfile, compare_margins
+from sellerexpert.economics import NUMBERS, cents, platform_facts
+
+# -- worked examples ----------------------------------------------------------------
+
+# Example A, by hand (no cost of capital, so only the plain lines count):
+#   fully-managed: price 10, unit cost 4, freight 1             -> 10 - 4 - 1 = 5.00 a unit
+#   semi-managed:  price 20, unit cost 4, freight 2, last mile 3, returns 10% at 5 a return, commission 10%
+#     refunds          = 20 x 0.10               = 2.00
+#     commission       = (20 - 2) x 0.10         = 1.80
+#     return handling  = 0.10 x 5                = 0.50
+#     per unit         = 20 - 2 - 1.8 - 4 - 2 - 3 - 0.5 = 6.70
+#   at 100 units: full 5 x 100 = 500.00; semi 6.70 x 100 - 600 fixed = 70.00 -> full leads by 430.00 (86%)
+#   break-even: (600 - 0) / (6.70 - 5.00) = 352.941... -> 352.94 units, semi-managed above it
+EXAMPLE_A: dict[str, Any] = {
+    "currency": "EUR",
+    "monthly_units": 100,
+    "unit_cost": 4,
+    "fully-managed": {"price": 10, "freight_per_unit": 1},
+    "semi-managed": {
+        "price": 20,
+        "freight_per_unit": 2,
+        "last_mile_per_order": 3,
+        "return_rate": "10%",
+        "cost_per_return": 5,
+        "commission": 0.1,
+        "fixed_per_month": 600,
+    },
+}
+
+# Example B, by hand (cost of capital 10%, 365 units a month = 12 units a day, 73 days = a fifth of a year):
+#   semi-managed: price 30, unit cost 6, freight 1.5 (landed 7.50), storage 0.73 a unit-month for 50 days,
+#   23 days in transit, 20% never sells, payout after 73 days
+#     storage            = 0.73 x 50 / (365 / 12)        = 1.20
+#     unsold written off = 7.50 x 0.2 / 0.8              = 1.875  -> 1.88 (half away from zero)
+#     cash in stock cost = 7.50 x (23 + 50) / 365 x 0.10 = 0.15
+#     payout wait cost   = 30 x 73 / 365 x 0.10          = 0.60
+#     per unit           = 30 - 6 - 1.5 - 1.2 - 1.875 - 0.15 - 0.6 = 18.675 -> 18.68
+#     per month          = 18.675 x 365 = 6,816.375 -> 6,816.38
+#     cash in stock      = 7.50 x 12 a day x 73 days = 6,570.00; waiting for payouts 30 x 12 x 73 = 26,280.00
+#     cash tied up       = 32,850.00, costing 32,850 x 0.10 / 12 = 273.75 a month (= (0.15 + 0.60) x 365)
+#   fully-managed: price 20, unit cost 6, freight 0.5 -> 13.50 a unit, 4,927.50 a month
+#   semi-managed leads by 1,888.875 -> 1,888.88; no fixed costs, so the lines meet only at 0: no break-even
+EXAMPLE_B: dict[str, Any] = {
+    "monthly_units": 365,
+    "unit_cost": 6,
+    "cost_of_capital": "10%",
+    "fully-managed": {"price": 20, "freight_per_unit": 0.5},
+    "semi-managed": {
+        "price": 30,
+        "freight_per_unit": 1.5,
+        "storage_per_unit_month": 0.73,
+        "stock_days": 50,
+        "transit_days": 23,
+        "unsold_share": 0.2,
+        "payout_delay_days": 73,
+    },
+}
+
+
+def _one(data: dict[str, Any], platform: str = "temu") -> Any:
+    return compare_margins(data, platforms=(platform,)).platforms[0]
+
+
+def test_worked_example_a() -> None:
+    item = _one(EXAMPLE_A)
+    full, semi = item.model("fully-managed"), item.model("semi-managed")
+    assert full.line("contribution_per_unit").value == Decimal("5.00")
+    assert [semi.line(k).value for k in ("refunds", "commission", "return_handling", "last_mile")] == [
+        Decimal("-2.00"), Decimal("-1.80"), Decimal("-0.50"), Decimal("-3.00"),
+    ]  # fmt: skip
+    assert semi.line("contribution_per_unit").value == Decimal("6.70")
+    assert full.line("contribution_per_month").value == Decimal("500.00")
+    assert semi.line("contribution_per_month").value == Decimal("70.00")
+    assert semi.line("contribution_per_unit_after_fixed").value == Decimal("0.70")
+    assert (item.leader, item.gap_per_month, item.gap_pct) == ("fully-managed", Decimal("430.00"), 86)
+    assert (item.break_even_units, item.above_break_even) == (Decimal("352.94"), "semi-managed")
+    assert item.break_even_exact == Fraction(6000, 17)
+    assert item.summary == (
+        "at 100 units a month your own numbers leave EUR 500.00 under fully-managed and EUR 70.00 under "
+        "semi-managed: fully-managed leaves EUR 430.00 more a month; below about 353 units a month "
+        "fully-managed leaves more, above it semi-managed"
+    )
+
+
+def test_worked_example_b() -> None:
+    item = _one(EXAMPLE_B)
+    semi = item.model("semi-managed")
+    assert [semi.line(k).value for k in ("storage", "unsold_stock", "capital_on_stock", "capital_on_payouts")] == [
+        Decimal("-1.20"), Decimal("-1.88"), Decimal("-0.15"), Decimal("-0.60"),
+    ]  # fmt: skip
+    assert semi.contribution_per_unit == Fraction("18.675")
+    assert semi.line("contribution_per_unit").value == Decimal("18.68")
+    assert semi.line("contribution_per_month").value == Decimal("6816.38")
+    assert [semi.line(k).value for k in ("cash_in_stock", "cash_in_payouts", "cash_tied_up", "cash_cost_per_month")] == [
+        Decimal("6570.00"), Decimal("26280.00"), Decimal("32850.00"), Decimal("273.75"),
+    ]  # fmt: skip
+    # The cash's cost a month is exactly what the two capital lines take from each unit.
+    capital = -(semi.line("capital_on_stock").exact + semi.line("capital_on_payouts").exact) * 365
+    assert semi.line("cash_cost_per_month").exact == capital
+    assert item.model("fully-managed").line("contribution_per_month").value == Decimal("4927.50")
+    assert (item.leader, item.gap_per_month) == ("semi-managed", Decimal("1888.88"))
+    assert item.break_even_units is None and item.above_break_even is None
+
+
+def test_every_total_is_the_sum_of_its_lines() -> None:
+    for model in _one(EXAMPLE_B).models:
+        *lines, total = model.per_unit
+        assert sum((line.exact for line in lines), Fraction(0)) == total.exact
+        assert all(line.formula for line in (*model.per_unit, *model.per_month, *model.cash))
+
+
+def test_layers_most_specific_wins() -> None:
+    data = copy.deepcopy(EXAMPLE_A)
+    data["platforms"] = {"TikTok": {"unit_cost": 5, "semi-managed": {"price": 25}}}
+    comparison = compare_margins(data, platforms=("temu", "tiktok_shop"))
+    economics = Economics.from_dict(data)
+    assert economics.values("tiktok_shop", "semi-managed")["price"] == Decimal(25)
+    assert economics.values("tiktok_shop", "fully-managed")["unit_cost"] == Decimal(5)
+    assert economics.values("temu", "semi-managed")["price"] == Decimal(20)
+    assert comparison.platform("tiktok_shop").model("fully-managed").line("unit_cost").value == Decimal("-5.00")
+
+
+def test_even_when_both_leave_the_same() -> None:
+    data = {"monthly_units": 10, "unit_cost": 1, "price": 3}
+    item = _one(data)
+    assert (item.leader, item.gap_per_month, item.break_even_units) == ("even", Decimal("0.00"), None)
+    assert platform_facts(compare_margins(data, platforms=("temu",)))["temu"]["margin_leader"] == "even"
+
+
+def test_facts_for_the_rules() -> None:
+    facts = platform_facts(compare_margins(EXAMPLE_A, platforms=("temu", "aliexpress")))
+    assert set(facts) == {"temu", "aliexpress"}
+    assert facts["temu"]["margin_leader"] == "fully-managed"
+    assert facts["temu"]["margin_gap_per_month"] == 430
+    assert facts["temu"]["margin_gap_pct"] == 86
+    assert "EUR 430.00" in facts["temu"]["margin_summary"]
+
+
+def test_rounding_is_half_away_from_zero() -> None:
+    assert cents(Fraction("0.125")) == Decimal("0.13")
+    assert cents(Fraction("-0.125")) == Decimal("-0.13")
+    assert cents(Fraction("0.124999")) == Decimal("0.12")
+
+
+def test_json_is_strict_deterministic_and_matches_the_lines() -> None:
+    comparison = compare_margins(EXAMPLE_B)
+    text = comparison.to_json()
+    assert text == compare_margins(copy.deepcopy(EXAMPLE_B)).to_json()
+    data = json.loads(text, parse_constant=lambda name: pytest.fail(f"non-strict JSON constant {name}"))
+    semi = data["platforms"][0]["models"]["semi-managed"]
+    assert {line["key"]: line["value"] for line in semi["per_unit"]}["unsold_stock"] == -1.88
+    assert data["platforms"][0]["break_even_units"] is None
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+def _with(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(EXAMPLE_A)
+    target = data
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+    return data
+
+
+BAD = [
+    (("unit_cost",), -1, "economics.unit_cost: -1 is negative", "negative amount"),
+    (("semi-managed", "freight_per_unit"), -0.2, "economics.semi-managed.freight_per_unit: -0.2 is negative", "negative freight"),
+    (("semi-managed", "commission"), "120%", "economics.semi-managed.commission: 120% is outside 0-100%", "percent above 100"),
+    (("semi-managed", "commission"), "-5%", "economics.semi-managed.commission: -5% is outside 0-100%", "percent below 0"),
+    (("semi-managed", "return_rate"), 1.5, "economics.semi-managed.return_rate: 1.5 is more than 1 (a share is 0 to 1) - did you mean '1.5%'?", "return rate 1.5"),
+    (("monthly_units",), 0, "economics.monthly_units: 0 units: the margin is worked out per unit sold", "zero units"),
+    (("monthly_units",), 2.5, "economics.monthly_units: 2.5 is not a whole number of units", "fractional units"),
+    (("semi-managed", "unsold_share"), "100%", "economics.semi-managed.unsold_share: must be below 1 (100%)", "all stock unsold"),
+    (("semi-managed", "stock_days"), 12.5, "economics.semi-managed.stock_days: 12.5 is not a whole number of days", "fractional days"),
+    (("semi-managed", "payout_delay_days"), 400, "economics.semi-managed.payout_delay_days: 400 days is more than 365", "days above a year"),
+    (("semi-managed", "price"), "cheap", "economics.semi-managed.price: expected a number, got 'cheap'", "text for a number"),
+    (("semi-managed", "price"), True, "economics.semi-managed.price: expected a number, got the boolean true", "boolean"),
+    (("semi-managed", "storage"), 1, "economics.semi-managed.storage: unknown field 'storage' - did you mean 'storage_per_unit_month'?", "unknown field"),
+    (("platforms", "shein"), {"price": 1}, "economics.platforms.shein: 'shein' is not a platform we advise on", "unknown platform"),
+    (("cost_of_capital",), 3, "economics.cost_of_capital: 3 is more than 1", "capital above 100%"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [b[:3] for b in BAD], ids=[b[3] for b in BAD])
+def test_bad_numbers_name_the_field(path: tuple[str, ...], value: Any, message: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        SellerProfile.from_dict({"economics": _with(path, value)})
+    assert str(caught.value).startswith(message)
+    assert caught.value.field is not None and caught.value.field.startswith("economics")
+
+
+def test_a_missing_price_names_platform_and_model() -> None:
+    data = copy.deepcopy(EXAMPLE_A)
+    del data["semi-managed"]["price"]
+    with pytest.raises(ProfileError, match=r"economics.platforms.aliexpress.semi-managed.price: no price for semi-managed on aliexpress"):
+        compare_margins(data, platforms=("aliexpress",))
+
+
+def test_profile_round_trip_keeps_the_economics() -> None:
+    profile = SellerProfile.from_dict({"fee_sensitivity": "high", "economics": EXAMPLE_B})
+    assert profile.economics is not None
+    again = SellerProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
+    assert again == profile
+    assert profile.to_dict()["economics"]["cost_of_capital"] == 0.1  # "10%" in canonical form
+
+
+# -- properties ---------------------------------------------------------------------
+
+_amount = st.decimals(min_value=0, max_value=500, places=2, allow_nan=False, allow_infinity=False)
+_share = st.decimals(min_value=0, max_value=Decimal("0.95"), places=3, allow_nan=False, allow_infinity=False)
+_days = st.integers(min_value=0, max_value=365)
+_KIND = {spec.name: spec.kind for spec in NUMBERS}
+_STRATEGY = {"amount": _amount, "share": _share, "days": _days}
+
+
+@st.composite
+def economics_data(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid economics section for one platform, every number drawn."""
+    data: dict[str, Any] = {
+        "monthly_units": draw(st.integers(min_value=1, max_value=5000)),
+        "cost_of_capital": str(draw(st.decimals(min_value=0, max_value=1, places=2))),
+        "unit_cost": str(draw(_amount)),
+    }
+    for model in ("fully-managed", "semi-managed"):
+        data[model] = {
+            name: (str(value) if not isinstance(value, int) else value)
+            for name, value in ((spec.name, draw(_STRATEGY[spec.kind])) for spec in NUMBERS if spec.name != "unit_cost")
+        }
+    return data
+
+
+_COSTS = [spec.name for spec in NUMBERS if spec.name != "price"] + ["cost_of_capital"]
+_SHARED = ("unit_cost", "cost_of_capital")  # written once at the top: both models bear them
+_KIND["cost_of_capital"] = "share"
+_MODELS = ["fully-managed", "semi-managed"]
+
+
+def _month(data: dict[str, Any]) -> dict[str, Fraction]:
+    item = _one(data)
+    return {m.model: m.contribution_per_month for m in item.models}
+
+
+@settings(max_examples=100, deadline=None)
+@given(economics_data(), st.sampled_from(_COSTS), st.sampled_from(_MODELS), st.data())
+def test_raising_a_cost_never_raises_the_margin_of_the_model_bearing_it(
+    data: dict[str, Any], cost: str, model: str, draw: st.DataObject
+) -> None:
+    before = _month(data)
+    raised = copy.deepcopy(data)
+    table = raised if cost in _SHARED else raised[model]
+    kind = _KIND[cost]
+    old = Decimal(str(table[cost]))
+    if kind == "share":
+        cap = Decimal("0.95") if cost == "unsold_share" else Decimal(1)
+        new: Any = str(draw.draw(st.decimals(min_value=old, max_value=cap, places=3)))
+    elif kind == "days":
+        new = draw.draw(st.integers(min_value=int(old), max_value=365))
+    else:
+        new = str(old + draw.draw(_amount))
+    table[cost] = new
+    after = _month(raised)
+    bearers = _MODELS if cost in _SHARED else [model]
+    for name in bearers:
+        assert after[name] <= before[name]
+    for name in set(_MODELS) - set(bearers):
+        assert after[name] == before[name]
+
+
+@settings(max_examples=60, deadline=None)
+@given(economics_data(), st.sampled_from(_MODELS), _amount)
+def test_raising_the_price_never_lowers_either_margin(data: dict[str, Any], model: str, rise: Decimal) -> None:
+    before = _month(data)
+    raised = copy.deepcopy(data)
+    raised[model]["price"] = str(Decimal(str(raised[model]["price"])) + rise)
+    after = _month(raised)
+    assert all(after[name] >= before[name] for name in _MODELS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(economics_data())
+def test_break_even_is_where_the_lines_cross(data: dict[str, Any]) -> None:
+    item = _one(data)
+    full, semi = item.models
+    if item.break_even_exact is not None:
+        point = item.break_even_exact
+        assert point > 0
+        assert full.at(point) == semi.at(point)
+        below, above = point / 2, point * 2
+        leader_above = full if item.above_break_even == "fully-managed" else semi
+        other = semi if leader_above is full else full
+        assert leader_above.at(above) > other.at(above)
+        assert leader_above.at(below) < other.at(below)
+    else:
+        # No crossing above 0 units: the same model leads (or they tie) at every volume.
+        signs = {(full.at(n) > semi.at(n)) - (full.at(n) < semi.at(n)) for n in (1, 10, 1000, 10**6)}
+        assert len(signs - {0}) <= 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(economics_data())
+def test_economics_round_trip_and_give_identical_json(data: dict[str, Any]) -> None:
+    economics = Economics.from_dict(data)
+    assert Economics.from_dict(json.loads(json.dumps(economics.to_dict()))) == economics
+    assert compare_margins(economics).to_json() == compare_margins(copy.deepcopy(data)).to_json()
