@@ -43,7 +43,7 @@ def test_bad_rows_are_reported_and_the_others_go_on(runner: CliRunner, advisor: 
          "local_warehouse": "no", "monthly_orders": "120"}).to_dict()}
     assert records[2]["error"] == {
         "message": f"{sellers}:4: operational_capacity: 'huge' is not one of low, medium, high",
-        "line": 4, "field": "operational_capacity", "value": "huge", "allowed": None,
+        "line": 4, "field": "operational_capacity", "value": "huge", "allowed": ["low", "medium", "high"],
     }
     assert records[3]["error"]["line"] == 6
     assert records[3]["error"]["field"] == "monthly_orders"

@@ -112,9 +112,9 @@ BAD_PROFILES = [
     ("bad.toml", 'name = "x"\nname = "y"\n', "bad.toml:2: malformed TOML:"),
     ("junk.yaml", b"\x00\x01\x02binary", "junk.yaml: is a binary file, not JSON, YAML or TOML text"),
     ("list.yaml", "- low\n- high\n", "list.yaml: a profile must be a mapping of field names to values, got a list"),
-    ("unknown.yaml", "capacity: low\n", "unknown.yaml: capacity: unknown field 'capacity' - did you mean 'operational_capacity'?"),
-    ("range.json", '{"monthly_orders": -3}', "range.json: monthly_orders: expected a whole number 0 or more, got the number -3"),
-    ("word.yaml", "operational_capacity: huge\n", "word.yaml: operational_capacity: 'huge' is not one of low, medium, high"),
+    ("unknown.yaml", "capacity: low\n", "unknown.yaml:1: capacity: unknown field 'capacity' - did you mean 'operational_capacity'?"),
+    ("range.json", '{"monthly_orders": -3}', "range.json:1: monthly_orders: expected a whole number 0 or more, got the number -3"),
+    ("word.yaml", "operational_capacity: huge\n", "word.yaml:1: operational_capacity: 'huge' is not one of low, medium, high"),
 ]
 
 
@@ -151,7 +151,7 @@ def test_binary_stdin_is_refused(runner: CliRunner) -> None:
     [
         (["--operational-capacity", "huge"], "'huge' is not one of 'low', 'medium', 'high'."),
         (["--platform", "temmu"], "'temmu' is not a platform we advise on - did you mean 'temu'? (allowed: temu, aliexpress, tiktok_shop)"),
-        (["--target-market", "USA"], "'USA' is not a market code (allowed: market codes such as US"),
+        (["--target-market", "XX"], "'XX' is not a market: use an ISO 3166 country code or name, or EU (allowed: ISO 3166 country codes"),
         (["--monthly-orders", "-1"], "-1 is not in the range x>=0."),
         (["--platform", "temu", "--platform", "temu"], "'temu' is listed twice (allowed: temu, aliexpress, tiktok_shop)"),
     ],

@@ -57,7 +57,7 @@ def test_none_and_blank_mean_unknown() -> None:
         ({"platforms": ["temoo"]}, "platforms", "did you mean 'temu'"),
         ({"platforms": ["temu", "temu"]}, "platforms", "listed twice"),
         ({"platforms": []}, "platforms", "at least one"),
-        ({"target_markets": ["USA"]}, "target_markets", "not a market code"),
+        ({"target_markets": ["XX"]}, "target_markets", "not a market"),
         ({"target_markets": {"US": 1}}, "target_markets", "expected a list"),
         ({"customer_service": "ful"}, "customer_service", "did you mean 'full'"),
         ({"name": 42}, "name", "expected text"),
@@ -89,7 +89,8 @@ def test_a_list_where_a_mapping_belongs() -> None:
         ("p.yaml", "operational_capacity: low\n  bad: [\n", "malformed YAML", 2),
         ("p.toml", 'operational_capacity = "low"\nfee_sensitivity = \n', "malformed TOML", 2),
         ("p.yaml", "- a\n- b\n", "must be a mapping", None),
-        ("p.json", '{"working_capital": "lots"}', "working_capital: 'lots' is not one of", None),
+        ("p.json", '{"working_capital": "lots"}', "working_capital: 'lots' is not one of", 1),
+        ("p.toml", 'name = "x"\n\nworking_capital = "lots"\n', "working_capital: 'lots' is not one of", 3),
     ],
 )
 def test_file_errors_name_the_file_and_line(

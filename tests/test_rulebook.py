@@ -78,7 +78,8 @@ BAD_EDITS = [
     ("capacity.toml", 'fact = "operational_capacity", op = "eq", value = "low" }\nthen', 'fact = "operational_capacity", op = "ge", value = "low" }\nthen', "'ge' needs a number field"),
     ("control.toml", "{platform.name} sets the retail price under both models; you", "{platform.nmae} sets the retail price under both models; you", "unknown placeholder {platform.nmae}"),
     ("logistics.toml", '[meta]\ncovers = "Warehousing, freight, delivery speed and bulky goods."', "[meta]", "'covers' is required"),
-    ("markets.toml", 'op = "contains", value = "US" }\nthen = { caveat', 'op = "contains", value = "USA" }\nthen = { caveat', "can never match"),
+    ("markets.toml", 'op = "contains", value = "US" }\nthen = { caveat', 'op = "contains", value = "XX" }\nthen = { caveat', "can never match"),
+    ("markets.toml", 'op = "contains", value = "US" }\nthen = { caveat', 'op = "contains", value = "USA" }\nthen = { caveat', 'write "US" rather than "USA"'),
     ("assumptions.toml", 'then = { assume = "sea_freight", value = false }', 'then = { assume = "sea_freight", value = "maybe" }', "then.value"),
     ("emphasis.toml", 'platform.emphasis", op = "eq", value = "fully-managed"', 'platform.emphasys", op = "eq", value = "fully-managed"', "unknown platform fact 'platform.emphasys'"),
 ]

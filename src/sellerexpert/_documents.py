@@ -1,16 +1,52 @@
-"""Read JSON, YAML and TOML documents with errors that name the line."""
+"""Read JSON, YAML and TOML documents with errors that name the line.
+
+Every document a user hands us (a profile, a trace, a rule file) comes
+through here, so the limits that keep a hostile or broken file from eating
+the machine live here too: a size cap per kind of file, a nesting depth, a
+bound on how far YAML aliases may expand, numbers of at most
+:data:`MAX_DIGITS` digits, and no NaN or Infinity (our JSON output is strict,
+so a value that could not be written back is refused on the way in).
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+if TYPE_CHECKING:
+    import yaml
 
 FORMATS = ("json", "yaml", "toml")
 _SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
+
+Kind = Literal["profile", "trace", "rule file", "document"]
+MIB = 1024 * 1024
+SIZE_LIMITS: dict[str, int] = {
+    # A profile is a few hundred bytes; a megabyte is already absurd.
+    "profile": 1 * MIB,
+    # A trace of the shipped rules is about 100 kB; a large custom pack may make it a few MB.
+    "trace": 16 * MIB,
+    # The largest shipped rule file is under 10 kB.
+    "rule file": 2 * MIB,
+    "document": 16 * MIB,
+}
+"""The largest file (in bytes) read for each kind of document."""
+
+MAX_DEPTH = 64
+"""The deepest nesting of lists and mappings a document may have (a trace needs about 8)."""
+
+MAX_DIGITS = 64
+"""The most digits a number may have: more is never meaningful here, and Python refuses to print over 4300."""
+
+MAX_YAML_NODES = 100_000
+"""The most values a YAML document may hold once its aliases are expanded (an alias bomb holds billions)."""
+
+_MAX_INT = 10**MAX_DIGITS
 
 
 class DocumentProblem(Exception):
@@ -27,16 +63,43 @@ def format_for(path: Path) -> str | None:
     return _SUFFIXES.get(path.suffix.lower())
 
 
-def read_text(path: Path) -> str:
-    """Read a file as UTF-8 text, refusing directories and binary junk."""
+def _size_text(size: int) -> str:
+    return f"{size // MIB} MB" if size % MIB == 0 else f"{size:,} bytes"
+
+
+def too_large(kind: str) -> DocumentProblem:
+    """The problem reported for a file over the size limit of its ``kind``."""
+    return DocumentProblem(f"is larger than the {_size_text(SIZE_LIMITS[kind])} limit for a {kind}")
+
+
+def read_bytes(path: Path, kind: Kind = "document") -> bytes:
+    """Read a file's bytes, refusing directories and anything over the size limit of ``kind``.
+
+    :raises DocumentProblem: for a missing, unreadable or oversized file.
+    """
+    limit = SIZE_LIMITS[kind]
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            # Read one byte past the limit rather than trusting stat(): a pipe or /dev/zero has no size.
+            raw = stream.read(limit + 1)
     except FileNotFoundError:
         raise DocumentProblem("no such file") from None
     except IsADirectoryError:
         raise DocumentProblem("is a directory, not a file") from None
     except OSError as exc:
         raise DocumentProblem(f"cannot be read ({exc.strerror})") from None
+    if len(raw) > limit:
+        raise too_large(kind)
+    return raw
+
+
+def decode(raw: bytes) -> str:
+    """Decode a document's bytes as UTF-8 (a BOM is allowed), refusing binary junk.
+
+    :raises DocumentProblem: for binary data or text in another encoding.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DocumentProblem("is UTF-16 text: save it as UTF-8")
     if b"\x00" in raw:
         raise DocumentProblem("is a binary file, not JSON, YAML or TOML text")
     try:
@@ -45,34 +108,183 @@ def read_text(path: Path) -> str:
         raise DocumentProblem(f"is not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
+def read_text(path: Path, kind: Kind = "document") -> str:
+    """Read a file as UTF-8 text, refusing directories, binary junk and files over the size limit of ``kind``."""
+    return decode(read_bytes(path, kind))
+
+
+class _Refused(Exception):
+    """Raised from inside a parser hook; :func:`parse` turns it into a :class:`DocumentProblem`."""
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _Refused(f"a number has more than {MAX_DIGITS} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > 4 * MAX_DIGITS:
+        raise _Refused(f"a number has more than {MAX_DIGITS} digits")
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text[:20]} is out of range")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a number JSON allows")
+
+
+@cache
+def _bounded_loader() -> type[yaml.SafeLoader]:
+    """PyYAML's safe loader, refusing documents whose aliases expand past :data:`MAX_YAML_NODES` values.
+
+    A few hundred bytes of nested aliases can stand for billions of values:
+    the composed node graph is small, but anything that walks the data (the
+    schema check, an error message) expands it. The graph is measured before
+    any Python object is built. Built on first use: most commands never read
+    YAML, and importing it costs.
+    """
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        def get_single_data(self) -> Any:
+            node = self.get_single_node()
+            if node is None:
+                return None
+            _check_expanded_size(node)
+            return self.construct_document(node)
+
+    return BoundedLoader
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    import yaml
+
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            total = 1
+            for child in _children(node):
+                total += sizes[id(child)]
+            if total > MAX_YAML_NODES:
+                raise DocumentProblem(
+                    f"its aliases expand to more than {MAX_YAML_NODES:,} values", node.start_mark.line + 1
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise DocumentProblem("an alias refers to a value that contains it", node.start_mark.line + 1)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def parse(text: str, fmt: str | None) -> Any:
-    """Parse ``text`` as ``fmt``; with ``fmt=None`` guess among JSON, YAML and TOML."""
+    """Parse ``text`` as ``fmt``; with ``fmt=None`` guess among JSON, YAML and TOML.
+
+    :raises DocumentProblem: for malformed text, or a document past the limits in this module.
+    """
     if fmt is None:
         fmt = _sniff(text)
+    if fmt not in FORMATS:
+        raise DocumentProblem(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")
+    try:
+        data = _parse(text, fmt)
+    except RecursionError:
+        raise DocumentProblem(f"is nested more than {MAX_DEPTH} levels deep") from None
+    except _Refused as exc:
+        raise DocumentProblem(str(exc)) from None
+    check_limits(data)
+    return data
+
+
+def _parse(text: str, fmt: str) -> Any:
     if fmt == "json":
         try:
-            return json.loads(text)
+            return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
         except json.JSONDecodeError as exc:
             raise DocumentProblem(f"malformed JSON: {exc.msg}", exc.lineno) from None
     if fmt == "yaml":
-        try:
-            import yaml  # here: most commands never read YAML, and it costs to import
+        import yaml  # here: most commands never read YAML, and it costs to import
 
-            return yaml.safe_load(text)
+        try:
+            return yaml.load(text, Loader=_bounded_loader())  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise DocumentProblem(
                 f"malformed YAML: {problem}", mark.line + 1 if mark is not None else None
             ) from None
-    if fmt == "toml":
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"\(at line (\d+)", str(exc))
-            message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-            raise DocumentProblem(f"malformed TOML: {message}", int(found.group(1)) if found else None) from None
-    raise DocumentProblem(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")
+        except ValueError:
+            # PyYAML converts an over-long integer with int(), which refuses past 4300 digits.
+            raise DocumentProblem(f"a number has more than {MAX_DIGITS} digits") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        raise DocumentProblem(f"malformed TOML: {message}", int(found.group(1)) if found else None) from None
+    except ValueError:
+        raise DocumentProblem(f"a number has more than {MAX_DIGITS} digits") from None
+
+
+def check_limits(data: Any, *, what: str = "") -> None:
+    """Check a parsed document (or a mapping handed to the API) against the limits of this module.
+
+    Walks without recursion, so a document nested far too deep is reported, not crashed on.
+
+    :raises DocumentProblem: naming where in the document the problem is.
+    """
+    stack: list[tuple[Any, int, str]] = [(data, 0, what)]
+    seen = 0
+    while stack:
+        value, depth, where = stack.pop()
+        seen += 1
+        at = f" (at {where[:80]})" if where else ""
+        if seen > 10 * MAX_YAML_NODES:
+            raise DocumentProblem(f"holds more than {10 * MAX_YAML_NODES:,} values")
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            continue
+        if isinstance(value, int):
+            if not -_MAX_INT < value < _MAX_INT:
+                raise DocumentProblem(f"a number has more than {MAX_DIGITS} digits{at}")
+            continue
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise DocumentProblem(f"NaN and Infinity are not allowed{at}")
+            continue
+        if isinstance(value, (dict, list, tuple)):
+            if depth >= MAX_DEPTH:
+                raise DocumentProblem(f"is nested more than {MAX_DEPTH} levels deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, float) and not math.isfinite(key):
+                    raise DocumentProblem(f"NaN and Infinity are not allowed{at}")
+                stack.append((item, depth + 1, f"{where}.{key}" if where and isinstance(value, dict) else f"{where}[{key}]" if where else str(key)))
+
+
+def is_blank(text: str) -> bool:
+    """Whether a document holds nothing but whitespace and ``#`` comments (YAML and TOML both allow them)."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
 def _sniff(text: str) -> str:
@@ -90,6 +302,6 @@ def _sniff(text: str) -> str:
     return "yaml"
 
 
-def load(path: Path, fmt: str | None = None) -> Any:
+def load(path: Path, fmt: str | None = None, *, kind: Kind = "document") -> Any:
     """Read and parse one document file."""
-    return parse(read_text(path), fmt or format_for(path))
+    return parse(read_text(path, kind), fmt or format_for(path))

@@ -45,7 +45,7 @@ REASONED_FIELDS: tuple[str, ...] = tuple(
 """Profile fields the rules reason over (``name`` and ``platforms`` only steer the consultation)."""
 
 # Market codes tried, in order, as "a market no rule names".
-_OTHER_MARKETS = ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "ZZ")
+_OTHER_MARKETS = ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "NZ")
 _OTHER_TEXT = "<other>"
 # Beyond this many groups of market codes, subsets are not enumerated exhaustively.
 _MAX_ATOMS = 10

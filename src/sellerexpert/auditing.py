@@ -39,7 +39,7 @@ from .policy import Weighed
 from .profile import SellerProfile
 from .rulebook import RuleBook, load_rulebook
 from .schema import validate_trace
-from .trace import Trace
+from .trace import Trace, parse_trace_text
 
 if TYPE_CHECKING:
     from .advisor import Advisor
@@ -188,13 +188,10 @@ def load_trace(source: Trace | Mapping[str, Any] | str | Path) -> Trace:
         return Trace.from_dict(source)
     path = Path(source)
     try:
-        text = _documents.read_text(path)
+        text = _documents.read_text(path, "trace")
     except _documents.DocumentProblem as exc:
         raise TraceError(exc.problem, path=path) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"not a trace: malformed JSON at line {exc.lineno}: {exc.msg}", path=path) from None
+    data = parse_trace_text(text, path)
     validate_trace(data, source=path)
     return Trace.from_dict(data, source=path)
 

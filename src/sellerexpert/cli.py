@@ -226,13 +226,15 @@ def _given(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_stdin_profile() -> SellerProfile:
-    raw = sys.stdin.buffer.read()
-    if b"\x00" in raw:
-        raise ProfileError("is a binary file, not JSON, YAML or TOML text", path="<stdin>")
+    from . import _documents
+
+    raw = sys.stdin.buffer.read(_documents.SIZE_LIMITS["profile"] + 1)  # bounded, like a profile file
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"is not UTF-8 text (bad byte at offset {exc.start})", path="<stdin>") from None
+        if len(raw) > _documents.SIZE_LIMITS["profile"]:
+            raise _documents.too_large("profile")
+        text = _documents.decode(raw)
+    except _documents.DocumentProblem as exc:
+        raise ProfileError(exc.problem, path="<stdin>") from None
     return SellerProfile.from_text(text, source="<stdin>")
 
 

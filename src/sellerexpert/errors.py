@@ -36,6 +36,7 @@ class ProfileError(SellerExpertError, ValueError):
     :ivar suggestion: a close known name, for a misspelt field or value.
     :ivar path: the file the profile came from, if any.
     :ivar line: the line in that file, when the parser knows it.
+    :ivar problems: every problem found (this error alone, unless a profile had several mistakes).
     """
 
     def __init__(
@@ -56,7 +57,35 @@ class ProfileError(SellerExpertError, ValueError):
         self.suggestion = suggestion
         self.path = path
         self.line = line
+        self.problems: tuple[ProfileError, ...] = (self,)
         super().__init__(self._message())
+
+    @classmethod
+    def several(cls, problems: Sequence[ProfileError]) -> ProfileError:
+        """One error standing for every problem found in a profile, so the seller can fix them all at once.
+
+        Its attributes are the first problem's; :attr:`problems` holds them all,
+        and the message lists each on its own line.
+        """
+        first = problems[0]
+        if len(problems) == 1:
+            return first
+        error = cls(
+            first.problem,
+            field=first.field,
+            value=first.value,
+            allowed=first.allowed,
+            suggestion=first.suggestion,
+            path=first.path,
+            line=first.line,
+        )
+        error.problems = tuple(problems)
+        where = f"{first.path}: " if first.path is not None else ""
+        error.args = (f"{where}{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems),)
+        return error
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self._message()
 
     def _message(self) -> str:
         text = _where(self.path, self.line)
@@ -67,11 +96,14 @@ class ProfileError(SellerExpertError, ValueError):
             text += f" - did you mean '{self.suggestion}'?"
         if self.allowed:
             allowed = self.allowed if isinstance(self.allowed, str) else ", ".join(self.allowed)
-            text += f" (allowed: {allowed})"
+            if allowed not in self.problem:  # "'huge' is not one of low, medium, high" says it already
+                text += f" (allowed: {allowed})"
         return text
 
     def located(self, path: Path | str | None = None, *, line: int | None = None) -> ProfileError:
         """Return a copy of this error that names the file (and line) it came from."""
+        if len(self.problems) > 1:
+            return ProfileError.several([p.located(path) for p in self.problems])
         return ProfileError(
             self.problem,
             field=self.field,

@@ -566,7 +566,8 @@ def _market_domain(mine: list[Leaf]) -> list[Any]:
         raw = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
         sets.append(frozenset(v for v in raw if isinstance(v, str)))
     named = sorted({code for group in sets for code in group})
-    outsider = next(a + b for a in "XQZ" for b in "XQZ" if a + b not in named)
+    # A real ISO 3166 code no rule names: the profile refuses made-up codes.
+    outsider = next(code for code in ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "NZ", "CL", "AR") if code not in named)
     groups: dict[tuple[bool, ...], str] = {}
     for code in [*named, outsider]:
         groups.setdefault(tuple(code in group for group in sets), code)

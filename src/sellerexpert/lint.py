@@ -152,7 +152,7 @@ def lint(directory: str | Path | None = None) -> LintReport:
             problem = f"{exc.field}: {exc.problem}" if exc.field else exc.problem
             line = None
             if exc.rule_id and exc.path is not None and Path(str(exc.path)).is_file():
-                line = _line_of(_documents.read_text(Path(str(exc.path))), exc.rule_id)
+                line = _line_of(_documents.read_text(Path(str(exc.path)), "rule file"), exc.rule_id)
             findings.append(LintFinding("error", "schema", problem, file=name, rule=exc.rule_id, line=line))
     if rulebook is not None:
         findings.extend(_semantic_findings(rulebook, {p.name: p for p in paths}))
@@ -168,7 +168,7 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
     occurrences: dict[tuple[str, str], int] = {}
     for path in paths:
         try:
-            text = _documents.read_text(path)
+            text = _documents.read_text(path, "rule file")
             data = _documents.parse(text, _documents.format_for(path))
         except _documents.DocumentProblem as exc:
             findings.append(LintFinding("error", "schema", exc.problem, file=path.name, line=exc.line))
@@ -209,7 +209,7 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
 
 
 def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[LintFinding]:
-    texts = {name: _documents.read_text(path) for name, path in paths.items()}
+    texts = {name: _documents.read_text(path, "rule file") for name, path in paths.items()}
     simulator = Simulator(rulebook)
     space = ProfileSpace(rulebook)
     findings: list[LintFinding] = []

@@ -8,11 +8,14 @@ rule loader's type checks all read it.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+import pycountry
 
 from . import _documents
 from .errors import ProfileError
@@ -60,7 +63,7 @@ class FieldSpec:
             return ", ".join(self.allowed)
         return {
             "text": "any text",
-            "markets": "market codes such as US, EU, UK, DE (two letters, or EU)",
+            "markets": "ISO 3166 country codes or names such as US, UK, DE, Norway, or EU",
             "count": "a whole number, 0 or more",
         }[self.kind]
 
@@ -150,12 +153,24 @@ FIELDS: tuple[FieldSpec, ...] = (
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
 CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
 
+_EMPTY = "is empty: give at least one field, or write {} for a profile with nothing known on purpose"
+MAX_COUNT = 10**12
+"""The largest count a profile accepts: far above any seller's monthly orders, and safe in any JSON reader."""
 _MARKET = re.compile(r"^(?:[A-Z]{2})$")
+_COUNT_TEXT = re.compile(r"\s*(\d{1,13}|\d{1,3}(?:,\d{3}){1,4})\s*")
+# Markets the platforms name that are not ISO 3166-1 codes, and everyday names pycountry does not know.
+_EXTRA_MARKETS = {"EU": "EU", "UK": "UK", "EUROPEAN UNION": "EU", "EUROPE": "EU"}
+_MARKET_NAMES = {
+    "RUSSIA": "RU", "TURKEY": "TR", "KOREA": "KR", "BRITAIN": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB",
+    "HOLLAND": "NL", "IRAN": "IR", "VIETNAM": "VN", "TAIWAN": "TW", "BOLIVIA": "BO", "VENEZUELA": "VE",
+}
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
     """The known name a misspelt or shortened ``word`` most likely meant, if any (for "did you mean")."""
+    if len(word) > 64:
+        return None  # no known name is that long, and difflib is quadratic
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if found:
         return found[0]
@@ -180,9 +195,19 @@ def _describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, (list, tuple)):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10**20:
+        # str() of a huge int is slow and past 4300 digits raises ValueError.
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     if isinstance(value, (int, float)):
         return f"the number {value}"
-    return f"'{value}'"
+    text = str(value)
+    if len(text) > _SHOWN:
+        return f"'{text[:_SHOWN]}...' ({len(text):,} characters)"
+    return f"'{text}'"
+
+
+_SHOWN = 40
+"""How much of a bad text value an error message quotes (an answer may be megabytes long)."""
 
 def normalise_value(spec: FieldSpec, value: object) -> object:
     """Check one field's value and return it in canonical form.
@@ -195,7 +220,7 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
     kind = spec.kind
     if kind == "text":
         if not isinstance(value, str):
-            raise ProfileError(f"expected text, got {_describe(value)}", field=spec.name, value=value)
+            raise ProfileError(f"expected text, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed_text)
         return value.strip()
     if kind in ("level", "service"):
         if not isinstance(value, str):
@@ -208,9 +233,10 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         word = _normalise_word(value)
         if word not in spec.allowed:
             raise ProfileError(
-                f"'{value}' is not one of {', '.join(spec.allowed)}",
+                f"{_describe(value)} is not one of {', '.join(spec.allowed)}",
                 field=spec.name,
                 value=value,
+                allowed=spec.allowed,
                 suggestion=closest(word, spec.allowed),
             )
         return word
@@ -224,8 +250,12 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         )
     if kind == "count":
         number: object = value
-        if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-            number = int(value)
+        if isinstance(value, str) and _COUNT_TEXT.fullmatch(value):
+            number = int(value.replace(",", ""))  # "1,200" as people write it
+        if isinstance(number, int) and not isinstance(number, bool) and number > MAX_COUNT:
+            raise ProfileError(
+                f"{_describe(value)} is more than {MAX_COUNT:,}", field=spec.name, value=value, allowed=spec.allowed_text
+            )
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
             raise ProfileError(
                 f"expected a whole number 0 or more, got {_describe(value)}",
@@ -246,7 +276,7 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
                 word = "tiktok_shop"
             if word not in PLATFORMS:
                 raise ProfileError(
-                    f"'{item}' is not a platform we advise on",
+                    f"{_describe(item)} is not a platform we advise on",
                     field=spec.name,
                     value=item,
                     allowed=PLATFORMS,
@@ -260,17 +290,56 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         return tuple(chosen)
     # markets
     markets: list[str] = []
-    for item in _as_list(spec, value):
-        if not isinstance(item, str) or not _MARKET.match(item.strip().upper()):
+    items = [value] if isinstance(value, bool) else _as_list(spec, value)
+    for item in items:
+        code = market_code(item)
+        if code is None:
             raise ProfileError(
-                f"{_describe(item)} is not a market code", field=spec.name, value=item, allowed=spec.allowed_text
+                f"{_describe(item)} is not a market: use an ISO 3166 country code or name, or EU",
+                field=spec.name,
+                value=item,
+                allowed=spec.allowed_text,
             )
-        code = item.strip().upper()
-        if code == "GB":
-            code = "UK"  # the platforms and the source document say UK
         if code not in markets:
             markets.append(code)
     return tuple(markets)
+
+
+def market_code(item: object) -> str | None:
+    """The market code for one entry of ``target_markets``, or ``None`` when it names no market.
+
+    Accepts ISO 3166-1 alpha-2 codes (any case), ``EU`` and ``UK``, and country
+    names and alpha-3 codes as pycountry knows them. ``GB`` and the United
+    Kingdom read as ``UK``, the name the platforms and the source document use.
+    YAML 1.1 reads a bare ``NO`` as the boolean false; in a market list that
+    can only have meant Norway.
+    """
+    if item is False:
+        return "NO"
+    if not isinstance(item, str):
+        return None
+    text = " ".join(item.split())
+    # isascii first: "ß".upper() is "SS", and other letters fold into ASCII the same way.
+    if not text or len(text) > 80 or not text.isascii():
+        return None
+    upper = text.upper()
+    code = _EXTRA_MARKETS.get(upper) or _MARKET_NAMES.get(upper)
+    if code is None:
+        code = _iso_country(upper)
+    if code == "GB":
+        return "UK"
+    return code
+
+
+@functools.lru_cache(maxsize=1024)
+def _iso_country(upper: str) -> str | None:
+    if _MARKET.match(upper):
+        found = pycountry.countries.get(alpha_2=upper)
+        return str(found.alpha_2) if found is not None else None
+    try:
+        return str(pycountry.countries.lookup(upper).alpha_2)
+    except LookupError:
+        return None
 
 @dataclass(frozen=True)
 class SellerProfile:
@@ -323,22 +392,23 @@ class SellerProfile:
         if not isinstance(data, Mapping):
             raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
         values: dict[str, Any] = {}
+        problems: list[ProfileError] = []
         for key, value in data.items():
             if key == ECONOMICS:
                 if value is not None:
                     values[key] = value
                 continue
             if not isinstance(key, str) or key not in FIELDS_BY_NAME:
-                name = str(key)
-                raise ProfileError(
-                    f"unknown field '{name}'",
-                    field=name,
-                    suggestion=closest(_normalise_word(name), [*FIELDS_BY_NAME, ECONOMICS]),
-                    allowed=tuple(FIELDS_BY_NAME),
-                )
+                problems.append(_unknown_field(key))
+                continue
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            values[key] = value
+            try:
+                values[key] = normalise_value(FIELDS_BY_NAME[key], value)
+            except ProfileError as exc:
+                problems.append(exc)
+        if problems:
+            raise ProfileError.several(problems)
         return cls(**values)
 
     @classmethod
@@ -349,23 +419,40 @@ class SellerProfile:
         """
         path = Path(path)
         try:
-            data = _documents.load(path, format)
+            text = _documents.read_text(path, "profile")
         except _documents.DocumentProblem as exc:
             raise ProfileError(exc.problem, path=path, line=exc.line) from None
-        return cls.from_document(data, source=path)
+        return cls.from_text(text, format=format or _documents.format_for(path), source=path)
 
     @classmethod
-    def from_text(cls, text: str, *, format: str | None = None, source: str = "<stdin>") -> SellerProfile:
-        """Parse a profile from JSON, YAML or TOML text (the format is guessed when not given)."""
+    def from_text(cls, text: str, *, format: str | None = None, source: str | Path = "<stdin>") -> SellerProfile:
+        """Parse a profile from JSON, YAML or TOML text (the format is guessed when not given).
+
+        An empty document (nothing but blanks and comments, or a YAML ``null``)
+        is refused in every format alike: a profile with nothing known must be
+        written on purpose, as ``{}``.
+
+        :raises ProfileError: naming ``source`` (and the line) for malformed text or bad values.
+        """
+        if len(text) > _documents.SIZE_LIMITS["profile"]:
+            raise ProfileError(_documents.too_large("profile").problem, path=source)
+        if _documents.is_blank(text):
+            raise ProfileError(_EMPTY, path=source)
         try:
             data = _documents.parse(text, format)
         except _documents.DocumentProblem as exc:
             raise ProfileError(exc.problem, path=source, line=exc.line) from None
-        return cls.from_document(data, source=source)
+        if data is None:
+            raise ProfileError(_EMPTY, path=source)
+        return cls.from_document(data, source=source, text=text)
 
     @classmethod
-    def from_document(cls, data: object, *, source: str | Path) -> SellerProfile:
-        """Build a profile from a parsed document, naming ``source`` in any error."""
+    def from_document(cls, data: object, *, source: str | Path, text: str | None = None) -> SellerProfile:
+        """Build a profile from a parsed document, naming ``source`` in any error.
+
+        :param text: the document's text, to name the line of each field at fault.
+        :raises ProfileError: listing every problem, each with its line when ``text`` shows it.
+        """
         if data is None:
             data = {}
         try:
@@ -373,7 +460,11 @@ class SellerProfile:
                 raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
             return cls.from_dict(data)
         except ProfileError as exc:
-            raise exc.located(source) from None
+            located = [
+                problem.located(source, line=_line_of_field(text, problem.field) if text and problem.field else None)
+                for problem in exc.problems
+            ]
+            raise ProfileError.several(located) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The known fields in canonical form (lists as lists), in field-table order."""
@@ -401,6 +492,37 @@ class SellerProfile:
             if key not in FIELDS_BY_NAME and key != ECONOMICS:
                 raise ProfileError(f"unknown field '{key}'", field=key, suggestion=closest(key, list(FIELDS_BY_NAME)))
         return replace(self, **changes)
+
+def _unknown_field(key: object) -> ProfileError:
+    name = key if isinstance(key, str) else str(key)
+    return ProfileError(
+        f"unknown field '{name[:_SHOWN]}'",
+        field=name[:_SHOWN],
+        suggestion=closest(_normalise_word(name), [*FIELDS_BY_NAME, ECONOMICS]),
+        allowed=tuple(FIELDS_BY_NAME),
+    )
+
+
+def _line_of_field(text: str, field: str) -> int | None:
+    """The line where a top-level key is written, in JSON, YAML or TOML (``None`` when not found)."""
+    key = re.escape(field)
+    found = re.search(rf"""^[ \t]*["']?{key}["']?[ \t]*[:=]|["']{key}["'][ \t]*:""", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+_dataclass_init = SellerProfile.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _checked_init(self: SellerProfile, *args: Any, **kwargs: Any) -> None:
+    # The generated __init__ would raise TypeError for a misspelt field; say what was meant instead.
+    unknown = [key for key in kwargs if key not in FIELDS_BY_NAME and key != ECONOMICS]
+    if unknown:
+        raise ProfileError.several([_unknown_field(key) for key in unknown])
+    _dataclass_init(self, *args, **kwargs)
+
+
+SellerProfile.__init__ = _checked_init  # type: ignore[method-assign]
 
 assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.name for spec in FIELDS], "FIELDS and SellerProfile disagree"
 

@@ -327,7 +327,7 @@ def load_rulebook(
     for path in paths:
         name = path.name
         try:
-            text = _documents.read_text(path)
+            text = _documents.read_text(path, "rule file")
             data = _documents.parse(text, _documents.format_for(path))
         except _documents.DocumentProblem as exc:
             where = f"{path}:{exc.line}" if exc.line else str(path)
@@ -582,9 +582,12 @@ def _check_field_values(leaf: Leaf, spec: FieldSpec, fail: Any) -> None:
         item_spec = FieldSpec(spec.name, spec.kind, spec.meaning, spec.question)
         for value in values:
             try:
-                normalise_value(item_spec, [value])
+                canonical = normalise_value(item_spec, [value])
             except ProfileError as exc:
                 fail(f"value {json.dumps(value)} can never match: {exc.problem}")
+            else:
+                if canonical != (value,):  # "USA" is a market, but a profile holds it as "US"
+                    fail(f"write {json.dumps(canonical[0])} rather than {json.dumps(value)} (allowed: {spec.allowed_text})")  # type: ignore[index]
         return
     if list_kind:
         fail(f"{spec.name} is a list: use 'contains', 'intersects', 'absent' or 'present'")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import jsonschema
 
 
+from . import _documents
 from .errors import TraceError
 from .profile import profile_json_schema
 
@@ -59,6 +60,11 @@ def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
 
     :raises TraceError: naming ``source`` and the path inside the document.
     """
+    try:
+        # A trace handed to the API as a dict gets the same limits as one read from a file.
+        _documents.check_limits(data)
+    except _documents.DocumentProblem as exc:
+        raise TraceError(f"not a usable trace: {exc.problem}", path=source) from None
     if not isinstance(data, dict) or data.get("format") != "sellerexpert-trace":
         raise TraceError('not a sellerexpert trace (no "format": "sellerexpert-trace")', path=source)
     if data.get("version") != 1:
@@ -73,4 +79,9 @@ def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
 
         error = jsonschema.exceptions.best_match(errors)
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise TraceError(f"does not match the trace schema: {error.message}", path=source, field=where or None)
+        raise TraceError(f"does not match the trace schema: {_short(error.message)}", path=source, field=where or None)
+
+
+def _short(message: str, limit: int = 300) -> str:
+    """A schema message cut to ``limit`` characters: jsonschema quotes the whole offending value."""
+    return message if len(message) <= limit else message[: limit - 3] + "..."

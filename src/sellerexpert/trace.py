@@ -147,11 +147,7 @@ class Trace:
     @classmethod
     def from_json(cls, text: str, *, source: str | Path | None = None) -> Trace:
         """Parse a trace from JSON text."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TraceError(f"not a trace: malformed JSON at line {exc.lineno}: {exc.msg}", path=source) from None
-        return cls.from_dict(data, source=source)
+        return cls.from_dict(parse_trace_text(text, source), source=source)
 
     @classmethod
     def load(cls, path: str | Path) -> Trace:
@@ -161,7 +157,22 @@ class Trace:
         """
         path = Path(path)
         try:
-            text = _documents.read_text(path)
+            text = _documents.read_text(path, "trace")
         except _documents.DocumentProblem as exc:
             raise TraceError(exc.problem, path=path) from None
         return cls.from_json(text, source=path)
+
+
+def parse_trace_text(text: str, source: str | Path | None = None) -> Any:
+    """Parse a trace file's JSON text, within the document limits (depth, digits, no NaN).
+
+    :raises TraceError: naming ``source`` (and the line) when the text is not usable JSON.
+    """
+    try:
+        return _documents.parse(text, "json")
+    except _documents.DocumentProblem as exc:
+        if exc.problem.startswith("malformed JSON: ") and exc.line is not None:
+            problem = f"not a trace: malformed JSON at line {exc.line}: {exc.problem.removeprefix('malformed JSON: ')}"
+        else:
+            problem = f"not a trace: {exc.problem}"
+        raise TraceError(problem, path=source) from None
