@@ -319,10 +319,13 @@ def market_code(item: object) -> str | None:
     if not isinstance(item, str):
         return None
     text = " ".join(item.split())
-    # isascii first: "ß".upper() is "SS", and other letters fold into ASCII the same way.
-    if not text or len(text) > 80 or not text.isascii():
+    if not text or len(text) > 80:
         return None
-    upper = text.upper()
+    # Codes are ASCII: "ß".upper() is "SS", and other letters fold into ASCII codes the same way.
+    # Names may not be ("Türkiye"); pycountry compares those case-insensitively itself.
+    if not text.isascii() and len(text) <= 3:
+        return None
+    upper = text.upper() if text.isascii() else text
     code = _EXTRA_MARKETS.get(upper) or _MARKET_NAMES.get(upper)
     if code is None:
         code = _iso_country(upper)
