@@ -172,7 +172,7 @@ class AuditSummary:
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def load_trace(source: Trace | Mapping[str, Any] | str | Path) -> Trace:

@@ -515,7 +515,7 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
     """
     summaries = [_rule_summary(advisor, rule.id) for rule in advisor.rules.rules]
     if output_format == "json":
-        click.echo(json.dumps(summaries, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(summaries, indent=2, ensure_ascii=False, allow_nan=False))
         return
     for item in summaries:
         click.echo(f"{item['id']}  [{item['file']}]  {item['concludes']}  ({', '.join(item['sources'])})")
@@ -542,7 +542,7 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
         details = rule_details(advisor.rules, rule_id)
     except LookupError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="'ID'") from None
-    click.echo(json.dumps(details, indent=2, ensure_ascii=False) if output_format == "json" else render_rule(details))
+    click.echo(json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else render_rule(details))
 
 
 
@@ -564,7 +564,7 @@ def _echo_explained(advisor: Advisor, result: Any, output_format: str) -> None:
 
     explanation = explain(result.trace, advisor)
     if output_format == "json":
-        click.echo(json.dumps({**result.to_dict(), "explanation": explanation.to_dict()}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**result.to_dict(), "explanation": explanation.to_dict()}, indent=2, ensure_ascii=False, allow_nan=False))
         return
     color = _use_color(sys.stdout)
     click.echo(render(result, output_format, color=color), nl=False, color=color)
@@ -655,7 +655,7 @@ def schema_command(name: str) -> None:
     """
     from .schema import json_schema
 
-    click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False))  # type: ignore[arg-type]
+    click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False, allow_nan=False))  # type: ignore[arg-type]
 
 
 @rules.command("lint", context_settings=CONTEXT_SETTINGS)

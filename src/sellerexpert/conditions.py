@@ -195,6 +195,29 @@ def dnf(condition: Condition) -> list[list[Literal_]]:
     return _dnf(condition, True)
 
 
+def dnf_size(condition: Condition) -> int:
+    """How many conjunctions :func:`dnf` would return, computed without expanding them.
+
+    An ``all`` of k two-way ``any`` lists has 2**k; the loader refuses a rule
+    whose count is too large before anything expands it.
+    """
+    return _dnf_size(condition, True)
+
+
+def _dnf_size(condition: Condition, positive: bool) -> int:
+    if isinstance(condition, Leaf):
+        return 1
+    if isinstance(condition, NotOf):
+        return _dnf_size(condition.item, not positive)
+    sizes = [_dnf_size(item, positive) for item in condition.items]
+    if isinstance(condition, AllOf) == positive:  # conjunctive (De Morgan): alternatives multiply
+        total = 1
+        for size in sizes:
+            total *= size
+        return total
+    return sum(sizes)
+
+
 def _dnf(condition: Condition, positive: bool) -> list[list[Literal_]]:
     if isinstance(condition, Leaf):
         return [[(condition, positive)]]

@@ -313,7 +313,7 @@ class CoverageReport:
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
     def to_text(self) -> str:
         """A readable report: the space, each rule's firing share, the dead rules and the split."""

@@ -110,7 +110,7 @@ class LintReport:
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
     def to_text(self) -> str:
         """One line per finding, then a summary line."""

@@ -221,22 +221,22 @@ class ConsultationResult:
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON; the same profile and rules always give the same bytes."""
         if indent is not None:
-            return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+            return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         # On one line, each recommendation's JSON is written once per Recommendation object
         # (results of sellers the rules cannot tell apart share them), byte for byte what
         # json.dumps(self.to_dict()) gives.
         recommendations = ", ".join(_compact(rec) for rec in self.recommendations)
         return (
-            '{"profile": ' + json.dumps(self.profile.to_dict(), ensure_ascii=False)
+            '{"profile": ' + json.dumps(self.profile.to_dict(), ensure_ascii=False, allow_nan=False)
             + ', "recommendations": [' + recommendations + '], "best": '
-            + json.dumps(self.best.to_dict(), ensure_ascii=False) + "}"
+            + json.dumps(self.best.to_dict(), ensure_ascii=False, allow_nan=False) + "}"
         )
 
 
 def _compact(rec: Recommendation) -> str:
     text: str | None = rec.__dict__.get("_compact_json")
     if text is None:
-        text = json.dumps(rec.to_dict(), ensure_ascii=False)
+        text = json.dumps(rec.to_dict(), ensure_ascii=False, allow_nan=False)
         object.__setattr__(rec, "_compact_json", text)  # a cache on a frozen value: what it caches never changes
     return text
 

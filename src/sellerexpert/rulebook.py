@@ -30,6 +30,7 @@ from .conditions import (
     PLATFORM_PREFIX,
     PRESENCE_OPERATORS,
     AllOf,
+    dnf_size,
     AnyOf,
     Condition,
     Leaf,
@@ -43,6 +44,16 @@ from .errors import ProfileError, RuleBookError
 from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
 
 RULE_SUFFIXES = (".toml", ".yaml", ".yml")
+SALIENCE_RANGE = (-1_000_000, 1_000_000)
+"""The saliences a rule may have; the engine's decision step runs below this range, after every rule."""
+MAX_BRANCHES = 64
+"""The most alternatives (conjunctions in disjunctive normal form) one rule's condition may expand to.
+
+The engine compiles one rule per alternative: an ``all`` of k two-way ``any``
+lists is 2**k of them, so k = 20 alone would take minutes. 64 is far above
+what the shipped rules use (at most a handful) and stays well below the
+engine's per-rule ordering stride.
+"""
 ConclusionKind = Literal["evidence", "exclude", "caveat", "assume"]
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
@@ -444,6 +455,12 @@ def _check_schema(path: Path, data: dict[str, Any]) -> None:
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator in ("minimum", "maximum") and list(error.absolute_path)[-1:] == ["salience"]:
+        low, high = SALIENCE_RANGE
+        return (
+            f"salience {error.instance} is outside {low}..{high}: the decision step must run after every rule, "
+            "so a rule cannot be ordered below it"
+        )
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
     if error.validator == "additionalProperties":
@@ -453,7 +470,9 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             "does not match any allowed shape: a condition is {all=[...]}, {any=[...]}, {not=...} or "
             "{fact, op, value}; a conclusion is {favour, weight}, {exclude}, {caveat} or {assume, value}"
         )
-    return error.message
+    message: str = error.message
+    # jsonschema quotes the whole offending value; a rule file may hold a megabyte of it.
+    return message if len(message) <= 300 else message[:297] + "..."
 
 
 def _policy(raw: dict[str, Any]) -> Policy:
@@ -563,9 +582,14 @@ def _check_leaf(leaf: Leaf, platform_domains: Mapping[str, type], where: dict[st
     spec = FIELDS_BY_NAME.get(leaf.fact)
     if spec is None:
         close = closest(leaf.fact, list(FIELDS_BY_NAME))
+        if leaf.fact == "platform" or leaf.fact.startswith("platform_"):
+            close = None  # "platform" alone is the prefix of a platform fact, not a misspelt 'platforms'
         hint = f" - did you mean '{close}'?" if close else ""
         fail(f"unknown fact '{leaf.fact}'{hint} (profile fields, or platform.<fact>)")
         return
+    if spec.kind in ("text", "platforms"):
+        # The engine never reasons over these two: the rule would load and never fire.
+        fail(f"rules cannot read '{spec.name}' ({spec.meaning}): it is not a fact the advice rests on")
     if leaf.op in PRESENCE_OPERATORS:
         return
     _check_field_values(leaf, spec, fail)
@@ -629,6 +653,15 @@ def _rule(
     where: dict[str, Any] = {"path": path, "rule_id": rule_id}
     _check_sources(path, raw["sources"], sources, rule_id=rule_id, key="sources")
     when = _condition(raw["when"])
+    branches = dnf_size(when)
+    if branches > MAX_BRANCHES:
+        shown = f"{branches:,}" if branches < 10**15 else f"about 10^{len(str(branches)) - 1}"
+        raise RuleBookError(
+            f"the condition expands to {shown} alternatives (at most {MAX_BRANCHES}): "
+            "split the rule, or move 'any' lists out of 'all'",
+            **where,
+            field="when",
+        )
     for leaf in leaves(when):
         _check_leaf(leaf, platform_domains, {**where, "field": "when"})
     then_raw = raw["then"]
