@@ -141,7 +141,10 @@ def test_signed_traces_verify_and_tampering_is_caught(advisor: Advisor, monkeypa
     unsigned = json.loads(advisor.consult(PROFILE).trace.to_json())
     assert _checks(audit(unsigned, advisor))["signature"] == "trace is not signed, but a signing key is set"
     monkeypatch.delenv(ENV_KEY)
-    note = audit(trace, advisor)
+    unverified = audit(trace, advisor)  # signed, and no key: it must not pass unnoticed
+    assert not unverified.ok and unverified.signature == "not-checked"
+    assert _checks(unverified)["signature"].startswith("signed, but the signature could not be verified: no key")
+    note = audit(trace, advisor, verify=False)
     assert note.ok and note.signature == "not-checked"
 
 

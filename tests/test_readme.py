@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
+
+from sellerexpert import Advisor
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -63,3 +67,38 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
         assert result.exit_code == 0, name
         assert "Example:" in result.output, f"'{name} --help' has no example"
         assert f"sellerexpert {name}" in README, f"the README does not show 'sellerexpert {name}'"
+
+
+def _json_block() -> dict[str, Any]:
+    block = README.split("### The result (JSON contract)", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    return json.loads(block)  # type: ignore[no-any-return]
+
+
+def _agrees(shown: Any, real: Any) -> bool:
+    """Whether a README value matches real output: `...` shortens texts, lists show a subset."""
+    if isinstance(shown, str) and shown.endswith("..."):
+        return isinstance(real, str) and real.startswith(shown[:-3].rstrip())
+    if shown == "...":
+        return True
+    if isinstance(shown, dict):
+        return isinstance(real, dict) and set(shown) == set(real) and all(_agrees(v, real[k]) for k, v in shown.items())
+    if isinstance(shown, list):
+        if not isinstance(real, list):
+            return False
+        if shown == ["..."]:
+            return True
+        return all(any(_agrees(item, candidate) for candidate in real) for item in shown)
+    return bool(shown == real and type(shown) is type(real))
+
+
+def test_readme_json_example_is_real_output(advisor: Advisor) -> None:
+    shown = _json_block()
+    real = advisor.consult(shown["profile"]).to_dict()
+    assert set(shown) == set(real)
+    assert shown["profile"] == real["profile"]
+    assert shown["best"] == real["best"]
+    for rec in shown["recommendations"]:
+        actual = next(r for r in real["recommendations"] if r["platform"] == rec["platform"])
+        assert set(rec) == set(actual)
+        for key, value in rec.items():
+            assert _agrees(value, actual[key]), f"README's {rec['platform']} {key} is not what consult gives"

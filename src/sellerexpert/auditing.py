@@ -5,7 +5,8 @@ runs five checks, each independent of the others so that every problem is
 named, not only the first:
 
 * **signature** - with a key (``SELLEREXPERT_TRACE_KEY``), the HMAC-SHA256 must
-  be present and match; without one a signature is reported as not checked;
+  be present and match; a signed trace with no key to check it fails, unless
+  verification is turned off (``verify=False``, ``--no-verify``);
 * **input** - the profile is valid and in canonical form, and the seller and
   platform facts the engine started from are the ones the profile implies;
 * **consistency** - the trace agrees with itself: firings numbered in order,
@@ -139,26 +140,50 @@ class AuditReport:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A file found in a folder that is not a trace, left out of the audit.
+
+    :ivar source: the file.
+    :ivar reason: why it is not a trace.
+    """
+
+    source: str
+    reason: str
+
+    def line(self) -> str:
+        """``SKIP file: reason``."""
+        return f"SKIP {self.source}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The skipped file as JSON-ready data."""
+        return {"source": self.source, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class AuditSummary:
-    """The reports for several traces, in the order given (folders sorted)."""
+    """The reports for several traces, in the order given (folders sorted), and the files skipped."""
 
     reports: tuple[AuditReport, ...]
+    skipped: tuple[Skipped, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether every trace passed."""
+        """Whether every trace passed (skipped files that are not traces do not count)."""
         return all(r.ok for r in self.reports)
 
     def summary(self) -> str:
-        """``N traces: X reproduce, Y failed``."""
+        """``N traces: X reproduce, Y failed`` (and how many files were skipped)."""
         passed = sum(1 for r in self.reports if r.ok)
         noun = "trace" if len(self.reports) == 1 else "traces"
-        return f"{len(self.reports)} {noun}: {passed} reproduce, {len(self.reports) - passed} failed"
+        text = f"{len(self.reports)} {noun}: {passed} reproduce, {len(self.reports) - passed} failed"
+        if self.skipped:
+            text += f"; {len(self.skipped)} other file{'s' if len(self.skipped) != 1 else ''} skipped (not traces)"
+        return text
 
     def to_text(self) -> str:
-        """One line per trace (with its diff when it failed), then the summary."""
+        """One line per trace (with its diff when it failed), one per skipped file, then the summary."""
         lines = [r.to_text() if not r.ok else r.line() for r in self.reports]
-        return "\n".join([*lines, self.summary()])
+        return "\n".join([*lines, *(s.line() for s in self.skipped), self.summary()])
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
@@ -168,6 +193,7 @@ class AuditSummary:
             "passed": sum(1 for r in self.reports if r.ok),
             "failed": sum(1 for r in self.reports if not r.ok),
             "reports": [r.to_dict() for r in self.reports],
+            "skipped": [s.to_dict() for s in self.skipped],
         }
 
     def to_json(self) -> str:
@@ -201,16 +227,21 @@ def trace_files(paths: Iterable[str | Path]) -> list[Path]:
 
     :raises TraceError: for a path that does not exist or a folder with no ``*.json`` file.
     """
-    out: list[Path] = []
+    return [path for path, _ in _expand(paths)]
+
+
+def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """Each file to audit, and whether it was found in a folder (rather than named)."""
+    out: list[tuple[Path, bool]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.json") if p.is_file())
             if not found:
                 raise TraceError("holds no trace files (*.json)", path=path)
-            out.extend(found)
+            out.extend((p, True) for p in found)
         elif path.exists():
-            out.append(path)
+            out.append((path, False))
         else:
             raise TraceError("no such file or folder", path=path)
     return out
@@ -222,17 +253,47 @@ def audit_paths(
     *,
     rules_then: RuleBook | str | Path | None = None,
     key: bytes | str | None = None,
+    verify: bool = True,
 ) -> AuditSummary:
     """Audit trace files and folders of traces; every file is read and checked for shape first.
 
-    :raises TraceError: for the first file that is not a trace (nothing is audited then).
+    A file named on its own must be a trace. In a folder, a file that is not a
+    trace (no ``"format": "sellerexpert-trace"``) is skipped and listed; one that
+    says it is a trace but cannot be read fails the audit.
+
+    :param verify: see :func:`audit`.
+    :raises TraceError: for a named file that is not a trace (nothing is audited then).
     :raises RuleBookError: when ``rules_then`` does not load.
     """
-    files = trace_files(paths)
-    traces = [(path, load_trace(path)) for path in files]
+    loaded: list[tuple[Path, Trace | AuditReport]] = []
+    skipped: list[Skipped] = []
+    for path, in_folder in _expand(paths):
+        try:
+            loaded.append((path, load_trace(path)))
+        except TraceError as exc:
+            if not in_folder:
+                raise
+            if _claims_to_be_a_trace(path):
+                finding = AuditFinding("input", f"not a usable trace: {exc.problem}")
+                broken = AuditReport(str(path), 0, "unsigned", False, False, (finding,))
+                loaded.append((path, broken))
+            else:
+                skipped.append(Skipped(str(path), exc.problem))
     advisor = _advisor(advisor)
     old = _rulebook(rules_then)
-    return AuditSummary(tuple(audit(trace, advisor, rules_then=old, key=key, source=str(path)) for path, trace in traces))
+    reports = tuple(
+        item if isinstance(item, AuditReport) else audit(item, advisor, rules_then=old, key=key, source=str(path), verify=verify)
+        for path, item in loaded
+    )
+    return AuditSummary(reports, tuple(skipped))
+
+
+def _claims_to_be_a_trace(path: Path) -> bool:
+    try:
+        data = _documents.parse(_documents.read_text(path, "trace"), "json")
+    except _documents.DocumentProblem:
+        return False
+    return isinstance(data, dict) and data.get("format") == "sellerexpert-trace"
 
 
 def _advisor(advisor: Advisor | None) -> Advisor:
@@ -256,6 +317,7 @@ def audit(
     rules_then: RuleBook | str | Path | None = None,
     key: bytes | str | None = None,
     source: str | None = None,
+    verify: bool = True,
 ) -> AuditReport:
     """Replay a trace on today's rule book and check it in every way listed in the module docstring.
 
@@ -264,6 +326,9 @@ def audit(
     :param rules_then: the rule pack the trace was made with, to show what each edited rule changed.
     :param key: the signing key; ``None`` reads ``SELLEREXPERT_TRACE_KEY``.
     :param source: how to name the trace in the report (defaults to its path).
+    :param verify: whether a signed trace must have its signature verified: with
+        no key to check it, the audit fails (an edited signed trace must not
+        pass unnoticed); ``False`` leaves the signature unchecked, as a note.
     :raises TraceError: when ``trace`` is not a trace.
     :raises RuleBookError: when ``rules_then`` does not load.
     """
@@ -276,13 +341,21 @@ def audit(
         key = signing.key_from_env()
     findings: list[AuditFinding] = []
 
-    status = signing.check(loaded, key)
+    status = signing.check(loaded, key if verify else None)
     if status == "invalid":
         findings.append(AuditFinding("signature", "signature does not match: the trace was edited after signing, or signed with another key"))
     elif status == "missing":
         findings.append(AuditFinding("signature", "trace is not signed, but a signing key is set"))
+    elif status == "not-checked" and verify:
+        findings.append(
+            AuditFinding(
+                "signature",
+                f"signed, but the signature could not be verified: no key (set {signing.ENV_KEY}, "
+                "or pass --no-verify to audit without checking it)",
+            )
+        )
     elif status == "not-checked":
-        findings.append(AuditFinding("signature", f"signed, but not checked: set {signing.ENV_KEY} to verify", failed=False))
+        findings.append(AuditFinding("signature", "signed, but not checked (verification turned off)", failed=False))
 
     profile = _check_input(loaded, findings)
     _check_consistency(loaded, advisor.rules if old is None else old, findings)

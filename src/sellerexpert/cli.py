@@ -617,26 +617,30 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
               help="The rule pack the traces were made with, to show what each changed rule changed.")
 @click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per trace (with a diff when it fails) and a summary; json: the full reports.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Require a signed trace's signature to be verified with SELLEREXPERT_TRACE_KEY (without the key, it fails).")
 @rules_option
 @pass_advisor
-def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str) -> None:
+def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool) -> None:
     """Check that stored traces still hold: replay each on today's rules and compare.
 
-    Folders are searched for *.json traces. Exit 0 when every trace
-    reproduces, 1 when one does not (the rule base changed, the trace is
-    inconsistent, or its signature does not match), 2 for a file that is not a
-    trace. With SELLEREXPERT_TRACE_KEY set, every trace must carry a valid
-    signature.
+    Folders are searched for *.json traces; other files there are listed as
+    skipped. Exit 0 when every trace reproduces, 1 when one does not (the rule
+    base changed, the trace is inconsistent, its signature does not match or
+    cannot be verified), 2 for a named file that is not a trace. With
+    SELLEREXPERT_TRACE_KEY set, every trace must carry a valid signature;
+    without it, a signed trace fails unless --no-verify is given.
 
     \b
     Example:
       sellerexpert audit shop.json
       sellerexpert audit traces/ --rules-then old-rules/
       sellerexpert audit traces/ --format json
+      sellerexpert audit signed.json --no-verify
     """
     from .auditing import audit_paths
 
-    summary = audit_paths(paths, advisor, rules_then=rules_then)
+    summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify)
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())
     if not summary.ok:
         failed = sum(1 for r in summary.reports if not r.ok)
