@@ -63,12 +63,18 @@ def test_quit_stops_early_and_advises_on_what_was_said(runner: CliRunner, adviso
     assert result.stdout == _text(advisor, SellerProfile(platforms=("aliexpress",)))
 
 
-@pytest.mark.parametrize("script", ["", "temu\n", "temu\nUS\nwhy\n"], ids=["at once", "after one", "after why"])
-def test_end_of_input_leaves_with_130_and_no_traceback(runner: CliRunner, script: str) -> None:
-    result = runner.invoke(cli, ["consult", "--interactive"], input=script)
-    assert result.exit_code == 130
-    assert result.stdout == ""
-    assert result.stderr.endswith("Interrupted: nothing was written.\n")
+@pytest.mark.parametrize(
+    ("script", "answered"),
+    [("", {}), ("temu\n", {"platforms": ("temu",)}), ("temu\nUS\nwhy\n", {"platforms": ("temu",), "target_markets": ("US",)})],
+    ids=["at once", "after one", "after why"],
+)
+def test_end_of_input_gives_the_advice_so_far_like_quit(
+    runner: CliRunner, advisor: Advisor, script: str, answered: dict[str, object]
+) -> None:
+    result = runner.invoke(cli, ["consult", "--interactive", "-f", "json"], input=script)
+    assert result.exit_code == 0
+    assert "End of input: the advice uses what you have told me so far." in result.stderr
+    assert result.stdout == advisor.consult(SellerProfile(**answered)).to_json() + "\n"  # type: ignore[arg-type]
     assert "Traceback" not in result.output
 
 

@@ -58,9 +58,12 @@ class Advisor:
     :param firing_limit: stop a consultation after this many rule firings
         (a rule loop); defaults to the rule book's policy.
     :raises RuleBookError: when the rule files are invalid.
+    :raises ValueError: for a ``firing_limit`` below 1.
     """
 
     def __init__(self, rules_dir: str | Path | None = None, *, firing_limit: int | None = None) -> None:
+        if firing_limit is not None and (isinstance(firing_limit, bool) or not isinstance(firing_limit, int) or firing_limit < 1):
+            raise ValueError(f"firing_limit must be a whole number of at least 1, got {firing_limit!r}")
         self._rules = load_rulebook(rules_dir)
         self._firing_limit = firing_limit or self._rules.policy.firing_limit
         self._evaluator = Evaluator(self._rules)

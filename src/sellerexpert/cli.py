@@ -13,6 +13,7 @@ the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
 
 from __future__ import annotations
 
+import errno
 import functools
 from dataclasses import replace
 from contextlib import AbstractContextManager, nullcontext
@@ -28,7 +29,7 @@ import click
 from ._version import __version__
 from .economics import Economics
 from .errors import FiringLimitError, ProfileError, RuleBookError, TraceError
-from .profile import FIELDS, FieldSpec, SellerProfile, normalise_value
+from .profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
 from .batch import INPUT_FORMATS, OUTPUT_FORMATS, Outcome, RowReader, Summary, format_for, writer_for
 from .batch import run as run_batch
 from .report import FORMATS, render
@@ -75,9 +76,28 @@ class SellerExpertGroup(click.Group):
             raise Interrupted() from None
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _drop_stdout()
             raise click.exceptions.Exit(1) from None
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS:
+                raise
+            # stdout cannot take the output (a full disk, /dev/full, a failing device): say so in one line.
+            _drop_stdout()
+            raise CheckFailed(f"cannot write the output to stdout ({exc.strerror})") from None
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of unwritable output cannot fail again."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return  # not a real file (a test runner's buffer): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 class Session:
@@ -194,7 +214,7 @@ def _field_option(spec: FieldSpec) -> Callable[[F], F]:
     flag = "--" + _option_name(spec)
     help_text = f"{spec.meaning[0].upper()}{spec.meaning[1:]}."
     if spec.kind == "bool":
-        return click.option(f"{flag}/--no-{flag[2:]}", spec.name, default=None, help=help_text)
+        return _bool_options(spec, flag, help_text)
     if spec.kind in ("platforms", "markets"):
         help_text += " Repeat the option (or separate with commas) for several."
         metavar = "PLATFORM" if spec.kind == "platforms" else "CODE"
@@ -204,6 +224,24 @@ def _field_option(spec: FieldSpec) -> Callable[[F], F]:
     if spec.kind == "text":
         return click.option(flag, spec.name, metavar="TEXT", help=help_text)
     return click.option(flag, spec.name, type=click.Choice(spec.allowed, case_sensitive=False), help=help_text)
+
+
+_NEGATED = "no_"
+
+
+def _bool_options(spec: FieldSpec, flag: str, help_text: str) -> Callable[[F], F]:
+    """``--local-warehouse`` (yes), ``--local-warehouse yes|no`` as the README promises, and ``--no-local-warehouse``."""
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            f"--no-{flag[2:]}", _NEGATED + spec.name, is_flag=True, default=False, help=f"The same as {flag} no."
+        )(function)
+        return click.option(
+            flag, spec.name, is_flag=False, flag_value="yes", default=None, type=_FieldValue(spec), metavar="[yes|no]",
+            help=f"{help_text} Alone it means yes; or give yes or no.",
+        )(function)
+
+    return decorate
 
 
 def profile_options(function: F) -> F:
@@ -217,6 +255,14 @@ def _given(fields: dict[str, Any]) -> dict[str, Any]:
     """The profile fields set on the command line (repeatable options flattened to lists)."""
     given: dict[str, Any] = {}
     for name, value in fields.items():
+        if name.startswith(_NEGATED) and name not in FIELDS_BY_NAME:
+            field = name[len(_NEGATED) :]
+            if value and fields.get(field) is not None:
+                option = "--" + field.replace("_", "-")
+                raise click.UsageError(f"{option} and --no-{option[2:]} contradict each other: give one.")
+            if value:
+                given[field] = False
+            continue
         if value is None or value == ():
             continue
         if isinstance(value, tuple):
@@ -270,23 +316,51 @@ def _use_color(stream: IO[Any]) -> bool:
         return False
 
 
-def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any]) -> SellerProfile:
+def _ask(prompt: str) -> str:
+    """One reply from the seller; end of input raises EOFError (the interview then advises), Ctrl-C aborts."""
+    try:
+        reply: str = click.prompt(prompt, default="", show_default=False, err=True, prompt_suffix=" ")
+    except click.Abort as exc:
+        # click turns both Ctrl-C and end of input into Abort; the original is kept as its context.
+        if isinstance(exc.__context__, EOFError):
+            raise EOFError from None
+        raise
+    return reply
+
+
+def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
     from .economics import ask_economics
     from .interview import Interview, conduct
 
     interview = Interview(advisor, known)
-    ask: Callable[[str], str] = lambda prompt: click.prompt(prompt, default="", show_default=False, err=True, prompt_suffix=" ")
     tell: Callable[[str], None] = lambda message: click.echo(message, err=True)
-    finished = conduct(interview, ask, tell)
-    profile = interview.profile
-    # Own numbers are worth asking for only from a seller to whom fees matter, and only if they know them.
-    if finished and profile.economics is None and profile.fee_sensitivity in ("medium", "high"):
-        tell("")
-        own = ask_economics(ask, tell)
-        if own is not None:
-            profile = profile.with_changes(economics=own)
+    profile: SellerProfile | None = None
+    try:
+        finished = conduct(interview, _ask, tell)
+        profile = interview.profile
+        # Own numbers are worth asking for only from a seller to whom fees matter, and only if they know them.
+        if finished and profile.economics is None and profile.fee_sensitivity in ("medium", "high"):
+            tell("")
+            try:
+                own = ask_economics(_ask, tell)
+            except EOFError:
+                own = None  # end of input: advise on the answers so far, as in the questions
+            if own is not None:
+                profile = profile.with_changes(economics=own)
+    finally:
+        # At any exit, Ctrl-C included, so the seller can resume with --profile FILE --interactive.
+        if save is not None:
+            _save_profile(profile if profile is not None else interview.profile, save)
     click.echo("", err=True)
     return profile
+
+
+def _save_profile(profile: SellerProfile, path: Path) -> None:
+    try:
+        profile.save(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the profile ({exc.strerror})") from None
+    click.echo(f"Answers saved to {path}; resume with: sellerexpert consult --profile {path} --interactive", err=True)
 
 
 def _write_file(path: Path, text: str, what: str) -> None:
@@ -333,6 +407,10 @@ def _no_profile() -> NoReturn:
     "--explain", "explain_after", is_flag=True,
     help="After the verdict, show how each recommendation was derived and the smallest change that would flip it.",
 )
+@click.option(
+    "--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Write the profile (with the interview's answers so far, at any exit) to FILE: JSON, YAML or TOML by suffix.",
+)
 @rules_option
 @pass_advisor
 def consult(
@@ -343,6 +421,7 @@ def consult(
     interactive: bool | None,
     economics_path: Path | None,
     explain_after: bool,
+    save_path: Path | None,
     **fields: Any,
 ) -> None:
     """Advise one seller: a recommended model per platform, with reasons and caveats.
@@ -357,6 +436,7 @@ def consult(
       sellerexpert consult --operational-capacity low --platform temu -f json
       sellerexpert consult --interactive --platform tiktok_shop
       sellerexpert consult -p examples/one-person-shop.yaml --explain --trace shop.json
+      sellerexpert consult --interactive --save answers.yaml
 
     With SELLEREXPERT_TRACE_KEY set, --trace signs the trace (HMAC-SHA256) so
     that `sellerexpert audit` can tell whether it was edited.
@@ -367,7 +447,10 @@ def consult(
     if interactive is None:
         interactive = profile is None and sys.stdin.isatty()
     if interactive:
-        profile = _interview(advisor, profile if profile_source is not None and profile is not None else _given(fields))
+        known = profile if profile_source is not None and profile is not None else _given(fields)
+        profile = _interview(advisor, known, save_path)
+    elif profile is not None and save_path is not None:
+        _save_profile(profile, save_path)
     if profile is None:
         _no_profile()
     if economics_path is not None:

@@ -52,6 +52,9 @@ ANSWER_WORDS: dict[str, tuple[str, ...]] = {
 }
 """The words an answer may be instead of a value (any case)."""
 
+_NOT_MARKETS = ("no", "No", "yes", "Yes", "none", "None", "nope", "n", "y")
+"""Replies to the market question that answer it as a yes/no question rather than name a market."""
+
 SEARCH_BUDGET = 512
 """The most combinations of open answers the interview tries exactly for one platform.
 
@@ -259,6 +262,13 @@ class Interview:
         spec = self._check_open(field)
         if spec.kind == "platforms" and isinstance(text, str) and text.strip().lower() in ("all", "every", "any"):
             text = list(PLATFORMS)
+        if spec.kind == "markets" and isinstance(text, str) and text.strip() in _NOT_MARKETS:
+            # Put as a question, "no" is an answer, not Norway (NO or Norway still are).
+            raise ProfileError(
+                f"'{text.strip()}' is not a market: name the countries your buyers live in (for Norway type NO or Norway)",
+                field=field,
+                allowed=spec.allowed_text,
+            )
         value = normalise_value(spec, text)
         if spec.kind == "markets" and not value:
             raise ProfileError("needs at least one market code", field=field, allowed=spec.allowed_text)
@@ -593,14 +603,15 @@ HELP = (
     "  why      which rules need this answer and what they would conclude\n"
     "  unknown  skip the question; the engine assumes what it can and says so\n"
     "  quit     stop the questions and get advice on what you have told me so far\n"
-    "Ctrl-C or end of input leaves without advice."
+    "End of input (Ctrl-D) does the same as quit; Ctrl-C leaves without advice."
 )
 
 
 def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str], None]) -> bool:
     """Run the interview: put each question worth asking until the advice is settled or the seller quits.
 
-    :param ask: shows a prompt and returns the seller's reply (it may raise to leave, e.g. on end of input).
+    :param ask: shows a prompt and returns the seller's reply; it raises :class:`EOFError` at end of
+        input, which ends the questions like ``quit`` (any other exception leaves the interview).
     :param tell: shows a message to the seller.
     :returns: ``True`` when the interview ran to its end, ``False`` when the seller quit early.
     """
@@ -613,7 +624,12 @@ def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str
         tell("")
         tell(question.render())
         while True:
-            reply = ask(">")
+            try:
+                reply = ask(">")
+            except EOFError:
+                tell("")
+                tell("End of input: the advice uses what you have told me so far.")
+                return False
             kind = classify(reply)
             if kind == "why":
                 tell(interview.why(question.field).text())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pycountry
+import yaml
 
 from . import _documents
 from .errors import ProfileError
@@ -481,6 +483,26 @@ class SellerProfile:
             out[ECONOMICS] = self.economics.to_dict()
         return out
 
+    def to_text(self, format: str = "json") -> str:
+        """The known fields as a profile document in ``format`` (``json``, ``yaml`` or ``toml``), read back by :meth:`from_text`.
+
+        :raises ValueError: for another format.
+        """
+        data = self.to_dict()
+        if format == "json":
+            return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        if format == "yaml":
+            return "{}\n" if not data else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        if format == "toml":
+            lines = [f"{key} = {_toml_value(value)}" for key, value in data.items()]
+            return "\n".join(lines) + "\n" if lines else "# a profile with nothing known\n"
+        raise ValueError(f"unknown profile format '{format}' (allowed: json, yaml, toml)")
+
+    def save(self, path: str | Path) -> None:
+        """Write the profile to ``path`` as JSON, YAML or TOML, chosen by its suffix (JSON when the suffix says nothing)."""
+        path = Path(path)
+        path.write_text(self.to_text(_documents.format_for(path) or "json"), encoding="utf-8")
+
     def known(self) -> tuple[str, ...]:
         """Names of the fields that have a value (``platforms`` always has one)."""
         return tuple(spec.name for spec in FIELDS if getattr(self, spec.name) is not None)
@@ -495,6 +517,15 @@ class SellerProfile:
             if key not in FIELDS_BY_NAME and key != ECONOMICS:
                 raise ProfileError(f"unknown field '{key}'", field=key, suggestion=closest(key, list(FIELDS_BY_NAME)))
         return replace(self, **changes)
+
+def _toml_value(value: Any) -> str:
+    """A profile value in TOML: text, numbers and booleans are spelt as in JSON; mappings become inline tables."""
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
 
 def _unknown_field(key: object) -> ProfileError:
     name = key if isinstance(key, str) else str(key)

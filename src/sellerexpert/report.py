@@ -224,8 +224,14 @@ def rule_details(rulebook: RuleBook, rule_id: str) -> dict[str, Any]:
     holds one rule per branch, each a conjunction of facts that must (``holds``)
     or must not hold.
 
+    ``decide``, the engine's built-in decision step, is described by :func:`decide_details`.
+
     :raises LookupError: when there is no such rule (the message names the closest ids).
     """
+    from ._evaluator import DECIDE_RULE
+
+    if rule_id == DECIDE_RULE:
+        return decide_details(rulebook)
     rule = rulebook.rule(rule_id)
     branches = [
         [
@@ -255,12 +261,80 @@ def rule_details(rulebook: RuleBook, rule_id: str) -> dict[str, Any]:
     }
 
 
+def decide_details(rulebook: RuleBook) -> dict[str, Any]:
+    """The engine's ``decide`` step, which every trace shows last per platform: what it does and the policy it applies.
+
+    It is not written in a rule file: it is the same for every rule book, and
+    only its numbers come from the ``[policy]`` table.
+    """
+    from ._evaluator import DECIDE_RULE, DECIDE_SALIENCE
+    from .rulebook import SALIENCE_RANGE
+
+    policy = rulebook.policy
+    confidence = policy.confidence
+    return {
+        "id": DECIDE_RULE,
+        "file": None,
+        "built_in": True,
+        "statement": "Weighs one platform's evidence and exclusions into the recommended model and its confidence.",
+        "steps": [
+            "A model ruled out by a constraint is never recommended while the other is open (basis 'exclusion').",
+            "Otherwise the model with more evidence weight wins (basis 'scores'); confidence runs from base "
+            "to base + margin_span with the winning margin as a share of all the weight.",
+            f"Equal weight goes to the model the platform emphasises, else to {policy.tie_default} (basis 'tie').",
+            "When both models are ruled out, the scores decide, with low confidence (basis 'both-excluded').",
+            "Confidence is then scaled from unknown_floor (no core field given) up to 1 (all given).",
+        ],
+        "compiled": {
+            "scope": "platform",
+            "salience": DECIDE_SALIENCE,
+            "salience_note": f"below every rule's: rules may use {SALIENCE_RANGE[0]}..{SALIENCE_RANGE[1]}, so it runs last",
+            "fires": "once per platform, after every other rule",
+            "conclusion": "asserts the decision: model, confidence, basis, scores and exclusions",
+        },
+        "policy": {
+            "tie_default": policy.tie_default,
+            "tie_reason": policy.tie_reason,
+            "confidence": {
+                "base": confidence.base,
+                "margin_span": confidence.margin_span,
+                "one_excluded": confidence.one_excluded,
+                "both_excluded": confidence.both_excluded,
+                "unknown_floor": confidence.unknown_floor,
+            },
+            "firing_limit": policy.firing_limit,
+        },
+        "sources": [],
+    }
+
+
+def _render_decide(details: dict[str, Any]) -> str:
+    compiled, policy = details["compiled"], details["policy"]
+    lines = [f"Rule {details['id']} (built into the engine; its numbers come from the [policy] table)", "", details["statement"]]
+    lines += [f"  - {step}" for step in details["steps"]]
+    lines += [
+        "",
+        "As compiled:",
+        f"  scope: {compiled['scope']} (fires {compiled['fires']})",
+        f"  salience: {compiled['salience']} ({compiled['salience_note']})",
+        f"  then: {compiled['conclusion']}",
+        "",
+        "Policy:",
+        f"  tie_default: {policy['tie_default']}" + (f" ({policy['tie_reason']})" if policy["tie_reason"] else ""),
+        "  confidence: " + ", ".join(f"{k} {v}" for k, v in policy["confidence"].items()),
+        f"  firing_limit: {policy['firing_limit']}",
+    ]
+    return "\n".join(lines)
+
+
 def _data(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
 def render_rule(details: dict[str, Any]) -> str:
     """:func:`rule_details` as text: the rule as written (YAML), then as compiled, then its sources."""
+    if details.get("built_in"):
+        return _render_decide(details)
     compiled = details["compiled"]
     lines = [f"Rule {details['id']} (in {details['file']})", "", "As written:"]
     import yaml  # only `rules show` writes YAML

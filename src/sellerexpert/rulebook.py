@@ -44,6 +44,8 @@ from .errors import ProfileError, RuleBookError
 from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
 
 RULE_SUFFIXES = (".toml", ".yaml", ".yml")
+RESERVED_RULE_IDS = ("decide",)
+"""Rule ids the engine uses itself (its decision step shows in every trace as ``decide``)."""
 SALIENCE_RANGE = (-1_000_000, 1_000_000)
 """The saliences a rule may have; the engine's decision step runs below this range, after every rule."""
 MAX_BRANCHES = 64
@@ -651,6 +653,8 @@ def _rule(
 ) -> Rule:
     rule_id = raw["id"]
     where: dict[str, Any] = {"path": path, "rule_id": rule_id}
+    if rule_id in RESERVED_RULE_IDS:
+        raise RuleBookError("this id is reserved for the engine's decision step: choose another", **where, field="id")
     _check_sources(path, raw["sources"], sources, rule_id=rule_id, key="sources")
     when = _condition(raw["when"])
     branches = dnf_size(when)
