@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,6 +213,8 @@ def load_trace(source: Trace | Mapping[str, Any] | str | Path) -> Trace:
     if isinstance(source, Mapping):
         validate_trace(dict(source))
         return Trace.from_dict(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TraceError(f"not a trace: expected a Trace, a mapping or a file path, got {type(source).__name__}")
     path = Path(source)
     try:
         text = _documents.read_text(path, "trace")
