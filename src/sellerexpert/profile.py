@@ -16,8 +16,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pycountry
-import yaml
 
 from . import _documents
 from .errors import ProfileError
@@ -338,6 +336,8 @@ def market_code(item: object) -> str | None:
 
 @functools.lru_cache(maxsize=1024)
 def _iso_country(upper: str) -> str | None:
+    import pycountry  # here: its country table loads on first use, and most runs never name a market
+
     if _MARKET.match(upper):
         found = pycountry.countries.get(alpha_2=upper)
         return str(found.alpha_2) if found is not None else None
@@ -492,6 +492,8 @@ class SellerProfile:
         if format == "json":
             return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         if format == "yaml":
+            import yaml  # here: most commands never write YAML
+
             return "{}\n" if not data else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         if format == "toml":
             lines = [f"{key} = {_toml_value(value)}" for key, value in data.items()]
@@ -580,7 +582,7 @@ def profile_json_schema() -> dict[str, Any]:
         elif spec.kind == "bool":
             schema = {"type": "boolean"}
         elif spec.kind == "count":
-            schema = {"type": "integer", "minimum": 0}
+            schema = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
         elif spec.kind == "platforms":
             schema = {"type": "array", "items": {"enum": list(PLATFORMS)}, "minItems": 1, "uniqueItems": True}
         else:
