@@ -114,3 +114,9 @@ def test_a_huge_text_answer_is_not_echoed_whole() -> None:
         SellerProfile(operational_capacity="x" * 10_000_000)
     assert len(str(caught.value)) < 300
     assert "(10,000,000 characters)" in str(caught.value)
+
+
+def test_a_huge_number_as_a_field_name_is_a_profile_error() -> None:
+    with pytest.raises(ProfileError) as caught:
+        SellerProfile.from_dict({10**5000: 1})
+    assert caught.value.field == "a number of about 5001 digits"

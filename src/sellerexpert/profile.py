@@ -530,7 +530,8 @@ def _toml_value(value: Any) -> str:
 
 
 def _unknown_field(key: object) -> ProfileError:
-    name = key if isinstance(key, str) else str(key)
+    # str() of a 5,000-digit int key raises ValueError; _describe never does.
+    name = key if isinstance(key, str) else _describe(key) if isinstance(key, int) and abs(key) >= 10**20 else str(key)
     return ProfileError(
         f"unknown field '{name[:_SHOWN]}'",
         field=name[:_SHOWN],
