@@ -104,3 +104,11 @@ def test_a_named_file_that_is_not_a_trace_is_still_exit_2(runner: CliRunner, tmp
     result = runner.invoke(cli, ["audit", str(path)])
     assert result.exit_code == 2
     assert result.stderr == f'Error: {path}: not a sellerexpert trace (no "format": "sellerexpert-trace")\n'
+
+
+def test_a_folder_without_a_single_trace_is_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "notes.json").write_text("{}")
+    (tmp_path / "list.json").write_text("[]")
+    result = runner.invoke(cli, ["audit", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path}: no traces to audit: the 2 JSON files found are not traces\n"

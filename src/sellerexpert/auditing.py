@@ -265,9 +265,10 @@ def audit_paths(
     says it is a trace but cannot be read fails the audit.
 
     :param verify: see :func:`audit`.
-    :raises TraceError: for a named file that is not a trace (nothing is audited then).
+    :raises TraceError: for a named file that is not a trace, or when no file found is one (nothing is audited then).
     :raises RuleBookError: when ``rules_then`` does not load.
     """
+    paths = list(paths)
     loaded: list[tuple[Path, Trace | AuditReport]] = []
     skipped: list[Skipped] = []
     for path, in_folder in _expand(paths):
@@ -282,6 +283,9 @@ def audit_paths(
                 loaded.append((path, broken))
             else:
                 skipped.append(Skipped(str(path), exc.problem))
+    if not loaded:
+        # Passing an audit of nothing would hide a wrong folder.
+        raise TraceError(f"no traces to audit: the {len(skipped)} JSON files found are not traces", path=", ".join(map(str, paths)))
     advisor = _advisor(advisor)
     old = _rulebook(rules_then)
     reports = tuple(
