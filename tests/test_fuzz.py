@@ -145,7 +145,7 @@ def _consult_dict(advisor: Advisor, data: dict[Any, Any]) -> None:
     assert time.perf_counter() - started < SECONDS
 
 
-@_fuzz(150)
+@_fuzz(100)
 @given(api_profile_dicts)
 def test_generated_profile_dicts_through_the_api(advisor: Advisor, data: dict[Any, Any]) -> None:
     _consult_dict(advisor, data)
@@ -215,7 +215,7 @@ def _trace_edits(advisor: Advisor, session: Session, real: dict[str, Any], data:
         _run_cli(["audit", folder], session)
 
 
-@_fuzz(15)
+@_fuzz(8)
 @given(st.data())
 def test_edited_traces_through_the_api_and_the_cli(
     advisor: Advisor, session: Session, real_trace: dict[str, Any], data: st.DataObject
@@ -267,7 +267,7 @@ def _rule_pack_edits(data: st.DataObject, lint: bool) -> None:
             _run_cli(["rules", "lint", "--rules", str(rules)])
 
 
-@_fuzz(15)
+@_fuzz(8)
 @given(st.data())
 def test_edited_rule_packs_load_or_are_refused(data: st.DataObject) -> None:
     _rule_pack_edits(data, lint=False)
@@ -365,7 +365,7 @@ def _generated_rule(condition: dict[str, Any], salience: int) -> None:
         assert time.perf_counter() - started < SECONDS
 
 
-@_fuzz(6)
+@_fuzz(4)
 @given(conditions, st.integers(-(10**7), 10**7))
 def test_generated_rule_conditions_load_or_are_refused_in_bounded_time(condition: dict[str, Any], salience: int) -> None:
     _generated_rule(condition, salience)

@@ -120,3 +120,15 @@ def test_a_huge_number_as_a_field_name_is_a_profile_error() -> None:
     with pytest.raises(ProfileError) as caught:
         SellerProfile.from_dict({10**5000: 1})
     assert caught.value.field == "a number of about 5001 digits"
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml", "toml"])
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_a_saved_profile_reads_back_the_same(tmp_path: Path, example: Path, fmt: str) -> None:
+    profile = SellerProfile.from_file(example)
+    saved = tmp_path / f"saved.{fmt}"
+    profile.save(saved)
+    assert SellerProfile.from_file(saved) == profile
