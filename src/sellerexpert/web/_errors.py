@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import EngineError, ProfileError, TraceError
 from ._context import context
-from ._security import API_PREFIX, error_document, send_json
+from ._security import API_PREFIX, TooLarge, error_document, send_json
 
 log = logging.getLogger("sellerexpert.web")
 
@@ -69,7 +69,8 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (404, 405, 413 and our 422s on parameters) in the same shape as the rest."""
     assert isinstance(exc, HTTPException)
     kinds = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
-    response = _error(request, exc.status_code, kinds.get(exc.status_code, "bad_request"), str(exc.detail))
+    extra = {"limit": exc.limit} if isinstance(exc, TooLarge) else {}
+    response = _error(request, exc.status_code, kinds.get(exc.status_code, "bad_request"), str(exc.detail), **extra)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

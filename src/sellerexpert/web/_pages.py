@@ -38,6 +38,9 @@ from ._api import signed
 from ._context import WebContext, context
 from ._security import CSRF_COOKIE, CSRF_FIELD, csrf_ok, csrf_token, new_csrf_cookie
 
+WHY_NOT_FIELDS = 1
+"""The most profile fields the result page's why-not search changes."""
+
 BASIS_WORDS = {
     "exclusion": "the other model is ruled out for you",
     "scores": "the reasons for it outweigh the reasons against",
@@ -194,7 +197,9 @@ async def result(request: Request) -> Response:
     if isinstance(outcome, Response):
         return outcome
     interview, consulted = outcome
-    explanation = await run_in_threadpool(explain, consulted.trace, ctx.advisor)
+    # One-field changes only: the two-field search (`sellerexpert explain`, POST /api/v1/explain) can take
+    # seconds on a full profile, too long for a page; the statement says how far it looked.
+    explanation = await run_in_threadpool(lambda: explain(consulted.trace, ctx.advisor, max_fields=WHY_NOT_FIELDS))
     why_not = {p.platform: p.why_not.statement for p in explanation.platforms if p.why_not is not None}
     best = consulted.best
     names = {rec.platform: rec.platform_name for rec in consulted.recommendations}

@@ -113,7 +113,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise HTTPException(413, too_large(limit))
+                    raise TooLarge(limit)
             return message
 
         await self.app(scope, counted, send)
@@ -132,6 +132,17 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class TooLarge(HTTPException):
+    """A body that passed its limit while streaming in.
+
+    :ivar limit: the limit in bytes.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large(limit))
+        self.limit = limit
 
 
 def too_large(limit: int) -> str:
