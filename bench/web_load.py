@@ -1,0 +1,334 @@
+"""Load test of the JSON API on loopback: N consultations from C concurrent clients against `sellerexpert serve`.
+
+    python bench/web_load.py                      # 10,000 consultations, 32 clients, writes bench/RESULTS.md
+    python bench/web_load.py --total 2000 --no-write
+    python bench/web_load.py --url http://127.0.0.1:8000   # against a server you started yourself
+
+It starts the server itself (on a free 127.0.0.1 port, ``--workers`` processes,
+no access log), sends a warm-up, then the measured run: every request is
+``POST /api/v1/consult?trace=true`` (the full trace in every answer) with a
+profile drawn from a fixed, seeded mix, so two runs send the same bodies. It
+reports throughput, p50/p90/p99/max latency, errors, and the server's resident
+memory (all its processes) after the warm-up, at its peak, and at the end.
+
+The run is bounded in count and in time (``--max-seconds``) and only ever
+talks to the loopback address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2 as httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+START = "<!-- web-load:start -->"
+END = "<!-- web-load:end -->"
+
+
+def profiles(count: int, seed: int = 12) -> list[bytes]:
+    """``count`` JSON profile bodies: a seeded mix of every field's values, some left unknown."""
+    from sellerexpert.profile import FIELDS
+
+    rng = random.Random(seed)
+    choices: dict[str, list[Any]] = {}
+    for spec in FIELDS:
+        if spec.kind == "bool":
+            choices[spec.name] = [True, False, None]
+        elif spec.kind in ("level", "service"):
+            choices[spec.name] = [*spec.allowed, None]
+        elif spec.kind == "count":
+            choices[spec.name] = [0, 40, 300, 2000, 20000, None]
+        elif spec.kind == "markets":
+            choices[spec.name] = [["US"], ["DE", "FR"], ["UK"], ["US", "EU"], ["BR"], None]
+        elif spec.kind == "platforms":
+            choices[spec.name] = [["temu", "aliexpress", "tiktok_shop"], ["temu"], ["tiktok_shop", "aliexpress"], None]
+        else:
+            choices[spec.name] = ["Shop", None]
+    bodies = []
+    for _ in range(count):
+        profile = {name: rng.choice(values) for name, values in choices.items()}
+        bodies.append(json.dumps({k: v for k, v in profile.items() if v is not None}).encode())
+    return bodies
+
+
+@dataclass
+class LoadReport:
+    """What one run measured."""
+
+    total: int
+    concurrency: int
+    completed: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    error_samples: list[str] = field(default_factory=list)
+    response_bytes: int = 0
+
+    @property
+    def throughput(self) -> float:
+        return self.completed / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies_ms:
+            return 0.0
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+    @property
+    def p50_ms(self) -> float:
+        return self.percentile(50)
+
+    @property
+    def p99_ms(self) -> float:
+        return self.percentile(99)
+
+
+async def _run(base: str, total: int, concurrency: int, with_trace: bool, max_seconds: float, headers: dict[str, str]) -> LoadReport:
+    if not _is_loopback_url(base):
+        raise SystemExit(f"{base}: this load test only talks to loopback addresses")
+    bodies = profiles(min(total, 2000))
+    report = LoadReport(total=total, concurrency=concurrency)
+    url = base + "/api/v1/consult" + ("?trace=true" if with_trace else "")
+    next_index = 0
+    deadline = time.monotonic() + max_seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0, headers={"content-type": "application/json", **headers}) as client:
+
+        async def worker() -> None:
+            nonlocal next_index
+            while next_index < total and time.monotonic() < deadline:
+                index = next_index
+                next_index += 1
+                started = time.perf_counter()
+                try:
+                    response = await client.post(url, content=bodies[index % len(bodies)])
+                    body = response.content
+                    ok = response.status_code == 200 and (not with_trace or b'"trace"' in body)
+                    if not ok and len(report.error_samples) < 5:
+                        report.error_samples.append(f"{response.status_code}: {body[:200]!r}")
+                except httpx.HTTPError as exc:
+                    ok = False
+                    body = b""
+                    if len(report.error_samples) < 5:
+                        report.error_samples.append(f"{type(exc).__name__}: {exc}")
+                report.latencies_ms.append((time.perf_counter() - started) * 1000)
+                report.completed += 1
+                report.response_bytes += len(body)
+                if not ok:
+                    report.errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        report.seconds = time.perf_counter() - began
+    return report
+
+
+def run_load(
+    base: str, *, total: int, concurrency: int, with_trace: bool = True, max_seconds: float = 600.0, api_key: str | None = None
+) -> LoadReport:
+    """Send ``total`` consultations from ``concurrency`` clients to the server at ``base`` (a loopback URL)."""
+    headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+    outcome: list[LoadReport] = []
+    # A thread of its own, so that the caller may already run an event loop (a test, a notebook).
+    runner = threading.Thread(
+        target=lambda: outcome.append(asyncio.run(_run(base.rstrip("/"), total, concurrency, with_trace, max_seconds, headers)))
+    )
+    runner.start()
+    runner.join()
+    if not outcome:
+        raise RuntimeError("the load run failed; see the error above")
+    return outcome[0]
+
+
+def _is_loopback_url(base: str) -> bool:
+    from sellerexpert.web import is_loopback
+
+    return is_loopback(urlsplit(base).hostname)
+
+
+# -- the server and its memory ------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (uvicorn's worker processes)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            found = re.search(r"^PPid:\s+(\d+)", status, re.M)
+            if found:
+                parents[int(entry.name)] = int(found.group(1))
+    family, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        family.extend(children)
+        frontier.extend(children)
+    return family
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants, in MiB."""
+    total_kib = 0
+    for member in _tree(pid):
+        try:
+            found = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{member}/status").read_text(), re.M)
+        except OSError:
+            continue
+        if found:
+            total_kib += int(found.group(1))
+    return total_kib / 1024
+
+
+class Sampler(threading.Thread):
+    """Samples the server's memory twice a second while the load runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0.0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self.peak = max(self.peak, rss_mib(self.pid))
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "sellerexpert", "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    env = {k: v for k, v in os.environ.items() if k != "SELLEREXPERT_API_KEY"}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the server did not start within 60 s")
+
+
+# -- report ---------------------------------------------------------------------
+
+
+def _section(args: argparse.Namespace, report: LoadReport, memory: dict[str, float], warmup: int) -> str:
+    lat = report
+    command = "python bench/web_load.py" + (f" --workers {args.workers}" if args.workers != 2 else "")
+    lines = [
+        START,
+        "## Web API under load (`bench/web_load.py`)",
+        "",
+        f"Command: `{command}` (issue 12). {report.total:,} `POST /api/v1/consult?trace=true` (each answer carries",
+        f"the full trace, about {report.response_bytes // max(report.completed, 1) // 1024} KiB) from {report.concurrency} concurrent keep-alive clients",
+        f"(httpx2 AsyncClient, one process) to `sellerexpert serve --workers {args.workers}` on 127.0.0.1, after {warmup} warm-up requests;",
+        "the client and the server share the machine.",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}.",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        f"| consultations | {report.completed:,} | 10,000 |",
+        f"| errors | {report.errors} | 0 |",
+        f"| wall time | {report.seconds:.1f} s | |",
+        f"| throughput | {report.throughput:,.0f} consultations/s | >= 500 /s |",
+        f"| latency p50 | {lat.percentile(50):.1f} ms | |",
+        f"| latency p90 | {lat.percentile(90):.1f} ms | |",
+        f"| latency p99 | {lat.percentile(99):.1f} ms | <= 100 ms |",
+        f"| latency max | {max(lat.latencies_ms or [0]):.1f} ms | |",
+        f"| server RSS after warm-up | {memory['before']:.1f} MiB | |",
+        f"| server RSS peak during the run | {memory['peak']:.1f} MiB | |",
+        f"| server RSS at the end | {memory['after']:.1f} MiB | flat |",
+        "",
+    ]
+    if args.note:
+        lines += [args.note, ""]
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, path: Path = RESULTS) -> None:
+    """Replace this benchmark's section of RESULTS.md (between its markers), leaving other sections alone."""
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        _, tail = rest.split(END, 1)
+        updated = head + text.rstrip("\n") + tail
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    path.write_text(updated, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--total", type=int, default=10_000, help="consultations to send (default 10,000)")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2, one per core here)")
+    parser.add_argument("--warmup", type=int, default=300, help="requests before measuring (default 300)")
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="stop sending after this long (default 600)")
+    parser.add_argument("--url", help="an already running server (loopback only); its memory is not measured")
+    parser.add_argument("--no-trace", action="store_true", help="ask for the result only, without the trace")
+    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing bench/RESULTS.md")
+    parser.add_argument("--note", default="", help="a sentence to add under the table")
+    args = parser.parse_args()
+    process = None
+    if args.url:
+        base = args.url
+    else:
+        process, base = start_server(args.workers)
+    try:
+        run_load(base, total=args.warmup, concurrency=args.concurrency, with_trace=not args.no_trace)
+        memory = {"before": rss_mib(process.pid) if process else 0.0}
+        sampler = Sampler(process.pid) if process else None
+        if sampler:
+            sampler.start()
+        report = run_load(base, total=args.total, concurrency=args.concurrency, with_trace=not args.no_trace, max_seconds=args.max_seconds)
+        if sampler:
+            sampler.stop.set()
+            sampler.join()
+        memory["after"] = rss_mib(process.pid) if process else 0.0
+        memory["peak"] = max(sampler.peak if sampler else 0.0, memory["after"])
+    finally:
+        if process:
+            process.terminate()
+            process.wait(timeout=30)
+    section = _section(args, report, memory, args.warmup)
+    print(section)
+    if report.error_samples:
+        print("error samples:", *report.error_samples, sep="\n  ", file=sys.stderr)
+    if not args.no_write:
+        write_section(section)
+        print(f"wrote {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
