@@ -101,7 +101,9 @@ class LoadReport:
         return self.percentile(99)
 
 
-async def _run(base: str, total: int, concurrency: int, with_trace: bool, max_seconds: float, headers: dict[str, str]) -> LoadReport:
+async def _run(
+    base: str, total: int, concurrency: int, with_trace: bool, max_seconds: float, headers: dict[str, str], floor: bool = False
+) -> LoadReport:
     if not _is_loopback_url(base):
         raise SystemExit(f"{base}: this load test only talks to loopback addresses")
     bodies = profiles(min(total, 2000))
@@ -119,9 +121,12 @@ async def _run(base: str, total: int, concurrency: int, with_trace: bool, max_se
                 next_index += 1
                 started = time.perf_counter()
                 try:
-                    response = await client.post(url, content=bodies[index % len(bodies)])
+                    if floor:
+                        response = await client.get(base + "/healthz")
+                    else:
+                        response = await client.post(url, content=bodies[index % len(bodies)])
                     body = response.content
-                    ok = response.status_code == 200 and (not with_trace or b'"trace"' in body)
+                    ok = response.status_code == 200 and (floor or not with_trace or b'"trace"' in body)
                     if not ok and len(report.error_samples) < 5:
                         report.error_samples.append(f"{response.status_code}: {body[:200]!r}")
                 except httpx.HTTPError as exc:
@@ -142,14 +147,24 @@ async def _run(base: str, total: int, concurrency: int, with_trace: bool, max_se
 
 
 def run_load(
-    base: str, *, total: int, concurrency: int, with_trace: bool = True, max_seconds: float = 600.0, api_key: str | None = None
+    base: str,
+    *,
+    total: int,
+    concurrency: int,
+    with_trace: bool = True,
+    max_seconds: float = 600.0,
+    api_key: str | None = None,
+    floor: bool = False,
 ) -> LoadReport:
-    """Send ``total`` consultations from ``concurrency`` clients to the server at ``base`` (a loopback URL)."""
+    """Send ``total`` consultations from ``concurrency`` clients to the server at ``base`` (a loopback URL).
+
+    :param floor: send ``GET /healthz`` instead: what the HTTP layer and this client manage with no advice to give.
+    """
     headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
     outcome: list[LoadReport] = []
     # A thread of its own, so that the caller may already run an event loop (a test, a notebook).
     runner = threading.Thread(
-        target=lambda: outcome.append(asyncio.run(_run(base.rstrip("/"), total, concurrency, with_trace, max_seconds, headers)))
+        target=lambda: outcome.append(asyncio.run(_run(base.rstrip("/"), total, concurrency, with_trace, max_seconds, headers, floor)))
     )
     runner.start()
     runner.join()
@@ -241,9 +256,29 @@ def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
 # -- report ---------------------------------------------------------------------
 
 
-def _section(args: argparse.Namespace, report: LoadReport, memory: dict[str, float], warmup: int) -> str:
+def in_process_cost(count: int = 200) -> dict[str, float]:
+    """Milliseconds per consultation in this process, without HTTP: the engine, and the JSON the API sends."""
+    from sellerexpert import Advisor, SellerProfile
+
+    advisor = Advisor()
+    parsed = [SellerProfile.from_text(body.decode(), format="json") for body in profiles(count)]
+    advisor.consult(parsed[0])
+    began = time.perf_counter()
+    results = [advisor.consult(profile) for profile in parsed]
+    engine = (time.perf_counter() - began) / count * 1000
+    began = time.perf_counter()
+    for result in results:
+        json.dumps({**result.to_dict(), "trace": result.trace.to_dict()}, ensure_ascii=False, separators=(",", ":"))
+    encode = (time.perf_counter() - began) / count * 1000
+    return {"engine": engine, "encode": encode}
+
+
+def _section(
+    args: argparse.Namespace, report: LoadReport, memory: dict[str, float], warmup: int, cost: dict[str, float], floor: LoadReport | None, load: tuple[float, float]
+) -> str:
     lat = report
     command = "python bench/web_load.py" + (f" --workers {args.workers}" if args.workers != 2 else "")
+    command += f" --total {args.total}" if args.total != 10_000 else ""
     lines = [
         START,
         "## Web API under load (`bench/web_load.py`)",
@@ -268,6 +303,16 @@ def _section(args: argparse.Namespace, report: LoadReport, memory: dict[str, flo
         f"| server RSS after warm-up | {memory['before']:.1f} MiB | |",
         f"| server RSS peak during the run | {memory['peak']:.1f} MiB | |",
         f"| server RSS at the end | {memory['after']:.1f} MiB | flat |",
+        "",
+        f"The machine's load average was {load[0]:.1f} before the run and {load[1]:.1f} after it (other work shares these cores).",
+        *(
+            [f"The HTTP floor, `GET /healthz` from the same client ({floor.completed:,} requests): {floor.throughput:,.0f} requests/s,",
+             f"p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms: what the server and this client manage with no advice to give.", ""]
+            if floor else [""]
+        ),
+        f"In this process, without HTTP, one consultation took {cost['engine']:.1f} ms in the engine and {cost['encode']:.1f} ms",
+        f"to turn into the JSON the API sends (result and trace): at most {1000 / (cost['engine'] + cost['encode']):,.0f} consultations/s per core",
+        "before any HTTP work, and runs are serialised within a process (one lock around Experta).",
         "",
     ]
     if args.note:
@@ -305,6 +350,7 @@ def main() -> None:
         base = args.url
     else:
         process, base = start_server(args.workers)
+    load_before = os.getloadavg()[0]
     try:
         run_load(base, total=args.warmup, concurrency=args.concurrency, with_trace=not args.no_trace)
         memory = {"before": rss_mib(process.pid) if process else 0.0}
@@ -317,11 +363,13 @@ def main() -> None:
             sampler.join()
         memory["after"] = rss_mib(process.pid) if process else 0.0
         memory["peak"] = max(sampler.peak if sampler else 0.0, memory["after"])
+        load_after = os.getloadavg()[0]
+        floor = run_load(base, total=min(args.total, 3000), concurrency=args.concurrency, floor=True)
     finally:
         if process:
             process.terminate()
             process.wait(timeout=30)
-    section = _section(args, report, memory, args.warmup)
+    section = _section(args, report, memory, args.warmup, in_process_cost(), floor, (load_before, load_after))
     print(section)
     if report.error_samples:
         print("error samples:", *report.error_samples, sep="\n  ", file=sys.stderr)

@@ -145,15 +145,16 @@ def test_a_whole_consultation_in_a_real_browser(server: str, browser: object, tm
     assert fourth != third
 
     # Answer question 4, go back to it, find the answer kept, and go on.
-    _answer(page)
+    given = _answer(page)
     after_fourth = page.url
-    kept = page.locator("input:checked").all() or page.locator("input[type=text], input[type=number]").all()
     page.get_by_role("link", name="Back").click()
     expect(page.locator("h1")).to_have_text(fourth)
-    assert page.locator("input:checked").count() + page.locator("input[type=number]").count() >= 1
+    if given is None:
+        expect(page.locator("form.question input[type=radio], form.question input[type=checkbox]").first).to_be_checked()
+    else:
+        expect(page.locator("form.question input[type=number], form.question input[type=text]")).to_have_value(given)
     page.get_by_role("button", name="Next").click()
     assert page.url == after_fourth
-    assert kept is not None
 
     # Answer until the advice is settled.
     for _ in range(20):
@@ -198,22 +199,29 @@ def test_a_whole_consultation_in_a_real_browser(server: str, browser: object, tm
     assert not problems, problems  # no script error and no Content-Security-Policy violation
 
 
-def _answer(page: object) -> None:
-    """Answer the question on the page with its first choice (or a typical number or market)."""
+def _answer(page: object) -> str | None:
+    """Answer the question on the page with its first choice (or a typical number or market).
+
+    :returns: the text typed, or ``None`` when a choice was ticked.
+    """
     from playwright.sync_api import Page
 
     assert isinstance(page, Page)
     before = page.url
     choices = page.locator("form.question input[type=radio], form.question input[type=checkbox]")
+    typed: str | None = None
     if choices.count():
         choices.first.check()
     elif page.locator("form.question input[type=number]").count():
-        page.locator("form.question input[type=number]").fill("300")
+        typed = "300"
+        page.locator("form.question input[type=number]").fill(typed)
     else:
-        page.locator("form.question input[type=text]").fill("US")
+        typed = "US"
+        page.locator("form.question input[type=text]").fill(typed)
     page.get_by_role("button", name="Next").click()
     page.wait_for_load_state()
     assert page.url != before
+    return typed
 
 
 def test_the_page_works_with_javascript_off(server: str, browser: object) -> None:
@@ -239,7 +247,7 @@ def test_a_short_load_has_no_errors(server: str) -> None:
         from web_load import run_load
     finally:
         sys.path.pop(0)
-    report = run_load(server, total=300, concurrency=8, with_trace=True)
+    report = run_load(server, total=200, concurrency=8, with_trace=True)
     assert report.errors == 0, report.error_samples
-    assert report.completed == 300
+    assert report.completed == 200
     assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms

@@ -84,7 +84,11 @@ async def consult_endpoint(request: Request) -> Response:
     with_explanation = flag(request, "explain", False)
     profile = _profile(await request.body())
     advisor = context(request).advisor
-    result = await run_in_threadpool(advisor.consult, profile)
+    # On the event loop, not in a thread: the engine serialises runs within a process anyway (one lock in
+    # _experta), so threads add no parallelism, only switching, and the lock's unfair hand-over made a long
+    # latency tail under load. Requests then wait in arrival order. The slow calls (explain, audit, batch)
+    # do run in threads, so they never hold up the loop.
+    result = advisor.consult(profile)
     body = result.to_dict()
     if with_trace:
         body["trace"] = signed(result.trace).to_dict()
