@@ -77,7 +77,7 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
     middleware += [Middleware(ApiKey, settings=settings), Middleware(BodyLimit, limit_for=limit_for)]
     static = StaticFiles(packages=[("sellerexpert.web", "static")])
     routes = [*_pages.ROUTES, *_api.ROUTES, Route("/openapi.json", openapi_endpoint), Mount("/static", static, name="static")]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS))  # type: ignore[arg-type]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS))
     app.state.web = WebContext(advisor=advisor, settings=settings, templates=templates())
     return app
 

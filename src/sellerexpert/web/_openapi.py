@@ -58,7 +58,7 @@ def _flag(name: str, description: str, default: bool) -> dict[str, Any]:
 
 def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str, Any]:
     """The OpenAPI document; ``key_required`` marks every ``/api/v1`` operation as needing the bearer key."""
-    security = [{"bearer": []}] if key_required else []
+    security: list[dict[str, list[str]]] = [{"bearer": []}] if key_required else []
     guarded = (401, 403, 413, 422)
 
     def op(summary: str, **fields: Any) -> dict[str, Any]:

@@ -261,15 +261,15 @@ async def check(request: Request) -> Response:
         else:
             raw = b""
     assert cookie is not None
-    page = {"token": csrf_token(ctx.settings.secret, cookie)}
+    token = csrf_token(ctx.settings.secret, cookie)
     if not raw:
-        return _render(request, "check.html", 422, report=None, error="Choose a trace file, or paste one.", **page)
+        return _render(request, "check.html", 422, report=None, error="Choose a trace file, or paste one.", token=token)
     try:
         trace = _parse_trace(raw)
         report = await run_in_threadpool(lambda: audit(trace, ctx.advisor, source="the trace"))
     except TraceError as exc:
-        return _render(request, "check.html", 422, report=None, error=str(exc), **page)
-    return _render(request, "check.html", report=report, error=None, **page)
+        return _render(request, "check.html", 422, report=None, error=str(exc), token=token)
+    return _render(request, "check.html", report=report, error=None, token=token)
 
 
 def _parse_trace(raw: bytes) -> Trace:
