@@ -66,6 +66,20 @@ def test_consult_is_deterministic_byte_for_byte(client: TestClient) -> None:
     assert [r["platform"] for r in first.json()["recommendations"]] == ["tiktok_shop", "temu"]
 
 
+def test_both_engines_answer_the_same_bytes(app_advisor: Advisor) -> None:
+    body = SellerProfile.from_file(SHOP).to_dict()
+    answers = []
+    for engine in ("compiled", "experta"):
+        with TestClient(create_app(WebSettings(engine=engine), advisor=app_advisor), base_url=LOCAL) as client:  # type: ignore[arg-type]
+            answers.append(client.post("/api/v1/consult?trace=true", json=body).content)
+    assert answers[0] == answers[1]
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown engine 'fast' \\(allowed: experta, compiled\\)"):
+        WebSettings(engine="fast")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -30,7 +30,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
     saved = dict(os.environ)
-    for name in ("SELLEREXPERT_API_KEY", "SELLEREXPERT_WEB_RULES", "SELLEREXPERT_WEB_SECRET", "SELLEREXPERT_WEB_CORS"):
+    for name in ("SELLEREXPERT_API_KEY", "SELLEREXPERT_WEB_RULES", "SELLEREXPERT_WEB_SECRET", "SELLEREXPERT_WEB_CORS", "SELLEREXPERT_WEB_ENGINE"):
         os.environ.pop(name, None)
     try:
         yield calls
@@ -72,7 +72,13 @@ def test_options_reach_every_worker_through_the_environment(
     assert settings.api_key == "k"
     assert settings.rules_dir == rules_dir
     assert settings.cors_origins == ("https://a.example",)
+    assert settings.engine == "compiled"
     assert len(settings.secret) == 32
+
+
+def test_the_engine_of_record_on_request(runner: CliRunner, started: list[dict[str, Any]]) -> None:
+    assert runner.invoke(cli, ["serve", "--engine", "experta"], catch_exceptions=False).exit_code == 0
+    assert settings_from_env().engine == "experta"
 
 
 def test_the_key_may_come_from_the_environment(runner: CliRunner, started: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,9 +131,11 @@ def test_is_loopback(host: str | None, loopback: bool) -> None:
 
 
 def test_settings_round_trip_through_the_environment() -> None:
-    settings = WebSettings(rules_dir=Path("/r"), api_key="k", cors_origins=("https://a", "https://b"))
+    settings = WebSettings(rules_dir=Path("/r"), api_key="k", cors_origins=("https://a", "https://b"), engine="experta")
     again = settings_from_env(settings.to_env())
-    assert (again.rules_dir, again.api_key, again.secret, again.cors_origins) == (Path("/r"), "k", settings.secret, ("https://a", "https://b"))
+    assert (again.rules_dir, again.api_key, again.secret, again.cors_origins, again.engine) == (
+        Path("/r"), "k", settings.secret, ("https://a", "https://b"), "experta"
+    )
     assert settings_from_env({}).api_key is None
     assert WebSettings(api_key="  ").api_key is None
     assert "secret" not in repr(settings)

@@ -755,11 +755,13 @@ def margin(
               help="Require 'Authorization: Bearer KEY' on the JSON API (also SELLEREXPERT_API_KEY).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Let pages from ORIGIN call the API from a browser (repeatable; none by default).")
+@click.option("--engine", type=click.Choice(["compiled", "experta"]), default="compiled", show_default=True,
+              help="compiled: the compiled evaluator (the same result and trace, much faster); experta: the engine of record.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log each request to stderr.")
 @rules_option
 @pass_session
 def serve(session: Session, host: str, port: int, workers: int, api_key: str | None, cors_origins: tuple[str, ...],
-          access_log: bool) -> None:
+          engine: str, access_log: bool) -> None:
     """Serve the consultation page and the JSON API (/api/v1) over HTTP.
 
     Needs the web extra: pip install 'sellerexpert[web]'. Open the address it
@@ -777,7 +779,7 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
     except ImportError as exc:
         raise InputError(f"serve needs the web extra ({exc.name} is missing): pip install 'sellerexpert[web]'") from None
     session.advisor  # load and check the rule pack before binding the port: a broken pack exits 2 here
-    settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins)
+    settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine)  # type: ignore[arg-type]
     try:
         run_server(settings, host=host, port=port, workers=workers, access_log=access_log)
     except ValueError as exc:

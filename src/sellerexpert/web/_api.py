@@ -83,17 +83,17 @@ async def consult_endpoint(request: Request) -> Response:
     with_trace = flag(request, "trace", False)
     with_explanation = flag(request, "explain", False)
     profile = _profile(await request.body())
-    advisor = context(request).advisor
+    ctx = context(request)
     # On the event loop, not in a thread: the engine serialises runs within a process anyway (one lock in
     # _experta), so threads add no parallelism, only switching, and the lock's unfair hand-over made a long
     # latency tail under load. Requests then wait in arrival order. The slow calls (explain, audit, batch)
     # do run in threads, so they never hold up the loop.
-    result = advisor.consult(profile)
+    result = ctx.advisor.consult(profile, engine=ctx.settings.engine)
     body = result.to_dict()
     if with_trace:
         body["trace"] = signed(result.trace).to_dict()
     if with_explanation:
-        body["explanation"] = (await run_in_threadpool(explain, result.trace, advisor)).to_dict()
+        body["explanation"] = (await run_in_threadpool(explain, result.trace, ctx.advisor)).to_dict()
     return JSONResponse(body)
 
 

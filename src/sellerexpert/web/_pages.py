@@ -186,7 +186,9 @@ def _result_of(request: Request, answers: Answers) -> tuple[Interview, Consultat
     interview, problem = answers.replay(context(request).advisor)
     if problem is not None and problem.field in answers.fields():
         return RedirectResponse("/consult?" + answers.query(edit=problem.field), status_code=303)
-    return interview, interview.result()
+    ctx = context(request)
+    # The interview's answers, consulted like any other (Interview.result() with the server's engine).
+    return interview, ctx.advisor.consult(interview.profile, engine=ctx.settings.engine)
 
 
 async def result(request: Request) -> Response:

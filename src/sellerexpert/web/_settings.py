@@ -15,11 +15,15 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
+
+from ..advisor import ENGINES, Engine
 
 ENV_API_KEY = "SELLEREXPERT_API_KEY"
 ENV_RULES = "SELLEREXPERT_WEB_RULES"
 ENV_SECRET = "SELLEREXPERT_WEB_SECRET"
 ENV_CORS = "SELLEREXPERT_WEB_CORS"
+ENV_ENGINE = "SELLEREXPERT_WEB_ENGINE"
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -34,6 +38,8 @@ class WebSettings:
         only on loopback addresses).
     :ivar secret: the key that signs CSRF tokens (random per start unless given).
     :ivar cors_origins: origins allowed to call the API from a browser (none by default).
+    :ivar engine: what runs each consultation: ``compiled`` (the compiled evaluator, the same result and
+        trace, much faster: a server consults many times) or ``experta`` (the engine of record).
     :ivar max_profile_bytes: the largest body for a profile and for the page's forms.
     :ivar max_trace_bytes: the largest body for a trace (explain, audit, the trace check form).
     :ivar max_batch_bytes: the largest batch body, counted as it streams in.
@@ -43,6 +49,7 @@ class WebSettings:
     api_key: str | None = None
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     cors_origins: tuple[str, ...] = ()
+    engine: Engine = "compiled"
     max_profile_bytes: int = 256 * KIB
     max_trace_bytes: int = 2 * MIB
     max_batch_bytes: int = 16 * MIB
@@ -50,10 +57,12 @@ class WebSettings:
     def __post_init__(self) -> None:
         if self.api_key is not None and not self.api_key.strip():
             object.__setattr__(self, "api_key", None)
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine '{self.engine}' (allowed: {', '.join(ENGINES)})")
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that make :func:`settings_from_env` rebuild these settings."""
-        env = {ENV_SECRET: self.secret.hex()}
+        env = {ENV_SECRET: self.secret.hex(), ENV_ENGINE: self.engine}
         if self.rules_dir is not None:
             env[ENV_RULES] = str(self.rules_dir)
         if self.api_key is not None:
@@ -64,10 +73,10 @@ class WebSettings:
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> WebSettings:
-    """Settings from ``SELLEREXPERT_API_KEY``, ``SELLEREXPERT_WEB_RULES``, ``SELLEREXPERT_WEB_SECRET`` (hex)
-    and ``SELLEREXPERT_WEB_CORS`` (comma-separated origins).
+    """Settings from ``SELLEREXPERT_API_KEY``, ``SELLEREXPERT_WEB_RULES``, ``SELLEREXPERT_WEB_SECRET`` (hex),
+    ``SELLEREXPERT_WEB_CORS`` (comma-separated origins) and ``SELLEREXPERT_WEB_ENGINE``.
 
-    :raises ValueError: when the secret is not hexadecimal.
+    :raises ValueError: when the secret is not hexadecimal or the engine unknown.
     """
     env = os.environ if environ is None else environ
     secret_hex = env.get(ENV_SECRET, "")
@@ -77,6 +86,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> WebSettings:
         api_key=env.get(ENV_API_KEY) or None,
         secret=bytes.fromhex(secret_hex) if secret_hex else secrets.token_bytes(32),
         cors_origins=tuple(o.strip() for o in env.get(ENV_CORS, "").split(",") if o.strip()),
+        engine=cast(Engine, env.get(ENV_ENGINE) or "compiled"),
     )
 
 
