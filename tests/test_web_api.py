@@ -64,6 +64,10 @@ def test_consult_is_deterministic_byte_for_byte(client: TestClient) -> None:
     second = client.post("/api/v1/consult?trace=true", json=body)
     assert first.content == second.content
     assert [r["platform"] for r in first.json()["recommendations"]] == ["tiktok_shop", "temu"]
+    # The text joined from the result's and the trace's JSON is the JSON of the merged dicts, byte for byte.
+    expected = Advisor().consult(body)
+    merged = {**expected.to_dict(), "trace": expected.trace.to_dict()}
+    assert first.content == json.dumps(merged, ensure_ascii=False).encode()
 
 
 def test_both_engines_answer_the_same_bytes(app_advisor: Advisor) -> None:
