@@ -33,9 +33,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
-import httpx2 as httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -101,6 +102,50 @@ class LoadReport:
         return self.percentile(99)
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection on asyncio streams.
+
+    A load generator that shares two cores with the server must cost little per
+    request: this writes a request and reads a ``Content-Length`` response with
+    no more work than that (the API always sends a length; anything else is an
+    error). httpx2 costs several times more CPU per request.
+    """
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nhost: {self.host}:{self.port}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\n{self.extra}\r\n"
+        )
+        self.writer.write(head.encode("latin-1") + body)
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
+        length = None
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if length is None:
+            raise ConnectionError("a response without Content-Length")
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except OSError:
+                pass
+
+
 async def _run(
     base: str,
     total: int,
@@ -111,47 +156,51 @@ async def _run(
     floor: bool = False,
     seed: int = 12,
 ) -> LoadReport:
-    if not _is_loopback_url(base):
+    parts = urlsplit(base)
+    if not _is_loopback_url(base) or parts.hostname is None:
         raise SystemExit(f"{base}: this load test only talks to loopback addresses")
     # A distinct seeded profile per request (a warm-up uses another seed): the engine's reuse of advice
     # for sellers its rules cannot tell apart then helps only as much as it would with real sellers.
-    bodies = profiles(total, seed=seed)
+    bodies = [] if floor else profiles(total, seed=seed)
     report = LoadReport(total=total, concurrency=concurrency)
-    url = base + "/api/v1/consult" + ("?trace=true" if with_trace else "")
+    path = "/healthz" if floor else "/api/v1/consult" + ("?trace=true" if with_trace else "")
     next_index = 0
     deadline = time.monotonic() + max_seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30.0, headers={"content-type": "application/json", **headers}) as client:
 
-        async def worker() -> None:
-            nonlocal next_index
+    async def worker() -> None:
+        nonlocal next_index
+        connection = Connection(parts.hostname or "127.0.0.1", parts.port or 80, headers)
+        try:
             while next_index < total and time.monotonic() < deadline:
                 index = next_index
                 next_index += 1
                 started = time.perf_counter()
+                body = b""
                 try:
                     if floor:
-                        response = await client.get(base + "/healthz")
+                        status, body = await asyncio.wait_for(connection.request("GET", path), 30)
                     else:
-                        response = await client.post(url, content=bodies[index % len(bodies)])
-                    body = response.content
-                    ok = response.status_code == 200 and (floor or not with_trace or b'"trace"' in body)
+                        status, body = await asyncio.wait_for(connection.request("POST", path, bodies[index]), 30)
+                    ok = status == 200 and (floor or not with_trace or b'"trace": {' in body)
                     if not ok and len(report.error_samples) < 5:
-                        report.error_samples.append(f"{response.status_code}: {body[:200]!r}")
-                except httpx.HTTPError as exc:
+                        report.error_samples.append(f"{status}: {body[:200]!r}")
+                except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, IndexError) as exc:
                     ok = False
-                    body = b""
                     if len(report.error_samples) < 5:
                         report.error_samples.append(f"{type(exc).__name__}: {exc}")
+                    await connection.close()
+                    connection = Connection(parts.hostname or "127.0.0.1", parts.port or 80, headers)
                 report.latencies_ms.append((time.perf_counter() - started) * 1000)
                 report.completed += 1
                 report.response_bytes += len(body)
                 if not ok:
                     report.errors += 1
+        finally:
+            await connection.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        report.seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    report.seconds = time.perf_counter() - began
     return report
 
 
@@ -267,9 +316,10 @@ def start_server(workers: int, engine: str = "compiled") -> tuple[subprocess.Pop
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
+            with urlopen(base + "/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return process, base
+        except (URLError, OSError):
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("the server did not start within 60 s")
@@ -308,7 +358,7 @@ def _section(
         "",
         f"Command: `{command}` (issue 12). {report.total:,} `POST /api/v1/consult?trace=true`, each with its own seeded profile (each answer carries",
         f"the full trace, about {report.response_bytes // max(report.completed, 1) // 1024} KiB) from {report.concurrency} concurrent keep-alive clients",
-        f"(httpx2 AsyncClient, one process) to `sellerexpert serve --workers {args.workers} --engine {args.engine}` on 127.0.0.1, after {warmup} warm-up requests;",
+        f"(plain asyncio HTTP/1.1 connections, one process) to `sellerexpert serve --workers {args.workers} --engine {args.engine}` on 127.0.0.1, after {warmup} warm-up requests;",
         "the client and the server share the machine.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}.",
