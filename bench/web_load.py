@@ -1,15 +1,17 @@
 """Load test of the JSON API on loopback: N consultations from C concurrent clients against `sellerexpert serve`.
 
-    python bench/web_load.py                      # 10,000 consultations, 32 clients, writes bench/RESULTS.md
+    python bench/web_load.py                      # 2 rounds of 10,000 consultations, 32 clients, writes bench/RESULTS.md
     python bench/web_load.py --total 2000 --no-write
     python bench/web_load.py --url http://127.0.0.1:8000   # against a server you started yourself
 
 It starts the server itself (on a free 127.0.0.1 port, ``--workers`` processes,
-no access log), sends a warm-up, then the measured run: every request is
-``POST /api/v1/consult?trace=true`` (the full trace in every answer) with a
-profile drawn from a fixed, seeded mix, so two runs send the same bodies. It
-reports throughput, p50/p90/p99/max latency, errors, and the server's resident
-memory (all its processes) after the warm-up, at its peak, and at the end.
+no access log), sends a warm-up, then measured rounds: every request is
+``POST /api/v1/consult?trace=true`` (the full trace in every answer) with its
+own profile from a seeded mix (a different seed per round), so two runs send
+the same bodies. For each round it reports throughput, p50/p90/p99/max latency,
+errors, and the server's resident memory (all its processes) at the start, at
+each quarter and at the end; then the HTTP floor (``GET /healthz``) and the
+in-process cost of one consultation.
 
 The run is bounded in count and in time (``--max-seconds``) and only ever
 talks to the loopback address.
@@ -345,48 +347,69 @@ def in_process_cost(engine: str, count: int = 1000) -> dict[str, float]:
     return {"engine": consult, "encode": encode}
 
 
-def _section(
-    args: argparse.Namespace, report: LoadReport, memory: dict[str, Any], warmup: int, cost: dict[str, float], floor: LoadReport | None, load: tuple[float, float]
-) -> str:
-    lat = report
-    command = "python bench/web_load.py" + (f" --workers {args.workers}" if args.workers != 2 else "")
+@dataclass
+class Round:
+    """One measured run and the server's memory during it."""
+
+    report: LoadReport
+    rss_before: float
+    rss_quarters: list[float]
+    rss_after: float
+    load: tuple[float, float]
+
+
+def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, float], floor: LoadReport | None) -> str:
+    command = "python bench/web_load.py"
+    command += f" --workers {args.workers}" if args.workers != 2 else ""
     command += f" --total {args.total}" if args.total != 10_000 else ""
     command += f" --engine {args.engine}" if args.engine != "compiled" else ""
+    first = rounds[0].report
+    kib = first.response_bytes // max(first.completed, 1) // 1024
+
+    def row(label: str, values: list[str], target: str = "") -> str:
+        return f"| {label} | " + " | ".join(values) + f" | {target} |"
+
+    def each(fmt: Any) -> list[str]:
+        return [fmt(r) for r in rounds]
+
     lines = [
         START,
         "## Web API under load (`bench/web_load.py`)",
         "",
-        f"Command: `{command}` (issue 12). {report.total:,} `POST /api/v1/consult?trace=true`, each with its own seeded profile (each answer carries",
-        f"the full trace, about {report.response_bytes // max(report.completed, 1) // 1024} KiB) from {report.concurrency} concurrent keep-alive clients",
-        f"(plain asyncio HTTP/1.1 connections, one process) to `sellerexpert serve --workers {args.workers} --engine {args.engine}` on 127.0.0.1, after {warmup} warm-up requests;",
-        "the client and the server share the machine.",
+        f"Command: `{command}` (issue 12). `sellerexpert serve --workers {args.workers} --engine {args.engine}` on 127.0.0.1; "
+        f"{args.warmup} warm-up requests, then {len(rounds)} rounds of {args.total:,} `POST /api/v1/consult?trace=true`, each request with",
+        f"its own seeded profile (a different seed per round), every answer carrying the full trace (about {kib} KiB), from",
+        f"{args.concurrency} concurrent keep-alive clients (plain asyncio HTTP/1.1 connections in one process on the same two cores).",
+        "The first round starts with the engine's advice cache nearly empty (the advisor reuses the advice of sellers its",
+        "rules cannot tell apart, up to 4,096 per process); the second starts with it as the first left it: a server that has run a while.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}.",
         "",
-        "| measure | value | target |",
-        "|---|---|---|",
-        f"| consultations | {report.completed:,} | 10,000 |",
-        f"| errors | {report.errors} | 0 |",
-        f"| wall time | {report.seconds:.1f} s | |",
-        f"| throughput | {report.throughput:,.0f} consultations/s | >= 500 /s |",
-        f"| latency p50 | {lat.percentile(50):.1f} ms | |",
-        f"| latency p90 | {lat.percentile(90):.1f} ms | |",
-        f"| latency p99 | {lat.percentile(99):.1f} ms | <= 100 ms |",
-        f"| latency max | {max(lat.latencies_ms or [0]):.1f} ms | |",
-        f"| server RSS after warm-up | {memory['before']:.1f} MiB | |",
-        f"| server RSS peak during the run | {memory['peak']:.1f} MiB | |",
-        f"| server RSS at 1/4, 1/2, 3/4 of the run | {' / '.join(f'{m:.1f}' for m in memory.get('quarters', [])[:3]) or '-'} MiB | |",
-        f"| server RSS at the end | {memory['after']:.1f} MiB | flat |",
+        "| measure | " + " | ".join(f"round {i + 1}" for i in range(len(rounds))) + " | target |",
+        "|---|" + "---|" * len(rounds) + "---|",
+        row("consultations", each(lambda r: f"{r.report.completed:,}"), f"{args.total:,}"),
+        row("errors", each(lambda r: str(r.report.errors)), "0"),
+        row("wall time", each(lambda r: f"{r.report.seconds:.1f} s")),
+        row("throughput", each(lambda r: f"{r.report.throughput:,.0f} /s"), ">= 500 /s"),
+        row("latency p50", each(lambda r: f"{r.report.percentile(50):.1f} ms")),
+        row("latency p90", each(lambda r: f"{r.report.percentile(90):.1f} ms")),
+        row("latency p99", each(lambda r: f"{r.report.percentile(99):.1f} ms"), "<= 100 ms"),
+        row("latency max", each(lambda r: f"{max(r.report.latencies_ms or [0]):.1f} ms")),
+        row("server RSS at the start", each(lambda r: f"{r.rss_before:.1f} MiB")),
+        row("server RSS at 1/4, 1/2, 3/4", each(lambda r: " / ".join(f"{m:.0f}" for m in r.rss_quarters[:3]) + " MiB")),
+        row("server RSS at the end", each(lambda r: f"{r.rss_after:.1f} MiB"), "flat"),
+        row("load average before / after", each(lambda r: f"{r.load[0]:.1f} / {r.load[1]:.1f}")),
         "",
-        f"The machine's load average was {load[0]:.1f} before the run and {load[1]:.1f} after it (other work shares these cores).",
-        *(
-            [f"The HTTP floor, `GET /healthz` from the same client ({floor.completed:,} requests): {floor.throughput:,.0f} requests/s,",
-             f"p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms: what the server and this client manage with no advice to give.", ""]
-            if floor else [""]
-        ),
-        f"In this process, without HTTP, one consultation took {cost['engine']:.2f} ms in the {args.engine} engine and {cost['encode']:.2f} ms",
-        f"to turn into the JSON the API sends (result and trace): at most {1000 / (cost['engine'] + cost['encode']):,.0f} consultations/s per core",
-        "before any HTTP work.",
+        "The load average counts the other work that shared these two cores during the run.",
+    ]
+    if floor is not None:
+        lines += [
+            f"The HTTP floor, `GET /healthz` from the same client ({floor.completed:,} requests): {floor.throughput:,.0f} requests/s,",
+            f"p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms: what the server and this client manage with no advice to give.",
+        ]
+    lines += [
+        f"In one process without HTTP, a consultation took {cost['engine']:.2f} ms in the {args.engine} engine and {cost['encode']:.2f} ms",
+        f"to become the JSON the API sends (result and trace): at most {1000 / (cost['engine'] + cost['encode']):,.0f} consultations/s per core before HTTP.",
         "",
     ]
     if args.note:
@@ -409,12 +432,13 @@ def write_section(text: str, path: Path = RESULTS) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--total", type=int, default=10_000, help="consultations to send (default 10,000)")
+    parser.add_argument("--total", type=int, default=10_000, help="consultations per round (default 10,000)")
+    parser.add_argument("--rounds", type=int, default=2, help="measured rounds, each with its own profiles (default 2)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2, one per core here)")
     parser.add_argument("--warmup", type=int, default=300, help="requests before measuring (default 300)")
     parser.add_argument("--engine", choices=["compiled", "experta"], default="compiled", help="the server's --engine (default compiled)")
-    parser.add_argument("--max-seconds", type=float, default=600.0, help="stop sending after this long (default 600)")
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="stop a round after this long (default 600)")
     parser.add_argument("--url", help="an already running server (loopback only); its memory is not measured")
     parser.add_argument("--no-trace", action="store_true", help="ask for the result only, without the trace")
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing bench/RESULTS.md")
@@ -425,30 +449,34 @@ def main() -> None:
         base = args.url
     else:
         process, base = start_server(args.workers, args.engine)
-    load_before = os.getloadavg()[0]
+    rounds: list[Round] = []
     try:
         run_load(base, total=args.warmup, concurrency=args.concurrency, with_trace=not args.no_trace, seed=99)
-        memory = {"before": rss_mib(process.pid) if process else 0.0}
-        sampler = Sampler(process.pid) if process else None
-        if sampler:
-            sampler.start()
-        report = run_load(base, total=args.total, concurrency=args.concurrency, with_trace=not args.no_trace, max_seconds=args.max_seconds)
-        if sampler:
-            sampler.stop.set()
-            sampler.join()
-        memory["after"] = rss_mib(process.pid) if process else 0.0
-        memory["peak"] = max(sampler.peak if sampler else 0.0, memory["after"])
-        memory_quarters = sampler.quarters() if sampler else []
-        load_after = os.getloadavg()[0]
-        floor = run_load(base, total=min(args.total, 3000), concurrency=args.concurrency, floor=True)
+        for number in range(args.rounds):
+            load_before = os.getloadavg()[0]
+            rss_before = rss_mib(process.pid) if process else 0.0
+            sampler = Sampler(process.pid) if process else None
+            if sampler:
+                sampler.start()
+            report = run_load(
+                base, total=args.total, concurrency=args.concurrency, with_trace=not args.no_trace,
+                max_seconds=args.max_seconds, seed=12 + number,
+            )
+            if sampler:
+                sampler.stop.set()
+                sampler.join()
+            rss_after = rss_mib(process.pid) if process else 0.0
+            quarters = sampler.quarters() if sampler else []
+            rounds.append(Round(report, rss_before, quarters, rss_after, (load_before, os.getloadavg()[0])))
+            if report.error_samples:
+                print(f"round {number + 1} error samples:", *report.error_samples, sep="\n  ", file=sys.stderr)
+        floor = run_load(base, total=3000, concurrency=args.concurrency, floor=True)
     finally:
         if process:
             process.terminate()
             process.wait(timeout=30)
-    section = _section(args, report, {**memory, "quarters": memory_quarters}, args.warmup, in_process_cost(args.engine), floor, (load_before, load_after))
+    section = _section(args, rounds, in_process_cost(args.engine), floor)
     print(section)
-    if report.error_samples:
-        print("error samples:", *report.error_samples, sep="\n  ", file=sys.stderr)
     if not args.no_write:
         write_section(section)
         print(f"wrote {RESULTS.relative_to(ROOT)}", file=sys.stderr)
