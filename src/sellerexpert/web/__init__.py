@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..advisor import Advisor
 from . import _api, _pages
-from ._context import WebContext, context, templates
+from ._context import WebContext, templates
 from ._errors import HANDLERS, CatchAll
 from ._openapi import openapi_document
 from ._security import BodyLimit, ApiKey, SecurityHeaders
@@ -119,4 +119,4 @@ def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, w
     uvicorn.run("sellerexpert.web:app_from_env", **options)
 
 
-__all__ = ["WebSettings", "app_from_env", "context", "create_app", "is_loopback", "serve", "settings_from_env"]
+__all__ = ["WebSettings", "app_from_env", "create_app", "is_loopback", "serve", "settings_from_env"]
