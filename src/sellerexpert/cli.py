@@ -568,18 +568,6 @@ def rules() -> None:
     """
 
 
-def _rule_summary(advisor: Advisor, rule_id: str) -> dict[str, Any]:
-    rule = advisor.rules.rule(rule_id)
-    return {
-        "id": rule.id,
-        "statement": rule.statement,
-        "sources": advisor.rules.source_labels(rule.sources),
-        "concludes": rule.then.describe(),
-        "then": rule.then.to_data(),
-        "file": rule.path,
-    }
-
-
 _LIST_FORMATS = click.Choice(["text", "json"])
 
 
@@ -596,7 +584,7 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
       sellerexpert rules list
       sellerexpert rules list --format json
     """
-    summaries = [_rule_summary(advisor, rule.id) for rule in advisor.rules.rules]
+    summaries = [advisor.rules.summary(rule.id) for rule in advisor.rules.rules]
     if output_format == "json":
         click.echo(json.dumps(summaries, indent=2, ensure_ascii=False, allow_nan=False))
         return
@@ -839,3 +827,49 @@ def margin(
         except OSError as exc:
             raise InputError(f"{chart_path}: cannot write the chart ({exc.strerror})") from None
     click.echo(render_margin(comparison, output_format), nl=False)
+
+
+# -- serve -------------------------------------------------------------------
+# The web page and JSON API (issue 12). The web extra is imported only here, so
+# `sellerexpert --help` stays fast and works without it.
+
+
+@cli.command("serve", context_settings=CONTEXT_SETTINGS)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but a loopback address needs an API key.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Server processes; each loads the rule book once.")
+@click.option("--api-key", envvar="SELLEREXPERT_API_KEY", metavar="KEY",
+              help="Require 'Authorization: Bearer KEY' on the JSON API (also SELLEREXPERT_API_KEY).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Let pages from ORIGIN call the API from a browser (repeatable; none by default).")
+@click.option("--engine", type=click.Choice(["compiled", "experta"]), default="compiled", show_default=True,
+              help="compiled: the compiled evaluator (the same result and trace, much faster); experta: the engine of record.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log each request to stderr.")
+@rules_option
+@pass_session
+def serve(session: Session, host: str, port: int, workers: int, api_key: str | None, cors_origins: tuple[str, ...],
+          engine: str, access_log: bool) -> None:
+    """Serve the consultation page and the JSON API (/api/v1) over HTTP.
+
+    Needs the web extra: pip install 'sellerexpert[web]'. Open the address it
+    prints in a browser; the API is described at /openapi.json.
+
+    \b
+    Example:
+      sellerexpert serve
+      sellerexpert serve --port 8080 --workers 2
+      SELLEREXPERT_API_KEY=s3cret sellerexpert serve --host 0.0.0.0
+    """
+    try:
+        from .web import WebSettings
+        from .web import serve as run_server
+    except ImportError as exc:
+        raise InputError(f"serve needs the web extra ({exc.name} is missing): pip install 'sellerexpert[web]'") from None
+    session.advisor  # load and check the rule pack before binding the port: a broken pack exits 2 here
+    settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine)  # type: ignore[arg-type]
+    try:
+        run_server(settings, host=host, port=port, workers=workers, access_log=access_log)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--host'") from None

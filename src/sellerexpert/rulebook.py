@@ -291,6 +291,21 @@ class RuleBook:
         """Citations for display (``¶2``, ``temu_pricing``...)."""
         return [self.sources[s].label for s in source_ids]
 
+    def summary(self, rule_id: str) -> dict[str, Any]:
+        """One rule in brief, as ``rules list --format json`` and the web API's ``GET rules`` show it.
+
+        :raises LookupError: for an unknown rule id.
+        """
+        rule = self.rule(rule_id)
+        return {
+            "id": rule.id,
+            "statement": rule.statement,
+            "sources": self.source_labels(rule.sources),
+            "concludes": rule.then.describe(),
+            "then": rule.then.to_data(),
+            "file": rule.path,
+        }
+
 
 def _canonical(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -90,6 +90,11 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``, ``result``, ``fingerprint``."""
+        # A deep copy: editing the returned dict must never edit the (frozen) trace.
+        return copy.deepcopy(self._shared_dict())
+
+    def _shared_dict(self) -> dict[str, Any]:
+        # The trace's own nested data, not copied: only for serialising, which never edits it.
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
@@ -101,12 +106,11 @@ class Trace:
         }
         if self.signature is not None:
             data["signature"] = self.signature
-        # A deep copy: editing the returned dict must never edit the (frozen) trace.
-        return copy.deepcopy(data)
+        return data
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The trace as JSON text (deterministic for the same consultation)."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        return json.dumps(self._shared_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def save(self, path: str | Path) -> None:
         """Write the trace as JSON to ``path``."""

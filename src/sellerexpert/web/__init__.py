@@ -1,0 +1,122 @@
+"""The web consultation page and the JSON API (``sellerexpert serve``; the ``web`` extra).
+
+An ASGI application built with Starlette and run by uvicorn. Every endpoint
+calls the same public API as the command line (``Advisor.consult``,
+``explain``, ``audit``, :class:`~sellerexpert.interview.Interview`); nothing
+here reasons about rules.
+
+Quick use::
+
+    from sellerexpert.web import WebSettings, create_app
+    app = create_app(WebSettings(api_key="s3cret"))     # any ASGI server can run it
+
+or from a shell: ``sellerexpert serve --port 8000``.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..advisor import Advisor
+from . import _api, _pages
+from ._context import WebContext, templates
+from ._errors import HANDLERS, CatchAll
+from ._openapi import openapi_document
+from ._security import BodyLimit, ApiKey, SecurityHeaders
+from ._settings import WebSettings, is_loopback, settings_from_env
+
+_TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")
+
+
+def _limits(settings: WebSettings) -> dict[str, int]:
+    return {"profile": settings.max_profile_bytes, "trace": settings.max_trace_bytes, "batch": settings.max_batch_bytes}
+
+
+def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None = None) -> Starlette:
+    """Build the application: the page, the API under ``/api/v1``, ``/healthz`` and ``/openapi.json``.
+
+    :param settings: configuration (defaults: the shipped rules, no API key, no CORS).
+    :param advisor: an advisor to share (built from ``settings.rules_dir`` when not given).
+    :raises RuleBookError: when the rule pack does not load.
+    """
+    settings = settings or WebSettings()
+    advisor = advisor or Advisor(settings.rules_dir)
+    limits = _limits(settings)
+    openapi = openapi_document(key_required=settings.api_key is not None, limits=limits)
+
+    async def openapi_endpoint(request: Request) -> Response:
+        return JSONResponse(openapi)
+
+    def limit_for(path: str) -> int:
+        if path == "/api/v1/batch":
+            return settings.max_batch_bytes
+        if path in _TRACE_PATHS:
+            return settings.max_trace_bytes
+        return settings.max_profile_bytes
+
+    # Outermost first: every response (errors included) gets the security headers; CORS only when configured.
+    middleware = [Middleware(SecurityHeaders), Middleware(CatchAll)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type"],
+            )
+        )
+    middleware += [Middleware(ApiKey, settings=settings), Middleware(BodyLimit, limit_for=limit_for)]
+    static = StaticFiles(packages=[("sellerexpert.web", "static")])
+    routes = [*_pages.ROUTES, *_api.ROUTES, Route("/openapi.json", openapi_endpoint), Mount("/static", static, name="static")]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS))
+    app.state.web = WebContext(advisor=advisor, settings=settings, templates=templates())
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The application configured from the environment (see :func:`settings_from_env`): uvicorn's factory."""
+    app = create_app(settings_from_env())
+    # The rule book, the compiled evaluator and the templates live as long as the process: move them out of
+    # the collector's sight, so that full collections under load do not walk them again and again.
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, access_log: bool = True) -> None:
+    """Run the application with uvicorn until interrupted.
+
+    :raises ValueError: when ``host`` is not a loopback address and no API key is set.
+    """
+    import uvicorn
+
+    if settings.api_key is None and not is_loopback(host):
+        raise ValueError(
+            f"{host} is not a loopback address, so the API needs a key: set --api-key or SELLEREXPERT_API_KEY"
+        )
+    # Each worker process builds its own app from the environment it inherits.
+    os.environ.update(settings.to_env())
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "factory": True,
+        "access_log": access_log,
+        "server_header": False,
+        "proxy_headers": False,
+        "log_level": "info",
+    }
+    uvicorn.run("sellerexpert.web:app_from_env", **options)
+
+
+__all__ = ["WebSettings", "app_from_env", "create_app", "is_loopback", "serve", "settings_from_env"]

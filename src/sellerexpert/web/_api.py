@@ -1,0 +1,172 @@
+"""The JSON API under ``/api/v1``: each endpoint reads its body, calls one public function and returns its JSON.
+
+Errors are not handled here: :mod:`sellerexpert.web._errors` turns a
+``ProfileError`` or ``TraceError`` into a 422 carrying its attributes, and
+anything unexpected into a 500 without a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from .._version import __version__
+from ..auditing import audit
+from ..batch import RowReader, consult_rows
+from ..errors import ProfileError, TraceError
+from ..explanation import explain
+from ..profile import SellerProfile
+from ..schema import json_schema, validate_trace
+from ..signing import key_from_env, sign
+from ..trace import Trace
+from ._context import context
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def flag(request: Request, name: str, default: bool) -> bool:
+    """A yes/no query parameter.
+
+    :raises HTTPException: 422 naming the parameter and the allowed words.
+    """
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise HTTPException(422, f"query parameter '{name}': '{raw}' is not one of true, false")
+
+
+def _json_body(raw: bytes, what: str) -> Any:
+    """Parse a JSON body (a trace); a body that is not JSON is a 422 that says where it breaks."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" at line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else ": not UTF-8"
+        raise TraceError(f"not a {what}: malformed JSON{where}", path="<request>") from None
+
+
+def _profile(raw: bytes) -> SellerProfile:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"is not UTF-8 text (bad byte at offset {exc.start})", path="<request>") from None
+    return SellerProfile.from_text(text, format="json", source="<request>")
+
+
+def _trace(raw: bytes) -> Trace:
+    """A trace from a JSON body, checked against the trace schema like a trace file (naming the JSON path at fault)."""
+    data = _json_body(raw, "trace")
+    validate_trace(data, source="<request>")
+    return Trace.from_dict(data, source="<request>")
+
+
+def signed(trace: Trace) -> Trace:
+    """The trace, signed when ``SELLEREXPERT_TRACE_KEY`` is set (as ``consult --trace`` does)."""
+    key = key_from_env()
+    return sign(trace, key) if key is not None else trace
+
+
+async def consult_endpoint(request: Request) -> Response:
+    """``POST /api/v1/consult``: a profile in, the result out (``consult --format json``); ``?trace=true`` adds the trace."""
+    with_trace = flag(request, "trace", False)
+    with_explanation = flag(request, "explain", False)
+    profile = _profile(await request.body())
+    ctx = context(request)
+    # On the event loop, not in a thread: the engine serialises runs within a process anyway (one lock in
+    # _experta), so threads add no parallelism, only switching, and the lock's unfair hand-over made a long
+    # latency tail under load. Requests then wait in arrival order. The slow calls (explain, audit, batch)
+    # do run in threads, so they never hold up the loop.
+    result = ctx.advisor.consult(profile, engine=ctx.settings.engine)
+    # Written as text, not rebuilt as dicts: the result's and the trace's own JSON, joined into one object
+    # (the same bytes as json.dumps of the merged dict, without copying the trace).
+    text = result.to_json(indent=None)
+    extra = []
+    if with_trace:
+        extra.append('"trace": ' + signed(result.trace).to_json(indent=None))
+    if with_explanation:
+        explanation = await run_in_threadpool(explain, result.trace, ctx.advisor)
+        extra.append('"explanation": ' + json.dumps(explanation.to_dict(), ensure_ascii=False))
+    if extra:
+        text = text[:-1] + ", " + ", ".join(extra) + "}"
+    return Response(text, media_type="application/json")
+
+
+async def explain_endpoint(request: Request) -> Response:
+    """``POST /api/v1/explain``: a trace in, how and why-not out (``explain --format json``)."""
+    why_not = flag(request, "why_not", True)
+    trace = _trace(await request.body())
+    explanation = await run_in_threadpool(lambda: explain(trace, context(request).advisor, why_not=why_not))
+    return JSONResponse(explanation.to_dict())
+
+
+async def audit_endpoint(request: Request) -> Response:
+    """``POST /api/v1/audit``: a trace in, the verdict out, with ``exit_code`` meaning what the CLI's exit code means."""
+    trace = _trace(await request.body())
+    report = await run_in_threadpool(lambda: audit(trace, context(request).advisor, source="<request>"))
+    return JSONResponse({"exit_code": 0 if report.ok else 1, **report.to_dict()})
+
+
+async def batch_endpoint(request: Request) -> Response:
+    """``POST /api/v1/batch``: JSON Lines (or CSV with ``Content-Type: text/csv``) in, JSON Lines out, streamed.
+
+    Each output line is the record ``sellerexpert batch`` writes, in input order;
+    a bad row becomes an error record and the others go on.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    input_format = "csv" if media in ("text/csv", "application/csv") else "jsonl"
+    # The body limit is enforced as it streams in (BodyLimit); rows then stream out as they are consulted.
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+    reader = RowReader(io.BytesIO(bytes(body)), source="<request>", format=input_format)
+    advisor = context(request).advisor
+
+    async def lines() -> AsyncIterator[bytes]:
+        with reader:
+            async for outcome in iterate_in_threadpool(consult_rows(reader, advisor=advisor, source="<request>")):
+                yield (json.dumps(outcome.record, ensure_ascii=False) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+async def rules_endpoint(request: Request) -> Response:
+    """``GET /api/v1/rules``: every rule in brief (``rules list --format json``)."""
+    rules = context(request).advisor.rules
+    return JSONResponse([rules.summary(rule.id) for rule in rules.rules])
+
+
+async def schema_endpoint(request: Request) -> Response:
+    """``GET /api/v1/schema/{name}``: the JSON Schema of a profile or a trace (``schema profile|trace``)."""
+    name = request.path_params["name"]
+    if name not in ("profile", "trace", "rulefile"):
+        raise HTTPException(404, f"no schema '{name}' (known: profile, trace, rulefile)")
+    return JSONResponse(json_schema(name))
+
+
+async def healthz_endpoint(request: Request) -> Response:
+    """``GET /healthz``: the server is up and its rule book loaded."""
+    rules = context(request).advisor.rules
+    return JSONResponse({"status": "ok", "version": __version__, "rulebook": rules.fingerprint, "rules": len(rules.rules)})
+
+
+ROUTES = [
+    Route("/api/v1/consult", consult_endpoint, methods=["POST"]),
+    Route("/api/v1/explain", explain_endpoint, methods=["POST"]),
+    Route("/api/v1/audit", audit_endpoint, methods=["POST"]),
+    Route("/api/v1/batch", batch_endpoint, methods=["POST"]),
+    Route("/api/v1/rules", rules_endpoint, methods=["GET"]),
+    Route("/api/v1/schema/{name}", schema_endpoint, methods=["GET"]),
+    Route("/healthz", healthz_endpoint, methods=["GET"]),
+]

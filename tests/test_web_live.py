@@ -1,0 +1,253 @@
+"""Against a real server: `sellerexpert serve` on a free loopback port, a real headless Chromium, and a small load.
+
+The browser is Debian's chromium driven by Playwright (never a browser that
+Playwright downloads). Locally the browser test skips when chromium is missing;
+in CI (``CI`` set, as ``.ci/run`` does) it fails instead, so it cannot be
+skipped unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("uvicorn", reason="the web extra is not installed")
+httpx = pytest.importorskip("httpx2", reason="the test extra is not installed")
+
+from sellerexpert.cli import cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOT = ROOT / "docs" / "web-result.png"
+CHROMIUM = os.environ.get("SELLEREXPERT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TRACE_KEY = "live-test-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """`sellerexpert serve` in its own process on 127.0.0.1, signing traces with a key; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "SELLEREXPERT_TRACE_KEY": TRACE_KEY}
+    env.pop("SELLEREXPERT_API_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sellerexpert", "serve", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"the server exited: {process.stderr.read().decode() if process.stderr else ''}")
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("the server did not answer /healthz within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+
+def _browser_or_skip() -> None:
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).is_file():
+        return
+    message = f"no chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message + ": the browser test must run in CI")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_a_whole_consultation_in_a_real_browser(server: str, browser: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    page.goto(server + "/")
+    page.get_by_role("button", name="Start the consultation").click()
+
+    # Question 1: which platforms.
+    expect(page.locator("h1")).to_have_text("Which platforms should I advise on?")
+    page.get_by_label("Temu").check()
+    page.get_by_label("TikTok Shop").check()
+    page.get_by_role("button", name="Next").click()
+
+    # Question 2: ask why, then answer.
+    expect(page.locator("h1")).to_have_text("Which markets do your buyers live in?")
+    why = page.locator("details.why")
+    expect(why).not_to_have_attribute("open", "")
+    page.get_by_text("Why am I asked?").click()
+    expect(why).to_have_attribute("open", "")
+    expect(why).to_contain_text("These rules need your answer")
+    expect(why.locator("code").first).to_be_visible()
+    page.get_by_label("Your answer").fill("US, DE")
+    page.get_by_role("button", name="Next").click()
+
+    # Question 3: "I don't know".
+    third = page.locator("h1").inner_text()
+    page.get_by_role("button", name="I don't know").click()
+    assert "=unknown" in page.url
+    fourth = page.locator("h1").inner_text()
+    assert fourth != third
+
+    # Answer question 4, go back to it, find the answer kept, and go on.
+    given = _answer(page)
+    after_fourth = page.url
+    page.get_by_role("link", name="Back").click()
+    expect(page.locator("h1")).to_have_text(fourth)
+    if given is None:
+        expect(page.locator("form.question input[type=radio], form.question input[type=checkbox]").first).to_be_checked()
+    else:
+        expect(page.locator("form.question input[type=number], form.question input[type=text]")).to_have_value(given)
+    page.get_by_role("button", name="Next").click()
+    assert page.url == after_fourth
+
+    # Answer until the advice is settled.
+    for _ in range(20):
+        if "/result" in page.url:
+            break
+        _answer(page)
+    assert "/result" in page.url
+    expect(page.locator("h1")).to_have_text("Your advice")
+    expect(page.locator("#summary")).to_contain_text("Best fit:")
+    for platform in ("temu", "tiktok_shop"):
+        section = page.locator(f"section#{platform}")
+        expect(section.locator("h2")).to_contain_text("-managed")
+        expect(section.locator(".why-not")).not_to_be_empty()
+        expect(section.locator(".reasons li").first).to_be_visible()
+    expect(page.locator("#print")).to_be_visible()  # JavaScript on: the print button appears
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    # The top of the report (summary and the first platform) is what the README shows.
+    page.screenshot(path=str(SCREENSHOT), full_page=True, clip={"x": 0, "y": 0, "width": 1000, "height": 1300})
+
+    # Download the trace and have the command line audit it.
+    with page.expect_download() as download_info:
+        page.locator("#download-trace").click()
+    download = download_info.value
+    assert download.suggested_filename == "sellerexpert-trace.json"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", TRACE_KEY)
+    audited = CliRunner().invoke(cli, ["audit", str(saved)], catch_exceptions=False)
+    assert audited.exit_code == 0, audited.output
+    assert "signature valid" in audited.output
+
+    # The result reads on a phone: nothing wider than the screen.
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    small = phone.new_page()
+    small.goto(page.url)
+    assert small.evaluate("document.documentElement.scrollWidth") <= 375
+    # The print stylesheet hides the buttons and navigation.
+    small.emulate_media(media="print")
+    assert small.locator(".actions").first.is_hidden()
+    phone.close()
+    context.close()
+    assert not problems, problems  # no script error and no Content-Security-Policy violation
+
+
+def _answer(page: object) -> str | None:
+    """Answer the question on the page with its first choice (or a typical number or market).
+
+    :returns: the text typed, or ``None`` when a choice was ticked.
+    """
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    before = page.url
+    choices = page.locator("form.question input[type=radio], form.question input[type=checkbox]")
+    typed: str | None = None
+    if choices.count():
+        choices.first.check()
+    elif page.locator("form.question input[type=number]").count():
+        typed = "300"
+        page.locator("form.question input[type=number]").fill(typed)
+    else:
+        typed = "US"
+        page.locator("form.question input[type=text]").fill(typed)
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_load_state()
+    assert page.url != before
+    return typed
+
+
+def test_the_page_works_with_javascript_off(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/consult")
+    page.get_by_label("AliExpress").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("h1")).to_have_text("Which markets do your buyers live in?")
+    page.get_by_role("button", name="I don't know").click()
+    page.get_by_role("link", name="Stop here and show my advice").click()
+    expect(page.locator("section#aliexpress h2")).to_contain_text("AliExpress: ")
+    expect(page.locator("#print")).to_be_hidden()  # no script, no print button
+    context.close()
+
+
+def test_a_short_load_has_no_errors(server: str) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from web_load import run_load
+    finally:
+        sys.path.pop(0)
+    report = run_load(server, total=200, concurrency=8, with_trace=True)
+    assert report.errors == 0, report.error_samples
+    assert report.completed == 200
+    assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms
