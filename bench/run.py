@@ -5,6 +5,9 @@ Run from the repository root after installing the package:
     python bench/run.py            # a few minutes
     python bench/run.py --quick    # fewer repeats, smaller batches
 
+It writes its own section of bench/RESULTS.md (between ``<!-- core:start -->`` and
+``<!-- core:end -->``); the batch and web-load benchmarks write theirs.
+
 Machines here are shared and noisy (2 cores): compare the ratios printed in one
 run, not absolute times across runs. Every in-process figure is also given as a
 ratio to a plain Experta engine over the same rules with no trace
@@ -204,9 +207,13 @@ def processes(quick: bool) -> Section:
     return section
 
 
+START, END = "<!-- core:start -->", "<!-- core:end -->"
+
+
 def render(sections: list[Section], command: str) -> str:
     lines = [
-        "# Benchmark results",
+        START,
+        "## Engine, CLI and interview (`bench/run.py`)",
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
@@ -215,11 +222,24 @@ def render(sections: list[Section], command: str) -> str:
         "Medians with min and max; shared 2-core machines are noisy, so read the ratios measured in the same run.",
     ]
     for section in sections:
-        lines += ["", f"## {section.title}", "", "| measure | median | min | max | runs | note |", "|---|---:|---:|---:|---:|---|"]
+        lines += ["", f"### {section.title}", "", "| measure | median | min | max | runs | note |", "|---|---:|---:|---:|---:|---|"]
         for name, t, note in section.rows:
             lines.append(f"| {name} | {_unit(t.median)} | {_unit(t.low)} | {_unit(t.high)} | {t.runs} | {note} |")
         lines += ["", *section.notes] if section.notes else []
+    lines.append(END)
     return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, start: str = START, end: str = END) -> None:
+    """Replace this benchmark's section of bench/RESULTS.md (between its markers), keeping the others'."""
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        after = rest.split(end, 1)[1]
+        updated = before + text.rstrip("\n") + after
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(updated if updated.endswith("\n") else updated + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -232,7 +252,7 @@ def main() -> None:
     text = render(sections, command)
     print(text)
     if not args.no_write:
-        RESULTS.write_text(text, encoding="utf-8")
+        write_section(text)
 
 
 if __name__ == "__main__":
