@@ -148,7 +148,7 @@ def _bounded_loader() -> type[yaml.SafeLoader]:
     """
     import yaml
 
-    class BoundedLoader(yaml.SafeLoader):
+    class BoundedLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships without type hints
         def get_single_data(self) -> Any:
             node = self.get_single_node()
             if node is None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .conditions import PLATFORM_PREFIX, Leaf, dnf, leaves
 from .errors import FiringLimitError
@@ -112,7 +112,7 @@ def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched:
     confidence = tuple(
         known[r["field"]].confidence for r in matched if r.get("kind") == _PLATFORM and r.get("field") in known
     )
-    kind = "evidence" if rule.then.kind == "evidence" else "exclude"
+    kind: Literal["evidence", "exclude"] = "evidence" if rule.then.kind == "evidence" else "exclude"
     return Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, confidence)
 
 
@@ -529,8 +529,9 @@ class _Run:
             if rule.then.kind == "assume":
                 if rule.then.fact in seller or not self._matches(branch):
                     continue
-                ids = {0, *(seller[name][0] for name in branch.assume_bound)}
-                found.append(((rule.salience, sorted(ids, reverse=True), -branch.order), index, -1))
+                # The engine's initial fact (id 0) is part of every assumption's activation.
+                newest = sorted({0, *(seller[name][0] for name in branch.assume_bound)}, reverse=True)
+                found.append(((rule.salience, newest, -branch.order), index, -1))
                 continue
             matched: bool | None = None
             for v, view in enumerate(self.views):
@@ -674,7 +675,7 @@ class _Run:
             for v, index in chosen.items():
                 entry = views[v].enabled[index]
                 assumed = tuple(name for name in entry[2] if seller[name][2])
-                kind = "evidence" if rule.then.kind == "evidence" else "exclude"
+                kind: Literal["evidence", "exclude"] = "evidence" if rule.then.kind == "evidence" else "exclude"
                 self.weighed[v].append((0, Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, entry[3])))
         for v in range(len(self.views)):
             self._decide(v)

@@ -166,7 +166,7 @@ def _make_rhs(rulebook: RuleBook, rule: Rule, absent: tuple[str, ...]) -> Callab
         else:
             new = _Seller(field=then.fact, value=then.value, assumed=True)
         declared = engine.declare(new)
-        if then.kind in ("evidence", "exclude") and declared is not None:
+        if then.kind in ("evidence", "exclude") and declared is not None and platform is not None:
             records = [fact_record(f) for f in matched]
             engine.sx_record_target.weighed[declared["__factid__"]] = weighed_from_records(rulebook, rule, platform, records)
         engine.sx_record(rule.id, platform, rule.salience, matched, absent, declared)

@@ -470,7 +470,7 @@ def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFin
 def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     """Recompute each platform's decision from the trace's own evidence and compare with what it records."""
     details: list[str] = []
-    given = [f.get("field") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")]
+    given = [str(f.get("field")) for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")]
     rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
     platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
@@ -486,7 +486,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 kind = fact.get("kind")
                 if kind in ("evidence", "exclusion"):
                     rule = rules.get(firing.rule)
-                    if rule is None or platform not in rulebook.platforms:
+                    if rule is None or not isinstance(platform, str) or platform not in rulebook.platforms:
                         continue  # the fingerprint check reports rules and platforms this rule book lacks
                     weighed.append(weighed_from_records(rulebook, rule, platform, firing.matched))
                     reasons.append(firing.rule)

@@ -189,11 +189,11 @@ class ConsultationResult:
     @property
     def trace(self) -> Trace:
         """The trace that explains this result (the same, firing for firing, whichever engine ran)."""
-        trace = self._trace  # type: ignore[has-type]
+        trace: Trace | Callable[[], Trace] = self.__dict__["_trace"]
         if callable(trace):
             trace = trace()
             object.__setattr__(self, "_trace", trace)
-        return trace  # type: ignore[no-any-return]
+        return trace
 
     def recommendation(self, platform: str) -> Recommendation:
         """The recommendation for one platform.

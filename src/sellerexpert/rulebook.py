@@ -479,9 +479,9 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             "so a rule cannot be ordered below it"
         )
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return str(error.message).replace("is a required property", "is required")
     if error.validator == "additionalProperties":
-        return error.message
+        return str(error.message)
     if error.validator == "oneOf":
         return (
             "does not match any allowed shape: a condition is {all=[...]}, {any=[...]}, {not=...} or "
