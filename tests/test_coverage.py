@@ -42,8 +42,11 @@ def test_simulator_agrees_with_the_engine_on_a_sample(advisor: Advisor) -> None:
 def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) -> None:
     report = coverage(advisor)
     assert [r.rule for r in report.rules] == [r.id for r in advisor.rules.rules]
-    # The margin rules wait for a seller's economics, the "not offered" rules for platform data.
+    # The margin rules wait for a seller's economics, the "not offered" rules for platform data, and the
+    # rules the 2026-11-25 corrections silenced for platform data that says otherwise (README).
     assert report.never_fire == (
+        "fast_payouts_favour_full",
+        "platform_emphasises_semi_managed",
         "fully_managed_not_offered",
         "semi_managed_not_offered",
         "own_margin_decisive_fully_managed",
@@ -53,6 +56,7 @@ def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) 
         "own_margin_leans_fully_managed",
         "own_margin_leans_semi_managed",
         "own_margin_even",
+        "us_local_fulfilment_favours_semi",
     )
     assert all(r.possible for r in report.rules if r.total == 0)
     for platform in PLATFORMS:

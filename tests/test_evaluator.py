@@ -57,12 +57,13 @@ def _field_values(name: str) -> st.SearchStrategy[Any]:
     spec = FIELDS_BY_NAME[name]
     if spec.kind == "bool":
         return st.booleans()
-    if spec.kind in ("level", "service"):
+    if spec.kind in ("level", "service", "region"):
         return st.sampled_from(spec.allowed)
     if spec.kind == "count":
         return st.one_of(st.sampled_from([0, 1, 49, 50, 51, 99, 100, 101, 499, 500, 501, 1000, 5000]), st.integers(0, 10**6))
     if spec.kind == "markets":
-        return st.lists(st.sampled_from(MARKETS), min_size=1, max_size=4, unique=True)
+        # "no VAT registration anywhere" is an empty list, a real answer
+        return st.lists(st.sampled_from(MARKETS), min_size=0 if name == "vat_markets" else 1, max_size=4, unique=True)
     raise AssertionError(spec.kind)
 
 

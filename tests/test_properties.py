@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, SellerProfile, Trace
-from sellerexpert.profile import LEVELS, SERVICE_LEVELS
+from sellerexpert.profile import LEVELS, REGIONS, SERVICE_LEVELS
 
 ADVISOR = Advisor()
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -20,6 +20,7 @@ _VALUES: dict[str, st.SearchStrategy[Any]] = {
     "markets": st.lists(st.sampled_from(["US", "UK", "EU", "DE", "FR", "ES", "BR", "JP"]), max_size=3, unique=True),
     "level": st.sampled_from(LEVELS),
     "service": st.sampled_from(SERVICE_LEVELS),
+    "region": st.sampled_from(REGIONS),
     "bool": st.booleans(),
     "count": st.one_of(st.integers(0, 20_000), st.sampled_from([0, 299, 300, 2999, 3000])),
 }

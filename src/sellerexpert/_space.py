@@ -124,7 +124,7 @@ def _renamed(fact_leaves: Sequence[Leaf]) -> list[Leaf]:
 
 def raw_field_values(spec: FieldSpec, fact_leaves: Sequence[Leaf]) -> list[Any]:
     """The candidate values of a profile field, ``ABSENT`` last."""
-    if spec.kind in ("level", "service"):
+    if spec.kind in ("level", "service", "region"):
         values: list[Any] = list(spec.allowed)
     elif spec.kind == "bool":
         values = [True, False]

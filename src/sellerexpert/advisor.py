@@ -13,7 +13,7 @@ from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
 from .errors import ProfileError
-from .policy import choose_best
+from .policy import choose_best, outcome
 from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
@@ -198,7 +198,7 @@ class Advisor:
         recommendations = tuple(
             self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts) for p in profile.platforms
         )
-        best = choose_best(recommendations)
+        best = choose_best(recommendations, self._rules.policy)
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
                 self._results.clear()
@@ -265,6 +265,17 @@ class Advisor:
         reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
         caveats.sort(key=lambda c: order[c.rule])
         decision = record.decisions[platform]
+        facts = self._rules.platforms[platform].facts
+        separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
+        shape = outcome(
+            decision["model"],
+            decision["scores"],
+            decision["excluded"],
+            platform_name=self._rules.platforms[platform].name,
+            separate_stores=separate is not None and separate.value is True,
+            self_operated=pop.value if pop is not None and isinstance(pop.value, str) else None,
+            policy=self._rules.policy,
+        )
         return Recommendation(
             platform=platform,
             platform_name=self._rules.platforms[platform].name,
@@ -276,6 +287,8 @@ class Advisor:
             assumptions=assumptions,
             excluded=tuple(decision["excluded"]),
             basis=decision["basis"],
+            outcome=shape.kind,
+            outcome_text=shape.text,
         )
 
     def _platform_facts_used(
@@ -305,6 +318,7 @@ class Advisor:
                 as_of=known[name].as_of,
                 confidence=known[name].confidence,
                 sources=tuple(self._rules.source_labels(known[name].sources)),
+                review_by=known[name].review_by,
             )
             for name, value in values.items()
             if name in known

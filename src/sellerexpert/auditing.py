@@ -37,8 +37,9 @@ from ._version import __version__
 from .conditions import describe
 from .errors import ProfileError, TraceError
 from ._evaluator import decide_platform, weighed_from_records
-from .policy import Weighed
+from .policy import Weighed, choose_best
 from .profile import SellerProfile
+from .result import Recommendation
 from .rulebook import RuleBook, load_rulebook
 from .schema import validate_trace
 from .trace import Trace, parse_trace_text
@@ -532,11 +533,15 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     best = trace.result.get("best", {})
     recs = list(trace.result.get("recommendations", []))
     if recs and all(isinstance(r.get("scores"), Mapping) and r.get("model") in r.get("scores", {}) for r in recs):
-        _, chosen = max(enumerate(recs), key=lambda item: (item[1]["scores"][item[1]["model"]], item[1]["confidence"], -item[0]))
-        if (best.get("platform"), best.get("model")) != (chosen.get("platform"), chosen.get("model")):
+        try:
+            chosen = choose_best([Recommendation.from_dict(r) for r in recs], rulebook.policy)
+        except (KeyError, TypeError, ValueError):
+            details.append("the recommendations cannot be read back to check the best overall")
+            return details
+        if (best.get("platform"), best.get("model")) != (chosen.platform, chosen.model):
             details.append(
                 f"best is {best.get('platform')} {best.get('model')}, but the recommendations make it "
-                f"{chosen.get('platform')} {chosen.get('model')}"
+                f"{chosen.platform} {chosen.model}"
             )
     return details
 

@@ -186,7 +186,7 @@ def cli(ctx: click.Context, rules_dir: Path | None) -> None:
 
 
 def _option_name(spec: FieldSpec) -> str:
-    return {"platforms": "platform", "target_markets": "target-market"}.get(spec.name, spec.name.replace("_", "-"))
+    return {"platforms": "platform", "target_markets": "target-market", "vat_markets": "vat-market"}.get(spec.name, spec.name.replace("_", "-"))
 
 
 class _FieldValue(click.ParamType[Any, Any]):
@@ -411,6 +411,10 @@ def _no_profile() -> NoReturn:
     "--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
     help="Write the profile (with the interview's answers so far, at any exit) to FILE: JSON, YAML or TOML by suffix.",
 )
+@click.option(
+    "--details", is_flag=True,
+    help="Text and markdown: show every reason with its rule id, weight, sources and the profile fields it rests on.",
+)
 @rules_option
 @pass_advisor
 def consult(
@@ -422,6 +426,7 @@ def consult(
     economics_path: Path | None,
     explain_after: bool,
     save_path: Path | None,
+    details: bool,
     **fields: Any,
 ) -> None:
     """Advise one seller: a recommended model per platform, with reasons and caveats.
@@ -437,6 +442,7 @@ def consult(
       sellerexpert consult --interactive --platform tiktok_shop
       sellerexpert consult -p examples/one-person-shop.yaml --explain --trace shop.json
       sellerexpert consult --interactive --save answers.yaml
+      sellerexpert consult -p examples/one-person-shop.yaml --details
 
     With SELLEREXPERT_TRACE_KEY set, --trace signs the trace (HMAC-SHA256) so
     that `sellerexpert audit` can tell whether it was edited.
@@ -459,9 +465,10 @@ def consult(
     if trace_path is not None:
         _write_file(trace_path, _signed(result.trace).to_json() + "\n", "trace")
     if explain_after:
-        _echo_explained(advisor, result, output_format)
+        _echo_explained(advisor, result, output_format, details=details)
         return
-    click.echo(render(result, output_format, color=_use_color(sys.stdout)), nl=False, color=_use_color(sys.stdout))
+    color = _use_color(sys.stdout)
+    click.echo(render(result, output_format, color=color, details=details), nl=False, color=color)
 
 
 # -- batch -----------------------------------------------------------------
@@ -630,7 +637,7 @@ def _signed(trace: Any) -> Any:
     return sign(trace, key) if key is not None else trace
 
 
-def _echo_explained(advisor: Advisor, result: Any, output_format: str) -> None:
+def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, details: bool = False) -> None:
     from .explanation import explain
 
     explanation = explain(result.trace, advisor)
@@ -638,7 +645,7 @@ def _echo_explained(advisor: Advisor, result: Any, output_format: str) -> None:
         click.echo(json.dumps({**result.to_dict(), "explanation": explanation.to_dict()}, indent=2, ensure_ascii=False, allow_nan=False))
         return
     color = _use_color(sys.stdout)
-    click.echo(render(result, output_format, color=color), nl=False, color=color)
+    click.echo(render(result, output_format, color=color, details=details), nl=False, color=color)
     click.echo("")
     click.echo(explanation.to_markdown() if output_format == "markdown" else explanation.to_text())
 
@@ -733,29 +740,65 @@ def schema_command(name: str) -> None:
     click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False, allow_nan=False))  # type: ignore[arg-type]
 
 
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
 @rules.command("lint", context_settings=CONTEXT_SETTINGS)
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
               help="text: one line per finding and a summary; json for programs.")
+@click.option("--as-of", "as_of", type=_DAY, default=None, metavar="YYYY-MM-DD",
+              help="Judge freshness (facts past their review date) on this day instead of today.")
 @rules_option
 @pass_session
-def rules_lint(session: Session, output_format: str) -> None:
-    """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs.
+def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
+    """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs, stale facts.
 
     Errors and warnings exit 1; notes (e.g. a rule waiting for platform data
-    to change) are shown but pass.
+    to change) are shown but pass. A platform fact past its review_by date is
+    a warning.
 
     \b
     Example:
       sellerexpert rules lint
       sellerexpert rules lint --rules my-rules/ --format json
+      sellerexpert rules lint --as-of 2027-06-01
     """
     from .lint import lint
 
-    report = lint(session.rules_dir)  # not the advisor: a broken pack must be linted, not refused
+    # not the advisor: a broken pack must be linted, not refused
+    report = lint(session.rules_dir, today=as_of.date() if as_of else None)
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         counts = report.counts()
         raise CheckFailed(f"the rule pack has {counts['error']} errors and {counts['warning']} warnings")
+
+
+@rules.command("review", context_settings=CONTEXT_SETTINGS)
+@click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
+              help="text: one line per fact; json for programs.")
+@click.option("--as-of", "as_of", type=_DAY, default=None, metavar="YYYY-MM-DD",
+              help="The day to judge by (default: today).")
+@click.option("--within", type=click.IntRange(min=0), default=0, show_default=True, metavar="DAYS",
+              help="Also list facts that fall due within this many days.")
+@rules_option
+@pass_advisor
+def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) -> None:
+    """List the platform facts due for review: past their review_by date, or due within --within days.
+
+    Exit 0 whatever is listed (rules lint is the check that fails on overdue facts).
+
+    \b
+    Example:
+      sellerexpert rules review
+      sellerexpert rules review --within 180 --format json
+    """
+    from .lint import due_facts
+
+    due = due_facts(advisor.rules, today=as_of.date() if as_of else None, within_days=within)
+    if output_format == "json":
+        click.echo(json.dumps([d.to_dict() for d in due], indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(str(d) for d in due) if due else "No platform fact is due for review.")
 
 
 @rules.command("coverage", context_settings=CONTEXT_SETTINGS)

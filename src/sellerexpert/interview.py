@@ -262,7 +262,7 @@ class Interview:
         spec = self._check_open(field)
         if spec.kind == "platforms" and isinstance(text, str) and text.strip().lower() in ("all", "every", "any"):
             text = list(PLATFORMS)
-        if spec.kind == "markets" and isinstance(text, str) and text.strip() in _NOT_MARKETS:
+        if spec.name == "target_markets" and isinstance(text, str) and text.strip() in _NOT_MARKETS:
             # Put as a question, "no" is an answer, not Norway (NO or Norway still are).
             raise ProfileError(
                 f"'{text.strip()}' is not a market: name the countries your buyers live in (for Norway type NO or Norway)",
@@ -270,7 +270,7 @@ class Interview:
                 allowed=spec.allowed_text,
             )
         value = normalise_value(spec, text)
-        if spec.kind == "markets" and not value:
+        if spec.name == "target_markets" and not value:  # "none" is a real answer for VAT registrations
             raise ProfileError("needs at least one market code", field=field, allowed=spec.allowed_text)
         self._values[field] = value
         self._unknown.discard(field)
@@ -552,7 +552,7 @@ def _domains(rules: Iterable[Rule]) -> dict[str, tuple[Any, ...]]:
         values: list[Any]
         if spec.kind == "bool":
             values = [True, False]
-        elif spec.kind in ("level", "service"):
+        elif spec.kind in ("level", "service", "region"):
             values = list(spec.allowed)
         elif spec.kind == "count":
             points = {0}

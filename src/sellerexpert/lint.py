@@ -11,10 +11,14 @@ Checks, each finding naming its file and rule:
   silent (e.g. "platform does not offer fully-managed") is reported as
   ``platform-data`` at ``info`` level, because editing the data brings it to
   life; a branch of an ``any`` that can never hold is a ``dead-branch``;
-* ``conflict``: two rules whose conditions overlap and whose hard conclusions
-  are opposite (one rules out fully-managed, the other semi-managed; or two
-  assumptions fill one field with different values at the same salience), with
-  an example profile; possible only with other platform data: ``info``;
+* ``conflict``: two assumptions whose conditions overlap and that fill one
+  field with different values at the same salience, with an example profile;
+  possible only with other platform data: ``info``;
+* ``neither-fits`` (``info``): two constraints that together rule out both
+  models for some profile, with an example: a defined outcome (the advice says
+  neither model fits and what would open each), listed so an editor sees it;
+* ``stale-fact`` (``warning``): a platform fact past its ``review_by`` date, or
+  without one (see :func:`due_facts`);
 * ``assumption-order``: a platform rule that could be matched before an
   assumption it reads has been made (salience not below the assumption's);
 * ``uncited-paragraph`` / ``missing-paragraph``: a paragraph of the source
@@ -29,6 +33,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -129,10 +134,116 @@ def _line_of(text: str, rule_id: str, occurrence: int = 0) -> int | None:
     return text.count("\n", 0, matches[occurrence].start()) + 1
 
 
-def lint(directory: str | Path | None = None) -> LintReport:
+@dataclass(frozen=True)
+class DueFact:
+    """A platform fact whose review date has passed (or falls within the window asked for).
+
+    :ivar review_by: the date to re-check it by; ``None`` when the fact has none (always due).
+    :ivar overdue: whether ``review_by`` is already past (not merely within the window).
+    """
+
+    platform: str
+    fact: str
+    value: Any
+    as_of: str
+    review_by: str | None
+    confidence: str | None
+    sources: tuple[str, ...]
+    overdue: bool
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fact as JSON-ready data."""
+        return {
+            "platform": self.platform,
+            "fact": self.fact,
+            "value": list(self.value) if isinstance(self.value, tuple) else self.value,
+            "as_of": self.as_of,
+            "review_by": self.review_by,
+            "overdue": self.overdue,
+            "confidence": self.confidence,
+            "sources": list(self.sources),
+            "file": self.file,
+            "line": self.line,
+        }
+
+    def __str__(self) -> str:
+        when = f"review by {self.review_by}" if self.review_by else "no review date"
+        state = "overdue" if self.overdue else "due soon"
+        return f"{self.platform}.{self.fact}: as of {self.as_of}, {when} ({state}; confidence {self.confidence or 'not rated'}; sources: {', '.join(self.sources)})"
+
+
+def _fact_lines(directory: Path) -> dict[tuple[str, str], tuple[str, int]]:
+    """Where each platform fact is written: (platform, fact) -> (file name, line of its table header)."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    header = re.compile(r"^[ \t]*\[platform\.([a-z0-9_]+)\.facts\.([a-z0-9_]+)\]", re.MULTILINE)
+    for path in sorted(p for p in directory.iterdir() if p.suffix.lower() == ".toml" and p.is_file()):
+        text = _documents.read_text(path)
+        for match in header.finditer(text):
+            found.setdefault((match.group(1), match.group(2)), (path.name, text.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def due_facts(rulebook: RuleBook, *, today: date | None = None, within_days: int = 0) -> tuple[DueFact, ...]:
+    """The platform facts to re-check: past their ``review_by`` date on ``today``, or due within ``within_days``.
+
+    A fact without a ``review_by`` date is always due. Sorted by review date (undated first), then platform and fact.
+
+    :param today: the day to judge by (default: the system date).
+    :param within_days: also list facts that fall due within this many days.
+    """
+    today = today or date.today()
+    horizon = today + timedelta(days=within_days)
+    where = _fact_lines(rulebook.directory) if rulebook.directory.is_dir() else {}
+    out = []
+    for platform in rulebook.platforms.values():
+        for fact in platform.facts.values():
+            if not fact.due(horizon + timedelta(days=1)):
+                continue
+            file, line = where.get((platform.id, fact.name), (None, None))
+            out.append(
+                DueFact(
+                    platform=platform.id,
+                    fact=fact.name,
+                    value=fact.value,
+                    as_of=fact.as_of,
+                    review_by=fact.review_by,
+                    confidence=fact.confidence,
+                    sources=fact.sources,
+                    overdue=fact.due(today),
+                    file=file,
+                    line=line,
+                )
+            )
+    out.sort(key=lambda d: (d.review_by or "", d.platform, d.fact))
+    return tuple(out)
+
+
+def _freshness(rulebook: RuleBook, today: date) -> list[LintFinding]:
+    return [
+        LintFinding(
+            "warning",
+            "stale-fact",
+            (
+                f"platform fact {due.platform}.{due.fact} (as of {due.as_of}) was due for review on {due.review_by}: "
+                "re-check it against its sources, then update the value, as_of and review_by"
+                if due.review_by
+                else f"platform fact {due.platform}.{due.fact} (as of {due.as_of}) has no review_by date: add one"
+            ),
+            file=due.file,
+            line=due.line,
+        )
+        for due in due_facts(rulebook, today=today)
+    ]
+
+
+def lint(directory: str | Path | None = None, *, today: date | None = None) -> LintReport:
     """Check a rule pack and return every finding.
 
     :param directory: a rule pack folder; ``None`` for the shipped rules.
+    :param today: the day freshness is judged by (default: the system date): a platform fact past its
+        ``review_by`` date is a ``stale-fact`` warning.
     :raises RuleBookError: only when ``directory`` is not a folder of rule files at all.
     """
     folder = Path(directory) if directory is not None else shipped_rules_dir()
@@ -156,6 +267,7 @@ def lint(directory: str | Path | None = None) -> LintReport:
             findings.append(LintFinding("error", "schema", problem, file=name, rule=exc.rule_id, line=line))
     if rulebook is not None:
         findings.extend(_semantic_findings(rulebook, {p.name: p for p in paths}))
+        findings.extend(_freshness(rulebook, today or date.today()))
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.file or "", f.line or 0, f.rule or "", f.check))
     return LintReport(directory=str(folder), findings=tuple(findings))
 
@@ -248,6 +360,13 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     findings.extend(_conflicts(simulator, space, line))
     findings.extend(_assumption_order(rulebook, line))
     findings.extend(_paragraphs(rulebook))
+    ids = {rule.id for rule in rulebook.rules}
+    # A trimmed pack may drop a rule the policy names (the policy then simply never applies it); say so.
+    findings.extend(
+        LintFinding("warning", "policy-reference", f"policy.best.decisive_caveats names '{rule_id}', which no rule file defines")
+        for rule_id in rulebook.policy.best.decisive_caveats
+        if rule_id not in ids
+    )
     return findings
 
 
@@ -345,7 +464,24 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
             pair = (first, second)
             platforms = PLATFORMS if first.scope == "platform" else ("temu",)
             hit = next(((p, w) for p in platforms if (w := _witness(simulator, space, pair, p)) is not None), None)
-            if hit is not None:
+            both_out = first.then.kind == "exclude"
+            if hit is not None and both_out:
+                # Two gates that close both models are a defined outcome ("neither-fits": the advice names the
+                # route left and what would open each model), not a contradiction: report it, do not fail.
+                out.append(
+                    LintFinding(
+                        "info",
+                        "neither-fits",
+                        f"with '{second.id}' ({second.path}) rules out both models on {hit[0]} for {_show(hit[1])}: "
+                        "the advice for such a seller is that neither model fits",
+                        file=first.path,
+                        rule=first.id,
+                        line=line(first),
+                    )
+                )
+            elif both_out:
+                continue
+            elif hit is not None:
                 where = f" on {hit[0]}" if first.scope == "platform" else ""
                 out.append(
                     LintFinding(

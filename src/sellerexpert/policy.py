@@ -54,6 +54,18 @@ class Decision:
     basis: Basis
 
 
+def counted(item: Weighed, policy: Policy) -> float:
+    """What one conclusion counts for in the confidence: 1, less when it rests on guesses or soft facts.
+
+    ``assumed_factor`` when it matched an answer the engine assumed, times the
+    ``platform_factor`` of the least certain platform fact it matched.
+    """
+    c = policy.confidence
+    factor = c.assumed_factor if item.assumed else 1.0
+    labels = [c.platform_factor.get(label, 1.0) for label in item.platform_confidence if label is not None]
+    return factor * (min(labels) if labels else 1.0)
+
+
 def decide(
     scores: Mapping[str, int],
     excluded: Collection[str],
@@ -65,6 +77,20 @@ def decide(
 ) -> Decision:
     """Choose a model and a confidence in [0, 1].
 
+    The model: a model ruled out by a constraint loses while the other is open;
+    otherwise the higher score (raw evidence weight) wins; a tie goes to the
+    platform's emphasis, else to the policy's default.
+
+    The confidence (the README writes it out): each conclusion counts for its
+    weight times :func:`counted`; with F the counted weight for the chosen
+    model and A against it, a decision by scores gets
+    ``base + margin_span * (F - A) / (F + A) * (F + A) / (F + A + strength_half)``
+    (``base`` when F <= A), so it grows with the balance *and* the amount of
+    evidence; an exclusion gets ``one_excluded`` times the least counted factor
+    of the constraints that decided it; a tie ``base``; both excluded
+    ``both_excluded``. Everything is then scaled by completeness, from
+    ``unknown_floor`` (no core field given) to 1.
+
     :param scores: total evidence weight per model.
     :param excluded: models a hard constraint ruled out.
     :param emphasis: the model the platform emphasises, if any (breaks ties).
@@ -72,20 +98,22 @@ def decide(
     :param evidence: every conclusion behind ``scores`` and ``excluded``, with what it rested on.
         The engines pass them in firing order, the compiled evaluator's decisions-only path in
         rule-book order: the outcome must not depend on their order (a test holds it to that).
+        Without it (a caller that only has scores) every conclusion counts in full, as if
+        given and resting on high-confidence facts.
     """
     full, semi = MODELS
     c = policy.confidence
     open_models = [m for m in MODELS if m not in excluded]
     basis: Basis
     if len(open_models) == 1:
-        model, base, basis = open_models[0], c.one_excluded, "exclusion"
+        model, basis = open_models[0], "exclusion"
+        factors = [counted(w, policy) for w in evidence if w.kind == "exclude" and w.model != model]
+        base = c.one_excluded * (min(factors) if factors else 1.0)
     else:
         difference = scores.get(full, 0) - scores.get(semi, 0)
-        total = scores.get(full, 0) + scores.get(semi, 0)
         if difference:
             model = full if difference > 0 else semi
-            base = c.base + c.margin_span * abs(difference) / total
-            basis = "scores"
+            base, basis = _by_scores(model, scores, evidence, policy), "scores"
         else:
             model = emphasis if emphasis in MODELS else policy.tie_default
             base, basis = c.base, "tie"
@@ -95,12 +123,121 @@ def decide(
     return Decision(model=model, confidence=round(min(base * scale, 1.0), 3), basis=basis)
 
 
-def choose_best(recommendations: Sequence[Recommendation]) -> Best:
-    """The platform whose recommended model fits best: most evidence for it, then confidence, then listing order."""
+def _by_scores(model: str, scores: Mapping[str, int], evidence: Sequence[Weighed], policy: Policy) -> float:
+    c = policy.confidence
+    weighed = [w for w in evidence if w.kind == "evidence"]
+    if weighed:
+        pro = sum(w.weight * counted(w, policy) for w in weighed if w.model == model)
+        con = sum(w.weight * counted(w, policy) for w in weighed if w.model != model)
+    else:
+        pro = float(scores.get(model, 0))
+        con = float(sum(v for m, v in scores.items() if m != model))
+    total = pro + con
+    if pro <= con:
+        # The raw weights chose this model, but once guesses and soft facts are discounted it is a coin toss.
+        return c.base
+    balance = (pro - con) / total
+    amount = total / (total + c.strength_half)
+    return c.base + c.margin_span * balance * amount
 
-    def key(item: tuple[int, Recommendation]) -> tuple[int, float, int]:
+
+Outcome = Literal["one-model", "run-both", "neither-fits"]
+
+
+@dataclass(frozen=True)
+class OutcomeAdvice:
+    """The shape of the advice beyond the one model: ``one-model``, ``run-both`` or ``neither-fits``, in words."""
+
+    kind: Outcome
+    text: str
+
+
+def outcome(
+    model: str,
+    scores: Mapping[str, int],
+    excluded: Collection[str],
+    *,
+    platform_name: str,
+    separate_stores: bool,
+    self_operated: str | None,
+    policy: Policy,
+) -> OutcomeAdvice:
+    """Whether to advise one model, running both, or neither (``model`` stays the lesser misfit).
+
+    * ``neither-fits`` when both models are ruled out: the platform's
+      self-operated (POP) store, when the platform data describes one, is the route left.
+    * ``run-both`` when neither is ruled out, each has real evidence (weight 2 or more), the scores are
+      within ``policy.outcomes.run_both_within`` and the platform runs the models as
+      separate stores.
+    """
+    if all(m in excluded for m in MODELS):
+        route = (
+            f"The route left: {self_operated}."
+            if self_operated
+            else f"Our sources show no third route on {platform_name}."
+        )
+        return OutcomeAdvice(
+            "neither-fits",
+            f"Neither model is open to you on {platform_name} today; the reasons below say what would open each. {route}",
+        )
+    other = next(m for m in MODELS if m != model)
+    close = abs(scores.get(model, 0) - scores.get(other, 0)) <= policy.outcomes.run_both_within
+    if not excluded and separate_stores and close and all(scores.get(m, 0) >= 2 for m in MODELS):
+        return OutcomeAdvice(
+            "run-both",
+            f"The case is close, and {platform_name} runs the two models as separate stores (1 fully-managed and up to "
+            f"3 semi-managed per company): you can run both, starting with {model} and testing {other} with part of your range.",
+        )
+    return OutcomeAdvice("one-model", "")
+
+
+def _unmet_need(rec: Recommendation, policy: Policy) -> str | None:
+    """A need of the seller's that this platform's advice does not meet, in words, if any."""
+    for caveat in rec.caveats:
+        if caveat.rule in policy.best.decisive_caveats:
+            return caveat.text
+    for reason in rec.reasons:
+        if reason.favours != rec.model and reason.kind == "evidence" and (reason.weight or 0) >= policy.best.decisive_weight:
+            return f"the strongest argument there points the other way ({_lower(reason.text)})"
+    return None
+
+
+def choose_best(recommendations: Sequence[Recommendation], policy: Policy | None = None) -> Best:
+    """The platform where the recommended model fits best, with the reason in one line.
+
+    Ranked by: a model is open (not ``neither-fits``); no decisive need unmet
+    (``policy.best``: a listed caveat such as "pays only after items sell" for a
+    seller who needs fast payouts, or a reason of ``decisive_weight`` or more against
+    the recommended model); then confidence; then the evidence margin; then listing order.
+
+    :param policy: the rule book's policy (``None``: rank by openness, confidence and margin only).
+    """
+    def unmet(rec: Recommendation) -> str | None:
+        return _unmet_need(rec, policy) if policy is not None else None
+
+    def margin(rec: Recommendation) -> int:
+        return rec.scores[rec.model] - sum(v for m, v in rec.scores.items() if m != rec.model)
+
+    def key(item: tuple[int, Recommendation]) -> tuple[bool, bool, float, int, int]:
         index, rec = item
-        return (rec.scores[rec.model], rec.confidence, -index)
+        return (rec.basis != "both-excluded", unmet(rec) is None, rec.confidence, margin(rec), -index)
 
-    _, chosen = max(enumerate(recommendations), key=key)
-    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence)
+    ranked = sorted(enumerate(recommendations), key=key, reverse=True)
+    chosen = ranked[0][1]
+    pct = f"{round(chosen.confidence * 100)}%"
+    if chosen.basis == "both-excluded":
+        why = f"No platform has a model open to you; {chosen.platform_name} is the least bad fit ({pct})."
+    else:
+        why = f"{chosen.platform_name} {chosen.model} has the clearest case ({pct})"
+        passed = [rec for _, rec in ranked[1:] if unmet(rec) is not None and rec.confidence >= chosen.confidence]
+        if passed:
+            why += f"; {passed[0].platform_name} was passed over: {unmet(passed[0])}"
+        elif len(ranked) > 1:
+            runner = ranked[1][1]
+            why += f", ahead of {runner.platform_name} ({round(runner.confidence * 100)}%)"
+        why = why.rstrip(".") + "."
+    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence, why=why)
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text

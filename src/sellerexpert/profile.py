@@ -27,11 +27,18 @@ PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
 MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
+REGIONS: tuple[str, ...] = ("CN", "HK", "US", "UK", "EU", "OTHER")
+"""Where a company can be registered, as far as the platforms' entry rules tell places apart."""
+EU_MEMBERS: tuple[str, ...] = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)
+_REGION_ALIASES = {"CHINA": "CN", "HONG_KONG": "HK", "HONGKONG": "HK", "USA": "US", "GB": "UK", **{c: "EU" for c in EU_MEMBERS}}
 
 ECONOMICS = "economics"
 """The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert.economics`)."""
 
-Kind = Literal["text", "platforms", "markets", "level", "service", "bool", "count"]
+Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count"]
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -52,6 +59,7 @@ class FieldSpec:
         return {
             "level": LEVELS,
             "service": SERVICE_LEVELS,
+            "region": REGIONS,
             "bool": ("true", "false"),
             "platforms": PLATFORMS,
         }.get(self.kind, ())
@@ -124,8 +132,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "bulky_goods",
         "bool",
-        "your products are bulky, heavy or high-value rather than small, light and cheap",
-        "Are your products bulky, heavy or high-value (rather than small, light and cheap)?",
+        "your products are bulky or heavy (furniture, appliances) rather than small and light",
+        "Are your products bulky or heavy, such as furniture or appliances (rather than small and light)?",
     ),
     FieldSpec(
         "local_entity",
@@ -146,6 +154,29 @@ FIELDS: tuple[FieldSpec, ...] = (
         "level",
         "how much you want to run your own brand content, live selling and creator marketing",
         "How much do you want to run your own content, live selling and creator marketing?",
+        core=False,
+    ),
+    # Eligibility: the platforms' entry rules differ by where the company is registered, where it holds
+    # VAT numbers and whether it was invited. Optional, and not core: they gate models, they do not weigh them.
+    FieldSpec(
+        "company_base",
+        "region",
+        "where your company is registered (CN, HK, US, UK, EU or OTHER)",
+        "Where is your company registered: CN (mainland China), HK, US, UK, EU (any member state) or OTHER?",
+        core=False,
+    ),
+    FieldSpec(
+        "vat_markets",
+        "markets",
+        "the markets where you hold a VAT registration (an empty list for none)",
+        "In which markets do you hold a VAT registration (for example DE, FR)? Answer 'none' if you hold none.",
+        core=False,
+    ),
+    FieldSpec(
+        "invited",
+        "bool",
+        "you hold an invitation to a programme that admits sellers by invitation only (TikTok Shop's EU managed model)",
+        "Has TikTok Shop invited you to its EU managed (Local Fulfillment) programme?",
         core=False,
     ),
 )
@@ -240,6 +271,21 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
                 suggestion=closest(word, spec.allowed),
             )
         return word
+    if kind == "region":
+        if not isinstance(value, str):
+            raise ProfileError(
+                f"expected a region code, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed
+            )
+        code = _normalise_word(value).upper()
+        code = _REGION_ALIASES.get(code, code)
+        if code not in spec.allowed:
+            raise ProfileError(
+                f"'{value}' is not one of {', '.join(spec.allowed)}",
+                field=spec.name,
+                value=value,
+                suggestion=closest(code, spec.allowed),
+            )
+        return code
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -289,8 +335,10 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
             raise ProfileError("needs at least one platform", field=spec.name, value=value, allowed=PLATFORMS)
         return tuple(chosen)
     # markets
-    markets: list[str] = []
     items = [value] if isinstance(value, bool) else _as_list(spec, value)
+    if len(items) == 1 and isinstance(items[0], str) and items[0].strip().lower() == "none":
+        return ()  # "none" is a whole answer (no VAT registration anywhere), not a market code
+    markets: list[str] = []
     for item in items:
         code = market_code(item)
         if code is None:
@@ -372,6 +420,9 @@ class SellerProfile:
     local_entity: bool | None = None
     fast_payouts_needed: bool | None = None
     content_control: str | None = None
+    company_base: str | None = None
+    vat_markets: tuple[str, ...] | None = None
+    invited: bool | None = None
     economics: Economics | None = None
     """The seller's own numbers (the profile's ``economics`` section), for ``margin`` and the margin rules."""
 
@@ -578,7 +629,7 @@ def profile_json_schema() -> dict[str, Any]:
         schema: dict[str, Any]
         if spec.kind == "text":
             schema = {"type": "string"}
-        elif spec.kind in ("level", "service"):
+        elif spec.kind in ("level", "service", "region"):
             schema = {"enum": list(spec.allowed)}
         elif spec.kind == "bool":
             schema = {"type": "boolean"}

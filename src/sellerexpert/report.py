@@ -2,23 +2,37 @@
 
 The JSON form is :meth:`ConsultationResult.to_json`; these renderings are
 derived from the same result and add nothing the result does not hold.
+
+Both renderings read one :class:`Report` built by :func:`build_report`, so the
+text and the Markdown say the same thing: a summary table with the best
+platform and why, then per platform its (at most) three strongest reasons in
+plain words, then the caveats that apply to this seller, each once however
+many platforms it concerns and most important first, then what was assumed.
+Rule ids, weights, sources and field names appear only with ``details=True``.
+Jargon is explained where it first appears. A dated platform fact past its
+review date is marked ("as of 2025-05, re-check").
 """
 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Callable, Sequence
-
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .conditions import describe, dnf
 from .profile import FIELDS_BY_NAME
-from .result import Assumption, ConsultationResult, Reason, Recommendation
+from .result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+
 if TYPE_CHECKING:
     from .rulebook import RuleBook
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
+REASONS_SHOWN = 3
+"""How many reasons each platform shows by default (``details`` shows all)."""
 
 _BASIS_TEXT = {
     "exclusion": "the other model is ruled out for you",
@@ -26,6 +40,21 @@ _BASIS_TEXT = {
     "tie": "the reasons are evenly balanced; the platform's emphasis (or the safer default) decides",
     "both-excluded": "both models are ruled out for you; this is the lesser misfit, take it as weak advice",
 }
+
+# Terms a seller may not know, explained where the report first uses one (longest first, so that
+# "EU Responsible Person" is matched before "EU"). Kept short: the report must fit one screen.
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("EU Responsible Person", "someone in the EU answerable for your products' safety"),
+    ("de minimis", "the duty-free allowance for low-value parcels"),
+    ("Y2", "Temu's option to ship semi-managed US orders from China"),
+    ("EPR", "extended producer responsibility: registration and recycling fees for packaging and electronics"),
+    ("GPSR", "the EU General Product Safety Regulation"),
+    ("VAT", "value-added tax"),
+    ("POP", "a store you run yourself"),
+    ("Cainiao", "Alibaba's logistics company"),
+    ("Choice", "AliExpress's badge for fast, free-shipping offers"),
+)
+_TERMS = [(term, explanation, re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])")) for term, explanation in GLOSSARY]
 
 Style = Callable[..., str]
 
@@ -63,12 +92,8 @@ def _value_text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(v) for v in value) or "none"
     return str(value)
-
-
-def _wrap(text: str, indent: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
 
 
 def _model_colour(model: str) -> str:
@@ -80,82 +105,305 @@ def _title(result: ConsultationResult) -> str:
     return f"Advice for {name}" if name else "Advice"
 
 
-def _assumption_text(assumption: Assumption) -> str:
-    label = FIELDS_BY_NAME[assumption.field].meaning if assumption.field in FIELDS_BY_NAME else assumption.field
-    if assumption.value is None:
-        return f"{assumption.field} ({label}): not given, so the rules that need it were left out."
-    return f"{assumption.field} = {_value_text(assumption.value)}: {assumption.text}"
+# -- the report, built once -----------------------------------------------------
 
 
-def render_text(result: ConsultationResult, *, color: bool = False, width: int = 88) -> str:
-    """The result as plain text: a verdict per platform, its reasons and caveats, then the best choice.
+@dataclass(frozen=True)
+class Line:
+    """One reason or caveat as the report shows it: plain text, and the details ``--details`` adds."""
 
-    :param color: add ANSI colour (the caller decides: only on a terminal, never with ``NO_COLOR``).
-    :param width: wrap long lines at this many characters.
-    """
-    style: Style = _ansi if color else _plain
-    best = result.best
-    best_name = result.recommendation(best.platform).platform_name
-    best_line = (
-        style("Best overall: ", bold=True)
-        + style(f"{best_name}, {best.model}", fg=_model_colour(best.model), bold=True)
-        + f", confidence {confidence_text(best.confidence)}"
-    )
-    lines = [style(_title(result), bold=True), ""]
-    for rec in result.recommendations:
-        lines.append(f"  {rec.platform_name + ':':<13}" + style(f"{rec.model:<14}", fg=_model_colour(rec.model)) + f" confidence {confidence_text(rec.confidence)}")
-    lines += [best_line, ""]
-    for rec in result.recommendations:
-        lines.extend(_text_recommendation(rec, style, width))
-        lines.append("")
-    lines.append(best_line)
-    assumptions = result.recommendations[0].assumptions if result.recommendations else ()
-    if assumptions:
-        lines.append("")
-        lines.append(style("What you did not tell us:", bold=True))
-        for assumption in assumptions:
-            lines.extend(_wrap("? " + _assumption_text(assumption), "  ", width))
-    return "\n".join(lines) + "\n"
+    text: str
+    details: str = ""
 
 
-def _sources(reason_sources: Sequence[str]) -> str:
-    return f" [{', '.join(reason_sources)}]" if reason_sources else ""
+@dataclass(frozen=True)
+class PlatformSection:
+    """One platform's verdict and its strongest reasons."""
+
+    rec: Recommendation
+    verdict: str
+    reasons: tuple[Line, ...]
+    more: int
+    """How many further reasons were left out (shown with ``details``)."""
 
 
-def _text_recommendation(rec: Recommendation, style: Style, width: int) -> list[str]:
-    confidence = confidence_text(rec.confidence)
-    colour = {"high": "green", "moderate": "yellow", "low": "red"}[confidence_words(rec.confidence)]
-    lines = [
-        style(f"{rec.platform_name}: ", bold=True)
-        + style(rec.model, fg=_model_colour(rec.model), bold=True)
-        + "  confidence "
-        + style(confidence, fg=colour),
-    ]
-    lines.extend(_wrap(f"Why this model: {_BASIS_TEXT.get(rec.basis, rec.basis)}.", "  ", width))
-    pro = [r for r in rec.reasons if r.favours == rec.model]
-    con = [r for r in rec.reasons if r.favours != rec.model]
-    if pro:
-        lines.append(style("  For it:", bold=True))
-        for reason in pro:
-            lines.extend(_wrap(f"+ {_reason_text(reason)}", "    ", width))
-    if con:
-        lines.append(style("  Weighing the other way:", bold=True))
-        for reason in con:
-            lines.extend(_wrap(f"- {_reason_text(reason)}", "    ", width))
-    if rec.caveats:
-        lines.append(style("  Keep in mind:", bold=True))
-        for caveat in rec.caveats:
-            lines.extend(_wrap(f"! {caveat.text}{_sources(caveat.sources)}", "    ", width))
-    return lines
+@dataclass(frozen=True)
+class Report:
+    """What a person reads, independent of the format it is printed in."""
+
+    title: str
+    rows: tuple[tuple[str, str, str, str], ...]
+    """Summary table: platform, advice, confidence, note."""
+    best: str
+    platforms: tuple[PlatformSection, ...]
+    caveats: tuple[Line, ...]
+    assumed: tuple[Line, ...]
+    hidden: int = 0
+    """Caveats left out because they concern only a model the advice is against (``details`` shows them)."""
 
 
-def _reason_text(reason: Reason) -> str:
+def _stale(facts: Sequence[PlatformFactUsed], today: date) -> str:
+    """A re-check mark for the dated platform facts past their review date, or ''."""
+    due = sorted({f.as_of for f in facts if f.due(today)})
+    return f" (as of {', '.join(due)}, re-check)" if due else ""
+
+
+def _reason_details(reason: Reason) -> str:
     if reason.kind == "constraint":
         tag = f"rules out {'semi-managed' if reason.favours == 'fully-managed' else 'fully-managed'}"
     else:
         tag = f"{reason.favours}, weight {reason.weight}"
     assumed = f"; assumed: {', '.join(reason.assumed)}" if reason.assumed else ""
-    return f"{reason.text} ({tag}{assumed}){_sources(reason.sources)}"
+    sources = f" [{', '.join(reason.sources)}]" if reason.sources else ""
+    return f"{reason.rule}: {tag}{assumed}{sources}"
+
+
+def _reason_line(reason: Reason, today: date) -> Line:
+    text = reason.text + _stale(reason.rests_on, today)
+    if reason.assumed:
+        text += " (this rests on an assumption: see below)"
+    return Line(text, _reason_details(reason))
+
+
+def _verdict(rec: Recommendation) -> str:
+    if rec.outcome == "neither-fits":
+        return f"neither model fits (the lesser misfit: {rec.model})"
+    if rec.outcome == "run-both":
+        return f"{rec.model}, or run both"
+    return rec.model
+
+
+def _note(rec: Recommendation) -> str:
+    if rec.outcome == "neither-fits":
+        return "both ruled out"
+    if rec.outcome == "run-both":
+        return "close: you may run both"
+    if rec.basis == "exclusion":
+        return f"{rec.excluded[0]} ruled out"
+    if rec.basis == "tie":
+        return "evenly balanced"
+    return ""
+
+
+def _applies(rec: Recommendation, caveat: Caveat) -> bool:
+    """Whether a caveat concerns the advice given on this platform (not only the model it advises against)."""
+    about = CAVEAT_MODEL.get(caveat.rule)
+    return about is None or about == rec.model or rec.outcome != "one-model"
+
+
+def _groups(result: ConsultationResult, details: bool) -> dict[tuple[str, str], list[tuple[Recommendation, Caveat]]]:
+    """Caveats grouped: one group per rule and text, the platform's own name set aside where that is all that differs."""
+    by_rule: dict[str, list[tuple[Recommendation, Caveat]]] = {}
+    for rec in result.recommendations:
+        for caveat in rec.caveats:
+            if details or _applies(rec, caveat):
+                by_rule.setdefault(caveat.rule, []).append((rec, caveat))
+    groups: dict[tuple[str, str], list[tuple[Recommendation, Caveat]]] = {}
+    for rule, members in by_rule.items():
+        if len({c.text for _, c in members}) == 1:
+            groups[(rule, members[0][1].text)] = members
+            continue
+        for rec, caveat in members:
+            # "\0" stands for the platform's own name, so "Temu sets..." and "TikTok Shop sets..." share a group.
+            key = caveat.text.replace(rec.platform_name, "\0") if rec.platform_name in caveat.text else caveat.text
+            groups.setdefault((rule, key), []).append((rec, caveat))
+    return groups
+
+
+def _caveats(result: ConsultationResult, order: Sequence[str], today: date, details: bool) -> tuple[Line, ...]:
+    """Every caveat once, naming the platforms it concerns unless it concerns all, most important first."""
+    groups = _groups(result, details)
+    everyone = len(result.recommendations)
+    rank = {rule: index for index, rule in enumerate(order)}
+    first_seen = {key: index for index, key in enumerate(groups)}
+
+    def importance(key: tuple[str, str]) -> tuple[int, int, int]:
+        return (rank.get(key[0], len(rank)), -len(groups[key]), first_seen[key])
+
+    lines = []
+    for key in sorted(groups, key=importance):
+        members = groups[key]
+        rec, caveat = members[0]
+        names = [m[0].platform_name for m in members]
+        if len(members) == 1:
+            text = caveat.text if rec.platform_name in caveat.text or everyone == 1 else f"{rec.platform_name}: {caveat.text}"
+        else:
+            shared = key[1].replace("\0's", "the platform's").replace("\0", "the platform")
+            text = shared if len(members) == everyone else f"{' and '.join([', '.join(names[:-1]), names[-1]])}: {shared}"
+        facts = [f for _, c in members for f in c.rests_on]
+        text += _stale(facts, today)
+        extra = f"{caveat.rule} [{', '.join(caveat.sources)}]" if details and caveat.sources else caveat.rule
+        lines.append(Line(text, extra))
+    return tuple(lines)
+
+
+def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
+    assumptions: tuple[Assumption, ...] = result.recommendations[0].assumptions if result.recommendations else ()
+    lines = [Line(a.text, f"{a.field} = {_value_text(a.value)} ({a.rule})") for a in assumptions if a.rule is not None]
+    skipped = [a for a in assumptions if a.rule is None]
+    if skipped:
+        meanings = "; ".join(FIELDS_BY_NAME[a.field].meaning if a.field in FIELDS_BY_NAME else a.field for a in skipped)
+        lines.append(Line(f"Not answered, so left out of the weighing (answers would firm up the advice): {meanings}.",
+                          ", ".join(a.field for a in skipped)))
+    return tuple(lines)
+
+
+def build_report(
+    result: ConsultationResult,
+    *,
+    today: date | None = None,
+    details: bool = False,
+    caveat_order: Sequence[str] = (),
+) -> Report:
+    """Shape a result into what a person reads (see the module docstring).
+
+    :param today: the day staleness is judged by (default: the system date).
+    :param details: keep every reason, and attach rule ids, weights, sources and field names.
+    :param caveat_order: caveat rule ids, most important first (default: the shipped order).
+    """
+    today = today or date.today()
+    order = caveat_order or CAVEAT_ORDER
+    rows = tuple(
+        (rec.platform_name, _verdict(rec), confidence_text(rec.confidence), _note(rec)) for rec in result.recommendations
+    )
+    sections = []
+    for rec in result.recommendations:
+        # Where neither model fits, what closes each (and so what would open it) is the reason to show.
+        pro = [r for r in rec.reasons if r.kind == "constraint"] if rec.outcome == "neither-fits" else [r for r in rec.reasons if r.favours == rec.model]
+        shown = pro if details else pro[:REASONS_SHOWN]
+        lines = [_reason_line(r, today) for r in shown]
+        if details:
+            lines += [Line("Against: " + r.text + _stale(r.rests_on, today), _reason_details(r)) for r in rec.reasons if r.favours != rec.model]
+        sections.append(PlatformSection(rec, _verdict(rec), tuple(lines), len(rec.reasons) - len(shown) if not details else 0))
+    return Report(
+        title=_title(result),
+        rows=rows,
+        best=result.best.why or f"{result.best.platform}, {result.best.model}",
+        platforms=tuple(sections),
+        caveats=_caveats(result, order, today, details),
+        assumed=_assumed(result, details),
+        hidden=0 if details else len(_groups(result, True)) - len(_groups(result, False)),
+    )
+
+
+CAVEAT_ORDER: tuple[str, ...] = (
+    # Questions that can open or close a model come first, then money and law, then practicalities.
+    "semi_stock_question",
+    "company_base_question",
+    "eu_fulfilment_by_invitation",
+    "uk_sells_from_uk_stock",
+    "full_pays_after_sale",
+    "payout_terms_for_cash_flow",
+    "us_de_minimis_ended",
+    "eu_duty_favours_local_stock",
+    "local_compliance_for_semi",
+    "semi_demands_what_you_lack",
+    "full_still_carries_stock_risk",
+    "full_from_china_is_not_fast",
+    "semi_ships_from_china_to_us",
+    "sea_freight_needs_a_landing",
+    "semi_returns_come_back_to_you",
+    "semi_fees_shift_costs",
+    "full_price_pressure",
+    "platform_keeps_retail_price",
+    "full_hands_over_price_and_promotion",
+    "semi_fee_cut_at_launch",
+    "seller_choice_separate_stores",
+    "choice_badge_covers_both",
+)
+"""The order caveats are shown in, by rule id; caveats of rules not listed follow, most widely shared first."""
+
+CAVEAT_MODEL: dict[str, str] = {
+    # Caveats about one model: shown where that model is the advice (all of them with details).
+    "semi_demands_what_you_lack": "semi-managed",
+    "semi_fees_shift_costs": "semi-managed",
+    "semi_returns_come_back_to_you": "semi-managed",
+    "semi_ships_from_china_to_us": "semi-managed",
+    "platform_keeps_retail_price": "semi-managed",
+    "semi_fee_cut_at_launch": "semi-managed",
+    "sea_freight_needs_a_landing": "semi-managed",
+    "local_compliance_for_semi": "semi-managed",
+    "full_still_carries_stock_risk": "fully-managed",
+    "full_from_china_is_not_fast": "fully-managed",
+    "full_price_pressure": "fully-managed",
+    "full_hands_over_price_and_promotion": "fully-managed",
+}
+
+
+class _Glossary:
+    """Explains each term of :data:`GLOSSARY` the first time the report uses it."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        for term, explanation, pattern in _TERMS:
+            if term in self.seen:
+                continue
+            match = pattern.search(text)
+            if match is None:
+                continue
+            self.seen.add(term)
+            # Mark the spot first so a later, shorter term cannot match inside this explanation.
+            text = text[: match.end()] + f" ({explanation})" + text[match.end() :]
+        return text
+
+
+def _hidden_text(count: int) -> str:
+    return f"{count} more note{'s' if count > 1 else ''} about the model we advise against: see --details"
+
+
+def _wrap(text: str, indent: str, width: int, hang: str = "  ") -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + hang) or [indent]
+
+
+def render_text(
+    result: ConsultationResult, *, color: bool = False, width: int = 100, details: bool = False, today: date | None = None
+) -> str:
+    """The result as plain text that fits one screen: summary, three reasons per platform, caveats once each.
+
+    :param color: add ANSI colour (the caller decides: only on a terminal, never with ``NO_COLOR``).
+    :param width: wrap long lines at this many characters.
+    :param details: show every reason with its rule id, weight, sources and assumed fields.
+    :param today: the day staleness is judged by (default: the system date).
+    """
+    style: Style = _ansi if color else _plain
+    report = build_report(result, today=today, details=details)
+    explain = _Glossary()
+    lines = [style(report.title, bold=True), ""]
+    name_w = max([len("Platform"), *(len(r[0]) for r in report.rows)])
+    advice_w = max([len("Advice"), *(len(r[1]) for r in report.rows)])
+    conf_w = max([len("Confidence"), *(len(r[2]) for r in report.rows)])
+    lines.append(style(f"  {'Platform':<{name_w}}  {'Advice':<{advice_w}}  {'Confidence':<{conf_w}}  Note", bold=True))
+    for (name, advice, conf, note), section in zip(report.rows, report.platforms):
+        colour = {"high": "green", "moderate": "yellow", "low": "red"}[confidence_words(section.rec.confidence)]
+        row = f"  {name:<{name_w}}  " + style(f"{advice:<{advice_w}}", fg=_model_colour(section.rec.model))
+        lines.append((row + "  " + style(f"{conf:<{conf_w}}", fg=colour) + f"  {note}").rstrip())
+    lines += _wrap(style("Best overall: ", bold=True) + explain(report.best), "", width + (len(style("", bold=True)) if color else 0))
+    for section in report.platforms:
+        rec = section.rec
+        lines += ["", style(f"{rec.platform_name}: ", bold=True) + style(section.verdict, fg=_model_colour(rec.model), bold=True)]
+        if rec.outcome_text:
+            lines += _wrap(explain(rec.outcome_text), "  ", width)
+        for line in section.reasons:
+            lines += _wrap("+ " + explain(line.text), "  ", width)
+            if details and line.details:
+                lines += _wrap(style(line.details, dim=True), "      ", width)
+    if report.caveats:
+        lines += ["", style("Keep in mind:", bold=True)]
+        for line in report.caveats:
+            lines += _wrap("! " + explain(line.text), "  ", width)
+            if details and line.details:
+                lines += _wrap(style(line.details, dim=True), "      ", width)
+    if report.hidden:
+        lines += _wrap(f"({_hidden_text(report.hidden)})", "  ", width)
+    if report.assumed:
+        lines += ["", style("What we assumed:", bold=True)]
+        for line in report.assumed:
+            lines += _wrap("? " + explain(line.text), "  ", width)
+            if details and line.details:
+                lines += _wrap(style(line.details, dim=True), "      ", width)
+    return "\n".join(lines) + "\n"
 
 
 def _md(text: str) -> str:
@@ -163,57 +411,56 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("\n", " ")
 
 
-def render_markdown(result: ConsultationResult) -> str:
-    """The result as a Markdown report a consultant can paste: summary table, then each platform in detail."""
-    out = [f"# {_md(_title(result))}", ""]
-    best = result.best
-    best_name = result.recommendation(best.platform).platform_name
-    out += [f"**Best overall:** {best_name}, {best.model}, confidence {confidence_text(best.confidence)}", ""]
-    out += ["| Platform | Recommended model | Confidence | How it was decided |", "|---|---|---|---|"]
-    for rec in result.recommendations:
-        out.append(
-            f"| {_md(rec.platform_name)} | {rec.model} | {confidence_text(rec.confidence)} | {_md(_BASIS_TEXT.get(rec.basis, rec.basis))} |"
-        )
-    out.append("")
-    for rec in result.recommendations:
-        out += [f"## {_md(rec.platform_name)}: {rec.model}", ""]
-        score = ", ".join(f"{model} {points}" for model, points in rec.scores.items())
-        out += [f"Confidence {confidence_text(rec.confidence)}. Evidence weight: {score}.", ""]
-        if rec.excluded:
-            out += [f"Ruled out for you: {', '.join(rec.excluded)}.", ""]
-        if rec.reasons:
-            out += ["| For | Reason | Weight | Sources |", "|---|---|---|---|"]
-            for reason in rec.reasons:
-                weight = "constraint" if reason.kind == "constraint" else str(reason.weight)
-                text = _md(reason.text) + (f" *(assumed: {_md(', '.join(reason.assumed))})*" if reason.assumed else "")
-                out.append(f"| {reason.favours} | {text} | {weight} | {_md(', '.join(reason.sources))} |")
-            out.append("")
-        if rec.caveats:
-            out += ["**Keep in mind:**", ""]
-            out += [f"- {_md(c.text)} ({_md(', '.join(c.sources))})" for c in rec.caveats]
-            out.append("")
-    assumptions = result.recommendations[0].assumptions if result.recommendations else ()
-    if assumptions:
-        out += ["## What was not given", ""]
-        out += [f"- {_md(_assumption_text(a))}" for a in assumptions]
+def render_markdown(result: ConsultationResult, *, details: bool = False, today: date | None = None) -> str:
+    """The same report as :func:`render_text`, in Markdown a consultant can paste.
+
+    :param details: show every reason with its rule id, weight, sources and assumed fields, and the profile.
+    :param today: the day staleness is judged by (default: the system date).
+    """
+    report = build_report(result, today=today, details=details)
+    explain = _Glossary()
+    out = [f"# {_md(report.title)}", "", "| Platform | Advice | Confidence | Note |", "|---|---|---|---|"]
+    out += [f"| {_md(a)} | {_md(b)} | {_md(c)} | {_md(d)} |" for a, b, c, d in report.rows]
+    out += ["", f"**Best overall:** {_md(explain(report.best))}", ""]
+    for section in report.platforms:
+        out += [f"## {_md(section.rec.platform_name)}: {_md(section.verdict)}", ""]
+        if section.rec.outcome_text:
+            out += [_md(explain(section.rec.outcome_text)), ""]
+        for line in section.reasons:
+            out.append(f"- {_md(explain(line.text))}" + (f" `{line.details}`" if details and line.details else ""))
         out.append("")
-    out += ["## The profile", "", "| Field | Value |", "|---|---|"]
-    for name, value in result.profile.to_dict().items():
-        out.append(f"| {name.replace('_', ' ')} | {_md(_value_text(value))} |")
-    return "\n".join(out) + "\n"
+    if report.caveats:
+        out += ["## Keep in mind", ""]
+        out += [f"- {_md(explain(c.text))}" + (f" `{c.details}`" if details and c.details else "") for c in report.caveats]
+        out.append("")
+    if report.hidden:
+        out += [f"*{_md(_hidden_text(report.hidden))}*", ""]
+    if report.assumed:
+        out += ["## What we assumed", ""]
+        out += [f"- {_md(explain(a.text))}" + (f" `{a.details}`" if details and a.details else "") for a in report.assumed]
+        out.append("")
+    if details:
+        out += ["## The profile", "", "| Field | Value |", "|---|---|"]
+        out += [f"| {_md(name)} | {_md(_value_text(value))} |" for name, value in result.profile.to_dict().items()]
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render(result: ConsultationResult, format: str, *, color: bool = False) -> str:
+def render(
+    result: ConsultationResult, format: str, *, color: bool = False, details: bool = False, today: date | None = None
+) -> str:
     """The result in one of :data:`FORMATS` (``json`` is :meth:`ConsultationResult.to_json` plus a newline).
 
+    :param details: text and markdown only: rule ids, weights, sources and field names (JSON always has them).
+    :param today: the day staleness is judged by (default: the system date).
     :raises ValueError: for an unknown format.
     """
     if format == "json":
         return result.to_json() + "\n"
     if format == "text":
-        return render_text(result, color=color)
+        return render_text(result, color=color, details=details, today=today)
     if format == "markdown":
-        return render_markdown(result)
+        return render_markdown(result, details=details, today=today)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
 
 

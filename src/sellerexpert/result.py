@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .profile import SellerProfile
@@ -26,14 +27,20 @@ class PlatformFactUsed:
     as_of: str
     confidence: str | None
     sources: tuple[str, ...]
+    review_by: str | None = None
+
+    def due(self, today: date) -> bool:
+        """Whether the fact is past its review date on ``today`` (one without a review date always is)."""
+        return self.review_by is None or date.fromisoformat(self.review_by) < today
 
     def to_dict(self) -> dict[str, Any]:
-        """The fact as JSON-ready data."""
+        """The fact as JSON-ready data (``review_by`` added in 0.2; staleness depends on the day you read it)."""
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         return {
             "fact": self.fact,
             "value": value,
             "as_of": self.as_of,
+            "review_by": self.review_by,
             "confidence": self.confidence,
             "sources": list(self.sources),
         }
@@ -120,6 +127,9 @@ class Recommendation:
     :ivar scores: total evidence weight per model.
     :ivar excluded: models ruled out by a hard constraint.
     :ivar basis: how the model was chosen: ``exclusion``, ``scores``, ``tie`` or ``both-excluded``.
+    :ivar outcome: ``one-model``; ``run-both`` (the case is close and the platform runs the models as
+        separate stores); or ``neither-fits`` (both ruled out: ``model`` is the lesser misfit and
+        ``outcome_text`` names the route left, such as the platform's self-operated store).
     """
 
     platform: str
@@ -132,6 +142,32 @@ class Recommendation:
     assumptions: tuple[Assumption, ...]
     excluded: tuple[str, ...]
     basis: str
+    outcome: str = "one-model"
+    outcome_text: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Recommendation:
+        """Read back :meth:`to_dict` (as a trace records it): enough to weigh it again, e.g. for the audit.
+
+        :raises KeyError: when a required key is missing.
+        """
+        return cls(
+            platform=data["platform"],
+            platform_name=data.get("platform_name", data["platform"]),
+            model=data["model"],
+            confidence=data["confidence"],
+            scores=dict(data["scores"]),
+            reasons=tuple(
+                Reason(r["rule"], r["favours"], r["text"], r["kind"], r.get("weight"), tuple(r.get("sources", ())), tuple(r.get("assumed", ())))
+                for r in data.get("reasons", [])
+            ),
+            caveats=tuple(Caveat(c["rule"], c["text"], tuple(c.get("sources", ()))) for c in data.get("caveats", [])),
+            assumptions=(),
+            excluded=tuple(data.get("excluded", ())),
+            basis=data.get("basis", "scores"),
+            outcome=data.get("outcome", "one-model"),
+            outcome_text=data.get("outcome_text", ""),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The recommendation as JSON-ready data."""
@@ -146,20 +182,26 @@ class Recommendation:
             "reasons": [r.to_dict() for r in self.reasons],
             "caveats": [c.to_dict() for c in self.caveats],
             "assumptions": [a.to_dict() for a in self.assumptions],
+            "outcome": self.outcome,
+            "outcome_text": self.outcome_text,
         }
 
 
 @dataclass(frozen=True)
 class Best:
-    """The best platform and model overall: the most evidence for its model, then the highest confidence."""
+    """The platform where the recommended model fits best (see :func:`sellerexpert.policy.choose_best`).
+
+    :ivar why: the choice explained in one line.
+    """
 
     platform: str
     model: str
     confidence: float
+    why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The choice as JSON-ready data."""
-        return {"platform": self.platform, "model": self.model, "confidence": self.confidence}
+        return {"platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why}
 
 
 @dataclass(frozen=True, init=False)

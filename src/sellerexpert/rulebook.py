@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -95,6 +96,24 @@ class PlatformFact:
     sources: tuple[str, ...]
     confidence: str | None = None
     note: str | None = None
+    review_by: str | None = None
+    """The date (``YYYY-MM-DD``) by which the fact must be re-checked."""
+
+    def due(self, today: date) -> bool:
+        """Whether the fact is past its review date on ``today`` (a fact with no review date is always due)."""
+        return self.review_by is None or date.fromisoformat(self.review_by) < today
+
+
+@dataclass(frozen=True)
+class Change:
+    """One correction to the knowledge, from the ``[[change]]`` log: what changed, when, on which sources."""
+
+    date: str
+    what: str
+    sources: tuple[str, ...]
+    rules: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    departs_from_seed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +258,24 @@ class ConfidencePolicy:
     one_excluded: float
     both_excluded: float
     unknown_floor: float
+    strength_half: float = 4.0
+    assumed_factor: float = 0.5
+    platform_factor: Mapping[str, float] = field(default_factory=lambda: {"high": 1.0, "medium": 0.85, "low": 0.6})
+
+
+@dataclass(frozen=True)
+class OutcomePolicy:
+    """When the advice names a third outcome (see :func:`sellerexpert.policy.outcome`)."""
+
+    run_both_within: int = 1
+
+
+@dataclass(frozen=True)
+class BestPolicy:
+    """What makes a platform's advice fail a need the seller cannot trade away (see :func:`sellerexpert.policy.choose_best`)."""
+
+    decisive_caveats: tuple[str, ...] = ()
+    decisive_weight: int = 4
 
 
 @dataclass(frozen=True)
@@ -249,6 +286,8 @@ class Policy:
     confidence: ConfidencePolicy
     tie_reason: str = ""
     firing_limit: int = 10_000
+    outcomes: OutcomePolicy = field(default_factory=OutcomePolicy)
+    best: BestPolicy = field(default_factory=BestPolicy)
 
 
 @dataclass(frozen=True)
@@ -262,6 +301,8 @@ class RuleBook:
     policy: Policy
     files: Mapping[str, str]
     """File name (relative to :attr:`directory`) to the SHA-256 of its bytes."""
+    changes: tuple[Change, ...] = ()
+    """The ``[[change]]`` log: corrections to the knowledge, oldest first as written."""
 
     @property
     def fingerprint(self) -> str:
@@ -405,6 +446,7 @@ def load_rulebook(
             rules.append(rule)
     if not rules:
         raise RuleBookError("holds no rules", path=folder)
+    changes = _changes(documents, sources, {rule.id for rule in rules}, platforms)
     return RuleBook(
         directory=folder,
         rules=tuple(rules),
@@ -412,6 +454,7 @@ def load_rulebook(
         sources=sources,
         policy=policy,
         files=files,
+        changes=changes,
     )
 
 
@@ -451,6 +494,42 @@ def _check_schema_once(path: Path, text: str, data: dict[str, Any]) -> None:
             marker.touch()
         except OSError:  # a read-only home or cache folder: check every time, as before
             pass
+
+
+def _changes(
+    documents: list[tuple[str, Path, dict[str, Any]]],
+    sources: Mapping[str, Source],
+    rule_ids: set[str],
+    platforms: Mapping[str, Platform],
+) -> tuple[Change, ...]:
+    """The change log, with every source, rule and fact it names checked to exist."""
+    out: list[Change] = []
+    for _, path, data in documents:
+        for number, raw in enumerate(data.get("change", []), start=1):
+            key = f"change[{number}]"
+            _check_sources(path, raw["sources"], sources, rule_id=None, key=f"{key}.sources")
+            for rule_id in raw.get("rules", []):
+                if rule_id not in rule_ids:
+                    raise RuleBookError(f"names unknown rule '{rule_id}'", path=path, field=f"{key}.rules")
+            for fact in raw.get("facts", []):
+                platform_id, _, name = fact.partition(".")
+                if platform_id not in platforms or name not in platforms[platform_id].facts:
+                    raise RuleBookError(
+                        f"names unknown platform fact '{fact}' (write platform.fact, e.g. temu.emphasis)",
+                        path=path,
+                        field=f"{key}.facts",
+                    )
+            out.append(
+                Change(
+                    date=raw["date"],
+                    what=" ".join(raw["what"].split()),
+                    sources=tuple(raw["sources"]),
+                    rules=tuple(raw.get("rules", [])),
+                    facts=tuple(raw.get("facts", [])),
+                    departs_from_seed=tuple(raw.get("departs_from_seed", [])),
+                )
+            )
+    return tuple(out)
 
 
 def _check_schema(path: Path, data: dict[str, Any]) -> None:
@@ -493,11 +572,17 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
 
 
 def _policy(raw: dict[str, Any]) -> Policy:
+    best = raw.get("best", {})
     return Policy(
         tie_default=raw["tie_default"],
         tie_reason=raw.get("tie_reason", ""),
         confidence=ConfidencePolicy(**raw["confidence"]),
         firing_limit=raw.get("firing_limit", 10_000),
+        outcomes=OutcomePolicy(**raw.get("outcomes", {})),
+        best=BestPolicy(
+            decisive_caveats=tuple(best.get("decisive_caveats", ())),
+            **({"decisive_weight": best["decisive_weight"]} if "decisive_weight" in best else {}),
+        ),
     )
 
 
@@ -534,6 +619,7 @@ def _platform(path: Path, platform_id: str, raw: dict[str, Any], sources: Mappin
             sources=tuple(fact["sources"]),
             confidence=fact.get("confidence"),
             note=fact.get("note"),
+            review_by=fact.get("review_by"),
         )
     return Platform(id=platform_id, name=raw["name"], facts=facts)
 
