@@ -82,7 +82,11 @@ def test_unknown_fields_are_listed_as_assumptions_and_lower_confidence(advisor: 
 
 
 def test_hard_constraint_decides_and_is_listed_first(advisor: Advisor) -> None:
-    result = advisor.consult({"operational_capacity": "low", "customer_service": "none", "control_priority": "high", "bulky_goods": True})
+    # Given, not assumed: no warehouse in the (UK) market. (AliExpress semi-managed ships from China: no gate there.)
+    result = advisor.consult(
+        {"operational_capacity": "low", "customer_service": "none", "control_priority": "high", "bulky_goods": True,
+         "local_warehouse": False, "target_markets": ["UK"], "platforms": ["temu", "tiktok_shop"]}
+    )
     for rec in result.recommendations:
         assert rec.model == "fully-managed" and rec.basis == "exclusion" and rec.excluded == ("semi-managed",)
         assert rec.reasons[0].rule == "semi_out_of_reach" and rec.reasons[0].kind == "constraint"
@@ -203,7 +207,10 @@ def test_reasons_and_caveats_name_the_dated_platform_facts_they_rest_on(advisor:
     assert [(f.fact, f.value, f.as_of) for f in reason.rests_on] == [("platform.semi_seller_sets_price", False, "2024")]
     caveat = next(c for c in temu.caveats if c.rule == "platform_keeps_retail_price")
     assert caveat.rests_on and caveat.rests_on[0].sources == ("pricing_power",)
-    assert next(r for r in temu.reasons if r.rule == "no_logistics_favours_full").rests_on == ()
+    # It matched one platform fact: that Temu's semi-managed model sells from stock in the buyer's market.
+    assert [f.fact for f in next(r for r in temu.reasons if r.rule == "no_logistics_favours_full").rests_on] == [
+        "platform.semi_sells_from_local_stock"
+    ]
 
 
 def test_import_is_lazy_about_the_heavy_parts() -> None:

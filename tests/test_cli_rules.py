@@ -39,9 +39,9 @@ def test_show_text_has_the_rule_as_written_and_as_compiled(runner: CliRunner, ad
     assert result.stdout == render_rule(rule_details(advisor.rules, "semi_out_of_reach")) + "\n"
     assert "As written:\n  id: semi_out_of_reach\n" in result.stdout
     assert (
-        "    1. operational_capacity eq \"low\" AND customer_service eq \"none\" AND local_warehouse eq false\n"
-        in result.stdout
-    )
+        '    1. operational_capacity eq "low" AND customer_service eq "none" AND local_warehouse eq false (given) AND '
+        'platform.semi_sells_from_local_stock eq true AND NOT target_markets contains "US"\n'
+    ) in result.stdout
 
 
 def test_show_json_compiles_a_disjunction_into_branches(runner: CliRunner, advisor: Advisor) -> None:

@@ -10,7 +10,8 @@ import pytest
 from sellerexpert import Advisor, SellerProfile, TraceError
 from sellerexpert.explanation import HowNode, counterfactuals, explain
 
-PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"]}
+# A US company: Temu's and TikTok Shop's fully-managed models are closed to it (issue 8), on its own answer.
+PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"], "company_base": "US"}
 
 
 def _walk(node: HowNode) -> list[HowNode]:
@@ -35,8 +36,8 @@ def test_how_tree_goes_from_recommendation_through_decide_to_facts(advisor: Advi
     assert all(n.children[0].rule == "assume_no_local_warehouse" for n in warehouse)
     given = next(n for n in _walk(temu) if n.label == "operational_capacity = low (you said)")
     assert not given.assumed and given.fact is not None
-    platform_fact = next(n for n in _walk(temu) if n.label.startswith("temu: us_local_fulfilment_only = yes"))
-    assert "as of 2025-05-02" in platform_fact.label
+    platform_fact = next(n for n in _walk(temu) if n.label.startswith("temu: full_needs_china_supplier = yes"))
+    assert "as of 2024" in platform_fact.label
 
 
 @pytest.mark.parametrize(
@@ -103,14 +104,16 @@ def test_renderings_are_complete_and_deterministic(advisor: Advisor, tmp_path: P
     assert first.to_dot() == second.to_dot()
     assert [p.how for p in first.platforms] == [p.how for p in second.platforms]
     text = first.to_text()
-    assert text.startswith("How:\n  Temu: fully-managed (confidence 0.67)\n  └─ decide: fully-managed 9 vs semi-managed 2")
-    assert "Why not semi-managed?\n  Semi-managed would be recommended if local_warehouse were yes instead of unknown" in text
+    assert text.startswith(
+        "How:\n  Temu: semi-managed (confidence 0.57)\n  └─ decide: fully-managed 7 vs semi-managed 0; ruled out: fully-managed"
+    )
+    assert "Why not fully-managed?\n  Fully-managed would be recommended if company_base were CN instead of US" in text
     markdown = first.to_markdown()
-    assert markdown.startswith("## Temu: fully-managed (confidence 0.67)\n\n- decide:")
-    assert markdown.count("**Why not semi-managed?**") == 3
+    assert markdown.startswith("## Temu: semi-managed (confidence 0.57)\n\n- decide:")
+    assert markdown.count("**Why not fully-managed?**") == 2 and markdown.count("**Why not semi-managed?**") == 1
     data = json.loads(first.to_json())
     assert data["platforms"][0]["how"]["children"][0]["rule"] == "decide"
-    assert data["platforms"][0]["why_not"]["counterfactual"]["changes"] == [{"field": "local_warehouse", "from": None, "to": True}]
+    assert data["platforms"][0]["why_not"]["counterfactual"]["changes"] == [{"field": "company_base", "from": "US", "to": "CN"}]
 
 
 def test_dot_has_facts_rules_and_conclusions(advisor: Advisor) -> None:
@@ -121,8 +124,8 @@ def test_dot_has_facts_rules_and_conclusions(advisor: Advisor) -> None:
         assert f"  r{firing.seq} [shape={'diamond' if firing.rule == 'decide' else 'box'}" in dot
     assert 'label="operational_capacity = low (you said)"' in dot
     assert 'style="dashed", label="local_warehouse = no (assumed)"' in dot
-    assert 'shape=note, label="rules out semi-managed (temu)"' in dot
-    assert 'label="temu: fully-managed\\nconfidence 0.674"' in dot
+    assert 'shape=note, label="rules out fully-managed (temu)"' in dot
+    assert 'label="temu: semi-managed\\nconfidence 0.573"' in dot
     assert dot.count("u_local_warehouse [") == 1
 
 

@@ -53,7 +53,7 @@ def test_readme_lists_the_paragraph_to_rule_map() -> None:
 def test_fingerprint_tracks_files_and_rule_digests_track_rules(rules_dir: Path) -> None:
     before = load_rulebook(rules_dir)
     path = rules_dir / "fees.toml"
-    path.write_text(path.read_text().replace("weight = 2 }", "weight = 3 }", 1))
+    path.write_text(path.read_text().replace("weight = 1 }", "weight = 3 }", 1))
     after = load_rulebook(rules_dir)
     assert before.fingerprint != after.fingerprint
     changed = {rid for rid, digest in after.rule_digests().items() if before.rule_digests()[rid] != digest}
@@ -68,12 +68,12 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 BAD_EDITS = [
-    ("fees.toml", 'then = { favour = "semi-managed", weight = 2 }', "", "rule 'fee_sensitive_favours_semi': 'then' is required"),
+    ("fees.toml", 'then = { favour = "semi-managed", weight = 1 }', "", "rule 'fee_sensitive_favours_semi': 'then' is required"),
     ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen', 'fact = "fee_sensitivty", op = "eq", value = "low" }\nthen', "did you mean 'fee_sensitivity'"),
     ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen', 'fact = "fee_sensitivity", op = "eq", value = "hihg" }\nthen', "can never match"),
     ("fees.toml", 'sources = ["seed_p6"]', 'sources = ["seed_p66"]', "unknown source 'seed_p66'"),
     ("fees.toml", 'id = "fee_insensitive_favours_full"', 'id = "fee_sensitive_favours_semi"', "duplicate rule id"),
-    ("fees.toml", 'weight = 2 }', 'weight = 0 }', "rule 'fee_sensitive_favours_semi'"),
+    ("fees.toml", 'weight = 1 }', 'weight = 0 }', "rule 'fee_sensitive_favours_semi'"),
     ("capacity.toml", 'op = "lt", value = 300', 'op = "lt", value = "300"', "write 300"),
     ("capacity.toml", 'fact = "operational_capacity", op = "eq", value = "low" }\nthen', 'fact = "operational_capacity", op = "ge", value = "low" }\nthen', "'ge' needs a number field"),
     ("control.toml", "{platform.name} sets the retail price under both models; you", "{platform.nmae} sets the retail price under both models; you", "unknown placeholder {platform.nmae}"),

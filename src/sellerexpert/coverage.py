@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._space import ProfileSpace
+from ._space import ABSENT, ProfileSpace
 from .conditions import PLATFORM_PREFIX, evaluate, facts_used
 from ._evaluator import DECIDE_RULE, Evaluator
 from .policy import Decision, decide
@@ -216,8 +216,13 @@ def count_firings(
 _Histogram = dict[tuple[int, int, frozenset[str]], int]
 
 
-def _groups(rulebook: RuleBook, weighed: Sequence[Rule], all_fields: Iterable[str]) -> list[list[str]]:
-    """Fields split into groups that no evidence rule (with its assumptions) spans."""
+def _groups(
+    rulebook: RuleBook, weighed: Sequence[Rule], all_fields: Iterable[str], *, ignore: str | None = None
+) -> list[list[str]]:
+    """Fields split into groups that no evidence rule (with its assumptions) spans.
+
+    :param ignore: a field held fixed, which therefore joins nothing.
+    """
     parent = {name: name for name in all_fields}
 
     def find(name: str) -> str:
@@ -227,7 +232,7 @@ def _groups(rulebook: RuleBook, weighed: Sequence[Rule], all_fields: Iterable[st
         return name
 
     for rule in weighed:
-        fields = closure(rulebook, rule)
+        fields = tuple(f for f in closure(rulebook, rule) if f != ignore and f in parent)
         for other in fields[1:]:
             parent[find(other)] = find(fields[0])
     groups: dict[str, list[str]] = {}
@@ -387,6 +392,59 @@ def coverage(source: Advisor | RuleBook | str | Path | None = None) -> CoverageR
     )
 
 
+# A group with more value combinations than this is split on a hub field (see _group_histogram).
+_SPLIT_AT = 2000
+
+
+def _group_histogram(
+    simulator: Simulator,
+    space: ProfileSpace,
+    group: Sequence[str],
+    group_rules: Sequence[Rule],
+    values: Mapping[str, Any],
+    fixed: Mapping[str, Any] | None = None,
+) -> _Histogram:
+    """How the group's rules weigh over every combination of the group's value classes (times ``fixed``).
+
+    Market-specific gates tie many fields to ``target_markets`` alone; enumerating such a
+    group whole multiplies every field's classes. Held at one class of its hub field (the
+    field most of its rules read, never one an assumption fills), the rest falls apart into
+    independent sub-groups whose histograms combine, which counts the same profiles exactly.
+    """
+    rulebook = simulator.rulebook
+    fixed = dict(fixed or {})
+    size = 1
+    for name in group:
+        size *= len(space.fields[name])
+    filled = {r.then.fact for r in simulator.assumptions}
+    hubs = [name for name in group if name not in filled]
+    if size > _SPLIT_AT and hubs and len(group) > 1:
+        hub = max(hubs, key=lambda n: (sum(n in closure(rulebook, r) for r in group_rules), -group.index(n)))
+        rest = [name for name in group if name != hub]
+        parts = _groups(rulebook, group_rules, rest, ignore=hub)
+        out: _Histogram = {}
+        for value_class in space.fields[hub]:
+            held = {**fixed, **({} if value_class.value is ABSENT else {hub: value_class.value})}
+            total: _Histogram = _group_histogram(simulator, space, [], [r for r in group_rules if set(closure(rulebook, r)) <= {hub}], values, held)
+            for part in parts:
+                part_rules = [
+                    r for r in group_rules if (set(closure(rulebook, r)) - {hub}) and set(closure(rulebook, r)) - {hub} <= set(part)
+                ]
+                total = _combine(total, _group_histogram(simulator, space, part, part_rules, values, held))
+            for key, weight in total.items():
+                out[key] = out.get(key, 0) + weight * value_class.weight
+        return out
+    assumers = assumptions_for(rulebook, [*group, *fixed])
+    histogram: _Histogram = {}
+    for facts, weight in space.assignments(list(group)):
+        given = {**fixed, **facts}
+        known, _ = simulator.assume(given, assumers)
+        scores, excluded = simulator._weigh(r.id for r in group_rules if simulator.concludes(r, given, known, values))
+        key = (scores[MODELS[0]], scores[MODELS[1]], frozenset(excluded))
+        histogram[key] = histogram.get(key, 0) + weight
+    return histogram
+
+
 def _split(simulator: Simulator, space: ProfileSpace) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
     rulebook = simulator.rulebook
     weighed = [r for r in simulator.platform_rules if r.then.kind in ("evidence", "exclude")]
@@ -402,14 +460,7 @@ def _split(simulator: Simulator, space: ProfileSpace) -> tuple[dict[str, dict[st
         total = {(scores[MODELS[0]], scores[MODELS[1]], frozenset(excluded)): 1}
         for group in groups:
             group_rules = [r for r in weighed if closure(rulebook, r) and set(closure(rulebook, r)) <= set(group)]
-            assumers = assumptions_for(rulebook, group)
-            histogram: _Histogram = {}
-            for facts, weight in space.assignments(group):
-                known, _ = simulator.assume(facts, assumers)
-                scores, excluded = simulator._weigh(r.id for r in group_rules if simulator.concludes(r, facts, known, values))
-                key = (scores[MODELS[0]], scores[MODELS[1]], frozenset(excluded))
-                histogram[key] = histogram.get(key, 0) + weight
-            total = _combine(total, histogram)
+            total = _combine(total, _group_histogram(simulator, space, group, group_rules, values))
         emphasis = rulebook.platforms[platform].facts.get("emphasis")
         models: Counter[str] = Counter({m: 0 for m in MODELS})
         bases: Counter[str] = Counter()

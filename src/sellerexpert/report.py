@@ -482,7 +482,13 @@ def rule_details(rulebook: RuleBook, rule_id: str) -> dict[str, Any]:
     rule = rulebook.rule(rule_id)
     branches = [
         [
-            {"fact": leaf.fact, "op": leaf.op, **({"value": _data(leaf.value)} if leaf.value is not None else {}), "holds": holds}
+            {
+                "fact": leaf.fact,
+                "op": leaf.op,
+                **({"value": _data(leaf.value)} if leaf.value is not None else {}),
+                "holds": holds,
+                **({"given": True} if leaf.given else {}),
+            }
             for leaf, holds in branch
         ]
         for branch in dnf(rule.when)
@@ -599,7 +605,10 @@ def render_rule(details: dict[str, Any]) -> str:
     ]
     for number, branch in enumerate(compiled["branches"], start=1):
         parts = [
-            ("" if item["holds"] else "NOT ") + f"{item['fact']} {item['op']}" + (f" {json.dumps(item['value'])}" if "value" in item else "")
+            ("" if item["holds"] else "NOT ")
+            + f"{item['fact']} {item['op']}"
+            + (f" {json.dumps(item['value'])}" if "value" in item else "")
+            + (" (given)" if item.get("given") else "")
             for item in branch
         ]
         lines.append(f"    {number}. " + " AND ".join(parts))
