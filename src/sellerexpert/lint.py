@@ -361,8 +361,8 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     findings.extend(_assumption_order(rulebook, line))
     findings.extend(_paragraphs(rulebook))
     ids = {rule.id for rule in rulebook.rules}
+    known_facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
     for number, change in enumerate(rulebook.changes, start=1):
-        facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
         findings.extend(
             LintFinding("warning", "change-log", f"change[{number}] ({change.date}) names unknown rule '{rule_id}'", file="sources.toml")
             for rule_id in change.rules
@@ -371,7 +371,7 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
         findings.extend(
             LintFinding("warning", "change-log", f"change[{number}] ({change.date}) names unknown platform fact '{fact}'", file="sources.toml")
             for fact in change.facts
-            if fact not in facts
+            if fact not in known_facts
         )
     # A trimmed pack may drop a rule the policy names (the policy then simply never applies it); say so.
     findings.extend(
