@@ -55,7 +55,7 @@ def profiles(count: int, seed: int = 12) -> list[bytes]:
     for spec in FIELDS:
         if spec.kind == "bool":
             choices[spec.name] = [True, False, None]
-        elif spec.kind in ("level", "service"):
+        elif spec.kind in ("level", "service", "region"):
             choices[spec.name] = [*spec.allowed, None]
         elif spec.kind == "count":
             choices[spec.name] = [0, 40, 300, 2000, 20000, None]

@@ -276,16 +276,16 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
             raise ProfileError(
                 f"expected a region code, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed
             )
-        code = _normalise_word(value).upper()
-        code = _REGION_ALIASES.get(code, code)
-        if code not in spec.allowed:
+        region = _normalise_word(value).upper()
+        region = _REGION_ALIASES.get(region, region)
+        if region not in spec.allowed:
             raise ProfileError(
                 f"'{value}' is not one of {', '.join(spec.allowed)}",
                 field=spec.name,
                 value=value,
-                suggestion=closest(code, spec.allowed),
+                suggestion=closest(region, spec.allowed),
             )
-        return code
+        return region
     if kind == "bool":
         if isinstance(value, bool):
             return value
