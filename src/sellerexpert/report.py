@@ -344,8 +344,10 @@ class _Glossary:
             if match is None:
                 continue
             self.seen.add(term)
-            # Mark the spot first so a later, shorter term cannot match inside this explanation.
-            text = text[: match.end()] + f" ({explanation})" + text[match.end() :]
+            inside = match.start() > 0 and text[match.start() - 1] == "(" and text[match.end() : match.end() + 1] == ")"
+            # "(GPSR)" becomes "(GPSR: the EU ...)" rather than nesting brackets.
+            note = f": {explanation}" if inside else f" ({explanation})"
+            text = text[: match.end()] + note + text[match.end() :]
         return text
 
 
