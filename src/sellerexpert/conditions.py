@@ -151,7 +151,7 @@ def evaluate3(
     """Three-valued evaluation: ``None`` when the answer depends on a fact still open.
 
     A fact in ``open_facts`` is one that has not been asked yet: it may become
-    known (any value) or stay unknown. ``assumed`` as for :func:`evaluate`.
+    known (any value) or stay unknown.
     """
     if isinstance(condition, Leaf):
         if condition.fact in open_facts:
