@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor
-from sellerexpert.batch import CSV_COLUMNS, Row, RowReader, consult_rows
+from sellerexpert._workers import DEPTH
+from sellerexpert.batch import CHUNKSIZE, CSV_COLUMNS, Row, RowReader, consult_rows
 from sellerexpert.cli import cli
 
 CSV_TEXT = (
@@ -146,7 +147,7 @@ def test_missing_input_and_output_over_input(runner: CliRunner, sellers: Path, t
     assert missing.stderr == f"Error: {tmp_path}/none.csv: no such file\n"
     clobber = runner.invoke(cli, ["batch", str(sellers), "-o", str(sellers)])
     assert clobber.exit_code == 2
-    assert "Invalid value for '--output': is the input file; it would be overwritten" in clobber.stderr
+    assert clobber.stderr == f"Error: {sellers}: is the input file; it would be overwritten\n"
     assert sellers.read_text() == CSV_TEXT
 
 
@@ -181,7 +182,7 @@ def test_reading_streams_and_the_pool_reads_only_a_window_ahead(advisor: Advisor
     finally:
         two.close()
     assert [o.row for o in first] == [1, 2, 3]
-    assert pulled <= 2 * 8 * 4 + 3  # the window, not the 100,000 rows
+    assert pulled <= (2 * DEPTH + 1) * CHUNKSIZE  # the window, not the 100,000 rows
 
 
 def test_reader_memory_is_flat_on_a_long_input(tmp_path: Path) -> None:

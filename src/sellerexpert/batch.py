@@ -1,12 +1,23 @@
 """Consult many sellers at once: CSV or JSON Lines in, JSON Lines or CSV out, one result per row, in order.
 
-Everything streams: rows are read one at a time, consulted (in this process or
-in a pool of worker processes), and written as soon as their turn in the input
-order comes. At most a fixed window of rows is in flight, so memory stays flat
-however long the input is.
+Everything streams. The reader cuts the input into chunks of raw records
+(small at first, so output and progress start at once, then up to
+:data:`CHUNK_ROWS` rows or :data:`CHUNK_BYTES` bytes); the chunks are
+parsed, consulted and serialised either in this process or in worker
+processes (:mod:`sellerexpert._workers`), each of which builds its advisor
+once; the serialised text comes back in input order and is written as it
+is. At most a few chunks per worker are in flight, so memory stays flat
+however long the input is, and the parent does almost nothing per row.
 
 A row that cannot be used becomes an error record naming the row, the line,
-the field and what it allows; the rows after it go on.
+the field and what it allows; the rows after it go on. One row may hold at
+most :data:`ROW_LIMIT` bytes.
+
+Output to a file (:func:`score_file`) goes to ``FILE.partial`` beside it,
+which is renamed over ``FILE`` only when every row is written: an
+interrupted or crashed run never leaves a half-written ``FILE`` and never
+destroys an earlier one. ``FILE.partial.json`` records how far the partial
+output goes, so ``resume=True`` carries on after the last complete row.
 
 Quick use::
 
@@ -19,37 +30,69 @@ Quick use::
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import json
-import multiprocessing
+import math
 import os
 import signal
+import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, Literal, cast
 
-from .errors import ProfileError
+from ._version import __version__
+from ._workers import Workers
+from .advisor import Advisor
+from .errors import BatchError, EngineError, ProfileError
 from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
-
-if TYPE_CHECKING:
-    from .advisor import Advisor
+from .result import ConsultationResult
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
+ENGINES: tuple[str, ...] = ("compiled", "experta")
+"""``compiled`` (fast, the default) or ``experta`` (the inference engine of record); the output is the same."""
+Engine = Literal["compiled", "experta"]
+
+ROW_LIMIT = 64 * 1024
+"""The most bytes one input row may hold; a longer row becomes an error record."""
+CHUNK_ROWS = 1000
+"""The most rows a chunk (the unit of work handed to a worker) holds."""
+CHUNK_BYTES = 1 << 20
+"""The most input bytes a chunk holds, whatever its row count."""
+FIRST_CHUNK = 16
+"""The first chunk's rows; each next chunk doubles, up to :data:`CHUNK_ROWS`, so output starts at once."""
+CHUNKSIZE = FIRST_CHUNK
+"""Rows handed to a worker at a time by :func:`consult_rows` when ``jobs > 1``."""
+
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
-_NOT_TEXT = "\ufffd"  # what undecodable bytes become; such a row is refused, not guessed at
-CHUNKSIZE = 8
-"""Rows handed to a worker at a time when ``jobs > 1``."""
+_DELIMITERS = (",", ";", "\t")
+_BLANK = b" \t\r\n\""
 
 
 def format_for(name: str | Path) -> str | None:
     """The input or output format a file name implies (``csv`` or ``jsonl``), or ``None``."""
     return _SUFFIXES.get(Path(name).suffix.lower())
+
+
+def consult(advisor: Advisor, profile: SellerProfile, *, engine: str = "compiled") -> ConsultationResult:
+    """Consult one profile on the chosen engine: the one place a batch asks for advice.
+
+    :param engine: one of :data:`ENGINES`; both give the same result, byte for byte.
+    :raises ValueError: for another engine name.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
+    return advisor.consult(profile)
+
+
+# -- reading ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -58,7 +101,7 @@ class Row:
 
     :ivar row: 1-based number of the record (a CSV header and blank lines are not records).
     :ivar line: the input line the record starts on.
-    :ivar data: the record's fields, as read (validated later, in the worker).
+    :ivar data: the record's fields, as read (validated when consulted).
     :ivar problem: why the record could not be read, when it could not.
     """
 
@@ -68,16 +111,128 @@ class Row:
     problem: ProfileError | None = None
 
 
-class RowReader:
-    """Reads profiles one record at a time from CSV (a header of field names, lists split by ``;``) or JSON Lines.
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive raw records, the unit of work: parsed, consulted and serialised together.
 
-    A CSV header is checked when the reader is made: an unknown or repeated
-    column is an error for the whole file. Problems inside a record are
-    reported on that record.
+    :ivar first_row: the number of the first record.
+    :ivar lines: the line each record starts on.
+    :ivar records: each record's bytes (UTF-8 text), or ``None`` for one longer than :data:`ROW_LIMIT`.
+    """
+
+    first_row: int
+    lines: list[int]
+    records: list[bytes | None]
+
+
+class _NotStrictJson(ValueError):
+    """NaN or Infinity in a JSON row: Python reads them, strict JSON has no such values."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotStrictJson(name)
+
+
+def _number_too_long(data: Mapping[str, Any]) -> ProfileError | None:
+    """A text value of more digits than Python converts to a number (it would raise a bare ValueError)."""
+    limit = sys.get_int_max_str_digits() or 0
+    for key, value in data.items():
+        if limit and isinstance(value, str) and len(value) > limit and value.strip().isdigit():
+            return ProfileError(
+                f"a number of {len(value.strip())} digits is longer than the {limit} digits allowed",
+                field=str(key),
+                value=f"<{len(value.strip())} digits>",
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How to read one raw record into fields: the input format, CSV columns and delimiter.
+
+    :ivar source: how errors name the input.
+    """
+
+    source: str
+    format: str
+    columns: tuple[str, ...] = ()
+    delimiter: str = ","
+
+    def row(self, number: int, line: int, raw: bytes | None) -> Row:
+        """Parse one raw record; a record that cannot be read carries its problem."""
+
+        def problem(text: str, **details: Any) -> Row:
+            return Row(number, line, problem=ProfileError(text, path=self.source, line=line, **details))
+
+        if raw is None:
+            return problem(f"is longer than {ROW_LIMIT // 1024} KiB, the limit for one row")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return problem("is not UTF-8 text")
+        if self.format == "jsonl":
+            try:
+                data = json.loads(text, parse_constant=_no_constant)
+            except json.JSONDecodeError as exc:
+                return problem(f"malformed JSON: {exc.msg} (column {exc.colno})")
+            except _NotStrictJson as exc:
+                return problem(f"{exc} is not a JSON value (allowed: finite numbers, text, true, false, null, lists, objects)")
+            except RecursionError:
+                return problem("is nested too deeply to be a profile")
+            except ValueError:
+                # The only other ValueError json raises: an integer longer than Python converts.
+                return problem(f"has a number longer than the {sys.get_int_max_str_digits()} digits allowed")
+        else:
+            try:
+                cells = next(csv.reader((text,), delimiter=self.delimiter))
+            except (csv.Error, StopIteration) as exc:
+                return problem(f"malformed CSV: {exc}")
+            if len(cells) > len(self.columns):
+                return problem(
+                    f"has {len(cells)} cells but the header names {len(self.columns)} columns",
+                    allowed=", ".join(self.columns),
+                )
+            data = dict(zip(self.columns, cells))
+        if isinstance(data, dict):
+            too_long = _number_too_long(data)
+            if too_long is not None:
+                return Row(number, line, problem=too_long.located(self.source, line=line))
+        return Row(number, line, data=data)
+
+    def rows(self, chunk: Chunk) -> Iterator[Row]:
+        """The chunk's records, parsed."""
+        for index, (line, raw) in enumerate(zip(chunk.lines, chunk.records)):
+            yield self.row(chunk.first_row + index, line, raw)
+
+
+def _encoding(head: bytes, source: str) -> str:
+    """``utf-8`` or ``utf-16`` (with a byte-order mark), judged from the first bytes.
+
+    :raises ProfileError: for binary data, UTF-32, or UTF-16 without a byte-order mark.
+    """
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise ProfileError("is UTF-32 text: save it as UTF-8 (or UTF-16) and try again", path=source)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in head:
+        sample = head[:512]
+        if len(sample) >= 4 and (not any(sample[1::2]) or not any(sample[0::2])):
+            raise ProfileError("looks like UTF-16 text without a byte-order mark: save it as UTF-8", path=source)
+        raise ProfileError("is a binary file, not CSV or JSON Lines text", path=source)
+    return "utf-8"
+
+
+class RowReader:
+    """Reads profiles from CSV (a header of field names) or JSON Lines, in chunks of raw records or row by row.
+
+    CSV may be separated by commas, semicolons (as spreadsheets write it in much of
+    Europe) or tabs: the header tells which. UTF-8 (with or without a byte-order mark)
+    and UTF-16 with a byte-order mark are read. An unknown or repeated column is an
+    error for the whole file; a problem inside a record is reported on that record.
 
     :param stream: the input bytes.
     :param source: how errors name the input (a path, or ``<stdin>``).
-    :param format: ``csv`` or ``jsonl``; guessed from ``source``'s suffix, then from the first byte.
+    :param format: ``csv`` or ``jsonl``; guessed from ``source``'s suffix, then from the first character.
     :param size: the input's size in bytes, when known (for progress).
     :raises ProfileError: for binary input, an unknown format or a bad CSV header.
     """
@@ -85,21 +240,38 @@ class RowReader:
     def __init__(self, stream: BinaryIO, *, source: str, format: str | None = None, size: int | None = None) -> None:
         self.source = source
         self.size = size
-        # peek() lets us look at the start (binary? JSON?) without consuming it.
-        self._binary: io.BufferedReader = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
-        head = self._binary.peek(8192)[:8192]
-        if b"\x00" in head:
-            raise ProfileError("is a binary file, not CSV or JSON Lines text", path=source)
-        chosen = format or format_for(source) or ("jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv")
+        self.rows_read = 0
+        """Records handed out so far (by :meth:`chunks`, iteration or :meth:`skip`)."""
+        self._line = 0
+        # peek() looks at the start (binary? UTF-16? JSON?) without consuming it.
+        binary = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
+        self._binary: io.BufferedReader = binary
+        self._closer: IO[Any] = binary
+        head = binary.peek(8192)[:8192]
+        self.encoding = _encoding(head, source)
+        if self.encoding == "utf-16":
+            text = io.TextIOWrapper(binary, encoding="utf-16", errors="replace", newline="")
+            self._closer = text
+            # Transcoded line by line, so everything after this point sees UTF-8 bytes.
+            self._readline: Callable[[int], bytes] = lambda limit: text.readline(limit).encode("utf-8")
+            first = head.decode("utf-16", errors="ignore")
+        else:
+            if head.startswith(b"\xef\xbb\xbf"):
+                binary.read(3)
+            self._readline = binary.readline
+            first = head.decode("utf-8", errors="ignore")
+        chosen = format or format_for(source) or ("jsonl" if first.lstrip("\ufeff \t\r\n").startswith("{") else "csv")
         if chosen not in INPUT_FORMATS:
             raise ProfileError(f"unknown input format '{chosen}'", path=source, allowed=INPUT_FORMATS)
         self.format = chosen
-        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", errors="replace", newline="")
-        self._columns: list[str] = []
-        self._csv: Any = None
+        self._quoted = chosen == "csv"
+        self.layout = Layout(source, chosen)
         if chosen == "csv":
-            self._csv = csv.reader(self._text)
-            self._columns = self._header()
+            self.layout = self._header()
+        blank = _BLANK + self.layout.delimiter.encode()
+        self._blank: Callable[[bytes], bool] = (
+            (lambda raw: not raw.translate(None, blank)) if chosen == "csv" else (lambda raw: not raw.strip())
+        )
 
     @classmethod
     def open(cls, path: str | Path, *, format: str | None = None) -> RowReader:
@@ -133,7 +305,7 @@ class RowReader:
 
     def close(self) -> None:
         """Close the input."""
-        self._text.close()
+        self._closer.close()
 
     def __enter__(self) -> RowReader:
         return self
@@ -143,79 +315,138 @@ class RowReader:
     ) -> None:
         self.close()
 
-    def _header(self) -> list[str]:
-        try:
-            header = next(self._csv, None)
-        except csv.Error as exc:
-            raise ProfileError(f"malformed CSV header: {exc}", path=self.source, line=1) from None
-        if not header:
+    def _skip_line(self) -> None:
+        while (piece := self._readline(1 << 16)) and not piece.endswith(b"\n"):
+            pass
+
+    def _record(self) -> tuple[int, bytes | None] | None:
+        """The next record's first line and bytes (``None`` when too long), or ``None`` at the end."""
+        readline = self._readline
+        raw = readline(ROW_LIMIT + 1)
+        if not raw:
+            return None
+        self._line += 1
+        start = self._line
+        if self._quoted and raw.count(b'"') % 2:
+            # An odd number of quotes: a quoted cell goes on past this line (CSV allows that).
+            parts, size, quotes = [raw], len(raw), raw.count(b'"')
+            while quotes % 2 and size <= ROW_LIMIT + 1:
+                more = readline(ROW_LIMIT + 1)
+                if not more:
+                    break  # an unclosed quote at the end: the CSV parser says so
+                self._line += 1
+                parts.append(more)
+                size += len(more)
+                quotes += more.count(b'"')
+            raw = b"".join(parts)
+        if len(raw) > ROW_LIMIT + 1 or (len(raw) == ROW_LIMIT + 1 and not raw.endswith(b"\n")):
+            # Too long: report it and start afresh on the next line (an unclosed quote
+            # costs one row, not the rest of the file).
+            if not raw.endswith(b"\n"):
+                self._skip_line()
+            return start, None
+        return start, raw
+
+    def _header(self) -> Layout:
+        found = self._record()
+        while found is not None and found[1] is not None and not found[1].strip():
+            found = self._record()
+        if found is None:
             raise ProfileError("is empty: expected a header row of profile field names", path=self.source, line=1)
+        line, raw = found
+        if raw is None:
+            raise ProfileError(f"the header is longer than {ROW_LIMIT // 1024} KiB", path=self.source, line=line)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProfileError("is not UTF-8 text: save it as UTF-8", path=self.source, line=line) from None
+        delimiter = _delimiter(text)
+        try:
+            header = next(csv.reader((text,), delimiter=delimiter))
+        except (csv.Error, StopIteration) as exc:
+            raise ProfileError(f"malformed CSV header: {exc}", path=self.source, line=line) from None
         columns: list[str] = []
-        for number, raw in enumerate(header, start=1):
-            name = "_".join(raw.strip().lower().replace("-", " ").split())
+        for number, raw_name in enumerate(header, start=1):
+            name = _column(raw_name)
             if not name:
-                raise ProfileError(f"column {number} has no name", path=self.source, line=1, allowed=tuple(FIELDS_BY_NAME))
+                raise ProfileError(f"column {number} has no name", path=self.source, line=line, allowed=tuple(FIELDS_BY_NAME))
             if name not in FIELDS_BY_NAME:
                 raise ProfileError(
-                    f"unknown column '{raw.strip()}'",
-                    field=raw.strip(),
+                    f"unknown column '{raw_name.strip()}'",
+                    field=raw_name.strip(),
                     suggestion=closest(name, list(FIELDS_BY_NAME)),
                     allowed=tuple(FIELDS_BY_NAME),
                     path=self.source,
-                    line=1,
+                    line=line,
                 )
             if name in columns:
-                raise ProfileError(f"column '{name}' appears twice", field=name, path=self.source, line=1)
+                raise ProfileError(f"column '{name}' appears twice", field=name, path=self.source, line=line)
             columns.append(name)
-        return columns
+        return Layout(self.source, "csv", tuple(columns), delimiter)
+
+    def chunks(self, *, rows: int = CHUNK_ROWS, size: int = CHUNK_BYTES, first: int = FIRST_CHUNK) -> Iterator[Chunk]:
+        """The remaining records in chunks: ``first`` rows, then twice as many each time, up to ``rows`` rows or ``size`` bytes."""
+        target = max(1, min(first, rows))
+        lines: list[int] = []
+        records: list[bytes | None] = []
+        total = 0
+        record, blank = self._record, self._blank
+        while (found := record()) is not None:
+            line, raw = found
+            if raw is not None and blank(raw):
+                continue
+            lines.append(line)
+            records.append(raw)
+            total += len(raw) if raw is not None else 0
+            if len(records) >= target or total >= size:
+                chunk = Chunk(self.rows_read + 1, lines, records)
+                self.rows_read += len(records)
+                yield chunk
+                lines, records, total = [], [], 0
+                target = min(target * 2, rows)
+        if records:
+            chunk = Chunk(self.rows_read + 1, lines, records)
+            self.rows_read += len(records)
+            yield chunk
+
+    def skip(self, count: int) -> int:
+        """Pass over the next ``count`` records without parsing them (to resume); returns how many there were."""
+        skipped = 0
+        while skipped < count and (found := self._record()) is not None:
+            if found[1] is None or not self._blank(found[1]):
+                skipped += 1
+        self.rows_read += skipped
+        return skipped
 
     def __iter__(self) -> Iterator[Row]:
-        return self._csv_rows() if self.format == "csv" else self._jsonl_rows()
+        for chunk in self.chunks():
+            yield from self.layout.rows(chunk)
 
-    def _csv_rows(self) -> Iterator[Row]:
-        number = 0
-        while True:
-            start = self._csv.line_num + 1
-            try:
-                cells = next(self._csv)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                number += 1
-                yield Row(number, start, problem=ProfileError(f"malformed CSV: {exc}", path=self.source, line=start))
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            number += 1
-            if len(cells) > len(self._columns):
-                problem = ProfileError(
-                    f"has {len(cells)} cells but the header names {len(self._columns)} columns",
-                    path=self.source,
-                    line=start,
-                    allowed=", ".join(self._columns),
-                )
-                yield Row(number, start, problem=problem)
-            elif any(_NOT_TEXT in cell for cell in cells):
-                yield Row(number, start, problem=ProfileError("is not UTF-8 text", path=self.source, line=start))
-            else:
-                yield Row(number, start, data=dict(zip(self._columns, cells)))
 
-    def _jsonl_rows(self) -> Iterator[Row]:
-        number = 0
-        for line_number, line in enumerate(self._text, start=1):
-            if not line.strip():
-                continue
-            number += 1
-            if _NOT_TEXT in line:
-                yield Row(number, line_number, problem=ProfileError("is not UTF-8 text", path=self.source, line=line_number))
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problem = ProfileError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=self.source, line=line_number)
-                yield Row(number, line_number, problem=problem)
-                continue
-            yield Row(number, line_number, data=data)
+def _column(raw: str) -> str:
+    return "_".join(raw.strip().lower().replace("-", " ").split())
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter that splits the header into known field names (comma, semicolon or tab).
+
+    A header of one column has no delimiter to find: comma. When none splits it
+    cleanly, the one giving the most columns, so the error names a real column.
+    """
+    best, best_count = ",", 1
+    for candidate in _DELIMITERS:
+        try:
+            names = next(csv.reader((header,), delimiter=candidate))
+        except (csv.Error, StopIteration):
+            continue
+        if len(names) > 1 and all(_column(name) in FIELDS_BY_NAME for name in names):
+            return candidate
+        if len(names) > best_count:
+            best, best_count = candidate, len(names)
+    return best
+
+
+# -- consulting ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -238,94 +469,64 @@ class Outcome:
         return self.error is None
 
 
-def _jsonable(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else repr(value)
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    """``value`` as strict JSON can hold it: NaN, infinities, over-long numbers and other objects become text."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        try:
+            return value if len(str(value)) <= 30 else str(value)[:30] + "..."
+        except ValueError:
+            return "<a number too long to show>"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if depth < 20 and isinstance(value, (list, tuple)):
+        return [_jsonable(item, depth + 1) for item in value]
+    if depth < 20 and isinstance(value, dict):
+        return {str(key): _jsonable(item, depth + 1) for key, item in value.items()}
+    return repr(value)[:200]
 
 
-def consult_row(advisor: Advisor, row: Row, *, source: str) -> Outcome:
-    """Consult one row; a bad row becomes an error outcome naming the file, line and field."""
-    problem = row.problem
+def _error_outcome(row: Row, problem: ProfileError | EngineError) -> Outcome:
+    if isinstance(problem, ProfileError):
+        allowed = problem.allowed
+        error = {
+            "message": str(problem),
+            "line": row.line,
+            "field": problem.field,
+            "value": _jsonable(problem.value),
+            "allowed": list(allowed) if isinstance(allowed, tuple) else allowed,
+        }
+    else:
+        error = {"message": f"line {row.line}: {problem}", "line": row.line, "field": None, "value": None, "allowed": None}
+    return Outcome(row.row, {"row": row.row, "status": "error", "error": error}, error=f"row {row.row}: {error['message']}")
+
+
+def consult_row(advisor: Advisor, row: Row, *, source: str, engine: str = "compiled") -> Outcome:
+    """Consult one row; a bad row (or one the rules cannot settle) becomes an error outcome naming the file, line and field."""
+    return _consult_row(advisor, row, source, engine)[0]
+
+
+def _consult_row(advisor: Advisor, row: Row, source: str, engine: str) -> tuple[Outcome, ConsultationResult | None]:
+    problem: ProfileError | EngineError | None = row.problem
     if problem is None:
         try:
             profile = SellerProfile.from_document(row.data, source=source)
         except ProfileError as exc:
             problem = exc.located(source, line=row.line)
         else:
-            result = advisor.consult(profile)
-            record = {"row": row.row, "status": "ok", **result.to_dict()}
-            return Outcome(row.row, record, models=tuple((r.platform, r.model) for r in result.recommendations))
-    allowed = problem.allowed
-    error = {
-        "message": str(problem),
-        "line": row.line,
-        "field": problem.field,
-        "value": _jsonable(problem.value),
-        "allowed": list(allowed) if isinstance(allowed, tuple) else allowed,
-    }
-    return Outcome(row.row, {"row": row.row, "status": "error", "error": error}, error=f"row {row.row}: {problem}")
+            try:
+                result = consult(advisor, profile, engine=engine)
+            except EngineError as exc:
+                problem = exc
+            else:
+                record = {"row": row.row, "status": "ok", **result.to_dict()}
+                models = tuple((r.platform, r.model) for r in result.recommendations)
+                return Outcome(row.row, record, models=models), result
+    return _error_outcome(row, problem), None
 
 
-_worker: tuple[Advisor, str] | None = None
-
-
-def _start_worker(rules_dir: str, source: str) -> None:
-    global _worker
-    # Ctrl-C reaches every process in the group; only the parent handles it (and stops the pool).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .advisor import Advisor
-
-    _worker = (Advisor(rules_dir), source)
-
-
-def _work(row: Row) -> Outcome:
-    assert _worker is not None, "worker not initialised"
-    advisor, source = _worker
-    return consult_row(advisor, row, source=source)
-
-
-def consult_rows(
-    rows: Iterable[Row],
-    *,
-    advisor: Advisor,
-    source: str,
-    jobs: int = 1,
-) -> Iterator[Outcome]:
-    """Consult each row, lazily, yielding outcomes in input order.
-
-    :param jobs: worker processes; 1 consults in this process. The output is the same for any value.
-        Each worker loads ``advisor``'s rule pack itself.
-    """
-    if jobs <= 1:
-        for row in rows:
-            yield consult_row(advisor, row, source=source)
-        return
-    # Pool.imap reads its input as fast as it can; the window makes reading wait for
-    # writing, so at most `window` rows (and their results) are held at once.
-    window = threading.Semaphore(jobs * CHUNKSIZE * 4)
-    stop = threading.Event()
-
-    def feed() -> Iterator[Row]:
-        for row in rows:
-            while not window.acquire(timeout=0.05):
-                if stop.is_set():
-                    return
-            if stop.is_set():
-                return
-            yield row
-
-    # spawn, not fork: safe with threads, the same on every OS, and workers start clean.
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(str(advisor.rules.directory), source))
-    try:
-        for outcome in pool.imap(_work, feed(), CHUNKSIZE):
-            window.release()
-            yield outcome
-        pool.close()
-    finally:
-        stop.set()
-        pool.terminate()
-        pool.join()
-
+# -- writing ------------------------------------------------------------------
 
 _CSV_PER_PLATFORM = ("model", "confidence", "basis", "reasons")
 CSV_COLUMNS: tuple[str, ...] = (
@@ -343,59 +544,232 @@ CSV_COLUMNS: tuple[str, ...] = (
 """The CSV output's columns: one row per input row; lists are joined with ``;``."""
 
 
+def json_line(record: Mapping[str, Any]) -> str:
+    """One output record as a JSON Lines line: strict JSON (never ``NaN``), UTF-8 as it is."""
+    return json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def csv_cells(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One output record as the cells of :data:`CSV_COLUMNS` (missing cells are empty)."""
+    line: dict[str, Any] = {"row": record["row"], "status": record["status"]}
+    if record["status"] == "ok":
+        line["name"] = record["profile"].get("name", "")
+        best = record["best"]
+        line.update(best_platform=best["platform"], best_model=best["model"], best_confidence=best["confidence"])
+        for rec in record["recommendations"]:
+            prefix = rec["platform"] + "_"
+            line[prefix + "model"] = rec["model"]
+            line[prefix + "confidence"] = rec["confidence"]
+            line[prefix + "basis"] = rec["basis"]
+            line[prefix + "reasons"] = ";".join(reason["rule"] for reason in rec["reasons"])
+        assumptions = record["recommendations"][0]["assumptions"] if record["recommendations"] else []
+        line["assumed"] = ";".join(a["field"] for a in assumptions)
+    else:
+        line["error_field"] = record["error"]["field"] or ""
+        line["error"] = record["error"]["message"]
+    return line
+
+
+class _Lines:
+    """Serialises records into one text, in the output format (the same code in every worker)."""
+
+    def __init__(self, format: str) -> None:
+        self.format = format
+        self._buffer = io.StringIO()
+        self._csv = csv.DictWriter(self._buffer, fieldnames=CSV_COLUMNS, lineterminator="\n") if format == "csv" else None
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow(csv_cells(record))
+        else:
+            self._buffer.write(json_line(record))
+
+    def text(self) -> str:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+
 class JsonLinesWriter:
     """Writes one JSON object per line: the outcome's record."""
+
+    format = "jsonl"
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
     def write(self, outcome: Outcome) -> None:
         """Write one outcome."""
-        self.stream.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
+        self.stream.write(json_line(outcome.record))
 
 
 class CsvWriter:
-    """Writes a header, then one line per outcome with the columns of :data:`CSV_COLUMNS`."""
+    """Writes a header (unless ``header=False``), then one line per outcome with the columns of :data:`CSV_COLUMNS`."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    format = "csv"
+
+    def __init__(self, stream: IO[str], *, header: bool = True) -> None:
+        self.stream = stream
         self._writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        self._writer.writeheader()
+        if header:
+            self._writer.writeheader()
 
     def write(self, outcome: Outcome) -> None:
         """Write one outcome."""
-        record = outcome.record
-        line: dict[str, Any] = {"row": record["row"], "status": record["status"]}
-        if outcome.ok:
-            line["name"] = record["profile"].get("name", "")
-            best = record["best"]
-            line.update(best_platform=best["platform"], best_model=best["model"], best_confidence=best["confidence"])
-            for rec in record["recommendations"]:
-                prefix = rec["platform"] + "_"
-                line[prefix + "model"] = rec["model"]
-                line[prefix + "confidence"] = rec["confidence"]
-                line[prefix + "basis"] = rec["basis"]
-                line[prefix + "reasons"] = ";".join(reason["rule"] for reason in rec["reasons"])
-            assumptions = record["recommendations"][0]["assumptions"] if record["recommendations"] else []
-            line["assumed"] = ";".join(a["field"] for a in assumptions)
-        else:
-            line["error_field"] = record["error"]["field"] or ""
-            line["error"] = record["error"]["message"]
-        self._writer.writerow(line)
+        self._writer.writerow(csv_cells(outcome.record))
 
 
 Writer = JsonLinesWriter | CsvWriter
 
 
-def writer_for(format: str, stream: IO[str]) -> Writer:
-    """A writer for ``jsonl`` or ``csv`` output.
+def writer_for(format: str, stream: IO[str], *, header: bool = True) -> Writer:
+    """A writer for ``jsonl`` or ``csv`` output (``header=False``: no CSV header, to append).
 
     :raises ValueError: for another format.
     """
     if format == "jsonl":
         return JsonLinesWriter(stream)
     if format == "csv":
-        return CsvWriter(stream)
+        return CsvWriter(stream, header=header)
     raise ValueError(f"unknown output format '{format}' (allowed: {', '.join(OUTPUT_FORMATS)})")
+
+
+# -- scoring chunks -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A chunk, done: its output text and what the summary needs.
+
+    :ivar text: the chunk's output, ready to write.
+    :ivar rows: how many rows it held.
+    :ivar failed: how many of them failed.
+    :ivar errors: ``(row, message)`` for the first few failed rows (up to :attr:`Summary.SHOWN`).
+    :ivar models: recommendations counted by ``(platform, model)``.
+    """
+
+    first_row: int
+    text: str
+    rows: int
+    failed: int
+    errors: tuple[tuple[int, str], ...]
+    models: Counter[tuple[str, str]]
+
+
+class Scorer:
+    """Turns chunks into :class:`Scored` text; one per process, built once.
+
+    :param trace_dir: write each consulted row's trace there as ``row-NNNNNN.json``
+        (signed when ``SELLEREXPERT_TRACE_KEY`` is set).
+    """
+
+    def __init__(
+        self,
+        advisor: Advisor,
+        layout: Layout,
+        *,
+        output_format: str = "jsonl",
+        engine: str = "compiled",
+        trace_dir: str | Path | None = None,
+    ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
+        self.advisor = advisor
+        self.layout = layout
+        self.engine = engine
+        self.trace_dir = Path(trace_dir) if trace_dir is not None else None
+        self._lines = _Lines(output_format)
+        self._key: bytes | None = None
+        if self.trace_dir is not None:
+            from .signing import key_from_env
+
+            self._key = key_from_env()
+
+    @classmethod
+    def build(cls, rules_dir: str, layout: Layout, output_format: str, engine: str, trace_dir: str | None) -> Scorer:
+        """Build a scorer in a worker process, from the rule pack's folder."""
+        return cls(Advisor(rules_dir), layout, output_format=output_format, engine=engine, trace_dir=trace_dir)
+
+    def __call__(self, chunk: Chunk) -> Scored:
+        """Parse, consult and serialise every row of the chunk."""
+        failed = 0
+        errors: list[tuple[int, str]] = []
+        models: Counter[tuple[str, str]] = Counter()
+        add, source, engine, advisor = self._lines.add, self.layout.source, self.engine, self.advisor
+        for row in self.layout.rows(chunk):
+            outcome, result = _consult_row(advisor, row, source, engine)
+            try:
+                add(outcome.record)
+            except ValueError as exc:  # NaN in a result (a broken rule pack): never print non-JSON
+                outcome = _error_outcome(row, EngineError(f"the result is not strict JSON ({exc})"))
+                add(outcome.record)
+            if outcome.error is not None:
+                failed += 1
+                if len(errors) < Summary.SHOWN:
+                    errors.append((outcome.row, outcome.error))
+            else:
+                models.update(outcome.models)
+                if result is not None and self.trace_dir is not None:
+                    self._save_trace(row.row, result)
+        count = len(chunk.records)
+        return Scored(chunk.first_row, self._lines.text(), count, failed, tuple(errors), models)
+
+    def _save_trace(self, row: int, result: ConsultationResult) -> None:
+        assert self.trace_dir is not None
+        trace = result.trace
+        if self._key is not None:
+            from .signing import sign
+
+            trace = sign(trace, self._key)
+        path = self.trace_dir / f"row-{row:06d}.json"
+        try:
+            path.write_text(trace.to_json() + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise BatchError(f"cannot write the trace of row {row} ({exc.strerror})", path=path) from None
+
+
+def _rows_handler(rules_dir: str, source: str, engine: str) -> Callable[[list[Row]], list[Outcome]]:
+    advisor = Advisor(rules_dir)
+    return lambda rows: [consult_row(advisor, row, source=source, engine=engine) for row in rows]
+
+
+def consult_rows(
+    rows: Iterable[Row],
+    *,
+    advisor: Advisor,
+    source: str,
+    jobs: int = 1,
+    engine: str = "compiled",
+) -> Iterator[Outcome]:
+    """Consult each row, lazily, yielding outcomes in input order.
+
+    :param jobs: worker processes; 1 consults in this process. The output is the same for any value.
+        Each worker loads ``advisor``'s rule pack itself; at most a few chunks of
+        :data:`CHUNKSIZE` rows per worker are read ahead.
+    """
+    if jobs <= 1:
+        for row in rows:
+            yield consult_row(advisor, row, source=source, engine=engine)
+        return
+
+    def batches() -> Iterator[list[Row]]:
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == CHUNKSIZE:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    setup = functools.partial(_rows_handler, str(advisor.rules.directory), source, engine)
+    with Workers[list[Row], list[Outcome]](jobs, setup) as workers:
+        for outcomes in workers.map(batches()):
+            yield from outcomes
+
+
+# -- the whole batch ----------------------------------------------------------
 
 
 @dataclass
@@ -412,13 +786,26 @@ class Summary:
 
     def add(self, outcome: Outcome) -> None:
         """Count one outcome."""
+        self.count(outcome.row, outcome.models, failed=not outcome.ok)
+
+    def count(self, row: int, models: Iterable[tuple[str, str]], *, failed: bool) -> None:
+        """Count one row from its parts (as read back from earlier output, to resume)."""
         self.rows += 1
-        if outcome.ok:
-            self.models.update(outcome.models)
-        else:
+        if failed:
             self.failed += 1
             if len(self.failed_rows) < self.SHOWN:
-                self.failed_rows.append(outcome.row)
+                self.failed_rows.append(row)
+        else:
+            self.models.update(models)
+
+    def merge(self, scored: Scored) -> None:
+        """Count a whole chunk."""
+        self.rows += scored.rows
+        self.failed += scored.failed
+        self.models.update(scored.models)
+        for row, _ in scored.errors:
+            if len(self.failed_rows) < self.SHOWN:
+                self.failed_rows.append(row)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data: ``rows``, ``ok``, ``failed``, ``recommendations`` (platform, model, count)."""
@@ -426,6 +813,21 @@ class Summary:
         for (platform, model), count in sorted(self.models.items(), key=lambda item: (PLATFORMS.index(item[0][0]), item[0][1])):
             per_platform.setdefault(platform, {})[model] = count
         return {"rows": self.rows, "ok": self.rows - self.failed, "failed": self.failed, "recommendations": per_platform}
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to rebuild this summary (:meth:`from_state`), as JSON-ready data."""
+        return {
+            "rows": self.rows,
+            "failed": self.failed,
+            "failed_rows": list(self.failed_rows),
+            "models": [[platform, model, count] for (platform, model), count in sorted(self.models.items())],
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any]) -> Summary:
+        """The summary :meth:`state` described."""
+        models: Counter[tuple[str, str]] = Counter({(str(p), str(m)): int(c) for p, m, c in data["models"]})
+        return cls(int(data["rows"]), int(data["failed"]), models, [int(r) for r in data["failed_rows"]])
 
     def text(self) -> str:
         """The summary for a person."""
@@ -439,41 +841,391 @@ class Summary:
         return "\n".join(lines)
 
 
+def _scored(
+    reader: RowReader, advisor: Advisor, *, output_format: str, jobs: int, engine: str, trace_dir: str | Path | None
+) -> Iterator[Scored]:
+    """Every remaining chunk of ``reader``, scored in order, here or in ``jobs`` worker processes."""
+    if trace_dir is not None:
+        try:
+            Path(trace_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BatchError(f"cannot make the trace folder ({exc.strerror})", path=trace_dir) from None
+    if jobs <= 1:
+        scorer = Scorer(advisor, reader.layout, output_format=output_format, engine=engine, trace_dir=trace_dir)
+        yield from map(scorer, reader.chunks())
+        return
+    setup = functools.partial(
+        Scorer.build,
+        str(advisor.rules.directory),
+        reader.layout,
+        output_format,
+        engine,
+        None if trace_dir is None else str(trace_dir),
+    )
+    with Workers[Chunk, Scored](jobs, setup) as workers:
+        yield from workers.map(reader.chunks())
+
+
 def run(
     reader: RowReader,
     writer: Writer,
     *,
     advisor: Advisor,
     jobs: int = 1,
-    on_outcome: Callable[[Outcome], None] | None = None,
+    engine: str = "compiled",
+    trace_dir: str | Path | None = None,
+    summary: Summary | None = None,
+    on_chunk: Callable[[Scored], None] | None = None,
 ) -> Summary:
-    """Consult every row of ``reader`` and write each outcome, in input order.
+    """Consult every remaining row of ``reader`` and write each result, in input order.
 
-    :param on_outcome: called after each outcome is written (progress, error reporting).
+    :param jobs: worker processes (1: this process); each builds its advisor once. The output is the same for any value.
+    :param engine: one of :data:`ENGINES`; the output is the same for either.
+    :param trace_dir: also write each consulted row's trace into this folder (``row-NNNNNN.json``).
+    :param summary: counts to carry on from (when resuming); a new summary when ``None``.
+    :param on_chunk: called after each chunk is written (progress, error reporting, checkpoints).
     :returns: the counts; ``summary.failed`` tells whether any row failed.
+    :raises BatchError: when the trace folder cannot be written.
     """
-    summary = Summary()
-    for outcome in consult_rows(reader, advisor=advisor, source=reader.source, jobs=jobs):
-        writer.write(outcome)
-        summary.add(outcome)
-        if on_outcome is not None:
-            on_outcome(outcome)
+    summary = summary if summary is not None else Summary()
+    write = writer.stream.write
+    for scored in _scored(reader, advisor, output_format=writer.format, jobs=jobs, engine=engine, trace_dir=trace_dir):
+        # Written and counted as one step: after Ctrl-C the count says exactly what was written.
+        with _signals_deferred():
+            write(scored.text)
+            summary.merge(scored)
+            if on_chunk is not None:
+                on_chunk(scored)
     return summary
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends (main thread, POSIX; elsewhere a no-op)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+
+# -- output files: written aside, renamed at the end, resumable ---------------
+
+PARTIAL_SUFFIX = ".partial"
+"""``FILE.partial`` holds the rows written so far; it becomes ``FILE`` when every row is written."""
+STATE_SUFFIX = ".partial.json"
+"""``FILE.partial.json`` says how far ``FILE.partial`` goes and what produced it (for ``resume``)."""
+_STATE_FORMAT = "sellerexpert-batch-state"
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C (or a signal turned into one) before its last row.
+
+    :ivar rows: how many complete rows were written before the stop.
+    :ivar output: the output file (``None`` for a stream such as stdout), which was left as it was.
+    :ivar partial: where the rows done are kept for ``resume`` (``None`` for a stream).
+    """
+
+    def __init__(self, rows: int, output: Path | None = None, partial: Path | None = None) -> None:
+        self.rows = rows
+        self.output = output
+        self.partial = partial
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """What became of the output, for a person."""
+        if self.output is None or self.partial is None:
+            return f"Interrupted: {self.rows} rows were written before the stop."
+        return (
+            f"Interrupted: {self.output} was left as it was; the {self.rows} rows done are kept in "
+            f"{self.partial}. Run the same command with --resume to go on from there."
+        )
+
+
+def _identity(stream: IO[Any] | BinaryIO) -> tuple[int, int] | None:
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+    return (status.st_dev, status.st_ino)
+
+
+def _same_file(identity: tuple[int, int] | None, path: Path) -> bool:
+    if identity is None:
+        return False
+    try:
+        status = os.stat(path)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino) == identity
+
+
+def _describe_input(reader: RowReader, advisor: Advisor, output_format: str) -> dict[str, Any]:
+    """What must not change between an interrupted run and its resumption."""
+    input_status: dict[str, Any] = {"input": reader.source}
+    try:
+        status = os.fstat(reader._binary.fileno())
+        if reader.source != "<stdin>":
+            input_status.update(input=str(Path(reader.source).resolve()), size=status.st_size, mtime_ns=status.st_mtime_ns)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    return {
+        **input_status,
+        "input_format": reader.format,
+        "output_format": output_format,
+        "rules": advisor.rules.fingerprint,
+        "package_version": __version__,
+    }
+
+
+def _count_records(tail: bytes, output_format: str, summary: Summary) -> int:
+    """Count the complete records at the start of ``tail`` into ``summary``; returns their length in bytes."""
+    kept = 0
+    if output_format == "jsonl":
+        for line in tail.split(b"\n")[:-1]:  # the piece after the last newline is incomplete
+            try:
+                record = json.loads(line)
+                models = [(rec["platform"], rec["model"]) for rec in record.get("recommendations", ())]
+                summary.count(int(record["row"]), models, failed=record["status"] != "ok")
+            except (ValueError, KeyError, TypeError):
+                break
+            kept += len(line) + 1
+        return kept
+    pending: list[bytes] = []
+    for line in tail.splitlines(keepends=True):
+        pending.append(line)
+        record_bytes = b"".join(pending)
+        if record_bytes.count(b'"') % 2 or not record_bytes.endswith(b"\n"):
+            continue  # a quoted cell runs on, or the line was cut short
+        pending = []
+        try:
+            cells = dict(zip(CSV_COLUMNS, next(csv.reader((record_bytes.decode("utf-8"),)))))
+            models = [(p, cells[f"{p}_model"]) for p in PLATFORMS if cells.get(f"{p}_model")]
+            summary.count(int(cells["row"]), models, failed=cells["status"] != "ok")
+        except (ValueError, KeyError, csv.Error, StopIteration):
+            break
+        kept += len(record_bytes)
+    return kept
+
+
+class _PartialOutput:
+    """``FILE.partial`` and its state file: checkpoints after each chunk, rename over ``FILE`` at the end."""
+
+    def __init__(self, path: Path, identity: dict[str, Any], output_format: str) -> None:
+        self.path = path
+        self.partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        self.state_path = path.with_name(path.name + STATE_SUFFIX)
+        self.identity = identity
+        self.format = output_format
+        self.stream: IO[str] | None = None
+
+    def _open(self, mode: str) -> IO[str]:
+        try:
+            return open(self.partial, mode, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise BatchError(f"cannot write the output ({exc.strerror})", path=self.partial) from None
+
+    def start(self) -> Writer:
+        """Begin afresh (replacing any earlier partial output)."""
+        self.stream = self._open("w")
+        writer = writer_for(self.format, self.stream)
+        self.checkpoint(Summary())
+        return writer
+
+    def load(self) -> tuple[Summary, int] | None:
+        """The summary and byte length of the earlier run's complete rows, or ``None`` when there is none.
+
+        :raises BatchError: when the earlier run read another input, rules or formats.
+        """
+        try:
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+            size = self.partial.stat().st_size
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise BatchError(f"cannot be read ({exc})", path=self.state_path, suggestion="run without --resume") from None
+        if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
+            raise BatchError("is not a batch state file", path=self.state_path, suggestion="run without --resume")
+        for key, value in self.identity.items():
+            if state.get("identity", {}).get(key) != value:
+                raise BatchError(
+                    f"the earlier run had another {key.replace('_', ' ')} ({state.get('identity', {}).get(key)!r}, now {value!r})",
+                    path=self.partial,
+                    suggestion="run without --resume to start afresh",
+                )
+        done = int(state["bytes"])
+        if size < done:
+            raise BatchError("is shorter than its state file says", path=self.partial, suggestion="run without --resume")
+        summary = Summary.from_state(state["summary"])
+        with self.partial.open("rb") as stream:
+            stream.seek(done)
+            done += _count_records(stream.read(), self.format, summary)
+        return summary, done
+
+    def resume(self) -> tuple[Writer, Summary] | None:
+        """Carry on after the last complete row of the earlier run, or ``None`` when there is nothing to resume."""
+        loaded = self.load()
+        if loaded is None:
+            return None
+        summary, done = loaded
+        with self.partial.open("r+b") as stream:
+            stream.truncate(done)
+        self.stream = self._open("a")
+        self.checkpoint(summary)
+        return writer_for(self.format, self.stream, header=False), summary
+
+    def checkpoint(self, summary: Summary) -> None:
+        """Record that everything written so far (``summary.rows`` rows) is complete."""
+        assert self.stream is not None
+        self.stream.flush()
+        state = {
+            "format": _STATE_FORMAT,
+            "version": 1,
+            "identity": self.identity,
+            "bytes": os.fstat(self.stream.fileno()).st_size,
+            "summary": summary.state(),
+        }
+        temporary = self.state_path.with_name(self.state_path.name + ".tmp")
+        try:
+            temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+            os.replace(temporary, self.state_path)
+        except OSError as exc:
+            raise BatchError(f"cannot write the resume state ({exc.strerror})", path=self.state_path) from None
+
+    def commit(self) -> None:
+        """Make the output ``FILE``: everything flushed to disk, then renamed over it in one step."""
+        assert self.stream is not None
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            raise BatchError(f"cannot write the output ({exc.strerror})", path=self.path) from None
+        self.state_path.unlink(missing_ok=True)
+
+    def rows_kept(self) -> int:
+        """How many complete rows the partial output holds now (after a stop)."""
+        if self.stream is not None and not self.stream.closed:
+            self.stream.close()
+        loaded = self.load()
+        return 0 if loaded is None else loaded[0].rows
+
+
+def score_to(
+    reader: RowReader,
+    target: str | Path | IO[str],
+    *,
+    advisor: Advisor,
+    output_format: str = "jsonl",
+    jobs: int = 1,
+    engine: str = "compiled",
+    trace_dir: str | Path | None = None,
+    resume: bool = False,
+    on_start: Callable[[Summary], None] | None = None,
+    on_chunk: Callable[[Scored], None] | None = None,
+) -> Summary:
+    """Score every row of ``reader`` into ``target``: a stream, or a file written safely (see the module's notes).
+
+    A file is written to ``FILE.partial`` beside it and renamed over ``FILE`` at the
+    end; a device or pipe (``/dev/null``, a FIFO) is written directly.
+
+    :param resume: carry on after the last complete row of an earlier, interrupted run
+        into the same file (the same input, rules and formats); starts afresh when
+        there is nothing to resume.
+    :param on_start: called once before the first row with the counts carried over (0 rows when not resuming).
+    :param on_chunk: called after each chunk is written.
+    :raises BatchError: when the output is the input, cannot be written, or cannot be resumed.
+    :raises BatchInterrupted: on Ctrl-C, saying how many rows were written and where.
+    """
+    if not isinstance(target, (str, Path)):
+        written = Summary()
+        if on_start is not None:
+            on_start(written)
+        try:
+            return run(reader, writer_for(output_format, target), advisor=advisor, jobs=jobs, engine=engine,
+                       trace_dir=trace_dir, summary=written, on_chunk=on_chunk)
+        except KeyboardInterrupt:
+            raise BatchInterrupted(written.rows) from None
+    path = Path(target)
+    source = _identity(reader._binary)
+    partial = path.with_name(path.name + PARTIAL_SUFFIX)
+    if _same_file(source, path) or _same_file(source, partial):
+        raise BatchError("is the input file; it would be overwritten", path=path)
+    if path.is_dir():
+        raise BatchError("is a directory", path=path)
+    if path.exists() and not path.is_file():
+        # A device or a pipe: nothing to rename over, and nothing to resume.
+        if resume:
+            raise BatchError("is not a regular file, so a run into it cannot be resumed", path=path)
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as stream:
+                return score_to(reader, stream, advisor=advisor, output_format=output_format, jobs=jobs,
+                                engine=engine, trace_dir=trace_dir, on_start=on_start, on_chunk=on_chunk)
+        except OSError as exc:
+            raise BatchError(f"cannot write the output ({exc.strerror})", path=path) from None
+    output = _PartialOutput(path, _describe_input(reader, advisor, output_format), output_format)
+    resumed = output.resume() if resume else None
+    if resumed is None:
+        writer, summary = output.start(), Summary()
+    else:
+        writer, summary = resumed
+        if reader.skip(summary.rows) < summary.rows:
+            raise BatchError(f"holds {summary.rows} rows, more than the input has", path=output.partial,
+                             suggestion="run without --resume")
+    if on_start is not None:
+        on_start(summary)
+
+    def chunk_done(scored: Scored) -> None:
+        output.checkpoint(summary)
+        if on_chunk is not None:
+            on_chunk(scored)
+
+    try:
+        run(reader, writer, advisor=advisor, jobs=jobs, engine=engine, trace_dir=trace_dir, summary=summary,
+            on_chunk=chunk_done)
+    except KeyboardInterrupt:
+        raise BatchInterrupted(output.rows_kept(), path, output.partial) from None
+    except BaseException:
+        if output.stream is not None:
+            output.stream.close()  # what was written stays in FILE.partial, to resume
+        raise
+    output.commit()
+    return summary
+
 __all__ = [
+    "PARTIAL_SUFFIX",
+    "STATE_SUFFIX",
+    "BatchInterrupted",
+    "CHUNK_BYTES",
+    "CHUNK_ROWS",
     "CSV_COLUMNS",
+    "ENGINES",
+    "FIRST_CHUNK",
     "INPUT_FORMATS",
     "OUTPUT_FORMATS",
+    "ROW_LIMIT",
+    "Chunk",
     "CsvWriter",
     "JsonLinesWriter",
+    "Layout",
     "Outcome",
     "Row",
     "RowReader",
+    "Scored",
+    "Scorer",
     "Summary",
+    "consult",
     "consult_row",
     "consult_rows",
+    "csv_cells",
     "format_for",
+    "json_line",
     "run",
+    "score_to",
     "writer_for",
 ]

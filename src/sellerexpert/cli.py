@@ -13,14 +13,16 @@ the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 from dataclasses import replace
 from contextlib import AbstractContextManager, nullcontext
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -28,10 +30,9 @@ import click
 
 from ._version import __version__
 from .economics import Economics
-from .errors import FiringLimitError, ProfileError, RuleBookError, TraceError
+from .errors import BatchError, FiringLimitError, ProfileError, RuleBookError, TraceError
 from .profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
-from .batch import INPUT_FORMATS, OUTPUT_FORMATS, Outcome, RowReader, Summary, format_for, writer_for
-from .batch import run as run_batch
+from .batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
 from .report import FORMATS, render
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class SellerExpertGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ProfileError, RuleBookError, TraceError) as exc:
+        except (ProfileError, RuleBookError, TraceError, BatchError) as exc:
             raise InputError(str(exc)) from None
         except FiringLimitError as exc:
             raise CheckFailed(f"the rule pack did not settle: {exc}") from None
@@ -480,80 +481,118 @@ def _open_input(source: str, input_format: str | None) -> RowReader:
     return RowReader.open(source, format=input_format)
 
 
-def _open_output(target: str, output_format: str) -> AbstractContextManager[IO[str]]:
-    if target == "-":
-        return nullcontext(sys.stdout)  # never close stdout
-    try:
-        return open(target, "w", encoding="utf-8", newline="" if output_format == "csv" else None)
-    except OSError as exc:
-        raise InputError(f"{target}: cannot write the output ({exc.strerror})") from None
-
-
 class _BatchReporter:
-    """Reports failed rows on stderr as they come, and drives the progress bar when stderr is a terminal."""
+    """Reports failed rows on stderr as they come, and drives the progress bar (rows/s, ETA).
 
-    def __init__(self, reader: RowReader) -> None:
+    tqdm draws the bar: it shows the rate and the time left, redraws at most a few
+    times a second, and keeps error lines from tearing the bar (``tqdm.write``).
+    """
+
+    def __init__(self, reader: RowReader, *, show: bool | None) -> None:
         self.reader = reader
         self.failed = 0
-        self.done = 0
-        stderr = sys.stderr
         self.bar: Any = None
-        if stderr.isatty():
-            length = reader.size or 0
-            self.bar = click.progressbar(length=length, label="Consulting", file=stderr, show_pos=not length, width=30)
-            self.bar.__enter__()
+        self.show = sys.stderr.isatty() if show is None else show
 
-    def __call__(self, outcome: Outcome) -> None:
-        self.done += 1
-        if outcome.error is not None:
+    def start(self, summary: Summary) -> None:
+        self.failed = summary.failed
+        if self.show:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=None, initial=summary.rows, unit=" rows", file=sys.stderr, desc="Consulting",
+                            mininterval=0.5, dynamic_ncols=True)
+
+    def _say(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            click.echo(text, err=True)
+
+    def __call__(self, scored: Scored) -> None:
+        for _, message in scored.errors:
             self.failed += 1
             if self.failed <= Summary.SHOWN:
-                click.echo(("\n" if self.bar else "") + outcome.error, err=True)
+                self._say(message)
             elif self.failed == Summary.SHOWN + 1:
-                click.echo("(further failed rows are only in the output)", err=True)
+                self._say("(further failed rows are only in the output)")
+        self.failed += scored.failed - len(scored.errors)
         if self.bar is not None:
-            if self.reader.size:
-                self.bar.update(self.reader.position - self.bar.pos)
-            else:
-                self.bar.update(1)
+            done = self.bar.n + scored.rows
+            position, size = self.reader.position, self.reader.size
+            if size and position:
+                # The input's size in rows is not known until the end: estimate it from the bytes read.
+                self.bar.total = max(done, round(done * size / position))
+            self.bar.update(scored.rows)
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[list[int]]:
+    """Treat SIGTERM like Ctrl-C while a batch runs (so it stops cleanly); yields the signals received."""
+    received: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
-              help="Write the results to FILE instead of stdout.")
+              help="Write the results to FILE (via FILE.partial, renamed at the end) instead of stdout.")
 @click.option("-f", "--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default=None,
               help="Output format (default: csv when --output ends in .csv, else jsonl).")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
               help="Input format (default: from INPUT's suffix, else guessed from its first character).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
               help="Worker processes; 0 means one per CPU. The output is identical for any N.")
+@click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
+              help="compiled (fast) or experta (the reference engine); the output is identical.")
+@click.option("--trace", "trace_dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
+              help="Also write each row's trace to DIR/row-NNNNNN.json (signed with SELLEREXPERT_TRACE_KEY).")
+@click.option("--resume", is_flag=True,
+              help="Carry on after the last complete row of an interrupted run into the same --output FILE.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar with rows/s and time left (default: when stderr is a terminal).")
 @rules_option
 @pass_advisor
-def batch(advisor: Advisor, input_path: str, output: str, output_format: str | None, input_format: str | None, jobs: int) -> None:
+def batch(advisor: Advisor, input_path: str, output: str, output_format: str | None, input_format: str | None,
+          jobs: int, engine: str, trace_dir: str | None, resume: bool, progress: bool | None) -> None:
     """Advise many sellers: one result per input row, in input order.
 
-    INPUT is CSV (a header row of profile field names, lists separated by ;)
-    or JSON Lines (one profile object per line); - reads stdin. A bad row is
-    reported with its row, line and field, and the other rows go on; the exit
-    code is 1 when any row failed. A summary goes to stderr.
+    INPUT is CSV (a header row of profile field names, separated by commas,
+    semicolons or tabs) or JSON Lines (one profile object per line); - reads
+    stdin. A bad row is reported with its row, line and field, and the other
+    rows go on; the exit code is 1 when any row failed. A summary goes to stderr.
 
     \b
     Example:
       sellerexpert batch sellers.csv --output advice.jsonl --jobs 4
       sellerexpert batch sellers.jsonl -f csv > advice.csv
+      sellerexpert batch sellers.csv -o advice.jsonl --resume
     """
-    if input_path != "-" and output != "-" and Path(output).resolve() == Path(input_path).resolve():
-        raise click.BadParameter("is the input file; it would be overwritten", param_hint="'--output'")
+    if resume and output == "-":
+        raise click.UsageError("--resume needs --output FILE: output sent to stdout cannot be resumed.")
     output_format = output_format or ("csv" if output != "-" and format_for(output) == "csv" else "jsonl")
-    with _open_input(input_path, input_format) as reader, _open_output(output, output_format) as stream:
-        reporter = _BatchReporter(reader)
+    with _open_input(input_path, input_format) as reader, _sigterm_interrupts() as signals:
+        reporter = _BatchReporter(reader, show=progress)
         try:
-            summary = run_batch(reader, writer_for(output_format, stream), advisor=advisor, jobs=jobs or os.cpu_count() or 1, on_outcome=reporter)
+            summary = score_to(reader, sys.stdout if output == "-" else output, advisor=advisor, output_format=output_format,
+                               jobs=jobs or os.cpu_count() or 1, engine=engine, trace_dir=trace_dir, resume=resume,
+                               on_start=reporter.start, on_chunk=reporter)
+        except BatchInterrupted as stop:
+            reporter.close()
+            click.echo("\n" + stop.message(), err=True)
+            raise click.exceptions.Exit(128 + (signals[0] if signals else signal.SIGINT)) from None
         finally:
             reporter.close()
     click.echo(summary.text(), err=True)

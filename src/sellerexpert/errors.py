@@ -7,6 +7,7 @@ attributes, never on the message text::
     ├── ProfileError      (ValueError)   a seller profile that cannot be used
     ├── RuleBookError     (ValueError)   a rule file that cannot be loaded
     ├── TraceError        (ValueError)   a file that is not a usable trace
+    ├── BatchError        (ValueError)   a batch's output or resume state cannot be used
     └── EngineError       (RuntimeError) the inference itself failed
         └── FiringLimitError             a rule loop hit the firing cap
 """
@@ -156,6 +157,20 @@ class TraceError(SellerExpertError, ValueError):
         self.field = field
         where = _where(path, None) + (f"{field}: " if field else "")
         super().__init__(where + problem)
+
+
+class BatchError(SellerExpertError, ValueError):
+    """A batch cannot write its output or traces, or cannot resume from an earlier run's partial output.
+
+    :ivar path: the file or folder at fault.
+    :ivar suggestion: what to do about it, when there is something to do.
+    """
+
+    def __init__(self, problem: str, *, path: Path | str | None = None, suggestion: str | None = None) -> None:
+        self.problem = problem
+        self.path = path
+        self.suggestion = suggestion
+        super().__init__(_where(path, None) + problem + (f"; {suggestion}" if suggestion else ""))
 
 
 class EngineError(SellerExpertError, RuntimeError):

@@ -1,0 +1,152 @@
+"""Worker processes for batches: ordered results, a bounded window, and nothing left behind when the parent dies.
+
+Why not :class:`multiprocessing.pool.Pool` or
+:class:`concurrent.futures.ProcessPoolExecutor`: both pass work through
+queues guarded by named POSIX semaphores, so a parent killed with SIGKILL
+leaves them to the resource tracker ("leaked semaphore objects" warnings),
+and their workers keep a copy of the queue's writing end, so they do not
+notice that the parent is gone. Here each worker owns one end of a plain
+pipe and nothing else: when the parent dies, the worker reads end-of-file
+and exits.
+
+Work goes round-robin, in order, and results are taken back in the same
+order, so the output order never depends on timing. Each worker holds at
+most :data:`DEPTH` tasks; a thread in the worker takes the next task off
+the pipe while the current one is computed, so the parent never waits on a
+busy worker to send it work, and no worker idles while the parent writes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import signal
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+DEPTH = 2
+"""Tasks a worker holds at once (the one it computes and the next)."""
+
+_STOP = None
+
+
+class WorkerFailed(RuntimeError):
+    """A worker raised something that could not be sent back as it was; carries the worker's traceback."""
+
+
+def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
+    """A worker's life: build the handler once, then answer tasks until the pipe closes."""
+    handler = setup()
+    tasks: queue.Queue[Any] = queue.Queue()
+
+    def receive() -> None:
+        # Reading ahead lets the parent hand over the next task while this one is computed.
+        while True:
+            try:
+                task = conn.recv()
+            except (EOFError, OSError):
+                task = _STOP  # the parent is gone (or closed the pipe): stop
+            tasks.put(task)
+            if task is _STOP:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    while (task := tasks.get()) is not _STOP:
+        try:
+            answer: tuple[bool, Any] = (True, handler(task))
+        except Exception as exc:  # noqa: BLE001 - sent back and re-raised in the parent
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the parent is gone
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            conn.send((False, WorkerFailed("".join(traceback.format_exception(answer[1])))))
+
+
+class Workers(Generic[Task, Result]):
+    """``jobs`` processes, each running the handler that ``setup()`` returns on the tasks it is sent.
+
+    :param jobs: how many processes.
+    :param setup: a picklable callable run once in each worker; it returns the task handler
+        (so expensive state, such as a compiled rule book, is built once per worker).
+    """
+
+    def __init__(self, jobs: int, setup: Callable[[], Callable[[Task], Result]]) -> None:
+        # spawn, not fork: the same on every OS, safe with threads, and workers start clean.
+        context = multiprocessing.get_context("spawn")
+        self._conns: list[Connection] = []
+        self._processes: list[BaseProcess] = []
+        # Workers inherit "ignore SIGINT" from the start: Ctrl-C reaches the whole process group,
+        # and only the parent decides what an interruption means (even before a worker's code runs).
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            for _ in range(jobs):
+                mine, theirs = context.Pipe()
+                process = context.Process(target=_serve, args=(theirs, setup), daemon=True)
+                process.start()
+                theirs.close()
+                self._conns.append(mine)
+                self._processes.append(process)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def map(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        """Run every task, yielding results in task order; at most ``jobs * DEPTH`` tasks are in flight.
+
+        :raises Exception: whatever a task raised in its worker (the rest are abandoned).
+        """
+        pending: deque[Connection] = deque()
+        source = iter(tasks)
+        for _ in range(DEPTH):
+            for conn in self._conns:
+                task = next(source, None)
+                if task is None:
+                    break
+                conn.send(task)
+                pending.append(conn)
+        while pending:
+            conn = pending.popleft()
+            try:
+                ok, value = conn.recv()
+            except EOFError:
+                raise WorkerFailed("a worker process died (out of memory, or killed)") from None
+            upcoming = next(source, None)
+            if upcoming is not None:
+                conn.send(upcoming)
+                pending.append(conn)
+            if not ok:
+                raise value
+            yield value
+
+    def close(self, *, now: bool = False) -> None:
+        """Stop the workers (closing their pipes ends them) and wait for them.
+
+        :param now: end workers still computing at once (their results are no longer wanted).
+        """
+        for conn in self._conns:
+            conn.close()
+        for process in self._processes:
+            process.join(timeout=0 if now else 5)
+            if process.is_alive():
+                process.terminate()  # still computing: its result is no longer wanted
+                process.join()
+        self._conns.clear()
+        self._processes.clear()
+
+    def __enter__(self) -> Workers[Task, Result]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(now=kind is not None)
