@@ -19,6 +19,7 @@ busy worker to send it work, and no worker idles while the parent writes.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -35,9 +36,6 @@ Result = TypeVar("Result")
 DEPTH = 2
 """Tasks a worker holds at once (the one it computes and the next)."""
 
-_STOP = None
-
-
 class WorkerFailed(RuntimeError):
     """A worker raised something that could not be sent back as it was; carries the worker's traceback."""
 
@@ -53,13 +51,14 @@ def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
             try:
                 task = conn.recv()
             except (EOFError, OSError):
-                task = _STOP  # the parent is gone (or closed the pipe): stop
+                # The parent closed the pipe (done, interrupted) or died: no result is wanted any
+                # more, so stop now rather than after the chunk in hand.
+                os._exit(0)
             tasks.put(task)
-            if task is _STOP:
-                return
 
     threading.Thread(target=receive, daemon=True).start()
-    while (task := tasks.get()) is not _STOP:
+    while True:
+        task = tasks.get()
         try:
             answer: tuple[bool, Any] = (True, handler(task))
         except Exception as exc:  # noqa: BLE001 - sent back and re-raised in the parent
