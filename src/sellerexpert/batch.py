@@ -45,11 +45,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO, Literal, cast
+from typing import IO, Any, BinaryIO, cast
 
 from ._version import __version__
 from ._workers import Workers
-from .advisor import Advisor
+from .advisor import Advisor, Engine
 from .errors import BatchError, EngineError, ProfileError
 from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
 from .result import ConsultationResult
@@ -58,7 +58,6 @@ INPUT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
 ENGINES: tuple[str, ...] = ("compiled", "experta")
 """``compiled`` (fast, the default) or ``experta`` (the inference engine of record); the output is the same."""
-Engine = Literal["compiled", "experta"]
 
 ROW_LIMIT = 64 * 1024
 """The most bytes one input row may hold; a longer row becomes an error record."""
@@ -89,7 +88,7 @@ def consult(advisor: Advisor, profile: SellerProfile, *, engine: str = "compiled
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
-    return advisor.consult(profile)
+    return advisor.consult(profile, engine=cast(Engine, engine))
 
 
 # -- reading ------------------------------------------------------------------
