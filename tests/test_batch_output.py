@@ -1,0 +1,206 @@
+"""Batch output: written aside and renamed, resumable after an interruption, the same on either engine, traces per row."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sellerexpert import Advisor, SellerProfile, Trace
+from sellerexpert import batch as batch_module
+from sellerexpert.batch import PARTIAL_SUFFIX, STATE_SUFFIX
+from sellerexpert.cli import cli
+from sellerexpert.signing import check
+
+
+def write_sellers(path: Path, rows: int) -> Path:
+    """A CSV of varied profiles, every 17th row broken."""
+    combos = itertools.cycle(
+        itertools.product(("low", "medium", "high"), ("low", "high"), ("yes", "no", ""), ("US", "DE;FR", ""))
+    )
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        out = csv.writer(stream)
+        out.writerow(["name", "operational_capacity", "fee_sensitivity", "local_warehouse", "target_markets", "monthly_orders"])
+        for index, (capacity, fee, warehouse, markets) in zip(range(rows), combos):
+            out.writerow([f"s{index}", "huge" if index % 17 == 5 else capacity, fee, warehouse, markets, index * 37])
+    return path
+
+
+@pytest.fixture
+def sellers(tmp_path: Path) -> Path:
+    return write_sellers(tmp_path / "sellers.csv", 150)
+
+
+def _batch(runner: CliRunner, *args: str) -> Result:
+    return runner.invoke(cli, ["batch", *args])
+
+
+def _reference(runner: CliRunner, sellers: Path, fmt: str) -> Result:
+    result = _batch(runner, str(sellers), "-f", fmt)
+    assert result.exit_code == 1  # some rows are broken on purpose
+    return result
+
+
+def _stop_after(monkeypatch: pytest.MonkeyPatch, chunks: int) -> None:
+    """Press Ctrl-C right after the given number of chunks were written and checkpointed."""
+    original: Callable[..., None] = batch_module._PartialOutput.checkpoint
+    calls = {"n": 0}
+
+    def checkpoint(self: Any, summary: Any) -> None:
+        original(self, summary)
+        calls["n"] += 1
+        if calls["n"] > chunks:  # the first checkpoint is the empty start
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_module._PartialOutput, "checkpoint", checkpoint)
+
+
+def test_a_file_is_written_aside_and_renamed_at_the_end(runner: CliRunner, sellers: Path, tmp_path: Path) -> None:
+    out = tmp_path / "advice.jsonl"
+    out.write_text("earlier advice\n")
+    result = _batch(runner, str(sellers), "-o", str(out))
+    assert result.exit_code == 1
+    assert out.read_text(encoding="utf-8") == _reference(runner, sellers, "jsonl").stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["advice.jsonl", "sellers.csv"]
+
+
+@pytest.mark.parametrize(("fmt", "jobs"), [("jsonl", "1"), ("csv", "1"), ("jsonl", "2")], ids=["jsonl", "csv", "jsonl --jobs 2"])
+def test_an_interrupted_run_keeps_the_old_file_says_so_and_resumes_byte_for_byte(
+    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, jobs: str
+) -> None:
+    out = tmp_path / f"advice.{fmt}"
+    out.write_text("earlier advice\n")
+    with monkeypatch.context() as patch:
+        _stop_after(patch, 2)
+        stopped = _batch(runner, str(sellers), "-o", str(out), "--jobs", jobs)
+    assert stopped.exit_code == 130
+    partial = tmp_path / f"advice.{fmt}{PARTIAL_SUFFIX}"
+    assert stopped.stderr.splitlines()[-1] == (
+        f"Interrupted: {out} was left as it was; the 48 rows done are kept in {partial}. "
+        "Run the same command with --resume to go on from there."
+    )
+    assert out.read_text() == "earlier advice\n"
+    resumed = _batch(runner, str(sellers), "-o", str(out), "--jobs", jobs, "--resume")
+    reference = _reference(runner, sellers, fmt)
+    assert resumed.exit_code == 1
+    assert out.read_text(encoding="utf-8") == reference.stdout
+    assert resumed.stderr.split("rows: ", 1)[1] == reference.stderr.split("rows: ", 1)[1]  # the same summary
+    assert not partial.exists() and not (tmp_path / f"advice.{fmt}{STATE_SUFFIX}").exists()
+
+
+def test_resume_keeps_complete_rows_past_the_checkpoint_and_drops_a_torn_one(
+    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "advice.jsonl"
+    with monkeypatch.context() as patch:
+        _stop_after(patch, 1)
+        assert _batch(runner, str(sellers), "-o", str(out)).exit_code == 130
+    reference = _reference(runner, sellers, "jsonl").stdout.splitlines(keepends=True)
+    partial = tmp_path / f"advice.jsonl{PARTIAL_SUFFIX}"
+    assert partial.read_text(encoding="utf-8") == "".join(reference[:16])
+    # What a kill in the middle of a write leaves: rows written after the last checkpoint, the last one cut short.
+    with partial.open("a", encoding="utf-8") as stream:
+        stream.write("".join(reference[16:20]) + reference[20][:50])
+    resumed = _batch(runner, str(sellers), "-o", str(out), "--resume")
+    assert resumed.exit_code == 1
+    assert out.read_text(encoding="utf-8") == "".join(reference)
+
+
+def test_a_crash_leaves_the_old_file_and_the_partial_output(
+    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "advice.jsonl"
+    out.write_text("earlier advice\n")
+    real = batch_module.consult
+
+    def failing(advisor: Advisor, profile: SellerProfile, *, engine: str = "compiled") -> Any:
+        if profile.name == "s60":
+            raise RuntimeError("a bug")
+        return real(advisor, profile, engine=engine)
+
+    monkeypatch.setattr(batch_module, "consult", failing)
+    result = _batch(runner, str(sellers), "-o", str(out))
+    assert isinstance(result.exception, RuntimeError)  # a bug keeps its traceback
+    assert out.read_text() == "earlier advice\n"
+    assert (tmp_path / f"advice.jsonl{PARTIAL_SUFFIX}").read_text(encoding="utf-8").count("\n") == 48
+
+
+def test_resume_refuses_a_changed_input_and_starts_afresh_when_there_is_nothing_to_resume(
+    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "advice.jsonl"
+    fresh = _batch(runner, str(sellers), "-o", str(out), "--resume")
+    assert fresh.exit_code == 1
+    assert out.read_text(encoding="utf-8") == _reference(runner, sellers, "jsonl").stdout
+    with monkeypatch.context() as patch:
+        _stop_after(patch, 1)
+        assert _batch(runner, str(sellers), "-o", str(out)).exit_code == 130
+    with sellers.open("a") as stream:
+        stream.write("late,low,,,,\n")
+    changed = _batch(runner, str(sellers), "-o", str(out), "--resume")
+    assert changed.exit_code == 2
+    assert changed.stderr.startswith(f"Error: {out}{PARTIAL_SUFFIX}: the earlier run had another size (")
+    assert changed.stderr.endswith("; run without --resume to start afresh\n")
+
+
+def test_resume_needs_an_output_file(runner: CliRunner, sellers: Path) -> None:
+    result = _batch(runner, str(sellers), "--resume")
+    assert result.exit_code == 2
+    assert "--resume needs --output FILE" in result.stderr
+
+
+@pytest.mark.parametrize("link", [os.link, os.symlink], ids=["hard link", "symbolic link"])
+def test_an_output_that_is_the_input_under_another_name_is_refused(
+    runner: CliRunner, sellers: Path, tmp_path: Path, link: Callable[[Path, Path], None]
+) -> None:
+    before = sellers.read_bytes()
+    other = tmp_path / "other.csv"
+    link(sellers, other)
+    result = _batch(runner, str(sellers), "-o", str(other))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {other}: is the input file; it would be overwritten\n"
+    assert sellers.read_bytes() == before
+
+
+def test_a_device_is_written_directly(runner: CliRunner, sellers: Path) -> None:
+    result = _batch(runner, str(sellers), "-o", os.devnull)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("row 6: ")
+
+
+def test_both_engines_write_the_same_bytes(runner: CliRunner, tmp_path: Path) -> None:
+    sellers = write_sellers(tmp_path / "sellers.csv", 72)
+    compiled = _batch(runner, str(sellers), "--engine", "compiled")
+    experta = _batch(runner, str(sellers), "--engine", "experta")
+    assert compiled.exit_code == experta.exit_code == 1
+    assert compiled.stdout == experta.stdout
+    assert compiled.stderr == experta.stderr
+
+
+def test_trace_dir_gets_one_signed_trace_per_consulted_row(
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", "k")
+    traces = tmp_path / "traces"
+    result = _batch(runner, str(sellers), "--trace", str(traces), "--jobs", "2")
+    assert result.exit_code == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    ok = [r for r in records if r["status"] == "ok"]
+    assert sorted(p.name for p in traces.iterdir()) == [f"row-{r['row']:06d}.json" for r in ok]
+    first = Trace.from_dict(json.loads((traces / f"row-{ok[0]['row']:06d}.json").read_text(encoding="utf-8")))
+    assert check(first, "k") == "valid"
+    assert first.result == advisor.consult(SellerProfile.from_dict(ok[0]["profile"])).to_dict()
+
+
+def test_progress_shows_rows_per_second_only_when_asked_or_on_a_terminal(runner: CliRunner, sellers: Path) -> None:
+    shown = _batch(runner, str(sellers), "--progress")
+    assert "rows/s" in shown.stderr
+    assert "rows/s" not in _batch(runner, str(sellers)).stderr  # stderr is not a terminal here
+    assert shown.stdout == _batch(runner, str(sellers), "--no-progress").stdout
