@@ -199,7 +199,7 @@ def test_reader_memory_is_flat_on_a_long_input(tmp_path: Path) -> None:
         tracemalloc.stop()
         return top
 
-    small, large = peak(2_000), peak(60_000)
+    small, large = peak(2_000), peak(30_000)
     assert large < small + 256 * 1024  # buffers only: the rows are not kept
 
 

@@ -189,6 +189,7 @@ def test_trace_dir_gets_one_signed_trace_per_consulted_row(
 ) -> None:
     monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", "k")
     traces = tmp_path / "traces"
+    sellers = write_sellers(tmp_path / "few.csv", 40)
     result = _batch(runner, str(sellers), "--trace", str(traces), "--jobs", "2")
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
