@@ -1,0 +1,87 @@
+"""Scoring a partitioned data set on Dask: the same records as `sellerexpert batch`, on a real LocalCluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from test_batch_output import write_sellers
+
+from sellerexpert.cli import cli
+from sellerexpert.errors import ProfileError
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("dask.dataframe")
+on_dask = pytest.importorskip("sellerexpert.on_dask")
+
+
+def _batch_lines(path: Path) -> list[str]:
+    result = CliRunner().invoke(cli, ["batch", str(path)])
+    return _same_but_where(result.stdout.splitlines())
+
+
+def _same_but_where(lines: Any) -> list[str]:
+    """The records with an error's file and line left out (a partition is not a file)."""
+    out = []
+    for line in lines:
+        record = json.loads(line)
+        if "error" in record:
+            record["error"] = {k: v for k, v in record["error"].items() if k not in ("message", "line")}
+        out.append(json.dumps(record))
+    return out
+
+
+def test_one_partition_gives_the_batch_records(tmp_path: Path) -> None:
+    path = write_sellers(tmp_path / "part.csv", 30)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    scored = on_dask.score_partition(frame, None, "compiled", {"number": 4})
+    assert list(scored.columns) == list(on_dask.COLUMNS)
+    assert _same_but_where(scored["record"]) == _batch_lines(path)
+    assert set(scored["partition"]) == {4}
+    failed = scored[scored["status"] == "error"]
+    assert list(failed["row"]) == [6, 23]
+    assert failed["error"].iloc[0].startswith("partition 4:6: operational_capacity: 'huge' is not one of")
+
+
+def test_typed_parquet_cells_are_read_like_text(tmp_path: Path) -> None:
+    typed = pd.DataFrame({
+        "operational_capacity": ["low", None],
+        "monthly_orders": [120, 7],
+        "local_warehouse": [True, False],
+        "target_markets": [["US", "DE"], ["UK"]],
+    })
+    text = pd.DataFrame({
+        "operational_capacity": ["low", ""],
+        "monthly_orders": ["120", "7"],
+        "local_warehouse": ["yes", "no"],
+        "target_markets": ["US;DE", "UK"],
+    })
+    assert list(on_dask.score_partition(typed)["record"]) == list(on_dask.score_partition(text)["record"])
+
+
+def test_an_unknown_column_is_refused_before_any_work(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("capacity\nlow\n")
+    with pytest.raises(ProfileError, match="unknown column 'capacity' - did you mean 'operational_capacity'"):
+        on_dask.score_dataset(str(path))
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning", "ignore::UserWarning")
+def test_a_csv_glob_and_parquet_on_a_local_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    parts = [write_sellers(tmp_path / f"sellers-{index}.csv", 20 + index) for index in range(3)]
+    pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts]).to_parquet(tmp_path / "sellers.parquet")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        scored = on_dask.score_dataset(str(tmp_path / "sellers-*.csv")).compute()
+        expected = [line for path in parts for line in _batch_lines(path)]
+        assert _same_but_where(scored["record"]) == expected
+        assert list(scored.groupby("partition").size()) == [20, 21, 22]
+        whole = on_dask.score_dataset(str(tmp_path / "sellers.parquet"), engine="experta").compute()
+        assert sorted(whole["best_model"].dropna()) == sorted(scored["best_model"].dropna())
+        built: dict[str, Any] = client.run(lambda: on_dask._advisor.cache_info().misses)
+        assert len(built) == 2 and all(count <= 1 for count in built.values())  # each worker built its advisor once
