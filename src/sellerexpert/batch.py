@@ -61,7 +61,7 @@ ENGINES: tuple[str, ...] = ("compiled", "experta")
 
 ROW_LIMIT = 64 * 1024
 """The most bytes one input row may hold; a longer row becomes an error record."""
-CHUNK_ROWS = 1000
+CHUNK_ROWS = 250
 """The most rows a chunk (the unit of work handed to a worker) holds."""
 CHUNK_BYTES = 1 << 20
 """The most input bytes a chunk holds, whatever its row count."""

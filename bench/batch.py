@@ -1,0 +1,201 @@
+"""Batch benchmark: rows/s for --jobs 1 and 2, compiled against experta, peak memory from 10k to 1M rows.
+
+Run from the repository root after installing the package:
+
+    python bench/batch.py            # about 15 minutes on 2 cores (the 1M-row run is most of it)
+    python bench/batch.py --quick    # smaller files, one repeat: a smoke run, not figures
+
+Every figure is a whole `sellerexpert batch` process, as a user runs it, with
+its output sent to /dev/null. Rates are given per wall second (what a user
+waits) and per CPU second (steadier on a shared machine). Peak memory is
+each process's high-water mark (VmHWM), read from /proc while it runs.
+The results replace the "Batch" section of bench/RESULTS.md (other sections
+are left as they are).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import cProfile
+import io
+import itertools
+import os
+import pstats
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from run import machine
+
+from sellerexpert import Advisor, SellerProfile
+from sellerexpert.batch import JsonLinesWriter, RowReader, json_line, run
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+START, END = "<!-- batch:start -->", "<!-- batch:end -->"
+
+
+def sellers(path: Path, rows: int) -> Path:
+    """A CSV of varied profiles: every value class of the main fields, every order count different."""
+    combos = itertools.cycle(itertools.product(
+        ("low", "medium", "high"), ("low", "high"), ("yes", "no"), ("US", "DE;FR", "UK"), ("none", "basic", "full")
+    ))
+    with path.open("w", newline="") as stream:
+        out = csv.writer(stream)
+        out.writerow(["operational_capacity", "fee_sensitivity", "local_warehouse", "target_markets",
+                      "customer_service", "monthly_orders"])
+        for index, combo in zip(range(rows), combos):
+            out.writerow([*combo, index * 37 % 20000])
+    return path
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
+
+
+def _hwm(pid: int) -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"VmHWM:\s+(\d+) kB", text)
+    return int(match.group(1)) * 1024 if match else None
+
+
+def batch(path: Path, *args: str) -> dict[str, float]:
+    """Run one batch into /dev/null; wall and CPU seconds, and peak memory of the parent and its workers."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    command = [sys.executable, "-m", "sellerexpert", "batch", str(path), "--no-progress", *args]
+    start = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
+        peaks: dict[int, int] = {}
+        while process.poll() is None:
+            for pid in [process.pid, *_children(process.pid)]:
+                if (value := _hwm(pid)) is not None:
+                    peaks[pid] = max(peaks.get(pid, 0), value)
+            time.sleep(0.1)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    workers = [value for pid, value in peaks.items() if pid != process.pid and value > 20 * 2**20]
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "parent_rss": peaks.get(process.pid, 0),
+        "worker_rss": max(workers, default=0),
+        "total_rss": peaks.get(process.pid, 0) + sum(workers),
+        "code": process.returncode,
+    }
+
+
+def rates(path: Path, rows: int, repeats: int, *args: str) -> str:
+    runs = [batch(path, *args) for _ in range(repeats)]
+    walls = [rows / r["wall"] for r in runs]
+    cpus = [rows / r["cpu"] for r in runs]
+    return (f"{statistics.median(walls):,.0f} rows/s (min {min(walls):,.0f}, max {max(walls):,.0f}); "
+            f"{statistics.median(cpus):,.0f} rows per CPU-second")
+
+
+def per_row_costs(rows: int = 2000) -> list[str]:
+    """Where one row's time goes, in this process: consult, to_dict, JSON, and the whole batch path."""
+    advisor = Advisor()
+    with tempfile.TemporaryDirectory() as folder:
+        path = sellers(Path(folder) / "s.csv", rows)
+        with path.open() as stream:
+            profiles = [SellerProfile.from_dict(r) for r in csv.DictReader(stream)]
+
+        def timed(action: object) -> float:
+            start = time.process_time()
+            action()  # type: ignore[operator]
+            return (time.process_time() - start) / rows * 1e6
+
+        # Nothing is kept from one row to the next, as in a batch (kept results would make the
+        # garbage collector's work grow with the count and inflate every figure).
+        consult_us = timed(lambda: [advisor.consult(p, engine="compiled") and None for p in profiles])
+        one = advisor.consult(profiles[0], engine="compiled")
+        dict_us = timed(lambda: [one.to_dict() and None for _ in profiles])
+        record = {"row": 1, "status": "ok", **one.to_dict()}
+        json_us = timed(lambda: [json_line(record) and None for _ in profiles])
+
+        def whole() -> None:
+            with RowReader.open(path) as reader:
+                run(reader, JsonLinesWriter(io.StringIO()), advisor=advisor)
+
+        batch_us = timed(whole)
+        profiler = cProfile.Profile()
+        profiler.runcall(whole)
+    listing = io.StringIO()
+    pstats.Stats(profiler, stream=listing).sort_stats("tottime").print_stats(8)
+    top = [line.strip() for line in listing.getvalue().splitlines() if re.match(r"\s+\d+(/\d+)?\s+\d", line)][:8]
+    lines = [
+        f"- in one process, per row (CPU): consult on the compiled engine {consult_us:.0f} us, "
+        f"`to_dict` {dict_us:.0f} us, JSON line {json_us:.0f} us; the whole batch path {batch_us:.0f} us "
+        f"(so reading, parsing and writing add {batch_us - consult_us - dict_us - json_us:.0f} us)",
+        "- cProfile of the batch path, top functions by own time:",
+        "",
+        "  ```",
+        *(f"  {line}" for line in top),
+        "  ```",
+    ]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small files, one repeat (a smoke run)")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else 3
+    big = 2_000 if args.quick else 100_000
+    reference = 200 if args.quick else 2_000
+    sizes = (1_000, 2_000, 4_000) if args.quick else (10_000, 100_000, 1_000_000)
+    lines = [
+        "## Batch",
+        "",
+        f"Command: `python bench/batch.py{' --quick' if args.quick else ''}` "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at start "
+        f"{os.getloadavg()[0]:.1f})",
+        "",
+        f"Machine: {machine()}",
+        "",
+        f"Whole `sellerexpert batch FILE > /dev/null` processes, median of {repeats} (min, max):",
+        "",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        data = sellers(Path(folder) / f"{big}.csv", big)
+        small = sellers(Path(folder) / f"{reference}.csv", reference)
+        for jobs in ("1", "2"):
+            lines.append(f"- {big:,} rows, `--jobs {jobs}`, compiled: {rates(data, big, repeats, '--jobs', jobs)}")
+        for jobs in ("1", "2"):
+            lines.append(f"- {reference:,} rows, `--jobs {jobs}`, `--engine experta`: "
+                         f"{rates(small, reference, repeats, '--jobs', jobs, '--engine', 'experta')}")
+        lines += ["", "Peak memory (VmHWM) with `--jobs 2`: parent, largest worker, and all processes together:", ""]
+        for size in sizes:
+            path = sellers(Path(folder) / f"rss-{size}.csv", size)
+            result = batch(path, "--jobs", "2")
+            path.unlink()
+            lines.append(f"- {size:>9,} rows: parent {result['parent_rss'] / 2**20:.0f} MB, worker "
+                         f"{result['worker_rss'] / 2**20:.0f} MB, together {result['total_rss'] / 2**20:.0f} MB "
+                         f"({size / result['wall']:,.0f} rows/s)")
+    lines += ["", "Where the time goes:", "", *per_row_costs()]
+    section = "\n".join([START, *lines, END])
+    print(section)
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
