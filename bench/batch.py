@@ -98,12 +98,13 @@ def batch(path: Path, *args: str) -> dict[str, float]:
     }
 
 
-def rates(path: Path, rows: int, repeats: int, *args: str) -> str:
+def rates(path: Path, rows: int, repeats: int, *args: str) -> tuple[str, dict[str, float]]:
+    """Rows per wall second and per CPU second over ``repeats`` runs, and the last run's figures."""
     runs = [batch(path, *args) for _ in range(repeats)]
     walls = [rows / r["wall"] for r in runs]
     cpus = [rows / r["cpu"] for r in runs]
-    return (f"{statistics.median(walls):,.0f} rows/s (min {min(walls):,.0f}, max {max(walls):,.0f}); "
-            f"{statistics.median(cpus):,.0f} rows per CPU-second")
+    spread = f" (min {min(walls):,.0f}, max {max(walls):,.0f})" if repeats > 1 else ""
+    return (f"{statistics.median(walls):,.0f} rows/s{spread}; {statistics.median(cpus):,.0f} rows per CPU-second"), runs[-1]
 
 
 def per_row_costs(rows: int = 2000) -> list[str]:
@@ -153,36 +154,44 @@ def per_row_costs(rows: int = 2000) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small files, one repeat (a smoke run)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per rate (median, min and max); default 3")
     args = parser.parse_args()
-    repeats = 1 if args.quick else 3
+    repeats = 1 if args.quick else args.repeats
     big = 2_000 if args.quick else 100_000
     reference = 200 if args.quick else 2_000
     sizes = (1_000, 2_000, 4_000) if args.quick else (10_000, 100_000, 1_000_000)
     lines = [
         "## Batch",
         "",
-        f"Command: `python bench/batch.py{' --quick' if args.quick else ''}` "
+        f"Command: `python bench/batch.py{' --quick' if args.quick else ''}"
+        f"{f' --repeats {args.repeats}' if args.repeats != 3 and not args.quick else ''}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at start "
         f"{os.getloadavg()[0]:.1f})",
         "",
         f"Machine: {machine()}",
         "",
-        f"Whole `sellerexpert batch FILE > /dev/null` processes, median of {repeats} (min, max):",
+        f"Whole `sellerexpert batch FILE > /dev/null` processes, median of {repeats}"
+        f"{' (min, max)' if repeats > 1 else ''}:",
         "",
     ]
     with tempfile.TemporaryDirectory() as folder:
         data = sellers(Path(folder) / f"{big}.csv", big)
         small = sellers(Path(folder) / f"{reference}.csv", reference)
+        measured: dict[int, dict[str, float]] = {}
         for jobs in ("1", "2"):
-            lines.append(f"- {big:,} rows, `--jobs {jobs}`, compiled: {rates(data, big, repeats, '--jobs', jobs)}")
+            text, measured[big] = rates(data, big, repeats, "--jobs", jobs)
+            lines.append(f"- {big:,} rows, `--jobs {jobs}`, compiled: {text}")
         for jobs in ("1", "2"):
-            lines.append(f"- {reference:,} rows, `--jobs {jobs}`, `--engine experta`: "
-                         f"{rates(small, reference, repeats, '--jobs', jobs, '--engine', 'experta')}")
+            text, _ = rates(small, reference, repeats, "--jobs", jobs, "--engine", "experta")
+            lines.append(f"- {reference:,} rows, `--jobs {jobs}`, `--engine experta`: {text}")
         lines += ["", "Peak memory (VmHWM) with `--jobs 2`: parent, largest worker, and all processes together:", ""]
         for size in sizes:
-            path = sellers(Path(folder) / f"rss-{size}.csv", size)
-            result = batch(path, "--jobs", "2")
-            path.unlink()
+            if size in measured:
+                result = measured[size]  # the --jobs 2 run above
+            else:
+                path = sellers(Path(folder) / f"rss-{size}.csv", size)
+                result = batch(path, "--jobs", "2")
+                path.unlink()
             lines.append(f"- {size:>9,} rows: parent {result['parent_rss'] / 2**20:.0f} MB, worker "
                          f"{result['worker_rss'] / 2**20:.0f} MB, together {result['total_rss'] / 2**20:.0f} MB "
                          f"({size / result['wall']:,.0f} rows/s)")

@@ -15,6 +15,7 @@ from sellerexpert import Advisor
 from sellerexpert._workers import DEPTH
 from sellerexpert.batch import CHUNKSIZE, CSV_COLUMNS, Row, RowReader, consult_rows
 from sellerexpert.cli import cli
+from sellerexpert.errors import ProfileError
 
 CSV_TEXT = (
     "name,platforms,operational_capacity,target_markets,local_warehouse,monthly_orders\n"
@@ -209,3 +210,12 @@ def test_a_misspelt_csv_column_gets_the_same_suggestion_as_a_profile_field(runne
     result = runner.invoke(cli, ["batch", str(path)])
     assert result.exit_code == 2
     assert "unknown column 'capacity' - did you mean 'operational_capacity'?" in result.stderr
+
+
+def test_consult_rows_gives_the_same_outcomes_in_worker_processes(advisor: Advisor, sellers: Path) -> None:
+    with RowReader.open(sellers) as reader:
+        rows = [*reader, Row(6, 9, problem=ProfileError("is not UTF-8 text", path="x", line=9, allowed=("a",)))]
+    one = [o.record for o in consult_rows(rows, advisor=advisor, source=str(sellers), jobs=1)]
+    two = [o.record for o in consult_rows(rows, advisor=advisor, source=str(sellers), jobs=2)]
+    assert two == one
+    assert one[-1]["error"]["allowed"] == ["a"]  # the error's details survive the trip to a worker and back

@@ -62,6 +62,8 @@ def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
         try:
             answer: tuple[bool, Any] = (True, handler(task))
         except Exception as exc:  # noqa: BLE001 - sent back and re-raised in the parent
+            # The traceback stays here; a note carries it across, so a bug can still be found.
+            exc.add_note("In a worker process:\n" + "".join(traceback.format_exception(exc)).rstrip())
             answer = (False, exc)
         try:
             conn.send(answer)

@@ -14,8 +14,10 @@ attributes, never on the message text::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 class SellerExpertError(Exception):
@@ -100,6 +102,12 @@ class ProfileError(SellerExpertError, ValueError):
             if allowed not in self.problem:  # "'huge' is not one of low, medium, high" says it already
                 text += f" (allowed: {allowed})"
         return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (batch worker processes send errors back): the attributes, not only the message.
+        details = {"field": self.field, "value": self.value, "allowed": self.allowed,
+                   "suggestion": self.suggestion, "path": self.path, "line": self.line}
+        return (functools.partial(ProfileError, self.problem, **details), ())
 
     def located(self, path: Path | str | None = None, *, line: int | None = None) -> ProfileError:
         """Return a copy of this error that names the file (and line) it came from."""
