@@ -16,7 +16,7 @@ if _TYPE_CHECKING:
     from .advisor import Advisor, ExampleFailure
     from .auditing import AuditReport, audit
     from .economics import Economics, MarginComparison, MarginLine, ModelMargin, PlatformMargin, compare_margins
-    from .errors import EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
+    from .errors import BatchError, EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
     from .explanation import Explanation, explain
     from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
     from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
@@ -36,6 +36,7 @@ _EXPORTS = {
     "ModelMargin": "economics",
     "PlatformMargin": "economics",
     "compare_margins": "economics",
+    "BatchError": "errors",
     "EngineError": "errors",
     "FiringLimitError": "errors",
     "ProfileError": "errors",
@@ -82,6 +83,7 @@ __all__ = [
     "Advisor",
     "Assumption",
     "AuditReport",
+    "BatchError",
     "Best",
     "Caveat",
     "ConsultationResult",
