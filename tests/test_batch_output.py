@@ -205,3 +205,29 @@ def test_progress_shows_rows_per_second_only_when_asked_or_on_a_terminal(runner:
     assert "rows/s" in shown.stderr
     assert "rows/s" not in _batch(runner, str(sellers)).stderr  # stderr is not a terminal here
     assert shown.stdout == _batch(runner, str(sellers), "--no-progress").stdout
+
+
+def test_the_interrupt_message_says_what_was_written(
+    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sellerexpert import cli as cli_module
+
+    calls = {"n": 0}
+    original = cli_module._BatchReporter.__call__
+
+    def report(self: Any, scored: Any) -> None:
+        original(self, scored)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module._BatchReporter, "__call__", report)
+    to_stdout = _batch(runner, str(sellers))
+    assert to_stdout.exit_code == 130
+    assert to_stdout.stderr.splitlines()[-1] == "Interrupted: 48 rows were written before the stop."
+    assert to_stdout.stdout.count("\n") == 48
+    calls["n"] = 0
+    out = tmp_path / "new.jsonl"
+    to_file = _batch(runner, str(sellers), "-o", str(out))
+    assert to_file.stderr.splitlines()[-1].startswith(f"Interrupted: {out} was not written; the 48 rows done are kept in ")
+    assert not out.exists()

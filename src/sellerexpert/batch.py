@@ -927,12 +927,14 @@ class BatchInterrupted(KeyboardInterrupt):
     :ivar rows: how many complete rows were written before the stop.
     :ivar output: the output file (``None`` for a stream such as stdout), which was left as it was.
     :ivar partial: where the rows done are kept for ``resume`` (``None`` for a stream).
+    :ivar existed: whether the output file was there before the run (and so was kept).
     """
 
-    def __init__(self, rows: int, output: Path | None = None, partial: Path | None = None) -> None:
+    def __init__(self, rows: int, output: Path | None = None, partial: Path | None = None, *, existed: bool = False) -> None:
         self.rows = rows
         self.output = output
         self.partial = partial
+        self.existed = existed
         super().__init__(self.message())
 
     def message(self) -> str:
@@ -940,7 +942,8 @@ class BatchInterrupted(KeyboardInterrupt):
         if self.output is None or self.partial is None:
             return f"Interrupted: {self.rows} rows were written before the stop."
         return (
-            f"Interrupted: {self.output} was left as it was; the {self.rows} rows done are kept in "
+            f"Interrupted: {self.output} {'was left as it was' if self.existed else 'was not written'}; "
+            f"the {self.rows} rows done are kept in "
             f"{self.partial}. Run the same command with --resume to go on from there."
         )
 
@@ -1167,6 +1170,7 @@ def score_to(
                                 engine=engine, trace_dir=trace_dir, on_start=on_start, on_chunk=on_chunk)
         except OSError as exc:
             raise BatchError(f"cannot write the output ({exc.strerror})", path=path) from None
+    existed = path.exists()
     output = _PartialOutput(path, _describe_input(reader, advisor, output_format), output_format)
     resumed = output.resume() if resume else None
     if resumed is None:
@@ -1188,7 +1192,7 @@ def score_to(
         run(reader, writer, advisor=advisor, jobs=jobs, engine=engine, trace_dir=trace_dir, summary=summary,
             on_chunk=chunk_done)
     except KeyboardInterrupt:
-        raise BatchInterrupted(output.rows_kept(), path, output.partial) from None
+        raise BatchInterrupted(output.rows_kept(), path, output.partial, existed=existed) from None
     except BaseException:
         if output.stream is not None:
             output.stream.close()  # what was written stays in FILE.partial, to resume
