@@ -45,14 +45,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 from ._version import __version__
 from ._workers import Workers
-from .advisor import Advisor, Engine
 from .errors import BatchError, EngineError, ProfileError
 from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
-from .result import ConsultationResult
+
+if TYPE_CHECKING:
+    # Imported where used: the command line imports this module, and `--help` must not load the engine.
+    from .advisor import Advisor, Engine
+    from .result import ConsultationResult
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
@@ -88,7 +91,7 @@ def consult(advisor: Advisor, profile: SellerProfile, *, engine: str = "compiled
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
-    return advisor.consult(profile, engine=cast(Engine, engine))
+    return advisor.consult(profile, engine=cast("Engine", engine))
 
 
 # -- reading ------------------------------------------------------------------
@@ -503,26 +506,25 @@ def _error_outcome(row: Row, problem: ProfileError | EngineError) -> Outcome:
 
 def consult_row(advisor: Advisor, row: Row, *, source: str, engine: str = "compiled") -> Outcome:
     """Consult one row; a bad row (or one the rules cannot settle) becomes an error outcome naming the file, line and field."""
-    return _consult_row(advisor, row, source, engine)[0]
+    found = _consulted(advisor, row, source, engine)
+    if isinstance(found, (ProfileError, EngineError)):
+        return _error_outcome(row, found)
+    record = {"row": row.row, "status": "ok", **found.to_dict()}
+    return Outcome(row.row, record, models=tuple((r.platform, r.model) for r in found.recommendations))
 
 
-def _consult_row(advisor: Advisor, row: Row, source: str, engine: str) -> tuple[Outcome, ConsultationResult | None]:
-    problem: ProfileError | EngineError | None = row.problem
-    if problem is None:
-        try:
-            profile = SellerProfile.from_document(row.data, source=source)
-        except ProfileError as exc:
-            problem = exc.located(source, line=row.line)
-        else:
-            try:
-                result = consult(advisor, profile, engine=engine)
-            except EngineError as exc:
-                problem = exc
-            else:
-                record = {"row": row.row, "status": "ok", **result.to_dict()}
-                models = tuple((r.platform, r.model) for r in result.recommendations)
-                return Outcome(row.row, record, models=models), result
-    return _error_outcome(row, problem), None
+def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> ConsultationResult | ProfileError | EngineError:
+    """The row's result, or what kept it from one."""
+    if row.problem is not None:
+        return row.problem
+    try:
+        profile = SellerProfile.from_document(row.data, source=source)
+    except ProfileError as exc:
+        return exc.located(source, line=row.line)
+    try:
+        return consult(advisor, profile, engine=engine)
+    except EngineError as exc:
+        return exc
 
 
 # -- writing ------------------------------------------------------------------
@@ -582,6 +584,20 @@ class _Lines:
             self._csv.writerow(csv_cells(record))
         else:
             self._buffer.write(json_line(record))
+
+    def add_ok(self, row: int, result: ConsultationResult) -> None:
+        """A consulted row's record (the same bytes as :meth:`add` of ``{"row", "status": "ok", **result.to_dict()}``).
+
+        :raises ValueError: when the result holds NaN or an infinity (a broken rule pack): never printed.
+        """
+        if self._csv is not None:
+            self.add({"row": row, "status": "ok", **result.to_dict()})
+            return
+        # The result's own one-line JSON reuses what it already wrote for sellers the rules cannot tell apart.
+        text = f'{{"row": {row}, "status": "ok", ' + result.to_json(indent=None)[1:] + "\n"
+        if "NaN" in text or "Infinity" in text:
+            json_line({"row": row, "status": "ok", **result.to_dict()})  # strict: raises on a non-finite number
+        self._buffer.write(text)
 
     def text(self) -> str:
         text = self._buffer.getvalue()
@@ -688,6 +704,8 @@ class Scorer:
     @classmethod
     def build(cls, rules_dir: str, layout: Layout, output_format: str, engine: str, trace_dir: str | None) -> Scorer:
         """Build a scorer in a worker process, from the rule pack's folder."""
+        from .advisor import Advisor
+
         return cls(Advisor(rules_dir), layout, output_format=output_format, engine=engine, trace_dir=trace_dir)
 
     def __call__(self, chunk: Chunk) -> Scored:
@@ -695,22 +713,24 @@ class Scorer:
         failed = 0
         errors: list[tuple[int, str]] = []
         models: Counter[tuple[str, str]] = Counter()
-        add, source, engine, advisor = self._lines.add, self.layout.source, self.engine, self.advisor
+        lines, source, engine, advisor = self._lines, self.layout.source, self.engine, self.advisor
         for row in self.layout.rows(chunk):
-            outcome, result = _consult_row(advisor, row, source, engine)
-            try:
-                add(outcome.record)
-            except ValueError as exc:  # NaN in a result (a broken rule pack): never print non-JSON
-                outcome = _error_outcome(row, EngineError(f"the result is not strict JSON ({exc})"))
-                add(outcome.record)
-            if outcome.error is not None:
-                failed += 1
-                if len(errors) < Summary.SHOWN:
-                    errors.append((outcome.row, outcome.error))
-            else:
-                models.update(outcome.models)
-                if result is not None and self.trace_dir is not None:
-                    self._save_trace(row.row, result)
+            found = _consulted(advisor, row, source, engine)
+            if not isinstance(found, (ProfileError, EngineError)):
+                try:
+                    lines.add_ok(row.row, found)
+                except ValueError as exc:  # NaN in a result (a broken rule pack): never print non-JSON
+                    found = EngineError(f"the result is not strict JSON ({exc})")
+                else:
+                    models.update((r.platform, r.model) for r in found.recommendations)
+                    if self.trace_dir is not None:
+                        self._save_trace(row.row, found)
+                    continue
+            outcome = _error_outcome(row, found)
+            lines.add(outcome.record)
+            failed += 1
+            if len(errors) < Summary.SHOWN:
+                errors.append((outcome.row, outcome.error or ""))
         count = len(chunk.records)
         return Scored(chunk.first_row, self._lines.text(), count, failed, tuple(errors), models)
 
@@ -729,6 +749,8 @@ class Scorer:
 
 
 def _rows_handler(rules_dir: str, source: str, engine: str) -> Callable[[list[Row]], list[Outcome]]:
+    from .advisor import Advisor
+
     advisor = Advisor(rules_dir)
     return lambda rows: [consult_row(advisor, row, source=source, engine=engine) for row in rows]
 

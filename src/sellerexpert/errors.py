@@ -105,7 +105,7 @@ class ProfileError(SellerExpertError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled whole (batch worker processes send errors back): the attributes, not only the message.
-        details = {"field": self.field, "value": self.value, "allowed": self.allowed,
+        details: dict[str, Any] = {"field": self.field, "value": self.value, "allowed": self.allowed,
                    "suggestion": self.suggestion, "path": self.path, "line": self.line}
         return (functools.partial(ProfileError, self.problem, **details), ())
 
