@@ -30,6 +30,7 @@ Quick use::
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import functools
@@ -572,18 +573,27 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _Lines:
-    """Serialises records into one text, in the output format (the same code in every worker)."""
+    """Serialises records into one UTF-8 block, in the output format (the same code in every worker).
+
+    Lines are encoded one by one and joined once: one large buffer per chunk, where
+    a text buffer, its copy and its encoding would take three (large buffers are
+    fresh memory each time, and page faults were a third of a worker's time).
+    """
 
     def __init__(self, format: str) -> None:
         self.format = format
-        self._buffer = io.StringIO()
-        self._csv = csv.DictWriter(self._buffer, fieldnames=CSV_COLUMNS, lineterminator="\n") if format == "csv" else None
+        self._lines: list[bytes] = []
+        self._text = io.StringIO()
+        self._csv = csv.DictWriter(self._text, fieldnames=CSV_COLUMNS, lineterminator="\n") if format == "csv" else None
 
     def add(self, record: Mapping[str, Any]) -> None:
         if self._csv is not None:
             self._csv.writerow(csv_cells(record))
+            self._lines.append(self._text.getvalue().encode("utf-8"))
+            self._text.seek(0)
+            self._text.truncate()
         else:
-            self._buffer.write(json_line(record))
+            self._lines.append(json_line(record).encode("utf-8"))
 
     def add_ok(self, row: int, result: ConsultationResult) -> None:
         """A consulted row's record (the same bytes as :meth:`add` of ``{"row", "status": "ok", **result.to_dict()}``).
@@ -597,13 +607,13 @@ class _Lines:
         text = f'{{"row": {row}, "status": "ok", ' + result.to_json(indent=None)[1:] + "\n"
         if "NaN" in text or "Infinity" in text:
             json_line({"row": row, "status": "ok", **result.to_dict()})  # strict: raises on a non-finite number
-        self._buffer.write(text)
+        self._lines.append(text.encode("utf-8"))
 
-    def text(self) -> str:
-        text = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return text
+    def data(self) -> bytes:
+        """Everything added since the last call, as UTF-8."""
+        data = b"".join(self._lines)
+        self._lines.clear()
+        return data
 
 
 class JsonLinesWriter:
@@ -657,7 +667,7 @@ def writer_for(format: str, stream: IO[str], *, header: bool = True) -> Writer:
 class Scored:
     """A chunk, done: its output text and what the summary needs.
 
-    :ivar text: the chunk's output, ready to write.
+    :ivar data: the chunk's output, ready to write (UTF-8).
     :ivar rows: how many rows it held.
     :ivar failed: how many of them failed.
     :ivar errors: ``(row, message)`` for the first few failed rows (up to :attr:`Summary.SHOWN`).
@@ -665,7 +675,7 @@ class Scored:
     """
 
     first_row: int
-    text: str
+    data: bytes
     rows: int
     failed: int
     errors: tuple[tuple[int, str], ...]
@@ -732,7 +742,7 @@ class Scorer:
             if len(errors) < Summary.SHOWN:
                 errors.append((outcome.row, outcome.error or ""))
         count = len(chunk.records)
-        return Scored(chunk.first_row, self._lines.text(), count, failed, tuple(errors), models)
+        return Scored(chunk.first_row, self._lines.data(), count, failed, tuple(errors), models)
 
     def _save_trace(self, row: int, result: ConsultationResult) -> None:
         assert self.trace_dir is not None
@@ -909,15 +919,25 @@ def run(
     :raises BatchError: when the trace folder cannot be written.
     """
     summary = summary if summary is not None else Summary()
-    write = writer.stream.write
+    write = _bytes_writer(writer.stream)
     for scored in _scored(reader, advisor, output_format=writer.format, jobs=jobs, engine=engine, trace_dir=trace_dir):
         # Written and counted as one step: after Ctrl-C the count says exactly what was written.
         with _signals_deferred():
-            write(scored.text)
+            write(scored.data)
             summary.merge(scored)
             if on_chunk is not None:
                 on_chunk(scored)
     return summary
+
+
+def _bytes_writer(stream: IO[str]) -> Callable[[bytes], object]:
+    """Write UTF-8 blocks to a text stream: straight to its byte buffer when it has one and is UTF-8."""
+    binary = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None)
+    if binary is not None and isinstance(encoding, str) and codecs.lookup(encoding).name == "utf-8":
+        stream.flush()  # what was written as text (a CSV header) goes first
+        return cast(Callable[[bytes], object], binary.write)
+    return lambda data: stream.write(data.decode("utf-8"))
 
 
 @contextlib.contextmanager
