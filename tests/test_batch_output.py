@@ -231,3 +231,27 @@ def test_the_interrupt_message_says_what_was_written(
     to_file = _batch(runner, str(sellers), "-o", str(out))
     assert to_file.stderr.splitlines()[-1].startswith(f"Interrupted: {out} was not written; the 48 rows done are kept in ")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("policy.toml", "base = 0.5", "base = nan"),
+        ("policy.toml", "margin_span = 0.45", "margin_span = inf"),
+    ],
+    ids=["NaN confidence", "infinite confidence"],
+)
+def test_a_rule_pack_with_non_finite_numbers_never_prints_non_json(
+    runner: CliRunner, rules_dir: Path, tmp_path: Path, file: str, old: str, new: str
+) -> None:
+    path = rules_dir / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    sellers = write_sellers(tmp_path / "sellers.csv", 20)
+    result = runner.invoke(cli, ["batch", str(sellers), "--rules", str(rules_dir)])
+    if result.exit_code == 2:  # the rule pack was refused when loaded: nothing to print at all
+        assert result.stdout == ""
+        return
+    records = [json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} in the output"))
+               for line in result.stdout.splitlines()]
+    assert result.exit_code == 1
+    assert any("the result is not strict JSON" in r["error"]["message"] for r in records if r["status"] == "error")

@@ -580,8 +580,9 @@ class _Lines:
     fresh memory each time, and page faults were a third of a worker's time).
     """
 
-    def __init__(self, format: str) -> None:
+    def __init__(self, format: str, *, finite_facts: bool = True) -> None:
         self.format = format
+        self._finite_facts = finite_facts
         self._lines: list[bytes] = []
         self._text = io.StringIO()
         self._csv = csv.DictWriter(self._text, fieldnames=CSV_COLUMNS, lineterminator="\n") if format == "csv" else None
@@ -603,10 +604,12 @@ class _Lines:
         if self._csv is not None:
             self.add({"row": row, "status": "ok", **result.to_dict()})
             return
+        # The only numbers in a result are the computed confidences and the rule book's platform
+        # facts (checked once, for every row, when the scorer is built): check the confidences here.
+        if not self._finite_facts or not all(math.isfinite(r.confidence) for r in result.recommendations):
+            json_line({"row": row, "status": "ok", **result.to_dict()})  # strict: raises on a non-finite number
         # The result's own one-line JSON reuses what it already wrote for sellers the rules cannot tell apart.
         text = f'{{"row": {row}, "status": "ok", ' + result.to_json(indent=None)[1:] + "\n"
-        if "NaN" in text or "Infinity" in text:
-            json_line({"row": row, "status": "ok", **result.to_dict()})  # strict: raises on a non-finite number
         self._lines.append(text.encode("utf-8"))
 
     def data(self) -> bytes:
@@ -704,7 +707,14 @@ class Scorer:
         self.layout = layout
         self.engine = engine
         self.trace_dir = Path(trace_dir) if trace_dir is not None else None
-        self._lines = _Lines(output_format)
+        facts = [fact.value for platform in advisor.rules.platforms.values() for fact in platform.facts.values()]
+        try:
+            json.dumps(facts, allow_nan=False)
+        except ValueError:
+            finite = False
+        else:
+            finite = True
+        self._lines = _Lines(output_format, finite_facts=finite)
         self._key: bytes | None = None
         if self.trace_dir is not None:
             from .signing import key_from_env
