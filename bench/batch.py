@@ -2,7 +2,7 @@
 
 Run from the repository root after installing the package:
 
-    python bench/batch.py            # about 15 minutes on 2 cores (the 1M-row run is most of it)
+    python bench/batch.py            # about 10 minutes on 2 cores (the 1M-row run is most of it)
     python bench/batch.py --quick    # smaller files, one repeat: a smoke run, not figures
 
 Every figure is a whole `sellerexpert batch` process, as a user runs it, with
