@@ -255,3 +255,11 @@ def test_a_rule_pack_with_non_finite_numbers_never_prints_non_json(
                for line in result.stdout.splitlines()]
     assert result.exit_code == 1
     assert any("the result is not strict JSON" in r["error"]["message"] for r in records if r["status"] == "error")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
+    sellers = write_sellers(tmp_path / "sellers.csv", 3)
+    result = _batch(runner, str(sellers), "-o", "/dev/full")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: /dev/full: cannot write the output (No space left on device)\n"

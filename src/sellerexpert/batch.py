@@ -941,13 +941,30 @@ def run(
 
 
 def _bytes_writer(stream: IO[str]) -> Callable[[bytes], object]:
-    """Write UTF-8 blocks to a text stream: straight to its byte buffer when it has one and is UTF-8."""
+    """Write UTF-8 blocks to a text stream: straight to its byte buffer when it has one and is UTF-8.
+
+    A failed write (a full disk) becomes a :class:`BatchError` naming the stream; a closed
+    pipe stays a :class:`BrokenPipeError`, which callers end quietly on.
+    """
     binary = getattr(stream, "buffer", None)
     encoding = getattr(stream, "encoding", None)
     if binary is not None and isinstance(encoding, str) and codecs.lookup(encoding).name == "utf-8":
         stream.flush()  # what was written as text (a CSV header) goes first
-        return cast(Callable[[bytes], object], binary.write)
-    return lambda data: stream.write(data.decode("utf-8"))
+        raw, flush = cast(Callable[[bytes], object], binary.write), binary.flush
+    else:
+        raw, flush = (lambda data: stream.write(data.decode("utf-8"))), stream.flush
+
+    def write(data: bytes) -> object:
+        try:
+            written = raw(data)
+            flush()  # a chunk at a time: a reader sees rows as they are done, and a full disk is seen here
+            return written
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise BatchError(f"cannot write the output ({exc.strerror})", path=getattr(stream, "name", None)) from None
+
+    return write
 
 
 @contextlib.contextmanager
