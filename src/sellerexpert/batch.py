@@ -943,8 +943,8 @@ def run(
 def _bytes_writer(stream: IO[str]) -> Callable[[bytes], object]:
     """Write UTF-8 blocks to a text stream: straight to its byte buffer when it has one and is UTF-8.
 
-    A failed write (a full disk) becomes a :class:`BatchError` naming the stream; a closed
-    pipe stays a :class:`BrokenPipeError`, which callers end quietly on.
+    A failed write (a full disk) to a named file becomes a :class:`BatchError` naming it;
+    other streams' errors, and a closed pipe, are raised as they are.
     """
     binary = getattr(stream, "buffer", None)
     encoding = getattr(stream, "encoding", None)
@@ -954,6 +954,11 @@ def _bytes_writer(stream: IO[str]) -> Callable[[bytes], object]:
     else:
         raw, flush = (lambda data: stream.write(data.decode("utf-8"))), stream.flush
 
+    name = getattr(stream, "name", None)
+    # A named file's failure names the file; stdout's is left to the caller, which treats
+    # it like any command's (the command line: one line, exit 1).
+    path = name if isinstance(name, str) and not name.startswith("<") else None
+
     def write(data: bytes) -> object:
         try:
             written = raw(data)
@@ -962,7 +967,9 @@ def _bytes_writer(stream: IO[str]) -> Callable[[bytes], object]:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise BatchError(f"cannot write the output ({exc.strerror})", path=getattr(stream, "name", None)) from None
+            if path is None:
+                raise
+            raise BatchError(f"cannot write the output ({exc.strerror})", path=path) from None
 
     return write
 
