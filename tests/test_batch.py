@@ -219,3 +219,19 @@ def test_consult_rows_gives_the_same_outcomes_in_worker_processes(advisor: Advis
     two = [o.record for o in consult_rows(rows, advisor=advisor, source=str(sellers), jobs=2)]
     assert two == one
     assert one[-1]["error"]["allowed"] == ["a"]  # the error's details survive the trip to a worker and back
+
+
+def test_run_still_calls_back_per_row(advisor: Advisor, sellers: Path) -> None:
+    import io
+
+    from sellerexpert.batch import JsonLinesWriter, run
+
+    seen: list[int] = []
+    lean, per_row = io.StringIO(), io.StringIO()
+    with RowReader.open(sellers) as reader:
+        run(reader, JsonLinesWriter(lean), advisor=advisor)
+    with RowReader.open(sellers) as reader:
+        summary = run(reader, JsonLinesWriter(per_row), advisor=advisor, on_outcome=lambda o: seen.append(o.row))
+    assert seen == [1, 2, 3, 4, 5]
+    assert per_row.getvalue() == lean.getvalue()
+    assert summary.failed == 2

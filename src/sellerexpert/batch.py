@@ -136,19 +136,6 @@ def _no_constant(name: str) -> Any:
     raise _NotStrictJson(name)
 
 
-def _number_too_long(data: Mapping[str, Any]) -> ProfileError | None:
-    """A text value of more digits than Python converts to a number (it would raise a bare ValueError)."""
-    limit = sys.get_int_max_str_digits() or 0
-    for key, value in data.items():
-        if limit and isinstance(value, str) and len(value) > limit and value.strip().isdigit():
-            return ProfileError(
-                f"a number of {len(value.strip())} digits is longer than the {limit} digits allowed",
-                field=str(key),
-                value=f"<{len(value.strip())} digits>",
-            )
-    return None
-
-
 @dataclass(frozen=True)
 class Layout:
     """How to read one raw record into fields: the input format, CSV columns and delimiter.
@@ -196,10 +183,6 @@ class Layout:
                     allowed=", ".join(self.columns),
                 )
             data = dict(zip(self.columns, cells))
-        if isinstance(data, dict):
-            too_long = _number_too_long(data)
-            if too_long is not None:
-                return Row(number, line, problem=too_long.located(self.source, line=line))
         return Row(number, line, data=data)
 
     def rows(self, chunk: Chunk) -> Iterator[Row]:
@@ -917,6 +900,7 @@ def run(
     trace_dir: str | Path | None = None,
     summary: Summary | None = None,
     on_chunk: Callable[[Scored], None] | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Summary:
     """Consult every remaining row of ``reader`` and write each result, in input order.
 
@@ -925,10 +909,21 @@ def run(
     :param trace_dir: also write each consulted row's trace into this folder (``row-NNNNNN.json``).
     :param summary: counts to carry on from (when resuming); a new summary when ``None``.
     :param on_chunk: called after each chunk is written (progress, error reporting, checkpoints).
+    :param on_outcome: called after each row is written, with its :class:`Outcome` (as in earlier
+        releases; rows then go one by one, which is slower, and ``trace_dir`` is not available).
     :returns: the counts; ``summary.failed`` tells whether any row failed.
     :raises BatchError: when the trace folder cannot be written.
+    :raises ValueError: for ``on_outcome`` with ``trace_dir``.
     """
     summary = summary if summary is not None else Summary()
+    if on_outcome is not None:
+        if trace_dir is not None:
+            raise ValueError("on_outcome cannot be combined with trace_dir")
+        for outcome in consult_rows(reader, advisor=advisor, source=reader.source, jobs=jobs, engine=engine):
+            writer.write(outcome)
+            summary.add(outcome)
+            on_outcome(outcome)
+        return summary
     write = _bytes_writer(writer.stream)
     for scored in _scored(reader, advisor, output_format=writer.format, jobs=jobs, engine=engine, trace_dir=trace_dir):
         # Written and counted as one step: after Ctrl-C the count says exactly what was written.
