@@ -56,21 +56,30 @@ def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
                 os._exit(0)
             tasks.put(task)
 
+    answers: queue.Queue[tuple[bool, Any]] = queue.Queue()
+
+    def send() -> None:
+        # Sending from its own thread lets the next task start while the parent has not yet
+        # read this result (it reads results in order, so it may be busy with another worker's).
+        while True:
+            answer = answers.get()
+            try:
+                conn.send(answer)
+            except (BrokenPipeError, ConnectionResetError, EOFError, OSError):
+                os._exit(0)  # the parent is gone
+            except Exception:  # noqa: BLE001 - an exception that does not pickle
+                conn.send((False, WorkerFailed("".join(traceback.format_exception(answer[1])))))
+
     threading.Thread(target=receive, daemon=True).start()
+    threading.Thread(target=send, daemon=True).start()
     while True:
         task = tasks.get()
         try:
-            answer: tuple[bool, Any] = (True, handler(task))
+            answers.put((True, handler(task)))
         except Exception as exc:  # noqa: BLE001 - sent back and re-raised in the parent
             # The traceback stays here; a note carries it across, so a bug can still be found.
             exc.add_note("In a worker process:\n" + "".join(traceback.format_exception(exc)).rstrip())
-            answer = (False, exc)
-        try:
-            conn.send(answer)
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the parent is gone
-        except Exception:  # noqa: BLE001 - an exception that does not pickle
-            conn.send((False, WorkerFailed("".join(traceback.format_exception(answer[1])))))
+            answers.put((False, exc))
 
 
 class Workers(Generic[Task, Result]):
