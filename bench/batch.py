@@ -34,6 +34,7 @@ from pathlib import Path
 
 from run import machine
 
+import sellerexpert
 from sellerexpert import Advisor, SellerProfile
 from sellerexpert.batch import JsonLinesWriter, RowReader, json_line, run
 
@@ -158,7 +159,9 @@ def per_row_costs(rows: int = 2000) -> list[str]:
         profiler.runcall(whole)
     listing = io.StringIO()
     pstats.Stats(profiler, stream=listing).sort_stats("tottime").print_stats(8)
-    top = [line.strip() for line in listing.getvalue().splitlines() if re.match(r"\s+\d+(/\d+)?\s+\d", line)][:8]
+    root = str(Path(sellerexpert.__file__).resolve().parents[1]) + os.sep  # paths shown from src/ on
+    top = [line.strip().replace(root, "") for line in listing.getvalue().splitlines()
+           if re.match(r"\s+\d+(/\d+)?\s+\d", line)][:8]
     lines = [
         f"- in one process, per row (CPU, best of 3): consult on the compiled engine {consult_us:.0f} us (profile already built), "
         f"its one-line JSON {json_us:.0f} us (`json.dumps` of `to_dict()` instead would take "
