@@ -6,7 +6,8 @@ Run from the repository root after installing the package:
     python bench/run.py --quick    # fewer repeats, smaller batches
 
 It writes its own section of bench/RESULTS.md (between ``<!-- core:start -->`` and
-``<!-- core:end -->``); the batch and web-load benchmarks write theirs.
+``<!-- core:end -->``), then runs bench/batch.py and bench/web_load.py (when the web extra is
+installed), which write theirs: one command for every figure. ``--core-only`` skips those two.
 
 Machines here are shared and noisy (2 cores): compare the ratios printed in one
 run, not absolute times across runs. Every in-process figure is also given as a
@@ -256,6 +257,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    parser.add_argument(
+        "--core-only",
+        action="store_true",
+        help="only this script's section: skip the batch benchmark (bench/batch.py) and the web load test (bench/web_load.py)",
+    )
     args = parser.parse_args()
     sections = [core(args.quick), processes(args.quick)]
     command = "python bench/run.py" + (" --quick" if args.quick else "")
@@ -263,6 +269,20 @@ def main() -> None:
     print(text)
     if not args.no_write:
         write_section(text)
+    if args.core_only or args.no_write:
+        return
+    # The other benchmarks write their own sections of RESULTS.md; one command runs them all.
+    others = [[sys.executable, str(HERE / "batch.py"), *(["--quick"] if args.quick else [])]]
+    try:
+        import starlette  # noqa: F401  (the web extra)
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print("bench/run.py: the web extra is not installed (pip install '.[web]'): skipping the web load test", file=sys.stderr)
+    else:
+        others.append([sys.executable, str(HERE / "web_load.py"), *(["--total", "2000", "--rounds", "1"] if args.quick else [])])
+    for command_line in others:
+        print("$ " + " ".join(command_line[1:]), flush=True)
+        subprocess.run(command_line, check=True, cwd=REPO)
 
 
 if __name__ == "__main__":
