@@ -12,6 +12,19 @@ from sellerexpert import Advisor
 from sellerexpert.rulebook import shipped_rules_dir
 
 REPO = Path(__file__).resolve().parents[1]
+
+MARGIN_RULES: tuple[str, ...] = (
+    "own_margin_decisive_fully_managed",
+    "own_margin_favours_fully_managed",
+    "own_margin_decisive_semi_managed",
+    "own_margin_favours_semi_managed",
+    "own_margin_leans_fully_managed",
+    "own_margin_leans_semi_managed",
+    "own_margin_even",
+)
+"""The rules that fire only on a seller's own numbers (rules/margin.toml), in rule-book order.
+
+Written out rather than read from the rule book, so that the tests that expect them notice a change."""
 EXAMPLES = REPO / "examples"
 
 

@@ -8,21 +8,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from conftest import MARGIN_RULES
 from sellerexpert.cli import cli
 from sellerexpert.coverage import coverage
 from sellerexpert.lint import lint
 
 
-# Rules that fire only on a seller's economics (rules/margin.toml), in rule-book order.
-MARGIN_RULES = [
-    "own_margin_decisive_fully_managed",
-    "own_margin_favours_fully_managed",
-    "own_margin_decisive_semi_managed",
-    "own_margin_favours_semi_managed",
-    "own_margin_leans_fully_managed",
-    "own_margin_leans_semi_managed",
-    "own_margin_even",
-]
 
 
 def test_lint_of_the_shipped_rules_exits_0(runner: CliRunner) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import MARGIN_RULES
 from sellerexpert import Advisor
 from sellerexpert._space import ABSENT, ProfileSpace
 from sellerexpert.coverage import Simulator, coverage
@@ -49,13 +50,7 @@ def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) 
         "platform_emphasises_semi_managed",
         "fully_managed_not_offered",
         "semi_managed_not_offered",
-        "own_margin_decisive_fully_managed",
-        "own_margin_favours_fully_managed",
-        "own_margin_decisive_semi_managed",
-        "own_margin_favours_semi_managed",
-        "own_margin_leans_fully_managed",
-        "own_margin_leans_semi_managed",
-        "own_margin_even",
+        *MARGIN_RULES,
         "us_local_fulfilment_favours_semi",
     )
     assert all(r.possible for r in report.rules if r.total == 0)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import MARGIN_RULES
 from sellerexpert import load_rulebook
 from sellerexpert.errors import RuleBookError
 from sellerexpert.lint import LintReport, due_facts, lint
@@ -32,16 +33,6 @@ def _plant(folder: Path, file: str, rule_id: str, when: str, then: str = '{ favo
         f.write(RULE.format(id=rule_id, when=when, then=then))
 
 
-# Rules that read the margin facts computed from a seller's economics (rules/margin.toml).
-MARGIN_RULES = (
-    "own_margin_decisive_fully_managed",
-    "own_margin_favours_fully_managed",
-    "own_margin_decisive_semi_managed",
-    "own_margin_favours_semi_managed",
-    "own_margin_leans_fully_managed",
-    "own_margin_leans_semi_managed",
-    "own_margin_even",
-)
 
 
 def _checks(report: LintReport) -> set[tuple[str, str, str | None, str | None]]:

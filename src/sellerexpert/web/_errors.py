@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import EngineError, ProfileError, TraceError
 from ._context import context
-from ._security import API_PREFIX, TooLarge, error_document, send_json
+from ._security import API_PREFIX, TooLarge, error_document, send_html, send_json
 
 log = logging.getLogger("sellerexpert.web")
 
@@ -115,15 +115,7 @@ class CatchAll:
             if scope["path"].startswith(API_PREFIX):
                 await send_json(send, 500, error_document(500, "internal", message))
                 return
-            body = f"<!doctype html><title>Something went wrong</title><p>{message}</p>".encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_html(send, 500, "Something went wrong", message)
 
 
 HANDLERS = {

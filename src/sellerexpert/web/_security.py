@@ -47,11 +47,23 @@ def error_document(status: int, kind: str, message: str, **fields: Any) -> bytes
 
 async def send_json(send: Send, status: int, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     """Send a whole JSON response from middleware (before the application has answered)."""
+    await _send_whole(send, status, b"application/json", body, headers)
+
+
+async def send_html(send: Send, status: int, title: str, message: str) -> None:
+    """Send a short HTML page from middleware: ``title`` and ``message`` (already escaped, or plain words)."""
+    body = f"<!doctype html><title>{title}</title><p>{message}</p>".encode()
+    await _send_whole(send, status, b"text/html; charset=utf-8", body)
+
+
+async def _send_whole(
+    send: Send, status: int, content_type: bytes, body: bytes, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *headers],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -123,15 +135,7 @@ class BodyLimit:
         if scope["path"].startswith(API_PREFIX):
             await send_json(send, 413, error_document(413, "too_large", message, limit=limit))
             return
-        body = f"<!doctype html><title>Too large</title><p>{message}</p>".encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_html(send, 413, "Too large", message)
 
 
 class TooLarge(HTTPException):
