@@ -235,3 +235,21 @@ def test_run_still_calls_back_per_row(advisor: Advisor, sellers: Path) -> None:
     assert seen == [1, 2, 3, 4, 5]
     assert per_row.getvalue() == lean.getvalue()
     assert summary.failed == 2
+
+
+def test_a_script_without_a_main_guard_fails_fast_and_says_why(tmp_path: Path) -> None:
+    """jobs > 1 from a script without `if __name__ == "__main__":` used to hang: now it stops with the fix."""
+    import subprocess
+    import sys
+
+    (tmp_path / "sellers.csv").write_text("operational_capacity,fee_sensitivity\nlow,high\nhigh,low\n", encoding="utf-8")
+    (tmp_path / "script.py").write_text(
+        "from sellerexpert import Advisor\n"
+        "from sellerexpert.batch import RowReader, JsonLinesWriter, run\n"
+        "with RowReader.open('sellers.csv') as rows, open('advice.jsonl', 'w') as out:\n"
+        "    run(rows, JsonLinesWriter(out), advisor=Advisor(), jobs=2)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr

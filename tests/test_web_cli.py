@@ -144,3 +144,16 @@ def test_settings_round_trip_through_the_environment() -> None:
 def test_the_web_module_is_importable_as_documented() -> None:
     assert callable(sellerexpert.web.create_app)
     assert set(sellerexpert.web.__all__) <= set(dir(sellerexpert.web))
+
+
+def test_a_port_already_in_use_is_one_line_and_exit_1(runner: CliRunner) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--port", str(port), "--no-access-log"])
+    assert result.exit_code == 1, result.output
+    assert f"could not start on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.output

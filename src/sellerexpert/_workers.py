@@ -36,6 +36,13 @@ Result = TypeVar("Result")
 DEPTH = 2
 """Tasks a worker holds at once (the one it computes and the next)."""
 
+_DIED = (
+    "a worker process died (out of memory, or killed); called from a script of your own with jobs > 1? "
+    "Worker processes start by importing that script, so its batch code must sit under "
+    "`if __name__ == \"__main__\":`"
+)
+
+
 class WorkerFailed(RuntimeError):
     """A worker raised something that could not be sent back as it was; carries the worker's traceback."""
 
@@ -130,8 +137,8 @@ class Workers(Generic[Task, Result]):
             conn = pending.popleft()
             try:
                 ok, value = conn.recv()
-            except EOFError:
-                raise WorkerFailed("a worker process died (out of memory, or killed)") from None
+            except (EOFError, ConnectionResetError):
+                raise WorkerFailed(_DIED) from None
             upcoming = next(source, None)
             if upcoming is not None:
                 conn.send(upcoming)

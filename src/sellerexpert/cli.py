@@ -955,3 +955,8 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
         run_server(settings, host=host, port=port, workers=workers, access_log=access_log)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--host'") from None
+    except SystemExit as exc:
+        # uvicorn leaves with exit code 3 when it cannot start (most often: the port is taken).
+        if exc.code not in (0, None):
+            raise CheckFailed(f"the server could not start on {host}:{port} (is the port already in use? try --port)") from None
+        raise
