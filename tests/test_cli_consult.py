@@ -157,7 +157,7 @@ def test_binary_stdin_is_refused(runner: CliRunner) -> None:
         (["--operational-capacity", "huge"], "'huge' is not one of 'low', 'medium', 'high'."),
         (["--platform", "temmu"], "'temmu' is not a platform we advise on - did you mean 'temu'? (allowed: temu, aliexpress, tiktok_shop)"),
         (["--target-market", "XX"], "'XX' is not a market: use an ISO 3166 country code or name, or EU (allowed: ISO 3166 country codes"),
-        (["--monthly-orders", "-1"], "-1 is not in the range x>=0."),
+        (["--monthly-orders", "-1"], "expected a whole number 0 or more, got '-1' (allowed: a whole number, 0 or more)"),
         (["--platform", "temu", "--platform", "temu"], "'temu' is listed twice (allowed: temu, aliexpress, tiktok_shop)"),
     ],
     ids=["level", "platform", "market", "count", "duplicate"],
@@ -257,3 +257,12 @@ def test_library_modules_do_not_import_click() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
+
+
+def test_a_count_option_takes_a_number_as_people_write_it(runner: CliRunner) -> None:
+    done = runner.invoke(cli, ["consult", "--monthly-orders", "1,200", "--platform", "temu", "-f", "json"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["profile"]["monthly_orders"] == 1200
+    bad = runner.invoke(cli, ["consult", "--monthly-orders", "lots", "--platform", "temu"])
+    assert bad.exit_code == 2
+    assert "expected a whole number 0 or more, got 'lots'" in bad.stderr

@@ -221,7 +221,8 @@ def _field_option(spec: FieldSpec) -> Callable[[F], F]:
         metavar = "PLATFORM" if spec.kind == "platforms" else "CODE"
         return click.option(flag, spec.name, multiple=True, type=_FieldValue(spec), metavar=metavar, help=help_text)
     if spec.kind == "count":
-        return click.option(flag, spec.name, type=click.IntRange(min=0), metavar="N", help=help_text)
+        # Checked by the profile's own rule, so "1,200" works here as in a file or the interview.
+        return click.option(flag, spec.name, type=_FieldValue(spec), metavar="N", help=help_text)
     if spec.kind == "text":
         return click.option(flag, spec.name, metavar="TEXT", help=help_text)
     return click.option(flag, spec.name, type=click.Choice(spec.allowed, case_sensitive=False), help=help_text)
