@@ -116,3 +116,9 @@ def test_a_planted_dead_rule_is_reported(rules_dir: Path) -> None:
 
 def test_coverage_is_deterministic(advisor: Advisor) -> None:
     assert coverage(advisor).to_json() == coverage(advisor.rules).to_json()
+
+
+def test_rules_on_the_sellers_own_numbers_are_said_to_need_them() -> None:
+    text = coverage().to_text()
+    for rule in MARGIN_RULES:
+        assert f"{rule} (margin.toml): fires only when the seller gives economics" in text

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ._space import ABSENT, ProfileSpace
 from .conditions import PLATFORM_PREFIX, evaluate, facts_used
 from ._evaluator import DECIDE_RULE, Evaluator
+from .economics import DERIVED_PLATFORM_FACTS
 from .policy import Decision, decide
 from .profile import MODELS, PLATFORMS, SellerProfile
 from .rulebook import Rule, RuleBook, load_rulebook
@@ -256,6 +257,8 @@ class RuleCoverage:
 
     :ivar firings: profiles it fires on, per platform (``"*"`` for assumption rules).
     :ivar possible: for a rule that never fires, whether it could with other platform data.
+    :ivar needs_economics: whether it reads facts computed from a seller's own numbers (the profile's
+        ``economics``), which the profile space leaves out.
     """
 
     rule: str
@@ -263,6 +266,7 @@ class RuleCoverage:
     scope: str
     firings: Mapping[str, int]
     possible: bool = True
+    needs_economics: bool = False
 
     @property
     def total(self) -> int:
@@ -340,7 +344,10 @@ class CoverageReport:
             lines.append("Rules that never fire:")
             for r in self.rules:
                 if r.total == 0:
-                    why = "fires only with other platform data" if r.possible else "cannot fire at all"
+                    if r.needs_economics:
+                        why = "fires only when the seller gives economics"
+                    else:
+                        why = "fires only with other platform data" if r.possible else "cannot fire at all"
                     lines.append(f"  {r.rule} ({r.file}): {why}")
         else:
             lines.append("Every rule fires on some profile.")
@@ -381,7 +388,9 @@ def coverage(source: Advisor | RuleBook | str | Path | None = None) -> CoverageR
         possible = True
         if sum(counts.values()) == 0:
             possible = rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0
-        rules.append(RuleCoverage(rule.id, rule.path, rule.scope, counts, possible))
+        reads = {f.removeprefix(PLATFORM_PREFIX) for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)}
+        needs_economics = bool(reads & set(DERIVED_PLATFORM_FACTS))
+        rules.append(RuleCoverage(rule.id, rule.path, rule.scope, counts, possible, needs_economics))
     split, basis = _split(simulator, space)
     return CoverageReport(
         space_size=size,
