@@ -8,7 +8,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import MARGIN_RULES
 from sellerexpert.cli import cli
 from sellerexpert.coverage import coverage
 from sellerexpert.lint import lint

@@ -160,8 +160,6 @@ def _bounded_loader() -> type[yaml.SafeLoader]:
 
 
 def _check_expanded_size(root: yaml.Node) -> None:
-    import yaml
-
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]

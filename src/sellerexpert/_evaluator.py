@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .conditions import PLATFORM_PREFIX, Leaf, dnf, leaves
+from .conditions import PLATFORM_PREFIX, Leaf, dnf
 from .errors import FiringLimitError
 from .policy import Decision, Weighed, decide
 from .profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
@@ -105,13 +105,17 @@ def decide_platform(
     return scores, sorted(excluded, key=MODELS.index), decision, completeness
 
 
-def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Iterable[Mapping[str, Any]]) -> Weighed:
+def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Sequence[Mapping[str, Any]]) -> Weighed:
     """What an evidence or exclusion firing rested on, from the trace records of the facts it matched."""
     known = rulebook.platforms[platform].facts
     assumed = tuple(r["field"] for r in matched if r.get("kind") == _SELLER and r.get("assumed"))
     confidence = tuple(
         known[r["field"]].confidence for r in matched if r.get("kind") == _PLATFORM and r.get("field") in known
     )
+    return _weighed(rule, assumed, confidence)
+
+
+def _weighed(rule: Rule, assumed: tuple[str, ...], confidence: tuple[str | None, ...]) -> Weighed:
     kind: Literal["evidence", "exclude"] = "evidence" if rule.then.kind == "evidence" else "exclude"
     return Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, confidence)
 
@@ -139,7 +143,6 @@ class _Branch:
     rule_index: int
     branch: int
     order: int
-    seller: tuple[_SellerLiteral, ...]
     platform: tuple[tuple[Leaf, bool, int], ...]  # (leaf, holds, position)
     absent: tuple[str, ...]
     reads: frozenset[str]
@@ -172,7 +175,6 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
         rule_index=rule_index,
         branch=branch,
         order=rule_index * BRANCH_STRIDE + branch,
-        seller=tuple(seller),
         platform=tuple(platform),
         absent=tuple(absent),
         reads=frozenset(lit.name for lit in seller),
@@ -216,8 +218,6 @@ class Evaluator:
             for number, conjunction in enumerate(dnf(rule.when)):
                 branches.append(_compile_branch(index, number, conjunction))
         self._branches = tuple(branches)
-        self._assume = tuple(b for b in branches if self.rules[b.rule_index].then.kind == "assume")
-        self._platform_rules = tuple(b for b in branches if self.rules[b.rule_index].then.kind != "assume")
         # Branches to re-match when a field gets a value: those that read it, and assumptions that set it.
         touched: dict[str, list[int]] = {}
         for index, b in enumerate(branches):
@@ -258,9 +258,6 @@ class Evaluator:
             if self.rules[b.rule_index].then.kind in ("evidence", "exclude"):
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._weigh_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
-        self._weigh_indices = tuple(
-            i for i, b in enumerate(branches) if self.rules[b.rule_index].then.kind in ("evidence", "exclude")
-        )
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
 
     # -- per platform, once per rule book (or per set of overrides) -------------
@@ -334,7 +331,7 @@ class Evaluator:
                 (name in profile_facts) and (test is None or test(profile_facts[name]))
                 for name, test in self._seller_tests
             )
-            quoted = tuple(_hashable(profile_facts.get(name)) for name in self._quoted_fields)
+            quoted = tuple(hashable(profile_facts.get(name)) for name in self._quoted_fields)
             return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
         except TypeError:
             return None
@@ -381,31 +378,12 @@ def declared_platform_facts(
     spec = rulebook.platforms[platform]
     values = {name: fact.value for name, fact in spec.facts.items()}
     values.update(overrides or {})
-    wanted = _read_platform_facts(rulebook) | set(overrides or {})
+    wanted = rulebook.platform_facts_read | set(overrides or {})
     return (
         ("id", platform),
         ("name", spec.name),
         *((name, values[name]) for name in sorted(values) if name in wanted),
     )
-
-
-_READ_CACHE: dict[int, tuple[RuleBook, frozenset[str]]] = {}
-
-
-def _read_platform_facts(rulebook: RuleBook) -> frozenset[str]:
-    cached = _READ_CACHE.get(id(rulebook))
-    if cached is not None and cached[0] is rulebook:
-        return cached[1]
-    names = {"emphasis"}
-    for rule in rulebook.rules:
-        for leaf in leaves(rule.when):
-            if leaf.on_platform:
-                names.add(leaf.name)
-        for text in (rule.statement, rule.then.text or ""):
-            names.update(p[len(PLATFORM_PREFIX) :] for p in placeholders(text) if p.startswith(PLATFORM_PREFIX))
-    result = frozenset(names)
-    _READ_CACHE[id(rulebook)] = (rulebook, result)
-    return result
 
 
 def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -557,7 +535,6 @@ class _Run:
         return found
 
     def execute(self) -> _Run:
-        ev = self.ev
         agenda = self._activations(range(len(self.branches)))
         for v in range(len(self.views)):
             agenda.append(((DECIDE_SALIENCE, [self.base[v]], -DECIDE_ORDER), -1, v))
@@ -575,26 +552,15 @@ class _Run:
             if v >= 0 and (branch.rule_index, v) in self.concluded:
                 # Another branch of the rule already concluded for this platform (the engine's guard pattern).
                 continue
-            if fired >= self.limit:
-                raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
+            self._count(fired)
             fired += 1
+            then = rule.then
+            if then.kind == "assume":
+                agenda = self._assume(index, agenda)
+                continue
             new_id = self.next_id
             self.next_id += 1
-            then = rule.then
             self.order.append((0, len(self.log)))
-            if then.kind == "assume":
-                name = then.fact or ""
-                value = tuple(then.value) if isinstance(then.value, list) else then.value
-                self.seller[name] = (new_id, value, True)
-                self.log.append((index, -1, new_id, value))
-                # Re-match what the new fact can change: drop the stale activations of those branches, add their new ones.
-                touched = ev._touched.get(name, ())
-                if touched:
-                    stale = set(touched)
-                    agenda = [item for item in agenda if item[1] not in stale]
-                    agenda.extend(self._activations(touched))
-                    agenda.sort(key=_first)
-                continue
             self.concluded.add((branch.rule_index, v))
             view = self.views[v]
             payload = None
@@ -604,17 +570,7 @@ class _Run:
                     working.update(view.working)
                     payload = render(then.text or "", working)
             else:
-                entry = view.enabled[index]
-                assumed = tuple(name for name in entry[2] if self.seller[name][2])
-                weighed = Weighed(
-                    rule.id,
-                    "evidence" if then.kind == "evidence" else "exclude",
-                    then.model or "",
-                    then.weight or 0,
-                    assumed,
-                    entry[3],
-                )
-                self.weighed[v].append((new_id, weighed))
+                self.weighed[v].append((new_id, self._weighed(rule, v, index)))
             self.log.append((index, v, new_id, payload))
         return self
 
@@ -632,25 +588,10 @@ class _Run:
         rules = self.rules
         while agenda:
             _, index, _ = agenda.pop()
-            if fired >= self.limit:
-                raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
+            self._count(fired)
             fired += 1
-            then = rules[self.branches[index].rule_index].then
-            name = then.fact or ""
-            value = tuple(then.value) if isinstance(then.value, list) else then.value
-            new_id = self.next_id
-            self.next_id += 1
-            self.order.append((0, len(self.log)))
-            self.seller[name] = (new_id, value, True)
-            self.log.append((index, -1, new_id, value))
-            touched = [i for i in self.ev._touched.get(name, ()) if i in self.ev._assume_set]
-            if touched:
-                stale = set(touched)
-                agenda = [item for item in agenda if item[1] not in stale]
-                agenda.extend(self._activations(touched))
-                agenda.sort(key=_first)
+            agenda = self._assume(index, agenda, within=self.ev._assume_set)
         views = self.views
-        seller = self.seller
         for rule_index, indices in self.ev._weigh_rules:
             rule = rules[rule_index]
             if len(indices) == 1:
@@ -673,13 +614,45 @@ class _Run:
                         best[v] = (key, index)
                 chosen = {v: index for v, (_, index) in best.items()}
             for v, index in chosen.items():
-                entry = views[v].enabled[index]
-                assumed = tuple(name for name in entry[2] if seller[name][2])
-                kind: Literal["evidence", "exclude"] = "evidence" if rule.then.kind == "evidence" else "exclude"
-                self.weighed[v].append((0, Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, entry[3])))
+                self.weighed[v].append((0, self._weighed(rule, v, index)))
         for v in range(len(self.views)):
             self._decide(v)
         return self
+
+    def _count(self, fired: int) -> None:
+        """Refuse one firing more than the limit allows (a rule loop, or a limit set too low)."""
+        if fired >= self.limit:
+            raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
+
+    def _assume(self, index: int, agenda: list[tuple[Any, int, int]], within: frozenset[int] | None = None) -> list[tuple[Any, int, int]]:
+        """Fire an assumption, then re-match what the new fact can change: the agenda that follows.
+
+        The stale activations of every branch that reads the field (or sets it) are dropped and
+        their new ones added; ``within`` limits that to some branches (the assumptions alone).
+        """
+        then = self.rules[self.branches[index].rule_index].then
+        name = then.fact or ""
+        value = tuple(then.value) if isinstance(then.value, list) else then.value
+        new_id = self.next_id
+        self.next_id += 1
+        self.order.append((0, len(self.log)))
+        self.seller[name] = (new_id, value, True)
+        self.log.append((index, -1, new_id, value))
+        touched = self.ev._touched.get(name, ())
+        if within is not None:
+            touched = tuple(i for i in touched if i in within)
+        if not touched:
+            return agenda
+        stale = set(touched)
+        agenda = [item for item in agenda if item[1] not in stale]
+        agenda.extend(self._activations(touched))
+        agenda.sort(key=_first)
+        return agenda
+
+    def _weighed(self, rule: Rule, v: int, index: int) -> Weighed:
+        """What a weighing rule's firing through branch ``index`` on platform ``v`` rests on."""
+        entry = self.views[v].enabled[index]
+        return _weighed(rule, tuple(name for name in entry[2] if self.seller[name][2]), entry[3])
 
     def _rule_of(self, entry: tuple[int, int]) -> str:
         kind, position = entry
@@ -799,8 +772,9 @@ class _Run:
         return record
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+def hashable(value: Any) -> Any:
+    """A fact value usable in a key: lists (at any depth) become tuples."""
+    return tuple(hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _without_id(record: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import economics
-from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values
+from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
 from .errors import ProfileError
@@ -297,7 +297,7 @@ class Advisor:
         """The dated platform facts a firing rests on: those it matched and those its text quotes."""
         values = {r["field"]: r["value"] for r in matched if r["kind"] == "platform"}
         # The same rule on the same platform facts always rests on the same dated facts.
-        key = (platform, rule.id, tuple((name, _hashable(value)) for name, value in values.items()))
+        key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
         cached = self._rests_on.get(key)
         if cached is None:
             if len(self._rests_on) > 20_000:  # per-consultation platform facts (overrides) could grow it without end
@@ -371,6 +371,3 @@ class Advisor:
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
-
-def _hashable(value: Any) -> Any:
-    return tuple(_hashable(v) for v in value) if isinstance(value, (list, tuple)) else value

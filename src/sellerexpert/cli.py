@@ -17,7 +17,6 @@ import contextlib
 import errno
 import functools
 from dataclasses import replace
-from contextlib import AbstractContextManager, nullcontext
 import json
 import os
 import signal

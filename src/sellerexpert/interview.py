@@ -532,10 +532,6 @@ class _Reasoner:
         return models, tuple(relevant)
 
 
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def _domains(rules: Iterable[Rule]) -> dict[str, tuple[Any, ...]]:
     """For each askable field, one representative answer per region the rules can tell apart, and unknown.
 

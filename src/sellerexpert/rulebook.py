@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -303,6 +303,16 @@ class RuleBook:
     """File name (relative to :attr:`directory`) to the SHA-256 of its bytes."""
     changes: tuple[Change, ...] = ()
     """The ``[[change]]`` log: corrections to the knowledge, oldest first as written."""
+
+    @cached_property
+    def platform_facts_read(self) -> frozenset[str]:
+        """The platform facts a rule can use: those its conditions or texts name, and ``emphasis`` (the tie-break)."""
+        names = {"emphasis"}
+        for rule in self.rules:
+            names.update(leaf.name for leaf in leaves(rule.when) if leaf.on_platform)
+            for text in (rule.statement, rule.then.text or ""):
+                names.update(p.removeprefix(PLATFORM_PREFIX) for p in placeholders(text) if p.startswith(PLATFORM_PREFIX))
+        return frozenset(names)
 
     @property
     def fingerprint(self) -> str:

@@ -12,11 +12,7 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    import jsonschema
-
+from typing import Any, Literal
 
 from . import _documents
 from .errors import TraceError
