@@ -27,9 +27,10 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from . import _i18n
 from ._version import __version__
 from .economics import Economics
-from .errors import BatchError, FiringLimitError, ProfileError, RuleBookError, TraceError
+from .errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError
 from .profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
 from .batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
 from .report import FORMATS, render
@@ -64,10 +65,15 @@ class Interrupted(click.exceptions.Exit):
 class SellerExpertGroup(click.Group):
     """A click group that translates sellerexpert's errors into exit codes and messages."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # The language a command chose lasts for that command only (tests run many in one process).
+        with _i18n.use(_i18n.current()):
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ProfileError, RuleBookError, TraceError, BatchError) as exc:
+        except (ProfileError, RuleBookError, TraceError, BatchError, LanguageError) as exc:
             raise InputError(str(exc)) from None
         except FiringLimitError as exc:
             raise CheckFailed(f"the rule pack did not settle: {exc}") from None
@@ -159,8 +165,37 @@ def rules_option(function: F) -> F:
     )(function)
 
 
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    # The group's option falls back to SELLEREXPERT_LANG and the locale; a command's own --lang
+    # overrides whatever the group chose, and its absence keeps it.
+    if value is not None:
+        _i18n.set_language(value)
+    elif ctx.parent is None:
+        try:
+            _i18n.set_language(_i18n.from_environment())
+        except LanguageError as exc:
+            raise click.UsageError(f"SELLEREXPERT_LANG: {exc}") from None
+
+
+_LANG_HELP = "Language of the words printed for people: zh or en [default: SELLEREXPERT_LANG, else the locale]."
+
+
+def lang_option(function: F) -> F:
+    """Add ``--lang zh|en`` to a command (it overrides the one given before the command name)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(_i18n.LANGS),
+        metavar="zh|en",
+        expose_value=False,
+        is_eager=True,
+        callback=_set_lang,
+        help=_LANG_HELP,
+    )(function)
+
+
 @click.group(cls=SellerExpertGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="sellerexpert", message="%(prog)s %(version)s")
+@lang_option
 @click.option(
     "--rules",
     "rules_dir",
@@ -417,6 +452,7 @@ def _no_profile() -> NoReturn:
     help="Text and markdown: show every reason with its rule id, weight, sources and the profile fields it rests on.",
 )
 @rules_option
+@lang_option
 @pass_advisor
 def consult(
     advisor: Advisor,
@@ -564,6 +600,7 @@ def _sigterm_interrupts() -> Iterator[list[int]]:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar with rows/s and time left (default: when stderr is a terminal).")
 @rules_option
+@lang_option
 @pass_advisor
 def batch(advisor: Advisor, input_path: str, output: str, output_format: str | None, input_format: str | None,
           jobs: int, engine: str, trace_dir: str | None, resume: bool, progress: bool | None) -> None:
@@ -621,6 +658,7 @@ _LIST_FORMATS = click.Choice(["text", "json"])
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
               help="text for a person, json for programs.")
 @rules_option
+@lang_option
 @pass_advisor
 def rules_list(advisor: Advisor, output_format: str) -> None:
     """List every rule: id, what it concludes, its sources and its statement.
@@ -644,6 +682,7 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
               help="text for a person, json for programs.")
 @rules_option
+@lang_option
 @pass_advisor
 def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
     """Show one rule in full: as written in its file, and as compiled for the engine.
@@ -701,6 +740,7 @@ _TRACE_ARG = click.Path(dir_okay=False, path_type=Path)
 @click.option("--why-not/--no-why-not", default=True, show_default=True,
               help="Search for the smallest profile change that flips each recommendation (consults the engine).")
 @rules_option
+@lang_option
 @pass_advisor
 def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_path: str | None, why_not: bool) -> None:
     """Explain a trace: how each recommendation was derived, and why not the other model.
@@ -737,6 +777,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="Require a signed trace's signature to be verified with SELLEREXPERT_TRACE_KEY (without the key, it fails).")
 @rules_option
+@lang_option
 @pass_advisor
 def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool) -> None:
     """Check that stored traces still hold: replay each on today's rules and compare.
@@ -788,6 +829,7 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--as-of", "as_of", type=_DAY, default=None, metavar="YYYY-MM-DD",
               help="Judge freshness (facts past their review date) on this day instead of today.")
 @rules_option
+@lang_option
 @pass_session
 def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
     """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs, stale facts.
@@ -820,6 +862,7 @@ def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
 @click.option("--within", type=click.IntRange(min=0), default=0, show_default=True, metavar="DAYS",
               help="Also list facts that fall due within this many days.")
 @rules_option
+@lang_option
 @pass_advisor
 def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) -> None:
     """List the platform facts due for review: past their review_by date, or due within --within days.
@@ -844,6 +887,7 @@ def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) 
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
               help="text: a table of firing shares and the split; json for programs.")
 @rules_option
+@lang_option
 @pass_advisor
 def rules_coverage(advisor: Advisor, output_format: str) -> None:
     """Measure, over every profile, how often each rule fires and how the advice splits per platform.
@@ -874,6 +918,7 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
 @click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Also draw contribution per month against volume to FILE (.svg or .png; needs the chart extra).")
 @rules_option
+@lang_option
 @pass_advisor
 def margin(
     advisor: Advisor, profile_source: str | None, economics_path: Path | None, output_format: str, monthly_units: int | None,
@@ -930,6 +975,7 @@ def margin(
               help="compiled: the compiled evaluator (the same result and trace, much faster); experta: the engine of record.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log each request to stderr.")
 @rules_option
+@lang_option
 @pass_session
 def serve(session: Session, host: str, port: int, workers: int, api_key: str | None, cors_origins: tuple[str, ...],
           engine: str, access_log: bool) -> None:

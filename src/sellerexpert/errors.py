@@ -8,6 +8,7 @@ attributes, never on the message text::
     ├── RuleBookError     (ValueError)   a rule file that cannot be loaded
     ├── TraceError        (ValueError)   a file that is not a usable trace
     ├── BatchError        (ValueError)   a batch's output or resume state cannot be used
+    ├── LanguageError     (ValueError)   a language the advisor does not speak
     └── EngineError       (RuntimeError) the inference itself failed
         └── FiringLimitError             a rule loop hit the firing cap
 """
@@ -198,4 +199,23 @@ class FiringLimitError(EngineError):
         super().__init__(
             f"the rules fired {limit} times without settling (a rule loop?); "
             f"last rules fired: {', '.join(self.last_rules) or 'none'}"
+        )
+
+
+class LanguageError(SellerExpertError, ValueError):
+    """A language the advisor does not speak was asked for (``--lang``, ``lang=``, ``SELLEREXPERT_LANG``).
+
+    :ivar lang: the language asked for.
+    :ivar allowed: the languages the advisor speaks.
+    """
+
+    def __init__(self, lang: str) -> None:
+        from ._i18n import LANGS, _
+
+        self.lang = lang
+        self.allowed = LANGS
+        super().__init__(
+            _("language {lang} is not one the advisor speaks (allowed: {allowed})").format(
+                lang=repr(lang), allowed=", ".join(LANGS)
+            )
         )

@@ -1,0 +1,286 @@
+"""The language the advisor speaks: choosing it, translating program strings, formatting numbers.
+
+Program strings (questions, headings, error messages) are English in the code, marked with
+:func:`_` (or :func:`N_` where they are defined ahead of use), and translated through gettext
+catalogues: ``locale/<lang>/LC_MESSAGES/*.po``, one file per area so that two people can work on
+two areas at once. Babel reads the ``.po`` files when a language other than English is first used
+(English needs no catalogue: the code's strings are the English text), so English runs never import
+Babel. Rule texts are not here: they live in the rule files next to their English (see the rule
+book).
+
+The language in force is a context variable, so a web server answering two sellers in two
+languages at once, or a test, never sees the other's language. :func:`use` sets it for a block.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+import re
+import textwrap
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+#: The languages the advisor speaks; the first is the default.
+LANGS = ("en", "zh")
+#: Babel locale for formatting numbers and dates in each language.
+_LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
+_LOCALE_DIR = Path(__file__).parent / "locale"
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+_current: ContextVar[str] = ContextVar("sellerexpert_lang", default="en")
+
+
+def current() -> str:
+    """The language in force ("en" or "zh")."""
+    return _current.get()
+
+
+@contextmanager
+def use(lang: str | None) -> Iterator[str]:
+    """Speak ``lang`` inside the block (``None`` keeps the language in force)."""
+    if lang is None:
+        yield current()
+        return
+    token = _current.set(check(lang))
+    try:
+        yield lang
+    finally:
+        _current.reset(token)
+
+
+def set_language(lang: str) -> None:
+    """Speak ``lang`` from now on in this context (the CLI sets it once per command)."""
+    _current.set(check(lang))
+
+
+def check(lang: str) -> str:
+    """``lang`` if the advisor speaks it; :class:`~sellerexpert.errors.LanguageError` otherwise."""
+    if lang in LANGS:
+        return lang
+    from .errors import LanguageError
+
+    raise LanguageError(lang)
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> str:
+    """The language the environment asks for: ``SELLEREXPERT_LANG``, else the locale, else English.
+
+    ``SELLEREXPERT_LANG`` must name a language we speak (a typo there is an error, not a silent
+    fallback). The locale variables are read as POSIX does (``LC_ALL``, then ``LC_MESSAGES``, then
+    ``LANG``; also ``LANGUAGE``'s first entry first): ``zh_CN.UTF-8``, ``zh_TW`` or ``zh`` mean
+    Chinese, anything else English.
+    """
+    env = os.environ if environ is None else environ
+    chosen = env.get("SELLEREXPERT_LANG", "").strip()
+    if chosen:
+        return check(chosen.lower())
+    language = env.get("LANGUAGE", "").split(":")[0]
+    for value in (language, env.get("LC_ALL", ""), env.get("LC_MESSAGES", ""), env.get("LANG", "")):
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+# ---------------------------------------------------------------- catalogues
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> _gettext.NullTranslations:
+    """The merged gettext catalogue for ``lang`` (English: the identity)."""
+    if lang == "en":
+        return _gettext.NullTranslations()
+    return _load(lang)
+
+
+def _load(lang: str) -> _gettext.NullTranslations:
+    # Babel turns each .po into a .mo in memory, which the standard library's GNUTranslations reads;
+    # the areas' catalogues are chained into one.
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    merged: _gettext.NullTranslations | None = None
+    for path in sorted((_LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = _gettext.GNUTranslations(buffer)
+        if merged is None:
+            merged = translations
+        else:
+            merged.add_fallback(translations)
+    return merged if merged is not None else _gettext.NullTranslations()
+
+
+def _(message: str) -> str:
+    """``message`` in the language in force."""
+    lang = _current.get()
+    if lang == "en":
+        return message
+    return catalogue(lang).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form of a message for ``n``, in the language in force."""
+    lang = _current.get()
+    if lang == "en":
+        return singular if n == 1 else plural
+    return catalogue(lang).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet (translate it where it is used)."""
+    return message
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{placeholders}`` in ``text``, sorted: a translation must use the same ones."""
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+# ---------------------------------------------------------------- numbers and dates
+
+
+def percent(value: float) -> str:
+    """``value`` (0..1) as a whole percentage, written as the language writes it."""
+    lang = _current.get()
+    if lang == "en":
+        return f"{value:.0%}"
+    from babel.numbers import format_percent
+
+    return format_percent(value, format="#,##0%", locale=_LOCALES[lang])
+
+
+def number(value: float, *, digits: int = 0) -> str:
+    """``value`` with thousands grouped and ``digits`` decimals, as the language writes it."""
+    lang = _current.get()
+    if lang == "en":
+        return f"{value:,.{digits}f}"
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_LOCALES[lang])
+
+
+def day(value: date | str) -> str:
+    """A calendar date (or an ISO date string) as the language writes it: 2026-05-03, 2026年5月3日."""
+    lang = _current.get()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value  # a year or a year-month ("2025-05") is already as short as it gets
+    if lang == "en":
+        return value.isoformat()
+    from babel.dates import format_date
+
+    return format_date(value, format="long", locale=_LOCALES[lang])
+
+
+# ---------------------------------------------------------------- the terminal
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a Chinese character takes two."""
+    if text.isascii():
+        return len(text)
+    from wcwidth import wcswidth
+
+    columns = wcswidth(text)
+    if columns < 0:  # a control character: count what can be counted
+        from wcwidth import wcwidth as char_width
+
+        return sum(max(char_width(ch), 0) for ch in text)
+    return columns
+
+
+def ljust(text: str, columns: int) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns."""
+    return text + " " * max(columns - width(text), 0)
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+# Chinese punctuation that must not start a line, and openers that must not end one.
+_NO_LINE_START = set("，。、；：？！）》」』”’…%")
+_NO_LINE_END = set("（《「『“‘")
+
+
+def wrap(text: str, columns: int, *, initial: str = "", subsequent: str = "") -> list[str]:
+    """``text`` wrapped to ``columns`` terminal columns, with the given indents.
+
+    Latin text breaks at spaces exactly as :func:`textwrap.wrap` does (so English output is
+    unchanged); text with Chinese characters may also break between any two wide characters,
+    never before closing punctuation or after an opening bracket.
+    """
+    if text.isascii() or not any(_wide(ch) for ch in text):
+        return textwrap.wrap(text, columns, initial_indent=initial, subsequent_indent=subsequent) or [initial.rstrip()]
+    lines: list[str] = []
+    line, indent = "", initial
+    for token in _tokens(text):
+        candidate = (line + token) if line else token.lstrip()
+        if line and width(indent + candidate.rstrip()) > columns:
+            lines.append(indent + line.rstrip())
+            indent = subsequent
+            line = token.lstrip()
+        else:
+            line = candidate
+    if line or not lines:
+        lines.append(indent + line.rstrip())
+    return lines
+
+
+def _tokens(text: str) -> Iterator[str]:
+    # A token is a run that must stay on one line: a Latin word with its leading space, or one wide
+    # character together with any closing punctuation after it (and an opening bracket before it).
+    i, n = 0, len(text)
+    while i < n:
+        j = i
+        if text[j] == " ":
+            while j < n and text[j] == " ":
+                j += 1
+        while j < n and text[j] in _NO_LINE_END:
+            j += 1
+        if j < n and _wide(text[j]):
+            j += 1
+        else:
+            while j < n and text[j] != " " and not _wide(text[j]):
+                j += 1
+        while j < n and text[j] in _NO_LINE_START:
+            j += 1
+        if j == i:  # defensive: always advance
+            j = i + 1
+        yield text[i:j]
+        i = j
+
+
+__all__ = [
+    "LANGS",
+    "N_",
+    "_",
+    "catalogue",
+    "check",
+    "current",
+    "day",
+    "from_environment",
+    "ljust",
+    "ngettext",
+    "number",
+    "percent",
+    "placeholders",
+    "set_language",
+    "use",
+    "width",
+    "wrap",
+]
