@@ -58,6 +58,20 @@ what the shipped rules use (at most a handful) and stays well below the
 engine's per-rule ordering stride.
 """
 ConclusionKind = Literal["evidence", "exclude", "caveat", "assume"]
+
+Translations = Mapping[str, Mapping[str, str]]
+"""A rule-file object's texts in other languages: ``{"zh": {"statement": "...", ...}}``.
+
+Rule files keep each translation next to its English (a ``zh`` table in the rule, fact or source),
+so a rule and its translation are reviewed together; ``rules lint`` checks they are complete and
+use the same ``{placeholders}``. A missing translation falls back to the English.
+"""
+
+
+def _translated(translations: Translations, lang: str, key: str, english: str) -> str:
+    if lang == "en":
+        return english
+    return translations.get(lang, {}).get(key) or english
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
@@ -78,6 +92,11 @@ class Source:
     published: str | None = None
     confidence: str | None = None
     via: str | None = None
+    translations: Translations = field(default_factory=dict, compare=False)
+
+    def text(self, key: Literal["title", "summary"], lang: str = "en") -> str:
+        """The source's ``title`` or ``summary`` in ``lang`` (the English when it has no translation)."""
+        return _translated(self.translations, lang, key, getattr(self, key))
 
     @property
     def label(self) -> str:
@@ -98,6 +117,15 @@ class PlatformFact:
     note: str | None = None
     review_by: str | None = None
     """The date (``YYYY-MM-DD``) by which the fact must be re-checked."""
+    translations: Translations = field(default_factory=dict, compare=False)
+    """``note`` and, for a fact whose text value advice quotes, ``value``, in other languages."""
+
+    def text(self, key: Literal["note", "value"], lang: str = "en") -> str:
+        """The fact's ``note`` (or its text ``value``) in ``lang`` (the English when it has no translation)."""
+        english = self.note or "" if key == "note" else self.value
+        if not isinstance(english, str):
+            return str(english)
+        return _translated(self.translations, lang, key, english)
 
     def due(self, today: date) -> bool:
         """Whether the fact is past its review date on ``today`` (a fact with no review date is always due)."""
@@ -123,12 +151,21 @@ class Platform:
     id: str
     name: str
     facts: Mapping[str, PlatformFact]
+    translations: Translations = field(default_factory=dict, compare=False)
 
-    def fact_values(self) -> dict[str, Any]:
-        """Fact values keyed the way conditions name them (``platform.<name>``), with ``id`` and ``name``."""
-        values: dict[str, Any] = {f"{PLATFORM_PREFIX}id": self.id, f"{PLATFORM_PREFIX}name": self.name}
+    def name_in(self, lang: str = "en") -> str:
+        """The platform's name as sellers write it in ``lang`` (AliExpress is 速卖通 in Chinese)."""
+        return _translated(self.translations, lang, "name", self.name)
+
+    def fact_values(self, lang: str = "en") -> dict[str, Any]:
+        """Fact values keyed the way conditions name them (``platform.<name>``), with ``id`` and ``name``.
+
+        :param lang: the language of the values a text quotes (the name, text facts); conditions
+            always read the English values.
+        """
+        values: dict[str, Any] = {f"{PLATFORM_PREFIX}id": self.id, f"{PLATFORM_PREFIX}name": self.name_in(lang)}
         for name, fact in self.facts.items():
-            values[PLATFORM_PREFIX + name] = fact.value
+            values[PLATFORM_PREFIX + name] = fact.text("value", lang) if lang != "en" and isinstance(fact.value, str) else fact.value
         return values
 
 
@@ -198,6 +235,19 @@ class Rule:
     salience: int = 0
     salience_reason: str | None = None
     path: str = ""
+    translations: Translations = field(default_factory=dict, compare=False)
+    """The rule's texts in other languages; not part of :attr:`digest` (a translation does not change what a rule says)."""
+
+    def text(self, key: Literal["statement", "rationale", "caveat", "salience_reason"], lang: str = "en") -> str:
+        """One of the rule's texts in ``lang`` (the English when it has no translation).
+
+        ``caveat`` is the caveat a caveat rule adds (``then.caveat`` in the file).
+        """
+        if key == "caveat":
+            english = self.then.text or ""
+        else:
+            english = getattr(self, key) or ""
+        return _translated(self.translations, lang, key, english)
 
     @property
     def scope(self) -> Literal["platform", "seller"]:
@@ -424,7 +474,9 @@ def load_rulebook(
         for source_id, raw in data.get("sources", {}).items():
             if source_id in sources:
                 raise RuleBookError(f"source '{source_id}' is defined twice", path=path, field="sources")
-            sources[source_id] = Source(id=source_id, **raw)
+            sources[source_id] = Source(
+                id=source_id, **{k: v for k, v in raw.items() if k != "zh"}, translations=_translations(raw)
+            )
         if "policy" in data:
             if policy is not None:
                 raise RuleBookError("the policy is defined in more than one file", path=path, field="policy")
@@ -618,8 +670,9 @@ def _platform(path: Path, platform_id: str, raw: dict[str, Any], sources: Mappin
             confidence=fact.get("confidence"),
             note=fact.get("note"),
             review_by=fact.get("review_by"),
+            translations=_translations(fact),
         )
-    return Platform(id=platform_id, name=raw["name"], facts=facts)
+    return Platform(id=platform_id, name=raw["name"], facts=facts, translations=_translations(raw))
 
 
 def _platform_domains(platforms: Mapping[str, Platform]) -> dict[str, type]:
@@ -820,7 +873,19 @@ def _rule(
         salience=raw.get("salience", 0),
         salience_reason=raw.get("salience_reason"),
         path=file_name,
+        translations=_translations(raw),
     )
+
+
+def _translations(raw: Mapping[str, Any]) -> Translations:
+    """The ``zh`` (and any other language's) table of a rule-file object, texts with spaces collapsed."""
+    from ._i18n import LANGS
+
+    return {
+        lang: {key: " ".join(str(text).split()) for key, text in raw[lang].items()}
+        for lang in LANGS
+        if lang != "en" and isinstance(raw.get(lang), Mapping)
+    }
 
 
 def placeholders(template: str) -> list[str]:
