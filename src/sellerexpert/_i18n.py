@@ -142,6 +142,15 @@ def N_(message: str) -> str:
     return message
 
 
+_MODEL_WORDS = {"fully-managed": N_("fully-managed"), "semi-managed": N_("semi-managed")}
+
+
+def model_words(model: str) -> str:
+    """A model's name in running text: the English id itself, 全托管 or 半托管 in Chinese."""
+    words = _MODEL_WORDS.get(model)
+    return _(words) if words is not None else model
+
+
 def placeholders(text: str) -> list[str]:
     """The ``{placeholders}`` in ``text``, sorted: a translation must use the same ones."""
     return sorted(_PLACEHOLDER.findall(text))
@@ -275,6 +284,7 @@ __all__ = [
     "day",
     "from_environment",
     "ljust",
+    "model_words",
     "ngettext",
     "number",
     "percent",
