@@ -31,7 +31,7 @@ def test_the_readme_api_example(advisor: Advisor) -> None:
 
 def test_result_contract_keys(advisor: Advisor) -> None:
     data = advisor.consult({"operational_capacity": "medium", "platforms": ["tiktok_shop", "temu"]}).to_dict()
-    assert list(data) == ["profile", "recommendations", "best"]
+    assert list(data) == ["profile", "recommendations", "best", "lang"] and data["lang"] == "en"
     assert [r["platform"] for r in data["recommendations"]] == ["tiktok_shop", "temu"]
     for rec in data["recommendations"]:
         assert {"platform", "model", "confidence", "scores", "reasons", "caveats", "assumptions"} <= set(rec)
@@ -122,7 +122,8 @@ def test_trace_records_profile_firings_result_and_fingerprint(advisor: Advisor) 
     result = advisor.consult({"operational_capacity": "low", "target_markets": ["US"]})
     data = result.trace.to_dict()
     assert {"profile", "firings", "result", "fingerprint"} <= set(data)
-    assert data["result"] == result.to_dict()
+    # The trace records the English result; the language is implied, so it carries no "lang" key.
+    assert data["result"] == {k: v for k, v in result.to_dict().items() if k != "lang"}
     assert data["fingerprint"]["rulebook"] == advisor.rules.fingerprint
     assert data["fingerprint"]["package_version"] == sellerexpert.__version__
     assert [f["seq"] for f in data["firings"]] == list(range(1, len(data["firings"]) + 1))

@@ -45,7 +45,7 @@ def test_json_output_is_the_api_result(runner: CliRunner, advisor: Advisor) -> N
     assert first.stdout == expected
     assert second.stdout == first.stdout  # same input, same bytes
     data = json.loads(first.stdout)
-    assert list(data) == ["profile", "recommendations", "best"]
+    assert list(data) == ["profile", "recommendations", "best", "lang"] and data["lang"] == "en"
     assert {"platform", "model", "confidence", "reasons"} <= set(data["recommendations"][0])
 
 

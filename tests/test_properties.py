@@ -69,7 +69,7 @@ def test_trace_round_trips_through_json(data: dict[str, Any]) -> None:
     trace = ADVISOR.consult(data).trace
     text = trace.to_json()
     assert Trace.from_json(text).to_json() == text
-    assert json.loads(text)["result"] == ADVISOR.consult(data).to_dict()
+    assert json.loads(text)["result"] == {k: v for k, v in ADVISOR.consult(data).to_dict().items() if k != "lang"}
 
 
 _RAISABLE = {

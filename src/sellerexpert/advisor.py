@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import economics
+from . import _i18n, economics
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
 from ._version import __version__
 from .conditions import PLATFORM_PREFIX
@@ -74,9 +74,11 @@ class Advisor:
         self._by_id = {rule.id: rule for rule in self._rules.rules}
         self._order = {rule.id: index for index, rule in enumerate(self._rules.rules)}
         self._sources = {rule.id: tuple(self._rules.source_labels(rule.sources)) for rule in self._rules.rules}
-        self._platform_values = {p: platform.fact_values() for p, platform in self._rules.platforms.items()}
+        self._platform_values = {
+            (p, lang): platform.fact_values(lang) for p, platform in self._rules.platforms.items() for lang in _i18n.LANGS
+        }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
-        self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
+        self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best, tuple[tuple[Recommendation, ...], Best]]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -96,23 +98,33 @@ class Advisor:
         """What identifies the knowledge behind a result: rule files, rule digests, package version."""
         return copy.deepcopy(self._fingerprint)
 
-    def consult(self, profile: SellerProfile | Mapping[str, Any], *, engine: Engine = "experta") -> ConsultationResult:
+    def consult(
+        self, profile: SellerProfile | Mapping[str, Any], *, engine: Engine = "experta", lang: str | None = None
+    ) -> ConsultationResult:
         """Advise one seller: a recommendation per platform, the best overall, and the trace.
 
         :param profile: a :class:`SellerProfile` or a plain dict of its fields.
         :param engine: ``"experta"`` (the engine of record) or ``"compiled"`` (the compiled
             evaluator: the same result and trace, firing for firing, much faster).
+        :param lang: the language of the result's texts (``"en"`` or ``"zh"``); ``None`` for the
+            language in force (English unless a caller chose another). Keys and values such as
+            ``model`` stay English; the trace is always recorded in English.
         :raises ProfileError: when a dict profile is invalid.
+        :raises LanguageError: for a language the advisor does not speak.
         :raises EngineError: when the rules loop or fail (a bug or a broken rule pack).
         """
-        return self._consult(profile, engine=engine)
+        return self._consult(profile, engine=engine, lang=lang)
 
     def consult_many(
-        self, profiles: Iterable[SellerProfile | Mapping[str, Any]], *, engine: Engine = "experta"
+        self,
+        profiles: Iterable[SellerProfile | Mapping[str, Any]],
+        *,
+        engine: Engine = "experta",
+        lang: str | None = None,
     ) -> Iterator[ConsultationResult]:
-        """Advise many sellers, lazily, in order."""
+        """Advise many sellers, lazily, in order (``lang`` as for :meth:`consult`)."""
         for profile in profiles:
-            yield self._consult(profile, engine=engine)
+            yield self._consult(profile, engine=engine, lang=lang)
 
     @property
     def evaluator(self) -> Evaluator:
@@ -170,45 +182,68 @@ class Advisor:
         platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         *,
         engine: Engine = "experta",
+        lang: str | None = None,
     ) -> ConsultationResult:
+        lang = _i18n.current() if lang is None else _i18n.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         key = None
         if engine == "compiled" and platform_overrides is None and profile.economics is None:
             # Sellers the rules cannot tell apart get the same advice, word for word: build it once.
             # (A seller's own numbers become platform facts of their own: such results are not shared.)
-            key = self._evaluator.signature(fact_values(profile), profile.platforms)
+            signature = self._evaluator.signature(fact_values(profile), profile.platforms)
+            key = None if signature is None else (signature, lang)
             cached = self._results.get(key) if key is not None else None
             if cached is not None:
-                recommendations, best = cached
+                recommendations, best, recorded = cached
 
                 def rerun() -> Trace:
                     record = self._run(profile, engine="compiled")
-                    return self._trace(profile, record, recommendations, best)
+                    return self._trace(profile, record, *recorded)
 
-                return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun)
+                return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         record = self._run(profile, engine=engine, platform_overrides=platform_overrides)
-        assumptions = self._assumptions(profile, record)
-        by_platform: dict[str | None, list[dict[str, Any]]] = {}
-        for firing in record.firings:
-            if firing["rule"] != DECIDE_RULE:
-                by_platform.setdefault(firing["platform"], []).append(firing)
-        seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
-        seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
-        recommendations = tuple(
-            self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts) for p in profile.platforms
-        )
-        best = choose_best(recommendations, self._rules.policy)
+        # The trace records the advice in English whatever the reader's language: an audit replays
+        # it against the rule book, and its words are the rule book's own. Other languages are a
+        # second rendering of the same firings.
+        english = self._advice(profile, record, "en", platform_overrides)
+        advice = english if lang == "en" else self._advice(profile, record, lang, platform_overrides)
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
                 self._results.clear()
-            self._results[key] = (recommendations, best)
+            self._results[key] = (*advice, english)
         return ConsultationResult(
             profile=profile,
-            recommendations=recommendations,
-            best=best,
-            trace=lambda: self._trace(profile, record, recommendations, best),
+            recommendations=advice[0],
+            best=advice[1],
+            trace=lambda: self._trace(profile, record, *english),
+            lang=lang,
         )
+
+    def _advice(
+        self,
+        profile: SellerProfile,
+        record: RunRecord,
+        lang: str,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None,
+    ) -> tuple[tuple[Recommendation, ...], Best]:
+        """The recommendations and the best platform, in words of ``lang``."""
+        with _i18n.use(lang):
+            assumptions = self._assumptions(profile, record, lang)
+            by_platform: dict[str | None, list[dict[str, Any]]] = {}
+            for firing in record.firings:
+                if firing["rule"] != DECIDE_RULE:
+                    by_platform.setdefault(firing["platform"], []).append(firing)
+            seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
+            seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
+            # Facts computed for this consultation (the margin facts from the seller's economics) are
+            # quoted in the language too: the engine saw them in English.
+            quoted = economics.margin_facts(profile, platform_overrides) if lang != "en" else None
+            recommendations = tuple(
+                self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, (quoted or {}).get(p))
+                for p in profile.platforms
+            )
+            return recommendations, choose_best(recommendations, self._rules.policy)
 
     def _trace(
         self, profile: SellerProfile, record: RunRecord, recommendations: tuple[Recommendation, ...], best: Best
@@ -228,13 +263,23 @@ class Advisor:
         assumptions: tuple[Assumption, ...],
         firings: list[dict[str, Any]],
         seller_facts: Mapping[str, Any],
+        lang: str = "en",
+        quoted: Mapping[str, Any] | None = None,
     ) -> Recommendation:
         # Platform facts as the engine saw them, so reasons can quote facts computed for this
-        # consultation (the margin facts from the seller's economics).
+        # consultation (the margin facts from the seller's economics); in another language, the
+        # texts those facts hold are quoted in that language.
+        platform_values = self._platform_values[(platform, lang)]
         context = {
             **seller_facts,
-            **self._platform_values[platform],
-            **{PLATFORM_PREFIX + f["field"]: f["value"] for f in record.facts if f["kind"] == "platform" and f["platform"] == platform},
+            **platform_values,
+            **{
+                PLATFORM_PREFIX + f["field"]: f["value"]
+                for f in record.facts
+                if f["kind"] == "platform" and f["platform"] == platform
+                and (lang == "en" or not isinstance(f["value"], str))
+            },
+            **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
@@ -246,14 +291,17 @@ class Advisor:
             sources = self._sources[rule.id]
             rests_on = self._platform_facts_used(platform, rule, firing["matched"])
             if rule.then.kind == "caveat":
-                text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
+                if lang == "en":
+                    text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
+                else:
+                    text = render(rule.text("caveat", lang), context)
                 caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
             elif rule.then.kind in ("evidence", "exclude"):
                 reasons.append(
                     Reason(
                         rule=rule.id,
                         favours=rule.favours or "",
-                        text=render(rule.statement, context),
+                        text=render(rule.text("statement", lang), context),
                         kind="evidence" if rule.then.kind == "evidence" else "constraint",
                         weight=rule.then.weight,
                         sources=sources,
@@ -267,18 +315,19 @@ class Advisor:
         decision = record.decisions[platform]
         facts = self._rules.platforms[platform].facts
         separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
+        name = self._rules.platforms[platform].name_in(lang)
         shape = outcome(
             decision["model"],
             decision["scores"],
             decision["excluded"],
-            platform_name=self._rules.platforms[platform].name,
+            platform_name=name,
             separate_stores=separate is not None and separate.value is True,
-            self_operated=pop.value if pop is not None and isinstance(pop.value, str) else None,
+            self_operated=pop.text("value", lang) if pop is not None and isinstance(pop.value, str) else None,
             policy=self._rules.policy,
         )
         return Recommendation(
             platform=platform,
-            platform_name=self._rules.platforms[platform].name,
+            platform_name=name,
             model=decision["model"],
             confidence=decision["confidence"],
             scores={model: decision["scores"][model] for model in MODELS},
@@ -324,14 +373,17 @@ class Advisor:
             if name in known
         )
 
-    def _assumptions(self, profile: SellerProfile, record: RunRecord) -> tuple[Assumption, ...]:
+    def _assumptions(self, profile: SellerProfile, record: RunRecord, lang: str = "en") -> tuple[Assumption, ...]:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
         made: dict[str, Assumption] = {}
         for firing in record.firings:
             for fact in firing["asserted"]:
                 if fact["kind"] == "seller" and fact.get("assumed"):
                     made[fact["field"]] = Assumption(
-                        field=fact["field"], value=fact["value"], rule=firing["rule"], text=self._by_id[firing["rule"]].statement
+                        field=fact["field"],
+                        value=fact["value"],
+                        rule=firing["rule"],
+                        text=self._by_id[firing["rule"]].text("statement", lang),
                     )
         out = []
         for name in CORE_FIELDS:
@@ -342,7 +394,9 @@ class Advisor:
                 or Assumption(
                     field=name,
                     value=None,
-                    text=f"Not given ({FIELDS_BY_NAME[name].meaning}): rules that need it were not applied.",
+                    text=_i18n._("Not given ({meaning}): rules that need it were not applied.").format(
+                        meaning=_i18n._(FIELDS_BY_NAME[name].meaning)
+                    ),
                 )
             )
         for name, assumption in made.items():

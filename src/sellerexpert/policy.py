@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ._i18n import _, model_words
 from .profile import MODELS
 from .result import Best, Recommendation
 from .rulebook import Policy
@@ -172,21 +173,25 @@ def outcome(
     """
     if all(m in excluded for m in MODELS):
         route = (
-            f"The route left: {self_operated}."
+            _("The route left: {route}.").format(route=self_operated)
             if self_operated
-            else f"Our sources show no third route on {platform_name}."
+            else _("Our sources show no third route on {platform}.").format(platform=platform_name)
         )
         return OutcomeAdvice(
             "neither-fits",
-            f"Neither model is open to you on {platform_name} today; the reasons below say what would open each. {route}",
+            _("Neither model is open to you on {platform} today; the reasons below say what would open each. {route}").format(
+                platform=platform_name, route=route
+            ),
         )
     other = next(m for m in MODELS if m != model)
     close = abs(scores.get(model, 0) - scores.get(other, 0)) <= policy.outcomes.run_both_within
     if not excluded and separate_stores and close and all(scores.get(m, 0) >= 2 for m in MODELS):
         return OutcomeAdvice(
             "run-both",
-            f"The case is close, and {platform_name} runs the two models as separate stores (1 fully-managed and up to "
-            f"3 semi-managed per company): you can run both, starting with {model} and testing {other} with part of your range.",
+            _(
+                "The case is close, and {platform} runs the two models as separate stores (1 fully-managed and up to "
+                "3 semi-managed per company): you can run both, starting with {model} and testing {other} with part of your range."
+            ).format(platform=platform_name, model=model_words(model), other=model_words(other)),
         )
     return OutcomeAdvice("one-model", "")
 
@@ -198,7 +203,7 @@ def _unmet_need(rec: Recommendation, policy: Policy) -> str | None:
             return caveat.text
     for reason in rec.reasons:
         if reason.favours != rec.model and reason.kind == "evidence" and (reason.weight or 0) >= policy.best.decisive_weight:
-            return f"the strongest argument there points the other way ({_lower(reason.text)})"
+            return _("the strongest argument there points the other way ({reason})").format(reason=_lower(reason.text))
     return None
 
 
@@ -225,17 +230,22 @@ def choose_best(recommendations: Sequence[Recommendation], policy: Policy | None
     ranked = sorted(enumerate(recommendations), key=key, reverse=True)
     chosen = ranked[0][1]
     pct = f"{round(chosen.confidence * 100)}%"
+    words = {"platform": chosen.platform_name, "model": model_words(chosen.model), "pct": pct}
     if chosen.basis == "both-excluded":
-        why = f"No platform has a model open to you; {chosen.platform_name} is the least bad fit ({pct})."
+        why = _("No platform has a model open to you; {platform} is the least bad fit ({pct}).").format(**words)
     else:
-        why = f"{chosen.platform_name} {chosen.model} has the clearest case ({pct})"
-        passed = [rec for _, rec in ranked[1:] if unmet(rec) is not None and rec.confidence >= chosen.confidence]
+        passed = [rec for _index, rec in ranked[1:] if unmet(rec) is not None and rec.confidence >= chosen.confidence]
         if passed:
-            why += f"; {passed[0].platform_name} was passed over: {unmet(passed[0])}"
+            why = _("{platform} {model} has the clearest case ({pct}); {other} was passed over: {need}.").format(
+                **words, other=passed[0].platform_name, need=(unmet(passed[0]) or "").rstrip(".。")
+            )
         elif len(ranked) > 1:
             runner = ranked[1][1]
-            why += f", ahead of {runner.platform_name} ({round(runner.confidence * 100)}%)"
-        why = why.rstrip(".") + "."
+            why = _("{platform} {model} has the clearest case ({pct}), ahead of {other} ({other_pct}).").format(
+                **words, other=runner.platform_name, other_pct=f"{round(runner.confidence * 100)}%"
+            )
+        else:
+            why = _("{platform} {model} has the clearest case ({pct}).").format(**words)
     return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence, why=why)
 
 

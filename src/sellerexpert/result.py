@@ -210,11 +210,13 @@ class ConsultationResult:
 
     :param trace: the trace, or a function that builds it: a result is often used without
         its trace (batch, the web page's summary), so it is built on first access.
+    :param lang: the language of the result's texts (``"en"`` or ``"zh"``); the trace's are English.
     """
 
     profile: SellerProfile
     recommendations: tuple[Recommendation, ...]
     best: Best
+    lang: str
 
     def __init__(
         self,
@@ -222,10 +224,12 @@ class ConsultationResult:
         recommendations: tuple[Recommendation, ...],
         best: Best,
         trace: Trace | Callable[[], Trace],
+        lang: str = "en",
     ) -> None:
         object.__setattr__(self, "profile", profile)
         object.__setattr__(self, "recommendations", recommendations)
         object.__setattr__(self, "best", best)
+        object.__setattr__(self, "lang", lang)
         object.__setattr__(self, "_trace", trace)
 
     @property
@@ -248,8 +252,9 @@ class ConsultationResult:
         raise LookupError(f"no recommendation for '{platform}' (asked: {', '.join(self.profile.platforms)})")
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: ``profile``, ``recommendations`` (in the profile's order) and ``best``."""
-        return self.result_dict(self.profile, self.recommendations, self.best)
+        """The JSON contract: ``profile``, ``recommendations`` (in the profile's order), ``best``, and
+        ``lang``, the language of the texts (keys and values such as ``model`` are English in every language)."""
+        return {**self.result_dict(self.profile, self.recommendations, self.best), "lang": self.lang}
 
     @staticmethod
     def result_dict(profile: SellerProfile, recommendations: tuple[Recommendation, ...], best: Best) -> dict[str, Any]:
@@ -271,7 +276,8 @@ class ConsultationResult:
         return (
             '{"profile": ' + json.dumps(self.profile.to_dict(), ensure_ascii=False, allow_nan=False)
             + ', "recommendations": [' + recommendations + '], "best": '
-            + json.dumps(self.best.to_dict(), ensure_ascii=False, allow_nan=False) + "}"
+            + json.dumps(self.best.to_dict(), ensure_ascii=False, allow_nan=False)
+            + ', "lang": ' + json.dumps(self.lang) + "}"
         )
 
 
