@@ -18,6 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._i18n import N_
+from ._messages import Msg, concat
+
 if TYPE_CHECKING:
     import yaml
 
@@ -63,13 +66,20 @@ def format_for(path: Path) -> str | None:
     return _SUFFIXES.get(path.suffix.lower())
 
 
-def _size_text(size: int) -> str:
-    return f"{size // MIB} MB" if size % MIB == 0 else f"{size:,} bytes"
+def _size_text(size: int) -> Msg:
+    if size % MIB == 0:
+        return Msg(N_("{size} MB"), size=size // MIB)
+    return Msg(N_("{size} bytes"), size=f"{size:,}")
+
+
+#: What each kind of document is called in a message (the keys are data, the names words).
+_KIND_NAMES = {"profile": N_("profile"), "trace": N_("trace"), "rule file": N_("rule file"), "document": N_("document")}
 
 
 def too_large(kind: str) -> DocumentProblem:
     """The problem reported for a file over the size limit of its ``kind``."""
-    return DocumentProblem(f"is larger than the {_size_text(SIZE_LIMITS[kind])} limit for a {kind}")
+    name = Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else kind
+    return DocumentProblem(Msg(N_("is larger than the {limit} limit for a {kind}"), limit=_size_text(SIZE_LIMITS[kind]), kind=name))
 
 
 def read_bytes(path: Path, kind: Kind = "document") -> bytes:
@@ -83,11 +93,11 @@ def read_bytes(path: Path, kind: Kind = "document") -> bytes:
             # Read one byte past the limit rather than trusting stat(): a pipe or /dev/zero has no size.
             raw = stream.read(limit + 1)
     except FileNotFoundError:
-        raise DocumentProblem("no such file") from None
+        raise DocumentProblem(Msg(N_("no such file"))) from None
     except IsADirectoryError:
-        raise DocumentProblem("is a directory, not a file") from None
+        raise DocumentProblem(Msg(N_("is a directory, not a file"))) from None
     except OSError as exc:
-        raise DocumentProblem(f"cannot be read ({exc.strerror})") from None
+        raise DocumentProblem(Msg(N_("cannot be read ({reason})"), reason=exc.strerror)) from None
     if len(raw) > limit:
         raise too_large(kind)
     return raw
@@ -99,18 +109,21 @@ def decode(raw: bytes) -> str:
     :raises DocumentProblem: for binary data or text in another encoding.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DocumentProblem("is UTF-16 text: save it as UTF-8")
+        raise DocumentProblem(Msg(N_("is UTF-16 text: save it as UTF-8")))
     if b"\x00" in raw:
-        raise DocumentProblem("is a binary file, not JSON, YAML or TOML text")
+        raise DocumentProblem(Msg(N_("is a binary file, not JSON, YAML or TOML text")))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentProblem(f"is not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise DocumentProblem(Msg(N_("is not UTF-8 text (bad byte at offset {offset})"), offset=exc.start)) from None
 
 
 def read_text(path: Path, kind: Kind = "document") -> str:
     """Read a file as UTF-8 text, refusing directories, binary junk and files over the size limit of ``kind``."""
     return decode(read_bytes(path, kind))
+
+
+_TOO_MANY_DIGITS = N_("a number has more than {digits} digits")
 
 
 class _Refused(Exception):
@@ -119,21 +132,21 @@ class _Refused(Exception):
 
 def _json_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
-        raise _Refused(f"a number has more than {MAX_DIGITS} digits")
+        raise _Refused(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS))
     return int(text)
 
 
 def _json_float(text: str) -> float:
     if len(text) > 4 * MAX_DIGITS:
-        raise _Refused(f"a number has more than {MAX_DIGITS} digits")
+        raise _Refused(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS))
     value = float(text)
     if not math.isfinite(value):
-        raise _Refused(f"the number {text[:20]} is out of range")
+        raise _Refused(Msg(N_("the number {number} is out of range"), number=text[:20]))
     return value
 
 
 def _json_constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a number JSON allows")
+    raise _Refused(Msg(N_("{name} is not a number JSON allows"), name=name))
 
 
 @cache
@@ -173,14 +186,14 @@ def _check_expanded_size(root: yaml.Node) -> None:
                 total += sizes[id(child)]
             if total > MAX_YAML_NODES:
                 raise DocumentProblem(
-                    f"its aliases expand to more than {MAX_YAML_NODES:,} values", node.start_mark.line + 1
+                    Msg(N_("its aliases expand to more than {count} values"), count=f"{MAX_YAML_NODES:,}"), node.start_mark.line + 1
                 )
             sizes[key] = total
             continue
         if key in sizes:
             continue
         if key in on_path:
-            raise DocumentProblem("an alias refers to a value that contains it", node.start_mark.line + 1)
+            raise DocumentProblem(Msg(N_("an alias refers to a value that contains it")), node.start_mark.line + 1)
         on_path.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
@@ -204,15 +217,20 @@ def parse(text: str, fmt: str | None) -> Any:
     if fmt is None:
         fmt = _sniff(text)
     if fmt not in FORMATS:
-        raise DocumentProblem(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")
+        raise DocumentProblem(Msg(N_("unknown format '{format}' (allowed: {allowed})"), format=fmt, allowed=", ".join(FORMATS)))
     try:
         data = _parse(text, fmt)
     except RecursionError:
-        raise DocumentProblem(f"is nested more than {MAX_DEPTH} levels deep") from None
+        raise DocumentProblem(Msg(_TOO_DEEP, depth=MAX_DEPTH)) from None
     except _Refused as exc:
-        raise DocumentProblem(str(exc)) from None
+        raise DocumentProblem(exc.args[0]) from None
     check_limits(data)
     return data
+
+
+#: Parse errors' templates that other modules recognise (a trace names the line in its own words).
+MALFORMED_JSON = N_("malformed JSON: {detail}")
+_TOO_DEEP = N_("is nested more than {depth} levels deep")
 
 
 def _parse(text: str, fmt: str) -> Any:
@@ -220,7 +238,7 @@ def _parse(text: str, fmt: str) -> Any:
         try:
             return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
         except json.JSONDecodeError as exc:
-            raise DocumentProblem(f"malformed JSON: {exc.msg}", exc.lineno) from None
+            raise DocumentProblem(Msg(MALFORMED_JSON, detail=exc.msg), exc.lineno) from None
     if fmt == "yaml":
         import yaml  # here: most commands never read YAML, and it costs to import
 
@@ -230,19 +248,22 @@ def _parse(text: str, fmt: str) -> Any:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise DocumentProblem(
-                f"malformed YAML: {problem}", mark.line + 1 if mark is not None else None
+                Msg(N_("malformed YAML: {detail}"), detail=problem), mark.line + 1 if mark is not None else None
             ) from None
         except ValueError:
             # PyYAML converts an over-long integer with int(), which refuses past 4300 digits.
-            raise DocumentProblem(f"a number has more than {MAX_DIGITS} digits") from None
+            raise DocumentProblem(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise DocumentProblem(f"malformed TOML: {message}", int(found.group(1)) if found else None) from None
+        raise DocumentProblem(Msg(N_("malformed TOML: {detail}"), detail=message), int(found.group(1)) if found else None) from None
     except ValueError:
-        raise DocumentProblem(f"a number has more than {MAX_DIGITS} digits") from None
+        raise DocumentProblem(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS)) from None
+
+
+_NO_NAN = N_("NaN and Infinity are not allowed")
 
 
 def check_limits(data: Any, *, what: str = "") -> None:
@@ -257,26 +278,26 @@ def check_limits(data: Any, *, what: str = "") -> None:
     while stack:
         value, depth, where = stack.pop()
         seen += 1
-        at = f" (at {where[:80]})" if where else ""
+        at = Msg(N_(" (at {where})"), where=where[:80]) if where else ""
         if seen > 10 * MAX_YAML_NODES:
-            raise DocumentProblem(f"holds more than {10 * MAX_YAML_NODES:,} values")
+            raise DocumentProblem(Msg(N_("holds more than {count} values"), count=f"{10 * MAX_YAML_NODES:,}"))
         if isinstance(value, bool) or value is None or isinstance(value, str):
             continue
         if isinstance(value, int):
             if not -_MAX_INT < value < _MAX_INT:
-                raise DocumentProblem(f"a number has more than {MAX_DIGITS} digits{at}")
+                raise DocumentProblem(concat(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS), at))
             continue
         if isinstance(value, float):
             if not math.isfinite(value):
-                raise DocumentProblem(f"NaN and Infinity are not allowed{at}")
+                raise DocumentProblem(concat(Msg(_NO_NAN), at))
             continue
         if isinstance(value, (dict, list, tuple)):
             if depth >= MAX_DEPTH:
-                raise DocumentProblem(f"is nested more than {MAX_DEPTH} levels deep")
+                raise DocumentProblem(Msg(_TOO_DEEP, depth=MAX_DEPTH))
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if isinstance(key, float) and not math.isfinite(key):
-                    raise DocumentProblem(f"NaN and Infinity are not allowed{at}")
+                    raise DocumentProblem(concat(Msg(_NO_NAN), at))
                 stack.append((item, depth + 1, f"{where}.{key}" if where and isinstance(value, dict) else f"{where}[{key}]" if where else str(key)))
 
 

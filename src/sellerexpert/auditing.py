@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents, signing
+from ._i18n import N_, _, ngettext
+from ._messages import Msg, concat, say
 from ._version import __version__
 from .conditions import describe
 from .errors import ProfileError, TraceError
@@ -49,6 +51,24 @@ if TYPE_CHECKING:
 
 Check = Literal["signature", "input", "consistency", "fingerprint", "replay"]
 _MAX_DETAILS = 12
+
+# Findings, reasons and diff lines are English in the JSON report (scripts read it) and are said in
+# the language in force only by the text renderers below: they are built as Msg, shown with say().
+_SIGNATURE_WORDS = {
+    "valid": N_("valid"),
+    "invalid": N_("invalid"),
+    "missing": N_("missing"),
+    "unsigned": N_("unsigned"),
+    "not-checked": N_("not-checked"),
+}
+_CHECK_WORDS = {
+    "signature": N_("signature"),
+    "input": N_("input"),
+    "consistency": N_("consistency"),
+    "fingerprint": N_("fingerprint"),
+    "replay": N_("replay"),
+}
+_CHANGE_WORDS = {"added": N_("added"), "removed": N_("removed"), "edited": N_("edited"), "changed": N_("changed")}
 
 
 @dataclass(frozen=True)
@@ -113,18 +133,24 @@ class AuditReport:
     def line(self) -> str:
         """The one-line verdict: ``OK`` or ``FAIL``, the file, and why."""
         if self.ok:
-            notes = [f"{self.firings} firings", f"signature {self.signature}"]
-            return f"OK   {self.source}: reproduces ({', '.join(notes)})"
-        reasons = "; ".join(dict.fromkeys(f.message for f in self.findings if f.failed))
-        return f"FAIL {self.source}: {reasons}"
+            return ngettext(
+                "OK   {source}: reproduces ({count} firing, signature {signature})",
+                "OK   {source}: reproduces ({count} firings, signature {signature})",
+                self.firings,
+            ).format(source=self.source, count=self.firings, signature=_(_SIGNATURE_WORDS.get(self.signature, self.signature)))
+        reasons = _("; ").join(dict.fromkeys(say(f.message) for f in self.findings if f.failed))
+        return _("FAIL {source}: {reasons}").format(source=self.source, reasons=reasons)
 
     def to_text(self) -> str:
         """The verdict line, then each finding with its diff, indented."""
         lines = [self.line()]
         for finding in self.findings:
-            mark = "" if finding.failed else "note: "
-            lines.append(f"  [{finding.check}] {mark}{finding.message}")
-            lines.extend(f"      {d}" for d in finding.details)
+            check = _(_CHECK_WORDS.get(finding.check, finding.check))
+            if finding.failed:
+                lines.append(f"  [{check}] {say(finding.message)}")
+            else:
+                lines.append(_("  [{check}] note: {message}").format(check=check, message=say(finding.message)))
+            lines.extend(f"      {say(d)}" for d in finding.details)
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,7 +180,7 @@ class Skipped:
 
     def line(self) -> str:
         """``SKIP file: reason``."""
-        return f"SKIP {self.source}: {self.reason}"
+        return _("SKIP {source}: {reason}").format(source=self.source, reason=say(self.reason))
 
     def to_dict(self) -> dict[str, Any]:
         """The skipped file as JSON-ready data."""
@@ -176,10 +202,15 @@ class AuditSummary:
     def summary(self) -> str:
         """``N traces: X reproduce, Y failed`` (and how many files were skipped)."""
         passed = sum(1 for r in self.reports if r.ok)
-        noun = "trace" if len(self.reports) == 1 else "traces"
-        text = f"{len(self.reports)} {noun}: {passed} reproduce, {len(self.reports) - passed} failed"
+        count = len(self.reports)
+        text = ngettext(
+            "{count} trace: {passed} reproduce, {failed} failed", "{count} traces: {passed} reproduce, {failed} failed", count
+        ).format(count=count, passed=passed, failed=count - passed)
         if self.skipped:
-            text += f"; {len(self.skipped)} other file{'s' if len(self.skipped) != 1 else ''} skipped (not traces)"
+            skipped = len(self.skipped)
+            text += ngettext(
+                "; {count} other file skipped (not traces)", "; {count} other files skipped (not traces)", skipped
+            ).format(count=skipped)
         return text
 
     def to_text(self) -> str:
@@ -215,7 +246,9 @@ def load_trace(source: Trace | Mapping[str, Any] | str | Path) -> Trace:
         validate_trace(dict(source))
         return Trace.from_dict(source)
     if not isinstance(source, (str, os.PathLike)):
-        raise TraceError(f"not a trace: expected a Trace, a mapping or a file path, got {type(source).__name__}")
+        raise TraceError(
+            Msg(N_("not a trace: expected a Trace, a mapping or a file path, got {type}"), type=type(source).__name__)
+        )
     path = Path(source)
     try:
         text = _documents.read_text(path, "trace")
@@ -242,12 +275,12 @@ def _expand(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.json") if p.is_file())
             if not found:
-                raise TraceError("holds no trace files (*.json)", path=path)
+                raise TraceError(Msg(N_("holds no trace files (*.json)")), path=path)
             out.extend((p, True) for p in found)
         elif path.exists():
             out.append((path, False))
         else:
-            raise TraceError("no such file or folder", path=path)
+            raise TraceError(Msg(N_("no such file or folder")), path=path)
     return out
 
 
@@ -279,14 +312,17 @@ def audit_paths(
             if not in_folder:
                 raise
             if _claims_to_be_a_trace(path):
-                finding = AuditFinding("input", f"not a usable trace: {exc.problem}")
+                finding = AuditFinding("input", Msg(N_("not a usable trace: {problem}"), problem=exc.problem))
                 broken = AuditReport(str(path), 0, "unsigned", False, False, (finding,))
                 loaded.append((path, broken))
             else:
                 skipped.append(Skipped(str(path), exc.problem))
     if not loaded:
         # Passing an audit of nothing would hide a wrong folder.
-        raise TraceError(f"no traces to audit: the {len(skipped)} JSON files found are not traces", path=", ".join(map(str, paths)))
+        raise TraceError(
+            Msg(N_("no traces to audit: the {count} JSON files found are not traces"), count=len(skipped)),
+            path=", ".join(map(str, paths)),
+        )
     advisor = _advisor(advisor)
     old = _rulebook(rules_then)
     reports = tuple(
@@ -351,19 +387,26 @@ def audit(
 
     status = signing.check(loaded, key if verify else None)
     if status == "invalid":
-        findings.append(AuditFinding("signature", "signature does not match: the trace was edited after signing, or signed with another key"))
+        findings.append(
+            AuditFinding("signature", Msg(N_("signature does not match: the trace was edited after signing, or signed with another key")))
+        )
     elif status == "missing":
-        findings.append(AuditFinding("signature", "trace is not signed, but a signing key is set"))
+        findings.append(AuditFinding("signature", Msg(N_("trace is not signed, but a signing key is set"))))
     elif status == "not-checked" and verify:
         findings.append(
             AuditFinding(
                 "signature",
-                f"signed, but the signature could not be verified: no key (set {signing.ENV_KEY}, "
-                "or pass --no-verify to audit without checking it)",
+                Msg(
+                    N_(
+                        "signed, but the signature could not be verified: no key (set {variable}, "
+                        "or pass --no-verify to audit without checking it)"
+                    ),
+                    variable=signing.ENV_KEY,
+                ),
             )
         )
     elif status == "not-checked":
-        findings.append(AuditFinding("signature", "signed, but not checked (verification turned off)", failed=False))
+        findings.append(AuditFinding("signature", Msg(N_("signed, but not checked (verification turned off)")), failed=False))
 
     profile = _check_input(loaded, findings)
     _check_consistency(loaded, advisor.rules if old is None else old, findings)
@@ -394,10 +437,11 @@ def _where(firing: Any) -> str:
 def _fact_name(record: Mapping[str, Any]) -> str:
     kind = record.get("kind")
     if kind == "seller":
-        return f"{record.get('field')}={_show(record.get('value'))}" + (" (assumed)" if record.get("assumed") else "")
+        shown = f"{record.get('field')}={_show(record.get('value'))}"
+        return Msg(N_("{fact} (assumed)"), fact=shown) if record.get("assumed") else shown
     if kind == "platform":
         return f"{record.get('platform')}.{record.get('field')}={_show(record.get('value'))}"
-    return f"{kind} of {record.get('rule', 'decide')}@{record.get('platform')}"
+    return Msg(N_("{kind} of {rule}"), kind=kind, rule=f"{record.get('rule', 'decide')}@{record.get('platform')}")
 
 
 def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | None:
@@ -406,27 +450,36 @@ def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | 
     try:
         profile = SellerProfile.from_dict(trace.profile)
     except ProfileError as exc:
-        findings.append(AuditFinding("input", "changed input: the profile is not valid", (str(exc),)))
+        findings.append(AuditFinding("input", Msg(N_("changed input: the profile is not valid")), (exc.args[0] if exc.args else str(exc),)))
         return None
     if profile.to_dict() != dict(trace.profile):
-        details.append(f"profile {_show(dict(trace.profile))} is not in canonical form {_show(profile.to_dict())}")
+        details.append(
+            Msg(N_("profile {profile} is not in canonical form {canonical}"), profile=_show(dict(trace.profile)), canonical=_show(profile.to_dict()))
+        )
     # The economics enter as computed platform facts (platform.margin_*), which the replay checks.
     expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms", "economics")}
     recorded = {str(f.get("field")): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
     for name in sorted(set(expected) | set(recorded), key=str):
         if expected.get(name) != recorded.get(name):
             details.append(
-                f"{name}: the profile says {_show(expected.get(name))}, the input facts say {_show(recorded.get(name))}"
+                Msg(
+                    N_("{field}: the profile says {profile}, the input facts say {facts}"),
+                    field=name, profile=_show(expected.get(name)), facts=_show(recorded.get(name)),
+                )
             )
     if any(f.get("kind") == "seller" and f.get("assumed") for f in trace.facts):
-        details.append("an input fact is marked as assumed: assumptions are made by rules, not given")
+        details.append(Msg(N_("an input fact is marked as assumed: assumptions are made by rules, not given")))
     platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
     if platforms != list(profile.platforms):
-        details.append(f"the profile asks about {_show(list(profile.platforms))}, the input facts hold {_show(platforms)}")
+        details.append(
+            Msg(N_("the profile asks about {asked}, the input facts hold {held}"), asked=_show(list(profile.platforms)), held=_show(platforms))
+        )
     if dict(trace.result.get("profile", {})) != dict(trace.profile):
-        details.append("the result was given for a different profile than the trace records")
+        details.append(Msg(N_("the result was given for a different profile than the trace records")))
     if details:
-        findings.append(AuditFinding("input", "changed input: the profile and the facts it started from disagree", tuple(details)))
+        findings.append(
+            AuditFinding("input", Msg(N_("changed input: the profile and the facts it started from disagree")), tuple(details))
+        )
     return profile
 
 
@@ -435,7 +488,12 @@ def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFin
     details: list[str] = []
     seqs = [f.seq for f in trace.firings]
     if seqs != list(range(1, len(seqs) + 1)):
-        details.append(f"firings are not numbered 1..{len(seqs)} in order: {seqs[:20]}{'...' if len(seqs) > 20 else ''}")
+        details.append(
+            Msg(
+                N_("firings are not numbered 1..{count} in order: {numbers}"),
+                count=len(seqs), numbers=f"{seqs[:20]}{'...' if len(seqs) > 20 else ''}",
+            )
+        )
     known: dict[int, Mapping[str, Any]] = {}
     for fact in trace.facts:
         known[fact["id"]] = fact
@@ -444,27 +502,39 @@ def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFin
             recorded = known.get(fact["id"])
             if recorded is None:
                 details.append(
-                    f"{_where(firing)} matched fact #{fact['id']} ({_fact_name(fact)}), which is neither an input fact "
-                    "nor asserted by an earlier firing"
+                    Msg(
+                        N_("{firing} matched fact #{id} ({fact}), which is neither an input fact nor asserted by an earlier firing"),
+                        firing=_where(firing), id=fact["id"], fact=_fact_name(fact),
+                    )
                 )
             elif dict(recorded) != dict(fact):
                 details.append(
-                    f"{_where(firing)} matched fact #{fact['id']} as {_fact_name(fact)}, but it was recorded as {_fact_name(recorded)}"
+                    Msg(
+                        N_("{firing} matched fact #{id} as {fact}, but it was recorded as {recorded}"),
+                        firing=_where(firing), id=fact["id"], fact=_fact_name(fact), recorded=_fact_name(recorded),
+                    )
                 )
         for name in firing.absent:
             present = [f for f in known.values() if f.get("kind") == "seller" and f.get("field") == name]
             if present:
-                details.append(f"{_where(firing)} relied on {name} being unknown, but it was {_show(present[0].get('value'))}")
+                details.append(
+                    Msg(
+                        N_("{firing} relied on {field} being unknown, but it was {value}"),
+                        firing=_where(firing), field=name, value=_show(present[0].get("value")),
+                    )
+                )
         for fact in firing.asserted:
             if fact["id"] in known and dict(known[fact["id"]]) != dict(fact):
-                details.append(f"{_where(firing)} asserted fact #{fact['id']}, an id already taken")
+                details.append(Msg(N_("{firing} asserted fact #{id}, an id already taken"), firing=_where(firing), id=fact["id"]))
             known[fact["id"]] = fact
         for fact in firing.retracted:
             known.pop(fact["id"], None)
     details.extend(_unsupported_results(trace, rulebook))
     if details:
         findings.append(
-            AuditFinding("consistency", "inconsistent trace: its firings do not support what it records", tuple(details[:_MAX_DETAILS]))
+            AuditFinding(
+                "consistency", Msg(N_("inconsistent trace: its firings do not support what it records")), tuple(details[:_MAX_DETAILS])
+            )
         )
 
 
@@ -496,7 +566,12 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 elif kind == "decision":
                     decisions.append((firing, fact))
         if len(decisions) != 1:
-            details.append(f"{platform}: {len(decisions)} decide firings (expected exactly one): the result is not supported")
+            details.append(
+                Msg(
+                    N_("{platform}: {count} decide firings (expected exactly one): the result is not supported"),
+                    platform=platform, count=len(decisions),
+                )
+            )
             continue
         firing, decision = decisions[0]
         emphasis = next(
@@ -516,32 +591,44 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
         for key in wanted:
             if recorded[key] != wanted[key]:
                 details.append(
-                    f"{platform}: {_where(firing)} records {key} {_show(recorded[key])}, but its evidence gives {_show(wanted[key])}"
+                    Msg(
+                        N_("{platform}: {firing} records {key} {recorded}, but its evidence gives {wanted}"),
+                        platform=platform, firing=_where(firing), key=key, recorded=_show(recorded[key]), wanted=_show(wanted[key]),
+                    )
                 )
         rec = recommendations.get(platform)
         if rec is None:
-            details.append(f"{platform}: no recommendation in the result")
+            details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform))
             continue
         for key in ("model", "confidence", "basis", "scores", "excluded"):
             if rec.get(key) != decision.get(key):
-                details.append(f"{platform}: the result says {key} {_show(rec.get(key))}, the decide firing {_show(decision.get(key))}")
+                details.append(
+                    Msg(
+                        N_("{platform}: the result says {key} {result}, the decide firing {decided}"),
+                        platform=platform, key=key, result=_show(rec.get(key)), decided=_show(decision.get(key)),
+                    )
+                )
         stated = sorted(r.get("rule") for r in rec.get("reasons", []))
         if stated != sorted(reasons):
-            details.append(f"{platform}: the result gives reasons {stated}, the firings {sorted(reasons)}")
+            details.append(
+                Msg(N_("{platform}: the result gives reasons {stated}, the firings {fired}"), platform=platform, stated=stated, fired=sorted(reasons))
+            )
         if sorted(c.get("rule") for c in rec.get("caveats", [])) != sorted(caveats):
-            details.append(f"{platform}: the result's caveats are not the caveat firings {sorted(caveats)}")
+            details.append(Msg(N_("{platform}: the result's caveats are not the caveat firings {fired}"), platform=platform, fired=sorted(caveats)))
     best = trace.result.get("best", {})
     recs = list(trace.result.get("recommendations", []))
     if recs and all(isinstance(r.get("scores"), Mapping) and r.get("model") in r.get("scores", {}) for r in recs):
         try:
             chosen = choose_best([Recommendation.from_dict(r) for r in recs], rulebook.policy)
         except (KeyError, TypeError, ValueError):
-            details.append("the recommendations cannot be read back to check the best overall")
+            details.append(Msg(N_("the recommendations cannot be read back to check the best overall")))
             return details
         if (best.get("platform"), best.get("model")) != (chosen.platform, chosen.model):
             details.append(
-                f"best is {best.get('platform')} {best.get('model')}, but the recommendations make it "
-                f"{chosen.platform} {chosen.model}"
+                Msg(
+                    N_("best is {recorded}, but the recommendations make it {chosen}"),
+                    recorded=f"{best.get('platform')} {best.get('model')}", chosen=f"{chosen.platform} {chosen.model}",
+                )
             )
     return details
 
@@ -556,15 +643,21 @@ def _check_fingerprint(
         digest.update(f"{name}\0{file_hash}\n".encode())
     if digest.hexdigest() != fingerprint.get("rulebook"):
         findings.append(
-            AuditFinding("fingerprint", "fingerprint does not add up: its per-file hashes do not give its rule-book hash")
+            AuditFinding("fingerprint", Msg(N_("fingerprint does not add up: its per-file hashes do not give its rule-book hash")))
         )
     version = fingerprint.get("package_version")
     if version != __version__:
-        findings.append(AuditFinding("fingerprint", f"made with sellerexpert {version}, replayed with {__version__}", failed=False))
+        findings.append(
+            AuditFinding(
+                "fingerprint", Msg(N_("made with sellerexpert {then}, replayed with {now}"), then=version, now=__version__), failed=False
+            )
+        )
     if fingerprint.get("rulebook") == rulebook.fingerprint:
         if dict(files) != dict(rulebook.files) or dict(fingerprint.get("rules", {}) or {}) != rulebook.rule_digests():
             findings.append(
-                AuditFinding("fingerprint", "fingerprint was edited: its per-file or per-rule digests differ from the rule book it names")
+                AuditFinding(
+                    "fingerprint", Msg(N_("fingerprint was edited: its per-file or per-rule digests differ from the rule book it names"))
+                )
             )
         return []
     then_rules: Mapping[str, str] = fingerprint.get("rules", {}) or {}
@@ -580,20 +673,28 @@ def _check_fingerprint(
             changes.append(RuleChange(rule_id, "edited", _rule_details(old, rulebook, rule_id)))
     details: list[str] = []
     for change in changes:
-        details.append(f"{change.change}: {change.rule}")
+        details.append(Msg(N_("{change}: {rule}"), change=Msg(_CHANGE_WORDS[change.change]), rule=change.rule))
         details.extend(f"  {d}" for d in change.details)
     then_files: Mapping[str, str] = fingerprint.get("files", {}) or {}
     for name in sorted(set(then_files) | set(rulebook.files)):
         if then_files.get(name) != rulebook.files.get(name):
             state = "added" if name not in then_files else "removed" if name not in rulebook.files else "changed"
-            details.append(f"file {name} {state}")
+            details.append(Msg(N_("file {name} {state}"), name=name, state=Msg(_CHANGE_WORDS[state])))
     if old is not None:
         if old.fingerprint != fingerprint.get("rulebook"):
-            details.append(f"note: {old.directory} is not the rule book this trace was made with either (its fingerprint differs)")
+            details.append(
+                Msg(
+                    N_("note: {folder} is not the rule book this trace was made with either (its fingerprint differs)"),
+                    folder=str(old.directory),
+                )
+            )
         details.extend(_data_changes(old, rulebook))
-    names = [f"{len([c for c in changes if c.change == kind])} {kind}" for kind in ("added", "removed", "edited")]
-    what = ", ".join(n for n in names if not n.startswith("0 ")) or "no rule changed; platform data, policy or sources did"
-    findings.append(AuditFinding("fingerprint", f"rule base changed since the trace was made ({what})", tuple(details)))
+    counts = [(kind, len([c for c in changes if c.change == kind])) for kind in ("added", "removed", "edited")]
+    names = [Msg(N_("{count} {change}"), count=count, change=Msg(_CHANGE_WORDS[kind])) for kind, count in counts if count]
+    what = concat(*[part for i, name in enumerate(names) for part in ((", ", name) if i else (name,))]) if names else Msg(
+        N_("no rule changed; platform data, policy or sources did")
+    )
+    findings.append(AuditFinding("fingerprint", Msg(N_("rule base changed since the trace was made ({what})"), what=what), tuple(details)))
     return changes
 
 
@@ -618,7 +719,7 @@ def _rule_details(old: RuleBook | None, new: RuleBook, rule_id: str) -> tuple[st
         elif key == "then":
             out.append(f"then: {before.then.describe()}  ->  {after.then.describe()}")
         elif key == "examples":
-            out.append("examples changed")
+            out.append(Msg(N_("examples changed")))
         else:
             out.append(f"{key}: {_show(a.get(key))}  ->  {_show(b.get(key))}")
     return tuple(out)
@@ -633,9 +734,14 @@ def _data_changes(old: RuleBook, new: RuleBook) -> list[str]:
             if before.get(name) != after.get(name):
                 shown_before = list(before[name]) if isinstance(before.get(name), tuple) else before.get(name)
                 shown_after = list(after[name]) if isinstance(after.get(name), tuple) else after.get(name)
-                out.append(f"platform data {platform} {name}: {_show(shown_before)}  ->  {_show(shown_after)}")
+                out.append(
+                    Msg(
+                        N_("platform data {platform} {name}: {before}  ->  {after}"),
+                        platform=platform, name=name, before=_show(shown_before), after=_show(shown_after),
+                    )
+                )
     if old.policy != new.policy:
-        out.append("decision policy changed")
+        out.append(Msg(N_("decision policy changed")))
     return out
 
 
@@ -649,11 +755,16 @@ def _check_replay(
         then = {(f.get("platform"), f.get("field")): f for f in trace.facts}
         for key in sorted(set(now) | set(then), key=lambda k: (str(k[0]), str(k[1]))):
             if now.get(key) != then.get(key):
+                fact = f"{key[0] or 'seller'}.{key[1]}"
                 details.append(
-                    f"input fact {key[0] or 'seller'}.{key[1]}: recorded {_show(then.get(key, {}).get('value'))}, "
-                    f"today {_show(now.get(key, {}).get('value'))}"
+                    Msg(
+                        N_("input fact {fact}: recorded {recorded}, today {today}"),
+                        fact=fact, recorded=_show(then.get(key, {}).get("value")), today=_show(now.get(key, {}).get("value")),
+                    )
                     if key in now and key in then
-                    else f"input fact {key[0] or 'seller'}.{key[1]}: {'only recorded' if key in then else 'only today'}"
+                    else Msg(N_("input fact {fact}: only recorded"), fact=fact)
+                    if key in then
+                    else Msg(N_("input fact {fact}: only today"), fact=fact)
                 )
                 if len(details) >= _MAX_DETAILS:
                     break
@@ -662,9 +773,9 @@ def _check_replay(
     if not details:
         return True
     if fingerprint_matches:
-        message = "replay differs: these rules do not produce the recorded firings and result from this profile"
+        message = Msg(N_("replay differs: these rules do not produce the recorded firings and result from this profile"))
     else:
-        message = "replay differs: today's rules give different firings or advice"
+        message = Msg(N_("replay differs: today's rules give different firings or advice"))
     findings.append(AuditFinding("replay", message, tuple(details[: _MAX_DETAILS * 2])))
     return False
 
@@ -686,19 +797,25 @@ def _firing_diff(recorded: Sequence[Any], today: Sequence[Any]) -> list[str]:
     if then_keys != now_keys:
         if sorted(then_keys) == sorted(now_keys):
             moved = [(n, a, b) for n, (a, b) in enumerate(zip(then_keys, now_keys), start=1) if a != b]
-            out.extend(f"reordered: firing #{n} is {a} in the trace, {b} today" for n, a, b in moved[:4])
+            out.extend(
+                Msg(N_("reordered: firing #{number} is {recorded} in the trace, {today} today"), number=n, recorded=a, today=b)
+                for n, a, b in moved[:4]
+            )
             return out
         matcher = difflib.SequenceMatcher(a=then_keys, b=now_keys, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag in ("delete", "replace"):
-                out.extend(f"dropped: #{recorded[i].seq} {then_keys[i]} (recorded, not reproduced)" for i in range(i1, i2))
+                out.extend(
+                    Msg(N_("dropped: #{number} {firing} (recorded, not reproduced)"), number=recorded[i].seq, firing=then_keys[i])
+                    for i in range(i1, i2)
+                )
             if tag in ("insert", "replace"):
-                out.extend(f"new: {now_keys[j]} (fires today, not recorded)" for j in range(j1, j2))
+                out.extend(Msg(N_("new: {firing} (fires today, not recorded)"), firing=now_keys[j]) for j in range(j1, j2))
     else:
         for before, after in zip(recorded, today):
             for part in ("matched", "asserted", "retracted", "absent", "salience"):
                 if _plain(getattr(before, part)) != _plain(getattr(after, part)):
-                    out.append(f"#{before.seq} {_firing_key(before)}: {part} differs")
+                    out.append(Msg(N_("#{number} {firing}: {part} differs"), number=before.seq, firing=_firing_key(before), part=part))
     return out[:_MAX_DETAILS]
 
 
@@ -709,15 +826,17 @@ def _result_diff(recorded: Mapping[str, Any], today: Mapping[str, Any]) -> list[
     for platform in dict.fromkeys([*then_recs, *now_recs]):
         a, b = then_recs.get(platform, {}), now_recs.get(platform, {})
         if a.get("model") != b.get("model"):
-            out.append(f"{platform}: recommended {a.get('model')}, today {b.get('model')}")
+            out.append(Msg(N_("{platform}: recommended {recorded}, today {today}"), platform=platform, recorded=a.get("model"), today=b.get("model")))
         for key in ("confidence", "basis", "scores", "excluded"):
             if a.get(key) != b.get(key):
-                out.append(f"{platform}: {key} {_show(a.get(key))}, today {_show(b.get(key))}")
+                out.append(
+                    Msg(N_("{platform}: {key} {recorded}, today {today}"), platform=platform, key=key, recorded=_show(a.get(key)), today=_show(b.get(key)))
+                )
         for key in ("reasons", "caveats", "assumptions"):
             if a.get(key) != b.get(key):
-                out.append(f"{platform}: {key} differ")
+                out.append(Msg(N_("{platform}: {key} differ"), platform=platform, key=key))
     if recorded.get("best") != today.get("best"):
-        out.append(f"best: {_show(recorded.get('best'))}, today {_show(today.get('best'))}")
+        out.append(Msg(N_("best: {recorded}, today {today}"), recorded=_show(recorded.get("best")), today=_show(today.get("best"))))
     if not out and dict(recorded) != dict(today):
-        out.append("the result differs")
+        out.append(Msg(N_("the result differs")))
     return out

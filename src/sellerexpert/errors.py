@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._i18n import N_
+from ._messages import Msg, concat
+
 
 class SellerExpertError(Exception):
     """Root of every error raised by sellerexpert."""
@@ -85,24 +88,26 @@ class ProfileError(SellerExpertError, ValueError):
         )
         error.problems = tuple(problems)
         where = f"{first.path}: " if first.path is not None else ""
-        error.args = (f"{where}{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems),)
+        listed = [concat("\n  ", p.args[0] if p.args else str(p)) for p in problems]
+        error.args = (concat(where, Msg(N_("{count} problems:"), count=len(problems)), *listed),)
         return error
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else self._message()
 
-    def _message(self) -> str:
-        text = _where(self.path, self.line)
+    def _message(self) -> Msg:
+        # English as the error's text; the CLI shows it in the language in force (see _messages).
+        parts: list[object] = [_where(self.path, self.line)]
         if self.field is not None:
-            text += f"{self.field}: "
-        text += self.problem
+            parts.append(f"{self.field}: ")
+        parts.append(self.problem)
         if self.suggestion:
-            text += f" - did you mean '{self.suggestion}'?"
+            parts.append(Msg(N_(" - did you mean '{suggestion}'?"), suggestion=self.suggestion))
         if self.allowed:
             allowed = self.allowed if isinstance(self.allowed, str) else ", ".join(self.allowed)
             if allowed not in self.problem:  # "'huge' is not one of low, medium, high" says it already
-                text += f" (allowed: {allowed})"
-        return text
+                parts.append(Msg(N_(" (allowed: {allowed})"), allowed=allowed))
+        return concat(*parts)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled whole (batch worker processes send errors back): the attributes, not only the message.
@@ -145,12 +150,12 @@ class RuleBookError(SellerExpertError, ValueError):
         self.path = path
         self.rule_id = rule_id
         self.field = field
-        where = _where(path, None)
+        parts: list[object] = [_where(path, None)]
         if rule_id is not None:
-            where += f"rule '{rule_id}': "
+            parts.append(Msg(N_("rule '{rule}': "), rule=rule_id))
         if field is not None:
-            where += f"{field}: "
-        super().__init__(where + problem)
+            parts.append(f"{field}: ")
+        super().__init__(concat(*parts, problem))
 
 
 class TraceError(SellerExpertError, ValueError):
@@ -165,7 +170,7 @@ class TraceError(SellerExpertError, ValueError):
         self.path = path
         self.field = field
         where = _where(path, None) + (f"{field}: " if field else "")
-        super().__init__(where + problem)
+        super().__init__(concat(where, problem))
 
 
 class BatchError(SellerExpertError, ValueError):
@@ -179,7 +184,7 @@ class BatchError(SellerExpertError, ValueError):
         self.problem = problem
         self.path = path
         self.suggestion = suggestion
-        super().__init__(_where(path, None) + problem + (f"; {suggestion}" if suggestion else ""))
+        super().__init__(concat(_where(path, None), problem, *(("; ", suggestion) if suggestion else ())))
 
 
 class EngineError(SellerExpertError, RuntimeError):
@@ -197,8 +202,11 @@ class FiringLimitError(EngineError):
         self.limit = limit
         self.last_rules = tuple(last_rules)
         super().__init__(
-            f"the rules fired {limit} times without settling (a rule loop?); "
-            f"last rules fired: {', '.join(self.last_rules) or 'none'}"
+            Msg(
+                N_("the rules fired {limit} times without settling (a rule loop?); last rules fired: {rules}"),
+                limit=limit,
+                rules=", ".join(self.last_rules) or Msg(N_("none")),
+            )
         )
 
 

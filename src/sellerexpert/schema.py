@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import _documents
+from ._i18n import N_
+from ._messages import Msg
 from .errors import TraceError
 from .profile import profile_json_schema
+from .trace import UNSUPPORTED_VERSION
 
 SchemaName = Literal["trace", "profile", "rulefile"]
 SCHEMA_NAMES: tuple[str, ...] = ("trace", "profile", "rulefile")
@@ -60,12 +63,12 @@ def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
         # A trace handed to the API as a dict gets the same limits as one read from a file.
         _documents.check_limits(data)
     except _documents.DocumentProblem as exc:
-        raise TraceError(f"not a usable trace: {exc.problem}", path=source) from None
+        raise TraceError(Msg(N_("not a usable trace: {problem}"), problem=exc.problem), path=source) from None
     if not isinstance(data, dict) or data.get("format") != "sellerexpert-trace":
-        raise TraceError('not a sellerexpert trace (no "format": "sellerexpert-trace")', path=source)
+        raise TraceError(Msg(N_('not a sellerexpert trace (no "format": "sellerexpert-trace")')), path=source)
     if data.get("version") != 1:
         raise TraceError(
-            f"trace version {data.get('version')!r} is not supported (this sellerexpert reads version 1)",
+            Msg(UNSUPPORTED_VERSION, version=repr(data.get("version")), supported=1),
             path=source,
             field="version",
         )
@@ -75,7 +78,7 @@ def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
 
         error = jsonschema.exceptions.best_match(errors)
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise TraceError(f"does not match the trace schema: {_short(error.message)}", path=source, field=where or None)
+        raise TraceError(Msg(N_("does not match the trace schema: {detail}"), detail=_short(error.message)), path=source, field=where or None)
 
 
 def _short(message: str, limit: int = 300) -> str:

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from . import _documents
+from ._i18n import N_
+from ._messages import Msg
 from .errors import TraceError
 
 TRACE_FORMAT = "sellerexpert-trace"
 TRACE_VERSION = 1
+UNSUPPORTED_VERSION = N_("trace version {version} is not supported (this sellerexpert reads version {supported})")
 
 
 @dataclass(frozen=True)
@@ -123,22 +126,22 @@ class Trace:
         :raises TraceError: when ``data`` is not a trace this version reads.
         """
         if not isinstance(data, Mapping):
-            raise TraceError("not a trace: expected a JSON object", path=source)
+            raise TraceError(Msg(N_("not a trace: expected a JSON object")), path=source)
         if data.get("format") != TRACE_FORMAT:
-            raise TraceError(f"not a trace: 'format' must be \"{TRACE_FORMAT}\"", path=source, field="format")
+            raise TraceError(Msg(N_("not a trace: 'format' must be \"{format}\""), format=TRACE_FORMAT), path=source, field="format")
         if data.get("version") != TRACE_VERSION:
             raise TraceError(
-                f"trace version {data.get('version')!r} is not supported (this sellerexpert reads version {TRACE_VERSION})",
+                Msg(UNSUPPORTED_VERSION, version=repr(data.get("version")), supported=TRACE_VERSION),
                 path=source,
                 field="version",
             )
         for key, kind in (("profile", Mapping), ("facts", list), ("firings", list), ("result", Mapping), ("fingerprint", Mapping)):
             if not isinstance(data.get(key), kind):
-                raise TraceError(f"missing or malformed '{key}'", path=source, field=key)
+                raise TraceError(Msg(N_("missing or malformed '{key}'"), key=key), path=source, field=key)
         try:
             firings = tuple(Firing.from_dict(f) for f in data["firings"])
         except (KeyError, TypeError, AttributeError):
-            raise TraceError("a firing lacks 'seq' or 'rule'", path=source, field="firings") from None
+            raise TraceError(Msg(N_("a firing lacks 'seq' or 'rule'")), path=source, field="firings") from None
         return cls(
             profile=data["profile"],
             facts=tuple(data["facts"]),
@@ -175,8 +178,10 @@ def parse_trace_text(text: str, source: str | Path | None = None) -> Any:
     try:
         return _documents.parse(text, "json")
     except _documents.DocumentProblem as exc:
-        if exc.problem.startswith("malformed JSON: ") and exc.line is not None:
-            problem = f"not a trace: malformed JSON at line {exc.line}: {exc.problem.removeprefix('malformed JSON: ')}"
+        if isinstance(exc.problem, Msg) and exc.problem.template == _documents.MALFORMED_JSON and exc.line is not None:
+            problem = Msg(
+                N_("not a trace: malformed JSON at line {line}: {detail}"), line=exc.line, detail=exc.problem.params["detail"]
+            )
         else:
-            problem = f"not a trace: {exc.problem}"
+            problem = Msg(N_("not a trace: {problem}"), problem=exc.problem)
         raise TraceError(problem, path=source) from None
