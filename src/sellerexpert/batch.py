@@ -48,6 +48,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
+from . import _i18n
+from ._i18n import N_, _
+from ._messages import Msg
 from ._version import __version__
 from ._workers import Workers
 from .errors import BatchError, EngineError, ProfileError
@@ -77,6 +80,10 @@ CHUNKSIZE = FIRST_CHUNK
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _DELIMITERS = (",", ";", "\t")
 _BLANK = b" \t\r\n\""
+
+
+_CANNOT_WRITE_OUTPUT = N_("cannot write the output ({reason})")
+_RUN_AFRESH = Msg(N_("run without --resume"))
 
 
 def format_for(name: str | Path) -> str | None:
@@ -155,31 +162,31 @@ class Layout:
             return Row(number, line, problem=ProfileError(text, path=self.source, line=line, **details))
 
         if raw is None:
-            return problem(f"is longer than {ROW_LIMIT // 1024} KiB, the limit for one row")
+            return problem(Msg(N_("is longer than {size} KiB, the limit for one row"), size=ROW_LIMIT // 1024))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return problem("is not UTF-8 text")
+            return problem(Msg(N_("is not UTF-8 text")))
         if self.format == "jsonl":
             try:
                 data = json.loads(text, parse_constant=_no_constant)
             except json.JSONDecodeError as exc:
-                return problem(f"malformed JSON: {exc.msg} (column {exc.colno})")
+                return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=exc.msg, column=exc.colno))
             except _NotStrictJson as exc:
-                return problem(f"{exc} is not a JSON value (allowed: finite numbers, text, true, false, null, lists, objects)")
+                return problem(Msg(N_("{value} is not a JSON value (allowed: finite numbers, text, true, false, null, lists, objects)"), value=str(exc)))
             except RecursionError:
-                return problem("is nested too deeply to be a profile")
+                return problem(Msg(N_("is nested too deeply to be a profile")))
             except ValueError:
                 # The only other ValueError json raises: an integer longer than Python converts.
-                return problem(f"has a number longer than the {sys.get_int_max_str_digits()} digits allowed")
+                return problem(Msg(N_("has a number longer than the {digits} digits allowed"), digits=sys.get_int_max_str_digits()))
         else:
             try:
                 cells = next(csv.reader((text,), delimiter=self.delimiter))
             except (csv.Error, StopIteration) as exc:
-                return problem(f"malformed CSV: {exc}")
+                return problem(Msg(N_("malformed CSV: {detail}"), detail=str(exc)))
             if len(cells) > len(self.columns):
                 return problem(
-                    f"has {len(cells)} cells but the header names {len(self.columns)} columns",
+                    Msg(N_("has {cells} cells but the header names {columns} columns"), cells=len(cells), columns=len(self.columns)),
                     allowed=", ".join(self.columns),
                 )
             data = dict(zip(self.columns, cells))
@@ -197,14 +204,14 @@ def _encoding(head: bytes, source: str) -> str:
     :raises ProfileError: for binary data, UTF-32, or UTF-16 without a byte-order mark.
     """
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        raise ProfileError("is UTF-32 text: save it as UTF-8 (or UTF-16) and try again", path=source)
+        raise ProfileError(Msg(N_("is UTF-32 text: save it as UTF-8 (or UTF-16) and try again")), path=source)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if b"\x00" in head:
         sample = head[:512]
         if len(sample) >= 4 and (not any(sample[1::2]) or not any(sample[0::2])):
-            raise ProfileError("looks like UTF-16 text without a byte-order mark: save it as UTF-8", path=source)
-        raise ProfileError("is a binary file, not CSV or JSON Lines text", path=source)
+            raise ProfileError(Msg(N_("looks like UTF-16 text without a byte-order mark: save it as UTF-8")), path=source)
+        raise ProfileError(Msg(N_("is a binary file, not CSV or JSON Lines text")), path=source)
     return "utf-8"
 
 
@@ -248,7 +255,7 @@ class RowReader:
             first = head.decode("utf-8", errors="ignore")
         chosen = format or format_for(source) or ("jsonl" if first.lstrip("\ufeff \t\r\n").startswith("{") else "csv")
         if chosen not in INPUT_FORMATS:
-            raise ProfileError(f"unknown input format '{chosen}'", path=source, allowed=INPUT_FORMATS)
+            raise ProfileError(Msg(N_("unknown input format '{format}'"), format=chosen), path=source, allowed=INPUT_FORMATS)
         self.format = chosen
         self._quoted = chosen == "csv"
         self.layout = Layout(source, chosen)
@@ -269,11 +276,11 @@ class RowReader:
         try:
             stream = path.open("rb")
         except FileNotFoundError:
-            raise ProfileError("no such file", path=path) from None
+            raise ProfileError(Msg(N_("no such file")), path=path) from None
         except IsADirectoryError:
-            raise ProfileError("is a directory, not a file", path=path) from None
+            raise ProfileError(Msg(N_("is a directory, not a file")), path=path) from None
         except OSError as exc:
-            raise ProfileError(f"cannot be read ({exc.strerror})", path=path) from None
+            raise ProfileError(Msg(N_("cannot be read ({reason})"), reason=exc.strerror), path=path) from None
         try:
             size = os.fstat(stream.fileno()).st_size
             return cls(stream, source=str(path), format=format, size=size or None)
@@ -338,27 +345,27 @@ class RowReader:
         while found is not None and found[1] is not None and not found[1].strip():
             found = self._record()
         if found is None:
-            raise ProfileError("is empty: expected a header row of profile field names", path=self.source, line=1)
+            raise ProfileError(Msg(N_("is empty: expected a header row of profile field names")), path=self.source, line=1)
         line, raw = found
         if raw is None:
-            raise ProfileError(f"the header is longer than {ROW_LIMIT // 1024} KiB", path=self.source, line=line)
+            raise ProfileError(Msg(N_("the header is longer than {size} KiB"), size=ROW_LIMIT // 1024), path=self.source, line=line)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ProfileError("is not UTF-8 text: save it as UTF-8", path=self.source, line=line) from None
+            raise ProfileError(Msg(N_("is not UTF-8 text: save it as UTF-8")), path=self.source, line=line) from None
         delimiter = _delimiter(text)
         try:
             header = next(csv.reader((text,), delimiter=delimiter))
         except (csv.Error, StopIteration) as exc:
-            raise ProfileError(f"malformed CSV header: {exc}", path=self.source, line=line) from None
+            raise ProfileError(Msg(N_("malformed CSV header: {detail}"), detail=str(exc)), path=self.source, line=line) from None
         columns: list[str] = []
         for number, raw_name in enumerate(header, start=1):
             name = _column(raw_name)
             if not name:
-                raise ProfileError(f"column {number} has no name", path=self.source, line=line, allowed=tuple(FIELDS_BY_NAME))
+                raise ProfileError(Msg(N_("column {number} has no name"), number=number), path=self.source, line=line, allowed=tuple(FIELDS_BY_NAME))
             if name not in FIELDS_BY_NAME:
                 raise ProfileError(
-                    f"unknown column '{raw_name.strip()}'",
+                    Msg(N_("unknown column '{name}'"), name=raw_name.strip()),
                     field=raw_name.strip(),
                     suggestion=closest(name, list(FIELDS_BY_NAME)),
                     allowed=tuple(FIELDS_BY_NAME),
@@ -366,7 +373,7 @@ class RowReader:
                     line=line,
                 )
             if name in columns:
-                raise ProfileError(f"column '{name}' appears twice", field=name, path=self.source, line=line)
+                raise ProfileError(Msg(N_("column '{name}' appears twice"), name=name), field=name, path=self.source, line=line)
             columns.append(name)
         return Layout(self.source, "csv", tuple(columns), delimiter)
 
@@ -474,6 +481,10 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
 
 
 def _error_outcome(row: Row, problem: ProfileError | EngineError) -> Outcome:
+    # The record's message is English text (scripts read the output); the outcome's error line, shown on
+    # stderr, keeps the message's template so the parent process can say it in the language in force.
+    first = problem.args[0] if len(problem.args) == 1 else None
+    said: str = first if isinstance(first, Msg) else str(problem)
     if isinstance(problem, ProfileError):
         allowed = problem.allowed
         error = {
@@ -484,17 +495,25 @@ def _error_outcome(row: Row, problem: ProfileError | EngineError) -> Outcome:
             "allowed": list(allowed) if isinstance(allowed, tuple) else allowed,
         }
     else:
-        error = {"message": f"line {row.line}: {problem}", "line": row.line, "field": None, "value": None, "allowed": None}
-    return Outcome(row.row, {"row": row.row, "status": "error", "error": error}, error=f"row {row.row}: {error['message']}")
+        said = Msg(N_("line {line}: {problem}"), line=row.line, problem=said)
+        error = {"message": str(said), "line": row.line, "field": None, "value": None, "allowed": None}
+    return Outcome(
+        row.row, {"row": row.row, "status": "error", "error": error}, error=Msg(N_("row {row}: {message}"), row=row.row, message=said)
+    )
 
 
 def consult_row(advisor: Advisor, row: Row, *, source: str, engine: str = "compiled") -> Outcome:
-    """Consult one row; a bad row (or one the rules cannot settle) becomes an error outcome naming the file, line and field."""
-    found = _consulted(advisor, row, source, engine)
-    if isinstance(found, (ProfileError, EngineError)):
-        return _error_outcome(row, found)
-    record = {"row": row.row, "status": "ok", **found.to_dict()}
-    return Outcome(row.row, record, models=tuple((r.platform, r.model) for r in found.recommendations))
+    """Consult one row; a bad row (or one the rules cannot settle) becomes an error outcome naming the file, line and field.
+
+    The record is English whatever the language in force: batch output is for programs, and must not
+    change with ``--lang``.
+    """
+    with _i18n.use("en"):
+        found = _consulted(advisor, row, source, engine)
+        if isinstance(found, (ProfileError, EngineError)):
+            return _error_outcome(row, found)
+        record = {"row": row.row, "status": "ok", **found.to_dict()}
+        return Outcome(row.row, record, models=tuple((r.platform, r.model) for r in found.recommendations))
 
 
 def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> ConsultationResult | ProfileError | EngineError:
@@ -712,7 +731,11 @@ class Scorer:
         return cls(Advisor(rules_dir), layout, output_format=output_format, engine=engine, trace_dir=trace_dir)
 
     def __call__(self, chunk: Chunk) -> Scored:
-        """Parse, consult and serialise every row of the chunk."""
+        """Parse, consult and serialise every row of the chunk (in English: the output does not change with ``--lang``)."""
+        with _i18n.use("en"):
+            return self._score(chunk)
+
+    def _score(self, chunk: Chunk) -> Scored:
         failed = 0
         errors: list[tuple[int, str]] = []
         models: Counter[tuple[str, str]] = Counter()
@@ -723,7 +746,7 @@ class Scorer:
                 try:
                     lines.add_ok(row.row, found)
                 except ValueError as exc:  # NaN in a result (a broken rule pack): never print non-JSON
-                    found = EngineError(f"the result is not strict JSON ({exc})")
+                    found = EngineError(Msg(N_("the result is not strict JSON ({detail})"), detail=str(exc)))
                 else:
                     models.update((r.platform, r.model) for r in found.recommendations)
                     if self.trace_dir is not None:
@@ -748,7 +771,7 @@ class Scorer:
         try:
             path.write_text(trace.to_json() + "\n", encoding="utf-8")
         except OSError as exc:
-            raise BatchError(f"cannot write the trace of row {row} ({exc.strerror})", path=path) from None
+            raise BatchError(Msg(N_("cannot write the trace of row {row} ({reason})"), row=row, reason=exc.strerror), path=path) from None
 
 
 def _rows_handler(rules_dir: str, source: str, engine: str) -> Callable[[list[Row]], list[Outcome]]:
@@ -856,12 +879,17 @@ class Summary:
     def text(self) -> str:
         """The summary for a person."""
         data = self.to_dict()
-        lines = [f"rows: {self.rows} ({data['ok']} consulted, {self.failed} failed)"]
+        lines = [_("rows: {rows} ({ok} consulted, {failed} failed)").format(rows=self.rows, ok=data["ok"], failed=self.failed)]
+        sep = _(", ")
         for platform, models in data["recommendations"].items():
-            lines.append(f"  {platform}: " + ", ".join(f"{model} {count}" for model, count in models.items()))
+            counts = sep.join(f"{_i18n.model_words(model)} {count}" for model, count in models.items())
+            lines.append(f"  {platform}: {counts}")
         if self.failed:
-            more = f" and {self.failed - len(self.failed_rows)} more" if self.failed > len(self.failed_rows) else ""
-            lines.append(f"failed rows: {', '.join(map(str, self.failed_rows))}{more}")
+            rows = sep.join(map(str, self.failed_rows))
+            if self.failed > len(self.failed_rows):
+                lines.append(_("failed rows: {rows} and {count} more").format(rows=rows, count=self.failed - len(self.failed_rows)))
+            else:
+                lines.append(_("failed rows: {rows}").format(rows=rows))
         return "\n".join(lines)
 
 
@@ -873,7 +901,7 @@ def _scored(
         try:
             Path(trace_dir).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise BatchError(f"cannot make the trace folder ({exc.strerror})", path=trace_dir) from None
+            raise BatchError(Msg(N_("cannot make the trace folder ({reason})"), reason=exc.strerror), path=trace_dir) from None
     if jobs <= 1:
         scorer = Scorer(advisor, reader.layout, output_format=output_format, engine=engine, trace_dir=trace_dir)
         yield from map(scorer, reader.chunks())
@@ -964,7 +992,7 @@ def _bytes_writer(stream: IO[str]) -> Callable[[bytes], object]:
         except OSError as exc:
             if path is None:
                 raise
-            raise BatchError(f"cannot write the output ({exc.strerror})", path=path) from None
+            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=path) from None
 
     return write
 
@@ -1011,12 +1039,18 @@ class BatchInterrupted(KeyboardInterrupt):
     def message(self) -> str:
         """What became of the output, for a person."""
         if self.output is None or self.partial is None:
-            return f"Interrupted: {self.rows} rows were written before the stop."
-        return (
-            f"Interrupted: {self.output} {'was left as it was' if self.existed else 'was not written'}; "
-            f"the {self.rows} rows done are kept in "
-            f"{self.partial}. Run the same command with --resume to go on from there."
-        )
+            return _("Interrupted: {rows} rows were written before the stop.").format(rows=self.rows)
+        if self.existed:
+            text = _(
+                "Interrupted: {output} was left as it was; the {rows} rows done are kept in {partial}. "
+                "Run the same command with --resume to go on from there."
+            )
+        else:
+            text = _(
+                "Interrupted: {output} was not written; the {rows} rows done are kept in {partial}. "
+                "Run the same command with --resume to go on from there."
+            )
+        return text.format(output=self.output, rows=self.rows, partial=self.partial)
 
 
 def _identity(stream: IO[Any] | BinaryIO) -> tuple[int, int] | None:
@@ -1100,7 +1134,7 @@ class _PartialOutput:
         try:
             return open(self.partial, mode, encoding="utf-8", newline="")
         except OSError as exc:
-            raise BatchError(f"cannot write the output ({exc.strerror})", path=self.partial) from None
+            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=self.partial) from None
 
     def start(self) -> Writer:
         """Begin afresh (replacing any earlier partial output)."""
@@ -1120,19 +1154,22 @@ class _PartialOutput:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise BatchError(f"cannot be read ({exc})", path=self.state_path, suggestion="run without --resume") from None
+            raise BatchError(Msg(N_("cannot be read ({reason})"), reason=str(exc)), path=self.state_path, suggestion=_RUN_AFRESH) from None
         if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
-            raise BatchError("is not a batch state file", path=self.state_path, suggestion="run without --resume")
+            raise BatchError(Msg(N_("is not a batch state file")), path=self.state_path, suggestion=_RUN_AFRESH)
         for key, value in self.identity.items():
             if state.get("identity", {}).get(key) != value:
                 raise BatchError(
-                    f"the earlier run had another {key.replace('_', ' ')} ({state.get('identity', {}).get(key)!r}, now {value!r})",
+                    Msg(
+                        N_("the earlier run had another {what} ({then}, now {now})"),
+                        what=key.replace("_", " "), then=repr(state.get("identity", {}).get(key)), now=repr(value),
+                    ),
                     path=self.partial,
-                    suggestion="run without --resume to start afresh",
+                    suggestion=Msg(N_("run without --resume to start afresh")),
                 )
         done = int(state["bytes"])
         if size < done:
-            raise BatchError("is shorter than its state file says", path=self.partial, suggestion="run without --resume")
+            raise BatchError(Msg(N_("is shorter than its state file says")), path=self.partial, suggestion=_RUN_AFRESH)
         summary = Summary.from_state(state["summary"])
         with self.partial.open("rb") as stream:
             stream.seek(done)
@@ -1167,7 +1204,7 @@ class _PartialOutput:
             temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
             os.replace(temporary, self.state_path)
         except OSError as exc:
-            raise BatchError(f"cannot write the resume state ({exc.strerror})", path=self.state_path) from None
+            raise BatchError(Msg(N_("cannot write the resume state ({reason})"), reason=exc.strerror), path=self.state_path) from None
 
     def commit(self) -> None:
         """Make the output ``FILE``: everything flushed to disk, then renamed over it in one step."""
@@ -1178,7 +1215,7 @@ class _PartialOutput:
             self.stream.close()
             os.replace(self.partial, self.path)
         except OSError as exc:
-            raise BatchError(f"cannot write the output ({exc.strerror})", path=self.path) from None
+            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=self.path) from None
         self.state_path.unlink(missing_ok=True)
 
     def rows_kept(self) -> int:
@@ -1228,19 +1265,19 @@ def score_to(
     source = _identity(reader._binary)
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
     if _same_file(source, path) or _same_file(source, partial):
-        raise BatchError("is the input file; it would be overwritten", path=path)
+        raise BatchError(Msg(N_("is the input file; it would be overwritten")), path=path)
     if path.is_dir():
-        raise BatchError("is a directory", path=path)
+        raise BatchError(Msg(N_("is a directory")), path=path)
     if path.exists() and not path.is_file():
         # A device or a pipe: nothing to rename over, and nothing to resume.
         if resume:
-            raise BatchError("is not a regular file, so a run into it cannot be resumed", path=path)
+            raise BatchError(Msg(N_("is not a regular file, so a run into it cannot be resumed")), path=path)
         try:
             with open(path, "w", encoding="utf-8", newline="") as stream:
                 return score_to(reader, stream, advisor=advisor, output_format=output_format, jobs=jobs,
                                 engine=engine, trace_dir=trace_dir, on_start=on_start, on_chunk=on_chunk)
         except OSError as exc:
-            raise BatchError(f"cannot write the output ({exc.strerror})", path=path) from None
+            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=path) from None
     existed = path.exists()
     output = _PartialOutput(path, _describe_input(reader, advisor, output_format), output_format)
     resumed = output.resume() if resume else None
@@ -1249,8 +1286,8 @@ def score_to(
     else:
         writer, summary = resumed
         if reader.skip(summary.rows) < summary.rows:
-            raise BatchError(f"holds {summary.rows} rows, more than the input has", path=output.partial,
-                             suggestion="run without --resume")
+            raise BatchError(Msg(N_("holds {rows} rows, more than the input has"), rows=summary.rows), path=output.partial,
+                             suggestion=_RUN_AFRESH)
     if on_start is not None:
         on_start(summary)
 

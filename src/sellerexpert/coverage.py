@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import _i18n
+from ._i18n import N_, _
 from ._space import ABSENT, ProfileSpace
 from .conditions import PLATFORM_PREFIX, evaluate, facts_used
 from ._evaluator import DECIDE_RULE, Evaluator
@@ -325,39 +327,48 @@ class CoverageReport:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
     def to_text(self) -> str:
-        """A readable report: the space, each rule's firing share, the dead rules and the split."""
+        """A readable report: the space, each rule's firing share, the dead rules and the split (in the language in force)."""
         n = self.space_size
-        lines = [f"Profile space: {n:,} profiles ({len(self.field_classes)} fields; values the rules cannot tell apart merged)."]
+        lines = [
+            _("Profile space: {count} profiles ({fields} fields; values the rules cannot tell apart merged).").format(
+                count=_i18n.number(n), fields=len(self.field_classes)
+            )
+        ]
         lines.append("")
-        lines.append("Rule firings (share of profiles, per platform):")
+        lines.append(_("Rule firings (share of profiles, per platform):"))
         platforms = list(self.split)
         width = max(len(r.rule) for r in self.rules)
+        sep = _(", ")
         for r in self.rules:
             if r.scope == "seller":
-                shares = f"all platforms {r.firings['*'] / n:7.2%}"
+                shares = _("all platforms {share}").format(share=f"{r.firings['*'] / n:7.2%}")
             else:
                 shares = "  ".join(f"{p} {r.firings.get(p, 0) / n:7.2%}" for p in platforms)
-            mark = "  NEVER FIRES" if r.total == 0 else ""
+            mark = "  " + _("NEVER FIRES") if r.total == 0 else ""
             lines.append(f"  {r.rule:<{width}}  {shares}{mark}")
         lines.append("")
         if self.never_fire:
-            lines.append("Rules that never fire:")
+            lines.append(_("Rules that never fire:"))
             for r in self.rules:
                 if r.total == 0:
                     if r.needs_economics:
-                        why = "fires only when the seller gives economics"
+                        why = _("fires only when the seller gives economics")
                     else:
-                        why = "fires only with other platform data" if r.possible else "cannot fire at all"
-                    lines.append(f"  {r.rule} ({r.file}): {why}")
+                        why = _("fires only with other platform data") if r.possible else _("cannot fire at all")
+                    lines.append(_("  {rule} ({file}): {why}").format(rule=r.rule, file=r.file, why=why))
         else:
-            lines.append("Every rule fires on some profile.")
+            lines.append(_("Every rule fires on some profile."))
         lines.append("")
-        lines.append("Recommendations per platform:")
+        lines.append(_("Recommendations per platform:"))
         for platform, models in self.split.items():
-            parts = ", ".join(f"{m} {models.get(m, 0) / n:.2%}" for m in MODELS)
-            bases = ", ".join(f"{b} {c / n:.2%}" for b, c in self.basis.get(platform, {}).items())
-            lines.append(f"  {platform}: {parts}  (by {bases})")
+            parts = sep.join(f"{_i18n.model_words(m)} {models.get(m, 0) / n:.2%}" for m in MODELS)
+            bases = sep.join(f"{_(_BASIS_WORDS.get(b, b))} {c / n:.2%}" for b, c in self.basis.get(platform, {}).items())
+            lines.append(_("  {platform}: {models}  (by {bases})").format(platform=platform, models=parts, bases=bases))
         return "\n".join(lines)
+
+
+#: How a platform's decision was reached (the policy's basis values), in words.
+_BASIS_WORDS = {"scores": N_("scores"), "exclusion": N_("exclusion"), "tie": N_("tie"), "both-excluded": N_("both-excluded")}
 
 
 def _rulebook_of(source: Advisor | RuleBook | str | Path | None) -> RuleBook:
