@@ -780,6 +780,11 @@ def _check_replay(
     return False
 
 
+def _model(model: Any) -> Any:
+    # A model id in running text: the id itself in English, 全托管/半托管 when said in Chinese.
+    return Msg(model) if model in ("fully-managed", "semi-managed") else model
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [dict(x) if isinstance(x, Mapping) else x for x in value]
@@ -826,7 +831,9 @@ def _result_diff(recorded: Mapping[str, Any], today: Mapping[str, Any]) -> list[
     for platform in dict.fromkeys([*then_recs, *now_recs]):
         a, b = then_recs.get(platform, {}), now_recs.get(platform, {})
         if a.get("model") != b.get("model"):
-            out.append(Msg(N_("{platform}: recommended {recorded}, today {today}"), platform=platform, recorded=a.get("model"), today=b.get("model")))
+            out.append(
+                Msg(N_("{platform}: recommended {recorded}, today {today}"), platform=platform, recorded=_model(a.get("model")), today=_model(b.get("model")))
+            )
         for key in ("confidence", "basis", "scores", "excluded"):
             if a.get(key) != b.get(key):
                 out.append(

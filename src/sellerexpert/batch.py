@@ -883,7 +883,7 @@ class Summary:
         sep = _(", ")
         for platform, models in data["recommendations"].items():
             counts = sep.join(f"{_i18n.model_words(model)} {count}" for model, count in models.items())
-            lines.append(f"  {platform}: {counts}")
+            lines.append(_("  {platform}: {counts}").format(platform=platform, counts=counts))
         if self.failed:
             rows = sep.join(map(str, self.failed_rows))
             if self.failed > len(self.failed_rows):

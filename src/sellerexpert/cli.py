@@ -28,6 +28,8 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from . import _i18n
+from ._i18n import N_, _
+from ._messages import say
 from ._version import __version__
 from .economics import Economics
 from .errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError
@@ -43,16 +45,66 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _show_error(message: str, file: IO[Any] | None = None) -> None:
+    # click writes "Error: ..." from its own (English) catalogue; ours says it in the language in force.
+    click.echo(_("Error: {message}").format(message=message), file=file, err=True)
+
+
 class InputError(click.ClickException):
     """The user's input (a file, a value, an option) cannot be used: exit code 2, like click's usage errors."""
 
     exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the message with an ``Error:`` prefix in the language in force."""
+        _show_error(self.format_message(), file)
 
 
 class CheckFailed(click.ClickException):
     """A check did not pass (failed batch rows, an audit that does not reproduce): exit code 1."""
 
     exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the message with an ``Error:`` prefix in the language in force."""
+        _show_error(self.format_message(), file)
+
+
+def _usage_hint(error: click.UsageError, file: IO[Any] | None) -> None:
+    # click's UsageError.show, with our own words for the hint (the usage line itself is click's).
+    ctx = error.ctx
+    if ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
+        click.echo(f"{ctx.get_usage()}\n{hint}", file=file, err=True, color=ctx.color)
+    _show_error(error.format_message(), file)
+
+
+class UsageProblem(click.UsageError):
+    """A usage mistake our own checks find (options that contradict each other...): exit code 2, said in the language in force."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the usage, a help hint and the message in the language in force."""
+        _usage_hint(self, file)
+
+
+class BadValue(click.BadParameter):
+    """An option's value our own checks refuse: exit code 2, said in the language in force."""
+
+    def format_message(self) -> str:
+        """``Invalid value for '--option': why``, in the language in force."""
+        if self.param_hint is not None:
+            hint = self.param_hint
+        elif self.param is not None:
+            hint = self.param.get_error_hint(self.ctx)  # type: ignore[arg-type]
+        else:
+            return _("Invalid value: {message}").format(message=self.message)
+        return _("Invalid value for {param_hint}: {message}").format(param_hint=click.exceptions._join_param_hints(hint), message=self.message)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the usage, a help hint and the message in the language in force."""
+        _usage_hint(self, file)
 
 
 class Interrupted(click.exceptions.Exit):
@@ -74,11 +126,11 @@ class SellerExpertGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (ProfileError, RuleBookError, TraceError, BatchError, LanguageError) as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(say(exc)) from None
         except FiringLimitError as exc:
-            raise CheckFailed(f"the rule pack did not settle: {exc}") from None
+            raise CheckFailed(_("the rule pack did not settle: {problem}").format(problem=say(exc))) from None
         except (KeyboardInterrupt, EOFError, click.Abort):
-            click.echo("\nInterrupted: nothing was written.", err=True)
+            click.echo("\n" + _("Interrupted: nothing was written."), err=True)
             raise Interrupted() from None
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
@@ -89,7 +141,7 @@ class SellerExpertGroup(click.Group):
                 raise
             # stdout cannot take the output (a full disk, /dev/full, a failing device): say so in one line.
             _drop_stdout()
-            raise CheckFailed(f"cannot write the output to stdout ({exc.strerror})") from None
+            raise CheckFailed(_("cannot write the output to stdout ({reason})").format(reason=exc.strerror)) from None
 
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
@@ -165,16 +217,24 @@ def rules_option(function: F) -> F:
     )(function)
 
 
+_BAD_ENVIRONMENT = "sellerexpert_bad_lang"
+
+
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     # The group's option falls back to SELLEREXPERT_LANG and the locale; a command's own --lang
-    # overrides whatever the group chose, and its absence keeps it.
+    # overrides whatever the group chose, and its absence keeps it. A mistyped SELLEREXPERT_LANG is
+    # an error (exit 2) unless --lang makes it irrelevant, given before or after the command name.
+    root = ctx.find_root()
     if value is not None:
         _i18n.set_language(value)
+        root.meta.pop(_BAD_ENVIRONMENT, None)
     elif ctx.parent is None:
         try:
             _i18n.set_language(_i18n.from_environment())
         except LanguageError as exc:
-            raise click.UsageError(f"SELLEREXPERT_LANG: {exc}") from None
+            root.meta[_BAD_ENVIRONMENT] = UsageProblem(f"SELLEREXPERT_LANG: {exc}", ctx=ctx)
+    if ctx.parent is not None and value is None and _BAD_ENVIRONMENT in root.meta:
+        raise root.meta.pop(_BAD_ENVIRONMENT)
 
 
 _LANG_HELP = "Language of the words printed for people: zh or en [default: SELLEREXPERT_LANG, else the locale]."
@@ -235,8 +295,9 @@ class _FieldValue(click.ParamType[Any, Any]):
         try:
             normalise_value(self.spec, value)  # a list field's text may hold several values: "temu,aliexpress"
         except ProfileError as exc:
-            hint = f" - did you mean '{exc.suggestion}'?" if exc.suggestion else ""
-            self.fail(f"{exc.problem}{hint} (allowed: {self.spec.allowed_text})", param, ctx)
+            hint = _(" - did you mean '{suggestion}'?").format(suggestion=exc.suggestion) if exc.suggestion else ""
+            allowed = _(" (allowed: {allowed})").format(allowed=self.spec.allowed_text)
+            raise BadValue(f"{say(exc.problem)}{hint}{allowed}", ctx=ctx, param=param) from None
         return value
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -295,7 +356,7 @@ def _given(fields: dict[str, Any]) -> dict[str, Any]:
             field = name[len(_NEGATED) :]
             if value and fields.get(field) is not None:
                 option = "--" + field.replace("_", "-")
-                raise click.UsageError(f"{option} and --no-{option[2:]} contradict each other: give one.")
+                raise UsageProblem(_("{option} and {negated} contradict each other: give one.").format(option=option, negated=f"--no-{option[2:]}"))
             if value:
                 given[field] = False
             continue
@@ -339,7 +400,8 @@ def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | 
         return base.with_changes(**SellerProfile.from_dict(given).to_dict()) if given else base
     except ProfileError as exc:
         spec = next(s for s in FIELDS if s.name == exc.field)
-        raise click.BadParameter(f"{exc.problem} (allowed: {spec.allowed_text})", param_hint=f"'--{_option_name(spec)}'") from None
+        allowed = _(" (allowed: {allowed})").format(allowed=spec.allowed_text)
+        raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'--{_option_name(spec)}'") from None
 
 
 def _use_color(stream: IO[Any]) -> bool:
@@ -395,21 +457,24 @@ def _save_profile(profile: SellerProfile, path: Path) -> None:
     try:
         profile.save(path)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the profile ({exc.strerror})") from None
-    click.echo(f"Answers saved to {path}; resume with: sellerexpert consult --profile {path} --interactive", err=True)
+        raise InputError(_("{path}: cannot write the profile ({reason})").format(path=path, reason=exc.strerror)) from None
+    click.echo(_("Answers saved to {path}; resume with: sellerexpert consult --profile {path} --interactive").format(path=path), err=True)
 
 
 def _write_file(path: Path, text: str, what: str) -> None:
+    """Write ``text`` to ``path``; ``what`` names the file for a person (a message marked with ``N_``)."""
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the {what} ({exc.strerror})") from None
+        raise InputError(_("{path}: cannot write the {what} ({reason})").format(path=path, what=_(what), reason=exc.strerror)) from None
 
 
 def _no_profile() -> NoReturn:
-    raise click.UsageError(
-        "no profile given: use --profile FILE (- for stdin), field options such as "
-        "--operational-capacity low, or --interactive to be asked questions."
+    raise UsageProblem(
+        _(
+            "no profile given: use --profile FILE (- for stdin), field options such as "
+            "--operational-capacity low, or --interactive to be asked questions."
+        )
     )
 
 
@@ -485,7 +550,7 @@ def consult(
     that `sellerexpert audit` can tell whether it was edited.
     """
     if interactive and profile_source == "-":
-        raise click.UsageError("--interactive reads the answers from stdin, so the profile cannot come from stdin too.")
+        raise UsageProblem(_("--interactive reads the answers from stdin, so the profile cannot come from stdin too."))
     profile = load_profile(profile_source, fields)
     if interactive is None:
         interactive = profile is None and sys.stdin.isatty()
@@ -500,7 +565,7 @@ def consult(
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
     if trace_path is not None:
-        _write_file(trace_path, _signed(result.trace).to_json() + "\n", "trace")
+        _write_file(trace_path, _signed(result.trace).to_json() + "\n", N_("trace"))
     if explain_after:
         _echo_explained(advisor, result, output_format, details=details)
         return
@@ -535,7 +600,7 @@ class _BatchReporter:
         if self.show:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=None, initial=summary.rows, unit=" rows", file=sys.stderr, desc="Consulting",
+            self.bar = tqdm(total=None, initial=summary.rows, unit=_(" rows"), file=sys.stderr, desc=_("Consulting"),
                             mininterval=0.5, dynamic_ncols=True)
 
     def _say(self, text: str) -> None:
@@ -545,12 +610,12 @@ class _BatchReporter:
             click.echo(text, err=True)
 
     def __call__(self, scored: Scored) -> None:
-        for _, message in scored.errors:
+        for _row, message in scored.errors:
             self.failed += 1
             if self.failed <= Summary.SHOWN:
-                self._say(message)
+                self._say(say(message))
             elif self.failed == Summary.SHOWN + 1:
-                self._say("(further failed rows are only in the output)")
+                self._say(_("(further failed rows are only in the output)"))
         self.failed += scored.failed - len(scored.errors)
         if self.bar is not None:
             done = self.bar.n + scored.rows
@@ -618,7 +683,7 @@ def batch(advisor: Advisor, input_path: str, output: str, output_format: str | N
       sellerexpert batch sellers.csv -o advice.jsonl --resume
     """
     if resume and output == "-":
-        raise click.UsageError("--resume needs --output FILE: output sent to stdout cannot be resumed.")
+        raise UsageProblem(_("--resume needs --output FILE: output sent to stdout cannot be resumed."))
     output_format = output_format or ("csv" if output != "-" and format_for(output) == "csv" else "jsonl")
     with _open_input(input_path, input_format) as reader, _sigterm_interrupts() as signals:
         reporter = _BatchReporter(reader, show=progress)
@@ -634,7 +699,7 @@ def batch(advisor: Advisor, input_path: str, output: str, output_format: str | N
             reporter.close()
     click.echo(summary.text(), err=True)
     if summary.failed:
-        raise CheckFailed(f"{summary.failed} of {summary.rows} rows failed")
+        raise CheckFailed(_("{failed} of {rows} rows failed").format(failed=summary.failed, rows=summary.rows))
 
 
 # -- rules -----------------------------------------------------------------
@@ -697,7 +762,7 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
     try:
         details = rule_details(advisor.rules, rule_id)
     except LookupError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="'ID'") from None
+        raise BadValue(say(exc.args[0]), param_hint="'ID'") from None
     click.echo(json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else render_rule(details))
 
 
@@ -763,7 +828,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
         click.echo(explanation.to_dot(), nl=False)
         return
     if dot_path is not None:
-        _write_file(Path(dot_path), explanation.to_dot(), "DOT graph")
+        _write_file(Path(dot_path), explanation.to_dot(), N_("DOT graph"))
     rendered = {"json": explanation.to_json, "markdown": explanation.to_markdown, "text": explanation.to_text}[output_format]()
     click.echo(rendered.rstrip("\n"))
 
@@ -802,7 +867,7 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())
     if not summary.ok:
         failed = sum(1 for r in summary.reports if not r.ok)
-        raise CheckFailed(f"{failed} of {len(summary.reports)} traces did not pass the audit")
+        raise CheckFailed(_("{failed} of {count} traces did not pass the audit").format(failed=failed, count=len(summary.reports)))
 
 
 @cli.command("schema", context_settings=CONTEXT_SETTINGS)
@@ -851,7 +916,9 @@ def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         counts = report.counts()
-        raise CheckFailed(f"the rule pack has {counts['error']} errors and {counts['warning']} warnings")
+        raise CheckFailed(
+            _("the rule pack has {errors} errors and {warnings} warnings").format(errors=counts["error"], warnings=counts["warning"])
+        )
 
 
 @rules.command("review", context_settings=CONTEXT_SETTINGS)
@@ -880,7 +947,21 @@ def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) 
     if output_format == "json":
         click.echo(json.dumps([d.to_dict() for d in due], indent=2, ensure_ascii=False))
     else:
-        click.echo("\n".join(str(d) for d in due) if due else "No platform fact is due for review.")
+        click.echo("\n".join(_review_line(d) for d in due) if due else _("No platform fact is due for review."))
+
+
+_CONFIDENCE_WORDS = {"high": N_("high"), "medium": N_("medium"), "moderate": N_("moderate"), "low": N_("low")}
+
+
+def _review_line(due: Any) -> str:
+    """One fact due for review, for a person, in the language in force (the JSON form is DueFact.to_dict)."""
+    when = _("review by {date}").format(date=_i18n.day(due.review_by)) if due.review_by else _("no review date")
+    state = _("overdue") if due.overdue else _("due soon")
+    confidence = _(_CONFIDENCE_WORDS.get(due.confidence, due.confidence)) if due.confidence else _("not rated")
+    return _("{platform}.{fact}: as of {as_of}, {when} ({state}; confidence {confidence}; sources: {sources})").format(
+        platform=due.platform, fact=due.fact, as_of=_i18n.day(due.as_of), when=when, state=state, confidence=confidence,
+        sources=", ".join(due.sources),
+    )
 
 
 @rules.command("coverage", context_settings=CONTEXT_SETTINGS)
@@ -939,7 +1020,7 @@ def margin(
     from .margin_report import write_chart
 
     if profile_source is None and economics_path is None:
-        raise click.UsageError("give --profile FILE (a profile with an economics section) or --economics FILE.")
+        raise UsageProblem(_("give --profile FILE (a profile with an economics section) or --economics FILE."))
     profile = load_profile(profile_source, {}) or SellerProfile()
     if economics_path is not None:
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
@@ -950,9 +1031,9 @@ def margin(
         try:
             write_chart(comparison, chart_path)
         except (ValueError, ModuleNotFoundError) as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(say(exc)) from None
         except OSError as exc:
-            raise InputError(f"{chart_path}: cannot write the chart ({exc.strerror})") from None
+            raise InputError(_("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)) from None
     click.echo(render_margin(comparison, output_format), nl=False)
 
 
@@ -994,15 +1075,19 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
         from .web import WebSettings
         from .web import serve as run_server
     except ImportError as exc:
-        raise InputError(f"serve needs the web extra ({exc.name} is missing): pip install 'sellerexpert[web]'") from None
+        raise InputError(
+            _("serve needs the web extra ({module} is missing): pip install 'sellerexpert[web]'").format(module=exc.name)
+        ) from None
     session.advisor  # load and check the rule pack before binding the port: a broken pack exits 2 here
     settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine)  # type: ignore[arg-type]
     try:
         run_server(settings, host=host, port=port, workers=workers, access_log=access_log)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--host'") from None
+        raise BadValue(say(exc), param_hint="'--host'") from None
     except SystemExit as exc:
         # uvicorn leaves with exit code 3 when it cannot start (most often: the port is taken).
         if exc.code not in (0, None):
-            raise CheckFailed(f"the server could not start on {host}:{port} (is the port already in use? try --port)") from None
+            raise CheckFailed(
+                _("the server could not start on {address} (is the port already in use? try --port)").format(address=f"{host}:{port}")
+            ) from None
         raise
