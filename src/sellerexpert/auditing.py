@@ -726,7 +726,7 @@ def _rule_details(old: RuleBook | None, new: RuleBook, rule_id: str) -> tuple[st
 
 
 def _data_changes(old: RuleBook, new: RuleBook) -> list[str]:
-    out = []
+    out: list[str] = []
     for platform in sorted(set(old.platforms) | set(new.platforms)):
         before = old.platforms[platform].fact_values() if platform in old.platforms else {}
         after = new.platforms[platform].fact_values() if platform in new.platforms else {}

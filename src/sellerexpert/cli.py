@@ -97,7 +97,7 @@ class BadValue(click.BadParameter):
         if self.param_hint is not None:
             hint = self.param_hint
         elif self.param is not None:
-            hint = self.param.get_error_hint(self.ctx)  # type: ignore[arg-type]
+            hint = self.param.get_error_hint(self.ctx)
         else:
             return _("Invalid value: {message}").format(message=self.message)
         return _("Invalid value for {param_hint}: {message}").format(param_hint=click.exceptions._join_param_hints(hint), message=self.message)
