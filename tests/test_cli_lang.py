@@ -38,11 +38,21 @@ def zh_runner(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return runner
 
 
+@pytest.fixture(scope="module")
+def stored_trace(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The example's trace, made once (unsigned: the runner fixture clears the key, so must this)."""
+    from sellerexpert import Advisor, SellerProfile
+
+    with _i18n.use("en"):
+        return Advisor().consult(SellerProfile.from_file(SHOP)).trace.to_json() + "\n"
+
+
 @pytest.fixture
-def trace_file(zh_runner: CliRunner, tmp_path: Path) -> Path:
-    path = tmp_path / "shop.json"
-    result = zh_runner.invoke(cli, ["consult", "-p", str(SHOP), "--trace", str(path)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+def trace_file(stored_trace: str, tmp_path: Path) -> Path:
+    """A private copy of the example's trace, alone in its folder."""
+    path = tmp_path / "traces" / "shop.json"
+    path.parent.mkdir()
+    path.write_text(stored_trace, encoding="utf-8")
     return path
 
 
