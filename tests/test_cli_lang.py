@@ -347,3 +347,30 @@ def test_a_message_keeps_its_translation_through_pickle() -> None:
     assert str(copy) == "x: no such file or folder"
     with _i18n.use("zh"):
         assert say(copy) == "x: 文件或文件夹不存在"
+
+
+def test_a_value_not_among_the_choices_is_said_in_chinese(zh_runner: CliRunner) -> None:
+    english = zh_runner.invoke(cli, ["consult", "--operational-capacity", "lo"])
+    chinese = zh_runner.invoke(cli, ["consult", "--operational-capacity", "lo", "--lang", "zh"])
+    assert english.exit_code == chinese.exit_code == 2
+    assert english.stderr.splitlines()[-1] == "Error: Invalid value for '--operational-capacity': 'lo' is not one of 'low', 'medium', 'high'."
+    assert chinese.stderr.splitlines()[-1] == "错误：'--operational-capacity' 的取值无效：'lo' 不是可选值（可选：'low', 'medium', 'high'）。"
+
+
+def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
+    from sellerexpert.errors import FiringLimitError, RuleBookError
+
+    typo = ProfileError("'hgh' is not allowed", field="operational_capacity", suggestion="high", allowed=("low", "high"), path="p.yaml", line=3)
+    other = ProfileError("must be a number", field="monthly_units", path="p.yaml")
+    both = ProfileError.several([typo, other])
+    loop = FiringLimitError(500, [])
+    book = RuleBookError("must be a list", path="r.toml", rule_id="r1", field="when")
+    assert str(typo) == "p.yaml:3: operational_capacity: 'hgh' is not allowed - did you mean 'high'? (allowed: low, high)"
+    assert str(both).startswith("p.yaml: 2 problems:\n  p.yaml:3: ")
+    assert str(loop).endswith("last rules fired: none")
+    assert str(book) == "r.toml: rule 'r1': when: must be a list"
+    with _i18n.use("zh"):
+        assert say(typo) == "p.yaml:3: operational_capacity: 'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
+        assert say(both).startswith("p.yaml: 2 个问题：\n  p.yaml:3: ") and "是不是要写" in say(both)
+        assert say(loop) == "规则触发了 500 次仍未收敛（规则循环？）；最后触发的规则：无"
+        assert say(book) == "r.toml: 规则“r1”：when: must be a list"

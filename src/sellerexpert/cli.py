@@ -114,6 +114,20 @@ class Interrupted(click.exceptions.Exit):
         super().__init__(130)
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """click's Choice, whose refusal is said in the language in force (click's own message in English)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The chosen value; a value not among the choices is a :class:`BadValue` naming them."""
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            if _i18n.current() == "en":
+                raise
+            choices = ", ".join(map(repr, self.choices))
+            raise BadValue(_("{value} is not one of {choices}.").format(value=repr(value), choices=choices), ctx=ctx, param=param) from None
+
+
 class SellerExpertGroup(click.Group):
     """A click group that translates sellerexpert's errors into exit codes and messages."""
 
@@ -320,7 +334,7 @@ def _field_option(spec: FieldSpec) -> Callable[[F], F]:
         return click.option(flag, spec.name, type=_FieldValue(spec), metavar="N", help=help_text)
     if spec.kind == "text":
         return click.option(flag, spec.name, metavar="TEXT", help=help_text)
-    return click.option(flag, spec.name, type=click.Choice(spec.allowed, case_sensitive=False), help=help_text)
+    return click.option(flag, spec.name, type=Choice(spec.allowed, case_sensitive=False), help=help_text)
 
 
 _NEGATED = "no_"
@@ -489,7 +503,7 @@ def _no_profile() -> NoReturn:
 )
 @profile_options
 @click.option(
-    "-f", "--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+    "-f", "--format", "output_format", type=Choice(FORMATS), default="text", show_default=True,
     help="text for a person, json for programs (the API's result object), markdown for a report.",
 )
 @click.option(
@@ -650,13 +664,13 @@ def _sigterm_interrupts() -> Iterator[list[int]]:
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
               help="Write the results to FILE (via FILE.partial, renamed at the end) instead of stdout.")
-@click.option("-f", "--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default=None,
+@click.option("-f", "--format", "output_format", type=Choice(OUTPUT_FORMATS), default=None,
               help="Output format (default: csv when --output ends in .csv, else jsonl).")
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
+@click.option("--input-format", type=Choice(INPUT_FORMATS), default=None,
               help="Input format (default: from INPUT's suffix, else guessed from its first character).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
               help="Worker processes; 0 means one per CPU. The output is identical for any N.")
-@click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
+@click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
               help="compiled (fast) or experta (the reference engine); the output is identical.")
 @click.option("--trace", "trace_dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
               help="Also write each row's trace to DIR/row-NNNNNN.json (signed with SELLEREXPERT_TRACE_KEY).")
@@ -716,7 +730,7 @@ def rules() -> None:
     """
 
 
-_LIST_FORMATS = click.Choice(["text", "json"])
+_LIST_FORMATS = Choice(["text", "json"])
 
 
 @rules.command("list", context_settings=CONTEXT_SETTINGS)
@@ -798,7 +812,7 @@ _TRACE_ARG = click.Path(dir_okay=False, path_type=Path)
 
 @cli.command("explain", context_settings=CONTEXT_SETTINGS)
 @click.argument("trace_path", metavar="TRACE", type=_TRACE_ARG)
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+@click.option("-f", "--format", "output_format", type=Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="text (an indented tree), markdown (a section per platform) or json.")
 @click.option("--dot", "dot_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
               help="Also write the derivation as a Graphviz DOT graph to FILE (- prints only the graph).")
@@ -837,7 +851,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
 @click.argument("paths", metavar="TRACE_OR_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules-then", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
               help="The rule pack the traces were made with, to show what each changed rule changed.")
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("-f", "--format", "output_format", type=Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per trace (with a diff when it fails) and a summary; json: the full reports.")
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="Require a signed trace's signature to be verified with SELLEREXPERT_TRACE_KEY (without the key, it fails).")
@@ -871,7 +885,7 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
 
 
 @cli.command("schema", context_settings=CONTEXT_SETTINGS)
-@click.argument("name", type=click.Choice(["trace", "profile", "rulefile"]))
+@click.argument("name", type=Choice(["trace", "profile", "rulefile"]))
 def schema_command(name: str) -> None:
     """Print the JSON Schema of a trace, a seller profile or a rule file.
 
@@ -992,7 +1006,7 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
               help="A seller profile with an economics section (JSON, YAML or TOML); - reads stdin.")
 @click.option("--economics", "economics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Take the numbers from FILE instead (an economics section on its own); the profile then only picks platforms.")
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+@click.option("-f", "--format", "output_format", type=Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="text for a person, json for programs, markdown for a report.")
 @click.option("--monthly-units", type=click.IntRange(min=1), metavar="N",
               help="Work the comparison out at N units a month instead of the profile's monthly_units.")
@@ -1052,7 +1066,7 @@ def margin(
               help="Require 'Authorization: Bearer KEY' on the JSON API (also SELLEREXPERT_API_KEY).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Let pages from ORIGIN call the API from a browser (repeatable; none by default).")
-@click.option("--engine", type=click.Choice(["compiled", "experta"]), default="compiled", show_default=True,
+@click.option("--engine", type=Choice(["compiled", "experta"]), default="compiled", show_default=True,
               help="compiled: the compiled evaluator (the same result and trace, much faster); experta: the engine of record.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log each request to stderr.")
 @rules_option
