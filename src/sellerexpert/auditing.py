@@ -691,7 +691,7 @@ def _check_fingerprint(
         details.extend(_data_changes(old, rulebook))
     counts = [(kind, len([c for c in changes if c.change == kind])) for kind in ("added", "removed", "edited")]
     names = [Msg(N_("{count} {change}"), count=count, change=Msg(_CHANGE_WORDS[kind])) for kind, count in counts if count]
-    what = concat(*[part for i, name in enumerate(names) for part in ((", ", name) if i else (name,))]) if names else Msg(
+    what = concat(*[part for i, name in enumerate(names) for part in ((Msg(", "), name) if i else (name,))]) if names else Msg(
         N_("no rule changed; platform data, policy or sources did")
     )
     findings.append(AuditFinding("fingerprint", Msg(N_("rule base changed since the trace was made ({what})"), what=what), tuple(details)))
