@@ -374,3 +374,27 @@ def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
         assert say(both).startswith("p.yaml: 2 个问题：\n  p.yaml:3: ") and "是不是要写" in say(both)
         assert say(loop) == "规则触发了 500 次仍未收敛（规则循环？）；最后触发的规则：无"
         assert say(book) == "r.toml: 规则“r1”：when: must be a list"
+
+
+@pytest.mark.parametrize(
+    ("command", "content", "english", "chinese"),
+    [
+        ("audit", None, "no such file or folder", "文件或文件夹不存在"),
+        ("audit", b"\x00\x01binary", "is a binary file, not JSON, YAML or TOML text", "是二进制文件，不是 JSON、YAML 或 TOML 文本"),
+        ("explain", b"{", "not a trace: malformed JSON at line 1:", "不是推理记录：第 1 行 JSON 格式错误："),
+        ("consult", "\ufeffa: 1".encode("utf-16"), "is UTF-16 text: save it as UTF-8", "是 UTF-16 编码的文本：请另存为 UTF-8"),
+        ("consult", b"\xff\xfeok", "is UTF-16 text: save it as UTF-8", "是 UTF-16 编码的文本：请另存为 UTF-8"),
+    ],
+)
+def test_file_errors_name_the_file_in_either_language(
+    zh_runner: CliRunner, tmp_path: Path, command: str, content: bytes | None, english: str, chinese: str
+) -> None:
+    path = tmp_path / "input.json"
+    if content is not None:
+        path.write_bytes(content)
+    args = [command, "-p", str(path)] if command == "consult" else [command, str(path)]
+    in_english = zh_runner.invoke(cli, args)
+    in_chinese = zh_runner.invoke(cli, [*args, "--lang", "zh"])
+    assert in_english.exit_code == in_chinese.exit_code == 2
+    assert in_english.stderr.startswith(f"Error: {path}: {english}")
+    assert in_chinese.stderr.startswith(f"错误：{path}: {chinese}")
