@@ -40,13 +40,14 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from . import _documents
+from . import _documents, _i18n
+from ._i18n import N_, _, model_words
 from .errors import ProfileError
 from .profile import MODELS, PLATFORMS, SellerProfile, closest
 
@@ -470,14 +471,27 @@ class MarginLine:
         """The line as JSON data (``value`` a number rounded to the cent)."""
         return {"key": self.key, "label": self.label, "formula": self.formula, "value": float(self.value)}
 
+    def label_text(self) -> str:
+        """The label in the language in force (the JSON keeps the English)."""
+        return _(self.label)
+
+    def formula_text(self) -> str:
+        """The formula in words of the language in force (a cost keeps its leading minus)."""
+        if self.formula.startswith(_MINUS):
+            return _MINUS + _(self.formula[len(_MINUS) :])
+        return _(self.formula)
+
 
 def _line(key: str, label: str, formula: str, exact: Fraction) -> MarginLine:
     return MarginLine(key, label, formula, cents(exact), exact)
 
 
+_MINUS = "− "
+
+
 def _cost(key: str, label: str, formula: str, amount: Fraction) -> MarginLine:
     """A cost line: the amount is subtracted, so the line holds it negated and its formula says so."""
-    return MarginLine(key, label, f"− {formula}", cents(-amount), -amount)
+    return MarginLine(key, label, _MINUS + formula, cents(-amount), -amount)
 
 
 @dataclass(frozen=True)
@@ -649,53 +663,47 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
     stock_days = v["transit_days"] + v["stock_days"]
     # Costs are negative lines, so that every total is the plain sum of the lines above it.
     costs = [
-        _cost("refunds", "Refunds on returns", "price × return rate", refunds),
-        _cost("commission", "Platform commission", "(price − refunds) × commission", commission),
-        _cost("platform_fees", "Other platform fees", "fee per unit", v["fee_per_unit"]),
-        _cost("unit_cost", "Unit cost", "unit cost", v["unit_cost"]),
-        _cost("freight", "Freight to the warehouse", "freight per unit", v["freight_per_unit"]),
-        _cost("last_mile", "Last-mile delivery", "last-mile cost per order (one unit per order)", v["last_mile_per_order"]),
-        _cost("storage", "Storage", "storage per unit and month × stock days ÷ (365 ÷ 12)", v["storage_per_unit_month"] * v["stock_days"] * months / year),
-        _cost("return_handling", "Handling returns", "return rate × cost per return", rate * v["cost_per_return"]),
-        _cost("unsold_stock", "Unsold stock written off", "(unit cost + freight) × unsold share ÷ (1 − unsold share)", landed * unsold / (1 - unsold)),
+        _cost("refunds", N_("Refunds on returns"), N_("price × return rate"), refunds),
+        _cost("commission", N_("Platform commission"), N_("(price − refunds) × commission"), commission),
+        _cost("platform_fees", N_("Other platform fees"), N_("fee per unit"), v["fee_per_unit"]),
+        _cost("unit_cost", N_("Unit cost"), N_("unit cost"), v["unit_cost"]),
+        _cost("freight", N_("Freight to the warehouse"), N_("freight per unit"), v["freight_per_unit"]),
+        _cost("last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), v["last_mile_per_order"]),
+        _cost("storage", N_("Storage"), N_("storage per unit and month × stock days ÷ (365 ÷ 12)"), v["storage_per_unit_month"] * v["stock_days"] * months / year),
+        _cost("return_handling", N_("Handling returns"), N_("return rate × cost per return"), rate * v["cost_per_return"]),
+        _cost("unsold_stock", N_("Unsold stock written off"), N_("(unit cost + freight) × unsold share ÷ (1 − unsold share)"), landed * unsold / (1 - unsold)),
         _cost(
-            "capital_on_stock",
-            "Cost of cash in stock",
-            "(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital",
+            "capital_on_stock", N_("Cost of cash in stock"), N_("(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital"),
             landed * stock_days / year * capital,
         ),
         _cost(
-            "capital_on_payouts",
-            "Cost of waiting for payouts",
-            "(price − refunds − commission) × payout delay days ÷ 365 × cost of capital",
+            "capital_on_payouts", N_("Cost of waiting for payouts"), N_("(price − refunds − commission) × payout delay days ÷ 365 × cost of capital"),
             kept * v["payout_delay_days"] / year * capital,
         ),
     ]
     per_unit_value = price + sum((line.exact for line in costs), Fraction(0))
     per_unit = (
-        _line("price", "Price", "price per unit", price),
+        _line("price", N_("Price"), N_("price per unit"), price),
         *costs,
-        _line("contribution_per_unit", "Contribution per unit", "sum of the lines above", per_unit_value),
+        _line("contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above"), per_unit_value),
     )
     fixed = v["fixed_per_month"]
     per_month_value = per_unit_value * units - fixed
     per_month = (
-        _line("units_contribution", "Contribution of the units", "contribution per unit × monthly units", per_unit_value * units),
-        _cost("fixed_costs", "Fixed costs", "fixed costs per month", fixed),
-        _line("contribution_per_month", "Contribution per month", "contribution of the units − fixed costs", per_month_value),
-        _line("contribution_per_unit_after_fixed", "Per unit after fixed costs", "contribution per month ÷ monthly units", per_month_value / units),
+        _line("units_contribution", N_("Contribution of the units"), N_("contribution per unit × monthly units"), per_unit_value * units),
+        _cost("fixed_costs", N_("Fixed costs"), N_("fixed costs per month"), fixed),
+        _line("contribution_per_month", N_("Contribution per month"), N_("contribution of the units − fixed costs"), per_month_value),
+        _line("contribution_per_unit_after_fixed", N_("Per unit after fixed costs"), N_("contribution per month ÷ monthly units"), per_month_value / units),
     )
     per_day = units * months / year
     in_stock = landed * per_day * stock_days
     receivable = kept * per_day * v["payout_delay_days"]
     cash = (
-        _line("cash_in_stock", "Cash in stock (transit and warehouse)", "(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)", in_stock),
-        _line("cash_in_payouts", "Cash waiting for payouts", "(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days", receivable),
-        _line("cash_tied_up", "Cash tied up", "cash in stock + cash waiting for payouts", in_stock + receivable),
+        _line("cash_in_stock", N_("Cash in stock (transit and warehouse)"), N_("(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)"), in_stock),
+        _line("cash_in_payouts", N_("Cash waiting for payouts"), N_("(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days"), receivable),
+        _line("cash_tied_up", N_("Cash tied up"), N_("cash in stock + cash waiting for payouts"), in_stock + receivable),
         _line(
-            "cash_cost_per_month",
-            "What that cash costs a month",
-            "cash tied up × cost of capital ÷ 12 (already in the lines per unit)",
+            "cash_cost_per_month", N_("What that cash costs a month"), N_("cash tied up × cost of capital ÷ 12 (already in the lines per unit)"),
             (in_stock + receivable) * capital / months,
         ),
     )
@@ -703,9 +711,23 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
     return ModelMargin(model=model, per_unit=per_unit, per_month=per_month, cash=cash, not_given=not_given)
 
 
-def _money(economics: Economics, value: Decimal) -> str:
-    text = f"{value:,.2f}"
-    return f"{economics.currency} {text}" if economics.currency else text
+def amount_text(value: Decimal) -> str:
+    """An amount rounded to the cent, grouped: ``2,088.72``.
+
+    Formatted from the exact Decimal (a float would lose cents on huge amounts); Chinese groups digits
+    and writes the decimal point as English does, so this is also what ``_i18n.number(value, digits=2)``
+    gives in Chinese (tests/test_margin_zh.py checks that).
+    """
+    return f"{value:,.2f}"
+
+
+def _money(currency: str, value: Decimal) -> str:
+    """An amount with its currency label: ``USD 2,088.72``."""
+    text = amount_text(value)
+    return f"{currency} {text}" if currency else text
+
+
+BREAK_EVEN_FORMULA = N_("(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)")
 
 
 def _platform_margin(economics: Economics, platform: str, name: str) -> PlatformMargin:
@@ -721,17 +743,7 @@ def _platform_margin(economics: Economics, platform: str, name: str) -> Platform
         if point > 0:
             crossing = point
             above = SEMI if slope > 0 else FULL
-    units = economics.monthly_units
-    full_text, semi_text = _money(economics, cents(full.contribution_per_month)), _money(economics, cents(semi.contribution_per_month))
-    if leader == EVEN:
-        verdict = "both models leave the same"
-    else:
-        verdict = f"{leader} leaves {_money(economics, gap_cents)} more a month"
-    summary = f"at {units} units a month your own numbers leave {full_text} under fully-managed and {semi_text} under semi-managed: {verdict}"
-    if crossing is not None and above is not None:
-        other = SEMI if above == FULL else FULL
-        summary += f"; below about {whole_units(crossing):,} units a month {other} leaves more, above it {above}"
-    return PlatformMargin(
+    item = PlatformMargin(
         platform=platform,
         platform_name=name,
         models=(full, semi),
@@ -739,10 +751,42 @@ def _platform_margin(economics: Economics, platform: str, name: str) -> Platform
         gap_per_month=gap_cents,
         break_even_units=None if crossing is None else cents(crossing),
         above_break_even=above,
-        break_even_formula="(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)",
-        summary=summary,
+        break_even_formula=BREAK_EVEN_FORMULA,
+        summary="",
         break_even_exact=crossing,
     )
+    # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
+    with _i18n.use("en"):
+        return replace(item, summary=summary_text(item, economics.monthly_units, economics.currency))
+
+
+def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -> str:
+    """The sentence a margin reason quotes, in the language in force.
+
+    e.g. ``at 600 units a month your own numbers leave USD 2,147.66 under fully-managed and USD 58.94
+    under semi-managed: fully-managed leaves USD 2,088.72 more a month``.
+    """
+    full, semi = item.models
+    if item.leader == EVEN:
+        verdict = _("both models leave the same")
+    else:
+        verdict = _("{model} leaves {amount} more a month").format(
+            model=model_words(item.leader), amount=_money(currency, item.gap_per_month)
+        )
+    summary = _("at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}").format(
+        units=monthly_units,
+        full=_money(currency, cents(full.contribution_per_month)),
+        semi=_money(currency, cents(semi.contribution_per_month)),
+        verdict=verdict,
+    )
+    if item.break_even_exact is not None and item.above_break_even is not None:
+        above = item.above_break_even
+        summary += _("; below about {units} units a month {other} leaves more, above it {above}").format(
+            units=_i18n.number(whole_units(item.break_even_exact)),
+            other=model_words(SEMI if above == FULL else FULL),
+            above=model_words(above),
+        )
+    return summary
 
 
 def compare_margins(
@@ -769,29 +813,37 @@ def compare_margins(
     )
 
 
-def platform_facts(comparison: MarginComparison) -> dict[str, dict[str, Any]]:
-    """The facts the rules read about each platform (:data:`DERIVED_PLATFORM_FACTS`), by platform id."""
-    return {
-        item.platform: {
-            "margin_leader": item.leader,
-            "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
-            "margin_gap_pct": item.gap_pct,
-            "margin_summary": item.summary,
+def platform_facts(comparison: MarginComparison, lang: str = "en") -> dict[str, dict[str, Any]]:
+    """The facts the rules read about each platform (:data:`DERIVED_PLATFORM_FACTS`), by platform id.
+
+    :param lang: the language of ``margin_summary`` (the engine reads English; a text shown in
+        another language quotes that language's summary).
+    """
+    with _i18n.use(lang):
+        return {
+            item.platform: {
+                "margin_leader": item.leader,
+                "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
+                "margin_gap_pct": item.gap_pct,
+                "margin_summary": item.summary if lang == "en" else summary_text(item, comparison.monthly_units, comparison.currency),
+            }
+            for item in comparison.platforms
         }
-        for item in comparison.platforms
-    }
 
 
-def margin_facts(profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+def margin_facts(
+    profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None = None, lang: str = "en"
+) -> dict[str, dict[str, Any]]:
     """The platform facts a consultation of ``profile`` adds, by platform: its margin facts, then ``extra`` over them.
 
     Empty when the profile has no economics, so a consultation without them declares exactly what it did before.
 
+    :param lang: the language of ``margin_summary`` (see :func:`platform_facts`).
     :raises ProfileError: when the economics lack a price or unit cost for a platform asked about.
     """
     out: dict[str, dict[str, Any]] = {}
     if profile.economics is not None:
-        out = platform_facts(compare_margins(profile.economics, platforms=profile.platforms))
+        out = platform_facts(compare_margins(profile.economics, platforms=profile.platforms), lang)
     for platform, values in (extra or {}).items():
         out.setdefault(platform, {}).update(values)
     return out
