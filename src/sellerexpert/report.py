@@ -422,7 +422,10 @@ class _Glossary:
             inside = match.start() > 0 and before in ("(", "（") and after in (")", "）")
             # "(GPSR)" becomes "(GPSR: the EU ...)" rather than nesting brackets.
             note = (_(": {explanation}") if inside else _(" ({explanation})")).format(explanation=_(explanation))
-            text = text[: match.end()] + note + text[match.end() :]
+            rest = text[match.end() :]
+            if note.endswith("）") and rest[:1] == " " and _i18n.width(rest[1:2]) == 2:
+                rest = rest[1:]  # "VAT 需要" became "VAT（增值税）需要": no space after a full-width bracket
+            text = text[: match.end()] + note + rest
         return text
 
 
