@@ -137,3 +137,16 @@ def test_chart_speaks_chinese_with_a_chinese_font(comparison, monkeypatch: pytes
 def test_cjk_font_finds_an_installed_font_or_none() -> None:
     font = margin_report.cjk_font()
     assert font is None or font in margin_report.CJK_FONTS
+
+
+def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(EXAMPLE)
+    with _i18n.use("zh"):  # as the command line runs it with --lang zh
+        result = advisor.consult(profile)
+    quoted = [r.text for rec in result.recommendations for r in (*rec.reasons, *rec.caveats) if r.rule.startswith("own_margin")]
+    assert quoted and all("用你自己的数字计算" in text for text in quoted)
+    trace = result.trace.to_json()
+    assert "at 600 units a month your own numbers leave" in trace
+    assert not re.search(r"[\u4e00-\u9fff]", trace)
+    english = advisor.consult(profile, lang="en")
+    assert all("your own numbers leave" in r.text for rec in english.recommendations for r in rec.reasons if r.rule.startswith("own_margin"))

@@ -238,7 +238,7 @@ class Advisor:
             seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
             # Facts computed for this consultation (the margin facts from the seller's economics) are
             # quoted in the language too: the engine saw them in English.
-            quoted = economics.margin_facts(profile, platform_overrides) if lang != "en" else None
+            quoted = economics.margin_facts(profile, platform_overrides, lang) if lang != "en" else None
             recommendations = tuple(
                 self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, (quoted or {}).get(p))
                 for p in profile.platforms

@@ -127,6 +127,11 @@ def _value_text(value: object) -> str:
     return str(value)
 
 
+def _language(result: ConsultationResult, lang: str | None) -> str:
+    """The report's language: ``lang`` if given, else the language of the result's own texts."""
+    return lang if lang is not None else result.lang
+
+
 def _series(items: Sequence[str]) -> str:
     """Items one after another, as the language lists them (``a, b, c``; ``a、b、c``)."""
     text = items[0] if items else ""
@@ -317,10 +322,10 @@ def build_report(
     :param today: the day staleness is judged by (default: the system date).
     :param details: keep every reason, and attach rule ids, weights, sources and field names.
     :param caveat_order: caveat rule ids, most important first (default: the shipped order).
-    :param lang: the language of the report's own words (default: the language in force).
+    :param lang: the language of the report's own words (default: the result's language).
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(lang):
+    with _i18n.use(_language(result, lang)):
         return _build_report(result, today=today, details=details, caveat_order=caveat_order)
 
 
@@ -481,17 +486,17 @@ def render_text(
     :param width: wrap long lines at this many terminal columns (a Chinese character takes two).
     :param details: show every reason with its rule id, weight, sources and assumed fields.
     :param today: the day staleness is judged by (default: the system date).
-    :param lang: the language of the report's own words (default: the language in force); the
-        result's texts are in the language the advisor was consulted in.
+    :param lang: the language of the report's own words (default: the result's language, the one
+        the advisor was consulted in, so its texts and the report's words agree).
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(lang):
+    with _i18n.use(_language(result, lang)):
         return _render_text(result, color=color, width=width, details=details, today=today)
 
 
 def _render_text(result: ConsultationResult, *, color: bool, width: int, details: bool, today: date | None) -> str:
     style: Style = _ansi if color else _plain
-    report = build_report(result, today=today, details=details)
+    report = build_report(result, today=today, details=details, lang=_i18n.current())
     explain = _Glossary()
     lines = [style(report.title, bold=True), ""]
     platform, advice, confidence, note_head = _("Platform"), _("Advice"), _("Confidence"), _("Note")
@@ -547,15 +552,15 @@ def render_markdown(result: ConsultationResult, *, details: bool = False, today:
 
     :param details: show every reason with its rule id, weight, sources and assumed fields, and the profile.
     :param today: the day staleness is judged by (default: the system date).
-    :param lang: the language of the report's own words (default: the language in force).
+    :param lang: the language of the report's own words (default: the result's language).
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(lang):
+    with _i18n.use(_language(result, lang)):
         return _render_markdown(result, details=details, today=today)
 
 
 def _render_markdown(result: ConsultationResult, *, details: bool, today: date | None) -> str:
-    report = build_report(result, today=today, details=details)
+    report = build_report(result, today=today, details=details, lang=_i18n.current())
     explain = _Glossary()
     head = (_("Platform"), _("Advice"), _("Confidence"), _("Note"))
     out = [f"# {_md(report.title)}", "", "| " + " | ".join(_md(h) for h in head) + " |", "|---|---|---|---|"]
@@ -598,7 +603,7 @@ def render(
 
     :param details: text and markdown only: rule ids, weights, sources and field names (JSON always has them).
     :param today: the day staleness is judged by (default: the system date).
-    :param lang: text and markdown: the language of the report's own words (default: the language in force).
+    :param lang: text and markdown: the language of the report's own words (default: the result's language).
     :raises ValueError: for an unknown format.
     :raises LanguageError: for a language the advisor does not speak.
     """
