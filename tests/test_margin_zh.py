@@ -150,3 +150,21 @@ def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(ad
     assert not re.search(r"[\u4e00-\u9fff]", trace)
     english = advisor.consult(profile, lang="en")
     assert all("your own numbers leave" in r.text for rec in english.recommendations for r in rec.reasons if r.rule.startswith("own_margin"))
+
+
+def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> None:
+    from sellerexpert.economics import ask_economics
+
+    replies = iter(["是", "USD", "600", "3.10", "12%", "7.20", "", "", "", "", "", "", "", "", "", "", "", "",
+                    "13.99", "1.05", "3.40", "", "", "", "150%", "5%", "", "", "", "", "", "450"])
+    told: list[str] = []
+    with _i18n.use("zh"):
+        economics = ask_economics(lambda _prompt: next(replies), told.append)
+    assert economics is not None and economics.monthly_units == 600
+    assert told[0].startswith("你清楚两种模式下自己的各项数字吗")
+    assert "全托管：扣费前你每件拿到的价格" in "\n".join(told)
+    assert "半托管：退货比例是多少（例如 4%）？" in told
+    sorry = next(line for line in told if line.startswith("抱歉"))
+    assert "请填写0 到 1 之间的比例" in sorry and "quit" in sorry
+    with _i18n.use("zh"):
+        assert ask_economics(lambda _prompt: "否", told.append) is None

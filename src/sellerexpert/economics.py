@@ -72,12 +72,15 @@ class NumberSpec:
 
     @property
     def allowed_text(self) -> str:
-        """How the allowed values read in an error message or a prompt."""
-        return {
-            "amount": "an amount of money, 0 or more",
-            "share": 'a share between 0 and 1 (0.04) or a percentage as text ("4%")',
-            "days": f"a whole number of days, 0 to {MAX_DAYS}",
-        }[self.kind]
+        """How the allowed values read in an error message or a prompt (in the language in force)."""
+        return _(_ALLOWED[self.kind]).format(most=MAX_DAYS)
+
+
+_ALLOWED: dict[str, str] = {
+    "amount": N_("an amount of money, 0 or more"),
+    "share": N_('a share between 0 and 1 (0.04) or a percentage as text ("4%")'),
+    "days": N_("a whole number of days, 0 to {most}"),
+}
 
 
 NUMBERS: tuple[NumberSpec, ...] = (
@@ -86,31 +89,31 @@ NUMBERS: tuple[NumberSpec, ...] = (
         "amount",
         "price per unit: what the buyer pays where you set the price, or the supply price the platform pays you "
         "(fully-managed, and Temu under both models)",
-        "Price per unit you receive before fees (the retail price you set, or the supply price the platform pays)?",
+        N_("Price per unit you receive before fees (the retail price you set, or the supply price the platform pays)?"),
         required=True,
     ),
-    NumberSpec("unit_cost", "amount", "what one unit costs you to make or buy", "What does one unit cost you to make or buy?", required=True),
+    NumberSpec("unit_cost", "amount", "what one unit costs you to make or buy", N_("What does one unit cost you to make or buy?"), required=True),
     NumberSpec(
         "freight_per_unit",
         "amount",
         "freight per unit: to the platform's warehouse (fully-managed) or to your overseas warehouse (semi-managed)",
-        "Freight per unit to the warehouse?",
+        N_("Freight per unit to the warehouse?"),
     ),
-    NumberSpec("last_mile_per_order", "amount", "delivery to the buyer per order (one unit per order)", "Last-mile delivery cost per order?"),
-    NumberSpec("storage_per_unit_month", "amount", "warehouse storage per unit and month", "Storage per unit and month?"),
-    NumberSpec("stock_days", "days", "days a unit waits in a warehouse before it sells, on average", "Days a unit waits in the warehouse before it sells?"),
-    NumberSpec("transit_days", "days", "days stock is on its way to the warehouse", "Days your stock is in transit to the warehouse?"),
-    NumberSpec("return_rate", "share", "share of sold units the buyers return (their price is refunded)", "Share of units returned (e.g. 4%)?"),
-    NumberSpec("cost_per_return", "amount", "what handling one return costs you (shipping back, checking, write-off)", "Cost per return?"),
-    NumberSpec("commission", "share", "platform commission, as a share of the price kept", "Platform commission (e.g. 8%)?"),
-    NumberSpec("fee_per_unit", "amount", "other platform fees per unit", "Other platform fees per unit?"),
-    NumberSpec("payout_delay_days", "days", "days from a sale until the platform pays you", "Days from a sale until you are paid?"),
-    NumberSpec("unsold_share", "share", "share of the stock you expect never to sell (written off)", "Share of stock you expect never to sell (e.g. 5%)?"),
+    NumberSpec("last_mile_per_order", "amount", "delivery to the buyer per order (one unit per order)", N_("Last-mile delivery cost per order?")),
+    NumberSpec("storage_per_unit_month", "amount", "warehouse storage per unit and month", N_("Storage per unit and month?")),
+    NumberSpec("stock_days", "days", "days a unit waits in a warehouse before it sells, on average", N_("Days a unit waits in the warehouse before it sells?")),
+    NumberSpec("transit_days", "days", "days stock is on its way to the warehouse", N_("Days your stock is in transit to the warehouse?")),
+    NumberSpec("return_rate", "share", "share of sold units the buyers return (their price is refunded)", N_("Share of units returned (e.g. 4%)?")),
+    NumberSpec("cost_per_return", "amount", "what handling one return costs you (shipping back, checking, write-off)", N_("Cost per return?")),
+    NumberSpec("commission", "share", "platform commission, as a share of the price kept", N_("Platform commission (e.g. 8%)?")),
+    NumberSpec("fee_per_unit", "amount", "other platform fees per unit", N_("Other platform fees per unit?")),
+    NumberSpec("payout_delay_days", "days", "days from a sale until the platform pays you", N_("Days from a sale until you are paid?")),
+    NumberSpec("unsold_share", "share", "share of the stock you expect never to sell (written off)", N_("Share of stock you expect never to sell (e.g. 5%)?")),
     NumberSpec(
         "fixed_per_month",
         "amount",
         "fixed costs per month of running this model (warehouse rent, staff, registrations)",
-        "Fixed costs per month of this model (rent, staff, registrations)?",
+        N_("Fixed costs per month of this model (rent, staff, registrations)?"),
     ),
 )
 NUMBERS_BY_NAME: dict[str, NumberSpec] = {spec.name: spec for spec in NUMBERS}
@@ -851,12 +854,13 @@ def margin_facts(
 
 # -- the interview's questions ------------------------------------------------------
 
-KNOWS_NUMBERS_QUESTION = (
+KNOWS_NUMBERS_QUESTION = N_(
     "Do you know your own numbers for both models (prices, unit cost, freight, fees)? "
     "If so I can work out what each leaves you a month. (yes or no)"
 )
-_YES = {"yes", "y", "true", "1"}
-_QUIT = {"quit", "q", "exit", "stop"}
+# Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
+_YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
+_QUIT = {"quit", "q", "exit", "stop", "退出"}
 
 
 def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
@@ -870,16 +874,17 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     :param tell: shows a message.
     :returns: the validated numbers, or ``None`` when the seller does not know them or quits.
     """
-    tell(KNOWS_NUMBERS_QUESTION)
+    tell(_(KNOWS_NUMBERS_QUESTION))
     if ask(">").strip().lower() not in _YES:
         return None
-    tell("Blank leaves a number out (counted as 0); quit drops the numbers. Differences per platform go in the profile file.")
+    tell(_("Blank leaves a number out (counted as 0); quit drops the numbers. Differences per platform go in the profile file."))
     data: dict[str, Any] = {}
+    unit_cost = NUMBERS_BY_NAME["unit_cost"]
     seller = (
-        ("currency", "Currency label for your amounts (e.g. USD; blank for none)?", None),
-        ("monthly_units", "Units you expect to sell a month on each platform?", None),
-        ("unit_cost", NUMBERS_BY_NAME["unit_cost"].question, NUMBERS_BY_NAME["unit_cost"]),
-        ("cost_of_capital", "What does money tied up cost you a year (e.g. 12%)?", None),
+        ("currency", _("Currency label for your amounts (e.g. USD; blank for none)?"), None),
+        ("monthly_units", _("Units you expect to sell a month on each platform?"), None),
+        ("unit_cost", _(unit_cost.question), unit_cost),
+        ("cost_of_capital", _("What does money tied up cost you a year (e.g. 12%)?"), None),
     )
     for name, question, spec in seller:
         answer = _ask_one(ask, tell, question, name, spec, required=name in ("monthly_units", "unit_cost"))
@@ -892,7 +897,8 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
         for spec in NUMBERS:
             if spec.name == "unit_cost":
                 continue
-            answer = _ask_one(ask, tell, f"{model}: {spec.question}", f"{model}.{spec.name}", spec, required=spec.required)
+            question = _("{model}: {question}").format(model=model_words(model), question=_(spec.question))
+            answer = _ask_one(ask, tell, question, f"{model}.{spec.name}", spec, required=spec.required)
             if answer is _QUIT_SENTINEL:
                 return None
             if answer is not None:
@@ -912,12 +918,12 @@ def _ask_one(
     while True:
         reply = ask(">").strip()
         if reply.lower() in _QUIT:
-            tell("Leaving your own numbers out.")
+            tell(_("Leaving your own numbers out."))
             return _QUIT_SENTINEL
         if not reply:
             if not required:
                 return None
-            tell("This one is needed for the comparison; please answer, or type quit.")
+            tell(_("This one is needed for the comparison; please answer, or type quit."))
             continue
         try:
             if spec is not None:
@@ -929,8 +935,11 @@ def _ask_one(
             elif len(reply) > 12:
                 raise ProfileError("expected a short currency label", field=_where(where))
         except ProfileError as exc:
-            hint = f" - did you mean '{exc.suggestion}'?" if exc.suggestion else ""
-            stop = "" if hint else "."
-            tell(f"Sorry, {exc.problem}{hint}{stop} Please answer {spec.allowed_text if spec else 'again'}, or quit.")
+            allowed = spec.allowed_text if spec else _("again")
+            if exc.suggestion:
+                tell(_("Sorry, {problem} - did you mean '{suggestion}'? Please answer {allowed}, or quit.").format(
+                    problem=exc.problem, suggestion=exc.suggestion, allowed=allowed))
+            else:
+                tell(_("Sorry, {problem}. Please answer {allowed}, or quit.").format(problem=exc.problem, allowed=allowed))
             continue
         return reply
