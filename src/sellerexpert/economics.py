@@ -256,7 +256,7 @@ def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer,
         name = str(key)
         model = _model_key(name) if models else None
         if model is not None:
-            inner, _ = _layer(value, (*where, model), models=False)
+            inner, _unused = _layer(value, (*where, model), models=False)
             by_model[model] = inner
         elif name in NUMBERS_BY_NAME:
             if value is None or (isinstance(value, str) and not value.strip()):

@@ -13,8 +13,8 @@ Jargon is explained where it first appears. A dated platform fact past its
 review date is marked ("as of 2025-05, re-check").
 
 Every word the report adds is a program string (``_``), so the report speaks the
-language in force (or ``lang=``); the result's own texts come in that language
-from the advisor. Terminal layout counts display columns (a Chinese character
+language of the result (``Advisor.consult(..., lang=)``), or ``lang=``; the
+result's own texts come in its language from the advisor. Terminal layout counts display columns (a Chinese character
 takes two), so the Chinese report lines up like the English one.
 """
 
@@ -104,7 +104,7 @@ def confidence_text(confidence: float) -> str:
     return _("{percent}% ({words})").format(percent=_i18n.number(round(confidence * 100)), words=confidence_words(confidence))
 
 
-def _plain(text: str, **_: object) -> str:
+def _plain(text: str, **_style: object) -> str:
     return text
 
 
@@ -251,7 +251,7 @@ def _groups(result: ConsultationResult, details: bool) -> dict[tuple[str, str], 
                 by_rule.setdefault(caveat.rule, []).append((rec, caveat))
     groups: dict[tuple[str, str], list[tuple[Recommendation, Caveat]]] = {}
     for rule, members in by_rule.items():
-        if len({c.text for _, c in members}) == 1:
+        if len({c.text for _unused, c in members}) == 1:
             groups[(rule, members[0][1].text)] = members
             continue
         for rec, caveat in members:
