@@ -74,7 +74,7 @@ def _zh_result(result: ConsultationResult, *, outcomes: bool = False) -> Consult
 
 def _leaks(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
     """Runs of three or more English words, once ids, platform and product names are set aside."""
-    for name in sorted({"TikTok Shop", "Temu", *allowed}, key=len, reverse=True):
+    for name in sorted({"TikTok Shop", "Temu", *allowed} - {""}, key=len, reverse=True):
         text = text.replace(name, " ")
     text = re.sub(r"\S*_\S*", " ", text)  # rule, field and source ids
     return re.findall(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*){2,}", text)
@@ -109,7 +109,9 @@ def test_no_english_sentence_leaks_from_the_report_s_own_words(zh_shop: Consulta
         assert _leaks(markdown, (product,)) == [], markdown
 
 
-@pytest.mark.parametrize("example", ["one-person-shop.yaml", "us-brand-with-warehouse.json", "sea-freight-factory.toml"])
+@pytest.mark.parametrize(
+    "example", ["one-person-shop.yaml", "us-brand-with-warehouse.json", "sea-freight-factory.toml", "tiktok-creator-brand.yaml", "no-data.json"]
+)
 def test_a_real_chinese_consultation_has_no_english_sentence(advisor: Advisor, example: str) -> None:
     # The whole report, once the rule book carries its Chinese texts (rules/*.toml, the zh tables).
     if any(not rule.translations.get("zh") for rule in advisor.rules.rules):
@@ -192,6 +194,13 @@ def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult
         assert "海外仓（设在买家所在市场的仓库）" in text
         assert "头程（把货从国内运到目的市场仓库的运输）" in text
         assert "VAT（增值税）" in text and "小额免税（低价值包裹免征关税的额度）" in text
+
+
+def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
+    from sellerexpert.report import _Glossary
+
+    with _i18n.use("zh"):
+        assert _Glossary()("last-mile delivery within two days, and de minimis") == "last-mile delivery within two days, and de minimis（低价值包裹免征关税的额度）"
 
 
 def test_a_term_the_translator_already_explained_is_left_alone() -> None:

@@ -58,7 +58,8 @@ _TERMS = [(term, explanation, re.compile(r"(?<![\w-])" + re.escape(term) + r"(?!
 # The Chinese report explains the terms of docs/glossary-zh.md a seller new to cross-border trade may
 # not know, and the English report's terms as Chinese sellers write them. Each entry is the term's
 # English name (its catalogue translation is the Chinese term the texts use) and its explanation;
-# the English spelling is matched too, since some terms stay Latin in Chinese text (VAT, EPR, Y2).
+# the English spelling of a term the English report explains too is matched as well, since some
+# stay Latin in Chinese text (VAT, EPR, Y2, de minimis).
 GLOSSARY_ZH: tuple[tuple[str, str], ...] = (
     (N_("EU Responsible Person"), N_("someone in the EU answerable for your products' safety")),
     (N_("de minimis"), N_("the duty-free allowance for low-value parcels")),
@@ -437,8 +438,11 @@ class _Glossary:
 def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     """The glossary of ``lang`` as (term, explanation, pattern) for each term's spellings in that language."""
     out = []
+    glossed_in_english = {term for term, _explanation in GLOSSARY}
     for term, explanation in GLOSSARIES.get(lang, GLOSSARY):
-        spellings = sorted({_(term), term}, key=len, reverse=True)
+        # The English spelling too where Chinese text keeps it ("de minimis", "Cainiao"); a term only
+        # the Chinese report explains (海外仓) is matched in Chinese alone, not in an English leftover.
+        spellings = sorted({_(term), term} if term in glossed_in_english else {_(term)}, key=len, reverse=True)
         # Latin spellings match whole words; a Chinese character is a word character to `re`, so the
         # bounds are ASCII letters ("速卖通 Choice" and "Choice店" both use the term Choice).
         alternatives = "|".join(
