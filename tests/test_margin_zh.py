@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _i18n
-from sellerexpert import margin_report
+from sellerexpert import Advisor, SellerProfile, _i18n, margin_report
 from sellerexpert.cli import cli
 from sellerexpert.economics import amount_text, margin_facts, platform_facts, summary_text
 from sellerexpert.margin_report import chart, render
@@ -37,9 +36,20 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
     assert result.exit_code == 0
     text = result.stdout
     assert text.startswith("利润对比（USD）：每月 600 件，资金成本每年 12%\n金额四舍五入到分；合计按四舍五入前的数值计算。\n")
-    for words in ("Temu：全托管每月贡献利润多出 USD 2,088.72", "单件", "每月（按 600 件）", "该销量下的资金占用",
-                  "退货退款", "− 价格 × 退货率", "单件贡献利润", "以上各项之和", "资金占用", "盈亏平衡销量：每月 527.03 件",
-                  "低于此销量全托管贡献利润更多，高于此销量则是半托管", "未填写，按 0 计：全托管："):
+    for words in (
+        "Temu：全托管每月贡献利润多出 USD 2,088.72",
+        "单件",
+        "每月（按 600 件）",
+        "该销量下的资金占用",
+        "退货退款",
+        "− 价格 × 退货率",
+        "单件贡献利润",
+        "以上各项之和",
+        "资金占用",
+        "盈亏平衡销量：每月 527.03 件",
+        "低于此销量全托管贡献利润更多，高于此销量则是半托管",
+        "未填写，按 0 计：全托管：",
+    ):
         assert words in text, words
     assert _english_words(text) == [], _english_words(text)
     # the same numbers as the JSON, formatted for Chinese
@@ -76,6 +86,7 @@ def test_margin_markdown_in_chinese(comparison) -> None:  # type: ignore[no-unty
 def test_margin_json_is_the_same_in_every_language(runner: CliRunner) -> None:
     english = runner.invoke(cli, ["margin", "-p", str(EXAMPLE), "-f", "json"], catch_exceptions=False).stdout
     chinese = runner.invoke(cli, ["margin", "-p", str(EXAMPLE), "-f", "json", "--lang", "zh"], catch_exceptions=False).stdout
+
     def data(text: str) -> object:
         # Platform names are display words (速卖通 if the advisor names platforms in the language); the rest is data.
         parsed = json.loads(text)
@@ -104,7 +115,10 @@ def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_req
         chinese = summary_text(temu, comparison.monthly_units, comparison.currency)
         # built under Chinese, the recorded summary stays English (traces are English)
         assert comparison.platforms[0].summary == temu.summary
-    assert chinese == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 USD 2,147.66，半托管 USD 58.94，全托管每月多出 USD 2,088.72"
+    assert (
+        chinese
+        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 USD 2,147.66，半托管 USD 58.94，全托管每月多出 USD 2,088.72"
+    )
     aliexpress = summary_text(comparison.platforms[1], 600, "USD")
     assert "below about 527 units a month fully-managed leaves more, above it semi-managed" in aliexpress
     assert platform_facts(comparison)["temu"]["margin_summary"] == temu.summary
@@ -156,14 +170,53 @@ def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(ad
     assert "at 600 units a month your own numbers leave" in trace
     assert not re.search(r"[\u4e00-\u9fff]", trace)
     english = advisor.consult(profile, lang="en")
-    assert all("your own numbers leave" in r.text for rec in english.recommendations for r in rec.reasons if r.rule.startswith("own_margin"))
+    assert all(
+        "your own numbers leave" in r.text
+        for rec in english.recommendations
+        for r in rec.reasons
+        if r.rule.startswith("own_margin")
+    )
 
 
 def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> None:
     from sellerexpert.economics import ask_economics
 
-    replies = iter(["是", "USD", "600", "3.10", "12%", "7.20", "", "", "", "", "", "", "", "", "", "", "", "",
-                    "13.99", "1.05", "3.40", "", "", "", "150%", "5%", "", "", "", "", "", "450"])
+    replies = iter(
+        [
+            "是",
+            "USD",
+            "600",
+            "3.10",
+            "12%",
+            "7.20",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "13.99",
+            "1.05",
+            "3.40",
+            "",
+            "",
+            "",
+            "150%",
+            "5%",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "450",
+        ]
+    )
     told: list[str] = []
     with _i18n.use("zh"):
         economics = ask_economics(lambda _prompt: next(replies), told.append)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sellerexpert import Advisor, SellerProfile, _i18n
 from sellerexpert.cli import cli
 from sellerexpert.report import GLOSSARY, GLOSSARY_ZH, build_report, confidence_text, render, render_markdown, render_text
-from sellerexpert.result import Assumption, ConsultationResult, Recommendation
+from sellerexpert.result import Assumption, ConsultationResult
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 LATER = date(2028, 1, 1)  # every dated platform fact is due for re-checking by then
@@ -110,7 +110,14 @@ def test_no_english_sentence_leaks_from_the_report_s_own_words(zh_shop: Consulta
 
 
 @pytest.mark.parametrize(
-    "example", ["one-person-shop.yaml", "us-brand-with-warehouse.json", "sea-freight-factory.toml", "tiktok-creator-brand.yaml", "no-data.json"]
+    "example",
+    [
+        "one-person-shop.yaml",
+        "us-brand-with-warehouse.json",
+        "sea-freight-factory.toml",
+        "tiktok-creator-brand.yaml",
+        "no-data.json",
+    ],
 )
 def test_a_real_chinese_consultation_has_no_english_sentence(advisor: Advisor, example: str) -> None:
     # The whole report, once the rule book carries its Chinese texts (rules/*.toml, the zh tables).
@@ -169,7 +176,7 @@ def test_the_chinese_report_fits_the_width_and_its_table_lines_up(zh_shop: Consu
         return columns
 
     header = starts(table[0], header_cells)
-    for line, row in zip(table[1:], report.rows):
+    for line, row in zip(table[1:], report.rows, strict=True):
         found = starts(line, row)
         assert found == header[: len(found)], (line, table[0])
 
@@ -200,7 +207,10 @@ def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
     from sellerexpert.report import _Glossary
 
     with _i18n.use("zh"):
-        assert _Glossary()("last-mile delivery within two days, and de minimis") == "last-mile delivery within two days, and de minimis（低价值包裹免征关税的额度）"
+        assert (
+            _Glossary()("last-mile delivery within two days, and de minimis")
+            == "last-mile delivery within two days, and de minimis（低价值包裹免征关税的额度）"
+        )
 
 
 def test_a_term_the_translator_already_explained_is_left_alone() -> None:
@@ -208,7 +218,10 @@ def test_a_term_the_translator_already_explained_is_left_alone() -> None:
 
     with _i18n.use("zh"):
         explain = _Glossary()
-        assert explain("需要 VAT（增值税）号，另需 EPR 注册。") == "需要 VAT（增值税）号，另需 EPR（生产者责任延伸：包装和电子产品须注册并缴纳回收费用）注册。"
+        assert (
+            explain("需要 VAT（增值税）号，另需 EPR 注册。")
+            == "需要 VAT（增值税）号，另需 EPR（生产者责任延伸：包装和电子产品须注册并缴纳回收费用）注册。"
+        )
         assert explain("再说一次 VAT 和 EPR。") == "再说一次 VAT 和 EPR。"
         explain = _Glossary()
         assert explain("速卖通（Choice）的标") == "速卖通（Choice：速卖通给时效快、包邮商品的标识）的标"
@@ -271,6 +284,6 @@ def test_consult_lang_zh_on_the_command_line(runner: CliRunner) -> None:
 
 def test_every_word_of_the_glossary_tables_is_translated() -> None:
     with _i18n.use("zh"):
-        for term, explanation in GLOSSARY_ZH:
+        for _term, explanation in GLOSSARY_ZH:
             assert _i18n._(explanation) != explanation
             assert re.search(r"[\u4e00-\u9fff]", _i18n._(explanation))

@@ -92,23 +92,58 @@ NUMBERS: tuple[NumberSpec, ...] = (
         N_("Price per unit you receive before fees (the retail price you set, or the supply price the platform pays)?"),
         required=True,
     ),
-    NumberSpec("unit_cost", "amount", "what one unit costs you to make or buy", N_("What does one unit cost you to make or buy?"), required=True),
+    NumberSpec(
+        "unit_cost",
+        "amount",
+        "what one unit costs you to make or buy",
+        N_("What does one unit cost you to make or buy?"),
+        required=True,
+    ),
     NumberSpec(
         "freight_per_unit",
         "amount",
         "freight per unit: to the platform's warehouse (fully-managed) or to your overseas warehouse (semi-managed)",
         N_("Freight per unit to the warehouse?"),
     ),
-    NumberSpec("last_mile_per_order", "amount", "delivery to the buyer per order (one unit per order)", N_("Last-mile delivery cost per order?")),
+    NumberSpec(
+        "last_mile_per_order",
+        "amount",
+        "delivery to the buyer per order (one unit per order)",
+        N_("Last-mile delivery cost per order?"),
+    ),
     NumberSpec("storage_per_unit_month", "amount", "warehouse storage per unit and month", N_("Storage per unit and month?")),
-    NumberSpec("stock_days", "days", "days a unit waits in a warehouse before it sells, on average", N_("Days a unit waits in the warehouse before it sells?")),
-    NumberSpec("transit_days", "days", "days stock is on its way to the warehouse", N_("Days your stock is in transit to the warehouse?")),
-    NumberSpec("return_rate", "share", "share of sold units the buyers return (their price is refunded)", N_("Share of units returned (e.g. 4%)?")),
-    NumberSpec("cost_per_return", "amount", "what handling one return costs you (shipping back, checking, write-off)", N_("Cost per return?")),
+    NumberSpec(
+        "stock_days",
+        "days",
+        "days a unit waits in a warehouse before it sells, on average",
+        N_("Days a unit waits in the warehouse before it sells?"),
+    ),
+    NumberSpec(
+        "transit_days", "days", "days stock is on its way to the warehouse", N_("Days your stock is in transit to the warehouse?")
+    ),
+    NumberSpec(
+        "return_rate",
+        "share",
+        "share of sold units the buyers return (their price is refunded)",
+        N_("Share of units returned (e.g. 4%)?"),
+    ),
+    NumberSpec(
+        "cost_per_return",
+        "amount",
+        "what handling one return costs you (shipping back, checking, write-off)",
+        N_("Cost per return?"),
+    ),
     NumberSpec("commission", "share", "platform commission, as a share of the price kept", N_("Platform commission (e.g. 8%)?")),
     NumberSpec("fee_per_unit", "amount", "other platform fees per unit", N_("Other platform fees per unit?")),
-    NumberSpec("payout_delay_days", "days", "days from a sale until the platform pays you", N_("Days from a sale until you are paid?")),
-    NumberSpec("unsold_share", "share", "share of the stock you expect never to sell (written off)", N_("Share of stock you expect never to sell (e.g. 5%)?")),
+    NumberSpec(
+        "payout_delay_days", "days", "days from a sale until the platform pays you", N_("Days from a sale until you are paid?")
+    ),
+    NumberSpec(
+        "unsold_share",
+        "share",
+        "share of the stock you expect never to sell (written off)",
+        N_("Share of stock you expect never to sell (e.g. 5%)?"),
+    ),
     NumberSpec(
         "fixed_per_month",
         "amount",
@@ -123,7 +158,7 @@ SELLER_NUMBERS: tuple[str, ...] = ("currency", "monthly_units", "cost_of_capital
 _SELLER_MEANING = {
     "currency": "the currency label every amount is in (nothing is converted)",
     "monthly_units": "units you expect to sell a month on each platform (1 or more)",
-    "cost_of_capital": "what money tied up costs you per year, as a share (0.12) or a percentage (\"12%\")",
+    "cost_of_capital": 'what money tied up costs you per year, as a share (0.12) or a percentage ("12%")',
 }
 
 PlatformFactName = Literal["margin_leader", "margin_gap_per_month", "margin_gap_pct", "margin_summary"]
@@ -300,14 +335,25 @@ class Economics:
         currency = data.get("currency") or ""
         if not isinstance(currency, str) or len(currency.strip()) > 12:
             raise ProfileError(
-                f"expected a short currency label, got {_describe(currency)}", field=_where("currency"), allowed="text such as USD, EUR, CNY"
+                f"expected a short currency label, got {_describe(currency)}",
+                field=_where("currency"),
+                allowed="text such as USD, EUR, CNY",
             )
         units_raw = data.get("monthly_units")
         if units_raw is None:
-            raise ProfileError("is required: the units you expect to sell a month", field=_where("monthly_units"), allowed="a whole number, 1 or more")
+            raise ProfileError(
+                "is required: the units you expect to sell a month",
+                field=_where("monthly_units"),
+                allowed="a whole number, 1 or more",
+            )
         units = _decimal(units_raw, _where("monthly_units"), "a whole number, 1 or more")
         if units != units.to_integral_value() or units < 0:
-            raise ProfileError(f"{units_raw} is not a whole number of units", field=_where("monthly_units"), value=units_raw, allowed="a whole number, 1 or more")
+            raise ProfileError(
+                f"{units_raw} is not a whole number of units",
+                field=_where("monthly_units"),
+                value=units_raw,
+                allowed="a whole number, 1 or more",
+            )
         if units == 0:
             raise ProfileError(
                 "0 units: the margin is worked out per unit sold, so give the units you expect to sell a month",
@@ -325,7 +371,9 @@ class Economics:
         layers.extend(((None, model), numbers) for model, numbers in per_model.items())
         platforms_raw = data.get("platforms") or {}
         if not isinstance(platforms_raw, Mapping):
-            raise ProfileError(f"expected a table per platform, got {_describe(platforms_raw)}", field=_where("platforms"), allowed=PLATFORMS)
+            raise ProfileError(
+                f"expected a table per platform, got {_describe(platforms_raw)}", field=_where("platforms"), allowed=PLATFORMS
+            )
         by_platform: dict[str, tuple[Layer, dict[str, Layer]]] = {}
         for key, value in platforms_raw.items():
             platform = _platform_key(str(key))
@@ -411,7 +459,9 @@ def _plain_number(value: Decimal) -> int | float:
 
 def economics_json_schema() -> dict[str, Any]:
     """The JSON Schema of a profile's ``economics`` section, derived from :data:`NUMBERS`."""
-    share: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]}
+    share: dict[str, Any] = {
+        "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]
+    }
     kinds: dict[str, dict[str, Any]] = {
         "amount": {"type": "number", "minimum": 0},
         "share": share,
@@ -671,16 +721,32 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
         _cost("platform_fees", N_("Other platform fees"), N_("fee per unit"), v["fee_per_unit"]),
         _cost("unit_cost", N_("Unit cost"), N_("unit cost"), v["unit_cost"]),
         _cost("freight", N_("Freight to the warehouse"), N_("freight per unit"), v["freight_per_unit"]),
-        _cost("last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), v["last_mile_per_order"]),
-        _cost("storage", N_("Storage"), N_("storage per unit and month × stock days ÷ (365 ÷ 12)"), v["storage_per_unit_month"] * v["stock_days"] * months / year),
-        _cost("return_handling", N_("Handling returns"), N_("return rate × cost per return"), rate * v["cost_per_return"]),
-        _cost("unsold_stock", N_("Unsold stock written off"), N_("(unit cost + freight) × unsold share ÷ (1 − unsold share)"), landed * unsold / (1 - unsold)),
         _cost(
-            "capital_on_stock", N_("Cost of cash in stock"), N_("(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital"),
+            "last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), v["last_mile_per_order"]
+        ),
+        _cost(
+            "storage",
+            N_("Storage"),
+            N_("storage per unit and month × stock days ÷ (365 ÷ 12)"),
+            v["storage_per_unit_month"] * v["stock_days"] * months / year,
+        ),
+        _cost("return_handling", N_("Handling returns"), N_("return rate × cost per return"), rate * v["cost_per_return"]),
+        _cost(
+            "unsold_stock",
+            N_("Unsold stock written off"),
+            N_("(unit cost + freight) × unsold share ÷ (1 − unsold share)"),
+            landed * unsold / (1 - unsold),
+        ),
+        _cost(
+            "capital_on_stock",
+            N_("Cost of cash in stock"),
+            N_("(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital"),
             landed * stock_days / year * capital,
         ),
         _cost(
-            "capital_on_payouts", N_("Cost of waiting for payouts"), N_("(price − refunds − commission) × payout delay days ÷ 365 × cost of capital"),
+            "capital_on_payouts",
+            N_("Cost of waiting for payouts"),
+            N_("(price − refunds − commission) × payout delay days ÷ 365 × cost of capital"),
             kept * v["payout_delay_days"] / year * capital,
         ),
     ]
@@ -693,20 +759,44 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
     fixed = v["fixed_per_month"]
     per_month_value = per_unit_value * units - fixed
     per_month = (
-        _line("units_contribution", N_("Contribution of the units"), N_("contribution per unit × monthly units"), per_unit_value * units),
+        _line(
+            "units_contribution",
+            N_("Contribution of the units"),
+            N_("contribution per unit × monthly units"),
+            per_unit_value * units,
+        ),
         _cost("fixed_costs", N_("Fixed costs"), N_("fixed costs per month"), fixed),
-        _line("contribution_per_month", N_("Contribution per month"), N_("contribution of the units − fixed costs"), per_month_value),
-        _line("contribution_per_unit_after_fixed", N_("Per unit after fixed costs"), N_("contribution per month ÷ monthly units"), per_month_value / units),
+        _line(
+            "contribution_per_month", N_("Contribution per month"), N_("contribution of the units − fixed costs"), per_month_value
+        ),
+        _line(
+            "contribution_per_unit_after_fixed",
+            N_("Per unit after fixed costs"),
+            N_("contribution per month ÷ monthly units"),
+            per_month_value / units,
+        ),
     )
     per_day = units * months / year
     in_stock = landed * per_day * stock_days
     receivable = kept * per_day * v["payout_delay_days"]
     cash = (
-        _line("cash_in_stock", N_("Cash in stock (transit and warehouse)"), N_("(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)"), in_stock),
-        _line("cash_in_payouts", N_("Cash waiting for payouts"), N_("(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days"), receivable),
+        _line(
+            "cash_in_stock",
+            N_("Cash in stock (transit and warehouse)"),
+            N_("(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)"),
+            in_stock,
+        ),
+        _line(
+            "cash_in_payouts",
+            N_("Cash waiting for payouts"),
+            N_("(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days"),
+            receivable,
+        ),
         _line("cash_tied_up", N_("Cash tied up"), N_("cash in stock + cash waiting for payouts"), in_stock + receivable),
         _line(
-            "cash_cost_per_month", N_("What that cash costs a month"), N_("cash tied up × cost of capital ÷ 12 (already in the lines per unit)"),
+            "cash_cost_per_month",
+            N_("What that cash costs a month"),
+            N_("cash tied up × cost of capital ÷ 12 (already in the lines per unit)"),
             (in_stock + receivable) * capital / months,
         ),
     )
@@ -730,7 +820,9 @@ def _money(currency: str, value: Decimal) -> str:
     return f"{currency} {text}" if currency else text
 
 
-BREAK_EVEN_FORMULA = N_("(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)")
+BREAK_EVEN_FORMULA = N_(
+    "(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)"
+)
 
 
 def _platform_margin(economics: Economics, platform: str, name: str) -> PlatformMargin:
@@ -776,7 +868,9 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
         verdict = _("{model} leaves {amount} more a month").format(
             model=model_words(item.leader), amount=_money(currency, item.gap_per_month)
         )
-    summary = _("at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}").format(
+    summary = _(
+        "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
+    ).format(
         units=monthly_units,
         full=_money(currency, cents(full.contribution_per_month)),
         semi=_money(currency, cents(semi.contribution_per_month)),
@@ -828,7 +922,9 @@ def platform_facts(comparison: MarginComparison, lang: str = "en") -> dict[str, 
                 "margin_leader": item.leader,
                 "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
                 "margin_gap_pct": item.gap_pct,
-                "margin_summary": item.summary if lang == "en" else summary_text(item, comparison.monthly_units, comparison.currency),
+                "margin_summary": item.summary
+                if lang == "en"
+                else summary_text(item, comparison.monthly_units, comparison.currency),
             }
             for item in comparison.platforms
         }
@@ -937,8 +1033,11 @@ def _ask_one(
         except ProfileError as exc:
             allowed = spec.allowed_text if spec else _("again")
             if exc.suggestion:
-                tell(_("Sorry, {problem} - did you mean '{suggestion}'? Please answer {allowed}, or quit.").format(
-                    problem=exc.problem, suggestion=exc.suggestion, allowed=allowed))
+                tell(
+                    _("Sorry, {problem} - did you mean '{suggestion}'? Please answer {allowed}, or quit.").format(
+                        problem=exc.problem, suggestion=exc.suggestion, allowed=allowed
+                    )
+                )
             else:
                 tell(_("Sorry, {problem}. Please answer {allowed}, or quit.").format(problem=exc.problem, allowed=allowed))
             continue

@@ -54,9 +54,9 @@ def _rjust(text: str, columns: int) -> str:
 
 def _sections(full: ModelMargin, semi: ModelMargin, units: int) -> list[tuple[str, list[tuple[MarginLine, MarginLine]]]]:
     return [
-        (_("Per unit"), list(zip(full.per_unit, semi.per_unit))),
-        (_("Per month at {units} units").format(units=units), list(zip(full.per_month, semi.per_month))),
-        (_("Cash tied up at that volume"), list(zip(full.cash, semi.cash))),
+        (_("Per unit"), list(zip(full.per_unit, semi.per_unit, strict=True))),
+        (_("Per month at {units} units").format(units=units), list(zip(full.per_month, semi.per_month, strict=True))),
+        (_("Cash tied up at that volume"), list(zip(full.cash, semi.cash, strict=True))),
     ]
 
 
@@ -91,7 +91,9 @@ def _parallel(item: PlatformMargin) -> bool:
 def _not_given(item: PlatformMargin) -> str:
     """``Not given, counted as 0: ...`` naming the numbers left out per model (as the file's field names), or ''."""
     parts = [
-        _("{model}: {fields}").format(model=model_words(m.model), fields=", ".join(m.not_given)) for m in item.models if m.not_given
+        _("{model}: {fields}").format(model=model_words(m.model), fields=", ".join(m.not_given))
+        for m in item.models
+        if m.not_given
     ]
     if not parts:
         return ""
@@ -143,7 +145,9 @@ def _render_text(comparison: MarginComparison) -> str:
             out.append(f"  {title}")
             for left, right in rows:
                 label = _i18n.ljust(left.label_text(), 36)
-                out.append(f"    {label} {_rjust(_amount(left.value), 14)} {_rjust(_amount(right.value), 14)}  {left.formula_text()}")
+                out.append(
+                    f"    {label} {_rjust(_amount(left.value), 14)} {_rjust(_amount(right.value), 14)}  {left.formula_text()}"
+                )
         out.append(f"  {_break_even_text(item)}")
         missing = _not_given(item)
         if missing:
@@ -166,7 +170,10 @@ def _render_markdown(comparison: MarginComparison) -> str:
     out = [
         f"# {_title(comparison)}",
         "",
-        _then(_("{at}.").format(at=at[:1].upper() + at[1:]), _("Amounts are rounded to the cent; totals are worked out before rounding.")),
+        _then(
+            _("{at}.").format(at=at[:1].upper() + at[1:]),
+            _("Amounts are rounded to the cent; totals are worked out before rounding."),
+        ),
     ]
     for item in comparison.platforms:
         full, semi = item.models
@@ -247,7 +254,7 @@ def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
     ):
         figure, axes = pyplot.subplots(1, count, figsize=(4.2 * count, 3.6), squeeze=False)
         try:
-            for axis, item in zip(axes[0], comparison.platforms):
+            for axis, item in zip(axes[0], comparison.platforms, strict=True):
                 _panel(axis, item, comparison)
             figure.tight_layout()
             buffer = io.BytesIO()
@@ -263,7 +270,7 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
 
     assert isinstance(axis, Axes)
     top = chart_range(item, comparison.monthly_units)
-    for margin, style in zip(item.models, ("-", "--")):
+    for margin, style in zip(item.models, ("-", "--"), strict=True):
         ends = [float(margin.at(0)), float(margin.at(top))]
         axis.plot([0, top], ends, style, label=model_words(margin.model))
     if item.break_even_exact is not None:
@@ -280,7 +287,9 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
             horizontalalignment="left" if right else "right",
         )
     units = _i18n.number(comparison.monthly_units)
-    axis.axvline(comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=_("your {units} units").format(units=units))
+    axis.axvline(
+        comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=_("your {units} units").format(units=units)
+    )
     axis.axhline(0, color="grey", linewidth=0.6)
     axis.set_title(item.platform_name)
     axis.set_xlabel(_("units a month"))

@@ -201,7 +201,8 @@ def _stale(facts: Sequence[PlatformFactUsed], today: date) -> str:
 def _reason_details(reason: Reason) -> str:
     # Rule ids, field names and source ids stay as written (they are what --details is for).
     if reason.kind == "constraint":
-        tag = _("rules out {model}").format(model=model_words("semi-managed" if reason.favours == "fully-managed" else "fully-managed"))
+        other = "semi-managed" if reason.favours == "fully-managed" else "fully-managed"
+        tag = _("rules out {model}").format(model=model_words(other))
     else:
         tag = _("{model}, weight {weight}").format(model=model_words(reason.favours), weight=reason.weight)
     assumed = _("; assumed: {fields}").format(fields=", ".join(reason.assumed)) if reason.assumed else ""
@@ -278,7 +279,11 @@ def _caveats(result: ConsultationResult, order: Sequence[str], today: date, deta
         rec, caveat = members[0]
         names = [m[0].platform_name for m in members]
         if len(members) == 1:
-            text = caveat.text if rec.platform_name in caveat.text or everyone == 1 else _("{platforms}: {text}").format(platforms=rec.platform_name, text=caveat.text)
+            text = (
+                caveat.text
+                if rec.platform_name in caveat.text or everyone == 1
+                else _("{platforms}: {text}").format(platforms=rec.platform_name, text=caveat.text)
+            )
         else:
             shared = key[1].replace("\0's", _("the platform's")).replace("\0", _("the platform"))
             text = shared if len(members) == everyone else _("{platforms}: {text}").format(platforms=_and(names), text=shared)
@@ -305,8 +310,14 @@ def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
         text = meanings[0]
         for meaning in meanings[1:]:
             text = _("{earlier}; {later}").format(earlier=text, later=meaning)
-        lines.append(Line(_("Not answered, so left out of the weighing (answers would firm up the advice): {meanings}.").format(meanings=text),
-                          ", ".join(a.field for a in skipped)))
+        lines.append(
+            Line(
+                _("Not answered, so left out of the weighing (answers would firm up the advice): {meanings}.").format(
+                    meanings=text
+                ),
+                ", ".join(a.field for a in skipped),
+            )
+        )
     return tuple(lines)
 
 
@@ -339,7 +350,11 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
     sections = []
     for rec in result.recommendations:
         # Where neither model fits, what closes each (and so what would open it) is the reason to show.
-        pro = [r for r in rec.reasons if r.kind == "constraint"] if rec.outcome == "neither-fits" else [r for r in rec.reasons if r.favours == rec.model]
+        pro = (
+            [r for r in rec.reasons if r.kind == "constraint"]
+            if rec.outcome == "neither-fits"
+            else [r for r in rec.reasons if r.favours == rec.model]
+        )
         shown = pro if details else pro[:REASONS_SHOWN]
         lines = [_reason_line(r, today) for r in shown]
         if details:
@@ -352,7 +367,8 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
     return Report(
         title=_title(result),
         rows=rows,
-        best=result.best.why or _("{platform}, {model}").format(platform=result.best.platform, model=model_words(result.best.model)),
+        best=result.best.why
+        or _("{platform}, {model}").format(platform=result.best.platform, model=model_words(result.best.model)),
         platforms=tuple(sections),
         caveats=_caveats(result, order, today, details),
         assumed=_assumed(result, details),
@@ -509,13 +525,15 @@ def _render_text(result: ConsultationResult, *, color: bool, width: int, details
     conf_w = max([_i18n.width(confidence), *(_i18n.width(r[2]) for r in report.rows)])
     header = f"  {_i18n.ljust(platform, name_w)}  {_i18n.ljust(advice, advice_w)}  {_i18n.ljust(confidence, conf_w)}  {note_head}"
     lines.append(style(header, bold=True))
-    for (name, verdict, conf, note), section in zip(report.rows, report.platforms):
+    for (name, verdict, conf, note), section in zip(report.rows, report.platforms, strict=True):
         colour = {"high": "green", "moderate": "yellow", "low": "red"}[confidence_level(section.rec.confidence)]
         row = f"  {_i18n.ljust(name, name_w)}  " + style(_i18n.ljust(verdict, advice_w), fg=_model_colour(section.rec.model))
         lines.append((row + "  " + style(_i18n.ljust(conf, conf_w), fg=colour) + f"  {note}").rstrip())
     best_label = _label(_("Best overall:"))
     if not color or _i18n.current() == "en":
-        lines += _wrap(style(best_label, bold=True) + explain(report.best), "", width + (len(style("", bold=True)) if color else 0))
+        lines += _wrap(
+            style(best_label, bold=True) + explain(report.best), "", width + (len(style("", bold=True)) if color else 0)
+        )
     else:
         best = _wrap(best_label + explain(report.best), "", width)
         lines += [style(best_label, bold=True) + best[0][len(best_label) :], *best[1:]]
@@ -551,7 +569,9 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("\n", " ")
 
 
-def render_markdown(result: ConsultationResult, *, details: bool = False, today: date | None = None, lang: str | None = None) -> str:
+def render_markdown(
+    result: ConsultationResult, *, details: bool = False, today: date | None = None, lang: str | None = None
+) -> str:
     """The same report as :func:`render_text`, in Markdown a consultant can paste.
 
     :param details: show every reason with its rule id, weight, sources and assumed fields, and the profile.
