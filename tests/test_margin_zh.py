@@ -228,3 +228,15 @@ def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> No
     assert "请填写0 到 1 之间的比例" in sorry and "quit" in sorry
     with _i18n.use("zh"):
         assert ask_economics(lambda _prompt: "否", told.append) is None
+
+
+def test_platforms_are_named_as_the_language_writes_them(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rule book names AliExpress 速卖通 in Chinese (its zh table); set here as rules/platforms.toml will.
+    monkeypatch.setitem(advisor.rules.platforms["aliexpress"].translations, "zh", {"name": "速卖通"})
+    profile = SellerProfile.from_file(EXAMPLE)
+    chinese = advisor.compare_margins(profile, lang="zh")
+    assert [p.platform_name for p in chinese.platforms] == ["Temu", "速卖通", "TikTok Shop"]
+    assert "\n速卖通：半托管每月贡献利润多出 USD 62.30\n" in render(chinese, "text", lang="zh")
+    assert advisor.compare_margins(profile).platforms[1].platform_name == "AliExpress"
+    with _i18n.use("zh"):
+        assert advisor.compare_margins(profile).platforms[1].platform_name == "速卖通"
