@@ -43,6 +43,7 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
         "该销量下的资金占用",
         "退货退款",
         "− 价格 × 退货率",
+        "−（价格 − 退款）× 佣金率",
         "单件贡献利润",
         "以上各项之和",
         "资金占用",

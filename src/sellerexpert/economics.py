@@ -531,7 +531,9 @@ class MarginLine:
     def formula_text(self) -> str:
         """The formula in words of the language in force (a cost keeps its leading minus)."""
         if self.formula.startswith(_MINUS):
-            return _MINUS + _(self.formula[len(_MINUS) :])
+            words = _(self.formula[len(_MINUS) :])
+            # A full-width bracket carries its own space: "−（价格 − 退款）× 佣金率".
+            return ("−" if words.startswith("（") else _MINUS) + words
         return _(self.formula)
 
 
