@@ -160,12 +160,18 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
-    def compare_margins(self, profile: SellerProfile | Mapping[str, Any]) -> economics.MarginComparison:
+    def compare_margins(
+        self, profile: SellerProfile | Mapping[str, Any], *, lang: str | None = None
+    ) -> economics.MarginComparison:
         """Compare what fully-managed and semi-managed leave on each of the profile's platforms, from its economics.
 
         :param profile: a :class:`SellerProfile` (or dict) with an ``economics`` section.
+        :param lang: the language of the platforms' names (速卖通 in Chinese); ``None`` for the language in force.
+            Every other word of the comparison is English data, put in words by ``margin_report``.
         :raises ProfileError: when the profile has no economics, or they are invalid or incomplete.
+        :raises LanguageError: for a language the advisor does not speak.
         """
+        lang = _i18n.current() if lang is None else _i18n.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         if profile.economics is None:
@@ -173,7 +179,7 @@ class Advisor:
                 "is not given: add an economics section with your own prices and costs (see examples/*margin*)",
                 field="economics",
             )
-        names = {p: self._rules.platforms[p].name for p in profile.platforms}
+        names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
         return economics.compare_margins(profile.economics, platforms=profile.platforms, names=names)
 
     def _consult(
@@ -238,7 +244,7 @@ class Advisor:
             seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
             # Facts computed for this consultation (the margin facts from the seller's economics) are
             # quoted in the language too: the engine saw them in English.
-            quoted = economics.margin_facts(profile, platform_overrides) if lang != "en" else None
+            quoted = economics.margin_facts(profile, platform_overrides, lang) if lang != "en" else None
             recommendations = tuple(
                 self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, (quoted or {}).get(p))
                 for p in profile.platforms

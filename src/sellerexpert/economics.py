@@ -40,13 +40,14 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from . import _documents
+from . import _documents, _i18n
+from ._i18n import N_, _, model_words
 from .errors import ProfileError
 from .profile import MODELS, PLATFORMS, SellerProfile, closest
 
@@ -71,12 +72,15 @@ class NumberSpec:
 
     @property
     def allowed_text(self) -> str:
-        """How the allowed values read in an error message or a prompt."""
-        return {
-            "amount": "an amount of money, 0 or more",
-            "share": 'a share between 0 and 1 (0.04) or a percentage as text ("4%")',
-            "days": f"a whole number of days, 0 to {MAX_DAYS}",
-        }[self.kind]
+        """How the allowed values read in an error message or a prompt (in the language in force)."""
+        return _(_ALLOWED[self.kind]).format(most=MAX_DAYS)
+
+
+_ALLOWED: dict[str, str] = {
+    "amount": N_("an amount of money, 0 or more"),
+    "share": N_('a share between 0 and 1 (0.04) or a percentage as text ("4%")'),
+    "days": N_("a whole number of days, 0 to {most}"),
+}
 
 
 NUMBERS: tuple[NumberSpec, ...] = (
@@ -85,31 +89,66 @@ NUMBERS: tuple[NumberSpec, ...] = (
         "amount",
         "price per unit: what the buyer pays where you set the price, or the supply price the platform pays you "
         "(fully-managed, and Temu under both models)",
-        "Price per unit you receive before fees (the retail price you set, or the supply price the platform pays)?",
+        N_("Price per unit you receive before fees (the retail price you set, or the supply price the platform pays)?"),
         required=True,
     ),
-    NumberSpec("unit_cost", "amount", "what one unit costs you to make or buy", "What does one unit cost you to make or buy?", required=True),
+    NumberSpec(
+        "unit_cost",
+        "amount",
+        "what one unit costs you to make or buy",
+        N_("What does one unit cost you to make or buy?"),
+        required=True,
+    ),
     NumberSpec(
         "freight_per_unit",
         "amount",
         "freight per unit: to the platform's warehouse (fully-managed) or to your overseas warehouse (semi-managed)",
-        "Freight per unit to the warehouse?",
+        N_("Freight per unit to the warehouse?"),
     ),
-    NumberSpec("last_mile_per_order", "amount", "delivery to the buyer per order (one unit per order)", "Last-mile delivery cost per order?"),
-    NumberSpec("storage_per_unit_month", "amount", "warehouse storage per unit and month", "Storage per unit and month?"),
-    NumberSpec("stock_days", "days", "days a unit waits in a warehouse before it sells, on average", "Days a unit waits in the warehouse before it sells?"),
-    NumberSpec("transit_days", "days", "days stock is on its way to the warehouse", "Days your stock is in transit to the warehouse?"),
-    NumberSpec("return_rate", "share", "share of sold units the buyers return (their price is refunded)", "Share of units returned (e.g. 4%)?"),
-    NumberSpec("cost_per_return", "amount", "what handling one return costs you (shipping back, checking, write-off)", "Cost per return?"),
-    NumberSpec("commission", "share", "platform commission, as a share of the price kept", "Platform commission (e.g. 8%)?"),
-    NumberSpec("fee_per_unit", "amount", "other platform fees per unit", "Other platform fees per unit?"),
-    NumberSpec("payout_delay_days", "days", "days from a sale until the platform pays you", "Days from a sale until you are paid?"),
-    NumberSpec("unsold_share", "share", "share of the stock you expect never to sell (written off)", "Share of stock you expect never to sell (e.g. 5%)?"),
+    NumberSpec(
+        "last_mile_per_order",
+        "amount",
+        "delivery to the buyer per order (one unit per order)",
+        N_("Last-mile delivery cost per order?"),
+    ),
+    NumberSpec("storage_per_unit_month", "amount", "warehouse storage per unit and month", N_("Storage per unit and month?")),
+    NumberSpec(
+        "stock_days",
+        "days",
+        "days a unit waits in a warehouse before it sells, on average",
+        N_("Days a unit waits in the warehouse before it sells?"),
+    ),
+    NumberSpec(
+        "transit_days", "days", "days stock is on its way to the warehouse", N_("Days your stock is in transit to the warehouse?")
+    ),
+    NumberSpec(
+        "return_rate",
+        "share",
+        "share of sold units the buyers return (their price is refunded)",
+        N_("Share of units returned (e.g. 4%)?"),
+    ),
+    NumberSpec(
+        "cost_per_return",
+        "amount",
+        "what handling one return costs you (shipping back, checking, write-off)",
+        N_("Cost per return?"),
+    ),
+    NumberSpec("commission", "share", "platform commission, as a share of the price kept", N_("Platform commission (e.g. 8%)?")),
+    NumberSpec("fee_per_unit", "amount", "other platform fees per unit", N_("Other platform fees per unit?")),
+    NumberSpec(
+        "payout_delay_days", "days", "days from a sale until the platform pays you", N_("Days from a sale until you are paid?")
+    ),
+    NumberSpec(
+        "unsold_share",
+        "share",
+        "share of the stock you expect never to sell (written off)",
+        N_("Share of stock you expect never to sell (e.g. 5%)?"),
+    ),
     NumberSpec(
         "fixed_per_month",
         "amount",
         "fixed costs per month of running this model (warehouse rent, staff, registrations)",
-        "Fixed costs per month of this model (rent, staff, registrations)?",
+        N_("Fixed costs per month of this model (rent, staff, registrations)?"),
     ),
 )
 NUMBERS_BY_NAME: dict[str, NumberSpec] = {spec.name: spec for spec in NUMBERS}
@@ -119,7 +158,7 @@ SELLER_NUMBERS: tuple[str, ...] = ("currency", "monthly_units", "cost_of_capital
 _SELLER_MEANING = {
     "currency": "the currency label every amount is in (nothing is converted)",
     "monthly_units": "units you expect to sell a month on each platform (1 or more)",
-    "cost_of_capital": "what money tied up costs you per year, as a share (0.12) or a percentage (\"12%\")",
+    "cost_of_capital": 'what money tied up costs you per year, as a share (0.12) or a percentage ("12%")',
 }
 
 PlatformFactName = Literal["margin_leader", "margin_gap_per_month", "margin_gap_pct", "margin_summary"]
@@ -252,7 +291,7 @@ def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer,
         name = str(key)
         model = _model_key(name) if models else None
         if model is not None:
-            inner, _ = _layer(value, (*where, model), models=False)
+            inner, _unused = _layer(value, (*where, model), models=False)
             by_model[model] = inner
         elif name in NUMBERS_BY_NAME:
             if value is None or (isinstance(value, str) and not value.strip()):
@@ -296,14 +335,25 @@ class Economics:
         currency = data.get("currency") or ""
         if not isinstance(currency, str) or len(currency.strip()) > 12:
             raise ProfileError(
-                f"expected a short currency label, got {_describe(currency)}", field=_where("currency"), allowed="text such as USD, EUR, CNY"
+                f"expected a short currency label, got {_describe(currency)}",
+                field=_where("currency"),
+                allowed="text such as USD, EUR, CNY",
             )
         units_raw = data.get("monthly_units")
         if units_raw is None:
-            raise ProfileError("is required: the units you expect to sell a month", field=_where("monthly_units"), allowed="a whole number, 1 or more")
+            raise ProfileError(
+                "is required: the units you expect to sell a month",
+                field=_where("monthly_units"),
+                allowed="a whole number, 1 or more",
+            )
         units = _decimal(units_raw, _where("monthly_units"), "a whole number, 1 or more")
         if units != units.to_integral_value() or units < 0:
-            raise ProfileError(f"{units_raw} is not a whole number of units", field=_where("monthly_units"), value=units_raw, allowed="a whole number, 1 or more")
+            raise ProfileError(
+                f"{units_raw} is not a whole number of units",
+                field=_where("monthly_units"),
+                value=units_raw,
+                allowed="a whole number, 1 or more",
+            )
         if units == 0:
             raise ProfileError(
                 "0 units: the margin is worked out per unit sold, so give the units you expect to sell a month",
@@ -321,7 +371,9 @@ class Economics:
         layers.extend(((None, model), numbers) for model, numbers in per_model.items())
         platforms_raw = data.get("platforms") or {}
         if not isinstance(platforms_raw, Mapping):
-            raise ProfileError(f"expected a table per platform, got {_describe(platforms_raw)}", field=_where("platforms"), allowed=PLATFORMS)
+            raise ProfileError(
+                f"expected a table per platform, got {_describe(platforms_raw)}", field=_where("platforms"), allowed=PLATFORMS
+            )
         by_platform: dict[str, tuple[Layer, dict[str, Layer]]] = {}
         for key, value in platforms_raw.items():
             platform = _platform_key(str(key))
@@ -407,7 +459,9 @@ def _plain_number(value: Decimal) -> int | float:
 
 def economics_json_schema() -> dict[str, Any]:
     """The JSON Schema of a profile's ``economics`` section, derived from :data:`NUMBERS`."""
-    share: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]}
+    share: dict[str, Any] = {
+        "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]
+    }
     kinds: dict[str, dict[str, Any]] = {
         "amount": {"type": "number", "minimum": 0},
         "share": share,
@@ -470,14 +524,29 @@ class MarginLine:
         """The line as JSON data (``value`` a number rounded to the cent)."""
         return {"key": self.key, "label": self.label, "formula": self.formula, "value": float(self.value)}
 
+    def label_text(self) -> str:
+        """The label in the language in force (the JSON keeps the English)."""
+        return _(self.label)
+
+    def formula_text(self) -> str:
+        """The formula in words of the language in force (a cost keeps its leading minus)."""
+        if self.formula.startswith(_MINUS):
+            words = _(self.formula[len(_MINUS) :])
+            # A full-width bracket carries its own space: "−（价格 − 退款）× 佣金率".
+            return ("−" if words.startswith("（") else _MINUS) + words
+        return _(self.formula)
+
 
 def _line(key: str, label: str, formula: str, exact: Fraction) -> MarginLine:
     return MarginLine(key, label, formula, cents(exact), exact)
 
 
+_MINUS = "− "
+
+
 def _cost(key: str, label: str, formula: str, amount: Fraction) -> MarginLine:
     """A cost line: the amount is subtracted, so the line holds it negated and its formula says so."""
-    return MarginLine(key, label, f"− {formula}", cents(-amount), -amount)
+    return MarginLine(key, label, _MINUS + formula, cents(-amount), -amount)
 
 
 @dataclass(frozen=True)
@@ -649,53 +718,87 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
     stock_days = v["transit_days"] + v["stock_days"]
     # Costs are negative lines, so that every total is the plain sum of the lines above it.
     costs = [
-        _cost("refunds", "Refunds on returns", "price × return rate", refunds),
-        _cost("commission", "Platform commission", "(price − refunds) × commission", commission),
-        _cost("platform_fees", "Other platform fees", "fee per unit", v["fee_per_unit"]),
-        _cost("unit_cost", "Unit cost", "unit cost", v["unit_cost"]),
-        _cost("freight", "Freight to the warehouse", "freight per unit", v["freight_per_unit"]),
-        _cost("last_mile", "Last-mile delivery", "last-mile cost per order (one unit per order)", v["last_mile_per_order"]),
-        _cost("storage", "Storage", "storage per unit and month × stock days ÷ (365 ÷ 12)", v["storage_per_unit_month"] * v["stock_days"] * months / year),
-        _cost("return_handling", "Handling returns", "return rate × cost per return", rate * v["cost_per_return"]),
-        _cost("unsold_stock", "Unsold stock written off", "(unit cost + freight) × unsold share ÷ (1 − unsold share)", landed * unsold / (1 - unsold)),
+        _cost("refunds", N_("Refunds on returns"), N_("price × return rate"), refunds),
+        _cost("commission", N_("Platform commission"), N_("(price − refunds) × commission"), commission),
+        _cost("platform_fees", N_("Other platform fees"), N_("fee per unit"), v["fee_per_unit"]),
+        _cost("unit_cost", N_("Unit cost"), N_("unit cost"), v["unit_cost"]),
+        _cost("freight", N_("Freight to the warehouse"), N_("freight per unit"), v["freight_per_unit"]),
+        _cost(
+            "last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), v["last_mile_per_order"]
+        ),
+        _cost(
+            "storage",
+            N_("Storage"),
+            N_("storage per unit and month × stock days ÷ (365 ÷ 12)"),
+            v["storage_per_unit_month"] * v["stock_days"] * months / year,
+        ),
+        _cost("return_handling", N_("Handling returns"), N_("return rate × cost per return"), rate * v["cost_per_return"]),
+        _cost(
+            "unsold_stock",
+            N_("Unsold stock written off"),
+            N_("(unit cost + freight) × unsold share ÷ (1 − unsold share)"),
+            landed * unsold / (1 - unsold),
+        ),
         _cost(
             "capital_on_stock",
-            "Cost of cash in stock",
-            "(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital",
+            N_("Cost of cash in stock"),
+            N_("(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital"),
             landed * stock_days / year * capital,
         ),
         _cost(
             "capital_on_payouts",
-            "Cost of waiting for payouts",
-            "(price − refunds − commission) × payout delay days ÷ 365 × cost of capital",
+            N_("Cost of waiting for payouts"),
+            N_("(price − refunds − commission) × payout delay days ÷ 365 × cost of capital"),
             kept * v["payout_delay_days"] / year * capital,
         ),
     ]
     per_unit_value = price + sum((line.exact for line in costs), Fraction(0))
     per_unit = (
-        _line("price", "Price", "price per unit", price),
+        _line("price", N_("Price"), N_("price per unit"), price),
         *costs,
-        _line("contribution_per_unit", "Contribution per unit", "sum of the lines above", per_unit_value),
+        _line("contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above"), per_unit_value),
     )
     fixed = v["fixed_per_month"]
     per_month_value = per_unit_value * units - fixed
     per_month = (
-        _line("units_contribution", "Contribution of the units", "contribution per unit × monthly units", per_unit_value * units),
-        _cost("fixed_costs", "Fixed costs", "fixed costs per month", fixed),
-        _line("contribution_per_month", "Contribution per month", "contribution of the units − fixed costs", per_month_value),
-        _line("contribution_per_unit_after_fixed", "Per unit after fixed costs", "contribution per month ÷ monthly units", per_month_value / units),
+        _line(
+            "units_contribution",
+            N_("Contribution of the units"),
+            N_("contribution per unit × monthly units"),
+            per_unit_value * units,
+        ),
+        _cost("fixed_costs", N_("Fixed costs"), N_("fixed costs per month"), fixed),
+        _line(
+            "contribution_per_month", N_("Contribution per month"), N_("contribution of the units − fixed costs"), per_month_value
+        ),
+        _line(
+            "contribution_per_unit_after_fixed",
+            N_("Per unit after fixed costs"),
+            N_("contribution per month ÷ monthly units"),
+            per_month_value / units,
+        ),
     )
     per_day = units * months / year
     in_stock = landed * per_day * stock_days
     receivable = kept * per_day * v["payout_delay_days"]
     cash = (
-        _line("cash_in_stock", "Cash in stock (transit and warehouse)", "(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)", in_stock),
-        _line("cash_in_payouts", "Cash waiting for payouts", "(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days", receivable),
-        _line("cash_tied_up", "Cash tied up", "cash in stock + cash waiting for payouts", in_stock + receivable),
+        _line(
+            "cash_in_stock",
+            N_("Cash in stock (transit and warehouse)"),
+            N_("(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)"),
+            in_stock,
+        ),
+        _line(
+            "cash_in_payouts",
+            N_("Cash waiting for payouts"),
+            N_("(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days"),
+            receivable,
+        ),
+        _line("cash_tied_up", N_("Cash tied up"), N_("cash in stock + cash waiting for payouts"), in_stock + receivable),
         _line(
             "cash_cost_per_month",
-            "What that cash costs a month",
-            "cash tied up × cost of capital ÷ 12 (already in the lines per unit)",
+            N_("What that cash costs a month"),
+            N_("cash tied up × cost of capital ÷ 12 (already in the lines per unit)"),
             (in_stock + receivable) * capital / months,
         ),
     )
@@ -703,9 +806,25 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
     return ModelMargin(model=model, per_unit=per_unit, per_month=per_month, cash=cash, not_given=not_given)
 
 
-def _money(economics: Economics, value: Decimal) -> str:
-    text = f"{value:,.2f}"
-    return f"{economics.currency} {text}" if economics.currency else text
+def amount_text(value: Decimal) -> str:
+    """An amount rounded to the cent, grouped: ``2,088.72``.
+
+    Formatted from the exact Decimal (a float would lose cents on huge amounts); Chinese groups digits
+    and writes the decimal point as English does, so this is also what ``_i18n.number(value, digits=2)``
+    gives in Chinese (tests/test_margin_zh.py checks that).
+    """
+    return f"{value:,.2f}"
+
+
+def _money(currency: str, value: Decimal) -> str:
+    """An amount with its currency label: ``USD 2,088.72``."""
+    text = amount_text(value)
+    return f"{currency} {text}" if currency else text
+
+
+BREAK_EVEN_FORMULA = N_(
+    "(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)"
+)
 
 
 def _platform_margin(economics: Economics, platform: str, name: str) -> PlatformMargin:
@@ -721,17 +840,7 @@ def _platform_margin(economics: Economics, platform: str, name: str) -> Platform
         if point > 0:
             crossing = point
             above = SEMI if slope > 0 else FULL
-    units = economics.monthly_units
-    full_text, semi_text = _money(economics, cents(full.contribution_per_month)), _money(economics, cents(semi.contribution_per_month))
-    if leader == EVEN:
-        verdict = "both models leave the same"
-    else:
-        verdict = f"{leader} leaves {_money(economics, gap_cents)} more a month"
-    summary = f"at {units} units a month your own numbers leave {full_text} under fully-managed and {semi_text} under semi-managed: {verdict}"
-    if crossing is not None and above is not None:
-        other = SEMI if above == FULL else FULL
-        summary += f"; below about {whole_units(crossing):,} units a month {other} leaves more, above it {above}"
-    return PlatformMargin(
+    item = PlatformMargin(
         platform=platform,
         platform_name=name,
         models=(full, semi),
@@ -739,10 +848,44 @@ def _platform_margin(economics: Economics, platform: str, name: str) -> Platform
         gap_per_month=gap_cents,
         break_even_units=None if crossing is None else cents(crossing),
         above_break_even=above,
-        break_even_formula="(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)",
-        summary=summary,
+        break_even_formula=BREAK_EVEN_FORMULA,
+        summary="",
         break_even_exact=crossing,
     )
+    # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
+    with _i18n.use("en"):
+        return replace(item, summary=summary_text(item, economics.monthly_units, economics.currency))
+
+
+def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -> str:
+    """The sentence a margin reason quotes, in the language in force.
+
+    e.g. ``at 600 units a month your own numbers leave USD 2,147.66 under fully-managed and USD 58.94
+    under semi-managed: fully-managed leaves USD 2,088.72 more a month``.
+    """
+    full, semi = item.models
+    if item.leader == EVEN:
+        verdict = _("both models leave the same")
+    else:
+        verdict = _("{model} leaves {amount} more a month").format(
+            model=model_words(item.leader), amount=_money(currency, item.gap_per_month)
+        )
+    summary = _(
+        "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
+    ).format(
+        units=monthly_units,
+        full=_money(currency, cents(full.contribution_per_month)),
+        semi=_money(currency, cents(semi.contribution_per_month)),
+        verdict=verdict,
+    )
+    if item.break_even_exact is not None and item.above_break_even is not None:
+        above = item.above_break_even
+        summary += _("; below about {units} units a month {other} leaves more, above it {above}").format(
+            units=_i18n.number(whole_units(item.break_even_exact)),
+            other=model_words(SEMI if above == FULL else FULL),
+            above=model_words(above),
+        )
+    return summary
 
 
 def compare_margins(
@@ -769,29 +912,39 @@ def compare_margins(
     )
 
 
-def platform_facts(comparison: MarginComparison) -> dict[str, dict[str, Any]]:
-    """The facts the rules read about each platform (:data:`DERIVED_PLATFORM_FACTS`), by platform id."""
-    return {
-        item.platform: {
-            "margin_leader": item.leader,
-            "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
-            "margin_gap_pct": item.gap_pct,
-            "margin_summary": item.summary,
+def platform_facts(comparison: MarginComparison, lang: str = "en") -> dict[str, dict[str, Any]]:
+    """The facts the rules read about each platform (:data:`DERIVED_PLATFORM_FACTS`), by platform id.
+
+    :param lang: the language of ``margin_summary`` (the engine reads English; a text shown in
+        another language quotes that language's summary).
+    """
+    with _i18n.use(lang):
+        return {
+            item.platform: {
+                "margin_leader": item.leader,
+                "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
+                "margin_gap_pct": item.gap_pct,
+                "margin_summary": item.summary
+                if lang == "en"
+                else summary_text(item, comparison.monthly_units, comparison.currency),
+            }
+            for item in comparison.platforms
         }
-        for item in comparison.platforms
-    }
 
 
-def margin_facts(profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+def margin_facts(
+    profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None = None, lang: str = "en"
+) -> dict[str, dict[str, Any]]:
     """The platform facts a consultation of ``profile`` adds, by platform: its margin facts, then ``extra`` over them.
 
     Empty when the profile has no economics, so a consultation without them declares exactly what it did before.
 
+    :param lang: the language of ``margin_summary`` (see :func:`platform_facts`).
     :raises ProfileError: when the economics lack a price or unit cost for a platform asked about.
     """
     out: dict[str, dict[str, Any]] = {}
     if profile.economics is not None:
-        out = platform_facts(compare_margins(profile.economics, platforms=profile.platforms))
+        out = platform_facts(compare_margins(profile.economics, platforms=profile.platforms), lang)
     for platform, values in (extra or {}).items():
         out.setdefault(platform, {}).update(values)
     return out
@@ -799,12 +952,13 @@ def margin_facts(profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] 
 
 # -- the interview's questions ------------------------------------------------------
 
-KNOWS_NUMBERS_QUESTION = (
+KNOWS_NUMBERS_QUESTION = N_(
     "Do you know your own numbers for both models (prices, unit cost, freight, fees)? "
     "If so I can work out what each leaves you a month. (yes or no)"
 )
-_YES = {"yes", "y", "true", "1"}
-_QUIT = {"quit", "q", "exit", "stop"}
+# Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
+_YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
+_QUIT = {"quit", "q", "exit", "stop", "退出"}
 
 
 def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
@@ -818,16 +972,17 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     :param tell: shows a message.
     :returns: the validated numbers, or ``None`` when the seller does not know them or quits.
     """
-    tell(KNOWS_NUMBERS_QUESTION)
+    tell(_(KNOWS_NUMBERS_QUESTION))
     if ask(">").strip().lower() not in _YES:
         return None
-    tell("Blank leaves a number out (counted as 0); quit drops the numbers. Differences per platform go in the profile file.")
+    tell(_("Blank leaves a number out (counted as 0); quit drops the numbers. Differences per platform go in the profile file."))
     data: dict[str, Any] = {}
+    unit_cost = NUMBERS_BY_NAME["unit_cost"]
     seller = (
-        ("currency", "Currency label for your amounts (e.g. USD; blank for none)?", None),
-        ("monthly_units", "Units you expect to sell a month on each platform?", None),
-        ("unit_cost", NUMBERS_BY_NAME["unit_cost"].question, NUMBERS_BY_NAME["unit_cost"]),
-        ("cost_of_capital", "What does money tied up cost you a year (e.g. 12%)?", None),
+        ("currency", _("Currency label for your amounts (e.g. USD; blank for none)?"), None),
+        ("monthly_units", _("Units you expect to sell a month on each platform?"), None),
+        ("unit_cost", _(unit_cost.question), unit_cost),
+        ("cost_of_capital", _("What does money tied up cost you a year (e.g. 12%)?"), None),
     )
     for name, question, spec in seller:
         answer = _ask_one(ask, tell, question, name, spec, required=name in ("monthly_units", "unit_cost"))
@@ -840,7 +995,8 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
         for spec in NUMBERS:
             if spec.name == "unit_cost":
                 continue
-            answer = _ask_one(ask, tell, f"{model}: {spec.question}", f"{model}.{spec.name}", spec, required=spec.required)
+            question = _("{model}: {question}").format(model=model_words(model), question=_(spec.question))
+            answer = _ask_one(ask, tell, question, f"{model}.{spec.name}", spec, required=spec.required)
             if answer is _QUIT_SENTINEL:
                 return None
             if answer is not None:
@@ -860,12 +1016,12 @@ def _ask_one(
     while True:
         reply = ask(">").strip()
         if reply.lower() in _QUIT:
-            tell("Leaving your own numbers out.")
+            tell(_("Leaving your own numbers out."))
             return _QUIT_SENTINEL
         if not reply:
             if not required:
                 return None
-            tell("This one is needed for the comparison; please answer, or type quit.")
+            tell(_("This one is needed for the comparison; please answer, or type quit."))
             continue
         try:
             if spec is not None:
@@ -877,8 +1033,14 @@ def _ask_one(
             elif len(reply) > 12:
                 raise ProfileError("expected a short currency label", field=_where(where))
         except ProfileError as exc:
-            hint = f" - did you mean '{exc.suggestion}'?" if exc.suggestion else ""
-            stop = "" if hint else "."
-            tell(f"Sorry, {exc.problem}{hint}{stop} Please answer {spec.allowed_text if spec else 'again'}, or quit.")
+            allowed = spec.allowed_text if spec else _("again")
+            if exc.suggestion:
+                tell(
+                    _("Sorry, {problem} - did you mean '{suggestion}'? Please answer {allowed}, or quit.").format(
+                        problem=exc.problem, suggestion=exc.suggestion, allowed=allowed
+                    )
+                )
+            else:
+                tell(_("Sorry, {problem}. Please answer {allowed}, or quit.").format(problem=exc.problem, allowed=allowed))
             continue
         return reply

@@ -11,18 +11,24 @@ many platforms it concerns and most important first, then what was assumed.
 Rule ids, weights, sources and field names appear only with ``details=True``.
 Jargon is explained where it first appears. A dated platform fact past its
 review date is marked ("as of 2025-05, re-check").
+
+Every word the report adds is a program string (``_``), so the report speaks the
+language of the result (``Advisor.consult(..., lang=)``), or ``lang=``; the
+result's own texts come in its language from the advisor. Terminal layout counts display columns (a Chinese character
+takes two), so the Chinese report lines up like the English one.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import _i18n
+from ._i18n import N_, _, model_words, ngettext
 from .conditions import describe, dnf
 from .profile import FIELDS_BY_NAME
 from .result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
@@ -34,33 +40,54 @@ FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 REASONS_SHOWN = 3
 """How many reasons each platform shows by default (``details`` shows all)."""
 
-_BASIS_TEXT = {
-    "exclusion": "the other model is ruled out for you",
-    "scores": "the reasons for it outweigh those against",
-    "tie": "the reasons are evenly balanced; the platform's emphasis (or the safer default) decides",
-    "both-excluded": "both models are ruled out for you; this is the lesser misfit, take it as weak advice",
-}
-
 # Terms a seller may not know, explained where the report first uses one (longest first, so that
 # "EU Responsible Person" is matched before "EU"). Kept short: the report must fit one screen.
 GLOSSARY: tuple[tuple[str, str], ...] = (
-    ("EU Responsible Person", "someone in the EU answerable for your products' safety"),
-    ("de minimis", "the duty-free allowance for low-value parcels"),
-    ("Y2", "Temu's option to ship semi-managed US orders from China"),
-    ("EPR", "extended producer responsibility: registration and recycling fees for packaging and electronics"),
-    ("GPSR", "the EU General Product Safety Regulation"),
-    ("VAT", "value-added tax"),
-    ("POP", "a store you run yourself"),
-    ("Cainiao", "Alibaba's logistics company"),
-    ("Choice", "AliExpress's badge for fast, free-shipping offers"),
+    ("EU Responsible Person", N_("someone in the EU answerable for your products' safety")),
+    ("de minimis", N_("the duty-free allowance for low-value parcels")),
+    ("Y2", N_("Temu's option to ship semi-managed US orders from China")),
+    ("EPR", N_("extended producer responsibility: registration and recycling fees for packaging and electronics")),
+    ("GPSR", N_("the EU General Product Safety Regulation")),
+    ("VAT", N_("value-added tax")),
+    ("POP", N_("a store you run yourself")),
+    ("Cainiao", N_("Alibaba's logistics company")),
+    ("Choice", N_("AliExpress's badge for fast, free-shipping offers")),
 )
 _TERMS = [(term, explanation, re.compile(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])")) for term, explanation in GLOSSARY]
+
+# The Chinese report explains the terms of docs/glossary-zh.md a seller new to cross-border trade may
+# not know, and the English report's terms as Chinese sellers write them. Each entry is the term's
+# English name (its catalogue translation is the Chinese term the texts use) and its explanation;
+# the English spelling of a term the English report explains too is matched as well, since some
+# stay Latin in Chinese text (VAT, EPR, Y2, de minimis).
+GLOSSARY_ZH: tuple[tuple[str, str], ...] = (
+    (N_("EU Responsible Person"), N_("someone in the EU answerable for your products' safety")),
+    (N_("de minimis"), N_("the duty-free allowance for low-value parcels")),
+    ("Y2", N_("Temu's option to ship semi-managed US orders from China")),
+    ("EPR", N_("extended producer responsibility: registration and recycling fees for packaging and electronics")),
+    ("GPSR", N_("the EU General Product Safety Regulation")),
+    ("VAT", N_("value-added tax")),
+    ("POP", N_("a store you run yourself")),
+    (N_("Cainiao"), N_("Alibaba's logistics company")),
+    ("Choice", N_("AliExpress's badge for fast, free-shipping offers")),
+    (N_("overseas warehouse"), N_("a warehouse in your buyers' market")),
+    (N_("first-leg freight"), N_("shipping your goods from China to the warehouse in the market")),
+    (N_("last-mile delivery"), N_("delivery from the warehouse to the buyer's door")),
+    (N_("price review"), N_("the platform's check of the supply price you declare")),
+)
+"""The Chinese report's terms (English names, translated where used): see :data:`GLOSSARY`."""
+
+GLOSSARIES: dict[str, tuple[tuple[str, str], ...]] = {"en": GLOSSARY, "zh": GLOSSARY_ZH}
+"""The terms each language's report explains at first use."""
 
 Style = Callable[..., str]
 
 
-def confidence_words(confidence: float) -> str:
-    """How sure the advice is, in words: ``high`` (0.8 and up), ``moderate`` (0.6 and up) or ``low``."""
+_CONFIDENCE_WORDS = {"high": N_("high"), "moderate": N_("moderate"), "low": N_("low")}
+
+
+def confidence_level(confidence: float) -> str:
+    """How sure the advice is, as a key: ``high`` (0.8 and up), ``moderate`` (0.6 and up) or ``low``."""
     if confidence >= 0.8:
         return "high"
     if confidence >= 0.6:
@@ -68,12 +95,17 @@ def confidence_words(confidence: float) -> str:
     return "low"
 
 
+def confidence_words(confidence: float) -> str:
+    """How sure the advice is, in words of the language in force: ``high``, ``moderate`` or ``low`` (高, 中, 低)."""
+    return _(_CONFIDENCE_WORDS[confidence_level(confidence)])
+
+
 def confidence_text(confidence: float) -> str:
-    """A confidence as a person reads it, e.g. ``95% (high)``."""
-    return f"{round(confidence * 100)}% ({confidence_words(confidence)})"
+    """A confidence as a person reads it, e.g. ``95% (high)`` (``95%（高）``)."""
+    return _("{percent}% ({words})").format(percent=_i18n.number(round(confidence * 100)), words=confidence_words(confidence))
 
 
-def _plain(text: str, **_: object) -> str:
+def _plain(text: str, **_style: object) -> str:
     return text
 
 
@@ -90,10 +122,28 @@ def _ansi(text: str, *, fg: str | None = None, bold: bool = False, dim: bool = F
 
 def _value_text(value: object) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "none"
+        return _series([str(v) for v in value]) or _("none")
     return str(value)
+
+
+def _language(result: ConsultationResult, lang: str | None) -> str:
+    """The report's language: ``lang`` if given, else the language of the result's own texts."""
+    return lang if lang is not None else result.lang
+
+
+def _series(items: Sequence[str]) -> str:
+    """Items one after another, as the language lists them (``a, b, c``; ``a、b、c``)."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = _("{earlier}, {later}").format(earlier=text, later=item)
+    return text
+
+
+def _label(words: str) -> str:
+    """A heading word before text on the same line: ``Best overall: `` (a full-width colon needs no space)."""
+    return words if words.endswith("：") else words + " "
 
 
 def _model_colour(model: str) -> str:
@@ -102,7 +152,7 @@ def _model_colour(model: str) -> str:
 
 def _title(result: ConsultationResult) -> str:
     name = result.profile.name
-    return f"Advice for {name}" if name else "Advice"
+    return _("Advice for {name}").format(name=name) if name else _("Advice")
 
 
 # -- the report, built once -----------------------------------------------------
@@ -145,43 +195,46 @@ class Report:
 def _stale(facts: Sequence[PlatformFactUsed], today: date) -> str:
     """A re-check mark for the dated platform facts past their review date, or ''."""
     due = sorted({f.as_of for f in facts if f.due(today)})
-    return f" (as of {', '.join(due)}, re-check)" if due else ""
+    return _(" (as of {dates}, re-check)").format(dates=_series([_i18n.day(d) for d in due])) if due else ""
 
 
 def _reason_details(reason: Reason) -> str:
+    # Rule ids, field names and source ids stay as written (they are what --details is for).
     if reason.kind == "constraint":
-        tag = f"rules out {'semi-managed' if reason.favours == 'fully-managed' else 'fully-managed'}"
+        other = "semi-managed" if reason.favours == "fully-managed" else "fully-managed"
+        tag = _("rules out {model}").format(model=model_words(other))
     else:
-        tag = f"{reason.favours}, weight {reason.weight}"
-    assumed = f"; assumed: {', '.join(reason.assumed)}" if reason.assumed else ""
+        tag = _("{model}, weight {weight}").format(model=model_words(reason.favours), weight=reason.weight)
+    assumed = _("; assumed: {fields}").format(fields=", ".join(reason.assumed)) if reason.assumed else ""
     sources = f" [{', '.join(reason.sources)}]" if reason.sources else ""
-    return f"{reason.rule}: {tag}{assumed}{sources}"
+    return _("{rule}: {tag}").format(rule=reason.rule, tag=tag) + assumed + sources
 
 
 def _reason_line(reason: Reason, today: date) -> Line:
     text = reason.text + _stale(reason.rests_on, today)
     if reason.assumed:
-        text += " (this rests on an assumption: see below)"
+        text += _(" (this rests on an assumption: see below)")
     return Line(text, _reason_details(reason))
 
 
 def _verdict(rec: Recommendation) -> str:
+    model = model_words(rec.model)
     if rec.outcome == "neither-fits":
-        return f"neither model fits (the lesser misfit: {rec.model})"
+        return _("neither model fits (the lesser misfit: {model})").format(model=model)
     if rec.outcome == "run-both":
-        return f"{rec.model}, or run both"
-    return rec.model
+        return _("{model}, or run both").format(model=model)
+    return model
 
 
 def _note(rec: Recommendation) -> str:
     if rec.outcome == "neither-fits":
-        return "both ruled out"
+        return _("both ruled out")
     if rec.outcome == "run-both":
-        return "close: you may run both"
+        return _("close: you may run both")
     if rec.basis == "exclusion":
-        return f"{rec.excluded[0]} ruled out"
+        return _("{model} ruled out").format(model=model_words(rec.excluded[0]))
     if rec.basis == "tie":
-        return "evenly balanced"
+        return _("evenly balanced")
     return ""
 
 
@@ -200,7 +253,7 @@ def _groups(result: ConsultationResult, details: bool) -> dict[tuple[str, str], 
                 by_rule.setdefault(caveat.rule, []).append((rec, caveat))
     groups: dict[tuple[str, str], list[tuple[Recommendation, Caveat]]] = {}
     for rule, members in by_rule.items():
-        if len({c.text for _, c in members}) == 1:
+        if len({c.text for _unused, c in members}) == 1:
             groups[(rule, members[0][1].text)] = members
             continue
         for rec, caveat in members:
@@ -226,15 +279,26 @@ def _caveats(result: ConsultationResult, order: Sequence[str], today: date, deta
         rec, caveat = members[0]
         names = [m[0].platform_name for m in members]
         if len(members) == 1:
-            text = caveat.text if rec.platform_name in caveat.text or everyone == 1 else f"{rec.platform_name}: {caveat.text}"
+            text = (
+                caveat.text
+                if rec.platform_name in caveat.text or everyone == 1
+                else _("{platforms}: {text}").format(platforms=rec.platform_name, text=caveat.text)
+            )
         else:
-            shared = key[1].replace("\0's", "the platform's").replace("\0", "the platform")
-            text = shared if len(members) == everyone else f"{' and '.join([', '.join(names[:-1]), names[-1]])}: {shared}"
-        facts = [f for _, c in members for f in c.rests_on]
+            shared = key[1].replace("\0's", _("the platform's")).replace("\0", _("the platform"))
+            text = shared if len(members) == everyone else _("{platforms}: {text}").format(platforms=_and(names), text=shared)
+        facts = [f for _unused, c in members for f in c.rests_on]
         text += _stale(facts, today)
         extra = f"{caveat.rule} [{', '.join(caveat.sources)}]" if details and caveat.sources else caveat.rule
         lines.append(Line(text, extra))
     return tuple(lines)
+
+
+def _and(names: Sequence[str]) -> str:
+    """``A and B``, ``A, B and C`` (``A、B、C``)."""
+    if len(names) < 2:
+        return _series(names)
+    return _("{earlier} and {last}").format(earlier=_series(names[:-1]), last=names[-1])
 
 
 def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
@@ -242,9 +306,18 @@ def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
     lines = [Line(a.text, f"{a.field} = {_value_text(a.value)} ({a.rule})") for a in assumptions if a.rule is not None]
     skipped = [a for a in assumptions if a.rule is None]
     if skipped:
-        meanings = "; ".join(FIELDS_BY_NAME[a.field].meaning if a.field in FIELDS_BY_NAME else a.field for a in skipped)
-        lines.append(Line(f"Not answered, so left out of the weighing (answers would firm up the advice): {meanings}.",
-                          ", ".join(a.field for a in skipped)))
+        meanings = [_(FIELDS_BY_NAME[a.field].meaning) if a.field in FIELDS_BY_NAME else a.field for a in skipped]
+        text = meanings[0]
+        for meaning in meanings[1:]:
+            text = _("{earlier}; {later}").format(earlier=text, later=meaning)
+        lines.append(
+            Line(
+                _("Not answered, so left out of the weighing (answers would firm up the advice): {meanings}.").format(
+                    meanings=text
+                ),
+                ", ".join(a.field for a in skipped),
+            )
+        )
     return tuple(lines)
 
 
@@ -254,13 +327,21 @@ def build_report(
     today: date | None = None,
     details: bool = False,
     caveat_order: Sequence[str] = (),
+    lang: str | None = None,
 ) -> Report:
     """Shape a result into what a person reads (see the module docstring).
 
     :param today: the day staleness is judged by (default: the system date).
     :param details: keep every reason, and attach rule ids, weights, sources and field names.
     :param caveat_order: caveat rule ids, most important first (default: the shipped order).
+    :param lang: the language of the report's own words (default: the result's language).
+    :raises LanguageError: for a language the advisor does not speak.
     """
+    with _i18n.use(_language(result, lang)):
+        return _build_report(result, today=today, details=details, caveat_order=caveat_order)
+
+
+def _build_report(result: ConsultationResult, *, today: date | None, details: bool, caveat_order: Sequence[str]) -> Report:
     today = today or date.today()
     order = caveat_order or CAVEAT_ORDER
     rows = tuple(
@@ -269,16 +350,25 @@ def build_report(
     sections = []
     for rec in result.recommendations:
         # Where neither model fits, what closes each (and so what would open it) is the reason to show.
-        pro = [r for r in rec.reasons if r.kind == "constraint"] if rec.outcome == "neither-fits" else [r for r in rec.reasons if r.favours == rec.model]
+        pro = (
+            [r for r in rec.reasons if r.kind == "constraint"]
+            if rec.outcome == "neither-fits"
+            else [r for r in rec.reasons if r.favours == rec.model]
+        )
         shown = pro if details else pro[:REASONS_SHOWN]
         lines = [_reason_line(r, today) for r in shown]
         if details:
-            lines += [Line("Against: " + r.text + _stale(r.rests_on, today), _reason_details(r)) for r in rec.reasons if r.favours != rec.model]
+            lines += [
+                Line(_("Against: {text}").format(text=r.text) + _stale(r.rests_on, today), _reason_details(r))
+                for r in rec.reasons
+                if r.favours != rec.model
+            ]
         sections.append(PlatformSection(rec, _verdict(rec), tuple(lines), len(rec.reasons) - len(shown) if not details else 0))
     return Report(
         title=_title(result),
         rows=rows,
-        best=result.best.why or f"{result.best.platform}, {result.best.model}",
+        best=result.best.why
+        or _("{platform}, {model}").format(platform=result.best.platform, model=model_words(result.best.model)),
         platforms=tuple(sections),
         caveats=_caveats(result, order, today, details),
         assumed=_assumed(result, details),
@@ -331,80 +421,146 @@ CAVEAT_MODEL: dict[str, str] = {
 
 
 class _Glossary:
-    """Explains each term of :data:`GLOSSARY` the first time the report uses it."""
+    """Explains each term of the language's glossary (:data:`GLOSSARIES`) the first time the report uses it."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
+        self.lang = _i18n.current()
+        self.terms = _TERMS if self.lang == "en" else _patterns(self.lang)
 
     def __call__(self, text: str) -> str:
-        for term, explanation, pattern in _TERMS:
+        for term, explanation, pattern in self.terms:
             if term in self.seen:
                 continue
             match = pattern.search(text)
             if match is None:
                 continue
             self.seen.add(term)
-            inside = match.start() > 0 and text[match.start() - 1] == "(" and text[match.end() : match.end() + 1] == ")"
+            before, after = text[match.start() - 1 : match.start()], text[match.end() : match.end() + 1]
+            if self.lang != "en" and after in ("（", "("):
+                # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
+                # use, "VAT（增值税）", "小额免税（de minimis）", is already explained there.
+                continue
+            inside = match.start() > 0 and before in ("(", "（") and after in (")", "）")
             # "(GPSR)" becomes "(GPSR: the EU ...)" rather than nesting brackets.
-            note = f": {explanation}" if inside else f" ({explanation})"
-            text = text[: match.end()] + note + text[match.end() :]
+            note = (_(": {explanation}") if inside else _(" ({explanation})")).format(explanation=_(explanation))
+            rest = text[match.end() :]
+            if note.endswith("）") and rest[:1] == " " and _i18n.width(rest[1:2]) == 2:
+                rest = rest[1:]  # "VAT 需要" became "VAT（增值税）需要": no space after a full-width bracket
+            text = text[: match.end()] + note + rest
         return text
 
 
+def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
+    """The glossary of ``lang`` as (term, explanation, pattern) for each term's spellings in that language."""
+    out = []
+    glossed_in_english = {term for term, _explanation in GLOSSARY}
+    for term, explanation in GLOSSARIES.get(lang, GLOSSARY):
+        # The English spelling too where Chinese text keeps it ("de minimis", "Cainiao"); a term only
+        # the Chinese report explains (海外仓) is matched in Chinese alone, not in an English leftover.
+        spellings = sorted({_(term), term} if term in glossed_in_english else {_(term)}, key=len, reverse=True)
+        # Latin spellings match whole words; a Chinese character is a word character to `re`, so the
+        # bounds are ASCII letters ("速卖通 Choice" and "Choice店" both use the term Choice).
+        alternatives = "|".join(
+            r"(?<![A-Za-z0-9_-])" + re.escape(spelling) + r"(?![A-Za-z0-9_-])" if spelling.isascii() else re.escape(spelling)
+            for spelling in spellings
+        )
+        out.append((term, explanation, re.compile(alternatives)))
+    return out
+
+
 def _hidden_text(count: int) -> str:
-    return f"{count} more note{'s' if count > 1 else ''} about the model we advise against: see --details"
+    return ngettext(
+        "{count} more note about the model we advise against: see --details",
+        "{count} more notes about the model we advise against: see --details",
+        count,
+    ).format(count=count)
 
 
 def _wrap(text: str, indent: str, width: int, hang: str = "  ") -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + hang) or [indent]
+    # Display columns, not characters: a Chinese character takes two (English wraps as textwrap does).
+    return _i18n.wrap(text, width, initial=indent, subsequent=indent + hang) if text.strip() else [indent]
+
+
+def _wrap_styled(text: str, indent: str, width: int, style: Style, color: bool, **how: object) -> list[str]:
+    """``text`` wrapped, each line's words styled (the ANSI codes take no columns)."""
+    if not color or _i18n.current() == "en":
+        # English keeps its long-standing output byte for byte: the codes wrapped with the text.
+        return _wrap(style(text, **how), indent, width)
+    lines = _wrap(text, indent, width)
+    return [line[: len(line) - len(line.lstrip(" "))] + style(line.lstrip(" "), **how) for line in lines]
 
 
 def render_text(
-    result: ConsultationResult, *, color: bool = False, width: int = 100, details: bool = False, today: date | None = None
+    result: ConsultationResult,
+    *,
+    color: bool = False,
+    width: int = 100,
+    details: bool = False,
+    today: date | None = None,
+    lang: str | None = None,
 ) -> str:
     """The result as plain text that fits one screen: summary, three reasons per platform, caveats once each.
 
     :param color: add ANSI colour (the caller decides: only on a terminal, never with ``NO_COLOR``).
-    :param width: wrap long lines at this many characters.
+    :param width: wrap long lines at this many terminal columns (a Chinese character takes two).
     :param details: show every reason with its rule id, weight, sources and assumed fields.
     :param today: the day staleness is judged by (default: the system date).
+    :param lang: the language of the report's own words (default: the result's language, the one
+        the advisor was consulted in, so its texts and the report's words agree).
+    :raises LanguageError: for a language the advisor does not speak.
     """
+    with _i18n.use(_language(result, lang)):
+        return _render_text(result, color=color, width=width, details=details, today=today)
+
+
+def _render_text(result: ConsultationResult, *, color: bool, width: int, details: bool, today: date | None) -> str:
     style: Style = _ansi if color else _plain
-    report = build_report(result, today=today, details=details)
+    report = build_report(result, today=today, details=details, lang=_i18n.current())
     explain = _Glossary()
     lines = [style(report.title, bold=True), ""]
-    name_w = max([len("Platform"), *(len(r[0]) for r in report.rows)])
-    advice_w = max([len("Advice"), *(len(r[1]) for r in report.rows)])
-    conf_w = max([len("Confidence"), *(len(r[2]) for r in report.rows)])
-    lines.append(style(f"  {'Platform':<{name_w}}  {'Advice':<{advice_w}}  {'Confidence':<{conf_w}}  Note", bold=True))
-    for (name, advice, conf, note), section in zip(report.rows, report.platforms):
-        colour = {"high": "green", "moderate": "yellow", "low": "red"}[confidence_words(section.rec.confidence)]
-        row = f"  {name:<{name_w}}  " + style(f"{advice:<{advice_w}}", fg=_model_colour(section.rec.model))
-        lines.append((row + "  " + style(f"{conf:<{conf_w}}", fg=colour) + f"  {note}").rstrip())
-    lines += _wrap(style("Best overall: ", bold=True) + explain(report.best), "", width + (len(style("", bold=True)) if color else 0))
+    platform, advice, confidence, note_head = _("Platform"), _("Advice"), _("Confidence"), _("Note")
+    name_w = max([_i18n.width(platform), *(_i18n.width(r[0]) for r in report.rows)])
+    advice_w = max([_i18n.width(advice), *(_i18n.width(r[1]) for r in report.rows)])
+    conf_w = max([_i18n.width(confidence), *(_i18n.width(r[2]) for r in report.rows)])
+    header = f"  {_i18n.ljust(platform, name_w)}  {_i18n.ljust(advice, advice_w)}  {_i18n.ljust(confidence, conf_w)}  {note_head}"
+    lines.append(style(header, bold=True))
+    for (name, verdict, conf, note), section in zip(report.rows, report.platforms, strict=True):
+        colour = {"high": "green", "moderate": "yellow", "low": "red"}[confidence_level(section.rec.confidence)]
+        row = f"  {_i18n.ljust(name, name_w)}  " + style(_i18n.ljust(verdict, advice_w), fg=_model_colour(section.rec.model))
+        lines.append((row + "  " + style(_i18n.ljust(conf, conf_w), fg=colour) + f"  {note}").rstrip())
+    best_label = _label(_("Best overall:"))
+    if not color or _i18n.current() == "en":
+        lines += _wrap(
+            style(best_label, bold=True) + explain(report.best), "", width + (len(style("", bold=True)) if color else 0)
+        )
+    else:
+        best = _wrap(best_label + explain(report.best), "", width)
+        lines += [style(best_label, bold=True) + best[0][len(best_label) :], *best[1:]]
     for section in report.platforms:
         rec = section.rec
-        lines += ["", style(f"{rec.platform_name}: ", bold=True) + style(section.verdict, fg=_model_colour(rec.model), bold=True)]
+        heading = _("{platform}: ").format(platform=rec.platform_name)
+        lines += ["", style(heading, bold=True) + style(section.verdict, fg=_model_colour(rec.model), bold=True)]
         if rec.outcome_text:
             lines += _wrap(explain(rec.outcome_text), "  ", width)
         for line in section.reasons:
             lines += _wrap("+ " + explain(line.text), "  ", width)
             if details and line.details:
-                lines += _wrap(style(line.details, dim=True), "      ", width)
+                lines += _wrap_styled(line.details, "      ", width, style, color, dim=True)
     if report.caveats:
-        lines += ["", style("Keep in mind:", bold=True)]
+        lines += ["", style(_("Keep in mind:"), bold=True)]
         for line in report.caveats:
             lines += _wrap("! " + explain(line.text), "  ", width)
             if details and line.details:
-                lines += _wrap(style(line.details, dim=True), "      ", width)
+                lines += _wrap_styled(line.details, "      ", width, style, color, dim=True)
     if report.hidden:
-        lines += _wrap(f"({_hidden_text(report.hidden)})", "  ", width)
+        lines += _wrap(_("({text})").format(text=_hidden_text(report.hidden)), "  ", width)
     if report.assumed:
-        lines += ["", style("What we assumed:", bold=True)]
+        lines += ["", style(_("What we assumed:"), bold=True)]
         for line in report.assumed:
             lines += _wrap("? " + explain(line.text), "  ", width)
             if details and line.details:
-                lines += _wrap(style(line.details, dim=True), "      ", width)
+                lines += _wrap_styled(line.details, "      ", width, style, color, dim=True)
     return "\n".join(lines) + "\n"
 
 
@@ -413,56 +569,74 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("\n", " ")
 
 
-def render_markdown(result: ConsultationResult, *, details: bool = False, today: date | None = None) -> str:
+def render_markdown(
+    result: ConsultationResult, *, details: bool = False, today: date | None = None, lang: str | None = None
+) -> str:
     """The same report as :func:`render_text`, in Markdown a consultant can paste.
 
     :param details: show every reason with its rule id, weight, sources and assumed fields, and the profile.
     :param today: the day staleness is judged by (default: the system date).
+    :param lang: the language of the report's own words (default: the result's language).
+    :raises LanguageError: for a language the advisor does not speak.
     """
-    report = build_report(result, today=today, details=details)
+    with _i18n.use(_language(result, lang)):
+        return _render_markdown(result, details=details, today=today)
+
+
+def _render_markdown(result: ConsultationResult, *, details: bool, today: date | None) -> str:
+    report = build_report(result, today=today, details=details, lang=_i18n.current())
     explain = _Glossary()
-    out = [f"# {_md(report.title)}", "", "| Platform | Advice | Confidence | Note |", "|---|---|---|---|"]
+    head = (_("Platform"), _("Advice"), _("Confidence"), _("Note"))
+    out = [f"# {_md(report.title)}", "", "| " + " | ".join(_md(h) for h in head) + " |", "|---|---|---|---|"]
     out += [f"| {_md(a)} | {_md(b)} | {_md(c)} | {_md(d)} |" for a, b, c, d in report.rows]
-    out += ["", f"**Best overall:** {_md(explain(report.best))}", ""]
+    out += ["", "**" + _md(_("Best overall:")) + "** " + _md(explain(report.best)), ""]
     for section in report.platforms:
-        out += [f"## {_md(section.rec.platform_name)}: {_md(section.verdict)}", ""]
+        out += ["## " + _("{platform}: ").format(platform=_md(section.rec.platform_name)) + _md(section.verdict), ""]
         if section.rec.outcome_text:
             out += [_md(explain(section.rec.outcome_text)), ""]
         for line in section.reasons:
             out.append(f"- {_md(explain(line.text))}" + (f" `{line.details}`" if details and line.details else ""))
         out.append("")
     if report.caveats:
-        out += ["## Keep in mind", ""]
+        out += ["## " + _("Keep in mind"), ""]
         out += [f"- {_md(explain(c.text))}" + (f" `{c.details}`" if details and c.details else "") for c in report.caveats]
         out.append("")
     if report.hidden:
         out += [f"*{_md(_hidden_text(report.hidden))}*", ""]
     if report.assumed:
-        out += ["## What we assumed", ""]
+        out += ["## " + _("What we assumed"), ""]
         out += [f"- {_md(explain(a.text))}" + (f" `{a.details}`" if details and a.details else "") for a in report.assumed]
         out.append("")
     if details:
-        out += ["## The profile", "", "| Field | Value |", "|---|---|"]
+        out += ["## " + _("The profile"), "", "| " + _("Field") + " | " + _("Value") + " |", "|---|---|"]
         out += [f"| {_md(name)} | {_md(_value_text(value))} |" for name, value in result.profile.to_dict().items()]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def render(
-    result: ConsultationResult, format: str, *, color: bool = False, details: bool = False, today: date | None = None
+    result: ConsultationResult,
+    format: str,
+    *,
+    color: bool = False,
+    details: bool = False,
+    today: date | None = None,
+    lang: str | None = None,
 ) -> str:
     """The result in one of :data:`FORMATS` (``json`` is :meth:`ConsultationResult.to_json` plus a newline).
 
     :param details: text and markdown only: rule ids, weights, sources and field names (JSON always has them).
     :param today: the day staleness is judged by (default: the system date).
+    :param lang: text and markdown: the language of the report's own words (default: the result's language).
     :raises ValueError: for an unknown format.
+    :raises LanguageError: for a language the advisor does not speak.
     """
     if format == "json":
         return result.to_json() + "\n"
     if format == "text":
-        return render_text(result, color=color, details=details, today=today)
+        return render_text(result, color=color, details=details, today=today, lang=lang)
     if format == "markdown":
-        return render_markdown(result, details=details, today=today)
+        return render_markdown(result, details=details, today=today, lang=lang)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
 
 
