@@ -214,14 +214,6 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
     assert "\x1b[" not in render_text(result, color=False)
 
 
-@pytest.mark.parametrize("command", [[], ["consult"], ["batch"], ["rules"], ["rules", "list"], ["rules", "show"]], ids=" ".join)
-def test_every_command_has_help_with_an_example(runner: CliRunner, command: list[str]) -> None:
-    for flag in ("-h", "--help"):
-        result = runner.invoke(cli, [*command, flag], catch_exceptions=False)
-        assert result.exit_code == 0
-        assert "Example:\n    sellerexpert " in result.stdout
-
-
 def test_version(runner: CliRunner) -> None:
     from sellerexpert import __version__
 

@@ -70,10 +70,3 @@ def test_a_non_trace_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     assert result.stderr == f"Error: {path}: not a trace: malformed JSON at line 1: Expecting property name enclosed in double quotes\n"
     missing = runner.invoke(cli, ["explain", str(tmp_path / "none.json")])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
-
-
-@pytest.mark.parametrize("command", [["explain"], ["audit"], ["schema"], ["rules", "lint"], ["rules", "coverage"], ["consult"]])
-def test_every_command_has_help_with_an_example(runner: CliRunner, command: list[str]) -> None:
-    result = runner.invoke(cli, [*command, "--help"], catch_exceptions=False)
-    assert result.exit_code == 0
-    assert "\n  Example:\n    sellerexpert " in result.stdout

@@ -35,40 +35,6 @@ def test_exactly_two_shell_commands_up_front_and_ci_runs_the_second() -> None:
     assert example and (ROOT / example.group(0)).is_file()
 
 
-def _commands() -> list[tuple[str, object]]:
-    import click
-
-    from sellerexpert.cli import cli
-
-    found: list[tuple[str, object]] = []
-
-    def walk(group: click.Group, prefix: str) -> None:
-        for name, command in sorted(group.commands.items()):
-            full = f"{prefix} {name}".strip()
-            found.append((full, command))
-            if isinstance(command, click.Group):
-                walk(command, full)
-
-    walk(cli, "")
-    return found
-
-
-def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
-    from click.testing import CliRunner
-
-    from sellerexpert.cli import cli
-
-    commands = _commands()
-    assert {"consult", "batch", "explain", "audit", "schema", "rules list", "rules show", "rules lint", "rules coverage"} <= {
-        name for name, _ in commands
-    }
-    for name, _ in commands:
-        result = CliRunner().invoke(cli, [*name.split(), "--help"])
-        assert result.exit_code == 0, name
-        assert "Example:" in result.output, f"'{name} --help' has no example"
-        assert f"sellerexpert {name}" in README, f"the README does not show 'sellerexpert {name}'"
-
-
 def _json_block() -> dict[str, Any]:
     block = README.split("### The result (JSON contract)", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
     return json.loads(block)  # type: ignore[no-any-return]

@@ -51,7 +51,6 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "intersects": _safe(lambda a, b: isinstance(a, (list, tuple)) and any(item in a for item in b)),
 }
 PRESENCE_OPERATORS = ("absent", "present")
-ALL_OPERATORS: tuple[str, ...] = tuple(OPERATORS) + PRESENCE_OPERATORS
 
 _OP_WORDS = {
     "eq": "is",
@@ -272,8 +271,3 @@ def describe(condition: Condition) -> str:
     text = joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
     return text
 
-
-def describe_leaf(leaf: Leaf, holds: bool = True) -> str:
-    """One literal in words, negated when ``holds`` is false."""
-    text = describe(leaf)
-    return text if holds else f"not ({text})"
