@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor
-from sellerexpert._workers import DEPTH
-from sellerexpert.batch import CHUNKSIZE, CSV_COLUMNS, Row, RowReader, consult_rows
+from sellerexpert.batch import CSV_COLUMNS, Row, RowReader, consult_rows
 from sellerexpert.cli import cli
 from sellerexpert.errors import ProfileError
 
@@ -165,25 +164,28 @@ def test_a_row_with_too_many_cells_and_bad_bytes(runner: CliRunner, tmp_path: Pa
 
 
 def test_reading_streams_and_the_pool_reads_only_a_window_ahead(advisor: Advisor) -> None:
-    pulled = 0
+    def pulled_before_three_results(length: int, jobs: int) -> int:
+        pulled = 0
 
-    def rows() -> Iterator[Row]:
-        nonlocal pulled
-        for number in range(1, 100_000):
-            pulled += 1
-            yield Row(number, number + 1, data={"operational_capacity": "low"})
+        def rows() -> Iterator[Row]:
+            nonlocal pulled
+            for number in range(1, length + 1):
+                pulled += 1
+                yield Row(number, number + 1, data={"operational_capacity": "low"})
 
-    one = consult_rows(rows(), advisor=advisor, source="<test>", jobs=1)
-    assert next(one).row == 1 and pulled == 1
-    one.close()
-    pulled = 0
-    two = consult_rows(rows(), advisor=advisor, source="<test>", jobs=2)
-    try:
-        first = [next(two) for _ in range(3)]
-    finally:
-        two.close()
-    assert [o.row for o in first] == [1, 2, 3]
-    assert pulled <= (2 * DEPTH + 1) * CHUNKSIZE  # the window, not the 100,000 rows
+        outcomes = consult_rows(rows(), advisor=advisor, source="<test>", jobs=jobs)
+        try:
+            assert [next(outcomes).row for _ in range(3)] == [1, 2, 3]
+        finally:
+            outcomes.close()
+        return pulled
+
+    # In this process: one row read per result.
+    assert pulled_before_three_results(100_000, jobs=1) == 3
+    # With workers the read-ahead is a window whose size does not depend on how long the input is
+    # (the parent hands out work as results come back), so memory stays bounded on any input.
+    short, long = pulled_before_three_results(1_000, jobs=2), pulled_before_three_results(1_000_000, jobs=2)
+    assert short == long < 1_000
 
 
 def test_reader_memory_is_flat_on_a_long_input(tmp_path: Path) -> None:
