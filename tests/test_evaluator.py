@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from sellerexpert import Advisor, SellerProfile
 from sellerexpert._evaluator import Evaluator, RunRecord, fact_values
 from sellerexpert._space import ABSENT, REASONED_FIELDS, ProfileSpace
-from sellerexpert.policy import Weighed, decide
-from sellerexpert.profile import FIELDS_BY_NAME, MODELS, PLATFORMS
+from sellerexpert.profile import FIELDS_BY_NAME, PLATFORMS
 from sellerexpert.rulebook import shipped_rules_dir
 
 
@@ -307,37 +306,6 @@ def test_the_evaluator_answers_the_model_question_for_any_facts(chained: Advisor
     evaluator = Evaluator(chained.rules)
     assert evaluator.models({}, ("temu",)) == {"temu": "semi-managed"}
     assert evaluator.models({"sea_freight": False}, ("temu",)) == {"temu": "fully-managed"}
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    items=st.lists(
-        st.builds(
-            Weighed,
-            rule=st.sampled_from(["a", "b", "c", "d"]),
-            kind=st.sampled_from(["evidence", "exclude"]),
-            model=st.sampled_from(MODELS),
-            weight=st.integers(0, 5),
-            assumed=st.lists(st.sampled_from(["local_warehouse", "sea_freight"]), max_size=2).map(tuple),
-            platform_confidence=st.lists(st.sampled_from(["high", "medium", "low", None]), max_size=2).map(tuple),
-        ),
-        max_size=8,
-    ),
-    completeness=st.floats(0, 1),
-    emphasis=st.sampled_from([None, "both", *MODELS]),
-    seed=st.randoms(),
-)
-def test_the_decision_does_not_depend_on_the_order_of_its_evidence(
-    advisor: Advisor, items: list[Weighed], completeness: float, emphasis: str | None, seed: Any
-) -> None:
-    def run(evidence: list[Weighed]) -> Any:
-        scores = {m: sum(w.weight for w in evidence if w.kind == "evidence" and w.model == m) for m in MODELS}
-        excluded = [w.model for w in evidence if w.kind == "exclude"]
-        return decide(scores, excluded, emphasis=emphasis, completeness=completeness, policy=advisor.rules.policy, evidence=tuple(evidence))
-
-    shuffled = list(items)
-    seed.shuffle(shuffled)
-    assert run(items) == run(shuffled)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
