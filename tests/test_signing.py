@@ -1,0 +1,120 @@
+"""Trace signatures: an HMAC over the trace's canonical JSON; any edit, another key or no key is told apart.
+
+The audit's use of these statuses (what fails, what is only a note) is tested in test_audit.py;
+here the signing module itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sellerexpert import Advisor, Trace
+from sellerexpert.signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
+
+KEY = "s3cret-ключ"  # not ASCII: the key is its UTF-8 bytes
+
+
+@pytest.fixture(scope="module")
+def trace(advisor: Advisor) -> Trace:
+    return advisor.consult({"operational_capacity": "low", "target_markets": ["US", "DE"], "name": "Ünïcode shop"}).trace
+
+
+def test_a_signed_trace_verifies_with_its_key(trace: Trace) -> None:
+    signed = sign(trace, KEY)
+    assert signed.signature is not None and signed.signature["algorithm"] == ALGORITHM == "HMAC-SHA256"
+    assert check(signed, KEY) == "valid"
+    assert check(signed, KEY.encode("utf-8")) == "valid"  # a str key is its UTF-8 bytes
+    assert trace.signature is None, "signing returns a copy"
+    assert signed.to_dict() | {"signature": None} == trace.to_dict() | {"signature": None}
+
+
+def test_the_signature_is_an_hmac_anyone_can_recompute(trace: Trace) -> None:
+    signed = sign(trace, KEY)
+    data = json.loads(signed.to_json())
+    value = data.pop("signature")["value"]
+    expected = hmac.new(KEY.encode("utf-8"), json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), hashlib.sha256)
+    assert value == expected.hexdigest()
+    # The bytes covered leave the signature out, so signing twice (or re-signing) covers the same bytes.
+    assert canonical_bytes(signed) == canonical_bytes(trace) == canonical_bytes(data)
+    assert sign(signed, KEY) == signed
+
+
+def test_a_signature_survives_a_file_round_trip(trace: Trace, tmp_path: Path) -> None:
+    path = tmp_path / "signed.json"
+    sign(trace, KEY).save(path)
+    assert check(Trace.load(path), KEY) == "valid"
+
+
+def test_another_key_is_invalid(trace: Trace) -> None:
+    signed = sign(trace, KEY)
+    assert check(signed, "another key") == "invalid"
+    assert check(signed, KEY + " ") == "invalid"
+
+
+def _leaves(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(data, dict):
+        return [leaf for key, value in data.items() for leaf in _leaves(value, (*path, key))]
+    if isinstance(data, list):
+        return [leaf for index, value in enumerate(data) for leaf in _leaves(value, (*path, index))]
+    return [path]
+
+
+@settings(max_examples=60, deadline=None)
+@given(choice=st.integers(min_value=0))
+def test_any_edit_anywhere_is_detected(trace: Trace, choice: int) -> None:
+    data = sign(trace, KEY).to_dict()
+    # An edit of format or version is refused by the reader before any check (test_trace.py).
+    leaves = [p for p in _leaves(data) if p[0] not in ("signature", "format", "version")]
+    *parents, last = leaves[choice % len(leaves)]
+    holder = data
+    for step in parents:
+        holder = holder[step]
+    old = holder[last]
+    holder[last] = "edited" if old != "edited" else "edited again"
+    assert check(Trace.from_dict(data), KEY) == "invalid", f"an edit at {(*parents, last)} went unnoticed"
+
+
+def test_an_edited_signature_is_invalid(trace: Trace) -> None:
+    signed = sign(trace, KEY).to_dict()
+    value = signed["signature"]["value"]
+    flipped = ("0" if value[0] != "0" else "1") + value[1:]
+    for signature in (
+        {"algorithm": ALGORITHM, "value": flipped},
+        {"algorithm": "HMAC-MD5", "value": value},
+        {"algorithm": ALGORITHM, "value": 42},
+        {"algorithm": ALGORITHM},
+    ):
+        assert check(Trace.from_dict({**signed, "signature": signature}), KEY) == "invalid", signature
+
+
+@pytest.mark.parametrize(
+    ("signed", "key", "status"),
+    [(True, KEY, "valid"), (False, KEY, "missing"), (False, None, "unsigned"), (True, None, "not-checked")],
+    ids=["signed-with-key", "unsigned-with-key", "unsigned-no-key", "signed-no-key"],
+)
+def test_the_four_states_without_a_bad_signature(trace: Trace, signed: bool, key: str | None, status: str) -> None:
+    assert check(sign(trace, KEY) if signed else trace, key) == status
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [({}, None), ({ENV_KEY: ""}, None), ({ENV_KEY: KEY}, KEY.encode("utf-8")), ({"OTHER": "x"}, None)],
+    ids=["unset", "empty", "set", "unrelated"],
+)
+def test_the_key_comes_from_the_environment(environ: dict[str, str], expected: bytes | None) -> None:
+    assert key_from_env(environ) == expected
+
+
+def test_the_process_environment_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_KEY, "from-env")
+    assert key_from_env() == b"from-env"
+    monkeypatch.delenv(ENV_KEY)
+    assert key_from_env() is None

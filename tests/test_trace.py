@@ -1,0 +1,217 @@
+"""The trace: a lossless JSON record of a consultation, and a reader that refuses anything else in one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sellerexpert import Advisor, Firing, SellerExpertError, Trace, TraceError
+
+PROFILE = {"operational_capacity": "low", "target_markets": ["US", "DE"], "name": "店铺 Ünïcode"}
+
+
+@pytest.fixture(scope="module")
+def trace(advisor: Advisor) -> Trace:
+    return advisor.consult(PROFILE).trace
+
+
+# -- round trips ------------------------------------------------------------------------------------
+
+
+def test_a_trace_round_trips_through_a_dict_and_json_without_loss(trace: Trace) -> None:
+    assert Trace.from_dict(trace.to_dict()) == trace
+    text = trace.to_json()
+    assert Trace.from_json(text) == trace
+    assert Trace.from_json(text).to_json() == text
+    assert Trace.from_json(trace.to_json(indent=None)).to_json() == text
+    # Not ASCII-escaped: a seller's name is stored as they wrote it.
+    assert "店铺 Ünïcode" in text
+
+
+def test_a_trace_round_trips_through_a_file(trace: Trace, tmp_path: Path) -> None:
+    path = tmp_path / "trace.json"
+    trace.save(path)
+    assert path.read_text(encoding="utf-8") == trace.to_json() + "\n"
+    assert Trace.load(path) == trace
+    assert Trace.load(str(path)) == trace
+
+
+def test_the_json_holds_the_documented_keys_in_order(trace: Trace) -> None:
+    data = json.loads(trace.to_json())
+    assert list(data) == ["format", "version", "profile", "facts", "firings", "result", "fingerprint"]
+    assert (data["format"], data["version"]) == ("sellerexpert-trace", 1)
+    assert list(data["firings"][0]) == ["seq", "rule", "platform", "salience", "matched", "absent", "asserted", "retracted"]
+    assert [f["seq"] for f in data["firings"]] == list(range(1, len(trace.firings) + 1))
+
+
+def test_the_same_consultation_gives_the_same_bytes(advisor: Advisor, trace: Trace) -> None:
+    assert advisor.consult(PROFILE).trace.to_json() == trace.to_json()
+
+
+def test_editing_the_dict_never_edits_the_trace(trace: Trace) -> None:
+    before = trace.to_json()
+    data = trace.to_dict()
+    data["profile"]["operational_capacity"] = "high"
+    data["firings"][0]["matched"].clear()
+    data["result"].clear()
+    assert trace.to_json() == before
+
+
+def test_firing_records_round_trip_and_default_what_older_traces_omit(trace: Trace) -> None:
+    for firing in trace.firings:
+        assert Firing.from_dict(firing.to_dict()) == firing
+    decide = next(f for f in trace.firings if f.rule == "decide")
+    assert decide.platform in {"temu", "aliexpress", "tiktok_shop"} and decide.asserted[0]["kind"] == "decision"
+    bare = Firing.from_dict({"seq": 1, "rule": "r"})
+    assert bare == Firing(seq=1, rule="r", platform=None, salience=0, matched=(), asserted=(), retracted=(), absent=())
+    assert bare.to_dict() == {"seq": 1, "rule": "r", "platform": None, "salience": 0, "matched": [], "absent": [], "asserted": [], "retracted": []}
+
+
+def test_a_signature_is_kept_only_when_there_is_one(trace: Trace) -> None:
+    assert "signature" not in trace.to_dict()
+    signed = Trace.from_dict({**trace.to_dict(), "signature": {"algorithm": "HMAC-SHA256", "value": "ab"}})
+    assert signed.signature == {"algorithm": "HMAC-SHA256", "value": "ab"}
+    assert json.loads(signed.to_json())["signature"] == {"algorithm": "HMAC-SHA256", "value": "ab"}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+records = st.dictionaries(st.text(max_size=6), json_values, max_size=4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    profile=records,
+    facts=st.lists(records, max_size=3),
+    firings=st.lists(
+        st.builds(
+            Firing,
+            seq=st.integers(1, 10**6),
+            rule=st.text(min_size=1, max_size=10),
+            platform=st.none() | st.sampled_from(["temu", "aliexpress", "tiktok_shop"]),
+            salience=st.integers(-100, 100),
+            matched=st.lists(records, max_size=2).map(tuple),
+            asserted=st.lists(records, max_size=2).map(tuple),
+            retracted=st.lists(records, max_size=2).map(tuple),
+            absent=st.lists(st.text(max_size=6), max_size=2).map(tuple),
+        ),
+        max_size=3,
+    ),
+    result=records,
+    fingerprint=records,
+)
+def test_any_trace_of_json_values_round_trips(
+    profile: dict[str, Any], facts: list[dict[str, Any]], firings: list[Firing], result: dict[str, Any], fingerprint: dict[str, Any]
+) -> None:
+    trace = Trace(profile=profile, facts=tuple(facts), firings=tuple(firings), result=result, fingerprint=fingerprint)
+    assert Trace.from_json(trace.to_json()) == trace
+    assert Trace.from_json(trace.to_json()).to_json() == trace.to_json()
+
+
+# -- refusals ---------------------------------------------------------------------------------------
+
+
+def _edited(trace: Trace, **changes: Any) -> dict[str, Any]:
+    data = trace.to_dict()
+    for key, value in changes.items():
+        if value is ...:
+            del data[key]
+        else:
+            data[key] = value
+    return data
+
+
+REFUSALS = [
+    ("format", {"format": "something-else"}, "format: not a trace: 'format' must be \"sellerexpert-trace\""),
+    ("format-missing", {"format": ...}, "format: not a trace: 'format' must be \"sellerexpert-trace\""),
+    ("version", {"version": 2}, "version: trace version 2 is not supported (this sellerexpert reads version 1)"),
+    ("version-text", {"version": "1"}, "version: trace version '1' is not supported (this sellerexpert reads version 1)"),
+    ("profile", {"profile": ...}, "profile: missing or malformed 'profile'"),
+    ("facts", {"facts": {}}, "facts: missing or malformed 'facts'"),
+    ("firings", {"firings": "many"}, "firings: missing or malformed 'firings'"),
+    ("result", {"result": []}, "result: missing or malformed 'result'"),
+    ("fingerprint", {"fingerprint": None}, "fingerprint: missing or malformed 'fingerprint'"),
+    ("firing-without-rule", {"firings": [{"seq": 1}]}, "firings: a firing lacks 'seq' or 'rule'"),
+    ("firing-not-an-object", {"firings": [3]}, "firings: a firing lacks 'seq' or 'rule'"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
+def test_a_malformed_trace_is_refused_naming_the_field(trace: Trace, changes: dict[str, Any], message: str) -> None:
+    data = _edited(trace, **changes)
+    with pytest.raises(TraceError) as caught:
+        Trace.from_dict(data)
+    assert str(caught.value) == message
+    assert caught.value.field == message.split(":")[0]
+    assert caught.value.path is None
+    with pytest.raises(TraceError) as named:
+        Trace.from_dict(data, source="old/trace.json")
+    assert str(named.value) == f"old/trace.json: {message}"
+
+
+@pytest.mark.parametrize("data", [[], "trace", 7, None], ids=["list", "text", "number", "null"])
+def test_a_non_object_is_not_a_trace(data: Any) -> None:
+    with pytest.raises(TraceError) as caught:
+        Trace.from_dict(data)
+    assert str(caught.value) == "not a trace: expected a JSON object"
+    assert caught.value.field is None
+    # The error is one of ours, and a ValueError for callers that catch builtins.
+    assert isinstance(caught.value, SellerExpertError) and isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{\n  "format": "sellerexpert-trace",\n  broken\n}', "not a trace: malformed JSON at line 3: Expecting property name enclosed in double quotes"),
+        ('{"format": NaN}', "not a trace: NaN is not a number JSON allows"),
+        ('{"version": ' + "9" * 100 + "}", "not a trace: a number has more than 64 digits"),
+        ("[" * 100 + "]" * 100, "not a trace: is nested more than 64 levels deep"),
+    ],
+    ids=["malformed", "nan", "huge-number", "too-deep"],
+)
+def test_unusable_json_is_refused_with_the_line_or_the_limit(text: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(TraceError) as caught:
+        Trace.from_json(text)
+    assert str(caught.value) == message
+    path = tmp_path / "t.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TraceError) as loaded:
+        Trace.load(path)
+    assert str(loaded.value) == f"{path}: {message}"
+    assert loaded.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.write_bytes(b"{" + b" " * (16 * 2**20) + b"}"), "is larger than the 16 MB limit for a trace"),
+        (lambda p: p.mkdir(), "is a directory, not a file"),
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00"), "is a binary file, not JSON, YAML or TOML text"),
+        (lambda p: p.write_text('{"format": 1}', encoding="utf-16"), "is UTF-16 text: save it as UTF-8"),
+    ],
+    ids=["over-the-size-limit", "directory", "missing", "binary", "utf-16"],
+)
+def test_a_file_that_cannot_be_a_trace_is_refused_naming_it(tmp_path: Path, make: Any, problem: str) -> None:
+    path = tmp_path / "trace.json"
+    make(path)
+    with pytest.raises(TraceError) as caught:
+        Trace.load(path)
+    assert str(caught.value) == f"{path}: {problem}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60) | json_values.map(json.dumps) | records.map(lambda r: json.dumps({"format": "sellerexpert-trace", "version": 1, **r})))
+def test_any_text_is_a_trace_or_a_trace_error(text: str) -> None:
+    try:
+        Trace.from_json(text)
+    except TraceError as exc:
+        assert "\n" not in str(exc)
