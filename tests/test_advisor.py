@@ -15,7 +15,6 @@ from sellerexpert import (
     MODELS,
     Advisor,
     ConsultationResult,
-    FiringLimitError,
     ProfileError,
     SellerProfile,
     Trace,
@@ -135,12 +134,6 @@ def test_trace_records_profile_firings_result_and_fingerprint(advisor: Advisor) 
     decides = [f for f in data["firings"] if f["rule"] == "decide"]
     assert [f["platform"] for f in decides] == ["temu", "aliexpress", "tiktok_shop"] or len(decides) == 3
     assert Trace.from_dict(json.loads(result.trace.to_json())).to_dict() == data
-
-
-def test_firing_cap_stops_a_loop() -> None:
-    with pytest.raises(FiringLimitError) as caught:
-        Advisor(firing_limit=3).consult({"operational_capacity": "low"})
-    assert caught.value.limit == 3 and caught.value.last_rules
 
 
 def test_threads_give_the_serial_results(advisor: Advisor) -> None:

@@ -544,6 +544,7 @@ class _Run:
         while agenda:
             _, index, v = agenda.pop()
             if index < 0:
+                self._count(fired)  # decide is a firing like any other: Experta counts it against the cap too
                 self._decide(v)
                 fired += 1
                 continue

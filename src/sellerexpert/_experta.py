@@ -327,7 +327,9 @@ def run(
                 before = len(record.firings)
                 engine.run(steps=1)
                 if len(record.firings) > before:
-                    raise FiringLimitError(firing_limit, [f["rule"] for f in record.firings[-5:]])
+                    # The extra step only showed that the rules do not settle: name the last rules within the cap,
+                    # as the compiled evaluator does (it stops before firing one more).
+                    raise FiringLimitError(firing_limit, [f["rule"] for f in record.firings[:firing_limit][-5:]])
         except (FiringLimitError, EngineError):
             raise
         except Exception as exc:  # a failure inside Experta or a rule action is ours, not the seller's
