@@ -16,8 +16,8 @@ are left as they are).
 from __future__ import annotations
 
 import argparse
-import csv
 import cProfile
+import csv
 import io
 import itertools
 import math
@@ -32,9 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import machine
-
 import sellerexpert
+from run import machine
 from sellerexpert import Advisor, SellerProfile
 from sellerexpert.batch import JsonLinesWriter, RowReader, json_line, run
 
@@ -51,7 +50,7 @@ def sellers(path: Path, rows: int) -> Path:
         out = csv.writer(stream)
         out.writerow(["operational_capacity", "fee_sensitivity", "local_warehouse", "target_markets",
                       "customer_service", "monthly_orders"])
-        for index, combo in zip(range(rows), combos):
+        for index, combo in zip(range(rows), combos, strict=False):
             out.writerow([*combo, index * 37 % 20000])
     return path
 
@@ -148,7 +147,7 @@ def per_row_costs(rows: int = 2000) -> list[str]:
         # What a batch writes per row: the result's one-line JSON (`to_json(indent=None)`), encoded.
         json_us = timed(lambda: [r.to_json(indent=None).encode() and None for r in results])
         strict_us = timed(lambda: [json_line({"row": 1, "status": "ok", **r.to_dict()}) and None for r in results])
-        del results
+        results.clear()  # free the results before the whole-batch timing (the lambdas above hold the list)
 
         def whole() -> None:
             with RowReader.open(path) as reader:

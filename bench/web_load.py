@@ -27,7 +27,6 @@ import platform
 import random
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -38,7 +37,6 @@ from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
-
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -186,7 +184,7 @@ async def _run(
                     ok = status == 200 and (floor or not with_trace or b'"trace": {' in body)
                     if not ok and len(report.error_samples) < 5:
                         report.error_samples.append(f"{status}: {body[:200]!r}")
-                except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, IndexError) as exc:
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
                     ok = False
                     if len(report.error_samples) < 5:
                         report.error_samples.append(f"{type(exc).__name__}: {exc}")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_batch_output import write_sellers
 
 from sellerexpert.batch import PARTIAL_SUFFIX, STATE_SUFFIX
 from sellerexpert.cli import cli
+from test_batch_output import write_sellers
 
 pytestmark = [
     pytest.mark.slow,

@@ -28,7 +28,7 @@ def write_sellers(path: Path, rows: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as stream:
         out = csv.writer(stream)
         out.writerow(["name", "operational_capacity", "fee_sensitivity", "local_warehouse", "target_markets", "monthly_orders"])
-        for index, (capacity, fee, warehouse, markets) in zip(range(rows), combos):
+        for index, (capacity, fee, warehouse, markets) in zip(range(rows), combos, strict=False):
             out.writerow([f"s{index}", "huge" if index % 17 == 5 else capacity, fee, warehouse, markets, index * 37])
     return path
 

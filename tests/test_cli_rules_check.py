@@ -13,8 +13,6 @@ from sellerexpert.coverage import coverage
 from sellerexpert.lint import lint
 
 
-
-
 def test_lint_of_the_shipped_rules_exits_0(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["rules", "lint", "--as-of", "2026-11-25"], catch_exceptions=False)
     assert result.exit_code == 0

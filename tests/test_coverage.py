@@ -89,7 +89,7 @@ def test_counts_equal_a_brute_force_run_of_the_engine(small_pack: Path) -> None:
         weight = rest
         for value_class in combo:
             weight *= value_class.weight
-        result = advisor.consult(_profile(dict(zip(read, (c.value for c in combo)))))
+        result = advisor.consult(_profile(dict(zip(read, (c.value for c in combo), strict=True))))
         for firing in {(f.rule, f.platform or "*") for f in result.trace.firings if f.rule != "decide"}:
             fired[firing] = fired.get(firing, 0) + weight
         for rec in result.recommendations:

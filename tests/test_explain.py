@@ -22,7 +22,7 @@ def test_how_tree_goes_from_recommendation_through_decide_to_facts(advisor: Advi
     result = advisor.consult(PROFILE)
     explanation = explain(result.trace, advisor, why_not=False)
     assert [p.platform for p in explanation.platforms] == list(result.profile.platforms)
-    for rec, part in zip(result.recommendations, explanation.platforms):
+    for rec, part in zip(result.recommendations, explanation.platforms, strict=True):
         root = part.how
         assert root.kind == "recommendation" and root.label.startswith(f"{rec.platform_name}: {rec.model}")
         (decision,) = root.children

@@ -13,6 +13,7 @@ The cap is therefore tested with a genuinely long chain: each assumption enables
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections import Counter
@@ -92,7 +93,7 @@ def _pack(folder: Path, rules: list[str], *, firing_limit: int | None = None) ->
 def _chain() -> list[str]:
     first, value = CHAIN[0]
     rules = [_rule("link_00", {"fact": first, "op": "absent"}, {"assume": first, "value": value}, salience=100)]
-    for number, ((before, was), (name, value)) in enumerate(zip(CHAIN, CHAIN[1:]), start=1):
+    for number, ((before, was), (name, value)) in enumerate(itertools.pairwise(CHAIN), start=1):
         rules.append(_rule(f"link_{number:02d}", {"fact": before, "op": "eq", "value": was}, {"assume": name, "value": value}, salience=100))
     last, was = CHAIN[-1]
     rules += [_rule(f"tail_{n}", {"fact": last, "op": "eq", "value": was}, {"favour": "semi-managed", "weight": 1}) for n in range(TAIL)]

@@ -43,7 +43,7 @@ def _catalogue_entries(lang: str) -> dict[str, list[tuple[str, str]]]:
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             assert not message.fuzzy, f"{path.name}: {ids[0]!r} is marked fuzzy: review it"
-            for msgid, msgstr in zip(ids, strings * len(ids) if len(strings) == 1 else strings):
+            for msgid, msgstr in zip(ids, strings * len(ids) if len(strings) == 1 else strings, strict=False):
                 entries.setdefault(msgid, []).append((path.name, msgstr))
     return entries
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile
-from sellerexpert import _documents
+from sellerexpert import Advisor, SellerProfile, _documents
 from sellerexpert.cli import cli
 from sellerexpert.errors import ProfileError, TraceError
 

@@ -27,7 +27,7 @@ def test_each_platform_weighs_its_own_margin_and_quotes_the_amounts(advisor: Adv
     profile = SellerProfile.from_file(EXAMPLE)
     comparison = advisor.compare_margins(profile)
     result = advisor.consult(profile)
-    for rec, item in zip(result.recommendations, comparison.platforms):
+    for rec, item in zip(result.recommendations, comparison.platforms, strict=True):
         margin = [r for r in rec.reasons if r.rule.startswith("own_margin_")]
         assert [r.rule for r in margin] == [_expected_margin_rule(item.leader, item.gap_pct)], rec.platform
         assert margin[0].favours == item.leader

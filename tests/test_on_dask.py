@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_batch_output import write_sellers
 
 from sellerexpert.cli import cli
 from sellerexpert.errors import ProfileError
+from test_batch_output import write_sellers
 
 pd = pytest.importorskip("pandas")
 pytest.importorskip("dask.dataframe")
