@@ -162,7 +162,8 @@ def per_row_costs(rows: int = 2000) -> list[str]:
     top = [line.strip().replace(root, "") for line in listing.getvalue().splitlines()
            if re.match(r"\s+\d+(/\d+)?\s+\d", line)][:8]
     lines = [
-        f"- in one process, per row (CPU, best of 3): consult on the compiled engine {consult_us:.0f} us (profile already built), "
+        f"- in one process, per row (CPU, best of 3): consult on the compiled engine {consult_us:.0f} us "
+        "(profile already built), "
         f"its one-line JSON {json_us:.0f} us (`json.dumps` of `to_dict()` instead would take "
         f"{strict_us:.0f} us); the whole batch path {batch_us:.0f} us, so reading, CSV parsing, profile checks, chunking "
         f"and writing add {batch_us - consult_us - json_us:.0f} us",
@@ -221,9 +222,11 @@ def main() -> None:
                 result = batch(path, "--jobs", "2")
                 path.unlink()
             measured[size] = result
-            lines.append(f"- {size:>9,} rows: parent {result['parent_rss'] / 2**20:.0f} MB, worker "
-                         f"{result['worker_rss'] / 2**20:.0f} MB, together {result['total_rss'] / 2**20:.0f} MB "
-                         f"({size / result['wall']:,.0f} rows/s)")
+            lines.append(
+                f"- {size:>9,} rows: parent {result['parent_rss'] / 2**20:.0f} MB, worker "
+                f"{result['worker_rss'] / 2**20:.0f} MB, together {result['total_rss'] / 2**20:.0f} MB "
+                f"({size / result['wall']:,.0f} rows/s)"
+            )
     totals = [measured[size]["total_rss"] / 2**20 for size in sizes]
     wall, bound = two_jobs
     lines += [
@@ -231,9 +234,13 @@ def main() -> None:
         "Against the targets of issue 7:",
         "",
         f"- `batch --jobs 2`, {big:,} rows, no traces, >= 20,000 rows/s: {wall:,.0f} rows/s wall (the median run) "
-        + ("(met)" if wall >= 20_000 else f"(missed by {(20_000 - wall) / 20_000:.0%} on this shared machine, load "
-           f"{os.getloadavg()[0]:.1f} at the end); its busiest process used CPU for {bound:,.0f} rows/s, so with both "
-           "cores free the rate is bounded by that, less process start-up"),
+        + (
+            "(met)"
+            if wall >= 20_000
+            else f"(missed by {(20_000 - wall) / 20_000:.0%} on this shared machine, load "
+            f"{os.getloadavg()[0]:.1f} at the end); its busiest process used CPU for {bound:,.0f} rows/s, so with both "
+            "cores free the rate is bounded by that, less process start-up"
+        ),
         f"- peak memory <= 250 MB and flat from {sizes[0]:,} to {sizes[-1]:,} rows: all processes together "
         + " -> ".join(f"{total:.0f} MB" for total in totals)
         + (" (met)" if max(totals) <= 250 and max(totals) - min(totals) <= 0.2 * min(totals) else " (missed)"),
@@ -243,7 +250,7 @@ def main() -> None:
     print(section)
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text, encoding="utf-8")

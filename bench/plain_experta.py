@@ -75,7 +75,9 @@ def plain_engine(rulebook: RuleBook) -> KnowledgeEngine:
     return type("PlainEngine", (KnowledgeEngine,), members)()
 
 
-def run_plain(engine: KnowledgeEngine, rulebook: RuleBook, facts: dict[str, Any], platforms: tuple[str, ...]) -> dict[str, dict[str, int]]:
+def run_plain(
+    engine: KnowledgeEngine, rulebook: RuleBook, facts: dict[str, Any], platforms: tuple[str, ...]
+) -> dict[str, dict[str, int]]:
     """One consultation on the plain engine: evidence weight per platform and model."""
     engine.reset()
     for platform in platforms:

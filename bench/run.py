@@ -206,7 +206,9 @@ def processes(quick: bool) -> Section:
     section.add("sellerexpert --version", _process([exe, "--version"], repeats))
     example = EXAMPLES / "one-person-shop.yaml"
     consult = _process([exe, "consult", "-p", str(example), "--format", "json"], repeats)
-    section.add("sellerexpert consult --format json (one-person-shop)", consult, f"target <= 300 ms: {_target(consult.median, 0.3)}")
+    section.add(
+        "sellerexpert consult --format json (one-person-shop)", consult, f"target <= 300 ms: {_target(consult.median, 0.3)}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for path in sorted(EXAMPLES.iterdir()):
             if path.suffix not in (".json", ".yaml", ".toml") or "margin" in path.name:
@@ -233,7 +235,13 @@ def render(sections: list[Section], command: str) -> str:
         "Medians with min and max; shared 2-core machines are noisy, so read the ratios measured in the same run.",
     ]
     for section in sections:
-        lines += ["", f"### {section.title}", "", "| measure | median | min | max | runs | note |", "|---|---:|---:|---:|---:|---|"]
+        lines += [
+            "",
+            f"### {section.title}",
+            "",
+            "| measure | median | min | max | runs | note |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
         for name, t, note in section.rows:
             lines.append(f"| {name} | {_unit(t.median)} | {_unit(t.low)} | {_unit(t.high)} | {t.runs} | {note} |")
         lines += ["", *section.notes] if section.notes else []

@@ -223,7 +223,9 @@ def run_load(
     outcome: list[LoadReport] = []
     # A thread of its own, so that the caller may already run an event loop (a test, a notebook).
     runner = threading.Thread(
-        target=lambda: outcome.append(asyncio.run(_run(base.rstrip("/"), total, concurrency, with_trace, max_seconds, headers, floor, seed)))
+        target=lambda: outcome.append(
+            asyncio.run(_run(base.rstrip("/"), total, concurrency, with_trace, max_seconds, headers, floor, seed))
+        )
     )
     runner.start()
     runner.join()
@@ -309,7 +311,19 @@ class Sampler(threading.Thread):
 def start_server(workers: int, engine: str = "compiled") -> tuple[subprocess.Popen[bytes], str]:
     """``sellerexpert serve`` on a free loopback port; returns the process and its base URL."""
     port = _free_port()
-    command = [sys.executable, "-m", "sellerexpert", "serve", "--port", str(port), "--workers", str(workers), "--engine", engine, "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "sellerexpert",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--engine",
+        engine,
+        "--no-access-log",
+    ]
     env = {k: v for k, v in os.environ.items() if k != "SELLEREXPERT_API_KEY"}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -374,12 +388,16 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
         START,
         "## Web API under load (`bench/web_load.py`)",
         "",
-        f"Command: `{command}` (issue 12). `sellerexpert serve --workers {args.workers} --engine {args.engine}` on 127.0.0.1; "
-        f"{args.warmup} warm-up requests, then {len(rounds)} rounds of {args.total:,} `POST /api/v1/consult?trace=true`, each request with",
+        f"Command: `{command}` (issue 12). `sellerexpert serve --workers {args.workers} --engine {args.engine}` "
+        "on 127.0.0.1; "
+        f"{args.warmup} warm-up requests, then {len(rounds)} rounds of {args.total:,} "
+        "`POST /api/v1/consult?trace=true`, each request with",
         f"its own seeded profile (a different seed per round), every answer carrying the full trace (about {kib} KiB), from",
-        f"{args.concurrency} concurrent keep-alive clients (plain asyncio HTTP/1.1 connections in one process on the same two cores).",
+        f"{args.concurrency} concurrent keep-alive clients "
+        "(plain asyncio HTTP/1.1 connections in one process on the same two cores).",
         "The first round starts with the engine's advice cache nearly empty (the advisor reuses the advice of sellers its",
-        "rules cannot tell apart, up to 4,096 per process); the second starts with it as the first left it: a server that has run a while.",
+        "rules cannot tell apart, up to 4,096 per process); "
+        "the second starts with it as the first left it: a server that has run a while.",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}.",
         "",
@@ -402,12 +420,16 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
     ]
     if floor is not None:
         lines += [
-            f"The HTTP floor, `GET /healthz` from the same client ({floor.completed:,} requests): {floor.throughput:,.0f} requests/s,",
-            f"p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms: what the server and this client manage with no advice to give.",
+            f"The HTTP floor, `GET /healthz` from the same client ({floor.completed:,} requests): "
+            f"{floor.throughput:,.0f} requests/s,",
+            f"p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms: "
+            "what the server and this client manage with no advice to give.",
         ]
     lines += [
-        f"In one process without HTTP, a consultation took {cost['engine']:.2f} ms in the {args.engine} engine and {cost['encode']:.2f} ms",
-        f"to become the JSON the API sends (result and trace): at most {1000 / (cost['engine'] + cost['encode']):,.0f} consultations/s per core before HTTP.",
+        f"In one process without HTTP, a consultation took {cost['engine']:.2f} ms in the {args.engine} engine "
+        f"and {cost['encode']:.2f} ms",
+        "to become the JSON the API sends (result and trace): "
+        f"at most {1000 / (cost['engine'] + cost['encode']):,.0f} consultations/s per core before HTTP.",
         "",
     ]
     if args.note:
@@ -435,7 +457,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2, one per core here)")
     parser.add_argument("--warmup", type=int, default=300, help="requests before measuring (default 300)")
-    parser.add_argument("--engine", choices=["compiled", "experta"], default="compiled", help="the server's --engine (default compiled)")
+    parser.add_argument(
+        "--engine", choices=["compiled", "experta"], default="compiled", help="the server's --engine (default compiled)"
+    )
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop a round after this long (default 600)")
     parser.add_argument("--url", help="an already running server (loopback only); its memory is not measured")
     parser.add_argument("--no-trace", action="store_true", help="ask for the result only, without the trace")
@@ -457,8 +481,12 @@ def main() -> None:
             if sampler:
                 sampler.start()
             report = run_load(
-                base, total=args.total, concurrency=args.concurrency, with_trace=not args.no_trace,
-                max_seconds=args.max_seconds, seed=12 + number,
+                base,
+                total=args.total,
+                concurrency=args.concurrency,
+                with_trace=not args.no_trace,
+                max_seconds=args.max_seconds,
+                seed=12 + number,
             )
             if sampler:
                 sampler.stop.set()

@@ -109,7 +109,11 @@ def test_no_fact_leaks_between_consultations(advisor: Advisor) -> None:
 
 def test_two_rule_books_side_by_side_do_not_interfere(rules_dir: Path, advisor: Advisor) -> None:
     path = rules_dir / "capacity.toml"
-    path.write_text(path.read_text().replace('then = { favour = "fully-managed", weight = 3 }', 'then = { favour = "semi-managed", weight = 9 }', 1))
+    path.write_text(
+        path.read_text().replace(
+            'then = { favour = "fully-managed", weight = 3 }', 'then = { favour = "semi-managed", weight = 9 }', 1
+        )
+    )
     custom = Advisor(rules_dir)
     profile = {"operational_capacity": "low"}
     for _ in range(2):

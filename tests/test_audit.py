@@ -34,7 +34,9 @@ def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_KEY, raising=False)
 
 
-def test_every_example_trace_round_trips_through_json_and_reproduces(advisor: Advisor, examples_dir: Path, tmp_path: Path) -> None:
+def test_every_example_trace_round_trips_through_json_and_reproduces(
+    advisor: Advisor, examples_dir: Path, tmp_path: Path
+) -> None:
     paths = sorted(p for p in examples_dir.iterdir() if p.suffix in (".json", ".yaml", ".toml"))
     assert paths
     for path in paths:
@@ -111,7 +113,9 @@ def test_a_changed_rule_base_names_the_rules_and_with_rules_then_what_changed(ad
     capacity.write_text(text, encoding="utf-8")
     service = rules_dir / "service.toml"
     head, *rules = service.read_text(encoding="utf-8").split("[[rule]]")
-    service.write_text(head + "".join("[[rule]]" + r for r in rules if 'id = "no_service_favours_full"' not in r), encoding="utf-8")
+    service.write_text(
+        head + "".join("[[rule]]" + r for r in rules if 'id = "no_service_favours_full"' not in r), encoding="utf-8"
+    )
     today = Advisor(rules_dir)
     report = audit(_trace(advisor), today)
     assert not report.ok and not report.fingerprint_matches

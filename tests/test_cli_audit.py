@@ -89,7 +89,9 @@ def test_usage_errors_exit_2(runner: CliRunner, args: list[str], message: str) -
     assert message in result.stderr
 
 
-def test_consult_signs_with_the_key_and_audit_verifies(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_consult_signs_with_the_key_and_audit_verifies(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ENV_KEY, "team secret")
     path = tmp_path / "signed.json"
     runner.invoke(cli, ["consult", "-p", str(SHOP), "--trace", str(path)], catch_exceptions=False)

@@ -117,8 +117,16 @@ BAD_PROFILES = [
     ("bad.toml", 'name = "x"\nname = "y"\n', "bad.toml:2: malformed TOML:"),
     ("junk.yaml", b"\x00\x01\x02binary", "junk.yaml: is a binary file, not JSON, YAML or TOML text"),
     ("list.yaml", "- low\n- high\n", "list.yaml: a profile must be a mapping of field names to values, got a list"),
-    ("unknown.yaml", "capacity: low\n", "unknown.yaml:1: capacity: unknown field 'capacity' - did you mean 'operational_capacity'?"),
-    ("range.json", '{"monthly_orders": -3}', "range.json:1: monthly_orders: expected a whole number 0 or more, got the number -3"),
+    (
+        "unknown.yaml",
+        "capacity: low\n",
+        "unknown.yaml:1: capacity: unknown field 'capacity' - did you mean 'operational_capacity'?",
+    ),
+    (
+        "range.json",
+        '{"monthly_orders": -3}',
+        "range.json:1: monthly_orders: expected a whole number 0 or more, got the number -3",
+    ),
     ("word.yaml", "operational_capacity: huge\n", "word.yaml:1: operational_capacity: 'huge' is not one of low, medium, high"),
 ]
 
@@ -155,8 +163,14 @@ def test_binary_stdin_is_refused(runner: CliRunner) -> None:
     ("args", "message"),
     [
         (["--operational-capacity", "huge"], "'huge' is not one of 'low', 'medium', 'high'."),
-        (["--platform", "temmu"], "'temmu' is not a platform we advise on - did you mean 'temu'? (allowed: temu, aliexpress, tiktok_shop)"),
-        (["--target-market", "XX"], "'XX' is not a market: use an ISO 3166 country code or name, or EU (allowed: ISO 3166 country codes"),
+        (
+            ["--platform", "temmu"],
+            "'temmu' is not a platform we advise on - did you mean 'temu'? (allowed: temu, aliexpress, tiktok_shop)",
+        ),
+        (
+            ["--target-market", "XX"],
+            "'XX' is not a market: use an ISO 3166 country code or name, or EU (allowed: ISO 3166 country codes",
+        ),
         (["--monthly-orders", "-1"], "expected a whole number 0 or more, got '-1' (allowed: a whole number, 0 or more)"),
         (["--platform", "temu", "--platform", "temu"], "'temu' is listed twice (allowed: temu, aliexpress, tiktok_shop)"),
     ],
@@ -233,7 +247,9 @@ def test_installed_entry_point_runs_a_consultation() -> None:
     script = Path(sys.executable).parent / ("sellerexpert.exe" if os.name == "nt" else "sellerexpert")
     assert script.exists(), f"the package is not installed next to {sys.executable}"
     env = {**os.environ, "NO_COLOR": "1"}
-    done = subprocess.run([str(script), "consult", "-p", str(SHOP), "-f", "json"], capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        [str(script), "consult", "-p", str(SHOP), "-f", "json"], capture_output=True, text=True, env=env, check=False
+    )
     assert done.returncode == 0, done.stderr
     best = json.loads(done.stdout)["best"]
     assert (best["platform"], best["model"], best["confidence"]) == ("tiktok_shop", "fully-managed", 0.807)
@@ -244,15 +260,16 @@ def test_installed_entry_point_runs_a_consultation() -> None:
 
 def test_library_modules_do_not_import_click() -> None:
     code = (
-        "import sys, sellerexpert, sellerexpert.interview, sellerexpert.batch, sellerexpert.report; "
-        "print('click' in sys.modules)"
+        "import sys, sellerexpert, sellerexpert.interview, sellerexpert.batch, sellerexpert.report; print('click' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"
 
 
 def test_a_count_option_takes_a_number_as_people_write_it(runner: CliRunner) -> None:
-    done = runner.invoke(cli, ["consult", "--monthly-orders", "1,200", "--platform", "temu", "-f", "json"], catch_exceptions=False)
+    done = runner.invoke(
+        cli, ["consult", "--monthly-orders", "1,200", "--platform", "temu", "-f", "json"], catch_exceptions=False
+    )
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["profile"]["monthly_orders"] == 1200
     bad = runner.invoke(cli, ["consult", "--monthly-orders", "lots", "--platform", "temu"])

@@ -37,7 +37,9 @@ def test_text_is_the_explanation(runner: CliRunner, trace_file: Path, explained:
 def test_markdown_and_json(runner: CliRunner, trace_file: Path, explained: object) -> None:
     markdown = runner.invoke(cli, ["explain", str(trace_file), "--format", "markdown"], catch_exceptions=False)
     assert markdown.stdout == explained.to_markdown()  # type: ignore[attr-defined]
-    data = json.loads(runner.invoke(cli, ["explain", str(trace_file), "-f", "json", "--no-why-not"], catch_exceptions=False).stdout)
+    data = json.loads(
+        runner.invoke(cli, ["explain", str(trace_file), "-f", "json", "--no-why-not"], catch_exceptions=False).stdout
+    )
     assert [p["why_not"] for p in data["platforms"]] == [None, None, None]
     assert data["platforms"][0]["how"]["kind"] == "recommendation"
 
@@ -67,6 +69,9 @@ def test_a_non_trace_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     path.write_text("{broken")
     result = runner.invoke(cli, ["explain", str(path)])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {path}: not a trace: malformed JSON at line 1: Expecting property name enclosed in double quotes\n"
+    assert (
+        result.stderr
+        == f"Error: {path}: not a trace: malformed JSON at line 1: Expecting property name enclosed in double quotes\n"
+    )
     missing = runner.invoke(cli, ["explain", str(tmp_path / "none.json")])
     assert missing.exit_code == 2 and "no such file" in missing.stderr

@@ -1,4 +1,7 @@
-"""The command line's rough edges (issue 9): full disks and closed pipes, yes/no options, the interview's input, rules show decide."""
+"""The command line's rough edges (issue 9).
+
+Full disks and closed pipes, yes/no options, the interview's input, rules show decide.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +32,7 @@ def test_a_full_disk_is_one_line_and_exit_1() -> None:
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
-    process = subprocess.Popen(
-        [*CLI, "rules", "list", "-f", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen([*CLI, "rules", "list", "-f", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # the reader is gone before the first write, like `| head -1` after its line
     with process.stderr:
@@ -81,7 +82,10 @@ def test_the_interview_does_not_echo_a_huge_answer(runner: CliRunner) -> None:
     huge = "x" * 1_000_000
     result = runner.invoke(cli, ["consult", "-i", "--platform", "temu", "--target-market", "US"], input=huge + "\nquit\n")
     assert result.exit_code == 0
-    assert "Sorry, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (1,000,000 characters) is not one of low, medium, high." in result.stderr
+    assert (
+        "Sorry, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (1,000,000 characters) is not one of low, medium, high."
+        in result.stderr
+    )
     # The runner echoes the typed line itself (as a terminal does); our reply quotes only its start.
     sorry = [line for line in result.stderr.splitlines() if "Sorry" in line]
     assert len(sorry) == 1 and len(sorry[0].split("Sorry", 1)[1]) < 200

@@ -30,7 +30,18 @@ COMMANDS = [((), cli), *_commands(cli)]
 
 def test_the_documented_commands_are_all_there() -> None:
     names = {" ".join(path) for path, _command in COMMANDS}
-    assert {"consult", "batch", "explain", "audit", "schema", "margin", "rules list", "rules show", "rules lint", "rules coverage"} <= names
+    assert {
+        "consult",
+        "batch",
+        "explain",
+        "audit",
+        "schema",
+        "margin",
+        "rules list",
+        "rules show",
+        "rules lint",
+        "rules coverage",
+    } <= names
 
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(path) or "sellerexpert" for path, _command in COMMANDS])

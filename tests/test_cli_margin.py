@@ -62,16 +62,24 @@ def test_same_input_gives_byte_identical_output(runner: CliRunner) -> None:
 
 
 BAD_INPUT = [
-    ('[economics]\nmonthly_units = 10\nunit_cost = -2\nprice = 5\n', "economics.unit_cost: -2 is negative"),
-    ('[economics]\nmonthly_units = 10\nunit_cost = 2\nprice = 5\ncommission = "150%"\n', "economics.commission: 150% is outside 0-100%"),
-    ('[economics]\nmonthly_units = 10\nunit_cost = 2\nprice = 5\nreturn_rate = 1.5\n', "economics.return_rate: 1.5 is more than 1"),
-    ('[economics]\nmonthly_units = 0\nunit_cost = 2\nprice = 5\n', "economics.monthly_units: 0 units"),
-    ('[economics]\nmonthly_units = 10\nunit_cost = 2\n', "economics.platforms.temu.fully-managed.price: no price"),
+    ("[economics]\nmonthly_units = 10\nunit_cost = -2\nprice = 5\n", "economics.unit_cost: -2 is negative"),
+    (
+        '[economics]\nmonthly_units = 10\nunit_cost = 2\nprice = 5\ncommission = "150%"\n',
+        "economics.commission: 150% is outside 0-100%",
+    ),
+    (
+        "[economics]\nmonthly_units = 10\nunit_cost = 2\nprice = 5\nreturn_rate = 1.5\n",
+        "economics.return_rate: 1.5 is more than 1",
+    ),
+    ("[economics]\nmonthly_units = 0\nunit_cost = 2\nprice = 5\n", "economics.monthly_units: 0 units"),
+    ("[economics]\nmonthly_units = 10\nunit_cost = 2\n", "economics.platforms.temu.fully-managed.price: no price"),
     ('fee_sensitivity = "high"\n', "economics: is not given"),
 ]
 
 
-@pytest.mark.parametrize(("text", "message"), BAD_INPUT, ids=["negative", "percent", "return rate 1.5", "zero units", "no price", "no economics"])
+@pytest.mark.parametrize(
+    ("text", "message"), BAD_INPUT, ids=["negative", "percent", "return rate 1.5", "zero units", "no price", "no economics"]
+)
 def test_bad_input_exits_2_with_one_line_naming_the_field(runner: CliRunner, tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "profile.toml"
     path.write_text(text)
@@ -91,7 +99,9 @@ def test_numbers_are_required(runner: CliRunner) -> None:
 
 def test_economics_from_their_own_file(runner: CliRunner, tmp_path: Path, advisor: Advisor) -> None:
     quotes = tmp_path / "quotes.yaml"
-    quotes.write_text("monthly_units: 100\nunit_cost: 4\nfully-managed: {price: 10}\nsemi-managed: {price: 12, fixed_per_month: 50}\n")
+    quotes.write_text(
+        "monthly_units: 100\nunit_cost: 4\nfully-managed: {price: 10}\nsemi-managed: {price: 12, fixed_per_month: 50}\n"
+    )
     alone = runner.invoke(cli, ["margin", "--economics", str(quotes), "-f", "json"], catch_exceptions=False)
     assert alone.exit_code == 0
     assert [p["platform"] for p in json.loads(alone.stdout)["platforms"]] == ["temu", "aliexpress", "tiktok_shop"]
@@ -100,7 +110,9 @@ def test_economics_from_their_own_file(runner: CliRunner, tmp_path: Path, adviso
     profile.write_text(json.dumps({"platforms": ["tiktok_shop"], "economics": {"monthly_units": 1, "unit_cost": 1, "price": 2}}))
     both = json.loads(runner.invoke(cli, ["margin", "-p", str(profile), "--economics", str(quotes), "-f", "json"]).stdout)
     assert [p["platform"] for p in both["platforms"]] == ["tiktok_shop"] and both["monthly_units"] == 100
-    consulted = runner.invoke(cli, ["consult", "-p", str(profile), "--economics", str(quotes), "-f", "json"], catch_exceptions=False)
+    consulted = runner.invoke(
+        cli, ["consult", "-p", str(profile), "--economics", str(quotes), "-f", "json"], catch_exceptions=False
+    )
     reasons = [r["rule"] for r in json.loads(consulted.stdout)["recommendations"][0]["reasons"]]
     assert any(rule.startswith("own_margin_") for rule in reasons)
     # Errors name the quotes file and the field.

@@ -27,10 +27,15 @@ def test_lint_fails_on_stale_facts_and_review_lists_them(runner: CliRunner) -> N
     assert "warning [stale-fact] platform fact temu.emphasis (as of 2025-05) was due for review on 2027-05-25" in later.stdout
     listed = runner.invoke(cli, ["rules", "review", "--as-of", "2027-06-01"], catch_exceptions=False)
     assert listed.exit_code == 0
-    assert "temu.emphasis: as of 2025-05, review by 2027-05-25 (overdue; confidence medium; sources: seed_p4, platform_push)" in listed.stdout
+    assert (
+        "temu.emphasis: as of 2025-05, review by 2027-05-25 (overdue; confidence medium; sources: seed_p4, platform_push)"
+        in listed.stdout
+    )
     none = runner.invoke(cli, ["rules", "review", "--as-of", "2026-11-25"], catch_exceptions=False)
     assert none.stdout == "No platform fact is due for review.\n"
-    soon = runner.invoke(cli, ["rules", "review", "--as-of", "2026-11-25", "--within", "365", "-f", "json"], catch_exceptions=False)
+    soon = runner.invoke(
+        cli, ["rules", "review", "--as-of", "2026-11-25", "--within", "365", "-f", "json"], catch_exceptions=False
+    )
     data = json.loads(soon.stdout)
     assert data and {"platform", "fact", "as_of", "review_by", "overdue", "file", "line"} <= set(data[0])
     bad = runner.invoke(cli, ["rules", "review", "--as-of", "next week"])

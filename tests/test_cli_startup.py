@@ -7,7 +7,15 @@ import sys
 
 import pytest
 
-HEAVY = ("experta", "jsonschema", "yaml", "sellerexpert.rulebook", "sellerexpert.advisor", "sellerexpert._experta", "importlib.metadata")
+HEAVY = (
+    "experta",
+    "jsonschema",
+    "yaml",
+    "sellerexpert.rulebook",
+    "sellerexpert.advisor",
+    "sellerexpert._experta",
+    "importlib.metadata",
+)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["consult", "--help"], ["batch", "--help"]], ids=" ".join)

@@ -74,6 +74,10 @@ def test_a_given_gate_ignores_an_assumed_value(rules_dir: Path, given: bool, fir
 def test_given_on_a_platform_fact_is_refused(rules_dir: Path) -> None:
     with (rules_dir / "capacity.toml").open("a", encoding="utf-8") as f:
         planted = GATE.format(given=", given = true")
-        f.write(planted.replace('"local_warehouse", op = "eq", value = false', '"platform.emphasis", op = "eq", value = "fully-managed"'))
+        f.write(
+            planted.replace(
+                '"local_warehouse", op = "eq", value = false', '"platform.emphasis", op = "eq", value = "fully-managed"'
+            )
+        )
     with pytest.raises(RuleBookError, match="platform fact"):
         Advisor(rules_dir)

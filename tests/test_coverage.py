@@ -104,7 +104,8 @@ def test_a_planted_dead_rule_is_reported(rules_dir: Path) -> None:
     with (rules_dir / "capacity.toml").open("a") as f:
         f.write(
             '\n[[rule]]\nid = "planted_dead"\nstatement = "Never."\nrationale = "Planted."\nsources = ["seed_p1"]\n'
-            'when.all = [{ fact = "monthly_orders", op = "lt", value = 10 }, { fact = "monthly_orders", op = "gt", value = 20 }]\n'
+            'when.all = [{ fact = "monthly_orders", op = "lt", value = 10 }, '
+            '{ fact = "monthly_orders", op = "gt", value = 20 }]\n'
             'then = { favour = "fully-managed", weight = 1 }\nexamples = [{ profile = {}, fires = false }]\n'
         )
     report = coverage(rules_dir)

@@ -184,16 +184,41 @@ BAD = [
     (("semi-managed", "freight_per_unit"), -0.2, "economics.semi-managed.freight_per_unit: -0.2 is negative", "negative freight"),
     (("semi-managed", "commission"), "120%", "economics.semi-managed.commission: 120% is outside 0-100%", "percent above 100"),
     (("semi-managed", "commission"), "-5%", "economics.semi-managed.commission: -5% is outside 0-100%", "percent below 0"),
-    (("semi-managed", "return_rate"), 1.5, "economics.semi-managed.return_rate: 1.5 is more than 1 (a share is 0 to 1) - did you mean '1.5%'?", "return rate 1.5"),
+    (
+        ("semi-managed", "return_rate"),
+        1.5,
+        "economics.semi-managed.return_rate: 1.5 is more than 1 (a share is 0 to 1) - did you mean '1.5%'?",
+        "return rate 1.5",
+    ),
     (("monthly_units",), 0, "economics.monthly_units: 0 units: the margin is worked out per unit sold", "zero units"),
     (("monthly_units",), 2.5, "economics.monthly_units: 2.5 is not a whole number of units", "fractional units"),
     (("semi-managed", "unsold_share"), "100%", "economics.semi-managed.unsold_share: must be below 1 (100%)", "all stock unsold"),
-    (("semi-managed", "stock_days"), 12.5, "economics.semi-managed.stock_days: 12.5 is not a whole number of days", "fractional days"),
-    (("semi-managed", "payout_delay_days"), 400, "economics.semi-managed.payout_delay_days: 400 days is more than 365", "days above a year"),
+    (
+        ("semi-managed", "stock_days"),
+        12.5,
+        "economics.semi-managed.stock_days: 12.5 is not a whole number of days",
+        "fractional days",
+    ),
+    (
+        ("semi-managed", "payout_delay_days"),
+        400,
+        "economics.semi-managed.payout_delay_days: 400 days is more than 365",
+        "days above a year",
+    ),
     (("semi-managed", "price"), "cheap", "economics.semi-managed.price: expected a number, got 'cheap'", "text for a number"),
     (("semi-managed", "price"), True, "economics.semi-managed.price: expected a number, got the boolean true", "boolean"),
-    (("semi-managed", "storage"), 1, "economics.semi-managed.storage: unknown field 'storage' - did you mean 'storage_per_unit_month'?", "unknown field"),
-    (("platforms", "shein"), {"price": 1}, "economics.platforms.shein: 'shein' is not a platform we advise on", "unknown platform"),
+    (
+        ("semi-managed", "storage"),
+        1,
+        "economics.semi-managed.storage: unknown field 'storage' - did you mean 'storage_per_unit_month'?",
+        "unknown field",
+    ),
+    (
+        ("platforms", "shein"),
+        {"price": 1},
+        "economics.platforms.shein: 'shein' is not a platform we advise on",
+        "unknown platform",
+    ),
     (("cost_of_capital",), 3, "economics.cost_of_capital: 3 is more than 1", "capital above 100%"),
 ]
 
@@ -209,7 +234,9 @@ def test_bad_numbers_name_the_field(path: tuple[str, ...], value: Any, message: 
 def test_a_missing_price_names_platform_and_model() -> None:
     data = copy.deepcopy(EXAMPLE_A)
     del data["semi-managed"]["price"]
-    with pytest.raises(ProfileError, match=r"economics.platforms.aliexpress.semi-managed.price: no price for semi-managed on aliexpress"):
+    with pytest.raises(
+        ProfileError, match=r"economics.platforms.aliexpress.semi-managed.price: no price for semi-managed on aliexpress"
+    ):
         compare_margins(data, platforms=("aliexpress",))
 
 

@@ -147,7 +147,12 @@ _PLATFORM_FACTS = {
 def _leaf(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["bool", "level", "service", "count", "markets", "platform", "presence"]))
     if kind == "bool":
-        return {"fact": draw(st.sampled_from(_BOOLS)), "op": draw(st.sampled_from(["eq", "ne"])), "value": draw(st.booleans()), "given": draw(st.booleans())}
+        return {
+            "fact": draw(st.sampled_from(_BOOLS)),
+            "op": draw(st.sampled_from(["eq", "ne"])),
+            "value": draw(st.booleans()),
+            "given": draw(st.booleans()),
+        }
     if kind == "level":
         name = draw(st.sampled_from(_LEVELS))
         op = draw(st.sampled_from(["eq", "ne", "in", "not_in"]))
@@ -159,14 +164,22 @@ def _leaf(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "service":
         return {"fact": "customer_service", "op": "eq", "value": draw(st.sampled_from(["none", "basic", "full"]))}
     if kind == "count":
-        return {"fact": "monthly_orders", "op": draw(st.sampled_from(["lt", "le", "gt", "ge"])), "value": draw(st.sampled_from([0, 50, 100, 500]))}
+        return {
+            "fact": "monthly_orders",
+            "op": draw(st.sampled_from(["lt", "le", "gt", "ge"])),
+            "value": draw(st.sampled_from([0, 50, 100, 500])),
+        }
     if kind == "markets":
         op = draw(st.sampled_from(["contains", "intersects"]))
         codes = draw(st.lists(st.sampled_from(["US", "DE", "UK", "BR"]), min_size=1, max_size=2, unique=True))
         return {"fact": "target_markets", "op": op, "value": codes[0] if op == "contains" else codes}
     if kind == "platform":
         name = draw(st.sampled_from(sorted(_PLATFORM_FACTS)))
-        return {"fact": f"platform.{name}", "op": draw(st.sampled_from(["eq", "ne"])), "value": draw(st.sampled_from(_PLATFORM_FACTS[name]))}
+        return {
+            "fact": f"platform.{name}",
+            "op": draw(st.sampled_from(["eq", "ne"])),
+            "value": draw(st.sampled_from(_PLATFORM_FACTS[name])),
+        }
     name = draw(st.sampled_from(_BOOLS + _LEVELS + ("monthly_orders", "customer_service")))
     return {"fact": name, "op": draw(st.sampled_from(["absent", "present"])), "given": draw(st.booleans())}
 
@@ -196,7 +209,10 @@ def _rule(draw: st.DrawFn, number: int) -> dict[str, Any]:
     kind = draw(st.sampled_from(["evidence", "evidence", "exclude", "caveat", "assume"]))
     when = draw(_condition(5))
     if kind == "evidence":
-        then: dict[str, Any] = {"favour": draw(st.sampled_from(["fully-managed", "semi-managed"])), "weight": draw(st.integers(1, 4))}
+        then: dict[str, Any] = {
+            "favour": draw(st.sampled_from(["fully-managed", "semi-managed"])),
+            "weight": draw(st.integers(1, 4)),
+        }
     elif kind == "exclude":
         then = {"exclude": draw(st.sampled_from(["fully-managed", "semi-managed"]))}
     elif kind == "caveat":
@@ -212,7 +228,9 @@ def _rule(draw: st.DrawFn, number: int) -> dict[str, Any]:
             then = {"assume": name, "value": draw(st.sampled_from(["low", "medium", "high"]))}
     return {
         "id": f"generated_{number}",
-        "statement": "Planted rule {number} on {platform.name}.".replace("{number}", str(number)) if kind != "assume" else f"Planted assumption {number}.",
+        "statement": "Planted rule {number} on {platform.name}.".replace("{number}", str(number))
+        if kind != "assume"
+        else f"Planted assumption {number}.",
         "rationale": "Generated for the agreement test.",
         "sources": ["seed_p1"],
         "salience": draw(st.sampled_from([-10, 0, 0, 10, 50, 100])),
@@ -235,7 +253,11 @@ def _pack(folder: Path, rules: list[dict[str, Any]]) -> Path:
     return folder
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(rules=rule_packs, cases=st.lists(profiles, min_size=1, max_size=8))
 def test_the_compiled_evaluator_fires_exactly_as_experta_on_generated_rule_packs(
     tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]
@@ -298,7 +320,10 @@ def test_a_chained_assumption_fires_in_salience_order_on_both_engines(chained: A
     _same(chained, profile)
     record = _compiled_record(chained, profile)
     # sea_freight is assumed first (50); that wakes the salience-100 assumption before the salience-10 one.
-    assert [f["rule"] for f in record.firings if f["platform"] is None] == ["middle_sets_the_input", "high_reads_what_middle_sets"]
+    assert [f["rule"] for f in record.firings if f["platform"] is None] == [
+        "middle_sets_the_input",
+        "high_reads_what_middle_sets",
+    ]
     assert record.decisions["temu"]["model"] == "semi-managed"
 
 

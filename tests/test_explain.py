@@ -70,7 +70,9 @@ def test_a_single_change_is_preferred_to_two(advisor: Advisor) -> None:
     answers = counterfactuals(advisor, {})
     cf = answers["temu"].counterfactual
     assert cf is not None and [c.describe() for c in cf.changes] == ["local_warehouse were yes instead of unknown"]
-    assert answers["temu"].statement.startswith("Semi-managed would be recommended if local_warehouse were yes instead of unknown")
+    assert answers["temu"].statement.startswith(
+        "Semi-managed would be recommended if local_warehouse were yes instead of unknown"
+    )
 
 
 def test_numbers_move_just_across_the_threshold(advisor: Advisor) -> None:
@@ -90,7 +92,10 @@ def test_no_flip_is_said_plainly(rules_dir: Path) -> None:
     advisor = Advisor(rules_dir)
     answers = counterfactuals(advisor, {"target_markets": ["US"]})
     assert all(w.counterfactual is None for w in answers.values())
-    assert answers["temu"].statement == "No change of one or two fields of your profile would make semi-managed the recommendation here."
+    assert (
+        answers["temu"].statement
+        == "No change of one or two fields of your profile would make semi-managed the recommendation here."
+    )
     assert answers["temu"].searched > 0
     one = counterfactuals(advisor, {}, max_fields=1)["temu"]
     assert one.statement.startswith("No change of one field")

@@ -94,9 +94,15 @@ def _chain() -> list[str]:
     first, value = CHAIN[0]
     rules = [_rule("link_00", {"fact": first, "op": "absent"}, {"assume": first, "value": value}, salience=100)]
     for number, ((before, was), (name, value)) in enumerate(itertools.pairwise(CHAIN), start=1):
-        rules.append(_rule(f"link_{number:02d}", {"fact": before, "op": "eq", "value": was}, {"assume": name, "value": value}, salience=100))
+        rules.append(
+            _rule(
+                f"link_{number:02d}", {"fact": before, "op": "eq", "value": was}, {"assume": name, "value": value}, salience=100
+            )
+        )
     last, was = CHAIN[-1]
-    rules += [_rule(f"tail_{n}", {"fact": last, "op": "eq", "value": was}, {"favour": "semi-managed", "weight": 1}) for n in range(TAIL)]
+    rules += [
+        _rule(f"tail_{n}", {"fact": last, "op": "eq", "value": was}, {"favour": "semi-managed", "weight": 1}) for n in range(TAIL)
+    ]
     return rules
 
 
@@ -146,7 +152,9 @@ def test_an_attempted_ping_pong_fires_once_and_settles(tmp_path: Path) -> None:
     # The nearest the language comes to a loop: two assumptions that each undo the other's value.
     rules = [
         _rule("ping", {"fact": "sea_freight", "op": "absent"}, {"assume": "sea_freight", "value": True}, salience=100),
-        _rule("pong", {"fact": "sea_freight", "op": "eq", "value": True}, {"assume": "sea_freight", "value": False}, salience=100),
+        _rule(
+            "pong", {"fact": "sea_freight", "op": "eq", "value": True}, {"assume": "sea_freight", "value": False}, salience=100
+        ),
         _rule("pang", {"fact": "sea_freight", "op": "present"}, {"favour": "fully-managed", "weight": 1}),
     ]
     advisor = Advisor(_pack(tmp_path / "pingpong", rules), firing_limit=100)
@@ -159,11 +167,19 @@ def test_an_attempted_ping_pong_fires_once_and_settles(tmp_path: Path) -> None:
 
 _FIELDS = {name: value for name, value in CHAIN}
 _LEAF = st.one_of(
-    st.sampled_from(sorted(_FIELDS)).flatmap(lambda f: st.sampled_from([{"fact": f, "op": "absent"}, {"fact": f, "op": "present"}])),
+    st.sampled_from(sorted(_FIELDS)).flatmap(
+        lambda f: st.sampled_from([{"fact": f, "op": "absent"}, {"fact": f, "op": "present"}])
+    ),
     st.sampled_from(sorted(_FIELDS)).map(lambda f: {"fact": f, "op": "eq", "value": _FIELDS[f]}),
     st.sampled_from(sorted(_FIELDS)).map(lambda f: {"fact": f, "op": "ne", "value": _FIELDS[f]}),
 )
-_WHEN = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3).map(lambda items: {"any": items}), inner.map(lambda item: {"not": item})), max_leaves=3)
+_WHEN = st.recursive(
+    _LEAF,
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda items: {"any": items}), inner.map(lambda item: {"not": item})
+    ),
+    max_leaves=3,
+)
 
 
 @st.composite

@@ -52,7 +52,9 @@ values = st.recursive(
 profile_dicts = st.dictionaries(st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=12)), values, max_size=6)
 api_profile_dicts = st.dictionaries(
     # A dict handed to the API may have keys no document could: numbers, a 5,001-digit number, booleans.
-    st.one_of(st.sampled_from(FIELD_NAMES), st.text(max_size=12), st.integers(), st.just(5000).map(lambda n: 10**n), st.booleans()),
+    st.one_of(
+        st.sampled_from(FIELD_NAMES), st.text(max_size=12), st.integers(), st.just(5000).map(lambda n: 10**n), st.booleans()
+    ),
     values,
     max_size=6,
 )

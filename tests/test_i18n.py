@@ -51,7 +51,9 @@ def _catalogue_entries(lang: str) -> dict[str, list[tuple[str, str]]]:
 def test_every_marked_string_has_a_chinese_translation() -> None:
     marked = _marked()
     entries = _catalogue_entries("zh")
-    missing = [f"{where[0]}: {msgid!r}" for msgid, where in sorted(marked.items()) if not any(t for _, t in entries.get(msgid, []))]
+    missing = [
+        f"{where[0]}: {msgid!r}" for msgid, where in sorted(marked.items()) if not any(t for _, t in entries.get(msgid, []))
+    ]
     assert not missing, "untranslated program strings:\n" + "\n".join(missing)
 
 

@@ -167,7 +167,14 @@ def test_oversized_stdin_profile_is_refused(runner: CliRunner) -> None:
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("e.yaml", ""), ("e.yaml", "# nothing yet\n"), ("e.yaml", "null\n"), ("e.toml", ""), ("e.toml", "# comment\n"), ("e.json", "")],
+    [
+        ("e.yaml", ""),
+        ("e.yaml", "# nothing yet\n"),
+        ("e.yaml", "null\n"),
+        ("e.toml", ""),
+        ("e.toml", "# comment\n"),
+        ("e.json", ""),
+    ],
 )
 def test_empty_profiles_are_refused_alike(runner: CliRunner, tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / name

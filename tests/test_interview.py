@@ -125,7 +125,9 @@ def test_why_names_the_rules_that_need_the_answer(advisor: Advisor) -> None:
 def test_unknown_says_what_is_assumed_or_left_out(advisor: Advisor) -> None:
     interview = Interview(advisor, {"platforms": ["temu"]})
     assert interview.skip("local_warehouse").startswith("I will assume local_warehouse = no (rule assume_no_local_warehouse")
-    assert interview.skip("fee_sensitivity") == "the rules that need it will be left out, and the confidence will be a little lower."
+    assert (
+        interview.skip("fee_sensitivity") == "the rules that need it will be left out, and the confidence will be a little lower."
+    )
     note = interview.skip("fast_shipping_expected")
     assert note.startswith("depending on your other answers I may assume fast_shipping_expected = yes")
     assert interview.skipped == ("local_warehouse", "fee_sensitivity", "fast_shipping_expected")
@@ -142,14 +144,25 @@ def test_a_bad_answer_changes_nothing(advisor: Advisor) -> None:
     interview.answer("monthly_orders", "120")
     interview.answer("target_markets", "us, de")
     assert interview.profile.to_dict() == {
-        "platforms": ["temu"], "target_markets": ["US", "DE"], "operational_capacity": "low", "monthly_orders": 120,
+        "platforms": ["temu"],
+        "target_markets": ["US", "DE"],
+        "operational_capacity": "low",
+        "monthly_orders": 120,
     }
 
 
 @pytest.mark.parametrize(
     ("reply", "kind"),
-    [("why", "why"), (" WHY ", "why"), ("unknown", "unknown"), ("don't  know", "unknown"), ("quit", "quit"),
-     ("help", "help"), ("low", None), ("", None)],
+    [
+        ("why", "why"),
+        (" WHY ", "why"),
+        ("unknown", "unknown"),
+        ("don't  know", "unknown"),
+        ("quit", "quit"),
+        ("help", "help"),
+        ("low", None),
+        ("", None),
+    ],
     ids=repr,
 )
 def test_classify(reply: str, kind: str | None) -> None:
@@ -169,7 +182,10 @@ def test_conduct_runs_a_scripted_interview(advisor: Advisor) -> None:
     assert "Please answer, or type why, unknown or quit." in text
     assert text.endswith("Stopping the questions here; the advice uses what you have told me so far.")
     assert interview.profile.to_dict() == {
-        "platforms": ["temu"], "target_markets": ["US"], "operational_capacity": "low", "local_warehouse": False,
+        "platforms": ["temu"],
+        "target_markets": ["US"],
+        "operational_capacity": "low",
+        "local_warehouse": False,
     }
     assert interview.skipped == ("monthly_orders",)
 
@@ -201,11 +217,21 @@ def test_conduct_stops_when_settled_and_says_so(advisor: Advisor) -> None:
 CHAINED_PACK = [
     # An assumption at salience 100 reads a field a salience-50 assumption sets; a salience-10
     # assumption sets the same target. The engine fires 50, then 100 (woken by the new fact), never 10.
-    ("high_reads_what_middle_sets", 100, {"fact": "sea_freight", "op": "eq", "value": True}, {"assume": "working_capital", "value": "high"}),
+    (
+        "high_reads_what_middle_sets",
+        100,
+        {"fact": "sea_freight", "op": "eq", "value": True},
+        {"assume": "working_capital", "value": "high"},
+    ),
     ("middle_sets_the_input", 50, {"fact": "sea_freight", "op": "absent"}, {"assume": "sea_freight", "value": True}),
     ("low_sets_the_same_target", 10, {"fact": "working_capital", "op": "absent"}, {"assume": "working_capital", "value": "low"}),
     ("capital_decides", 0, {"fact": "working_capital", "op": "eq", "value": "high"}, {"favour": "semi-managed", "weight": 3}),
-    ("lean_teams_go_full", 0, {"fact": "operational_capacity", "op": "eq", "value": "low"}, {"favour": "fully-managed", "weight": 2}),
+    (
+        "lean_teams_go_full",
+        0,
+        {"fact": "operational_capacity", "op": "eq", "value": "low"},
+        {"favour": "fully-managed", "weight": 2},
+    ),
     ("bulky_needs_stock", 0, {"fact": "bulky_goods", "op": "eq", "value": True}, {"favour": "semi-managed", "weight": 1}),
 ]
 

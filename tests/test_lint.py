@@ -58,14 +58,23 @@ def test_the_shipped_rule_base_is_lint_clean() -> None:
 
 
 def test_planted_faults_are_each_found(rules_dir: Path) -> None:
-    _plant(rules_dir, "capacity.toml", "low_capacity_favours_full", '{ fact = "operational_capacity", op = "eq", value = "medium" }')
+    _plant(
+        rules_dir, "capacity.toml", "low_capacity_favours_full", '{ fact = "operational_capacity", op = "eq", value = "medium" }'
+    )
     _plant(
         rules_dir,
         "fees.toml",
         "planted_unsatisfiable",
-        '{ all = [{ fact = "fee_sensitivity", op = "eq", value = "low" }, { fact = "fee_sensitivity", op = "eq", value = "high" }] }',
+        '{ all = [{ fact = "fee_sensitivity", op = "eq", value = "low" }, '
+        '{ fact = "fee_sensitivity", op = "eq", value = "high" }] }',
     )
-    _plant(rules_dir, "service.toml", "planted_exclusion", '{ fact = "customer_service", op = "eq", value = "none" }', '{ exclude = "fully-managed" }')
+    _plant(
+        rules_dir,
+        "service.toml",
+        "planted_exclusion",
+        '{ fact = "customer_service", op = "eq", value = "none" }',
+        '{ exclude = "fully-managed" }',
+    )
     # Nothing cites paragraph 5 any more.
     for path in rules_dir.glob("*.toml"):
         if path.name != "sources.toml":
@@ -98,7 +107,8 @@ def test_absent_on_an_always_assumed_field_is_dead(rules_dir: Path) -> None:
 def test_assumptions_with_different_values_conflict_at_equal_salience(rules_dir: Path) -> None:
     text = (
         '\n[[rule]]\nid = "assume_a_warehouse"\nstatement = "Planted."\nrationale = "Planted."\nsources = ["seed_p3"]\n'
-        'salience = 100\nwhen = { fact = "local_warehouse", op = "absent" }\nthen = { assume = "local_warehouse", value = true }\n'
+        'salience = 100\nwhen = { fact = "local_warehouse", op = "absent" }\n'
+        'then = { assume = "local_warehouse", value = true }\n'
         "examples = [{ profile = {}, fires = false }]\n"
     )
     with (rules_dir / "assumptions.toml").open("a", encoding="utf-8") as f:
@@ -122,7 +132,13 @@ def test_a_dead_branch_of_an_any_is_a_warning(rules_dir: Path) -> None:
 
 def test_every_schema_error_is_reported_with_file_and_rule(rules_dir: Path) -> None:
     _plant(rules_dir, "fees.toml", "bad_op", '{ fact = "fee_sensitivity", op = "huge", value = "low" }')
-    _plant(rules_dir, "capacity.toml", "bad_then", '{ fact = "monthly_orders", op = "lt", value = 5 }', '{ favour = "fully-managed" }')
+    _plant(
+        rules_dir,
+        "capacity.toml",
+        "bad_then",
+        '{ fact = "monthly_orders", op = "lt", value = 5 }',
+        '{ favour = "fully-managed" }',
+    )
     report = lint(rules_dir)
     schema = {(f.file, f.rule) for f in report.findings if f.check == "schema"}
     assert {("fees.toml", "bad_op"), ("capacity.toml", "bad_then")} <= schema
@@ -143,7 +159,9 @@ def test_a_folder_without_rule_files_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_report_shapes_are_deterministic(rules_dir: Path) -> None:
-    _plant(rules_dir, "capacity.toml", "low_capacity_favours_full", '{ fact = "operational_capacity", op = "eq", value = "medium" }')
+    _plant(
+        rules_dir, "capacity.toml", "low_capacity_favours_full", '{ fact = "operational_capacity", op = "eq", value = "medium" }'
+    )
     first, second = lint(rules_dir), lint(rules_dir)
     assert first.to_json() == second.to_json()
     assert first.to_dict()["counts"]["error"] == 1
@@ -175,7 +193,9 @@ def test_a_fact_past_its_review_date_is_a_warning_with_file_and_line(rules_dir: 
 def test_a_fact_without_a_review_date_is_always_due(rules_dir: Path) -> None:
     path = rules_dir / "platforms.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('review_by = "2027-11-25"\nsources = ["pricing_power"]', 'sources = ["pricing_power"]', 1), encoding="utf-8")
+    path.write_text(
+        text.replace('review_by = "2027-11-25"\nsources = ["pricing_power"]', 'sources = ["pricing_power"]', 1), encoding="utf-8"
+    )
     due = due_facts(load_rulebook(rules_dir), today=REVIEWED)
     assert [(d.platform, d.fact, d.review_by, d.overdue) for d in due] == [("temu", "semi_seller_sets_price", None, True)]
 

@@ -76,7 +76,9 @@ def test_margin_facts_cannot_be_set_in_platform_data(rules_dir: Path) -> None:
         path.read_text()
         + '\n[platform.temu.facts.margin_leader]\nvalue = "semi-managed"\nas_of = "2026"\nsources = ["seed_p4"]\n'
     )
-    with pytest.raises(RuleBookError, match="platform.temu.facts.margin_leader: 'margin_leader' is computed from the seller's economics"):
+    with pytest.raises(
+        RuleBookError, match="platform.temu.facts.margin_leader: 'margin_leader' is computed from the seller's economics"
+    ):
         Advisor(rules_dir)
 
 
@@ -101,7 +103,9 @@ ALL_ANSWERED = [
 
 
 def _interview(runner: CliRunner, fee: str, script: str) -> tuple[dict[str, object], str]:
-    result = runner.invoke(cli, ["consult", "-i", *ALL_ANSWERED, "--fee-sensitivity", fee, "-f", "json"], input=script, catch_exceptions=False)
+    result = runner.invoke(
+        cli, ["consult", "-i", *ALL_ANSWERED, "--fee-sensitivity", fee, "-f", "json"], input=script, catch_exceptions=False
+    )
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout), result.stderr
 
@@ -119,7 +123,13 @@ def test_interview_takes_the_numbers_from_a_seller_who_knows_them(runner: CliRun
         "cost_of_capital": 0.12,
         "unit_cost": 3.1,
         "fully-managed": {"price": 7.2, "freight_per_unit": 0.35},
-        "semi-managed": {"price": 13.99, "freight_per_unit": 1.05, "last_mile_per_order": 3.4, "transit_days": 35, "return_rate": 0.05},
+        "semi-managed": {
+            "price": 13.99,
+            "freight_per_unit": 1.05,
+            "last_mile_per_order": 3.4,
+            "transit_days": 35,
+            "return_rate": 0.05,
+        },
     }
     assert "Sorry, 0 units" in stderr
     assert "Sorry, 1.5 is more than 1 (a share is 0 to 1) - did you mean '1.5%'? Please answer" in stderr

@@ -125,7 +125,12 @@ def _inputs(items: list[Weighed]) -> tuple[dict[str, int], list[str]]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(items=st.lists(weighed, max_size=8), completeness=st.floats(0, 1), emphasis=st.sampled_from([None, "both", *MODELS]), seed=st.integers())
+@given(
+    items=st.lists(weighed, max_size=8),
+    completeness=st.floats(0, 1),
+    emphasis=st.sampled_from([None, "both", *MODELS]),
+    seed=st.integers(),
+)
 def test_the_decision_does_not_depend_on_the_order_of_its_evidence(
     items: list[Weighed], completeness: float, emphasis: str | None, seed: int
 ) -> None:
@@ -139,7 +144,9 @@ def test_the_decision_does_not_depend_on_the_order_of_its_evidence(
 
 @settings(max_examples=200, deadline=None)
 @given(items=st.lists(weighed, max_size=8), completeness=st.floats(-1, 2), emphasis=st.sampled_from([None, "both", *MODELS]))
-def test_a_decision_is_a_model_with_a_confidence_in_range(items: list[Weighed], completeness: float, emphasis: str | None) -> None:
+def test_a_decision_is_a_model_with_a_confidence_in_range(
+    items: list[Weighed], completeness: float, emphasis: str | None
+) -> None:
     scores, excluded = _inputs(items)
     decision = _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(items))
     assert decision.model in MODELS
@@ -154,7 +161,13 @@ def test_a_decision_is_a_model_with_a_confidence_in_range(items: list[Weighed], 
 
 
 @settings(max_examples=200, deadline=None)
-@given(winner=st.integers(1, 30), loser=st.integers(0, 30), more=st.integers(1, 10), completeness=st.floats(0, 1), extra=st.floats(0, 1))
+@given(
+    winner=st.integers(1, 30),
+    loser=st.integers(0, 30),
+    more=st.integers(1, 10),
+    completeness=st.floats(0, 1),
+    extra=st.floats(0, 1),
+)
 def test_more_evidence_or_more_answers_never_lower_the_confidence(
     winner: int, loser: int, more: int, completeness: float, extra: float
 ) -> None:
@@ -208,7 +221,9 @@ def test_neither_fits_names_the_route_left() -> None:
 # -- the best platform ------------------------------------------------------------------------------
 
 
-def _rec(platform: str, confidence: float, *, model: str = FULL, scores: dict[str, int] | None = None, **kwargs: Any) -> Recommendation:
+def _rec(
+    platform: str, confidence: float, *, model: str = FULL, scores: dict[str, int] | None = None, **kwargs: Any
+) -> Recommendation:
     defaults: dict[str, Any] = {
         "platform_name": platform.title(),
         "scores": scores or {FULL: 3, SEMI: 1},
@@ -241,7 +256,10 @@ def test_an_unmet_need_passes_a_platform_over_and_why_says_which() -> None:
     late = Caveat("pays_late", "Fully-managed pays only after items sell.", ())
     best = choose_best([_rec("tiktok", 0.9, caveats=(late,)), _rec("temu", 0.6)], POLICY)
     assert best.platform == "temu"
-    assert best.why == "Temu fully-managed has the clearest case (60%); Tiktok was passed over: Fully-managed pays only after items sell."
+    assert (
+        best.why
+        == "Temu fully-managed has the clearest case (60%); Tiktok was passed over: Fully-managed pays only after items sell."
+    )
     # Without a policy there is no need to weigh: the confidence decides.
     assert choose_best([_rec("tiktok", 0.9, caveats=(late,)), _rec("temu", 0.6)]).platform == "tiktok"
 

@@ -95,7 +95,9 @@ def test_allowed_is_never_empty_for_a_bad_choice(field: str) -> None:
         ("p.toml", 'operational_capacity = "huge"\n\nmonthly_orders = -1\nsea_freight = "maybe"\n', [1, 3, 4]),
     ],
 )
-def test_every_mistake_is_reported_with_its_line(runner: CliRunner, tmp_path: Path, name: str, text: str, lines: list[int]) -> None:
+def test_every_mistake_is_reported_with_its_line(
+    runner: CliRunner, tmp_path: Path, name: str, text: str, lines: list[int]
+) -> None:
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(ProfileError) as caught:

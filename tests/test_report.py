@@ -58,7 +58,9 @@ def test_caveats_come_most_important_first(advisor: Advisor) -> None:
     result = advisor.consult({"target_markets": ["DE"], "fee_sensitivity": "high", "platforms": ["temu", "aliexpress"]})
     order = [line.details for line in build_report(result, today=TODAY).caveats]
     # The question that could open semi-managed comes before the duties, and those before store mechanics.
-    assert order.index("semi_stock_question") < order.index("eu_duty_favours_local_stock") < order.index("choice_badge_covers_both")
+    assert (
+        order.index("semi_stock_question") < order.index("eu_duty_favours_local_stock") < order.index("choice_badge_covers_both")
+    )
 
 
 def test_jargon_is_explained_where_it_first_appears(advisor: Advisor) -> None:

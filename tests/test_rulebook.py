@@ -69,19 +69,64 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 BAD_EDITS = [
     ("fees.toml", 'then = { favour = "semi-managed", weight = 1 }', "", "rule 'fee_sensitive_favours_semi': 'then' is required"),
-    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen', 'fact = "fee_sensitivty", op = "eq", value = "low" }\nthen', "did you mean 'fee_sensitivity'"),
-    ("fees.toml", 'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen', 'fact = "fee_sensitivity", op = "eq", value = "hihg" }\nthen', "can never match"),
+    (
+        "fees.toml",
+        'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen',
+        'fact = "fee_sensitivty", op = "eq", value = "low" }\nthen',
+        "did you mean 'fee_sensitivity'",
+    ),
+    (
+        "fees.toml",
+        'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen',
+        'fact = "fee_sensitivity", op = "eq", value = "hihg" }\nthen',
+        "can never match",
+    ),
     ("fees.toml", 'sources = ["seed_p6"]', 'sources = ["seed_p66"]', "unknown source 'seed_p66'"),
     ("fees.toml", 'id = "fee_insensitive_favours_full"', 'id = "fee_sensitive_favours_semi"', "duplicate rule id"),
-    ("fees.toml", 'weight = 1 }', 'weight = 0 }', "rule 'fee_sensitive_favours_semi'"),
+    ("fees.toml", "weight = 1 }", "weight = 0 }", "rule 'fee_sensitive_favours_semi'"),
     ("capacity.toml", 'op = "lt", value = 300', 'op = "lt", value = "300"', "write 300"),
-    ("capacity.toml", 'fact = "operational_capacity", op = "eq", value = "low" }\nthen', 'fact = "operational_capacity", op = "ge", value = "low" }\nthen', "'ge' needs a number field"),
-    ("control.toml", "{platform.name} sets the retail price under both models; you", "{platform.nmae} sets the retail price under both models; you", "unknown placeholder {platform.nmae}"),
-    ("logistics.toml", '[meta]\ncovers = "Warehousing, freight, delivery speed and bulky goods."', "[meta]", "'covers' is required"),
-    ("markets.toml", 'op = "contains", value = "US" }\nthen = { caveat', 'op = "contains", value = "XX" }\nthen = { caveat', "can never match"),
-    ("markets.toml", 'op = "contains", value = "US" }\nthen = { caveat', 'op = "contains", value = "USA" }\nthen = { caveat', 'write "US" rather than "USA"'),
-    ("assumptions.toml", 'then = { assume = "sea_freight", value = false }', 'then = { assume = "sea_freight", value = "maybe" }', "then.value"),
-    ("emphasis.toml", 'platform.emphasis", op = "eq", value = "fully-managed"', 'platform.emphasys", op = "eq", value = "fully-managed"', "unknown platform fact 'platform.emphasys'"),
+    (
+        "capacity.toml",
+        'fact = "operational_capacity", op = "eq", value = "low" }\nthen',
+        'fact = "operational_capacity", op = "ge", value = "low" }\nthen',
+        "'ge' needs a number field",
+    ),
+    (
+        "control.toml",
+        "{platform.name} sets the retail price under both models; you",
+        "{platform.nmae} sets the retail price under both models; you",
+        "unknown placeholder {platform.nmae}",
+    ),
+    (
+        "logistics.toml",
+        '[meta]\ncovers = "Warehousing, freight, delivery speed and bulky goods."',
+        "[meta]",
+        "'covers' is required",
+    ),
+    (
+        "markets.toml",
+        'op = "contains", value = "US" }\nthen = { caveat',
+        'op = "contains", value = "XX" }\nthen = { caveat',
+        "can never match",
+    ),
+    (
+        "markets.toml",
+        'op = "contains", value = "US" }\nthen = { caveat',
+        'op = "contains", value = "USA" }\nthen = { caveat',
+        'write "US" rather than "USA"',
+    ),
+    (
+        "assumptions.toml",
+        'then = { assume = "sea_freight", value = false }',
+        'then = { assume = "sea_freight", value = "maybe" }',
+        "then.value",
+    ),
+    (
+        "emphasis.toml",
+        'platform.emphasis", op = "eq", value = "fully-managed"',
+        'platform.emphasys", op = "eq", value = "fully-managed"',
+        "unknown platform fact 'platform.emphasys'",
+    ),
 ]
 
 
@@ -179,7 +224,12 @@ def test_a_rule_file_that_passed_the_schema_is_not_checked_again(tmp_path: Path,
     assert again.stdout.strip() == "False"
     # An edit that breaks the schema is caught although the file passed before.
     policy = rules_dir / "policy.toml"
-    policy.write_text(policy.read_text(encoding="utf-8").replace('tie_default = "fully-managed"', 'tie_default = "fully-managed"\nsurprise = 1'), encoding="utf-8")
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace(
+            'tie_default = "fully-managed"', 'tie_default = "fully-managed"\nsurprise = 1'
+        ),
+        encoding="utf-8",
+    )
     broken = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert broken.returncode != 0 and "surprise" in broken.stderr
 

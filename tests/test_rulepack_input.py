@@ -108,7 +108,10 @@ def test_a_yaml_alias_bomb_rule_file_is_refused_fast(runner: CliRunner, rules_di
     ("when", "problem"),
     [
         ("{ not = " * 500 + HIGH_FEES + " }" * 500, "is nested more than 64 levels deep"),
-        ("{ fact = \"monthly_orders\", op = \"gt\", value = " + "[" * 10_000 + "]" * 10_000 + " }", "is nested more than 64 levels deep"),
+        (
+            '{ fact = "monthly_orders", op = "gt", value = ' + "[" * 10_000 + "]" * 10_000 + " }",
+            "is nested more than 64 levels deep",
+        ),
         ('{ fact = "monthly_orders", op = "gt", value = ' + "9" * 5000 + " }", "a number has more than 64 digits"),
     ],
     ids=["500 nots", "10000-deep array", "5000 digits"],

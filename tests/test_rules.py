@@ -54,7 +54,12 @@ def test_rule_fires_exactly_on_its_examples(advisor: Advisor, rule: Rule) -> Non
 
 def test_check_examples_reports_a_wrong_example(rules_dir: Any) -> None:
     path = rules_dir / "fees.toml"
-    path.write_text(path.read_text().replace("{ profile = { fee_sensitivity = \"low\" }, fires = true }", "{ profile = { fee_sensitivity = \"medium\" }, fires = true }"))
+    path.write_text(
+        path.read_text().replace(
+            '{ profile = { fee_sensitivity = "low" }, fires = true }',
+            '{ profile = { fee_sensitivity = "medium" }, fires = true }',
+        )
+    )
     failures = Advisor(rules_dir).check_examples()
     assert [(f.rule, f.expected) for f in failures] == [("fee_insensitive_favours_full", True)]
     assert "fee_insensitive_favours_full" in str(failures[0])

@@ -200,7 +200,8 @@ def test_facts_the_research_updated_are_stated_as_they_now_stand(advisor: Adviso
     tiktok_us = next(c.text for c in us.recommendation("tiktok_shop").caveats if c.rule == "full_from_china_is_not_fast")
     assert "7-12" not in tiktok_us, "Temu's delivery time is Temu's"
     eu = advisor.consult({"target_markets": ["DE"], "fast_shipping_expected": True})
-    assert "full_from_china_is_not_fast" not in _caveats(eu.recommendation("tiktok_shop")), "the 2026 EU model stocks EU warehouses"
+    caveats = _caveats(eu.recommendation("tiktok_shop"))
+    assert "full_from_china_is_not_fast" not in caveats, "the 2026 EU model stocks EU warehouses"
     duty = next(c.text for c in eu.recommendation("temu").caveats if c.rule == "eu_duty_favours_local_stock")
     assert duty.startswith("Since 2026-07-01") and "provisional" not in duty
 
@@ -224,8 +225,14 @@ def test_triggers_fire_only_for_the_sellers_they_concern(advisor: Advisor) -> No
     uk_beauty = advisor.consult({"target_markets": ["UK"], "customer_service": "basic", "platforms": ["temu"]})
     returns = next(c.text for c in uk_beauty.recommendations[0].caveats if c.rule == "semi_returns_come_back_to_you")
     assert "apparel" not in returns
-    furniture = {"target_markets": ["DE"], "bulky_goods": True, "sea_freight": True, "operational_capacity": "medium",
-                 "customer_service": "basic", "platforms": ["tiktok_shop"]}
+    furniture = {
+        "target_markets": ["DE"],
+        "bulky_goods": True,
+        "sea_freight": True,
+        "operational_capacity": "medium",
+        "customer_service": "basic",
+        "platforms": ["tiktok_shop"],
+    }
     assert advisor.consult(furniture).recommendations[0].model == "semi-managed"
 
 
@@ -254,8 +261,15 @@ def test_a_latam_seller_who_skipped_the_warehouse_question_is_not_ruled_out(advi
 
 
 def test_best_overall_counts_decisive_needs(advisor: Advisor) -> None:
-    payouts = advisor.consult({"target_markets": ["US"], "fast_payouts_needed": True, "operational_capacity": "low",
-                               "customer_service": "none", "local_warehouse": False})
+    payouts = advisor.consult(
+        {
+            "target_markets": ["US"],
+            "fast_payouts_needed": True,
+            "operational_capacity": "low",
+            "customer_service": "none",
+            "local_warehouse": False,
+        }
+    )
     assert payouts.recommendation("tiktok_shop").confidence > payouts.recommendation("temu").confidence
     assert payouts.best.platform != "tiktok_shop"
     assert "TikTok Shop was passed over" in payouts.best.why and "after the items sell" in payouts.best.why
@@ -265,8 +279,14 @@ def test_best_overall_counts_decisive_needs(advisor: Advisor) -> None:
 
 
 def test_close_scores_on_temu_suggest_running_both_stores(advisor: Advisor) -> None:
-    close = {"platforms": ["temu"], "target_markets": ["US"], "operational_capacity": "medium", "customer_service": "none",
-             "local_warehouse": True, "working_capital": "low"}
+    close = {
+        "platforms": ["temu"],
+        "target_markets": ["US"],
+        "operational_capacity": "medium",
+        "customer_service": "none",
+        "local_warehouse": True,
+        "working_capital": "low",
+    }
     rec = advisor.consult(close).recommendations[0]
     assert abs(rec.scores["fully-managed"] - rec.scores["semi-managed"]) <= 1
     assert rec.outcome == "run-both" and rec.model in ("fully-managed", "semi-managed")
@@ -279,7 +299,19 @@ def test_close_scores_on_temu_suggest_running_both_stores(advisor: Advisor) -> N
 def test_the_json_contract_keeps_its_keys_and_adds_outcomes(advisor: Advisor, platform: str) -> None:
     data = advisor.consult({**US_SELLER, "platforms": [platform]}).to_dict()
     rec = data["recommendations"][0]
-    assert {"platform", "platform_name", "model", "confidence", "scores", "basis", "excluded", "reasons", "caveats",
-            "assumptions", "outcome", "outcome_text"} == set(rec)
+    assert {
+        "platform",
+        "platform_name",
+        "model",
+        "confidence",
+        "scores",
+        "basis",
+        "excluded",
+        "reasons",
+        "caveats",
+        "assumptions",
+        "outcome",
+        "outcome_text",
+    } == set(rec)
     assert rec["model"] in ("fully-managed", "semi-managed")
     assert set(data["best"]) == {"platform", "model", "confidence", "why"}

@@ -40,7 +40,11 @@ def test_the_signature_is_an_hmac_anyone_can_recompute(trace: Trace) -> None:
     signed = sign(trace, KEY)
     data = json.loads(signed.to_json())
     value = data.pop("signature")["value"]
-    expected = hmac.new(KEY.encode("utf-8"), json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), hashlib.sha256)
+    expected = hmac.new(
+        KEY.encode("utf-8"),
+        json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8"),
+        hashlib.sha256,
+    )
     assert value == expected.hexdigest()
     # The bytes covered leave the signature out, so signing twice (or re-signing) covers the same bytes.
     assert canonical_bytes(signed) == canonical_bytes(trace) == canonical_bytes(data)

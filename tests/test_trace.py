@@ -69,7 +69,16 @@ def test_firing_records_round_trip_and_default_what_older_traces_omit(trace: Tra
     assert decide.platform in {"temu", "aliexpress", "tiktok_shop"} and decide.asserted[0]["kind"] == "decision"
     bare = Firing.from_dict({"seq": 1, "rule": "r"})
     assert bare == Firing(seq=1, rule="r", platform=None, salience=0, matched=(), asserted=(), retracted=(), absent=())
-    assert bare.to_dict() == {"seq": 1, "rule": "r", "platform": None, "salience": 0, "matched": [], "absent": [], "asserted": [], "retracted": []}
+    assert bare.to_dict() == {
+        "seq": 1,
+        "rule": "r",
+        "platform": None,
+        "salience": 0,
+        "matched": [],
+        "absent": [],
+        "asserted": [],
+        "retracted": [],
+    }
 
 
 def test_a_signature_is_kept_only_when_there_is_one(trace: Trace) -> None:
@@ -80,7 +89,11 @@ def test_a_signature_is_kept_only_when_there_is_one(trace: Trace) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6,
 )
@@ -109,7 +122,11 @@ records = st.dictionaries(st.text(max_size=6), json_values, max_size=4)
     fingerprint=records,
 )
 def test_any_trace_of_json_values_round_trips(
-    profile: dict[str, Any], facts: list[dict[str, Any]], firings: list[Firing], result: dict[str, Any], fingerprint: dict[str, Any]
+    profile: dict[str, Any],
+    facts: list[dict[str, Any]],
+    firings: list[Firing],
+    result: dict[str, Any],
+    fingerprint: dict[str, Any],
 ) -> None:
     trace = Trace(profile=profile, facts=tuple(facts), firings=tuple(firings), result=result, fingerprint=fingerprint)
     assert Trace.from_json(trace.to_json()) == trace
@@ -170,7 +187,10 @@ def test_a_non_object_is_not_a_trace(data: Any) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('{\n  "format": "sellerexpert-trace",\n  broken\n}', "not a trace: malformed JSON at line 3: Expecting property name enclosed in double quotes"),
+        (
+            '{\n  "format": "sellerexpert-trace",\n  broken\n}',
+            "not a trace: malformed JSON at line 3: Expecting property name enclosed in double quotes",
+        ),
         ('{"format": NaN}', "not a trace: NaN is not a number JSON allows"),
         ('{"version": ' + "9" * 100 + "}", "not a trace: a number has more than 64 digits"),
         ("[" * 100 + "]" * 100, "not a trace: is nested more than 64 levels deep"),
@@ -209,7 +229,11 @@ def test_a_file_that_cannot_be_a_trace_is_refused_naming_it(tmp_path: Path, make
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=60) | json_values.map(json.dumps) | records.map(lambda r: json.dumps({"format": "sellerexpert-trace", "version": 1, **r})))
+@given(
+    text=st.text(max_size=60)
+    | json_values.map(json.dumps)
+    | records.map(lambda r: json.dumps({"format": "sellerexpert-trace", "version": 1, **r}))
+)
 def test_any_text_is_a_trace_or_a_trace_error(text: str) -> None:
     try:
         Trace.from_json(text)

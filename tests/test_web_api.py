@@ -97,7 +97,16 @@ def test_an_unknown_engine_is_refused() -> None:
         {"target_markets": ["XX"]},
         ["operational_capacity", "low"],
     ],
-    ids=["unknown-field", "bad-level", "misspelt-level", "unknown-platform", "negative-count", "bad-bool", "bad-market", "not-a-mapping"],
+    ids=[
+        "unknown-field",
+        "bad-level",
+        "misspelt-level",
+        "unknown-platform",
+        "negative-count",
+        "bad-bool",
+        "bad-market",
+        "not-a-mapping",
+    ],
 )
 def test_a_bad_profile_is_422_with_the_errors_attributes(client: TestClient, body: Any) -> None:
     expected = _profile_error(body)
@@ -350,7 +359,12 @@ def test_unknown_paths_and_methods_answer_in_the_apis_shape(client: TestClient) 
 
 
 def test_every_response_carries_the_security_headers(client: TestClient) -> None:
-    for response in (client.get("/"), client.get("/healthz"), client.post("/api/v1/consult", json={"x": 1}), client.get("/missing")):
+    for response in (
+        client.get("/"),
+        client.get("/healthz"),
+        client.post("/api/v1/consult", json={"x": 1}),
+        client.get("/missing"),
+    ):
         for header in SECURITY_HEADERS:
             assert header in response.headers, (response.url, header)
         assert "'unsafe-inline'" not in response.headers["content-security-policy"]
@@ -363,8 +377,13 @@ def test_no_cors_unless_configured(client: TestClient, app_advisor: Advisor) -> 
     assert "access-control-allow-origin" not in client.post("/api/v1/consult", json={}, headers=headers).headers
     preflight = {**headers, "access-control-request-method": "POST"}
     assert "access-control-allow-origin" not in client.options("/api/v1/consult", headers=preflight).headers
-    with TestClient(create_app(WebSettings(cors_origins=("https://shop.example",)), advisor=app_advisor), base_url=LOCAL) as open_client:
-        assert open_client.post("/api/v1/consult", json={}, headers=headers).headers["access-control-allow-origin"] == "https://shop.example"
+    with TestClient(
+        create_app(WebSettings(cors_origins=("https://shop.example",)), advisor=app_advisor), base_url=LOCAL
+    ) as open_client:
+        assert (
+            open_client.post("/api/v1/consult", json={}, headers=headers).headers["access-control-allow-origin"]
+            == "https://shop.example"
+        )
         other = open_client.post("/api/v1/consult", json={}, headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
 
@@ -411,11 +430,15 @@ def test_an_unexpected_error_reaches_no_client_as_a_traceback(app_advisor: Advis
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 500) | st.sampled_from(["low", "high", "US", "temu", "yes", "", "x"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "platforms", "target_markets"]), inner, max_size=2),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "platforms", "target_markets"]), inner, max_size=2)
+    ),
     max_leaves=6,
 )
 _profiles = st.dictionaries(
-    st.sampled_from(["operational_capacity", "monthly_orders", "local_warehouse", "platforms", "target_markets", "capacity", "name"]),
+    st.sampled_from(
+        ["operational_capacity", "monthly_orders", "local_warehouse", "platforms", "target_markets", "capacity", "name"]
+    ),
     _json_values,
     max_size=4,
 )

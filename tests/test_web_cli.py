@@ -30,7 +30,13 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
     saved = dict(os.environ)
-    for name in ("SELLEREXPERT_API_KEY", "SELLEREXPERT_WEB_RULES", "SELLEREXPERT_WEB_SECRET", "SELLEREXPERT_WEB_CORS", "SELLEREXPERT_WEB_ENGINE"):
+    for name in (
+        "SELLEREXPERT_API_KEY",
+        "SELLEREXPERT_WEB_RULES",
+        "SELLEREXPERT_WEB_SECRET",
+        "SELLEREXPERT_WEB_CORS",
+        "SELLEREXPERT_WEB_ENGINE",
+    ):
         os.environ.pop(name, None)
     try:
         yield calls
@@ -62,12 +68,31 @@ def test_options_reach_every_worker_through_the_environment(
 ) -> None:
     result = runner.invoke(
         cli,
-        ["serve", "--host", "0.0.0.0", "--port", "9000", "--workers", "3", "--api-key", "k", "--cors-origin", "https://a.example",
-         "--no-access-log", "--rules", str(rules_dir)],
+        [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "9000",
+            "--workers",
+            "3",
+            "--api-key",
+            "k",
+            "--cors-origin",
+            "https://a.example",
+            "--no-access-log",
+            "--rules",
+            str(rules_dir),
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert (started[0]["host"], started[0]["port"], started[0]["workers"], started[0]["access_log"]) == ("0.0.0.0", 9000, 3, False)
+    assert (started[0]["host"], started[0]["port"], started[0]["workers"], started[0]["access_log"]) == (
+        "0.0.0.0",
+        9000,
+        3,
+        False,
+    )
     settings = settings_from_env()
     assert settings.api_key == "k"
     assert settings.rules_dir == rules_dir
@@ -81,7 +106,9 @@ def test_the_engine_of_record_on_request(runner: CliRunner, started: list[dict[s
     assert settings_from_env().engine == "experta"
 
 
-def test_the_key_may_come_from_the_environment(runner: CliRunner, started: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_may_come_from_the_environment(
+    runner: CliRunner, started: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SELLEREXPERT_API_KEY", "from-env")
     result = runner.invoke(cli, ["serve", "--host", "192.0.2.1"], catch_exceptions=False)
     assert result.exit_code == 0
@@ -99,7 +126,9 @@ def test_binding_beyond_loopback_without_a_key_is_refused(runner: CliRunner, sta
     )
 
 
-def test_a_broken_rule_pack_is_refused_before_the_port_is_bound(runner: CliRunner, started: list[dict[str, Any]], rules_dir: Path) -> None:
+def test_a_broken_rule_pack_is_refused_before_the_port_is_bound(
+    runner: CliRunner, started: list[dict[str, Any]], rules_dir: Path
+) -> None:
     (rules_dir / "broken.toml").write_text("[[rule]]\nid = 'x'\n", encoding="utf-8")
     result = runner.invoke(cli, ["serve", "--rules", str(rules_dir)])
     assert result.exit_code == 2
@@ -115,15 +144,28 @@ def test_without_the_web_extra_serve_says_what_to_install(runner: CliRunner, mon
 
 
 def test_the_cli_and_the_package_do_not_import_the_web_stack() -> None:
-    code = "import sys, sellerexpert, sellerexpert.cli; print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
+    code = (
+        "import sys, sellerexpert, sellerexpert.cli; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
+    )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
 
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True), ("localhost", True), (None, True),
-     ("0.0.0.0", False), ("::", False), ("10.0.0.1", False), ("example.com", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        (None, True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("10.0.0.1", False),
+        ("example.com", False),
+    ],
     ids=str,
 )
 def test_is_loopback(host: str | None, loopback: bool) -> None:
@@ -134,7 +176,11 @@ def test_settings_round_trip_through_the_environment() -> None:
     settings = WebSettings(rules_dir=Path("/r"), api_key="k", cors_origins=("https://a", "https://b"), engine="experta")
     again = settings_from_env(settings.to_env())
     assert (again.rules_dir, again.api_key, again.secret, again.cors_origins, again.engine) == (
-        Path("/r"), "k", settings.secret, ("https://a", "https://b"), "experta"
+        Path("/r"),
+        "k",
+        settings.secret,
+        ("https://a", "https://b"),
+        "experta",
     )
     assert settings_from_env({}).api_key is None
     assert WebSettings(api_key="  ").api_key is None

@@ -107,7 +107,9 @@ def browser() -> Iterator[object]:
             launched.close()
 
 
-def test_a_whole_consultation_in_a_real_browser(server: str, browser: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_whole_consultation_in_a_real_browser(
+    server: str, browser: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)

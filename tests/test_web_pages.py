@@ -75,11 +75,15 @@ class Form(HTMLParser):
 
     def typed(self) -> str | None:
         field = self.field()
-        return next((c.get("value") for c in self.controls if c.get("name") == field and c.get("type") in ("text", "number")), None)
+        return next(
+            (c.get("value") for c in self.controls if c.get("name") == field and c.get("type") in ("text", "number")), None
+        )
 
 
 def _link(html: str, element_id: str) -> str:
-    found = re.search(rf'<a href="([^"]*)"[^>]*id="{element_id}"', html) or re.search(rf'<a [^>]*href="([^"]*)"[^>]*id="{element_id}"', html)
+    found = re.search(rf'<a href="([^"]*)"[^>]*id="{element_id}"', html) or re.search(
+        rf'<a [^>]*href="([^"]*)"[^>]*id="{element_id}"', html
+    )
     assert found, f"no link #{element_id}"
     return found.group(1).replace("&amp;", "&")
 
@@ -232,7 +236,9 @@ def test_a_result_with_no_answers_says_so(client: TestClient) -> None:
     assert html.count('<section class="platform"') == 3
 
 
-def test_the_trace_download_audits_and_is_signed_with_the_key(client: TestClient, page_advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_trace_download_audits_and_is_signed_with_the_key(
+    client: TestClient, page_advisor: Advisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     query = "platforms=temu&operational_capacity=low&local_warehouse=no"
     response = client.get(f"/result/trace.json?{query}")
     assert response.headers["content-disposition"] == 'attachment; filename="sellerexpert-trace.json"'
@@ -299,13 +305,19 @@ def test_tokens_from_one_worker_are_good_in_another(page_advisor: Advisor) -> No
     with TestClient(create_app(settings, advisor=page_advisor), base_url=LOCAL) as one:
         token = _check_form(one)
         cookies = dict(one.cookies)
-    with TestClient(create_app(WebSettings(secret=settings.secret), advisor=page_advisor), base_url=LOCAL, cookies=cookies) as two:
+    with TestClient(
+        create_app(WebSettings(secret=settings.secret), advisor=page_advisor), base_url=LOCAL, cookies=cookies
+    ) as two:
         assert two.post("/check", data={"csrf_token": token, "trace_text": "{}"}).status_code == 422
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "Choose a trace file, or paste one."), ("{nope", "not a trace: this is not JSON"), ('{"a": 1}', "not a sellerexpert trace")],
+    [
+        ("", "Choose a trace file, or paste one."),
+        ("{nope", "not a trace: this is not JSON"),
+        ('{"a": 1}', "not a sellerexpert trace"),
+    ],
     ids=["nothing", "not-json", "not-a-trace"],
 )
 def test_a_bad_trace_is_422_with_a_message(client: TestClient, text: str, message: str) -> None:
