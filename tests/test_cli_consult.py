@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile
-from sellerexpert.cli import _use_color, cli
+from sellerexpert.cli import cli
 from sellerexpert.report import render_markdown, render_text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -209,21 +210,43 @@ def test_broken_rule_pack_is_exit_2_naming_the_file(runner: CliRunner, rules_dir
     assert result.stderr.startswith(f"Error: {rules_dir / 'fees.toml'}:1: malformed TOML:")
 
 
-def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch, advisor: Advisor) -> None:
-    class Terminal:
-        def isatty(self) -> bool:
-            return True
+def _on_a_terminal(args: list[str], **env: str) -> str:
+    """Run the installed command with its stdout on a pseudo-terminal, as a seller at a shell would."""
+    import pty
 
-    class Pipe:
-        def isatty(self) -> bool:
-            return False
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SELLEREXPERT_TRACE_KEY")}
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sellerexpert", *args],
+        stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, env={**environ, "SELLEREXPERT_LANG": "en", **env},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert process.wait(timeout=60) == 0, process.stderr.read() if process.stderr else ""
+    if process.stderr:
+        process.stderr.close()
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
 
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    assert _use_color(Terminal())  # type: ignore[arg-type]
-    assert not _use_color(Pipe())  # type: ignore[arg-type]
-    monkeypatch.setenv("NO_COLOR", "1")
-    assert not _use_color(Terminal())  # type: ignore[arg-type]
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(runner: CliRunner, advisor: Advisor) -> None:
     result = advisor.consult(SellerProfile.from_file(SHOP))
+    plain = render_text(result, color=False)
+    coloured = _on_a_terminal(["consult", "-p", str(SHOP)])
+    assert "\x1b[1m" in coloured
+    # Colour adds escape codes and nothing else.
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+    assert _on_a_terminal(["consult", "-p", str(SHOP)], NO_COLOR="1") == plain
+    # Off a terminal (CliRunner's stdout is a pipe) there is no colour either.
+    assert runner.invoke(cli, ["consult", "-p", str(SHOP)], catch_exceptions=False).stdout == plain
     assert "\x1b[1m" in render_text(result, color=True)
     assert "\x1b[" not in render_text(result, color=False)
 

@@ -75,14 +75,48 @@ def test_a_single_change_is_preferred_to_two(advisor: Advisor) -> None:
     )
 
 
-def test_numbers_move_just_across_the_threshold(advisor: Advisor) -> None:
-    from sellerexpert._space import ABSENT, ProfileSpace
-    from sellerexpert.explanation import _candidates
+ORDER_RULES = """
+[meta]
+covers = "Planted: only the order count matters, at two thresholds."
+reviewed = "2026-11-25"
 
-    candidates = _candidates(ProfileSpace(advisor.rules), SellerProfile(monthly_orders=2990, bulky_goods=True))
-    # Unknown is no candidate here: the rules cannot tell it from 2990 (neither is below 300 or at least 3000).
-    assert [c.value for c in candidates if c.field == "monthly_orders"] == [299, 3000]
-    assert [c.value for c in candidates if c.field == "bulky_goods"] == [False, ABSENT]
+[[rule]]
+id = "many_orders_favour_semi"
+statement = "Planted: many orders favour semi-managed on {platform.name}."
+rationale = "A threshold for the counterfactual search to cross."
+sources = ["seed_p1"]
+when = { fact = "monthly_orders", op = "ge", value = 3000 }
+then = { favour = "semi-managed", weight = 2 }
+examples = [{ profile = { monthly_orders = 3000 }, fires = true }]
+
+[[rule]]
+id = "few_orders_favour_full"
+statement = "Planted: few orders favour fully-managed on {platform.name}."
+rationale = "A threshold for the counterfactual search to cross."
+sources = ["seed_p1"]
+when = { fact = "monthly_orders", op = "lt", value = 300 }
+then = { favour = "fully-managed", weight = 2 }
+examples = [{ profile = { monthly_orders = 299 }, fires = true }]
+"""
+
+
+@pytest.mark.parametrize(
+    ("orders", "flips_to"), [(2990, {3000, 299}), (3500, {2999, 299}), (120, {300, 3000})], ids=["between", "above", "below"]
+)
+def test_numbers_move_just_across_the_threshold(rules_dir: Path, orders: int, flips_to: set[int]) -> None:
+    for path in rules_dir.glob("*.toml"):
+        if path.name not in ("sources.toml", "platforms.toml", "policy.toml"):
+            path.unlink()
+    (rules_dir / "orders.toml").write_text(ORDER_RULES, encoding="utf-8")
+    answers = counterfactuals(Advisor(rules_dir), {"monthly_orders": orders})
+    for why_not in answers.values():
+        cf = why_not.counterfactual
+        assert cf is not None
+        (change,) = cf.changes
+        # A value just across a threshold (which one depends on where the platform's tie goes), not any
+        # far value, and not unknown, which these rules cannot tell from 2990 (neither below 300 nor 3000 or more).
+        assert change.field == "monthly_orders" and change.describe() == f"monthly_orders were {change.after} instead of {orders}"
+        assert change.before == orders and change.after in flips_to
 
 
 def test_no_flip_is_said_plainly(rules_dir: Path) -> None:

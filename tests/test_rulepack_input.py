@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor
-from sellerexpert._evaluator import DECIDE_SALIENCE
 from sellerexpert.cli import cli
 from sellerexpert.conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
 from sellerexpert.errors import RuleBookError
@@ -141,16 +140,26 @@ def test_a_5000_digit_salience_is_refused(rules_dir: Path, salience: str) -> Non
         load_rulebook(rules_dir)
 
 
-def test_decide_runs_below_every_allowed_salience() -> None:
-    assert DECIDE_SALIENCE < SALIENCE_RANGE[0]
+def _decide_salience(advisor: Advisor) -> int:
+    """The decision step's salience, as every trace records it."""
+    return next(f.salience for f in advisor.consult({"operational_capacity": "low"}).trace.firings if f.rule == "decide")
 
 
-@pytest.mark.parametrize("salience", [SALIENCE_RANGE[0] - 1, DECIDE_SALIENCE - 1, SALIENCE_RANGE[1] + 1])
-def test_a_salience_outside_the_range_is_refused(runner: CliRunner, rules_dir: Path, salience: int) -> None:
+def test_decide_runs_below_every_allowed_salience(advisor: Advisor) -> None:
+    assert _decide_salience(advisor) < SALIENCE_RANGE[0]
+    firings = advisor.consult({"operational_capacity": "low"}).trace.firings
+    for platform in advisor.rules.platforms:
+        on_it = [f.rule for f in firings if f.platform == platform]
+        assert on_it[-1] == "decide" and "decide" not in on_it[:-1]
+
+
+@pytest.mark.parametrize("where", ["below-the-range", "below-decide", "above-the-range"])
+def test_a_salience_outside_the_range_is_refused(runner: CliRunner, advisor: Advisor, rules_dir: Path, where: str) -> None:
+    low, high = SALIENCE_RANGE
+    salience = {"below-the-range": low - 1, "below-decide": _decide_salience(advisor) - 1, "above-the-range": high + 1}[where]
     path = _add_rule(rules_dir, salience=f"salience = {salience}")
     result = runner.invoke(cli, ["--rules", str(rules_dir), "rules", "list"])
     assert result.exit_code == 2
-    low, high = SALIENCE_RANGE
     assert result.stderr == (
         f"Error: {path}: rule 'extra_rule': salience: salience {salience} is outside {low}..{high}: "
         "the decision step must run after every rule, so a rule cannot be ordered below it\n"
