@@ -23,7 +23,8 @@ def _domains(book: RuleBook) -> Domains:
     for rule in book.rules:
         for leaf in leaves(rule.when):
             if not leaf.on_platform and leaf.value is not None:
-                compared.setdefault(leaf.fact, set()).update(leaf.value if isinstance(leaf.value, list) else [leaf.value])
+                named = leaf.value if isinstance(leaf.value, (list, tuple)) else [leaf.value]
+                compared.setdefault(leaf.fact, set()).update(named)
     domains: Domains = {}
     for spec in FIELDS:
         if spec.name in ("name", "platforms"):
