@@ -124,7 +124,7 @@ def _inputs(items: list[Weighed]) -> tuple[dict[str, int], list[str]]:
     return scores, [w.model for w in items if w.kind == "exclude"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     items=st.lists(weighed, max_size=8),
     completeness=st.floats(0, 1),
@@ -142,7 +142,7 @@ def test_the_decision_does_not_depend_on_the_order_of_its_evidence(
     assert _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(shuffled)) == first
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(items=st.lists(weighed, max_size=8), completeness=st.floats(-1, 2), emphasis=st.sampled_from([None, "both", *MODELS]))
 def test_a_decision_is_a_model_with_a_confidence_in_range(
     items: list[Weighed], completeness: float, emphasis: str | None
@@ -160,7 +160,7 @@ def test_a_decision_is_a_model_with_a_confidence_in_range(
         assert decision.basis in ("scores", "tie")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     winner=st.integers(1, 30),
     loser=st.integers(0, 30),

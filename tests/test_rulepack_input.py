@@ -142,12 +142,13 @@ def test_a_5000_digit_salience_is_refused(rules_dir: Path, salience: str) -> Non
 
 def _decide_salience(advisor: Advisor) -> int:
     """The decision step's salience, as every trace records it."""
-    return next(f.salience for f in advisor.consult({"operational_capacity": "low"}).trace.firings if f.rule == "decide")
+    firings = advisor.consult({"operational_capacity": "low"}, engine="compiled").trace.firings
+    return next(f.salience for f in firings if f.rule == "decide")
 
 
 def test_decide_runs_below_every_allowed_salience(advisor: Advisor) -> None:
     assert _decide_salience(advisor) < SALIENCE_RANGE[0]
-    firings = advisor.consult({"operational_capacity": "low"}).trace.firings
+    firings = advisor.consult({"operational_capacity": "low"}, engine="compiled").trace.firings
     for platform in advisor.rules.platforms:
         on_it = [f.rule for f in firings if f.platform == platform]
         assert on_it[-1] == "decide" and "decide" not in on_it[:-1]

@@ -71,7 +71,7 @@ def _leaves(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return [path]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(choice=st.integers(min_value=0))
 def test_any_edit_anywhere_is_detected(trace: Trace, choice: int) -> None:
     data = sign(trace, KEY).to_dict()

@@ -100,7 +100,7 @@ json_values = st.recursive(
 records = st.dictionaries(st.text(max_size=6), json_values, max_size=4)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     profile=records,
     facts=st.lists(records, max_size=3),
@@ -228,7 +228,7 @@ def test_a_file_that_cannot_be_a_trace_is_refused_naming_it(tmp_path: Path, make
     assert str(caught.value) == f"{path}: {problem}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     text=st.text(max_size=60)
     | json_values.map(json.dumps)
