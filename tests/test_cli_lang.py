@@ -16,12 +16,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from conftest import EXAMPLES
 from sellerexpert import _i18n
 from sellerexpert._messages import Msg, say
 from sellerexpert.cli import cli
 from sellerexpert.errors import ProfileError, TraceError
-
-from conftest import EXAMPLES
 
 SHOP = EXAMPLES / "one-person-shop.yaml"
 #: Environment variables that choose the language; cleared so the developer's locale cannot decide a test.
@@ -288,7 +287,8 @@ def test_batch_summary_in_chinese_leaves_the_output_byte_for_byte(zh_runner: Cli
 
 def test_batch_in_parallel_in_chinese_gives_the_same_output(zh_runner: CliRunner, tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text("\n".join(json.dumps({"operational_capacity": c, "platforms": ["temu"]}) for c in ("low", "huge", "high")) + "\n")
+    rows = (json.dumps({"operational_capacity": c, "platforms": ["temu"]}) for c in ("low", "huge", "high"))
+    source.write_text("\n".join(rows) + "\n")
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     first = zh_runner.invoke(cli, ["batch", str(source), "-o", str(one)])
     second = zh_runner.invoke(cli, ["batch", str(source), "-o", str(two), "--jobs", "2", "--lang", "zh"])
@@ -353,14 +353,22 @@ def test_a_value_not_among_the_choices_is_said_in_chinese(zh_runner: CliRunner) 
     english = zh_runner.invoke(cli, ["consult", "--operational-capacity", "lo"])
     chinese = zh_runner.invoke(cli, ["consult", "--operational-capacity", "lo", "--lang", "zh"])
     assert english.exit_code == chinese.exit_code == 2
-    assert english.stderr.splitlines()[-1] == "Error: Invalid value for '--operational-capacity': 'lo' is not one of 'low', 'medium', 'high'."
-    assert chinese.stderr.splitlines()[-1] == "错误：'--operational-capacity' 的取值无效：'lo' 不是可选值（可选：'low', 'medium', 'high'）。"
+    assert (
+        english.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--operational-capacity': 'lo' is not one of 'low', 'medium', 'high'."
+    )
+    assert (
+        chinese.stderr.splitlines()[-1]
+        == "错误：'--operational-capacity' 的取值无效：'lo' 不是可选值（可选：'low', 'medium', 'high'）。"
+    )
 
 
 def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
     from sellerexpert.errors import FiringLimitError, RuleBookError
 
-    typo = ProfileError("'hgh' is not allowed", field="operational_capacity", suggestion="high", allowed=("low", "high"), path="p.yaml", line=3)
+    typo = ProfileError(
+        "'hgh' is not allowed", field="operational_capacity", suggestion="high", allowed=("low", "high"), path="p.yaml", line=3
+    )
     other = ProfileError("must be a number", field="monthly_units", path="p.yaml")
     both = ProfileError.several([typo, other])
     loop = FiringLimitError(500, [])
@@ -380,7 +388,12 @@ def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
     ("command", "content", "english", "chinese"),
     [
         ("audit", None, "no such file or folder", "文件或文件夹不存在"),
-        ("audit", b"\x00\x01binary", "is a binary file, not JSON, YAML or TOML text", "是二进制文件，不是 JSON、YAML 或 TOML 文本"),
+        (
+            "audit",
+            b"\x00\x01binary",
+            "is a binary file, not JSON, YAML or TOML text",
+            "是二进制文件，不是 JSON、YAML 或 TOML 文本",
+        ),
         ("explain", b"{", "not a trace: malformed JSON at line 1:", "不是推理记录：第 1 行 JSON 格式错误："),
         ("consult", "\ufeffa: 1".encode("utf-16"), "is UTF-16 text: save it as UTF-8", "是 UTF-16 编码的文本：请另存为 UTF-8"),
         ("consult", b"\xff\xfeok", "is UTF-16 text: save it as UTF-8", "是 UTF-16 编码的文本：请另存为 UTF-8"),
