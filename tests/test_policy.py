@@ -269,8 +269,8 @@ def test_a_heavy_reason_against_the_model_is_an_unmet_need() -> None:
     light = Reason("content", SEMI, "Content control matters to you.", "evidence", 3, ())
     why = choose_best([_rec("tiktok", 0.9, reasons=(heavy,)), _rec("temu", 0.6)], POLICY).why
     assert why.startswith("Temu fully-managed has the clearest case (60%); Tiktok was passed over: ")
-    # Up to the reason's own closing full stop, which the sentence keeps inside the brackets today.
-    assert "the strongest argument there points the other way (content control matters to you" in why
+    # The reason's own full stop is dropped inside the brackets; the sentence ends once.
+    assert why.endswith("the strongest argument there points the other way (content control matters to you).")
     assert choose_best([_rec("tiktok", 0.9, reasons=(light,)), _rec("temu", 0.6)], POLICY).platform == "tiktok"
 
 

@@ -203,7 +203,7 @@ def _unmet_need(rec: Recommendation, policy: Policy) -> str | None:
             return caveat.text
     for reason in rec.reasons:
         if reason.favours != rec.model and reason.kind == "evidence" and (reason.weight or 0) >= policy.best.decisive_weight:
-            return _("the strongest argument there points the other way ({reason})").format(reason=_lower(reason.text))
+            return _("the strongest argument there points the other way ({reason})").format(reason=_lower(reason.text).rstrip(".。"))
     return None
 
 
