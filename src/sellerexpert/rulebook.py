@@ -70,7 +70,7 @@ so a rule and its translation are reviewed together; ``rules lint`` checks they 
 use the same ``{placeholders}``. A missing translation falls back to the English.
 """
 
-_LIST_SEPARATOR = {"en": ", ", "zh": "、"}
+_LIST_SEPARATOR = {"en": ", ", "zh": "；"}
 """How a text joins the items of a list value (``{platform.full_platform_runs}``) in each language."""
 
 
@@ -82,7 +82,7 @@ def _translated(translations: Translations, lang: str, key: str, english: str) -
 
 
 def join_items(items: tuple[str, ...] | list[str], lang: str = "en") -> str:
-    """A list value as a text quotes it: ``a, b, c`` in English, ``a、b、c`` in Chinese."""
+    """A list value as a text quotes it: ``a, b, c`` in English, ``a；b；c`` in Chinese (items may hold a 、 themselves)."""
     return _LIST_SEPARATOR.get(lang, ", ").join(str(item) for item in items)
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
