@@ -22,7 +22,14 @@ Checks, each finding naming its file and rule:
 * ``assumption-order``: a platform rule that could be matched before an
   assumption it reads has been made (salience not below the assumption's);
 * ``uncited-paragraph`` / ``missing-paragraph``: a paragraph of the source
-  document that no rule cites, or a gap in the paragraph numbers.
+  document that no rule cites, or a gap in the paragraph numbers;
+* ``translation``: a text without its Chinese next to it (a rule's statement,
+  rationale, caveat or salience reason; a fact's note or prose value; a
+  source's title or summary; a platform's name; a file's ``covers``; the
+  policy's tie reason), a translation whose ``{placeholders}`` differ from the
+  English (as a multiset), a list translated into a different number of items,
+  or a translation of a text that is not there. A pack without translations
+  still loads and advises (in English); only lint fails it.
 
 ``error`` and ``warning`` findings fail the lint; ``info`` findings do not.
 """
@@ -43,8 +50,19 @@ from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, fac
 from .economics import DERIVED_PLATFORM_FACTS
 from .coverage import Simulator, assumptions_for, closure, count_firings
 from .errors import RuleBookError
+from ._i18n import LANGS, _
 from .profile import MODELS, PLATFORMS
-from .rulebook import RULE_SUFFIXES, Rule, RuleBook, _rulefile_validator, _schema_message, load_rulebook, shipped_rules_dir
+from .rulebook import (
+    RULE_SUFFIXES,
+    Rule,
+    RuleBook,
+    Translations,
+    _rulefile_validator,
+    _schema_message,
+    load_rulebook,
+    placeholders,
+    shipped_rules_dir,
+)
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -360,6 +378,7 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     findings.extend(_conflicts(simulator, space, line))
     findings.extend(_assumption_order(rulebook, line))
     findings.extend(_paragraphs(rulebook))
+    findings.extend(translation_findings(rulebook, texts))
     ids = {rule.id for rule in rulebook.rules}
     known_facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
     for number, change in enumerate(rulebook.changes, start=1):
@@ -448,9 +467,9 @@ def _witness(
     # once every other assumption has been made.
     targets = {r.then.fact for r in rules if r.scope == "seller"}
     assumers = tuple(a for a in assumers if a.then.fact not in targets)
-    for facts, _ in space.assignments([*fields, *platform_facts]):
+    for facts, _unused in space.assignments([*fields, *platform_facts]):
         profile_part = {k: v for k, v in facts.items() if not k.startswith(PLATFORM_PREFIX)}
-        known, _ = simulator.assume(profile_part, assumers)
+        known, _unused_why = simulator.assume(profile_part, assumers)
         extra = {**fixed, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}
         if all(simulator.concludes(r, profile_part, known, extra) for r in rules):
             return facts
@@ -571,4 +590,136 @@ def _paragraphs(rulebook: RuleBook) -> list[LintFinding]:
         for number in range(1, max(paragraphs) + 1):
             if number not in paragraphs:
                 out.append(LintFinding("warning", "missing-paragraph", f"no source stands for ¶{number} of the source document"))
+    return out
+
+
+# -- translations -----------------------------------------------------------
+
+
+def _header_line(texts: Mapping[str, str], pattern: str) -> tuple[str | None, int | None]:
+    """The file and line of the first table header matching ``pattern`` (a regular expression for the whole header)."""
+    header = re.compile(r"^[ \t]*" + pattern + r"[ \t]*(#.*)?$", re.MULTILINE)
+    for name in sorted(texts):
+        match = header.search(texts[name])
+        if match is not None:
+            return name, texts[name].count("\n", 0, match.start()) + 1
+    return None, None
+
+
+def _compare(
+    translations: Translations, english: Mapping[str, str | tuple[str, ...] | None]
+) -> list[tuple[str, str, str]]:
+    """What is wrong with one object's translations: ``(kind, lang, key)`` with kind ``missing``, ``placeholders``,
+    ``items`` or ``orphan``. ``english`` maps each translatable key to its English (``None`` or ``""``: no text)."""
+    problems: list[tuple[str, str, str]] = []
+    for lang in LANGS[1:]:
+        texts = translations.get(lang, {})
+        for key, text in english.items():
+            translated = texts.get(key)
+            if not text:
+                if translated:
+                    problems.append(("orphan", lang, key))
+                continue
+            if not translated:
+                problems.append(("missing", lang, key))
+            elif isinstance(text, tuple) != isinstance(translated, tuple) or (
+                isinstance(text, tuple) and len(text) != len(translated)
+            ):
+                problems.append(("items", lang, key))
+            elif isinstance(text, str) and isinstance(translated, str) and sorted(placeholders(text)) != sorted(
+                placeholders(translated)
+            ):
+                problems.append(("placeholders", lang, key))
+    return problems
+
+
+def _translation_message(kind: str, lang: str, key: str, english_key: str, english: Any, translated: Any) -> str:
+    def shown(names: list[str]) -> str:
+        return ", ".join("{" + name + "}" for name in sorted(names)) or _("none")
+
+    if kind == "missing":
+        return _("{english_key} has no {lang} translation: add {lang}.{key} next to it").format(
+            english_key=english_key, lang=lang, key=key
+        )
+    if kind == "placeholders":
+        return _("{lang}.{key} uses the placeholders {found}, but {english_key} uses {expected}: use exactly the same ones").format(
+            lang=lang, key=key, found=shown(placeholders(translated)), english_key=english_key, expected=shown(placeholders(english))
+        )
+    if kind == "items":
+        found = len(translated) if isinstance(translated, tuple) else 1
+        expected = len(english) if isinstance(english, tuple) else 1
+        return _("{lang}.{key} has {found} item(s), but {english_key} has {expected}: translate each item, in order").format(
+            lang=lang, key=key, found=found, english_key=english_key, expected=expected
+        )
+    return _("{lang}.{key} translates nothing ({english_key} is not there): remove it").format(
+        lang=lang, key=key, english_key=english_key
+    )
+
+
+def translation_findings(rulebook: RuleBook, texts: Mapping[str, str]) -> list[LintFinding]:
+    """Every text of the rule book without a complete, placeholder-true translation in each language.
+
+    :param texts: file name to file text, to point at lines.
+    """
+    out: list[LintFinding] = []
+
+    def report(
+        what: str,
+        translations: Translations,
+        english: Mapping[str, str | tuple[str, ...] | None],
+        *,
+        file: str | None,
+        line: int | None,
+        rule: str | None = None,
+        english_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        for kind, lang, key in _compare(translations, english):
+            english_key = (english_keys or {}).get(key, key)
+            message = _translation_message(kind, lang, key, english_key, english[key], translations.get(lang, {}).get(key))
+            if what:
+                message = _("{what}: {problem}").format(what=what, problem=message)
+            out.append(LintFinding("error", "translation", message, file=file, rule=rule, line=line))
+
+    for rule in rulebook.rules:
+        report(
+            "",  # the finding names the rule
+            rule.translations,
+            {
+                "statement": rule.statement,
+                "rationale": rule.rationale,
+                "caveat": rule.then.text,
+                "salience_reason": rule.salience_reason,
+            },
+            file=rule.path,
+            line=_line_of(texts.get(rule.path, ""), rule.id),
+            rule=rule.id,
+            english_keys={"caveat": "then.caveat"},
+        )
+    for platform in rulebook.platforms.values():
+        file, line = _header_line(texts, rf"\[platform\.{re.escape(platform.id)}\]")
+        report(_("platform {id}").format(id=platform.id), platform.translations, {"name": platform.name}, file=file, line=line)
+        for fact in platform.facts.values():
+            file, line = _header_line(texts, rf"\[platform\.{re.escape(platform.id)}\.facts\.{re.escape(fact.name)}\]")
+            report(
+                _("platform fact {platform}.{fact}").format(platform=platform.id, fact=fact.name),
+                fact.translations,
+                {"note": fact.note, "value": fact.value if fact.is_text else None},
+                file=file,
+                line=line,
+            )
+    for source in rulebook.sources.values():
+        file, line = _header_line(texts, rf"\[sources\.{re.escape(source.id)}\]")
+        report(
+            _("source {id}").format(id=source.id),
+            source.translations,
+            {"title": source.title, "summary": source.summary},
+            file=file,
+            line=line,
+        )
+    for name, header in sorted(rulebook.headers.items()):
+        _unused, line = _header_line({name: texts.get(name, "")}, r"\[meta\]")
+        report(_("file header [meta]"), header.translations, {"covers": header.covers}, file=name, line=line)
+    policy = rulebook.policy
+    file, line = _header_line(texts, r"\[policy\]")
+    report(_("policy"), policy.translations, {"tie_reason": policy.tie_reason}, file=file, line=line)
     return out
