@@ -50,7 +50,7 @@ from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, fac
 from .economics import DERIVED_PLATFORM_FACTS
 from .coverage import Simulator, assumptions_for, closure, count_firings
 from .errors import RuleBookError
-from ._i18n import LANGS, _
+from ._i18n import LANGS, _, current
 from .profile import MODELS, PLATFORMS
 from .rulebook import (
     RULE_SUFFIXES,
@@ -91,7 +91,7 @@ class LintFinding:
         if where and self.line is not None:
             where += f":{self.line}"
         if self.rule:
-            where += f"{': ' if where else ''}rule '{self.rule}'"
+            where += (": " if where else "") + _("rule '{id}'").format(id=self.rule)
         return f"{where}: {self.severity} [{self.check}] {self.message}" if where else f"{self.severity} [{self.check}] {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,8 +139,12 @@ class LintReport:
         """One line per finding, then a summary line."""
         lines = [str(f) for f in self.findings]
         c = self.counts()
-        verdict = "clean" if self.ok else "FAILED"
-        lines.append(f"{self.directory}: {verdict} ({c['error']} errors, {c['warning']} warnings, {c['info']} notes)")
+        verdict = _("clean") if self.ok else _("FAILED")
+        lines.append(
+            _("{directory}: {verdict} ({errors} errors, {warnings} warnings, {notes} notes)").format(
+                directory=self.directory, verdict=verdict, errors=c["error"], warnings=c["warning"], notes=c["info"]
+            )
+        )
         return "\n".join(lines)
 
 
@@ -187,9 +191,16 @@ class DueFact:
         }
 
     def __str__(self) -> str:
-        when = f"review by {self.review_by}" if self.review_by else "no review date"
-        state = "overdue" if self.overdue else "due soon"
-        return f"{self.platform}.{self.fact}: as of {self.as_of}, {when} ({state}; confidence {self.confidence or 'not rated'}; sources: {', '.join(self.sources)})"
+        when = _("review by {date}").format(date=self.review_by) if self.review_by else _("no review date")
+        state = _("overdue") if self.overdue else _("due soon")
+        return _("{fact}: as of {as_of}, {when} ({state}; confidence {confidence}; sources: {sources})").format(
+            fact=f"{self.platform}.{self.fact}",
+            as_of=self.as_of,
+            when=when,
+            state=state,
+            confidence=self.confidence or _("not rated"),
+            sources=", ".join(self.sources),
+        )
 
 
 def _fact_lines(directory: Path) -> dict[tuple[str, str], tuple[str, int]]:
@@ -244,10 +255,14 @@ def _freshness(rulebook: RuleBook, today: date) -> list[LintFinding]:
             "warning",
             "stale-fact",
             (
-                f"platform fact {due.platform}.{due.fact} (as of {due.as_of}) was due for review on {due.review_by}: "
-                "re-check it against its sources, then update the value, as_of and review_by"
+                _(
+                    "platform fact {fact} (as of {as_of}) was due for review on {date}: "
+                    "re-check it against its sources, then update the value, as_of and review_by"
+                ).format(fact=f"{due.platform}.{due.fact}", as_of=due.as_of, date=due.review_by)
                 if due.review_by
-                else f"platform fact {due.platform}.{due.fact} (as of {due.as_of}) has no review_by date: add one"
+                else _("platform fact {fact} (as of {as_of}) has no review_by date: add one").format(
+                    fact=f"{due.platform}.{due.fact}", as_of=due.as_of
+                )
             ),
             file=due.file,
             line=due.line,
@@ -305,7 +320,7 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
             valid = False
             continue
         if not isinstance(data, dict):
-            findings.append(LintFinding("error", "schema", "a rule file must be a mapping with a 'meta' header", file=path.name))
+            findings.append(LintFinding("error", "schema", _("a rule file must be a mapping with a 'meta' header"), file=path.name))
             valid = False
             continue
         for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -331,7 +346,9 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
                 first_file, first_line = first_seen[rule_id]
                 at = f"{first_file}:{first_line}" if first_line else first_file
                 findings.append(
-                    LintFinding("error", "duplicate-id", f"duplicate rule id (first defined at {at})", file=path.name, rule=rule_id, line=line)
+                    LintFinding(
+                        "error", "duplicate-id", _("duplicate rule id (first defined at {at})").format(at=at), file=path.name, rule=rule_id, line=line
+                    )
                 )
             else:
                 first_seen[rule_id] = (path.name, line)
@@ -354,10 +371,12 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
                 facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
                 computed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in DERIVED_PLATFORM_FACTS]
                 message = (
-                    f"fires only when the seller gives economics (computed from them: {', '.join(computed)})"
+                    _("fires only when the seller gives economics (computed from them: {facts})").format(facts=", ".join(computed))
                     if computed
-                    else f"cannot fire with the current platform data (no platform has the value it needs for "
-                    f"{', '.join(facts)}); it takes effect when that data changes"
+                    else _(
+                        "cannot fire with the current platform data (no platform has the value it needs for "
+                        "{facts}); it takes effect when that data changes"
+                    ).format(facts=", ".join(facts))
                 )
                 findings.append(
                     LintFinding(
@@ -383,18 +402,30 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     known_facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
     for number, change in enumerate(rulebook.changes, start=1):
         findings.extend(
-            LintFinding("warning", "change-log", f"change[{number}] ({change.date}) names unknown rule '{rule_id}'", file="sources.toml")
+            LintFinding(
+                "warning",
+                "change-log",
+                _("change[{number}] ({date}) names unknown rule '{id}'").format(number=number, date=change.date, id=rule_id),
+                file="sources.toml",
+            )
             for rule_id in change.rules
             if rule_id not in ids
         )
         findings.extend(
-            LintFinding("warning", "change-log", f"change[{number}] ({change.date}) names unknown platform fact '{fact}'", file="sources.toml")
+            LintFinding(
+                "warning",
+                "change-log",
+                _("change[{number}] ({date}) names unknown platform fact '{fact}'").format(number=number, date=change.date, fact=fact),
+                file="sources.toml",
+            )
             for fact in change.facts
             if fact not in known_facts
         )
     # A trimmed pack may drop a rule the policy names (the policy then simply never applies it); say so.
     findings.extend(
-        LintFinding("warning", "policy-reference", f"policy.best.decisive_caveats names '{rule_id}', which no rule file defines")
+        LintFinding(
+            "warning", "policy-reference", _("policy.best.decisive_caveats names '{id}', which no rule file defines").format(id=rule_id)
+        )
         for rule_id in rulebook.policy.best.decisive_caveats
         if rule_id not in ids
     )
@@ -420,16 +451,17 @@ def _always_assumed(rulebook: RuleBook) -> dict[str, str]:
 def _dead_reason(rulebook: RuleBook, rule: Rule) -> str:
     always = _always_assumed(rulebook)
     if rule.scope == "seller" and rule.then.fact in always and always[rule.then.fact] != rule.id:
-        return f"can never fire: assumption '{always[rule.then.fact]}' fills {rule.then.fact} first whenever it is unknown"
+        return _("can never fire: assumption '{assumption}' fills {fact} first whenever it is unknown").format(
+            assumption=always[rule.then.fact], fact=rule.then.fact
+        )
     for conjunction in dnf(rule.when):
         for leaf, holds in conjunction:
             unknown_needed = (leaf.op == "absent") == holds and leaf.op in ("absent", "present")
             if unknown_needed and leaf.fact in always and rule.scope == "platform":
-                return (
-                    f"can never fire: it needs {leaf.fact} to be unknown, but assumption '{always[leaf.fact]}' "
-                    "always fills it first"
+                return _("can never fire: it needs {fact} to be unknown, but assumption '{assumption}' always fills it first").format(
+                    fact=leaf.fact, assumption=always[leaf.fact]
                 )
-    return "can never fire: no profile satisfies its condition over the fields' domains (assumptions applied first)"
+    return _("can never fire: no profile satisfies its condition over the fields' domains (assumptions applied first)")
 
 
 def _dead_branches(simulator: Simulator, space: ProfileSpace, rule: Rule, line: int | None) -> list[LintFinding]:
@@ -447,7 +479,14 @@ def _dead_branches(simulator: Simulator, space: ProfileSpace, rule: Rule, line: 
                 for leaf, holds in conjunction
             )
             out.append(
-                LintFinding("warning", "dead-branch", f"branch {number} of its condition ({words}) can never hold", file=rule.path, rule=rule.id, line=line)
+                LintFinding(
+                    "warning",
+                    "dead-branch",
+                    _("branch {number} of its condition ({words}) can never hold").format(number=number, words=words),
+                    file=rule.path,
+                    rule=rule.id,
+                    line=line,
+                )
             )
     return out
 
@@ -478,7 +517,7 @@ def _witness(
 
 def _show(facts: Mapping[str, Any]) -> str:
     if not facts:
-        return "{} (an empty profile)"
+        return "{} " + _("(an empty profile)")
     shown = {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()}
     return json.dumps(shown, ensure_ascii=False)
 
@@ -503,8 +542,10 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
                     LintFinding(
                         "info",
                         "neither-fits",
-                        f"with '{second.id}' ({second.path}) rules out both models on {hit[0]} for {_show(hit[1])}: "
-                        "the advice for such a seller is that neither model fits",
+                        _(
+                            "with '{other}' ({file}) rules out both models on {platform} for {profile}: "
+                            "the advice for such a seller is that neither model fits"
+                        ).format(other=second.id, file=second.path, platform=hit[0], profile=_show(hit[1])),
                         file=first.path,
                         rule=first.id,
                         line=line(first),
@@ -513,13 +554,16 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
             elif both_out:
                 continue
             elif hit is not None:
-                where = f" on {hit[0]}" if first.scope == "platform" else ""
+                message = (
+                    _("conflicts with '{other}' ({file}): both fire on {platform} for {profile} and {kind}; nothing settles which wins")
+                    if first.scope == "platform"
+                    else _("conflicts with '{other}' ({file}): both fire for {profile} and {kind}; nothing settles which wins")
+                )
                 out.append(
                     LintFinding(
                         "error",
                         "conflict",
-                        f"conflicts with '{second.id}' ({second.path}): both fire{where} for {_show(hit[1])} and {kind}; "
-                        "nothing settles which wins",
+                        message.format(other=second.id, file=second.path, platform=hit[0], profile=_show(hit[1]), kind=kind),
                         file=first.path,
                         rule=first.id,
                         line=line(first),
@@ -530,8 +574,9 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
                     LintFinding(
                         "info",
                         "conflict",
-                        f"would conflict with '{second.id}' ({second.path}) if the platform data changed: both fire for "
-                        f"{_show(witness)} and {kind}",
+                        _(
+                            "would conflict with '{other}' ({file}) if the platform data changed: both fire for {profile} and {kind}"
+                        ).format(other=second.id, file=second.path, profile=_show(witness), kind=kind),
                         file=first.path,
                         rule=first.id,
                         line=line(first),
@@ -544,9 +589,11 @@ def _opposed(first: Rule, second: Rule) -> str | None:
     """How two rules' hard conclusions contradict each other, if they do and nothing orders them."""
     a, b = first.then, second.then
     if a.kind == b.kind == "exclude" and a.model != b.model and first.scope == second.scope == "platform":
-        return f"together they rule out both {MODELS[0]} and {MODELS[1]}"
+        return _("together they rule out both {first} and {second}").format(first=MODELS[0], second=MODELS[1])
     if a.kind == b.kind == "assume" and a.fact == b.fact and a.value != b.value and first.salience == second.salience:
-        return f"they assume different values for {a.fact} ({json.dumps(a.value)} vs {json.dumps(b.value)}) at the same salience"
+        return _("they assume different values for {fact} ({first} vs {second}) at the same salience").format(
+            fact=a.fact, first=json.dumps(a.value), second=json.dumps(b.value)
+        )
     return None
 
 
@@ -566,8 +613,10 @@ def _assumption_order(rulebook: RuleBook, line: Any) -> list[LintFinding]:
                         LintFinding(
                             "warning",
                             "assumption-order",
-                            f"reads {name}, which assumption '{assumer.id}' fills at salience {assumer.salience}, but its own "
-                            f"salience {rule.salience} lets it be matched before the assumption is made",
+                            _(
+                                "reads {fact}, which assumption '{assumption}' fills at salience {theirs}, but its own "
+                                "salience {own} lets it be matched before the assumption is made"
+                            ).format(fact=name, assumption=assumer.id, theirs=assumer.salience, own=rule.salience),
                             file=rule.path,
                             rule=rule.id,
                             line=line(rule),
@@ -584,12 +633,21 @@ def _paragraphs(rulebook: RuleBook) -> list[LintFinding]:
         source = paragraphs[number]
         if source.id not in cited:
             out.append(
-                LintFinding("warning", "uncited-paragraph", f"¶{number} ({source.id}: {source.title}) is cited by no rule", file=None)
+                LintFinding(
+                    "warning",
+                    "uncited-paragraph",
+                    _("¶{number} ({id}: {title}) is cited by no rule").format(
+                        number=number, id=source.id, title=source.text("title", current())
+                    ),
+                    file=None,
+                )
             )
     if paragraphs:
         for number in range(1, max(paragraphs) + 1):
             if number not in paragraphs:
-                out.append(LintFinding("warning", "missing-paragraph", f"no source stands for ¶{number} of the source document"))
+                out.append(
+                    LintFinding("warning", "missing-paragraph", _("no source stands for ¶{number} of the source document").format(number=number))
+                )
     return out
 
 

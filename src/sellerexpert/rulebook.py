@@ -74,6 +74,14 @@ _LIST_SEPARATOR = {"en": ", ", "zh": "；"}
 """How a text joins the items of a list value (``{platform.full_platform_runs}``) in each language."""
 
 
+_MODEL_NAMES = {"fully-managed": N_("fully-managed"), "semi-managed": N_("semi-managed")}
+
+
+def model_name(model: str | None) -> str:
+    """A model as people read it in the language in force (全托管, 半托管); the value itself stays English."""
+    return _(_MODEL_NAMES[model]) if model in _MODEL_NAMES else str(model)
+
+
 def _translated(translations: Translations, lang: str, key: str, english: str) -> str:
     if lang == "en":
         return english
@@ -237,14 +245,14 @@ class Conclusion:
         return {"assume": self.fact, "value": self.value}
 
     def describe(self) -> str:
-        """The conclusion in a few words."""
+        """The conclusion in a few words, in the language in force."""
         if self.kind == "evidence":
-            return f"favours {self.model} (weight {self.weight})"
+            return _("favours {model} (weight {weight})").format(model=model_name(self.model), weight=self.weight)
         if self.kind == "exclude":
-            return f"rules out {self.model}"
+            return _("rules out {model}").format(model=model_name(self.model))
         if self.kind == "caveat":
-            return "adds a caveat"
-        return f"assumes {self.fact} = {json.dumps(self.value)}"
+            return _("adds a caveat")
+        return _("assumes {fact} = {value}").format(fact=self.fact, value=json.dumps(self.value, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -455,20 +463,23 @@ class RuleBook:
         """Citations for display (``¶2``, ``temu_pricing``...)."""
         return [self.sources[s].label for s in source_ids]
 
-    def summary(self, rule_id: str) -> dict[str, Any]:
+    def summary(self, rule_id: str, *, lang: str | None = None) -> dict[str, Any]:
         """One rule in brief, as ``rules list --format json`` and the web API's ``GET rules`` show it.
 
+        :param lang: the language of ``statement`` and ``concludes`` (default: the language in force);
+            keys and ``then`` stay as written.
         :raises LookupError: for an unknown rule id.
         """
         rule = self.rule(rule_id)
-        return {
-            "id": rule.id,
-            "statement": rule.statement,
-            "sources": self.source_labels(rule.sources),
-            "concludes": rule.then.describe(),
-            "then": rule.then.to_data(),
-            "file": rule.path,
-        }
+        with use(lang) as chosen:
+            return {
+                "id": rule.id,
+                "statement": rule.text("statement", chosen),
+                "sources": self.source_labels(rule.sources),
+                "concludes": rule.then.describe(),
+                "then": rule.then.to_data(),
+                "file": rule.path,
+            }
 
 
 def _canonical(data: Any) -> bytes:
@@ -680,6 +691,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             f"salience {error.instance} is outside {low}..{high}: the decision step must run after every rule, "
             "so a rule cannot be ordered below it"
         )
+    if error.validator == "pattern" and error.schema.get("pattern") == "\\S":
+        return _("is blank: write the text, or leave the key out")
     if error.validator == "required":
         return str(error.message).replace("is a required property", "is required")
     if error.validator == "additionalProperties":
