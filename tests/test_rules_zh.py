@@ -239,7 +239,7 @@ def test_an_unknown_placeholder_in_a_translation_is_refused_at_load(rules_dir: P
     ("old", "new", "expected"),
     [
         ('zh.statement = "你不太在意费用', 'zh.statment = "你不太在意费用', "'statment' is not one of"),
-        ('zh.covers = "费用、佣金，以及半托管转给卖家承担的成本。"', 'zh.covers = "  "', "meta.zh.covers: is blank: write the text, or leave the key out"),
+        ('zh.covers = "费用、佣金、利润，以及半托管转给卖家承担的成本。"', 'zh.covers = "  "', "meta.zh.covers: is blank: write the text, or leave the key out"),
     ],
     ids=["unknown-key", "blank-text"],
 )
