@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 from . import _documents
-from ._i18n import N_, _, use
+from ._i18n import N_, _, model_words, use
 from .conditions import (
     PLATFORM_PREFIX,
     PRESENCE_OPERATORS,
@@ -72,14 +72,6 @@ use the same ``{placeholders}``. A missing translation falls back to the English
 
 _LIST_SEPARATOR = {"en": ", ", "zh": "；"}
 """How a text joins the items of a list value (``{platform.full_platform_runs}``) in each language."""
-
-
-_MODEL_NAMES = {"fully-managed": N_("fully-managed"), "semi-managed": N_("semi-managed")}
-
-
-def model_name(model: str | None) -> str:
-    """A model as people read it in the language in force (全托管, 半托管); the value itself stays English."""
-    return _(_MODEL_NAMES[model]) if model in _MODEL_NAMES else str(model)
 
 
 def _translated(translations: Translations, lang: str, key: str, english: str) -> str:
@@ -247,9 +239,9 @@ class Conclusion:
     def describe(self) -> str:
         """The conclusion in a few words, in the language in force."""
         if self.kind == "evidence":
-            return _("favours {model} (weight {weight})").format(model=model_name(self.model), weight=self.weight)
+            return _("favours {model} (weight {weight})").format(model=model_words(str(self.model)), weight=self.weight)
         if self.kind == "exclude":
-            return _("rules out {model}").format(model=model_name(self.model))
+            return _("rules out {model}").format(model=model_words(str(self.model)))
         if self.kind == "caveat":
             return _("adds a caveat")
         return _("assumes {fact} = {value}").format(fact=self.fact, value=json.dumps(self.value, ensure_ascii=False))

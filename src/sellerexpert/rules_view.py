@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from . import _i18n
-from ._i18n import N_, _
+from ._i18n import N_, _, model_words
 from .conditions import describe, dnf
-from .rulebook import SALIENCE_RANGE, RuleBook, model_name
+from .rulebook import SALIENCE_RANGE, RuleBook
 
 _SEPARATOR = {"en": ", ", "zh": "、"}
 """How a list of short labels (source citations) is joined in each language."""
@@ -142,7 +142,7 @@ def decide_details(rulebook: RuleBook) -> dict[str, Any]:
                 "to base + margin_span with the winning margin as a share of all the weight."
             ),
             _("Equal weight goes to the model the platform emphasises, else to {model} (basis 'tie').").format(
-                model=model_name(policy.tie_default)
+                model=model_words(policy.tie_default)
             ),
             _("When both models are ruled out, the scores decide, with low confidence (basis 'both-excluded')."),
             _("Confidence is then scaled from unknown_floor (no core field given) up to 1 (all given)."),
