@@ -1013,4 +1013,17 @@ def render(template: str, facts: Mapping[str, Any], *, lang: str = "en") -> str:
             return word(value)
         return str(value)
 
-    return _PLACEHOLDER.sub(fill, template)
+    if lang != "zh":
+        return _PLACEHOLDER.sub(fill, template)
+    # Chinese sets Latin words apart with a space ("{platform.name} 半托管" reads "Temu 半托管"), but not
+    # Chinese ones ("速卖通半托管"): a space beside a value goes where the value and the text meet in
+    # Chinese on both sides. \x01 and \x02 mark where each value starts and ends meanwhile.
+    marked = _PLACEHOLDER.sub(lambda m: "\x01" + fill(m).replace("\x01", "").replace("\x02", "") + "\x02", template)
+    marked = _CJK_SPACE_BEFORE.sub("\\1\x01\\2", marked)
+    marked = _CJK_SPACE_AFTER.sub("\\1\x02\\2", marked)
+    return marked.replace("\x01", "").replace("\x02", "")
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_SPACE_BEFORE = re.compile(f"([{_CJK}]) \x01([{_CJK}])")
+_CJK_SPACE_AFTER = re.compile(f"([{_CJK}])\x02 ([{_CJK}])")
