@@ -84,6 +84,8 @@ def _translated(translations: Translations, lang: str, key: str, english: str) -
 def join_items(items: tuple[str, ...] | list[str], lang: str = "en") -> str:
     """A list value as a text quotes it: ``a, b, c`` in English, ``a；b；c`` in Chinese (items may hold a 、 themselves)."""
     return _LIST_SEPARATOR.get(lang, ", ").join(str(item) for item in items)
+
+
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
@@ -244,7 +246,7 @@ class Conclusion:
             return _("rules out {model}").format(model=model_words(str(self.model)))
         if self.kind == "caveat":
             return _("adds a caveat")
-        return _("assumes {fact} = {value}").format(fact=self.fact, value=json.dumps(self.value, ensure_ascii=False))
+        return _("assumes {fact} = {value}").format(fact=self.fact, value=json.dumps(self.value))
 
 
 @dataclass(frozen=True)
@@ -963,10 +965,9 @@ def _rule(
 
 
 def _translations(raw: Mapping[str, Any]) -> Translations:
-    """The ``zh`` (and any other language's) table of a rule-file object, texts with spaces collapsed.
+    """The ``zh`` (and any other language's) table of a rule-file object, runs of whitespace collapsed as in the English.
 
-    Chinese has no spaces between words, so a line break inside a long text collapses to one space only
-    where the English would have one; a list (a list-valued fact's ``value``) keeps one text per item.
+    A list (a list-valued fact's ``value``) keeps one text per item.
     """
     from ._i18n import LANGS
 
@@ -1015,9 +1016,9 @@ def render(template: str, facts: Mapping[str, Any], *, lang: str = "en") -> str:
 
     if lang != "zh":
         return _PLACEHOLDER.sub(fill, template)
-    # Chinese sets Latin words apart with a space ("{platform.name} 半托管" reads "Temu 半托管"), but not
-    # Chinese ones ("速卖通半托管"): a space beside a value goes where the value and the text meet in
-    # Chinese on both sides. \x01 and \x02 mark where each value starts and ends meanwhile.
+    # Chinese sets Latin words apart with a space ("{platform.name} 半托管" reads "Temu 半托管") but not
+    # Chinese ones ("速卖通半托管"): the space a translation writes beside a placeholder is dropped where
+    # the value and the text next to it are both Chinese. \x01 and \x02 mark each value's ends meanwhile.
     marked = _PLACEHOLDER.sub(lambda m: "\x01" + fill(m).replace("\x01", "").replace("\x02", "") + "\x02", template)
     marked = _CJK_SPACE_BEFORE.sub("\\1\x01\\2", marked)
     marked = _CJK_SPACE_AFTER.sub("\\1\x02\\2", marked)
