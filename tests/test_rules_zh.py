@@ -26,7 +26,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,;:!?]|[\u4e00-\u9fff]\.(?!\d)|\([\u4e00-\u9fff]|[\u4e00-\u9fff]\)")
 # Three or more English words in a row: an untranslated phrase (programme names excepted).
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'\-]*(?:[ /]+[A-Za-z][A-Za-z'\-+]*){2,}")
-PROPER_NAMES = {"Fulfilled by TikTok"}
+PROPER_NAMES: set[str] = set()  # programme names are translated too (Fulfilled by TikTok: TikTok 官方履约服务（FBT）)
 
 
 def _files() -> dict[str, dict[str, Any]]:
