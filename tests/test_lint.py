@@ -20,7 +20,9 @@ RULE = """
 [[rule]]
 id = "{id}"
 statement = "Planted."
+zh.statement = "植入的规则。"
 rationale = "Planted for a lint test."
+zh.rationale = "为 lint 测试植入。"
 sources = ["seed_p1"]
 when = {when}
 then = {then}
@@ -106,8 +108,8 @@ def test_absent_on_an_always_assumed_field_is_dead(rules_dir: Path) -> None:
 
 def test_assumptions_with_different_values_conflict_at_equal_salience(rules_dir: Path) -> None:
     text = (
-        '\n[[rule]]\nid = "assume_a_warehouse"\nstatement = "Planted."\nrationale = "Planted."\nsources = ["seed_p3"]\n'
-        'salience = 100\nwhen = { fact = "local_warehouse", op = "absent" }\n'
+        '\n[[rule]]\nid = "assume_a_warehouse"\nstatement = "Planted."\nzh.statement = "植入的规则。"\nrationale = "Planted."\n'
+        'zh.rationale = "植入的规则。"\nsources = ["seed_p3"]\nsalience = 100\nwhen = { fact = "local_warehouse", op = "absent" }\n'
         'then = { assume = "local_warehouse", value = true }\n'
         "examples = [{ profile = {}, fires = false }]\n"
     )

@@ -48,6 +48,8 @@ MAX_DIGITS = 64
 
 MAX_YAML_NODES = 100_000
 """The most values a YAML document may hold once its aliases are expanded (an alias bomb holds billions)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON's and YAML's ``\\ud8xx`` escapes can make one, and it is not text (no output can print it)."""
 
 _MAX_INT = 10**MAX_DIGITS
 
@@ -278,10 +280,13 @@ def check_limits(data: Any, *, what: str = "") -> None:
     while stack:
         value, depth, where = stack.pop()
         seen += 1
-        at = Msg(N_(" (at {where})"), where=where[:80]) if where else ""
+        at = Msg(N_(" (at {where})"), where=_printable(where[:80])) if where else ""
         if seen > 10 * MAX_YAML_NODES:
             raise DocumentProblem(Msg(N_("holds more than {count} values"), count=f"{10 * MAX_YAML_NODES:,}"))
-        if isinstance(value, bool) or value is None or isinstance(value, str):
+        if isinstance(value, str):
+            _check_text(value, at)
+            continue
+        if isinstance(value, bool) or value is None:
             continue
         if isinstance(value, int):
             if not -_MAX_INT < value < _MAX_INT:
@@ -296,9 +301,21 @@ def check_limits(data: Any, *, what: str = "") -> None:
                 raise DocumentProblem(Msg(_TOO_DEEP, depth=MAX_DEPTH))
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key, at)
                 if isinstance(key, float) and not math.isfinite(key):
                     raise DocumentProblem(concat(Msg(_NO_NAN), at))
                 stack.append((item, depth + 1, f"{where}.{key}" if where and isinstance(value, dict) else f"{where}[{key}]" if where else str(key)))
+
+
+def _check_text(text: str, at: str) -> None:
+    if not text.isascii() and _SURROGATE.search(text):
+        raise DocumentProblem(concat(Msg(N_("holds a lone surrogate escape, which is not a character: write the character itself")), at))
+
+
+def _printable(text: str) -> str:
+    """``text`` with any lone surrogate written as its escape, so that a message quoting it can be printed."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def is_blank(text: str) -> bool:

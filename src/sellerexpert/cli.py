@@ -747,13 +747,13 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
       sellerexpert rules list
       sellerexpert rules list --format json
     """
-    summaries = [advisor.rules.summary(rule.id) for rule in advisor.rules.rules]
+    from .rules_view import render_rule_list, rule_summaries
+
+    summaries = rule_summaries(advisor.rules)
     if output_format == "json":
         click.echo(json.dumps(summaries, indent=2, ensure_ascii=False, allow_nan=False))
         return
-    for item in summaries:
-        click.echo(f"{item['id']}  [{item['file']}]  {item['concludes']}  ({', '.join(item['sources'])})")
-        click.echo(f"    {item['statement']}")
+    click.echo(render_rule_list(summaries))
 
 
 @rules.command("show", context_settings=CONTEXT_SETTINGS)
@@ -771,7 +771,7 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
       sellerexpert rules show semi_out_of_reach
       sellerexpert rules show semi_out_of_reach --format json
     """
-    from .report import render_rule, rule_details
+    from .rules_view import render_rule, rule_details
 
     try:
         details = rule_details(advisor.rules, rule_id)

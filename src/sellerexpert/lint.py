@@ -22,7 +22,14 @@ Checks, each finding naming its file and rule:
 * ``assumption-order``: a platform rule that could be matched before an
   assumption it reads has been made (salience not below the assumption's);
 * ``uncited-paragraph`` / ``missing-paragraph``: a paragraph of the source
-  document that no rule cites, or a gap in the paragraph numbers.
+  document that no rule cites, or a gap in the paragraph numbers;
+* ``translation``: a text without its Chinese next to it (a rule's statement,
+  rationale, caveat or salience reason; a fact's note or prose value; a
+  source's title or summary; a platform's name; a file's ``covers``; the
+  policy's tie reason), a translation whose ``{placeholders}`` differ from the
+  English (as a multiset), a list translated into a different number of items,
+  or a translation of a text that is not there. A pack without translations
+  still loads and advises (in English); only lint fails it.
 
 ``error`` and ``warning`` findings fail the lint; ``info`` findings do not.
 """
@@ -43,8 +50,19 @@ from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, fac
 from .economics import DERIVED_PLATFORM_FACTS
 from .coverage import Simulator, assumptions_for, closure, count_firings
 from .errors import RuleBookError
+from ._i18n import LANGS, _, current
 from .profile import MODELS, PLATFORMS
-from .rulebook import RULE_SUFFIXES, Rule, RuleBook, _rulefile_validator, _schema_message, load_rulebook, shipped_rules_dir
+from .rulebook import (
+    RULE_SUFFIXES,
+    Rule,
+    RuleBook,
+    Translations,
+    _rulefile_validator,
+    _schema_message,
+    load_rulebook,
+    placeholders,
+    shipped_rules_dir,
+)
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -73,7 +91,7 @@ class LintFinding:
         if where and self.line is not None:
             where += f":{self.line}"
         if self.rule:
-            where += f"{': ' if where else ''}rule '{self.rule}'"
+            where += (": " if where else "") + _("rule '{id}'").format(id=self.rule)
         return f"{where}: {self.severity} [{self.check}] {self.message}" if where else f"{self.severity} [{self.check}] {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,8 +139,12 @@ class LintReport:
         """One line per finding, then a summary line."""
         lines = [str(f) for f in self.findings]
         c = self.counts()
-        verdict = "clean" if self.ok else "FAILED"
-        lines.append(f"{self.directory}: {verdict} ({c['error']} errors, {c['warning']} warnings, {c['info']} notes)")
+        verdict = _("clean") if self.ok else _("FAILED")
+        lines.append(
+            _("{directory}: {verdict} ({errors} errors, {warnings} warnings, {notes} notes)").format(
+                directory=self.directory, verdict=verdict, errors=c["error"], warnings=c["warning"], notes=c["info"]
+            )
+        )
         return "\n".join(lines)
 
 
@@ -169,9 +191,16 @@ class DueFact:
         }
 
     def __str__(self) -> str:
-        when = f"review by {self.review_by}" if self.review_by else "no review date"
-        state = "overdue" if self.overdue else "due soon"
-        return f"{self.platform}.{self.fact}: as of {self.as_of}, {when} ({state}; confidence {self.confidence or 'not rated'}; sources: {', '.join(self.sources)})"
+        when = _("review by {date}").format(date=self.review_by) if self.review_by else _("no review date")
+        state = _("overdue") if self.overdue else _("due soon")
+        return _("{fact}: as of {as_of}, {when} ({state}; confidence {confidence}; sources: {sources})").format(
+            fact=f"{self.platform}.{self.fact}",
+            as_of=self.as_of,
+            when=when,
+            state=state,
+            confidence=self.confidence or _("not rated"),
+            sources=", ".join(self.sources),
+        )
 
 
 def _fact_lines(directory: Path) -> dict[tuple[str, str], tuple[str, int]]:
@@ -226,10 +255,14 @@ def _freshness(rulebook: RuleBook, today: date) -> list[LintFinding]:
             "warning",
             "stale-fact",
             (
-                f"platform fact {due.platform}.{due.fact} (as of {due.as_of}) was due for review on {due.review_by}: "
-                "re-check it against its sources, then update the value, as_of and review_by"
+                _(
+                    "platform fact {fact} (as of {as_of}) was due for review on {date}: "
+                    "re-check it against its sources, then update the value, as_of and review_by"
+                ).format(fact=f"{due.platform}.{due.fact}", as_of=due.as_of, date=due.review_by)
                 if due.review_by
-                else f"platform fact {due.platform}.{due.fact} (as of {due.as_of}) has no review_by date: add one"
+                else _("platform fact {fact} (as of {as_of}) has no review_by date: add one").format(
+                    fact=f"{due.platform}.{due.fact}", as_of=due.as_of
+                )
             ),
             file=due.file,
             line=due.line,
@@ -287,7 +320,7 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
             valid = False
             continue
         if not isinstance(data, dict):
-            findings.append(LintFinding("error", "schema", "a rule file must be a mapping with a 'meta' header", file=path.name))
+            findings.append(LintFinding("error", "schema", _("a rule file must be a mapping with a 'meta' header"), file=path.name))
             valid = False
             continue
         for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -313,7 +346,9 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
                 first_file, first_line = first_seen[rule_id]
                 at = f"{first_file}:{first_line}" if first_line else first_file
                 findings.append(
-                    LintFinding("error", "duplicate-id", f"duplicate rule id (first defined at {at})", file=path.name, rule=rule_id, line=line)
+                    LintFinding(
+                        "error", "duplicate-id", _("duplicate rule id (first defined at {at})").format(at=at), file=path.name, rule=rule_id, line=line
+                    )
                 )
             else:
                 first_seen[rule_id] = (path.name, line)
@@ -336,10 +371,12 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
                 facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
                 computed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in DERIVED_PLATFORM_FACTS]
                 message = (
-                    f"fires only when the seller gives economics (computed from them: {', '.join(computed)})"
+                    _("fires only when the seller gives economics (computed from them: {facts})").format(facts=", ".join(computed))
                     if computed
-                    else f"cannot fire with the current platform data (no platform has the value it needs for "
-                    f"{', '.join(facts)}); it takes effect when that data changes"
+                    else _(
+                        "cannot fire with the current platform data (no platform has the value it needs for "
+                        "{facts}); it takes effect when that data changes"
+                    ).format(facts=", ".join(facts))
                 )
                 findings.append(
                     LintFinding(
@@ -360,22 +397,35 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     findings.extend(_conflicts(simulator, space, line))
     findings.extend(_assumption_order(rulebook, line))
     findings.extend(_paragraphs(rulebook))
+    findings.extend(translation_findings(rulebook, texts))
     ids = {rule.id for rule in rulebook.rules}
     known_facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
     for number, change in enumerate(rulebook.changes, start=1):
         findings.extend(
-            LintFinding("warning", "change-log", f"change[{number}] ({change.date}) names unknown rule '{rule_id}'", file="sources.toml")
+            LintFinding(
+                "warning",
+                "change-log",
+                _("change[{number}] ({date}) names unknown rule '{id}'").format(number=number, date=change.date, id=rule_id),
+                file="sources.toml",
+            )
             for rule_id in change.rules
             if rule_id not in ids
         )
         findings.extend(
-            LintFinding("warning", "change-log", f"change[{number}] ({change.date}) names unknown platform fact '{fact}'", file="sources.toml")
+            LintFinding(
+                "warning",
+                "change-log",
+                _("change[{number}] ({date}) names unknown platform fact '{fact}'").format(number=number, date=change.date, fact=fact),
+                file="sources.toml",
+            )
             for fact in change.facts
             if fact not in known_facts
         )
     # A trimmed pack may drop a rule the policy names (the policy then simply never applies it); say so.
     findings.extend(
-        LintFinding("warning", "policy-reference", f"policy.best.decisive_caveats names '{rule_id}', which no rule file defines")
+        LintFinding(
+            "warning", "policy-reference", _("policy.best.decisive_caveats names '{id}', which no rule file defines").format(id=rule_id)
+        )
         for rule_id in rulebook.policy.best.decisive_caveats
         if rule_id not in ids
     )
@@ -401,16 +451,17 @@ def _always_assumed(rulebook: RuleBook) -> dict[str, str]:
 def _dead_reason(rulebook: RuleBook, rule: Rule) -> str:
     always = _always_assumed(rulebook)
     if rule.scope == "seller" and rule.then.fact in always and always[rule.then.fact] != rule.id:
-        return f"can never fire: assumption '{always[rule.then.fact]}' fills {rule.then.fact} first whenever it is unknown"
+        return _("can never fire: assumption '{assumption}' fills {fact} first whenever it is unknown").format(
+            assumption=always[rule.then.fact], fact=rule.then.fact
+        )
     for conjunction in dnf(rule.when):
         for leaf, holds in conjunction:
             unknown_needed = (leaf.op == "absent") == holds and leaf.op in ("absent", "present")
             if unknown_needed and leaf.fact in always and rule.scope == "platform":
-                return (
-                    f"can never fire: it needs {leaf.fact} to be unknown, but assumption '{always[leaf.fact]}' "
-                    "always fills it first"
+                return _("can never fire: it needs {fact} to be unknown, but assumption '{assumption}' always fills it first").format(
+                    fact=leaf.fact, assumption=always[leaf.fact]
                 )
-    return "can never fire: no profile satisfies its condition over the fields' domains (assumptions applied first)"
+    return _("can never fire: no profile satisfies its condition over the fields' domains (assumptions applied first)")
 
 
 def _dead_branches(simulator: Simulator, space: ProfileSpace, rule: Rule, line: int | None) -> list[LintFinding]:
@@ -428,7 +479,14 @@ def _dead_branches(simulator: Simulator, space: ProfileSpace, rule: Rule, line: 
                 for leaf, holds in conjunction
             )
             out.append(
-                LintFinding("warning", "dead-branch", f"branch {number} of its condition ({words}) can never hold", file=rule.path, rule=rule.id, line=line)
+                LintFinding(
+                    "warning",
+                    "dead-branch",
+                    _("branch {number} of its condition ({words}) can never hold").format(number=number, words=words),
+                    file=rule.path,
+                    rule=rule.id,
+                    line=line,
+                )
             )
     return out
 
@@ -448,9 +506,9 @@ def _witness(
     # once every other assumption has been made.
     targets = {r.then.fact for r in rules if r.scope == "seller"}
     assumers = tuple(a for a in assumers if a.then.fact not in targets)
-    for facts, _ in space.assignments([*fields, *platform_facts]):
+    for facts, _unused in space.assignments([*fields, *platform_facts]):
         profile_part = {k: v for k, v in facts.items() if not k.startswith(PLATFORM_PREFIX)}
-        known, _ = simulator.assume(profile_part, assumers)
+        known, _unused_why = simulator.assume(profile_part, assumers)
         extra = {**fixed, **{k: v for k, v in facts.items() if k.startswith(PLATFORM_PREFIX)}}
         if all(simulator.concludes(r, profile_part, known, extra) for r in rules):
             return facts
@@ -459,7 +517,7 @@ def _witness(
 
 def _show(facts: Mapping[str, Any]) -> str:
     if not facts:
-        return "{} (an empty profile)"
+        return "{} " + _("(an empty profile)")
     shown = {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items()}
     return json.dumps(shown, ensure_ascii=False)
 
@@ -484,8 +542,10 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
                     LintFinding(
                         "info",
                         "neither-fits",
-                        f"with '{second.id}' ({second.path}) rules out both models on {hit[0]} for {_show(hit[1])}: "
-                        "the advice for such a seller is that neither model fits",
+                        _(
+                            "with '{other}' ({file}) rules out both models on {platform} for {profile}: "
+                            "the advice for such a seller is that neither model fits"
+                        ).format(other=second.id, file=second.path, platform=hit[0], profile=_show(hit[1])),
                         file=first.path,
                         rule=first.id,
                         line=line(first),
@@ -494,13 +554,16 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
             elif both_out:
                 continue
             elif hit is not None:
-                where = f" on {hit[0]}" if first.scope == "platform" else ""
+                message = (
+                    _("conflicts with '{other}' ({file}): both fire on {platform} for {profile} and {kind}; nothing settles which wins")
+                    if first.scope == "platform"
+                    else _("conflicts with '{other}' ({file}): both fire for {profile} and {kind}; nothing settles which wins")
+                )
                 out.append(
                     LintFinding(
                         "error",
                         "conflict",
-                        f"conflicts with '{second.id}' ({second.path}): both fire{where} for {_show(hit[1])} and {kind}; "
-                        "nothing settles which wins",
+                        message.format(other=second.id, file=second.path, platform=hit[0], profile=_show(hit[1]), kind=kind),
                         file=first.path,
                         rule=first.id,
                         line=line(first),
@@ -511,8 +574,9 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
                     LintFinding(
                         "info",
                         "conflict",
-                        f"would conflict with '{second.id}' ({second.path}) if the platform data changed: both fire for "
-                        f"{_show(witness)} and {kind}",
+                        _(
+                            "would conflict with '{other}' ({file}) if the platform data changed: both fire for {profile} and {kind}"
+                        ).format(other=second.id, file=second.path, profile=_show(witness), kind=kind),
                         file=first.path,
                         rule=first.id,
                         line=line(first),
@@ -525,9 +589,11 @@ def _opposed(first: Rule, second: Rule) -> str | None:
     """How two rules' hard conclusions contradict each other, if they do and nothing orders them."""
     a, b = first.then, second.then
     if a.kind == b.kind == "exclude" and a.model != b.model and first.scope == second.scope == "platform":
-        return f"together they rule out both {MODELS[0]} and {MODELS[1]}"
+        return _("together they rule out both {first} and {second}").format(first=MODELS[0], second=MODELS[1])
     if a.kind == b.kind == "assume" and a.fact == b.fact and a.value != b.value and first.salience == second.salience:
-        return f"they assume different values for {a.fact} ({json.dumps(a.value)} vs {json.dumps(b.value)}) at the same salience"
+        return _("they assume different values for {fact} ({first} vs {second}) at the same salience").format(
+            fact=a.fact, first=json.dumps(a.value), second=json.dumps(b.value)
+        )
     return None
 
 
@@ -547,8 +613,10 @@ def _assumption_order(rulebook: RuleBook, line: Any) -> list[LintFinding]:
                         LintFinding(
                             "warning",
                             "assumption-order",
-                            f"reads {name}, which assumption '{assumer.id}' fills at salience {assumer.salience}, but its own "
-                            f"salience {rule.salience} lets it be matched before the assumption is made",
+                            _(
+                                "reads {fact}, which assumption '{assumption}' fills at salience {theirs}, but its own "
+                                "salience {own} lets it be matched before the assumption is made"
+                            ).format(fact=name, assumption=assumer.id, theirs=assumer.salience, own=rule.salience),
                             file=rule.path,
                             rule=rule.id,
                             line=line(rule),
@@ -565,10 +633,151 @@ def _paragraphs(rulebook: RuleBook) -> list[LintFinding]:
         source = paragraphs[number]
         if source.id not in cited:
             out.append(
-                LintFinding("warning", "uncited-paragraph", f"¶{number} ({source.id}: {source.title}) is cited by no rule", file=None)
+                LintFinding(
+                    "warning",
+                    "uncited-paragraph",
+                    _("¶{number} ({id}: {title}) is cited by no rule").format(
+                        number=number, id=source.id, title=source.text("title", current())
+                    ),
+                    file=None,
+                )
             )
     if paragraphs:
         for number in range(1, max(paragraphs) + 1):
             if number not in paragraphs:
-                out.append(LintFinding("warning", "missing-paragraph", f"no source stands for ¶{number} of the source document"))
+                out.append(
+                    LintFinding("warning", "missing-paragraph", _("no source stands for ¶{number} of the source document").format(number=number))
+                )
+    return out
+
+
+# -- translations -----------------------------------------------------------
+
+
+def _header_line(texts: Mapping[str, str], pattern: str) -> tuple[str | None, int | None]:
+    """The file and line of the first table header matching ``pattern`` (a regular expression for the whole header)."""
+    header = re.compile(r"^[ \t]*" + pattern + r"[ \t]*(#.*)?$", re.MULTILINE)
+    for name in sorted(texts):
+        match = header.search(texts[name])
+        if match is not None:
+            return name, texts[name].count("\n", 0, match.start()) + 1
+    return None, None
+
+
+def _compare(
+    translations: Translations, english: Mapping[str, str | tuple[str, ...] | None]
+) -> list[tuple[str, str, str]]:
+    """What is wrong with one object's translations: ``(kind, lang, key)`` with kind ``missing``, ``placeholders``,
+    ``items`` or ``orphan``. ``english`` maps each translatable key to its English (``None`` or ``""``: no text)."""
+    problems: list[tuple[str, str, str]] = []
+    for lang in LANGS[1:]:
+        texts = translations.get(lang, {})
+        for key, text in english.items():
+            translated = texts.get(key)
+            if not text:
+                if translated:
+                    problems.append(("orphan", lang, key))
+                continue
+            if not translated:
+                problems.append(("missing", lang, key))
+            elif isinstance(text, tuple) != isinstance(translated, tuple) or (
+                isinstance(text, tuple) and len(text) != len(translated)
+            ):
+                problems.append(("items", lang, key))
+            elif isinstance(text, str) and isinstance(translated, str) and sorted(placeholders(text)) != sorted(
+                placeholders(translated)
+            ):
+                problems.append(("placeholders", lang, key))
+    return problems
+
+
+def _translation_message(kind: str, lang: str, key: str, english_key: str, english: Any, translated: Any) -> str:
+    def shown(names: list[str]) -> str:
+        return ", ".join("{" + name + "}" for name in sorted(names)) or _("none")
+
+    if kind == "missing":
+        return _("{english_key} has no {lang} translation: add {lang}.{key} next to it").format(
+            english_key=english_key, lang=lang, key=key
+        )
+    if kind == "placeholders":
+        return _("{lang}.{key} uses the placeholders {found}, but {english_key} uses {expected}: use exactly the same ones").format(
+            lang=lang, key=key, found=shown(placeholders(translated)), english_key=english_key, expected=shown(placeholders(english))
+        )
+    if kind == "items":
+        found = len(translated) if isinstance(translated, tuple) else 1
+        expected = len(english) if isinstance(english, tuple) else 1
+        return _("{lang}.{key} has {found} item(s), but {english_key} has {expected}: translate each item, in order").format(
+            lang=lang, key=key, found=found, english_key=english_key, expected=expected
+        )
+    return _("{lang}.{key} translates nothing ({english_key} is not there): remove it").format(
+        lang=lang, key=key, english_key=english_key
+    )
+
+
+def translation_findings(rulebook: RuleBook, texts: Mapping[str, str]) -> list[LintFinding]:
+    """Every text of the rule book without a complete, placeholder-true translation in each language.
+
+    :param texts: file name to file text, to point at lines.
+    """
+    out: list[LintFinding] = []
+
+    def report(
+        what: str,
+        translations: Translations,
+        english: Mapping[str, str | tuple[str, ...] | None],
+        *,
+        file: str | None,
+        line: int | None,
+        rule: str | None = None,
+        english_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        for kind, lang, key in _compare(translations, english):
+            english_key = (english_keys or {}).get(key, key)
+            message = _translation_message(kind, lang, key, english_key, english[key], translations.get(lang, {}).get(key))
+            if what:
+                message = _("{what}: {problem}").format(what=what, problem=message)
+            out.append(LintFinding("error", "translation", message, file=file, rule=rule, line=line))
+
+    for rule in rulebook.rules:
+        report(
+            "",  # the finding names the rule
+            rule.translations,
+            {
+                "statement": rule.statement,
+                "rationale": rule.rationale,
+                "caveat": rule.then.text,
+                "salience_reason": rule.salience_reason,
+            },
+            file=rule.path,
+            line=_line_of(texts.get(rule.path, ""), rule.id),
+            rule=rule.id,
+            english_keys={"caveat": "then.caveat"},
+        )
+    for platform in rulebook.platforms.values():
+        file, line = _header_line(texts, rf"\[platform\.{re.escape(platform.id)}\]")
+        report(_("platform {id}").format(id=platform.id), platform.translations, {"name": platform.name}, file=file, line=line)
+        for fact in platform.facts.values():
+            file, line = _header_line(texts, rf"\[platform\.{re.escape(platform.id)}\.facts\.{re.escape(fact.name)}\]")
+            report(
+                _("platform fact {platform}.{fact}").format(platform=platform.id, fact=fact.name),
+                fact.translations,
+                {"note": fact.note, "value": fact.value if fact.is_text else None},
+                file=file,
+                line=line,
+            )
+    for source in rulebook.sources.values():
+        file, line = _header_line(texts, rf"\[sources\.{re.escape(source.id)}\]")
+        report(
+            _("source {id}").format(id=source.id),
+            source.translations,
+            {"title": source.title, "summary": source.summary},
+            file=file,
+            line=line,
+        )
+    for name, header in sorted(rulebook.headers.items()):
+        _unused, line = _header_line({name: texts.get(name, "")}, r"\[meta\]")
+        report(_("file header [meta]"), header.translations, {"covers": header.covers}, file=name, line=line)
+    policy = rulebook.policy
+    file, line = _header_line(texts, r"\[policy\]")
+    report(_("policy"), policy.translations, {"tie_reason": policy.tie_reason}, file=file, line=line)
     return out

@@ -20,21 +20,15 @@ takes two), so the Chinese report lines up like the English one.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from . import _i18n
 from ._i18n import N_, _, model_words, ngettext
-from .conditions import describe, dnf
 from .profile import FIELDS_BY_NAME
 from .result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-
-if TYPE_CHECKING:
-    from .rulebook import RuleBook
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 REASONS_SHOWN = 3
@@ -638,158 +632,3 @@ def render(
     if format == "markdown":
         return render_markdown(result, details=details, today=today, lang=lang)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
-
-
-def rule_details(rulebook: RuleBook, rule_id: str) -> dict[str, Any]:
-    """Everything about one rule: as written (its file's data), as compiled (engine branches), and its sources.
-
-    ``compiled.branches`` is the condition in disjunctive normal form: the engine
-    holds one rule per branch, each a conjunction of facts that must (``holds``)
-    or must not hold.
-
-    ``decide``, the engine's built-in decision step, is described by :func:`decide_details`.
-
-    :raises LookupError: when there is no such rule (the message names the closest ids).
-    """
-    from ._evaluator import DECIDE_RULE
-
-    if rule_id == DECIDE_RULE:
-        return decide_details(rulebook)
-    rule = rulebook.rule(rule_id)
-    branches = [
-        [
-            {
-                "fact": leaf.fact,
-                "op": leaf.op,
-                **({"value": _data(leaf.value)} if leaf.value is not None else {}),
-                "holds": holds,
-                **({"given": True} if leaf.given else {}),
-            }
-            for leaf, holds in branch
-        ]
-        for branch in dnf(rule.when)
-    ]
-    return {
-        "id": rule.id,
-        "file": rule.path,
-        "written": rule.to_data(),
-        "compiled": {
-            "scope": rule.scope,
-            "salience": rule.salience,
-            "condition": describe(rule.when),
-            "branches": branches,
-            "conclusion": rule.then.describe(),
-            "favours": rule.favours,
-            "fires": "once per consultation" if rule.scope == "seller" else "at most once per platform",
-            "digest": rule.digest,
-        },
-        "sources": [
-            {k: v for k, v in (("id", s.id), ("label", s.label), ("title", s.title), ("url", s.url), ("published", s.published)) if v is not None}
-            for s in (rulebook.sources[source_id] for source_id in rule.sources)
-        ],
-    }
-
-
-def decide_details(rulebook: RuleBook) -> dict[str, Any]:
-    """The engine's ``decide`` step, which every trace shows last per platform: what it does and the policy it applies.
-
-    It is not written in a rule file: it is the same for every rule book, and
-    only its numbers come from the ``[policy]`` table.
-    """
-    from ._evaluator import DECIDE_RULE, DECIDE_SALIENCE
-    from .rulebook import SALIENCE_RANGE
-
-    policy = rulebook.policy
-    confidence = policy.confidence
-    return {
-        "id": DECIDE_RULE,
-        "file": None,
-        "built_in": True,
-        "statement": "Weighs one platform's evidence and exclusions into the recommended model and its confidence.",
-        "steps": [
-            "A model ruled out by a constraint is never recommended while the other is open (basis 'exclusion').",
-            "Otherwise the model with more evidence weight wins (basis 'scores'); confidence runs from base "
-            "to base + margin_span with the winning margin as a share of all the weight.",
-            f"Equal weight goes to the model the platform emphasises, else to {policy.tie_default} (basis 'tie').",
-            "When both models are ruled out, the scores decide, with low confidence (basis 'both-excluded').",
-            "Confidence is then scaled from unknown_floor (no core field given) up to 1 (all given).",
-        ],
-        "compiled": {
-            "scope": "platform",
-            "salience": DECIDE_SALIENCE,
-            "salience_note": f"below every rule's: rules may use {SALIENCE_RANGE[0]}..{SALIENCE_RANGE[1]}, so it runs last",
-            "fires": "once per platform, after every other rule",
-            "conclusion": "asserts the decision: model, confidence, basis, scores and exclusions",
-        },
-        "policy": {
-            "tie_default": policy.tie_default,
-            "tie_reason": policy.tie_reason,
-            "confidence": {
-                "base": confidence.base,
-                "margin_span": confidence.margin_span,
-                "one_excluded": confidence.one_excluded,
-                "both_excluded": confidence.both_excluded,
-                "unknown_floor": confidence.unknown_floor,
-            },
-            "firing_limit": policy.firing_limit,
-        },
-        "sources": [],
-    }
-
-
-def _render_decide(details: dict[str, Any]) -> str:
-    compiled, policy = details["compiled"], details["policy"]
-    lines = [f"Rule {details['id']} (built into the engine; its numbers come from the [policy] table)", "", details["statement"]]
-    lines += [f"  - {step}" for step in details["steps"]]
-    lines += [
-        "",
-        "As compiled:",
-        f"  scope: {compiled['scope']} (fires {compiled['fires']})",
-        f"  salience: {compiled['salience']} ({compiled['salience_note']})",
-        f"  then: {compiled['conclusion']}",
-        "",
-        "Policy:",
-        f"  tie_default: {policy['tie_default']}" + (f" ({policy['tie_reason']})" if policy["tie_reason"] else ""),
-        "  confidence: " + ", ".join(f"{k} {v}" for k, v in policy["confidence"].items()),
-        f"  firing_limit: {policy['firing_limit']}",
-    ]
-    return "\n".join(lines)
-
-
-def _data(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def render_rule(details: dict[str, Any]) -> str:
-    """:func:`rule_details` as text: the rule as written (YAML), then as compiled, then its sources."""
-    if details.get("built_in"):
-        return _render_decide(details)
-    compiled = details["compiled"]
-    lines = [f"Rule {details['id']} (in {details['file']})", "", "As written:"]
-    import yaml  # only `rules show` writes YAML
-
-    written = yaml.safe_dump(details["written"], sort_keys=False, allow_unicode=True, width=96)
-    lines += ["  " + line for line in written.rstrip().splitlines()]
-    lines += [
-        "",
-        "As compiled:",
-        f"  scope: {compiled['scope']} (fires {compiled['fires']})",
-        f"  salience: {compiled['salience']}",
-        f"  when: {compiled['condition']}",
-        f"  then: {compiled['conclusion']}",
-        f"  engine rules, one per branch of the condition ({len(compiled['branches'])}):",
-    ]
-    for number, branch in enumerate(compiled["branches"], start=1):
-        parts = [
-            ("" if item["holds"] else "NOT ")
-            + f"{item['fact']} {item['op']}"
-            + (f" {json.dumps(item['value'])}" if "value" in item else "")
-            + (" (given)" if item.get("given") else "")
-            for item in branch
-        ]
-        lines.append(f"    {number}. " + " AND ".join(parts))
-    lines += ["", "Sources:"]
-    for source in details["sources"]:
-        where = f" <{source['url']}>" if "url" in source else ""
-        lines.append(f"  {source['label']}: {source['title']}{where}")
-    return "\n".join(lines)

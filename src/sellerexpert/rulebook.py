@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 
 from . import _documents
+from ._i18n import N_, _, model_words, use
 from .conditions import (
     PLATFORM_PREFIX,
     PRESENCE_OPERATORS,
@@ -59,7 +60,9 @@ engine's per-rule ordering stride.
 """
 ConclusionKind = Literal["evidence", "exclude", "caveat", "assume"]
 
-Translations = Mapping[str, Mapping[str, str]]
+TranslatedText = str | tuple[str, ...]
+"""One translated text, or (for a platform fact whose value is a list of texts) one per item."""
+Translations = Mapping[str, Mapping[str, TranslatedText]]
 """A rule-file object's texts in other languages: ``{"zh": {"statement": "...", ...}}``.
 
 Rule files keep each translation next to its English (a ``zh`` table in the rule, fact or source),
@@ -67,11 +70,22 @@ so a rule and its translation are reviewed together; ``rules lint`` checks they 
 use the same ``{placeholders}``. A missing translation falls back to the English.
 """
 
+_LIST_SEPARATOR = {"en": ", ", "zh": "；"}
+"""How a text joins the items of a list value (``{platform.full_platform_runs}``) in each language."""
+
 
 def _translated(translations: Translations, lang: str, key: str, english: str) -> str:
     if lang == "en":
         return english
-    return translations.get(lang, {}).get(key) or english
+    text = translations.get(lang, {}).get(key)
+    return text if isinstance(text, str) and text else english
+
+
+def join_items(items: tuple[str, ...] | list[str], lang: str = "en") -> str:
+    """A list value as a text quotes it: ``a, b, c`` in English, ``a；b；c`` in Chinese (items may hold a 、 themselves)."""
+    return _LIST_SEPARATOR.get(lang, ", ").join(str(item) for item in items)
+
+
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
@@ -121,11 +135,40 @@ class PlatformFact:
     """``note`` and, for a fact whose text value advice quotes, ``value``, in other languages."""
 
     def text(self, key: Literal["note", "value"], lang: str = "en") -> str:
-        """The fact's ``note`` (or its text ``value``) in ``lang`` (the English when it has no translation)."""
-        english = self.note or "" if key == "note" else self.value
-        if not isinstance(english, str):
-            return str(english)
-        return _translated(self.translations, lang, key, english)
+        """The fact's ``note`` (or its text ``value``) in ``lang`` (the English when it has no translation).
+
+        A list value is joined as a text quotes it (:func:`join_items`).
+        """
+        if key == "note":
+            return _translated(self.translations, lang, key, self.note or "")
+        value = self.value_in(lang)
+        if isinstance(value, tuple):
+            return join_items(value, lang)
+        return str(value)
+
+    def value_in(self, lang: str = "en") -> Any:
+        """The value as a text quotes it in ``lang``: a translated text (or list of texts); any other value as it is.
+
+        Conditions always read :attr:`value`; only the texts advice shows read this. A translation of a list
+        must have one item per English item, else the English is used (``rules lint`` reports it).
+        """
+        if lang == "en":
+            return self.value
+        text = self.translations.get(lang, {}).get("value")
+        if isinstance(self.value, str) and isinstance(text, str) and text:
+            return text
+        if isinstance(self.value, tuple) and isinstance(text, tuple) and len(text) == len(self.value):
+            return text
+        return self.value
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the value is prose a text may quote (words with spaces), rather than a code such as ``both`` or ``EU``.
+
+        Prose values need a translation in every language (``rules lint`` checks it); codes never do.
+        """
+        items = self.value if isinstance(self.value, tuple) else (self.value,)
+        return any(isinstance(item, str) and " " in item.strip() for item in items)
 
     def due(self, today: date) -> bool:
         """Whether the fact is past its review date on ``today`` (a fact with no review date is always due)."""
@@ -165,7 +208,7 @@ class Platform:
         """
         values: dict[str, Any] = {f"{PLATFORM_PREFIX}id": self.id, f"{PLATFORM_PREFIX}name": self.name_in(lang)}
         for name, fact in self.facts.items():
-            values[PLATFORM_PREFIX + name] = fact.text("value", lang) if lang != "en" and isinstance(fact.value, str) else fact.value
+            values[PLATFORM_PREFIX + name] = fact.value_in(lang)
         return values
 
 
@@ -196,14 +239,14 @@ class Conclusion:
         return {"assume": self.fact, "value": self.value}
 
     def describe(self) -> str:
-        """The conclusion in a few words."""
+        """The conclusion in a few words, in the language in force."""
         if self.kind == "evidence":
-            return f"favours {self.model} (weight {self.weight})"
+            return _("favours {model} (weight {weight})").format(model=model_words(str(self.model)), weight=self.weight)
         if self.kind == "exclude":
-            return f"rules out {self.model}"
+            return _("rules out {model}").format(model=model_words(str(self.model)))
         if self.kind == "caveat":
-            return "adds a caveat"
-        return f"assumes {self.fact} = {json.dumps(self.value)}"
+            return _("adds a caveat")
+        return _("assumes {fact} = {value}").format(fact=self.fact, value=json.dumps(self.value))
 
 
 @dataclass(frozen=True)
@@ -338,6 +381,26 @@ class Policy:
     firing_limit: int = 10_000
     outcomes: OutcomePolicy = field(default_factory=OutcomePolicy)
     best: BestPolicy = field(default_factory=BestPolicy)
+    translations: Translations = field(default_factory=dict, compare=False)
+    """``tie_reason`` in other languages."""
+
+    def text(self, key: Literal["tie_reason"], lang: str = "en") -> str:
+        """The policy's ``tie_reason`` in ``lang`` (the English when it has no translation)."""
+        return _translated(self.translations, lang, key, self.tie_reason)
+
+
+@dataclass(frozen=True)
+class FileHeader:
+    """A rule file's ``[meta]`` header: what the file covers and when it was last reviewed."""
+
+    covers: str
+    reviewed: str
+    notes: str | None = None
+    translations: Translations = field(default_factory=dict, compare=False)
+
+    def text(self, key: Literal["covers"], lang: str = "en") -> str:
+        """What the file covers, in ``lang`` (the English when it has no translation)."""
+        return _translated(self.translations, lang, key, self.covers)
 
 
 @dataclass(frozen=True)
@@ -353,6 +416,8 @@ class RuleBook:
     """File name (relative to :attr:`directory`) to the SHA-256 of its bytes."""
     changes: tuple[Change, ...] = ()
     """The ``[[change]]`` log: corrections to the knowledge, oldest first as written."""
+    headers: Mapping[str, FileHeader] = field(default_factory=dict)
+    """File name to its ``[meta]`` header."""
 
     @cached_property
     def platform_facts_read(self) -> frozenset[str]:
@@ -392,20 +457,23 @@ class RuleBook:
         """Citations for display (``¶2``, ``temu_pricing``...)."""
         return [self.sources[s].label for s in source_ids]
 
-    def summary(self, rule_id: str) -> dict[str, Any]:
+    def summary(self, rule_id: str, *, lang: str | None = None) -> dict[str, Any]:
         """One rule in brief, as ``rules list --format json`` and the web API's ``GET rules`` show it.
 
+        :param lang: the language of ``statement`` and ``concludes`` (default: the language in force);
+            keys and ``then`` stay as written.
         :raises LookupError: for an unknown rule id.
         """
         rule = self.rule(rule_id)
-        return {
-            "id": rule.id,
-            "statement": rule.statement,
-            "sources": self.source_labels(rule.sources),
-            "concludes": rule.then.describe(),
-            "then": rule.then.to_data(),
-            "file": rule.path,
-        }
+        with use(lang) as chosen:
+            return {
+                "id": rule.id,
+                "statement": rule.text("statement", chosen),
+                "sources": self.source_labels(rule.sources),
+                "concludes": rule.then.describe(),
+                "then": rule.then.to_data(),
+                "file": rule.path,
+            }
 
 
 def _canonical(data: Any) -> bytes:
@@ -470,7 +538,7 @@ def load_rulebook(
     sources: dict[str, Source] = {}
     platforms: dict[str, Platform] = {}
     policy: Policy | None = None
-    for _, path, data in documents:
+    for _unused, path, data in documents:
         for source_id, raw in data.get("sources", {}).items():
             if source_id in sources:
                 raise RuleBookError(f"source '{source_id}' is defined twice", path=path, field="sources")
@@ -481,7 +549,7 @@ def load_rulebook(
             if policy is not None:
                 raise RuleBookError("the policy is defined in more than one file", path=path, field="policy")
             policy = _policy(data["policy"])
-    for _, path, data in documents:
+    for _unused, path, data in documents:
         for platform_id, raw in data.get("platform", {}).items():
             if platform_id in platforms:
                 raise RuleBookError(f"platform '{platform_id}' is defined twice", path=path, field="platform")
@@ -509,6 +577,15 @@ def load_rulebook(
     if not rules:
         raise RuleBookError("holds no rules", path=folder)
     changes = _changes(documents, sources)
+    headers = {
+        name: FileHeader(
+            covers=" ".join(data["meta"]["covers"].split()),
+            reviewed=data["meta"]["reviewed"],
+            notes=data["meta"].get("notes"),
+            translations=_translations(data["meta"]),
+        )
+        for name, _unused, data in documents
+    }
     return RuleBook(
         directory=folder,
         rules=tuple(rules),
@@ -517,6 +594,7 @@ def load_rulebook(
         policy=policy,
         files=files,
         changes=changes,
+        headers=headers,
     )
 
 
@@ -565,7 +643,7 @@ def _changes(documents: list[tuple[str, Path, dict[str, Any]]], sources: Mapping
     trimmed copy of the rule book may drop a rule its log still mentions.
     """
     out: list[Change] = []
-    for _, path, data in documents:
+    for _unused, path, data in documents:
         for number, raw in enumerate(data.get("change", []), start=1):
             key = f"change[{number}]"
             _check_sources(path, raw["sources"], sources, rule_id=None, key=f"{key}.sources")
@@ -607,6 +685,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             f"salience {error.instance} is outside {low}..{high}: the decision step must run after every rule, "
             "so a rule cannot be ordered below it"
         )
+    if error.validator == "pattern" and error.schema.get("pattern") == "\\S":
+        return _("is blank: write the text, or leave the key out")
     if error.validator == "required":
         return str(error.message).replace("is a required property", "is required")
     if error.validator == "additionalProperties":
@@ -625,7 +705,7 @@ def _policy(raw: dict[str, Any]) -> Policy:
     best = raw.get("best", {})
     return Policy(
         tie_default=raw["tie_default"],
-        tie_reason=raw.get("tie_reason", ""),
+        tie_reason=" ".join(raw.get("tie_reason", "").split()),
         confidence=ConfidencePolicy(**raw["confidence"]),
         firing_limit=raw.get("firing_limit", 10_000),
         outcomes=OutcomePolicy(**raw.get("outcomes", {})),
@@ -633,6 +713,7 @@ def _policy(raw: dict[str, Any]) -> Policy:
             decisive_caveats=tuple(best.get("decisive_caveats", ())),
             **({"decisive_weight": best["decisive_weight"]} if "decisive_weight" in best else {}),
         ),
+        translations=_translations(raw),
     )
 
 
@@ -793,7 +874,7 @@ def _check_template(text: str, platform_domains: Mapping[str, type], where: dict
             name[len(PLATFORM_PREFIX) :] in platform_domains if name.startswith(PLATFORM_PREFIX) else name in FIELDS_BY_NAME
         )
         if not known:
-            raise RuleBookError(f"unknown placeholder {{{name}}}", **{**where, "field": key})
+            raise RuleBookError(_("unknown placeholder {{{name}}}").format(name=name), **{**where, "field": key})
 
 
 def _rule(
@@ -840,6 +921,12 @@ def _rule(
         if any(f.startswith(PLATFORM_PREFIX) for f in facts_used(when)):
             raise RuleBookError("an assumption is about the seller: its condition cannot read platform facts", **where, field="when")
     _check_template(raw["statement"], platform_domains, where, "statement")
+    translations = _translations(raw)
+    for lang, texts in translations.items():
+        # A translation is shown in place of the English, so its placeholders must be ones the English could use.
+        for key, text in texts.items():
+            if isinstance(text, str):
+                _check_template(text, platform_domains, where, f"{lang}.{key}")
     examples = []
     for number, ex in enumerate(raw["examples"], start=1):
         key = f"examples[{number}]"
@@ -873,16 +960,24 @@ def _rule(
         salience=raw.get("salience", 0),
         salience_reason=raw.get("salience_reason"),
         path=file_name,
-        translations=_translations(raw),
+        translations=translations,
     )
 
 
 def _translations(raw: Mapping[str, Any]) -> Translations:
-    """The ``zh`` (and any other language's) table of a rule-file object, texts with spaces collapsed."""
+    """The ``zh`` (and any other language's) table of a rule-file object, runs of whitespace collapsed as in the English.
+
+    A list (a list-valued fact's ``value``) keeps one text per item.
+    """
     from ._i18n import LANGS
 
+    def collapse(text: Any) -> TranslatedText:
+        if isinstance(text, list):
+            return tuple(" ".join(str(item).split()) for item in text)
+        return " ".join(str(text).split())
+
     return {
-        lang: {key: " ".join(str(text).split()) for key, text in raw[lang].items()}
+        lang: {key: collapse(text) for key, text in raw[lang].items()}
         for lang in LANGS
         if lang != "en" and isinstance(raw.get(lang), Mapping)
     }
@@ -893,20 +988,43 @@ def placeholders(template: str) -> list[str]:
     return _PLACEHOLDER.findall(template)
 
 
-def render(template: str, facts: Mapping[str, Any]) -> str:
+def render(template: str, facts: Mapping[str, Any], *, lang: str = "en") -> str:
     """Fill ``{field}`` and ``{platform.fact}`` placeholders from known facts (lists joined with commas).
 
     Only plain names are substituted: no attribute access, no expressions.
+
+    :param lang: the language of the text: lists are joined, and yes, no and unknown written, as it
+        writes them (pass the facts of :meth:`Platform.fact_values` in the same language).
     """
+    words = {True: N_("yes"), False: N_("no"), None: N_("unknown")}
+
+    def word(key: bool | None) -> str:
+        if lang == "en":
+            return words[key]
+        with use(lang):
+            return _(words[key])
 
     def fill(match: re.Match[str]) -> str:
         value = facts.get(match.group(1))
         if value is None:
-            return "unknown"
+            return word(None)
         if isinstance(value, (list, tuple)):
-            return ", ".join(str(v) for v in value)
+            return join_items(value, lang)
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return word(value)
         return str(value)
 
-    return _PLACEHOLDER.sub(fill, template)
+    if lang != "zh":
+        return _PLACEHOLDER.sub(fill, template)
+    # Chinese sets Latin words apart with a space ("{platform.name} 半托管" reads "Temu 半托管") but not
+    # Chinese ones ("速卖通半托管"): the space a translation writes beside a placeholder is dropped where
+    # the value and the text next to it are both Chinese. \x01 and \x02 mark each value's ends meanwhile.
+    marked = _PLACEHOLDER.sub(lambda m: "\x01" + fill(m).replace("\x01", "").replace("\x02", "") + "\x02", template)
+    marked = _CJK_SPACE_BEFORE.sub("\\1\x01\\2", marked)
+    marked = _CJK_SPACE_AFTER.sub("\\1\x02\\2", marked)
+    return marked.replace("\x01", "").replace("\x02", "")
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_SPACE_BEFORE = re.compile(f"([{_CJK}]) \x01([{_CJK}])")
+_CJK_SPACE_AFTER = re.compile(f"([{_CJK}])\x02 ([{_CJK}])")
