@@ -283,7 +283,7 @@ class Advisor:
                 PLATFORM_PREFIX + f["field"]: f["value"]
                 for f in record.facts
                 if f["kind"] == "platform" and f["platform"] == platform
-                and (lang == "en" or not isinstance(f["value"], str))
+                and (lang == "en" or not isinstance(f["value"], (str, list)))
             },
             **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
@@ -300,14 +300,14 @@ class Advisor:
                 if lang == "en":
                     text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
                 else:
-                    text = render(rule.text("caveat", lang), context)
+                    text = render(rule.text("caveat", lang), context, lang=lang)
                 caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
             elif rule.then.kind in ("evidence", "exclude"):
                 reasons.append(
                     Reason(
                         rule=rule.id,
                         favours=rule.favours or "",
-                        text=render(rule.text("statement", lang), context),
+                        text=render(rule.text("statement", lang), context, lang=lang),
                         kind="evidence" if rule.then.kind == "evidence" else "constraint",
                         weight=rule.then.weight,
                         sources=sources,
