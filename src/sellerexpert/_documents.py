@@ -81,7 +81,9 @@ _KIND_NAMES = {"profile": N_("profile"), "trace": N_("trace"), "rule file": N_("
 def too_large(kind: str) -> DocumentProblem:
     """The problem reported for a file over the size limit of its ``kind``."""
     name = Msg(_KIND_NAMES[kind]) if kind in _KIND_NAMES else kind
-    return DocumentProblem(Msg(N_("is larger than the {limit} limit for a {kind}"), limit=_size_text(SIZE_LIMITS[kind]), kind=name))
+    return DocumentProblem(
+        Msg(N_("is larger than the {limit} limit for a {kind}"), limit=_size_text(SIZE_LIMITS[kind]), kind=name)
+    )
 
 
 def read_bytes(path: Path, kind: Kind = "document") -> bytes:
@@ -188,7 +190,8 @@ def _check_expanded_size(root: yaml.Node) -> None:
                 total += sizes[id(child)]
             if total > MAX_YAML_NODES:
                 raise DocumentProblem(
-                    Msg(N_("its aliases expand to more than {count} values"), count=f"{MAX_YAML_NODES:,}"), node.start_mark.line + 1
+                    Msg(N_("its aliases expand to more than {count} values"), count=f"{MAX_YAML_NODES:,}"),
+                    node.start_mark.line + 1,
                 )
             sizes[key] = total
             continue
@@ -260,7 +263,9 @@ def _parse(text: str, fmt: str) -> Any:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+)", str(exc))
         message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise DocumentProblem(Msg(N_("malformed TOML: {detail}"), detail=message), int(found.group(1)) if found else None) from None
+        raise DocumentProblem(
+            Msg(N_("malformed TOML: {detail}"), detail=message), int(found.group(1)) if found else None
+        ) from None
     except ValueError:
         raise DocumentProblem(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS)) from None
 
@@ -305,12 +310,20 @@ def check_limits(data: Any, *, what: str = "") -> None:
                     _check_text(key, at)
                 if isinstance(key, float) and not math.isfinite(key):
                     raise DocumentProblem(concat(Msg(_NO_NAN), at))
-                stack.append((item, depth + 1, f"{where}.{key}" if where and isinstance(value, dict) else f"{where}[{key}]" if where else str(key)))
+                stack.append(
+                    (
+                        item,
+                        depth + 1,
+                        f"{where}.{key}" if where and isinstance(value, dict) else f"{where}[{key}]" if where else str(key),
+                    )
+                )
 
 
 def _check_text(text: str, at: str) -> None:
     if not text.isascii() and _SURROGATE.search(text):
-        raise DocumentProblem(concat(Msg(N_("holds a lone surrogate escape, which is not a character: write the character itself")), at))
+        raise DocumentProblem(
+            concat(Msg(N_("holds a lone surrogate escape, which is not a character: write the character itself")), at)
+        )
 
 
 def _printable(text: str) -> str:

@@ -180,7 +180,9 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
         reads=frozenset(lit.name for lit in seller),
         tests=tuple((lit.name, lit.test, lit.exists, lit.given) for lit in seller),
         seller_bound=tuple((f"m{lit.position}", lit.name) for lit in seller if lit.exists),
-        assume_bound=tuple(dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))),
+        assume_bound=tuple(
+            dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))
+        ),
     )
 
 
@@ -625,7 +627,9 @@ class _Run:
         if fired >= self.limit:
             raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
 
-    def _assume(self, index: int, agenda: list[tuple[Any, int, int]], within: frozenset[int] | None = None) -> list[tuple[Any, int, int]]:
+    def _assume(
+        self, index: int, agenda: list[tuple[Any, int, int]], within: frozenset[int] | None = None
+    ) -> list[tuple[Any, int, int]]:
         """Fire an assumption, then re-match what the new fact can change: the agenda that follows.
 
         The stale activations of every branch that reads the field (or sets it) are dropped and
@@ -699,7 +703,13 @@ class _Run:
         for v, view in enumerate(self.views):
             by_name: dict[str, dict[str, Any]] = {}
             for offset, (name, value) in enumerate(view.declared):
-                rec = {"id": self.base[v] + offset, "kind": _PLATFORM, "platform": view.platform, "field": name, "value": plain(value)}
+                rec = {
+                    "id": self.base[v] + offset,
+                    "kind": _PLATFORM,
+                    "platform": view.platform,
+                    "field": name,
+                    "value": plain(value),
+                }
                 record.facts.append(rec)
                 by_name[name] = rec
             platform_records.append(by_name)
@@ -751,7 +761,14 @@ class _Run:
                     for kind_, name in view.enabled[index][0]
                 ]
                 if then.kind == "evidence":
-                    asserted = {"id": new_id, "kind": "evidence", "rule": rule.id, "platform": platform, "model": then.model, "weight": then.weight}
+                    asserted = {
+                        "id": new_id,
+                        "kind": "evidence",
+                        "rule": rule.id,
+                        "platform": platform,
+                        "model": then.model,
+                        "weight": then.weight,
+                    }
                     conclusions[v].append(asserted)
                 elif then.kind == "exclude":
                     asserted = {"id": new_id, "kind": "exclusion", "rule": rule.id, "platform": platform, "model": then.model}

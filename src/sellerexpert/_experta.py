@@ -28,13 +28,23 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-for _name in ("Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set", "MutableSet", "Iterable", "Hashable", "Callable"):
+for _name in (
+    "Mapping",
+    "MutableMapping",
+    "Sequence",
+    "MutableSequence",
+    "Set",
+    "MutableSet",
+    "Iterable",
+    "Hashable",
+    "Callable",
+):
     if not hasattr(collections, _name):
         setattr(collections, _name, getattr(collections.abc, _name))
 
 _root = logging.getLogger()
 _handlers, _level = list(_root.handlers), _root.level
-from experta import AS, MATCH, NOT, P, Fact, InitialFact, KnowledgeEngine  # noqa: E402
+from experta import AS, MATCH, NOT, Fact, InitialFact, KnowledgeEngine, P  # noqa: E402
 from experta import Rule as _ExpertaRule  # noqa: E402
 from experta.abstract import Strategy  # noqa: E402
 
@@ -42,7 +52,17 @@ _root.handlers[:] = _handlers
 _root.setLevel(_level)
 del _root, _handlers, _level
 
-from ._evaluator import BRANCH_STRIDE, DECIDE_ORDER, DECIDE_RULE, DECIDE_SALIENCE, RunRecord, declared_platform_facts, decide_platform, plain, weighed_from_records  # noqa: E402
+from ._evaluator import (  # noqa: E402
+    BRANCH_STRIDE,
+    DECIDE_ORDER,
+    DECIDE_RULE,
+    DECIDE_SALIENCE,
+    RunRecord,
+    decide_platform,
+    declared_platform_facts,
+    plain,
+    weighed_from_records,
+)
 from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
 from .errors import EngineError, FiringLimitError  # noqa: E402
 from .rulebook import Rule, RuleBook, render  # noqa: E402

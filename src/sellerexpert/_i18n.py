@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 #: The languages the advisor speaks; the first is the default.
@@ -90,7 +90,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> str:
 # ---------------------------------------------------------------- catalogues
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> _gettext.NullTranslations:
     """The merged gettext catalogue for ``lang`` (English: the identity)."""
     if lang == "en":
@@ -185,14 +185,16 @@ def day(value: date | str) -> str:
     lang = _current.get()
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            when = date.fromisoformat(value)
         except ValueError:
             return value  # a year or a year-month ("2025-05") is already as short as it gets
+    else:
+        when = value
     if lang == "en":
-        return value.isoformat()
+        return when.isoformat()
     from babel.dates import format_date
 
-    return format_date(value, format="long", locale=_LOCALES[lang])
+    return format_date(when, format="long", locale=_LOCALES[lang])
 
 
 # ---------------------------------------------------------------- the terminal

@@ -215,7 +215,7 @@ class ProfileSpace:
         for combo in itertools.product(*options):
             weight = 1
             values: dict[str, Any] = {}
-            for fact, value_class in zip(facts, combo):
+            for fact, value_class in zip(facts, combo, strict=True):
                 weight *= value_class.weight
                 if value_class.value is not ABSENT:
                     values[fact] = value_class.value

@@ -78,7 +78,9 @@ class Advisor:
             (p, lang): platform.fact_values(lang) for p, platform in self._rules.platforms.items() for lang in _i18n.LANGS
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
-        self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best, tuple[tuple[Recommendation, ...], Best]]] = {}
+        self._results: dict[
+            tuple[Any, ...], tuple[tuple[Recommendation, ...], Best, tuple[tuple[Recommendation, ...], Best]]
+        ] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents, signing
+from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_, _, ngettext
 from ._messages import Msg, concat, say
 from ._version import __version__
 from .conditions import describe
 from .errors import ProfileError, TraceError
-from ._evaluator import decide_platform, weighed_from_records
 from .policy import Weighed, choose_best
 from .profile import SellerProfile
 from .result import Recommendation
@@ -388,7 +388,9 @@ def audit(
     status = signing.check(loaded, key if verify else None)
     if status == "invalid":
         findings.append(
-            AuditFinding("signature", Msg(N_("signature does not match: the trace was edited after signing, or signed with another key")))
+            AuditFinding(
+                "signature", Msg(N_("signature does not match: the trace was edited after signing, or signed with another key"))
+            )
         )
     elif status == "missing":
         findings.append(AuditFinding("signature", Msg(N_("trace is not signed, but a signing key is set"))))
@@ -450,11 +452,17 @@ def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | 
     try:
         profile = SellerProfile.from_dict(trace.profile)
     except ProfileError as exc:
-        findings.append(AuditFinding("input", Msg(N_("changed input: the profile is not valid")), (exc.args[0] if exc.args else str(exc),)))
+        findings.append(
+            AuditFinding("input", Msg(N_("changed input: the profile is not valid")), (exc.args[0] if exc.args else str(exc),))
+        )
         return None
     if profile.to_dict() != dict(trace.profile):
         details.append(
-            Msg(N_("profile {profile} is not in canonical form {canonical}"), profile=_show(dict(trace.profile)), canonical=_show(profile.to_dict()))
+            Msg(
+                N_("profile {profile} is not in canonical form {canonical}"),
+                profile=_show(dict(trace.profile)),
+                canonical=_show(profile.to_dict()),
+            )
         )
     # The economics enter as computed platform facts (platform.margin_*), which the replay checks.
     expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms", "economics")}
@@ -472,7 +480,11 @@ def _check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | 
     platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
     if platforms != list(profile.platforms):
         details.append(
-            Msg(N_("the profile asks about {asked}, the input facts hold {held}"), asked=_show(list(profile.platforms)), held=_show(platforms))
+            Msg(
+                N_("the profile asks about {asked}, the input facts hold {held}"),
+                asked=_show(list(profile.platforms)),
+                held=_show(platforms),
+            )
         )
     if dict(trace.result.get("profile", {})) != dict(trace.profile):
         details.append(Msg(N_("the result was given for a different profile than the trace records")))
@@ -503,8 +515,13 @@ def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFin
             if recorded is None:
                 details.append(
                     Msg(
-                        N_("{firing} matched fact #{id} ({fact}), which is neither an input fact nor asserted by an earlier firing"),
-                        firing=_where(firing), id=fact["id"], fact=_fact_name(fact),
+                        N_(
+                            "{firing} matched fact #{id} ({fact}), which is neither "
+                            "an input fact nor asserted by an earlier firing"
+                        ),
+                        firing=_where(firing),
+                        id=fact["id"],
+                        fact=_fact_name(fact),
                     )
                 )
             elif dict(recorded) != dict(fact):
@@ -533,7 +550,9 @@ def _check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFin
     if details:
         findings.append(
             AuditFinding(
-                "consistency", Msg(N_("inconsistent trace: its firings do not support what it records")), tuple(details[:_MAX_DETAILS])
+                "consistency",
+                Msg(N_("inconsistent trace: its firings do not support what it records")),
+                tuple(details[:_MAX_DETAILS]),
             )
         )
 
@@ -575,7 +594,11 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             continue
         firing, decision = decisions[0]
         emphasis = next(
-            (f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("platform") == platform and f.get("field") == "emphasis"),
+            (
+                f.get("value")
+                for f in trace.facts
+                if f.get("kind") == "platform" and f.get("platform") == platform and f.get("field") == "emphasis"
+            ),
             None,
         )
         # The engine's own decision step, on the trace's own evidence.
@@ -593,7 +616,11 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 details.append(
                     Msg(
                         N_("{platform}: {firing} records {key} {recorded}, but its evidence gives {wanted}"),
-                        platform=platform, firing=_where(firing), key=key, recorded=_show(recorded[key]), wanted=_show(wanted[key]),
+                        platform=platform,
+                        firing=_where(firing),
+                        key=key,
+                        recorded=_show(recorded[key]),
+                        wanted=_show(wanted[key]),
                     )
                 )
         rec = recommendations.get(platform)
@@ -611,10 +638,21 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
         stated = sorted(r.get("rule") for r in rec.get("reasons", []))
         if stated != sorted(reasons):
             details.append(
-                Msg(N_("{platform}: the result gives reasons {stated}, the firings {fired}"), platform=platform, stated=stated, fired=sorted(reasons))
+                Msg(
+                    N_("{platform}: the result gives reasons {stated}, the firings {fired}"),
+                    platform=platform,
+                    stated=stated,
+                    fired=sorted(reasons),
+                )
             )
         if sorted(c.get("rule") for c in rec.get("caveats", [])) != sorted(caveats):
-            details.append(Msg(N_("{platform}: the result's caveats are not the caveat firings {fired}"), platform=platform, fired=sorted(caveats)))
+            details.append(
+                Msg(
+                    N_("{platform}: the result's caveats are not the caveat firings {fired}"),
+                    platform=platform,
+                    fired=sorted(caveats),
+                )
+            )
     best = trace.result.get("best", {})
     recs = list(trace.result.get("recommendations", []))
     if recs and all(isinstance(r.get("scores"), Mapping) and r.get("model") in r.get("scores", {}) for r in recs):
@@ -643,20 +681,25 @@ def _check_fingerprint(
         digest.update(f"{name}\0{file_hash}\n".encode())
     if digest.hexdigest() != fingerprint.get("rulebook"):
         findings.append(
-            AuditFinding("fingerprint", Msg(N_("fingerprint does not add up: its per-file hashes do not give its rule-book hash")))
+            AuditFinding(
+                "fingerprint", Msg(N_("fingerprint does not add up: its per-file hashes do not give its rule-book hash"))
+            )
         )
     version = fingerprint.get("package_version")
     if version != __version__:
         findings.append(
             AuditFinding(
-                "fingerprint", Msg(N_("made with sellerexpert {then}, replayed with {now}"), then=version, now=__version__), failed=False
+                "fingerprint",
+                Msg(N_("made with sellerexpert {then}, replayed with {now}"), then=version, now=__version__),
+                failed=False,
             )
         )
     if fingerprint.get("rulebook") == rulebook.fingerprint:
         if dict(files) != dict(rulebook.files) or dict(fingerprint.get("rules", {}) or {}) != rulebook.rule_digests():
             findings.append(
                 AuditFinding(
-                    "fingerprint", Msg(N_("fingerprint was edited: its per-file or per-rule digests differ from the rule book it names"))
+                    "fingerprint",
+                    Msg(N_("fingerprint was edited: its per-file or per-rule digests differ from the rule book it names")),
                 )
             )
         return []
@@ -694,7 +737,9 @@ def _check_fingerprint(
     what = concat(*[part for i, name in enumerate(names) for part in ((Msg(", "), name) if i else (name,))]) if names else Msg(
         N_("no rule changed; platform data, policy or sources did")
     )
-    findings.append(AuditFinding("fingerprint", Msg(N_("rule base changed since the trace was made ({what})"), what=what), tuple(details)))
+    findings.append(
+        AuditFinding("fingerprint", Msg(N_("rule base changed since the trace was made ({what})"), what=what), tuple(details))
+    )
     return changes
 
 
@@ -801,7 +846,7 @@ def _firing_diff(recorded: Sequence[Any], today: Sequence[Any]) -> list[str]:
     out: list[str] = []
     if then_keys != now_keys:
         if sorted(then_keys) == sorted(now_keys):
-            moved = [(n, a, b) for n, (a, b) in enumerate(zip(then_keys, now_keys), start=1) if a != b]
+            moved = [(n, a, b) for n, (a, b) in enumerate(zip(then_keys, now_keys, strict=False), start=1) if a != b]
             out.extend(
                 Msg(N_("reordered: firing #{number} is {recorded} in the trace, {today} today"), number=n, recorded=a, today=b)
                 for n, a, b in moved[:4]
@@ -817,10 +862,12 @@ def _firing_diff(recorded: Sequence[Any], today: Sequence[Any]) -> list[str]:
             if tag in ("insert", "replace"):
                 out.extend(Msg(N_("new: {firing} (fires today, not recorded)"), firing=now_keys[j]) for j in range(j1, j2))
     else:
-        for before, after in zip(recorded, today):
+        for before, after in zip(recorded, today, strict=False):
             for part in ("matched", "asserted", "retracted", "absent", "salience"):
                 if _plain(getattr(before, part)) != _plain(getattr(after, part)):
-                    out.append(Msg(N_("#{number} {firing}: {part} differs"), number=before.seq, firing=_firing_key(before), part=part))
+                    out.append(
+                        Msg(N_("#{number} {firing}: {part} differs"), number=before.seq, firing=_firing_key(before), part=part)
+                    )
     return out[:_MAX_DETAILS]
 
 
@@ -832,18 +879,31 @@ def _result_diff(recorded: Mapping[str, Any], today: Mapping[str, Any]) -> list[
         a, b = then_recs.get(platform, {}), now_recs.get(platform, {})
         if a.get("model") != b.get("model"):
             out.append(
-                Msg(N_("{platform}: recommended {recorded}, today {today}"), platform=platform, recorded=_model(a.get("model")), today=_model(b.get("model")))
+                Msg(
+                    N_("{platform}: recommended {recorded}, today {today}"),
+                    platform=platform,
+                    recorded=_model(a.get("model")),
+                    today=_model(b.get("model")),
+                )
             )
         for key in ("confidence", "basis", "scores", "excluded"):
             if a.get(key) != b.get(key):
                 out.append(
-                    Msg(N_("{platform}: {key} {recorded}, today {today}"), platform=platform, key=key, recorded=_show(a.get(key)), today=_show(b.get(key)))
+                    Msg(
+                        N_("{platform}: {key} {recorded}, today {today}"),
+                        platform=platform,
+                        key=key,
+                        recorded=_show(a.get(key)),
+                        today=_show(b.get(key)),
+                    )
                 )
         for key in ("reasons", "caveats", "assumptions"):
             if a.get(key) != b.get(key):
                 out.append(Msg(N_("{platform}: {key} differ"), platform=platform, key=key))
     if recorded.get("best") != today.get("best"):
-        out.append(Msg(N_("best: {recorded}, today {today}"), recorded=_show(recorded.get("best")), today=_show(today.get("best"))))
+        out.append(
+            Msg(N_("best: {recorded}, today {today}"), recorded=_show(recorded.get("best")), today=_show(today.get("best")))
+        )
     if not out and dict(recorded) != dict(today):
         out.append(Msg(N_("the result differs")))
     return out

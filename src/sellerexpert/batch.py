@@ -173,12 +173,19 @@ class Layout:
             except json.JSONDecodeError as exc:
                 return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=exc.msg, column=exc.colno))
             except _NotStrictJson as exc:
-                return problem(Msg(N_("{value} is not a JSON value (allowed: finite numbers, text, true, false, null, lists, objects)"), value=str(exc)))
+                return problem(
+                    Msg(
+                        N_("{value} is not a JSON value (allowed: finite numbers, text, true, false, null, lists, objects)"),
+                        value=str(exc),
+                    )
+                )
             except RecursionError:
                 return problem(Msg(N_("is nested too deeply to be a profile")))
             except ValueError:
                 # The only other ValueError json raises: an integer longer than Python converts.
-                return problem(Msg(N_("has a number longer than the {digits} digits allowed"), digits=sys.get_int_max_str_digits()))
+                return problem(
+                    Msg(N_("has a number longer than the {digits} digits allowed"), digits=sys.get_int_max_str_digits())
+                )
         else:
             try:
                 cells = next(csv.reader((text,), delimiter=self.delimiter))
@@ -186,15 +193,19 @@ class Layout:
                 return problem(Msg(N_("malformed CSV: {detail}"), detail=str(exc)))
             if len(cells) > len(self.columns):
                 return problem(
-                    Msg(N_("has {cells} cells but the header names {columns} columns"), cells=len(cells), columns=len(self.columns)),
+                    Msg(
+                        N_("has {cells} cells but the header names {columns} columns"),
+                        cells=len(cells),
+                        columns=len(self.columns),
+                    ),
                     allowed=", ".join(self.columns),
                 )
-            data = dict(zip(self.columns, cells))
+            data = dict(zip(self.columns, cells, strict=False))
         return Row(number, line, data=data)
 
     def rows(self, chunk: Chunk) -> Iterator[Row]:
         """The chunk's records, parsed."""
-        for index, (line, raw) in enumerate(zip(chunk.lines, chunk.records)):
+        for index, (line, raw) in enumerate(zip(chunk.lines, chunk.records, strict=True)):
             yield self.row(chunk.first_row + index, line, raw)
 
 
@@ -348,7 +359,9 @@ class RowReader:
             raise ProfileError(Msg(N_("is empty: expected a header row of profile field names")), path=self.source, line=1)
         line, raw = found
         if raw is None:
-            raise ProfileError(Msg(N_("the header is longer than {size} KiB"), size=ROW_LIMIT // 1024), path=self.source, line=line)
+            raise ProfileError(
+                Msg(N_("the header is longer than {size} KiB"), size=ROW_LIMIT // 1024), path=self.source, line=line
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -362,7 +375,12 @@ class RowReader:
         for number, raw_name in enumerate(header, start=1):
             name = _column(raw_name)
             if not name:
-                raise ProfileError(Msg(N_("column {number} has no name"), number=number), path=self.source, line=line, allowed=tuple(FIELDS_BY_NAME))
+                raise ProfileError(
+                    Msg(N_("column {number} has no name"), number=number),
+                    path=self.source,
+                    line=line,
+                    allowed=tuple(FIELDS_BY_NAME),
+                )
             if name not in FIELDS_BY_NAME:
                 raise ProfileError(
                     Msg(N_("unknown column '{name}'"), name=raw_name.strip()),
@@ -378,7 +396,8 @@ class RowReader:
         return Layout(self.source, "csv", tuple(columns), delimiter)
 
     def chunks(self, *, rows: int = CHUNK_ROWS, size: int = CHUNK_BYTES, first: int = FIRST_CHUNK) -> Iterator[Chunk]:
-        """The remaining records in chunks: ``first`` rows, then twice as many each time, up to ``rows`` rows or ``size`` bytes."""
+        """The remaining records in chunks: ``first`` rows, then twice as many each time,
+        up to ``rows`` rows or ``size`` bytes."""
         target = max(1, min(first, rows))
         lines: list[int] = []
         records: list[bytes | None] = []
@@ -498,7 +517,9 @@ def _error_outcome(row: Row, problem: ProfileError | EngineError) -> Outcome:
         said = Msg(N_("line {line}: {problem}"), line=row.line, problem=said)
         error = {"message": str(said), "line": row.line, "field": None, "value": None, "allowed": None}
     return Outcome(
-        row.row, {"row": row.row, "status": "error", "error": error}, error=Msg(N_("row {row}: {message}"), row=row.row, message=said)
+        row.row,
+        {"row": row.row, "status": "error", "error": error},
+        error=Msg(N_("row {row}: {message}"), row=row.row, message=said),
     )
 
 
@@ -771,7 +792,9 @@ class Scorer:
         try:
             path.write_text(trace.to_json() + "\n", encoding="utf-8")
         except OSError as exc:
-            raise BatchError(Msg(N_("cannot write the trace of row {row} ({reason})"), row=row, reason=exc.strerror), path=path) from None
+            raise BatchError(
+                Msg(N_("cannot write the trace of row {row} ({reason})"), row=row, reason=exc.strerror), path=path
+            ) from None
 
 
 def _rows_handler(rules_dir: str, source: str, engine: str) -> Callable[[list[Row]], list[Outcome]]:
@@ -850,7 +873,7 @@ class Summary:
         self.rows += scored.rows
         self.failed += scored.failed
         self.models.update(scored.models)
-        for row, _ in scored.errors:
+        for row, _error in scored.errors:
             if len(self.failed_rows) < self.SHOWN:
                 self.failed_rows.append(row)
 
@@ -887,7 +910,9 @@ class Summary:
         if self.failed:
             rows = sep.join(map(str, self.failed_rows))
             if self.failed > len(self.failed_rows):
-                lines.append(_("failed rows: {rows} and {count} more").format(rows=rows, count=self.failed - len(self.failed_rows)))
+                lines.append(
+                    _("failed rows: {rows} and {count} more").format(rows=rows, count=self.failed - len(self.failed_rows))
+                )
             else:
                 lines.append(_("failed rows: {rows}").format(rows=rows))
         return "\n".join(lines)
@@ -1110,7 +1135,7 @@ def _count_records(tail: bytes, output_format: str, summary: Summary) -> int:
             continue  # a quoted cell runs on, or the line was cut short
         pending = []
         try:
-            cells = dict(zip(CSV_COLUMNS, next(csv.reader((record_bytes.decode("utf-8"),)))))
+            cells = dict(zip(CSV_COLUMNS, next(csv.reader((record_bytes.decode("utf-8"),))), strict=False))
             models = [(p, cells[f"{p}_model"]) for p in PLATFORMS if cells.get(f"{p}_model")]
             summary.count(int(cells["row"]), models, failed=cells["status"] != "ok")
         except (ValueError, KeyError, csv.Error, StopIteration):
@@ -1154,7 +1179,9 @@ class _PartialOutput:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise BatchError(Msg(N_("cannot be read ({reason})"), reason=str(exc)), path=self.state_path, suggestion=_RUN_AFRESH) from None
+            raise BatchError(
+                Msg(N_("cannot be read ({reason})"), reason=str(exc)), path=self.state_path, suggestion=_RUN_AFRESH
+            ) from None
         if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
             raise BatchError(Msg(N_("is not a batch state file")), path=self.state_path, suggestion=_RUN_AFRESH)
         for key, value in self.identity.items():
@@ -1204,7 +1231,9 @@ class _PartialOutput:
             temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
             os.replace(temporary, self.state_path)
         except OSError as exc:
-            raise BatchError(Msg(N_("cannot write the resume state ({reason})"), reason=exc.strerror), path=self.state_path) from None
+            raise BatchError(
+                Msg(N_("cannot write the resume state ({reason})"), reason=exc.strerror), path=self.state_path
+            ) from None
 
     def commit(self) -> None:
         """Make the output ``FILE``: everything flushed to disk, then renamed over it in one step."""

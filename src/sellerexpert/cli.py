@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-from dataclasses import replace
 import json
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -31,10 +31,10 @@ from . import _i18n
 from ._i18n import N_, _
 from ._messages import say
 from ._version import __version__
+from .batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
 from .economics import Economics
 from .errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError
 from .profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
-from .batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
 from .report import FORMATS, render
 
 if TYPE_CHECKING:
@@ -76,7 +76,9 @@ def _usage_hint(error: click.UsageError, file: IO[Any] | None) -> None:
     if ctx is not None:
         hint = ""
         if ctx.command.get_help_option(ctx) is not None:
-            hint = _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
+            hint = (
+                _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
+            )
         click.echo(f"{ctx.get_usage()}\n{hint}", file=file, err=True, color=ctx.color)
     _show_error(error.format_message(), file)
 
@@ -100,7 +102,9 @@ class BadValue(click.BadParameter):
             hint = self.param.get_error_hint(self.ctx)
         else:
             return _("Invalid value: {message}").format(message=self.message)
-        return _("Invalid value for {param_hint}: {message}").format(param_hint=click.exceptions._join_param_hints(hint), message=self.message)
+        return _("Invalid value for {param_hint}: {message}").format(
+            param_hint=click.exceptions._join_param_hints(hint), message=self.message
+        )
 
     def show(self, file: IO[Any] | None = None) -> None:
         """Print the usage, a help hint and the message in the language in force."""
@@ -125,7 +129,9 @@ class Choice(click.Choice):  # type: ignore[type-arg]
             if _i18n.current() == "en":
                 raise
             choices = ", ".join(map(repr, self.choices))
-            raise BadValue(_("{value} is not one of {choices}.").format(value=repr(value), choices=choices), ctx=ctx, param=param) from None
+            raise BadValue(
+                _("{value} is not one of {choices}.").format(value=repr(value), choices=choices), ctx=ctx, param=param
+            ) from None
 
 
 class SellerExpertGroup(click.Group):
@@ -295,7 +301,9 @@ def cli(ctx: click.Context, rules_dir: Path | None) -> None:
 
 
 def _option_name(spec: FieldSpec) -> str:
-    return {"platforms": "platform", "target_markets": "target-market", "vat_markets": "vat-market"}.get(spec.name, spec.name.replace("_", "-"))
+    return {"platforms": "platform", "target_markets": "target-market", "vat_markets": "vat-market"}.get(
+        spec.name, spec.name.replace("_", "-")
+    )
 
 
 class _FieldValue(click.ParamType[Any, Any]):
@@ -370,7 +378,11 @@ def _given(fields: dict[str, Any]) -> dict[str, Any]:
             field = name[len(_NEGATED) :]
             if value and fields.get(field) is not None:
                 option = "--" + field.replace("_", "-")
-                raise UsageProblem(_("{option} and {negated} contradict each other: give one.").format(option=option, negated=f"--no-{option[2:]}"))
+                raise UsageProblem(
+                    _("{option} and {negated} contradict each other: give one.").format(
+                        option=option, negated=f"--no-{option[2:]}"
+                    )
+                )
             if value:
                 given[field] = False
             continue
@@ -445,7 +457,9 @@ def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Pa
     from .interview import Interview, conduct
 
     interview = Interview(advisor, known)
-    tell: Callable[[str], None] = lambda message: click.echo(message, err=True)
+    def tell(message: str) -> None:
+        click.echo(message, err=True)
+
     profile: SellerProfile | None = None
     try:
         finished = conduct(interview, _ask, tell)
@@ -472,7 +486,9 @@ def _save_profile(profile: SellerProfile, path: Path) -> None:
         profile.save(path)
     except OSError as exc:
         raise InputError(_("{path}: cannot write the profile ({reason})").format(path=path, reason=exc.strerror)) from None
-    click.echo(_("Answers saved to {path}; resume with: sellerexpert consult --profile {path} --interactive").format(path=path), err=True)
+    click.echo(
+        _("Answers saved to {path}; resume with: sellerexpert consult --profile {path} --interactive").format(path=path), err=True
+    )
 
 
 def _write_file(path: Path, text: str, what: str) -> None:
@@ -480,7 +496,9 @@ def _write_file(path: Path, text: str, what: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(_("{path}: cannot write the {what} ({reason})").format(path=path, what=_(what), reason=exc.strerror)) from None
+        raise InputError(
+            _("{path}: cannot write the {what} ({reason})").format(path=path, what=_(what), reason=exc.strerror)
+        ) from None
 
 
 def _no_profile() -> NoReturn:
@@ -777,8 +795,9 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
         details = rule_details(advisor.rules, rule_id)
     except LookupError as exc:
         raise BadValue(say(exc.args[0]), param_hint="'ID'") from None
-    click.echo(json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else render_rule(details))
-
+    click.echo(
+        json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else render_rule(details)
+    )
 
 
 # -- explain, audit, schema, rules lint, rules coverage ----------------------
@@ -799,7 +818,9 @@ def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, detail
 
     explanation = explain(result.trace, advisor)
     if output_format == "json":
-        click.echo(json.dumps({**result.to_dict(), "explanation": explanation.to_dict()}, indent=2, ensure_ascii=False, allow_nan=False))
+        click.echo(
+            json.dumps({**result.to_dict(), "explanation": explanation.to_dict()}, indent=2, ensure_ascii=False, allow_nan=False)
+        )
         return
     color = _use_color(sys.stdout)
     click.echo(render(result, output_format, color=color, details=details), nl=False, color=color)
@@ -881,7 +902,9 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())
     if not summary.ok:
         failed = sum(1 for r in summary.reports if not r.ok)
-        raise CheckFailed(_("{failed} of {count} traces did not pass the audit").format(failed=failed, count=len(summary.reports)))
+        raise CheckFailed(
+            _("{failed} of {count} traces did not pass the audit").format(failed=failed, count=len(summary.reports))
+        )
 
 
 @cli.command("schema", context_settings=CONTEXT_SETTINGS)
@@ -931,7 +954,9 @@ def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
     if not report.ok:
         counts = report.counts()
         raise CheckFailed(
-            _("the rule pack has {errors} errors and {warnings} warnings").format(errors=counts["error"], warnings=counts["warning"])
+            _("the rule pack has {errors} errors and {warnings} warnings").format(
+                errors=counts["error"], warnings=counts["warning"]
+            )
         )
 
 
@@ -1047,7 +1072,9 @@ def margin(
         except (ValueError, ModuleNotFoundError) as exc:
             raise InputError(say(exc)) from None
         except OSError as exc:
-            raise InputError(_("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)) from None
+            raise InputError(
+                _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
+            ) from None
     click.echo(render_margin(comparison, output_format), nl=False)
 
 
@@ -1092,7 +1119,7 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
         raise InputError(
             _("serve needs the web extra ({module} is missing): pip install 'sellerexpert[web]'").format(module=exc.name)
         ) from None
-    session.advisor  # load and check the rule pack before binding the port: a broken pack exits 2 here
+    session.advisor  # noqa: B018 - load and check the rule pack before binding the port: a broken pack exits 2 here
     settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine)  # type: ignore[arg-type]
     try:
         run_server(settings, host=host, port=port, workers=workers, access_log=access_log)
@@ -1102,6 +1129,8 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
         # uvicorn leaves with exit code 3 when it cannot start (most often: the port is taken).
         if exc.code not in (0, None):
             raise CheckFailed(
-                _("the server could not start on {address} (is the port already in use? try --port)").format(address=f"{host}:{port}")
+                _("the server could not start on {address} (is the port already in use? try --port)").format(
+                    address=f"{host}:{port}"
+                )
             ) from None
         raise

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _i18n
+from ._evaluator import DECIDE_RULE, Evaluator
 from ._i18n import N_, _
 from ._space import ABSENT, ProfileSpace
 from .conditions import PLATFORM_PREFIX, evaluate, facts_used
-from ._evaluator import DECIDE_RULE, Evaluator
 from .economics import DERIVED_PLATFORM_FACTS
 from .policy import Decision, decide
 from .profile import MODELS, PLATFORMS, SellerProfile
@@ -80,7 +80,9 @@ class Simulator:
         """Apply assumption rules to known profile facts: the completed facts and the rules that fired."""
         return self.evaluator.assume(facts, rules)
 
-    def concludes(self, rule: Rule, facts: Mapping[str, Any], known: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> bool:
+    def concludes(
+        self, rule: Rule, facts: Mapping[str, Any], known: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+    ) -> bool:
         """Whether a weighing rule concludes once the assumptions have filled ``facts`` into ``known``.
 
         Its condition holds on the final facts (and ``extra``: platform facts), where a ``given``
@@ -445,10 +447,14 @@ def _group_histogram(
         out: _Histogram = {}
         for value_class in space.fields[hub]:
             held = {**fixed, **({} if value_class.value is ABSENT else {hub: value_class.value})}
-            total: _Histogram = _group_histogram(simulator, space, [], [r for r in group_rules if set(closure(rulebook, r)) <= {hub}], values, held)
+            total: _Histogram = _group_histogram(
+                simulator, space, [], [r for r in group_rules if set(closure(rulebook, r)) <= {hub}], values, held
+            )
             for part in parts:
                 part_rules = [
-                    r for r in group_rules if (set(closure(rulebook, r)) - {hub}) and set(closure(rulebook, r)) - {hub} <= set(part)
+                    r
+                    for r in group_rules
+                    if (set(closure(rulebook, r)) - {hub}) and set(closure(rulebook, r)) - {hub} <= set(part)
                 ]
                 total = _combine(total, _group_histogram(simulator, space, part, part_rules, values, held))
             for key, weight in total.items():

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._evaluator import fact_values
 from ._space import ABSENT, ProfileSpace, ValueClass
 from .auditing import load_trace
-from ._evaluator import fact_values
-from .economics import margin_facts
 from .conditions import describe, evaluate
+from .economics import margin_facts
 from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
 from .trace import Trace
 

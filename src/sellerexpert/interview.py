@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .advisor import Advisor
 from ._evaluator import Evaluator
+from .advisor import Advisor
 from .conditions import Leaf, describe, evaluate3, facts_used, leaves
 from .errors import ProfileError
 from .policy import decide

@@ -45,12 +45,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import _documents
+from ._i18n import LANGS, _, current
 from ._space import ProfileSpace
 from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
-from .economics import DERIVED_PLATFORM_FACTS
 from .coverage import Simulator, assumptions_for, closure, count_firings
+from .economics import DERIVED_PLATFORM_FACTS
 from .errors import RuleBookError
-from ._i18n import LANGS, _, current
 from .profile import MODELS, PLATFORMS
 from .rulebook import (
     RULE_SUFFIXES,
@@ -92,7 +92,11 @@ class LintFinding:
             where += f":{self.line}"
         if self.rule:
             where += (": " if where else "") + _("rule '{id}'").format(id=self.rule)
-        return f"{where}: {self.severity} [{self.check}] {self.message}" if where else f"{self.severity} [{self.check}] {self.message}"
+        return (
+            f"{where}: {self.severity} [{self.check}] {self.message}"
+            if where
+            else f"{self.severity} [{self.check}] {self.message}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as JSON-ready data."""
@@ -320,7 +324,9 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
             valid = False
             continue
         if not isinstance(data, dict):
-            findings.append(LintFinding("error", "schema", _("a rule file must be a mapping with a 'meta' header"), file=path.name))
+            findings.append(
+                LintFinding("error", "schema", _("a rule file must be a mapping with a 'meta' header"), file=path.name)
+            )
             valid = False
             continue
         for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -347,7 +353,12 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
                 at = f"{first_file}:{first_line}" if first_line else first_file
                 findings.append(
                     LintFinding(
-                        "error", "duplicate-id", _("duplicate rule id (first defined at {at})").format(at=at), file=path.name, rule=rule_id, line=line
+                        "error",
+                        "duplicate-id",
+                        _("duplicate rule id (first defined at {at})").format(at=at),
+                        file=path.name,
+                        rule=rule_id,
+                        line=line,
                     )
                 )
             else:
@@ -371,7 +382,9 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
                 facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
                 computed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in DERIVED_PLATFORM_FACTS]
                 message = (
-                    _("fires only when the seller gives economics (computed from them: {facts})").format(facts=", ".join(computed))
+                    _("fires only when the seller gives economics (computed from them: {facts})").format(
+                        facts=", ".join(computed)
+                    )
                     if computed
                     else _(
                         "cannot fire with the current platform data (no platform has the value it needs for "
@@ -390,7 +403,9 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
                 )
             else:
                 findings.append(
-                    LintFinding("error", "never-fires", _dead_reason(rulebook, rule), file=rule.path, rule=rule.id, line=line(rule))
+                    LintFinding(
+                        "error", "never-fires", _dead_reason(rulebook, rule), file=rule.path, rule=rule.id, line=line(rule)
+                    )
                 )
             continue
         findings.extend(_dead_branches(simulator, space, rule, line(rule)))
@@ -415,7 +430,9 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
             LintFinding(
                 "warning",
                 "change-log",
-                _("change[{number}] ({date}) names unknown platform fact '{fact}'").format(number=number, date=change.date, fact=fact),
+                _("change[{number}] ({date}) names unknown platform fact '{fact}'").format(
+                    number=number, date=change.date, fact=fact
+                ),
                 file="sources.toml",
             )
             for fact in change.facts
@@ -424,7 +441,9 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     # A trimmed pack may drop a rule the policy names (the policy then simply never applies it); say so.
     findings.extend(
         LintFinding(
-            "warning", "policy-reference", _("policy.best.decisive_caveats names '{id}', which no rule file defines").format(id=rule_id)
+            "warning",
+            "policy-reference",
+            _("policy.best.decisive_caveats names '{id}', which no rule file defines").format(id=rule_id),
         )
         for rule_id in rulebook.policy.best.decisive_caveats
         if rule_id not in ids
@@ -458,9 +477,9 @@ def _dead_reason(rulebook: RuleBook, rule: Rule) -> str:
         for leaf, holds in conjunction:
             unknown_needed = (leaf.op == "absent") == holds and leaf.op in ("absent", "present")
             if unknown_needed and leaf.fact in always and rule.scope == "platform":
-                return _("can never fire: it needs {fact} to be unknown, but assumption '{assumption}' always fills it first").format(
-                    fact=leaf.fact, assumption=always[leaf.fact]
-                )
+                return _(
+                    "can never fire: it needs {fact} to be unknown, but assumption '{assumption}' always fills it first"
+                ).format(fact=leaf.fact, assumption=always[leaf.fact])
     return _("can never fire: no profile satisfies its condition over the fields' domains (assumptions applied first)")
 
 
@@ -555,7 +574,10 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
                 continue
             elif hit is not None:
                 message = (
-                    _("conflicts with '{other}' ({file}): both fire on {platform} for {profile} and {kind}; nothing settles which wins")
+                    _(
+                        "conflicts with '{other}' ({file}): both fire on {platform} "
+                        "for {profile} and {kind}; nothing settles which wins"
+                    )
                     if first.scope == "platform"
                     else _("conflicts with '{other}' ({file}): both fire for {profile} and {kind}; nothing settles which wins")
                 )
@@ -575,7 +597,8 @@ def _conflicts(simulator: Simulator, space: ProfileSpace, line: Any) -> list[Lin
                         "info",
                         "conflict",
                         _(
-                            "would conflict with '{other}' ({file}) if the platform data changed: both fire for {profile} and {kind}"
+                            "would conflict with '{other}' ({file}) if the platform "
+                            "data changed: both fire for {profile} and {kind}"
                         ).format(other=second.id, file=second.path, profile=_show(witness), kind=kind),
                         file=first.path,
                         rule=first.id,
@@ -646,7 +669,11 @@ def _paragraphs(rulebook: RuleBook) -> list[LintFinding]:
         for number in range(1, max(paragraphs) + 1):
             if number not in paragraphs:
                 out.append(
-                    LintFinding("warning", "missing-paragraph", _("no source stands for ¶{number} of the source document").format(number=number))
+                    LintFinding(
+                        "warning",
+                        "missing-paragraph",
+                        _("no source stands for ¶{number} of the source document").format(number=number),
+                    )
                 )
     return out
 
@@ -700,8 +727,14 @@ def _translation_message(kind: str, lang: str, key: str, english_key: str, engli
             english_key=english_key, lang=lang, key=key
         )
     if kind == "placeholders":
-        return _("{lang}.{key} uses the placeholders {found}, but {english_key} uses {expected}: use exactly the same ones").format(
-            lang=lang, key=key, found=shown(placeholders(translated)), english_key=english_key, expected=shown(placeholders(english))
+        return _(
+            "{lang}.{key} uses the placeholders {found}, but {english_key} uses {expected}: use exactly the same ones"
+        ).format(
+            lang=lang,
+            key=key,
+            found=shown(placeholders(translated)),
+            english_key=english_key,
+            expected=shown(placeholders(english)),
         )
     if kind == "items":
         found = len(translated) if isinstance(translated, tuple) else 1

@@ -94,7 +94,7 @@ def score_partition(
     names = [_column(str(name)) for name in frame.columns]
     rows: list[tuple[Any, ...]] = []
     for index, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-        data = {name: cell for name, value in zip(names, values) if (cell := _plain(value)) is not None}
+        data = {name: cell for name, value in zip(names, values, strict=True) if (cell := _plain(value)) is not None}
         outcome = consult_row(advisor, Row(index, index, data=data), source=source, engine=engine)
         record = outcome.record
         best = record.get("best") or {}
@@ -104,7 +104,9 @@ def score_partition(
     return _frame(rows)
 
 
-def read_dataset(source: str | Path | Sequence[str | Path], *, format: str | None = None, blocksize: str = "64MB") -> dd.DataFrame:
+def read_dataset(
+    source: str | Path | Sequence[str | Path], *, format: str | None = None, blocksize: str = "64MB"
+) -> dd.DataFrame:
     """Read a partitioned data set of profiles: CSV files (a glob, or a list) or Parquet.
 
     CSV cells are read as text (an empty cell means unknown), exactly as ``sellerexpert batch`` reads them.

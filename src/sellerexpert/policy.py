@@ -190,7 +190,8 @@ def outcome(
             "run-both",
             _(
                 "The case is close, and {platform} runs the two models as separate stores (1 fully-managed and up to "
-                "3 semi-managed per company): you can run both, starting with {model} and testing {other} with part of your range."
+                "3 semi-managed per company): you can run both, starting "
+                "with {model} and testing {other} with part of your range."
             ).format(platform=platform_name, model=model_words(model), other=model_words(other)),
         )
     return OutcomeAdvice("one-model", "")
@@ -203,7 +204,9 @@ def _unmet_need(rec: Recommendation, policy: Policy) -> str | None:
             return caveat.text
     for reason in rec.reasons:
         if reason.favours != rec.model and reason.kind == "evidence" and (reason.weight or 0) >= policy.best.decisive_weight:
-            return _("the strongest argument there points the other way ({reason})").format(reason=_lower(reason.text).rstrip(".。"))
+            return _("the strongest argument there points the other way ({reason})").format(
+                reason=_lower(reason.text).rstrip(".。")
+            )
     return None
 
 

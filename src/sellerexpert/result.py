@@ -158,7 +158,15 @@ class Recommendation:
             confidence=data["confidence"],
             scores=dict(data["scores"]),
             reasons=tuple(
-                Reason(r["rule"], r["favours"], r["text"], r["kind"], r.get("weight"), tuple(r.get("sources", ())), tuple(r.get("assumed", ())))
+                Reason(
+                    r["rule"],
+                    r["favours"],
+                    r["text"],
+                    r["kind"],
+                    r.get("weight"),
+                    tuple(r.get("sources", ())),
+                    tuple(r.get("assumed", ())),
+                )
                 for r in data.get("reasons", [])
             ),
             caveats=tuple(Caveat(c["rule"], c["text"], tuple(c.get("sources", ()))) for c in data.get("caveats", [])),

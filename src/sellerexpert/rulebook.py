@@ -32,11 +32,11 @@ from .conditions import (
     PLATFORM_PREFIX,
     PRESENCE_OPERATORS,
     AllOf,
-    dnf_size,
     AnyOf,
     Condition,
     Leaf,
     NotOf,
+    dnf_size,
     facts_used,
     leaves,
     to_data,
@@ -912,14 +912,18 @@ def _rule(
     else:
         spec = FIELDS_BY_NAME.get(then_raw["assume"])
         if spec is None or spec.kind in ("text", "platforms"):
-            raise RuleBookError(f"cannot assume '{then_raw['assume']}': not an assumable profile field", **where, field="then.assume")
+            raise RuleBookError(
+                f"cannot assume '{then_raw['assume']}': not an assumable profile field", **where, field="then.assume"
+            )
         try:
             value = normalise_value(spec, then_raw["value"])
         except ProfileError as exc:
             raise RuleBookError(f"{exc.problem} (allowed: {spec.allowed_text})", **where, field="then.value") from None
         then = Conclusion("assume", fact=spec.name, value=list(value) if isinstance(value, tuple) else value)
         if any(f.startswith(PLATFORM_PREFIX) for f in facts_used(when)):
-            raise RuleBookError("an assumption is about the seller: its condition cannot read platform facts", **where, field="when")
+            raise RuleBookError(
+                "an assumption is about the seller: its condition cannot read platform facts", **where, field="when"
+            )
     _check_template(raw["statement"], platform_domains, where, "statement")
     translations = _translations(raw)
     for lang, texts in translations.items():

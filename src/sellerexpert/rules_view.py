@@ -210,7 +210,9 @@ def _texts(details: dict[str, Any]) -> list[str]:
     for key, label in _TEXT_LABELS:
         text = translated.get(key) or english.get(key)
         if text:
-            lines += _i18n.wrap(_("{label}: {text}").format(label=_(label), text=" ".join(str(text).split())), 100, subsequent="  ")
+            lines += _i18n.wrap(
+                _("{label}: {text}").format(label=_(label), text=" ".join(str(text).split())), 100, subsequent="  "
+            )
     return lines
 
 

@@ -78,7 +78,9 @@ def validate_trace(data: Any, *, source: str | Path | None = None) -> None:
 
         error = jsonschema.exceptions.best_match(errors)
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        raise TraceError(Msg(N_("does not match the trace schema: {detail}"), detail=_short(error.message)), path=source, field=where or None)
+        raise TraceError(
+            Msg(N_("does not match the trace schema: {detail}"), detail=_short(error.message)), path=source, field=where or None
+        )
 
 
 def _short(message: str, limit: int = 300) -> str:

@@ -92,7 +92,8 @@ class Trace:
     signature: Mapping[str, Any] | None = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``, ``result``, ``fingerprint``."""
+        """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``,
+        ``result``, ``fingerprint``."""
         # A deep copy: editing the returned dict must never edit the (frozen) trace.
         return copy.deepcopy(self._shared_dict())
 
@@ -128,14 +129,22 @@ class Trace:
         if not isinstance(data, Mapping):
             raise TraceError(Msg(N_("not a trace: expected a JSON object")), path=source)
         if data.get("format") != TRACE_FORMAT:
-            raise TraceError(Msg(N_("not a trace: 'format' must be \"{format}\""), format=TRACE_FORMAT), path=source, field="format")
+            raise TraceError(
+                Msg(N_("not a trace: 'format' must be \"{format}\""), format=TRACE_FORMAT), path=source, field="format"
+            )
         if data.get("version") != TRACE_VERSION:
             raise TraceError(
                 Msg(UNSUPPORTED_VERSION, version=repr(data.get("version")), supported=TRACE_VERSION),
                 path=source,
                 field="version",
             )
-        for key, kind in (("profile", Mapping), ("facts", list), ("firings", list), ("result", Mapping), ("fingerprint", Mapping)):
+        for key, kind in (
+            ("profile", Mapping),
+            ("facts", list),
+            ("firings", list),
+            ("result", Mapping),
+            ("fingerprint", Mapping),
+        ):
             if not isinstance(data.get(key), kind):
                 raise TraceError(Msg(N_("missing or malformed '{key}'"), key=key), path=source, field=key)
         try:

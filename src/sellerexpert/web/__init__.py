@@ -32,7 +32,7 @@ from . import _api, _pages
 from ._context import WebContext, templates
 from ._errors import HANDLERS, CatchAll
 from ._openapi import openapi_document
-from ._security import BodyLimit, ApiKey, SecurityHeaders
+from ._security import ApiKey, BodyLimit, SecurityHeaders
 from ._settings import WebSettings, is_loopback, settings_from_env
 
 _TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")

@@ -21,12 +21,21 @@ _ERROR = {
             "required": ["status", "type", "message"],
             "properties": {
                 "status": {"type": "integer"},
-                "type": {"type": "string", "description": "profile, trace, too_large, unauthorized, forbidden, not_found, bad_request, engine, internal"},
-                "message": {"type": "string", "description": "one line naming the field or JSON path at fault and what is allowed"},
+                "type": {
+                    "type": "string",
+                    "description": "profile, trace, too_large, unauthorized, forbidden, not_found, bad_request, engine, internal",
+                },
+                "message": {
+                    "type": "string",
+                    "description": "one line naming the field or JSON path at fault and what is allowed",
+                },
                 "field": {"type": ["string", "null"], "description": "the profile field, or the trace's JSON path, at fault"},
                 "value": {"description": "the offending value (profile errors)"},
                 "allowed": {"description": "what the field accepts: a list of values or a description (profile errors)"},
-                "suggestion": {"type": ["string", "null"], "description": "the close known name it probably meant (profile errors)"},
+                "suggestion": {
+                    "type": ["string", "null"],
+                    "description": "the close known name it probably meant (profile errors)",
+                },
                 "line": {"type": ["integer", "null"], "description": "the line of the body at fault, when known"},
                 "exit_code": {"type": "integer", "description": "for trace errors: 2, what `sellerexpert audit` exits with"},
             },
@@ -53,7 +62,13 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _flag(name: str, description: str, default: bool) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": {"type": "boolean", "default": default}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "boolean", "default": default},
+    }
 
 
 def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str, Any]:
@@ -72,29 +87,48 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                     _flag("trace", "add the trace (signed when SELLEREXPERT_TRACE_KEY is set) under `trace`", False),
                     _flag("explain", "add the explanation (`sellerexpert explain --format json`) under `explanation`", False),
                 ],
-                requestBody={"required": True, "description": f"a profile, at most {limits['profile']} bytes", "content": {"application/json": {"schema": _PROFILE}}},
-                responses={"200": _json({"type": "object", "description": "the result: profile, recommendations, best"}, "the advice"), **_errors(*guarded)},
+                requestBody={
+                    "required": True,
+                    "description": f"a profile, at most {limits['profile']} bytes",
+                    "content": {"application/json": {"schema": _PROFILE}},
+                },
+                responses={
+                    "200": _json({"type": "object", "description": "the result: profile, recommendations, best"}, "the advice"),
+                    **_errors(*guarded),
+                },
             )
         },
         "/api/v1/explain": {
             "post": op(
                 "Explain a trace: how each recommendation was derived, and why not the other model",
                 parameters=[_flag("why_not", "search for the smallest change that flips each recommendation", True)],
-                requestBody={"required": True, "description": f"a trace, at most {limits['trace']} bytes", "content": {"application/json": {"schema": _TRACE}}},
+                requestBody={
+                    "required": True,
+                    "description": f"a trace, at most {limits['trace']} bytes",
+                    "content": {"application/json": {"schema": _TRACE}},
+                },
                 responses={"200": _json({"type": "object"}, "the explanation (`explain --format json`)"), **_errors(*guarded)},
             )
         },
         "/api/v1/audit": {
             "post": op(
                 "Audit a trace: replay it on today's rules (`sellerexpert audit`)",
-                requestBody={"required": True, "description": f"a trace, at most {limits['trace']} bytes", "content": {"application/json": {"schema": _TRACE}}},
+                requestBody={
+                    "required": True,
+                    "description": f"a trace, at most {limits['trace']} bytes",
+                    "content": {"application/json": {"schema": _TRACE}},
+                },
                 responses={
                     "200": _json(
                         {
                             "type": "object",
                             "required": ["exit_code", "ok"],
                             "properties": {
-                                "exit_code": {"type": "integer", "enum": [0, 1], "description": "0: reproduces; 1: does not (the CLI's exit code)"},
+                                "exit_code": {
+                                    "type": "integer",
+                                    "enum": [0, 1],
+                                    "description": "0: reproduces; 1: does not (the CLI's exit code)",
+                                },
                                 "ok": {"type": "boolean"},
                                 "reproduced": {"type": "boolean"},
                                 "signature": {"type": "string"},
@@ -114,32 +148,62 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                 requestBody={
                     "required": True,
                     "description": f"one profile per line, at most {limits['batch']} bytes (counted as it streams in)",
-                    "content": {"application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}},
+                    "content": {
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
                 },
                 responses={
                     "200": {
-                        "description": "one record per input row: {row, status: ok, profile, recommendations, best} or {row, status: error, error}",
+                        "description": "one record per input row: {row, status: ok, "
+                        "profile, recommendations, best} or {row, status: error, error}",
                         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                     },
                     **_errors(*guarded),
                 },
             )
         },
-        "/api/v1/rules": {"get": op("List every rule: id, statement, sources, what it concludes", responses={"200": _json({"type": "array"}, "the rules"), **_errors(401, 403)})},
-        "/api/v1/schema/profile": {"get": op("The JSON Schema of a profile", responses={"200": _json({"type": "object"}, "a JSON Schema"), **_errors(401, 403)})},
-        "/api/v1/schema/trace": {"get": op("The JSON Schema of a trace", responses={"200": _json({"type": "object"}, "a JSON Schema"), **_errors(401, 403)})},
-        "/healthz": {"get": {"summary": "The server is up and its rule book loaded", "security": [], "responses": {"200": _json({"type": "object"}, "status, version, rulebook fingerprint, rule count")}}},
+        "/api/v1/rules": {
+            "get": op(
+                "List every rule: id, statement, sources, what it concludes",
+                responses={"200": _json({"type": "array"}, "the rules"), **_errors(401, 403)},
+            )
+        },
+        "/api/v1/schema/profile": {
+            "get": op(
+                "The JSON Schema of a profile", responses={"200": _json({"type": "object"}, "a JSON Schema"), **_errors(401, 403)}
+            )
+        },
+        "/api/v1/schema/trace": {
+            "get": op(
+                "The JSON Schema of a trace", responses={"200": _json({"type": "object"}, "a JSON Schema"), **_errors(401, 403)}
+            )
+        },
+        "/healthz": {
+            "get": {
+                "summary": "The server is up and its rule book loaded",
+                "security": [],
+                "responses": {"200": _json({"type": "object"}, "status, version, rulebook fingerprint, rule count")},
+            }
+        },
     }
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "sellerexpert",
             "version": __version__,
-            "description": "Explained advice for cross-border sellers: fully-managed or semi-managed on Temu, AliExpress and TikTok Shop.",
+            "description": "Explained advice for cross-border sellers: "
+            "fully-managed or semi-managed on Temu, AliExpress and TikTok Shop.",
         },
         "paths": paths,
         "components": {
             "schemas": {"Error": _ERROR},
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "the key given to `sellerexpert serve --api-key` or SELLEREXPERT_API_KEY"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the key given to `sellerexpert serve --api-key` or SELLEREXPERT_API_KEY",
+                }
+            },
         },
     }

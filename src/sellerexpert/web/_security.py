@@ -174,7 +174,9 @@ class ApiKey:
         if self.expected is None:
             server = scope.get("server")
             if not is_loopback(server[0] if server else None):
-                message = "the API is served beyond loopback without a key: start the server with --api-key or SELLEREXPERT_API_KEY"
+                message = (
+                    "the API is served beyond loopback without a key: start the server with --api-key or SELLEREXPERT_API_KEY"
+                )
                 await send_json(send, 403, error_document(403, "forbidden", message))
                 return
         elif not hmac.compare_digest(_bearer(scope), self.expected):
