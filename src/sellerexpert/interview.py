@@ -206,9 +206,7 @@ class Why:
         lines = [_("Why I ask about {field} ({meaning}):").format(field=self.field, meaning=self.meaning)]
         if self.unsettled:
             still = _semicolons(
-                _("{platform} could be {models}").format(
-                    platform=name, models=_(" or ").join(model_words(m) for m in models)
-                )
+                _("{platform} could be {models}").format(platform=name, models=_or_list([model_words(m) for m in models]))
                 for name, models in self.unsettled
             )
             lines.append("  " + _("The advice is not settled yet: {platforms}.").format(platforms=still))
