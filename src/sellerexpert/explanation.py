@@ -417,22 +417,31 @@ class _RuleTexts:
             return recorded
         return rule.text("statement", self._lang)
 
+    def fact_value(self, platform: str, name: str, recorded: Any) -> Any:
+        """A platform fact's text value in the language, when the trace holds the rule book's English value."""
+        spec = self._platforms.get(platform)
+        fact = spec.facts.get(name) if spec is not None else None
+        if self._lang == "en" or fact is None or not isinstance(recorded, str) or fact.value != recorded:
+            return recorded
+        return fact.text("value", self._lang)
+
     def platform_name(self, platform: str, recorded: str) -> str:
         """The platform's name as sellers write it in the language (速卖通)."""
         spec = self._platforms.get(platform)
         return spec.name_in(self._lang) if spec is not None and spec.name == recorded else recorded
 
 
-def _fact_label(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]]) -> str:
+def _fact_label(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]], texts: _RuleTexts | None = None) -> str:
     kind = record.get("kind")
     if kind == "seller":
         how = _("assumed") if record.get("assumed") else _("you said")
         return _("{field} = {value} ({how})").format(field=record["field"], value=_value(record.get("value")), how=how)
     if kind == "platform":
         name = f"platform.{record['field']}"
-        label = _("{platform}: {field} = {value}").format(
-            platform=record["platform"], field=record["field"], value=_value(record.get("value"))
-        )
+        value = record.get("value")
+        if texts is not None:
+            value = texts.fact_value(record["platform"], record["field"], value)
+        label = _("{platform}: {field} = {value}").format(platform=record["platform"], field=record["field"], value=_value(value))
         dated = rests_on.get(name)
         if dated is not None:
             label += _(" (as of {date}, sources: {sources})").format(
@@ -467,7 +476,7 @@ def _platform_explanation(
                 else:
                     label = _("assumed by {rule} (because {field} was unknown)").format(rule=source.rule, field=record["field"])
                 children = (HowNode("rule", label, rule=source.rule),)
-        return HowNode("fact", _fact_label(record, rests_on), children, fact=record["id"], assumed=bool(record.get("assumed")))
+        return HowNode("fact", _fact_label(record, rests_on, texts), children, fact=record["id"], assumed=bool(record.get("assumed")))
 
     def rule_node(firing: Any, conclusion: Mapping[str, Any]) -> HowNode:
         reason = reasons.get(firing.rule, {})

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 
 from . import _documents
-from ._i18n import N_, _
+from ._i18n import N_, _, model_words
 from .errors import ProfileError
 
 if TYPE_CHECKING:
@@ -234,6 +234,8 @@ def shown(value: object) -> str:
         return ", ".join(shown(v) for v in value)
     if isinstance(value, str) and value in _VALUE_WORDS:
         return _(_VALUE_WORDS[value])
+    if isinstance(value, str) and value in MODELS:
+        return model_words(value)
     return str(value)
 
 def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
@@ -274,7 +276,7 @@ def _describe(value: object) -> str:
     text = str(value)
     if len(text) > _SHOWN:
         return _("'{start}...' ({length} characters)").format(start=text[:_SHOWN], length=f"{len(text):,}")
-    return f"'{text}'"
+    return _("'{text}'").format(text=text)
 
 
 _SHOWN = 40
