@@ -192,3 +192,8 @@ def test_question_texts_follow_the_language(advisor: Advisor) -> None:
         assert question is not None
         assert question.text == "需要我就哪些平台给出建议？"
         assert "（platforms：要给出建议的平台（结果按此顺序排列））" in question.render()
+
+
+def test_the_leak_check_finds_english_sentences_and_spares_ids() -> None:
+    assert english_runs("推理过程：Why not semi-managed here") == ["Why not semi-managed here"]
+    assert english_runs("条件：operational_capacity 为 低，TikTok Shop，fee_sensitive_favours_semi（¶6, ops_experience）") == []
