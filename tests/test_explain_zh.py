@@ -135,3 +135,14 @@ def test_translations_in_the_rule_book_reach_the_explanation(traces: dict[str, P
             text = explain(trace, advisor).to_text()
         leaks = [run for run in english_runs(text) if not run.startswith("USD")]
         assert not leaks, (example, leaks)
+
+
+def test_explain_takes_the_language_as_an_argument(traces: dict[str, Path], advisor: Advisor) -> None:
+    explanation = explain(traces["one-person-shop"], advisor, lang="zh")
+    assert _i18n.current() == "en"
+    assert explanation.to_text().startswith("推理过程：\n")
+    assert explanation.to_markdown().startswith("## Temu：全托管（置信度 ")
+    statement = explanation.to_dict()["platforms"][0]["why_not"]["statement"]
+    assert statement.startswith("如果 ") and "就会推荐半托管" in statement
+    with _i18n.use("zh"):  # an English explanation stays English wherever it is rendered
+        assert explain(traces["one-person-shop"], advisor, lang="en", why_not=False).to_text().startswith("How:\n")

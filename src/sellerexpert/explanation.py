@@ -26,7 +26,7 @@ import functools
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -144,6 +144,7 @@ class WhyNot:
 
     :ivar counterfactual: the smallest change found, or ``None`` when no change of up to ``max_fields`` fields flips it.
     :ivar searched: candidate profiles the engine was consulted on.
+    :ivar lang: the language of :attr:`statement` (``None``: the language in force when it is read).
     """
 
     platform: str
@@ -152,10 +153,15 @@ class WhyNot:
     counterfactual: Counterfactual | None
     searched: int
     max_fields: int
+    lang: str | None = None
 
     @property
     def statement(self) -> str:
         """The answer in one sentence."""
+        with use(self.lang):
+            return self._statement()
+
+    def _statement(self) -> str:
         alternative = model_words(self.alternative)
         if self.counterfactual is None:
             if self.max_fields == 1:
@@ -215,12 +221,14 @@ class Explanation:
     """The explanation of one consultation: a :class:`PlatformExplanation` per platform, in the profile's order.
 
     :ivar notes: caveats about the explanation itself (e.g. the rule book changed since the trace).
+    :ivar lang: the language its words are in (``None``: the language in force when it is rendered).
     """
 
     profile: Mapping[str, Any]
     platforms: tuple[PlatformExplanation, ...]
     notes: tuple[str, ...]
     trace: Trace = field(repr=False)
+    lang: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The explanation as JSON-ready data: ``profile``, ``platforms``, ``notes``."""
@@ -232,6 +240,10 @@ class Explanation:
 
     def to_text(self) -> str:
         """A text tree per platform, then its caveats and the why-not answer."""
+        with use(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
         blocks = []
         for p in self.platforms:
             lines = [_("How:"), *("  " + line for line in p.how.lines())]
@@ -249,6 +261,10 @@ class Explanation:
 
     def to_markdown(self) -> str:
         """A section per platform: the derivation as nested bullets, caveats, and why not the other model."""
+        with use(self.lang):
+            return self._markdown()
+
+    def _markdown(self) -> str:
         out: list[str] = []
         for p in self.platforms:
             out.append("## " + _headline(p.platform_name, p.model, p.confidence))
@@ -324,6 +340,7 @@ def explain(
     *,
     why_not: bool = True,
     max_fields: int = 2,
+    lang: str | None = None,
 ) -> Explanation:
     """Explain a consultation from its trace.
 
@@ -331,8 +348,15 @@ def explain(
     :param advisor: today's rule book, used for the why-not search (the shipped one when ``None``).
     :param why_not: search for counterfactuals (consults the engine many times).
     :param max_fields: the most fields a counterfactual may change.
+    :param lang: the language of the explanation's words (``None``: the language in force).
     :raises TraceError: when ``trace`` is not a trace.
+    :raises LanguageError: for a language the advisor does not speak.
     """
+    with use(lang):
+        return _explain(trace, advisor, why_not=why_not, max_fields=max_fields, lang=current())
+
+
+def _explain(trace: Trace | Mapping[str, Any] | str | Path, advisor: Advisor | None, *, why_not: bool, max_fields: int, lang: str) -> Explanation:
     loaded = load_trace(trace)
     if advisor is None:
         from .advisor import Advisor
@@ -343,7 +367,7 @@ def explain(
     answers: dict[str, WhyNot] = {}
     if why_not:
         profile = SellerProfile.from_dict(loaded.profile)
-        answers = counterfactuals(advisor, profile, max_fields=max_fields)
+        answers = {p: replace(w, lang=lang) for p, w in counterfactuals(advisor, profile, max_fields=max_fields).items()}
         if not same_rules:
             notes.append(_("the rule book changed since this trace was made: the why-not answers use today's rules"))
         baseline = {r.platform: r.model for r in advisor.consult(profile, engine="compiled").recommendations}
@@ -355,12 +379,12 @@ def explain(
                     ).format(now=baseline.get(rec["platform"]), platform=rec["platform"], then=rec["model"])
                 )
     conditions = {r.id: r for r in advisor.rules.rules} if same_rules else {}
-    texts = _RuleTexts(loaded, advisor.rules, current())
+    texts = _RuleTexts(loaded, advisor.rules, lang)
     platforms = tuple(
         _platform_explanation(loaded, rec, answers.get(rec["platform"]), conditions, texts)
         for rec in loaded.result.get("recommendations", [])
     )
-    return Explanation(profile=loaded.profile, platforms=platforms, notes=tuple(notes), trace=loaded)
+    return Explanation(profile=loaded.profile, platforms=platforms, notes=tuple(notes), trace=loaded, lang=lang)
 
 
 class _RuleTexts:
