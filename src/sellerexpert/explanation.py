@@ -387,6 +387,10 @@ def _explain(trace: Trace | Mapping[str, Any] | str | Path, advisor: Advisor | N
     return Explanation(profile=loaded.profile, platforms=platforms, notes=tuple(notes), trace=loaded, lang=lang)
 
 
+def _tupled(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
 class _RuleTexts:
     """Rule texts in the language in force, for a trace recorded in English.
 
@@ -399,15 +403,16 @@ class _RuleTexts:
         self._rules = {r.id: r for r in rulebook.rules}
         self._platforms = rulebook.platforms
         self._lang = lang
-        seller = {f["field"]: f["value"] for f in trace.facts if f.get("kind") == "seller"}
+        # JSON gives lists where the rule book holds tuples: compared and quoted as tuples.
+        seller = {f["field"]: _tupled(f["value"]) for f in trace.facts if f.get("kind") == "seller"}
         platform: dict[str, dict[str, Any]] = {}
         for record in trace.facts:
             if record.get("kind") == "platform":
-                platform.setdefault(record["platform"], {})[f"platform.{record['field']}"] = record.get("value")
+                platform.setdefault(record["platform"], {})[f"platform.{record['field']}"] = _tupled(record.get("value"))
         for firing in trace.firings:
             for record in firing.asserted:
                 if record.get("kind") == "seller" and record.get("assumed"):
-                    seller[record["field"]] = record.get("value")
+                    seller[record["field"]] = _tupled(record.get("value"))
         self._seller = seller
         self._platform_facts = platform
 
@@ -416,11 +421,12 @@ class _RuleTexts:
         if platform is None or platform not in self._platforms:
             return dict(self._seller), dict(self._seller)
         spec = self._platforms[platform]
-        english = {**self._seller, **spec.fact_values("en"), **self._platform_facts.get(platform, {})}
+        book = {name: _tupled(value) for name, value in spec.fact_values("en").items()}
+        english = {**self._seller, **book, **self._platform_facts.get(platform, {})}
         local = dict(english)
         # A text fact is quoted in the language only where the trace holds the rule book's own English value.
         for name, value in spec.fact_values(self._lang).items():
-            if english.get(name) == spec.fact_values("en").get(name):
+            if english.get(name) == book.get(name):
                 local[name] = value
         return english, local
 
@@ -445,9 +451,12 @@ class _RuleTexts:
         """A platform fact's text value in the language, when the trace holds the rule book's English value."""
         spec = self._platforms.get(platform)
         fact = spec.facts.get(name) if spec is not None else None
-        if self._lang == "en" or fact is None or not isinstance(recorded, str) or fact.value != recorded:
+        if self._lang == "en" or fact is None or _tupled(recorded) != fact.value:
             return recorded
-        return fact.text("value", self._lang)
+        if isinstance(fact.value, str):
+            return fact.text("value", self._lang)
+        translated = spec.fact_values(self._lang).get(f"platform.{name}") if spec is not None else None
+        return list(translated) if isinstance(translated, tuple) else recorded
 
     def platform_name(self, platform: str, recorded: str) -> str:
         """The platform's name as sellers write it in the language (速卖通)."""
