@@ -36,6 +36,7 @@ from .auditing import load_trace
 from ._evaluator import fact_values
 from .economics import margin_facts
 from .conditions import describe, evaluate
+from .errors import ProfileError
 from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile, shown
 from .rulebook import RuleBook, render
 from .trace import Trace
@@ -415,6 +416,14 @@ class _RuleTexts:
                     seller[record["field"]] = _tupled(record.get("value"))
         self._seller = seller
         self._platform_facts = platform
+        # The facts a consultation computes from the seller's own numbers (the margin summary a margin
+        # rule quotes) are recorded in English; worked out again here for the language's wording.
+        self._computed: dict[str, dict[str, Any]] = {}
+        if lang != "en" and trace.profile.get("economics") is not None:
+            try:
+                self._computed = margin_facts(SellerProfile.from_dict(trace.profile))
+            except ProfileError:
+                self._computed = {}
 
     def _contexts(self, platform: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The facts a text was rendered with (English) and the same facts as the language quotes them."""
@@ -428,6 +437,7 @@ class _RuleTexts:
         for name, value in spec.fact_values(self._lang).items():
             if english.get(name) == book.get(name):
                 local[name] = value
+        local.update((f"platform.{name}", value) for name, value in self._computed.get(platform, {}).items())
         return english, local
 
     def text(self, rule_id: str, key: Literal["statement", "caveat"], platform: str | None, recorded: str) -> str:
