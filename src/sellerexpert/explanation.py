@@ -421,7 +421,7 @@ class _RuleTexts:
         self._computed: dict[str, dict[str, Any]] = {}
         if lang != "en" and trace.profile.get("economics") is not None:
             try:
-                self._computed = margin_facts(SellerProfile.from_dict(trace.profile))
+                self._computed = margin_facts(SellerProfile.from_dict(trace.profile), lang=lang)
             except ProfileError:
                 self._computed = {}
 
