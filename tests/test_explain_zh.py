@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -41,14 +42,23 @@ def _recorded_texts(trace: Path) -> list[str]:
         texts += [r["text"] for r in rec["reasons"]] + [c["text"] for c in rec["caveats"]]
         texts += [a["text"] for a in rec.get("assumptions", [])]
     for fact in data["facts"]:
-        if fact.get("kind") == "platform" and isinstance(fact.get("value"), str):
+        if fact.get("kind") == "platform" and isinstance(fact.get("value"), str) and " " in fact["value"]:
             texts.append(fact["value"])
     return sorted(set(texts), key=len, reverse=True)
 
 
+@functools.cache
+def _template_pieces() -> list[str]:
+    """The English of every rule text between its placeholders (a text may quote a fact already translated)."""
+    rules = Advisor().rules.rules
+    templates = [r.statement for r in rules] + [r.then.text or "" for r in rules]
+    pieces = {piece.strip() for t in templates for piece in re.split(r"\{[^{}]*\}", t) if len(piece.strip()) > 3}
+    return sorted(pieces, key=len, reverse=True)
+
+
 def _ours(output: str, trace: Path) -> str:
     """The explanation with the rule book's texts taken out: what is left is this program's own words."""
-    for text in _recorded_texts(trace):
+    for text in sorted({*_recorded_texts(trace), *_template_pieces()}, key=len, reverse=True):
         output = output.replace(text, " ")
     return output
 
