@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import EXAMPLES
+from tests.test_interview_zh import english_runs
 
 from sellerexpert import Advisor, _i18n
 from sellerexpert.cli import cli
 from sellerexpert.explanation import explain
-
-from tests.conftest import EXAMPLES
-from tests.test_interview_zh import english_runs
 
 SHIPPED = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml"))
 
@@ -90,7 +89,9 @@ def test_explain_markdown_in_chinese(runner: CliRunner, traces: dict[str, Path],
 
 def test_explain_json_keeps_english_keys_and_model_values(runner: CliRunner, traces: dict[str, Path]) -> None:
     english = runner.invoke(cli, ["explain", str(traces["one-person-shop"]), "-f", "json"], catch_exceptions=False)
-    chinese = runner.invoke(cli, ["explain", str(traces["one-person-shop"]), "-f", "json", "--lang", "zh"], catch_exceptions=False)
+    chinese = runner.invoke(
+        cli, ["explain", str(traces["one-person-shop"]), "-f", "json", "--lang", "zh"], catch_exceptions=False
+    )
     en, zh = json.loads(english.stdout), json.loads(chinese.stdout)
 
     def keys(node: object) -> list[str]:

@@ -48,7 +48,10 @@ def test_a_whole_interview_in_chinese_ends_with_advice(runner: CliRunner, adviso
         ]
     ) + "\n"
     result = runner.invoke(
-        cli, ["consult", "--interactive", "--lang", "zh", "--platform", "temu", "-f", "json"], input=script, catch_exceptions=False
+        cli,
+        ["consult", "--interactive", "--lang", "zh", "--platform", "temu", "-f", "json"],
+        input=script,
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     expected = SellerProfile(
@@ -153,8 +156,11 @@ def test_every_chinese_market_name_is_a_market_the_profile_takes() -> None:
             assert market_code(code) == code, name
 
 
-@pytest.mark.parametrize(("field", "reply"), [("target_markets", "没有"), ("target_markets", "否"), ("monthly_orders", "1.2345千"),
-                                              ("monthly_orders", "很多"), ("operational_capacity", "超高")])
+@pytest.mark.parametrize(
+    ("field", "reply"),
+    [("target_markets", "没有"), ("target_markets", "否"), ("monthly_orders", "1.2345千"), ("monthly_orders", "很多"),
+     ("operational_capacity", "超高")],
+)
 def test_a_bad_chinese_answer_is_a_profile_error_in_chinese(advisor: Advisor, field: str, reply: str) -> None:
     interview = Interview(advisor)
     with _i18n.use("zh"), pytest.raises(ProfileError) as info:

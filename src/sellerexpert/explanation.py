@@ -30,12 +30,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._evaluator import fact_values
 from ._i18n import N_, _, current, day, model_words, percent, use
 from ._space import ABSENT, ProfileSpace, ValueClass
 from .auditing import load_trace
-from ._evaluator import fact_values
-from .economics import margin_facts
 from .conditions import describe, evaluate
+from .economics import margin_facts
 from .errors import ProfileError
 from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile, shown
 from .rulebook import RuleBook, render
@@ -357,7 +357,9 @@ def explain(
         return _explain(trace, advisor, why_not=why_not, max_fields=max_fields, lang=current())
 
 
-def _explain(trace: Trace | Mapping[str, Any] | str | Path, advisor: Advisor | None, *, why_not: bool, max_fields: int, lang: str) -> Explanation:
+def _explain(
+    trace: Trace | Mapping[str, Any] | str | Path, advisor: Advisor | None, *, why_not: bool, max_fields: int, lang: str
+) -> Explanation:
     loaded = load_trace(trace)
     if advisor is None:
         from .advisor import Advisor
@@ -519,7 +521,8 @@ def _platform_explanation(
                 else:
                     label = _("assumed by {rule} (because {field} was unknown)").format(rule=source.rule, field=record["field"])
                 children = (HowNode("rule", label, rule=source.rule),)
-        return HowNode("fact", _fact_label(record, rests_on, texts), children, fact=record["id"], assumed=bool(record.get("assumed")))
+        label = _fact_label(record, rests_on, texts)
+        return HowNode("fact", label, children, fact=record["id"], assumed=bool(record.get("assumed")))
 
     def rule_node(firing: Any, conclusion: Mapping[str, Any]) -> HowNode:
         reason = reasons.get(firing.rule, {})

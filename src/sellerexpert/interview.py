@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._evaluator import Evaluator
 from ._i18n import N_, _, current, model_words, ngettext
 from .advisor import Advisor
-from ._evaluator import Evaluator
 from .conditions import Leaf, describe, evaluate3, facts_used, leaves
 from .errors import ProfileError
 from .policy import decide
@@ -439,7 +439,9 @@ class Interview:
                         via=via,
                     )
                 )
-        return Why(field=field, meaning=spec.meaning_text, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field))
+        return Why(
+            field=field, meaning=spec.meaning_text, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field)
+        )
 
     def result(self) -> ConsultationResult:
         """Consult the advisor on the answers so far."""
@@ -734,7 +736,10 @@ def _market_domain(mine: list[Leaf]) -> list[Any]:
 
 
 def classify(reply: str) -> str | None:
-    """Which of :data:`ANSWER_WORDS` (or :data:`ANSWER_WORDS_ZH`) a reply is (``why``, ``unknown``, ``quit``, ``help``), or ``None`` for an answer."""
+    """Which of :data:`ANSWER_WORDS` (or :data:`ANSWER_WORDS_ZH`) a reply is, or ``None`` for an answer.
+
+    The kinds are ``why``, ``unknown``, ``quit`` and ``help``.
+    """
     word = " ".join(reply.strip().lower().split())
     for kind, words in ANSWER_WORDS.items():
         if word in words:

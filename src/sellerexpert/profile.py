@@ -16,7 +16,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-
 from . import _documents
 from ._i18n import N_, _, model_words
 from .errors import ProfileError
@@ -112,7 +111,9 @@ FIELDS: tuple[FieldSpec, ...] = (
         N_("you have warehousing in the target markets"),
         N_("Do you have (own or rented) warehouse space in your target markets?"),
     ),
-    FieldSpec("sea_freight", "bool", N_("you can move inventory in bulk by sea"), N_("Can you move stock in bulk by sea freight?")),
+    FieldSpec(
+        "sea_freight", "bool", N_("you can move inventory in bulk by sea"), N_("Can you move stock in bulk by sea freight?")
+    ),
     FieldSpec(
         "customer_service",
         "service",
@@ -198,6 +199,7 @@ FIELDS: tuple[FieldSpec, ...] = (
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
 CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
 
+_NOT_A_MAPPING = N_("a profile must be a mapping of field names to values, got {value}")
 _EMPTY = N_("is empty: give at least one field, or write {} for a profile with nothing known on purpose")
 MAX_COUNT = 10**12
 """The largest count a profile accepts: far above any seller's monthly orders, and safe in any JSON reader."""
@@ -294,7 +296,10 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
     if kind == "text":
         if not isinstance(value, str):
             raise ProfileError(
-                _("expected text, got {value}").format(value=_describe(value)), field=spec.name, value=value, allowed=spec.allowed_text
+                _("expected text, got {value}").format(value=_describe(value)),
+                field=spec.name,
+                value=value,
+                allowed=spec.allowed_text,
             )
         return value.strip()
     if kind in ("level", "service"):
@@ -504,7 +509,7 @@ class SellerProfile:
         :raises ProfileError: for an unknown field name or a bad value.
         """
         if not isinstance(data, Mapping):
-            raise ProfileError(_("a profile must be a mapping of field names to values, got {value}").format(value=_describe(data)))
+            raise ProfileError(_(_NOT_A_MAPPING).format(value=_describe(data)))
         values: dict[str, Any] = {}
         problems: list[ProfileError] = []
         for key, value in data.items():
@@ -571,7 +576,7 @@ class SellerProfile:
             data = {}
         try:
             if not isinstance(data, Mapping):
-                raise ProfileError(_("a profile must be a mapping of field names to values, got {value}").format(value=_describe(data)))
+                raise ProfileError(_(_NOT_A_MAPPING).format(value=_describe(data)))
             return cls.from_dict(data)
         except ProfileError as exc:
             located = [
