@@ -450,7 +450,7 @@ class _RuleTexts:
         english, local = self._contexts(platform)
         if render(rule.text(key), english) != recorded:
             return recorded
-        return render(rule.text(key, self._lang), local)
+        return render(rule.text(key, self._lang), local, lang=self._lang)
 
     def assumption(self, rule_id: str, recorded: str) -> str:
         """An assumption's text (the rule's statement as written) in the language."""

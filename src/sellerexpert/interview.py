@@ -432,6 +432,7 @@ class Interview:
                         statement=render(
                             rule.text("statement", lang),
                             {**reasoned, **self._advisor.rules.platforms[platform_ids[0]].fact_values(lang)},
+                            lang=lang,
                         ),
                         condition=describe(rule.when),
                         conclusion=rule.then.describe(),
