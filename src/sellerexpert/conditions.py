@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
+from ._i18n import N_, _, current
+
 PLATFORM_PREFIX = "platform."
 
 
@@ -53,18 +55,18 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 PRESENCE_OPERATORS = ("absent", "present")
 
 _OP_WORDS = {
-    "eq": "is",
-    "ne": "is not",
-    "in": "is one of",
-    "not_in": "is none of",
-    "lt": "is below",
-    "le": "is at most",
-    "gt": "is above",
-    "ge": "is at least",
-    "contains": "includes",
-    "intersects": "includes any of",
-    "absent": "is unknown",
-    "present": "is known",
+    "eq": N_("{subject} is {value}"),
+    "ne": N_("{subject} is not {value}"),
+    "in": N_("{subject} is one of {value}"),
+    "not_in": N_("{subject} is none of {value}"),
+    "lt": N_("{subject} is below {value}"),
+    "le": N_("{subject} is at most {value}"),
+    "gt": N_("{subject} is above {value}"),
+    "ge": N_("{subject} is at least {value}"),
+    "contains": N_("{subject} includes {value}"),
+    "intersects": N_("{subject} includes any of {value}"),
+    "absent": N_("{subject} is unknown"),
+    "present": N_("{subject} is known"),
 }
 
 
@@ -248,26 +250,28 @@ def to_data(condition: Condition) -> dict[str, Any]:
 
 
 def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_value_text(v) for v in value)
-    return str(value)
+    from .profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
+
+    return shown(value)
 
 
 def describe(condition: Condition) -> str:
     """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
     if isinstance(condition, Leaf):
-        subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
+        if current() == "en":
+            subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
+        else:
+            # Field and fact names are ids in other languages (the glossary keeps them in ASCII).
+            subject = condition.fact
         if condition.given:
-            subject += " (as the seller gave it)"
-        if condition.op in PRESENCE_OPERATORS:
-            return f"{subject} {_OP_WORDS[condition.op]}"
-        return f"{subject} {_OP_WORDS[condition.op]} {_value_text(condition.value)}"
+            subject = _("{subject} (as the seller gave it)").format(subject=subject)
+        value = "" if condition.op in PRESENCE_OPERATORS else _value_text(condition.value)
+        return _(_OP_WORDS[condition.op]).format(subject=subject, value=value)
     if isinstance(condition, NotOf):
-        return f"not ({describe(condition.item)})"
-    joiner = " and " if isinstance(condition, AllOf) else " or "
+        return _("not ({condition})").format(condition=describe(condition.item))
+    joiner = _(" and ") if isinstance(condition, AllOf) else _(" or ")
+    joiners = (_(" and "), _(" or "))
     parts = [describe(item) for item in condition.items]
-    text = joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
+    text = joiner.join(_("({condition})").format(condition=p) if any(j in p for j in joiners) else p for p in parts)
     return text
 

@@ -13,23 +13,32 @@
   threshold, the market groups rules name, unknown); among equally small
   changes the one closest to the seller's answers wins.
 * **DOT**: the derivation as a Graphviz graph (facts, rules, conclusions, decisions).
+
+Every word for people is in the language in force when :func:`explain` runs (the trace itself is
+always English): rule texts come from today's rule book in that language whenever it still says
+what the trace recorded, else the recorded English is shown. The DOT graph stays English: it is
+input for Graphviz, whose default fonts have no Chinese glyphs, and its labels are ids and numbers.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._evaluator import fact_values
+from ._i18n import N_, _, current, day, model_words, percent, use
 from ._space import ABSENT, ProfileSpace, ValueClass
 from .auditing import load_trace
 from .conditions import describe, evaluate
 from .economics import margin_facts
-from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
+from .errors import ProfileError
+from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile, shown
+from .rulebook import RuleBook, render
 from .trace import Trace
 
 if TYPE_CHECKING:
@@ -90,7 +99,9 @@ class Change:
 
     def describe(self) -> str:
         """``operational_capacity were high instead of low``."""
-        return f"{self.field} were {_value(self.after)} instead of {_value(self.before)}"
+        return _("{field} were {after} instead of {before}").format(
+            field=self.field, after=_value(self.after), before=_value(self.before)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The change as JSON-ready data."""
@@ -112,7 +123,10 @@ class Counterfactual:
 
     def describe(self) -> str:
         """The changes in a few words."""
-        return " and ".join(c.describe() for c in self.changes)
+        return functools.reduce(
+            lambda first, second: _("{first} and {second}").format(first=first, second=second),
+            (c.describe() for c in self.changes),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The counterfactual as JSON-ready data."""
@@ -131,6 +145,7 @@ class WhyNot:
 
     :ivar counterfactual: the smallest change found, or ``None`` when no change of up to ``max_fields`` fields flips it.
     :ivar searched: candidate profiles the engine was consulted on.
+    :ivar lang: the language of :attr:`statement` (``None``: the language in force when it is read).
     """
 
     platform: str
@@ -139,18 +154,29 @@ class WhyNot:
     counterfactual: Counterfactual | None
     searched: int
     max_fields: int
+    lang: str | None = None
 
     @property
     def statement(self) -> str:
         """The answer in one sentence."""
+        with use(self.lang):
+            return self._statement()
+
+    def _statement(self) -> str:
+        alternative = model_words(self.alternative)
         if self.counterfactual is None:
-            fields = "one field" if self.max_fields == 1 else f"one or {_number(self.max_fields)} fields"
-            return f"No change of {fields} of your profile would make {self.alternative} the recommendation here."
+            if self.max_fields == 1:
+                return _("No change of one field of your profile would make {model} the recommendation here.").format(
+                    model=alternative
+                )
+            return _("No change of one or {count} fields of your profile would make {model} the recommendation here.").format(
+                count=_number(self.max_fields), model=alternative
+            )
         cf = self.counterfactual
-        return (
-            f"{self.alternative.capitalize()} would be recommended if {cf.describe()} "
-            f"(confidence {cf.confidence:.2f}; checked by consulting the engine on the changed profile)."
-        )
+        return _(
+            "{model} would be recommended if {changes} "
+            "(confidence {confidence}; checked by consulting the engine on the changed profile)."
+        ).format(model=alternative.capitalize(), changes=cf.describe(), confidence=f"{cf.confidence:.2f}")
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data."""
@@ -196,12 +222,14 @@ class Explanation:
     """The explanation of one consultation: a :class:`PlatformExplanation` per platform, in the profile's order.
 
     :ivar notes: caveats about the explanation itself (e.g. the rule book changed since the trace).
+    :ivar lang: the language its words are in (``None``: the language in force when it is rendered).
     """
 
     profile: Mapping[str, Any]
     platforms: tuple[PlatformExplanation, ...]
     notes: tuple[str, ...]
     trace: Trace = field(repr=False)
+    lang: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The explanation as JSON-ready data: ``profile``, ``platforms``, ``notes``."""
@@ -213,44 +241,54 @@ class Explanation:
 
     def to_text(self) -> str:
         """A text tree per platform, then its caveats and the why-not answer."""
+        with use(self.lang):
+            return self._text()
+
+    def _text(self) -> str:
         blocks = []
         for p in self.platforms:
-            lines = ["How:", *("  " + line for line in p.how.lines())]
+            lines = [_("How:"), *("  " + line for line in p.how.lines())]
             if p.caveats:
-                lines.append("Also note:")
+                lines.append(_("Also note:"))
                 lines.extend(f"  - {c}" for c in p.caveats)
             if p.why_not is not None:
-                lines.append(f"Why not {p.why_not.alternative}?")
+                lines.append(_("Why not {model}?").format(model=model_words(p.why_not.alternative)))
                 lines.append(f"  {p.why_not.statement}")
             blocks.append("\n".join(lines))
         text = "\n\n".join(blocks)
         if self.notes:
-            text += "\n\n" + "\n".join(f"Note: {n}" for n in self.notes)
+            text += "\n\n" + "\n".join(_("Note: {note}").format(note=n) for n in self.notes)
         return text
 
     def to_markdown(self) -> str:
         """A section per platform: the derivation as nested bullets, caveats, and why not the other model."""
+        with use(self.lang):
+            return self._markdown()
+
+    def _markdown(self) -> str:
         out: list[str] = []
         for p in self.platforms:
-            out.append(f"## {p.platform_name}: {p.model} (confidence {p.confidence:.2f})")
+            out.append("## " + _headline(p.platform_name, p.model, p.confidence))
             out.append("")
             out.extend(_bullets(p.how.children, 0))
             if p.caveats:
                 out.append("")
-                out.append("**Also note**")
+                out.append("**" + _("Also note") + "**")
                 out.append("")
                 out.extend(f"- {c}" for c in p.caveats)
             if p.why_not is not None:
                 out.append("")
-                out.append(f"**Why not {p.why_not.alternative}?** {p.why_not.statement}")
+                why_not = _("Why not {model}?").format(model=model_words(p.why_not.alternative))
+                out.append(f"**{why_not}** {p.why_not.statement}")
             out.append("")
         for note in self.notes:
-            out.append(f"> Note: {note}")
+            out.append("> " + _("Note: {note}").format(note=note))
         return "\n".join(out).rstrip() + "\n"
 
     def to_dot(self) -> str:
         """The derivation as a Graphviz DOT digraph: facts, rules, conclusions, decisions and recommendations."""
-        return _dot(self.trace)
+        with use("en"):  # see the module's docstring: Graphviz input stays English
+            return _dot(self.trace)
 
 
 def _bullets(nodes: Sequence[HowNode], depth: int) -> list[str]:
@@ -261,8 +299,25 @@ def _bullets(nodes: Sequence[HowNode], depth: int) -> list[str]:
     return out
 
 
+_NUMBER_WORDS = {2: N_("two"), 3: N_("three")}
+_BASIS_WORDS = {
+    "scores": N_("scores"),
+    "exclusion": N_("exclusion"),
+    "tie": N_("tie"),
+    "both-excluded": N_("both-excluded"),
+}
+
+
 def _number(n: int) -> str:
-    return {2: "two", 3: "three"}.get(n, str(n))
+    word = _NUMBER_WORDS.get(n)
+    return _(word) if word is not None else str(n)
+
+
+def _headline(platform_name: str, model: str, confidence: float) -> str:
+    """``Temu: fully-managed (confidence 0.78)``: a recommendation in one line."""
+    return _("{platform}: {model} (confidence {confidence})").format(
+        platform=platform_name, model=model_words(model), confidence=f"{confidence:.2f}"
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -271,12 +326,10 @@ def _plain(value: Any) -> Any:
 
 def _value(value: Any) -> str:
     if value is None or value is ABSENT:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("unknown")
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
-    return str(value)
+    return shown(value)
 
 
 # --------------------------------------------------------------------- how
@@ -288,6 +341,7 @@ def explain(
     *,
     why_not: bool = True,
     max_fields: int = 2,
+    lang: str | None = None,
 ) -> Explanation:
     """Explain a consultation from its trace.
 
@@ -295,8 +349,17 @@ def explain(
     :param advisor: today's rule book, used for the why-not search (the shipped one when ``None``).
     :param why_not: search for counterfactuals (consults the engine many times).
     :param max_fields: the most fields a counterfactual may change.
+    :param lang: the language of the explanation's words (``None``: the language in force).
     :raises TraceError: when ``trace`` is not a trace.
+    :raises LanguageError: for a language the advisor does not speak.
     """
+    with use(lang):
+        return _explain(trace, advisor, why_not=why_not, max_fields=max_fields, lang=current())
+
+
+def _explain(
+    trace: Trace | Mapping[str, Any] | str | Path, advisor: Advisor | None, *, why_not: bool, max_fields: int, lang: str
+) -> Explanation:
     loaded = load_trace(trace)
     if advisor is None:
         from .advisor import Advisor
@@ -307,40 +370,134 @@ def explain(
     answers: dict[str, WhyNot] = {}
     if why_not:
         profile = SellerProfile.from_dict(loaded.profile)
-        answers = counterfactuals(advisor, profile, max_fields=max_fields)
+        answers = {p: replace(w, lang=lang) for p, w in counterfactuals(advisor, profile, max_fields=max_fields).items()}
         if not same_rules:
-            notes.append("the rule book changed since this trace was made: the why-not answers use today's rules")
+            notes.append(_("the rule book changed since this trace was made: the why-not answers use today's rules"))
         baseline = {r.platform: r.model for r in advisor.consult(profile, engine="compiled").recommendations}
         for rec in loaded.result.get("recommendations", []):
             if baseline.get(rec["platform"]) != rec["model"]:
                 notes.append(
-                    f"today's rules recommend {baseline.get(rec['platform'])} on {rec['platform']}, not {rec['model']}: "
-                    "run `sellerexpert audit` on this trace"
+                    _(
+                        "today's rules recommend {now} on {platform}, not {then}: run `sellerexpert audit` on this trace"
+                    ).format(now=baseline.get(rec["platform"]), platform=rec["platform"], then=rec["model"])
                 )
     conditions = {r.id: r for r in advisor.rules.rules} if same_rules else {}
+    texts = _RuleTexts(loaded, advisor.rules, lang)
     platforms = tuple(
-        _platform_explanation(loaded, rec, answers.get(rec["platform"]), conditions) for rec in loaded.result.get("recommendations", [])
+        _platform_explanation(loaded, rec, answers.get(rec["platform"]), conditions, texts)
+        for rec in loaded.result.get("recommendations", [])
     )
-    return Explanation(profile=loaded.profile, platforms=platforms, notes=tuple(notes), trace=loaded)
+    return Explanation(profile=loaded.profile, platforms=platforms, notes=tuple(notes), trace=loaded, lang=lang)
 
 
-def _fact_label(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]]) -> str:
+def _tupled(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class _RuleTexts:
+    """Rule texts in the language in force, for a trace recorded in English.
+
+    A text is re-rendered from today's rule book in the language only when the rule book's English,
+    rendered with the trace's facts, is exactly what the trace recorded: then the translation says
+    the same thing. Otherwise (a rule changed or gone) the recorded English stands.
+    """
+
+    def __init__(self, trace: Trace, rulebook: RuleBook, lang: str) -> None:
+        self._rules = {r.id: r for r in rulebook.rules}
+        self._platforms = rulebook.platforms
+        self._lang = lang
+        # JSON gives lists where the rule book holds tuples: compared and quoted as tuples.
+        seller = {f["field"]: _tupled(f["value"]) for f in trace.facts if f.get("kind") == "seller"}
+        platform: dict[str, dict[str, Any]] = {}
+        for record in trace.facts:
+            if record.get("kind") == "platform":
+                platform.setdefault(record["platform"], {})[f"platform.{record['field']}"] = _tupled(record.get("value"))
+        for firing in trace.firings:
+            for record in firing.asserted:
+                if record.get("kind") == "seller" and record.get("assumed"):
+                    seller[record["field"]] = _tupled(record.get("value"))
+        self._seller = seller
+        self._platform_facts = platform
+        # The facts a consultation computes from the seller's own numbers (the margin summary a margin
+        # rule quotes) are recorded in English; worked out again here for the language's wording.
+        self._computed: dict[str, dict[str, Any]] = {}
+        if lang != "en" and trace.profile.get("economics") is not None:
+            try:
+                self._computed = margin_facts(SellerProfile.from_dict(trace.profile), lang=lang)
+            except ProfileError:
+                self._computed = {}
+
+    def _contexts(self, platform: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The facts a text was rendered with (English) and the same facts as the language quotes them."""
+        if platform is None or platform not in self._platforms:
+            return dict(self._seller), dict(self._seller)
+        spec = self._platforms[platform]
+        book = {name: _tupled(value) for name, value in spec.fact_values("en").items()}
+        english = {**self._seller, **book, **self._platform_facts.get(platform, {})}
+        local = dict(english)
+        # A text fact is quoted in the language only where the trace holds the rule book's own English value.
+        for name, value in spec.fact_values(self._lang).items():
+            if english.get(name) == book.get(name):
+                local[name] = value
+        local.update((f"platform.{name}", value) for name, value in self._computed.get(platform, {}).items())
+        return english, local
+
+    def text(self, rule_id: str, key: Literal["statement", "caveat"], platform: str | None, recorded: str) -> str:
+        """The rule's ``key`` text in the language, or ``recorded`` when the rule book no longer says it."""
+        rule = self._rules.get(rule_id)
+        if self._lang == "en" or rule is None:
+            return recorded
+        english, local = self._contexts(platform)
+        if render(rule.text(key), english) != recorded:
+            return recorded
+        return render(rule.text(key, self._lang), local, lang=self._lang)
+
+    def assumption(self, rule_id: str, recorded: str) -> str:
+        """An assumption's text (the rule's statement as written) in the language."""
+        rule = self._rules.get(rule_id)
+        if self._lang == "en" or rule is None or rule.statement != recorded:
+            return recorded
+        return rule.text("statement", self._lang)
+
+    def fact_value(self, platform: str, name: str, recorded: Any) -> Any:
+        """A platform fact's text value in the language, when the trace holds the rule book's English value."""
+        spec = self._platforms.get(platform)
+        fact = spec.facts.get(name) if spec is not None else None
+        if self._lang == "en" or fact is None or _tupled(recorded) != fact.value:
+            return recorded
+        if isinstance(fact.value, str):
+            return fact.text("value", self._lang)
+        translated = spec.fact_values(self._lang).get(f"platform.{name}") if spec is not None else None
+        return list(translated) if isinstance(translated, tuple) else recorded
+
+    def platform_name(self, platform: str, recorded: str) -> str:
+        """The platform's name as sellers write it in the language (速卖通)."""
+        spec = self._platforms.get(platform)
+        return spec.name_in(self._lang) if spec is not None and spec.name == recorded else recorded
+
+
+def _fact_label(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]], texts: _RuleTexts | None = None) -> str:
     kind = record.get("kind")
     if kind == "seller":
-        how = "assumed" if record.get("assumed") else "you said"
-        return f"{record['field']} = {_value(record.get('value'))} ({how})"
+        how = _("assumed") if record.get("assumed") else _("you said")
+        return _("{field} = {value} ({how})").format(field=record["field"], value=_value(record.get("value")), how=how)
     if kind == "platform":
         name = f"platform.{record['field']}"
-        label = f"{record['platform']}: {record['field']} = {_value(record.get('value'))}"
+        value = record.get("value")
+        if texts is not None:
+            value = texts.fact_value(record["platform"], record["field"], value)
+        label = _("{platform}: {field} = {value}").format(platform=record["platform"], field=record["field"], value=_value(value))
         dated = rests_on.get(name)
         if dated is not None:
-            label += f" (as of {dated.get('as_of')}, sources: {', '.join(dated.get('sources', []))})"
+            label += _(" (as of {date}, sources: {sources})").format(
+                date=day(str(dated.get("as_of"))), sources=", ".join(dated.get("sources", []))
+            )
         return label
-    return f"{kind} from {record.get('rule')}"
+    return _("{kind} from {rule}").format(kind=kind, rule=record.get("rule"))
 
 
 def _platform_explanation(
-    trace: Trace, rec: Mapping[str, Any], why_not: WhyNot | None, rules: Mapping[str, Any]
+    trace: Trace, rec: Mapping[str, Any], why_not: WhyNot | None, rules: Mapping[str, Any], texts: _RuleTexts
 ) -> PlatformExplanation:
     platform = rec["platform"]
     producers: dict[int, Any] = {}
@@ -356,35 +513,38 @@ def _platform_explanation(
         if record.get("kind") == "seller" and record.get("assumed"):
             source = producers.get(record["id"])
             if source is not None:
-                text = assumptions.get(record["field"], {}).get("text", "")
-                children = (
-                    HowNode(
-                        "rule",
-                        f"assumed by {source.rule}: {text}".rstrip(": ") + f" (because {record['field']} was unknown)",
-                        rule=source.rule,
-                    ),
-                )
-        return HowNode("fact", _fact_label(record, rests_on), children, fact=record["id"], assumed=bool(record.get("assumed")))
+                text = texts.assumption(source.rule, assumptions.get(record["field"], {}).get("text", ""))
+                if text.rstrip(": "):
+                    label = _("assumed by {rule}: {text} (because {field} was unknown)").format(
+                        rule=source.rule, text=text.rstrip(": "), field=record["field"]
+                    )
+                else:
+                    label = _("assumed by {rule} (because {field} was unknown)").format(rule=source.rule, field=record["field"])
+                children = (HowNode("rule", label, rule=source.rule),)
+        label = _fact_label(record, rests_on, texts)
+        return HowNode("fact", label, children, fact=record["id"], assumed=bool(record.get("assumed")))
 
     def rule_node(firing: Any, conclusion: Mapping[str, Any]) -> HowNode:
         reason = reasons.get(firing.rule, {})
         if conclusion.get("kind") == "evidence":
-            head = f"+{conclusion['weight']} {conclusion['model']}"
+            head = f"+{conclusion['weight']} {model_words(conclusion['model'])}"
         else:
-            head = f"rules out {conclusion['model']}"
-        text = reason.get("text", "")
+            head = _("rules out {model}").format(model=model_words(conclusion["model"]))
+        text = texts.text(firing.rule, "statement", platform, reason.get("text", ""))
         sources = reason.get("sources", [])
-        label = f"[{head}] {firing.rule}: {text}" + (f" ({', '.join(sources)})" if sources else "")
+        label = _("[{conclusion}] {rule}: {text}").format(conclusion=head, rule=firing.rule, text=text)
+        if sources:
+            label += _(" ({sources})").format(sources=", ".join(sources))
         rests_on = {r["fact"]: r for r in reason.get("rests_on", [])}
         children = []
         rule = rules.get(firing.rule)
         if rule is not None:
-            children.append(HowNode("rule", f"when {describe(rule.when)}", rule=firing.rule))
+            children.append(HowNode("rule", _("when {condition}").format(condition=describe(rule.when)), rule=firing.rule))
         for record in firing.matched:
             if record.get("kind") == "platform" and record.get("field") == "id":
                 continue  # the platform the rule was matched for, not a premise
             children.append(fact_node(record, rests_on))
-        children.extend(HowNode("unknown", f"{name} is unknown") for name in firing.absent)
+        children.extend(HowNode("unknown", _("{field} is unknown").format(field=name)) for name in firing.absent)
         return HowNode("rule", label, tuple(children), rule=firing.rule)
 
     order = {rule: index for index, rule in enumerate(reasons)}
@@ -398,23 +558,28 @@ def _platform_explanation(
     decision = decide.asserted[0] if decide is not None and decide.asserted else {}
     scores = decision.get("scores", rec.get("scores", {}))
     excluded = decision.get("excluded", rec.get("excluded", []))
-    decision_label = "decide: " + " vs ".join(f"{m} {scores.get(m, 0)}" for m in MODELS)
-    if excluded:
-        decision_label += f"; ruled out: {', '.join(excluded)}"
-    decision_label += f" -> {decision.get('model', rec['model'])} (by {decision.get('basis', rec['basis'])}"
-    if "completeness" in decision:
-        decision_label += f", {decision['completeness']:.0%} of the core profile known"
-    decision_label += ")"
-    decision_node = HowNode("decision", decision_label, tuple(node for _, _, node in weighed), rule="decide")
-    root = HowNode(
-        "recommendation",
-        f"{rec.get('platform_name', platform)}: {rec['model']} (confidence {rec['confidence']:.2f})",
-        (decision_node,),
+    full, semi = MODELS
+    head = _("decide: {full} {full_score} vs {semi} {semi_score}").format(
+        full=model_words(full), full_score=scores.get(full, 0), semi=model_words(semi), semi_score=scores.get(semi, 0)
     )
-    caveats = tuple(c["text"] for c in rec.get("caveats", []))
+    if excluded:
+        head += _("; ruled out: {models}").format(models=", ".join(model_words(m) for m in excluded))
+    chosen = model_words(decision.get("model", rec["model"]))
+    basis = decision.get("basis", rec["basis"])
+    basis = _(_BASIS_WORDS[basis]) if basis in _BASIS_WORDS else basis
+    if "completeness" in decision:
+        decision_label = _("{decision} -> {model} (by {basis}, {known} of the core profile known)").format(
+            decision=head, model=chosen, basis=basis, known=percent(decision["completeness"])
+        )
+    else:
+        decision_label = _("{decision} -> {model} (by {basis})").format(decision=head, model=chosen, basis=basis)
+    decision_node = HowNode("decision", decision_label, tuple(node for _s, _q, node in weighed), rule="decide")
+    platform_name = texts.platform_name(platform, rec.get("platform_name", platform))
+    root = HowNode("recommendation", _headline(platform_name, rec["model"], rec["confidence"]), (decision_node,))
+    caveats = tuple(texts.text(c["rule"], "caveat", platform, c["text"]) for c in rec.get("caveats", []))
     return PlatformExplanation(
         platform=platform,
-        platform_name=rec.get("platform_name", platform),
+        platform_name=platform_name,
         model=rec["model"],
         confidence=rec["confidence"],
         basis=rec["basis"],

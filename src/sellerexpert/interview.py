@@ -28,16 +28,19 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ._evaluator import Evaluator
+from ._i18n import N_, _, current, model_words, ngettext
 from .advisor import Advisor
 from .conditions import Leaf, describe, evaluate3, facts_used, leaves
 from .errors import ProfileError
 from .policy import decide
-from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
+from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
 from .result import ConsultationResult
 from .rulebook import Rule, RuleBook, render
 
@@ -51,6 +54,56 @@ ANSWER_WORDS: dict[str, tuple[str, ...]] = {
     "help": ("help", "h"),
 }
 """The words an answer may be instead of a value (any case)."""
+
+ANSWER_WORDS_ZH: dict[str, tuple[str, ...]] = {
+    "why": ("为什么", "为啥", "为何", "为什么问"),
+    "unknown": ("不知道", "不清楚", "不确定", "跳过", "不晓得", "说不准", "？"),
+    "quit": ("退出", "结束", "停止", "停", "不问了"),
+    "help": ("帮助", "说明"),
+}
+"""The same in Chinese; both lists are understood in every language (a seller may mix them)."""
+
+# Chinese answers, read as the English value they stand for (data, not logic: extend freely).
+# English answers are read by the profile's own rules, unchanged.
+_ZH_VALUES: dict[str, dict[str, str]] = {
+    "bool": {
+        "是": "yes", "是的": "yes", "对": "yes", "对的": "yes", "有": "yes", "要": "yes", "需要": "yes",
+        "会": "yes", "能": "yes", "可以": "yes", "否": "no", "不是": "no", "不对": "no", "没有": "no",
+        "无": "no", "不要": "no", "不需要": "no", "不会": "no", "不能": "no", "不可以": "no", "没": "no",
+    },
+    "level": {
+        "低": "low", "较低": "low", "很低": "low", "少": "low", "很少": "low",
+        "中": "medium", "中等": "medium", "一般": "medium", "适中": "medium",
+        "高": "high", "较高": "high", "很高": "high", "多": "high", "很多": "high",
+    },
+    "service": {
+        "无": "none", "没有": "none", "没": "none", "基础": "basic", "基本": "basic", "简单": "basic",
+        "完整": "full", "全面": "full", "完善": "full",
+    },
+    "platforms": {
+        "速卖通": "aliexpress", "全球速卖通": "aliexpress", "全部": "all", "都要": "all", "所有": "all",
+        "全部平台": "all", "三个都要": "all",
+    },
+    "none": {"没有": "none", "无": "none", "都没有": "none", "没": "none"},
+}
+MARKET_NAMES_ZH: dict[str, str] = {
+    "美国": "US", "英国": "UK", "欧盟": "EU", "欧洲": "EU", "德国": "DE", "法国": "FR", "意大利": "IT",
+    "西班牙": "ES", "荷兰": "NL", "波兰": "PL", "比利时": "BE", "奥地利": "AT", "爱尔兰": "IE",
+    "葡萄牙": "PT", "瑞典": "SE", "丹麦": "DK", "芬兰": "FI", "希腊": "GR", "捷克": "CZ", "匈牙利": "HU",
+    "罗马尼亚": "RO", "保加利亚": "BG", "克罗地亚": "HR", "斯洛伐克": "SK", "斯洛文尼亚": "SI",
+    "卢森堡": "LU", "立陶宛": "LT", "拉脱维亚": "LV", "爱沙尼亚": "EE", "马耳他": "MT", "塞浦路斯": "CY",
+    "挪威": "NO", "瑞士": "CH", "加拿大": "CA", "墨西哥": "MX", "巴西": "BR", "智利": "CL",
+    "阿根廷": "AR", "哥伦比亚": "CO", "日本": "JP", "韩国": "KR", "澳大利亚": "AU", "澳洲": "AU",
+    "新西兰": "NZ", "新加坡": "SG", "马来西亚": "MY", "泰国": "TH", "越南": "VN", "菲律宾": "PH",
+    "印度尼西亚": "ID", "印尼": "ID", "沙特": "SA", "沙特阿拉伯": "SA", "阿联酋": "AE", "以色列": "IL",
+    "土耳其": "TR", "俄罗斯": "RU", "南非": "ZA", "中国": "CN", "中国大陆": "CN", "大陆": "CN",
+    "内地": "CN", "香港": "HK", "中国香港": "HK", "其他": "OTHER", "其它": "OTHER",
+}
+"""Chinese market and region names, as the ISO 3166 code (or EU, UK, OTHER) the profile takes."""
+
+# Separators Chinese answers use between list items; ASCII commas and semicolons too.
+_ZH_SEPARATORS = re.compile(r"以及|[，、；;,/]|和|及|与")
+_ZH_NUMBER = re.compile(r"(?:约|大约|大概|差不多)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|千)?\s*(?:单|笔|个|件)?\s*(?:左右|上下)?")
 
 _NOT_MARKETS = ("no", "No", "yes", "Yes", "none", "None", "nope", "n", "y")
 """Replies to the market question that answer it as a yes/no question rather than name a market."""
@@ -87,18 +140,29 @@ class Question:
     def render(self) -> str:
         """The question as shown to a person: the question, what it is about, and the allowed answers."""
         if self.field == "platforms":
-            answers = "one or more of temu, aliexpress, tiktok_shop (comma-separated), or all"
+            answers = _("one or more of temu, aliexpress, tiktok_shop (comma-separated), or all")
         elif self.allowed == ("true", "false"):
-            answers = "yes or no"
+            answers = _("yes or no")
         elif self.allowed:
-            answers = ", ".join(self.allowed[:-1]) + " or " + self.allowed[-1]
+            answers = _or_list([shown(value) for value in self.allowed])
         else:
             answers = self.allowed_text
-        return (
-            f"Question {self.number}: {self.text}\n"
-            f"  ({self.field}: {self.meaning})\n"
-            f"  Answer {answers}; or why, unknown, quit."
+        return "\n".join(
+            (
+                _("Question {number}: {text}").format(number=self.number, text=self.text),
+                "  " + _("({field}: {meaning})").format(field=self.field, meaning=self.meaning),
+                "  " + _("Answer {answers}; or why, unknown, quit.").format(answers=answers),
+            )
         )
+
+    @property
+    def hint(self) -> str:
+        """What the field accepts, as a reminder after a bad answer (the words the seller can type)."""
+        if current() == "en" or not self.allowed or self.field == "platforms":
+            return self.allowed_text
+        if self.allowed == ("true", "false"):
+            return _or_list([shown(True), shown(False)])
+        return _or_list([shown(value) for value in self.allowed])
 
 
 @dataclass(frozen=True)
@@ -135,21 +199,33 @@ class Why:
     def text(self) -> str:
         """The explanation in plain words."""
         if self.field == "platforms":
-            return (
+            return _(
                 "Why I ask: the advice is given platform by platform, so this decides which "
                 "platforms (Temu, AliExpress, TikTok Shop) I advise on and in what order."
             )
-        lines = [f"Why I ask about {self.field} ({self.meaning}):"]
+        lines = [_("Why I ask about {field} ({meaning}):").format(field=self.field, meaning=self.meaning)]
         if self.unsettled:
-            still = "; ".join(f"{name} could be {' or '.join(models)}" for name, models in self.unsettled)
-            lines.append(f"  The advice is not settled yet: {still}.")
+            still = _semicolons(
+                _("{platform} could be {models}").format(platform=name, models=_or_list([model_words(m) for m in models]))
+                for name, models in self.unsettled
+            )
+            lines.append("  " + _("The advice is not settled yet: {platforms}.").format(platforms=still))
         if self.needs:
-            lines.append("  These rules need your answer:")
+            lines.append("  " + _("These rules need your answer:"))
             for need in self.needs:
-                via = f" (through {need.via})" if need.via else ""
-                lines.append(f"  - {need.rule}{via}: if {need.condition}, it {need.conclusion} [{', '.join(need.platforms)}]")
-                lines.append(f"      \"{need.statement}\"")
-        lines.append(f"  If you answer unknown: {self.if_unknown}")
+                via = _(" (through {field})").format(field=need.via) if need.via else ""
+                lines.append(
+                    "  - "
+                    + _("{rule}{via}: if {condition}, it {conclusion} [{platforms}]").format(
+                        rule=need.rule,
+                        via=via,
+                        condition=need.condition,
+                        conclusion=need.conclusion,
+                        platforms=", ".join(need.platforms),
+                    )
+                )
+                lines.append("      " + _("\"{statement}\"").format(statement=need.statement))
+        lines.append("  " + _("If you answer unknown: {consequence}").format(consequence=self.if_unknown))
         return "\n".join(lines)
 
 
@@ -241,8 +317,8 @@ class Interview:
         spec = FIELDS_BY_NAME[relevant[0]]
         return Question(
             field=spec.name,
-            text=spec.question,
-            meaning=spec.meaning,
+            text=spec.question_text,
+            meaning=spec.meaning_text,
             allowed=spec.allowed,
             allowed_text=spec.allowed_text,
             number=self._asked + 1,
@@ -251,7 +327,7 @@ class Interview:
     def _check_open(self, field: str) -> FieldSpec:
         spec = FIELDS_BY_NAME.get(field)
         if spec is None or field not in ASKED:
-            raise ProfileError(f"unknown field '{field}'", field=field, allowed=ASKED)
+            raise ProfileError(_("unknown field '{field}'").format(field=field), field=field, allowed=ASKED)
         return spec
 
     def answer(self, field: str, text: str | Any) -> None:
@@ -260,18 +336,24 @@ class Interview:
         :raises ProfileError: naming the field and what it allows; the interview is unchanged.
         """
         spec = self._check_open(field)
-        if spec.kind == "platforms" and isinstance(text, str) and text.strip().lower() in ("all", "every", "any"):
-            text = list(PLATFORMS)
-        if spec.name == "target_markets" and isinstance(text, str) and text.strip() in _NOT_MARKETS:
+        if spec.name == "target_markets" and isinstance(text, str) and (
+            text.strip() in _NOT_MARKETS or _bare(text) in _ZH_VALUES["bool"]
+        ):
             # Put as a question, "no" is an answer, not Norway (NO or Norway still are).
             raise ProfileError(
-                f"'{text.strip()}' is not a market: name the countries your buyers live in (for Norway type NO or Norway)",
+                _(
+                    "'{reply}' is not a market: name the countries your buyers live in (for Norway type NO or Norway)"
+                ).format(reply=text.strip()),
                 field=field,
                 allowed=spec.allowed_text,
             )
+        if isinstance(text, str):
+            text = read_answer(spec, text)
+        if spec.kind == "platforms" and isinstance(text, str) and text.strip().lower() in ("all", "every", "any"):
+            text = list(PLATFORMS)
         value = normalise_value(spec, text)
         if spec.name == "target_markets" and not value:  # "none" is a real answer for VAT registrations
-            raise ProfileError("needs at least one market code", field=field, allowed=spec.allowed_text)
+            raise ProfileError(_("needs at least one market code"), field=field, allowed=spec.allowed_text)
         self._values[field] = value
         self._unknown.discard(field)
         self._asked += 1
@@ -289,7 +371,7 @@ class Interview:
 
     def _if_unknown(self, field: str) -> str:
         if field == "platforms":
-            return "I will advise on all three platforms."
+            return _("I will advise on all three platforms.")
         reasoned = {k: v for k, v in self._values.items() if k not in ("name", "platforms", field)}
         open_fields = frozenset(self.unasked()) - {"platforms", field}
         notes = []
@@ -297,22 +379,30 @@ class Interview:
             if rule.then.fact != field:
                 continue
             status = evaluate3(rule.when, reasoned, open_fields)
-            value = _words(rule.then.value)
+            value = shown(rule.then.value)
+            statement = rule.text("statement", current())
             if status is True:
-                notes.append(f"I will assume {field} = {value} (rule {rule.id}: {rule.statement})")
+                notes.append(
+                    _("I will assume {field} = {value} (rule {rule}: {statement})").format(
+                        field=field, value=value, rule=rule.id, statement=statement
+                    )
+                )
             elif status is None:
                 notes.append(
-                    f"depending on your other answers I may assume {field} = {value} (rule {rule.id}: {rule.statement})"
+                    _("depending on your other answers I may assume {field} = {value} (rule {rule}: {statement})").format(
+                        field=field, value=value, rule=rule.id, statement=statement
+                    )
                 )
         if notes:
-            return "; ".join(notes)
-        return "the rules that need it will be left out, and the confidence will be a little lower."
+            return _semicolons(notes)
+        return _("the rules that need it will be left out, and the confidence will be a little lower.")
 
     def why(self, field: str) -> Why:
         """Why the interview asks about ``field``: which rules need the answer and what they would conclude."""
         spec = self._check_open(field)
         analysis = self._analyse()
-        names = {p: self._advisor.rules.platforms[p].name for p in self._platforms()}
+        lang = current()
+        names = {p: self._advisor.rules.platforms[p].name_in(lang) for p in self._platforms()}
         unsettled = tuple((names[p], models) for p, models in analysis.possible.items() if len(models) > 1)
         reasoned = {k: v for k, v in self._values.items() if k not in ("name", "platforms", field)}
         open_fields = frozenset(self.unasked()) | {field}
@@ -339,26 +429,87 @@ class Interview:
                     RuleNeed(
                         rule=rule.id,
                         # Quoted with the first platform it concerns, as the advice would word it.
-                        statement=render(rule.statement, {**reasoned, **self._reasoner.platform_facts[platform_ids[0]]}),
+                        statement=render(
+                            rule.text("statement", lang),
+                            {**reasoned, **self._advisor.rules.platforms[platform_ids[0]].fact_values(lang)},
+                            lang=lang,
+                        ),
                         condition=describe(rule.when),
                         conclusion=rule.then.describe(),
                         platforms=platforms,
                         via=via,
                     )
                 )
-        return Why(field=field, meaning=spec.meaning, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field))
+        return Why(
+            field=field, meaning=spec.meaning_text, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field)
+        )
 
     def result(self) -> ConsultationResult:
         """Consult the advisor on the answers so far."""
         return self._advisor.consult(self.profile)
 
 
-def _words(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+def _or_list(words: list[str]) -> str:
+    """``a, b or c`` in English; in Chinese as Chinese writes a list of choices (a、b或c)."""
+    if current() == "en" or len(words) < 2:
+        return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+    from babel.lists import format_list
+
+    return format_list(words, style="or", locale="zh_Hans_CN")
+
+
+def _semicolons(clauses: Iterable[str]) -> str:
+    """Clauses joined by a semicolon, full-width in Chinese."""
+    return ("; " if current() == "en" else "；").join(clauses)
+
+
+def _bare(reply: str) -> str:
+    """A reply without surrounding blanks and closing punctuation, for matching answer words (是。 is 是)."""
+    return unicodedata.normalize("NFKC", reply).strip().rstrip("。.!！").strip()
+
+
+def read_answer(spec: FieldSpec, reply: str) -> str:
+    """A Chinese answer as the English the profile reads (美国、德国 -> ``US,DE``; 是 -> ``yes``; 1.2万 -> ``12000``).
+
+    Replies in English (or anything not in the tables) come back unchanged, for the profile to check.
+    """
+    text = _bare(reply)
+    if text.isascii() and spec.kind != "count":
+        return reply
+    kind = spec.kind
+    if kind == "bool":
+        return _ZH_VALUES["bool"].get(text, reply)
+    if kind in ("level", "service"):
+        return _ZH_VALUES[kind].get(text, reply)
+    if kind == "count":
+        return _count(text) or reply
+    if kind == "region":
+        return MARKET_NAMES_ZH.get(text, reply)
+    if kind == "markets" and text in _ZH_VALUES["none"]:
+        return "none"
+    if kind in ("markets", "platforms"):
+        table = MARKET_NAMES_ZH if kind == "markets" else _ZH_VALUES["platforms"]
+        items = [item.strip() for item in _ZH_SEPARATORS.split(text) if item.strip()]
+        words = [table.get(item, table.get(item.lower(), item)) for item in items]
+        return "all" if words == ["all"] else ",".join(words)
+    return reply
+
+
+def _count(text: str) -> str | None:
+    """A count as Chinese sellers write it (约1200单, 1.2万, 3千) as digits, or ``None``."""
+    found = _ZH_NUMBER.fullmatch(text)
+    if found is None:
+        return None
+    digits, unit = found.group(1), found.group(2)
+    if unit is None:
+        return digits  # "1,200" and "1200" are the profile's to read
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(digits.replace(",", "")) * (10_000 if unit == "万" else 1_000)
+    except InvalidOperation:
+        return None
+    return str(int(number)) if number == number.to_integral_value() else None
 
 
 class _Reasoner:
@@ -586,21 +737,29 @@ def _market_domain(mine: list[Leaf]) -> list[Any]:
 
 
 def classify(reply: str) -> str | None:
-    """Which of :data:`ANSWER_WORDS` a reply is (``why``, ``unknown``, ``quit``, ``help``), or ``None`` for an answer."""
+    """Which of :data:`ANSWER_WORDS` (or :data:`ANSWER_WORDS_ZH`) a reply is, or ``None`` for an answer.
+
+    The kinds are ``why``, ``unknown``, ``quit`` and ``help``.
+    """
     word = " ".join(reply.strip().lower().split())
     for kind, words in ANSWER_WORDS.items():
         if word in words:
             return kind
+    bare = _bare(reply) if not word.isascii() else None
+    for kind, words in ANSWER_WORDS_ZH.items():
+        if word in words or bare in words:
+            return kind
     return None
 
 
-HELP = (
+HELP = N_(
     "Answer each question with one of the values shown. You may also answer:\n"
     "  why      which rules need this answer and what they would conclude\n"
     "  unknown  skip the question; the engine assumes what it can and says so\n"
     "  quit     stop the questions and get advice on what you have told me so far\n"
     "End of input (Ctrl-D) does the same as quit; Ctrl-C leaves without advice."
 )
+"""The answer to ``help`` (English; shown through ``_()`` in the language in force)."""
 
 
 def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str], None]) -> bool:
@@ -613,8 +772,13 @@ def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str
     """
     remaining = len(interview.relevant())
     tell(
-        f"I will ask at most {remaining} question{'s' if remaining != 1 else ''}, one at a time, and stop as soon "
-        "as your answers settle the advice.\nAt any question you may answer why, unknown or quit (help explains)."
+        ngettext(
+            "I will ask at most {n} question, one at a time, and stop as soon as your answers settle the advice.\n"
+            "At any question you may answer why, unknown or quit (help explains).",
+            "I will ask at most {n} questions, one at a time, and stop as soon as your answers settle the advice.\n"
+            "At any question you may answer why, unknown or quit (help explains).",
+            remaining,
+        ).format(n=remaining)
     )
     while (question := interview.next_question()) is not None:
         tell("")
@@ -624,26 +788,30 @@ def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str
                 reply = ask(">")
             except EOFError:
                 tell("")
-                tell("End of input: the advice uses what you have told me so far.")
+                tell(_("End of input: the advice uses what you have told me so far."))
                 return False
             kind = classify(reply)
             if kind == "why":
                 tell(interview.why(question.field).text())
             elif kind == "help":
-                tell(HELP)
+                tell(_(HELP))
             elif kind == "quit":
-                tell("Stopping the questions here; the advice uses what you have told me so far.")
+                tell(_("Stopping the questions here; the advice uses what you have told me so far."))
                 return False
             elif kind == "unknown":
-                tell(f"Skipped: {interview.skip(question.field)}")
+                tell(_("Skipped: {consequence}").format(consequence=interview.skip(question.field)))
                 break
             elif not reply.strip():
-                tell("Please answer, or type why, unknown or quit.")
+                tell(_("Please answer, or type why, unknown or quit."))
             else:
                 try:
                     interview.answer(question.field, reply)
                 except ProfileError as exc:
-                    tell(f"Sorry, {_problem(exc)}. Please answer {question.allowed_text}, or why, unknown, quit.")
+                    tell(
+                        _("Sorry, {problem}. Please answer {allowed}, or why, unknown, quit.").format(
+                            problem=_problem(exc), allowed=question.hint
+                        )
+                    )
                 else:
                     break
     tell("")
@@ -652,19 +820,21 @@ def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str
 
 
 def _problem(exc: ProfileError) -> str:
-    hint = f" - did you mean '{exc.suggestion}'?" if exc.suggestion else ""
-    return exc.problem + hint
+    if not exc.suggestion:
+        return exc.problem
+    return _("{problem} - did you mean '{suggestion}'?").format(problem=exc.problem, suggestion=exc.suggestion)
 
 
 def _closing(interview: Interview) -> str:
     left = interview.unasked()
     if not left:
-        return "That was the last question."
+        return _("That was the last question.")
     if not interview.settled():
-        return "No question left could change the advice."
-    names = ", ".join(left)
-    count = f"{len(left)} remaining question{'s' if len(left) != 1 else ''}"
-    return (
-        f"The advice for every platform is settled: the {count} ({names}) could not change it, "
-        "so I stop asking. (More answers would only raise the confidence.)"
-    )
+        return _("No question left could change the advice.")
+    return ngettext(
+        "The advice for every platform is settled: the {n} remaining question ({names}) could not change it, "
+        "so I stop asking. (More answers would only raise the confidence.)",
+        "The advice for every platform is settled: the {n} remaining questions ({names}) could not change it, "
+        "so I stop asking. (More answers would only raise the confidence.)",
+        len(left),
+    ).format(n=len(left), names=", ".join(left))

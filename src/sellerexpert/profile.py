@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents
+from ._i18n import N_, _, model_words
 from .errors import ProfileError
 
 if TYPE_CHECKING:
@@ -68,91 +69,106 @@ class FieldSpec:
         """How the allowed values read in an error message or a prompt."""
         if self.allowed:
             return ", ".join(self.allowed)
-        return {
-            "text": "any text",
-            "markets": "ISO 3166 country codes or names such as US, UK, DE, Norway, or EU",
-            "count": "a whole number, 0 or more",
-        }[self.kind]
+        return _(_ALLOWED_TEXT[self.kind])
+
+    @property
+    def meaning_text(self) -> str:
+        """:attr:`meaning` in the language in force (``meaning`` itself stays English: the JSON Schema quotes it)."""
+        return _(self.meaning)
+
+    @property
+    def question_text(self) -> str:
+        """:attr:`question` in the language in force."""
+        return _(self.question)
+
+
+_ALLOWED_TEXT = {
+    "text": N_("any text"),
+    "markets": N_("ISO 3166 country codes or names such as US, UK, DE, Norway, or EU"),
+    "count": N_("a whole number, 0 or more"),
+}
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("name", "text", "who is consulting", "What is your shop or company called?", core=False),
+    FieldSpec("name", "text", N_("who is consulting"), N_("What is your shop or company called?"), core=False),
     FieldSpec(
         "platforms",
         "platforms",
-        "platforms to advise on, in this order in the result",
-        "Which platforms should I advise on?",
+        N_("platforms to advise on, in this order in the result"),
+        N_("Which platforms should I advise on?"),
         core=False,
     ),
-    FieldSpec("target_markets", "markets", "where the buyers are", "Which markets do your buyers live in?"),
+    FieldSpec("target_markets", "markets", N_("where the buyers are"), N_("Which markets do your buyers live in?")),
     FieldSpec(
         "operational_capacity",
         "level",
-        "staff and systems to run storage, shipping and after-sales yourself",
-        "How much staff and systems do you have to run storage, shipping and after-sales yourself?",
+        N_("staff and systems to run storage, shipping and after-sales yourself"),
+        N_("How much staff and systems do you have to run storage, shipping and after-sales yourself?"),
     ),
-    FieldSpec("monthly_orders", "count", "operational size", "About how many orders do you ship a month?"),
+    FieldSpec("monthly_orders", "count", N_("operational size"), N_("About how many orders do you ship a month?")),
     FieldSpec(
         "local_warehouse",
         "bool",
-        "you have warehousing in the target markets",
-        "Do you have (own or rented) warehouse space in your target markets?",
+        N_("you have warehousing in the target markets"),
+        N_("Do you have (own or rented) warehouse space in your target markets?"),
     ),
-    FieldSpec("sea_freight", "bool", "you can move inventory in bulk by sea", "Can you move stock in bulk by sea freight?"),
+    FieldSpec(
+        "sea_freight", "bool", N_("you can move inventory in bulk by sea"), N_("Can you move stock in bulk by sea freight?")
+    ),
     FieldSpec(
         "customer_service",
         "service",
-        "your own after-sales and returns capacity for the target markets",
-        "How much after-sales and returns handling can you run for buyers in those markets?",
+        N_("your own after-sales and returns capacity for the target markets"),
+        N_("How much after-sales and returns handling can you run for buyers in those markets?"),
     ),
     FieldSpec(
         "control_priority",
         "level",
-        "how much you want to control pricing, inventory, promotions and brand",
-        "How much do you want to control pricing, stock, promotions and brand yourself?",
+        N_("how much you want to control pricing, inventory, promotions and brand"),
+        N_("How much do you want to control pricing, stock, promotions and brand yourself?"),
     ),
     FieldSpec(
         "fee_sensitivity",
         "level",
-        "how much fees and margin weigh for you",
-        "How much do platform fees and your margin weigh in the decision?",
+        N_("how much fees and margin weigh for you"),
+        N_("How much do platform fees and your margin weigh in the decision?"),
     ),
     FieldSpec(
         "fast_shipping_expected",
         "bool",
-        "your buyers expect fast shipping and reliable returns",
-        "Do your buyers expect fast delivery and easy returns?",
+        N_("your buyers expect fast shipping and reliable returns"),
+        N_("Do your buyers expect fast delivery and easy returns?"),
     ),
     FieldSpec(
         "working_capital",
         "level",
-        "money you can tie up in overseas stock, freight and slower payouts",
-        "How much money can you tie up in overseas stock, freight and slower payouts?",
+        N_("money you can tie up in overseas stock, freight and slower payouts"),
+        N_("How much money can you tie up in overseas stock, freight and slower payouts?"),
     ),
     FieldSpec(
         "bulky_goods",
         "bool",
-        "your products are bulky or heavy (furniture, appliances) rather than small and light",
-        "Are your products bulky or heavy, such as furniture or appliances (rather than small and light)?",
+        N_("your products are bulky or heavy (furniture, appliances) rather than small and light"),
+        N_("Are your products bulky or heavy, such as furniture or appliances (rather than small and light)?"),
     ),
     FieldSpec(
         "local_entity",
         "bool",
-        "you have a legal entity and tax (VAT) registration in the target markets",
-        "Do you have a company and tax (VAT) registration in your target markets?",
+        N_("you have a legal entity and tax (VAT) registration in the target markets"),
+        N_("Do you have a company and tax (VAT) registration in your target markets?"),
         core=False,
     ),
     FieldSpec(
         "fast_payouts_needed",
         "bool",
-        "your cash flow needs the platform to pay you quickly",
-        "Does your cash flow need fast payouts from the platform?",
+        N_("your cash flow needs the platform to pay you quickly"),
+        N_("Does your cash flow need fast payouts from the platform?"),
         core=False,
     ),
     FieldSpec(
         "content_control",
         "level",
-        "how much you want to run your own brand content, live selling and creator marketing",
-        "How much do you want to run your own content, live selling and creator marketing?",
+        N_("how much you want to run your own brand content, live selling and creator marketing"),
+        N_("How much do you want to run your own content, live selling and creator marketing?"),
         core=False,
     ),
     # Eligibility: the platforms' entry rules differ by where the company is registered, where it holds
@@ -160,22 +176,22 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "company_base",
         "region",
-        "where your company is registered (CN, HK, US, UK, EU or OTHER)",
-        "Where is your company registered: CN (mainland China), HK, US, UK, EU (any member state) or OTHER?",
+        N_("where your company is registered (CN, HK, US, UK, EU or OTHER)"),
+        N_("Where is your company registered: CN (mainland China), HK, US, UK, EU (any member state) or OTHER?"),
         core=False,
     ),
     FieldSpec(
         "vat_markets",
         "markets",
-        "the markets where you hold a VAT registration (an empty list for none)",
-        "In which markets do you hold a VAT registration (for example DE, FR)? Answer 'none' if you hold none.",
+        N_("the markets where you hold a VAT registration (an empty list for none)"),
+        N_("In which markets do you hold a VAT registration (for example DE, FR)? Answer 'none' if you hold none."),
         core=False,
     ),
     FieldSpec(
         "invited",
         "bool",
-        "you hold an invitation to a programme that admits sellers by invitation only (TikTok Shop's EU managed model)",
-        "Has TikTok Shop invited you to its EU managed (Local Fulfillment) programme?",
+        N_("you hold an invitation to a programme that admits sellers by invitation only (TikTok Shop's EU managed model)"),
+        N_("Has TikTok Shop invited you to its EU managed (Local Fulfillment) programme?"),
         core=False,
     ),
 )
@@ -183,7 +199,8 @@ FIELDS: tuple[FieldSpec, ...] = (
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
 CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
 
-_EMPTY = "is empty: give at least one field, or write {} for a profile with nothing known on purpose"
+_NOT_A_MAPPING = N_("a profile must be a mapping of field names to values, got {value}")
+_EMPTY = N_("is empty: give at least one field, or write {} for a profile with nothing known on purpose")
 MAX_COUNT = 10**12
 """The largest count a profile accepts: far above any seller's monthly orders, and safe in any JSON reader."""
 _MARKET = re.compile(r"^(?:[A-Z]{2})$")
@@ -196,6 +213,32 @@ _MARKET_NAMES = {
 }
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
+
+_VALUE_WORDS = {
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+    "none": N_("none"),
+    "basic": N_("basic"),
+    "full": N_("full"),
+}
+
+
+def shown(value: object) -> str:
+    """A field value as people read it in the language in force: ``low`` is 低 and ``True`` is 是 in Chinese.
+
+    English reads as before: a boolean is yes or no, a list its items joined by commas, anything
+    else its text. Codes (markets, regions, platforms) stay as they are in every language.
+    """
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown(v) for v in value)
+    if isinstance(value, str) and value in _VALUE_WORDS:
+        return _(_VALUE_WORDS[value])
+    if isinstance(value, str) and value in MODELS:
+        return model_words(value)
+    return str(value)
 
 def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
     """The known name a misspelt or shortened ``word`` most likely meant, if any (for "did you mean")."""
@@ -216,24 +259,26 @@ def _as_list(spec: FieldSpec, value: object) -> list[object]:
         return [part for part in re.split(r"[;,]", value) if part.strip()]
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise ProfileError(f"expected a list, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed_text)
+    raise ProfileError(
+        _("expected a list, got {value}").format(value=_describe(value)), field=spec.name, value=value, allowed=spec.allowed_text
+    )
 
 def _describe(value: object) -> str:
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        return _("the boolean {value}").format(value=str(value).lower())
     if isinstance(value, (dict, Mapping)):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return _("a list")
     if isinstance(value, int) and abs(value) >= 10**20:
         # str() of a huge int is slow and past 4300 digits raises ValueError.
-        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+        return _("a number of about {digits} digits").format(digits=int(value.bit_length() * 0.30103) + 1)
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return _("the number {value}").format(value=value)
     text = str(value)
     if len(text) > _SHOWN:
-        return f"'{text[:_SHOWN]}...' ({len(text):,} characters)"
-    return f"'{text}'"
+        return _("'{start}...' ({length} characters)").format(start=text[:_SHOWN], length=f"{len(text):,}")
+    return _("'{text}'").format(text=text)
 
 
 _SHOWN = 40
@@ -250,12 +295,17 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
     kind = spec.kind
     if kind == "text":
         if not isinstance(value, str):
-            raise ProfileError(f"expected text, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed_text)
+            raise ProfileError(
+                _("expected text, got {value}").format(value=_describe(value)),
+                field=spec.name,
+                value=value,
+                allowed=spec.allowed_text,
+            )
         return value.strip()
     if kind in ("level", "service"):
         if not isinstance(value, str):
             raise ProfileError(
-                f"expected one of the words below, got {_describe(value)}",
+                _("expected one of the words below, got {value}").format(value=_describe(value)),
                 field=spec.name,
                 value=value,
                 allowed=spec.allowed,
@@ -263,7 +313,7 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         word = _normalise_word(value)
         if word not in spec.allowed:
             raise ProfileError(
-                f"{_describe(value)} is not one of {', '.join(spec.allowed)}",
+                _("{value} is not one of {allowed}").format(value=_describe(value), allowed=", ".join(spec.allowed)),
                 field=spec.name,
                 value=value,
                 allowed=spec.allowed,
@@ -273,13 +323,16 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
     if kind == "region":
         if not isinstance(value, str):
             raise ProfileError(
-                f"expected a region code, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed
+                _("expected a region code, got {value}").format(value=_describe(value)),
+                field=spec.name,
+                value=value,
+                allowed=spec.allowed,
             )
         region = _normalise_word(value).upper()
         region = _REGION_ALIASES.get(region, region)
         if region not in spec.allowed:
             raise ProfileError(
-                f"'{value}' is not one of {', '.join(spec.allowed)}",
+                _("'{value}' is not one of {allowed}").format(value=value, allowed=", ".join(spec.allowed)),
                 field=spec.name,
                 value=value,
                 suggestion=closest(region, spec.allowed),
@@ -291,7 +344,10 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
         raise ProfileError(
-            f"expected true or false, got {_describe(value)}", field=spec.name, value=value, allowed=spec.allowed
+            _("expected true or false, got {value}").format(value=_describe(value)),
+            field=spec.name,
+            value=value,
+            allowed=spec.allowed,
         )
     if kind == "count":
         number: object = value
@@ -299,11 +355,14 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
             number = int(value.replace(",", ""))  # "1,200" as people write it
         if isinstance(number, int) and not isinstance(number, bool) and number > MAX_COUNT:
             raise ProfileError(
-                f"{_describe(value)} is more than {MAX_COUNT:,}", field=spec.name, value=value, allowed=spec.allowed_text
+                _("{value} is more than {limit}").format(value=_describe(value), limit=f"{MAX_COUNT:,}"),
+                field=spec.name,
+                value=value,
+                allowed=spec.allowed_text,
             )
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
             raise ProfileError(
-                f"expected a whole number 0 or more, got {_describe(value)}",
+                _("expected a whole number 0 or more, got {value}").format(value=_describe(value)),
                 field=spec.name,
                 value=value,
                 allowed=spec.allowed_text,
@@ -314,24 +373,29 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         for item in _as_list(spec, value):
             if not isinstance(item, str):
                 raise ProfileError(
-                    f"expected platform names, got {_describe(item)}", field=spec.name, value=item, allowed=PLATFORMS
+                    _("expected platform names, got {value}").format(value=_describe(item)),
+                    field=spec.name,
+                    value=item,
+                    allowed=PLATFORMS,
                 )
             word = _normalise_word(item)
             if word == "tiktok":
                 word = "tiktok_shop"
             if word not in PLATFORMS:
                 raise ProfileError(
-                    f"{_describe(item)} is not a platform we advise on",
+                    _("{value} is not a platform we advise on").format(value=_describe(item)),
                     field=spec.name,
                     value=item,
                     allowed=PLATFORMS,
                     suggestion=closest(word, PLATFORMS),
                 )
             if word in chosen:
-                raise ProfileError(f"'{word}' is listed twice", field=spec.name, value=item, allowed=PLATFORMS)
+                raise ProfileError(
+                    _("'{platform}' is listed twice").format(platform=word), field=spec.name, value=item, allowed=PLATFORMS
+                )
             chosen.append(word)
         if not chosen:
-            raise ProfileError("needs at least one platform", field=spec.name, value=value, allowed=PLATFORMS)
+            raise ProfileError(_("needs at least one platform"), field=spec.name, value=value, allowed=PLATFORMS)
         return tuple(chosen)
     # markets
     items = [value] if isinstance(value, bool) else _as_list(spec, value)
@@ -342,7 +406,7 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
         code = market_code(item)
         if code is None:
             raise ProfileError(
-                f"{_describe(item)} is not a market: use an ISO 3166 country code or name, or EU",
+                _("{value} is not a market: use an ISO 3166 country code or name, or EU").format(value=_describe(item)),
                 field=spec.name,
                 value=item,
                 allowed=spec.allowed_text,
@@ -445,7 +509,7 @@ class SellerProfile:
         :raises ProfileError: for an unknown field name or a bad value.
         """
         if not isinstance(data, Mapping):
-            raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
+            raise ProfileError(_(_NOT_A_MAPPING).format(value=_describe(data)))
         values: dict[str, Any] = {}
         problems: list[ProfileError] = []
         for key, value in data.items():
@@ -492,13 +556,13 @@ class SellerProfile:
         if len(text) > _documents.SIZE_LIMITS["profile"]:
             raise ProfileError(_documents.too_large("profile").problem, path=source)
         if _documents.is_blank(text):
-            raise ProfileError(_EMPTY, path=source)
+            raise ProfileError(_(_EMPTY), path=source)
         try:
             data = _documents.parse(text, format)
         except _documents.DocumentProblem as exc:
             raise ProfileError(exc.problem, path=source, line=exc.line) from None
         if data is None:
-            raise ProfileError(_EMPTY, path=source)
+            raise ProfileError(_(_EMPTY), path=source)
         return cls.from_document(data, source=source, text=text)
 
     @classmethod
@@ -512,7 +576,7 @@ class SellerProfile:
             data = {}
         try:
             if not isinstance(data, Mapping):
-                raise ProfileError(f"a profile must be a mapping of field names to values, got {_describe(data)}")
+                raise ProfileError(_(_NOT_A_MAPPING).format(value=_describe(data)))
             return cls.from_dict(data)
         except ProfileError as exc:
             located = [
@@ -567,7 +631,9 @@ class SellerProfile:
         """A copy with some fields changed (``None`` makes a field unknown)."""
         for key in changes:
             if key not in FIELDS_BY_NAME and key != ECONOMICS:
-                raise ProfileError(f"unknown field '{key}'", field=key, suggestion=closest(key, list(FIELDS_BY_NAME)))
+                raise ProfileError(
+                    _("unknown field '{field}'").format(field=key), field=key, suggestion=closest(key, list(FIELDS_BY_NAME))
+                )
         return replace(self, **changes)
 
 def _toml_value(value: Any) -> str:
@@ -583,7 +649,7 @@ def _unknown_field(key: object) -> ProfileError:
     # str() of a 5,000-digit int key raises ValueError; _describe never does.
     name = key if isinstance(key, str) else _describe(key) if isinstance(key, int) and abs(key) >= 10**20 else str(key)
     return ProfileError(
-        f"unknown field '{name[:_SHOWN]}'",
+        _("unknown field '{field}'").format(field=name[:_SHOWN]),
         field=name[:_SHOWN],
         suggestion=closest(_normalise_word(name), [*FIELDS_BY_NAME, ECONOMICS]),
         allowed=tuple(FIELDS_BY_NAME),
