@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
+from conftest import EXAMPLES
 from sellerexpert import Advisor, SellerProfile, _i18n
 from sellerexpert.errors import LanguageError
-
-from conftest import EXAMPLES
 
 TEXT_KEYS = {"text", "why", "outcome_text", "platform_name"}
 

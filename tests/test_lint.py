@@ -109,7 +109,8 @@ def test_absent_on_an_always_assumed_field_is_dead(rules_dir: Path) -> None:
 def test_assumptions_with_different_values_conflict_at_equal_salience(rules_dir: Path) -> None:
     text = (
         '\n[[rule]]\nid = "assume_a_warehouse"\nstatement = "Planted."\nzh.statement = "植入的规则。"\nrationale = "Planted."\n'
-        'zh.rationale = "植入的规则。"\nsources = ["seed_p3"]\nsalience = 100\nwhen = { fact = "local_warehouse", op = "absent" }\n'
+        'zh.rationale = "植入的规则。"\nsources = ["seed_p3"]\nsalience = 100\n'
+        'when = { fact = "local_warehouse", op = "absent" }\n'
         'then = { assume = "local_warehouse", value = true }\n'
         "examples = [{ profile = {}, fires = false }]\n"
     )

@@ -212,7 +212,9 @@ def test_conditions_the_engine_never_reasons_over_are_refused_and_lint_does_not_
 
 def test_a_lone_surrogate_escape_is_refused_in_one_line(runner: CliRunner, rules_dir: Path) -> None:
     # JSON and YAML turn "\ud8b7" into half a character, which no output can print: refuse it as not text.
-    (rules_dir / "extra.yaml").write_text('meta: {covers: "x", reviewed: "2026-11-25"}\nsources: {"bad\\ud8b7": {title: t, summary: s}}\n')
+    (rules_dir / "extra.yaml").write_text(
+        'meta: {covers: "x", reviewed: "2026-11-25"}\nsources: {"bad\\ud8b7": {title: t, summary: s}}\n'
+    )
     for args in (["rules", "lint", "--rules", str(rules_dir)], ["--rules", str(rules_dir), "rules", "list"]):
         result = runner.invoke(cli, args)
         assert result.exit_code in (1, 2)

@@ -85,7 +85,7 @@ def test_every_shipped_text_has_its_chinese() -> None:
 def test_each_translation_is_chinese_with_the_english_placeholders(where: str, key: str, english: Any, chinese: Any) -> None:
     if isinstance(english, list):
         assert isinstance(chinese, list) and len(chinese) == len(english), f"{where}: one translation per item"
-        pairs = list(zip(english, chinese))
+        pairs = list(zip(english, chinese, strict=True))
     else:
         pairs = [(english, chinese)]
     for en, zh in pairs:
@@ -182,10 +182,14 @@ def test_lint_names_facts_sources_platforms_and_headers(rules_dir: Path) -> None
     (rules_dir / "platforms.toml").write_text(text.replace('zh.value = ["仓储", "营销", ', 'zh.value = ["仓储", '), "utf-8")
     messages = sorted(str(f) for f in lint(rules_dir, today=REVIEWED).findings if f.check == "translation")
     assert len(messages) == 5
-    assert any(m.startswith("platforms.toml:") and "platform aliexpress: name has no zh translation: add zh.name" in m for m in messages)
+    assert any(
+        m.startswith("platforms.toml:") and "platform aliexpress: name has no zh translation: add zh.name" in m for m in messages
+    )
     assert any("platform fact temu.semi_china_shipping_us: note has no zh translation: add zh.note" in m for m in messages)
     assert any("platform fact tiktok_shop.full_platform_runs: zh.value has 3 item(s), but value has 4" in m for m in messages)
-    assert any(m.startswith("sources.toml:") and "source seed_p1: title has no zh translation: add zh.title" in m for m in messages)
+    assert any(
+        m.startswith("sources.toml:") and "source seed_p1: title has no zh translation: add zh.title" in m for m in messages
+    )
     assert any(m.startswith("service.toml:") and "file header [meta]: covers has no zh translation" in m for m in messages)
 
 
@@ -213,7 +217,9 @@ def test_lint_messages_in_chinese(rules_dir: Path) -> None:
 
 def test_a_pack_without_translations_loads_and_advises_in_english(rules_dir: Path) -> None:
     for path in rules_dir.glob("*.toml"):
-        path.write_text("".join(line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith("zh.")), "utf-8")
+        path.write_text(
+            "".join(line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith("zh.")), "utf-8"
+        )
     book = load_rulebook(rules_dir)
     rule = book.rule("semi_fees_shift_costs")
     assert rule.text("statement", "zh") == rule.statement and rule.text("caveat", "zh") == rule.then.text
@@ -228,7 +234,9 @@ def test_a_pack_without_translations_loads_and_advises_in_english(rules_dir: Pat
 def test_an_unknown_placeholder_in_a_translation_is_refused_at_load(rules_dir: Path) -> None:
     path = rules_dir / "fees.toml"
     text = path.read_text("utf-8")
-    path.write_text(text.replace('zh.statement = "{platform.name} 上线半托管', 'zh.statement = "{platform.nom} 上线半托管'), "utf-8")
+    path.write_text(
+        text.replace('zh.statement = "{platform.name} 上线半托管', 'zh.statement = "{platform.nom} 上线半托管'), "utf-8"
+    )
     with pytest.raises(RuleBookError) as info:
         load_rulebook(rules_dir)
     assert info.value.rule_id == "semi_fee_cut_at_launch" and info.value.field == "zh.statement"
@@ -239,7 +247,11 @@ def test_an_unknown_placeholder_in_a_translation_is_refused_at_load(rules_dir: P
     ("old", "new", "expected"),
     [
         ('zh.statement = "你不太在意费用', 'zh.statment = "你不太在意费用', "'statment' is not one of"),
-        ('zh.covers = "费用、佣金、利润，以及半托管转给卖家承担的成本。"', 'zh.covers = "  "', "meta.zh.covers: is blank: write the text, or leave the key out"),
+        (
+            'zh.covers = "费用、佣金、利润，以及半托管转给卖家承担的成本。"',
+            'zh.covers = "  "',
+            "meta.zh.covers: is blank: write the text, or leave the key out",
+        ),
     ],
     ids=["unknown-key", "blank-text"],
 )

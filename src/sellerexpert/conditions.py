@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from ._i18n import N_, _, current
 
@@ -115,7 +115,7 @@ class NotOf:
     item: Condition
 
 
-Condition = Union[Leaf, AllOf, AnyOf, NotOf]
+Condition = Leaf | AllOf | AnyOf | NotOf
 Facts = Mapping[str, Any]
 """Known facts by name: profile fields bare, platform facts as ``platform.<name>``; unknown ones left out."""
 

@@ -668,7 +668,7 @@ class _Reasoner:
         outcome: dict[tuple[Any, ...], str] = {}
         for combo in itertools.product(*domains):
             facts = dict(known)
-            facts.update((name, value) for name, value in zip(fields, combo) if value is not _UNKNOWN)
+            facts.update((name, value) for name, value in zip(fields, combo, strict=True) if value is not _UNKNOWN)
             outcome[combo] = self.model(platform, facts)
         models = tuple(m for m in MODELS if m in set(outcome.values()))
         if len(models) == 1:

@@ -677,7 +677,9 @@ def _checked_init(self: SellerProfile, *args: Any, **kwargs: Any) -> None:
 
 SellerProfile.__init__ = _checked_init  # type: ignore[method-assign]
 
-assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.name for spec in FIELDS], "FIELDS and SellerProfile disagree"
+assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.name for spec in FIELDS], (
+    "FIELDS and SellerProfile disagree"
+)
 
 
 def _economics(value: object) -> Economics:
