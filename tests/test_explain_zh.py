@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from tests.conftest import EXAMPLES
-from tests.test_interview_zh import english_runs
 
 from sellerexpert import Advisor, _i18n
 from sellerexpert.cli import cli
 from sellerexpert.explanation import explain
+from zh_text import english_runs
 
 SHIPPED = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml"))
 

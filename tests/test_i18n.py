@@ -161,3 +161,9 @@ def test_english_wraps_exactly_as_before() -> None:
     assert _i18n.wrap(text, 40, initial="  + ", subsequent="    ") == textwrap.wrap(
         text, 40, initial_indent="  + ", subsequent_indent="    "
     )
+
+
+def test_tidy_drops_only_the_space_between_two_chinese_characters() -> None:
+    assert _i18n.tidy("速卖通 全托管的理由") == "速卖通全托管的理由"
+    assert _i18n.tidy("Temu 全托管，领先于 TikTok Shop") == "Temu 全托管，领先于 TikTok Shop"
+    assert _i18n.tidy("fully managed here") == "fully managed here"

@@ -22,15 +22,10 @@ from sellerexpert.interview import (
     read_answer,
 )
 from sellerexpert.profile import FIELDS, FIELDS_BY_NAME, market_code, normalise_value
+from zh_text import english_runs
 
 # Three or more English words in a row: an untranslated sentence (ids such as fee_sensitivity,
 # codes and platform names are not matched: underscores join an id into one word).
-ENGLISH_RUN = re.compile(r"(?<![\w.])[A-Za-z][a-z'-]*(?:[ ]+[A-Za-z][a-z'-]*){2,}(?![\w])")
-ALLOWED_RUNS = ("TikTok Shop", "sellerexpert audit")
-
-
-def english_runs(text: str) -> list[str]:
-    return [m.group(0) for m in ENGLISH_RUN.finditer(text) if m.group(0) not in ALLOWED_RUNS]
 
 
 def test_a_whole_interview_in_chinese_ends_with_advice(runner: CliRunner, advisor: Advisor) -> None:

@@ -14,6 +14,7 @@ from sellerexpert import Advisor, SellerProfile, _i18n, margin_report
 from sellerexpert.cli import cli
 from sellerexpert.economics import amount_text, margin_facts, platform_facts, summary_text
 from sellerexpert.margin_report import chart, render
+from zh_text import english_runs
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "margin-home-goods.toml"
 
@@ -25,10 +26,7 @@ def comparison(advisor: Advisor):  # type: ignore[no-untyped-def]
 
 def _english_words(text: str) -> list[str]:
     """Runs of two or more English words: the margin report's own words (field ids and names set aside)."""
-    for name in ("TikTok Shop", "AliExpress", "Temu", "USD", "--details"):
-        text = text.replace(name, " ")
-    text = re.sub(r"\S*_\S*", " ", text)  # the numbers' field names, as written in the profile file
-    return re.findall(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*)+", text)
+    return english_runs(text, ("AliExpress", "USD", "--details"), min_words=2)
 
 
 def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type: ignore[no-untyped-def]

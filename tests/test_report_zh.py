@@ -15,6 +15,7 @@ from sellerexpert import Advisor, SellerProfile, _i18n
 from sellerexpert.cli import cli
 from sellerexpert.report import GLOSSARY, GLOSSARY_ZH, build_report, confidence_text, render, render_markdown, render_text
 from sellerexpert.result import Assumption, ConsultationResult
+from zh_text import english_runs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 LATER = date(2028, 1, 1)  # every dated platform fact is due for re-checking by then
@@ -73,11 +74,7 @@ def _zh_result(result: ConsultationResult, *, outcomes: bool = False) -> Consult
 
 
 def _leaks(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
-    """Runs of three or more English words, once ids, platform and product names are set aside."""
-    for name in sorted({"TikTok Shop", "Temu", *allowed} - {""}, key=len, reverse=True):
-        text = text.replace(name, " ")
-    text = re.sub(r"\S*_\S*", " ", text)  # rule, field and source ids
-    return re.findall(r"[A-Za-z][A-Za-z'-]*(?:[ ,]+[A-Za-z][A-Za-z'-]*){2,}", text)
+    return english_runs(text, allowed)
 
 
 @pytest.fixture(scope="module")

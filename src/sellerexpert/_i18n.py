@@ -151,6 +151,18 @@ def model_words(model: str) -> str:
     return _(words) if words is not None else model
 
 
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+
+def tidy(text: str) -> str:
+    """``text`` with the space a template put between two Chinese characters dropped.
+
+    A Chinese template sets a placeholder apart with spaces so that Latin values read well
+    ("Temu 全托管"); where the value is Chinese too ("速卖通 全托管") the space goes.
+    """
+    return _SPACE_BETWEEN_CJK.sub("", text) if not text.isascii() else text
+
+
 def placeholders(text: str) -> list[str]:
     """The ``{placeholders}`` in ``text``, sorted: a translation must use the same ones."""
     return sorted(_PLACEHOLDER.findall(text))
@@ -292,6 +304,7 @@ __all__ = [
     "percent",
     "placeholders",
     "set_language",
+    "tidy",
     "use",
     "width",
     "wrap",

@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ._i18n import _, model_words
+from ._i18n import _, model_words, tidy
 from .profile import MODELS
 from .result import Best, Recommendation
 from .rulebook import Policy
@@ -179,8 +179,10 @@ def outcome(
         )
         return OutcomeAdvice(
             "neither-fits",
-            _("Neither model is open to you on {platform} today; the reasons below say what would open each. {route}").format(
-                platform=platform_name, route=route
+            tidy(
+                _("Neither model is open to you on {platform} today; the reasons below say what would open each. {route}").format(
+                    platform=platform_name, route=route
+                )
             ),
         )
     other = next(m for m in MODELS if m != model)
@@ -249,7 +251,7 @@ def choose_best(recommendations: Sequence[Recommendation], policy: Policy | None
             )
         else:
             why = _("{platform} {model} has the clearest case ({pct}).").format(**words)
-    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence, why=why)
+    return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence, why=tidy(why))
 
 
 def _lower(text: str) -> str:
