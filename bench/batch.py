@@ -35,7 +35,7 @@ from pathlib import Path
 import sellerexpert
 from run import machine
 from sellerexpert import Advisor, SellerProfile
-from sellerexpert.batch import JsonLinesWriter, RowReader, json_line, run
+from sellerexpert._batch import JsonLinesWriter, RowReader, json_line, run
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- batch:start -->", "<!-- batch:end -->"

@@ -14,9 +14,9 @@ from typing import Any
 from experta import MATCH, NOT, Fact, InitialFact, KnowledgeEngine, P, Rule  # noqa: E402
 
 import sellerexpert._experta  # noqa: F401  (the collections aliases Experta 1.9.4 needs, before importing it)
+from sellerexpert._conditions import dnf  # noqa: E402
 from sellerexpert._evaluator import declared_platform_facts  # noqa: E402
-from sellerexpert.conditions import dnf  # noqa: E402
-from sellerexpert.rulebook import RuleBook  # noqa: E402
+from sellerexpert._rulebook import RuleBook  # noqa: E402
 
 
 class Seller(Fact):  # type: ignore[misc]

@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 
 from sellerexpert import Advisor, SellerProfile, __version__  # noqa: E402
 from sellerexpert._evaluator import fact_values  # noqa: E402
-from sellerexpert.rulebook import load_rulebook  # noqa: E402
+from sellerexpert._rulebook import load_rulebook  # noqa: E402
 
 
 def machine() -> str:
@@ -153,7 +153,7 @@ def core(quick: bool) -> Section:
     )
 
     # The interview: from an answer to the next question, over scripted interviews.
-    from sellerexpert.interview import Interview
+    from sellerexpert._interview import Interview
 
     rng = random.Random(5)
     steps: list[float] = []

@@ -46,7 +46,7 @@ END = "<!-- web-load:end -->"
 
 def profiles(count: int, seed: int = 12) -> list[bytes]:
     """``count`` JSON profile bodies: a seeded mix of every field's values, some left unknown."""
-    from sellerexpert.profile import FIELDS
+    from sellerexpert._profile import FIELDS
 
     rng = random.Random(seed)
     choices: dict[str, list[Any]] = {}

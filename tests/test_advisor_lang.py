@@ -8,7 +8,7 @@ import pytest
 
 from conftest import EXAMPLES
 from sellerexpert import Advisor, SellerProfile, _i18n
-from sellerexpert.errors import LanguageError
+from sellerexpert._errors import LanguageError
 
 TEXT_KEYS = {"text", "why", "outcome_text", "platform_name"}
 

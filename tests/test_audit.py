@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, Trace, TraceError
-from sellerexpert.auditing import audit, audit_paths, load_trace
-from sellerexpert.rulebook import shipped_rules_dir
-from sellerexpert.schema import json_schema, validate_trace
-from sellerexpert.signing import ENV_KEY, canonical_bytes, sign
+from sellerexpert._auditing import audit, audit_paths, load_trace
+from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._schema import json_schema, validate_trace
+from sellerexpert._signing import ENV_KEY, canonical_bytes, sign
 
 PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"]}
 
@@ -232,7 +232,7 @@ _JSON = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_edit_gives_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
-    from sellerexpert.explanation import explain
+    from sellerexpert._explanation import explain
 
     original = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"]})
     trace = json.loads(json.dumps(original))

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, audit
-from sellerexpert.cli import cli
-from sellerexpert.errors import TraceError
-from sellerexpert.signing import sign
+from sellerexpert import Advisor, SellerProfile, audit, cli
+from sellerexpert._errors import TraceError
+from sellerexpert._signing import sign
 
 PROFILE = SellerProfile(operational_capacity="low", platforms=("temu",), target_markets=("US",))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert.batch import ROW_LIMIT, RowReader
-from sellerexpert.cli import cli
+from sellerexpert import cli
+from sellerexpert._batch import ROW_LIMIT, RowReader
 
 COMMA = "name,platforms,operational_capacity,target_markets\nA,temu;aliexpress,low,US;DE\nB,tiktok,high,UK\n"
 

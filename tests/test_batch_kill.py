@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert.batch import PARTIAL_SUFFIX, STATE_SUFFIX
-from sellerexpert.cli import cli
+from sellerexpert import cli
+from sellerexpert._batch import PARTIAL_SUFFIX, STATE_SUFFIX
 from test_batch_output import write_sellers
 
 pytestmark = [

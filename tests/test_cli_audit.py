@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor
-from sellerexpert.cli import cli
-from sellerexpert.profile import profile_json_schema
-from sellerexpert.rulebook import shipped_rules_dir
-from sellerexpert.schema import json_schema
-from sellerexpert.signing import ENV_KEY
+from sellerexpert import Advisor, cli
+from sellerexpert._profile import profile_json_schema
+from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._schema import json_schema
+from sellerexpert._signing import ENV_KEY
 
 SHOP = Path(__file__).resolve().parents[1] / "examples" / "one-person-shop.yaml"
 

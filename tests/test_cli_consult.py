@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile
-from sellerexpert.cli import cli
-from sellerexpert.report import render_markdown, render_text
+from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert._report import render_markdown, render_text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHOP = EXAMPLES / "one-person-shop.yaml"
@@ -283,7 +282,8 @@ def test_installed_entry_point_runs_a_consultation() -> None:
 
 def test_library_modules_do_not_import_click() -> None:
     code = (
-        "import sys, sellerexpert, sellerexpert.interview, sellerexpert.batch, sellerexpert.report; print('click' in sys.modules)"
+        "import sys, sellerexpert, sellerexpert._interview, sellerexpert._batch, sellerexpert._report;"
+        " print('click' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "False\n"

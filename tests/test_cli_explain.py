@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor
-from sellerexpert.cli import cli
-from sellerexpert.explanation import explain
+from sellerexpert import Advisor, cli
+from sellerexpert._explanation import explain
 
 # A profile whose why-not answers are found quickly (each search consults the engine).
 PROFILE = {"operational_capacity": "medium", "monthly_orders": 250}

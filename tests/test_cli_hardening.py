@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile
-from sellerexpert.cli import cli
-from sellerexpert.errors import RuleBookError
-from sellerexpert.rulebook import load_rulebook
+from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert._errors import RuleBookError
+from sellerexpert._rulebook import load_rulebook
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "examples" / "one-person-shop.yaml"
@@ -99,7 +98,7 @@ def test_no_to_the_market_question_is_not_norway(runner: CliRunner) -> None:
 
 
 def test_the_interview_takes_counts_with_thousands_separators(advisor: Advisor) -> None:
-    from sellerexpert.interview import Interview
+    from sellerexpert._interview import Interview
 
     interview = Interview(advisor, {"platforms": ["temu"]})
     interview.answer("monthly_orders", "1,200")
@@ -127,7 +126,7 @@ def test_save_writes_the_answers_at_end_of_input(runner: CliRunner, tmp_path: Pa
 
 
 def test_save_writes_the_answers_on_ctrl_c(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert import cli as cli_module
+    from sellerexpert import _cli as cli_module
 
     replies = iter(["aliexpress", "DE"])
 

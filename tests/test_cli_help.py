@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert.cli import cli
+from sellerexpert import cli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

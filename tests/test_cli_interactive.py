@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile
-from sellerexpert.cli import cli
+from sellerexpert import Advisor, SellerProfile, cli
 
 
 def test_interview_until_settled_then_advice_on_stdout(runner: CliRunner, advisor: Advisor) -> None:
@@ -80,6 +79,6 @@ def test_end_of_input_gives_the_advice_so_far_like_quit(
 
 
 def _text(advisor: Advisor, profile: SellerProfile) -> str:
-    from sellerexpert.report import render_text
+    from sellerexpert._report import render_text
 
     return render_text(advisor.consult(profile))

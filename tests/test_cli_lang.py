@@ -17,10 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES
-from sellerexpert import _i18n
+from sellerexpert import _i18n, cli
+from sellerexpert._errors import ProfileError, TraceError
 from sellerexpert._messages import Msg, say
-from sellerexpert.cli import cli
-from sellerexpert.errors import ProfileError, TraceError
 
 SHOP = EXAMPLES / "one-person-shop.yaml"
 #: Environment variables that choose the language; cleared so the developer's locale cannot decide a test.
@@ -364,7 +363,7 @@ def test_a_value_not_among_the_choices_is_said_in_chinese(zh_runner: CliRunner) 
 
 
 def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
-    from sellerexpert.errors import FiringLimitError, RuleBookError
+    from sellerexpert._errors import FiringLimitError, RuleBookError
 
     typo = ProfileError(
         "'hgh' is not allowed", field="operational_capacity", suggestion="high", allowed=("low", "high"), path="p.yaml", line=3

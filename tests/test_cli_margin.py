@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile
-from sellerexpert.cli import cli
-from sellerexpert.margin_report import chart, render
+from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert._margin_report import chart, render
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "margin-home-goods.toml"
 

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import MARGIN_RULES
 from sellerexpert import Advisor
+from sellerexpert._coverage import Simulator, coverage
+from sellerexpert._profile import MODELS, PLATFORMS
 from sellerexpert._space import ABSENT, ProfileSpace
-from sellerexpert.coverage import Simulator, coverage
-from sellerexpert.profile import MODELS, PLATFORMS
 
 
 def _profile(values: dict[str, object]) -> dict[str, object]:

@@ -11,9 +11,8 @@ import pytest
 from click.testing import CliRunner
 from tests.conftest import EXAMPLES
 
-from sellerexpert import Advisor, _i18n
-from sellerexpert.cli import cli
-from sellerexpert.explanation import explain
+from sellerexpert import Advisor, _i18n, cli
+from sellerexpert._explanation import explain
 from zh_text import english_runs
 
 SHIPPED = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml"))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sellerexpert import _i18n
-from sellerexpert.errors import LanguageError
+from sellerexpert._errors import LanguageError
 
 SRC = Path(_i18n.__file__).parent
 LOCALE = SRC / "locale"

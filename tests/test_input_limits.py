@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _documents
-from sellerexpert.cli import cli
-from sellerexpert.errors import ProfileError, TraceError
+from sellerexpert import Advisor, SellerProfile, _documents, cli
+from sellerexpert._errors import ProfileError, TraceError
 
 DEEP = 100_000
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, Advisor, ProfileError, RuleBook, SellerProfile
-from sellerexpert.conditions import leaves
-from sellerexpert.interview import Interview, classify, conduct
+from sellerexpert._conditions import leaves
+from sellerexpert._interview import Interview, classify, conduct
 
 SEMI_OUT = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": False}
 Domains = dict[str, tuple[object, ...]]
@@ -277,7 +277,7 @@ def chained(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
     import json
     import shutil
 
-    from sellerexpert.rulebook import shipped_rules_dir
+    from sellerexpert._rulebook import shipped_rules_dir
 
     folder = tmp_path_factory.mktemp("chained")
     for name in ("sources.toml", "platforms.toml", "policy.toml"):

@@ -10,10 +10,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert import Advisor, SellerProfile, _i18n
-from sellerexpert.cli import cli
-from sellerexpert.errors import ProfileError
-from sellerexpert.interview import (
+from sellerexpert import Advisor, SellerProfile, _i18n, cli
+from sellerexpert._errors import ProfileError
+from sellerexpert._interview import (
     ANSWER_WORDS,
     MARKET_NAMES_ZH,
     Interview,
@@ -21,7 +20,7 @@ from sellerexpert.interview import (
     conduct,
     read_answer,
 )
-from sellerexpert.profile import FIELDS, FIELDS_BY_NAME, market_code, normalise_value
+from sellerexpert._profile import FIELDS, FIELDS_BY_NAME, market_code, normalise_value
 from zh_text import english_runs
 
 # Three or more English words in a row: an untranslated sentence (ids such as fee_sensitivity,

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import MARGIN_RULES
 from sellerexpert import load_rulebook
-from sellerexpert.errors import RuleBookError
-from sellerexpert.lint import LintReport, due_facts, lint
+from sellerexpert._errors import RuleBookError
+from sellerexpert._lint import LintReport, due_facts, lint
 
 REVIEWED = date(2026, 11, 25)
 """The day the shipped platform facts were last reviewed: freshness is judged on it, so the suite does not age."""

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile
-from sellerexpert.cli import cli
+from sellerexpert import Advisor, SellerProfile, cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE = EXAMPLES / "margin-home-goods.toml"
@@ -156,7 +155,7 @@ def test_quit_drops_the_numbers(runner: CliRunner) -> None:
 
 
 def test_why_not_counts_the_margin_too(advisor: Advisor) -> None:
-    from sellerexpert.explanation import counterfactuals
+    from sellerexpert._explanation import counterfactuals
 
     profile = SellerProfile.from_file(EXAMPLE)
     baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _i18n, margin_report
-from sellerexpert.cli import cli
-from sellerexpert.economics import amount_text, margin_facts, platform_facts, summary_text
-from sellerexpert.margin_report import chart, render
+from sellerexpert import Advisor, SellerProfile, _i18n, cli
+from sellerexpert import _margin_report as margin_report
+from sellerexpert._economics import amount_text, margin_facts, platform_facts, summary_text
+from sellerexpert._margin_report import chart, render
 from zh_text import english_runs
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "margin-home-goods.toml"
@@ -178,7 +178,7 @@ def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(ad
 
 
 def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> None:
-    from sellerexpert.economics import ask_economics
+    from sellerexpert._economics import ask_economics
 
     replies = iter(
         [

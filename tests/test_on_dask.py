@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert.cli import cli
-from sellerexpert.errors import ProfileError
+from sellerexpert import cli
+from sellerexpert._errors import ProfileError
 from test_batch_output import write_sellers
 
 pd = pytest.importorskip("pandas")

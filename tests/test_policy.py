@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import MODELS, Caveat, Reason, Recommendation
-from sellerexpert.policy import Weighed, choose_best, counted, decide, outcome
-from sellerexpert.rulebook import BestPolicy, ConfidencePolicy, OutcomePolicy, Policy
+from sellerexpert._policy import Weighed, choose_best, counted, decide, outcome
+from sellerexpert._rulebook import BestPolicy, ConfidencePolicy, OutcomePolicy, Policy
 
 FULL, SEMI = MODELS
 POLICY = Policy(

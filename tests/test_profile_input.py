@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import SellerProfile
-from sellerexpert.cli import cli
-from sellerexpert.errors import ProfileError
-from sellerexpert.profile import FIELDS_BY_NAME, MAX_COUNT, market_code, normalise_value
+from sellerexpert import SellerProfile, cli
+from sellerexpert._errors import ProfileError
+from sellerexpert._profile import FIELDS_BY_NAME, MAX_COUNT, market_code, normalise_value
 
 MARKETS = FIELDS_BY_NAME["target_markets"]
 COUNT = FIELDS_BY_NAME["monthly_orders"]

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import SellerProfile, _i18n
-from sellerexpert.cli import cli
-from sellerexpert.errors import ProfileError
-from sellerexpert.profile import FIELDS, shown
+from sellerexpert import SellerProfile, _i18n, cli
+from sellerexpert._errors import ProfileError
+from sellerexpert._profile import FIELDS, shown
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

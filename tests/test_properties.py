@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, SellerProfile, Trace
-from sellerexpert.profile import LEVELS, REGIONS, SERVICE_LEVELS
+from sellerexpert._profile import LEVELS, REGIONS, SERVICE_LEVELS
 
 ADVISOR = Advisor()
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

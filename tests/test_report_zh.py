@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _i18n
-from sellerexpert.cli import cli
-from sellerexpert.report import GLOSSARY, GLOSSARY_ZH, build_report, confidence_text, render, render_markdown, render_text
-from sellerexpert.result import Assumption, ConsultationResult
+from sellerexpert import Advisor, SellerProfile, _i18n, cli
+from sellerexpert._report import GLOSSARY, GLOSSARY_ZH, build_report, confidence_text, render, render_markdown, render_text
+from sellerexpert._result import Assumption, ConsultationResult
 from zh_text import english_runs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -201,7 +200,7 @@ def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult
 
 
 def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
-    from sellerexpert.report import _Glossary
+    from sellerexpert._report import _Glossary
 
     with _i18n.use("zh"):
         assert (
@@ -211,7 +210,7 @@ def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
 
 
 def test_a_term_the_translator_already_explained_is_left_alone() -> None:
-    from sellerexpert.report import _Glossary
+    from sellerexpert._report import _Glossary
 
     with _i18n.use("zh"):
         explain = _Glossary()

@@ -10,11 +10,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerexpert import Advisor
-from sellerexpert.cli import cli
-from sellerexpert.conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
-from sellerexpert.errors import RuleBookError
-from sellerexpert.rulebook import MAX_BRANCHES, SALIENCE_RANGE, load_rulebook
+from sellerexpert import Advisor, cli
+from sellerexpert._conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
+from sellerexpert._errors import RuleBookError
+from sellerexpert._rulebook import MAX_BRANCHES, SALIENCE_RANGE, load_rulebook
 
 RULE = """
 [[rule]]

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from sellerexpert import Advisor, SellerProfile, load_rulebook
-from sellerexpert.conditions import evaluate
-from sellerexpert.rulebook import Rule
+from sellerexpert._conditions import evaluate
+from sellerexpert._rulebook import Rule
 
 RULES = load_rulebook().rules
 

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _i18n
-from sellerexpert.cli import cli
-from sellerexpert.errors import RuleBookError
-from sellerexpert.lint import lint
-from sellerexpert.rulebook import load_rulebook, placeholders, render, shipped_rules_dir
-from sellerexpert.rules_view import render_rule, rule_details
+from sellerexpert import Advisor, SellerProfile, _i18n, cli
+from sellerexpert._errors import RuleBookError
+from sellerexpert._lint import lint
+from sellerexpert._rulebook import load_rulebook, placeholders, render, shipped_rules_dir
+from sellerexpert._rules_view import render_rule, rule_details
 
 REVIEWED = date(2026, 11, 25)
 CJK = re.compile(r"[\u4e00-\u9fff]")

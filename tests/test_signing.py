@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, Trace
-from sellerexpert.signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
+from sellerexpert._signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
 
 KEY = "s3cret-ключ"  # not ASCII: the key is its UTF-8 bytes
 

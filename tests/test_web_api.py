@@ -18,8 +18,8 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, explain  # noqa: E402
-from sellerexpert.cli import cli  # noqa: E402
-from sellerexpert.schema import json_schema  # noqa: E402
+from sellerexpert._cli import cli  # noqa: E402
+from sellerexpert._schema import json_schema  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 pytest.importorskip("starlette", reason="the web extra is not installed")
 
 import sellerexpert.web  # noqa: E402
-from sellerexpert.cli import cli  # noqa: E402
+from sellerexpert._cli import cli  # noqa: E402
 from sellerexpert.web import WebSettings, is_loopback, settings_from_env  # noqa: E402
 
 
@@ -145,7 +145,7 @@ def test_without_the_web_extra_serve_says_what_to_install(runner: CliRunner, mon
 
 def test_the_cli_and_the_package_do_not_import_the_web_stack() -> None:
     code = (
-        "import sys, sellerexpert, sellerexpert.cli; "
+        "import sys, sellerexpert, sellerexpert._cli; "
         "print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -16,8 +16,8 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import Advisor, SellerProfile, audit  # noqa: E402
-from sellerexpert.explanation import explain  # noqa: E402
-from sellerexpert.interview import Interview  # noqa: E402
+from sellerexpert._explanation import explain  # noqa: E402
+from sellerexpert._interview import Interview  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 
 LOCAL = "http://127.0.0.1:8000"

@@ -13,64 +13,114 @@ from typing import Any as _Any
 from ._version import __version__
 
 if _TYPE_CHECKING:
-    from .advisor import Advisor, ExampleFailure
-    from .auditing import AuditReport, audit
-    from .economics import Economics, MarginComparison, MarginLine, ModelMargin, PlatformMargin, compare_margins
-    from .errors import BatchError, EngineError, FiringLimitError, ProfileError, RuleBookError, SellerExpertError, TraceError
-    from .explanation import Explanation, explain
-    from .profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
-    from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-    from .rulebook import RuleBook, load_rulebook
-    from .trace import Firing, Trace
+    from ._advisor import Advisor, ExampleFailure
+    from ._auditing import AuditReport, audit, audit_paths
+    from ._batch import CsvWriter, JsonLinesWriter, RowReader
+    from ._batch import Summary as BatchSummary
+    from ._batch import run as run_batch
+    from ._cli import cli
+    from ._coverage import CoverageReport, coverage
+    from ._economics import Economics, MarginComparison, MarginLine, ModelMargin, PlatformMargin, compare_margins
+    from ._errors import (
+        BatchError,
+        EngineError,
+        FiringLimitError,
+        LanguageError,
+        ProfileError,
+        RuleBookError,
+        SellerExpertError,
+        TraceError,
+        UnknownPlatformError,
+        UnknownRuleError,
+    )
+    from ._explanation import Explanation, explain
+    from ._i18n import use as use_language
+    from ._interview import Interview, Question
+    from ._lint import DueFact, LintFinding, LintReport, due_facts, lint
+    from ._margin_report import render as render_margins
+    from ._margin_report import write_chart
+    from ._profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
+    from ._report import render as render_report
+    from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+    from ._rulebook import RuleBook, load_rulebook
+    from ._schema import json_schema
+    from ._trace import Firing, Trace
 
 # Names are imported on first use (PEP 562), so `import sellerexpert` and `sellerexpert --version`
 # stay cheap: the rule book, its schema validator and Experta load only when something needs them.
-_EXPORTS = {
-    "Advisor": "advisor",
-    "ExampleFailure": "advisor",
-    "AuditReport": "auditing",
-    "audit": "auditing",
-    "Economics": "economics",
-    "MarginComparison": "economics",
-    "MarginLine": "economics",
-    "ModelMargin": "economics",
-    "PlatformMargin": "economics",
-    "compare_margins": "economics",
-    "BatchError": "errors",
-    "EngineError": "errors",
-    "FiringLimitError": "errors",
-    "ProfileError": "errors",
-    "RuleBookError": "errors",
-    "SellerExpertError": "errors",
-    "TraceError": "errors",
-    "Explanation": "explanation",
-    "explain": "explanation",
-    "FIELDS": "profile",
-    "MODELS": "profile",
-    "PLATFORMS": "profile",
-    "FieldSpec": "profile",
-    "SellerProfile": "profile",
-    "Assumption": "result",
-    "Best": "result",
-    "Caveat": "result",
-    "ConsultationResult": "result",
-    "PlatformFactUsed": "result",
-    "Reason": "result",
-    "Recommendation": "result",
-    "RuleBook": "rulebook",
-    "load_rulebook": "rulebook",
-    "Firing": "trace",
-    "Trace": "trace",
+# Every module is private (`_name.py`): these names, and `__version__`, are the whole public API
+# (tests/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
+# `sellerexpert.on_dask` need optional extras and are public as modules.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "audit_paths": ("_auditing", "audit_paths"),
+    "use_language": ("_i18n", "use"),
+    "Advisor": ("_advisor", "Advisor"),
+    "Assumption": ("_result", "Assumption"),
+    "audit": ("_auditing", "audit"),
+    "AuditReport": ("_auditing", "AuditReport"),
+    "BatchError": ("_errors", "BatchError"),
+    "BatchSummary": ("_batch", "Summary"),
+    "Best": ("_result", "Best"),
+    "Caveat": ("_result", "Caveat"),
+    "cli": ("_cli", "cli"),
+    "compare_margins": ("_economics", "compare_margins"),
+    "ConsultationResult": ("_result", "ConsultationResult"),
+    "coverage": ("_coverage", "coverage"),
+    "CoverageReport": ("_coverage", "CoverageReport"),
+    "CsvWriter": ("_batch", "CsvWriter"),
+    "due_facts": ("_lint", "due_facts"),
+    "DueFact": ("_lint", "DueFact"),
+    "Economics": ("_economics", "Economics"),
+    "EngineError": ("_errors", "EngineError"),
+    "ExampleFailure": ("_advisor", "ExampleFailure"),
+    "explain": ("_explanation", "explain"),
+    "Explanation": ("_explanation", "Explanation"),
+    "FIELDS": ("_profile", "FIELDS"),
+    "FieldSpec": ("_profile", "FieldSpec"),
+    "Firing": ("_trace", "Firing"),
+    "FiringLimitError": ("_errors", "FiringLimitError"),
+    "Interview": ("_interview", "Interview"),
+    "json_schema": ("_schema", "json_schema"),
+    "JsonLinesWriter": ("_batch", "JsonLinesWriter"),
+    "LanguageError": ("_errors", "LanguageError"),
+    "lint": ("_lint", "lint"),
+    "LintFinding": ("_lint", "LintFinding"),
+    "LintReport": ("_lint", "LintReport"),
+    "load_rulebook": ("_rulebook", "load_rulebook"),
+    "MarginComparison": ("_economics", "MarginComparison"),
+    "MarginLine": ("_economics", "MarginLine"),
+    "ModelMargin": ("_economics", "ModelMargin"),
+    "MODELS": ("_profile", "MODELS"),
+    "PlatformFactUsed": ("_result", "PlatformFactUsed"),
+    "PlatformMargin": ("_economics", "PlatformMargin"),
+    "PLATFORMS": ("_profile", "PLATFORMS"),
+    "ProfileError": ("_errors", "ProfileError"),
+    "Question": ("_interview", "Question"),
+    "Reason": ("_result", "Reason"),
+    "Recommendation": ("_result", "Recommendation"),
+    "render_margins": ("_margin_report", "render"),
+    "render_report": ("_report", "render"),
+    "RowReader": ("_batch", "RowReader"),
+    "RuleBook": ("_rulebook", "RuleBook"),
+    "RuleBookError": ("_errors", "RuleBookError"),
+    "run_batch": ("_batch", "run"),
+    "SellerExpertError": ("_errors", "SellerExpertError"),
+    "SellerProfile": ("_profile", "SellerProfile"),
+    "Trace": ("_trace", "Trace"),
+    "TraceError": ("_errors", "TraceError"),
+    "UnknownPlatformError": ("_errors", "UnknownPlatformError"),
+    "UnknownRuleError": ("_errors", "UnknownRuleError"),
+    "write_chart": ("_margin_report", "write_chart"),
 }
 
 
 def __getattr__(name: str) -> _Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    where = _EXPORTS.get(name)
+    if where is None:
         raise AttributeError(f"module 'sellerexpert' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(importlib.import_module(f".{where[0]}", __name__), where[1])
     globals()[name] = value
     return value
 
@@ -84,9 +134,13 @@ __all__ = [
     "Assumption",
     "AuditReport",
     "BatchError",
+    "BatchSummary",
     "Best",
     "Caveat",
     "ConsultationResult",
+    "CoverageReport",
+    "CsvWriter",
+    "DueFact",
     "Economics",
     "EngineError",
     "ExampleFailure",
@@ -95,6 +149,11 @@ __all__ = [
     "FieldSpec",
     "Firing",
     "FiringLimitError",
+    "Interview",
+    "JsonLinesWriter",
+    "LanguageError",
+    "LintFinding",
+    "LintReport",
     "MODELS",
     "MarginComparison",
     "MarginLine",
@@ -103,17 +162,32 @@ __all__ = [
     "PlatformFactUsed",
     "PlatformMargin",
     "ProfileError",
+    "Question",
     "Reason",
     "Recommendation",
+    "RowReader",
     "RuleBook",
     "RuleBookError",
     "SellerExpertError",
     "SellerProfile",
     "Trace",
     "TraceError",
+    "UnknownPlatformError",
+    "UnknownRuleError",
     "__version__",
     "audit",
+    "audit_paths",
+    "cli",
     "compare_margins",
+    "coverage",
+    "due_facts",
     "explain",
+    "json_schema",
+    "lint",
     "load_rulebook",
+    "render_margins",
+    "render_report",
+    "run_batch",
+    "use_language",
+    "write_chart",
 ]

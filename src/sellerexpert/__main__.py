@@ -1,3 +1,3 @@
-from sellerexpert.cli import cli
+from sellerexpert._cli import cli
 
 cli(prog_name="sellerexpert")

@@ -12,7 +12,7 @@ This is the one place that says what a declarative rule book means:
 * evidence adds weight for a model, an exclusion rules a model out, a caveat
   is rendered with the facts known when it fires;
 * last, :func:`decide_platform` weighs each platform's conclusions through
-  :func:`sellerexpert.policy.decide`.
+  :func:`sellerexpert._policy.decide`.
 
 Experta is the inference engine of record (``_experta``): a consultation and
 its trace come from it, and the audit replays on it. The compiled evaluator
@@ -32,11 +32,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .conditions import PLATFORM_PREFIX, Leaf, dnf
-from .errors import FiringLimitError
-from .policy import Decision, Weighed, decide
-from .profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
-from .rulebook import Rule, RuleBook, placeholders, render
+from ._conditions import PLATFORM_PREFIX, Leaf, dnf
+from ._errors import FiringLimitError
+from ._policy import Decision, Weighed, decide
+from ._profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
+from ._rulebook import Rule, RuleBook, placeholders, render
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)

@@ -52,6 +52,8 @@ _root.handlers[:] = _handlers
 _root.setLevel(_level)
 del _root, _handlers, _level
 
+from ._conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
+from ._errors import EngineError, FiringLimitError  # noqa: E402
 from ._evaluator import (  # noqa: E402
     BRANCH_STRIDE,
     DECIDE_ORDER,
@@ -63,9 +65,7 @@ from ._evaluator import (  # noqa: E402
     plain,
     weighed_from_records,
 )
-from .conditions import PLATFORM_PREFIX, Leaf, dnf  # noqa: E402
-from .errors import EngineError, FiringLimitError  # noqa: E402
-from .rulebook import Rule, RuleBook, render  # noqa: E402
+from ._rulebook import Rule, RuleBook, render  # noqa: E402
 
 _RUN_LOCK = threading.RLock()
 

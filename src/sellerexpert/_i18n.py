@@ -60,10 +60,10 @@ def set_language(lang: str) -> None:
 
 
 def check(lang: str) -> str:
-    """``lang`` if the advisor speaks it; :class:`~sellerexpert.errors.LanguageError` otherwise."""
+    """``lang`` if the advisor speaks it; :class:`~sellerexpert._errors.LanguageError` otherwise."""
     if lang in LANGS:
         return lang
-    from .errors import LanguageError
+    from ._errors import LanguageError
 
     raise LanguageError(lang)
 

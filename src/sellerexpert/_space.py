@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import Leaf, evaluate, leaves
-from .profile import FIELDS_BY_NAME, FieldSpec
-from .rulebook import Platform, RuleBook
+from ._conditions import Leaf, evaluate, leaves
+from ._profile import FIELDS_BY_NAME, FieldSpec
+from ._rulebook import Platform, RuleBook
 
 
 class _Absent:

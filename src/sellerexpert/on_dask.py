@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from .advisor import Advisor
-from .batch import ENGINES, Row, _column, consult_row, json_line
-from .errors import ProfileError
-from .profile import FIELDS_BY_NAME, closest
+from ._advisor import Advisor
+from ._batch import ENGINES, Row, _column, consult_row, json_line
+from ._errors import ProfileError
+from ._profile import FIELDS_BY_NAME, closest
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -157,7 +157,7 @@ def score_dataset(
     :param source: CSV files (a glob or a list), a Parquet data set, or a dask DataFrame of profile fields.
     :param rules_dir: a custom rule pack's folder, readable at the same path on every worker
         (each worker builds its advisor from it once); ``None`` for the shipped rule book.
-    :param engine: one of :data:`sellerexpert.batch.ENGINES`; the records are the same for either.
+    :param engine: one of :data:`sellerexpert._batch.ENGINES`; the records are the same for either.
     :raises ProfileError: for an unreadable source or a column that is not a profile field.
     :raises ValueError: for an unknown engine.
     """

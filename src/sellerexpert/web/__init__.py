@@ -2,7 +2,7 @@
 
 An ASGI application built with Starlette and run by uvicorn. Every endpoint
 calls the same public API as the command line (``Advisor.consult``,
-``explain``, ``audit``, :class:`~sellerexpert.interview.Interview`); nothing
+``explain``, ``audit``, :class:`~sellerexpert._interview.Interview`); nothing
 here reasons about rules.
 
 Quick use::
@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..advisor import Advisor
+from .._advisor import Advisor
 from . import _api, _pages
 from ._context import WebContext, templates
 from ._errors import HANDLERS, CatchAll

@@ -18,15 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .._auditing import audit
+from .._batch import RowReader, consult_rows
+from .._errors import ProfileError, TraceError
+from .._explanation import explain
+from .._profile import SellerProfile
+from .._schema import json_schema, validate_trace
+from .._signing import key_from_env, sign
+from .._trace import Trace
 from .._version import __version__
-from ..auditing import audit
-from ..batch import RowReader, consult_rows
-from ..errors import ProfileError, TraceError
-from ..explanation import explain
-from ..profile import SellerProfile
-from ..schema import json_schema, validate_trace
-from ..signing import key_from_env, sign
-from ..trace import Trace
 from ._context import context
 
 _TRUE = ("1", "true", "yes", "on")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import jinja2
 from starlette.requests import Request
 
-from ..advisor import Advisor
+from .._advisor import Advisor
 from ._settings import WebSettings
 
 

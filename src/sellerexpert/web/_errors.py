@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import EngineError, ProfileError, TraceError
+from .._errors import EngineError, ProfileError, TraceError
 from ._context import context
 from ._security import API_PREFIX, TooLarge, error_document, send_html, send_json
 

@@ -24,15 +24,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..auditing import audit
-from ..errors import ProfileError, TraceError
-from ..explanation import explain
-from ..interview import ASKED, Interview, Why
-from ..profile import FIELDS_BY_NAME, FieldSpec, normalise_value
-from ..report import confidence_text
-from ..result import ConsultationResult
-from ..schema import validate_trace
-from ..trace import Trace
+from .._auditing import audit
+from .._errors import ProfileError, TraceError
+from .._explanation import explain
+from .._interview import ASKED, Interview, Why
+from .._profile import FIELDS_BY_NAME, FieldSpec, normalise_value
+from .._report import confidence_text
+from .._result import ConsultationResult
+from .._schema import validate_trace
+from .._trace import Trace
 from ._answers import UNKNOWN, Answers, is_unknown
 from ._api import signed
 from ._context import WebContext, context

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from ..advisor import ENGINES, Engine
+from .._advisor import ENGINES, Engine
 
 ENV_API_KEY = "SELLEREXPERT_API_KEY"
 ENV_RULES = "SELLEREXPERT_WEB_RULES"

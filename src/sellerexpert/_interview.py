@@ -2,7 +2,7 @@
 
 Like the classic consultation systems, the interview asks one question at a
 time and can say *why* it asks. Before each question it works out, from the
-rules' declarative conditions (:mod:`sellerexpert.conditions`), which models
+rules' declarative conditions (:mod:`sellerexpert._conditions`), which models
 each platform could still end up with over every possible answer to the
 questions not yet asked, including "unknown" (which lets the assumption rules
 fill a field in). A platform whose possible models have narrowed to one is
@@ -34,15 +34,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._advisor import Advisor
+from ._conditions import Leaf, describe, evaluate3, facts_used, leaves
+from ._errors import ProfileError
 from ._evaluator import Evaluator
 from ._i18n import N_, _, current, model_words, ngettext
-from .advisor import Advisor
-from .conditions import Leaf, describe, evaluate3, facts_used, leaves
-from .errors import ProfileError
-from .policy import decide
-from .profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
-from .result import ConsultationResult
-from .rulebook import Rule, RuleBook, render
+from ._policy import decide
+from ._profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
+from ._result import ConsultationResult
+from ._rulebook import Rule, RuleBook, render
 
 ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
 """The fields an interview may ask about, in the order it asks them (``name`` never changes advice)."""

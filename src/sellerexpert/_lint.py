@@ -45,14 +45,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import _documents
+from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
+from ._coverage import Simulator, assumptions_for, closure, count_firings
+from ._economics import DERIVED_PLATFORM_FACTS
+from ._errors import RuleBookError
 from ._i18n import LANGS, _, current
-from ._space import ProfileSpace
-from .conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
-from .coverage import Simulator, assumptions_for, closure, count_firings
-from .economics import DERIVED_PLATFORM_FACTS
-from .errors import RuleBookError
-from .profile import MODELS, PLATFORMS
-from .rulebook import (
+from ._profile import MODELS, PLATFORMS
+from ._rulebook import (
     RULE_SUFFIXES,
     Rule,
     RuleBook,
@@ -63,6 +62,7 @@ from .rulebook import (
     placeholders,
     shipped_rules_dir,
 )
+from ._space import ProfileSpace
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

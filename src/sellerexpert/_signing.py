@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .trace import Trace
+from ._trace import Trace
 
 ENV_KEY = "SELLEREXPERT_TRACE_KEY"
 ALGORITHM = "HMAC-SHA256"

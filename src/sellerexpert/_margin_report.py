@@ -16,9 +16,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import _i18n
+from ._economics import FULL, SEMI, MarginComparison, MarginLine, ModelMargin, PlatformMargin, amount_text, whole_units
 from ._i18n import _, model_words
-from .economics import FULL, SEMI, MarginComparison, MarginLine, ModelMargin, PlatformMargin, amount_text, whole_units
-from .profile import MODELS
+from ._profile import MODELS
 
 MARGIN_FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 CHART_SUFFIXES: tuple[str, ...] = (".svg", ".png")

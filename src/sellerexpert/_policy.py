@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ._i18n import _, model_words, tidy
-from .profile import MODELS
-from .result import Best, Recommendation
-from .rulebook import Policy
+from ._profile import MODELS
+from ._result import Best, Recommendation
+from ._rulebook import Policy
 
 Basis = Literal["exclusion", "scores", "tie", "both-excluded"]
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents
+from ._errors import ProfileError
 from ._i18n import N_, _, model_words
-from .errors import ProfileError
 
 if TYPE_CHECKING:
-    from .economics import Economics
+    from ._economics import Economics
 
 PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
 MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
@@ -36,7 +36,7 @@ EU_MEMBERS: tuple[str, ...] = (
 _REGION_ALIASES = {"CHINA": "CN", "HONG_KONG": "HK", "HONGKONG": "HK", "USA": "US", "GB": "UK", **{c: "EU" for c in EU_MEMBERS}}
 
 ECONOMICS = "economics"
-"""The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert.economics`)."""
+"""The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert._economics`)."""
 
 Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count"]
 
@@ -685,7 +685,7 @@ assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.n
 def _economics(value: object) -> Economics:
     """Validate an ``economics`` section (a mapping, or an Economics already built)."""
     # Imported here: economics needs this module's platform and model names, so it cannot be imported above.
-    from .economics import Economics
+    from ._economics import Economics
 
     return value if isinstance(value, Economics) else Economics.from_dict(value)
 
@@ -708,7 +708,7 @@ def profile_json_schema() -> dict[str, Any]:
             schema = {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "uniqueItems": True}
         schema["description"] = spec.meaning
         props[spec.name] = {"anyOf": [schema, {"type": "null"}]} if spec.name != "platforms" else schema
-    from .economics import economics_json_schema  # see _economics: economics imports this module
+    from ._economics import economics_json_schema  # see _economics: economics imports this module
 
     props[ECONOMICS] = economics_json_schema()
     return {

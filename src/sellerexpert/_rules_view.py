@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from . import _i18n
+from ._conditions import describe, dnf
 from ._i18n import N_, _, model_words
-from .conditions import describe, dnf
-from .rulebook import SALIENCE_RANGE, RuleBook
+from ._rulebook import SALIENCE_RANGE, RuleBook
 
 _SEPARATOR = {"en": ", ", "zh": "、"}
 """How a list of short labels (source citations) is joined in each language."""
@@ -65,7 +65,7 @@ def rule_details(rulebook: RuleBook, rule_id: str) -> dict[str, Any]:
 
     ``decide``, the engine's built-in decision step, is described by :func:`decide_details`.
 
-    :raises LookupError: when there is no such rule (the message names the closest ids).
+    :raises UnknownRuleError: when there is no such rule (the message names the closest ids).
     """
     from ._evaluator import DECIDE_RULE
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import _documents
+from ._errors import TraceError
 from ._i18n import N_
 from ._messages import Msg
-from .errors import TraceError
-from .profile import profile_json_schema
-from .trace import UNSUPPORTED_VERSION
+from ._profile import profile_json_schema
+from ._trace import UNSUPPORTED_VERSION
 
 SchemaName = Literal["trace", "profile", "rulefile"]
 SCHEMA_NAMES: tuple[str, ...] = ("trace", "profile", "rulefile")

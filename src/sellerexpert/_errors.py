@@ -9,6 +9,8 @@ attributes, never on the message text::
     ├── TraceError        (ValueError)   a file that is not a usable trace
     ├── BatchError        (ValueError)   a batch's output or resume state cannot be used
     ├── LanguageError     (ValueError)   a language the advisor does not speak
+    ├── UnknownRuleError  (LookupError)  no rule with that id in the rule book
+    ├── UnknownPlatformError (LookupError) no recommendation for that platform in a result
     └── EngineError       (RuntimeError) the inference itself failed
         └── FiringLimitError             a rule loop hit the firing cap
 """
@@ -226,4 +228,37 @@ class LanguageError(SellerExpertError, ValueError):
             _("language {lang} is not one the advisor speaks (allowed: {allowed})").format(
                 lang=repr(lang), allowed=", ".join(LANGS)
             )
+        )
+
+
+class UnknownRuleError(SellerExpertError, LookupError):
+    """No rule with this id in the rule book (``RuleBook.rule``, ``rules show``).
+
+    :ivar rule_id: the id asked for.
+    :ivar suggestion: the closest known id, if one is close.
+    :ivar close: up to three close known ids, closest first.
+    """
+
+    def __init__(self, rule_id: str, *, directory: object, close: Sequence[str] = ()) -> None:
+        self.rule_id = rule_id
+        self.close = tuple(close)
+        self.suggestion = self.close[0] if self.close else None
+        message = Msg(N_("no rule '{rule}' in {directory}"), rule=rule_id, directory=str(directory))
+        if self.close:
+            message = concat(message, Msg(N_(" - did you mean {names}?"), names=", ".join(self.close)))
+        super().__init__(message)
+
+
+class UnknownPlatformError(SellerExpertError, LookupError):
+    """A result was asked for a platform the consultation did not cover.
+
+    :ivar platform: the platform asked for.
+    :ivar asked: the platforms the consultation covered.
+    """
+
+    def __init__(self, platform: str, asked: Sequence[str]) -> None:
+        self.platform = platform
+        self.asked = tuple(asked)
+        super().__init__(
+            Msg(N_("no recommendation for '{platform}' (asked: {asked})"), platform=platform, asked=", ".join(self.asked))
         )

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .profile import SellerProfile
+from ._profile import SellerProfile
 
 if TYPE_CHECKING:
-    from .trace import Trace
+    from ._trace import Trace
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class Best:
-    """The platform where the recommended model fits best (see :func:`sellerexpert.policy.choose_best`).
+    """The platform where the recommended model fits best (see :func:`sellerexpert._policy.choose_best`).
 
     :ivar why: the choice explained in one line.
     """
@@ -252,12 +252,14 @@ class ConsultationResult:
     def recommendation(self, platform: str) -> Recommendation:
         """The recommendation for one platform.
 
-        :raises LookupError: when that platform was not asked about.
+        :raises UnknownPlatformError: when that platform was not asked about.
         """
         for rec in self.recommendations:
             if rec.platform == platform:
                 return rec
-        raise LookupError(f"no recommendation for '{platform}' (asked: {', '.join(self.profile.platforms)})")
+        from ._errors import UnknownPlatformError
+
+        raise UnknownPlatformError(platform, self.profile.platforms)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``profile``, ``recommendations`` (in the profile's order), ``best``, and

@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 
 
 from . import _documents
-from ._i18n import N_, _, model_words, use
-from .conditions import (
+from ._conditions import (
     PLATFORM_PREFIX,
     PRESENCE_OPERATORS,
     AllOf,
@@ -41,9 +40,10 @@ from .conditions import (
     leaves,
     to_data,
 )
-from .economics import DERIVED_PLATFORM_FACTS
-from .errors import ProfileError, RuleBookError
-from .profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
+from ._economics import DERIVED_PLATFORM_FACTS
+from ._errors import ProfileError, RuleBookError, UnknownRuleError
+from ._i18n import N_, _, model_words, use
+from ._profile import FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
 
 RULE_SUFFIXES = (".toml", ".yaml", ".yml")
 RESERVED_RULE_IDS = ("decide",)
@@ -344,7 +344,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class ConfidencePolicy:
-    """How confidence is derived from scores, exclusions and missing facts (see :mod:`sellerexpert.policy`)."""
+    """How confidence is derived from scores, exclusions and missing facts (see :mod:`sellerexpert._policy`)."""
 
     base: float
     margin_span: float
@@ -358,14 +358,14 @@ class ConfidencePolicy:
 
 @dataclass(frozen=True)
 class OutcomePolicy:
-    """When the advice names a third outcome (see :func:`sellerexpert.policy.outcome`)."""
+    """When the advice names a third outcome (see :func:`sellerexpert._policy.outcome`)."""
 
     run_both_within: int = 1
 
 
 @dataclass(frozen=True)
 class BestPolicy:
-    """What makes a platform's advice fail a need the seller cannot trade away (see :func:`sellerexpert.policy.choose_best`)."""
+    """What makes a platform's advice fail a need the seller cannot trade away (see :func:`sellerexpert._policy.choose_best`)."""
 
     decisive_caveats: tuple[str, ...] = ()
     decisive_weight: int = 4
@@ -440,14 +440,13 @@ class RuleBook:
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id.
 
-        :raises LookupError: naming the closest known ids.
+        :raises UnknownRuleError: naming the closest known ids.
         """
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
         close = difflib.get_close_matches(rule_id, [r.id for r in self.rules], n=3)
-        hint = f" - did you mean {', '.join(close)}?" if close else ""
-        raise LookupError(f"no rule '{rule_id}' in {self.directory}{hint}")
+        raise UnknownRuleError(rule_id, directory=self.directory, close=close)
 
     def rule_digests(self) -> dict[str, str]:
         """Rule id to the digest of what it says, to tell which rules changed between two rule books."""
@@ -462,7 +461,7 @@ class RuleBook:
 
         :param lang: the language of ``statement`` and ``concludes`` (default: the language in force);
             keys and ``then`` stay as written.
-        :raises LookupError: for an unknown rule id.
+        :raises UnknownRuleError: for an unknown rule id.
         """
         rule = self.rule(rule_id)
         with use(lang) as chosen:
@@ -760,7 +759,7 @@ def _platform_domains(platforms: Mapping[str, Platform]) -> dict[str, type]:
     """The value type of each platform fact, checked to agree across platforms.
 
     The margin facts are known names without values here: the advisor computes them per consultation
-    from the seller's economics (:data:`sellerexpert.economics.DERIVED_PLATFORM_FACTS`).
+    from the seller's economics (:data:`sellerexpert._economics.DERIVED_PLATFORM_FACTS`).
     """
     domains: dict[str, type] = {"id": str, "name": str, **DERIVED_PLATFORM_FACTS}
     for platform in platforms.values():

@@ -22,7 +22,7 @@ output goes, so ``resume=True`` carries on after the last complete row.
 Quick use::
 
     from sellerexpert import Advisor
-    from sellerexpert.batch import RowReader, JsonLinesWriter, run
+    from sellerexpert._batch import RowReader, JsonLinesWriter, run
 
     with RowReader.open("sellers.csv") as reader, open("advice.jsonl", "w") as out:
         summary = run(reader, JsonLinesWriter(out), advisor=Advisor(), jobs=2)
@@ -49,17 +49,17 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 from . import _i18n
+from ._errors import BatchError, EngineError, ProfileError
 from ._i18n import N_, _
 from ._messages import Msg
+from ._profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
 from ._version import __version__
 from ._workers import Workers
-from .errors import BatchError, EngineError, ProfileError
-from .profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
 
 if TYPE_CHECKING:
     # Imported where used: the command line imports this module, and `--help` must not load the engine.
-    from .advisor import Advisor, Engine
-    from .result import ConsultationResult
+    from ._advisor import Advisor, Engine
+    from ._result import ConsultationResult
 
 INPUT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
@@ -740,14 +740,14 @@ class Scorer:
         self._lines = _Lines(output_format, finite_facts=finite)
         self._key: bytes | None = None
         if self.trace_dir is not None:
-            from .signing import key_from_env
+            from ._signing import key_from_env
 
             self._key = key_from_env()
 
     @classmethod
     def build(cls, rules_dir: str, layout: Layout, output_format: str, engine: str, trace_dir: str | None) -> Scorer:
         """Build a scorer in a worker process, from the rule pack's folder."""
-        from .advisor import Advisor
+        from ._advisor import Advisor
 
         return cls(Advisor(rules_dir), layout, output_format=output_format, engine=engine, trace_dir=trace_dir)
 
@@ -785,7 +785,7 @@ class Scorer:
         assert self.trace_dir is not None
         trace = result.trace
         if self._key is not None:
-            from .signing import sign
+            from ._signing import sign
 
             trace = sign(trace, self._key)
         path = self.trace_dir / f"row-{row:06d}.json"
@@ -798,7 +798,7 @@ class Scorer:
 
 
 def _rows_handler(rules_dir: str, source: str, engine: str) -> Callable[[list[Row]], list[Outcome]]:
-    from .advisor import Advisor
+    from ._advisor import Advisor
 
     advisor = Advisor(rules_dir)
     return lambda rows: [consult_row(advisor, row, source=source, engine=engine) for row in rows]

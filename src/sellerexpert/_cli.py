@@ -28,18 +28,18 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from . import _i18n
+from ._batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
+from ._economics import Economics
+from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._i18n import N_, _
 from ._messages import say
+from ._profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
+from ._report import FORMATS, render
 from ._version import __version__
-from .batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
-from .economics import Economics
-from .errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError
-from .profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
-from .report import FORMATS, render
 
 if TYPE_CHECKING:
     # Imported where used: `--help` and `--version` must not load the engine or the rule book.
-    from .advisor import Advisor
+    from ._advisor import Advisor
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -196,7 +196,7 @@ class Session:
         :raises RuleBookError: when the rule pack is invalid.
         """
         if self._advisor is None:
-            from .advisor import Advisor
+            from ._advisor import Advisor
 
             self._advisor = Advisor(self.rules_dir)
         return self._advisor
@@ -453,8 +453,8 @@ def _ask(prompt: str) -> str:
 
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
-    from .economics import ask_economics
-    from .interview import Interview, conduct
+    from ._economics import ask_economics
+    from ._interview import Interview, conduct
 
     interview = Interview(advisor, known)
     def tell(message: str) -> None:
@@ -765,7 +765,7 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
       sellerexpert rules list
       sellerexpert rules list --format json
     """
-    from .rules_view import render_rule_list, rule_summaries
+    from ._rules_view import render_rule_list, rule_summaries
 
     summaries = rule_summaries(advisor.rules)
     if output_format == "json":
@@ -789,12 +789,12 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
       sellerexpert rules show semi_out_of_reach
       sellerexpert rules show semi_out_of_reach --format json
     """
-    from .rules_view import render_rule, rule_details
+    from ._rules_view import render_rule, rule_details
 
     try:
         details = rule_details(advisor.rules, rule_id)
-    except LookupError as exc:
-        raise BadValue(say(exc.args[0]), param_hint="'ID'") from None
+    except UnknownRuleError as exc:
+        raise BadValue(say(exc), param_hint="'ID'") from None
     click.echo(
         json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else render_rule(details)
     )
@@ -807,14 +807,14 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
 
 def _signed(trace: Any) -> Any:
     """The trace, signed when SELLEREXPERT_TRACE_KEY is set."""
-    from .signing import key_from_env, sign
+    from ._signing import key_from_env, sign
 
     key = key_from_env()
     return sign(trace, key) if key is not None else trace
 
 
 def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, details: bool = False) -> None:
-    from .explanation import explain
+    from ._explanation import explain
 
     explanation = explain(result.trace, advisor)
     if output_format == "json":
@@ -856,7 +856,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
       sellerexpert explain shop.json --format markdown --dot shop.dot
       sellerexpert explain shop.json --dot - | dot -Tsvg > shop.svg
     """
-    from .explanation import explain
+    from ._explanation import explain
 
     explanation = explain(trace_path, advisor, why_not=why_not and dot_path != "-")
     if dot_path == "-":
@@ -896,7 +896,7 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
       sellerexpert audit traces/ --format json
       sellerexpert audit signed.json --no-verify
     """
-    from .auditing import audit_paths
+    from ._auditing import audit_paths
 
     summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify)
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())
@@ -917,7 +917,7 @@ def schema_command(name: str) -> None:
       sellerexpert schema trace > trace-1.json
       sellerexpert schema profile
     """
-    from .schema import json_schema
+    from ._schema import json_schema
 
     click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False, allow_nan=False))  # type: ignore[arg-type]
 
@@ -946,7 +946,7 @@ def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
       sellerexpert rules lint --rules my-rules/ --format json
       sellerexpert rules lint --as-of 2027-06-01
     """
-    from .lint import lint
+    from ._lint import lint
 
     # not the advisor: a broken pack must be linted, not refused
     report = lint(session.rules_dir, today=as_of.date() if as_of else None)
@@ -980,7 +980,7 @@ def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) 
       sellerexpert rules review
       sellerexpert rules review --within 180 --format json
     """
-    from .lint import due_facts
+    from ._lint import due_facts
 
     due = due_facts(advisor.rules, today=as_of.date() if as_of else None, within_days=within)
     if output_format == "json":
@@ -1017,7 +1017,7 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
       sellerexpert rules coverage
       sellerexpert rules coverage --format json
     """
-    from .coverage import coverage
+    from ._coverage import coverage
 
     report = coverage(advisor)
     click.echo(report.to_json() if output_format == "json" else report.to_text())
@@ -1055,8 +1055,8 @@ def margin(
       sellerexpert margin -p examples/margin-home-goods.toml --format markdown --chart margin.svg
       sellerexpert margin --economics quotes.toml -f json
     """
-    from .margin_report import render as render_margin
-    from .margin_report import write_chart
+    from ._margin_report import render as render_margin
+    from ._margin_report import write_chart
 
     if profile_source is None and economics_path is None:
         raise UsageProblem(_("give --profile FILE (a profile with an economics section) or --economics FILE."))

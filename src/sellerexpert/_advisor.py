@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _i18n, economics
+from . import _economics as economics
+from . import _i18n
+from ._conditions import PLATFORM_PREFIX
+from ._errors import ProfileError
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
+from ._policy import choose_best, outcome
+from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
+from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+from ._rulebook import Rule, RuleBook, load_rulebook, placeholders, render
+from ._trace import Firing, Trace
 from ._version import __version__
-from .conditions import PLATFORM_PREFIX
-from .errors import ProfileError
-from .policy import choose_best, outcome
-from .profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
-from .result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-from .rulebook import Rule, RuleBook, load_rulebook, placeholders, render
-from .trace import Firing, Trace
 
 if TYPE_CHECKING:
     from experta import KnowledgeEngine

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from . import _documents
+from ._errors import TraceError
 from ._i18n import N_
 from ._messages import Msg
-from .errors import TraceError
 
 TRACE_FORMAT = "sellerexpert-trace"
 TRACE_VERSION = 1

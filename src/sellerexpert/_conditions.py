@@ -250,7 +250,7 @@ def to_data(condition: Condition) -> dict[str, Any]:
 
 
 def _value_text(value: Any) -> str:
-    from .profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
+    from ._profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
 
     return shown(value)
 

@@ -47,9 +47,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import _documents, _i18n
+from ._errors import ProfileError
 from ._i18n import N_, _, model_words
-from .errors import ProfileError
-from .profile import MODELS, PLATFORMS, SellerProfile, closest
+from ._profile import MODELS, PLATFORMS, SellerProfile, closest
 
 NumberKind = Literal["amount", "share", "days"]
 

@@ -7,7 +7,7 @@ of millions of profiles), so coverage works on the declarative model instead:
   (:mod:`sellerexpert._space`);
 * :class:`Simulator` replays what the engine does on one profile - the
   assumptions first, in salience order, then every platform rule whose
-  condition holds, then :func:`sellerexpert.policy.decide` - and the tests
+  condition holds, then :func:`sellerexpert._policy.decide` - and the tests
   prove it agrees with the engine on a sample of profiles;
 * a rule's firings are counted over only the fields it reads (plus the fields
   the assumptions it relies on read), times the size of the rest of the space;
@@ -26,17 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _i18n
+from ._conditions import PLATFORM_PREFIX, evaluate, facts_used
+from ._economics import DERIVED_PLATFORM_FACTS
 from ._evaluator import DECIDE_RULE, Evaluator
 from ._i18n import N_, _
+from ._policy import Decision, decide
+from ._profile import MODELS, PLATFORMS, SellerProfile
+from ._rulebook import Rule, RuleBook, load_rulebook
 from ._space import ABSENT, ProfileSpace
-from .conditions import PLATFORM_PREFIX, evaluate, facts_used
-from .economics import DERIVED_PLATFORM_FACTS
-from .policy import Decision, decide
-from .profile import MODELS, PLATFORMS, SellerProfile
-from .rulebook import Rule, RuleBook, load_rulebook
 
 if TYPE_CHECKING:
-    from .advisor import Advisor
+    from ._advisor import Advisor
 
 
 @dataclass(frozen=True)

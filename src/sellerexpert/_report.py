@@ -27,8 +27,8 @@ from datetime import date
 
 from . import _i18n
 from ._i18n import N_, _, model_words, ngettext
-from .profile import FIELDS_BY_NAME
-from .result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+from ._profile import FIELDS_BY_NAME
+from ._result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 REASONS_SHOWN = 3

@@ -12,7 +12,7 @@ named, not only the first:
 * **consistency** - the trace agrees with itself: firings numbered in order,
   each matched fact either an input fact or asserted by an earlier firing, and
   each platform's result recomputed from its evidence and exclusion firings
-  with :func:`sellerexpert.policy.decide`;
+  with :func:`sellerexpert._policy.decide`;
 * **fingerprint** - the rule book is the one the trace was made with; if not,
   the rules added, removed and edited are named from the per-rule digests, and
   with ``rules_then`` (the old rule pack) what each edit changed;
@@ -32,22 +32,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _documents, signing
+from . import _documents
+from . import _signing as signing
+from ._conditions import describe
+from ._errors import ProfileError, TraceError
 from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_, _, ngettext
 from ._messages import Msg, concat, say
+from ._policy import Weighed, choose_best
+from ._profile import SellerProfile
+from ._result import Recommendation
+from ._rulebook import RuleBook, load_rulebook
+from ._schema import validate_trace
+from ._trace import Trace, parse_trace_text
 from ._version import __version__
-from .conditions import describe
-from .errors import ProfileError, TraceError
-from .policy import Weighed, choose_best
-from .profile import SellerProfile
-from .result import Recommendation
-from .rulebook import RuleBook, load_rulebook
-from .schema import validate_trace
-from .trace import Trace, parse_trace_text
 
 if TYPE_CHECKING:
-    from .advisor import Advisor
+    from ._advisor import Advisor
 
 Check = Literal["signature", "input", "consistency", "fingerprint", "replay"]
 _MAX_DETAILS = 12
@@ -112,7 +113,7 @@ class AuditReport:
     """The outcome of auditing one trace.
 
     :ivar source: the trace file (or ``<trace>`` for an object).
-    :ivar signature: see :data:`sellerexpert.signing.SignatureStatus`.
+    :ivar signature: see :data:`sellerexpert._signing.SignatureStatus`.
     :ivar reproduced: whether replaying the profile gave the recorded firings and result.
     :ivar rule_changes: rules added, removed or edited since the trace was made.
     """
@@ -343,7 +344,7 @@ def _claims_to_be_a_trace(path: Path) -> bool:
 def _advisor(advisor: Advisor | None) -> Advisor:
     if advisor is not None:
         return advisor
-    from .advisor import Advisor
+    from ._advisor import Advisor
 
     return Advisor()
 

@@ -30,19 +30,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._auditing import load_trace
+from ._conditions import describe, evaluate
+from ._economics import margin_facts
+from ._errors import ProfileError
 from ._evaluator import fact_values
 from ._i18n import N_, _, current, day, model_words, percent, use
+from ._profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile, shown
+from ._rulebook import RuleBook, render
 from ._space import ABSENT, ProfileSpace, ValueClass
-from .auditing import load_trace
-from .conditions import describe, evaluate
-from .economics import margin_facts
-from .errors import ProfileError
-from .profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile, shown
-from .rulebook import RuleBook, render
-from .trace import Trace
+from ._trace import Trace
 
 if TYPE_CHECKING:
-    from .advisor import Advisor
+    from ._advisor import Advisor
 
 NodeKind = Literal["recommendation", "decision", "rule", "fact", "unknown"]
 
@@ -362,7 +362,7 @@ def _explain(
 ) -> Explanation:
     loaded = load_trace(trace)
     if advisor is None:
-        from .advisor import Advisor
+        from ._advisor import Advisor
 
         advisor = Advisor()
     notes: list[str] = []
