@@ -282,7 +282,8 @@ def test_installed_entry_point_runs_a_consultation() -> None:
 
 def test_library_modules_do_not_import_click() -> None:
     code = (
-        "import sys, sellerexpert, sellerexpert._interview, sellerexpert._batch, sellerexpert._report;"
+        "import sys, sellerexpert, sellerexpert._interview, sellerexpert._interview_dialogue, sellerexpert._batch,"
+        " sellerexpert._report;"
         " print('click' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

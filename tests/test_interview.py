@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, Advisor, ProfileError, RuleBook, SellerProfile
 from sellerexpert._conditions import leaves
-from sellerexpert._interview import Interview, classify, conduct
+from sellerexpert._interview import Interview
+from sellerexpert._interview_answers import classify
+from sellerexpert._interview_dialogue import conduct
 
 SEMI_OUT = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": False}
 Domains = dict[str, tuple[object, ...]]

@@ -12,14 +12,9 @@ from hypothesis import strategies as st
 
 from sellerexpert import Advisor, SellerProfile, _i18n, cli
 from sellerexpert._errors import ProfileError
-from sellerexpert._interview import (
-    ANSWER_WORDS,
-    MARKET_NAMES_ZH,
-    Interview,
-    classify,
-    conduct,
-    read_answer,
-)
+from sellerexpert._interview import Interview
+from sellerexpert._interview_answers import ANSWER_WORDS, MARKET_NAMES_ZH, classify, read_answer
+from sellerexpert._interview_dialogue import conduct
 from sellerexpert._profile import FIELDS, FIELDS_BY_NAME, market_code, normalise_value
 from zh_text import english_runs
 

@@ -35,7 +35,8 @@ if _TYPE_CHECKING:
     )
     from ._explanation import Explanation, explain
     from ._i18n import use as use_language
-    from ._interview import Interview, Question
+    from ._interview import Interview
+    from ._interview_questions import Question
     from ._lint import DueFact, LintFinding, LintReport, due_facts, lint
     from ._margin_report import render as render_margins
     from ._margin_report import write_chart
@@ -95,7 +96,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "PlatformMargin": ("_economics", "PlatformMargin"),
     "PLATFORMS": ("_profile", "PLATFORMS"),
     "ProfileError": ("_errors", "ProfileError"),
-    "Question": ("_interview", "Question"),
+    "Question": ("_interview_questions", "Question"),
     "Reason": ("_result", "Reason"),
     "Recommendation": ("_result", "Recommendation"),
     "render_margins": ("_margin_report", "render"),

@@ -454,7 +454,8 @@ def _ask(prompt: str) -> str:
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
     from ._economics import ask_economics
-    from ._interview import Interview, conduct
+    from ._interview import Interview
+    from ._interview_dialogue import conduct
 
     interview = Interview(advisor, known)
     def tell(message: str) -> None:

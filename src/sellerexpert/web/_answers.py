@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 
 from .._advisor import Advisor
 from .._errors import ProfileError
-from .._interview import ASKED, Interview, classify
+from .._interview import ASKED, Interview
+from .._interview_answers import classify
 from .._profile import FIELDS_BY_NAME
 
 UNKNOWN = "unknown"

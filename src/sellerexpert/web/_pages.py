@@ -27,7 +27,8 @@ from starlette.routing import Route
 from .._auditing import audit
 from .._errors import ProfileError, TraceError
 from .._explanation import explain
-from .._interview import ASKED, Interview, Why
+from .._interview import ASKED, Interview
+from .._interview_questions import Why
 from .._profile import FIELDS_BY_NAME, FieldSpec, normalise_value
 from .._report import confidence_text
 from .._result import ConsultationResult
