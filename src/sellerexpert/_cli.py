@@ -9,6 +9,14 @@ its traceback.
 Commands added later hang off :data:`cli` (or the :data:`rules` group), take
 the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
 :func:`rules_option`.
+
+The click building blocks (exit-code exceptions, the translated Choice, a field's value as a
+parameter) live in :mod:`._cli_types`; each profile field's option is made by its type
+(:mod:`._fields`), and a profile is read by :mod:`._profile_sources`.
+
+Imports: click, :mod:`._cli_types`, :mod:`._fields`, :mod:`._profile`, :mod:`._profile_sources`
+and the modules of the commands' API calls (engine, rule book and reports only inside the
+command that needs them, so ``--help`` stays fast).
 """
 
 from __future__ import annotations
