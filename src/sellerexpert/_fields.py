@@ -18,6 +18,7 @@ building blocks of :mod:`._cli_types`, so ``import sellerexpert`` never loads cl
 
 from __future__ import annotations
 
+import abc
 import difflib
 import functools
 import itertools
@@ -218,7 +219,7 @@ def item_combinations(fact_leaves: Sequence[Leaf], taken: Iterable[Any] = ()) ->
 # -- the types -------------------------------------------------------------------
 
 
-class FieldType:
+class FieldType(abc.ABC):
     """What one kind of profile field accepts, and how it is enumerated, described and asked for.
 
     :ivar name: the kind, as the field table names it (``level``, ``bool``...).
@@ -237,12 +238,12 @@ class FieldType:
         """How the allowed values read in an error message or a prompt, in the language in force."""
         return ", ".join(self.allowed) if self.allowed else _(self._open_text)
 
+    @abc.abstractmethod
     def convert(self, field: str, value: object) -> Any:
         """Check one value of ``field`` and return it in canonical form.
 
         :raises ProfileError: naming ``field`` and what it allows.
         """
-        raise NotImplementedError
 
     def refusal(self, exc: ProfileError) -> str:
         """Why a value given on its own (a command-line option) is refused: the problem, a hint, what is allowed."""
@@ -252,16 +253,16 @@ class FieldType:
         """The candidate values the search space tries, given the leaves that read the field (unknown not included)."""
         return []
 
+    @abc.abstractmethod
     def schema(self) -> dict[str, Any]:
         """The JSON Schema fragment of a value (the profile adds the description and ``null``)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
         """The command-line option that sets ``field`` (``--operational-capacity low``...).
 
         :param help_text: the option's help sentence.
         """
-        raise NotImplementedError
 
 
 def _choice_option(field: str, allowed: tuple[str, ...], help_text: str) -> Callable[[F], F]:
