@@ -9,6 +9,14 @@ its traceback.
 Commands added later hang off :data:`cli` (or the :data:`rules` group), take
 the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
 :func:`rules_option`.
+
+The click building blocks (exit-code exceptions, the translated Choice, a field's value as a
+parameter) live in :mod:`._cli_types`; each profile field's option is made by its type
+(:mod:`._fields`), and a profile is read by :mod:`._profile_sources`.
+
+Imports: click, :mod:`._cli_types`, :mod:`._fields`, :mod:`._profile`, :mod:`._profile_sources`
+and the modules of the commands' API calls (engine, rule book and reports only inside the
+command that needs them, so ``--help`` stays fast).
 """
 
 from __future__ import annotations
@@ -29,11 +37,14 @@ import click
 
 from . import _i18n
 from ._batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
+from ._cli_types import BadValue, CheckFailed, Choice, InputError, Interrupted, UsageProblem
 from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
+from ._fields import option_name
 from ._i18n import N_, _
 from ._messages import say
-from ._profile import FIELDS, FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
+from ._profile import FIELDS, FIELDS_BY_NAME, SellerProfile
+from ._profile_sources import given_fields, read_profile, with_given
 from ._report import FORMATS, render
 from ._version import __version__
 
@@ -43,95 +54,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _show_error(message: str, file: IO[Any] | None = None) -> None:
-    # click writes "Error: ..." from its own (English) catalogue; ours says it in the language in force.
-    click.echo(_("Error: {message}").format(message=message), file=file, err=True)
-
-
-class InputError(click.ClickException):
-    """The user's input (a file, a value, an option) cannot be used: exit code 2, like click's usage errors."""
-
-    exit_code = 2
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print the message with an ``Error:`` prefix in the language in force."""
-        _show_error(self.format_message(), file)
-
-
-class CheckFailed(click.ClickException):
-    """A check did not pass (failed batch rows, an audit that does not reproduce): exit code 1."""
-
-    exit_code = 1
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print the message with an ``Error:`` prefix in the language in force."""
-        _show_error(self.format_message(), file)
-
-
-def _usage_hint(error: click.UsageError, file: IO[Any] | None) -> None:
-    # click's UsageError.show, with our own words for the hint (the usage line itself is click's).
-    ctx = error.ctx
-    if ctx is not None:
-        hint = ""
-        if ctx.command.get_help_option(ctx) is not None:
-            hint = (
-                _("Try '{command} {option}' for help.").format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
-            )
-        click.echo(f"{ctx.get_usage()}\n{hint}", file=file, err=True, color=ctx.color)
-    _show_error(error.format_message(), file)
-
-
-class UsageProblem(click.UsageError):
-    """A usage mistake our own checks find (options that contradict each other...): exit code 2, said in the language in force."""
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print the usage, a help hint and the message in the language in force."""
-        _usage_hint(self, file)
-
-
-class BadValue(click.BadParameter):
-    """An option's value our own checks refuse: exit code 2, said in the language in force."""
-
-    def format_message(self) -> str:
-        """``Invalid value for '--option': why``, in the language in force."""
-        if self.param_hint is not None:
-            hint = self.param_hint
-        elif self.param is not None:
-            hint = self.param.get_error_hint(self.ctx)
-        else:
-            return _("Invalid value: {message}").format(message=self.message)
-        return _("Invalid value for {param_hint}: {message}").format(
-            param_hint=click.exceptions._join_param_hints(hint), message=self.message
-        )
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print the usage, a help hint and the message in the language in force."""
-        _usage_hint(self, file)
-
-
-class Interrupted(click.exceptions.Exit):
-    """Ctrl-C or end of input: leave quietly with exit code 130 (128 + SIGINT), as shells do."""
-
-    def __init__(self) -> None:
-        super().__init__(130)
-
-
-class Choice(click.Choice):  # type: ignore[type-arg]
-    """click's Choice, whose refusal is said in the language in force (click's own message in English)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        """The chosen value; a value not among the choices is a :class:`BadValue` naming them."""
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            if _i18n.current() == "en":
-                raise
-            choices = ", ".join(map(repr, self.choices))
-            raise BadValue(
-                _("{value} is not one of {choices}.").format(value=repr(value), choices=choices), ctx=ctx, param=param
-            ) from None
 
 
 class SellerExpertGroup(click.Group):
@@ -300,134 +222,37 @@ def cli(ctx: click.Context, rules_dir: Path | None) -> None:
 # -- consult ---------------------------------------------------------------
 
 
-def _option_name(spec: FieldSpec) -> str:
-    return {"platforms": "platform", "target_markets": "target-market", "vat_markets": "vat-market"}.get(
-        spec.name, spec.name.replace("_", "-")
-    )
-
-
-class _FieldValue(click.ParamType[Any, Any]):
-    """A profile field's value as typed on the command line, checked by the profile's own rules."""
-
-    def __init__(self, spec: FieldSpec) -> None:
-        self.spec = spec
-        self.name = spec.kind
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            normalise_value(self.spec, value)  # a list field's text may hold several values: "temu,aliexpress"
-        except ProfileError as exc:
-            hint = _(" - did you mean '{suggestion}'?").format(suggestion=exc.suggestion) if exc.suggestion else ""
-            allowed = _(" (allowed: {allowed})").format(allowed=self.spec.allowed_text)
-            raise BadValue(f"{say(exc.problem)}{hint}{allowed}", ctx=ctx, param=param) from None
-        return value
-
-    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-        from click.shell_completion import CompletionItem
-
-        return [CompletionItem(v) for v in self.spec.allowed if v.startswith(incomplete)]
-
-
-def _field_option(spec: FieldSpec) -> Callable[[F], F]:
-    flag = "--" + _option_name(spec)
-    help_text = f"{spec.meaning[0].upper()}{spec.meaning[1:]}."
-    if spec.kind == "bool":
-        return _bool_options(spec, flag, help_text)
-    if spec.kind in ("platforms", "markets"):
-        help_text += " Repeat the option (or separate with commas) for several."
-        metavar = "PLATFORM" if spec.kind == "platforms" else "CODE"
-        return click.option(flag, spec.name, multiple=True, type=_FieldValue(spec), metavar=metavar, help=help_text)
-    if spec.kind == "count":
-        # Checked by the profile's own rule, so "1,200" works here as in a file or the interview.
-        return click.option(flag, spec.name, type=_FieldValue(spec), metavar="N", help=help_text)
-    if spec.kind == "text":
-        return click.option(flag, spec.name, metavar="TEXT", help=help_text)
-    return click.option(flag, spec.name, type=Choice(spec.allowed, case_sensitive=False), help=help_text)
-
-
-_NEGATED = "no_"
-
-
-def _bool_options(spec: FieldSpec, flag: str, help_text: str) -> Callable[[F], F]:
-    """``--local-warehouse`` (yes), ``--local-warehouse yes|no`` as the README promises, and ``--no-local-warehouse``."""
-
-    def decorate(function: F) -> F:
-        function = click.option(
-            f"--no-{flag[2:]}", _NEGATED + spec.name, is_flag=True, default=False, help=f"The same as {flag} no."
-        )(function)
-        return click.option(
-            flag, spec.name, is_flag=False, flag_value="yes", default=None, type=_FieldValue(spec), metavar="[yes|no]",
-            help=f"{help_text} Alone it means yes; or give yes or no.",
-        )(function)
-
-    return decorate
-
-
 def profile_options(function: F) -> F:
     """Add one option per profile field (``--operational-capacity low``, ``--platform temu``...)."""
     for spec in reversed(FIELDS):
-        function = _field_option(spec)(function)
+        function = spec.type.click_option(spec.name, f"{spec.meaning[0].upper()}{spec.meaning[1:]}.")(function)
     return function
 
 
 def _given(fields: dict[str, Any]) -> dict[str, Any]:
-    """The profile fields set on the command line (repeatable options flattened to lists)."""
-    given: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name.startswith(_NEGATED) and name not in FIELDS_BY_NAME:
-            field = name[len(_NEGATED) :]
-            if value and fields.get(field) is not None:
-                option = "--" + field.replace("_", "-")
-                raise UsageProblem(
-                    _("{option} and {negated} contradict each other: give one.").format(
-                        option=option, negated=f"--no-{option[2:]}"
-                    )
-                )
-            if value:
-                given[field] = False
-            continue
-        if value is None or value == ():
-            continue
-        if isinstance(value, tuple):
-            value = [part.strip() for item in value for part in item.replace(";", ",").split(",") if part.strip()]
-        given[name] = value
-    return given
-
-
-def _read_stdin_profile() -> SellerProfile:
-    from . import _documents
-
-    raw = sys.stdin.buffer.read(_documents.SIZE_LIMITS["profile"] + 1)  # bounded, like a profile file
+    """The profile fields set on the command line; an option given both ways is a usage error."""
     try:
-        if len(raw) > _documents.SIZE_LIMITS["profile"]:
-            raise _documents.too_large("profile")
-        text = _documents.decode(raw)
-    except _documents.DocumentProblem as exc:
-        raise ProfileError(exc.problem, path="<stdin>") from None
-    return SellerProfile.from_text(text, source="<stdin>")
+        return given_fields(fields)
+    except ProfileError as exc:
+        raise UsageProblem(exc.problem) from None
 
 
 def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | None:
     """The profile from ``source`` (a file, ``-`` for stdin, or ``None``) with the field options applied.
 
     :returns: ``None`` when neither a source nor any field option was given.
-    :raises ProfileError: naming the file, or the option, at fault.
+    :raises ProfileError: naming the file at fault; a field option at fault is a :class:`BadValue` naming the option.
     """
     given = _given(fields)
     if source is None and not given:
         return None
-    if source is None:
-        base = SellerProfile()
-    elif source == "-":
-        base = _read_stdin_profile()
-    else:
-        base = SellerProfile.from_file(source)
+    base = read_profile(source)
     try:
-        return base.with_changes(**SellerProfile.from_dict(given).to_dict()) if given else base
+        return with_given(base, given)
     except ProfileError as exc:
-        spec = next(s for s in FIELDS if s.name == exc.field)
-        allowed = _(" (allowed: {allowed})").format(allowed=spec.allowed_text)
-        raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'--{_option_name(spec)}'") from None
+        field = FIELDS_BY_NAME[str(exc.field)]
+        allowed = _(" (allowed: {allowed})").format(allowed=field.allowed_text)
+        raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'--{option_name(field.name)}'") from None
 
 
 def _use_color(stream: IO[Any]) -> bool:

@@ -2,12 +2,17 @@
 
 The field table :data:`FIELDS` is the single description of every profile
 field: the validator, the JSON Schema, the interactive questions and the
-rule loader's type checks all read it.
+rule loader's type checks all read it. Each field's kind names its type
+(:mod:`._fields`), which converts, validates, enumerates and describes its
+values; reading a profile from a file, stdin or options given one by one is
+in :mod:`._profile_sources`.
+
+Imports: :mod:`._documents`, :mod:`._errors`, :mod:`._fields`, :mod:`._i18n`
+(and :mod:`._economics` where used: it imports this module).
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -18,27 +23,28 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents
 from ._errors import ProfileError
+
+# The vocabularies live with the field types; other modules read them here, with the profile.
+from ._fields import FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
+from ._fields import LEVELS as LEVELS
+from ._fields import MAX_COUNT as MAX_COUNT
+from ._fields import PLATFORMS as PLATFORMS
+from ._fields import REGIONS as REGIONS
+from ._fields import SERVICE_LEVELS as SERVICE_LEVELS
+from ._fields import closest as closest
+from ._fields import market_code as market_code
 from ._i18n import N_, _, model_words
 
 if TYPE_CHECKING:
     from ._economics import Economics
 
-PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
 MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
-LEVELS: tuple[str, ...] = ("low", "medium", "high")
-SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
-REGIONS: tuple[str, ...] = ("CN", "HK", "US", "UK", "EU", "OTHER")
-"""Where a company can be registered, as far as the platforms' entry rules tell places apart."""
-EU_MEMBERS: tuple[str, ...] = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
-    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-)
-_REGION_ALIASES = {"CHINA": "CN", "HONG_KONG": "HK", "HONGKONG": "HK", "USA": "US", "GB": "UK", **{c: "EU" for c in EU_MEMBERS}}
 
 ECONOMICS = "economics"
 """The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert._economics`)."""
 
 Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count"]
+"""The kinds of field; each names its type in :data:`._fields.FIELD_TYPES`."""
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -54,22 +60,19 @@ class FieldSpec:
     core: bool = True
 
     @property
+    def type(self) -> FieldType:
+        """The field's type: it converts, validates, enumerates and describes the field's values."""
+        return FIELD_TYPES[self.kind]
+
+    @property
     def allowed(self) -> tuple[str, ...]:
         """The allowed values for enumerated fields, as text (empty for open fields)."""
-        return {
-            "level": LEVELS,
-            "service": SERVICE_LEVELS,
-            "region": REGIONS,
-            "bool": ("true", "false"),
-            "platforms": PLATFORMS,
-        }.get(self.kind, ())
+        return self.type.allowed
 
     @property
     def allowed_text(self) -> str:
         """How the allowed values read in an error message or a prompt."""
-        if self.allowed:
-            return ", ".join(self.allowed)
-        return _(_ALLOWED_TEXT[self.kind])
+        return self.type.allowed_text
 
     @property
     def meaning_text(self) -> str:
@@ -81,12 +84,6 @@ class FieldSpec:
         """:attr:`question` in the language in force."""
         return _(self.question)
 
-
-_ALLOWED_TEXT = {
-    "text": N_("any text"),
-    "markets": N_("ISO 3166 country codes or names such as US, UK, DE, Norway, or EU"),
-    "count": N_("a whole number, 0 or more"),
-}
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "text", N_("who is consulting"), N_("What is your shop or company called?"), core=False),
@@ -201,19 +198,6 @@ CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
 
 _NOT_A_MAPPING = N_("a profile must be a mapping of field names to values, got {value}")
 _EMPTY = N_("is empty: give at least one field, or write {} for a profile with nothing known on purpose")
-MAX_COUNT = 10**12
-"""The largest count a profile accepts: far above any seller's monthly orders, and safe in any JSON reader."""
-_MARKET = re.compile(r"^(?:[A-Z]{2})$")
-_COUNT_TEXT = re.compile(r"\s*(\d{1,13}|\d{1,3}(?:,\d{3}){1,4})\s*")
-# Markets the platforms name that are not ISO 3166-1 codes, and everyday names pycountry does not know.
-_EXTRA_MARKETS = {"EU": "EU", "UK": "UK", "EUROPEAN UNION": "EU", "EUROPE": "EU"}
-_MARKET_NAMES = {
-    "RUSSIA": "RU", "TURKEY": "TR", "KOREA": "KR", "BRITAIN": "GB", "GREAT BRITAIN": "GB", "ENGLAND": "GB",
-    "HOLLAND": "NL", "IRAN": "IR", "VIETNAM": "VN", "TAIWAN": "TW", "BOLIVIA": "BO", "VENEZUELA": "VE",
-}
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
-
 _VALUE_WORDS = {
     "low": N_("low"),
     "medium": N_("medium"),
@@ -240,222 +224,16 @@ def shown(value: object) -> str:
         return model_words(value)
     return str(value)
 
-def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
-    """The known name a misspelt or shortened ``word`` most likely meant, if any (for "did you mean")."""
-    if len(word) > 64:
-        return None  # no known name is that long, and difflib is quadratic
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if found:
-        return found[0]
-    # A shortened name ("capacity", "warehouse") is a likelier slip than a typo.
-    containing = [choice for choice in choices if len(word) >= 4 and word in choice]
-    return containing[0] if len(containing) == 1 else None
-
-def _normalise_word(value: str) -> str:
-    return re.sub(r"[\s\-]+", "_", value.strip().lower())
-
-def _as_list(spec: FieldSpec, value: object) -> list[object]:
-    if isinstance(value, str):
-        return [part for part in re.split(r"[;,]", value) if part.strip()]
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    raise ProfileError(
-        _("expected a list, got {value}").format(value=_describe(value)), field=spec.name, value=value, allowed=spec.allowed_text
-    )
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return _("the boolean {value}").format(value=str(value).lower())
-    if isinstance(value, (dict, Mapping)):
-        return _("a mapping")
-    if isinstance(value, (list, tuple)):
-        return _("a list")
-    if isinstance(value, int) and abs(value) >= 10**20:
-        # str() of a huge int is slow and past 4300 digits raises ValueError.
-        return _("a number of about {digits} digits").format(digits=int(value.bit_length() * 0.30103) + 1)
-    if isinstance(value, (int, float)):
-        return _("the number {value}").format(value=value)
-    text = str(value)
-    if len(text) > _SHOWN:
-        return _("'{start}...' ({length} characters)").format(start=text[:_SHOWN], length=f"{len(text):,}")
-    return _("'{text}'").format(text=text)
-
-
-_SHOWN = 40
-"""How much of a bad text value an error message quotes (an answer may be megabytes long)."""
-
 def normalise_value(spec: FieldSpec, value: object) -> object:
-    """Check one field's value and return it in canonical form.
+    """Check one field's value and return it in canonical form (the field's type does the work).
 
     Text inputs (CSV cells, command-line options) are accepted for every field:
     ``"yes"`` for a boolean, ``"120"`` for a count, ``"US;EU"`` for a list.
 
     :raises ProfileError: naming the field and what it allows.
     """
-    kind = spec.kind
-    if kind == "text":
-        if not isinstance(value, str):
-            raise ProfileError(
-                _("expected text, got {value}").format(value=_describe(value)),
-                field=spec.name,
-                value=value,
-                allowed=spec.allowed_text,
-            )
-        return value.strip()
-    if kind in ("level", "service"):
-        if not isinstance(value, str):
-            raise ProfileError(
-                _("expected one of the words below, got {value}").format(value=_describe(value)),
-                field=spec.name,
-                value=value,
-                allowed=spec.allowed,
-            )
-        word = _normalise_word(value)
-        if word not in spec.allowed:
-            raise ProfileError(
-                _("{value} is not one of {allowed}").format(value=_describe(value), allowed=", ".join(spec.allowed)),
-                field=spec.name,
-                value=value,
-                allowed=spec.allowed,
-                suggestion=closest(word, spec.allowed),
-            )
-        return word
-    if kind == "region":
-        if not isinstance(value, str):
-            raise ProfileError(
-                _("expected a region code, got {value}").format(value=_describe(value)),
-                field=spec.name,
-                value=value,
-                allowed=spec.allowed,
-            )
-        region = _normalise_word(value).upper()
-        region = _REGION_ALIASES.get(region, region)
-        if region not in spec.allowed:
-            raise ProfileError(
-                _("'{value}' is not one of {allowed}").format(value=value, allowed=", ".join(spec.allowed)),
-                field=spec.name,
-                value=value,
-                suggestion=closest(region, spec.allowed),
-            )
-        return region
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise ProfileError(
-            _("expected true or false, got {value}").format(value=_describe(value)),
-            field=spec.name,
-            value=value,
-            allowed=spec.allowed,
-        )
-    if kind == "count":
-        number: object = value
-        if isinstance(value, str) and _COUNT_TEXT.fullmatch(value):
-            number = int(value.replace(",", ""))  # "1,200" as people write it
-        if isinstance(number, int) and not isinstance(number, bool) and number > MAX_COUNT:
-            raise ProfileError(
-                _("{value} is more than {limit}").format(value=_describe(value), limit=f"{MAX_COUNT:,}"),
-                field=spec.name,
-                value=value,
-                allowed=spec.allowed_text,
-            )
-        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            raise ProfileError(
-                _("expected a whole number 0 or more, got {value}").format(value=_describe(value)),
-                field=spec.name,
-                value=value,
-                allowed=spec.allowed_text,
-            )
-        return number
-    if kind == "platforms":
-        chosen: list[str] = []
-        for item in _as_list(spec, value):
-            if not isinstance(item, str):
-                raise ProfileError(
-                    _("expected platform names, got {value}").format(value=_describe(item)),
-                    field=spec.name,
-                    value=item,
-                    allowed=PLATFORMS,
-                )
-            word = _normalise_word(item)
-            if word == "tiktok":
-                word = "tiktok_shop"
-            if word not in PLATFORMS:
-                raise ProfileError(
-                    _("{value} is not a platform we advise on").format(value=_describe(item)),
-                    field=spec.name,
-                    value=item,
-                    allowed=PLATFORMS,
-                    suggestion=closest(word, PLATFORMS),
-                )
-            if word in chosen:
-                raise ProfileError(
-                    _("'{platform}' is listed twice").format(platform=word), field=spec.name, value=item, allowed=PLATFORMS
-                )
-            chosen.append(word)
-        if not chosen:
-            raise ProfileError(_("needs at least one platform"), field=spec.name, value=value, allowed=PLATFORMS)
-        return tuple(chosen)
-    # markets
-    items = [value] if isinstance(value, bool) else _as_list(spec, value)
-    if len(items) == 1 and isinstance(items[0], str) and items[0].strip().lower() == "none":
-        return ()  # "none" is a whole answer (no VAT registration anywhere), not a market code
-    markets: list[str] = []
-    for item in items:
-        code = market_code(item)
-        if code is None:
-            raise ProfileError(
-                _("{value} is not a market: use an ISO 3166 country code or name, or EU").format(value=_describe(item)),
-                field=spec.name,
-                value=item,
-                allowed=spec.allowed_text,
-            )
-        if code not in markets:
-            markets.append(code)
-    return tuple(markets)
+    return spec.type.convert(spec.name, value)
 
-
-def market_code(item: object) -> str | None:
-    """The market code for one entry of ``target_markets``, or ``None`` when it names no market.
-
-    Accepts ISO 3166-1 alpha-2 codes (any case), ``EU`` and ``UK``, and country
-    names and alpha-3 codes as pycountry knows them. ``GB`` and the United
-    Kingdom read as ``UK``, the name the platforms and the source document use.
-    YAML 1.1 reads a bare ``NO`` as the boolean false; in a market list that
-    can only have meant Norway.
-    """
-    if item is False:
-        return "NO"
-    if not isinstance(item, str):
-        return None
-    text = " ".join(item.split())
-    if not text or len(text) > 80:
-        return None
-    # Codes are ASCII: "ß".upper() is "SS", and other letters fold into ASCII codes the same way.
-    # Names may not be ("Türkiye"); pycountry compares those case-insensitively itself.
-    if not text.isascii() and len(text) <= 3:
-        return None
-    upper = text.upper() if text.isascii() else text
-    code = _EXTRA_MARKETS.get(upper) or _MARKET_NAMES.get(upper)
-    if code is None:
-        code = _iso_country(upper)
-    if code == "GB":
-        return "UK"
-    return code
-
-
-@functools.lru_cache(maxsize=1024)
-def _iso_country(upper: str) -> str | None:
-    import pycountry  # here: its country table loads on first use, and most runs never name a market
-
-    if _MARKET.match(upper):
-        found = pycountry.countries.get(alpha_2=upper)
-        return str(found.alpha_2) if found is not None else None
-    try:
-        return str(pycountry.countries.lookup(upper).alpha_2)
-    except LookupError:
-        return None
 
 @dataclass(frozen=True)
 class SellerProfile:
@@ -509,7 +287,7 @@ class SellerProfile:
         :raises ProfileError: for an unknown field name or a bad value.
         """
         if not isinstance(data, Mapping):
-            raise ProfileError(_(_NOT_A_MAPPING).format(value=_describe(data)))
+            raise ProfileError(_(_NOT_A_MAPPING).format(value=describe(data)))
         values: dict[str, Any] = {}
         problems: list[ProfileError] = []
         for key, value in data.items():
@@ -576,7 +354,7 @@ class SellerProfile:
             data = {}
         try:
             if not isinstance(data, Mapping):
-                raise ProfileError(_(_NOT_A_MAPPING).format(value=_describe(data)))
+                raise ProfileError(_(_NOT_A_MAPPING).format(value=describe(data)))
             return cls.from_dict(data)
         except ProfileError as exc:
             located = [
@@ -646,12 +424,12 @@ def _toml_value(value: Any) -> str:
 
 
 def _unknown_field(key: object) -> ProfileError:
-    # str() of a 5,000-digit int key raises ValueError; _describe never does.
-    name = key if isinstance(key, str) else _describe(key) if isinstance(key, int) and abs(key) >= 10**20 else str(key)
+    # str() of a 5,000-digit int key raises ValueError; describe never does.
+    name = key if isinstance(key, str) else describe(key) if isinstance(key, int) and abs(key) >= 10**20 else str(key)
     return ProfileError(
-        _("unknown field '{field}'").format(field=name[:_SHOWN]),
-        field=name[:_SHOWN],
-        suggestion=closest(_normalise_word(name), [*FIELDS_BY_NAME, ECONOMICS]),
+        _("unknown field '{field}'").format(field=name[:SHOWN]),
+        field=name[:SHOWN],
+        suggestion=closest(normalise_word(name), [*FIELDS_BY_NAME, ECONOMICS]),
         allowed=tuple(FIELDS_BY_NAME),
     )
 
@@ -693,19 +471,7 @@ def profile_json_schema() -> dict[str, Any]:
     """The JSON Schema of a profile document, derived from :data:`FIELDS`."""
     props: dict[str, Any] = {}
     for spec in FIELDS:
-        schema: dict[str, Any]
-        if spec.kind == "text":
-            schema = {"type": "string"}
-        elif spec.kind in ("level", "service", "region"):
-            schema = {"enum": list(spec.allowed)}
-        elif spec.kind == "bool":
-            schema = {"type": "boolean"}
-        elif spec.kind == "count":
-            schema = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
-        elif spec.kind == "platforms":
-            schema = {"type": "array", "items": {"enum": list(PLATFORMS)}, "minItems": 1, "uniqueItems": True}
-        else:
-            schema = {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"}, "uniqueItems": True}
+        schema = spec.type.schema()
         schema["description"] = spec.meaning
         props[spec.name] = {"anyOf": [schema, {"type": "null"}]} if spec.name != "platforms" else schema
     from ._economics import economics_json_schema  # see _economics: economics imports this module

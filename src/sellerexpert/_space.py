@@ -7,7 +7,10 @@ leaf on that fact answers alike are interchangeable: the engine cannot tell
 them apart. Each fact's raw candidate values (every enum word, both booleans,
 numbers at each threshold and one either side, market codes grouped by the
 rules that name them, and "unknown") are merged into classes by the answers
-the leaves give, keeping how many raw values each class stands for.
+the leaves give, keeping how many raw values each class stands for. A profile
+field's raw values come from its type (:meth:`._fields.FieldType.values`).
+
+Imports: :mod:`._conditions`, :mod:`._fields`, :mod:`._profile`, :mod:`._rulebook`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._conditions import Leaf, evaluate, leaves
+from ._fields import constants, item_combinations, threshold_numbers
 from ._profile import FIELDS_BY_NAME, FieldSpec
 from ._rulebook import Platform, RuleBook
 
@@ -40,15 +44,11 @@ ABSENT: Any = _Absent()
 """The sentinel for a fact left unknown."""
 
 REASONED_FIELDS: tuple[str, ...] = tuple(
-    name for name, spec in FIELDS_BY_NAME.items() if spec.kind not in ("text", "platforms")
+    name for name, spec in FIELDS_BY_NAME.items() if spec.type.reasoned
 )
 """Profile fields the rules reason over (``name`` and ``platforms`` only steer the consultation)."""
 
-# Market codes tried, in order, as "a market no rule names".
-_OTHER_MARKETS = ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "NZ")
 _OTHER_TEXT = "<other>"
-# Beyond this many groups of market codes, subsets are not enumerated exhaustively.
-_MAX_ATOMS = 10
 
 
 @dataclass(frozen=True)
@@ -79,77 +79,24 @@ def leaves_by_fact(rulebook: RuleBook) -> dict[str, list[Leaf]]:
     return found
 
 
-def _constants(fact_leaves: Sequence[Leaf]) -> list[Any]:
-    values: list[Any] = []
-    for leaf in fact_leaves:
-        if leaf.op in ("absent", "present"):
-            continue
-        for value in leaf.value if isinstance(leaf.value, tuple) else (leaf.value,):
-            if value not in values:
-                values.append(value)
-    return values
-
-
-def _numbers(fact_leaves: Sequence[Leaf]) -> list[Any]:
-    numbers = {0}
-    for value in _constants(fact_leaves):
-        if isinstance(value, int) and not isinstance(value, bool):
-            numbers.update(n for n in (value - 1, value, value + 1) if n >= 0)
-    return sorted(numbers)
-
-
-def _lists(fact_leaves: Sequence[Leaf], taken: Iterable[Any] = ()) -> list[Any]:
-    """Every combination of one item per group of items the leaves treat alike, plus one unnamed item."""
-    items = [v for v in _constants(fact_leaves) if isinstance(v, str)]
-    groups: dict[tuple[bool, ...], list[str]] = {}
-    for item in items:
-        groups.setdefault(tuple(evaluate(leaf, {"x": (item,)}) for leaf in _renamed(fact_leaves)), []).append(item)
-    atoms = [members[0] for members in groups.values()]
-    used = set(items) | set(taken)
-    other = next((code for code in _OTHER_MARKETS if code not in used), None)
-    if other is not None:
-        atoms.append(other)
-    if len(atoms) > _MAX_ATOMS:
-        # Too many groups to combine: each alone, and all together.
-        return [(atom,) for atom in atoms] + [tuple(atoms)]
-    combos: list[Any] = []
-    for size in range(1, len(atoms) + 1):
-        combos.extend(itertools.combinations(atoms, size))
-    return combos
-
-
-def _renamed(fact_leaves: Sequence[Leaf]) -> list[Leaf]:
-    return [Leaf("x", leaf.op, leaf.value) for leaf in fact_leaves]
-
-
 def raw_field_values(spec: FieldSpec, fact_leaves: Sequence[Leaf]) -> list[Any]:
     """The candidate values of a profile field, ``ABSENT`` last."""
-    if spec.kind in ("level", "service", "region"):
-        values: list[Any] = list(spec.allowed)
-    elif spec.kind == "bool":
-        values = [True, False]
-    elif spec.kind == "count":
-        values = _numbers(fact_leaves)
-    elif spec.kind == "markets":
-        values = _lists(fact_leaves)
-    else:
-        values = []
-    return [*values, ABSENT]
+    return [*spec.type.values(fact_leaves), ABSENT]
 
 
 def raw_platform_values(name: str, platforms: Mapping[str, Platform], fact_leaves: Sequence[Leaf]) -> list[Any]:
     """Candidate values of a platform fact over its type: the values seen, the values rules name, one other, unknown."""
     seen = [p.facts[name].value for p in platforms.values() if name in p.facts]
-    kinds = {type(v) for v in seen} | {type(v) for v in _constants(fact_leaves) if not isinstance(v, tuple)}
+    kinds = {type(v) for v in seen} | {type(v) for v in constants(fact_leaves) if not isinstance(v, tuple)}
     values: list[Any]
     if bool in kinds:
         values = [True, False]
     elif tuple in kinds or any(leaf.op in ("contains", "intersects") for leaf in fact_leaves):
-        values = [*_lists(fact_leaves), *(v for v in seen if isinstance(v, tuple))]
+        values = [*item_combinations(fact_leaves), *(v for v in seen if isinstance(v, tuple))]
     elif int in kinds:
-        values = _numbers(fact_leaves)
+        values = threshold_numbers(fact_leaves)
     else:
-        values = list(dict.fromkeys([*seen, *_constants(fact_leaves)]))
+        values = list(dict.fromkeys([*seen, *constants(fact_leaves)]))
         values.append(_OTHER_TEXT)
     return [*dict.fromkeys(values), ABSENT]
 
