@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._errors import ProfileError
+from ._fields import did_you_mean
 from ._i18n import N_, _, ngettext
 from ._interview import Interview
 from ._interview_answers import classify
@@ -86,9 +87,7 @@ def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str
 
 
 def _problem(exc: ProfileError) -> str:
-    if not exc.suggestion:
-        return exc.problem
-    return _("{problem} - did you mean '{suggestion}'?").format(problem=exc.problem, suggestion=exc.suggestion)
+    return did_you_mean(exc, in_sentence=True)
 
 
 def _closing(interview: Interview) -> str:

@@ -227,42 +227,9 @@ def _domains(rules: Iterable[Rule]) -> dict[str, tuple[Any, ...]]:
         all_leaves.extend(leaves(rule.when))
     domains: dict[str, tuple[Any, ...]] = {}
     for spec in FIELDS:
-        mine = [leaf for leaf in all_leaves if leaf.fact == spec.name]
-        values: list[Any]
-        if spec.kind == "bool":
-            values = [True, False]
-        elif spec.kind in ("level", "service", "region"):
-            values = list(spec.allowed)
-        elif spec.kind == "count":
-            points = {0}
-            for leaf in mine:
-                raw = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-                for number in raw:
-                    if isinstance(number, int) and not isinstance(number, bool):
-                        points.update(n for n in (number - 1, number, number + 1) if n >= 0)
-            values = sorted(points)
-        elif spec.kind == "markets":
-            values = _market_domain(mine)
-        else:
+        if not spec.type.reasoned:
             continue
-        domains[spec.name] = (_UNKNOWN, *values)
+        # Each field's type lists one value per region the rules' conditions on it tell apart.
+        mine = [leaf for leaf in all_leaves if leaf.fact == spec.name]
+        domains[spec.name] = (_UNKNOWN, *spec.type.values(mine))
     return domains
-
-
-def _market_domain(mine: list[Leaf]) -> list[Any]:
-    sets = []
-    for leaf in mine:
-        raw = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-        sets.append(frozenset(v for v in raw if isinstance(v, str)))
-    named = sorted({code for group in sets for code in group})
-    # A real ISO 3166 code no rule names: the profile refuses made-up codes.
-    outsider = next(code for code in ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "NZ", "CL", "AR") if code not in named)
-    groups: dict[tuple[bool, ...], str] = {}
-    for code in [*named, outsider]:
-        groups.setdefault(tuple(code in group for group in sets), code)
-    representatives = sorted(groups.values())
-    return [
-        tuple(chosen)
-        for size in range(1, len(representatives) + 1)
-        for chosen in itertools.combinations(representatives, size)
-    ]
