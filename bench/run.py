@@ -36,9 +36,8 @@ EXAMPLES = REPO / "examples"
 RESULTS = HERE / "RESULTS.md"
 sys.path.insert(0, str(HERE))
 
-from sellerexpert import Advisor, SellerProfile, __version__  # noqa: E402
+from sellerexpert import Advisor, SellerProfile, __version__, load_rulebook  # noqa: E402
 from sellerexpert._evaluator import fact_values  # noqa: E402
-from sellerexpert._rulebook import load_rulebook  # noqa: E402
 
 
 def machine() -> str:

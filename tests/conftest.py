@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor
-from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._rulebook_loader import shipped_rules_dir
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, Trace, TraceError
 from sellerexpert._auditing import audit, audit_paths, load_trace
-from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._rulebook_loader import shipped_rules_dir
 from sellerexpert._schema import json_schema, validate_trace
 from sellerexpert._signing import ENV_KEY, canonical_bytes, sign
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sellerexpert import Advisor, cli
 from sellerexpert._profile import profile_json_schema
-from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._rulebook_loader import shipped_rules_dir
 from sellerexpert._schema import json_schema
 from sellerexpert._signing import ENV_KEY
 

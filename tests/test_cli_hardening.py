@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert import Advisor, SellerProfile, cli, load_rulebook
 from sellerexpert._errors import RuleBookError
-from sellerexpert._rulebook import load_rulebook
 
 REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "examples" / "one-person-shop.yaml"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sellerexpert import Advisor, SellerProfile
 from sellerexpert._evaluator import Evaluator, RunRecord, fact_values
 from sellerexpert._profile import FIELDS_BY_NAME, PLATFORMS
-from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._rulebook_loader import shipped_rules_dir
 from sellerexpert._space import ABSENT, REASONED_FIELDS, ProfileSpace
 
 

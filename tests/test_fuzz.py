@@ -28,7 +28,7 @@ from sellerexpert import Advisor, SellerProfile, audit
 from sellerexpert._cli import Session, cli
 from sellerexpert._errors import RuleBookError, SellerExpertError, TraceError
 from sellerexpert._profile import FIELDS, LEVELS, PLATFORMS, SERVICE_LEVELS
-from sellerexpert._rulebook import shipped_rules_dir
+from sellerexpert._rulebook_loader import shipped_rules_dir
 
 SECONDS = 10.0
 """The most one generated input may take, end to end (real runs take milliseconds)."""

@@ -279,7 +279,7 @@ def chained(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
     import json
     import shutil
 
-    from sellerexpert._rulebook import shipped_rules_dir
+    from sellerexpert._rulebook_loader import shipped_rules_dir
 
     folder = tmp_path_factory.mktemp("chained")
     for name in ("sources.toml", "platforms.toml", "policy.toml"):

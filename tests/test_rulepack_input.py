@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerexpert import Advisor, cli
+from sellerexpert import Advisor, cli, load_rulebook
 from sellerexpert._conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
 from sellerexpert._errors import RuleBookError
-from sellerexpert._rulebook import MAX_BRANCHES, SALIENCE_RANGE, load_rulebook
+from sellerexpert._rulebook import SALIENCE_RANGE
+from sellerexpert._rulebook_checks import MAX_BRANCHES
 
 RULE = """
 [[rule]]

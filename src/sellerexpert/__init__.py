@@ -43,7 +43,8 @@ if _TYPE_CHECKING:
     from ._profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
     from ._report import render as render_report
     from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-    from ._rulebook import RuleBook, load_rulebook
+    from ._rulebook import RuleBook
+    from ._rulebook_loader import load_rulebook
     from ._schema import json_schema
     from ._trace import Firing, Trace
 
@@ -87,7 +88,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "lint": ("_lint", "lint"),
     "LintFinding": ("_lint", "LintFinding"),
     "LintReport": ("_lint", "LintReport"),
-    "load_rulebook": ("_rulebook", "load_rulebook"),
+    "load_rulebook": ("_rulebook_loader", "load_rulebook"),
     "MarginComparison": ("_economics", "MarginComparison"),
     "MarginLine": ("_economics", "MarginLine"),
     "ModelMargin": ("_economics", "ModelMargin"),

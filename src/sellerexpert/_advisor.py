@@ -16,7 +16,9 @@ from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
 from ._policy import choose_best, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
-from ._rulebook import Rule, RuleBook, load_rulebook, placeholders, render
+from ._rulebook import Rule, RuleBook
+from ._rulebook_loader import load_rulebook
+from ._templates import placeholders, render
 from ._trace import Firing, Trace
 from ._version import __version__
 

@@ -42,7 +42,8 @@ from ._messages import Msg, concat, say
 from ._policy import Weighed, choose_best
 from ._profile import SellerProfile
 from ._result import Recommendation
-from ._rulebook import RuleBook, load_rulebook
+from ._rulebook import RuleBook
+from ._rulebook_loader import load_rulebook
 from ._schema import validate_trace
 from ._trace import Trace, parse_trace_text
 from ._version import __version__

@@ -32,7 +32,8 @@ from ._evaluator import DECIDE_RULE, Evaluator
 from ._i18n import N_, _
 from ._policy import Decision, decide
 from ._profile import MODELS, PLATFORMS, SellerProfile
-from ._rulebook import Rule, RuleBook, load_rulebook
+from ._rulebook import Rule, RuleBook
+from ._rulebook_loader import load_rulebook
 from ._space import ABSENT, ProfileSpace
 
 if TYPE_CHECKING:

@@ -36,7 +36,8 @@ from ._conditions import PLATFORM_PREFIX, Leaf, dnf
 from ._errors import FiringLimitError
 from ._policy import Decision, Weighed, decide
 from ._profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
-from ._rulebook import Rule, RuleBook, placeholders, render
+from ._rulebook import Rule, RuleBook
+from ._templates import placeholders, render
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)

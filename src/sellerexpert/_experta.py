@@ -65,7 +65,8 @@ from ._evaluator import (  # noqa: E402
     plain,
     weighed_from_records,
 )
-from ._rulebook import Rule, RuleBook, render  # noqa: E402
+from ._rulebook import Rule, RuleBook  # noqa: E402
+from ._templates import render  # noqa: E402
 
 _RUN_LOCK = threading.RLock()
 

@@ -37,8 +37,9 @@ from ._errors import ProfileError
 from ._evaluator import fact_values
 from ._i18n import N_, _, current, day, model_words, percent, use
 from ._profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile, shown
-from ._rulebook import RuleBook, render
+from ._rulebook import RuleBook
 from ._space import ABSENT, ProfileSpace, ValueClass
+from ._templates import render
 from ._trace import Trace
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from ._interview_questions import Question, RuleNeed, Why, semicolons
 from ._interview_reasoner import Reasoner
 from ._profile import FIELDS, FIELDS_BY_NAME, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
 from ._result import ConsultationResult
-from ._rulebook import render
+from ._templates import render
 
 ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
 """The fields an interview may ask about, in the order it asks them (``name`` never changes advice)."""

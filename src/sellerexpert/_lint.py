@@ -51,18 +51,10 @@ from ._economics import DERIVED_PLATFORM_FACTS
 from ._errors import RuleBookError
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
-from ._rulebook import (
-    RULE_SUFFIXES,
-    Rule,
-    RuleBook,
-    Translations,
-    _rulefile_validator,
-    _schema_message,
-    load_rulebook,
-    placeholders,
-    shipped_rules_dir,
-)
+from ._rulebook import Rule, RuleBook, Translations
+from ._rulebook_loader import RULE_SUFFIXES, load_rulebook, rulefile_validator, schema_message, shipped_rules_dir
 from ._space import ProfileSpace
+from ._templates import placeholders
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -311,7 +303,7 @@ def lint(directory: str | Path | None = None, *, today: date | None = None) -> L
 
 def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
     """Parse and schema-check every file, and find every duplicate id; whether all files are valid."""
-    validator = _rulefile_validator()
+    validator = rulefile_validator()
     valid = True
     first_seen: dict[str, tuple[str, int | None]] = {}
     occurrences: dict[tuple[str, str], int] = {}
@@ -337,7 +329,7 @@ def _check_files(paths: list[Path], findings: list[LintFinding]) -> bool:
                 rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{where[1] + 1}"
                 where = where[2:]
             key = ".".join(str(part) for part in where)
-            message = f"{key}: {_schema_message(error)}" if key else _schema_message(error)
+            message = f"{key}: {schema_message(error)}" if key else schema_message(error)
             line = _line_of(text, rule_id) if rule_id and not rule_id.startswith("#") else None
             findings.append(LintFinding("error", "schema", message, file=path.name, rule=rule_id, line=line))
             valid = False
