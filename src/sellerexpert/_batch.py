@@ -86,8 +86,12 @@ _CANNOT_WRITE_OUTPUT = N_("cannot write the output ({reason})")
 _RUN_AFRESH = Msg(N_("run without --resume"))
 
 
-def format_for(name: str | Path) -> str | None:
-    """The input or output format a file name implies (``csv`` or ``jsonl``), or ``None``."""
+def row_format_for(name: str | Path) -> str | None:
+    """The row format a batch file's name implies (``csv`` or ``jsonl``), or ``None``.
+
+    Not :func:`sellerexpert._documents.format_for`, which decides how one document (a profile, a
+    trace, a rule file) is parsed: here ``.json`` means JSON Lines and ``.yaml`` means nothing.
+    """
     return _SUFFIXES.get(Path(name).suffix.lower())
 
 
@@ -264,7 +268,7 @@ class RowReader:
                 binary.read(3)
             self._readline = binary.readline
             first = head.decode("utf-8", errors="ignore")
-        chosen = format or format_for(source) or ("jsonl" if first.lstrip("\ufeff \t\r\n").startswith("{") else "csv")
+        chosen = format or row_format_for(source) or ("jsonl" if first.lstrip("\ufeff \t\r\n").startswith("{") else "csv")
         if chosen not in INPUT_FORMATS:
             raise ProfileError(Msg(N_("unknown input format '{format}'"), format=chosen), path=source, allowed=INPUT_FORMATS)
         self.format = chosen
@@ -1363,8 +1367,8 @@ __all__ = [
     "consult_row",
     "consult_rows",
     "csv_cells",
-    "format_for",
     "json_line",
+    "row_format_for",
     "run",
     "score_to",
     "writer_for",

@@ -36,7 +36,17 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from . import _i18n
-from ._batch import ENGINES, INPUT_FORMATS, OUTPUT_FORMATS, BatchInterrupted, RowReader, Scored, Summary, format_for, score_to
+from ._batch import (
+    ENGINES,
+    INPUT_FORMATS,
+    OUTPUT_FORMATS,
+    BatchInterrupted,
+    RowReader,
+    Scored,
+    Summary,
+    row_format_for,
+    score_to,
+)
 from ._cli_types import BadValue, CheckFailed, Choice, InputError, Interrupted, UsageProblem
 from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
@@ -542,7 +552,7 @@ def batch(advisor: Advisor, input_path: str, output: str, output_format: str | N
     """
     if resume and output == "-":
         raise UsageProblem(_("--resume needs --output FILE: output sent to stdout cannot be resumed."))
-    output_format = output_format or ("csv" if output != "-" and format_for(output) == "csv" else "jsonl")
+    output_format = output_format or ("csv" if output != "-" and row_format_for(output) == "csv" else "jsonl")
     with _open_input(input_path, input_format) as reader, _sigterm_interrupts() as signals:
         reporter = _BatchReporter(reader, show=progress)
         try:
