@@ -30,8 +30,6 @@ from ._templates import join_items, placeholders
 
 SALIENCE_RANGE = (-1_000_000, 1_000_000)
 """The saliences a rule may have; the engine's decision step runs below this range, after every rule."""
-
-
 ConclusionKind = Literal["evidence", "exclude", "caveat", "assume"]
 
 TranslatedText = str | tuple[str, ...]
