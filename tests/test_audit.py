@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, Trace, TraceError
-from sellerexpert._auditing import audit, audit_paths, load_trace
+from sellerexpert._audit import audit, audit_paths
 from sellerexpert._rulebook_loader import shipped_rules_dir
 from sellerexpert._schema import json_schema, validate_trace
 from sellerexpert._signing import ENV_KEY, canonical_bytes, sign
@@ -43,7 +43,7 @@ def test_every_example_trace_round_trips_through_json_and_reproduces(
         trace = advisor.consult(SellerProfile.from_file(path)).trace
         target = tmp_path / f"{path.stem}.json"
         trace.save(target)
-        assert load_trace(target).to_dict() == trace.to_dict()
+        assert Trace.load(target).to_dict() == trace.to_dict()
     summary = audit_paths([tmp_path], advisor)
     assert summary.ok, summary.to_text()
     assert [Path(r.source).name for r in summary.reports] == sorted(f"{p.stem}.json" for p in paths)
@@ -232,7 +232,7 @@ _JSON = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_edit_gives_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
-    from sellerexpert._explanation import explain
+    from sellerexpert._explain import explain
 
     original = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"]})
     trace = json.loads(json.dumps(original))

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from sellerexpert import Advisor, SellerProfile, TraceError
-from sellerexpert._explanation import HowNode, counterfactuals, explain
+from sellerexpert._explain import explain
+from sellerexpert._explain_how import HowNode
+from sellerexpert._explain_whynot import counterfactuals
 
 # A US company: Temu's and TikTok Shop's fully-managed models are closed to it (issue 8), on its own answer.
 PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"], "company_base": "US"}

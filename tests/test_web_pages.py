@@ -16,7 +16,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import Advisor, SellerProfile, audit  # noqa: E402
-from sellerexpert._explanation import explain  # noqa: E402
+from sellerexpert._explain import explain  # noqa: E402
 from sellerexpert._interview import Interview  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 

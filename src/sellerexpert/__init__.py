@@ -14,7 +14,8 @@ from ._version import __version__
 
 if _TYPE_CHECKING:
     from ._advisor import Advisor, ExampleFailure
-    from ._auditing import AuditReport, audit, audit_paths
+    from ._audit import audit, audit_paths
+    from ._audit_report import AuditReport
     from ._batch import CsvWriter, JsonLinesWriter, RowReader
     from ._batch import Summary as BatchSummary
     from ._batch import run as run_batch
@@ -33,7 +34,7 @@ if _TYPE_CHECKING:
         UnknownPlatformError,
         UnknownRuleError,
     )
-    from ._explanation import Explanation, explain
+    from ._explain import Explanation, explain
     from ._i18n import use as use_language
     from ._interview import Interview
     from ._interview_questions import Question
@@ -54,12 +55,12 @@ if _TYPE_CHECKING:
 # (tests/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
 # `sellerexpert.on_dask` need optional extras and are public as modules.
 _EXPORTS: dict[str, tuple[str, str]] = {
-    "audit_paths": ("_auditing", "audit_paths"),
+    "audit_paths": ("_audit", "audit_paths"),
     "use_language": ("_i18n", "use"),
     "Advisor": ("_advisor", "Advisor"),
     "Assumption": ("_result", "Assumption"),
-    "audit": ("_auditing", "audit"),
-    "AuditReport": ("_auditing", "AuditReport"),
+    "audit": ("_audit", "audit"),
+    "AuditReport": ("_audit_report", "AuditReport"),
     "BatchError": ("_errors", "BatchError"),
     "BatchSummary": ("_batch", "Summary"),
     "Best": ("_result", "Best"),
@@ -75,8 +76,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Economics": ("_economics", "Economics"),
     "EngineError": ("_errors", "EngineError"),
     "ExampleFailure": ("_advisor", "ExampleFailure"),
-    "explain": ("_explanation", "explain"),
-    "Explanation": ("_explanation", "Explanation"),
+    "explain": ("_explain", "explain"),
+    "Explanation": ("_explain", "Explanation"),
     "FIELDS": ("_profile", "FIELDS"),
     "FieldSpec": ("_profile", "FieldSpec"),
     "Firing": ("_trace", "Firing"),

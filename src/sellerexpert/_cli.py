@@ -650,7 +650,7 @@ def _signed(trace: Any) -> Any:
 
 
 def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, details: bool = False) -> None:
-    from ._explanation import explain
+    from ._explain import explain
 
     explanation = explain(result.trace, advisor)
     if output_format == "json":
@@ -692,7 +692,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
       sellerexpert explain shop.json --format markdown --dot shop.dot
       sellerexpert explain shop.json --dot - | dot -Tsvg > shop.svg
     """
-    from ._explanation import explain
+    from ._explain import explain
 
     explanation = explain(trace_path, advisor, why_not=why_not and dot_path != "-")
     if dot_path == "-":
@@ -732,7 +732,7 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
       sellerexpert audit traces/ --format json
       sellerexpert audit signed.json --no-verify
     """
-    from ._auditing import audit_paths
+    from ._audit import audit_paths
 
     summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify)
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())

@@ -19,11 +19,12 @@ from ._errors import TraceError
 from ._i18n import N_
 from ._messages import Msg
 from ._profile import profile_json_schema
-from ._trace import UNSUPPORTED_VERSION
 
 SchemaName = Literal["trace", "profile", "rulefile"]
 SCHEMA_NAMES: tuple[str, ...] = ("trace", "profile", "rulefile")
 _FILES = {"trace": "trace-1.json", "rulefile": "rulefile-1.json"}
+# Here, not with the trace: the trace module reads traces through this one, so this one cannot import it.
+UNSUPPORTED_VERSION = N_("trace version {version} is not supported (this sellerexpert reads version {supported})")
 
 
 def json_schema(name: SchemaName) -> dict[str, Any]:

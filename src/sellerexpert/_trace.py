@@ -4,12 +4,18 @@ A trace holds the normalised profile, the facts the engine started from,
 every rule firing in order (what it matched, what it asserted), the result,
 and the fingerprint of the rule book and package that produced it. It
 round-trips through JSON without loss.
+
+Reading a trace lives here too: :meth:`Trace.load` is the one loader (a file,
+a parsed document or a trace, each checked against the trace schema), used by
+the audit and the explanation alike. Imports the document reader, the schema
+check, the errors and the messages; nothing that reasons.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +25,10 @@ from . import _documents
 from ._errors import TraceError
 from ._i18n import N_
 from ._messages import Msg
+from ._schema import UNSUPPORTED_VERSION, validate_trace
 
 TRACE_FORMAT = "sellerexpert-trace"
 TRACE_VERSION = 1
-UNSUPPORTED_VERSION = N_("trace version {version} is not supported (this sellerexpert reads version {supported})")
 
 
 @dataclass(frozen=True)
@@ -166,17 +172,33 @@ class Trace:
         return cls.from_dict(parse_trace_text(text, source), source=source)
 
     @classmethod
-    def load(cls, path: str | Path) -> Trace:
-        """Read a trace file.
+    def load(cls, source: Trace | Mapping[str, Any] | str | os.PathLike[str], *, name: str | Path | None = None) -> Trace:
+        """Read and schema-check a trace from a file, a parsed trace document or a :class:`Trace`.
 
-        :raises TraceError: naming the file when it is unreadable or not a trace.
+        The one way into a trace from outside: the audit and the explanation both read through it.
+
+        :param name: how errors name a trace given as data (a file is named by its path).
+        :raises TraceError: naming the file (and the line or the JSON path at fault) when it is
+            unreadable or not a trace.
         """
-        path = Path(path)
+        if isinstance(source, Trace):
+            validate_trace(source.to_dict(), source=name)
+            return source
+        if isinstance(source, Mapping):
+            validate_trace(dict(source), source=name)
+            return cls.from_dict(source, source=name)
+        if not isinstance(source, (str, os.PathLike)):
+            raise TraceError(
+                Msg(N_("not a trace: expected a Trace, a mapping or a file path, got {type}"), type=type(source).__name__)
+            )
+        path = Path(source)
         try:
             text = _documents.read_text(path, "trace")
         except _documents.DocumentProblem as exc:
             raise TraceError(exc.problem, path=path) from None
-        return cls.from_json(text, source=path)
+        data = parse_trace_text(text, path)
+        validate_trace(data, source=path)
+        return cls.from_dict(data, source=path)
 
 
 def parse_trace_text(text: str, source: str | Path | None = None) -> Any:

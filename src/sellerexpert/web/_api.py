@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .._auditing import audit
+from .._audit import audit
 from .._batch import RowReader, consult_rows
 from .._errors import ProfileError, TraceError
-from .._explanation import explain
+from .._explain import explain
 from .._profile import SellerProfile
 from .._schema import json_schema, validate_trace
 from .._signing import key_from_env, sign

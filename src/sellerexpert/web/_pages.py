@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .._auditing import audit
+from .._audit import audit
 from .._errors import ProfileError, TraceError
-from .._explanation import explain
+from .._explain import explain
 from .._interview import ASKED, Interview
 from .._interview_questions import Why
 from .._profile import FIELDS_BY_NAME, FieldSpec, normalise_value

@@ -1,0 +1,397 @@
+"""The audit's checks of one trace: signature, input, consistency, fingerprint and replay.
+
+Each check appends its :class:`~sellerexpert._audit_report.AuditFinding` to a
+list and is independent of the others, so every problem is named, not only
+the first. What each one checks is listed in :mod:`sellerexpert._audit`.
+
+May import: the trace, signing, the profile, the result, the rule book, the
+policy and the evaluator (the engine's own decision step), the version,
+:mod:`sellerexpert._audit_report` and :mod:`sellerexpert._audit_diff`. The
+advisor only for its type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import _signing as signing
+from ._audit_diff import MAX_DETAILS, data_changes, fact_diff, firing_diff, result_diff, rule_details, show
+from ._audit_report import AuditFinding, RuleChange
+from ._errors import ProfileError
+from ._evaluator import decide_platform, weighed_from_records
+from ._i18n import N_
+from ._messages import Msg, concat
+from ._policy import Weighed, choose_best
+from ._profile import SellerProfile
+from ._result import Recommendation
+from ._rulebook import RuleBook
+from ._trace import Trace
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._advisor import Advisor
+
+_CHANGE_WORDS = {"added": N_("added"), "removed": N_("removed"), "edited": N_("edited"), "changed": N_("changed")}
+
+
+def check_signature(trace: Trace, key: bytes | str | None, verify: bool, findings: list[AuditFinding]) -> str:
+    """The trace's signature status (see :data:`sellerexpert._signing.SignatureStatus`).
+
+    A finding when it fails, or is left unchecked with ``verify`` off (a note then).
+    """
+    status = signing.check(trace, key if verify else None)
+    if status == "invalid":
+        findings.append(
+            AuditFinding(
+                "signature", Msg(N_("signature does not match: the trace was edited after signing, or signed with another key"))
+            )
+        )
+    elif status == "missing":
+        findings.append(AuditFinding("signature", Msg(N_("trace is not signed, but a signing key is set"))))
+    elif status == "not-checked" and verify:
+        findings.append(
+            AuditFinding(
+                "signature",
+                Msg(
+                    N_(
+                        "signed, but the signature could not be verified: no key (set {variable}, "
+                        "or pass --no-verify to audit without checking it)"
+                    ),
+                    variable=signing.ENV_KEY,
+                ),
+            )
+        )
+    elif status == "not-checked":
+        findings.append(AuditFinding("signature", Msg(N_("signed, but not checked (verification turned off)")), failed=False))
+    return status
+
+
+def _where(firing: Any) -> str:
+    return f"#{firing.seq} {firing.rule}" + (f"@{firing.platform}" if firing.platform else "")
+
+
+def _fact_name(record: Mapping[str, Any]) -> str:
+    kind = record.get("kind")
+    if kind == "seller":
+        shown = f"{record.get('field')}={show(record.get('value'))}"
+        return Msg(N_("{fact} (assumed)"), fact=shown) if record.get("assumed") else shown
+    if kind == "platform":
+        return f"{record.get('platform')}.{record.get('field')}={show(record.get('value'))}"
+    return Msg(N_("{kind} of {rule}"), kind=kind, rule=f"{record.get('rule', 'decide')}@{record.get('platform')}")
+
+
+def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | None:
+    """The profile is valid, canonical, and the one the initial facts and the result were built from."""
+    details: list[str] = []
+    try:
+        profile = SellerProfile.from_dict(trace.profile)
+    except ProfileError as exc:
+        findings.append(
+            AuditFinding("input", Msg(N_("changed input: the profile is not valid")), (exc.args[0] if exc.args else str(exc),))
+        )
+        return None
+    if profile.to_dict() != dict(trace.profile):
+        details.append(
+            Msg(
+                N_("profile {profile} is not in canonical form {canonical}"),
+                profile=show(dict(trace.profile)),
+                canonical=show(profile.to_dict()),
+            )
+        )
+    # The economics enter as computed platform facts (platform.margin_*), which the replay checks.
+    expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms", "economics")}
+    recorded = {str(f.get("field")): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
+    for name in sorted(set(expected) | set(recorded), key=str):
+        if expected.get(name) != recorded.get(name):
+            details.append(
+                Msg(
+                    N_("{field}: the profile says {profile}, the input facts say {facts}"),
+                    field=name, profile=show(expected.get(name)), facts=show(recorded.get(name)),
+                )
+            )
+    if any(f.get("kind") == "seller" and f.get("assumed") for f in trace.facts):
+        details.append(Msg(N_("an input fact is marked as assumed: assumptions are made by rules, not given")))
+    platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
+    if platforms != list(profile.platforms):
+        details.append(
+            Msg(
+                N_("the profile asks about {asked}, the input facts hold {held}"),
+                asked=show(list(profile.platforms)),
+                held=show(platforms),
+            )
+        )
+    if dict(trace.result.get("profile", {})) != dict(trace.profile):
+        details.append(Msg(N_("the result was given for a different profile than the trace records")))
+    if details:
+        findings.append(
+            AuditFinding("input", Msg(N_("changed input: the profile and the facts it started from disagree")), tuple(details))
+        )
+    return profile
+
+
+def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFinding]) -> None:
+    """The trace agrees with itself: order, provenance of every matched fact, and results the firings support."""
+    details: list[str] = []
+    seqs = [f.seq for f in trace.firings]
+    if seqs != list(range(1, len(seqs) + 1)):
+        details.append(
+            Msg(
+                N_("firings are not numbered 1..{count} in order: {numbers}"),
+                count=len(seqs), numbers=f"{seqs[:20]}{'...' if len(seqs) > 20 else ''}",
+            )
+        )
+    known: dict[int, Mapping[str, Any]] = {}
+    for fact in trace.facts:
+        known[fact["id"]] = fact
+    for firing in trace.firings:
+        for fact in firing.matched:
+            recorded = known.get(fact["id"])
+            if recorded is None:
+                details.append(
+                    Msg(
+                        N_(
+                            "{firing} matched fact #{id} ({fact}), which is neither "
+                            "an input fact nor asserted by an earlier firing"
+                        ),
+                        firing=_where(firing),
+                        id=fact["id"],
+                        fact=_fact_name(fact),
+                    )
+                )
+            elif dict(recorded) != dict(fact):
+                details.append(
+                    Msg(
+                        N_("{firing} matched fact #{id} as {fact}, but it was recorded as {recorded}"),
+                        firing=_where(firing), id=fact["id"], fact=_fact_name(fact), recorded=_fact_name(recorded),
+                    )
+                )
+        for name in firing.absent:
+            present = [f for f in known.values() if f.get("kind") == "seller" and f.get("field") == name]
+            if present:
+                details.append(
+                    Msg(
+                        N_("{firing} relied on {field} being unknown, but it was {value}"),
+                        firing=_where(firing), field=name, value=show(present[0].get("value")),
+                    )
+                )
+        for fact in firing.asserted:
+            if fact["id"] in known and dict(known[fact["id"]]) != dict(fact):
+                details.append(Msg(N_("{firing} asserted fact #{id}, an id already taken"), firing=_where(firing), id=fact["id"]))
+            known[fact["id"]] = fact
+        for fact in firing.retracted:
+            known.pop(fact["id"], None)
+    details.extend(_unsupported_results(trace, rulebook))
+    if details:
+        findings.append(
+            AuditFinding(
+                "consistency",
+                Msg(N_("inconsistent trace: its firings do not support what it records")),
+                tuple(details[:MAX_DETAILS]),
+            )
+        )
+
+
+def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
+    """Recompute each platform's decision from the trace's own evidence and compare with what it records."""
+    details: list[str] = []
+    given = [str(f.get("field")) for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")]
+    rules = {rule.id: rule for rule in rulebook.rules}
+    recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
+    platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
+    for platform in platforms:
+        weighed: list[Weighed] = []
+        reasons: list[str] = []
+        caveats: list[str] = []
+        decisions = []
+        for firing in trace.firings:
+            if firing.platform != platform:
+                continue
+            for fact in firing.asserted:
+                kind = fact.get("kind")
+                if kind in ("evidence", "exclusion"):
+                    rule = rules.get(firing.rule)
+                    if rule is None or not isinstance(platform, str) or platform not in rulebook.platforms:
+                        continue  # the fingerprint check reports rules and platforms this rule book lacks
+                    weighed.append(weighed_from_records(rulebook, rule, platform, firing.matched))
+                    reasons.append(firing.rule)
+                elif kind == "caveat":
+                    caveats.append(firing.rule)
+                elif kind == "decision":
+                    decisions.append((firing, fact))
+        if len(decisions) != 1:
+            details.append(
+                Msg(
+                    N_("{platform}: {count} decide firings (expected exactly one): the result is not supported"),
+                    platform=platform, count=len(decisions),
+                )
+            )
+            continue
+        firing, decision = decisions[0]
+        emphasis = next(
+            (
+                f.get("value")
+                for f in trace.facts
+                if f.get("kind") == "platform" and f.get("platform") == platform and f.get("field") == "emphasis"
+            ),
+            None,
+        )
+        # The engine's own decision step, on the trace's own evidence.
+        scores, excluded, expected, _ = decide_platform(rulebook, weighed, emphasis=emphasis, given_fields=given)
+        recorded = {k: decision.get(k) for k in ("model", "confidence", "basis", "scores", "excluded")}
+        wanted = {
+            "model": expected.model,
+            "confidence": expected.confidence,
+            "basis": expected.basis,
+            "scores": scores,
+            "excluded": excluded,
+        }
+        for key in wanted:
+            if recorded[key] != wanted[key]:
+                details.append(
+                    Msg(
+                        N_("{platform}: {firing} records {key} {recorded}, but its evidence gives {wanted}"),
+                        platform=platform,
+                        firing=_where(firing),
+                        key=key,
+                        recorded=show(recorded[key]),
+                        wanted=show(wanted[key]),
+                    )
+                )
+        rec = recommendations.get(platform)
+        if rec is None:
+            details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform))
+            continue
+        for key in ("model", "confidence", "basis", "scores", "excluded"):
+            if rec.get(key) != decision.get(key):
+                details.append(
+                    Msg(
+                        N_("{platform}: the result says {key} {result}, the decide firing {decided}"),
+                        platform=platform, key=key, result=show(rec.get(key)), decided=show(decision.get(key)),
+                    )
+                )
+        stated = sorted(r.get("rule") for r in rec.get("reasons", []))
+        if stated != sorted(reasons):
+            details.append(
+                Msg(
+                    N_("{platform}: the result gives reasons {stated}, the firings {fired}"),
+                    platform=platform,
+                    stated=stated,
+                    fired=sorted(reasons),
+                )
+            )
+        if sorted(c.get("rule") for c in rec.get("caveats", [])) != sorted(caveats):
+            details.append(
+                Msg(
+                    N_("{platform}: the result's caveats are not the caveat firings {fired}"),
+                    platform=platform,
+                    fired=sorted(caveats),
+                )
+            )
+    best = trace.result.get("best", {})
+    recs = list(trace.result.get("recommendations", []))
+    if recs and all(isinstance(r.get("scores"), Mapping) and r.get("model") in r.get("scores", {}) for r in recs):
+        try:
+            chosen = choose_best([Recommendation.from_dict(r) for r in recs], rulebook.policy)
+        except (KeyError, TypeError, ValueError):
+            details.append(Msg(N_("the recommendations cannot be read back to check the best overall")))
+            return details
+        if (best.get("platform"), best.get("model")) != (chosen.platform, chosen.model):
+            details.append(
+                Msg(
+                    N_("best is {recorded}, but the recommendations make it {chosen}"),
+                    recorded=f"{best.get('platform')} {best.get('model')}", chosen=f"{chosen.platform} {chosen.model}",
+                )
+            )
+    return details
+
+
+def check_fingerprint(
+    trace: Trace, rulebook: RuleBook, old: RuleBook | None, findings: list[AuditFinding]
+) -> list[RuleChange]:
+    fingerprint = trace.fingerprint
+    files: Mapping[str, str] = fingerprint.get("files", {}) or {}
+    digest = hashlib.sha256()
+    for name, file_hash in sorted(files.items()):
+        digest.update(f"{name}\0{file_hash}\n".encode())
+    if digest.hexdigest() != fingerprint.get("rulebook"):
+        findings.append(
+            AuditFinding(
+                "fingerprint", Msg(N_("fingerprint does not add up: its per-file hashes do not give its rule-book hash"))
+            )
+        )
+    version = fingerprint.get("package_version")
+    if version != __version__:
+        findings.append(
+            AuditFinding(
+                "fingerprint",
+                Msg(N_("made with sellerexpert {then}, replayed with {now}"), then=version, now=__version__),
+                failed=False,
+            )
+        )
+    if fingerprint.get("rulebook") == rulebook.fingerprint:
+        if dict(files) != dict(rulebook.files) or dict(fingerprint.get("rules", {}) or {}) != rulebook.rule_digests():
+            findings.append(
+                AuditFinding(
+                    "fingerprint",
+                    Msg(N_("fingerprint was edited: its per-file or per-rule digests differ from the rule book it names")),
+                )
+            )
+        return []
+    then_rules: Mapping[str, str] = fingerprint.get("rules", {}) or {}
+    now_rules = rulebook.rule_digests()
+    changes: list[RuleChange] = []
+    order = [*then_rules, *(r for r in now_rules if r not in then_rules)]
+    for rule_id in order:
+        if rule_id not in now_rules:
+            changes.append(RuleChange(rule_id, "removed", rule_details(old, rulebook, rule_id)))
+        elif rule_id not in then_rules:
+            changes.append(RuleChange(rule_id, "added", rule_details(old, rulebook, rule_id)))
+        elif then_rules[rule_id] != now_rules[rule_id]:
+            changes.append(RuleChange(rule_id, "edited", rule_details(old, rulebook, rule_id)))
+    details: list[str] = []
+    for change in changes:
+        details.append(Msg(N_("{change}: {rule}"), change=Msg(_CHANGE_WORDS[change.change]), rule=change.rule))
+        details.extend(f"  {d}" for d in change.details)
+    then_files: Mapping[str, str] = fingerprint.get("files", {}) or {}
+    for name in sorted(set(then_files) | set(rulebook.files)):
+        if then_files.get(name) != rulebook.files.get(name):
+            state = "added" if name not in then_files else "removed" if name not in rulebook.files else "changed"
+            details.append(Msg(N_("file {name} {state}"), name=name, state=Msg(_CHANGE_WORDS[state])))
+    if old is not None:
+        if old.fingerprint != fingerprint.get("rulebook"):
+            details.append(
+                Msg(
+                    N_("note: {folder} is not the rule book this trace was made with either (its fingerprint differs)"),
+                    folder=str(old.directory),
+                )
+            )
+        details.extend(data_changes(old, rulebook))
+    counts = [(kind, len([c for c in changes if c.change == kind])) for kind in ("added", "removed", "edited")]
+    names = [Msg(N_("{count} {change}"), count=count, change=Msg(_CHANGE_WORDS[kind])) for kind, count in counts if count]
+    what = concat(*[part for i, name in enumerate(names) for part in ((Msg(", "), name) if i else (name,))]) if names else Msg(
+        N_("no rule changed; platform data, policy or sources did")
+    )
+    findings.append(
+        AuditFinding("fingerprint", Msg(N_("rule base changed since the trace was made ({what})"), what=what), tuple(details))
+    )
+    return changes
+
+
+def check_replay(
+    trace: Trace, advisor: Advisor, profile: SellerProfile, fingerprint_matches: bool, findings: list[AuditFinding]
+) -> bool:
+    """The profile consulted again gives the recorded facts, firings and result; else a finding with the diff."""
+    replay = advisor.consult(profile).trace
+    details = fact_diff(trace.facts, replay.facts)
+    details.extend(firing_diff(trace.firings, replay.firings))
+    details.extend(result_diff(trace.result, replay.result))
+    if not details:
+        return True
+    if fingerprint_matches:
+        message = Msg(N_("replay differs: these rules do not produce the recorded firings and result from this profile"))
+    else:
+        message = Msg(N_("replay differs: today's rules give different firings or advice"))
+    findings.append(AuditFinding("replay", message, tuple(details[: MAX_DETAILS * 2])))
+    return False

@@ -1,0 +1,156 @@
+"""The words of an explanation: values, headlines, fact labels, and a trace's rule texts in the language.
+
+A trace is recorded in English; :class:`RuleTexts` says its rule texts in the
+language in force whenever today's rule book still says what the trace
+recorded. The HOW tree, the why-not answers and the DOT graph all label facts
+and values with the functions here, so they read alike.
+
+May import: the trace, the rule book and its templates, the profile (value
+words), the value space (``ABSENT``), the economics (margin facts), i18n.
+Nothing of the other ``_explain*`` modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ._economics import margin_facts
+from ._errors import ProfileError
+from ._i18n import _, day, model_words
+from ._profile import SellerProfile, shown
+from ._rulebook import RuleBook
+from ._space import ABSENT
+from ._templates import render
+from ._trace import Trace
+
+
+def headline(platform_name: str, model: str, confidence: float) -> str:
+    """``Temu: fully-managed (confidence 0.78)``: a recommendation in one line."""
+    return _("{platform}: {model} (confidence {confidence})").format(
+        platform=platform_name, model=model_words(model), confidence=f"{confidence:.2f}"
+    )
+
+
+def value_text(value: Any) -> str:
+    """A fact's value in a derivation: ``unknown`` for none, a list as one bracketed value.
+
+    Not :func:`sellerexpert._profile.shown` alone, on purpose: in a derivation a list (markets,
+    regions) is one fact and reads as one bracketed value of codes, and a value the rules saw as
+    missing reads ``unknown``; every other value is said as :func:`shown` says it.
+    """
+    if value is None or value is ABSENT:
+        return _("unknown")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
+    return shown(value)
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class RuleTexts:
+    """Rule texts in the language in force, for a trace recorded in English.
+
+    A text is re-rendered from today's rule book in the language only when the rule book's English,
+    rendered with the trace's facts, is exactly what the trace recorded: then the translation says
+    the same thing. Otherwise (a rule changed or gone) the recorded English stands.
+    """
+
+    def __init__(self, trace: Trace, rulebook: RuleBook, lang: str) -> None:
+        self._rules = {r.id: r for r in rulebook.rules}
+        self._platforms = rulebook.platforms
+        self._lang = lang
+        # JSON gives lists where the rule book holds tuples: compared and quoted as tuples.
+        seller = {f["field"]: _tupled(f["value"]) for f in trace.facts if f.get("kind") == "seller"}
+        platform: dict[str, dict[str, Any]] = {}
+        for record in trace.facts:
+            if record.get("kind") == "platform":
+                platform.setdefault(record["platform"], {})[f"platform.{record['field']}"] = _tupled(record.get("value"))
+        for firing in trace.firings:
+            for record in firing.asserted:
+                if record.get("kind") == "seller" and record.get("assumed"):
+                    seller[record["field"]] = _tupled(record.get("value"))
+        self._seller = seller
+        self._platform_facts = platform
+        # The facts a consultation computes from the seller's own numbers (the margin summary a margin
+        # rule quotes) are recorded in English; worked out again here for the language's wording.
+        self._computed: dict[str, dict[str, Any]] = {}
+        if lang != "en" and trace.profile.get("economics") is not None:
+            try:
+                self._computed = margin_facts(SellerProfile.from_dict(trace.profile), lang=lang)
+            except ProfileError:
+                self._computed = {}
+
+    def _contexts(self, platform: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The facts a text was rendered with (English) and the same facts as the language quotes them."""
+        if platform is None or platform not in self._platforms:
+            return dict(self._seller), dict(self._seller)
+        spec = self._platforms[platform]
+        book = {name: _tupled(value) for name, value in spec.fact_values("en").items()}
+        english = {**self._seller, **book, **self._platform_facts.get(platform, {})}
+        local = dict(english)
+        # A text fact is quoted in the language only where the trace holds the rule book's own English value.
+        for name, value in spec.fact_values(self._lang).items():
+            if english.get(name) == book.get(name):
+                local[name] = value
+        local.update((f"platform.{name}", value) for name, value in self._computed.get(platform, {}).items())
+        return english, local
+
+    def text(self, rule_id: str, key: Literal["statement", "caveat"], platform: str | None, recorded: str) -> str:
+        """The rule's ``key`` text in the language, or ``recorded`` when the rule book no longer says it."""
+        rule = self._rules.get(rule_id)
+        if self._lang == "en" or rule is None:
+            return recorded
+        english, local = self._contexts(platform)
+        if render(rule.text(key), english) != recorded:
+            return recorded
+        return render(rule.text(key, self._lang), local, lang=self._lang)
+
+    def assumption(self, rule_id: str, recorded: str) -> str:
+        """An assumption's text (the rule's statement as written) in the language."""
+        rule = self._rules.get(rule_id)
+        if self._lang == "en" or rule is None or rule.statement != recorded:
+            return recorded
+        return rule.text("statement", self._lang)
+
+    def fact_value(self, platform: str, name: str, recorded: Any) -> Any:
+        """A platform fact's text value in the language, when the trace holds the rule book's English value."""
+        spec = self._platforms.get(platform)
+        fact = spec.facts.get(name) if spec is not None else None
+        if self._lang == "en" or fact is None or _tupled(recorded) != fact.value:
+            return recorded
+        if isinstance(fact.value, str):
+            return fact.text("value", self._lang)
+        translated = spec.fact_values(self._lang).get(f"platform.{name}") if spec is not None else None
+        return list(translated) if isinstance(translated, tuple) else recorded
+
+    def platform_name(self, platform: str, recorded: str) -> str:
+        """The platform's name as sellers write it in the language (速卖通)."""
+        spec = self._platforms.get(platform)
+        return spec.name_in(self._lang) if spec is not None and spec.name == recorded else recorded
+
+
+def fact_label(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]], texts: RuleTexts | None = None) -> str:
+    """A trace fact as one line: ``field = value (you said)``, a dated platform fact, or what asserted it."""
+    kind = record.get("kind")
+    if kind == "seller":
+        how = _("assumed") if record.get("assumed") else _("you said")
+        return _("{field} = {value} ({how})").format(field=record["field"], value=value_text(record.get("value")), how=how)
+    if kind == "platform":
+        name = f"platform.{record['field']}"
+        value = record.get("value")
+        if texts is not None:
+            value = texts.fact_value(record["platform"], record["field"], value)
+        label = _("{platform}: {field} = {value}").format(
+            platform=record["platform"], field=record["field"], value=value_text(value)
+        )
+        dated = rests_on.get(name)
+        if dated is not None:
+            label += _(" (as of {date}, sources: {sources})").format(
+                date=day(str(dated.get("as_of"))), sources=", ".join(dated.get("sources", []))
+            )
+        return label
+    return _("{kind} from {rule}").format(kind=kind, rule=record.get("rule"))
+
