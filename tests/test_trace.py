@@ -228,6 +228,26 @@ def test_a_file_that_cannot_be_a_trace_is_refused_naming_it(tmp_path: Path, make
     assert str(caught.value) == f"{path}: {problem}"
 
 
+def test_load_is_the_one_reader_and_checks_the_schema_whatever_it_is_given(trace: Trace, tmp_path: Path) -> None:
+    data = trace.to_dict()
+    data["firings"][0]["seq"] = "one"
+    assert Trace.from_dict(data).firings[0].seq == "one"  # from_dict rebuilds; only load checks the schema
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    problem = "firings[0].seq: does not match the trace schema: 'one' is not of type 'integer'"
+    with pytest.raises(TraceError) as from_file:
+        Trace.load(path)
+    assert str(from_file.value) == f"{path}: {problem}"
+    with pytest.raises(TraceError) as from_data:
+        Trace.load(data, name="<request>")
+    assert str(from_data.value) == f"<request>: {problem}"
+    assert (from_file.value.field, from_data.value.field) == ("firings[0].seq", "firings[0].seq")
+    assert Trace.load(trace) is trace
+    assert Trace.load(trace.to_dict()) == trace
+    with pytest.raises(TraceError, match="^not a trace: expected a Trace, a mapping or a file path, got int$"):
+        Trace.load(42)  # type: ignore[arg-type]
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     text=st.text(max_size=60)

@@ -143,6 +143,21 @@ def test_a_body_that_is_not_json_is_422_naming_the_line(client: TestClient, cont
     assert error["message"].startswith("<request>")
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\xff\xfe{\x00}\x00", "is UTF-16 text: save it as UTF-8"),
+        (b'{"operational_capacity": "low"}\x00', "is a binary file, not JSON, YAML or TOML text"),
+        (b'{"name": "\xe9"}', "is not UTF-8 text (bad byte at offset 10)"),
+    ],
+    ids=["utf-16", "binary", "latin-1"],
+)
+def test_a_body_that_is_not_utf8_text_is_refused_as_a_profile_file_is(client: TestClient, content: bytes, problem: str) -> None:
+    response = client.post("/api/v1/consult", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == f"<request>: {problem}"
+
+
 def test_consult_with_trace_and_explanation(client: TestClient, app_advisor: Advisor) -> None:
     # A sparse profile: the why-not search over a full one consults the engine thousands of times.
     profile = SellerProfile(fee_sensitivity="high", platforms=("aliexpress",))

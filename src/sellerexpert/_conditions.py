@@ -249,15 +249,11 @@ def to_data(condition: Condition) -> dict[str, Any]:
     return {key: [to_data(item) for item in condition.items]}
 
 
-def _value_text(value: Any) -> str:
-    from ._profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
-
-    return shown(value)
-
-
 def describe(condition: Condition) -> str:
     """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
     if isinstance(condition, Leaf):
+        from ._profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
+
         if current() == "en":
             subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
         else:
@@ -265,7 +261,7 @@ def describe(condition: Condition) -> str:
             subject = condition.fact
         if condition.given:
             subject = _("{subject} (as the seller gave it)").format(subject=subject)
-        value = "" if condition.op in PRESENCE_OPERATORS else _value_text(condition.value)
+        value = "" if condition.op in PRESENCE_OPERATORS else shown(condition.value)
         return _(_OP_WORDS[condition.op]).format(subject=subject, value=value)
     if isinstance(condition, NotOf):
         return _("not ({condition})").format(condition=describe(condition.item))

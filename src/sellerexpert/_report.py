@@ -115,6 +115,9 @@ def _ansi(text: str, *, fg: str | None = None, bold: bool = False, dim: bool = F
 
 
 def _value_text(value: object) -> str:
+    # Not _profile.shown, on purpose: the report lists a value's items as the language lists them
+    # (a, b, c; a、b、c) and says an empty list "none", and it quotes enum words as the profile spells
+    # them; the golden reports (English and Chinese) hold it to exactly this.
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):

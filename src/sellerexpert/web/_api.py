@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .. import _documents
 from .._audit import audit
 from .._batch import RowReader, consult_rows
 from .._errors import ProfileError, TraceError
@@ -59,9 +60,9 @@ def _json_body(raw: bytes, what: str) -> Any:
 
 def _profile(raw: bytes) -> SellerProfile:
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(f"is not UTF-8 text (bad byte at offset {exc.start})", path="<request>") from None
+        text = _documents.decode(raw)  # the one UTF-8 and binary check, as for a profile file
+    except _documents.DocumentProblem as exc:
+        raise ProfileError(exc.problem, path="<request>") from None
     return SellerProfile.from_text(text, format="json", source="<request>")
 
 
