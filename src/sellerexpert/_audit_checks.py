@@ -5,9 +5,9 @@ list and is independent of the others, so every problem is named, not only
 the first. What each one checks is listed in :mod:`sellerexpert._audit`.
 
 May import: the trace, signing, the profile, the result, the rule book, the
-policy and the evaluator (the engine's own decision step), the version,
-:mod:`sellerexpert._audit_report` and :mod:`sellerexpert._audit_diff`. The
-advisor only for its type.
+policy and the evaluator (the engine's own decision step), the version, the
+errors, the messages, :mod:`sellerexpert._audit_report` and
+:mod:`sellerexpert._audit_diff`. The advisor only for its type.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ recorded. The HOW tree, the why-not answers and the DOT graph all label facts
 and values with the functions here, so they read alike.
 
 May import: the trace, the rule book and its templates, the profile (value
-words), the value space (``ABSENT``), the economics (margin facts), i18n.
+words), the value space (``ABSENT``), the economics (margin facts), the errors, i18n.
 Nothing of the other ``_explain*`` modules.
 """
 
