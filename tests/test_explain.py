@@ -190,3 +190,18 @@ def test_non_traces_are_refused(tmp_path: Path) -> None:
     path.write_text('{"operational_capacity": "low"}', encoding="utf-8")
     with pytest.raises(TraceError, match="not a sellerexpert trace"):
         explain(path)
+
+
+def test_dot_draws_a_matched_fact_that_no_firing_asserts(advisor: Advisor) -> None:
+    # An edited trace (a firing removed) still explains; audit is what reports the edit.
+    data = advisor.consult({"operational_capacity": "low", "target_markets": ["US"]}).trace.to_dict()
+    asserted = {f["id"] for firing in data["firings"] for f in firing["asserted"]}
+    index, fact = next(
+        (i, f) for i, firing in enumerate(data["firings"]) for f in firing["asserted"]
+        if any(f["id"] in {m["id"] for m in later["matched"]} for later in data["firings"][i + 1 :])
+    )
+    del data["firings"][index]
+    assert fact["id"] in asserted
+    dot = explain(data, advisor, why_not=False).to_dot()
+    assert f"  f{fact['id']} [" in dot
+    assert f"  f{fact['id']} -> r" in dot

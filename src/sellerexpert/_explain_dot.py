@@ -32,6 +32,10 @@ def dot(trace: Trace) -> str:
     for firing in trace.firings:
         for f in firing.asserted:
             facts[f["id"]] = f
+    for firing in trace.firings:
+        for f in firing.matched:
+            # A fact no input or firing records (an edited trace, which audit reports): drawn as matched.
+            facts.setdefault(f["id"], f)
     used: set[int] = set()
     for firing in trace.firings:
         used.update(f["id"] for f in firing.matched if not (f.get("kind") == "platform" and f.get("field") == "id"))
