@@ -40,10 +40,10 @@ def _same(advisor: Advisor, profile: SellerProfile) -> None:
     actual = _compiled_record(advisor, profile)
     # The decisions-only path (no trace, no texts) reaches the same decisions.
     fast = advisor.evaluator.decisions(fact_values(profile), profile.platforms)
-    assert fast == {p: {k: v for k, v in d.items() if k != "id"} for p, d in expected.decisions.items()}
-    assert json.dumps(actual.facts) == json.dumps(expected.facts)
+    assert fast == {p: {k: v for k, v in d.to_dict().items() if k != "id"} for p, d in expected.decisions.items()}
+    assert json.dumps([f.to_dict() for f in actual.facts]) == json.dumps([f.to_dict() for f in expected.facts])
     for left, right in itertools.zip_longest(actual.firings, expected.firings):
-        assert json.dumps(left) == json.dumps(right), f"profile {profile.to_dict()}"
+        assert json.dumps(left.to_dict()) == json.dumps(right.to_dict()), f"profile {profile.to_dict()}"
     assert actual.decisions == expected.decisions
 
 
@@ -320,11 +320,11 @@ def test_a_chained_assumption_fires_in_salience_order_on_both_engines(chained: A
     _same(chained, profile)
     record = _compiled_record(chained, profile)
     # sea_freight is assumed first (50); that wakes the salience-100 assumption before the salience-10 one.
-    assert [f["rule"] for f in record.firings if f["platform"] is None] == [
+    assert [f.rule for f in record.firings if f.platform is None] == [
         "middle_sets_the_input",
         "high_reads_what_middle_sets",
     ]
-    assert record.decisions["temu"]["model"] == "semi-managed"
+    assert record.decisions["temu"].model == "semi-managed"
 
 
 def test_the_evaluator_answers_the_model_question_for_any_facts(chained: Advisor) -> None:

@@ -64,7 +64,7 @@ def test_without_economics_the_margin_rules_change_nothing(advisor: Advisor, rul
         profile = SellerProfile.from_file(path).with_changes(economics=None)
         ours, theirs = advisor.consult(profile), without_margin_rules.consult(profile)
         assert [r.to_dict() for r in ours.recommendations] == [r.to_dict() for r in theirs.recommendations], path.name
-        assert not any(f["field"].startswith("margin_") for f in ours.trace.facts if f["kind"] == "platform")
+        assert not any(f.field.startswith("margin_") for f in ours.trace.facts if f.kind == "platform")
 
 
 def test_margin_facts_cannot_be_set_in_platform_data(rules_dir: Path) -> None:

@@ -23,8 +23,8 @@ def _facts_seen(result: Any, rule: Rule, platform: str | None, overrides: dict[s
     facts = {k: v for k, v in result.profile.to_dict().items() if k not in ("name", "platforms")}
     for firing in result.trace.firings:
         for fact in firing.asserted:
-            if fact["kind"] == "seller":
-                facts.setdefault(fact["field"], fact["value"])
+            if fact.kind == "seller":
+                facts.setdefault(fact.field, fact.value)
     if rule.scope == "platform":
         book = load_rulebook()
         facts.update(book.platforms[platform or "temu"].fact_values())

@@ -86,6 +86,15 @@ def test_any_edit_anywhere_is_detected(trace: Trace, choice: int) -> None:
     assert check(Trace.from_dict(data), KEY) == "invalid", f"an edit at {(*parents, last)} went unnoticed"
 
 
+def test_a_key_added_to_a_fact_is_detected(trace: Trace) -> None:
+    # A fact record may hold keys no engine writes (the schema allows them): the signature still covers them.
+    data = sign(trace, KEY).to_dict()
+    data["firings"][0]["matched"][0]["note"] = "added"
+    assert check(Trace.from_dict(data), KEY) == "invalid"
+    data["firings"][0]["matched"][0].pop("note")
+    assert check(Trace.from_dict(data), KEY) == "valid"
+
+
 def test_an_edited_signature_is_invalid(trace: Trace) -> None:
     signed = sign(trace, KEY).to_dict()
     value = signed["signature"]["value"]

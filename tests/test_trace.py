@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, Firing, SellerExpertError, Trace, TraceError
+from sellerexpert._trace import DecisionRecord, OtherRecord, PlatformRecord, SellerRecord, read_fact
 
 PROFILE = {"operational_capacity": "low", "target_markets": ["US", "DE"], "name": "店铺 Ünïcode"}
 
@@ -66,7 +67,7 @@ def test_firing_records_round_trip_and_default_what_older_traces_omit(trace: Tra
     for firing in trace.firings:
         assert Firing.from_dict(firing.to_dict()) == firing
     decide = next(f for f in trace.firings if f.rule == "decide")
-    assert decide.platform in {"temu", "aliexpress", "tiktok_shop"} and decide.asserted[0]["kind"] == "decision"
+    assert decide.platform in {"temu", "aliexpress", "tiktok_shop"} and decide.asserted[0].kind == "decision"
     bare = Firing.from_dict({"seq": 1, "rule": "r"})
     assert bare == Firing(seq=1, rule="r", platform=None, salience=0, matched=(), asserted=(), retracted=(), absent=())
     assert bare.to_dict() == {
@@ -79,6 +80,35 @@ def test_firing_records_round_trip_and_default_what_older_traces_omit(trace: Tra
         "asserted": [],
         "retracted": [],
     }
+
+
+def test_facts_are_typed_records_that_write_the_json_they_were_read_from(trace: Trace) -> None:
+    assert {type(f) for f in trace.facts} == {SellerRecord, PlatformRecord}
+    assert all(type(f) is not OtherRecord for firing in trace.firings for f in (*firing.matched, *firing.asserted))
+    decision = next(f for f in trace.firings if f.rule == "decide").asserted[0]
+    assert isinstance(decision, DecisionRecord) and decision.model in ("fully-managed", "semi-managed")
+    data = trace.to_dict()
+    assert [read_fact(f).to_dict() for f in data["facts"]] == data["facts"]
+    seller = next(f for f in data["facts"] if f["kind"] == "seller")
+    assert read_fact(seller) == SellerRecord(seller["id"], seller["field"], seller["value"], seller["assumed"])
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"id": 1, "kind": "seller", "field": "bulky_goods", "value": True, "assumed": False, "note": "added"},
+        {"kind": "seller", "id": 1, "field": "bulky_goods", "value": True, "assumed": False},
+        {"id": 1, "kind": "seller", "field": "bulky_goods", "value": True},
+        {"id": 1, "kind": "rumour", "text": "x"},
+        [1, 2],
+    ],
+    ids=["key-added", "keys-moved", "key-missing", "unknown-kind", "not-an-object"],
+)
+def test_a_record_no_engine_writes_is_kept_as_written(record: Any) -> None:
+    fact = read_fact(record)
+    assert isinstance(fact, OtherRecord) and fact.kind == "other"
+    assert json.dumps(fact.to_dict()) == json.dumps(record)
+    assert fact.id == (record.get("id") if isinstance(record, dict) else None)
 
 
 def test_a_signature_is_kept_only_when_there_is_one(trace: Trace) -> None:
@@ -98,12 +128,26 @@ json_values = st.recursive(
     max_leaves=6,
 )
 records = st.dictionaries(st.text(max_size=6), json_values, max_size=4)
+# FactRecord records: laid out as the engine writes them (a typed record), or anything else a file may hold.
+_ids = st.integers(0, 10**6)
+_names = st.text(max_size=6)
+engine_records = st.one_of(
+    st.fixed_dictionaries(
+        {"id": _ids, "kind": st.just("seller"), "field": _names, "value": json_values, "assumed": st.booleans()}
+    ),
+    st.fixed_dictionaries({"id": _ids, "kind": st.just("platform"), "platform": _names, "field": _names, "value": json_values}),
+    st.fixed_dictionaries(
+        {"id": _ids, "kind": st.just("evidence"), "rule": _names, "platform": _names, "model": _names, "weight": st.integers()}
+    ),
+    st.fixed_dictionaries({"id": _ids, "kind": st.just("caveat"), "rule": _names, "platform": _names, "text": _names}),
+)
+facts = st.one_of(engine_records, records, json_values).map(read_fact)
 
 
 @settings(max_examples=25, deadline=None)
 @given(
     profile=records,
-    facts=st.lists(records, max_size=3),
+    facts=st.lists(facts, max_size=3),
     firings=st.lists(
         st.builds(
             Firing,
@@ -111,9 +155,9 @@ records = st.dictionaries(st.text(max_size=6), json_values, max_size=4)
             rule=st.text(min_size=1, max_size=10),
             platform=st.none() | st.sampled_from(["temu", "aliexpress", "tiktok_shop"]),
             salience=st.integers(-100, 100),
-            matched=st.lists(records, max_size=2).map(tuple),
-            asserted=st.lists(records, max_size=2).map(tuple),
-            retracted=st.lists(records, max_size=2).map(tuple),
+            matched=st.lists(facts, max_size=2).map(tuple),
+            asserted=st.lists(facts, max_size=2).map(tuple),
+            retracted=st.lists(facts, max_size=2).map(tuple),
             absent=st.lists(st.text(max_size=6), max_size=2).map(tuple),
         ),
         max_size=3,
@@ -123,7 +167,7 @@ records = st.dictionaries(st.text(max_size=6), json_values, max_size=4)
 )
 def test_any_trace_of_json_values_round_trips(
     profile: dict[str, Any],
-    facts: list[dict[str, Any]],
+    facts: list[Any],
     firings: list[Firing],
     result: dict[str, Any],
     fingerprint: dict[str, Any],

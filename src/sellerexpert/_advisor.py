@@ -19,7 +19,7 @@ from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactU
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._templates import placeholders, render
-from ._trace import Firing, Trace
+from ._trace import DecisionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -241,11 +241,11 @@ class Advisor:
         """The recommendations and the best platform, in words of ``lang``."""
         with _i18n.use(lang):
             assumptions = self._assumptions(profile, record, lang)
-            by_platform: dict[str | None, list[dict[str, Any]]] = {}
+            by_platform: dict[str | None, list[Firing]] = {}
             for firing in record.firings:
-                if firing["rule"] != DECIDE_RULE:
-                    by_platform.setdefault(firing["platform"], []).append(firing)
-            seller_facts = {f["field"]: f["value"] for f in record.facts if f["kind"] == "seller"}
+                if firing.rule != DECIDE_RULE:
+                    by_platform.setdefault(firing.platform, []).append(firing)
+            seller_facts = {f.field: f.value for f in record.facts if isinstance(f, SellerRecord)}
             seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
             # Facts computed for this consultation (the margin facts from the seller's economics) are
             # quoted in the language too: the engine saw them in English.
@@ -262,7 +262,7 @@ class Advisor:
         return Trace(
             profile=profile.to_dict(),
             facts=tuple(record.facts),
-            firings=tuple(Firing.from_dict(f) for f in record.firings),
+            firings=tuple(record.firings),
             result=ConsultationResult.result_dict(profile, recommendations, best),
             fingerprint=self.fingerprint(),
         )
@@ -272,7 +272,7 @@ class Advisor:
         record: RunRecord,
         platform: str,
         assumptions: tuple[Assumption, ...],
-        firings: list[dict[str, Any]],
+        firings: list[Firing],
         seller_facts: Mapping[str, Any],
         lang: str = "en",
         quoted: Mapping[str, Any] | None = None,
@@ -285,25 +285,23 @@ class Advisor:
             **seller_facts,
             **platform_values,
             **{
-                PLATFORM_PREFIX + f["field"]: f["value"]
+                PLATFORM_PREFIX + f.field: f.value
                 for f in record.facts
-                if f["kind"] == "platform" and f["platform"] == platform
-                and (lang == "en" or not isinstance(f["value"], (str, list)))
+                if isinstance(f, PlatformRecord) and f.platform == platform
+                and (lang == "en" or not isinstance(f.value, (str, list)))
             },
             **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
         for firing in firings:
-            rule = self._by_id[firing["rule"]]
-            assumed = tuple(
-                f["field"] for f in firing["matched"] if f["kind"] == "seller" and f.get("assumed")
-            )
+            rule = self._by_id[firing.rule]
+            assumed = tuple(f.field for f in firing.matched if isinstance(f, SellerRecord) and f.assumed)
             sources = self._sources[rule.id]
-            rests_on = self._platform_facts_used(platform, rule, firing["matched"])
+            rests_on = self._platform_facts_used(platform, rule, firing.matched)
             if rule.then.kind == "caveat":
                 if lang == "en":
-                    text = next((f["text"] for f in firing["asserted"] if f["kind"] == "caveat"), rule.then.text or "")
+                    text = next((f.text for f in firing.asserted if f.kind == "caveat"), rule.then.text or "")
                 else:
                     text = render(rule.text("caveat", lang), context, lang=lang)
                 caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
@@ -323,14 +321,14 @@ class Advisor:
         order = self._order
         reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
         caveats.sort(key=lambda c: order[c.rule])
-        decision = record.decisions[platform]
+        decision: DecisionRecord = record.decisions[platform]
         facts = self._rules.platforms[platform].facts
         separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
         name = self._rules.platforms[platform].name_in(lang)
         shape = outcome(
-            decision["model"],
-            decision["scores"],
-            decision["excluded"],
+            decision.model,
+            decision.scores,
+            decision.excluded,
             platform_name=name,
             separate_stores=separate is not None and separate.value is True,
             self_operated=pop.text("value", lang) if pop is not None and isinstance(pop.value, str) else None,
@@ -339,23 +337,23 @@ class Advisor:
         return Recommendation(
             platform=platform,
             platform_name=name,
-            model=decision["model"],
-            confidence=decision["confidence"],
-            scores={model: decision["scores"][model] for model in MODELS},
+            model=decision.model,
+            confidence=decision.confidence,
+            scores={model: decision.scores[model] for model in MODELS},
             reasons=tuple(reasons),
             caveats=tuple(caveats),
             assumptions=assumptions,
-            excluded=tuple(decision["excluded"]),
-            basis=decision["basis"],
+            excluded=tuple(decision.excluded),
+            basis=decision.basis,
             outcome=shape.kind,
             outcome_text=shape.text,
         )
 
     def _platform_facts_used(
-        self, platform: str, rule: Rule, matched: list[dict[str, Any]]
+        self, platform: str, rule: Rule, matched: tuple[FactRecord, ...]
     ) -> tuple[PlatformFactUsed, ...]:
         """The dated platform facts a firing rests on: those it matched and those its text quotes."""
-        values = {r["field"]: r["value"] for r in matched if r["kind"] == "platform"}
+        values = {r.field: r.value for r in matched if isinstance(r, PlatformRecord)}
         # The same rule on the same platform facts always rests on the same dated facts.
         key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
         cached = self._rests_on.get(key)
@@ -388,13 +386,13 @@ class Advisor:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
         made: dict[str, Assumption] = {}
         for firing in record.firings:
-            for fact in firing["asserted"]:
-                if fact["kind"] == "seller" and fact.get("assumed"):
-                    made[fact["field"]] = Assumption(
-                        field=fact["field"],
-                        value=fact["value"],
-                        rule=firing["rule"],
-                        text=self._by_id[firing["rule"]].text("statement", lang),
+            for fact in firing.asserted:
+                if isinstance(fact, SellerRecord) and fact.assumed:
+                    made[fact.field] = Assumption(
+                        field=fact.field,
+                        value=fact.value,
+                        rule=firing.rule,
+                        text=self._by_id[firing.rule].text("statement", lang),
                     )
         out = []
         for name in CORE_FIELDS:

@@ -27,7 +27,7 @@ from ._policy import Weighed, choose_best
 from ._profile import SellerProfile
 from ._result import Recommendation
 from ._rulebook import RuleBook
-from ._trace import Trace
+from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -68,11 +68,20 @@ def check_signature(trace: Trace, key: bytes | str | None, verify: bool, finding
     return status
 
 
-def _where(firing: Any) -> str:
+def _where(firing: Firing) -> str:
     return f"#{firing.seq} {firing.rule}" + (f"@{firing.platform}" if firing.platform else "")
 
 
-def _fact_name(record: Mapping[str, Any]) -> str:
+def _fact_name(fact: FactRecord) -> str:
+    if isinstance(fact, SellerRecord):
+        shown = f"{fact.field}={show(fact.value)}"
+        return Msg(N_("{fact} (assumed)"), fact=shown) if fact.assumed else shown
+    if isinstance(fact, PlatformRecord):
+        return f"{fact.platform}.{fact.field}={show(fact.value)}"
+    if not isinstance(fact, OtherRecord):
+        return Msg(N_("{kind} of {rule}"), kind=fact.kind, rule=f"{getattr(fact, 'rule', 'decide')}@{fact.platform}")
+    # A record no engine writes: named from what it holds.
+    record: Mapping[str, Any] = fact.data if isinstance(fact.data, Mapping) else {}
     kind = record.get("kind")
     if kind == "seller":
         shown = f"{record.get('field')}={show(record.get('value'))}"
@@ -102,7 +111,7 @@ def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | N
         )
     # The economics enter as computed platform facts (platform.margin_*), which the replay checks.
     expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms", "economics")}
-    recorded = {str(f.get("field")): f.get("value") for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")}
+    recorded = {f.field: f.value for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed}
     for name in sorted(set(expected) | set(recorded), key=str):
         if expected.get(name) != recorded.get(name):
             details.append(
@@ -111,9 +120,9 @@ def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | N
                     field=name, profile=show(expected.get(name)), facts=show(recorded.get(name)),
                 )
             )
-    if any(f.get("kind") == "seller" and f.get("assumed") for f in trace.facts):
+    if any(isinstance(f, SellerRecord) and f.assumed for f in trace.facts):
         details.append(Msg(N_("an input fact is marked as assumed: assumptions are made by rules, not given")))
-    platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
+    platforms = [f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id"]
     if platforms != list(profile.platforms):
         details.append(
             Msg(
@@ -142,12 +151,12 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
                 count=len(seqs), numbers=f"{seqs[:20]}{'...' if len(seqs) > 20 else ''}",
             )
         )
-    known: dict[int, Mapping[str, Any]] = {}
+    known: dict[Any, FactRecord] = {}
     for fact in trace.facts:
-        known[fact["id"]] = fact
+        known[fact.id] = fact
     for firing in trace.firings:
         for fact in firing.matched:
-            recorded = known.get(fact["id"])
+            recorded = known.get(fact.id)
             if recorded is None:
                 details.append(
                     Msg(
@@ -156,32 +165,32 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
                             "an input fact nor asserted by an earlier firing"
                         ),
                         firing=_where(firing),
-                        id=fact["id"],
+                        id=fact.id,
                         fact=_fact_name(fact),
                     )
                 )
-            elif dict(recorded) != dict(fact):
+            elif recorded != fact:
                 details.append(
                     Msg(
                         N_("{firing} matched fact #{id} as {fact}, but it was recorded as {recorded}"),
-                        firing=_where(firing), id=fact["id"], fact=_fact_name(fact), recorded=_fact_name(recorded),
+                        firing=_where(firing), id=fact.id, fact=_fact_name(fact), recorded=_fact_name(recorded),
                     )
                 )
         for name in firing.absent:
-            present = [f for f in known.values() if f.get("kind") == "seller" and f.get("field") == name]
+            present = [f for f in known.values() if isinstance(f, SellerRecord) and f.field == name]
             if present:
                 details.append(
                     Msg(
                         N_("{firing} relied on {field} being unknown, but it was {value}"),
-                        firing=_where(firing), field=name, value=show(present[0].get("value")),
+                        firing=_where(firing), field=name, value=show(present[0].value),
                     )
                 )
         for fact in firing.asserted:
-            if fact["id"] in known and dict(known[fact["id"]]) != dict(fact):
-                details.append(Msg(N_("{firing} asserted fact #{id}, an id already taken"), firing=_where(firing), id=fact["id"]))
-            known[fact["id"]] = fact
+            if fact.id in known and known[fact.id] != fact:
+                details.append(Msg(N_("{firing} asserted fact #{id}, an id already taken"), firing=_where(firing), id=fact.id))
+            known[fact.id] = fact
         for fact in firing.retracted:
-            known.pop(fact["id"], None)
+            known.pop(fact.id, None)
     details.extend(_unsupported_results(trace, rulebook))
     if details:
         findings.append(
@@ -196,10 +205,10 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
 def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     """Recompute each platform's decision from the trace's own evidence and compare with what it records."""
     details: list[str] = []
-    given = [str(f.get("field")) for f in trace.facts if f.get("kind") == "seller" and not f.get("assumed")]
+    given = [f.field for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed]
     rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
-    platforms = [f.get("value") for f in trace.facts if f.get("kind") == "platform" and f.get("field") == "id"]
+    platforms = [f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id"]
     for platform in platforms:
         weighed: list[Weighed] = []
         reasons: list[str] = []
@@ -209,7 +218,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             if firing.platform != platform:
                 continue
             for fact in firing.asserted:
-                kind = fact.get("kind")
+                kind = fact.kind
                 if kind in ("evidence", "exclusion"):
                     rule = rules.get(firing.rule)
                     if rule is None or not isinstance(platform, str) or platform not in rulebook.platforms:
@@ -218,7 +227,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                     reasons.append(firing.rule)
                 elif kind == "caveat":
                     caveats.append(firing.rule)
-                elif kind == "decision":
+                elif isinstance(fact, DecisionRecord):
                     decisions.append((firing, fact))
         if len(decisions) != 1:
             details.append(
@@ -231,15 +240,21 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
         firing, decision = decisions[0]
         emphasis = next(
             (
-                f.get("value")
+                f.value
                 for f in trace.facts
-                if f.get("kind") == "platform" and f.get("platform") == platform and f.get("field") == "emphasis"
+                if isinstance(f, PlatformRecord) and f.platform == platform and f.field == "emphasis"
             ),
             None,
         )
         # The engine's own decision step, on the trace's own evidence.
         scores, excluded, expected, _ = decide_platform(rulebook, weighed, emphasis=emphasis, given_fields=given)
-        recorded = {k: decision.get(k) for k in ("model", "confidence", "basis", "scores", "excluded")}
+        recorded = {
+            "model": decision.model,
+            "confidence": decision.confidence,
+            "basis": decision.basis,
+            "scores": decision.scores,
+            "excluded": decision.excluded,
+        }
         wanted = {
             "model": expected.model,
             "confidence": expected.confidence,
@@ -263,12 +278,12 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
         if rec is None:
             details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform))
             continue
-        for key in ("model", "confidence", "basis", "scores", "excluded"):
-            if rec.get(key) != decision.get(key):
+        for key, decided in recorded.items():
+            if rec.get(key) != decided:
                 details.append(
                     Msg(
                         N_("{platform}: the result says {key} {result}, the decide firing {decided}"),
-                        platform=platform, key=key, result=show(rec.get(key)), decided=show(decision.get(key)),
+                        platform=platform, key=key, result=show(rec.get(key)), decided=show(decided),
                     )
                 )
         stated = sorted(r.get("rule") for r in rec.get("reasons", []))

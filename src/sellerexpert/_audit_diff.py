@@ -6,7 +6,7 @@ said in the language in force by the text renderers. Values are quoted as JSON
 never read alike in a diff.
 
 May import: the conditions (to say a rule's ``when``), the rule book's types,
-i18n and the messages.
+the trace's records, i18n and the messages.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ._conditions import describe
 from ._i18n import N_
 from ._messages import Msg
 from ._rulebook import RuleBook
+from ._trace import FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord
 
 MAX_DETAILS = 12
 """The most diff lines one finding lists (a replay finding: twice this)."""
@@ -34,20 +35,20 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def fact_diff(recorded: Sequence[Mapping[str, Any]], today: Sequence[Mapping[str, Any]]) -> list[str]:
+def fact_diff(recorded: Sequence[FactRecord], today: Sequence[FactRecord]) -> list[str]:
     """The input facts that differ between the trace and its replay, by platform and field."""
     details: list[str] = []
-    if [dict(f) for f in today] == [dict(f) for f in recorded]:
+    if list(today) == list(recorded):
         return details
-    now = {(f.get("platform"), f.get("field")): f for f in today}
-    then = {(f.get("platform"), f.get("field")): f for f in recorded}
+    now = {_input_key(f): f for f in today}
+    then = {_input_key(f): f for f in recorded}
     for key in sorted(set(now) | set(then), key=lambda k: (str(k[0]), str(k[1]))):
         if now.get(key) != then.get(key):
             fact = f"{key[0] or 'seller'}.{key[1]}"
             details.append(
                 Msg(
                     N_("input fact {fact}: recorded {recorded}, today {today}"),
-                    fact=fact, recorded=show(then.get(key, {}).get("value")), today=show(now.get(key, {}).get("value")),
+                    fact=fact, recorded=show(_input_value(then[key])), today=show(_input_value(now[key])),
                 )
                 if key in now and key in then
                 else Msg(N_("input fact {fact}: only recorded"), fact=fact)
@@ -113,17 +114,27 @@ def _model(model: Any) -> Any:
     return Msg(model) if model in ("fully-managed", "semi-managed") else model
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [dict(x) if isinstance(x, Mapping) else x for x in value]
-    return value
+def _input_key(fact: FactRecord) -> tuple[Any, Any]:
+    """Which input a starting fact is: (platform, field), platform ``None`` for the seller's."""
+    if isinstance(fact, PlatformRecord):
+        return (fact.platform, fact.field)
+    if isinstance(fact, SellerRecord):
+        return (None, fact.field)
+    data = fact.data if isinstance(fact, OtherRecord) and isinstance(fact.data, Mapping) else {}
+    return (data.get("platform"), data.get("field"))
 
 
-def _firing_key(firing: Any) -> str:
+def _input_value(fact: FactRecord) -> Any:
+    if isinstance(fact, (PlatformRecord, SellerRecord)):
+        return fact.value
+    return fact.data.get("value") if isinstance(fact, OtherRecord) and isinstance(fact.data, Mapping) else None
+
+
+def _firing_key(firing: Firing) -> str:
     return f"{firing.rule}@{firing.platform}" if firing.platform else firing.rule
 
 
-def firing_diff(recorded: Sequence[Any], today: Sequence[Any]) -> list[str]:
+def firing_diff(recorded: Sequence[Firing], today: Sequence[Firing]) -> list[str]:
     """Firings dropped, new or reordered today; or, in the same order, the parts of a firing that differ."""
     then_keys = [_firing_key(f) for f in recorded]
     now_keys = [_firing_key(f) for f in today]
@@ -148,7 +159,7 @@ def firing_diff(recorded: Sequence[Any], today: Sequence[Any]) -> list[str]:
     else:
         for before, after in zip(recorded, today, strict=False):
             for part in ("matched", "asserted", "retracted", "absent", "salience"):
-                if _plain(getattr(before, part)) != _plain(getattr(after, part)):
+                if getattr(before, part) != getattr(after, part):
                     out.append(
                         Msg(N_("#{number} {firing}: {part} differs"), number=before.seq, firing=_firing_key(before), part=part)
                     )

@@ -35,6 +35,7 @@ from ._profile import MODELS, PLATFORMS, SellerProfile
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._space import ABSENT, ProfileSpace
+from ._trace import SellerRecord
 
 if TYPE_CHECKING:
     from ._advisor import Advisor
@@ -106,21 +107,22 @@ class Simulator:
         seller_fired: list[str] = []
         fired: dict[str, list[str]] = {p: [] for p in profile.platforms}
         for firing in record.firings:
-            if firing["platform"] is None:
-                seller_fired.append(firing["rule"])
-                for fact in firing["asserted"]:
-                    assumed[fact["field"]] = tuple(fact["value"]) if isinstance(fact["value"], list) else fact["value"]
-            elif firing["rule"] != DECIDE_RULE:
-                fired[firing["platform"]].append(firing["rule"])
+            if firing.platform is None:
+                seller_fired.append(firing.rule)
+                for fact in firing.asserted:
+                    if isinstance(fact, SellerRecord):
+                        assumed[fact.field] = tuple(fact.value) if isinstance(fact.value, list) else fact.value
+            elif firing.rule != DECIDE_RULE:
+                fired[firing.platform].append(firing.rule)
         outcomes: dict[str, PlatformOutcome] = {}
         for platform in profile.platforms:
             decision = record.decisions[platform]
             outcomes[platform] = PlatformOutcome(
                 platform,
                 tuple(fired[platform]),
-                dict(decision["scores"]),
-                tuple(decision["excluded"]),
-                Decision(model=decision["model"], confidence=decision["confidence"], basis=decision["basis"]),
+                dict(decision.scores),
+                tuple(decision.excluded),
+                Decision(model=decision.model, confidence=decision.confidence, basis=decision.basis),
             )
         return SimulatedConsultation(assumed=assumed, seller_fired=tuple(seller_fired), platforms=outcomes)
 

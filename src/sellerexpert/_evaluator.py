@@ -38,6 +38,17 @@ from ._policy import Decision, Weighed, decide
 from ._profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
 from ._rulebook import Rule, RuleBook
 from ._templates import placeholders, render
+from ._trace import (
+    CaveatRecord,
+    ConclusionRecord,
+    DecisionRecord,
+    EvidenceRecord,
+    ExclusionRecord,
+    FactRecord,
+    Firing,
+    PlatformRecord,
+    SellerRecord,
+)
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)
@@ -59,9 +70,9 @@ class RunRecord:
     ``firings`` every firing in order, ``decisions`` the decision record per platform.
     """
 
-    facts: list[dict[str, Any]] = field(default_factory=list)
-    firings: list[dict[str, Any]] = field(default_factory=list)
-    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    facts: list[PlatformRecord | SellerRecord] = field(default_factory=list)
+    firings: list[Firing] = field(default_factory=list)
+    decisions: dict[str, DecisionRecord] = field(default_factory=dict)
     weighed: dict[int, Weighed] = field(default_factory=dict)
     """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
 
@@ -106,13 +117,11 @@ def decide_platform(
     return scores, sorted(excluded, key=MODELS.index), decision, completeness
 
 
-def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Sequence[Mapping[str, Any]]) -> Weighed:
+def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Sequence[FactRecord]) -> Weighed:
     """What an evidence or exclusion firing rested on, from the trace records of the facts it matched."""
     known = rulebook.platforms[platform].facts
-    assumed = tuple(r["field"] for r in matched if r.get("kind") == _SELLER and r.get("assumed"))
-    confidence = tuple(
-        known[r["field"]].confidence for r in matched if r.get("kind") == _PLATFORM and r.get("field") in known
-    )
+    assumed = tuple(r.field for r in matched if isinstance(r, SellerRecord) and r.assumed)
+    confidence = tuple(known[r.field].confidence for r in matched if isinstance(r, PlatformRecord) and r.field in known)
     return _weighed(rule, assumed, confidence)
 
 
@@ -318,7 +327,7 @@ class Evaluator:
             run.settle()
         else:
             run.execute()
-        return {platform: _without_id(record) for platform, record in run.decision_records().items()}
+        return run.decision_values()
 
     def signature(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> tuple[Any, ...] | None:
         """A key that two profiles share exactly when the rules conclude the same for both, texts included.
@@ -415,6 +424,7 @@ class _PlatformView:
         self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
         self.emphasis = self.values.get("emphasis")
         confidence = {name: fact.confidence for name, fact in spec.facts.items()}
+        self._records: dict[int, dict[str, PlatformRecord]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         self.enabled: dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]] = {}
         for index, branch in enumerate(evaluator._branches):
@@ -434,6 +444,17 @@ class _PlatformView:
                 tuple(name for kind, name in binding if kind == _SELLER),
                 tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
             )
+
+
+    def records(self, base: int) -> dict[str, PlatformRecord]:
+        """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
+        found = self._records.get(base)
+        if found is None:
+            found = self._records[base] = {
+                name: PlatformRecord(base + offset, self.platform, name, plain(value))
+                for offset, (name, value) in enumerate(self.declared)
+            }
+        return found
 
 
 def _dedup(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -679,13 +700,12 @@ class _Run:
 
     # Results ---------------------------------------------------------------------
 
-    def decision_records(self) -> dict[str, dict[str, Any]]:
-        """Each platform's decision as its trace record."""
+    def decision_values(self) -> dict[str, dict[str, Any]]:
+        """Each platform's decision as its trace record's JSON form, without the fact ``id``."""
         out: dict[str, dict[str, Any]] = {}
-        for v, (new_id, scores, excluded, decision, completeness) in self.decisions.items():
+        for v, (_, scores, excluded, decision, completeness) in self.decisions.items():
             platform = self.views[v].platform
             out[platform] = {
-                "id": new_id,
                 "kind": "decision",
                 "platform": platform,
                 "model": decision.model,
@@ -697,107 +717,96 @@ class _Run:
             }
         return out
 
+    def decision_records(self) -> dict[str, DecisionRecord]:
+        """Each platform's decision as its trace record."""
+        out: dict[str, DecisionRecord] = {}
+        for v, (new_id, scores, excluded, decision, completeness) in self.decisions.items():
+            platform = self.views[v].platform
+            out[platform] = DecisionRecord(
+                new_id,
+                platform,
+                decision.model,
+                decision.confidence,
+                dict(scores),
+                list(excluded),
+                decision.basis,
+                round(completeness, 3),
+            )
+        return out
+
     def materialise(self) -> RunRecord:
         """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on."""
         record = RunRecord()
-        platform_records: list[dict[str, dict[str, Any]]] = []
+        platform_records: list[dict[str, PlatformRecord]] = []
         for v, view in enumerate(self.views):
-            by_name: dict[str, dict[str, Any]] = {}
-            for offset, (name, value) in enumerate(view.declared):
-                rec = {
-                    "id": self.base[v] + offset,
-                    "kind": _PLATFORM,
-                    "platform": view.platform,
-                    "field": name,
-                    "value": plain(value),
-                }
-                record.facts.append(rec)
-                by_name[name] = rec
+            by_name = view.records(self.base[v])
+            record.facts.extend(by_name.values())
             platform_records.append(by_name)
-        seller_records: dict[str, dict[str, Any]] = {}
+        seller_records: dict[str, SellerRecord] = {}
         for name in self.given:
             fact_id, value, _ = self.seller[name]  # a given fact is never replaced: assumptions fill only unknown fields
-            rec = {"id": fact_id, "kind": _SELLER, "field": name, "value": plain(value), "assumed": False}
+            rec = SellerRecord(fact_id, name, plain(value), False)
             record.facts.append(rec)
             seller_records[name] = rec
         decisions = self.decision_records()
         for items in self.weighed:
             for fact_id, weighed in items:
                 record.weighed[fact_id] = weighed
-        conclusions: list[list[dict[str, Any]]] = [[] for _ in self.views]
+        conclusions: list[list[ConclusionRecord]] = [[] for _ in self.views]
         firings = record.firings
+        matched: tuple[FactRecord, ...]
+        asserted: FactRecord
         for kind, position in self.order:
             if kind == 1:
                 view = self.views[position]
-                asserted = decisions[view.platform]
+                decision = decisions[view.platform]
                 firings.append(
-                    {
-                        "seq": len(firings) + 1,
-                        "rule": DECIDE_RULE,
-                        "platform": view.platform,
-                        "salience": DECIDE_SALIENCE,
-                        "matched": [platform_records[position]["id"], *conclusions[position]],
-                        "absent": [],
-                        "asserted": [asserted],
-                        "retracted": [],
-                    }
+                    Firing(
+                        len(firings) + 1,
+                        DECIDE_RULE,
+                        view.platform,
+                        DECIDE_SALIENCE,
+                        (platform_records[position]["id"], *conclusions[position]),
+                        (decision,),
+                    )
                 )
-                record.decisions[view.platform] = asserted
+                record.decisions[view.platform] = decision
                 continue
             index, v, new_id, payload = self.log[position]
             branch = self.branches[index]
             rule = self.rules[branch.rule_index]
             then = rule.then
             if v < 0:
-                matched = [seller_records[name] for name in branch.assume_bound]
+                matched = tuple(seller_records[name] for name in branch.assume_bound)
                 name = then.fact or ""
-                asserted = {"id": new_id, "kind": _SELLER, "field": name, "value": plain(payload), "assumed": True}
-                seller_records[name] = asserted
+                assumed = SellerRecord(new_id, name, plain(payload), True)
+                seller_records[name] = assumed
+                asserted = assumed
                 platform = None
             else:
                 view = self.views[v]
                 platform = view.platform
-                matched = [
+                matched = tuple(
                     platform_records[v][name] if kind_ == _PLATFORM else seller_records[name]
                     for kind_, name in view.enabled[index][0]
-                ]
+                )
+                conclusion: ConclusionRecord
                 if then.kind == "evidence":
-                    asserted = {
-                        "id": new_id,
-                        "kind": "evidence",
-                        "rule": rule.id,
-                        "platform": platform,
-                        "model": then.model,
-                        "weight": then.weight,
-                    }
-                    conclusions[v].append(asserted)
+                    conclusion = EvidenceRecord(new_id, rule.id, platform, then.model or "", then.weight or 0)
+                    conclusions[v].append(conclusion)
                 elif then.kind == "exclude":
-                    asserted = {"id": new_id, "kind": "exclusion", "rule": rule.id, "platform": platform, "model": then.model}
-                    conclusions[v].append(asserted)
+                    conclusion = ExclusionRecord(new_id, rule.id, platform, then.model or "")
+                    conclusions[v].append(conclusion)
                 else:
-                    asserted = {"id": new_id, "kind": "caveat", "rule": rule.id, "platform": platform, "text": payload}
-            firings.append(
-                {
-                    "seq": len(firings) + 1,
-                    "rule": rule.id,
-                    "platform": platform,
-                    "salience": rule.salience,
-                    "matched": matched,
-                    "absent": list(branch.absent),
-                    "asserted": [asserted],
-                    "retracted": [],
-                }
-            )
+                    conclusion = CaveatRecord(new_id, rule.id, platform, payload)
+                asserted = conclusion
+            firings.append(Firing(len(firings) + 1, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent))
         return record
 
 
 def hashable(value: Any) -> Any:
     """A fact value usable in a key: lists (at any depth) become tuples."""
     return tuple(hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
-
-
-def _without_id(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "id"}
 
 
 def _first(item: tuple[Any, ...]) -> Any:

@@ -67,6 +67,16 @@ from ._evaluator import (  # noqa: E402
 )
 from ._rulebook import Rule, RuleBook  # noqa: E402
 from ._templates import render  # noqa: E402
+from ._trace import (  # noqa: E402
+    CaveatRecord,
+    DecisionRecord,
+    EvidenceRecord,
+    ExclusionRecord,
+    FactRecord,
+    Firing,
+    PlatformRecord,
+    SellerRecord,
+)
 
 _RUN_LOCK = threading.RLock()
 
@@ -95,23 +105,26 @@ class _Decision(Fact):  # type: ignore[misc]
     """platform, model, confidence, scores, excluded, basis."""
 
 
-_KINDS: dict[type, str] = {
-    _Seller: "seller",
-    _PlatformFact: "platform",
-    _Evidence: "evidence",
-    _Exclusion: "exclusion",
-    _Caveat: "caveat",
-    _Decision: "decision",
-}
+def fact_record(fact: Fact) -> FactRecord:
+    """A working-memory fact as its trace record."""
+    fact_id = fact["__factid__"]
+    slots = {key: plain(value) for key, value in fact.as_dict().items() if isinstance(key, str) and not key.startswith("__")}
+    if isinstance(fact, _Seller):
+        return SellerRecord(fact_id, slots["field"], slots["value"], slots["assumed"])
+    if isinstance(fact, _PlatformFact):
+        return PlatformRecord(fact_id, slots["platform"], slots["field"], slots["value"])
+    if isinstance(fact, _Evidence):
+        return EvidenceRecord(fact_id, slots["rule"], slots["platform"], slots["model"], slots["weight"])
+    if isinstance(fact, _Exclusion):
+        return ExclusionRecord(fact_id, slots["rule"], slots["platform"], slots["model"])
+    if isinstance(fact, _Caveat):
+        return CaveatRecord(fact_id, slots["rule"], slots["platform"], slots["text"])
+    if isinstance(fact, _Decision):
+        return DecisionRecord(fact_id, **{key: slots[key] for key in _DECISION_SLOTS})
+    raise TypeError(f"no trace record for {type(fact).__name__}")
 
 
-def fact_record(fact: Fact) -> dict[str, Any]:
-    """A working-memory fact as a trace record: ``id``, ``kind`` and its slots."""
-    record: dict[str, Any] = {"id": fact["__factid__"], "kind": _KINDS[type(fact)]}
-    for key, value in fact.as_dict().items():
-        if isinstance(key, str) and not key.startswith("__"):
-            record[key] = plain(value)
-    return record
+_DECISION_SLOTS = ("platform", "model", "confidence", "scores", "excluded", "basis", "completeness")
 
 
 def _pattern(leaf: Leaf, *, with_value: bool) -> Fact:
@@ -250,7 +263,7 @@ class _RecordingEngine(KnowledgeEngine):  # type: ignore[misc]
     __strategy__ = _OrderedStrategy
 
     sx_record_target: RunRecord | None = None
-    sx_records: dict[int, dict[str, Any]] = {}
+    sx_records: dict[int, FactRecord] = {}
 
     def sx_record(
         self,
@@ -275,20 +288,11 @@ class _RecordingEngine(KnowledgeEngine):  # type: ignore[misc]
                 if rec is None:
                     rec = cache[fact_id] = fact_record(fact)
                 matched_records.append(rec)
-        asserted_records = [fact_record(asserted)] if asserted is not None else []
+        asserted_records = (fact_record(asserted),) if asserted is not None else ()
         record.firings.append(
-            {
-                "seq": len(record.firings) + 1,
-                "rule": rule_id,
-                "platform": platform,
-                "salience": salience,
-                "matched": matched_records,
-                "absent": list(absent),
-                "asserted": asserted_records,
-                "retracted": [],
-            }
+            Firing(len(record.firings) + 1, rule_id, platform, salience, tuple(matched_records), asserted_records, (), absent)
         )
-        if asserted is not None and isinstance(asserted, _Decision):
+        if asserted_records and isinstance(asserted_records[0], DecisionRecord):
             record.decisions[platform or ""] = asserted_records[0]
 
 
@@ -342,7 +346,11 @@ def run(
         try:
             engine.reset()
             engine.declare(*facts)
-            record.facts = [fact_record(f) for f in engine.facts.values() if type(f) in _KINDS]
+            for fact in engine.facts.values():
+                if isinstance(fact, (_PlatformFact, _Seller)):
+                    start = fact_record(fact)
+                    assert isinstance(start, (PlatformRecord, SellerRecord))
+                    record.facts.append(start)
             engine.run(steps=firing_limit)
             if len(record.firings) >= firing_limit:
                 before = len(record.firings)
@@ -350,7 +358,7 @@ def run(
                 if len(record.firings) > before:
                     # The extra step only showed that the rules do not settle: name the last rules within the cap,
                     # as the compiled evaluator does (it stops before firing one more).
-                    raise FiringLimitError(firing_limit, [f["rule"] for f in record.firings[:firing_limit][-5:]])
+                    raise FiringLimitError(firing_limit, [f.rule for f in record.firings[:firing_limit][-5:]])
         except (FiringLimitError, EngineError):
             raise
         except Exception as exc:  # a failure inside Experta or a rule action is ours, not the seller's

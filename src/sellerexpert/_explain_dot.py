@@ -9,11 +9,10 @@ May import: the trace and :mod:`sellerexpert._explain_words` (fact labels).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ._explain_words import fact_label
-from ._trace import Trace
+from ._explain_words import fact_label, written
+from ._trace import DecisionRecord, EvidenceRecord, ExclusionRecord, FactRecord, OtherRecord, PlatformRecord, SellerRecord, Trace
 
 
 def _quote(text: str) -> str:
@@ -28,35 +27,35 @@ def dot(trace: Trace) -> str:
         '  node [fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    facts: dict[int, Mapping[str, Any]] = {f["id"]: f for f in trace.facts}
+    facts: dict[Any, FactRecord] = {f.id: f for f in trace.facts}
     for firing in trace.firings:
         for f in firing.asserted:
-            facts[f["id"]] = f
+            facts[f.id] = f
     for firing in trace.firings:
         for f in firing.matched:
             # A fact no input or firing records (an edited trace, which audit reports): drawn as matched.
-            facts.setdefault(f["id"], f)
+            facts.setdefault(f.id, f)
     used: set[int] = set()
     for firing in trace.firings:
-        used.update(f["id"] for f in firing.matched if not (f.get("kind") == "platform" and f.get("field") == "id"))
-        used.update(f["id"] for f in firing.asserted)
+        used.update(f.id for f in firing.matched if not (isinstance(f, PlatformRecord) and f.field == "id"))
+        used.update(f.id for f in firing.asserted)
     for fact_id in sorted(used):
         record = facts[fact_id]
-        kind = record.get("kind")
-        if kind in ("seller", "platform"):
-            style = ', style="dashed"' if record.get("assumed") else ""
+        if isinstance(record, (SellerRecord, PlatformRecord)):
+            style = ', style="dashed"' if isinstance(record, SellerRecord) and record.assumed else ""
             lines.append(f"  f{fact_id} [shape=ellipse{style}, label={_quote(fact_label(record, {}))}];")
-        elif kind == "decision":
-            label = f"{record.get('platform')}: {record.get('model')}\nconfidence {record.get('confidence')}"
+        elif isinstance(record, DecisionRecord):
+            label = f"{record.platform}: {record.model}\nconfidence {record.confidence}"
             lines.append(f"  f{fact_id} [shape=doubleoctagon, style=bold, label={_quote(label)}];")
         else:
-            if kind == "evidence":
-                label = f"+{record.get('weight')} {record.get('model')}"
-            elif kind == "exclusion":
-                label = f"rules out {record.get('model')}"
+            if isinstance(record, EvidenceRecord):
+                label = f"+{record.weight} {record.model}"
+            elif isinstance(record, ExclusionRecord):
+                label = f"rules out {record.model}"
             else:
                 label = "caveat"
-            text = f"{label} ({record.get('platform')})"
+            platform = written(record, "platform") if isinstance(record, OtherRecord) else record.platform
+            text = f"{label} ({platform})"
             lines.append(f"  f{fact_id} [shape=note, label={_quote(text)}];")
     for firing in trace.firings:
         node = f"r{firing.seq}"
@@ -64,15 +63,15 @@ def dot(trace: Trace) -> str:
         where = f"\n@{firing.platform}" if firing.platform else ""
         lines.append(f"  {node} [shape={shape}, label={_quote(f'#{firing.seq} {firing.rule}{where}')}];")
         for record in firing.matched:
-            if record.get("kind") == "platform" and record.get("field") == "id":
+            if isinstance(record, PlatformRecord) and record.field == "id":
                 continue
-            lines.append(f"  f{record['id']} -> {node};")
+            lines.append(f"  f{record.id} -> {node};")
         for name in firing.absent:
             unknown = f"u_{name}"
             lines.append(f"  {unknown} [shape=ellipse, style=dotted, label={_quote(name + ' unknown')}];")
             lines.append(f"  {unknown} -> {node};")
         for record in firing.asserted:
-            lines.append(f"  {node} -> f{record['id']};")
+            lines.append(f"  {node} -> f{record.id};")
     lines.append("}")
     # A field may be unknown to several rules: declare its node once.
     seen: set[str] = set()

@@ -23,7 +23,7 @@ from ._explain_whynot import WhyNot
 from ._explain_words import RuleTexts, fact_label, headline
 from ._i18n import N_, _, model_words, percent
 from ._profile import MODELS
-from ._trace import Trace
+from ._trace import DecisionRecord, EvidenceRecord, ExclusionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace
 
 NodeKind = Literal["recommendation", "decision", "rule", "fact", "unknown"]
 
@@ -111,36 +111,37 @@ def platform_explanation(
 ) -> PlatformExplanation:
     """The HOW tree and caveats for one recommendation of the trace, with its why-not answer."""
     platform = rec["platform"]
-    producers: dict[int, Any] = {}
+    producers: dict[Any, Firing] = {}
     for firing in trace.firings:
         for fact in firing.asserted:
-            producers[fact["id"]] = firing
+            producers[fact.id] = firing
     reasons = {r["rule"]: r for r in rec.get("reasons", [])}
     assumptions = {a["field"]: a for a in rec.get("assumptions", [])}
     decide = next((f for f in trace.firings if f.rule == "decide" and f.platform == platform), None)
 
-    def fact_node(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]]) -> HowNode:
+    def fact_node(record: FactRecord, rests_on: Mapping[str, Mapping[str, Any]]) -> HowNode:
         children: tuple[HowNode, ...] = ()
-        if record.get("kind") == "seller" and record.get("assumed"):
-            source = producers.get(record["id"])
+        assumed = isinstance(record, SellerRecord) and record.assumed
+        if isinstance(record, SellerRecord) and record.assumed:
+            source = producers.get(record.id)
             if source is not None:
-                text = texts.assumption(source.rule, assumptions.get(record["field"], {}).get("text", ""))
+                text = texts.assumption(source.rule, assumptions.get(record.field, {}).get("text", ""))
                 if text.rstrip(": "):
                     label = _("assumed by {rule}: {text} (because {field} was unknown)").format(
-                        rule=source.rule, text=text.rstrip(": "), field=record["field"]
+                        rule=source.rule, text=text.rstrip(": "), field=record.field
                     )
                 else:
-                    label = _("assumed by {rule} (because {field} was unknown)").format(rule=source.rule, field=record["field"])
+                    label = _("assumed by {rule} (because {field} was unknown)").format(rule=source.rule, field=record.field)
                 children = (HowNode("rule", label, rule=source.rule),)
         label = fact_label(record, rests_on, texts)
-        return HowNode("fact", label, children, fact=record["id"], assumed=bool(record.get("assumed")))
+        return HowNode("fact", label, children, fact=record.id, assumed=bool(assumed))
 
-    def rule_node(firing: Any, conclusion: Mapping[str, Any]) -> HowNode:
+    def rule_node(firing: Firing, conclusion: EvidenceRecord | ExclusionRecord) -> HowNode:
         reason = reasons.get(firing.rule, {})
-        if conclusion.get("kind") == "evidence":
-            head = f"+{conclusion['weight']} {model_words(conclusion['model'])}"
+        if isinstance(conclusion, EvidenceRecord):
+            head = f"+{conclusion.weight} {model_words(conclusion.model)}"
         else:
-            head = _("rules out {model}").format(model=model_words(conclusion["model"]))
+            head = _("rules out {model}").format(model=model_words(conclusion.model))
         text = texts.text(firing.rule, "statement", platform, reason.get("text", ""))
         sources = reason.get("sources", [])
         label = _("[{conclusion}] {rule}: {text}").format(conclusion=head, rule=firing.rule, text=text)
@@ -152,7 +153,7 @@ def platform_explanation(
         if rule is not None:
             children.append(HowNode("rule", _("when {condition}").format(condition=describe(rule.when)), rule=firing.rule))
         for record in firing.matched:
-            if record.get("kind") == "platform" and record.get("field") == "id":
+            if isinstance(record, PlatformRecord) and record.field == "id":
                 continue  # the platform the rule was matched for, not a premise
             children.append(fact_node(record, rests_on))
         children.extend(HowNode("unknown", _("{field} is unknown").format(field=name)) for name in firing.absent)
@@ -162,25 +163,27 @@ def platform_explanation(
     weighed = []
     if decide is not None:
         for record in decide.matched:
-            source = producers.get(record["id"])
-            if source is not None and record.get("kind") in ("evidence", "exclusion"):
+            source = producers.get(record.id)
+            if source is not None and isinstance(record, (EvidenceRecord, ExclusionRecord)):
                 weighed.append((order.get(source.rule, len(order)), source.seq, rule_node(source, record)))
     weighed.sort(key=lambda item: (item[0], item[1]))
-    decision = decide.asserted[0] if decide is not None and decide.asserted else {}
-    scores = decision.get("scores", rec.get("scores", {}))
-    excluded = decision.get("excluded", rec.get("excluded", []))
+    asserted = decide.asserted[0] if decide is not None and decide.asserted else None
+    # What the decide firing recorded; the result's own words when the trace lacks it.
+    decision: DecisionRecord | None = asserted if isinstance(asserted, DecisionRecord) else None
+    scores = decision.scores if decision is not None else rec.get("scores", {})
+    excluded = decision.excluded if decision is not None else rec.get("excluded", [])
     full, semi = MODELS
     head = _("decide: {full} {full_score} vs {semi} {semi_score}").format(
         full=model_words(full), full_score=scores.get(full, 0), semi=model_words(semi), semi_score=scores.get(semi, 0)
     )
     if excluded:
         head += _("; ruled out: {models}").format(models=", ".join(model_words(m) for m in excluded))
-    chosen = model_words(decision.get("model", rec["model"]))
-    basis = decision.get("basis", rec["basis"])
+    chosen = model_words(decision.model if decision is not None else rec["model"])
+    basis = decision.basis if decision is not None else rec["basis"]
     basis = _(_BASIS_WORDS[basis]) if basis in _BASIS_WORDS else basis
-    if "completeness" in decision:
+    if decision is not None:
         decision_label = _("{decision} -> {model} (by {basis}, {known} of the core profile known)").format(
-            decision=head, model=chosen, basis=basis, known=percent(decision["completeness"])
+            decision=head, model=chosen, basis=basis, known=percent(decision.completeness)
         )
     else:
         decision_label = _("{decision} -> {model} (by {basis})").format(decision=head, model=chosen, basis=basis)

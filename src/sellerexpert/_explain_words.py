@@ -22,7 +22,7 @@ from ._profile import SellerProfile, shown
 from ._rulebook import RuleBook
 from ._space import ABSENT
 from ._templates import render
-from ._trace import Trace
+from ._trace import FactRecord, OtherRecord, PlatformRecord, SellerRecord, Trace
 
 
 def headline(platform_name: str, model: str, confidence: float) -> str:
@@ -63,15 +63,15 @@ class RuleTexts:
         self._platforms = rulebook.platforms
         self._lang = lang
         # JSON gives lists where the rule book holds tuples: compared and quoted as tuples.
-        seller = {f["field"]: _tupled(f["value"]) for f in trace.facts if f.get("kind") == "seller"}
+        seller = {f.field: _tupled(f.value) for f in trace.facts if isinstance(f, SellerRecord)}
         platform: dict[str, dict[str, Any]] = {}
         for record in trace.facts:
-            if record.get("kind") == "platform":
-                platform.setdefault(record["platform"], {})[f"platform.{record['field']}"] = _tupled(record.get("value"))
+            if isinstance(record, PlatformRecord):
+                platform.setdefault(record.platform, {})[f"platform.{record.field}"] = _tupled(record.value)
         for firing in trace.firings:
             for record in firing.asserted:
-                if record.get("kind") == "seller" and record.get("assumed"):
-                    seller[record["field"]] = _tupled(record.get("value"))
+                if isinstance(record, SellerRecord) and record.assumed:
+                    seller[record.field] = _tupled(record.value)
         self._seller = seller
         self._platform_facts = platform
         # The facts a consultation computes from the seller's own numbers (the margin summary a margin
@@ -132,25 +132,29 @@ class RuleTexts:
         return spec.name_in(self._lang) if spec is not None and spec.name == recorded else recorded
 
 
-def fact_label(record: Mapping[str, Any], rests_on: Mapping[str, Mapping[str, Any]], texts: RuleTexts | None = None) -> str:
+def fact_label(record: FactRecord, rests_on: Mapping[str, Mapping[str, Any]], texts: RuleTexts | None = None) -> str:
     """A trace fact as one line: ``field = value (you said)``, a dated platform fact, or what asserted it."""
-    kind = record.get("kind")
-    if kind == "seller":
-        how = _("assumed") if record.get("assumed") else _("you said")
-        return _("{field} = {value} ({how})").format(field=record["field"], value=value_text(record.get("value")), how=how)
-    if kind == "platform":
-        name = f"platform.{record['field']}"
-        value = record.get("value")
+    if isinstance(record, SellerRecord):
+        how = _("assumed") if record.assumed else _("you said")
+        return _("{field} = {value} ({how})").format(field=record.field, value=value_text(record.value), how=how)
+    if isinstance(record, PlatformRecord):
+        name = f"platform.{record.field}"
+        value = record.value
         if texts is not None:
-            value = texts.fact_value(record["platform"], record["field"], value)
-        label = _("{platform}: {field} = {value}").format(
-            platform=record["platform"], field=record["field"], value=value_text(value)
-        )
+            value = texts.fact_value(record.platform, record.field, value)
+        label = _("{platform}: {field} = {value}").format(platform=record.platform, field=record.field, value=value_text(value))
         dated = rests_on.get(name)
         if dated is not None:
             label += _(" (as of {date}, sources: {sources})").format(
                 date=day(str(dated.get("as_of"))), sources=", ".join(dated.get("sources", []))
             )
         return label
-    return _("{kind} from {rule}").format(kind=kind, rule=record.get("rule"))
+    if isinstance(record, OtherRecord):
+        return _("{kind} from {rule}").format(kind=record.written_kind, rule=written(record, "rule"))
+    return _("{kind} from {rule}").format(kind=record.kind, rule=getattr(record, "rule", None))
+
+
+def written(record: OtherRecord, key: str) -> Any:
+    """A key of a record no engine writes, as the file holds it (``None`` when it has none)."""
+    return record.data.get(key) if isinstance(record.data, Mapping) else None
 

@@ -5,6 +5,12 @@ every rule firing in order (what it matched, what it asserted), the result,
 and the fingerprint of the rule book and package that produced it. It
 round-trips through JSON without loss.
 
+Facts travel as typed, frozen records, one class per kind the engine declares
+(:data:`FactRecord`: seller, platform, evidence, exclusion, caveat, decision), from
+both engines through the result and the trace to the audit and the
+explanation; a record no engine writes (a hand-edited file) is kept as written
+in an :class:`OtherRecord`, so reading and writing a trace never changes a byte.
+
 Reading a trace lives here too: :meth:`Trace.load` is the one loader (a file,
 a parsed document or a trace, each checked against the trace schema), used by
 the audit and the explanation alike. Imports the document reader, the schema
@@ -19,7 +25,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from . import _documents
 from ._errors import TraceError
@@ -27,18 +33,214 @@ from ._i18n import N_
 from ._messages import Msg
 from ._schema import UNSUPPORTED_VERSION, validate_trace
 
+if TYPE_CHECKING:
+    from ._policy import Basis
+
 TRACE_FORMAT = "sellerexpert-trace"
 TRACE_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class SellerRecord:
+    """A profile field in working memory: given by the seller, or assumed by a rule.
+
+    :ivar id: the fact's id in the consultation (its declaration order).
+    :ivar field: the profile field.
+    :ivar value: its value, as JSON-ready data.
+    :ivar assumed: whether an assumption rule set it (the seller did not give it).
+    """
+
+    id: int
+    field: str
+    value: Any
+    assumed: bool
+    kind: ClassVar[Literal["seller"]] = "seller"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "seller", "field": self.field, "value": self.value, "assumed": self.assumed}
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRecord:
+    """A platform fact in working memory (``id`` and ``name`` included).
+
+    :ivar platform: the platform id.
+    :ivar field: the fact's name, without the ``platform.`` prefix.
+    :ivar value: its value, as JSON-ready data.
+    """
+
+    id: int
+    platform: str
+    field: str
+    value: Any
+    kind: ClassVar[Literal["platform"]] = "platform"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "platform", "platform": self.platform, "field": self.field, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """A rule's evidence for a model on a platform: ``weight`` points towards ``model``."""
+
+    id: int
+    rule: str
+    platform: str
+    model: str
+    weight: int
+    kind: ClassVar[Literal["evidence"]] = "evidence"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {
+            "id": self.id,
+            "kind": "evidence",
+            "rule": self.rule,
+            "platform": self.platform,
+            "model": self.model,
+            "weight": self.weight,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionRecord:
+    """A rule ruling ``model`` out on a platform."""
+
+    id: int
+    rule: str
+    platform: str
+    model: str
+    kind: ClassVar[Literal["exclusion"]] = "exclusion"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "exclusion", "rule": self.rule, "platform": self.platform, "model": self.model}
+
+
+@dataclass(frozen=True, slots=True)
+class CaveatRecord:
+    """A caveat a rule raised on a platform, rendered (in English) with the facts known when it fired."""
+
+    id: int
+    rule: str
+    platform: str
+    text: str
+    kind: ClassVar[Literal["caveat"]] = "caveat"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "caveat", "rule": self.rule, "platform": self.platform, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """The decision step's conclusion for one platform.
+
+    :ivar model: the recommended model.
+    :ivar confidence: how sure the decision is, 0 to 1.
+    :ivar scores: the evidence weight per model.
+    :ivar excluded: the models ruled out, in model order.
+    :ivar basis: what settled it (``scores``, ``exclusion``, ``tie``, ``both-excluded``).
+    :ivar completeness: the share of core profile fields the seller gave (3 decimals).
+    """
+
+    id: int
+    platform: str
+    model: str
+    confidence: float
+    scores: dict[str, int]
+    excluded: list[str]
+    basis: Basis
+    completeness: float
+    kind: ClassVar[Literal["decision"]] = "decision"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {
+            "id": self.id,
+            "kind": "decision",
+            "platform": self.platform,
+            "model": self.model,
+            "confidence": self.confidence,
+            "scores": self.scores,
+            "excluded": self.excluded,
+            "basis": self.basis,
+            "completeness": self.completeness,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OtherRecord:
+    """A record a trace file holds that no engine writes (an unknown kind, a key added, missing or moved).
+
+    Only read from files: kept exactly as it was, so the JSON (and the signature over it) is
+    unchanged, and the audit can name it.
+
+    :ivar data: the record as the file holds it.
+    """
+
+    data: Any
+    kind: ClassVar[Literal["other"]] = "other"
+
+    @property
+    def id(self) -> Any:
+        """The record's ``id`` as written (``None`` when it has none)."""
+        return self.data.get("id") if isinstance(self.data, Mapping) else None
+
+    @property
+    def written_kind(self) -> Any:
+        """The record's ``kind`` as written (``None`` when it has none)."""
+        return self.data.get("kind") if isinstance(self.data, Mapping) else None
+
+    def to_dict(self) -> Any:
+        """The record as the file held it."""
+        return self.data
+
+
+FactRecord = SellerRecord | PlatformRecord | EvidenceRecord | ExclusionRecord | CaveatRecord | DecisionRecord | OtherRecord
+"""A trace's fact record: one class per kind of fact the engine declares (``OtherRecord``: anything else a file holds)."""
+ConclusionRecord = EvidenceRecord | ExclusionRecord | CaveatRecord
+"""What a rule on a platform concludes."""
+
+_FACT_TYPES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
+    "seller": (SellerRecord, ("id", "kind", "field", "value", "assumed")),
+    "platform": (PlatformRecord, ("id", "kind", "platform", "field", "value")),
+    "evidence": (EvidenceRecord, ("id", "kind", "rule", "platform", "model", "weight")),
+    "exclusion": (ExclusionRecord, ("id", "kind", "rule", "platform", "model")),
+    "caveat": (CaveatRecord, ("id", "kind", "rule", "platform", "text")),
+    "decision": (
+        DecisionRecord,
+        ("id", "kind", "platform", "model", "confidence", "scores", "excluded", "basis", "completeness"),
+    ),
+}
+
+
+def read_fact(data: Any) -> FactRecord:
+    """A fact record from its JSON form (:meth:`to_dict` output).
+
+    A record laid out as the engine writes it (its kind's keys, in order) becomes its kind's
+    class; anything else is kept as written in an :class:`OtherRecord`, so reading and writing
+    a trace never changes a byte of it.
+    """
+    if isinstance(data, Mapping):
+        found = _FACT_TYPES.get(data.get("kind"))  # type: ignore[arg-type]
+        if found is not None and tuple(data) == found[1]:
+            cls, keys = found
+            fact: FactRecord = cls(*(data[key] for key in keys if key != "kind"))
+            return fact
+    return OtherRecord(data)
+
+
+@dataclass(frozen=True, slots=True)
 class Firing:
     """One rule firing.
 
     :ivar seq: 1-based position in the firing order.
     :ivar rule: the rule id (``decide`` for the engine's final aggregation).
     :ivar platform: the platform the firing is about (``None`` for seller-level rules).
-    :ivar matched: the facts the rule's patterns matched, as trace fact records.
+    :ivar matched: the facts the rule's patterns matched.
     :ivar absent: profile fields whose being unknown the rule relied on.
     :ivar asserted: the facts the firing added.
     :ivar retracted: the facts the firing removed.
@@ -48,9 +250,9 @@ class Firing:
     rule: str
     platform: str | None
     salience: int
-    matched: tuple[Mapping[str, Any], ...]
-    asserted: tuple[Mapping[str, Any], ...]
-    retracted: tuple[Mapping[str, Any], ...] = ()
+    matched: tuple[FactRecord, ...]
+    asserted: tuple[FactRecord, ...]
+    retracted: tuple[FactRecord, ...] = ()
     absent: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,10 +262,10 @@ class Firing:
             "rule": self.rule,
             "platform": self.platform,
             "salience": self.salience,
-            "matched": [dict(f) for f in self.matched],
+            "matched": [f.to_dict() for f in self.matched],
             "absent": list(self.absent),
-            "asserted": [dict(f) for f in self.asserted],
-            "retracted": [dict(f) for f in self.retracted],
+            "asserted": [f.to_dict() for f in self.asserted],
+            "retracted": [f.to_dict() for f in self.retracted],
         }
 
     @classmethod
@@ -74,9 +276,9 @@ class Firing:
             rule=data["rule"],
             platform=data.get("platform"),
             salience=data.get("salience", 0),
-            matched=tuple(data.get("matched", ())),
-            asserted=tuple(data.get("asserted", ())),
-            retracted=tuple(data.get("retracted", ())),
+            matched=tuple(read_fact(f) for f in data.get("matched", ())),
+            asserted=tuple(read_fact(f) for f in data.get("asserted", ())),
+            retracted=tuple(read_fact(f) for f in data.get("retracted", ())),
             absent=tuple(data.get("absent", ())),
         )
 
@@ -91,7 +293,7 @@ class Trace:
     """
 
     profile: Mapping[str, Any]
-    facts: tuple[Mapping[str, Any], ...]
+    facts: tuple[FactRecord, ...]
     firings: tuple[Firing, ...]
     result: Mapping[str, Any]
     fingerprint: Mapping[str, Any]
@@ -109,7 +311,7 @@ class Trace:
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "profile": self.profile,
-            "facts": list(self.facts),
+            "facts": [f.to_dict() for f in self.facts],
             "firings": [f.to_dict() for f in self.firings],
             "result": self.result,
             "fingerprint": self.fingerprint,
@@ -159,7 +361,7 @@ class Trace:
             raise TraceError(Msg(N_("a firing lacks 'seq' or 'rule'")), path=source, field="firings") from None
         return cls(
             profile=data["profile"],
-            facts=tuple(data["facts"]),
+            facts=tuple(read_fact(f) for f in data["facts"]),
             firings=firings,
             result=data["result"],
             fingerprint=data["fingerprint"],
