@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sellerexpert._experta  # noqa: F401  (the collections aliases Experta 1.9.4 needs, before importing it)
+
+# isort: split
 from experta import MATCH, NOT, Fact, InitialFact, KnowledgeEngine, P, Rule  # noqa: E402
 
-import sellerexpert._experta  # noqa: F401  (the collections aliases Experta 1.9.4 needs, before importing it)
 from sellerexpert._conditions import dnf  # noqa: E402
 from sellerexpert._evaluator import declared_platform_facts  # noqa: E402
 from sellerexpert._rulebook import RuleBook  # noqa: E402
