@@ -68,3 +68,30 @@ def test_readme_json_example_is_real_output(advisor: Advisor) -> None:
         assert set(rec) == set(actual)
         for key, value in rec.items():
             assert _agrees(value, actual[key]), f"README's {rec['platform']} {key} is not what consult gives"
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The package's own modules a file imports, at the top or inside a function."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level >= 1:
+            found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+    return found - {"_version"}
+
+
+def test_the_module_map_matches_the_code() -> None:
+    package = ROOT / "src" / "sellerexpert"
+    section = README.split("### Module map", 1)[1]
+    rows = re.findall(r"^\|[^|]*\| `([^`]+)` \|[^|\n]*(?:\\\|[^|\n]*)*\| ([^\n]*) \|$", section, flags=re.M)
+    shown = {module: set(re.findall(r"`([^`]+)`", imports)) for module, imports in rows}
+    modules = {p.name for p in package.glob("*.py")} | {"web/"}
+    assert set(shown) == modules, f"the map and the package differ: {set(shown) ^ modules}"
+    for module, imports in shown.items():
+        if module == "web/":
+            own = {p.stem for p in (package / "web").glob("*.py")}
+            actual = set().union(*(_package_imports(p) for p in (package / "web").glob("*.py"))) - own
+        else:
+            actual = _package_imports(package / module)
+        assert imports == actual, f"{module}: the map says {sorted(imports)}, the code imports {sorted(actual)}"
