@@ -343,11 +343,11 @@ class WordType(FieldType):
         return _choice_option(field, self.allowed, help_text)
 
 
-class RegionType(FieldType):
+class RegionType(WordType):
     """Where a company is registered: a region code, or a name or country code that reads as one (DE is EU)."""
 
-    name = "region"
-    allowed = REGIONS
+    def __init__(self) -> None:
+        super().__init__("region", REGIONS)
 
     def convert(self, field: str, value: object) -> str:
         """The region code; a country of the EU reads as ``EU``, China as ``CN``."""
@@ -369,17 +369,8 @@ class RegionType(FieldType):
             )
         return region
 
-    def values(self, fact_leaves: Sequence[Leaf]) -> list[Any]:
-        """Every region code."""
-        return list(self.allowed)
-
-    def schema(self) -> dict[str, Any]:
-        """One of the region codes."""
-        return {"enum": list(self.allowed)}
-
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """``--company-base CN``: one of the region codes, any case (as today, aliases are for files and answers)."""
-        return _choice_option(field, self.allowed, help_text)
+    # Its values, schema and click option are a word type's: every region code, one of them, any case
+    # (aliases such as DE for EU are for files and answers, not the command line's choices).
 
 
 class BoolType(FieldType):
