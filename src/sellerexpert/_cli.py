@@ -47,7 +47,7 @@ from ._batch import (
     row_format_for,
     score_to,
 )
-from ._cli_types import BadValue, CheckFailed, Choice, InputError, Interrupted, UsageProblem
+from ._cli_types import BadValue, CheckFailed, Choice, Group, InputError, Interrupted, UsageProblem
 from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._fields import option_name
@@ -66,13 +66,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class SellerExpertGroup(click.Group):
+class SellerExpertGroup(Group):
     """A click group that translates sellerexpert's errors into exit codes and messages."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         # The language a command chose lasts for that command only (tests run many in one process).
         with _i18n.use(_i18n.current()):
-            return super().main(*args, **kwargs)
+            _i18n.set_language(_language_asked(sys.argv[1:] if args is None else list(args)))
+            return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -94,6 +95,30 @@ class SellerExpertGroup(click.Group):
             # stdout cannot take the output (a full disk, /dev/full, a failing device): say so in one line.
             _drop_stdout()
             raise CheckFailed(_("cannot write the output to stdout ({reason})").format(reason=exc.strerror)) from None
+
+
+def _language_asked(args: list[str]) -> str:
+    """The language the command line or the environment asks for, known before click parses anything.
+
+    click runs eager options in command-line order, so ``consult --help --lang zh`` would show the
+    help before ``--lang`` is seen: the help page needs the language first. The last ``--lang``
+    wins, as click's own parsing does; a value we do not speak, or a mistyped SELLEREXPERT_LANG,
+    is left for the options' own checks to refuse (here it means English).
+    """
+    chosen: str | None = None
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            chosen = args[index + 1]
+        elif arg.startswith("--lang="):
+            chosen = arg.partition("=")[2]
+    if chosen in _i18n.LANGS:
+        return chosen
+    try:
+        return _i18n.from_environment()
+    except LanguageError:
+        return "en"
 
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
@@ -153,7 +178,7 @@ def _set_rules(ctx: click.Context, _param: click.Parameter, value: Path | None) 
         ctx.ensure_object(Session).rules_dir = value
 
 
-_RULES_HELP = "Use the rule pack in folder DIR instead of the shipped rule book."
+_RULES_HELP = N_("Use the rule pack in folder DIR instead of the shipped rule book.")
 
 
 def rules_option(function: F) -> F:
@@ -189,7 +214,7 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
         raise root.meta.pop(_BAD_ENVIRONMENT)
 
 
-_LANG_HELP = "Language of the words printed for people: zh or en [default: SELLEREXPERT_LANG, else the locale]."
+_LANG_HELP = N_("Language of the words printed for people: zh or en [default: SELLEREXPERT_LANG, else the locale].")
 
 
 def lang_option(function: F) -> F:
@@ -205,7 +230,19 @@ def lang_option(function: F) -> F:
     )(function)
 
 
-@click.group(cls=SellerExpertGroup, context_settings=CONTEXT_SETTINGS)
+_HELP_CLI = N_(
+    """Advise a seller on fully-managed vs semi-managed selling on Temu, AliExpress and TikTok Shop.
+
+Every recommendation comes with its reasons, caveats, assumptions and a
+trace that can be audited.
+
+\b
+Example:
+  sellerexpert consult --profile examples/one-person-shop.yaml"""
+)
+
+
+@click.group(cls=SellerExpertGroup, context_settings=CONTEXT_SETTINGS, help=_HELP_CLI)
 @click.version_option(__version__, "-V", "--version", prog_name="sellerexpert", message="%(prog)s %(version)s")
 @lang_option
 @click.option(
@@ -217,15 +254,7 @@ def lang_option(function: F) -> F:
 )
 @click.pass_context
 def cli(ctx: click.Context, rules_dir: Path | None) -> None:
-    """Advise a seller on fully-managed vs semi-managed selling on Temu, AliExpress and TikTok Shop.
-
-    Every recommendation comes with its reasons, caveats, assumptions and a
-    trace that can be audited.
-
-    \b
-    Example:
-      sellerexpert consult --profile examples/one-person-shop.yaml
-    """
+    """Advise a seller on fully-managed vs semi-managed selling on Temu, AliExpress and TikTok Shop."""
     ctx.ensure_object(Session).rules_dir = rules_dir
 
 
@@ -346,43 +375,64 @@ def _no_profile() -> NoReturn:
     )
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+_HELP_CONSULT = N_(
+    """Advise one seller: a recommended model per platform, with reasons and caveats.
+
+Give a profile file, field options (they override the file), or answer
+questions interactively: there you may answer why, unknown or quit, and the
+questions stop once no answer could change the advice.
+
+\b
+Example:
+  sellerexpert consult --profile examples/one-person-shop.yaml
+  sellerexpert consult --operational-capacity low --platform temu -f json
+  sellerexpert consult --interactive --platform tiktok_shop
+  sellerexpert consult -p examples/one-person-shop.yaml --explain --trace shop.json
+  sellerexpert consult --interactive --save answers.yaml
+  sellerexpert consult -p examples/one-person-shop.yaml --details
+
+With SELLEREXPERT_TRACE_KEY set, --trace signs the trace (HMAC-SHA256) so
+that `sellerexpert audit` can tell whether it was edited."""
+)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS, help=_HELP_CONSULT)
 @click.option(
     "-p",
     "--profile",
     "profile_source",
     type=click.Path(allow_dash=True),
     metavar="FILE",
-    help="The seller profile, in JSON, YAML or TOML (by suffix, else guessed); - reads stdin.",
+    help=N_("The seller profile, in JSON, YAML or TOML (by suffix, else guessed); - reads stdin."),
 )
 @profile_options
 @click.option(
     "-f", "--format", "output_format", type=Choice(FORMATS), default="text", show_default=True,
-    help="text for a person, json for programs (the API's result object), markdown for a report.",
+    help=N_("text for a person, json for programs (the API's result object), markdown for a report."),
 )
 @click.option(
     "--trace", "trace_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-    help="Also write the consultation's trace (JSON) to FILE, for explain and audit.",
+    help=N_("Also write the consultation's trace (JSON) to FILE, for explain and audit."),
 )
 @click.option(
     "-i", "--interactive/--no-interactive", default=None,
-    help="Ask the questions one at a time (default: when no profile or field option is given and stdin is a terminal).",
+    help=N_("Ask the questions one at a time (default: when no profile or field option is given and stdin is a terminal)."),
 )
 @click.option(
     "--economics", "economics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-    help="Your own numbers (an economics section, JSON/YAML/TOML) to weigh; they replace the profile's.",
+    help=N_("Your own numbers (an economics section, JSON/YAML/TOML) to weigh; they replace the profile's."),
 )
 @click.option(
     "--explain", "explain_after", is_flag=True,
-    help="After the verdict, show how each recommendation was derived and the smallest change that would flip it.",
+    help=N_("After the verdict, show how each recommendation was derived and the smallest change that would flip it."),
 )
 @click.option(
     "--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-    help="Write the profile (with the interview's answers so far, at any exit) to FILE: JSON, YAML or TOML by suffix.",
+    help=N_("Write the profile (with the interview's answers so far, at any exit) to FILE: JSON, YAML or TOML by suffix."),
 )
 @click.option(
     "--details", is_flag=True,
-    help="Text and markdown: show every reason with its rule id, weight, sources and the profile fields it rests on.",
+    help=N_("Text and markdown: show every reason with its rule id, weight, sources and the profile fields it rests on."),
 )
 @rules_option
 @lang_option
@@ -399,24 +449,7 @@ def consult(
     details: bool,
     **fields: Any,
 ) -> None:
-    """Advise one seller: a recommended model per platform, with reasons and caveats.
-
-    Give a profile file, field options (they override the file), or answer
-    questions interactively: there you may answer why, unknown or quit, and the
-    questions stop once no answer could change the advice.
-
-    \b
-    Example:
-      sellerexpert consult --profile examples/one-person-shop.yaml
-      sellerexpert consult --operational-capacity low --platform temu -f json
-      sellerexpert consult --interactive --platform tiktok_shop
-      sellerexpert consult -p examples/one-person-shop.yaml --explain --trace shop.json
-      sellerexpert consult --interactive --save answers.yaml
-      sellerexpert consult -p examples/one-person-shop.yaml --details
-
-    With SELLEREXPERT_TRACE_KEY set, --trace signs the trace (HMAC-SHA256) so
-    that `sellerexpert audit` can tell whether it was edited.
-    """
+    """Advise one seller: a recommended model per platform, with reasons and caveats."""
     if interactive and profile_source == "-":
         raise UsageProblem(_("--interactive reads the answers from stdin, so the profile cannot come from stdin too."))
     profile = load_profile(profile_source, fields)
@@ -514,42 +547,46 @@ def _sigterm_interrupts() -> Iterator[list[int]]:
         signal.signal(signal.SIGTERM, previous)
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+_HELP_BATCH = N_(
+    """Advise many sellers: one result per input row, in input order.
+
+INPUT is CSV (a header row of profile field names, separated by commas,
+semicolons or tabs) or JSON Lines (one profile object per line); - reads
+stdin. A bad row is reported with its row, line and field, and the other
+rows go on; the exit code is 1 when any row failed. A summary goes to stderr.
+
+\b
+Example:
+  sellerexpert batch sellers.csv --output advice.jsonl --jobs 4
+  sellerexpert batch sellers.jsonl -f csv > advice.csv
+  sellerexpert batch sellers.csv -o advice.jsonl --resume"""
+)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS, help=_HELP_BATCH)
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
-              help="Write the results to FILE (via FILE.partial, renamed at the end) instead of stdout.")
+              help=N_("Write the results to FILE (via FILE.partial, renamed at the end) instead of stdout."))
 @click.option("-f", "--format", "output_format", type=Choice(OUTPUT_FORMATS), default=None,
-              help="Output format (default: csv when --output ends in .csv, else jsonl).")
+              help=N_("Output format (default: csv when --output ends in .csv, else jsonl)."))
 @click.option("--input-format", type=Choice(INPUT_FORMATS), default=None,
-              help="Input format (default: from INPUT's suffix, else guessed from its first character).")
+              help=N_("Input format (default: from INPUT's suffix, else guessed from its first character)."))
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
-              help="Worker processes; 0 means one per CPU. The output is identical for any N.")
+              help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
 @click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
-              help="compiled (fast) or experta (the reference engine); the output is identical.")
+              help=N_("compiled (fast) or experta (the reference engine); the output is identical."))
 @click.option("--trace", "trace_dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
-              help="Also write each row's trace to DIR/row-NNNNNN.json (signed with SELLEREXPERT_TRACE_KEY).")
+              help=N_("Also write each row's trace to DIR/row-NNNNNN.json (signed with SELLEREXPERT_TRACE_KEY)."))
 @click.option("--resume", is_flag=True,
-              help="Carry on after the last complete row of an interrupted run into the same --output FILE.")
+              help=N_("Carry on after the last complete row of an interrupted run into the same --output FILE."))
 @click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar with rows/s and time left (default: when stderr is a terminal).")
+              help=N_("Show a progress bar with rows/s and time left (default: when stderr is a terminal)."))
 @rules_option
 @lang_option
 @pass_advisor
 def batch(advisor: Advisor, input_path: str, output: str, output_format: str | None, input_format: str | None,
           jobs: int, engine: str, trace_dir: str | None, resume: bool, progress: bool | None) -> None:
-    """Advise many sellers: one result per input row, in input order.
-
-    INPUT is CSV (a header row of profile field names, separated by commas,
-    semicolons or tabs) or JSON Lines (one profile object per line); - reads
-    stdin. A bad row is reported with its row, line and field, and the other
-    rows go on; the exit code is 1 when any row failed. A summary goes to stderr.
-
-    \b
-    Example:
-      sellerexpert batch sellers.csv --output advice.jsonl --jobs 4
-      sellerexpert batch sellers.jsonl -f csv > advice.csv
-      sellerexpert batch sellers.csv -o advice.jsonl --resume
-    """
+    """Advise many sellers: one result per input row, in input order."""
     if resume and output == "-":
         raise UsageProblem(_("--resume needs --output FILE: output sent to stdout cannot be resumed."))
     output_format = output_format or ("csv" if output != "-" and row_format_for(output) == "csv" else "jsonl")
@@ -573,34 +610,42 @@ def batch(advisor: Advisor, input_path: str, output: str, output_format: str | N
 # -- rules -----------------------------------------------------------------
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
-def rules() -> None:
+_HELP_RULES = N_(
     """List and show the rules the advice comes from.
 
-    \b
-    Example:
-      sellerexpert rules list
-      sellerexpert rules show low_capacity_favours_full
-    """
+\b
+Example:
+  sellerexpert rules list
+  sellerexpert rules show low_capacity_favours_full"""
+)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS, help=_HELP_RULES)
+def rules() -> None:
+    """List and show the rules the advice comes from."""
 
 
 _LIST_FORMATS = Choice(["text", "json"])
 
 
-@rules.command("list", context_settings=CONTEXT_SETTINGS)
+_HELP_RULES_LIST = N_(
+    """List every rule: id, what it concludes, its sources and its statement.
+
+\b
+Example:
+  sellerexpert rules list
+  sellerexpert rules list --format json"""
+)
+
+
+@rules.command("list", context_settings=CONTEXT_SETTINGS, help=_HELP_RULES_LIST)
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
-              help="text for a person, json for programs.")
+              help=N_("text for a person, json for programs."))
 @rules_option
 @lang_option
 @pass_advisor
 def rules_list(advisor: Advisor, output_format: str) -> None:
-    """List every rule: id, what it concludes, its sources and its statement.
-
-    \b
-    Example:
-      sellerexpert rules list
-      sellerexpert rules list --format json
-    """
+    """List every rule: id, what it concludes, its sources and its statement."""
     from ._rules_view import render_rule_list, rule_summaries
 
     summaries = rule_summaries(advisor.rules)
@@ -610,21 +655,25 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
     click.echo(render_rule_list(summaries))
 
 
-@rules.command("show", context_settings=CONTEXT_SETTINGS)
+_HELP_RULES_SHOW = N_(
+    """Show one rule in full: as written in its file, and as compiled for the engine.
+
+\b
+Example:
+  sellerexpert rules show semi_out_of_reach
+  sellerexpert rules show semi_out_of_reach --format json"""
+)
+
+
+@rules.command("show", context_settings=CONTEXT_SETTINGS, help=_HELP_RULES_SHOW)
 @click.argument("rule_id", metavar="ID")
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
-              help="text for a person, json for programs.")
+              help=N_("text for a person, json for programs."))
 @rules_option
 @lang_option
 @pass_advisor
 def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
-    """Show one rule in full: as written in its file, and as compiled for the engine.
-
-    \b
-    Example:
-      sellerexpert rules show semi_out_of_reach
-      sellerexpert rules show semi_out_of_reach --format json
-    """
+    """Show one rule in full: as written in its file, and as compiled for the engine."""
     from ._rules_view import render_rule, rule_details
 
     try:
@@ -667,31 +716,35 @@ def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, detail
 _TRACE_ARG = click.Path(dir_okay=False, path_type=Path)
 
 
-@cli.command("explain", context_settings=CONTEXT_SETTINGS)
+_HELP_EXPLAIN_COMMAND = N_(
+    """Explain a trace: how each recommendation was derived, and why not the other model.
+
+The derivation is read from the trace; the why-not answer is the smallest
+change of one or two profile fields on which today's rules recommend the
+other model, checked by consulting the engine.
+
+\b
+Example:
+  sellerexpert consult -p examples/one-person-shop.yaml --trace shop.json
+  sellerexpert explain shop.json
+  sellerexpert explain shop.json --format markdown --dot shop.dot
+  sellerexpert explain shop.json --dot - | dot -Tsvg > shop.svg"""
+)
+
+
+@cli.command("explain", context_settings=CONTEXT_SETTINGS, help=_HELP_EXPLAIN_COMMAND)
 @click.argument("trace_path", metavar="TRACE", type=_TRACE_ARG)
 @click.option("-f", "--format", "output_format", type=Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="text (an indented tree), markdown (a section per platform) or json.")
+              show_default=True, help=N_("text (an indented tree), markdown (a section per platform) or json."))
 @click.option("--dot", "dot_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
-              help="Also write the derivation as a Graphviz DOT graph to FILE (- prints only the graph).")
+              help=N_("Also write the derivation as a Graphviz DOT graph to FILE (- prints only the graph)."))
 @click.option("--why-not/--no-why-not", default=True, show_default=True,
-              help="Search for the smallest profile change that flips each recommendation (consults the engine).")
+              help=N_("Search for the smallest profile change that flips each recommendation (consults the engine)."))
 @rules_option
 @lang_option
 @pass_advisor
 def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_path: str | None, why_not: bool) -> None:
-    """Explain a trace: how each recommendation was derived, and why not the other model.
-
-    The derivation is read from the trace; the why-not answer is the smallest
-    change of one or two profile fields on which today's rules recommend the
-    other model, checked by consulting the engine.
-
-    \b
-    Example:
-      sellerexpert consult -p examples/one-person-shop.yaml --trace shop.json
-      sellerexpert explain shop.json
-      sellerexpert explain shop.json --format markdown --dot shop.dot
-      sellerexpert explain shop.json --dot - | dot -Tsvg > shop.svg
-    """
+    """Explain a trace: how each recommendation was derived, and why not the other model."""
     from ._explain import explain
 
     explanation = explain(trace_path, advisor, why_not=why_not and dot_path != "-")
@@ -704,34 +757,39 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
     click.echo(rendered.rstrip("\n"))
 
 
-@cli.command("audit", context_settings=CONTEXT_SETTINGS)
+_HELP_AUDIT_COMMAND = N_(
+    """Check that stored traces still hold: replay each on today's rules and compare.
+
+Folders are searched for *.json traces; other files there are listed as
+skipped. Exit 0 when every trace reproduces, 1 when one does not (the rule
+base changed, the trace is inconsistent, its signature does not match or
+cannot be verified), 2 for a named file that is not a trace. With
+SELLEREXPERT_TRACE_KEY set, every trace must carry a valid signature;
+without it, a signed trace fails unless --no-verify is given.
+
+\b
+Example:
+  sellerexpert audit shop.json
+  sellerexpert audit traces/ --rules-then old-rules/
+  sellerexpert audit traces/ --format json
+  sellerexpert audit signed.json --no-verify"""
+)
+
+
+@cli.command("audit", context_settings=CONTEXT_SETTINGS, help=_HELP_AUDIT_COMMAND)
 @click.argument("paths", metavar="TRACE_OR_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rules-then", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
-              help="The rule pack the traces were made with, to show what each changed rule changed.")
+              help=N_("The rule pack the traces were made with, to show what each changed rule changed."))
 @click.option("-f", "--format", "output_format", type=Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one line per trace (with a diff when it fails) and a summary; json: the full reports.")
+              help=N_("text: one line per trace (with a diff when it fails) and a summary; json: the full reports."))
 @click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Require a signed trace's signature to be verified with SELLEREXPERT_TRACE_KEY (without the key, it fails).")
+              help=N_("Require a signed trace's signature to be verified with "
+                      "SELLEREXPERT_TRACE_KEY (without the key, it fails)."))
 @rules_option
 @lang_option
 @pass_advisor
 def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool) -> None:
-    """Check that stored traces still hold: replay each on today's rules and compare.
-
-    Folders are searched for *.json traces; other files there are listed as
-    skipped. Exit 0 when every trace reproduces, 1 when one does not (the rule
-    base changed, the trace is inconsistent, its signature does not match or
-    cannot be verified), 2 for a named file that is not a trace. With
-    SELLEREXPERT_TRACE_KEY set, every trace must carry a valid signature;
-    without it, a signed trace fails unless --no-verify is given.
-
-    \b
-    Example:
-      sellerexpert audit shop.json
-      sellerexpert audit traces/ --rules-then old-rules/
-      sellerexpert audit traces/ --format json
-      sellerexpert audit signed.json --no-verify
-    """
+    """Check that stored traces still hold: replay each on today's rules and compare."""
     from ._audit import audit_paths
 
     summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify)
@@ -743,16 +801,20 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
         )
 
 
-@cli.command("schema", context_settings=CONTEXT_SETTINGS)
-@click.argument("name", type=Choice(["trace", "profile", "rulefile"]))
-def schema_command(name: str) -> None:
+_HELP_SCHEMA_COMMAND = N_(
     """Print the JSON Schema of a trace, a seller profile or a rule file.
 
-    \b
-    Example:
-      sellerexpert schema trace > trace-1.json
-      sellerexpert schema profile
-    """
+\b
+Example:
+  sellerexpert schema trace > trace-1.json
+  sellerexpert schema profile"""
+)
+
+
+@cli.command("schema", context_settings=CONTEXT_SETTINGS, help=_HELP_SCHEMA_COMMAND)
+@click.argument("name", type=Choice(["trace", "profile", "rulefile"]))
+def schema_command(name: str) -> None:
+    """Print the JSON Schema of a trace, a seller profile or a rule file."""
     from ._schema import json_schema
 
     click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False, allow_nan=False))  # type: ignore[arg-type]
@@ -761,27 +823,31 @@ def schema_command(name: str) -> None:
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
-@rules.command("lint", context_settings=CONTEXT_SETTINGS)
+_HELP_RULES_LINT = N_(
+    """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs, stale facts.
+
+Errors and warnings exit 1; notes (e.g. a rule waiting for platform data
+to change) are shown but pass. A platform fact past its review_by date is
+a warning.
+
+\b
+Example:
+  sellerexpert rules lint
+  sellerexpert rules lint --rules my-rules/ --format json
+  sellerexpert rules lint --as-of 2027-06-01"""
+)
+
+
+@rules.command("lint", context_settings=CONTEXT_SETTINGS, help=_HELP_RULES_LINT)
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
-              help="text: one line per finding and a summary; json for programs.")
+              help=N_("text: one line per finding and a summary; json for programs."))
 @click.option("--as-of", "as_of", type=_DAY, default=None, metavar="YYYY-MM-DD",
-              help="Judge freshness (facts past their review date) on this day instead of today.")
+              help=N_("Judge freshness (facts past their review date) on this day instead of today."))
 @rules_option
 @lang_option
 @pass_session
 def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
-    """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs, stale facts.
-
-    Errors and warnings exit 1; notes (e.g. a rule waiting for platform data
-    to change) are shown but pass. A platform fact past its review_by date is
-    a warning.
-
-    \b
-    Example:
-      sellerexpert rules lint
-      sellerexpert rules lint --rules my-rules/ --format json
-      sellerexpert rules lint --as-of 2027-06-01
-    """
+    """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs, stale facts."""
     from ._lint import lint
 
     # not the advisor: a broken pack must be linted, not refused
@@ -796,26 +862,30 @@ def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
         )
 
 
-@rules.command("review", context_settings=CONTEXT_SETTINGS)
+_HELP_RULES_REVIEW = N_(
+    """List the platform facts due for review: past their review_by date, or due within --within days.
+
+Exit 0 whatever is listed (rules lint is the check that fails on overdue facts).
+
+\b
+Example:
+  sellerexpert rules review
+  sellerexpert rules review --within 180 --format json"""
+)
+
+
+@rules.command("review", context_settings=CONTEXT_SETTINGS, help=_HELP_RULES_REVIEW)
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
-              help="text: one line per fact; json for programs.")
+              help=N_("text: one line per fact; json for programs."))
 @click.option("--as-of", "as_of", type=_DAY, default=None, metavar="YYYY-MM-DD",
-              help="The day to judge by (default: today).")
+              help=N_("The day to judge by (default: today)."))
 @click.option("--within", type=click.IntRange(min=0), default=0, show_default=True, metavar="DAYS",
-              help="Also list facts that fall due within this many days.")
+              help=N_("Also list facts that fall due within this many days."))
 @rules_option
 @lang_option
 @pass_advisor
 def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) -> None:
-    """List the platform facts due for review: past their review_by date, or due within --within days.
-
-    Exit 0 whatever is listed (rules lint is the check that fails on overdue facts).
-
-    \b
-    Example:
-      sellerexpert rules review
-      sellerexpert rules review --within 180 --format json
-    """
+    """List the platform facts due for review: past their review_by date, or due within --within days."""
     from ._lint import due_facts
 
     due = due_facts(advisor.rules, today=as_of.date() if as_of else None, within_days=within)
@@ -839,20 +909,24 @@ def _review_line(due: Any) -> str:
     )
 
 
-@rules.command("coverage", context_settings=CONTEXT_SETTINGS)
+_HELP_RULES_COVERAGE = N_(
+    """Measure, over every profile, how often each rule fires and how the advice splits per platform.
+
+\b
+Example:
+  sellerexpert rules coverage
+  sellerexpert rules coverage --format json"""
+)
+
+
+@rules.command("coverage", context_settings=CONTEXT_SETTINGS, help=_HELP_RULES_COVERAGE)
 @click.option("-f", "--format", "output_format", type=_LIST_FORMATS, default="text", show_default=True,
-              help="text: a table of firing shares and the split; json for programs.")
+              help=N_("text: a table of firing shares and the split; json for programs."))
 @rules_option
 @lang_option
 @pass_advisor
 def rules_coverage(advisor: Advisor, output_format: str) -> None:
-    """Measure, over every profile, how often each rule fires and how the advice splits per platform.
-
-    \b
-    Example:
-      sellerexpert rules coverage
-      sellerexpert rules coverage --format json
-    """
+    """Measure, over every profile, how often each rule fires and how the advice splits per platform."""
     from ._coverage import coverage
 
     report = coverage(advisor)
@@ -862,17 +936,32 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
 # -- margin ----------------------------------------------------------------
 
 
-@cli.command("margin", context_settings=CONTEXT_SETTINGS)
+_HELP_MARGIN = N_(
+    """Compare what fully-managed and semi-managed leave you per unit and per month, from your own numbers.
+
+Each line shows its formula in words; the break-even volume is where the
+two models leave the same money.
+
+\b
+Example:
+  sellerexpert margin --profile examples/margin-home-goods.toml
+  sellerexpert margin -p examples/margin-home-goods.toml --format markdown --chart margin.svg
+  sellerexpert margin --economics quotes.toml -f json"""
+)
+
+
+@cli.command("margin", context_settings=CONTEXT_SETTINGS, help=_HELP_MARGIN)
 @click.option("-p", "--profile", "profile_source", type=click.Path(allow_dash=True), metavar="FILE",
-              help="A seller profile with an economics section (JSON, YAML or TOML); - reads stdin.")
+              help=N_("A seller profile with an economics section (JSON, YAML or TOML); - reads stdin."))
 @click.option("--economics", "economics_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Take the numbers from FILE instead (an economics section on its own); the profile then only picks platforms.")
+              help=N_("Take the numbers from FILE instead (an economics section on its "
+                      "own); the profile then only picks platforms."))
 @click.option("-f", "--format", "output_format", type=Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text for a person, json for programs, markdown for a report.")
+              show_default=True, help=N_("text for a person, json for programs, markdown for a report."))
 @click.option("--monthly-units", type=click.IntRange(min=1), metavar="N",
-              help="Work the comparison out at N units a month instead of the profile's monthly_units.")
+              help=N_("Work the comparison out at N units a month instead of the profile's monthly_units."))
 @click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Also draw contribution per month against volume to FILE (.svg or .png; needs the chart extra).")
+              help=N_("Also draw contribution per month against volume to FILE (.svg or .png; needs the chart extra)."))
 @rules_option
 @lang_option
 @pass_advisor
@@ -880,17 +969,7 @@ def margin(
     advisor: Advisor, profile_source: str | None, economics_path: Path | None, output_format: str, monthly_units: int | None,
     chart_path: Path | None,
 ) -> None:
-    """Compare what fully-managed and semi-managed leave you per unit and per month, from your own numbers.
-
-    Each line shows its formula in words; the break-even volume is where the
-    two models leave the same money.
-
-    \b
-    Example:
-      sellerexpert margin --profile examples/margin-home-goods.toml
-      sellerexpert margin -p examples/margin-home-goods.toml --format markdown --chart margin.svg
-      sellerexpert margin --economics quotes.toml -f json
-    """
+    """Compare what fully-managed and semi-managed leave you per unit and per month, from your own numbers."""
     from ._margin_report import render as render_margin
     from ._margin_report import write_chart
 
@@ -919,35 +998,40 @@ def margin(
 # `sellerexpert --help` stays fast and works without it.
 
 
-@cli.command("serve", context_settings=CONTEXT_SETTINGS)
+_HELP_SERVE = N_(
+    """Serve the consultation page and the JSON API (/api/v1) over HTTP.
+
+Needs the web extra: pip install 'sellerexpert[web]'. Open the address it
+prints in a browser; the API is described at /openapi.json.
+
+\b
+Example:
+  sellerexpert serve
+  sellerexpert serve --port 8080 --workers 2
+  SELLEREXPERT_API_KEY=s3cret sellerexpert serve --host 0.0.0.0"""
+)
+
+
+@cli.command("serve", context_settings=CONTEXT_SETTINGS, help=_HELP_SERVE)
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; anything but a loopback address needs an API key.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+              help=N_("Address to listen on; anything but a loopback address needs an API key."))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help=N_("Port to listen on."))
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Server processes; each loads the rule book once.")
+              help=N_("Server processes; each loads the rule book once."))
 @click.option("--api-key", envvar="SELLEREXPERT_API_KEY", metavar="KEY",
-              help="Require 'Authorization: Bearer KEY' on the JSON API (also SELLEREXPERT_API_KEY).")
+              help=N_("Require 'Authorization: Bearer KEY' on the JSON API (also SELLEREXPERT_API_KEY)."))
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
-              help="Let pages from ORIGIN call the API from a browser (repeatable; none by default).")
+              help=N_("Let pages from ORIGIN call the API from a browser (repeatable; none by default)."))
 @click.option("--engine", type=Choice(["compiled", "experta"]), default="compiled", show_default=True,
-              help="compiled: the compiled evaluator (the same result and trace, much faster); experta: the engine of record.")
-@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log each request to stderr.")
+              help=N_("compiled: the compiled evaluator (the same result and trace, "
+                      "much faster); experta: the engine of record."))
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help=N_("Log each request to stderr."))
 @rules_option
 @lang_option
 @pass_session
 def serve(session: Session, host: str, port: int, workers: int, api_key: str | None, cors_origins: tuple[str, ...],
           engine: str, access_log: bool) -> None:
-    """Serve the consultation page and the JSON API (/api/v1) over HTTP.
-
-    Needs the web extra: pip install 'sellerexpert[web]'. Open the address it
-    prints in a browser; the API is described at /openapi.json.
-
-    \b
-    Example:
-      sellerexpert serve
-      sellerexpert serve --port 8080 --workers 2
-      SELLEREXPERT_API_KEY=s3cret sellerexpert serve --host 0.0.0.0
-    """
+    """Serve the consultation page and the JSON API (/api/v1) over HTTP."""
     try:
         from .web import WebSettings
         from .web import serve as run_server

@@ -11,13 +11,15 @@ checking (they import this module when they make their options).
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from . import _i18n
 from ._errors import ProfileError
-from ._i18n import _
+from ._i18n import N_, _
 
 if TYPE_CHECKING:
     from ._fields import FieldType
@@ -137,3 +139,127 @@ class FieldValue(click.ParamType[Any, Any]):
         from click.shell_completion import CompletionItem
 
         return [CompletionItem(v) for v in self.field_type.allowed if v.startswith(incomplete)]
+
+
+# ---------------------------------------------------------------- help in the language in force
+
+# click's own words on every help page; click marks them for its own (absent) catalogue, so they are
+# marked again here to be translated through ours. English output is click's, byte for byte.
+_CLICK_WORDS = (N_("Show this message and exit."), N_("Show the version and exit."))
+
+
+def _short_help(text: str, limit: int) -> str:
+    # click's shortening cuts English at the first ". "; Chinese has no spaces, so cut at the first
+    # full stop (or colon) and, past the limit, at the limit in columns with an ellipsis.
+    first = text.strip().split("\n\n")[0].replace("\n", "")
+    for stop in ("。", "：", "；"):
+        if stop in first:
+            first = first.split(stop)[0]
+    if _i18n.width(first) <= limit:
+        return first
+    out = ""
+    for char in first:
+        if _i18n.width(out + char) > limit - 3:
+            break
+        out += char
+    return out + "..."
+
+
+class HelpOption(click.Option):
+    """click's Option whose help is shown in the language in force.
+
+    ``help_words``, when given, makes the translated help (a profile field's option builds its
+    sentence from the field's meaning); otherwise the help itself is the message looked up.
+    """
+
+    def __init__(self, *args: Any, help_words: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_words = help_words
+
+    def translated_help(self) -> str | None:
+        """The option's help in the language in force."""
+        if self.help_words is not None and _i18n.current() != "en":
+            return self.help_words()
+        return _(self.help) if self.help else self.help
+
+
+def _help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    """``param``'s help row, its help (and click's ``[default: ...]``) in the language in force."""
+    if _i18n.current() == "en" or not isinstance(param, click.Option):
+        return param.get_help_record(ctx)
+    saved = param.help
+    param.help = param.translated_help() if isinstance(param, HelpOption) else (_(saved) if saved else saved)
+    try:
+        record = param.get_help_record(ctx)
+    finally:
+        param.help = saved
+    if record is None:
+        return None
+    names, text = record
+    text = text.replace("[default: ", _("[default: ")).replace("[required]", _("[required]"))
+    return names, text
+
+
+class Command(click.Command):
+    """A click command whose help page speaks the language in force (English: click's own page).
+
+    Its help text and each option's help are English messages, looked up when the page is shown,
+    so the language chosen on the command line (in any position) or by the environment applies.
+    """
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line, its ``Usage:`` in the language in force."""
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), _("Usage: "))
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The help text, translated."""
+        if _i18n.current() == "en" or self.help is None:
+            super().format_help_text(ctx, formatter)
+            return
+        text = inspect.cleandoc(_(self.help)).partition("\f")[0]
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The one-line help in a group's command list, translated."""
+        if _i18n.current() == "en" or not self.help or self.short_help:
+            return super().get_short_help_str(limit)
+        return _short_help(inspect.cleandoc(_(self.help)), limit)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The options, their help translated."""
+        rows = [
+            record
+            for param in self.get_params(ctx)
+            if not isinstance(param, click.Argument) and (record := _help_record(param, ctx)) is not None
+        ]
+        if rows:
+            with formatter.section(_("Options")):
+                formatter.write_dl(rows)
+
+
+class Group(Command, click.Group):
+    """A click group whose help page (and its list of commands) speaks the language in force."""
+
+    command_class = Command
+    group_class = type
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The options, then the commands."""
+        Command.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands, each with its one-line help, under a translated heading."""
+        commands = [
+            (name, command)
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])

@@ -265,13 +265,36 @@ class FieldType(abc.ABC):
         """
 
 
+_ALONE_MEANS_YES = N_("Alone it means yes; or give yes or no.")
+_REPEAT_FOR_SEVERAL = N_("Repeat the option (or separate with commas) for several.")
+_SAME_AS_NO = N_("The same as {flag} no.")
+
+
+def _help(field: str, help_text: str, suffix: str | None = None) -> dict[str, Any]:
+    """click.option's help arguments: ``help_text`` (then ``suffix``) in English, and how to say it in another language.
+
+    The help sentence is the field's meaning, capitalized, with a full stop (see ``profile_options``),
+    so another language says the field's translated meaning; any other sentence is looked up as it is.
+    """
+    from ._cli_types import HelpOption
+
+    def words() -> str:
+        meaning = help_text[:1].lower() + help_text[1:-1] if help_text.endswith(".") else ""
+        translated = _(meaning) if meaning else meaning
+        sentence = _("{meaning}.").format(meaning=translated) if translated != meaning else _(help_text)
+        return sentence + (_(suffix) if suffix is not None else "")
+
+    english = help_text if suffix is None else f"{help_text} {suffix}"
+    return {"cls": HelpOption, "help": english, "help_words": words}
+
+
 def _choice_option(field: str, allowed: tuple[str, ...], help_text: str) -> Callable[[F], F]:
     """An option taking one of ``allowed``, any case, refused in the language in force."""
     import click
 
     from ._cli_types import Choice
 
-    return click.option("--" + option_name(field), field, type=Choice(allowed, case_sensitive=False), help=help_text)
+    return click.option("--" + option_name(field), field, type=Choice(allowed, case_sensitive=False), **_help(field, help_text))
 
     def __repr__(self) -> str:
         return f"<FieldType {self.name}>"
@@ -300,7 +323,7 @@ class TextType(FieldType):
         """``--name TEXT``, taken as given."""
         import click
 
-        return click.option("--" + option_name(field), field, metavar="TEXT", help=help_text)
+        return click.option("--" + option_name(field), field, metavar="TEXT", **_help(field, help_text))
 
 
 class WordType(FieldType):
@@ -401,17 +424,18 @@ class BoolType(FieldType):
         """``--local-warehouse`` (yes), ``--local-warehouse yes|no`` as the README promises, and ``--no-local-warehouse``."""
         import click
 
-        from ._cli_types import FieldValue
+        from ._cli_types import FieldValue, HelpOption
 
         flag = "--" + option_name(field)
 
         def decorate(function: F) -> F:
             function = click.option(
-                f"--no-{flag[2:]}", NEGATED + field, is_flag=True, default=False, help=f"The same as {flag} no."
+                f"--no-{flag[2:]}", NEGATED + field, is_flag=True, default=False, cls=HelpOption,
+                help=_SAME_AS_NO.format(flag=flag), help_words=lambda: _(_SAME_AS_NO).format(flag=flag),
             )(function)
             return click.option(
                 flag, field, is_flag=False, flag_value="yes", default=None, type=FieldValue(self, field), metavar="[yes|no]",
-                help=f"{help_text} Alone it means yes; or give yes or no.",
+                **_help(field, help_text, _ALONE_MEANS_YES),
             )(function)
 
         return decorate
@@ -458,7 +482,9 @@ class CountType(FieldType):
 
         from ._cli_types import FieldValue
 
-        return click.option("--" + option_name(field), field, type=FieldValue(self, field), metavar="N", help=help_text)
+        return click.option(
+            "--" + option_name(field), field, type=FieldValue(self, field), metavar="N", **_help(field, help_text)
+        )
 
 
 def _as_list(field: str, value: object, allowed_text: str) -> list[object]:
@@ -485,7 +511,7 @@ class _ListType(FieldType):
 
         return click.option(
             "--" + option_name(field), field, multiple=True, type=FieldValue(self, field), metavar=self._metavar,
-            help=help_text + " Repeat the option (or separate with commas) for several.",
+            **_help(field, help_text, _REPEAT_FOR_SEVERAL),
         )
 
 
