@@ -29,6 +29,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -72,8 +73,14 @@ class SellerExpertGroup(Group):
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         # The language a command chose lasts for that command only (tests run many in one process).
         with _i18n.use(_i18n.current()):
-            _i18n.set_language(_language_asked(sys.argv[1:] if args is None else list(args)))
-            return super().main(args, *rest, **kwargs)
+            asked = _language_asked(sys.argv[1:] if args is None else list(args))
+            token = _LANG_ON_COMMAND_LINE.set(asked is not None)
+            try:
+                with contextlib.suppress(LanguageError):
+                    _i18n.set_language(asked or _i18n.from_environment())
+                return super().main(args, *rest, **kwargs)
+            finally:
+                _LANG_ON_COMMAND_LINE.reset(token)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -97,13 +104,17 @@ class SellerExpertGroup(Group):
             raise CheckFailed(_("cannot write the output to stdout ({reason})").format(reason=exc.strerror)) from None
 
 
-def _language_asked(args: list[str]) -> str:
-    """The language the command line or the environment asks for, known before click parses anything.
+#: Whether ``--lang`` is somewhere on the command line (then the environment does not choose).
+_LANG_ON_COMMAND_LINE: ContextVar[bool] = ContextVar("sellerexpert_lang_on_command_line", default=False)
+
+
+def _language_asked(args: list[str]) -> str | None:
+    """The language ``--lang`` asks for anywhere on the command line, known before click parses anything.
 
     click runs eager options in command-line order, so ``consult --help --lang zh`` would show the
     help before ``--lang`` is seen: the help page needs the language first. The last ``--lang``
-    wins, as click's own parsing does; a value we do not speak, or a mistyped SELLEREXPERT_LANG,
-    is left for the options' own checks to refuse (here it means English).
+    wins, as click's own parsing does; a value we do not speak is left for the option's own check
+    to refuse (here it means none).
     """
     chosen: str | None = None
     for index, arg in enumerate(args):
@@ -113,12 +124,7 @@ def _language_asked(args: list[str]) -> str:
             chosen = args[index + 1]
         elif arg.startswith("--lang="):
             chosen = arg.partition("=")[2]
-    if chosen in _i18n.LANGS:
-        return chosen
-    try:
-        return _i18n.from_environment()
-    except LanguageError:
-        return "en"
+    return chosen if chosen in _i18n.LANGS else None
 
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
@@ -207,7 +213,10 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
         root.meta.pop(_BAD_ENVIRONMENT, None)
     elif ctx.parent is None:
         try:
-            _i18n.set_language(_i18n.from_environment())
+            from_environment = _i18n.from_environment()
+            if not _LANG_ON_COMMAND_LINE.get():
+                # A --lang later on the line chose already (for a help page shown before it is parsed).
+                _i18n.set_language(from_environment)
         except LanguageError as exc:
             root.meta[_BAD_ENVIRONMENT] = UsageProblem(f"SELLEREXPERT_LANG: {exc}", ctx=ctx)
     if ctx.parent is not None and value is None and _BAD_ENVIRONMENT in root.meta:

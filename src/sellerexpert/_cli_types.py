@@ -200,6 +200,38 @@ def _help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] 
     return names, text
 
 
+def _write_text(formatter: click.HelpFormatter, text: str) -> None:
+    # click's write_text counts characters, not columns, so Chinese overflows the width: wrap each
+    # paragraph by columns instead, keeping a paragraph that starts with \b (the examples) as written.
+    indent = " " * formatter.current_indent
+    columns = max(formatter.width - formatter.current_indent, 11)
+    blocks = []
+    for paragraph in text.split("\n\n"):
+        if paragraph.startswith("\b"):
+            blocks.append("\n".join(indent + line for line in paragraph[1:].lstrip("\n").splitlines()))
+        else:
+            joined = " ".join(line.strip() for line in paragraph.splitlines())
+            blocks.append("\n".join(_i18n.wrap(_i18n.tidy(joined), columns, initial=indent, subsequent=indent)))
+    formatter.write("\n\n".join(blocks) + "\n")
+
+
+def _write_dl(formatter: click.HelpFormatter, rows: list[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+    # click's write_dl, measuring and wrapping the help column by terminal columns (see _write_text).
+    first_col = min(max(_i18n.width(first) for first, _second in rows), col_max) + col_spacing
+    margin = " " * (first_col + formatter.current_indent)
+    for first, second in rows:
+        formatter.write(" " * formatter.current_indent + first)
+        if not second:
+            formatter.write("\n")
+            continue
+        if _i18n.width(first) <= first_col - col_spacing:
+            formatter.write(" " * (first_col - _i18n.width(first)))
+        else:
+            formatter.write("\n" + margin)
+        lines = _i18n.wrap(second, max(formatter.width - first_col - 2, 10))
+        formatter.write(lines[0] + "\n" + "".join(margin + line + "\n" for line in lines[1:]))
+
+
 class Command(click.Command):
     """A click command whose help page speaks the language in force (English: click's own page).
 
@@ -221,7 +253,7 @@ class Command(click.Command):
         if text:
             formatter.write_paragraph()
             with formatter.indentation():
-                formatter.write_text(text)
+                _write_text(formatter, text)
 
     def get_short_help_str(self, limit: int = 45) -> str:
         """The one-line help in a group's command list, translated."""
@@ -238,7 +270,7 @@ class Command(click.Command):
         ]
         if rows:
             with formatter.section(_("Options")):
-                formatter.write_dl(rows)
+                _write_dl(formatter, rows) if _i18n.current() != "en" else formatter.write_dl(rows)
 
 
 class Group(Command, click.Group):
@@ -261,5 +293,6 @@ class Group(Command, click.Group):
         ]
         if commands:
             limit = formatter.width - 6 - max(len(name) for name, _command in commands)
+            rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
             with formatter.section(_("Commands")):
-                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+                _write_dl(formatter, rows) if _i18n.current() != "en" else formatter.write_dl(rows)
