@@ -74,7 +74,7 @@ class SellerExpertGroup(Group):
         # The language a command chose lasts for that command only (tests run many in one process).
         with _i18n.use(_i18n.current()):
             asked = _language_asked(sys.argv[1:] if args is None else list(args))
-            token = _LANG_ON_COMMAND_LINE.set(asked is not None)
+            token = _LANG_ON_COMMAND_LINE.set(asked)
             try:
                 with contextlib.suppress(LanguageError):
                     _i18n.set_language(asked or _i18n.from_environment())
@@ -104,8 +104,9 @@ class SellerExpertGroup(Group):
             raise CheckFailed(_("cannot write the output to stdout ({reason})").format(reason=exc.strerror)) from None
 
 
-#: Whether ``--lang`` is somewhere on the command line (then the environment does not choose).
-_LANG_ON_COMMAND_LINE: ContextVar[bool] = ContextVar("sellerexpert_lang_on_command_line", default=False)
+#: The language the last ``--lang`` on the command line asks for (then it chooses, even for a help
+#: page shown before that ``--lang`` is parsed); None when the line has none.
+_LANG_ON_COMMAND_LINE: ContextVar[str | None] = ContextVar("sellerexpert_lang_on_command_line", default=None)
 
 
 def _language_asked(args: list[str]) -> str | None:
@@ -209,12 +210,12 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     # an error (exit 2) unless --lang makes it irrelevant, given before or after the command name.
     root = ctx.find_root()
     if value is not None:
-        _i18n.set_language(value)
+        _i18n.set_language(_LANG_ON_COMMAND_LINE.get() or value)
         root.meta.pop(_BAD_ENVIRONMENT, None)
     elif ctx.parent is None:
         try:
             from_environment = _i18n.from_environment()
-            if not _LANG_ON_COMMAND_LINE.get():
+            if _LANG_ON_COMMAND_LINE.get() is None:
                 # A --lang later on the line chose already (for a help page shown before it is parsed).
                 _i18n.set_language(from_environment)
         except LanguageError as exc:
