@@ -2,8 +2,9 @@
 
 The exceptions that set the exit codes (:class:`InputError` 2, :class:`CheckFailed` 1,
 :class:`UsageProblem` and :class:`BadValue` 2 with the usage line, :class:`Interrupted` 130),
-click's :class:`Choice` with a translated refusal, and :class:`FieldValue`, a profile field's
-value as a click parameter, checked by its field type.
+click's :class:`Choice` with a translated refusal, :class:`FieldValue`, a profile field's
+value as a click parameter, checked by its field type, and the help pages in the language in force
+(:class:`Command`, :class:`Group`, :class:`HelpOption`: English is click's own page, byte for byte).
 
 Imports: click, :mod:`._i18n`, :mod:`._errors`; the field types only for type
 checking (they import this module when they make their options).
@@ -232,6 +233,14 @@ def _write_dl(formatter: click.HelpFormatter, rows: list[tuple[str, str]], col_m
         formatter.write(lines[0] + "\n" + "".join(margin + line + "\n" for line in lines[1:]))
 
 
+def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> None:
+    """Option or command rows: click's own layout in English, laid out by columns otherwise."""
+    if _i18n.current() == "en":
+        formatter.write_dl(rows)
+    else:
+        _write_dl(formatter, rows)
+
+
 class Command(click.Command):
     """A click command whose help page speaks the language in force (English: click's own page).
 
@@ -270,7 +279,7 @@ class Command(click.Command):
         ]
         if rows:
             with formatter.section(_("Options")):
-                _write_dl(formatter, rows) if _i18n.current() != "en" else formatter.write_dl(rows)
+                _write_rows(formatter, rows)
 
 
 class Group(Command, click.Group):
@@ -295,4 +304,4 @@ class Group(Command, click.Group):
             limit = formatter.width - 6 - max(len(name) for name, _command in commands)
             rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
             with formatter.section(_("Commands")):
-                _write_dl(formatter, rows) if _i18n.current() != "en" else formatter.write_dl(rows)
+                _write_rows(formatter, rows)
