@@ -133,3 +133,11 @@ def test_english_help_loads_no_babel() -> None:
     env["LANG"] = "C.UTF-8"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
     assert "BABEL False" in done.stderr, done.stderr
+
+
+def test_click_defaults_are_said_in_chinese(runner: CliRunner) -> None:
+    done = runner.invoke(cli, ["audit", "--help", "--lang", "zh"])
+    assert "（默认：text）" in done.output
+    assert "[default:" not in done.output
+    english = runner.invoke(cli, ["audit", "--help", "--lang", "en"])
+    assert "[default: text]" in english.output

@@ -197,7 +197,13 @@ def _help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] 
     if record is None:
         return None
     names, text = record
-    text = text.replace("[default: ", _("[default: ")).replace("[required]", _("[required]"))
+    # click appends "  [default: x; required]" in English: say it in full-width brackets, which a
+    # Chinese line never breaks after.
+    if text.endswith("]"):
+        head, bracket, extra = text[:-1].rpartition("[")
+        if bracket and (not head or head.endswith("  ")):
+            extra = extra.replace("default: ", _("default: ")).replace("required", _("required"))
+            text = f"{head.rstrip()}（{extra}）"
     return names, text
 
 
