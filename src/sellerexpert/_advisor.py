@@ -81,9 +81,7 @@ class Advisor:
             (p, lang): platform.fact_values(lang) for p, platform in self._rules.platforms.items() for lang in _i18n.LANGS
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
-        self._results: dict[
-            tuple[Any, ...], tuple[tuple[Recommendation, ...], Best, tuple[tuple[Recommendation, ...], Best]]
-        ] = {}
+        self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -206,30 +204,41 @@ class Advisor:
             key = None if signature is None else (signature, lang)
             cached = self._results.get(key) if key is not None else None
             if cached is not None:
-                recommendations, best, recorded = cached
+                recommendations, best = cached
 
                 def rerun() -> Trace:
-                    record = self._run(profile, engine="compiled")
-                    return self._trace(profile, record, *recorded)
+                    return self._english_trace(profile, self._run(profile, engine="compiled"), lang, cached, None)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         record = self._run(profile, engine=engine, platform_overrides=platform_overrides)
-        # The trace records the advice in English whatever the reader's language: an audit replays
-        # it against the rule book, and its words are the rule book's own. Other languages are a
-        # second rendering of the same firings.
-        english = self._advice(profile, record, "en", platform_overrides)
-        advice = english if lang == "en" else self._advice(profile, record, lang, platform_overrides)
+        advice = self._advice(profile, record, lang, platform_overrides)
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
                 self._results.clear()
-            self._results[key] = (*advice, english)
+            self._results[key] = advice
         return ConsultationResult(
             profile=profile,
             recommendations=advice[0],
             best=advice[1],
-            trace=lambda: self._trace(profile, record, *english),
+            trace=lambda: self._english_trace(profile, record, lang, advice, platform_overrides),
             lang=lang,
         )
+
+    def _english_trace(
+        self,
+        profile: SellerProfile,
+        record: RunRecord,
+        lang: str,
+        advice: tuple[tuple[Recommendation, ...], Best],
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None,
+    ) -> Trace:
+        """The trace, recording the advice in English whatever the reader's language.
+
+        An audit replays it against the rule book, whose words are English; a result in another
+        language words the same firings again for its trace, only when the trace is asked for.
+        """
+        english = advice if lang == "en" else self._advice(profile, record, "en", platform_overrides)
+        return self._trace(profile, record, *english)
 
     def _advice(
         self,

@@ -151,7 +151,9 @@ def model_words(model: str) -> str:
     return _(words) if words is not None else model
 
 
-_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+# Chinese characters and the full-width punctuation written beside them (。、「」 and ，（）：).
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
 
 
 def tidy(text: str) -> str:
@@ -289,6 +291,7 @@ def _tokens(text: str) -> Iterator[str]:
 
 
 __all__ = [
+    "CJK",
     "LANGS",
     "N_",
     "_",

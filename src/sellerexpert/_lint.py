@@ -52,7 +52,7 @@ from ._errors import RuleBookError
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
 from ._rulebook import Rule, RuleBook, Translations
-from ._rulebook_loader import RULE_SUFFIXES, load_rulebook, rulefile_validator, schema_message, shipped_rules_dir
+from ._rulebook_loader import load_rulebook, rule_files, rulefile_validator, schema_message
 from ._space import ProfileSpace
 from ._templates import placeholders
 
@@ -275,12 +275,7 @@ def lint(directory: str | Path | None = None, *, today: date | None = None) -> L
         ``review_by`` date is a ``stale-fact`` warning.
     :raises RuleBookError: only when ``directory`` is not a folder of rule files at all.
     """
-    folder = Path(directory) if directory is not None else shipped_rules_dir()
-    if not folder.is_dir():
-        raise RuleBookError("is not a folder of rule files", path=folder)
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
-    if not paths:
-        raise RuleBookError(f"holds no rule files ({', '.join('*' + s for s in RULE_SUFFIXES)})", path=folder)
+    folder, paths = rule_files(directory)
     findings: list[LintFinding] = []
     schema_ok = _check_files(paths, findings)
     rulebook: RuleBook | None = None

@@ -89,6 +89,20 @@ def rulefile_validator() -> jsonschema.protocols.Validator:
     return validator_cls(schema)
 
 
+def rule_files(directory: str | Path | None) -> tuple[Path, list[Path]]:
+    """The rule pack's folder (``None``: the shipped rules) and its rule files, in name order.
+
+    :raises RuleBookError: when it is not a folder, or holds no rule files.
+    """
+    folder = Path(directory) if directory is not None else shipped_rules_dir()
+    if not folder.is_dir():
+        raise RuleBookError("is not a folder of rule files", path=folder)
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
+    if not paths:
+        raise RuleBookError(f"holds no rule files ({', '.join('*' + s for s in RULE_SUFFIXES)})", path=folder)
+    return folder, paths
+
+
 def load_rulebook(
     directory: str | Path | None = None, *, duplicates: Literal["error", "skip"] = "error"
 ) -> RuleBook:
@@ -100,13 +114,7 @@ def load_rulebook(
         still checks the rest); ``"error"`` refuses the pack.
     :raises RuleBookError: naming the file, rule id and key at fault.
     """
-    folder = Path(directory) if directory is not None else shipped_rules_dir()
-    if not folder.is_dir():
-        raise RuleBookError("is not a folder of rule files", path=folder)
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
-    if not paths:
-        raise RuleBookError(f"holds no rule files ({', '.join('*' + s for s in RULE_SUFFIXES)})", path=folder)
-
+    folder, paths = rule_files(directory)
     documents: list[tuple[str, Path, dict[str, Any]]] = []
     files: dict[str, str] = {}
     for path in paths:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._i18n import N_, _, use
+from ._i18n import CJK, N_, _, use
 
 _LIST_SEPARATOR = {"en": ", ", "zh": "；"}
 """How a text joins the items of a list value (``{platform.full_platform_runs}``) in each language."""
@@ -71,6 +71,6 @@ def render(template: str, facts: Mapping[str, Any], *, lang: str = "en") -> str:
     return marked.replace("\x01", "").replace("\x02", "")
 
 
-_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_CJK_SPACE_BEFORE = re.compile(f"([{_CJK}]) \x01([{_CJK}])")
-_CJK_SPACE_AFTER = re.compile(f"([{_CJK}])\x02 ([{_CJK}])")
+# Unlike _i18n.tidy, only the space beside a filled-in value goes: two values side by side keep theirs.
+_CJK_SPACE_BEFORE = re.compile(f"([{CJK}]) \x01([{CJK}])")
+_CJK_SPACE_AFTER = re.compile(f"([{CJK}])\x02 ([{CJK}])")
