@@ -48,7 +48,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from . import _i18n
+from . import _documents, _i18n
 from ._errors import BatchError, EngineError, ProfileError
 from ._i18n import N_, _
 from ._messages import Msg
@@ -173,9 +173,11 @@ class Layout:
             return problem(Msg(N_("is not UTF-8 text")))
         if self.format == "jsonl":
             try:
-                data = json.loads(text, parse_constant=_no_constant)
+                data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_documents.unique_keys)
             except json.JSONDecodeError as exc:
                 return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=exc.msg, column=exc.colno))
+            except _documents.DuplicateKey as exc:
+                return problem(exc.args[0])
             except _NotStrictJson as exc:
                 return problem(
                     Msg(
@@ -1124,10 +1126,10 @@ def _count_records(tail: bytes, output_format: str, summary: Summary) -> int:
     if output_format == "jsonl":
         for line in tail.split(b"\n")[:-1]:  # the piece after the last newline is incomplete
             try:
-                record = json.loads(line)
+                record = json.loads(line, object_pairs_hook=_documents.unique_keys)
                 models = [(rec["platform"], rec["model"]) for rec in record.get("recommendations", ())]
                 summary.count(int(record["row"]), models, failed=record["status"] != "ok")
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 break
             kept += len(line) + 1
         return kept

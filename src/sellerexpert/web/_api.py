@@ -52,7 +52,9 @@ def flag(request: Request, name: str, default: bool) -> bool:
 def _json_body(raw: bytes, what: str) -> Any:
     """Parse a JSON body (a trace); a body that is not JSON is a 422 that says where it breaks."""
     try:
-        return json.loads(raw)
+        return json.loads(raw, object_pairs_hook=_documents.unique_keys)
+    except _documents.DuplicateKey as exc:
+        raise TraceError(f"not a {what}: {exc}", path="<request>") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f" at line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else ": not UTF-8"
         raise TraceError(f"not a {what}: malformed JSON{where}", path="<request>") from None

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .. import _documents
 from .._audit import audit
 from .._errors import ProfileError, TraceError
 from .._explain import explain
@@ -277,7 +278,9 @@ async def check(request: Request) -> Response:
 
 def _parse_trace(raw: bytes) -> Trace:
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_documents.unique_keys)
+    except _documents.DuplicateKey as exc:
+        raise TraceError(f"not a trace: {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise TraceError("not a trace: this is not JSON") from None
     validate_trace(data)
