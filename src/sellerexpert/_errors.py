@@ -179,14 +179,19 @@ class BatchError(SellerExpertError, ValueError):
     """A batch cannot write its output or traces, or cannot resume from an earlier run's partial output.
 
     :ivar path: the file or folder at fault.
+    :ivar field: the key at fault inside that file (a resume state file's ``bytes``...), if one is.
     :ivar suggestion: what to do about it, when there is something to do.
     """
 
-    def __init__(self, problem: str, *, path: Path | str | None = None, suggestion: str | None = None) -> None:
+    def __init__(
+        self, problem: str, *, path: Path | str | None = None, field: str | None = None, suggestion: str | None = None
+    ) -> None:
         self.problem = problem
         self.path = path
+        self.field = field
         self.suggestion = suggestion
-        super().__init__(concat(_where(path, None), problem, *(("; ", suggestion) if suggestion else ())))
+        where = _where(path, None) + (f"{field}: " if field else "")
+        super().__init__(concat(where, problem, *(("; ", suggestion) if suggestion else ())))
 
 
 class EngineError(SellerExpertError, RuntimeError):
