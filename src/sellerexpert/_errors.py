@@ -30,6 +30,13 @@ class SellerExpertError(Exception):
     """Root of every error raised by sellerexpert."""
 
 
+def shown(text: str) -> str:
+    """``text`` with control characters (a newline, an escape sequence) written as their escapes, on one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def _where(path: Path | str | None, line: int | None) -> str:
     if path is None:
         return ""
@@ -154,7 +161,7 @@ class RuleBookError(SellerExpertError, ValueError):
         self.field = field
         parts: list[object] = [_where(path, None)]
         if rule_id is not None:
-            parts.append(Msg(N_("rule '{rule}': "), rule=rule_id))
+            parts.append(Msg(N_("rule '{rule}': "), rule=shown(str(rule_id))))
         if field is not None:
             parts.append(f"{field}: ")
         super().__init__(concat(*parts, problem))

@@ -48,7 +48,7 @@ from . import _documents
 from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from ._coverage import Simulator, assumptions_for, closure, count_firings
 from ._economics import DERIVED_PLATFORM_FACTS
-from ._errors import RuleBookError
+from ._errors import RuleBookError, shown
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
 from ._rulebook import Rule, RuleBook, Translations
@@ -83,7 +83,7 @@ class LintFinding:
         if where and self.line is not None:
             where += f":{self.line}"
         if self.rule:
-            where += (": " if where else "") + _("rule '{id}'").format(id=self.rule)
+            where += (": " if where else "") + _("rule '{id}'").format(id=shown(self.rule))
         return (
             f"{where}: {self.severity} [{self.check}] {self.message}"
             if where

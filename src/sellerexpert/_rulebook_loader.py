@@ -9,8 +9,8 @@ error names the file, the rule id and the key at fault.
 
 May import: :mod:`sellerexpert._documents` (reading and parsing files), :mod:`sellerexpert._conditions`,
 :mod:`sellerexpert._errors`, :mod:`sellerexpert._i18n`, :mod:`sellerexpert._profile`, the records
-(:mod:`sellerexpert._rulebook`) and the checks (:mod:`sellerexpert._rulebook_checks`); jsonschema
-only inside the functions that need it.
+(:mod:`sellerexpert._rulebook`), the checks (:mod:`sellerexpert._rulebook_checks`) and the schema
+validator (:mod:`sellerexpert._schema`); jsonschema only inside the functions that need it.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ from ._rulebook_checks import (
     check_translations,
     platform_domains,
 )
+from ._schema import whole_string_validator
 
 RULE_SUFFIXES = (".toml", ".yaml", ".yml")
 
@@ -86,10 +87,8 @@ def shipped_rules_dir() -> Path:
 def rulefile_validator() -> jsonschema.protocols.Validator:
     """The JSON Schema validator for rule files (``schemas/rulefile-1.json``), built once."""
     schema = json.loads((resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_text("utf-8"))
-    import jsonschema  # here, not at module level: only loading a rule book needs it
-
-    validator_cls = jsonschema.validators.validator_for(schema)
-    return validator_cls(schema)
+    validator: jsonschema.protocols.Validator = whole_string_validator(schema)
+    return validator
 
 
 def rule_files(directory: str | Path | None) -> tuple[Path, list[Path]]:
