@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 from types import TracebackType
@@ -76,6 +75,8 @@ def replace(path: Path, data: bytes) -> None:
 
     :raises OSError: when the folder cannot be written, or ``path`` is a folder.
     """
+    import secrets  # here: it costs a few milliseconds to import, and `--help` never writes a file
+
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     descriptor = create(temporary)
     try:
