@@ -292,3 +292,16 @@ def test_a_fifo_planted_at_the_state_does_not_hang_resume(
     assert result.stderr == (
         f"Error: {state_path}: is not a regular file, and a batch never writes through one: remove it and run again\n"
     )
+
+
+def test_a_folder_at_the_state_name_is_one_line_and_leaves_no_file_open(runner: CliRunner, sellers: Path, tmp_path: Path) -> None:
+    import gc
+
+    out = tmp_path / "advice.jsonl"
+    state = tmp_path / f"advice.jsonl{STATE_SUFFIX}"
+    state.mkdir()
+    result = _batch(runner, str(sellers), "-o", str(out))
+    gc.collect()  # an unclosed partial output would warn here (and warnings are errors)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {state}: cannot write the resume state (Is a directory)\n"
+    assert not (tmp_path / f"advice.jsonl{LOCK_SUFFIX}").exists()

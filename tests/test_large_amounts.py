@@ -106,6 +106,8 @@ def test_a_long_amount_is_one_row_of_a_batch_not_the_end_of_it(runner: CliRunner
         {"name": "long", "economics": _economics(price=LONG)},
         {"name": "too long", "economics": _economics(price=1e300)},
         {"name": "plain", "operational_capacity": "low"},
+        # Every number valid, their product past 64 digits: found while consulting, still one row's error.
+        {"name": "product too long", "economics": _economics(price=int("9" * 63), monthly_units=10**10)},
     ]
     source = tmp_path / "sellers.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -113,8 +115,10 @@ def test_a_long_amount_is_one_row_of_a_batch_not_the_end_of_it(runner: CliRunner
     result = runner.invoke(cli, ["batch", str(source), "-o", str(output), "--no-progress"])
     assert result.exit_code == 1, result.output
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert [r["status"] for r in records] == ["ok", "error", "ok"]
+    assert [r["status"] for r in records] == ["ok", "error", "ok", "error"]
     assert records[1]["error"]["field"] == "economics.price"
+    assert records[3]["error"]["field"] == "economics"
+    assert records[3]["error"]["message"].startswith(f"{source}:4: economics: fully-managed on temu: these numbers give")
     assert "row 2: " in result.stderr and "Traceback" not in result.output
 
 
@@ -127,7 +131,7 @@ def test_the_web_api_answers_a_long_amount(advisor: Advisor) -> None:
     with TestClient(create_app(advisor=advisor), base_url="http://127.0.0.1:8000") as client:
         consulted = client.post("/api/v1/consult", json={"economics": _economics(price=LONG)})
         assert consulted.status_code == 200, consulted.text
-        body = "".join(json.dumps({"economics": _economics(price=p)}) + "\n" for p in (LONG, 1e300, 7))
+        body = "".join(json.dumps({"economics": _economics(price=p)}) + "\n" for p in (LONG, 1e300, int("9" * 63), 7))
         streamed = client.post("/api/v1/batch", content=body.encode(), headers={"content-type": "application/x-ndjson"})
     assert streamed.status_code == 200
-    assert [json.loads(line)["status"] for line in streamed.text.splitlines()] == ["ok", "error", "ok"]
+    assert [json.loads(line)["status"] for line in streamed.text.splitlines()] == ["ok", "error", "error", "ok"]

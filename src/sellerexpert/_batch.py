@@ -553,6 +553,8 @@ def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> Consulta
         return exc.located(source, line=row.line)
     try:
         return consult(advisor, profile, engine=engine)
+    except ProfileError as exc:  # valid numbers whose products cannot be worked out (past 64 digits)
+        return exc.located(source, line=row.line)
     except EngineError as exc:
         return exc
 
@@ -1423,33 +1425,36 @@ def _score_to_file(
     """:func:`score_to` into a regular file, the output's lock held."""
     existed = path.exists()
     output = _PartialOutput(path, _describe_input(reader, advisor, output_format), output_format)
-    resumed = output.resume() if resume else None
-    if resumed is None:
-        writer, summary = output.start(), Summary()
-    else:
-        writer, summary = resumed
-        if reader.skip(summary.rows) < summary.rows:
-            raise BatchError(Msg(N_("holds {rows} rows, more than the input has"), rows=summary.rows), path=output.partial,
-                             suggestion=_RUN_AFRESH)
-    if on_start is not None:
-        on_start(summary)
-
-    def chunk_done(scored: Scored) -> None:
-        output.checkpoint(summary)
-        if on_chunk is not None:
-            on_chunk(scored)
-
     try:
-        run(reader, writer, advisor=advisor, jobs=jobs, engine=engine, trace_dir=trace_dir, summary=summary,
-            on_chunk=chunk_done)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(output.rows_kept(), path, output.partial, existed=existed) from None
+        resumed = output.resume() if resume else None
+        if resumed is None:
+            writer, summary = output.start(), Summary()
+        else:
+            writer, summary = resumed
+            if reader.skip(summary.rows) < summary.rows:
+                raise BatchError(Msg(N_("holds {rows} rows, more than the input has"), rows=summary.rows),
+                                 path=output.partial, suggestion=_RUN_AFRESH)
+        if on_start is not None:
+            on_start(summary)
+
+        def chunk_done(scored: Scored) -> None:
+            output.checkpoint(summary)
+            if on_chunk is not None:
+                on_chunk(scored)
+
+        try:
+            run(reader, writer, advisor=advisor, jobs=jobs, engine=engine, trace_dir=trace_dir, summary=summary,
+                on_chunk=chunk_done)
+        except KeyboardInterrupt:
+            raise BatchInterrupted(output.rows_kept(), path, output.partial, existed=existed) from None
+        output.commit()
     except BaseException:
-        if output.stream is not None:
-            output.stream.close()  # what was written stays in FILE.partial, to resume
+        if output.stream is not None and not output.stream.closed:
+            with contextlib.suppress(OSError):  # a full disk fails the final flush too; the first error is the one to tell
+                output.stream.close()  # what was written stays in FILE.partial, to resume
         raise
-    output.commit()
     return summary
+
 
 __all__ = [
     "PARTIAL_SUFFIX",
