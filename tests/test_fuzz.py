@@ -578,7 +578,7 @@ def _generated_rule_id(rule_id: str) -> None:
         _run_cli(["rules", "lint", "--rules", str(rules)])
 
 
-@_fuzz(10)
+@_fuzz(6)
 @given(rule_ids)
 def test_generated_rule_ids_load_only_when_whole(rule_id: str) -> None:
     _generated_rule_id(rule_id)

@@ -17,7 +17,10 @@ Output to a file (:func:`score_file`) goes to ``FILE.partial`` beside it,
 which is renamed over ``FILE`` only when every row is written: an
 interrupted or crashed run never leaves a half-written ``FILE`` and never
 destroys an earlier one. ``FILE.partial.json`` records how far the partial
-output goes, so ``resume=True`` carries on after the last complete row.
+output goes, so ``resume=True`` carries on after the last complete row. While a
+run writes ``FILE`` it holds ``FILE.lock``, so a second run into it refuses;
+none of these files is ever written through a link planted at its name
+(:mod:`sellerexpert._safe_files`), and the state is checked like any input.
 
 Quick use::
 
@@ -1374,7 +1377,8 @@ def score_to(
         there is nothing to resume.
     :param on_start: called once before the first row with the counts carried over (0 rows when not resuming).
     :param on_chunk: called after each chunk is written.
-    :raises BatchError: when the output is the input, cannot be written, or cannot be resumed.
+    :raises BatchError: when the output is the input, another run is writing it, it cannot be written
+        (a link planted beside it), or it cannot be resumed (another input, a hand-edited state).
     :raises BatchInterrupted: on Ctrl-C, saying how many rows were written and where.
     """
     if not isinstance(target, (str, Path)):
