@@ -48,6 +48,7 @@ from . import _documents
 from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from ._coverage import Simulator, assumptions_for, closure, count_firings
 from ._economics import DERIVED_PLATFORM_FACTS
+from ._routes import ROUTE_FACT_TYPES
 from ._errors import RuleBookError
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
@@ -368,8 +369,13 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
             if rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0:
                 facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
                 computed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in DERIVED_PLATFORM_FACTS]
+                routed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in ROUTE_FACT_TYPES]
                 message = (
-                    _("fires only when the seller gives economics (computed from them: {facts})").format(
+                    _("fires per target market, on the routes' facts computed for it ({facts})").format(
+                        facts=", ".join(routed)
+                    )
+                    if routed
+                    else _("fires only when the seller gives economics (computed from them: {facts})").format(
                         facts=", ".join(computed)
                     )
                     if computed
@@ -400,7 +406,8 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     findings.extend(_assumption_order(rulebook, line))
     findings.extend(_paragraphs(rulebook))
     findings.extend(translation_findings(rulebook, texts))
-    ids = {rule.id for rule in rulebook.rules}
+    # A rule a later change retired is history: the earlier changes that name it stay true.
+    ids = {rule.id for rule in rulebook.rules} | {rule_id for change in rulebook.changes for rule_id in change.retired}
     known_facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
     for number, change in enumerate(rulebook.changes, start=1):
         findings.extend(

@@ -43,7 +43,7 @@ MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
 ECONOMICS = "economics"
 """The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert._economics`)."""
 
-Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count"]
+Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count", "weight", "category"]
 """The kinds of field; each names its type in :data:`._fields.FIELD_TYPES`."""
 
 @dataclass(frozen=True)
@@ -191,6 +191,36 @@ FIELDS: tuple[FieldSpec, ...] = (
         N_("Has TikTok Shop invited you to its EU managed (Local Fulfillment) programme?"),
         core=False,
     ),
+    # Routes: a route (a programme or store type) runs per market and admits sellers by where their stock
+    # is, how heavy their goods are, their category and their history elsewhere (see rules/routes.toml).
+    FieldSpec(
+        "stock_markets",
+        "markets",
+        N_("the markets where you hold stock, in your own or a third-party warehouse (an empty list for none)"),
+        N_("In which markets do you hold stock, in your own or a rented warehouse (for example US, DE)? Answer 'none' if you hold none."),
+        core=False,
+    ),
+    FieldSpec(
+        "weight_class",
+        "weight",
+        N_("how heavy or large your goods are: parcel (fits a parcel service), heavy (tens of kg) or oversized"),
+        N_("How heavy or large are your goods: parcel (fits a parcel service), heavy (tens of kg) or oversized (furniture)?"),
+        core=False,
+    ),
+    FieldSpec(
+        "category",
+        "category",
+        N_("your main product category, where a route restricts it"),
+        N_("What is your main product category: apparel, beauty, electronics, home, toys, food, health or other?"),
+        core=False,
+    ),
+    FieldSpec(
+        "marketplace_history",
+        "bool",
+        N_("you have sold for 3 months or more on another marketplace under the same company"),
+        N_("Has your company sold for 3 months or more on another marketplace (Amazon, Rakuten, eBay...)?"),
+        core=False,
+    ),
 )
 
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
@@ -264,6 +294,10 @@ class SellerProfile:
     company_base: str | None = None
     vat_markets: tuple[str, ...] | None = None
     invited: bool | None = None
+    stock_markets: tuple[str, ...] | None = None
+    weight_class: str | None = None
+    category: str | None = None
+    marketplace_history: bool | None = None
     economics: Economics | None = None
     """The seller's own numbers (the profile's ``economics`` section), for ``margin`` and the margin rules."""
 
