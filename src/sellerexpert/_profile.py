@@ -25,7 +25,7 @@ from . import _documents
 from ._errors import ProfileError
 
 # The vocabularies live with the field types; other modules read them here, with the profile.
-from ._fields import FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
+from ._fields import EU_MEMBERS, FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
 from ._fields import LEVELS as LEVELS
 from ._fields import MAX_COUNT as MAX_COUNT
 from ._fields import PLATFORMS as PLATFORMS
@@ -311,6 +311,9 @@ class SellerProfile:
                     object.__setattr__(self, "platforms", PLATFORMS)
                 continue
             object.__setattr__(self, spec.name, normalise_value(spec, raw))
+        contradictions = _contradictions(self)
+        if contradictions:
+            raise ProfileError.several(contradictions)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SellerProfile:
@@ -492,6 +495,65 @@ SellerProfile.__init__ = _checked_init  # type: ignore[method-assign]
 assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.name for spec in FIELDS], (
     "FIELDS and SellerProfile disagree"
 )
+
+
+def _region(market: str) -> str:
+    return "EU" if market == "EU" or market in EU_MEMBERS else market
+
+
+def _contradictions(profile: SellerProfile) -> list[ProfileError]:
+    """Answers that cannot both be true, each named with both fields (overlapping answers that agree are fine)."""
+    out: list[ProfileError] = []
+    targets = profile.target_markets or ()
+    target_regions = {_region(m) for m in targets}
+
+    def clash(field: str, other: str, problem: str, **words: Any) -> None:
+        out.append(ProfileError(_(problem).format(other=other, **words), field=field, value=getattr(profile, field)))
+
+    if profile.local_entity is False and profile.vat_markets:
+        held = [m for m in profile.vat_markets if m in targets]
+        if held:
+            clash(
+                "vat_markets", "local_entity",
+                N_("says you hold a VAT registration in {markets}, but {other} says you have no company or tax "
+                   "registration in your target markets: correct one of the two"),
+                markets=", ".join(held),
+            )
+    if profile.stock_markets is not None and targets:
+        stocked = [m for m in targets if any(s == m or (_region(s) == "EU" and _region(m) == "EU") for s in profile.stock_markets)]
+        if profile.local_warehouse is False and stocked:
+            clash(
+                "stock_markets", "local_warehouse",
+                N_("says you hold stock in {markets}, but {other} says you have no warehouse space in your target "
+                   "markets: correct one of the two"),
+                markets=", ".join(stocked),
+            )
+        if profile.local_warehouse is True and not stocked:
+            clash(
+                "stock_markets", "local_warehouse",
+                N_("names none of your target markets, but {other} says you have warehouse space in them: "
+                   "correct one of the two"),
+            )
+    if profile.weight_class is not None and profile.bulky_goods is not None:
+        if profile.bulky_goods != (profile.weight_class != "parcel"):
+            clash(
+                "weight_class", "bulky_goods",
+                N_("is {weight}, but {other} says your goods are {bulky}: correct one of the two"),
+                weight=profile.weight_class, bulky=_("bulky or heavy") if profile.bulky_goods else _("not bulky or heavy"),
+            )
+    if (
+        profile.local_entity is False
+        and profile.company_base in ("US", "UK", "EU")
+        and target_regions
+        and target_regions == {profile.company_base}
+    ):
+        clash(
+            "local_entity", "company_base",
+            N_("says you have no company in your target markets, but {other} says your company is registered in "
+               "{base}, where they are: correct one of the two"),
+            base=profile.company_base,
+        )
+    return out
 
 
 def _economics(value: object) -> Economics:
