@@ -38,7 +38,11 @@ PREFIX = {"fully-managed": "full", "semi-managed": "semi", "own-store": "own"}
 """The platform-fact prefix of each route model (``platform.full_route_status``...)."""
 ROUTE_FACTS: tuple[str, ...] = (
     "market", "market_name", "market_status", "market_note",
-    *(f"{prefix}_route{suffix}" for prefix in ("full", "semi", "own") for suffix in ("", "_name", "_status", "_closed_by", "_needs")),
+    *(
+        f"{prefix}_route{suffix}"
+        for prefix in ("full", "semi", "own")
+        for suffix in ("", "_name", "_status", "_closed_by", "_needs", "_ships_from")
+    ),
 )
 """The platform facts a consultation computes per market, in the order it declares them."""
 ROUTE_FACT_TYPES: dict[str, type] = {name: str for name in ROUTE_FACTS}
@@ -93,6 +97,7 @@ class Route:
     name: str
     model: RouteModel
     markets: tuple[str, ...]
+    ships_from: Literal["china", "market"]
     requires: Mapping[str, Any]
     market_requires: Mapping[str, Mapping[str, Any]]
     hands_over: Mapping[str, str]
@@ -196,6 +201,7 @@ class MarketRoutes:
                 out[f"{prefix}_route_status"] = status
                 out[f"{prefix}_route_closed_by"] = self._closed_by(model, check, lang) if status == "closed" else ""
                 out[f"{prefix}_route_needs"] = _join(check.needs) if check is not None and status == "unknown" else ""
+                out[f"{prefix}_route_ships_from"] = check.route.ships_from if check is not None and status != "closed" else ""
             return out
 
     def _closed_by(self, model: RouteModel, check: RouteCheck | None, lang: str) -> str:

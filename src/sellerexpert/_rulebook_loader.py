@@ -245,6 +245,7 @@ def _routes(
                     name=raw["name"],
                     model=raw["model"],
                     markets=tuple(raw["markets"]),
+                    ships_from=raw["ships_from"],
                     requires=dict(raw["requires"]),
                     market_requires={k: dict(v) for k, v in raw.get("market_requires", {}).items()},
                     hands_over=dict(raw["hands_over"]),
