@@ -481,6 +481,7 @@ class Advisor:
             separate_stores=separate is not None and separate.value is True,
             self_operated=pop.text("value", lang) if pop is not None and isinstance(pop.value, str) else None,
             policy=self._rules.policy,
+            basis=decision.basis,
         )
         return Recommendation(
             platform=platform,

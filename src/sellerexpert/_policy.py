@@ -129,6 +129,9 @@ def decide(
         if not open_models:
             base, basis = c.both_excluded, "both-excluded"
     facts = facts or {}
+    if not open_models and facts.get("own_route_status") in ("open", "unknown"):
+        # No managed model, but the seller's own store is a route: the advice is that store, as sure as its facts.
+        base = policy.routes.own_store
     leader, gap = facts.get("margin_leader"), facts.get("margin_gap_pct")
     if (
         len(open_models) == len(MODELS)
@@ -152,7 +155,9 @@ def _route_cap(model: str, facts: Mapping[str, Any], policy: Policy) -> float:
     if status == "unknown":
         return caps.unknown_market
     cap = caps.weak_market if status == "weak" else 1.0
-    if facts.get(("full" if model == MODELS[0] else "semi") + "_route_status") == "unknown":
+    both_closed = facts.get("full_route_status") == "closed" and facts.get("semi_route_status") == "closed"
+    prefix = "own" if both_closed else ("full" if model == MODELS[0] else "semi")
+    if facts.get(prefix + "_route_status") == "unknown":
         cap = min(cap, caps.unsure_route)
     return cap
 
@@ -195,6 +200,7 @@ def outcome(
     separate_stores: bool,
     self_operated: str | None,
     policy: Policy,
+    basis: str | None = None,
 ) -> OutcomeAdvice:
     """Whether to advise one model, running both, or neither (``model`` stays the lesser misfit).
 
@@ -220,7 +226,7 @@ def outcome(
         )
     other = next(m for m in MODELS if m != model)
     close = abs(scores.get(model, 0) - scores.get(other, 0)) <= policy.outcomes.run_both_within
-    if not excluded and separate_stores and close and all(scores.get(m, 0) >= 2 for m in MODELS):
+    if basis != "own-numbers" and not excluded and separate_stores and close and all(scores.get(m, 0) >= 2 for m in MODELS):
         return OutcomeAdvice(
             "run-both",
             _(
@@ -324,12 +330,23 @@ def choose_best(
             )
         elif len(ranked) > 1:
             runner = ranked[1][1]
-            why = _("{lead}, ahead of {other} ({other_pct}).").format(
-                lead=lead, other=runner.platform_name, other_pct=f"{round(runner.confidence * 100)}%"
-            )
+            if runner.confidence >= chosen.confidence and _served(runner) < _served(chosen):
+                # More sure of a platform that serves fewer of the markets: say why it still comes second.
+                why = _("{lead}, ahead of {other}, which has a route in fewer of your markets ({served} of {count}).").format(
+                    lead=lead, other=runner.platform_name, served=_served(runner), count=len(runner.markets)
+                )
+            else:
+                why = _("{lead}, ahead of {other} ({other_pct}).").format(
+                    lead=lead, other=runner.platform_name, other_pct=f"{round(runner.confidence * 100)}%"
+                )
         else:
             why = _("{lead}.").format(lead=lead)
     return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence, why=tidy(why), route=chosen.route)
+
+
+def _served(rec: Recommendation) -> int:
+    """How many of the seller's markets the platform has a route in (its own store included)."""
+    return sum(1 for m in rec.markets if m.route is not None and m.outcome != "unknown-market")
 
 
 def _where(rec: Recommendation) -> str:

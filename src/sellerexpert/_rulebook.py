@@ -347,6 +347,8 @@ class RoutePolicy:
     unknown_market: float = 0.35
     weak_market: float = 0.5
     unsure_route: float = 0.6
+    own_store: float = 0.8
+    """Where both managed models are closed but the seller's own store is open, how sure that route is (before the caps)."""
 
 
 @dataclass(frozen=True)
