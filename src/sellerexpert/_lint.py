@@ -242,6 +242,28 @@ def due_facts(rulebook: RuleBook, *, today: date | None = None, within_days: int
                     line=line,
                 )
             )
+    # Routes and where each platform sells are dated facts too (rules/routes.toml): "route.<id>", "presence.<market>".
+    dated: list[tuple[str, str, Any, Any]] = [
+        (route.platform, f"route.{route.id}", list(route.markets), route) for route in rulebook.routes
+    ]
+    dated += [(p.platform, f"presence.{p.market}", p.status, p) for p in rulebook.presence.values()]
+    for platform_id, name, value, item in dated:
+        review_by = item.review_by
+        if review_by is not None and date.fromisoformat(review_by) > horizon:
+            continue
+        out.append(
+            DueFact(
+                platform=platform_id,
+                fact=name,
+                value=value,
+                as_of=item.as_of,
+                review_by=review_by,
+                confidence=item.confidence,
+                sources=item.sources,
+                overdue=review_by is None or date.fromisoformat(review_by) < today,
+                file="routes.toml" if (rulebook.directory / "routes.toml").is_file() else None,
+            )
+        )
     out.sort(key=lambda d: (d.review_by or "", d.platform, d.fact))
     return tuple(out)
 

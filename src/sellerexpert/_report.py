@@ -432,6 +432,7 @@ CAVEAT_ORDER: tuple[str, ...] = (
     "market_weak",
     "full_route_unsure",
     "semi_route_unsure",
+    "own_route_unsure",
     "full_pays_after_sale",
     "payout_terms_for_cash_flow",
     "us_de_minimis_ended",
