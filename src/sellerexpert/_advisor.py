@@ -53,6 +53,9 @@ class _Plan:
     profile: SellerProfile
     routes: Mapping[str, MarketRoutes]
     overrides: dict[str, dict[str, Any]] | None
+    terms: SellerTerms | None = None
+    """The seller's answers as the routes read them (of the whole profile: "yes" to a local company
+    says where the company is only when the seller names one market)."""
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ class Advisor:
         as platform facts; a caller's overrides (a rule example's platform facts) go over them.
         """
         if not profile.target_markets:
-            return [_Plan(None, profile, {}, dict(platform_overrides) if platform_overrides is not None else None)]
+            return [_Plan(None, profile, {}, dict(platform_overrides) if platform_overrides is not None else None, None)]
         terms = SellerTerms.of(profile)
         plans = []
         for market in profile.target_markets:
@@ -229,7 +232,7 @@ class Advisor:
                     overrides[p] = routes[p].facts("en")
             for p, values in (platform_overrides or {}).items():
                 overrides.setdefault(p, {}).update(values)
-            plans.append(_Plan(market, sub, routes, overrides or None))
+            plans.append(_Plan(market, sub, routes, overrides or None, terms))
         return plans
 
     def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
@@ -363,17 +366,23 @@ class Advisor:
         quoted: dict[str, dict[str, Any]] = {}
         if lang != "en":
             quoted = economics.margin_facts(profile, None, lang)
-            for p, routes in plan.routes.items():
+            for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
         return tuple(
             self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p))
             for p in profile.platforms
         )
 
+    def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
+        """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
+        if lang == "en" or plan.market is None or plan.terms is None:
+            return plan.routes
+        return {p: self._market_routes(p, plan.market, plan.terms, lang) for p in plan.routes}
+
     def _market_advice(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
         """One platform's advice in one market: the route, its model and the outcome, in words."""
         assert plan.market is not None
-        routes = plan.routes.get(rec.platform)
+        routes = self._routes_in(plan, lang).get(rec.platform)
         name = self._rules.markets[plan.market].name_in(lang) if plan.market in self._rules.markets else plan.market
         route_id: str | None = None
         route_name = ""

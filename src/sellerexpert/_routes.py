@@ -287,6 +287,10 @@ class SellerTerms:
 
 
 _WEIGHT_WORDS = {"parcel": N_("parcel-sized"), "heavy": N_("heavy"), "oversized": N_("oversized")}
+_CATEGORY_WORDS = {
+    "apparel": N_("apparel"), "beauty": N_("beauty"), "electronics": N_("electronics"), "home": N_("home goods"),
+    "toys": N_("toys"), "food": N_("food"), "health": N_("health products"), "other": N_("other goods"),
+}
 
 
 def check_route(route: Route, market: str, market_name: str, seller: SellerTerms) -> RouteCheck:
@@ -344,7 +348,7 @@ def check_route(route: Route, market: str, market_name: str, seller: SellerTerms
                 pass  # most goods are parcels: the weight question is asked when it could close a route
         elif key == "qualification_for":
             if seller.category is not None and seller.category in wanted:
-                needs.append(_("whether you hold the category qualification for {category}").format(category=_(seller.category)))
+                needs.append(_("whether you hold the category qualification for {category}").format(category=_(_CATEGORY_WORDS[seller.category])))
     status: Status = "closed" if closed else ("unknown" if needs else "open")
     return RouteCheck(route=route, status=status, closed_by=tuple(closed), needs=tuple(needs))
 
