@@ -37,9 +37,19 @@ from ._interview_questions import Question, RuleNeed, Why, semicolons
 from ._interview_reasoner import Reasoner
 from ._profile import FIELDS, FIELDS_BY_NAME, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
 from ._result import ConsultationResult
+from ._routes import SellerTerms, market_routes
 from ._templates import render
 
 ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
+_ROUTE_FIELDS = {
+    "company_base": "company_base",
+    "stock_in_market": "local_warehouse",
+    "local_entity": "local_entity",
+    "vat_in": "vat_markets",
+    "invitation": "invited",
+    "marketplace_history": "marketplace_history",
+}
+"""The profile field that answers each route requirement (``local_warehouse`` for stock: the shorthand asked first)."""
 """The fields an interview may ask about, in the order it asks them (``name`` never changes advice)."""
 
 
@@ -101,12 +111,47 @@ class Interview:
             open_fields = frozenset(self.unasked()) - {"platforms"}
             possible: dict[str, tuple[str, ...]] = {}
             relevant: dict[str, tuple[str, ...]] = {}
+            routed = self._route_questions(open_fields)
             for platform in self._platforms():
                 models, fields = self._reasoner.outlook(platform, reasoned, frozenset(self._unknown), open_fields)
                 possible[platform] = models
-                relevant[platform] = fields if len(models) > 1 else ()
+                relevant[platform] = (fields if len(models) > 1 else ()) + routed.get(platform, ())
             self._analysis = _Analysis(possible, relevant)
         return self._analysis
+
+    def _route_questions(self, open_fields: frozenset[str]) -> dict[str, tuple[str, ...]]:
+        """Per platform, the open fields a route in one of the seller's markets hangs on.
+
+        A route's eligibility is read from the answers (:mod:`sellerexpert._routes`), not from a rule's
+        condition, so the reasoner does not see it: an answer that would open or close the route named
+        for a market changes that market's advice, and is asked.
+        """
+        rules = self._advisor.rules
+        markets = self._values.get("target_markets")
+        if not rules.routes or not markets:
+            return {}
+        try:
+            profile = SellerProfile.from_dict(self._values)
+        except ProfileError:
+            return {}
+        terms = SellerTerms.of(profile)
+        out: dict[str, tuple[str, ...]] = {}
+        for platform in self._platforms():
+            wanted: list[str] = []
+            for market in markets:
+                routes = market_routes(
+                    rules.routes, rules.presence, rules.markets, platform, rules.platforms[platform].name, market, terms
+                )
+                for model in ("fully-managed", "semi-managed", "own-store"):
+                    check = routes.best(model)  # type: ignore[arg-type]
+                    if check is None or check.status != "unknown":
+                        continue
+                    for key in check.route.requirements(market):
+                        field = _ROUTE_FIELDS.get(key)
+                        if field is not None and field in open_fields and field not in wanted:
+                            wanted.append(field)
+            out[platform] = tuple(wanted)
+        return out
 
     def outlook(self) -> dict[str, tuple[str, ...]]:
         """Each platform's models still possible over every way the open questions could be answered."""
@@ -255,9 +300,45 @@ class Interview:
                         via=via,
                     )
                 )
+        needs.extend(self._route_needs(field, lang))
         return Why(
             field=field, meaning=spec.meaning_text, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field)
         )
+
+    def _route_needs(self, field: str, lang: str) -> list[RuleNeed]:
+        """The routes in the seller's markets that hang on ``field``, as the eligibility rule that would decide each."""
+        rules = self._advisor.rules
+        markets = self._values.get("target_markets")
+        if not rules.routes or not markets:
+            return []
+        try:
+            terms = SellerTerms.of(SellerProfile.from_dict(self._reasoned(leaving_out=field)))
+        except ProfileError:
+            return []
+        out: list[RuleNeed] = []
+        for platform in self._platforms():
+            name = rules.platforms[platform].name_in(lang)
+            for market in markets:
+                routes = market_routes(rules.routes, rules.presence, rules.markets, platform, name, market, terms, lang)
+                for model, rule in (("fully-managed", "full_route_closed"), ("semi-managed", "semi_route_closed"), ("own-store", "own_route_unsure")):
+                    check = routes.best(model)  # type: ignore[arg-type]
+                    if check is None or check.status != "unknown":
+                        continue
+                    keys = [k for k in check.route.requirements(market) if _ROUTE_FIELDS.get(k) == field]
+                    if not keys:
+                        continue
+                    out.append(
+                        RuleNeed(
+                            rule=rule,
+                            statement=_("{platform} in {market}: {route}").format(
+                                platform=name, market=routes.market_name, route=check.route.name_in(lang)
+                            ),
+                            condition=_("your answer does not meet its terms ({needs})").format(needs=_("; ").join(check.needs)),
+                            conclusion=_("closes this route there (an answer that meets them opens it)"),
+                            platforms=(name,),
+                        )
+                    )
+        return out
 
     def result(self) -> ConsultationResult:
         """Consult the advisor on the answers so far."""
