@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
 
+_DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
+"""Route facts the decision step reads (``decide`` in :mod:`sellerexpert._policy`), whatever the rules read."""
+
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
 
@@ -106,6 +109,7 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
+        self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -223,17 +227,34 @@ class Advisor:
         terms = SellerTerms.of(profile)
         plans = []
         for market in profile.target_markets:
-            sub = profile.with_changes(target_markets=(market,))
+            sub = profile if profile.target_markets == (market,) else profile.with_changes(target_markets=(market,))
             routes: dict[str, MarketRoutes] = {}
             overrides: dict[str, dict[str, Any]] = {}
             if self._rules.routes:
                 for p in profile.platforms:
-                    routes[p] = self._market_routes(p, market, terms, "en")
-                    overrides[p] = routes[p].facts("en")
+                    routes[p], facts = self._routes_and_facts(p, market, terms)
+                    overrides[p] = dict(facts)
             for p, values in (platform_overrides or {}).items():
                 overrides.setdefault(p, {}).update(values)
             plans.append(_Plan(market, sub, routes, overrides or None, terms))
         return plans
+
+    def _routes_and_facts(self, platform: str, market: str, terms: SellerTerms) -> tuple[MarketRoutes, Mapping[str, Any]]:
+        """The route checks of one platform and market for these answers, and the route facts the engine reads.
+
+        Remembered: sellers share a handful of answer combinations per market. Only the route facts the
+        rules can use (and the statuses the decision step reads) enter working memory.
+        """
+        key = (platform, market, terms)
+        found = self._route_cache.get(key)
+        if found is None:
+            routes = self._market_routes(platform, market, terms, "en")
+            read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
+            facts = {name: value for name, value in routes.facts("en").items() if name in read}
+            if len(self._route_cache) > 20_000:
+                self._route_cache.clear()
+            found = self._route_cache[key] = (routes, facts)
+        return found
 
     def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
         rules = self._rules
