@@ -13,7 +13,7 @@ from . import _i18n
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
-from ._policy import choose_best, lead_market, outcome
+from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from ._result import (
     Assumption,
@@ -191,6 +191,31 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
+    def _decisions(self, profile: SellerProfile, platforms: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+        """Each platform's decision as :meth:`consult` would give it (its lead market's), from the compiled
+        evaluator's decisions alone: the fast question the why-not search asks many times."""
+        platforms = platforms or profile.platforms
+        plans = self._plans(profile, None)
+        per_plan = [
+            self._evaluator.decisions(
+                fact_values(plan.profile), platforms, platform_overrides=economics.margin_facts(plan.profile, plan.overrides)
+            )
+            for plan in plans
+        ]
+        out = {}
+        for platform in platforms:
+            decided = [d[platform] for d in per_plan]
+            models = [
+                market_model(d["model"], d["basis"], plan.routes[platform].status if platform in plan.routes else None)
+                if plan.market is not None
+                else d["model"]
+                for plan, d in zip(plans, decided)
+            ]
+            lead = lead_index(models)
+            # "advised": the model the lead market's advice names (None: no managed route, or no facts there).
+            out[platform] = {**decided[lead], "advised": models[lead]}
+        return out
+
     def compare_margins(
         self, profile: SellerProfile | Mapping[str, Any], *, lang: str | None = None
     ) -> economics.MarginComparison:
@@ -227,7 +252,7 @@ class Advisor:
         terms = SellerTerms.of(profile)
         plans = []
         for market in profile.target_markets:
-            sub = profile if profile.target_markets == (market,) else profile.with_changes(target_markets=(market,))
+            sub = profile.in_market(market)
             routes: dict[str, MarketRoutes] = {}
             overrides: dict[str, dict[str, Any]] = {}
             if self._rules.routes:
@@ -408,13 +433,12 @@ class Advisor:
         route_id: str | None = None
         route_name = ""
         hands_over: dict[str, str] = {}
-        model: str | None = rec.model
         outcome_kind, text = rec.outcome, rec.outcome_text
         words = {"platform": rec.platform_name, "market": name}
+        model = market_model(rec.model, rec.basis, routes.status if routes is not None else None)
         if routes is not None and routes.status == "unknown":
-            model, outcome_kind, text = None, "unknown-market", routes.note
-        elif rec.outcome == "neither-fits":
-            model = None
+            outcome_kind, text = "unknown-market", routes.note
+        elif model is None:
             own = routes.best("own-store") if routes is not None and routes.status != "not-live" else None
             if own is not None and own.status != "closed":
                 route_id, route_name, hands_over = own.route.id, own.route.name_in(lang), own.route.hands_over_in(lang)
@@ -423,7 +447,8 @@ class Advisor:
                         route=route_name, **words
                     )
                 )
-            elif routes is not None:
+            else:
+                outcome_kind = "neither-fits"
                 text = _i18n.tidy(
                     _i18n._("No route on {platform} is open to you in {market}; the reasons say what would open one.").format(**words)
                 )

@@ -121,7 +121,7 @@ def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | N
             )
         )
     for market, facts in zip(markets, runs):
-        seen = profile.with_changes(target_markets=(market,)) if market is not None else profile
+        seen = profile.in_market(market) if market is not None else profile
         expected = {k: v for k, v in seen.to_dict().items() if k not in ("name", "platforms", "economics")}
         recorded = {f.field: f.value for f in facts if isinstance(f, SellerRecord) and not f.assumed}
         for name in sorted(set(expected) | set(recorded), key=str):

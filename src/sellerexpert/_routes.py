@@ -212,7 +212,9 @@ class MarketRoutes:
                 model=model_words(model) if model != "own-store" else _("own-store")
             )
         closed = [c for c in self.checks if c.route.model == model and c.status == "closed"]
-        return "; ".join(f"{c.route.name_in(lang)}: {_join(c.closed_by)}" if len(closed) > 1 else _join(c.closed_by) for c in closed)
+        if len(closed) == 1:
+            return _join(closed[0].closed_by)
+        return _join([_("{route}: {reasons}").format(route=c.route.name_in(lang), reasons=_join(c.closed_by)) for c in closed])
 
 
 def _join(items: Sequence[str]) -> str:
