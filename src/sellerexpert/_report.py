@@ -222,6 +222,10 @@ def _reason_line(reason: Reason, today: date) -> Line:
 
 def _verdict(rec: Recommendation) -> str:
     model = model_words(rec.model)
+    if rec.outcome == "neither-fits" and rec.route is not None:
+        return _("your own store (no managed model fits)")
+    if rec.outcome == "unknown-market":
+        return _("not advised: no facts on your markets")
     if rec.outcome == "neither-fits":
         return _("neither model fits (the lesser misfit: {model})").format(model=model)
     if rec.outcome == "run-both":
