@@ -247,7 +247,8 @@ class Advisor:
         route in another, and the route facts of that market (``platform.full_route_status``...)
         as platform facts; a caller's overrides (a rule example's platform facts) go over them.
         """
-        if not profile.target_markets:
+        if not profile.target_markets or not self._rules.routes:
+            # No markets, or a rule pack without routes (nothing to tell markets apart by): one run, as before routes.
             return [_Plan(None, profile, {}, dict(platform_overrides) if platform_overrides is not None else None, None)]
         terms = SellerTerms.of(profile)
         plans = []
@@ -255,10 +256,9 @@ class Advisor:
             sub = profile.in_market(market)
             routes: dict[str, MarketRoutes] = {}
             overrides: dict[str, dict[str, Any]] = {}
-            if self._rules.routes:
-                for p in profile.platforms:
-                    routes[p], facts = self._routes_and_facts(p, market, terms)
-                    overrides[p] = dict(facts)
+            for p in profile.platforms:
+                routes[p], facts = self._routes_and_facts(p, market, terms)
+                overrides[p] = dict(facts)
             for p, values in (platform_overrides or {}).items():
                 overrides.setdefault(p, {}).update(values)
             plans.append(_Plan(market, sub, routes, overrides or None, terms))
