@@ -27,7 +27,7 @@ from ._policy import Weighed, choose_best, lead_market
 from ._profile import SellerProfile
 from ._result import Recommendation
 from ._rulebook import RuleBook
-from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace
+from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace, split_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -226,8 +226,15 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     given = [f.field for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed]
     rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
-    platforms = list(dict.fromkeys(f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id"))
-    markets = list(dict.fromkeys(f.market for f in trace.firings))
+    # An edited trace may hold anything as a platform id: keep the ids in order, once each, without hashing them.
+    platforms: list[Any] = []
+    for fact in trace.facts:
+        if isinstance(fact, PlatformRecord) and fact.field == "id" and fact.value not in platforms:
+            platforms.append(fact.value)
+    markets: list[Any] = []
+    for firing in trace.firings:
+        if firing.market not in markets:
+            markets.append(firing.market)
     for platform, market in [(p, m) for m in (markets or [None]) for p in platforms]:
         weighed: list[Weighed] = []
         reasons: list[str] = []
@@ -351,19 +358,6 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 )
             )
     return details
-
-
-def split_runs(facts: tuple[FactRecord, ...]) -> list[list[FactRecord]]:
-    """A trace's input facts, one list per run of the rules: each run declares the platforms'
-    facts (starting with the first platform's ``id``), then the seller's."""
-    runs: list[list[FactRecord]] = []
-    first = next((f for f in facts if isinstance(f, PlatformRecord) and f.field == "id"), None)
-    for fact in facts:
-        starts = first is not None and isinstance(fact, PlatformRecord) and fact.field == "id" and fact.platform == first.platform
-        if starts or not runs:
-            runs.append([])
-        runs[-1].append(fact)
-    return runs
 
 
 def run_platform_facts(facts: tuple[FactRecord, ...], decide: Firing, platform: str) -> dict[str, Any]:
