@@ -33,7 +33,10 @@ def test_text_output_gives_a_verdict_per_platform(runner: CliRunner, advisor: Ad
         "  TikTok Shop  fully-managed  81% (high)      semi-managed ruled out",
     ]
     best = " ".join(lines[6:8])
-    assert best == "Best overall: TikTok Shop fits you best: fully-managed, supplying TikTok's warehouses in China in   the US (81%), ahead of AliExpress (80%)."
+    assert best == (
+        "Best overall: TikTok Shop fits you best: fully-managed, supplying TikTok's warehouses in China in   the US (81%), "
+        "ahead of AliExpress (80%)."
+    )
     assert "\x1b[" not in result.stdout
     assert result.stderr == ""
 

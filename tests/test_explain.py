@@ -149,7 +149,8 @@ def test_renderings_are_complete_and_deterministic(advisor: Advisor, tmp_path: P
     assert [p.how for p in first.platforms] == [p.how for p in second.platforms]
     text = first.to_text()
     assert text.startswith(
-        "How:\n  Temu: fully-managed (confidence 0.55)\n  └─ decide: fully-managed 7 vs semi-managed 0 -> fully-managed (by scores"
+        "How:\n  Temu: fully-managed (confidence 0.55)\n"
+        "  └─ decide: fully-managed 7 vs semi-managed 0 -> fully-managed (by scores"
     )
     # Heavy goods close Temu's parcel route from China: the one change that turns the advice.
     assert "Why not semi-managed?\n  Semi-managed would be recommended if bulky_goods were yes instead of unknown" in text

@@ -307,4 +307,7 @@ def test_best_counts_the_markets_a_platform_serves() -> None:
     own = _rec("tiktok", 0.7, markets=(_market("VN", None, 0.7), _market("TH", None, 0.7)), route="r", route_name="a store")
     closer = choose_best([sure, own], POLICY)
     assert closer.platform == "tiktok", "0.7 x 0.6 in both markets (0.42) beats 0.8 in one of two (0.40)"
-    assert closer.why == "Tiktok fits you best: a store in VN and TH (70%), ahead of Aliexpress, which has a route in fewer of your markets (1 of 2)."
+    assert closer.why == (
+        "Tiktok fits you best: a store in VN and TH (70%), "
+        "ahead of Aliexpress, which has a route in fewer of your markets (1 of 2)."
+    )

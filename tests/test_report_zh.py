@@ -78,7 +78,9 @@ def _zh_result(result: ConsultationResult, *, outcomes: bool = False) -> Consult
         if outcomes and index == 0:
             changes.update(outcome="run-both", outcome_text="差距很小：Temu 允许两种模式分店并行。")
         if outcomes and index == 1:
-            changes.update(outcome="neither-fits", outcome_text="两种模式目前都不对你开放：下面的理由说明了各自的门槛。", route=None)
+            changes.update(
+                outcome="neither-fits", outcome_text="两种模式目前都不对你开放：下面的理由说明了各自的门槛。", route=None
+            )
         recs.append(replace(rec, **changes))  # type: ignore[arg-type]
     best = replace(result.best, why="综合来看，" + _fake(result.best.why))
     return ConsultationResult(result.profile, tuple(recs), best, lambda: result.trace, lang="zh")

@@ -68,7 +68,10 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 BAD_EDITS = [
-    ("fees.toml", 'then = { favour = "fully-managed", weight = 1 }', "", "rule 'fee_insensitive_favours_full': 'then' is required"),
+    (
+        "fees.toml", 'then = { favour = "fully-managed", weight = 1 }', "",
+        "rule 'fee_insensitive_favours_full': 'then' is required",
+    ),
     (
         "fees.toml",
         'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen',

@@ -209,7 +209,7 @@ class Advisor:
                 market_model(d["model"], d["basis"], plan.routes[platform].status if platform in plan.routes else None)
                 if plan.market is not None
                 else d["model"]
-                for plan, d in zip(plans, decided)
+                for plan, d in zip(plans, decided, strict=True)
             ]
             lead = lead_index(models)
             # "advised": the model the lead market's advice names (None: no managed route, or no facts there).
@@ -249,7 +249,8 @@ class Advisor:
         """
         if not profile.target_markets or not self._rules.routes:
             # No markets, or a rule pack without routes (nothing to tell markets apart by): one run, as before routes.
-            return [_Plan(None, profile, {}, dict(platform_overrides) if platform_overrides is not None else None, None)]
+            given = {p: dict(values) for p, values in platform_overrides.items()} if platform_overrides is not None else None
+            return [_Plan(None, profile, {}, given, None)]
         terms = SellerTerms.of(profile)
         plans = []
         for market in profile.target_markets:
@@ -310,7 +311,9 @@ class Advisor:
                 done = profile
 
                 def rerun() -> Trace:
-                    runs = [(plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans]
+                    runs = [
+                        (plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans
+                    ]
                     return self._english_trace(done, runs, lang, cached)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
@@ -367,12 +370,12 @@ class Advisor:
         with _i18n.use(lang):
             per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
             recommendations = []
-            for index, platform in enumerate(profile.platforms):
+            for index in range(len(profile.platforms)):
                 recs = [recs_of_run[index] for recs_of_run in per_run]
                 if runs[0][0].market is None:
                     recommendations.append(recs[0])
                     continue
-                entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs)]
+                entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs, strict=True)]
                 lead = lead_market(entries)
                 chosen, entry = recs[lead], entries[lead]
                 recommendations.append(
@@ -450,7 +453,9 @@ class Advisor:
             else:
                 outcome_kind = "neither-fits"
                 text = _i18n.tidy(
-                    _i18n._("No route on {platform} is open to you in {market}; the reasons say what would open one.").format(**words)
+                    _i18n._(
+                        "No route on {platform} is open to you in {market}; the reasons say what would open one."
+                    ).format(**words)
                 )
         elif routes is not None:
             check = routes.best("fully-managed" if rec.model == MODELS[0] else "semi-managed")

@@ -120,7 +120,7 @@ def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | N
                 count=len(markets), runs=len(runs),
             )
         )
-    for market, facts in zip(markets, runs):
+    for market, facts in zip(markets, runs, strict=False):  # a count that differs is reported above
         seen = profile.in_market(market) if market is not None else profile
         expected = {k: v for k, v in seen.to_dict().items() if k not in ("name", "platforms", "economics")}
         recorded = {f.field: f.value for f in facts if isinstance(f, SellerRecord) and not f.assumed}
@@ -166,7 +166,7 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
     # Each run of the rules (one per target market) starts from its own input facts.
     runs = split_runs(trace.facts)
     order = list(dict.fromkeys(f.market for f in trace.firings))
-    by_market = dict(zip(order, runs)) if len(order) == len(runs) else {}
+    by_market = dict(zip(order, runs, strict=True)) if len(order) == len(runs) else {}
     known: dict[Any, FactRecord] = {fact.id: fact for fact in trace.facts}
     current: object = object()
     for firing in trace.firings:
@@ -304,7 +304,10 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             if entry is None or entry.get("confidence") != decision.confidence:
                 details.append(
                     Msg(
-                        N_("{platform}, {market}: the result's market entry does not carry the decide firing's confidence {decided}"),
+                        N_(
+                            "{platform}, {market}: the result's market entry does not carry the decide firing's "
+                            "confidence {decided}"
+                        ),
                         platform=platform, market=market, decided=show(decision.confidence),
                     )
                 )

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 from . import _i18n
 from ._conditions import PLATFORM_PREFIX, evaluate, facts_used
 from ._economics import DERIVED_PLATFORM_FACTS
-from ._routes import ROUTE_FACT_TYPES
 from ._evaluator import DECIDE_RULE, Evaluator
 from ._i18n import N_, _
 from ._policy import Decision, decide
 from ._profile import MODELS, PLATFORMS, SellerProfile
+from ._routes import ROUTE_FACT_TYPES
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._space import ABSENT, ProfileSpace

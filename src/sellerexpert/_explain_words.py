@@ -78,7 +78,7 @@ class RuleTexts:
         runs = split_runs(trace.facts)
         self._by_market: dict[tuple[str, str], dict[str, Any]] = {}
         if len(runs) == len(markets):
-            for market, facts in zip(markets, runs):
+            for market, facts in zip(markets, runs, strict=True):
                 for record in facts:
                     if isinstance(record, PlatformRecord):
                         self._by_market.setdefault((record.platform, market), {})[f"platform.{record.field}"] = _tupled(
@@ -86,12 +86,13 @@ class RuleTexts:
                         )
         self._routes: dict[tuple[str, str], dict[str, Any]] = {}
         if lang != "en" and markets and rulebook.routes:
+            terms: SellerTerms | None
             try:
                 terms = SellerTerms.of(SellerProfile.from_dict(trace.profile))
             except ProfileError:
                 terms = None
-            for (name, market) in self._by_market if terms is not None else ():
-                if name in rulebook.platforms:
+            for (name, market) in self._by_market:
+                if terms is not None and name in rulebook.platforms:
                     found = market_routes(
                         rulebook.routes, rulebook.presence, rulebook.markets, name,
                         rulebook.platforms[name].name_in(lang), market, terms, lang,

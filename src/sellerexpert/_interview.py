@@ -37,10 +37,12 @@ from ._interview_questions import Question, RuleNeed, Why, semicolons
 from ._interview_reasoner import Reasoner
 from ._profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
 from ._result import ConsultationResult
-from ._routes import SellerTerms, market_routes
+from ._routes import ROUTE_MODELS, SellerTerms, market_routes
 from ._templates import render
 
 ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
+_ROUTE_RULES = (("fully-managed", "full_route_closed"), ("semi-managed", "semi_route_closed"), ("own-store", "own_route_unsure"))
+"""Each route model and the eligibility rule that decides it in a market (rules/eligibility.toml)."""
 _ROUTE_FIELDS: dict[str, tuple[str, ...]] = {
     "company_base": ("company_base",),
     "stock_in_market": ("local_warehouse", "stock_markets"),
@@ -169,8 +171,8 @@ class Interview:
                 routes = market_routes(
                     rules.routes, rules.presence, rules.markets, platform, rules.platforms[platform].name, market, terms
                 )
-                for model in ("fully-managed", "semi-managed", "own-store"):
-                    check = routes.best(model)  # type: ignore[arg-type]
+                for model in ROUTE_MODELS:
+                    check = routes.best(model)
                     if check is None or check.status == "closed":
                         continue
                     terms_of_route = check.route.requirements(market)
@@ -354,7 +356,7 @@ class Interview:
             name = rules.platforms[platform].name_in(lang)
             for market in markets:
                 routes = market_routes(rules.routes, rules.presence, rules.markets, platform, name, market, terms, lang)
-                for model, rule in (("fully-managed", "full_route_closed"), ("semi-managed", "semi_route_closed"), ("own-store", "own_route_unsure")):
+                for model, rule in _ROUTE_RULES:
                     check = routes.best(model)  # type: ignore[arg-type]
                     if check is None or check.status != "unknown":
                         continue

@@ -333,7 +333,9 @@ def choose_best(
     if fit(chosen) == 0.0 and chosen.platform not in content_led:
         why = _("No platform has a route open to you; {platform} is the least bad fit ({pct}).").format(**words)
     else:
-        passed = [rec for _index, rec in ranked[1:] if unmet(rec) is not None and fit(rec, content_led) >= fit(chosen, content_led)]
+        passed = [
+            rec for _index, rec in ranked[1:] if unmet(rec) is not None and fit(rec, content_led) >= fit(chosen, content_led)
+        ]
         lead = _("{platform} fits you best: {where} ({pct})").format(**words)
         if chosen.platform in content_led:
             lead = _("{lead}, and it is built around the content you want to run").format(lead=lead)

@@ -197,7 +197,10 @@ FIELDS: tuple[FieldSpec, ...] = (
         "stock_markets",
         "markets",
         N_("the markets where you hold stock, in your own or a third-party warehouse (an empty list for none)"),
-        N_("In which markets do you hold stock, in your own or a rented warehouse (for example US, DE)? Answer 'none' if you hold none."),
+        N_(
+            "In which markets do you hold stock, in your own or a rented warehouse (for example US, DE)? "
+            "Answer 'none' if you hold none."
+        ),
         core=False,
     ),
     FieldSpec(
@@ -534,7 +537,8 @@ def _contradictions(profile: SellerProfile) -> list[ProfileError]:
                 markets=", ".join(held),
             )
     if profile.stock_markets is not None and targets:
-        stocked = [m for m in targets if any(s == m or (_region(s) == "EU" and _region(m) == "EU") for s in profile.stock_markets)]
+        stock = profile.stock_markets
+        stocked = [m for m in targets if any(s == m or (_region(s) == "EU" and _region(m) == "EU") for s in stock)]
         if profile.local_warehouse is False and stocked:
             clash(
                 "stock_markets", "local_warehouse",

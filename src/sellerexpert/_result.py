@@ -277,7 +277,9 @@ class Best:
 
     def to_dict(self) -> dict[str, Any]:
         """The choice as JSON-ready data (``route``: the chosen platform's lead route, added with routes)."""
-        return {"platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why, "route": self.route}
+        return {
+            "platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why, "route": self.route
+        }
 
 
 @dataclass(frozen=True, init=False)
