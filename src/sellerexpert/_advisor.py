@@ -337,8 +337,8 @@ class Advisor:
             signature = self._evaluator.signature(fact_values(plan.profile), plan.profile.platforms)
             if signature is None:
                 return None
-            routes = tuple((p, tuple(values.items())) for p, values in (plan.overrides or {}).items())
-            parts.append((plan.market, signature, routes))
+            # A market's route facts follow from the market and the answers the routes read (the terms).
+            parts.append((plan.market, signature, plan.terms))
         return (tuple(parts), lang)
 
     def _english_trace(
@@ -417,8 +417,11 @@ class Advisor:
             quoted = economics.margin_facts(profile, None, lang)
             for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
+        recorded = _recorded(record)
         return tuple(
-            self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p))
+            self._recommendation(
+                record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p), recorded.get(p, {})
+            )
             for p in profile.platforms
         )
 
@@ -484,6 +487,7 @@ class Advisor:
         seller_facts: Mapping[str, Any],
         lang: str = "en",
         quoted: Mapping[str, Any] | None = None,
+        recorded: Mapping[str, Any] | None = None,
     ) -> Recommendation:
         # Platform facts as the engine saw them, so reasons can quote facts computed for this
         # consultation (the margin facts from the seller's economics); in another language, the
@@ -493,10 +497,9 @@ class Advisor:
             **seller_facts,
             **platform_values,
             **{
-                PLATFORM_PREFIX + f.field: f.value
-                for f in record.facts
-                if isinstance(f, PlatformRecord) and f.platform == platform
-                and (lang == "en" or not isinstance(f.value, (str, list)))
+                name: value
+                for name, value in (recorded if recorded is not None else _recorded(record).get(platform, {})).items()
+                if lang == "en" or not isinstance(value, (str, list))
             },
             **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
@@ -643,3 +646,11 @@ class Advisor:
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
+
+def _recorded(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """The platform facts a run declared, by platform, as ``platform.<name>`` (one pass over the run's facts)."""
+    out: dict[str, dict[str, Any]] = {}
+    for fact in record.facts:
+        if isinstance(fact, PlatformRecord):
+            out.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
+    return out
