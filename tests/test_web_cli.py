@@ -59,6 +59,9 @@ def test_serve_defaults_to_loopback_port_8000(runner: CliRunner, started: list[d
             "server_header": False,
             "proxy_headers": False,
             "log_level": "info",
+            "http": "sellerexpert.web._protocol:BoundedProtocol",
+            "ws": "none",
+            "timeout_keep_alive": 5.0,
         }
     ]
 

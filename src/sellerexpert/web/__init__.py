@@ -15,6 +15,7 @@ or from a shell: ``sellerexpert serve --port 8000``.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 from typing import Any
@@ -32,8 +33,8 @@ from . import _api, _pages
 from ._context import WebContext, templates
 from ._errors import HANDLERS, CatchAll
 from ._openapi import openapi_document
-from ._security import ApiKey, BodyLimit, SecurityHeaders
-from ._settings import WebSettings, is_loopback, settings_from_env
+from ._security import ApiKey, BodyLimit, HostAllowList, SecurityHeaders
+from ._settings import ServerLimits, WebSettings, is_loopback, limits_from_env, settings_from_env
 
 _TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")
 
@@ -75,7 +76,11 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
                 allow_headers=["authorization", "content-type"],
             )
         )
-    middleware += [Middleware(ApiKey, settings=settings), Middleware(BodyLimit, limit_for=limit_for)]
+    middleware += [
+        Middleware(HostAllowList, settings=settings),
+        Middleware(ApiKey, settings=settings),
+        Middleware(BodyLimit, limit_for=limit_for),
+    ]
     static = StaticFiles(packages=[("sellerexpert.web", "static")])
     routes = [*_pages.ROUTES, *_api.ROUTES, Route("/openapi.json", openapi_endpoint), Mount("/static", static, name="static")]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS))
@@ -93,10 +98,20 @@ def app_from_env() -> Starlette:
     return app
 
 
-def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, access_log: bool = True) -> None:
+def serve(
+    settings: WebSettings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    access_log: bool = True,
+    limits: ServerLimits | None = None,
+) -> None:
     """Run the application with uvicorn until interrupted.
 
-    :raises ValueError: when ``host`` is not a loopback address and no API key is set.
+    :param limits: what each connection is allowed (:class:`ServerLimits`; the defaults when ``None``).
+    :raises ValueError: when ``host`` is not a loopback address and no API key is set, or when
+        ``limits.max_connections`` needs more open files than the process may have.
     """
     import uvicorn
 
@@ -104,8 +119,11 @@ def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, w
         raise ValueError(
             f"{host} is not a loopback address, so the API needs a key: set --api-key or SELLEREXPERT_API_KEY"
         )
-    # Each worker process builds its own app from the environment it inherits.
+    limits = limits or ServerLimits()
+    limits = dataclasses.replace(limits, max_connections=connection_cap(limits.max_connections))
+    # Each worker process builds its own app and connections from the environment it inherits.
     os.environ.update(settings.to_env())
+    os.environ.update(limits.to_env())
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -115,8 +133,59 @@ def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, w
         "server_header": False,
         "proxy_headers": False,
         "log_level": "info",
+        # Our protocol: uvicorn's httptools one, held to the limits (sellerexpert.web._protocol).
+        "http": "sellerexpert.web._protocol:BoundedProtocol",
+        "ws": "none",
+        "timeout_keep_alive": limits.idle_timeout,
     }
     uvicorn.run("sellerexpert.web:app_from_env", **options)
 
 
-__all__ = ["WebSettings", "app_from_env", "create_app", "is_loopback", "serve", "settings_from_env"]
+FILES_RESERVED = 64
+"""Open files kept for other than connections: the listening socket, logs, the rule files, worker pipes."""
+
+DEFAULT_CONNECTIONS = 1000
+
+
+def connection_cap(requested: int | None) -> int:
+    """The connection cap for this process: ``requested``, or the default, within the open-file limit.
+
+    Raises the soft open-file limit towards the hard one when that makes room.
+
+    :raises ValueError: when ``requested`` connections need more open files than the process may have.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to respect
+        return requested or DEFAULT_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = (requested or DEFAULT_CONNECTIONS) + FILES_RESERVED
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
+    room = wanted if soft == resource.RLIM_INFINITY else soft - FILES_RESERVED
+    if requested is None:
+        return max(1, min(DEFAULT_CONNECTIONS, room))
+    if requested > room:
+        raise ValueError(
+            f"{requested} connections need {requested + FILES_RESERVED} open files, and this process may open {soft} "
+            "(ulimit -n): lower --max-connections or raise the limit"
+        )
+    return requested
+
+
+__all__ = [
+    "ServerLimits",
+    "WebSettings",
+    "app_from_env",
+    "connection_cap",
+    "create_app",
+    "is_loopback",
+    "limits_from_env",
+    "serve",
+    "settings_from_env",
+]
