@@ -15,9 +15,11 @@ or from a shell: ``sellerexpert serve --port 8000``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -35,6 +37,7 @@ from ._errors import HANDLERS, CatchAll
 from ._openapi import openapi_document
 from ._security import ApiKey, BodyLimit, HostAllowList, SecurityHeaders
 from ._settings import ServerLimits, WebSettings, is_loopback, limits_from_env, settings_from_env
+from ._work import start_pool
 
 _TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")
 
@@ -83,7 +86,14 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
     ]
     static = StaticFiles(packages=[("sellerexpert.web", "static")])
     routes = [*_pages.ROUTES, *_api.ROUTES, Route("/openapi.json", openapi_endpoint), Mount("/static", static, name="static")]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The trace workers start with the server, so the first explain or audit does not wait for them.
+        start_pool(advisor.rules.directory, settings.work_processes)
+        yield
+
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS), lifespan=lifespan)
     app.state.web = WebContext(advisor=advisor, settings=settings, templates=templates())
     return app
 

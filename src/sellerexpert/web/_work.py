@@ -79,6 +79,9 @@ def _start_worker(rules_dir: str) -> None:
     _advisor = Advisor(rules_dir)
     # The key comes with each task, as the server process has it now (an audit reads the environment otherwise).
     os.environ.pop(ENV_KEY, None)
+    # One small audit builds what every audit needs (the engine of record's compiled rules), so the
+    # first request's time limit is not spent on it.
+    audit(_advisor.consult({}).trace, _advisor, key=None, verify=False)
 
 
 def _worker_advisor() -> Advisor:
@@ -131,6 +134,15 @@ def pool_for(rules_dir: Path, processes: int) -> ProcessPool:
             pool = ProcessPool(max_workers=processes, initializer=_start_worker, initargs=(str(rules_dir),), context=_context())
             _pools[key] = pool
         return pool
+
+
+def _ready() -> None:
+    """A task that does nothing: scheduled at start-up so the workers load the rule book before the first request."""
+
+
+def start_pool(rules_dir: Path, processes: int) -> None:
+    """Start the pool for a rule pack now (its workers load the rule book in the background)."""
+    pool_for(rules_dir, processes).schedule(_ready)
 
 
 @atexit.register
