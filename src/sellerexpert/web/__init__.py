@@ -43,7 +43,12 @@ _TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")
 
 
 def _limits(settings: WebSettings) -> dict[str, int]:
-    return {"profile": settings.max_profile_bytes, "trace": settings.max_trace_bytes, "batch": settings.max_batch_bytes}
+    return {
+        "profile": settings.max_profile_bytes,
+        "trace": settings.max_trace_bytes,
+        "batch": settings.max_batch_bytes,
+        "batch_rows": settings.max_batch_rows,
+    }
 
 
 def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None = None) -> Starlette:
