@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sellerexpert import Advisor
@@ -41,22 +42,28 @@ serve(WebSettings(**settings), port=int(sys.argv[1]), access_log=False, limits=S
 
 
 @contextmanager
-def running_server(settings: dict[str, Any], limits: dict[str, Any]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``sellerexpert.web.serve`` in its own process on 127.0.0.1 with these settings and limits: (base URL, process)."""
+def running_server(
+    settings: dict[str, Any], limits: dict[str, Any], log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``sellerexpert.web.serve`` in its own process on 127.0.0.1 with these settings and limits: (base URL, process).
+
+    Its log goes to the file ``log`` (a pipe that nobody reads would fill and stop the server).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SELLEREXPERT_")}
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(port), json.dumps(settings), json.dumps(limits)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _SERVE, str(port), json.dumps(settings), json.dumps(limits)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"the server exited: {process.stderr.read().decode() if process.stderr else ''}")
+                raise AssertionError(f"the server exited: {log.read_text(errors='replace')}")
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=1) as answer:
                     if answer.status == 200:
@@ -74,8 +81,6 @@ def running_server(settings: dict[str, Any], limits: dict[str, Any]) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr:
-            process.stderr.close()
 
 
 def resident_kib(pid: int) -> int:

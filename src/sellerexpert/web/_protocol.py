@@ -260,7 +260,11 @@ class BoundedProtocol(HttpToolsProtocol):
         if now < when:
             self._arm()
             return
-        if self._write_paused_since is not None or self.phase in (Phase.IDLE, Phase.LINGER):
+        if self._write_paused_since is not None:
+            # The client has read nothing for a while: closing would wait for the buffered answer to
+            # drain, which it never will; abort drops it, and the application sees the client gone.
+            self.transport.abort()
+        elif self.phase in (Phase.IDLE, Phase.LINGER):
             self.drop()
         elif self.phase is Phase.HEAD:
             self.refuse(408, f"the request's headers did not arrive within {self.limits.header_timeout:g} s", linger=False)
