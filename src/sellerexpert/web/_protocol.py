@@ -11,9 +11,11 @@ the process's file descriptors. :class:`BoundedProtocol` adds, from
   (``header``), the body (silence and a minimum rate), and an answer the client
   does not read (``write``); one timer per connection, re-armed only when it
   fires or a phase needs an earlier deadline, so a busy connection costs nothing;
-* a cap on open connections: past it, the connection that has waited longest
-  without sending a whole request is closed (idle sockets cannot crowd out a
-  real request); when none is waiting, the newcomer is answered 503;
+* a cap on open connections: past it, of the connections waiting on their
+  client (idle, or still sending a request), the one heard from least
+  recently is closed, so idle sockets and slow senders cannot crowd out a
+  request that arrives whole; when every connection is busy in the
+  application, the newcomer is answered 503;
 * a lingering close: a request refused before its body arrived (413 from the
   application, 431) has its answer sent, the writing half shut, and up to
   ``linger_bytes`` of the rest read and dropped, so a client that writes the
@@ -53,8 +55,9 @@ class _Refused(Exception):
     """Raised from a parser callback to stop parsing; the refusal is in ``BoundedProtocol._refusal``."""
 
 
-# The connections of each server that have no request in hand (IDLE or HEAD), oldest first: the
-# ones a newcomer may push out when the cap is reached. A dict keeps insertion order.
+# The connections of each server that wait on their client (all but BUSY ones, whose request the
+# application has in hand), least recently heard from first: the ones a newcomer may push out when
+# the cap is reached. A dict keeps insertion order, and moving one to the back is a pop and a store.
 _WAITING: weakref.WeakKeyDictionary[ServerState, dict[BoundedProtocol, None]] = weakref.WeakKeyDictionary()
 
 
@@ -113,6 +116,8 @@ class BoundedProtocol(HttpToolsProtocol):
             self._dropped += len(data)
             if self._dropped > self.limits.linger_bytes:
                 self.drop()
+            else:
+                self._heard_from()
             return
         self._last_read = self.loop.time()
         if self.phase is Phase.IDLE:
@@ -123,6 +128,7 @@ class BoundedProtocol(HttpToolsProtocol):
         elif self.phase is Phase.BODY:
             self._body_bytes += len(data)
         super().data_received(data)
+        self._heard_from()
         most = self.limits.max_header_bytes
         if self.phase is Phase.HEAD and self._head_bytes > most and not self.transport.is_closing():
             self.refuse(431, f"the request line and headers are larger than this server accepts ({most} bytes)")
@@ -209,15 +215,14 @@ class BoundedProtocol(HttpToolsProtocol):
     def _enter(self, phase: Phase) -> None:
         self.phase = phase
         self._since = self.loop.time()
-        if phase is Phase.IDLE:
-            # Newly idle: to the back of the queue of connections a newcomer may push out.
-            self._waiting.pop(self, None)
-            self._waiting[self] = None
-        elif phase is Phase.HEAD:
-            self._waiting.setdefault(self, None)  # keeps its place: a slow header does not move it back
-        else:
-            self._waiting.pop(self, None)
+        self._heard_from()
         self._arm()
+
+    def _heard_from(self) -> None:
+        """Move to the back of the connections a newcomer may push out (or leave it, when the application has the request)."""
+        self._waiting.pop(self, None)
+        if self.phase is not Phase.BUSY:
+            self._waiting[self] = None
 
     def _deadline(self, now: float) -> float | None:
         limits = self.limits

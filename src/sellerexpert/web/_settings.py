@@ -141,8 +141,9 @@ class ServerLimits:
 
     :ivar max_connections: open connections at most, per server process. ``None``: 1000, or fewer
         when the process may not open that many files (``ulimit -n``, less a reserve). A new
-        connection past it closes the one that has waited longest without a whole request; when
-        every connection is busy, the new one is answered 503.
+        connection past it closes, of those waiting on their client (idle, or sending a request),
+        the one heard from least recently; when the application has every connection's request
+        in hand, the new one is answered 503.
     :ivar max_request_line: the longest request line (method, URL, version) in bytes: 414 past it.
     :ivar max_header_bytes: request line and headers together, in bytes: 431 past it.
     :ivar idle_timeout: seconds a connection may stay silent before its first request and between
