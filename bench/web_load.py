@@ -438,12 +438,12 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path = RESULTS) -> None:
-    """Replace this benchmark's section of RESULTS.md (between its markers), leaving other sections alone."""
+def write_section(text: str, path: Path = RESULTS, *, start: str = START, end: str = END) -> None:
+    """Replace a benchmark's section of RESULTS.md (between its markers, this one's by default), leaving others alone."""
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        _, tail = rest.split(END, 1)
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        _, tail = rest.split(end, 1)
         updated = head + text.rstrip("\n") + tail
     else:
         updated = current.rstrip("\n") + "\n\n" + text
