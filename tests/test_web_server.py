@@ -131,6 +131,15 @@ def test_a_keep_alive_connection_is_closed_when_idle(server: tuple[str, int, int
         assert time.monotonic() - started < LIMITS["idle_timeout"] + 1.5
 
 
+def test_pipelined_requests_are_all_answered(server: tuple[str, int, int]) -> None:
+    _, port, _ = server
+    with _connect(port) as sock:
+        one = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        sock.sendall(one * 3)
+        answers = _read_until_closed(sock)  # three answers, then the idle timeout closes it
+    assert answers.count(b"HTTP/1.1 200 OK") == 3
+
+
 def test_half_sent_headers_are_408_after_the_header_timeout(server: tuple[str, int, int]) -> None:
     _, port, _ = server
     with _connect(port) as sock:

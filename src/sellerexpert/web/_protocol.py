@@ -151,9 +151,11 @@ class BoundedProtocol(HttpToolsProtocol):
             raise _Refused
 
     def on_headers_complete(self) -> None:
-        if self._over_capacity:
+        cap = self.limits.max_connections
+        if self._over_capacity and cap is not None and len(self.connections) > cap:
             self._refusal = (503, f"the server has its most connections open ({self.limits.max_connections}): try again shortly")
             raise _Refused
+        self._over_capacity = False
         self._enter(Phase.BODY)
         self._body_bytes = 0
         super().on_headers_complete()
@@ -163,12 +165,14 @@ class BoundedProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        if self.phase is Phase.BODY and not self.transport.is_closing():
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete and cycle.more_body and not self.transport.is_closing():
             # Answered before the body was read (a 413): the rest of the body is not wanted, so the
             # connection cannot be used again; close it, lingering so the client reads the answer.
             self.transport.close()
         super().on_response_complete()
-        if self.phase is Phase.BUSY and not self.transport.is_closing():
+        # Idle again, unless a pipelined request is already in hand.
+        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
             self._enter(Phase.IDLE)
 
     def send_400_response(self, msg: str) -> None:
