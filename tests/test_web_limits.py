@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("starlette", reason="the web extra is not installed")
 
@@ -175,6 +177,38 @@ def test_a_malformed_trace_on_the_check_page_is_422(client: TestClient, body: by
     response = client.post("/check", data={"csrf_token": token}, files={"trace_file": ("t.json", body, "application/json")})
     assert response.status_code == 422
     assert "the trace: not a trace: " in response.text
+
+
+_json_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**80), 10**80)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+)
+_json_documents = st.recursive(
+    _json_leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+)
+
+
+def _nest(value: object, depth: int) -> str:
+    return "[" * depth + json.dumps(value) + "]" * depth
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        _json_documents.map(lambda doc: json.dumps(doc).encode()),
+        st.tuples(_json_leaves, st.integers(0, 20_000)).map(lambda pair: _nest(*pair).encode()),
+        st.integers(1, 6_000).map(lambda digits: b'{"version": ' + b"9" * digits + b"}"),
+        st.binary(max_size=64),
+    )
+)
+def test_any_body_to_audit_gets_a_verdict_or_a_422_never_a_500(client: TestClient, body: bytes) -> None:
+    response = client.post("/api/v1/audit", content=body, headers={"content-type": "application/json"})
+    assert response.status_code in (200, 422), response.text[:300]
+    if response.status_code == 422:
+        assert response.json()["error"]["type"] == "trace"
 
 
 # -- the batch: rows cost work, bytes do not say how much ----------------------------------------

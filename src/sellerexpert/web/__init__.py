@@ -11,6 +11,15 @@ Quick use::
     app = create_app(WebSettings(api_key="s3cret"))     # any ASGI server can run it
 
 or from a shell: ``sellerexpert serve --port 8000``.
+
+Hostile clients are held to limits at two levels. The application
+(:func:`create_app`, under any ASGI server) bounds bodies, batch rows and the
+time an explain, audit or batch may take (:class:`WebSettings`), answers only
+``localhost`` and IP addresses as ``Host`` when no key is set, and with a key
+guards every route but ``/healthz``, ``/openapi.json`` and ``/static/``. The
+server :func:`serve` runs adds what only the connection can see
+(:class:`ServerLimits`): header sizes, timeouts, a connection cap and a
+lingering close (``_protocol``).
 """
 
 from __future__ import annotations
