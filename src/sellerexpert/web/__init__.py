@@ -46,7 +46,7 @@ from ._errors import HANDLERS, CatchAll
 from ._openapi import openapi_document
 from ._security import ApiKey, BodyLimit, HostAllowList, SecurityHeaders
 from ._settings import ServerLimits, WebSettings, is_loopback, limits_from_env, settings_from_env
-from ._work import start_pool
+from ._work import start_pool, stop_pools
 
 _TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")
 
@@ -106,15 +106,22 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
         # The trace workers start with the server, so the first explain or audit does not wait for them.
         start_pool(advisor.rules.directory, settings.work_processes)
         yield
+        if app.state.owns_workers:
+            # uvicorn ends a process stopped by SIGTERM by raising the signal again, so neither atexit nor
+            # multiprocessing's finalizers run: stop the workers here, while shutting down is orderly.
+            stop_pools()
 
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS), lifespan=lifespan)
     app.state.web = WebContext(advisor=advisor, settings=settings, templates=templates())
+    # Applications built in-process (tests build many) share the workers until the process exits.
+    app.state.owns_workers = False
     return app
 
 
 def app_from_env() -> Starlette:
     """The application configured from the environment (see :func:`settings_from_env`): uvicorn's factory."""
     app = create_app(settings_from_env())
+    app.state.owns_workers = True  # the server's one application: its shutdown stops the workers
     # The rule book, the compiled evaluator and the templates live as long as the process: move them out of
     # the collector's sight, so that full collections under load do not walk them again and again.
     gc.collect()

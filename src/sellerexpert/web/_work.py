@@ -11,15 +11,15 @@ that the task is cancelled, a worker that was running it is stopped and
 replaced, and the client gets 503 with the limit in the message.
 
 The pool is shared by every application in the process that uses the same rule
-pack and size (tests build many), started on first use, and stopped at exit.
+pack and size (tests build many), started with the first, and stopped when the process exits.
 This module imports neither Starlette nor uvicorn: the workers import it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 import threading
 from collections.abc import Callable
@@ -126,12 +126,16 @@ def _context() -> Any:
 
 
 def pool_for(rules_dir: Path, processes: int) -> ProcessPool:
-    """The process pool for a rule pack: started on first use, shared, stopped when the interpreter exits."""
+    """The process pool for a rule pack: started on first use, shared, stopped when the process exits."""
     key = (str(rules_dir), processes)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None or not pool.active:
             pool = ProcessPool(max_workers=processes, initializer=_start_worker, initargs=(str(rules_dir),), context=_context())
+            if not _pools:
+                # Not atexit: a server process that multiprocessing started (uvicorn --workers N) leaves through
+                # os._exit, which runs multiprocessing's finalizers but not atexit's; the main process runs both.
+                multiprocessing.util.Finalize(None, stop_pools, exitpriority=10)
             _pools[key] = pool
         return pool
 
@@ -145,8 +149,8 @@ def start_pool(rules_dir: Path, processes: int) -> None:
     pool_for(rules_dir, processes).schedule(_ready)
 
 
-@atexit.register
-def _stop_pools() -> None:
+def stop_pools() -> None:
+    """Stop every pool's workers (a pool is started again by the next :func:`pool_for`)."""
     with _pools_lock:
         for pool in _pools.values():
             pool.stop()  # type: ignore[no-untyped-call]
