@@ -37,13 +37,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.error import URLError
 from urllib.parse import urlsplit
-from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web_load import LoadReport, _free_port, profiles, rss_mib, write_section  # noqa: E402
+from web_load import LoadReport, _free_port, profiles, rss_mib, wait_until_up, write_section  # noqa: E402
 
 START = "<!-- web-storm:start -->"
 END = "<!-- web-storm:end -->"
@@ -156,16 +154,8 @@ def start_server(max_connections: int, files: int, stock: bool) -> tuple[subproc
         preexec_fn=limit_files if os.name == "posix" else None,  # sets a limit only: safe before exec
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(base + "/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return process, base
-        except (URLError, OSError):
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    wait_until_up(process, base)
+    return process, base
 
 
 async def _fresh_load(base: str, total: int, concurrency: int, max_seconds: float, seed: int) -> LoadReport:
