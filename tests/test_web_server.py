@@ -105,6 +105,15 @@ def test_a_huge_header_is_431_and_not_held_in_memory(server: tuple[str, int, int
     assert resident_kib(pid) - before < 20_000  # it used to grow by 300 MB
 
 
+@pytest.mark.parametrize("size", [17_000, 100_000], ids=["just-over", "in-one-read"])
+def test_a_header_over_the_limit_sent_at_once_is_431(server: tuple[str, int, int], size: int) -> None:
+    _, port, _ = server
+    with _connect(port) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * size + b"\r\n\r\n")
+        answer = _read_until_closed(sock)
+    assert _status(answer) == 431
+
+
 def test_a_long_request_line_is_414(server: tuple[str, int, int]) -> None:
     _, port, _ = server
     answer = _get(port, "/consult?" + "a=b&" * 2000)

@@ -73,6 +73,7 @@ class BoundedProtocol(HttpToolsProtocol):
         self._since = 0.0  # when the phase began
         self._last_read = 0.0
         self._head_bytes = 0
+        self._header_size = 0
         self._body_bytes = 0
         self._dropped = 0
         self._write_paused_since: float | None = None
@@ -129,9 +130,11 @@ class BoundedProtocol(HttpToolsProtocol):
             self._body_bytes += len(data)
         super().data_received(data)
         self._heard_from()
-        most = self.limits.max_header_bytes
-        if self.phase is Phase.HEAD and self._head_bytes > most and not self.transport.is_closing():
-            self.refuse(431, f"the request line and headers are larger than this server accepts ({most} bytes)")
+        if self.phase is Phase.HEAD and self._head_bytes > self.limits.max_header_bytes and not self.transport.is_closing():
+            self.refuse(431, self._too_large_head())
+
+    def _too_large_head(self) -> str:
+        return f"the request line and headers are larger than this server accepts ({self.limits.max_header_bytes} bytes)"
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -148,6 +151,18 @@ class BoundedProtocol(HttpToolsProtocol):
         super().on_url(url)
         if len(self.url) > self.limits.max_request_line:
             self._refusal = (414, f"the request line is longer than this server accepts ({self.limits.max_request_line} bytes)")
+            raise _Refused
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_size = 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        # Counted here too: a head that arrived in one read is parsed whole before data_received can look.
+        self._header_size += len(name) + len(value) + 4
+        if len(self.url) + self._header_size > self.limits.max_header_bytes:
+            self._refusal = (431, self._too_large_head())
             raise _Refused
 
     def on_headers_complete(self) -> None:
