@@ -43,20 +43,30 @@ serve(WebSettings(**settings), port=int(sys.argv[1]), access_log=False, limits=S
 
 @contextmanager
 def running_server(
-    settings: dict[str, Any], limits: dict[str, Any], log: Path
+    settings: dict[str, Any], limits: dict[str, Any], log: Path, *, open_files: int | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``sellerexpert.web.serve`` in its own process on 127.0.0.1 with these settings and limits: (base URL, process).
 
     Its log goes to the file ``log`` (a pipe that nobody reads would fill and stop the server).
+
+    :param open_files: the server's open-file limit (``ulimit -n``), when it is to be smaller than this process's.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SELLEREXPERT_")}
+
+    def limit_files() -> None:
+        import resource
+
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-c", _SERVE, str(port), json.dumps(settings), json.dumps(limits)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=sink,
+            preexec_fn=limit_files if open_files is not None else None,  # sets a limit only: safe before exec
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -223,6 +223,21 @@ def test_an_idle_socket_storm_does_not_keep_out_a_request(server: tuple[str, int
             sock.close()
 
 
+def test_with_256_open_files_300_idle_sockets_do_not_keep_out_a_request(tmp_path: Path) -> None:
+    pytest.importorskip("resource", reason="open-file limits are POSIX")
+    # The case: no --max-connections, so the cap comes from the open-file limit (256 less a reserve).
+    with running_server({}, {}, tmp_path / "log", open_files=256) as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        idle = [_connect(port) for _ in range(300)]
+        try:
+            time.sleep(0.2)
+            assert _status(_get(port)) == 200
+            assert sum(_alive(sock) for sock in idle) <= 256 - 64
+        finally:
+            for sock in idle:
+                sock.close()
+
+
 def test_slow_senders_do_not_keep_out_a_request(server: tuple[str, int, int]) -> None:
     _, port, _ = server
     slow = []
