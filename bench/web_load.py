@@ -53,7 +53,7 @@ def profiles(count: int, seed: int = 12) -> list[bytes]:
     for spec in FIELDS:
         if spec.kind == "bool":
             choices[spec.name] = [True, False, None]
-        elif spec.kind in ("level", "service", "region"):
+        elif spec.kind in ("level", "service", "region", "weight", "category"):
             choices[spec.name] = [*spec.allowed, None]
         elif spec.kind == "count":
             choices[spec.name] = [0, 40, 300, 2000, 20000, None]
@@ -63,10 +63,16 @@ def profiles(count: int, seed: int = 12) -> list[bytes]:
             choices[spec.name] = [["temu", "aliexpress", "tiktok_shop"], ["temu"], ["tiktok_shop", "aliexpress"], None]
         else:
             choices[spec.name] = ["Shop", None]
+    from sellerexpert import ProfileError, SellerProfile
+
     bodies = []
-    for _ in range(count):
-        profile = {name: rng.choice(values) for name, values in choices.items()}
-        bodies.append(json.dumps({k: v for k, v in profile.items() if v is not None}).encode())
+    while len(bodies) < count:
+        profile = {k: v for k, v in ((name, rng.choice(values)) for name, values in choices.items()) if v is not None}
+        try:
+            SellerProfile.from_dict(profile)
+        except ProfileError:
+            continue  # answers that contradict each other are refused with a 422: not the load measured here
+        bodies.append(json.dumps(profile).encode())
     return bodies
 
 
