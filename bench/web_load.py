@@ -53,7 +53,7 @@ def profiles(count: int, seed: int = 12) -> list[bytes]:
     for spec in FIELDS:
         if spec.kind == "bool":
             choices[spec.name] = [True, False, None]
-        elif spec.kind in ("level", "service", "region"):
+        elif spec.kind in ("level", "service", "region", "weight", "category"):
             choices[spec.name] = [*spec.allowed, None]
         elif spec.kind == "count":
             choices[spec.name] = [0, 40, 300, 2000, 20000, None]
@@ -63,10 +63,16 @@ def profiles(count: int, seed: int = 12) -> list[bytes]:
             choices[spec.name] = [["temu", "aliexpress", "tiktok_shop"], ["temu"], ["tiktok_shop", "aliexpress"], None]
         else:
             choices[spec.name] = ["Shop", None]
+    from sellerexpert import ProfileError, SellerProfile
+
     bodies = []
-    for _ in range(count):
-        profile = {name: rng.choice(values) for name, values in choices.items()}
-        bodies.append(json.dumps({k: v for k, v in profile.items() if v is not None}).encode())
+    while len(bodies) < count:
+        profile = {k: v for k, v in ((name, rng.choice(values)) for name, values in choices.items()) if v is not None}
+        try:
+            SellerProfile.from_dict(profile)
+        except ProfileError:
+            continue  # answers that contradict each other are refused with a 422: not the load measured here
+        bodies.append(json.dumps(profile).encode())
     return bodies
 
 
@@ -327,16 +333,22 @@ def start_server(workers: int, engine: str = "compiled") -> tuple[subprocess.Pop
     env = {k: v for k, v in os.environ.items() if k != "SELLEREXPERT_API_KEY"}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    wait_until_up(process, base)
+    return process, base
+
+
+def wait_until_up(process: subprocess.Popen[bytes], base: str, seconds: float = 60) -> None:
+    """Wait for the server at ``base`` to answer ``/healthz``; stop it and exit when it does not within ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urlopen(base + "/healthz", timeout=1) as answer:
                 if answer.status == 200:
-                    return process, base
+                    return
         except (URLError, OSError):
             time.sleep(0.2)
     process.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    raise SystemExit(f"the server did not start within {seconds:g} s")
 
 
 # -- report ---------------------------------------------------------------------
@@ -438,12 +450,12 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path = RESULTS) -> None:
-    """Replace this benchmark's section of RESULTS.md (between its markers), leaving other sections alone."""
+def write_section(text: str, path: Path = RESULTS, *, start: str = START, end: str = END) -> None:
+    """Replace a benchmark's section of RESULTS.md (between its markers, this one's by default), leaving others alone."""
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        _, tail = rest.split(END, 1)
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        _, tail = rest.split(end, 1)
         updated = head + text.rstrip("\n") + tail
     else:
         updated = current.rstrip("\n") + "\n\n" + text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,18 +13,31 @@ from . import _i18n
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
-from ._policy import choose_best, outcome
+from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
-from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+from ._result import (
+    Assumption,
+    Best,
+    Caveat,
+    ConsultationResult,
+    MarketAdvice,
+    PlatformFactUsed,
+    Reason,
+    Recommendation,
+)
+from ._routes import MarketRoutes, SellerTerms, market_routes
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._templates import placeholders, render
-from ._trace import DecisionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace
+from ._trace import DecisionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace, combine_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
+
+_DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
+"""Route facts the decision step reads (``decide`` in :mod:`sellerexpert._policy`), whatever the rules read."""
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
@@ -32,6 +45,20 @@ _RESULTS_KEPT = 4096
 Engine = Literal["experta", "compiled"]
 """Which engine runs a consultation: Experta (the engine of record) or the compiled evaluator (the same result, faster)."""
 ENGINES: tuple[Engine, ...] = ("experta", "compiled")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One run of the rules in a consultation: the market, the profile as that run sees it, its route
+    checks per platform and the platform facts it adds (route facts, and a caller's overrides)."""
+
+    market: str | None
+    profile: SellerProfile
+    routes: Mapping[str, MarketRoutes]
+    overrides: dict[str, dict[str, Any]] | None
+    terms: SellerTerms | None = None
+    """The seller's answers as the routes read them (of the whole profile: "yes" to a local company
+    says where the company is only when the seller names one market)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,7 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
+        self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -163,6 +191,31 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
+    def _decisions(self, profile: SellerProfile, platforms: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+        """Each platform's decision as :meth:`consult` would give it (its lead market's), from the compiled
+        evaluator's decisions alone: the fast question the why-not search asks many times."""
+        platforms = platforms or profile.platforms
+        plans = self._plans(profile, None)
+        per_plan = [
+            self._evaluator.decisions(
+                fact_values(plan.profile), platforms, platform_overrides=economics.margin_facts(plan.profile, plan.overrides)
+            )
+            for plan in plans
+        ]
+        out = {}
+        for platform in platforms:
+            decided = [d[platform] for d in per_plan]
+            models = [
+                market_model(d["model"], d["basis"], plan.routes[platform].status if platform in plan.routes else None)
+                if plan.market is not None
+                else d["model"]
+                for plan, d in zip(plans, decided, strict=True)
+            ]
+            lead = lead_index(models)
+            # "advised": the model the lead market's advice names (None: no managed route, or no facts there).
+            out[platform] = {**decided[lead], "advised": models[lead]}
+        return out
+
     def compare_margins(
         self, profile: SellerProfile | Mapping[str, Any], *, lang: str | None = None
     ) -> economics.MarginComparison:
@@ -185,6 +238,56 @@ class Advisor:
         names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
         return economics.compare_margins(profile.economics, platforms=profile.platforms, names=names)
 
+    def _plans(
+        self, profile: SellerProfile, platform_overrides: Mapping[str, Mapping[str, Any]] | None
+    ) -> list[_Plan]:
+        """One run of the rules per target market (one run in all when the profile names none).
+
+        Each run sees the profile with that market alone, so a gate in one market never closes a
+        route in another, and the route facts of that market (``platform.full_route_status``...)
+        as platform facts; a caller's overrides (a rule example's platform facts) go over them.
+        """
+        if not profile.target_markets or not self._rules.routes:
+            # No markets, or a rule pack without routes (nothing to tell markets apart by): one run, as before routes.
+            given = {p: dict(values) for p, values in platform_overrides.items()} if platform_overrides is not None else None
+            return [_Plan(None, profile, {}, given, None)]
+        terms = SellerTerms.of(profile)
+        plans = []
+        for market in profile.target_markets:
+            sub = profile.in_market(market)
+            routes: dict[str, MarketRoutes] = {}
+            overrides: dict[str, dict[str, Any]] = {}
+            for p in profile.platforms:
+                routes[p], facts = self._routes_and_facts(p, market, terms)
+                overrides[p] = dict(facts)
+            for p, values in (platform_overrides or {}).items():
+                overrides.setdefault(p, {}).update(values)
+            plans.append(_Plan(market, sub, routes, overrides or None, terms))
+        return plans
+
+    def _routes_and_facts(self, platform: str, market: str, terms: SellerTerms) -> tuple[MarketRoutes, Mapping[str, Any]]:
+        """The route checks of one platform and market for these answers, and the route facts the engine reads.
+
+        Remembered: sellers share a handful of answer combinations per market. Only the route facts the
+        rules can use (and the statuses the decision step reads) enter working memory.
+        """
+        key = (platform, market, terms)
+        found = self._route_cache.get(key)
+        if found is None:
+            routes = self._market_routes(platform, market, terms, "en")
+            read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
+            facts = {name: value for name, value in routes.facts("en").items() if name in read}
+            if len(self._route_cache) > 20_000:
+                self._route_cache.clear()
+            found = self._route_cache[key] = (routes, facts)
+        return found
+
+    def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
+        rules = self._rules
+        return market_routes(
+            rules.routes, rules.presence, rules.markets, platform, rules.platforms[platform].name_in(lang), market, terms, lang
+        )
+
     def _consult(
         self,
         profile: SellerProfile | Mapping[str, Any],
@@ -196,22 +299,26 @@ class Advisor:
         lang = _i18n.current() if lang is None else _i18n.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
+        plans = self._plans(profile, platform_overrides)
         key = None
         if engine == "compiled" and platform_overrides is None and profile.economics is None:
             # Sellers the rules cannot tell apart get the same advice, word for word: build it once.
             # (A seller's own numbers become platform facts of their own: such results are not shared.)
-            signature = self._evaluator.signature(fact_values(profile), profile.platforms)
-            key = None if signature is None else (signature, lang)
+            key = self._advice_key(plans, lang)
             cached = self._results.get(key) if key is not None else None
             if cached is not None:
                 recommendations, best = cached
+                done = profile
 
                 def rerun() -> Trace:
-                    return self._english_trace(profile, self._run(profile, engine="compiled"), lang, cached, None)
+                    runs = [
+                        (plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans
+                    ]
+                    return self._english_trace(done, runs, lang, cached)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
-        record = self._run(profile, engine=engine, platform_overrides=platform_overrides)
-        advice = self._advice(profile, record, lang, platform_overrides)
+        runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
+        advice = self._advice(profile, runs, lang)
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
                 self._results.clear()
@@ -220,60 +327,155 @@ class Advisor:
             profile=profile,
             recommendations=advice[0],
             best=advice[1],
-            trace=lambda: self._english_trace(profile, record, lang, advice, platform_overrides),
+            trace=lambda: self._english_trace(profile, runs, lang, advice),
             lang=lang,
         )
+
+    def _advice_key(self, plans: list[_Plan], lang: str) -> tuple[Any, ...] | None:
+        parts = []
+        for plan in plans:
+            signature = self._evaluator.signature(fact_values(plan.profile), plan.profile.platforms)
+            if signature is None:
+                return None
+            # A market's route facts follow from the market and the answers the routes read (the terms).
+            parts.append((plan.market, signature, plan.terms))
+        return (tuple(parts), lang)
 
     def _english_trace(
         self,
         profile: SellerProfile,
-        record: RunRecord,
+        runs: list[tuple[_Plan, RunRecord]],
         lang: str,
         advice: tuple[tuple[Recommendation, ...], Best],
-        platform_overrides: Mapping[str, Mapping[str, Any]] | None,
     ) -> Trace:
         """The trace, recording the advice in English whatever the reader's language.
 
         An audit replays it against the rule book, whose words are English; a result in another
         language words the same firings again for its trace, only when the trace is asked for.
         """
-        english = advice if lang == "en" else self._advice(profile, record, "en", platform_overrides)
-        return self._trace(profile, record, *english)
-
-    def _advice(
-        self,
-        profile: SellerProfile,
-        record: RunRecord,
-        lang: str,
-        platform_overrides: Mapping[str, Mapping[str, Any]] | None,
-    ) -> tuple[tuple[Recommendation, ...], Best]:
-        """The recommendations and the best platform, in words of ``lang``."""
-        with _i18n.use(lang):
-            assumptions = self._assumptions(profile, record, lang)
-            by_platform: dict[str | None, list[Firing]] = {}
-            for firing in record.firings:
-                if firing.rule != DECIDE_RULE:
-                    by_platform.setdefault(firing.platform, []).append(firing)
-            seller_facts = {f.field: f.value for f in record.facts if isinstance(f, SellerRecord)}
-            seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
-            # Facts computed for this consultation (the margin facts from the seller's economics) are
-            # quoted in the language too: the engine saw them in English.
-            quoted = economics.margin_facts(profile, platform_overrides, lang) if lang != "en" else None
-            recommendations = tuple(
-                self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, (quoted or {}).get(p))
-                for p in profile.platforms
-            )
-            return recommendations, choose_best(recommendations, self._rules.policy)
-
-    def _trace(
-        self, profile: SellerProfile, record: RunRecord, recommendations: tuple[Recommendation, ...], best: Best
-    ) -> Trace:
+        recommendations, best = advice if lang == "en" else self._advice(profile, runs, "en")
+        facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
         return Trace(
             profile=profile.to_dict(),
-            facts=tuple(record.facts),
-            firings=tuple(record.firings),
+            facts=facts,
+            firings=firings,
             result=ConsultationResult.result_dict(profile, recommendations, best),
             fingerprint=self.fingerprint(),
+        )
+
+    def _advice(
+        self, profile: SellerProfile, runs: list[tuple[_Plan, RunRecord]], lang: str
+    ) -> tuple[tuple[Recommendation, ...], Best]:
+        """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``."""
+        with _i18n.use(lang):
+            per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
+            recommendations = []
+            for index in range(len(profile.platforms)):
+                recs = [recs_of_run[index] for recs_of_run in per_run]
+                if runs[0][0].market is None:
+                    recommendations.append(recs[0])
+                    continue
+                entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs, strict=True)]
+                lead = lead_market(entries)
+                chosen, entry = recs[lead], entries[lead]
+                recommendations.append(
+                    replace(
+                        chosen,
+                        outcome=entry.outcome,
+                        outcome_text=entry.outcome_text,
+                        route=entry.route,
+                        route_name=entry.route_name,
+                        markets=tuple(entries),
+                    )
+                )
+            content_led = self._content_led(profile)
+            return tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led)
+
+    def _content_led(self, profile: SellerProfile) -> frozenset[str]:
+        """Platforms whose content focus counts for this seller when choosing the best (a seller who wants content control)."""
+        if profile.content_control != "high":
+            return frozenset()
+        return frozenset(
+            p for p in profile.platforms
+            if (fact := self._rules.platforms[p].facts.get("content_led")) is not None and fact.value is True
+        )
+
+    def _run_advice(self, plan: _Plan, record: RunRecord, lang: str) -> tuple[Recommendation, ...]:
+        """The recommendation per platform from one run of the rules."""
+        profile = plan.profile
+        assumptions = self._assumptions(profile, record, lang)
+        by_platform: dict[str | None, list[Firing]] = {}
+        for firing in record.firings:
+            if firing.rule != DECIDE_RULE:
+                by_platform.setdefault(firing.platform, []).append(firing)
+        seller_facts = {f.field: f.value for f in record.facts if isinstance(f, SellerRecord)}
+        seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
+        # Facts computed for this consultation (the margin facts from the seller's economics, the route
+        # facts of the market) are quoted in the language too: the engine saw them in English.
+        quoted: dict[str, dict[str, Any]] = {}
+        if lang != "en":
+            quoted = economics.margin_facts(profile, None, lang)
+            for p, routes in self._routes_in(plan, lang).items():
+                quoted.setdefault(p, {}).update(routes.facts(lang))
+        recorded = _recorded(record)
+        return tuple(
+            self._recommendation(
+                record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p), recorded.get(p, {})
+            )
+            for p in profile.platforms
+        )
+
+    def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
+        """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
+        if lang == "en" or plan.market is None or plan.terms is None:
+            return plan.routes
+        return {p: self._market_routes(p, plan.market, plan.terms, lang) for p in plan.routes}
+
+    def _market_advice(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
+        """One platform's advice in one market: the route, its model and the outcome, in words."""
+        assert plan.market is not None
+        routes = self._routes_in(plan, lang).get(rec.platform)
+        name = self._rules.markets[plan.market].name_in(lang) if plan.market in self._rules.markets else plan.market
+        route_id: str | None = None
+        route_name = ""
+        hands_over: dict[str, str] = {}
+        outcome_kind, text = rec.outcome, rec.outcome_text
+        words = {"platform": rec.platform_name, "market": name}
+        model = market_model(rec.model, rec.basis, routes.status if routes is not None else None)
+        if routes is not None and routes.status == "unknown":
+            outcome_kind, text = "unknown-market", routes.note
+        elif model is None:
+            own = routes.best("own-store") if routes is not None and routes.status != "not-live" else None
+            if own is not None and own.status != "closed":
+                route_id, route_name, hands_over = own.route.id, own.route.name_in(lang), own.route.hands_over_in(lang)
+                text = _i18n.tidy(
+                    _i18n._("No managed model is open to you on {platform} in {market}; the route left: {route}.").format(
+                        route=route_name, **words
+                    )
+                )
+            else:
+                outcome_kind = "neither-fits"
+                text = _i18n.tidy(
+                    _i18n._(
+                        "No route on {platform} is open to you in {market}; the reasons say what would open one."
+                    ).format(**words)
+                )
+        elif routes is not None:
+            check = routes.best("fully-managed" if rec.model == MODELS[0] else "semi-managed")
+            if check is not None:
+                route_id, route_name, hands_over = check.route.id, check.route.name_in(lang), check.route.hands_over_in(lang)
+        return MarketAdvice(
+            market=plan.market,
+            market_name=name,
+            route=route_id,
+            route_name=route_name,
+            model=model,
+            outcome=outcome_kind,
+            confidence=rec.confidence,
+            reasons=rec.reasons,
+            caveats=rec.caveats,
+            outcome_text=text,
+            hands_over=hands_over,
         )
 
     def _recommendation(
@@ -285,6 +487,7 @@ class Advisor:
         seller_facts: Mapping[str, Any],
         lang: str = "en",
         quoted: Mapping[str, Any] | None = None,
+        recorded: Mapping[str, Any] | None = None,
     ) -> Recommendation:
         # Platform facts as the engine saw them, so reasons can quote facts computed for this
         # consultation (the margin facts from the seller's economics); in another language, the
@@ -294,10 +497,9 @@ class Advisor:
             **seller_facts,
             **platform_values,
             **{
-                PLATFORM_PREFIX + f.field: f.value
-                for f in record.facts
-                if isinstance(f, PlatformRecord) and f.platform == platform
-                and (lang == "en" or not isinstance(f.value, (str, list)))
+                name: value
+                for name, value in (recorded if recorded is not None else _recorded(record).get(platform, {})).items()
+                if lang == "en" or not isinstance(value, (str, list))
             },
             **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
@@ -342,6 +544,7 @@ class Advisor:
             separate_stores=separate is not None and separate.value is True,
             self_operated=pop.text("value", lang) if pop is not None and isinstance(pop.value, str) else None,
             policy=self._rules.policy,
+            basis=decision.basis,
         )
         return Recommendation(
             platform=platform,
@@ -443,3 +646,11 @@ class Advisor:
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
+
+def _recorded(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """The platform facts a run declared, by platform, as ``platform.<name>`` (one pass over the run's facts)."""
+    out: dict[str, dict[str, Any]] = {}
+    for fact in record.facts:
+        if isinstance(fact, PlatformRecord):
+            out.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
+    return out

@@ -23,11 +23,11 @@ from ._errors import ProfileError
 from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_
 from ._messages import Msg, concat
-from ._policy import Weighed, choose_best
+from ._policy import Weighed, choose_best, lead_market
 from ._profile import SellerProfile
 from ._result import Recommendation
 from ._rulebook import RuleBook
-from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace
+from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace, split_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -110,27 +110,39 @@ def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | N
             )
         )
     # The economics enter as computed platform facts (platform.margin_*), which the replay checks.
-    expected = {k: v for k, v in profile.to_dict().items() if k not in ("name", "platforms", "economics")}
-    recorded = {f.field: f.value for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed}
-    for name in sorted(set(expected) | set(recorded), key=str):
-        if expected.get(name) != recorded.get(name):
+    # A consultation runs the rules once per target market, each run on the profile with that market alone.
+    runs = split_runs(trace.facts)
+    markets: list[str | None] = list(profile.target_markets) if profile.target_markets else [None]
+    if len(runs) != len(markets):
+        details.append(
+            Msg(
+                N_("the profile names {count} target market(s), the input facts hold {runs} run(s)"),
+                count=len(markets), runs=len(runs),
+            )
+        )
+    for market, facts in zip(markets, runs, strict=False):  # a count that differs is reported above
+        seen = profile.in_market(market) if market is not None else profile
+        expected = {k: v for k, v in seen.to_dict().items() if k not in ("name", "platforms", "economics")}
+        recorded = {f.field: f.value for f in facts if isinstance(f, SellerRecord) and not f.assumed}
+        for name in sorted(set(expected) | set(recorded), key=str):
+            if expected.get(name) != recorded.get(name):
+                details.append(
+                    Msg(
+                        N_("{field}: the profile says {profile}, the input facts say {facts}"),
+                        field=name, profile=show(expected.get(name)), facts=show(recorded.get(name)),
+                    )
+                )
+        platforms = [f.value for f in facts if isinstance(f, PlatformRecord) and f.field == "id"]
+        if platforms != list(profile.platforms):
             details.append(
                 Msg(
-                    N_("{field}: the profile says {profile}, the input facts say {facts}"),
-                    field=name, profile=show(expected.get(name)), facts=show(recorded.get(name)),
+                    N_("the profile asks about {asked}, the input facts hold {held}"),
+                    asked=show(list(profile.platforms)),
+                    held=show(platforms),
                 )
             )
     if any(isinstance(f, SellerRecord) and f.assumed for f in trace.facts):
         details.append(Msg(N_("an input fact is marked as assumed: assumptions are made by rules, not given")))
-    platforms = [f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id"]
-    if platforms != list(profile.platforms):
-        details.append(
-            Msg(
-                N_("the profile asks about {asked}, the input facts hold {held}"),
-                asked=show(list(profile.platforms)),
-                held=show(platforms),
-            )
-        )
     if dict(trace.result.get("profile", {})) != dict(trace.profile):
         details.append(Msg(N_("the result was given for a different profile than the trace records")))
     if details:
@@ -151,10 +163,16 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
                 count=len(seqs), numbers=f"{seqs[:20]}{'...' if len(seqs) > 20 else ''}",
             )
         )
-    known: dict[Any, FactRecord] = {}
-    for fact in trace.facts:
-        known[fact.id] = fact
+    # Each run of the rules (one per target market) starts from its own input facts.
+    runs = split_runs(trace.facts)
+    order = list(dict.fromkeys(f.market for f in trace.firings))
+    by_market = dict(zip(order, runs, strict=True)) if len(order) == len(runs) else {}
+    known: dict[Any, FactRecord] = {fact.id: fact for fact in trace.facts}
+    current: object = object()
     for firing in trace.firings:
+        if by_market and firing.market != current:
+            current = firing.market
+            known = {fact.id: fact for fact in by_market.get(firing.market, ())}
         for fact in firing.matched:
             recorded = known.get(fact.id)
             if recorded is None:
@@ -208,14 +226,22 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     given = [f.field for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed]
     rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
-    platforms = [f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id"]
-    for platform in platforms:
+    # An edited trace may hold anything as a platform id: keep the ids in order, once each, without hashing them.
+    platforms: list[Any] = []
+    for fact in trace.facts:
+        if isinstance(fact, PlatformRecord) and fact.field == "id" and fact.value not in platforms:
+            platforms.append(fact.value)
+    markets: list[Any] = []
+    for firing in trace.firings:
+        if firing.market not in markets:
+            markets.append(firing.market)
+    for platform, market in [(p, m) for m in (markets or [None]) for p in platforms]:
         weighed: list[Weighed] = []
         reasons: list[str] = []
         caveats: list[str] = []
         decisions = []
         for firing in trace.firings:
-            if firing.platform != platform:
+            if firing.platform != platform or firing.market != market:
                 continue
             for fact in firing.asserted:
                 kind = fact.kind
@@ -238,16 +264,11 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             )
             continue
         firing, decision = decisions[0]
-        emphasis = next(
-            (
-                f.value
-                for f in trace.facts
-                if isinstance(f, PlatformRecord) and f.platform == platform and f.field == "emphasis"
-            ),
-            None,
+        facts = run_platform_facts(trace.facts, firing, platform)
+        # The engine's own decision step, on the trace's own evidence and the run's own platform facts.
+        scores, excluded, expected, _ = decide_platform(
+            rulebook, weighed, emphasis=facts.get("emphasis"), given_fields=given, facts=facts
         )
-        # The engine's own decision step, on the trace's own evidence.
-        scores, excluded, expected, _ = decide_platform(rulebook, weighed, emphasis=emphasis, given_fields=given)
         recorded = {
             "model": decision.model,
             "confidence": decision.confidence,
@@ -278,6 +299,20 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
         if rec is None:
             details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform))
             continue
+        if market is not None:
+            entry = next((m for m in rec.get("markets", []) if isinstance(m, Mapping) and m.get("market") == market), None)
+            if entry is None or entry.get("confidence") != decision.confidence:
+                details.append(
+                    Msg(
+                        N_(
+                            "{platform}, {market}: the result's market entry does not carry the decide firing's "
+                            "confidence {decided}"
+                        ),
+                        platform=platform, market=market, decided=show(decision.confidence),
+                    )
+                )
+            if rec.get("markets") and rec["markets"][_lead(rec)].get("market") != market:
+                continue  # the platform's own fields are those of its lead market, checked on that market's run
         for key, decided in recorded.items():
             if rec.get(key) != decided:
                 details.append(
@@ -307,8 +342,14 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     best = trace.result.get("best", {})
     recs = list(trace.result.get("recommendations", []))
     if recs and all(isinstance(r.get("scores"), Mapping) and r.get("model") in r.get("scores", {}) for r in recs):
+        profile = trace.profile if isinstance(trace.profile, Mapping) else {}
+        content_led = (
+            [p for p, spec in rulebook.platforms.items() if (f := spec.facts.get("content_led")) is not None and f.value is True]
+            if profile.get("content_control") == "high"
+            else []
+        )
         try:
-            chosen = choose_best([Recommendation.from_dict(r) for r in recs], rulebook.policy)
+            chosen = choose_best([Recommendation.from_dict(r) for r in recs], rulebook.policy, content_led=content_led)
         except (KeyError, TypeError, ValueError):
             details.append(Msg(N_("the recommendations cannot be read back to check the best overall")))
             return details
@@ -320,6 +361,31 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 )
             )
     return details
+
+
+def run_platform_facts(facts: tuple[FactRecord, ...], decide: Firing, platform: str) -> dict[str, Any]:
+    """The platform facts of the run a decide firing belongs to: those declared with its anchor (the platform's ``id`` fact)."""
+    anchor = next((f for f in decide.matched if isinstance(f, PlatformRecord) and f.field == "id"), None)
+    out: dict[str, Any] = {}
+    started = False
+    for fact in facts:
+        if anchor is not None and fact.id == anchor.id:
+            started = True
+        elif started and (not isinstance(fact, PlatformRecord) or fact.platform != platform or fact.field == "id"):
+            break
+        if started and isinstance(fact, PlatformRecord):
+            out[fact.field] = fact.value
+    if anchor is None:  # a hand-edited trace without an anchor: every fact recorded for the platform
+        out = {f.field: f.value for f in facts if isinstance(f, PlatformRecord) and f.platform == platform}
+    return out
+
+
+def _lead(rec: Mapping[str, Any]) -> int:
+    """The index of a recorded recommendation's lead market, as the advisor chooses it."""
+    try:
+        return lead_market(Recommendation.from_dict(rec).markets)
+    except (KeyError, TypeError, ValueError):
+        return 0
 
 
 def check_fingerprint(

@@ -92,11 +92,13 @@ def decide_platform(
     *,
     emphasis: Any,
     given_fields: Iterable[str],
+    facts: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, int], list[str], Decision, float]:
     """The decision step for one platform: scores, exclusions, the decision and the completeness it used.
 
     :param weighed: the platform's evidence and exclusions in firing order.
     :param given_fields: profile fields the seller gave (not assumed).
+    :param facts: the platform's facts in working memory, names without ``platform.`` (see :func:`decide`).
     """
     scores = {model: 0 for model in MODELS}
     excluded: list[str] = []
@@ -113,6 +115,7 @@ def decide_platform(
         completeness=completeness,
         policy=rulebook.policy,
         evidence=tuple(weighed),
+        facts=facts,
     )
     return scores, sorted(excluded, key=MODELS.index), decision, completeness
 
@@ -691,7 +694,7 @@ class _Run:
         view = self.views[v]
         given = [name for name, fact in self.seller.items() if not fact[2]]
         scores, excluded, decision, completeness = decide_platform(
-            self.ev.rulebook, [w for _, w in self.weighed[v]], emphasis=view.emphasis, given_fields=given
+            self.ev.rulebook, [w for _, w in self.weighed[v]], emphasis=view.emphasis, given_fields=given, facts=view.values
         )
         new_id = self.next_id
         self.next_id += 1

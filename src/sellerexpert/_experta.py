@@ -213,10 +213,12 @@ def _decide_rhs_factory(rulebook: RuleBook) -> Callable[..., None]:
         evidence = [f for f in engine.facts.values() if isinstance(f, (_Evidence, _Exclusion)) and f["platform"] == platform]
         given = [f["field"] for f in engine.facts.values() if isinstance(f, _Seller) and not f["assumed"]]
         # The emphasis comes from working memory, like every other platform fact the rules read.
-        emphasis = _working_facts(engine, platform).get(PLATFORM_PREFIX + "emphasis")
+        working = _working_facts(engine, platform)
+        emphasis = working.get(PLATFORM_PREFIX + "emphasis")
+        facts = {k.removeprefix(PLATFORM_PREFIX): v for k, v in working.items() if k.startswith(PLATFORM_PREFIX)}
         weighed = engine.sx_record_target.weighed
         scores, excluded, decision, completeness = decide_platform(
-            rulebook, [weighed[f["__factid__"]] for f in evidence], emphasis=emphasis, given_fields=given
+            rulebook, [weighed[f["__factid__"]] for f in evidence], emphasis=emphasis, given_fields=given, facts=facts
         )
         new = _Decision(
             platform=platform,

@@ -36,6 +36,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
+WEIGHT_CLASSES: tuple[str, ...] = ("parcel", "heavy", "oversized")
+"""How heavy or large goods are, lightest first: parcel routes from China carry only the first."""
+CATEGORIES: tuple[str, ...] = ("apparel", "beauty", "electronics", "home", "toys", "food", "health", "other")
+"""Product categories, as far as routes restrict them (TikTok Shop admits beauty only with a qualification)."""
 REGIONS: tuple[str, ...] = ("CN", "HK", "US", "UK", "EU", "OTHER")
 """Where a company can be registered, as far as the platforms' entry rules tell places apart."""
 EU_MEMBERS: tuple[str, ...] = (
@@ -597,11 +601,15 @@ class MarketsType(_ListType):
 TEXT = TextType()
 LEVEL = WordType("level", LEVELS)
 SERVICE = WordType("service", SERVICE_LEVELS)
+WEIGHT = WordType("weight", WEIGHT_CLASSES)
+CATEGORY = WordType("category", CATEGORIES)
 REGION = RegionType()
 BOOL = BoolType()
 COUNT = CountType()
 PLATFORM_LIST = PlatformsType()
 MARKET_LIST = MarketsType()
 
-FIELD_TYPES: dict[str, FieldType] = {t.name: t for t in (TEXT, PLATFORM_LIST, MARKET_LIST, LEVEL, SERVICE, REGION, BOOL, COUNT)}
+FIELD_TYPES: dict[str, FieldType] = {
+    t.name: t for t in (TEXT, PLATFORM_LIST, MARKET_LIST, LEVEL, SERVICE, REGION, BOOL, COUNT, WEIGHT, CATEGORY)
+}
 """Each kind the profile's field table names, and its type."""

@@ -51,6 +51,7 @@ from ._economics import DERIVED_PLATFORM_FACTS
 from ._errors import RuleBookError, shown
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
+from ._routes import ROUTE_FACT_TYPES
 from ._rulebook import Rule, RuleBook, Translations
 from ._rulebook_loader import load_rulebook, rule_files, rulefile_validator, schema_message
 from ._space import ProfileSpace
@@ -248,6 +249,28 @@ def due_facts(rulebook: RuleBook, *, today: date | None = None, within_days: int
                     line=line,
                 )
             )
+    # Routes and where each platform sells are dated facts too (rules/routes.toml): "route.<id>", "presence.<market>".
+    dated: list[tuple[str, str, Any, Any]] = [
+        (route.platform, f"route.{route.id}", list(route.markets), route) for route in rulebook.routes
+    ]
+    dated += [(p.platform, f"presence.{p.market}", p.status, p) for p in rulebook.presence.values()]
+    for platform_id, name, value, item in dated:
+        review_by = item.review_by
+        if review_by is not None and date.fromisoformat(review_by) > horizon:
+            continue
+        out.append(
+            DueFact(
+                platform=platform_id,
+                fact=name,
+                value=value,
+                as_of=item.as_of,
+                review_by=review_by,
+                confidence=item.confidence,
+                sources=item.sources,
+                overdue=review_by is None or date.fromisoformat(review_by) < today,
+                file="routes.toml" if (rulebook.directory / "routes.toml").is_file() else None,
+            )
+        )
     out.sort(key=lambda d: (d.review_by or "", d.platform, d.fact))
     return tuple(out)
 
@@ -375,8 +398,13 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
             if rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0:
                 facts = [f for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)]
                 computed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in DERIVED_PLATFORM_FACTS]
+                routed = [f for f in facts if f.removeprefix(PLATFORM_PREFIX) in ROUTE_FACT_TYPES]
                 message = (
-                    _("fires only when the seller gives economics (computed from them: {facts})").format(
+                    _("fires per target market, on the routes' facts computed for it ({facts})").format(
+                        facts=", ".join(routed)
+                    )
+                    if routed
+                    else _("fires only when the seller gives economics (computed from them: {facts})").format(
                         facts=", ".join(computed)
                     )
                     if computed
@@ -407,7 +435,8 @@ def _semantic_findings(rulebook: RuleBook, paths: Mapping[str, Path]) -> list[Li
     findings.extend(_assumption_order(rulebook, line))
     findings.extend(_paragraphs(rulebook))
     findings.extend(translation_findings(rulebook, texts))
-    ids = {rule.id for rule in rulebook.rules}
+    # A rule a later change retired is history: the earlier changes that name it stay true.
+    ids = {rule.id for rule in rulebook.rules} | {rule_id for change in rulebook.changes for rule_id in change.retired}
     known_facts = {f"{p.id}.{name}" for p in rulebook.platforms.values() for name in p.facts}
     for number, change in enumerate(rulebook.changes, start=1):
         findings.extend(

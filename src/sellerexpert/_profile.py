@@ -25,7 +25,7 @@ from . import _documents
 from ._errors import ProfileError
 
 # The vocabularies live with the field types; other modules read them here, with the profile.
-from ._fields import FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
+from ._fields import EU_MEMBERS, FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
 from ._fields import LEVELS as LEVELS
 from ._fields import MAX_COUNT as MAX_COUNT
 from ._fields import PLATFORMS as PLATFORMS
@@ -43,7 +43,7 @@ MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
 ECONOMICS = "economics"
 """The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert._economics`)."""
 
-Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count"]
+Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count", "weight", "category"]
 """The kinds of field; each names its type in :data:`._fields.FIELD_TYPES`."""
 
 @dataclass(frozen=True)
@@ -191,6 +191,39 @@ FIELDS: tuple[FieldSpec, ...] = (
         N_("Has TikTok Shop invited you to its EU managed (Local Fulfillment) programme?"),
         core=False,
     ),
+    # Routes: a route (a programme or store type) runs per market and admits sellers by where their stock
+    # is, how heavy their goods are, their category and their history elsewhere (see rules/routes.toml).
+    FieldSpec(
+        "stock_markets",
+        "markets",
+        N_("the markets where you hold stock, in your own or a third-party warehouse (an empty list for none)"),
+        N_(
+            "In which markets do you hold stock, in your own or a rented warehouse (for example US, DE)? "
+            "Answer 'none' if you hold none."
+        ),
+        core=False,
+    ),
+    FieldSpec(
+        "weight_class",
+        "weight",
+        N_("how heavy or large your goods are: parcel (fits a parcel service), heavy (tens of kg) or oversized"),
+        N_("How heavy or large are your goods: parcel (fits a parcel service), heavy (tens of kg) or oversized (furniture)?"),
+        core=False,
+    ),
+    FieldSpec(
+        "category",
+        "category",
+        N_("your main product category, where a route restricts it"),
+        N_("What is your main product category: apparel, beauty, electronics, home, toys, food, health or other?"),
+        core=False,
+    ),
+    FieldSpec(
+        "marketplace_history",
+        "bool",
+        N_("you have sold for 3 months or more on another marketplace under the same company"),
+        N_("Has your company sold for 3 months or more on another marketplace (Amazon, Rakuten, eBay...)?"),
+        core=False,
+    ),
 )
 
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
@@ -264,6 +297,10 @@ class SellerProfile:
     company_base: str | None = None
     vat_markets: tuple[str, ...] | None = None
     invited: bool | None = None
+    stock_markets: tuple[str, ...] | None = None
+    weight_class: str | None = None
+    category: str | None = None
+    marketplace_history: bool | None = None
     economics: Economics | None = None
     """The seller's own numbers (the profile's ``economics`` section), for ``margin`` and the margin rules."""
 
@@ -277,6 +314,9 @@ class SellerProfile:
                     object.__setattr__(self, "platforms", PLATFORMS)
                 continue
             object.__setattr__(self, spec.name, normalise_value(spec, raw))
+        contradictions = _contradictions(self)
+        if contradictions:
+            raise ProfileError.several(contradictions)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SellerProfile:
@@ -405,6 +445,20 @@ class SellerProfile:
         """Names of the fields left unknown."""
         return tuple(spec.name for spec in FIELDS if getattr(self, spec.name) is None)
 
+    def in_market(self, market: str) -> SellerProfile:
+        """This profile as one market's run of the rules sees it: ``target_markets`` is that market alone.
+
+        Not validated again: every value is already checked, and answers that agree for all the markets
+        together (stock in one of them, say) need not agree for each one alone.
+        """
+        if self.target_markets == (market,):
+            return self
+        narrowed = object.__new__(SellerProfile)
+        for item in fields(SellerProfile):
+            object.__setattr__(narrowed, item.name, getattr(self, item.name))
+        object.__setattr__(narrowed, "target_markets", (market,))
+        return narrowed
+
     def with_changes(self, **changes: Any) -> SellerProfile:
         """A copy with some fields changed (``None`` makes a field unknown)."""
         for key in changes:
@@ -458,6 +512,65 @@ SellerProfile.__init__ = _checked_init  # type: ignore[method-assign]
 assert [f.name for f in fields(SellerProfile) if f.name != ECONOMICS] == [spec.name for spec in FIELDS], (
     "FIELDS and SellerProfile disagree"
 )
+
+
+def _region(market: str) -> str:
+    return "EU" if market == "EU" or market in EU_MEMBERS else market
+
+
+def _contradictions(profile: SellerProfile) -> list[ProfileError]:
+    """Answers that cannot both be true, each named with both fields (overlapping answers that agree are fine)."""
+    out: list[ProfileError] = []
+    targets = profile.target_markets or ()
+    target_regions = {_region(m) for m in targets}
+
+    def clash(field: str, other: str, problem: str, **words: Any) -> None:
+        out.append(ProfileError(_(problem).format(other=other, **words), field=field, value=getattr(profile, field)))
+
+    if profile.local_entity is False and profile.vat_markets:
+        held = [m for m in profile.vat_markets if m in targets]
+        if held:
+            clash(
+                "vat_markets", "local_entity",
+                N_("says you hold a VAT registration in {markets}, but {other} says you have no company or tax "
+                   "registration in your target markets: correct one of the two"),
+                markets=", ".join(held),
+            )
+    if profile.stock_markets is not None and targets:
+        stock = profile.stock_markets
+        stocked = [m for m in targets if any(s == m or (_region(s) == "EU" and _region(m) == "EU") for s in stock)]
+        if profile.local_warehouse is False and stocked:
+            clash(
+                "stock_markets", "local_warehouse",
+                N_("says you hold stock in {markets}, but {other} says you have no warehouse space in your target "
+                   "markets: correct one of the two"),
+                markets=", ".join(stocked),
+            )
+        if profile.local_warehouse is True and not stocked:
+            clash(
+                "stock_markets", "local_warehouse",
+                N_("names none of your target markets, but {other} says you have warehouse space in them: "
+                   "correct one of the two"),
+            )
+    if profile.weight_class is not None and profile.bulky_goods is not None:
+        if profile.bulky_goods != (profile.weight_class != "parcel"):
+            clash(
+                "weight_class", "bulky_goods",
+                N_("is {weight}, but {other} says your goods are {bulky}: correct one of the two"),
+                weight=profile.weight_class, bulky=_("bulky or heavy") if profile.bulky_goods else _("not bulky or heavy"),
+            )
+    if (
+        profile.local_entity is False
+        and profile.company_base in ("US", "UK", "EU")
+        and profile.company_base in target_regions
+    ):
+        clash(
+            "local_entity", "company_base",
+            N_("says you have no company in your target markets, but {other} says your company is registered in "
+               "{base}, one of them: correct one of the two"),
+            base=profile.company_base,
+        )
+    return out
 
 
 def _economics(value: object) -> Economics:

@@ -28,7 +28,7 @@ from datetime import date
 from . import _i18n
 from ._i18n import N_, _, model_words, ngettext
 from ._profile import FIELDS_BY_NAME
-from ._result import Assumption, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+from ._result import Assumption, Caveat, ConsultationResult, MarketAdvice, PlatformFactUsed, Reason, Recommendation
 
 FORMATS: tuple[str, ...] = ("text", "json", "markdown")
 REASONS_SHOWN = 3
@@ -187,6 +187,12 @@ class Report:
     assumed: tuple[Line, ...]
     hidden: int = 0
     """Caveats left out because they concern only a model the advice is against (``details`` shows them)."""
+    more: int = 0
+    """Caveats left out past the first :data:`CAVEATS_SHOWN` (``details`` shows them)."""
+    routes: tuple[str, ...] = ()
+    """Per platform, its route in each target market in plain words, markets that agree on one line."""
+    shared: tuple[tuple[str, Line], ...] = ()
+    """Reasons several platforms share, each once, with the platforms it concerns."""
 
 
 def _stale(facts: Sequence[PlatformFactUsed], today: date) -> str:
@@ -216,6 +222,10 @@ def _reason_line(reason: Reason, today: date) -> Line:
 
 def _verdict(rec: Recommendation) -> str:
     model = model_words(rec.model)
+    if rec.outcome == "neither-fits" and rec.route is not None:
+        return _("your own store (no managed model fits)")
+    if rec.outcome == "unknown-market":
+        return _("not advised: no facts on your markets")
     if rec.outcome == "neither-fits":
         return _("neither model fits (the lesser misfit: {model})").format(model=model)
     if rec.outcome == "run-both":
@@ -344,7 +354,7 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
     rows = tuple(
         (rec.platform_name, _verdict(rec), confidence_text(rec.confidence), _note(rec)) for rec in result.recommendations
     )
-    sections = []
+    chosen: list[list[Reason]] = []
     for rec in result.recommendations:
         # Where neither model fits, what closes each (and so what would open it) is the reason to show.
         pro = (
@@ -352,8 +362,25 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
             if rec.outcome == "neither-fits"
             else [r for r in rec.reasons if r.favours == rec.model]
         )
-        shown = pro if details else pro[:REASONS_SHOWN]
-        lines = [_reason_line(r, today) for r in shown]
+        chosen.append(pro if details else pro[:REASONS_SHOWN])
+    # A reason several platforms give in the same words is printed once, naming them.
+    holders: dict[str, list[str]] = {}
+    for rec, shown in zip(result.recommendations, chosen, strict=True):
+        for reason in shown:
+            holders.setdefault(reason.text, []).append(rec.platform_name)
+    shared_texts = {text for text, names in holders.items() if len(names) > 1} if not details else set()
+    shared: list[tuple[str, Line]] = []
+    seen: set[str] = set()
+    sections = []
+    for rec, shown in zip(result.recommendations, chosen, strict=True):
+        lines = []
+        for reason in shown:
+            if reason.text in shared_texts:
+                if reason.text not in seen:
+                    seen.add(reason.text)
+                    shared.append((_and(holders[reason.text]), _reason_line(reason, today)))
+                continue
+            lines.append(_reason_line(reason, today))
         if details:
             lines += [
                 Line(_("Against: {text}").format(text=r.text) + _stale(r.rests_on, today), _reason_details(r))
@@ -361,24 +388,55 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
                 if r.favours != rec.model
             ]
         sections.append(PlatformSection(rec, _verdict(rec), tuple(lines), len(rec.reasons) - len(shown) if not details else 0))
+    caveats = _caveats(result, order, today, details)
+    everything = len(_groups(result, True))
+    shown_caveats = caveats if details else caveats[:CAVEATS_SHOWN]
     return Report(
         title=_title(result),
         rows=rows,
         best=result.best.why
         or _("{platform}, {model}").format(platform=result.best.platform, model=model_words(result.best.model)),
         platforms=tuple(sections),
-        caveats=_caveats(result, order, today, details),
+        caveats=shown_caveats,
         assumed=_assumed(result, details),
-        hidden=0 if details else len(_groups(result, True)) - len(_groups(result, False)),
+        hidden=0 if details else everything - len(caveats),
+        more=len(caveats) - len(shown_caveats),
+        routes=tuple(line for rec in result.recommendations for line in _route_lines(rec)),
+        shared=tuple(shared),
     )
+
+
+def _route_lines(rec: Recommendation) -> list[str]:
+    """The platform's route per market in plain words: "Temu, the US and Germany: fully-managed, supplying ... (60%)"."""
+    groups: dict[tuple[object, ...], list[MarketAdvice]] = {}
+    for entry in rec.markets:
+        groups.setdefault((entry.route, entry.model, entry.outcome, entry.confidence), []).append(entry)
+    lines = []
+    for (_route, model, outcome_kind, confidence), entries in groups.items():
+        where = _("{platform}, {markets}").format(platform=rec.platform_name, markets=_and([e.market_name for e in entries]))
+        entry = entries[0]
+        pct = _i18n.percent(float(confidence)) if isinstance(confidence, (int, float)) else ""
+        if outcome_kind == "unknown-market":
+            what = _("no facts on this market: not advised")
+        elif model is None and entry.route_name:
+            what = _("no managed model open; your route: {route}").format(route=entry.route_name)
+        elif model is None:
+            what = _("no route open to you")
+        else:
+            what = entry.route_name if entry.route_name else model_words(str(model))
+            if outcome_kind == "run-both":
+                what = _("{route}, or run both").format(route=what)
+        lines.append(_("{where}: {what} ({pct})").format(where=where, what=what, pct=pct))
+    return lines
 
 
 CAVEAT_ORDER: tuple[str, ...] = (
     # Questions that can open or close a model come first, then money and law, then practicalities.
-    "semi_stock_question",
-    "company_base_question",
-    "eu_fulfilment_by_invitation",
-    "uk_sells_from_uk_stock",
+    "market_unknown",
+    "market_weak",
+    "full_route_unsure",
+    "semi_route_unsure",
+    "own_route_unsure",
     "full_pays_after_sale",
     "payout_terms_for_cash_flow",
     "us_de_minimis_ended",
@@ -414,7 +472,12 @@ CAVEAT_MODEL: dict[str, str] = {
     "full_from_china_is_not_fast": "fully-managed",
     "full_price_pressure": "fully-managed",
     "full_hands_over_price_and_promotion": "fully-managed",
+    "full_route_unsure": "fully-managed",
+    "semi_route_unsure": "semi-managed",
 }
+
+CAVEATS_SHOWN = 6
+"""Caveats the default report shows (the most important first); ``--details`` shows every one."""
 
 
 class _Glossary:
@@ -464,6 +527,10 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
         )
         out.append((term, explanation, re.compile(alternatives)))
     return out
+
+
+def _more_text(count: int) -> str:
+    return ngettext("{count} more note: see --details", "{count} more notes: see --details", count).format(count=count)
 
 
 def _hidden_text(count: int) -> str:
@@ -534,6 +601,14 @@ def _render_text(result: ConsultationResult, *, color: bool, width: int, details
     else:
         best = _wrap(best_label + explain(report.best), "", width)
         lines += [style(best_label, bold=True) + best[0][len(best_label) :], *best[1:]]
+    if report.routes:
+        lines += ["", style(_("Routes by market:"), bold=True)]
+        for route in report.routes:
+            lines += _wrap(explain(route), "  ", width)
+    if report.shared:
+        lines += ["", style(_("Shared reasons:"), bold=True)]
+        for names, line in report.shared:
+            lines += _wrap("+ " + explain(_("{platforms}: {text}").format(platforms=names, text=line.text)), "  ", width)
     for section in report.platforms:
         rec = section.rec
         heading = _("{platform}: ").format(platform=rec.platform_name)
@@ -550,6 +625,8 @@ def _render_text(result: ConsultationResult, *, color: bool, width: int, details
             lines += _wrap("! " + explain(line.text), "  ", width)
             if details and line.details:
                 lines += _wrap_styled(line.details, "      ", width, style, color, dim=True)
+    if report.more:
+        lines += _wrap(_("({text})").format(text=_more_text(report.more)), "  ", width)
     if report.hidden:
         lines += _wrap(_("({text})").format(text=_hidden_text(report.hidden)), "  ", width)
     if report.assumed:
@@ -587,6 +664,16 @@ def _render_markdown(result: ConsultationResult, *, details: bool, today: date |
     out = [f"# {_md(report.title)}", "", "| " + " | ".join(_md(h) for h in head) + " |", "|---|---|---|---|"]
     out += [f"| {_md(a)} | {_md(b)} | {_md(c)} | {_md(d)} |" for a, b, c, d in report.rows]
     out += ["", "**" + _md(_("Best overall:")) + "** " + _md(explain(report.best)), ""]
+    if report.routes:
+        out += ["**" + _md(_("Routes by market:")) + "**", ""]
+        out += ["- " + _md(explain(route)) for route in report.routes]
+        out += [""]
+    if report.shared:
+        out += ["**" + _md(_("Shared reasons:")) + "**", ""]
+        out += [
+            "- " + _md(explain(_("{platforms}: {text}").format(platforms=names, text=line.text))) for names, line in report.shared
+        ]
+        out += [""]
     for section in report.platforms:
         out += ["## " + _("{platform}: ").format(platform=_md(section.rec.platform_name)) + _md(section.verdict), ""]
         if section.rec.outcome_text:
@@ -598,6 +685,8 @@ def _render_markdown(result: ConsultationResult, *, details: bool, today: date |
         out += ["## " + _("Keep in mind"), ""]
         out += [f"- {_md(explain(c.text))}" + (f" `{c.details}`" if details and c.details else "") for c in report.caveats]
         out.append("")
+    if report.more:
+        out += [f"*{_md(_more_text(report.more))}*", ""]
     if report.hidden:
         out += [f"*{_md(_hidden_text(report.hidden))}*", ""]
     if report.assumed:

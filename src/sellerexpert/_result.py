@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +119,54 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class MarketAdvice:
+    """The advice for one platform in one target market: the route to take and its model.
+
+    :ivar route: the route's id in the rule book (``rules/routes.toml``); ``None`` when no route fits.
+    :ivar model: ``"fully-managed"``, ``"semi-managed"``, or ``None`` when no managed route fits
+        (the route, if any, is then the seller's own store) or the market is unknown.
+    :ivar outcome: ``one-model``, ``run-both``, ``neither-fits`` or ``unknown-market``.
+    :ivar hands_over: what the route hands over (``stock``, ``price``, ``returns``, ``customs``, ``payout``).
+    """
+
+    market: str
+    market_name: str
+    route: str | None
+    route_name: str
+    model: str | None
+    outcome: str
+    confidence: float
+    reasons: tuple[Reason, ...]
+    caveats: tuple[Caveat, ...]
+    outcome_text: str = ""
+    hands_over: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self, shared: Mapping[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+        """The market's advice as JSON-ready data.
+
+        :param shared: lists already converted, by the ``id`` of the tuple they came from (the lead market's
+            reasons and caveats are the platform's own): copied, not converted again.
+        """
+        def listed(items: tuple[Reason, ...] | tuple[Caveat, ...]) -> list[dict[str, Any]]:
+            done = (shared or {}).get(id(items))
+            return [dict(d) for d in done] if done is not None else [i.to_dict() for i in items]
+
+        return {
+            "market": self.market,
+            "market_name": self.market_name,
+            "route": self.route,
+            "route_name": self.route_name,
+            "model": self.model,
+            "outcome": self.outcome,
+            "outcome_text": self.outcome_text,
+            "confidence": self.confidence,
+            "hands_over": dict(self.hands_over),
+            "reasons": listed(self.reasons),
+            "caveats": listed(self.caveats),
+        }
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """The advice for one platform.
 
@@ -130,6 +178,10 @@ class Recommendation:
     :ivar outcome: ``one-model``; ``run-both`` (the case is close and the platform runs the models as
         separate stores); or ``neither-fits`` (both ruled out: ``model`` is the lesser misfit and
         ``outcome_text`` names the route left, such as the platform's self-operated store).
+    :ivar route: the route of the lead market (the first market whose route has ``model``).
+    :ivar markets: the advice per target market, in the profile's order (empty without target markets).
+        The platform's ``model`` is the model of the route that serves most of them; its reasons,
+        caveats, scores and confidence are those of the lead market.
     """
 
     platform: str
@@ -144,6 +196,9 @@ class Recommendation:
     basis: str
     outcome: str = "one-model"
     outcome_text: str = ""
+    route: str | None = None
+    route_name: str = ""
+    markets: tuple[MarketAdvice, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Recommendation:
@@ -175,10 +230,30 @@ class Recommendation:
             basis=data.get("basis", "scores"),
             outcome=data.get("outcome", "one-model"),
             outcome_text=data.get("outcome_text", ""),
+            route=data.get("route"),
+            route_name=data.get("route_name", ""),
+            markets=tuple(
+                MarketAdvice(
+                    market=m["market"],
+                    market_name=m.get("market_name", m["market"]),
+                    route=m.get("route"),
+                    route_name=m.get("route_name", ""),
+                    model=m.get("model"),
+                    outcome=m.get("outcome", "one-model"),
+                    confidence=m.get("confidence", 0.0),
+                    reasons=(),
+                    caveats=(),
+                    outcome_text=m.get("outcome_text", ""),
+                )
+                for m in data.get("markets", [])
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The recommendation as JSON-ready data."""
+        reasons = [r.to_dict() for r in self.reasons]
+        caveats = [c.to_dict() for c in self.caveats]
+        shared = {id(self.reasons): reasons, id(self.caveats): caveats}
         return {
             "platform": self.platform,
             "platform_name": self.platform_name,
@@ -187,11 +262,14 @@ class Recommendation:
             "scores": dict(self.scores),
             "basis": self.basis,
             "excluded": list(self.excluded),
-            "reasons": [r.to_dict() for r in self.reasons],
-            "caveats": [c.to_dict() for c in self.caveats],
+            "reasons": reasons,
+            "caveats": caveats,
             "assumptions": [a.to_dict() for a in self.assumptions],
             "outcome": self.outcome,
             "outcome_text": self.outcome_text,
+            "route": self.route,
+            "route_name": self.route_name,
+            "markets": [m.to_dict(shared) for m in self.markets],
         }
 
 
@@ -206,10 +284,13 @@ class Best:
     model: str
     confidence: float
     why: str = ""
+    route: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The choice as JSON-ready data."""
-        return {"platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why}
+        """The choice as JSON-ready data (``route``: the chosen platform's lead route, added with routes)."""
+        return {
+            "platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why, "route": self.route
+        }
 
 
 @dataclass(frozen=True, init=False)

@@ -26,6 +26,7 @@ from ._conditions import PLATFORM_PREFIX, Condition, leaves, to_data
 from ._errors import UnknownRuleError
 from ._i18n import _, model_words, use
 from ._profile import MODELS
+from ._routes import Market, Presence, Route
 from ._templates import join_items, placeholders
 
 SALIENCE_RANGE = (-1_000_000, 1_000_000)
@@ -146,6 +147,8 @@ class Change:
     rules: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     departs_from_seed: tuple[int, ...] = ()
+    retired: tuple[str, ...] = ()
+    """Rules this change removed from the rule book (earlier changes may still name them)."""
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,33 @@ class BestPolicy:
 
 
 @dataclass(frozen=True)
+class RoutePolicy:
+    """Caps on the confidence of a market's advice where the routes leave it unsure (see :mod:`sellerexpert._routes`).
+
+    :ivar unknown_market: a market the rule book has no route facts for.
+    :ivar weak_market: a market where the platform barely features.
+    :ivar unsure_route: a market whose recommended route hangs on an unanswered eligibility question.
+    """
+
+    unknown_market: float = 0.35
+    weak_market: float = 0.5
+    unsure_route: float = 0.6
+    own_store: float = 0.8
+    """Where both managed models are closed but the seller's own store is open, how sure that route is (before the caps)."""
+
+
+@dataclass(frozen=True)
+class OwnNumbersPolicy:
+    """When the seller's own numbers decide the model (see :func:`sellerexpert._policy.decide`).
+
+    :ivar decides_at_gap_pct: the other model leaves at least this share (in %) less of the larger
+        monthly contribution: the better-paying model is recommended while its route is open.
+    """
+
+    decides_at_gap_pct: float = 25.0
+
+
+@dataclass(frozen=True)
 class Policy:
     """How evidence becomes a recommendation."""
 
@@ -342,6 +372,8 @@ class Policy:
     firing_limit: int = 10_000
     outcomes: OutcomePolicy = field(default_factory=OutcomePolicy)
     best: BestPolicy = field(default_factory=BestPolicy)
+    routes: RoutePolicy = field(default_factory=RoutePolicy)
+    own_numbers: OwnNumbersPolicy = field(default_factory=OwnNumbersPolicy)
     translations: Translations = field(default_factory=dict, compare=False)
     """``tie_reason`` in other languages."""
 
@@ -379,6 +411,12 @@ class RuleBook:
     """The ``[[change]]`` log: corrections to the knowledge, oldest first as written."""
     headers: Mapping[str, FileHeader] = field(default_factory=dict)
     """File name to its ``[meta]`` header."""
+    routes: tuple[Route, ...] = ()
+    """Every platform's routes, in file order (see :mod:`sellerexpert._routes`)."""
+    presence: Mapping[tuple[str, str], Presence] = field(default_factory=dict)
+    """Where each platform sells: (platform, market) to its status."""
+    markets: Mapping[str, Market] = field(default_factory=dict)
+    """Markets the routes name, with their names in each language."""
 
     @cached_property
     def platform_facts_read(self) -> frozenset[str]:

@@ -24,6 +24,7 @@ from ._economics import DERIVED_PLATFORM_FACTS
 from ._errors import ProfileError, RuleBookError
 from ._i18n import _
 from ._profile import FIELDS_BY_NAME, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
+from ._routes import ROUTE_FACT_TYPES
 from ._rulebook import Platform, Source
 from ._templates import placeholders
 
@@ -54,7 +55,7 @@ def platform_domains(platforms: Mapping[str, Platform]) -> dict[str, type]:
     The margin facts are known names without values here: the advisor computes them per consultation
     from the seller's economics (:data:`sellerexpert._economics.DERIVED_PLATFORM_FACTS`).
     """
-    domains: dict[str, type] = {"id": str, "name": str, **DERIVED_PLATFORM_FACTS}
+    domains: dict[str, type] = {"id": str, "name": str, **DERIVED_PLATFORM_FACTS, **ROUTE_FACT_TYPES}
     for platform in platforms.values():
         for name, fact in platform.facts.items():
             kind = type(fact.value)
@@ -79,6 +80,12 @@ def check_platform_fact(path: Path, platform_id: str, name: str, fact_sources: l
     """Check one platform fact's name (not reserved, not computed per consultation) and its sources."""
     if name in ("id", "name"):
         raise RuleBookError(f"'{name}' is reserved", path=path, field=f"platform.{platform_id}.facts.{name}")
+    if name in ROUTE_FACT_TYPES:
+        raise RuleBookError(
+            f"'{name}' is computed from the routes (routes.toml) for each market of a consultation; it cannot be set here",
+            path=path,
+            field=f"platform.{platform_id}.facts.{name}",
+        )
     if name in DERIVED_PLATFORM_FACTS:
         raise RuleBookError(
             f"'{name}' is computed from the seller's economics for each consultation; it cannot be set here",

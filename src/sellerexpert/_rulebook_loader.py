@@ -36,6 +36,7 @@ from ._conditions import AllOf, AnyOf, Condition, Leaf, NotOf
 from ._errors import RuleBookError
 from ._i18n import LANGS, _
 from ._profile import PLATFORMS
+from ._routes import Market, Presence, Route
 from ._rulebook import (
     SALIENCE_RANGE,
     BestPolicy,
@@ -45,13 +46,14 @@ from ._rulebook import (
     Example,
     FileHeader,
     OutcomePolicy,
+    OwnNumbersPolicy,
     Platform,
     PlatformFact,
     Policy,
+    RoutePolicy,
     Rule,
     RuleBook,
     Source,
-    TranslatedText,
     Translations,
 )
 from ._rulebook_checks import (
@@ -184,7 +186,11 @@ def load_rulebook(
         )
         for name, _unused, data in documents
     }
+    routes, presence, markets = _routes(documents, sources, platforms)
     return RuleBook(
+        routes=routes,
+        presence=presence,
+        markets=markets,
         directory=folder,
         rules=tuple(rules),
         platforms=platforms,
@@ -194,6 +200,66 @@ def load_rulebook(
         changes=changes,
         headers=headers,
     )
+
+
+def _routes(
+    documents: list[tuple[str, Path, dict[str, Any]]], sources: Mapping[str, Source], platforms: Mapping[str, Platform]
+) -> tuple[tuple[Route, ...], dict[tuple[str, str], Presence], dict[str, Market]]:
+    """The routes, where each platform sells and the market names, checked against the platforms and sources."""
+    routes: list[Route] = []
+    presence: dict[tuple[str, str], Presence] = {}
+    markets: dict[str, Market] = {}
+    seen: dict[str, Path] = {}
+    for _unused, path, data in documents:
+        for code, raw in data.get("market", {}).items():
+            if code in markets:
+                raise RuleBookError(f"market '{code}' is named twice", path=path, field="market")
+            markets[code] = Market(code=code, name=raw["name"], translations=_translations(raw))
+        for platform_id, by_market in data.get("presence", {}).items():
+            if platform_id not in platforms:
+                raise RuleBookError(f"presence names unknown platform '{platform_id}'", path=path, field="presence")
+            for code, raw in by_market.items():
+                check_sources(path, raw["sources"], sources, rule_id=None, key=f"presence.{platform_id}.{code}.sources")
+                presence[(platform_id, code)] = Presence(
+                    platform=platform_id,
+                    market=code,
+                    status=raw["status"],
+                    as_of=raw["as_of"],
+                    sources=tuple(raw["sources"]),
+                    confidence=raw.get("confidence"),
+                    review_by=raw.get("review_by"),
+                    note=raw.get("note"),
+                    translations=_translations(raw),
+                )
+        for raw in data.get("route", []):
+            route_id = raw["id"]
+            if route_id in seen:
+                first = seen[route_id].name
+                raise RuleBookError(f"route '{route_id}' is defined twice (first in {first})", path=path, field="route")
+            if raw["platform"] not in platforms:
+                raise RuleBookError(f"route '{route_id}' names unknown platform '{raw['platform']}'", path=path, field="route")
+            check_sources(path, raw["sources"], sources, rule_id=None, key=f"route.{route_id}.sources")
+            seen[route_id] = path
+            routes.append(
+                Route(
+                    id=route_id,
+                    platform=raw["platform"],
+                    name=raw["name"],
+                    model=raw["model"],
+                    markets=tuple(raw["markets"]),
+                    ships_from=raw["ships_from"],
+                    requires=dict(raw["requires"]),
+                    market_requires={k: dict(v) for k, v in raw.get("market_requires", {}).items()},
+                    hands_over=dict(raw["hands_over"]),
+                    as_of=raw["as_of"],
+                    sources=tuple(raw["sources"]),
+                    confidence=raw.get("confidence"),
+                    review_by=raw.get("review_by"),
+                    note=raw.get("note"),
+                    translations=_translations(raw),
+                )
+            )
+    return tuple(routes), presence, markets
 
 
 def _cache_dir() -> Path | None:
@@ -298,6 +364,7 @@ def _changes(documents: list[tuple[str, Path, dict[str, Any]]], sources: Mapping
                     rules=tuple(raw.get("rules", [])),
                     facts=tuple(raw.get("facts", [])),
                     departs_from_seed=tuple(raw.get("departs_from_seed", [])),
+                    retired=tuple(raw.get("retired", [])),
                 )
             )
     return tuple(out)
@@ -353,6 +420,8 @@ def _policy(raw: dict[str, Any]) -> Policy:
         confidence=ConfidencePolicy(**raw["confidence"]),
         firing_limit=raw.get("firing_limit", 10_000),
         outcomes=OutcomePolicy(**raw.get("outcomes", {})),
+        routes=RoutePolicy(**raw.get("routes", {})),
+        own_numbers=OwnNumbersPolicy(**raw.get("own_numbers", {})),
         best=BestPolicy(
             decisive_caveats=tuple(best.get("decisive_caveats", ())),
             **({"decisive_weight": best["decisive_weight"]} if "decisive_weight" in best else {}),
@@ -451,7 +520,9 @@ def _translations(raw: Mapping[str, Any]) -> Translations:
 
     A list (a list-valued fact's ``value``) keeps one text per item.
     """
-    def collapse(text: Any) -> TranslatedText:
+    def collapse(text: Any) -> Any:
+        if isinstance(text, Mapping):  # a route's hands_over: one text per key
+            return {key: " ".join(str(value).split()) for key, value in text.items()}
         if isinstance(text, list):
             return tuple(" ".join(str(item).split()) for item in text)
         return " ".join(str(text).split())

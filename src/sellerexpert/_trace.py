@@ -22,8 +22,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -217,6 +217,59 @@ _FACT_TYPES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
 }
 
 
+def _shifted(record: FactRecord, offset: int) -> FactRecord:
+    if offset == 0 or isinstance(record, OtherRecord):
+        return record
+    return replace(record, id=record.id + offset)
+
+
+def combine_runs(runs: Sequence[tuple[str | None, Any]]) -> tuple[tuple[FactRecord, ...], tuple[Firing, ...]]:
+    """One trace's facts and firings from a consultation's runs (one per target market), in order.
+
+    Each run numbers its facts and firings from 1; here they are renumbered to follow on from
+    the run before, and each firing names the market its run concerns.
+
+    :param runs: ``(market, record)`` pairs, ``record`` with ``facts`` and ``firings`` (a run record).
+    """
+    facts: list[FactRecord] = []
+    firings: list[Firing] = []
+    offset = 0
+    for market, record in runs:
+        top = offset
+        for fact in record.facts:
+            facts.append(_shifted(fact, offset))
+            top = max(top, fact.id + offset)
+        seq = len(firings)
+        for firing in record.firings:
+            shift = [_shifted(f, offset) for f in firing.asserted]
+            top = max([top, *(f.id for f in shift if not isinstance(f, OtherRecord))])
+            firings.append(
+                replace(
+                    firing,
+                    seq=firing.seq + seq,
+                    matched=tuple(_shifted(f, offset) for f in firing.matched),
+                    asserted=tuple(shift),
+                    retracted=tuple(_shifted(f, offset) for f in firing.retracted),
+                    market=market,
+                )
+            )
+        offset = top
+    return tuple(facts), tuple(firings)
+
+
+def split_runs(facts: Sequence[FactRecord]) -> list[list[FactRecord]]:
+    """A trace's input facts, one list per run of the rules: each run declares the platforms'
+    facts (starting with the first platform's ``id``), then the seller's."""
+    runs: list[list[FactRecord]] = []
+    first = next((f for f in facts if isinstance(f, PlatformRecord) and f.field == "id"), None)
+    for fact in facts:
+        starts = first is not None and isinstance(fact, PlatformRecord) and fact.field == "id" and fact.platform == first.platform
+        if starts or not runs:
+            runs.append([])
+        runs[-1].append(fact)
+    return runs
+
+
 def read_fact(data: Any) -> FactRecord:
     """A fact record from its JSON form (:meth:`to_dict` output).
 
@@ -244,6 +297,8 @@ class Firing:
     :ivar absent: profile fields whose being unknown the rule relied on.
     :ivar asserted: the facts the firing added.
     :ivar retracted: the facts the firing removed.
+    :ivar market: the target market the firing concerns: a consultation runs the rules once per
+        target market (``None`` when the profile names none; then the key is left out of the JSON).
     """
 
     seq: int
@@ -254,10 +309,11 @@ class Firing:
     asserted: tuple[FactRecord, ...]
     retracted: tuple[FactRecord, ...] = ()
     absent: tuple[str, ...] = ()
+    market: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The firing as JSON-ready data."""
-        return {
+        out: dict[str, Any] = {
             "seq": self.seq,
             "rule": self.rule,
             "platform": self.platform,
@@ -267,6 +323,9 @@ class Firing:
             "asserted": [f.to_dict() for f in self.asserted],
             "retracted": [f.to_dict() for f in self.retracted],
         }
+        if self.market is not None:
+            out["market"] = self.market
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Firing:
@@ -280,6 +339,7 @@ class Firing:
             asserted=tuple(read_fact(f) for f in data.get("asserted", ())),
             retracted=tuple(read_fact(f) for f in data.get("retracted", ())),
             absent=tuple(data.get("absent", ())),
+            market=data.get("market"),
         )
 
 
