@@ -61,7 +61,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     # Imported where used: `--help` and `--version` must not load the engine or the rule book.
-    from ._advisor import Advisor
+    from ._advisor import Advisor, Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -795,14 +795,20 @@ Example:
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help=N_("Require a signed trace's signature to be verified with "
                       "SELLEREXPERT_TRACE_KEY (without the key, it fails)."))
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+              help=N_("Worker processes; 0 means one per CPU. The report is identical for any N."))
+@click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
+              help=N_("The engine that replays each profile: compiled (fast) or experta (the engine of record); "
+                      "the report is identical."))
 @rules_option
 @lang_option
 @pass_advisor
-def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool) -> None:
+def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool,
+                  jobs: int, engine: Engine) -> None:
     """Check that stored traces still hold: replay each on today's rules and compare."""
     from ._audit import audit_paths
 
-    summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify)
+    summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify, jobs=jobs or os.cpu_count() or 1, engine=engine)
     click.echo(summary.to_json() if output_format == "json" else summary.to_text())
     if not summary.ok:
         failed = sum(1 for r in summary.reports if not r.ok)
