@@ -92,7 +92,23 @@ def advice_key(advisor: Advisor, profile: SellerProfile) -> Any:
     return advisor.evaluator.signature(fact_values(profile), profile.platforms)
 
 
-def cache_pass(advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, Any]]) -> tuple[int, int, int]:
+def json_bodies(count: int, *, seed: int = 21) -> list[bytes]:
+    """The population as JSON profile bodies (canonical values), as a web client sends them."""
+    return [json.dumps(profile.to_dict(), ensure_ascii=False).encode() for profile in profiles(count, seed=seed)]
+
+
+def hit_rates(advisor: Advisor, passes: Iterable[Iterable[SellerProfile | Mapping[str, Any]]]) -> list[tuple[int, int, int]]:
+    """:func:`cache_pass` for several passes through one cache (a server's rounds): sellers, distinct, hits per pass."""
+    cache: set[Any] = set()
+    out = []
+    for sellers in passes:
+        out.append(cache_pass(advisor, sellers, cache=cache))
+    return out
+
+
+def cache_pass(
+    advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, Any]], *, cache: set[Any] | None = None
+) -> tuple[int, int, int]:
     """Sellers, how many the rules can tell apart, and the advice cache's hits over one pass in one process.
 
     The hits are counted on a copy of the cache's own policy (a dict of at most 4,096 keys, emptied
@@ -100,7 +116,7 @@ def cache_pass(advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, 
     so the hit rate is at most this.
     """
     seen: set[Any] = set()
-    cache: set[Any] = set()
+    cache = set() if cache is None else cache
     count = hits = 0
     for seller in sellers:
         profile = seller if isinstance(seller, SellerProfile) else SellerProfile.from_dict(seller)
@@ -116,6 +132,13 @@ def cache_pass(advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, 
             cache.clear()
         cache.add(key)
     return count, len(seen), hits
+
+
+def forget(advisor: Advisor) -> None:
+    """Empty the advisor's advice cache, so the next figure is for sellers it has not seen."""
+    cache = getattr(advisor, "_results", None)
+    if cache is not None:
+        cache.clear()
 
 
 CACHE_SIZE = 4096

@@ -229,9 +229,20 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_edit_gives_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
+    _any_edit(advisor, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_many_edits_give_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
+    _any_edit(advisor, data)
+
+
+def _any_edit(advisor: Advisor, data: st.DataObject) -> None:
     from sellerexpert._explain import explain
 
     original = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"]})

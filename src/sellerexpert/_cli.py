@@ -796,10 +796,9 @@ Example:
               help=N_("Require a signed trace's signature to be verified with "
                       "SELLEREXPERT_TRACE_KEY (without the key, it fails)."))
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
-              help=N_("Worker processes; 0 means one per CPU. The report is identical for any N."))
+              help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
 @click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
-              help=N_("The engine that replays each profile: compiled (fast) or experta (the engine of record); "
-                      "the report is identical."))
+              help=N_("compiled (fast) or experta (the reference engine); the output is identical."))
 @rules_option
 @lang_option
 @pass_advisor
