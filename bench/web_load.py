@@ -320,16 +320,22 @@ def start_server(workers: int, engine: str = "compiled") -> tuple[subprocess.Pop
     env = {k: v for k, v in os.environ.items() if k != "SELLEREXPERT_API_KEY"}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    wait_until_up(process, base)
+    return process, base
+
+
+def wait_until_up(process: subprocess.Popen[bytes], base: str, seconds: float = 60) -> None:
+    """Wait for the server at ``base`` to answer ``/healthz``; stop it and exit when it does not within ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urlopen(base + "/healthz", timeout=1) as answer:
                 if answer.status == 200:
-                    return process, base
+                    return
         except (URLError, OSError):
             time.sleep(0.2)
     process.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    raise SystemExit(f"the server did not start within {seconds:g} s")
 
 
 # -- report ---------------------------------------------------------------------
@@ -432,12 +438,12 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path = RESULTS) -> None:
-    """Replace this benchmark's section of RESULTS.md (between its markers), leaving other sections alone."""
+def write_section(text: str, path: Path = RESULTS, *, start: str = START, end: str = END) -> None:
+    """Replace a benchmark's section of RESULTS.md (between its markers, this one's by default), leaving others alone."""
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        _, tail = rest.split(END, 1)
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        _, tail = rest.split(end, 1)
         updated = head + text.rstrip("\n") + tail
     else:
         updated = current.rstrip("\n") + "\n\n" + text

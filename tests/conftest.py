@@ -26,6 +26,16 @@ MARGIN_RULES: tuple[str, ...] = (
 """The rules that fire only on a seller's own numbers (rules/margin.toml), in rule-book order.
 
 Written out rather than read from the rule book, so that the tests that expect them notice a change."""
+ROUTE_RULES: tuple[str, ...] = (
+    "full_route_closed",
+    "semi_route_closed",
+    "full_route_unsure",
+    "semi_route_unsure",
+    "market_unknown",
+    "market_weak",
+    "own_route_unsure",
+)
+"""The rules that fire only on the route facts computed for each target market (rules/eligibility.toml), in rule-book order."""
 EXAMPLES = REPO / "examples"
 
 

@@ -10,7 +10,7 @@ from conftest import EXAMPLES
 from sellerexpert import Advisor, SellerProfile, _i18n
 from sellerexpert._errors import LanguageError
 
-TEXT_KEYS = {"text", "why", "outcome_text", "platform_name"}
+TEXT_KEYS = {"text", "why", "outcome_text", "platform_name", "market_name", "route_name", "hands_over"}
 
 
 def _skeleton(data: Any) -> Any:
@@ -42,7 +42,7 @@ def test_chinese_result_is_the_english_advice_in_other_words(advisor: Advisor, p
     ]
     assert texts and all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text in texts), texts
     # ...and the models are named as Chinese sellers name them.
-    assert any(word in chinese.best.why for word in ("全托管", "半托管"))
+    assert any(word in chinese.best.why for word in ("全托管", "半托管", "路线"))
 
 
 def test_both_engines_give_the_same_chinese_bytes(advisor: Advisor) -> None:

@@ -12,13 +12,14 @@ from sellerexpert import Advisor, SellerProfile, cli
 
 
 def test_interview_until_settled_then_advice_on_stdout(runner: CliRunner, advisor: Advisor) -> None:
-    # DE: without EU stock Temu's semi-managed model is closed (for US buyers its China-shipping option is not).
-    script = "temu\nwhy\nDE\nlow\nunknown\nhuge\nno\nno\nnone\n"
+    # DE: without EU stock Temu's semi-managed store is closed (for US buyers its China-shipping option is not);
+    # what is left hangs on the goods going as parcels and the company being registered in China or Hong Kong.
+    script = "temu\nwhy\nDE\nlow\nunknown\nhuge\nno\nno\nCN\n"
     result = runner.invoke(cli, ["consult", "--interactive", "-f", "json"], input=script, catch_exceptions=False)
     assert result.exit_code == 0
     expected = SellerProfile(
         platforms=("temu",), target_markets=("DE",), operational_capacity="low", local_warehouse=False,
-        sea_freight=False, customer_service="none",
+        bulky_goods=False, company_base="CN",
     )
     assert result.stdout == advisor.consult(expected).to_json() + "\n"
     assert "Question 1: Which platforms should I advise on?" in result.stderr

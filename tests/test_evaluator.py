@@ -76,13 +76,21 @@ def _field_values(name: str) -> st.SearchStrategy[Any]:
     raise AssertionError(spec.kind)
 
 
+def _agrees(data: dict[str, Any]) -> bool:
+    try:
+        SellerProfile.from_dict(data)
+    except ProfileError:
+        return False  # answers that contradict each other are refused before any rule runs
+    return True
+
+
 profiles = st.fixed_dictionaries(
     {},
     optional={
         "platforms": st.lists(st.sampled_from(PLATFORMS), min_size=1, max_size=3, unique=True),
         **{name: _field_values(name) for name in REASONED_FIELDS},
     },
-)
+).filter(_agrees)
 
 
 # The proofs below run twice: a fast sample in the default run, and at full scale in the slow set

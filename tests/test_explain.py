@@ -13,7 +13,8 @@ from sellerexpert._explain_how import HowNode
 from sellerexpert._explain_whynot import counterfactuals
 
 # A US company: Temu's and TikTok Shop's fully-managed models are closed to it (issue 8), on its own answer.
-PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"], "company_base": "US"}
+# A China company selling to the UK: TikTok Shop's fully-managed routes there are closed to it (FBT takes UK companies).
+PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["UK"], "company_base": "CN"}
 
 
 def _walk(node: HowNode) -> list[HowNode]:
@@ -38,8 +39,10 @@ def test_how_tree_goes_from_recommendation_through_decide_to_facts(advisor: Advi
     assert all(n.children[0].rule == "assume_no_local_warehouse" for n in warehouse)
     given = next(n for n in _walk(temu) if n.label == "operational_capacity = low (you said)")
     assert not given.assumed and given.fact is not None
-    platform_fact = next(n for n in _walk(temu) if n.label.startswith("temu: full_needs_china_supplier = yes"))
-    assert "as of 2024" in platform_fact.label
+    # TikTok Shop's fully-managed routes in the UK are closed to a China company: the route fact computed for that market.
+    tiktok = explanation.platforms[2].how
+    route_fact = next(n for n in _walk(tiktok) if n.label.startswith("tiktok_shop: full_route_status = closed"))
+    assert route_fact.fact is not None
 
 
 @pytest.mark.parametrize(
@@ -146,15 +149,17 @@ def test_renderings_are_complete_and_deterministic(advisor: Advisor, tmp_path: P
     assert [p.how for p in first.platforms] == [p.how for p in second.platforms]
     text = first.to_text()
     assert text.startswith(
-        "How:\n  Temu: semi-managed (confidence 0.57)\n  └─ decide: fully-managed 7 vs semi-managed 0; ruled out: fully-managed"
+        "How:\n  Temu: fully-managed (confidence 0.55)\n"
+        "  └─ decide: fully-managed 7 vs semi-managed 0 -> fully-managed (by scores"
     )
-    assert "Why not fully-managed?\n  Fully-managed would be recommended if company_base were CN instead of US" in text
+    # Heavy goods close Temu's parcel route from China: the one change that turns the advice.
+    assert "Why not semi-managed?\n  Semi-managed would be recommended if bulky_goods were yes instead of unknown" in text
     markdown = first.to_markdown()
-    assert markdown.startswith("## Temu: semi-managed (confidence 0.57)\n\n- decide:")
-    assert markdown.count("**Why not fully-managed?**") == 2 and markdown.count("**Why not semi-managed?**") == 1
+    assert markdown.startswith("## Temu: fully-managed (confidence 0.55)\n\n- decide:")
+    assert markdown.count("**Why not fully-managed?**") == 1 and markdown.count("**Why not semi-managed?**") == 2
     data = json.loads(first.to_json())
     assert data["platforms"][0]["how"]["children"][0]["rule"] == "decide"
-    assert data["platforms"][0]["why_not"]["counterfactual"]["changes"] == [{"field": "company_base", "from": "US", "to": "CN"}]
+    assert data["platforms"][0]["why_not"]["counterfactual"]["changes"] == [{"field": "bulky_goods", "from": None, "to": True}]
 
 
 def test_dot_has_facts_rules_and_conclusions(advisor: Advisor) -> None:
@@ -165,8 +170,8 @@ def test_dot_has_facts_rules_and_conclusions(advisor: Advisor) -> None:
         assert f"  r{firing.seq} [shape={'diamond' if firing.rule == 'decide' else 'box'}" in dot
     assert 'label="operational_capacity = low (you said)"' in dot
     assert 'style="dashed", label="local_warehouse = no (assumed)"' in dot
-    assert 'shape=note, label="rules out fully-managed (temu)"' in dot
-    assert 'label="temu: semi-managed\\nconfidence 0.573"' in dot
+    assert 'shape=note, label="rules out fully-managed (tiktok_shop)"' in dot
+    assert 'label="temu: fully-managed\\nconfidence 0.546"' in dot
     assert dot.count("u_local_warehouse [") == 1
 
 

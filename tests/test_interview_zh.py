@@ -32,8 +32,8 @@ def test_a_whole_interview_in_chinese_ends_with_advice(runner: CliRunner, adviso
             "低",  # a Chinese level word
             "不知道",  # monthly_orders unknown
             "没有",  # local_warehouse: no
-            "否",  # sea_freight: no
-            "无",  # customer_service: none
+            "否",  # bulky_goods: no
+            "CN",  # company_base
         ]
     ) + "\n"
     result = runner.invoke(
@@ -45,7 +45,7 @@ def test_a_whole_interview_in_chinese_ends_with_advice(runner: CliRunner, adviso
     assert result.exit_code == 0, result.output
     expected = SellerProfile(
         platforms=("temu",), target_markets=("DE",), operational_capacity="low", local_warehouse=False,
-        sea_freight=False, customer_service="none",
+        bulky_goods=False, company_base="CN",
     )
     assert json.loads(result.stdout)["profile"] == expected.to_dict()
     assert json.loads(result.stdout)["recommendations"][0]["model"] == advisor.consult(expected).recommendations[0].model

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MARGIN_RULES
+from conftest import MARGIN_RULES, ROUTE_RULES
 from sellerexpert import load_rulebook
 from sellerexpert._errors import RuleBookError
 from sellerexpert._lint import LintReport, due_facts, lint
@@ -54,7 +54,9 @@ def test_the_shipped_rule_base_is_lint_clean() -> None:
         ("platform-data", "platform_emphasises_semi_managed"),
         ("platform-data", "us_local_fulfilment_favours_semi"),
         *(("platform-data", rule) for rule in MARGIN_RULES),
+        *(("platform-data", rule) for rule in ROUTE_RULES),
     }
+    assert all("per target market" in f.message for f in report.findings if f.rule in ROUTE_RULES)
     assert all("gives economics" in f.message for f in report.findings if f.rule in MARGIN_RULES)
     assert all(f.severity == "info" for f in report.findings)
 
@@ -207,6 +209,9 @@ def test_due_facts_within_a_window(rules_dir: Path) -> None:
     book = load_rulebook()
     assert due_facts(book, today=REVIEWED) == ()
     soon = due_facts(book, today=REVIEWED, within_days=181)
-    assert soon and all(d.review_by == "2027-05-25" and not d.overdue for d in soon)
+    assert soon and all(d.review_by is not None and d.review_by <= "2027-05-25" and not d.overdue for d in soon)
+    assert {d.review_by for d in soon if "." not in d.fact} == {"2027-05-25"}, "platform facts"
     assert [d.review_by for d in soon] == sorted(d.review_by or "" for d in soon)
-    assert len(due_facts(book, today=date(2027, 11, 26))) == sum(len(p.facts) for p in book.platforms.values())
+    # Routes and where each platform sells are listed as dated facts too ("route.<id>", "presence.<market>").
+    everything = len(book.routes) + len(book.presence) + sum(len(p.facts) for p in book.platforms.values())
+    assert len(due_facts(book, today=date(2027, 11, 26))) == everything

@@ -97,7 +97,7 @@ def test_the_trace_of_a_margin_consultation_audits_clean(runner: CliRunner, tmp_
 ALL_ANSWERED = [
     "--platform", "temu", "--target-market", "US", "--operational-capacity", "medium", "--monthly-orders", "600",
     "--local-warehouse", "--sea-freight", "--customer-service", "basic", "--control-priority", "medium",
-    "--fast-shipping-expected", "--working-capital", "medium", "--no-bulky-goods",
+    "--fast-shipping-expected", "--working-capital", "medium", "--no-bulky-goods", "--company-base", "CN",
 ]  # fmt: skip
 
 

@@ -239,9 +239,9 @@ def _rec(
 def test_the_clearest_case_wins_and_why_names_the_runner_up() -> None:
     best = choose_best([_rec("temu", 0.6), _rec("tiktok", 0.8, model=SEMI, scores={FULL: 0, SEMI: 4})], POLICY)
     assert (best.platform, best.model, best.confidence) == ("tiktok", SEMI, 0.8)
-    assert best.why == "Tiktok semi-managed has the clearest case (80%), ahead of Temu (60%)."
+    assert best.why == "Tiktok fits you best: semi-managed (80%), ahead of Temu (60%)."
     alone = choose_best([_rec("temu", 0.6)], POLICY)
-    assert alone.why == "Temu fully-managed has the clearest case (60%)."
+    assert alone.why == "Temu fits you best: fully-managed (60%)."
 
 
 def test_an_open_model_beats_a_more_confident_lesser_misfit() -> None:
@@ -249,7 +249,7 @@ def test_an_open_model_beats_a_more_confident_lesser_misfit() -> None:
     assert best.platform == "aliexpress"
     nowhere = choose_best([_rec("temu", 0.2, basis="both-excluded"), _rec("aliexpress", 0.25, basis="both-excluded")], POLICY)
     assert nowhere.platform == "aliexpress"
-    assert nowhere.why == "No platform has a model open to you; Aliexpress is the least bad fit (25%)."
+    assert nowhere.why == "No platform has a route open to you; Aliexpress is the least bad fit (25%)."
 
 
 def test_an_unmet_need_passes_a_platform_over_and_why_says_which() -> None:
@@ -258,7 +258,7 @@ def test_an_unmet_need_passes_a_platform_over_and_why_says_which() -> None:
     assert best.platform == "temu"
     assert (
         best.why
-        == "Temu fully-managed has the clearest case (60%); Tiktok was passed over: Fully-managed pays only after items sell."
+        == "Temu fits you best: fully-managed (60%); Tiktok was passed over: Fully-managed pays only after items sell."
     )
     # Without a policy there is no need to weigh: the confidence decides.
     assert choose_best([_rec("tiktok", 0.9, caveats=(late,)), _rec("temu", 0.6)]).platform == "tiktok"
@@ -268,7 +268,7 @@ def test_a_heavy_reason_against_the_model_is_an_unmet_need() -> None:
     heavy = Reason("content", SEMI, "Content control matters to you.", "evidence", 4, ())
     light = Reason("content", SEMI, "Content control matters to you.", "evidence", 3, ())
     why = choose_best([_rec("tiktok", 0.9, reasons=(heavy,)), _rec("temu", 0.6)], POLICY).why
-    assert why.startswith("Temu fully-managed has the clearest case (60%); Tiktok was passed over: ")
+    assert why.startswith("Temu fits you best: fully-managed (60%); Tiktok was passed over: ")
     # The reason's own full stop is dropped inside the brackets; the sentence ends once.
     assert why.endswith("the strongest argument there points the other way (content control matters to you).")
     assert choose_best([_rec("tiktok", 0.9, reasons=(light,)), _rec("temu", 0.6)], POLICY).platform == "tiktok"
@@ -281,3 +281,33 @@ def test_equal_confidence_goes_to_the_wider_margin_then_to_listing_order() -> No
     twin = _rec("tiktok", 0.7, scores={FULL: 5, SEMI: 1})
     assert choose_best([wide, twin], POLICY).platform == "aliexpress"
     assert choose_best([twin, wide], POLICY).platform == "tiktok"
+
+
+def _market(market: str, model: str | None, confidence: float, route: str | None = "r") -> Any:
+    from sellerexpert._result import MarketAdvice
+
+    outcome = "unknown-market" if route is None and model is None else ("one-model" if model else "neither-fits")
+    return MarketAdvice(market, market, route, "a route", model, outcome, confidence, (), ())
+
+
+def test_the_lead_market_is_the_first_with_the_model_most_markets_get() -> None:
+    from sellerexpert._policy import lead_market
+
+    assert lead_market([_market("US", SEMI, 0.5), _market("DE", FULL, 0.9), _market("FR", FULL, 0.8)]) == 1
+    assert lead_market([_market("US", SEMI, 0.5), _market("DE", FULL, 0.9)]) == 0, "a tie goes to the earlier market"
+    assert lead_market([_market("US", None, 0.2, None), _market("DE", None, 0.3)]) == 0
+
+
+def test_best_counts_the_markets_a_platform_serves() -> None:
+    wide = _rec("tiktok", 0.5, markets=(_market("VN", None, 0.5), _market("TH", None, 0.5)), route="r")
+    narrow = _rec("aliexpress", 0.6, markets=(_market("VN", FULL, 0.6), _market("TH", None, 0.35, None)), route="r")
+    best = choose_best([narrow, wide], POLICY)
+    assert best.platform == "aliexpress", "0.6 over two markets (0.3) beats 0.6 x 0.5 own-store (0.3): listing order"
+    sure = _rec("aliexpress", 0.8, markets=(_market("VN", FULL, 0.8), _market("TH", None, 0.35, None)), route="r")
+    own = _rec("tiktok", 0.7, markets=(_market("VN", None, 0.7), _market("TH", None, 0.7)), route="r", route_name="a store")
+    closer = choose_best([sure, own], POLICY)
+    assert closer.platform == "tiktok", "0.7 x 0.6 in both markets (0.42) beats 0.8 in one of two (0.40)"
+    assert closer.why == (
+        "Tiktok fits you best: a store in VN and TH (70%), "
+        "ahead of Aliexpress, which has a route in fewer of your markets (1 of 2)."
+    )

@@ -55,11 +55,15 @@ def test_each_caveat_is_printed_once_however_many_platforms_it_concerns(advisor:
 
 def test_caveats_come_most_important_first(advisor: Advisor) -> None:
     result = advisor.consult({"target_markets": ["DE"], "fee_sensitivity": "high", "platforms": ["temu", "aliexpress"]})
-    order = [line.details for line in build_report(result, today=TODAY).caveats]
+    order = [line.details for line in build_report(result, today=TODAY, details=True).caveats]
+    order = [line.split(" [")[0] for line in order]
     # The question that could open semi-managed comes before the duties, and those before store mechanics.
     assert (
-        order.index("semi_stock_question") < order.index("eu_duty_favours_local_stock") < order.index("choice_badge_covers_both")
+        order.index("semi_route_unsure") < order.index("eu_duty_favours_local_stock") < order.index("choice_badge_covers_both")
     )
+    # The default report keeps the first few, and says how many more there are.
+    short = build_report(result, today=TODAY)
+    assert len(short.caveats) <= 6 and short.more == len(order) - len(short.caveats) - short.hidden
 
 
 def test_jargon_is_explained_where_it_first_appears(advisor: Advisor) -> None:
@@ -80,8 +84,10 @@ def test_at_most_three_reasons_per_platform_by_default(advisor: Advisor) -> None
 def test_neither_fits_shows_what_would_open_each_model(advisor: Advisor) -> None:
     result = advisor.consult({"target_markets": ["DE"], "company_base": "CN", "vat_markets": [], "platforms": ["tiktok_shop"]})
     text = render_text(result, today=TODAY)
-    assert "neither model fits" in text and "both ruled out" in text
-    assert "it opens up once you register" in text
+    assert "your own store (no managed model fits)" in text and "both ruled out" in text
+    # What closes each managed route in Germany, and the route left.
+    assert "registration in DE or FR or IT or ES, and you hold none there" in " ".join(text.split())
+    assert "your route: your own cross-border store (POP), direct mail from China" in " ".join(text.split())
 
 
 def test_a_fact_past_its_review_date_is_marked_for_re_checking(advisor: Advisor) -> None:
@@ -97,7 +103,10 @@ def test_markdown_says_what_the_text_says(advisor: Advisor) -> None:
     assert markdown.startswith("# Advice for Lin's phone accessories\n\n| Platform | Advice | Confidence | Note |")
     report = build_report(result, today=TODAY)
     assert "**Best overall:**" in markdown and "## Keep in mind" in markdown
-    assert markdown.count("\n- ") == sum(len(s.reasons) for s in report.platforms) + len(report.caveats) + len(report.assumed)
+    assert markdown.count("\n- ") == (
+        sum(len(s.reasons) for s in report.platforms) + len(report.caveats) + len(report.assumed)
+        + len(report.routes) + len(report.shared)
+    )
 
 
 def test_consult_details_option(runner: CliRunner) -> None:

@@ -62,11 +62,25 @@ def _zh_result(result: ConsultationResult, *, outcomes: bool = False) -> Consult
             "assumptions": tuple(replace(a, text=_fake(a.text)) for a in rec.assumptions)
             + (Assumption("monthly_orders", None, "未作答"),),
             "outcome_text": _fake(rec.outcome_text) if rec.outcome_text else "",
+            "route_name": _fake(rec.route_name) if rec.route_name else "",
+            "markets": tuple(
+                replace(
+                    m,
+                    market_name="美国" if m.market == "US" else _fake(m.market_name),
+                    route_name=_fake(m.route_name) if m.route_name else "",
+                    outcome_text=_fake(m.outcome_text) if m.outcome_text else "",
+                    reasons=tuple(replace(r, text=_fake(r.text)) for r in m.reasons),
+                    caveats=tuple(replace(c, text=_fake(c.text)) for c in m.caveats),
+                )
+                for m in rec.markets
+            ),
         }
         if outcomes and index == 0:
             changes.update(outcome="run-both", outcome_text="差距很小：Temu 允许两种模式分店并行。")
         if outcomes and index == 1:
-            changes.update(outcome="neither-fits", outcome_text="两种模式目前都不对你开放：下面的理由说明了各自的门槛。")
+            changes.update(
+                outcome="neither-fits", outcome_text="两种模式目前都不对你开放：下面的理由说明了各自的门槛。", route=None
+            )
         recs.append(replace(rec, **changes))  # type: ignore[arg-type]
     best = replace(result.best, why="综合来看，" + _fake(result.best.why))
     return ConsultationResult(result.profile, tuple(recs), best, lambda: result.trace, lang="zh")
@@ -246,7 +260,10 @@ def test_the_chinese_markdown(zh_shop: ConsultationResult) -> None:
     for heading in ("**综合最佳：**", "## 速卖通：", "## 注意事项", "## 我们的假设", "## 卖家资料", "| 字段 | 取值 |"):
         assert heading in markdown, heading
     report = build_report(zh_shop, today=LATER, details=True, lang="zh")
-    assert markdown.count("\n- ") == sum(len(s.reasons) for s in report.platforms) + len(report.caveats) + len(report.assumed)
+    assert markdown.count("\n- ") == (
+        sum(len(s.reasons) for s in report.platforms) + len(report.caveats) + len(report.assumed)
+        + len(report.routes) + len(report.shared)
+    )
 
 
 def test_hidden_notes_are_counted_in_chinese(zh_shop: ConsultationResult) -> None:

@@ -130,7 +130,8 @@ def test_a_us_company_with_us_stock_is_not_offered_china_warehouses(advisor: Adv
 
 
 def test_no_company_in_the_eu_answers_the_vat_question(advisor: Advisor) -> None:
-    rec = advisor.consult({"platforms": ["tiktok_shop"], "target_markets": ["DE", "FR"], "local_entity": False}).recommendations[0]
+    seller = {"platforms": ["tiktok_shop"], "target_markets": ["DE", "FR"], "local_entity": False}
+    rec = advisor.consult(seller).recommendations[0]
     assert all(m.model != "fully-managed" for m in rec.markets)
     assert "VAT registration" in next(r.text for r in rec.markets[0].reasons if r.rule == "full_route_closed")
 
@@ -321,6 +322,6 @@ def test_chinese_result_words_routes_and_markets(advisor: Advisor) -> None:
     rec = result.recommendations[0]
     assert rec.markets[0].market_name == "美国" and "国内仓" in rec.markets[0].route_name
     english = advisor.consult({"platforms": ["temu"], "target_markets": ["US", "DE"], "company_base": "CN"}).recommendations[0]
-    for zh, en in zip(rec.markets, english.markets):
+    for zh, en in zip(rec.markets, english.markets, strict=True):
         assert zh.route == en.route and (zh.route_name != en.route_name or not en.route_name)
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r.text) for r in zh.reasons)

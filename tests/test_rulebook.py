@@ -57,7 +57,7 @@ def test_fingerprint_tracks_files_and_rule_digests_track_rules(rules_dir: Path) 
     after = load_rulebook(rules_dir)
     assert before.fingerprint != after.fingerprint
     changed = {rid for rid, digest in after.rule_digests().items() if before.rule_digests()[rid] != digest}
-    assert changed == {"fee_sensitive_favours_semi"}
+    assert changed == {"fee_insensitive_favours_full"}
     assert load_rulebook(rules_dir).fingerprint == after.fingerprint
 
 
@@ -68,7 +68,10 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 BAD_EDITS = [
-    ("fees.toml", 'then = { favour = "semi-managed", weight = 1 }', "", "rule 'fee_sensitive_favours_semi': 'then' is required"),
+    (
+        "fees.toml", 'then = { favour = "fully-managed", weight = 1 }', "",
+        "rule 'fee_insensitive_favours_full': 'then' is required",
+    ),
     (
         "fees.toml",
         'fact = "fee_sensitivity", op = "eq", value = "low" }\nthen',
@@ -83,7 +86,7 @@ BAD_EDITS = [
     ),
     ("fees.toml", 'sources = ["seed_p6"]', 'sources = ["seed_p66"]', "unknown source 'seed_p66'"),
     ("fees.toml", 'id = "fee_insensitive_favours_full"', 'id = "fee_sensitive_favours_semi"', "duplicate rule id"),
-    ("fees.toml", "weight = 1 }", "weight = 0 }", "rule 'fee_sensitive_favours_semi'"),
+    ("fees.toml", "weight = 1 }", "weight = 0 }", "rule 'fee_insensitive_favours_full'"),
     ("capacity.toml", 'op = "lt", value = 300', 'op = "lt", value = "300"', "write 300"),
     (
         "capacity.toml",

@@ -29,8 +29,13 @@ def _facts_seen(result: Any, rule: Rule, platform: str | None, overrides: dict[s
     if rule.scope == "platform":
         facts.update(BOOK.platforms[platform or "temu"].fact_values())
         # The facts computed for the consultation (a market's route facts), as the trace recorded them.
-        shown = platform or "temu"
-        facts.update({f"platform.{f.field}": f.value for f in result.trace.facts if f.kind == "platform" and f.platform == shown})
+        facts.update(
+            {
+                f"platform.{f.field}": f.value
+                for f in result.trace.facts
+                if f.kind == "platform" and f.platform == (platform or "temu")
+            }
+        )
         facts.update({f"platform.{k}": v for k, v in overrides.items()})
     given = result.profile.to_dict()
     if rule.then.kind == "assume" and rule.then.fact not in given:

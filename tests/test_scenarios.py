@@ -83,7 +83,8 @@ def test_fee_sensitive_factory_shipping_by_sea_without_an_eu_warehouse(advisor: 
     assert "sea_freight_favours_semi" not in _rules(ali)
     assert "semi_fee_cut_at_launch" in _caveats(ali) and "semi_fee_cut_at_launch" not in _rules(ali)
     # With stock landed in Germany, Temu's local-seller store opens in both markets.
-    landed = advisor.consult(SellerProfile.from_file(EXAMPLES / "sea-freight-factory.toml").with_changes(stock_markets=("DE",), local_warehouse=True))
+    factory = SellerProfile.from_file(EXAMPLES / "sea-freight-factory.toml")
+    landed = advisor.consult(factory.with_changes(stock_markets=("DE",), local_warehouse=True))
     assert [(m.market, m.route) for m in landed.recommendation("temu").markets] == [("DE", "temu_local"), ("FR", "temu_local")]
 
 
@@ -119,7 +120,8 @@ def test_a_us_company_with_us_stock_is_not_sent_to_china_warehouses(advisor: Adv
     for rec in result.recommendations:
         assert "fully-managed" in rec.excluded, rec.platform
         gate = next(r for r in rec.reasons if r.rule == "full_route_closed")
-        assert gate.kind == "constraint" and "it takes companies registered in CN or HK, and yours is registered in US" in gate.text
+        assert gate.kind == "constraint"
+        assert "it takes companies registered in CN or HK, and yours is registered in US" in gate.text
     assert result.recommendation("temu").model == "semi-managed" and result.recommendation("temu").route == "temu_local"
     assert result.recommendation("tiktok_shop").markets[0].route == "tiktok_local_store"
     # A company and tax registration in the one target market says where the company is: the same advice.
@@ -276,7 +278,9 @@ def test_confidence_grows_with_the_weight_of_evidence_not_only_its_balance(advis
 
 
 def test_assumed_decisive_facts_lower_the_confidence(advisor: Advisor) -> None:
-    given = {"platforms": ["temu"], "target_markets": ["UK"], "company_base": "CN", "local_warehouse": False, "sea_freight": False}
+    given = {
+        "platforms": ["temu"], "target_markets": ["UK"], "company_base": "CN", "local_warehouse": False, "sea_freight": False
+    }
     assumed = {"platforms": ["temu"], "target_markets": ["UK"], "company_base": "CN"}
     told, guessed = advisor.consult(given).recommendations[0], advisor.consult(assumed).recommendations[0]
     assert told.model == guessed.model == "fully-managed"

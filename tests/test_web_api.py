@@ -413,8 +413,9 @@ def test_with_a_key_the_api_needs_the_bearer_token(app_advisor: Advisor) -> None
         assert client.post("/api/v1/consult", json={}, headers={"authorization": "Basic s3cret"}).status_code == 401
         assert client.post("/api/v1/consult", json={}, headers={"authorization": "Bearer s3cret"}).status_code == 200
         assert client.get("/api/v1/rules", headers={"authorization": "bearer s3cret"}).status_code == 200
-        # The page, the health check and the API description stay open.
-        assert client.get("/consult").status_code == 200
+        # The pages consult, audit and sign traces, so they need the key too (tests/test_web_limits.py);
+        # the health check and the API description stay open.
+        assert client.get("/consult").status_code == 401
         assert client.get("/healthz").status_code == 200
         assert client.get("/openapi.json").json()["paths"]["/api/v1/consult"]["post"]["security"] == [{"bearer": []}]
 

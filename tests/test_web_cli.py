@@ -16,7 +16,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 
 import sellerexpert.web  # noqa: E402
 from sellerexpert._cli import cli  # noqa: E402
-from sellerexpert.web import WebSettings, is_loopback, settings_from_env  # noqa: E402
+from sellerexpert.web import WebSettings, is_loopback, limits_from_env, settings_from_env  # noqa: E402
 
 
 @pytest.fixture
@@ -36,6 +36,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
         "SELLEREXPERT_WEB_SECRET",
         "SELLEREXPERT_WEB_CORS",
         "SELLEREXPERT_WEB_ENGINE",
+        "SELLEREXPERT_WEB_HOSTS",
+        "SELLEREXPERT_WEB_TIME_LIMIT",
+        "SELLEREXPERT_WEB_LIMITS",
     ):
         os.environ.pop(name, None)
     try:
@@ -59,6 +62,9 @@ def test_serve_defaults_to_loopback_port_8000(runner: CliRunner, started: list[d
             "server_header": False,
             "proxy_headers": False,
             "log_level": "info",
+            "http": "sellerexpert.web._protocol:BoundedProtocol",
+            "ws": "none",
+            "timeout_keep_alive": 5.0,
         }
     ]
 
@@ -99,6 +105,42 @@ def test_options_reach_every_worker_through_the_environment(
     assert settings.cors_origins == ("https://a.example",)
     assert settings.engine == "compiled"
     assert len(settings.secret) == 32
+
+
+def test_the_limits_reach_every_worker_through_the_environment(runner: CliRunner, started: list[dict[str, Any]]) -> None:
+    result = runner.invoke(
+        cli,
+        ["serve", "--allowed-host", "Shop.Example", "--allowed-host", "tools.example:8000", "--time-limit", "2.5",
+         "--max-connections", "50"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    settings = settings_from_env()
+    assert settings.allowed_hosts == ("shop.example", "tools.example")
+    assert settings.time_limit == 2.5
+    assert limits_from_env().max_connections == 50
+    assert started[0]["timeout_keep_alive"] == limits_from_env().idle_timeout
+
+
+def test_without_allowed_hosts_the_default_applies(runner: CliRunner, started: list[dict[str, Any]]) -> None:
+    assert runner.invoke(cli, ["serve"], catch_exceptions=False).exit_code == 0
+    assert settings_from_env().allowed_hosts is None
+    assert settings_from_env().time_limit == 10.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--time-limit", "0"], "Invalid value for '--time-limit': 0.0 is not in the range 0<x<=3600."),
+        (["--max-connections", "0"], "Invalid value for '--max-connections': 0 is not in the range 1<=x<=100000."),
+    ],
+    ids=["no-time", "no-connections"],
+)
+def test_limits_out_of_range_are_refused(runner: CliRunner, started: list[dict[str, Any]], args: list[str], message: str) -> None:
+    result = runner.invoke(cli, ["serve", *args])
+    assert result.exit_code == 2
+    assert started == []
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {message}"
 
 
 def test_the_engine_of_record_on_request(runner: CliRunner, started: list[dict[str, Any]]) -> None:

@@ -315,7 +315,7 @@ def test_tokens_from_one_worker_are_good_in_another(page_advisor: Advisor) -> No
     ("text", "message"),
     [
         ("", "Choose a trace file, or paste one."),
-        ("{nope", "not a trace: this is not JSON"),
+        ("{nope", "the trace: not a trace: malformed JSON at line 1: "),
         ('{"a": 1}', "not a sellerexpert trace"),
     ],
     ids=["nothing", "not-json", "not-a-trace"],

@@ -43,7 +43,16 @@ if _TYPE_CHECKING:
     from ._margin_report import write_chart
     from ._profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
     from ._report import render as render_report
-    from ._result import Assumption, Best, Caveat, ConsultationResult, PlatformFactUsed, Reason, Recommendation
+    from ._result import (
+        Assumption,
+        Best,
+        Caveat,
+        ConsultationResult,
+        MarketAdvice,
+        PlatformFactUsed,
+        Reason,
+        Recommendation,
+    )
     from ._rulebook import RuleBook
     from ._rulebook_loader import load_rulebook
     from ._schema import json_schema
@@ -91,6 +100,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LintReport": ("_lint", "LintReport"),
     "load_rulebook": ("_rulebook_loader", "load_rulebook"),
     "MarginComparison": ("_economics", "MarginComparison"),
+    "MarketAdvice": ("_result", "MarketAdvice"),
     "MarginLine": ("_economics", "MarginLine"),
     "ModelMargin": ("_economics", "ModelMargin"),
     "MODELS": ("_profile", "MODELS"),
@@ -160,6 +170,7 @@ __all__ = [
     "MODELS",
     "MarginComparison",
     "MarginLine",
+    "MarketAdvice",
     "ModelMargin",
     "PLATFORMS",
     "PlatformFactUsed",

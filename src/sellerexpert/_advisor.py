@@ -13,7 +13,7 @@ from . import _i18n
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
-from ._policy import choose_best, lead_market, outcome
+from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from ._result import (
     Assumption,
@@ -35,6 +35,9 @@ from ._version import __version__
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
+
+_DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
+"""Route facts the decision step reads (``decide`` in :mod:`sellerexpert._policy`), whatever the rules read."""
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
@@ -106,6 +109,7 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
+        self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -187,6 +191,31 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
+    def _decisions(self, profile: SellerProfile, platforms: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+        """Each platform's decision as :meth:`consult` would give it (its lead market's), from the compiled
+        evaluator's decisions alone: the fast question the why-not search asks many times."""
+        platforms = platforms or profile.platforms
+        plans = self._plans(profile, None)
+        per_plan = [
+            self._evaluator.decisions(
+                fact_values(plan.profile), platforms, platform_overrides=economics.margin_facts(plan.profile, plan.overrides)
+            )
+            for plan in plans
+        ]
+        out = {}
+        for platform in platforms:
+            decided = [d[platform] for d in per_plan]
+            models = [
+                market_model(d["model"], d["basis"], plan.routes[platform].status if platform in plan.routes else None)
+                if plan.market is not None
+                else d["model"]
+                for plan, d in zip(plans, decided, strict=True)
+            ]
+            lead = lead_index(models)
+            # "advised": the model the lead market's advice names (None: no managed route, or no facts there).
+            out[platform] = {**decided[lead], "advised": models[lead]}
+        return out
+
     def compare_margins(
         self, profile: SellerProfile | Mapping[str, Any], *, lang: str | None = None
     ) -> economics.MarginComparison:
@@ -218,22 +247,40 @@ class Advisor:
         route in another, and the route facts of that market (``platform.full_route_status``...)
         as platform facts; a caller's overrides (a rule example's platform facts) go over them.
         """
-        if not profile.target_markets:
-            return [_Plan(None, profile, {}, dict(platform_overrides) if platform_overrides is not None else None, None)]
+        if not profile.target_markets or not self._rules.routes:
+            # No markets, or a rule pack without routes (nothing to tell markets apart by): one run, as before routes.
+            given = {p: dict(values) for p, values in platform_overrides.items()} if platform_overrides is not None else None
+            return [_Plan(None, profile, {}, given, None)]
         terms = SellerTerms.of(profile)
         plans = []
         for market in profile.target_markets:
-            sub = profile.with_changes(target_markets=(market,))
+            sub = profile.in_market(market)
             routes: dict[str, MarketRoutes] = {}
             overrides: dict[str, dict[str, Any]] = {}
-            if self._rules.routes:
-                for p in profile.platforms:
-                    routes[p] = self._market_routes(p, market, terms, "en")
-                    overrides[p] = routes[p].facts("en")
+            for p in profile.platforms:
+                routes[p], facts = self._routes_and_facts(p, market, terms)
+                overrides[p] = dict(facts)
             for p, values in (platform_overrides or {}).items():
                 overrides.setdefault(p, {}).update(values)
             plans.append(_Plan(market, sub, routes, overrides or None, terms))
         return plans
+
+    def _routes_and_facts(self, platform: str, market: str, terms: SellerTerms) -> tuple[MarketRoutes, Mapping[str, Any]]:
+        """The route checks of one platform and market for these answers, and the route facts the engine reads.
+
+        Remembered: sellers share a handful of answer combinations per market. Only the route facts the
+        rules can use (and the statuses the decision step reads) enter working memory.
+        """
+        key = (platform, market, terms)
+        found = self._route_cache.get(key)
+        if found is None:
+            routes = self._market_routes(platform, market, terms, "en")
+            read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
+            facts = {name: value for name, value in routes.facts("en").items() if name in read}
+            if len(self._route_cache) > 20_000:
+                self._route_cache.clear()
+            found = self._route_cache[key] = (routes, facts)
+        return found
 
     def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
         rules = self._rules
@@ -264,7 +311,9 @@ class Advisor:
                 done = profile
 
                 def rerun() -> Trace:
-                    runs = [(plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans]
+                    runs = [
+                        (plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans
+                    ]
                     return self._english_trace(done, runs, lang, cached)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
@@ -288,8 +337,8 @@ class Advisor:
             signature = self._evaluator.signature(fact_values(plan.profile), plan.profile.platforms)
             if signature is None:
                 return None
-            routes = tuple((p, tuple(values.items())) for p, values in (plan.overrides or {}).items())
-            parts.append((plan.market, signature, routes))
+            # A market's route facts follow from the market and the answers the routes read (the terms).
+            parts.append((plan.market, signature, plan.terms))
         return (tuple(parts), lang)
 
     def _english_trace(
@@ -321,12 +370,12 @@ class Advisor:
         with _i18n.use(lang):
             per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
             recommendations = []
-            for index, platform in enumerate(profile.platforms):
+            for index in range(len(profile.platforms)):
                 recs = [recs_of_run[index] for recs_of_run in per_run]
                 if runs[0][0].market is None:
                     recommendations.append(recs[0])
                     continue
-                entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs)]
+                entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs, strict=True)]
                 lead = lead_market(entries)
                 chosen, entry = recs[lead], entries[lead]
                 recommendations.append(
@@ -368,8 +417,11 @@ class Advisor:
             quoted = economics.margin_facts(profile, None, lang)
             for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
+        recorded = _recorded(record)
         return tuple(
-            self._recommendation(record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p))
+            self._recommendation(
+                record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p), recorded.get(p, {})
+            )
             for p in profile.platforms
         )
 
@@ -387,13 +439,12 @@ class Advisor:
         route_id: str | None = None
         route_name = ""
         hands_over: dict[str, str] = {}
-        model: str | None = rec.model
         outcome_kind, text = rec.outcome, rec.outcome_text
         words = {"platform": rec.platform_name, "market": name}
+        model = market_model(rec.model, rec.basis, routes.status if routes is not None else None)
         if routes is not None and routes.status == "unknown":
-            model, outcome_kind, text = None, "unknown-market", routes.note
-        elif rec.outcome == "neither-fits":
-            model = None
+            outcome_kind, text = "unknown-market", routes.note
+        elif model is None:
             own = routes.best("own-store") if routes is not None and routes.status != "not-live" else None
             if own is not None and own.status != "closed":
                 route_id, route_name, hands_over = own.route.id, own.route.name_in(lang), own.route.hands_over_in(lang)
@@ -402,9 +453,12 @@ class Advisor:
                         route=route_name, **words
                     )
                 )
-            elif routes is not None:
+            else:
+                outcome_kind = "neither-fits"
                 text = _i18n.tidy(
-                    _i18n._("No route on {platform} is open to you in {market}; the reasons say what would open one.").format(**words)
+                    _i18n._(
+                        "No route on {platform} is open to you in {market}; the reasons say what would open one."
+                    ).format(**words)
                 )
         elif routes is not None:
             check = routes.best("fully-managed" if rec.model == MODELS[0] else "semi-managed")
@@ -433,6 +487,7 @@ class Advisor:
         seller_facts: Mapping[str, Any],
         lang: str = "en",
         quoted: Mapping[str, Any] | None = None,
+        recorded: Mapping[str, Any] | None = None,
     ) -> Recommendation:
         # Platform facts as the engine saw them, so reasons can quote facts computed for this
         # consultation (the margin facts from the seller's economics); in another language, the
@@ -442,10 +497,9 @@ class Advisor:
             **seller_facts,
             **platform_values,
             **{
-                PLATFORM_PREFIX + f.field: f.value
-                for f in record.facts
-                if isinstance(f, PlatformRecord) and f.platform == platform
-                and (lang == "en" or not isinstance(f.value, (str, list)))
+                name: value
+                for name, value in (recorded if recorded is not None else _recorded(record).get(platform, {})).items()
+                if lang == "en" or not isinstance(value, (str, list))
             },
             **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
@@ -592,3 +646,11 @@ class Advisor:
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
+
+def _recorded(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """The platform facts a run declared, by platform, as ``platform.<name>`` (one pass over the run's facts)."""
+    out: dict[str, dict[str, Any]] = {}
+    for fact in record.facts:
+        if isinstance(fact, PlatformRecord):
+            out.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
+    return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _signing as signing
@@ -28,7 +28,7 @@ from ._policy import Weighed, choose_best, lead_market
 from ._profile import CORE_FIELDS, SellerProfile
 from ._result import Recommendation
 from ._rulebook import RuleBook
-from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace
+from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace, split_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def check_input(trace: Trace, findings: list[AuditFinding]) -> SellerProfile | N
             )
         )
     for market, facts in zip(markets, runs, strict=False):  # a count that differs is reported above
-        seen = profile.with_changes(target_markets=(market,)) if market is not None else profile
+        seen = profile.in_market(market) if market is not None else profile
         expected = {k: v for k, v in seen.to_dict().items() if k not in ("name", "platforms", "economics")}
         recorded = {f.field: f.value for f in facts if isinstance(f, SellerRecord) and not f.assumed}
         for name in sorted(set(expected) | set(recorded), key=str):
@@ -283,12 +283,20 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     )
     rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
-    platforms = list(dict.fromkeys(f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id"))
-    markets = list(dict.fromkeys(f.market for f in trace.firings))
+    # An edited trace may hold anything as a platform id: keep the ids in order, once each (see _unique).
+    platforms = _unique(f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id")
+    markets = _unique(f.market for f in trace.firings)
     # Indexes built once, so that the work is linear in the trace's size, however many platforms and markets it names.
     grouped: dict[tuple[Any, Any], list[Firing]] = {}
     for firing in trace.firings:
         grouped.setdefault((firing.platform, firing.market), []).append(firing)
+
+    def firings_of(platform: Any, market: Any) -> Sequence[Firing]:
+        try:
+            return grouped.get((platform, market), ())
+        except TypeError:  # an id that cannot be hashed: no firing names it (firings name platforms in text)
+            return [f for f in trace.firings if f.platform == platform and f.market == market]
+
     positions: dict[Any, int] = {}
     for index, fact in enumerate(trace.facts):
         positions.setdefault(fact.id, index)
@@ -304,7 +312,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
         reasons: list[str] = []
         caveats: list[str] = []
         decisions = []
-        for firing in grouped.get((platform, market), ()):
+        for firing in firings_of(platform, market):
             for fact in firing.asserted:
                 kind = fact.kind
                 if kind in ("evidence", "exclusion"):
@@ -438,19 +446,6 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     return details
 
 
-def split_runs(facts: tuple[FactRecord, ...]) -> list[list[FactRecord]]:
-    """A trace's input facts, one list per run of the rules: each run declares the platforms'
-    facts (starting with the first platform's ``id``), then the seller's."""
-    runs: list[list[FactRecord]] = []
-    first = next((f for f in facts if isinstance(f, PlatformRecord) and f.field == "id"), None)
-    for fact in facts:
-        starts = first is not None and isinstance(fact, PlatformRecord) and fact.field == "id" and fact.platform == first.platform
-        if starts or not runs:
-            runs.append([])
-        runs[-1].append(fact)
-    return runs
-
-
 def run_platform_facts(
     facts: tuple[FactRecord, ...], decide: Firing, platform: str, *, positions: Mapping[Any, int] | None = None
 ) -> dict[str, Any]:
@@ -474,6 +469,25 @@ def run_platform_facts(
             out[fact.field] = fact.value
     if anchor is None:  # a hand-edited trace without an anchor: every fact recorded for the platform
         out = {f.field: f.value for f in facts if isinstance(f, PlatformRecord) and f.platform == platform}
+    return out
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    """The values in order, once each. An edited trace may hold anything as an id: values that can be hashed
+    are looked up in a set (linear in the count), the rest compared one by one."""
+    out: list[Any] = []
+    seen: set[Any] = set()
+    loose: list[Any] = []
+    for value in values:
+        try:
+            if value in seen:
+                continue
+            seen.add(value)
+        except TypeError:
+            if value in loose:
+                continue
+            loose.append(value)
+        out.append(value)
     return out
 
 

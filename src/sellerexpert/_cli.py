@@ -1034,30 +1034,45 @@ Example:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help=N_("Server processes; each loads the rule book once."))
 @click.option("--api-key", envvar="SELLEREXPERT_API_KEY", metavar="KEY",
-              help=N_("Require 'Authorization: Bearer KEY' on the JSON API (also SELLEREXPERT_API_KEY)."))
+              help=N_("Require KEY on the API ('Authorization: Bearer KEY') and on the pages, where the browser "
+                      "asks for it as a password (also SELLEREXPERT_API_KEY)."))
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help=N_("Let pages from ORIGIN call the API from a browser (repeatable; none by default)."))
 @click.option("--engine", type=Choice(["compiled", "experta"]), default="compiled", show_default=True,
               help=N_("compiled: the compiled evaluator (the same result and trace, "
                       "much faster); experta: the engine of record."))
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help=N_("Log each request to stderr."))
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help=N_("Also answer requests addressed to NAME (repeatable); by default only localhost and "
+                      "IP addresses are answered, which a DNS rebinding page cannot use."))
+@click.option("--max-connections", type=click.IntRange(1, 100_000), metavar="N",
+              help=N_("Open connections at most per process (default: 1000, or fewer if ulimit -n is lower); "
+                      "past it the longest-idle connection is closed."))
+@click.option("--time-limit", type=click.FloatRange(0, 3600, min_open=True), default=10.0, show_default=True,
+              metavar="SECONDS", help=N_("Longest an explain, audit or batch request may work (503 past it)."))
 @rules_option
 @lang_option
 @pass_session
 def serve(session: Session, host: str, port: int, workers: int, api_key: str | None, cors_origins: tuple[str, ...],
-          engine: str, access_log: bool) -> None:
+          engine: str, access_log: bool, allowed_hosts: tuple[str, ...], max_connections: int | None,
+          time_limit: float) -> None:
     """Serve the consultation page and the JSON API (/api/v1) over HTTP."""
     try:
-        from .web import WebSettings
+        from .web import ServerLimits, WebSettings, connection_cap
         from .web import serve as run_server
     except ImportError as exc:
         raise InputError(
             _("serve needs the web extra ({module} is missing): pip install 'sellerexpert[web]'").format(module=exc.name)
         ) from None
     session.advisor  # noqa: B018 - load and check the rule pack before binding the port: a broken pack exits 2 here
-    settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine)  # type: ignore[arg-type]
+    settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine,  # type: ignore[arg-type]
+                           allowed_hosts=allowed_hosts or None, time_limit=time_limit)
     try:
-        run_server(settings, host=host, port=port, workers=workers, access_log=access_log)
+        limits = ServerLimits(max_connections=connection_cap(max_connections))
+    except ValueError as exc:
+        raise BadValue(say(exc), param_hint="'--max-connections'") from None
+    try:
+        run_server(settings, host=host, port=port, workers=workers, access_log=access_log, limits=limits)
     except ValueError as exc:
         raise BadValue(say(exc), param_hint="'--host'") from None
     except SystemExit as exc:

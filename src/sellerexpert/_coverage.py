@@ -32,6 +32,7 @@ from ._evaluator import DECIDE_RULE, Evaluator
 from ._i18n import N_, _
 from ._policy import Decision, decide
 from ._profile import MODELS, PLATFORMS, SellerProfile
+from ._routes import ROUTE_FACT_TYPES
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._space import ABSENT, ProfileSpace
@@ -266,6 +267,8 @@ class RuleCoverage:
     :ivar possible: for a rule that never fires, whether it could with other platform data.
     :ivar needs_economics: whether it reads facts computed from a seller's own numbers (the profile's
         ``economics``), which the profile space leaves out.
+    :ivar per_market: whether it reads the route facts computed for each target market (rules/routes.toml),
+        which the profile space leaves out too: coverage counts the rules over profile facts, routes aside.
     """
 
     rule: str
@@ -274,6 +277,7 @@ class RuleCoverage:
     firings: Mapping[str, int]
     possible: bool = True
     needs_economics: bool = False
+    per_market: bool = False
 
     @property
     def total(self) -> int:
@@ -356,7 +360,9 @@ class CoverageReport:
             lines.append(_("Rules that never fire:"))
             for r in self.rules:
                 if r.total == 0:
-                    if r.needs_economics:
+                    if r.per_market:
+                        why = _("fires per target market, on the routes' facts computed for it")
+                    elif r.needs_economics:
                         why = _("fires only when the seller gives economics")
                     else:
                         why = _("fires only with other platform data") if r.possible else _("cannot fire at all")
@@ -406,7 +412,8 @@ def coverage(source: Advisor | RuleBook | str | Path | None = None) -> CoverageR
             possible = rule.scope == "platform" and count_firings(simulator, space, rule, platform_types=True)["*"] > 0
         reads = {f.removeprefix(PLATFORM_PREFIX) for f in facts_used(rule.when) if f.startswith(PLATFORM_PREFIX)}
         needs_economics = bool(reads & set(DERIVED_PLATFORM_FACTS))
-        rules.append(RuleCoverage(rule.id, rule.path, rule.scope, counts, possible, needs_economics))
+        per_market = bool(reads & set(ROUTE_FACT_TYPES))
+        rules.append(RuleCoverage(rule.id, rule.path, rule.scope, counts, possible, needs_economics, per_market))
     split, basis = _split(simulator, space)
     return CoverageReport(
         space_size=size,

@@ -7,7 +7,7 @@ facts each one matched - given by the seller, assumed by an assumption rule
 then. :class:`PlatformExplanation` joins the tree, the caveats and the
 why-not answer for one platform.
 
-May import: the trace, the conditions (to say a rule's ``when``), the
+May import: the trace, the conditions (to say a rule's ``when``), the policy (the lead market), the result, the
 profile's model ids, i18n, :mod:`sellerexpert._explain_words`, and
 :mod:`sellerexpert._explain_whynot` for the :class:`WhyNot` type.
 """
@@ -22,7 +22,9 @@ from ._conditions import describe
 from ._explain_whynot import WhyNot
 from ._explain_words import RuleTexts, fact_label, headline
 from ._i18n import N_, _, model_words, percent
+from ._policy import lead_market
 from ._profile import MODELS
+from ._result import Recommendation
 from ._trace import DecisionRecord, EvidenceRecord, ExclusionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace
 
 NodeKind = Literal["recommendation", "decision", "rule", "fact", "unknown"]
@@ -106,6 +108,18 @@ _BASIS_WORDS = {
 }
 
 
+def _lead_market(rec: Mapping[str, Any]) -> str | None:
+    """The market a recorded recommendation is led by, or ``None`` (no target markets, or an unreadable entry)."""
+    markets = rec.get("markets")
+    if not markets:
+        return None
+    try:
+        entry = markets[lead_market(Recommendation.from_dict(rec).markets)]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return entry.get("market") if isinstance(entry, Mapping) else None
+
+
 def platform_explanation(
     trace: Trace, rec: Mapping[str, Any], why_not: WhyNot | None, rules: Mapping[str, Any], texts: RuleTexts
 ) -> PlatformExplanation:
@@ -117,7 +131,12 @@ def platform_explanation(
             producers[fact.id] = firing
     reasons = {r["rule"]: r for r in rec.get("reasons", [])}
     assumptions = {a["field"]: a for a in rec.get("assumptions", [])}
-    decide = next((f for f in trace.firings if f.rule == "decide" and f.platform == platform), None)
+    # The platform's advice is its lead market's (the first market whose route has the model most markets get).
+    market = _lead_market(rec)
+    decide = next(
+        (f for f in trace.firings if f.rule == "decide" and f.platform == platform and (market is None or f.market == market)),
+        None,
+    )
 
     def fact_node(record: FactRecord, rests_on: Mapping[str, Mapping[str, Any]]) -> HowNode:
         children: tuple[HowNode, ...] = ()
@@ -133,7 +152,7 @@ def platform_explanation(
                 else:
                     label = _("assumed by {rule} (because {field} was unknown)").format(rule=source.rule, field=record.field)
                 children = (HowNode("rule", label, rule=source.rule),)
-        label = fact_label(record, rests_on, texts)
+        label = fact_label(record, rests_on, texts, market)
         return HowNode("fact", label, children, fact=record.id, assumed=bool(assumed))
 
     def rule_node(firing: Firing, conclusion: EvidenceRecord | ExclusionRecord) -> HowNode:
@@ -142,7 +161,7 @@ def platform_explanation(
             head = f"+{conclusion.weight} {model_words(conclusion.model)}"
         else:
             head = _("rules out {model}").format(model=model_words(conclusion.model))
-        text = texts.text(firing.rule, "statement", platform, reason.get("text", ""))
+        text = texts.text(firing.rule, "statement", platform, reason.get("text", ""), market)
         sources = reason.get("sources", [])
         label = _("[{conclusion}] {rule}: {text}").format(conclusion=head, rule=firing.rule, text=text)
         if sources:
@@ -190,7 +209,7 @@ def platform_explanation(
     decision_node = HowNode("decision", decision_label, tuple(node for _s, _q, node in weighed), rule="decide")
     platform_name = texts.platform_name(platform, rec.get("platform_name", platform))
     root = HowNode("recommendation", headline(platform_name, rec["model"], rec["confidence"]), (decision_node,))
-    caveats = tuple(texts.text(c["rule"], "caveat", platform, c["text"]) for c in rec.get("caveats", []))
+    caveats = tuple(texts.text(c["rule"], "caveat", platform, c["text"], market) for c in rec.get("caveats", []))
     return PlatformExplanation(
         platform=platform,
         platform_name=platform_name,

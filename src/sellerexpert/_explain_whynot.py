@@ -10,8 +10,8 @@ seller's answers wins.
 
 May import: the profile, the value space, the conditions (to tell values
 apart), the compiled evaluator (the one place rules get their meaning), the
-economics, i18n, and :mod:`sellerexpert._explain_words`. The advisor only for
-its type.
+errors, i18n, and :mod:`sellerexpert._explain_words`. The advisor only for
+its type (its per-market decisions are what the search asks).
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._conditions import evaluate
-from ._economics import margin_facts
-from ._evaluator import fact_values
+from ._errors import ProfileError
 from ._explain_words import value_text
 from ._i18n import N_, _, model_words, use
 from ._profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
@@ -175,6 +174,11 @@ def _candidates(space: ProfileSpace, profile: SellerProfile) -> list[_Candidate]
                 continue  # the engine could not tell this value from the seller's
             value = _nearest(value_class, current, kind)
             out.append(_Candidate(name, value, _distance(kind, current, value), (field_order.index(name), index)))
+    # Answers the routes read (not the rules' conditions): ones a seller can act on, never moving the company.
+    markets = profile.target_markets or ()
+    for name, value in (("invited", True), ("marketplace_history", True), ("vat_markets", markets[:1] or None)):
+        if value is not None and getattr(profile, name) != value and name not in space.fields:
+            out.append(_Candidate(name, value, 1, (field_order.index(name), 0)))
     return out
 
 
@@ -221,11 +225,9 @@ def counterfactuals(
     if not isinstance(profile, SellerProfile):
         profile = SellerProfile.from_dict(profile)
     space = ProfileSpace(advisor.rules)
-    # The search asks the compiled evaluator, which concludes exactly what the engine would, far faster.
-    evaluator = advisor.evaluator
-    # The seller's own numbers stay as given in every candidate, so their margin facts are computed once.
-    margins = margin_facts(profile)
-    baseline = evaluator.decisions(fact_values(profile), profile.platforms, platform_overrides=margins)
+    # The search asks the compiled evaluator (per market, with each market's routes, as a consultation
+    # does), which concludes exactly what the engine would, far faster.
+    baseline = advisor._decisions(profile)
     pending = list(profile.platforms)
     found: dict[str, Counterfactual] = {}
     candidates = _candidates(space, profile)
@@ -242,12 +244,17 @@ def counterfactuals(
         for combo in combos:
             if not pending:
                 break
-            changed = _apply(profile, combo)
-            decisions = evaluator.decisions(fact_values(changed), tuple(pending), platform_overrides=margins)
+            try:
+                changed = _apply(profile, combo)
+            except ProfileError:
+                continue  # answers that contradict the rest of the profile: not a change a seller could make
+            decisions = advisor._decisions(changed, tuple(pending))
             searched += 1
             for platform in tuple(pending):
                 decision = decisions[platform]
-                if decision["model"] != baseline[platform]["model"]:
+                # A flip counts only where the changed profile is advised the other model on a route
+                # (a market without facts, or one with no managed route open, advises no model).
+                if decision["model"] != baseline[platform]["model"] and decision["advised"] == decision["model"]:
                     found[platform] = Counterfactual(
                         changes=tuple(
                             Change(c.field, getattr(profile, c.field), None if c.value is ABSENT else c.value) for c in combo

@@ -19,10 +19,11 @@ from ._economics import margin_facts
 from ._errors import ProfileError
 from ._i18n import _, day, model_words
 from ._profile import SellerProfile, shown
+from ._routes import ROUTE_FACT_TYPES, SellerTerms, market_routes
 from ._rulebook import RuleBook
 from ._space import ABSENT
 from ._templates import render
-from ._trace import FactRecord, OtherRecord, PlatformRecord, SellerRecord, Trace
+from ._trace import FactRecord, OtherRecord, PlatformRecord, SellerRecord, Trace, split_runs
 
 
 def headline(platform_name: str, model: str, confidence: float) -> str:
@@ -68,6 +69,35 @@ class RuleTexts:
         for record in trace.facts:
             if isinstance(record, PlatformRecord):
                 platform.setdefault(record.platform, {})[f"platform.{record.field}"] = _tupled(record.value)
+        # A consultation runs the rules once per target market: each market's platform facts apart, and the
+        # route facts of each (recorded in English) worked out again for the language's wording.
+        markets: list[str] = []
+        for firing in trace.firings:
+            if firing.market is not None and firing.market not in markets:
+                markets.append(firing.market)
+        runs = split_runs(trace.facts)
+        self._by_market: dict[tuple[str, str], dict[str, Any]] = {}
+        if len(runs) == len(markets):
+            for market, facts in zip(markets, runs, strict=True):
+                for record in facts:
+                    if isinstance(record, PlatformRecord):
+                        self._by_market.setdefault((record.platform, market), {})[f"platform.{record.field}"] = _tupled(
+                            record.value
+                        )
+        self._routes: dict[tuple[str, str], dict[str, Any]] = {}
+        if lang != "en" and markets and rulebook.routes:
+            terms: SellerTerms | None
+            try:
+                terms = SellerTerms.of(SellerProfile.from_dict(trace.profile))
+            except ProfileError:
+                terms = None
+            for (name, market) in self._by_market:
+                if terms is not None and name in rulebook.platforms:
+                    found = market_routes(
+                        rulebook.routes, rulebook.presence, rulebook.markets, name,
+                        rulebook.platforms[name].name_in(lang), market, terms, lang,
+                    )
+                    self._routes[(name, market)] = found.facts(lang)
         for firing in trace.firings:
             for record in firing.asserted:
                 if isinstance(record, SellerRecord) and record.assumed:
@@ -83,27 +113,31 @@ class RuleTexts:
             except ProfileError:
                 self._computed = {}
 
-    def _contexts(self, platform: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _contexts(self, platform: str | None, market: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The facts a text was rendered with (English) and the same facts as the language quotes them."""
         if platform is None or platform not in self._platforms:
             return dict(self._seller), dict(self._seller)
         spec = self._platforms[platform]
         book = {name: _tupled(value) for name, value in spec.fact_values("en").items()}
-        english = {**self._seller, **book, **self._platform_facts.get(platform, {})}
+        recorded = self._by_market.get((platform, market or ""), self._platform_facts.get(platform, {}))
+        english = {**self._seller, **book, **recorded}
         local = dict(english)
         # A text fact is quoted in the language only where the trace holds the rule book's own English value.
         for name, value in spec.fact_values(self._lang).items():
             if english.get(name) == book.get(name):
                 local[name] = value
         local.update((f"platform.{name}", value) for name, value in self._computed.get(platform, {}).items())
+        local.update((f"platform.{name}", value) for name, value in self._routes.get((platform, market or ""), {}).items())
         return english, local
 
-    def text(self, rule_id: str, key: Literal["statement", "caveat"], platform: str | None, recorded: str) -> str:
+    def text(
+        self, rule_id: str, key: Literal["statement", "caveat"], platform: str | None, recorded: str, market: str | None = None
+    ) -> str:
         """The rule's ``key`` text in the language, or ``recorded`` when the rule book no longer says it."""
         rule = self._rules.get(rule_id)
         if self._lang == "en" or rule is None:
             return recorded
-        english, local = self._contexts(platform)
+        english, local = self._contexts(platform, market)
         if render(rule.text(key), english) != recorded:
             return recorded
         return render(rule.text(key, self._lang), local, lang=self._lang)
@@ -115,8 +149,12 @@ class RuleTexts:
             return recorded
         return rule.text("statement", self._lang)
 
-    def fact_value(self, platform: str, name: str, recorded: Any) -> Any:
+    def fact_value(self, platform: str, name: str, recorded: Any, market: str | None = None) -> Any:
         """A platform fact's text value in the language, when the trace holds the rule book's English value."""
+        if self._lang != "en" and name in ROUTE_FACT_TYPES and market is not None:
+            english = self._by_market.get((platform, market), {}).get(f"platform.{name}")
+            local = self._routes.get((platform, market), {}).get(name)
+            return local if local is not None and english == _tupled(recorded) else recorded
         spec = self._platforms.get(platform)
         fact = spec.facts.get(name) if spec is not None else None
         if self._lang == "en" or fact is None or _tupled(recorded) != fact.value:
@@ -132,7 +170,9 @@ class RuleTexts:
         return spec.name_in(self._lang) if spec is not None and spec.name == recorded else recorded
 
 
-def fact_label(record: FactRecord, rests_on: Mapping[str, Mapping[str, Any]], texts: RuleTexts | None = None) -> str:
+def fact_label(
+    record: FactRecord, rests_on: Mapping[str, Mapping[str, Any]], texts: RuleTexts | None = None, market: str | None = None
+) -> str:
     """A trace fact as one line: ``field = value (you said)``, a dated platform fact, or what asserted it."""
     if isinstance(record, SellerRecord):
         how = _("assumed") if record.assumed else _("you said")
@@ -141,7 +181,7 @@ def fact_label(record: FactRecord, rests_on: Mapping[str, Mapping[str, Any]], te
         name = f"platform.{record.field}"
         value = record.value
         if texts is not None:
-            value = texts.fact_value(record.platform, record.field, value)
+            value = texts.fact_value(record.platform, record.field, value, market)
         label = _("{platform}: {field} = {value}").format(platform=record.platform, field=record.field, value=value_text(value))
         dated = rests_on.get(name)
         if dated is not None:

@@ -35,11 +35,24 @@ from ._i18n import _, current
 from ._interview_answers import not_a_market, read_answer
 from ._interview_questions import Question, RuleNeed, Why, semicolons
 from ._interview_reasoner import Reasoner
-from ._profile import FIELDS, FIELDS_BY_NAME, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
+from ._profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
 from ._result import ConsultationResult
+from ._routes import ROUTE_MODELS, SellerTerms, market_routes
 from ._templates import render
 
 ASKED: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.name != "name")
+_ROUTE_RULES = (("fully-managed", "full_route_closed"), ("semi-managed", "semi_route_closed"), ("own-store", "own_route_unsure"))
+"""Each route model and the eligibility rule that decides it in a market (rules/eligibility.toml)."""
+_ROUTE_FIELDS: dict[str, tuple[str, ...]] = {
+    "company_base": ("company_base",),
+    "stock_in_market": ("local_warehouse", "stock_markets"),
+    "local_entity": ("local_entity",),
+    "vat_in": ("vat_markets",),
+    "invitation": ("invited",),
+    "marketplace_history": ("marketplace_history",),
+    "max_weight": ("bulky_goods", "weight_class"),
+}
+"""The profile fields that answer each route requirement, the shorthand first (``local_warehouse`` for stock)."""
 """The fields an interview may ask about, in the order it asks them (``name`` never changes advice)."""
 
 
@@ -101,12 +114,78 @@ class Interview:
             open_fields = frozenset(self.unasked()) - {"platforms"}
             possible: dict[str, tuple[str, ...]] = {}
             relevant: dict[str, tuple[str, ...]] = {}
+            routed = self._route_questions(open_fields)
+            runs = self._market_runs(reasoned)
             for platform in self._platforms():
-                models, fields = self._reasoner.outlook(platform, reasoned, frozenset(self._unknown), open_fields)
+                per_market = [
+                    self._reasoner.outlook(platform, known, frozenset(self._unknown), open_fields, overrides.get(platform))
+                    for known, overrides in runs
+                ]
+                models = tuple(m for m in MODELS if any(m in found for found, _fields in per_market))
+                fields = tuple(dict.fromkeys(f for found, wanted in per_market if len(found) > 1 for f in wanted))
+                if len(per_market) > 1 and all(len(found) == 1 for found, _fields in per_market):
+                    # Every market is settled: the platform's model is its lead market's, as a consultation gives it.
+                    models = (self._advisor._decisions(SellerProfile.from_dict(self._values), (platform,))[platform]["model"],)
+                if routed.get(platform):
+                    # An open answer a route hangs on can close the model it names: either model stays possible.
+                    models = MODELS
                 possible[platform] = models
-                relevant[platform] = fields if len(models) > 1 else ()
+                relevant[platform] = tuple(dict.fromkeys(fields + routed.get(platform, ())))
             self._analysis = _Analysis(possible, relevant)
         return self._analysis
+
+    def _market_runs(self, reasoned: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+        """The answers each market's run of the rules sees, with that market's route facts (one run without markets)."""
+        markets = self._values.get("target_markets")
+        if not markets:
+            return [(reasoned, {})]
+        try:
+            profile = SellerProfile.from_dict(self._values)
+        except ProfileError:
+            return [(reasoned, {})]
+        out = []
+        for plan in self._advisor._plans(profile, None):
+            out.append(({**reasoned, "target_markets": plan.market and (plan.market,)}, dict(plan.overrides or {})))
+        return out
+
+    def _route_questions(self, open_fields: frozenset[str]) -> dict[str, tuple[str, ...]]:
+        """Per platform, the open fields a route in one of the seller's markets hangs on.
+
+        A route's eligibility is read from the answers (:mod:`sellerexpert._routes`), not from a rule's
+        condition, so the reasoner does not see it: an answer that would open or close the route named
+        for a market changes that market's advice, and is asked.
+        """
+        rules = self._advisor.rules
+        markets = self._values.get("target_markets")
+        if not rules.routes or not markets:
+            return {}
+        try:
+            profile = SellerProfile.from_dict(self._values)
+        except ProfileError:
+            return {}
+        terms = SellerTerms.of(profile)
+        out: dict[str, tuple[str, ...]] = {}
+        for platform in self._platforms():
+            wanted: list[str] = []
+            for market in markets:
+                routes = market_routes(
+                    rules.routes, rules.presence, rules.markets, platform, rules.platforms[platform].name, market, terms
+                )
+                for model in ROUTE_MODELS:
+                    check = routes.best(model)
+                    if check is None or check.status == "closed":
+                        continue
+                    terms_of_route = check.route.requirements(market)
+                    keys = [k for k in terms_of_route if check.status == "unknown" or k == "max_weight"]
+                    for key in keys:
+                        if key == "max_weight" and terms.weight_class is not None:
+                            continue  # goods are taken for parcels until the seller says otherwise
+                        # The shorthand first (a warehouse in the markets; bulky goods), then the precise field.
+                        field = next((f for f in _ROUTE_FIELDS.get(key, ()) if f in open_fields), None)
+                        if field is not None and field not in wanted:
+                            wanted.append(field)
+            out[platform] = tuple(wanted)
+        return out
 
     def outlook(self) -> dict[str, tuple[str, ...]]:
         """Each platform's models still possible over every way the open questions could be answered."""
@@ -169,6 +248,8 @@ class Interview:
         value = normalise_value(spec, text)
         if spec.name == "target_markets" and not value:  # "none" is a real answer for VAT registrations
             raise ProfileError(_("needs at least one market code"), field=field, allowed=spec.allowed_text)
+        # An answer that contradicts an earlier one is refused, naming both (the earlier answer stands).
+        SellerProfile.from_dict({**self._values, field: value})
         self._values[field] = value
         self._unknown.discard(field)
         self._asked += 1
@@ -255,9 +336,45 @@ class Interview:
                         via=via,
                     )
                 )
+        needs.extend(self._route_needs(field, lang))
         return Why(
             field=field, meaning=spec.meaning_text, unsettled=unsettled, needs=tuple(needs), if_unknown=self._if_unknown(field)
         )
+
+    def _route_needs(self, field: str, lang: str) -> list[RuleNeed]:
+        """The routes in the seller's markets that hang on ``field``, as the eligibility rule that would decide each."""
+        rules = self._advisor.rules
+        markets = self._values.get("target_markets")
+        if not rules.routes or not markets:
+            return []
+        try:
+            terms = SellerTerms.of(SellerProfile.from_dict(self._reasoned(leaving_out=field)))
+        except ProfileError:
+            return []
+        out: list[RuleNeed] = []
+        for platform in self._platforms():
+            name = rules.platforms[platform].name_in(lang)
+            for market in markets:
+                routes = market_routes(rules.routes, rules.presence, rules.markets, platform, name, market, terms, lang)
+                for model, rule in _ROUTE_RULES:
+                    check = routes.best(model)  # type: ignore[arg-type]
+                    if check is None or check.status != "unknown":
+                        continue
+                    keys = [k for k in check.route.requirements(market) if field in _ROUTE_FIELDS.get(k, ())]
+                    if not keys:
+                        continue
+                    out.append(
+                        RuleNeed(
+                            rule=rule,
+                            statement=_("{platform} in {market}: {route}").format(
+                                platform=name, market=routes.market_name, route=check.route.name_in(lang)
+                            ),
+                            condition=_("your answer does not meet its terms ({needs})").format(needs=_("; ").join(check.needs)),
+                            conclusion=_("closes this route there (an answer that meets them opens it)"),
+                            platforms=(name,),
+                        )
+                    )
+        return out
 
     def result(self) -> ConsultationResult:
         """Consult the advisor on the answers so far."""

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._conditions import Leaf, evaluate3, facts_used, leaves
+from ._conditions import PLATFORM_PREFIX, Leaf, evaluate3, facts_used, leaves
 from ._evaluator import Evaluator
 from ._policy import decide
 from ._profile import FIELDS, MODELS, PLATFORMS
@@ -96,19 +96,23 @@ class Reasoner:
         facts.update((k, v) for k, v in assumed.items() if k in unknown and k not in opened)
         return facts, frozenset(opened)
 
-    def model(self, platform: str, facts: Mapping[str, Any]) -> str:
+    def model(self, platform: str, facts: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> str:
         """The model the engine would recommend on ``platform`` for these given facts (assumptions included).
 
         Remembered across questions: successive searches ask about many of the same combinations.
         """
-        key = tuple(sorted(facts.items(), key=lambda item: item[0]))
+        key = tuple(sorted(facts.items(), key=lambda item: item[0])) + tuple(sorted((overrides or {}).items()))
         models = self._memo.get(key)
         if models is None:
             models = self._memo[key] = {}
             if len(self._memo) > _MEMO_LIMIT:
                 self._memo.clear()
         if platform not in models:
-            models[platform] = self.evaluator.models(facts, (platform,))[platform]
+            if overrides:
+                decided = self.evaluator.decisions(facts, (platform,), platform_overrides={platform: overrides})
+                models[platform] = decided[platform]["model"]
+            else:
+                models[platform] = self.evaluator.models(facts, (platform,))[platform]
         return models[platform]
 
     def _decide(self, platform: str, scores: Mapping[str, int], excluded: Iterable[str]) -> str:
@@ -122,10 +126,14 @@ class Reasoner:
         known: Mapping[str, Any],
         unknown: frozenset[str],
         open_fields: frozenset[str],
+        overrides: Mapping[str, Any] | None = None,
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The models still possible on ``platform``, and the open fields that can change which one."""
+        """The models still possible on ``platform``, and the open fields that can change which one.
+
+        :param overrides: platform facts computed for this consultation (one market's route facts), over the rule book's.
+        """
         facts, opened = self.assume3(known, unknown, open_fields)
-        context = {**facts, **self.platform_facts[platform]}
+        context = {**facts, **self.platform_facts[platform], **{PLATFORM_PREFIX + k: v for k, v in (overrides or {}).items()}}
         assumed = frozenset(facts) - frozenset(known)
         undecided: list[Rule] = []
         low = {m: 0 for m in MODELS}
@@ -149,7 +157,7 @@ class Reasoner:
         if len(bounded) == 1:
             return bounded, ()
         fields = self._inputs(undecided, opened, open_fields)
-        exact = self._search(platform, known, fields)
+        exact = self._search(platform, known, fields, overrides)
         if exact is None:
             return bounded, fields
         return exact
@@ -192,7 +200,7 @@ class Reasoner:
         return tuple(spec.name for spec in FIELDS if spec.name in wanted and spec.name in open_fields)
 
     def _search(
-        self, platform: str, known: Mapping[str, Any], fields: tuple[str, ...]
+        self, platform: str, known: Mapping[str, Any], fields: tuple[str, ...], overrides: Mapping[str, Any] | None = None
     ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         domains = [self.domains[name] for name in fields]
         if math.prod(len(d) for d in domains) > SEARCH_BUDGET:
@@ -201,7 +209,7 @@ class Reasoner:
         for combo in itertools.product(*domains):
             facts = dict(known)
             facts.update((name, value) for name, value in zip(fields, combo, strict=True) if value is not _UNKNOWN)
-            outcome[combo] = self.model(platform, facts)
+            outcome[combo] = self.model(platform, facts, overrides)
         models = tuple(m for m in MODELS if m in set(outcome.values()))
         if len(models) == 1:
             return models, ()

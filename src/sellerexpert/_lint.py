@@ -48,10 +48,10 @@ from . import _documents
 from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from ._coverage import Simulator, assumptions_for, closure, count_firings
 from ._economics import DERIVED_PLATFORM_FACTS
-from ._routes import ROUTE_FACT_TYPES
 from ._errors import RuleBookError
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
+from ._routes import ROUTE_FACT_TYPES
 from ._rulebook import Rule, RuleBook, Translations
 from ._rulebook_loader import load_rulebook, rule_files, rulefile_validator, schema_message
 from ._space import ProfileSpace

@@ -251,20 +251,33 @@ def _unmet_need(rec: Recommendation, policy: Policy) -> str | None:
     return None
 
 
+def market_model(model: str, basis: str, market_status: str | None) -> str | None:
+    """The model a market's advice names: ``None`` for a market without facts, or where both managed models
+    are closed (the route is then the seller's own store, or none); else the decision's model."""
+    if market_status == "unknown" or basis == "both-excluded":
+        return None
+    return model
+
+
 def lead_market(entries: Sequence[MarketAdvice]) -> int:
     """The index of the market a platform's advice is led by: the first market whose route has the
     model that serves most of the seller's markets (ties: the model of the earlier market).
 
     With no market served by a managed model, the first market leads.
     """
+    return lead_index([entry.model for entry in entries])
+
+
+def lead_index(models: Sequence[str | None]) -> int:
+    """:func:`lead_market` over the markets' models alone (``None``: no managed route there)."""
     counts: dict[str, int] = {}
-    for entry in entries:
-        if entry.model is not None:
-            counts[entry.model] = counts.get(entry.model, 0) + 1
+    for model in models:
+        if model is not None:
+            counts[model] = counts.get(model, 0) + 1
     if not counts:
         return 0
     most = max(counts.values())
-    return next(i for i, entry in enumerate(entries) if entry.model is not None and counts[entry.model] == most)
+    return next(i for i, model in enumerate(models) if model is not None and counts[model] == most)
 
 
 _OWN_STORE_FIT = 0.6
@@ -320,7 +333,9 @@ def choose_best(
     if fit(chosen) == 0.0 and chosen.platform not in content_led:
         why = _("No platform has a route open to you; {platform} is the least bad fit ({pct}).").format(**words)
     else:
-        passed = [rec for _index, rec in ranked[1:] if unmet(rec) is not None and fit(rec, content_led) >= fit(chosen, content_led)]
+        passed = [
+            rec for _index, rec in ranked[1:] if unmet(rec) is not None and fit(rec, content_led) >= fit(chosen, content_led)
+        ]
         lead = _("{platform} fits you best: {where} ({pct})").format(**words)
         if chosen.platform in content_led:
             lead = _("{lead}, and it is built around the content you want to run").format(lead=lead)

@@ -197,7 +197,10 @@ FIELDS: tuple[FieldSpec, ...] = (
         "stock_markets",
         "markets",
         N_("the markets where you hold stock, in your own or a third-party warehouse (an empty list for none)"),
-        N_("In which markets do you hold stock, in your own or a rented warehouse (for example US, DE)? Answer 'none' if you hold none."),
+        N_(
+            "In which markets do you hold stock, in your own or a rented warehouse (for example US, DE)? "
+            "Answer 'none' if you hold none."
+        ),
         core=False,
     ),
     FieldSpec(
@@ -442,6 +445,20 @@ class SellerProfile:
         """Names of the fields left unknown."""
         return tuple(spec.name for spec in FIELDS if getattr(self, spec.name) is None)
 
+    def in_market(self, market: str) -> SellerProfile:
+        """This profile as one market's run of the rules sees it: ``target_markets`` is that market alone.
+
+        Not validated again: every value is already checked, and answers that agree for all the markets
+        together (stock in one of them, say) need not agree for each one alone.
+        """
+        if self.target_markets == (market,):
+            return self
+        narrowed = object.__new__(SellerProfile)
+        for item in fields(SellerProfile):
+            object.__setattr__(narrowed, item.name, getattr(self, item.name))
+        object.__setattr__(narrowed, "target_markets", (market,))
+        return narrowed
+
     def with_changes(self, **changes: Any) -> SellerProfile:
         """A copy with some fields changed (``None`` makes a field unknown)."""
         for key in changes:
@@ -520,7 +537,8 @@ def _contradictions(profile: SellerProfile) -> list[ProfileError]:
                 markets=", ".join(held),
             )
     if profile.stock_markets is not None and targets:
-        stocked = [m for m in targets if any(s == m or (_region(s) == "EU" and _region(m) == "EU") for s in profile.stock_markets)]
+        stock = profile.stock_markets
+        stocked = [m for m in targets if any(s == m or (_region(s) == "EU" and _region(m) == "EU") for s in stock)]
         if profile.local_warehouse is False and stocked:
             clash(
                 "stock_markets", "local_warehouse",
@@ -544,13 +562,12 @@ def _contradictions(profile: SellerProfile) -> list[ProfileError]:
     if (
         profile.local_entity is False
         and profile.company_base in ("US", "UK", "EU")
-        and target_regions
-        and target_regions == {profile.company_base}
+        and profile.company_base in target_regions
     ):
         clash(
             "local_entity", "company_base",
             N_("says you have no company in your target markets, but {other} says your company is registered in "
-               "{base}, where they are: correct one of the two"),
+               "{base}, one of them: correct one of the two"),
             base=profile.company_base,
         )
     return out

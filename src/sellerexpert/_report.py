@@ -222,6 +222,10 @@ def _reason_line(reason: Reason, today: date) -> Line:
 
 def _verdict(rec: Recommendation) -> str:
     model = model_words(rec.model)
+    if rec.outcome == "neither-fits" and rec.route is not None:
+        return _("your own store (no managed model fits)")
+    if rec.outcome == "unknown-market":
+        return _("not advised: no facts on your markets")
     if rec.outcome == "neither-fits":
         return _("neither model fits (the lesser misfit: {model})").format(model=model)
     if rec.outcome == "run-both":
@@ -361,14 +365,14 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
         chosen.append(pro if details else pro[:REASONS_SHOWN])
     # A reason several platforms give in the same words is printed once, naming them.
     holders: dict[str, list[str]] = {}
-    for rec, shown in zip(result.recommendations, chosen):
+    for rec, shown in zip(result.recommendations, chosen, strict=True):
         for reason in shown:
             holders.setdefault(reason.text, []).append(rec.platform_name)
     shared_texts = {text for text, names in holders.items() if len(names) > 1} if not details else set()
     shared: list[tuple[str, Line]] = []
     seen: set[str] = set()
     sections = []
-    for rec, shown in zip(result.recommendations, chosen):
+    for rec, shown in zip(result.recommendations, chosen, strict=True):
         lines = []
         for reason in shown:
             if reason.text in shared_texts:
@@ -666,7 +670,9 @@ def _render_markdown(result: ConsultationResult, *, details: bool, today: date |
         out += [""]
     if report.shared:
         out += ["**" + _md(_("Shared reasons:")) + "**", ""]
-        out += ["- " + _md(explain(_("{platforms}: {text}").format(platforms=names, text=line.text))) for names, line in report.shared]
+        out += [
+            "- " + _md(explain(_("{platforms}: {text}").format(platforms=names, text=line.text))) for names, line in report.shared
+        ]
         out += [""]
     for section in report.platforms:
         out += ["## " + _("{platform}: ").format(platform=_md(section.rec.platform_name)) + _md(section.verdict), ""]

@@ -141,8 +141,16 @@ class MarketAdvice:
     outcome_text: str = ""
     hands_over: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The market's advice as JSON-ready data."""
+    def to_dict(self, shared: Mapping[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+        """The market's advice as JSON-ready data.
+
+        :param shared: lists already converted, by the ``id`` of the tuple they came from (the lead market's
+            reasons and caveats are the platform's own): copied, not converted again.
+        """
+        def listed(items: tuple[Reason, ...] | tuple[Caveat, ...]) -> list[dict[str, Any]]:
+            done = (shared or {}).get(id(items))
+            return [dict(d) for d in done] if done is not None else [i.to_dict() for i in items]
+
         return {
             "market": self.market,
             "market_name": self.market_name,
@@ -153,8 +161,8 @@ class MarketAdvice:
             "outcome_text": self.outcome_text,
             "confidence": self.confidence,
             "hands_over": dict(self.hands_over),
-            "reasons": [r.to_dict() for r in self.reasons],
-            "caveats": [c.to_dict() for c in self.caveats],
+            "reasons": listed(self.reasons),
+            "caveats": listed(self.caveats),
         }
 
 
@@ -243,6 +251,9 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         """The recommendation as JSON-ready data."""
+        reasons = [r.to_dict() for r in self.reasons]
+        caveats = [c.to_dict() for c in self.caveats]
+        shared = {id(self.reasons): reasons, id(self.caveats): caveats}
         return {
             "platform": self.platform,
             "platform_name": self.platform_name,
@@ -251,14 +262,14 @@ class Recommendation:
             "scores": dict(self.scores),
             "basis": self.basis,
             "excluded": list(self.excluded),
-            "reasons": [r.to_dict() for r in self.reasons],
-            "caveats": [c.to_dict() for c in self.caveats],
+            "reasons": reasons,
+            "caveats": caveats,
             "assumptions": [a.to_dict() for a in self.assumptions],
             "outcome": self.outcome,
             "outcome_text": self.outcome_text,
             "route": self.route,
             "route_name": self.route_name,
-            "markets": [m.to_dict() for m in self.markets],
+            "markets": [m.to_dict(shared) for m in self.markets],
         }
 
 
@@ -277,7 +288,9 @@ class Best:
 
     def to_dict(self) -> dict[str, Any]:
         """The choice as JSON-ready data (``route``: the chosen platform's lead route, added with routes)."""
-        return {"platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why, "route": self.route}
+        return {
+            "platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why, "route": self.route
+        }
 
 
 @dataclass(frozen=True, init=False)

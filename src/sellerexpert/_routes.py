@@ -212,7 +212,9 @@ class MarketRoutes:
                 model=model_words(model) if model != "own-store" else _("own-store")
             )
         closed = [c for c in self.checks if c.route.model == model and c.status == "closed"]
-        return "; ".join(f"{c.route.name_in(lang)}: {_join(c.closed_by)}" if len(closed) > 1 else _join(c.closed_by) for c in closed)
+        if len(closed) == 1:
+            return _join(closed[0].closed_by)
+        return _join([_("{route}: {reasons}").format(route=c.route.name_in(lang), reasons=_join(c.closed_by)) for c in closed])
 
 
 def _join(items: Sequence[str]) -> str:
@@ -348,7 +350,8 @@ def check_route(route: Route, market: str, market_name: str, seller: SellerTerms
                 pass  # most goods are parcels: the weight question is asked when it could close a route
         elif key == "qualification_for":
             if seller.category is not None and seller.category in wanted:
-                needs.append(_("whether you hold the category qualification for {category}").format(category=_(_CATEGORY_WORDS[seller.category])))
+                category = _(_CATEGORY_WORDS[seller.category])
+                needs.append(_("whether you hold the category qualification for {category}").format(category=category))
     status: Status = "closed" if closed else ("unknown" if needs else "open")
     return RouteCheck(route=route, status=status, closed_by=tuple(closed), needs=tuple(needs))
 
@@ -376,9 +379,15 @@ def market_routes(
         elif not mine:
             status = "unknown"
             note = (
-                _("{platform} sells in {market}, but our sources do not say which routes it runs there: this market is not advised until they do.")
+                _(
+                    "{platform} sells in {market}, but our sources do not say which routes it runs there: "
+                    "this market is not advised until they do."
+                )
                 if found is not None
-                else _("We have no facts on {platform} in {market}: this market is not advised, and its advice is not borrowed from another market.")
+                else _(
+                    "We have no facts on {platform} in {market}: this market is not advised, "
+                    "and its advice is not borrowed from another market."
+                )
             ).format(platform=platform_name, market=name)
         else:
             status = found.status if found is not None else "live"

@@ -33,6 +33,7 @@ from ._conditions import AllOf, AnyOf, Condition, Leaf, NotOf
 from ._errors import RuleBookError
 from ._i18n import LANGS, _
 from ._profile import PLATFORMS
+from ._routes import Market, Presence, Route
 from ._rulebook import (
     SALIENCE_RANGE,
     BestPolicy,
@@ -50,10 +51,8 @@ from ._rulebook import (
     Rule,
     RuleBook,
     Source,
-    TranslatedText,
     Translations,
 )
-from ._routes import Market, Presence, Route
 from ._rulebook_checks import (
     check_assumption,
     check_condition,
@@ -233,7 +232,8 @@ def _routes(
         for raw in data.get("route", []):
             route_id = raw["id"]
             if route_id in seen:
-                raise RuleBookError(f"route '{route_id}' is defined twice (first in {seen[route_id].name})", path=path, field="route")
+                first = seen[route_id].name
+                raise RuleBookError(f"route '{route_id}' is defined twice (first in {first})", path=path, field="route")
             if raw["platform"] not in platforms:
                 raise RuleBookError(f"route '{route_id}' names unknown platform '{raw['platform']}'", path=path, field="route")
             check_sources(path, raw["sources"], sources, rule_id=None, key=f"route.{route_id}.sources")

@@ -257,6 +257,19 @@ def combine_runs(runs: Sequence[tuple[str | None, Any]]) -> tuple[tuple[FactReco
     return tuple(facts), tuple(firings)
 
 
+def split_runs(facts: Sequence[FactRecord]) -> list[list[FactRecord]]:
+    """A trace's input facts, one list per run of the rules: each run declares the platforms'
+    facts (starting with the first platform's ``id``), then the seller's."""
+    runs: list[list[FactRecord]] = []
+    first = next((f for f in facts if isinstance(f, PlatformRecord) and f.field == "id"), None)
+    for fact in facts:
+        starts = first is not None and isinstance(fact, PlatformRecord) and fact.field == "id" and fact.platform == first.platform
+        if starts or not runs:
+            runs.append([])
+        runs[-1].append(fact)
+    return runs
+
+
 def read_fact(data: Any) -> FactRecord:
     """A fact record from its JSON form (:meth:`to_dict` output).
 

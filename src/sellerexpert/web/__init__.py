@@ -11,12 +11,24 @@ Quick use::
     app = create_app(WebSettings(api_key="s3cret"))     # any ASGI server can run it
 
 or from a shell: ``sellerexpert serve --port 8000``.
+
+Hostile clients are held to limits at two levels. The application
+(:func:`create_app`, under any ASGI server) bounds bodies, batch rows and the
+time an explain, audit or batch may take (:class:`WebSettings`), answers only
+``localhost`` and IP addresses as ``Host`` when no key is set, and with a key
+guards every route but ``/healthz``, ``/openapi.json`` and ``/static/``. The
+server :func:`serve` runs adds what only the connection can see
+(:class:`ServerLimits`): header sizes, timeouts, a connection cap and a
+lingering close (``_protocol``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import gc
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,14 +44,20 @@ from . import _api, _pages
 from ._context import WebContext, templates
 from ._errors import HANDLERS, CatchAll
 from ._openapi import openapi_document
-from ._security import ApiKey, BodyLimit, SecurityHeaders
-from ._settings import WebSettings, is_loopback, settings_from_env
+from ._security import ApiKey, BodyLimit, HostAllowList, SecurityHeaders
+from ._settings import ServerLimits, WebSettings, is_loopback, limits_from_env, settings_from_env
+from ._work import start_pool, stop_pools
 
 _TRACE_PATHS = ("/api/v1/explain", "/api/v1/audit", "/check")
 
 
 def _limits(settings: WebSettings) -> dict[str, int]:
-    return {"profile": settings.max_profile_bytes, "trace": settings.max_trace_bytes, "batch": settings.max_batch_bytes}
+    return {
+        "profile": settings.max_profile_bytes,
+        "trace": settings.max_trace_bytes,
+        "batch": settings.max_batch_bytes,
+        "batch_rows": settings.max_batch_rows,
+    }
 
 
 def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None = None) -> Starlette:
@@ -75,17 +93,35 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
                 allow_headers=["authorization", "content-type"],
             )
         )
-    middleware += [Middleware(ApiKey, settings=settings), Middleware(BodyLimit, limit_for=limit_for)]
+    middleware += [
+        Middleware(HostAllowList, settings=settings),
+        Middleware(ApiKey, settings=settings),
+        Middleware(BodyLimit, limit_for=limit_for),
+    ]
     static = StaticFiles(packages=[("sellerexpert.web", "static")])
     routes = [*_pages.ROUTES, *_api.ROUTES, Route("/openapi.json", openapi_endpoint), Mount("/static", static, name="static")]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The trace workers start with the server, so the first explain or audit does not wait for them.
+        start_pool(advisor.rules.directory, settings.work_processes)
+        yield
+        if app.state.owns_workers:
+            # uvicorn ends a process stopped by SIGTERM by raising the signal again, so neither atexit nor
+            # multiprocessing's finalizers run: stop the workers here, while shutting down is orderly.
+            stop_pools()
+
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS), lifespan=lifespan)
     app.state.web = WebContext(advisor=advisor, settings=settings, templates=templates())
+    # Applications built in-process (tests build many) share the workers until the process exits.
+    app.state.owns_workers = False
     return app
 
 
 def app_from_env() -> Starlette:
     """The application configured from the environment (see :func:`settings_from_env`): uvicorn's factory."""
     app = create_app(settings_from_env())
+    app.state.owns_workers = True  # the server's one application: its shutdown stops the workers
     # The rule book, the compiled evaluator and the templates live as long as the process: move them out of
     # the collector's sight, so that full collections under load do not walk them again and again.
     gc.collect()
@@ -93,10 +129,20 @@ def app_from_env() -> Starlette:
     return app
 
 
-def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, access_log: bool = True) -> None:
+def serve(
+    settings: WebSettings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    access_log: bool = True,
+    limits: ServerLimits | None = None,
+) -> None:
     """Run the application with uvicorn until interrupted.
 
-    :raises ValueError: when ``host`` is not a loopback address and no API key is set.
+    :param limits: what each connection is allowed (:class:`ServerLimits`; the defaults when ``None``).
+    :raises ValueError: when ``host`` is not a loopback address and no API key is set, or when
+        ``limits.max_connections`` needs more open files than the process may have.
     """
     import uvicorn
 
@@ -104,8 +150,11 @@ def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, w
         raise ValueError(
             f"{host} is not a loopback address, so the API needs a key: set --api-key or SELLEREXPERT_API_KEY"
         )
-    # Each worker process builds its own app from the environment it inherits.
+    limits = limits or ServerLimits()
+    limits = dataclasses.replace(limits, max_connections=connection_cap(limits.max_connections))
+    # Each worker process builds its own app and connections from the environment it inherits.
     os.environ.update(settings.to_env())
+    os.environ.update(limits.to_env())
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -115,8 +164,59 @@ def serve(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000, w
         "server_header": False,
         "proxy_headers": False,
         "log_level": "info",
+        # Our protocol: uvicorn's httptools one, held to the limits (sellerexpert.web._protocol).
+        "http": "sellerexpert.web._protocol:BoundedProtocol",
+        "ws": "none",
+        "timeout_keep_alive": limits.idle_timeout,
     }
     uvicorn.run("sellerexpert.web:app_from_env", **options)
 
 
-__all__ = ["WebSettings", "app_from_env", "create_app", "is_loopback", "serve", "settings_from_env"]
+FILES_RESERVED = 64
+"""Open files kept for other than connections: the listening socket, logs, the rule files, worker pipes."""
+
+DEFAULT_CONNECTIONS = 1000
+
+
+def connection_cap(requested: int | None) -> int:
+    """The connection cap for this process: ``requested``, or the default, within the open-file limit.
+
+    Raises the soft open-file limit towards the hard one when that makes room.
+
+    :raises ValueError: when ``requested`` connections need more open files than the process may have.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to respect
+        return requested or DEFAULT_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = (requested or DEFAULT_CONNECTIONS) + FILES_RESERVED
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
+    room = wanted if soft == resource.RLIM_INFINITY else soft - FILES_RESERVED
+    if requested is None:
+        return max(1, min(DEFAULT_CONNECTIONS, room))
+    if requested > room:
+        raise ValueError(
+            f"{requested} connections need {requested + FILES_RESERVED} open files, and this process may open {soft} "
+            "(ulimit -n): lower --max-connections or raise the limit"
+        )
+    return requested
+
+
+__all__ = [
+    "ServerLimits",
+    "WebSettings",
+    "app_from_env",
+    "connection_cap",
+    "create_app",
+    "is_loopback",
+    "limits_from_env",
+    "serve",
+    "settings_from_env",
+]

@@ -1,16 +1,21 @@
 """The JSON API under ``/api/v1``: each endpoint reads its body, calls one public function and returns its JSON.
 
 Errors are not handled here: :mod:`sellerexpert.web._errors` turns a
-``ProfileError`` or ``TraceError`` into a 422 carrying its attributes, and
-anything unexpected into a 500 without a traceback.
+``ProfileError`` or ``TraceError`` into a 422 carrying its attributes, work past
+the time limit into a 503, and anything unexpected into a 500 without a traceback.
+
+The costly work is bounded: explain and audit run in worker processes under the
+time limit (:mod:`._work`); a batch holds at most ``max_batch_rows`` rows and
+stops between rows at the time limit.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -19,16 +24,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import _documents
-from .._audit import audit
 from .._batch import RowReader, consult_rows
-from .._errors import ProfileError, TraceError
-from .._explain import explain
+from .._errors import ProfileError
 from .._profile import SellerProfile
-from .._schema import json_schema, validate_trace
+from .._schema import json_schema
 from .._signing import key_from_env, sign
 from .._trace import Trace
 from .._version import __version__
-from ._context import context
+from ._context import context, heavy
+from ._work import audit_body, explain_body
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -49,28 +53,12 @@ def flag(request: Request, name: str, default: bool) -> bool:
     raise HTTPException(422, f"query parameter '{name}': '{raw}' is not one of true, false")
 
 
-def _json_body(raw: bytes, what: str) -> Any:
-    """Parse a JSON body (a trace); a body that is not JSON is a 422 that says where it breaks."""
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else ": not UTF-8"
-        raise TraceError(f"not a {what}: malformed JSON{where}", path="<request>") from None
-
-
 def _profile(raw: bytes) -> SellerProfile:
     try:
         text = _documents.decode(raw)  # the one UTF-8 and binary check, as for a profile file
     except _documents.DocumentProblem as exc:
         raise ProfileError(exc.problem, path="<request>") from None
     return SellerProfile.from_text(text, format="json", source="<request>")
-
-
-def _trace(raw: bytes) -> Trace:
-    """A trace from a JSON body, checked against the trace schema like a trace file (naming the JSON path at fault)."""
-    data = _json_body(raw, "trace")
-    validate_trace(data, source="<request>")
-    return Trace.from_dict(data, source="<request>")
 
 
 def signed(trace: Trace) -> Trace:
@@ -97,8 +85,8 @@ async def consult_endpoint(request: Request) -> Response:
     if with_trace:
         extra.append('"trace": ' + signed(result.trace).to_json(indent=None))
     if with_explanation:
-        explanation = await run_in_threadpool(explain, result.trace, ctx.advisor)
-        extra.append('"explanation": ' + json.dumps(explanation.to_dict(), ensure_ascii=False))
+        explanation = await heavy(request, explain_body, result.trace.to_json(indent=None).encode(), "<request>", True)
+        extra.append('"explanation": ' + json.dumps(explanation, ensure_ascii=False))
     if extra:
         text = text[:-1] + ", " + ", ".join(extra) + "}"
     return Response(text, media_type="application/json")
@@ -107,15 +95,13 @@ async def consult_endpoint(request: Request) -> Response:
 async def explain_endpoint(request: Request) -> Response:
     """``POST /api/v1/explain``: a trace in, how and why-not out (``explain --format json``)."""
     why_not = flag(request, "why_not", True)
-    trace = _trace(await request.body())
-    explanation = await run_in_threadpool(lambda: explain(trace, context(request).advisor, why_not=why_not))
-    return JSONResponse(explanation.to_dict())
+    explanation = await heavy(request, explain_body, await request.body(), "<request>", why_not)
+    return JSONResponse(explanation)
 
 
 async def audit_endpoint(request: Request) -> Response:
     """``POST /api/v1/audit``: a trace in, the verdict out, with ``exit_code`` meaning what the CLI's exit code means."""
-    trace = _trace(await request.body())
-    report = await run_in_threadpool(lambda: audit(trace, context(request).advisor, source="<request>"))
+    report = await heavy(request, audit_body, await request.body(), "<request>", key_from_env())
     return JSONResponse({"exit_code": 0 if report.ok else 1, **report.to_dict()})
 
 
@@ -127,17 +113,35 @@ async def batch_endpoint(request: Request) -> Response:
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     input_format = "csv" if media in ("text/csv", "application/csv") else "jsonl"
+    ctx = context(request)
+    deadline = time.monotonic() + ctx.settings.time_limit
+    most = ctx.settings.max_batch_rows
     # The body limit is enforced as it streams in (BodyLimit); rows then stream out as they are consulted.
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
     reader = RowReader(io.BytesIO(bytes(body)), source="<request>", format=input_format)
-    advisor = context(request).advisor
+    with reader:
+        # Read one row past the most, so a batch that is too long is refused before any work is done.
+        rows = await run_in_threadpool(lambda: list(itertools.islice(reader, most + 1)))
+    if len(rows) > most:
+        raise HTTPException(413, f"the batch has more than {most} rows, the most this server consults in one request: split it")
+    outcomes = consult_rows(rows, advisor=ctx.advisor, source="<request>")
 
     async def lines() -> AsyncIterator[bytes]:
-        with reader:
-            async for outcome in iterate_in_threadpool(consult_rows(reader, advisor=advisor, source="<request>")):
-                yield (json.dumps(outcome.record, ensure_ascii=False) + "\n").encode()
+        done = 0
+        async for outcome in iterate_in_threadpool(outcomes):
+            yield (json.dumps(outcome.record, ensure_ascii=False) + "\n").encode()
+            done += 1
+            if done < len(rows) and time.monotonic() > deadline:
+                # The answer has started (200), so the limit is told in a last record, after the rows done.
+                message = (
+                    f"stopped after {done} of {len(rows)} rows: this server gives one request "
+                    f"{ctx.settings.time_limit:g} s; send the other rows in another request"
+                )
+                error = {"status": 503, "type": "time_limit", "message": message, "rows_done": done}
+                yield (json.dumps({"error": error}) + "\n").encode()
+                return
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import jinja2
 from starlette.requests import Request
 
 from .._advisor import Advisor
 from ._settings import WebSettings
+from ._work import pool_for, run_limited
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,16 @@ def context(request: Request) -> WebContext:
     """The :class:`WebContext` of the application serving ``request``."""
     found: WebContext = request.app.state.web
     return found
+
+
+async def heavy(request: Request, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a worker process with the app's rule pack, within the request's time limit.
+
+    :raises OverTimeLimit: past :attr:`WebSettings.time_limit` (the handlers answer 503).
+    """
+    ctx = context(request)
+    pool = pool_for(ctx.advisor.rules.directory, ctx.settings.work_processes)
+    return await run_limited(pool, ctx.settings.time_limit, function, *args)
 
 
 def templates() -> jinja2.Environment:

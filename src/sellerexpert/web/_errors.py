@@ -11,13 +11,14 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._errors import EngineError, ProfileError, TraceError
 from ._context import context
 from ._security import API_PREFIX, TooLarge, error_document, send_html, send_json
+from ._work import OverTimeLimit
 
 log = logging.getLogger("sellerexpert.web")
 
@@ -34,7 +35,8 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
 def _error(request: Request, status: int, kind: str, message: str, **fields: Any) -> Response:
     if _is_api(request):
         return JSONResponse({"error": {"status": status, "type": kind, "message": message, **fields}}, status_code=status)
-    return _page(request, status, {422: "That cannot be used", 413: "Too large"}.get(status, "Something went wrong"), message)
+    titles = {422: "That cannot be used", 413: "Too large", 503: "That took too long"}
+    return _page(request, status, titles.get(status, "Something went wrong"), message)
 
 
 def _jsonable(value: object) -> object:
@@ -68,12 +70,20 @@ async def on_trace_error(request: Request, exc: Exception) -> Response:
 async def on_http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (404, 405, 413 and our 422s on parameters) in the same shape as the rest."""
     assert isinstance(exc, HTTPException)
-    kinds = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    kinds = {
+        401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 503: "unavailable"
+    }
     extra = {"limit": exc.limit} if isinstance(exc, TooLarge) else {}
     response = _error(request, exc.status_code, kinds.get(exc.status_code, "bad_request"), str(exc.detail), **extra)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+async def on_over_time_limit(request: Request, exc: Exception) -> Response:
+    """503: the work ran past the request's time limit and was stopped; the message says so and what to do."""
+    assert isinstance(exc, OverTimeLimit)
+    return _error(request, 503, "time_limit", str(exc), limit_seconds=exc.seconds)
 
 
 async def on_engine_error(request: Request, exc: Exception) -> Response:
@@ -107,6 +117,9 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            # The client left before its body arrived (or was cut off for sending it too slowly): nobody to answer.
+            log.info("the client left during %s %s", scope.get("method"), scope.get("path"))
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if started:
@@ -123,4 +136,5 @@ HANDLERS = {
     TraceError: on_trace_error,
     HTTPException: on_http_error,
     EngineError: on_engine_error,
+    OverTimeLimit: on_over_time_limit,
 }

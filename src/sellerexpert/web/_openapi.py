@@ -23,7 +23,8 @@ _ERROR = {
                 "status": {"type": "integer"},
                 "type": {
                     "type": "string",
-                    "description": "profile, trace, too_large, unauthorized, forbidden, not_found, bad_request, engine, internal",
+                    "description": "profile, trace, too_large, unauthorized, forbidden, bad_host, not_found, bad_request, "
+                    "time_limit, unavailable, engine, internal",
                 },
                 "message": {
                     "type": "string",
@@ -38,6 +39,8 @@ _ERROR = {
                 },
                 "line": {"type": ["integer", "null"], "description": "the line of the body at fault, when known"},
                 "exit_code": {"type": "integer", "description": "for trace errors: 2, what `sellerexpert audit` exits with"},
+                "limit": {"type": "integer", "description": "for too_large: the endpoint's body limit in bytes"},
+                "limit_seconds": {"type": "number", "description": "for time_limit: the seconds a request may work"},
             },
         }
     },
@@ -53,10 +56,12 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     words = {
+        400: "the Host header names a host this server does not answer to (start it with --allowed-host)",
         401: "the API key is missing or wrong",
         403: "the API is served beyond loopback without a key",
-        413: "the body is over the limit",
+        413: "the body is over the limit (bytes, or rows for a batch)",
         422: "the body cannot be used: the error names the field and what it allows",
+        503: "the work ran past the server's time limit (--time-limit) and was stopped",
     }
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, words[code]) for code in codes}
 
@@ -74,7 +79,9 @@ def _flag(name: str, description: str, default: bool) -> dict[str, Any]:
 def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str, Any]:
     """The OpenAPI document; ``key_required`` marks every ``/api/v1`` operation as needing the bearer key."""
     security: list[dict[str, list[str]]] = [{"bearer": []}] if key_required else []
-    guarded = (401, 403, 413, 422)
+    guarded = (400, 401, 403, 413, 422)
+    timed = (*guarded, 503)
+    reads = _errors(400, 401, 403)
 
     def op(summary: str, **fields: Any) -> dict[str, Any]:
         return {"summary": summary, "security": security, **fields}
@@ -94,7 +101,7 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                 },
                 responses={
                     "200": _json({"type": "object", "description": "the result: profile, recommendations, best"}, "the advice"),
-                    **_errors(*guarded),
+                    **_errors(*timed),
                 },
             )
         },
@@ -107,7 +114,7 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                     "description": f"a trace, at most {limits['trace']} bytes",
                     "content": {"application/json": {"schema": _TRACE}},
                 },
-                responses={"200": _json({"type": "object"}, "the explanation (`explain --format json`)"), **_errors(*guarded)},
+                responses={"200": _json({"type": "object"}, "the explanation (`explain --format json`)"), **_errors(*timed)},
             )
         },
         "/api/v1/audit": {
@@ -138,7 +145,7 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                         },
                         "the verdict",
                     ),
-                    **_errors(*guarded),
+                    **_errors(*timed),
                 },
             )
         },
@@ -147,7 +154,8 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                 "Advise many sellers: JSON Lines (or CSV with Content-Type text/csv) in, JSON Lines out, streamed in input order",
                 requestBody={
                     "required": True,
-                    "description": f"one profile per line, at most {limits['batch']} bytes (counted as it streams in)",
+                    "description": f"one profile per line, at most {limits['batch']} bytes (counted as it streams in) "
+                    f"and {limits['batch_rows']} rows",
                     "content": {
                         "application/x-ndjson": {"schema": {"type": "string"}},
                         "text/csv": {"schema": {"type": "string"}},
@@ -156,7 +164,8 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                 responses={
                     "200": {
                         "description": "one record per input row: {row, status: ok, "
-                        "profile, recommendations, best} or {row, status: error, error}",
+                        "profile, recommendations, best} or {row, status: error, error}; when the time limit "
+                        "stops the batch, a last record {error: {status: 503, type: time_limit, message, rows_done}}",
                         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                     },
                     **_errors(*guarded),
@@ -166,17 +175,17 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
         "/api/v1/rules": {
             "get": op(
                 "List every rule: id, statement, sources, what it concludes",
-                responses={"200": _json({"type": "array"}, "the rules"), **_errors(401, 403)},
+                responses={"200": _json({"type": "array"}, "the rules"), **reads},
             )
         },
         "/api/v1/schema/profile": {
             "get": op(
-                "The JSON Schema of a profile", responses={"200": _json({"type": "object"}, "a JSON Schema"), **_errors(401, 403)}
+                "The JSON Schema of a profile", responses={"200": _json({"type": "object"}, "a JSON Schema"), **reads}
             )
         },
         "/api/v1/schema/trace": {
             "get": op(
-                "The JSON Schema of a trace", responses={"200": _json({"type": "object"}, "a JSON Schema"), **_errors(401, 403)}
+                "The JSON Schema of a trace", responses={"200": _json({"type": "object"}, "a JSON Schema"), **reads}
             )
         },
         "/healthz": {
@@ -202,7 +211,9 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "the key given to `sellerexpert serve --api-key` or SELLEREXPERT_API_KEY",
+                    "description": "the key given to `sellerexpert serve --api-key` or SELLEREXPERT_API_KEY; "
+                    "with a key set, the pages take it too (HTTP Basic: any user name, the key as the password); "
+                    "only /healthz, /openapi.json and /static/ are open",
                 }
             },
         },

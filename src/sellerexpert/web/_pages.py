@@ -13,7 +13,6 @@ carries a CSRF token (:mod:`._security`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .._audit import audit
 from .._errors import ProfileError, TraceError
 from .._explain import explain
 from .._interview import ASKED, Interview
@@ -32,12 +30,12 @@ from .._interview_questions import Why
 from .._profile import FIELDS_BY_NAME, FieldSpec, normalise_value
 from .._report import confidence_text
 from .._result import ConsultationResult
-from .._schema import validate_trace
-from .._trace import Trace
+from .._signing import key_from_env
 from ._answers import UNKNOWN, Answers, is_unknown
 from ._api import signed
-from ._context import WebContext, context
+from ._context import WebContext, context, heavy
 from ._security import CSRF_COOKIE, CSRF_FIELD, csrf_ok, csrf_token, new_csrf_cookie
+from ._work import audit_body
 
 WHY_NOT_FIELDS = 1
 """The most profile fields the result page's why-not search changes."""
@@ -268,20 +266,10 @@ async def check(request: Request) -> Response:
     if not raw:
         return _render(request, "check.html", 422, report=None, error="Choose a trace file, or paste one.", token=token)
     try:
-        trace = _parse_trace(raw)
-        report = await run_in_threadpool(lambda: audit(trace, ctx.advisor, source="the trace"))
+        report = await heavy(request, audit_body, raw, "the trace", key_from_env())
     except TraceError as exc:
         return _render(request, "check.html", 422, report=None, error=str(exc), token=token)
     return _render(request, "check.html", report=report, error=None, token=token)
-
-
-def _parse_trace(raw: bytes) -> Trace:
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise TraceError("not a trace: this is not JSON") from None
-    validate_trace(data)
-    return Trace.from_dict(data)
 
 
 ROUTES = [

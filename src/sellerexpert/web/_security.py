@@ -1,4 +1,5 @@
-"""Safe defaults as plain ASGI middleware: security headers, request body limits, the API key, and CSRF tokens.
+"""Safe defaults as plain ASGI middleware: security headers, request body limits, the Host allow-list, the API key,
+and CSRF tokens.
 
 They are written against ASGI directly rather than Starlette's ``BaseHTTPMiddleware``
 so that they add no task or copy per request (the API is meant to answer hundreds
@@ -8,8 +9,11 @@ arrives.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import html
 import json
 import secrets
 from collections.abc import Callable
@@ -18,7 +22,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._settings import WebSettings, is_loopback
+from ._settings import WebSettings, host_allowed, is_loopback
 
 API_PREFIX = "/api/"
 
@@ -50,10 +54,12 @@ async def send_json(send: Send, status: int, body: bytes, headers: tuple[tuple[b
     await _send_whole(send, status, b"application/json", body, headers)
 
 
-async def send_html(send: Send, status: int, title: str, message: str) -> None:
+async def send_html(
+    send: Send, status: int, title: str, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     """Send a short HTML page from middleware: ``title`` and ``message`` (already escaped, or plain words)."""
     body = f"<!doctype html><title>{title}</title><p>{message}</p>".encode()
-    await _send_whole(send, status, b"text/html; charset=utf-8", body)
+    await _send_whole(send, status, b"text/html; charset=utf-8", body, headers)
 
 
 async def _send_whole(
@@ -154,13 +160,65 @@ def too_large(limit: int) -> str:
     return f"the request body is larger than this endpoint accepts ({limit} bytes)"
 
 
-class ApiKey:
-    """Guards the JSON API (``/api/...``): a bearer token when a key is set, else loopback only.
+PUBLIC_PATHS = ("/healthz", "/openapi.json")
+"""What stays open when an API key is set: the health check a load balancer polls and the API's description."""
 
-    The token is compared in constant time. Without a key, a request that reached
-    the server on a non-loopback address is refused: binding beyond loopback
-    needs a key, however the server was started. The page, ``/healthz`` and
-    ``/openapi.json`` stay open.
+PUBLIC_PREFIXES = ("/static/",)
+"""The page's stylesheet and script, which hold nothing of anyone's."""
+
+
+def is_public(path: str) -> bool:
+    """Whether ``path`` is served without the key when one is set."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+class HostAllowList:
+    """Answers 400 to a request whose ``Host`` the server does not answer to (DNS rebinding).
+
+    A page on another site can point its own DNS name at 127.0.0.1 and then, in the
+    user's browser, call a keyless loopback server as "same origin". Its requests still
+    carry that name in ``Host``, so a keyless server answers only ``localhost``, IP
+    addresses and the names it was given (:attr:`WebSettings.allowed_hosts`). With a key
+    the list is enforced only when it was given: the key already keeps such a page out.
+    A request without ``Host`` (HTTP/1.0 tools; never a browser) passes.
+    """
+
+    def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
+        self.app = app
+        self.allowed = settings.allowed_hosts or ()
+        self.enforced = settings.allowed_hosts is not None or settings.api_key is None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.enforced:
+            await self.app(scope, receive, send)
+            return
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        if host is None or host_allowed(host.decode("latin-1"), self.allowed):
+            await self.app(scope, receive, send)
+            return
+        shown = host.decode("latin-1")[:100]
+        message = (
+            f"this server does not answer to the name '{shown}': it answers localhost and IP addresses; "
+            "start it with --allowed-host to add a name"
+        )
+        if scope["path"].startswith(API_PREFIX):
+            await send_json(send, 400, error_document(400, "bad_host", message))
+            return
+        await send_html(send, 400, "Unknown host", html.escape(message))
+
+
+class ApiKey:
+    """Guards the server: with a key, every route but :func:`is_public` ones needs it; without, the API is loopback-only.
+
+    With a key set, the JSON API takes it as ``Authorization: Bearer KEY``, and the
+    pages (which consult, audit and sign traces, so the key must cover them too) take
+    it through HTTP Basic authentication, which a browser asks for itself: any user
+    name, the key as the password. Either form is accepted everywhere, compared in
+    constant time. ``/healthz``, ``/openapi.json`` and ``/static/`` stay open.
+
+    Without a key, a request that reached the server on a non-loopback address is
+    refused by the API: binding beyond loopback needs a key, however the server was
+    started. The pages then stay open (the Host allow-list still applies).
     """
 
     def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
@@ -168,34 +226,53 @@ class ApiKey:
         self.expected = settings.api_key.encode() if settings.api_key else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX) or scope["method"] == "OPTIONS":
+        if scope["type"] != "http" or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
+        path: str = scope["path"]
+        api = path.startswith(API_PREFIX)
         if self.expected is None:
             server = scope.get("server")
-            if not is_loopback(server[0] if server else None):
+            if api and not is_loopback(server[0] if server else None):
                 message = (
                     "the API is served beyond loopback without a key: start the server with --api-key or SELLEREXPERT_API_KEY"
                 )
                 await send_json(send, 403, error_document(403, "forbidden", message))
                 return
-        elif not hmac.compare_digest(_bearer(scope), self.expected):
-            await send_json(
-                send,
-                401,
-                error_document(401, "unauthorized", "send the API key as 'Authorization: Bearer <key>'"),
-                ((b"www-authenticate", b'Bearer realm="sellerexpert"'),),
-            )
+        elif not is_public(path) and not hmac.compare_digest(_presented_key(scope), self.expected):
+            if api:
+                await send_json(
+                    send,
+                    401,
+                    error_document(401, "unauthorized", "send the API key as 'Authorization: Bearer <key>'"),
+                    ((b"www-authenticate", b'Bearer realm="sellerexpert"'),),
+                )
+            else:
+                await send_html(
+                    send,
+                    401,
+                    "Key needed",
+                    "This server needs its API key: give any user name and the key as the password.",
+                    ((b"www-authenticate", b'Basic realm="sellerexpert", charset="UTF-8"'),),
+                )
             return
         await self.app(scope, receive, send)
 
 
-def _bearer(scope: Scope) -> bytes:
+def _presented_key(scope: Scope) -> bytes:
+    """The key a request carries: a bearer token, or the password of HTTP Basic credentials."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.partition(b" ")
             if scheme.lower() == b"bearer":
                 return bytes(token.strip())
+            if scheme.lower() == b"basic":
+                try:
+                    decoded = base64.b64decode(token.strip(), validate=True)
+                except (binascii.Error, ValueError):
+                    return b""
+                _, colon, password = decoded.partition(b":")
+                return bytes(password) if colon else b""
     return b""
 
 
