@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import re
 import socket
 import subprocess
@@ -45,35 +44,23 @@ END = "<!-- web-load:end -->"
 
 
 def profiles(count: int, seed: int = 12) -> list[bytes]:
-    """``count`` JSON profile bodies: a seeded mix of every field's values, some left unknown."""
-    from sellerexpert._profile import FIELDS
+    """``count`` JSON profile bodies of diverse sellers (bench/population.py): they differ in what the rules read."""
+    from population import json_bodies
 
-    rng = random.Random(seed)
-    choices: dict[str, list[Any]] = {}
-    for spec in FIELDS:
-        if spec.kind == "bool":
-            choices[spec.name] = [True, False, None]
-        elif spec.kind in ("level", "service", "region", "weight", "category"):
-            choices[spec.name] = [*spec.allowed, None]
-        elif spec.kind == "count":
-            choices[spec.name] = [0, 40, 300, 2000, 20000, None]
-        elif spec.kind == "markets":
-            choices[spec.name] = [["US"], ["DE", "FR"], ["UK"], ["US", "EU"], ["BR"], None]
-        elif spec.kind == "platforms":
-            choices[spec.name] = [["temu", "aliexpress", "tiktok_shop"], ["temu"], ["tiktok_shop", "aliexpress"], None]
-        else:
-            choices[spec.name] = ["Shop", None]
-    from sellerexpert import ProfileError, SellerProfile
+    return json_bodies(count, seed=seed)
 
-    bodies = []
-    while len(bodies) < count:
-        profile = {k: v for k, v in ((name, rng.choice(values)) for name, values in choices.items()) if v is not None}
-        try:
-            SellerProfile.from_dict(profile)
-        except ProfileError:
-            continue  # answers that contradict each other are refused with a 422: not the load measured here
-        bodies.append(json.dumps(profile).encode())
-    return bodies
+
+def cache_line(args: argparse.Namespace) -> str:
+    """The advice cache's hit rate in each round, the warm-up and the rounds before it filling one cache."""
+    from population import hit_rates
+    from sellerexpert import Advisor
+
+    passes = [profiles(args.warmup, seed=99), *(profiles(args.total, seed=12 + n) for n in range(args.rounds))]
+    found = hit_rates(Advisor(), [[json.loads(body) for body in bodies] for bodies in passes])
+    rates = ", ".join(f"round {i}: {hits / max(count, 1):.1%} ({distinct:,} of {count:,} distinct to the rules)"
+                      for i, (count, distinct, hits) in enumerate(found[1:], start=1))
+    return (f"Advice-cache hit rate (one cache through the warm-up and the rounds; with {args.workers} workers each "
+            f"has its own, so at most this): {rates}.")
 
 
 @dataclass
@@ -410,6 +397,7 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
         "The first round starts with the engine's advice cache nearly empty (the advisor reuses the advice of sellers its",
         "rules cannot tell apart, up to 4,096 per process); "
         "the second starts with it as the first left it: a server that has run a while.",
+        cache_line(args),
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}.",
         "",

@@ -1,4 +1,4 @@
-"""Shared fixtures: one Advisor for the shipped rule book, and a throw-away copy of rules/."""
+"""Shared fixtures: one Advisor for the shipped rule book (the CLI's too), and a throw-away copy of rules/."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor
+from sellerexpert._cli import Session
 from sellerexpert._rulebook_loader import shipped_rules_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,6 +43,25 @@ EXAMPLES = REPO / "examples"
 def advisor() -> Advisor:
     """The shipped rule book, compiled once for the whole session."""
     return Advisor()
+
+
+@pytest.fixture(autouse=True)
+def _cli_uses_the_session_advisor(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run through CliRunner use the session's advisor for the shipped rule book.
+
+    Loading and compiling the rule book costs about 0.1 s a command, paid hundreds of times in a
+    run; what an advisor keeps between consultations (its advice cache) never changes an output
+    (tests/test_evaluator.py proves it), so sharing one changes nothing a command prints.
+    A command given ``--rules`` still builds its own, and the commands that run as real processes
+    (tests/test_cli_startup.py, the installed entry point) still build theirs as a user's would.
+    """
+
+    def shared(session: Session) -> Advisor:
+        if session._advisor is None:
+            session._advisor = advisor if session.rules_dir is None else Advisor(session.rules_dir)
+        return session._advisor
+
+    monkeypatch.setattr(Session, "advisor", property(shared))
 
 
 @pytest.fixture

@@ -229,9 +229,20 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_edit_gives_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
+    _any_edit(advisor, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_many_edits_give_a_report_or_a_trace_error_never_a_crash(advisor: Advisor, data: st.DataObject) -> None:
+    _any_edit(advisor, data)
+
+
+def _any_edit(advisor: Advisor, data: st.DataObject) -> None:
     from sellerexpert._explain import explain
 
     original = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"]})
@@ -258,3 +269,123 @@ def test_any_edit_gives_a_report_or_a_trace_error_never_a_crash(advisor: Advisor
         explain(trace, advisor, why_not=False)
     except (TraceError, ProfileError):
         pass
+
+
+# -- Audits at scale: the schema check compiled, linear time, worker processes --------------------------------------
+# The compiled schema check is internal on purpose: it must say "valid" exactly when jsonschema does, on any edit.
+
+_EDGE_VALUES = st.sampled_from([0, 1, 1.0, 1.5, -1, True, False, None, "", "1", "x" * 70, "US", [], {}, ["fully-managed"]])
+
+
+def _schema_edits(advisor: Advisor, data: st.DataObject) -> None:
+    from sellerexpert._schema import _trace_check, _trace_validator
+
+    trace = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"], "target_markets": ["US", "DE"]})
+    assert _trace_check()(trace) and _trace_validator().is_valid(trace)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(trace)[1:]))
+        *parents, last = path
+        target = trace
+        for key in parents:
+            target = target[key]
+        choice = data.draw(st.sampled_from(["delete", "edge", "json", "add"]))
+        if choice == "delete" and isinstance(target, dict):
+            del target[last]
+        elif choice == "add" and isinstance(target, dict):
+            target[data.draw(st.sampled_from(["market", "extra", "kind", "absent", "value"]))] = data.draw(_EDGE_VALUES)
+        else:
+            target[last] = data.draw(_EDGE_VALUES if choice == "edge" else _JSON)
+    assert _trace_check()(trace) == _trace_validator().is_valid(trace)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_compiled_schema_check_agrees_with_jsonschema_on_any_edit(advisor: Advisor, data: st.DataObject) -> None:
+    _schema_edits(advisor, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_compiled_schema_check_agrees_with_jsonschema_at_scale(advisor: Advisor, data: st.DataObject) -> None:
+    _schema_edits(advisor, data)
+
+
+def _folder(advisor: Advisor, tmp_path: Path) -> Path:
+    """Four traces that reproduce, an edited one, a file that is not a trace and one that claims to be but is broken."""
+    profiles = [{"operational_capacity": level, "target_markets": markets}
+                for level in ("low", "high") for markets in (["US"], ["DE", "FR"])]
+    for index, profile in enumerate(profiles):
+        (tmp_path / f"t{index}.json").write_text(advisor.consult(profile).trace.to_json(), encoding="utf-8")
+    edited = _trace(advisor)
+    edited["result"]["recommendations"][0]["model"] = "semi-managed"
+    (tmp_path / "edited.json").write_text(json.dumps(edited), encoding="utf-8")
+    (tmp_path / "notes.json").write_text('{"not": "a trace"}', encoding="utf-8")
+    (tmp_path / "broken.json").write_text('{"format": "sellerexpert-trace", "version": 1}', encoding="utf-8")
+    return tmp_path
+
+
+def test_a_folder_replayed_on_experta_gives_the_same_reports(advisor: Advisor, tmp_path: Path) -> None:
+    folder = _folder(advisor, tmp_path)
+    summary = audit_paths([folder], advisor)
+    assert [r.ok for r in summary.reports] == [False, False, True, True, True, True] and len(summary.skipped) == 1
+    assert audit_paths([folder], advisor, engine="experta").to_dict() == summary.to_dict()
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_reports_of_one(advisor: Advisor, tmp_path: Path) -> None:
+    folder = _folder(advisor, tmp_path)
+    assert audit_paths([folder], advisor, jobs=2).to_dict() == audit_paths([folder], advisor).to_dict()
+
+
+@pytest.mark.slow
+def test_a_named_file_that_is_not_a_trace_is_refused_with_workers_too(advisor: Advisor, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(advisor.consult(PROFILE).trace.to_json(), encoding="utf-8")
+    data = _trace(advisor)
+    del data["firings"][2]["rule"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TraceError, match=r"bad.json: firings\[2\]: does not match the trace schema: 'rule' is a required"):
+        audit_paths([good, bad], advisor, jobs=2)
+
+
+def _padded(base: dict[str, Any], size: int) -> dict[str, Any]:
+    """A trace padded the way a hostile one is: many platforms decided in many markets, many firings relying on absence."""
+    data = json.loads(json.dumps(base))
+    facts, firings = data["facts"], data["firings"]
+    next_id = max(f["id"] for f in [*facts, *(a for firing in firings for a in firing["asserted"])]) + 1
+    markets = [a + b for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"][:size]
+    for index in range(size):
+        facts.append({"id": next_id, "kind": "platform", "platform": f"p{index}", "field": "id", "value": f"p{index}"})
+        facts.append({"id": next_id + 1, "kind": "seller", "field": "zz", "value": index, "assumed": False})
+        next_id += 2
+    for market in markets:
+        for index in range(size):
+            decision = {"id": next_id, "kind": "decision", "platform": f"p{index}", "model": "semi-managed", "confidence": 0.5,
+                        "scores": {}, "excluded": [], "basis": "scores", "completeness": 0.5}
+            firings.append({"seq": len(firings) + 1, "rule": "decide", "platform": f"p{index}", "salience": -100, "matched": [],
+                            "absent": ["yy"], "asserted": [decision], "retracted": [], "market": market})
+            next_id += 1
+    return data
+
+
+@pytest.mark.slow
+def test_a_hostile_trace_audits_in_linear_time(advisor: Advisor) -> None:
+    import time
+
+    base = _trace(advisor)
+    seconds = []
+    for size in (30, 60):  # twice the platforms and markets: four times the trace
+        trace = _padded(base, size)
+        start = time.process_time()
+        report = audit(trace, advisor)
+        seconds.append(time.process_time() - start)
+        assert not report.ok and "consistency" in _checks(report)
+    # Linear: about 4x; the quadratic steps this replaced made it 10-16x.
+    assert seconds[1] < 8 * seconds[0] + 0.5, seconds
+
+
+def test_a_padded_trace_is_reported_not_crashed_on(advisor: Advisor) -> None:
+    report = audit(_padded(_trace(advisor), 6), advisor)
+    assert not report.ok and 'decide@p0 records model "semi-managed"' in _checks(report)["consistency"]

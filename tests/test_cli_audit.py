@@ -128,3 +128,12 @@ def test_an_unknown_schema_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["schema", "result"])
     assert result.exit_code == 2
     assert "'result' is not one of 'trace', 'profile', 'rulefile'" in result.stderr
+
+
+@pytest.mark.slow
+def test_jobs_and_engine_leave_the_output_unchanged(runner: CliRunner, trace_file: Path, advisor: Advisor) -> None:
+    advisor.consult({"operational_capacity": "high", "target_markets": ["DE", "FR"]}).trace.save(trace_file.parent / "b.json")
+    reference = runner.invoke(cli, ["audit", str(trace_file.parent)], catch_exceptions=False)
+    for args in (["--jobs", "2"], ["--jobs", "0"], ["--engine", "experta"]):
+        result = runner.invoke(cli, ["audit", str(trace_file.parent), *args], catch_exceptions=False)
+        assert (result.exit_code, result.stdout) == (0, reference.stdout), args

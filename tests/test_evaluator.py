@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,30 @@ profiles = st.fixed_dictionaries(
 ).filter(_agrees)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The proofs below run twice: a fast sample in the default run, and at full scale in the slow set
+# (`python -m pytest -m slow tests/test_evaluator.py`, which CI runs), as tests/test_fuzz.py does.
+
+
+def _proof(examples: int) -> Callable[[Any], Any]:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+@_proof(15)
 @given(data=profiles)
 def test_the_compiled_evaluator_fires_exactly_as_experta_on_the_shipped_rules(advisor: Advisor, data: dict[str, Any]) -> None:
+    _same(advisor, _consistent(data))
+
+
+@pytest.mark.slow
+@_proof(150)
+@given(data=profiles)
+def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_shipped_profiles(
+    advisor: Advisor, data: dict[str, Any]
+) -> None:
     _same(advisor, _consistent(data))
 
 
@@ -107,10 +129,7 @@ def _consistent(data: dict[str, Any]) -> SellerProfile:
         raise
 
 
-def test_a_sweep_over_every_value_class_of_every_field_agrees(advisor: Advisor) -> None:
-    """Each field through each value class the rules tell apart, on a bare and on a full profile."""
-    space = ProfileSpace(advisor.rules)
-    bases = [
+_SWEEP_BASES: list[dict[str, Any]] = [
         {},
         {"target_markets": ["US"], "operational_capacity": "low", "customer_service": "none", "fee_sensitivity": "high"},
         {
@@ -129,7 +148,12 @@ def test_a_sweep_over_every_value_class_of_every_field_agrees(advisor: Advisor) 
             "fast_payouts_needed": False,
             "content_control": "high",
         },
-    ]
+]
+"""A bare, a partly known and a full profile: each field is swept through its value classes on each."""
+
+
+def _sweep(advisor: Advisor, bases: list[dict[str, Any]]) -> int:
+    space = ProfileSpace(advisor.rules)
     checked = 0
     for base in bases:
         for name in REASONED_FIELDS:
@@ -144,7 +168,18 @@ def test_a_sweep_over_every_value_class_of_every_field_agrees(advisor: Advisor) 
                     continue  # answers that contradict the base profile: refused, as tested in test_routes
                 _same(advisor, profile)
                 checked += 1
-    assert checked > 100
+    return checked
+
+
+def test_a_sweep_over_every_value_class_of_every_field_agrees_on_a_partly_known_profile(advisor: Advisor) -> None:
+    """Each field through each value class the rules tell apart, on one base profile (all three: the slow set)."""
+    assert _sweep(advisor, _SWEEP_BASES[1:2]) > 30
+
+
+@pytest.mark.slow
+def test_a_sweep_over_every_value_class_of_every_field_agrees(advisor: Advisor) -> None:
+    """Each field through each value class the rules tell apart, on a bare, a partly known and a full profile."""
+    assert _sweep(advisor, _SWEEP_BASES) > 100
 
 
 @pytest.mark.slow
@@ -287,18 +322,27 @@ def _pack(folder: Path, rules: list[dict[str, Any]]) -> Path:
     return folder
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+def _generated(tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]) -> None:
+    advisor = Advisor(_pack(tmp_path_factory.mktemp("pack"), list(rules)))
+    for data in cases:
+        _same(advisor, SellerProfile.from_dict(data))
+
+
+@_proof(6)
 @given(rules=rule_packs, cases=st.lists(profiles, min_size=1, max_size=8))
 def test_the_compiled_evaluator_fires_exactly_as_experta_on_generated_rule_packs(
     tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]
 ) -> None:
-    advisor = Advisor(_pack(tmp_path_factory.mktemp("pack"), list(rules)))
-    for data in cases:
-        _same(advisor, SellerProfile.from_dict(data))
+    _generated(tmp_path_factory, rules, cases)
+
+
+@pytest.mark.slow
+@_proof(40)
+@given(rules=rule_packs, cases=st.lists(profiles, min_size=1, max_size=8))
+def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_generated_rule_packs(
+    tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]
+) -> None:
+    _generated(tmp_path_factory, rules, cases)
 
 
 CHAINED = [
@@ -367,13 +411,24 @@ def test_the_evaluator_answers_the_model_question_for_any_facts(chained: Advisor
     assert evaluator.models({"sea_freight": False}, ("temu",)) == {"temu": "fully-managed"}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@_proof(8)
 @given(data=profiles, bump=st.integers(1, 3))
 def test_a_compiled_consultation_is_byte_identical_to_experta_even_from_the_cache(
     advisor: Advisor, data: dict[str, Any], bump: int
 ) -> None:
     """Result and trace JSON are the same whichever engine ran, also when the compiled path reuses
     the advice of an earlier seller the rules cannot tell apart (here: a few more monthly orders)."""
+    _byte_identical(advisor, data, bump)
+
+
+@pytest.mark.slow
+@_proof(60)
+@given(data=profiles, bump=st.integers(1, 3))
+def test_many_compiled_consultations_are_byte_identical_to_experta(advisor: Advisor, data: dict[str, Any], bump: int) -> None:
+    _byte_identical(advisor, data, bump)
+
+
+def _byte_identical(advisor: Advisor, data: dict[str, Any], bump: int) -> None:
     first = SellerProfile.from_dict(data)
     advisor.consult(first, engine="compiled")  # warms the cache
     second = SellerProfile.from_dict({**data, "monthly_orders": (data.get("monthly_orders") or 0) + bump})

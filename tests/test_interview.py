@@ -88,8 +88,13 @@ def _all_answered(advisor: Advisor, profile: dict[str, object], platforms: list[
     return interview.outlook()
 
 
-def test_the_interview_agrees_with_the_engine(advisor: Advisor, domains: Domains) -> None:
-    @settings(max_examples=40, deadline=None, derandomize=True)
+SCALES = [pytest.param(0.2, id="sample"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]
+"""The share of a sweep run: a fifth in the default run, all of it in the slow set (CI runs both)."""
+
+
+@pytest.mark.parametrize("share", SCALES)
+def test_the_interview_agrees_with_the_engine(advisor: Advisor, domains: Domains, share: float) -> None:
+    @settings(max_examples=round(40 * share), deadline=None, derandomize=True)
     @given(_profile_strategy(domains))
     def check(data: dict[str, object]) -> None:
         profile = {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items() if v is not None}
@@ -129,10 +134,12 @@ def test_a_constraint_settles_the_advice_and_the_questions_stop(advisor: Advisor
     assert interview.relevant() == ()
 
 
-def test_settled_advice_holds_whatever_the_remaining_answers(advisor: Advisor, domains: Domains) -> None:
+@pytest.mark.parametrize("share", SCALES)
+def test_settled_advice_holds_whatever_the_remaining_answers(advisor: Advisor, domains: Domains, share: float) -> None:
     rng = random.Random(7)
     checked = 0
-    for _ in range(12):
+    interviews = round(12 * share) or 1
+    for _ in range(interviews):
         interview = Interview(advisor, {"platforms": ["temu", "aliexpress", "tiktok_shop"]})
         while (question := interview.next_question()) is not None:
             value = rng.choice(domains[question.field])
@@ -150,7 +157,7 @@ def test_settled_advice_holds_whatever_the_remaining_answers(advisor: Advisor, d
             for rec in advisor.consult(completion).recommendations:
                 assert interview.outlook()[rec.platform] == (rec.model,), repr((rec.platform, known, completion))
                 checked += 1
-    assert checked == 12 * 5 * 3
+    assert checked == interviews * 5 * 3
 
 
 def test_every_question_asked_could_change_a_recommendation(advisor: Advisor, domains: Domains) -> None:

@@ -85,3 +85,36 @@ def test_a_csv_glob_and_parquet_on_a_local_cluster(tmp_path: Path) -> None:
         assert sorted(whole["best_model"].dropna()) == sorted(scored["best_model"].dropna())
         built: dict[str, Any] = client.run(lambda: on_dask._advisor.cache_info().misses)
         assert len(built) == 2 and all(count <= 1 for count in built.values())  # each worker built its advisor once
+
+
+def _written(out: Path) -> Any:
+    """The Parquet data set as pandas reads it back, in partition and row order."""
+    frame = pd.read_parquet(out)
+    return frame.sort_values(["partition", "row"], kind="stable").reset_index(drop=True)
+
+
+def test_the_scored_frame_has_real_types_and_writes_parquet(tmp_path: Path) -> None:
+    path = write_sellers(tmp_path / "sellers.csv", 25)
+    scored = on_dask.score_dataset(str(path))
+    # Dask builds the Parquet schema from the frame's meta: an object column there has no type to give.
+    assert {str(t) for t in scored.dtypes} == {"int64", "float64", "string"}
+    assert dict(scored.dtypes) == dict(scored._meta.dtypes) == dict(scored.compute().dtypes)
+    scored.to_parquet(str(tmp_path / "advice"), write_index=False)
+    written = _written(tmp_path / "advice")
+    assert list(written.columns) == list(on_dask.COLUMNS)
+    assert _same_but_where(written["record"]) == _batch_lines(path)
+    assert written["error"].isna().sum() == 23 and list(written.loc[written["status"] == "error", "row"]) == [6, 23]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning", "ignore::UserWarning")
+def test_the_readme_example_writes_parquet_on_a_local_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    parts = [write_sellers(tmp_path / f"sellers-{index}.csv", 20 + index) for index in range(3)]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        scored = on_dask.score_dataset(str(tmp_path / "sellers-*.csv"))
+        scored.to_parquet(str(tmp_path / "advice"))  # the README's call, as written there
+    written = _written(tmp_path / "advice")
+    assert _same_but_where(written["record"]) == [line for path in parts for line in _batch_lines(path)]
+    assert list(written.groupby("partition").size()) == [20, 21, 22]

@@ -15,7 +15,8 @@ from sellerexpert import Advisor, SellerProfile, load_rulebook
 from sellerexpert._conditions import evaluate
 from sellerexpert._rulebook import Rule
 
-RULES = load_rulebook().rules
+BOOK = load_rulebook()
+RULES = BOOK.rules
 
 
 def _facts_seen(result: Any, rule: Rule, platform: str | None, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -26,8 +27,7 @@ def _facts_seen(result: Any, rule: Rule, platform: str | None, overrides: dict[s
             if fact.kind == "seller":
                 facts.setdefault(fact.field, fact.value)
     if rule.scope == "platform":
-        book = load_rulebook()
-        facts.update(book.platforms[platform or "temu"].fact_values())
+        facts.update(BOOK.platforms[platform or "temu"].fact_values())
         # The facts computed for the consultation (a market's route facts), as the trace recorded them.
         facts.update(
             {

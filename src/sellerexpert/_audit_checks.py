@@ -13,7 +13,8 @@ errors, the messages, :mod:`sellerexpert._audit_report` and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _signing as signing
@@ -24,14 +25,14 @@ from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_
 from ._messages import Msg, concat
 from ._policy import Weighed, choose_best, lead_market
-from ._profile import SellerProfile
+from ._profile import CORE_FIELDS, SellerProfile
 from ._result import Recommendation
 from ._rulebook import RuleBook
 from ._trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace, split_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._advisor import Advisor
+    from ._advisor import Advisor, Engine
 
 _CHANGE_WORDS = {"added": N_("added"), "removed": N_("removed"), "edited": N_("edited"), "changed": N_("changed")}
 
@@ -167,14 +168,15 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
     runs = split_runs(trace.facts)
     order = list(dict.fromkeys(f.market for f in trace.firings))
     by_market = dict(zip(order, runs, strict=True)) if len(order) == len(runs) else {}
-    known: dict[Any, FactRecord] = {fact.id: fact for fact in trace.facts}
-    current: object = object()
+    # One working memory per run, kept when the firings turn to another market and back (a real
+    # trace never does; rebuilding it at every turn would make a hostile trace quadratic).
+    memories: dict[Any, _Memory] = {}
+    memory = _Memory(trace.facts)
     for firing in trace.firings:
-        if by_market and firing.market != current:
-            current = firing.market
-            known = {fact.id: fact for fact in by_market.get(firing.market, ())}
+        if by_market:
+            memory = memories.get(firing.market) or memories.setdefault(firing.market, _Memory(by_market.get(firing.market, ())))
         for fact in firing.matched:
-            recorded = known.get(fact.id)
+            recorded = memory.known.get(fact.id)
             if recorded is None:
                 details.append(
                     Msg(
@@ -195,20 +197,20 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
                     )
                 )
         for name in firing.absent:
-            present = [f for f in known.values() if isinstance(f, SellerRecord) and f.field == name]
-            if present:
+            present = memory.seller_fact(name)
+            if present is not None:
                 details.append(
                     Msg(
                         N_("{firing} relied on {field} being unknown, but it was {value}"),
-                        firing=_where(firing), field=name, value=show(present[0].value),
+                        firing=_where(firing), field=name, value=show(present.value),
                     )
                 )
         for fact in firing.asserted:
-            if fact.id in known and known[fact.id] != fact:
+            if fact.id in memory.known and memory.known[fact.id] != fact:
                 details.append(Msg(N_("{firing} asserted fact #{id}, an id already taken"), firing=_where(firing), id=fact.id))
-            known[fact.id] = fact
+            memory.put(fact)
         for fact in firing.retracted:
-            known.pop(fact.id, None)
+            memory.pop(fact.id)
     details.extend(_unsupported_results(trace, rulebook))
     if details:
         findings.append(
@@ -220,29 +222,97 @@ def check_consistency(trace: Trace, rulebook: RuleBook, findings: list[AuditFind
         )
 
 
+
+class _Memory:
+    """Working memory as a trace's firings leave it: the facts by id, and the seller facts by field.
+
+    The absence check asks for the first seller fact of a field (in the order the facts were
+    declared); the index answers it without a scan of every fact known, so an audit stays linear
+    in the size of the trace.
+    """
+
+    def __init__(self, facts: Iterable[FactRecord]) -> None:
+        self.known: dict[Any, FactRecord] = {}
+        self._rank: dict[Any, int] = {}  # an id's place in the declaration order (the dict's own order)
+        self._sellers: dict[Any, dict[Any, None]] = {}  # field -> ids of the seller facts of that field
+        self._unordered: set[Any] = set()  # fields whose ids are not held in declaration order (an id re-used)
+        self._count = itertools.count()
+        for fact in facts:
+            self.put(fact)
+
+    def put(self, fact: FactRecord) -> None:
+        if fact.id in self.known:
+            self._forget_seller(fact.id)
+        else:
+            self._rank[fact.id] = next(self._count)
+        self.known[fact.id] = fact
+        if isinstance(fact, SellerRecord):
+            ids = self._sellers.setdefault(fact.field, {})
+            if ids and self._rank[next(reversed(ids))] > self._rank[fact.id]:
+                self._unordered.add(fact.field)
+            ids[fact.id] = None
+
+    def pop(self, fact_id: Any) -> None:
+        if fact_id in self.known:
+            self._forget_seller(fact_id)
+            del self.known[fact_id]
+            del self._rank[fact_id]
+
+    def seller_fact(self, name: str) -> SellerRecord | None:
+        """The first seller fact of field ``name`` in declaration order, or ``None``."""
+        ids = self._sellers.get(name)
+        if not ids:
+            return None
+        first = min(ids, key=self._rank.__getitem__) if name in self._unordered else next(iter(ids))
+        fact = self.known[first]
+        assert isinstance(fact, SellerRecord)
+        return fact
+
+    def _forget_seller(self, fact_id: Any) -> None:
+        old = self.known[fact_id]
+        if isinstance(old, SellerRecord):
+            self._sellers[old.field].pop(fact_id, None)
+
+
 def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     """Recompute each platform's decision from the trace's own evidence and compare with what it records."""
     details: list[str] = []
-    given = [f.field for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed]
+    # Only the core fields count towards completeness: the rest would make each decision's work grow with the trace.
+    given = list(
+        dict.fromkeys(f.field for f in trace.facts if isinstance(f, SellerRecord) and not f.assumed and f.field in CORE_FIELDS)
+    )
     rules = {rule.id: rule for rule in rulebook.rules}
     recommendations = {r.get("platform"): r for r in trace.result.get("recommendations", [])}
-    # An edited trace may hold anything as a platform id: keep the ids in order, once each, without hashing them.
-    platforms: list[Any] = []
-    for fact in trace.facts:
-        if isinstance(fact, PlatformRecord) and fact.field == "id" and fact.value not in platforms:
-            platforms.append(fact.value)
-    markets: list[Any] = []
+    # An edited trace may hold anything as a platform id: keep the ids in order, once each (see _unique).
+    platforms = _unique(f.value for f in trace.facts if isinstance(f, PlatformRecord) and f.field == "id")
+    markets = _unique(f.market for f in trace.firings)
+    # Indexes built once, so that the work is linear in the trace's size, however many platforms and markets it names.
+    grouped: dict[tuple[Any, Any], list[Firing]] = {}
     for firing in trace.firings:
-        if firing.market not in markets:
-            markets.append(firing.market)
+        grouped.setdefault((firing.platform, firing.market), []).append(firing)
+
+    def firings_of(platform: Any, market: Any) -> Sequence[Firing]:
+        try:
+            return grouped.get((platform, market), ())
+        except TypeError:  # an id that cannot be hashed: no firing names it (firings name platforms in text)
+            return [f for f in trace.firings if f.platform == platform and f.market == market]
+
+    positions: dict[Any, int] = {}
+    for index, fact in enumerate(trace.facts):
+        positions.setdefault(fact.id, index)
+    entries: dict[Any, dict[Any, Any]] = {}
+    leads: dict[Any, int] = {}
+    run_facts: dict[tuple[Any, Any], dict[str, Any]] = {}  # (anchor id, platform) -> the run's platform facts
+    recorded_facts: dict[Any, dict[str, Any]] = {}
+    for fact in trace.facts:
+        if isinstance(fact, PlatformRecord) and _hashable(fact.platform):
+            recorded_facts.setdefault(fact.platform, {})[fact.field] = fact.value
     for platform, market in [(p, m) for m in (markets or [None]) for p in platforms]:
         weighed: list[Weighed] = []
         reasons: list[str] = []
         caveats: list[str] = []
         decisions = []
-        for firing in trace.firings:
-            if firing.platform != platform or firing.market != market:
-                continue
+        for firing in firings_of(platform, market):
             for fact in firing.asserted:
                 kind = fact.kind
                 if kind in ("evidence", "exclusion"):
@@ -264,7 +334,13 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             )
             continue
         firing, decision = decisions[0]
-        facts = run_platform_facts(trace.facts, firing, platform)
+        anchor = next((f.id for f in firing.matched if isinstance(f, PlatformRecord) and f.field == "id"), None)
+        if anchor is None:  # a hand-edited trace without an anchor: every fact recorded for the platform
+            facts = recorded_facts.get(platform, {})
+        elif (anchor, platform) in run_facts:
+            facts = run_facts[(anchor, platform)]
+        else:
+            facts = run_facts[(anchor, platform)] = run_platform_facts(trace.facts, firing, platform, positions=positions)
         # The engine's own decision step, on the trace's own evidence and the run's own platform facts.
         scores, excluded, expected, _ = decide_platform(
             rulebook, weighed, emphasis=facts.get("emphasis"), given_fields=given, facts=facts
@@ -300,7 +376,14 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform))
             continue
         if market is not None:
-            entry = next((m for m in rec.get("markets", []) if isinstance(m, Mapping) and m.get("market") == market), None)
+            if platform not in entries:
+                # The first entry for each market, as a scan of the recommendation's entries would find it.
+                entries[platform] = {}
+                for item in rec.get("markets", []):
+                    if isinstance(item, Mapping) and _hashable(item.get("market")):
+                        entries[platform].setdefault(item.get("market"), item)
+                leads[platform] = _lead(rec) if rec.get("markets") else 0
+            entry = entries[platform].get(market)
             if entry is None or entry.get("confidence") != decision.confidence:
                 details.append(
                     Msg(
@@ -311,7 +394,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                         platform=platform, market=market, decided=show(decision.confidence),
                     )
                 )
-            if rec.get("markets") and rec["markets"][_lead(rec)].get("market") != market:
+            if rec.get("markets") and rec["markets"][leads[platform]].get("market") != market:
                 continue  # the platform's own fields are those of its lead market, checked on that market's run
         for key, decided in recorded.items():
             if rec.get(key) != decided:
@@ -363,12 +446,21 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
     return details
 
 
-def run_platform_facts(facts: tuple[FactRecord, ...], decide: Firing, platform: str) -> dict[str, Any]:
-    """The platform facts of the run a decide firing belongs to: those declared with its anchor (the platform's ``id`` fact)."""
+def run_platform_facts(
+    facts: tuple[FactRecord, ...], decide: Firing, platform: str, *, positions: Mapping[Any, int] | None = None
+) -> dict[str, Any]:
+    """The platform facts of the run a decide firing belongs to: those declared with its anchor (the platform's ``id`` fact).
+
+    :param positions: each fact id's first index in ``facts``, to start at the anchor rather than scan up to it.
+    """
     anchor = next((f for f in decide.matched if isinstance(f, PlatformRecord) and f.field == "id"), None)
     out: dict[str, Any] = {}
     started = False
-    for fact in facts:
+    start = 0
+    if anchor is not None and positions is not None:
+        start = positions.get(anchor.id, len(facts))
+    for index in range(start, len(facts)):
+        fact = facts[index]
         if anchor is not None and fact.id == anchor.id:
             started = True
         elif started and (not isinstance(fact, PlatformRecord) or fact.platform != platform or fact.field == "id"):
@@ -378,6 +470,33 @@ def run_platform_facts(facts: tuple[FactRecord, ...], decide: Firing, platform: 
     if anchor is None:  # a hand-edited trace without an anchor: every fact recorded for the platform
         out = {f.field: f.value for f in facts if isinstance(f, PlatformRecord) and f.platform == platform}
     return out
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    """The values in order, once each. An edited trace may hold anything as an id: values that can be hashed
+    are looked up in a set (linear in the count), the rest compared one by one."""
+    out: list[Any] = []
+    seen: set[Any] = set()
+    loose: list[Any] = []
+    for value in values:
+        try:
+            if value in seen:
+                continue
+            seen.add(value)
+        except TypeError:
+            if value in loose:
+                continue
+            loose.append(value)
+        out.append(value)
+    return out
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _lead(rec: Mapping[str, Any]) -> int:
@@ -461,10 +580,16 @@ def check_fingerprint(
 
 
 def check_replay(
-    trace: Trace, advisor: Advisor, profile: SellerProfile, fingerprint_matches: bool, findings: list[AuditFinding]
+    trace: Trace,
+    advisor: Advisor,
+    profile: SellerProfile,
+    fingerprint_matches: bool,
+    findings: list[AuditFinding],
+    *,
+    engine: Engine = "compiled",
 ) -> bool:
-    """The profile consulted again gives the recorded facts, firings and result; else a finding with the diff."""
-    replay = advisor.consult(profile).trace
+    """The profile consulted again (on ``engine``) gives the recorded facts, firings and result; else a finding with the diff."""
+    replay = advisor.consult(profile, engine=engine).trace
     details = fact_diff(trace.facts, replay.facts)
     details.extend(firing_diff(trace.firings, replay.firings))
     details.extend(result_diff(trace.result, replay.result))

@@ -63,7 +63,7 @@ from ._workers import MAX_WORKERS
 
 if TYPE_CHECKING:
     # Imported where used: `--help` and `--version` must not load the engine or the rule book.
-    from ._advisor import Advisor
+    from ._advisor import Advisor, Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -852,14 +852,19 @@ Example:
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help=N_("Require a signed trace's signature to be verified with "
                       "SELLEREXPERT_TRACE_KEY (without the key, it fails)."))
+@click.option("-j", "--jobs", type=click.IntRange(0, MAX_WORKERS), default=1, show_default=True, metavar="N",
+              help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
+@click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
+              help=N_("compiled (fast) or experta (the reference engine); the output is identical."))
 @rules_option
 @lang_option
 @pass_advisor
-def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool) -> None:
+def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool,
+                  jobs: int, engine: Engine) -> None:
     """Check that stored traces still hold: replay each on today's rules and compare."""
     from ._audit import audit_paths
 
-    summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify)
+    summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify, jobs=jobs or os.cpu_count() or 1, engine=engine)
     # A trace is someone else's file: its strings are shown, never acted on by the terminal.
     click.echo(summary.to_json() if output_format == "json" else _i18n.printable(summary.to_text(), keep="\n"))
     if not summary.ok:

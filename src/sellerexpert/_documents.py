@@ -22,6 +22,8 @@ from ._i18n import N_
 from ._messages import Msg, concat
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import yaml
 
 FORMATS = ("json", "yaml", "toml")
@@ -335,52 +337,69 @@ def check_limits(data: Any, *, what: str = "") -> None:
     """Check a parsed document (or a mapping handed to the API) against the limits of this module.
 
     Walks without recursion, so a document nested far too deep is reported, not crashed on.
+    Where a value sits is worked out only for a value at fault: the walk runs over every value
+    of every trace an audit reads, so it stays a few type checks per value.
 
     :raises DocumentProblem: naming where in the document the problem is.
     """
-    stack: list[tuple[Any, int, str]] = [(data, 0, what)]
+    # Each entry: the value, its depth, and how it was reached ((parent's link, key, parent is an object), or None).
+    stack: list[tuple[Any, int, Any]] = [(data, 0, None)]
     seen = 0
-    while stack:
-        value, depth, where = stack.pop()
-        seen += 1
-        at = Msg(N_(" (at {where})"), where=_printable(where[:80])) if where else ""
-        if seen > 10 * MAX_YAML_NODES:
-            raise DocumentProblem(Msg(N_("holds more than {count} values"), count=f"{10 * MAX_YAML_NODES:,}"))
+
+    def at(link: Any) -> Msg | str:
+        steps = []
+        while link is not None:
+            link, key, in_object = link
+            steps.append((key, in_object))
+        where = what
+        for key, in_object in reversed(steps):
+            where = f"{where}.{key}" if where and in_object else f"{where}[{key}]" if where else str(key)
+        return Msg(N_(" (at {where})"), where=_printable(where[:80])) if where else ""
+
+    def scalar(value: Any, link: Any) -> None:
+        # What is wrong with a value that holds no other: text with a lone surrogate, a number past the limits.
         if isinstance(value, str):
-            _check_text(value, at)
-            continue
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int):
+            _check_text(value, link, at)
+        elif isinstance(value, bool) or value is None:
+            pass
+        elif isinstance(value, int):
             if not -_MAX_INT < value < _MAX_INT:
-                raise DocumentProblem(concat(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS), at))
-            continue
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise DocumentProblem(concat(Msg(_NO_NAN), at))
-            continue
-        if isinstance(value, (dict, list, tuple)):
-            if depth >= MAX_DEPTH:
-                raise DocumentProblem(Msg(_TOO_DEEP, depth=MAX_DEPTH))
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
+                raise DocumentProblem(concat(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS), at(link)))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise DocumentProblem(concat(Msg(_NO_NAN), at(link)))
+
+    limit = 10 * MAX_YAML_NODES
+    containers = (dict, list, tuple)
+    # Only containers go on the stack; the values they hold are checked as they are met.
+    if not isinstance(data, containers):
+        scalar(data, None)
+        return
+    while stack:
+        value, depth, link = stack.pop()
+        seen += 1 + len(value)
+        if seen > limit:
+            raise DocumentProblem(Msg(N_("holds more than {count} values"), count=f"{limit:,}"))
+        if depth >= MAX_DEPTH:
+            raise DocumentProblem(Msg(_TOO_DEEP, depth=MAX_DEPTH))
+        in_object = isinstance(value, dict)
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if in_object:
                 if isinstance(key, str):
-                    _check_text(key, at)
-                if isinstance(key, float) and not math.isfinite(key):
-                    raise DocumentProblem(concat(Msg(_NO_NAN), at))
-                stack.append(
-                    (
-                        item,
-                        depth + 1,
-                        f"{where}.{key}" if where and isinstance(value, dict) else f"{where}[{key}]" if where else str(key),
-                    )
-                )
+                    if not key.isascii():
+                        _check_text(key, link, at)
+                elif isinstance(key, float) and not math.isfinite(key):
+                    raise DocumentProblem(concat(Msg(_NO_NAN), at(link)))
+            if isinstance(item, containers):
+                stack.append((item, depth + 1, (link, key, in_object)))
+            elif not (isinstance(item, str) and item.isascii()):  # ASCII text is always fine: the common case first
+                scalar(item, (link, key, in_object))
 
 
-def _check_text(text: str, at: str) -> None:
+def _check_text(text: str, link: Any, at: Callable[[Any], Msg | str]) -> None:
     if not text.isascii() and _SURROGATE.search(text):
         raise DocumentProblem(
-            concat(Msg(N_("holds a lone surrogate escape, which is not a character: write the character itself")), at)
+            concat(Msg(N_("holds a lone surrogate escape, which is not a character: write the character itself")), at(link))
         )
 
 

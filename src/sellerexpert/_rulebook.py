@@ -300,9 +300,12 @@ class Rule:
         ]
         return data
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """A SHA-256 over the rule's canonical JSON: changes when what the rule says changes."""
+        """A SHA-256 over the rule's canonical JSON: changes when what the rule says changes.
+
+        Worked out once per rule (the rule is frozen): an audit compares every trace's digests with it.
+        """
         return hashlib.sha256(_canonical(self.to_data())).hexdigest()
 
 

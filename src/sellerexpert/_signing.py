@@ -33,8 +33,9 @@ def key_from_env(environ: Mapping[str, str] | None = None) -> bytes | None:
 
 def canonical_bytes(trace: Trace | Mapping[str, Any]) -> bytes:
     """The bytes a signature covers: the trace without ``signature``, as canonical JSON."""
-    data = trace.to_dict() if isinstance(trace, Trace) else dict(trace)
-    data.pop("signature", None)
+    # The trace's own data, not a deep copy of it: serialising never edits it (a copy cost more than the rest of an audit).
+    whole = trace._shared_dict() if isinstance(trace, Trace) else trace
+    data = {key: value for key, value in whole.items() if key != "signature"}
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

@@ -280,10 +280,14 @@ def read_fact(data: Any) -> FactRecord:
     if isinstance(data, Mapping):
         found = _FACT_TYPES.get(data.get("kind"))  # type: ignore[arg-type]
         if found is not None and tuple(data) == found[1]:
-            cls, keys = found
-            fact: FactRecord = cls(*(data[key] for key in keys if key != "kind"))
+            cls, _keys = found
+            fact: FactRecord = cls(*[data[key] for key in _FIELDS[cls]])
             return fact
     return OtherRecord(data)
+
+
+_FIELDS = {cls: tuple(key for key in keys if key != "kind") for cls, keys in _FACT_TYPES.values()}
+"""Each record class's fields, in the order its JSON holds them (``kind`` is the class)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,7 +463,7 @@ class Trace:
         except _documents.DocumentProblem as exc:
             raise TraceError(exc.problem, path=path) from None
         data = parse_trace_text(text, path)
-        validate_trace(data, source=path)
+        validate_trace(data, source=path, limits_checked=True)
         return cls.from_dict(data, source=path)
 
 

@@ -52,6 +52,9 @@ COLUMNS: tuple[str, ...] = (
 )
 """The columns of a scored data set, in order."""
 _DTYPES = {"partition": "int64", "row": "int64", "best_confidence": "float64"}
+"""Columns that are not text; every other column is pandas' ``string`` dtype (missing is ``<NA>``)."""
+# Real dtypes, not ``object``: Dask derives a Parquet schema from the frame's meta, and for an object
+# column it has only a placeholder ``object()`` to infer from, which pyarrow cannot convert.
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,7 +78,7 @@ def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.astype({name: _DTYPES.get(name, "object") for name in COLUMNS})
+    return frame.astype({name: _DTYPES.get(name, "string") for name in COLUMNS})
 
 
 def score_partition(
