@@ -34,7 +34,7 @@ LIMITS: dict[str, Any] = {
     "write_timeout": 1.0,
     "linger_timeout": 3.0,
 }
-TIME_LIMIT = 2.0
+TIME_LIMIT = 0.05
 
 
 @pytest.fixture(scope="module")

@@ -312,7 +312,7 @@ def compile_schema(schema: Any) -> Check:
                 return lambda value: isinstance(value, str) and value in words
             return lambda value: any(equal(value, item) for item in arg)
         if key == "pattern":
-            search = re.compile(arg).search
+            search = _to_the_end(arg).search  # a closing $ is the end of the string, as ECMA-262 means it
             return lambda value: not isinstance(value, str) or search(value) is not None
         if key == "minLength":
             return lambda value: not isinstance(value, str) or len(value) >= arg
