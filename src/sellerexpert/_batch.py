@@ -17,7 +17,10 @@ Output to a file (:func:`score_file`) goes to ``FILE.partial`` beside it,
 which is renamed over ``FILE`` only when every row is written: an
 interrupted or crashed run never leaves a half-written ``FILE`` and never
 destroys an earlier one. ``FILE.partial.json`` records how far the partial
-output goes, so ``resume=True`` carries on after the last complete row.
+output goes, so ``resume=True`` carries on after the last complete row. While a
+run writes ``FILE`` it holds ``FILE.lock``, so a second run into it refuses;
+none of these files is ever written through a link planted at its name
+(:mod:`sellerexpert._safe_files`), and the state is checked like any input.
 
 Quick use::
 
@@ -48,11 +51,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from . import _i18n
+from . import _documents, _i18n, _safe_files
 from ._errors import BatchError, EngineError, ProfileError
 from ._i18n import N_, _
 from ._messages import Msg
-from ._profile import FIELDS_BY_NAME, PLATFORMS, SellerProfile, closest
+from ._profile import FIELDS_BY_NAME, MODELS, PLATFORMS, SellerProfile, closest
 from ._version import __version__
 from ._workers import Workers
 
@@ -173,9 +176,11 @@ class Layout:
             return problem(Msg(N_("is not UTF-8 text")))
         if self.format == "jsonl":
             try:
-                data = json.loads(text, parse_constant=_no_constant)
+                data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_documents.unique_keys)
             except json.JSONDecodeError as exc:
                 return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=exc.msg, column=exc.colno))
+            except _documents.DuplicateKey as exc:
+                return problem(exc.args[0])
             except _NotStrictJson as exc:
                 return problem(
                     Msg(
@@ -551,6 +556,8 @@ def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> Consulta
         return exc.located(source, line=row.line)
     try:
         return consult(advisor, profile, engine=engine)
+    except ProfileError as exc:  # valid numbers whose products cannot be worked out (past 64 digits)
+        return exc.located(source, line=row.line)
     except EngineError as exc:
         return exc
 
@@ -794,7 +801,8 @@ class Scorer:
             trace = sign(trace, self._key)
         path = self.trace_dir / f"row-{row:06d}.json"
         try:
-            path.write_text(trace.to_json() + "\n", encoding="utf-8")
+            # Written aside and renamed over the name: a link planted at it is replaced, never written through.
+            _safe_files.replace(path, (trace.to_json() + "\n").encode("utf-8"))
         except OSError as exc:
             raise BatchError(
                 Msg(N_("cannot write the trace of row {row} ({reason})"), row=row, reason=exc.strerror), path=path
@@ -1124,10 +1132,10 @@ def _count_records(tail: bytes, output_format: str, summary: Summary) -> int:
     if output_format == "jsonl":
         for line in tail.split(b"\n")[:-1]:  # the piece after the last newline is incomplete
             try:
-                record = json.loads(line)
+                record = json.loads(line, object_pairs_hook=_documents.unique_keys)
                 models = [(rec["platform"], rec["model"]) for rec in record.get("recommendations", ())]
                 summary.count(int(record["row"]), models, failed=record["status"] != "ok")
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 break
             kept += len(line) + 1
         return kept
@@ -1148,8 +1156,63 @@ def _count_records(tail: bytes, output_format: str, summary: Summary) -> int:
     return kept
 
 
+_STATE_LIMIT = 1 << 20
+"""The most bytes a resume state file may hold (a real one holds a few hundred)."""
+
+
+def _state_problem(text: str, *, field: str | None = None, **values: Any) -> tuple[str | None, Msg]:
+    return field, Msg(text, **values)
+
+
+def _whole(value: Any, *, least: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _check_state(state: Any) -> tuple[str | None, Msg] | None:
+    """What is wrong with a parsed resume state (the key at fault and the problem), or ``None``.
+
+    The state is read like any input: a hand-edited file is refused naming the key, never crashed on.
+    """
+    if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
+        return _state_problem(N_("is not a batch state file"))
+    if state.get("version") != 1:
+        return _state_problem(N_("version {version} is not one this sellerexpert writes (1)"), field="version",
+                              version=repr(state.get("version")))
+    if not isinstance(state.get("identity"), dict):
+        return _state_problem(N_("expected a table describing the earlier run"), field="identity")
+    if not _whole(state.get("bytes")):
+        return _state_problem(N_("expected a whole number of bytes, 0 or more, got {value}"), field="bytes",
+                              value=json.dumps(_jsonable(state.get("bytes"))))
+    summary = state.get("summary")
+    if not isinstance(summary, dict):
+        return _state_problem(N_("expected a table of counts"), field="summary")
+    for key in ("rows", "failed"):
+        if not _whole(summary.get(key)):
+            return _state_problem(N_("expected a whole number, 0 or more, got {value}"), field=f"summary.{key}",
+                                  value=json.dumps(_jsonable(summary.get(key))))
+    if summary["failed"] > summary["rows"]:
+        return _state_problem(N_("{failed} failed rows is more than the {rows} rows done"), field="summary.failed",
+                              failed=summary["failed"], rows=summary["rows"])
+    failed_rows = summary.get("failed_rows")
+    if not isinstance(failed_rows, list) or not all(_whole(row, least=1) for row in failed_rows):
+        return _state_problem(N_("expected a list of row numbers (1 or more)"), field="summary.failed_rows")
+    models = summary.get("models")
+    allowed = [[p, m, "count"] for p in PLATFORMS for m in MODELS]
+    if not isinstance(models, list) or not all(
+        isinstance(item, list) and len(item) == 3 and item[0] in PLATFORMS and item[1] in MODELS and _whole(item[2])
+        for item in models
+    ):
+        return _state_problem(N_("expected a list of [platform, model, count] such as {example}"), field="summary.models",
+                              example=json.dumps(allowed[0]))
+    return None
+
+
 class _PartialOutput:
-    """``FILE.partial`` and its state file: checkpoints after each chunk, rename over ``FILE`` at the end."""
+    """``FILE.partial`` and its state file: checkpoints after each chunk, rename over ``FILE`` at the end.
+
+    Every file is opened without following a link (:mod:`._safe_files`): the partial output is made
+    afresh (or, to resume, must be a regular file with one name) and the state is replaced whole.
+    """
 
     def __init__(self, path: Path, identity: dict[str, Any], output_format: str) -> None:
         self.path = path
@@ -1159,53 +1222,81 @@ class _PartialOutput:
         self.format = output_format
         self.stream: IO[str] | None = None
 
-    def _open(self, mode: str) -> IO[str]:
-        try:
-            return open(self.partial, mode, encoding="utf-8", newline="")
-        except OSError as exc:
-            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=self.partial) from None
+    def _stream(self, descriptor: int) -> IO[str]:
+        return open(descriptor, "w", encoding="utf-8", newline="")
 
     def start(self) -> Writer:
-        """Begin afresh (replacing any earlier partial output)."""
-        self.stream = self._open("w")
+        """Begin afresh (replacing any earlier partial output, or whatever was planted at its name)."""
+        try:
+            _safe_files.remove(self.partial)  # unlinking a link removes the link, never its target
+            self.stream = self._stream(_safe_files.create(self.partial))
+        except OSError as exc:
+            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=self.partial) from None
         writer = writer_for(self.format, self.stream)
         self.checkpoint(Summary())
         return writer
 
+    def _state(self) -> dict[str, Any] | None:
+        """The earlier run's state, checked; ``None`` when there is none."""
+        try:
+            descriptor = _safe_files.open_existing(self.state_path)
+            if descriptor is None:
+                return None
+            with open(descriptor, "rb") as stream:
+                raw = stream.read(_STATE_LIMIT + 1)
+        except OSError as exc:
+            raise BatchError(
+                Msg(N_("cannot be read ({reason})"), reason=exc.strerror), path=self.state_path, suggestion=_RUN_AFRESH
+            ) from None
+        try:
+            if len(raw) > _STATE_LIMIT:
+                raise _documents.DocumentProblem(Msg(N_("is larger than a batch state file can be")))
+            state = _documents.parse(_documents.decode(raw), "json")
+        except _documents.DocumentProblem as exc:
+            where = f"{self.state_path}:{exc.line}" if exc.line else self.state_path
+            raise BatchError(exc.problem, path=where, suggestion=_RUN_AFRESH) from None
+        found = _check_state(state)
+        if found is not None:
+            field, problem = found
+            raise BatchError(problem, path=self.state_path, field=field, suggestion=_RUN_AFRESH)
+        return cast("dict[str, Any]", state)
+
     def load(self) -> tuple[Summary, int] | None:
         """The summary and byte length of the earlier run's complete rows, or ``None`` when there is none.
 
-        :raises BatchError: when the earlier run read another input, rules or formats.
+        :raises BatchError: when the earlier run read another input, rules or formats, or its files
+            cannot be used (a hand-edited state, a link planted at a name).
         """
-        try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-            size = self.partial.stat().st_size
-        except FileNotFoundError:
+        state = self._state()
+        if state is None:
             return None
-        except (OSError, ValueError) as exc:
-            raise BatchError(
-                Msg(N_("cannot be read ({reason})"), reason=str(exc)), path=self.state_path, suggestion=_RUN_AFRESH
-            ) from None
-        if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
-            raise BatchError(Msg(N_("is not a batch state file")), path=self.state_path, suggestion=_RUN_AFRESH)
         for key, value in self.identity.items():
-            if state.get("identity", {}).get(key) != value:
+            if state["identity"].get(key) != value:
                 raise BatchError(
                     Msg(
                         N_("the earlier run had another {what} ({then}, now {now})"),
-                        what=key.replace("_", " "), then=repr(state.get("identity", {}).get(key)), now=repr(value),
+                        what=key.replace("_", " "), then=repr(state["identity"].get(key)), now=repr(value),
                     ),
                     path=self.partial,
                     suggestion=Msg(N_("run without --resume to start afresh")),
                 )
-        done = int(state["bytes"])
-        if size < done:
-            raise BatchError(Msg(N_("is shorter than its state file says")), path=self.partial, suggestion=_RUN_AFRESH)
+        try:
+            descriptor = _safe_files.open_existing(self.partial)
+            if descriptor is None:
+                return None
+            with open(descriptor, "rb") as stream:
+                size = os.fstat(stream.fileno()).st_size
+                done = int(state["bytes"])
+                if size < done:
+                    raise BatchError(Msg(N_("is shorter than its state file says")), path=self.partial, suggestion=_RUN_AFRESH)
+                stream.seek(done)
+                tail = stream.read()
+        except OSError as exc:
+            raise BatchError(
+                Msg(N_("cannot be read ({reason})"), reason=exc.strerror), path=self.partial, suggestion=_RUN_AFRESH
+            ) from None
         summary = Summary.from_state(state["summary"])
-        with self.partial.open("rb") as stream:
-            stream.seek(done)
-            done += _count_records(stream.read(), self.format, summary)
-        return summary, done
+        return summary, done + _count_records(tail, self.format, summary)
 
     def resume(self) -> tuple[Writer, Summary] | None:
         """Carry on after the last complete row of the earlier run, or ``None`` when there is nothing to resume."""
@@ -1213,9 +1304,15 @@ class _PartialOutput:
         if loaded is None:
             return None
         summary, done = loaded
-        with self.partial.open("r+b") as stream:
-            stream.truncate(done)
-        self.stream = self._open("a")
+        try:
+            descriptor = _safe_files.open_existing(self.partial, write=True)
+            if descriptor is None:
+                return None
+            os.ftruncate(descriptor, done)
+            os.lseek(descriptor, 0, os.SEEK_END)
+            self.stream = self._stream(descriptor)
+        except OSError as exc:
+            raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=self.partial) from None
         self.checkpoint(summary)
         return writer_for(self.format, self.stream, header=False), summary
 
@@ -1230,10 +1327,8 @@ class _PartialOutput:
             "bytes": os.fstat(self.stream.fileno()).st_size,
             "summary": summary.state(),
         }
-        temporary = self.state_path.with_name(self.state_path.name + ".tmp")
         try:
-            temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-            os.replace(temporary, self.state_path)
+            _safe_files.replace(self.state_path, json.dumps(state, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
             raise BatchError(
                 Msg(N_("cannot write the resume state ({reason})"), reason=exc.strerror), path=self.state_path
@@ -1249,7 +1344,7 @@ class _PartialOutput:
             os.replace(self.partial, self.path)
         except OSError as exc:
             raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=self.path) from None
-        self.state_path.unlink(missing_ok=True)
+        _safe_files.remove(self.state_path)
 
     def rows_kept(self) -> int:
         """How many complete rows the partial output holds now (after a stop)."""
@@ -1282,7 +1377,8 @@ def score_to(
         there is nothing to resume.
     :param on_start: called once before the first row with the counts carried over (0 rows when not resuming).
     :param on_chunk: called after each chunk is written.
-    :raises BatchError: when the output is the input, cannot be written, or cannot be resumed.
+    :raises BatchError: when the output is the input, another run is writing it, it cannot be written
+        (a link planted beside it), or it cannot be resumed (another input, a hand-edited state).
     :raises BatchInterrupted: on Ctrl-C, saying how many rows were written and where.
     """
     if not isinstance(target, (str, Path)):
@@ -1311,35 +1407,58 @@ def score_to(
                                 engine=engine, trace_dir=trace_dir, on_start=on_start, on_chunk=on_chunk)
         except OSError as exc:
             raise BatchError(Msg(_CANNOT_WRITE_OUTPUT, reason=exc.strerror), path=path) from None
+    # One run at a time into one output: a second one (resumed or not) would interleave its rows with ours.
+    with _safe_files.OutputLock(path):
+        return _score_to_file(reader, path, advisor=advisor, output_format=output_format, jobs=jobs, engine=engine,
+                              trace_dir=trace_dir, resume=resume, on_start=on_start, on_chunk=on_chunk)
+
+
+def _score_to_file(
+    reader: RowReader,
+    path: Path,
+    *,
+    advisor: Advisor,
+    output_format: str,
+    jobs: int,
+    engine: str,
+    trace_dir: str | Path | None,
+    resume: bool,
+    on_start: Callable[[Summary], None] | None,
+    on_chunk: Callable[[Scored], None] | None,
+) -> Summary:
+    """:func:`score_to` into a regular file, the output's lock held."""
     existed = path.exists()
     output = _PartialOutput(path, _describe_input(reader, advisor, output_format), output_format)
-    resumed = output.resume() if resume else None
-    if resumed is None:
-        writer, summary = output.start(), Summary()
-    else:
-        writer, summary = resumed
-        if reader.skip(summary.rows) < summary.rows:
-            raise BatchError(Msg(N_("holds {rows} rows, more than the input has"), rows=summary.rows), path=output.partial,
-                             suggestion=_RUN_AFRESH)
-    if on_start is not None:
-        on_start(summary)
-
-    def chunk_done(scored: Scored) -> None:
-        output.checkpoint(summary)
-        if on_chunk is not None:
-            on_chunk(scored)
-
     try:
-        run(reader, writer, advisor=advisor, jobs=jobs, engine=engine, trace_dir=trace_dir, summary=summary,
-            on_chunk=chunk_done)
-    except KeyboardInterrupt:
-        raise BatchInterrupted(output.rows_kept(), path, output.partial, existed=existed) from None
+        resumed = output.resume() if resume else None
+        if resumed is None:
+            writer, summary = output.start(), Summary()
+        else:
+            writer, summary = resumed
+            if reader.skip(summary.rows) < summary.rows:
+                raise BatchError(Msg(N_("holds {rows} rows, more than the input has"), rows=summary.rows),
+                                 path=output.partial, suggestion=_RUN_AFRESH)
+        if on_start is not None:
+            on_start(summary)
+
+        def chunk_done(scored: Scored) -> None:
+            output.checkpoint(summary)
+            if on_chunk is not None:
+                on_chunk(scored)
+
+        try:
+            run(reader, writer, advisor=advisor, jobs=jobs, engine=engine, trace_dir=trace_dir, summary=summary,
+                on_chunk=chunk_done)
+        except KeyboardInterrupt:
+            raise BatchInterrupted(output.rows_kept(), path, output.partial, existed=existed) from None
+        output.commit()
     except BaseException:
-        if output.stream is not None:
-            output.stream.close()  # what was written stays in FILE.partial, to resume
+        if output.stream is not None and not output.stream.closed:
+            with contextlib.suppress(OSError):  # a full disk fails the final flush too; the first error is the one to tell
+                output.stream.close()  # what was written stays in FILE.partial, to resume
         raise
-    output.commit()
     return summary
+
 
 __all__ = [
     "PARTIAL_SUFFIX",

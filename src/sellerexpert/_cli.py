@@ -3,8 +3,8 @@
 Every command parses its options, calls one API function and renders the
 answer. Errors are translated in one place (:class:`SellerExpertGroup`): a
 user's bad input becomes a click error with exit code 2, a failed check
-exits 1, Ctrl-C and end of input exit 130, anything else is a bug and keeps
-its traceback.
+exits 1, Ctrl-C and end of input exit 130, a closed pipe (``| head -1``) ends
+quietly with 141, anything else is a bug and keeps its traceback.
 
 Commands added later hang off :data:`cli` (or the :data:`rules` group), take
 the shared advisor with :func:`pass_advisor`, and accept ``--rules`` with
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import io
 import json
 import os
 import signal
@@ -58,6 +59,7 @@ from ._profile import FIELDS, FIELDS_BY_NAME, SellerProfile
 from ._profile_sources import given_fields, read_profile, with_given
 from ._report import FORMATS, render
 from ._version import __version__
+from ._workers import MAX_WORKERS
 
 if TYPE_CHECKING:
     # Imported where used: `--help` and `--version` must not load the engine or the rule book.
@@ -72,6 +74,7 @@ class SellerExpertGroup(Group):
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         # The language a command chose lasts for that command only (tests run many in one process).
+        _tolerant_terminal()
         with _i18n.use(_i18n.current()):
             asked = _language_asked(sys.argv[1:] if args is None else list(args))
             token = _LANG_ON_COMMAND_LINE.set(asked)
@@ -81,6 +84,14 @@ class SellerExpertGroup(Group):
                 return super().main(args, *rest, **kwargs)
             finally:
                 _LANG_ON_COMMAND_LINE.reset(token)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        # `sellerexpert --help | head -1`: the group's own help and version are printed while parsing.
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _drop_stdout()
+            raise click.exceptions.Exit(CLOSED_PIPE) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -93,9 +104,20 @@ class SellerExpertGroup(Group):
             click.echo("\n" + _("Interrupted: nothing was written."), err=True)
             raise Interrupted() from None
         except BrokenPipeError:
-            # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+            # The reader went away (e.g. `| head`): stop quietly, with the code a shell reports for a
+            # tool that SIGPIPE ended (128 + 13), as 130 is for Ctrl-C.
             _drop_stdout()
-            raise click.exceptions.Exit(1) from None
+            raise click.exceptions.Exit(CLOSED_PIPE) from None
+        except UnicodeEncodeError as exc:
+            encoding = _narrow_stdout_encoding()
+            if encoding is None:
+                raise  # stdout takes any character: the error is a bug elsewhere
+            # stdout is a file or pipe in an encoding that cannot hold the output (a terminal shows '?').
+            _drop_stdout()
+            raise CheckFailed(
+                _("cannot write the output to stdout: its encoding ({encoding}) cannot hold {text}; "
+                  "set PYTHONIOENCODING=utf-8").format(encoding=encoding, text=repr(exc.object[exc.start : exc.end][:20]))
+            ) from None
         except OSError as exc:
             if exc.errno not in _OUTPUT_ERRNOS:
                 raise
@@ -128,7 +150,41 @@ def _language_asked(args: list[str]) -> str | None:
     return chosen if chosen in _i18n.LANGS else None
 
 
+# _lint.MAX_WITHIN_DAYS, written out: importing lint here would load coverage for every `--help`.
+_MAX_WITHIN_DAYS = 36_500
+MAX_SERVER_WORKERS = 64
+"""The most server processes ``serve --workers`` starts (each loads the rule book)."""
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+CLOSED_PIPE = 141
+"""The exit code when the reader of stdout went away (``| head -1``): 128 + SIGPIPE, as a shell reports."""
+
+
+def _tolerant_terminal() -> None:
+    """Let a terminal that cannot show a character (a Latin-1 console, Chinese output) show '?' instead of failing.
+
+    Only a terminal: a file or pipe keeps strict encoding, so data is never silently altered (a
+    character it cannot hold is one error line, see :meth:`SellerExpertGroup.invoke`).
+    """
+    stream = sys.stdout
+    if not isinstance(stream, io.TextIOWrapper) or stream.errors != "strict":
+        return
+    try:
+        if stream.isatty():
+            stream.reconfigure(errors="replace")
+    except (OSError, ValueError):
+        pass
+
+
+def _narrow_stdout_encoding() -> str | None:
+    """stdout's encoding when it cannot hold every character (Latin-1, cp1252...), else ``None``."""
+    import codecs
+
+    encoding = getattr(sys.stdout, "encoding", None)
+    try:
+        name = codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        return None
+    return None if name.startswith("utf") else str(encoding)
 
 
 def _drop_stdout() -> None:
@@ -515,6 +571,7 @@ class _BatchReporter:
                             mininterval=0.5, dynamic_ncols=True)
 
     def _say(self, text: str) -> None:
+        text = _i18n.printable(text, keep="\n")  # a row's values may hold escape sequences
         if self.bar is not None:
             self.bar.write(text, file=sys.stderr)
         else:
@@ -581,7 +638,7 @@ Example:
               help=N_("Output format (default: csv when --output ends in .csv, else jsonl)."))
 @click.option("--input-format", type=Choice(INPUT_FORMATS), default=None,
               help=N_("Input format (default: from INPUT's suffix, else guessed from its first character)."))
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+@click.option("-j", "--jobs", type=click.IntRange(0, MAX_WORKERS), default=1, show_default=True, metavar="N",
               help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
 @click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
               help=N_("compiled (fast) or experta (the reference engine); the output is identical."))
@@ -604,8 +661,8 @@ def batch(advisor: Advisor, input_path: str, output: str, output_format: str | N
         reporter = _BatchReporter(reader, show=progress)
         try:
             summary = score_to(reader, sys.stdout if output == "-" else output, advisor=advisor, output_format=output_format,
-                               jobs=jobs or os.cpu_count() or 1, engine=engine, trace_dir=trace_dir, resume=resume,
-                               on_start=reporter.start, on_chunk=reporter)
+                               jobs=jobs or min(os.cpu_count() or 1, MAX_WORKERS), engine=engine, trace_dir=trace_dir,
+                               resume=resume, on_start=reporter.start, on_chunk=reporter)
         except BatchInterrupted as stop:
             reporter.close()
             click.echo("\n" + stop.message(), err=True)
@@ -764,7 +821,7 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
     if dot_path is not None:
         _write_file(Path(dot_path), explanation.to_dot(), N_("DOT graph"))
     rendered = {"json": explanation.to_json, "markdown": explanation.to_markdown, "text": explanation.to_text}[output_format]()
-    click.echo(rendered.rstrip("\n"))
+    click.echo(rendered.rstrip("\n") if output_format == "json" else _i18n.printable(rendered.rstrip("\n"), keep="\n"))
 
 
 _HELP_AUDIT_COMMAND = N_(
@@ -795,7 +852,7 @@ Example:
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help=N_("Require a signed trace's signature to be verified with "
                       "SELLEREXPERT_TRACE_KEY (without the key, it fails)."))
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+@click.option("-j", "--jobs", type=click.IntRange(0, MAX_WORKERS), default=1, show_default=True, metavar="N",
               help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
 @click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
               help=N_("compiled (fast) or experta (the reference engine); the output is identical."))
@@ -808,7 +865,8 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
     from ._audit import audit_paths
 
     summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify, jobs=jobs or os.cpu_count() or 1, engine=engine)
-    click.echo(summary.to_json() if output_format == "json" else summary.to_text())
+    # A trace is someone else's file: its strings are shown, never acted on by the terminal.
+    click.echo(summary.to_json() if output_format == "json" else _i18n.printable(summary.to_text(), keep="\n"))
     if not summary.ok:
         failed = sum(1 for r in summary.reports if not r.ok)
         raise CheckFailed(
@@ -894,7 +952,7 @@ Example:
               help=N_("text: one line per fact; json for programs."))
 @click.option("--as-of", "as_of", type=_DAY, default=None, metavar="YYYY-MM-DD",
               help=N_("The day to judge by (default: today)."))
-@click.option("--within", type=click.IntRange(min=0), default=0, show_default=True, metavar="DAYS",
+@click.option("--within", type=click.IntRange(0, _MAX_WITHIN_DAYS), default=0, show_default=True, metavar="DAYS",
               help=N_("Also list facts that fall due within this many days."))
 @rules_option
 @lang_option
@@ -1031,7 +1089,7 @@ Example:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help=N_("Address to listen on; anything but a loopback address needs an API key."))
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help=N_("Port to listen on."))
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+@click.option("--workers", type=click.IntRange(1, MAX_SERVER_WORKERS), default=1, show_default=True, metavar="N",
               help=N_("Server processes; each loads the rule book once."))
 @click.option("--api-key", envvar="SELLEREXPERT_API_KEY", metavar="KEY",
               help=N_("Require KEY on the API ('Authorization: Bearer KEY') and on the pages, where the browser "

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 def _show_error(message: str, file: IO[Any] | None = None) -> None:
     # click writes "Error: ..." from its own (English) catalogue; ours says it in the language in force.
-    click.echo(_("Error: {message}").format(message=message), file=file, err=True)
+    # A value or file name quoted in the message may hold escape sequences: shown, never acted on.
+    click.echo(_("Error: {message}").format(message=_i18n.printable(message, keep="\n")), file=file, err=True)
 
 
 class InputError(click.ClickException):

@@ -15,6 +15,7 @@ gates use this, so that nobody is ruled out on a guess).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -203,6 +204,19 @@ def dnf_size(condition: Condition) -> int:
     whose count is too large before anything expands it.
     """
     return _dnf_size(condition, True)
+
+
+def magnitude(number: int) -> int:
+    """The power of ten below a positive ``number`` (``len(str(number)) - 1``), for numbers of any length.
+
+    Python refuses to turn an integer of more than 4,300 digits into text, and a condition's
+    count of alternatives (:func:`dnf_size`) can be far longer.
+    """
+    if number.bit_length() < 14_000:  # under about 4,200 digits: exact
+        return len(str(number)) - 1
+    estimate = int((number.bit_length() - 1) * math.log10(2))
+    # The estimate from the bit length is at most one too small.
+    return estimate + 1 if number >= 10 ** (estimate + 1) else estimate
 
 
 def _dnf_size(condition: Condition, positive: bool) -> int:

@@ -136,6 +136,39 @@ class _Refused(Exception):
     """Raised from inside a parser hook; :func:`parse` turns it into a :class:`DocumentProblem`."""
 
 
+class DuplicateKey(ValueError):
+    """A JSON object gives the same key twice (raised by :func:`unique_keys`).
+
+    JSON readers disagree on which of the two wins (Python's keeps the last, others the first), so a
+    document with a repeated key can mean one thing to whoever signed or checked it and another to us:
+    a forged ``"result"`` placed before the real one. Every JSON document we read refuses it.
+
+    :ivar key: the repeated key.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(Msg(_DUPLICATE_KEY, key=_printable(json.dumps(key, ensure_ascii=False)[:80])))
+
+
+_DUPLICATE_KEY = N_("the key {key} appears twice in one object: give each key once")
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s ``object_pairs_hook``: the object as a dict, refusing a key given twice.
+
+    :raises DuplicateKey: naming the first repeated key.
+    """
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
 def _json_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
         raise _Refused(Msg(_TOO_MANY_DIGITS, digits=MAX_DIGITS))
@@ -174,6 +207,23 @@ def _bounded_loader() -> type[yaml.SafeLoader]:
                 return None
             _check_expanded_size(node)
             return self.construct_document(node)
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            # YAML forbids a repeated key, but PyYAML keeps the last one silently. Keys merged in with
+            # `<<: *base` may be overridden (that is what merging is for), so only written keys count.
+            seen: set[Any] = set()
+            for key_node, _value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    repeated = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: PyYAML's own construction refuses it
+                    continue
+                if repeated:
+                    raise DocumentProblem(DuplicateKey(str(key)).args[0], key_node.start_mark.line + 1)
+            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
     return BoundedLoader
 
@@ -243,9 +293,17 @@ _TOO_DEEP = N_("is nested more than {depth} levels deep")
 def _parse(text: str, fmt: str) -> Any:
     if fmt == "json":
         try:
-            return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+            return json.loads(
+                text,
+                parse_int=_json_int,
+                parse_float=_json_float,
+                parse_constant=_json_constant,
+                object_pairs_hook=unique_keys,
+            )
         except json.JSONDecodeError as exc:
             raise DocumentProblem(Msg(MALFORMED_JSON, detail=exc.msg), exc.lineno) from None
+        except DuplicateKey as exc:
+            raise DocumentProblem(exc.args[0]) from None
     if fmt == "yaml":
         import yaml  # here: most commands never read YAML, and it costs to import
 

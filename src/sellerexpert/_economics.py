@@ -212,6 +212,13 @@ def _decimal(value: object, where: str, allowed: str) -> Decimal:
             number = None
     if number is None:
         raise ProfileError(f"expected a number, got {_describe(value)}", field=where, value=value, allowed=allowed)
+    if number and number.adjusted() >= _documents.MAX_DIGITS:
+        # A document refuses longer numbers as written; this also catches 1e300 and numbers handed to the API.
+        raise ProfileError(
+            f"has more than {_documents.MAX_DIGITS} digits before the decimal point",
+            field=where,
+            allowed=allowed,
+        )
     return number
 
 
@@ -498,7 +505,9 @@ def cents(value: Fraction) -> Decimal:
     """Round half away from zero to the cent (deterministic, the way a till rounds)."""
     scaled = abs(value) * 100
     whole = math.floor(scaled + Fraction(1, 2))
-    return (Decimal(whole if value >= 0 else -whole) / 100).quantize(Decimal("0.01"))
+    # Built from its digits, not divided: Decimal arithmetic rounds to 28 digits and quantize() then
+    # refuses (InvalidOperation), while an amount may have up to 64 digits and a product of two 128.
+    return Decimal((0 if value >= 0 else 1, tuple(map(int, str(whole))), -2)) if whole else Decimal("0.00")
 
 
 def whole_units(value: Fraction) -> int:
@@ -691,6 +700,10 @@ class MarginComparison:
 # -- the calculation ----------------------------------------------------------------
 
 
+_LARGEST = Fraction(10**_documents.MAX_DIGITS)
+"""No amount or volume the comparison works out may reach this (inputs are below it, products may not be)."""
+
+
 def _exact(values: Mapping[str, Decimal], name: str) -> Fraction:
     return Fraction(values.get(name, Decimal(0)))
 
@@ -802,6 +815,15 @@ def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargi
             (in_stock + receivable) * capital / months,
         ),
     )
+    largest = max(abs(line.exact) for line in (*per_unit, *per_month, *cash))
+    if largest >= _LARGEST:
+        # Each number is below 10**64, but products of them (price x units) need not be: a result that long
+        # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
+        raise ProfileError(
+            f"{model} on {platform}: these numbers give amounts of more than {_documents.MAX_DIGITS} digits",
+            field=_where(),
+            allowed=f"amounts and units a month whose products stay below 10^{_documents.MAX_DIGITS}",
+        )
     not_given = tuple(spec.name for spec in NUMBERS if spec.name not in values)
     return ModelMargin(model=model, per_unit=per_unit, per_month=per_month, cash=cash, not_given=not_given)
 
@@ -837,7 +859,8 @@ def _platform_margin(economics: Economics, platform: str, name: str) -> Platform
     above: str | None = None
     if slope != 0:
         point = (semi.fixed_per_month - full.fixed_per_month) / slope
-        if point > 0:
+        # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
+        if 0 < point < _LARGEST:
             crossing = point
             above = SEMI if slope > 0 else FULL
     item = PlatformMargin(

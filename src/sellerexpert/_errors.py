@@ -30,6 +30,13 @@ class SellerExpertError(Exception):
     """Root of every error raised by sellerexpert."""
 
 
+def shown(text: str) -> str:
+    """``text`` with control characters (a newline, an escape sequence) written as their escapes, on one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def _where(path: Path | str | None, line: int | None) -> str:
     if path is None:
         return ""
@@ -154,7 +161,7 @@ class RuleBookError(SellerExpertError, ValueError):
         self.field = field
         parts: list[object] = [_where(path, None)]
         if rule_id is not None:
-            parts.append(Msg(N_("rule '{rule}': "), rule=rule_id))
+            parts.append(Msg(N_("rule '{rule}': "), rule=shown(str(rule_id))))
         if field is not None:
             parts.append(f"{field}: ")
         super().__init__(concat(*parts, problem))
@@ -179,14 +186,19 @@ class BatchError(SellerExpertError, ValueError):
     """A batch cannot write its output or traces, or cannot resume from an earlier run's partial output.
 
     :ivar path: the file or folder at fault.
+    :ivar field: the key at fault inside that file (a resume state file's ``bytes``...), if one is.
     :ivar suggestion: what to do about it, when there is something to do.
     """
 
-    def __init__(self, problem: str, *, path: Path | str | None = None, suggestion: str | None = None) -> None:
+    def __init__(
+        self, problem: str, *, path: Path | str | None = None, field: str | None = None, suggestion: str | None = None
+    ) -> None:
         self.problem = problem
         self.path = path
+        self.field = field
         self.suggestion = suggestion
-        super().__init__(concat(_where(path, None), problem, *(("; ", suggestion) if suggestion else ())))
+        where = _where(path, None) + (f"{field}: " if field else "")
+        super().__init__(concat(where, problem, *(("; ", suggestion) if suggestion else ())))
 
 
 class EngineError(SellerExpertError, RuntimeError):

@@ -166,7 +166,7 @@ def market_code(item: object) -> str | None:
 def _iso_country(upper: str) -> str | None:
     import pycountry  # here: its country table loads on first use, and most runs never name a market
 
-    if _MARKET.match(upper):
+    if _MARKET.fullmatch(upper):
         found = pycountry.countries.get(alpha_2=upper)
         return str(found.alpha_2) if found is not None else None
     try:

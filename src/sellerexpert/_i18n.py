@@ -214,6 +214,23 @@ def day(value: date | str) -> str:
 # ---------------------------------------------------------------- the terminal
 
 
+# What a terminal acts on rather than shows: C0 and C1 controls (ESC starts colour, cursor and title
+# sequences; CR overwrites a line) and the bidirectional controls that reorder what follows them.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """``text`` safe to print to a terminal: controls and bidirectional marks written as escapes (``\\x1b``).
+
+    A shop's name, a file name or a value read from a file reaches the terminal in reports and errors;
+    written as it is, an escape sequence could recolour, move the cursor, retitle the window or hide
+    text, and a right-to-left override could show a line other than the one printed.
+
+    :param keep: control characters to leave as they are (``"\\n"`` for a message of several lines).
+    """
+    return _TERMINAL_CONTROLS.sub(lambda m: m.group() if m.group() in keep else repr(m.group())[1:-1], text)
+
+
 def width(text: str) -> int:
     """Columns ``text`` takes on a terminal: a Chinese character takes two."""
     if text.isascii():

@@ -48,7 +48,7 @@ from . import _documents
 from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from ._coverage import Simulator, assumptions_for, closure, count_firings
 from ._economics import DERIVED_PLATFORM_FACTS
-from ._errors import RuleBookError
+from ._errors import RuleBookError, shown
 from ._i18n import LANGS, _, current
 from ._profile import MODELS, PLATFORMS
 from ._routes import ROUTE_FACT_TYPES
@@ -84,7 +84,7 @@ class LintFinding:
         if where and self.line is not None:
             where += f":{self.line}"
         if self.rule:
-            where += (": " if where else "") + _("rule '{id}'").format(id=self.rule)
+            where += (": " if where else "") + _("rule '{id}'").format(id=shown(self.rule))
         return (
             f"{where}: {self.severity} [{self.check}] {self.message}"
             if where
@@ -211,14 +211,21 @@ def _fact_lines(directory: Path) -> dict[tuple[str, str], tuple[str, int]]:
     return found
 
 
+MAX_WITHIN_DAYS = 36_500
+"""The furthest ahead :func:`due_facts` looks: a hundred years (a date past 9999 cannot be written)."""
+
+
 def due_facts(rulebook: RuleBook, *, today: date | None = None, within_days: int = 0) -> tuple[DueFact, ...]:
     """The platform facts to re-check: past their ``review_by`` date on ``today``, or due within ``within_days``.
 
     A fact without a ``review_by`` date is always due. Sorted by review date (undated first), then platform and fact.
 
     :param today: the day to judge by (default: the system date).
-    :param within_days: also list facts that fall due within this many days.
+    :param within_days: also list facts that fall due within this many days (0 to :data:`MAX_WITHIN_DAYS`).
+    :raises ValueError: for ``within_days`` outside that range.
     """
+    if not 0 <= within_days <= MAX_WITHIN_DAYS:
+        raise ValueError(f"within_days: {within_days} is not in 0..{MAX_WITHIN_DAYS}")
     today = today or date.today()
     horizon = today + timedelta(days=within_days)
     where = _fact_lines(rulebook.directory) if rulebook.directory.is_dir() else {}

@@ -149,7 +149,7 @@ def _model_colour(model: str) -> str:
 
 def _title(result: ConsultationResult) -> str:
     name = result.profile.name
-    return _("Advice for {name}").format(name=name) if name else _("Advice")
+    return _("Advice for {name}").format(name=_i18n.printable(name)) if name else _("Advice")
 
 
 # -- the report, built once -----------------------------------------------------

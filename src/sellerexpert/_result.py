@@ -141,16 +141,13 @@ class MarketAdvice:
     outcome_text: str = ""
     hands_over: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self, shared: Mapping[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The market's advice as JSON-ready data.
 
-        :param shared: lists already converted, by the ``id`` of the tuple they came from (the lead market's
-            reasons and caveats are the platform's own): copied, not converted again.
+        Its reasons and caveats are given short (rule, text, sources; a reason's model, kind and weight):
+        the dated platform facts each rests on are in the platform's own (lead market's) reasons and in
+        the trace, which records every market's firings.
         """
-        def listed(items: tuple[Reason, ...] | tuple[Caveat, ...]) -> list[dict[str, Any]]:
-            done = (shared or {}).get(id(items))
-            return [dict(d) for d in done] if done is not None else [i.to_dict() for i in items]
-
         return {
             "market": self.market,
             "market_name": self.market_name,
@@ -161,8 +158,14 @@ class MarketAdvice:
             "outcome_text": self.outcome_text,
             "confidence": self.confidence,
             "hands_over": dict(self.hands_over),
-            "reasons": listed(self.reasons),
-            "caveats": listed(self.caveats),
+            "reasons": [
+                {
+                    "rule": r.rule, "favours": r.favours, "text": r.text, "kind": r.kind, "weight": r.weight,
+                    "sources": list(r.sources),
+                }
+                for r in self.reasons
+            ],
+            "caveats": [{"rule": c.rule, "text": c.text, "sources": list(c.sources)} for c in self.caveats],
         }
 
 
@@ -251,9 +254,6 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         """The recommendation as JSON-ready data."""
-        reasons = [r.to_dict() for r in self.reasons]
-        caveats = [c.to_dict() for c in self.caveats]
-        shared = {id(self.reasons): reasons, id(self.caveats): caveats}
         return {
             "platform": self.platform,
             "platform_name": self.platform_name,
@@ -262,14 +262,14 @@ class Recommendation:
             "scores": dict(self.scores),
             "basis": self.basis,
             "excluded": list(self.excluded),
-            "reasons": reasons,
-            "caveats": caveats,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "caveats": [c.to_dict() for c in self.caveats],
             "assumptions": [a.to_dict() for a in self.assumptions],
             "outcome": self.outcome,
             "outcome_text": self.outcome_text,
             "route": self.route,
             "route_name": self.route_name,
-            "markets": [m.to_dict(shared) for m in self.markets],
+            "markets": [m.to_dict() for m in self.markets],
         }
 
 

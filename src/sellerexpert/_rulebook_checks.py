@@ -14,11 +14,12 @@ computed platform facts), :mod:`sellerexpert._errors`, :mod:`sellerexpert._i18n`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._conditions import PLATFORM_PREFIX, PRESENCE_OPERATORS, Condition, Leaf, dnf_size, facts_used, leaves
+from ._conditions import PLATFORM_PREFIX, PRESENCE_OPERATORS, Condition, Leaf, dnf_size, facts_used, leaves, magnitude
 from ._economics import DERIVED_PLATFORM_FACTS
 from ._errors import ProfileError, RuleBookError
 from ._i18n import _
@@ -94,8 +95,17 @@ def check_platform_fact(path: Path, platform_id: str, name: str, fact_sources: l
     check_sources(path, fact_sources, sources, rule_id=None, key=f"platform.{platform_id}.facts.{name}.sources")
 
 
+_RULE_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def check_rule_id(rule_id: str, where: dict[str, Any]) -> None:
-    """Check that a rule's id is not one the engine keeps for itself."""
+    """Check that a rule's id is snake_case, whole (``"fee_high\\n"`` is not), and not one the engine keeps for itself."""
+    if not isinstance(rule_id, str) or not _RULE_ID.fullmatch(rule_id):
+        raise RuleBookError(
+            f"{rule_id!r} is not a rule id (allowed: snake_case, a lowercase letter then lowercase letters, digits or _)",
+            **where,
+            field="id",
+        )
     if rule_id in RESERVED_RULE_IDS:
         raise RuleBookError("this id is reserved for the engine's decision step: choose another", **where, field="id")
 
@@ -107,7 +117,7 @@ def check_condition(when: Condition, domains: Mapping[str, type], where: dict[st
     """
     branches = dnf_size(when)
     if branches > MAX_BRANCHES:
-        shown = f"{branches:,}" if branches < 10**15 else f"about 10^{len(str(branches)) - 1}"
+        shown = f"{branches:,}" if branches < 10**15 else f"about 10^{magnitude(branches)}"
         raise RuleBookError(
             f"the condition expands to {shown} alternatives (at most {MAX_BRANCHES}): "
             "split the rule, or move 'any' lists out of 'all'",

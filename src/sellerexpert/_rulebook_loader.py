@@ -9,15 +9,18 @@ error names the file, the rule id and the key at fault.
 
 May import: :mod:`sellerexpert._documents` (reading and parsing files), :mod:`sellerexpert._conditions`,
 :mod:`sellerexpert._errors`, :mod:`sellerexpert._i18n`, :mod:`sellerexpert._profile`, the records
-(:mod:`sellerexpert._rulebook`) and the checks (:mod:`sellerexpert._rulebook_checks`); jsonschema
-only inside the functions that need it.
+(:mod:`sellerexpert._rulebook`), the checks (:mod:`sellerexpert._rulebook_checks`) and the schema
+validator (:mod:`sellerexpert._schema`); jsonschema only inside the functions that need it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -65,6 +68,7 @@ from ._rulebook_checks import (
     check_translations,
     platform_domains,
 )
+from ._schema import whole_string_validator
 
 RULE_SUFFIXES = (".toml", ".yaml", ".yml")
 
@@ -85,10 +89,8 @@ def shipped_rules_dir() -> Path:
 def rulefile_validator() -> jsonschema.protocols.Validator:
     """The JSON Schema validator for rule files (``schemas/rulefile-1.json``), built once."""
     schema = json.loads((resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_text("utf-8"))
-    import jsonschema  # here, not at module level: only loading a rule book needs it
-
-    validator_cls = jsonschema.validators.validator_for(schema)
-    return validator_cls(schema)
+    validator: jsonschema.protocols.Validator = whole_string_validator(schema)
+    return validator
 
 
 def rule_files(directory: str | Path | None) -> tuple[Path, list[Path]]:
@@ -273,26 +275,71 @@ def _cache_dir() -> Path | None:
     return Path(base) / "sellerexpert"
 
 
+_KEY_BYTES = 32
+
+
+def _cache_key(folder: Path) -> bytes | None:
+    """This user's secret for naming cache markers (made on first use); ``None`` when the cache is not safely ours.
+
+    The folder must belong to this user and be writable by no one else, and the key file must be a
+    regular file (not a link) that only this user can read: otherwise nothing is cached or trusted.
+    """
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _ours(os.stat(folder), private=False):
+            return None
+        path = folder / "key"
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            descriptor = os.open(path, flags)
+        except FileNotFoundError:
+            key = secrets.token_bytes(_KEY_BYTES)
+            create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+            with os.fdopen(os.open(path, create, 0o600), "wb") as stream:
+                stream.write(key)
+            return key
+        with os.fdopen(descriptor, "rb") as stream:
+            if not _ours(os.fstat(stream.fileno()), private=True):
+                return None
+            key = stream.read(_KEY_BYTES + 1)
+    except OSError:  # a read-only home, a link at the key's name, a race with another process: no cache this time
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+def _ours(status: os.stat_result, *, private: bool) -> bool:
+    """Whether a file or folder belongs to this user and no one else can write it (or, ``private``, read it)."""
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        return False
+    if private and not stat.S_ISREG(status.st_mode):
+        return False
+    return not status.st_mode & (0o077 if private else 0o022)
+
+
 def _check_schema_once(path: Path, text: str, data: dict[str, Any]) -> None:
     """Check a rule file against the schema, unless these exact bytes already passed this exact schema.
 
     Importing and building a JSON Schema validator costs more than the rest of a
-    consultation; like a ``.pyc`` file, a marker named by the SHA-256 of schema and
-    file text remembers a pass. Only passes are remembered, so an error is always
-    reported in full, and any edit to the file or the schema changes the name.
+    consultation; like a ``.pyc`` file, a marker remembers a pass. Its name is an HMAC of the
+    schema and the file text under a secret only this user can read (:func:`_cache_key`), so a
+    marker planted by anyone else (who could compute a plain hash of a file they wrote) is never
+    found: the schema decides what a rule means (its salience range, its required keys), so a pass
+    must not be forgeable. Only passes are remembered, so an error is always reported in full, and
+    any edit to the file or the schema changes the name.
     """
     folder = _cache_dir()
+    key = _cache_key(folder) if folder is not None else None
     marker = None
-    if folder is not None:
+    if folder is not None and key is not None:
         schema_text = (resources.files("sellerexpert") / "schemas" / "rulefile-1.json").read_bytes()
-        digest = hashlib.sha256(schema_text + b"\0" + text.encode()).hexdigest()
+        digest = hmac.new(key, schema_text + b"\0" + text.encode(), hashlib.sha256).hexdigest()
         marker = folder / "rulefile-ok" / digest
         if marker.is_file():
             return
     _check_schema(path, data)
     if marker is not None:
         try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             marker.touch()
         except OSError:  # a read-only home or cache folder: check every time, as before
             pass

@@ -57,12 +57,35 @@ def _text(file: str) -> str:
     return (resources.files("sellerexpert") / "schemas" / file).read_text("utf-8")
 
 
+def whole_string_validator(schema: dict[str, Any]) -> Any:
+    """A JSON Schema validator for ``schema`` whose ``pattern`` ends match the end of the string only.
+
+    JSON Schema patterns are ECMA-262 regular expressions, where ``$`` (without the multiline flag)
+    matches only at the very end. jsonschema runs them with Python's ``re.search``, where ``$`` also
+    matches before a final newline: ``"fee_high\n"`` passed ``^[a-z][a-z0-9_]*$`` and shadowed a
+    shipped rule. Here a closing ``$`` means ``\\Z``, as the schema's authors (and other validators) mean.
+    """
+    import jsonschema  # here, not at module level: only checking a trace or a rule file needs it
+
+    def pattern(validator: Any, wanted: str, instance: Any, _schema: Any) -> Any:
+        if validator.is_type(instance, "string") and not re.search(_to_the_end(wanted), instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {wanted!r}")
+
+    base = jsonschema.validators.validator_for(schema)
+    return jsonschema.validators.extend(base, {"pattern": pattern})(schema)
+
+
+@cache
+def _to_the_end(pattern: str) -> re.Pattern[str]:
+    r"""``pattern`` with a closing ``$`` (not an escaped one) written ``\Z``."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + "\\Z"
+    return re.compile(pattern)
+
+
 @cache
 def _trace_validator() -> Any:
-    schema = json_schema("trace")
-    import jsonschema  # here, not at module level: only checking a trace needs it
-
-    return jsonschema.validators.validator_for(schema)(schema)
+    return whole_string_validator(json_schema("trace"))
 
 
 @cache

@@ -35,6 +35,8 @@ Result = TypeVar("Result")
 
 DEPTH = 2
 """Tasks a worker holds at once (the one it computes and the next)."""
+MAX_WORKERS = 256
+"""The most worker processes a batch may start: each loads the rule book, and a mistyped count must not fork-bomb."""
 
 _DIED = (
     "a worker process died (out of memory, or killed); called from a script of your own with jobs > 1? "
@@ -92,12 +94,15 @@ def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
 class Workers(Generic[Task, Result]):
     """``jobs`` processes, each running the handler that ``setup()`` returns on the tasks it is sent.
 
-    :param jobs: how many processes.
+    :param jobs: how many processes, 1 to :data:`MAX_WORKERS`.
+    :raises ValueError: for another count.
     :param setup: a picklable callable run once in each worker; it returns the task handler
         (so expensive state, such as a compiled rule book, is built once per worker).
     """
 
     def __init__(self, jobs: int, setup: Callable[[], Callable[[Task], Result]]) -> None:
+        if not 1 <= jobs <= MAX_WORKERS:
+            raise ValueError(f"jobs: {jobs} worker processes is not in 1..{MAX_WORKERS}")
         # spawn, not fork: the same on every OS, safe with threads, and workers start clean.
         context = multiprocessing.get_context("spawn")
         self._conns: list[Connection] = []
