@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
+# The population lives beside this script; the web tests import this file by path, so say where.
+sys.path.insert(0, str(ROOT / "bench"))
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START = "<!-- web-load:start -->"
 END = "<!-- web-load:end -->"

@@ -20,11 +20,10 @@ PROFILE = {"operational_capacity": "low", "platforms": ["temu", "aliexpress", "t
 
 
 def costly_trace(advisor: Advisor, firings: int) -> bytes:
-    """A schema-valid trace of ``firings`` firings (a real trace's, repeated): seconds to parse, check and audit.
+    """A schema-valid trace of ``firings`` firings (a real trace's, repeated): work that grows with ``firings``.
 
-    The audit is linear in a trace's size (about 0.1 s per 1,000 firings on a 2-core machine): the callers
-    pair 2,800 firings (about 2 MB, the most the audit endpoint takes) with a time limit of 0.05 s, so the
-    work outlasts the limit several times.
+    The audit and the explanation are linear in a trace's size: 2,800 firings (about 2 MB, the audit
+    endpoint's most) take about a fifth of a second.
     """
     data: dict[str, Any] = advisor.consult(PROFILE).trace.to_dict()
     real = data["firings"]

@@ -274,7 +274,9 @@ def _any_edit(advisor: Advisor, data: st.DataObject) -> None:
 # -- Audits at scale: the schema check compiled, linear time, worker processes --------------------------------------
 # The compiled schema check is internal on purpose: it must say "valid" exactly when jsonschema does, on any edit.
 
-_EDGE_VALUES = st.sampled_from([0, 1, 1.0, 1.5, -1, True, False, None, "", "1", "x" * 70, "US", [], {}, ["fully-managed"]])
+_EDGE_VALUES = st.sampled_from(
+    [0, 1, 1.0, 1.5, -1, True, False, None, "", "1", "x" * 70, "US", "US\n", "0" * 64 + "\n", "0" * 64, [], {}, ["fully-managed"]]
+)
 
 
 def _schema_edits(advisor: Advisor, data: st.DataObject) -> None:

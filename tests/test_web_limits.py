@@ -257,7 +257,9 @@ def test_a_batch_past_the_time_limit_ends_with_an_error_record(web_advisor: Advi
 
 def test_an_audit_past_the_time_limit_is_503_and_stopped(web_advisor: Advisor) -> None:
     small = web_advisor.consult({"operational_capacity": "low"}).trace.to_dict()
-    costly = costly_trace(web_advisor, 2_800)  # about 2 MB, the most the audit endpoint takes: a quarter second of work
+    # About 2 MB (the endpoint's most): the audit is linear in a trace's size, so this is a fifth of a second
+    # of work, four times the limit given below.
+    costly = costly_trace(web_advisor, 2_800)
     with TestClient(create_app(advisor=web_advisor), base_url=LOCAL) as roomy:
         assert roomy.post("/api/v1/audit", json=small).status_code == 200  # the workers are up
         with TestClient(create_app(WebSettings(time_limit=0.05), advisor=web_advisor), base_url=LOCAL) as strict:

@@ -10,7 +10,8 @@ jsonschema walks a schema anew for every value it checks, which cost about
 compiled, once, into nested closures that say only whether a document is
 valid (:func:`compile_schema`), with the semantics of jsonschema's draft
 2020-12 validator (its types, ``1.0`` as an integer, ``true`` never equal to
-``1``, ``pattern`` searched, not matched). Only a yes is trusted: for a no,
+``1``, ``pattern`` searched, not matched, a closing ``$`` being the end of the
+string as in :func:`whole_string_validator`). Only a yes is trusted: for a no,
 jsonschema itself names the JSON path at fault, so every message stays
 jsonschema's. A schema with a keyword not in :data:`KEYWORDS` is not compiled;
 jsonschema alone checks it then.
@@ -312,7 +313,7 @@ def compile_schema(schema: Any) -> Check:
                 return lambda value: isinstance(value, str) and value in words
             return lambda value: any(equal(value, item) for item in arg)
         if key == "pattern":
-            search = _to_the_end(arg).search  # a closing $ is the end of the string, as ECMA-262 means it
+            search = _to_the_end(arg).search  # a closing $ is the end of the string, as in whole_string_validator
             return lambda value: not isinstance(value, str) or search(value) is not None
         if key == "minLength":
             return lambda value: not isinstance(value, str) or len(value) >= arg
