@@ -312,10 +312,14 @@ def _rule(draw: st.DrawFn, number: int) -> dict[str, Any]:
 rule_packs = st.integers(2, 14).flatmap(lambda size: st.tuples(*(_rule(n) for n in range(size))))
 
 
-def _pack(folder: Path, rules: list[dict[str, Any]]) -> Path:
-    """A rule pack of the shipped sources, platforms and policy, and ``rules``."""
+def _pack(folder: Path, rules: list[dict[str, Any]], *, routes: bool = False) -> Path:
+    """A rule pack of the shipped sources, platforms and policy, and ``rules``.
+
+    :param routes: add the shipped routes and eligibility rules, so each target market runs on its own
+        with its route facts, and the generated rules meet route exclusions and confidence caps.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("sources.toml", "platforms.toml", "policy.toml"):
+    for name in ("sources.toml", "platforms.toml", "policy.toml", *(("routes.toml", "eligibility.toml") if routes else ())):
         shutil.copy(shipped_rules_dir() / name, folder / name)
     document = {"meta": {"covers": "Generated rules.", "reviewed": "2026-11-25"}, "rule": rules}
     (folder / "generated.yaml").write_text(json.dumps(document, indent=1), encoding="utf-8")
@@ -323,7 +327,8 @@ def _pack(folder: Path, rules: list[dict[str, Any]]) -> Path:
 
 
 def _generated(tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]) -> None:
-    advisor = Advisor(_pack(tmp_path_factory.mktemp("pack"), list(rules)))
+    # Half the packs carry the routes: the runs per market, with their route facts, agree too.
+    advisor = Advisor(_pack(tmp_path_factory.mktemp("pack"), list(rules), routes=len(rules) % 2 == 0))
     for data in cases:
         _same(advisor, SellerProfile.from_dict(data))
 
