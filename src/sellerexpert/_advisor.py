@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -379,7 +379,7 @@ class Advisor:
                 lead = lead_market(entries)
                 chosen, entry = recs[lead], entries[lead]
                 recommendations.append(
-                    replace(
+                    _with(
                         chosen,
                         outcome=entry.outcome,
                         outcome_text=entry.outcome_text,
@@ -654,3 +654,12 @@ def _recorded(record: RunRecord) -> dict[str, dict[str, Any]]:
         if isinstance(fact, PlatformRecord):
             out.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
     return out
+
+
+def _with(rec: Recommendation, **changes: Any) -> Recommendation:
+    """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
+    does this once per platform, and every field is already checked); cached JSON is not carried over."""
+    new = object.__new__(Recommendation)
+    new.__dict__.update((k, v) for k, v in rec.__dict__.items() if not k.startswith("_"))
+    new.__dict__.update(changes)
+    return new
