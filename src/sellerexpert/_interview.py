@@ -168,9 +168,7 @@ class Interview:
         for platform in self._platforms():
             wanted: list[str] = []
             for market in markets:
-                routes = market_routes(
-                    rules.routes, rules.presence, rules.markets, platform, rules.platforms[platform].name, market, terms
-                )
+                routes = self._advisor._routes_and_facts(platform, market, terms)[0]  # remembered by the advisor
                 for model in ROUTE_MODELS:
                     check = routes.best(model)
                     if check is None or check.status == "closed":
