@@ -24,7 +24,7 @@ from ._errors import ProfileError
 from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_
 from ._messages import Msg, concat
-from ._policy import Weighed, choose_best, lead_market
+from ._policy import Weighed, choose_best, recorded_lead
 from ._profile import CORE_FIELDS, SellerProfile
 from ._result import Recommendation
 from ._rulebook import RuleBook
@@ -382,7 +382,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 for item in rec.get("markets", []):
                     if isinstance(item, Mapping) and _hashable(item.get("market")):
                         entries[platform].setdefault(item.get("market"), item)
-                leads[platform] = _lead(rec) if rec.get("markets") else 0
+                leads[platform] = recorded_lead(rec) or 0
             entry = entries[platform].get(market)
             if entry is None or entry.get("confidence") != decision.confidence:
                 details.append(
@@ -497,14 +497,6 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
-
-
-def _lead(rec: Mapping[str, Any]) -> int:
-    """The index of a recorded recommendation's lead market, as the advisor chooses it."""
-    try:
-        return lead_market(Recommendation.from_dict(rec).markets)
-    except (KeyError, TypeError, ValueError):
-        return 0
 
 
 def check_fingerprint(

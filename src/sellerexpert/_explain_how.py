@@ -7,7 +7,7 @@ facts each one matched - given by the seller, assumed by an assumption rule
 then. :class:`PlatformExplanation` joins the tree, the caveats and the
 why-not answer for one platform.
 
-May import: the trace, the conditions (to say a rule's ``when``), the policy (the lead market), the result, the
+May import: the trace, the conditions (to say a rule's ``when``), the policy (the lead market), the
 profile's model ids, i18n, :mod:`sellerexpert._explain_words`, and
 :mod:`sellerexpert._explain_whynot` for the :class:`WhyNot` type.
 """
@@ -22,9 +22,8 @@ from ._conditions import describe
 from ._explain_whynot import WhyNot
 from ._explain_words import RuleTexts, fact_label, headline
 from ._i18n import N_, _, model_words, percent
-from ._policy import lead_market
+from ._policy import recorded_lead
 from ._profile import MODELS
-from ._result import Recommendation
 from ._trace import DecisionRecord, EvidenceRecord, ExclusionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace
 
 NodeKind = Literal["recommendation", "decision", "rule", "fact", "unknown"]
@@ -110,13 +109,8 @@ _BASIS_WORDS = {
 
 def _lead_market(rec: Mapping[str, Any]) -> str | None:
     """The market a recorded recommendation is led by, or ``None`` (no target markets, or an unreadable entry)."""
-    markets = rec.get("markets")
-    if not markets:
-        return None
-    try:
-        entry = markets[lead_market(Recommendation.from_dict(rec).markets)]
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
+    lead = recorded_lead(rec)
+    entry = rec["markets"][lead] if lead is not None else None
     return entry.get("market") if isinstance(entry, Mapping) else None
 
 

@@ -121,6 +121,14 @@ def _load(lang: str) -> _gettext.NullTranslations:
     return merged if merged is not None else _gettext.NullTranslations()
 
 
+def translated(translations: Mapping[str, Mapping[str, object]], lang: str, key: str, english: str) -> str:
+    """A rule-file object's ``key`` text in ``lang`` from its ``zh``-style table, the English when it has none."""
+    if lang == "en":
+        return english
+    text = translations.get(lang, {}).get(key)
+    return text if isinstance(text, str) and text else english
+
+
 def _(message: str) -> str:
     """``message`` in the language in force."""
     lang = _current.get()

@@ -268,6 +268,21 @@ def lead_market(entries: Sequence[MarketAdvice]) -> int:
     return lead_index([entry.model for entry in entries])
 
 
+def recorded_lead(rec: Mapping[str, Any]) -> int | None:
+    """The index of the lead market in a recorded recommendation (a trace's JSON), ``None`` without one.
+
+    The audit and the explanation read a trace's recommendations as written: an unreadable entry (an edited
+    trace) is ``None`` rather than an error.
+    """
+    markets = rec.get("markets")
+    if not isinstance(markets, list) or not markets:
+        return None
+    try:
+        return lead_market(Recommendation.from_dict(rec).markets)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def lead_index(models: Sequence[str | None]) -> int:
     """:func:`lead_market` over the markets' models alone (``None``: no managed route there)."""
     counts: dict[str, int] = {}

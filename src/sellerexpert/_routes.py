@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._fields import EU_MEMBERS, WEIGHT_CLASSES
-from ._i18n import N_, _, model_words, use
+from ._i18n import N_, _, model_words, translated, use
 
 RouteModel = Literal["fully-managed", "semi-managed", "own-store"]
 ROUTE_MODELS: tuple[RouteModel, ...] = ("fully-managed", "semi-managed", "own-store")
@@ -63,9 +63,8 @@ class Market:
     translations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
 
     def name_in(self, lang: str = "en") -> str:
-        """The market's name in ``lang`` (the English, else the code, without a translation)."""
-        text = self.translations.get(lang, {}).get("name") if lang != "en" else None
-        return text if isinstance(text, str) and text else self.name
+        """The market's name in ``lang`` (the English without a translation)."""
+        return translated(self.translations, lang, "name", self.name)
 
 
 @dataclass(frozen=True)
@@ -84,8 +83,7 @@ class Presence:
 
     def note_in(self, lang: str = "en") -> str:
         """The note in ``lang`` (English fallback)."""
-        text = self.translations.get(lang, {}).get("note") if lang != "en" else None
-        return text if isinstance(text, str) and text else (self.note or "")
+        return translated(self.translations, lang, "note", self.note or "")
 
 
 @dataclass(frozen=True)
@@ -110,8 +108,7 @@ class Route:
 
     def name_in(self, lang: str = "en") -> str:
         """The route's name in ``lang`` (English fallback)."""
-        text = self.translations.get(lang, {}).get("name") if lang != "en" else None
-        return text if isinstance(text, str) and text else self.name
+        return translated(self.translations, lang, "name", self.name)
 
     def hands_over_in(self, lang: str = "en") -> dict[str, str]:
         """What the route hands over (stock, price, returns, customs, payout), in ``lang``."""

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from ._conditions import PLATFORM_PREFIX, Condition, leaves, to_data
 from ._errors import UnknownRuleError
-from ._i18n import _, model_words, use
+from ._i18n import _, model_words, translated, use
 from ._profile import MODELS
 from ._routes import Market, Presence, Route
 from ._templates import join_items, placeholders
@@ -42,13 +42,6 @@ Rule files keep each translation next to its English (a ``zh`` table in the rule
 so a rule and its translation are reviewed together; ``rules lint`` checks they are complete and
 use the same ``{placeholders}``. A missing translation falls back to the English.
 """
-
-
-def _translated(translations: Translations, lang: str, key: str, english: str) -> str:
-    if lang == "en":
-        return english
-    text = translations.get(lang, {}).get(key)
-    return text if isinstance(text, str) and text else english
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,7 @@ class Source:
 
     def text(self, key: Literal["title", "summary"], lang: str = "en") -> str:
         """The source's ``title`` or ``summary`` in ``lang`` (the English when it has no translation)."""
-        return _translated(self.translations, lang, key, getattr(self, key))
+        return translated(self.translations, lang, key, getattr(self, key))
 
     @property
     def label(self) -> str:
@@ -102,7 +95,7 @@ class PlatformFact:
         A list value is joined as a text quotes it (:func:`join_items`).
         """
         if key == "note":
-            return _translated(self.translations, lang, key, self.note or "")
+            return translated(self.translations, lang, key, self.note or "")
         value = self.value_in(lang)
         if isinstance(value, tuple):
             return join_items(value, lang)
@@ -162,7 +155,7 @@ class Platform:
 
     def name_in(self, lang: str = "en") -> str:
         """The platform's name as sellers write it in ``lang`` (AliExpress is 速卖通 in Chinese)."""
-        return _translated(self.translations, lang, "name", self.name)
+        return translated(self.translations, lang, "name", self.name)
 
     def fact_values(self, lang: str = "en") -> dict[str, Any]:
         """Fact values keyed the way conditions name them (``platform.<name>``), with ``id`` and ``name``.
@@ -254,7 +247,7 @@ class Rule:
             english = self.then.text or ""
         else:
             english = getattr(self, key) or ""
-        return _translated(self.translations, lang, key, english)
+        return translated(self.translations, lang, key, english)
 
     @property
     def scope(self) -> Literal["platform", "seller"]:
@@ -382,7 +375,7 @@ class Policy:
 
     def text(self, key: Literal["tie_reason"], lang: str = "en") -> str:
         """The policy's ``tie_reason`` in ``lang`` (the English when it has no translation)."""
-        return _translated(self.translations, lang, key, self.tie_reason)
+        return translated(self.translations, lang, key, self.tie_reason)
 
 
 @dataclass(frozen=True)
@@ -396,7 +389,7 @@ class FileHeader:
 
     def text(self, key: Literal["covers"], lang: str = "en") -> str:
         """What the file covers, in ``lang`` (the English when it has no translation)."""
-        return _translated(self.translations, lang, key, self.covers)
+        return translated(self.translations, lang, key, self.covers)
 
 
 @dataclass(frozen=True)
