@@ -276,3 +276,10 @@ def test_with_given_replaces_the_profiles_fields_and_names_a_bad_one() -> None:
     with pytest.raises(ProfileError) as caught:
         with_given(base, {"platforms": ["temu", "temu"]})
     assert caught.value.field == "platforms"
+
+
+def test_a_list_field_is_a_repeatable_option_named_in_the_singular() -> None:
+    for spec in FIELDS:
+        if spec.kind in ("markets", "platforms"):
+            name = option_name(spec.name)
+            assert not name.endswith("s") and spec.name.replace("_", "-").startswith(name), spec.name

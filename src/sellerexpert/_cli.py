@@ -356,7 +356,8 @@ def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | 
         return with_given(base, given)
     except ProfileError as exc:
         field = FIELDS_BY_NAME[str(exc.field)]
-        allowed = _(" (allowed: {allowed})").format(allowed=field.allowed_text)
+        # What the field allows helps with a value of the wrong form, not with answers that contradict each other.
+        allowed = _(" (allowed: {allowed})").format(allowed=field.allowed_text) if exc.allowed is not None else ""
         raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'--{option_name(field.name)}'") from None
 
 

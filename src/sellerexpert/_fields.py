@@ -127,10 +127,14 @@ def describe(value: object) -> str:
 
 
 def option_name(field: str) -> str:
-    """The command-line option of a profile field, without its dashes (``target_markets`` is ``target-market``)."""
-    return {"platforms": "platform", "target_markets": "target-market", "vat_markets": "vat-market"}.get(
-        field, field.replace("_", "-")
-    )
+    """The command-line option of a profile field, without its dashes (``target_markets`` is ``target-market``).
+
+    A list field's option is repeatable, so it is named in the singular (tests/test_fields.py holds every
+    list field to that).
+    """
+    return {
+        "platforms": "platform", "target_markets": "target-market", "vat_markets": "vat-market", "stock_markets": "stock-market"
+    }.get(field, field.replace("_", "-"))
 
 
 def market_code(item: object) -> str | None:
