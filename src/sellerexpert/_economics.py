@@ -746,6 +746,8 @@ class Provenance:
     reliability: str | None = None
     note: str = ""
     needs: tuple[str, ...] = ()
+    until: str | None = None
+    """The date a charge ends unless renewed (a customs surcharge); past it, the line is stale too."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -758,6 +760,7 @@ class Provenance:
             "as_of": self.as_of,
             "review_by": self.review_by,
             "stale": self.stale,
+            "until": self.until,
             "reliability": self.reliability,
             "note": self.note,
             "needs": list(self.needs),
@@ -1193,6 +1196,7 @@ def _dated_origin(entry: Dated, kind: str, today: date | None) -> Provenance:
         stale=today is not None and entry.stale(today),
         reliability=entry.reliability,
         note=entry.what,
+        until=getattr(entry, "until", None),
     )
 
 
@@ -1311,7 +1315,8 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             origin = _dated_origin(customs, "customs", today)
             if customs.charge == "rate" and customs.rate is not None:
                 low, high = _frac(customs.rate.low), _frac(customs.rate.high)
-                inputs[key] = _Input(_frac(customs.rate.base), low if low != high else None, high if low != high else None, origin)
+                ends: tuple[Fraction | None, Fraction | None] = (low, high) if low != high else (None, None)
+                inputs[key] = _Input(_frac(customs.rate.base), ends[0], ends[1], origin)
             elif customs.charge == "per_item" and customs.amount is not None:
                 amount = _convert(economics, customs.amount, _where(), key)
                 if customs.amount_spread is not None:
@@ -1608,6 +1613,7 @@ def _merged(origins: list[Provenance], needs: tuple[str, ...] = ()) -> Provenanc
         as_of=max((o.as_of for o in origins if o.as_of), default=None),
         review_by=min((o.review_by for o in origins if o.review_by), default=None),
         stale=any(o.stale for o in origins),
+        until=min((o.until for o in origins if o.until), default=None),
         reliability=_weakest(o.reliability for o in origins),
         note=" ".join(dict.fromkeys(o.note for o in origins if o.note)),
         needs=needs,
@@ -1653,7 +1659,9 @@ def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[
     estimated = [plan.inputs[n].origin for n in needs if n in plan.inputs and plan.inputs[n].origin.basis == "estimate"]
     if own is None:
         # Needed, but a table may already give part of it (Temu's fine multiple): keep its sources.
-        return replace(_merged(estimated), basis="needed", needs=missing) if estimated else Provenance(basis="needed", needs=missing)
+        if estimated:
+            return replace(_merged(estimated), basis="needed", needs=missing)
+        return Provenance(basis="needed", needs=missing)
     if key == "refund_admin" and plan.refund_admin is not None:
         estimated.extend(i.origin for i in plan.inputs.values() if i.origin.entries and i.origin.entries[0].startswith("fee."))
     if estimated:
@@ -2190,8 +2198,9 @@ def margin_facts(
 # -- the interview's questions ------------------------------------------------------
 
 KNOWS_NUMBERS_QUESTION = N_(
-    "Do you know your own numbers for both models (prices, unit cost, freight, fees)? "
-    "If so I can work out what each leaves you a month. (yes or no)"
+    "Do you know your unit cost and the prices you expect under each model? "
+    "If so I can work out what each route leaves you a month; the rest I estimate from dated tables "
+    "or show as needed. (yes or no)"
 )
 # Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
 _YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
@@ -2199,11 +2208,12 @@ _QUIT = {"quit", "q", "exit", "stop", "退出"}
 
 
 def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
-    """Ask for the seller's own numbers, but only after they say they know them.
+    """Ask for the few numbers that matter most, but only after the seller says they know them.
 
-    The numbers asked apply to every platform; differences per platform (such
-    as Temu's declared supply price) go in the profile file. A blank answer
-    leaves a number out (counted as 0), ``quit`` drops the numbers altogether.
+    The unit cost, the prices under each model, the units a month and the currency: every other
+    number is estimated from the dated tables (``rules/landed.toml``) or shown as needed in the
+    comparison, never counted as 0. Differences per platform or route (such as Temu's declared
+    supply price) go in the profile file. ``quit`` drops the numbers altogether.
 
     :param ask: shows a prompt and returns the reply (it may raise to leave, e.g. on end of input).
     :param tell: shows a message.
@@ -2212,14 +2222,18 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     tell(_(KNOWS_NUMBERS_QUESTION))
     if ask(">").strip().lower() not in _YES:
         return None
-    tell(_("Blank leaves a number out (counted as 0); quit drops the numbers. Differences per platform go in the profile file."))
+    tell(
+        _(
+            "Four numbers, then I estimate the rest (duty, fees, payouts) from dated tables and mark what is still needed; "
+            "quit drops the numbers. Differences per platform go in the profile file."
+        )
+    )
     data: dict[str, Any] = {}
     unit_cost = NUMBERS_BY_NAME["unit_cost"]
     seller = (
         ("currency", _("Currency label for your amounts (e.g. USD; blank for none)?"), None),
         ("monthly_units", _("Units you expect to sell a month on each platform?"), None),
         ("unit_cost", _(unit_cost.question), unit_cost),
-        ("cost_of_capital", _("What does money tied up cost you a year (e.g. 12%)?"), None),
     )
     for name, question, spec in seller:
         answer = _ask_one(ask, tell, question, name, spec, required=name in ("monthly_units", "unit_cost"))
@@ -2227,18 +2241,16 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
             return None
         if answer is not None:
             data[name] = answer
+    price = NUMBERS_BY_NAME["price"]
+    questions = {
+        FULL: _("Fully-managed: the supply price the platform would pay you per unit?"),
+        SEMI: _("Semi-managed: the retail price you would set per unit (on Temu, the supply price you declare)?"),
+    }
     for model in MODELS:
-        table: dict[str, Any] = {}
-        for spec in NUMBERS:
-            if spec.name == "unit_cost":
-                continue
-            question = _("{model}: {question}").format(model=model_words(model), question=_(spec.question))
-            answer = _ask_one(ask, tell, question, f"{model}.{spec.name}", spec, required=spec.required)
-            if answer is _QUIT_SENTINEL:
-                return None
-            if answer is not None:
-                table[spec.name] = answer
-        data[model] = table
+        answer = _ask_one(ask, tell, questions[model], f"{model}.price", price, required=True)
+        if answer is _QUIT_SENTINEL:
+            return None
+        data[model] = {"price": answer}
     return Economics.from_dict(data)
 
 

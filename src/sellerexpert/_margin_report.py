@@ -166,7 +166,9 @@ def _estimates(item: PlatformMargin, titles: Mapping[str, str]) -> list[str]:
             as_of=origin.as_of,
             reliability=_(RELIABILITY_WORDS.get(origin.reliability or "", origin.reliability or "")),
         )
-        if origin.stale:
+        if origin.stale and origin.until is not None and origin.until < (origin.review_by or "9999"):
+            text += " " + _("Past its end date ({date}) unless renewed: check it against its sources.").format(date=origin.until)
+        elif origin.stale:
             text += " " + _("Past its review date ({date}): check it against its sources.").format(date=origin.review_by)
         out.append(text)
     return out
