@@ -1065,8 +1065,12 @@ def margin(
             raise InputError(
                 _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
             ) from None
-    titles = {key: source.text("title", _i18n.current()) for key, source in advisor.rules.sources.items()}
-    click.echo(render_margin(comparison, output_format, titles=titles), nl=False)
+    lang = _i18n.current()
+    titles = {key: source.text("title", lang) for key, source in advisor.rules.sources.items()}
+    costs = advisor.rules.costs
+    notes = {f"{kind}.{entry.id}": entry.what_in(lang) for kind, entries in
+             (("customs", costs.customs), ("terms", tuple(costs.terms.values())), ("fee", costs.fees)) for entry in entries}
+    click.echo(render_margin(comparison, output_format, titles=titles, notes=notes), nl=False)
 
 
 # -- serve -------------------------------------------------------------------

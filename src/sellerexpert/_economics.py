@@ -1122,16 +1122,16 @@ _BORNE: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
         "price_by",
         "platform",
         ("commission", "payment_fee", "vat_rate", "fee_per_unit"),
-        "the platform sets and collects the retail price and pays you your declared (supply) price",
+        N_("the platform sets and collects the retail price and pays you your declared (supply) price"),
     ),
     (
         "delivery_by",
         "platform",
         ("last_mile_per_order", "storage_per_unit_month", "cost_per_return"),
-        "the platform delivers, stores and takes returns on this route",
+        N_("the platform delivers, stores and takes returns on this route"),
     ),
-    ("promotions_by", "platform", ("ads_per_unit", "affiliate_commission"), "the platform runs promotions on this route"),
-    ("customs_by", "platform", ("duty_rate", "import_tax_rate"), "the platform clears customs and pays duty on this route"),
+    ("promotions_by", "platform", ("ads_per_unit", "affiliate_commission"), N_("the platform runs promotions on this route")),
+    ("customs_by", "platform", ("duty_rate", "import_tax_rate"), N_("the platform clears customs and pays duty on this route")),
 )
 
 
@@ -1200,6 +1200,13 @@ def _dated_origin(entry: Dated, kind: str, today: date | None) -> Provenance:
     )
 
 
+_FINE_AS_SHARE = N_(
+    "no fine multiple in the tables for this route: fine_rate is the share of the price lost to fines and deductions"
+)
+_NO_IMPORT_TAX = N_("no import tax beyond duty in this market's tables")
+_NO_LATE_FINE = N_("no late-order fine in the tables for this route: late fines count in fine_rate")
+
+
 def _frac(value: Decimal) -> Fraction:
     return Fraction(value)
 
@@ -1246,7 +1253,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 borne(name, why)
     region_of = _routes_region(market) if market else None
     if region_of is not None and region_of not in _VAT_REGIONS:
-        borne("vat_rate", "no VAT is included in prices in this market's tables (EU and UK only)")
+        borne("vat_rate", N_("no VAT is included in prices in this market's tables (EU and UK only)"))
     # The platform's take and terms from the fee tables: the seller's own numbers win.
     refund_admin: tuple[Fraction, Fraction] | None = None
     late_fine = False
@@ -1281,10 +1288,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             None,
             Provenance(
                 basis="route",
-                note=(
-                    "no fine multiple in the tables for this route: "
-                    "fine_rate is the share of the price lost to fines and deductions"
-                ),
+                note=N_(_FINE_AS_SHARE),
             ),
         )
     if not late_fine:
@@ -1294,13 +1298,13 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 Fraction(0),
                 None,
                 None,
-                Provenance(basis="route", note="no late-order fine in the tables for this route: late fines count in fine_rate"),
+                Provenance(basis="route", note=N_(_NO_LATE_FINE)),
             ),
         )
     # Customs: none where the platform clears them; else the market's entries for a parcel or a bulk import.
     parcel: bool | None = None
     charges: list[_Charge] = []
-    duty_origin = Provenance(basis="route", note="the platform clears customs and pays duty on this route")
+    duty_origin = Provenance(basis="route", note=N_("the platform clears customs and pays duty on this route"))
     if terms_origin is not None and parties["customs_by"] == "platform":
         duty_origin = replace(terms_origin, basis="route", note=duty_origin.note)
     if parties["customs_by"] == "seller":
@@ -1356,14 +1360,14 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     if not any(c.kind == "import_tax" for c in charges):
         inputs.setdefault(
             "import_tax_rate",
-            _Input(Fraction(0), None, None, Provenance(basis="route", note="no import tax beyond duty in this market's tables")),
+            _Input(Fraction(0), None, None, Provenance(basis="route", note=_NO_IMPORT_TAX)),
         )
     if not any(c.kind == "yours" for c in charges) and "duty_rate" not in inputs:
         inputs["duty_rate"] = _Input(
             Fraction(0),
             None,
             None,
-            Provenance(basis="route", note="the customs tables set this market's charges for this shipment"),
+            Provenance(basis="route", note=N_("the customs tables set this market's charges for this shipment")),
         )
     return _Plan(column, inputs, parcel, tuple(charges), duty_origin, refund_admin, late_fine, deposit, deposit_origin)
 
@@ -1649,7 +1653,7 @@ def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[
     if key == "duty":
         return _duty_origin(plan, values)
     if key == "refund_admin" and plan.refund_admin is None:
-        return Provenance(basis="route", note="no refund administration fee in the tables for this route")
+        return Provenance(basis="route", note=N_("no refund administration fee in the tables for this route"))
     if key == "late_fines" and not plan.late_fine:
         return plan.inputs["late_share"].origin
     own = plan.inputs.get(needs[0])
@@ -1692,7 +1696,7 @@ def _model_margin(plan: _Plan, units: int) -> ModelMargin:
     fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
     capital_missing = "cost_of_capital" not in plan.inputs
     deposit_origin = (
-        Provenance(basis="route", note="no deposit in the tables for this route")
+        Provenance(basis="route", note=N_("no deposit in the tables for this route"))
         if not plan.deposit
         else (
             replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
@@ -1764,7 +1768,7 @@ def _model_margin(plan: _Plan, units: int) -> ModelMargin:
             N_("the platform's deposit per shop"),
             cents(held),
             held,
-            plan.deposit_origin if plan.deposit else Provenance(basis="route", note="no deposit in the tables for this route"),
+            plan.deposit_origin if plan.deposit else Provenance(basis="route", note=N_("no deposit in the tables for this route")),
         ),
         MarginLine(
             "cash_tied_up",
@@ -1942,7 +1946,7 @@ def _break_evens(plans: list[_Plan], units: Fraction) -> BreakEvens:
 
     floor = _solve(price_gap, None)
     if floor is None:
-        notes.append(("price_floor", "fully-managed leaves less at any price the platform pays"))
+        notes.append(("price_floor", N_("fully-managed leaves less at any price the platform pays")))
     ads = affiliate = None
     for name, top in (("ads_per_unit", None), ("affiliate_commission", Fraction(1))):
         item = semi.inputs.get(name)
@@ -1954,11 +1958,11 @@ def _break_evens(plans: list[_Plan], units: Fraction) -> BreakEvens:
             return _per_month(semi, units, changes={name: x}) - full_now
 
         if semi_gap(_ZERO) <= 0:
-            notes.append((name, "semi-managed leaves less even with none"))
+            notes.append((name, N_("semi-managed leaves less even with none")))
             continue
         at = _solve(semi_gap, top)
         if at is None:
-            notes.append((name, "semi-managed leaves more at any share below 100%"))
+            notes.append((name, N_("semi-managed leaves more at any share below 100%")))
             continue
         if name == "ads_per_unit":
             ads = cents(at)

@@ -141,7 +141,7 @@ def _parallel(item: PlatformMargin) -> bool:
     return full.contribution_per_unit == semi.contribution_per_unit and full.fixed_per_month == semi.fixed_per_month
 
 
-def _estimates(item: PlatformMargin, titles: Mapping[str, str]) -> list[str]:
+def _estimates(item: PlatformMargin, titles: Mapping[str, str], notes: Mapping[str, str]) -> list[str]:
     """One line per table entry the comparison used: what it says, its sources, its date and reliability."""
     seen: dict[tuple[str, ...], list[str]] = {}
     origins = {}
@@ -161,7 +161,7 @@ def _estimates(item: PlatformMargin, titles: Mapping[str, str]) -> list[str]:
         sources = ", ".join(titles.get(s, s) for s in origin.sources)
         text = _("{lines}: {what} Source: {sources}; as of {as_of}, {reliability}.").format(
             lines=", ".join(labels),
-            what=_(origin.note) if origin.note else "",
+            what=" ".join(notes[e] for e in origin.entries) if all(e in notes for e in origin.entries) else origin.note,
             sources=sources,
             as_of=origin.as_of,
             reliability=_(RELIABILITY_WORDS.get(origin.reliability or "", origin.reliability or "")),
@@ -258,20 +258,27 @@ def _items(comparison: MarginComparison) -> tuple[PlatformMargin, ...]:
     return comparison.markets or comparison.platforms
 
 
-def render_text(comparison: MarginComparison, *, lang: str | None = None, titles: Mapping[str, str] | None = None) -> str:
+def render_text(
+    comparison: MarginComparison,
+    *,
+    lang: str | None = None,
+    titles: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> str:
     """Aligned columns per platform and market: each line's value under both routes and its formula in words,
     then the estimates with their sources and dates, the numbers still needed, the scenarios and the break-evens.
 
     :param lang: the language of the words (default: the language in force); columns are
         measured in display columns, so Chinese labels line up too.
     :param titles: source titles by id, to name the sources of the estimates (ids without).
+    :param notes: what each table entry says (``customs.eu_item_duty``...), in the language; English without.
     :raises LanguageError: for a language the advisor does not speak.
     """
     with _i18n.use(lang):
-        return _render_text(comparison, titles or {})
+        return _render_text(comparison, titles or {}, notes or {})
 
 
-def _render_text(comparison: MarginComparison, titles: Mapping[str, str]) -> str:
+def _render_text(comparison: MarginComparison, titles: Mapping[str, str], notes: Mapping[str, str]) -> str:
     out: list[str] = []
     out.append(_("{title} {at}").format(title=_title(comparison), at=_at(comparison)))
     out.append(_("Amounts are rounded to the cent; totals are worked out before rounding."))
@@ -296,7 +303,7 @@ def _render_text(comparison: MarginComparison, titles: Mapping[str, str]) -> str
         if not item.compared:
             continue
         out.append(f"  {_break_even_text(item)}")
-        estimates = _estimates(item, titles)
+        estimates = _estimates(item, titles, notes)
         if estimates:
             out.append("  " + _("Estimates (from the dated tables; your own number replaces any of them):"))
             out += [f"    - {line}" for line in estimates]
@@ -316,7 +323,13 @@ def _render_text(comparison: MarginComparison, titles: Mapping[str, str]) -> str
     return "\n".join(out) + "\n"
 
 
-def render_markdown(comparison: MarginComparison, *, lang: str | None = None, titles: Mapping[str, str] | None = None) -> str:
+def render_markdown(
+    comparison: MarginComparison,
+    *,
+    lang: str | None = None,
+    titles: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> str:
     """One Markdown table per platform and market, with the formula of each line, then estimates, needed numbers,
     scenarios and break-evens.
 
@@ -325,14 +338,14 @@ def render_markdown(comparison: MarginComparison, *, lang: str | None = None, ti
     :raises LanguageError: for a language the advisor does not speak.
     """
     with _i18n.use(lang):
-        return _render_markdown(comparison, titles or {})
+        return _render_markdown(comparison, titles or {}, notes or {})
 
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _render_markdown(comparison: MarginComparison, titles: Mapping[str, str]) -> str:
+def _render_markdown(comparison: MarginComparison, titles: Mapping[str, str], notes: Mapping[str, str]) -> str:
     at = _at(comparison)
     out = [
         f"# {_title(comparison)}",
@@ -361,7 +374,7 @@ def _render_markdown(comparison: MarginComparison, titles: Mapping[str, str]) ->
         if not item.compared:
             continue
         out += ["", _break_even_text(item)]
-        estimates = _estimates(item, titles)
+        estimates = _estimates(item, titles, notes)
         if estimates:
             out += ["", "**" + _("Estimates (from the dated tables; your own number replaces any of them):") + "**", ""]
             out += [f"- {line}" for line in estimates]
@@ -379,7 +392,12 @@ def _render_markdown(comparison: MarginComparison, titles: Mapping[str, str]) ->
 
 
 def render(
-    comparison: MarginComparison, format: str, *, lang: str | None = None, titles: Mapping[str, str] | None = None
+    comparison: MarginComparison,
+    format: str,
+    *,
+    lang: str | None = None,
+    titles: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> str:
     """The comparison as ``text``, ``json`` or ``markdown``.
 
@@ -392,9 +410,9 @@ def render(
     if format == "json":
         return comparison.to_json() + "\n"
     if format == "markdown":
-        return render_markdown(comparison, lang=lang, titles=titles)
+        return render_markdown(comparison, lang=lang, titles=titles, notes=notes)
     if format == "text":
-        return render_text(comparison, lang=lang, titles=titles)
+        return render_text(comparison, lang=lang, titles=titles, notes=notes)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(MARGIN_FORMATS)})")
 
 
