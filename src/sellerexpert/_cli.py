@@ -32,7 +32,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -1055,7 +1054,7 @@ def margin(
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:
         profile = profile.with_changes(economics=replace(profile.economics, monthly_units=monthly_units))
-    comparison = advisor.compare_margins(profile, today=date.today())
+    comparison = advisor.compare_margins(profile)
     if chart_path is not None:
         try:
             write_chart(comparison, chart_path)
