@@ -358,3 +358,29 @@ def test_the_readmes_margin_excerpt_is_the_real_output(runner: CliRunner) -> Non
     output = runner.invoke(cli, ["margin", "-p", str(STARTER)], catch_exceptions=False).stdout.splitlines()
     for line in block.splitlines():
         assert line in output, line
+
+
+# -- the interview asks for numbers only where they could change the advice ---------
+
+
+def test_numbers_are_asked_for_only_where_they_could_change_the_advice(advisor: Advisor) -> None:
+    from sellerexpert._interview import numbers_could_change_advice
+
+    shop = SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml")
+    assert numbers_could_change_advice(advisor, shop)
+    assert not numbers_could_change_advice(advisor, shop.with_changes(fee_sensitivity="low"))
+    assert not numbers_could_change_advice(advisor, SellerProfile.from_file(STARTER))  # it has numbers already
+    # Temu in Germany, for a Chinese seller with no stock there: only fully-managed is open, money cannot move it.
+    only_full = SellerProfile.from_dict(
+        {"platforms": ["temu"], "target_markets": ["DE"], "company_base": "CN", "local_warehouse": False,
+         "stock_markets": [], "fee_sensitivity": "high"}
+    )  # fmt: skip
+    assert not numbers_could_change_advice(advisor, only_full)
+
+
+def test_the_interview_skips_the_numbers_question_when_they_could_not_change_anything(runner: CliRunner) -> None:
+    args = ["consult", "-i", "--platform", "temu", "--target-market", "DE", "--company-base", "CN", "--no-local-warehouse",
+            "--fee-sensitivity", "high", "-f", "json"]  # fmt: skip
+    result = runner.invoke(cli, args, input="\n" * 40, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "Do you know your unit cost" not in result.stderr

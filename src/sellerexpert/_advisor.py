@@ -193,11 +193,19 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
-    def _decisions(self, profile: SellerProfile, platforms: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+    def _decisions(
+        self,
+        profile: SellerProfile,
+        platforms: tuple[str, ...] | None = None,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, dict[str, Any]]:
         """Each platform's decision as :meth:`consult` would give it (its lead market's), from the compiled
-        evaluator's decisions alone: the fast question the why-not search asks many times."""
+        evaluator's decisions alone: the fast question the why-not search asks many times.
+
+        :param platform_overrides: platform facts over the computed ones in every market (what-if questions).
+        """
         platforms = platforms or profile.platforms
-        plans = self._plans(profile, None)
+        plans = self._plans(profile, platform_overrides)
         per_plan = [
             self._evaluator.decisions(
                 fact_values(plan.profile), platforms, platform_overrides=self._margin_facts(plan.profile, plan.overrides)

@@ -385,7 +385,7 @@ def _ask(prompt: str) -> str:
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
     from ._economics import ask_economics
-    from ._interview import Interview
+    from ._interview import Interview, numbers_could_change_advice
     from ._interview_dialogue import conduct
 
     interview = Interview(advisor, known)
@@ -396,8 +396,8 @@ def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Pa
     try:
         finished = conduct(interview, _ask, tell)
         profile = interview.profile
-        # Own numbers are worth asking for only from a seller to whom fees matter, and only if they know them.
-        if finished and profile.economics is None and profile.fee_sensitivity in ("medium", "high"):
+        # Own numbers are worth asking for only where they could change the advice, and only if the seller knows them.
+        if finished and numbers_could_change_advice(advisor, profile):
             tell("")
             try:
                 own = ask_economics(_ask, tell)
