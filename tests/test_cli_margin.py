@@ -56,7 +56,8 @@ def test_monthly_units_option_moves_the_volume(runner: CliRunner) -> None:
         for model in item["models"].values():
             per_unit = next(line["value"] for line in model["per_unit"] if line["key"] == "contribution_per_unit")
             month = {line["key"]: line["value"] for line in model["per_month"]}
-            assert month["contribution_per_month"] == pytest.approx(per_unit * 1000 + month["fixed_costs"] + month["deposit_cost"], abs=10)
+            expected = per_unit * 1000 + month["fixed_costs"] + month["deposit_cost"]
+            assert month["contribution_per_month"] == pytest.approx(expected, abs=10)
     bad = runner.invoke(cli, ["margin", "-p", str(EXAMPLE), "--monthly-units", "0"])
     assert bad.exit_code == 2
     assert "--monthly-units" in bad.stderr

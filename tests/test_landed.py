@@ -79,7 +79,13 @@ def test_lint_lists_each_table_entry_and_warns_when_one_is_past_review(rules_dir
     assert ("customs", "eu_item_duty") in listed and ("terms", "temu_y2") in listed and ("fee", "tiktok_us_seller_fees") in listed
     path = rules_dir / "landed.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('review_by = "2027-01-31"\nsources = ["mx_courier_duty"]', 'review_by = "2026-01-31"\nsources = ["mx_courier_duty"]', 1))
+    path.write_text(
+        text.replace(
+            'review_by = "2027-01-31"\nsources = ["mx_courier_duty"]',
+            'review_by = "2026-01-31"\nsources = ["mx_courier_duty"]',
+            1,
+        )
+    )
     report = lint(rules_dir, today=TODAY)
     stale = [f for f in report.findings if f.check == "stale-fact"]
     assert any("mx_courier_china" in f.message and "2026-01-31" in f.message for f in stale), stale
@@ -90,8 +96,17 @@ def test_lint_lists_each_table_entry_and_warns_when_one_is_past_review(rules_dir
     ("edit", "words"),
     [
         (('sources = ["eu_parcel_fees", "eu_duty_in_force"]', 'sources = ["eu_parcel_fess"]'), "unknown source 'eu_parcel_fess'"),
-        (('routes = ["temu_full"]\npayout_delay_days', 'routes = ["temu_fulll"]\npayout_delay_days'), "unknown route 'temu_fulll'"),
-        (('reliability = "official"\n\n[[customs]]\nid = "us_bulk_duty"', 'reliability = "rumour"\n\n[[customs]]\nid = "us_bulk_duty"'), "rumour"),
+        (
+            ('routes = ["temu_full"]\npayout_delay_days', 'routes = ["temu_fulll"]\npayout_delay_days'),
+            "unknown route 'temu_fulll'",
+        ),
+        (
+            (
+                'reliability = "official"\n\n[[customs]]\nid = "us_bulk_duty"',
+                'reliability = "rumour"\n\n[[customs]]\nid = "us_bulk_duty"',
+            ),
+            "rumour",
+        ),
         (('id = "us_bulk_duty"', 'id = "us_parcel_duty"'), "defined twice"),
     ],
     ids=["unknown source", "unknown route", "reliability", "duplicate id"],

@@ -33,7 +33,7 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
     result = runner.invoke(cli, ["margin", "-p", str(EXAMPLE), "--lang", "zh"], catch_exceptions=False)
     assert result.exit_code == 0
     text = result.stdout
-    assert text.startswith("到岸成本和利润（USD）：每月 600 件，资金成本每年 12%\n金额四舍五入到分；合计按四舍五入前的数值计算。\n")
+    assert text.startswith("到岸成本和利润（USD）：每月 600 件，资金成本每年 12%\n金额四舍五入到分；合计按四舍五入前的数值计算。")
     for words in (
         "Temu（美国）：全托管每月贡献利润多出 USD 2,666.58",
         "比较的路线：全托管，供货到 Temu 国内仓；半托管本土店，从你在当地的库存发货",
