@@ -18,6 +18,7 @@ from typing import Any, Literal
 from ._economics import margin_facts
 from ._errors import ProfileError
 from ._i18n import _, day, model_words
+from ._landed import landed_comparison
 from ._profile import SellerProfile, shown
 from ._routes import ROUTE_FACT_TYPES, SellerTerms, market_routes
 from ._rulebook import RuleBook
@@ -106,10 +107,16 @@ class RuleTexts:
         self._platform_facts = platform
         # The facts a consultation computes from the seller's own numbers (the margin summary a margin
         # rule quotes) are recorded in English; worked out again here for the language's wording.
-        self._computed: dict[str, dict[str, Any]] = {}
+        self._computed: dict[tuple[str, str], dict[str, Any]] = {}
         if lang != "en" and trace.profile.get("economics") is not None:
             try:
-                self._computed = margin_facts(SellerProfile.from_dict(trace.profile), lang=lang)
+                whole = SellerProfile.from_dict(trace.profile)
+                for run_market in markets or [""]:
+                    sub = whole.in_market(run_market) if run_market else whole
+                    names = {p: rulebook.platforms[p].name_in(lang) for p in sub.platforms if p in rulebook.platforms}
+                    comparison = landed_comparison(rulebook, sub, names=names, lang=lang)
+                    for platform_id, margin in margin_facts(sub, lang=lang, comparison=comparison).items():
+                        self._computed[(platform_id, run_market)] = margin
             except ProfileError:
                 self._computed = {}
 
@@ -126,7 +133,7 @@ class RuleTexts:
         for name, value in spec.fact_values(self._lang).items():
             if english.get(name) == book.get(name):
                 local[name] = value
-        local.update((f"platform.{name}", value) for name, value in self._computed.get(platform, {}).items())
+        local.update((f"platform.{name}", value) for name, value in self._computed.get((platform, market or ""), {}).items())
         local.update((f"platform.{name}", value) for name, value in self._routes.get((platform, market or ""), {}).items())
         return english, local
 
