@@ -20,8 +20,11 @@ def _profile(values: dict[str, object]) -> dict[str, object]:
 
 
 def _without_routes(rules_dir: Path) -> Advisor:
-    """The shipped rule book without its routes: what coverage counts (route facts are computed per market)."""
+    """The shipped rule book without its routes: what coverage counts (route facts are computed per market).
+
+    The landed-cost tables name routes, so they go with them."""
     (rules_dir / "routes.toml").unlink()
+    (rules_dir / "landed.toml").unlink()
     return Advisor(rules_dir)
 
 
@@ -79,7 +82,7 @@ def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) 
 @pytest.fixture
 def small_pack(rules_dir: Path) -> Path:
     """The assumptions, the platform rules and a few rules on capacity and logistics: small enough to brute-force."""
-    for name in ("control.toml", "fees.toml", "markets.toml", "service.toml", "routes.toml", "eligibility.toml"):
+    for name in ("control.toml", "fees.toml", "markets.toml", "service.toml", "routes.toml", "eligibility.toml", "landed.toml"):
         (rules_dir / name).unlink()
     for name, keep in (("capacity.toml", "_capacity_favours_"), ("logistics.toml", "no_logistics_favours_full")):
         head, *rules = (rules_dir / name).read_text().split("[[rule]]")

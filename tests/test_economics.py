@@ -94,7 +94,7 @@ def test_worked_example_a() -> None:
         "at 100 units a month your own numbers leave EUR 500.00 under fully-managed and EUR 70.00 under "
         "semi-managed: fully-managed leaves EUR 430.00 more a month; below about 353 units a month "
         "fully-managed leaves more, above it semi-managed; it could turn if the price cut passes 43%, "
-        "the return rate passes 43%, the fine rate passes 43% or fixed costs per month passes EUR 430.00"
+        "or if any of 3 other numbers still needed passes its limit"
     )
 
 

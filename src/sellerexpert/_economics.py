@@ -1674,7 +1674,7 @@ def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[
     return replace(_YOURS, needs=missing) if missing else _YOURS
 
 
-def _model_margin(plan: _Plan, units: int) -> ModelMargin:
+def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
     values = _values(plan)
     amounts = _amounts(plan, values, Fraction(units))
     lines: list[MarginLine] = []
@@ -1794,7 +1794,7 @@ def _model_margin(plan: _Plan, units: int) -> ModelMargin:
         # Each number is below 10**64, but products of them (price x units) need not be: a result that long
         # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
         raise ProfileError(
-            f"{column.model} on {column.route or 'this platform'}: these numbers give amounts of more than "
+            f"{column.model} on {platform}: these numbers give amounts of more than "
             f"{_documents.MAX_DIGITS} digits",
             field=_where(),
             allowed=f"amounts and units a month whose products stay below 10^{_documents.MAX_DIGITS}",
@@ -1839,7 +1839,7 @@ def _platform_margin(
     for plan in plans:
         _check_shares(plan, platform)
     units = economics.monthly_units
-    models = tuple(_model_margin(plan, units) for plan in plans)
+    models = tuple(_model_margin(plan, units, platform) for plan in plans)
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         item = PlatformMargin(
@@ -2044,15 +2044,28 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
         )
     tips = [(n, n.tips_at) for n in item.needed if n.can_tip and n.tips_at is not None]
     if tips:
-        summary += _("; it could turn if {numbers}").format(
-            numbers=any_of(
-                [
-                    _("{name} passes {value}").format(name=number_words(n.name), value=number_text(n.name, at, currency))
-                    for n, at in tips
-                ]
+        # The reason names the number closest to turning it (the full list is margin's): a share or a
+        # number of days by how much of its range it leaves, an amount by how much of the price.
+        price = item.model(item.leader).line("price").value if item.leader in MODELS else Decimal(1)
+        need, at = min(tips, key=lambda pair: _reach(pair[0].name, pair[1], price))
+        first = _("{name} passes {value}").format(name=number_words(need.name), value=number_text(need.name, at, currency))
+        if len(tips) == 1:
+            summary += _("; it could turn if {numbers}").format(numbers=first)
+        else:
+            summary += _("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit").format(
+                number=first, count=len(tips) - 1
             )
-        )
     return summary
+
+
+def _reach(name: str, value: Decimal, price: Decimal) -> Decimal:
+    """How far a needed number is from turning the comparison: the smaller, the closer."""
+    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    if kind == "days":
+        return value / MAX_DAYS
+    if kind in ("amount",):
+        return value / price if price > 0 else value
+    return value
 
 
 def any_of(items: list[str]) -> str:
