@@ -399,3 +399,11 @@ def test_the_interview_skips_the_numbers_question_when_they_could_not_change_any
     result = runner.invoke(cli, args, input="\n" * 40, catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert "Do you know your unit cost" not in result.stderr
+
+
+def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advisor: Advisor) -> None:
+    from sellerexpert._margin_report import chart
+
+    svg = chart(_compare(advisor, _starter()), "svg").decode()
+    for words in ("Temu in the US", "AliExpress in Germany", "scenarios: conservative to optimistic", "your 300 units"):
+        assert words in svg, words

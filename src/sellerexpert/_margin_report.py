@@ -492,10 +492,15 @@ def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
         matplotlib.rc_context({"svg.hashsalt": "sellerexpert", "svg.fonttype": "none", "font.size": 9, "font.family": family}),
         _i18n.use(labels_lang),
     ):
-        figure, axes = pyplot.subplots(1, count, figsize=(4.2 * count, 3.6), squeeze=False)
+        columns = min(count, 3)
+        rows = -(-count // columns)
+        figure, axes = pyplot.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
         try:
-            for axis, item in zip(axes[0], panels, strict=False):
+            cells = [axis for row in axes for axis in row]
+            for axis, item in zip(cells, panels, strict=False):
                 _panel(axis, item, comparison)
+            for axis in cells[len(panels) :]:
+                axis.set_visible(False)
             figure.tight_layout()
             buffer = io.BytesIO()
             metadata = {"Date": None} if format == "svg" else {"Software": None}
@@ -526,6 +531,16 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
             xytext=(6 if right else -6, -12),
             horizontalalignment="left" if right else "right",
         )
+    if len(item.scenarios) == 3 and item.compared:
+        # The scenarios at the seller's volume: from the conservative to the optimistic case, per model.
+        _base, optimistic, conservative = item.scenarios
+        for index, margin in enumerate(item.models):
+            low, high = float(conservative.contributions[index]), float(optimistic.contributions[index])
+            axis.plot(
+                [comparison.monthly_units] * 2, [low, high], linewidth=4, alpha=0.35, solid_capstyle="butt",
+                label=_("scenarios: conservative to optimistic") if index == len(item.models) - 1 else None,
+                color=f"C{index}",
+            )
     units = _i18n.number(comparison.monthly_units)
     axis.axvline(
         comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=_("your {units} units").format(units=units)
@@ -537,7 +552,7 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
         axis.set_ylabel(_("contribution a month ({currency})").format(currency=comparison.currency))
     else:
         axis.set_ylabel(_("contribution a month"))
-    axis.legend(loc="upper left", frameon=False)
+    axis.legend(loc="upper left", frameon=False, fontsize=7)
 
 
 def write_chart(comparison: MarginComparison, path: str | Path) -> None:
