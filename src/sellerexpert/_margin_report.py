@@ -534,7 +534,7 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
     if len(item.scenarios) == 3 and item.compared:
         # The scenarios at the seller's volume: from the conservative to the optimistic case, per model.
         _base, optimistic, conservative = item.scenarios
-        for index, margin in enumerate(item.models):
+        for index in range(len(item.models)):
             low, high = float(conservative.contributions[index]), float(optimistic.contributions[index])
             axis.plot(
                 [comparison.monthly_units] * 2, [low, high], linewidth=4, alpha=0.35, solid_capstyle="butt",
