@@ -21,7 +21,18 @@ if _TYPE_CHECKING:
     from ._batch import run as run_batch
     from ._cli import cli
     from ._coverage import CoverageReport, coverage
-    from ._economics import Economics, MarginComparison, MarginLine, ModelMargin, PlatformMargin, compare_margins
+    from ._economics import (
+        BreakEvens,
+        Economics,
+        MarginComparison,
+        MarginLine,
+        ModelMargin,
+        NeededNumber,
+        PlatformMargin,
+        Provenance,
+        Scenario,
+        compare_margins,
+    )
     from ._errors import (
         BatchError,
         EngineError,
@@ -100,6 +111,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LintReport": ("_lint", "LintReport"),
     "load_rulebook": ("_rulebook_loader", "load_rulebook"),
     "MarginComparison": ("_economics", "MarginComparison"),
+    "BreakEvens": ("_economics", "BreakEvens"),
+    "NeededNumber": ("_economics", "NeededNumber"),
+    "Provenance": ("_economics", "Provenance"),
+    "Scenario": ("_economics", "Scenario"),
     "MarketAdvice": ("_result", "MarketAdvice"),
     "MarginLine": ("_economics", "MarginLine"),
     "ModelMargin": ("_economics", "ModelMargin"),
@@ -149,6 +164,7 @@ __all__ = [
     "BatchError",
     "BatchSummary",
     "Best",
+    "BreakEvens",
     "Caveat",
     "ConsultationResult",
     "CoverageReport",
@@ -172,16 +188,19 @@ __all__ = [
     "MarginLine",
     "MarketAdvice",
     "ModelMargin",
+    "NeededNumber",
     "PLATFORMS",
     "PlatformFactUsed",
     "PlatformMargin",
     "ProfileError",
+    "Provenance",
     "Question",
     "Reason",
     "Recommendation",
     "RowReader",
     "RuleBook",
     "RuleBookError",
+    "Scenario",
     "SellerExpertError",
     "SellerProfile",
     "Trace",
