@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,6 +14,7 @@ from . import _i18n
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
+from ._landed import landed_comparison
 from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from ._result import (
@@ -175,7 +177,7 @@ class Advisor:
             facts computed from the profile's economics are added here, in the one place rules run.
         """
         facts = fact_values(profile)
-        platform_overrides = economics.margin_facts(profile, platform_overrides)
+        platform_overrides = self._margin_facts(profile, platform_overrides)
         if engine == "compiled":
             return self._evaluator.run(
                 facts, profile.platforms, platform_overrides=platform_overrides, firing_limit=self._firing_limit
@@ -198,7 +200,7 @@ class Advisor:
         plans = self._plans(profile, None)
         per_plan = [
             self._evaluator.decisions(
-                fact_values(plan.profile), platforms, platform_overrides=economics.margin_facts(plan.profile, plan.overrides)
+                fact_values(plan.profile), platforms, platform_overrides=self._margin_facts(plan.profile, plan.overrides)
             )
             for plan in plans
         ]
@@ -217,14 +219,18 @@ class Advisor:
         return out
 
     def compare_margins(
-        self, profile: SellerProfile | Mapping[str, Any], *, lang: str | None = None
+        self, profile: SellerProfile | Mapping[str, Any], *, lang: str | None = None, today: date | None = None
     ) -> economics.MarginComparison:
-        """Compare what fully-managed and semi-managed leave on each of the profile's platforms, from its economics.
+        """Compare the landed cost of fully-managed and semi-managed on each of the profile's platforms, per target
+        market, on the routes the advice names: the seller's numbers, the rest estimated from the dated tables
+        (``rules/landed.toml``) or marked as needed.
 
         :param profile: a :class:`SellerProfile` (or dict) with an ``economics`` section.
-        :param lang: the language of the platforms' names (速卖通 in Chinese); ``None`` for the language in force.
+        :param lang: the language of the platforms', markets' and routes' names; ``None`` for the language in force.
             Every other word of the comparison is English data, put in words by ``margin_report``.
-        :raises ProfileError: when the profile has no economics, or they are invalid or incomplete.
+        :param today: the date table entries' review dates are compared with (``None``: none is marked stale).
+        :raises ProfileError: when the profile has no economics, or they are invalid or incomplete, a market
+            has no customs table where the seller clears customs, or a table's currency has no exchange rate.
         :raises LanguageError: for a language the advisor does not speak.
         """
         lang = _i18n.current() if lang is None else _i18n.check(lang)
@@ -235,8 +241,24 @@ class Advisor:
                 "is not given: add an economics section with your own prices and costs (see examples/*margin*)",
                 field="economics",
             )
+        return self._landed(profile, lang, today)
+
+    def _landed(self, profile: SellerProfile, lang: str, today: date | None = None) -> economics.MarginComparison:
         names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
-        return economics.compare_margins(profile.economics, platforms=profile.platforms, names=names)
+
+        def routes_for(platform: str, market: str, terms: SellerTerms) -> MarketRoutes:
+            if lang == "en":
+                return self._routes_and_facts(platform, market, terms)[0]
+            return self._market_routes(platform, market, terms, lang)
+
+        return landed_comparison(self._rules, profile, names=names, lang=lang, today=today, routes_for=routes_for)
+
+    def _margin_facts(
+        self, profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None, lang: str = "en"
+    ) -> dict[str, dict[str, Any]]:
+        """The margin facts of a run (its one market's landed-cost comparison), then ``extra`` over them."""
+        comparison = self._landed(profile, lang) if profile.economics is not None else None
+        return economics.margin_facts(profile, extra, lang, comparison=comparison)
 
     def _plans(
         self, profile: SellerProfile, platform_overrides: Mapping[str, Mapping[str, Any]] | None
@@ -414,7 +436,7 @@ class Advisor:
         # facts of the market) are quoted in the language too: the engine saw them in English.
         quoted: dict[str, dict[str, Any]] = {}
         if lang != "en":
-            quoted = economics.margin_facts(profile, None, lang)
+            quoted = self._margin_facts(profile, None, lang)
             for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
         recorded = _recorded(record)

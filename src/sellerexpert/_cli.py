@@ -32,6 +32,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -1054,7 +1055,7 @@ def margin(
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:
         profile = profile.with_changes(economics=replace(profile.economics, monthly_units=monthly_units))
-    comparison = advisor.compare_margins(profile)
+    comparison = advisor.compare_margins(profile, today=date.today())
     if chart_path is not None:
         try:
             write_chart(comparison, chart_path)
@@ -1064,7 +1065,12 @@ def margin(
             raise InputError(
                 _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
             ) from None
-    click.echo(render_margin(comparison, output_format), nl=False)
+    lang = _i18n.current()
+    titles = {key: source.text("title", lang) for key, source in advisor.rules.sources.items()}
+    costs = advisor.rules.costs
+    notes = {f"{kind}.{entry.id}": entry.what_in(lang) for kind, entries in
+             (("customs", costs.customs), ("terms", tuple(costs.terms.values())), ("fee", costs.fees)) for entry in entries}
+    click.echo(render_margin(comparison, output_format, titles=titles, notes=notes), nl=False)
 
 
 # -- serve -------------------------------------------------------------------

@@ -41,17 +41,19 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
 from . import _documents, _i18n
+from ._cost_tables import CustomsEntry, Dated, FeeEntry, Money, RouteTerms
 from ._errors import ProfileError
 from ._i18n import N_, _, model_words
 from ._profile import MODELS, PLATFORMS, SellerProfile, closest
 
-NumberKind = Literal["amount", "share", "days"]
+NumberKind = Literal["amount", "share", "days", "multiple"]
 
 DAYS_PER_YEAR = 365
 MONTHS_PER_YEAR = 12
@@ -80,6 +82,7 @@ _ALLOWED: dict[str, str] = {
     "amount": N_("an amount of money, 0 or more"),
     "share": N_('a share between 0 and 1 (0.04) or a percentage as text ("4%")'),
     "days": N_("a whole number of days, 0 to {most}"),
+    "multiple": N_("a number, 0 or more (5 means five times the price)"),
 }
 
 
@@ -150,6 +153,64 @@ NUMBERS: tuple[NumberSpec, ...] = (
         "fixed costs per month of running this model (warehouse rent, staff, registrations)",
         N_("Fixed costs per month of this model (rent, staff, registrations)?"),
     ),
+    # The costs sellers forget: each has a line of its own, estimated from the tables where they have an
+    # entry, shown as needed where neither the tables nor the seller give it.
+    NumberSpec(
+        "price_cut",
+        "share",
+        "share of the price lost on average to campaign cuts and the platform's price review (核价)",
+        N_("Share of the price lost to campaign cuts and price review (e.g. 10%)?"),
+    ),
+    NumberSpec(
+        "vat_rate",
+        "share",
+        "VAT rate included in a retail price you set (EU and UK markets)",
+        N_("VAT rate included in your retail price (e.g. 20%)?"),
+    ),
+    NumberSpec(
+        "duty_rate",
+        "share",
+        "the product's own duty rate on its customs value (MFN, plus Section 301 in the US), "
+        "without the charges the customs tables add",
+        N_("Your product's own duty rate (e.g. 7.5%)?"),
+    ),
+    NumberSpec(
+        "import_tax_rate",
+        "share",
+        "a tax on customs value plus duty at import, such as Brazil's state ICMS",
+        N_("Import tax on value plus duty, such as Brazil's ICMS (e.g. 17%)?"),
+    ),
+    NumberSpec("ads_per_unit", "amount", "advertising spend per unit sold", N_("Advertising spend per unit sold?")),
+    NumberSpec(
+        "affiliate_commission",
+        "share",
+        "creator or affiliate commission, as a share of the price kept, averaged over all units sold",
+        N_("Creator or affiliate commission, averaged over all units (e.g. 5%)?"),
+    ),
+    NumberSpec(
+        "payment_fee",
+        "share",
+        "payment or transaction fees, as a share of the price kept",
+        N_("Payment or transaction fees (e.g. 2%)?"),
+    ),
+    NumberSpec(
+        "fine_rate",
+        "share",
+        "share of units you expect to be fined or charged after sale for",
+        N_("Share of units you expect to be fined for (e.g. 1%)?"),
+    ),
+    NumberSpec(
+        "fine_multiple",
+        "multiple",
+        "a fine as a multiple of the declared price (5 = five times the price)",
+        N_("A fine as a multiple of the price (e.g. 2)?"),
+    ),
+    NumberSpec(
+        "late_share",
+        "share",
+        "share of orders shipped late (where the platform fines late orders)",
+        N_("Share of orders shipped late (e.g. 2%)?"),
+    ),
 )
 NUMBERS_BY_NAME: dict[str, NumberSpec] = {spec.name: spec for spec in NUMBERS}
 
@@ -161,18 +222,20 @@ _SELLER_MEANING = {
     "cost_of_capital": 'what money tied up costs you per year, as a share (0.12) or a percentage ("12%")',
 }
 
-PlatformFactName = Literal["margin_leader", "margin_gap_per_month", "margin_gap_pct", "margin_summary"]
+PlatformFactName = Literal["margin_leader", "margin_gap_per_month", "margin_gap_pct", "margin_open", "margin_summary"]
 DERIVED_PLATFORM_FACTS: dict[str, type] = {
     "margin_leader": str,
     "margin_gap_per_month": int,
     "margin_gap_pct": int,
+    "margin_open": int,
     "margin_summary": str,
 }
 """Platform facts computed from the seller's economics (never set in ``rules/``), with their value types.
 
 ``margin_leader`` is ``fully-managed``, ``semi-managed`` or ``even``; the gap
 is in whole currency units and as a percentage of the larger monthly
-contribution; ``margin_summary`` is the sentence a reason quotes.
+contribution; ``margin_open`` counts the numbers still needed that could, alone, turn the
+comparison around; ``margin_summary`` is the sentence a reason quotes.
 """
 
 _PLATFORM_ALIASES = {"tiktok": "tiktok_shop"}
@@ -247,9 +310,13 @@ def _share(value: object, where: str, allowed: str, *, below_one: bool) -> Decim
     return share.normalize() if share else Decimal(0)
 
 
+_BELOW_ONE = frozenset({"unsold_share", "price_cut"})
+"""Shares that cannot be 100%: nothing would be left to sell, or nothing of the price."""
+
+
 def _number(spec: NumberSpec, value: object, where: str) -> Decimal:
     if spec.kind == "share":
-        return _share(value, where, spec.allowed_text, below_one=spec.name == "unsold_share")
+        return _share(value, where, spec.allowed_text, below_one=spec.name in _BELOW_ONE)
     number = _decimal(value, where, spec.allowed_text)
     if number < 0:
         raise ProfileError(f"{number} is negative", field=where, value=value, allowed=spec.allowed_text)
@@ -283,15 +350,60 @@ def _unknown(key: object, where: tuple[str, ...], choices: list[str]) -> Profile
     )
 
 
-Layer = tuple[tuple[str, Decimal], ...]
+@dataclass(frozen=True)
+class Range:
+    """A number the seller is unsure of: its low and high ends and the value the base case takes.
+
+    Written ``[low, high]`` (the base case takes the middle) or ``[low, base, high]``.
+    """
+
+    low: Decimal
+    base: Decimal
+    high: Decimal
+
+    def to_list(self) -> list[int | float]:
+        return [_plain_number(self.low), _plain_number(self.base), _plain_number(self.high)]
+
+
+Value = Decimal | Range
+Layer = tuple[tuple[str, Value], ...]
 LayerKey = tuple[str | None, str | None]
+
+
+def _base(value: Value) -> Decimal:
+    return value.base if isinstance(value, Range) else value
+
+
+def _value(spec: NumberSpec, value: object, where: str) -> Value:
+    """A number, or a range of them written as a list of two or three."""
+    if isinstance(value, (list, tuple)):
+        if len(value) not in (2, 3):
+            raise ProfileError(
+                f"a range has 2 or 3 numbers, got {len(value)}",
+                field=where,
+                allowed=f"{spec.allowed_text}, or a range [low, high] or [low, base, high]",
+            )
+        ends = [_number(spec, item, where) for item in value]
+        low, high = ends[0], ends[-1]
+        base = ends[1] if len(ends) == 3 else (low + high) / 2
+        if not low <= base <= high:
+            raise ProfileError(
+                "a range goes from low to high: [low, high] or [low, base, high]",
+                field=where,
+                value=list(value),
+                allowed=f"{spec.allowed_text}, or a range [low, high] or [low, base, high]",
+            )
+        if spec.kind == "days":
+            base = Decimal(int(base))
+        return Range(low, base.normalize() if base else Decimal(0), high)
+    return _number(spec, value, where)
 
 
 def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer, dict[str, Layer]]:
     """The numbers of one table, and (where allowed) its per-model sub-tables."""
     if not isinstance(raw, Mapping):
         raise ProfileError(f"expected a table of numbers, got {_describe(raw)}", field=_where(*where))
-    numbers: dict[str, Decimal] = {}
+    numbers: dict[str, Value] = {}
     by_model: dict[str, Layer] = {}
     choices = [*NUMBERS_BY_NAME, *(MODELS if models else ())]
     for key, value in raw.items():
@@ -303,11 +415,37 @@ def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer,
         elif name in NUMBERS_BY_NAME:
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            numbers[name] = _number(NUMBERS_BY_NAME[name], value, _where(*where, name))
+            numbers[name] = _value(NUMBERS_BY_NAME[name], value, _where(*where, name))
         else:
             raise _unknown(key, where, choices)
     ordered = tuple((spec.name, numbers[spec.name]) for spec in NUMBERS if spec.name in numbers)
     return ordered, {m: by_model[m] for m in MODELS if m in by_model}
+
+
+def _rates(raw: object) -> tuple[tuple[str, Decimal], ...]:
+    """``exchange_rates``: how much of the seller's currency one unit of another currency is."""
+    if not isinstance(raw, Mapping):
+        raise ProfileError(
+            f"expected a table of currencies, got {_describe(raw)}",
+            field=_where("exchange_rates"),
+            allowed="a table such as { EUR = 1.08, GBP = 1.27 }",
+        )
+    out = []
+    for key, value in raw.items():
+        code = str(key).strip().upper()
+        where = _where("exchange_rates", str(key))
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ProfileError(f"'{key}' is not a currency code", field=where, allowed="three letters such as EUR, GBP, USD")
+        rate = _decimal(value, where, "how much of your currency one unit of this currency is, more than 0")
+        if rate <= 0:
+            raise ProfileError(
+                f"{rate} is not more than 0",
+                field=where,
+                value=value,
+                allowed="how much of your currency one unit is, more than 0",
+            )
+        out.append((code, rate))
+    return tuple(sorted(out))
 
 
 @dataclass(frozen=True)
@@ -316,19 +454,26 @@ class Economics:
 
     Numbers are given in layers, the most specific winning: for everything
     (top level), per model (``fully-managed``, ``semi-managed``), per
-    platform (``platforms.temu``) and per platform and model
-    (``platforms.temu.semi-managed``).
+    platform (``platforms.temu``), per platform and model
+    (``platforms.temu.semi-managed``) and per route (``routes.temu_y2``, the
+    route ids of the advice). A number may be a range ``[low, high]`` or
+    ``[low, base, high]``: the scenarios take its ends.
 
-    :ivar currency: a label for every amount (nothing is converted).
+    :ivar currency: a label for every amount; the tables' amounts in another currency are
+        converted with ``exchange_rates`` (nothing else is converted).
     :ivar monthly_units: units the seller expects to sell a month on each platform.
-    :ivar cost_of_capital: what money tied up costs per year, as a share.
+    :ivar cost_of_capital: what money tied up costs per year, as a share (``None``: not given, needed).
     :ivar layers: ``((platform or None, model or None), ((name, value), ...))`` in a fixed order.
+    :ivar routes: ``(route id, ((name, value), ...))`` in the order written.
+    :ivar exchange_rates: ``(currency, how much of the seller's currency one unit of it is)``.
     """
 
     monthly_units: int
     currency: str = ""
-    cost_of_capital: Decimal = Decimal(0)
+    cost_of_capital: Decimal | None = None
     layers: tuple[tuple[LayerKey, Layer], ...] = ()
+    routes: tuple[tuple[str, Layer], ...] = ()
+    exchange_rates: tuple[tuple[str, Decimal], ...] = ()
 
     @classmethod
     def from_dict(cls, data: object) -> Economics:
@@ -338,7 +483,7 @@ class Economics:
         """
         if not isinstance(data, Mapping):
             raise ProfileError(f"expected a table of numbers, got {_describe(data)}", field="economics")
-        rest = {k: v for k, v in data.items() if k not in (*SELLER_NUMBERS, "platforms")}
+        rest = {k: v for k, v in data.items() if k not in (*SELLER_NUMBERS, "platforms", "routes", "exchange_rates")}
         currency = data.get("currency") or ""
         if not isinstance(currency, str) or len(currency.strip()) > 12:
             raise ProfileError(
@@ -369,7 +514,7 @@ class Economics:
                 allowed="a whole number, 1 or more",
             )
         capital_raw = data.get("cost_of_capital")
-        capital = Decimal(0)
+        capital: Decimal | None = None
         if capital_raw is not None:
             capital = _share(capital_raw, _where("cost_of_capital"), _SELLER_MEANING["cost_of_capital"], below_one=False)
         layers: list[tuple[LayerKey, Layer]] = []
@@ -397,11 +542,30 @@ class Economics:
                 numbers, models = by_platform[platform]
                 layers.append(((platform, None), numbers))
                 layers.extend(((platform, model), inner) for model, inner in models.items())
+        routes_raw = data.get("routes") or {}
+        if not isinstance(routes_raw, Mapping):
+            raise ProfileError(
+                f"expected a table per route, got {_describe(routes_raw)}",
+                field=_where("routes"),
+                allowed="route ids such as temu_y2 (see `sellerexpert rules review`)",
+            )
+        routes = []
+        for key, value in routes_raw.items():
+            route_id = str(key).strip()
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", route_id):
+                raise ProfileError(
+                    f"'{key}' is not a route id", field=_where("routes", str(key)), allowed="route ids such as temu_y2"
+                )
+            numbers, _unused = _layer(value, ("routes", route_id), models=False)
+            if numbers:
+                routes.append((route_id, numbers))
         return cls(
             monthly_units=int(units),
             currency=currency.strip(),
             cost_of_capital=capital,
             layers=tuple((key, layer) for key, layer in layers if layer),
+            routes=tuple(routes),
+            exchange_rates=_rates(data.get("exchange_rates") or {}),
         )
 
     @classmethod
@@ -424,14 +588,30 @@ class Economics:
         except ProfileError as exc:
             raise exc.located(path) from None
 
-    def values(self, platform: str, model: str) -> dict[str, Decimal]:
-        """The numbers that apply to one model on one platform (most specific layer wins)."""
-        out: dict[str, Decimal] = {}
+    def values(self, platform: str, model: str, route: str | None = None) -> dict[str, Decimal]:
+        """The numbers that apply to one model on one platform, or one of its routes (most specific layer wins).
+
+        A range gives its base value; :meth:`given` keeps the range.
+        """
+        return {name: _base(value) for name, value in self.given(platform, model, route).items()}
+
+    def given(self, platform: str, model: str, route: str | None = None) -> dict[str, Value]:
+        """The numbers as given (a number or a :class:`Range`) for one model on one platform, or one of its routes."""
+        out: dict[str, Value] = {}
         for wanted in ((None, None), (None, model), (platform, None), (platform, model)):
             for key, layer in self.layers:
                 if key == wanted:
                     out.update(layer)
+        for route_id, layer in self.routes:
+            if route_id == route:
+                out.update(layer)
         return out
+
+    def rate_for(self, currency: str) -> Decimal | None:
+        """How much of the seller's currency one unit of ``currency`` is (1 for the seller's own)."""
+        if currency == self.currency:
+            return Decimal(1)
+        return dict(self.exchange_rates).get(currency)
 
     def to_dict(self) -> dict[str, Any]:
         """The section in canonical form (shares as numbers from 0 to 1): :meth:`from_dict` gives it back unchanged."""
@@ -439,11 +619,11 @@ class Economics:
         if self.currency:
             out["currency"] = self.currency
         out["monthly_units"] = self.monthly_units
-        if self.cost_of_capital:
+        if self.cost_of_capital is not None:
             out["cost_of_capital"] = _plain_number(self.cost_of_capital)
         platforms: dict[str, Any] = {}
         for (platform, model), layer in self.layers:
-            numbers = {name: _plain_number(value) for name, value in layer}
+            numbers = {name: _written(value) for name, value in layer}
             if platform is None:
                 target = out
             else:
@@ -454,7 +634,15 @@ class Economics:
                 target[model] = numbers
         if platforms:
             out["platforms"] = platforms
+        if self.routes:
+            out["routes"] = {route: {name: _written(value) for name, value in layer} for route, layer in self.routes}
+        if self.exchange_rates:
+            out["exchange_rates"] = {code: _plain_number(rate) for code, rate in self.exchange_rates}
         return out
+
+
+def _written(value: Value) -> Any:
+    return value.to_list() if isinstance(value, Range) else _plain_number(value)
 
 
 def _plain_number(value: Decimal) -> int | float:
@@ -473,8 +661,14 @@ def economics_json_schema() -> dict[str, Any]:
         "amount": {"type": "number", "minimum": 0},
         "share": share,
         "days": {"type": "integer", "minimum": 0, "maximum": MAX_DAYS},
+        "multiple": {"type": "number", "minimum": 0},
     }
-    numbers = {spec.name: {**kinds[spec.kind], "description": spec.meaning} for spec in NUMBERS}
+
+    def number_or_range(kind: str) -> dict[str, Any]:
+        one = kinds[kind]
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 2, "maxItems": 3}]}
+
+    numbers = {spec.name: {**number_or_range(spec.kind), "description": spec.meaning} for spec in NUMBERS}
     model_table = {"type": "object", "additionalProperties": False, "properties": numbers}
     with_models = {**numbers, **{model: model_table for model in MODELS}}
     return {
@@ -493,6 +687,18 @@ def economics_json_schema() -> dict[str, Any]:
                 "properties": {
                     p: {"type": "object", "additionalProperties": False, "properties": with_models} for p in PLATFORMS
                 },
+            },
+            "routes": {
+                "type": "object",
+                "description": "numbers for one route of the advice (route ids such as temu_y2), over every other layer",
+                "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                "additionalProperties": model_table,
+            },
+            "exchange_rates": {
+                "type": "object",
+                "description": "how much of your currency one unit of another is, for the tables' amounts in that currency",
+                "propertyNames": {"pattern": "^[A-Z]{3}$"},
+                "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
             },
         },
     }
@@ -516,11 +722,60 @@ def whole_units(value: Fraction) -> int:
     return rounded if value >= 0 else -rounded
 
 
+Basis = Literal["yours", "estimate", "route", "needed", "computed"]
+BASES: tuple[str, ...] = ("yours", "estimate", "route", "needed", "computed")
+"""Where a line's value comes from: the seller's numbers, the dated tables (an estimate), the route (a
+cost the platform bears on it: none of the seller's), a number still needed (not counted), or a sum."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an input number or a line comes from.
+
+    :ivar entries: the table entries an estimate comes from (``fee.temu_fines``, ``customs.eu_item_duty``).
+    :ivar note: why, in English: the table entry's words, or what the route hands over.
+    :ivar needs: the numbers a needed line waits for (field names of the economics section).
+    """
+
+    basis: Basis = "yours"
+    entries: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    as_of: str | None = None
+    review_by: str | None = None
+    stale: bool = False
+    reliability: str | None = None
+    note: str = ""
+    needs: tuple[str, ...] = ()
+    until: str | None = None
+    """The date a charge ends unless renewed (a customs surcharge); past it, the line is stale too."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "basis": self.basis,
+            "estimate": self.basis == "estimate",
+            "needed": self.basis == "needed",
+            "source": self.entries[0] if self.entries else None,
+            "entries": list(self.entries),
+            "sources": list(self.sources),
+            "as_of": self.as_of,
+            "review_by": self.review_by,
+            "stale": self.stale,
+            "until": self.until,
+            "reliability": self.reliability,
+            "note": self.note,
+            "needs": list(self.needs),
+        }
+
+
+_YOURS = Provenance()
+_COMPUTED = Provenance(basis="computed")
+
+
 @dataclass(frozen=True)
 class MarginLine:
-    """One line of a calculation: what it is, its formula in words, and its value (rounded to the cent).
+    """One line of a calculation: what it is, its formula in words, its value (rounded to the cent), and where it comes from.
 
-    :ivar exact: the unrounded value, for checks and further arithmetic.
+    :ivar exact: the unrounded value, for checks and further arithmetic (0 for a needed line: not counted).
     """
 
     key: str
@@ -528,10 +783,25 @@ class MarginLine:
     formula: str
     value: Decimal
     exact: Fraction = field(repr=False, compare=False)
+    origin: Provenance = field(default=_COMPUTED)
+
+    @property
+    def needed(self) -> bool:
+        return self.origin.basis == "needed"
+
+    @property
+    def estimate(self) -> bool:
+        return self.origin.basis == "estimate"
 
     def to_dict(self) -> dict[str, Any]:
-        """The line as JSON data (``value`` a number rounded to the cent)."""
-        return {"key": self.key, "label": self.label, "formula": self.formula, "value": float(self.value)}
+        """The line as JSON data: ``value`` a number rounded to the cent (``null`` when needed), and its origin."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "formula": self.formula,
+            "value": None if self.needed else float(self.value),
+            **self.origin.to_dict(),
+        }
 
     def label_text(self) -> str:
         """The label in the language in force (the JSON keeps the English)."""
@@ -546,28 +816,48 @@ class MarginLine:
         return _(self.formula)
 
 
-def _line(key: str, label: str, formula: str, exact: Fraction) -> MarginLine:
-    return MarginLine(key, label, formula, cents(exact), exact)
-
-
 _MINUS = "− "
 
 
-def _cost(key: str, label: str, formula: str, amount: Fraction) -> MarginLine:
-    """A cost line: the amount is subtracted, so the line holds it negated and its formula says so."""
-    return MarginLine(key, label, _MINUS + formula, cents(-amount), -amount)
+@dataclass(frozen=True)
+class NeededNumber:
+    """A number neither the seller nor the tables give, and what it could change.
+
+    :ivar tips_at: the value at which this route's contribution falls to the other route's (only for
+        the route that leads; ``None`` when it cannot, or when this route trails: a cost can only widen
+        the gap then).
+    :ivar can_tip: whether ``tips_at`` lies within the values the number allows.
+    """
+
+    name: str
+    model: str
+    tips_at: Decimal | None
+    can_tip: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "model": self.model,
+            "tips_at": None if self.tips_at is None else float(self.tips_at),
+            "can_tip": self.can_tip,
+        }
 
 
 @dataclass(frozen=True)
 class ModelMargin:
-    """What one model leaves on one platform: per-unit lines, the monthly result, and the cash it ties up."""
+    """What one model (one route) leaves on one platform: per-unit lines, the monthly result, and the cash it ties up."""
 
     model: str
     per_unit: tuple[MarginLine, ...]
     per_month: tuple[MarginLine, ...]
     cash: tuple[MarginLine, ...]
     not_given: tuple[str, ...]
-    """Numbers the seller left out for this model, counted as 0."""
+    """Numbers the seller left out for this model: each is estimated from the tables, borne by the platform
+    on this route, or needed (see each line's origin); none is silently counted as 0."""
+    route: str | None = None
+    route_name: str = ""
+    needed: tuple[str, ...] = ()
+    """The numbers this route still needs (not counted in its contribution)."""
 
     def line(self, key: str) -> MarginLine:
         """The line with this key (from any section).
@@ -581,13 +871,13 @@ class ModelMargin:
 
     @property
     def contribution_per_unit(self) -> Fraction:
-        """Exact contribution of one unit before fixed costs."""
+        """Exact contribution of one unit before fixed costs (needed lines not counted)."""
         return self.line("contribution_per_unit").exact
 
     @property
     def fixed_per_month(self) -> Fraction:
-        """Exact fixed costs per month (a positive amount)."""
-        return -self.line("fixed_costs").exact
+        """Exact costs per month that do not grow with the units (fixed costs and the deposit's cost), a positive amount."""
+        return -self.line("fixed_costs").exact - self.line("deposit_cost").exact
 
     @property
     def contribution_per_month(self) -> Fraction:
@@ -598,30 +888,91 @@ class ModelMargin:
         """Exact contribution per month at another monthly volume (the model's line on the chart)."""
         return self.contribution_per_unit * units - self.fixed_per_month
 
+    def estimates(self) -> tuple[MarginLine, ...]:
+        return tuple(line for line in (*self.per_unit, *self.per_month, *self.cash) if line.estimate)
+
     def to_dict(self) -> dict[str, Any]:
         """The model's lines as JSON data."""
         return {
             "model": self.model,
+            "route": self.route,
+            "route_name": self.route_name,
             "per_unit": [line.to_dict() for line in self.per_unit],
             "per_month": [line.to_dict() for line in self.per_month],
             "cash": [line.to_dict() for line in self.cash],
             "not_given": list(self.not_given),
+            "needed": list(self.needed),
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One case of the comparison: every uncertain number at its base value, or at its favourable or unfavourable end."""
+
+    name: str
+    contributions: tuple[Decimal, ...]
+    leader: str
+
+    def to_dict(self, models: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "case": self.name,
+            "contribution_per_month": {m: float(v) for m, v in zip(models, self.contributions, strict=True)},
+            "leader": self.leader,
+        }
+
+
+SCENARIOS: tuple[str, ...] = ("base", "optimistic", "conservative")
+
+
+@dataclass(frozen=True)
+class BreakEvens:
+    """Where the comparison turns, each with the other route held at its base case.
+
+    :ivar price_floor: the lowest declared (supply) price at which fully-managed still leaves more
+        than semi-managed (what a price review may cut to before the other route pays better).
+    :ivar max_ads_per_unit: the most ad spend per unit at which semi-managed still leaves more.
+    :ivar max_affiliate_commission: the highest creator or affiliate commission (a share) at which
+        semi-managed still leaves more.
+    :ivar notes: why a break-even is absent, by name (English).
+    """
+
+    price_floor: Decimal | None = None
+    max_ads_per_unit: Decimal | None = None
+    max_affiliate_commission: Decimal | None = None
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def note(self, name: str) -> str:
+        return dict(self.notes).get(name, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "price_floor": None if self.price_floor is None else float(self.price_floor),
+            "max_ads_per_unit": None if self.max_ads_per_unit is None else float(self.max_ads_per_unit),
+            "max_affiliate_commission": None
+            if self.max_affiliate_commission is None
+            else float(self.max_affiliate_commission),
+            "notes": dict(self.notes),
         }
 
 
 @dataclass(frozen=True)
 class PlatformMargin:
-    """Both models on one platform, which leaves more per month, and where they break even.
+    """Both models on one platform (in one market, on the routes the advice names), which leaves more per month,
+    and where they break even.
 
-    :ivar leader: ``fully-managed``, ``semi-managed``, or ``even`` when they differ by less than a cent.
+    :ivar leader: ``fully-managed``, ``semi-managed``, or ``even`` when they differ by less than a cent
+        (on the lines known: needed lines are not counted).
     :ivar gap_per_month: how much more the leader leaves per month (rounded to the cent).
     :ivar break_even_units: the monthly volume where both leave the same money, when that is above 0.
     :ivar above_break_even: the model that leaves more above that volume.
+    :ivar market: the target market (``None``: no market named, no routes or customs applied).
+    :ivar models: both models, or one when the other has no open route in the market.
+    :ivar needed: the numbers still needed, with the value at which each would tip the comparison.
     """
 
     platform: str
     platform_name: str
-    models: tuple[ModelMargin, ModelMargin]
+    models: tuple[ModelMargin, ...]
     leader: str
     gap_per_month: Decimal
     break_even_units: Decimal | None
@@ -629,11 +980,16 @@ class PlatformMargin:
     break_even_formula: str
     summary: str
     break_even_exact: Fraction | None = field(repr=False, compare=False, default=None)
+    market: str | None = None
+    market_name: str = ""
+    needed: tuple[NeededNumber, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    break_evens: BreakEvens = field(default_factory=BreakEvens)
 
     def model(self, name: str) -> ModelMargin:
         """The margin of ``fully-managed`` or ``semi-managed``.
 
-        :raises KeyError: for another name.
+        :raises KeyError: for another name, or a model with no open route here.
         """
         for margin in self.models:
             if margin.model == name:
@@ -641,17 +997,33 @@ class PlatformMargin:
         raise KeyError(name)
 
     @property
+    def compared(self) -> bool:
+        """Whether both models are open here (otherwise there is nothing to weigh)."""
+        return len(self.models) == 2
+
+    @property
+    def open_tips(self) -> int:
+        """How many needed numbers could, alone, turn the comparison around."""
+        return sum(1 for n in self.needed if n.can_tip)
+
+    @property
     def gap_pct(self) -> int:
         """The gap as a whole percentage of the larger monthly contribution (in size)."""
+        if not self.compared:
+            return 0
         full, semi = (m.contribution_per_month for m in self.models)
         base = max(abs(full), abs(semi))
         return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
 
     def to_dict(self) -> dict[str, Any]:
         """The platform's comparison as JSON data."""
+        models = tuple(m.model for m in self.models)
         return {
             "platform": self.platform,
             "platform_name": self.platform_name,
+            "market": self.market,
+            "market_name": self.market_name,
+            "routes": {m.model: m.route for m in self.models},
             "leader": self.leader,
             "gap_per_month": float(self.gap_per_month),
             "gap_pct": self.gap_pct,
@@ -660,36 +1032,46 @@ class PlatformMargin:
             "break_even_formula": self.break_even_formula,
             "summary": self.summary,
             "models": {m.model: m.to_dict() for m in self.models},
+            "needed": [n.to_dict() for n in self.needed],
+            "scenarios": [s.to_dict(models) for s in self.scenarios],
+            "break_evens": self.break_evens.to_dict(),
         }
 
 
 @dataclass(frozen=True)
 class MarginComparison:
-    """The seller's margin comparison of both models on each platform asked about."""
+    """The seller's landed-cost comparison of both models on each platform asked about, per target market.
+
+    :ivar platforms: one comparison per platform: its first target market's (or the only one).
+    :ivar markets: every platform's comparison in every target market, platform by platform.
+    """
 
     currency: str
     monthly_units: int
-    cost_of_capital: Decimal
+    cost_of_capital: Decimal | None
     platforms: tuple[PlatformMargin, ...]
+    markets: tuple[PlatformMargin, ...] = ()
 
-    def platform(self, platform_id: str) -> PlatformMargin:
-        """The comparison for one platform.
+    def platform(self, platform_id: str, market: str | None = None) -> PlatformMargin:
+        """The comparison for one platform (in one market: by default its first).
 
-        :raises KeyError: for a platform not compared.
+        :raises KeyError: for a platform or market not compared.
         """
-        for item in self.platforms:
-            if item.platform == platform_id:
+        for item in self.markets or self.platforms:
+            if item.platform == platform_id and (market is None or item.market == market):
                 return item
-        raise KeyError(platform_id)
+        raise KeyError(platform_id if market is None else f"{platform_id} in {market}")
 
     def to_dict(self) -> dict[str, Any]:
         """The whole comparison as JSON data (the same numbers the text shows)."""
         return {
             "currency": self.currency,
             "monthly_units": self.monthly_units,
-            "cost_of_capital": float(self.cost_of_capital),
+            "cost_of_capital": None if self.cost_of_capital is None else float(self.cost_of_capital),
             "rounding": "amounts rounded half away from zero to the cent; totals are computed before rounding",
+            "not_counted": "a line marked needed has no value and is not counted: its number is needed",
             "platforms": [p.to_dict() for p in self.platforms],
+            "markets": [p.to_dict() for p in self.markets],
         }
 
     def to_json(self) -> str:
@@ -697,135 +1079,901 @@ class MarginComparison:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
 
-# -- the calculation ----------------------------------------------------------------
+# -- what a column is: a model, or one route of it in one market --------------------
 
 
-_LARGEST = Fraction(10**_documents.MAX_DIGITS)
-"""No amount or volume the comparison works out may reach this (inputs are below it, products may not be)."""
+@dataclass(frozen=True)
+class Column:
+    """One model (or one route of it, in one market) a comparison prices, with the tables that apply to it.
+
+    Without a route (a profile with no target market, a rule pack without routes), the model's
+    defaults say who does what: under fully-managed the platform prices, clears customs,
+    delivers and promotes (brief ¶2); under semi-managed the seller does (brief ¶3).
+    """
+
+    model: str
+    route: str | None = None
+    route_name: str = ""
+    ships_from: str | None = None
+    terms: RouteTerms | None = None
+    customs: tuple[CustomsEntry, ...] = ()
+    fees: tuple[FeeEntry, ...] = ()
 
 
-def _exact(values: Mapping[str, Decimal], name: str) -> Fraction:
-    return Fraction(values.get(name, Decimal(0)))
+@dataclass(frozen=True)
+class MarketColumns:
+    """The columns of one platform in one market: the routes the advice names, fully-managed first."""
+
+    platform: str
+    market: str | None
+    market_name: str
+    columns: tuple[Column, ...]
 
 
-def _model_margin(economics: Economics, platform: str, model: str) -> ModelMargin:
-    values = economics.values(platform, model)
+_DEFAULT_PARTIES: dict[str, dict[str, str]] = {
+    FULL: {"price_by": "platform", "customs_by": "platform", "delivery_by": "platform", "promotions_by": "platform"},
+    SEMI: {"price_by": "seller", "customs_by": "seller", "delivery_by": "seller", "promotions_by": "seller"},
+}
+_VAT_REGIONS = frozenset({"EU", "UK"})
+
+# Numbers the route makes none of the seller's costs, by who does the work (and why, in English).
+_BORNE: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    (
+        "price_by",
+        "platform",
+        ("commission", "payment_fee", "vat_rate", "fee_per_unit"),
+        N_("the platform sets and collects the retail price and pays you your declared (supply) price"),
+    ),
+    (
+        "delivery_by",
+        "platform",
+        ("last_mile_per_order", "storage_per_unit_month", "cost_per_return"),
+        N_("the platform delivers, stores and takes returns on this route"),
+    ),
+    ("promotions_by", "platform", ("ads_per_unit", "affiliate_commission"), N_("the platform runs promotions on this route")),
+    ("customs_by", "platform", ("duty_rate", "import_tax_rate"), N_("the platform clears customs and pays duty on this route")),
+)
+
+
+@dataclass(frozen=True)
+class _Input:
+    value: Fraction | None
+    low: Fraction | None
+    high: Fraction | None
+    origin: Provenance
+
+
+@dataclass(frozen=True)
+class _Charge:
+    key: str
+    kind: str
+    up_to: Fraction | None = None
+    over: Fraction | None = None
+    origin: Provenance = field(default=_YOURS)
+
+    def applies(self, value: Fraction) -> bool:
+        """Whether the charge applies to a customs value per item (its thresholds)."""
+        if self.up_to is not None and value > self.up_to:
+            return False
+        return self.over is None or value > self.over
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A column made ready for arithmetic: its inputs with their origins, and the charges that apply."""
+
+    column: Column
+    inputs: Mapping[str, _Input]
+    parcel: bool | None
+    charges: tuple[_Charge, ...]
+    duty_origin: Provenance
+    refund_admin: tuple[Fraction, Fraction] | None
+    late_fine: bool
+    deposit: Fraction
+    deposit_origin: Provenance
+
+
+def _convert(economics: Economics, money: Money, where: str, what: str) -> Fraction:
+    rate = economics.rate_for(money.currency)
+    if rate is None:
+        mine = economics.currency or "no currency label"
+        raise ProfileError(
+            f"the table entry {what} is in {money.currency} and your amounts are in {mine}: "
+            f"give how many {economics.currency or 'of your currency'} one {money.currency} is",
+            field=_where("exchange_rates", money.currency) if economics.currency else _where("currency"),
+            allowed=f"economics.currency (such as USD) and exchange_rates = {{ {money.currency} = ... }}",
+        )
+    return Fraction(money.amount) * Fraction(rate)
+
+
+def _dated_origin(entry: Dated, kind: str, today: date | None) -> Provenance:
+    return Provenance(
+        basis="estimate",
+        entries=(f"{kind}.{entry.id}",),
+        sources=entry.sources,
+        as_of=entry.as_of,
+        review_by=entry.review_by,
+        stale=today is not None and entry.stale(today),
+        reliability=entry.reliability,
+        note=entry.what,
+        until=getattr(entry, "until", None),
+    )
+
+
+_FINE_AS_SHARE = N_(
+    "no fine multiple in the tables for this route: fine_rate is the share of the price lost to fines and deductions"
+)
+_NO_IMPORT_TAX = N_("no import tax beyond duty in this market's tables")
+_NO_LATE_FINE = N_("no late-order fine in the tables for this route: late fines count in fine_rate")
+
+
+def _frac(value: Decimal) -> Fraction:
+    return Fraction(value)
+
+
+def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
+    model, terms = column.model, column.terms
+    parties = (
+        {
+            "price_by": terms.price_by,
+            "customs_by": terms.customs_by,
+            "delivery_by": terms.delivery_by,
+            "promotions_by": terms.promotions_by,
+        }
+        if terms is not None
+        else _DEFAULT_PARTIES[model]
+    )
+    given = economics.given(platform, model, column.route)
     for spec in NUMBERS:
-        if spec.required and spec.name not in values:
+        if spec.required and spec.name not in given:
             raise ProfileError(
                 f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
                 f"under economics.{model}, or under economics.platforms.{platform}.{model}",
                 field=_where("platforms", platform, model, spec.name),
                 allowed=spec.allowed_text,
             )
-    v = {spec.name: _exact(values, spec.name) for spec in NUMBERS}
-    units = Fraction(economics.monthly_units)
-    capital = Fraction(economics.cost_of_capital)
-    year, months = Fraction(DAYS_PER_YEAR), Fraction(MONTHS_PER_YEAR)
-    price, rate = v["price"], v["return_rate"]
-    refunds = price * rate
-    commission = (price - refunds) * v["commission"]
-    landed = v["unit_cost"] + v["freight_per_unit"]
-    kept = price - refunds - commission
-    unsold = v["unsold_share"]
-    stock_days = v["transit_days"] + v["stock_days"]
-    # Costs are negative lines, so that every total is the plain sum of the lines above it.
-    costs = [
-        _cost("refunds", N_("Refunds on returns"), N_("price × return rate"), refunds),
-        _cost("commission", N_("Platform commission"), N_("(price − refunds) × commission"), commission),
-        _cost("platform_fees", N_("Other platform fees"), N_("fee per unit"), v["fee_per_unit"]),
-        _cost("unit_cost", N_("Unit cost"), N_("unit cost"), v["unit_cost"]),
-        _cost("freight", N_("Freight to the warehouse"), N_("freight per unit"), v["freight_per_unit"]),
-        _cost(
-            "last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), v["last_mile_per_order"]
-        ),
-        _cost(
-            "storage",
-            N_("Storage"),
-            N_("storage per unit and month × stock days ÷ (365 ÷ 12)"),
-            v["storage_per_unit_month"] * v["stock_days"] * months / year,
-        ),
-        _cost("return_handling", N_("Handling returns"), N_("return rate × cost per return"), rate * v["cost_per_return"]),
-        _cost(
-            "unsold_stock",
-            N_("Unsold stock written off"),
-            N_("(unit cost + freight) × unsold share ÷ (1 − unsold share)"),
-            landed * unsold / (1 - unsold),
-        ),
-        _cost(
-            "capital_on_stock",
-            N_("Cost of cash in stock"),
-            N_("(unit cost + freight) × (transit days + stock days) ÷ 365 × cost of capital"),
-            landed * stock_days / year * capital,
-        ),
-        _cost(
-            "capital_on_payouts",
-            N_("Cost of waiting for payouts"),
-            N_("(price − refunds − commission) × payout delay days ÷ 365 × cost of capital"),
-            kept * v["payout_delay_days"] / year * capital,
-        ),
-    ]
-    per_unit_value = price + sum((line.exact for line in costs), Fraction(0))
-    per_unit = (
-        _line("price", N_("Price"), N_("price per unit"), price),
-        *costs,
-        _line("contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above"), per_unit_value),
+    inputs: dict[str, _Input] = {}
+    for name, value in given.items():
+        if isinstance(value, Range):
+            inputs[name] = _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
+        else:
+            inputs[name] = _Input(_frac(value), None, None, _YOURS)
+    if economics.cost_of_capital is not None:
+        inputs["cost_of_capital"] = _Input(_frac(economics.cost_of_capital), None, None, _YOURS)
+    terms_origin = _dated_origin(terms, "terms", today) if terms is not None else None
+
+    def borne(name: str, why: str) -> None:
+        if name not in inputs:
+            origin = replace(terms_origin, basis="route", note=why) if terms_origin else Provenance(basis="route", note=why)
+            inputs[name] = _Input(Fraction(0), None, None, origin)
+
+    for party, who, names, why in _BORNE:
+        if parties[party] == who:
+            for name in names:
+                borne(name, why)
+    region_of = _routes_region(market) if market else None
+    if region_of is not None and region_of not in _VAT_REGIONS:
+        borne("vat_rate", N_("no VAT is included in prices in this market's tables (EU and UK only)"))
+    # The platform's take and terms from the fee tables: the seller's own numbers win.
+    refund_admin: tuple[Fraction, Fraction] | None = None
+    late_fine = False
+    deposit, deposit_origin = Fraction(0), _COMPUTED
+    fine_table = False
+    for entry in column.fees:
+        origin = _dated_origin(entry, "fee", today)
+        for name, spread in entry.numbers.items():
+            if name == "fine_multiple":
+                fine_table = True
+            if name not in inputs:
+                low, high = _frac(spread.low), _frac(spread.high)
+                inputs[name] = _Input(_frac(spread.base), low if low != high else None, high if low != high else None, origin)
+        if entry.refund_admin_share is not None and "refund_admin_cap" in entry.amounts:
+            cap = _convert(economics, entry.amounts["refund_admin_cap"], _where(), f"fee.{entry.id}")
+            refund_admin = (_frac(entry.refund_admin_share), cap)
+        if "late_fine" in entry.amounts:
+            late_fine = True
+            inputs.setdefault(
+                "late_fine",
+                _Input(_convert(economics, entry.amounts["late_fine"], _where(), f"fee.{entry.id}"), None, None, origin),
+            )
+        if "deposit" in entry.amounts:
+            deposit = _convert(economics, entry.amounts["deposit"], _where(), f"fee.{entry.id}")
+            deposit_origin = origin
+    if not fine_table and "fine_multiple" not in inputs:
+        # No table gives this route's fines as a multiple of the price: the seller's fine rate is then
+        # the share of the price lost to fines and deductions (a multiple of 1), not a guess of ours.
+        inputs["fine_multiple"] = _Input(
+            Fraction(1),
+            None,
+            None,
+            Provenance(
+                basis="route",
+                note=N_(_FINE_AS_SHARE),
+            ),
+        )
+    if not late_fine:
+        inputs.setdefault(
+            "late_share",
+            _Input(
+                Fraction(0),
+                None,
+                None,
+                Provenance(basis="route", note=N_(_NO_LATE_FINE)),
+            ),
+        )
+    # Customs: none where the platform clears them; else the market's entries for a parcel or a bulk import.
+    parcel: bool | None = None
+    charges: list[_Charge] = []
+    duty_origin = Provenance(basis="route", note=N_("the platform clears customs and pays duty on this route"))
+    if terms_origin is not None and parties["customs_by"] == "platform":
+        duty_origin = replace(terms_origin, basis="route", note=duty_origin.note)
+    if parties["customs_by"] == "seller":
+        parcel = column.ships_from == "china" if column.ships_from else False
+        shipment = "parcel" if parcel else "bulk"
+        entries = [e for e in column.customs if e.shipment == shipment]
+        estimate_entries = []
+        for customs in entries:
+            key = f"customs.{customs.id}"
+            up_to = _convert(economics, customs.up_to, _where(), key) if customs.up_to else None
+            over = _convert(economics, customs.over, _where(), key) if customs.over else None
+            origin = _dated_origin(customs, "customs", today)
+            if customs.charge == "rate" and customs.rate is not None:
+                low, high = _frac(customs.rate.low), _frac(customs.rate.high)
+                ends: tuple[Fraction | None, Fraction | None] = (low, high) if low != high else (None, None)
+                inputs[key] = _Input(_frac(customs.rate.base), ends[0], ends[1], origin)
+            elif customs.charge == "per_item" and customs.amount is not None:
+                amount = _convert(economics, customs.amount, _where(), key)
+                if customs.amount_spread is not None:
+                    scale = amount / _frac(customs.amount.amount) if customs.amount.amount else Fraction(1)
+                    inputs[key] = _Input(
+                        _frac(customs.amount_spread.base) * scale,
+                        _frac(customs.amount_spread.low) * scale,
+                        _frac(customs.amount_spread.high) * scale,
+                        origin,
+                    )
+                else:
+                    inputs[key] = _Input(amount, None, None, origin)
+            charges.append(_Charge(key, customs.charge, up_to, over, origin))
+            estimate_entries.append(customs)
+        if market is not None and not column.customs and "duty_rate" not in inputs:
+            raise ProfileError(
+                f"there is no customs table for {market}, and on {column.route_name or model} ({platform}) you clear "
+                "customs yourself: give your product's duty rate there (0 if none applies)",
+                field=_where("routes", column.route, "duty_rate") if column.route else _where(model, "duty_rate"),
+                allowed=NUMBERS_BY_NAME["duty_rate"].allowed_text,
+            )
+        if not charges:
+            charges.append(_Charge("duty_rate", "yours"))
+        duty_origin = Provenance(
+            basis="estimate" if estimate_entries else "yours",
+            entries=tuple(f"customs.{e.id}" for e in estimate_entries),
+            sources=tuple(dict.fromkeys(s for e in estimate_entries for s in e.sources)),
+            as_of=max((e.as_of for e in estimate_entries), default=None),
+            review_by=min((e.review_by for e in estimate_entries), default=None),
+            stale=today is not None and any(e.stale(today) for e in estimate_entries),
+            reliability=_weakest(e.reliability for e in estimate_entries),
+            note=" ".join(e.what for e in estimate_entries),
+        )
+    else:
+        borne("duty_rate", duty_origin.note)
+        borne("import_tax_rate", duty_origin.note)
+    if not any(c.kind == "import_tax" for c in charges):
+        inputs.setdefault(
+            "import_tax_rate",
+            _Input(Fraction(0), None, None, Provenance(basis="route", note=_NO_IMPORT_TAX)),
+        )
+    if not any(c.kind == "yours" for c in charges) and "duty_rate" not in inputs:
+        inputs["duty_rate"] = _Input(
+            Fraction(0),
+            None,
+            None,
+            Provenance(basis="route", note=N_("the customs tables set this market's charges for this shipment")),
+        )
+    return _Plan(column, inputs, parcel, tuple(charges), duty_origin, refund_admin, late_fine, deposit, deposit_origin)
+
+
+def _weakest(reliabilities: Any) -> str | None:
+    found = list(reliabilities)
+    for level in ("explainer", "press", "official"):
+        if level in found:
+            return level
+    return None
+
+
+def _routes_region(market: str) -> str:
+    from ._routes import region
+
+    return "UK" if market == "UK" else region(market)
+
+
+# -- the arithmetic: one place ------------------------------------------------------
+
+_ZERO = Fraction(0)
+_YEAR, _MONTHS = Fraction(DAYS_PER_YEAR), Fraction(MONTHS_PER_YEAR)
+
+# Per-unit lines in order: key, label, formula in words, the numbers that decide whether it is the
+# seller's (the first is the line's own number), and whether the line is income (the price).
+_PER_UNIT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("price", N_("Price"), N_("price per unit"), ("price",)),
+    ("price_cut", N_("Campaign cuts and price review"), N_("price × price cut (核价)"), ("price_cut", "price")),
+    ("refunds", N_("Refunds on returns"), N_("price after cuts × return rate"), ("return_rate", "price")),
+    ("vat", N_("VAT in the price"), N_("(price after cuts − refunds) × VAT rate ÷ (1 + VAT rate)"), ("vat_rate", "return_rate")),
+    (
+        "commission",
+        N_("Platform commission"),
+        N_("price kept × commission (price kept = price after cuts − refunds − VAT)"),
+        ("commission", "return_rate", "vat_rate"),
+    ),
+    (
+        "refund_admin",
+        N_("Refund administration fee"),
+        N_("return rate × the lower of (share × price × commission) and the cap"),
+        ("return_rate", "commission"),
+    ),
+    (
+        "affiliate",
+        N_("Creator or affiliate commission"),
+        N_("price kept × affiliate commission"),
+        ("affiliate_commission", "return_rate", "vat_rate"),
+    ),
+    ("payment_fees", N_("Payment fees"), N_("price kept × payment fee"), ("payment_fee", "return_rate", "vat_rate")),
+    ("platform_fees", N_("Other platform fees"), N_("fee per unit"), ("fee_per_unit",)),
+    (
+        "fines",
+        N_("Fines and after-sales deductions"),
+        N_("price after cuts × fine rate × fine multiple"),
+        ("fine_rate", "fine_multiple"),
+    ),
+    ("late_fines", N_("Late-order fines"), N_("share of orders late × fine per late order"), ("late_share", "late_fine")),
+    ("ads", N_("Advertising"), N_("ad spend per unit"), ("ads_per_unit",)),
+    ("unit_cost", N_("Unit cost"), N_("unit cost"), ("unit_cost",)),
+    ("freight", N_("Freight to the warehouse"), N_("freight per unit"), ("freight_per_unit",)),
+    (
+        "duty",
+        N_("Duty and customs fees"),
+        N_("customs value × duty rates + fees per item (parcel: the price after cuts; bulk import: the unit cost)"),
+        ("duty_rate", "import_tax_rate"),
+    ),
+    ("last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), ("last_mile_per_order",)),
+    (
+        "storage",
+        N_("Storage"),
+        N_("storage per unit and month × stock days ÷ (365 ÷ 12)"),
+        ("storage_per_unit_month", "stock_days"),
+    ),
+    ("return_handling", N_("Handling returns"), N_("return rate × cost per return"), ("cost_per_return", "return_rate")),
+    (
+        "unsold_stock",
+        N_("Unsold stock written off"),
+        N_("(unit cost + freight + duty on imports) × unsold share ÷ (1 − unsold share)"),
+        ("unsold_share",),
+    ),
+    (
+        "capital_on_stock",
+        N_("Cost of cash in stock"),
+        N_("(unit cost + freight + duty on imports) × (transit days + stock days) ÷ 365 × cost of capital"),
+        ("cost_of_capital", "transit_days", "stock_days"),
+    ),
+    (
+        "capital_on_payouts",
+        N_("Cost of waiting for payouts"),
+        N_("payout (price kept − commission − affiliate − payment fees) × payout delay days ÷ 365 × cost of capital"),
+        ("cost_of_capital", "payout_delay_days"),
+    ),
+)
+_INCOME = frozenset({"price"})
+
+
+def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic."""
+
+    def g(name: str) -> Fraction:
+        return v.get(name, _ZERO)
+
+    price = g("price")
+    cut = price * g("price_cut")
+    gross = price - cut
+    rate = g("return_rate")
+    refunds = gross * rate
+    sales = gross - refunds
+    vat_rate = g("vat_rate")
+    vat = sales * vat_rate / (1 + vat_rate)
+    kept = sales - vat
+    commission = kept * g("commission")
+    affiliate = kept * g("affiliate_commission")
+    payment = kept * g("payment_fee")
+    payout = kept - commission - affiliate - payment
+    refund_admin = _ZERO
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        refund_admin = rate * min(share * gross / (1 + vat_rate) * g("commission"), cap)
+    fines = gross * g("fine_rate") * g("fine_multiple")
+    late = g("late_share") * g("late_fine") if plan.late_fine else _ZERO
+    unit_cost, freight = g("unit_cost"), g("freight_per_unit")
+    duty = _ZERO
+    if plan.parcel is not None:
+        value = gross if plan.parcel else unit_cost
+        for charge in plan.charges:
+            if not charge.applies(value):
+                continue
+            if charge.kind == "rate":
+                duty += value * g(charge.key)
+            elif charge.kind == "yours":
+                duty += value * g("duty_rate")
+            elif charge.kind == "per_item":
+                duty += g(charge.key)
+        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
+            duty += (value + duty) * g("import_tax_rate")
+    landed = unit_cost + freight + (duty if plan.parcel is False else _ZERO)
+    unsold = g("unsold_share")
+    stock_days = g("transit_days") + g("stock_days")
+    capital = g("cost_of_capital")
+    out = {
+        "price": price,
+        "price_cut": cut,
+        "refunds": refunds,
+        "vat": vat,
+        "commission": commission,
+        "refund_admin": refund_admin,
+        "affiliate": affiliate,
+        "payment_fees": payment,
+        "platform_fees": g("fee_per_unit"),
+        "fines": fines,
+        "late_fines": late,
+        "ads": g("ads_per_unit"),
+        "unit_cost": unit_cost,
+        "freight": freight,
+        "duty": duty,
+        "last_mile": g("last_mile_per_order"),
+        "storage": g("storage_per_unit_month") * g("stock_days") * _MONTHS / _YEAR,
+        "return_handling": rate * g("cost_per_return"),
+        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else _ZERO,
+        "capital_on_stock": landed * stock_days / _YEAR * capital,
+        "capital_on_payouts": payout * g("payout_delay_days") / _YEAR * capital,
+    }
+    per_unit = price - sum((amount for key, amount in out.items() if key != "price"), _ZERO)
+    fixed = g("fixed_per_month")
+    deposit_cost = plan.deposit * capital / _MONTHS
+    per_day = units * _MONTHS / _YEAR
+    out.update(
+        contribution_per_unit=per_unit,
+        fixed_costs=fixed,
+        deposit_cost=deposit_cost,
+        contribution_per_month=per_unit * units - fixed - deposit_cost,
+        cash_in_stock=landed * per_day * stock_days,
+        cash_in_payouts=payout * per_day * g("payout_delay_days"),
+        deposit_held=plan.deposit,
     )
-    fixed = v["fixed_per_month"]
-    per_month_value = per_unit_value * units - fixed
+    return out
+
+
+def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
+    """The plan's input values in one case (needed numbers absent: not counted), with ``changes`` over them."""
+    out: dict[str, Fraction] = {}
+    for name, item in plan.inputs.items():
+        if item.value is None:
+            continue
+        value = item.value
+        if case != "base" and item.low is not None and item.high is not None:
+            favourable = case == "optimistic"
+            value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
+        out[name] = value
+    out.update(changes or {})
+    return out
+
+
+def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> Fraction:
+    return _amounts(plan, _values(plan, case, changes), units)["contribution_per_month"]
+
+
+def _solve(f: Callable[[Fraction], Fraction], top: Fraction | None) -> Fraction | None:
+    """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``)."""
+    at0 = f(_ZERO)
+    if at0 == 0:
+        return _ZERO
+    at1 = f(Fraction(1))
+    if at1 != at0:
+        x = at0 / (at0 - at1)
+        if x >= 0 and f(x) == 0 and (top is None or x <= top):
+            return x
+    high = top if top is not None else Fraction(1)
+    if top is None:
+        while (f(high) > 0) == (at0 > 0) and high < _LARGEST:
+            high *= 16
+    if (f(high) > 0) == (at0 > 0) and f(high) != 0:
+        return None
+    low = _ZERO
+    for _step in range(80):
+        middle = (low + high) / 2
+        if (f(middle) > 0) == (at0 > 0):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _top(name: str) -> Fraction | None:
+    spec = NUMBERS_BY_NAME.get(name)
+    if spec is None or name == "cost_of_capital":
+        return Fraction(1) if name == "cost_of_capital" else None
+    if spec.kind == "share":
+        return Fraction(1)
+    if spec.kind == "days":
+        return Fraction(MAX_DAYS)
+    return None
+
+
+_LARGEST = Fraction(10**_documents.MAX_DIGITS)
+"""No amount or volume the comparison works out may reach this (inputs are below it, products may not be)."""
+
+
+def _merged(origins: list[Provenance], needs: tuple[str, ...] = ()) -> Provenance:
+    """One origin for a line built from several table entries (their sources together, the weakest reliability)."""
+    first = origins[0]
+    return replace(
+        first,
+        entries=tuple(dict.fromkeys(e for o in origins for e in o.entries)),
+        sources=tuple(dict.fromkeys(s for o in origins for s in o.sources)),
+        as_of=max((o.as_of for o in origins if o.as_of), default=None),
+        review_by=min((o.review_by for o in origins if o.review_by), default=None),
+        stale=any(o.stale for o in origins),
+        until=min((o.until for o in origins if o.until), default=None),
+        reliability=_weakest(o.reliability for o in origins),
+        note=" ".join(dict.fromkeys(o.note for o in origins if o.note)),
+        needs=needs,
+    )
+
+
+def _duty_origin(plan: _Plan, values: Mapping[str, Fraction]) -> Provenance:
+    """The duty line's origin: the customs entries that apply at this customs value, and what they still need."""
+    if plan.parcel is None:
+        return plan.duty_origin
+    price = values.get("price", _ZERO)
+    value = price - price * values.get("price_cut", _ZERO) if plan.parcel else values.get("unit_cost", _ZERO)
+    applying = [c for c in plan.charges if c.applies(value)]
+    needs = tuple(
+        name
+        for name, kind in (("duty_rate", "yours"), ("import_tax_rate", "import_tax"))
+        if any(c.kind == kind for c in applying) and name not in plan.inputs
+    )
+    tabled = [c.origin for c in applying if c.origin.basis == "estimate"]
+    if tabled:
+        return _merged(tabled, needs)
+    if needs:
+        return Provenance(basis="needed", needs=needs)
+    return _YOURS
+
+
+def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[str, Fraction]) -> Provenance:
+    """Where a line comes from: the route (none of the seller's costs), the seller, the tables, or needed.
+
+    A line whose own number (the first of ``needs``) is missing is needed (not counted); one whose own
+    number is known but another it uses is not keeps its value and names what it still needs.
+    """
+    if key == "duty":
+        return _duty_origin(plan, values)
+    if key == "refund_admin" and plan.refund_admin is None:
+        return Provenance(basis="route", note=N_("no refund administration fee in the tables for this route"))
+    if key == "late_fines" and not plan.late_fine:
+        return plan.inputs["late_share"].origin
+    own = plan.inputs.get(needs[0])
+    if own is not None and own.origin.basis == "route":
+        return own.origin
+    missing = tuple(name for name in needs if name not in plan.inputs)
+    estimated = [plan.inputs[n].origin for n in needs if n in plan.inputs and plan.inputs[n].origin.basis == "estimate"]
+    if own is None:
+        # Needed, but a table may already give part of it (Temu's fine multiple): keep its sources.
+        if estimated:
+            return replace(_merged(estimated), basis="needed", needs=missing)
+        return Provenance(basis="needed", needs=missing)
+    if key == "refund_admin" and plan.refund_admin is not None:
+        estimated.extend(i.origin for i in plan.inputs.values() if i.origin.entries and i.origin.entries[0].startswith("fee."))
+    if estimated:
+        return _merged(estimated, missing)
+    return replace(_YOURS, needs=missing) if missing else _YOURS
+
+
+def _model_margin(plan: _Plan, units: int) -> ModelMargin:
+    values = _values(plan)
+    amounts = _amounts(plan, values, Fraction(units))
+    lines: list[MarginLine] = []
+    for key, label, formula, needs in _PER_UNIT:
+        origin = _line_origin(plan, key, needs, values)
+        exact = amounts[key] if key in _INCOME else -amounts[key]
+        text = formula if key in _INCOME else _MINUS + formula
+        lines.append(MarginLine(key, label, text, cents(exact), exact, origin))
+    per_unit_value = amounts["contribution_per_unit"]
+    lines.append(
+        MarginLine(
+            "contribution_per_unit",
+            N_("Contribution per unit"),
+            N_("sum of the lines above (needed lines not counted)"),
+            cents(per_unit_value),
+            per_unit_value,
+        )
+    )
+    month = amounts["contribution_per_month"]
+    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
+    capital_missing = "cost_of_capital" not in plan.inputs
+    deposit_origin = (
+        Provenance(basis="route", note=N_("no deposit in the tables for this route"))
+        if not plan.deposit
+        else (
+            replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
+        )
+    )
     per_month = (
-        _line(
+        MarginLine(
             "units_contribution",
             N_("Contribution of the units"),
             N_("contribution per unit × monthly units"),
+            cents(per_unit_value * units),
             per_unit_value * units,
         ),
-        _cost("fixed_costs", N_("Fixed costs"), N_("fixed costs per month"), fixed),
-        _line(
-            "contribution_per_month", N_("Contribution per month"), N_("contribution of the units − fixed costs"), per_month_value
+        MarginLine(
+            "fixed_costs",
+            N_("Fixed costs"),
+            _MINUS + N_("fixed costs per month"),
+            cents(-amounts["fixed_costs"]),
+            -amounts["fixed_costs"],
+            fixed_origin,
         ),
-        _line(
+        MarginLine(
+            "deposit_cost",
+            N_("Cost of the deposit"),
+            _MINUS + N_("deposit × cost of capital ÷ 12"),
+            cents(-amounts["deposit_cost"]),
+            -amounts["deposit_cost"],
+            deposit_origin,
+        ),
+        MarginLine(
+            "contribution_per_month",
+            N_("Contribution per month"),
+            N_("contribution of the units − fixed costs − cost of the deposit"),
+            cents(month),
+            month,
+        ),
+        MarginLine(
             "contribution_per_unit_after_fixed",
             N_("Per unit after fixed costs"),
             N_("contribution per month ÷ monthly units"),
-            per_month_value / units,
+            cents(month / units),
+            month / units,
         ),
     )
-    per_day = units * months / year
-    in_stock = landed * per_day * stock_days
-    receivable = kept * per_day * v["payout_delay_days"]
+    in_stock, receivable, held = amounts["cash_in_stock"], amounts["cash_in_payouts"], amounts["deposit_held"]
+    capital = _values(plan).get("cost_of_capital", _ZERO)
+    stock_origin = _line_origin(plan, "cash_in_stock", ("transit_days", "stock_days"), values)
+    payout_origin = _line_origin(plan, "cash_in_payouts", ("payout_delay_days",), values)
     cash = (
-        _line(
+        MarginLine(
             "cash_in_stock",
             N_("Cash in stock (transit and warehouse)"),
-            N_("(unit cost + freight) × monthly units × 12 ÷ 365 × (transit days + stock days)"),
+            N_("(unit cost + freight + duty on imports) × monthly units × 12 ÷ 365 × (transit days + stock days)"),
+            cents(in_stock),
             in_stock,
+            stock_origin,
         ),
-        _line(
+        MarginLine(
             "cash_in_payouts",
             N_("Cash waiting for payouts"),
-            N_("(price − refunds − commission) × monthly units × 12 ÷ 365 × payout delay days"),
+            N_("payout per unit × monthly units × 12 ÷ 365 × payout delay days"),
+            cents(receivable),
             receivable,
+            payout_origin,
         ),
-        _line("cash_tied_up", N_("Cash tied up"), N_("cash in stock + cash waiting for payouts"), in_stock + receivable),
-        _line(
+        MarginLine(
+            "deposit_held",
+            N_("Deposit held"),
+            N_("the platform's deposit per shop"),
+            cents(held),
+            held,
+            plan.deposit_origin if plan.deposit else Provenance(basis="route", note=N_("no deposit in the tables for this route")),
+        ),
+        MarginLine(
+            "cash_tied_up",
+            N_("Cash tied up"),
+            N_("cash in stock + cash waiting for payouts + deposit held"),
+            cents(in_stock + receivable + held),
+            in_stock + receivable + held,
+        ),
+        MarginLine(
             "cash_cost_per_month",
             N_("What that cash costs a month"),
-            N_("cash tied up × cost of capital ÷ 12 (already in the lines per unit)"),
-            (in_stock + receivable) * capital / months,
+            N_("cash tied up × cost of capital ÷ 12 (already in the lines above)"),
+            cents((in_stock + receivable + held) * capital / _MONTHS),
+            (in_stock + receivable + held) * capital / _MONTHS,
+            Provenance(basis="needed", needs=("cost_of_capital",)) if capital_missing else _COMPUTED,
         ),
     )
-    largest = max(abs(line.exact) for line in (*per_unit, *per_month, *cash))
+    every = (*lines, *per_month, *cash)
+    largest = max(abs(line.exact) for line in every)
+    column = plan.column
     if largest >= _LARGEST:
         # Each number is below 10**64, but products of them (price x units) need not be: a result that long
         # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
         raise ProfileError(
-            f"{model} on {platform}: these numbers give amounts of more than {_documents.MAX_DIGITS} digits",
+            f"{column.model} on {column.route or 'this platform'}: these numbers give amounts of more than "
+            f"{_documents.MAX_DIGITS} digits",
             field=_where(),
             allowed=f"amounts and units a month whose products stay below 10^{_documents.MAX_DIGITS}",
         )
-    not_given = tuple(spec.name for spec in NUMBERS if spec.name not in values)
-    return ModelMargin(model=model, per_unit=per_unit, per_month=per_month, cash=cash, not_given=not_given)
+    needed = tuple(dict.fromkeys(name for line in every for name in line.origin.needs))
+    return ModelMargin(
+        model=column.model,
+        per_unit=tuple(lines),
+        per_month=per_month,
+        cash=cash,
+        not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+        route=column.route,
+        route_name=column.route_name,
+        needed=needed,
+    )
+
+
+_NOT_GIVEN = _Input(None, None, None, Provenance(basis="needed"))
+
+
+def _check_shares(plan: _Plan, platform: str) -> None:
+    """Shares taken from the same price must leave something of it, or more returns would pay."""
+    values = _values(plan)
+    for case in ("base", "conservative"):
+        values = _values(plan, case)
+        total = values.get("commission", _ZERO) + values.get("affiliate_commission", _ZERO) + values.get("payment_fee", _ZERO)
+        if total > 1:
+            raise ProfileError(
+                f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
+                "add up to more than 100% of the price kept",
+                field=_where(plan.column.model, "commission"),
+                allowed="shares whose sum stays at or below 1 (100%)",
+            )
+
+
+def _platform_margin(
+    economics: Economics, platform: str, name: str, market: MarketColumns | None, today: date | None
+) -> PlatformMargin:
+    columns = market.columns if market is not None else (Column(FULL), Column(SEMI))
+    market_code = market.market if market is not None else None
+    plans = [_plan(economics, platform, market_code, column, today) for column in columns]
+    for plan in plans:
+        _check_shares(plan, platform)
+    units = economics.monthly_units
+    models = tuple(_model_margin(plan, units) for plan in plans)
+    market_name = market.market_name if market is not None else ""
+    if len(models) < 2:
+        item = PlatformMargin(
+            platform=platform,
+            platform_name=name,
+            models=models,
+            break_even_formula=BREAK_EVEN_FORMULA,
+            summary="",
+            market=market_code,
+            market_name=market_name,
+            leader=models[0].model if models else EVEN,
+            gap_per_month=Decimal("0.00"),
+            break_even_units=None,
+            above_break_even=None,
+        )
+        with _i18n.use("en"):
+            return replace(item, summary=summary_text(item, units, economics.currency))
+    full, semi = models
+    gap = full.contribution_per_month - semi.contribution_per_month
+    leader = EVEN if cents(abs(gap)) == 0 else (FULL if gap > 0 else SEMI)
+    slope = semi.contribution_per_unit - full.contribution_per_unit
+    crossing: Fraction | None = None
+    above: str | None = None
+    if slope != 0:
+        point = (semi.fixed_per_month - full.fixed_per_month) / slope
+        # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
+        if 0 < point < _LARGEST:
+            crossing = point
+            above = SEMI if slope > 0 else FULL
+    item = PlatformMargin(
+        platform=platform,
+        platform_name=name,
+        models=models,
+        break_even_formula=BREAK_EVEN_FORMULA,
+        summary="",
+        market=market_code,
+        market_name=market_name,
+        leader=leader,
+        gap_per_month=cents(abs(gap)),
+        break_even_units=None if crossing is None else cents(crossing),
+        above_break_even=above,
+        break_even_exact=crossing,
+        needed=_tips(plans, models, leader, Fraction(units)),
+        scenarios=_scenarios(plans, Fraction(units)),
+        break_evens=_break_evens(plans, Fraction(units)),
+    )
+    # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
+    with _i18n.use("en"):
+        return replace(item, summary=summary_text(item, units, economics.currency))
+
+
+def _tips(plans: list[_Plan], models: tuple[ModelMargin, ...], leader: str, units: Fraction) -> tuple[NeededNumber, ...]:
+    out: list[NeededNumber] = []
+    for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
+        other = plans[1 - index]
+        target = _per_month(other, units)
+        for name in margin.needed:
+            if margin.model != leader:
+                out.append(NeededNumber(name, margin.model, None, False))
+                continue
+            top = _top(name)
+
+            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target) -> Fraction:
+                return _per_month(plan, units, changes={name: x}) - target
+
+            at = _solve(gap, top)
+            reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
+            shown = None if at is None else _shown(name, at)
+            out.append(NeededNumber(name, margin.model, shown, reachable))
+    return tuple(out)
+
+
+def _shown(name: str, value: Fraction) -> Decimal:
+    """A tipping value as it is shown: a share to a tenth of a percent, days whole, an amount to the cent."""
+    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    if kind == "share":
+        return _share_shown(value)
+    if kind == "days":
+        return Decimal(whole_units(value))
+    return cents(value)
+
+
+def _share_shown(value: Fraction) -> Decimal:
+    """A share rounded to a tenth of a percent, as a share (0.123)."""
+    return (cents(value * 10) / 10).quantize(Decimal("0.001")) if value else Decimal("0.000")
+
+
+def _scenarios(plans: list[_Plan], units: Fraction) -> tuple[Scenario, ...]:
+    out = []
+    for case in SCENARIOS:
+        values = [_per_month(plan, units, case) for plan in plans]
+        gap = values[0] - values[1]
+        leader = EVEN if cents(abs(gap)) == 0 else (FULL if gap > 0 else SEMI)
+        out.append(Scenario(case, tuple(cents(v) for v in values), leader))
+    return tuple(out)
+
+
+def _break_evens(plans: list[_Plan], units: Fraction) -> BreakEvens:
+    full, semi = plans
+    full_now, semi_now = _per_month(full, units), _per_month(semi, units)
+    notes: list[tuple[str, str]] = []
+
+    def price_gap(x: Fraction) -> Fraction:
+        return semi_now - _per_month(full, units, changes={"price": x})
+
+    floor = _solve(price_gap, None)
+    if floor is None:
+        notes.append(("price_floor", N_("fully-managed leaves less at any price the platform pays")))
+    ads = affiliate = None
+    for name, top in (("ads_per_unit", None), ("affiliate_commission", Fraction(1))):
+        item = semi.inputs.get(name)
+        if item is not None and item.origin.basis == "route":
+            notes.append((name, item.origin.note))
+            continue
+
+        def semi_gap(x: Fraction, name: str = name) -> Fraction:
+            return _per_month(semi, units, changes={name: x}) - full_now
+
+        if semi_gap(_ZERO) <= 0:
+            notes.append((name, N_("semi-managed leaves less even with none")))
+            continue
+        at = _solve(semi_gap, top)
+        if at is None:
+            notes.append((name, N_("semi-managed leaves more at any share below 100%")))
+            continue
+        if name == "ads_per_unit":
+            ads = cents(at)
+        else:
+            affiliate = _share_shown(at)
+    return BreakEvens(
+        price_floor=None if floor is None else cents(floor),
+        max_ads_per_unit=ads,
+        max_affiliate_commission=affiliate,
+        notes=tuple(notes),
+    )
 
 
 def amount_text(value: Decimal) -> str:
@@ -849,35 +1997,16 @@ BREAK_EVEN_FORMULA = N_(
 )
 
 
-def _platform_margin(economics: Economics, platform: str, name: str) -> PlatformMargin:
-    full, semi = _model_margin(economics, platform, FULL), _model_margin(economics, platform, SEMI)
-    gap = full.contribution_per_month - semi.contribution_per_month
-    gap_cents = cents(abs(gap))
-    leader = EVEN if gap_cents == 0 else (FULL if gap > 0 else SEMI)
-    slope = semi.contribution_per_unit - full.contribution_per_unit
-    crossing: Fraction | None = None
-    above: str | None = None
-    if slope != 0:
-        point = (semi.fixed_per_month - full.fixed_per_month) / slope
-        # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
-        if 0 < point < _LARGEST:
-            crossing = point
-            above = SEMI if slope > 0 else FULL
-    item = PlatformMargin(
-        platform=platform,
-        platform_name=name,
-        models=(full, semi),
-        leader=leader,
-        gap_per_month=gap_cents,
-        break_even_units=None if crossing is None else cents(crossing),
-        above_break_even=above,
-        break_even_formula=BREAK_EVEN_FORMULA,
-        summary="",
-        break_even_exact=crossing,
-    )
-    # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
-    with _i18n.use("en"):
-        return replace(item, summary=summary_text(item, economics.monthly_units, economics.currency))
+def number_text(name: str, value: Decimal, currency: str = "") -> str:
+    """A number of the economics section as a person reads it: ``12.5%``, ``30 days``, ``USD 1.20``."""
+    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    if kind == "share":
+        return f"{(value * 100).normalize():f}%"
+    if kind == "days":
+        return _("{days} days").format(days=int(value))
+    if kind == "multiple":
+        return f"{value.normalize():f}×"
+    return _money(currency, value)
 
 
 def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -> str:
@@ -886,6 +2015,10 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
     e.g. ``at 600 units a month your own numbers leave USD 2,147.66 under fully-managed and USD 58.94
     under semi-managed: fully-managed leaves USD 2,088.72 more a month``.
     """
+    if not item.compared:
+        return _("only {model} has an open route here: nothing to compare").format(
+            model=model_words(item.models[0].model) if item.models else _("neither model")
+        )
     full, semi = item.models
     if item.leader == EVEN:
         verdict = _("both models leave the same")
@@ -908,7 +2041,62 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
             other=model_words(SEMI if above == FULL else FULL),
             above=model_words(above),
         )
+    tips = [(n, n.tips_at) for n in item.needed if n.can_tip and n.tips_at is not None]
+    if tips:
+        summary += _("; it could turn if {numbers}").format(
+            numbers=any_of(
+                [
+                    _("{name} passes {value}").format(name=number_words(n.name), value=number_text(n.name, at, currency))
+                    for n, at in tips
+                ]
+            )
+        )
     return summary
+
+
+def any_of(items: list[str]) -> str:
+    """``a, b or c`` in the language in force."""
+    if not items:
+        return ""
+    text = items[0]
+    for index, item in enumerate(items[1:], start=2):
+        pattern = N_("{earlier} or {later}") if index == len(items) else N_("{earlier}, {later}")
+        text = _(pattern).format(earlier=text, later=item)
+    return text
+
+
+NUMBER_WORDS: dict[str, str] = {
+    "price": N_("the price"),
+    "unit_cost": N_("the unit cost"),
+    "freight_per_unit": N_("freight per unit"),
+    "last_mile_per_order": N_("last-mile cost per order"),
+    "storage_per_unit_month": N_("storage per unit and month"),
+    "stock_days": N_("days in stock"),
+    "transit_days": N_("days in transit"),
+    "return_rate": N_("the return rate"),
+    "cost_per_return": N_("the cost per return"),
+    "commission": N_("the commission"),
+    "fee_per_unit": N_("other platform fees per unit"),
+    "payout_delay_days": N_("days until payout"),
+    "unsold_share": N_("the unsold share"),
+    "fixed_per_month": N_("fixed costs per month"),
+    "price_cut": N_("the price cut"),
+    "vat_rate": N_("the VAT rate"),
+    "duty_rate": N_("your duty rate"),
+    "import_tax_rate": N_("the import tax rate"),
+    "ads_per_unit": N_("ad spend per unit"),
+    "affiliate_commission": N_("affiliate commission"),
+    "payment_fee": N_("the payment fee"),
+    "fine_rate": N_("the fine rate"),
+    "fine_multiple": N_("the fine multiple"),
+    "late_share": N_("the share of late orders"),
+    "cost_of_capital": N_("the cost of capital"),
+}
+"""What each number is called in a sentence (the file's field names are for the file)."""
+
+
+def number_words(name: str) -> str:
+    return _(NUMBER_WORDS.get(name, name))
 
 
 def compare_margins(
@@ -916,58 +2104,96 @@ def compare_margins(
     *,
     platforms: tuple[str, ...] = PLATFORMS,
     names: Mapping[str, str] | None = None,
+    markets: Mapping[str, tuple[MarketColumns, ...]] | None = None,
+    today: date | None = None,
 ) -> MarginComparison:
-    """Compare what fully-managed and semi-managed leave on each platform, from the seller's own numbers.
+    """Compare what fully-managed and semi-managed leave on each platform, from the seller's numbers and the tables.
 
     :param economics: an :class:`Economics` or the ``economics`` section of a profile as a dict.
     :param platforms: the platforms to compare, in this order.
     :param names: display names by platform id (``Advisor.compare_margins`` passes the rule book's).
-    :raises ProfileError: for invalid numbers, or a price or unit cost missing for a platform and model.
+    :param markets: per platform, the routes to compare in each target market, with the tables that
+        apply (``Advisor.compare_margins`` builds them); without, each model is compared on its own
+        defaults, with no market's customs.
+    :param today: the date an entry's review date is compared with (``None``: none is marked stale).
+    :raises ProfileError: for invalid numbers, a price or unit cost missing for a platform and model,
+        a market with no customs table where the seller clears customs, or a table amount in a
+        currency the seller gave no exchange rate for.
     """
     if not isinstance(economics, Economics):
         economics = Economics.from_dict(economics)
     names = names or {}
+    firsts: list[PlatformMargin] = []
+    every: list[PlatformMargin] = []
+    for p in platforms:
+        mine = (markets or {}).get(p)
+        items = (
+            [_platform_margin(economics, p, names.get(p, p), m, today) for m in mine]
+            if mine
+            else [_platform_margin(economics, p, names.get(p, p), None, today)]
+        )
+        every.extend(items)
+        firsts.append(next((i for i in items if i.compared), items[0]))
     return MarginComparison(
         currency=economics.currency,
         monthly_units=economics.monthly_units,
         cost_of_capital=economics.cost_of_capital,
-        platforms=tuple(_platform_margin(economics, p, names.get(p, p)) for p in platforms),
+        platforms=tuple(firsts),
+        markets=tuple(every) if markets else (),
     )
 
 
-def platform_facts(comparison: MarginComparison, lang: str = "en") -> dict[str, dict[str, Any]]:
+def platform_facts(comparison: MarginComparison, lang: str = "en", market: str | None = None) -> dict[str, dict[str, Any]]:
     """The facts the rules read about each platform (:data:`DERIVED_PLATFORM_FACTS`), by platform id.
 
     :param lang: the language of ``margin_summary`` (the engine reads English; a text shown in
         another language quotes that language's summary).
+    :param market: the market whose comparison to read (default: each platform's first).
     """
     with _i18n.use(lang):
-        return {
-            item.platform: {
+        out: dict[str, dict[str, Any]] = {}
+        for platform in dict.fromkeys(item.platform for item in comparison.platforms):
+            try:
+                item = comparison.platform(platform, market) if market is not None else comparison.platform(platform)
+            except KeyError:
+                continue
+            if not item.compared:
+                # One model open: its route decides; the money has nothing to weigh.
+                continue
+            out[platform] = {
                 "margin_leader": item.leader,
                 "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
                 "margin_gap_pct": item.gap_pct,
+                "margin_open": item.open_tips,
                 "margin_summary": item.summary
                 if lang == "en"
                 else summary_text(item, comparison.monthly_units, comparison.currency),
             }
-            for item in comparison.platforms
-        }
+        return out
 
 
 def margin_facts(
-    profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None = None, lang: str = "en"
+    profile: SellerProfile,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+    lang: str = "en",
+    *,
+    comparison: MarginComparison | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The platform facts a consultation of ``profile`` adds, by platform: its margin facts, then ``extra`` over them.
 
     Empty when the profile has no economics, so a consultation without them declares exactly what it did before.
 
     :param lang: the language of ``margin_summary`` (see :func:`platform_facts`).
+    :param comparison: the landed-cost comparison to read (the advisor's, per route and market);
+        without, the models are compared on their defaults.
     :raises ProfileError: when the economics lack a price or unit cost for a platform asked about.
     """
     out: dict[str, dict[str, Any]] = {}
     if profile.economics is not None:
-        out = platform_facts(compare_margins(profile.economics, platforms=profile.platforms), lang)
+        if comparison is None:
+            comparison = compare_margins(profile.economics, platforms=profile.platforms)
+        market = profile.target_markets[0] if comparison.markets and profile.target_markets else None
+        out = platform_facts(comparison, lang, market)
     for platform, values in (extra or {}).items():
         out.setdefault(platform, {}).update(values)
     return out
@@ -976,8 +2202,9 @@ def margin_facts(
 # -- the interview's questions ------------------------------------------------------
 
 KNOWS_NUMBERS_QUESTION = N_(
-    "Do you know your own numbers for both models (prices, unit cost, freight, fees)? "
-    "If so I can work out what each leaves you a month. (yes or no)"
+    "Do you know your unit cost and the prices you expect under each model? "
+    "If so I can work out what each route leaves you a month; the rest I estimate from dated tables "
+    "or show as needed. (yes or no)"
 )
 # Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
 _YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
@@ -985,11 +2212,12 @@ _QUIT = {"quit", "q", "exit", "stop", "退出"}
 
 
 def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
-    """Ask for the seller's own numbers, but only after they say they know them.
+    """Ask for the few numbers that matter most, but only after the seller says they know them.
 
-    The numbers asked apply to every platform; differences per platform (such
-    as Temu's declared supply price) go in the profile file. A blank answer
-    leaves a number out (counted as 0), ``quit`` drops the numbers altogether.
+    The unit cost, the prices under each model, the units a month and the currency: every other
+    number is estimated from the dated tables (``rules/landed.toml``) or shown as needed in the
+    comparison, never counted as 0. Differences per platform or route (such as Temu's declared
+    supply price) go in the profile file. ``quit`` drops the numbers altogether.
 
     :param ask: shows a prompt and returns the reply (it may raise to leave, e.g. on end of input).
     :param tell: shows a message.
@@ -998,14 +2226,18 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     tell(_(KNOWS_NUMBERS_QUESTION))
     if ask(">").strip().lower() not in _YES:
         return None
-    tell(_("Blank leaves a number out (counted as 0); quit drops the numbers. Differences per platform go in the profile file."))
+    tell(
+        _(
+            "Four numbers, then I estimate the rest (duty, fees, payouts) from dated tables and mark what is still needed; "
+            "quit drops the numbers. Differences per platform go in the profile file."
+        )
+    )
     data: dict[str, Any] = {}
     unit_cost = NUMBERS_BY_NAME["unit_cost"]
     seller = (
         ("currency", _("Currency label for your amounts (e.g. USD; blank for none)?"), None),
         ("monthly_units", _("Units you expect to sell a month on each platform?"), None),
         ("unit_cost", _(unit_cost.question), unit_cost),
-        ("cost_of_capital", _("What does money tied up cost you a year (e.g. 12%)?"), None),
     )
     for name, question, spec in seller:
         answer = _ask_one(ask, tell, question, name, spec, required=name in ("monthly_units", "unit_cost"))
@@ -1013,18 +2245,16 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
             return None
         if answer is not None:
             data[name] = answer
+    price = NUMBERS_BY_NAME["price"]
+    questions = {
+        FULL: _("Fully-managed: the supply price the platform would pay you per unit?"),
+        SEMI: _("Semi-managed: the retail price you would set per unit (on Temu, the supply price you declare)?"),
+    }
     for model in MODELS:
-        table: dict[str, Any] = {}
-        for spec in NUMBERS:
-            if spec.name == "unit_cost":
-                continue
-            question = _("{model}: {question}").format(model=model_words(model), question=_(spec.question))
-            answer = _ask_one(ask, tell, question, f"{model}.{spec.name}", spec, required=spec.required)
-            if answer is _QUIT_SENTINEL:
-                return None
-            if answer is not None:
-                table[spec.name] = answer
-        data[model] = table
+        answer = _ask_one(ask, tell, questions[model], f"{model}.price", price, required=True)
+        if answer is _QUIT_SENTINEL:
+            return None
+        data[model] = {"price": answer}
     return Economics.from_dict(data)
 
 

@@ -255,24 +255,48 @@ def due_facts(rulebook: RuleBook, *, today: date | None = None, within_days: int
     ]
     dated += [(p.platform, f"presence.{p.market}", p.status, p) for p in rulebook.presence.values()]
     for platform_id, name, value, item in dated:
-        review_by = item.review_by
-        if review_by is not None and date.fromisoformat(review_by) > horizon:
-            continue
-        out.append(
-            DueFact(
-                platform=platform_id,
-                fact=name,
-                value=value,
-                as_of=item.as_of,
-                review_by=review_by,
-                confidence=item.confidence,
-                sources=item.sources,
-                overdue=review_by is None or date.fromisoformat(review_by) < today,
-                file="routes.toml" if (rulebook.directory / "routes.toml").is_file() else None,
-            )
-        )
+        _due(out, rulebook, platform_id, name, value, item, "routes.toml", today, horizon)
+    # The landed-cost tables are dated facts too (rules/landed.toml): "customs.<id>", "terms.<route>", "fee.<id>".
+    costs = rulebook.costs
+    tables: list[tuple[str, str, Any, Any]] = [("customs", c.id, list(c.markets), c) for c in costs.customs]
+    tables += [("terms", t.route, t.price_by, t) for t in costs.terms.values()]
+    tables += [("fee", f.id, list(f.routes), f) for f in costs.fees]
+    for kind, name, value, item in tables:
+        _due(out, rulebook, kind, name, value, item, "landed.toml", today, horizon, confidence=item.reliability)
     out.sort(key=lambda d: (d.review_by or "", d.platform, d.fact))
     return tuple(out)
+
+
+def _due(
+    out: list[DueFact],
+    rulebook: RuleBook,
+    platform_id: str,
+    name: str,
+    value: Any,
+    item: Any,
+    file: str,
+    today: date,
+    horizon: date,
+    *,
+    confidence: str | None = None,
+) -> None:
+    """Add one dated route, presence or table entry to ``out`` when its review falls due by ``horizon``."""
+    review_by = item.review_by
+    if review_by is not None and date.fromisoformat(review_by) > horizon:
+        return
+    out.append(
+        DueFact(
+            platform=platform_id,
+            fact=name,
+            value=value,
+            as_of=item.as_of,
+            review_by=review_by,
+            confidence=confidence or getattr(item, "confidence", None),
+            sources=item.sources,
+            overdue=review_by is None or date.fromisoformat(review_by) < today,
+            file=file if (rulebook.directory / file).is_file() else None,
+        )
+    )
 
 
 def _freshness(rulebook: RuleBook, today: date) -> list[LintFinding]:

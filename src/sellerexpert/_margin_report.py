@@ -11,13 +11,25 @@ break-even point marked) needs matplotlib, an optional extra:
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 from . import _i18n
-from ._economics import FULL, SEMI, MarginComparison, MarginLine, ModelMargin, PlatformMargin, amount_text, whole_units
-from ._i18n import _, model_words
+from ._economics import (
+    FULL,
+    SEMI,
+    MarginComparison,
+    MarginLine,
+    ModelMargin,
+    PlatformMargin,
+    amount_text,
+    number_text,
+    number_words,
+    whole_units,
+)
+from ._i18n import N_, _, model_words
 from ._profile import MODELS
 
 MARGIN_FORMATS: tuple[str, ...] = ("text", "json", "markdown")
@@ -52,21 +64,62 @@ def _rjust(text: str, columns: int) -> str:
     return " " * max(columns - _i18n.width(text), 0) + text
 
 
-def _sections(full: ModelMargin, semi: ModelMargin, units: int) -> list[tuple[str, list[tuple[MarginLine, MarginLine]]]]:
+def _sections(models: tuple[ModelMargin, ...], units: int) -> list[tuple[str, list[tuple[MarginLine, ...]]]]:
     return [
-        (_("Per unit"), list(zip(full.per_unit, semi.per_unit, strict=True))),
-        (_("Per month at {units} units").format(units=units), list(zip(full.per_month, semi.per_month, strict=True))),
-        (_("Cash tied up at that volume"), list(zip(full.cash, semi.cash, strict=True))),
+        (_("Per unit"), list(zip(*(m.per_unit for m in models), strict=True))),
+        (_("Per month at {units} units").format(units=units), list(zip(*(m.per_month for m in models), strict=True))),
+        (_("Cash tied up at that volume"), list(zip(*(m.cash for m in models), strict=True))),
     ]
 
 
+def _where(item: PlatformMargin) -> str:
+    """``Temu`` or ``Temu in the US``."""
+    if item.market is None:
+        return item.platform_name
+    return _("{platform} in {market}").format(platform=item.platform_name, market=item.market_name or item.market)
+
+
 def _headline(comparison: MarginComparison, item: PlatformMargin) -> str:
+    where = _where(item)
+    if not item.models:
+        return _("{platform}: no route of either model is open for you here").format(platform=where)
+    if not item.compared:
+        return _("{platform}: only {model} is open for you here, nothing to compare").format(
+            platform=where, model=model_words(item.models[0].model)
+        )
     if item.leader in MODELS:
         amount = f"{comparison.currency} {_amount(item.gap_per_month)}" if comparison.currency else _amount(item.gap_per_month)
-        return _("{platform}: {model} leaves {amount} more a month").format(
-            platform=item.platform_name, model=model_words(item.leader), amount=amount
+        text = _("{platform}: {model} leaves {amount} more a month").format(
+            platform=where, model=model_words(item.leader), amount=amount
         )
-    return _("{platform}: both models leave the same a month").format(platform=item.platform_name)
+    else:
+        text = _("{platform}: both models leave the same a month").format(platform=where)
+    if any(m.needed for m in item.models):
+        text = _("{headline} (on the lines known; numbers still needed below)").format(headline=text)
+    return text
+
+
+def _routes_line(item: PlatformMargin) -> str:
+    parts = [
+        _("{model}: {route}").format(model=model_words(m.model), route=m.route_name) for m in item.models if m.route_name
+    ]
+    return "; ".join(parts) if _i18n.current() == "en" else "；".join(parts)
+
+
+def _cell(line: MarginLine) -> str:
+    """A value as a column shows it: ``-0.31~`` an estimate, ``needed``, ``—`` a cost the platform bears."""
+    basis = line.origin.basis
+    if basis == "needed":
+        return _("needed")
+    if basis == "route" and line.exact == 0:
+        return "—"
+    return _amount(line.value) + ("~" if basis == "estimate" else "") + ("+" if line.origin.needs else "")
+
+
+LEGEND = N_(
+    "~ estimated from the dated tables (see Estimates); + a number it also needs is missing (more to add); "
+    "— none of your costs on this route; needed: a number neither you nor the tables give, not counted"
+)
 
 
 def _break_even_text(item: PlatformMargin) -> str:
@@ -88,28 +141,109 @@ def _parallel(item: PlatformMargin) -> bool:
     return full.contribution_per_unit == semi.contribution_per_unit and full.fixed_per_month == semi.fixed_per_month
 
 
-def _not_given(item: PlatformMargin) -> str:
-    """``Not given, counted as 0: ...`` naming the numbers left out per model (as the file's field names), or ''."""
-    parts = [
-        _("{model}: {fields}").format(model=model_words(m.model), fields=", ".join(m.not_given))
-        for m in item.models
-        if m.not_given
+def _estimates(item: PlatformMargin, titles: Mapping[str, str], notes: Mapping[str, str]) -> list[str]:
+    """One line per table entry the comparison used: what it says, its sources, its date and reliability."""
+    seen: dict[tuple[str, ...], list[str]] = {}
+    origins = {}
+    for margin in item.models:
+        for line in (*margin.per_unit, *margin.per_month, *margin.cash):
+            if not line.origin.entries or line.origin.basis == "route":
+                continue
+            key = line.origin.entries
+            seen.setdefault(key, [])
+            label = _("{line} ({model})").format(line=line.label_text(), model=model_words(margin.model))
+            if label not in seen[key]:
+                seen[key].append(label)
+            origins[key] = line.origin
+    out = []
+    for key, labels in seen.items():
+        origin = origins[key]
+        sources = ", ".join(titles.get(s, s) for s in origin.sources)
+        text = _("{lines}: {what} Source: {sources}; as of {as_of}, {reliability}.").format(
+            lines=", ".join(labels),
+            what=" ".join(notes[e] for e in origin.entries) if all(e in notes for e in origin.entries) else origin.note,
+            sources=sources,
+            as_of=origin.as_of,
+            reliability=_(RELIABILITY_WORDS.get(origin.reliability or "", origin.reliability or "")),
+        )
+        if origin.stale and origin.until is not None and origin.until < (origin.review_by or "9999"):
+            text += " " + _("Past its end date ({date}) unless renewed: check it against its sources.").format(date=origin.until)
+        elif origin.stale:
+            text += " " + _("Past its review date ({date}): check it against its sources.").format(date=origin.review_by)
+        out.append(text)
+    return out
+
+
+RELIABILITY_WORDS = {
+    "official": N_("official"),
+    "press": N_("trade press"),
+    "explainer": N_("explainer sites, a claim to verify"),
+}
+
+
+def _needed(comparison: MarginComparison, item: PlatformMargin) -> list[str]:
+    out = []
+    for need in item.needed:
+        name = number_words(need.name)
+        model = model_words(need.model)
+        if need.model != item.leader:
+            text = _("{name} ({model}): needed; as a cost of the model that leaves less, it can only widen the gap.")
+        elif need.can_tip and need.tips_at is not None:
+            text = _("{name} ({model}): needed; {model} stays ahead unless it passes {value}.")
+        else:
+            text = _("{name} ({model}): needed; no value it can take turns the comparison around.")
+        value = number_text(need.name, need.tips_at, comparison.currency) if need.tips_at is not None else ""
+        out.append(text.format(name=name, model=model, value=value))
+    return out
+
+
+_CASES = {"base": N_("base"), "optimistic": N_("optimistic"), "conservative": N_("conservative")}
+
+
+def _scenario_rows(comparison: MarginComparison, item: PlatformMargin) -> list[tuple[str, ...]]:
+    return [
+        (
+            _(_CASES[s.name]),
+            *(_amount(v) for v in s.contributions),
+            model_words(s.leader) if s.leader in MODELS else _("even"),
+        )
+        for s in item.scenarios
     ]
-    if not parts:
-        return ""
-    text = parts[0]
-    for part in parts[1:]:
-        text = _("{earlier}; {later}").format(earlier=text, later=part)
-    return _("Not given, counted as 0: {numbers}.").format(numbers=text)
+
+
+def _break_even_rows(comparison: MarginComparison, item: PlatformMargin) -> list[tuple[str, str]]:
+    found = item.break_evens
+    currency = comparison.currency
+
+    def money(value: Decimal | None, name: str) -> str:
+        if value is not None:
+            return f"{currency} {_amount(value)}" if currency else _amount(value)
+        return _(found.note(name)) if found.note(name) else "—"
+
+    share = (
+        f"{(found.max_affiliate_commission * 100).normalize():f}%"
+        if found.max_affiliate_commission is not None
+        else (_(found.note("affiliate_commission")) or "—")
+    )
+    return [
+        (
+            _("Lowest declared price at which fully-managed still leaves more (price-review floor)"),
+            money(found.price_floor, "price_floor"),
+        ),
+        (_("Most ad spend per unit at which semi-managed still leaves more"), money(found.max_ads_per_unit, "ads_per_unit")),
+        (_("Highest affiliate commission at which semi-managed still leaves more"), share),
+    ]
 
 
 def _title(comparison: MarginComparison) -> str:
     if comparison.currency:
-        return _("Margin comparison ({currency})").format(currency=comparison.currency)
-    return _("Margin comparison")
+        return _("Landed cost and margin ({currency})").format(currency=comparison.currency)
+    return _("Landed cost and margin")
 
 
 def _at(comparison: MarginComparison) -> str:
+    if comparison.cost_of_capital is None:
+        return _("at {units} units a month (cost of capital not given: needed)").format(units=comparison.monthly_units)
     return _("at {units} units a month, cost of capital {rate} a year").format(
         units=comparison.monthly_units, rate=_percent(comparison.cost_of_capital)
     )
@@ -120,52 +254,98 @@ def _then(first: str, second: str) -> str:
     return first + ("" if first.endswith("。") else " ") + second
 
 
-def render_text(comparison: MarginComparison, *, lang: str | None = None) -> str:
-    """Aligned columns per platform: each line's value under both models and its formula in words.
+def _items(comparison: MarginComparison) -> tuple[PlatformMargin, ...]:
+    return comparison.markets or comparison.platforms
+
+
+def render_text(
+    comparison: MarginComparison,
+    *,
+    lang: str | None = None,
+    titles: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> str:
+    """Aligned columns per platform and market: each line's value under both routes and its formula in words,
+    then the estimates with their sources and dates, the numbers still needed, the scenarios and the break-evens.
 
     :param lang: the language of the words (default: the language in force); columns are
         measured in display columns, so Chinese labels line up too.
+    :param titles: source titles by id, to name the sources of the estimates (ids without).
+    :param notes: what each table entry says (``customs.eu_item_duty``...), in the language; English without.
     :raises LanguageError: for a language the advisor does not speak.
     """
     with _i18n.use(lang):
-        return _render_text(comparison)
+        return _render_text(comparison, titles or {}, notes or {})
 
 
-def _render_text(comparison: MarginComparison) -> str:
+def _render_text(comparison: MarginComparison, titles: Mapping[str, str], notes: Mapping[str, str]) -> str:
     out: list[str] = []
     out.append(_("{title} {at}").format(title=_title(comparison), at=_at(comparison)))
     out.append(_("Amounts are rounded to the cent; totals are worked out before rounding."))
-    for item in comparison.platforms:
-        full, semi = item.models
+    out.append(_(LEGEND))
+    for item in _items(comparison):
         out.append("")
         out.append(_headline(comparison, item))
+        if not item.models:
+            continue
+        routes = _routes_line(item)
+        if routes:
+            out.append(f"  {routes}")
         formula = _("formula")
-        out.append(f"  {'':38} {_rjust(model_words(FULL), 14)} {_rjust(model_words(SEMI), 14)}  {formula}")
-        for title, rows in _sections(full, semi, comparison.monthly_units):
+        heads = " ".join(_rjust(model_words(m.model), 14) for m in item.models)
+        out.append(f"  {'':38} {heads}  {formula}")
+        for title, rows in _sections(item.models, comparison.monthly_units):
             out.append(f"  {title}")
-            for left, right in rows:
-                label = _i18n.ljust(left.label_text(), 36)
-                out.append(
-                    f"    {label} {_rjust(_amount(left.value), 14)} {_rjust(_amount(right.value), 14)}  {left.formula_text()}"
-                )
+            for row in rows:
+                label = _i18n.ljust(row[0].label_text(), 36)
+                cells = " ".join(_rjust(_cell(line), 14) for line in row)
+                out.append(f"    {label} {cells}  {row[0].formula_text()}")
+        if not item.compared:
+            continue
         out.append(f"  {_break_even_text(item)}")
-        missing = _not_given(item)
-        if missing:
-            out.append(f"  {missing}")
+        estimates = _estimates(item, titles, notes)
+        if estimates:
+            out.append("  " + _("Estimates (from the dated tables; your own number replaces any of them):"))
+            out += [f"    - {line}" for line in estimates]
+        needed = _needed(comparison, item)
+        if needed:
+            out.append("  " + _("Numbers still needed (not counted above):"))
+            out += [f"    - {line}" for line in needed]
+        out.append("  " + _("Scenarios (contribution a month; needed numbers not counted):"))
+        heads = " ".join(_rjust(model_words(m.model), 14) for m in item.models)
+        out.append(f"    {'':14} {heads}  {_('leads')}")
+        for case, *values, leader in _scenario_rows(comparison, item):
+            cells = " ".join(_rjust(v, 14) for v in values)
+            out.append(f"    {_i18n.ljust(case, 14)} {cells}  {leader}")
+        out.append("  " + _("Break-evens (the other route at its base case):"))
+        for label, value in _break_even_rows(comparison, item):
+            out.append(f"    - {label}: {value}")
     return "\n".join(out) + "\n"
 
 
-def render_markdown(comparison: MarginComparison, *, lang: str | None = None) -> str:
-    """One Markdown table per platform, with the formula of each line.
+def render_markdown(
+    comparison: MarginComparison,
+    *,
+    lang: str | None = None,
+    titles: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> str:
+    """One Markdown table per platform and market, with the formula of each line, then estimates, needed numbers,
+    scenarios and break-evens.
 
     :param lang: the language of the words (default: the language in force).
+    :param titles: source titles by id.
     :raises LanguageError: for a language the advisor does not speak.
     """
     with _i18n.use(lang):
-        return _render_markdown(comparison)
+        return _render_markdown(comparison, titles or {}, notes or {})
 
 
-def _render_markdown(comparison: MarginComparison) -> str:
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _render_markdown(comparison: MarginComparison, titles: Mapping[str, str], notes: Mapping[str, str]) -> str:
     at = _at(comparison)
     out = [
         f"# {_title(comparison)}",
@@ -174,36 +354,65 @@ def _render_markdown(comparison: MarginComparison) -> str:
             _("{at}.").format(at=at[:1].upper() + at[1:]),
             _("Amounts are rounded to the cent; totals are worked out before rounding."),
         ),
+        "",
+        _(LEGEND),
     ]
-    for item in comparison.platforms:
-        full, semi = item.models
-        head = (_("Line"), model_words(FULL), model_words(SEMI), _("Formula"))
-        out += ["", f"## {_headline(comparison, item)}", "", "| " + " | ".join(head) + " |", "| --- | ---: | ---: | --- |"]
-        for title, rows in _sections(full, semi, comparison.monthly_units):
-            out.append(f"| **{title}** | | | |")
-            for left, right in rows:
-                out.append(f"| {left.label_text()} | {_amount(left.value)} | {_amount(right.value)} | {left.formula_text()} |")
+    for item in _items(comparison):
+        out += ["", f"## {_headline(comparison, item)}"]
+        if not item.models:
+            continue
+        routes = _routes_line(item)
+        if routes:
+            out += ["", routes]
+        head = (_("Line"), *(model_words(m.model) for m in item.models), _("Formula"))
+        out += ["", "| " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(item.models) + " --- |"]
+        for title, rows in _sections(item.models, comparison.monthly_units):
+            out.append(f"| **{title}** |" + " |" * len(item.models) + " |")
+            for row in rows:
+                cells = " | ".join(_md(_cell(line)) for line in row)
+                out.append(f"| {row[0].label_text()} | {cells} | {_md(row[0].formula_text())} |")
+        if not item.compared:
+            continue
         out += ["", _break_even_text(item)]
-        missing = _not_given(item)
-        if missing:
-            out += ["", missing]
+        estimates = _estimates(item, titles, notes)
+        if estimates:
+            out += ["", "**" + _("Estimates (from the dated tables; your own number replaces any of them):") + "**", ""]
+            out += [f"- {line}" for line in estimates]
+        needed = _needed(comparison, item)
+        if needed:
+            out += ["", "**" + _("Numbers still needed (not counted above):") + "**", ""]
+            out += [f"- {line}" for line in needed]
+        out += ["", "**" + _("Scenarios (contribution a month; needed numbers not counted):") + "**", ""]
+        out.append("| " + " | ".join((_("case"), *(model_words(m.model) for m in item.models), _("leads"))) + " |")
+        out.append("| --- |" + " ---: |" * len(item.models) + " --- |")
+        out += ["| " + " | ".join(row) + " |" for row in _scenario_rows(comparison, item)]
+        out += ["", "**" + _("Break-evens (the other route at its base case):") + "**", ""]
+        out += [f"- {label}: {value}" for label, value in _break_even_rows(comparison, item)]
     return "\n".join(out) + "\n"
 
 
-def render(comparison: MarginComparison, format: str, *, lang: str | None = None) -> str:
+def render(
+    comparison: MarginComparison,
+    format: str,
+    *,
+    lang: str | None = None,
+    titles: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> str:
     """The comparison as ``text``, ``json`` or ``markdown``.
 
     :param lang: text and markdown: the language of the words (default: the language in force);
         the JSON keeps its keys, labels and formulas in English (they are data).
+    :param titles: source titles by id, for the estimates' sources in text and markdown.
     :raises ValueError: for another format.
     :raises LanguageError: for a language the advisor does not speak.
     """
     if format == "json":
         return comparison.to_json() + "\n"
     if format == "markdown":
-        return render_markdown(comparison, lang=lang)
+        return render_markdown(comparison, lang=lang, titles=titles, notes=notes)
     if format == "text":
-        return render_text(comparison, lang=lang)
+        return render_text(comparison, lang=lang, titles=titles, notes=notes)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(MARGIN_FORMATS)})")
 
 
@@ -242,7 +451,8 @@ def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
         raise ModuleNotFoundError(
             "drawing a chart needs matplotlib: pip install 'sellerexpert[chart]'", name="matplotlib"
         ) from exc
-    count = len(comparison.platforms)
+    panels = [item for item in _items(comparison) if item.models]
+    count = max(len(panels), 1)
     # Chinese labels only with a font that has the glyphs (we add no system font dependency);
     # without one the chart keeps its English labels rather than drawing empty boxes.
     font = cjk_font() if _i18n.current() != "en" else None
@@ -254,7 +464,7 @@ def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
     ):
         figure, axes = pyplot.subplots(1, count, figsize=(4.2 * count, 3.6), squeeze=False)
         try:
-            for axis, item in zip(axes[0], comparison.platforms, strict=True):
+            for axis, item in zip(axes[0], panels, strict=False):
                 _panel(axis, item, comparison)
             figure.tight_layout()
             buffer = io.BytesIO()
@@ -270,7 +480,7 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
 
     assert isinstance(axis, Axes)
     top = chart_range(item, comparison.monthly_units)
-    for margin, style in zip(item.models, ("-", "--"), strict=True):
+    for margin, style in zip(item.models, ("-", "--"), strict=False):
         ends = [float(margin.at(0)), float(margin.at(top))]
         axis.plot([0, top], ends, style, label=model_words(margin.model))
     if item.break_even_exact is not None:
@@ -291,7 +501,7 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
         comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=_("your {units} units").format(units=units)
     )
     axis.axhline(0, color="grey", linewidth=0.6)
-    axis.set_title(item.platform_name)
+    axis.set_title(_where(item))
     axis.set_xlabel(_("units a month"))
     if comparison.currency:
         axis.set_ylabel(_("contribution a month ({currency})").format(currency=comparison.currency))

@@ -10,7 +10,7 @@ the engine did.
   goes to the model the platform emphasises, else to the policy's default
   (``"tie"``). When both are ruled out the scores decide (``"both-excluded"``).
 * The seller's own numbers decide when one model leaves clearly more a month
-  (``policy.own_numbers``) and both are open (``"own-numbers"``).
+  (``policy.own_numbers``) and both are open, and no number still needed could turn it (``"own-numbers"``).
 * Per market, the confidence is capped where the routes leave the advice unsure:
   a market without route facts, a platform that barely sells there, a recommended
   route that hangs on an unanswered eligibility question (``policy.routes``).
@@ -138,6 +138,7 @@ def decide(
         and leader in MODELS
         and isinstance(gap, (int, float))
         and gap >= policy.own_numbers.decides_at_gap_pct
+        and not facts.get("margin_open")
     ):
         # The seller's own numbers outweigh generic reasons: the better-paying model, as sure as the gap is wide.
         by_numbers = c.base + c.margin_span * min(float(gap), 100.0) / 100.0

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._conditions import PLATFORM_PREFIX, Condition, leaves, to_data
+from ._cost_tables import CostTables
 from ._errors import UnknownRuleError
 from ._i18n import _, model_words, translated, use
 from ._profile import MODELS
@@ -409,6 +410,8 @@ class RuleBook:
     """File name to its ``[meta]`` header."""
     routes: tuple[Route, ...] = ()
     """Every platform's routes, in file order (see :mod:`sellerexpert._routes`)."""
+    costs: CostTables = field(default_factory=CostTables)
+    """The dated customs, route terms and fee tables a landed cost is estimated from (see :mod:`sellerexpert._cost_tables`)."""
     presence: Mapping[tuple[str, str], Presence] = field(default_factory=dict)
     """Where each platform sells: (platform, market) to its status."""
     markets: Mapping[str, Market] = field(default_factory=dict)

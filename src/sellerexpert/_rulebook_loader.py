@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 from . import _documents
 from ._conditions import AllOf, AnyOf, Condition, Leaf, NotOf
+from ._cost_tables import read_tables
 from ._errors import RuleBookError
 from ._i18n import LANGS, _
 from ._profile import PLATFORMS
@@ -187,7 +188,9 @@ def load_rulebook(
         for name, _unused, data in documents
     }
     routes, presence, markets = _routes(documents, sources, platforms)
+    costs = read_tables(documents, check_sources, sources, routes, _translations)
     return RuleBook(
+        costs=costs,
         routes=routes,
         presence=presence,
         markets=markets,
