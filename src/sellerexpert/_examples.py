@@ -20,6 +20,9 @@ from ._messages import Msg
 
 DESCRIPTIONS: dict[str, str] = {
     "margin-home-goods.toml": N_("a profile with its own quotes (an economics section): try margin on it"),
+    "margin-starter.toml": N_(
+        "first numbers only (unit cost, prices, weight, markets): margin fills in the rest from dated tables"
+    ),
     "no-data.json": N_("an empty profile: the advice on nothing known, and what it assumes"),
     "one-person-shop.yaml": N_("a one-person shop in Shenzhen with no logistics of its own, selling to the US"),
     "sea-freight-factory.toml": N_("a factory that ships by sea to Germany and France, with no shop staff abroad"),
