@@ -80,12 +80,12 @@ EXPECTED: dict[str, Expect] = {
     "sellerexpert batch examples/sellers.csv -o advice.jsonl": Expect(),
     "sellerexpert rules list": Expect(out="low_capacity_favours_full"),
     "sellerexpert examples": Expect(out="sellers.csv"),
-    "sellerexpert margin --profile examples/margin-home-goods.toml": Expect(out="(USD) at 600 units a month"),
-    "sellerexpert margin -p examples/margin-home-goods.toml --monthly-units 1000 --chart margin.svg": Expect(
-        out="at 1000 units a month", slow=True
+    "sellerexpert margin --profile examples/margin-starter.toml": Expect(out="(USD) at 300 units a month"),
+    "sellerexpert margin -p examples/margin-starter.toml -f json": Expect(out='"break_evens"'),
+    "sellerexpert margin -p examples/margin-home-goods.toml --chart margin.svg": Expect(
+        out="(USD) at 600 units a month", slow=True
     ),
-    "sellerexpert consult -p examples/margin-home-goods.toml": Expect(out="Advice for"),
-    "sellerexpert margin -p examples/margin-home-goods.toml --lang zh": Expect(out="盈亏平衡"),
+    "sellerexpert margin -p examples/margin-home-goods.toml --lang zh": Expect(out="到岸成本"),
     # docs/audit.md
     "sellerexpert batch examples/sellers.csv -o advice.jsonl --trace traces/": Expect(),
     "sellerexpert audit traces/ --format json": Expect(out='"ok": true'),

@@ -210,8 +210,14 @@ def test_due_facts_within_a_window(rules_dir: Path) -> None:
     assert due_facts(book, today=REVIEWED) == ()
     soon = due_facts(book, today=REVIEWED, within_days=181)
     assert soon and all(d.review_by is not None and d.review_by <= "2027-05-25" and not d.overdue for d in soon)
-    assert {d.review_by for d in soon if "." not in d.fact} == {"2027-05-25"}, "platform facts"
+    tables = ("customs", "terms", "fee")
+    assert {d.review_by for d in soon if "." not in d.fact and d.platform not in tables} == {"2027-05-25"}, "platform facts"
+    # The landed-cost tables are dated facts too, each with its sources and reliability.
+    listed = {(d.platform, d.fact) for d in soon if d.platform in tables}
+    assert ("customs", "us_section_122") in listed and ("fee", "temu_full_payout") in listed
+    assert all(d.sources and d.confidence in ("official", "press", "explainer") for d in soon if d.platform in tables)
     assert [d.review_by for d in soon] == sorted(d.review_by or "" for d in soon)
     # Routes and where each platform sells are listed as dated facts too ("route.<id>", "presence.<market>").
     everything = len(book.routes) + len(book.presence) + sum(len(p.facts) for p in book.platforms.values())
+    everything += len(book.costs.entries())
     assert len(due_facts(book, today=date(2027, 11, 26))) == everything

@@ -84,7 +84,7 @@ def test_lint_flags_a_rule_id_with_a_trailing_newline(runner: CliRunner, rules_d
     ("edit", "field"),
     [
         (("[sources.own_numbers]", '[sources."own_numbers\\n"]'), "sources"),
-        (('reviewed = "2026-11-25"', 'reviewed = "2026-11-25\\n"'), "meta.reviewed"),
+        (('reviewed = "2026-12-06"', 'reviewed = "2026-12-06\\n"'), "meta.reviewed"),
     ],
     ids=["source id", "review date"],
 )

@@ -193,11 +193,19 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
-    def _decisions(self, profile: SellerProfile, platforms: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+    def _decisions(
+        self,
+        profile: SellerProfile,
+        platforms: tuple[str, ...] | None = None,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, dict[str, Any]]:
         """Each platform's decision as :meth:`consult` would give it (its lead market's), from the compiled
-        evaluator's decisions alone: the fast question the why-not search asks many times."""
+        evaluator's decisions alone: the fast question the why-not search asks many times.
+
+        :param platform_overrides: platform facts over the computed ones in every market (what-if questions).
+        """
         platforms = platforms or profile.platforms
-        plans = self._plans(profile, None)
+        plans = self._plans(profile, platform_overrides)
         per_plan = [
             self._evaluator.decisions(
                 fact_values(plan.profile), platforms, platform_overrides=self._margin_facts(plan.profile, plan.overrides)
@@ -228,7 +236,8 @@ class Advisor:
         :param profile: a :class:`SellerProfile` (or dict) with an ``economics`` section.
         :param lang: the language of the platforms', markets' and routes' names; ``None`` for the language in force.
             Every other word of the comparison is English data, put in words by ``margin_report``.
-        :param today: the date table entries' review dates are compared with (``None``: none is marked stale).
+        :param today: the date table entries' review and end dates are compared with (default: today's date;
+            a past one marks the estimate stale, nothing else changes).
         :raises ProfileError: when the profile has no economics, or they are invalid or incomplete, a market
             has no customs table where the seller clears customs, or a table's currency has no exchange rate.
         :raises LanguageError: for a language the advisor does not speak.
@@ -241,7 +250,7 @@ class Advisor:
                 "is not given: add an economics section with your own prices and costs (see examples/*margin*)",
                 field="economics",
             )
-        return self._landed(profile, lang, today)
+        return self._landed(profile, lang, today or date.today())
 
     def _landed(self, profile: SellerProfile, lang: str, today: date | None = None) -> economics.MarginComparison:
         names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}

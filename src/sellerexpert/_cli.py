@@ -32,7 +32,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -386,7 +385,7 @@ def _ask(prompt: str) -> str:
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
     from ._economics import ask_economics
-    from ._interview import Interview
+    from ._interview import Interview, numbers_could_change_advice
     from ._interview_dialogue import conduct
 
     interview = Interview(advisor, known)
@@ -397,8 +396,8 @@ def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Pa
     try:
         finished = conduct(interview, _ask, tell)
         profile = interview.profile
-        # Own numbers are worth asking for only from a seller to whom fees matter, and only if they know them.
-        if finished and profile.economics is None and profile.fee_sensitivity in ("medium", "high"):
+        # Own numbers are worth asking for only where they could change the advice, and only if the seller knows them.
+        if finished and numbers_could_change_advice(advisor, profile):
             tell("")
             try:
                 own = ask_economics(_ask, tell)
@@ -1055,7 +1054,7 @@ def margin(
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:
         profile = profile.with_changes(economics=replace(profile.economics, monthly_units=monthly_units))
-    comparison = advisor.compare_margins(profile, today=date.today())
+    comparison = advisor.compare_margins(profile)
     if chart_path is not None:
         try:
             write_chart(comparison, chart_path)

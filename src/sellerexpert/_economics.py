@@ -1203,6 +1203,7 @@ def _dated_origin(entry: Dated, kind: str, today: date | None) -> Provenance:
 _FINE_AS_SHARE = N_(
     "no fine multiple in the tables for this route: fine_rate is the share of the price lost to fines and deductions"
 )
+_NO_DEPOSIT = Provenance(basis="route", note=N_("no deposit in the tables for this route"))
 _NO_IMPORT_TAX = N_("no import tax beyond duty in this market's tables")
 _NO_LATE_FINE = N_("no late-order fine in the tables for this route: late fines count in fine_rate")
 
@@ -1696,7 +1697,7 @@ def _model_margin(plan: _Plan, units: int) -> ModelMargin:
     fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
     capital_missing = "cost_of_capital" not in plan.inputs
     deposit_origin = (
-        Provenance(basis="route", note=N_("no deposit in the tables for this route"))
+        _NO_DEPOSIT
         if not plan.deposit
         else (
             replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
@@ -1768,7 +1769,7 @@ def _model_margin(plan: _Plan, units: int) -> ModelMargin:
             N_("the platform's deposit per shop"),
             cents(held),
             held,
-            plan.deposit_origin if plan.deposit else Provenance(basis="route", note=N_("no deposit in the tables for this route")),
+            plan.deposit_origin if plan.deposit else _NO_DEPOSIT,
         ),
         MarginLine(
             "cash_tied_up",

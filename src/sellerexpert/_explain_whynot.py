@@ -246,9 +246,11 @@ def counterfactuals(
                 break
             try:
                 changed = _apply(profile, combo)
+                decisions = advisor._decisions(changed, tuple(pending))
             except ProfileError:
-                continue  # answers that contradict the rest of the profile: not a change a seller could make
-            decisions = advisor._decisions(changed, tuple(pending))
+                # Answers that contradict the rest of the profile, or a market the seller's numbers cannot be
+                # priced in (a table in a currency with no exchange rate): not a change a seller could make as is.
+                continue
             searched += 1
             for platform in tuple(pending):
                 decision = decisions[platform]

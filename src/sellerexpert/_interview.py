@@ -377,3 +377,26 @@ class Interview:
     def result(self) -> ConsultationResult:
         """Consult the advisor on the answers so far."""
         return self._advisor.consult(self.profile)
+
+
+def numbers_could_change_advice(advisor: Advisor, profile: SellerProfile) -> bool:
+    """Whether the seller's own numbers are worth asking for: fees matter to them, they gave none yet, and a
+    landed-cost comparison could change the advice on some platform.
+
+    The test is the strongest the numbers could say, either way: one model leaving all the money with no
+    number still needed. If neither moves any platform's advice, the answer would change nothing, and the
+    interview does not ask.
+    """
+    if profile.economics is not None or profile.fee_sensitivity not in ("medium", "high"):
+        return False
+    now = advisor._decisions(profile)
+    for leader in MODELS:
+        facts = {
+            p: {"margin_leader": leader, "margin_gap_pct": 100, "margin_gap_per_month": 1, "margin_open": 0, "margin_summary": ""}
+            for p in profile.platforms
+        }
+        moved = advisor._decisions(profile, platform_overrides=facts)
+        if any(moved[p]["model"] != now[p]["model"] for p in profile.platforms):
+            return True
+    return False
+

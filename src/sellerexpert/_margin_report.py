@@ -100,10 +100,13 @@ def _headline(comparison: MarginComparison, item: PlatformMargin) -> str:
 
 
 def _routes_line(item: PlatformMargin) -> str:
-    parts = [
-        _("{model}: {route}").format(model=model_words(m.model), route=m.route_name) for m in item.models if m.route_name
-    ]
-    return "; ".join(parts) if _i18n.current() == "en" else "；".join(parts)
+    names = [m.route_name for m in item.models if m.route_name]
+    if not names:
+        return ""
+    text = names[0]
+    for name in names[1:]:
+        text = _("{earlier}; {later}").format(earlier=text, later=name)
+    return _("Routes compared: {routes}").format(routes=text)
 
 
 def _cell(line: MarginLine) -> str:
@@ -158,18 +161,20 @@ def _estimates(item: PlatformMargin, titles: Mapping[str, str], notes: Mapping[s
     out = []
     for key, labels in seen.items():
         origin = origins[key]
-        sources = ", ".join(titles.get(s, s) for s in origin.sources)
+        sources = _listed([titles.get(s, s) for s in origin.sources])
         text = _("{lines}: {what} Source: {sources}; as of {as_of}, {reliability}.").format(
-            lines=", ".join(labels),
-            what=" ".join(notes[e] for e in origin.entries) if all(e in notes for e in origin.entries) else origin.note,
+            lines=_listed(labels),
+            what=_sentences([notes[e] for e in origin.entries]) if all(e in notes for e in origin.entries) else origin.note,
             sources=sources,
             as_of=origin.as_of,
             reliability=_(RELIABILITY_WORDS.get(origin.reliability or "", origin.reliability or "")),
         )
         if origin.stale and origin.until is not None and origin.until < (origin.review_by or "9999"):
-            text += " " + _("Past its end date ({date}) unless renewed: check it against its sources.").format(date=origin.until)
+            late = _("Past its end date ({date}) unless renewed: check it against its sources.").format(date=origin.until)
+            text = _then(text, late)
         elif origin.stale:
-            text += " " + _("Past its review date ({date}): check it against its sources.").format(date=origin.review_by)
+            late = _("Past its review date ({date}): check it against its sources.").format(date=origin.review_by)
+            text = _then(text, late)
         out.append(text)
     return out
 
@@ -181,19 +186,36 @@ RELIABILITY_WORDS = {
 }
 
 
+def _listed(items: list[str]) -> str:
+    """``a, b, c`` in the language in force (``a、b、c`` in Chinese)."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = _("{earlier}, {later}").format(earlier=text, later=item)
+    return text
+
+
 def _needed(comparison: MarginComparison, item: PlatformMargin) -> list[str]:
+    """The numbers still needed: each that could turn the comparison with its value, the rest grouped per model."""
     out = []
     for need in item.needed:
-        name = number_words(need.name)
-        model = model_words(need.model)
-        if need.model != item.leader:
-            text = _("{name} ({model}): needed; as a cost of the model that leaves less, it can only widen the gap.")
-        elif need.can_tip and need.tips_at is not None:
-            text = _("{name} ({model}): needed; {model} stays ahead unless it passes {value}.")
+        if need.model == item.leader and need.can_tip and need.tips_at is not None:
+            out.append(
+                _("{name} ({model}): {model} stays ahead unless it passes {value}.").format(
+                    name=number_words(need.name),
+                    model=model_words(need.model),
+                    value=number_text(need.name, need.tips_at, comparison.currency),
+                )
+            )
+    for margin in item.models:
+        mine = [n for n in item.needed if n.model == margin.model and not (n.can_tip and n.tips_at is not None)]
+        if not mine:
+            continue
+        names = _listed([number_words(n.name) for n in mine])
+        if margin.model != item.leader:
+            text = _("{model}: {names}; as costs of the model that leaves less, they can only widen the gap.")
         else:
-            text = _("{name} ({model}): needed; no value it can take turns the comparison around.")
-        value = number_text(need.name, need.tips_at, comparison.currency) if need.tips_at is not None else ""
-        out.append(text.format(name=name, model=model, value=value))
+            text = _("{model}: {names}; none of them alone can turn the comparison around.")
+        out.append(text.format(model=model_words(margin.model), names=names))
     return out
 
 
@@ -247,6 +269,13 @@ def _at(comparison: MarginComparison) -> str:
     return _("at {units} units a month, cost of capital {rate} a year").format(
         units=comparison.monthly_units, rate=_percent(comparison.cost_of_capital)
     )
+
+
+def _sentences(parts: list[str]) -> str:
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _then(text, part)
+    return text
 
 
 def _then(first: str, second: str) -> str:
@@ -319,7 +348,7 @@ def _render_text(comparison: MarginComparison, titles: Mapping[str, str], notes:
             out.append(f"    {_i18n.ljust(case, 14)} {cells}  {leader}")
         out.append("  " + _("Break-evens (the other route at its base case):"))
         for label, value in _break_even_rows(comparison, item):
-            out.append(f"    - {label}: {value}")
+            out.append("    - " + _("{label}: {value}").format(label=label, value=value))
     return "\n".join(out) + "\n"
 
 
@@ -387,7 +416,8 @@ def _render_markdown(comparison: MarginComparison, titles: Mapping[str, str], no
         out.append("| --- |" + " ---: |" * len(item.models) + " --- |")
         out += ["| " + " | ".join(row) + " |" for row in _scenario_rows(comparison, item)]
         out += ["", "**" + _("Break-evens (the other route at its base case):") + "**", ""]
-        out += [f"- {label}: {value}" for label, value in _break_even_rows(comparison, item)]
+        evens = _break_even_rows(comparison, item)
+        out += ["- " + _("{label}: {value}").format(label=label, value=value) for label, value in evens]
     return "\n".join(out) + "\n"
 
 
