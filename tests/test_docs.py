@@ -69,7 +69,7 @@ def test_the_paragraph_to_rule_map_matches_what_the_rules_cite() -> None:
 
 
 def _dated_items() -> list[tuple[str, str, str | None]]:
-    """(file, name, review_by) of every dated platform fact, route and market entry of the shipped rule book."""
+    """(file, name, review_by) of every dated platform fact, route, market entry and cost table of the shipped rule book."""
     book = load_rulebook()
     items: list[tuple[str, str, str | None]] = [
         ("platforms.toml", f"{platform.id}.{fact.name}", fact.review_by)
@@ -78,6 +78,10 @@ def _dated_items() -> list[tuple[str, str, str | None]]:
     ]
     items += [("routes.toml", f"route.{route.id}", route.review_by) for route in book.routes]
     items += [("routes.toml", f"presence.{key}", presence.review_by) for key, presence in book.presence.items()]
+    costs = book.costs
+    items += [("landed.toml", f"customs.{c.id}", c.review_by) for c in costs.customs]
+    items += [("landed.toml", f"terms.{t.route}", t.review_by) for t in costs.terms.values()]
+    items += [("landed.toml", f"fee.{f.id}", f.review_by) for f in costs.fees]
     return items
 
 

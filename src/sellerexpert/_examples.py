@@ -1,4 +1,4 @@
-"""The examples shipped with the package: seller profiles, a margin file and a batch input to try the commands on.
+"""The examples shipped with the package: seller profiles, margin files and a batch input to try the commands on.
 
 The top-level ``examples/`` folder is the one place they are written: a wheel carries it as
 ``sellerexpert/examples`` (``pyproject.toml`` maps it in, as it does ``rules/``), and a source
