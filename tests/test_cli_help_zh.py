@@ -65,8 +65,8 @@ def test_every_help_page_is_chinese_without_english_phrases(runner: CliRunner, p
 def test_the_group_lists_its_commands_in_chinese(runner: CliRunner) -> None:
     done = runner.invoke(cli, ["--lang", "zh", "--help"])
     assert "命令" in done.output
-    assert "consult  为一位卖家给出建议" in done.output
-    assert "rules    列出并查看建议所依据的规则" in done.output
+    assert "consult   为一位卖家给出建议" in done.output
+    assert "rules     列出并查看建议所依据的规则" in done.output
 
 
 @pytest.mark.parametrize(

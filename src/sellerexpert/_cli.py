@@ -1148,3 +1148,63 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
                 )
             ) from None
         raise
+
+
+# -- examples --------------------------------------------------------------
+
+_HELP_EXAMPLES = N_(
+    """List the example files shipped with sellerexpert, to try the commands on.
+
+Profiles for consult, a profile with its own quotes for margin, and a CSV
+of sellers for batch. Copy them into a folder of your own with
+`sellerexpert examples copy DIR`.
+
+\b
+Example:
+  sellerexpert examples
+  sellerexpert examples copy examples"""
+)
+
+
+@cli.group("examples", context_settings=CONTEXT_SETTINGS, help=_HELP_EXAMPLES, invoke_without_command=True)
+@lang_option
+@click.pass_context
+def examples_command(ctx: click.Context) -> None:
+    """List the example files shipped with sellerexpert, to try the commands on."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ._examples import example_files
+
+    shown = example_files()
+    width = max(len(example.name) for example in shown)
+    for example in shown:
+        click.echo(f"{example.name:<{width}}  {_(example.description) if example.description else ''}".rstrip())
+
+
+_HELP_EXAMPLES_COPY = N_(
+    """Copy the shipped examples into folder DIR (made if missing), overwriting nothing.
+
+Nothing is copied when DIR already holds a file of an example's name.
+
+\b
+Example:
+  sellerexpert examples copy examples
+  sellerexpert consult --profile examples/one-person-shop.yaml"""
+)
+
+
+@examples_command.command("copy", context_settings=CONTEXT_SETTINGS, help=_HELP_EXAMPLES_COPY)
+@click.argument("target", metavar="DIR", type=click.Path(path_type=Path))
+@lang_option
+def examples_copy(target: Path) -> None:
+    """Copy the shipped examples into folder DIR (made if missing), overwriting nothing."""
+    from ._errors import ExamplesError
+    from ._examples import copy_examples
+
+    try:
+        written = copy_examples(target)
+    except ExamplesError as exc:
+        raise BadValue(say(exc), param_hint="'DIR'") from None
+    for path in written:
+        click.echo(str(path))
+    click.echo(_("Copied {count} examples into {folder}.").format(count=len(written), folder=target), err=True)

@@ -9,6 +9,7 @@ attributes, never on the message text::
     ├── TraceError        (ValueError)   a file that is not a usable trace
     ├── BatchError        (ValueError)   a batch's output or resume state cannot be used
     ├── LanguageError     (ValueError)   a language the advisor does not speak
+    ├── ExamplesError     (ValueError)   a folder the shipped examples cannot be copied into
     ├── UnknownRuleError  (LookupError)  no rule with that id in the rule book
     ├── UnknownPlatformError (LookupError) no recommendation for that platform in a result
     └── EngineError       (RuntimeError) the inference itself failed
@@ -199,6 +200,21 @@ class BatchError(SellerExpertError, ValueError):
         self.suggestion = suggestion
         where = _where(path, None) + (f"{field}: " if field else "")
         super().__init__(concat(where, problem, *(("; ", suggestion) if suggestion else ())))
+
+
+class ExamplesError(SellerExpertError, ValueError):
+    """The shipped examples cannot be copied into a folder: it is a file, already holds them, or cannot be written.
+
+    :ivar path: the folder (or the file in it) at fault.
+    :ivar problem: what is wrong with it.
+    :ivar suggestion: what to do about it.
+    """
+
+    def __init__(self, problem: object, *, path: Path | str, suggestion: object = None) -> None:
+        self.problem = problem
+        self.path = path
+        self.suggestion = suggestion
+        super().__init__(concat(_where(shown(str(path)), None), problem, *(("; ", suggestion) if suggestion else ())))
 
 
 class EngineError(SellerExpertError, RuntimeError):
