@@ -307,7 +307,8 @@ def _problem(exc: ProfileError) -> str:
     allowed = exc.allowed if isinstance(exc.allowed, str) else _names([shown(a) for a in exc.allowed or ()])
     problem = exc.problem
     also = _(" Allowed: {allowed}.").format(allowed=allowed) if allowed and allowed not in problem else ""
-    return f"{problem[0].upper()}{problem[1:]}{'' if problem.endswith(('.', '。')) else _('.')}{hint}{also}"
+    end = "" if problem.endswith((".", "。")) else "。" if _i18n.current() == "zh" else "."
+    return f"{problem[0].upper()}{problem[1:]}{end}{hint}{also}"
 
 
 def _result_of(ctx: WebContext, answers: Answers, lang: str) -> tuple[Interview, ConsultationResult] | str:
