@@ -22,7 +22,10 @@ from sellerexpert.web import WebSettings, create_app  # noqa: E402
 from sellerexpert.web._lang import from_accept_language  # noqa: E402
 
 LOCAL = "http://127.0.0.1:8000"
-SELLER = "platforms=temu,aliexpress,tiktok_shop&target_markets=US,DE&operational_capacity=low&monthly_orders=300&local_warehouse=unknown"
+SELLER = (
+    "platforms=temu,aliexpress,tiktok_shop&target_markets=US,DE&operational_capacity=low&monthly_orders=300"
+    "&local_warehouse=unknown"
+)
 ALLOWED_LATIN = {"Temu", "AliExpress", "TikTok", "Shop", "sellerexpert", "English", "Choice", "PDF", "JSON", "API", "US", "DE"}
 """Brand, platform and programme names, codes and formats a Chinese page may write in Latin letters."""
 
@@ -38,7 +41,8 @@ class Visible(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        hidden = tag in ("script", "style", "title", "details") or "hidden" in found or "visually-hidden" in (found.get("class") or "")
+        classes = found.get("class") or ""
+        hidden = tag in ("script", "style", "title", "details") or "hidden" in found or "visually-hidden" in classes
         if self.skipping or hidden:
             if tag not in ("br", "input", "meta", "link", "img"):
                 self.skipping += 1
