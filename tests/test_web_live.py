@@ -263,7 +263,8 @@ def _print_fits_two_pages(browser: Any, url: str, tmp_path: Path) -> None:
     sheet.emulate_media(media="print")
     assert sheet.locator("#printed").is_visible()
     # The day printed (2026-12-06, 2026年12月6日) and the rule book's version (its review date and fingerprint).
-    assert re.search(r"\d{4}(-\d{2}-\d{2}|年\d+月\d+日) · .*\d{4}-\d{2}-\d{2} · [0-9a-f]{12}", sheet.locator("#printed").inner_text())
+    stamp = sheet.locator("#printed").inner_text()
+    assert re.search(r"\d{4}(-\d{2}-\d{2}|年\d+月\d+日) · .*\d{4}-\d{2}-\d{2} · [0-9a-f]{12}", stamp), stamp
     pdf = sheet.pdf(format="A4")
     (tmp_path / "advice.pdf").write_bytes(pdf)
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
