@@ -233,3 +233,12 @@ def test_checking_an_edited_trace_shows_the_advice_then_and_now(client: TestClie
     row = re.search(r'<tr class="differs"><th scope="row">Temu</th><td>([^<]*)</td><td>([^<]*)</td>', html)
     assert row is not None and row.groups() == (other, recorded)
     assert "[replay]" not in seen and "firings" not in seen  # the jargon stays in the details
+
+
+def test_a_reason_resting_on_a_guess_is_marked_and_links_to_the_question(client: TestClient) -> None:
+    html = client.get(f"/result?{SELLER}").text
+    reasons = html[html.index('id="reasons"') : html.index('id="caveats"')]
+    guessed = [li for li in re.findall(r"<li>(.*?)</li>", reasons, re.S) if "Your buyers expect fast delivery" in li]
+    assert guessed and guessed[0].startswith('<span class="tag">Assumed</span>')
+    assert "edit=fast_shipping_expected" in guessed[0]
+    assert "see below" not in reasons

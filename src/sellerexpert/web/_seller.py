@@ -64,6 +64,14 @@ class Row:
 
 
 @dataclass(frozen=True)
+class ReasonView:
+    """One reason in plain words; ``assumed`` links the questions behind what it assumed (never said as a fact)."""
+
+    text: str
+    assumed: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlatformReasons:
     """A platform's strongest reasons, in plain words (the shared ones are listed once, apart)."""
 
@@ -71,7 +79,7 @@ class PlatformReasons:
     name: str
     verdict: str
     outcome: str
-    reasons: tuple[str, ...]
+    reasons: tuple[ReasonView, ...]
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class ResultView:
     best: str
     markets: tuple[str, ...]
     rows: tuple[Row, ...]
-    shared: tuple[tuple[str, str], ...]
+    shared: tuple[tuple[str, ReasonView], ...]
     platforms: tuple[PlatformReasons, ...]
     caveats: tuple[str, ...]
     more_caveats: int
@@ -182,6 +190,24 @@ def _rows(result: ConsultationResult, report: Report) -> tuple[tuple[str, ...], 
             Row(rec.platform, rec.platform_name, verdict, rec.model, confidence_words(rec.confidence), note, tuple(cells))
         )
     return tuple(name for _code, name in markets), tuple(rows)
+
+
+def _reason(text: str, result: ConsultationResult, urls: Urls) -> ReasonView:
+    """A reason line of the report, with the report's "see below" note turned into links to the questions assumed."""
+    note = _(" (this rests on an assumption: see below)")
+    plain = text.removesuffix(note)
+    if plain == text:
+        return ReasonView(text)
+    fields: list[str] = []
+    for rec in result.recommendations:
+        for reason in rec.reasons:
+            if reason.assumed and plain.startswith(reason.text):
+                fields += [f for f in reason.assumed if f not in fields and f in FIELDS_BY_NAME]
+    links = tuple(
+        Link(_("Tell us: {question}").format(question=FIELDS_BY_NAME[f].question_text), urls(edit=f))
+        for f in fields
+    )
+    return ReasonView(plain, links)
 
 
 def _change_text(rec: Recommendation, why_not: WhyNot | None, rules: RuleBook, lang: str, urls: Urls) -> tuple[str, Link | None]:
@@ -290,9 +316,15 @@ def seller_view(
         best=report.best,
         markets=markets,
         rows=rows,
-        shared=tuple((names, line.text) for names, line in report.shared),
+        shared=tuple((names, _reason(line.text, result, urls)) for names, line in report.shared),
         platforms=tuple(
-            PlatformReasons(s.rec.platform, s.rec.platform_name, s.verdict, s.rec.outcome_text, tuple(x.text for x in s.reasons))
+            PlatformReasons(
+                s.rec.platform,
+                s.rec.platform_name,
+                s.verdict,
+                s.rec.outcome_text,
+                tuple(_reason(x.text, result, urls) for x in s.reasons),
+            )
             for s in report.platforms
         ),
         caveats=tuple(line.text for line in report.caveats),
