@@ -43,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TRACE_KEY = "live-test-key"
+AXE = Path(os.environ.get("SELLEREXPERT_AXE", ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
+"""axe-core, the accessibility checker the review used (.ci/run installs it with npm; SELLEREXPERT_AXE points elsewhere)."""
 
 
 def _free_port() -> int:
@@ -386,3 +388,35 @@ def test_a_short_load_has_no_errors(server: str) -> None:
     assert report.errors == 0, report.error_samples
     assert report.completed == 200
     assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_axe_finds_no_accessibility_violations(server: str, browser: object, lang: str) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    if not AXE.is_file():
+        message = f"no axe-core at {AXE} (npm install --prefix .venv/axe axe-core, or set SELLEREXPERT_AXE)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": the accessibility check must run in CI")
+        pytest.skip(message)
+    source = AXE.read_text(encoding="utf-8")
+    seller = "platforms=temu,tiktok_shop&target_markets=US,DE&operational_capacity=low&monthly_orders=300&local_warehouse=unknown"
+    paths = [
+        "/", "/consult", "/consult?platforms=temu", "/consult?platforms=temu&target_markets=US", f"/result?{seller}", "/check"
+    ]
+    for width, height in ((1280, 900), (390, 844)):
+        # The page's Content-Security-Policy allows only its own scripts: the checker is let in for this context only.
+        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+        page = context.new_page()
+        for path in paths:
+            page.goto(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+            page.add_script_tag(content=source)
+            found = page.evaluate(
+                """async () => {
+                    const r = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]});
+                    return r.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+                }"""
+            )
+            assert found == [], f"{path} at {width}px ({lang}): {found}"
+        context.close()
