@@ -403,7 +403,8 @@ def test_axe_finds_no_accessibility_violations(server: str, browser: object, lan
     source = AXE.read_text(encoding="utf-8")
     seller = "platforms=temu,tiktok_shop&target_markets=US,DE&operational_capacity=low&monthly_orders=300&local_warehouse=unknown"
     paths = [
-        "/", "/consult", "/consult?platforms=temu", "/consult?platforms=temu&target_markets=US", f"/result?{seller}", "/check"
+        "/", "/consult", "/consult?platforms=temu", "/consult?platforms=temu&target_markets=US", f"/result?{seller}", "/check",
+        f"/numbers?{seller}&n_units=600&n_cost=3&n_full_price=7&n_semi_price=14&n_last_mile=3",
     ]
     for width, height in ((1280, 900), (390, 844)):
         # The page's Content-Security-Policy allows only its own scripts: the checker is let in for this context only.

@@ -261,7 +261,7 @@ def test_the_trace_download_audits_and_is_signed_with_the_key(
 
 
 def test_pages_have_no_inline_script_or_style(client: TestClient) -> None:
-    for path in ("/", "/consult", "/consult?platforms=temu", "/result?platforms=temu", "/check"):
+    for path in ("/", "/consult", "/consult?platforms=temu", "/result?platforms=temu", "/check", "/numbers?n_units=5"):
         html = client.get(path).text
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], path
         assert " style=" not in html and "<style" not in html, path

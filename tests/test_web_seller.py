@@ -242,3 +242,34 @@ def test_a_reason_resting_on_a_guess_is_marked_and_links_to_the_question(client:
     assert guessed and guessed[0].startswith('<span class="tag">Assumed</span>')
     assert "edit=fast_shipping_expected" in guessed[0]
     assert "see below" not in reasons
+
+
+FIGURES = "n_currency=USD&n_units=600&n_cost=3.10&n_full_price=7.20&n_full_freight=0.35&n_semi_price=13.99&n_last_mile=3.40"
+
+
+def test_your_numbers_compare_the_models_with_the_margin_calculation(client: TestClient, shared_advisor: Advisor) -> None:
+    html = client.get(f"/result?{SELLER}").text
+    link = re.search(r'href="(/numbers\?[^"]*)" id="numbers"', html)
+    assert link is not None
+    form = client.get(link.group(1).replace("&amp;", "&"))
+    assert form.status_code == 200 and 'name="n_units" value="300"' in form.text  # the orders answer as a start
+    page = client.get(f"/numbers?platforms=temu&{FIGURES}")
+    expected = shared_advisor.compare_margins(
+        {"platforms": ["temu"], "economics": {"currency": "USD", "monthly_units": 600, "unit_cost": 3.10,
+                                              "fully-managed": {"price": 7.20, "freight_per_unit": 0.35},
+                                              "semi-managed": {"price": 13.99, "last_mile_per_order": 3.40}}}
+    ).platform("temu")
+    gap = f"{expected.gap_per_month:,.2f}"
+    assert f"{expected.leader.capitalize()} leaves USD {gap} more a month." in page.text
+    chart = re.search(r'id="chart" src="([^"]*)"', page.text)
+    assert chart is not None
+    svg = client.get(chart.group(1).replace("&amp;", "&"))
+    assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+    chinese = Visible(client.get(f"/numbers?platforms=temu&{FIGURES}&lang=zh").text).text
+    assert f"{gap} 美元" in chinese and _english_runs(chinese) == []
+
+
+def test_a_bad_figure_names_the_box_to_fix(client: TestClient) -> None:
+    response = client.get("/numbers?platforms=temu&n_units=600&n_full_price=cheap")
+    assert response.status_code == 422
+    assert "Check “Fully-managed: the supply price the platform pays you per unit”" in response.text

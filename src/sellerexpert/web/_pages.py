@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -44,6 +45,9 @@ from ._answers import UNKNOWN, Answers, is_unknown
 from ._api import signed
 from ._context import WebContext, context, heavy, switch_links
 from ._lang import PageLanguage, page_language
+from ._numbers import INPUTS as NUMBER_INPUTS
+from ._numbers import PARAMS as NUMBER_PARAMS
+from ._numbers import economics_from, figure_error, margin_rows
 from ._security import CSRF_COOKIE, CSRF_FIELD, csrf_ok, csrf_token, new_csrf_cookie
 from ._seller import UNKNOWN_WORDS, rulebook_version, seller_view, value_words
 from ._work import audit_body
@@ -463,10 +467,85 @@ async def check(request: Request) -> Response:
     return _render(request, "check.html", report=report, error=None, advice=advice, edited=edited, findings=findings, **values)
 
 
+def _comparison(ctx: WebContext, answers: Answers, params: Mapping[str, str], lang: str) -> Any:
+    """The margin comparison on the answers and the figures in ``params``; ``None`` without figures.
+
+    :raises ProfileError: when a figure is not usable.
+    """
+    section = economics_from(params)
+    if section is None:
+        return None
+    with use(lang):
+        interview, _problem_ = answers.replay(ctx.advisor)
+        profile = SellerProfile.from_dict({**interview.profile.to_dict(), "economics": section})
+        return ctx.advisor.compare_margins(profile, lang=lang)
+
+
+@localized
+async def numbers(request: Request) -> Response:
+    """``GET /numbers``: the optional step with the seller's own figures: the margin of each model, and its chart."""
+    ctx = context(request)
+    lang = _page(request).lang
+    answers = Answers.from_params(request.query_params.multi_items())
+    params = {name: request.query_params.get(name, "") for name in NUMBER_PARAMS}
+    error = None
+    rows: list[Any] = []
+    try:
+        comparison = await run_in_threadpool(_comparison, ctx, answers, params, lang)
+    except ProfileError as exc:
+        comparison, error = None, figure_error(exc.field)
+    orders = answers.get("monthly_orders") or ""
+    if not any(params.values()) and orders and not is_unknown(orders):
+        params["n_units"] = orders  # a start: the orders a month the seller gave
+    if comparison is not None:
+        rows = margin_rows(comparison.to_dict())
+    query = _query(request, answers)
+    figures = "&".join(f"{k}={quote(v)}" for k, v in params.items() if v)
+    return _render(
+        request,
+        "numbers.html",
+        422 if error else 200,
+        inputs=NUMBER_INPUTS,
+        values=params,
+        answers=answers.pairs,
+        rows=rows,
+        error=error,
+        chart=f"/numbers/chart.svg?{query}&{figures}" if rows else None,
+        back="/result?" + query,
+    )
+
+
+async def numbers_chart(request: Request) -> Response:
+    """``GET /numbers/chart.svg``: the margin chart of :func:`numbers` (contribution a month against volume)."""
+    ctx = context(request)
+    lang = page_language(request, ctx.settings.lang).lang
+    answers = Answers.from_params(request.query_params.multi_items())
+    params = {name: request.query_params.get(name, "") for name in NUMBER_PARAMS}
+
+    def draw() -> bytes | None:
+        comparison = _comparison(ctx, answers, params, lang)
+        if comparison is None:
+            return None
+        from .._margin_report import chart
+
+        with use(lang):
+            return chart(comparison, "svg")
+
+    try:
+        svg = await run_in_threadpool(draw)
+    except ModuleNotFoundError:
+        raise HTTPException(404, "the chart needs the chart extra (matplotlib)") from None
+    if svg is None:
+        raise HTTPException(404, "no figures to draw")
+    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})
+
+
 ROUTES = [
     Route("/", home, methods=["GET"]),
     Route("/consult", consult, methods=["GET"]),
     Route("/result", result, methods=["GET"]),
     Route("/result/trace.json", trace_download, methods=["GET"]),
     Route("/check", check, methods=["GET", "POST"]),
+    Route("/numbers", numbers, methods=["GET"]),
+    Route("/numbers/chart.svg", numbers_chart, methods=["GET"]),
 ]
