@@ -421,3 +421,27 @@ def test_axe_finds_no_accessibility_violations(server: str, browser: object, lan
             )
             assert found == [], f"{path} at {width}px ({lang}): {found}"
         context.close()
+
+
+def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/result?platforms=temu&target_markets=US&monthly_orders=600")
+    page.locator("#numbers").click()
+    expect(page.get_by_label("Units you expect to sell a month on each platform")).to_have_value("600")
+    page.get_by_label("Your cost per unit (ex-factory)").fill("3.10")
+    page.get_by_label("Fully-managed: the supply price the platform pays you per unit").fill("7.20")
+    page.get_by_label("Semi-managed: your retail price per unit").fill("13.99")
+    page.get_by_label("Semi-managed: delivery to the buyer per order").fill("3.40")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator("#margin tbody tr")).to_have_count(1)
+    chart = page.locator("#chart")
+    expect(chart).to_be_visible()
+    page.wait_for_function("() => document.getElementById('chart').complete")
+    assert chart.evaluate("(img) => img.naturalWidth") > 100  # the SVG loaded under the page's CSP
+    page.locator("a", has_text="Back to my advice").click()
+    expect(page.locator("h1")).to_have_text("Your advice")
+    context.close()
