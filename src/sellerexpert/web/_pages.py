@@ -36,7 +36,6 @@ from .._errors import ProfileError, TraceError
 from .._i18n import N_, _, day, model_words, ngettext, use
 from .._interview import ASKED, Interview
 from .._interview_questions import Why
-from .._messages import say
 from .._profile import FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value, shown
 from .._result import ConsultationResult
 from .._signing import key_from_env
@@ -349,7 +348,7 @@ async def result(request: Request) -> Response:
     answered = [
         (
             FIELDS_BY_NAME[name].question_text,
-            _(UNKNOWN_WORDS) if is_unknown(text) else value_words(name, getattr(profile, name), ctx.advisor.rules, lang),
+            _(UNKNOWN_WORDS) if is_unknown(text) else value_words(name, getattr(profile, name), ctx.advisor, lang),
             urls(edit=name),
         )
         for name, text in answers.pairs
@@ -367,7 +366,7 @@ async def result(request: Request) -> Response:
         abroad_link="/result?" + _query(request, answers, **({} if abroad else {"abroad": "1"})),
         today=day(date.today()),
         version=__version__,
-        rulebook=rulebook_version(ctx.advisor.rules),
+        rulebook=rulebook_version(ctx.advisor),
     )
 
 
@@ -463,8 +462,7 @@ async def check(request: Request) -> Response:
     advice = await run_in_threadpool(_advice_table, ctx, raw, lang)
     failed = [f for f in report.findings if f.failed]
     edited = list(dict.fromkeys(_(_EDITED[f.check]) for f in failed if f.check in _EDITED))
-    findings = [(f.check, say(f.message), [say(d) for d in f.details]) for f in report.findings]
-    return _render(request, "check.html", report=report, error=None, advice=advice, edited=edited, findings=findings, **values)
+    return _render(request, "check.html", report=report, error=None, advice=advice, edited=edited, **values)
 
 
 def _comparison(ctx: WebContext, answers: Answers, params: Mapping[str, str], lang: str) -> Any:

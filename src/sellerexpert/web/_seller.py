@@ -4,7 +4,7 @@ Everything here is read off the library's own results: the report the CLI
 prints (:func:`sellerexpert._report.build_report`: the best platform in one
 line, three reasons per platform, each shared reason and each caveat once,
 what was assumed), the per-market routes of each recommendation, the why-not
-search (:func:`sellerexpert._explain_whynot.counterfactuals`) and the rule
+search (:func:`sellerexpert.explain`, one answer at most) and the rule
 book's sources and routes. This module only chooses what the default view
 shows, in the seller's words, and what stays behind "Details": rule ids,
 field names, weights and confidence decimals never reach the default view.
@@ -18,13 +18,12 @@ from datetime import date
 from typing import Any
 
 from .._advisor import Advisor
-from .._explain_whynot import WhyNot, counterfactuals
+from .._explain import explain
 from .._i18n import N_, _, model_words
 from .._interview import Interview
-from .._profile import FIELDS_BY_NAME, SellerProfile, shown
+from .._profile import FIELDS_BY_NAME, shown
 from .._report import Report, build_report, confidence_words
 from .._result import ConsultationResult, Recommendation
-from .._rulebook import RuleBook, Source
 
 ABROAD = ("company_base", "local_entity")
 """Answers that mean registering a company abroad: never offered as "what would change the advice"
@@ -122,17 +121,14 @@ Urls = Callable[..., str]
 """Builds a link to the consultation with the answers so far and the given extra parameters."""
 
 
-def source_index(rules: RuleBook) -> dict[str, Source]:
-    """Every source by the label results cite it with (``¶2`` for the brief, else its id)."""
-    return {source.label: source for source in rules.sources.values()}
-
-
-def public_links(labels: Iterable[str], rules: RuleBook, lang: str) -> list[Link]:
+def public_links(labels: Iterable[str], advisor: Advisor, lang: str) -> list[Link]:
     """The cited sources a seller can open (those with an address), with their title and date, each once.
 
-    The brief's paragraphs are internal: they stay in the details and the trace.
+    Results cite a source by its label (``¶2`` for the brief, else its id). The brief's paragraphs are
+    internal: they stay in the details and the trace.
     """
-    index = source_index(rules)
+    rules = advisor.rules
+    index = {source.label: source for source in rules.sources.values()}
     seen: dict[str, Link] = {}
     for label in labels:
         source = index.get(label) or rules.sources.get(label)
@@ -142,8 +138,9 @@ def public_links(labels: Iterable[str], rules: RuleBook, lang: str) -> list[Link
     return list(seen.values())
 
 
-def value_words(field: str, value: Any, rules: RuleBook, lang: str) -> str:
+def value_words(field: str, value: Any, advisor: Advisor, lang: str) -> str:
     """An answer as the seller reads it: platform and market names, yes or no, a level's word."""
+    rules = advisor.rules
     if value is None:
         return _(UNKNOWN_WORDS)
     if field == "platforms":
@@ -210,7 +207,8 @@ def _reason(text: str, result: ConsultationResult, urls: Urls) -> ReasonView:
     return ReasonView(plain, links)
 
 
-def _change_text(rec: Recommendation, why_not: WhyNot | None, rules: RuleBook, lang: str, urls: Urls) -> tuple[str, Link | None]:
+def _change_text(rec: Recommendation, why_not: Any, advisor: Advisor, lang: str, urls: Urls) -> tuple[str, Link | None]:
+    # why_not: the platform's WhyNot from explain() (None when the search was not made).
     alternative = model_words(why_not.alternative) if why_not else ""
     if why_not is None or why_not.counterfactual is None:
         return (
@@ -224,7 +222,7 @@ def _change_text(rec: Recommendation, why_not: WhyNot | None, rules: RuleBook, l
     text = _("{platform} would be {model} if you answered “{value}” to “{question}”.").format(
         platform=rec.platform_name,
         model=alternative,
-        value=value_words(change.field, change.after, rules, lang),
+        value=value_words(change.field, change.after, advisor, lang),
         question=spec.question_text,
     )
     return text, Link(_("Change this answer"), urls(edit=change.field))
@@ -257,8 +255,8 @@ def _assumed(
     return tuple(out + left_out), could, cannot
 
 
-def _steps(result: ConsultationResult, rules: RuleBook, lang: str) -> tuple[Step, ...]:
-    routes = {route.id: route for route in rules.routes}
+def _steps(result: ConsultationResult, advisor: Advisor, lang: str) -> tuple[Step, ...]:
+    routes = {route.id: route for route in advisor.rules.routes}
     grouped: dict[tuple[str, str], list[str]] = {}
     names: dict[tuple[str, str], str] = {}
     for rec in result.recommendations:
@@ -271,7 +269,7 @@ def _steps(result: ConsultationResult, rules: RuleBook, lang: str) -> tuple[Step
     steps = []
     for key, markets in grouped.items():
         route = routes[key[1]]
-        links = public_links(route.sources, rules, lang)
+        links = public_links(route.sources, advisor, lang)
         # A seller-centre page first: that is where one signs up.
         links.sort(key=lambda link: "seller." not in link.href)
         title = _("{route} ({markets})").format(route=names[key], markets=_list(markets))
@@ -296,14 +294,15 @@ def seller_view(
     :param urls: builds links back into the consultation (``urls(edit=field)``).
     :param abroad: also offer changes that mean registering a company abroad.
     """
-    rules = advisor.rules
     report = build_report(result, today=today, lang=lang)
     details = build_report(result, today=today, details=True, lang=lang)
     markets, rows = _rows(result, report)
-    profile: SellerProfile = result.profile
-    why_not = counterfactuals(advisor, profile, max_fields=1, exclude=() if abroad else ABROAD)
+    # One-field changes only: the two-field search (`sellerexpert explain`) can take seconds, too long for a page.
+    explained = explain(result.trace, advisor, max_fields=1, lang=lang, exclude=() if abroad else ABROAD)
+    why_not = {p.platform: p.why_not for p in explained.platforms}
     changes = tuple(
-        (rec.platform_name, *_change_text(rec, why_not.get(rec.platform), rules, lang, urls)) for rec in result.recommendations
+        (rec.platform_name, *_change_text(rec, why_not.get(rec.platform), advisor, lang, urls))
+        for rec in result.recommendations
     )
     labels: list[str] = []
     for rec in result.recommendations:
@@ -331,15 +330,16 @@ def seller_view(
         more_caveats=report.more + report.hidden,
         assumed=assumed,
         changes=changes,
-        steps=_steps(result, rules, lang),
-        sources=tuple(public_links(labels, rules, lang)),
+        steps=_steps(result, advisor, lang),
+        sources=tuple(public_links(labels, advisor, lang)),
         details=details,
         not_asked=not_asked,
         could_matter=could_matter,
     )
 
 
-def rulebook_version(rules: RuleBook) -> str:
+def rulebook_version(advisor: Advisor) -> str:
     """The rule book's version as the page prints it: the date of its latest review and its fingerprint's start."""
+    rules = advisor.rules
     reviewed = max((header.reviewed for header in rules.headers.values()), default="")
     return f"{reviewed} · {rules.fingerprint[:12]}" if reviewed else rules.fingerprint[:12]
