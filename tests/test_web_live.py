@@ -144,8 +144,10 @@ def test_a_whole_consultation_in_a_real_browser(
     expect(why.locator("code").first).to_be_hidden()  # the rules stay behind their own disclosure
     page.get_by_label("Your answer").fill("US, DE")
     page.get_by_role("button", name="Next").click()
+    expect(page.locator("h1")).not_to_have_text("Which markets do your buyers live in?")
+    page.wait_for_load_state()
     # The browser's own Back button keeps the answer just given.
-    page.go_back()
+    page.go_back(wait_until="load")
     expect(page.locator("h1")).to_have_text("Which markets do your buyers live in?")
     expect(page.get_by_label("Your answer")).to_have_value("US, DE")
     page.get_by_role("button", name="Next").click()
@@ -291,8 +293,8 @@ def test_a_whole_consultation_in_chinese(server: str, browser: object, width: in
             break
         _answer(page, next_label="下一题", market="美国, 德国")
     assert "/result" in page.url
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
     expect(page.locator("h1")).to_have_text("你的建议")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     text = _visible_text(page)
     runs = [
         run for run in re.findall(r"[A-Za-z][A-Za-z'-]*(?:\s+[A-Za-z][A-Za-z'-]*)*", text)
@@ -302,7 +304,7 @@ def test_a_whole_consultation_in_chinese(server: str, browser: object, width: in
     _seller_checks(page, width=width)
     # Switch to English and back: the answers stay, the language changes.
     page.locator("#lang-en").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Your advice")
     page.locator("#lang-zh").click()
     expect(page.locator("h1")).to_have_text("你的建议")
