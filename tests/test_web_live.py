@@ -8,6 +8,7 @@ skipped unnoticed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -56,9 +57,19 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """`sellerexpert serve` in its own process on 127.0.0.1, signing traces with a key; yields its base URL."""
+    with _serve({"SELLEREXPERT_TRACE_KEY": TRACE_KEY}) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def _serve(extra_env: dict[str, str]) -> Iterator[str]:
+    """`sellerexpert serve` on a free loopback port with ``extra_env``, until the block ends."""
     port = _free_port()
-    env = {**os.environ, "SELLEREXPERT_TRACE_KEY": TRACE_KEY}
+    env = {**os.environ, **extra_env}
     env.pop("SELLEREXPERT_API_KEY", None)
+    if "LANG" in extra_env:
+        for name in ("SELLEREXPERT_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "sellerexpert", "serve", "--port", str(port), "--no-access-log"],
         env=env,
@@ -447,3 +458,15 @@ def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -
     page.locator("a", has_text="Back to my advice").click()
     expect(page.locator("h1")).to_have_text("Your advice")
     context.close()
+
+
+def test_a_server_under_a_chinese_locale_speaks_chinese_and_never_mixes() -> None:
+    with _serve({"LANG": "zh_CN.UTF-8"}) as base:
+        seller = "platforms=temu,aliexpress&target_markets=US&operational_capacity=low"
+        chinese = httpx.get(f"{base}/result?{seller}", timeout=30).text
+        assert '<html lang="zh-CN">' in chinese and "速卖通" in chinese
+        english = httpx.get(f"{base}/result?{seller}&lang=en", timeout=30).text
+        assert '<html lang="en">' in english
+        assert re.search(r"[\u4e00-\u9fff]", english.replace("中文", "")) is None
+        wanted = httpx.get(f"{base}/result?{seller}", headers={"accept-language": "en-GB,en;q=0.9"}, timeout=30).text
+        assert '<html lang="en">' in wanted
