@@ -452,7 +452,7 @@ async def check(request: Request) -> Response:
     if not raw:
         return _render(request, "check.html", 422, report=None, error=_("Choose a trace file, or paste one."), **values)
     try:
-        report = await heavy(request, audit_body, raw, "the trace", key_from_env())
+        report = await heavy(request, audit_body, raw, _("the trace"), key_from_env())
     except TraceError as exc:
         return _render(
             request, "check.html", 422, report=None, error=_("This is not a trace file sellerexpert can read."), detail=str(exc),
