@@ -8,6 +8,7 @@ to the margin calculation (landed cost per market and route) needs changes here 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,6 +32,21 @@ INPUTS: tuple[tuple[str, str, str, str], ...] = (
 """The few figures that decide the comparison; every other cost counts as 0 (the result says which)."""
 
 PARAMS = tuple(name for name, *_rest in INPUTS)
+
+
+_DRAWING = threading.Lock()
+"""matplotlib's pyplot and rcParams are global: the server's threads draw one chart at a time."""
+
+
+def draw_chart(comparison: Any) -> bytes:
+    """The comparison's chart as SVG (:func:`sellerexpert._margin_report.chart`), one drawing at a time.
+
+    :raises ModuleNotFoundError: without the ``chart`` extra (matplotlib).
+    """
+    from .._margin_report import chart
+
+    with _DRAWING:
+        return chart(comparison, "svg")
 
 
 def economics_from(params: Mapping[str, str]) -> dict[str, Any] | None:

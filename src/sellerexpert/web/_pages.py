@@ -46,7 +46,7 @@ from ._context import WebContext, context, heavy, switch_links
 from ._lang import PageLanguage, page_language
 from ._numbers import INPUTS as NUMBER_INPUTS
 from ._numbers import PARAMS as NUMBER_PARAMS
-from ._numbers import economics_from, figure_error, margin_rows
+from ._numbers import draw_chart, economics_from, figure_error, margin_rows
 from ._security import CSRF_COOKIE, CSRF_FIELD, csrf_ok, csrf_token, new_csrf_cookie
 from ._seller import UNKNOWN_WORDS, rulebook_version, seller_view, value_words
 from ._work import audit_body
@@ -524,10 +524,8 @@ async def numbers_chart(request: Request) -> Response:
         comparison = _comparison(ctx, answers, params, lang)
         if comparison is None:
             return None
-        from .._margin_report import chart
-
         with use(lang):
-            return chart(comparison, "svg")
+            return draw_chart(comparison)
 
     try:
         svg = await run_in_threadpool(draw)
