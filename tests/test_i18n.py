@@ -19,10 +19,13 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
 def _marked() -> dict[str, list[str]]:
-    """Every string the code marks for translation, with where it is marked."""
+    """Every string the code marks for translation (the web page's templates included), with where it is marked."""
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(SRC), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(SRC),
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")],
+        options_map={"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        keywords=KEYWORDS,
     ):
         ids = message if isinstance(message, tuple) else (message,)
         for msgid in ids:

@@ -1130,7 +1130,8 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
         ) from None
     session.advisor  # noqa: B018 - load and check the rule pack before binding the port: a broken pack exits 2 here
     settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine,  # type: ignore[arg-type]
-                           allowed_hosts=allowed_hosts or None, time_limit=time_limit)
+                           allowed_hosts=allowed_hosts or None, time_limit=time_limit,
+                           lang=_i18n.current())  # --lang, else the locale: the page's default language
     try:
         limits = ServerLimits(max_connections=connection_cap(max_connections))
     except ValueError as exc:

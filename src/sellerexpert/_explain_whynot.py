@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +212,7 @@ def counterfactuals(
     profile: SellerProfile | Mapping[str, Any],
     *,
     max_fields: int = 2,
+    exclude: Collection[str] = (),
 ) -> dict[str, WhyNot]:
     """For each platform, the smallest change to ``profile`` that makes the engine recommend the other model.
 
@@ -221,6 +222,7 @@ def counterfactuals(
     on the platforms still without an answer).
 
     :param max_fields: the most fields a change may touch (1 or 2 is quick; 3 can take minutes).
+    :param exclude: fields no change may touch (the web page leaves out registering a company abroad).
     """
     if not isinstance(profile, SellerProfile):
         profile = SellerProfile.from_dict(profile)
@@ -230,7 +232,7 @@ def counterfactuals(
     baseline = advisor._decisions(profile)
     pending = list(profile.platforms)
     found: dict[str, Counterfactual] = {}
-    candidates = _candidates(space, profile)
+    candidates = [c for c in _candidates(space, profile) if c.field not in exclude]
     searched = 0
     for size in range(1, max_fields + 1):
         combos = [c for c in itertools.combinations(candidates, size) if len({x.field for x in c}) == size]
