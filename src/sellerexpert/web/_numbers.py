@@ -24,12 +24,13 @@ INPUTS: tuple[tuple[str, str, str, str], ...] = (
     ("n_full_price", "fully-managed.price", N_("Fully-managed: the supply price the platform pays you per unit"), "7.20"),
     ("n_full_freight", "fully-managed.freight_per_unit", N_("Fully-managed: freight per unit to the platform"), "0.35"),
     ("n_semi_price", "semi-managed.price", N_("Semi-managed: your retail price per unit"), "13.99"),
-    ("n_semi_freight", "semi-managed.freight_per_unit", N_("Semi-managed: freight and duty per unit to your warehouse"), "1.05"),
+    ("n_semi_freight", "semi-managed.freight_per_unit", N_("Semi-managed: freight per unit to your warehouse or buyer"), "1.05"),
     ("n_last_mile", "semi-managed.last_mile_per_order", N_("Semi-managed: delivery to the buyer per order"), "3.40"),
-    ("n_commission", "semi-managed.commission", N_("Semi-managed: the platform's commission"), "8%"),
+    ("n_duty", "duty_rate", N_("Your product's duty rate, where you clear customs"), "7.5%"),
     ("n_fixed", "semi-managed.fixed_per_month", N_("Semi-managed: fixed costs a month (warehouse, staff)"), "450"),
 )
-"""The few figures that decide the comparison; every other cost counts as 0 (the result says which)."""
+"""The few figures that decide the comparison; the rest are estimated from the dated tables (duty, fees,
+payouts) or shown as still needed, never counted as 0 unseen."""
 
 PARAMS = tuple(name for name, *_rest in INPUTS)
 
@@ -71,12 +72,19 @@ def figure_error(field: str | None) -> str:
     for _name, path, label, example in INPUTS:
         if field == f"economics.{path}":
             return _("Check “{label}”: enter a number such as {example}.").format(label=_(label), example=example)
+    if field is not None and (field.startswith("economics.exchange_rates") or field == "economics.currency"):
+        return _(
+            "The customs tables for your markets charge in another currency (EUR, GBP or USD): "
+            "enter your figures in that currency, or compare on the command line with an exchange rate."
+        )
+    if field is not None and field.endswith("duty_rate"):
+        return _("We have no customs table for one of your markets: enter your product's duty rate there (0 if none).")
     return _("Check your figures: enter numbers such as 3.10.")
 
 
 @dataclass(frozen=True)
 class MarginRow:
-    """One platform's comparison as the page shows it."""
+    """One platform in one market as the page shows it."""
 
     name: str
     full: str
@@ -97,32 +105,49 @@ def money(value: float, currency: str) -> str:
 
 
 def margin_rows(comparison: Mapping[str, Any]) -> list[MarginRow]:
-    """The rows of the comparison table, from ``MarginComparison.to_dict()``."""
+    """The rows of the comparison table, one per platform and market, from ``MarginComparison.to_dict()``."""
     currency = str(comparison.get("currency") or "")
     rows = []
-    for item in comparison["platforms"]:
+    for item in comparison.get("markets") or comparison["platforms"]:
         months = {
             model: next(line["value"] for line in data["per_month"] if line["key"] == "contribution_per_month")
             for model, data in item["models"].items()
         }
-        if item["leader"] == "even":
+        name = item["platform_name"]
+        if item.get("market_name"):
+            name = _("{platform} in {market}").format(platform=name, market=item["market_name"])
+        if len(months) < 2:
+            only = next(iter(months), None)
+            verdict = (
+                _("Only {model} is open for you here.").format(model=model_words(only)).capitalize()
+                if only
+                else _("No route is open for you here.")
+            )
+            break_even = ""
+        elif item["leader"] == "even":
             verdict = _("Both leave the same.")
         else:
             verdict = _("{model} leaves {amount} more a month.").format(
                 model=model_words(item["leader"]).capitalize(), amount=money(item["gap_per_month"], currency)
             )
-        units = item.get("break_even_units")
-        if units is None:
-            break_even = _("No break-even: the same model leads at every volume.")
-        else:
-            break_even = _("Above {units} units a month, {model} leaves more.").format(
-                units=number(float(Decimal(str(units))), digits=0), model=model_words(str(item["above_break_even"]))
-            )
+        if len(months) == 2:
+            units = item.get("break_even_units")
+            if units is None:
+                break_even = _("No break-even: the same model leads at every volume.")
+            else:
+                break_even = _("Above {units} units a month, {model} leaves more.").format(
+                    units=number(float(Decimal(str(units))), digits=0), model=model_words(str(item["above_break_even"]))
+                )
+            tips = [need for need in item.get("needed", []) if need.get("can_tip")]
+            if tips:
+                break_even += " " + _("{count} figures still missing could turn it (see the command line's margin).").format(
+                    count=len(tips)
+                )
         rows.append(
             MarginRow(
-                item["platform_name"],
-                money(months["fully-managed"], currency),
-                money(months["semi-managed"], currency),
+                name,
+                money(months["fully-managed"], currency) if "fully-managed" in months else "—",
+                money(months["semi-managed"], currency) if "semi-managed" in months else "—",
                 verdict,
                 break_even,
             )
