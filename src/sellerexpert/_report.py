@@ -292,8 +292,7 @@ def _caveats(result: ConsultationResult, order: Sequence[str], today: date, deta
                 else _("{platforms}: {text}").format(platforms=rec.platform_name, text=caveat.text)
             )
         else:
-            shared = key[1].replace("\0's", _("the platform's")).replace("\0", _("the platform"))
-            text = shared if len(members) == everyone else _("{platforms}: {text}").format(platforms=_and(names), text=shared)
+            text = _shared_text(key[1], names, everyone=len(members) == everyone)
         facts = [f for _unused, c in members for f in c.rests_on]
         text += _stale(facts, today)
         extra = f"{caveat.rule} [{', '.join(caveat.sources)}]" if details and caveat.sources else caveat.rule
@@ -301,11 +300,26 @@ def _caveats(result: ConsultationResult, order: Sequence[str], today: date, deta
     return tuple(lines)
 
 
+def _shared_text(text: str, names: Sequence[str], *, everyone: bool) -> str:
+    """A caveat several platforms share, with their names where one platform's name stood ("\0").
+
+    The names go where the name was ("Temu and TikTok Shop's fully-managed only takes..."), not into
+    a prefix before a generic "the platform": a placeholder word reads as a bug in Chinese ("平台 半托管").
+    Later mentions say "the platform".
+    """
+    first = text.find("\0")
+    if first < 0:
+        return text if everyone else _("{platforms}: {text}").format(platforms=_and(names), text=text)
+    head, tail = text[:first], text[first + 1 :]
+    tail = tail.replace("\0's", _("the platform's")).replace("\0", _("the platform"))
+    return _i18n.tidy(head + _and(names) + tail)
+
+
 def _and(names: Sequence[str]) -> str:
-    """``A and B``, ``A, B and C`` (``A、B、C``)."""
+    """``A and B``, ``A, B and C`` (``A、B 和 C``; no space between two Chinese names: ``美国和英国``)."""
     if len(names) < 2:
         return _series(names)
-    return _("{earlier} and {last}").format(earlier=_series(names[:-1]), last=names[-1])
+    return _i18n.tidy(_("{earlier} and {last}").format(earlier=_series(names[:-1]), last=names[-1]))
 
 
 def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
