@@ -209,7 +209,7 @@ def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult
                 assert text.count(meaning) == 1, (term, meaning)
         # terms the fake texts use; each explained once, right after its first use
         assert "海外仓（设在买家所在市场的仓库）" in text
-        assert "头程（把货从国内运到目的市场仓库的运输）" in text
+        assert "头程（把货从国内运到海外仓）" in text
         assert "VAT（增值税）" in text and "小额免税（低价值包裹免征关税的额度）" in text
 
 
@@ -300,3 +300,28 @@ def test_every_word_of_the_glossary_tables_is_translated() -> None:
         for _term, explanation in GLOSSARY_ZH:
             assert _i18n._(explanation) != explanation
             assert re.search(r"[\u4e00-\u9fff]", _i18n._(explanation))
+
+
+def test_a_term_inside_a_bracket_is_explained_later_without_nesting() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        explain = _Glossary()
+        assert explain("备货到当地仓库（自有仓或第三方海外仓）。") == "备货到当地仓库（自有仓或第三方海外仓）。"
+        assert explain("海外仓备货") == "海外仓（设在买家所在市场的仓库）备货"
+
+
+def test_a_compound_word_keeps_its_explanation_after_it() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        assert _Glossary()("完成尾程配送；") == "完成尾程配送（从海外仓送到买家手中）；"
+        # "POP 店（商家自运营）" is already explained: no second gloss wedged between POP and 店
+        assert _Glossary()("TikTok Shop 的 POP 店（商家自运营）") == "TikTok Shop 的 POP 店（商家自运营）"
+
+
+def test_a_caveat_shared_by_platforms_names_them_not_a_placeholder_word(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(EXAMPLES / "margin-home-goods.toml")
+    text = render_text(advisor.consult(profile, lang="zh"), lang="zh", details=True)
+    assert "平台 " not in text.replace("  平台  ", "")
+    assert "Temu 和 TikTok Shop" in " ".join(text.split())

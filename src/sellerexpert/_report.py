@@ -509,13 +509,17 @@ class _Glossary:
             match = pattern.search(text)
             if match is None:
                 continue
-            self.seen.add(term)
             before, after = text[match.start() - 1 : match.start()], text[match.end() : match.end() + 1]
-            if self.lang != "en" and after in ("（", "("):
-                # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
-                # use, "VAT（增值税）", "小额免税（de minimis）", is already explained there.
-                continue
             inside = match.start() > 0 and before in ("(", "（") and after in (")", "）")
+            if self.lang != "en" and not inside and _open_brackets(text[: match.start()]):
+                # Inside a bracket already: a second bracket would nest ("（第三方海外仓（…））"); the
+                # term is explained where it is next used outside one.
+                continue
+            self.seen.add(term)
+            if self.lang != "en" and re.match(r" ?[\u4e00-\u9fff]{0,2}[（(]", text[match.end() :]):
+                # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
+                # use, "VAT（增值税）", "小额免税（de minimis）", "POP 店（商家自运营）", is already explained there.
+                continue
             # "(GPSR)" becomes "(GPSR: the EU ...)" rather than nesting brackets.
             note = (_(": {explanation}") if inside else _(" ({explanation})")).format(explanation=_(explanation))
             rest = text[match.end() :]
@@ -525,6 +529,16 @@ class _Glossary:
         return text
 
 
+def _open_brackets(text: str) -> int:
+    """How many brackets opened in ``text`` are still open at its end."""
+    return max(text.count("（") - text.count("）"), 0) + max(text.count("(") - text.count(")"), 0)
+
+
+# Chinese words a term is part of, matched before the term alone: the explanation goes after the word
+# ("尾程配送（…）"), not inside it ("尾程（…）配送").
+_ZH_COMPOUNDS: dict[str, tuple[str, ...]] = {"last-mile delivery": ("尾程配送",), "first-leg freight": ("头程运输",)}
+
+
 def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     """The glossary of ``lang`` as (term, explanation, pattern) for each term's spellings in that language."""
     out = []
@@ -532,7 +546,11 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     for term, explanation in GLOSSARIES.get(lang, GLOSSARY):
         # The English spelling too where Chinese text keeps it ("de minimis", "Cainiao"); a term only
         # the Chinese report explains (海外仓) is matched in Chinese alone, not in an English leftover.
-        spellings = sorted({_(term), term} if term in glossed_in_english else {_(term)}, key=len, reverse=True)
+        spellings = sorted(
+            ({_(term), term} if term in glossed_in_english else {_(term)}) | set(_ZH_COMPOUNDS.get(term, ()) if lang == "zh" else ()),
+            key=len,
+            reverse=True,
+        )
         # Latin spellings match whole words; a Chinese character is a word character to `re`, so the
         # bounds are ASCII letters ("速卖通 Choice" and "Choice店" both use the term Choice).
         alternatives = "|".join(
