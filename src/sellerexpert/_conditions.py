@@ -266,13 +266,13 @@ def to_data(condition: Condition) -> dict[str, Any]:
 def describe(condition: Condition) -> str:
     """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
     if isinstance(condition, Leaf):
-        from ._profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
+        from ._profile import named, shown  # here: profile imports nothing of the rules, but keep the import order one-way
 
         if current() == "en":
             subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
         else:
-            # Field and fact names are ids in other languages (the glossary keeps them in ASCII).
-            subject = condition.fact
+            # A Chinese reader meets the fact's Chinese name, never its id ("运营能力", not "operational_capacity").
+            subject = named(condition.fact)
         if condition.given:
             subject = _("{subject} (as the seller gave it)").format(subject=subject)
         value = "" if condition.op in PRESENCE_OPERATORS else shown(condition.value)

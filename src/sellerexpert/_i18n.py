@@ -203,13 +203,18 @@ def number(value: float, *, digits: int = 0) -> str:
 
 
 def day(value: date | str) -> str:
-    """A calendar date (or an ISO date string) as the language writes it: 2026-05-03, 2026年5月3日."""
+    """A calendar date (or an ISO date string) as the language writes it: 2026-05-03, 2026年5月3日 (2026-05, 2026年5月)."""
     lang = _current.get()
     if isinstance(value, str):
         try:
             when = date.fromisoformat(value)
         except ValueError:
-            return value  # a year or a year-month ("2025-05") is already as short as it gets
+            # A year or a year-month ("2025-05") is already as short as it gets; Chinese writes it as it
+            # writes a whole date (2025年5月), so one text never mixes 2025-05 with 2025年5月2日.
+            partial = re.fullmatch(r"(\d{4})(?:-(0[1-9]|1[0-2]))?", value)
+            if lang == "en" or partial is None:
+                return value
+            return f"{partial[1]}年{int(partial[2])}月" if partial[2] else f"{partial[1]}年"
     else:
         when = value
     if lang == "en":
