@@ -29,8 +29,9 @@ from ._trace import FactRecord, OtherRecord, PlatformRecord, SellerRecord, Trace
 def headline(platform_name: str, model: str, confidence: float) -> str:
     """``Temu: fully-managed (confidence 0.78)``: a recommendation in one line."""
     # English keeps the decimal it always printed; Chinese reads a confidence as the report writes it (79%).
+    shown_confidence = f"{confidence:.2f}" if current() == "en" else percent(confidence)
     return _("{platform}: {model} (confidence {confidence})").format(
-        platform=platform_name, model=model_words(model), confidence=f"{confidence:.2f}" if current() == "en" else percent(confidence)
+        platform=platform_name, model=model_words(model), confidence=shown_confidence
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._i18n import _, current, model_words
+from ._i18n import _, current, model_words, tidy
 from ._profile import shown
 
 
@@ -148,9 +148,9 @@ class Why:
             lines.append("  " + _("The advice is not settled yet: {platforms}.").format(platforms=still))
         statements: dict[str, list[str]] = {}
         for need in self.needs:
-            statement = (
-                _("{route}: your answer decides whether you can use it").format(route=need.statement) if need.route else need.statement
-            )
+            statement = need.statement
+            if need.route:
+                statement = _("{route}: your answer decides whether you can use it").format(route=need.statement)
             names = statements.setdefault(statement, [])
             names.extend(p for p in need.platforms if p not in names)
         if statements:
@@ -158,7 +158,7 @@ class Why:
             for statement, platforms in statements.items():
                 lines.append("  - " + _("{statement} ({platforms})").format(statement=statement, platforms="、".join(platforms)))
         lines.append("  " + _("If you answer unknown: {consequence}").format(consequence=self.if_unknown))
-        return "\n".join(lines)
+        return tidy("\n".join(lines))
 
 
 

@@ -546,8 +546,9 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     for term, explanation in GLOSSARIES.get(lang, GLOSSARY):
         # The English spelling too where Chinese text keeps it ("de minimis", "Cainiao"); a term only
         # the Chinese report explains (海外仓) is matched in Chinese alone, not in an English leftover.
+        compounds = set(_ZH_COMPOUNDS.get(term, ()) if lang == "zh" else ())
         spellings = sorted(
-            ({_(term), term} if term in glossed_in_english else {_(term)}) | set(_ZH_COMPOUNDS.get(term, ()) if lang == "zh" else ()),
+            ({_(term), term} if term in glossed_in_english else {_(term)}) | compounds,
             key=len,
             reverse=True,
         )
