@@ -46,7 +46,7 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
         "以上各项之和",
         "资金占用",
         "盈亏平衡销量：每月 527.03 件",
-        "低于此销量全托管贡献利润更多，高于此销量则是半托管",
+        "低于此销量全托管利润更高，高于此销量半托管利润更高",
         "未填写，按 0 计：全托管：",
     ):
         assert words in text, words

@@ -296,6 +296,46 @@ def wrap(text: str, columns: int, *, initial: str = "", subsequent: str = "") ->
     return lines
 
 
+# What a line may start with that its continuation lines keep in its place: an indent, then a tree's
+# branches ("│  ├─ "), a list mark ("- ", "+ ", "! ", "? ") or a number ("1. ").
+_LINE_LEAD = re.compile(r"^( *(?:[│├└─ ]*[├└]─ )?(?:[-+!?*] |\d+\. )?)")
+
+
+def fit(text: str, columns: int | None) -> str:
+    """Every line of ``text`` wrapped to ``columns`` terminal columns (``None``: as it is).
+
+    A long line's continuation is indented under its text, past its indent, tree branches or list
+    mark; a line that fits, and a URL that cannot be broken, are left as they are.
+    """
+    if columns is None:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        if width(line) <= columns:
+            out.append(line)
+            continue
+        lead = _LINE_LEAD.match(line)
+        head = lead.group(1) if lead else ""
+        hang = head.replace("├─", "│ ").replace("└─", "  ")
+        hang = re.sub(r"[-+!?*] $|\d+\. $", lambda m: " " * len(m.group()), hang)
+        cells = list(re.finditer(r"\S  +(?=\S)", line))
+        if cells and width(line[: cells[-1].start() + 1]) <= columns:
+            # A table row: the columns before the last cell stay clear; the last cell continues under
+            # itself, or, when little room is left for it, goes under the row, past its indent.
+            row, last = line[: cells[-1].start() + 1], line[cells[-1].end() :]
+            if width(line[: cells[-1].end()]) <= columns - 16:
+                out.extend(wrap(last, columns, initial=line[: cells[-1].end()], subsequent=" " * width(line[: cells[-1].end()])))
+            else:
+                out.append(row)
+                indent = " " * (len(row) - len(row.lstrip(" ")) + 4)
+                out.extend(wrap(last, columns, initial=indent, subsequent=indent))
+            continue
+        if width(hang) > columns // 2:
+            hang = " " * 4
+        out.extend(wrap(line[len(head) :], columns, initial=head, subsequent=hang))
+    return "\n".join(out)
+
+
 def _tokens(text: str) -> Iterator[str]:
     # A token is a run that must stay on one line: a Latin word with its leading space, or one wide
     # character together with any closing punctuation after it (and an opening bracket before it).
@@ -329,6 +369,7 @@ __all__ = [
     "check",
     "current",
     "day",
+    "fit",
     "from_environment",
     "ljust",
     "model_words",

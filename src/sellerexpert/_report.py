@@ -741,19 +741,21 @@ def render(
     details: bool = False,
     today: date | None = None,
     lang: str | None = None,
+    width: int = 100,
 ) -> str:
     """The result in one of :data:`FORMATS` (``json`` is :meth:`ConsultationResult.to_json` plus a newline).
 
     :param details: text and markdown only: rule ids, weights, sources and field names (JSON always has them).
     :param today: the day staleness is judged by (default: the system date).
     :param lang: text and markdown: the language of the report's own words (default: the result's language).
+    :param width: text only: the terminal columns to wrap at.
     :raises ValueError: for an unknown format.
     :raises LanguageError: for a language the advisor does not speak.
     """
     if format == "json":
         return result.to_json() + "\n"
     if format == "text":
-        return render_text(result, color=color, details=details, today=today, lang=lang)
+        return render_text(result, color=color, details=details, today=today, lang=lang, width=width)
     if format == "markdown":
         return render_markdown(result, details=details, today=today, lang=lang)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
