@@ -377,7 +377,9 @@ def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
     assert str(loop).endswith("last rules fired: none")
     assert str(book) == "r.toml: rule 'r1': when: must be a list"
     with _i18n.use("zh"):
-        assert say(typo) == "p.yaml:3: operational_capacity（运营能力）：'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
+        assert say(typo) == (
+            "p.yaml:3: operational_capacity（运营能力）：'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
+        )
         assert say(both).startswith("p.yaml: 2 个问题：\n  p.yaml:3: ") and "是不是要写" in say(both)
         assert say(loop) == "规则触发了 500 次仍未收敛（规则循环？）；最后触发的规则：无"
         assert say(book) == "r.toml: 规则“r1”：when: must be a list"

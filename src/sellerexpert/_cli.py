@@ -771,9 +771,10 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
         details = rule_details(advisor.rules, rule_id)
     except UnknownRuleError as exc:
         raise BadValue(say(exc), param_hint="'ID'") from None
-    click.echo(
-        json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else _fit(render_rule(details))
-    )
+    if output_format == "json":
+        click.echo(json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        click.echo(_fit(render_rule(details)))
 
 
 # -- explain, audit, schema, rules lint, rules coverage ----------------------

@@ -80,7 +80,10 @@ class UsageProblem(click.UsageError):
 _CLICK_USAGE = (
     (re.compile(r"No such option: (.+)"), N_("No such option: {name}.")),
     (re.compile(r"No such option '(.+?)'\. Did you mean '(.+?)'\?"), N_("No such option '{name}'. Did you mean '{other}'?")),
-    (re.compile(r"No such option '(.+?)'\. \(Possible options: (.+)\)"), N_("No such option '{name}'. Did you mean one of {other}?")),
+    (
+        re.compile(r"No such option '(.+?)'\. \(Possible options: (.+)\)"),
+        N_("No such option '{name}'. Did you mean one of {other}?"),
+    ),
     (re.compile(r"No such option '(.+?)'\."), N_("No such option '{name}'.")),
     (re.compile(r"No such command '(.+?)'\."), N_("No such command '{name}'.")),
     (re.compile(r"Option '(.+?)' requires an argument\."), N_("Option '{name}' requires a value.")),
