@@ -226,7 +226,7 @@ def test_audit_in_chinese_says_why_a_trace_does_not_reproduce(zh_runner: CliRunn
     out = result.stdout
     assert out.startswith(f"失败 {bad}：推理记录前后不一致")
     assert "  [一致性] " in out and "  [重放] " in out and "重放结果不同" in out
-    assert re.search(r"原建议 (全托管|半托管)，现在 (全托管|半托管)", out)
+    assert re.search(r"原建议(全托管|半托管)，现在(全托管|半托管)", out)
     assert out.rstrip().endswith("共 1 份推理记录：0 份可复现，1 份未通过")
     assert result.stderr == "错误：1 份推理记录中有 1 份未通过审计\n"
     # Verdicts and findings carry no English sentence (values such as "semi-managed" in a diff are data).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._i18n import _
+from ._i18n import _, current, tidy
 
 
 class Msg(str):
@@ -35,7 +35,13 @@ class Msg(str):
     def translated(self) -> str:
         """The message in the language in force (English: the value itself)."""
         text = _(self.template)
-        return text.format(**{k: say(v) for k, v in self.params.items()}) if self.params else text
+        if not self.params:
+            return text
+        # A Chinese template spaces its placeholders for Latin values ("结果中的{key}为 {result}"); where the
+        # value said is Chinese too, the space between two Chinese characters goes (as _i18n.tidy says).
+        return tidy(text.format(**{k: say(v) for k, v in self.params.items()})) if current() != "en" else text.format(
+            **{k: say(v) for k, v in self.params.items()}
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled with its template (batch workers send errors back to the parent process).
