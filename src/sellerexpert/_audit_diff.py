@@ -45,8 +45,8 @@ class Said(Msg):
     words: str
 
     def __new__(cls, english: str, words: str) -> Said:
-        self = super().__new__(cls, english)
-        self.words = words
+        self = str.__new__(cls, english)
+        self.template, self.params, self.words = english, {}, words
         return self
 
     def translated(self) -> str:
@@ -82,7 +82,7 @@ def _best_words(best: Any) -> Any:
     """The best overall as an audit quotes it: JSON in English, "TikTok Shop 全托管（0.807）" in Chinese."""
     if not isinstance(best, Mapping) or not {"platform", "model", "confidence"} <= set(best):
         return show(best)
-    platform = _(_PLATFORM_WORDS.get(best["platform"], best["platform"]))
+    platform = _(_PLATFORM_WORDS.get(best["platform"], str(best["platform"])))
     words = f"{platform} {model_words(best['model'])}（{best['confidence']}）"
     return Said(show(best), words)
 
