@@ -270,7 +270,7 @@ def test_hidden_notes_are_counted_in_chinese(zh_shop: ConsultationResult) -> Non
     report = build_report(zh_shop, today=LATER, lang="zh")
     assert report.hidden > 1
     text = "".join(render_text(zh_shop, lang="zh", today=LATER).split())
-    assert f"（另有{report.hidden}条说明针对我们不建议的模式：见--details）" in text
+    assert f"（另有{report.hidden}条说明针对我们不建议的模式，加--details查看）" in text
 
 
 def test_the_language_does_not_leak_out_of_a_render(shop: ConsultationResult) -> None:
@@ -325,3 +325,21 @@ def test_a_caveat_shared_by_platforms_names_them_not_a_placeholder_word(advisor:
     text = render_text(advisor.consult(profile, lang="zh"), lang="zh", details=True)
     assert "平台 " not in text.replace("  平台  ", "")
     assert "Temu 和 TikTok Shop" in " ".join(text.split())
+
+
+def test_the_chinese_markdown_points_to_the_full_report_not_to_an_option(zh_shop: ConsultationResult) -> None:
+    markdown = render_markdown(zh_shop, lang="zh", today=LATER)
+    assert "--details" not in markdown and "见完整报告" in markdown
+
+
+def test_a_reason_against_is_marked_as_one(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(EXAMPLES / "us-brand-with-warehouse.json")
+    text = render_text(advisor.consult(profile, lang="zh"), lang="zh", details=True)
+    assert "- 反对理由：" in text and "+ 反对理由：" not in text
+
+
+def test_a_report_without_a_name_is_headed_as_one_with_a_name() -> None:
+    from sellerexpert._report import _title
+
+    with _i18n.use("zh"):
+        assert _title(Advisor().consult(SellerProfile(), lang="zh")) == "模式建议"

@@ -149,7 +149,10 @@ def _model_colour(model: str) -> str:
 
 def _title(result: ConsultationResult) -> str:
     name = result.profile.name
-    return _("Advice for {name}").format(name=_i18n.printable(name)) if name else _("Advice")
+    if name:
+        return _("Advice for {name}").format(name=_i18n.printable(name))
+    # Chinese names the advice ("模式建议") as it does with a name; English keeps its one word.
+    return _("Advice") if _i18n.current() == "en" else _("Advice for {name}").format(name="").rstrip(" :：")
 
 
 # -- the report, built once -----------------------------------------------------
@@ -161,6 +164,8 @@ class Line:
 
     text: str
     details: str = ""
+    against: bool = False
+    """A reason for the other model (marked "-", not "+")."""
 
 
 @dataclass(frozen=True)
@@ -397,7 +402,7 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
             lines.append(_reason_line(reason, today))
         if details:
             lines += [
-                Line(_("Against: {text}").format(text=r.text) + _stale(r.rests_on, today), _reason_details(r))
+                Line(_("Against: {text}").format(text=r.text) + _stale(r.rests_on, today), _reason_details(r), against=True)
                 for r in rec.reasons
                 if r.favours != rec.model
             ]
@@ -562,11 +567,19 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     return out
 
 
-def _more_text(count: int) -> str:
+def _more_text(count: int, *, markdown: bool = False) -> str:
+    if markdown and _i18n.current() != "en":
+        return ngettext("{count} more note in the full report", "{count} more notes in the full report", count).format(count=count)
     return ngettext("{count} more note: see --details", "{count} more notes: see --details", count).format(count=count)
 
 
-def _hidden_text(count: int) -> str:
+def _hidden_text(count: int, *, markdown: bool = False) -> str:
+    if markdown and _i18n.current() != "en":
+        return ngettext(
+            "{count} more note about the model we advise against in the full report",
+            "{count} more notes about the model we advise against in the full report",
+            count,
+        ).format(count=count)
     return ngettext(
         "{count} more note about the model we advise against: see --details",
         "{count} more notes about the model we advise against: see --details",
@@ -649,7 +662,7 @@ def _render_text(result: ConsultationResult, *, color: bool, width: int, details
         if rec.outcome_text:
             lines += _wrap(explain(rec.outcome_text), "  ", width)
         for line in section.reasons:
-            lines += _wrap("+ " + explain(line.text), "  ", width)
+            lines += _wrap(("- " if line.against else "+ ") + explain(line.text), "  ", width)
             if details and line.details:
                 lines += _wrap_styled(line.details, "      ", width, style, color, dim=True)
     if report.caveats:
@@ -718,10 +731,11 @@ def _render_markdown(result: ConsultationResult, *, details: bool, today: date |
         out += ["## " + _("Keep in mind"), ""]
         out += [f"- {_md(explain(c.text))}" + (f" `{c.details}`" if details and c.details else "") for c in report.caveats]
         out.append("")
+    # A Markdown report goes to a client: it points to the full report, not to a command-line option.
     if report.more:
-        out += [f"*{_md(_more_text(report.more))}*", ""]
+        out += [f"*{_md(_more_text(report.more, markdown=True))}*", ""]
     if report.hidden:
-        out += [f"*{_md(_hidden_text(report.hidden))}*", ""]
+        out += [f"*{_md(_hidden_text(report.hidden, markdown=True))}*", ""]
     if report.assumed:
         out += ["## " + _("What we assumed"), ""]
         out += [f"- {_md(explain(a.text))}" + (f" `{a.details}`" if details and a.details else "") for a in report.assumed]
