@@ -276,10 +276,10 @@ def test_batch_summary_in_chinese_leaves_the_output_byte_for_byte(zh_runner: Cli
     assert english_out.read_bytes() == chinese_out.read_bytes()
     assert not _has_chinese(chinese_out.read_text(encoding="utf-8"))
     lines = chinese.stderr.splitlines()
-    assert lines[0].startswith("第 2 条：") and "'huge'" in lines[0]
+    assert lines[0].startswith("第 2 条：") and "“huge”不是" in lines[0]
     assert "共 3 条：2 条已给出建议，1 条失败" in lines
     assert "失败的条目：2" in lines
-    assert any(line.startswith("  temu：") and "全托管" in line for line in lines)
+    assert any(line.startswith("  Temu：") and "全托管" in line for line in lines)
     assert lines[-1] == "错误：3 条中有 1 条失败"
     assert english.stderr.splitlines()[-1] == "Error: 1 of 3 rows failed"
 

@@ -24,7 +24,6 @@ from ._audit_diff import (
     fact_diff,
     firing_diff,
     key_words,
-    platform_words,
     result_diff,
     rule_details,
     show,
@@ -34,7 +33,7 @@ from ._audit_report import AuditFinding, RuleChange
 from ._errors import ProfileError
 from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_
-from ._messages import Msg, concat
+from ._messages import Msg, concat, platform_words
 from ._policy import Weighed, choose_best, recorded_lead
 from ._profile import CORE_FIELDS, SellerProfile
 from ._result import Recommendation

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._conditions import describe
-from ._i18n import N_, _, current, model_words
-from ._messages import Msg
+from ._i18n import N_, model_words
+from ._messages import Msg, Said, platform_words, say
 from ._rulebook import RuleBook
 from ._trace import FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord
 
@@ -35,35 +35,10 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-class Said(Msg):
-    """An id or a quoted value that stays as it is in English (and in JSON) and reads as words in another language.
-
-    ``temu`` is Temu and ``tiktok_shop`` TikTok Shop, ``confidence`` 置信度, ``"semi-managed"`` 半托管,
-    where a person reads the audit in Chinese.
-    """
-
-    words: str
-
-    def __new__(cls, english: str, words: str) -> Said:
-        self = str.__new__(cls, english)
-        self.template, self.params, self.words = english, {}, words
-        return self
-
-    def translated(self) -> str:
-        """The words in the language in force: the English value itself in English."""
-        return str(self) if current() == "en" else _(self.words)
-
-
-_PLATFORM_WORDS = {"temu": N_("Temu"), "aliexpress": N_("AliExpress"), "tiktok_shop": N_("TikTok Shop")}
 _KEY_WORDS = {
     "model": N_("recommendation"), "confidence": N_("confidence"), "basis": N_("basis"), "scores": N_("scores"),
     "excluded": N_("ruled out"), "reasons": N_("reasons"), "caveats": N_("caveats"), "assumptions": N_("assumptions"),
 }
-
-
-def platform_words(platform: Any) -> Any:
-    """A platform id as an audit line names it: the id in English, the platform's name in Chinese (速卖通)."""
-    return Said(platform, _PLATFORM_WORDS[platform]) if platform in _PLATFORM_WORDS else platform
 
 
 def key_words(key: str) -> Any:
@@ -82,7 +57,7 @@ def _best_words(best: Any) -> Any:
     """The best overall as an audit quotes it: JSON in English, "TikTok Shop 全托管（0.807）" in Chinese."""
     if not isinstance(best, Mapping) or not {"platform", "model", "confidence"} <= set(best):
         return show(best)
-    platform = _(_PLATFORM_WORDS.get(best["platform"], str(best["platform"])))
+    platform = say(platform_words(best["platform"]))
     words = f"{platform} {model_words(best['model'])}（{best['confidence']}）"
     return Said(show(best), words)
 

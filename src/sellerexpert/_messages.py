@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._i18n import _, current, tidy
+from ._i18n import N_, _, current, tidy
 
 
 class Msg(str):
@@ -48,6 +48,47 @@ class Msg(str):
         return (_rebuild, (self.template, self.params))
 
 
+def spoken(template: str, /, **params: Any) -> Msg:
+    """A :class:`Msg` whose text is ``template`` in the language in force now, said again in the language
+    in force wherever it is shown.
+
+    For an error raised in one language and shown in another: a batch row is read in English (its
+    record is for programs) and its problem shown on stderr in the seller's language. Raised and shown
+    in one language, it reads exactly as ``_(template).format(**params)``.
+    """
+    message = Msg.__new__(Msg, template, **params)
+    if current() != "en":
+        said = Msg.__new__(Msg, "{text}", text=message.translated())
+        said.template, said.params = template, params
+        return said
+    return message
+
+
+class Said(Msg):
+    """An id or a quoted value that stays as it is in English (and in JSON) and reads as words in another language.
+
+    ``temu`` is Temu and ``tiktok_shop`` TikTok Shop, ``confidence`` 置信度, ``"semi-managed"`` 半托管,
+    where a person reads the audit in Chinese.
+    """
+
+    words: str
+
+    def __new__(cls, english: str, words: str) -> Said:
+        self = str.__new__(cls, english)
+        self.template, self.params, self.words = english, {}, words
+        return self
+
+    def translated(self) -> str:
+        """The words in the language in force: the English value itself in English."""
+        return str(self) if current() == "en" else _(self.words)
+
+
+_PLATFORM_WORDS = {"temu": N_("Temu"), "aliexpress": N_("AliExpress"), "tiktok_shop": N_("TikTok Shop")}
+def platform_words(platform: Any) -> Any:
+    """A platform id as an audit line names it: the id in English, the platform's name in Chinese (速卖通)."""
+    return Said(platform, _PLATFORM_WORDS[platform]) if platform in _PLATFORM_WORDS else platform
+
+
 def _rebuild(template: str, params: dict[str, Any]) -> Msg:
     return Msg(template, **params)
 
@@ -69,4 +110,4 @@ def say(value: object) -> str:
     return str(value)
 
 
-__all__ = ["Msg", "concat", "say"]
+__all__ = ["Msg", "Said", "concat", "platform_words", "say", "spoken"]

@@ -569,7 +569,9 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
 
 def _more_text(count: int, *, markdown: bool = False) -> str:
     if markdown and _i18n.current() != "en":
-        return ngettext("{count} more note in the full report", "{count} more notes in the full report", count).format(count=count)
+        return ngettext("{count} more note in the full report", "{count} more notes in the full report", count).format(
+            count=count
+        )
     return ngettext("{count} more note: see --details", "{count} more notes: see --details", count).format(count=count)
 
 
