@@ -178,7 +178,8 @@ class Layout:
             try:
                 data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_documents.unique_keys)
             except json.JSONDecodeError as exc:
-                return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=_documents.json_problem(exc.msg), column=exc.colno))
+                detail = _documents.json_problem(exc.msg)
+                return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=detail, column=exc.colno))
             except _documents.DuplicateKey as exc:
                 return problem(exc.args[0])
             except _NotStrictJson as exc:
