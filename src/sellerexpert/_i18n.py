@@ -323,12 +323,12 @@ def fit(text: str, columns: int | None) -> str:
             # A table row: the columns before the last cell stay clear; the last cell continues under
             # itself, or, when little room is left for it, goes under the row, past its indent.
             row, last = line[: cells[-1].start() + 1], line[cells[-1].end() :]
-            if width(line[: cells[-1].end()]) <= columns - 16:
-                out.extend(wrap(last, columns, initial=line[: cells[-1].end()], subsequent=" " * width(line[: cells[-1].end()])))
-            else:
-                out.append(row)
+            beside = line[: cells[-1].end()]
+            lines = wrap(last, columns, initial=beside, subsequent=" " * width(beside)) if width(beside) <= columns - 16 else []
+            if not lines or any(width(wrapped) > columns for wrapped in lines):
                 indent = " " * (len(row) - len(row.lstrip(" ")) + 4)
-                out.extend(wrap(last, columns, initial=indent, subsequent=indent))
+                lines = [row, *wrap(last, columns, initial=indent, subsequent=indent)]
+            out.extend(lines)
             continue
         if width(hang) > columns // 2:
             hang = " " * 4
