@@ -521,7 +521,7 @@ class _Glossary:
                 # term is explained where it is next used outside one.
                 continue
             self.seen.add(term)
-            if self.lang != "en" and re.match(r" ?[\u4e00-\u9fff]{0,2}[（(]", text[match.end() :]):
+            if self.lang != "en" and re.match(r" ?店?[（(]", text[match.end() :]):
                 # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
                 # use, "VAT（增值税）", "小额免税（de minimis）", "POP 店（商家自运营）", is already explained there.
                 continue
