@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES
 from sellerexpert import Advisor, SellerProfile, _i18n, cli
-from sellerexpert._profile import FIELDS, named
+from sellerexpert._i18n import named
+from sellerexpert._profile import FIELDS
 from sellerexpert._report import render
 from sellerexpert._rulebook_loader import shipped_rules_dir
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._i18n import N_, _, current
+from ._i18n import named as _named
 
 PLATFORM_PREFIX = "platform."
 
@@ -266,13 +267,13 @@ def to_data(condition: Condition) -> dict[str, Any]:
 def describe(condition: Condition) -> str:
     """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
     if isinstance(condition, Leaf):
-        from ._profile import named, shown  # here: profile imports nothing of the rules, but keep the import order one-way
+        from ._profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
 
         if current() == "en":
             subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
         else:
             # A Chinese reader meets the fact's Chinese name, never its id ("运营能力", not "operational_capacity").
-            subject = named(condition.fact)
+            subject = _named(condition.fact)
         if condition.given:
             subject = _("{subject} (as the seller gave it)").format(subject=subject)
         value = "" if condition.op in PRESENCE_OPERATORS else shown(condition.value)

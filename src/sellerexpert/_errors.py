@@ -50,8 +50,7 @@ class _FieldPrefix(Msg):
     """
 
     def translated(self) -> str:
-        from ._i18n import current
-        from ._profile import named
+        from ._i18n import current, named
 
         field = str(self.params["field"])
         if current() == "en":

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from ._economics import margin_facts
 from ._errors import ProfileError
-from ._i18n import _, current, day, model_words, percent
-from ._profile import SellerProfile, named, shown
+from ._i18n import _, current, day, model_words, named, percent
+from ._profile import SellerProfile, shown
 from ._routes import ROUTE_FACT_TYPES, SellerTerms, market_routes
 from ._rulebook import RuleBook
 from ._space import ABSENT
@@ -46,9 +46,7 @@ def value_text(value: Any) -> str:
         return _("unknown")
     if isinstance(value, (list, tuple)):
         if current() != "en":  # 美国、英国 rather than a bracketed list of codes; 无 for none
-            from ._interview_answers import MARKET_CODES_ZH
-
-            return "、".join(MARKET_CODES_ZH.get(str(v), str(v)) for v in value) if value else _("none")
+            return "、".join(str(v) for v in value) if value else _("none")
         return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
     return shown(value)
 

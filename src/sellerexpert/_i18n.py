@@ -159,6 +159,74 @@ def model_words(model: str) -> str:
     return _(words) if words is not None else model
 
 
+
+# The facts rules test, as people name them: the English is the id's words (what English texts
+# always said), the catalogue gives the Chinese a seller reads instead of an id ("运营能力", not
+# "operational_capacity"). Keys, JSON and ``--details`` keep the ids.
+_FACT_WORDS = {
+    "name": N_("name"),
+    "platforms": N_("platforms"),
+    "target_markets": N_("target markets"),
+    "operational_capacity": N_("operational capacity"),
+    "monthly_orders": N_("monthly orders"),
+    "local_warehouse": N_("local warehouse"),
+    "sea_freight": N_("sea freight"),
+    "customer_service": N_("customer service"),
+    "control_priority": N_("control priority"),
+    "fee_sensitivity": N_("fee sensitivity"),
+    "fast_shipping_expected": N_("fast shipping expected"),
+    "working_capital": N_("working capital"),
+    "bulky_goods": N_("bulky goods"),
+    "local_entity": N_("local entity"),
+    "fast_payouts_needed": N_("fast payouts needed"),
+    "content_control": N_("content control"),
+    "company_base": N_("company base"),
+    "vat_markets": N_("vat markets"),
+    "invited": N_("invited"),
+    "stock_markets": N_("stock markets"),
+    "weight_class": N_("weight class"),
+    "category": N_("category"),
+    "marketplace_history": N_("marketplace history"),
+    "platform.choice_badge_covers_both": N_("the platform's choice badge covers both"),
+    "platform.content_led": N_("the platform's content led"),
+    "platform.emphasis": N_("the platform's emphasis"),
+    "platform.full_faster_than_semi": N_("the platform's full faster than semi"),
+    "platform.full_pays_after_sale": N_("the platform's full pays after sale"),
+    "platform.full_pays_quickly": N_("the platform's full pays quickly"),
+    "platform.full_price_pressure_reported": N_("the platform's full price pressure reported"),
+    "platform.full_route_status": N_("the platform's full route status"),
+    "platform.full_ships_from_china": N_("the platform's full ships from china"),
+    "platform.full_ships_from_china_us": N_("the platform's full ships from china us"),
+    "platform.margin_gap_pct": N_("the platform's margin gap pct"),
+    "platform.margin_leader": N_("the platform's margin leader"),
+    "platform.market_status": N_("the platform's market status"),
+    "platform.offers_fully_managed": N_("the platform's offers fully managed"),
+    "platform.offers_semi_managed": N_("the platform's offers semi managed"),
+    "platform.own_route_status": N_("the platform's own route status"),
+    "platform.payout_terms": N_("the platform's payout terms"),
+    "platform.semi_china_shipping_us": N_("the platform's semi china shipping us"),
+    "platform.semi_fee_cut_at_launch": N_("the platform's semi fee cut at launch"),
+    "platform.semi_route_ships_from": N_("the platform's semi route ships from"),
+    "platform.semi_route_status": N_("the platform's semi route status"),
+    "platform.semi_seller_handles_returns": N_("the platform's semi seller handles returns"),
+    "platform.semi_seller_sets_price": N_("the platform's semi seller sets price"),
+    "platform.semi_sells_from_local_stock": N_("the platform's semi sells from local stock"),
+    "platform.separate_stores_per_model": N_("the platform's separate stores per model"),
+    "platform.us_local_fulfilment_only": N_("the platform's us local fulfilment only"),
+}
+
+
+def named(fact: str) -> str:
+    """A field or platform fact as people read it: its id in English (as English texts always wrote
+    it), a Chinese name in Chinese: ``operational_capacity`` is 运营能力,
+    ``platform.semi_sells_from_local_stock`` 半托管从当地库存发货. An id without a name stays as it is.
+    """
+    words = _FACT_WORDS.get(fact)
+    if words is None or current() == "en":
+        return fact
+    return _(words)
+
+
 # Chinese characters and the full-width punctuation written beside them (。、「」 and ，（）：).
 CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
@@ -373,6 +441,7 @@ __all__ = [
     "from_environment",
     "ljust",
     "model_words",
+    "named",
     "ngettext",
     "number",
     "percent",

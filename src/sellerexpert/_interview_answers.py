@@ -70,11 +70,6 @@ MARKET_NAMES_ZH: dict[str, str] = {
 }
 """Chinese market and region names, as the ISO 3166 code (or EU, UK, OTHER) the profile takes."""
 
-MARKET_CODES_ZH: dict[str, str] = {
-    **{code: name for name, code in reversed(MARKET_NAMES_ZH.items())},  # the first name listed for a code
-    "CN": "中国大陆",
-}
-"""The Chinese name of each market or region code: US is 美国, EU 欧盟, CN 中国大陆."""
 
 
 # Separators Chinese answers use between list items; ASCII commas and semicolons too.

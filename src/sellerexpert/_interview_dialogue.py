@@ -15,10 +15,9 @@ from collections.abc import Callable
 
 from ._errors import ProfileError
 from ._fields import describe, did_you_mean
-from ._i18n import N_, _, current, ngettext
+from ._i18n import N_, _, current, named, ngettext
 from ._interview import Interview
 from ._interview_answers import classify
-from ._profile import named
 
 HELP = N_(
     "Answer each question with one of the values shown. You may also answer:\n"
