@@ -7,6 +7,7 @@ full-width brackets, no placeholder word ("平台 半托管").
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import date
@@ -188,3 +189,14 @@ def test_chinese_help_headings_use_full_width_colons(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--lang", "zh", "--help"])
     assert result.output.startswith("用法：") and "[选项] 命令 [参数]..." in result.output
     assert "\n选项：\n" in result.output and "\n命令：\n" in result.output and "选项:" not in result.output
+
+
+def test_options_take_what_the_interview_takes(runner: CliRunner) -> None:
+    args = ["consult", "--target-market", "美国、德国", "--monthly-orders", "1.2万", "--operational-capacity", "低",
+            "--local-warehouse", "否", "--customer-service", "基础", "-f", "json"]
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    profile = json.loads(result.stdout)["profile"]
+    assert profile["target_markets"] == ["US", "DE"] and profile["monthly_orders"] == 12000
+    assert profile["operational_capacity"] == "low" and profile["local_warehouse"] is False
+    assert profile["customer_service"] == "basic"

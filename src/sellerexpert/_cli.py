@@ -49,7 +49,7 @@ from ._batch import (
     row_format_for,
     score_to,
 )
-from ._cli_types import BadValue, CheckFailed, Choice, Group, InputError, Interrupted, UsageProblem
+from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem
 from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._fields import option_name
@@ -325,6 +325,15 @@ def cli(ctx: click.Context, rules_dir: Path | None) -> None:
 
 
 # -- consult ---------------------------------------------------------------
+
+
+def _read_reply(field: str, reply: str) -> str:
+    from ._interview import read_reply
+
+    return read_reply(field, reply)
+
+
+FieldValue.read = _read_reply  # options take what the interview takes: --target-market 美国, --monthly-orders 1.2万
 
 
 def profile_options(function: F) -> F:

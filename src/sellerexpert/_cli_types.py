@@ -16,7 +16,7 @@ import contextlib
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -142,7 +142,9 @@ class Choice(click.Choice):  # type: ignore[type-arg]
     """click's Choice, whose refusal is said in the language in force (click's own message in English)."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        """The chosen value; a value not among the choices is a :class:`BadValue` naming them."""
+        """The chosen value (低 is low, as in the interview); a value not among the choices is a :class:`BadValue` naming them."""
+        if FieldValue.read is not None and isinstance(value, str) and not value.isascii() and param is not None and param.name:
+            value = FieldValue.read(param.name, value)
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
@@ -161,13 +163,19 @@ class FieldValue(click.ParamType[Any, Any]):
     (``temu,aliexpress``), which the profile splits when the options are merged.
     """
 
+    #: Reads a value written as the interview takes it (美国, 1.2万, 是) as the profile's; set by the CLI.
+    read: ClassVar[Callable[[str, str], str] | None] = None
+
     def __init__(self, field_type: FieldType, field: str) -> None:
         self.field_type = field_type
         self.field = field
         self.name = field_type.name
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        """The value as given; a value the field refuses is a :class:`BadValue` with a hint and what is allowed."""
+        """The value as given (a Chinese one as the interview reads it: ``--target-market 美国`` is US);
+        a value the field refuses is a :class:`BadValue` with a hint and what is allowed."""
+        if FieldValue.read is not None and isinstance(value, str) and not value.isascii():
+            value = FieldValue.read(self.field, value)
         try:
             self.field_type.convert(self.field, value)
         except ProfileError as exc:

@@ -384,3 +384,10 @@ class Interview:
     def result(self) -> ConsultationResult:
         """Consult the advisor on the answers so far."""
         return self._advisor.consult(self.profile)
+
+
+def read_reply(field: str, reply: str) -> str:
+    """A reply to ``field`` as the profile reads it, as the interview reads it: 美国、德国 is ``US,DE``,
+    1.2万 is ``12000``, 是 is ``yes``; anything else unchanged (the command line's options read values so)."""
+    spec = FIELDS_BY_NAME.get(field)
+    return read_answer(spec, reply) if spec is not None else reply
