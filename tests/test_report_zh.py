@@ -343,3 +343,10 @@ def test_a_report_without_a_name_is_headed_as_one_with_a_name() -> None:
 
     with _i18n.use("zh"):
         assert _title(Advisor().consult(SellerProfile(), lang="zh")) == "模式建议"
+
+
+def test_a_bracket_about_the_term_takes_its_explanation_first() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        assert _Glossary()("登记 VAT（英国需要英国 VAT 税号）。") == "登记 VAT（增值税；英国需要英国 VAT 税号）。"

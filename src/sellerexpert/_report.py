@@ -521,6 +521,13 @@ class _Glossary:
                 # term is explained where it is next used outside one.
                 continue
             self.seen.add(term)
+            bracket = re.match(r" ?店?（([^（）]*)）", text[match.end() :])
+            if self.lang != "en" and bracket is not None and match.group() in bracket.group(1):
+                # A bracket that is about the term, not its explanation ("VAT（英国需要英国 VAT 税号）"):
+                # the explanation opens it, "VAT（增值税；英国需要英国 VAT 税号）", rather than a second bracket.
+                opening = match.end() + bracket.start(1)
+                text = text[:opening] + _("{explanation}; ").format(explanation=_(explanation)) + text[opening:]
+                continue
             if self.lang != "en" and re.match(r" ?店?[（(]", text[match.end() :]):
                 # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
                 # use, "VAT（增值税）", "小额免税（de minimis）", "POP 店（商家自运营）", is already explained there.
