@@ -51,7 +51,7 @@ def test_a_whole_interview_in_chinese_ends_with_advice(runner: CliRunner, adviso
     assert json.loads(result.stdout)["recommendations"][0]["model"] == advisor.consult(expected).recommendations[0].model
     err = result.stderr
     assert "问题 1：你的买家在哪些市场（国家或地区）？" in err
-    assert "我问这个的原因（买家所在的市场）：" in err
+    assert "为什么问“买家所在的市场”：" in err
     assert "你的回答会影响这些判断：" in err
     assert "抱歉，“是”不是可选的回答。可以回答的是：低、中或高" in err
     # No field id, rule id or profile value word of a file in what a Chinese seller reads
@@ -207,7 +207,7 @@ def test_the_chinese_interview_shows_no_field_name_rule_id_or_english_sentence(r
     result = runner.invoke(cli, ["consult", "--interactive", "--lang", "zh"], input=script, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     err = result.stderr
-    assert "我问这个的原因（" in err and "已跳过：" in err
+    assert "为什么问“" in err and "已跳过：" in err
     ids = re.findall(r"[a-z]+(?:_[a-z]+)+|platform\.[a-z_]+", err)
     assert not ids, ids
     assert not english_runs(err), english_runs(err)

@@ -349,6 +349,24 @@ def wrap(text: str, columns: int, *, initial: str = "", subsequent: str = "") ->
     """
     if text.isascii() or not any(_wide(ch) for ch in text):
         return textwrap.wrap(text, columns, initial_indent=initial, subsequent_indent=subsequent) or [initial.rstrip()]
+    # A brand of two words stays on one line in Chinese text ("TikTok Shop", never "TikTok|Shop").
+    glued = {name: name.replace(" ", "\u00a0") for name in _UNBROKEN if name in text}
+    for name, kept in glued.items():
+        text = text.replace(name, kept)
+    lines = _wrap_wide(text, columns, initial=initial, subsequent=subsequent)
+    return [_unglue(line, glued) for line in lines] if glued else lines
+
+
+_UNBROKEN = ("TikTok Shop",)
+
+
+def _unglue(line: str, glued: Mapping[str, str]) -> str:
+    for name, kept in glued.items():
+        line = line.replace(kept, name)
+    return line
+
+
+def _wrap_wide(text: str, columns: int, *, initial: str, subsequent: str) -> list[str]:
     lines: list[str] = []
     line, indent = "", initial
     for token in _tokens(text):
