@@ -57,6 +57,8 @@ def _best_words(best: Any) -> Any:
     """The best overall as an audit quotes it: JSON in English, "TikTok Shop 全托管（0.807）" in Chinese."""
     if not isinstance(best, Mapping) or not {"platform", "model", "confidence"} <= set(best):
         return show(best)
+    if not all(isinstance(best[key], str) for key in ("platform", "model")):
+        return show(best)  # an edited trace: quoted as it is
     platform = say(platform_words(best["platform"]))
     words = f"{platform} {model_words(best['model'])}（{best['confidence']}）"
     return Said(show(best), words)

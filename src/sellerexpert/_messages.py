@@ -86,7 +86,7 @@ class Said(Msg):
 _PLATFORM_WORDS = {"temu": N_("Temu"), "aliexpress": N_("AliExpress"), "tiktok_shop": N_("TikTok Shop")}
 def platform_words(platform: Any) -> Any:
     """A platform id as an audit line names it: the id in English, the platform's name in Chinese (速卖通)."""
-    return Said(platform, _PLATFORM_WORDS[platform]) if platform in _PLATFORM_WORDS else platform
+    return Said(platform, _PLATFORM_WORDS[platform]) if isinstance(platform, str) and platform in _PLATFORM_WORDS else platform
 
 
 def _rebuild(template: str, params: dict[str, Any]) -> Msg:
