@@ -350,3 +350,12 @@ def test_a_bracket_about_the_term_takes_its_explanation_first() -> None:
 
     with _i18n.use("zh"):
         assert _Glossary()("登记 VAT（英国需要英国 VAT 税号）。") == "登记 VAT（增值税；英国需要英国 VAT 税号）。"
+
+
+def test_a_term_inside_a_longer_word_is_explained_where_it_stands_alone() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        explain = _Glossary()
+        assert explain("备货到国内菜鸟仓。") == "备货到国内菜鸟仓。"
+        assert explain("由菜鸟发货") == "由菜鸟（阿里巴巴旗下的物流公司）发货"

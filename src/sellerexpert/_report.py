@@ -520,6 +520,8 @@ class _Glossary:
                 # Inside a bracket already: a second bracket would nest ("（第三方海外仓（…））"); the
                 # term is explained where it is next used outside one.
                 continue
+            if self.lang != "en" and after and after in _ZH_WORD_GOES_ON.get(term, ""):
+                continue  # "菜鸟仓" is one word: 菜鸟 is explained where it stands alone
             self.seen.add(term)
             bracket = re.match(r" ?店?（([^（）]*)）", text[match.end() :])
             if self.lang != "en" and bracket is not None and match.group() in bracket.group(1):
@@ -549,6 +551,9 @@ def _open_brackets(text: str) -> int:
 # Chinese words a term is part of, matched before the term alone: the explanation goes after the word
 # ("尾程配送（…）"), not inside it ("尾程（…）配送").
 _ZH_COMPOUNDS: dict[str, tuple[str, ...]] = {"last-mile delivery": ("尾程配送",), "first-leg freight": ("头程运输",)}
+# Characters that make a term part of a longer word its explanation does not fit ("菜鸟仓" is a warehouse,
+# not the company): the term is explained at a use where it stands alone.
+_ZH_WORD_GOES_ON: dict[str, str] = {"Cainiao": "仓"}
 
 
 def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
