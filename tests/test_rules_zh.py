@@ -332,7 +332,7 @@ def test_rules_show_decide_in_chinese(advisor: Advisor) -> None:
     with _i18n.use("zh"):
         text = render_rule(rule_details(advisor.rules, "decide"))
     assert text.startswith("规则 decide（引擎内置；它的数值来自 [policy] 表）")
-    assert "否则选全托管（判定方式 'tie'）" in text
+    assert "否则选全托管（判定方式：平分，即 tie）" in text
     assert "tie_default: fully-managed（没有任何因素打破平衡" in text
 
 

@@ -44,6 +44,22 @@ def _where(path: Path | str | None, line: int | None) -> str:
     return f"{path}:{line}: " if line is not None else f"{path}: "
 
 
+class _FieldPrefix(Msg):
+    """``operational_capacity: `` before a problem; in Chinese the field's name with it: ``operational_capacity（运营能力）：``.
+
+    The id stays (it is the key to correct in the file); the name says what it is.
+    """
+
+    def translated(self) -> str:
+        from ._i18n import current, named
+
+        field = str(self.params["field"])
+        if current() == "en":
+            return str(self)
+        name = named(field)
+        return f"{field}（{name}）：" if name != field else f"{field}："
+
+
 class ProfileError(SellerExpertError, ValueError):
     """A seller profile field is unknown, of the wrong type or out of range.
 
@@ -109,7 +125,7 @@ class ProfileError(SellerExpertError, ValueError):
         # English as the error's text; the CLI shows it in the language in force (see _messages).
         parts: list[object] = [_where(self.path, self.line)]
         if self.field is not None:
-            parts.append(f"{self.field}: ")
+            parts.append(_FieldPrefix("{field}: ", field=self.field))
         parts.append(self.problem)
         if self.suggestion:
             parts.append(Msg(N_(" - did you mean '{suggestion}'?"), suggestion=self.suggestion))
