@@ -407,3 +407,16 @@ def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advi
     svg = chart(_compare(advisor, _starter()), "svg").decode()
     for words in ("Temu in the US", "AliExpress in Germany", "scenarios: conservative to optimistic", "your 300 units"):
         assert words in svg, words
+
+
+def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
+    from sellerexpert import _i18n
+    from sellerexpert._economics import ask_economics
+
+    replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
+    told: list[str] = []
+    with _i18n.use("zh"):
+        economics = ask_economics(lambda _prompt: next(replies), told.append)
+    assert economics is not None and economics.monthly_units == 600
+    assert any("至少有一个平台的建议还没定下来" in line for line in told)
+    assert sum(line.startswith("你知道自己的单件成本") for line in told) == 2

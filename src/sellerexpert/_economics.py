@@ -2223,6 +2223,11 @@ KNOWS_NUMBERS_QUESTION = N_(
 # Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
 _YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
 _QUIT = {"quit", "q", "exit", "stop", "退出"}
+_WHY = {"why", "why?", "?", "为什么", "为什么？", "为啥", "？"}
+WHY_NUMBERS = N_(
+    "Your answers so far leave the advice open on at least one platform: what each route leaves you a month, "
+    "after duty and fees, could decide it. Four numbers are enough to start."
+)
 
 
 def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
@@ -2238,7 +2243,12 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     :returns: the validated numbers, or ``None`` when the seller does not know them or quits.
     """
     tell(_(KNOWS_NUMBERS_QUESTION))
-    if ask(">").strip().lower() not in _YES:
+    reply = ask(">").strip().lower()
+    if reply in _WHY:
+        tell(_(WHY_NUMBERS))
+        tell(_(KNOWS_NUMBERS_QUESTION))
+        reply = ask(">").strip().lower()
+    if reply not in _YES:
         return None
     tell(
         _(
