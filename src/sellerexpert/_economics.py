@@ -1987,10 +1987,20 @@ def amount_text(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _money(currency: str, value: Decimal) -> str:
-    """An amount with its currency label: ``USD 2,088.72``."""
+CURRENCY_WORDS = {"USD": N_("USD"), "CNY": N_("CNY"), "RMB": N_("CNY"), "EUR": N_("EUR"), "GBP": N_("GBP")}
+"""Currency labels a seller's language has a word for (美元, 元...); any other label is shown as given."""
+
+
+def money_text(currency: str, value: Decimal) -> str:
+    """An amount with its currency as the language in force writes it: ``USD 2,088.72``; ``2,088.72 美元``."""
     text = amount_text(value)
-    return f"{currency} {text}" if currency else text
+    if not currency:
+        return text
+    label = CURRENCY_WORDS.get(currency.upper())
+    return _("{currency} {amount}").format(currency=_(label) if label else currency, amount=text)
+
+
+_money = money_text
 
 
 BREAK_EVEN_FORMULA = N_(

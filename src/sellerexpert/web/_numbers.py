@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .._economics import money_text
 from .._i18n import N_, _, model_words, number
 
 INPUTS: tuple[tuple[str, str, str, str], ...] = (
@@ -93,15 +94,9 @@ class MarginRow:
     break_even: str
 
 
-CURRENCY_WORDS = {"USD": N_("USD"), "CNY": N_("CNY"), "RMB": N_("CNY"), "EUR": N_("EUR"), "GBP": N_("GBP")}
-"""Currency labels a seller's language has a word for (美元, 元...); any other label is shown as given."""
-
-
 def money(value: float, currency: str) -> str:
     """An amount with its currency, as the language writes it (``USD 2,147.66``; ``2,147.66 美元``)."""
-    label = CURRENCY_WORDS.get(currency.upper())
-    words = _(label) if label else currency
-    return _("{currency} {amount}").format(currency=words, amount=number(value, digits=2)).strip()
+    return money_text(currency, Decimal(str(value)))
 
 
 def margin_rows(comparison: Mapping[str, Any]) -> list[MarginRow]:
