@@ -128,7 +128,8 @@ def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_req
         assert comparison.platforms[0].summary == temu.summary
     assert (
         chinese
-        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 1,953.69 美元，半托管 -712.89 美元，全托管每月多出 2,666.58 美元"
+        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 1,953.69 美元，半托管 -712.89 美元，"
+        "全托管每月多出 2,666.58 美元"
     )
     aliexpress = summary_text(comparison.platforms[1], 600, "USD")
     assert "below about 536 units a month fully-managed leaves more, above it semi-managed" in aliexpress
