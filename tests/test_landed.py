@@ -420,3 +420,15 @@ def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None
     assert economics is not None and economics.monthly_units == 600
     assert any("至少有一个平台的建议还没定下来" in line for line in told)
     assert sum(line.startswith("你知道自己的单件成本") for line in told) == 2
+
+
+def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sellerexpert import _i18n
+    from sellerexpert import _margin_report as margin_report
+
+    monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
+    comparison = advisor.compare_margins(SellerProfile.from_file(STARTER), lang="zh", today=TODAY)
+    with _i18n.use("zh"):
+        svg = margin_report.chart(comparison, "svg").decode()
+    assert "temu (US)" in svg and "aliexpress (DE)" in svg
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in svg)

@@ -551,7 +551,12 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
         comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=_("your {units} units").format(units=units)
     )
     axis.axhline(0, color="grey", linewidth=0.6)
-    axis.set_title(_where(item))
+    title = _where(item)
+    if _i18n.current() == "en" and any(_i18n.width(ch) == 2 for ch in title):
+        # English labels because no font with Chinese glyphs was found: a Chinese platform or market name
+        # would print as empty boxes, so the panel is titled by the ids the JSON uses.
+        title = item.platform if item.market is None else f"{item.platform} ({item.market})"
+    axis.set_title(title)
     axis.set_xlabel(_("units a month"))
     if comparison.currency:
         axis.set_ylabel(_("contribution a month ({currency})").format(currency=comparison.currency))
