@@ -256,6 +256,8 @@ def test_raising_any_cost_never_raises_a_routes_contribution(cost: str, model: s
     high = low + draw.draw(_COSTS[cost])
     if cost.endswith("_rate") or cost in ("affiliate_commission", "payment_fee", "late_share"):
         high = min(high, Decimal("0.6"))
+    if cost.endswith("_days"):
+        high = min(high, 365)
     before, after = copy.deepcopy(data), copy.deepcopy(data)
     before["economics"].setdefault(model, {})[cost] = str(low)
     after["economics"].setdefault(model, {})[cost] = str(high)

@@ -1568,23 +1568,33 @@ def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mappin
 
 
 def _solve(f: Callable[[Fraction], Fraction], top: Fraction | None) -> Fraction | None:
-    """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``)."""
+    """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
+
+    Nearly every line is linear in each number: two evaluations give the answer, checked exactly. The
+    rest (the unsold share, a customs threshold) are bisected; a number that changes nothing is not.
+    """
     at0 = f(_ZERO)
     if at0 == 0:
         return _ZERO
-    at1 = f(Fraction(1))
-    if at1 != at0:
-        x = at0 / (at0 - at1)
-        if x >= 0 and f(x) == 0 and (top is None or x <= top):
+    probe = top / 2 if top is not None else Fraction(1)
+    at_probe = f(probe)
+    if at_probe != at0:
+        x = at0 * probe / (at0 - at_probe)
+        if x >= 0 and (top is None or x <= top) and f(x) == 0:
             return x
-    high = top if top is not None else Fraction(1)
+    elif top is None:
+        return None  # an amount that changes nothing here (its line is borne by the route, or multiplied by 0)
+    high = top if top is not None else probe
     if top is None:
-        while (f(high) > 0) == (at0 > 0) and high < _LARGEST:
+        for _grow in range(24):
+            if (f(high) > 0) != (at0 > 0):
+                break
             high *= 16
-    if (f(high) > 0) == (at0 > 0) and f(high) != 0:
+    at_high = f(high)
+    if at_high != 0 and (at_high > 0) == (at0 > 0):
         return None
     low = _ZERO
-    for _step in range(80):
+    for _step in range(60):
         middle = (low + high) / 2
         if (f(middle) > 0) == (at0 > 0):
             low = middle
