@@ -448,6 +448,10 @@ def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -
     page.get_by_label("Your cost per unit (ex-factory)").fill("3.10")
     page.get_by_label("Fully-managed: the supply price the platform pays you per unit").fill("7.20")
     page.get_by_label("Semi-managed: your retail price per unit").fill("13.99")
+    page.get_by_role("button", name="Compare").click()
+    # Without a currency the tables' duties and fees (in USD, EUR...) cannot be set beside the figures: asked for.
+    expect(page.locator("#error")).to_contain_text("Enter the currency of your figures")
+    page.get_by_label("Currency of your figures").fill("USD")
     page.get_by_label("Semi-managed: delivery to the buyer per order").fill("3.40")
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("#margin tbody tr")).to_have_count(1)

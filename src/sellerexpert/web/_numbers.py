@@ -70,10 +70,12 @@ def economics_from(params: Mapping[str, str]) -> dict[str, Any] | None:
 
 def figure_error(field: str | None) -> str:
     """What to fix, in the page's words: the figure at fault (the margin's own messages are English data)."""
+    if field == "economics.currency":
+        return _("Enter the currency of your figures (such as USD or CNY): the tables' duties and fees are in a currency.")
     for _name, path, label, example in INPUTS:
         if field == f"economics.{path}":
             return _("Check “{label}”: enter a number such as {example}.").format(label=_(label), example=example)
-    if field is not None and (field.startswith("economics.exchange_rates") or field == "economics.currency"):
+    if field is not None and field.startswith("economics.exchange_rates"):
         return _(
             "The customs tables for your markets charge in another currency (EUR, GBP or USD): "
             "enter your figures in that currency, or compare on the command line with an exchange rate."
