@@ -1,0 +1,280 @@
+"""A catalogue in words and tables: the split first (what a seller reads), then a row per product, platform and market.
+
+Formats: ``text`` for a person, ``markdown`` for a report, ``json`` (:meth:`Catalogue.to_json`) and
+``csv`` (the per-product table, one row per product, platform and market, for a spreadsheet).
+Amounts are rounded to the cent; a dash is a route with no price (the seller's own store, or none).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from . import _i18n
+from ._economics import amount_text
+from ._i18n import N_, _
+
+if TYPE_CHECKING:
+    from ._catalogue import Catalogue, Placement, ProductMention, RouteShare
+
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "csv")
+SHOWN = 8
+"""The most SKUs a split line names before "and N more"."""
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "sku",
+    "name",
+    "platform",
+    "market",
+    "route",
+    "model",
+    "contribution_per_unit",
+    "contribution_per_month",
+    "other_route",
+    "other_per_month",
+    "gap_pct",
+    "close_call",
+    "company_route",
+    "reason",
+)
+
+
+def _money(value: Decimal | None) -> str:
+    return "—" if value is None else amount_text(value)
+
+
+def _route(route: str | None, name: str | None) -> str:
+    if route is None:
+        return _("no route")
+    return name or route
+
+
+def _rjust(text: str, columns: int) -> str:
+    return " " * max(columns - _i18n.width(text), 0) + text
+
+
+def _ljust(text: str, columns: int) -> str:
+    return text + " " * max(columns - _i18n.width(text), 0)
+
+
+def _skus(mentions: list[ProductMention]) -> str:
+    names = [m.sku for m in mentions]
+    shown = ", ".join(names[:SHOWN])
+    if len(names) > SHOWN:
+        shown += _(" and {count} more").format(count=len(names) - SHOWN)
+    return shown
+
+
+def _grouped(mentions: Iterable[ProductMention], *, by_text: bool) -> list[list[ProductMention]]:
+    """Mentions by platform, market and route (and reason), in order of first appearance."""
+    groups: dict[tuple[str, str | None, str | None, str], list[ProductMention]] = {}
+    for m in mentions:
+        groups.setdefault((m.platform, m.market, m.route, m.text if by_text else ""), []).append(m)
+    return list(groups.values())
+
+
+def _where(m: ProductMention) -> str:
+    if m.market is None:
+        return m.platform_name
+    return _("{platform} in {market}").format(platform=m.platform_name, market=m.market_name)
+
+
+def _title(catalogue: Catalogue) -> str:
+    split = catalogue.split
+    name = catalogue.profile.name or _("Your catalogue")
+    currency = f" ({split.currency})" if split.currency else ""
+    return _("{name}: {products} products advised, {errors} rows with errors; contribution a month{currency}").format(
+        name=name, products=split.products, errors=split.errors, currency=currency
+    )
+
+
+def _share_rows(catalogue: Catalogue) -> list[tuple[str, list[RouteShare], Decimal]]:
+    names = {p.platform: p.platform_name for product in catalogue.products for p in product.placements}
+    by_platform: dict[str, list[RouteShare]] = {}
+    for share in catalogue.split.routes:
+        by_platform.setdefault(share.platform, []).append(share)
+    totals = dict(catalogue.split.totals)
+    return [(names.get(p, p), shares, totals.get(p, Decimal(0))) for p, shares in by_platform.items()]
+
+
+def _store_lines(catalogue: Catalogue) -> list[str]:
+    out = []
+    for both in catalogue.split.both_stores:
+        words = {"platform": both.platform_name, "full": both.fully_managed, "semi": both.semi_managed}
+        if both.run_both:
+            out.append(
+                _(
+                    "{platform}: run both stores: {full} products for the fully-managed store, {semi} for the semi-managed one."
+                ).format(**words)
+            )
+        else:
+            out.append(
+                _("{platform}: one store is enough: {full} products fully-managed, {semi} semi-managed.").format(**words)
+            )
+    return out
+
+
+_SECTIONS = (
+    ("not_carried", N_("No route on the platform can carry these:")),
+    ("off_company", N_("On another route than your company-level advice:")),
+    ("close_calls", N_("Close calls (the two routes leave within {pct}% of each other):")),
+    ("leaves_less", N_("On a route that leaves less a month than the other (see each product's reason):")),
+)
+
+
+def _mention_lines(catalogue: Catalogue) -> list[tuple[str, list[str]]]:
+    out = []
+    for attribute, heading in _SECTIONS:
+        mentions: tuple[ProductMention, ...] = getattr(catalogue.split, attribute)
+        if not mentions:
+            continue
+        lines = []
+        for group in _grouped(mentions, by_text=attribute == "not_carried"):
+            first = group[0]
+            words = {"where": _where(first), "route": _route(first.route, first.route), "count": len(group), "skus": _skus(group)}
+            if attribute == "not_carried":
+                lines.append(_("{where} ({count}): {skus}. {reason}").format(reason=first.text, **words))
+            else:
+                lines.append(_("{where}, {route} ({count}): {skus}.").format(**words))
+        out.append((_(heading).format(pct=catalogue.close_pct), lines))
+    return out
+
+
+def _placement_cells(p: Placement, *, names: bool = False) -> tuple[str, str, str, str, str]:
+    return (
+        p.platform_name,
+        p.market_name or "",
+        _route(p.route, p.route_name if names else p.route or ""),
+        _money(p.contribution_per_unit),
+        _money(p.contribution_per_month),
+    )
+
+
+def render_text(catalogue: Catalogue, *, columns: int = 100) -> str:
+    """The split, then each product's routes with one reason each."""
+    out = [_title(catalogue), ""]
+    header = (_("route"), _("products"), _("a month"))
+    for platform_name, shares, total in _share_rows(catalogue):
+        out.append(platform_name)
+        rows = [
+            (f"{s.market_name} · {_route(s.route, s.route)}" if s.market else _route(s.route, s.route),
+             str(s.products), _money(s.contribution_per_month) if s.priced else "—")
+            for s in shares
+        ]
+        rows.append((_("total"), "", _money(total)))
+        first = max(_i18n.width(r[0]) for r in [header, *rows])
+        for index, row in enumerate([header, *rows]):
+            line = f"  {_ljust(row[0], first)}  {_rjust(row[1], 8)}  {_rjust(row[2], 14)}"
+            out.append(line.rstrip())
+            if index == 0:
+                out.append("  " + "-" * (first + 26))
+        out.append("")
+    stores = _store_lines(catalogue)
+    if stores:
+        out.extend(stores)
+        out.append("")
+    for heading, lines in _mention_lines(catalogue):
+        out.append(heading)
+        for line in lines:
+            out.extend(_i18n.wrap(line, columns, initial="  - ", subsequent="    "))
+        out.append("")
+    if catalogue.errors:
+        out.append(_("Rows not advised:"))
+        out.extend(f"  - {_('row {row}').format(row=e.row)} ({e.sku or '?'}): {e.message}" for e in catalogue.errors)
+        out.append("")
+    out.append(_("Per product"))
+    for product in catalogue.products:
+        facts = ", ".join(str(v) for v in (product.weight_class, product.category) if v)
+        out.append(
+            _("{sku} {name} ({facts}; {units} a month)").format(
+                sku=product.sku, name=product.name, facts=facts, units=product.monthly_units
+            ).replace("  ", " ")
+        )
+        cells = [_placement_cells(p) for p in product.placements]
+        widths = [max(_i18n.width(c[i]) for c in cells) for i in range(3)]
+        for p, c in zip(product.placements, cells, strict=True):
+            line = (
+                f"  {_ljust(c[0], widths[0])}  {_ljust(c[1], widths[1])}  {_ljust(c[2], widths[2])}"
+                f"  {_rjust(c[3], 9)} {_('/unit')}  {_rjust(c[4], 12)} {_('/month')}"
+            )
+            out.append(line)
+            out.extend(_i18n.wrap(p.reason, columns, initial="      ", subsequent="      "))
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(catalogue: Catalogue) -> str:
+    """The split as tables and lists, then one table row per product, platform and market."""
+    out = [f"# {_md(_title(catalogue))}", ""]
+    for platform_name, shares, total in _share_rows(catalogue):
+        out += [f"## {_md(platform_name)}", "", f"| {_('market')} | {_('route')} | {_('products')} | {_('a month')} |",
+                "|---|---|---:|---:|"]
+        for s in shares:
+            amount = _money(s.contribution_per_month) if s.priced else "—"
+            out.append(f"| {_md(s.market_name)} | {_md(_route(s.route, s.route_name))} | {s.products} | {amount} |")
+        out += [f"| **{_('total')}** | | | **{_money(total)}** |", ""]
+    stores = _store_lines(catalogue)
+    if stores:
+        out += [f"- {_md(line)}" for line in stores] + [""]
+    for heading, lines in _mention_lines(catalogue):
+        out += [f"### {_md(heading.rstrip(':'))}", ""] + [f"- {_md(line)}" for line in lines] + [""]
+    if catalogue.errors:
+        out += [f"### {_('Rows not advised')}", ""]
+        out += [f"- {_('row {row}').format(row=e.row)} ({_md(e.sku or '?')}): {_md(e.message)}" for e in catalogue.errors]
+        out.append("")
+    out += [
+        f"## {_('Per product')}",
+        "",
+        f"| SKU | {_('platform')} | {_('market')} | {_('route')} | {_('/unit')} | {_('/month')} | {_('reason')} |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    for product in catalogue.products:
+        for p in product.placements:
+            c = _placement_cells(p, names=True)
+            out.append(
+                f"| {_md(product.sku)} | {_md(c[0])} | {_md(c[1])} | {_md(c[2])} | {c[3]} | {c[4]} | {_md(p.reason)} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def render_csv(catalogue: Catalogue) -> str:
+    """One row per product, platform and market (route ids, plain numbers), then one row per failed product."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, "error"])
+    for product in catalogue.products:
+        for p in product.placements:
+            writer.writerow([
+                product.sku, product.name, p.platform, p.market or "", p.route or "", p.model or "",
+                _plain(p.contribution_per_unit), _plain(p.contribution_per_month), p.other_route or "",
+                _plain(p.other_per_month), p.gap_pct, "yes" if p.close else "no", p.company_route or "", p.reason, "",
+            ])
+    for e in catalogue.errors:
+        writer.writerow([e.sku, *[""] * (len(CSV_COLUMNS) - 1), e.message])
+    return buffer.getvalue()
+
+
+def render(catalogue: Catalogue, format: str = "text") -> str:
+    """The catalogue in one of :data:`FORMATS` (words in the language in force; JSON and CSV keys in English).
+
+    :raises ValueError: for another format.
+    """
+    if format == "json":
+        return catalogue.to_json()
+    if format == "csv":
+        return render_csv(catalogue)
+    if format == "markdown":
+        return render_markdown(catalogue)
+    if format == "text":
+        return render_text(catalogue)
+    raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
