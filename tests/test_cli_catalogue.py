@@ -178,3 +178,16 @@ def test_installed_entry_point_prints_the_split() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Ningbo home and garden: 30 products advised")
     assert done.stderr == WARNING
+
+
+def test_the_chart_is_drawn_the_same_each_time(runner: CliRunner, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    first, second = tmp_path / "one.svg", tmp_path / "two.svg"
+    for path in (first, second):
+        result = runner.invoke(cli, [*ARGS, "--platform", "temu", "--chart", str(path)], catch_exceptions=False)
+        assert result.exit_code == 0
+    svg = first.read_text(encoding="utf-8")
+    assert svg == second.read_text(encoding="utf-8")
+    assert "temu_local" in svg and "30 products" in svg
+    wrong = runner.invoke(cli, [*ARGS, "--chart", str(tmp_path / "split.gif")])
+    assert wrong.exit_code == 2 and "a chart is written as .svg or .png, not '.gif'" in wrong.stderr

@@ -30,6 +30,7 @@ if _TYPE_CHECKING:
         StoreSplit,
     )
     from ._catalogue_report import render as render_catalogue
+    from ._catalogue_report import write_chart as write_catalogue_chart
     from ._cli import cli
     from ._coverage import CoverageReport, coverage
     from ._economics import (
@@ -105,6 +106,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Split": ("_catalogue", "Split"),
     "StoreSplit": ("_catalogue", "StoreSplit"),
     "render_catalogue": ("_catalogue_report", "render"),
+    "write_catalogue_chart": ("_catalogue_report", "write_chart"),
     "cli": ("_cli", "cli"),
     "compare_margins": ("_economics", "compare_margins"),
     "ConsultationResult": ("_result", "ConsultationResult"),
@@ -251,5 +253,6 @@ __all__ = [
     "render_report",
     "run_batch",
     "use_language",
+    "write_catalogue_chart",
     "write_chart",
 ]

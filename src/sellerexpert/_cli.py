@@ -1092,7 +1092,8 @@ both stores.
 Example:
   sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml
   sellerexpert catalogue products.csv -p shop.yaml -f csv -o advice.csv
-  sellerexpert catalogue products.jsonl -p shop.yaml -f json --trace traces/"""
+  sellerexpert catalogue products.jsonl -p shop.yaml -f json --trace traces/
+  sellerexpert catalogue products.csv -p shop.yaml --chart split.svg"""
 )
 
 
@@ -1114,13 +1115,15 @@ Example:
               help=N_("Also write each product's trace to DIR/row-NNNNNN.json, for explain and audit."))
 @click.option("--close-pct", type=click.IntRange(0, 100), default=10, show_default=True, metavar="PCT",
               help=N_("Name a product a close call when its two routes leave within PCT% of each other."))
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help=N_("Also draw the monthly contribution by route to FILE (.svg or .png; needs the chart extra)."))
 @rules_option
 @lang_option
 @pass_advisor
 def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, output_format: str, output: str,
-              input_format: str | None, engine: str, trace_dir: str | None, close_pct: int, **fields: Any) -> None:
+              input_format: str | None, engine: str, trace_dir: str | None, close_pct: int, chart_path: Path | None,
+              **fields: Any) -> None:
     """Advise each product of a catalogue: its route per platform and market, what it leaves, and the split."""
-    from ._catalogue import save_traces
     from ._catalogue_report import render as render_catalogue
 
     if input_path == "-" and profile_source == "-":
@@ -1130,14 +1133,26 @@ def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, out
         raise UsageProblem(_("give the company profile: --profile FILE, or field options such as --platform temu."))
     with _open_input(input_path, input_format, any_columns=True) as reader:
         result = advisor.catalogue(profile, reader, engine=cast("Engine", engine), close_pct=close_pct)
-    _catalogue_done(result, render_catalogue(result, output_format), output, trace_dir, save_traces)
+    _catalogue_done(result, render_catalogue(result, output_format), output, trace_dir, chart_path)
 
 
-def _catalogue_done(result: Any, text: str, output: str, trace_dir: str | None, save_traces: Callable[..., int]) -> None:
-    """Warn of set-aside columns, write the traces and the output (whole), and fail when rows failed."""
+def _catalogue_done(result: Any, text: str, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
+    """Warn of set-aside columns, write the traces, the chart and the output (whole), and fail when rows failed."""
+    from ._catalogue import save_traces
+    from ._catalogue_report import write_chart
+
     if result.unknown_columns:
         click.echo(_("Warning: columns set aside (not product columns): {columns}").format(
             columns=", ".join(result.unknown_columns)), err=True)
+    if chart_path is not None:
+        try:
+            write_chart(result, chart_path)
+        except (ValueError, ModuleNotFoundError) as exc:
+            raise InputError(say(exc)) from None
+        except OSError as exc:
+            raise InputError(
+                _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
+            ) from None
     if trace_dir is not None:
         save_traces(result, trace_dir)
     if output == "-":
