@@ -38,7 +38,7 @@ def test_text_puts_the_split_first(runner: CliRunner) -> None:
     assert result.stderr == WARNING
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        "Ningbo home and garden: 30 products advised, 0 rows with errors; contribution a month (USD)"
+        "Ningbo home and garden: 30 products advised, 0 rows with errors; contribution a month in USD"
     )
     assert lines[2] == "Temu"
     assert "Temu: run both stores: 23 products for the fully-managed store, 30 for the semi-managed one." in lines
@@ -191,3 +191,15 @@ def test_the_chart_is_drawn_the_same_each_time(runner: CliRunner, tmp_path: Path
     assert "temu_local" in svg and "30 products" in svg
     wrong = runner.invoke(cli, [*ARGS, "--chart", str(tmp_path / "split.gif")])
     assert wrong.exit_code == 2 and "a chart is written as .svg or .png, not '.gif'" in wrong.stderr
+
+
+def test_chinese_words_the_split_and_keeps_the_numbers(runner: CliRunner) -> None:
+    english = runner.invoke(cli, [*ARGS, "--platform", "temu", "-f", "json"], catch_exceptions=False).stdout
+    result = runner.invoke(cli, [*ARGS, "--platform", "temu", "--lang", "zh"], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Ningbo home and garden：已为 30 个产品给出建议，0 行有错误；每月贡献利润以 USD 计"
+    assert "Temu：两种模式并行，开两个店：23 个产品放全托管店，30 个放半托管店。" in lines
+    total = json.loads(english)["split"]["totals"]["temu"]
+    assert any(line.startswith("  合计") and line.endswith(f"{total:,.2f}") for line in lines)
+    assert result.stderr == "警告：以下列已忽略（不是产品列）：supplier\n"

@@ -87,10 +87,12 @@ def _where(m: ProductMention) -> str:
 def _title(catalogue: Catalogue) -> str:
     split = catalogue.split
     name = catalogue.profile.name or _("Your catalogue")
-    currency = f" ({split.currency})" if split.currency else ""
-    return _("{name}: {products} products advised, {errors} rows with errors; contribution a month{currency}").format(
-        name=name, products=split.products, errors=split.errors, currency=currency
-    )
+    words = {"name": name, "products": split.products, "errors": split.errors, "currency": split.currency}
+    if split.currency:
+        return _("{name}: {products} products advised, {errors} rows with errors; contribution a month in {currency}").format(
+            **words
+        )
+    return _("{name}: {products} products advised, {errors} rows with errors").format(**words)
 
 
 def _share_rows(catalogue: Catalogue) -> list[tuple[str, list[RouteShare], Decimal]]:
@@ -185,9 +187,10 @@ def render_text(catalogue: Catalogue, *, columns: int = 100) -> str:
         out.append("")
     if catalogue.errors:
         out.append(_("Rows not advised:"))
-        out.extend(f"  - {_('row {row}').format(row=e.row)} ({e.sku or '?'}): {e.message}" for e in catalogue.errors)
+        out.extend("  - " + _error_line(e.row, e.sku, e.message) for e in catalogue.errors)
         out.append("")
     out.append(_("Per product"))
+    per_unit, per_month = _("/unit"), _("/month")
     for product in catalogue.products:
         facts = ", ".join(str(v) for v in (product.weight_class, product.category) if v)
         out.append(
@@ -200,11 +203,15 @@ def render_text(catalogue: Catalogue, *, columns: int = 100) -> str:
         for p, c in zip(product.placements, cells, strict=True):
             line = (
                 f"  {_ljust(c[0], widths[0])}  {_ljust(c[1], widths[1])}  {_ljust(c[2], widths[2])}"
-                f"  {_rjust(c[3], 9)} {_('/unit')}  {_rjust(c[4], 12)} {_('/month')}"
+                f"  {_rjust(c[3], 9)} {per_unit}  {_rjust(c[4], 12)} {per_month}"
             )
             out.append(line)
             out.extend(_i18n.wrap(p.reason, columns, initial="      ", subsequent="      "))
     return "\n".join(out) + "\n"
+
+
+def _error_line(row: int, sku: str, message: str) -> str:
+    return _("row {row} ({sku}): {message}").format(row=row, sku=sku or "?", message=message)
 
 
 def _md(text: str) -> str:
@@ -214,26 +221,35 @@ def _md(text: str) -> str:
 def render_markdown(catalogue: Catalogue) -> str:
     """The split as tables and lists, then one table row per product, platform and market."""
     out = [f"# {_md(_title(catalogue))}", ""]
+    words = {
+        key: _md(text)
+        for key, text in (
+            ("market", _("market")), ("route", _("route")), ("products", _("products")), ("month", _("a month")),
+            ("total", _("total")), ("unit", _("/unit")), ("per_month", _("/month")), ("platform", _("platform")),
+            ("reason", _("reason")), ("errors", _("Rows not advised")), ("per_product", _("Per product")),
+        )
+    }
     for platform_name, shares, total in _share_rows(catalogue):
-        out += [f"## {_md(platform_name)}", "", f"| {_('market')} | {_('route')} | {_('products')} | {_('a month')} |",
-                "|---|---|---:|---:|"]
+        header = f"| {words['market']} | {words['route']} | {words['products']} | {words['month']} |"
+        out += [f"## {_md(platform_name)}", "", header, "|---|---|---:|---:|"]
         for s in shares:
             amount = _money(s.contribution_per_month) if s.priced else "—"
             out.append(f"| {_md(s.market_name)} | {_md(_route(s.route, s.route_name))} | {s.products} | {amount} |")
-        out += [f"| **{_('total')}** | | | **{_money(total)}** |", ""]
+        out += [f"| **{words['total']}** | | | **{_money(total)}** |", ""]
     stores = _store_lines(catalogue)
     if stores:
         out += [f"- {_md(line)}" for line in stores] + [""]
     for heading, lines in _mention_lines(catalogue):
         out += [f"### {_md(heading.rstrip(':'))}", ""] + [f"- {_md(line)}" for line in lines] + [""]
     if catalogue.errors:
-        out += [f"### {_('Rows not advised')}", ""]
-        out += [f"- {_('row {row}').format(row=e.row)} ({_md(e.sku or '?')}): {_md(e.message)}" for e in catalogue.errors]
+        out += [f"### {words['errors']}", ""]
+        out += ["- " + _md(_error_line(e.row, e.sku, e.message)) for e in catalogue.errors]
         out.append("")
     out += [
-        f"## {_('Per product')}",
+        f"## {words['per_product']}",
         "",
-        f"| SKU | {_('platform')} | {_('market')} | {_('route')} | {_('/unit')} | {_('/month')} | {_('reason')} |",
+        f"| SKU | {words['platform']} | {words['market']} | {words['route']} | {words['unit']} | {words['per_month']} "
+        f"| {words['reason']} |",
         "|---|---|---|---|---:|---:|---|",
     ]
     for product in catalogue.products:
