@@ -37,6 +37,8 @@ ROUTE_RULES: tuple[str, ...] = (
 )
 """The rules that fire only on the route facts computed for each target market (rules/eligibility.toml), in rule-book order."""
 EXAMPLES = REPO / "examples"
+PROFILE_EXAMPLES = sorted(path for path in EXAMPLES.iterdir() if path.suffix in (".yaml", ".json", ".toml"))
+"""The shipped examples that are seller profiles (``sellers.csv`` is a batch input)."""
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import PROFILE_EXAMPLES
 from sellerexpert import Advisor, SellerProfile, cli
 from sellerexpert._report import render_markdown, render_text
 
@@ -61,14 +62,14 @@ def test_markdown_output_is_a_report(runner: CliRunner, advisor: Advisor) -> Non
     assert "| TikTok Shop | fully-managed | 81% (high) | semi-managed ruled out |" in result.stdout
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml")), ids=str)
+@pytest.mark.parametrize("name", [p.name for p in PROFILE_EXAMPLES], ids=str)
 def test_every_example_profile_consults(runner: CliRunner, advisor: Advisor, name: str) -> None:
     result = runner.invoke(cli, ["consult", "-p", str(EXAMPLES / name), "-f", "json"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stdout == advisor.consult(SellerProfile.from_file(EXAMPLES / name)).to_json() + "\n"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml")), ids=str)
+@pytest.mark.parametrize("name", [p.name for p in PROFILE_EXAMPLES], ids=str)
 def test_profile_from_stdin_is_guessed_from_its_text(runner: CliRunner, name: str) -> None:
     from_file = runner.invoke(cli, ["consult", "-p", str(EXAMPLES / name), "-f", "json"])
     from_stdin = runner.invoke(cli, ["consult", "-p", "-", "-f", "json"], input=(EXAMPLES / name).read_text())

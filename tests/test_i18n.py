@@ -19,10 +19,13 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
 def _marked() -> dict[str, list[str]]:
-    """Every string the code marks for translation, with where it is marked."""
+    """Every string the code marks for translation (the web page's templates included), with where it is marked."""
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(SRC), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(SRC),
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")],
+        options_map={"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
+        keywords=KEYWORDS,
     ):
         ids = message if isinstance(message, tuple) else (message,)
         for msgid in ids:
@@ -128,7 +131,8 @@ def test_numbers_and_dates_are_written_for_the_language() -> None:
         assert _i18n.percent(0.42) == "42%"
         assert _i18n.number(12345.6, digits=1) == "12,345.6"
         assert _i18n.day("2026-05-03") == "2026年5月3日"
-        assert _i18n.day("2025-05") == "2025-05"
+        assert _i18n.day("2025-05") == "2025年5月" and _i18n.day("2024") == "2024年"  # one date style in a text
+    assert _i18n.day("2025-05") == "2025-05"
 
 
 def test_width_counts_chinese_characters_as_two_columns() -> None:

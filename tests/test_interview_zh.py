@@ -51,9 +51,12 @@ def test_a_whole_interview_in_chinese_ends_with_advice(runner: CliRunner, adviso
     assert json.loads(result.stdout)["recommendations"][0]["model"] == advisor.consult(expected).recommendations[0].model
     err = result.stderr
     assert "问题 1：你的买家在哪些市场（国家或地区）？" in err
-    assert "为什么问 target_markets（买家所在的市场）：" in err
-    assert "以下规则需要你的回答：" in err
-    assert "抱歉，“是” 不是 low, medium, high 之一。可以回答的是：低、中或高" in err
+    assert "为什么问“买家所在的市场”：" in err
+    assert "你的回答会影响这些判断：" in err
+    assert "抱歉，“是”不是可选的回答。可以回答的是：低、中或高" in err
+    # No field id, rule id or profile value word of a file in what a Chinese seller reads
+    for english in ("target_markets", "operational_capacity", "low, medium, high", "_favours_", "platform."):
+        assert english not in err, english
     assert "已跳过：" in err
     assert "请回答：低、中或高；也可以回答“为什么”“不知道”或“退出”。" in err
     assert "每个平台的建议都已确定" in err or "问题已经全部问完。" in err
@@ -190,9 +193,21 @@ def test_question_texts_follow_the_language(advisor: Advisor) -> None:
         question = interview.next_question()
         assert question is not None
         assert question.text == "需要我就哪些平台给出建议？"
-        assert "（platforms：要给出建议的平台（结果按此顺序排列））" in question.render()
+        assert "platforms" not in question.render() and "Temu、速卖通、TikTok Shop" in question.render()
 
 
 def test_the_leak_check_finds_english_sentences_and_spares_ids() -> None:
     assert english_runs("推理过程：Why not semi-managed here") == ["Why not semi-managed here"]
     assert english_runs("条件：operational_capacity 为 低，TikTok Shop，fee_sensitive_favours_semi（¶6, ops_experience）") == []
+
+
+def test_the_chinese_interview_shows_no_field_name_rule_id_or_english_sentence(runner: CliRunner) -> None:
+    # why and unknown at every question, then bad answers: every text the interview can say to a seller
+    script = "为什么\n全部\n" + "为什么\n不知道\n" * 14 + "退出\n"
+    result = runner.invoke(cli, ["consult", "--interactive", "--lang", "zh"], input=script, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    err = result.stderr
+    assert "为什么问“" in err and "已跳过：" in err
+    ids = re.findall(r"[a-z]+(?:_[a-z]+)+|platform\.[a-z_]+", err)
+    assert not ids, ids
+    assert not english_runs(err), english_runs(err)

@@ -256,6 +256,8 @@ def test_raising_any_cost_never_raises_a_routes_contribution(cost: str, model: s
     high = low + draw.draw(_COSTS[cost])
     if cost.endswith("_rate") or cost in ("affiliate_commission", "payment_fee", "late_share"):
         high = min(high, Decimal("0.6"))
+    if cost.endswith("_days"):
+        high = min(high, 365)
     before, after = copy.deepcopy(data), copy.deepcopy(data)
     before["economics"].setdefault(model, {})[cost] = str(low)
     after["economics"].setdefault(model, {})[cost] = str(high)
@@ -407,3 +409,28 @@ def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advi
     svg = chart(_compare(advisor, _starter()), "svg").decode()
     for words in ("Temu in the US", "AliExpress in Germany", "scenarios: conservative to optimistic", "your 300 units"):
         assert words in svg, words
+
+
+def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
+    from sellerexpert import _i18n
+    from sellerexpert._economics import ask_economics
+
+    replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
+    told: list[str] = []
+    with _i18n.use("zh"):
+        economics = ask_economics(lambda _prompt: next(replies), told.append)
+    assert economics is not None and economics.monthly_units == 600
+    assert any("至少有一个平台的建议还没定下来" in line for line in told)
+    assert sum(line.startswith("你知道自己的单件成本") for line in told) == 2
+
+
+def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sellerexpert import _i18n
+    from sellerexpert import _margin_report as margin_report
+
+    monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
+    comparison = advisor.compare_margins(SellerProfile.from_file(STARTER), lang="zh", today=TODAY)
+    with _i18n.use("zh"):
+        svg = margin_report.chart(comparison, "svg").decode()
+    assert "temu (US)" in svg and "aliexpress (DE)" in svg
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in svg)

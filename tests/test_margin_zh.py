@@ -35,7 +35,7 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
     text = result.stdout
     assert text.startswith("到岸成本和利润（USD）：每月 600 件，资金成本每年 12%\n金额四舍五入到分；合计按四舍五入前的数值计算。")
     for words in (
-        "Temu（美国）：全托管每月贡献利润多出 USD 2,666.58",
+        "Temu（美国）：全托管每月贡献利润多出 2,666.58 美元",
         "比较的路线：全托管，供货到 Temu 国内仓；半托管本土店，从你在当地的库存发货",
         "单件",
         "每月（按 600 件）",
@@ -47,11 +47,11 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
         "以上各行之和（待补的行未计入）",
         "资金占用",
         "盈亏平衡销量：每月 536.34 件",
-        "低于此销量全托管贡献利润更多，高于此销量则是半托管",
+        "低于此销量全托管利润更高，高于此销量半托管利润更高",
         "估算项（来自注明日期的费用表；填入你自己的数字即可替换）：",
-        "如果没有延期，已过截止日期（2026-07-24）：请对照来源核实。",
+        "如果没有延期，已过截止日期（2026年7月24日）：请对照来源核实。",
         "情形（每月贡献利润；待补的数字未计入）：",
-        "全托管仍然多赚时的最低申报价（核价底线）：USD ",
+        "全托管仍然多赚时的最低申报价（核价底线）：",
     ):
         assert words in text, words
     assert _english_words(text) == [], _english_words(text)
@@ -128,7 +128,8 @@ def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_req
         assert comparison.platforms[0].summary == temu.summary
     assert (
         chinese
-        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 USD 1,953.69，半托管 USD -712.89，全托管每月多出 USD 2,666.58"
+        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 1,953.69 美元，半托管 -712.89 美元，"
+        "全托管每月多出 2,666.58 美元"
     )
     aliexpress = summary_text(comparison.platforms[1], 600, "USD")
     assert "below about 536 units a month fully-managed leaves more, above it semi-managed" in aliexpress
@@ -215,7 +216,7 @@ def test_platforms_are_named_as_the_language_writes_them(advisor: Advisor, monke
     profile = SellerProfile.from_file(EXAMPLE)
     chinese = advisor.compare_margins(profile, lang="zh")
     assert [p.platform_name for p in chinese.platforms] == ["Temu", "速卖通", "TikTok Shop"]
-    assert "\n速卖通（美国）：半托管每月贡献利润多出 USD 53.41\n" in render(chinese, "text", lang="zh")
+    assert "\n速卖通（美国）：半托管每月贡献利润多出 53.41 美元\n" in render(chinese, "text", lang="zh")
     assert advisor.compare_margins(profile).platforms[1].platform_name == "AliExpress"
     with _i18n.use("zh"):
         assert advisor.compare_margins(profile).platforms[1].platform_name == "速卖通"

@@ -114,7 +114,7 @@ def test_the_readme_example_writes_parquet_on_a_local_cluster(tmp_path: Path) ->
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster):
         scored = on_dask.score_dataset(str(tmp_path / "sellers-*.csv"))
-        scored.to_parquet(str(tmp_path / "advice"))  # the README's call, as written there
+        scored.to_parquet(str(tmp_path / "advice"))  # the call docs/batch.md shows, as written there
     written = _written(tmp_path / "advice")
     assert _same_but_where(written["record"]) == [line for path in parts for line in _batch_lines(path)]
     assert list(written.groupby("partition").size()) == [20, 21, 22]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import PROFILE_EXAMPLES
 from sellerexpert import SellerProfile, cli
 from sellerexpert._errors import ProfileError
 from sellerexpert._profile import FIELDS_BY_NAME, MAX_COUNT, market_code, normalise_value
@@ -123,9 +124,7 @@ def test_a_huge_number_as_a_field_name_is_a_profile_error() -> None:
     assert caught.value.field == "a number of about 5001 digits"
 
 
-EXAMPLES = sorted(
-    p for p in (Path(__file__).resolve().parents[1] / "examples").iterdir() if p.suffix in (".json", ".yaml", ".toml")
-)
+EXAMPLES = PROFILE_EXAMPLES
 
 
 @pytest.mark.parametrize("fmt", ["json", "yaml", "toml"])

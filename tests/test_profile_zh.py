@@ -19,15 +19,15 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
     ("data", "field", "english", "chinese"),
     [
         ({"operational_capacity": "huge"}, "operational_capacity", "'huge' is not one of low, medium, high",
-         "“huge” 不是 low, medium, high 之一"),
+         "“huge”不是 low, medium, high 之一"),
         ({"local_warehouse": "maybe"}, "local_warehouse", "expected true or false, got 'maybe'",
-         "应为 true 或 false，实际是 “maybe”"),
+         "须为 true 或 false（是或否），你填的是 “maybe”"),
         ({"monthly_orders": -3}, "monthly_orders", "expected a whole number 0 or more, got the number -3",
-         "应为 0 或更大的整数，实际是 数字 -3"),
-        ({"target_markets": ["Atlantis"]}, "target_markets", "'Atlantis' is not a market", "“Atlantis” 不是市场"),
+         "须为不小于 0 的整数，你填的是 -3"),
+        ({"target_markets": ["Atlantis"]}, "target_markets", "'Atlantis' is not a market", "“Atlantis”不是市场"),
         ({"company_base": "Mars"}, "company_base", "'Mars' is not one of CN, HK, US, UK, EU, OTHER",
          "“Mars”不是 CN, HK, US, UK, EU, OTHER 之一"),
-        ({"platforms": ["ebay"]}, "platforms", "'ebay' is not a platform we advise on", "“ebay” 不是我们提供建议的平台"),
+        ({"platforms": ["ebay"]}, "platforms", "'ebay' is not a platform we advise on", "“ebay”不是我们提供建议的平台"),
         ({"platforms": ["temu", "temu"]}, "platforms", "'temu' is listed twice", "“temu”列了两次"),
         ({"warehouse_size": 3}, "warehouse_size", "unknown field 'warehouse_size'", "未知字段“warehouse_size”"),
     ],
@@ -82,5 +82,5 @@ def test_a_bad_profile_file_is_refused_in_chinese(runner: CliRunner, tmp_path: P
     profile.write_text("operational_capacity: huge\n", encoding="utf-8")
     result = runner.invoke(cli, ["consult", "-p", str(profile), "--lang", "zh"])
     assert result.exit_code == 2
-    assert "operational_capacity" in result.stderr and "“huge” 不是 low, medium, high 之一" in result.stderr
+    assert "operational_capacity" in result.stderr and "“huge”不是 low, medium, high 之一" in result.stderr
     assert "Traceback" not in result.output

@@ -1,4 +1,8 @@
-"""The README stays true: its API example runs as printed and CI runs its test command."""
+"""The README stays true: its API example runs as printed, CI runs its test command, and its pages are linked.
+
+The docs pages' own checks (the module map, the brief's paragraphs, freshness) are in tests/test_docs.py;
+every shell command in the README and docs runs in tests/test_docs_commands.py.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +39,44 @@ def test_exactly_two_shell_commands_up_front_and_ci_runs_the_second() -> None:
     assert example and (ROOT / example.group(0)).is_file()
 
 
+def test_the_readme_says_what_ci_runs_as_ci_runs_it() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    said = README.split("CI runs `bash .ci/run`", 1)[1].split("\n\n", 1)[0]
+    # Each step the README names is one .ci/run takes.
+    for step, command in [("ruff", "ruff check src tests bench"), ("mypy", "python -m mypy"), ("slow", "-m slow"),
+                          ("Dask", "'.[test,dask]'"), ("Chromium", "apt-get install -y -qq chromium")]:
+        assert step in said and command in ci, step
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))
+    linked = set(re.findall(r"\]\((docs/[^)#]+\.md)", README))
+    assert linked == set(pages)
+
+
+def test_the_readme_and_docs_name_only_shipped_examples() -> None:
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for name in re.findall(r"\bexamples/([\w.-]+\.\w+)", page.read_text(encoding="utf-8")):
+            assert (ROOT / "examples" / name).is_file(), f"{page.name} names examples/{name}, which is not shipped"
+
+
+def test_links_between_pages_reach_a_heading() -> None:
+    def anchors(path: Path) -> set[str]:
+        heads = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), flags=re.M)
+        return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in heads}
+
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]+))?\)", page.read_text(encoding="utf-8")):
+            if target.startswith("http"):
+                continue
+            path = (page.parent / target).resolve() if target else page
+            assert path.exists(), f"{page.name}: link to {target} goes nowhere"
+            if anchor:
+                assert anchor in anchors(path), f"{page.name}: no heading #{anchor} in {target or page.name}"
+
+
 def _json_block() -> dict[str, Any]:
-    block = README.split("### The result (JSON contract)", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    block = README.split("\n## The result\n", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
     return json.loads(block)  # type: ignore[no-any-return]
 
 
@@ -68,30 +108,3 @@ def test_readme_json_example_is_real_output(advisor: Advisor) -> None:
         assert set(rec) == set(actual)
         for key, value in rec.items():
             assert _agrees(value, actual[key]), f"README's {rec['platform']} {key} is not what consult gives"
-
-
-def _package_imports(path: Path) -> set[str]:
-    """The package's own modules a file imports, at the top or inside a function."""
-    import ast
-
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level >= 1:
-            found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
-    return found - {"_version"}
-
-
-def test_the_module_map_matches_the_code() -> None:
-    package = ROOT / "src" / "sellerexpert"
-    section = README.split("### Module map", 1)[1]
-    rows = re.findall(r"^\|[^|]*\| `([^`]+)` \|[^|\n]*(?:\\\|[^|\n]*)*\| ([^\n]*) \|$", section, flags=re.M)
-    shown = {module: set(re.findall(r"`([^`]+)`", imports)) for module, imports in rows}
-    modules = {p.name for p in package.glob("*.py")} | {"web/"}
-    assert set(shown) == modules, f"the map and the package differ: {set(shown) ^ modules}"
-    for module, imports in shown.items():
-        if module == "web/":
-            own = {p.stem for p in (package / "web").glob("*.py")}
-            actual = set().union(*(_package_imports(p) for p in (package / "web").glob("*.py"))) - own
-        else:
-            actual = _package_imports(package / module)
-        assert imports == actual, f"{module}: the map says {sorted(imports)}, the code imports {sorted(actual)}"

@@ -209,7 +209,7 @@ def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult
                 assert text.count(meaning) == 1, (term, meaning)
         # terms the fake texts use; each explained once, right after its first use
         assert "海外仓（设在买家所在市场的仓库）" in text
-        assert "头程（把货从国内运到目的市场仓库的运输）" in text
+        assert "头程（把货从国内运到海外仓）" in text
         assert "VAT（增值税）" in text and "小额免税（低价值包裹免征关税的额度）" in text
 
 
@@ -270,7 +270,7 @@ def test_hidden_notes_are_counted_in_chinese(zh_shop: ConsultationResult) -> Non
     report = build_report(zh_shop, today=LATER, lang="zh")
     assert report.hidden > 1
     text = "".join(render_text(zh_shop, lang="zh", today=LATER).split())
-    assert f"（另有{report.hidden}条说明针对我们不建议的模式：见--details）" in text
+    assert f"（另有{report.hidden}条说明针对我们不建议的模式，加--details查看）" in text
 
 
 def test_the_language_does_not_leak_out_of_a_render(shop: ConsultationResult) -> None:
@@ -300,3 +300,62 @@ def test_every_word_of_the_glossary_tables_is_translated() -> None:
         for _term, explanation in GLOSSARY_ZH:
             assert _i18n._(explanation) != explanation
             assert re.search(r"[\u4e00-\u9fff]", _i18n._(explanation))
+
+
+def test_a_term_inside_a_bracket_is_explained_later_without_nesting() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        explain = _Glossary()
+        assert explain("备货到当地仓库（自有仓或第三方海外仓）。") == "备货到当地仓库（自有仓或第三方海外仓）。"
+        assert explain("海外仓备货") == "海外仓（设在买家所在市场的仓库）备货"
+
+
+def test_a_compound_word_keeps_its_explanation_after_it() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        assert _Glossary()("完成尾程配送；") == "完成尾程配送（从海外仓送到买家手中）；"
+        # "POP 店（商家自运营）" is already explained: no second gloss wedged between POP and 店
+        assert _Glossary()("TikTok Shop 的 POP 店（商家自运营）") == "TikTok Shop 的 POP 店（商家自运营）"
+
+
+def test_a_caveat_shared_by_platforms_names_them_not_a_placeholder_word(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(EXAMPLES / "margin-home-goods.toml")
+    text = render_text(advisor.consult(profile, lang="zh"), lang="zh", details=True)
+    assert "平台 " not in text.replace("  平台  ", "")
+    assert "Temu 和 TikTok Shop" in " ".join(text.split())
+
+
+def test_the_chinese_markdown_points_to_the_full_report_not_to_an_option(zh_shop: ConsultationResult) -> None:
+    markdown = render_markdown(zh_shop, lang="zh", today=LATER)
+    assert "--details" not in markdown and "见完整报告" in markdown
+
+
+def test_a_reason_against_is_marked_as_one(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(EXAMPLES / "us-brand-with-warehouse.json")
+    text = render_text(advisor.consult(profile, lang="zh"), lang="zh", details=True)
+    assert "- 反对理由：" in text and "+ 反对理由：" not in text
+
+
+def test_a_report_without_a_name_is_headed_as_one_with_a_name() -> None:
+    from sellerexpert._report import _title
+
+    with _i18n.use("zh"):
+        assert _title(Advisor().consult(SellerProfile(), lang="zh")) == "模式建议"
+
+
+def test_a_bracket_about_the_term_takes_its_explanation_first() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        assert _Glossary()("登记 VAT（英国需要英国 VAT 税号）。") == "登记 VAT（增值税；英国需要英国 VAT 税号）。"
+
+
+def test_a_term_inside_a_longer_word_is_explained_where_it_stands_alone() -> None:
+    from sellerexpert._report import _Glossary
+
+    with _i18n.use("zh"):
+        explain = _Glossary()
+        assert explain("备货到国内菜鸟仓。") == "备货到国内菜鸟仓。"
+        assert explain("由菜鸟发货") == "由菜鸟（阿里巴巴旗下的物流公司）发货"

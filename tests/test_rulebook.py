@@ -37,19 +37,6 @@ def test_every_platform_fact_is_dated_and_sourced() -> None:
             assert fact.sources and all(s in book.sources for s in fact.sources), fact
 
 
-def test_readme_lists_the_paragraph_to_rule_map() -> None:
-    """The README's map of ¶1-¶6 to rule ids must match what the rules cite."""
-    book = load_rulebook()
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    for source in book.sources.values():
-        if source.paragraph is None:
-            continue
-        citing = sorted(rule.id for rule in book.rules if source.id in rule.sources)
-        row = next((line for line in readme.splitlines() if line.startswith(f"| ¶{source.paragraph} ")), None)
-        assert row is not None, f"README has no map row for ¶{source.paragraph}"
-        assert sorted(re.findall(r"`([a-z0-9_]+)`", row)) == citing, f"README row for ¶{source.paragraph} is stale"
-
-
 def test_fingerprint_tracks_files_and_rule_digests_track_rules(rules_dir: Path) -> None:
     before = load_rulebook(rules_dir)
     path = rules_dir / "fees.toml"

@@ -289,8 +289,8 @@ def test_platform_facts_and_texts_in_chinese() -> None:
     assert text.startswith("全托管下，Temu 负责：国际运输和清关；尾程配送；客服和退货；售价和促销。")
     # A space sets a Latin name apart in Chinese ("Temu 半托管") but not a Chinese one ("速卖通半托管").
     caveat = book.rule("semi_fees_shift_costs").text("caveat", "zh")
-    assert render(caveat, values, lang="zh").startswith("无论 Temu 半托管收多少佣金")
-    assert render(caveat, aliexpress.fact_values("zh"), lang="zh").startswith("无论速卖通半托管收多少佣金")
+    assert render(caveat, values, lang="zh").startswith("Temu 半托管佣金再低，下列成本也要你自己承担")
+    assert render(caveat, aliexpress.fact_values("zh"), lang="zh").startswith("速卖通半托管佣金再低，下列成本也要你自己承担")
     assert render("在 {platform.name}，{x}。", {"platform.name": "速卖通"}, lang="zh") == "在速卖通，未知。"
     assert render("On {platform.name} we", {"platform.name": "速卖通"}) == "On 速卖通 we"
     assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}, lang="zh") == "是 未知"
@@ -332,7 +332,7 @@ def test_rules_show_decide_in_chinese(advisor: Advisor) -> None:
     with _i18n.use("zh"):
         text = render_rule(rule_details(advisor.rules, "decide"))
     assert text.startswith("规则 decide（引擎内置；它的数值来自 [policy] 表）")
-    assert "否则选全托管（判定方式 'tie'）" in text
+    assert "否则选全托管（判定方式：平分，即 tie）" in text
     assert "tie_default: fully-managed（没有任何因素打破平衡" in text
 
 

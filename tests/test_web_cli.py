@@ -245,3 +245,11 @@ def test_a_port_already_in_use_is_one_line_and_exit_1(runner: CliRunner) -> None
     assert result.exit_code == 1, result.output
     assert f"could not start on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_serve_lang_sets_the_pages_default_language(runner: CliRunner, started: list[dict[str, Any]]) -> None:
+    from sellerexpert.web import settings_from_env
+
+    assert runner.invoke(cli, ["serve", "--lang", "zh"], catch_exceptions=False).exit_code == 0
+    assert os.environ["SELLEREXPERT_WEB_LANG"] == "zh"
+    assert settings_from_env().lang == "zh"

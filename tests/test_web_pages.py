@@ -16,8 +16,9 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import Advisor, SellerProfile, audit  # noqa: E402
-from sellerexpert._explain import explain  # noqa: E402
+from sellerexpert._explain_whynot import counterfactuals  # noqa: E402
 from sellerexpert._interview import Interview  # noqa: E402
+from sellerexpert._profile import FIELDS_BY_NAME  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 
 LOCAL = "http://127.0.0.1:8000"
@@ -78,6 +79,13 @@ class Form(HTMLParser):
         return next(
             (c.get("value") for c in self.controls if c.get("name") == field and c.get("type") in ("text", "number")), None
         )
+
+
+def _section(html: str, element_id: str) -> str:
+    """The HTML of the element with ``element_id`` up to the next section."""
+    start = html.index(f'id="{element_id}"')
+    end = html.find("<section", start)
+    return html[start : end if end != -1 else len(html)]
 
 
 def _link(html: str, element_id: str) -> str:
@@ -151,12 +159,16 @@ def test_the_page_asks_what_the_interview_asks_and_ends_on_the_engines_advice(cl
     assert urlsplit(str(response.url)).path == "/result"
     result = page_advisor.consult(interview.profile)
     for rec in result.recommendations:
-        assert f"<h2>{rec.platform_name}: {rec.model}</h2>" in response.text
-    # The why-not is the library's, on the same trace.
-    why_not = explain(result.trace, page_advisor, max_fields=1)
-    for platform in why_not.platforms:
-        assert platform.why_not is not None
-        assert platform.why_not.statement.replace("'", "&#39;") in response.text
+        assert f"<h3>{rec.platform_name}: {rec.model}</h3>" in response.text
+    # What would change the advice is the library's search (one answer, never a company abroad), in plain words.
+    found = counterfactuals(page_advisor, result.profile, max_fields=1, exclude=("company_base", "local_entity"))
+    changes = _section(response.text, "changes")
+    for rec in result.recommendations:
+        why_not = found[rec.platform]
+        assert why_not.counterfactual is not None
+        change = why_not.counterfactual.changes[0]
+        assert f"{rec.platform_name} would be {why_not.alternative} if you answered" in changes
+        assert FIELDS_BY_NAME[change.field].question.replace("'", "&#39;") in changes
 
 
 def test_skip_records_unknown_and_back_keeps_every_answer(client: TestClient) -> None:
@@ -227,7 +239,7 @@ def test_stop_here_gives_advice_on_what_was_said(client: TestClient, page_adviso
     result = client.get(_link(html, "advice-now"))
     assert result.status_code == 200
     rec = page_advisor.consult(SellerProfile(platforms=("aliexpress",), operational_capacity="high")).recommendations[0]
-    assert f"<h2>AliExpress: {rec.model}</h2>" in result.text
+    assert f"<h3>AliExpress: {rec.model}</h3>" in result.text
 
 
 def test_a_result_with_no_answers_says_so(client: TestClient) -> None:
@@ -249,7 +261,7 @@ def test_the_trace_download_audits_and_is_signed_with_the_key(
 
 
 def test_pages_have_no_inline_script_or_style(client: TestClient) -> None:
-    for path in ("/", "/consult", "/consult?platforms=temu", "/result?platforms=temu", "/check"):
+    for path in ("/", "/consult", "/consult?platforms=temu", "/result?platforms=temu", "/check", "/numbers?n_units=5"):
         html = client.get(path).text
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], path
         assert " style=" not in html and "<style" not in html, path

@@ -48,6 +48,7 @@ if _TYPE_CHECKING:
     from ._errors import (
         BatchError,
         EngineError,
+        ExamplesError,
         FiringLimitError,
         LanguageError,
         ProfileError,
@@ -57,6 +58,7 @@ if _TYPE_CHECKING:
         UnknownPlatformError,
         UnknownRuleError,
     )
+    from ._examples import Example, copy_examples, example_files
     from ._explain import Explanation, explain
     from ._i18n import use as use_language
     from ._interview import Interview
@@ -117,6 +119,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "DueFact": ("_lint", "DueFact"),
     "Economics": ("_economics", "Economics"),
     "EngineError": ("_errors", "EngineError"),
+    "Example": ("_examples", "Example"),
+    "example_files": ("_examples", "example_files"),
+    "ExamplesError": ("_errors", "ExamplesError"),
+    "copy_examples": ("_examples", "copy_examples"),
     "ExampleFailure": ("_advisor", "ExampleFailure"),
     "explain": ("_explain", "explain"),
     "Explanation": ("_explain", "Explanation"),
@@ -195,7 +201,9 @@ __all__ = [
     "DueFact",
     "Economics",
     "EngineError",
+    "Example",
     "ExampleFailure",
+    "ExamplesError",
     "Explanation",
     "FIELDS",
     "FailedProduct",
@@ -242,8 +250,10 @@ __all__ = [
     "audit_paths",
     "cli",
     "compare_margins",
+    "copy_examples",
     "coverage",
     "due_facts",
+    "example_files",
     "explain",
     "json_schema",
     "lint",

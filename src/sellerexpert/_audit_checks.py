@@ -18,12 +18,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _signing as signing
-from ._audit_diff import MAX_DETAILS, data_changes, fact_diff, firing_diff, result_diff, rule_details, show
+from ._audit_diff import (
+    MAX_DETAILS,
+    data_changes,
+    fact_diff,
+    firing_diff,
+    key_words,
+    result_diff,
+    rule_details,
+    show,
+    value_words,
+)
 from ._audit_report import AuditFinding, RuleChange
 from ._errors import ProfileError
 from ._evaluator import decide_platform, weighed_from_records
 from ._i18n import N_
-from ._messages import Msg, concat
+from ._messages import Msg, concat, platform_words
 from ._policy import Weighed, choose_best, recorded_lead
 from ._profile import CORE_FIELDS, SellerProfile
 from ._result import Recommendation
@@ -329,7 +339,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             details.append(
                 Msg(
                     N_("{platform}: {count} decide firings (expected exactly one): the result is not supported"),
-                    platform=platform, count=len(decisions),
+                    platform=platform_words(platform), count=len(decisions),
                 )
             )
             continue
@@ -364,16 +374,16 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 details.append(
                     Msg(
                         N_("{platform}: {firing} records {key} {recorded}, but its evidence gives {wanted}"),
-                        platform=platform,
+                        platform=platform_words(platform),
                         firing=_where(firing),
-                        key=key,
-                        recorded=show(recorded[key]),
-                        wanted=show(wanted[key]),
+                        key=key_words(key),
+                        recorded=value_words(key, recorded[key]),
+                        wanted=value_words(key, wanted[key]),
                     )
                 )
         rec = recommendations.get(platform)
         if rec is None:
-            details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform))
+            details.append(Msg(N_("{platform}: no recommendation in the result"), platform=platform_words(platform)))
             continue
         if market is not None:
             if platform not in entries:
@@ -391,7 +401,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                             "{platform}, {market}: the result's market entry does not carry the decide firing's "
                             "confidence {decided}"
                         ),
-                        platform=platform, market=market, decided=show(decision.confidence),
+                        platform=platform_words(platform), market=market, decided=show(decision.confidence),
                     )
                 )
             if rec.get("markets") and rec["markets"][leads[platform]].get("market") != market:
@@ -401,7 +411,8 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
                 details.append(
                     Msg(
                         N_("{platform}: the result says {key} {result}, the decide firing {decided}"),
-                        platform=platform, key=key, result=show(rec.get(key)), decided=show(decided),
+                        platform=platform_words(platform), key=key_words(key), result=value_words(key, rec.get(key)),
+                        decided=value_words(key, decided),
                     )
                 )
         stated = sorted(r.get("rule") for r in rec.get("reasons", []))
@@ -409,7 +420,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             details.append(
                 Msg(
                     N_("{platform}: the result gives reasons {stated}, the firings {fired}"),
-                    platform=platform,
+                    platform=platform_words(platform),
                     stated=stated,
                     fired=sorted(reasons),
                 )
@@ -418,7 +429,7 @@ def _unsupported_results(trace: Trace, rulebook: RuleBook) -> list[str]:
             details.append(
                 Msg(
                     N_("{platform}: the result's caveats are not the caveat firings {fired}"),
-                    platform=platform,
+                    platform=platform_words(platform),
                     fired=sorted(caveats),
                 )
             )

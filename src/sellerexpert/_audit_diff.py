@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._conditions import describe
-from ._i18n import N_
-from ._messages import Msg
+from ._i18n import N_, model_words
+from ._messages import Msg, Said, platform_words, say
 from ._rulebook import RuleBook
 from ._trace import FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord
 
@@ -33,6 +33,35 @@ def show(value: Any) -> str:
     so its quotes must tell ``"1"`` from ``1`` and ``[]`` from ``null``, in every language.
     """
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_KEY_WORDS = {
+    "model": N_("recommendation"), "confidence": N_("confidence"), "basis": N_("basis"), "scores": N_("scores"),
+    "excluded": N_("ruled out"), "reasons": N_("reasons"), "caveats": N_("caveats"), "assumptions": N_("assumptions"),
+}
+
+
+def key_words(key: str) -> Any:
+    """A result key as an audit line names it: the key in English, its word in Chinese (置信度)."""
+    return Said(key, _KEY_WORDS[key]) if key in _KEY_WORDS else key
+
+
+def value_words(key: str, value: Any) -> Any:
+    """A recorded value as an audit line quotes it: JSON, except a model, which Chinese says as 全托管 or 半托管."""
+    if key == "model" and value in ("fully-managed", "semi-managed"):
+        return Said(show(value), value)
+    return show(value)
+
+
+def _best_words(best: Any) -> Any:
+    """The best overall as an audit quotes it: JSON in English, "TikTok Shop 全托管（0.807）" in Chinese."""
+    if not isinstance(best, Mapping) or not {"platform", "model", "confidence"} <= set(best):
+        return show(best)
+    if not all(isinstance(best[key], str) for key in ("platform", "model")):
+        return show(best)  # an edited trace: quoted as it is
+    platform = say(platform_words(best["platform"]))
+    words = f"{platform} {model_words(best['model'])}（{best['confidence']}）"
+    return Said(show(best), words)
 
 
 def fact_diff(recorded: Sequence[FactRecord], today: Sequence[FactRecord]) -> list[str]:
@@ -73,7 +102,7 @@ def data_changes(old: RuleBook, new: RuleBook) -> list[str]:
                 out.append(
                     Msg(
                         N_("platform data {platform} {name}: {before}  ->  {after}"),
-                        platform=platform, name=name, before=show(shown_before), after=show(shown_after),
+                        platform=platform_words(platform), name=name, before=show(shown_before), after=show(shown_after),
                     )
                 )
     if old.policy != new.policy:
@@ -177,7 +206,7 @@ def result_diff(recorded: Mapping[str, Any], today: Mapping[str, Any]) -> list[s
             out.append(
                 Msg(
                     N_("{platform}: recommended {recorded}, today {today}"),
-                    platform=platform,
+                    platform=platform_words(platform),
                     recorded=_model(a.get("model")),
                     today=_model(b.get("model")),
                 )
@@ -187,19 +216,25 @@ def result_diff(recorded: Mapping[str, Any], today: Mapping[str, Any]) -> list[s
                 out.append(
                     Msg(
                         N_("{platform}: {key} {recorded}, today {today}"),
-                        platform=platform,
-                        key=key,
+                        platform=platform_words(platform),
+                        key=key_words(key),
                         recorded=show(a.get(key)),
                         today=show(b.get(key)),
                     )
                 )
         for key in ("reasons", "caveats", "assumptions"):
             if a.get(key) != b.get(key):
-                out.append(Msg(N_("{platform}: {key} differ"), platform=platform, key=key))
-    if recorded.get("best") != today.get("best"):
-        out.append(
-            Msg(N_("best: {recorded}, today {today}"), recorded=show(recorded.get("best")), today=show(today.get("best")))
-        )
+                out.append(Msg(N_("{platform}: {key} differ"), platform=platform_words(platform), key=key_words(key)))
+    then_best, now_best = recorded.get("best"), today.get("best")
+    if then_best != now_best:
+        if _without_why(then_best) == _without_why(now_best):
+            out.append(Msg(N_("best: the same advice, worded differently")))
+        else:
+            out.append(Msg(N_("best: {recorded}, today {today}"), recorded=_best_words(then_best), today=_best_words(now_best)))
     if not out and dict(recorded) != dict(today):
         out.append(Msg(N_("the result differs")))
     return out
+
+
+def _without_why(best: Any) -> Any:
+    return {k: v for k, v in best.items() if k != "why"} if isinstance(best, Mapping) else best

@@ -54,7 +54,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 from . import _documents, _i18n, _safe_files
 from ._errors import BatchError, EngineError, ProfileError
 from ._i18n import N_, _
-from ._messages import Msg
+from ._messages import Msg, platform_words, say
 from ._profile import FIELDS_BY_NAME, MODELS, PLATFORMS, SellerProfile, closest
 from ._version import __version__
 from ._workers import Workers
@@ -178,7 +178,8 @@ class Layout:
             try:
                 data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_documents.unique_keys)
             except json.JSONDecodeError as exc:
-                return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=exc.msg, column=exc.colno))
+                detail = _documents.json_problem(exc.msg)
+                return problem(Msg(N_("malformed JSON: {detail} (column {column})"), detail=detail, column=exc.colno))
             except _documents.DuplicateKey as exc:
                 return problem(exc.args[0])
             except _NotStrictJson as exc:
@@ -931,7 +932,7 @@ class Summary:
         sep = _(", ")
         for platform, models in data["recommendations"].items():
             counts = sep.join(f"{_i18n.model_words(model)} {count}" for model, count in models.items())
-            lines.append(_("  {platform}: {counts}").format(platform=platform, counts=counts))
+            lines.append(_("  {platform}: {counts}").format(platform=say(platform_words(platform)), counts=counts))
         if self.failed:
             rows = sep.join(map(str, self.failed_rows))
             if self.failed > len(self.failed_rows):

@@ -50,7 +50,7 @@ from ._batch import (
     score_to,
 )
 from ._catalogue_report import FORMATS as CATALOGUE_FORMATS
-from ._cli_types import BadValue, CheckFailed, Choice, Group, InputError, Interrupted, UsageProblem
+from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem
 from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._fields import option_name
@@ -328,6 +328,15 @@ def cli(ctx: click.Context, rules_dir: Path | None) -> None:
 # -- consult ---------------------------------------------------------------
 
 
+def _read_reply(field: str, reply: str) -> str:
+    from ._interview import read_reply
+
+    return read_reply(field, reply)
+
+
+FieldValue.read = _read_reply  # options take what the interview takes: --target-market 美国, --monthly-orders 1.2万
+
+
 def profile_options(function: F) -> F:
     """Add one option per profile field (``--operational-capacity low``, ``--platform temu``...)."""
     for spec in reversed(FIELDS):
@@ -372,6 +381,29 @@ def _use_color(stream: IO[Any]) -> bool:
         return False
 
 
+def _columns() -> int | None:
+    """The terminal's width to wrap text at: ``COLUMNS`` when set, else the terminal's own; ``None`` when
+    the output is no terminal (a file or a pipe gets the text as it is, the report at 100 columns)."""
+    value = os.environ.get("COLUMNS", "")
+    if value.isdigit() and int(value) > 0:
+        return max(int(value), 40)
+    try:
+        columns = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 0
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        columns = 0
+    return max(columns, 40) if columns > 0 else None  # 0: a terminal that does not say its size
+
+
+def _report_width() -> int:
+    """The consultation report's width: the terminal's, at most the 100 columns it is laid out for."""
+    columns = _columns()
+    return 100 if columns is None else min(columns, 100)
+
+
+def _fit(text: str) -> str:
+    return _i18n.fit(text, _columns())
+
+
 def _ask(prompt: str) -> str:
     """One reply from the seller; end of input raises EOFError (the interview then advises), Ctrl-C aborts."""
     try:
@@ -391,7 +423,7 @@ def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Pa
 
     interview = Interview(advisor, known)
     def tell(message: str) -> None:
-        click.echo(message, err=True)
+        click.echo(_fit(message), err=True)
 
     profile: SellerProfile | None = None
     try:
@@ -539,7 +571,7 @@ def consult(
         _echo_explained(advisor, result, output_format, details=details)
         return
     color = _use_color(sys.stdout)
-    click.echo(render(result, output_format, color=color, details=details), nl=False, color=color)
+    click.echo(render(result, output_format, color=color, details=details, width=_report_width()), nl=False, color=color)
 
 
 # -- batch -----------------------------------------------------------------
@@ -721,7 +753,7 @@ def rules_list(advisor: Advisor, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(summaries, indent=2, ensure_ascii=False, allow_nan=False))
         return
-    click.echo(render_rule_list(summaries))
+    click.echo(_fit(render_rule_list(summaries)))
 
 
 _HELP_RULES_SHOW = N_(
@@ -749,9 +781,10 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
         details = rule_details(advisor.rules, rule_id)
     except UnknownRuleError as exc:
         raise BadValue(say(exc), param_hint="'ID'") from None
-    click.echo(
-        json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False) if output_format == "json" else render_rule(details)
-    )
+    if output_format == "json":
+        click.echo(json.dumps(details, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        click.echo(_fit(render_rule(details)))
 
 
 # -- explain, audit, schema, rules lint, rules coverage ----------------------
@@ -777,9 +810,9 @@ def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, detail
         )
         return
     color = _use_color(sys.stdout)
-    click.echo(render(result, output_format, color=color, details=details), nl=False, color=color)
+    click.echo(render(result, output_format, color=color, details=details, width=_report_width()), nl=False, color=color)
     click.echo("")
-    click.echo(explanation.to_markdown() if output_format == "markdown" else explanation.to_text())
+    click.echo(explanation.to_markdown() if output_format == "markdown" else _fit(explanation.to_text()))
 
 
 _TRACE_ARG = click.Path(dir_okay=False, path_type=Path)
@@ -823,7 +856,8 @@ def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_
     if dot_path is not None:
         _write_file(Path(dot_path), explanation.to_dot(), N_("DOT graph"))
     rendered = {"json": explanation.to_json, "markdown": explanation.to_markdown, "text": explanation.to_text}[output_format]()
-    click.echo(rendered.rstrip("\n") if output_format == "json" else _i18n.printable(rendered.rstrip("\n"), keep="\n"))
+    text = rendered.rstrip("\n")
+    click.echo(text if output_format == "json" else _i18n.printable(_fit(text) if output_format == "text" else text, keep="\n"))
 
 
 _HELP_AUDIT_COMMAND = N_(
@@ -868,7 +902,7 @@ def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | 
 
     summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify, jobs=jobs or os.cpu_count() or 1, engine=engine)
     # A trace is someone else's file: its strings are shown, never acted on by the terminal.
-    click.echo(summary.to_json() if output_format == "json" else _i18n.printable(summary.to_text(), keep="\n"))
+    click.echo(summary.to_json() if output_format == "json" else _i18n.printable(_fit(summary.to_text()), keep="\n"))
     if not summary.ok:
         failed = sum(1 for r in summary.reports if not r.ok)
         raise CheckFailed(
@@ -927,7 +961,7 @@ def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
 
     # not the advisor: a broken pack must be linted, not refused
     report = lint(session.rules_dir, today=as_of.date() if as_of else None)
-    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    click.echo(report.to_json() if output_format == "json" else _fit(report.to_text()))
     if not report.ok:
         counts = report.counts()
         raise CheckFailed(
@@ -967,7 +1001,7 @@ def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) 
     if output_format == "json":
         click.echo(json.dumps([d.to_dict() for d in due], indent=2, ensure_ascii=False))
     else:
-        click.echo("\n".join(_review_line(d) for d in due) if due else _("No platform fact is due for review."))
+        click.echo(_fit("\n".join(_review_line(d) for d in due)) if due else _("No platform fact is due for review."))
 
 
 _CONFIDENCE_WORDS = {"high": N_("high"), "medium": N_("medium"), "moderate": N_("moderate"), "low": N_("low")}
@@ -1005,7 +1039,7 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
     from ._coverage import coverage
 
     report = coverage(advisor)
-    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    click.echo(report.to_json() if output_format == "json" else _fit(report.to_text()))
 
 
 # -- margin ----------------------------------------------------------------
@@ -1070,7 +1104,8 @@ def margin(
     costs = advisor.rules.costs
     notes = {f"{kind}.{entry.id}": entry.what_in(lang) for kind, entries in
              (("customs", costs.customs), ("terms", tuple(costs.terms.values())), ("fee", costs.fees)) for entry in entries}
-    click.echo(render_margin(comparison, output_format, titles=titles, notes=notes), nl=False)
+    rendered = render_margin(comparison, output_format, titles=titles, notes=notes)
+    click.echo(_fit(rendered) if output_format == "text" else rendered, nl=False)
 
 
 # -- catalogue -------------------------------------------------------------
@@ -1229,7 +1264,8 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
         ) from None
     session.advisor  # noqa: B018 - load and check the rule pack before binding the port: a broken pack exits 2 here
     settings = WebSettings(rules_dir=session.rules_dir, api_key=api_key, cors_origins=cors_origins, engine=engine,  # type: ignore[arg-type]
-                           allowed_hosts=allowed_hosts or None, time_limit=time_limit)
+                           allowed_hosts=allowed_hosts or None, time_limit=time_limit,
+                           lang=_i18n.current())  # --lang, else the locale: the page's default language
     try:
         limits = ServerLimits(max_connections=connection_cap(max_connections))
     except ValueError as exc:
@@ -1247,3 +1283,63 @@ def serve(session: Session, host: str, port: int, workers: int, api_key: str | N
                 )
             ) from None
         raise
+
+
+# -- examples --------------------------------------------------------------
+
+_HELP_EXAMPLES = N_(
+    """List the example files shipped with sellerexpert, to try the commands on.
+
+Profiles for consult, a profile with its own quotes for margin, and a CSV
+of sellers for batch. Copy them into a folder of your own with
+`sellerexpert examples copy DIR`.
+
+\b
+Example:
+  sellerexpert examples
+  sellerexpert examples copy examples"""
+)
+
+
+@cli.group("examples", context_settings=CONTEXT_SETTINGS, help=_HELP_EXAMPLES, invoke_without_command=True)
+@lang_option
+@click.pass_context
+def examples_command(ctx: click.Context) -> None:
+    """List the example files shipped with sellerexpert, to try the commands on."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ._examples import example_files
+
+    shown = example_files()
+    width = max(len(example.name) for example in shown)
+    for example in shown:
+        click.echo(f"{example.name:<{width}}  {_(example.description) if example.description else ''}".rstrip())
+
+
+_HELP_EXAMPLES_COPY = N_(
+    """Copy the shipped examples into folder DIR (made if missing), overwriting nothing.
+
+Nothing is copied when DIR already holds a file of an example's name.
+
+\b
+Example:
+  sellerexpert examples copy examples
+  sellerexpert consult --profile examples/one-person-shop.yaml"""
+)
+
+
+@examples_command.command("copy", context_settings=CONTEXT_SETTINGS, help=_HELP_EXAMPLES_COPY)
+@click.argument("target", metavar="DIR", type=click.Path(path_type=Path))
+@lang_option
+def examples_copy(target: Path) -> None:
+    """Copy the shipped examples into folder DIR (made if missing), overwriting nothing."""
+    from ._errors import ExamplesError
+    from ._examples import copy_examples
+
+    try:
+        written = copy_examples(target)
+    except ExamplesError as exc:
+        raise BadValue(say(exc), param_hint="'DIR'") from None
+    for path in written:
+        click.echo(str(path))
+    click.echo(_("Copied {count} examples into {folder}.").format(count=len(written), folder=target), err=True)

@@ -12,9 +12,11 @@ checking (they import this module when they make their options).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any
+import re
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -73,6 +75,42 @@ class UsageProblem(click.UsageError):
         _usage_hint(self, file)
 
 
+# click's own usage errors, raised while it parses the command line, in English: said again in the
+# language in force (the option and command names are what the user types, and stay).
+_CLICK_USAGE = (
+    (re.compile(r"No such option: (.+)"), N_("No such option: {name}.")),
+    (re.compile(r"No such option '(.+?)'\. Did you mean '(.+?)'\?"), N_("No such option '{name}'. Did you mean '{other}'?")),
+    (
+        re.compile(r"No such option '(.+?)'\. \(Possible options: (.+)\)"),
+        N_("No such option '{name}'. Did you mean one of {other}?"),
+    ),
+    (re.compile(r"No such option '(.+?)'\."), N_("No such option '{name}'.")),
+    (re.compile(r"No such command '(.+?)'\."), N_("No such command '{name}'.")),
+    (re.compile(r"Option '(.+?)' requires an argument\."), N_("Option '{name}' requires a value.")),
+    (re.compile(r"Option '(.+?)' requires (\d+) arguments\."), N_("Option '{name}' requires {other} values.")),
+    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), N_("Unexpected extra argument(s): {name}.")),
+    (re.compile(r"Missing argument '(.+?)'\."), N_("Missing argument '{name}'.")),
+    (re.compile(r"Missing option '(.+?)'\."), N_("Missing option '{name}'.")),
+    (re.compile(r"Option '(.+?)' does not take a value\."), N_("Option '{name}' does not take a value.")),
+)
+
+
+def said(error: click.UsageError) -> click.UsageError:
+    """``error`` as a :class:`UsageProblem` in the language in force when click wrote it in English."""
+    if _i18n.current() == "en" or isinstance(error, (UsageProblem, BadValue)):
+        return error
+    if isinstance(error, click.BadParameter) and not isinstance(error, click.MissingParameter):
+        return error  # a value's type said it (our types speak the language in force)
+    message = error.format_message()
+    for pattern, template in _CLICK_USAGE:
+        found = pattern.fullmatch(message)
+        if found is not None:
+            groups = found.groups()
+            text = _(template).format(name=groups[0], other=groups[1] if len(groups) > 1 else "")
+            return UsageProblem(text, ctx=error.ctx)
+    return error
+
+
 class BadValue(click.BadParameter):
     """An option's value our own checks refuse: exit code 2, said in the language in force."""
 
@@ -104,7 +142,9 @@ class Choice(click.Choice):  # type: ignore[type-arg]
     """click's Choice, whose refusal is said in the language in force (click's own message in English)."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        """The chosen value; a value not among the choices is a :class:`BadValue` naming them."""
+        """The chosen value (低 is low, as in the interview); a value not among the choices is a :class:`BadValue` naming them."""
+        if FieldValue.read is not None and isinstance(value, str) and not value.isascii() and param is not None and param.name:
+            value = FieldValue.read(param.name, value)
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
@@ -123,13 +163,19 @@ class FieldValue(click.ParamType[Any, Any]):
     (``temu,aliexpress``), which the profile splits when the options are merged.
     """
 
+    #: Reads a value written as the interview takes it (美国, 1.2万, 是) as the profile's; set by the CLI.
+    read: ClassVar[Callable[[str, str], str] | None] = None
+
     def __init__(self, field_type: FieldType, field: str) -> None:
         self.field_type = field_type
         self.field = field
         self.name = field_type.name
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        """The value as given; a value the field refuses is a :class:`BadValue` with a hint and what is allowed."""
+        """The value as given (a Chinese one as the interview reads it: ``--target-market 美国`` is US);
+        a value the field refuses is a :class:`BadValue` with a hint and what is allowed."""
+        if FieldValue.read is not None and isinstance(value, str) and not value.isascii():
+            value = FieldValue.read(self.field, value)
         try:
             self.field_type.convert(self.field, value)
         except ProfileError as exc:
@@ -204,8 +250,27 @@ def _help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] 
         head, bracket, extra = text[:-1].rpartition("[")
         if bracket and (not head or head.endswith("  ")):
             extra = extra.replace("default: ", _("default: ")).replace("required", _("required"))
+            # click's range "x>=1" is a formula, not words: 不小于 1
+            extra = re.sub(r"x>=(\S+)", lambda m: _("at least {value}").format(value=m.group(1)), extra)
             text = f"{head.rstrip()}（{extra}）"
     return names, text
+
+
+# The usage line's placeholders, said in the language in force ("sellerexpert consult [选项]").
+_USAGE_WORDS = {"[OPTIONS]": N_("[OPTIONS]"), "COMMAND [ARGS]...": N_("COMMAND [ARGS]...")}
+
+
+@contextlib.contextmanager
+def _section(formatter: click.HelpFormatter, title: str) -> Iterator[None]:
+    """click's ``formatter.section``; in Chinese its heading ends with a full-width colon (选项：), as 用法： does."""
+    if _i18n.current() == "en":
+        with formatter.section(title):
+            yield
+        return
+    formatter.write_paragraph()
+    formatter.write(f"{'':>{formatter.current_indent}}{title}：\n")
+    with formatter.indentation():
+        yield
 
 
 def _write_text(formatter: click.HelpFormatter, text: str) -> None:
@@ -255,9 +320,23 @@ class Command(click.Command):
     so the language chosen on the command line (in any position) or by the environment applies.
     """
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        """click's, its usage errors said in the language in force."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            translated = said(exc)
+            if translated is exc:
+                raise
+            raise translated from None
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The usage line, its ``Usage:`` in the language in force."""
+        """The usage line, its ``Usage:`` and placeholders ("[OPTIONS]") in the language in force."""
         pieces = self.collect_usage_pieces(ctx)
+        if _i18n.current() != "en":
+            pieces = [_(_USAGE_WORDS[piece]) if piece in _USAGE_WORDS else piece for piece in pieces]
         formatter.write_usage(ctx.command_path, " ".join(pieces), _("Usage: "))
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -285,7 +364,7 @@ class Command(click.Command):
             if not isinstance(param, click.Argument) and (record := _help_record(param, ctx)) is not None
         ]
         if rows:
-            with formatter.section(_("Options")):
+            with _section(formatter, _("Options")):
                 _write_rows(formatter, rows)
 
 
@@ -294,6 +373,16 @@ class Group(Command, click.Group):
 
     command_class = Command
     group_class = type
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's, "No such command" said in the language in force."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            translated = said(exc)
+            if translated is exc:
+                raise
+            raise translated from None
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options, then the commands."""
@@ -310,5 +399,5 @@ class Group(Command, click.Group):
         if commands:
             limit = formatter.width - 6 - max(len(name) for name, _command in commands)
             rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
-            with formatter.section(_("Commands")):
+            with _section(formatter, _("Commands")):
                 _write_rows(formatter, rows)

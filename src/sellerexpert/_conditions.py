@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._i18n import N_, _, current
+from ._i18n import named as _named
 
 PLATFORM_PREFIX = "platform."
 
@@ -271,8 +272,8 @@ def describe(condition: Condition) -> str:
         if current() == "en":
             subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
         else:
-            # Field and fact names are ids in other languages (the glossary keeps them in ASCII).
-            subject = condition.fact
+            # A Chinese reader meets the fact's Chinese name, never its id ("运营能力", not "operational_capacity").
+            subject = _named(condition.fact)
         if condition.given:
             subject = _("{subject} (as the seller gave it)").format(subject=subject)
         value = "" if condition.op in PRESENCE_OPERATORS else shown(condition.value)

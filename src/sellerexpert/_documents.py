@@ -287,6 +287,28 @@ def parse(text: str, fmt: str | None) -> Any:
 
 #: Parse errors' templates that other modules recognise (a trace names the line in its own words).
 MALFORMED_JSON = N_("malformed JSON: {detail}")
+
+# What the json module says about a malformed document (English, from the standard library): the
+# phrases it uses, marked so that a Chinese reader meets them in Chinese.
+_JSON_PROBLEMS = frozenset(
+    {
+        N_("Expecting value"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Expecting ',' delimiter"),
+        N_("Expecting ':' delimiter"),
+        N_("Unterminated string starting at"),
+        N_("Extra data"),
+        N_("Invalid control character at"),
+        N_("Invalid \\escape"),
+        N_("Illegal trailing comma before end of object"),
+        N_("Illegal trailing comma before end of array"),
+    }
+)
+
+
+def json_problem(detail: str) -> str:
+    """The json module's problem as a message said in the language in force (a phrase it has not: as it is)."""
+    return Msg(detail) if detail in _JSON_PROBLEMS else detail
 _TOO_DEEP = N_("is nested more than {depth} levels deep")
 
 
@@ -301,7 +323,7 @@ def _parse(text: str, fmt: str) -> Any:
                 object_pairs_hook=unique_keys,
             )
         except json.JSONDecodeError as exc:
-            raise DocumentProblem(Msg(MALFORMED_JSON, detail=exc.msg), exc.lineno) from None
+            raise DocumentProblem(Msg(MALFORMED_JSON, detail=json_problem(exc.msg)), exc.lineno) from None
         except DuplicateKey as exc:
             raise DocumentProblem(exc.args[0]) from None
     if fmt == "yaml":

@@ -1568,23 +1568,33 @@ def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mappin
 
 
 def _solve(f: Callable[[Fraction], Fraction], top: Fraction | None) -> Fraction | None:
-    """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``)."""
+    """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
+
+    Nearly every line is linear in each number: two evaluations give the answer, checked exactly. The
+    rest (the unsold share, a customs threshold) are bisected; a number that changes nothing is not.
+    """
     at0 = f(_ZERO)
     if at0 == 0:
         return _ZERO
-    at1 = f(Fraction(1))
-    if at1 != at0:
-        x = at0 / (at0 - at1)
-        if x >= 0 and f(x) == 0 and (top is None or x <= top):
+    probe = top / 2 if top is not None else Fraction(1)
+    at_probe = f(probe)
+    if at_probe != at0:
+        x = at0 * probe / (at0 - at_probe)
+        if x >= 0 and (top is None or x <= top) and f(x) == 0:
             return x
-    high = top if top is not None else Fraction(1)
+    elif top is None:
+        return None  # an amount that changes nothing here (its line is borne by the route, or multiplied by 0)
+    high = top if top is not None else probe
     if top is None:
-        while (f(high) > 0) == (at0 > 0) and high < _LARGEST:
+        for _grow in range(24):
+            if (f(high) > 0) != (at0 > 0):
+                break
             high *= 16
-    if (f(high) > 0) == (at0 > 0) and f(high) != 0:
+    at_high = f(high)
+    if at_high != 0 and (at_high > 0) == (at0 > 0):
         return None
     low = _ZERO
-    for _step in range(80):
+    for _step in range(60):
         middle = (low + high) / 2
         if (f(middle) > 0) == (at0 > 0):
             low = middle
@@ -1987,10 +1997,20 @@ def amount_text(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _money(currency: str, value: Decimal) -> str:
-    """An amount with its currency label: ``USD 2,088.72``."""
+CURRENCY_WORDS = {"USD": N_("USD"), "CNY": N_("CNY"), "RMB": N_("CNY"), "EUR": N_("EUR"), "GBP": N_("GBP")}
+"""Currency labels a seller's language has a word for (美元, 元...); any other label is shown as given."""
+
+
+def money_text(currency: str, value: Decimal) -> str:
+    """An amount with its currency as the language in force writes it: ``USD 2,088.72``; ``2,088.72 美元``."""
     text = amount_text(value)
-    return f"{currency} {text}" if currency else text
+    if not currency:
+        return text
+    label = CURRENCY_WORDS.get(currency.upper())
+    return _("{currency} {amount}").format(currency=_(label) if label else currency, amount=text)
+
+
+_money = money_text
 
 
 BREAK_EVEN_FORMULA = N_(
@@ -2223,6 +2243,11 @@ KNOWS_NUMBERS_QUESTION = N_(
 # Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
 _YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
 _QUIT = {"quit", "q", "exit", "stop", "退出"}
+_WHY = {"why", "why?", "?", "为什么", "为什么？", "为啥", "？"}
+WHY_NUMBERS = N_(
+    "Your answers so far leave the advice open on at least one platform: what each route leaves you a month, "
+    "after duty and fees, could decide it. Four numbers are enough to start."
+)
 
 
 def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
@@ -2238,7 +2263,12 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     :returns: the validated numbers, or ``None`` when the seller does not know them or quits.
     """
     tell(_(KNOWS_NUMBERS_QUESTION))
-    if ask(">").strip().lower() not in _YES:
+    reply = ask(">").strip().lower()
+    if reply in _WHY:
+        tell(_(WHY_NUMBERS))
+        tell(_(KNOWS_NUMBERS_QUESTION))
+        reply = ask(">").strip().lower()
+    if reply not in _YES:
         return None
     tell(
         _(

@@ -9,6 +9,7 @@ attributes, never on the message text::
     ├── TraceError        (ValueError)   a file that is not a usable trace
     ├── BatchError        (ValueError)   a batch's output or resume state cannot be used
     ├── LanguageError     (ValueError)   a language the advisor does not speak
+    ├── ExamplesError     (ValueError)   a folder the shipped examples cannot be copied into
     ├── UnknownRuleError  (LookupError)  no rule with that id in the rule book
     ├── UnknownPlatformError (LookupError) no recommendation for that platform in a result
     └── EngineError       (RuntimeError) the inference itself failed
@@ -41,6 +42,22 @@ def _where(path: Path | str | None, line: int | None) -> str:
     if path is None:
         return ""
     return f"{path}:{line}: " if line is not None else f"{path}: "
+
+
+class _FieldPrefix(Msg):
+    """``operational_capacity: `` before a problem; in Chinese the field's name with it: ``operational_capacity（运营能力）：``.
+
+    The id stays (it is the key to correct in the file); the name says what it is.
+    """
+
+    def translated(self) -> str:
+        from ._i18n import current, named
+
+        field = str(self.params["field"])
+        if current() == "en":
+            return str(self)
+        name = named(field)
+        return f"{field}（{name}）：" if name != field else f"{field}："
 
 
 class ProfileError(SellerExpertError, ValueError):
@@ -108,7 +125,7 @@ class ProfileError(SellerExpertError, ValueError):
         # English as the error's text; the CLI shows it in the language in force (see _messages).
         parts: list[object] = [_where(self.path, self.line)]
         if self.field is not None:
-            parts.append(f"{self.field}: ")
+            parts.append(_FieldPrefix("{field}: ", field=self.field))
         parts.append(self.problem)
         if self.suggestion:
             parts.append(Msg(N_(" - did you mean '{suggestion}'?"), suggestion=self.suggestion))
@@ -199,6 +216,21 @@ class BatchError(SellerExpertError, ValueError):
         self.suggestion = suggestion
         where = _where(path, None) + (f"{field}: " if field else "")
         super().__init__(concat(where, problem, *(("; ", suggestion) if suggestion else ())))
+
+
+class ExamplesError(SellerExpertError, ValueError):
+    """The shipped examples cannot be copied into a folder: it is a file, already holds them, or cannot be written.
+
+    :ivar path: the folder (or the file in it) at fault.
+    :ivar problem: what is wrong with it.
+    :ivar suggestion: what to do about it.
+    """
+
+    def __init__(self, problem: object, *, path: Path | str, suggestion: object = None) -> None:
+        self.problem = problem
+        self.path = path
+        self.suggestion = suggestion
+        super().__init__(concat(_where(shown(str(path)), None), problem, *(("; ", suggestion) if suggestion else ())))
 
 
 class EngineError(SellerExpertError, RuntimeError):

@@ -17,7 +17,7 @@ rule book when none is given) only inside :func:`explain`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,7 @@ def explain(
     why_not: bool = True,
     max_fields: int = 2,
     lang: str | None = None,
+    exclude: Collection[str] = (),
 ) -> Explanation:
     """Explain a consultation from its trace.
 
@@ -87,15 +88,23 @@ def explain(
     :param why_not: search for counterfactuals (consults the engine many times).
     :param max_fields: the most fields a counterfactual may change.
     :param lang: the language of the explanation's words (``None``: the language in force).
+    :param exclude: profile fields the why-not search leaves alone (the web page leaves out registering a
+        company abroad, which a one-person shop cannot act on).
     :raises TraceError: when ``trace`` is not a trace.
     :raises LanguageError: for a language the advisor does not speak.
     """
     with use(lang):
-        return _explain(trace, advisor, why_not=why_not, max_fields=max_fields, lang=current())
+        return _explain(trace, advisor, why_not=why_not, max_fields=max_fields, lang=current(), exclude=exclude)
 
 
 def _explain(
-    trace: Trace | Mapping[str, Any] | str | Path, advisor: Advisor | None, *, why_not: bool, max_fields: int, lang: str
+    trace: Trace | Mapping[str, Any] | str | Path,
+    advisor: Advisor | None,
+    *,
+    why_not: bool,
+    max_fields: int,
+    lang: str,
+    exclude: Collection[str] = (),
 ) -> Explanation:
     loaded = Trace.load(trace)
     if advisor is None:
@@ -107,7 +116,8 @@ def _explain(
     answers: dict[str, WhyNot] = {}
     if why_not:
         profile = SellerProfile.from_dict(loaded.profile)
-        answers = {p: replace(w, lang=lang) for p, w in counterfactuals(advisor, profile, max_fields=max_fields).items()}
+        found = counterfactuals(advisor, profile, max_fields=max_fields, exclude=exclude)
+        answers = {p: replace(w, lang=lang) for p, w in found.items()}
         if not same_rules:
             notes.append(_("the rule book changed since this trace was made: the why-not answers use today's rules"))
         baseline = {r.platform: r.model for r in advisor.consult(profile, engine="compiled").recommendations}

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._conditions import evaluate
 from ._errors import ProfileError
 from ._explain_words import value_text
-from ._i18n import N_, _, model_words, use
+from ._i18n import N_, _, current, model_words, named, percent, use
 from ._profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
 from ._space import ABSENT, ProfileSpace, ValueClass
 
@@ -44,7 +44,7 @@ class Change:
     def describe(self) -> str:
         """``operational_capacity were high instead of low``."""
         return _("{field} were {after} instead of {before}").format(
-            field=self.field, after=value_text(self.after), before=value_text(self.before)
+            field=named(self.field), after=value_text(self.after), before=value_text(self.before)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +120,11 @@ class WhyNot:
         return _(
             "{model} would be recommended if {changes} "
             "(confidence {confidence}; checked by consulting the engine on the changed profile)."
-        ).format(model=alternative.capitalize(), changes=cf.describe(), confidence=f"{cf.confidence:.2f}")
+        ).format(
+            model=alternative.capitalize(),
+            changes=cf.describe(),
+            confidence=f"{cf.confidence:.2f}" if current() == "en" else percent(cf.confidence),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as JSON-ready data."""
@@ -172,6 +176,8 @@ def _candidates(space: ProfileSpace, profile: SellerProfile) -> list[_Candidate]
         for index, value_class in enumerate(value_classes):
             if _signature(space, name, value_class.value) == mine:
                 continue  # the engine could not tell this value from the seller's
+            if not _actionable(name, value_class.value):
+                continue
             value = _nearest(value_class, current, kind)
             out.append(_Candidate(name, value, _distance(kind, current, value), (field_order.index(name), index)))
     # Answers the routes read (not the rules' conditions): ones a seller can act on, never moving the company.
@@ -180,6 +186,20 @@ def _candidates(space: ProfileSpace, profile: SellerProfile) -> list[_Candidate]
         if value is not None and getattr(profile, name) != value and name not in space.fields:
             out.append(_Candidate(name, value, 1, (field_order.index(name), 0)))
     return out
+
+
+# Changes a seller cannot make to follow the advice: moving the company abroad or founding one in the
+# market ("if your company were registered in the US" is no advice for a one-person shop in Shenzhen).
+# Saying where the company is, when it is a Chinese one, is an answer a seller can give.
+_ACTIONABLE_BASES = frozenset({"CN", "HK"})
+
+
+def _actionable(name: str, value: Any) -> bool:
+    if name == "company_base":
+        return value in _ACTIONABLE_BASES
+    if name == "local_entity":
+        return value is not True
+    return True
 
 
 def _signature(space: ProfileSpace, name: str, value: Any) -> tuple[bool, ...]:
@@ -212,6 +232,7 @@ def counterfactuals(
     profile: SellerProfile | Mapping[str, Any],
     *,
     max_fields: int = 2,
+    exclude: Collection[str] = (),
 ) -> dict[str, WhyNot]:
     """For each platform, the smallest change to ``profile`` that makes the engine recommend the other model.
 
@@ -221,6 +242,7 @@ def counterfactuals(
     on the platforms still without an answer).
 
     :param max_fields: the most fields a change may touch (1 or 2 is quick; 3 can take minutes).
+    :param exclude: fields no change may touch (the web page leaves out registering a company abroad).
     """
     if not isinstance(profile, SellerProfile):
         profile = SellerProfile.from_dict(profile)
@@ -230,7 +252,7 @@ def counterfactuals(
     baseline = advisor._decisions(profile)
     pending = list(profile.platforms)
     found: dict[str, Counterfactual] = {}
-    candidates = _candidates(space, profile)
+    candidates = [c for c in _candidates(space, profile) if c.field not in exclude]
     searched = 0
     for size in range(1, max_fields + 1):
         combos = [c for c in itertools.combinations(candidates, size) if len({x.field for x in c}) == size]

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from ._economics import margin_facts
 from ._errors import ProfileError
-from ._i18n import _, day, model_words
+from ._i18n import _, current, day, model_words, named, percent
 from ._landed import landed_comparison
 from ._profile import SellerProfile, shown
 from ._routes import ROUTE_FACT_TYPES, SellerTerms, market_routes
@@ -29,8 +29,10 @@ from ._trace import FactRecord, OtherRecord, PlatformRecord, SellerRecord, Trace
 
 def headline(platform_name: str, model: str, confidence: float) -> str:
     """``Temu: fully-managed (confidence 0.78)``: a recommendation in one line."""
+    # English keeps the decimal it always printed; Chinese reads a confidence as the report writes it (79%).
+    shown_confidence = f"{confidence:.2f}" if current() == "en" else percent(confidence)
     return _("{platform}: {model} (confidence {confidence})").format(
-        platform=platform_name, model=model_words(model), confidence=f"{confidence:.2f}"
+        platform=platform_name, model=model_words(model), confidence=shown_confidence
     )
 
 
@@ -44,6 +46,8 @@ def value_text(value: Any) -> str:
     if value is None or value is ABSENT:
         return _("unknown")
     if isinstance(value, (list, tuple)):
+        if current() != "en":  # 美国、英国 rather than a bracketed list of codes; 无 for none
+            return "、".join(str(v) for v in value) if value else _("none")
         return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
     return shown(value)
 
@@ -171,6 +175,11 @@ class RuleTexts:
         translated = spec.fact_values(self._lang).get(f"platform.{name}") if spec is not None else None
         return list(translated) if isinstance(translated, tuple) else recorded
 
+    def platform_name_of(self, platform: str) -> str:
+        """The platform's name in the language (速卖通), its id in English or when the rule book has no such platform."""
+        spec = self._platforms.get(platform)
+        return spec.name_in(self._lang) if spec is not None and self._lang != "en" else platform
+
     def platform_name(self, platform: str, recorded: str) -> str:
         """The platform's name as sellers write it in the language (速卖通)."""
         spec = self._platforms.get(platform)
@@ -183,13 +192,16 @@ def fact_label(
     """A trace fact as one line: ``field = value (you said)``, a dated platform fact, or what asserted it."""
     if isinstance(record, SellerRecord):
         how = _("assumed") if record.assumed else _("you said")
-        return _("{field} = {value} ({how})").format(field=record.field, value=value_text(record.value), how=how)
+        return _("{field} = {value} ({how})").format(field=named(record.field), value=value_text(record.value), how=how)
     if isinstance(record, PlatformRecord):
         name = f"platform.{record.field}"
         value = record.value
         if texts is not None:
             value = texts.fact_value(record.platform, record.field, value, market)
-        label = _("{platform}: {field} = {value}").format(platform=record.platform, field=record.field, value=value_text(value))
+        platform = texts.platform_name_of(record.platform) if texts is not None else record.platform
+        label = _("{platform}: {field} = {value}").format(
+            platform=platform, field=record.field if current() == "en" else named(name), value=value_text(value)
+        )
         dated = rests_on.get(name)
         if dated is not None:
             label += _(" (as of {date}, sources: {sources})").format(

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from ._conditions import Leaf, evaluate
 from ._errors import ProfileError
 from ._i18n import N_, _
-from ._messages import say
+from ._messages import say, spoken
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,8 +98,8 @@ def did_you_mean(exc: ProfileError, *, in_sentence: bool = False) -> str:
     if not exc.suggestion:
         return problem
     if in_sentence:
-        return _("{problem} - did you mean '{suggestion}'?").format(problem=problem, suggestion=exc.suggestion)
-    return problem + _(" - did you mean '{suggestion}'?").format(suggestion=exc.suggestion)
+        return spoken(N_("{problem} - did you mean '{suggestion}'?"), problem=problem, suggestion=exc.suggestion)
+    return problem + spoken(N_(" - did you mean '{suggestion}'?"), suggestion=exc.suggestion)
 
 
 def normalise_word(value: str) -> str:
@@ -110,20 +110,20 @@ def normalise_word(value: str) -> str:
 def describe(value: object) -> str:
     """A bad value as an error message quotes it (long text cut short, huge numbers by their size)."""
     if isinstance(value, bool):
-        return _("the boolean {value}").format(value=str(value).lower())
+        return spoken(N_("the boolean {value}"), value=str(value).lower())
     if isinstance(value, (dict, Mapping)):
         return _("a mapping")
     if isinstance(value, (list, tuple)):
         return _("a list")
     if isinstance(value, int) and abs(value) >= 10**20:
         # str() of a huge int is slow and past 4300 digits raises ValueError.
-        return _("a number of about {digits} digits").format(digits=int(value.bit_length() * 0.30103) + 1)
+        return spoken(N_("a number of about {digits} digits"), digits=int(value.bit_length() * 0.30103) + 1)
     if isinstance(value, (int, float)):
-        return _("the number {value}").format(value=value)
+        return spoken(N_("the number {value}"), value=value)
     text = str(value)
     if len(text) > SHOWN:
-        return _("'{start}...' ({length} characters)").format(start=text[:SHOWN], length=f"{len(text):,}")
-    return _("'{text}'").format(text=text)
+        return spoken(N_("'{start}...' ({length} characters)"), start=text[:SHOWN], length=f"{len(text):,}")
+    return spoken(N_("'{text}'"), text=text)
 
 
 def option_name(field: str) -> str:
@@ -255,7 +255,7 @@ class FieldType(abc.ABC):
 
     def refusal(self, exc: ProfileError) -> str:
         """Why a value given on its own (a command-line option) is refused: the problem, a hint, what is allowed."""
-        return did_you_mean(exc) + _(" (allowed: {allowed})").format(allowed=self.allowed_text)
+        return did_you_mean(exc) + spoken(N_(" (allowed: {allowed})"), allowed=self.allowed_text)
 
     def values(self, fact_leaves: Sequence[Leaf]) -> list[Any]:
         """The candidate values the search space tries, given the leaves that read the field (unknown not included)."""
@@ -289,7 +289,7 @@ def _help(field: str, help_text: str, suffix: str | None = None) -> dict[str, An
     def words() -> str:
         meaning = help_text[:1].lower() + help_text[1:-1] if help_text.endswith(".") else ""
         translated = _(meaning) if meaning else meaning
-        sentence = _("{meaning}.").format(meaning=translated) if translated != meaning else _(help_text)
+        sentence = spoken(N_("{meaning}."), meaning=translated) if translated != meaning else _(help_text)
         return sentence + (_(suffix) if suffix is not None else "")
 
     english = help_text if suffix is None else f"{help_text} {suffix}"
@@ -319,7 +319,10 @@ class TextType(FieldType):
         """The text, trimmed; anything but text is refused."""
         if not isinstance(value, str):
             raise ProfileError(
-                _("expected text, got {value}").format(value=describe(value)), field=field, value=value, allowed=self.allowed_text
+                spoken(N_("expected text, got {value}"), value=describe(value)),
+                field=field,
+                value=value,
+                allowed=self.allowed_text,
             )
         return value.strip()
 
@@ -345,7 +348,7 @@ class WordType(FieldType):
         """The word in lower case; another word is refused with the closest allowed one as a hint."""
         if not isinstance(value, str):
             raise ProfileError(
-                _("expected one of the words below, got {value}").format(value=describe(value)),
+                spoken(N_("expected one of the words below, got {value}"), value=describe(value)),
                 field=field,
                 value=value,
                 allowed=self.allowed,
@@ -353,7 +356,7 @@ class WordType(FieldType):
         word = normalise_word(value)
         if word not in self.allowed:
             raise ProfileError(
-                _("{value} is not one of {allowed}").format(value=describe(value), allowed=", ".join(self.allowed)),
+                spoken(N_("{value} is not one of {allowed}"), value=describe(value), allowed=", ".join(self.allowed)),
                 field=field,
                 value=value,
                 allowed=self.allowed,
@@ -384,7 +387,7 @@ class RegionType(WordType):
         """The region code; a country of the EU reads as ``EU``, China as ``CN``."""
         if not isinstance(value, str):
             raise ProfileError(
-                _("expected a region code, got {value}").format(value=describe(value)),
+                spoken(N_("expected a region code, got {value}"), value=describe(value)),
                 field=field,
                 value=value,
                 allowed=self.allowed,
@@ -393,7 +396,7 @@ class RegionType(WordType):
         region = _REGION_ALIASES.get(region, region)
         if region not in self.allowed:
             raise ProfileError(
-                _("'{value}' is not one of {allowed}").format(value=value, allowed=", ".join(self.allowed)),
+                spoken(N_("'{value}' is not one of {allowed}"), value=value, allowed=", ".join(self.allowed)),
                 field=field,
                 value=value,
                 suggestion=closest(region, self.allowed),
@@ -417,7 +420,10 @@ class BoolType(FieldType):
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
         raise ProfileError(
-            _("expected true or false, got {value}").format(value=describe(value)), field=field, value=value, allowed=self.allowed
+            spoken(N_("expected true or false, got {value}"), value=describe(value)),
+            field=field,
+            value=value,
+            allowed=self.allowed,
         )
 
     def values(self, fact_leaves: Sequence[Leaf]) -> list[Any]:
@@ -462,14 +468,14 @@ class CountType(FieldType):
             number = int(value.replace(",", ""))  # "1,200" as people write it
         if isinstance(number, int) and not isinstance(number, bool) and number > MAX_COUNT:
             raise ProfileError(
-                _("{value} is more than {limit}").format(value=describe(value), limit=f"{MAX_COUNT:,}"),
+                spoken(N_("{value} is more than {limit}"), value=describe(value), limit=f"{MAX_COUNT:,}"),
                 field=field,
                 value=value,
                 allowed=self.allowed_text,
             )
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
             raise ProfileError(
-                _("expected a whole number 0 or more, got {value}").format(value=describe(value)),
+                spoken(N_("expected a whole number 0 or more, got {value}"), value=describe(value)),
                 field=field,
                 value=value,
                 allowed=self.allowed_text,
@@ -502,7 +508,7 @@ def _as_list(field: str, value: object, allowed_text: str) -> list[object]:
     if isinstance(value, (list, tuple)):
         return list(value)
     raise ProfileError(
-        _("expected a list, got {value}").format(value=describe(value)), field=field, value=value, allowed=allowed_text
+        spoken(N_("expected a list, got {value}"), value=describe(value)), field=field, value=value, allowed=allowed_text
     )
 
 
@@ -537,7 +543,7 @@ class PlatformsType(_ListType):
         for item in _as_list(field, value, self.allowed_text):
             if not isinstance(item, str):
                 raise ProfileError(
-                    _("expected platform names, got {value}").format(value=describe(item)),
+                    spoken(N_("expected platform names, got {value}"), value=describe(item)),
                     field=field,
                     value=item,
                     allowed=PLATFORMS,
@@ -547,7 +553,7 @@ class PlatformsType(_ListType):
                 word = "tiktok_shop"
             if word not in PLATFORMS:
                 raise ProfileError(
-                    _("{value} is not a platform we advise on").format(value=describe(item)),
+                    spoken(N_("{value} is not a platform we advise on"), value=describe(item)),
                     field=field,
                     value=item,
                     allowed=PLATFORMS,
@@ -555,7 +561,7 @@ class PlatformsType(_ListType):
                 )
             if word in chosen:
                 raise ProfileError(
-                    _("'{platform}' is listed twice").format(platform=word), field=field, value=item, allowed=PLATFORMS
+                    spoken(N_("'{platform}' is listed twice"), platform=word), field=field, value=item, allowed=PLATFORMS
                 )
             chosen.append(word)
         if not chosen:
@@ -584,7 +590,7 @@ class MarketsType(_ListType):
             code = market_code(item)
             if code is None:
                 raise ProfileError(
-                    _("{value} is not a market: use an ISO 3166 country code or name, or EU").format(value=describe(item)),
+                    spoken(N_("{value} is not a market: use an ISO 3166 country code or name, or EU"), value=describe(item)),
                     field=field,
                     value=item,
                     allowed=self.allowed_text,

@@ -159,6 +159,74 @@ def model_words(model: str) -> str:
     return _(words) if words is not None else model
 
 
+
+# The facts rules test, as people name them: the English is the id's words (what English texts
+# always said), the catalogue gives the Chinese a seller reads instead of an id ("运营能力", not
+# "operational_capacity"). Keys, JSON and ``--details`` keep the ids.
+_FACT_WORDS = {
+    "name": N_("name"),
+    "platforms": N_("platforms"),
+    "target_markets": N_("target markets"),
+    "operational_capacity": N_("operational capacity"),
+    "monthly_orders": N_("monthly orders"),
+    "local_warehouse": N_("local warehouse"),
+    "sea_freight": N_("sea freight"),
+    "customer_service": N_("customer service"),
+    "control_priority": N_("control priority"),
+    "fee_sensitivity": N_("fee sensitivity"),
+    "fast_shipping_expected": N_("fast shipping expected"),
+    "working_capital": N_("working capital"),
+    "bulky_goods": N_("bulky goods"),
+    "local_entity": N_("local entity"),
+    "fast_payouts_needed": N_("fast payouts needed"),
+    "content_control": N_("content control"),
+    "company_base": N_("company base"),
+    "vat_markets": N_("vat markets"),
+    "invited": N_("invited"),
+    "stock_markets": N_("stock markets"),
+    "weight_class": N_("weight class"),
+    "category": N_("category"),
+    "marketplace_history": N_("marketplace history"),
+    "platform.choice_badge_covers_both": N_("the platform's choice badge covers both"),
+    "platform.content_led": N_("the platform's content led"),
+    "platform.emphasis": N_("the platform's emphasis"),
+    "platform.full_faster_than_semi": N_("the platform's full faster than semi"),
+    "platform.full_pays_after_sale": N_("the platform's full pays after sale"),
+    "platform.full_pays_quickly": N_("the platform's full pays quickly"),
+    "platform.full_price_pressure_reported": N_("the platform's full price pressure reported"),
+    "platform.full_route_status": N_("the platform's full route status"),
+    "platform.full_ships_from_china": N_("the platform's full ships from china"),
+    "platform.full_ships_from_china_us": N_("the platform's full ships from china us"),
+    "platform.margin_gap_pct": N_("the platform's margin gap pct"),
+    "platform.margin_leader": N_("the platform's margin leader"),
+    "platform.market_status": N_("the platform's market status"),
+    "platform.offers_fully_managed": N_("the platform's offers fully managed"),
+    "platform.offers_semi_managed": N_("the platform's offers semi managed"),
+    "platform.own_route_status": N_("the platform's own route status"),
+    "platform.payout_terms": N_("the platform's payout terms"),
+    "platform.semi_china_shipping_us": N_("the platform's semi china shipping us"),
+    "platform.semi_fee_cut_at_launch": N_("the platform's semi fee cut at launch"),
+    "platform.semi_route_ships_from": N_("the platform's semi route ships from"),
+    "platform.semi_route_status": N_("the platform's semi route status"),
+    "platform.semi_seller_handles_returns": N_("the platform's semi seller handles returns"),
+    "platform.semi_seller_sets_price": N_("the platform's semi seller sets price"),
+    "platform.semi_sells_from_local_stock": N_("the platform's semi sells from local stock"),
+    "platform.separate_stores_per_model": N_("the platform's separate stores per model"),
+    "platform.us_local_fulfilment_only": N_("the platform's us local fulfilment only"),
+}
+
+
+def named(fact: str) -> str:
+    """A field or platform fact as people read it: its id in English (as English texts always wrote
+    it), a Chinese name in Chinese: ``operational_capacity`` is 运营能力,
+    ``platform.semi_sells_from_local_stock`` 半托管从当地库存发货. An id without a name stays as it is.
+    """
+    words = _FACT_WORDS.get(fact)
+    if words is None or current() == "en":
+        return fact
+    return _(words)
+
+
 # Chinese characters and the full-width punctuation written beside them (。、「」 and ，（）：).
 CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
@@ -203,13 +271,18 @@ def number(value: float, *, digits: int = 0) -> str:
 
 
 def day(value: date | str) -> str:
-    """A calendar date (or an ISO date string) as the language writes it: 2026-05-03, 2026年5月3日."""
+    """A calendar date (or an ISO date string) as the language writes it: 2026-05-03, 2026年5月3日 (2026-05, 2026年5月)."""
     lang = _current.get()
     if isinstance(value, str):
         try:
             when = date.fromisoformat(value)
         except ValueError:
-            return value  # a year or a year-month ("2025-05") is already as short as it gets
+            # A year or a year-month ("2025-05") is already as short as it gets; Chinese writes it as it
+            # writes a whole date (2025年5月), so one text never mixes 2025-05 with 2025年5月2日.
+            partial = re.fullmatch(r"(\d{4})(?:-(0[1-9]|1[0-2]))?", value)
+            if lang == "en" or partial is None:
+                return value
+            return f"{partial[1]}年{int(partial[2])}月" if partial[2] else f"{partial[1]}年"
     else:
         when = value
     if lang == "en":
@@ -276,6 +349,24 @@ def wrap(text: str, columns: int, *, initial: str = "", subsequent: str = "") ->
     """
     if text.isascii() or not any(_wide(ch) for ch in text):
         return textwrap.wrap(text, columns, initial_indent=initial, subsequent_indent=subsequent) or [initial.rstrip()]
+    # A brand of two words stays on one line in Chinese text ("TikTok Shop", never "TikTok|Shop").
+    glued = {name: name.replace(" ", "\u00a0") for name in _UNBROKEN if name in text}
+    for name, kept in glued.items():
+        text = text.replace(name, kept)
+    lines = _wrap_wide(text, columns, initial=initial, subsequent=subsequent)
+    return [_unglue(line, glued) for line in lines] if glued else lines
+
+
+_UNBROKEN = ("TikTok Shop",)
+
+
+def _unglue(line: str, glued: Mapping[str, str]) -> str:
+    for name, kept in glued.items():
+        line = line.replace(kept, name)
+    return line
+
+
+def _wrap_wide(text: str, columns: int, *, initial: str, subsequent: str) -> list[str]:
     lines: list[str] = []
     line, indent = "", initial
     for token in _tokens(text):
@@ -289,6 +380,46 @@ def wrap(text: str, columns: int, *, initial: str = "", subsequent: str = "") ->
     if line or not lines:
         lines.append(indent + line.rstrip())
     return lines
+
+
+# What a line may start with that its continuation lines keep in its place: an indent, then a tree's
+# branches ("│  ├─ "), a list mark ("- ", "+ ", "! ", "? ") or a number ("1. ").
+_LINE_LEAD = re.compile(r"^( *(?:[│├└─ ]*[├└]─ )?(?:[-+!?*] |\d+\. )?)")
+
+
+def fit(text: str, columns: int | None) -> str:
+    """Every line of ``text`` wrapped to ``columns`` terminal columns (``None``: as it is).
+
+    A long line's continuation is indented under its text, past its indent, tree branches or list
+    mark; a line that fits, and a URL that cannot be broken, are left as they are.
+    """
+    if columns is None:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        if width(line) <= columns:
+            out.append(line)
+            continue
+        lead = _LINE_LEAD.match(line)
+        head = lead.group(1) if lead else ""
+        hang = head.replace("├─", "│ ").replace("└─", "  ")
+        hang = re.sub(r"[-+!?*] $|\d+\. $", lambda m: " " * len(m.group()), hang)
+        cells = list(re.finditer(r"\S  +(?=\S)", line))
+        if cells and width(line[: cells[-1].start() + 1]) <= columns:
+            # A table row: the columns before the last cell stay clear; the last cell continues under
+            # itself, or, when little room is left for it, goes under the row, past its indent.
+            row, last = line[: cells[-1].start() + 1], line[cells[-1].end() :]
+            beside = line[: cells[-1].end()]
+            lines = wrap(last, columns, initial=beside, subsequent=" " * width(beside)) if width(beside) <= columns - 16 else []
+            if not lines or any(width(wrapped) > columns for wrapped in lines):
+                indent = " " * (len(row) - len(row.lstrip(" ")) + 4)
+                lines = [row, *wrap(last, columns, initial=indent, subsequent=indent)]
+            out.extend(lines)
+            continue
+        if width(hang) > columns // 2:
+            hang = " " * 4
+        out.extend(wrap(line[len(head) :], columns, initial=head, subsequent=hang))
+    return "\n".join(out)
 
 
 def _tokens(text: str) -> Iterator[str]:
@@ -324,9 +455,11 @@ __all__ = [
     "check",
     "current",
     "day",
+    "fit",
     "from_environment",
     "ljust",
     "model_words",
+    "named",
     "ngettext",
     "number",
     "percent",

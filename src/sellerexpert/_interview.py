@@ -275,7 +275,13 @@ class Interview:
             status = evaluate3(rule.when, reasoned, open_fields)
             value = shown(rule.then.value)
             statement = rule.text("statement", current())
-            if status is True:
+            if current() != "en":
+                # A Chinese seller reads the assumption's own sentence, not a field id and a rule id.
+                if status is True:
+                    notes.append(_("I will assume: {statement}").format(statement=statement))
+                elif status is None:
+                    notes.append(_("depending on your other answers, I may assume: {statement}").format(statement=statement))
+            elif status is True:
                 notes.append(
                     _("I will assume {field} = {value} (rule {rule}: {statement})").format(
                         field=field, value=value, rule=rule.id, statement=statement
@@ -370,6 +376,7 @@ class Interview:
                             condition=_("your answer does not meet its terms ({needs})").format(needs=_("; ").join(check.needs)),
                             conclusion=_("closes this route there (an answer that meets them opens it)"),
                             platforms=(name,),
+                            route=True,
                         )
                     )
         return out
@@ -400,3 +407,9 @@ def numbers_could_change_advice(advisor: Advisor, profile: SellerProfile) -> boo
             return True
     return False
 
+
+def read_reply(field: str, reply: str) -> str:
+    """A reply to ``field`` as the profile reads it, as the interview reads it: 美国、德国 is ``US,DE``,
+    1.2万 is ``12000``, 是 is ``yes``; anything else unchanged (the command line's options read values so)."""
+    spec = FIELDS_BY_NAME.get(field)
+    return read_answer(spec, reply) if spec is not None else reply

@@ -70,6 +70,8 @@ MARKET_NAMES_ZH: dict[str, str] = {
 }
 """Chinese market and region names, as the ISO 3166 code (or EU, UK, OTHER) the profile takes."""
 
+
+
 # Separators Chinese answers use between list items; ASCII commas and semicolons too.
 _ZH_SEPARATORS = re.compile(r"以及|[，、；;,/]|和|及|与")
 _ZH_NUMBER = re.compile(r"(?:约|大约|大概|差不多)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(万|千)?\s*(?:单|笔|个|件)?\s*(?:左右|上下)?")

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._errors import ProfileError
-from ._fields import did_you_mean
-from ._i18n import N_, _, ngettext
+from ._fields import describe, did_you_mean
+from ._i18n import N_, _, current, named, ngettext
 from ._interview import Interview
 from ._interview_answers import classify
 
@@ -87,6 +87,10 @@ def conduct(interview: Interview, ask: Callable[[str], str], tell: Callable[[str
 
 
 def _problem(exc: ProfileError) -> str:
+    if current() != "en" and isinstance(exc.allowed, tuple) and isinstance(exc.value, str) and not exc.suggestion:
+        # The values a file takes (low, medium, high) are not what the seller types here (低、中、高):
+        # the sentence after the problem lists those.
+        return _("{value} is not one of the answers").format(value=describe(exc.value))
     return did_you_mean(exc, in_sentence=True)
 
 
@@ -102,4 +106,4 @@ def _closing(interview: Interview) -> str:
         "The advice for every platform is settled: the {n} remaining questions ({names}) could not change it, "
         "so I stop asking. (More answers would only raise the confidence.)",
         len(left),
-    ).format(n=len(left), names=", ".join(left))
+    ).format(n=len(left), names=", ".join(left) if current() == "en" else "、".join(named(f) for f in left))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._i18n import _, current, model_words
+from ._i18n import _, current, model_words, tidy
 from ._profile import shown
 
 
@@ -43,17 +43,18 @@ class Question:
             answers = self._choices()
         else:
             answers = self.allowed_text
-        return "\n".join(
-            (
-                _("Question {number}: {text}").format(number=self.number, text=self.text),
-                "  " + _("({field}: {meaning})").format(field=self.field, meaning=self.meaning),
-                "  " + _("Answer {answers}; or why, unknown, quit.").format(answers=answers),
-            )
-        )
+        lines = [_("Question {number}: {text}").format(number=self.number, text=self.text)]
+        if current() == "en":
+            # The field's name is the key of a profile file; a Chinese question says it in words already.
+            lines.append("  " + _("({field}: {meaning})").format(field=self.field, meaning=self.meaning))
+        lines.append("  " + _("Answer {answers}; or why, unknown, quit.").format(answers=answers))
+        return "\n".join(lines)
 
     @property
     def hint(self) -> str:
         """What the field accepts, as a reminder after a bad answer (the words the seller can type)."""
+        if current() != "en" and self.field == "platforms":
+            return _("Temu, AliExpress or TikTok Shop")
         if current() == "en" or not self.allowed or self.field == "platforms":
             return self.allowed_text
         if self.allowed == ("true", "false"):
@@ -71,6 +72,7 @@ class RuleNeed:
 
     :ivar platforms: display names of the unsettled platforms the rule could still decide.
     :ivar via: the field the answer reaches the rule through, when it is an assumption's input.
+    :ivar route: the need is a route's term (the statement names the route, not a rule's sentence).
     """
 
     rule: str
@@ -79,6 +81,7 @@ class RuleNeed:
     conclusion: str
     platforms: tuple[str, ...]
     via: str | None = None
+    route: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class Why:
                 "Why I ask: the advice is given platform by platform, so this decides which "
                 "platforms (Temu, AliExpress, TikTok Shop) I advise on and in what order."
             )
+        if current() != "en":
+            return self._plain_text()
         lines = [_("Why I ask about {field} ({meaning}):").format(field=self.field, meaning=self.meaning)]
         if self.unsettled:
             still = semicolons(
@@ -127,6 +132,33 @@ class Why:
                 lines.append("      " + _("\"{statement}\"").format(statement=need.statement))
         lines.append("  " + _("If you answer unknown: {consequence}").format(consequence=self.if_unknown))
         return "\n".join(lines)
+
+    def _plain_text(self) -> str:
+        """The explanation without rule ids or conditions: what the answer could change, in the rules' own sentences.
+
+        The English keeps the rule-by-rule form (its tests and users read the ids); a Chinese seller reads
+        the sentences the report would show.
+        """
+        lines = [_("Why I ask ({meaning}):").format(meaning=self.meaning)]
+        if self.unsettled:
+            still = semicolons(
+                _("{platform} could be {models}").format(platform=name, models=_or_list([model_words(m) for m in models]))
+                for name, models in self.unsettled
+            )
+            lines.append("  " + _("The advice is not settled yet: {platforms}.").format(platforms=still))
+        statements: dict[str, list[str]] = {}
+        for need in self.needs:
+            statement = need.statement
+            if need.route:
+                statement = _("{route}: your answer decides whether you can use it").format(route=need.statement)
+            names = statements.setdefault(statement, [])
+            names.extend(p for p in need.platforms if p not in names)
+        if statements:
+            lines.append("  " + _("Your answer bears on:"))
+            for statement, platforms in statements.items():
+                lines.append("  - " + _("{statement} ({platforms})").format(statement=statement, platforms="、".join(platforms)))
+        lines.append("  " + _("If you answer unknown: {consequence}").format(consequence=self.if_unknown))
+        return tidy("\n".join(lines))
 
 
 

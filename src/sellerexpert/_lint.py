@@ -49,7 +49,7 @@ from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, fa
 from ._coverage import Simulator, assumptions_for, closure, count_firings
 from ._economics import DERIVED_PLATFORM_FACTS
 from ._errors import RuleBookError, shown
-from ._i18n import LANGS, _, current
+from ._i18n import LANGS, N_, _, current
 from ._profile import MODELS, PLATFORMS
 from ._routes import ROUTE_FACT_TYPES
 from ._rulebook import Rule, RuleBook, Translations
@@ -59,6 +59,8 @@ from ._templates import placeholders
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# A finding's severity as the reader's language says it (the JSON keeps the English key).
+_SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,8 @@ class LintFinding:
             where += f":{self.line}"
         if self.rule:
             where += (": " if where else "") + _("rule '{id}'").format(id=shown(self.rule))
-        return (
-            f"{where}: {self.severity} [{self.check}] {self.message}"
-            if where
-            else f"{self.severity} [{self.check}] {self.message}"
-        )
+        severity = _(_SEVERITY_WORDS[self.severity])
+        return f"{where}: {severity} [{self.check}] {self.message}" if where else f"{severity} [{self.check}] {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as JSON-ready data."""

@@ -25,6 +25,7 @@ from ._economics import (
     ModelMargin,
     PlatformMargin,
     amount_text,
+    money_text,
     number_text,
     number_words,
     whole_units,
@@ -88,7 +89,7 @@ def _headline(comparison: MarginComparison, item: PlatformMargin) -> str:
             platform=where, model=model_words(item.models[0].model)
         )
     if item.leader in MODELS:
-        amount = f"{comparison.currency} {_amount(item.gap_per_month)}" if comparison.currency else _amount(item.gap_per_month)
+        amount = money_text(comparison.currency, item.gap_per_month)
         text = _("{platform}: {model} leaves {amount} more a month").format(
             platform=where, model=model_words(item.leader), amount=amount
         )
@@ -166,14 +167,18 @@ def _estimates(item: PlatformMargin, titles: Mapping[str, str], notes: Mapping[s
             lines=_listed(labels),
             what=_sentences([notes[e] for e in origin.entries]) if all(e in notes for e in origin.entries) else origin.note,
             sources=sources,
-            as_of=origin.as_of,
+            as_of=_i18n.day(origin.as_of) if origin.as_of else "",
             reliability=_(RELIABILITY_WORDS.get(origin.reliability or "", origin.reliability or "")),
         )
         if origin.stale and origin.until is not None and origin.until < (origin.review_by or "9999"):
-            late = _("Past its end date ({date}) unless renewed: check it against its sources.").format(date=origin.until)
+            late = _("Past its end date ({date}) unless renewed: check it against its sources.").format(
+                date=_i18n.day(origin.until)
+            )
             text = _then(text, late)
         elif origin.stale:
-            late = _("Past its review date ({date}): check it against its sources.").format(date=origin.review_by)
+            late = _("Past its review date ({date}): check it against its sources.").format(
+                date=_i18n.day(origin.review_by or "")
+            )
             text = _then(text, late)
         out.append(text)
     return out
@@ -239,7 +244,7 @@ def _break_even_rows(comparison: MarginComparison, item: PlatformMargin) -> list
 
     def money(value: Decimal | None, name: str) -> str:
         if value is not None:
-            return f"{currency} {_amount(value)}" if currency else _amount(value)
+            return money_text(currency, value)
         return _(found.note(name)) if found.note(name) else "—"
 
     share = (
@@ -546,7 +551,12 @@ def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> 
         comparison.monthly_units, color="grey", linewidth=0.8, linestyle=":", label=_("your {units} units").format(units=units)
     )
     axis.axhline(0, color="grey", linewidth=0.6)
-    axis.set_title(_where(item))
+    title = _where(item)
+    if _i18n.current() == "en" and any(_i18n.width(ch) == 2 for ch in title):
+        # English labels because no font with Chinese glyphs was found: a Chinese platform or market name
+        # would print as empty boxes, so the panel is titled by the ids the JSON uses.
+        title = item.platform if item.market is None else f"{item.platform} ({item.market})"
+    axis.set_title(title)
     axis.set_xlabel(_("units a month"))
     if comparison.currency:
         axis.set_ylabel(_("contribution a month ({currency})").format(currency=comparison.currency))

@@ -257,6 +257,8 @@ def shown(value: object) -> str:
         return model_words(value)
     return str(value)
 
+
+
 def normalise_value(spec: FieldSpec, value: object) -> object:
     """Check one field's value and return it in canonical form (the field's type does the work).
 

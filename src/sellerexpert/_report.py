@@ -149,7 +149,10 @@ def _model_colour(model: str) -> str:
 
 def _title(result: ConsultationResult) -> str:
     name = result.profile.name
-    return _("Advice for {name}").format(name=_i18n.printable(name)) if name else _("Advice")
+    if name:
+        return _("Advice for {name}").format(name=_i18n.printable(name))
+    # Chinese names the advice ("模式建议") as it does with a name; English keeps its one word.
+    return _("Advice") if _i18n.current() == "en" else _("Advice for {name}").format(name="").rstrip(" :：")
 
 
 # -- the report, built once -----------------------------------------------------
@@ -161,6 +164,8 @@ class Line:
 
     text: str
     details: str = ""
+    against: bool = False
+    """A reason for the other model (marked "-", not "+")."""
 
 
 @dataclass(frozen=True)
@@ -292,8 +297,7 @@ def _caveats(result: ConsultationResult, order: Sequence[str], today: date, deta
                 else _("{platforms}: {text}").format(platforms=rec.platform_name, text=caveat.text)
             )
         else:
-            shared = key[1].replace("\0's", _("the platform's")).replace("\0", _("the platform"))
-            text = shared if len(members) == everyone else _("{platforms}: {text}").format(platforms=_and(names), text=shared)
+            text = _shared_text(key[1], names, everyone=len(members) == everyone)
         facts = [f for _unused, c in members for f in c.rests_on]
         text += _stale(facts, today)
         extra = f"{caveat.rule} [{', '.join(caveat.sources)}]" if details and caveat.sources else caveat.rule
@@ -301,11 +305,26 @@ def _caveats(result: ConsultationResult, order: Sequence[str], today: date, deta
     return tuple(lines)
 
 
+def _shared_text(text: str, names: Sequence[str], *, everyone: bool) -> str:
+    """A caveat several platforms share, with their names where one platform's name stood ("\0").
+
+    The names go where the name was ("Temu and TikTok Shop's fully-managed only takes..."), not into
+    a prefix before a generic "the platform": a placeholder word reads as a bug in Chinese ("平台 半托管").
+    Later mentions say "the platform".
+    """
+    first = text.find("\0")
+    if first < 0:
+        return text if everyone else _("{platforms}: {text}").format(platforms=_and(names), text=text)
+    head, tail = text[:first], text[first + 1 :]
+    tail = tail.replace("\0's", _("the platform's")).replace("\0", _("the platform"))
+    return _i18n.tidy(head + _and(names) + tail)
+
+
 def _and(names: Sequence[str]) -> str:
-    """``A and B``, ``A, B and C`` (``A、B、C``)."""
+    """``A and B``, ``A, B and C`` (``A、B 和 C``; no space between two Chinese names: ``美国和英国``)."""
     if len(names) < 2:
         return _series(names)
-    return _("{earlier} and {last}").format(earlier=_series(names[:-1]), last=names[-1])
+    return _i18n.tidy(_("{earlier} and {last}").format(earlier=_series(names[:-1]), last=names[-1]))
 
 
 def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
@@ -383,7 +402,7 @@ def _build_report(result: ConsultationResult, *, today: date | None, details: bo
             lines.append(_reason_line(reason, today))
         if details:
             lines += [
-                Line(_("Against: {text}").format(text=r.text) + _stale(r.rests_on, today), _reason_details(r))
+                Line(_("Against: {text}").format(text=r.text) + _stale(r.rests_on, today), _reason_details(r), against=True)
                 for r in rec.reasons
                 if r.favours != rec.model
             ]
@@ -495,13 +514,26 @@ class _Glossary:
             match = pattern.search(text)
             if match is None:
                 continue
-            self.seen.add(term)
             before, after = text[match.start() - 1 : match.start()], text[match.end() : match.end() + 1]
-            if self.lang != "en" and after in ("（", "("):
-                # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
-                # use, "VAT（增值税）", "小额免税（de minimis）", is already explained there.
-                continue
             inside = match.start() > 0 and before in ("(", "（") and after in (")", "）")
+            if self.lang != "en" and not inside and _open_brackets(text[: match.start()]):
+                # Inside a bracket already: a second bracket would nest ("（第三方海外仓（…））"); the
+                # term is explained where it is next used outside one.
+                continue
+            if self.lang != "en" and after and after in _ZH_WORD_GOES_ON.get(term, ""):
+                continue  # "菜鸟仓" is one word: 菜鸟 is explained where it stands alone
+            self.seen.add(term)
+            bracket = re.match(r" ?店?（([^（）]*)）", text[match.end() :])
+            if self.lang != "en" and bracket is not None and match.group() in bracket.group(1):
+                # A bracket that is about the term, not its explanation ("VAT（英国需要英国 VAT 税号）"):
+                # the explanation opens it, "VAT（增值税；英国需要英国 VAT 税号）", rather than a second bracket.
+                opening = match.end() + bracket.start(1)
+                text = text[:opening] + _("{explanation}; ").format(explanation=_(explanation)) + text[opening:]
+                continue
+            if self.lang != "en" and re.match(r" ?店?[（(]", text[match.end() :]):
+                # The translators' convention (docs/glossary-zh.md): a term in brackets after its first
+                # use, "VAT（增值税）", "小额免税（de minimis）", "POP 店（商家自运营）", is already explained there.
+                continue
             # "(GPSR)" becomes "(GPSR: the EU ...)" rather than nesting brackets.
             note = (_(": {explanation}") if inside else _(" ({explanation})")).format(explanation=_(explanation))
             rest = text[match.end() :]
@@ -511,6 +543,19 @@ class _Glossary:
         return text
 
 
+def _open_brackets(text: str) -> int:
+    """How many brackets opened in ``text`` are still open at its end."""
+    return max(text.count("（") - text.count("）"), 0) + max(text.count("(") - text.count(")"), 0)
+
+
+# Chinese words a term is part of, matched before the term alone: the explanation goes after the word
+# ("尾程配送（…）"), not inside it ("尾程（…）配送").
+_ZH_COMPOUNDS: dict[str, tuple[str, ...]] = {"last-mile delivery": ("尾程配送",), "first-leg freight": ("头程运输",)}
+# Characters that make a term part of a longer word its explanation does not fit ("菜鸟仓" is a warehouse,
+# not the company): the term is explained at a use where it stands alone.
+_ZH_WORD_GOES_ON: dict[str, str] = {"Cainiao": "仓"}
+
+
 def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     """The glossary of ``lang`` as (term, explanation, pattern) for each term's spellings in that language."""
     out = []
@@ -518,7 +563,12 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     for term, explanation in GLOSSARIES.get(lang, GLOSSARY):
         # The English spelling too where Chinese text keeps it ("de minimis", "Cainiao"); a term only
         # the Chinese report explains (海外仓) is matched in Chinese alone, not in an English leftover.
-        spellings = sorted({_(term), term} if term in glossed_in_english else {_(term)}, key=len, reverse=True)
+        compounds = set(_ZH_COMPOUNDS.get(term, ()) if lang == "zh" else ())
+        spellings = sorted(
+            ({_(term), term} if term in glossed_in_english else {_(term)}) | compounds,
+            key=len,
+            reverse=True,
+        )
         # Latin spellings match whole words; a Chinese character is a word character to `re`, so the
         # bounds are ASCII letters ("速卖通 Choice" and "Choice店" both use the term Choice).
         alternatives = "|".join(
@@ -529,11 +579,21 @@ def _patterns(lang: str) -> list[tuple[str, str, re.Pattern[str]]]:
     return out
 
 
-def _more_text(count: int) -> str:
+def _more_text(count: int, *, markdown: bool = False) -> str:
+    if markdown and _i18n.current() != "en":
+        return ngettext("{count} more note in the full report", "{count} more notes in the full report", count).format(
+            count=count
+        )
     return ngettext("{count} more note: see --details", "{count} more notes: see --details", count).format(count=count)
 
 
-def _hidden_text(count: int) -> str:
+def _hidden_text(count: int, *, markdown: bool = False) -> str:
+    if markdown and _i18n.current() != "en":
+        return ngettext(
+            "{count} more note about the model we advise against in the full report",
+            "{count} more notes about the model we advise against in the full report",
+            count,
+        ).format(count=count)
     return ngettext(
         "{count} more note about the model we advise against: see --details",
         "{count} more notes about the model we advise against: see --details",
@@ -616,7 +676,7 @@ def _render_text(result: ConsultationResult, *, color: bool, width: int, details
         if rec.outcome_text:
             lines += _wrap(explain(rec.outcome_text), "  ", width)
         for line in section.reasons:
-            lines += _wrap("+ " + explain(line.text), "  ", width)
+            lines += _wrap(("- " if line.against else "+ ") + explain(line.text), "  ", width)
             if details and line.details:
                 lines += _wrap_styled(line.details, "      ", width, style, color, dim=True)
     if report.caveats:
@@ -685,10 +745,11 @@ def _render_markdown(result: ConsultationResult, *, details: bool, today: date |
         out += ["## " + _("Keep in mind"), ""]
         out += [f"- {_md(explain(c.text))}" + (f" `{c.details}`" if details and c.details else "") for c in report.caveats]
         out.append("")
+    # A Markdown report goes to a client: it points to the full report, not to a command-line option.
     if report.more:
-        out += [f"*{_md(_more_text(report.more))}*", ""]
+        out += [f"*{_md(_more_text(report.more, markdown=True))}*", ""]
     if report.hidden:
-        out += [f"*{_md(_hidden_text(report.hidden))}*", ""]
+        out += [f"*{_md(_hidden_text(report.hidden, markdown=True))}*", ""]
     if report.assumed:
         out += ["## " + _("What we assumed"), ""]
         out += [f"- {_md(explain(a.text))}" + (f" `{a.details}`" if details and a.details else "") for a in report.assumed]
@@ -708,19 +769,21 @@ def render(
     details: bool = False,
     today: date | None = None,
     lang: str | None = None,
+    width: int = 100,
 ) -> str:
     """The result in one of :data:`FORMATS` (``json`` is :meth:`ConsultationResult.to_json` plus a newline).
 
     :param details: text and markdown only: rule ids, weights, sources and field names (JSON always has them).
     :param today: the day staleness is judged by (default: the system date).
     :param lang: text and markdown: the language of the report's own words (default: the result's language).
+    :param width: text only: the terminal columns to wrap at.
     :raises ValueError: for an unknown format.
     :raises LanguageError: for a language the advisor does not speak.
     """
     if format == "json":
         return result.to_json() + "\n"
     if format == "text":
-        return render_text(result, color=color, details=details, today=today, lang=lang)
+        return render_text(result, color=color, details=details, today=today, lang=lang, width=width)
     if format == "markdown":
         return render_markdown(result, details=details, today=today, lang=lang)
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")

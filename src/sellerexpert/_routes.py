@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._fields import EU_MEMBERS, WEIGHT_CLASSES
-from ._i18n import N_, _, model_words, translated, use
+from ._i18n import N_, _, current, model_words, tidy, translated, use
 
 RouteModel = Literal["fully-managed", "semi-managed", "own-store"]
 ROUTE_MODELS: tuple[RouteModel, ...] = ("fully-managed", "semi-managed", "own-store")
@@ -292,6 +292,21 @@ _CATEGORY_WORDS = {
 }
 
 
+# Where a company is registered and where a VAT number is held, as a Chinese reader writes it (the
+# English keeps the codes its sentences were written with: "companies registered in CN or HK").
+_PLACE_WORDS = {
+    "CN": N_("mainland China"), "HK": N_("Hong Kong"), "US": N_("the US"), "UK": N_("the UK"), "EU": N_("the EU"),
+    "OTHER": N_("another country"), "DE": N_("Germany"), "FR": N_("France"), "IT": N_("Italy"), "ES": N_("Spain"),
+}
+
+
+def _places(codes: Sequence[str]) -> str:
+    """``CN or HK`` in English, ``中国大陆或香港`` in Chinese."""
+    if current() == "en":
+        return _(" or ").join(codes)
+    return tidy(_(" or ").join(_(_PLACE_WORDS[c]) if c in _PLACE_WORDS else c for c in codes))
+
+
 def check_route(route: Route, market: str, market_name: str, seller: SellerTerms) -> RouteCheck:
     """Test one route against the seller in one market: open, closed (and why) or unknown (and the question)."""
     closed: list[str] = []
@@ -305,10 +320,10 @@ def check_route(route: Route, market: str, market_name: str, seller: SellerTerms
             allowed = tuple(wanted)
             if seller.company_base is None:
                 needs.append(_("where your company is registered (it takes companies registered in {allowed})").format(
-                    allowed=_(" or ").join(allowed)))
+                    allowed=_places(allowed)))
             elif seller.company_base not in allowed:
                 closed.append(_("it takes companies registered in {allowed}, and yours is registered in {base}").format(
-                    allowed=_(" or ").join(allowed), base=seller.company_base))
+                    allowed=_places(allowed), base=_places((seller.company_base,))))
         elif key == "stock_in_market" and wanted:
             stock = seller.stock_in(market)
             if stock is None:
@@ -325,10 +340,10 @@ def check_route(route: Route, market: str, market_name: str, seller: SellerTerms
             places = tuple(market if v == "market" else v for v in wanted)
             vat = seller.vat_in(places)
             if vat is None:
-                needs.append(_("whether you hold a VAT registration in {places}").format(places=_(" or ").join(places)))
+                needs.append(_("whether you hold a VAT registration in {places}").format(places=_places(places)))
             elif not vat:
                 closed.append(_("it needs a VAT registration in {places}, and you hold none there").format(
-                    places=_(" or ").join(places)))
+                    places=_places(places)))
         elif key == "invitation" and wanted:
             if seller.invited is None:
                 needs.append(_("whether you hold an invitation to it"))

@@ -12,6 +12,11 @@ Quick use::
 
 or from a shell: ``sellerexpert serve --port 8000``.
 
+The pages speak English or Chinese, chosen per request (``?lang=zh``, ``Accept-Language``, else
+:attr:`WebSettings.lang`, which ``serve --lang`` sets): see ``_lang``. What the result page shows a
+seller, and what it keeps for auditors behind "Details", is ``_seller``; the optional "your numbers"
+step is ``_numbers``.
+
 Hostile clients are held to limits at two levels. The application
 (:func:`create_app`, under any ASGI server) bounds bodies, batch rows and the
 time an explain, audit or batch may take (:class:`WebSettings`), answers only

@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 import jinja2
 from starlette.requests import Request
 
+from .. import _i18n
 from .._advisor import Advisor
+from ._lang import PageLanguage
 from ._settings import WebSettings
 from ._work import pool_for, run_limited
 
@@ -43,10 +45,27 @@ async def heavy(request: Request, function: Callable[..., T], *args: Any) -> T:
 
 def templates() -> jinja2.Environment:
     """The page templates, autoescaped (every value a seller typed is shown back escaped)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("sellerexpert.web", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Page strings go through the CLI's gettext catalogues (the web's own are in locale/*/web.po), in the
+    # language in force while the page renders: `{{ _("Next") }}`, `{{ _("Question {n}").format(n=n) }}`.
+    env.globals["_"] = _i18n._
+    env.globals["ngettext"] = _i18n.ngettext
+    return env
+
+
+def switch_links(request: Request, page: PageLanguage) -> list[tuple[str, str, str]]:
+    """The language switch: (code, name, this page's URL in that language) for each other language.
+
+    A POST's answer (a checked trace) switches to the form it came from.
+    """
+    out = []
+    for code, name in page.others():
+        url = request.url.include_query_params(lang=code)
+        out.append((code, name, f"{url.path}?{url.query}"))
+    return out

@@ -16,7 +16,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._errors import EngineError, ProfileError, TraceError
-from ._context import context
+from .._i18n import N_, _, use
+from ._context import context, switch_links
+from ._lang import page_language
 from ._security import API_PREFIX, TooLarge, error_document, send_html, send_json
 from ._work import OverTimeLimit
 
@@ -27,16 +29,23 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+_TITLES = {422: N_("That cannot be used"), 413: N_("Too large"), 503: N_("That took too long")}
+
+
 def _page(request: Request, status: int, title: str, message: str) -> Response:
-    html = context(request).templates.get_template("error.html").render(title=title, message=message, status=status)
+    ctx = context(request)
+    page = page_language(request, ctx.settings.lang)
+    with use(page.lang):
+        html = ctx.templates.get_template("error.html").render(
+            title=_(title), message=message, status=status, page=page, switch=switch_links(request, page)
+        )
     return HTMLResponse(html, status_code=status)
 
 
 def _error(request: Request, status: int, kind: str, message: str, **fields: Any) -> Response:
     if _is_api(request):
         return JSONResponse({"error": {"status": status, "type": kind, "message": message, **fields}}, status_code=status)
-    titles = {422: "That cannot be used", 413: "Too large", 503: "That took too long"}
-    return _page(request, status, titles.get(status, "Something went wrong"), message)
+    return _page(request, status, _TITLES.get(status, N_("Something went wrong")), message)
 
 
 def _jsonable(value: object) -> object:

@@ -3,9 +3,12 @@
 Every page is a GET whose URL holds the answers (:mod:`._answers`), so the
 server keeps nothing between requests. A question's form submits the answers
 so far plus the new one; the server records it and redirects (303) to the
-canonical URL of the next page. ``edit=FIELD`` shows an earlier question again
-with its answer filled in; answering it keeps every later answer, so going
-back and forth loses nothing.
+canonical URL of the next page. ``edit=FIELD`` shows a question again with its
+answer filled in (or, for one not asked yet, empty); answering it keeps every
+later answer, so going back and forth loses nothing.
+
+Each page speaks one language (:mod:`._lang`): every string goes through the
+CLI's catalogues, the advice comes from the advisor in that language.
 
 The one form that changes nothing but is still a POST (checking a trace file)
 carries a CSRF token (:mod:`._security`).
@@ -13,8 +16,13 @@ carries a CSRF token (:mod:`._security`).
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -23,30 +31,62 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .. import _i18n
 from .._errors import ProfileError, TraceError
-from .._explain import explain
+from .._i18n import N_, _, day, model_words, ngettext, use
 from .._interview import ASKED, Interview
 from .._interview_questions import Why
-from .._profile import FIELDS_BY_NAME, FieldSpec, normalise_value
-from .._report import confidence_text
+from .._profile import FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value, shown
 from .._result import ConsultationResult
 from .._signing import key_from_env
+from .._version import __version__
 from ._answers import UNKNOWN, Answers, is_unknown
 from ._api import signed
-from ._context import WebContext, context, heavy
+from ._context import WebContext, context, heavy, switch_links
+from ._lang import PageLanguage, page_language
+from ._numbers import INPUTS as NUMBER_INPUTS
+from ._numbers import PARAMS as NUMBER_PARAMS
+from ._numbers import draw_chart, economics_from, figure_error, margin_rows
 from ._security import CSRF_COOKIE, CSRF_FIELD, csrf_ok, csrf_token, new_csrf_cookie
+from ._seller import UNKNOWN_WORDS, rulebook_version, seller_view, value_words
 from ._work import audit_body
 
-WHY_NOT_FIELDS = 1
-"""The most profile fields the result page's why-not search changes."""
+SECONDS_PER_QUESTION = 15
+"""What one question takes a seller, for the time left the progress line shows."""
 
-BASIS_WORDS = {
-    "exclusion": "the other model is ruled out for you",
-    "scores": "the reasons for it outweigh the reasons against",
-    "tie": "the reasons are evenly balanced, so the platform's emphasis (or the safer default) decides",
-    "both-excluded": "both models are ruled out for you; take this as weak advice",
+EXAMPLES: dict[str, dict[str, str]] = {
+    "operational_capacity": {
+        "low": N_("A few people; no warehouse or after-sales team"),
+        "medium": N_("A small team that already ships orders and answers buyers"),
+        "high": N_("Warehouse staff, a shipping system and an after-sales team"),
+    },
+    "control_priority": {
+        "low": N_("The platform may set prices and run promotions"),
+        "medium": N_("You want a say in prices and promotions"),
+        "high": N_("You set your own prices, stock and brand"),
+    },
+    "fee_sensitivity": {
+        "low": N_("Convenience matters more than fees"),
+        "medium": N_("Fees matter, and so does convenience"),
+        "high": N_("Thin margins: every point of fees counts"),
+    },
+    "working_capital": {
+        "low": N_("Little money to tie up in stock or freight"),
+        "medium": N_("Enough for some stock in one market"),
+        "high": N_("Enough for stock in several markets and slow payouts"),
+    },
+    "content_control": {
+        "low": N_("No live selling or creator marketing planned"),
+        "medium": N_("Some short videos or creator posts"),
+        "high": N_("You run live selling and creators yourself"),
+    },
+    "customer_service": {
+        "none": N_("No one to answer buyers or handle returns"),
+        "basic": N_("You answer messages; returns are hard for you"),
+        "full": N_("You handle messages and returns in the buyers' language"),
+    },
 }
-"""How each ``basis`` reads on the page."""
+"""An example for each word of a scale, so "medium" means the same to every seller."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +96,7 @@ class Choice:
     value: str
     label: str
     checked: bool
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,8 +110,37 @@ class Control:
     hint: str = ""
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def localized(handler: Handler) -> Handler:
+    """Run ``handler`` in the page's language (``request.state.page``)."""
+
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        page = page_language(request, context(request).settings.lang)
+        request.state.page = page
+        with use(page.lang):
+            return await handler(request)
+
+    return run
+
+
+def _page(request: Request) -> PageLanguage:
+    page: PageLanguage = request.state.page
+    return page
+
+
+def _query(request: Request, answers: Answers, **extra: str) -> str:
+    """The answers (and ``extra``) as a query string, with the page's language when the URL chose it."""
+    return answers.query(**extra, **_page(request).params())
+
+
 def _render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    html = context(request).templates.get_template(template).render(**values)
+    page = _page(request)
+    html = context(request).templates.get_template(template).render(
+        page=page, switch=switch_links(request, page), lang_params=page.params(), **values
+    )
     response = HTMLResponse(html, status_code=status)
     # The URL holds a seller's answers: keep the page out of shared caches.
     response.headers["cache-control"] = "no-store"
@@ -84,25 +154,79 @@ def _canonical(spec: FieldSpec, text: str) -> Any:
         return None
 
 
+def _label(value: str) -> str:
+    words = shown(value)
+    return words[:1].upper() + words[1:]
+
+
 def control(ctx: WebContext, spec: FieldSpec, text: str | None) -> Control:
-    """The control that asks for ``spec``'s value, filled in with ``text`` (an earlier or a rejected answer)."""
+    """The control that asks for ``spec``'s value, filled in with ``text`` (an earlier or a rejected answer).
+
+    The platforms start all ticked: the advice covers every platform unless the seller takes one out.
+    """
     given = "" if text is None or is_unknown(text) else text
     current = _canonical(spec, given) if given else None
+    lang = _i18n.current()
     if spec.kind == "platforms":
-        chosen = current or ()
+        chosen = current or (spec.allowed if text is None else ())
         platforms = ctx.advisor.rules.platforms
         return Control(
             "checkboxes",
             spec.name,
-            tuple(Choice(p, platforms[p].name if p in platforms else p, p in chosen) for p in spec.allowed),
+            tuple(Choice(p, platforms[p].name_in(lang) if p in platforms else p, p in chosen) for p in spec.allowed),
         )
     if spec.kind == "bool":
-        return Control("radios", spec.name, (Choice("yes", "Yes", current is True), Choice("no", "No", current is False)))
+        return Control("radios", spec.name, (Choice("yes", _("Yes"), current is True), Choice("no", _("No"), current is False)))
     if spec.allowed:
-        return Control("radios", spec.name, tuple(Choice(v, v.capitalize(), v == current) for v in spec.allowed))
+        examples = EXAMPLES.get(spec.name, {})
+        return Control(
+            "radios",
+            spec.name,
+            tuple(
+                Choice(v, _label(v), v == current, _(examples[v]) if v in examples else "")
+                for v in spec.allowed
+            ),
+        )
     if spec.kind == "count":
-        return Control("number", spec.name, value=given, hint=spec.allowed_text)
-    return Control("text", spec.name, value=given, hint=spec.allowed_text)
+        return Control("number", spec.name, value=given, hint=_("A whole number, 0 or more."))
+    return Control("text", spec.name, value=given, hint=_("Country codes or names, such as US, DE, 美国."))
+
+
+def why_plain(why: Why) -> list[str]:
+    """ "Why am I asked?" in one to three plain sentences: what the answer could change, and what "I don't know" does."""
+    if why.field == "platforms":
+        return [_("The advice is given platform by platform, so this decides which platforms it covers.")]
+    sentences = []
+    if why.unsettled:
+        names = [name for name, _models in why.unsettled]
+        sentences.append(
+            _("Your answer can still change the advice for {platforms}: fully-managed or semi-managed.").format(
+                platforms=_names(names)
+            )
+        )
+    else:
+        sentences.append(_("Your answer can make the advice firmer; it cannot change which model is advised."))
+    sentences.append(_("If you answer “I don't know”: {consequence}").format(consequence=why.if_unknown))
+    return sentences
+
+
+def _names(names: list[str]) -> str:
+    text = names[0] if names else ""
+    for name in names[1:]:
+        text = _("{earlier}, {later}").format(earlier=text, later=name)
+    return text
+
+
+def _progress(remaining: int) -> str:
+    """What is left, honestly: at most so many questions can still matter, and about how long they take."""
+    if remaining <= 0:
+        return _("This is the last question that can still change the advice.")
+    minutes = max(1, round(remaining * SECONDS_PER_QUESTION / 60))
+    return ngettext(
+        "At most {count} more question can still change the advice (about {minutes} min); you can stop at any time.",
+        "At most {count} more questions can still change the advice (about {minutes} min); you can stop at any time.",
+        remaining,
+    ).format(count=remaining, minutes=minutes)
 
 
 def _question_page(
@@ -113,120 +237,146 @@ def _question_page(
     editing = field in answers.fields()
     before = answers.before(field) if editing else answers
     after = answers.pairs[answers.index(field) + 1 :] if editing else ()
-    interview, _ = before.replay(ctx.advisor)
+    interview, _problem_ = before.replay(ctx.advisor)
     why: Why = interview.why(field)
     if before.pairs:
-        back = "/consult?" + answers.query(edit=before.pairs[-1][0])
+        back = "/consult?" + _query(request, answers, edit=before.pairs[-1][0])
     else:
-        back = "/"
+        back = "/" + ("?" + _query(request, Answers()) if _page(request).explicit else "")
     return _render(
         request,
         "question.html",
         status,
         spec=spec,
+        question=spec.question_text,
         number=len(before.pairs) + 1,
-        remaining=len(interview.relevant()),
+        progress=_progress(len(interview.relevant()) - 1),
         why=why,
+        why_plain=why_plain(why),
         control=control(ctx, spec, typed if typed is not None else answers.get(field)),
         error=error,
         before=before.pairs,
         after=after,
         then=after[0][0] if after else None,
         back=back,
-        advice_now="/result?" + answers.query(),
+        advice_now="/result?" + _query(request, answers),
         answered=answers.pairs,
     )
 
 
+@localized
 async def home(request: Request) -> Response:
     """``GET /``: what the advisor does, and the button that starts the consultation."""
     return _render(request, "home.html")
 
 
+@localized
 async def consult(request: Request) -> Response:
-    """``GET /consult``: the next question worth asking, an earlier one (``edit``), or on to the result."""
+    """``GET /consult``: the next question worth asking, an earlier one or one not asked yet (``edit``), or the result."""
     params = request.query_params
     answers = Answers.from_params(params.multi_items())
     asked = params.get("q")
     if asked is not None:
         if asked not in ASKED:
-            raise HTTPException(422, f"'{asked}' is not a question of this consultation")
+            raise HTTPException(422, _("'{field}' is not a question of this consultation").format(field=asked))
         if "skip" in params:
             answers = answers.set(asked, UNKNOWN)
         elif not answers.get(asked):
             without = Answers(tuple(pair for pair in answers.pairs if pair[0] != asked))
             pending = answers if asked in answers.fields() else without
-            return _question_page(request, pending, asked, error="Please choose an answer, or press “I don't know”.", status=422)
+            return _question_page(
+                request, pending, asked, error=_("Please choose an answer, or press “I don't know”."), status=422
+            )
         then = params.get("then")
         extra = {"edit": then} if then and then in answers.fields() and then != asked else {}
-        return RedirectResponse("/consult?" + answers.query(**extra), status_code=303)
+        return RedirectResponse("/consult?" + _query(request, answers, **extra), status_code=303)
     interview, problem = answers.replay(context(request).advisor)
     if problem is not None and problem.field in answers.fields():
         return _question_page(
             request, answers, problem.field, error=_problem(problem), typed=answers.get(problem.field), status=422
         )
     edit = params.get("edit")
-    if edit is not None and edit in answers.fields():
+    if edit is not None and edit in ASKED:
         return _question_page(request, answers, edit)
     question = interview.next_question()
     if question is None:
-        return RedirectResponse("/result?" + answers.query(), status_code=303)
+        return RedirectResponse("/result?" + _query(request, answers), status_code=303)
     return _question_page(request, answers, question.field)
 
 
 def _problem(exc: ProfileError) -> str:
-    hint = f" Did you mean “{exc.suggestion}”?" if exc.suggestion else ""
-    allowed = exc.allowed if isinstance(exc.allowed, str) else ", ".join(exc.allowed or ())
-    also = f" Allowed: {allowed}." if allowed else ""
-    return f"{exc.problem[0].upper()}{exc.problem[1:]}.{hint}{also}"
+    """The error said once: its problem, a suggestion, and the allowed values unless the problem names them."""
+    hint = _(" Did you mean “{suggestion}”?").format(suggestion=exc.suggestion) if exc.suggestion else ""
+    allowed = exc.allowed if isinstance(exc.allowed, str) else _names([shown(a) for a in exc.allowed or ()])
+    problem = exc.problem
+    also = _(" Allowed: {allowed}.").format(allowed=allowed) if allowed and allowed not in problem else ""
+    end = "" if problem.endswith((".", "。")) else "。" if _i18n.current() == "zh" else "."
+    return f"{problem[0].upper()}{problem[1:]}{end}{hint}{also}"
 
 
-def _result_of(request: Request, answers: Answers) -> tuple[Interview, ConsultationResult] | Response:
-    interview, problem = answers.replay(context(request).advisor)
-    if problem is not None and problem.field in answers.fields():
-        return RedirectResponse("/consult?" + answers.query(edit=problem.field), status_code=303)
-    ctx = context(request)
-    # The interview's answers, consulted like any other (Interview.result() with the server's engine).
-    return interview, ctx.advisor.consult(interview.profile, engine=ctx.settings.engine)
+def _result_of(ctx: WebContext, answers: Answers, lang: str) -> tuple[Interview, ConsultationResult] | str:
+    """The interview and the advice on ``answers``, or the field whose answer must be asked again."""
+    with use(lang):
+        interview, problem = answers.replay(ctx.advisor)
+        if problem is not None and problem.field in answers.fields():
+            return problem.field
+        # The interview's answers, consulted like any other (Interview.result() with the server's engine).
+        return interview, ctx.advisor.consult(interview.profile, engine=ctx.settings.engine, lang=lang)
 
 
+@localized
 async def result(request: Request) -> Response:
-    """``GET /result``: the advice on the answers in the URL, with reasons, caveats and why-not."""
+    """``GET /result``: the advice on the answers in the URL, written for the seller, details for auditors."""
     ctx = context(request)
+    lang = _page(request).lang
     answers = Answers.from_params(request.query_params.multi_items())
-    outcome = await run_in_threadpool(_result_of, request, answers)
-    if isinstance(outcome, Response):
-        return outcome
+    outcome = await run_in_threadpool(_result_of, ctx, answers, lang)
+    if isinstance(outcome, str):
+        return RedirectResponse("/consult?" + _query(request, answers, edit=outcome), status_code=303)
     interview, consulted = outcome
-    # One-field changes only: the two-field search (`sellerexpert explain`, POST /api/v1/explain) can take
-    # seconds on a full profile, too long for a page; the statement says how far it looked.
-    explanation = await run_in_threadpool(lambda: explain(consulted.trace, ctx.advisor, max_fields=WHY_NOT_FIELDS))
-    why_not = {p.platform: p.why_not.statement for p in explanation.platforms if p.why_not is not None}
-    best = consulted.best
-    names = {rec.platform: rec.platform_name for rec in consulted.recommendations}
+    abroad = request.query_params.get("abroad") == "1"
+
+    def urls(**extra: str) -> str:
+        return "/consult?" + _query(request, answers, **extra)
+
+    def build() -> Any:
+        with use(lang):
+            return seller_view(consulted, ctx.advisor, interview, answers.fields(), urls, lang=lang, abroad=abroad)
+
+    view = await run_in_threadpool(build)
+    profile: SellerProfile = interview.profile
+    answered = [
+        (
+            FIELDS_BY_NAME[name].question_text,
+            _(UNKNOWN_WORDS) if is_unknown(text) else value_words(name, getattr(profile, name), ctx.advisor, lang),
+            urls(edit=name),
+        )
+        for name, text in answers.pairs
+    ]
+    query = _query(request, answers)
     return _render(
         request,
         "result.html",
         result=consulted,
-        best_name=names.get(best.platform, best.platform),
-        confidence=confidence_text,
-        basis_words=BASIS_WORDS,
-        why_not=why_not,
-        answered=[(FIELDS_BY_NAME[name], text) for name, text in answers.pairs],
-        is_unknown=is_unknown,
-        unasked=[FIELDS_BY_NAME[name] for name in interview.unasked()],
-        query=answers.query(),
-        change="/consult?" + answers.query(edit=answers.pairs[-1][0]) if answers.pairs else "/consult",
+        view=view,
+        model_words=model_words,
+        answered=answered,
+        query=query,
+        abroad=abroad,
+        abroad_link="/result?" + _query(request, answers, **({} if abroad else {"abroad": "1"})),
+        today=day(date.today()),
+        version=__version__,
+        rulebook=rulebook_version(ctx.advisor),
     )
 
 
 async def trace_download(request: Request) -> Response:
     """``GET /result/trace.json``: the consultation's trace as a file, signed when ``SELLEREXPERT_TRACE_KEY`` is set."""
     answers = Answers.from_params(request.query_params.multi_items())
-    outcome = await run_in_threadpool(_result_of, request, answers)
-    if isinstance(outcome, Response):
-        return outcome
-    _, consulted = outcome
+    outcome = await run_in_threadpool(_result_of, context(request), answers, "en")
+    if isinstance(outcome, str):
+        return RedirectResponse("/consult?" + answers.query(edit=outcome), status_code=303)
+    _interview, consulted = outcome
     return Response(
         signed(consulted.trace).to_json() + "\n",
         media_type="application/json",
@@ -234,14 +384,49 @@ async def trace_download(request: Request) -> Response:
     )
 
 
+_EDITED = {
+    "signature": N_("The file's signature does not match: it was changed after it was made, or signed with another key."),
+    "input": N_("The file was edited: its answers are not ones the advisor accepts."),
+    "consistency": N_("The file was edited: its answers and its advice no longer belong together."),
+    "fingerprint": N_("The rule book has changed since this file was made."),
+    "replay": N_("Today's rules do not give the advice recorded in the file."),
+}
+"""Each audit check's failure in plain words."""
+
+
+def _advice_table(ctx: WebContext, raw: bytes, lang: str) -> list[tuple[str, str, str]]:
+    """(platform, the advice in the file, today's advice on the file's answers), best effort."""
+    try:
+        document = json.loads(raw)
+        recorded = document["result"]["recommendations"]
+        profile = SellerProfile.from_dict(document["profile"])
+        today = {r.platform: r for r in ctx.advisor.consult(profile, engine=ctx.settings.engine, lang=lang).recommendations}
+    except (ValueError, KeyError, TypeError, ProfileError):
+        return []
+    rows = []
+    with use(lang):
+        for rec in recorded if isinstance(recorded, list) else []:
+            if not isinstance(rec, dict):
+                continue
+            platform = str(rec.get("platform", ""))
+            now = today.get(platform)
+            name = now.platform_name if now else platform
+            rows.append((name, model_words(str(rec.get("model", ""))), model_words(now.model) if now else "—"))
+    return rows
+
+
+@localized
 async def check(request: Request) -> Response:
     """``GET /check`` shows the form; ``POST /check`` audits the uploaded or pasted trace (``sellerexpert audit``)."""
     ctx = context(request)
     cookie = request.cookies.get(CSRF_COOKIE)
     fresh = cookie is None
+    action = "/check" + (f"?lang={_page(request).lang}" if _page(request).explicit else "")
     if request.method == "GET":
         cookie = cookie or new_csrf_cookie()
-        response = _render(request, "check.html", token=csrf_token(ctx.settings.secret, cookie), report=None, error=None)
+        response = _render(
+            request, "check.html", token=csrf_token(ctx.settings.secret, cookie), report=None, error=None, action=action
+        )
         if fresh:
             response.set_cookie(
                 CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/check"
@@ -263,13 +448,92 @@ async def check(request: Request) -> Response:
             raw = b""
     assert cookie is not None
     token = csrf_token(ctx.settings.secret, cookie)
+    values: dict[str, Any] = {"token": token, "action": action}
     if not raw:
-        return _render(request, "check.html", 422, report=None, error="Choose a trace file, or paste one.", token=token)
+        return _render(request, "check.html", 422, report=None, error=_("Choose a trace file, or paste one."), **values)
     try:
-        report = await heavy(request, audit_body, raw, "the trace", key_from_env())
+        report = await heavy(request, audit_body, raw, _("the trace"), key_from_env())
     except TraceError as exc:
-        return _render(request, "check.html", 422, report=None, error=str(exc), token=token)
-    return _render(request, "check.html", report=report, error=None, token=token)
+        return _render(
+            request, "check.html", 422, report=None, error=_("This is not a trace file sellerexpert can read."), detail=str(exc),
+            **values,
+        )
+    lang = _page(request).lang
+    advice = await run_in_threadpool(_advice_table, ctx, raw, lang)
+    failed = [f for f in report.findings if f.failed]
+    edited = list(dict.fromkeys(_(_EDITED[f.check]) for f in failed if f.check in _EDITED))
+    return _render(request, "check.html", report=report, error=None, advice=advice, edited=edited, **values)
+
+
+def _comparison(ctx: WebContext, answers: Answers, params: Mapping[str, str], lang: str) -> Any:
+    """The margin comparison on the answers and the figures in ``params``; ``None`` without figures.
+
+    :raises ProfileError: when a figure is not usable.
+    """
+    section = economics_from(params)
+    if section is None:
+        return None
+    with use(lang):
+        interview, _problem_ = answers.replay(ctx.advisor)
+        profile = SellerProfile.from_dict({**interview.profile.to_dict(), "economics": section})
+        return ctx.advisor.compare_margins(profile, lang=lang)
+
+
+@localized
+async def numbers(request: Request) -> Response:
+    """``GET /numbers``: the optional step with the seller's own figures: the margin of each model, and its chart."""
+    ctx = context(request)
+    lang = _page(request).lang
+    answers = Answers.from_params(request.query_params.multi_items())
+    params = {name: request.query_params.get(name, "") for name in NUMBER_PARAMS}
+    error = None
+    rows: list[Any] = []
+    try:
+        comparison = await run_in_threadpool(_comparison, ctx, answers, params, lang)
+    except ProfileError as exc:
+        comparison, error = None, figure_error(exc.field)
+    orders = answers.get("monthly_orders") or ""
+    if not any(params.values()) and orders and not is_unknown(orders):
+        params["n_units"] = orders  # a start: the orders a month the seller gave
+    if comparison is not None:
+        rows = margin_rows(comparison.to_dict())
+    query = _query(request, answers)
+    figures = "&".join(f"{k}={quote(v)}" for k, v in params.items() if v)
+    return _render(
+        request,
+        "numbers.html",
+        422 if error else 200,
+        inputs=NUMBER_INPUTS,
+        values=params,
+        answers=answers.pairs,
+        rows=rows,
+        error=error,
+        chart=f"/numbers/chart.svg?{query}&{figures}" if rows else None,
+        back="/result?" + query,
+    )
+
+
+async def numbers_chart(request: Request) -> Response:
+    """``GET /numbers/chart.svg``: the margin chart of :func:`numbers` (contribution a month against volume)."""
+    ctx = context(request)
+    lang = page_language(request, ctx.settings.lang).lang
+    answers = Answers.from_params(request.query_params.multi_items())
+    params = {name: request.query_params.get(name, "") for name in NUMBER_PARAMS}
+
+    def draw() -> bytes | None:
+        comparison = _comparison(ctx, answers, params, lang)
+        if comparison is None:
+            return None
+        with use(lang):
+            return draw_chart(comparison)
+
+    try:
+        svg = await run_in_threadpool(draw)
+    except ModuleNotFoundError:
+        raise HTTPException(404, "the chart needs the chart extra (matplotlib)") from None
+    if svg is None:
+        raise HTTPException(404, "no figures to draw")
+    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})
 
 
 ROUTES = [
@@ -278,4 +542,6 @@ ROUTES = [
     Route("/result", result, methods=["GET"]),
     Route("/result/trace.json", trace_download, methods=["GET"]),
     Route("/check", check, methods=["GET", "POST"]),
+    Route("/numbers", numbers, methods=["GET"]),
+    Route("/numbers/chart.svg", numbers_chart, methods=["GET"]),
 ]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import cast
 
 from .._advisor import ENGINES, Engine
+from .._i18n import LANGS
 
 ENV_API_KEY = "SELLEREXPERT_API_KEY"
 ENV_RULES = "SELLEREXPERT_WEB_RULES"
@@ -30,6 +31,7 @@ ENV_ENGINE = "SELLEREXPERT_WEB_ENGINE"
 ENV_HOSTS = "SELLEREXPERT_WEB_HOSTS"
 ENV_TIME_LIMIT = "SELLEREXPERT_WEB_TIME_LIMIT"
 ENV_LIMITS = "SELLEREXPERT_WEB_LIMITS"
+ENV_LANG = "SELLEREXPERT_WEB_LANG"
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -63,6 +65,8 @@ class WebSettings:
     :ivar allowed_hosts: the ``Host`` names the server answers besides ``localhost`` and IP addresses
         (which DNS cannot rebind). ``None``: only those when no API key is set, any name with a key.
         A tuple, even empty, is enforced with or without a key.
+    :ivar lang: the page's language when the browser asks for none we speak (``?lang=`` and
+        ``Accept-Language`` choose per request); ``serve --lang zh`` sets it.
     """
 
     rules_dir: Path | None = None
@@ -77,8 +81,11 @@ class WebSettings:
     time_limit: float = 10.0
     work_processes: int = 2
     allowed_hosts: tuple[str, ...] | None = None
+    lang: str = "en"
 
     def __post_init__(self) -> None:
+        if self.lang not in LANGS:
+            raise ValueError(f"unknown language '{self.lang}' (allowed: {', '.join(LANGS)})")
         if self.api_key is not None and not self.api_key.strip():
             object.__setattr__(self, "api_key", None)
         if self.engine not in ENGINES:
@@ -102,13 +109,15 @@ class WebSettings:
         if self.allowed_hosts is not None:
             env[ENV_HOSTS] = ",".join(self.allowed_hosts)
         env[ENV_TIME_LIMIT] = repr(self.time_limit)
+        env[ENV_LANG] = self.lang
         return env
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> WebSettings:
     """Settings from ``SELLEREXPERT_API_KEY``, ``SELLEREXPERT_WEB_RULES``, ``SELLEREXPERT_WEB_SECRET`` (hex),
     ``SELLEREXPERT_WEB_CORS`` (comma-separated origins), ``SELLEREXPERT_WEB_ENGINE``,
-    ``SELLEREXPERT_WEB_HOSTS`` (comma-separated names) and ``SELLEREXPERT_WEB_TIME_LIMIT`` (seconds).
+    ``SELLEREXPERT_WEB_HOSTS`` (comma-separated names), ``SELLEREXPERT_WEB_TIME_LIMIT`` (seconds) and
+    ``SELLEREXPERT_WEB_LANG`` (the page's default language).
 
     :raises ValueError: when the secret is not hexadecimal, the engine unknown or the time limit not a number.
     """
@@ -125,6 +134,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> WebSettings:
         engine=cast(Engine, env.get(ENV_ENGINE) or "compiled"),
         allowed_hosts=None if hosts is None else _split(hosts),
         time_limit=float(time_limit) if time_limit else WebSettings.time_limit,
+        lang=env.get(ENV_LANG) or "en",
     )
 
 
