@@ -86,6 +86,24 @@ EXPECTED: dict[str, Expect] = {
         out="(USD) at 600 units a month", slow=True
     ),
     "sellerexpert margin -p examples/margin-home-goods.toml --lang zh": Expect(out="到岸成本"),
+    # README.md and docs/catalogue.md: per-product advice
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml": Expect(
+        out="30 products advised", err="columns set aside"
+    ),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml -f json "
+    "--trace traces/": Expect(out='"split"'),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml -f json": Expect(
+        out='"close_call"'
+    ),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml -f csv "
+    "-o advice.csv": Expect(),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml --chart split.svg": Expect(
+        out="Temu: run both stores"
+    ),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml --trace traces/": Expect(
+        out="Per product"
+    ),
+    "sellerexpert audit traces/": Expect(out="30 traces: 30 reproduce, 0 failed"),
     # docs/audit.md
     "sellerexpert batch examples/sellers.csv -o advice.jsonl --trace traces/": Expect(),
     "sellerexpert audit traces/ --format json": Expect(out='"ok": true'),

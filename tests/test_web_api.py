@@ -349,6 +349,7 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
         "/api/v1/explain",
         "/api/v1/audit",
         "/api/v1/batch",
+        "/api/v1/catalogue",
         "/api/v1/rules",
         "/api/v1/schema/profile",
         "/api/v1/schema/trace",

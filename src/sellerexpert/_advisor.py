@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import _catalogue, _i18n
 from . import _economics as economics
-from . import _i18n
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
 from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
@@ -37,12 +37,17 @@ from ._version import __version__
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
+    from ._batch import RowReader
+
 
 _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
 """Route facts the decision step reads (``decide`` in :mod:`sellerexpert._policy`), whatever the rules read."""
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
+
+_LANDED_KEPT = 64
+"""Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
 
 Engine = Literal["experta", "compiled"]
 """Which engine runs a consultation: Experta (the engine of record) or the compiled evaluator (the same result, faster)."""
@@ -112,6 +117,8 @@ class Advisor:
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        # The last landed-cost comparisons: a catalogue prices each product's routes as its consultation did.
+        self._landed_memo: dict[tuple[SellerProfile, str, date | None], economics.MarginComparison] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -252,7 +259,72 @@ class Advisor:
             )
         return self._landed(profile, lang, today or date.today())
 
+    def catalogue(
+        self,
+        profile: SellerProfile | Mapping[str, Any],
+        products: str | Path | RowReader | Iterable[Mapping[str, Any]],
+        *,
+        engine: Engine = "compiled",
+        lang: str | None = None,
+        close_pct: int = _catalogue.CLOSE_PCT,
+    ) -> _catalogue.Catalogue:
+        """Advise each product of a catalogue: per platform and market, its route, model, contribution and reason,
+        and the split (products and monthly contribution per route, close calls, products no route carries).
+
+        Each product is consulted as the company with the product's weight class, category and numbers
+        (see :mod:`sellerexpert._catalogue_input` for the columns); products the rules cannot tell apart
+        share one consultation. A row that cannot be advised becomes an error record.
+
+        :param profile: the company's profile (its economics section gives defaults: currency, exchange rates...).
+        :param products: a CSV or JSON Lines file, a :class:`RowReader` opened with ``any_columns=True``,
+            or mappings of column names to values.
+        :param engine: as for :meth:`consult` (default ``"compiled"``: the same result, faster).
+        :param close_pct: a product is a close call when its two routes differ by less than this percentage.
+        :raises ProfileError: for an invalid company profile or a product list that cannot be read as a whole
+            (no SKU column, a SKU twice, a binary file).
+        """
+        from ._batch import RowReader
+        from ._catalogue_input import ProductReader
+
+        lang = _i18n.current() if lang is None else _i18n.check(lang)
+        if not isinstance(profile, SellerProfile):
+            profile = SellerProfile.from_dict(profile)
+        if isinstance(products, (str, Path)):
+            with RowReader.open(products, any_columns=True) as rows:
+                return self.catalogue(profile, rows, engine=engine, lang=lang, close_pct=close_pct)
+        reader = ProductReader.of(products) if isinstance(products, RowReader) else ProductReader.of_mappings(products)
+        company = self.consult(profile.with_changes(economics=None), engine=engine, lang=lang)
+        separate = [
+            p for p in profile.platforms
+            if (fact := self._rules.platforms[p].facts.get("separate_stores_per_model")) is not None and fact.value is True
+        ]
+        return _catalogue.build(
+            profile,
+            reader.products(profile),
+            consult=lambda product: self.consult(product, engine=engine, lang=lang),
+            landed=lambda product: self._landed(product, "en"),
+            company=company,
+            separate_stores=separate,
+            close_pct=close_pct,
+            source=reader.source,
+            unknown=lambda: reader.unknown,
+        )
+
     def _landed(self, profile: SellerProfile, lang: str, today: date | None = None) -> economics.MarginComparison:
+        key = (profile, lang, today)
+        try:
+            return self._landed_memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value in a profile built by hand: nothing to remember
+            return self._landed_afresh(profile, lang, today)
+        found = self._landed_afresh(profile, lang, today)
+        if len(self._landed_memo) >= _LANDED_KEPT:
+            self._landed_memo.clear()
+        self._landed_memo[key] = found
+        return found
+
+    def _landed_afresh(self, profile: SellerProfile, lang: str, today: date | None) -> economics.MarginComparison:
         names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
 
         def routes_for(platform: str, market: str, terms: SellerTerms) -> MarketRoutes:

@@ -248,11 +248,22 @@ class RowReader:
     :param source: how errors name the input (a path, or ``<stdin>``).
     :param format: ``csv`` or ``jsonl``; guessed from ``source``'s suffix, then from the first character.
     :param size: the input's size in bytes, when known (for progress).
+    :param any_columns: accept any column names (kept as written, without surrounding spaces), not only
+        profile fields: for tables of other things (a product list), whose reader says which it knows.
     :raises ProfileError: for binary input, an unknown format or a bad CSV header.
     """
 
-    def __init__(self, stream: BinaryIO, *, source: str, format: str | None = None, size: int | None = None) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        source: str,
+        format: str | None = None,
+        size: int | None = None,
+        any_columns: bool = False,
+    ) -> None:
         self.source = source
+        self._any_columns = any_columns
         self.size = size
         self.rows_read = 0
         """Records handed out so far (by :meth:`chunks`, iteration or :meth:`skip`)."""
@@ -288,7 +299,7 @@ class RowReader:
         )
 
     @classmethod
-    def open(cls, path: str | Path, *, format: str | None = None) -> RowReader:
+    def open(cls, path: str | Path, *, format: str | None = None, any_columns: bool = False) -> RowReader:
         """Open a file for reading.
 
         :raises ProfileError: naming the file when it is missing, a folder, unreadable or binary.
@@ -304,7 +315,7 @@ class RowReader:
             raise ProfileError(Msg(N_("cannot be read ({reason})"), reason=exc.strerror), path=path) from None
         try:
             size = os.fstat(stream.fileno()).st_size
-            return cls(stream, source=str(path), format=format, size=size or None)
+            return cls(stream, source=str(path), format=format, size=size or None, any_columns=any_columns)
         except BaseException:
             stream.close()
             raise
@@ -376,7 +387,7 @@ class RowReader:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ProfileError(Msg(N_("is not UTF-8 text: save it as UTF-8")), path=self.source, line=line) from None
-        delimiter = _delimiter(text)
+        delimiter = _delimiter(text, any_columns=self._any_columns)
         try:
             header = next(csv.reader((text,), delimiter=delimiter))
         except (csv.Error, StopIteration) as exc:
@@ -391,7 +402,9 @@ class RowReader:
                     line=line,
                     allowed=tuple(FIELDS_BY_NAME),
                 )
-            if name not in FIELDS_BY_NAME:
+            if self._any_columns:
+                name = raw_name.strip()
+            elif name not in FIELDS_BY_NAME:
                 raise ProfileError(
                     Msg(N_("unknown column '{name}'"), name=raw_name.strip()),
                     field=raw_name.strip(),
@@ -449,11 +462,11 @@ def _column(raw: str) -> str:
     return "_".join(raw.strip().lower().replace("-", " ").split())
 
 
-def _delimiter(header: str) -> str:
+def _delimiter(header: str, *, any_columns: bool = False) -> str:
     """The delimiter that splits the header into known field names (comma, semicolon or tab).
 
     A header of one column has no delimiter to find: comma. When none splits it
-    cleanly, the one giving the most columns, so the error names a real column.
+    cleanly (or any column name is accepted), the one giving the most columns, so the error names a real column.
     """
     best, best_count = ",", 1
     for candidate in _DELIMITERS:
@@ -461,7 +474,7 @@ def _delimiter(header: str) -> str:
             names = next(csv.reader((header,), delimiter=candidate))
         except (csv.Error, StopIteration):
             continue
-        if len(names) > 1 and all(_column(name) in FIELDS_BY_NAME for name in names):
+        if len(names) > 1 and not any_columns and all(_column(name) in FIELDS_BY_NAME for name in names):
             return candidate
         if len(names) > best_count:
             best, best_count = candidate, len(names)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -49,6 +49,7 @@ from ._batch import (
     row_format_for,
     score_to,
 )
+from ._catalogue_report import FORMATS as CATALOGUE_FORMATS
 from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem
 from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
@@ -576,10 +577,10 @@ def consult(
 # -- batch -----------------------------------------------------------------
 
 
-def _open_input(source: str, input_format: str | None) -> RowReader:
+def _open_input(source: str, input_format: str | None, *, any_columns: bool = False) -> RowReader:
     if source == "-":
-        return RowReader(sys.stdin.buffer, source="<stdin>", format=input_format)
-    return RowReader.open(source, format=input_format)
+        return RowReader(sys.stdin.buffer, source="<stdin>", format=input_format, any_columns=any_columns)
+    return RowReader.open(source, format=input_format, any_columns=any_columns)
 
 
 class _BatchReporter:
@@ -1105,6 +1106,104 @@ def margin(
              (("customs", costs.customs), ("terms", tuple(costs.terms.values())), ("fee", costs.fees)) for entry in entries}
     rendered = render_margin(comparison, output_format, titles=titles, notes=notes)
     click.echo(_fit(rendered) if output_format == "text" else rendered, nl=False)
+
+
+# -- catalogue -------------------------------------------------------------
+
+
+_HELP_CATALOGUE = N_(
+    """Advise each product of a catalogue: its route per platform and market, what it leaves, and the split.
+
+FILE lists the products, one a row (CSV with a header, comma, semicolon or
+tab separated, or JSON Lines; - reads stdin): sku, name, unit_cost,
+full_price, semi_price, weight_class or weight_kg, category, monthly_units,
+and any economics number by its path (semi-managed.freight_per_unit,
+temu.semi-managed.price, routes.temu_y2.duty_rate). The company profile
+gives the rest. The split comes first: products and monthly contribution
+per route, the products no route carries, close calls, and whether to run
+both stores.
+
+\b
+Example:
+  sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml
+  sellerexpert catalogue products.csv -p shop.yaml -f csv -o advice.csv
+  sellerexpert catalogue products.jsonl -p shop.yaml -f json --trace traces/
+  sellerexpert catalogue products.csv -p shop.yaml --chart split.svg"""
+)
+
+
+@cli.command("catalogue", context_settings=CONTEXT_SETTINGS, help=_HELP_CATALOGUE)
+@click.argument("input_path", metavar="FILE", type=click.Path(allow_dash=True))
+@click.option("-p", "--profile", "profile_source", type=click.Path(allow_dash=True), metavar="FILE",
+              help=N_("The company profile, in JSON, YAML or TOML; its economics section gives the products' defaults."))
+@profile_options
+@click.option("-f", "--format", "output_format", type=Choice(CATALOGUE_FORMATS), default="text", show_default=True,
+              help=N_("text or markdown for a person, json for programs, csv for a spreadsheet (a row per product, "
+                      "platform and market)."))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", metavar="FILE",
+              help=N_("Write to FILE instead of stdout (written whole, or not at all)."))
+@click.option("--input-format", type=Choice(INPUT_FORMATS), default=None,
+              help=N_("The product list's format (default: from its suffix, else its first character)."))
+@click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
+              help=N_("compiled (fast) or experta (the inference engine of record): the same output, byte for byte."))
+@click.option("--trace", "trace_dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
+              help=N_("Also write each product's trace to DIR/row-NNNNNN.json, for explain and audit."))
+@click.option("--close-pct", type=click.IntRange(0, 100), default=10, show_default=True, metavar="PCT",
+              help=N_("Name a product a close call when its two routes leave within PCT% of each other."))
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help=N_("Also draw the monthly contribution by route to FILE (.svg or .png; needs the chart extra)."))
+@rules_option
+@lang_option
+@pass_advisor
+def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, output_format: str, output: str,
+              input_format: str | None, engine: str, trace_dir: str | None, close_pct: int, chart_path: Path | None,
+              **fields: Any) -> None:
+    """Advise each product of a catalogue: its route per platform and market, what it leaves, and the split."""
+    from ._catalogue_report import render as render_catalogue
+
+    if input_path == "-" and profile_source == "-":
+        raise UsageProblem(_("the product list and the profile cannot both come from stdin."))
+    profile = load_profile(profile_source, fields)
+    if profile is None:
+        raise UsageProblem(_("give the company profile: --profile FILE, or field options such as --platform temu."))
+    with _open_input(input_path, input_format, any_columns=True) as reader:
+        result = advisor.catalogue(profile, reader, engine=cast("Engine", engine), close_pct=close_pct)
+    _catalogue_done(result, render_catalogue(result, output_format), output, trace_dir, chart_path)
+
+
+def _catalogue_done(result: Any, text: str, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
+    """Warn of set-aside columns, write the traces, the chart and the output (whole), and fail when rows failed."""
+    from ._catalogue import save_traces
+    from ._catalogue_report import write_chart
+
+    if result.unknown_columns:
+        click.echo(_("Warning: columns set aside (not product columns): {columns}").format(
+            columns=", ".join(result.unknown_columns)), err=True)
+    if chart_path is not None:
+        try:
+            write_chart(result, chart_path)
+        except (ValueError, ModuleNotFoundError) as exc:
+            raise InputError(say(exc)) from None
+        except OSError as exc:
+            raise InputError(
+                _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
+            ) from None
+    if trace_dir is not None:
+        save_traces(result, trace_dir)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        from . import _safe_files
+
+        try:
+            _safe_files.replace(Path(output), text.encode("utf-8"))
+        except OSError as exc:
+            raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
+    for error in result.errors:
+        click.echo(_("row {row}: {message}").format(row=error.row, message=error.message), err=True)
+    if result.errors:
+        raise CheckFailed(_("{failed} of {rows} products failed").format(
+            failed=len(result.errors), rows=len(result.errors) + len(result.products)))
 
 
 # -- serve -------------------------------------------------------------------

@@ -19,6 +19,8 @@ from ._i18n import N_
 from ._messages import Msg
 
 DESCRIPTIONS: dict[str, str] = {
+    "catalogue-ningbo-home.csv": N_("thirty products of one seller, one a row: the input of catalogue"),
+    "catalogue-ningbo-home.yaml": N_("the company profile of catalogue-ningbo-home.csv, with a typical product's numbers"),
     "margin-home-goods.toml": N_("a profile with its own quotes (an economics section): try margin on it"),
     "margin-starter.toml": N_(
         "first numbers only (unit cost, prices, weight, markets): margin fills in the rest from dated tables"

@@ -81,7 +81,7 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
         return JSONResponse(openapi)
 
     def limit_for(path: str) -> int:
-        if path == "/api/v1/batch":
+        if path in ("/api/v1/batch", "/api/v1/catalogue"):
             return settings.max_batch_bytes
         if path in _TRACE_PATHS:
             return settings.max_trace_bytes

@@ -32,7 +32,7 @@ from .._signing import key_from_env, sign
 from .._trace import Trace
 from .._version import __version__
 from ._context import context, heavy
-from ._work import audit_body, explain_body
+from ._work import TooManyProducts, audit_body, catalogue_body, explain_body
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -146,6 +146,20 @@ async def batch_endpoint(request: Request) -> Response:
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
+async def catalogue_endpoint(request: Request) -> Response:
+    """``POST /api/v1/catalogue``: ``{"profile": {...}, "products": [...] or "CSV text"}`` in, the catalogue out
+    (``catalogue --format json``), advised in a worker within the time limit; at most ``max_batch_rows`` products."""
+    ctx = context(request)
+    most = ctx.settings.max_batch_rows
+    try:
+        text = await heavy(request, catalogue_body, await request.body(), "<request>", most)
+    except TooManyProducts:
+        raise HTTPException(
+            413, f"the catalogue has more than {most} products, the most this server advises in one request: split it"
+        ) from None
+    return Response(text, media_type="application/json")
+
+
 async def rules_endpoint(request: Request) -> Response:
     """``GET /api/v1/rules``: every rule in brief (``rules list --format json``)."""
     rules = context(request).advisor.rules
@@ -171,6 +185,7 @@ ROUTES = [
     Route("/api/v1/explain", explain_endpoint, methods=["POST"]),
     Route("/api/v1/audit", audit_endpoint, methods=["POST"]),
     Route("/api/v1/batch", batch_endpoint, methods=["POST"]),
+    Route("/api/v1/catalogue", catalogue_endpoint, methods=["POST"]),
     Route("/api/v1/rules", rules_endpoint, methods=["GET"]),
     Route("/api/v1/schema/{name}", schema_endpoint, methods=["GET"]),
     Route("/healthz", healthz_endpoint, methods=["GET"]),

@@ -172,6 +172,25 @@ def openapi_document(*, key_required: bool, limits: dict[str, int]) -> dict[str,
                 },
             )
         },
+        "/api/v1/catalogue": {
+            "post": op(
+                "Advise each product of a catalogue: its route per platform and market, what it leaves, and the split",
+                requestBody={
+                    "required": True,
+                    "description": "{profile: the company profile, products: a list of product objects (sku, unit_cost, "
+                    f"full_price, semi_price, weight_class, category, monthly_units...) or the text of a CSV product list}}, "
+                    f"at most {limits['batch']} bytes and {limits['batch_rows']} products",
+                    "content": {"application/json": {"schema": {"type": "object", "required": ["products"]}}},
+                },
+                responses={
+                    "200": _json(
+                        {"type": "object", "required": ["products", "split", "errors"]},
+                        "the catalogue (`catalogue --format json`); a product that cannot be advised is in errors",
+                    ),
+                    **_errors(*timed),
+                },
+            )
+        },
         "/api/v1/rules": {
             "get": op(
                 "List every rule: id, statement, sources, what it concludes",

@@ -18,6 +18,8 @@ This module imports neither Starlette nor uvicorn: the workers import it.
 from __future__ import annotations
 
 import asyncio
+import io
+import itertools
 import multiprocessing
 import multiprocessing.util
 import os
@@ -32,8 +34,10 @@ from .. import _documents
 from .._advisor import Advisor
 from .._audit import audit
 from .._audit_report import AuditReport
-from .._errors import TraceError
+from .._batch import RowReader
+from .._errors import ProfileError, TraceError
 from .._explain import explain
+from .._profile import SellerProfile
 from .._schema import validate_trace
 from .._signing import ENV_KEY
 from .._trace import Trace, parse_trace_text
@@ -97,6 +101,50 @@ def audit_body(raw: bytes, source: str, key: bytes | None) -> AuditReport:
     """
     trace = trace_from_body(raw, source)
     return audit(trace, _worker_advisor(), source=source, key=key)
+
+
+class TooManyProducts(Exception):
+    """A catalogue request holds more products than the server advises in one request (the handler answers 413)."""
+
+
+def catalogue_body(raw: bytes, source: str, most: int) -> str:
+    """Advise the catalogue in a request body (in a worker), as ``catalogue --format json`` prints it.
+
+    The body is JSON: ``{"profile": {...}, "products": [{"sku": ..., ...}, ...]}``, or ``"products"`` as
+    the text of a CSV product list (with its header).
+
+    :raises ProfileError: for a body that is not such an object, an invalid profile, or a product list
+        that cannot be read as a whole (no SKU column, a SKU twice).
+    :raises TooManyProducts: for more than ``most`` products.
+    """
+    try:
+        data = _documents.parse(_documents.decode(raw), "json")
+    except _documents.DocumentProblem as exc:
+        raise ProfileError(exc.problem, path=source) from None
+    if not isinstance(data, dict) or "products" not in data or set(data) - {"profile", "products"}:
+        raise ProfileError(
+            "expected an object with 'profile' (the company) and 'products' (a list of objects, or CSV text)",
+            path=source,
+            allowed=("profile", "products"),
+        )
+    profile = SellerProfile.from_document(data.get("profile") or {}, source=source)
+    products = data["products"]
+    if isinstance(products, str):
+        csv_bytes = products.encode("utf-8")
+
+        def rows() -> RowReader:
+            return RowReader(io.BytesIO(csv_bytes), source=source, format="csv", any_columns=True)
+
+        with rows() as counted:
+            if sum(1 for _ in itertools.islice(counted, most + 1)) > most:
+                raise TooManyProducts(most)
+        with rows() as reader:
+            return _worker_advisor().catalogue(profile, reader).to_json()
+    if not isinstance(products, list):
+        raise ProfileError("expected a list of product objects, or CSV text", field="products", path=source)
+    if len(products) > most:
+        raise TooManyProducts(most)
+    return _worker_advisor().catalogue(profile, products).to_json()
 
 
 def explain_body(raw: bytes, source: str, why_not: bool) -> dict[str, Any]:

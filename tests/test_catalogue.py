@@ -1,0 +1,234 @@
+"""Per-product advice (Advisor.catalogue): each product's route, contribution and reason, and the split."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.conftest import EXAMPLES
+
+from sellerexpert import Advisor, Catalogue, ProfileError, SellerProfile
+
+CSV = EXAMPLES / "catalogue-ningbo-home.csv"
+COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
+
+
+@pytest.fixture(scope="module")
+def shipped(advisor: Advisor) -> Catalogue:
+    """The shipped example, advised once for the module."""
+    return advisor.catalogue(SellerProfile.from_file(COMPANY), CSV)
+
+
+def _placement(catalogue: Catalogue, sku: str, platform: str, market: str) -> Any:
+    product = next(p for p in catalogue.products if p.sku == sku)
+    return next(p for p in product.placements if p.platform == platform and p.market == market)
+
+
+# -- the shipped example: what a seller reads --------------------------------------------
+
+
+def test_every_product_gets_a_placement_per_platform_and_market(shipped: Catalogue) -> None:
+    assert len(shipped.products) == 30 and shipped.errors == ()
+    assert shipped.unknown_columns == ("supplier",)
+    for product in shipped.products:
+        assert [(p.platform, p.market) for p in product.placements] == [
+            (platform, market) for platform in ("temu", "aliexpress", "tiktok_shop") for market in ("US", "DE")
+        ]
+        assert all(p.reason for p in product.placements)
+
+
+def test_heavy_products_land_on_a_local_stock_route_or_none(shipped: Catalogue) -> None:
+    heavy = [p for p in shipped.products if p.weight_class in ("heavy", "oversized")]
+    assert {p.sku for p in heavy} == {"NB-010", "NB-011", "NB-012", "NB-013", "NB-014", "NB-029", "NB-030"}
+    for product in heavy:
+        temu_us = _placement(shipped, product.sku, "temu", "US")
+        assert temu_us.route == "temu_local"  # the seller's US warehouse: Temu's parcel-only routes are closed
+        assert _placement(shipped, product.sku, "aliexpress", "US").route == "aliexpress_overseas_store"
+        for platform in ("temu", "aliexpress"):
+            germany = _placement(shipped, product.sku, platform, "DE")
+            assert germany.route is None and not germany.carried  # no stock in Germany, parcels only from China
+            assert "parcel-sized" in germany.reason
+    carried_not = {(m.sku, m.platform, m.market) for m in shipped.split.not_carried}
+    assert ("NB-012", "temu", "DE") in carried_not and ("NB-001", "temu", "DE") not in carried_not
+
+
+def test_a_product_whose_numbers_favour_another_route_gets_it_and_the_split_names_it(shipped: Catalogue) -> None:
+    company = {(r.platform, m.market): m.route for r in shipped.company.recommendations for m in r.markets}
+    assert company[("aliexpress", "US")] == "aliexpress_choice_semi"
+    cloths = _placement(shipped, "NB-015", "aliexpress", "US")  # cheap and light: the parcel price pays best
+    assert cloths.route == "aliexpress_choice_full"
+    assert cloths.contribution_per_month is not None and cloths.other_per_month is not None
+    assert cloths.contribution_per_month > cloths.other_per_month
+    assert cloths.differs and "fully-managed leaves" in cloths.reason
+    assert ("NB-015", "aliexpress", "US") in {(m.sku, m.platform, m.market) for m in shipped.split.off_company}
+
+
+def test_contribution_is_the_landed_cost_of_the_advised_route(advisor: Advisor, shipped: Catalogue) -> None:
+    product = next(p for p in shipped.products if p.sku == "NB-003")
+    comparison = advisor.compare_margins(product.result.profile.in_market("US"))
+    margin = comparison.platform("aliexpress", "US")
+    placement = _placement(shipped, "NB-003", "aliexpress", "US")
+    model = margin.model(placement.model)
+    assert model.route == placement.route
+    assert placement.contribution_per_month == Decimal(str(round(float(model.contribution_per_month), 2)))
+    assert placement.gap_pct == margin.gap_pct
+
+
+def test_temu_runs_both_stores_when_products_split_between_them(shipped: Catalogue) -> None:
+    (temu,) = shipped.split.both_stores
+    assert temu.platform == "temu" and temu.run_both
+    assert (temu.fully_managed, temu.semi_managed) == (23, 30)
+
+
+def test_products_the_rules_cannot_tell_apart_share_one_consultation(advisor: Advisor) -> None:
+    row = {"unit_cost": "2", "full_price": "5", "semi_price": "12", "weight_class": "parcel", "monthly_units": "100"}
+    done = advisor.catalogue(SellerProfile.from_file(COMPANY), [{"sku": "A", **row}, {"sku": "B", **row}])
+    first, second = done.products
+    assert first.result is second.result
+    assert first.placements == second.placements
+
+
+# -- the split's arithmetic ----------------------------------------------------------------
+
+
+def test_split_totals_are_the_sums_of_the_products(shipped: Catalogue) -> None:
+    _check_sums(shipped)
+
+
+def _check_sums(catalogue: Catalogue) -> None:
+    totals = dict(catalogue.split.totals)
+    for share in catalogue.split.routes:
+        mine = [
+            p
+            for product in catalogue.products
+            for p in product.placements
+            if (p.platform, p.market, p.route) == (share.platform, share.market, share.route)
+        ]
+        assert share.products == len(mine)
+        assert share.priced == sum(p.contribution_per_month is not None for p in mine)
+        assert share.contribution_per_month == sum((p.contribution_per_month or Decimal(0) for p in mine), Decimal(0))
+    for platform, total in totals.items():
+        assert total == sum(
+            (s.contribution_per_month for s in catalogue.split.routes if s.platform == platform), Decimal(0)
+        )
+        assert total == sum(
+            (p.contribution_per_month or Decimal(0) for product in catalogue.products for p in product.placements
+             if p.platform == platform),
+            Decimal(0),
+        )
+    # Every placement is in exactly one route share.
+    assert sum(s.products for s in catalogue.split.routes) == sum(len(p.placements) for p in catalogue.products)
+
+
+# -- bad rows and bad files ----------------------------------------------------------------
+
+
+def test_a_bad_row_is_an_error_record_with_its_line(advisor: Advisor) -> None:
+    rows = [
+        {"sku": "OK-1", "unit_cost": "2", "full_price": "5", "semi_price": "12", "monthly_units": "50"},
+        {"sku": "BAD-1", "unit_cost": "two", "full_price": "5", "semi_price": "12"},
+        {"sku": "", "unit_cost": "2"},
+        {"sku": "BAD-2", "weight_kg": "-3", "unit_cost": "2", "full_price": "5", "semi_price": "12"},
+    ]
+    done = advisor.catalogue(SellerProfile.from_file(COMPANY), rows)
+    assert [p.sku for p in done.products] == ["OK-1"]
+    assert [(e.row, e.line, e.sku, e.field) for e in done.errors] == [
+        (2, 2, "BAD-1", "economics.unit_cost"),
+        (3, 3, "", "sku"),
+        (4, 4, "BAD-2", "weight_kg"),
+    ]
+    assert "expected a number, got 'two'" in done.errors[0].message
+    assert done.split.errors == 3 and done.split.products == 1
+
+
+def test_a_sku_twice_makes_the_file_ambiguous(advisor: Advisor) -> None:
+    with pytest.raises(ProfileError, match=r"SKU 'A' appears twice \(lines 1 and 2\)"):
+        advisor.catalogue(SellerProfile.from_file(COMPANY), [{"sku": "A"}, {"sku": "A"}])
+
+
+def test_a_file_with_no_sku_column_is_refused(advisor: Advisor, tmp_path: Any) -> None:
+    path = tmp_path / "products.csv"
+    path.write_text("name,unit_cost\nspatula,1.2\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="has no sku column") as caught:
+        advisor.catalogue(SellerProfile.from_file(COMPANY), path)
+    assert caught.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("column", "where"),
+    [
+        ("semi_price", ("semi-managed", "price")),
+        ("Semi-Managed.Price", ("semi-managed", "price")),
+        ("temu.semi-managed.price", ("platforms", "temu", "semi-managed", "price")),
+        ("tiktok.commission", ("platforms", "tiktok_shop", "commission")),
+        ("routes.temu_y2.duty_rate", ("routes", "temu_y2", "duty_rate")),
+        ("ads_per_unit", ("ads_per_unit",)),
+        ("SKU", ("sku",)),
+        ("supplier", None),
+        ("temu.semi-managed.colour", None),
+    ],
+    ids=lambda value: str(value),
+)
+def test_columns_go_where_the_economics_section_takes_them(column: str, where: tuple[str, ...] | None) -> None:
+    from sellerexpert._catalogue_input import column_path  # the mapping itself, on purpose
+
+    assert column_path(column) == where
+
+
+# -- properties on generated catalogues ------------------------------------------------------
+
+_PROFILE = {
+    "name": "Generated",
+    "company_base": "CN",
+    "platforms": ["temu", "aliexpress"],
+    "target_markets": ["US"],
+    "local_warehouse": True,
+    "stock_markets": ["US"],
+    "fee_sensitivity": "high",
+    "economics": {"currency": "USD", "monthly_units": 100},
+}
+
+_products = st.lists(
+    st.fixed_dictionaries(
+        {
+            "unit_cost": st.decimals(min_value=1, max_value=40, places=2).map(str),
+            "full_price": st.decimals(min_value=2, max_value=80, places=2).map(str),
+            "semi_price": st.decimals(min_value=2, max_value=160, places=2).map(str),
+            "weight_class": st.sampled_from(["parcel", "heavy", "oversized"]),
+            "category": st.sampled_from(["home", "beauty", "apparel"]),
+            "monthly_units": st.integers(min_value=1, max_value=2000).map(str),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+).map(lambda rows: [{"sku": f"P-{index}", **row} for index, row in enumerate(rows)])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_products)
+def test_totals_are_sums_and_order_and_runs_change_nothing(advisor: Advisor, rows: list[dict[str, str]]) -> None:
+    profile = SellerProfile.from_dict(_PROFILE)
+    forward = advisor.catalogue(profile, rows)
+    _check_sums(forward)
+    backward = advisor.catalogue(profile, list(reversed(rows)))
+    assert {p.sku: p.placements for p in forward.products} == {p.sku: p.placements for p in backward.products}
+    assert forward.to_json() == advisor.catalogue(profile, rows).to_json()  # byte for byte
+    json.loads(forward.to_json())
+
+
+def test_the_engine_of_record_gives_the_same_catalogue(advisor: Advisor) -> None:
+    profile = SellerProfile.from_file(COMPANY)
+    rows = [
+        {"sku": "L", "unit_cost": "1.10", "full_price": "3.20", "semi_price": "7.99", "weight_kg": "0.4", "monthly_units": "900"},
+        {"sku": "H", "unit_cost": "38", "full_price": "62", "semi_price": "149.99", "weight_kg": "24", "monthly_units": "60"},
+        {"sku": "B", "unit_cost": "1.80", "full_price": "4.60", "semi_price": "12.99", "category": "beauty"},
+    ]
+    compiled = advisor.catalogue(profile, rows, engine="compiled")
+    experta = advisor.catalogue(profile, rows, engine="experta")
+    assert compiled.to_json() == experta.to_json()
+    for a, b in zip(compiled.products, experta.products, strict=True):
+        assert a.result.trace.to_json() == b.result.trace.to_json()
