@@ -97,6 +97,8 @@ EXPECTED: dict[str, Expect] = {
     ),
     "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml -f csv "
     "-o advice.csv": Expect(),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml -f xlsx "
+    "-o advice.xlsx": Expect(),
     "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml --chart split.svg": Expect(
         out="Temu: run both stores"
     ),

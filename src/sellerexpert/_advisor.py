@@ -276,8 +276,8 @@ class Advisor:
         share one consultation. A row that cannot be advised becomes an error record.
 
         :param profile: the company's profile (its economics section gives defaults: currency, exchange rates...).
-        :param products: a CSV or JSON Lines file, a :class:`RowReader` opened with ``any_columns=True``,
-            or mappings of column names to values.
+        :param products: a CSV, JSON Lines or Excel (.xlsx, the ``xlsx`` extra) file, a :class:`RowReader`
+            opened with ``any_columns=True``, or mappings of column names to values.
         :param engine: as for :meth:`consult` (default ``"compiled"``: the same result, faster).
         :param close_pct: a product is a close call when its two routes differ by less than this percentage.
         :raises ProfileError: for an invalid company profile or a product list that cannot be read as a whole
@@ -289,10 +289,13 @@ class Advisor:
         lang = _i18n.current() if lang is None else _i18n.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
-        if isinstance(products, (str, Path)):
+        if isinstance(products, (str, Path)) and str(products).lower().endswith(".xlsx"):
+            reader = ProductReader.of_xlsx(products)
+        elif isinstance(products, (str, Path)):
             with RowReader.open(products, any_columns=True) as rows:
                 return self.catalogue(profile, rows, engine=engine, lang=lang, close_pct=close_pct)
-        reader = ProductReader.of(products) if isinstance(products, RowReader) else ProductReader.of_mappings(products)
+        else:
+            reader = ProductReader.of(products) if isinstance(products, RowReader) else ProductReader.of_mappings(products)
         company = self.consult(profile.with_changes(economics=None), engine=engine, lang=lang)
         separate = [
             p for p in profile.platforms

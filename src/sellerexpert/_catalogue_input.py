@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from ._batch import Layout, Row, RowReader
@@ -192,6 +193,22 @@ class ProductReader:
         """Products from a file's rows (opened with ``any_columns=True``)."""
         layout: Layout = reader.layout
         return cls(reader, reader.source, layout.columns if layout.format == "csv" else None)
+
+    @classmethod
+    def of_xlsx(cls, path: str | Path) -> ProductReader:
+        """Products from an Excel workbook's first sheet (its first non-empty row is the header; lines as Excel numbers them).
+
+        :raises ProfileError: naming the file when it is not a workbook or has no SKU column.
+        :raises ModuleNotFoundError: without the ``xlsx`` extra (openpyxl).
+        """
+        from ._spreadsheet import read_rows
+
+        header, rows = read_rows(path)
+        try:
+            return cls((Row(n, line, data=cells) for n, (line, cells) in enumerate(rows, start=1)), str(path), header)
+        except ProfileError:
+            rows.close()  # the workbook is closed when its rows are: here, before they are read
+            raise
 
     @classmethod
     def of_mappings(cls, rows: Iterable[Mapping[str, Any]], source: str = "<rows>") -> ProductReader:

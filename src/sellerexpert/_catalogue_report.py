@@ -22,7 +22,8 @@ from ._profile import MODELS
 if TYPE_CHECKING:
     from ._catalogue import Catalogue, Placement, ProductMention, RouteShare
 
-FORMATS: tuple[str, ...] = ("text", "markdown", "json", "csv")
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "csv", "xlsx")
+"""Output formats; ``xlsx`` is a binary workbook (:func:`render_xlsx`), written to a file only."""
 SHOWN = 8
 """The most SKUs a split line names before "and N more"."""
 
@@ -265,21 +266,39 @@ def _plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def render_csv(catalogue: Catalogue) -> str:
-    """One row per product, platform and market (route ids, plain numbers), then one row per failed product."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, "error"])
+def table_rows(catalogue: Catalogue) -> list[list[str | int]]:
+    """The per-product table: one row per product, platform and market (route ids, plain numbers), then one
+    row per failed product; the columns are ``CSV_COLUMNS`` and ``error``. CSV and .xlsx write the same rows."""
+    rows: list[list[str | int]] = []
     for product in catalogue.products:
         for p in product.placements:
-            writer.writerow([
+            rows.append([
                 product.sku, product.name, p.platform, p.market or "", p.route or "", p.model or "",
                 _plain(p.contribution_per_unit), _plain(p.contribution_per_month), p.other_route or "",
                 _plain(p.other_per_month), p.gap_pct, "yes" if p.close else "no", p.company_route or "", p.reason, "",
             ])
     for e in catalogue.errors:
-        writer.writerow([e.sku, *[""] * (len(CSV_COLUMNS) - 1), e.message])
+        rows.append([e.sku, *[""] * (len(CSV_COLUMNS) - 1), e.message])
+    return rows
+
+
+def render_csv(catalogue: Catalogue) -> str:
+    """One row per product, platform and market (route ids, plain numbers), then one row per failed product."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, "error"])
+    writer.writerows(table_rows(catalogue))
     return buffer.getvalue()
+
+
+def render_xlsx(catalogue: Catalogue) -> bytes:
+    """The per-product table as an Excel workbook (the CSV's rows, numbers as numbers); byte-identical for the same input.
+
+    :raises ModuleNotFoundError: without the ``xlsx`` extra (openpyxl).
+    """
+    from ._spreadsheet import write_table
+
+    return write_table([*CSV_COLUMNS, "error"], table_rows(catalogue))
 
 
 def render(catalogue: Catalogue, format: str = "text") -> str:
@@ -295,6 +314,8 @@ def render(catalogue: Catalogue, format: str = "text") -> str:
         return render_markdown(catalogue)
     if format == "text":
         return render_text(catalogue)
+    if format == "xlsx":
+        raise ValueError("an .xlsx workbook is bytes: use render_xlsx()")
     raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
 
 

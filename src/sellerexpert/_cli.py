@@ -1138,12 +1138,12 @@ Example:
               help=N_("The company profile, in JSON, YAML or TOML; its economics section gives the products' defaults."))
 @profile_options
 @click.option("-f", "--format", "output_format", type=Choice(CATALOGUE_FORMATS), default="text", show_default=True,
-              help=N_("text or markdown for a person, json for programs, csv for a spreadsheet (a row per product, "
-                      "platform and market)."))
+              help=N_("text or markdown for a person, json for programs, csv or xlsx for a spreadsheet (a row per "
+                      "product, platform and market; xlsx needs -o FILE)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", metavar="FILE",
               help=N_("Write to FILE instead of stdout (written whole, or not at all)."))
-@click.option("--input-format", type=Choice(INPUT_FORMATS), default=None,
-              help=N_("The product list's format (default: from its suffix, else its first character)."))
+@click.option("--input-format", type=Choice((*INPUT_FORMATS, "xlsx")), default=None,
+              help=N_("The product list's format: csv, jsonl or xlsx (default: from its suffix, else its first character)."))
 @click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
               help=N_("compiled (fast) or experta (the inference engine of record): the same output, byte for byte."))
 @click.option("--trace", "trace_dir", type=click.Path(file_okay=False), metavar="DIR", default=None,
@@ -1166,12 +1166,31 @@ def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, out
     profile = load_profile(profile_source, fields)
     if profile is None:
         raise UsageProblem(_("give the company profile: --profile FILE, or field options such as --platform temu."))
-    with _open_input(input_path, input_format, any_columns=True) as reader:
-        result = advisor.catalogue(profile, reader, engine=cast("Engine", engine), close_pct=close_pct)
-    _catalogue_done(result, render_catalogue(result, output_format), output, trace_dir, chart_path)
+    if output_format == "xlsx" and output == "-":
+        raise UsageProblem(_("an .xlsx workbook is written to a file: add -o FILE.xlsx."))
+    if input_format == "xlsx" or (input_format is None and input_path.lower().endswith(".xlsx")):
+        if input_path == "-":
+            raise UsageProblem(_("an .xlsx product list is read from a file, not from stdin."))
+        try:
+            result = advisor.catalogue(profile, Path(input_path), engine=cast("Engine", engine), close_pct=close_pct)
+        except ModuleNotFoundError as exc:
+            raise InputError(say(exc)) from None
+    else:
+        with _open_input(input_path, input_format, any_columns=True) as reader:
+            result = advisor.catalogue(profile, reader, engine=cast("Engine", engine), close_pct=close_pct)
+    if output_format == "xlsx":
+        from ._catalogue_report import render_xlsx
+
+        try:
+            body: str | bytes = render_xlsx(result)
+        except ModuleNotFoundError as exc:
+            raise InputError(say(exc)) from None
+    else:
+        body = render_catalogue(result, output_format)
+    _catalogue_done(result, body, output, trace_dir, chart_path)
 
 
-def _catalogue_done(result: Any, text: str, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
+def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
     """Warn of set-aside columns, write the traces, the chart and the output (whole), and fail when rows failed."""
     from ._catalogue import save_traces
     from ._catalogue_report import write_chart
@@ -1196,7 +1215,7 @@ def _catalogue_done(result: Any, text: str, output: str, trace_dir: str | None, 
         from . import _safe_files
 
         try:
-            _safe_files.replace(Path(output), text.encode("utf-8"))
+            _safe_files.replace(Path(output), text if isinstance(text, bytes) else text.encode("utf-8"))
         except OSError as exc:
             raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
     for error in result.errors:

@@ -1,0 +1,102 @@
+"""Product lists as Excel workbooks (.xlsx): read as the CSV is, the per-product table written back, byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.conftest import EXAMPLES
+
+from sellerexpert import cli
+from sellerexpert._spreadsheet import read_rows, write_table
+
+openpyxl = pytest.importorskip("openpyxl")
+
+CSV = EXAMPLES / "catalogue-ningbo-home.csv"
+COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
+
+
+def _as_workbook(path: Path, *, blank_rows_first: int = 0) -> Path:
+    """The shipped product list saved as a seller's Excel would: numbers as numbers, a title row or two above."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for _ in range(blank_rows_first):
+        sheet.append([])
+    with CSV.open(encoding="utf-8") as handle:
+        for n, row in enumerate(csv.reader(handle)):
+            cells: list[object] = []
+            for value in row:
+                try:
+                    cells.append(float(value) if n and "." in value else int(value) if n else value)
+                except ValueError:
+                    cells.append(value)
+            sheet.append(cells)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_is_advised_as_the_csv_is(runner: CliRunner, tmp_path: Path) -> None:
+    workbook = _as_workbook(tmp_path / "products.xlsx", blank_rows_first=2)
+    from_csv = json.loads(runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "json"]).stdout)
+    result = runner.invoke(cli, ["catalogue", str(workbook), "-p", str(COMPANY), "-f", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    from_xlsx = json.loads(result.stdout)
+    assert [p["sku"] for p in from_xlsx["products"]] == [p["sku"] for p in from_csv["products"]]
+    assert from_xlsx["split"] == from_csv["split"]
+    assert "supplier" in result.stderr  # the unknown column is reported once, as for the CSV
+
+
+def test_the_per_product_table_as_a_workbook_holds_the_csvs_rows(runner: CliRunner, tmp_path: Path) -> None:
+    out, again = tmp_path / "advice.xlsx", tmp_path / "again.xlsx"
+    for path in (out, again):
+        result = runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "xlsx", "-o", str(path)])
+        assert result.exit_code == 0, result.stderr
+    assert out.read_bytes() == again.read_bytes()  # no timestamps: the same input gives the same bytes
+    csv_rows = list(csv.reader(io.StringIO(runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "csv"]).stdout)))
+    header, rows = read_rows(out)
+    assert list(header) == csv_rows[0]
+    got = [[str(cell.get(name, "")) for name in header] for _line, cell in rows]
+    expected = [[("" if v == "" else v) for v in row] for row in csv_rows[1:]]
+    assert len(got) == len(expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        for a, b in zip(mine, theirs, strict=True):
+            assert a == b or (a and b and float(a) == float(b)), (a, b)
+    sheet = openpyxl.load_workbook(out).active
+    assert isinstance(sheet.cell(row=2, column=8).value, (int, float))  # contribution a month: a number
+
+
+def test_xlsx_needs_a_file_and_a_workbook(runner: CliRunner, tmp_path: Path) -> None:
+    to_stdout = runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "xlsx"])
+    assert to_stdout.exit_code == 2 and "-o FILE.xlsx" in to_stdout.stderr
+    fake = tmp_path / "products.xlsx"
+    fake.write_text("sku,name\nA,B\n", encoding="utf-8")
+    bad = runner.invoke(cli, ["catalogue", str(fake), "-p", str(COMPANY)])
+    assert bad.exit_code == 2 and str(fake) in bad.stderr and "not an Excel workbook" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    empty = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(empty)
+    nothing = runner.invoke(cli, ["catalogue", str(empty), "-p", str(COMPANY)])
+    assert nothing.exit_code == 2 and "no header row" in nothing.stderr
+    stdin = runner.invoke(cli, ["catalogue", "-", "-p", str(COMPANY), "--input-format", "xlsx"], input=b"")
+    assert stdin.exit_code == 2 and "not from stdin" in stdin.stderr
+
+
+def test_a_workbook_without_a_sku_column_names_the_file_and_line(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["name", "unit_cost"])
+    book.active.append(["Mug", 2.5])
+    book.save(path)
+    result = runner.invoke(cli, ["catalogue", str(path), "-p", str(COMPANY)])
+    assert result.exit_code == 2 and str(path) in result.stderr and "sku" in result.stderr
+
+
+def test_write_table_is_deterministic_and_keeps_numbers() -> None:
+    first = write_table(["sku", "value"], [["A", "1.50"], ["B", 2]])
+    assert first == write_table(["sku", "value"], [["A", "1.50"], ["B", 2]])
+    sheet = openpyxl.load_workbook(io.BytesIO(first)).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["sku", "value"], ["A", 1.5], ["B", 2]]
