@@ -274,11 +274,13 @@ class Evaluator:
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._weigh_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
+        self._enabled_cache: dict[Any, _Enabled] = {}
+        self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
 
     # -- per platform, once per rule book (or per set of overrides) -------------
 
     def _view(self, platform: str, overrides: Mapping[str, Any] | None) -> _PlatformView:
-        key = (platform, tuple(sorted((overrides or {}).items(), key=lambda item: item[0])))
+        key = (platform, tuple(sorted(overrides.items(), key=_first)) if overrides else ())
         try:
             return self._platform_cache[key]
         except KeyError:
@@ -286,9 +288,32 @@ class Evaluator:
         except TypeError:  # unhashable override values: build without caching
             return _PlatformView(self, platform, overrides)
         view = _PlatformView(self, platform, overrides)
-        if len(self._platform_cache) < 256:
-            self._platform_cache[key] = view
+        # Each target market brings its own route facts (a thousand sets in a diverse population):
+        # keep many, and start again when full rather than stop remembering.
+        if len(self._platform_cache) >= _VIEWS_KEPT:
+            self._platform_cache.clear()
+        self._platform_cache[key] = view
         return view
+
+    def _enabled(self, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]) -> _Enabled:
+        """What each branch binds on a platform whose facts are ``declared``: shared by every view whose
+        declared names, and the values the rules' platform literals test, are the same."""
+        try:
+            key: Any = (
+                platform,
+                tuple(name for name, _ in declared),
+                tuple(hashable(values.get(name, _MISSING)) for name in self._platform_literal_names),
+            )
+            found = self._enabled_cache.get(key)
+        except TypeError:  # an unhashable fact value: build without sharing
+            key, found = None, None
+        if found is None:
+            found = _enabled_bindings(self, platform, declared, values)
+            if key is not None:
+                if len(self._enabled_cache) >= _VIEWS_KEPT:
+                    self._enabled_cache.clear()
+                self._enabled_cache[key] = found
+        return found
 
     # -- a run ---------------------------------------------------------------------
 
@@ -426,28 +451,9 @@ class _PlatformView:
         self.values = {name: value for name, value in self.declared}
         self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
         self.emphasis = self.values.get("emphasis")
-        confidence = {name: fact.confidence for name, fact in spec.facts.items()}
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
-        self.enabled: dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]] = {}
-        for index, branch in enumerate(evaluator._branches):
-            if evaluator.rules[branch.rule_index].then.kind == "assume":
-                continue
-            names = _platform_match(branch, self.values)
-            if names is None:
-                continue
-            keyed = [("anchor", _PLATFORM, "id")]
-            keyed += [(f"m{position}", _PLATFORM, name) for position, name in names]
-            keyed += [(key, _SELLER, name) for key, name in branch.seller_bound]
-            binding = _dedup((kind, name) for _, kind, name in sorted(keyed, key=lambda item: item[0]))
-            self.enabled[index] = (
-                binding,
-                # Descending: with the base id added, the platform part of an activation's key.
-                tuple(sorted((self.offset[name] for kind, name in binding if kind == _PLATFORM), reverse=True)),
-                tuple(name for kind, name in binding if kind == _SELLER),
-                tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
-            )
-
+        self.enabled = evaluator._enabled(platform, self.declared, self.values)
 
     def records(self, base: int) -> dict[str, PlatformRecord]:
         """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
@@ -458,6 +464,39 @@ class _PlatformView:
                 for offset, (name, value) in enumerate(self.declared)
             }
         return found
+
+
+_Enabled = dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]]
+"""Per branch a platform's facts allow: (binding ((kind, name), ...), platform offsets, seller names, confidence)."""
+_VIEWS_KEPT = 4096
+_MISSING = object()
+
+
+def _enabled_bindings(
+    evaluator: Evaluator, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]
+) -> _Enabled:
+    """Which branches a platform's facts allow, and what a firing of each binds (see :class:`_PlatformView`)."""
+    confidence = {name: fact.confidence for name, fact in evaluator.rulebook.platforms[platform].facts.items()}
+    offset = {name: index for index, (name, _) in enumerate(declared)}
+    enabled: _Enabled = {}
+    for index, branch in enumerate(evaluator._branches):
+        if evaluator.rules[branch.rule_index].then.kind == "assume":
+            continue
+        names = _platform_match(branch, values)
+        if names is None:
+            continue
+        keyed = [("anchor", _PLATFORM, "id")]
+        keyed += [(f"m{position}", _PLATFORM, name) for position, name in names]
+        keyed += [(key, _SELLER, name) for key, name in branch.seller_bound]
+        binding = _dedup((kind, name) for _, kind, name in sorted(keyed, key=lambda item: item[0]))
+        enabled[index] = (
+            binding,
+            # Descending: with the base id added, the platform part of an activation's key.
+            tuple(sorted((offset[name] for kind, name in binding if kind == _PLATFORM), reverse=True)),
+            tuple(name for kind, name in binding if kind == _SELLER),
+            tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
+        )
+    return enabled
 
 
 def _dedup(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
