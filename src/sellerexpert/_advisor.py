@@ -12,7 +12,7 @@ from . import _economics as economics
 from . import _i18n
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
-from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
+from ._evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
 from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from ._result import (
@@ -29,7 +29,7 @@ from ._routes import MarketRoutes, SellerTerms, market_routes
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._templates import placeholders, render
-from ._trace import DecisionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace, combine_runs
+from ._trace import DecisionRecord, Trace, combine_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -191,6 +191,16 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
+    def _conclude(self, plan: _Plan) -> Conclusions:
+        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`)."""
+        profile = plan.profile
+        return self._evaluator.conclude(
+            fact_values(profile),
+            profile.platforms,
+            platform_overrides=economics.margin_facts(profile, plan.overrides),
+            firing_limit=self._firing_limit,
+        )
+
     def _decisions(self, profile: SellerProfile, platforms: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
         """Each platform's decision as :meth:`consult` would give it (its lead market's), from the compiled
         evaluator's decisions alone: the fast question the why-not search asks many times."""
@@ -317,19 +327,27 @@ class Advisor:
                     return self._english_trace(done, runs, lang, cached)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
-        runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
-        advice = self._advice(profile, runs, lang)
+        if engine == "compiled":
+            # The result needs no trace records: the trace runs the rules again, only when asked for.
+            concluded = [(plan, self._conclude(plan)) for plan in plans]
+            advice = self._advice(profile, concluded, lang)
+
+            def trace() -> Trace:
+                runs = [(plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans]
+                return self._english_trace(profile, runs, lang, advice)
+
+        else:
+            runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
+            advice = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], lang)
+
+            def trace() -> Trace:
+                return self._english_trace(profile, runs, lang, advice)
+
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
                 self._results.clear()
             self._results[key] = advice
-        return ConsultationResult(
-            profile=profile,
-            recommendations=advice[0],
-            best=advice[1],
-            trace=lambda: self._english_trace(profile, runs, lang, advice),
-            lang=lang,
-        )
+        return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
     def _advice_key(self, plans: list[_Plan], lang: str) -> tuple[Any, ...] | None:
         parts = []
@@ -353,7 +371,10 @@ class Advisor:
         An audit replays it against the rule book, whose words are English; a result in another
         language words the same firings again for its trace, only when the trace is asked for.
         """
-        recommendations, best = advice if lang == "en" else self._advice(profile, runs, "en")
+        if lang == "en":
+            recommendations, best = advice
+        else:
+            recommendations, best = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], "en")
         facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
         return Trace(
             profile=profile.to_dict(),
@@ -364,7 +385,7 @@ class Advisor:
         )
 
     def _advice(
-        self, profile: SellerProfile, runs: list[tuple[_Plan, RunRecord]], lang: str
+        self, profile: SellerProfile, runs: list[tuple[_Plan, Conclusions]], lang: str
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``."""
         with _i18n.use(lang):
@@ -400,15 +421,11 @@ class Advisor:
             if (fact := self._rules.platforms[p].facts.get("content_led")) is not None and fact.value is True
         )
 
-    def _run_advice(self, plan: _Plan, record: RunRecord, lang: str) -> tuple[Recommendation, ...]:
+    def _run_advice(self, plan: _Plan, record: Conclusions, lang: str) -> tuple[Recommendation, ...]:
         """The recommendation per platform from one run of the rules."""
         profile = plan.profile
         assumptions = self._assumptions(profile, record, lang)
-        by_platform: dict[str | None, list[Firing]] = {}
-        for firing in record.firings:
-            if firing.rule != DECIDE_RULE:
-                by_platform.setdefault(firing.platform, []).append(firing)
-        seller_facts = {f.field: f.value for f in record.facts if isinstance(f, SellerRecord)}
+        seller_facts = dict(record.seller)
         seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
         # Facts computed for this consultation (the margin facts from the seller's economics, the route
         # facts of the market) are quoted in the language too: the engine saw them in English.
@@ -417,10 +434,11 @@ class Advisor:
             quoted = economics.margin_facts(profile, None, lang)
             for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
-        recorded = _recorded(record)
+        recorded = record.declared
         return tuple(
             self._recommendation(
-                record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p), recorded.get(p, {})
+                record.decisions[p], p, assumptions, record.concluded.get(p, {}), seller_facts, lang, quoted.get(p),
+                recorded.get(p, {}),
             )
             for p in profile.platforms
         )
@@ -480,14 +498,14 @@ class Advisor:
 
     def _recommendation(
         self,
-        record: RunRecord,
+        decision: DecisionRecord,
         platform: str,
         assumptions: tuple[Assumption, ...],
-        firings: list[Firing],
+        concluded: Mapping[str, Concluded],
         seller_facts: Mapping[str, Any],
-        lang: str = "en",
-        quoted: Mapping[str, Any] | None = None,
-        recorded: Mapping[str, Any] | None = None,
+        lang: str,
+        quoted: Mapping[str, Any] | None,
+        recorded: Mapping[str, Any],
     ) -> Recommendation:
         # Platform facts as the engine saw them, so reasons can quote facts computed for this
         # consultation (the margin facts from the seller's economics); in another language, the
@@ -498,21 +516,21 @@ class Advisor:
             **platform_values,
             **{
                 name: value
-                for name, value in (recorded if recorded is not None else _recorded(record).get(platform, {})).items()
+                for name, value in recorded.items()
                 if lang == "en" or not isinstance(value, (str, list))
             },
             **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
         }
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
-        for firing in firings:
-            rule = self._by_id[firing.rule]
-            assumed = tuple(f.field for f in firing.matched if isinstance(f, SellerRecord) and f.assumed)
+        for item in concluded.values():
+            rule = self._by_id[item.rule]
+            assumed = item.assumed
             sources = self._sources[rule.id]
-            rests_on = self._platform_facts_used(platform, rule, firing.matched)
+            rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
             if rule.then.kind == "caveat":
                 if lang == "en":
-                    text = next((f.text for f in firing.asserted if f.kind == "caveat"), rule.then.text or "")
+                    text = item.text if item.text is not None else rule.then.text or ""
                 else:
                     text = render(rule.text("caveat", lang), context, lang=lang)
                 caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
@@ -532,7 +550,6 @@ class Advisor:
         order = self._order
         reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
         caveats.sort(key=lambda c: order[c.rule])
-        decision: DecisionRecord = record.decisions[platform]
         facts = self._rules.platforms[platform].facts
         separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
         name = self._rules.platforms[platform].name_in(lang)
@@ -562,10 +579,10 @@ class Advisor:
         )
 
     def _platform_facts_used(
-        self, platform: str, rule: Rule, matched: tuple[FactRecord, ...]
+        self, platform: str, rule: Rule, matched: tuple[tuple[str, Any], ...]
     ) -> tuple[PlatformFactUsed, ...]:
-        """The dated platform facts a firing rests on: those it matched and those its text quotes."""
-        values = {r.field: r.value for r in matched if isinstance(r, PlatformRecord)}
+        """The dated platform facts a firing rests on: those it matched (``(name, value)``) and those its text quotes."""
+        values = dict(matched)
         # The same rule on the same platform facts always rests on the same dated facts.
         key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
         cached = self._rests_on.get(key)
@@ -594,18 +611,11 @@ class Advisor:
             if name in known
         )
 
-    def _assumptions(self, profile: SellerProfile, record: RunRecord, lang: str = "en") -> tuple[Assumption, ...]:
+    def _assumptions(self, profile: SellerProfile, record: Conclusions, lang: str = "en") -> tuple[Assumption, ...]:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
         made: dict[str, Assumption] = {}
-        for firing in record.firings:
-            for fact in firing.asserted:
-                if isinstance(fact, SellerRecord) and fact.assumed:
-                    made[fact.field] = Assumption(
-                        field=fact.field,
-                        value=fact.value,
-                        rule=firing.rule,
-                        text=self._by_id[firing.rule].text("statement", lang),
-                    )
+        for rule_id, field, value in record.assumed:
+            made[field] = Assumption(field=field, value=value, rule=rule_id, text=self._by_id[rule_id].text("statement", lang))
         out = []
         for name in CORE_FIELDS:
             if getattr(profile, name) is not None:
@@ -645,15 +655,6 @@ class Advisor:
         self._rules.rule(rule_id)
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
-
-
-def _recorded(record: RunRecord) -> dict[str, dict[str, Any]]:
-    """The platform facts a run declared, by platform, as ``platform.<name>`` (one pass over the run's facts)."""
-    out: dict[str, dict[str, Any]] = {}
-    for fact in record.facts:
-        if isinstance(fact, PlatformRecord):
-            out.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
-    return out
 
 
 def _with(rec: Recommendation, **changes: Any) -> Recommendation:

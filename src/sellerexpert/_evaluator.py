@@ -77,6 +77,67 @@ class RunRecord:
     """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
 
 
+@dataclass(frozen=True, slots=True)
+class Concluded:
+    """One rule's conclusion on one platform, as a result words it: a firing without its fact ids."""
+
+    rule: str
+    assumed: tuple[str, ...]
+    """The seller facts it matched that an assumption filled, in the engine's binding order."""
+    platform_facts: tuple[tuple[str, Any], ...]
+    """The platform facts it matched, ``(name, value)`` in binding order (``id`` first)."""
+    text: str | None = None
+    """A caveat's text in English, rendered with the facts known when it fired (``None`` for other rules)."""
+
+
+@dataclass
+class Conclusions:
+    """What a consultation's result needs from one run of the rules, and nothing a trace alone needs.
+
+    Both ways of running give the same: :meth:`of` reads it from a run's trace records (either
+    engine); :meth:`Evaluator.conclude` reaches it without building them (the fast path of a
+    consultation on the compiled engine, whose trace is built only when asked for).
+    """
+
+    seller: dict[str, Any]
+    """The facts the seller gave, JSON-ready, in declaration order."""
+    assumed: list[tuple[str, str, Any]]
+    """Each assumption that fired, as ``(rule, field, value)``, in firing order."""
+    concluded: dict[str, dict[str, Concluded]]
+    """Per platform, each rule that concluded there, by rule id."""
+    decisions: dict[str, DecisionRecord]
+    declared: dict[str, dict[str, Any]]
+    """Per platform, its facts in working memory as ``platform.<name>``, JSON-ready."""
+
+    @classmethod
+    def of(cls, record: RunRecord) -> Conclusions:
+        """The conclusions of a run recorded as trace records (one pass over its facts and firings)."""
+        seller: dict[str, Any] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        for fact in record.facts:
+            if isinstance(fact, SellerRecord):
+                seller[fact.field] = fact.value
+            elif isinstance(fact, PlatformRecord):
+                declared.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
+        assumed: list[tuple[str, str, Any]] = []
+        concluded: dict[str, dict[str, Concluded]] = {platform: {} for platform in record.decisions}
+        for firing in record.firings:
+            if firing.platform is None:
+                assumed.extend(
+                    (firing.rule, f.field, f.value) for f in firing.asserted if isinstance(f, SellerRecord) and f.assumed
+                )
+                continue
+            if firing.rule == DECIDE_RULE:
+                continue
+            concluded.setdefault(firing.platform, {})[firing.rule] = Concluded(
+                firing.rule,
+                tuple(f.field for f in firing.matched if isinstance(f, SellerRecord) and f.assumed),
+                tuple((f.field, f.value) for f in firing.matched if isinstance(f, PlatformRecord)),
+                next((f.text for f in firing.asserted if isinstance(f, CaveatRecord)), None),
+            )
+        return cls(seller, assumed, concluded, dict(record.decisions), declared)
+
+
 def plain(value: Any) -> Any:
     """A fact value as JSON-ready data (tuples become lists)."""
     if isinstance(value, (list, tuple)):
@@ -273,6 +334,10 @@ class Evaluator:
             if self.rules[b.rule_index].then.kind in ("evidence", "exclude"):
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._weigh_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        for i, b in enumerate(branches):
+            if self.rules[b.rule_index].then.kind == "caveat":
+                by_rule.setdefault(b.rule_index, []).append(i)
+        self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
         self._enabled_cache: dict[Any, _Enabled] = {}
         self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
@@ -348,14 +413,38 @@ class Evaluator:
         The same run as :meth:`run`, without building trace records or rendering texts.
         """
         run = _Run(self, _in_profile_order(profile_facts), platforms, platform_overrides, firing_limit, texts=False)
-        # Each rule fires at most once per platform (assumptions once): below this many firings a
-        # run can never reach the firing limit, so the limit's error cannot be skipped by settling.
-        most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
-        if self._assumptions_first and most <= firing_limit:
+        if self._settles(platforms, firing_limit):
             run.settle()
         else:
             run.execute()
         return run.decision_values()
+
+    def conclude(
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        firing_limit: int = 10_000,
+    ) -> Conclusions:
+        """What a result needs from a run (:class:`Conclusions`), equal to ``Conclusions.of(self.run(...))``.
+
+        When the rule book lets the decisions settle (see :meth:`_Run.settle`), so do the caveats,
+        and no agenda, fact id or trace record is built; otherwise this is the full run.
+
+        :raises FiringLimitError: past ``firing_limit`` firings.
+        """
+        run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
+        if self._settles(platforms, firing_limit):
+            return run.settle(conclude=True).conclusions()
+        return Conclusions.of(run.execute().materialise())
+
+    def _settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
+        """Whether a run's conclusions can be settled without an agenda: assumptions out-rank every other
+        rule, and the run can never reach the firing limit (each rule fires at most once per platform,
+        assumptions once), so the limit's error cannot be skipped by settling."""
+        most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
+        return self._assumptions_first and most <= firing_limit
 
     def signature(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> tuple[Any, ...] | None:
         """A key that two profiles share exactly when the rules conclude the same for both, texts included.
@@ -454,6 +543,17 @@ class _PlatformView:
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         self.enabled = evaluator._enabled(platform, self.declared, self.values)
+        self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
+        self._matched: dict[int, tuple[tuple[str, Any], ...]] = {}
+
+    def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Any], ...]:
+        """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding order."""
+        found = self._matched.get(index)
+        if found is None:
+            found = self._matched[index] = tuple(
+                (name, plain(self.values[name])) for kind, name in binding if kind == _PLATFORM
+            )
+        return found
 
     def records(self, base: int) -> dict[str, PlatformRecord]:
         """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
@@ -547,6 +647,7 @@ class _Run:
         self.log: list[tuple[int, int, int, Any]] = []
         self.decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
         self.order: list[tuple[int, int]] = []  # (kind 0 rule / 1 decide, index into log or view index)
+        self.fired: list[dict[int, int]] | None = None  # per view, rule index -> the branch that concluded (settle)
 
     # Matching --------------------------------------------------------------------
 
@@ -641,13 +742,17 @@ class _Run:
             self.log.append((index, v, new_id, payload))
         return self
 
-    def settle(self) -> _Run:
+    def settle(self, *, conclude: bool = False) -> _Run:
         """Decisions only, when every assumption out-ranks every other rule (the shipped rule book's shape).
 
         The assumptions run on the agenda (they may chain); then each weighing rule concludes once
         per platform where it matches the final facts, through the branch the engine would fire
         first (the highest activation key). Caveats are skipped: a decision does not read them.
         Agrees with :meth:`execute` on every decision; the tests hold it to that.
+
+        :param conclude: settle the caveats too, and note which branch of each rule concluded on
+            each platform (for :meth:`conclusions`): the same argument holds for them, since a
+            caveat changes no seller fact.
         """
         agenda = self._activations(self.ev._assume_indices)
         agenda.sort(key=_first)
@@ -659,7 +764,8 @@ class _Run:
             fired += 1
             agenda = self._assume(index, agenda, within=self.ev._assume_set)
         views = self.views
-        for rule_index, indices in self.ev._weigh_rules:
+        branch_of = self.fired = [{} for _ in views] if conclude else None
+        for rule_index, indices in self.ev._conclude_rules if conclude else self.ev._weigh_rules:
             rule = rules[rule_index]
             if len(indices) == 1:
                 index = indices[0]
@@ -680,11 +786,47 @@ class _Run:
                     if v not in best or key > best[v][0]:
                         best[v] = (key, index)
                 chosen = {v: index for v, (_, index) in best.items()}
+            weighs = rule.then.kind != "caveat"
             for v, index in chosen.items():
-                self.weighed[v].append((0, self._weighed(rule, v, index)))
+                if weighs:
+                    self.weighed[v].append((0, self._weighed(rule, v, index)))
+                if branch_of is not None:
+                    branch_of[v][rule_index] = index
         for v in range(len(self.views)):
             self._decide(v)
         return self
+
+    def conclusions(self) -> Conclusions:
+        """The conclusions of a run settled with ``conclude=True``, without trace records."""
+        assert self.fired is not None
+        seller = self.seller
+        rules = self.rules
+        branches = self.branches
+        assumed = [
+            (rules[branches[index].rule_index].id, rules[branches[index].rule_index].then.fact or "", plain(payload))
+            for index, v, _, payload in self.log
+            if v < 0
+        ]
+        working: dict[str, Any] | None = None
+        concluded: dict[str, dict[str, Concluded]] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        decisions = self.decision_records()
+        for v, view in enumerate(self.views):
+            items: dict[str, Concluded] = {}
+            for rule_index, index in self.fired[v].items():
+                rule = rules[rule_index]
+                entry = view.enabled[index]
+                text = None
+                if rule.then.kind == "caveat":
+                    if working is None:
+                        working = {name: fact[1] for name, fact in seller.items()}
+                    text = render(rule.then.text or "", {**working, **view.working})
+                items[rule.id] = Concluded(
+                    rule.id, tuple(name for name in entry[2] if seller[name][2]), view.matched(index, entry[0]), text
+                )
+            concluded[view.platform] = items
+            declared[view.platform] = view.plain_working
+        return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
 
     def _count(self, fired: int) -> None:
         """Refuse one firing more than the limit allows (a rule loop, or a limit set too low)."""
