@@ -108,6 +108,8 @@ class Advisor:
             (p, lang): platform.fact_values(lang) for p, platform in self._rules.platforms.items() for lang in _i18n.LANGS
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
+        self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
+        self._placeholders: dict[str, tuple[str, ...]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._fingerprint = {
@@ -511,42 +513,62 @@ class Advisor:
         # consultation (the margin facts from the seller's economics); in another language, the
         # texts those facts hold are quoted in that language.
         platform_values = self._platform_values[(platform, lang)]
-        context = {
-            **seller_facts,
-            **platform_values,
-            **{
-                name: value
-                for name, value in recorded.items()
-                if lang == "en" or not isinstance(value, (str, list))
-            },
-            **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
-        }
+
+        def fact(name: str) -> Any:
+            # What the text's facts hold for ``name``: the seller's facts, under the platform's (in
+            # ``lang``), under those the engine saw (in another language only those not in words),
+            # under the facts computed for this consultation in ``lang``.
+            if name.startswith(PLATFORM_PREFIX):
+                if quoted and (short := name[len(PLATFORM_PREFIX) :]) in quoted:
+                    return quoted[short]
+                if name in recorded:
+                    value = recorded[name]
+                    if lang == "en" or not isinstance(value, (str, list)):
+                        return value
+                if name in platform_values:
+                    return platform_values[name]
+            return seller_facts.get(name)
+
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
+        pieces = self._pieces
         for item in concluded.values():
             rule = self._by_id[item.rule]
-            assumed = item.assumed
-            sources = self._sources[rule.id]
-            rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
-            if rule.then.kind == "caveat":
-                if lang == "en":
-                    text = item.text if item.text is not None else rule.then.text or ""
-                else:
-                    text = render(rule.text("caveat", lang), context, lang=lang)
-                caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
-            elif rule.then.kind in ("evidence", "exclude"):
-                reasons.append(
-                    Reason(
-                        rule=rule.id,
-                        favours=rule.favours or "",
-                        text=render(rule.text("statement", lang), context, lang=lang),
-                        kind="evidence" if rule.then.kind == "evidence" else "constraint",
-                        weight=rule.then.weight,
-                        sources=sources,
-                        assumed=assumed,
-                        rests_on=rests_on,
-                    )
+            then = rule.then
+            names: tuple[str, ...] = ()
+            if then.kind == "caveat" and lang == "en" and item.text is not None:
+                template, rendered = item.text, item.text  # the engine wrote it when it fired
+            else:
+                template, rendered = rule.text("caveat" if then.kind == "caveat" else "statement", lang), None
+                found = self._placeholders.get(template)
+                if found is None:
+                    found = self._placeholders[template] = tuple(placeholders(template))
+                names = found
+            values = tuple(map(fact, names))
+            # The same rule, words and facts always give the same (immutable) reason: built once, then shared.
+            try:
+                key: Any = (
+                    platform,
+                    rule.id,
+                    lang,
+                    template,
+                    item.assumed,
+                    item.facts_key if item.facts_key is not None else hashable(item.platform_facts),
+                    tuple((type(value), hashable(value)) for value in values),
                 )
+                piece = pieces.get(key)
+            except TypeError:  # a value no key can hold (a table): worded for this result alone
+                key, piece = None, None
+            if piece is None:
+                piece = self._piece(platform, rule, item, lang, rendered, template, dict(zip(names, values, strict=True)))
+                if key is not None:
+                    if len(pieces) >= 20_000:
+                        pieces.clear()
+                    pieces[key] = piece
+            if isinstance(piece, Caveat):
+                caveats.append(piece)
+            elif piece is not None:
+                reasons.append(piece)
         order = self._order
         reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
         caveats.sort(key=lambda c: order[c.rule])
@@ -577,6 +599,40 @@ class Advisor:
             outcome=shape.kind,
             outcome_text=shape.text,
         )
+
+    def _piece(
+        self,
+        platform: str,
+        rule: Rule,
+        item: Concluded,
+        lang: str,
+        rendered: str | None,
+        template: str,
+        context: Mapping[str, Any],
+    ) -> Reason | Caveat | None:
+        """One conclusion in words: a caveat, a reason (evidence or constraint), or ``None`` for neither.
+
+        :param rendered: the text as the engine already wrote it (an English caveat), else ``None``.
+        :param context: the facts ``template`` quotes.
+        """
+        sources = self._sources[rule.id]
+        rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
+        then = rule.then
+        text = rendered if rendered is not None else render(template, context, lang=lang)
+        if then.kind == "caveat":
+            return Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on)
+        if then.kind in ("evidence", "exclude"):
+            return Reason(
+                rule=rule.id,
+                favours=rule.favours or "",
+                text=text,
+                kind="evidence" if then.kind == "evidence" else "constraint",
+                weight=then.weight,
+                sources=sources,
+                assumed=item.assumed,
+                rests_on=rests_on,
+            )
+        return None
 
     def _platform_facts_used(
         self, platform: str, rule: Rule, matched: tuple[tuple[str, Any], ...]

@@ -88,6 +88,8 @@ class Concluded:
     """The platform facts it matched, ``(name, value)`` in binding order (``id`` first)."""
     text: str | None = None
     """A caveat's text in English, rendered with the facts known when it fired (``None`` for other rules)."""
+    facts_key: Any = field(default=None, compare=False)
+    """``platform_facts`` usable in a key (lists as tuples), when known; ``None``: compute it."""
 
 
 @dataclass
@@ -544,15 +546,15 @@ class _PlatformView:
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         self.enabled = evaluator._enabled(platform, self.declared, self.values)
         self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
-        self._matched: dict[int, tuple[tuple[str, Any], ...]] = {}
+        self._matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
 
-    def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Any], ...]:
-        """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding order."""
+    def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, Any], ...], Any]:
+        """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding
+        order; and the same usable in a key."""
         found = self._matched.get(index)
         if found is None:
-            found = self._matched[index] = tuple(
-                (name, plain(self.values[name])) for kind, name in binding if kind == _PLATFORM
-            )
+            facts = tuple((name, plain(self.values[name])) for kind, name in binding if kind == _PLATFORM)
+            found = self._matched[index] = (facts, hashable(facts))
         return found
 
     def records(self, base: int) -> dict[str, PlatformRecord]:
@@ -821,9 +823,8 @@ class _Run:
                     if working is None:
                         working = {name: fact[1] for name, fact in seller.items()}
                     text = render(rule.then.text or "", {**working, **view.working})
-                items[rule.id] = Concluded(
-                    rule.id, tuple(name for name in entry[2] if seller[name][2]), view.matched(index, entry[0]), text
-                )
+                matched, facts_key = view.matched(index, entry[0])
+                items[rule.id] = Concluded(rule.id, tuple(name for name in entry[2] if seller[name][2]), matched, text, facts_key)
             concluded[view.platform] = items
             declared[view.platform] = view.plain_working
         return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
