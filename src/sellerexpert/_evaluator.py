@@ -547,6 +547,28 @@ class _PlatformView:
         self.enabled = evaluator._enabled(platform, self.declared, self.values)
         self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
         self._matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
+        self.weighed: dict[tuple[int, tuple[str, ...]], Weighed] = {}
+        """What a firing through a branch weighs, by (branch index, assumed fields): immutable, so shared by runs."""
+        self.concluded: dict[tuple[int, tuple[str, ...], str | None], Concluded] = {}
+        self._programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
+        self._evaluator = evaluator
+
+    def program(self, conclude: bool) -> tuple[tuple[int, int, bool], ...]:
+        """The rules :meth:`_Run.settle` settles on this platform, in rule-book order: (rule index, its one
+        branch allowed here, or -1 for a rule of several branches; whether it weighs). Rules none of whose
+        branches this platform's facts allow are left out: they never conclude here."""
+        found = self._programs.get(conclude)
+        if found is None:
+            ev = self._evaluator
+            steps = []
+            for rule_index, indices in ev._conclude_rules if conclude else ev._weigh_rules:
+                allowed = [index for index in indices if index in self.enabled]
+                if not allowed:
+                    continue
+                weighs = ev.rules[rule_index].then.kind != "caveat"
+                steps.append((rule_index, allowed[0] if len(indices) == 1 else -1, weighs))
+            found = self._programs[conclude] = tuple(steps)
+        return found
 
     def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, Any], ...], Any]:
         """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding
@@ -766,36 +788,41 @@ class _Run:
             fired += 1
             agenda = self._assume(index, agenda, within=self.ev._assume_set)
         views = self.views
-        branch_of = self.fired = [{} for _ in views] if conclude else None
-        for rule_index, indices in self.ev._conclude_rules if conclude else self.ev._weigh_rules:
-            rule = rules[rule_index]
-            if len(indices) == 1:
-                index = indices[0]
-                chosen: dict[int, int] = {}
-                matched: bool | None = None
-                for v, view in enumerate(views):
-                    if index not in view.enabled:
-                        continue
-                    if matched is None:
-                        matched = self._matches(self.branches[index])
-                    if not matched:
-                        break
-                    chosen[v] = index
-            else:
-                # What fires first among a rule's branches on a platform is the activation with the highest key.
+        settled = self.ev._conclude_rules if conclude else self.ev._weigh_rules
+        # A rule of several branches fires first through the activation with the highest key on each platform.
+        several: dict[int, dict[int, int]] = {}
+        for rule_index, indices in settled:
+            if len(indices) > 1:
                 best: dict[int, tuple[Any, int]] = {}
                 for key, index, v in self._activations(indices):
                     if v not in best or key > best[v][0]:
                         best[v] = (key, index)
-                chosen = {v: index for v, (_, index) in best.items()}
-            weighs = rule.then.kind != "caveat"
-            for v, index in chosen.items():
+                several[rule_index] = {v: index for v, (_, index) in best.items()}
+        # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match it.
+        matches: dict[int, bool] = {}
+        branches = self.branches
+        by_view: list[dict[int, int]] = []
+        for v, view in enumerate(views):
+            weighed = self.weighed[v]
+            here: dict[int, int] = {}
+            for rule_index, index, weighs in view.program(conclude):
+                if index < 0:
+                    found = several[rule_index].get(v)
+                    if found is None:
+                        continue
+                    index = found
+                else:
+                    hit = matches.get(index)
+                    if hit is None:
+                        hit = matches[index] = self._matches(branches[index])
+                    if not hit:
+                        continue
                 if weighs:
-                    self.weighed[v].append((0, self._weighed(rule, v, index)))
-                if branch_of is not None:
-                    branch_of[v][rule_index] = index
-        for v in range(len(self.views)):
+                    weighed.append((0, self._weighed(rules[rule_index], v, index)))
+                here[rule_index] = index
+            by_view.append(here)
             self._decide(v)
+        self.fired = by_view
         return self
 
     def conclusions(self) -> Conclusions:
@@ -823,8 +850,15 @@ class _Run:
                     if working is None:
                         working = {name: fact[1] for name, fact in seller.items()}
                     text = render(rule.then.text or "", {**working, **view.working})
-                matched, facts_key = view.matched(index, entry[0])
-                items[rule.id] = Concluded(rule.id, tuple(name for name in entry[2] if seller[name][2]), matched, text, facts_key)
+                assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+                key = (index, assumed_names, text)
+                item = view.concluded.get(key)
+                if item is None:
+                    matched, facts_key = view.matched(index, entry[0])
+                    if len(view.concluded) >= 4096:
+                        view.concluded.clear()
+                    item = view.concluded[key] = Concluded(rule.id, assumed_names, matched, text, facts_key)
+                items[rule.id] = item
             concluded[view.platform] = items
             declared[view.platform] = view.plain_working
         return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
@@ -863,8 +897,15 @@ class _Run:
 
     def _weighed(self, rule: Rule, v: int, index: int) -> Weighed:
         """What a weighing rule's firing through branch ``index`` on platform ``v`` rests on."""
-        entry = self.views[v].enabled[index]
-        return _weighed(rule, tuple(name for name in entry[2] if self.seller[name][2]), entry[3])
+        view = self.views[v]
+        entry = view.enabled[index]
+        seller = self.seller
+        assumed = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+        key = (index, assumed)
+        found = view.weighed.get(key)
+        if found is None:
+            found = view.weighed[key] = _weighed(rule, assumed, entry[3])
+        return found
 
     def _rule_of(self, entry: tuple[int, int]) -> str:
         kind, position = entry
