@@ -547,15 +547,7 @@ class Advisor:
             values = tuple(map(fact, names))
             # The same rule, words and facts always give the same (immutable) reason: built once, then shared.
             try:
-                key: Any = (
-                    platform,
-                    rule.id,
-                    lang,
-                    template,
-                    item.assumed,
-                    item.facts_key if item.facts_key is not None else hashable(item.platform_facts),
-                    tuple((type(value), hashable(value)) for value in values),
-                )
+                key: Any = (platform, lang, item.identity(), tuple((type(value), hashable(value)) for value in values))
                 piece = pieces.get(key)
             except TypeError:  # a value no key can hold (a table): worded for this result alone
                 key, piece = None, None

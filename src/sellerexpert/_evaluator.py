@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._conditions import PLATFORM_PREFIX, Leaf, dnf
+from ._conditions import PLATFORM_PREFIX, Leaf, dnf, value_test
 from ._errors import FiringLimitError
 from ._policy import Decision, Weighed, decide
 from ._profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
@@ -88,8 +88,13 @@ class Concluded:
     """The platform facts it matched, ``(name, value)`` in binding order (``id`` first)."""
     text: str | None = None
     """A caveat's text in English, rendered with the facts known when it fired (``None`` for other rules)."""
-    facts_key: Any = field(default=None, compare=False)
-    """``platform_facts`` usable in a key (lists as tuples), when known; ``None``: compute it."""
+    key: Any = field(default=None, compare=False)
+    """The conclusion as a hashable value, ``(rule, assumed, platform_facts with lists as tuples, text)``,
+    when known; ``None``: compute it."""
+
+    def identity(self) -> Any:
+        """:attr:`key`, or computed when not known (the conclusions read from trace records)."""
+        return self.key if self.key is not None else (self.rule, self.assumed, hashable(self.platform_facts), self.text)
 
 
 @dataclass
@@ -242,7 +247,7 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
                 absent.append(leaf.name)
         else:
             exists = holds
-            test = leaf.test
+            test = None if leaf.on_platform else _value_test(leaf)
         if leaf.on_platform:
             platform.append((leaf, holds, position))
         else:
@@ -260,6 +265,21 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
             dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))
         ),
     )
+
+
+_VALUE_TESTS: dict[tuple[str, type, Any], _Test] = {}
+
+
+def _value_test(leaf: Leaf) -> _Test:
+    """A seller literal's value test as one closure (:func:`value_test`), shared by every leaf that tests the same."""
+    try:
+        key = (leaf.op, type(leaf.value), hashable(leaf.value))
+        found = _VALUE_TESTS.get(key)
+    except TypeError:
+        return value_test(leaf.op, leaf.value)
+    if found is None:
+        found = _VALUE_TESTS[key] = value_test(leaf.op, leaf.value)
+    return found
 
 
 def _platform_match(branch: _Branch, values: Mapping[str, Any]) -> tuple[tuple[int, str], ...] | None:
@@ -340,6 +360,11 @@ class Evaluator:
             if self.rules[b.rule_index].then.kind == "caveat":
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        self._caveat_quotes = {
+            index: tuple(placeholders(rule.then.text or ""))
+            for index, rule in enumerate(self.rules)
+            if rule.then.kind == "caveat"
+        }
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
         self._enabled_cache: dict[Any, _Enabled] = {}
         self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
@@ -836,28 +861,38 @@ class _Run:
             for index, v, _, payload in self.log
             if v < 0
         ]
-        working: dict[str, Any] | None = None
         concluded: dict[str, dict[str, Concluded]] = {}
         declared: dict[str, dict[str, Any]] = {}
         decisions = self.decision_records()
         for v, view in enumerate(self.views):
             items: dict[str, Concluded] = {}
+            working = view.working
             for rule_index, index in self.fired[v].items():
                 rule = rules[rule_index]
                 entry = view.enabled[index]
-                text = None
-                if rule.then.kind == "caveat":
-                    if working is None:
-                        working = {name: fact[1] for name, fact in seller.items()}
-                    text = render(rule.then.text or "", {**working, **view.working})
                 assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
-                key = (index, assumed_names, text)
-                item = view.concluded.get(key)
+                quoted: tuple[Any, ...] = ()
+                if rule.then.kind == "caveat":
+                    # The facts the caveat quotes, as render() would find them: the platform's over the seller's.
+                    quoted = tuple(
+                        working[name] if name in working else seller[name][1] if name in seller else None
+                        for name in self.ev._caveat_quotes[rule_index]
+                    )
+                try:
+                    key: Any = (index, assumed_names, tuple((type(value), hashable(value)) for value in quoted))
+                    item = view.concluded.get(key)
+                except TypeError:  # a value no key can hold: concluded for this run alone
+                    key, item = None, None
                 if item is None:
+                    text = None
+                    if rule.then.kind == "caveat":
+                        text = render(rule.then.text or "", dict(zip(self.ev._caveat_quotes[rule_index], quoted, strict=True)))
                     matched, facts_key = view.matched(index, entry[0])
-                    if len(view.concluded) >= 4096:
-                        view.concluded.clear()
-                    item = view.concluded[key] = Concluded(rule.id, assumed_names, matched, text, facts_key)
+                    item = Concluded(rule.id, assumed_names, matched, text, (rule.id, assumed_names, facts_key, text))
+                    if key is not None:
+                        if len(view.concluded) >= 4096:
+                            view.concluded.clear()
+                        view.concluded[key] = item
                 items[rule.id] = item
             concluded[view.platform] = items
             declared[view.platform] = view.plain_working
