@@ -109,7 +109,7 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
-        self._placeholders: dict[str, tuple[str, ...]] = {}
+        self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._fingerprint = {
@@ -532,22 +532,24 @@ class Advisor:
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
         pieces = self._pieces
+        wording = self._wording
         for item in concluded.values():
-            rule = self._by_id[item.rule]
-            then = rule.then
-            names: tuple[str, ...] = ()
-            if then.kind == "caveat" and lang == "en" and item.text is not None:
-                template, rendered = item.text, item.text  # the engine wrote it when it fired
-            else:
-                template, rendered = rule.text("caveat" if then.kind == "caveat" else "statement", lang), None
-                found = self._placeholders.get(template)
-                if found is None:
-                    found = self._placeholders[template] = tuple(placeholders(template))
-                names = found
-            values = tuple(map(fact, names))
+            words = wording.get((item.rule, lang))
+            if words is None:
+                words = wording[(item.rule, lang)] = self._words(item.rule, lang)
+            rule, template, names = words
+            rendered = None
+            if lang == "en" and item.text is not None and rule.then.kind == "caveat":
+                template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
+            values = tuple(map(fact, names)) if names else ()
             # The same rule, words and facts always give the same (immutable) reason: built once, then shared.
             try:
-                key: Any = (platform, lang, item.identity(), tuple((type(value), hashable(value)) for value in values))
+                key: Any = (
+                    platform,
+                    lang,
+                    item.identity(),
+                    tuple((type(value), hashable(value)) for value in values) if values else (),
+                )
                 piece = pieces.get(key)
             except TypeError:  # a value no key can hold (a table): worded for this result alone
                 key, piece = None, None
@@ -591,6 +593,12 @@ class Advisor:
             outcome=shape.kind,
             outcome_text=shape.text,
         )
+
+    def _words(self, rule_id: str, lang: str) -> tuple[Rule, str, tuple[str, ...]]:
+        """A rule, the text a result words its conclusion with in ``lang``, and the facts that text quotes."""
+        rule = self._by_id[rule_id]
+        template = rule.text("caveat" if rule.then.kind == "caveat" else "statement", lang)
+        return rule, template, tuple(placeholders(template))
 
     def _piece(
         self,

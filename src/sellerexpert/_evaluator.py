@@ -574,7 +574,9 @@ class _PlatformView:
         self._matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
         self.weighed: dict[tuple[int, tuple[str, ...]], Weighed] = {}
         """What a firing through a branch weighs, by (branch index, assumed fields): immutable, so shared by runs."""
-        self.concluded: dict[tuple[int, tuple[str, ...], str | None], Concluded] = {}
+        self.concluded: dict[Any, Concluded] = {}
+        self.fixed: dict[int, Concluded] = {}
+        """Conclusions through a branch that binds no seller fact and quotes none: the same for every seller."""
         self._programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
         self._evaluator = evaluator
 
@@ -864,20 +866,30 @@ class _Run:
         concluded: dict[str, dict[str, Concluded]] = {}
         declared: dict[str, dict[str, Any]] = {}
         decisions = self.decision_records()
+        caveat_quotes = self.ev._caveat_quotes
         for v, view in enumerate(self.views):
             items: dict[str, Concluded] = {}
             working = view.working
+            fixed = view.fixed
             for rule_index, index in self.fired[v].items():
+                item = fixed.get(index)
+                if item is not None:  # a conclusion that reads nothing of the seller's
+                    items[item.rule] = item
+                    continue
                 rule = rules[rule_index]
                 entry = view.enabled[index]
+                quotes = caveat_quotes.get(rule_index, ())
+                if not entry[2] and not quotes:
+                    matched, facts_key = view.matched(index, entry[0])
+                    text = render(rule.then.text or "", {}) if rule.then.kind == "caveat" else None
+                    item = fixed[index] = Concluded(rule.id, (), matched, text, (rule.id, (), facts_key, text))
+                    items[rule.id] = item
+                    continue
                 assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
-                quoted: tuple[Any, ...] = ()
-                if rule.then.kind == "caveat":
-                    # The facts the caveat quotes, as render() would find them: the platform's over the seller's.
-                    quoted = tuple(
-                        working[name] if name in working else seller[name][1] if name in seller else None
-                        for name in self.ev._caveat_quotes[rule_index]
-                    )
+                # The facts a caveat quotes, as render() would find them: the platform's over the seller's.
+                quoted = tuple(
+                    working[name] if name in working else seller[name][1] if name in seller else None for name in quotes
+                )
                 try:
                     key: Any = (index, assumed_names, tuple((type(value), hashable(value)) for value in quoted))
                     item = view.concluded.get(key)
@@ -886,7 +898,7 @@ class _Run:
                 if item is None:
                     text = None
                     if rule.then.kind == "caveat":
-                        text = render(rule.then.text or "", dict(zip(self.ev._caveat_quotes[rule_index], quoted, strict=True)))
+                        text = render(rule.then.text or "", dict(zip(quotes, quoted, strict=True)))
                     matched, facts_key = view.matched(index, entry[0])
                     item = Concluded(rule.id, assumed_names, matched, text, (rule.id, assumed_names, facts_key, text))
                     if key is not None:
