@@ -25,7 +25,7 @@ from ._result import (
     Reason,
     Recommendation,
 )
-from ._routes import MarketRoutes, SellerTerms, market_routes
+from ._routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._templates import placeholders, render
@@ -111,7 +111,8 @@ class Advisor:
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
-        self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        self._route_reading: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -286,12 +287,23 @@ class Advisor:
         key = (platform, market, terms)
         found = self._route_cache.get(key)
         if found is None:
-            routes = self._market_routes(platform, market, terms, "en")
-            read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
-            facts = {name: value for name, value in routes.facts("en").items() if name in read}
+            # Filed again by what the checks read of the answers (far fewer combinations than the answers).
+            reading = self._route_reading.get((platform, market))
+            if reading is None:
+                reading = self._route_reading[(platform, market)] = route_reading(self._rules.routes, platform, market)
+            answers = what_routes_read(terms, market, reading)
+            read_key = (platform, market, answers)
+            found = self._route_cache.get(read_key) if answers is not None else None
+            if found is None:
+                routes = self._market_routes(platform, market, terms, "en")
+                read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
+                facts = {name: value for name, value in routes.facts("en").items() if name in read}
+                found = (routes, facts)
             if len(self._route_cache) > 20_000:
                 self._route_cache.clear()
-            found = self._route_cache[key] = (routes, facts)
+            self._route_cache[key] = found
+            if answers is not None:
+                self._route_cache[read_key] = found
         return found
 
     def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
