@@ -366,7 +366,7 @@ class Evaluator:
             if rule.then.kind == "caveat"
         }
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
-        self._enabled_cache: dict[Any, _Enabled] = {}
+        self._enabled_cache: dict[Any, _Shared] = {}
         self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
 
     # -- per platform, once per rule book (or per set of overrides) -------------
@@ -387,7 +387,7 @@ class Evaluator:
         self._platform_cache[key] = view
         return view
 
-    def _enabled(self, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]) -> _Enabled:
+    def _enabled(self, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]) -> _Shared:
         """What each branch binds on a platform whose facts are ``declared``: shared by every view whose
         declared names, and the values the rules' platform literals test, are the same."""
         try:
@@ -400,7 +400,7 @@ class Evaluator:
         except TypeError:  # an unhashable fact value: build without sharing
             key, found = None, None
         if found is None:
-            found = _enabled_bindings(self, platform, declared, values)
+            found = _Shared(_enabled_bindings(self, platform, declared, values))
             if key is not None:
                 if len(self._enabled_cache) >= _VIEWS_KEPT:
                     self._enabled_cache.clear()
@@ -569,15 +569,19 @@ class _PlatformView:
         self.emphasis = self.values.get("emphasis")
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
-        self.enabled = evaluator._enabled(platform, self.declared, self.values)
+        shared = evaluator._enabled(platform, self.declared, self.values)
+        self.enabled = shared.enabled
         self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
-        self._matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
-        self.weighed: dict[tuple[int, tuple[str, ...]], Weighed] = {}
+        # What follows depends only on what the branches bind and the platform values they test, so views
+        # whose route facts differ only in words share it (a diverse population brings a thousand views).
+        self._matched = shared.matched
+        self.weighed = shared.weighed
         """What a firing through a branch weighs, by (branch index, assumed fields): immutable, so shared by runs."""
-        self.concluded: dict[Any, Concluded] = {}
-        self.fixed: dict[int, Concluded] = {}
+        self.concluded = shared.concluded
+        """Conclusions by (branch index, assumed fields, the values a caveat quotes)."""
+        self.fixed = shared.fixed
         """Conclusions through a branch that binds no seller fact and quotes none: the same for every seller."""
-        self._programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
+        self._programs = shared.programs
         self._evaluator = evaluator
 
     def program(self, conclude: bool) -> tuple[tuple[int, int, bool], ...]:
@@ -619,6 +623,18 @@ class _PlatformView:
 
 _Enabled = dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]]
 """Per branch a platform's facts allow: (binding ((kind, name), ...), platform offsets, seller names, confidence)."""
+
+
+class _Shared:
+    """What views with the same bindings share: the bindings, and what runs on them conclude (immutable values)."""
+
+    def __init__(self, enabled: _Enabled) -> None:
+        self.enabled = enabled
+        self.matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
+        self.weighed: dict[tuple[int, tuple[str, ...]], Weighed] = {}
+        self.concluded: dict[Any, Concluded] = {}
+        self.fixed: dict[int, Concluded] = {}
+        self.programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
 _VIEWS_KEPT = 4096
 _MISSING = object()
 
