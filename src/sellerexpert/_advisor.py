@@ -113,6 +113,8 @@ class Advisor:
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._route_reading: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
+        self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
+        """Route checks in another language than English, filed as the English ones are."""
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -288,10 +290,7 @@ class Advisor:
         found = self._route_cache.get(key)
         if found is None:
             # Filed again by what the checks read of the answers (far fewer combinations than the answers).
-            reading = self._route_reading.get((platform, market))
-            if reading is None:
-                reading = self._route_reading[(platform, market)] = route_reading(self._rules.routes, platform, market)
-            answers = what_routes_read(terms, market, reading)
+            answers = self._route_answers(platform, market, terms)
             read_key = (platform, market, answers)
             found = self._route_cache.get(read_key) if answers is not None else None
             if found is None:
@@ -305,6 +304,13 @@ class Advisor:
             if answers is not None:
                 self._route_cache[read_key] = found
         return found
+
+    def _route_answers(self, platform: str, market: str, terms: SellerTerms) -> tuple[Any, ...] | None:
+        """What the route checks of ``platform`` in ``market`` read of these answers (see :func:`what_routes_read`)."""
+        reading = self._route_reading.get((platform, market))
+        if reading is None:
+            reading = self._route_reading[(platform, market)] = route_reading(self._rules.routes, platform, market)
+        return what_routes_read(terms, market, reading)
 
     def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
         rules = self._rules
@@ -461,7 +467,17 @@ class Advisor:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
         if lang == "en" or plan.market is None or plan.terms is None:
             return plan.routes
-        return {p: self._market_routes(p, plan.market, plan.terms, lang) for p in plan.routes}
+        out = {}
+        for p in plan.routes:
+            answers = self._route_answers(p, plan.market, plan.terms)
+            key = (p, plan.market, answers if answers is not None else plan.terms, lang)
+            found = self._routes_worded.get(key)
+            if found is None:
+                if len(self._routes_worded) > 20_000:
+                    self._routes_worded.clear()
+                found = self._routes_worded[key] = self._market_routes(p, plan.market, plan.terms, lang)
+            out[p] = found
+        return out
 
     def _market_advice(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
         """One platform's advice in one market: the route, its model and the outcome, in words."""
