@@ -89,12 +89,12 @@ class Concluded:
     text: str | None = None
     """A caveat's text in English, rendered with the facts known when it fired (``None`` for other rules)."""
     key: Any = field(default=None, compare=False)
-    """The conclusion as a hashable value, ``(rule, assumed, platform_facts with lists as tuples, text)``,
+    """The conclusion as a hashable value, ``(rule, assumed, platform_facts typed and with lists as tuples, text)``,
     when known; ``None``: compute it."""
 
     def identity(self) -> Any:
         """:attr:`key`, or computed when not known (the conclusions read from trace records)."""
-        return self.key if self.key is not None else (self.rule, self.assumed, hashable(self.platform_facts), self.text)
+        return self.key if self.key is not None else (self.rule, self.assumed, _typed(self.platform_facts), self.text)
 
 
 @dataclass
@@ -394,7 +394,11 @@ class Evaluator:
             key: Any = (
                 platform,
                 tuple(name for name, _ in declared),
-                tuple(hashable(values.get(name, _MISSING)) for name in self._platform_literal_names),
+                # Typed: a test may tell True from 1, or a list from a tuple, where a key would not.
+                tuple(
+                    (type(value), hashable(value))
+                    for value in (values.get(name, _MISSING) for name in self._platform_literal_names)
+                ),
             )
             found = self._enabled_cache.get(key)
         except TypeError:  # an unhashable fact value: build without sharing
@@ -607,7 +611,7 @@ class _PlatformView:
         found = self._matched.get(index)
         if found is None:
             facts = tuple((name, plain(self.values[name])) for kind, name in binding if kind == _PLATFORM)
-            found = self._matched[index] = (facts, hashable(facts))
+            found = self._matched[index] = (facts, _typed(facts))
         return found
 
     def records(self, base: int) -> dict[str, PlatformRecord]:
@@ -1091,6 +1095,11 @@ class _Run:
                 asserted = conclusion
             firings.append(Firing(len(firings) + 1, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent))
         return record
+
+
+def _typed(facts: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, type, Any], ...]:
+    """Facts usable in a key that tells True from 1 and a list from a tuple (as a rendered text does)."""
+    return tuple((name, type(value), hashable(value)) for name, value in facts)
 
 
 def hashable(value: Any) -> Any:
