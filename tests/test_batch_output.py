@@ -263,3 +263,12 @@ def test_a_full_disk_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> Non
     result = _batch(runner, str(sellers), "-o", "/dev/full")
     assert result.exit_code == 2
     assert result.stderr == "Error: /dev/full: cannot write the output (No space left on device)\n"
+
+
+def test_a_csv_row_read_from_the_result_is_the_row_of_its_dict(advisor: Advisor, examples_dir: Path) -> None:
+    # The CSV writer reads its cells from the result object, not from to_dict() (an internal on purpose:
+    # the two must never differ, cell for cell).
+    for path in sorted(examples_dir.iterdir()):
+        result = advisor.consult(SellerProfile.from_file(path), engine="compiled")
+        record = {"row": 7, "status": "ok", **result.to_dict()}
+        assert batch_module.result_cells(7, result) == batch_module.csv_cells(record)

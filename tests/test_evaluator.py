@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile
-from sellerexpert._evaluator import Evaluator, RunRecord, fact_values
+from sellerexpert._economics import margin_facts
+from sellerexpert._evaluator import Conclusions, Evaluator, RunRecord, fact_values
 from sellerexpert._profile import FIELDS_BY_NAME, PLATFORMS
 from sellerexpert._rulebook_loader import shipped_rules_dir
 from sellerexpert._space import ABSENT, REASONED_FIELDS, ProfileSpace
@@ -53,6 +54,19 @@ def _same_run(advisor: Advisor, profile: SellerProfile, overrides: Any) -> None:
     for left, right in itertools.zip_longest(actual.firings, expected.firings):
         assert json.dumps(left.to_dict()) == json.dumps(right.to_dict()), f"profile {profile.to_dict()}"
     assert actual.decisions == expected.decisions
+    # The result's path (no trace records) reaches the same conclusions, texts included.
+    concluded = advisor.evaluator.conclude(
+        fact_values(profile), profile.platforms, platform_overrides=margin_facts(profile, overrides)
+    )
+    reference = Conclusions.of(expected)
+    assert _without_ids(concluded) == _without_ids(reference), f"profile {profile.to_dict()}"
+
+
+def _without_ids(conclusions: Conclusions) -> dict[str, Any]:
+    """Conclusions as comparable data: the decisions without their fact ids (a settled run numbers no facts)."""
+    data = dict(vars(conclusions))
+    data["decisions"] = {p: {k: v for k, v in d.to_dict().items() if k != "id"} for p, d in conclusions.decisions.items()}
+    return data
 
 
 # -- profiles ----------------------------------------------------------------------

@@ -325,3 +325,39 @@ def test_chinese_result_words_routes_and_markets(advisor: Advisor) -> None:
     for zh, en in zip(rec.markets, english.markets, strict=True):
         assert zh.route == en.route and (zh.route_name != en.route_name or not en.route_name)
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r.text) for r in zh.reasons)
+
+
+# -- route checks shared between sellers whose answers the routes read alike ----------------------
+
+
+def test_route_checks_filed_by_what_they_read_are_those_of_the_sellers_own_answers(advisor: Advisor) -> None:
+    # The advisor files route checks by what check_route reads of the answers (a test of an internal on
+    # purpose: sharing them must never give one seller another's checks, word for word).
+    from sellerexpert._routes import route_reading, what_routes_read
+
+    values: dict[str, tuple[Any, ...]] = {
+        "company_base": (None, "CN", "HK", "US", "UK", "EU", "OTHER"),
+        "local_entity": (None, True, False),
+        "vat_markets": (None, (), ("DE",), ("EU",), ("UK", "US")),
+        "stock_markets": (None, (), ("US",), ("FR",), ("UK", "DE")),
+        "local_warehouse": (None, True, False),
+        "invited": (None, True, False),
+        "marketplace_history": (None, True, False),
+        "weight_class": (None, "parcel", "heavy", "oversized"),
+        "category": (None, "apparel", "beauty", "food", "other"),
+    }
+    rules = advisor.rules
+    rng = __import__("random").Random(21)
+    seen: dict[Any, Any] = {}
+    for _ in range(3000):
+        terms = SellerTerms(**{name: rng.choice(choices) for name, choices in values.items()})
+        market = rng.choice(("US", "UK", "DE", "FR", "ES", "BR", "JP", "SA"))
+        platform = rng.choice(sorted(rules.platforms))
+        answers = what_routes_read(terms, market, route_reading(rules.routes, platform, market))
+        assert answers is not None
+        checks = advisor._market_routes(platform, market, terms, "en")
+        key = (platform, market, answers)
+        if key in seen:
+            assert seen[key] == checks, (key, terms)
+        seen[key] = checks
+    assert len(seen) < 3000  # some sharing, or the test shows nothing

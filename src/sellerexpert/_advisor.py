@@ -13,7 +13,7 @@ from . import _catalogue, _i18n
 from . import _economics as economics
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
-from ._evaluator import DECIDE_RULE, Evaluator, RunRecord, fact_values, hashable
+from ._evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
 from ._landed import landed_comparison
 from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
@@ -27,11 +27,11 @@ from ._result import (
     Reason,
     Recommendation,
 )
-from ._routes import MarketRoutes, SellerTerms, market_routes
+from ._routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook import Rule, RuleBook
 from ._rulebook_loader import load_rulebook
 from ._templates import placeholders, render
-from ._trace import DecisionRecord, FactRecord, Firing, PlatformRecord, SellerRecord, Trace, combine_runs
+from ._trace import DecisionRecord, Trace, combine_runs
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -115,8 +115,13 @@ class Advisor:
             (p, lang): platform.fact_values(lang) for p, platform in self._rules.platforms.items() for lang in _i18n.LANGS
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
+        self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
+        self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
-        self._route_cache: dict[tuple[str, str, SellerTerms], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        self._route_reading: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
+        self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
+        """Route checks in another language than English, filed as the English ones are."""
         # The last landed-cost comparisons: a catalogue prices each product's routes as its consultation did.
         self._landed_memo: dict[tuple[SellerProfile, str, date | None], economics.MarginComparison] = {}
         self._fingerprint = {
@@ -199,6 +204,16 @@ class Advisor:
             self._engine = _experta.compile_engine(self._rules)()
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
+
+    def _conclude(self, plan: _Plan) -> Conclusions:
+        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`)."""
+        profile = plan.profile
+        return self._evaluator.conclude(
+            fact_values(profile),
+            profile.platforms,
+            platform_overrides=self._margin_facts(profile, plan.overrides),
+            firing_limit=self._firing_limit,
+        )
 
     def _decisions(
         self,
@@ -380,13 +395,28 @@ class Advisor:
         key = (platform, market, terms)
         found = self._route_cache.get(key)
         if found is None:
-            routes = self._market_routes(platform, market, terms, "en")
-            read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
-            facts = {name: value for name, value in routes.facts("en").items() if name in read}
+            # Filed again by what the checks read of the answers (far fewer combinations than the answers).
+            answers = self._route_answers(platform, market, terms)
+            read_key = (platform, market, answers)
+            found = self._route_cache.get(read_key) if answers is not None else None
+            if found is None:
+                routes = self._market_routes(platform, market, terms, "en")
+                read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
+                facts = {name: value for name, value in routes.facts("en").items() if name in read}
+                found = (routes, facts)
             if len(self._route_cache) > 20_000:
                 self._route_cache.clear()
-            found = self._route_cache[key] = (routes, facts)
+            self._route_cache[key] = found
+            if answers is not None:
+                self._route_cache[read_key] = found
         return found
+
+    def _route_answers(self, platform: str, market: str, terms: SellerTerms) -> tuple[Any, ...] | None:
+        """What the route checks of ``platform`` in ``market`` read of these answers (see :func:`what_routes_read`)."""
+        reading = self._route_reading.get((platform, market))
+        if reading is None:
+            reading = self._route_reading[(platform, market)] = route_reading(self._rules.routes, platform, market)
+        return what_routes_read(terms, market, reading)
 
     def _market_routes(self, platform: str, market: str, terms: SellerTerms, lang: str) -> MarketRoutes:
         rules = self._rules
@@ -423,19 +453,27 @@ class Advisor:
                     return self._english_trace(done, runs, lang, cached)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
-        runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
-        advice = self._advice(profile, runs, lang)
+        if engine == "compiled":
+            # The result needs no trace records: the trace runs the rules again, only when asked for.
+            concluded = [(plan, self._conclude(plan)) for plan in plans]
+            advice = self._advice(profile, concluded, lang)
+
+            def trace() -> Trace:
+                runs = [(plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans]
+                return self._english_trace(profile, runs, lang, advice)
+
+        else:
+            runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
+            advice = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], lang)
+
+            def trace() -> Trace:
+                return self._english_trace(profile, runs, lang, advice)
+
         if key is not None:
             if len(self._results) >= _RESULTS_KEPT:
                 self._results.clear()
             self._results[key] = advice
-        return ConsultationResult(
-            profile=profile,
-            recommendations=advice[0],
-            best=advice[1],
-            trace=lambda: self._english_trace(profile, runs, lang, advice),
-            lang=lang,
-        )
+        return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
     def _advice_key(self, plans: list[_Plan], lang: str) -> tuple[Any, ...] | None:
         parts = []
@@ -459,7 +497,10 @@ class Advisor:
         An audit replays it against the rule book, whose words are English; a result in another
         language words the same firings again for its trace, only when the trace is asked for.
         """
-        recommendations, best = advice if lang == "en" else self._advice(profile, runs, "en")
+        if lang == "en":
+            recommendations, best = advice
+        else:
+            recommendations, best = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], "en")
         facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
         return Trace(
             profile=profile.to_dict(),
@@ -470,7 +511,7 @@ class Advisor:
         )
 
     def _advice(
-        self, profile: SellerProfile, runs: list[tuple[_Plan, RunRecord]], lang: str
+        self, profile: SellerProfile, runs: list[tuple[_Plan, Conclusions]], lang: str
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``."""
         with _i18n.use(lang):
@@ -506,15 +547,11 @@ class Advisor:
             if (fact := self._rules.platforms[p].facts.get("content_led")) is not None and fact.value is True
         )
 
-    def _run_advice(self, plan: _Plan, record: RunRecord, lang: str) -> tuple[Recommendation, ...]:
+    def _run_advice(self, plan: _Plan, record: Conclusions, lang: str) -> tuple[Recommendation, ...]:
         """The recommendation per platform from one run of the rules."""
         profile = plan.profile
         assumptions = self._assumptions(profile, record, lang)
-        by_platform: dict[str | None, list[Firing]] = {}
-        for firing in record.firings:
-            if firing.rule != DECIDE_RULE:
-                by_platform.setdefault(firing.platform, []).append(firing)
-        seller_facts = {f.field: f.value for f in record.facts if isinstance(f, SellerRecord)}
+        seller_facts = dict(record.seller)
         seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
         # Facts computed for this consultation (the margin facts from the seller's economics, the route
         # facts of the market) are quoted in the language too: the engine saw them in English.
@@ -523,10 +560,11 @@ class Advisor:
             quoted = self._margin_facts(profile, None, lang)
             for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
-        recorded = _recorded(record)
+        recorded = record.declared
         return tuple(
             self._recommendation(
-                record, p, assumptions, by_platform.get(p, []), seller_facts, lang, quoted.get(p), recorded.get(p, {})
+                record.decisions[p], p, assumptions, record.concluded.get(p, {}), seller_facts, lang, quoted.get(p),
+                recorded.get(p, {}),
             )
             for p in profile.platforms
         )
@@ -535,7 +573,17 @@ class Advisor:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
         if lang == "en" or plan.market is None or plan.terms is None:
             return plan.routes
-        return {p: self._market_routes(p, plan.market, plan.terms, lang) for p in plan.routes}
+        out = {}
+        for p in plan.routes:
+            answers = self._route_answers(p, plan.market, plan.terms)
+            key = (p, plan.market, answers if answers is not None else plan.terms, lang)
+            found = self._routes_worded.get(key)
+            if found is None:
+                if len(self._routes_worded) > 20_000:
+                    self._routes_worded.clear()
+                found = self._routes_worded[key] = self._market_routes(p, plan.market, plan.terms, lang)
+            out[p] = found
+        return out
 
     def _market_advice(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
         """One platform's advice in one market: the route, its model and the outcome, in words."""
@@ -586,59 +634,72 @@ class Advisor:
 
     def _recommendation(
         self,
-        record: RunRecord,
+        decision: DecisionRecord,
         platform: str,
         assumptions: tuple[Assumption, ...],
-        firings: list[Firing],
+        concluded: Mapping[str, Concluded],
         seller_facts: Mapping[str, Any],
-        lang: str = "en",
-        quoted: Mapping[str, Any] | None = None,
-        recorded: Mapping[str, Any] | None = None,
+        lang: str,
+        quoted: Mapping[str, Any] | None,
+        recorded: Mapping[str, Any],
     ) -> Recommendation:
         # Platform facts as the engine saw them, so reasons can quote facts computed for this
         # consultation (the margin facts from the seller's economics); in another language, the
         # texts those facts hold are quoted in that language.
         platform_values = self._platform_values[(platform, lang)]
-        context = {
-            **seller_facts,
-            **platform_values,
-            **{
-                name: value
-                for name, value in (recorded if recorded is not None else _recorded(record).get(platform, {})).items()
-                if lang == "en" or not isinstance(value, (str, list))
-            },
-            **{PLATFORM_PREFIX + name: value for name, value in (quoted or {}).items()},
-        }
+
+        def fact(name: str) -> Any:
+            # What the text's facts hold for ``name``: the seller's facts, under the platform's (in
+            # ``lang``), under those the engine saw (in another language only those not in words),
+            # under the facts computed for this consultation in ``lang``.
+            if name.startswith(PLATFORM_PREFIX):
+                if quoted and (short := name[len(PLATFORM_PREFIX) :]) in quoted:
+                    return quoted[short]
+                if name in recorded:
+                    value = recorded[name]
+                    if lang == "en" or not isinstance(value, (str, list)):
+                        return value
+                if name in platform_values:
+                    return platform_values[name]
+            return seller_facts.get(name)
+
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
-        for firing in firings:
-            rule = self._by_id[firing.rule]
-            assumed = tuple(f.field for f in firing.matched if isinstance(f, SellerRecord) and f.assumed)
-            sources = self._sources[rule.id]
-            rests_on = self._platform_facts_used(platform, rule, firing.matched)
-            if rule.then.kind == "caveat":
-                if lang == "en":
-                    text = next((f.text for f in firing.asserted if f.kind == "caveat"), rule.then.text or "")
-                else:
-                    text = render(rule.text("caveat", lang), context, lang=lang)
-                caveats.append(Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on))
-            elif rule.then.kind in ("evidence", "exclude"):
-                reasons.append(
-                    Reason(
-                        rule=rule.id,
-                        favours=rule.favours or "",
-                        text=render(rule.text("statement", lang), context, lang=lang),
-                        kind="evidence" if rule.then.kind == "evidence" else "constraint",
-                        weight=rule.then.weight,
-                        sources=sources,
-                        assumed=assumed,
-                        rests_on=rests_on,
-                    )
+        pieces = self._pieces
+        wording = self._wording
+        for item in concluded.values():
+            words = wording.get((item.rule, lang))
+            if words is None:
+                words = wording[(item.rule, lang)] = self._words(item.rule, lang)
+            rule, template, names = words
+            rendered = None
+            if lang == "en" and item.text is not None and rule.then.kind == "caveat":
+                template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
+            values = tuple(map(fact, names)) if names else ()
+            # The same rule, words and facts always give the same (immutable) reason: built once, then shared.
+            try:
+                key: Any = (
+                    platform,
+                    lang,
+                    item.identity(),
+                    tuple((type(value), hashable(value)) for value in values) if values else (),
                 )
+                piece = pieces.get(key)
+            except TypeError:  # a value no key can hold (a table): worded for this result alone
+                key, piece = None, None
+            if piece is None:
+                piece = self._piece(platform, rule, item, lang, rendered, template, dict(zip(names, values, strict=True)))
+                if key is not None:
+                    if len(pieces) >= 20_000:
+                        pieces.clear()
+                    pieces[key] = piece
+            if isinstance(piece, Caveat):
+                caveats.append(piece)
+            elif piece is not None:
+                reasons.append(piece)
         order = self._order
         reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
         caveats.sort(key=lambda c: order[c.rule])
-        decision: DecisionRecord = record.decisions[platform]
         facts = self._rules.platforms[platform].facts
         separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
         name = self._rules.platforms[platform].name_in(lang)
@@ -667,11 +728,51 @@ class Advisor:
             outcome_text=shape.text,
         )
 
+    def _words(self, rule_id: str, lang: str) -> tuple[Rule, str, tuple[str, ...]]:
+        """A rule, the text a result words its conclusion with in ``lang``, and the facts that text quotes."""
+        rule = self._by_id[rule_id]
+        template = rule.text("caveat" if rule.then.kind == "caveat" else "statement", lang)
+        return rule, template, tuple(placeholders(template))
+
+    def _piece(
+        self,
+        platform: str,
+        rule: Rule,
+        item: Concluded,
+        lang: str,
+        rendered: str | None,
+        template: str,
+        context: Mapping[str, Any],
+    ) -> Reason | Caveat | None:
+        """One conclusion in words: a caveat, a reason (evidence or constraint), or ``None`` for neither.
+
+        :param rendered: the text as the engine already wrote it (an English caveat), else ``None``.
+        :param context: the facts ``template`` quotes.
+        """
+        sources = self._sources[rule.id]
+        rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
+        then = rule.then
+        text = rendered if rendered is not None else render(template, context, lang=lang)
+        if then.kind == "caveat":
+            return Caveat(rule=rule.id, text=text, sources=sources, rests_on=rests_on)
+        if then.kind in ("evidence", "exclude"):
+            return Reason(
+                rule=rule.id,
+                favours=rule.favours or "",
+                text=text,
+                kind="evidence" if then.kind == "evidence" else "constraint",
+                weight=then.weight,
+                sources=sources,
+                assumed=item.assumed,
+                rests_on=rests_on,
+            )
+        return None
+
     def _platform_facts_used(
-        self, platform: str, rule: Rule, matched: tuple[FactRecord, ...]
+        self, platform: str, rule: Rule, matched: tuple[tuple[str, Any], ...]
     ) -> tuple[PlatformFactUsed, ...]:
-        """The dated platform facts a firing rests on: those it matched and those its text quotes."""
-        values = {r.field: r.value for r in matched if isinstance(r, PlatformRecord)}
+        """The dated platform facts a firing rests on: those it matched (``(name, value)``) and those its text quotes."""
+        values = dict(matched)
         # The same rule on the same platform facts always rests on the same dated facts.
         key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
         cached = self._rests_on.get(key)
@@ -700,18 +801,11 @@ class Advisor:
             if name in known
         )
 
-    def _assumptions(self, profile: SellerProfile, record: RunRecord, lang: str = "en") -> tuple[Assumption, ...]:
+    def _assumptions(self, profile: SellerProfile, record: Conclusions, lang: str = "en") -> tuple[Assumption, ...]:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
         made: dict[str, Assumption] = {}
-        for firing in record.firings:
-            for fact in firing.asserted:
-                if isinstance(fact, SellerRecord) and fact.assumed:
-                    made[fact.field] = Assumption(
-                        field=fact.field,
-                        value=fact.value,
-                        rule=firing.rule,
-                        text=self._by_id[firing.rule].text("statement", lang),
-                    )
+        for rule_id, field, value in record.assumed:
+            made[field] = Assumption(field=field, value=value, rule=rule_id, text=self._by_id[rule_id].text("statement", lang))
         out = []
         for name in CORE_FIELDS:
             if getattr(profile, name) is not None:
@@ -751,15 +845,6 @@ class Advisor:
         self._rules.rule(rule_id)
         result = self._consult(profile)
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
-
-
-def _recorded(record: RunRecord) -> dict[str, dict[str, Any]]:
-    """The platform facts a run declared, by platform, as ``platform.<name>`` (one pass over the run's facts)."""
-    out: dict[str, dict[str, Any]] = {}
-    for fact in record.facts:
-        if isinstance(fact, PlatformRecord):
-            out.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
-    return out
 
 
 def _with(rec: Recommendation, **changes: Any) -> Recommendation:

@@ -620,6 +620,28 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, Any]:
     return line
 
 
+def result_cells(row: int, result: ConsultationResult) -> dict[str, Any]:
+    """:func:`csv_cells` of ``{"row": row, "status": "ok", **result.to_dict()}``, read from the result itself."""
+    best = result.best
+    line: dict[str, Any] = {
+        "row": row,
+        "status": "ok",
+        "name": result.profile.to_dict().get("name", ""),
+        "best_platform": best.platform,
+        "best_model": best.model,
+        "best_confidence": best.confidence,
+    }
+    for rec in result.recommendations:
+        prefix = rec.platform + "_"
+        line[prefix + "model"] = rec.model
+        line[prefix + "confidence"] = rec.confidence
+        line[prefix + "basis"] = rec.basis
+        line[prefix + "reasons"] = ";".join(reason.rule for reason in rec.reasons)
+    assumptions = result.recommendations[0].assumptions if result.recommendations else ()
+    line["assumed"] = ";".join(a.field for a in assumptions)
+    return line
+
+
 class _Lines:
     """Serialises records into one UTF-8 block, in the output format (the same code in every worker).
 
@@ -650,7 +672,11 @@ class _Lines:
         :raises ValueError: when the result holds NaN or an infinity (a broken rule pack): never printed.
         """
         if self._csv is not None:
-            self.add({"row": row, "status": "ok", **result.to_dict()})
+            # A CSV row needs only the models, confidences, bases and rule ids: read from the result, not its dict.
+            self._csv.writerow(result_cells(row, result))
+            self._lines.append(self._text.getvalue().encode("utf-8"))
+            self._text.seek(0)
+            self._text.truncate()
             return
         # The only numbers in a result are the computed confidences and the rule book's platform
         # facts (checked once, for every row, when the scorer is built): check the confidences here.

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._conditions import PLATFORM_PREFIX, Leaf, dnf
+from ._conditions import PLATFORM_PREFIX, Leaf, dnf, value_test
 from ._errors import FiringLimitError
 from ._policy import Decision, Weighed, decide
 from ._profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
@@ -75,6 +75,74 @@ class RunRecord:
     decisions: dict[str, DecisionRecord] = field(default_factory=dict)
     weighed: dict[int, Weighed] = field(default_factory=dict)
     """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
+
+
+@dataclass(frozen=True, slots=True)
+class Concluded:
+    """One rule's conclusion on one platform, as a result words it: a firing without its fact ids."""
+
+    rule: str
+    assumed: tuple[str, ...]
+    """The seller facts it matched that an assumption filled, in the engine's binding order."""
+    platform_facts: tuple[tuple[str, Any], ...]
+    """The platform facts it matched, ``(name, value)`` in binding order (``id`` first)."""
+    text: str | None = None
+    """A caveat's text in English, rendered with the facts known when it fired (``None`` for other rules)."""
+    key: Any = field(default=None, compare=False)
+    """The conclusion as a hashable value, ``(rule, assumed, platform_facts typed and with lists as tuples, text)``,
+    when known; ``None``: compute it."""
+
+    def identity(self) -> Any:
+        """:attr:`key`, or computed when not known (the conclusions read from trace records)."""
+        return self.key if self.key is not None else (self.rule, self.assumed, _typed(self.platform_facts), self.text)
+
+
+@dataclass
+class Conclusions:
+    """What a consultation's result needs from one run of the rules, and nothing a trace alone needs.
+
+    Both ways of running give the same: :meth:`of` reads it from a run's trace records (either
+    engine); :meth:`Evaluator.conclude` reaches it without building them (the fast path of a
+    consultation on the compiled engine, whose trace is built only when asked for).
+    """
+
+    seller: dict[str, Any]
+    """The facts the seller gave, JSON-ready, in declaration order."""
+    assumed: list[tuple[str, str, Any]]
+    """Each assumption that fired, as ``(rule, field, value)``, in firing order."""
+    concluded: dict[str, dict[str, Concluded]]
+    """Per platform, each rule that concluded there, by rule id."""
+    decisions: dict[str, DecisionRecord]
+    declared: dict[str, dict[str, Any]]
+    """Per platform, its facts in working memory as ``platform.<name>``, JSON-ready."""
+
+    @classmethod
+    def of(cls, record: RunRecord) -> Conclusions:
+        """The conclusions of a run recorded as trace records (one pass over its facts and firings)."""
+        seller: dict[str, Any] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        for fact in record.facts:
+            if isinstance(fact, SellerRecord):
+                seller[fact.field] = fact.value
+            elif isinstance(fact, PlatformRecord):
+                declared.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
+        assumed: list[tuple[str, str, Any]] = []
+        concluded: dict[str, dict[str, Concluded]] = {platform: {} for platform in record.decisions}
+        for firing in record.firings:
+            if firing.platform is None:
+                assumed.extend(
+                    (firing.rule, f.field, f.value) for f in firing.asserted if isinstance(f, SellerRecord) and f.assumed
+                )
+                continue
+            if firing.rule == DECIDE_RULE:
+                continue
+            concluded.setdefault(firing.platform, {})[firing.rule] = Concluded(
+                firing.rule,
+                tuple(f.field for f in firing.matched if isinstance(f, SellerRecord) and f.assumed),
+                tuple((f.field, f.value) for f in firing.matched if isinstance(f, PlatformRecord)),
+                next((f.text for f in firing.asserted if isinstance(f, CaveatRecord)), None),
+            )
+        return cls(seller, assumed, concluded, dict(record.decisions), declared)
 
 
 def plain(value: Any) -> Any:
@@ -179,7 +247,7 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
                 absent.append(leaf.name)
         else:
             exists = holds
-            test = leaf.test
+            test = None if leaf.on_platform else _value_test(leaf)
         if leaf.on_platform:
             platform.append((leaf, holds, position))
         else:
@@ -197,6 +265,21 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
             dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))
         ),
     )
+
+
+_VALUE_TESTS: dict[tuple[str, type, Any], _Test] = {}
+
+
+def _value_test(leaf: Leaf) -> _Test:
+    """A seller literal's value test as one closure (:func:`value_test`), shared by every leaf that tests the same."""
+    try:
+        key = (leaf.op, type(leaf.value), hashable(leaf.value))
+        found = _VALUE_TESTS.get(key)
+    except TypeError:
+        return value_test(leaf.op, leaf.value)
+    if found is None:
+        found = _VALUE_TESTS[key] = value_test(leaf.op, leaf.value)
+    return found
 
 
 def _platform_match(branch: _Branch, values: Mapping[str, Any]) -> tuple[tuple[int, str], ...] | None:
@@ -273,12 +356,23 @@ class Evaluator:
             if self.rules[b.rule_index].then.kind in ("evidence", "exclude"):
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._weigh_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        for i, b in enumerate(branches):
+            if self.rules[b.rule_index].then.kind == "caveat":
+                by_rule.setdefault(b.rule_index, []).append(i)
+        self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        self._caveat_quotes = {
+            index: tuple(placeholders(rule.then.text or ""))
+            for index, rule in enumerate(self.rules)
+            if rule.then.kind == "caveat"
+        }
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
+        self._enabled_cache: dict[Any, _Shared] = {}
+        self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
 
     # -- per platform, once per rule book (or per set of overrides) -------------
 
     def _view(self, platform: str, overrides: Mapping[str, Any] | None) -> _PlatformView:
-        key = (platform, tuple(sorted((overrides or {}).items(), key=lambda item: item[0])))
+        key = (platform, tuple(sorted(overrides.items(), key=_first)) if overrides else ())
         try:
             return self._platform_cache[key]
         except KeyError:
@@ -286,9 +380,36 @@ class Evaluator:
         except TypeError:  # unhashable override values: build without caching
             return _PlatformView(self, platform, overrides)
         view = _PlatformView(self, platform, overrides)
-        if len(self._platform_cache) < 256:
-            self._platform_cache[key] = view
+        # Each target market brings its own route facts (a thousand sets in a diverse population):
+        # keep many, and start again when full rather than stop remembering.
+        if len(self._platform_cache) >= _VIEWS_KEPT:
+            self._platform_cache.clear()
+        self._platform_cache[key] = view
         return view
+
+    def _enabled(self, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]) -> _Shared:
+        """What each branch binds on a platform whose facts are ``declared``: shared by every view whose
+        declared names, and the values the rules' platform literals test, are the same."""
+        try:
+            key: Any = (
+                platform,
+                tuple(name for name, _ in declared),
+                # Typed: a test may tell True from 1, or a list from a tuple, where a key would not.
+                tuple(
+                    (type(value), hashable(value))
+                    for value in (values.get(name, _MISSING) for name in self._platform_literal_names)
+                ),
+            )
+            found = self._enabled_cache.get(key)
+        except TypeError:  # an unhashable fact value: build without sharing
+            key, found = None, None
+        if found is None:
+            found = _Shared(_enabled_bindings(self, platform, declared, values))
+            if key is not None:
+                if len(self._enabled_cache) >= _VIEWS_KEPT:
+                    self._enabled_cache.clear()
+                self._enabled_cache[key] = found
+        return found
 
     # -- a run ---------------------------------------------------------------------
 
@@ -323,14 +444,38 @@ class Evaluator:
         The same run as :meth:`run`, without building trace records or rendering texts.
         """
         run = _Run(self, _in_profile_order(profile_facts), platforms, platform_overrides, firing_limit, texts=False)
-        # Each rule fires at most once per platform (assumptions once): below this many firings a
-        # run can never reach the firing limit, so the limit's error cannot be skipped by settling.
-        most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
-        if self._assumptions_first and most <= firing_limit:
+        if self._settles(platforms, firing_limit):
             run.settle()
         else:
             run.execute()
         return run.decision_values()
+
+    def conclude(
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        firing_limit: int = 10_000,
+    ) -> Conclusions:
+        """What a result needs from a run (:class:`Conclusions`), equal to ``Conclusions.of(self.run(...))``.
+
+        When the rule book lets the decisions settle (see :meth:`_Run.settle`), so do the caveats,
+        and no agenda, fact id or trace record is built; otherwise this is the full run.
+
+        :raises FiringLimitError: past ``firing_limit`` firings.
+        """
+        run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
+        if self._settles(platforms, firing_limit):
+            return run.settle(conclude=True).conclusions()
+        return Conclusions.of(run.execute().materialise())
+
+    def _settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
+        """Whether a run's conclusions can be settled without an agenda: assumptions out-rank every other
+        rule, and the run can never reach the firing limit (each rule fires at most once per platform,
+        assumptions once), so the limit's error cannot be skipped by settling."""
+        most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
+        return self._assumptions_first and most <= firing_limit
 
     def signature(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> tuple[Any, ...] | None:
         """A key that two profiles share exactly when the rules conclude the same for both, texts included.
@@ -426,28 +571,48 @@ class _PlatformView:
         self.values = {name: value for name, value in self.declared}
         self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
         self.emphasis = self.values.get("emphasis")
-        confidence = {name: fact.confidence for name, fact in spec.facts.items()}
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
-        self.enabled: dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]] = {}
-        for index, branch in enumerate(evaluator._branches):
-            if evaluator.rules[branch.rule_index].then.kind == "assume":
-                continue
-            names = _platform_match(branch, self.values)
-            if names is None:
-                continue
-            keyed = [("anchor", _PLATFORM, "id")]
-            keyed += [(f"m{position}", _PLATFORM, name) for position, name in names]
-            keyed += [(key, _SELLER, name) for key, name in branch.seller_bound]
-            binding = _dedup((kind, name) for _, kind, name in sorted(keyed, key=lambda item: item[0]))
-            self.enabled[index] = (
-                binding,
-                # Descending: with the base id added, the platform part of an activation's key.
-                tuple(sorted((self.offset[name] for kind, name in binding if kind == _PLATFORM), reverse=True)),
-                tuple(name for kind, name in binding if kind == _SELLER),
-                tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
-            )
+        shared = evaluator._enabled(platform, self.declared, self.values)
+        self.enabled = shared.enabled
+        self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
+        # What follows depends only on what the branches bind and the platform values they test, so views
+        # whose route facts differ only in words share it (a diverse population brings a thousand views).
+        self._matched = shared.matched
+        self.weighed = shared.weighed
+        """What a firing through a branch weighs, by (branch index, assumed fields): immutable, so shared by runs."""
+        self.concluded = shared.concluded
+        """Conclusions by (branch index, assumed fields, the values a caveat quotes)."""
+        self.fixed = shared.fixed
+        """Conclusions through a branch that binds no seller fact and quotes none: the same for every seller."""
+        self._programs = shared.programs
+        self._evaluator = evaluator
 
+    def program(self, conclude: bool) -> tuple[tuple[int, int, bool], ...]:
+        """The rules :meth:`_Run.settle` settles on this platform, in rule-book order: (rule index, its one
+        branch allowed here, or -1 for a rule of several branches; whether it weighs). Rules none of whose
+        branches this platform's facts allow are left out: they never conclude here."""
+        found = self._programs.get(conclude)
+        if found is None:
+            ev = self._evaluator
+            steps = []
+            for rule_index, indices in ev._conclude_rules if conclude else ev._weigh_rules:
+                allowed = [index for index in indices if index in self.enabled]
+                if not allowed:
+                    continue
+                weighs = ev.rules[rule_index].then.kind != "caveat"
+                steps.append((rule_index, allowed[0] if len(indices) == 1 else -1, weighs))
+            found = self._programs[conclude] = tuple(steps)
+        return found
+
+    def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, Any], ...], Any]:
+        """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding
+        order; and the same usable in a key."""
+        found = self._matched.get(index)
+        if found is None:
+            facts = tuple((name, plain(self.values[name])) for kind, name in binding if kind == _PLATFORM)
+            found = self._matched[index] = (facts, _typed(facts))
+        return found
 
     def records(self, base: int) -> dict[str, PlatformRecord]:
         """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
@@ -458,6 +623,51 @@ class _PlatformView:
                 for offset, (name, value) in enumerate(self.declared)
             }
         return found
+
+
+_Enabled = dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]]
+"""Per branch a platform's facts allow: (binding ((kind, name), ...), platform offsets, seller names, confidence)."""
+
+
+class _Shared:
+    """What views with the same bindings share: the bindings, and what runs on them conclude (immutable values)."""
+
+    def __init__(self, enabled: _Enabled) -> None:
+        self.enabled = enabled
+        self.matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
+        self.weighed: dict[tuple[int, tuple[str, ...]], Weighed] = {}
+        self.concluded: dict[Any, Concluded] = {}
+        self.fixed: dict[int, Concluded] = {}
+        self.programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
+_VIEWS_KEPT = 4096
+_MISSING = object()
+
+
+def _enabled_bindings(
+    evaluator: Evaluator, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]
+) -> _Enabled:
+    """Which branches a platform's facts allow, and what a firing of each binds (see :class:`_PlatformView`)."""
+    confidence = {name: fact.confidence for name, fact in evaluator.rulebook.platforms[platform].facts.items()}
+    offset = {name: index for index, (name, _) in enumerate(declared)}
+    enabled: _Enabled = {}
+    for index, branch in enumerate(evaluator._branches):
+        if evaluator.rules[branch.rule_index].then.kind == "assume":
+            continue
+        names = _platform_match(branch, values)
+        if names is None:
+            continue
+        keyed = [("anchor", _PLATFORM, "id")]
+        keyed += [(f"m{position}", _PLATFORM, name) for position, name in names]
+        keyed += [(key, _SELLER, name) for key, name in branch.seller_bound]
+        binding = _dedup((kind, name) for _, kind, name in sorted(keyed, key=lambda item: item[0]))
+        enabled[index] = (
+            binding,
+            # Descending: with the base id added, the platform part of an activation's key.
+            tuple(sorted((offset[name] for kind, name in binding if kind == _PLATFORM), reverse=True)),
+            tuple(name for kind, name in binding if kind == _SELLER),
+            tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
+        )
+    return enabled
 
 
 def _dedup(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -508,6 +718,7 @@ class _Run:
         self.log: list[tuple[int, int, int, Any]] = []
         self.decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
         self.order: list[tuple[int, int]] = []  # (kind 0 rule / 1 decide, index into log or view index)
+        self.fired: list[dict[int, int]] | None = None  # per view, rule index -> the branch that concluded (settle)
 
     # Matching --------------------------------------------------------------------
 
@@ -602,13 +813,17 @@ class _Run:
             self.log.append((index, v, new_id, payload))
         return self
 
-    def settle(self) -> _Run:
+    def settle(self, *, conclude: bool = False) -> _Run:
         """Decisions only, when every assumption out-ranks every other rule (the shipped rule book's shape).
 
         The assumptions run on the agenda (they may chain); then each weighing rule concludes once
         per platform where it matches the final facts, through the branch the engine would fire
         first (the highest activation key). Caveats are skipped: a decision does not read them.
         Agrees with :meth:`execute` on every decision; the tests hold it to that.
+
+        :param conclude: settle the caveats too, and note which branch of each rule concluded on
+            each platform (for :meth:`conclusions`): the same argument holds for them, since a
+            caveat changes no seller fact.
         """
         agenda = self._activations(self.ev._assume_indices)
         agenda.sort(key=_first)
@@ -620,32 +835,100 @@ class _Run:
             fired += 1
             agenda = self._assume(index, agenda, within=self.ev._assume_set)
         views = self.views
-        for rule_index, indices in self.ev._weigh_rules:
-            rule = rules[rule_index]
-            if len(indices) == 1:
-                index = indices[0]
-                chosen: dict[int, int] = {}
-                matched: bool | None = None
-                for v, view in enumerate(views):
-                    if index not in view.enabled:
-                        continue
-                    if matched is None:
-                        matched = self._matches(self.branches[index])
-                    if not matched:
-                        break
-                    chosen[v] = index
-            else:
-                # What fires first among a rule's branches on a platform is the activation with the highest key.
+        settled = self.ev._conclude_rules if conclude else self.ev._weigh_rules
+        # A rule of several branches fires first through the activation with the highest key on each platform.
+        several: dict[int, dict[int, int]] = {}
+        for rule_index, indices in settled:
+            if len(indices) > 1:
                 best: dict[int, tuple[Any, int]] = {}
                 for key, index, v in self._activations(indices):
                     if v not in best or key > best[v][0]:
                         best[v] = (key, index)
-                chosen = {v: index for v, (_, index) in best.items()}
-            for v, index in chosen.items():
-                self.weighed[v].append((0, self._weighed(rule, v, index)))
-        for v in range(len(self.views)):
+                several[rule_index] = {v: index for v, (_, index) in best.items()}
+        # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match it.
+        matches: dict[int, bool] = {}
+        branches = self.branches
+        by_view: list[dict[int, int]] = []
+        for v, view in enumerate(views):
+            weighed = self.weighed[v]
+            here: dict[int, int] = {}
+            for rule_index, index, weighs in view.program(conclude):
+                if index < 0:
+                    found = several[rule_index].get(v)
+                    if found is None:
+                        continue
+                    index = found
+                else:
+                    hit = matches.get(index)
+                    if hit is None:
+                        hit = matches[index] = self._matches(branches[index])
+                    if not hit:
+                        continue
+                if weighs:
+                    weighed.append((0, self._weighed(rules[rule_index], v, index)))
+                here[rule_index] = index
+            by_view.append(here)
             self._decide(v)
+        self.fired = by_view
         return self
+
+    def conclusions(self) -> Conclusions:
+        """The conclusions of a run settled with ``conclude=True``, without trace records."""
+        assert self.fired is not None
+        seller = self.seller
+        rules = self.rules
+        branches = self.branches
+        assumed = [
+            (rules[branches[index].rule_index].id, rules[branches[index].rule_index].then.fact or "", plain(payload))
+            for index, v, _, payload in self.log
+            if v < 0
+        ]
+        concluded: dict[str, dict[str, Concluded]] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        decisions = self.decision_records()
+        caveat_quotes = self.ev._caveat_quotes
+        for v, view in enumerate(self.views):
+            items: dict[str, Concluded] = {}
+            working = view.working
+            fixed = view.fixed
+            for rule_index, index in self.fired[v].items():
+                item = fixed.get(index)
+                if item is not None:  # a conclusion that reads nothing of the seller's
+                    items[item.rule] = item
+                    continue
+                rule = rules[rule_index]
+                entry = view.enabled[index]
+                quotes = caveat_quotes.get(rule_index, ())
+                if not entry[2] and not quotes:
+                    matched, facts_key = view.matched(index, entry[0])
+                    text = render(rule.then.text or "", {}) if rule.then.kind == "caveat" else None
+                    item = fixed[index] = Concluded(rule.id, (), matched, text, (rule.id, (), facts_key, text))
+                    items[rule.id] = item
+                    continue
+                assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+                # The facts a caveat quotes, as render() would find them: the platform's over the seller's.
+                quoted = tuple(
+                    working[name] if name in working else seller[name][1] if name in seller else None for name in quotes
+                )
+                try:
+                    key: Any = (index, assumed_names, tuple((type(value), hashable(value)) for value in quoted))
+                    item = view.concluded.get(key)
+                except TypeError:  # a value no key can hold: concluded for this run alone
+                    key, item = None, None
+                if item is None:
+                    text = None
+                    if rule.then.kind == "caveat":
+                        text = render(rule.then.text or "", dict(zip(quotes, quoted, strict=True)))
+                    matched, facts_key = view.matched(index, entry[0])
+                    item = Concluded(rule.id, assumed_names, matched, text, (rule.id, assumed_names, facts_key, text))
+                    if key is not None:
+                        if len(view.concluded) >= 4096:
+                            view.concluded.clear()
+                        view.concluded[key] = item
+                items[rule.id] = item
+            concluded[view.platform] = items
+            declared[view.platform] = view.plain_working
+        return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
 
     def _count(self, fired: int) -> None:
         """Refuse one firing more than the limit allows (a rule loop, or a limit set too low)."""
@@ -681,8 +964,15 @@ class _Run:
 
     def _weighed(self, rule: Rule, v: int, index: int) -> Weighed:
         """What a weighing rule's firing through branch ``index`` on platform ``v`` rests on."""
-        entry = self.views[v].enabled[index]
-        return _weighed(rule, tuple(name for name in entry[2] if self.seller[name][2]), entry[3])
+        view = self.views[v]
+        entry = view.enabled[index]
+        seller = self.seller
+        assumed = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+        key = (index, assumed)
+        found = view.weighed.get(key)
+        if found is None:
+            found = view.weighed[key] = _weighed(rule, assumed, entry[3])
+        return found
 
     def _rule_of(self, entry: tuple[int, int]) -> str:
         kind, position = entry
@@ -805,6 +1095,11 @@ class _Run:
                 asserted = conclusion
             firings.append(Firing(len(firings) + 1, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent))
         return record
+
+
+def _typed(facts: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, type, Any], ...]:
+    """Facts usable in a key that tells True from 1 and a list from a tuple (as a rendered text does)."""
+    return tuple((name, type(value), hashable(value)) for name, value in facts)
 
 
 def hashable(value: Any) -> Any:

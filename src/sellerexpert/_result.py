@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._profile import SellerProfile
@@ -158,14 +159,8 @@ class MarketAdvice:
             "outcome_text": self.outcome_text,
             "confidence": self.confidence,
             "hands_over": dict(self.hands_over),
-            "reasons": [
-                {
-                    "rule": r.rule, "favours": r.favours, "text": r.text, "kind": r.kind, "weight": r.weight,
-                    "sources": list(r.sources),
-                }
-                for r in self.reasons
-            ],
-            "caveats": [{"rule": c.rule, "text": c.text, "sources": list(c.sources)} for c in self.caveats],
+            "reasons": [_short_reason(r) for r in self.reasons],
+            "caveats": [_short_caveat(c) for c in self.caveats],
         }
 
 
@@ -365,18 +360,93 @@ class ConsultationResult:
         # json.dumps(self.to_dict()) gives.
         recommendations = ", ".join(_compact(rec) for rec in self.recommendations)
         return (
-            '{"profile": ' + json.dumps(self.profile.to_dict(), ensure_ascii=False, allow_nan=False)
+            '{"profile": ' + _dumps(self.profile.to_dict())
             + ', "recommendations": [' + recommendations + '], "best": '
-            + json.dumps(self.best.to_dict(), ensure_ascii=False, allow_nan=False)
+            + _dumps(self.best.to_dict())
             + ', "lang": ' + json.dumps(self.lang) + "}"
         )
 
 
-def _compact(rec: Recommendation) -> str:
-    text: str | None = rec.__dict__.get("_compact_json")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""What ``json.dumps(data, ensure_ascii=False, allow_nan=False)`` builds on every call, built once."""
+
+
+def _dumps(data: Any) -> str:
+    return _ENCODER.encode(data)
+
+
+def _cached(value: Any, name: str, make: Callable[[], str]) -> str:
+    """``make()``, kept on the (frozen) value under ``name``: what it caches never changes. Reasons and
+    caveats are shared by the results that say the same, so each is written once, not once per result."""
+    text: str | None = value.__dict__.get(name)
     if text is None:
-        text = json.dumps(rec.to_dict(), ensure_ascii=False, allow_nan=False)
-        object.__setattr__(rec, "_compact_json", text)  # a cache on a frozen value: what it caches never changes
+        text = make()
+        object.__setattr__(value, name, text)
     return text
+
+
+def _piece_json(value: Reason | Caveat, name: str, data: Callable[[], dict[str, Any]]) -> str:
+    return _cached(value, name, lambda: _dumps(data()))
+
+
+def _joined(items: Any) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
+def _compact(rec: Recommendation) -> str:
+    """``json.dumps(rec.to_dict())`` byte for byte (default separators), put together from the JSON of its
+    parts, each written once per object."""
+    return _cached(rec, "_compact_json", lambda: _recommendation_json(rec))
+
+
+def _recommendation_json(rec: Recommendation) -> str:
+    head = {
+        "platform": rec.platform,
+        "platform_name": rec.platform_name,
+        "model": rec.model,
+        "confidence": rec.confidence,
+        "scores": dict(rec.scores),
+        "basis": rec.basis,
+        "excluded": list(rec.excluded),
+    }
+    tail = {"outcome": rec.outcome, "outcome_text": rec.outcome_text, "route": rec.route, "route_name": rec.route_name}
+    return (
+        _dumps(head)[:-1]
+        + ', "reasons": ' + _joined(_piece_json(r, "_json", r.to_dict) for r in rec.reasons)
+        + ', "caveats": ' + _joined(_piece_json(c, "_json", c.to_dict) for c in rec.caveats)
+        + ', "assumptions": ' + _joined(_dumps(a.to_dict()) for a in rec.assumptions)
+        + ", " + _dumps(tail)[1:-1]
+        + ', "markets": ' + _joined(_market_json(m) for m in rec.markets)
+        + "}"
+    )
+
+
+def _market_json(market: MarketAdvice) -> str:
+    """``json.dumps(market.to_dict())`` byte for byte, from the short JSON of each reason and caveat."""
+    head = {
+        "market": market.market,
+        "market_name": market.market_name,
+        "route": market.route,
+        "route_name": market.route_name,
+        "model": market.model,
+        "outcome": market.outcome,
+        "outcome_text": market.outcome_text,
+        "confidence": market.confidence,
+        "hands_over": dict(market.hands_over),
+    }
+    return (
+        _dumps(head)[:-1]
+        + ', "reasons": ' + _joined(_piece_json(r, "_short_json", partial(_short_reason, r)) for r in market.reasons)
+        + ', "caveats": ' + _joined(_piece_json(c, "_short_json", partial(_short_caveat, c)) for c in market.caveats)
+        + "}"
+    )
+
+
+def _short_reason(r: Reason) -> dict[str, Any]:
+    return {"rule": r.rule, "favours": r.favours, "text": r.text, "kind": r.kind, "weight": r.weight, "sources": list(r.sources)}
+
+
+def _short_caveat(c: Caveat) -> dict[str, Any]:
+    return {"rule": c.rule, "text": c.text, "sources": list(c.sources)}
 
 

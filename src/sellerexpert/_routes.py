@@ -368,6 +368,49 @@ def check_route(route: Route, market: str, market_name: str, seller: SellerTerms
     return RouteCheck(route=route, status=status, closed_by=tuple(closed), needs=tuple(needs))
 
 
+def route_reading(routes: Sequence[Route], platform: str, market: str) -> tuple[tuple[str, Any], ...]:
+    """What :func:`check_route` reads for ``platform``'s routes in ``market``: each requirement it tests,
+    ``(key, wanted)``, once (lists as tuples)."""
+    found: dict[tuple[str, Any], None] = {}
+    for route in routes:
+        if route.platform == platform and route.runs_in(market):
+            for key, wanted in route.requirements(market).items():
+                if key in REQUIREMENTS and (wanted or key not in _READ_WHEN_TRUE):
+                    found[(key, tuple(wanted) if isinstance(wanted, list) else wanted)] = None
+    return tuple(found)
+
+
+_READ_WHEN_TRUE = frozenset({"stock_in_market", "local_entity", "invitation", "marketplace_history"})
+"""Requirements :func:`check_route` tests only when they are true."""
+
+
+def what_routes_read(seller: SellerTerms, market: str, reading: tuple[tuple[str, Any], ...]) -> tuple[Any, ...] | None:
+    """Everything :func:`check_route` reads of ``seller`` in ``market`` (``reading``: :func:`route_reading`):
+    sellers with the same answer get the same route checks, word for word. ``None`` for a requirement
+    this function does not know (then nothing is shared). Keep it beside :func:`check_route`."""
+    out: list[Any] = []
+    for key, wanted in reading:
+        if key == "company_base":
+            out.append(seller.company_base)
+        elif key == "stock_in_market":
+            out.append(seller.stock_in(market))
+        elif key == "local_entity":
+            out.append(seller.entity_in(market))
+        elif key == "vat_in":
+            out.append(seller.vat_in(tuple(market if v == "market" else v for v in wanted)))
+        elif key == "invitation":
+            out.append(seller.invited)
+        elif key == "marketplace_history":
+            out.append(seller.marketplace_history)
+        elif key == "max_weight":
+            out.append(seller.weight_class)
+        elif key == "qualification_for":
+            out.append(seller.category if seller.category in wanted else None)
+        else:
+            return None
+    return tuple(out)
+
+
 def market_routes(
     routes: Sequence[Route],
     presence: Mapping[tuple[str, str], Presence],
