@@ -100,3 +100,26 @@ def test_write_table_is_deterministic_and_keeps_numbers() -> None:
     assert first == write_table(["sku", "value"], [["A", "1.50"], ["B", 2]])
     sheet = openpyxl.load_workbook(io.BytesIO(first)).active
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [["sku", "value"], ["A", 1.5], ["B", 2]]
+
+
+def test_a_zip_bomb_posing_as_a_workbook_is_refused_before_unpacking(runner: CliRunner, tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "products.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (64 * 1024 * 1024))  # 64 MB of zeros: packs ~1000:1
+    assert bomb.stat().st_size < 1024 * 1024
+    out = tmp_path / "advice.csv"
+    result = runner.invoke(cli, ["catalogue", str(bomb), "-p", str(COMPANY), "-f", "csv", "-o", str(out)])
+    assert result.exit_code == 2 and str(bomb) in result.stderr and "unpacks to 64 MB" in result.stderr
+    assert not out.exists()
+
+
+def test_a_row_past_the_limit_refuses_the_whole_list(runner: CliRunner, tmp_path: Path) -> None:
+    products = tmp_path / "products.csv"
+    products.write_text("sku,name\nA-1,Mug\nA-2," + "x" * (70 * 1024) + "\n", encoding="utf-8")
+    out = tmp_path / "advice.csv"
+    result = runner.invoke(cli, ["catalogue", str(products), "-p", str(COMPANY), "-f", "csv", "-o", str(out)])
+    assert result.exit_code == 2 and "64 KiB" in result.stderr and ":3" in result.stderr
+    assert not out.exists()

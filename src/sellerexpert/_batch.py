@@ -46,7 +46,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
@@ -126,6 +126,8 @@ class Row:
     line: int
     data: Any = None
     problem: ProfileError | None = None
+    oversized: bool = False
+    """The record is longer than :data:`ROW_LIMIT` (a batch reports it as one failed row; a product list refuses the file)."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,8 @@ class Layout:
             return Row(number, line, problem=ProfileError(text, path=self.source, line=line, **details))
 
         if raw is None:
-            return problem(Msg(N_("is longer than {size} KiB, the limit for one row"), size=ROW_LIMIT // 1024))
+            oversized = problem(Msg(N_("is longer than {size} KiB, the limit for one row"), size=ROW_LIMIT // 1024))
+            return replace(oversized, oversized=True)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:

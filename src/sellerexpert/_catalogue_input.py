@@ -221,6 +221,9 @@ class ProductReader:
         :raises ProfileError: for a SKU that repeats an earlier row's (the file is ambiguous).
         """
         for row in self.rows:
+            if row.oversized and row.problem is not None:
+                # A product is a few hundred bytes: a row past the limit is not a product list (refused whole).
+                raise row.problem
             if row.problem is not None:
                 yield RowProblem(row.row, row.line, "", row.problem)
                 continue

@@ -24,6 +24,10 @@ from ._messages import Msg
 SUFFIX = ".xlsx"
 MAX_COLUMNS = 200
 """More columns than any product list has: a sheet wider than this is refused rather than read."""
+MAX_UNPACKED = 256 * 1024 * 1024
+"""The most a workbook may unpack to: 100,000 products take a few tens of MB; past this it is a zip bomb."""
+MAX_RATIO = 200
+"""The most one part may shrink by when packed (sheets of text pack 5-20 times; a bomb thousands of times)."""
 _FIXED = _dt.datetime(2000, 1, 1)
 
 
@@ -56,6 +60,7 @@ def read_rows(path: str | Path) -> tuple[tuple[str, ...], Generator[tuple[int, d
     """
     openpyxl = _openpyxl()
     path = Path(path)
+    _check_archive(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -90,6 +95,32 @@ def read_rows(path: str | Path) -> tuple[tuple[str, ...], Generator[tuple[int, d
             book.close()
 
     return names, rows()
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than we read, before anything is unpacked.
+
+    :raises ProfileError: naming the file, for a zip bomb or a file that is not a workbook.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ProfileError(Msg(N_("cannot be read: {reason}"), reason="not an Excel workbook (.xlsx)"), path=path) from None
+    except OSError as exc:
+        raise ProfileError(Msg(N_("cannot be read: {reason}"), reason=exc.strerror or "unreadable"), path=path) from None
+    total = sum(part.file_size for part in parts)
+    bomb = any(part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * max(part.compress_size, 1) for part in parts)
+    if total > MAX_UNPACKED or bomb:
+        raise ProfileError(
+            Msg(
+                N_("unpacks to {size} MB, more than a product list ({most} MB at most, and no part packed over {ratio} times)"),
+                size=total // (1024 * 1024),
+                most=MAX_UNPACKED // (1024 * 1024),
+                ratio=MAX_RATIO,
+            ),
+            path=path,
+        )
 
 
 def write_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str = "products") -> bytes:
