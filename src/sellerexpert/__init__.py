@@ -16,7 +16,7 @@ if _TYPE_CHECKING:
     from ._advisor import Advisor, ExampleFailure
     from ._audit import audit, audit_paths
     from ._audit_report import AuditReport
-    from ._batch import CsvWriter, JsonLinesWriter, RowReader
+    from ._batch import CsvWriter, JsonLinesWriter
     from ._batch import Summary as BatchSummary
     from ._batch import run as run_batch
     from ._catalogue import (
@@ -78,6 +78,7 @@ if _TYPE_CHECKING:
         Reason,
         Recommendation,
     )
+    from ._rows import RowReader
     from ._rulebook import RuleBook
     from ._rulebook_loader import load_rulebook
     from ._schema import json_schema
@@ -156,7 +157,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Recommendation": ("_result", "Recommendation"),
     "render_margins": ("_margin_report", "render"),
     "render_report": ("_report", "render"),
-    "RowReader": ("_batch", "RowReader"),
+    "RowReader": ("_rows", "RowReader"),
     "RuleBook": ("_rulebook", "RuleBook"),
     "RuleBookError": ("_errors", "RuleBookError"),
     "run_batch": ("_batch", "run"),

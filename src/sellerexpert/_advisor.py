@@ -37,7 +37,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
-    from ._batch import RowReader
+    from ._rows import RowReader
 
 
 _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
@@ -298,8 +298,8 @@ class Advisor:
         :raises ProfileError: for an invalid company profile or a product list that cannot be read as a whole
             (no SKU column, a SKU twice, a binary file).
         """
-        from ._batch import RowReader
         from ._catalogue_input import ProductReader
+        from ._rows import RowReader
 
         lang = _i18n.current() if lang is None else _i18n.check(lang)
         if not isinstance(profile, SellerProfile):

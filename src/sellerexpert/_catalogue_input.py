@@ -19,12 +19,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ._batch import Layout, Row, RowReader
 from ._economics import NUMBERS_BY_NAME
 from ._errors import ProfileError
 from ._i18n import N_
 from ._messages import Msg
 from ._profile import MODELS, PLATFORMS, SellerProfile
+from ._rows import Layout, Row, RowReader
 
 PRODUCT_COLUMNS: tuple[str, ...] = ("sku", "name", "weight_class", "weight_kg", "category", "monthly_units")
 """The columns that describe a product itself (the rest are economics numbers)."""

@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ._advisor import Advisor
-from ._batch import ENGINES, Row, _column, consult_row, json_line
+from ._batch import ENGINES, consult_row, json_line
 from ._errors import ProfileError
 from ._profile import FIELDS_BY_NAME, closest
+from ._rows import Row, _column
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
