@@ -14,7 +14,7 @@ from . import _economics as economics
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
 from ._evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
-from ._landed import landed_comparison
+from ._landed import landed_comparison, market_columns, priced_routes
 from ._policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
 from ._result import (
@@ -123,7 +123,7 @@ class Advisor:
         self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
         """Route checks in another language than English, filed as the English ones are."""
         # The last landed-cost comparisons: a catalogue prices each product's routes as its consultation did.
-        self._landed_memo: dict[tuple[SellerProfile, str, date | None], economics.MarginComparison] = {}
+        self._landed_memo: dict[Any, economics.MarginComparison] = {}
         self._fingerprint = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -329,28 +329,29 @@ class Advisor:
         )
 
     def _landed(self, profile: SellerProfile, lang: str, today: date | None = None) -> economics.MarginComparison:
-        key = (profile, lang, today)
-        try:
-            return self._landed_memo[key]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable value in a profile built by hand: nothing to remember
-            return self._landed_afresh(profile, lang, today)
-        found = self._landed_afresh(profile, lang, today)
-        if len(self._landed_memo) >= _LANDED_KEPT:
-            self._landed_memo.clear()
-        self._landed_memo[key] = found
-        return found
-
-    def _landed_afresh(self, profile: SellerProfile, lang: str, today: date | None) -> economics.MarginComparison:
-        names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
+        """The landed-cost comparison of a profile, remembered by what it reads: the seller's numbers, platforms,
+        language, date and the routes priced (so the why-not search and a catalogue price each once)."""
 
         def routes_for(platform: str, market: str, terms: SellerTerms) -> MarketRoutes:
             if lang == "en":
                 return self._routes_and_facts(platform, market, terms)[0]
             return self._market_routes(platform, market, terms, lang)
 
-        return landed_comparison(self._rules, profile, names=names, lang=lang, today=today, routes_for=routes_for)
+        markets = market_columns(self._rules, profile, lang, routes_for)
+        key: Any = (profile.economics, profile.platforms, lang, today, priced_routes(markets))
+        try:
+            return self._landed_memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value in numbers built by hand: nothing to remember
+            key = None
+        names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
+        found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets)
+        if key is not None:
+            if len(self._landed_memo) >= _LANDED_KEPT:
+                self._landed_memo.clear()
+            self._landed_memo[key] = found
+        return found
 
     def _margin_facts(
         self, profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None, lang: str = "en"

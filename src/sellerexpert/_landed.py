@@ -101,9 +101,11 @@ def landed_comparison(
     lang: str = "en",
     today: date | None = None,
     routes_for: RoutesFor | None = None,
+    markets: dict[str, tuple[MarketColumns, ...]] | None = None,
 ) -> MarginComparison:
     """The seller's landed-cost comparison per platform and target market, on the routes the advice names.
 
+    :param markets: the columns to price, when the caller has them (:func:`market_columns`); else worked out.
     :raises ProfileError: for numbers that are invalid or missing, or tables the seller's currency cannot read.
     """
     assert profile.economics is not None
@@ -112,6 +114,20 @@ def landed_comparison(
         profile.economics,
         platforms=profile.platforms,
         names=names,
-        markets=market_columns(rulebook, profile, lang, routes_for),
+        markets=markets if markets is not None else market_columns(rulebook, profile, lang, routes_for),
         today=today,
     )
+
+
+PricedRoutes = tuple[tuple[str, str | None, tuple[str | None, ...]], ...]
+
+
+def priced_routes(markets: dict[str, tuple[MarketColumns, ...]] | None) -> PricedRoutes:
+    """What a comparison reads of the seller beyond its numbers: the routes priced in each platform and market.
+
+    Two profiles with the same numbers, platforms and priced routes get the same comparison, whatever
+    else they answered (the why-not search and a catalogue ask it many times).
+    """
+    if markets is None:
+        return ()
+    return tuple((p, m.market, tuple(c.route for c in m.columns)) for p, items in markets.items() for m in items)
