@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import _i18n
 from ._economics import amount_text
@@ -328,59 +328,40 @@ def chart(catalogue: Catalogue, format: str = "svg") -> bytes:
     :param format: ``svg`` or ``png``.
     :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
     """
-    from ._margin_report import cjk_font
+    from ._margin_report import drawn
 
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display: draw to a file
-        from matplotlib import pyplot
-    except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(
-            "drawing a chart needs matplotlib: pip install 'sellerexpert[chart]'", name="matplotlib"
-        ) from exc
     panels = _share_rows(catalogue) or [("", [], Decimal(0))]
-    font = cjk_font() if _i18n.current() != "en" else None
-    labels_lang = _i18n.current() if font is not None else "en"
-    family = [font, "DejaVu Sans"] if font is not None else matplotlib.rcParams["font.family"]
-    with (
-        matplotlib.rc_context({"svg.hashsalt": "sellerexpert", "svg.fonttype": "none", "font.size": 9, "font.family": family}),
-        _i18n.use(labels_lang),
-    ):
+
+    def draw(pyplot: Any) -> Any:
         heights = [max(len(shares), 1) * 0.45 + 1.2 for _name, shares, _total in panels]
         figure, axes = pyplot.subplots(len(panels), 1, figsize=(8, sum(heights)), squeeze=False,
                                        gridspec_kw={"height_ratios": heights})
-        try:
-            for (name, shares, total), row in zip(panels, axes, strict=True):
-                axis = row[0]
-                labels = [
-                    f"{s.market_name} · {_route(s.route, s.route)}" if s.market else _route(s.route, s.route) for s in shares
-                ]
-                values = [float(s.contribution_per_month) for s in shares]
-                axis.barh(range(len(shares)), values, color=[f"C{_model_index(s.model)}" for s in shares])
-                for index, (share, value) in enumerate(zip(shares, values, strict=True)):
-                    # Right of the bar, or right of 0 for a loss, so a label never runs into the route's name.
-                    axis.annotate(_("{count} products").format(count=share.products), (max(value, 0.0), index),
-                                  textcoords="offset points", xytext=(3, 0), va="center", fontsize=7)
-                axis.set_yticks(range(len(shares)), labels)
-                axis.invert_yaxis()
-                axis.axvline(0, color="grey", linewidth=0.6)
-                axis.set_title(_("{platform}: {total} a month in all").format(platform=name, total=_money(total)))
-                currency = catalogue.split.currency
-                axis.set_xlabel(
-                    _("contribution a month ({currency})").format(currency=currency) if currency else _("contribution a month")
-                )
-            from matplotlib.patches import Patch
+        for (name, shares, total), row in zip(panels, axes, strict=True):
+            axis = row[0]
+            labels = [
+                f"{s.market_name} · {_route(s.route, s.route)}" if s.market else _route(s.route, s.route) for s in shares
+            ]
+            values = [float(s.contribution_per_month) for s in shares]
+            axis.barh(range(len(shares)), values, color=[f"C{_model_index(s.model)}" for s in shares])
+            for index, (share, value) in enumerate(zip(shares, values, strict=True)):
+                # Right of the bar, or right of 0 for a loss, so a label never runs into the route's name.
+                axis.annotate(_("{count} products").format(count=share.products), (max(value, 0.0), index),
+                              textcoords="offset points", xytext=(3, 0), va="center", fontsize=7)
+            axis.set_yticks(range(len(shares)), labels)
+            axis.invert_yaxis()
+            axis.axvline(0, color="grey", linewidth=0.6)
+            axis.set_title(_("{platform}: {total} a month in all").format(platform=name, total=_money(total)))
+            currency = catalogue.split.currency
+            axis.set_xlabel(
+                _("contribution a month ({currency})").format(currency=currency) if currency else _("contribution a month")
+            )
+        from matplotlib.patches import Patch
 
-            keys = [Patch(color=f"C{index}", label=_i18n.model_words(model)) for index, model in enumerate(MODELS)]
-            axes[0][0].legend(handles=keys, loc="lower right", frameon=False, fontsize=7)
-            figure.tight_layout()
-            buffer = io.BytesIO()
-            metadata = {"Date": None} if format == "svg" else {"Software": None}
-            figure.savefig(buffer, format=format, metadata=metadata)
-        finally:
-            pyplot.close(figure)
-    return buffer.getvalue()
+        keys = [Patch(color=f"C{index}", label=_i18n.model_words(model)) for index, model in enumerate(MODELS)]
+        axes[0][0].legend(handles=keys, loc="lower right", frameon=False, fontsize=7)
+        return figure
+
+    return drawn(format, draw)
 
 
 def _model_index(model: str | None) -> int:
@@ -394,10 +375,6 @@ def write_chart(catalogue: Catalogue, path: str | Path) -> None:
     :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
     :raises OSError: when the file cannot be written.
     """
-    from ._margin_report import CHART_SUFFIXES
+    from ._margin_report import written
 
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in CHART_SUFFIXES:
-        raise ValueError(f"{path}: a chart is written as {' or '.join(CHART_SUFFIXES)}, not '{suffix or 'no suffix'}'")
-    path.write_bytes(chart(catalogue, suffix[1:]))
+    written(path, lambda format: chart(catalogue, format))

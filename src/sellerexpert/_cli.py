@@ -1042,6 +1042,16 @@ def rules_coverage(advisor: Advisor, output_format: str) -> None:
     click.echo(report.to_json() if output_format == "json" else _fit(report.to_text()))
 
 
+def _chart_to(path: Path, write: Callable[[], None]) -> None:
+    """Write a chart (margin's or catalogue's); a wrong suffix, no chart extra or an unwritable file is the user's to fix."""
+    try:
+        write()
+    except (ValueError, ModuleNotFoundError) as exc:
+        raise InputError(say(exc)) from None
+    except OSError as exc:
+        raise InputError(_("{path}: cannot write the chart ({reason})").format(path=path, reason=exc.strerror)) from None
+
+
 # -- margin ----------------------------------------------------------------
 
 
@@ -1091,20 +1101,11 @@ def margin(
         profile = profile.with_changes(economics=replace(profile.economics, monthly_units=monthly_units))
     comparison = advisor.compare_margins(profile)
     if chart_path is not None:
-        try:
-            write_chart(comparison, chart_path)
-        except (ValueError, ModuleNotFoundError) as exc:
-            raise InputError(say(exc)) from None
-        except OSError as exc:
-            raise InputError(
-                _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
-            ) from None
+        _chart_to(chart_path, lambda: write_chart(comparison, chart_path))
     lang = _i18n.current()
-    titles = {key: source.text("title", lang) for key, source in advisor.rules.sources.items()}
-    costs = advisor.rules.costs
-    notes = {f"{kind}.{entry.id}": entry.what_in(lang) for kind, entries in
-             (("customs", costs.customs), ("terms", tuple(costs.terms.values())), ("fee", costs.fees)) for entry in entries}
-    rendered = render_margin(comparison, output_format, titles=titles, notes=notes)
+    rendered = render_margin(
+        comparison, output_format, titles=advisor.rules.source_titles(lang), notes=advisor.rules.costs.notes(lang)
+    )
     click.echo(_fit(rendered) if output_format == "text" else rendered, nl=False)
 
 
@@ -1199,14 +1200,7 @@ def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str 
         click.echo(_("Warning: columns set aside (not product columns): {columns}").format(
             columns=", ".join(result.unknown_columns)), err=True)
     if chart_path is not None:
-        try:
-            write_chart(result, chart_path)
-        except (ValueError, ModuleNotFoundError) as exc:
-            raise InputError(say(exc)) from None
-        except OSError as exc:
-            raise InputError(
-                _("{path}: cannot write the chart ({reason})").format(path=chart_path, reason=exc.strerror)
-            ) from None
+        _chart_to(chart_path, lambda: write_chart(result, chart_path))
     if trace_dir is not None:
         save_traces(result, trace_dir)
     if output == "-":

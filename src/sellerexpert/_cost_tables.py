@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ._errors import RuleBookError
 from ._i18n import translated
@@ -76,6 +76,14 @@ class Dated:
     reliability: Reliability
     translations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
+    KIND: ClassVar[str] = ""
+    """The table the entry stands in (``customs``, ``terms`` or ``fee``): the first part of its :attr:`key`."""
+
+    @property
+    def key(self) -> str:
+        """How estimates cite the entry: ``customs.eu_item_duty``, ``terms.temu_y2``, ``fee.temu_fines``."""
+        return f"{self.KIND}.{self.id}"
+
     def what_in(self, lang: str = "en") -> str:
         return translated(self.translations, lang, "what", self.what)
 
@@ -94,6 +102,7 @@ class CustomsEntry(Dated):
     ``up_to`` and ``over`` limit it to customs values per item at or below, or above, an amount.
     """
 
+    KIND: ClassVar[str] = "customs"
     markets: tuple[str, ...] = ()
     shipment: Shipment = "parcel"
     charge: Charge = "yours"
@@ -116,6 +125,7 @@ class RouteTerms(Dated):
     """Who does what on a route, as far as money goes: who sets the retail price, clears customs,
     delivers (last mile, storage, returns) and runs promotions (ads, creators)."""
 
+    KIND: ClassVar[str] = "terms"
     route: str = ""
     price_by: Party = "seller"
     customs_by: Party = "seller"
@@ -127,6 +137,7 @@ class RouteTerms(Dated):
 class FeeEntry(Dated):
     """A platform's take or payout terms on some routes (in some markets): numbers the seller's own replace."""
 
+    KIND: ClassVar[str] = "fee"
     routes: tuple[str, ...] = ()
     markets: tuple[str, ...] = ()
     numbers: Mapping[str, Spread] = field(default_factory=dict)
@@ -161,6 +172,10 @@ class CostTables:
     def entries(self) -> tuple[Dated, ...]:
         """Every dated entry, for the lint's and the review's lists."""
         return (*self.customs, *self.terms.values(), *self.fees)
+
+    def notes(self, lang: str = "en") -> dict[str, str]:
+        """What each entry says, in ``lang``, by the key estimates cite it by (for a report's list of estimates)."""
+        return {entry.key: entry.what_in(lang) for entry in self.entries()}
 
 
 def _money(raw: Mapping[str, Any]) -> Money:

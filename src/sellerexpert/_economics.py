@@ -1186,10 +1186,10 @@ def _convert(economics: Economics, money: Money, where: str, what: str) -> Fract
     return Fraction(money.amount) * Fraction(rate)
 
 
-def _dated_origin(entry: Dated, kind: str, today: date | None) -> Provenance:
+def _dated_origin(entry: Dated, today: date | None) -> Provenance:
     return Provenance(
         basis="estimate",
-        entries=(f"{kind}.{entry.id}",),
+        entries=(entry.key,),
         sources=entry.sources,
         as_of=entry.as_of,
         review_by=entry.review_by,
@@ -1241,7 +1241,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             inputs[name] = _Input(_frac(value), None, None, _YOURS)
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _Input(_frac(economics.cost_of_capital), None, None, _YOURS)
-    terms_origin = _dated_origin(terms, "terms", today) if terms is not None else None
+    terms_origin = _dated_origin(terms, today) if terms is not None else None
 
     def borne(name: str, why: str) -> None:
         if name not in inputs:
@@ -1261,7 +1261,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     deposit, deposit_origin = Fraction(0), _COMPUTED
     fine_table = False
     for entry in column.fees:
-        origin = _dated_origin(entry, "fee", today)
+        origin = _dated_origin(entry, today)
         for name, spread in entry.numbers.items():
             if name == "fine_multiple":
                 fine_table = True
@@ -1269,16 +1269,16 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 low, high = _frac(spread.low), _frac(spread.high)
                 inputs[name] = _Input(_frac(spread.base), low if low != high else None, high if low != high else None, origin)
         if entry.refund_admin_share is not None and "refund_admin_cap" in entry.amounts:
-            cap = _convert(economics, entry.amounts["refund_admin_cap"], _where(), f"fee.{entry.id}")
+            cap = _convert(economics, entry.amounts["refund_admin_cap"], _where(), entry.key)
             refund_admin = (_frac(entry.refund_admin_share), cap)
         if "late_fine" in entry.amounts:
             late_fine = True
             inputs.setdefault(
                 "late_fine",
-                _Input(_convert(economics, entry.amounts["late_fine"], _where(), f"fee.{entry.id}"), None, None, origin),
+                _Input(_convert(economics, entry.amounts["late_fine"], _where(), entry.key), None, None, origin),
             )
         if "deposit" in entry.amounts:
-            deposit = _convert(economics, entry.amounts["deposit"], _where(), f"fee.{entry.id}")
+            deposit = _convert(economics, entry.amounts["deposit"], _where(), entry.key)
             deposit_origin = origin
     if not fine_table and "fine_multiple" not in inputs:
         # No table gives this route's fines as a multiple of the price: the seller's fine rate is then
@@ -1305,6 +1305,8 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     # Customs: none where the platform clears them; else the market's entries for a parcel or a bulk import.
     parcel: bool | None = None
     charges: list[_Charge] = []
+    # Where the platform clears customs, the duty line is none of the seller's (its origin: the route's terms);
+    # where the seller does, each charge carries its own origin (see _duty_origin).
     duty_origin = Provenance(basis="route", note=N_("the platform clears customs and pays duty on this route"))
     if terms_origin is not None and parties["customs_by"] == "platform":
         duty_origin = replace(terms_origin, basis="route", note=duty_origin.note)
@@ -1312,12 +1314,11 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
         parcel = column.ships_from == "china" if column.ships_from else False
         shipment = "parcel" if parcel else "bulk"
         entries = [e for e in column.customs if e.shipment == shipment]
-        estimate_entries = []
         for customs in entries:
-            key = f"customs.{customs.id}"
+            key = customs.key
             up_to = _convert(economics, customs.up_to, _where(), key) if customs.up_to else None
             over = _convert(economics, customs.over, _where(), key) if customs.over else None
-            origin = _dated_origin(customs, "customs", today)
+            origin = _dated_origin(customs, today)
             if customs.charge == "rate" and customs.rate is not None:
                 low, high = _frac(customs.rate.low), _frac(customs.rate.high)
                 ends: tuple[Fraction | None, Fraction | None] = (low, high) if low != high else (None, None)
@@ -1335,7 +1336,6 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 else:
                     inputs[key] = _Input(amount, None, None, origin)
             charges.append(_Charge(key, customs.charge, up_to, over, origin))
-            estimate_entries.append(customs)
         if market is not None and not column.customs and "duty_rate" not in inputs:
             raise ProfileError(
                 f"there is no customs table for {market}, and on {column.route_name or model} ({platform}) you clear "
@@ -1345,16 +1345,6 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             )
         if not charges:
             charges.append(_Charge("duty_rate", "yours"))
-        duty_origin = Provenance(
-            basis="estimate" if estimate_entries else "yours",
-            entries=tuple(f"customs.{e.id}" for e in estimate_entries),
-            sources=tuple(dict.fromkeys(s for e in estimate_entries for s in e.sources)),
-            as_of=max((e.as_of for e in estimate_entries), default=None),
-            review_by=min((e.review_by for e in estimate_entries), default=None),
-            stale=today is not None and any(e.stale(today) for e in estimate_entries),
-            reliability=_weakest(e.reliability for e in estimate_entries),
-            note=" ".join(e.what for e in estimate_entries),
-        )
     else:
         borne("duty_rate", duty_origin.note)
         borne("import_tax_rate", duty_origin.note)

@@ -11,10 +11,11 @@ break-even point marked) needs matplotlib, an optional extra:
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from . import _i18n
 from ._economics import (
@@ -467,14 +468,14 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
-    """Draw contribution per month against monthly volume, one panel per platform, break-even marked.
+def drawn(format: str, draw: Callable[[Any], Any]) -> bytes:
+    """A figure as SVG or PNG bytes: the one place every chart is drawn (margin's and catalogue's).
 
-    The output is deterministic for the same comparison (no dates, fixed SVG ids). Labels are in
-    the language in force when that is English, or when a font with Chinese glyphs
-    (:func:`cjk_font`) is installed; otherwise English.
+    ``draw(pyplot)`` makes the figure and returns it. Here: matplotlib's import (an optional extra), the
+    labels' language (Chinese only with a font that has its glyphs, else English rather than empty boxes;
+    we add no system font dependency), and output that is the same bytes for the same figure (fixed SVG
+    ids, no dates).
 
-    :param format: ``svg`` or ``png``.
     :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
     """
     try:
@@ -486,10 +487,6 @@ def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
         raise ModuleNotFoundError(
             "drawing a chart needs matplotlib: pip install 'sellerexpert[chart]'", name="matplotlib"
         ) from exc
-    panels = [item for item in _items(comparison) if item.models]
-    count = max(len(panels), 1)
-    # Chinese labels only with a font that has the glyphs (we add no system font dependency);
-    # without one the chart keeps its English labels rather than drawing empty boxes.
     font = cjk_font() if _i18n.current() != "en" else None
     labels_lang = _i18n.current() if font is not None else "en"
     family = [font, "DejaVu Sans"] if font is not None else matplotlib.rcParams["font.family"]
@@ -497,22 +494,58 @@ def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
         matplotlib.rc_context({"svg.hashsalt": "sellerexpert", "svg.fonttype": "none", "font.size": 9, "font.family": family}),
         _i18n.use(labels_lang),
     ):
-        columns = min(count, 3)
-        rows = -(-count // columns)
-        figure, axes = pyplot.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
+        before = set(pyplot.get_fignums())
         try:
-            cells = [axis for row in axes for axis in row]
-            for axis, item in zip(cells, panels, strict=False):
-                _panel(axis, item, comparison)
-            for axis in cells[len(panels) :]:
-                axis.set_visible(False)
+            figure = draw(pyplot)
             figure.tight_layout()
             buffer = io.BytesIO()
             metadata = {"Date": None} if format == "svg" else {"Software": None}
             figure.savefig(buffer, format=format, metadata=metadata)
         finally:
-            pyplot.close(figure)
+            for number in set(pyplot.get_fignums()) - before:
+                pyplot.close(number)
     return buffer.getvalue()
+
+
+def written(path: str | Path, render: Callable[[str], bytes]) -> None:
+    """Write a chart to ``path``, as ``render(format)`` draws it in the format its suffix names (.svg or .png).
+
+    :raises ValueError: for another suffix.
+    :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
+    :raises OSError: when the file cannot be written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in CHART_SUFFIXES:
+        raise ValueError(f"{path}: a chart is written as {' or '.join(CHART_SUFFIXES)}, not '{suffix or 'no suffix'}'")
+    path.write_bytes(render(suffix[1:]))
+
+
+def chart(comparison: MarginComparison, format: str = "svg") -> bytes:
+    """Draw contribution per month against monthly volume, one panel per platform and market, break-even marked.
+
+    The output is deterministic for the same comparison (no dates, fixed SVG ids). Labels are in
+    the language in force when that is English, or when a font with Chinese glyphs
+    (:func:`cjk_font`) is installed; otherwise English.
+
+    :param format: ``svg`` or ``png``.
+    :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
+    """
+    panels = [item for item in _items(comparison) if item.models]
+    count = max(len(panels), 1)
+
+    def draw(pyplot: Any) -> Any:
+        columns = min(count, 3)
+        rows = -(-count // columns)
+        figure, axes = pyplot.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
+        cells = [axis for row in axes for axis in row]
+        for axis, item in zip(cells, panels, strict=False):
+            _panel(axis, item, comparison)
+        for axis in cells[len(panels) :]:
+            axis.set_visible(False)
+        return figure
+
+    return drawn(format, draw)
 
 
 def _panel(axis: object, item: PlatformMargin, comparison: MarginComparison) -> None:
@@ -572,8 +605,4 @@ def write_chart(comparison: MarginComparison, path: str | Path) -> None:
     :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
     :raises OSError: when the file cannot be written.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in CHART_SUFFIXES:
-        raise ValueError(f"{path}: a chart is written as {' or '.join(CHART_SUFFIXES)}, not '{suffix or 'no suffix'}'")
-    path.write_bytes(chart(comparison, suffix[1:]))
+    written(path, lambda format: chart(comparison, format))

@@ -450,6 +450,10 @@ class RuleBook:
         """Rule id to the digest of what it says, to tell which rules changed between two rule books."""
         return {rule.id: rule.digest for rule in self.rules}
 
+    def source_titles(self, lang: str = "en") -> dict[str, str]:
+        """Every source's title in ``lang``, by source id (how a report names an estimate's sources)."""
+        return {key: source.text("title", lang) for key, source in self.sources.items()}
+
     def source_labels(self, source_ids: tuple[str, ...]) -> list[str]:
         """Citations for display (``¶2``, ``temu_pricing``...)."""
         return [self.sources[s].label for s in source_ids]
