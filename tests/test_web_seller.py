@@ -273,3 +273,15 @@ def test_a_bad_figure_names_the_box_to_fix(client: TestClient) -> None:
     response = client.get("/numbers?platforms=temu&n_units=600&n_full_price=cheap")
     assert response.status_code == 422
     assert "Check “Fully-managed: the supply price the platform pays you per unit”" in response.text
+
+
+def test_your_numbers_for_a_european_market_take_the_euros_rate(client: TestClient) -> None:
+    # The EU's customs fees are in euros: figures in dollars need the rate, asked for in plain words.
+    seller = "platforms=aliexpress&target_markets=US&target_markets=DE&company_base=CN"
+    figures = "n_currency=USD&n_units=300&n_cost=2.40&n_full_price=5.50&n_semi_price=11.99"
+    without = client.get(f"/numbers?{seller}&{figures}")
+    assert without.status_code == 422 and "Check “One euro in your currency" in without.text  # the box to fill
+    page = client.get(f"/numbers?{seller}&{figures}&n_eur=1.08")
+    assert page.status_code == 200
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', page.text[page.text.index('id="margin"') :])
+    assert rows == ["AliExpress in the US", "AliExpress in Germany"]

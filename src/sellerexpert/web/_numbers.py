@@ -29,6 +29,8 @@ INPUTS: tuple[tuple[str, str, str, str], ...] = (
     ("n_last_mile", "semi-managed.last_mile_per_order", N_("Semi-managed: delivery to the buyer per order"), "3.40"),
     ("n_duty", "duty_rate", N_("Your product's duty rate, where you clear customs"), "7.5%"),
     ("n_fixed", "semi-managed.fixed_per_month", N_("Semi-managed: fixed costs a month (warehouse, staff)"), "450"),
+    ("n_eur", "exchange_rates.EUR", N_("One euro in your currency (the EU's customs fees are in euros)"), "1.08"),
+    ("n_gbp", "exchange_rates.GBP", N_("One pound in your currency (the UK's thresholds are in pounds)"), "1.27"),
 )
 """The few figures that decide the comparison; the rest are estimated from the dated tables (duty, fees,
 payouts) or shown as still needed, never counted as 0 unseen."""
@@ -78,7 +80,7 @@ def figure_error(field: str | None) -> str:
     if field is not None and field.startswith("economics.exchange_rates"):
         return _(
             "The customs tables for your markets charge in another currency (EUR, GBP or USD): "
-            "enter your figures in that currency, or compare on the command line with an exchange rate."
+            "give what one euro or pound is in your currency, or enter your figures in that currency."
         )
     if field is not None and field.endswith("duty_rate"):
         return _("We have no customs table for one of your markets: enter your product's duty rate there (0 if none).")
