@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _i18n
-from ._economics import amount_text
 from ._i18n import N_, _
 from ._profile import MODELS
 
@@ -46,6 +45,9 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 
 def _money(value: Decimal | None) -> str:
+    # Imported here: the command line reads this module's FORMATS when it starts, and must not load the arithmetic.
+    from ._economics import amount_text
+
     return "—" if value is None else amount_text(value)
 
 

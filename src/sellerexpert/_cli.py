@@ -51,7 +51,6 @@ from ._batch import (
 )
 from ._catalogue_report import FORMATS as CATALOGUE_FORMATS
 from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem
-from ._economics import Economics
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._fields import option_name
 from ._i18n import N_, _
@@ -563,6 +562,8 @@ def consult(
     if profile is None:
         _no_profile()
     if economics_path is not None:
+        from ._economics import Economics
+
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
     if trace_path is not None:
@@ -1096,6 +1097,8 @@ def margin(
         raise UsageProblem(_("give --profile FILE (a profile with an economics section) or --economics FILE."))
     profile = load_profile(profile_source, {}) or SellerProfile()
     if economics_path is not None:
+        from ._economics import Economics
+
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:
         profile = profile.with_changes(economics=replace(profile.economics, monthly_units=monthly_units))

@@ -45,13 +45,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import _documents, _i18n
-from ._cost_tables import CustomsEntry, Dated, FeeEntry, Money, RouteTerms
 from ._errors import ProfileError
 from ._i18n import N_, _, model_words
 from ._profile import MODELS, PLATFORMS, SellerProfile, closest
+
+if TYPE_CHECKING:
+    # Only types here: the tables are loaded with the rule book, not when the command line starts.
+    from ._cost_tables import CustomsEntry, Dated, FeeEntry, Money, RouteTerms
 
 NumberKind = Literal["amount", "share", "days", "multiple"]
 
