@@ -10,11 +10,13 @@ before and on the one after, each with its own installed package, and compare th
 What is written (each command's stdout, stderr and exit code, and every file it writes):
 
 * every shipped example profile: ``consult`` in text, markdown and JSON, in English and Chinese, with
-  its trace; ``explain`` of that trace (text, markdown, JSON, DOT, with the why-not search) and ``audit``;
+  its trace, with ``--details`` and ``--explain``; ``explain`` of that trace (text, markdown, JSON, DOT, with
+  the why-not search) and ``audit``;
 * ``margin`` on the margin examples (text, markdown, JSON, both languages, SVG chart) and ``catalogue``
   on the catalogue example (text, markdown, JSON, CSV, .xlsx, SVG chart and traces, both languages);
 * ``batch`` of the example sellers and of a few hundred generated sellers (every field a rule reads
-  drawn at random, seeded), to CSV and JSON Lines, in both languages, with every row's trace, and
+  drawn at random, seeded), to CSV and JSON Lines, in both languages, with every row's trace, with two
+  workers and on the reference engine (Experta), and
   ``audit`` of those traces (text and JSON); ``explain`` of the first traces;
 * ``rules`` list, show, lint, review and coverage; ``schema``; ``examples``; bad input;
 * ``--help`` of every command and subcommand, in both languages.
@@ -94,6 +96,9 @@ def commands(work: Path, count: int) -> list[tuple[str, list[str]]]:
                 runs.append((f"consult.{stem}.{lang}.{fmt}", ["--lang", lang, "consult", "-p", profile, "-f", fmt]))
         runs.append((f"consult.{stem}.trace", ["consult", "-p", profile, "-f", "json", "--trace",
                                                str(work / f"trace-{stem}.json")]))
+        for flag in ("--details", "--explain"):
+            runs.append((f"consult.{stem}{flag[1:]}", ["consult", "-p", profile, flag]))
+            runs.append((f"consult.{stem}{flag[1:]}.zh", ["--lang", "zh", "consult", "-p", profile, flag]))
     runs.append(("consult.options", ["consult", "--operational-capacity", "low", "--platform", "temu",
                                      "--no-local-warehouse", "-f", "json"]))
     runs.append(("consult.bad-field", ["consult", "--operational-capacity", "huge"]))
@@ -121,6 +126,8 @@ def commands(work: Path, count: int) -> list[tuple[str, list[str]]]:
                 runs.append((f"batch.{stem}.{lang}.{fmt}", ["--lang", lang, "batch", str(source), "-f", fmt, "--no-progress"]))
         runs.append((f"batch.{stem}.traces", ["batch", str(source), "-f", "jsonl", "--no-progress", "--trace",
                                               str(work / f"files/traces-{stem}")]))
+        runs.append((f"batch.{stem}.jobs2", ["batch", str(source), "-f", "csv", "--no-progress", "--jobs", "2"]))
+        runs.append((f"batch.{stem}.experta", ["batch", str(source), "-f", "jsonl", "--no-progress", "--engine", "experta"]))
     runs += [
         ("rules.list", ["rules", "list"]), ("rules.list.zh", ["--lang", "zh", "rules", "list"]),
         ("rules.lint", ["rules", "lint"]), ("rules.review", ["rules", "review"]),
