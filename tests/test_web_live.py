@@ -3,7 +3,9 @@
 The browser is Debian's chromium driven by Playwright (never a browser that
 Playwright downloads). Locally the browser test skips when chromium is missing;
 in CI (``CI`` set, as ``.ci/run`` does) it fails instead, so it cannot be
-skipped unnoticed.
+skipped unnoticed. The default run walks one whole consultation in the browser and checks focus and
+the page without JavaScript; the Chinese walks, the chart, the accessibility check, the load and a
+second server are in the slow set (.ci/run runs them).
 """
 
 from __future__ import annotations
@@ -287,6 +289,7 @@ def _print_fits_two_pages(browser: Any, url: str, tmp_path: Path) -> None:
     printing.close()
 
 
+@pytest.mark.slow  # two more walks through the questions (Chinese pages in-process: tests/test_web_seller.py)
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["desktop", "phone"])
 def test_a_whole_consultation_in_chinese(server: str, browser: object, width: int, height: int, tmp_path: Path) -> None:
     from playwright.sync_api import Browser, expect
@@ -391,6 +394,7 @@ def test_the_page_works_with_javascript_off(server: str, browser: object) -> Non
     context.close()
 
 
+@pytest.mark.slow  # 200 requests; bench/web_load.py measures the load itself
 def test_a_short_load_has_no_errors(server: str) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     try:
@@ -403,6 +407,7 @@ def test_a_short_load_has_no_errors(server: str) -> None:
     assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms
 
 
+@pytest.mark.slow  # fourteen pages through axe-core, twice
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_axe_finds_no_accessibility_violations(server: str, browser: object, lang: str) -> None:
     from playwright.sync_api import Browser
@@ -436,6 +441,7 @@ def test_axe_finds_no_accessibility_violations(server: str, browser: object, lan
         context.close()
 
 
+@pytest.mark.slow  # the numbers step in-process: tests/test_web_seller.py
 def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -> None:
     from playwright.sync_api import Browser, expect
 
@@ -464,6 +470,7 @@ def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -
     context.close()
 
 
+@pytest.mark.slow  # a second server process
 def test_a_server_under_a_chinese_locale_speaks_chinese_and_never_mixes() -> None:
     with _serve({"LANG": "zh_CN.UTF-8"}) as base:
         seller = "platforms=temu,aliexpress&target_markets=US&operational_capacity=low"
