@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import tomllib
 from functools import cache
@@ -88,6 +89,10 @@ def too_large(kind: str) -> DocumentProblem:
     )
 
 
+_CHUNK = 1 << 20
+"""How much :func:`read_bytes` asks for at a time past what stat() said (a pipe, a growing file)."""
+
+
 def read_bytes(path: Path, kind: Kind = "document") -> bytes:
     """Read a file's bytes, refusing directories and anything over the size limit of ``kind``.
 
@@ -96,8 +101,18 @@ def read_bytes(path: Path, kind: Kind = "document") -> bytes:
     limit = SIZE_LIMITS[kind]
     try:
         with path.open("rb") as stream:
-            # Read one byte past the limit rather than trusting stat(): a pipe or /dev/zero has no size.
-            raw = stream.read(limit + 1)
+            # Read one byte past the limit rather than trusting stat(): a pipe or /dev/zero has no size, and a
+            # file may grow. stat() only sizes the first read: asking for the whole limit at once allocates it
+            # (16 MiB for a trace), which cost more than reading a 100 kB trace when an audit reads thousands.
+            first = stream.read(min(os.fstat(stream.fileno()).st_size, limit) + 1)
+            chunks, total = [first], len(first)
+            while total <= limit:
+                more = stream.read(min(limit + 1 - total, _CHUNK))
+                if not more:
+                    break
+                chunks.append(more)
+                total += len(more)
+            raw = first if len(chunks) == 1 else b"".join(chunks)
     except FileNotFoundError:
         raise DocumentProblem(Msg(N_("no such file"))) from None
     except IsADirectoryError:
