@@ -41,6 +41,18 @@ PROFILE_EXAMPLES = sorted(path for path in EXAMPLES.iterdir() if path.suffix in 
 """The shipped examples that are seller profiles (``sellers.csv`` is a batch input)."""
 
 
+SCALES = [pytest.param(0.2, id="sample"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]
+"""A property test's share of its examples: a fifth in the default run, all of them in the slow set.
+
+A test parametrised with it runs twice under CI (``.ci/run`` runs the slow set after the default run),
+so the default run stays fast and the property is still tried at full scale."""
+
+
+def scaled(examples: int, share: float) -> int:
+    """``share`` of ``examples`` (at least 3, so that a sample still varies every strategy)."""
+    return max(3, round(examples * share))
+
+
 @pytest.fixture(scope="session")
 def advisor() -> Advisor:
     """The shipped rule book, compiled once for the whole session."""

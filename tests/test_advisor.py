@@ -140,13 +140,14 @@ def test_trace_records_profile_firings_result_and_fingerprint(advisor: Advisor) 
     assert Trace.from_dict(json.loads(result.trace.to_json())).to_dict() == data
 
 
-def test_threads_give_the_serial_results(advisor: Advisor) -> None:
+@pytest.mark.parametrize("rounds", [pytest.param(1, id="sample"), pytest.param(3, id="full", marks=pytest.mark.slow)])
+def test_threads_give_the_serial_results(advisor: Advisor, rounds: int) -> None:
     profiles = [
         {"operational_capacity": level, "fee_sensitivity": fee, "local_warehouse": warehouse}
         for level in ("low", "medium", "high")
         for fee in ("low", "high")
         for warehouse in (True, False)
-    ] * 3
+    ] * rounds
     serial = [advisor.consult(p).trace.to_json() for p in profiles]
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(lambda p: advisor.consult(p).trace.to_json(), profiles))

@@ -29,6 +29,7 @@ def test_a_full_disk_is_one_line_and_exit_1() -> None:
     assert done.stderr == "Error: cannot write the output to stdout (No space left on device)\n"
 
 
+@pytest.mark.slow  # a process; a closed pipe of consult --explain is in the default run (tests/test_cli_terminal.py)
 def test_a_closed_pipe_ends_quietly() -> None:
     process = subprocess.Popen([*CLI, "rules", "list", "-f", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
@@ -39,6 +40,7 @@ def test_a_closed_pipe_ends_quietly() -> None:
     assert stderr == b""
 
 
+@pytest.mark.slow  # a process and a shell; head -1 after consult --explain is in the default run (tests/test_cli_terminal.py)
 def test_head_one_ends_quietly() -> None:
     done = subprocess.run(
         f"{sys.executable} -m sellerexpert rules list -f json | head -1", shell=True, capture_output=True, text=True, timeout=60

@@ -35,15 +35,18 @@ HOSTILE_NAME = "Shop \x1b]0;owned\x07\x1b[2J\u202eevil\r"
 # -- a closed pipe -----------------------------------------------------------------------------------
 
 
+# Each case starts the installed command as a process: one in the default run, the others in the slow set.
+SLOW = pytest.mark.slow
+
+
 @pytest.mark.parametrize(
     "args",
     [
-        ["consult", "-p", str(SHOP), "--explain"],
-        ["rules", "list", "-f", "json"],
-        ["--help"],
-        ["--version"],
+        pytest.param(["consult", "-p", str(SHOP), "--explain"], id="consult --explain"),
+        pytest.param(["rules", "list", "-f", "json"], id="rules list", marks=SLOW),
+        pytest.param(["--help"], id="--help", marks=SLOW),
+        pytest.param(["--version"], id="--version", marks=SLOW),
     ],
-    ids=["consult --explain", "rules list", "--help", "--version"],
 )
 def test_a_closed_pipe_ends_quietly_with_141(args: list[str]) -> None:
     process = subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -92,7 +95,7 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes, by
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+@pytest.mark.parametrize("encoding", ["latin-1", pytest.param("cp1252", marks=SLOW)])
 def test_a_terminal_that_cannot_show_chinese_shows_question_marks(encoding: str) -> None:
     env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1"}
     code, output, stderr = _on_a_terminal(["--lang", "zh", "consult", "-p", str(SHOP)], env)
@@ -101,7 +104,7 @@ def test_a_terminal_that_cannot_show_chinese_shows_question_marks(encoding: str)
     assert output.decode(encoding).startswith("?????Lin's phone accessories")
 
 
-@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+@pytest.mark.parametrize("encoding", [pytest.param("latin-1", marks=SLOW), "cp1252"])
 def test_a_pipe_that_cannot_hold_the_output_is_one_error_line(encoding: str, tmp_path: Path) -> None:
     profile = tmp_path / "p.json"
     profile.write_text(json.dumps({"name": "小店", "operational_capacity": "low"}), encoding="utf-8")

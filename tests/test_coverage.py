@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MARGIN_RULES, ROUTE_RULES
+from conftest import MARGIN_RULES, ROUTE_RULES, SCALES, scaled
 from sellerexpert import Advisor, ProfileError
 from sellerexpert._coverage import Simulator, coverage
 from sellerexpert._profile import MODELS, PLATFORMS
@@ -28,12 +28,13 @@ def _without_routes(rules_dir: Path) -> Advisor:
     return Advisor(rules_dir)
 
 
-def test_simulator_agrees_with_the_engine_on_a_sample(rules_dir: Path) -> None:
+@pytest.mark.parametrize("share", SCALES)
+def test_simulator_agrees_with_the_engine_on_a_sample(rules_dir: Path, share: float) -> None:
     advisor = _without_routes(rules_dir)
     simulator = Simulator(advisor.rules)
     space = ProfileSpace(advisor.rules)
     rng = random.Random(20261125)
-    for _ in range(60):
+    for _ in range(scaled(60, share)):
         profile = _profile({name: rng.choice(rng.choice(classes).members) for name, classes in space.fields.items()})
         try:
             result = advisor.consult(profile)

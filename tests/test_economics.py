@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Economics, ProfileError, SellerProfile, compare_margins
 from sellerexpert._economics import NUMBERS, cents, platform_facts
 
@@ -301,70 +302,84 @@ def _month(data: dict[str, Any]) -> dict[str, Fraction]:
     return {m.model: m.contribution_per_month for m in item.models}
 
 
-@settings(max_examples=100, deadline=None)
-@given(economics_data(), st.sampled_from(_COSTS), st.sampled_from(_MODELS), st.data())
-def test_raising_a_cost_never_raises_the_margin_of_the_model_bearing_it(
-    data: dict[str, Any], cost: str, model: str, draw: st.DataObject
-) -> None:
-    before = _month(data)
-    raised = copy.deepcopy(data)
-    table = raised if cost in _SHARED else raised[model]
-    kind = _KIND[cost]
-    old = Decimal(str(table[cost]))
-    if kind == "share":
-        cap = _CAP.get(cost, Decimal("0.95") if cost in ("unsold_share", "price_cut") else Decimal(1))
-        new: Any = str(draw.draw(st.decimals(min_value=old, max_value=cap, places=3)))
-    elif kind == "days":
-        new = draw.draw(st.integers(min_value=int(old), max_value=365))
-    elif kind == "multiple":
-        new = str(old + draw.draw(_STRATEGY["multiple"]))
-    else:
-        new = str(old + draw.draw(_amount))
-    table[cost] = new
-    after = _month(raised)
-    bearers = _MODELS if cost in _SHARED else [model]
-    for name in bearers:
-        assert after[name] <= before[name]
-    for name in set(_MODELS) - set(bearers):
-        assert after[name] == before[name]
+@pytest.mark.parametrize("share", SCALES)
+def test_raising_a_cost_never_raises_the_margin_of_the_model_bearing_it(share: float) -> None:
+    @settings(max_examples=scaled(100, share), deadline=None)
+    @given(economics_data(), st.sampled_from(_COSTS), st.sampled_from(_MODELS), st.data())
+    def check(data: dict[str, Any], cost: str, model: str, draw: st.DataObject) -> None:
+        before = _month(data)
+        raised = copy.deepcopy(data)
+        table = raised if cost in _SHARED else raised[model]
+        kind = _KIND[cost]
+        old = Decimal(str(table[cost]))
+        if kind == "share":
+            cap = _CAP.get(cost, Decimal("0.95") if cost in ("unsold_share", "price_cut") else Decimal(1))
+            new: Any = str(draw.draw(st.decimals(min_value=old, max_value=cap, places=3)))
+        elif kind == "days":
+            new = draw.draw(st.integers(min_value=int(old), max_value=365))
+        elif kind == "multiple":
+            new = str(old + draw.draw(_STRATEGY["multiple"]))
+        else:
+            new = str(old + draw.draw(_amount))
+        table[cost] = new
+        after = _month(raised)
+        bearers = _MODELS if cost in _SHARED else [model]
+        for name in bearers:
+            assert after[name] <= before[name]
+        for name in set(_MODELS) - set(bearers):
+            assert after[name] == before[name]
+
+    check()
 
 
-@settings(max_examples=60, deadline=None)
-@given(economics_data(), st.sampled_from(_MODELS), _amount)
-def test_raising_the_price_never_lowers_either_margin(data: dict[str, Any], model: str, rise: Decimal) -> None:
-    # Without fines on the price: a fine of several times the price may outgrow what a higher price keeps.
-    for name in _MODELS:
-        data[name]["fine_rate"] = 0
-    before = _month(data)
-    raised = copy.deepcopy(data)
-    raised[model]["price"] = str(Decimal(str(raised[model]["price"])) + rise)
-    after = _month(raised)
-    assert all(after[name] >= before[name] for name in _MODELS)
+@pytest.mark.parametrize("share", SCALES)
+def test_raising_the_price_never_lowers_either_margin(share: float) -> None:
+    @settings(max_examples=scaled(60, share), deadline=None)
+    @given(economics_data(), st.sampled_from(_MODELS), _amount)
+    def check(data: dict[str, Any], model: str, rise: Decimal) -> None:
+        # Without fines on the price: a fine of several times the price may outgrow what a higher price keeps.
+        for name in _MODELS:
+            data[name]["fine_rate"] = 0
+        before = _month(data)
+        raised = copy.deepcopy(data)
+        raised[model]["price"] = str(Decimal(str(raised[model]["price"])) + rise)
+        after = _month(raised)
+        assert all(after[name] >= before[name] for name in _MODELS)
+
+    check()
 
 
-@settings(max_examples=100, deadline=None)
-@given(economics_data())
-def test_break_even_is_where_the_lines_cross(data: dict[str, Any]) -> None:
-    item = _one(data)
-    full, semi = item.models
-    if item.break_even_exact is not None:
-        point = item.break_even_exact
-        assert point > 0
-        assert full.at(point) == semi.at(point)
-        below, above = point / 2, point * 2
-        leader_above = full if item.above_break_even == "fully-managed" else semi
-        other = semi if leader_above is full else full
-        assert leader_above.at(above) > other.at(above)
-        assert leader_above.at(below) < other.at(below)
-    else:
-        # No crossing above 0 units: the same model leads (or they tie) at every volume.
-        signs = {(full.at(n) > semi.at(n)) - (full.at(n) < semi.at(n)) for n in (1, 10, 1000, 10**6)}
-        assert len(signs - {0}) <= 1
+@pytest.mark.parametrize("share", SCALES)
+def test_break_even_is_where_the_lines_cross(share: float) -> None:
+    @settings(max_examples=scaled(100, share), deadline=None)
+    @given(economics_data())
+    def check(data: dict[str, Any]) -> None:
+        item = _one(data)
+        full, semi = item.models
+        if item.break_even_exact is not None:
+            point = item.break_even_exact
+            assert point > 0
+            assert full.at(point) == semi.at(point)
+            below, above = point / 2, point * 2
+            leader_above = full if item.above_break_even == "fully-managed" else semi
+            other = semi if leader_above is full else full
+            assert leader_above.at(above) > other.at(above)
+            assert leader_above.at(below) < other.at(below)
+        else:
+            # No crossing above 0 units: the same model leads (or they tie) at every volume.
+            signs = {(full.at(n) > semi.at(n)) - (full.at(n) < semi.at(n)) for n in (1, 10, 1000, 10**6)}
+            assert len(signs - {0}) <= 1
+
+    check()
 
 
-@settings(max_examples=30, deadline=None)
-@given(economics_data())
-def test_economics_round_trip_and_give_identical_json(data: dict[str, Any]) -> None:
-    economics = Economics.from_dict(data)
-    assert Economics.from_dict(json.loads(json.dumps(economics.to_dict()))) == economics
-    assert compare_margins(economics).to_json() == compare_margins(copy.deepcopy(data)).to_json()
+@pytest.mark.parametrize("share", SCALES)
+def test_economics_round_trip_and_give_identical_json(share: float) -> None:
+    @settings(max_examples=scaled(30, share), deadline=None)
+    @given(economics_data())
+    def check(data: dict[str, Any]) -> None:
+        economics = Economics.from_dict(data)
+        assert Economics.from_dict(json.loads(json.dumps(economics.to_dict()))) == economics
+        assert compare_margins(economics).to_json() == compare_margins(copy.deepcopy(data)).to_json()
+
+    check()

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, SellerProfile, _documents, cli
 from sellerexpert._errors import ProfileError, TraceError
 
@@ -198,3 +203,47 @@ def test_utf16_file_is_told_to_be_saved_as_utf8(tmp_path: Path) -> None:
     path.write_bytes('{"operational_capacity": "low"}'.encode("utf-16"))
     with pytest.raises(ProfileError, match="is UTF-16 text: save it as UTF-8"):
         SellerProfile.from_file(path)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.just(10**64) | st.just(-(10**64)) | st.floats()
+    | st.text() | st.just("\ud800") | st.sampled_from([(1, 2), Decimal(1), 1 + 2j]),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=3) | st.just("\udfff") | st.integers() | st.floats(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@pytest.mark.parametrize("share", SCALES)
+def test_the_quick_pass_never_passes_what_the_full_walk_refuses(share: float) -> None:
+    """check_limits skips its walk when a quick pass finds the data plainly within the limits: never wrongly."""
+
+    @settings(max_examples=scaled(500, share), deadline=None)
+    @given(st.one_of(_VALUES, st.integers(60, 70).map(_nested)))
+    @example(["ok", "\ud800"])
+    @example({"a": {"\udfff": 1}})
+    @example([[1, 10**64]])
+    @example({"n": [float("nan")]})
+    @example(_nested(64))
+    def check(data: Any) -> None:
+        if _documents._plainly_within(data):
+            _full_walk(data)  # raises if the quick pass was wrong
+
+    check()
+
+
+def _full_walk(data: Any) -> None:
+    """check_limits' own walk, with the quick pass turned off."""
+    quick = _documents._plainly_within
+    _documents._plainly_within = lambda _data: False  # type: ignore[assignment]
+    try:
+        _documents.check_limits(data)
+    finally:
+        _documents._plainly_within = quick

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, SellerProfile, cli
 from sellerexpert._errors import ProfileError, RuleBookError
 from sellerexpert._lint import due_facts, lint
@@ -242,28 +243,32 @@ _COSTS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    st.sampled_from(sorted(_COSTS)),
-    st.sampled_from(["fully-managed", "semi-managed"]),
-    st.data(),
-)
-def test_raising_any_cost_never_raises_a_routes_contribution(cost: str, model: str, draw: st.DataObject) -> None:
-    advisor = _ADVISOR
-    data = _starter()
-    data["economics"]["cost_of_capital"] = "10%"
-    low = draw.draw(_COSTS[cost])
-    high = low + draw.draw(_COSTS[cost])
-    if cost.endswith("_rate") or cost in ("affiliate_commission", "payment_fee", "late_share"):
-        high = min(high, Decimal("0.6"))
-    if cost.endswith("_days"):
-        high = min(high, 365)
-    before, after = copy.deepcopy(data), copy.deepcopy(data)
-    before["economics"].setdefault(model, {})[cost] = str(low)
-    after["economics"].setdefault(model, {})[cost] = str(high)
-    for one, two in zip(_compare(advisor, before).markets, _compare(advisor, after).markets, strict=True):
-        for m1, m2 in zip(one.models, two.models, strict=True):
-            assert m2.contribution_per_month <= m1.contribution_per_month, (one.platform, one.market, m1.model, cost)
+@pytest.mark.parametrize("share", SCALES)
+def test_raising_any_cost_never_raises_a_routes_contribution(share: float) -> None:
+    @settings(max_examples=scaled(40, share), deadline=None)
+    @given(
+        st.sampled_from(sorted(_COSTS)),
+        st.sampled_from(["fully-managed", "semi-managed"]),
+        st.data(),
+    )
+    def check(cost: str, model: str, draw: st.DataObject) -> None:
+        advisor = _ADVISOR
+        data = _starter()
+        data["economics"]["cost_of_capital"] = "10%"
+        low = draw.draw(_COSTS[cost])
+        high = low + draw.draw(_COSTS[cost])
+        if cost.endswith("_rate") or cost in ("affiliate_commission", "payment_fee", "late_share"):
+            high = min(high, Decimal("0.6"))
+        if cost.endswith("_days"):
+            high = min(high, 365)
+        before, after = copy.deepcopy(data), copy.deepcopy(data)
+        before["economics"].setdefault(model, {})[cost] = str(low)
+        after["economics"].setdefault(model, {})[cost] = str(high)
+        for one, two in zip(_compare(advisor, before).markets, _compare(advisor, after).markets, strict=True):
+            for m1, m2 in zip(one.models, two.models, strict=True):
+                assert m2.contribution_per_month <= m1.contribution_per_month, (one.platform, one.market, m1.model, cost)
+
+    check()
 
 
 _ADVISOR = Advisor()

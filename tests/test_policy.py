@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import MODELS, Caveat, Reason, Recommendation
 from sellerexpert._policy import Weighed, choose_best, counted, decide, outcome
 from sellerexpert._rulebook import BestPolicy, ConfidencePolicy, OutcomePolicy, Policy
@@ -124,57 +125,63 @@ def _inputs(items: list[Weighed]) -> tuple[dict[str, int], list[str]]:
     return scores, [w.model for w in items if w.kind == "exclude"]
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    items=st.lists(weighed, max_size=8),
-    completeness=st.floats(0, 1),
-    emphasis=st.sampled_from([None, "both", *MODELS]),
-    seed=st.integers(),
-)
-def test_the_decision_does_not_depend_on_the_order_of_its_evidence(
-    items: list[Weighed], completeness: float, emphasis: str | None, seed: int
-) -> None:
-    shuffled = list(items)
-    random.Random(seed).shuffle(shuffled)
-    scores, excluded = _inputs(items)
-    first = _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(items))
-    scores, excluded = _inputs(shuffled)
-    assert _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(shuffled)) == first
+@pytest.mark.parametrize("share", SCALES)
+def test_the_decision_does_not_depend_on_the_order_of_its_evidence(share: float) -> None:
+    @settings(max_examples=scaled(80, share), deadline=None)
+    @given(
+        items=st.lists(weighed, max_size=8),
+        completeness=st.floats(0, 1),
+        emphasis=st.sampled_from([None, "both", *MODELS]),
+        seed=st.integers(),
+    )
+    def check(items: list[Weighed], completeness: float, emphasis: str | None, seed: int) -> None:
+        shuffled = list(items)
+        random.Random(seed).shuffle(shuffled)
+        scores, excluded = _inputs(items)
+        first = _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(items))
+        scores, excluded = _inputs(shuffled)
+        assert _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(shuffled)) == first
+
+    check()
 
 
-@settings(max_examples=80, deadline=None)
-@given(items=st.lists(weighed, max_size=8), completeness=st.floats(-1, 2), emphasis=st.sampled_from([None, "both", *MODELS]))
-def test_a_decision_is_a_model_with_a_confidence_in_range(
-    items: list[Weighed], completeness: float, emphasis: str | None
-) -> None:
-    scores, excluded = _inputs(items)
-    decision = _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(items))
-    assert decision.model in MODELS
-    assert 0.0 <= decision.confidence <= 1.0
-    open_models = [m for m in MODELS if m not in excluded]
-    if len(open_models) == 1:
-        assert (decision.model, decision.basis) == (open_models[0], "exclusion")
-    elif not open_models:
-        assert decision.basis == "both-excluded"
-    else:
-        assert decision.basis in ("scores", "tie")
+@pytest.mark.parametrize("share", SCALES)
+def test_a_decision_is_a_model_with_a_confidence_in_range(share: float) -> None:
+    @settings(max_examples=scaled(80, share), deadline=None)
+    @given(items=st.lists(weighed, max_size=8), completeness=st.floats(-1, 2), emphasis=st.sampled_from([None, "both", *MODELS]))
+    def check(items: list[Weighed], completeness: float, emphasis: str | None) -> None:
+        scores, excluded = _inputs(items)
+        decision = _decide(scores, tuple(excluded), emphasis=emphasis, completeness=completeness, evidence=tuple(items))
+        assert decision.model in MODELS
+        assert 0.0 <= decision.confidence <= 1.0
+        open_models = [m for m in MODELS if m not in excluded]
+        if len(open_models) == 1:
+            assert (decision.model, decision.basis) == (open_models[0], "exclusion")
+        elif not open_models:
+            assert decision.basis == "both-excluded"
+        else:
+            assert decision.basis in ("scores", "tie")
+
+    check()
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    winner=st.integers(1, 30),
-    loser=st.integers(0, 30),
-    more=st.integers(1, 10),
-    completeness=st.floats(0, 1),
-    extra=st.floats(0, 1),
-)
-def test_more_evidence_or_more_answers_never_lower_the_confidence(
-    winner: int, loser: int, more: int, completeness: float, extra: float
-) -> None:
-    winner += loser  # the winner leads or ties
-    before = _decide({FULL: winner, SEMI: loser}, completeness=completeness)
-    assert _decide({FULL: winner + more, SEMI: loser}, completeness=completeness).confidence >= before.confidence
-    assert _decide({FULL: winner, SEMI: loser}, completeness=min(completeness + extra, 1.0)).confidence >= before.confidence
+@pytest.mark.parametrize("share", SCALES)
+def test_more_evidence_or_more_answers_never_lower_the_confidence(share: float) -> None:
+    @settings(max_examples=scaled(80, share), deadline=None)
+    @given(
+        winner=st.integers(1, 30),
+        loser=st.integers(0, 30),
+        more=st.integers(1, 10),
+        completeness=st.floats(0, 1),
+        extra=st.floats(0, 1),
+    )
+    def check(winner: int, loser: int, more: int, completeness: float, extra: float) -> None:
+        winner += loser  # the winner leads or ties
+        before = _decide({FULL: winner, SEMI: loser}, completeness=completeness)
+        assert _decide({FULL: winner + more, SEMI: loser}, completeness=completeness).confidence >= before.confidence
+        assert _decide({FULL: winner, SEMI: loser}, completeness=min(completeness + extra, 1.0)).confidence >= before.confidence
+
+    check()
 
 
 # -- the outcome ------------------------------------------------------------------------------------

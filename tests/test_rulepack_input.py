@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, cli, load_rulebook
 from sellerexpert._conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
 from sellerexpert._errors import RuleBookError
@@ -81,10 +82,14 @@ conditions = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(conditions)
-def test_dnf_size_counts_what_dnf_would_expand(condition: Condition) -> None:
-    assert dnf_size(condition) == len(dnf(condition))
+@pytest.mark.parametrize("share", SCALES)
+def test_dnf_size_counts_what_dnf_would_expand(share: float) -> None:
+    @settings(max_examples=scaled(150, share), deadline=None)
+    @given(conditions)
+    def check(condition: Condition) -> None:
+        assert dnf_size(condition) == len(dnf(condition))
+
+    check()
 
 
 def test_a_yaml_alias_bomb_rule_file_is_refused_fast(runner: CliRunner, rules_dir: Path) -> None:

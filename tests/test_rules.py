@@ -60,7 +60,21 @@ def test_rule_fires_exactly_on_its_examples(advisor: Advisor, rule: Rule) -> Non
         assert evaluate(rule.when, facts, assumed) == example.fires, f"{rule.id}: the declarative condition disagrees"
 
 
-def test_check_examples_reports_a_wrong_example(rules_dir: Any) -> None:
+# Files a pack can do without and still decide: the fees rules, the assumptions, the platforms, the
+# emphasis and the policy stay.
+_NOT_NEEDED = ("control", "markets", "service", "routes", "eligibility", "landed", "capacity", "logistics", "margin")
+
+
+@pytest.mark.parametrize(
+    "whole",
+    # The pack without the files the fees rules do not need checks its examples in a tenth of the time;
+    # the whole pack in the slow set.
+    [pytest.param(False, id="fees-pack"), pytest.param(True, id="whole-pack", marks=pytest.mark.slow)],
+)
+def test_check_examples_reports_a_wrong_example(rules_dir: Any, whole: bool) -> None:
+    if not whole:
+        for name in _NOT_NEEDED:
+            (rules_dir / f"{name}.toml").unlink()
     path = rules_dir / "fees.toml"
     path.write_text(
         path.read_text().replace(

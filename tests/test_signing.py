@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, Trace
 from sellerexpert._signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
 
@@ -71,19 +72,23 @@ def _leaves(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return [path]
 
 
-@settings(max_examples=40, deadline=None)
-@given(choice=st.integers(min_value=0))
-def test_any_edit_anywhere_is_detected(trace: Trace, choice: int) -> None:
-    data = sign(trace, KEY).to_dict()
-    # An edit of format or version is refused by the reader before any check (test_trace.py).
-    leaves = [p for p in _leaves(data) if p[0] not in ("signature", "format", "version")]
-    *parents, last = leaves[choice % len(leaves)]
-    holder = data
-    for step in parents:
-        holder = holder[step]
-    old = holder[last]
-    holder[last] = "edited" if old != "edited" else "edited again"
-    assert check(Trace.from_dict(data), KEY) == "invalid", f"an edit at {(*parents, last)} went unnoticed"
+@pytest.mark.parametrize("share", SCALES)
+def test_any_edit_anywhere_is_detected(trace: Trace, share: float) -> None:
+    @settings(max_examples=scaled(40, share), deadline=None)
+    @given(choice=st.integers(min_value=0))
+    def edit(choice: int) -> None:
+        data = sign(trace, KEY).to_dict()
+        # An edit of format or version is refused by the reader before any check (test_trace.py).
+        leaves = [p for p in _leaves(data) if p[0] not in ("signature", "format", "version")]
+        *parents, last = leaves[choice % len(leaves)]
+        holder = data
+        for step in parents:
+            holder = holder[step]
+        old = holder[last]
+        holder[last] = "edited" if old != "edited" else "edited again"
+        assert check(Trace.from_dict(data), KEY) == "invalid", f"an edit at {(*parents, last)} went unnoticed"
+
+    edit()
 
 
 def test_a_key_added_to_a_fact_is_detected(trace: Trace) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, Firing, SellerExpertError, Trace, TraceError
 from sellerexpert._trace import DecisionRecord, OtherRecord, PlatformRecord, SellerRecord, read_fact
 
@@ -146,37 +147,37 @@ engine_records = st.one_of(
 facts = st.one_of(engine_records, records, json_values).map(read_fact)
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    profile=records,
-    facts=st.lists(facts, max_size=3),
-    firings=st.lists(
-        st.builds(
-            Firing,
-            seq=st.integers(1, 10**6),
-            rule=st.text(min_size=1, max_size=10),
-            platform=st.none() | st.sampled_from(["temu", "aliexpress", "tiktok_shop"]),
-            salience=st.integers(-100, 100),
-            matched=st.lists(facts, max_size=2).map(tuple),
-            asserted=st.lists(facts, max_size=2).map(tuple),
-            retracted=st.lists(facts, max_size=2).map(tuple),
-            absent=st.lists(st.text(max_size=6), max_size=2).map(tuple),
+@pytest.mark.parametrize("share", SCALES)
+def test_any_trace_of_json_values_round_trips(share: float) -> None:
+    @settings(max_examples=scaled(25, share), deadline=None)
+    @given(
+        profile=records,
+        facts=st.lists(facts, max_size=3),
+        firings=st.lists(
+            st.builds(
+                Firing,
+                seq=st.integers(1, 10**6),
+                rule=st.text(min_size=1, max_size=10),
+                platform=st.none() | st.sampled_from(["temu", "aliexpress", "tiktok_shop"]),
+                salience=st.integers(-100, 100),
+                matched=st.lists(facts, max_size=2).map(tuple),
+                asserted=st.lists(facts, max_size=2).map(tuple),
+                retracted=st.lists(facts, max_size=2).map(tuple),
+                absent=st.lists(st.text(max_size=6), max_size=2).map(tuple),
+            ),
+            max_size=3,
         ),
-        max_size=3,
-    ),
-    result=records,
-    fingerprint=records,
-)
-def test_any_trace_of_json_values_round_trips(
-    profile: dict[str, Any],
-    facts: list[Any],
-    firings: list[Firing],
-    result: dict[str, Any],
-    fingerprint: dict[str, Any],
-) -> None:
-    trace = Trace(profile=profile, facts=tuple(facts), firings=tuple(firings), result=result, fingerprint=fingerprint)
-    assert Trace.from_json(trace.to_json()) == trace
-    assert Trace.from_json(trace.to_json()).to_json() == trace.to_json()
+        result=records,
+        fingerprint=records,
+    )
+    def check(
+        profile: dict[str, Any], facts: list[Any], firings: list[Firing], result: dict[str, Any], fingerprint: dict[str, Any]
+    ) -> None:
+        trace = Trace(profile=profile, facts=tuple(facts), firings=tuple(firings), result=result, fingerprint=fingerprint)
+        assert Trace.from_json(trace.to_json()) == trace
+        assert Trace.from_json(trace.to_json()).to_json() == trace.to_json()
+
+    check()
 
 
 # -- refusals ---------------------------------------------------------------------------------------
@@ -294,14 +295,18 @@ def test_load_is_the_one_reader_and_checks_the_schema_whatever_it_is_given(trace
         Trace.load(42)  # type: ignore[arg-type]
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    text=st.text(max_size=60)
-    | json_values.map(json.dumps)
-    | records.map(lambda r: json.dumps({"format": "sellerexpert-trace", "version": 1, **r}))
-)
-def test_any_text_is_a_trace_or_a_trace_error(text: str) -> None:
-    try:
-        Trace.from_json(text)
-    except TraceError as exc:
-        assert "\n" not in str(exc)
+@pytest.mark.parametrize("share", SCALES)
+def test_any_text_is_a_trace_or_a_trace_error(share: float) -> None:
+    @settings(max_examples=scaled(80, share), deadline=None)
+    @given(
+        text=st.text(max_size=60)
+        | json_values.map(json.dumps)
+        | records.map(lambda r: json.dumps({"format": "sellerexpert-trace", "version": 1, **r}))
+    )
+    def check(text: str) -> None:
+        try:
+            Trace.from_json(text)
+        except TraceError as exc:
+            assert "\n" not in str(exc)
+
+    check()

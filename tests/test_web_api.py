@@ -17,6 +17,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 
 from starlette.testclient import TestClient  # noqa: E402
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, explain  # noqa: E402
 from sellerexpert._cli import cli  # noqa: E402
 from sellerexpert._schema import json_schema  # noqa: E402
@@ -461,14 +462,18 @@ _profiles = st.dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=_profiles | _json_values)
-def test_any_json_body_gets_advice_or_a_422_never_a_500(client: TestClient, body: Any) -> None:
-    response = client.post("/api/v1/consult", content=json.dumps(body).encode())
-    assert response.status_code in (200, 422)
-    if response.status_code == 422:
-        error = response.json()["error"]
-        assert error["type"] == "profile"
-        # One line per problem: several mistakes are listed under a "N problems:" heading (ProfileError.several).
-        first, *rest = error["message"].split("\n")
-        assert not rest or re.fullmatch(r"<request>: \d+ problems:", first), error["message"]
+@pytest.mark.parametrize("share", SCALES)
+def test_any_json_body_gets_advice_or_a_422_never_a_500(client: TestClient, share: float) -> None:
+    @settings(max_examples=scaled(60, share), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(body=_profiles | _json_values)
+    def check(body: Any) -> None:
+        response = client.post("/api/v1/consult", content=json.dumps(body).encode())
+        assert response.status_code in (200, 422)
+        if response.status_code == 422:
+            error = response.json()["error"]
+            assert error["type"] == "profile"
+            # One line per problem: several mistakes are listed under a "N problems:" heading (ProfileError.several).
+            first, *rest = error["message"].split("\n")
+            assert not rest or re.fullmatch(r"<request>: \d+ problems:", first), error["message"]
+
+    check()

@@ -3,7 +3,9 @@
 The browser is Debian's chromium driven by Playwright (never a browser that
 Playwright downloads). Locally the browser test skips when chromium is missing;
 in CI (``CI`` set, as ``.ci/run`` does) it fails instead, so it cannot be
-skipped unnoticed.
+skipped unnoticed. The default run walks one whole consultation in the browser and checks focus and
+the page without JavaScript; the result on a phone and in print, the Chinese walks, the chart, the
+accessibility check, the load and a second server are in the slow set (.ci/run runs them).
 """
 
 from __future__ import annotations
@@ -215,21 +217,31 @@ def test_a_whole_consultation_in_a_real_browser(
     assert audited.exit_code == 0, audited.output
     assert "signature valid" in audited.output
 
+    context.close()
+    assert not problems, problems  # no script error and no Content-Security-Policy violation
+
+
+@pytest.mark.slow  # two more browser contexts and a PDF: the walk above stays in the default run
+def test_the_result_reads_on_a_phone_and_prints_on_two_pages(server: str, browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    url = server + "/result?" + RESULT
     # The result reads on a phone: nothing wider than the screen.
     phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     small = phone.new_page()
-    small.goto(page.url)
+    small.goto(url)
     assert small.evaluate("document.documentElement.scrollWidth") <= 375
     _seller_checks(small, width=375)
     # The print stylesheet hides the buttons and navigation.
     small.emulate_media(media="print")
     assert small.locator(".actions").first.is_hidden()
     phone.close()
-    _print_fits_two_pages(browser, page.url, tmp_path)
-    context.close()
-    assert not problems, problems  # no script error and no Content-Security-Policy violation
+    _print_fits_two_pages(browser, url, tmp_path)
 
 
+RESULT = "platforms=temu,tiktok_shop&target_markets=US,DE&operational_capacity=low&monthly_orders=300&local_warehouse=unknown"
+"""A settled seller's answers, as the walk above leaves them in the result page's address."""
 RULE_ID = re.compile(r"\b[a-z]+(?:_[a-z0-9]+){2,}\b")
 """A rule id or field name as the rule book spells them (``low_capacity_favours_full``, ``fast_shipping_expected``)."""
 LATIN_NAMES = {"Temu", "AliExpress", "TikTok", "Shop", "sellerexpert", "English", "Choice", "PDF", "JSON", "API"}
@@ -287,6 +299,7 @@ def _print_fits_two_pages(browser: Any, url: str, tmp_path: Path) -> None:
     printing.close()
 
 
+@pytest.mark.slow  # two more walks through the questions (Chinese pages in-process: tests/test_web_seller.py)
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["desktop", "phone"])
 def test_a_whole_consultation_in_chinese(server: str, browser: object, width: int, height: int, tmp_path: Path) -> None:
     from playwright.sync_api import Browser, expect
@@ -391,6 +404,7 @@ def test_the_page_works_with_javascript_off(server: str, browser: object) -> Non
     context.close()
 
 
+@pytest.mark.slow  # 200 requests; bench/web_load.py measures the load itself
 def test_a_short_load_has_no_errors(server: str) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     try:
@@ -403,6 +417,7 @@ def test_a_short_load_has_no_errors(server: str) -> None:
     assert report.p50_ms > 0 and report.p99_ms >= report.p50_ms
 
 
+@pytest.mark.slow  # fourteen pages through axe-core, twice
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_axe_finds_no_accessibility_violations(server: str, browser: object, lang: str) -> None:
     from playwright.sync_api import Browser
@@ -436,6 +451,7 @@ def test_axe_finds_no_accessibility_violations(server: str, browser: object, lan
         context.close()
 
 
+@pytest.mark.slow  # the numbers step in-process: tests/test_web_seller.py
 def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -> None:
     from playwright.sync_api import Browser, expect
 
@@ -464,6 +480,7 @@ def test_your_numbers_draw_the_chart_in_the_page(server: str, browser: object) -
     context.close()
 
 
+@pytest.mark.slow  # a second server process
 def test_a_server_under_a_chinese_locale_speaks_chinese_and_never_mixes() -> None:
     with _serve({"LANG": "zh_CN.UTF-8"}) as base:
         seller = "platforms=temu,aliexpress&target_markets=US&operational_capacity=low"

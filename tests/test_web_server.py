@@ -1,7 +1,8 @@
 """Against a real server on 127.0.0.1 (issue 23): each way a client could hold the server's memory, sockets or time.
 
 One server, started with small limits so that each timeout shows within a second or two; every loop
-here is bounded and every socket has a timeout. The two slowest are marked slow (.ci/run runs them).
+here is bounded and every socket has a timeout. The tests that wait out a timeout of their own, start a
+second server or send megabytes are marked slow (.ci/run runs them); one of each kind stays in the default run.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def _alive(sock: socket.socket) -> bool:
         return False
 
 
+@pytest.mark.slow  # megabytes of header (431 on a header over the limit stays in the default run)
 def test_a_huge_header_is_431_and_not_held_in_memory(server: tuple[str, int, int]) -> None:
     _, port, pid = server
     before = resident_kib(pid)
@@ -149,6 +151,7 @@ def test_pipelined_requests_are_all_answered(server: tuple[str, int, int]) -> No
     assert answers.count(b"HTTP/1.1 200 OK") == 3
 
 
+@pytest.mark.slow  # waits out the header timeout (a trickle cut at it stays in the default run)
 def test_half_sent_headers_are_408_after_the_header_timeout(server: tuple[str, int, int]) -> None:
     _, port, _ = server
     with _connect(port) as sock:
@@ -180,6 +183,7 @@ def test_a_slowloris_header_trickle_is_cut_at_the_header_timeout(server: tuple[s
         assert time.monotonic() - started < LIMITS["header_timeout"] + 1.5
 
 
+@pytest.mark.slow  # waits out the read timeout (the header timeout stays in the default run)
 def test_a_half_sent_body_is_408_after_the_read_timeout(server: tuple[str, int, int]) -> None:
     _, port, _ = server
     with _connect(port) as sock:
@@ -191,6 +195,7 @@ def test_a_half_sent_body_is_408_after_the_read_timeout(server: tuple[str, int, 
     assert time.monotonic() - started < LIMITS["read_timeout"] + 1.5
 
 
+@pytest.mark.slow  # waits out the minimum rate
 def test_a_body_trickle_is_cut_by_the_minimum_rate(server: tuple[str, int, int]) -> None:
     _, port, _ = server
     with _connect(port, timeout=0.3) as sock:
@@ -223,6 +228,7 @@ def test_an_idle_socket_storm_does_not_keep_out_a_request(server: tuple[str, int
             sock.close()
 
 
+@pytest.mark.slow  # a second server and 300 sockets
 def test_with_256_open_files_300_idle_sockets_do_not_keep_out_a_request(tmp_path: Path) -> None:
     pytest.importorskip("resource", reason="open-file limits are POSIX")
     # The issue's case: no --max-connections, so the cap comes from the open-file limit (256 less a reserve).
@@ -314,6 +320,7 @@ def test_a_client_that_does_not_read_its_answer_is_dropped(server: tuple[str, in
     assert not received.endswith(b"0\r\n\r\n")  # cut off: the chunked answer never ended
 
 
+@pytest.mark.slow  # a second server and seconds of work (the limit in-process: tests/test_web_limits.py)
 def test_a_costly_audit_is_stopped_at_the_time_limit_and_others_are_not_slowed(tmp_path: Path) -> None:
     # The audit is linear in a trace's size: about 2 MB (the endpoint's most) is a fifth of a second of work,
     # so this server gives a twentieth.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import tomllib
 from functools import cache
@@ -22,7 +23,7 @@ from ._i18n import N_
 from ._messages import Msg, concat
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     import yaml
 
@@ -88,6 +89,10 @@ def too_large(kind: str) -> DocumentProblem:
     )
 
 
+_CHUNK = 1 << 20
+"""How much :func:`read_bytes` asks for at a time past what stat() said (a pipe, a growing file)."""
+
+
 def read_bytes(path: Path, kind: Kind = "document") -> bytes:
     """Read a file's bytes, refusing directories and anything over the size limit of ``kind``.
 
@@ -96,8 +101,18 @@ def read_bytes(path: Path, kind: Kind = "document") -> bytes:
     limit = SIZE_LIMITS[kind]
     try:
         with path.open("rb") as stream:
-            # Read one byte past the limit rather than trusting stat(): a pipe or /dev/zero has no size.
-            raw = stream.read(limit + 1)
+            # Read one byte past the limit rather than trusting stat(): a pipe or /dev/zero has no size, and a
+            # file may grow. stat() only sizes the first read: asking for the whole limit at once allocates it
+            # (16 MiB for a trace), which cost more than reading a 100 kB trace when an audit reads thousands.
+            first = stream.read(min(os.fstat(stream.fileno()).st_size, limit) + 1)
+            chunks, total = [first], len(first)
+            while total <= limit:
+                more = stream.read(min(limit + 1 - total, _CHUNK))
+                if not more:
+                    break
+                chunks.append(more)
+                total += len(more)
+            raw = first if len(chunks) == 1 else b"".join(chunks)
     except FileNotFoundError:
         raise DocumentProblem(Msg(N_("no such file"))) from None
     except IsADirectoryError:
@@ -364,6 +379,8 @@ def check_limits(data: Any, *, what: str = "") -> None:
 
     :raises DocumentProblem: naming where in the document the problem is.
     """
+    if _plainly_within(data):
+        return
     # Each entry: the value, its depth, and how it was reached ((parent's link, key, parent is an object), or None).
     stack: list[tuple[Any, int, Any]] = [(data, 0, None)]
     seen = 0
@@ -416,6 +433,58 @@ def check_limits(data: Any, *, what: str = "") -> None:
                 stack.append((item, depth + 1, (link, key, in_object)))
             elif not (isinstance(item, str) and item.isascii()):  # ASCII text is always fine: the common case first
                 scalar(item, (link, key, in_object))
+
+
+def _plainly_within(data: Any) -> bool:
+    """Whether ``data`` is certainly within the limits :func:`check_limits` checks, found in one quick pass.
+
+    ``True`` only for dicts with text keys, lists, text, whole numbers, finite floats, booleans and
+    ``None`` (what the JSON reader gives) inside the depth and count limits; anything else, or anything at
+    fault, gives ``False`` and :func:`check_limits` walks again to name the problem and where it is.
+    It visits the tree a level at a time and asks each value's exact type once: a 100 kB trace in about
+    two fifths of the full walk's time, which an audit of thousands of traces pays for each.
+    """
+    if type(data) is not dict and type(data) is not list:
+        return False
+    level: list[Any] = [data]
+    depth = seen = 0
+    limit = 10 * MAX_YAML_NODES
+    while level:
+        if depth >= MAX_DEPTH:
+            return False
+        below: list[Any] = []
+        for value in level:
+            seen += 1 + len(value)
+            items: Iterable[Any]
+            if type(value) is dict:
+                for key in value:
+                    if type(key) is not str or (not key.isascii() and _SURROGATE.search(key)):
+                        return False
+                items = value.values()
+            elif type(value) is list:
+                items = value
+            else:
+                return False
+            for item in items:
+                kind = type(item)
+                if kind is str:
+                    if not item.isascii() and _SURROGATE.search(item):
+                        return False
+                elif kind is dict or kind is list:
+                    below.append(item)
+                elif kind is int:
+                    if not -_MAX_INT < item < _MAX_INT:
+                        return False
+                elif kind is float:
+                    if not math.isfinite(item):
+                        return False
+                elif not (kind is bool or item is None):
+                    return False
+        if seen > limit:
+            return False
+        level = below
+        depth += 1
+    return True
 
 
 def _check_text(text: str, link: Any, at: Callable[[Any], Msg | str]) -> None:
