@@ -269,8 +269,11 @@ def _matcher(tests: _Tests) -> Callable[[Mapping[str, tuple[int, Any, bool]]], b
         if given:
             held.append("not fact[2]")
         if test is not None:
-            namespace[f"test{position}"] = test
-            held.append(f"test{position}(fact[1])")
+            inline = _inline_test(test, position, namespace)
+            if inline is None:
+                namespace[f"test{position}"] = test
+                inline = f"test{position}(fact[1])"
+            held.append(inline)
         condition = " and ".join(held)
         lines.append(f"    if not ({condition}):" if exists else f"    if {condition}:")
         lines.append("        return False")
@@ -278,6 +281,37 @@ def _matcher(tests: _Tests) -> Callable[[Mapping[str, tuple[int, Any, bool]]], b
     exec(compile("\n".join(lines), f"<branch matcher {len(tests)} literals>", "exec"), namespace)  # noqa: S102
     function: Callable[[Mapping[str, tuple[int, Any, bool]]], bool] = namespace["match"]
     return function
+
+
+def _inline_test(test: _Test, position: int, namespace: dict[str, Any]) -> str | None:
+    """A value test as an expression on ``fact[1]``, where it is written here exactly as :mod:`._conditions`
+    means it and can never raise; ``None`` for the rest, which keep their closure.
+
+    Only comparisons whose outcome Python fixes for every value (an equality of two values of the
+    same builtin type, an order of whole numbers against a number, membership in a tuple or list of
+    words) are written out; the expected value is bound as a name (``expected<position>``), never
+    put into the source.
+    """
+    found = _TEST_OF.get(test)
+    if found is None:
+        return None
+    op, expected = found
+    value = f"expected{position}"
+    kind = type(expected)
+    if op in ("eq", "ne") and kind in (str, int, bool):
+        namespace[value], namespace[f"kind{position}"] = expected, kind
+        return f"(type(fact[1]) is kind{position} and fact[1] {'==' if op == 'eq' else '!='} {value})"
+    if op in ("lt", "le", "gt", "ge") and kind in (int, float):
+        namespace[value] = expected
+        sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+        return f"(isinstance(fact[1], int) and not isinstance(fact[1], bool) and fact[1] {sign} {value})"
+    if op in ("in", "not_in") and kind in (tuple, list) and all(type(item) is str for item in expected):
+        namespace[value] = expected
+        return f"(not isinstance(fact[1], (list, tuple)) and fact[1] {'in' if op == 'in' else 'not in'} {value})"
+    if op == "contains" and kind is str:
+        namespace[value] = expected
+        return f"(isinstance(fact[1], (list, tuple)) and {value} in fact[1])"
+    return None
 
 
 def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, bool]]) -> _Branch:
@@ -314,6 +348,8 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
 
 
 _VALUE_TESTS: dict[tuple[str, type, Any], _Test] = {}
+_TEST_OF: dict[_Test, tuple[str, Any]] = {}
+"""What each shared value test compares: (operator, expected value), for :func:`_inline_test`."""
 
 
 def _value_test(leaf: Leaf) -> _Test:
@@ -325,6 +361,7 @@ def _value_test(leaf: Leaf) -> _Test:
         return value_test(leaf.op, leaf.value)
     if found is None:
         found = _VALUE_TESTS[key] = value_test(leaf.op, leaf.value)
+        _TEST_OF[found] = (leaf.op, leaf.value)
     return found
 
 
