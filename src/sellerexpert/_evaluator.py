@@ -283,8 +283,8 @@ def _matcher(tests: _Tests) -> Callable[[Mapping[str, tuple[int, Any, bool]]], b
     return function
 
 
-def _inline_test(test: _Test, position: int, namespace: dict[str, Any]) -> str | None:
-    """A value test as an expression on ``fact[1]``, where it is written here exactly as :mod:`._conditions`
+def _inline_test(test: _Test, position: int, namespace: dict[str, Any], subject: str = "fact[1]") -> str | None:
+    """A value test as an expression on ``subject`` (the value tested), where it is written here exactly as :mod:`._conditions`
     means it and can never raise; ``None`` for the rest, which keep their closure.
 
     Only comparisons whose outcome Python fixes for every value (an equality of two values of the
@@ -300,18 +300,39 @@ def _inline_test(test: _Test, position: int, namespace: dict[str, Any]) -> str |
     kind = type(expected)
     if op in ("eq", "ne") and kind in (str, int, bool):
         namespace[value], namespace[f"kind{position}"] = expected, kind
-        return f"(type(fact[1]) is kind{position} and fact[1] {'==' if op == 'eq' else '!='} {value})"
+        return f"(type({subject}) is kind{position} and {subject} {'==' if op == 'eq' else '!='} {value})"
     if op in ("lt", "le", "gt", "ge") and kind in (int, float):
         namespace[value] = expected
         sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
-        return f"(isinstance(fact[1], int) and not isinstance(fact[1], bool) and fact[1] {sign} {value})"
+        return f"(isinstance({subject}, int) and not isinstance({subject}, bool) and {subject} {sign} {value})"
     if op in ("in", "not_in") and kind in (tuple, list) and all(type(item) is str for item in expected):
         namespace[value] = expected
-        return f"(not isinstance(fact[1], (list, tuple)) and fact[1] {'in' if op == 'in' else 'not in'} {value})"
+        return f"(not isinstance({subject}, (list, tuple)) and {subject} {'in' if op == 'in' else 'not in'} {value})"
     if op == "contains" and kind is str:
         namespace[value] = expected
-        return f"(isinstance(fact[1], (list, tuple)) and {value} in fact[1])"
+        return f"(isinstance({subject}, (list, tuple)) and {value} in {subject})"
     return None
+
+
+def _answers_function(tests: tuple[tuple[str, _Test | None], ...]) -> Callable[[Mapping[str, Any]], tuple[bool, ...]]:
+    """The answer of every seller test to a profile's facts, as one generated function (see :func:`_matcher`):
+    for each test, whether the field is known and (when the test has a value test) passes it."""
+    namespace: dict[str, Any] = {"missing": _MISSING}
+    lines = ["def answers(facts):", "    get = facts.get"]
+    for position, (name, test) in enumerate(tests):
+        lines.append(f"    value = get({name!r}, missing)")
+        if test is None:
+            lines.append(f"    answer{position} = value is not missing")
+            continue
+        inline = _inline_test(test, position, namespace, "value")
+        if inline is None:
+            namespace[f"test{position}"] = test
+            inline = f"test{position}(value)"
+        lines.append(f"    answer{position} = value is not missing and {inline}")
+    lines.append("    return (" + "".join(f"answer{position}, " for position in range(len(tests))) + ")")
+    exec(compile("\n".join(lines), f"<answers of {len(tests)} seller tests>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = namespace["answers"]
+    return function
 
 
 def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, bool]]) -> _Branch:
@@ -423,6 +444,7 @@ class Evaluator:
             for name, test, _, _ in b.tests:
                 seen_tests.setdefault((name, test), None)
         self._seller_tests = tuple(seen_tests)
+        self._answers = _answers_function(self._seller_tests)
         self._quoted_fields = tuple(
             sorted(
                 {
@@ -575,10 +597,7 @@ class Evaluator:
         ``None`` when a value cannot be part of a key (unhashable), so nothing is cached.
         """
         try:
-            answers = tuple(
-                (name in profile_facts) and (test is None or test(profile_facts[name]))
-                for name, test in self._seller_tests
-            )
+            answers = self._answers(profile_facts)
             quoted = tuple(hashable(profile_facts.get(name)) for name in self._quoted_fields)
             return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
         except TypeError:
