@@ -13,7 +13,9 @@ each round runs one fresh process per side (before, then after), each measuring 
   cache emptied before each call;
 * ``us-brand + trace``: the same with ``result.trace.to_dict()``;
 * ``diverse``: per seller, a pass over N diverse sellers (bench/population.py), the advice cache
-  emptied before each pass; the distinct-signature count and hit rate are printed beside it.
+  emptied before each pass; the distinct-signature count and hit rate are printed beside it;
+* ``diverse rows``: per row, what a batch to CSV does with N other diverse sellers given as text
+  cells: the profile read from the row, the consultation, the CSV row's cells.
 
 The medians of the rounds and their ratio (after / before) are printed; read the ratio.
 """
@@ -38,13 +40,15 @@ REPO = HERE.parent
 _CHILD = r"""
 import json, sys, time
 sys.path.insert(0, BENCH)
-from population import describe, forget, profiles
+from population import describe, forget, profiles, rows
 import sellerexpert
 from sellerexpert import Advisor, SellerProfile
+from sellerexpert._batch import result_cells
 assert sellerexpert.__file__.startswith(SRC), sellerexpert.__file__
 advisor = Advisor()
 full = SellerProfile.from_file(EXAMPLE)
 sellers = profiles(COUNT, seed=3)
+cells = [{k: v for k, v in row.items() if v != ""} for row in rows(COUNT, seed=4)]
 
 def best(action, inner, repeats=5):
     action()
@@ -71,10 +75,16 @@ def diverse():
     for profile in sellers:
         advisor.consult(profile, engine="compiled").to_dict()
 
+def diverse_rows():
+    forget(advisor)
+    for number, row in enumerate(cells, start=1):
+        result_cells(number, advisor.consult(SellerProfile.from_dict(row), engine="compiled"))
+
 print(json.dumps({
     "us-brand": best(cold, 100) * 1e6,
     "us-brand + trace": best(cold_trace, 20) * 1e6,
     "diverse": best(diverse, 1, 3) / len(sellers) * 1e6,
+    "diverse rows": best(diverse_rows, 1, 3) / len(cells) * 1e6,
     "population": describe(advisor, sellers),
 }))
 """
@@ -106,6 +116,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of before-then-after processes (default 3)")
     parser.add_argument("--sellers", type=int, default=400, help="diverse sellers per pass (default 400)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         before_src = _extract(args.before, Path(folder))
         after_src = REPO / "src"
@@ -114,8 +125,9 @@ def main() -> None:
             runs["before"].append(_measure(before_src, args.sellers))
             runs["after"].append(_measure(after_src, args.sellers))
     print(f"before: {args.before}; after: this checkout; {args.rounds} rounds; CPU time, best of each process's repeats")
+    print(f"load average (1 min) at the start and the end: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
     print(f"diverse sellers: {runs['after'][0]['population']}")
-    for name in ("us-brand", "us-brand + trace", "diverse"):
+    for name in ("us-brand", "us-brand + trace", "diverse", "diverse rows"):
         before = statistics.median(r[name] for r in runs["before"])
         after = statistics.median(r[name] for r in runs["after"])
         print(f"- {name}: {before:,.1f} us -> {after:,.1f} us per seller (after/before {after / before:.2f})")

@@ -45,6 +45,8 @@ _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_r
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
+_UNWORDED = object()
+"""No piece worded yet for a conclusion (a worded piece may be ``None``: a conclusion that is neither reason nor caveat)."""
 
 _LANDED_KEPT = 64
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
@@ -666,7 +668,6 @@ class Advisor:
 
         reasons: list[Reason] = []
         caveats: list[Caveat] = []
-        pieces = self._pieces
         wording = self._wording
         for item in concluded.values():
             words = wording.get((item.rule, lang))
@@ -676,24 +677,13 @@ class Advisor:
             rendered = None
             if lang == "en" and item.text is not None and rule.then.kind == "caveat":
                 template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
-            values = tuple(map(fact, names)) if names else ()
-            # The same rule, words and facts always give the same (immutable) reason: built once, then shared.
-            try:
-                key: Any = (
-                    platform,
-                    lang,
-                    item.identity(),
-                    tuple((type(value), hashable(value)) for value in values) if values else (),
-                )
-                piece = pieces.get(key)
-            except TypeError:  # a value no key can hold (a table): worded for this result alone
-                key, piece = None, None
-            if piece is None:
-                piece = self._piece(platform, rule, item, lang, rendered, template, dict(zip(names, values, strict=True)))
-                if key is not None:
-                    if len(pieces) >= 20_000:
-                        pieces.clear()
-                    pieces[key] = piece
+            if not names:
+                # Words that quote nothing of the seller: the same piece for this conclusion on this platform.
+                piece = item.worded.get((platform, lang), _UNWORDED)
+                if piece is _UNWORDED:
+                    piece = item.worded[(platform, lang)] = self._shared_piece(platform, lang, rule, item, rendered, template)
+            else:
+                piece = self._shared_piece(platform, lang, rule, item, rendered, template, names, tuple(map(fact, names)))
             if isinstance(piece, Caveat):
                 caveats.append(piece)
             elif piece is not None:
@@ -728,6 +718,38 @@ class Advisor:
             outcome=shape.kind,
             outcome_text=shape.text,
         )
+
+    def _shared_piece(
+        self,
+        platform: str,
+        lang: str,
+        rule: Rule,
+        item: Concluded,
+        rendered: str | None,
+        template: str,
+        names: tuple[str, ...] = (),
+        values: tuple[Any, ...] = (),
+    ) -> Reason | Caveat | None:
+        """:meth:`_piece`, shared: the same rule, words and facts always give the same (immutable) reason,
+        built once. ``values`` are what ``template`` quotes for ``names``."""
+        pieces = self._pieces
+        try:
+            key: Any = (
+                platform,
+                lang,
+                item.identity(),
+                tuple((type(value), hashable(value)) for value in values) if values else (),
+            )
+            piece = pieces.get(key)
+        except TypeError:  # a value no key can hold (a table): worded for this result alone
+            key, piece = None, None
+        if piece is None:
+            piece = self._piece(platform, rule, item, lang, rendered, template, dict(zip(names, values, strict=True)))
+            if key is not None:
+                if len(pieces) >= 20_000:
+                    pieces.clear()
+                pieces[key] = piece
+        return piece
 
     def _words(self, rule_id: str, lang: str) -> tuple[Rule, str, tuple[str, ...]]:
         """A rule, the text a result words its conclusion with in ``lang``, and the facts that text quotes."""

@@ -91,6 +91,10 @@ class Concluded:
     key: Any = field(default=None, compare=False)
     """The conclusion as a hashable value, ``(rule, assumed, platform_facts typed and with lists as tuples, text)``,
     when known; ``None``: compute it."""
+    worded: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    """What a result made of this conclusion when its words quote nothing of the seller, by (platform,
+    language): the compiled path shares one object per conclusion between runs, so the next result
+    finds its reason or caveat here without building and hashing the conclusion's key."""
 
     def identity(self) -> Any:
         """:attr:`key`, or computed when not known (the conclusions read from trace records)."""
@@ -145,8 +149,14 @@ class Conclusions:
         return cls(seller, assumed, concluded, dict(record.decisions), declared)
 
 
+_SCALARS = frozenset((str, int, bool, float, type(None)))
+"""Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
+
+
 def plain(value: Any) -> Any:
     """A fact value as JSON-ready data (tuples become lists)."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -233,6 +243,96 @@ class _Branch:
     """(binding key, field) for each seller literal that must exist: what a firing matches."""
     assume_bound: tuple[str, ...]
     """The seller facts an assumption's firing matches, in binding order."""
+    match: Callable[[Mapping[str, tuple[int, Any, bool]]], bool] = field(compare=False, repr=False)
+    """Whether the seller facts (name -> (id, value, assumed)) satisfy :attr:`tests`: :func:`_matcher`'s function."""
+
+
+_Tests = tuple[tuple[str, _Test | None, bool, bool], ...]
+
+
+def _matcher(tests: _Tests) -> Callable[[Mapping[str, tuple[int, Any, bool]]], bool]:
+    """A branch's seller literals as one function, specialised on each literal's shape.
+
+    The engine's meaning of a literal, written once here and checked against Experta by the
+    equivalence tests: a fact ``name`` that is absent, or assumed where only a given one counts
+    (``given``), does not hold; one that is there holds when it passes its value test (or has none);
+    the literal is met when that agrees with ``exists``. A generic loop over the literals asked those
+    questions of every literal on every match (a third of settling a new seller); here each literal
+    is a few lines of Python made from the branch's own structure (names as literals, value tests
+    as closures): no rule text is ever compiled.
+    """
+    lines = ["def match(seller):"]
+    namespace: dict[str, Any] = {}
+    for position, (name, test, exists, given) in enumerate(tests):
+        lines.append(f"    fact = seller.get({name!r})")
+        held = ["fact is not None"]
+        if given:
+            held.append("not fact[2]")
+        if test is not None:
+            inline = _inline_test(test, position, namespace)
+            if inline is None:
+                namespace[f"test{position}"] = test
+                inline = f"test{position}(fact[1])"
+            held.append(inline)
+        condition = " and ".join(held)
+        lines.append(f"    if not ({condition}):" if exists else f"    if {condition}:")
+        lines.append("        return False")
+    lines.append("    return True")
+    exec(compile("\n".join(lines), f"<branch matcher {len(tests)} literals>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, tuple[int, Any, bool]]], bool] = namespace["match"]
+    return function
+
+
+def _inline_test(test: _Test, position: int, namespace: dict[str, Any], subject: str = "fact[1]") -> str | None:
+    """A value test as an expression on ``subject`` (the value tested), where it is written here exactly as :mod:`._conditions`
+    means it and can never raise; ``None`` for the rest, which keep their closure.
+
+    Only comparisons whose outcome Python fixes for every value (an equality of two values of the
+    same builtin type, an order of whole numbers against a number, membership in a tuple or list of
+    words) are written out; the expected value is bound as a name (``expected<position>``), never
+    put into the source.
+    """
+    found = _TEST_OF.get(test)
+    if found is None:
+        return None
+    op, expected = found
+    value = f"expected{position}"
+    kind = type(expected)
+    if op in ("eq", "ne") and kind in (str, int, bool):
+        namespace[value], namespace[f"kind{position}"] = expected, kind
+        return f"(type({subject}) is kind{position} and {subject} {'==' if op == 'eq' else '!='} {value})"
+    if op in ("lt", "le", "gt", "ge") and kind in (int, float):
+        namespace[value] = expected
+        sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+        return f"(isinstance({subject}, int) and not isinstance({subject}, bool) and {subject} {sign} {value})"
+    if op in ("in", "not_in") and kind in (tuple, list) and all(type(item) is str for item in expected):
+        namespace[value] = expected
+        return f"(not isinstance({subject}, (list, tuple)) and {subject} {'in' if op == 'in' else 'not in'} {value})"
+    if op == "contains" and kind is str:
+        namespace[value] = expected
+        return f"(isinstance({subject}, (list, tuple)) and {value} in {subject})"
+    return None
+
+
+def _answers_function(tests: tuple[tuple[str, _Test | None], ...]) -> Callable[[Mapping[str, Any]], tuple[bool, ...]]:
+    """The answer of every seller test to a profile's facts, as one generated function (see :func:`_matcher`):
+    for each test, whether the field is known and (when the test has a value test) passes it."""
+    namespace: dict[str, Any] = {"missing": _MISSING}
+    lines = ["def answers(facts):", "    get = facts.get"]
+    for position, (name, test) in enumerate(tests):
+        lines.append(f"    value = get({name!r}, missing)")
+        if test is None:
+            lines.append(f"    answer{position} = value is not missing")
+            continue
+        inline = _inline_test(test, position, namespace, "value")
+        if inline is None:
+            namespace[f"test{position}"] = test
+            inline = f"test{position}(value)"
+        lines.append(f"    answer{position} = value is not missing and {inline}")
+    lines.append("    return (" + "".join(f"answer{position}, " for position in range(len(tests))) + ")")
+    exec(compile("\n".join(lines), f"<answers of {len(tests)} seller tests>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = namespace["answers"]
+    return function
 
 
 def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, bool]]) -> _Branch:
@@ -264,10 +364,13 @@ def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, 
         assume_bound=tuple(
             dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))
         ),
+        match=_matcher(tuple((lit.name, lit.test, lit.exists, lit.given) for lit in seller)),
     )
 
 
 _VALUE_TESTS: dict[tuple[str, type, Any], _Test] = {}
+_TEST_OF: dict[_Test, tuple[str, Any]] = {}
+"""What each shared value test compares: (operator, expected value), for :func:`_inline_test`."""
 
 
 def _value_test(leaf: Leaf) -> _Test:
@@ -279,6 +382,7 @@ def _value_test(leaf: Leaf) -> _Test:
         return value_test(leaf.op, leaf.value)
     if found is None:
         found = _VALUE_TESTS[key] = value_test(leaf.op, leaf.value)
+        _TEST_OF[found] = (leaf.op, leaf.value)
     return found
 
 
@@ -340,6 +444,7 @@ class Evaluator:
             for name, test, _, _ in b.tests:
                 seen_tests.setdefault((name, test), None)
         self._seller_tests = tuple(seen_tests)
+        self._answers = _answers_function(self._seller_tests)
         self._quoted_fields = tuple(
             sorted(
                 {
@@ -365,6 +470,11 @@ class Evaluator:
             for index, rule in enumerate(self.rules)
             if rule.then.kind == "caveat"
         }
+        # Caveats that quote platform facts alone (or nothing): on one platform view their words never
+        # change, so what concludes through a branch there depends only on which of its facts were assumed.
+        self._quotes_platform_only = frozenset(
+            index for index, names in self._caveat_quotes.items() if all(n.startswith(PLATFORM_PREFIX) for n in names)
+        )
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
         self._enabled_cache: dict[Any, _Shared] = {}
         self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
@@ -487,10 +597,7 @@ class Evaluator:
         ``None`` when a value cannot be part of a key (unhashable), so nothing is cached.
         """
         try:
-            answers = tuple(
-                (name in profile_facts) and (test is None or test(profile_facts[name]))
-                for name, test in self._seller_tests
-            )
+            answers = self._answers(profile_facts)
             quoted = tuple(hashable(profile_facts.get(name)) for name in self._quoted_fields)
             return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
         except TypeError:
@@ -587,6 +694,9 @@ class _PlatformView:
         """Conclusions through a branch that binds no seller fact and quotes none: the same for every seller."""
         self._programs = shared.programs
         self._evaluator = evaluator
+        self.local: dict[tuple[int, tuple[str, ...]], Concluded] = {}
+        """Conclusions whose words quote only this view's facts, by (branch index, assumed fields): a
+        shortcut past :attr:`concluded`'s key of quoted values, which on this view never change."""
 
     def program(self, conclude: bool) -> tuple[tuple[int, int, bool], ...]:
         """The rules :meth:`_Run.settle` settles on this platform, in rule-book order: (rule index, its one
@@ -723,15 +833,7 @@ class _Run:
     # Matching --------------------------------------------------------------------
 
     def _matches(self, branch: _Branch) -> bool:
-        seller = self.seller
-        for name, test, exists, given in branch.tests:
-            fact = seller.get(name)
-            if fact is not None and given and fact[2]:
-                fact = None
-            hit = fact is not None and (test is None or test(fact[1]))
-            if hit != exists:
-                return False
-        return True
+        return branch.match(self.seller)
 
     def _activations(self, indices: Iterable[int]) -> list[tuple[Any, int, int]]:
         found: list[tuple[Any, int, int]] = []
@@ -847,6 +949,7 @@ class _Run:
                 several[rule_index] = {v: index for v, (_, index) in best.items()}
         # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match it.
         matches: dict[int, bool] = {}
+        seller = self.seller
         branches = self.branches
         by_view: list[dict[int, int]] = []
         for v, view in enumerate(views):
@@ -861,7 +964,7 @@ class _Run:
                 else:
                     hit = matches.get(index)
                     if hit is None:
-                        hit = matches[index] = self._matches(branches[index])
+                        hit = matches[index] = branches[index].match(seller)
                     if not hit:
                         continue
                 if weighs:
@@ -887,10 +990,12 @@ class _Run:
         declared: dict[str, dict[str, Any]] = {}
         decisions = self.decision_records()
         caveat_quotes = self.ev._caveat_quotes
+        platform_only = self.ev._quotes_platform_only
         for v, view in enumerate(self.views):
             items: dict[str, Concluded] = {}
             working = view.working
             fixed = view.fixed
+            local = view.local
             for rule_index, index in self.fired[v].items():
                 item = fixed.get(index)
                 if item is not None:  # a conclusion that reads nothing of the seller's
@@ -906,6 +1011,11 @@ class _Run:
                     items[rule.id] = item
                     continue
                 assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+                if rule_index in platform_only or not quotes:
+                    item = local.get((index, assumed_names))
+                    if item is not None:  # this view's words for this branch and these assumed facts
+                        items[rule.id] = item
+                        continue
                 # The facts a caveat quotes, as render() would find them: the platform's over the seller's.
                 quoted = tuple(
                     working[name] if name in working else seller[name][1] if name in seller else None for name in quotes
@@ -925,6 +1035,8 @@ class _Run:
                         if len(view.concluded) >= 4096:
                             view.concluded.clear()
                         view.concluded[key] = item
+                if rule_index in platform_only or not quotes:
+                    local[(index, assumed_names)] = item  # at most one per branch and set of assumed facts
                 items[rule.id] = item
             concluded[view.platform] = items
             declared[view.platform] = view.plain_working

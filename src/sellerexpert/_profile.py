@@ -270,6 +270,31 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
     return spec.type.convert(spec.name, value)
 
 
+_CONVERTED: dict[tuple[str, str], object] = {}
+"""Text cells already converted, by field and text: a batch's rows repeat a few cells per field."""
+_CONVERTED_KEPT = 4096
+
+
+def _normalised(spec: FieldSpec, value: object) -> object:
+    """:func:`normalise_value`, remembered for text given to a field of a closed or short form.
+
+    What a field's type makes of a text depends only on the text (canonical values are immutable:
+    words, codes, booleans, numbers, tuples), so a batch converts each distinct cell once. Free
+    text (a shop's name) differs row by row and is not kept; a refused value raises every time,
+    in the language in force.
+    """
+    if type(value) is not str or spec.kind == "text":
+        return normalise_value(spec, value)
+    key = (spec.name, value)
+    found = _CONVERTED.get(key, _CONVERTED)
+    if found is _CONVERTED:
+        found = normalise_value(spec, value)
+        if len(_CONVERTED) >= _CONVERTED_KEPT:
+            _CONVERTED.clear()
+        _CONVERTED[key] = found
+    return found
+
+
 @dataclass(frozen=True)
 class SellerProfile:
     """What is known about one seller. Every field may be left out (``None``).
@@ -343,12 +368,31 @@ class SellerProfile:
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             try:
-                values[key] = normalise_value(FIELDS_BY_NAME[key], value)
+                values[key] = _normalised(FIELDS_BY_NAME[key], value)
             except ProfileError as exc:
                 problems.append(exc)
         if problems:
             raise ProfileError.several(problems)
-        return cls(**values)
+        return cls._of_canonical(values)
+
+    @classmethod
+    def _of_canonical(cls, values: Mapping[str, Any]) -> SellerProfile:
+        """A profile of values already in canonical form (:func:`normalise_value`'s): what ``cls(**values)``
+        gives, without converting each value a second time (the answers' contradictions are still checked).
+
+        :raises ProfileError: for answers that contradict each other.
+        """
+        profile = object.__new__(cls)
+        for spec in FIELDS:
+            object.__setattr__(profile, spec.name, values.get(spec.name))
+        if profile.platforms is None:
+            object.__setattr__(profile, "platforms", PLATFORMS)
+        given = values.get(ECONOMICS)
+        object.__setattr__(profile, ECONOMICS, None if given is None else _economics(given))
+        contradictions = _contradictions(profile)
+        if contradictions:
+            raise ProfileError.several(contradictions)
+        return profile
 
     @classmethod
     def from_file(cls, path: str | Path, *, format: str | None = None) -> SellerProfile:
