@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert import Advisor, SellerProfile, cli, use_language
 from sellerexpert._errors import ProfileError, RuleBookError
 from sellerexpert._lint import due_facts, lint
 from sellerexpert._rulebook_loader import load_rulebook
@@ -412,12 +412,11 @@ def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advi
 
 
 def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
-    from sellerexpert import _i18n
     from sellerexpert._economics import ask_economics
 
     replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
     told: list[str] = []
-    with _i18n.use("zh"):
+    with use_language("zh"):
         economics = ask_economics(lambda _prompt: next(replies), told.append)
     assert economics is not None and economics.monthly_units == 600
     assert any("至少有一个平台的建议还没定下来" in line for line in told)
@@ -425,12 +424,11 @@ def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None
 
 
 def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert import _i18n
     from sellerexpert import _margin_report as margin_report
 
     monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
     comparison = advisor.compare_margins(SellerProfile.from_file(STARTER), lang="zh", today=TODAY)
-    with _i18n.use("zh"):
+    with use_language("zh"):
         svg = margin_report.chart(comparison, "svg").decode()
     assert "temu (US)" in svg and "aliexpress (DE)" in svg
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in svg)

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from . import _documents, _i18n, _safe_files
+from . import _documents, _i18n, _language, _safe_files
 from ._errors import BatchError, EngineError, ProfileError
 from ._i18n import N_, _
 from ._messages import Msg, platform_words, say
@@ -167,7 +167,7 @@ def consult_row(advisor: Advisor, row: Row, *, source: str, engine: str = "compi
     The record is English whatever the language in force: batch output is for programs, and must not
     change with ``--lang``.
     """
-    with _i18n.use("en"):
+    with _language.use("en"):
         found = _consulted(advisor, row, source, engine)
         if isinstance(found, (ProfileError, EngineError)):
             return _error_outcome(row, found)
@@ -419,7 +419,7 @@ class Scorer:
 
     def __call__(self, chunk: Chunk) -> Scored:
         """Parse, consult and serialise every row of the chunk (in English: the output does not change with ``--lang``)."""
-        with _i18n.use("en"):
+        with _language.use("en"):
             return self._score(chunk)
 
     def _score(self, chunk: Chunk) -> Scored:

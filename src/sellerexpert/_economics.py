@@ -47,7 +47,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _documents, _i18n
+from . import _documents, _i18n, _language
 from ._errors import ProfileError
 from ._i18n import N_, _, model_words
 from ._profile import MODELS, PLATFORMS, SellerProfile, closest
@@ -1858,7 +1858,7 @@ def _platform_margin(
             break_even_units=None,
             above_break_even=None,
         )
-        with _i18n.use("en"):
+        with _language.use("en"):
             return replace(item, summary=summary_text(item, units, economics.currency))
     full, semi = models
     gap = full.contribution_per_month - semi.contribution_per_month
@@ -1890,7 +1890,7 @@ def _platform_margin(
         break_evens=_break_evens(plans, Fraction(units)),
     )
     # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
-    with _i18n.use("en"):
+    with _language.use("en"):
         return replace(item, summary=summary_text(item, units, economics.currency))
 
 
@@ -2177,7 +2177,7 @@ def platform_facts(comparison: MarginComparison, lang: str = "en", market: str |
         another language quotes that language's summary).
     :param market: the market whose comparison to read (default: each platform's first).
     """
-    with _i18n.use(lang):
+    with _language.use(lang):
         out: dict[str, dict[str, Any]] = {}
         for platform in dict.fromkeys(item.platform for item in comparison.platforms):
             try:

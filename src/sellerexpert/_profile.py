@@ -33,7 +33,7 @@ from ._fields import REGIONS as REGIONS
 from ._fields import SERVICE_LEVELS as SERVICE_LEVELS
 from ._fields import closest as closest
 from ._fields import market_code as market_code
-from ._i18n import N_, _, model_words
+from ._i18n import N_, _
 
 if TYPE_CHECKING:
     from ._economics import Economics
@@ -231,34 +231,6 @@ CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
 
 _NOT_A_MAPPING = N_("a profile must be a mapping of field names to values, got {value}")
 _EMPTY = N_("is empty: give at least one field, or write {} for a profile with nothing known on purpose")
-_VALUE_WORDS = {
-    "low": N_("low"),
-    "medium": N_("medium"),
-    "high": N_("high"),
-    "none": N_("none"),
-    "basic": N_("basic"),
-    "full": N_("full"),
-}
-
-
-def shown(value: object) -> str:
-    """A field value as people read it in the language in force: ``low`` is 低 and ``True`` is 是 in Chinese.
-
-    English reads as before: a boolean is yes or no, a list its items joined by commas, anything
-    else its text. Codes (markets, regions, platforms) stay as they are in every language.
-    """
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (list, tuple)):
-        return ", ".join(shown(v) for v in value)
-    if isinstance(value, str) and value in _VALUE_WORDS:
-        return _(_VALUE_WORDS[value])
-    if isinstance(value, str) and value in MODELS:
-        return model_words(value)
-    return str(value)
-
-
-
 def normalise_value(spec: FieldSpec, value: object) -> object:
     """Check one field's value and return it in canonical form (the field's type does the work).
 
