@@ -412,7 +412,7 @@ def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advi
 
 
 def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
-    from sellerexpert._economics import ask_economics
+    from sellerexpert._interview_numbers import ask_economics
 
     replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
     told: list[str] = []

@@ -191,7 +191,7 @@ def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(ad
 
 
 def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> None:
-    from sellerexpert._economics import ask_economics
+    from sellerexpert._interview_numbers import ask_economics
 
     # 是; currency; units; unit cost; supply price (150% refused as an amount, then 7.20); retail price.
     replies = iter(["是", "USD", "600", "3.10", "150%", "7.20", "13.99"])

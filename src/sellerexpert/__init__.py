@@ -35,7 +35,6 @@ if _TYPE_CHECKING:
     from ._coverage import CoverageReport, coverage
     from ._economics import (
         BreakEvens,
-        Economics,
         MarginComparison,
         MarginLine,
         ModelMargin,
@@ -45,6 +44,7 @@ if _TYPE_CHECKING:
         Scenario,
         compare_margins,
     )
+    from ._economics_input import Economics
     from ._errors import (
         BatchError,
         EngineError,
@@ -118,7 +118,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CsvWriter": ("_batch", "CsvWriter"),
     "due_facts": ("_lint", "due_facts"),
     "DueFact": ("_lint", "DueFact"),
-    "Economics": ("_economics", "Economics"),
+    "Economics": ("_economics_input", "Economics"),
     "EngineError": ("_errors", "EngineError"),
     "Example": ("_examples", "Example"),
     "example_files": ("_examples", "example_files"),

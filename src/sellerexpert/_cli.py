@@ -416,9 +416,9 @@ def _ask(prompt: str) -> str:
 
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
-    from ._economics import ask_economics
     from ._interview import Interview, numbers_could_change_advice
     from ._interview_dialogue import conduct
+    from ._interview_numbers import ask_economics
 
     interview = Interview(advisor, known)
     def tell(message: str) -> None:
@@ -562,7 +562,7 @@ def consult(
     if profile is None:
         _no_profile()
     if economics_path is not None:
-        from ._economics import Economics
+        from ._economics_input import Economics
 
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
@@ -1097,7 +1097,7 @@ def margin(
         raise UsageProblem(_("give --profile FILE (a profile with an economics section) or --economics FILE."))
     profile = load_profile(profile_source, {}) or SellerProfile()
     if economics_path is not None:
-        from ._economics import Economics
+        from ._economics_input import Economics
 
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:

@@ -34,6 +34,7 @@ from ._messages import say, spoken
 F = TypeVar("F", bound=Callable[..., Any])
 
 PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
+MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
 WEIGHT_CLASSES: tuple[str, ...] = ("parcel", "heavy", "oversized")

@@ -19,8 +19,6 @@ from typing import Any
 
 from . import _i18n, _language
 from ._economics import (
-    FULL,
-    SEMI,
     MarginComparison,
     MarginLine,
     ModelMargin,
@@ -31,6 +29,7 @@ from ._economics import (
     number_words,
     whole_units,
 )
+from ._economics_input import FULL, SEMI
 from ._i18n import N_, _, model_words
 from ._profile import MODELS
 
