@@ -1,4 +1,4 @@
-"""The language the advisor speaks: choosing it, translating program strings, formatting numbers.
+"""The words the advisor speaks: translating program strings, formatting numbers and dates, fitting text to a terminal.
 
 Program strings (questions, headings, error messages) are English in the code, marked with
 :func:`_` (or :func:`N_` where they are defined ahead of use), and translated through gettext
