@@ -13,7 +13,7 @@ A row that cannot be used becomes an error record naming the row, the line,
 the field and what it allows; the rows after it go on. One row may hold at
 most :data:`ROW_LIMIT` bytes.
 
-Output to a file (:func:`score_file`) goes to ``FILE.partial`` beside it,
+Output to a file (:func:`score_to` with a path) goes to ``FILE.partial`` beside it,
 which is renamed over ``FILE`` only when every row is written: an
 interrupted or crashed run never leaves a half-written ``FILE`` and never
 destroys an earlier one. ``FILE.partial.json`` records how far the partial
@@ -22,13 +22,12 @@ run writes ``FILE`` it holds ``FILE.lock``, so a second run into it refuses;
 none of these files is ever written through a link planted at its name
 (:mod:`sellerexpert._safe_files`), and the state is checked like any input.
 
-Quick use::
+Quick use, through the public API::
 
-    from sellerexpert import Advisor
-    from sellerexpert._batch import RowReader, JsonLinesWriter, run
+    from sellerexpert import Advisor, JsonLinesWriter, RowReader, run_batch
 
     with RowReader.open("sellers.csv") as reader, open("advice.jsonl", "w") as out:
-        summary = run(reader, JsonLinesWriter(out), advisor=Advisor(), jobs=2)
+        summary = run_batch(reader, JsonLinesWriter(out), advisor=Advisor(), jobs=2)
 """
 
 from __future__ import annotations
