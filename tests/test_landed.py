@@ -432,3 +432,20 @@ def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advis
         svg = margin_report.chart(comparison, "svg").decode()
     assert "temu (US)" in svg and "aliexpress (DE)" in svg
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in svg)
+
+
+def test_the_numbers_dialogue_takes_the_interviews_answer_words() -> None:
+    # One set of answer words: quitting or asking why works the same in the interview and in its numbers questions.
+    from sellerexpert._interview_answers import ANSWER_WORDS, ANSWER_WORDS_ZH
+    from sellerexpert._interview_numbers import ask_economics
+
+    for word in ANSWER_WORDS["quit"] + ANSWER_WORDS_ZH["quit"]:
+        replies = iter(["yes", word])
+        told: list[str] = []
+        assert ask_economics(lambda _prompt: next(replies), told.append) is None, word
+        assert "Leaving your own numbers out." in told, word
+    for word in ANSWER_WORDS["why"] + ANSWER_WORDS_ZH["why"]:
+        replies = iter([word, "no"])
+        told = []
+        assert ask_economics(lambda _prompt: next(replies), told.append) is None, word
+        assert len(told) == 3, f"{word}: the question, why, the question again"

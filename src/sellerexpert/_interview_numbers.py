@@ -27,16 +27,15 @@ from ._economics_input import (
 from ._errors import ProfileError
 from ._fields import MODELS
 from ._i18n import N_, _
+from ._interview_answers import classify
 
 KNOWS_NUMBERS_QUESTION = N_(
     "Do you know your unit cost and the prices you expect under each model? "
     "If so I can work out what each route leaves you a month; the rest I estimate from dated tables "
     "or show as needed. (yes or no)"
 )
-# Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
+# Chinese sellers answer 是 / 知道; why and quit are the interview's own answer words (classify), in both languages.
 _YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
-_QUIT = {"quit", "q", "exit", "stop", "退出"}
-_WHY = {"why", "why?", "?", "为什么", "为什么？", "为啥", "？"}
 WHY_NUMBERS = N_(
     "Your answers so far leave the advice open on at least one platform: what each route leaves you a month, "
     "after duty and fees, could decide it. Four numbers are enough to start."
@@ -57,7 +56,7 @@ def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Eco
     """
     tell(_(KNOWS_NUMBERS_QUESTION))
     reply = ask(">").strip().lower()
-    if reply in _WHY:
+    if classify(reply) == "why":
         tell(_(WHY_NUMBERS))
         tell(_(KNOWS_NUMBERS_QUESTION))
         reply = ask(">").strip().lower()
@@ -105,7 +104,7 @@ def _ask_one(
     tell(question)
     while True:
         reply = ask(">").strip()
-        if reply.lower() in _QUIT:
+        if classify(reply) == "quit":
             tell(_("Leaving your own numbers out."))
             return _QUIT_SENTINEL
         if not reply:
