@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -440,12 +441,16 @@ def test_the_numbers_dialogue_takes_the_interviews_answer_words() -> None:
     from sellerexpert._interview_numbers import ask_economics
 
     for word in ANSWER_WORDS["quit"] + ANSWER_WORDS_ZH["quit"]:
-        replies = iter(["yes", word])
         told: list[str] = []
-        assert ask_economics(lambda _prompt: next(replies), told.append) is None, word
+        assert ask_economics(_replies("yes", word), told.append) is None, word
         assert "Leaving your own numbers out." in told, word
     for word in ANSWER_WORDS["why"] + ANSWER_WORDS_ZH["why"]:
-        replies = iter([word, "no"])
         told = []
-        assert ask_economics(lambda _prompt: next(replies), told.append) is None, word
+        assert ask_economics(_replies(word, "no"), told.append) is None, word
         assert len(told) == 3, f"{word}: the question, why, the question again"
+
+
+def _replies(*replies: str) -> Callable[[str], str]:
+    """A seller typing ``replies`` in turn at the prompts."""
+    queue = iter(replies)
+    return lambda _prompt: next(queue)
