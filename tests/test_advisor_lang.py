@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES
-from sellerexpert import Advisor, SellerProfile, _i18n
+from sellerexpert import Advisor, SellerProfile, _language
 from sellerexpert._errors import LanguageError
 
 TEXT_KEYS = {"text", "why", "outcome_text", "platform_name", "market_name", "route_name", "hands_over"}
@@ -66,7 +66,7 @@ def test_cached_advice_keeps_each_language_apart(advisor: Advisor) -> None:
 
 def test_the_language_in_force_is_the_default(advisor: Advisor) -> None:
     profile = {"operational_capacity": "low"}
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         result = advisor.consult(profile)
     assert result.lang == "zh"
     assert result.to_json() == advisor.consult(profile, lang="zh").to_json()

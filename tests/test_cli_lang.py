@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES
-from sellerexpert import _i18n, cli
+from sellerexpert import _language, cli
 from sellerexpert._errors import ProfileError, TraceError
 from sellerexpert._messages import Msg, say
 
@@ -41,7 +41,7 @@ def stored_trace(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The example's trace, made once (unsigned: the runner fixture clears the key, so must this)."""
     from sellerexpert import Advisor, SellerProfile
 
-    with _i18n.use("en"):
+    with _language.use("en"):
         return Advisor().consult(SellerProfile.from_file(SHOP)).trace.to_json() + "\n"
 
 
@@ -334,7 +334,7 @@ def test_errors_are_english_text_and_said_in_the_language_in_force(tmp_path: Pat
         SellerProfile.from_file(tmp_path / "none.yaml")
     error = info.value
     assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"  # the error's text is data
         assert say(error) == f"{tmp_path / 'none.yaml'}: 文件不存在"
     assert say(error) == str(error)
@@ -344,7 +344,7 @@ def test_a_message_keeps_its_translation_through_pickle() -> None:
     error = TraceError(Msg("no such file or folder"), path="x")
     copy = pickle.loads(pickle.dumps(error))
     assert str(copy) == "x: no such file or folder"
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert say(copy) == "x: 文件或文件夹不存在"
 
 
@@ -376,7 +376,7 @@ def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
     assert str(both).startswith("p.yaml: 2 problems:\n  p.yaml:3: ")
     assert str(loop).endswith("last rules fired: none")
     assert str(book) == "r.toml: rule 'r1': when: must be a list"
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert say(typo) == (
             "p.yaml:3: operational_capacity（运营能力）：'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
         )

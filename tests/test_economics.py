@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Economics, ProfileError, SellerProfile, compare_margins
-from sellerexpert._economics import NUMBERS, cents, platform_facts
+from sellerexpert._economics import cents, platform_facts
+from sellerexpert._economics_input import NUMBERS
 
 # -- worked examples ----------------------------------------------------------------
 

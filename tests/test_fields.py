@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from sellerexpert._cli_types import field_option
 from sellerexpert._conditions import Leaf
 from sellerexpert._errors import ProfileError
 from sellerexpert._fields import (
@@ -26,7 +27,7 @@ from sellerexpert._fields import (
     did_you_mean,
     option_name,
 )
-from sellerexpert._i18n import use
+from sellerexpert._language import use
 from sellerexpert._profile import FIELDS, profile_json_schema
 from sellerexpert._profile_sources import given_fields, read_profile, read_stdin_profile, with_given
 
@@ -183,7 +184,7 @@ def test_the_profile_schema_is_built_from_the_fragments() -> None:
 
 def _command(field_type: FieldType, field: str) -> click.Command:
     @click.command()
-    @field_type.click_option(field, "Help.")
+    @field_option(field_type, field, "Help.")
     def command(**values: Any) -> None:
         click.echo(repr(sorted(values.items())))
 

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert import _i18n
+from sellerexpert import _i18n, _language
 from sellerexpert._errors import LanguageError
 
 SRC = Path(_i18n.__file__).parent
@@ -82,10 +82,10 @@ def test_catalogues_agree_and_hold_nothing_stale() -> None:
 def test_translation_follows_the_language_in_force() -> None:
     message = "language {lang} is not one the advisor speaks (allowed: {allowed})"
     assert _i18n._(message) == message
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert _i18n.current() == "zh"
         assert "不支持" in _i18n._(message)
-        with _i18n.use("en"):
+        with _language.use("en"):
             assert _i18n._(message) == message
         assert _i18n.current() == "zh"
     assert _i18n.current() == "en"
@@ -93,7 +93,7 @@ def test_translation_follows_the_language_in_force() -> None:
 
 def test_unknown_language_is_a_language_error() -> None:
     with pytest.raises(LanguageError) as info:
-        with _i18n.use("fr"):
+        with _language.use("fr"):
             pass
     assert info.value.lang == "fr" and info.value.allowed == ("en", "zh")
     assert "'fr'" in str(info.value) and "en, zh" in str(info.value)
@@ -115,19 +115,19 @@ def test_unknown_language_is_a_language_error() -> None:
     ],
 )
 def test_language_from_the_environment(environ: dict[str, str], expected: str) -> None:
-    assert _i18n.from_environment(environ) == expected
+    assert _language.from_environment(environ) == expected
 
 
 def test_a_mistyped_sellerexpert_lang_is_an_error_not_a_silent_fallback() -> None:
     with pytest.raises(LanguageError):
-        _i18n.from_environment({"SELLEREXPERT_LANG": "chinese"})
+        _language.from_environment({"SELLEREXPERT_LANG": "chinese"})
 
 
 def test_numbers_and_dates_are_written_for_the_language() -> None:
     assert _i18n.percent(0.42) == "42%"
     assert _i18n.number(12345.6, digits=1) == "12,345.6"
     assert _i18n.day("2026-05-03") == "2026-05-03"
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert _i18n.percent(0.42) == "42%"
         assert _i18n.number(12345.6, digits=1) == "12,345.6"
         assert _i18n.day("2026-05-03") == "2026年5月3日"

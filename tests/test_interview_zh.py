@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert import Advisor, SellerProfile, _i18n, cli
+from sellerexpert import Advisor, SellerProfile, _language, cli
 from sellerexpert._errors import ProfileError
 from sellerexpert._interview import Interview
 from sellerexpert._interview_answers import ANSWER_WORDS, MARKET_NAMES_ZH, classify, read_answer
@@ -74,7 +74,7 @@ def test_chinese_interview_prompts_hold_no_english_sentence(runner: CliRunner, a
     # Rule statements quoted by "why" and each rule's conclusion come from the rule book (translated
     # there); everything else is ours.
     ours = "\n".join(line for line in err.splitlines() if not line.strip().startswith("“"))
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         for conclusion in {rule.then.describe() for rule in advisor.rules.rules}:
             ours = ours.replace(conclusion, " ")
     leaks = [run for run in english_runs(ours) if "resume with" not in run]
@@ -155,7 +155,7 @@ def test_every_chinese_market_name_is_a_market_the_profile_takes() -> None:
 )
 def test_a_bad_chinese_answer_is_a_profile_error_in_chinese(advisor: Advisor, field: str, reply: str) -> None:
     interview = Interview(advisor)
-    with _i18n.use("zh"), pytest.raises(ProfileError) as info:
+    with _language.use("zh"), pytest.raises(ProfileError) as info:
         interview.answer(field, reply)
     assert info.value.field == field
     assert re.search(r"[\u4e00-\u9fff]", info.value.problem), info.value.problem
@@ -175,7 +175,7 @@ def test_why_unknown_and_closing_speak_chinese(advisor: Advisor) -> None:
     interview = Interview(advisor, {"platforms": ["temu"]})
     told: list[str] = []
     replies = iter(["为什么", "德国", "不知道", "帮助", "退出"])
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         finished = conduct(interview, lambda _prompt: next(replies), told.append)
     text = "\n".join(told)
     assert finished is False
@@ -189,7 +189,7 @@ def test_question_texts_follow_the_language(advisor: Advisor) -> None:
     interview = Interview(advisor)
     question = interview.next_question()
     assert question is not None and question.text == "Which platforms should I advise on?"
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         question = interview.next_question()
         assert question is not None
         assert question.text == "需要我就哪些平台给出建议？"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
-from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert import Advisor, SellerProfile, cli, use_language
 from sellerexpert._errors import ProfileError, RuleBookError
 from sellerexpert._lint import due_facts, lint
 from sellerexpert._rulebook_loader import load_rulebook
@@ -417,12 +418,11 @@ def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advi
 
 
 def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
-    from sellerexpert import _i18n
-    from sellerexpert._economics import ask_economics
+    from sellerexpert._interview_numbers import ask_economics
 
     replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
     told: list[str] = []
-    with _i18n.use("zh"):
+    with use_language("zh"):
         economics = ask_economics(lambda _prompt: next(replies), told.append)
     assert economics is not None and economics.monthly_units == 600
     assert any("至少有一个平台的建议还没定下来" in line for line in told)
@@ -430,12 +430,32 @@ def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None
 
 
 def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert import _i18n
     from sellerexpert import _margin_report as margin_report
 
     monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
     comparison = advisor.compare_margins(SellerProfile.from_file(STARTER), lang="zh", today=TODAY)
-    with _i18n.use("zh"):
+    with use_language("zh"):
         svg = margin_report.chart(comparison, "svg").decode()
     assert "temu (US)" in svg and "aliexpress (DE)" in svg
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in svg)
+
+
+def test_the_numbers_dialogue_takes_the_interviews_answer_words() -> None:
+    # One set of answer words: quitting or asking why works the same in the interview and in its numbers questions.
+    from sellerexpert._interview_answers import ANSWER_WORDS, ANSWER_WORDS_ZH
+    from sellerexpert._interview_numbers import ask_economics
+
+    for word in ANSWER_WORDS["quit"] + ANSWER_WORDS_ZH["quit"]:
+        told: list[str] = []
+        assert ask_economics(_replies("yes", word), told.append) is None, word
+        assert "Leaving your own numbers out." in told, word
+    for word in ANSWER_WORDS["why"] + ANSWER_WORDS_ZH["why"]:
+        told = []
+        assert ask_economics(_replies(word, "no"), told.append) is None, word
+        assert len(told) == 3, f"{word}: the question, why, the question again"
+
+
+def _replies(*replies: str) -> Callable[[str], str]:
+    """A seller typing ``replies`` in turn at the prompts."""
+    queue = iter(replies)
+    return lambda _prompt: next(queue)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _i18n, cli
+from sellerexpert import Advisor, SellerProfile, _i18n, _language, cli
 from sellerexpert._report import GLOSSARY, GLOSSARY_ZH, build_report, confidence_text, render, render_markdown, render_text
 from sellerexpert._result import Assumption, ConsultationResult
 from zh_text import english_runs
@@ -146,7 +146,7 @@ def test_the_report_speaks_the_result_s_language_unless_told_otherwise(advisor: 
     assert chinese == render_text(result, lang="zh", today=LATER)
     assert "综合最佳：" + result.best.why[:10] in chinese and "注意事项：" in chinese
     assert render_text(shop, today=LATER).startswith("Advice for ")
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert render_text(shop, today=LATER) == render_text(shop, lang="en", today=LATER)
     assert "Best overall: " in render_text(result, lang="en", today=LATER)  # asked for: English words around Chinese texts
 
@@ -172,7 +172,7 @@ def test_the_chinese_report_fits_the_width_and_its_table_lines_up(zh_shop: Consu
     report = build_report(zh_shop, today=LATER, lang="zh")
     table = _table(text, len(report.rows))
     header_cells = [cell for cell in re.split(r" {2,}", table[0].strip())]
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert header_cells == ["平台", "建议", "置信度", "备注"]
 
     def starts(line: str, cells: tuple[str, ...] | list[str]) -> list[int]:
@@ -202,7 +202,7 @@ def test_the_chinese_report_fits_with_colour_too(zh_shop: ConsultationResult) ->
 
 def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult) -> None:
     text = "".join(render_text(zh_shop, lang="zh", today=LATER, details=True).split())  # undo the wrapping
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         for term, explanation in GLOSSARY_ZH:
             spelled, meaning = _i18n._(term), "".join(_i18n._(explanation).split())
             if spelled in text or term in text:
@@ -216,7 +216,7 @@ def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult
 def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
     from sellerexpert._report import _Glossary
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert (
             _Glossary()("last-mile delivery within two days, and de minimis")
             == "last-mile delivery within two days, and de minimis（低价值包裹免征关税的额度）"
@@ -226,7 +226,7 @@ def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
 def test_a_term_the_translator_already_explained_is_left_alone() -> None:
     from sellerexpert._report import _Glossary
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         explain = _Glossary()
         assert (
             explain("需要 VAT（增值税）号，另需 EPR 注册。")
@@ -240,7 +240,7 @@ def test_a_term_the_translator_already_explained_is_left_alone() -> None:
 
 
 def test_confidence_stale_marks_and_numbers_in_chinese() -> None:
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert confidence_text(0.81) == "81%（高）"
         assert confidence_text(0.6) == "60%（中）"
         assert confidence_text(0.2) == "20%（低）"
@@ -278,7 +278,7 @@ def test_the_language_does_not_leak_out_of_a_render(shop: ConsultationResult) ->
     render_text(shop, lang="zh", today=LATER)
     assert _i18n.current() == "en"
     assert render_text(shop, today=LATER) == english
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert render_text(shop, lang="en", today=LATER) == english
 
 
@@ -296,7 +296,7 @@ def test_consult_lang_zh_on_the_command_line(runner: CliRunner) -> None:
 
 
 def test_every_word_of_the_glossary_tables_is_translated() -> None:
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         for _term, explanation in GLOSSARY_ZH:
             assert _i18n._(explanation) != explanation
             assert re.search(r"[\u4e00-\u9fff]", _i18n._(explanation))
@@ -305,7 +305,7 @@ def test_every_word_of_the_glossary_tables_is_translated() -> None:
 def test_a_term_inside_a_bracket_is_explained_later_without_nesting() -> None:
     from sellerexpert._report import _Glossary
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         explain = _Glossary()
         assert explain("备货到当地仓库（自有仓或第三方海外仓）。") == "备货到当地仓库（自有仓或第三方海外仓）。"
         assert explain("海外仓备货") == "海外仓（设在买家所在市场的仓库）备货"
@@ -314,7 +314,7 @@ def test_a_term_inside_a_bracket_is_explained_later_without_nesting() -> None:
 def test_a_compound_word_keeps_its_explanation_after_it() -> None:
     from sellerexpert._report import _Glossary
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert _Glossary()("完成尾程配送；") == "完成尾程配送（从海外仓送到买家手中）；"
         # "POP 店（商家自运营）" is already explained: no second gloss wedged between POP and 店
         assert _Glossary()("TikTok Shop 的 POP 店（商家自运营）") == "TikTok Shop 的 POP 店（商家自运营）"
@@ -341,21 +341,21 @@ def test_a_reason_against_is_marked_as_one(advisor: Advisor) -> None:
 def test_a_report_without_a_name_is_headed_as_one_with_a_name() -> None:
     from sellerexpert._report import _title
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert _title(Advisor().consult(SellerProfile(), lang="zh")) == "模式建议"
 
 
 def test_a_bracket_about_the_term_takes_its_explanation_first() -> None:
     from sellerexpert._report import _Glossary
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         assert _Glossary()("登记 VAT（英国需要英国 VAT 税号）。") == "登记 VAT（增值税；英国需要英国 VAT 税号）。"
 
 
 def test_a_term_inside_a_longer_word_is_explained_where_it_stands_alone() -> None:
     from sellerexpert._report import _Glossary
 
-    with _i18n.use("zh"):
+    with _language.use("zh"):
         explain = _Glossary()
         assert explain("备货到国内菜鸟仓。") == "备货到国内菜鸟仓。"
         assert explain("由菜鸟发货") == "由菜鸟（阿里巴巴旗下的物流公司）发货"

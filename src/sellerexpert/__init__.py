@@ -35,7 +35,6 @@ if _TYPE_CHECKING:
     from ._coverage import CoverageReport, coverage
     from ._economics import (
         BreakEvens,
-        Economics,
         MarginComparison,
         MarginLine,
         ModelMargin,
@@ -45,6 +44,7 @@ if _TYPE_CHECKING:
         Scenario,
         compare_margins,
     )
+    from ._economics_input import Economics
     from ._errors import (
         BatchError,
         EngineError,
@@ -60,9 +60,9 @@ if _TYPE_CHECKING:
     )
     from ._examples import Example, copy_examples, example_files
     from ._explain import Explanation, explain
-    from ._i18n import use as use_language
     from ._interview import Interview
     from ._interview_questions import Question
+    from ._language import use as use_language
     from ._lint import DueFact, LintFinding, LintReport, due_facts, lint
     from ._margin_report import render as render_margins
     from ._margin_report import write_chart
@@ -91,7 +91,7 @@ if _TYPE_CHECKING:
 # `sellerexpert.on_dask` need optional extras and are public as modules.
 _EXPORTS: dict[str, tuple[str, str]] = {
     "audit_paths": ("_audit", "audit_paths"),
-    "use_language": ("_i18n", "use"),
+    "use_language": ("_language", "use"),
     "Advisor": ("_advisor", "Advisor"),
     "Assumption": ("_result", "Assumption"),
     "audit": ("_audit", "audit"),
@@ -118,7 +118,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CsvWriter": ("_batch", "CsvWriter"),
     "due_facts": ("_lint", "due_facts"),
     "DueFact": ("_lint", "DueFact"),
-    "Economics": ("_economics", "Economics"),
+    "Economics": ("_economics_input", "Economics"),
     "EngineError": ("_errors", "EngineError"),
     "Example": ("_examples", "Example"),
     "example_files": ("_examples", "example_files"),

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _catalogue, _i18n
+from . import _catalogue, _i18n, _language
 from . import _economics as economics
 from ._conditions import PLATFORM_PREFIX
 from ._errors import ProfileError
@@ -266,7 +266,7 @@ class Advisor:
             has no customs table where the seller clears customs, or a table's currency has no exchange rate.
         :raises LanguageError: for a language the advisor does not speak.
         """
-        lang = _i18n.current() if lang is None else _i18n.check(lang)
+        lang = _i18n.current() if lang is None else _language.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         if profile.economics is None:
@@ -303,7 +303,7 @@ class Advisor:
         from ._catalogue_input import ProductReader
         from ._rows import RowReader
 
-        lang = _i18n.current() if lang is None else _i18n.check(lang)
+        lang = _i18n.current() if lang is None else _language.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         if isinstance(products, (str, Path)) and str(products).lower().endswith(".xlsx"):
@@ -435,7 +435,7 @@ class Advisor:
         engine: Engine = "experta",
         lang: str | None = None,
     ) -> ConsultationResult:
-        lang = _i18n.current() if lang is None else _i18n.check(lang)
+        lang = _i18n.current() if lang is None else _language.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
         plans = self._plans(profile, platform_overrides)
@@ -517,7 +517,7 @@ class Advisor:
         self, profile: SellerProfile, runs: list[tuple[_Plan, Conclusions]], lang: str
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``."""
-        with _i18n.use(lang):
+        with _language.use(lang):
             per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
             recommendations = []
             for index in range(len(profile.platforms)):

@@ -29,7 +29,7 @@ MAX_DETAILS = 12
 def show(value: Any) -> str:
     """A value as an audit quotes it: JSON, keys sorted, not ASCII-escaped.
 
-    Not :func:`sellerexpert._profile.shown`, on purpose: an audit compares a record with its replay,
+    Not :func:`sellerexpert._i18n.shown`, on purpose: an audit compares a record with its replay,
     so its quotes must tell ``"1"`` from ``1`` and ``[]`` from ``null``, in every language.
     """
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

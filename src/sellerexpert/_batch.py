@@ -13,7 +13,7 @@ A row that cannot be used becomes an error record naming the row, the line,
 the field and what it allows; the rows after it go on. One row may hold at
 most :data:`ROW_LIMIT` bytes.
 
-Output to a file (:func:`score_file`) goes to ``FILE.partial`` beside it,
+Output to a file (:func:`score_to` with a path) goes to ``FILE.partial`` beside it,
 which is renamed over ``FILE`` only when every row is written: an
 interrupted or crashed run never leaves a half-written ``FILE`` and never
 destroys an earlier one. ``FILE.partial.json`` records how far the partial
@@ -22,13 +22,12 @@ run writes ``FILE`` it holds ``FILE.lock``, so a second run into it refuses;
 none of these files is ever written through a link planted at its name
 (:mod:`sellerexpert._safe_files`), and the state is checked like any input.
 
-Quick use::
+Quick use, through the public API::
 
-    from sellerexpert import Advisor
-    from sellerexpert._batch import RowReader, JsonLinesWriter, run
+    from sellerexpert import Advisor, JsonLinesWriter, RowReader, run_batch
 
     with RowReader.open("sellers.csv") as reader, open("advice.jsonl", "w") as out:
-        summary = run(reader, JsonLinesWriter(out), advisor=Advisor(), jobs=2)
+        summary = run_batch(reader, JsonLinesWriter(out), advisor=Advisor(), jobs=2)
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from . import _documents, _i18n, _safe_files
+from . import _documents, _i18n, _language, _safe_files
 from ._errors import BatchError, EngineError, ProfileError
 from ._i18n import N_, _
 from ._messages import Msg, platform_words, say
@@ -167,7 +166,7 @@ def consult_row(advisor: Advisor, row: Row, *, source: str, engine: str = "compi
     The record is English whatever the language in force: batch output is for programs, and must not
     change with ``--lang``.
     """
-    with _i18n.use("en"):
+    with _language.use("en"):
         found = _consulted(advisor, row, source, engine)
         if isinstance(found, (ProfileError, EngineError)):
             return _error_outcome(row, found)
@@ -419,7 +418,7 @@ class Scorer:
 
     def __call__(self, chunk: Chunk) -> Scored:
         """Parse, consult and serialise every row of the chunk (in English: the output does not change with ``--lang``)."""
-        with _i18n.use("en"):
+        with _language.use("en"):
             return self._score(chunk)
 
     def _score(self, chunk: Chunk) -> Scored:

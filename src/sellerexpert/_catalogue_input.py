@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ._economics import NUMBERS_BY_NAME
+from ._economics_input import NUMBERS_BY_NAME
 from ._errors import ProfileError
 from ._i18n import N_
 from ._messages import Msg

@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
-from . import _i18n
+from . import _i18n, _language
 from ._batch import (
     ENGINES,
     INPUT_FORMATS,
@@ -50,7 +50,7 @@ from ._batch import (
     score_to,
 )
 from ._catalogue_report import FORMATS as CATALOGUE_FORMATS
-from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem
+from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem, field_option
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._fields import option_name
 from ._i18n import N_, _
@@ -75,12 +75,12 @@ class SellerExpertGroup(Group):
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         # The language a command chose lasts for that command only (tests run many in one process).
         _tolerant_terminal()
-        with _i18n.use(_i18n.current()):
+        with _language.use(_i18n.current()):
             asked = _language_asked(sys.argv[1:] if args is None else list(args))
             token = _LANG_ON_COMMAND_LINE.set(asked)
             try:
                 with contextlib.suppress(LanguageError):
-                    _i18n.set_language(asked or _i18n.from_environment())
+                    _language.set_language(asked or _language.from_environment())
                 return super().main(args, *rest, **kwargs)
             finally:
                 _LANG_ON_COMMAND_LINE.reset(token)
@@ -266,14 +266,14 @@ def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     # an error (exit 2) unless --lang makes it irrelevant, given before or after the command name.
     root = ctx.find_root()
     if value is not None:
-        _i18n.set_language(_LANG_ON_COMMAND_LINE.get() or value)
+        _language.set_language(_LANG_ON_COMMAND_LINE.get() or value)
         root.meta.pop(_BAD_ENVIRONMENT, None)
     elif ctx.parent is None:
         try:
-            from_environment = _i18n.from_environment()
+            from_environment = _language.from_environment()
             if _LANG_ON_COMMAND_LINE.get() is None:
                 # A --lang later on the line chose already (for a help page shown before it is parsed).
-                _i18n.set_language(from_environment)
+                _language.set_language(from_environment)
         except LanguageError as exc:
             root.meta[_BAD_ENVIRONMENT] = UsageProblem(f"SELLEREXPERT_LANG: {exc}", ctx=ctx)
     if ctx.parent is not None and value is None and _BAD_ENVIRONMENT in root.meta:
@@ -339,7 +339,7 @@ FieldValue.read = _read_reply  # options take what the interview takes: --target
 def profile_options(function: F) -> F:
     """Add one option per profile field (``--operational-capacity low``, ``--platform temu``...)."""
     for spec in reversed(FIELDS):
-        function = spec.type.click_option(spec.name, f"{spec.meaning[0].upper()}{spec.meaning[1:]}.")(function)
+        function = field_option(spec.type, spec.name, f"{spec.meaning[0].upper()}{spec.meaning[1:]}.")(function)
     return function
 
 
@@ -416,9 +416,9 @@ def _ask(prompt: str) -> str:
 
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
-    from ._economics import ask_economics
     from ._interview import Interview, numbers_could_change_advice
     from ._interview_dialogue import conduct
+    from ._interview_numbers import ask_economics
 
     interview = Interview(advisor, known)
     def tell(message: str) -> None:
@@ -562,7 +562,7 @@ def consult(
     if profile is None:
         _no_profile()
     if economics_path is not None:
-        from ._economics import Economics
+        from ._economics_input import Economics
 
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
@@ -1097,7 +1097,7 @@ def margin(
         raise UsageProblem(_("give --profile FILE (a profile with an economics section) or --economics FILE."))
     profile = load_profile(profile_source, {}) or SellerProfile()
     if economics_path is not None:
-        from ._economics import Economics
+        from ._economics_input import Economics
 
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:

@@ -4,10 +4,11 @@ The exceptions that set the exit codes (:class:`InputError` 2, :class:`CheckFail
 :class:`UsageProblem` and :class:`BadValue` 2 with the usage line, :class:`Interrupted` 130),
 click's :class:`Choice` with a translated refusal, :class:`FieldValue`, a profile field's
 value as a click parameter, checked by its field type, and the help pages in the language in force
-(:class:`Command`, :class:`Group`, :class:`HelpOption`: English is click's own page, byte for byte).
+(:class:`Command`, :class:`Group`, :class:`HelpOption`: English is click's own page, byte for byte),
+and :func:`field_option`, the option that sets a profile field.
 
-Imports: click, :mod:`._i18n`, :mod:`._errors`; the field types only for type
-checking (they import this module when they make their options).
+Imports: click, :mod:`._i18n`, :mod:`._messages`, :mod:`._errors` and :mod:`._fields` (a field's type
+names the shape of its option; :func:`field_option` builds it).
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ import contextlib
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from typing import IO, Any, ClassVar, TypeVar
 
 import click
 
 from . import _i18n
 from ._errors import ProfileError
+from ._fields import NEGATED, FieldType, option_name
 from ._i18n import N_, _
-
-if TYPE_CHECKING:
-    from ._fields import FieldType
+from ._messages import spoken
 
 
 def _show_error(message: str, file: IO[Any] | None = None) -> None:
@@ -401,3 +401,67 @@ class Group(Command, click.Group):
             rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
             with _section(formatter, _("Commands")):
                 _write_rows(formatter, rows)
+
+
+# ---------------------------------------------------------------- profile fields as options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ALONE_MEANS_YES = N_("Alone it means yes; or give yes or no.")
+_REPEAT_FOR_SEVERAL = N_("Repeat the option (or separate with commas) for several.")
+_SAME_AS_NO = N_("The same as {flag} no.")
+
+
+def _help(help_text: str, suffix: str | None = None) -> dict[str, Any]:
+    """click.option's help arguments: ``help_text`` (then ``suffix``) in English, and how to say it in another language.
+
+    The help sentence is the field's meaning, capitalized, with a full stop (see ``profile_options``),
+    so another language says the field's translated meaning; any other sentence is looked up as it is.
+    """
+
+    def words() -> str:
+        meaning = help_text[:1].lower() + help_text[1:-1] if help_text.endswith(".") else ""
+        translated = _(meaning) if meaning else meaning
+        sentence = spoken(N_("{meaning}."), meaning=translated) if translated != meaning else _(help_text)
+        return sentence + (_(suffix) if suffix is not None else "")
+
+    english = help_text if suffix is None else f"{help_text} {suffix}"
+    return {"cls": HelpOption, "help": english, "help_words": words}
+
+
+def field_option(field_type: FieldType, field: str, help_text: str) -> Callable[[F], F]:
+    """The command-line option that sets ``field``, in the shape its type names (:attr:`FieldType.option`).
+
+    * ``text``: ``--name TEXT``, taken as given;
+    * ``choice``: ``--operational-capacity low``, one of the words, any case, refused in the language in force;
+    * ``flag``: ``--local-warehouse`` (yes), ``--local-warehouse yes|no`` as the README promises, and
+      ``--no-local-warehouse``;
+    * ``number``: ``--monthly-orders N``, checked by the type, so ``1,200`` works here as in a file or the interview;
+    * ``list``: a repeatable option whose each value may hold several items: ``--platform temu,aliexpress``.
+
+    :param help_text: the option's help sentence.
+    """
+    flag = "--" + option_name(field)
+    if field_type.option == "text":
+        return click.option(flag, field, metavar="TEXT", **_help(help_text))
+    if field_type.option == "choice":
+        return click.option(flag, field, type=Choice(field_type.allowed, case_sensitive=False), **_help(help_text))
+    if field_type.option == "number":
+        return click.option(flag, field, type=FieldValue(field_type, field), metavar="N", **_help(help_text))
+    if field_type.option == "list":
+        return click.option(
+            flag, field, multiple=True, type=FieldValue(field_type, field), metavar=field_type.metavar,
+            **_help(help_text, _REPEAT_FOR_SEVERAL),
+        )
+
+    def decorate(function: F) -> F:
+        function = click.option(
+            f"--no-{flag[2:]}", NEGATED + field, is_flag=True, default=False, cls=HelpOption,
+            help=_SAME_AS_NO.format(flag=flag), help_words=lambda: _(_SAME_AS_NO).format(flag=flag),
+        )(function)
+        return click.option(
+            flag, field, is_flag=False, flag_value="yes", default=None, type=FieldValue(field_type, field), metavar="[yes|no]",
+            **_help(help_text, _ALONE_MEANS_YES),
+        )(function)
+
+    return decorate

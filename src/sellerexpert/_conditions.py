@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._i18n import N_, _, current
+from ._i18n import N_, _, current, shown
 from ._i18n import named as _named
 
 PLATFORM_PREFIX = "platform."
@@ -282,8 +282,6 @@ def to_data(condition: Condition) -> dict[str, Any]:
 def describe(condition: Condition) -> str:
     """The condition in plain words, e.g. ``operational capacity is low and local warehouse is no``."""
     if isinstance(condition, Leaf):
-        from ._profile import shown  # here: profile imports nothing of the rules, but keep the import order one-way
-
         if current() == "en":
             subject = condition.fact.replace(PLATFORM_PREFIX, "the platform's ").replace("_", " ")
         else:

@@ -30,7 +30,7 @@ Party = Literal["platform", "seller"]
 
 RELIABILITIES: tuple[str, ...] = ("official", "press", "explainer")
 FEE_NUMBERS: tuple[str, ...] = ("commission", "payout_delay_days", "fine_multiple")
-"""The seller's numbers a fee entry may estimate (names of :data:`sellerexpert._economics.NUMBERS`)."""
+"""The seller's numbers a fee entry may estimate (names of :data:`sellerexpert._economics_input.NUMBERS`)."""
 FEE_AMOUNTS: tuple[str, ...] = ("late_fine", "deposit", "refund_admin_cap")
 """Amounts in a currency a fee entry may set: a fine per late order, a deposit per shop, a cap per refund."""
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _i18n
 from ._conditions import PLATFORM_PREFIX, evaluate, facts_used
-from ._economics import DERIVED_PLATFORM_FACTS
+from ._economics_input import DERIVED_PLATFORM_FACTS
 from ._evaluator import DECIDE_RULE, Evaluator
 from ._i18n import N_, _
 from ._policy import Decision, decide

@@ -38,674 +38,34 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _documents, _i18n
+from . import _documents, _i18n, _language
+from ._economics_input import (
+    DAYS_PER_YEAR,
+    EVEN,
+    FULL,
+    MAX_DAYS,
+    MONTHS_PER_YEAR,
+    NUMBERS,
+    NUMBERS_BY_NAME,
+    SEMI,
+    Economics,
+    Range,
+    field_path,
+)
 from ._errors import ProfileError
 from ._i18n import N_, _, model_words
-from ._profile import MODELS, PLATFORMS, SellerProfile, closest
+from ._profile import MODELS, PLATFORMS, SellerProfile
 
 if TYPE_CHECKING:
     # Only types here: the tables are loaded with the rule book, not when the command line starts.
     from ._cost_tables import CustomsEntry, Dated, FeeEntry, Money, RouteTerms
-
-NumberKind = Literal["amount", "share", "days", "multiple"]
-
-DAYS_PER_YEAR = 365
-MONTHS_PER_YEAR = 12
-MAX_DAYS = 365
-FULL, SEMI = MODELS
-EVEN = "even"
-
-
-@dataclass(frozen=True)
-class NumberSpec:
-    """One number of the economics section: what it means, what it accepts, and how the interview asks for it."""
-
-    name: str
-    kind: NumberKind
-    meaning: str
-    question: str
-    required: bool = False
-
-    @property
-    def allowed_text(self) -> str:
-        """How the allowed values read in an error message or a prompt (in the language in force)."""
-        return _(_ALLOWED[self.kind]).format(most=MAX_DAYS)
-
-
-_ALLOWED: dict[str, str] = {
-    "amount": N_("an amount of money, 0 or more"),
-    "share": N_('a share between 0 and 1 (0.04) or a percentage as text ("4%")'),
-    "days": N_("a whole number of days, 0 to {most}"),
-    "multiple": N_("a number, 0 or more (5 means five times the price)"),
-}
-
-
-NUMBERS: tuple[NumberSpec, ...] = (
-    NumberSpec(
-        "price",
-        "amount",
-        "price per unit: what the buyer pays where you set the price, or the supply price the platform pays you "
-        "(fully-managed, and Temu under both models)",
-        N_("Price per unit you receive before fees (the retail price you set, or the supply price the platform pays)?"),
-        required=True,
-    ),
-    NumberSpec(
-        "unit_cost",
-        "amount",
-        "what one unit costs you to make or buy",
-        N_("What does one unit cost you to make or buy?"),
-        required=True,
-    ),
-    NumberSpec(
-        "freight_per_unit",
-        "amount",
-        "freight per unit: to the platform's warehouse (fully-managed) or to your overseas warehouse (semi-managed)",
-        N_("Freight per unit to the warehouse?"),
-    ),
-    NumberSpec(
-        "last_mile_per_order",
-        "amount",
-        "delivery to the buyer per order (one unit per order)",
-        N_("Last-mile delivery cost per order?"),
-    ),
-    NumberSpec("storage_per_unit_month", "amount", "warehouse storage per unit and month", N_("Storage per unit and month?")),
-    NumberSpec(
-        "stock_days",
-        "days",
-        "days a unit waits in a warehouse before it sells, on average",
-        N_("Days a unit waits in the warehouse before it sells?"),
-    ),
-    NumberSpec(
-        "transit_days", "days", "days stock is on its way to the warehouse", N_("Days your stock is in transit to the warehouse?")
-    ),
-    NumberSpec(
-        "return_rate",
-        "share",
-        "share of sold units the buyers return (their price is refunded)",
-        N_("Share of units returned (e.g. 4%)?"),
-    ),
-    NumberSpec(
-        "cost_per_return",
-        "amount",
-        "what handling one return costs you (shipping back, checking, write-off)",
-        N_("Cost per return?"),
-    ),
-    NumberSpec("commission", "share", "platform commission, as a share of the price kept", N_("Platform commission (e.g. 8%)?")),
-    NumberSpec("fee_per_unit", "amount", "other platform fees per unit", N_("Other platform fees per unit?")),
-    NumberSpec(
-        "payout_delay_days", "days", "days from a sale until the platform pays you", N_("Days from a sale until you are paid?")
-    ),
-    NumberSpec(
-        "unsold_share",
-        "share",
-        "share of the stock you expect never to sell (written off)",
-        N_("Share of stock you expect never to sell (e.g. 5%)?"),
-    ),
-    NumberSpec(
-        "fixed_per_month",
-        "amount",
-        "fixed costs per month of running this model (warehouse rent, staff, registrations)",
-        N_("Fixed costs per month of this model (rent, staff, registrations)?"),
-    ),
-    # The costs sellers forget: each has a line of its own, estimated from the tables where they have an
-    # entry, shown as needed where neither the tables nor the seller give it.
-    NumberSpec(
-        "price_cut",
-        "share",
-        "share of the price lost on average to campaign cuts and the platform's price review (核价)",
-        N_("Share of the price lost to campaign cuts and price review (e.g. 10%)?"),
-    ),
-    NumberSpec(
-        "vat_rate",
-        "share",
-        "VAT rate included in a retail price you set (EU and UK markets)",
-        N_("VAT rate included in your retail price (e.g. 20%)?"),
-    ),
-    NumberSpec(
-        "duty_rate",
-        "share",
-        "the product's own duty rate on its customs value (MFN, plus Section 301 in the US), "
-        "without the charges the customs tables add",
-        N_("Your product's own duty rate (e.g. 7.5%)?"),
-    ),
-    NumberSpec(
-        "import_tax_rate",
-        "share",
-        "a tax on customs value plus duty at import, such as Brazil's state ICMS",
-        N_("Import tax on value plus duty, such as Brazil's ICMS (e.g. 17%)?"),
-    ),
-    NumberSpec("ads_per_unit", "amount", "advertising spend per unit sold", N_("Advertising spend per unit sold?")),
-    NumberSpec(
-        "affiliate_commission",
-        "share",
-        "creator or affiliate commission, as a share of the price kept, averaged over all units sold",
-        N_("Creator or affiliate commission, averaged over all units (e.g. 5%)?"),
-    ),
-    NumberSpec(
-        "payment_fee",
-        "share",
-        "payment or transaction fees, as a share of the price kept",
-        N_("Payment or transaction fees (e.g. 2%)?"),
-    ),
-    NumberSpec(
-        "fine_rate",
-        "share",
-        "share of units you expect to be fined or charged after sale for",
-        N_("Share of units you expect to be fined for (e.g. 1%)?"),
-    ),
-    NumberSpec(
-        "fine_multiple",
-        "multiple",
-        "a fine as a multiple of the declared price (5 = five times the price)",
-        N_("A fine as a multiple of the price (e.g. 2)?"),
-    ),
-    NumberSpec(
-        "late_share",
-        "share",
-        "share of orders shipped late (where the platform fines late orders)",
-        N_("Share of orders shipped late (e.g. 2%)?"),
-    ),
-)
-NUMBERS_BY_NAME: dict[str, NumberSpec] = {spec.name: spec for spec in NUMBERS}
-
-# Numbers that belong to the seller as a whole, not to a platform or model.
-SELLER_NUMBERS: tuple[str, ...] = ("currency", "monthly_units", "cost_of_capital")
-_SELLER_MEANING = {
-    "currency": "the currency label every amount is in (nothing is converted)",
-    "monthly_units": "units you expect to sell a month on each platform (1 or more)",
-    "cost_of_capital": 'what money tied up costs you per year, as a share (0.12) or a percentage ("12%")',
-}
-
-PlatformFactName = Literal["margin_leader", "margin_gap_per_month", "margin_gap_pct", "margin_open", "margin_summary"]
-DERIVED_PLATFORM_FACTS: dict[str, type] = {
-    "margin_leader": str,
-    "margin_gap_per_month": int,
-    "margin_gap_pct": int,
-    "margin_open": int,
-    "margin_summary": str,
-}
-"""Platform facts computed from the seller's economics (never set in ``rules/``), with their value types.
-
-``margin_leader`` is ``fully-managed``, ``semi-managed`` or ``even``; the gap
-is in whole currency units and as a percentage of the larger monthly
-contribution; ``margin_open`` counts the numbers still needed that could, alone, turn the
-comparison around; ``margin_summary`` is the sentence a reason quotes.
-"""
-
-_PLATFORM_ALIASES = {"tiktok": "tiktok_shop"}
-
-
-def _where(*parts: str) -> str:
-    return ".".join(("economics", *parts))
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, (int, float, Decimal)):
-        return f"the number {value}"
-    return f"'{value}'"
-
-
-def _decimal(value: object, where: str, allowed: str) -> Decimal:
-    """A number as written (``8.5``, ``"8.50"``), exactly, as a Decimal."""
-    number: Decimal | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value)) if math.isfinite(value) else None
-    elif isinstance(value, Decimal):
-        number = value if value.is_finite() else None
-    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            number = None
-    if number is None:
-        raise ProfileError(f"expected a number, got {_describe(value)}", field=where, value=value, allowed=allowed)
-    if number and number.adjusted() >= _documents.MAX_DIGITS:
-        # A document refuses longer numbers as written; this also catches 1e300 and numbers handed to the API.
-        raise ProfileError(
-            f"has more than {_documents.MAX_DIGITS} digits before the decimal point",
-            field=where,
-            allowed=allowed,
-        )
-    return number
-
-
-def _share(value: object, where: str, allowed: str, *, below_one: bool) -> Decimal:
-    """A share: a number from 0 to 1, or a percentage written as text such as ``"4%"``."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        percent = _decimal(value.strip()[:-1], where, allowed)
-        if percent < 0 or percent > 100:
-            raise ProfileError(f"{value.strip()} is outside 0-100%", field=where, value=value, allowed=allowed)
-        share = percent / 100
-    else:
-        share = _decimal(value, where, allowed)
-        if share < 0:
-            raise ProfileError(f"{share} is negative", field=where, value=value, allowed=allowed)
-        if share > 1:
-            # 1.5 is most likely meant as 1.5 percent: say so rather than guess.
-            raise ProfileError(
-                f"{share} is more than 1 (a share is 0 to 1)",
-                field=where,
-                value=value,
-                allowed=allowed,
-                suggestion=f"{share}%" if share <= 100 else None,
-            )
-    if below_one and share >= 1:
-        raise ProfileError("must be below 1 (100%): otherwise nothing is left to sell", field=where, value=value, allowed=allowed)
-    return share.normalize() if share else Decimal(0)
-
-
-_BELOW_ONE = frozenset({"unsold_share", "price_cut"})
-"""Shares that cannot be 100%: nothing would be left to sell, or nothing of the price."""
-
-
-def _number(spec: NumberSpec, value: object, where: str) -> Decimal:
-    if spec.kind == "share":
-        return _share(value, where, spec.allowed_text, below_one=spec.name in _BELOW_ONE)
-    number = _decimal(value, where, spec.allowed_text)
-    if number < 0:
-        raise ProfileError(f"{number} is negative", field=where, value=value, allowed=spec.allowed_text)
-    if spec.kind == "days":
-        if number != number.to_integral_value():
-            raise ProfileError(f"{number} is not a whole number of days", field=where, value=value, allowed=spec.allowed_text)
-        if number > MAX_DAYS:
-            raise ProfileError(f"{number} days is more than {MAX_DAYS}", field=where, value=value, allowed=spec.allowed_text)
-        return Decimal(int(number))
-    return number
-
-
-def _model_key(key: str) -> str | None:
-    word = re.sub(r"[\s_]+", "-", key.strip().lower())
-    return word if word in MODELS else None
-
-
-def _platform_key(key: str) -> str | None:
-    word = re.sub(r"[\s\-]+", "_", key.strip().lower())
-    word = _PLATFORM_ALIASES.get(word, word)
-    return word if word in PLATFORMS else None
-
-
-def _unknown(key: object, where: tuple[str, ...], choices: list[str]) -> ProfileError:
-    name = str(key)
-    return ProfileError(
-        f"unknown field '{name}'",
-        field=_where(*where, name),
-        suggestion=closest(name.lower(), choices),
-        allowed=tuple(choices),
-    )
-
-
-@dataclass(frozen=True)
-class Range:
-    """A number the seller is unsure of: its low and high ends and the value the base case takes.
-
-    Written ``[low, high]`` (the base case takes the middle) or ``[low, base, high]``.
-    """
-
-    low: Decimal
-    base: Decimal
-    high: Decimal
-
-    def to_list(self) -> list[int | float]:
-        return [_plain_number(self.low), _plain_number(self.base), _plain_number(self.high)]
-
-
-Value = Decimal | Range
-Layer = tuple[tuple[str, Value], ...]
-LayerKey = tuple[str | None, str | None]
-
-
-def _base(value: Value) -> Decimal:
-    return value.base if isinstance(value, Range) else value
-
-
-def _value(spec: NumberSpec, value: object, where: str) -> Value:
-    """A number, or a range of them written as a list of two or three."""
-    if isinstance(value, (list, tuple)):
-        if len(value) not in (2, 3):
-            raise ProfileError(
-                f"a range has 2 or 3 numbers, got {len(value)}",
-                field=where,
-                allowed=f"{spec.allowed_text}, or a range [low, high] or [low, base, high]",
-            )
-        ends = [_number(spec, item, where) for item in value]
-        low, high = ends[0], ends[-1]
-        base = ends[1] if len(ends) == 3 else (low + high) / 2
-        if not low <= base <= high:
-            raise ProfileError(
-                "a range goes from low to high: [low, high] or [low, base, high]",
-                field=where,
-                value=list(value),
-                allowed=f"{spec.allowed_text}, or a range [low, high] or [low, base, high]",
-            )
-        if spec.kind == "days":
-            base = Decimal(int(base))
-        return Range(low, base.normalize() if base else Decimal(0), high)
-    return _number(spec, value, where)
-
-
-def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer, dict[str, Layer]]:
-    """The numbers of one table, and (where allowed) its per-model sub-tables."""
-    if not isinstance(raw, Mapping):
-        raise ProfileError(f"expected a table of numbers, got {_describe(raw)}", field=_where(*where))
-    numbers: dict[str, Value] = {}
-    by_model: dict[str, Layer] = {}
-    choices = [*NUMBERS_BY_NAME, *(MODELS if models else ())]
-    for key, value in raw.items():
-        name = str(key)
-        model = _model_key(name) if models else None
-        if model is not None:
-            inner, _unused = _layer(value, (*where, model), models=False)
-            by_model[model] = inner
-        elif name in NUMBERS_BY_NAME:
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            numbers[name] = _value(NUMBERS_BY_NAME[name], value, _where(*where, name))
-        else:
-            raise _unknown(key, where, choices)
-    ordered = tuple((spec.name, numbers[spec.name]) for spec in NUMBERS if spec.name in numbers)
-    return ordered, {m: by_model[m] for m in MODELS if m in by_model}
-
-
-def _rates(raw: object) -> tuple[tuple[str, Decimal], ...]:
-    """``exchange_rates``: how much of the seller's currency one unit of another currency is."""
-    if not isinstance(raw, Mapping):
-        raise ProfileError(
-            f"expected a table of currencies, got {_describe(raw)}",
-            field=_where("exchange_rates"),
-            allowed="a table such as { EUR = 1.08, GBP = 1.27 }",
-        )
-    out = []
-    for key, value in raw.items():
-        code = str(key).strip().upper()
-        where = _where("exchange_rates", str(key))
-        if not re.fullmatch(r"[A-Z]{3}", code):
-            raise ProfileError(f"'{key}' is not a currency code", field=where, allowed="three letters such as EUR, GBP, USD")
-        rate = _decimal(value, where, "how much of your currency one unit of this currency is, more than 0")
-        if rate <= 0:
-            raise ProfileError(
-                f"{rate} is not more than 0",
-                field=where,
-                value=value,
-                allowed="how much of your currency one unit is, more than 0",
-            )
-        out.append((code, rate))
-    return tuple(sorted(out))
-
-
-@dataclass(frozen=True)
-class Economics:
-    """The seller's own numbers, as written in a profile's ``economics`` section (validated).
-
-    Numbers are given in layers, the most specific winning: for everything
-    (top level), per model (``fully-managed``, ``semi-managed``), per
-    platform (``platforms.temu``), per platform and model
-    (``platforms.temu.semi-managed``) and per route (``routes.temu_y2``, the
-    route ids of the advice). A number may be a range ``[low, high]`` or
-    ``[low, base, high]``: the scenarios take its ends.
-
-    :ivar currency: a label for every amount; the tables' amounts in another currency are
-        converted with ``exchange_rates`` (nothing else is converted).
-    :ivar monthly_units: units the seller expects to sell a month on each platform.
-    :ivar cost_of_capital: what money tied up costs per year, as a share (``None``: not given, needed).
-    :ivar layers: ``((platform or None, model or None), ((name, value), ...))`` in a fixed order.
-    :ivar routes: ``(route id, ((name, value), ...))`` in the order written.
-    :ivar exchange_rates: ``(currency, how much of the seller's currency one unit of it is)``.
-    """
-
-    monthly_units: int
-    currency: str = ""
-    cost_of_capital: Decimal | None = None
-    layers: tuple[tuple[LayerKey, Layer], ...] = ()
-    routes: tuple[tuple[str, Layer], ...] = ()
-    exchange_rates: tuple[tuple[str, Decimal], ...] = ()
-
-    @classmethod
-    def from_dict(cls, data: object) -> Economics:
-        """Validate an ``economics`` section.
-
-        :raises ProfileError: naming the field path (``economics.semi-managed.return_rate``) and what it allows.
-        """
-        if not isinstance(data, Mapping):
-            raise ProfileError(f"expected a table of numbers, got {_describe(data)}", field="economics")
-        rest = {k: v for k, v in data.items() if k not in (*SELLER_NUMBERS, "platforms", "routes", "exchange_rates")}
-        currency = data.get("currency") or ""
-        if not isinstance(currency, str) or len(currency.strip()) > 12:
-            raise ProfileError(
-                f"expected a short currency label, got {_describe(currency)}",
-                field=_where("currency"),
-                allowed="text such as USD, EUR, CNY",
-            )
-        units_raw = data.get("monthly_units")
-        if units_raw is None:
-            raise ProfileError(
-                "is required: the units you expect to sell a month",
-                field=_where("monthly_units"),
-                allowed="a whole number, 1 or more",
-            )
-        units = _decimal(units_raw, _where("monthly_units"), "a whole number, 1 or more")
-        if units != units.to_integral_value() or units < 0:
-            raise ProfileError(
-                f"{units_raw} is not a whole number of units",
-                field=_where("monthly_units"),
-                value=units_raw,
-                allowed="a whole number, 1 or more",
-            )
-        if units == 0:
-            raise ProfileError(
-                "0 units: the margin is worked out per unit sold, so give the units you expect to sell a month",
-                field=_where("monthly_units"),
-                value=units_raw,
-                allowed="a whole number, 1 or more",
-            )
-        capital_raw = data.get("cost_of_capital")
-        capital: Decimal | None = None
-        if capital_raw is not None:
-            capital = _share(capital_raw, _where("cost_of_capital"), _SELLER_MEANING["cost_of_capital"], below_one=False)
-        layers: list[tuple[LayerKey, Layer]] = []
-        shared, per_model = _layer(rest, (), models=True)
-        layers.append(((None, None), shared))
-        layers.extend(((None, model), numbers) for model, numbers in per_model.items())
-        platforms_raw = data.get("platforms") or {}
-        if not isinstance(platforms_raw, Mapping):
-            raise ProfileError(
-                f"expected a table per platform, got {_describe(platforms_raw)}", field=_where("platforms"), allowed=PLATFORMS
-            )
-        by_platform: dict[str, tuple[Layer, dict[str, Layer]]] = {}
-        for key, value in platforms_raw.items():
-            platform = _platform_key(str(key))
-            if platform is None:
-                raise ProfileError(
-                    f"'{key}' is not a platform we advise on",
-                    field=_where("platforms", str(key)),
-                    suggestion=closest(str(key).lower(), PLATFORMS),
-                    allowed=PLATFORMS,
-                )
-            by_platform[platform] = _layer(value, ("platforms", platform), models=True)
-        for platform in PLATFORMS:
-            if platform in by_platform:
-                numbers, models = by_platform[platform]
-                layers.append(((platform, None), numbers))
-                layers.extend(((platform, model), inner) for model, inner in models.items())
-        routes_raw = data.get("routes") or {}
-        if not isinstance(routes_raw, Mapping):
-            raise ProfileError(
-                f"expected a table per route, got {_describe(routes_raw)}",
-                field=_where("routes"),
-                allowed="route ids such as temu_y2 (see `sellerexpert rules review`)",
-            )
-        routes = []
-        for key, value in routes_raw.items():
-            route_id = str(key).strip()
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", route_id):
-                raise ProfileError(
-                    f"'{key}' is not a route id", field=_where("routes", str(key)), allowed="route ids such as temu_y2"
-                )
-            numbers, _unused = _layer(value, ("routes", route_id), models=False)
-            if numbers:
-                routes.append((route_id, numbers))
-        return cls(
-            monthly_units=int(units),
-            currency=currency.strip(),
-            cost_of_capital=capital,
-            layers=tuple((key, layer) for key, layer in layers if layer),
-            routes=tuple(routes),
-            exchange_rates=_rates(data.get("exchange_rates") or {}),
-        )
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> Economics:
-        """Load the numbers from a JSON, YAML or TOML file: the section itself, or a document with an ``economics`` table.
-
-        Keeping quotes in their own file lets one set of numbers serve several profiles.
-
-        :raises ProfileError: naming the file (and line) and the field at fault.
-        """
-        path = Path(path)
-        try:
-            data = _documents.load(path)
-        except _documents.DocumentProblem as exc:
-            raise ProfileError(exc.problem, path=path, line=exc.line) from None
-        if isinstance(data, Mapping) and "economics" in data:
-            data = data["economics"]
-        try:
-            return cls.from_dict(data)
-        except ProfileError as exc:
-            raise exc.located(path) from None
-
-    def values(self, platform: str, model: str, route: str | None = None) -> dict[str, Decimal]:
-        """The numbers that apply to one model on one platform, or one of its routes (most specific layer wins).
-
-        A range gives its base value; :meth:`given` keeps the range.
-        """
-        return {name: _base(value) for name, value in self.given(platform, model, route).items()}
-
-    def given(self, platform: str, model: str, route: str | None = None) -> dict[str, Value]:
-        """The numbers as given (a number or a :class:`Range`) for one model on one platform, or one of its routes."""
-        out: dict[str, Value] = {}
-        for wanted in ((None, None), (None, model), (platform, None), (platform, model)):
-            for key, layer in self.layers:
-                if key == wanted:
-                    out.update(layer)
-        for route_id, layer in self.routes:
-            if route_id == route:
-                out.update(layer)
-        return out
-
-    def rate_for(self, currency: str) -> Decimal | None:
-        """How much of the seller's currency one unit of ``currency`` is (1 for the seller's own)."""
-        if currency == self.currency:
-            return Decimal(1)
-        return dict(self.exchange_rates).get(currency)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The section in canonical form (shares as numbers from 0 to 1): :meth:`from_dict` gives it back unchanged."""
-        out: dict[str, Any] = {}
-        if self.currency:
-            out["currency"] = self.currency
-        out["monthly_units"] = self.monthly_units
-        if self.cost_of_capital is not None:
-            out["cost_of_capital"] = _plain_number(self.cost_of_capital)
-        platforms: dict[str, Any] = {}
-        for (platform, model), layer in self.layers:
-            numbers = {name: _written(value) for name, value in layer}
-            if platform is None:
-                target = out
-            else:
-                target = platforms.setdefault(platform, {})
-            if model is None:
-                target.update(numbers)
-            else:
-                target[model] = numbers
-        if platforms:
-            out["platforms"] = platforms
-        if self.routes:
-            out["routes"] = {route: {name: _written(value) for name, value in layer} for route, layer in self.routes}
-        if self.exchange_rates:
-            out["exchange_rates"] = {code: _plain_number(rate) for code, rate in self.exchange_rates}
-        return out
-
-
-def _written(value: Value) -> Any:
-    return value.to_list() if isinstance(value, Range) else _plain_number(value)
-
-
-def _plain_number(value: Decimal) -> int | float:
-    """A Decimal as the JSON number it was written as (whole numbers stay integers)."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-def economics_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a profile's ``economics`` section, derived from :data:`NUMBERS`."""
-    share: dict[str, Any] = {
-        "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]
-    }
-    kinds: dict[str, dict[str, Any]] = {
-        "amount": {"type": "number", "minimum": 0},
-        "share": share,
-        "days": {"type": "integer", "minimum": 0, "maximum": MAX_DAYS},
-        "multiple": {"type": "number", "minimum": 0},
-    }
-
-    def number_or_range(kind: str) -> dict[str, Any]:
-        one = kinds[kind]
-        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 2, "maxItems": 3}]}
-
-    numbers = {spec.name: {**number_or_range(spec.kind), "description": spec.meaning} for spec in NUMBERS}
-    model_table = {"type": "object", "additionalProperties": False, "properties": numbers}
-    with_models = {**numbers, **{model: model_table for model in MODELS}}
-    return {
-        "type": "object",
-        "description": "Your own numbers, to compare what each model leaves per unit and per month (see `sellerexpert margin`).",
-        "required": ["monthly_units"],
-        "additionalProperties": False,
-        "properties": {
-            "currency": {"type": "string", "maxLength": 12, "description": _SELLER_MEANING["currency"]},
-            "monthly_units": {"type": "integer", "minimum": 1, "description": _SELLER_MEANING["monthly_units"]},
-            "cost_of_capital": {**share, "description": _SELLER_MEANING["cost_of_capital"]},
-            **with_models,
-            "platforms": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    p: {"type": "object", "additionalProperties": False, "properties": with_models} for p in PLATFORMS
-                },
-            },
-            "routes": {
-                "type": "object",
-                "description": "numbers for one route of the advice (route ids such as temu_y2), over every other layer",
-                "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
-                "additionalProperties": model_table,
-            },
-            "exchange_rates": {
-                "type": "object",
-                "description": "how much of your currency one unit of another is, for the tables' amounts in that currency",
-                "propertyNames": {"pattern": "^[A-Z]{3}$"},
-                "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
-            },
-        },
-    }
-
 
 # -- results ------------------------------------------------------------------------
 
@@ -1183,7 +543,7 @@ def _convert(economics: Economics, money: Money, where: str, what: str) -> Fract
         raise ProfileError(
             f"the table entry {what} is in {money.currency} and your amounts are in {mine}: "
             f"give how many {economics.currency or 'of your currency'} one {money.currency} is",
-            field=_where("exchange_rates", money.currency) if economics.currency else _where("currency"),
+            field=field_path("exchange_rates", money.currency) if economics.currency else field_path("currency"),
             allowed=f"economics.currency (such as USD) and exchange_rates = {{ {money.currency} = ... }}",
         )
     return Fraction(money.amount) * Fraction(rate)
@@ -1233,7 +593,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             raise ProfileError(
                 f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
                 f"under economics.{model}, or under economics.platforms.{platform}.{model}",
-                field=_where("platforms", platform, model, spec.name),
+                field=field_path("platforms", platform, model, spec.name),
                 allowed=spec.allowed_text,
             )
     inputs: dict[str, _Input] = {}
@@ -1272,16 +632,16 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 low, high = _frac(spread.low), _frac(spread.high)
                 inputs[name] = _Input(_frac(spread.base), low if low != high else None, high if low != high else None, origin)
         if entry.refund_admin_share is not None and "refund_admin_cap" in entry.amounts:
-            cap = _convert(economics, entry.amounts["refund_admin_cap"], _where(), entry.key)
+            cap = _convert(economics, entry.amounts["refund_admin_cap"], field_path(), entry.key)
             refund_admin = (_frac(entry.refund_admin_share), cap)
         if "late_fine" in entry.amounts:
             late_fine = True
             inputs.setdefault(
                 "late_fine",
-                _Input(_convert(economics, entry.amounts["late_fine"], _where(), entry.key), None, None, origin),
+                _Input(_convert(economics, entry.amounts["late_fine"], field_path(), entry.key), None, None, origin),
             )
         if "deposit" in entry.amounts:
-            deposit = _convert(economics, entry.amounts["deposit"], _where(), entry.key)
+            deposit = _convert(economics, entry.amounts["deposit"], field_path(), entry.key)
             deposit_origin = origin
     if not fine_table and "fine_multiple" not in inputs:
         # No table gives this route's fines as a multiple of the price: the seller's fine rate is then
@@ -1319,15 +679,15 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
         entries = [e for e in column.customs if e.shipment == shipment]
         for customs in entries:
             key = customs.key
-            up_to = _convert(economics, customs.up_to, _where(), key) if customs.up_to else None
-            over = _convert(economics, customs.over, _where(), key) if customs.over else None
+            up_to = _convert(economics, customs.up_to, field_path(), key) if customs.up_to else None
+            over = _convert(economics, customs.over, field_path(), key) if customs.over else None
             origin = _dated_origin(customs, today)
             if customs.charge == "rate" and customs.rate is not None:
                 low, high = _frac(customs.rate.low), _frac(customs.rate.high)
                 ends: tuple[Fraction | None, Fraction | None] = (low, high) if low != high else (None, None)
                 inputs[key] = _Input(_frac(customs.rate.base), ends[0], ends[1], origin)
             elif customs.charge == "per_item" and customs.amount is not None:
-                amount = _convert(economics, customs.amount, _where(), key)
+                amount = _convert(economics, customs.amount, field_path(), key)
                 if customs.amount_spread is not None:
                     scale = amount / _frac(customs.amount.amount) if customs.amount.amount else Fraction(1)
                     inputs[key] = _Input(
@@ -1343,7 +703,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             raise ProfileError(
                 f"there is no customs table for {market}, and on {column.route_name or model} ({platform}) you clear "
                 "customs yourself: give your product's duty rate there (0 if none applies)",
-                field=_where("routes", column.route, "duty_rate") if column.route else _where(model, "duty_rate"),
+                field=field_path("routes", column.route, "duty_rate") if column.route else field_path(model, "duty_rate"),
                 allowed=NUMBERS_BY_NAME["duty_rate"].allowed_text,
             )
         if not charges:
@@ -1799,7 +1159,7 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
         raise ProfileError(
             f"{column.model} on {platform}: these numbers give amounts of more than "
             f"{_documents.MAX_DIGITS} digits",
-            field=_where(),
+            field=field_path(),
             allowed=f"amounts and units a month whose products stay below 10^{_documents.MAX_DIGITS}",
         )
     needed = tuple(dict.fromkeys(name for line in every for name in line.origin.needs))
@@ -1828,7 +1188,7 @@ def _check_shares(plan: _Plan, platform: str) -> None:
             raise ProfileError(
                 f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
                 "add up to more than 100% of the price kept",
-                field=_where(plan.column.model, "commission"),
+                field=field_path(plan.column.model, "commission"),
                 allowed="shares whose sum stays at or below 1 (100%)",
             )
 
@@ -1858,7 +1218,7 @@ def _platform_margin(
             break_even_units=None,
             above_break_even=None,
         )
-        with _i18n.use("en"):
+        with _language.use("en"):
             return replace(item, summary=summary_text(item, units, economics.currency))
     full, semi = models
     gap = full.contribution_per_month - semi.contribution_per_month
@@ -1890,7 +1250,7 @@ def _platform_margin(
         break_evens=_break_evens(plans, Fraction(units)),
     )
     # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
-    with _i18n.use("en"):
+    with _language.use("en"):
         return replace(item, summary=summary_text(item, units, economics.currency))
 
 
@@ -2177,7 +1537,7 @@ def platform_facts(comparison: MarginComparison, lang: str = "en", market: str |
         another language quotes that language's summary).
     :param market: the market whose comparison to read (default: each platform's first).
     """
-    with _i18n.use(lang):
+    with _language.use(lang):
         out: dict[str, dict[str, Any]] = {}
         for platform in dict.fromkeys(item.platform for item in comparison.platforms):
             try:
@@ -2224,113 +1584,3 @@ def margin_facts(
     for platform, values in (extra or {}).items():
         out.setdefault(platform, {}).update(values)
     return out
-
-
-# -- the interview's questions ------------------------------------------------------
-
-KNOWS_NUMBERS_QUESTION = N_(
-    "Do you know your unit cost and the prices you expect under each model? "
-    "If so I can work out what each route leaves you a month; the rest I estimate from dated tables "
-    "or show as needed. (yes or no)"
-)
-# Chinese sellers answer 是 / 知道 and leave with 退出, as the interview accepts.
-_YES = {"yes", "y", "true", "1", "是", "是的", "对", "知道"}
-_QUIT = {"quit", "q", "exit", "stop", "退出"}
-_WHY = {"why", "why?", "?", "为什么", "为什么？", "为啥", "？"}
-WHY_NUMBERS = N_(
-    "Your answers so far leave the advice open on at least one platform: what each route leaves you a month, "
-    "after duty and fees, could decide it. Four numbers are enough to start."
-)
-
-
-def ask_economics(ask: Callable[[str], str], tell: Callable[[str], None]) -> Economics | None:
-    """Ask for the few numbers that matter most, but only after the seller says they know them.
-
-    The unit cost, the prices under each model, the units a month and the currency: every other
-    number is estimated from the dated tables (``rules/landed.toml``) or shown as needed in the
-    comparison, never counted as 0. Differences per platform or route (such as Temu's declared
-    supply price) go in the profile file. ``quit`` drops the numbers altogether.
-
-    :param ask: shows a prompt and returns the reply (it may raise to leave, e.g. on end of input).
-    :param tell: shows a message.
-    :returns: the validated numbers, or ``None`` when the seller does not know them or quits.
-    """
-    tell(_(KNOWS_NUMBERS_QUESTION))
-    reply = ask(">").strip().lower()
-    if reply in _WHY:
-        tell(_(WHY_NUMBERS))
-        tell(_(KNOWS_NUMBERS_QUESTION))
-        reply = ask(">").strip().lower()
-    if reply not in _YES:
-        return None
-    tell(
-        _(
-            "Four numbers, then I estimate the rest (duty, fees, payouts) from dated tables and mark what is still needed; "
-            "quit drops the numbers. Differences per platform go in the profile file."
-        )
-    )
-    data: dict[str, Any] = {}
-    unit_cost = NUMBERS_BY_NAME["unit_cost"]
-    seller = (
-        ("currency", _("Currency label for your amounts (e.g. USD; blank for none)?"), None),
-        ("monthly_units", _("Units you expect to sell a month on each platform?"), None),
-        ("unit_cost", _(unit_cost.question), unit_cost),
-    )
-    for name, question, spec in seller:
-        answer = _ask_one(ask, tell, question, name, spec, required=name in ("monthly_units", "unit_cost"))
-        if answer is _QUIT_SENTINEL:
-            return None
-        if answer is not None:
-            data[name] = answer
-    price = NUMBERS_BY_NAME["price"]
-    questions = {
-        FULL: _("Fully-managed: the supply price the platform would pay you per unit?"),
-        SEMI: _("Semi-managed: the retail price you would set per unit (on Temu, the supply price you declare)?"),
-    }
-    for model in MODELS:
-        answer = _ask_one(ask, tell, questions[model], f"{model}.price", price, required=True)
-        if answer is _QUIT_SENTINEL:
-            return None
-        data[model] = {"price": answer}
-    return Economics.from_dict(data)
-
-
-_QUIT_SENTINEL: Any = object()
-
-
-def _ask_one(
-    ask: Callable[[str], str], tell: Callable[[str], None], question: str, where: str, spec: NumberSpec | None, *, required: bool
-) -> Any:
-    """One answer, checked at once so a mistake is put right while the question is fresh."""
-    tell(question)
-    while True:
-        reply = ask(">").strip()
-        if reply.lower() in _QUIT:
-            tell(_("Leaving your own numbers out."))
-            return _QUIT_SENTINEL
-        if not reply:
-            if not required:
-                return None
-            tell(_("This one is needed for the comparison; please answer, or type quit."))
-            continue
-        try:
-            if spec is not None:
-                _number(spec, reply, _where(where))
-            elif where == "monthly_units":
-                Economics.from_dict({"monthly_units": reply})
-            elif where == "cost_of_capital":
-                _share(reply, _where(where), _SELLER_MEANING[where], below_one=False)
-            elif len(reply) > 12:
-                raise ProfileError("expected a short currency label", field=_where(where))
-        except ProfileError as exc:
-            allowed = spec.allowed_text if spec else _("again")
-            if exc.suggestion:
-                tell(
-                    _("Sorry, {problem} - did you mean '{suggestion}'? Please answer {allowed}, or quit.").format(
-                        problem=exc.problem, suggestion=exc.suggestion, allowed=allowed
-                    )
-                )
-            else:
-                tell(_("Sorry, {problem}. Please answer {allowed}, or quit.").format(problem=exc.problem, allowed=allowed))
-            continue
-        return reply

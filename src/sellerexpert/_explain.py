@@ -26,7 +26,8 @@ from . import _explain_dot, _explain_render
 from ._explain_how import PlatformExplanation, platform_explanation
 from ._explain_whynot import WhyNot, counterfactuals
 from ._explain_words import RuleTexts
-from ._i18n import _, current, use
+from ._i18n import _, current
+from ._language import use
 from ._profile import SellerProfile
 from ._trace import Trace
 

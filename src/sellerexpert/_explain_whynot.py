@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ._conditions import evaluate
 from ._errors import ProfileError
 from ._explain_words import value_text
-from ._i18n import N_, _, current, model_words, named, percent, use
+from ._i18n import N_, _, current, model_words, named, percent
+from ._language import use
 from ._profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
 from ._space import ABSENT, ProfileSpace, ValueClass
 

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from ._economics import margin_facts
 from ._errors import ProfileError
-from ._i18n import _, current, day, model_words, named, percent
+from ._i18n import _, current, day, model_words, named, percent, shown
 from ._landed import landed_comparison
-from ._profile import SellerProfile, shown
+from ._profile import SellerProfile
 from ._routes import ROUTE_FACT_TYPES, SellerTerms, market_routes
 from ._rulebook import RuleBook
 from ._space import ABSENT
@@ -39,7 +39,7 @@ def headline(platform_name: str, model: str, confidence: float) -> str:
 def value_text(value: Any) -> str:
     """A fact's value in a derivation: ``unknown`` for none, a list as one bracketed value.
 
-    Not :func:`sellerexpert._profile.shown` alone, on purpose: in a derivation a list (markets,
+    Not :func:`sellerexpert._i18n.shown` alone, on purpose: in a derivation a list (markets,
     regions) is one fact and reads as one bracketed value of codes, and a value the rules saw as
     missing reads ``unknown``; every other value is said as :func:`shown` says it.
     """

@@ -4,16 +4,16 @@ Like click's ``ParamType``, each :class:`FieldType` holds in one class everythin
 on the kind of a field: :meth:`~FieldType.convert` checks a value and returns it in canonical
 form (text inputs such as ``"yes"``, ``"1,200"`` or ``"US;EU"`` are accepted for every kind),
 :meth:`~FieldType.values` lists the candidate values the search space tries,
-:meth:`~FieldType.schema` writes the JSON Schema fragment, and :meth:`~FieldType.click_option`
-makes the command-line option. :data:`FIELD_TYPES` maps each kind named in the profile's field
+:meth:`~FieldType.schema` writes the JSON Schema fragment, and :attr:`~FieldType.option` names
+the shape of its command-line option. :data:`FIELD_TYPES` maps each kind named in the profile's field
 table to its type; ``FieldSpec.type`` looks it up.
 
 The vocabularies the types check against (platforms, levels, regions, market codes) live here
 too, with :func:`closest` and :func:`did_you_mean` for the "did you mean" hint.
 
 Imports: :mod:`._i18n`, :mod:`._messages`, :mod:`._errors` and :mod:`._conditions` (leaves, to
-enumerate values). click is imported only inside :meth:`~FieldType.click_option`, with the click
-building blocks of :mod:`._cli_types`, so ``import sellerexpert`` never loads click.
+enumerate values); never click: a type names its option's shape (:attr:`FieldType.option`) and the
+command line builds the option.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from ._conditions import Leaf, evaluate
 from ._errors import ProfileError
@@ -34,6 +34,7 @@ from ._messages import say, spoken
 F = TypeVar("F", bound=Callable[..., Any])
 
 PLATFORMS: tuple[str, ...] = ("temu", "aliexpress", "tiktok_shop")
+MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
 LEVELS: tuple[str, ...] = ("low", "medium", "high")
 SERVICE_LEVELS: tuple[str, ...] = ("none", "basic", "full")
 WEIGHT_CLASSES: tuple[str, ...] = ("parcel", "heavy", "oversized")
@@ -234,11 +235,19 @@ class FieldType(abc.ABC):
     :ivar allowed: the allowed values, as text, for enumerated kinds (empty for open ones).
     :ivar reasoned: whether rules reason over fields of this kind (``text`` and ``platforms``
         only steer the consultation).
+    :ivar option: the shape of the command-line option that sets a field of this kind: ``text``
+        (``--name TEXT``), ``choice`` (one of :attr:`allowed`), ``flag`` (``--x``, ``--x yes|no``
+        and ``--no-x``), ``number`` (``--x N``) or ``list`` (repeatable, items split at commas);
+        the command line builds it (:func:`sellerexpert._cli_types.field_option`), so the profile
+        never loads click.
+    :ivar metavar: how a list option's value is named in the help (``PLATFORM``, ``CODE``).
     """
 
     name: str = ""
     allowed: tuple[str, ...] = ()
     reasoned: bool = True
+    option: ClassVar[Literal["text", "choice", "flag", "number", "list"]]
+    metavar: ClassVar[str] = ""
     _open_text: str = ""  # how an open kind's values read (marked with N_), when there is no list
 
     @property
@@ -265,51 +274,11 @@ class FieldType(abc.ABC):
     def schema(self) -> dict[str, Any]:
         """The JSON Schema fragment of a value (the profile adds the description and ``null``)."""
 
-    @abc.abstractmethod
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """The command-line option that sets ``field`` (``--operational-capacity low``...).
-
-        :param help_text: the option's help sentence.
-        """
-
-
-_ALONE_MEANS_YES = N_("Alone it means yes; or give yes or no.")
-_REPEAT_FOR_SEVERAL = N_("Repeat the option (or separate with commas) for several.")
-_SAME_AS_NO = N_("The same as {flag} no.")
-
-
-def _help(field: str, help_text: str, suffix: str | None = None) -> dict[str, Any]:
-    """click.option's help arguments: ``help_text`` (then ``suffix``) in English, and how to say it in another language.
-
-    The help sentence is the field's meaning, capitalized, with a full stop (see ``profile_options``),
-    so another language says the field's translated meaning; any other sentence is looked up as it is.
-    """
-    from ._cli_types import HelpOption
-
-    def words() -> str:
-        meaning = help_text[:1].lower() + help_text[1:-1] if help_text.endswith(".") else ""
-        translated = _(meaning) if meaning else meaning
-        sentence = spoken(N_("{meaning}."), meaning=translated) if translated != meaning else _(help_text)
-        return sentence + (_(suffix) if suffix is not None else "")
-
-    english = help_text if suffix is None else f"{help_text} {suffix}"
-    return {"cls": HelpOption, "help": english, "help_words": words}
-
-
-def _choice_option(field: str, allowed: tuple[str, ...], help_text: str) -> Callable[[F], F]:
-    """An option taking one of ``allowed``, any case, refused in the language in force."""
-    import click
-
-    from ._cli_types import Choice
-
-    return click.option("--" + option_name(field), field, type=Choice(allowed, case_sensitive=False), **_help(field, help_text))
-
-    def __repr__(self) -> str:
-        return f"<FieldType {self.name}>"
-
 
 class TextType(FieldType):
     """Free text (a shop's name): any string, blanks trimmed."""
+
+    option = "text"
 
     name = "text"
     reasoned = False
@@ -330,15 +299,11 @@ class TextType(FieldType):
         """A string."""
         return {"type": "string"}
 
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """``--name TEXT``, taken as given."""
-        import click
-
-        return click.option("--" + option_name(field), field, metavar="TEXT", **_help(field, help_text))
-
 
 class WordType(FieldType):
     """One word of a fixed list (``low``/``medium``/``high``; ``none``/``basic``/``full``), any case."""
+
+    option = "choice"
 
     def __init__(self, name: str, allowed: tuple[str, ...]) -> None:
         self.name = name
@@ -371,10 +336,6 @@ class WordType(FieldType):
     def schema(self) -> dict[str, Any]:
         """One of the words."""
         return {"enum": list(self.allowed)}
-
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """``--operational-capacity low``: one of the words, any case."""
-        return _choice_option(field, self.allowed, help_text)
 
 
 class RegionType(WordType):
@@ -410,6 +371,8 @@ class RegionType(WordType):
 class BoolType(FieldType):
     """Yes or no: a boolean, or the words true/false, yes/no, y/n, 1/0, on/off."""
 
+    option = "flag"
+
     name = "bool"
     allowed = ("true", "false")
 
@@ -434,29 +397,11 @@ class BoolType(FieldType):
         """A boolean."""
         return {"type": "boolean"}
 
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """``--local-warehouse`` (yes), ``--local-warehouse yes|no`` as the README promises, and ``--no-local-warehouse``."""
-        import click
-
-        from ._cli_types import FieldValue, HelpOption
-
-        flag = "--" + option_name(field)
-
-        def decorate(function: F) -> F:
-            function = click.option(
-                f"--no-{flag[2:]}", NEGATED + field, is_flag=True, default=False, cls=HelpOption,
-                help=_SAME_AS_NO.format(flag=flag), help_words=lambda: _(_SAME_AS_NO).format(flag=flag),
-            )(function)
-            return click.option(
-                flag, field, is_flag=False, flag_value="yes", default=None, type=FieldValue(self, field), metavar="[yes|no]",
-                **_help(field, help_text, _ALONE_MEANS_YES),
-            )(function)
-
-        return decorate
-
 
 class CountType(FieldType):
     """A whole number, 0 to :data:`MAX_COUNT`; text as people write it (``"1,200"``) is read too."""
+
+    option = "number"
 
     name = "count"
     _open_text = N_("a whole number, 0 or more")
@@ -490,16 +435,6 @@ class CountType(FieldType):
         """An integer from 0 to :data:`MAX_COUNT`."""
         return {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
 
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """``--monthly-orders N``, checked by :meth:`convert`, so ``1,200`` works here as in a file or the interview."""
-        import click
-
-        from ._cli_types import FieldValue
-
-        return click.option(
-            "--" + option_name(field), field, type=FieldValue(self, field), metavar="N", **_help(field, help_text)
-        )
-
 
 def _as_list(field: str, value: object, allowed_text: str) -> list[object]:
     """A list field's value as its items: a list as it is, text split at commas and semicolons."""
@@ -515,18 +450,7 @@ def _as_list(field: str, value: object, allowed_text: str) -> list[object]:
 class _ListType(FieldType):
     """A list of items, given as a list or as text separated by commas or semicolons."""
 
-    _metavar = ""
-
-    def click_option(self, field: str, help_text: str) -> Callable[[F], F]:
-        """A repeatable option whose each value may hold several items: ``--platform temu,aliexpress``."""
-        import click
-
-        from ._cli_types import FieldValue
-
-        return click.option(
-            "--" + option_name(field), field, multiple=True, type=FieldValue(self, field), metavar=self._metavar,
-            **_help(field, help_text, _REPEAT_FOR_SEVERAL),
-        )
+    option = "list"
 
 
 class PlatformsType(_ListType):
@@ -535,7 +459,7 @@ class PlatformsType(_ListType):
     name = "platforms"
     allowed = PLATFORMS
     reasoned = False
-    _metavar = "PLATFORM"
+    metavar = "PLATFORM"
 
     def convert(self, field: str, value: object) -> tuple[str, ...]:
         """The platform names, in order."""
@@ -578,7 +502,7 @@ class MarketsType(_ListType):
 
     name = "markets"
     _open_text = N_("ISO 3166 country codes or names such as US, UK, DE, Norway, or EU")
-    _metavar = "CODE"
+    metavar = "CODE"
 
     def convert(self, field: str, value: object) -> tuple[str, ...]:
         """The market codes, in order, each once."""

@@ -1,4 +1,4 @@
-"""The language the advisor speaks: choosing it, translating program strings, formatting numbers.
+"""The words the advisor speaks: translating program strings, formatting numbers and dates, fitting text to a terminal.
 
 Program strings (questions, headings, error messages) are English in the code, marked with
 :func:`_` (or :func:`N_` where they are defined ahead of use), and translated through gettext
@@ -9,18 +9,18 @@ Babel. Rule texts are not here: they live in the rule files next to their Englis
 book).
 
 The language in force is a context variable, so a web server answering two sellers in two
-languages at once, or a test, never sees the other's language. :func:`use` sets it for a block.
+languages at once, or a test, never sees the other's language; :mod:`sellerexpert._language` chooses
+it (checking the language asked for is an error's business, and errors are worded here, so the
+choosing sits above the errors and this module below them).
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
-import os
 import re
 import textwrap
 import unicodedata
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from functools import cache
@@ -33,58 +33,13 @@ _LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
 _LOCALE_DIR = Path(__file__).parent / "locale"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
-_current: ContextVar[str] = ContextVar("sellerexpert_lang", default="en")
+LANGUAGE: ContextVar[str] = ContextVar("sellerexpert_lang", default="en")
+"""The language in force; set only through :mod:`sellerexpert._language`, which checks it."""
 
 
 def current() -> str:
     """The language in force ("en" or "zh")."""
-    return _current.get()
-
-
-@contextmanager
-def use(lang: str | None) -> Iterator[str]:
-    """Speak ``lang`` inside the block (``None`` keeps the language in force)."""
-    if lang is None:
-        yield current()
-        return
-    token = _current.set(check(lang))
-    try:
-        yield lang
-    finally:
-        _current.reset(token)
-
-
-def set_language(lang: str) -> None:
-    """Speak ``lang`` from now on in this context (the CLI sets it once per command)."""
-    _current.set(check(lang))
-
-
-def check(lang: str) -> str:
-    """``lang`` if the advisor speaks it; :class:`~sellerexpert._errors.LanguageError` otherwise."""
-    if lang in LANGS:
-        return lang
-    from ._errors import LanguageError
-
-    raise LanguageError(lang)
-
-
-def from_environment(environ: Mapping[str, str] | None = None) -> str:
-    """The language the environment asks for: ``SELLEREXPERT_LANG``, else the locale, else English.
-
-    ``SELLEREXPERT_LANG`` must name a language we speak (a typo there is an error, not a silent
-    fallback). The locale variables are read as POSIX does (``LC_ALL``, then ``LC_MESSAGES``, then
-    ``LANG``; also ``LANGUAGE``'s first entry first): ``zh_CN.UTF-8``, ``zh_TW`` or ``zh`` mean
-    Chinese, anything else English.
-    """
-    env = os.environ if environ is None else environ
-    chosen = env.get("SELLEREXPERT_LANG", "").strip()
-    if chosen:
-        return check(chosen.lower())
-    language = env.get("LANGUAGE", "").split(":")[0]
-    for value in (language, env.get("LC_ALL", ""), env.get("LC_MESSAGES", ""), env.get("LANG", "")):
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    return LANGUAGE.get()
 
 
 # ---------------------------------------------------------------- catalogues
@@ -131,7 +86,7 @@ def translated(translations: Mapping[str, Mapping[str, object]], lang: str, key:
 
 def _(message: str) -> str:
     """``message`` in the language in force."""
-    lang = _current.get()
+    lang = LANGUAGE.get()
     if lang == "en":
         return message
     return catalogue(lang).gettext(message)
@@ -139,7 +94,7 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message for ``n``, in the language in force."""
-    lang = _current.get()
+    lang = LANGUAGE.get()
     if lang == "en":
         return singular if n == 1 else plural
     return catalogue(lang).ngettext(singular, plural, n)
@@ -163,6 +118,34 @@ def model_words(model: str) -> str:
 # The facts rules test, as people name them: the English is the id's words (what English texts
 # always said), the catalogue gives the Chinese a seller reads instead of an id ("运营能力", not
 # "operational_capacity"). Keys, JSON and ``--details`` keep the ids.
+_VALUE_WORDS = {
+    "low": N_("low"),
+    "medium": N_("medium"),
+    "high": N_("high"),
+    "none": N_("none"),
+    "basic": N_("basic"),
+    "full": N_("full"),
+}
+
+
+def shown(value: object) -> str:
+    """A field value as people read it in the language in force: ``low`` is 低 and ``True`` is 是 in Chinese.
+
+    English reads as before: a boolean is yes or no, a list its items joined by commas, anything
+    else its text. Codes (markets, regions, platforms) stay as they are in every language.
+    """
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown(v) for v in value)
+    if isinstance(value, str) and value in _VALUE_WORDS:
+        return _(_VALUE_WORDS[value])
+    if isinstance(value, str) and value in _MODEL_WORDS:
+        return model_words(value)
+    return str(value)
+
+
+
 _FACT_WORDS = {
     "name": N_("name"),
     "platforms": N_("platforms"),
@@ -251,7 +234,7 @@ def placeholders(text: str) -> list[str]:
 
 def percent(value: float) -> str:
     """``value`` (0..1) as a whole percentage, written as the language writes it."""
-    lang = _current.get()
+    lang = LANGUAGE.get()
     if lang == "en":
         return f"{value:.0%}"
     from babel.numbers import format_percent
@@ -261,7 +244,7 @@ def percent(value: float) -> str:
 
 def number(value: float, *, digits: int = 0) -> str:
     """``value`` with thousands grouped and ``digits`` decimals, as the language writes it."""
-    lang = _current.get()
+    lang = LANGUAGE.get()
     if lang == "en":
         return f"{value:,.{digits}f}"
     from babel.numbers import format_decimal
@@ -272,7 +255,7 @@ def number(value: float, *, digits: int = 0) -> str:
 
 def day(value: date | str) -> str:
     """A calendar date (or an ISO date string) as the language writes it: 2026-05-03, 2026年5月3日 (2026-05, 2026年5月)."""
-    lang = _current.get()
+    lang = LANGUAGE.get()
     if isinstance(value, str):
         try:
             when = date.fromisoformat(value)
@@ -452,21 +435,18 @@ __all__ = [
     "N_",
     "_",
     "catalogue",
-    "check",
     "current",
     "day",
     "fit",
-    "from_environment",
     "ljust",
     "model_words",
     "named",
+    "shown",
     "ngettext",
     "number",
     "percent",
     "placeholders",
-    "set_language",
     "tidy",
-    "use",
     "width",
     "wrap",
 ]

@@ -31,11 +31,11 @@ from typing import Any
 from ._advisor import Advisor
 from ._conditions import describe, evaluate3, facts_used
 from ._errors import ProfileError
-from ._i18n import _, current
+from ._i18n import _, current, shown
 from ._interview_answers import not_a_market, read_answer
 from ._interview_questions import Question, RuleNeed, Why, semicolons
 from ._interview_reasoner import Reasoner
-from ._profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value, shown
+from ._profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldSpec, SellerProfile, normalise_value
 from ._result import ConsultationResult
 from ._routes import ROUTE_MODELS, SellerTerms, market_routes
 from ._templates import render

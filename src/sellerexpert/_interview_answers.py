@@ -17,7 +17,7 @@ import unicodedata
 from ._profile import FieldSpec
 
 ANSWER_WORDS: dict[str, tuple[str, ...]] = {
-    "why": ("why", "w"),
+    "why": ("why", "w", "why?"),
     "unknown": ("unknown", "u", "skip", "?", "dont know", "don't know", "not sure"),
     "quit": ("quit", "q", "stop", "done", "exit"),
     "help": ("help", "h"),
@@ -25,7 +25,7 @@ ANSWER_WORDS: dict[str, tuple[str, ...]] = {
 """The words an answer may be instead of a value (any case)."""
 
 ANSWER_WORDS_ZH: dict[str, tuple[str, ...]] = {
-    "why": ("为什么", "为啥", "为何", "为什么问"),
+    "why": ("为什么", "为啥", "为何", "为什么问", "为什么？"),
     "unknown": ("不知道", "不清楚", "不确定", "跳过", "不晓得", "说不准", "？"),
     "quit": ("退出", "结束", "停止", "停", "不问了"),
     "help": ("帮助", "说明"),

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._i18n import _, current, model_words, tidy
-from ._profile import shown
+from ._i18n import _, current, model_words, shown, tidy
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import cast
 
-from ._economics import FULL, SEMI, Column, MarginComparison, MarketColumns, compare_margins
+from ._economics import Column, MarginComparison, MarketColumns, compare_margins
+from ._economics_input import FULL, SEMI
 from ._errors import ProfileError
 from ._profile import SellerProfile
 from ._routes import MarketRoutes, RouteModel, SellerTerms, market_routes

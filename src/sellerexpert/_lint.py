@@ -47,7 +47,7 @@ from typing import Any, Literal
 from . import _documents
 from ._conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from ._coverage import Simulator, assumptions_for, closure, count_firings
-from ._economics import DERIVED_PLATFORM_FACTS
+from ._economics_input import DERIVED_PLATFORM_FACTS
 from ._errors import RuleBookError, shown
 from ._i18n import LANGS, N_, _, current
 from ._profile import MODELS, PLATFORMS

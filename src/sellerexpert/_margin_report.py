@@ -17,10 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import _i18n
+from . import _i18n, _language
 from ._economics import (
-    FULL,
-    SEMI,
     MarginComparison,
     MarginLine,
     ModelMargin,
@@ -31,6 +29,7 @@ from ._economics import (
     number_words,
     whole_units,
 )
+from ._economics_input import FULL, SEMI
 from ._i18n import N_, _, model_words
 from ._profile import MODELS
 
@@ -309,7 +308,7 @@ def render_text(
     :param notes: what each table entry says (``customs.eu_item_duty``...), in the language; English without.
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(lang):
+    with _language.use(lang):
         return _render_text(comparison, titles or {}, notes or {})
 
 
@@ -372,7 +371,7 @@ def render_markdown(
     :param titles: source titles by id.
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(lang):
+    with _language.use(lang):
         return _render_markdown(comparison, titles or {}, notes or {})
 
 
@@ -492,7 +491,7 @@ def drawn(format: str, draw: Callable[[Any], Any]) -> bytes:
     family = [font, "DejaVu Sans"] if font is not None else matplotlib.rcParams["font.family"]
     with (
         matplotlib.rc_context({"svg.hashsalt": "sellerexpert", "svg.fonttype": "none", "font.size": 9, "font.family": family}),
-        _i18n.use(labels_lang),
+        _language.use(labels_lang),
     ):
         before = set(pyplot.get_fignums())
         try:

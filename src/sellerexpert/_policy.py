@@ -28,8 +28,7 @@ from ._i18n import _, model_words, tidy
 from ._profile import MODELS
 from ._result import Best, MarketAdvice, Recommendation
 from ._rulebook import Policy
-
-Basis = Literal["exclusion", "scores", "tie", "both-excluded", "own-numbers"]
+from ._trace import Basis
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ values; reading a profile from a file, stdin or options given one by one is
 in :mod:`._profile_sources`.
 
 Imports: :mod:`._documents`, :mod:`._errors`, :mod:`._fields`, :mod:`._i18n`
-(and :mod:`._economics` where used: it imports this module).
+and :mod:`._economics_input` (the economics section's type).
 """
 
 from __future__ import annotations
@@ -19,29 +19,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from . import _documents
+from ._economics_input import Economics, economics_json_schema
 from ._errors import ProfileError
 
 # The vocabularies live with the field types; other modules read them here, with the profile.
 from ._fields import EU_MEMBERS, FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
 from ._fields import LEVELS as LEVELS
 from ._fields import MAX_COUNT as MAX_COUNT
+from ._fields import MODELS as MODELS
 from ._fields import PLATFORMS as PLATFORMS
 from ._fields import REGIONS as REGIONS
 from ._fields import SERVICE_LEVELS as SERVICE_LEVELS
 from ._fields import closest as closest
 from ._fields import market_code as market_code
-from ._i18n import N_, _, model_words
-
-if TYPE_CHECKING:
-    from ._economics import Economics
-
-MODELS: tuple[str, ...] = ("fully-managed", "semi-managed")
+from ._i18n import N_, _
 
 ECONOMICS = "economics"
-"""The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert._economics`)."""
+"""The profile section holding the seller's own numbers (not a reasoned field: see :mod:`sellerexpert._economics_input`)."""
 
 Kind = Literal["text", "platforms", "markets", "level", "service", "region", "bool", "count", "weight", "category"]
 """The kinds of field; each names its type in :data:`._fields.FIELD_TYPES`."""
@@ -231,34 +228,6 @@ CORE_FIELDS: tuple[str, ...] = tuple(spec.name for spec in FIELDS if spec.core)
 
 _NOT_A_MAPPING = N_("a profile must be a mapping of field names to values, got {value}")
 _EMPTY = N_("is empty: give at least one field, or write {} for a profile with nothing known on purpose")
-_VALUE_WORDS = {
-    "low": N_("low"),
-    "medium": N_("medium"),
-    "high": N_("high"),
-    "none": N_("none"),
-    "basic": N_("basic"),
-    "full": N_("full"),
-}
-
-
-def shown(value: object) -> str:
-    """A field value as people read it in the language in force: ``low`` is 低 and ``True`` is 是 in Chinese.
-
-    English reads as before: a boolean is yes or no, a list its items joined by commas, anything
-    else its text. Codes (markets, regions, platforms) stay as they are in every language.
-    """
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (list, tuple)):
-        return ", ".join(shown(v) for v in value)
-    if isinstance(value, str) and value in _VALUE_WORDS:
-        return _(_VALUE_WORDS[value])
-    if isinstance(value, str) and value in MODELS:
-        return model_words(value)
-    return str(value)
-
-
-
 def normalise_value(spec: FieldSpec, value: object) -> object:
     """Check one field's value and return it in canonical form (the field's type does the work).
 
@@ -621,9 +590,6 @@ def _contradictions(profile: SellerProfile) -> list[ProfileError]:
 
 def _economics(value: object) -> Economics:
     """Validate an ``economics`` section (a mapping, or an Economics already built)."""
-    # Imported here: economics needs this module's platform and model names, so it cannot be imported above.
-    from ._economics import Economics
-
     return value if isinstance(value, Economics) else Economics.from_dict(value)
 
 def profile_json_schema() -> dict[str, Any]:
@@ -633,8 +599,6 @@ def profile_json_schema() -> dict[str, Any]:
         schema = spec.type.schema()
         schema["description"] = spec.meaning
         props[spec.name] = {"anyOf": [schema, {"type": "null"}]} if spec.name != "platforms" else schema
-    from ._economics import economics_json_schema  # see _economics: economics imports this module
-
     props[ECONOMICS] = economics_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from . import _i18n
+from . import _i18n, _language
 from ._i18n import N_, _, model_words, ngettext
 from ._profile import FIELDS_BY_NAME
 from ._result import Assumption, Caveat, ConsultationResult, MarketAdvice, PlatformFactUsed, Reason, Recommendation
@@ -115,7 +115,7 @@ def _ansi(text: str, *, fg: str | None = None, bold: bool = False, dim: bool = F
 
 
 def _value_text(value: object) -> str:
-    # Not _profile.shown, on purpose: the report lists a value's items as the language lists them
+    # Not _i18n.shown, on purpose: the report lists a value's items as the language lists them
     # (a, b, c; a、b、c) and says an empty list "none", and it quotes enum words as the profile spells
     # them; the golden reports (English and Chinese) hold it to exactly this.
     if isinstance(value, bool):
@@ -125,7 +125,7 @@ def _value_text(value: object) -> str:
     return str(value)
 
 
-def _language(result: ConsultationResult, lang: str | None) -> str:
+def _report_language(result: ConsultationResult, lang: str | None) -> str:
     """The report's language: ``lang`` if given, else the language of the result's own texts."""
     return lang if lang is not None else result.lang
 
@@ -363,7 +363,7 @@ def build_report(
     :param lang: the language of the report's own words (default: the result's language).
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(_language(result, lang)):
+    with _language.use(_report_language(result, lang)):
         return _build_report(result, today=today, details=details, caveat_order=caveat_order)
 
 
@@ -634,7 +634,7 @@ def render_text(
         the advisor was consulted in, so its texts and the report's words agree).
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(_language(result, lang)):
+    with _language.use(_report_language(result, lang)):
         return _render_text(result, color=color, width=width, details=details, today=today)
 
 
@@ -713,7 +713,7 @@ def render_markdown(
     :param lang: the language of the report's own words (default: the result's language).
     :raises LanguageError: for a language the advisor does not speak.
     """
-    with _i18n.use(_language(result, lang)):
+    with _language.use(_report_language(result, lang)):
         return _render_markdown(result, details=details, today=today)
 
 

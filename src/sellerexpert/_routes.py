@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ._fields import EU_MEMBERS, WEIGHT_CLASSES
-from ._i18n import N_, _, current, model_words, tidy, translated, use
+from ._i18n import N_, _, current, model_words, tidy, translated
+from ._language import use
 
 RouteModel = Literal["fully-managed", "semi-managed", "own-store"]
 ROUTE_MODELS: tuple[RouteModel, ...] = ("fully-managed", "semi-managed", "own-store")

@@ -25,7 +25,8 @@ from typing import Any, Literal
 from ._conditions import PLATFORM_PREFIX, Condition, leaves, to_data
 from ._cost_tables import CostTables
 from ._errors import UnknownRuleError
-from ._i18n import _, model_words, translated, use
+from ._i18n import _, model_words, translated
+from ._language import use
 from ._profile import MODELS
 from ._routes import Market, Presence, Route
 from ._templates import join_items, placeholders

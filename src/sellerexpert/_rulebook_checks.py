@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._conditions import PLATFORM_PREFIX, PRESENCE_OPERATORS, Condition, Leaf, dnf_size, facts_used, leaves, magnitude
-from ._economics import DERIVED_PLATFORM_FACTS
+from ._economics_input import DERIVED_PLATFORM_FACTS
 from ._errors import ProfileError, RuleBookError
 from ._i18n import _
 from ._profile import FIELDS_BY_NAME, PLATFORMS, FieldSpec, SellerProfile, closest, normalise_value
@@ -53,7 +53,7 @@ def platform_domains(platforms: Mapping[str, Platform]) -> dict[str, type]:
     """The value type of each platform fact, checked to agree across platforms.
 
     The margin facts are known names without values here: the advisor computes them per consultation
-    from the seller's economics (:data:`sellerexpert._economics.DERIVED_PLATFORM_FACTS`).
+    from the seller's economics (:data:`sellerexpert._economics_input.DERIVED_PLATFORM_FACTS`).
     """
     domains: dict[str, type] = {"id": str, "name": str, **DERIVED_PLATFORM_FACTS, **ROUTE_FACT_TYPES}
     for platform in platforms.values():

@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._i18n import CJK, N_, _, use
+from ._i18n import CJK, N_, _
+from ._language import use
 
 _LIST_SEPARATOR = {"en": ", ", "zh": "；"}
 """How a text joins the items of a list value (``{platform.full_platform_runs}``) in each language."""

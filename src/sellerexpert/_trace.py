@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from . import _documents
 from ._errors import TraceError
@@ -33,8 +33,8 @@ from ._i18n import N_
 from ._messages import Msg
 from ._schema import UNSUPPORTED_VERSION, validate_trace
 
-if TYPE_CHECKING:
-    from ._policy import Basis
+Basis = Literal["exclusion", "scores", "tie", "both-excluded", "own-numbers"]
+"""What a platform's decision rested on (the policy's step that settled it), as a trace records it."""
 
 TRACE_FORMAT = "sellerexpert-trace"
 TRACE_VERSION = 1

@@ -16,7 +16,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._errors import EngineError, ProfileError, TraceError
-from .._i18n import N_, _, use
+from .._i18n import N_, _
+from .._language import use
 from ._context import context, switch_links
 from ._lang import page_language
 from ._security import API_PREFIX, TooLarge, error_document, send_html, send_json

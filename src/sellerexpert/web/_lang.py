@@ -1,6 +1,6 @@
 """The page's language, chosen per request: ``?lang=``, else ``Accept-Language``, else the server's default.
 
-A page is rendered whole in one language (:func:`sellerexpert._i18n.use` around
+A page is rendered whole in one language (:func:`sellerexpert._language.use` around
 the handler), so a server started under a Chinese locale never mixes Chinese
 rule texts into an English page, nor the other way round. A language chosen
 with ``?lang=`` travels in every link and form of the page, so a shared link

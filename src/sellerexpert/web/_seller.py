@@ -19,9 +19,9 @@ from typing import Any
 
 from .._advisor import Advisor
 from .._explain import explain
-from .._i18n import N_, _, model_words
+from .._i18n import N_, _, model_words, shown
 from .._interview import Interview
-from .._profile import FIELDS_BY_NAME, shown
+from .._profile import FIELDS_BY_NAME
 from .._report import Report, build_report, confidence_words
 from .._result import ConsultationResult, Recommendation
 
