@@ -531,8 +531,9 @@ def split(
     return tally.split(errors=errors, currency=currency)
 
 
-KEPT = 4096
-"""Consultations remembered for products the rules cannot tell apart (then forgotten, so memory stays flat)."""
+KEPT = 256
+"""Consultations remembered for products the rules cannot tell apart (rows repeated but for their SKU);
+then forgotten, so memory stays flat however long the list (each holds its whole result)."""
 CHUNK = 16
 """Products handed to a worker process at a time (a product takes some 10 to 30 ms)."""
 
