@@ -112,3 +112,22 @@ def test_a_sku_twice_late_in_the_file_writes_nothing(runner: CliRunner, tmp_path
     to_stdout = runner.invoke(cli, ["catalogue", str(products), "-p", str(COMPANY), "-f", "csv", "-j", jobs])
     assert to_stdout.exit_code == 2
     assert to_stdout.stdout == ""
+
+
+def test_the_brief_comparison_differs_only_by_what_margin_alone_shows() -> None:
+    # An internal on purpose: the rules and a catalogue read the brief comparison (no scenarios, no
+    # break-evens), remembered apart from margin's full one; a fresh advisor so neither is remembered yet.
+    from datetime import date
+
+    profile = SellerProfile.from_file(COMPANY)
+    advisor = Advisor()
+    today = date(2026, 12, 1)
+    brief = advisor._landed(profile, "en", today, brief=True)
+    full = advisor._landed(profile, "en", today)
+    assert full is not brief
+    assert full.markets and all(item.scenarios for item in full.markets if item.compared)
+    for short, whole in zip(brief.markets, full.markets, strict=True):
+        assert (short.scenarios, short.break_evens.notes) == ((), ())
+        same = (whole.models, whole.needed, whole.summary, whole.leader)
+        assert (short.models, short.needed, short.summary, short.leader) == same
+    assert advisor._landed(profile, "en", today, brief=True) is full  # a full comparison serves a brief request
