@@ -107,6 +107,9 @@ EXPECTED: dict[str, Expect] = {
         out="Per product"
     ),
     "sellerexpert audit traces/": Expect(out="30 traces: 30 reproduce, 0 failed"),
+    "sellerexpert catalogue examples/catalogue-ningbo-home.csv -p examples/catalogue-ningbo-home.yaml -f csv --jobs 2": Expect(
+        out="sku,name,platform,market,route,model,contribution_per_unit"
+    ),
     # docs/audit.md
     "sellerexpert batch examples/sellers.csv -o advice.jsonl --trace traces/": Expect(),
     "sellerexpert audit traces/ --format json": Expect(out='"ok": true'),

@@ -21,6 +21,7 @@ if _TYPE_CHECKING:
     from ._batch import run as run_batch
     from ._catalogue import (
         Catalogue,
+        CatalogueStream,
         FailedProduct,
         Placement,
         ProductAdvice,
@@ -101,6 +102,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Best": ("_result", "Best"),
     "Caveat": ("_result", "Caveat"),
     "Catalogue": ("_catalogue", "Catalogue"),
+    "CatalogueStream": ("_catalogue", "CatalogueStream"),
     "FailedProduct": ("_catalogue", "FailedProduct"),
     "Placement": ("_catalogue", "Placement"),
     "ProductAdvice": ("_catalogue", "ProductAdvice"),
@@ -195,6 +197,7 @@ __all__ = [
     "Best",
     "BreakEvens",
     "Catalogue",
+    "CatalogueStream",
     "Caveat",
     "ConsultationResult",
     "CoverageReport",

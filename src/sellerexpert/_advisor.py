@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -284,6 +285,7 @@ class Advisor:
         engine: Engine = "compiled",
         lang: str | None = None,
         close_pct: int = _catalogue.CLOSE_PCT,
+        jobs: int = 1,
     ) -> _catalogue.Catalogue:
         """Advise each product of a catalogue: per platform and market, its route, model, contribution and reason,
         and the split (products and monthly contribution per route, close calls, products no route carries).
@@ -297,8 +299,33 @@ class Advisor:
             opened with ``any_columns=True``, or mappings of column names to values.
         :param engine: as for :meth:`consult` (default ``"compiled"``: the same result, faster).
         :param close_pct: a product is a close call when its two routes differ by less than this percentage.
+        :param jobs: worker processes (1: this process); the result is the same for any value.
         :raises ProfileError: for an invalid company profile or a product list that cannot be read as a whole
             (no SKU column, a SKU twice, a binary file).
+        """
+        with self.catalogue_stream(profile, products, engine=engine, lang=lang, close_pct=close_pct, jobs=jobs) as stream:
+            return stream.collect()
+
+    def catalogue_stream(
+        self,
+        profile: SellerProfile | Mapping[str, Any],
+        products: str | Path | RowReader | Iterable[Mapping[str, Any]],
+        *,
+        engine: Engine = "compiled",
+        lang: str | None = None,
+        close_pct: int = _catalogue.CLOSE_PCT,
+        jobs: int = 1,
+        traces: bool = False,
+    ) -> _catalogue.CatalogueStream:
+        """:meth:`catalogue`, advised as it is read: the products one at a time in input order, then the split,
+        so a catalogue of any length is written in constant memory (``sellerexpert catalogue -f json`` or ``csv``).
+
+        Use it as a context manager: closing it stops the worker processes and closes the input.
+        Takes the same arguments as :meth:`catalogue`; a product list that cannot be read as a whole raises
+        :class:`ProfileError` while the products are read.
+
+        :param traces: the products' traces will be read (written to files): with ``jobs > 1`` the workers
+            build them; otherwise a product's trace is built again here when it is asked for.
         """
         from ._catalogue_input import ProductReader
         from ._rows import RowReader
@@ -306,33 +333,68 @@ class Advisor:
         lang = _i18n.current() if lang is None else _language.check(lang)
         if not isinstance(profile, SellerProfile):
             profile = SellerProfile.from_dict(profile)
+        on_close = None
         if isinstance(products, (str, Path)) and str(products).lower().endswith(".xlsx"):
             reader = ProductReader.of_xlsx(products)
         elif isinstance(products, (str, Path)):
-            with RowReader.open(products, any_columns=True) as rows:
-                return self.catalogue(profile, rows, engine=engine, lang=lang, close_pct=close_pct)
+            rows = RowReader.open(products, any_columns=True)
+            try:
+                reader = ProductReader.of(rows)
+            except BaseException:
+                rows.close()
+                raise
+            on_close = rows.close
         else:
             reader = ProductReader.of(products) if isinstance(products, RowReader) else ProductReader.of_mappings(products)
-        company = self.consult(profile.with_changes(economics=None), engine=engine, lang=lang)
+        try:
+            company = self.consult(profile.with_changes(economics=None), engine=engine, lang=lang)
+        except BaseException:
+            if on_close is not None:
+                on_close()
+            raise
         separate = [
             p for p in profile.platforms
             if (fact := self._rules.platforms[p].facts.get("separate_stores_per_model")) is not None and fact.value is True
         ]
-        return _catalogue.build(
-            profile,
-            reader.products(profile),
+        routes = _catalogue.company_routes(company)
+        advise = _catalogue._Adviser(
             consult=lambda product: self.consult(product, engine=engine, lang=lang),
-            landed=lambda product: self._landed(product, "en"),
+            landed=lambda product: self._landed(product, "en", brief=True),
+            company=routes,
+            close_pct=close_pct,
+            source=reader.source,
+        )
+        many = None
+        if jobs > 1:
+            from ._workers import Workers
+
+            setup = functools.partial(
+                _catalogue.worker, str(self._rules.directory), engine, lang, routes, close_pct, reader.source, traces
+            )
+
+            def many(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
+                with Workers[list[Any], list[Any]](jobs, setup) as workers:
+                    yield from workers.map(chunks)
+
+        return _catalogue.CatalogueStream(
+            profile,
+            _catalogue.advise_all(reader.products(profile), advise, many=many),
             company=company,
             separate_stores=separate,
             close_pct=close_pct,
-            source=reader.source,
             unknown=lambda: reader.unknown,
+            on_close=on_close,
         )
 
-    def _landed(self, profile: SellerProfile, lang: str, today: date | None = None) -> economics.MarginComparison:
+    def _landed(
+        self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False
+    ) -> economics.MarginComparison:
         """The landed-cost comparison of a profile, remembered by what it reads: the seller's numbers, platforms,
-        language, date and the routes priced (so the why-not search and a catalogue price each once)."""
+        language, date and the routes priced (so the why-not search and a catalogue price each once).
+
+        :param brief: only what the rules and a catalogue read (see :func:`sellerexpert._economics.compare_margins`);
+            a full comparison serves a brief request too.
+        """
 
         def routes_for(platform: str, market: str, terms: SellerTerms) -> MarketRoutes:
             if lang == "en":
@@ -342,24 +404,26 @@ class Advisor:
         markets = market_columns(self._rules, profile, lang, routes_for)
         key: Any = (profile.economics, profile.platforms, lang, today, priced_routes(markets))
         try:
-            return self._landed_memo[key]
-        except KeyError:
-            pass
+            found = self._landed_memo.get((key, False))
+            if found is None and brief:
+                found = self._landed_memo.get((key, True))
         except TypeError:  # an unhashable value in numbers built by hand: nothing to remember
-            key = None
+            key = found = None
+        if found is not None:
+            return found
         names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
-        found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets)
+        found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets, brief=brief)
         if key is not None:
             if len(self._landed_memo) >= _LANDED_KEPT:
                 self._landed_memo.clear()
-            self._landed_memo[key] = found
+            self._landed_memo[(key, brief)] = found
         return found
 
     def _margin_facts(
         self, profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None, lang: str = "en"
     ) -> dict[str, dict[str, Any]]:
         """The margin facts of a run (its one market's landed-cost comparison), then ``extra`` over them."""
-        comparison = self._landed(profile, lang) if profile.economics is not None else None
+        comparison = self._landed(profile, lang, brief=True) if profile.economics is not None else None
         return economics.margin_facts(profile, extra, lang, comparison=comparison)
 
     def _plans(

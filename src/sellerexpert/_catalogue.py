@@ -10,12 +10,14 @@ both stores on a platform that keeps the models in separate stores (Temu).
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._economics import MarginComparison, PlatformMargin, cents
 from ._errors import BatchError, EngineError, ProfileError
@@ -23,6 +25,10 @@ from ._i18n import N_
 from ._messages import Msg
 from ._profile import SellerProfile
 from ._result import ConsultationResult, MarketAdvice, Recommendation
+
+if TYPE_CHECKING:
+    from ._advisor import Engine
+    from ._trace import Trace
 
 CLOSE_PCT = 10
 """A product is a close call on a platform and market when its two routes' monthly contributions
@@ -426,6 +432,88 @@ def _error(row: int, line: int, sku: str, exc: ProfileError | EngineError) -> Fa
     return FailedProduct(row, line, sku, str(exc), exc.field if isinstance(exc, ProfileError) else None)
 
 
+class SplitTally:
+    """The split as products come, one at a time: what it keeps is a sum per route and the products it names.
+
+    :param separate_stores: platforms that keep fully- and semi-managed in separate stores.
+    """
+
+    def __init__(self, separate_stores: Iterable[str] = ()) -> None:
+        self._separate = frozenset(separate_stores)
+        self._shares: dict[tuple[str, str | None, str | None], list[Any]] = {}
+        self._totals: dict[str, Decimal] = {}
+        self._close: list[ProductMention] = []
+        self._not_carried: list[ProductMention] = []
+        self._off: list[ProductMention] = []
+        self._less: list[ProductMention] = []
+        self._stores: dict[str, list[Any]] = {}
+        self._count = 0
+
+    def add(self, product: ProductAdvice) -> None:
+        """Count one product in."""
+        self._count += 1
+        for p in product.placements:
+            key = (p.platform, p.market, p.route)
+            share = self._shares.setdefault(key, [p, 0, 0, Decimal(0)])
+            share[1] += 1
+            self._totals.setdefault(p.platform, Decimal(0))
+            if p.contribution_per_month is not None:
+                share[2] += 1
+                share[3] += p.contribution_per_month
+                self._totals[p.platform] += p.contribution_per_month
+
+            def mention(text: str, p: Placement = p, sku: str = product.sku) -> ProductMention:
+                return ProductMention(sku, p.platform, p.platform_name, p.market, p.market_name, p.route, p.route_name, text)
+
+            if p.close:
+                self._close.append(mention(p.reason))
+            if not p.carried:
+                self._not_carried.append(mention(p.reason))
+            elif p.differs:
+                self._off.append(mention(p.reason))
+            if p.leaves_less:
+                self._less.append(mention(p.reason))
+        for platform in self._separate:
+            models = {p.model for p in product.placements if p.platform == platform}
+            tally = self._stores.setdefault(
+                platform, [next((p for p in product.placements if p.platform == platform), None), 0, 0]
+            )
+            tally[1] += "fully-managed" in models
+            tally[2] += "semi-managed" in models
+
+    def split(self, *, errors: int = 0, currency: str = "") -> Split:
+        """The split of the products counted so far."""
+        routes = tuple(
+            RouteShare(
+                platform=first.platform,
+                market=first.market,
+                market_name=first.market_name,
+                route=first.route,
+                route_name=first.route_name,
+                model=first.model,
+                products=n,
+                priced=priced,
+                contribution_per_month=total,
+            )
+            for first, n, priced, total in self._shares.values()
+        )
+        return Split(
+            products=self._count,
+            errors=errors,
+            currency=currency,
+            routes=routes,
+            totals=tuple(self._totals.items()),
+            close_calls=tuple(self._close),
+            not_carried=tuple(self._not_carried),
+            off_company=tuple(self._off),
+            leaves_less=tuple(self._less),
+            both_stores=tuple(
+                StoreSplit(platform, first.platform_name if first is not None else platform, full, semi)
+                for platform, (first, full, semi) in self._stores.items()
+            ),
+        )
+
+
 def split(
     products: Iterable[ProductAdvice],
     *,
@@ -437,72 +525,242 @@ def split(
 
     :param separate_stores: platforms that keep fully- and semi-managed in separate stores.
     """
-    separate = frozenset(separate_stores)
-    shares: dict[tuple[str, str | None, str | None], list[Any]] = {}
-    totals: dict[str, Decimal] = {}
-    close: list[ProductMention] = []
-    not_carried: list[ProductMention] = []
-    off: list[ProductMention] = []
-    less: list[ProductMention] = []
-    stores: dict[str, list[Any]] = {}
-    count = 0
+    tally = SplitTally(separate_stores)
     for product in products:
-        count += 1
-        for p in product.placements:
-            key = (p.platform, p.market, p.route)
-            share = shares.setdefault(key, [p, 0, 0, Decimal(0)])
-            share[1] += 1
-            totals.setdefault(p.platform, Decimal(0))
-            if p.contribution_per_month is not None:
-                share[2] += 1
-                share[3] += p.contribution_per_month
-                totals[p.platform] += p.contribution_per_month
+        tally.add(product)
+    return tally.split(errors=errors, currency=currency)
 
-            def mention(text: str, p: Placement = p, sku: str = product.sku) -> ProductMention:
-                return ProductMention(sku, p.platform, p.platform_name, p.market, p.market_name, p.route, p.route_name, text)
 
-            if p.close:
-                close.append(mention(p.reason))
-            if not p.carried:
-                not_carried.append(mention(p.reason))
-            elif p.differs:
-                off.append(mention(p.reason))
-            if p.leaves_less:
-                less.append(mention(p.reason))
-        for platform in separate:
-            models = {p.model for p in product.placements if p.platform == platform}
-            tally = stores.setdefault(platform, [next((p for p in product.placements if p.platform == platform), None), 0, 0])
-            tally[1] += "fully-managed" in models
-            tally[2] += "semi-managed" in models
-    routes = tuple(
-        RouteShare(
-            platform=first.platform,
-            market=first.market,
-            market_name=first.market_name,
-            route=first.route,
-            route_name=first.route_name,
-            model=first.model,
-            products=n,
-            priced=priced,
-            contribution_per_month=total,
+KEPT = 256
+"""Consultations remembered for products the rules cannot tell apart (rows repeated but for their SKU);
+then forgotten, so memory stays flat however long the list (each holds its whole result)."""
+CHUNK = 16
+"""Products handed to a worker process at a time (a product takes some 10 to 30 ms)."""
+
+
+def _advised(
+    item: Any,
+    found: tuple[ConsultationResult, tuple[Placement, ...]] | FailedProduct,
+) -> ProductAdvice | FailedProduct:
+    if isinstance(found, FailedProduct):
+        return found
+    result, placements = found
+    economics = item.profile.economics
+    return ProductAdvice(
+        row=item.row,
+        line=item.line,
+        sku=item.sku,
+        name=item.name,
+        monthly_units=economics.monthly_units if economics is not None else 0,
+        weight_class=item.profile.weight_class,
+        category=item.profile.category,
+        placements=placements,
+        result=result,
+    )
+
+
+class _Adviser:
+    """Advises products one at a time: those the rules cannot tell apart (the same profile) share one consultation."""
+
+    def __init__(
+        self,
+        *,
+        consult: Consult,
+        landed: Landed,
+        company: Mapping[tuple[str, str | None], str | None],
+        close_pct: int,
+        source: str,
+    ) -> None:
+        self._consult, self._landed, self._company = consult, landed, company
+        self._close_pct, self._source = close_pct, source
+        self._done: dict[SellerProfile, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
+
+    def __call__(self, item: Any) -> ProductAdvice | FailedProduct:
+        found = self._done.get(item.profile)
+        if found is None:
+            try:
+                found = advise_product(
+                    item.profile, consult=self._consult, landed=self._landed, company=self._company, close_pct=self._close_pct
+                )
+            except (ProfileError, EngineError) as exc:
+                if isinstance(exc, ProfileError):
+                    exc = exc.located(self._source, line=item.line)
+                return _error(item.row, item.line, item.sku, exc)
+            if len(self._done) >= KEPT:
+                self._done.clear()
+            self._done[item.profile] = found
+        return _advised(item, found)
+
+
+@functools.lru_cache(maxsize=1)
+def _advisor_for(rules_dir: str) -> Any:
+    from ._advisor import Advisor
+
+    return Advisor(rules_dir)
+
+
+def retrace(rules_dir: str, engine: str, profile: SellerProfile) -> Trace:
+    """A product's trace, built again from its profile (the same, firing for firing: the trace is deterministic)."""
+    return cast("Trace", _advisor_for(rules_dir).consult(profile, engine=engine, lang="en").trace)
+
+
+def _portable(found: ProductAdvice | FailedProduct, rules_dir: str, engine: str, traces: bool) -> ProductAdvice | FailedProduct:
+    """A product's advice as it can travel back from a worker process: the function that would build its
+    trace lives in the worker, so the trace goes built (``traces``) or as the recipe to build it again."""
+    if isinstance(found, FailedProduct):
+        return found
+    result = found.result
+    trace: Trace | Callable[[], Trace] = (
+        result.trace if traces else functools.partial(retrace, rules_dir, engine, result.profile)
+    )
+    moved = ConsultationResult(result.profile, result.recommendations, result.best, trace, lang=result.lang)
+    return replace(found, result=moved)
+
+
+def worker(
+    rules_dir: str,
+    engine: str,
+    lang: str,
+    company: Mapping[tuple[str, str | None], str | None],
+    close_pct: int,
+    source: str,
+    traces: bool = False,
+) -> Callable[[list[Any]], list[ProductAdvice | FailedProduct]]:
+    """A worker process's handler (see :class:`sellerexpert._workers.Workers`): its own advisor, built once,
+    advising a chunk of products as the parent would.
+
+    :param traces: build each product's trace here (they are about to be written); otherwise only the
+        recipe to build one travels, since building a trace costs about as much as the advice.
+    """
+    advisor = _advisor_for(rules_dir)
+    advise = _Adviser(
+        consult=lambda product: advisor.consult(product, engine=cast("Engine", engine), lang=lang),
+        landed=lambda product: advisor._landed(product, "en", brief=True),
+        company=company,
+        close_pct=close_pct,
+        source=source,
+    )
+    return lambda items: [_portable(advise(item), rules_dir, engine, traces) for item in items]
+
+
+def advise_all(
+    products: Iterable[Any],
+    advise: Callable[[Any], ProductAdvice | FailedProduct],
+    *,
+    many: Callable[[Iterable[list[Any]]], Iterable[list[ProductAdvice | FailedProduct]]] | None = None,
+) -> Iterator[ProductAdvice | FailedProduct]:
+    """Each product read (:class:`sellerexpert._catalogue_input.Product` or ``RowProblem``) advised, in input order.
+
+    :param advise: advises one product here.
+    :param many: when given, advises chunks of products elsewhere (worker processes), results in chunk order.
+    """
+    from ._catalogue_input import RowProblem
+
+    if many is None:
+        for item in products:
+            yield _error(item.row, item.line, item.sku, item.error) if isinstance(item, RowProblem) else advise(item)
+        return
+
+    # Only products travel; the rows read wrong stay here and take their place again among the results.
+    sent: deque[list[Any]] = deque()
+
+    def chunks() -> Iterator[list[Any]]:
+        chunk: list[Any] = []
+        for item in products:
+            chunk.append(item)
+            if sum(not isinstance(i, RowProblem) for i in chunk) == CHUNK:
+                sent.append(chunk)
+                yield [i for i in chunk if not isinstance(i, RowProblem)]
+                chunk = []
+        sent.append(chunk)
+        yield [i for i in chunk if not isinstance(i, RowProblem)]
+
+    for results in many(chunks()):
+        done = iter(results)
+        for item in sent.popleft():
+            yield _error(item.row, item.line, item.sku, item.error) if isinstance(item, RowProblem) else next(done)
+
+
+class CatalogueStream:
+    """A catalogue advised as it is read: its products one at a time, in input order, then the split.
+
+    Iterate it once for the products (:class:`ProductAdvice`); the rows that failed (:attr:`errors`), the
+    columns set aside and the split are complete once the products are all read. Close it (or use it as a
+    context manager) to stop worker processes and close the input early.
+
+    :ivar errors: the rows not advised, so far.
+    """
+
+    def __init__(
+        self,
+        profile: SellerProfile,
+        items: Iterator[ProductAdvice | FailedProduct],
+        *,
+        company: ConsultationResult,
+        separate_stores: Iterable[str] = (),
+        close_pct: int = CLOSE_PCT,
+        unknown: Callable[[], Iterable[str]] = tuple,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.company = company
+        self.close_pct = close_pct
+        self.errors: list[FailedProduct] = []
+        self._items = items
+        self._tally = SplitTally(separate_stores)
+        self._unknown = unknown
+        self._on_close = on_close
+        self._read = False
+
+    def __iter__(self) -> Iterator[ProductAdvice]:
+        if self._read:
+            raise RuntimeError("a catalogue stream is read once")
+        self._read = True
+        for item in self._items:
+            if isinstance(item, FailedProduct):
+                self.errors.append(item)
+                continue
+            self._tally.add(item)
+            yield item
+
+    @property
+    def unknown_columns(self) -> tuple[str, ...]:
+        """The columns of the product list set aside (complete once the products are read)."""
+        return tuple(self._unknown())
+
+    @property
+    def split(self) -> Split:
+        """The split of the products read so far (the whole catalogue's once they are all read)."""
+        currency = self.profile.economics.currency if self.profile.economics is not None else ""
+        return self._tally.split(errors=len(self.errors), currency=currency)
+
+    def collect(self) -> Catalogue:
+        """Read every product and return the whole :class:`Catalogue`."""
+        products = tuple(self)
+        return Catalogue(
+            profile=self.profile,
+            products=products,
+            errors=tuple(self.errors),
+            split=self.split,
+            company=self.company,
+            unknown_columns=self.unknown_columns,
+            close_pct=self.close_pct,
         )
-        for first, n, priced, total in shares.values()
-    )
-    return Split(
-        products=count,
-        errors=errors,
-        currency=currency,
-        routes=routes,
-        totals=tuple(totals.items()),
-        close_calls=tuple(close),
-        not_carried=tuple(not_carried),
-        off_company=tuple(off),
-        leaves_less=tuple(less),
-        both_stores=tuple(
-            StoreSplit(platform, first.platform_name if first is not None else platform, full, semi)
-            for platform, (first, full, semi) in stores.items()
-        ),
-    )
+
+    def close(self) -> None:
+        """Stop reading: worker processes end and the input is closed."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    def __enter__(self) -> CatalogueStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def build(
@@ -523,59 +781,20 @@ def build(
 
     :param unknown: the columns set aside, asked for once the rows are read.
     """
-    from ._catalogue_input import RowProblem
-
-    routes = company_routes(company)
-    done: dict[SellerProfile, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
-    advised: list[ProductAdvice] = []
-    errors: list[FailedProduct] = []
-    for item in products:
-        if isinstance(item, RowProblem):
-            errors.append(_error(item.row, item.line, item.sku, item.error))
-            continue
-        found = done.get(item.profile)
-        if found is None:
-            try:
-                found = advise_product(item.profile, consult=consult, landed=landed, company=routes, close_pct=close_pct)
-            except (ProfileError, EngineError) as exc:
-                if isinstance(exc, ProfileError):
-                    exc = exc.located(source, line=item.line)
-                errors.append(_error(item.row, item.line, item.sku, exc))
-                continue
-            done[item.profile] = found
-        result, placements = found
-        economics = item.profile.economics
-        advised.append(
-            ProductAdvice(
-                row=item.row,
-                line=item.line,
-                sku=item.sku,
-                name=item.name,
-                monthly_units=economics.monthly_units if economics is not None else 0,
-                weight_class=item.profile.weight_class,
-                category=item.profile.category,
-                placements=placements,
-                result=result,
-            )
-        )
-    currency = profile.economics.currency if profile.economics is not None else ""
-    return Catalogue(
-        profile=profile,
-        products=tuple(advised),
-        errors=tuple(errors),
-        split=split(advised, errors=len(errors), currency=currency, separate_stores=separate_stores),
-        company=company,
-        unknown_columns=tuple(unknown()),
-        close_pct=close_pct,
+    advise = _Adviser(consult=consult, landed=landed, company=company_routes(company), close_pct=close_pct, source=source)
+    stream = CatalogueStream(
+        profile, advise_all(products, advise), company=company, separate_stores=separate_stores, close_pct=close_pct,
+        unknown=unknown,
     )
+    with stream:
+        return stream.collect()
 
 
-def save_traces(catalogue: Catalogue, directory: str | Path) -> int:
-    """Write each advised product's trace into ``directory`` as ``row-NNNNNN.json`` (the row of the product
+def trace_saver(directory: str | Path) -> Callable[[ProductAdvice], None]:
+    """Write one advised product's trace into ``directory`` as ``row-NNNNNN.json`` (the row of the product
     list, as a batch names them), signed when ``SELLEREXPERT_TRACE_KEY`` is set; ``sellerexpert audit`` replays them.
 
-    :returns: how many traces were written.
-    :raises BatchError: when the folder cannot be made or a trace cannot be written.
+    :raises BatchError: when the folder cannot be made, or (when called) a trace cannot be written.
     """
     from . import _safe_files
     from ._signing import key_from_env, sign
@@ -586,7 +805,8 @@ def save_traces(catalogue: Catalogue, directory: str | Path) -> int:
     except OSError as exc:
         raise BatchError(Msg(N_("cannot make the trace folder ({reason})"), reason=exc.strerror), path=folder) from None
     key = key_from_env()
-    for product in catalogue.products:
+
+    def save(product: ProductAdvice) -> None:
         trace = product.result.trace
         if key is not None:
             trace = sign(trace, key)
@@ -598,4 +818,17 @@ def save_traces(catalogue: Catalogue, directory: str | Path) -> int:
             raise BatchError(
                 Msg(N_("cannot write the trace of row {row} ({reason})"), row=product.row, reason=exc.strerror), path=path
             ) from None
+
+    return save
+
+
+def save_traces(catalogue: Catalogue, directory: str | Path) -> int:
+    """Write each advised product's trace into ``directory`` (see :func:`trace_saver`).
+
+    :returns: how many traces were written.
+    :raises BatchError: when the folder cannot be made or a trace cannot be written.
+    """
+    save = trace_saver(directory)
+    for product in catalogue.products:
+        save(product)
     return len(catalogue.products)

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from . import _i18n
 from ._i18n import N_, _
 from ._profile import MODELS
 
 if TYPE_CHECKING:
-    from ._catalogue import Catalogue, Placement, ProductMention, RouteShare
+    from ._catalogue import (
+        Catalogue,
+        CatalogueStream,
+        FailedProduct,
+        Placement,
+        ProductAdvice,
+        ProductMention,
+        RouteShare,
+    )
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "json", "csv", "xlsx")
 """Output formats; ``xlsx`` is a binary workbook (:func:`render_xlsx`), written to a file only."""
@@ -268,20 +277,26 @@ def _plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _product_rows(product: ProductAdvice) -> list[list[str | int]]:
+    return [
+        [
+            product.sku, product.name, p.platform, p.market or "", p.route or "", p.model or "",
+            _plain(p.contribution_per_unit), _plain(p.contribution_per_month), p.other_route or "",
+            _plain(p.other_per_month), p.gap_pct, "yes" if p.close else "no", p.company_route or "", p.reason, "",
+        ]
+        for p in product.placements
+    ]
+
+
+def _error_rows(errors: Iterable[FailedProduct]) -> list[list[str | int]]:
+    return [[e.sku, *[""] * (len(CSV_COLUMNS) - 1), e.message] for e in errors]
+
+
 def table_rows(catalogue: Catalogue) -> list[list[str | int]]:
     """The per-product table: one row per product, platform and market (route ids, plain numbers), then one
     row per failed product; the columns are ``CSV_COLUMNS`` and ``error``. CSV and .xlsx write the same rows."""
-    rows: list[list[str | int]] = []
-    for product in catalogue.products:
-        for p in product.placements:
-            rows.append([
-                product.sku, product.name, p.platform, p.market or "", p.route or "", p.model or "",
-                _plain(p.contribution_per_unit), _plain(p.contribution_per_month), p.other_route or "",
-                _plain(p.other_per_month), p.gap_pct, "yes" if p.close else "no", p.company_route or "", p.reason, "",
-            ])
-    for e in catalogue.errors:
-        rows.append([e.sku, *[""] * (len(CSV_COLUMNS) - 1), e.message])
-    return rows
+    rows = [row for product in catalogue.products for row in _product_rows(product)]
+    return rows + _error_rows(catalogue.errors)
 
 
 def render_csv(catalogue: Catalogue) -> str:
@@ -301,6 +316,48 @@ def render_xlsx(catalogue: Catalogue) -> bytes:
     from ._spreadsheet import write_table
 
     return write_table([*CSV_COLUMNS, "error"], table_rows(catalogue))
+
+
+STREAMED: tuple[str, ...] = ("json", "csv")
+"""The formats :func:`write_streamed` writes a product at a time (the others show the split first)."""
+
+
+def _json(value: Any, indent: str) -> str:
+    # As Catalogue.to_json() writes the same value nested at this depth: json.dumps escapes every newline
+    # inside a string, so each newline of its output starts an indented line.
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n" + indent)
+
+
+def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
+    """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :data:`STREAMED`: the same
+    bytes as :func:`render` gives for the whole catalogue, in constant memory (JSON's split follows the products).
+
+    :raises ValueError: for another format.
+    """
+    if format not in STREAMED:
+        raise ValueError(f"'{format}' is not written a product at a time (allowed: {', '.join(STREAMED)})")
+    if format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*CSV_COLUMNS, "error"])
+        for product in stream:
+            writer.writerows(_product_rows(product))
+        writer.writerows(_error_rows(stream.errors))
+        return
+    out.write('{\n  "products": [')
+    first = True
+    for product in stream:
+        out.write(("\n    " if first else ",\n    ") + _json(product.to_dict(), "    "))
+        first = False
+    out.write("]" if first else "\n  ]")
+    tail = {
+        "split": stream.split.to_dict(),
+        "errors": [e.to_dict() for e in stream.errors],
+        "unknown_columns": list(stream.unknown_columns),
+        "close_pct": stream.close_pct,
+    }
+    for key, value in tail.items():
+        out.write(f",\n  {_json(key, '  ')}: {_json(value, '  ')}")
+    out.write("\n}\n")
 
 
 def render(catalogue: Catalogue, format: str = "text") -> str:

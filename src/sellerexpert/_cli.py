@@ -50,6 +50,7 @@ from ._batch import (
     score_to,
 )
 from ._catalogue_report import FORMATS as CATALOGUE_FORMATS
+from ._catalogue_report import STREAMED as CATALOGUE_STREAMED
 from ._cli_types import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem, field_option
 from ._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from ._fields import option_name
@@ -1156,12 +1157,14 @@ Example:
               help=N_("Name a product a close call when its two routes leave within PCT% of each other."))
 @click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help=N_("Also draw the monthly contribution by route to FILE (.svg or .png; needs the chart extra)."))
+@click.option("-j", "--jobs", type=click.IntRange(0, MAX_WORKERS), default=1, show_default=True, metavar="N",
+              help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
 @rules_option
 @lang_option
 @pass_advisor
 def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, output_format: str, output: str,
               input_format: str | None, engine: str, trace_dir: str | None, close_pct: int, chart_path: Path | None,
-              **fields: Any) -> None:
+              jobs: int, **fields: Any) -> None:
     """Advise each product of a catalogue: its route per platform and market, what it leaves, and the split."""
     from ._catalogue_report import render as render_catalogue
 
@@ -1172,16 +1175,26 @@ def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, out
         raise UsageProblem(_("give the company profile: --profile FILE, or field options such as --platform temu."))
     if output_format == "xlsx" and output == "-":
         raise UsageProblem(_("an .xlsx workbook is written to a file: add -o FILE.xlsx."))
-    if input_format == "xlsx" or (input_format is None and input_path.lower().endswith(".xlsx")):
-        if input_path == "-":
-            raise UsageProblem(_("an .xlsx product list is read from a file, not from stdin."))
+    with contextlib.ExitStack() as stack:
+        if input_format == "xlsx" or (input_format is None and input_path.lower().endswith(".xlsx")):
+            if input_path == "-":
+                raise UsageProblem(_("an .xlsx product list is read from a file, not from stdin."))
+            products: Path | RowReader = Path(input_path)
+        else:
+            products = stack.enter_context(_open_input(input_path, input_format, any_columns=True))
         try:
-            result = advisor.catalogue(profile, Path(input_path), engine=cast("Engine", engine), close_pct=close_pct)
+            stream = stack.enter_context(advisor.catalogue_stream(
+                profile, products, engine=cast("Engine", engine), close_pct=close_pct,
+                jobs=jobs or min(os.cpu_count() or 1, MAX_WORKERS), traces=trace_dir is not None,
+            ))
         except ModuleNotFoundError as exc:
             raise InputError(say(exc)) from None
-    else:
-        with _open_input(input_path, input_format, any_columns=True) as reader:
-            result = advisor.catalogue(profile, reader, engine=cast("Engine", engine), close_pct=close_pct)
+        if output_format in CATALOGUE_STREAMED and chart_path is None and trace_dir is None:
+            # A product at a time, so memory stays flat for any length (the other formats show the split first;
+            # traces and the chart are written once every row is known good, so a bad file leaves none).
+            _catalogue_streamed(stream, output_format, output)
+            return
+        result = stream.collect()
     if output_format == "xlsx":
         from ._catalogue_report import render_xlsx
 
@@ -1194,14 +1207,53 @@ def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, out
     _catalogue_done(result, body, output, trace_dir, chart_path)
 
 
+def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
+    """Write the output a product at a time, into a file beside the output renamed over it at the end, or a
+    spool copied to stdout at the end: a bad row found late (a SKU twice) leaves nothing half-written."""
+    import tempfile
+
+    from ._catalogue_report import write_streamed
+
+    if output == "-":
+        with tempfile.SpooledTemporaryFile(max_size=1 << 23, mode="w+", encoding="utf-8", newline="") as spool:
+            write_streamed(stream, output_format, spool)
+            _catalogue_warn(stream.unknown_columns)
+            spool.seek(0)
+            while piece := spool.read(1 << 16):
+                click.echo(piece, nl=False)
+    else:
+        from . import _safe_files
+
+        try:
+            with _safe_files.replacing(Path(output)) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+                write_streamed(stream, output_format, text)
+                text.flush()
+        except OSError as exc:
+            raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
+        _catalogue_warn(stream.unknown_columns)
+    _catalogue_failed(stream.errors, stream.split.products)
+
+
+def _catalogue_warn(unknown_columns: tuple[str, ...]) -> None:
+    if unknown_columns:
+        click.echo(_("Warning: columns set aside (not product columns): {columns}").format(
+            columns=", ".join(unknown_columns)), err=True)
+
+
+def _catalogue_failed(errors: Any, advised: int) -> None:
+    """Name each row not advised on stderr, and fail (exit 1) when there is one."""
+    for error in errors:
+        click.echo(_("row {row}: {message}").format(row=error.row, message=error.message), err=True)
+    if errors:
+        raise CheckFailed(_("{failed} of {rows} products failed").format(failed=len(errors), rows=len(errors) + advised))
+
+
 def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
     """Warn of set-aside columns, write the traces, the chart and the output (whole), and fail when rows failed."""
     from ._catalogue import save_traces
     from ._catalogue_report import write_chart
 
-    if result.unknown_columns:
-        click.echo(_("Warning: columns set aside (not product columns): {columns}").format(
-            columns=", ".join(result.unknown_columns)), err=True)
+    _catalogue_warn(result.unknown_columns)
     if chart_path is not None:
         _chart_to(chart_path, lambda: write_chart(result, chart_path))
     if trace_dir is not None:
@@ -1215,11 +1267,7 @@ def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str 
             _safe_files.replace(Path(output), text if isinstance(text, bytes) else text.encode("utf-8"))
         except OSError as exc:
             raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
-    for error in result.errors:
-        click.echo(_("row {row}: {message}").format(row=error.row, message=error.message), err=True)
-    if result.errors:
-        raise CheckFailed(_("{failed} of {rows} products failed").format(
-            failed=len(result.errors), rows=len(result.errors) + len(result.products)))
+    _catalogue_failed(result.errors, len(result.products))
 
 
 # -- serve -------------------------------------------------------------------

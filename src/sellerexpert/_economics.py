@@ -920,13 +920,18 @@ def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mappin
     return _amounts(plan, _values(plan, case, changes), units)["contribution_per_month"]
 
 
-def _solve(f: Callable[[Fraction], Fraction], top: Fraction | None) -> Fraction | None:
+def _solve(
+    f: Callable[[Fraction], Fraction], top: Fraction | None, *, at0: Fraction | None = None
+) -> Fraction | None:
     """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
 
     Nearly every line is linear in each number: two evaluations give the answer, checked exactly. The
     rest (the unsold share, a customs threshold) are bisected; a number that changes nothing is not.
+
+    :param at0: f(0) when the caller already has it (a needed number is 0 in the comparison itself).
     """
-    at0 = f(_ZERO)
+    if at0 is None:
+        at0 = f(_ZERO)
     if at0 == 0:
         return _ZERO
     probe = top / 2 if top is not None else Fraction(1)
@@ -1194,7 +1199,7 @@ def _check_shares(plan: _Plan, platform: str) -> None:
 
 
 def _platform_margin(
-    economics: Economics, platform: str, name: str, market: MarketColumns | None, today: date | None
+    economics: Economics, platform: str, name: str, market: MarketColumns | None, today: date | None, brief: bool = False
 ) -> PlatformMargin:
     columns = market.columns if market is not None else (Column(FULL), Column(SEMI))
     market_code = market.market if market is not None else None
@@ -1246,8 +1251,8 @@ def _platform_margin(
         above_break_even=above,
         break_even_exact=crossing,
         needed=_tips(plans, models, leader, Fraction(units)),
-        scenarios=_scenarios(plans, Fraction(units)),
-        break_evens=_break_evens(plans, Fraction(units)),
+        scenarios=() if brief else _scenarios(plans, Fraction(units)),
+        break_evens=BreakEvens() if brief else _break_evens(plans, Fraction(units)),
     )
     # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
     with _language.use("en"):
@@ -1255,10 +1260,12 @@ def _platform_margin(
 
 
 def _tips(plans: list[_Plan], models: tuple[ModelMargin, ...], leader: str, units: Fraction) -> tuple[NeededNumber, ...]:
+    """Each needed number, and the value at which it would tip the comparison (for the leading route)."""
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
-        other = plans[1 - index]
-        target = _per_month(other, units)
+        # Both months are the models' own (the same values, the same arithmetic): not worked out again.
+        target = models[1 - index].contribution_per_month
+        values = _values(plan)
         for name in margin.needed:
             if margin.model != leader:
                 out.append(NeededNumber(name, margin.model, None, False))
@@ -1268,7 +1275,9 @@ def _tips(plans: list[_Plan], models: tuple[ModelMargin, ...], leader: str, unit
             def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target) -> Fraction:
                 return _per_month(plan, units, changes={name: x}) - target
 
-            at = _solve(gap, top)
+            # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
+            at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
+            at = _solve(gap, top, at0=at0)
             reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
@@ -1493,6 +1502,7 @@ def compare_margins(
     names: Mapping[str, str] | None = None,
     markets: Mapping[str, tuple[MarketColumns, ...]] | None = None,
     today: date | None = None,
+    brief: bool = False,
 ) -> MarginComparison:
     """Compare what fully-managed and semi-managed leave on each platform, from the seller's numbers and the tables.
 
@@ -1503,6 +1513,8 @@ def compare_margins(
         apply (``Advisor.compare_margins`` builds them); without, each model is compared on its own
         defaults, with no market's customs.
     :param today: the date an entry's review date is compared with (``None``: none is marked stale).
+    :param brief: only what the rules and a catalogue read: no scenarios and no break-evens (``scenarios`` empty,
+        ``break_evens`` blank); the lines, leaders, gaps, break-even volume and needed numbers are all there.
     :raises ProfileError: for invalid numbers, a price or unit cost missing for a platform and model,
         a market with no customs table where the seller clears customs, or a table amount in a
         currency the seller gave no exchange rate for.
@@ -1515,9 +1527,9 @@ def compare_margins(
     for p in platforms:
         mine = (markets or {}).get(p)
         items = (
-            [_platform_margin(economics, p, names.get(p, p), m, today) for m in mine]
+            [_platform_margin(economics, p, names.get(p, p), m, today, brief) for m in mine]
             if mine
-            else [_platform_margin(economics, p, names.get(p, p), None, today)]
+            else [_platform_margin(economics, p, names.get(p, p), None, today, brief)]
         )
         every.extend(items)
         firsts.append(next((i for i in items if i.compared), items[0]))

@@ -103,10 +103,12 @@ def landed_comparison(
     today: date | None = None,
     routes_for: RoutesFor | None = None,
     markets: dict[str, tuple[MarketColumns, ...]] | None = None,
+    brief: bool = False,
 ) -> MarginComparison:
     """The seller's landed-cost comparison per platform and target market, on the routes the advice names.
 
     :param markets: the columns to price, when the caller has them (:func:`market_columns`); else worked out.
+    :param brief: only what the rules and a catalogue read (see :func:`compare_margins`).
     :raises ProfileError: for numbers that are invalid or missing, or tables the seller's currency cannot read.
     """
     assert profile.economics is not None
@@ -117,6 +119,7 @@ def landed_comparison(
         names=names,
         markets=markets if markets is not None else market_columns(rulebook, profile, lang, routes_for),
         today=today,
+        brief=brief,
     )
 
 

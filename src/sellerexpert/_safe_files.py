@@ -25,8 +25,10 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from ._errors import BatchError
 from ._i18n import N_
@@ -75,13 +77,24 @@ def replace(path: Path, data: bytes) -> None:
 
     :raises OSError: when the folder cannot be written, or ``path`` is a folder.
     """
+    with replacing(path) as stream:
+        stream.write(data)
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """:func:`replace`, for output written a piece at a time: the stream writes a new file beside ``path``,
+    renamed over it when the block ends without an error, removed when it ends with one (nothing half-written).
+
+    :raises OSError: when the folder cannot be written, or ``path`` is a folder.
+    """
     import secrets  # here: it costs a few milliseconds to import, and `--help` never writes a file
 
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     descriptor = create(temporary)
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
+            yield stream
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,0 +1,133 @@
+"""A catalogue advised as it is read (issue 19's speed and memory): worker processes, and json/csv written a
+product at a time, byte for byte what the whole catalogue renders; bad files still leave nothing written."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.conftest import EXAMPLES
+
+from sellerexpert import Advisor, SellerProfile, cli, render_catalogue
+from sellerexpert._catalogue import CHUNK
+from sellerexpert._catalogue_report import STREAMED, write_streamed
+
+CSV = EXAMPLES / "catalogue-ningbo-home.csv"
+COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
+ARGS = ["catalogue", str(CSV), "-p", str(COMPANY)]
+
+
+@pytest.fixture(scope="module")
+def shipped(advisor: Advisor) -> Any:
+    """The shipped example, advised whole, once for the module (the rendering as it was before streaming)."""
+    return advisor.catalogue(SellerProfile.from_file(COMPANY), CSV)
+
+
+@pytest.mark.parametrize("format", STREAMED)
+def test_streamed_output_is_what_the_whole_catalogue_renders(runner: CliRunner, shipped: Any, format: str) -> None:
+    result = runner.invoke(cli, [*ARGS, "-f", format], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout == render_catalogue(shipped, format)
+
+
+@pytest.mark.parametrize("format", ["json", "csv", "text"])
+def test_jobs_2_writes_the_same_bytes_as_jobs_1(runner: CliRunner, tmp_path: Path, format: str) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    first = runner.invoke(cli, [*ARGS, "-f", format, "-o", str(one), "--jobs", "1"], catch_exceptions=False)
+    second = runner.invoke(cli, [*ARGS, "-f", format, "-o", str(two), "--jobs", "2"], catch_exceptions=False)
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert first.stderr == second.stderr
+    assert one.read_bytes() == two.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]  # no temporary file left beside them
+
+
+def test_workers_keep_the_order_bad_rows_and_traces(advisor: Advisor) -> None:
+    # More products than a worker takes at a time, with bad rows among them: each keeps its place.
+    rows: list[dict[str, Any]] = [
+        {"sku": f"P-{n}", "unit_cost": f"{1 + n % 7}.50", "full_price": "9.90", "semi_price": "19.99", "monthly_units": "50"}
+        for n in range(CHUNK * 2 + 3)
+    ]
+    rows[3] = {"sku": "BAD-1", "weight_kg": "-2"}
+    rows[CHUNK + 1] = {"name": "no sku"}
+    profile = SellerProfile.from_file(COMPANY)
+    here = advisor.catalogue(profile, rows)
+    there = advisor.catalogue(profile, rows, jobs=2)
+    assert there.to_json() == here.to_json()
+    assert [e.row for e in there.errors] == [4, CHUNK + 2]
+    # A trace built again in this process, from the product's profile, is the one the product got there.
+    assert there.products[-1].result.trace.to_json() == here.products[-1].result.trace.to_json()
+
+
+_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "unit_cost": st.decimals(min_value=1, max_value=40, places=2).map(str),
+            "semi_price": st.decimals(min_value=2, max_value=160, places=2).map(str),
+            "weight_class": st.sampled_from(["parcel", "heavy", "oversized", "huge"]),
+            "colour": st.sampled_from(["red", ""]),
+        }
+    ),
+    max_size=3,
+).map(lambda rows: [{"sku": f"P-{index}", "full_price": "9.50", **row} for index, row in enumerate(rows)])
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_rows, st.sampled_from(STREAMED))
+def test_any_catalogue_streams_to_the_same_bytes(advisor: Advisor, rows: list[dict[str, str]], format: str) -> None:
+    # Empty lists, rows with errors ("huge" is no weight class) and a column set aside included.
+    profile = SellerProfile.from_file(COMPANY)
+    out = io.StringIO()
+    with advisor.catalogue_stream(profile, rows) as stream:
+        write_streamed(stream, format, out)
+    assert out.getvalue() == render_catalogue(advisor.catalogue(profile, rows), format)
+    if format == "json":
+        json.loads(out.getvalue())
+
+
+def _late_duplicate(tmp_path: Path) -> Path:
+    lines = ["sku,unit_cost,full_price,semi_price"]
+    lines += [f"S-{n},2.{n % 10}0,6.50,14.99" for n in range(CHUNK * 2)]
+    lines.append("S-1,3.00,6.50,14.99")
+    path = tmp_path / "products.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_sku_twice_late_in_the_file_writes_nothing(runner: CliRunner, tmp_path: Path, jobs: str) -> None:
+    products = _late_duplicate(tmp_path)
+    target = tmp_path / "out" / "advice.json"
+    target.parent.mkdir()
+    result = runner.invoke(cli, ["catalogue", str(products), "-p", str(COMPANY), "-f", "json", "-o", str(target), "-j", jobs])
+    assert result.exit_code == 2
+    assert "SKU 'S-1' appears twice" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(target.parent.iterdir()) == []  # neither the output nor a temporary file beside it
+    to_stdout = runner.invoke(cli, ["catalogue", str(products), "-p", str(COMPANY), "-f", "csv", "-j", jobs])
+    assert to_stdout.exit_code == 2
+    assert to_stdout.stdout == ""
+
+
+def test_the_brief_comparison_differs_only_by_what_margin_alone_shows() -> None:
+    # An internal on purpose: the rules and a catalogue read the brief comparison (no scenarios, no
+    # break-evens), remembered apart from margin's full one; a fresh advisor so neither is remembered yet.
+    from datetime import date
+
+    profile = SellerProfile.from_file(COMPANY)
+    advisor = Advisor()
+    today = date(2026, 12, 1)
+    brief = advisor._landed(profile, "en", today, brief=True)
+    full = advisor._landed(profile, "en", today)
+    assert full is not brief
+    assert full.markets and all(item.scenarios for item in full.markets if item.compared)
+    for short, whole in zip(brief.markets, full.markets, strict=True):
+        assert (short.scenarios, short.break_evens.notes) == ((), ())
+        same = (whole.models, whole.needed, whole.summary, whole.leader)
+        assert (short.models, short.needed, short.summary, short.leader) == same
+    assert advisor._landed(profile, "en", today, brief=True) is full  # a full comparison serves a brief request
