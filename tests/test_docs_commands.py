@@ -129,6 +129,7 @@ EXPECTED: dict[str, Expect] = {
     "python bench/run.py --quick": Expect(skip=BENCH),
     "python bench/batch.py --quick": Expect(skip=BENCH),
     "python bench/audit.py --quick": Expect(skip=BENCH),
+    "python bench/dask.py --quick": Expect(skip=BENCH),
     "python bench/web_load.py --no-write": Expect(skip=BENCH),
     "python bench/web_storm.py --compare": Expect(skip=BENCH),
     # docs/commands.md

@@ -64,9 +64,13 @@ def _advisor(rules_dir: str | None) -> Advisor:
     return Advisor(rules_dir)
 
 
-def _plain(value: Any) -> Any:
-    """A cell as the profile reads it: NumPy scalars and arrays as Python values, missing as ``None``."""
-    if value is None:
+def _plain(value: Any, missing: Any = None) -> Any:
+    """A cell as the profile reads it: NumPy scalars and arrays as Python values, missing as ``None``.
+
+    :param missing: pandas' own missing value (``pd.NA``), which a nullable text column holds for an
+        empty cell: the ``string`` dtype Parquet text columns are read as. It is neither ``None`` nor NaN.
+    """
+    if value is None or value is missing:
         return None
     if hasattr(value, "tolist"):  # NumPy scalars and arrays (Parquet list columns)
         value = value.tolist()
@@ -92,13 +96,15 @@ def score_partition(
 
     :param partition_info: filled in by Dask's ``map_partitions`` (the partition's number).
     """
+    import pandas as pd
+
     advisor = _advisor(rules_dir)
     number = int(partition_info["number"]) if partition_info else 0
     source = f"partition {number}"
     names = [_column(str(name)) for name in frame.columns]
     rows: list[tuple[Any, ...]] = []
     for index, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-        data = {name: cell for name, value in zip(names, values, strict=True) if (cell := _plain(value)) is not None}
+        data = {name: cell for name, value in zip(names, values, strict=True) if (cell := _plain(value, pd.NA)) is not None}
         outcome = consult_row(advisor, Row(index, index, data=data), source=source, engine=engine)
         record = outcome.record
         best = record.get("best") or {}
