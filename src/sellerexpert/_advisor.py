@@ -369,7 +369,7 @@ class Advisor:
             from ._workers import Workers
 
             setup = functools.partial(
-                _catalogue.worker, str(self._rules.directory), engine, lang, routes, close_pct, reader.source, traces
+                _catalogue.worker, type(self), str(self._rules.directory), engine, lang, routes, close_pct, reader.source, traces
             )
 
             def many(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:

@@ -27,7 +27,6 @@ from ._profile import SellerProfile
 from ._result import ConsultationResult, MarketAdvice, Recommendation
 
 if TYPE_CHECKING:
-    from ._advisor import Engine
     from ._trace import Trace
 
 CLOSE_PCT = 10
@@ -593,31 +592,33 @@ class _Adviser:
 
 
 @functools.lru_cache(maxsize=1)
-def _advisor_for(rules_dir: str) -> Any:
-    from ._advisor import Advisor
+def _advisor_for(advisor_class: Callable[[str], Any], rules_dir: str) -> Any:
+    # The advisor's class is handed in (it advises through this module, so this module never imports it).
+    return advisor_class(rules_dir)
 
-    return Advisor(rules_dir)
 
-
-def retrace(rules_dir: str, engine: str, profile: SellerProfile) -> Trace:
+def retrace(advisor_class: Callable[[str], Any], rules_dir: str, engine: str, profile: SellerProfile) -> Trace:
     """A product's trace, built again from its profile (the same, firing for firing: the trace is deterministic)."""
-    return cast("Trace", _advisor_for(rules_dir).consult(profile, engine=engine, lang="en").trace)
+    return cast("Trace", _advisor_for(advisor_class, rules_dir).consult(profile, engine=engine, lang="en").trace)
 
 
-def _portable(found: ProductAdvice | FailedProduct, rules_dir: str, engine: str, traces: bool) -> ProductAdvice | FailedProduct:
+def _portable(
+    found: ProductAdvice | FailedProduct, advisor_class: Callable[[str], Any], rules_dir: str, engine: str, traces: bool
+) -> ProductAdvice | FailedProduct:
     """A product's advice as it can travel back from a worker process: the function that would build its
     trace lives in the worker, so the trace goes built (``traces``) or as the recipe to build it again."""
     if isinstance(found, FailedProduct):
         return found
     result = found.result
     trace: Trace | Callable[[], Trace] = (
-        result.trace if traces else functools.partial(retrace, rules_dir, engine, result.profile)
+        result.trace if traces else functools.partial(retrace, advisor_class, rules_dir, engine, result.profile)
     )
     moved = ConsultationResult(result.profile, result.recommendations, result.best, trace, lang=result.lang)
     return replace(found, result=moved)
 
 
 def worker(
+    advisor_class: Callable[[str], Any],
     rules_dir: str,
     engine: str,
     lang: str,
@@ -629,18 +630,19 @@ def worker(
     """A worker process's handler (see :class:`sellerexpert._workers.Workers`): its own advisor, built once,
     advising a chunk of products as the parent would.
 
+    :param advisor_class: the advisor's class, which the worker builds its own advisor with.
     :param traces: build each product's trace here (they are about to be written); otherwise only the
         recipe to build one travels, since building a trace costs about as much as the advice.
     """
-    advisor = _advisor_for(rules_dir)
+    advisor = _advisor_for(advisor_class, rules_dir)
     advise = _Adviser(
-        consult=lambda product: advisor.consult(product, engine=cast("Engine", engine), lang=lang),
+        consult=lambda product: advisor.consult(product, engine=engine, lang=lang),
         landed=lambda product: advisor._landed(product, "en", brief=True),
         company=company,
         close_pct=close_pct,
         source=source,
     )
-    return lambda items: [_portable(advise(item), rules_dir, engine, traces) for item in items]
+    return lambda items: [_portable(advise(item), advisor_class, rules_dir, engine, traces) for item in items]
 
 
 def advise_all(
