@@ -41,7 +41,7 @@ import sellerexpert
 from population import describe, forget, write_csv
 from run import machine
 from sellerexpert import Advisor, SellerProfile
-from sellerexpert._batch import JsonLinesWriter, RowReader, json_line, run
+from sellerexpert._batch.batch import JsonLinesWriter, RowReader, json_line, run
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- batch:start -->", "<!-- batch:end -->"

@@ -1,7 +1,7 @@
 """The yardstick: a plain Experta engine over the same rules, with no trace, no records, no ordering strategy.
 
 Each declarative rule becomes one Experta rule per conjunction of its condition
-(as in ``sellerexpert._experta``) that declares a bare conclusion fact. Nothing
+(as in ``sellerexpert._engine.experta``) that declares a bare conclusion fact. Nothing
 is recorded and the decision is summed in Python afterwards. It is what an
 Experta program of this size costs on this machine, so the benchmark can
 report our engine's time as a ratio to it.
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sellerexpert._experta  # noqa: F401  (the collections aliases Experta 1.9.4 needs, before importing it)
+import sellerexpert._engine.experta  # noqa: F401  (the collections aliases Experta 1.9.4 needs, before importing it)
 
 # isort: split
 from experta import MATCH, NOT, Fact, InitialFact, KnowledgeEngine, P, Rule  # noqa: E402
 
-from sellerexpert._conditions import dnf  # noqa: E402
-from sellerexpert._evaluator import declared_platform_facts  # noqa: E402
-from sellerexpert._rulebook import RuleBook  # noqa: E402
+from sellerexpert._engine.evaluator import declared_platform_facts  # noqa: E402
+from sellerexpert._profile.conditions import dnf  # noqa: E402
+from sellerexpert._rulebook.rulebook import RuleBook  # noqa: E402
 
 
 class Seller(Fact):  # type: ignore[misc]

@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 
 from population import describe, forget, profiles  # noqa: E402
 from sellerexpert import Advisor, SellerProfile, __version__, load_rulebook  # noqa: E402
-from sellerexpert._evaluator import fact_values  # noqa: E402
+from sellerexpert._engine.evaluator import fact_values  # noqa: E402
 
 
 def machine() -> str:
@@ -216,7 +216,7 @@ def core(quick: bool) -> Section:
         )
 
     # The interview: from an answer to the next question, over scripted interviews.
-    from sellerexpert._interview import Interview
+    from sellerexpert._interview.interview import Interview
 
     rng = random.Random(5)
     steps: list[float] = []

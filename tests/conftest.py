@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor
-from sellerexpert._cli import Session
-from sellerexpert._rulebook_loader import shipped_rules_dir
+from sellerexpert._cli.cli import Session
+from sellerexpert._rulebook.loader import shipped_rules_dir
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, Trace, TraceError
-from sellerexpert._audit import audit, audit_paths
-from sellerexpert._rulebook_loader import shipped_rules_dir
-from sellerexpert._schema import json_schema, validate_trace
-from sellerexpert._signing import ENV_KEY, canonical_bytes, sign
+from sellerexpert._audit.audit import audit, audit_paths
+from sellerexpert._results.signing import ENV_KEY, canonical_bytes, sign
+from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert._rulebook.schema import json_schema, validate_trace
 
 PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["US"]}
 
@@ -243,7 +243,7 @@ def test_many_edits_give_a_report_or_a_trace_error_never_a_crash(advisor: Adviso
 
 
 def _any_edit(advisor: Advisor, data: st.DataObject) -> None:
-    from sellerexpert._explain import explain
+    from sellerexpert._explain.explain import explain
 
     original = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"]})
     trace = json.loads(json.dumps(original))
@@ -280,7 +280,7 @@ _EDGE_VALUES = st.sampled_from(
 
 
 def _schema_edits(advisor: Advisor, data: st.DataObject) -> None:
-    from sellerexpert._schema import _trace_check, _trace_validator
+    from sellerexpert._rulebook.schema import _trace_check, _trace_validator
 
     trace = _trace(advisor, {"operational_capacity": "low", "platforms": ["temu"], "target_markets": ["US", "DE"]})
     assert _trace_check()(trace) and _trace_validator().is_valid(trace)

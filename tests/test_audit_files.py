@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, audit, cli
 from sellerexpert._errors import TraceError
-from sellerexpert._signing import sign
+from sellerexpert._results.signing import sign
 
 PROFILE = SellerProfile(operational_capacity="low", platforms=("temu",), target_markets=("US",))
 

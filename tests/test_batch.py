@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, cli
-from sellerexpert._batch import CSV_COLUMNS, Row, RowReader, consult_rows
+from sellerexpert._batch.batch import CSV_COLUMNS, Row, RowReader, consult_rows
 from sellerexpert._errors import ProfileError
 
 CSV_TEXT = (
@@ -230,7 +230,7 @@ def test_consult_rows_gives_the_same_outcomes_in_worker_processes(advisor: Advis
 def test_run_still_calls_back_per_row(advisor: Advisor, sellers: Path) -> None:
     import io
 
-    from sellerexpert._batch import JsonLinesWriter, run
+    from sellerexpert._batch.batch import JsonLinesWriter, run
 
     seen: list[int] = []
     lean, per_row = io.StringIO(), io.StringIO()
@@ -251,7 +251,7 @@ def test_a_script_without_a_main_guard_fails_fast_and_says_why(tmp_path: Path) -
     (tmp_path / "sellers.csv").write_text("operational_capacity,fee_sensitivity\nlow,high\nhigh,low\n", encoding="utf-8")
     (tmp_path / "script.py").write_text(
         "from sellerexpert import Advisor\n"
-        "from sellerexpert._batch import RowReader, JsonLinesWriter, run\n"
+        "from sellerexpert._batch.batch import RowReader, JsonLinesWriter, run\n"
         "with RowReader.open('sellers.csv') as rows, open('advice.jsonl', 'w') as out:\n"
         "    run(rows, JsonLinesWriter(out), advisor=Advisor(), jobs=2)\n",
         encoding="utf-8",

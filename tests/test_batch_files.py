@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from sellerexpert import _batch as batch_module
 from sellerexpert import cli
-from sellerexpert._batch import PARTIAL_SUFFIX, STATE_SUFFIX
-from sellerexpert._safe_files import LOCK_SUFFIX, OutputLock
+from sellerexpert._batch import batch as batch_module
+from sellerexpert._batch.batch import PARTIAL_SUFFIX, STATE_SUFFIX
+from sellerexpert._files.safe_files import LOCK_SUFFIX, OutputLock
 
 RUN_AFRESH = "; run without --resume"
 MODELS_WANTED = 'summary.models: expected a list of [platform, model, count] such as ["temu", "fully-managed", "count"]'

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import cli
-from sellerexpert._batch import ROW_LIMIT, RowReader
+from sellerexpert._batch.batch import ROW_LIMIT, RowReader
 
 COMMA = "name,platforms,operational_capacity,target_markets\nA,temu;aliexpress,low,US;DE\nB,tiktok,high,UK\n"
 

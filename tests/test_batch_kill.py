@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import cli
-from sellerexpert._batch import PARTIAL_SUFFIX, STATE_SUFFIX
+from sellerexpert._batch.batch import PARTIAL_SUFFIX, STATE_SUFFIX
 from test_batch_output import write_sellers
 
 pytestmark = [

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sellerexpert import Advisor, SellerProfile, Trace, cli
-from sellerexpert import _batch as batch_module
-from sellerexpert._batch import PARTIAL_SUFFIX, STATE_SUFFIX
-from sellerexpert._signing import check
+from sellerexpert._batch import batch as batch_module
+from sellerexpert._batch.batch import PARTIAL_SUFFIX, STATE_SUFFIX
+from sellerexpert._results.signing import check
 
 
 def write_sellers(path: Path, rows: int) -> Path:
@@ -215,7 +215,7 @@ def test_progress_shows_rows_per_second_only_when_asked_or_on_a_terminal(runner:
 def test_the_interrupt_message_says_what_was_written(
     runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sellerexpert import _cli as cli_module
+    from sellerexpert._cli import cli as cli_module
 
     calls = {"n": 0}
     original = cli_module._BatchReporter.__call__

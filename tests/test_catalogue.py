@@ -174,7 +174,7 @@ def test_a_file_with_no_sku_column_is_refused(advisor: Advisor, tmp_path: Any) -
     ids=lambda value: str(value),
 )
 def test_columns_go_where_the_economics_section_takes_them(column: str, where: tuple[str, ...] | None) -> None:
-    from sellerexpert._catalogue_input import column_path  # the mapping itself, on purpose
+    from sellerexpert._economics.catalogue_input import column_path  # the mapping itself, on purpose
 
     assert column_path(column) == where
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from tests.conftest import EXAMPLES
 
 from sellerexpert import Advisor, SellerProfile, cli, render_catalogue
-from sellerexpert._catalogue import CHUNK
-from sellerexpert._catalogue_report import STREAMED, write_streamed
+from sellerexpert._economics.catalogue import CHUNK
+from sellerexpert._economics.catalogue_report import STREAMED, write_streamed
 
 CSV = EXAMPLES / "catalogue-ningbo-home.csv"
 COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.conftest import EXAMPLES
 
 from sellerexpert import cli
-from sellerexpert._spreadsheet import read_rows, write_table
+from sellerexpert._files.spreadsheet import read_rows, write_table
 
 openpyxl = pytest.importorskip("openpyxl")
 

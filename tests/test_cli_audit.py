@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, cli
-from sellerexpert._profile import profile_json_schema
-from sellerexpert._rulebook_loader import shipped_rules_dir
-from sellerexpert._schema import json_schema
-from sellerexpert._signing import ENV_KEY
+from sellerexpert._profile.profile import profile_json_schema
+from sellerexpert._results.signing import ENV_KEY
+from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert._rulebook.schema import json_schema
 
 SHOP = Path(__file__).resolve().parents[1] / "examples" / "one-person-shop.yaml"
 

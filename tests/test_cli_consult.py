@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import PROFILE_EXAMPLES
 from sellerexpert import Advisor, SellerProfile, cli
-from sellerexpert._report import render_markdown, render_text
+from sellerexpert._results.report import render_markdown, render_text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHOP = EXAMPLES / "one-person-shop.yaml"
@@ -287,8 +287,9 @@ def test_installed_entry_point_runs_a_consultation() -> None:
 
 def test_library_modules_do_not_import_click() -> None:
     code = (
-        "import sys, sellerexpert, sellerexpert._interview, sellerexpert._interview_dialogue, sellerexpert._batch,"
-        " sellerexpert._report;"
+        "import sys, sellerexpert, sellerexpert._interview.interview, sellerexpert._interview.dialogue, "
+        "sellerexpert._batch.batch,"
+        " sellerexpert._results.report;"
         " print('click' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

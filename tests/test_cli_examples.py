@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
 from sellerexpert import ExamplesError, cli, copy_examples, example_files
-from sellerexpert._examples import DESCRIPTIONS
+from sellerexpert._files.examples import DESCRIPTIONS
 
 SHIPPED = sorted(path.name for path in EXAMPLES.iterdir() if path.is_file())
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, cli
-from sellerexpert._explain import explain
+from sellerexpert._explain.explain import explain
 
 # A profile whose why-not answers are found quickly (each search consults the engine).
 PROFILE = {"operational_capacity": "medium", "monthly_orders": 250}

@@ -99,7 +99,7 @@ def test_no_to_the_market_question_is_not_norway(runner: CliRunner) -> None:
 
 
 def test_the_interview_takes_counts_with_thousands_separators(advisor: Advisor) -> None:
-    from sellerexpert._interview import Interview
+    from sellerexpert._interview.interview import Interview
 
     interview = Interview(advisor, {"platforms": ["temu"]})
     interview.answer("monthly_orders", "1,200")
@@ -127,7 +127,7 @@ def test_save_writes_the_answers_at_end_of_input(runner: CliRunner, tmp_path: Pa
 
 
 def test_save_writes_the_answers_on_ctrl_c(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert import _cli as cli_module
+    from sellerexpert._cli import cli as cli_module
 
     replies = iter(["aliexpress", "DE"])
 

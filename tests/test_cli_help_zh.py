@@ -123,7 +123,7 @@ def test_english_help_has_no_chinese_and_is_what_click_writes(runner: CliRunner,
 def test_english_help_loads_no_babel() -> None:
     code = (
         "import sys\n"
-        "from sellerexpert._cli import cli\n"
+        "from sellerexpert._cli.cli import cli\n"
         "try:\n"
         "    cli(['consult', '--help'])\n"
         "except SystemExit:\n"

@@ -80,6 +80,6 @@ def test_end_of_input_gives_the_advice_so_far_like_quit(
 
 
 def _text(advisor: Advisor, profile: SellerProfile) -> str:
-    from sellerexpert._report import render_text
+    from sellerexpert._results.report import render_text
 
     return render_text(advisor.consult(profile))

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES
 from sellerexpert import _language, cli
 from sellerexpert._errors import ProfileError, TraceError
-from sellerexpert._messages import Msg, say
+from sellerexpert._i18n.messages import Msg, say
 
 SHOP = EXAMPLES / "one-person-shop.yaml"
 #: Environment variables that choose the language; cleared so the developer's locale cannot decide a test.

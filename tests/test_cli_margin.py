@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, cli
-from sellerexpert._margin_report import chart, render
+from sellerexpert._economics.margin_report import chart, render
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "margin-home-goods.toml"
 

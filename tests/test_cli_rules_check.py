@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sellerexpert import cli
-from sellerexpert._coverage import coverage
-from sellerexpert._lint import lint
+from sellerexpert._review.coverage import coverage
+from sellerexpert._review.lint import lint
 
 
 def test_lint_of_the_shipped_rules_exits_0(runner: CliRunner) -> None:

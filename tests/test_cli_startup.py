@@ -11,9 +11,9 @@ HEAVY = (
     "experta",
     "jsonschema",
     "yaml",
-    "sellerexpert._rulebook",
+    "sellerexpert._rulebook.rulebook",
     "sellerexpert._advisor",
-    "sellerexpert._experta",
+    "sellerexpert._engine.experta",
     "importlib.metadata",
 )
 
@@ -22,7 +22,7 @@ HEAVY = (
 def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     code = (
         "import sys\n"
-        "from sellerexpert._cli import cli\n"
+        "from sellerexpert._cli.cli import cli\n"
         "try:\n"
         f"    cli({args!r})\n"
         "except SystemExit as exc:\n"

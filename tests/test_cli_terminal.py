@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, cli
-from sellerexpert._cli import CLOSED_PIPE
+from sellerexpert._cli.cli import CLOSED_PIPE
 from sellerexpert._i18n import printable
-from sellerexpert._lint import MAX_WITHIN_DAYS, due_facts
+from sellerexpert._review.lint import MAX_WITHIN_DAYS, due_facts
 from sellerexpert._workers import MAX_WORKERS, Workers
 
 REPO = Path(__file__).resolve().parents[1]

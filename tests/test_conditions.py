@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sellerexpert import Advisor
-from sellerexpert._conditions import AllOf, AnyOf, Leaf, NotOf, dnf, evaluate, evaluate3, to_data
 from sellerexpert._errors import RuleBookError
+from sellerexpert._profile.conditions import AllOf, AnyOf, Leaf, NotOf, dnf, evaluate, evaluate3, to_data
 
 WAREHOUSE = Leaf("local_warehouse", "eq", False)
 GIVEN_WAREHOUSE = Leaf("local_warehouse", "eq", False, given=True)

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import MARGIN_RULES, ROUTE_RULES, SCALES, scaled
 from sellerexpert import Advisor, ProfileError
-from sellerexpert._coverage import Simulator, coverage
-from sellerexpert._profile import MODELS, PLATFORMS
-from sellerexpert._space import ABSENT, ProfileSpace
+from sellerexpert._engine.space import ABSENT, ProfileSpace
+from sellerexpert._profile.profile import MODELS, PLATFORMS
+from sellerexpert._review.coverage import Simulator, coverage
 
 
 def _profile(values: dict[str, object]) -> dict[str, object]:

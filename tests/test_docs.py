@@ -1,4 +1,5 @@
-"""The docs pages stay true to the code and the data: the module map, the brief's paragraphs, freshness, coverage.
+"""The docs pages stay true to the code and the data: the brief's paragraphs, freshness, coverage (the module
+map is tests/test_architecture.py's).
 
 Every shell command in the pages runs in tests/test_docs_commands.py; the README's own checks are in
 tests/test_readme.py.
@@ -6,7 +7,6 @@ tests/test_readme.py.
 
 from __future__ import annotations
 
-import ast
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,33 +24,6 @@ def _page(name: str) -> str:
 def _section(text: str, heading: str) -> str:
     """The text under a ``## heading``, up to the next heading of that level, its lines joined (as a reader reads them)."""
     return " ".join(text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0].split())
-
-
-# -- docs/modules.md --------------------------------------------------------------------------------
-
-
-def _package_imports(path: Path) -> set[str]:
-    """The package's own modules a file imports, at the top or inside a function."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level >= 1:
-            found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
-    return found - {"_version"}
-
-
-def test_the_module_map_matches_the_code() -> None:
-    package = ROOT / "src" / "sellerexpert"
-    rows = re.findall(r"^\|[^|]*\| `([^`]+)` \|[^|\n]*(?:\\\|[^|\n]*)*\| ([^\n]*) \|$", _page("modules.md"), flags=re.M)
-    shown = {module: set(re.findall(r"`([^`]+)`", imports)) for module, imports in rows}
-    modules = {p.name for p in package.glob("*.py")} | {"web/"}
-    assert set(shown) == modules, f"the map and the package differ: {set(shown) ^ modules}"
-    for module, imports in shown.items():
-        if module == "web/":
-            own = {p.stem for p in (package / "web").glob("*.py")}
-            actual = set().union(*(_package_imports(p) for p in (package / "web").glob("*.py"))) - own
-        else:
-            actual = _package_imports(package / module)
-        assert imports == actual, f"{module}: the map says {sorted(imports)}, the code imports {sorted(actual)}"
 
 
 # -- docs/rules.md ----------------------------------------------------------------------------------

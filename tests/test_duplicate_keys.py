@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, Trace, _documents, audit, cli
+from sellerexpert import Advisor, SellerProfile, Trace, audit, cli
 from sellerexpert._errors import ProfileError, RuleBookError, TraceError
-from sellerexpert._rulebook_loader import load_rulebook
-from sellerexpert._signing import ENV_KEY, sign
+from sellerexpert._files import documents
+from sellerexpert._results.signing import ENV_KEY, sign
+from sellerexpert._rulebook.loader import load_rulebook
 
 KEY = "s3cret"
 TWICE = 'the key "{key}" appears twice in one object: give each key once'
@@ -81,7 +82,7 @@ def test_a_profile_with_a_repeated_key_is_refused_naming_it(
 
 def test_yaml_merge_keys_may_still_override() -> None:
     text = "base: &base {operational_capacity: low, name: a}\nprofile:\n  <<: *base\n  name: b\n"
-    assert _documents.parse(text, "yaml")["profile"] == {"operational_capacity": "low", "name": "b"}
+    assert documents.parse(text, "yaml")["profile"] == {"operational_capacity": "low", "name": "b"}
 
 
 def test_a_rule_file_with_a_repeated_key_is_refused(rules_dir: Path) -> None:

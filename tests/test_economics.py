@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Economics, ProfileError, SellerProfile, compare_margins
-from sellerexpert._economics import cents, platform_facts
-from sellerexpert._economics_input import NUMBERS
+from sellerexpert._economics.margins import cents, platform_facts
+from sellerexpert._profile.economics import NUMBERS
 
 # -- worked examples ----------------------------------------------------------------
 

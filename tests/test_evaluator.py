@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile
-from sellerexpert._economics import margin_facts
-from sellerexpert._evaluator import Conclusions, Evaluator, RunRecord, fact_values
-from sellerexpert._profile import FIELDS_BY_NAME, PLATFORMS
-from sellerexpert._rulebook_loader import shipped_rules_dir
-from sellerexpert._space import ABSENT, REASONED_FIELDS, ProfileSpace
+from sellerexpert._economics.margins import margin_facts
+from sellerexpert._engine.evaluator import Conclusions, Evaluator, RunRecord, fact_values
+from sellerexpert._engine.space import ABSENT, REASONED_FIELDS, ProfileSpace
+from sellerexpert._profile.profile import FIELDS_BY_NAME, PLATFORMS
+from sellerexpert._rulebook.loader import shipped_rules_dir
 
 
 def _experta_record(advisor: Advisor, profile: SellerProfile, overrides: Any = None) -> RunRecord:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from sellerexpert import Advisor, SellerProfile, TraceError
-from sellerexpert._explain import explain
-from sellerexpert._explain_how import HowNode
-from sellerexpert._explain_whynot import counterfactuals
+from sellerexpert._explain.explain import explain
+from sellerexpert._explain.how import HowNode
+from sellerexpert._explain.whynot import counterfactuals
 
 # A US company: Temu's and TikTok Shop's fully-managed models are closed to it (issue 8), on its own answer.
 # A China company selling to the UK: TikTok Shop's fully-managed routes there are closed to it (FBT takes UK companies).

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.conftest import EXAMPLES
 
 from sellerexpert import Advisor, _i18n, _language, cli
-from sellerexpert._explain import explain
+from sellerexpert._explain.explain import explain
 from zh_text import english_runs
 
 SHIPPED = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml"))

@@ -9,10 +9,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert._cli_types import field_option
-from sellerexpert._conditions import Leaf
+from sellerexpert._cli.params import field_option
 from sellerexpert._errors import ProfileError
-from sellerexpert._fields import (
+from sellerexpert._language import use
+from sellerexpert._profile.conditions import Leaf
+from sellerexpert._profile.fields import (
     BOOL,
     COUNT,
     FIELD_TYPES,
@@ -27,9 +28,8 @@ from sellerexpert._fields import (
     did_you_mean,
     option_name,
 )
-from sellerexpert._language import use
-from sellerexpert._profile import FIELDS, profile_json_schema
-from sellerexpert._profile_sources import given_fields, read_profile, read_stdin_profile, with_given
+from sellerexpert._profile.profile import FIELDS, profile_json_schema
+from sellerexpert._profile.sources import given_fields, read_profile, read_stdin_profile, with_given
 
 
 def test_every_kind_in_the_field_table_has_its_type() -> None:

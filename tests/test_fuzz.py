@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, SellerProfile, audit
-from sellerexpert._cli import Session, cli
+from sellerexpert._cli.cli import Session, cli
 from sellerexpert._errors import RuleBookError, SellerExpertError, TraceError
-from sellerexpert._profile import FIELDS, LEVELS, PLATFORMS, SERVICE_LEVELS
-from sellerexpert._rulebook_loader import shipped_rules_dir
+from sellerexpert._profile.profile import FIELDS, LEVELS, PLATFORMS, SERVICE_LEVELS
+from sellerexpert._rulebook.loader import shipped_rules_dir
 
 SECONDS = 10.0
 """The most one generated input may take, end to end (real runs take milliseconds)."""

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sellerexpert import _i18n, _language
 from sellerexpert._errors import LanguageError
 
-SRC = Path(_i18n.__file__).parent
+SRC = Path(_i18n.__file__).parents[1]
 LOCALE = SRC / "locale"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
@@ -26,6 +26,7 @@ def _marked() -> dict[str, list[str]]:
         method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")],
         options_map={"**/templates/**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
         keywords=KEYWORDS,
+        directory_filter=lambda path: Path(path).name != "__pycache__",
     ):
         ids = message if isinstance(message, tuple) else (message,)
         for msgid in ids:

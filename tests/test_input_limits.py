@@ -18,8 +18,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
-from sellerexpert import Advisor, SellerProfile, _documents, cli
+from sellerexpert import Advisor, SellerProfile, cli
 from sellerexpert._errors import ProfileError, TraceError
+from sellerexpert._files import documents
 
 DEEP = 100_000
 
@@ -37,7 +38,7 @@ def test_deeply_nested_profile_is_refused_in_one_line(runner: CliRunner, tmp_pat
     path.write_text(text)
     result = runner.invoke(cli, ["consult", "-p", str(path)])
     assert result.exit_code == 2, result.output
-    assert result.stderr == f"Error: {path}: is nested more than {_documents.MAX_DEPTH} levels deep\n"
+    assert result.stderr == f"Error: {path}: is nested more than {documents.MAX_DEPTH} levels deep\n"
 
 
 def _trace(advisor: Advisor, tmp_path: Path) -> tuple[Path, dict[str, object]]:
@@ -54,7 +55,7 @@ def test_deep_value_inside_a_trace_is_a_trace_error(
     path.write_text(text)
     result = runner.invoke(cli, [command, str(path)])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {path}: not a trace: is nested more than {_documents.MAX_DEPTH} levels deep\n"
+    assert result.stderr == f"Error: {path}: not a trace: is nested more than {documents.MAX_DEPTH} levels deep\n"
 
 
 @pytest.mark.parametrize(
@@ -77,14 +78,14 @@ def test_numbers_json_cannot_carry_are_refused(text: str, problem: str) -> None:
     [("a: .nan\n", "yaml"), ("a = nan\n", "toml"), ("a = inf\n", "toml"), ("a: -.inf\n", "yaml")],
 )
 def test_nan_and_infinity_are_refused_in_every_format(text: str, fmt: str) -> None:
-    with pytest.raises(_documents.DocumentProblem, match="NaN and Infinity are not allowed"):
-        _documents.parse(text, fmt)
+    with pytest.raises(documents.DocumentProblem, match="NaN and Infinity are not allowed"):
+        documents.parse(text, fmt)
 
 
 @pytest.mark.parametrize(("text", "fmt"), [("a: " + "1" * 5000, "yaml"), ("a = " + "1" * 5000, "toml")])
 def test_huge_integers_in_yaml_and_toml(text: str, fmt: str) -> None:
-    with pytest.raises(_documents.DocumentProblem, match="a number has more than 64 digits"):
-        _documents.parse(text, fmt)
+    with pytest.raises(documents.DocumentProblem, match="a number has more than 64 digits"):
+        documents.parse(text, fmt)
 
 
 def test_huge_int_in_a_trace_is_a_trace_error(runner: CliRunner, advisor: Advisor, tmp_path: Path) -> None:
@@ -122,21 +123,21 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 
 def test_yaml_alias_bomb_is_refused_fast() -> None:
     started = time.perf_counter()
-    with pytest.raises(_documents.DocumentProblem) as caught:
-        _documents.parse(YAML_BOMB, "yaml")
+    with pytest.raises(documents.DocumentProblem) as caught:
+        documents.parse(YAML_BOMB, "yaml")
     assert time.perf_counter() - started < 2
-    assert caught.value.problem == f"its aliases expand to more than {_documents.MAX_YAML_NODES:,} values"
+    assert caught.value.problem == f"its aliases expand to more than {documents.MAX_YAML_NODES:,} values"
     assert caught.value.line is not None
 
 
 def test_modest_yaml_aliases_still_work() -> None:
     text = "base: &m [US, DE]\ntarget_markets: *m\n"
-    assert _documents.parse(text, "yaml") == {"base": ["US", "DE"], "target_markets": ["US", "DE"]}
+    assert documents.parse(text, "yaml") == {"base": ["US", "DE"], "target_markets": ["US", "DE"]}
 
 
 def test_self_referencing_yaml_alias_is_refused() -> None:
-    with pytest.raises(_documents.DocumentProblem, match="refers to a value that contains it"):
-        _documents.parse("a: &a [*a]\n", "yaml")
+    with pytest.raises(documents.DocumentProblem, match="refers to a value that contains it"):
+        documents.parse("a: &a [*a]\n", "yaml")
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,7 @@ def test_oversized_files_are_refused_naming_the_limit(
     runner: CliRunner, tmp_path: Path, command: str, suffix: str, kind: str
 ) -> None:
     path = tmp_path / f"big{suffix}"
-    limit = _documents.SIZE_LIMITS[kind]
+    limit = documents.SIZE_LIMITS[kind]
     path.write_bytes(b"{" + b" " * limit + b"}")
     args = [command, "-p", str(path)] if command == "consult" else [command, str(path)]
     result = runner.invoke(cli, args)
@@ -157,14 +158,14 @@ def test_oversized_files_are_refused_naming_the_limit(
 
 def test_oversized_rule_file_is_refused_naming_the_limit(runner: CliRunner, rules_dir: Path) -> None:
     path = rules_dir / "huge.toml"
-    path.write_bytes(b"#" * (_documents.SIZE_LIMITS["rule file"] + 1))
+    path.write_bytes(b"#" * (documents.SIZE_LIMITS["rule file"] + 1))
     result = runner.invoke(cli, ["--rules", str(rules_dir), "rules", "list"])
     assert result.exit_code == 2
     assert result.stderr == f"Error: {path}: is larger than the 2 MB limit for a rule file\n"
 
 
 def test_oversized_stdin_profile_is_refused(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["consult", "-p", "-"], input="{" + " " * _documents.SIZE_LIMITS["profile"] + "}")
+    result = runner.invoke(cli, ["consult", "-p", "-"], input="{" + " " * documents.SIZE_LIMITS["profile"] + "}")
     assert result.exit_code == 2
     assert result.stderr == "Error: <stdin>: is larger than the 1 MB limit for a profile\n"
 
@@ -233,7 +234,7 @@ def test_the_quick_pass_never_passes_what_the_full_walk_refuses(share: float) ->
     @example({"n": [float("nan")]})
     @example(_nested(64))
     def check(data: Any) -> None:
-        if _documents._plainly_within(data):
+        if documents._plainly_within(data):
             _full_walk(data)  # raises if the quick pass was wrong
 
     check()
@@ -241,9 +242,9 @@ def test_the_quick_pass_never_passes_what_the_full_walk_refuses(share: float) ->
 
 def _full_walk(data: Any) -> None:
     """check_limits' own walk, with the quick pass turned off."""
-    quick = _documents._plainly_within
-    _documents._plainly_within = lambda _data: False  # type: ignore[assignment]
+    quick = documents._plainly_within
+    documents._plainly_within = lambda _data: False  # type: ignore[assignment]
     try:
-        _documents.check_limits(data)
+        documents.check_limits(data)
     finally:
-        _documents._plainly_within = quick
+        documents._plainly_within = quick

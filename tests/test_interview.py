@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, Advisor, ProfileError, RuleBook, SellerProfile
-from sellerexpert._conditions import leaves
-from sellerexpert._interview import Interview
-from sellerexpert._interview_answers import classify
-from sellerexpert._interview_dialogue import conduct
+from sellerexpert._interview.answers import classify
+from sellerexpert._interview.dialogue import conduct
+from sellerexpert._interview.interview import Interview
+from sellerexpert._profile.conditions import leaves
 
 SEMI_OUT = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": False}
 Domains = dict[str, tuple[object, ...]]
@@ -307,7 +307,7 @@ def chained(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
     import json
     import shutil
 
-    from sellerexpert._rulebook_loader import shipped_rules_dir
+    from sellerexpert._rulebook.loader import shipped_rules_dir
 
     folder = tmp_path_factory.mktemp("chained")
     for name in ("sources.toml", "platforms.toml", "policy.toml"):

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from sellerexpert import Advisor, SellerProfile, _language, cli
 from sellerexpert._errors import ProfileError
-from sellerexpert._interview import Interview
-from sellerexpert._interview_answers import ANSWER_WORDS, MARKET_NAMES_ZH, classify, read_answer
-from sellerexpert._interview_dialogue import conduct
-from sellerexpert._profile import FIELDS, FIELDS_BY_NAME, market_code, normalise_value
+from sellerexpert._interview.answers import ANSWER_WORDS, MARKET_NAMES_ZH, classify, read_answer
+from sellerexpert._interview.dialogue import conduct
+from sellerexpert._interview.interview import Interview
+from sellerexpert._profile.profile import FIELDS, FIELDS_BY_NAME, market_code, normalise_value
 from zh_text import english_runs
 
 # Three or more English words in a row: an untranslated sentence (ids such as fee_sensitivity,

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, SellerProfile, cli, use_language
 from sellerexpert._errors import ProfileError, RuleBookError
-from sellerexpert._lint import due_facts, lint
-from sellerexpert._rulebook_loader import load_rulebook
+from sellerexpert._review.lint import due_facts, lint
+from sellerexpert._rulebook.loader import load_rulebook
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 STARTER = EXAMPLES / "margin-starter.toml"
@@ -387,7 +387,7 @@ def test_the_readmes_margin_excerpt_is_the_real_output(runner: CliRunner) -> Non
 
 
 def test_numbers_are_asked_for_only_where_they_could_change_the_advice(advisor: Advisor) -> None:
-    from sellerexpert._interview import numbers_could_change_advice
+    from sellerexpert._interview.interview import numbers_could_change_advice
 
     shop = SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml")
     assert numbers_could_change_advice(advisor, shop)
@@ -410,7 +410,7 @@ def test_the_interview_skips_the_numbers_question_when_they_could_not_change_any
 
 
 def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advisor: Advisor) -> None:
-    from sellerexpert._margin_report import chart
+    from sellerexpert._economics.margin_report import chart
 
     svg = chart(_compare(advisor, _starter()), "svg").decode()
     for words in ("Temu in the US", "AliExpress in Germany", "scenarios: conservative to optimistic", "your 300 units"):
@@ -418,7 +418,7 @@ def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advi
 
 
 def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
-    from sellerexpert._interview_numbers import ask_economics
+    from sellerexpert._interview.numbers import ask_economics
 
     replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
     told: list[str] = []
@@ -430,7 +430,7 @@ def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None
 
 
 def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert import _margin_report as margin_report
+    from sellerexpert._economics import margin_report
 
     monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
     comparison = advisor.compare_margins(SellerProfile.from_file(STARTER), lang="zh", today=TODAY)
@@ -442,8 +442,8 @@ def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advis
 
 def test_the_numbers_dialogue_takes_the_interviews_answer_words() -> None:
     # One set of answer words: quitting or asking why works the same in the interview and in its numbers questions.
-    from sellerexpert._interview_answers import ANSWER_WORDS, ANSWER_WORDS_ZH
-    from sellerexpert._interview_numbers import ask_economics
+    from sellerexpert._interview.answers import ANSWER_WORDS, ANSWER_WORDS_ZH
+    from sellerexpert._interview.numbers import ask_economics
 
     for word in ANSWER_WORDS["quit"] + ANSWER_WORDS_ZH["quit"]:
         told: list[str] = []

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, cli
-from sellerexpert._economics import cents
+from sellerexpert._economics.margins import cents
 
 LONG = 12345678901234567890123456  # 26 digits: inside the 64-digit limit
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import MARGIN_RULES, ROUTE_RULES
 from sellerexpert import load_rulebook
 from sellerexpert._errors import RuleBookError
-from sellerexpert._lint import LintReport, due_facts, lint
+from sellerexpert._review.lint import LintReport, due_facts, lint
 
 REVIEWED = date(2026, 11, 25)
 """The day the shipped platform facts were last reviewed: freshness is judged on it, so the suite does not age."""

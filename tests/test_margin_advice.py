@@ -151,7 +151,7 @@ def test_quit_drops_the_numbers(runner: CliRunner) -> None:
 
 
 def test_why_not_counts_the_margin_too(advisor: Advisor) -> None:
-    from sellerexpert._explain_whynot import counterfactuals
+    from sellerexpert._explain.whynot import counterfactuals
 
     profile = SellerProfile.from_file(EXAMPLE)
     baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, _i18n, _language, cli
-from sellerexpert import _margin_report as margin_report
-from sellerexpert._economics import amount_text, margin_facts, platform_facts, summary_text
-from sellerexpert._margin_report import chart, render
+from sellerexpert._economics import margin_report
+from sellerexpert._economics.margin_report import chart, render
+from sellerexpert._economics.margins import amount_text, margin_facts, platform_facts, summary_text
 from zh_text import english_runs
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "margin-home-goods.toml"
@@ -191,7 +191,7 @@ def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(ad
 
 
 def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> None:
-    from sellerexpert._interview_numbers import ask_economics
+    from sellerexpert._interview.numbers import ask_economics
 
     # 是; currency; units; unit cost; supply price (150% refused as an amount, then 7.20); retail price.
     replies = iter(["是", "USD", "600", "3.10", "150%", "7.20", "13.99"])

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import MODELS, Caveat, Reason, Recommendation
-from sellerexpert._policy import Weighed, choose_best, counted, decide, outcome
-from sellerexpert._rulebook import BestPolicy, ConfidencePolicy, OutcomePolicy, Policy
+from sellerexpert._engine.policy import Weighed, choose_best, counted, decide, outcome
+from sellerexpert._rulebook.rulebook import BestPolicy, ConfidencePolicy, OutcomePolicy, Policy
 
 FULL, SEMI = MODELS
 POLICY = Policy(
@@ -291,14 +291,14 @@ def test_equal_confidence_goes_to_the_wider_margin_then_to_listing_order() -> No
 
 
 def _market(market: str, model: str | None, confidence: float, route: str | None = "r") -> Any:
-    from sellerexpert._result import MarketAdvice
+    from sellerexpert._results.result import MarketAdvice
 
     outcome = "unknown-market" if route is None and model is None else ("one-model" if model else "neither-fits")
     return MarketAdvice(market, market, route, "a route", model, outcome, confidence, (), ())
 
 
 def test_the_lead_market_is_the_first_with_the_model_most_markets_get() -> None:
-    from sellerexpert._policy import lead_market
+    from sellerexpert._engine.policy import lead_market
 
     assert lead_market([_market("US", SEMI, 0.5), _market("DE", FULL, 0.9), _market("FR", FULL, 0.8)]) == 1
     assert lead_market([_market("US", SEMI, 0.5), _market("DE", FULL, 0.9)]) == 0, "a tie goes to the earlier market"

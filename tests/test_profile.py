@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from sellerexpert import FIELDS, PLATFORMS, ProfileError, SellerExpertError, SellerProfile
-from sellerexpert._profile import profile_json_schema
+from sellerexpert._profile.profile import profile_json_schema
 
 
 def test_defaults_to_all_three_platforms_and_nothing_known() -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import PROFILE_EXAMPLES
 from sellerexpert import SellerProfile, cli
 from sellerexpert._errors import ProfileError
-from sellerexpert._profile import FIELDS_BY_NAME, MAX_COUNT, market_code, normalise_value
+from sellerexpert._profile.profile import FIELDS_BY_NAME, MAX_COUNT, market_code, normalise_value
 
 MARKETS = FIELDS_BY_NAME["target_markets"]
 COUNT = FIELDS_BY_NAME["monthly_orders"]

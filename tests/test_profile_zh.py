@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sellerexpert import SellerProfile, _language, cli
 from sellerexpert._errors import ProfileError
 from sellerexpert._i18n import shown
-from sellerexpert._profile import FIELDS
+from sellerexpert._profile.profile import FIELDS
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, ProfileError, SellerProfile, Trace
-from sellerexpert._fields import CATEGORIES, WEIGHT_CLASSES
-from sellerexpert._profile import LEVELS, REGIONS, SERVICE_LEVELS
+from sellerexpert._profile.fields import CATEGORIES, WEIGHT_CLASSES
+from sellerexpert._profile.profile import LEVELS, REGIONS, SERVICE_LEVELS
 
 ADVISOR = Advisor()
 SCALES = [pytest.param(0.1, id="sample"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, cli
-from sellerexpert._report import GLOSSARY, build_report, render_markdown, render_text
+from sellerexpert._results.report import GLOSSARY, build_report, render_markdown, render_text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TODAY = date(2026, 11, 25)

@@ -12,8 +12,16 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, _i18n, _language, cli
-from sellerexpert._report import GLOSSARY, GLOSSARY_ZH, build_report, confidence_text, render, render_markdown, render_text
-from sellerexpert._result import Assumption, ConsultationResult
+from sellerexpert._results.report import (
+    GLOSSARY,
+    GLOSSARY_ZH,
+    build_report,
+    confidence_text,
+    render,
+    render_markdown,
+    render_text,
+)
+from sellerexpert._results.result import Assumption, ConsultationResult
 from zh_text import english_runs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -214,7 +222,7 @@ def test_jargon_is_explained_in_chinese_at_first_use(zh_shop: ConsultationResult
 
 
 def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
-    from sellerexpert._report import _Glossary
+    from sellerexpert._results.report import _Glossary
 
     with _language.use("zh"):
         assert (
@@ -224,7 +232,7 @@ def test_a_chinese_only_term_is_not_glossed_in_english_leftovers() -> None:
 
 
 def test_a_term_the_translator_already_explained_is_left_alone() -> None:
-    from sellerexpert._report import _Glossary
+    from sellerexpert._results.report import _Glossary
 
     with _language.use("zh"):
         explain = _Glossary()
@@ -303,7 +311,7 @@ def test_every_word_of_the_glossary_tables_is_translated() -> None:
 
 
 def test_a_term_inside_a_bracket_is_explained_later_without_nesting() -> None:
-    from sellerexpert._report import _Glossary
+    from sellerexpert._results.report import _Glossary
 
     with _language.use("zh"):
         explain = _Glossary()
@@ -312,7 +320,7 @@ def test_a_term_inside_a_bracket_is_explained_later_without_nesting() -> None:
 
 
 def test_a_compound_word_keeps_its_explanation_after_it() -> None:
-    from sellerexpert._report import _Glossary
+    from sellerexpert._results.report import _Glossary
 
     with _language.use("zh"):
         assert _Glossary()("完成尾程配送；") == "完成尾程配送（从海外仓送到买家手中）；"
@@ -339,21 +347,21 @@ def test_a_reason_against_is_marked_as_one(advisor: Advisor) -> None:
 
 
 def test_a_report_without_a_name_is_headed_as_one_with_a_name() -> None:
-    from sellerexpert._report import _title
+    from sellerexpert._results.report import _title
 
     with _language.use("zh"):
         assert _title(Advisor().consult(SellerProfile(), lang="zh")) == "模式建议"
 
 
 def test_a_bracket_about_the_term_takes_its_explanation_first() -> None:
-    from sellerexpert._report import _Glossary
+    from sellerexpert._results.report import _Glossary
 
     with _language.use("zh"):
         assert _Glossary()("登记 VAT（英国需要英国 VAT 税号）。") == "登记 VAT（增值税；英国需要英国 VAT 税号）。"
 
 
 def test_a_term_inside_a_longer_word_is_explained_where_it_stands_alone() -> None:
-    from sellerexpert._report import _Glossary
+    from sellerexpert._results.report import _Glossary
 
     with _language.use("zh"):
         explain = _Glossary()

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, cli, load_rulebook
-from sellerexpert._routes import SellerTerms, check_route, region
+from sellerexpert._rulebook.routes import SellerTerms, check_route, region
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -333,7 +333,7 @@ def test_chinese_result_words_routes_and_markets(advisor: Advisor) -> None:
 def test_route_checks_filed_by_what_they_read_are_those_of_the_sellers_own_answers(advisor: Advisor) -> None:
     # The advisor files route checks by what check_route reads of the answers (a test of an internal on
     # purpose: sharing them must never give one seller another's checks, word for word).
-    from sellerexpert._routes import route_reading, what_routes_read
+    from sellerexpert._rulebook.routes import route_reading, what_routes_read
 
     values: dict[str, tuple[Any, ...]] = {
         "company_base": (None, "CN", "HK", "US", "UK", "EU", "OTHER"),

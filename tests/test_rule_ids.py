@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sellerexpert import Advisor, Trace, cli, load_rulebook
-from sellerexpert._conditions import AllOf, AnyOf, Leaf, magnitude
 from sellerexpert._errors import RuleBookError, TraceError
-from sellerexpert._rulebook_checks import check_condition, check_rule_id
-from sellerexpert._schema import validate_trace, whole_string_validator
+from sellerexpert._profile.conditions import AllOf, AnyOf, Leaf, magnitude
+from sellerexpert._rulebook.checks import check_condition, check_rule_id
+from sellerexpert._rulebook.schema import validate_trace, whole_string_validator
 
 SHADOWING = 'id = "own_margin_even\\n"'  # TOML for the id of a shipped rule with a newline after it
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sellerexpert import Advisor, RuleBookError, load_rulebook
-from sellerexpert._conditions import facts_used
-from sellerexpert._rulebook_loader import shipped_rules_dir
+from sellerexpert._profile.conditions import facts_used
+from sellerexpert._rulebook.loader import shipped_rules_dir
 
 
 def test_shipped_rule_book_loads_with_platforms_policy_and_sources() -> None:
@@ -204,7 +204,7 @@ def test_a_rule_file_that_passed_the_schema_is_not_checked_again(tmp_path: Path,
     cache = tmp_path / "cache"
     env = {**os.environ, "SELLEREXPERT_CACHE_DIR": str(cache)}
     code = (
-        "import sys; from sellerexpert._rulebook_loader import load_rulebook; "
+        "import sys; from sellerexpert._rulebook.loader import load_rulebook; "
         f"load_rulebook({str(rules_dir)!r}); print('jsonschema' in sys.modules)"
     )
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, cli, load_rulebook
-from sellerexpert._conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
 from sellerexpert._errors import RuleBookError
-from sellerexpert._rulebook import SALIENCE_RANGE
-from sellerexpert._rulebook_checks import MAX_BRANCHES
+from sellerexpert._profile.conditions import AllOf, AnyOf, Condition, Leaf, NotOf, dnf, dnf_size
+from sellerexpert._rulebook.checks import MAX_BRANCHES
+from sellerexpert._rulebook.rulebook import SALIENCE_RANGE
 
 RULE = """
 [[rule]]

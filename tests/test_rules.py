@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from sellerexpert import Advisor, SellerProfile, load_rulebook
-from sellerexpert._conditions import evaluate
-from sellerexpert._rulebook import Rule
+from sellerexpert._profile.conditions import evaluate
+from sellerexpert._rulebook.rulebook import Rule
 
 BOOK = load_rulebook()
 RULES = BOOK.rules

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, _language, cli, load_rulebook
 from sellerexpert._errors import RuleBookError
-from sellerexpert._lint import lint
-from sellerexpert._rulebook_loader import shipped_rules_dir
-from sellerexpert._rules_view import render_rule, rule_details
-from sellerexpert._templates import placeholders, render
+from sellerexpert._review.lint import lint
+from sellerexpert._review.rules_view import render_rule, rule_details
+from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert._rulebook.templates import placeholders, render
 
 REVIEWED = date(2026, 11, 25)
 CJK = re.compile(r"[\u4e00-\u9fff]")

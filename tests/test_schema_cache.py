@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sellerexpert._errors import RuleBookError
-from sellerexpert._rulebook_loader import load_rulebook
+from sellerexpert._rulebook.loader import load_rulebook
 
 RULE = """
 [[rule]]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, Trace
-from sellerexpert._signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
+from sellerexpert._results.signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
 
 KEY = "s3cret-ключ"  # not ASCII: the key is its UTF-8 bytes
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, Firing, SellerExpertError, Trace, TraceError
-from sellerexpert._trace import DecisionRecord, OtherRecord, PlatformRecord, SellerRecord, read_fact
+from sellerexpert._results.trace import DecisionRecord, OtherRecord, PlatformRecord, SellerRecord, read_fact
 
 PROFILE = {"operational_capacity": "low", "target_markets": ["US", "DE"], "name": "店铺 Ünïcode"}
 

@@ -19,8 +19,8 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, explain  # noqa: E402
-from sellerexpert._cli import cli  # noqa: E402
-from sellerexpert._schema import json_schema  # noqa: E402
+from sellerexpert._cli.cli import cli  # noqa: E402
+from sellerexpert._rulebook.schema import json_schema  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

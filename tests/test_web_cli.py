@@ -15,7 +15,7 @@ from click.testing import CliRunner
 pytest.importorskip("starlette", reason="the web extra is not installed")
 
 import sellerexpert.web  # noqa: E402
-from sellerexpert._cli import cli  # noqa: E402
+from sellerexpert._cli.cli import cli  # noqa: E402
 from sellerexpert.web import WebSettings, is_loopback, limits_from_env, settings_from_env  # noqa: E402
 
 
@@ -187,7 +187,7 @@ def test_without_the_web_extra_serve_says_what_to_install(runner: CliRunner, mon
 
 def test_the_cli_and_the_package_do_not_import_the_web_stack() -> None:
     code = (
-        "import sys, sellerexpert, sellerexpert._cli; "
+        "import sys, sellerexpert, sellerexpert._cli.cli; "
         "print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from hostile_web import costly_trace  # noqa: E402
 from sellerexpert import Advisor  # noqa: E402
-from sellerexpert._cli import cli  # noqa: E402
+from sellerexpert._cli.cli import cli  # noqa: E402
 from sellerexpert.web import ServerLimits, WebSettings, connection_cap, create_app, limits_from_env  # noqa: E402
 from sellerexpert.web._settings import host_allowed  # noqa: E402  (internal on purpose: the host rule, case by case)
 

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 pytest.importorskip("uvicorn", reason="the web extra is not installed")
 httpx = pytest.importorskip("httpx2", reason="the test extra is not installed")
 
-from sellerexpert._cli import cli  # noqa: E402
+from sellerexpert._cli.cli import cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "web-result.png"

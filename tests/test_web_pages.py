@@ -16,9 +16,9 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import Advisor, SellerProfile, audit  # noqa: E402
-from sellerexpert._explain_whynot import counterfactuals  # noqa: E402
-from sellerexpert._interview import Interview  # noqa: E402
-from sellerexpert._profile import FIELDS_BY_NAME  # noqa: E402
+from sellerexpert._explain.whynot import counterfactuals  # noqa: E402
+from sellerexpert._interview.interview import Interview  # noqa: E402
+from sellerexpert._profile.profile import FIELDS_BY_NAME  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 
 LOCAL = "http://127.0.0.1:8000"

@@ -17,7 +17,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import Advisor  # noqa: E402
-from sellerexpert._profile import FIELDS  # noqa: E402
+from sellerexpert._profile.profile import FIELDS  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 from sellerexpert.web._lang import from_accept_language  # noqa: E402
 

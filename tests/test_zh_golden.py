@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLES
 from sellerexpert import Advisor, SellerProfile
-from sellerexpert._report import render
+from sellerexpert._results.report import render
 from zh_text import english_runs
 
 GOLDEN = Path(__file__).parent / "golden" / "zh"

@@ -20,11 +20,11 @@ from click.testing import CliRunner
 from conftest import EXAMPLES
 from sellerexpert import Advisor, SellerProfile, _i18n, _language, cli
 from sellerexpert._i18n import named
-from sellerexpert._profile import FIELDS
-from sellerexpert._report import render
-from sellerexpert._rulebook_loader import shipped_rules_dir
+from sellerexpert._profile.profile import FIELDS
+from sellerexpert._results.report import render
+from sellerexpert._rulebook.loader import shipped_rules_dir
 
-LOCALE = Path(_i18n.__file__).parent / "locale" / "zh" / "LC_MESSAGES"
+LOCALE = Path(_i18n.__file__).parents[1] / "locale" / "zh" / "LC_MESSAGES"
 REVIEWED = date(2026, 11, 25)
 PROFILES = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".json", ".toml"))
 FIELD_NAMES = sorted((spec.name for spec in FIELDS if "_" in spec.name), key=len, reverse=True)

@@ -14,12 +14,13 @@ from ._version import __version__
 
 if _TYPE_CHECKING:
     from ._advisor import Advisor, ExampleFailure
-    from ._audit import audit, audit_paths
-    from ._audit_report import AuditReport
-    from ._batch import CsvWriter, JsonLinesWriter
-    from ._batch import Summary as BatchSummary
-    from ._batch import run as run_batch
-    from ._catalogue import (
+    from ._audit.audit import audit, audit_paths
+    from ._audit.report import AuditReport
+    from ._batch.batch import CsvWriter, JsonLinesWriter
+    from ._batch.batch import Summary as BatchSummary
+    from ._batch.batch import run as run_batch
+    from ._cli.cli import cli
+    from ._economics.catalogue import (
         Catalogue,
         CatalogueStream,
         FailedProduct,
@@ -30,11 +31,11 @@ if _TYPE_CHECKING:
         Split,
         StoreSplit,
     )
-    from ._catalogue_report import render as render_catalogue
-    from ._catalogue_report import write_chart as write_catalogue_chart
-    from ._cli import cli
-    from ._coverage import CoverageReport, coverage
-    from ._economics import (
+    from ._economics.catalogue_report import render as render_catalogue
+    from ._economics.catalogue_report import write_chart as write_catalogue_chart
+    from ._economics.margin_report import render as render_margins
+    from ._economics.margin_report import write_chart
+    from ._economics.margins import (
         BreakEvens,
         MarginComparison,
         MarginLine,
@@ -45,7 +46,6 @@ if _TYPE_CHECKING:
         Scenario,
         compare_margins,
     )
-    from ._economics_input import Economics
     from ._errors import (
         BatchError,
         EngineError,
@@ -59,17 +59,16 @@ if _TYPE_CHECKING:
         UnknownPlatformError,
         UnknownRuleError,
     )
-    from ._examples import Example, copy_examples, example_files
-    from ._explain import Explanation, explain
-    from ._interview import Interview
-    from ._interview_questions import Question
+    from ._explain.explain import Explanation, explain
+    from ._files.examples import Example, copy_examples, example_files
+    from ._interview.interview import Interview
+    from ._interview.questions import Question
     from ._language import use as use_language
-    from ._lint import DueFact, LintFinding, LintReport, due_facts, lint
-    from ._margin_report import render as render_margins
-    from ._margin_report import write_chart
-    from ._profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
-    from ._report import render as render_report
-    from ._result import (
+    from ._profile.economics import Economics
+    from ._profile.profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
+    from ._profile.rows import RowReader
+    from ._results.report import render as render_report
+    from ._results.result import (
         Assumption,
         Best,
         Caveat,
@@ -79,11 +78,12 @@ if _TYPE_CHECKING:
         Reason,
         Recommendation,
     )
-    from ._rows import RowReader
-    from ._rulebook import RuleBook
-    from ._rulebook_loader import load_rulebook
-    from ._schema import json_schema
-    from ._trace import Firing, Trace
+    from ._results.trace import Firing, Trace
+    from ._review.coverage import CoverageReport, coverage
+    from ._review.lint import DueFact, LintFinding, LintReport, due_facts, lint
+    from ._rulebook.loader import load_rulebook
+    from ._rulebook.rulebook import RuleBook
+    from ._rulebook.schema import json_schema
 
 # Names are imported on first use (PEP 562), so `import sellerexpert` and `sellerexpert --version`
 # stay cheap: the rule book, its schema validator and Experta load only when something needs them.
@@ -91,85 +91,85 @@ if _TYPE_CHECKING:
 # (tests/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
 # `sellerexpert.on_dask` need optional extras and are public as modules.
 _EXPORTS: dict[str, tuple[str, str]] = {
-    "audit_paths": ("_audit", "audit_paths"),
+    "audit_paths": ("_audit.audit", "audit_paths"),
     "use_language": ("_language", "use"),
     "Advisor": ("_advisor", "Advisor"),
-    "Assumption": ("_result", "Assumption"),
-    "audit": ("_audit", "audit"),
-    "AuditReport": ("_audit_report", "AuditReport"),
+    "Assumption": ("_results.result", "Assumption"),
+    "audit": ("_audit.audit", "audit"),
+    "AuditReport": ("_audit.report", "AuditReport"),
     "BatchError": ("_errors", "BatchError"),
-    "BatchSummary": ("_batch", "Summary"),
-    "Best": ("_result", "Best"),
-    "Caveat": ("_result", "Caveat"),
-    "Catalogue": ("_catalogue", "Catalogue"),
-    "CatalogueStream": ("_catalogue", "CatalogueStream"),
-    "FailedProduct": ("_catalogue", "FailedProduct"),
-    "Placement": ("_catalogue", "Placement"),
-    "ProductAdvice": ("_catalogue", "ProductAdvice"),
-    "ProductMention": ("_catalogue", "ProductMention"),
-    "RouteShare": ("_catalogue", "RouteShare"),
-    "Split": ("_catalogue", "Split"),
-    "StoreSplit": ("_catalogue", "StoreSplit"),
-    "render_catalogue": ("_catalogue_report", "render"),
-    "write_catalogue_chart": ("_catalogue_report", "write_chart"),
-    "cli": ("_cli", "cli"),
-    "compare_margins": ("_economics", "compare_margins"),
-    "ConsultationResult": ("_result", "ConsultationResult"),
-    "coverage": ("_coverage", "coverage"),
-    "CoverageReport": ("_coverage", "CoverageReport"),
-    "CsvWriter": ("_batch", "CsvWriter"),
-    "due_facts": ("_lint", "due_facts"),
-    "DueFact": ("_lint", "DueFact"),
-    "Economics": ("_economics_input", "Economics"),
+    "BatchSummary": ("_batch.batch", "Summary"),
+    "Best": ("_results.result", "Best"),
+    "Caveat": ("_results.result", "Caveat"),
+    "Catalogue": ("_economics.catalogue", "Catalogue"),
+    "CatalogueStream": ("_economics.catalogue", "CatalogueStream"),
+    "FailedProduct": ("_economics.catalogue", "FailedProduct"),
+    "Placement": ("_economics.catalogue", "Placement"),
+    "ProductAdvice": ("_economics.catalogue", "ProductAdvice"),
+    "ProductMention": ("_economics.catalogue", "ProductMention"),
+    "RouteShare": ("_economics.catalogue", "RouteShare"),
+    "Split": ("_economics.catalogue", "Split"),
+    "StoreSplit": ("_economics.catalogue", "StoreSplit"),
+    "render_catalogue": ("_economics.catalogue_report", "render"),
+    "write_catalogue_chart": ("_economics.catalogue_report", "write_chart"),
+    "cli": ("_cli.cli", "cli"),
+    "compare_margins": ("_economics.margins", "compare_margins"),
+    "ConsultationResult": ("_results.result", "ConsultationResult"),
+    "coverage": ("_review.coverage", "coverage"),
+    "CoverageReport": ("_review.coverage", "CoverageReport"),
+    "CsvWriter": ("_batch.batch", "CsvWriter"),
+    "due_facts": ("_review.lint", "due_facts"),
+    "DueFact": ("_review.lint", "DueFact"),
+    "Economics": ("_profile.economics", "Economics"),
     "EngineError": ("_errors", "EngineError"),
-    "Example": ("_examples", "Example"),
-    "example_files": ("_examples", "example_files"),
+    "Example": ("_files.examples", "Example"),
+    "example_files": ("_files.examples", "example_files"),
     "ExamplesError": ("_errors", "ExamplesError"),
-    "copy_examples": ("_examples", "copy_examples"),
+    "copy_examples": ("_files.examples", "copy_examples"),
     "ExampleFailure": ("_advisor", "ExampleFailure"),
-    "explain": ("_explain", "explain"),
-    "Explanation": ("_explain", "Explanation"),
-    "FIELDS": ("_profile", "FIELDS"),
-    "FieldSpec": ("_profile", "FieldSpec"),
-    "Firing": ("_trace", "Firing"),
+    "explain": ("_explain.explain", "explain"),
+    "Explanation": ("_explain.explain", "Explanation"),
+    "FIELDS": ("_profile.profile", "FIELDS"),
+    "FieldSpec": ("_profile.profile", "FieldSpec"),
+    "Firing": ("_results.trace", "Firing"),
     "FiringLimitError": ("_errors", "FiringLimitError"),
-    "Interview": ("_interview", "Interview"),
-    "json_schema": ("_schema", "json_schema"),
-    "JsonLinesWriter": ("_batch", "JsonLinesWriter"),
+    "Interview": ("_interview.interview", "Interview"),
+    "json_schema": ("_rulebook.schema", "json_schema"),
+    "JsonLinesWriter": ("_batch.batch", "JsonLinesWriter"),
     "LanguageError": ("_errors", "LanguageError"),
-    "lint": ("_lint", "lint"),
-    "LintFinding": ("_lint", "LintFinding"),
-    "LintReport": ("_lint", "LintReport"),
-    "load_rulebook": ("_rulebook_loader", "load_rulebook"),
-    "MarginComparison": ("_economics", "MarginComparison"),
-    "BreakEvens": ("_economics", "BreakEvens"),
-    "NeededNumber": ("_economics", "NeededNumber"),
-    "Provenance": ("_economics", "Provenance"),
-    "Scenario": ("_economics", "Scenario"),
-    "MarketAdvice": ("_result", "MarketAdvice"),
-    "MarginLine": ("_economics", "MarginLine"),
-    "ModelMargin": ("_economics", "ModelMargin"),
-    "MODELS": ("_profile", "MODELS"),
-    "PlatformFactUsed": ("_result", "PlatformFactUsed"),
-    "PlatformMargin": ("_economics", "PlatformMargin"),
-    "PLATFORMS": ("_profile", "PLATFORMS"),
+    "lint": ("_review.lint", "lint"),
+    "LintFinding": ("_review.lint", "LintFinding"),
+    "LintReport": ("_review.lint", "LintReport"),
+    "load_rulebook": ("_rulebook.loader", "load_rulebook"),
+    "MarginComparison": ("_economics.margins", "MarginComparison"),
+    "BreakEvens": ("_economics.margins", "BreakEvens"),
+    "NeededNumber": ("_economics.margins", "NeededNumber"),
+    "Provenance": ("_economics.margins", "Provenance"),
+    "Scenario": ("_economics.margins", "Scenario"),
+    "MarketAdvice": ("_results.result", "MarketAdvice"),
+    "MarginLine": ("_economics.margins", "MarginLine"),
+    "ModelMargin": ("_economics.margins", "ModelMargin"),
+    "MODELS": ("_profile.profile", "MODELS"),
+    "PlatformFactUsed": ("_results.result", "PlatformFactUsed"),
+    "PlatformMargin": ("_economics.margins", "PlatformMargin"),
+    "PLATFORMS": ("_profile.profile", "PLATFORMS"),
     "ProfileError": ("_errors", "ProfileError"),
-    "Question": ("_interview_questions", "Question"),
-    "Reason": ("_result", "Reason"),
-    "Recommendation": ("_result", "Recommendation"),
-    "render_margins": ("_margin_report", "render"),
-    "render_report": ("_report", "render"),
-    "RowReader": ("_rows", "RowReader"),
-    "RuleBook": ("_rulebook", "RuleBook"),
+    "Question": ("_interview.questions", "Question"),
+    "Reason": ("_results.result", "Reason"),
+    "Recommendation": ("_results.result", "Recommendation"),
+    "render_margins": ("_economics.margin_report", "render"),
+    "render_report": ("_results.report", "render"),
+    "RowReader": ("_profile.rows", "RowReader"),
+    "RuleBook": ("_rulebook.rulebook", "RuleBook"),
     "RuleBookError": ("_errors", "RuleBookError"),
-    "run_batch": ("_batch", "run"),
+    "run_batch": ("_batch.batch", "run"),
     "SellerExpertError": ("_errors", "SellerExpertError"),
-    "SellerProfile": ("_profile", "SellerProfile"),
-    "Trace": ("_trace", "Trace"),
+    "SellerProfile": ("_profile.profile", "SellerProfile"),
+    "Trace": ("_results.trace", "Trace"),
     "TraceError": ("_errors", "TraceError"),
     "UnknownPlatformError": ("_errors", "UnknownPlatformError"),
     "UnknownRuleError": ("_errors", "UnknownRuleError"),
-    "write_chart": ("_margin_report", "write_chart"),
+    "write_chart": ("_economics.margin_report", "write_chart"),
 }
 
 

@@ -1,3 +1,3 @@
-from sellerexpert._cli import cli
+from ._cli.cli import cli
 
 cli(prog_name="sellerexpert")

@@ -10,15 +10,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _catalogue, _i18n, _language
-from . import _economics as economics
-from ._conditions import PLATFORM_PREFIX
+from . import _i18n, _language
+from ._economics import catalogue as _catalogue
+from ._economics import margins as economics
+from ._economics.landed import landed_comparison, market_columns, priced_routes
+from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
+from ._engine.policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._errors import ProfileError
-from ._evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
-from ._landed import landed_comparison, market_columns, priced_routes
-from ._policy import choose_best, lead_index, lead_market, market_model, outcome
-from ._profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
-from ._result import (
+from ._profile.conditions import PLATFORM_PREFIX
+from ._profile.profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
+from ._results.result import (
     Assumption,
     Best,
     Caveat,
@@ -28,21 +29,21 @@ from ._result import (
     Reason,
     Recommendation,
 )
-from ._routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
-from ._rulebook import Rule, RuleBook
-from ._rulebook_loader import load_rulebook
-from ._templates import placeholders, render
-from ._trace import DecisionRecord, Trace, combine_runs
+from ._results.trace import DecisionRecord, Trace, combine_runs
+from ._rulebook.loader import load_rulebook
+from ._rulebook.routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
+from ._rulebook.rulebook import Rule, RuleBook
+from ._rulebook.templates import placeholders, render
 from ._version import __version__
 
 if TYPE_CHECKING:
     from experta import KnowledgeEngine
 
-    from ._rows import RowReader
+    from ._profile.rows import RowReader
 
 
 _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
-"""Route facts the decision step reads (``decide`` in :mod:`sellerexpert._policy`), whatever the rules read."""
+"""Route facts the decision step reads (``decide`` in :mod:`sellerexpert._engine.policy`), whatever the rules read."""
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
@@ -199,7 +200,7 @@ class Advisor:
             )
         if engine != "experta":
             raise ValueError(f"unknown engine {engine!r} (allowed: {', '.join(ENGINES)})")
-        from . import _experta
+        from ._engine import experta as _experta
 
         if self._engine is None:
             # One engine instance, reset per consultation: Experta keeps rule state on the
@@ -291,7 +292,7 @@ class Advisor:
         and the split (products and monthly contribution per route, close calls, products no route carries).
 
         Each product is consulted as the company with the product's weight class, category and numbers
-        (see :mod:`sellerexpert._catalogue_input` for the columns); products the rules cannot tell apart
+        (see :mod:`sellerexpert._economics.catalogue_input` for the columns); products the rules cannot tell apart
         share one consultation. A row that cannot be advised becomes an error record.
 
         :param profile: the company's profile (its economics section gives defaults: currency, exchange rates...).
@@ -327,8 +328,8 @@ class Advisor:
         :param traces: the products' traces will be read (written to files): with ``jobs > 1`` the workers
             build them; otherwise a product's trace is built again here when it is asked for.
         """
-        from ._catalogue_input import ProductReader
-        from ._rows import RowReader
+        from ._economics.catalogue_input import ProductReader
+        from ._profile.rows import RowReader
 
         lang = _i18n.current() if lang is None else _language.check(lang)
         if not isinstance(profile, SellerProfile):
@@ -392,7 +393,7 @@ class Advisor:
         """The landed-cost comparison of a profile, remembered by what it reads: the seller's numbers, platforms,
         language, date and the routes priced (so the why-not search and a catalogue price each once).
 
-        :param brief: only what the rules and a catalogue read (see :func:`sellerexpert._economics.compare_margins`);
+        :param brief: only what the rules and a catalogue read (see :func:`sellerexpert._economics.margins.compare_margins`);
             a full comparison serves a brief request too.
         """
 

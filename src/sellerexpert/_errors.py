@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ._i18n import N_
-from ._messages import Msg, concat
+from ._i18n.messages import Msg, concat
 
 
 class SellerExpertError(Exception):

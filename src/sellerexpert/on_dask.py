@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ._advisor import Advisor
-from ._batch import ENGINES, consult_row, json_line
+from ._batch.batch import ENGINES, consult_row, json_line
 from ._errors import ProfileError
-from ._profile import FIELDS_BY_NAME, closest
-from ._rows import Row, _column
+from ._profile.profile import FIELDS_BY_NAME, closest
+from ._profile.rows import Row, _column
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -167,7 +167,7 @@ def score_dataset(
     :param source: CSV files (a glob or a list), a Parquet data set, or a dask DataFrame of profile fields.
     :param rules_dir: a custom rule pack's folder, readable at the same path on every worker
         (each worker builds its advisor from it once); ``None`` for the shipped rule book.
-    :param engine: one of :data:`sellerexpert._batch.ENGINES`; the records are the same for either.
+    :param engine: one of :data:`sellerexpert._batch.batch.ENGINES`; the records are the same for either.
     :raises ProfileError: for an unreadable source or a column that is not a profile field.
     :raises ValueError: for an unknown engine.
     """

@@ -2,7 +2,7 @@
 
 An ASGI application built with Starlette and run by uvicorn. Every endpoint
 calls the same public API as the command line (``Advisor.consult``,
-``explain``, ``audit``, :class:`~sellerexpert._interview.Interview`); nothing
+``explain``, ``audit``, :class:`~sellerexpert._interview.interview.Interview`); nothing
 here reasons about rules.
 
 Quick use::

@@ -3,7 +3,7 @@
 The page keeps nothing on the server. Each link and form carries every answer
 as a query parameter named after its profile field (``operational_capacity=low``);
 a question answered "I don't know" carries the word ``unknown``. Replaying the
-answers, in order, through :class:`~sellerexpert._interview.Interview` rebuilds
+answers, in order, through :class:`~sellerexpert._interview.interview.Interview` rebuilds
 the interview exactly, so the browser's back button, a bookmark or a shared
 link all show the same page.
 """
@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 from .._advisor import Advisor
 from .._errors import ProfileError
-from .._interview import ASKED, Interview
-from .._interview_answers import classify
-from .._profile import FIELDS_BY_NAME
+from .._interview.answers import classify
+from .._interview.interview import ASKED, Interview
+from .._profile.profile import FIELDS_BY_NAME
 
 UNKNOWN = "unknown"
 """The value that records "I don't know" (no asked field accepts it as a value)."""

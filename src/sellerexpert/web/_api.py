@@ -23,13 +23,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .. import _documents
-from .._batch import RowReader, consult_rows
+from .._batch.batch import RowReader, consult_rows
 from .._errors import ProfileError
-from .._profile import SellerProfile
-from .._schema import json_schema
-from .._signing import key_from_env, sign
-from .._trace import Trace
+from .._files import documents
+from .._profile.profile import SellerProfile
+from .._results.signing import key_from_env, sign
+from .._results.trace import Trace
+from .._rulebook.schema import json_schema
 from .._version import __version__
 from ._context import context, heavy
 from ._work import TooManyProducts, audit_body, catalogue_body, explain_body
@@ -55,8 +55,8 @@ def flag(request: Request, name: str, default: bool) -> bool:
 
 def _profile(raw: bytes) -> SellerProfile:
     try:
-        text = _documents.decode(raw)  # the one UTF-8 and binary check, as for a profile file
-    except _documents.DocumentProblem as exc:
+        text = documents.decode(raw)  # the one UTF-8 and binary check, as for a profile file
+    except documents.DocumentProblem as exc:
         raise ProfileError(exc.problem, path="<request>") from None
     return SellerProfile.from_text(text, format="json", source="<request>")
 

@@ -1,8 +1,8 @@
 """The optional "your numbers" step: the seller's few figures in, the margin comparison and its chart out.
 
 Kept in one place on purpose (this module and ``templates/numbers.html``): the page reads only the
-public margin result, :meth:`Advisor.compare_margins`'s :class:`~sellerexpert._economics.MarginComparison`
-through its ``to_dict()``, and the chart :func:`sellerexpert._margin_report.chart` draws, so a change
+public margin result, :meth:`Advisor.compare_margins`'s :class:`~sellerexpert._economics.margins.MarginComparison`
+through its ``to_dict()``, and the chart :func:`sellerexpert._economics.margin_report.chart` draws, so a change
 to the margin calculation (landed cost per market and route) needs changes here only.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .._economics import money_text
+from .._economics.margins import money_text
 from .._i18n import N_, _, model_words, number
 
 INPUTS: tuple[tuple[str, str, str, str], ...] = (
@@ -43,11 +43,11 @@ _DRAWING = threading.Lock()
 
 
 def draw_chart(comparison: Any) -> bytes:
-    """The comparison's chart as SVG (:func:`sellerexpert._margin_report.chart`), one drawing at a time.
+    """The comparison's chart as SVG (:func:`sellerexpert._economics.margin_report.chart`), one drawing at a time.
 
     :raises ModuleNotFoundError: without the ``chart`` extra (matplotlib).
     """
-    from .._margin_report import chart
+    from .._economics.margin_report import chart
 
     with _DRAWING:
         return chart(comparison, "svg")

@@ -34,12 +34,12 @@ from starlette.routing import Route
 from .. import _i18n
 from .._errors import ProfileError, TraceError
 from .._i18n import N_, _, day, model_words, ngettext, shown
-from .._interview import ASKED, Interview
-from .._interview_questions import Why
+from .._interview.interview import ASKED, Interview
+from .._interview.questions import Why
 from .._language import use
-from .._profile import FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
-from .._result import ConsultationResult
-from .._signing import key_from_env
+from .._profile.profile import FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
+from .._results.result import ConsultationResult
+from .._results.signing import key_from_env
 from .._version import __version__
 from ._answers import UNKNOWN, Answers, is_unknown
 from ._api import signed

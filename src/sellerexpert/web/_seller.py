@@ -1,7 +1,7 @@
 """What the page shows a seller: the advice shaped to read in 30 seconds, with the auditor's view kept apart.
 
 Everything here is read off the library's own results: the report the CLI
-prints (:func:`sellerexpert._report.build_report`: the best platform in one
+prints (:func:`sellerexpert._results.report.build_report`: the best platform in one
 line, three reasons per platform, each shared reason and each caveat once,
 what was assumed), the per-market routes of each recommendation, the why-not
 search (:func:`sellerexpert.explain`, one answer at most) and the rule
@@ -18,12 +18,12 @@ from datetime import date
 from typing import Any
 
 from .._advisor import Advisor
-from .._explain import explain
+from .._explain.explain import explain
 from .._i18n import N_, _, model_words, shown
-from .._interview import Interview
-from .._profile import FIELDS_BY_NAME
-from .._report import Report, build_report, confidence_words
-from .._result import ConsultationResult, Recommendation
+from .._interview.interview import Interview
+from .._profile.profile import FIELDS_BY_NAME
+from .._results.report import Report, build_report, confidence_words
+from .._results.result import ConsultationResult, Recommendation
 
 ABROAD = ("company_base", "local_entity")
 """Answers that mean registering a company abroad: never offered as "what would change the advice"

@@ -30,17 +30,17 @@ from typing import Any, TypeVar
 
 from pebble import ProcessPool
 
-from .. import _documents
 from .._advisor import Advisor
-from .._audit import audit
-from .._audit_report import AuditReport
-from .._batch import RowReader
+from .._audit.audit import audit
+from .._audit.report import AuditReport
+from .._batch.batch import RowReader
 from .._errors import ProfileError, TraceError
-from .._explain import explain
-from .._profile import SellerProfile
-from .._schema import validate_trace
-from .._signing import ENV_KEY
-from .._trace import Trace, parse_trace_text
+from .._explain.explain import explain
+from .._files import documents
+from .._profile.profile import SellerProfile
+from .._results.signing import ENV_KEY
+from .._results.trace import Trace, parse_trace_text
+from .._rulebook.schema import validate_trace
 
 T = TypeVar("T")
 
@@ -65,8 +65,8 @@ def trace_from_body(raw: bytes, source: str) -> Trace:
     :raises TraceError: naming ``source`` and what is wrong (the line, or the JSON path at fault).
     """
     try:
-        text = _documents.decode(raw)
-    except _documents.DocumentProblem as exc:
+        text = documents.decode(raw)
+    except documents.DocumentProblem as exc:
         raise TraceError(exc.problem, path=source) from None
     data = parse_trace_text(text, source)
     validate_trace(data, source=source)
@@ -118,8 +118,8 @@ def catalogue_body(raw: bytes, source: str, most: int) -> str:
     :raises TooManyProducts: for more than ``most`` products.
     """
     try:
-        data = _documents.parse(_documents.decode(raw), "json")
-    except _documents.DocumentProblem as exc:
+        data = documents.parse(documents.decode(raw), "json")
+    except documents.DocumentProblem as exc:
         raise ProfileError(exc.problem, path=source) from None
     if not isinstance(data, dict) or "products" not in data or set(data) - {"profile", "products"}:
         raise ProfileError(

@@ -1,0 +1,836 @@
+"""Per-product advice: a product list in, the route per product, platform and market out, and the split.
+
+Each product is advised as the company would be with the product's own weight class, category
+and numbers (:mod:`sellerexpert._economics.catalogue_input`): the same consultation, on the same engine, so
+the same trace; its contribution is the landed cost (:mod:`sellerexpert._economics.landed`) of the route the
+advice names. The split sums the products per route, names the close calls, the products no route
+can carry and those whose route differs from the company-level advice, and says whether to run
+both stores on a platform that keeps the models in separate stores (Temu).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from .._errors import BatchError, EngineError, ProfileError
+from .._i18n import N_
+from .._i18n.messages import Msg
+from .._profile.profile import SellerProfile
+from .._results.result import ConsultationResult, MarketAdvice, Recommendation
+from .margins import MarginComparison, PlatformMargin, cents
+
+if TYPE_CHECKING:
+    from .._results.trace import Trace
+
+CLOSE_PCT = 10
+"""A product is a close call on a platform and market when its two routes' monthly contributions
+differ by less than this percentage of the larger one."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One product on one platform in one market: the route the advice gives, what it leaves, and why.
+
+    :ivar route: the route's id, ``None`` when no route on the platform can carry the product there.
+    :ivar model: ``fully-managed``, ``semi-managed`` or ``None`` (the seller's own store, or no route).
+    :ivar contribution_per_unit: what one unit leaves on that route (landed cost), rounded to the cent;
+        ``None`` when the route is not priced (no route, or the seller's own store).
+    :ivar contribution_per_month: the same at the product's monthly units, after the route's fixed costs.
+    :ivar other_route: the other priced route in the market, if any, and :ivar other_per_month: what it leaves.
+    :ivar gap_pct: the gap between the two routes, as a whole percentage of the larger (0 when only one is priced).
+    :ivar close: the two routes leave nearly the same (a gap under the close-call percentage).
+    :ivar company_route: the route the company-level advice (on its answers alone) gives here.
+    :ivar reason: one plain reason, the advice's strongest.
+    :ivar advice: the market's advice as the consultation gives it.
+    """
+
+    platform: str
+    platform_name: str
+    market: str | None
+    market_name: str
+    route: str | None
+    route_name: str
+    model: str | None
+    contribution_per_unit: Decimal | None
+    contribution_per_month: Decimal | None
+    other_route: str | None
+    other_route_name: str
+    other_per_month: Decimal | None
+    gap_pct: int
+    close: bool
+    company_route: str | None
+    reason: str
+    advice: MarketAdvice | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def carried(self) -> bool:
+        """Whether a route on the platform carries the product in this market."""
+        return self.route is not None
+
+    @property
+    def differs(self) -> bool:
+        """Whether the product's route differs from the company-level advice here."""
+        return self.route != self.company_route
+
+    @property
+    def leaves_less(self) -> bool:
+        """Whether the other priced route would leave more a month than the advised one."""
+        return (
+            self.contribution_per_month is not None
+            and self.other_per_month is not None
+            and self.other_per_month > self.contribution_per_month
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The market entry of the consultation result, with the contribution and the comparison."""
+        base = self.advice.to_dict() if self.advice is not None else {
+            "market": self.market, "market_name": self.market_name, "route": self.route, "route_name": self.route_name,
+            "model": self.model,
+        }
+        return {
+            **base,
+            "contribution_per_unit": _number(self.contribution_per_unit),
+            "contribution_per_month": _number(self.contribution_per_month),
+            "other_route": self.other_route,
+            "other_route_name": self.other_route_name,
+            "other_per_month": _number(self.other_per_month),
+            "gap_pct": self.gap_pct,
+            "close_call": self.close,
+            "company_route": self.company_route,
+            "differs_from_company": self.differs,
+            "reason": self.reason,
+        }
+
+
+def _number(value: Decimal | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+@dataclass(frozen=True)
+class ProductAdvice:
+    """One product's advice: per platform, one placement per target market.
+
+    :ivar result: the consultation of the product's profile (its trace is the product's trace).
+    """
+
+    row: int
+    line: int
+    sku: str
+    name: str
+    monthly_units: int
+    weight_class: str | None
+    category: str | None
+    placements: tuple[Placement, ...]
+    result: ConsultationResult = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        platforms: dict[str, dict[str, Any]] = {}
+        for placement in self.placements:
+            entry = platforms.setdefault(
+                placement.platform,
+                {"platform": placement.platform, "platform_name": placement.platform_name, "markets": []},
+            )
+            entry["markets"].append(placement.to_dict())
+        return {
+            "row": self.row,
+            "line": self.line,
+            "sku": self.sku,
+            "name": self.name,
+            "monthly_units": self.monthly_units,
+            "weight_class": self.weight_class,
+            "category": self.category,
+            "platforms": list(platforms.values()),
+        }
+
+
+@dataclass(frozen=True)
+class FailedProduct:
+    """A product row that could not be advised: its row, line, SKU (when read) and the message."""
+
+    row: int
+    line: int
+    sku: str
+    message: str
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "line": self.line, "sku": self.sku, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RouteShare:
+    """The products one route takes on one platform in one market, and the monthly contribution they leave.
+
+    :ivar route: the route id, ``None`` for the products no route carries.
+    :ivar priced: how many of them have a contribution (the seller's own store is not priced).
+    """
+
+    platform: str
+    market: str | None
+    market_name: str
+    route: str | None
+    route_name: str
+    model: str | None
+    products: int
+    priced: int
+    contribution_per_month: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "market": self.market,
+            "market_name": self.market_name,
+            "route": self.route,
+            "route_name": self.route_name,
+            "model": self.model,
+            "products": self.products,
+            "priced": self.priced,
+            "contribution_per_month": _number(self.contribution_per_month),
+        }
+
+
+@dataclass(frozen=True)
+class ProductMention:
+    """A product named in the split (a close call, a product no route carries, or one off the company's route)."""
+
+    sku: str
+    platform: str
+    platform_name: str
+    market: str | None
+    market_name: str
+    route: str | None
+    route_name: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "platform": self.platform,
+            "market": self.market,
+            "route": self.route,
+            "route_name": self.route_name,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class StoreSplit:
+    """On a platform that keeps the models in separate stores: how many products each store would sell
+    (a product counts for a store when the advice puts it on that model in any market)."""
+
+    platform: str
+    platform_name: str
+    fully_managed: int
+    semi_managed: int
+
+    @property
+    def run_both(self) -> bool:
+        """Both stores have products to sell."""
+        return self.fully_managed > 0 and self.semi_managed > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "fully-managed": self.fully_managed,
+            "semi-managed": self.semi_managed,
+            "run_both": self.run_both,
+        }
+
+
+@dataclass(frozen=True)
+class Split:
+    """The summary a seller reads first.
+
+    :ivar routes: products and monthly contribution per route, per platform and market.
+    :ivar totals: the monthly contribution of all products per platform (the sum of its routes' in each market
+        is the same for every market a product is sold in; here summed over markets).
+    :ivar close_calls: products whose two routes leave nearly the same.
+    :ivar not_carried: products no route on a platform can carry in a market, with the reason.
+    :ivar off_company: products whose route differs from the company-level advice.
+    :ivar leaves_less: products whose advised route leaves less a month than the other priced route
+        (the rules weighed more than money: the reason says what).
+    :ivar both_stores: per platform with separate stores per model, how the products split between them.
+    """
+
+    products: int
+    errors: int
+    currency: str
+    routes: tuple[RouteShare, ...]
+    totals: tuple[tuple[str, Decimal], ...]
+    close_calls: tuple[ProductMention, ...]
+    not_carried: tuple[ProductMention, ...]
+    off_company: tuple[ProductMention, ...]
+    leaves_less: tuple[ProductMention, ...]
+    both_stores: tuple[StoreSplit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "products": self.products,
+            "errors": self.errors,
+            "currency": self.currency,
+            "routes": [r.to_dict() for r in self.routes],
+            "totals": {platform: _number(total) for platform, total in self.totals},
+            "close_calls": [m.to_dict() for m in self.close_calls],
+            "not_carried": [m.to_dict() for m in self.not_carried],
+            "off_company": [m.to_dict() for m in self.off_company],
+            "leaves_less": [m.to_dict() for m in self.leaves_less],
+            "both_stores": [b.to_dict() for b in self.both_stores],
+        }
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Per-product advice for one company: the products, the rows that failed, and the split.
+
+    :ivar company: the company-level consultation (on its answers alone), the products are compared with.
+    :ivar unknown_columns: columns of the product list that were set aside.
+    """
+
+    profile: SellerProfile
+    products: tuple[ProductAdvice, ...]
+    errors: tuple[FailedProduct, ...]
+    split: Split
+    company: ConsultationResult = field(repr=False, compare=False)
+    unknown_columns: tuple[str, ...] = ()
+    close_pct: int = CLOSE_PCT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole catalogue as JSON data: ``products``, ``split`` and ``errors``."""
+        return {
+            "products": [p.to_dict() for p in self.products],
+            "split": self.split.to_dict(),
+            "errors": [e.to_dict() for e in self.errors],
+            "unknown_columns": list(self.unknown_columns),
+            "close_pct": self.close_pct,
+        }
+
+    def to_json(self) -> str:
+        """Strict JSON, keys in a fixed order: byte-identical for the same input."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# -- building ------------------------------------------------------------------
+
+Consult = Callable[[SellerProfile], ConsultationResult]
+Landed = Callable[[SellerProfile], MarginComparison]
+
+
+def _entries(rec: Recommendation) -> tuple[MarketAdvice | None, ...]:
+    return rec.markets if rec.markets else (None,)
+
+
+def _reason(entry: MarketAdvice | None, rec: Recommendation) -> str:
+    """The advice's strongest reason for what it chose here (a constraint first, then the heaviest evidence)."""
+    reasons = entry.reasons if entry is not None else rec.reasons
+    model = entry.model if entry is not None else rec.model
+    chosen = next((r for r in reasons if r.kind == "constraint"), None) if model is None else None
+    chosen = chosen or next((r for r in reasons if r.favours == model), None) or (reasons[0] if reasons else None)
+    if chosen is not None:
+        return chosen.text
+    return entry.outcome_text if entry is not None else rec.outcome_text
+
+
+def _comparison_in(comparison: MarginComparison | None, platform: str, market: str | None) -> PlatformMargin | None:
+    if comparison is None:
+        return None
+    try:
+        return comparison.platform(platform, market)
+    except KeyError:
+        return None
+
+
+def _placement(
+    rec: Recommendation,
+    entry: MarketAdvice | None,
+    margin: PlatformMargin | None,
+    company_route: str | None,
+    close_pct: int,
+) -> Placement:
+    route = entry.route if entry is not None else None
+    model = entry.model if entry is not None else rec.model
+    mine = other = None
+    if margin is not None and model is not None:
+        for candidate in margin.models:
+            if candidate.model == model and (route is None or candidate.route == route):
+                mine = candidate
+            elif candidate.model != model:
+                other = candidate
+    per_unit = cents(mine.contribution_per_unit) if mine is not None else None
+    per_month = cents(mine.contribution_per_month) if mine is not None else None
+    other_month = cents(other.contribution_per_month) if other is not None and mine is not None else None
+    gap = margin.gap_pct if margin is not None and mine is not None and other is not None else 0
+    return Placement(
+        platform=rec.platform,
+        platform_name=rec.platform_name,
+        market=entry.market if entry is not None else None,
+        market_name=entry.market_name if entry is not None else "",
+        route=route if entry is not None else (model if model is not None else None),
+        route_name=entry.route_name if entry is not None else "",
+        model=model,
+        contribution_per_unit=per_unit,
+        contribution_per_month=per_month,
+        other_route=other.route if other is not None and mine is not None else None,
+        other_route_name=other.route_name if other is not None and mine is not None else "",
+        other_per_month=other_month,
+        gap_pct=gap,
+        close=other_month is not None and gap < close_pct,
+        company_route=company_route,
+        reason=_reason(entry, rec),
+        advice=entry,
+    )
+
+
+def company_routes(result: ConsultationResult) -> dict[tuple[str, str | None], str | None]:
+    """The route the company-level advice gives per platform and market."""
+    out: dict[tuple[str, str | None], str | None] = {}
+    for rec in result.recommendations:
+        for entry in _entries(rec):
+            out[(rec.platform, entry.market if entry is not None else None)] = (
+                entry.route if entry is not None else rec.model
+            )
+    return out
+
+
+def advise_product(
+    profile: SellerProfile,
+    *,
+    consult: Consult,
+    landed: Landed,
+    company: Mapping[tuple[str, str | None], str | None],
+    close_pct: int = CLOSE_PCT,
+) -> tuple[ConsultationResult, tuple[Placement, ...]]:
+    """Advise one product's profile: the consultation and a placement per platform and market.
+
+    :raises ProfileError: when the product's numbers cannot be worked out (a price missing for a route...).
+    :raises EngineError: when the rules fail on it.
+    """
+    result = consult(profile)
+    comparisons: dict[str | None, MarginComparison] = {}
+    placements = []
+    for rec in result.recommendations:
+        for entry in _entries(rec):
+            market = entry.market if entry is not None else None
+            if profile.economics is not None and market not in comparisons:
+                # Each market's comparison as the consultation weighed it (the profile in that market alone).
+                comparisons[market] = landed(profile.in_market(market) if market is not None else profile)
+            margin = _comparison_in(comparisons.get(market), rec.platform, market)
+            placements.append(_placement(rec, entry, margin, company.get((rec.platform, market)), close_pct))
+    return result, tuple(placements)
+
+
+def _error(row: int, line: int, sku: str, exc: ProfileError | EngineError) -> FailedProduct:
+    return FailedProduct(row, line, sku, str(exc), exc.field if isinstance(exc, ProfileError) else None)
+
+
+class SplitTally:
+    """The split as products come, one at a time: what it keeps is a sum per route and the products it names.
+
+    :param separate_stores: platforms that keep fully- and semi-managed in separate stores.
+    """
+
+    def __init__(self, separate_stores: Iterable[str] = ()) -> None:
+        self._separate = frozenset(separate_stores)
+        self._shares: dict[tuple[str, str | None, str | None], list[Any]] = {}
+        self._totals: dict[str, Decimal] = {}
+        self._close: list[ProductMention] = []
+        self._not_carried: list[ProductMention] = []
+        self._off: list[ProductMention] = []
+        self._less: list[ProductMention] = []
+        self._stores: dict[str, list[Any]] = {}
+        self._count = 0
+
+    def add(self, product: ProductAdvice) -> None:
+        """Count one product in."""
+        self._count += 1
+        for p in product.placements:
+            key = (p.platform, p.market, p.route)
+            share = self._shares.setdefault(key, [p, 0, 0, Decimal(0)])
+            share[1] += 1
+            self._totals.setdefault(p.platform, Decimal(0))
+            if p.contribution_per_month is not None:
+                share[2] += 1
+                share[3] += p.contribution_per_month
+                self._totals[p.platform] += p.contribution_per_month
+
+            def mention(text: str, p: Placement = p, sku: str = product.sku) -> ProductMention:
+                return ProductMention(sku, p.platform, p.platform_name, p.market, p.market_name, p.route, p.route_name, text)
+
+            if p.close:
+                self._close.append(mention(p.reason))
+            if not p.carried:
+                self._not_carried.append(mention(p.reason))
+            elif p.differs:
+                self._off.append(mention(p.reason))
+            if p.leaves_less:
+                self._less.append(mention(p.reason))
+        for platform in self._separate:
+            models = {p.model for p in product.placements if p.platform == platform}
+            tally = self._stores.setdefault(
+                platform, [next((p for p in product.placements if p.platform == platform), None), 0, 0]
+            )
+            tally[1] += "fully-managed" in models
+            tally[2] += "semi-managed" in models
+
+    def split(self, *, errors: int = 0, currency: str = "") -> Split:
+        """The split of the products counted so far."""
+        routes = tuple(
+            RouteShare(
+                platform=first.platform,
+                market=first.market,
+                market_name=first.market_name,
+                route=first.route,
+                route_name=first.route_name,
+                model=first.model,
+                products=n,
+                priced=priced,
+                contribution_per_month=total,
+            )
+            for first, n, priced, total in self._shares.values()
+        )
+        return Split(
+            products=self._count,
+            errors=errors,
+            currency=currency,
+            routes=routes,
+            totals=tuple(self._totals.items()),
+            close_calls=tuple(self._close),
+            not_carried=tuple(self._not_carried),
+            off_company=tuple(self._off),
+            leaves_less=tuple(self._less),
+            both_stores=tuple(
+                StoreSplit(platform, first.platform_name if first is not None else platform, full, semi)
+                for platform, (first, full, semi) in self._stores.items()
+            ),
+        )
+
+
+def split(
+    products: Iterable[ProductAdvice],
+    *,
+    errors: int = 0,
+    currency: str = "",
+    separate_stores: Iterable[str] = (),
+) -> Split:
+    """Sum the products per route, per platform and market, and name the products a seller should look at.
+
+    :param separate_stores: platforms that keep fully- and semi-managed in separate stores.
+    """
+    tally = SplitTally(separate_stores)
+    for product in products:
+        tally.add(product)
+    return tally.split(errors=errors, currency=currency)
+
+
+KEPT = 256
+"""Consultations remembered for products the rules cannot tell apart (rows repeated but for their SKU);
+then forgotten, so memory stays flat however long the list (each holds its whole result)."""
+CHUNK = 16
+"""Products handed to a worker process at a time (a product takes some 10 to 30 ms)."""
+
+
+def _advised(
+    item: Any,
+    found: tuple[ConsultationResult, tuple[Placement, ...]] | FailedProduct,
+) -> ProductAdvice | FailedProduct:
+    if isinstance(found, FailedProduct):
+        return found
+    result, placements = found
+    economics = item.profile.economics
+    return ProductAdvice(
+        row=item.row,
+        line=item.line,
+        sku=item.sku,
+        name=item.name,
+        monthly_units=economics.monthly_units if economics is not None else 0,
+        weight_class=item.profile.weight_class,
+        category=item.profile.category,
+        placements=placements,
+        result=result,
+    )
+
+
+class _Adviser:
+    """Advises products one at a time: those the rules cannot tell apart (the same profile) share one consultation."""
+
+    def __init__(
+        self,
+        *,
+        consult: Consult,
+        landed: Landed,
+        company: Mapping[tuple[str, str | None], str | None],
+        close_pct: int,
+        source: str,
+    ) -> None:
+        self._consult, self._landed, self._company = consult, landed, company
+        self._close_pct, self._source = close_pct, source
+        self._done: dict[SellerProfile, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
+
+    def __call__(self, item: Any) -> ProductAdvice | FailedProduct:
+        found = self._done.get(item.profile)
+        if found is None:
+            try:
+                found = advise_product(
+                    item.profile, consult=self._consult, landed=self._landed, company=self._company, close_pct=self._close_pct
+                )
+            except (ProfileError, EngineError) as exc:
+                if isinstance(exc, ProfileError):
+                    exc = exc.located(self._source, line=item.line)
+                return _error(item.row, item.line, item.sku, exc)
+            if len(self._done) >= KEPT:
+                self._done.clear()
+            self._done[item.profile] = found
+        return _advised(item, found)
+
+
+@functools.lru_cache(maxsize=1)
+def _advisor_for(advisor_class: Callable[[str], Any], rules_dir: str) -> Any:
+    # The advisor's class is handed in (it advises through this module, so this module never imports it).
+    return advisor_class(rules_dir)
+
+
+def retrace(advisor_class: Callable[[str], Any], rules_dir: str, engine: str, profile: SellerProfile) -> Trace:
+    """A product's trace, built again from its profile (the same, firing for firing: the trace is deterministic)."""
+    return cast("Trace", _advisor_for(advisor_class, rules_dir).consult(profile, engine=engine, lang="en").trace)
+
+
+def _portable(
+    found: ProductAdvice | FailedProduct, advisor_class: Callable[[str], Any], rules_dir: str, engine: str, traces: bool
+) -> ProductAdvice | FailedProduct:
+    """A product's advice as it can travel back from a worker process: the function that would build its
+    trace lives in the worker, so the trace goes built (``traces``) or as the recipe to build it again."""
+    if isinstance(found, FailedProduct):
+        return found
+    result = found.result
+    trace: Trace | Callable[[], Trace] = (
+        result.trace if traces else functools.partial(retrace, advisor_class, rules_dir, engine, result.profile)
+    )
+    moved = ConsultationResult(result.profile, result.recommendations, result.best, trace, lang=result.lang)
+    return replace(found, result=moved)
+
+
+def worker(
+    advisor_class: Callable[[str], Any],
+    rules_dir: str,
+    engine: str,
+    lang: str,
+    company: Mapping[tuple[str, str | None], str | None],
+    close_pct: int,
+    source: str,
+    traces: bool = False,
+) -> Callable[[list[Any]], list[ProductAdvice | FailedProduct]]:
+    """A worker process's handler (see :class:`sellerexpert._workers.Workers`): its own advisor, built once,
+    advising a chunk of products as the parent would.
+
+    :param advisor_class: the advisor's class, which the worker builds its own advisor with.
+    :param traces: build each product's trace here (they are about to be written); otherwise only the
+        recipe to build one travels, since building a trace costs about as much as the advice.
+    """
+    advisor = _advisor_for(advisor_class, rules_dir)
+    advise = _Adviser(
+        consult=lambda product: advisor.consult(product, engine=engine, lang=lang),
+        landed=lambda product: advisor._landed(product, "en", brief=True),
+        company=company,
+        close_pct=close_pct,
+        source=source,
+    )
+    return lambda items: [_portable(advise(item), advisor_class, rules_dir, engine, traces) for item in items]
+
+
+def advise_all(
+    products: Iterable[Any],
+    advise: Callable[[Any], ProductAdvice | FailedProduct],
+    *,
+    many: Callable[[Iterable[list[Any]]], Iterable[list[ProductAdvice | FailedProduct]]] | None = None,
+) -> Iterator[ProductAdvice | FailedProduct]:
+    """Each product read (:class:`sellerexpert._economics.catalogue_input.Product` or ``RowProblem``) advised, in input order.
+
+    :param advise: advises one product here.
+    :param many: when given, advises chunks of products elsewhere (worker processes), results in chunk order.
+    """
+    from .catalogue_input import RowProblem
+
+    if many is None:
+        for item in products:
+            yield _error(item.row, item.line, item.sku, item.error) if isinstance(item, RowProblem) else advise(item)
+        return
+
+    # Only products travel; the rows read wrong stay here and take their place again among the results.
+    sent: deque[list[Any]] = deque()
+
+    def chunks() -> Iterator[list[Any]]:
+        chunk: list[Any] = []
+        for item in products:
+            chunk.append(item)
+            if sum(not isinstance(i, RowProblem) for i in chunk) == CHUNK:
+                sent.append(chunk)
+                yield [i for i in chunk if not isinstance(i, RowProblem)]
+                chunk = []
+        sent.append(chunk)
+        yield [i for i in chunk if not isinstance(i, RowProblem)]
+
+    for results in many(chunks()):
+        done = iter(results)
+        for item in sent.popleft():
+            yield _error(item.row, item.line, item.sku, item.error) if isinstance(item, RowProblem) else next(done)
+
+
+class CatalogueStream:
+    """A catalogue advised as it is read: its products one at a time, in input order, then the split.
+
+    Iterate it once for the products (:class:`ProductAdvice`); the rows that failed (:attr:`errors`), the
+    columns set aside and the split are complete once the products are all read. Close it (or use it as a
+    context manager) to stop worker processes and close the input early.
+
+    :ivar errors: the rows not advised, so far.
+    """
+
+    def __init__(
+        self,
+        profile: SellerProfile,
+        items: Iterator[ProductAdvice | FailedProduct],
+        *,
+        company: ConsultationResult,
+        separate_stores: Iterable[str] = (),
+        close_pct: int = CLOSE_PCT,
+        unknown: Callable[[], Iterable[str]] = tuple,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.company = company
+        self.close_pct = close_pct
+        self.errors: list[FailedProduct] = []
+        self._items = items
+        self._tally = SplitTally(separate_stores)
+        self._unknown = unknown
+        self._on_close = on_close
+        self._read = False
+
+    def __iter__(self) -> Iterator[ProductAdvice]:
+        if self._read:
+            raise RuntimeError("a catalogue stream is read once")
+        self._read = True
+        for item in self._items:
+            if isinstance(item, FailedProduct):
+                self.errors.append(item)
+                continue
+            self._tally.add(item)
+            yield item
+
+    @property
+    def unknown_columns(self) -> tuple[str, ...]:
+        """The columns of the product list set aside (complete once the products are read)."""
+        return tuple(self._unknown())
+
+    @property
+    def split(self) -> Split:
+        """The split of the products read so far (the whole catalogue's once they are all read)."""
+        currency = self.profile.economics.currency if self.profile.economics is not None else ""
+        return self._tally.split(errors=len(self.errors), currency=currency)
+
+    def collect(self) -> Catalogue:
+        """Read every product and return the whole :class:`Catalogue`."""
+        products = tuple(self)
+        return Catalogue(
+            profile=self.profile,
+            products=products,
+            errors=tuple(self.errors),
+            split=self.split,
+            company=self.company,
+            unknown_columns=self.unknown_columns,
+            close_pct=self.close_pct,
+        )
+
+    def close(self) -> None:
+        """Stop reading: worker processes end and the input is closed."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    def __enter__(self) -> CatalogueStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build(
+    profile: SellerProfile,
+    products: Iterable[Any],
+    *,
+    consult: Consult,
+    landed: Landed,
+    company: ConsultationResult,
+    separate_stores: Iterable[str] = (),
+    close_pct: int = CLOSE_PCT,
+    source: str = "<rows>",
+    unknown: Callable[[], Iterable[str]] = tuple,
+) -> Catalogue:
+    """Advise every product read (:class:`sellerexpert._economics.catalogue_input.Product` or ``RowProblem``) and split them.
+
+    Products with the same profile (the rules cannot tell them apart) share one consultation.
+
+    :param unknown: the columns set aside, asked for once the rows are read.
+    """
+    advise = _Adviser(consult=consult, landed=landed, company=company_routes(company), close_pct=close_pct, source=source)
+    stream = CatalogueStream(
+        profile, advise_all(products, advise), company=company, separate_stores=separate_stores, close_pct=close_pct,
+        unknown=unknown,
+    )
+    with stream:
+        return stream.collect()
+
+
+def trace_saver(directory: str | Path) -> Callable[[ProductAdvice], None]:
+    """Write one advised product's trace into ``directory`` as ``row-NNNNNN.json`` (the row of the product
+    list, as a batch names them), signed when ``SELLEREXPERT_TRACE_KEY`` is set; ``sellerexpert audit`` replays them.
+
+    :raises BatchError: when the folder cannot be made, or (when called) a trace cannot be written.
+    """
+    from .._files import safe_files
+    from .._results.signing import key_from_env, sign
+
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(Msg(N_("cannot make the trace folder ({reason})"), reason=exc.strerror), path=folder) from None
+    key = key_from_env()
+
+    def save(product: ProductAdvice) -> None:
+        trace = product.result.trace
+        if key is not None:
+            trace = sign(trace, key)
+        path = folder / f"row-{product.row:06d}.json"
+        try:
+            # Written aside and renamed over the name: a link planted at it is replaced, never written through.
+            safe_files.replace(path, (trace.to_json() + "\n").encode("utf-8"))
+        except OSError as exc:
+            raise BatchError(
+                Msg(N_("cannot write the trace of row {row} ({reason})"), row=product.row, reason=exc.strerror), path=path
+            ) from None
+
+    return save
+
+
+def save_traces(catalogue: Catalogue, directory: str | Path) -> int:
+    """Write each advised product's trace into ``directory`` (see :func:`trace_saver`).
+
+    :returns: how many traces were written.
+    :raises BatchError: when the folder cannot be made or a trace cannot be written.
+    """
+    save = trace_saver(directory)
+    for product in catalogue.products:
+        save(product)
+    return len(catalogue.products)

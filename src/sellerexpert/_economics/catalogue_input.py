@@ -1,0 +1,281 @@
+"""Reading a product list: its columns, each row as a product, and the product as a seller profile.
+
+A row holds what a seller has at hand per product: ``sku``, ``name``, ``unit_cost``, the prices it
+expects (``full_price``, ``semi_price``, or any economics number by its path such as
+``semi-managed.price``, ``temu.semi-managed.price`` or ``routes.temu_y2.freight_per_unit``), a
+``weight_class`` (or ``weight_kg``), a ``category`` and ``monthly_units``. The company's profile
+gives everything else; the product's numbers go over the profile's ``economics`` section.
+
+CSV is read as a batch reads it (:class:`sellerexpert._batch.batch.RowReader`: comma, semicolon or tab,
+UTF-8 or UTF-16), and JSON Lines likewise; here a column the catalogue does not know is set aside
+(the caller reports it once) instead of failing the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .._errors import ProfileError
+from .._i18n import N_
+from .._i18n.messages import Msg
+from .._profile.economics import NUMBERS_BY_NAME
+from .._profile.profile import MODELS, PLATFORMS, SellerProfile
+from .._profile.rows import Layout, Row, RowReader
+
+PRODUCT_COLUMNS: tuple[str, ...] = ("sku", "name", "weight_class", "weight_kg", "category", "monthly_units")
+"""The columns that describe a product itself (the rest are economics numbers)."""
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "full_price": ("fully-managed", "price"),
+    "fully_managed_price": ("fully-managed", "price"),
+    "supply_price": ("fully-managed", "price"),
+    "semi_price": ("semi-managed", "price"),
+    "semi_managed_price": ("semi-managed", "price"),
+    "retail_price": ("semi-managed", "price"),
+}
+"""Short names for the two prices a seller expects: the supply price (fully-managed) and the retail price it sets."""
+
+WEIGHT_LIMITS_KG: tuple[tuple[Decimal, str], ...] = ((Decimal(10), "parcel"), (Decimal(70), "heavy"))
+"""``weight_kg`` up to 10 is a parcel, up to 70 heavy, above that oversized (give ``weight_class`` to say otherwise)."""
+
+_MODEL_WORDS = {"fully_managed": MODELS[0], "full": MODELS[0], "semi_managed": MODELS[1], "semi": MODELS[1]}
+_PLATFORM_WORDS = {**{p: p for p in PLATFORMS}, "tiktok": "tiktok_shop"}
+NAME_LIMIT = 200
+"""The most characters of a SKU or product name."""
+
+
+def _word(raw: str) -> str:
+    return "_".join(raw.strip().lower().replace("-", " ").split())
+
+
+def column_path(raw: str) -> tuple[str, ...] | None:
+    """Where a column goes: ``("sku",)`` for a product column, else the economics path of a number
+    (``("semi-managed", "price")``, ``("platforms", "temu", "semi-managed", "price")``,
+    ``("routes", "temu_y2", "duty_rate")``); ``None`` for a column the catalogue does not know."""
+    parts = [_word(part) for part in str(raw).split(".")]
+    if len(parts) == 1:
+        name = parts[0]
+        if name in PRODUCT_COLUMNS:
+            return (name,)
+        if name in ALIASES:
+            return ALIASES[name]
+        return (name,) if name in NUMBERS_BY_NAME else None
+    *scope, number = parts
+    if number not in NUMBERS_BY_NAME:
+        return None
+    if len(scope) == 1 and scope[0] in _MODEL_WORDS:
+        return (_MODEL_WORDS[scope[0]], number)
+    if len(scope) == 1 and scope[0] in _PLATFORM_WORDS:
+        return ("platforms", _PLATFORM_WORDS[scope[0]], number)
+    if len(scope) == 2 and scope[0] in _PLATFORM_WORDS and scope[1] in _MODEL_WORDS:
+        return ("platforms", _PLATFORM_WORDS[scope[0]], _MODEL_WORDS[scope[1]], number)
+    if len(scope) == 2 and scope[0] == "routes" and scope[1]:
+        return ("routes", scope[1], number)
+    return None
+
+
+@dataclass(frozen=True)
+class Product:
+    """One row of the product list, read: its identity and the profile it is advised on.
+
+    :ivar row: 1-based number of the record; :ivar line: the input line it starts on.
+    :ivar profile: the company's profile with the product's weight class, category and numbers.
+    """
+
+    row: int
+    line: int
+    sku: str
+    name: str
+    profile: SellerProfile
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that could not become a product: its line, its SKU when it has one, and why."""
+
+    row: int
+    line: int
+    sku: str
+    error: ProfileError
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _weight_class(value: Any) -> str:
+    try:
+        kg = Decimal(str(value).strip())
+    except InvalidOperation:
+        kg = Decimal(-1)
+    if not kg.is_finite() or kg <= 0:
+        raise ProfileError(
+            Msg(N_("expected a weight in kg, more than 0, got {value}"), value=repr(value)[:40]),
+            field="weight_kg",
+            value=value,
+            allowed="a number of kg, more than 0",
+        )
+    return next((name for most, name in WEIGHT_LIMITS_KG if kg <= most), "oversized")
+
+
+def _merge(into: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        inner = into.get(key)
+        if not isinstance(inner, dict):
+            inner = into[key] = {}
+        into = inner
+    into[path[-1]] = value
+
+
+def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]) -> SellerProfile:
+    """The profile one product is advised on: the company's, with the product's fields and numbers over it.
+
+    The profile keeps the company's name, so two products the rules cannot tell apart have the same profile.
+
+    :raises ProfileError: naming the field at fault (``economics.semi-managed.price``, ``weight_class``...).
+    """
+    data = company.to_dict()
+    economics: dict[str, Any] = company.economics.to_dict() if company.economics is not None else {}
+    weight = cells.get(("weight_class",))
+    if _blank(weight) and not _blank(cells.get(("weight_kg",))):
+        weight = _weight_class(cells[("weight_kg",)])
+    if not _blank(weight):
+        data["weight_class"] = weight.strip() if isinstance(weight, str) else weight
+        # A product's own weight class replaces the company's "bulky goods" answer, which would contradict it.
+        data.pop("bulky_goods", None)
+    category = cells.get(("category",))
+    if not _blank(category):
+        data["category"] = category.strip() if isinstance(category, str) else category
+    for path, value in cells.items():
+        if path[0] in PRODUCT_COLUMNS and path != ("monthly_units",) or _blank(value):
+            continue
+        _merge(economics, path, value.strip() if isinstance(value, str) else value)
+    if economics:
+        data["economics"] = economics
+    return SellerProfile.from_dict(data)
+
+
+@dataclass
+class ProductReader:
+    """Reads products from rows of a product list (a CSV or JSON Lines file, or mappings handed to the API).
+
+    :param rows: the rows, as :class:`sellerexpert._batch.batch.Row` records.
+    :param source: how errors name the input (a path, ``<stdin>``, ``<rows>``).
+    :param columns: a CSV file's header (checked for a SKU column at once); ``None`` for JSON Lines and mappings.
+    :ivar unknown: the columns (or JSON keys) set aside, in the order first seen.
+    :raises ProfileError: for a header with no SKU column.
+    """
+
+    rows: Iterable[Row]
+    source: str
+    columns: tuple[str, ...] | None = None
+    unknown: list[str] = field(default_factory=list)
+    _skus: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.columns is not None:
+            paths = [column_path(name) for name in self.columns]
+            self.unknown.extend(name for name, path in zip(self.columns, paths, strict=True) if path is None)
+            if ("sku",) not in paths:
+                raise ProfileError(
+                    Msg(N_("has no sku column: each product needs its SKU")),
+                    path=self.source,
+                    line=1,
+                    allowed=PRODUCT_COLUMNS,
+                )
+
+    @classmethod
+    def of(cls, reader: RowReader) -> ProductReader:
+        """Products from a file's rows (opened with ``any_columns=True``)."""
+        layout: Layout = reader.layout
+        return cls(reader, reader.source, layout.columns if layout.format == "csv" else None)
+
+    @classmethod
+    def of_xlsx(cls, path: str | Path) -> ProductReader:
+        """Products from an Excel workbook's first sheet (its first non-empty row is the header; lines as Excel numbers them).
+
+        :raises ProfileError: naming the file when it is not a workbook or has no SKU column.
+        :raises ModuleNotFoundError: without the ``xlsx`` extra (openpyxl).
+        """
+        from .._files.spreadsheet import read_rows
+
+        header, rows = read_rows(path)
+        try:
+            return cls((Row(n, line, data=cells) for n, (line, cells) in enumerate(rows, start=1)), str(path), header)
+        except ProfileError:
+            rows.close()  # the workbook is closed when its rows are: here, before they are read
+            raise
+
+    @classmethod
+    def of_mappings(cls, rows: Iterable[Mapping[str, Any]], source: str = "<rows>") -> ProductReader:
+        """Products from mappings of column names to values (row ``n`` is "line" ``n``)."""
+        return cls((Row(n, n, data=row) for n, row in enumerate(rows, start=1)), source)
+
+    def __iter__(self) -> Iterator[tuple[Row, dict[tuple[str, ...], Any]] | RowProblem]:
+        """Each row's cells by path, or the problem that kept the row from being read.
+
+        :raises ProfileError: for a SKU that repeats an earlier row's (the file is ambiguous).
+        """
+        for row in self.rows:
+            if row.oversized and row.problem is not None:
+                # A product is a few hundred bytes: a row past the limit is not a product list (refused whole).
+                raise row.problem
+            if row.problem is not None:
+                yield RowProblem(row.row, row.line, "", row.problem)
+                continue
+            if not isinstance(row.data, Mapping):
+                yield RowProblem(
+                    row.row, row.line, "", ProfileError(Msg(N_("a product must be an object of columns")), line=row.line)
+                )
+                continue
+            cells: dict[tuple[str, ...], Any] = {}
+            for key, value in row.data.items():
+                path = column_path(str(key))
+                if path is None:
+                    if str(key) not in self.unknown:
+                        self.unknown.append(str(key))
+                    continue
+                cells[path] = value
+            sku = cells.get(("sku",))
+            sku_text = str(sku).strip() if isinstance(sku, (str, int)) and not isinstance(sku, bool) else ""
+            if not sku_text or len(sku_text) > NAME_LIMIT:
+                too_long = Msg(N_("the SKU is longer than {most} characters"), most=NAME_LIMIT)
+                problem = ProfileError(
+                    Msg(N_("has no SKU")) if not sku_text else too_long,
+                    field="sku",
+                    line=row.line,
+                )
+                yield RowProblem(row.row, row.line, "", problem)
+                continue
+            first = self._skus.setdefault(sku_text, row.line)
+            if first != row.line:
+                raise ProfileError(
+                    Msg(N_("SKU '{sku}' appears twice (lines {first} and {line}): each product once"), sku=sku_text[:40],
+                        first=first, line=row.line),
+                    field="sku",
+                    path=self.source,
+                    line=row.line,
+                )
+            cells[("sku",)] = sku_text
+            yield row, cells
+
+    def products(self, company: SellerProfile) -> Iterator[Product | RowProblem]:
+        """Each row as a product advised on ``company``'s profile, or the problem with the row."""
+        for item in self:
+            if isinstance(item, RowProblem):
+                yield item
+                continue
+            row, cells = item
+            sku = str(cells[("sku",)])
+            name = cells.get(("name",))
+            name_text = str(name).strip()[:NAME_LIMIT] if not _blank(name) else ""
+            try:
+                profile = product_profile(company, cells)
+            except ProfileError as exc:
+                yield RowProblem(row.row, row.line, sku, exc.located(self.source, line=row.line))
+                continue
+            yield Product(row.row, row.line, sku, name_text, profile)

@@ -1,0 +1,439 @@
+"""A catalogue in words and tables: the split first (what a seller reads), then a row per product, platform and market.
+
+Formats: ``text`` for a person, ``markdown`` for a report, ``json`` (:meth:`Catalogue.to_json`) and
+``csv`` (the per-product table, one row per product, platform and market, for a spreadsheet).
+Amounts are rounded to the cent; a dash is a route with no price (the seller's own store, or none).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .. import _i18n
+from .._i18n import N_, _
+from .._profile.profile import MODELS
+
+if TYPE_CHECKING:
+    from .catalogue import (
+        Catalogue,
+        CatalogueStream,
+        FailedProduct,
+        Placement,
+        ProductAdvice,
+        ProductMention,
+        RouteShare,
+    )
+
+FORMATS: tuple[str, ...] = ("text", "markdown", "json", "csv", "xlsx")
+"""Output formats; ``xlsx`` is a binary workbook (:func:`render_xlsx`), written to a file only."""
+SHOWN = 8
+"""The most SKUs a split line names before "and N more"."""
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "sku",
+    "name",
+    "platform",
+    "market",
+    "route",
+    "model",
+    "contribution_per_unit",
+    "contribution_per_month",
+    "other_route",
+    "other_per_month",
+    "gap_pct",
+    "close_call",
+    "company_route",
+    "reason",
+)
+
+
+def _money(value: Decimal | None) -> str:
+    # Imported here: the command line reads this module's FORMATS when it starts, and must not load the arithmetic.
+    from .margins import amount_text
+
+    return "—" if value is None else amount_text(value)
+
+
+def _route(route: str | None, name: str | None) -> str:
+    if route is None:
+        return _("no route")
+    return name or route
+
+
+def _rjust(text: str, columns: int) -> str:
+    return " " * max(columns - _i18n.width(text), 0) + text
+
+
+def _ljust(text: str, columns: int) -> str:
+    return text + " " * max(columns - _i18n.width(text), 0)
+
+
+def _skus(mentions: list[ProductMention]) -> str:
+    names = [m.sku for m in mentions]
+    shown = ", ".join(names[:SHOWN])
+    if len(names) > SHOWN:
+        shown += _(" and {count} more").format(count=len(names) - SHOWN)
+    return shown
+
+
+def _grouped(mentions: Iterable[ProductMention], *, by_text: bool) -> list[list[ProductMention]]:
+    """Mentions by platform, market and route (and reason), in order of first appearance."""
+    groups: dict[tuple[str, str | None, str | None, str], list[ProductMention]] = {}
+    for m in mentions:
+        groups.setdefault((m.platform, m.market, m.route, m.text if by_text else ""), []).append(m)
+    return list(groups.values())
+
+
+def _where(m: ProductMention) -> str:
+    if m.market is None:
+        return m.platform_name
+    return _("{platform} in {market}").format(platform=m.platform_name, market=m.market_name)
+
+
+def _title(catalogue: Catalogue) -> str:
+    split = catalogue.split
+    name = catalogue.profile.name or _("Your catalogue")
+    words = {"name": name, "products": split.products, "errors": split.errors, "currency": split.currency}
+    if split.currency:
+        return _("{name}: {products} products advised, {errors} rows with errors; contribution a month in {currency}").format(
+            **words
+        )
+    return _("{name}: {products} products advised, {errors} rows with errors").format(**words)
+
+
+def _share_rows(catalogue: Catalogue) -> list[tuple[str, list[RouteShare], Decimal]]:
+    names = {p.platform: p.platform_name for product in catalogue.products for p in product.placements}
+    by_platform: dict[str, list[RouteShare]] = {}
+    for share in catalogue.split.routes:
+        by_platform.setdefault(share.platform, []).append(share)
+    totals = dict(catalogue.split.totals)
+    return [(names.get(p, p), shares, totals.get(p, Decimal(0))) for p, shares in by_platform.items()]
+
+
+def _store_lines(catalogue: Catalogue) -> list[str]:
+    out = []
+    for both in catalogue.split.both_stores:
+        words = {"platform": both.platform_name, "full": both.fully_managed, "semi": both.semi_managed}
+        if both.run_both:
+            out.append(
+                _(
+                    "{platform}: run both stores: {full} products for the fully-managed store, {semi} for the semi-managed one."
+                ).format(**words)
+            )
+        else:
+            out.append(
+                _("{platform}: one store is enough: {full} products fully-managed, {semi} semi-managed.").format(**words)
+            )
+    return out
+
+
+_SECTIONS = (
+    ("not_carried", N_("No route on the platform can carry these:")),
+    ("off_company", N_("On another route than your company-level advice:")),
+    ("close_calls", N_("Close calls (the two routes leave within {pct}% of each other):")),
+    ("leaves_less", N_("On a route that leaves less a month than the other (see each product's reason):")),
+)
+
+
+def _mention_lines(catalogue: Catalogue) -> list[tuple[str, list[str]]]:
+    out = []
+    for attribute, heading in _SECTIONS:
+        mentions: tuple[ProductMention, ...] = getattr(catalogue.split, attribute)
+        if not mentions:
+            continue
+        lines = []
+        for group in _grouped(mentions, by_text=attribute == "not_carried"):
+            first = group[0]
+            words = {"where": _where(first), "route": _route(first.route, first.route), "count": len(group), "skus": _skus(group)}
+            if attribute == "not_carried":
+                lines.append(_("{where} ({count}): {skus}. {reason}").format(reason=first.text, **words))
+            else:
+                lines.append(_("{where}, {route} ({count}): {skus}.").format(**words))
+        out.append((_(heading).format(pct=catalogue.close_pct), lines))
+    return out
+
+
+def _placement_cells(p: Placement, *, names: bool = False) -> tuple[str, str, str, str, str]:
+    return (
+        p.platform_name,
+        p.market_name or "",
+        _route(p.route, p.route_name if names else p.route or ""),
+        _money(p.contribution_per_unit),
+        _money(p.contribution_per_month),
+    )
+
+
+def render_text(catalogue: Catalogue, *, columns: int = 100) -> str:
+    """The split, then each product's routes with one reason each."""
+    out = [_title(catalogue), ""]
+    header = (_("route"), _("products"), _("a month"))
+    for platform_name, shares, total in _share_rows(catalogue):
+        out.append(platform_name)
+        rows = [
+            (f"{s.market_name} · {_route(s.route, s.route)}" if s.market else _route(s.route, s.route),
+             str(s.products), _money(s.contribution_per_month) if s.priced else "—")
+            for s in shares
+        ]
+        rows.append((_("total"), "", _money(total)))
+        first = max(_i18n.width(r[0]) for r in [header, *rows])
+        for index, row in enumerate([header, *rows]):
+            line = f"  {_ljust(row[0], first)}  {_rjust(row[1], 8)}  {_rjust(row[2], 14)}"
+            out.append(line.rstrip())
+            if index == 0:
+                out.append("  " + "-" * (first + 26))
+        out.append("")
+    stores = _store_lines(catalogue)
+    if stores:
+        out.extend(stores)
+        out.append("")
+    for heading, lines in _mention_lines(catalogue):
+        out.append(heading)
+        for line in lines:
+            out.extend(_i18n.wrap(line, columns, initial="  - ", subsequent="    "))
+        out.append("")
+    if catalogue.errors:
+        out.append(_("Rows not advised:"))
+        out.extend("  - " + _error_line(e.row, e.sku, e.message) for e in catalogue.errors)
+        out.append("")
+    out.append(_("Per product"))
+    per_unit, per_month = _("/unit"), _("/month")
+    for product in catalogue.products:
+        facts = ", ".join(str(v) for v in (product.weight_class, product.category) if v)
+        out.append(
+            _("{sku} {name} ({facts}; {units} a month)").format(
+                sku=product.sku, name=product.name, facts=facts, units=product.monthly_units
+            ).replace("  ", " ")
+        )
+        cells = [_placement_cells(p) for p in product.placements]
+        widths = [max(_i18n.width(c[i]) for c in cells) for i in range(3)]
+        for p, c in zip(product.placements, cells, strict=True):
+            line = (
+                f"  {_ljust(c[0], widths[0])}  {_ljust(c[1], widths[1])}  {_ljust(c[2], widths[2])}"
+                f"  {_rjust(c[3], 9)} {per_unit}  {_rjust(c[4], 12)} {per_month}"
+            )
+            out.append(line)
+            out.extend(_i18n.wrap(p.reason, columns, initial="      ", subsequent="      "))
+    return "\n".join(out) + "\n"
+
+
+def _error_line(row: int, sku: str, message: str) -> str:
+    return _("row {row} ({sku}): {message}").format(row=row, sku=sku or "?", message=message)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(catalogue: Catalogue) -> str:
+    """The split as tables and lists, then one table row per product, platform and market."""
+    out = [f"# {_md(_title(catalogue))}", ""]
+    words = {
+        key: _md(text)
+        for key, text in (
+            ("market", _("market")), ("route", _("route")), ("products", _("products")), ("month", _("a month")),
+            ("total", _("total")), ("unit", _("/unit")), ("per_month", _("/month")), ("platform", _("platform")),
+            ("reason", _("reason")), ("errors", _("Rows not advised")), ("per_product", _("Per product")),
+        )
+    }
+    for platform_name, shares, total in _share_rows(catalogue):
+        header = f"| {words['market']} | {words['route']} | {words['products']} | {words['month']} |"
+        out += [f"## {_md(platform_name)}", "", header, "|---|---|---:|---:|"]
+        for s in shares:
+            amount = _money(s.contribution_per_month) if s.priced else "—"
+            out.append(f"| {_md(s.market_name)} | {_md(_route(s.route, s.route_name))} | {s.products} | {amount} |")
+        out += [f"| **{words['total']}** | | | **{_money(total)}** |", ""]
+    stores = _store_lines(catalogue)
+    if stores:
+        out += [f"- {_md(line)}" for line in stores] + [""]
+    for heading, lines in _mention_lines(catalogue):
+        out += [f"### {_md(heading.rstrip(':'))}", ""] + [f"- {_md(line)}" for line in lines] + [""]
+    if catalogue.errors:
+        out += [f"### {words['errors']}", ""]
+        out += ["- " + _md(_error_line(e.row, e.sku, e.message)) for e in catalogue.errors]
+        out.append("")
+    out += [
+        f"## {words['per_product']}",
+        "",
+        f"| SKU | {words['platform']} | {words['market']} | {words['route']} | {words['unit']} | {words['per_month']} "
+        f"| {words['reason']} |",
+        "|---|---|---|---|---:|---:|---|",
+    ]
+    for product in catalogue.products:
+        for p in product.placements:
+            c = _placement_cells(p, names=True)
+            out.append(
+                f"| {_md(product.sku)} | {_md(c[0])} | {_md(c[1])} | {_md(c[2])} | {c[3]} | {c[4]} | {_md(p.reason)} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _product_rows(product: ProductAdvice) -> list[list[str | int]]:
+    return [
+        [
+            product.sku, product.name, p.platform, p.market or "", p.route or "", p.model or "",
+            _plain(p.contribution_per_unit), _plain(p.contribution_per_month), p.other_route or "",
+            _plain(p.other_per_month), p.gap_pct, "yes" if p.close else "no", p.company_route or "", p.reason, "",
+        ]
+        for p in product.placements
+    ]
+
+
+def _error_rows(errors: Iterable[FailedProduct]) -> list[list[str | int]]:
+    return [[e.sku, *[""] * (len(CSV_COLUMNS) - 1), e.message] for e in errors]
+
+
+def table_rows(catalogue: Catalogue) -> list[list[str | int]]:
+    """The per-product table: one row per product, platform and market (route ids, plain numbers), then one
+    row per failed product; the columns are ``CSV_COLUMNS`` and ``error``. CSV and .xlsx write the same rows."""
+    rows = [row for product in catalogue.products for row in _product_rows(product)]
+    return rows + _error_rows(catalogue.errors)
+
+
+def render_csv(catalogue: Catalogue) -> str:
+    """One row per product, platform and market (route ids, plain numbers), then one row per failed product."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, "error"])
+    writer.writerows(table_rows(catalogue))
+    return buffer.getvalue()
+
+
+def render_xlsx(catalogue: Catalogue) -> bytes:
+    """The per-product table as an Excel workbook (the CSV's rows, numbers as numbers); byte-identical for the same input.
+
+    :raises ModuleNotFoundError: without the ``xlsx`` extra (openpyxl).
+    """
+    from .._files.spreadsheet import write_table
+
+    return write_table([*CSV_COLUMNS, "error"], table_rows(catalogue))
+
+
+STREAMED: tuple[str, ...] = ("json", "csv")
+"""The formats :func:`write_streamed` writes a product at a time (the others show the split first)."""
+
+
+def _json(value: Any, indent: str) -> str:
+    # As Catalogue.to_json() writes the same value nested at this depth: json.dumps escapes every newline
+    # inside a string, so each newline of its output starts an indented line.
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n" + indent)
+
+
+def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
+    """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :data:`STREAMED`: the same
+    bytes as :func:`render` gives for the whole catalogue, in constant memory (JSON's split follows the products).
+
+    :raises ValueError: for another format.
+    """
+    if format not in STREAMED:
+        raise ValueError(f"'{format}' is not written a product at a time (allowed: {', '.join(STREAMED)})")
+    if format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*CSV_COLUMNS, "error"])
+        for product in stream:
+            writer.writerows(_product_rows(product))
+        writer.writerows(_error_rows(stream.errors))
+        return
+    out.write('{\n  "products": [')
+    first = True
+    for product in stream:
+        out.write(("\n    " if first else ",\n    ") + _json(product.to_dict(), "    "))
+        first = False
+    out.write("]" if first else "\n  ]")
+    tail = {
+        "split": stream.split.to_dict(),
+        "errors": [e.to_dict() for e in stream.errors],
+        "unknown_columns": list(stream.unknown_columns),
+        "close_pct": stream.close_pct,
+    }
+    for key, value in tail.items():
+        out.write(f",\n  {_json(key, '  ')}: {_json(value, '  ')}")
+    out.write("\n}\n")
+
+
+def render(catalogue: Catalogue, format: str = "text") -> str:
+    """The catalogue in one of :data:`FORMATS` (words in the language in force; JSON and CSV keys in English).
+
+    :raises ValueError: for another format.
+    """
+    if format == "json":
+        return catalogue.to_json()
+    if format == "csv":
+        return render_csv(catalogue)
+    if format == "markdown":
+        return render_markdown(catalogue)
+    if format == "text":
+        return render_text(catalogue)
+    if format == "xlsx":
+        raise ValueError("an .xlsx workbook is bytes: use render_xlsx()")
+    raise ValueError(f"unknown format '{format}' (allowed: {', '.join(FORMATS)})")
+
+
+def chart(catalogue: Catalogue, format: str = "svg") -> bytes:
+    """Draw the monthly contribution by route: one panel per platform, a bar per market and route, labelled
+    with its products (routes with no price, the seller's own store or none, show their products at 0).
+
+    Deterministic for the same catalogue (no dates, fixed SVG ids); labels as :func:`sellerexpert.write_chart`'s.
+
+    :param format: ``svg`` or ``png``.
+    :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
+    """
+    from .margin_report import drawn
+
+    panels = _share_rows(catalogue) or [("", [], Decimal(0))]
+
+    def draw(pyplot: Any) -> Any:
+        heights = [max(len(shares), 1) * 0.45 + 1.2 for _name, shares, _total in panels]
+        figure, axes = pyplot.subplots(len(panels), 1, figsize=(8, sum(heights)), squeeze=False,
+                                       gridspec_kw={"height_ratios": heights})
+        for (name, shares, total), row in zip(panels, axes, strict=True):
+            axis = row[0]
+            labels = [
+                f"{s.market_name} · {_route(s.route, s.route)}" if s.market else _route(s.route, s.route) for s in shares
+            ]
+            values = [float(s.contribution_per_month) for s in shares]
+            axis.barh(range(len(shares)), values, color=[f"C{_model_index(s.model)}" for s in shares])
+            for index, (share, value) in enumerate(zip(shares, values, strict=True)):
+                # Right of the bar, or right of 0 for a loss, so a label never runs into the route's name.
+                axis.annotate(_("{count} products").format(count=share.products), (max(value, 0.0), index),
+                              textcoords="offset points", xytext=(3, 0), va="center", fontsize=7)
+            axis.set_yticks(range(len(shares)), labels)
+            axis.invert_yaxis()
+            axis.axvline(0, color="grey", linewidth=0.6)
+            axis.set_title(_("{platform}: {total} a month in all").format(platform=name, total=_money(total)))
+            currency = catalogue.split.currency
+            axis.set_xlabel(
+                _("contribution a month ({currency})").format(currency=currency) if currency else _("contribution a month")
+            )
+        from matplotlib.patches import Patch
+
+        keys = [Patch(color=f"C{index}", label=_i18n.model_words(model)) for index, model in enumerate(MODELS)]
+        axes[0][0].legend(handles=keys, loc="lower right", frameon=False, fontsize=7)
+        return figure
+
+    return drawn(format, draw)
+
+
+def _model_index(model: str | None) -> int:
+    return {"fully-managed": 0, "semi-managed": 1}.get(model or "", 7)
+
+
+def write_chart(catalogue: Catalogue, path: str | Path) -> None:
+    """Write the chart to ``path`` (``.svg`` or ``.png``, by suffix).
+
+    :raises ValueError: for another suffix.
+    :raises ModuleNotFoundError: when matplotlib (the ``chart`` extra) is not installed.
+    :raises OSError: when the file cannot be written.
+    """
+    from .margin_report import written
+
+    written(path, lambda format: chart(catalogue, format))

@@ -1,0 +1,1599 @@
+"""The seller's own numbers: what each model leaves per unit and per month, on each platform.
+
+No platform publishes a table comparing its fully-managed and semi-managed
+models (brief ¶6 only says semi-managed charges less), so the comparison is
+built from the seller's own quotes, the way a fulfilment revenue calculator
+compares fulfilled-by-the-platform with fulfilled-by-the-merchant.
+
+This module is the one place that arithmetic lives: the input type
+(:class:`Economics`, the ``economics`` section of a profile) with its
+validation, the calculation (:func:`compare_margins`), the typed results and
+the per-platform facts the rules reason over (:func:`platform_facts`).
+
+Arithmetic is exact (:class:`fractions.Fraction` over the decimal values the
+seller wrote); amounts are rounded half-up to the cent only when shown, so
+the same input always gives the same, byte-identical output. The currency is
+a label: nothing is converted.
+
+The model, per unit sold (every line carries this formula in words)::
+
+    contribution per unit = price
+        - price x return rate                                       (refunds)
+        - (price - refunds) x commission
+        - fee per unit
+        - unit cost - freight per unit - last-mile cost per order
+        - storage per unit and month x stock days / (365 / 12)
+        - return rate x cost per return
+        - (unit cost + freight) x unsold share / (1 - unsold share)
+        - (unit cost + freight) x (transit days + stock days) / 365 x cost of capital
+        - (price - refunds - commission) x payout delay days / 365 x cost of capital
+
+    contribution per month = contribution per unit x monthly units - fixed costs per month
+
+Each model's monthly contribution is a straight line in the monthly volume;
+the break-even volume is where the two lines cross.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal
+
+from .. import _i18n, _language
+from .._errors import ProfileError
+from .._files import documents
+from .._i18n import N_, _, model_words
+from .._profile.economics import (
+    DAYS_PER_YEAR,
+    EVEN,
+    FULL,
+    MAX_DAYS,
+    MONTHS_PER_YEAR,
+    NUMBERS,
+    NUMBERS_BY_NAME,
+    SEMI,
+    Economics,
+    Range,
+    field_path,
+)
+from .._profile.profile import MODELS, PLATFORMS, SellerProfile
+
+if TYPE_CHECKING:
+    # Only types here: the tables are loaded with the rule book, not when the command line starts.
+    from .._rulebook.cost_tables import CustomsEntry, Dated, FeeEntry, Money, RouteTerms
+
+# -- results ------------------------------------------------------------------------
+
+
+def cents(value: Fraction) -> Decimal:
+    """Round half away from zero to the cent (deterministic, the way a till rounds)."""
+    scaled = abs(value) * 100
+    whole = math.floor(scaled + Fraction(1, 2))
+    # Built from its digits, not divided: Decimal arithmetic rounds to 28 digits and quantize() then
+    # refuses (InvalidOperation), while an amount may have up to 64 digits and a product of two 128.
+    return Decimal((0 if value >= 0 else 1, tuple(map(int, str(whole))), -2)) if whole else Decimal("0.00")
+
+
+def whole_units(value: Fraction) -> int:
+    """Round half away from zero to a whole number."""
+    rounded = math.floor(abs(value) + Fraction(1, 2))
+    return rounded if value >= 0 else -rounded
+
+
+Basis = Literal["yours", "estimate", "route", "needed", "computed"]
+BASES: tuple[str, ...] = ("yours", "estimate", "route", "needed", "computed")
+"""Where a line's value comes from: the seller's numbers, the dated tables (an estimate), the route (a
+cost the platform bears on it: none of the seller's), a number still needed (not counted), or a sum."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an input number or a line comes from.
+
+    :ivar entries: the table entries an estimate comes from (``fee.temu_fines``, ``customs.eu_item_duty``).
+    :ivar note: why, in English: the table entry's words, or what the route hands over.
+    :ivar needs: the numbers a needed line waits for (field names of the economics section).
+    """
+
+    basis: Basis = "yours"
+    entries: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    as_of: str | None = None
+    review_by: str | None = None
+    stale: bool = False
+    reliability: str | None = None
+    note: str = ""
+    needs: tuple[str, ...] = ()
+    until: str | None = None
+    """The date a charge ends unless renewed (a customs surcharge); past it, the line is stale too."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "basis": self.basis,
+            "estimate": self.basis == "estimate",
+            "needed": self.basis == "needed",
+            "source": self.entries[0] if self.entries else None,
+            "entries": list(self.entries),
+            "sources": list(self.sources),
+            "as_of": self.as_of,
+            "review_by": self.review_by,
+            "stale": self.stale,
+            "until": self.until,
+            "reliability": self.reliability,
+            "note": self.note,
+            "needs": list(self.needs),
+        }
+
+
+_YOURS = Provenance()
+_COMPUTED = Provenance(basis="computed")
+
+
+@dataclass(frozen=True)
+class MarginLine:
+    """One line of a calculation: what it is, its formula in words, its value (rounded to the cent), and where it comes from.
+
+    :ivar exact: the unrounded value, for checks and further arithmetic (0 for a needed line: not counted).
+    """
+
+    key: str
+    label: str
+    formula: str
+    value: Decimal
+    exact: Fraction = field(repr=False, compare=False)
+    origin: Provenance = field(default=_COMPUTED)
+
+    @property
+    def needed(self) -> bool:
+        return self.origin.basis == "needed"
+
+    @property
+    def estimate(self) -> bool:
+        return self.origin.basis == "estimate"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The line as JSON data: ``value`` a number rounded to the cent (``null`` when needed), and its origin."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "formula": self.formula,
+            "value": None if self.needed else float(self.value),
+            **self.origin.to_dict(),
+        }
+
+    def label_text(self) -> str:
+        """The label in the language in force (the JSON keeps the English)."""
+        return _(self.label)
+
+    def formula_text(self) -> str:
+        """The formula in words of the language in force (a cost keeps its leading minus)."""
+        if self.formula.startswith(_MINUS):
+            words = _(self.formula[len(_MINUS) :])
+            # A full-width bracket carries its own space: "−（价格 − 退款）× 佣金率".
+            return ("−" if words.startswith("（") else _MINUS) + words
+        return _(self.formula)
+
+
+_MINUS = "− "
+
+
+@dataclass(frozen=True)
+class NeededNumber:
+    """A number neither the seller nor the tables give, and what it could change.
+
+    :ivar tips_at: the value at which this route's contribution falls to the other route's (only for
+        the route that leads; ``None`` when it cannot, or when this route trails: a cost can only widen
+        the gap then).
+    :ivar can_tip: whether ``tips_at`` lies within the values the number allows.
+    """
+
+    name: str
+    model: str
+    tips_at: Decimal | None
+    can_tip: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "model": self.model,
+            "tips_at": None if self.tips_at is None else float(self.tips_at),
+            "can_tip": self.can_tip,
+        }
+
+
+@dataclass(frozen=True)
+class ModelMargin:
+    """What one model (one route) leaves on one platform: per-unit lines, the monthly result, and the cash it ties up."""
+
+    model: str
+    per_unit: tuple[MarginLine, ...]
+    per_month: tuple[MarginLine, ...]
+    cash: tuple[MarginLine, ...]
+    not_given: tuple[str, ...]
+    """Numbers the seller left out for this model: each is estimated from the tables, borne by the platform
+    on this route, or needed (see each line's origin); none is silently counted as 0."""
+    route: str | None = None
+    route_name: str = ""
+    needed: tuple[str, ...] = ()
+    """The numbers this route still needs (not counted in its contribution)."""
+
+    def line(self, key: str) -> MarginLine:
+        """The line with this key (from any section).
+
+        :raises KeyError: for an unknown key.
+        """
+        for line in (*self.per_unit, *self.per_month, *self.cash):
+            if line.key == key:
+                return line
+        raise KeyError(key)
+
+    @property
+    def contribution_per_unit(self) -> Fraction:
+        """Exact contribution of one unit before fixed costs (needed lines not counted)."""
+        return self.line("contribution_per_unit").exact
+
+    @property
+    def fixed_per_month(self) -> Fraction:
+        """Exact costs per month that do not grow with the units (fixed costs and the deposit's cost), a positive amount."""
+        return -self.line("fixed_costs").exact - self.line("deposit_cost").exact
+
+    @property
+    def contribution_per_month(self) -> Fraction:
+        """Exact contribution per month at the seller's volume."""
+        return self.line("contribution_per_month").exact
+
+    def at(self, units: Fraction | int) -> Fraction:
+        """Exact contribution per month at another monthly volume (the model's line on the chart)."""
+        return self.contribution_per_unit * units - self.fixed_per_month
+
+    def estimates(self) -> tuple[MarginLine, ...]:
+        return tuple(line for line in (*self.per_unit, *self.per_month, *self.cash) if line.estimate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model's lines as JSON data."""
+        return {
+            "model": self.model,
+            "route": self.route,
+            "route_name": self.route_name,
+            "per_unit": [line.to_dict() for line in self.per_unit],
+            "per_month": [line.to_dict() for line in self.per_month],
+            "cash": [line.to_dict() for line in self.cash],
+            "not_given": list(self.not_given),
+            "needed": list(self.needed),
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One case of the comparison: every uncertain number at its base value, or at its favourable or unfavourable end."""
+
+    name: str
+    contributions: tuple[Decimal, ...]
+    leader: str
+
+    def to_dict(self, models: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "case": self.name,
+            "contribution_per_month": {m: float(v) for m, v in zip(models, self.contributions, strict=True)},
+            "leader": self.leader,
+        }
+
+
+SCENARIOS: tuple[str, ...] = ("base", "optimistic", "conservative")
+
+
+@dataclass(frozen=True)
+class BreakEvens:
+    """Where the comparison turns, each with the other route held at its base case.
+
+    :ivar price_floor: the lowest declared (supply) price at which fully-managed still leaves more
+        than semi-managed (what a price review may cut to before the other route pays better).
+    :ivar max_ads_per_unit: the most ad spend per unit at which semi-managed still leaves more.
+    :ivar max_affiliate_commission: the highest creator or affiliate commission (a share) at which
+        semi-managed still leaves more.
+    :ivar notes: why a break-even is absent, by name (English).
+    """
+
+    price_floor: Decimal | None = None
+    max_ads_per_unit: Decimal | None = None
+    max_affiliate_commission: Decimal | None = None
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def note(self, name: str) -> str:
+        return dict(self.notes).get(name, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "price_floor": None if self.price_floor is None else float(self.price_floor),
+            "max_ads_per_unit": None if self.max_ads_per_unit is None else float(self.max_ads_per_unit),
+            "max_affiliate_commission": None
+            if self.max_affiliate_commission is None
+            else float(self.max_affiliate_commission),
+            "notes": dict(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class PlatformMargin:
+    """Both models on one platform (in one market, on the routes the advice names), which leaves more per month,
+    and where they break even.
+
+    :ivar leader: ``fully-managed``, ``semi-managed``, or ``even`` when they differ by less than a cent
+        (on the lines known: needed lines are not counted).
+    :ivar gap_per_month: how much more the leader leaves per month (rounded to the cent).
+    :ivar break_even_units: the monthly volume where both leave the same money, when that is above 0.
+    :ivar above_break_even: the model that leaves more above that volume.
+    :ivar market: the target market (``None``: no market named, no routes or customs applied).
+    :ivar models: both models, or one when the other has no open route in the market.
+    :ivar needed: the numbers still needed, with the value at which each would tip the comparison.
+    """
+
+    platform: str
+    platform_name: str
+    models: tuple[ModelMargin, ...]
+    leader: str
+    gap_per_month: Decimal
+    break_even_units: Decimal | None
+    above_break_even: str | None
+    break_even_formula: str
+    summary: str
+    break_even_exact: Fraction | None = field(repr=False, compare=False, default=None)
+    market: str | None = None
+    market_name: str = ""
+    needed: tuple[NeededNumber, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    break_evens: BreakEvens = field(default_factory=BreakEvens)
+
+    def model(self, name: str) -> ModelMargin:
+        """The margin of ``fully-managed`` or ``semi-managed``.
+
+        :raises KeyError: for another name, or a model with no open route here.
+        """
+        for margin in self.models:
+            if margin.model == name:
+                return margin
+        raise KeyError(name)
+
+    @property
+    def compared(self) -> bool:
+        """Whether both models are open here (otherwise there is nothing to weigh)."""
+        return len(self.models) == 2
+
+    @property
+    def open_tips(self) -> int:
+        """How many needed numbers could, alone, turn the comparison around."""
+        return sum(1 for n in self.needed if n.can_tip)
+
+    @property
+    def gap_pct(self) -> int:
+        """The gap as a whole percentage of the larger monthly contribution (in size)."""
+        if not self.compared:
+            return 0
+        full, semi = (m.contribution_per_month for m in self.models)
+        base = max(abs(full), abs(semi))
+        return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The platform's comparison as JSON data."""
+        models = tuple(m.model for m in self.models)
+        return {
+            "platform": self.platform,
+            "platform_name": self.platform_name,
+            "market": self.market,
+            "market_name": self.market_name,
+            "routes": {m.model: m.route for m in self.models},
+            "leader": self.leader,
+            "gap_per_month": float(self.gap_per_month),
+            "gap_pct": self.gap_pct,
+            "break_even_units": None if self.break_even_units is None else float(self.break_even_units),
+            "above_break_even": self.above_break_even,
+            "break_even_formula": self.break_even_formula,
+            "summary": self.summary,
+            "models": {m.model: m.to_dict() for m in self.models},
+            "needed": [n.to_dict() for n in self.needed],
+            "scenarios": [s.to_dict(models) for s in self.scenarios],
+            "break_evens": self.break_evens.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class MarginComparison:
+    """The seller's landed-cost comparison of both models on each platform asked about, per target market.
+
+    :ivar platforms: one comparison per platform: its first target market's (or the only one).
+    :ivar markets: every platform's comparison in every target market, platform by platform.
+    """
+
+    currency: str
+    monthly_units: int
+    cost_of_capital: Decimal | None
+    platforms: tuple[PlatformMargin, ...]
+    markets: tuple[PlatformMargin, ...] = ()
+
+    def platform(self, platform_id: str, market: str | None = None) -> PlatformMargin:
+        """The comparison for one platform (in one market: by default its first).
+
+        :raises KeyError: for a platform or market not compared.
+        """
+        for item in self.markets or self.platforms:
+            if item.platform == platform_id and (market is None or item.market == market):
+                return item
+        raise KeyError(platform_id if market is None else f"{platform_id} in {market}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole comparison as JSON data (the same numbers the text shows)."""
+        return {
+            "currency": self.currency,
+            "monthly_units": self.monthly_units,
+            "cost_of_capital": None if self.cost_of_capital is None else float(self.cost_of_capital),
+            "rounding": "amounts rounded half away from zero to the cent; totals are computed before rounding",
+            "not_counted": "a line marked needed has no value and is not counted: its number is needed",
+            "platforms": [p.to_dict() for p in self.platforms],
+            "markets": [p.to_dict() for p in self.markets],
+        }
+
+    def to_json(self) -> str:
+        """Strict JSON (no NaN), keys in a fixed order: byte-identical for the same input."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+# -- what a column is: a model, or one route of it in one market --------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One model (or one route of it, in one market) a comparison prices, with the tables that apply to it.
+
+    Without a route (a profile with no target market, a rule pack without routes), the model's
+    defaults say who does what: under fully-managed the platform prices, clears customs,
+    delivers and promotes (brief ¶2); under semi-managed the seller does (brief ¶3).
+    """
+
+    model: str
+    route: str | None = None
+    route_name: str = ""
+    ships_from: str | None = None
+    terms: RouteTerms | None = None
+    customs: tuple[CustomsEntry, ...] = ()
+    fees: tuple[FeeEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarketColumns:
+    """The columns of one platform in one market: the routes the advice names, fully-managed first."""
+
+    platform: str
+    market: str | None
+    market_name: str
+    columns: tuple[Column, ...]
+
+
+_DEFAULT_PARTIES: dict[str, dict[str, str]] = {
+    FULL: {"price_by": "platform", "customs_by": "platform", "delivery_by": "platform", "promotions_by": "platform"},
+    SEMI: {"price_by": "seller", "customs_by": "seller", "delivery_by": "seller", "promotions_by": "seller"},
+}
+_VAT_REGIONS = frozenset({"EU", "UK"})
+
+# Numbers the route makes none of the seller's costs, by who does the work (and why, in English).
+_BORNE: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    (
+        "price_by",
+        "platform",
+        ("commission", "payment_fee", "vat_rate", "fee_per_unit"),
+        N_("the platform sets and collects the retail price and pays you your declared (supply) price"),
+    ),
+    (
+        "delivery_by",
+        "platform",
+        ("last_mile_per_order", "storage_per_unit_month", "cost_per_return"),
+        N_("the platform delivers, stores and takes returns on this route"),
+    ),
+    ("promotions_by", "platform", ("ads_per_unit", "affiliate_commission"), N_("the platform runs promotions on this route")),
+    ("customs_by", "platform", ("duty_rate", "import_tax_rate"), N_("the platform clears customs and pays duty on this route")),
+)
+
+
+@dataclass(frozen=True)
+class _Input:
+    value: Fraction | None
+    low: Fraction | None
+    high: Fraction | None
+    origin: Provenance
+
+
+@dataclass(frozen=True)
+class _Charge:
+    key: str
+    kind: str
+    up_to: Fraction | None = None
+    over: Fraction | None = None
+    origin: Provenance = field(default=_YOURS)
+
+    def applies(self, value: Fraction) -> bool:
+        """Whether the charge applies to a customs value per item (its thresholds)."""
+        if self.up_to is not None and value > self.up_to:
+            return False
+        return self.over is None or value > self.over
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A column made ready for arithmetic: its inputs with their origins, and the charges that apply."""
+
+    column: Column
+    inputs: Mapping[str, _Input]
+    parcel: bool | None
+    charges: tuple[_Charge, ...]
+    duty_origin: Provenance
+    refund_admin: tuple[Fraction, Fraction] | None
+    late_fine: bool
+    deposit: Fraction
+    deposit_origin: Provenance
+
+
+def _convert(economics: Economics, money: Money, where: str, what: str) -> Fraction:
+    rate = economics.rate_for(money.currency)
+    if rate is None:
+        mine = economics.currency or "no currency label"
+        raise ProfileError(
+            f"the table entry {what} is in {money.currency} and your amounts are in {mine}: "
+            f"give how many {economics.currency or 'of your currency'} one {money.currency} is",
+            field=field_path("exchange_rates", money.currency) if economics.currency else field_path("currency"),
+            allowed=f"economics.currency (such as USD) and exchange_rates = {{ {money.currency} = ... }}",
+        )
+    return Fraction(money.amount) * Fraction(rate)
+
+
+def _dated_origin(entry: Dated, today: date | None) -> Provenance:
+    return Provenance(
+        basis="estimate",
+        entries=(entry.key,),
+        sources=entry.sources,
+        as_of=entry.as_of,
+        review_by=entry.review_by,
+        stale=today is not None and entry.stale(today),
+        reliability=entry.reliability,
+        note=entry.what,
+        until=getattr(entry, "until", None),
+    )
+
+
+_FINE_AS_SHARE = N_(
+    "no fine multiple in the tables for this route: fine_rate is the share of the price lost to fines and deductions"
+)
+_NO_DEPOSIT = Provenance(basis="route", note=N_("no deposit in the tables for this route"))
+_NO_IMPORT_TAX = N_("no import tax beyond duty in this market's tables")
+_NO_LATE_FINE = N_("no late-order fine in the tables for this route: late fines count in fine_rate")
+
+
+def _frac(value: Decimal) -> Fraction:
+    return Fraction(value)
+
+
+def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
+    model, terms = column.model, column.terms
+    parties = (
+        {
+            "price_by": terms.price_by,
+            "customs_by": terms.customs_by,
+            "delivery_by": terms.delivery_by,
+            "promotions_by": terms.promotions_by,
+        }
+        if terms is not None
+        else _DEFAULT_PARTIES[model]
+    )
+    given = economics.given(platform, model, column.route)
+    for spec in NUMBERS:
+        if spec.required and spec.name not in given:
+            raise ProfileError(
+                f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
+                f"under economics.{model}, or under economics.platforms.{platform}.{model}",
+                field=field_path("platforms", platform, model, spec.name),
+                allowed=spec.allowed_text,
+            )
+    inputs: dict[str, _Input] = {}
+    for name, value in given.items():
+        if isinstance(value, Range):
+            inputs[name] = _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
+        else:
+            inputs[name] = _Input(_frac(value), None, None, _YOURS)
+    if economics.cost_of_capital is not None:
+        inputs["cost_of_capital"] = _Input(_frac(economics.cost_of_capital), None, None, _YOURS)
+    terms_origin = _dated_origin(terms, today) if terms is not None else None
+
+    def borne(name: str, why: str) -> None:
+        if name not in inputs:
+            origin = replace(terms_origin, basis="route", note=why) if terms_origin else Provenance(basis="route", note=why)
+            inputs[name] = _Input(Fraction(0), None, None, origin)
+
+    for party, who, names, why in _BORNE:
+        if parties[party] == who:
+            for name in names:
+                borne(name, why)
+    region_of = _routes_region(market) if market else None
+    if region_of is not None and region_of not in _VAT_REGIONS:
+        borne("vat_rate", N_("no VAT is included in prices in this market's tables (EU and UK only)"))
+    # The platform's take and terms from the fee tables: the seller's own numbers win.
+    refund_admin: tuple[Fraction, Fraction] | None = None
+    late_fine = False
+    deposit, deposit_origin = Fraction(0), _COMPUTED
+    fine_table = False
+    for entry in column.fees:
+        origin = _dated_origin(entry, today)
+        for name, spread in entry.numbers.items():
+            if name == "fine_multiple":
+                fine_table = True
+            if name not in inputs:
+                low, high = _frac(spread.low), _frac(spread.high)
+                inputs[name] = _Input(_frac(spread.base), low if low != high else None, high if low != high else None, origin)
+        if entry.refund_admin_share is not None and "refund_admin_cap" in entry.amounts:
+            cap = _convert(economics, entry.amounts["refund_admin_cap"], field_path(), entry.key)
+            refund_admin = (_frac(entry.refund_admin_share), cap)
+        if "late_fine" in entry.amounts:
+            late_fine = True
+            inputs.setdefault(
+                "late_fine",
+                _Input(_convert(economics, entry.amounts["late_fine"], field_path(), entry.key), None, None, origin),
+            )
+        if "deposit" in entry.amounts:
+            deposit = _convert(economics, entry.amounts["deposit"], field_path(), entry.key)
+            deposit_origin = origin
+    if not fine_table and "fine_multiple" not in inputs:
+        # No table gives this route's fines as a multiple of the price: the seller's fine rate is then
+        # the share of the price lost to fines and deductions (a multiple of 1), not a guess of ours.
+        inputs["fine_multiple"] = _Input(
+            Fraction(1),
+            None,
+            None,
+            Provenance(
+                basis="route",
+                note=N_(_FINE_AS_SHARE),
+            ),
+        )
+    if not late_fine:
+        inputs.setdefault(
+            "late_share",
+            _Input(
+                Fraction(0),
+                None,
+                None,
+                Provenance(basis="route", note=N_(_NO_LATE_FINE)),
+            ),
+        )
+    # Customs: none where the platform clears them; else the market's entries for a parcel or a bulk import.
+    parcel: bool | None = None
+    charges: list[_Charge] = []
+    # Where the platform clears customs, the duty line is none of the seller's (its origin: the route's terms);
+    # where the seller does, each charge carries its own origin (see _duty_origin).
+    duty_origin = Provenance(basis="route", note=N_("the platform clears customs and pays duty on this route"))
+    if terms_origin is not None and parties["customs_by"] == "platform":
+        duty_origin = replace(terms_origin, basis="route", note=duty_origin.note)
+    if parties["customs_by"] == "seller":
+        parcel = column.ships_from == "china" if column.ships_from else False
+        shipment = "parcel" if parcel else "bulk"
+        entries = [e for e in column.customs if e.shipment == shipment]
+        for customs in entries:
+            key = customs.key
+            up_to = _convert(economics, customs.up_to, field_path(), key) if customs.up_to else None
+            over = _convert(economics, customs.over, field_path(), key) if customs.over else None
+            origin = _dated_origin(customs, today)
+            if customs.charge == "rate" and customs.rate is not None:
+                low, high = _frac(customs.rate.low), _frac(customs.rate.high)
+                ends: tuple[Fraction | None, Fraction | None] = (low, high) if low != high else (None, None)
+                inputs[key] = _Input(_frac(customs.rate.base), ends[0], ends[1], origin)
+            elif customs.charge == "per_item" and customs.amount is not None:
+                amount = _convert(economics, customs.amount, field_path(), key)
+                if customs.amount_spread is not None:
+                    scale = amount / _frac(customs.amount.amount) if customs.amount.amount else Fraction(1)
+                    inputs[key] = _Input(
+                        _frac(customs.amount_spread.base) * scale,
+                        _frac(customs.amount_spread.low) * scale,
+                        _frac(customs.amount_spread.high) * scale,
+                        origin,
+                    )
+                else:
+                    inputs[key] = _Input(amount, None, None, origin)
+            charges.append(_Charge(key, customs.charge, up_to, over, origin))
+        if market is not None and not column.customs and "duty_rate" not in inputs:
+            raise ProfileError(
+                f"there is no customs table for {market}, and on {column.route_name or model} ({platform}) you clear "
+                "customs yourself: give your product's duty rate there (0 if none applies)",
+                field=field_path("routes", column.route, "duty_rate") if column.route else field_path(model, "duty_rate"),
+                allowed=NUMBERS_BY_NAME["duty_rate"].allowed_text,
+            )
+        if not charges:
+            charges.append(_Charge("duty_rate", "yours"))
+    else:
+        borne("duty_rate", duty_origin.note)
+        borne("import_tax_rate", duty_origin.note)
+    if not any(c.kind == "import_tax" for c in charges):
+        inputs.setdefault(
+            "import_tax_rate",
+            _Input(Fraction(0), None, None, Provenance(basis="route", note=_NO_IMPORT_TAX)),
+        )
+    if not any(c.kind == "yours" for c in charges) and "duty_rate" not in inputs:
+        inputs["duty_rate"] = _Input(
+            Fraction(0),
+            None,
+            None,
+            Provenance(basis="route", note=N_("the customs tables set this market's charges for this shipment")),
+        )
+    return _Plan(column, inputs, parcel, tuple(charges), duty_origin, refund_admin, late_fine, deposit, deposit_origin)
+
+
+def _weakest(reliabilities: Any) -> str | None:
+    found = list(reliabilities)
+    for level in ("explainer", "press", "official"):
+        if level in found:
+            return level
+    return None
+
+
+def _routes_region(market: str) -> str:
+    from .._rulebook.routes import region
+
+    return "UK" if market == "UK" else region(market)
+
+
+# -- the arithmetic: one place ------------------------------------------------------
+
+_ZERO = Fraction(0)
+_YEAR, _MONTHS = Fraction(DAYS_PER_YEAR), Fraction(MONTHS_PER_YEAR)
+
+# Per-unit lines in order: key, label, formula in words, the numbers that decide whether it is the
+# seller's (the first is the line's own number), and whether the line is income (the price).
+_PER_UNIT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("price", N_("Price"), N_("price per unit"), ("price",)),
+    ("price_cut", N_("Campaign cuts and price review"), N_("price × price cut (核价)"), ("price_cut", "price")),
+    ("refunds", N_("Refunds on returns"), N_("price after cuts × return rate"), ("return_rate", "price")),
+    ("vat", N_("VAT in the price"), N_("(price after cuts − refunds) × VAT rate ÷ (1 + VAT rate)"), ("vat_rate", "return_rate")),
+    (
+        "commission",
+        N_("Platform commission"),
+        N_("price kept × commission (price kept = price after cuts − refunds − VAT)"),
+        ("commission", "return_rate", "vat_rate"),
+    ),
+    (
+        "refund_admin",
+        N_("Refund administration fee"),
+        N_("return rate × the lower of (share × price × commission) and the cap"),
+        ("return_rate", "commission"),
+    ),
+    (
+        "affiliate",
+        N_("Creator or affiliate commission"),
+        N_("price kept × affiliate commission"),
+        ("affiliate_commission", "return_rate", "vat_rate"),
+    ),
+    ("payment_fees", N_("Payment fees"), N_("price kept × payment fee"), ("payment_fee", "return_rate", "vat_rate")),
+    ("platform_fees", N_("Other platform fees"), N_("fee per unit"), ("fee_per_unit",)),
+    (
+        "fines",
+        N_("Fines and after-sales deductions"),
+        N_("price after cuts × fine rate × fine multiple"),
+        ("fine_rate", "fine_multiple"),
+    ),
+    ("late_fines", N_("Late-order fines"), N_("share of orders late × fine per late order"), ("late_share", "late_fine")),
+    ("ads", N_("Advertising"), N_("ad spend per unit"), ("ads_per_unit",)),
+    ("unit_cost", N_("Unit cost"), N_("unit cost"), ("unit_cost",)),
+    ("freight", N_("Freight to the warehouse"), N_("freight per unit"), ("freight_per_unit",)),
+    (
+        "duty",
+        N_("Duty and customs fees"),
+        N_("customs value × duty rates + fees per item (parcel: the price after cuts; bulk import: the unit cost)"),
+        ("duty_rate", "import_tax_rate"),
+    ),
+    ("last_mile", N_("Last-mile delivery"), N_("last-mile cost per order (one unit per order)"), ("last_mile_per_order",)),
+    (
+        "storage",
+        N_("Storage"),
+        N_("storage per unit and month × stock days ÷ (365 ÷ 12)"),
+        ("storage_per_unit_month", "stock_days"),
+    ),
+    ("return_handling", N_("Handling returns"), N_("return rate × cost per return"), ("cost_per_return", "return_rate")),
+    (
+        "unsold_stock",
+        N_("Unsold stock written off"),
+        N_("(unit cost + freight + duty on imports) × unsold share ÷ (1 − unsold share)"),
+        ("unsold_share",),
+    ),
+    (
+        "capital_on_stock",
+        N_("Cost of cash in stock"),
+        N_("(unit cost + freight + duty on imports) × (transit days + stock days) ÷ 365 × cost of capital"),
+        ("cost_of_capital", "transit_days", "stock_days"),
+    ),
+    (
+        "capital_on_payouts",
+        N_("Cost of waiting for payouts"),
+        N_("payout (price kept − commission − affiliate − payment fees) × payout delay days ÷ 365 × cost of capital"),
+        ("cost_of_capital", "payout_delay_days"),
+    ),
+)
+_INCOME = frozenset({"price"})
+
+
+def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic."""
+
+    def g(name: str) -> Fraction:
+        return v.get(name, _ZERO)
+
+    price = g("price")
+    cut = price * g("price_cut")
+    gross = price - cut
+    rate = g("return_rate")
+    refunds = gross * rate
+    sales = gross - refunds
+    vat_rate = g("vat_rate")
+    vat = sales * vat_rate / (1 + vat_rate)
+    kept = sales - vat
+    commission = kept * g("commission")
+    affiliate = kept * g("affiliate_commission")
+    payment = kept * g("payment_fee")
+    payout = kept - commission - affiliate - payment
+    refund_admin = _ZERO
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        refund_admin = rate * min(share * gross / (1 + vat_rate) * g("commission"), cap)
+    fines = gross * g("fine_rate") * g("fine_multiple")
+    late = g("late_share") * g("late_fine") if plan.late_fine else _ZERO
+    unit_cost, freight = g("unit_cost"), g("freight_per_unit")
+    duty = _ZERO
+    if plan.parcel is not None:
+        value = gross if plan.parcel else unit_cost
+        for charge in plan.charges:
+            if not charge.applies(value):
+                continue
+            if charge.kind == "rate":
+                duty += value * g(charge.key)
+            elif charge.kind == "yours":
+                duty += value * g("duty_rate")
+            elif charge.kind == "per_item":
+                duty += g(charge.key)
+        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
+            duty += (value + duty) * g("import_tax_rate")
+    landed = unit_cost + freight + (duty if plan.parcel is False else _ZERO)
+    unsold = g("unsold_share")
+    stock_days = g("transit_days") + g("stock_days")
+    capital = g("cost_of_capital")
+    out = {
+        "price": price,
+        "price_cut": cut,
+        "refunds": refunds,
+        "vat": vat,
+        "commission": commission,
+        "refund_admin": refund_admin,
+        "affiliate": affiliate,
+        "payment_fees": payment,
+        "platform_fees": g("fee_per_unit"),
+        "fines": fines,
+        "late_fines": late,
+        "ads": g("ads_per_unit"),
+        "unit_cost": unit_cost,
+        "freight": freight,
+        "duty": duty,
+        "last_mile": g("last_mile_per_order"),
+        "storage": g("storage_per_unit_month") * g("stock_days") * _MONTHS / _YEAR,
+        "return_handling": rate * g("cost_per_return"),
+        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else _ZERO,
+        "capital_on_stock": landed * stock_days / _YEAR * capital,
+        "capital_on_payouts": payout * g("payout_delay_days") / _YEAR * capital,
+    }
+    per_unit = price - sum((amount for key, amount in out.items() if key != "price"), _ZERO)
+    fixed = g("fixed_per_month")
+    deposit_cost = plan.deposit * capital / _MONTHS
+    per_day = units * _MONTHS / _YEAR
+    out.update(
+        contribution_per_unit=per_unit,
+        fixed_costs=fixed,
+        deposit_cost=deposit_cost,
+        contribution_per_month=per_unit * units - fixed - deposit_cost,
+        cash_in_stock=landed * per_day * stock_days,
+        cash_in_payouts=payout * per_day * g("payout_delay_days"),
+        deposit_held=plan.deposit,
+    )
+    return out
+
+
+def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
+    """The plan's input values in one case (needed numbers absent: not counted), with ``changes`` over them."""
+    out: dict[str, Fraction] = {}
+    for name, item in plan.inputs.items():
+        if item.value is None:
+            continue
+        value = item.value
+        if case != "base" and item.low is not None and item.high is not None:
+            favourable = case == "optimistic"
+            value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
+        out[name] = value
+    out.update(changes or {})
+    return out
+
+
+def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> Fraction:
+    return _amounts(plan, _values(plan, case, changes), units)["contribution_per_month"]
+
+
+def _solve(
+    f: Callable[[Fraction], Fraction], top: Fraction | None, *, at0: Fraction | None = None
+) -> Fraction | None:
+    """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
+
+    Nearly every line is linear in each number: two evaluations give the answer, checked exactly. The
+    rest (the unsold share, a customs threshold) are bisected; a number that changes nothing is not.
+
+    :param at0: f(0) when the caller already has it (a needed number is 0 in the comparison itself).
+    """
+    if at0 is None:
+        at0 = f(_ZERO)
+    if at0 == 0:
+        return _ZERO
+    probe = top / 2 if top is not None else Fraction(1)
+    at_probe = f(probe)
+    if at_probe != at0:
+        x = at0 * probe / (at0 - at_probe)
+        if x >= 0 and (top is None or x <= top) and f(x) == 0:
+            return x
+    elif top is None:
+        return None  # an amount that changes nothing here (its line is borne by the route, or multiplied by 0)
+    high = top if top is not None else probe
+    if top is None:
+        for _grow in range(24):
+            if (f(high) > 0) != (at0 > 0):
+                break
+            high *= 16
+    at_high = f(high)
+    if at_high != 0 and (at_high > 0) == (at0 > 0):
+        return None
+    low = _ZERO
+    for _step in range(60):
+        middle = (low + high) / 2
+        if (f(middle) > 0) == (at0 > 0):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _top(name: str) -> Fraction | None:
+    spec = NUMBERS_BY_NAME.get(name)
+    if spec is None or name == "cost_of_capital":
+        return Fraction(1) if name == "cost_of_capital" else None
+    if spec.kind == "share":
+        return Fraction(1)
+    if spec.kind == "days":
+        return Fraction(MAX_DAYS)
+    return None
+
+
+_LARGEST = Fraction(10**documents.MAX_DIGITS)
+"""No amount or volume the comparison works out may reach this (inputs are below it, products may not be)."""
+
+
+def _merged(origins: list[Provenance], needs: tuple[str, ...] = ()) -> Provenance:
+    """One origin for a line built from several table entries (their sources together, the weakest reliability)."""
+    first = origins[0]
+    return replace(
+        first,
+        entries=tuple(dict.fromkeys(e for o in origins for e in o.entries)),
+        sources=tuple(dict.fromkeys(s for o in origins for s in o.sources)),
+        as_of=max((o.as_of for o in origins if o.as_of), default=None),
+        review_by=min((o.review_by for o in origins if o.review_by), default=None),
+        stale=any(o.stale for o in origins),
+        until=min((o.until for o in origins if o.until), default=None),
+        reliability=_weakest(o.reliability for o in origins),
+        note=" ".join(dict.fromkeys(o.note for o in origins if o.note)),
+        needs=needs,
+    )
+
+
+def _duty_origin(plan: _Plan, values: Mapping[str, Fraction]) -> Provenance:
+    """The duty line's origin: the customs entries that apply at this customs value, and what they still need."""
+    if plan.parcel is None:
+        return plan.duty_origin
+    price = values.get("price", _ZERO)
+    value = price - price * values.get("price_cut", _ZERO) if plan.parcel else values.get("unit_cost", _ZERO)
+    applying = [c for c in plan.charges if c.applies(value)]
+    needs = tuple(
+        name
+        for name, kind in (("duty_rate", "yours"), ("import_tax_rate", "import_tax"))
+        if any(c.kind == kind for c in applying) and name not in plan.inputs
+    )
+    tabled = [c.origin for c in applying if c.origin.basis == "estimate"]
+    if tabled:
+        return _merged(tabled, needs)
+    if needs:
+        return Provenance(basis="needed", needs=needs)
+    return _YOURS
+
+
+def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[str, Fraction]) -> Provenance:
+    """Where a line comes from: the route (none of the seller's costs), the seller, the tables, or needed.
+
+    A line whose own number (the first of ``needs``) is missing is needed (not counted); one whose own
+    number is known but another it uses is not keeps its value and names what it still needs.
+    """
+    if key == "duty":
+        return _duty_origin(plan, values)
+    if key == "refund_admin" and plan.refund_admin is None:
+        return Provenance(basis="route", note=N_("no refund administration fee in the tables for this route"))
+    if key == "late_fines" and not plan.late_fine:
+        return plan.inputs["late_share"].origin
+    own = plan.inputs.get(needs[0])
+    if own is not None and own.origin.basis == "route":
+        return own.origin
+    missing = tuple(name for name in needs if name not in plan.inputs)
+    estimated = [plan.inputs[n].origin for n in needs if n in plan.inputs and plan.inputs[n].origin.basis == "estimate"]
+    if own is None:
+        # Needed, but a table may already give part of it (Temu's fine multiple): keep its sources.
+        if estimated:
+            return replace(_merged(estimated), basis="needed", needs=missing)
+        return Provenance(basis="needed", needs=missing)
+    if key == "refund_admin" and plan.refund_admin is not None:
+        estimated.extend(i.origin for i in plan.inputs.values() if i.origin.entries and i.origin.entries[0].startswith("fee."))
+    if estimated:
+        return _merged(estimated, missing)
+    return replace(_YOURS, needs=missing) if missing else _YOURS
+
+
+def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
+    values = _values(plan)
+    amounts = _amounts(plan, values, Fraction(units))
+    lines: list[MarginLine] = []
+    for key, label, formula, needs in _PER_UNIT:
+        origin = _line_origin(plan, key, needs, values)
+        exact = amounts[key] if key in _INCOME else -amounts[key]
+        text = formula if key in _INCOME else _MINUS + formula
+        lines.append(MarginLine(key, label, text, cents(exact), exact, origin))
+    per_unit_value = amounts["contribution_per_unit"]
+    lines.append(
+        MarginLine(
+            "contribution_per_unit",
+            N_("Contribution per unit"),
+            N_("sum of the lines above (needed lines not counted)"),
+            cents(per_unit_value),
+            per_unit_value,
+        )
+    )
+    month = amounts["contribution_per_month"]
+    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
+    capital_missing = "cost_of_capital" not in plan.inputs
+    deposit_origin = (
+        _NO_DEPOSIT
+        if not plan.deposit
+        else (
+            replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
+        )
+    )
+    per_month = (
+        MarginLine(
+            "units_contribution",
+            N_("Contribution of the units"),
+            N_("contribution per unit × monthly units"),
+            cents(per_unit_value * units),
+            per_unit_value * units,
+        ),
+        MarginLine(
+            "fixed_costs",
+            N_("Fixed costs"),
+            _MINUS + N_("fixed costs per month"),
+            cents(-amounts["fixed_costs"]),
+            -amounts["fixed_costs"],
+            fixed_origin,
+        ),
+        MarginLine(
+            "deposit_cost",
+            N_("Cost of the deposit"),
+            _MINUS + N_("deposit × cost of capital ÷ 12"),
+            cents(-amounts["deposit_cost"]),
+            -amounts["deposit_cost"],
+            deposit_origin,
+        ),
+        MarginLine(
+            "contribution_per_month",
+            N_("Contribution per month"),
+            N_("contribution of the units − fixed costs − cost of the deposit"),
+            cents(month),
+            month,
+        ),
+        MarginLine(
+            "contribution_per_unit_after_fixed",
+            N_("Per unit after fixed costs"),
+            N_("contribution per month ÷ monthly units"),
+            cents(month / units),
+            month / units,
+        ),
+    )
+    in_stock, receivable, held = amounts["cash_in_stock"], amounts["cash_in_payouts"], amounts["deposit_held"]
+    capital = _values(plan).get("cost_of_capital", _ZERO)
+    stock_origin = _line_origin(plan, "cash_in_stock", ("transit_days", "stock_days"), values)
+    payout_origin = _line_origin(plan, "cash_in_payouts", ("payout_delay_days",), values)
+    cash = (
+        MarginLine(
+            "cash_in_stock",
+            N_("Cash in stock (transit and warehouse)"),
+            N_("(unit cost + freight + duty on imports) × monthly units × 12 ÷ 365 × (transit days + stock days)"),
+            cents(in_stock),
+            in_stock,
+            stock_origin,
+        ),
+        MarginLine(
+            "cash_in_payouts",
+            N_("Cash waiting for payouts"),
+            N_("payout per unit × monthly units × 12 ÷ 365 × payout delay days"),
+            cents(receivable),
+            receivable,
+            payout_origin,
+        ),
+        MarginLine(
+            "deposit_held",
+            N_("Deposit held"),
+            N_("the platform's deposit per shop"),
+            cents(held),
+            held,
+            plan.deposit_origin if plan.deposit else _NO_DEPOSIT,
+        ),
+        MarginLine(
+            "cash_tied_up",
+            N_("Cash tied up"),
+            N_("cash in stock + cash waiting for payouts + deposit held"),
+            cents(in_stock + receivable + held),
+            in_stock + receivable + held,
+        ),
+        MarginLine(
+            "cash_cost_per_month",
+            N_("What that cash costs a month"),
+            N_("cash tied up × cost of capital ÷ 12 (already in the lines above)"),
+            cents((in_stock + receivable + held) * capital / _MONTHS),
+            (in_stock + receivable + held) * capital / _MONTHS,
+            Provenance(basis="needed", needs=("cost_of_capital",)) if capital_missing else _COMPUTED,
+        ),
+    )
+    every = (*lines, *per_month, *cash)
+    largest = max(abs(line.exact) for line in every)
+    column = plan.column
+    if largest >= _LARGEST:
+        # Each number is below 10**64, but products of them (price x units) need not be: a result that long
+        # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
+        raise ProfileError(
+            f"{column.model} on {platform}: these numbers give amounts of more than "
+            f"{documents.MAX_DIGITS} digits",
+            field=field_path(),
+            allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
+        )
+    needed = tuple(dict.fromkeys(name for line in every for name in line.origin.needs))
+    return ModelMargin(
+        model=column.model,
+        per_unit=tuple(lines),
+        per_month=per_month,
+        cash=cash,
+        not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+        route=column.route,
+        route_name=column.route_name,
+        needed=needed,
+    )
+
+
+_NOT_GIVEN = _Input(None, None, None, Provenance(basis="needed"))
+
+
+def _check_shares(plan: _Plan, platform: str) -> None:
+    """Shares taken from the same price must leave something of it, or more returns would pay."""
+    values = _values(plan)
+    for case in ("base", "conservative"):
+        values = _values(plan, case)
+        total = values.get("commission", _ZERO) + values.get("affiliate_commission", _ZERO) + values.get("payment_fee", _ZERO)
+        if total > 1:
+            raise ProfileError(
+                f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
+                "add up to more than 100% of the price kept",
+                field=field_path(plan.column.model, "commission"),
+                allowed="shares whose sum stays at or below 1 (100%)",
+            )
+
+
+def _platform_margin(
+    economics: Economics, platform: str, name: str, market: MarketColumns | None, today: date | None, brief: bool = False
+) -> PlatformMargin:
+    columns = market.columns if market is not None else (Column(FULL), Column(SEMI))
+    market_code = market.market if market is not None else None
+    plans = [_plan(economics, platform, market_code, column, today) for column in columns]
+    for plan in plans:
+        _check_shares(plan, platform)
+    units = economics.monthly_units
+    models = tuple(_model_margin(plan, units, platform) for plan in plans)
+    market_name = market.market_name if market is not None else ""
+    if len(models) < 2:
+        item = PlatformMargin(
+            platform=platform,
+            platform_name=name,
+            models=models,
+            break_even_formula=BREAK_EVEN_FORMULA,
+            summary="",
+            market=market_code,
+            market_name=market_name,
+            leader=models[0].model if models else EVEN,
+            gap_per_month=Decimal("0.00"),
+            break_even_units=None,
+            above_break_even=None,
+        )
+        with _language.use("en"):
+            return replace(item, summary=summary_text(item, units, economics.currency))
+    full, semi = models
+    gap = full.contribution_per_month - semi.contribution_per_month
+    leader = EVEN if cents(abs(gap)) == 0 else (FULL if gap > 0 else SEMI)
+    slope = semi.contribution_per_unit - full.contribution_per_unit
+    crossing: Fraction | None = None
+    above: str | None = None
+    if slope != 0:
+        point = (semi.fixed_per_month - full.fixed_per_month) / slope
+        # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
+        if 0 < point < _LARGEST:
+            crossing = point
+            above = SEMI if slope > 0 else FULL
+    item = PlatformMargin(
+        platform=platform,
+        platform_name=name,
+        models=models,
+        break_even_formula=BREAK_EVEN_FORMULA,
+        summary="",
+        market=market_code,
+        market_name=market_name,
+        leader=leader,
+        gap_per_month=cents(abs(gap)),
+        break_even_units=None if crossing is None else cents(crossing),
+        above_break_even=above,
+        break_even_exact=crossing,
+        needed=_tips(plans, models, leader, Fraction(units)),
+        scenarios=() if brief else _scenarios(plans, Fraction(units)),
+        break_evens=BreakEvens() if brief else _break_evens(plans, Fraction(units)),
+    )
+    # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
+    with _language.use("en"):
+        return replace(item, summary=summary_text(item, units, economics.currency))
+
+
+def _tips(plans: list[_Plan], models: tuple[ModelMargin, ...], leader: str, units: Fraction) -> tuple[NeededNumber, ...]:
+    """Each needed number, and the value at which it would tip the comparison (for the leading route)."""
+    out: list[NeededNumber] = []
+    for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
+        # Both months are the models' own (the same values, the same arithmetic): not worked out again.
+        target = models[1 - index].contribution_per_month
+        values = _values(plan)
+        for name in margin.needed:
+            if margin.model != leader:
+                out.append(NeededNumber(name, margin.model, None, False))
+                continue
+            top = _top(name)
+
+            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target) -> Fraction:
+                return _per_month(plan, units, changes={name: x}) - target
+
+            # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
+            at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
+            at = _solve(gap, top, at0=at0)
+            reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
+            shown = None if at is None else _shown(name, at)
+            out.append(NeededNumber(name, margin.model, shown, reachable))
+    return tuple(out)
+
+
+def _shown(name: str, value: Fraction) -> Decimal:
+    """A tipping value as it is shown: a share to a tenth of a percent, days whole, an amount to the cent."""
+    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    if kind == "share":
+        return _share_shown(value)
+    if kind == "days":
+        return Decimal(whole_units(value))
+    return cents(value)
+
+
+def _share_shown(value: Fraction) -> Decimal:
+    """A share rounded to a tenth of a percent, as a share (0.123)."""
+    return (cents(value * 10) / 10).quantize(Decimal("0.001")) if value else Decimal("0.000")
+
+
+def _scenarios(plans: list[_Plan], units: Fraction) -> tuple[Scenario, ...]:
+    out = []
+    for case in SCENARIOS:
+        values = [_per_month(plan, units, case) for plan in plans]
+        gap = values[0] - values[1]
+        leader = EVEN if cents(abs(gap)) == 0 else (FULL if gap > 0 else SEMI)
+        out.append(Scenario(case, tuple(cents(v) for v in values), leader))
+    return tuple(out)
+
+
+def _break_evens(plans: list[_Plan], units: Fraction) -> BreakEvens:
+    full, semi = plans
+    full_now, semi_now = _per_month(full, units), _per_month(semi, units)
+    notes: list[tuple[str, str]] = []
+
+    def price_gap(x: Fraction) -> Fraction:
+        return semi_now - _per_month(full, units, changes={"price": x})
+
+    floor = _solve(price_gap, None)
+    if floor is None:
+        notes.append(("price_floor", N_("fully-managed leaves less at any price the platform pays")))
+    ads = affiliate = None
+    for name, top in (("ads_per_unit", None), ("affiliate_commission", Fraction(1))):
+        item = semi.inputs.get(name)
+        if item is not None and item.origin.basis == "route":
+            notes.append((name, item.origin.note))
+            continue
+
+        def semi_gap(x: Fraction, name: str = name) -> Fraction:
+            return _per_month(semi, units, changes={name: x}) - full_now
+
+        if semi_gap(_ZERO) <= 0:
+            notes.append((name, N_("semi-managed leaves less even with none")))
+            continue
+        at = _solve(semi_gap, top)
+        if at is None:
+            notes.append((name, N_("semi-managed leaves more at any share below 100%")))
+            continue
+        if name == "ads_per_unit":
+            ads = cents(at)
+        else:
+            affiliate = _share_shown(at)
+    return BreakEvens(
+        price_floor=None if floor is None else cents(floor),
+        max_ads_per_unit=ads,
+        max_affiliate_commission=affiliate,
+        notes=tuple(notes),
+    )
+
+
+def amount_text(value: Decimal) -> str:
+    """An amount rounded to the cent, grouped: ``2,088.72``.
+
+    Formatted from the exact Decimal (a float would lose cents on huge amounts); Chinese groups digits
+    and writes the decimal point as English does, so this is also what ``_i18n.number(value, digits=2)``
+    gives in Chinese (tests/test_margin_zh.py checks that).
+    """
+    return f"{value:,.2f}"
+
+
+CURRENCY_WORDS = {"USD": N_("USD"), "CNY": N_("CNY"), "RMB": N_("CNY"), "EUR": N_("EUR"), "GBP": N_("GBP")}
+"""Currency labels a seller's language has a word for (美元, 元...); any other label is shown as given."""
+
+
+def money_text(currency: str, value: Decimal) -> str:
+    """An amount with its currency as the language in force writes it: ``USD 2,088.72``; ``2,088.72 美元``."""
+    text = amount_text(value)
+    if not currency:
+        return text
+    label = CURRENCY_WORDS.get(currency.upper())
+    return _("{currency} {amount}").format(currency=_(label) if label else currency, amount=text)
+
+
+_money = money_text
+
+
+BREAK_EVEN_FORMULA = N_(
+    "(semi-managed fixed costs − fully-managed fixed costs) ÷ (semi-managed − fully-managed contribution per unit)"
+)
+
+
+def number_text(name: str, value: Decimal, currency: str = "") -> str:
+    """A number of the economics section as a person reads it: ``12.5%``, ``30 days``, ``USD 1.20``."""
+    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    if kind == "share":
+        return f"{(value * 100).normalize():f}%"
+    if kind == "days":
+        return _("{days} days").format(days=int(value))
+    if kind == "multiple":
+        return f"{value.normalize():f}×"
+    return _money(currency, value)
+
+
+def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -> str:
+    """The sentence a margin reason quotes, in the language in force.
+
+    e.g. ``at 600 units a month your own numbers leave USD 2,147.66 under fully-managed and USD 58.94
+    under semi-managed: fully-managed leaves USD 2,088.72 more a month``.
+    """
+    if not item.compared:
+        return _("only {model} has an open route here: nothing to compare").format(
+            model=model_words(item.models[0].model) if item.models else _("neither model")
+        )
+    full, semi = item.models
+    if item.leader == EVEN:
+        verdict = _("both models leave the same")
+    else:
+        verdict = _("{model} leaves {amount} more a month").format(
+            model=model_words(item.leader), amount=_money(currency, item.gap_per_month)
+        )
+    summary = _(
+        "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
+    ).format(
+        units=monthly_units,
+        full=_money(currency, cents(full.contribution_per_month)),
+        semi=_money(currency, cents(semi.contribution_per_month)),
+        verdict=verdict,
+    )
+    if item.break_even_exact is not None and item.above_break_even is not None:
+        above = item.above_break_even
+        summary += _("; below about {units} units a month {other} leaves more, above it {above}").format(
+            units=_i18n.number(whole_units(item.break_even_exact)),
+            other=model_words(SEMI if above == FULL else FULL),
+            above=model_words(above),
+        )
+    tips = [(n, n.tips_at) for n in item.needed if n.can_tip and n.tips_at is not None]
+    if tips:
+        # The reason names the number closest to turning it (the full list is margin's): a share or a
+        # number of days by how much of its range it leaves, an amount by how much of the price.
+        price = item.model(item.leader).line("price").value if item.leader in MODELS else Decimal(1)
+        need, at = min(tips, key=lambda pair: _reach(pair[0].name, pair[1], price))
+        first = _("{name} passes {value}").format(name=number_words(need.name), value=number_text(need.name, at, currency))
+        if len(tips) == 1:
+            summary += _("; it could turn if {numbers}").format(numbers=first)
+        else:
+            summary += _("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit").format(
+                number=first, count=len(tips) - 1
+            )
+    return summary
+
+
+def _reach(name: str, value: Decimal, price: Decimal) -> Decimal:
+    """How far a needed number is from turning the comparison: the smaller, the closer."""
+    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    if kind == "days":
+        return value / MAX_DAYS
+    if kind in ("amount",):
+        return value / price if price > 0 else value
+    return value
+
+
+def any_of(items: list[str]) -> str:
+    """``a, b or c`` in the language in force."""
+    if not items:
+        return ""
+    text = items[0]
+    for index, item in enumerate(items[1:], start=2):
+        pattern = N_("{earlier} or {later}") if index == len(items) else N_("{earlier}, {later}")
+        text = _(pattern).format(earlier=text, later=item)
+    return text
+
+
+NUMBER_WORDS: dict[str, str] = {
+    "price": N_("the price"),
+    "unit_cost": N_("the unit cost"),
+    "freight_per_unit": N_("freight per unit"),
+    "last_mile_per_order": N_("last-mile cost per order"),
+    "storage_per_unit_month": N_("storage per unit and month"),
+    "stock_days": N_("days in stock"),
+    "transit_days": N_("days in transit"),
+    "return_rate": N_("the return rate"),
+    "cost_per_return": N_("the cost per return"),
+    "commission": N_("the commission"),
+    "fee_per_unit": N_("other platform fees per unit"),
+    "payout_delay_days": N_("days until payout"),
+    "unsold_share": N_("the unsold share"),
+    "fixed_per_month": N_("fixed costs per month"),
+    "price_cut": N_("the price cut"),
+    "vat_rate": N_("the VAT rate"),
+    "duty_rate": N_("your duty rate"),
+    "import_tax_rate": N_("the import tax rate"),
+    "ads_per_unit": N_("ad spend per unit"),
+    "affiliate_commission": N_("affiliate commission"),
+    "payment_fee": N_("the payment fee"),
+    "fine_rate": N_("the fine rate"),
+    "fine_multiple": N_("the fine multiple"),
+    "late_share": N_("the share of late orders"),
+    "cost_of_capital": N_("the cost of capital"),
+}
+"""What each number is called in a sentence (the file's field names are for the file)."""
+
+
+def number_words(name: str) -> str:
+    return _(NUMBER_WORDS.get(name, name))
+
+
+def compare_margins(
+    economics: Economics | Mapping[str, Any],
+    *,
+    platforms: tuple[str, ...] = PLATFORMS,
+    names: Mapping[str, str] | None = None,
+    markets: Mapping[str, tuple[MarketColumns, ...]] | None = None,
+    today: date | None = None,
+    brief: bool = False,
+) -> MarginComparison:
+    """Compare what fully-managed and semi-managed leave on each platform, from the seller's numbers and the tables.
+
+    :param economics: an :class:`Economics` or the ``economics`` section of a profile as a dict.
+    :param platforms: the platforms to compare, in this order.
+    :param names: display names by platform id (``Advisor.compare_margins`` passes the rule book's).
+    :param markets: per platform, the routes to compare in each target market, with the tables that
+        apply (``Advisor.compare_margins`` builds them); without, each model is compared on its own
+        defaults, with no market's customs.
+    :param today: the date an entry's review date is compared with (``None``: none is marked stale).
+    :param brief: only what the rules and a catalogue read: no scenarios and no break-evens (``scenarios`` empty,
+        ``break_evens`` blank); the lines, leaders, gaps, break-even volume and needed numbers are all there.
+    :raises ProfileError: for invalid numbers, a price or unit cost missing for a platform and model,
+        a market with no customs table where the seller clears customs, or a table amount in a
+        currency the seller gave no exchange rate for.
+    """
+    if not isinstance(economics, Economics):
+        economics = Economics.from_dict(economics)
+    names = names or {}
+    firsts: list[PlatformMargin] = []
+    every: list[PlatformMargin] = []
+    for p in platforms:
+        mine = (markets or {}).get(p)
+        items = (
+            [_platform_margin(economics, p, names.get(p, p), m, today, brief) for m in mine]
+            if mine
+            else [_platform_margin(economics, p, names.get(p, p), None, today, brief)]
+        )
+        every.extend(items)
+        firsts.append(next((i for i in items if i.compared), items[0]))
+    return MarginComparison(
+        currency=economics.currency,
+        monthly_units=economics.monthly_units,
+        cost_of_capital=economics.cost_of_capital,
+        platforms=tuple(firsts),
+        markets=tuple(every) if markets else (),
+    )
+
+
+def platform_facts(comparison: MarginComparison, lang: str = "en", market: str | None = None) -> dict[str, dict[str, Any]]:
+    """The facts the rules read about each platform (:data:`DERIVED_PLATFORM_FACTS`), by platform id.
+
+    :param lang: the language of ``margin_summary`` (the engine reads English; a text shown in
+        another language quotes that language's summary).
+    :param market: the market whose comparison to read (default: each platform's first).
+    """
+    with _language.use(lang):
+        out: dict[str, dict[str, Any]] = {}
+        for platform in dict.fromkeys(item.platform for item in comparison.platforms):
+            try:
+                item = comparison.platform(platform, market) if market is not None else comparison.platform(platform)
+            except KeyError:
+                continue
+            if not item.compared:
+                # One model open: its route decides; the money has nothing to weigh.
+                continue
+            out[platform] = {
+                "margin_leader": item.leader,
+                "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
+                "margin_gap_pct": item.gap_pct,
+                "margin_open": item.open_tips,
+                "margin_summary": item.summary
+                if lang == "en"
+                else summary_text(item, comparison.monthly_units, comparison.currency),
+            }
+        return out
+
+
+def margin_facts(
+    profile: SellerProfile,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+    lang: str = "en",
+    *,
+    comparison: MarginComparison | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The platform facts a consultation of ``profile`` adds, by platform: its margin facts, then ``extra`` over them.
+
+    Empty when the profile has no economics, so a consultation without them declares exactly what it did before.
+
+    :param lang: the language of ``margin_summary`` (see :func:`platform_facts`).
+    :param comparison: the landed-cost comparison to read (the advisor's, per route and market);
+        without, the models are compared on their defaults.
+    :raises ProfileError: when the economics lack a price or unit cost for a platform asked about.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    if profile.economics is not None:
+        if comparison is None:
+            comparison = compare_margins(profile.economics, platforms=profile.platforms)
+        market = profile.target_markets[0] if comparison.markets and profile.target_markets else None
+        out = platform_facts(comparison, lang, market)
+    for platform, values in (extra or {}).items():
+        out.setdefault(platform, {}).update(values)
+    return out

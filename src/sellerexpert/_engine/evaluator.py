@@ -1,0 +1,1224 @@
+"""The meaning of a rule book, compiled once into plain Python: what the engine concludes, and in which order.
+
+This is the one place that says what a declarative rule book means:
+
+* every rule is matched per platform (assumptions once per seller) on the
+  facts known at that moment, and fires at most once for each;
+* of the rules that match, the one with the highest salience fires first;
+  among equals, the one whose matched facts are most recent (Experta's depth
+  strategy), then rule-book order;
+* an assumption fills an unknown profile field; rules are re-matched after it,
+  so a rule that reads the field, or relied on its absence, sees the change;
+* evidence adds weight for a model, an exclusion rules a model out, a caveat
+  is rendered with the facts known when it fires;
+* last, :func:`decide_platform` weighs each platform's conclusions through
+  :func:`sellerexpert._engine.policy.decide`.
+
+Experta is the inference engine of record (``_experta``): a consultation and
+its trace come from it, and the audit replays on it. The compiled evaluator
+here must give the same result *and* the same firing list, fact ids included;
+the tests prove it on generated rule packs. Everything that needs to know what
+the engine would conclude for many profiles (batch, the interview, why-not
+answers, coverage, the audit's recomputation) runs this instead, because it is
+two orders of magnitude faster.
+
+Conditions compile to tuples of small closures built from validated rule
+objects; no text from a rule file is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .._errors import FiringLimitError
+from .._profile.conditions import PLATFORM_PREFIX, Leaf, dnf, value_test
+from .._profile.profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
+from .._results.trace import (
+    CaveatRecord,
+    ConclusionRecord,
+    DecisionRecord,
+    EvidenceRecord,
+    ExclusionRecord,
+    FactRecord,
+    Firing,
+    PlatformRecord,
+    SellerRecord,
+)
+from .._rulebook.rulebook import Rule, RuleBook
+from .._rulebook.templates import placeholders, render
+from .policy import Decision, Weighed, decide
+
+DECIDE_RULE = "decide"
+DECIDE_SALIENCE = -(10**9)
+"""The decision step's salience: below any rule's, so it fires after every conclusion of its platform."""
+DECIDE_ORDER = 10**9
+BRANCH_STRIDE = 1000
+"""A rule's branches are ordered ``index * BRANCH_STRIDE + branch``, as in the Experta compilation."""
+
+_SELLER = "seller"
+_PLATFORM = "platform"
+_FIELD_ORDER = tuple(spec.name for spec in FIELDS)
+
+
+@dataclass
+class RunRecord:
+    """What one run of the rules produced, before it is shaped into a result and trace.
+
+    Both engines fill it the same way: ``facts`` are the starting facts as trace records,
+    ``firings`` every firing in order, ``decisions`` the decision record per platform.
+    """
+
+    facts: list[PlatformRecord | SellerRecord] = field(default_factory=list)
+    firings: list[Firing] = field(default_factory=list)
+    decisions: dict[str, DecisionRecord] = field(default_factory=dict)
+    weighed: dict[int, Weighed] = field(default_factory=dict)
+    """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
+
+
+@dataclass(frozen=True, slots=True)
+class Concluded:
+    """One rule's conclusion on one platform, as a result words it: a firing without its fact ids."""
+
+    rule: str
+    assumed: tuple[str, ...]
+    """The seller facts it matched that an assumption filled, in the engine's binding order."""
+    platform_facts: tuple[tuple[str, Any], ...]
+    """The platform facts it matched, ``(name, value)`` in binding order (``id`` first)."""
+    text: str | None = None
+    """A caveat's text in English, rendered with the facts known when it fired (``None`` for other rules)."""
+    key: Any = field(default=None, compare=False)
+    """The conclusion as a hashable value, ``(rule, assumed, platform_facts typed and with lists as tuples, text)``,
+    when known; ``None``: compute it."""
+    worded: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    """What a result made of this conclusion when its words quote nothing of the seller, by (platform,
+    language): the compiled path shares one object per conclusion between runs, so the next result
+    finds its reason or caveat here without building and hashing the conclusion's key."""
+
+    def identity(self) -> Any:
+        """:attr:`key`, or computed when not known (the conclusions read from trace records)."""
+        return self.key if self.key is not None else (self.rule, self.assumed, _typed(self.platform_facts), self.text)
+
+
+@dataclass
+class Conclusions:
+    """What a consultation's result needs from one run of the rules, and nothing a trace alone needs.
+
+    Both ways of running give the same: :meth:`of` reads it from a run's trace records (either
+    engine); :meth:`Evaluator.conclude` reaches it without building them (the fast path of a
+    consultation on the compiled engine, whose trace is built only when asked for).
+    """
+
+    seller: dict[str, Any]
+    """The facts the seller gave, JSON-ready, in declaration order."""
+    assumed: list[tuple[str, str, Any]]
+    """Each assumption that fired, as ``(rule, field, value)``, in firing order."""
+    concluded: dict[str, dict[str, Concluded]]
+    """Per platform, each rule that concluded there, by rule id."""
+    decisions: dict[str, DecisionRecord]
+    declared: dict[str, dict[str, Any]]
+    """Per platform, its facts in working memory as ``platform.<name>``, JSON-ready."""
+
+    @classmethod
+    def of(cls, record: RunRecord) -> Conclusions:
+        """The conclusions of a run recorded as trace records (one pass over its facts and firings)."""
+        seller: dict[str, Any] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        for fact in record.facts:
+            if isinstance(fact, SellerRecord):
+                seller[fact.field] = fact.value
+            elif isinstance(fact, PlatformRecord):
+                declared.setdefault(fact.platform, {})[PLATFORM_PREFIX + fact.field] = fact.value
+        assumed: list[tuple[str, str, Any]] = []
+        concluded: dict[str, dict[str, Concluded]] = {platform: {} for platform in record.decisions}
+        for firing in record.firings:
+            if firing.platform is None:
+                assumed.extend(
+                    (firing.rule, f.field, f.value) for f in firing.asserted if isinstance(f, SellerRecord) and f.assumed
+                )
+                continue
+            if firing.rule == DECIDE_RULE:
+                continue
+            concluded.setdefault(firing.platform, {})[firing.rule] = Concluded(
+                firing.rule,
+                tuple(f.field for f in firing.matched if isinstance(f, SellerRecord) and f.assumed),
+                tuple((f.field, f.value) for f in firing.matched if isinstance(f, PlatformRecord)),
+                next((f.text for f in firing.asserted if isinstance(f, CaveatRecord)), None),
+            )
+        return cls(seller, assumed, concluded, dict(record.decisions), declared)
+
+
+_SCALARS = frozenset((str, int, bool, float, type(None)))
+"""Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
+
+
+def plain(value: Any) -> Any:
+    """A fact value as JSON-ready data (tuples become lists)."""
+    if type(value) in _SCALARS:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def decide_platform(
+    rulebook: RuleBook,
+    weighed: Sequence[Weighed],
+    *,
+    emphasis: Any,
+    given_fields: Iterable[str],
+    facts: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, int], list[str], Decision, float]:
+    """The decision step for one platform: scores, exclusions, the decision and the completeness it used.
+
+    :param weighed: the platform's evidence and exclusions in firing order.
+    :param given_fields: profile fields the seller gave (not assumed).
+    :param facts: the platform's facts in working memory, names without ``platform.`` (see :func:`decide`).
+    """
+    scores = {model: 0 for model in MODELS}
+    excluded: list[str] = []
+    for item in weighed:
+        if item.kind == "evidence":
+            scores[item.model] += item.weight
+        elif item.model not in excluded:
+            excluded.append(item.model)
+    completeness = len(set(given_fields) & set(CORE_FIELDS)) / len(CORE_FIELDS)
+    decision = decide(
+        scores,
+        excluded,
+        emphasis=emphasis,
+        completeness=completeness,
+        policy=rulebook.policy,
+        evidence=tuple(weighed),
+        facts=facts,
+    )
+    return scores, sorted(excluded, key=MODELS.index), decision, completeness
+
+
+def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Sequence[FactRecord]) -> Weighed:
+    """What an evidence or exclusion firing rested on, from the trace records of the facts it matched."""
+    known = rulebook.platforms[platform].facts
+    assumed = tuple(r.field for r in matched if isinstance(r, SellerRecord) and r.assumed)
+    confidence = tuple(known[r.field].confidence for r in matched if isinstance(r, PlatformRecord) and r.field in known)
+    return _weighed(rule, assumed, confidence)
+
+
+def _weighed(rule: Rule, assumed: tuple[str, ...], confidence: tuple[str | None, ...]) -> Weighed:
+    kind: Literal["evidence", "exclude"] = "evidence" if rule.then.kind == "evidence" else "exclude"
+    return Weighed(rule.id, kind, rule.then.model or "", rule.then.weight or 0, assumed, confidence)
+
+
+# -- compilation ---------------------------------------------------------------
+
+_Test = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class _SellerLiteral:
+    """One seller-fact literal of a branch: ``name`` must (``exists``) or must not match ``test``."""
+
+    name: str
+    test: _Test | None  # None: presence only
+    exists: bool
+    given: bool
+    position: int  # the literal's position in the branch, which names its binding (m<position>)
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One conjunction of a rule's condition in disjunctive normal form."""
+
+    rule_index: int
+    branch: int
+    order: int
+    platform: tuple[tuple[Leaf, bool, int], ...]  # (leaf, holds, position)
+    absent: tuple[str, ...]
+    reads: frozenset[str]
+    tests: tuple[tuple[str, _Test | None, bool, bool], ...]
+    """Each seller literal as (name, value test or None for presence, must exist, given only)."""
+    seller_bound: tuple[tuple[str, str], ...]
+    """(binding key, field) for each seller literal that must exist: what a firing matches."""
+    assume_bound: tuple[str, ...]
+    """The seller facts an assumption's firing matches, in binding order."""
+    match: Callable[[Mapping[str, tuple[int, Any, bool]]], bool] = field(compare=False, repr=False)
+    """Whether the seller facts (name -> (id, value, assumed)) satisfy :attr:`tests`: :func:`_matcher`'s function."""
+
+
+_Tests = tuple[tuple[str, _Test | None, bool, bool], ...]
+
+
+def _matcher(tests: _Tests) -> Callable[[Mapping[str, tuple[int, Any, bool]]], bool]:
+    """A branch's seller literals as one function, specialised on each literal's shape.
+
+    The engine's meaning of a literal, written once here and checked against Experta by the
+    equivalence tests: a fact ``name`` that is absent, or assumed where only a given one counts
+    (``given``), does not hold; one that is there holds when it passes its value test (or has none);
+    the literal is met when that agrees with ``exists``. A generic loop over the literals asked those
+    questions of every literal on every match (a third of settling a new seller); here each literal
+    is a few lines of Python made from the branch's own structure (names as literals, value tests
+    as closures): no rule text is ever compiled.
+    """
+    lines = ["def match(seller):"]
+    namespace: dict[str, Any] = {}
+    for position, (name, test, exists, given) in enumerate(tests):
+        lines.append(f"    fact = seller.get({name!r})")
+        held = ["fact is not None"]
+        if given:
+            held.append("not fact[2]")
+        if test is not None:
+            inline = _inline_test(test, position, namespace)
+            if inline is None:
+                namespace[f"test{position}"] = test
+                inline = f"test{position}(fact[1])"
+            held.append(inline)
+        condition = " and ".join(held)
+        lines.append(f"    if not ({condition}):" if exists else f"    if {condition}:")
+        lines.append("        return False")
+    lines.append("    return True")
+    exec(compile("\n".join(lines), f"<branch matcher {len(tests)} literals>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, tuple[int, Any, bool]]], bool] = namespace["match"]
+    return function
+
+
+def _inline_test(test: _Test, position: int, namespace: dict[str, Any], subject: str = "fact[1]") -> str | None:
+    """A value test as an expression on ``subject`` (the value tested), where it is written here exactly as
+    :mod:`sellerexpert._profile.conditions`
+    means it and can never raise; ``None`` for the rest, which keep their closure.
+
+    Only comparisons whose outcome Python fixes for every value (an equality of two values of the
+    same builtin type, an order of whole numbers against a number, membership in a tuple or list of
+    words) are written out; the expected value is bound as a name (``expected<position>``), never
+    put into the source.
+    """
+    found = _TEST_OF.get(test)
+    if found is None:
+        return None
+    op, expected = found
+    value = f"expected{position}"
+    kind = type(expected)
+    if op in ("eq", "ne") and kind in (str, int, bool):
+        namespace[value], namespace[f"kind{position}"] = expected, kind
+        return f"(type({subject}) is kind{position} and {subject} {'==' if op == 'eq' else '!='} {value})"
+    if op in ("lt", "le", "gt", "ge") and kind in (int, float):
+        namespace[value] = expected
+        sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+        return f"(isinstance({subject}, int) and not isinstance({subject}, bool) and {subject} {sign} {value})"
+    if op in ("in", "not_in") and kind in (tuple, list) and all(type(item) is str for item in expected):
+        namespace[value] = expected
+        return f"(not isinstance({subject}, (list, tuple)) and {subject} {'in' if op == 'in' else 'not in'} {value})"
+    if op == "contains" and kind is str:
+        namespace[value] = expected
+        return f"(isinstance({subject}, (list, tuple)) and {value} in {subject})"
+    return None
+
+
+def _answers_function(tests: tuple[tuple[str, _Test | None], ...]) -> Callable[[Mapping[str, Any]], tuple[bool, ...]]:
+    """The answer of every seller test to a profile's facts, as one generated function (see :func:`_matcher`):
+    for each test, whether the field is known and (when the test has a value test) passes it."""
+    namespace: dict[str, Any] = {"missing": _MISSING}
+    lines = ["def answers(facts):", "    get = facts.get"]
+    for position, (name, test) in enumerate(tests):
+        lines.append(f"    value = get({name!r}, missing)")
+        if test is None:
+            lines.append(f"    answer{position} = value is not missing")
+            continue
+        inline = _inline_test(test, position, namespace, "value")
+        if inline is None:
+            namespace[f"test{position}"] = test
+            inline = f"test{position}(value)"
+        lines.append(f"    answer{position} = value is not missing and {inline}")
+    lines.append("    return (" + "".join(f"answer{position}, " for position in range(len(tests))) + ")")
+    exec(compile("\n".join(lines), f"<answers of {len(tests)} seller tests>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = namespace["answers"]
+    return function
+
+
+def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, bool]]) -> _Branch:
+    seller: list[_SellerLiteral] = []
+    platform: list[tuple[Leaf, bool, int]] = []
+    absent: list[str] = []
+    for position, (leaf, holds) in enumerate(conjunction):
+        if leaf.op in ("absent", "present"):
+            exists = (leaf.op == "present") == holds
+            test = None
+            if not exists and not leaf.on_platform:
+                absent.append(leaf.name)
+        else:
+            exists = holds
+            test = None if leaf.on_platform else _value_test(leaf)
+        if leaf.on_platform:
+            platform.append((leaf, holds, position))
+        else:
+            seller.append(_SellerLiteral(leaf.name, test, exists, leaf.given, position))
+    return _Branch(
+        rule_index=rule_index,
+        branch=branch,
+        order=rule_index * BRANCH_STRIDE + branch,
+        platform=tuple(platform),
+        absent=tuple(absent),
+        reads=frozenset(lit.name for lit in seller),
+        tests=tuple((lit.name, lit.test, lit.exists, lit.given) for lit in seller),
+        seller_bound=tuple((f"m{lit.position}", lit.name) for lit in seller if lit.exists),
+        assume_bound=tuple(
+            dict.fromkeys(name for _, name in sorted((f"m{lit.position}", lit.name) for lit in seller if lit.exists))
+        ),
+        match=_matcher(tuple((lit.name, lit.test, lit.exists, lit.given) for lit in seller)),
+    )
+
+
+_VALUE_TESTS: dict[tuple[str, type, Any], _Test] = {}
+_TEST_OF: dict[_Test, tuple[str, Any]] = {}
+"""What each shared value test compares: (operator, expected value), for :func:`_inline_test`."""
+
+
+def _value_test(leaf: Leaf) -> _Test:
+    """A seller literal's value test as one closure (:func:`value_test`), shared by every leaf that tests the same."""
+    try:
+        key = (leaf.op, type(leaf.value), hashable(leaf.value))
+        found = _VALUE_TESTS.get(key)
+    except TypeError:
+        return value_test(leaf.op, leaf.value)
+    if found is None:
+        found = _VALUE_TESTS[key] = value_test(leaf.op, leaf.value)
+        _TEST_OF[found] = (leaf.op, leaf.value)
+    return found
+
+
+def _platform_match(branch: _Branch, values: Mapping[str, Any]) -> tuple[tuple[int, str], ...] | None:
+    """Whether a branch's platform literals hold on one platform: the facts they match (position, name), or None."""
+    matched: list[tuple[int, str]] = []
+    for leaf, holds, position in branch.platform:
+        present = leaf.name in values
+        if leaf.op in ("absent", "present"):
+            exists = (leaf.op == "present") == holds
+            if present != exists:
+                return None
+            if exists:
+                matched.append((position, leaf.name))
+            continue
+        hit = present and leaf.test(values[leaf.name])
+        if hit != holds:
+            return None
+        if holds:
+            matched.append((position, leaf.name))
+    return tuple(matched)
+
+
+class Evaluator:
+    """A rule book compiled for fast, exact evaluation.
+
+    :param rulebook: a validated rule book.
+    """
+
+    def __init__(self, rulebook: RuleBook) -> None:
+        self.rulebook = rulebook
+        self.rules: tuple[Rule, ...] = rulebook.rules
+        branches: list[_Branch] = []
+        for index, rule in enumerate(rulebook.rules):
+            for number, conjunction in enumerate(dnf(rule.when)):
+                branches.append(_compile_branch(index, number, conjunction))
+        self._branches = tuple(branches)
+        # Branches to re-match when a field gets a value: those that read it, and assumptions that set it.
+        touched: dict[str, list[int]] = {}
+        for index, b in enumerate(branches):
+            names = set(b.reads)
+            then = self.rules[b.rule_index].then
+            if then.kind == "assume" and then.fact:
+                names.add(then.fact)
+            for name in names:
+                touched.setdefault(name, []).append(index)
+        self._touched = {name: tuple(items) for name, items in touched.items()}
+        # When every assumption out-ranks every other rule, the assumptions settle the facts before
+        # anything else fires, and each other rule then concludes exactly when it matches the final
+        # facts: decisions need no agenda (see _Run.settle).
+        assume_saliences = [r.salience for r in self.rules if r.then.kind == "assume"]
+        other_saliences = [r.salience for r in self.rules if r.then.kind != "assume"]
+        self._assumptions_first = not assume_saliences or not other_saliences or min(assume_saliences) > max(other_saliences)
+        self._assume_indices = tuple(i for i, b in enumerate(branches) if self.rules[b.rule_index].then.kind == "assume")
+        self._assume_set = frozenset(self._assume_indices)
+        # Every distinct seller test a rule makes, and the fields the rules' texts quote (for signature()).
+        seen_tests: dict[tuple[str, Any], None] = {}
+        for b in branches:
+            for name, test, _, _ in b.tests:
+                seen_tests.setdefault((name, test), None)
+        self._seller_tests = tuple(seen_tests)
+        self._answers = _answers_function(self._seller_tests)
+        self._quoted_fields = tuple(
+            sorted(
+                {
+                    name
+                    for rule in self.rules
+                    for text in (rule.statement, rule.then.text or "")
+                    for name in placeholders(text)
+                    if not name.startswith(PLATFORM_PREFIX)
+                }
+            )
+        )
+        by_rule: dict[int, list[int]] = {}
+        for i, b in enumerate(branches):
+            if self.rules[b.rule_index].then.kind in ("evidence", "exclude"):
+                by_rule.setdefault(b.rule_index, []).append(i)
+        self._weigh_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        for i, b in enumerate(branches):
+            if self.rules[b.rule_index].then.kind == "caveat":
+                by_rule.setdefault(b.rule_index, []).append(i)
+        self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        self._caveat_quotes = {
+            index: tuple(placeholders(rule.then.text or ""))
+            for index, rule in enumerate(self.rules)
+            if rule.then.kind == "caveat"
+        }
+        # Caveats that quote platform facts alone (or nothing): on one platform view their words never
+        # change, so what concludes through a branch there depends only on which of its facts were assumed.
+        self._quotes_platform_only = frozenset(
+            index for index, names in self._caveat_quotes.items() if all(n.startswith(PLATFORM_PREFIX) for n in names)
+        )
+        self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
+        self._enabled_cache: dict[Any, _Shared] = {}
+        self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
+
+    # -- per platform, once per rule book (or per set of overrides) -------------
+
+    def _view(self, platform: str, overrides: Mapping[str, Any] | None) -> _PlatformView:
+        key = (platform, tuple(sorted(overrides.items(), key=_first)) if overrides else ())
+        try:
+            return self._platform_cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable override values: build without caching
+            return _PlatformView(self, platform, overrides)
+        view = _PlatformView(self, platform, overrides)
+        # Each target market brings its own route facts (a thousand sets in a diverse population):
+        # keep many, and start again when full rather than stop remembering.
+        if len(self._platform_cache) >= _VIEWS_KEPT:
+            self._platform_cache.clear()
+        self._platform_cache[key] = view
+        return view
+
+    def _enabled(self, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]) -> _Shared:
+        """What each branch binds on a platform whose facts are ``declared``: shared by every view whose
+        declared names, and the values the rules' platform literals test, are the same."""
+        try:
+            key: Any = (
+                platform,
+                tuple(name for name, _ in declared),
+                # Typed: a test may tell True from 1, or a list from a tuple, where a key would not.
+                tuple(
+                    (type(value), hashable(value))
+                    for value in (values.get(name, _MISSING) for name in self._platform_literal_names)
+                ),
+            )
+            found = self._enabled_cache.get(key)
+        except TypeError:  # an unhashable fact value: build without sharing
+            key, found = None, None
+        if found is None:
+            found = _Shared(_enabled_bindings(self, platform, declared, values))
+            if key is not None:
+                if len(self._enabled_cache) >= _VIEWS_KEPT:
+                    self._enabled_cache.clear()
+                self._enabled_cache[key] = found
+        return found
+
+    # -- a run ---------------------------------------------------------------------
+
+    def run(
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        firing_limit: int = 10_000,
+    ) -> RunRecord:
+        """Run the rules on known profile facts for ``platforms``, exactly as the Experta engine would.
+
+        :param profile_facts: the profile fields the seller gave, by name, in profile field order.
+        :param platform_overrides: extra or replaced platform facts, by platform id (e.g. the margin facts).
+        :raises FiringLimitError: past ``firing_limit`` firings.
+        """
+        return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute().materialise()
+
+    def decisions(
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        firing_limit: int = 10_000,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """Only each platform's decision (model, confidence, scores, excluded, basis, completeness): the fast question.
+
+        The records are those of :meth:`run` without their fact ``id`` (which only a full run fixes).
+
+        The same run as :meth:`run`, without building trace records or rendering texts.
+        """
+        run = _Run(self, _in_profile_order(profile_facts), platforms, platform_overrides, firing_limit, texts=False)
+        if self._settles(platforms, firing_limit):
+            run.settle()
+        else:
+            run.execute()
+        return run.decision_values()
+
+    def conclude(
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        firing_limit: int = 10_000,
+    ) -> Conclusions:
+        """What a result needs from a run (:class:`Conclusions`), equal to ``Conclusions.of(self.run(...))``.
+
+        When the rule book lets the decisions settle (see :meth:`_Run.settle`), so do the caveats,
+        and no agenda, fact id or trace record is built; otherwise this is the full run.
+
+        :raises FiringLimitError: past ``firing_limit`` firings.
+        """
+        run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
+        if self._settles(platforms, firing_limit):
+            return run.settle(conclude=True).conclusions()
+        return Conclusions.of(run.execute().materialise())
+
+    def _settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
+        """Whether a run's conclusions can be settled without an agenda: assumptions out-rank every other
+        rule, and the run can never reach the firing limit (each rule fires at most once per platform,
+        assumptions once), so the limit's error cannot be skipped by settling."""
+        most = len(self._assume_set) + (len(self.rules) + 1) * len(platforms)
+        return self._assumptions_first and most <= firing_limit
+
+    def signature(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> tuple[Any, ...] | None:
+        """A key that two profiles share exactly when the rules conclude the same for both, texts included.
+
+        A run depends on the facts only through which fields are known (their order fixes fact
+        ids), the answer of every seller test any rule makes, and the values the rules' texts
+        quote. Two profiles with the same key get the same firings, decisions, reasons and
+        caveats, word for word; only their trace records (which hold the raw values) differ.
+        ``None`` when a value cannot be part of a key (unhashable), so nothing is cached.
+        """
+        try:
+            answers = self._answers(profile_facts)
+            quoted = tuple(hashable(profile_facts.get(name)) for name in self._quoted_fields)
+            return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
+        except TypeError:
+            return None
+
+    def assume(
+        self, profile_facts: Mapping[str, Any], rules: Iterable[Rule] | None = None
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The assumption phase alone: the known facts completed by the assumption rules, and the rules that fired.
+
+        The order is the engine's (salience, then recency, then rule-book order), so chained
+        assumptions resolve as in a consultation. Facts are taken in profile field order.
+
+        :param rules: only these assumption rules (default: all of them).
+        """
+        wanted = None if rules is None else frozenset(rule.id for rule in rules)
+        run = _Run(self, _in_profile_order(profile_facts), (), None, self.rulebook.policy.firing_limit, only=wanted, texts=False)
+        run.execute()
+        known = {name: fact[1] for name, fact in run.seller.items()}
+        return known, tuple(self.rules[self._branches[index].rule_index].id for index, _, _, _ in run.log)
+
+    def models(self, profile_facts: Mapping[str, Any], platforms: Sequence[str]) -> dict[str, str]:
+        """The recommended model per platform for these facts (the interview's and why-not's question)."""
+        decisions = self.decisions(profile_facts, platforms)
+        return {platform: decisions[platform]["model"] for platform in platforms}
+
+
+_NOT_REASONED = ("name", "platforms")
+
+
+def fact_values(profile: SellerProfile) -> dict[str, Any]:
+    """A profile's known fields as the facts the rules reason over, in profile field order."""
+    return {name: value for name in _FIELD_ORDER if name not in _NOT_REASONED and (value := getattr(profile, name)) is not None}
+
+
+def declared_platform_facts(
+    rulebook: RuleBook, platform: str, overrides: Mapping[str, Any] | None = None
+) -> tuple[tuple[str, Any], ...]:
+    """The platform facts a consultation puts in working memory, in the order it declares them.
+
+    Only what the rules can use: ``id`` and ``name``, every fact a condition or a text
+    placeholder names, and ``emphasis`` (the decision's tie-break). Declaring the rest would
+    only make the engine test every pattern against facts no rule reads.
+    """
+    spec = rulebook.platforms[platform]
+    values = {name: fact.value for name, fact in spec.facts.items()}
+    values.update(overrides or {})
+    wanted = rulebook.platform_facts_read | set(overrides or {})
+    return (
+        ("id", platform),
+        ("name", spec.name),
+        *((name, values[name]) for name in sorted(values) if name in wanted),
+    )
+
+
+def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts in profile field order, the order a consultation declares them in (it decides fact ids)."""
+    ordered = {name: facts[name] for name in _FIELD_ORDER if name in facts}
+    ordered.update((k, v) for k, v in facts.items() if k not in ordered)
+    return ordered
+
+
+class _PlatformView:
+    """One platform's facts, and for each rule branch its platform literals allow, what a firing binds.
+
+    Whether a branch's platform literals hold depends only on the platform's facts, so it is
+    settled here, once per rule book (or per set of overrides). So is what a firing matches:
+    the platform's ``id`` fact (the anchor), the platform facts and the seller facts its
+    positive literals name, listed in the engine's binding order.
+    """
+
+    def __init__(self, evaluator: Evaluator, platform: str, overrides: Mapping[str, Any] | None) -> None:
+        spec = evaluator.rulebook.platforms[platform]
+        self.platform = platform
+        self.name = spec.name
+        self.declared = declared_platform_facts(evaluator.rulebook, platform, overrides)
+        self.offset = {name: index for index, (name, _) in enumerate(self.declared)}
+        self.values = {name: value for name, value in self.declared}
+        self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
+        self.emphasis = self.values.get("emphasis")
+        self._records: dict[int, dict[str, PlatformRecord]] = {}
+        # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
+        shared = evaluator._enabled(platform, self.declared, self.values)
+        self.enabled = shared.enabled
+        self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
+        # What follows depends only on what the branches bind and the platform values they test, so views
+        # whose route facts differ only in words share it (a diverse population brings a thousand views).
+        self._matched = shared.matched
+        self.weighed = shared.weighed
+        """What a firing through a branch weighs, by (branch index, assumed fields): immutable, so shared by runs."""
+        self.concluded = shared.concluded
+        """Conclusions by (branch index, assumed fields, the values a caveat quotes)."""
+        self.fixed = shared.fixed
+        """Conclusions through a branch that binds no seller fact and quotes none: the same for every seller."""
+        self._programs = shared.programs
+        self._evaluator = evaluator
+        self.local: dict[tuple[int, tuple[str, ...]], Concluded] = {}
+        """Conclusions whose words quote only this view's facts, by (branch index, assumed fields): a
+        shortcut past :attr:`concluded`'s key of quoted values, which on this view never change."""
+
+    def program(self, conclude: bool) -> tuple[tuple[int, int, bool], ...]:
+        """The rules :meth:`_Run.settle` settles on this platform, in rule-book order: (rule index, its one
+        branch allowed here, or -1 for a rule of several branches; whether it weighs). Rules none of whose
+        branches this platform's facts allow are left out: they never conclude here."""
+        found = self._programs.get(conclude)
+        if found is None:
+            ev = self._evaluator
+            steps = []
+            for rule_index, indices in ev._conclude_rules if conclude else ev._weigh_rules:
+                allowed = [index for index in indices if index in self.enabled]
+                if not allowed:
+                    continue
+                weighs = ev.rules[rule_index].then.kind != "caveat"
+                steps.append((rule_index, allowed[0] if len(indices) == 1 else -1, weighs))
+            found = self._programs[conclude] = tuple(steps)
+        return found
+
+    def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, Any], ...], Any]:
+        """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding
+        order; and the same usable in a key."""
+        found = self._matched.get(index)
+        if found is None:
+            facts = tuple((name, plain(self.values[name])) for kind, name in binding if kind == _PLATFORM)
+            found = self._matched[index] = (facts, _typed(facts))
+        return found
+
+    def records(self, base: int) -> dict[str, PlatformRecord]:
+        """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
+        found = self._records.get(base)
+        if found is None:
+            found = self._records[base] = {
+                name: PlatformRecord(base + offset, self.platform, name, plain(value))
+                for offset, (name, value) in enumerate(self.declared)
+            }
+        return found
+
+
+_Enabled = dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]]
+"""Per branch a platform's facts allow: (binding ((kind, name), ...), platform offsets, seller names, confidence)."""
+
+
+class _Shared:
+    """What views with the same bindings share: the bindings, and what runs on them conclude (immutable values)."""
+
+    def __init__(self, enabled: _Enabled) -> None:
+        self.enabled = enabled
+        self.matched: dict[int, tuple[tuple[tuple[str, Any], ...], Any]] = {}
+        self.weighed: dict[tuple[int, tuple[str, ...]], Weighed] = {}
+        self.concluded: dict[Any, Concluded] = {}
+        self.fixed: dict[int, Concluded] = {}
+        self.programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
+_VIEWS_KEPT = 4096
+_MISSING = object()
+
+
+def _enabled_bindings(
+    evaluator: Evaluator, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]
+) -> _Enabled:
+    """Which branches a platform's facts allow, and what a firing of each binds (see :class:`_PlatformView`)."""
+    confidence = {name: fact.confidence for name, fact in evaluator.rulebook.platforms[platform].facts.items()}
+    offset = {name: index for index, (name, _) in enumerate(declared)}
+    enabled: _Enabled = {}
+    for index, branch in enumerate(evaluator._branches):
+        if evaluator.rules[branch.rule_index].then.kind == "assume":
+            continue
+        names = _platform_match(branch, values)
+        if names is None:
+            continue
+        keyed = [("anchor", _PLATFORM, "id")]
+        keyed += [(f"m{position}", _PLATFORM, name) for position, name in names]
+        keyed += [(key, _SELLER, name) for key, name in branch.seller_bound]
+        binding = _dedup((kind, name) for _, kind, name in sorted(keyed, key=lambda item: item[0]))
+        enabled[index] = (
+            binding,
+            # Descending: with the base id added, the platform part of an activation's key.
+            tuple(sorted((offset[name] for kind, name in binding if kind == _PLATFORM), reverse=True)),
+            tuple(name for kind, name in binding if kind == _SELLER),
+            tuple(confidence[name] for kind, name in binding if kind == _PLATFORM and name in confidence),
+        )
+    return enabled
+
+
+def _dedup(items: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys(items))
+
+
+class _Run:
+    """The agenda of one consultation: match, pick the top activation, fire, re-match what changed.
+
+    It keeps only ids and small tuples while it runs; :meth:`materialise` turns the log into
+    trace records when a caller wants them (a consultation), not when it only wants the
+    decisions (why-not, the interview, coverage).
+    """
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        overrides: Mapping[str, Mapping[str, Any]] | None,
+        firing_limit: int,
+        *,
+        only: frozenset[str] | None = None,
+        texts: bool = True,
+    ) -> None:
+        self.ev = evaluator
+        self.rules = evaluator.rules
+        self.branches = evaluator._branches
+        self.only = only
+        self.texts = texts
+        self.limit = firing_limit
+        self.views = [evaluator._view(p, (overrides or {}).get(p)) for p in platforms]
+        next_id = 1  # 0 is the engine's initial fact
+        self.base: list[int] = []
+        for view in self.views:
+            self.base.append(next_id)
+            next_id += len(view.declared)
+        # name -> [id, value, assumed]
+        self.seller: dict[str, tuple[int, Any, bool]] = {}
+        for name, value in profile_facts.items():
+            self.seller[name] = (next_id, value, False)
+            next_id += 1
+        self.given = tuple(profile_facts)
+        self.next_id = next_id
+        self.concluded: set[tuple[int, int]] = set()  # (rule index, view index) that fired
+        self.weighed: list[list[tuple[int, Weighed]]] = [[] for _ in self.views]
+        # (branch index, view index or -1, asserted id, payload): payload is a caveat's text or an assumed value
+        self.log: list[tuple[int, int, int, Any]] = []
+        self.decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
+        self.order: list[tuple[int, int]] = []  # (kind 0 rule / 1 decide, index into log or view index)
+        self.fired: list[dict[int, int]] | None = None  # per view, rule index -> the branch that concluded (settle)
+
+    # Matching --------------------------------------------------------------------
+
+    def _matches(self, branch: _Branch) -> bool:
+        return branch.match(self.seller)
+
+    def _activations(self, indices: Iterable[int]) -> list[tuple[Any, int, int]]:
+        found: list[tuple[Any, int, int]] = []
+        rules = self.rules
+        seller = self.seller
+        for index in indices:
+            branch = self.branches[index]
+            rule = rules[branch.rule_index]
+            if self.only is not None and rule.id not in self.only:
+                continue
+            if rule.then.kind == "assume":
+                if rule.then.fact in seller or not self._matches(branch):
+                    continue
+                # The engine's initial fact (id 0) is part of every assumption's activation.
+                newest = sorted({0, *(seller[name][0] for name in branch.assume_bound)}, reverse=True)
+                found.append(((rule.salience, newest, -branch.order), index, -1))
+                continue
+            matched: bool | None = None
+            for v, view in enumerate(self.views):
+                entry = view.enabled.get(index)
+                if entry is None or (branch.rule_index, v) in self.concluded:
+                    continue
+                if matched is None:
+                    matched = self._matches(branch)
+                if not matched:
+                    break
+                base = self.base[v]
+                # Every seller fact is declared after every platform fact, so the most recent ids
+                # (Experta's tie-break) are the seller facts', then the platform facts' in reverse.
+                names = entry[2]
+                if not names:
+                    ids = [base + offset for offset in entry[1]]
+                elif len(names) == 1:
+                    ids = [seller[names[0]][0], *[base + offset for offset in entry[1]]]
+                else:
+                    ids = sorted((seller[name][0] for name in names), reverse=True)
+                    ids.extend(base + offset for offset in entry[1])
+                found.append(((rule.salience, ids, -branch.order), index, v))
+        return found
+
+    def execute(self) -> _Run:
+        agenda = self._activations(range(len(self.branches)))
+        for v in range(len(self.views)):
+            agenda.append(((DECIDE_SALIENCE, [self.base[v]], -DECIDE_ORDER), -1, v))
+        agenda.sort(key=_first)
+        fired = 0
+        rules = self.rules
+        while agenda:
+            _, index, v = agenda.pop()
+            if index < 0:
+                self._count(fired)  # decide is a firing like any other: Experta counts it against the cap too
+                self._decide(v)
+                fired += 1
+                continue
+            branch = self.branches[index]
+            rule = rules[branch.rule_index]
+            if v >= 0 and (branch.rule_index, v) in self.concluded:
+                # Another branch of the rule already concluded for this platform (the engine's guard pattern).
+                continue
+            self._count(fired)
+            fired += 1
+            then = rule.then
+            if then.kind == "assume":
+                agenda = self._assume(index, agenda)
+                continue
+            new_id = self.next_id
+            self.next_id += 1
+            self.order.append((0, len(self.log)))
+            self.concluded.add((branch.rule_index, v))
+            view = self.views[v]
+            payload = None
+            if then.kind == "caveat":
+                if self.texts:
+                    working = {name: fact[1] for name, fact in self.seller.items()}
+                    working.update(view.working)
+                    payload = render(then.text or "", working)
+            else:
+                self.weighed[v].append((new_id, self._weighed(rule, v, index)))
+            self.log.append((index, v, new_id, payload))
+        return self
+
+    def settle(self, *, conclude: bool = False) -> _Run:
+        """Decisions only, when every assumption out-ranks every other rule (the shipped rule book's shape).
+
+        The assumptions run on the agenda (they may chain); then each weighing rule concludes once
+        per platform where it matches the final facts, through the branch the engine would fire
+        first (the highest activation key). Caveats are skipped: a decision does not read them.
+        Agrees with :meth:`execute` on every decision; the tests hold it to that.
+
+        :param conclude: settle the caveats too, and note which branch of each rule concluded on
+            each platform (for :meth:`conclusions`): the same argument holds for them, since a
+            caveat changes no seller fact.
+        """
+        agenda = self._activations(self.ev._assume_indices)
+        agenda.sort(key=_first)
+        fired = 0
+        rules = self.rules
+        while agenda:
+            _, index, _ = agenda.pop()
+            self._count(fired)
+            fired += 1
+            agenda = self._assume(index, agenda, within=self.ev._assume_set)
+        views = self.views
+        settled = self.ev._conclude_rules if conclude else self.ev._weigh_rules
+        # A rule of several branches fires first through the activation with the highest key on each platform.
+        several: dict[int, dict[int, int]] = {}
+        for rule_index, indices in settled:
+            if len(indices) > 1:
+                best: dict[int, tuple[Any, int]] = {}
+                for key, index, v in self._activations(indices):
+                    if v not in best or key > best[v][0]:
+                        best[v] = (key, index)
+                several[rule_index] = {v: index for v, (_, index) in best.items()}
+        # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match it.
+        matches: dict[int, bool] = {}
+        seller = self.seller
+        branches = self.branches
+        by_view: list[dict[int, int]] = []
+        for v, view in enumerate(views):
+            weighed = self.weighed[v]
+            here: dict[int, int] = {}
+            for rule_index, index, weighs in view.program(conclude):
+                if index < 0:
+                    found = several[rule_index].get(v)
+                    if found is None:
+                        continue
+                    index = found
+                else:
+                    hit = matches.get(index)
+                    if hit is None:
+                        hit = matches[index] = branches[index].match(seller)
+                    if not hit:
+                        continue
+                if weighs:
+                    weighed.append((0, self._weighed(rules[rule_index], v, index)))
+                here[rule_index] = index
+            by_view.append(here)
+            self._decide(v)
+        self.fired = by_view
+        return self
+
+    def conclusions(self) -> Conclusions:
+        """The conclusions of a run settled with ``conclude=True``, without trace records."""
+        assert self.fired is not None
+        seller = self.seller
+        rules = self.rules
+        branches = self.branches
+        assumed = [
+            (rules[branches[index].rule_index].id, rules[branches[index].rule_index].then.fact or "", plain(payload))
+            for index, v, _, payload in self.log
+            if v < 0
+        ]
+        concluded: dict[str, dict[str, Concluded]] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        decisions = self.decision_records()
+        caveat_quotes = self.ev._caveat_quotes
+        platform_only = self.ev._quotes_platform_only
+        for v, view in enumerate(self.views):
+            items: dict[str, Concluded] = {}
+            working = view.working
+            fixed = view.fixed
+            local = view.local
+            for rule_index, index in self.fired[v].items():
+                item = fixed.get(index)
+                if item is not None:  # a conclusion that reads nothing of the seller's
+                    items[item.rule] = item
+                    continue
+                rule = rules[rule_index]
+                entry = view.enabled[index]
+                quotes = caveat_quotes.get(rule_index, ())
+                if not entry[2] and not quotes:
+                    matched, facts_key = view.matched(index, entry[0])
+                    text = render(rule.then.text or "", {}) if rule.then.kind == "caveat" else None
+                    item = fixed[index] = Concluded(rule.id, (), matched, text, (rule.id, (), facts_key, text))
+                    items[rule.id] = item
+                    continue
+                assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+                if rule_index in platform_only or not quotes:
+                    item = local.get((index, assumed_names))
+                    if item is not None:  # this view's words for this branch and these assumed facts
+                        items[rule.id] = item
+                        continue
+                # The facts a caveat quotes, as render() would find them: the platform's over the seller's.
+                quoted = tuple(
+                    working[name] if name in working else seller[name][1] if name in seller else None for name in quotes
+                )
+                try:
+                    key: Any = (index, assumed_names, tuple((type(value), hashable(value)) for value in quoted))
+                    item = view.concluded.get(key)
+                except TypeError:  # a value no key can hold: concluded for this run alone
+                    key, item = None, None
+                if item is None:
+                    text = None
+                    if rule.then.kind == "caveat":
+                        text = render(rule.then.text or "", dict(zip(quotes, quoted, strict=True)))
+                    matched, facts_key = view.matched(index, entry[0])
+                    item = Concluded(rule.id, assumed_names, matched, text, (rule.id, assumed_names, facts_key, text))
+                    if key is not None:
+                        if len(view.concluded) >= 4096:
+                            view.concluded.clear()
+                        view.concluded[key] = item
+                if rule_index in platform_only or not quotes:
+                    local[(index, assumed_names)] = item  # at most one per branch and set of assumed facts
+                items[rule.id] = item
+            concluded[view.platform] = items
+            declared[view.platform] = view.plain_working
+        return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
+
+    def _count(self, fired: int) -> None:
+        """Refuse one firing more than the limit allows (a rule loop, or a limit set too low)."""
+        if fired >= self.limit:
+            raise FiringLimitError(self.limit, [self._rule_of(entry) for entry in self.order[-5:]])
+
+    def _assume(
+        self, index: int, agenda: list[tuple[Any, int, int]], within: frozenset[int] | None = None
+    ) -> list[tuple[Any, int, int]]:
+        """Fire an assumption, then re-match what the new fact can change: the agenda that follows.
+
+        The stale activations of every branch that reads the field (or sets it) are dropped and
+        their new ones added; ``within`` limits that to some branches (the assumptions alone).
+        """
+        then = self.rules[self.branches[index].rule_index].then
+        name = then.fact or ""
+        value = tuple(then.value) if isinstance(then.value, list) else then.value
+        new_id = self.next_id
+        self.next_id += 1
+        self.order.append((0, len(self.log)))
+        self.seller[name] = (new_id, value, True)
+        self.log.append((index, -1, new_id, value))
+        touched = self.ev._touched.get(name, ())
+        if within is not None:
+            touched = tuple(i for i in touched if i in within)
+        if not touched:
+            return agenda
+        stale = set(touched)
+        agenda = [item for item in agenda if item[1] not in stale]
+        agenda.extend(self._activations(touched))
+        agenda.sort(key=_first)
+        return agenda
+
+    def _weighed(self, rule: Rule, v: int, index: int) -> Weighed:
+        """What a weighing rule's firing through branch ``index`` on platform ``v`` rests on."""
+        view = self.views[v]
+        entry = view.enabled[index]
+        seller = self.seller
+        assumed = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+        key = (index, assumed)
+        found = view.weighed.get(key)
+        if found is None:
+            found = view.weighed[key] = _weighed(rule, assumed, entry[3])
+        return found
+
+    def _rule_of(self, entry: tuple[int, int]) -> str:
+        kind, position = entry
+        if kind == 1:
+            return DECIDE_RULE
+        return self.rules[self.branches[self.log[position][0]].rule_index].id
+
+    def _decide(self, v: int) -> None:
+        view = self.views[v]
+        given = [name for name, fact in self.seller.items() if not fact[2]]
+        scores, excluded, decision, completeness = decide_platform(
+            self.ev.rulebook, [w for _, w in self.weighed[v]], emphasis=view.emphasis, given_fields=given, facts=view.values
+        )
+        new_id = self.next_id
+        self.next_id += 1
+        self.decisions[v] = (new_id, scores, excluded, decision, completeness)
+        self.order.append((1, v))
+
+    # Results ---------------------------------------------------------------------
+
+    def decision_values(self) -> dict[str, dict[str, Any]]:
+        """Each platform's decision as its trace record's JSON form, without the fact ``id``."""
+        out: dict[str, dict[str, Any]] = {}
+        for v, (_, scores, excluded, decision, completeness) in self.decisions.items():
+            platform = self.views[v].platform
+            out[platform] = {
+                "kind": "decision",
+                "platform": platform,
+                "model": decision.model,
+                "confidence": decision.confidence,
+                "scores": dict(scores),
+                "excluded": list(excluded),
+                "basis": decision.basis,
+                "completeness": round(completeness, 3),
+            }
+        return out
+
+    def decision_records(self) -> dict[str, DecisionRecord]:
+        """Each platform's decision as its trace record."""
+        out: dict[str, DecisionRecord] = {}
+        for v, (new_id, scores, excluded, decision, completeness) in self.decisions.items():
+            platform = self.views[v].platform
+            out[platform] = DecisionRecord(
+                new_id,
+                platform,
+                decision.model,
+                decision.confidence,
+                dict(scores),
+                list(excluded),
+                decision.basis,
+                round(completeness, 3),
+            )
+        return out
+
+    def materialise(self) -> RunRecord:
+        """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on."""
+        record = RunRecord()
+        platform_records: list[dict[str, PlatformRecord]] = []
+        for v, view in enumerate(self.views):
+            by_name = view.records(self.base[v])
+            record.facts.extend(by_name.values())
+            platform_records.append(by_name)
+        seller_records: dict[str, SellerRecord] = {}
+        for name in self.given:
+            fact_id, value, _ = self.seller[name]  # a given fact is never replaced: assumptions fill only unknown fields
+            rec = SellerRecord(fact_id, name, plain(value), False)
+            record.facts.append(rec)
+            seller_records[name] = rec
+        decisions = self.decision_records()
+        for items in self.weighed:
+            for fact_id, weighed in items:
+                record.weighed[fact_id] = weighed
+        conclusions: list[list[ConclusionRecord]] = [[] for _ in self.views]
+        firings = record.firings
+        matched: tuple[FactRecord, ...]
+        asserted: FactRecord
+        for kind, position in self.order:
+            if kind == 1:
+                view = self.views[position]
+                decision = decisions[view.platform]
+                firings.append(
+                    Firing(
+                        len(firings) + 1,
+                        DECIDE_RULE,
+                        view.platform,
+                        DECIDE_SALIENCE,
+                        (platform_records[position]["id"], *conclusions[position]),
+                        (decision,),
+                    )
+                )
+                record.decisions[view.platform] = decision
+                continue
+            index, v, new_id, payload = self.log[position]
+            branch = self.branches[index]
+            rule = self.rules[branch.rule_index]
+            then = rule.then
+            if v < 0:
+                matched = tuple(seller_records[name] for name in branch.assume_bound)
+                name = then.fact or ""
+                assumed = SellerRecord(new_id, name, plain(payload), True)
+                seller_records[name] = assumed
+                asserted = assumed
+                platform = None
+            else:
+                view = self.views[v]
+                platform = view.platform
+                matched = tuple(
+                    platform_records[v][name] if kind_ == _PLATFORM else seller_records[name]
+                    for kind_, name in view.enabled[index][0]
+                )
+                conclusion: ConclusionRecord
+                if then.kind == "evidence":
+                    conclusion = EvidenceRecord(new_id, rule.id, platform, then.model or "", then.weight or 0)
+                    conclusions[v].append(conclusion)
+                elif then.kind == "exclude":
+                    conclusion = ExclusionRecord(new_id, rule.id, platform, then.model or "")
+                    conclusions[v].append(conclusion)
+                else:
+                    conclusion = CaveatRecord(new_id, rule.id, platform, payload)
+                asserted = conclusion
+            firings.append(Firing(len(firings) + 1, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent))
+        return record
+
+
+def _typed(facts: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, type, Any], ...]:
+    """Facts usable in a key that tells True from 1 and a list from a tuple (as a rendered text does)."""
+    return tuple((name, type(value), hashable(value)) for name, value in facts)
+
+
+def hashable(value: Any) -> Any:
+    """A fact value usable in a key: lists (at any depth) become tuples."""
+    return tuple(hashable(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]

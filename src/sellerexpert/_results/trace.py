@@ -1,0 +1,505 @@
+"""The explanation trace: everything needed to replay and audit a consultation.
+
+A trace holds the normalised profile, the facts the engine started from,
+every rule firing in order (what it matched, what it asserted), the result,
+and the fingerprint of the rule book and package that produced it. It
+round-trips through JSON without loss.
+
+Facts travel as typed, frozen records, one class per kind the engine declares
+(:data:`FactRecord`: seller, platform, evidence, exclusion, caveat, decision), from
+both engines through the result and the trace to the audit and the
+explanation; a record no engine writes (a hand-edited file) is kept as written
+in an :class:`OtherRecord`, so reading and writing a trace never changes a byte.
+
+Reading a trace lives here too: :meth:`Trace.load` is the one loader (a file,
+a parsed document or a trace, each checked against the trace schema), used by
+the audit and the explanation alike. Imports the document reader, the schema
+check, the errors and the messages; nothing that reasons.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from .._errors import TraceError
+from .._files import documents
+from .._i18n import N_
+from .._i18n.messages import Msg
+from .._rulebook.schema import UNSUPPORTED_VERSION, validate_trace
+
+Basis = Literal["exclusion", "scores", "tie", "both-excluded", "own-numbers"]
+"""What a platform's decision rested on (the policy's step that settled it), as a trace records it."""
+
+TRACE_FORMAT = "sellerexpert-trace"
+TRACE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SellerRecord:
+    """A profile field in working memory: given by the seller, or assumed by a rule.
+
+    :ivar id: the fact's id in the consultation (its declaration order).
+    :ivar field: the profile field.
+    :ivar value: its value, as JSON-ready data.
+    :ivar assumed: whether an assumption rule set it (the seller did not give it).
+    """
+
+    id: int
+    field: str
+    value: Any
+    assumed: bool
+    kind: ClassVar[Literal["seller"]] = "seller"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "seller", "field": self.field, "value": self.value, "assumed": self.assumed}
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRecord:
+    """A platform fact in working memory (``id`` and ``name`` included).
+
+    :ivar platform: the platform id.
+    :ivar field: the fact's name, without the ``platform.`` prefix.
+    :ivar value: its value, as JSON-ready data.
+    """
+
+    id: int
+    platform: str
+    field: str
+    value: Any
+    kind: ClassVar[Literal["platform"]] = "platform"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "platform", "platform": self.platform, "field": self.field, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """A rule's evidence for a model on a platform: ``weight`` points towards ``model``."""
+
+    id: int
+    rule: str
+    platform: str
+    model: str
+    weight: int
+    kind: ClassVar[Literal["evidence"]] = "evidence"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {
+            "id": self.id,
+            "kind": "evidence",
+            "rule": self.rule,
+            "platform": self.platform,
+            "model": self.model,
+            "weight": self.weight,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionRecord:
+    """A rule ruling ``model`` out on a platform."""
+
+    id: int
+    rule: str
+    platform: str
+    model: str
+    kind: ClassVar[Literal["exclusion"]] = "exclusion"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "exclusion", "rule": self.rule, "platform": self.platform, "model": self.model}
+
+
+@dataclass(frozen=True, slots=True)
+class CaveatRecord:
+    """A caveat a rule raised on a platform, rendered (in English) with the facts known when it fired."""
+
+    id: int
+    rule: str
+    platform: str
+    text: str
+    kind: ClassVar[Literal["caveat"]] = "caveat"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {"id": self.id, "kind": "caveat", "rule": self.rule, "platform": self.platform, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """The decision step's conclusion for one platform.
+
+    :ivar model: the recommended model.
+    :ivar confidence: how sure the decision is, 0 to 1.
+    :ivar scores: the evidence weight per model.
+    :ivar excluded: the models ruled out, in model order.
+    :ivar basis: what settled it (``scores``, ``exclusion``, ``tie``, ``both-excluded``).
+    :ivar completeness: the share of core profile fields the seller gave (3 decimals).
+    """
+
+    id: int
+    platform: str
+    model: str
+    confidence: float
+    scores: dict[str, int]
+    excluded: list[str]
+    basis: Basis
+    completeness: float
+    kind: ClassVar[Literal["decision"]] = "decision"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as the trace's JSON holds it."""
+        return {
+            "id": self.id,
+            "kind": "decision",
+            "platform": self.platform,
+            "model": self.model,
+            "confidence": self.confidence,
+            "scores": self.scores,
+            "excluded": self.excluded,
+            "basis": self.basis,
+            "completeness": self.completeness,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OtherRecord:
+    """A record a trace file holds that no engine writes (an unknown kind, a key added, missing or moved).
+
+    Only read from files: kept exactly as it was, so the JSON (and the signature over it) is
+    unchanged, and the audit can name it.
+
+    :ivar data: the record as the file holds it.
+    """
+
+    data: Any
+    kind: ClassVar[Literal["other"]] = "other"
+
+    @property
+    def id(self) -> Any:
+        """The record's ``id`` as written (``None`` when it has none)."""
+        return self.data.get("id") if isinstance(self.data, Mapping) else None
+
+    @property
+    def written_kind(self) -> Any:
+        """The record's ``kind`` as written (``None`` when it has none)."""
+        return self.data.get("kind") if isinstance(self.data, Mapping) else None
+
+    def to_dict(self) -> Any:
+        """The record as the file held it."""
+        return self.data
+
+
+FactRecord = SellerRecord | PlatformRecord | EvidenceRecord | ExclusionRecord | CaveatRecord | DecisionRecord | OtherRecord
+"""A trace's fact record: one class per kind of fact the engine declares (``OtherRecord``: anything else a file holds)."""
+ConclusionRecord = EvidenceRecord | ExclusionRecord | CaveatRecord
+"""What a rule on a platform concludes."""
+
+_FACT_TYPES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
+    "seller": (SellerRecord, ("id", "kind", "field", "value", "assumed")),
+    "platform": (PlatformRecord, ("id", "kind", "platform", "field", "value")),
+    "evidence": (EvidenceRecord, ("id", "kind", "rule", "platform", "model", "weight")),
+    "exclusion": (ExclusionRecord, ("id", "kind", "rule", "platform", "model")),
+    "caveat": (CaveatRecord, ("id", "kind", "rule", "platform", "text")),
+    "decision": (
+        DecisionRecord,
+        ("id", "kind", "platform", "model", "confidence", "scores", "excluded", "basis", "completeness"),
+    ),
+}
+
+
+def _shifted(record: FactRecord, offset: int) -> FactRecord:
+    if offset == 0 or isinstance(record, OtherRecord):
+        return record
+    return replace(record, id=record.id + offset)
+
+
+def combine_runs(runs: Sequence[tuple[str | None, Any]]) -> tuple[tuple[FactRecord, ...], tuple[Firing, ...]]:
+    """One trace's facts and firings from a consultation's runs (one per target market), in order.
+
+    Each run numbers its facts and firings from 1; here they are renumbered to follow on from
+    the run before, and each firing names the market its run concerns.
+
+    :param runs: ``(market, record)`` pairs, ``record`` with ``facts`` and ``firings`` (a run record).
+    """
+    facts: list[FactRecord] = []
+    firings: list[Firing] = []
+    offset = 0
+    for market, record in runs:
+        top = offset
+        for fact in record.facts:
+            facts.append(_shifted(fact, offset))
+            top = max(top, fact.id + offset)
+        seq = len(firings)
+        for firing in record.firings:
+            shift = [_shifted(f, offset) for f in firing.asserted]
+            top = max([top, *(f.id for f in shift if not isinstance(f, OtherRecord))])
+            firings.append(
+                replace(
+                    firing,
+                    seq=firing.seq + seq,
+                    matched=tuple(_shifted(f, offset) for f in firing.matched),
+                    asserted=tuple(shift),
+                    retracted=tuple(_shifted(f, offset) for f in firing.retracted),
+                    market=market,
+                )
+            )
+        offset = top
+    return tuple(facts), tuple(firings)
+
+
+def split_runs(facts: Sequence[FactRecord]) -> list[list[FactRecord]]:
+    """A trace's input facts, one list per run of the rules: each run declares the platforms'
+    facts (starting with the first platform's ``id``), then the seller's."""
+    runs: list[list[FactRecord]] = []
+    first = next((f for f in facts if isinstance(f, PlatformRecord) and f.field == "id"), None)
+    for fact in facts:
+        starts = first is not None and isinstance(fact, PlatformRecord) and fact.field == "id" and fact.platform == first.platform
+        if starts or not runs:
+            runs.append([])
+        runs[-1].append(fact)
+    return runs
+
+
+def read_fact(data: Any) -> FactRecord:
+    """A fact record from its JSON form (:meth:`to_dict` output).
+
+    A record laid out as the engine writes it (its kind's keys, in order) becomes its kind's
+    class; anything else is kept as written in an :class:`OtherRecord`, so reading and writing
+    a trace never changes a byte of it.
+    """
+    if isinstance(data, Mapping):
+        found = _FACT_TYPES.get(data.get("kind"))  # type: ignore[arg-type]
+        if found is not None and tuple(data) == found[1]:
+            cls, _keys = found
+            fact: FactRecord = cls(*[data[key] for key in _FIELDS[cls]])
+            return fact
+    return OtherRecord(data)
+
+
+_FIELDS = {cls: tuple(key for key in keys if key != "kind") for cls, keys in _FACT_TYPES.values()}
+"""Each record class's fields, in the order its JSON holds them (``kind`` is the class)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One rule firing.
+
+    :ivar seq: 1-based position in the firing order.
+    :ivar rule: the rule id (``decide`` for the engine's final aggregation).
+    :ivar platform: the platform the firing is about (``None`` for seller-level rules).
+    :ivar matched: the facts the rule's patterns matched.
+    :ivar absent: profile fields whose being unknown the rule relied on.
+    :ivar asserted: the facts the firing added.
+    :ivar retracted: the facts the firing removed.
+    :ivar market: the target market the firing concerns: a consultation runs the rules once per
+        target market (``None`` when the profile names none; then the key is left out of the JSON).
+    """
+
+    seq: int
+    rule: str
+    platform: str | None
+    salience: int
+    matched: tuple[FactRecord, ...]
+    asserted: tuple[FactRecord, ...]
+    retracted: tuple[FactRecord, ...] = ()
+    absent: tuple[str, ...] = ()
+    market: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The firing as JSON-ready data."""
+        out: dict[str, Any] = {
+            "seq": self.seq,
+            "rule": self.rule,
+            "platform": self.platform,
+            "salience": self.salience,
+            "matched": [f.to_dict() for f in self.matched],
+            "absent": list(self.absent),
+            "asserted": [f.to_dict() for f in self.asserted],
+            "retracted": [f.to_dict() for f in self.retracted],
+        }
+        if self.market is not None:
+            out["market"] = self.market
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Firing:
+        """Rebuild a firing from :meth:`to_dict` output."""
+        return cls(
+            seq=data["seq"],
+            rule=data["rule"],
+            platform=data.get("platform"),
+            salience=data.get("salience", 0),
+            matched=tuple(read_fact(f) for f in data.get("matched", ())),
+            asserted=tuple(read_fact(f) for f in data.get("asserted", ())),
+            retracted=tuple(read_fact(f) for f in data.get("retracted", ())),
+            absent=tuple(data.get("absent", ())),
+            market=data.get("market"),
+        )
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The auditable record of one consultation.
+
+    :ivar fingerprint: ``rulebook`` (SHA-256 over the rule files), ``package_version``,
+        ``files`` (per-file SHA-256) and ``rules`` (per-rule digest).
+    :ivar signature: an HMAC over the rest, when the trace was signed.
+    """
+
+    profile: Mapping[str, Any]
+    facts: tuple[FactRecord, ...]
+    firings: tuple[Firing, ...]
+    result: Mapping[str, Any]
+    fingerprint: Mapping[str, Any]
+    signature: Mapping[str, Any] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``,
+        ``result``, ``fingerprint``."""
+        # A deep copy: editing the returned dict must never edit the (frozen) trace.
+        copied: dict[str, Any] = _copied(self._shared_dict())
+        return copied
+
+    def _shared_dict(self) -> dict[str, Any]:
+        # The trace's own nested data, not copied: only for serialising, which never edits it.
+        data: dict[str, Any] = {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "profile": self.profile,
+            "facts": [f.to_dict() for f in self.facts],
+            "firings": [f.to_dict() for f in self.firings],
+            "result": self.result,
+            "fingerprint": self.fingerprint,
+        }
+        if self.signature is not None:
+            data["signature"] = self.signature
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The trace as JSON text (deterministic for the same consultation)."""
+        return json.dumps(self._shared_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def save(self, path: str | Path) -> None:
+        """Write the trace as JSON to ``path``."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str | Path | None = None) -> Trace:
+        """Rebuild a trace from :meth:`to_dict` output.
+
+        :raises TraceError: when ``data`` is not a trace this version reads.
+        """
+        if not isinstance(data, Mapping):
+            raise TraceError(Msg(N_("not a trace: expected a JSON object")), path=source)
+        if data.get("format") != TRACE_FORMAT:
+            raise TraceError(
+                Msg(N_("not a trace: 'format' must be \"{format}\""), format=TRACE_FORMAT), path=source, field="format"
+            )
+        if data.get("version") != TRACE_VERSION:
+            raise TraceError(
+                Msg(UNSUPPORTED_VERSION, version=repr(data.get("version")), supported=TRACE_VERSION),
+                path=source,
+                field="version",
+            )
+        for key, kind in (
+            ("profile", Mapping),
+            ("facts", list),
+            ("firings", list),
+            ("result", Mapping),
+            ("fingerprint", Mapping),
+        ):
+            if not isinstance(data.get(key), kind):
+                raise TraceError(Msg(N_("missing or malformed '{key}'"), key=key), path=source, field=key)
+        try:
+            firings = tuple(Firing.from_dict(f) for f in data["firings"])
+        except (KeyError, TypeError, AttributeError):
+            raise TraceError(Msg(N_("a firing lacks 'seq' or 'rule'")), path=source, field="firings") from None
+        return cls(
+            profile=data["profile"],
+            facts=tuple(read_fact(f) for f in data["facts"]),
+            firings=firings,
+            result=data["result"],
+            fingerprint=data["fingerprint"],
+            signature=data.get("signature"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str | Path | None = None) -> Trace:
+        """Parse a trace from JSON text."""
+        return cls.from_dict(parse_trace_text(text, source), source=source)
+
+    @classmethod
+    def load(cls, source: Trace | Mapping[str, Any] | str | os.PathLike[str], *, name: str | Path | None = None) -> Trace:
+        """Read and schema-check a trace from a file, a parsed trace document or a :class:`Trace`.
+
+        The one way into a trace from outside: the audit and the explanation both read through it.
+
+        :param name: how errors name a trace given as data (a file is named by its path).
+        :raises TraceError: naming the file (and the line or the JSON path at fault) when it is
+            unreadable or not a trace.
+        """
+        if isinstance(source, Trace):
+            validate_trace(source.to_dict(), source=name)
+            return source
+        if isinstance(source, Mapping):
+            validate_trace(dict(source), source=name)
+            return cls.from_dict(source, source=name)
+        if not isinstance(source, (str, os.PathLike)):
+            raise TraceError(
+                Msg(N_("not a trace: expected a Trace, a mapping or a file path, got {type}"), type=type(source).__name__)
+            )
+        path = Path(source)
+        try:
+            text = documents.read_text(path, "trace")
+        except documents.DocumentProblem as exc:
+            raise TraceError(exc.problem, path=path) from None
+        data = parse_trace_text(text, path)
+        validate_trace(data, source=path, limits_checked=True)
+        return cls.from_dict(data, source=path)
+
+
+_ATOMS = (str, int, float, bool, type(None))
+_ATOM_TYPES = frozenset(_ATOMS)
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of JSON-shaped data: what :func:`copy.deepcopy` gives for dicts, lists, tuples and
+    scalars, several times faster (a trace holds thousands of them); anything else goes to deepcopy.
+    Scalars inside a dict or a list are taken as they are, without a call each (most of a trace's values)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: item if type(item) in _ATOM_TYPES else _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _ATOM_TYPES else _copied(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    if kind is tuple:
+        return tuple(_copied(item) for item in value)
+    return copy.deepcopy(value)
+
+
+def parse_trace_text(text: str, source: str | Path | None = None) -> Any:
+    """Parse a trace file's JSON text, within the document limits (depth, digits, no NaN).
+
+    :raises TraceError: naming ``source`` (and the line) when the text is not usable JSON.
+    """
+    try:
+        return documents.parse(text, "json")
+    except documents.DocumentProblem as exc:
+        if isinstance(exc.problem, Msg) and exc.problem.template == documents.MALFORMED_JSON and exc.line is not None:
+            problem = Msg(
+                N_("not a trace: malformed JSON at line {line}: {detail}"), line=exc.line, detail=exc.problem.params["detail"]
+            )
+        else:
+            problem = Msg(N_("not a trace: {problem}"), problem=exc.problem)
+        raise TraceError(problem, path=source) from None
