@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, Trace, TraceError
 from sellerexpert._audit.audit import audit, audit_paths
-from sellerexpert._results.signing import ENV_KEY, canonical_bytes, sign
+from sellerexpert._results.trace import ENV_KEY, canonical_bytes
 from sellerexpert._rulebook.loader import shipped_rules_dir
 from sellerexpert._rulebook.schema import json_schema, validate_trace
 
@@ -131,7 +131,7 @@ def test_a_changed_rule_base_names_the_rules_and_with_rules_then_what_changed(ad
 
 
 def test_signed_traces_verify_and_tampering_is_caught(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
-    trace = sign(advisor.consult(PROFILE).trace, "s3cret")
+    trace = advisor.consult(PROFILE).trace.signed("s3cret")
     assert trace.signature is not None and trace.signature["algorithm"] == "HMAC-SHA256"
     assert audit(trace, advisor, key="s3cret").signature == "valid"
     monkeypatch.setenv(ENV_KEY, "s3cret")
@@ -156,7 +156,7 @@ def test_the_signature_covers_canonical_json_without_itself(advisor: Advisor) ->
     import hashlib
     import hmac
 
-    trace = sign(advisor.consult(PROFILE).trace, b"k")
+    trace = advisor.consult(PROFILE).trace.signed(b"k")
     data = trace.to_dict()
     value = data.pop("signature")["value"]
     body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -168,7 +168,7 @@ def test_every_trace_matches_the_shipped_schema(advisor: Advisor) -> None:
     assert json_schema("trace")["$id"].endswith("trace-1.json")
     for profile in ({}, PROFILE, {"monthly_orders": 5000, "fast_payouts_needed": True, "platforms": ["tiktok_shop"]}):
         validate_trace(advisor.consult(profile).trace.to_dict())
-        validate_trace(sign(advisor.consult(profile).trace, "k").to_dict())
+        validate_trace(advisor.consult(profile).trace.signed("k").to_dict())
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from sellerexpert import Advisor, SellerProfile, audit, cli
 from sellerexpert._errors import TraceError
-from sellerexpert._results.signing import sign
 
 PROFILE = SellerProfile(operational_capacity="low", platforms=("temu",), target_markets=("US",))
 
@@ -18,7 +17,7 @@ PROFILE = SellerProfile(operational_capacity="low", platforms=("temu",), target_
 @pytest.fixture
 def signed(advisor: Advisor, tmp_path: Path) -> Path:
     path = tmp_path / "signed.json"
-    path.write_text(sign(advisor.consult(PROFILE).trace, "k").to_json())
+    path.write_text(advisor.consult(PROFILE).trace.signed("k").to_json())
     return path
 
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from sellerexpert import Advisor, SellerProfile, Trace, cli
 from sellerexpert._batch import batch as batch_module
 from sellerexpert._batch.batch import PARTIAL_SUFFIX, STATE_SUFFIX
-from sellerexpert._results.signing import check
+from sellerexpert._results.trace import check
 
 
 def write_sellers(path: Path, rows: int) -> Path:

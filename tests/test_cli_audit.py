@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from sellerexpert import Advisor, cli
 from sellerexpert._profile.profile import profile_json_schema
-from sellerexpert._results.signing import ENV_KEY
+from sellerexpert._results.trace import ENV_KEY
 from sellerexpert._rulebook.loader import shipped_rules_dir
 from sellerexpert._rulebook.schema import json_schema
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sellerexpert import Advisor, SellerProfile, Trace, audit, cli
 from sellerexpert._errors import ProfileError, RuleBookError, TraceError
 from sellerexpert._files import documents
-from sellerexpert._results.signing import ENV_KEY, sign
+from sellerexpert._results.trace import ENV_KEY
 from sellerexpert._rulebook.loader import load_rulebook
 
 KEY = "s3cret"
@@ -25,7 +25,7 @@ TWICE = 'the key "{key}" appears twice in one object: give each key once'
 
 
 def _signed(advisor: Advisor) -> Trace:
-    return sign(advisor.consult({"operational_capacity": "low", "platforms": ["temu"]}).trace, KEY)
+    return advisor.consult({"operational_capacity": "low", "platforms": ["temu"]}).trace.signed(KEY)
 
 
 def _forged(advisor: Advisor) -> str:

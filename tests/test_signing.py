@@ -1,7 +1,8 @@
 """Trace signatures: an HMAC over the trace's canonical JSON; any edit, another key or no key is told apart.
 
 The audit's use of these statuses (what fails, what is only a note) is tested in test_audit.py;
-here the signing module itself.
+here the signing itself: :meth:`Trace.signed` and :meth:`Trace.signature_status` (public), and the
+functions beneath them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, Trace
-from sellerexpert._results.signing import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env, sign
+from sellerexpert._results.trace import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env
 
 KEY = "s3cret-ключ"  # not ASCII: the key is its UTF-8 bytes
 
@@ -29,7 +30,7 @@ def trace(advisor: Advisor) -> Trace:
 
 
 def test_a_signed_trace_verifies_with_its_key(trace: Trace) -> None:
-    signed = sign(trace, KEY)
+    signed = trace.signed(KEY)
     assert signed.signature is not None and signed.signature["algorithm"] == ALGORITHM == "HMAC-SHA256"
     assert check(signed, KEY) == "valid"
     assert check(signed, KEY.encode("utf-8")) == "valid"  # a str key is its UTF-8 bytes
@@ -38,7 +39,7 @@ def test_a_signed_trace_verifies_with_its_key(trace: Trace) -> None:
 
 
 def test_the_signature_is_an_hmac_anyone_can_recompute(trace: Trace) -> None:
-    signed = sign(trace, KEY)
+    signed = trace.signed(KEY)
     data = json.loads(signed.to_json())
     value = data.pop("signature")["value"]
     expected = hmac.new(
@@ -49,17 +50,17 @@ def test_the_signature_is_an_hmac_anyone_can_recompute(trace: Trace) -> None:
     assert value == expected.hexdigest()
     # The bytes covered leave the signature out, so signing twice (or re-signing) covers the same bytes.
     assert canonical_bytes(signed) == canonical_bytes(trace) == canonical_bytes(data)
-    assert sign(signed, KEY) == signed
+    assert signed.signed(KEY) == signed
 
 
 def test_a_signature_survives_a_file_round_trip(trace: Trace, tmp_path: Path) -> None:
     path = tmp_path / "signed.json"
-    sign(trace, KEY).save(path)
+    trace.signed(KEY).save(path)
     assert check(Trace.load(path), KEY) == "valid"
 
 
 def test_another_key_is_invalid(trace: Trace) -> None:
-    signed = sign(trace, KEY)
+    signed = trace.signed(KEY)
     assert check(signed, "another key") == "invalid"
     assert check(signed, KEY + " ") == "invalid"
 
@@ -77,7 +78,7 @@ def test_any_edit_anywhere_is_detected(trace: Trace, share: float) -> None:
     @settings(max_examples=scaled(40, share), deadline=None)
     @given(choice=st.integers(min_value=0))
     def edit(choice: int) -> None:
-        data = sign(trace, KEY).to_dict()
+        data = trace.signed(KEY).to_dict()
         # An edit of format or version is refused by the reader before any check (test_trace.py).
         leaves = [p for p in _leaves(data) if p[0] not in ("signature", "format", "version")]
         *parents, last = leaves[choice % len(leaves)]
@@ -93,7 +94,7 @@ def test_any_edit_anywhere_is_detected(trace: Trace, share: float) -> None:
 
 def test_a_key_added_to_a_fact_is_detected(trace: Trace) -> None:
     # A fact record may hold keys no engine writes (the schema allows them): the signature still covers them.
-    data = sign(trace, KEY).to_dict()
+    data = trace.signed(KEY).to_dict()
     data["firings"][0]["matched"][0]["note"] = "added"
     assert check(Trace.from_dict(data), KEY) == "invalid"
     data["firings"][0]["matched"][0].pop("note")
@@ -101,7 +102,7 @@ def test_a_key_added_to_a_fact_is_detected(trace: Trace) -> None:
 
 
 def test_an_edited_signature_is_invalid(trace: Trace) -> None:
-    signed = sign(trace, KEY).to_dict()
+    signed = trace.signed(KEY).to_dict()
     value = signed["signature"]["value"]
     flipped = ("0" if value[0] != "0" else "1") + value[1:]
     for signature in (
@@ -119,7 +120,7 @@ def test_an_edited_signature_is_invalid(trace: Trace) -> None:
     ids=["signed-with-key", "unsigned-with-key", "unsigned-no-key", "signed-no-key"],
 )
 def test_the_four_states_without_a_bad_signature(trace: Trace, signed: bool, key: str | None, status: str) -> None:
-    assert check(sign(trace, KEY) if signed else trace, key) == status
+    assert check(trace.signed(KEY) if signed else trace, key) == status
 
 
 @pytest.mark.parametrize(
@@ -136,3 +137,17 @@ def test_the_process_environment_is_the_default(monkeypatch: pytest.MonkeyPatch)
     assert key_from_env() == b"from-env"
     monkeypatch.delenv(ENV_KEY)
     assert key_from_env() is None
+
+
+def test_the_public_methods_take_the_key_from_the_environment(trace: Trace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    assert trace.signed() is trace, "no key given and none set: the trace comes back unsigned"
+    assert trace.signature_status() == "unsigned"
+    monkeypatch.setenv(ENV_KEY, KEY)
+    signed = trace.signed()
+    assert signed == trace.signed(KEY) and signed.signature is not None
+    assert signed.signature_status() == "valid"
+    assert signed.signature_status("another key") == "invalid"
+    assert trace.signature_status() == "missing", "a key is set but the trace is unsigned"
+    monkeypatch.delenv(ENV_KEY)
+    assert signed.signature_status() == "not-checked"

@@ -43,8 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import TraceError
 from .._i18n import N_
 from .._i18n.messages import Msg
-from .._results import signing
-from .._results.trace import Trace
+from .._results.trace import Trace, key_from_env
 from .._rulebook.loader import load_rulebook
 from .._rulebook.rulebook import RuleBook
 from .._workers import Workers
@@ -87,7 +86,7 @@ def audit_paths(
     advisor = _advisor(advisor)
     old = _rulebook(rules_then)
     if key is None:
-        key = signing.key_from_env()
+        key = key_from_env()
     reports: list[AuditReport] = []
     skipped: list[Skipped] = []
     workers: Workers[tuple[Path, bool], _Outcome] | None = None
@@ -203,7 +202,7 @@ def audit(
         source = str(trace) if isinstance(trace, (str, Path)) else "<trace>"
     loaded = Trace.load(trace)
     return _audit_loaded(
-        loaded, _advisor(advisor), _rulebook(rules_then), signing.key_from_env() if key is None else key, source, verify, engine
+        loaded, _advisor(advisor), _rulebook(rules_then), key_from_env() if key is None else key, source, verify, engine
     )
 
 

@@ -23,9 +23,19 @@ from .._errors import ProfileError
 from .._i18n import N_
 from .._i18n.messages import Msg, concat, platform_words
 from .._profile.profile import CORE_FIELDS, SellerProfile
-from .._results import signing
 from .._results.result import Recommendation
-from .._results.trace import DecisionRecord, FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord, Trace, split_runs
+from .._results.trace import (
+    ENV_KEY,
+    DecisionRecord,
+    FactRecord,
+    Firing,
+    OtherRecord,
+    PlatformRecord,
+    SellerRecord,
+    Trace,
+    check,
+    split_runs,
+)
 from .._rulebook.rulebook import RuleBook
 from .._version import __version__
 from .diff import (
@@ -48,11 +58,11 @@ _CHANGE_WORDS = {"added": N_("added"), "removed": N_("removed"), "edited": N_("e
 
 
 def check_signature(trace: Trace, key: bytes | str | None, verify: bool, findings: list[AuditFinding]) -> str:
-    """The trace's signature status (see :data:`sellerexpert._results.signing.SignatureStatus`).
+    """The trace's signature status (see :data:`sellerexpert._results.trace.SignatureStatus`).
 
     A finding when it fails, or is left unchecked with ``verify`` off (a note then).
     """
-    status = signing.check(trace, key if verify else None)
+    status = check(trace, key if verify else None)
     if status == "invalid":
         findings.append(
             AuditFinding(
@@ -70,7 +80,7 @@ def check_signature(trace: Trace, key: bytes | str | None, verify: bool, finding
                         "signed, but the signature could not be verified: no key (set {variable}, "
                         "or pass --no-verify to audit without checking it)"
                     ),
-                    variable=signing.ENV_KEY,
+                    variable=ENV_KEY,
                 ),
             )
         )

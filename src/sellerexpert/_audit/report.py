@@ -77,7 +77,7 @@ class AuditReport:
     """The outcome of auditing one trace.
 
     :ivar source: the trace file (or ``<trace>`` for an object).
-    :ivar signature: see :data:`sellerexpert._results.signing.SignatureStatus`.
+    :ivar signature: see :data:`sellerexpert._results.trace.SignatureStatus`.
     :ivar reproduced: whether replaying the profile gave the recorded firings and result.
     :ivar rule_changes: rules added, removed or edited since the trace was made.
     """

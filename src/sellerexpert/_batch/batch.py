@@ -404,11 +404,6 @@ class Scorer:
         else:
             finite = True
         self._lines = _Lines(output_format, finite_facts=finite)
-        self._key: bytes | None = None
-        if self.trace_dir is not None:
-            from .._results.signing import key_from_env
-
-            self._key = key_from_env()
 
     @classmethod
     def build(cls, rules_dir: str, layout: Layout, output_format: str, engine: str, trace_dir: str | None) -> Scorer:
@@ -449,11 +444,7 @@ class Scorer:
 
     def _save_trace(self, row: int, result: ConsultationResult) -> None:
         assert self.trace_dir is not None
-        trace = result.trace
-        if self._key is not None:
-            from .._results.signing import sign
-
-            trace = sign(trace, self._key)
+        trace = result.trace.signed()  # with SELLEREXPERT_TRACE_KEY, when it is set
         path = self.trace_dir / f"row-{row:06d}.json"
         try:
             # Written aside and renamed over the name: a link planted at it is replaced, never written through.

@@ -569,7 +569,7 @@ def consult(
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
     if trace_path is not None:
-        _write_file(trace_path, _signed(result.trace).to_json() + "\n", N_("trace"))
+        _write_file(trace_path, result.trace.signed().to_json() + "\n", N_("trace"))
     if explain_after:
         _echo_explained(advisor, result, output_format, details=details)
         return
@@ -793,14 +793,6 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
 # -- explain, audit, schema, rules lint, rules coverage ----------------------
 # Auditable explanations (issue 4): each command calls one API function and
 # renders its report; failed checks exit 1 through CheckFailed.
-
-
-def _signed(trace: Any) -> Any:
-    """The trace, signed when SELLEREXPERT_TRACE_KEY is set."""
-    from .._results.signing import key_from_env, sign
-
-    key = key_from_env()
-    return sign(trace, key) if key is not None else trace
 
 
 def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, details: bool = False) -> None:

@@ -24,6 +24,7 @@ from .._i18n import N_
 from .._i18n.messages import Msg
 from .._profile.profile import SellerProfile
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
+from .._results.trace import key_from_env
 from .margins import MarginComparison, PlatformMargin, cents
 
 if TYPE_CHECKING:
@@ -799,7 +800,6 @@ def trace_saver(directory: str | Path) -> Callable[[ProductAdvice], None]:
     :raises BatchError: when the folder cannot be made, or (when called) a trace cannot be written.
     """
     from .._files import safe_files
-    from .._results.signing import key_from_env, sign
 
     folder = Path(directory)
     try:
@@ -809,9 +809,7 @@ def trace_saver(directory: str | Path) -> Callable[[ProductAdvice], None]:
     key = key_from_env()
 
     def save(product: ProductAdvice) -> None:
-        trace = product.result.trace
-        if key is not None:
-            trace = sign(trace, key)
+        trace = product.result.trace.signed(key)
         path = folder / f"row-{product.row:06d}.json"
         try:
             # Written aside and renamed over the name: a link planted at it is replaced, never written through.

@@ -13,13 +13,22 @@ in an :class:`OtherRecord`, so reading and writing a trace never changes a byte.
 
 Reading a trace lives here too: :meth:`Trace.load` is the one loader (a file,
 a parsed document or a trace, each checked against the trace schema), used by
-the audit and the explanation alike. Imports the document reader, the schema
-check, the errors and the messages; nothing that reasons.
+the audit and the explanation alike. So does signing one: :meth:`Trace.signed`
+puts an HMAC-SHA256 over the trace's canonical JSON, so a stored recommendation
+cannot be edited unnoticed, and :meth:`Trace.signature_status` checks it. The
+key comes from the ``SELLEREXPERT_TRACE_KEY`` environment variable (its UTF-8
+bytes) unless one is given; the signed bytes are the trace without its
+``signature`` key, serialised with sorted keys, compact separators and UTF-8
+(no ASCII escaping): anyone holding the key can recompute them with any JSON
+library. Imports the document reader, the schema check, the errors and the
+messages; nothing that reasons.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -385,6 +394,25 @@ class Trace:
             data["signature"] = self.signature
         return data
 
+    def signed(self, key: bytes | str | None = None) -> Trace:
+        """This trace carrying ``signature = {"algorithm": "HMAC-SHA256", "value": <hex>}``.
+
+        :param key: the signing key; ``None`` takes ``SELLEREXPERT_TRACE_KEY``. With neither, the trace
+            comes back as it is, unsigned.
+        """
+        key = key_from_env() if key is None else key
+        if not key:
+            return self
+        return replace(self, signature={"algorithm": ALGORITHM, "value": _mac(self, key)})
+
+    def signature_status(self, key: bytes | str | None = None) -> SignatureStatus:
+        """Whether the signature holds: ``valid`` or ``invalid`` (checked with a key), ``missing`` (a key,
+        but the trace is unsigned), ``unsigned`` (no key, no signature) or ``not-checked`` (signed, no key).
+
+        :param key: the key to check with; ``None`` takes ``SELLEREXPERT_TRACE_KEY``.
+        """
+        return check(self, key_from_env() if key is None else key)
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The trace as JSON text (deterministic for the same consultation)."""
         return json.dumps(self._shared_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
@@ -503,3 +531,44 @@ def parse_trace_text(text: str, source: str | Path | None = None) -> Any:
         else:
             problem = Msg(N_("not a trace: {problem}"), problem=exc.problem)
         raise TraceError(problem, path=source) from None
+
+
+# ---------------------------------------------------------------- signatures
+
+ENV_KEY = "SELLEREXPERT_TRACE_KEY"
+ALGORITHM = "HMAC-SHA256"
+SignatureStatus = Literal["valid", "invalid", "missing", "unsigned", "not-checked"]
+"""``valid``/``invalid``: checked with a key; ``missing``: a key is set but the trace is unsigned;
+``unsigned``: no key and no signature; ``not-checked``: signed, but no key to check it with."""
+
+
+def key_from_env(environ: Mapping[str, str] | None = None) -> bytes | None:
+    """The signing key from ``SELLEREXPERT_TRACE_KEY``, or ``None`` when it is unset or empty."""
+    value = (os.environ if environ is None else environ).get(ENV_KEY, "")
+    return value.encode("utf-8") if value else None
+
+
+def canonical_bytes(trace: Trace | Mapping[str, Any]) -> bytes:
+    """The bytes a signature covers: the trace without ``signature``, as canonical JSON."""
+    # The trace's own data, not a deep copy of it: serialising never edits it (a copy cost more than the rest of an audit).
+    whole = trace._shared_dict() if isinstance(trace, Trace) else trace
+    data = {key: value for key, value in whole.items() if key != "signature"}
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _mac(trace: Trace | Mapping[str, Any], key: bytes | str) -> str:
+    raw = key.encode("utf-8") if isinstance(key, str) else key
+    return hmac.new(raw, canonical_bytes(trace), hashlib.sha256).hexdigest()
+
+
+def check(trace: Trace, key: bytes | str | None) -> SignatureStatus:
+    """Check a trace's signature with ``key`` (``None``: no key available)."""
+    signature = trace.signature
+    if key is None:
+        return "not-checked" if signature else "unsigned"
+    if not signature:
+        return "missing"
+    value = signature.get("value")
+    if signature.get("algorithm") != ALGORITHM or not isinstance(value, str):
+        return "invalid"
+    return "valid" if hmac.compare_digest(value, _mac(trace, key)) else "invalid"

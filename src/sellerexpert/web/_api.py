@@ -27,8 +27,7 @@ from .._batch.batch import RowReader, consult_rows
 from .._errors import ProfileError
 from .._files import documents
 from .._profile.profile import SellerProfile
-from .._results.signing import key_from_env, sign
-from .._results.trace import Trace
+from .._results.trace import key_from_env
 from .._rulebook.schema import json_schema
 from .._version import __version__
 from ._context import context, heavy
@@ -61,12 +60,6 @@ def _profile(raw: bytes) -> SellerProfile:
     return SellerProfile.from_text(text, format="json", source="<request>")
 
 
-def signed(trace: Trace) -> Trace:
-    """The trace, signed when ``SELLEREXPERT_TRACE_KEY`` is set (as ``consult --trace`` does)."""
-    key = key_from_env()
-    return sign(trace, key) if key is not None else trace
-
-
 async def consult_endpoint(request: Request) -> Response:
     """``POST /api/v1/consult``: a profile in, the result out (``consult --format json``); ``?trace=true`` adds the trace."""
     with_trace = flag(request, "trace", False)
@@ -83,7 +76,7 @@ async def consult_endpoint(request: Request) -> Response:
     text = result.to_json(indent=None)
     extra = []
     if with_trace:
-        extra.append('"trace": ' + signed(result.trace).to_json(indent=None))
+        extra.append('"trace": ' + result.trace.signed().to_json(indent=None))
     if with_explanation:
         explanation = await heavy(request, explain_body, result.trace.to_json(indent=None).encode(), "<request>", True)
         extra.append('"explanation": ' + json.dumps(explanation, ensure_ascii=False))

@@ -39,10 +39,9 @@ from .._interview.questions import Why
 from .._language import use
 from .._profile.profile import FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
 from .._results.result import ConsultationResult
-from .._results.signing import key_from_env
+from .._results.trace import key_from_env
 from .._version import __version__
 from ._answers import UNKNOWN, Answers, is_unknown
-from ._api import signed
 from ._context import WebContext, context, heavy, switch_links
 from ._lang import PageLanguage, page_language
 from ._numbers import INPUTS as NUMBER_INPUTS
@@ -379,7 +378,7 @@ async def trace_download(request: Request) -> Response:
         return RedirectResponse("/consult?" + answers.query(edit=outcome), status_code=303)
     _interview, consulted = outcome
     return Response(
-        signed(consulted.trace).to_json() + "\n",
+        consulted.trace.signed().to_json() + "\n",
         media_type="application/json",
         headers={"content-disposition": 'attachment; filename="sellerexpert-trace.json"', "cache-control": "no-store"},
     )

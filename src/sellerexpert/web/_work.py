@@ -38,8 +38,7 @@ from .._errors import ProfileError, TraceError
 from .._explain.explain import explain
 from .._files import documents
 from .._profile.profile import SellerProfile
-from .._results.signing import ENV_KEY
-from .._results.trace import Trace, parse_trace_text
+from .._results.trace import ENV_KEY, Trace, parse_trace_text
 from .._rulebook.schema import validate_trace
 
 T = TypeVar("T")
