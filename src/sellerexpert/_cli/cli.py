@@ -38,7 +38,20 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
-from .. import _i18n, _language
+from .. import (
+    FIELDS,
+    BatchError,
+    FiringLimitError,
+    LanguageError,
+    ProfileError,
+    RuleBookError,
+    SellerProfile,
+    TraceError,
+    UnknownRuleError,
+    _i18n,
+    _language,
+)
+from .. import render_report as render
 from .._batch.batch import (
     ENGINES,
     INPUT_FORMATS,
@@ -52,13 +65,12 @@ from .._batch.batch import (
 )
 from .._economics.catalogue_report import FORMATS as CATALOGUE_FORMATS
 from .._economics.catalogue_report import STREAMED as CATALOGUE_STREAMED
-from .._errors import BatchError, FiringLimitError, LanguageError, ProfileError, RuleBookError, TraceError, UnknownRuleError
 from .._i18n import N_, _
 from .._i18n.messages import say
 from .._profile.fields import option_name
-from .._profile.profile import FIELDS, FIELDS_BY_NAME, SellerProfile
+from .._profile.profile import FIELDS_BY_NAME
 from .._profile.sources import given_fields, read_profile, with_given
-from .._results.report import FORMATS, render
+from .._results.report import FORMATS
 from .._version import __version__
 from .._workers import MAX_WORKERS
 from .params import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem, field_option
@@ -564,7 +576,7 @@ def consult(
     if profile is None:
         _no_profile()
     if economics_path is not None:
-        from .._profile.economics import Economics
+        from .. import Economics
 
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     result = advisor.consult(profile)
@@ -796,7 +808,7 @@ def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
 
 
 def _echo_explained(advisor: Advisor, result: Any, output_format: str, *, details: bool = False) -> None:
-    from .._explain.explain import explain
+    from .. import explain
 
     explanation = explain(result.trace, advisor)
     if output_format == "json":
@@ -842,7 +854,7 @@ Example:
 @pass_advisor
 def explain_command(advisor: Advisor, trace_path: Path, output_format: str, dot_path: str | None, why_not: bool) -> None:
     """Explain a trace: how each recommendation was derived, and why not the other model."""
-    from .._explain.explain import explain
+    from .. import explain
 
     explanation = explain(trace_path, advisor, why_not=why_not and dot_path != "-")
     if dot_path == "-":
@@ -893,7 +905,7 @@ Example:
 def audit_command(advisor: Advisor, paths: tuple[Path, ...], rules_then: Path | None, output_format: str, verify: bool,
                   jobs: int, engine: Engine) -> None:
     """Check that stored traces still hold: replay each on today's rules and compare."""
-    from .._audit.audit import audit_paths
+    from .. import audit_paths
 
     summary = audit_paths(paths, advisor, rules_then=rules_then, verify=verify, jobs=jobs or os.cpu_count() or 1, engine=engine)
     # A trace is someone else's file: its strings are shown, never acted on by the terminal.
@@ -919,7 +931,7 @@ Example:
 @click.argument("name", type=Choice(["trace", "profile", "rulefile"]))
 def schema_command(name: str) -> None:
     """Print the JSON Schema of a trace, a seller profile or a rule file."""
-    from .._rulebook.schema import json_schema
+    from .. import json_schema
 
     click.echo(json.dumps(json_schema(name), indent=2, ensure_ascii=False, allow_nan=False))  # type: ignore[arg-type]
 
@@ -952,7 +964,7 @@ Example:
 @pass_session
 def rules_lint(session: Session, output_format: str, as_of: Any) -> None:
     """Check the rule pack itself: schema, duplicate ids, dead rules, conflicts, uncited paragraphs, stale facts."""
-    from .._review.lint import lint
+    from .. import lint
 
     # not the advisor: a broken pack must be linted, not refused
     report = lint(session.rules_dir, today=as_of.date() if as_of else None)
@@ -990,7 +1002,7 @@ Example:
 @pass_advisor
 def rules_review(advisor: Advisor, output_format: str, as_of: Any, within: int) -> None:
     """List the platform facts due for review: past their review_by date, or due within --within days."""
-    from .._review.lint import due_facts
+    from .. import due_facts
 
     due = due_facts(advisor.rules, today=as_of.date() if as_of else None, within_days=within)
     if output_format == "json":
@@ -1031,7 +1043,7 @@ Example:
 @pass_advisor
 def rules_coverage(advisor: Advisor, output_format: str) -> None:
     """Measure, over every profile, how often each rule fires and how the advice splits per platform."""
-    from .._review.coverage import coverage
+    from .. import coverage
 
     report = coverage(advisor)
     click.echo(report.to_json() if output_format == "json" else _fit(report.to_text()))
@@ -1084,14 +1096,14 @@ def margin(
     chart_path: Path | None,
 ) -> None:
     """Compare what fully-managed and semi-managed leave you per unit and per month, from your own numbers."""
-    from .._economics.margin_report import render as render_margin
-    from .._economics.margin_report import write_chart
+    from .. import render_margins as render_margin
+    from .. import write_chart
 
     if profile_source is None and economics_path is None:
         raise UsageProblem(_("give --profile FILE (a profile with an economics section) or --economics FILE."))
     profile = load_profile(profile_source, {}) or SellerProfile()
     if economics_path is not None:
-        from .._profile.economics import Economics
+        from .. import Economics
 
         profile = profile.with_changes(economics=Economics.from_file(economics_path))
     if monthly_units is not None and profile.economics is not None:
@@ -1159,7 +1171,7 @@ def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, out
               input_format: str | None, engine: str, trace_dir: str | None, close_pct: int, chart_path: Path | None,
               jobs: int, **fields: Any) -> None:
     """Advise each product of a catalogue: its route per platform and market, what it leaves, and the split."""
-    from .._economics.catalogue_report import render as render_catalogue
+    from .. import render_catalogue
 
     if input_path == "-" and profile_source == "-":
         raise UsageProblem(_("the product list and the profile cannot both come from stdin."))
@@ -1243,8 +1255,8 @@ def _catalogue_failed(errors: Any, advised: int) -> None:
 
 def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
     """Warn of set-aside columns, write the traces, the chart and the output (whole), and fail when rows failed."""
+    from .. import write_catalogue_chart as write_chart
     from .._economics.catalogue import save_traces
-    from .._economics.catalogue_report import write_chart
 
     _catalogue_warn(result.unknown_columns)
     if chart_path is not None:
@@ -1365,7 +1377,7 @@ def examples_command(ctx: click.Context) -> None:
     """List the example files shipped with sellerexpert, to try the commands on."""
     if ctx.invoked_subcommand is not None:
         return
-    from .._files.examples import example_files
+    from .. import example_files
 
     shown = example_files()
     width = max(len(example.name) for example in shown)
@@ -1390,8 +1402,7 @@ Example:
 @lang_option
 def examples_copy(target: Path) -> None:
     """Copy the shipped examples into folder DIR (made if missing), overwriting nothing."""
-    from .._errors import ExamplesError
-    from .._files.examples import copy_examples
+    from .. import ExamplesError, copy_examples
 
     try:
         written = copy_examples(target)
