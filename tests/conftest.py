@@ -65,9 +65,9 @@ def _cli_uses_the_session_advisor(advisor: Advisor, monkeypatch: pytest.MonkeyPa
 
     Loading and compiling the rule book costs about 0.1 s a command, paid hundreds of times in a
     run; what an advisor keeps between consultations (its advice cache) never changes an output
-    (tests/test_evaluator.py proves it), so sharing one changes nothing a command prints.
+    (tests/engine/test_evaluator.py proves it), so sharing one changes nothing a command prints.
     A command given ``--rules`` still builds its own, and the commands that run as real processes
-    (tests/test_cli_startup.py, the installed entry point) still build theirs as a user's would.
+    (tests/cli/test_cli_startup.py, the installed entry point) still build theirs as a user's would.
     """
 
     def shared(session: Session) -> Advisor:

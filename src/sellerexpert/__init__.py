@@ -88,7 +88,7 @@ if _TYPE_CHECKING:
 # Names are imported on first use (PEP 562), so `import sellerexpert` and `sellerexpert --version`
 # stay cheap: the rule book, its schema validator and Experta load only when something needs them.
 # Every module is private (`_name.py`): these names, and `__version__`, are the whole public API
-# (tests/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
+# (tests/api/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
 # `sellerexpert.on_dask` need optional extras and are public as modules.
 _EXPORTS: dict[str, tuple[str, str]] = {
     "audit_paths": ("_audit.audit", "audit_paths"),

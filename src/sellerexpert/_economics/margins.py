@@ -1355,7 +1355,7 @@ def amount_text(value: Decimal) -> str:
 
     Formatted from the exact Decimal (a float would lose cents on huge amounts); Chinese groups digits
     and writes the decimal point as English does, so this is also what ``_i18n.number(value, digits=2)``
-    gives in Chinese (tests/test_margin_zh.py checks that).
+    gives in Chinese (tests/economics/test_margin_zh.py checks that).
     """
     return f"{value:,.2f}"
 

@@ -131,7 +131,7 @@ def describe(value: object) -> str:
 def option_name(field: str) -> str:
     """The command-line option of a profile field, without its dashes (``target_markets`` is ``target-market``).
 
-    A list field's option is repeatable, so it is named in the singular (tests/test_fields.py holds every
+    A list field's option is repeatable, so it is named in the singular (tests/profile/test_fields.py holds every
     list field to that).
     """
     return {

@@ -23,7 +23,7 @@ the process's file descriptors. :class:`BoundedProtocol` adds, from
 
 It relies on uvicorn's ``HttpToolsProtocol`` callbacks (``on_url``,
 ``on_headers_complete``, ``on_message_complete``, ``on_response_complete``,
-``send_400_response``); ``tests/test_web_server.py`` drives each limit on a real
+``send_400_response``); ``tests/web/test_web_server.py`` drives each limit on a real
 socket, so an uvicorn release that changes them fails there.
 """
 

@@ -1,0 +1,473 @@
+"""The compiled evaluator agrees with Experta: same facts, same firings in the same order, same decisions.
+
+Experta is the engine of record; the compiled evaluator is what batch, the
+interview, why-not answers, coverage and the audit run many times. These
+tests compare the two on the shipped rule book (hypothesis profiles and a
+sweep over the value classes the rules tell apart) and on generated rule
+packs: random rules drawn from the rule-file language, with chained
+assumptions, salience, any/all/not, absent/present, given and platform facts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from sellerexpert import PLATFORMS, Advisor, ProfileError, SellerProfile
+from sellerexpert._economics.margins import margin_facts
+from sellerexpert._engine.evaluator import Conclusions, Evaluator, RunRecord, fact_values
+from sellerexpert._engine.space import ABSENT, REASONED_FIELDS, ProfileSpace
+from sellerexpert._profile.profile import FIELDS_BY_NAME
+from sellerexpert._rulebook.loader import shipped_rules_dir
+
+
+def _experta_record(advisor: Advisor, profile: SellerProfile, overrides: Any = None) -> RunRecord:
+    return advisor._run(profile, engine="experta", platform_overrides=overrides)
+
+
+def _compiled_record(advisor: Advisor, profile: SellerProfile, overrides: Any = None) -> RunRecord:
+    return advisor._run(profile, engine="compiled", platform_overrides=overrides)
+
+
+def _same(advisor: Advisor, profile: SellerProfile) -> None:
+    # A consultation runs the rules once per target market, with that market's route facts:
+    # each run must agree, firing for firing.
+    for plan in advisor._plans(profile, None):
+        _same_run(advisor, plan.profile, plan.overrides)
+
+
+def _same_run(advisor: Advisor, profile: SellerProfile, overrides: Any) -> None:
+    expected = _experta_record(advisor, profile, overrides)
+    actual = _compiled_record(advisor, profile, overrides)
+    # The decisions-only path (no trace, no texts) reaches the same decisions.
+    fast = advisor.evaluator.decisions(fact_values(profile), profile.platforms, platform_overrides=overrides)
+    assert fast == {p: {k: v for k, v in d.to_dict().items() if k != "id"} for p, d in expected.decisions.items()}
+    assert json.dumps([f.to_dict() for f in actual.facts]) == json.dumps([f.to_dict() for f in expected.facts])
+    for left, right in itertools.zip_longest(actual.firings, expected.firings):
+        assert json.dumps(left.to_dict()) == json.dumps(right.to_dict()), f"profile {profile.to_dict()}"
+    assert actual.decisions == expected.decisions
+    # The result's path (no trace records) reaches the same conclusions, texts included.
+    concluded = advisor.evaluator.conclude(
+        fact_values(profile), profile.platforms, platform_overrides=margin_facts(profile, overrides)
+    )
+    reference = Conclusions.of(expected)
+    assert _without_ids(concluded) == _without_ids(reference), f"profile {profile.to_dict()}"
+
+
+def _without_ids(conclusions: Conclusions) -> dict[str, Any]:
+    """Conclusions as comparable data: the decisions without their fact ids (a settled run numbers no facts)."""
+    data = dict(vars(conclusions))
+    data["decisions"] = {p: {k: v for k, v in d.to_dict().items() if k != "id"} for p, d in conclusions.decisions.items()}
+    return data
+
+
+# -- profiles ----------------------------------------------------------------------
+
+MARKETS = ("US", "UK", "DE", "FR", "ES", "IT", "NL", "EU", "BR", "MX", "JP", "CN", "AU")
+
+
+def _field_values(name: str) -> st.SearchStrategy[Any]:
+    spec = FIELDS_BY_NAME[name]
+    if spec.kind == "bool":
+        return st.booleans()
+    if spec.kind in ("level", "service", "region", "weight", "category"):
+        return st.sampled_from(spec.allowed)
+    if spec.kind == "count":
+        return st.one_of(st.sampled_from([0, 1, 49, 50, 51, 99, 100, 101, 499, 500, 501, 1000, 5000]), st.integers(0, 10**6))
+    if spec.kind == "markets":
+        # "no VAT registration anywhere" is an empty list, a real answer
+        return st.lists(
+            st.sampled_from(MARKETS), min_size=0 if name in ("vat_markets", "stock_markets") else 1, max_size=4, unique=True
+        )
+    raise AssertionError(spec.kind)
+
+
+def _agrees(data: dict[str, Any]) -> bool:
+    try:
+        SellerProfile.from_dict(data)
+    except ProfileError:
+        return False  # answers that contradict each other are refused before any rule runs
+    return True
+
+
+profiles = st.fixed_dictionaries(
+    {},
+    optional={
+        "platforms": st.lists(st.sampled_from(PLATFORMS), min_size=1, max_size=3, unique=True),
+        **{name: _field_values(name) for name in REASONED_FIELDS},
+    },
+).filter(_agrees)
+
+
+# The proofs below run twice: a fast sample in the default run, and at full scale in the slow set
+# (`python -m pytest -m slow tests/engine/test_evaluator.py`, which CI runs), as tests/engine/test_fuzz.py does.
+
+
+def _proof(examples: int) -> Callable[[Any], Any]:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+@_proof(15)
+@given(data=profiles)
+def test_the_compiled_evaluator_fires_exactly_as_experta_on_the_shipped_rules(advisor: Advisor, data: dict[str, Any]) -> None:
+    _same(advisor, _consistent(data))
+
+
+@pytest.mark.slow
+@_proof(150)
+@given(data=profiles)
+def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_shipped_profiles(
+    advisor: Advisor, data: dict[str, Any]
+) -> None:
+    _same(advisor, _consistent(data))
+
+
+def _consistent(data: dict[str, Any]) -> SellerProfile:
+    """The profile, or the example rejected when its answers contradict each other (a clear error, tested elsewhere)."""
+    try:
+        return SellerProfile.from_dict(data)
+    except ProfileError:
+        reject()
+        raise
+
+
+_SWEEP_BASES: list[dict[str, Any]] = [
+        {},
+        {"target_markets": ["US"], "operational_capacity": "low", "customer_service": "none", "fee_sensitivity": "high"},
+        {
+            "target_markets": ["DE", "FR"],
+            "operational_capacity": "high",
+            "monthly_orders": 800,
+            "local_warehouse": True,
+            "sea_freight": True,
+            "customer_service": "full",
+            "control_priority": "high",
+            "fee_sensitivity": "low",
+            "fast_shipping_expected": True,
+            "working_capital": "high",
+            "bulky_goods": False,
+            "local_entity": True,
+            "fast_payouts_needed": False,
+            "content_control": "high",
+        },
+]
+"""A bare, a partly known and a full profile: each field is swept through its value classes on each."""
+
+
+def _sweep(advisor: Advisor, bases: list[dict[str, Any]]) -> int:
+    space = ProfileSpace(advisor.rules)
+    checked = 0
+    for base in bases:
+        for name in REASONED_FIELDS:
+            for value_class in space.classes_of(name):
+                data = dict(base)
+                data.pop(name, None)
+                if value_class.value is not ABSENT:
+                    data[name] = list(value_class.value) if isinstance(value_class.value, tuple) else value_class.value
+                try:
+                    profile = SellerProfile.from_dict(data)
+                except ProfileError:
+                    continue  # answers that contradict the base profile: refused, as tested in test_routes
+                _same(advisor, profile)
+                checked += 1
+    return checked
+
+
+def test_a_sweep_over_every_value_class_of_every_field_agrees_on_a_partly_known_profile(advisor: Advisor) -> None:
+    """Each field through each value class the rules tell apart, on one base profile (all three: the slow set)."""
+    assert _sweep(advisor, _SWEEP_BASES[1:2]) > 30
+
+
+@pytest.mark.slow
+def test_a_sweep_over_every_value_class_of_every_field_agrees(advisor: Advisor) -> None:
+    """Each field through each value class the rules tell apart, on a bare, a partly known and a full profile."""
+    assert _sweep(advisor, _SWEEP_BASES) > 100
+
+
+@pytest.mark.slow
+def test_every_pair_of_value_classes_agrees(advisor: Advisor) -> None:
+    """Every pair of fields through every pair of their value classes (about 2,000 consultations)."""
+    space = ProfileSpace(advisor.rules)
+    for first, second in itertools.combinations(REASONED_FIELDS, 2):
+        for a, b in itertools.product(space.classes_of(first), space.classes_of(second)):
+            data: dict[str, Any] = {}
+            for name, value_class in ((first, a), (second, b)):
+                if value_class.value is not ABSENT:
+                    data[name] = list(value_class.value) if isinstance(value_class.value, tuple) else value_class.value
+            try:
+                profile = SellerProfile.from_dict(data)
+            except ProfileError:
+                continue
+            _same(advisor, profile)
+
+
+# -- generated rule packs ---------------------------------------------------------
+
+# Fields the generated rules read and assume, with values each can take.
+_BOOLS = ("local_warehouse", "sea_freight", "fast_shipping_expected", "bulky_goods", "local_entity", "fast_payouts_needed")
+_LEVELS = ("operational_capacity", "control_priority", "fee_sensitivity", "working_capital", "content_control")
+_PLATFORM_FACTS = {
+    "emphasis": ("both", "semi-managed", "fully-managed"),
+    "content_led": (True, False),
+    "full_ships_from_china": (True, False),
+    "semi_seller_sets_price": (True, False),
+}
+
+
+@st.composite
+def _leaf(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["bool", "level", "service", "count", "markets", "platform", "presence"]))
+    if kind == "bool":
+        return {
+            "fact": draw(st.sampled_from(_BOOLS)),
+            "op": draw(st.sampled_from(["eq", "ne"])),
+            "value": draw(st.booleans()),
+            "given": draw(st.booleans()),
+        }
+    if kind == "level":
+        name = draw(st.sampled_from(_LEVELS))
+        op = draw(st.sampled_from(["eq", "ne", "in", "not_in"]))
+        if op in ("in", "not_in"):
+            value: Any = draw(st.lists(st.sampled_from(["low", "medium", "high"]), min_size=1, max_size=2, unique=True))
+        else:
+            value = draw(st.sampled_from(["low", "medium", "high"]))
+        return {"fact": name, "op": op, "value": value}
+    if kind == "service":
+        return {"fact": "customer_service", "op": "eq", "value": draw(st.sampled_from(["none", "basic", "full"]))}
+    if kind == "count":
+        return {
+            "fact": "monthly_orders",
+            "op": draw(st.sampled_from(["lt", "le", "gt", "ge"])),
+            "value": draw(st.sampled_from([0, 50, 100, 500])),
+        }
+    if kind == "markets":
+        op = draw(st.sampled_from(["contains", "intersects"]))
+        codes = draw(st.lists(st.sampled_from(["US", "DE", "UK", "BR"]), min_size=1, max_size=2, unique=True))
+        return {"fact": "target_markets", "op": op, "value": codes[0] if op == "contains" else codes}
+    if kind == "platform":
+        name = draw(st.sampled_from(sorted(_PLATFORM_FACTS)))
+        return {
+            "fact": f"platform.{name}",
+            "op": draw(st.sampled_from(["eq", "ne"])),
+            "value": draw(st.sampled_from(_PLATFORM_FACTS[name])),
+        }
+    name = draw(st.sampled_from(_BOOLS + _LEVELS + ("monthly_orders", "customer_service")))
+    return {"fact": name, "op": draw(st.sampled_from(["absent", "present"])), "given": draw(st.booleans())}
+
+
+def _condition(max_depth: int) -> st.SearchStrategy[dict[str, Any]]:
+    return st.recursive(
+        _leaf(),
+        lambda inner: st.one_of(
+            st.builds(lambda items: {"all": items}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda items: {"any": items}, st.lists(inner, min_size=1, max_size=2)),
+            st.builds(lambda item: {"not": item}, inner),
+        ),
+        max_leaves=max_depth,
+    )
+
+
+def _seller_only(condition: dict[str, Any]) -> bool:
+    if "fact" in condition:
+        return not condition["fact"].startswith("platform.")
+    if "not" in condition:
+        return _seller_only(condition["not"])
+    return all(_seller_only(item) for item in condition.get("all", condition.get("any", [])))
+
+
+@st.composite
+def _rule(draw: st.DrawFn, number: int) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["evidence", "evidence", "exclude", "caveat", "assume"]))
+    when = draw(_condition(5))
+    if kind == "evidence":
+        then: dict[str, Any] = {
+            "favour": draw(st.sampled_from(["fully-managed", "semi-managed"])),
+            "weight": draw(st.integers(1, 4)),
+        }
+    elif kind == "exclude":
+        then = {"exclude": draw(st.sampled_from(["fully-managed", "semi-managed"]))}
+    elif kind == "caveat":
+        then = {"caveat": "Planted caveat on {platform.name} for {operational_capacity} capacity."}
+    else:
+        if not _seller_only(when):
+            when = draw(_leaf().filter(lambda leaf: not leaf["fact"].startswith("platform.")))
+        if draw(st.booleans()):
+            name = draw(st.sampled_from(_BOOLS))
+            then = {"assume": name, "value": draw(st.booleans())}
+        else:
+            name = draw(st.sampled_from(_LEVELS))
+            then = {"assume": name, "value": draw(st.sampled_from(["low", "medium", "high"]))}
+    return {
+        "id": f"generated_{number}",
+        "statement": "Planted rule {number} on {platform.name}.".replace("{number}", str(number))
+        if kind != "assume"
+        else f"Planted assumption {number}.",
+        "rationale": "Generated for the agreement test.",
+        "sources": ["seed_p1"],
+        "salience": draw(st.sampled_from([-10, 0, 0, 10, 50, 100])),
+        "when": when,
+        "then": then,
+        "examples": [{"profile": {}, "fires": False}],
+    }
+
+
+rule_packs = st.integers(2, 14).flatmap(lambda size: st.tuples(*(_rule(n) for n in range(size))))
+
+
+def _pack(folder: Path, rules: list[dict[str, Any]], *, routes: bool = False) -> Path:
+    """A rule pack of the shipped sources, platforms and policy, and ``rules``.
+
+    :param routes: add the shipped routes and eligibility rules, so each target market runs on its own
+        with its route facts, and the generated rules meet route exclusions and confidence caps.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("sources.toml", "platforms.toml", "policy.toml", *(("routes.toml", "eligibility.toml") if routes else ())):
+        shutil.copy(shipped_rules_dir() / name, folder / name)
+    document = {"meta": {"covers": "Generated rules.", "reviewed": "2026-11-25"}, "rule": rules}
+    (folder / "generated.yaml").write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return folder
+
+
+def _generated(tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]) -> None:
+    # Half the packs carry the routes: the runs per market, with their route facts, agree too.
+    advisor = Advisor(_pack(tmp_path_factory.mktemp("pack"), list(rules), routes=len(rules) % 2 == 0))
+    for data in cases:
+        _same(advisor, SellerProfile.from_dict(data))
+
+
+@_proof(6)
+@given(rules=rule_packs, cases=st.lists(profiles, min_size=1, max_size=8))
+def test_the_compiled_evaluator_fires_exactly_as_experta_on_generated_rule_packs(
+    tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]
+) -> None:
+    _generated(tmp_path_factory, rules, cases)
+
+
+@pytest.mark.slow
+@_proof(40)
+@given(rules=rule_packs, cases=st.lists(profiles, min_size=1, max_size=8))
+def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_generated_rule_packs(
+    tmp_path_factory: pytest.TempPathFactory, rules: tuple[dict[str, Any], ...], cases: list[dict[str, Any]]
+) -> None:
+    _generated(tmp_path_factory, rules, cases)
+
+
+CHAINED = [
+    {
+        "id": "high_reads_what_middle_sets",
+        "statement": "Planted: a salience-100 assumption that reads a field a later assumption sets.",
+        "rationale": "The chained-assumption pack that once split the interview from the engine.",
+        "sources": ["seed_p1"],
+        "salience": 100,
+        "when": {"fact": "sea_freight", "op": "eq", "value": True},
+        "then": {"assume": "working_capital", "value": "high"},
+        "examples": [{"profile": {}, "fires": False}],
+    },
+    {
+        "id": "middle_sets_the_input",
+        "statement": "Planted: a salience-50 assumption.",
+        "rationale": "Sets what the salience-100 assumption reads.",
+        "sources": ["seed_p1"],
+        "salience": 50,
+        "when": {"fact": "sea_freight", "op": "absent"},
+        "then": {"assume": "sea_freight", "value": True},
+        "examples": [{"profile": {}, "fires": True}],
+    },
+    {
+        "id": "low_sets_the_same_target",
+        "statement": "Planted: a salience-10 assumption on the same target.",
+        "rationale": "Competes with the salience-100 assumption for working_capital.",
+        "sources": ["seed_p1"],
+        "salience": 10,
+        "when": {"fact": "working_capital", "op": "absent"},
+        "then": {"assume": "working_capital", "value": "low"},
+        "examples": [{"profile": {}, "fires": True}],
+    },
+    {
+        "id": "capital_decides",
+        "statement": "Planted: high capital favours semi-managed on {platform.name}.",
+        "rationale": "Makes the assumed capital change the advice.",
+        "sources": ["seed_p1"],
+        "when": {"fact": "working_capital", "op": "eq", "value": "high"},
+        "then": {"favour": "semi-managed", "weight": 3},
+        "examples": [{"profile": {"working_capital": "high"}, "fires": True}],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
+    return Advisor(_pack(tmp_path_factory.mktemp("chained"), CHAINED))
+
+
+def test_a_chained_assumption_fires_in_salience_order_on_both_engines(chained: Advisor) -> None:
+    profile = SellerProfile.from_dict({"platforms": ["temu"]})
+    _same(chained, profile)
+    record = _compiled_record(chained, profile)
+    # sea_freight is assumed first (50); that wakes the salience-100 assumption before the salience-10 one.
+    assert [f.rule for f in record.firings if f.platform is None] == [
+        "middle_sets_the_input",
+        "high_reads_what_middle_sets",
+    ]
+    assert record.decisions["temu"].model == "semi-managed"
+
+
+def test_the_evaluator_answers_the_model_question_for_any_facts(chained: Advisor) -> None:
+    evaluator = Evaluator(chained.rules)
+    assert evaluator.models({}, ("temu",)) == {"temu": "semi-managed"}
+    assert evaluator.models({"sea_freight": False}, ("temu",)) == {"temu": "fully-managed"}
+
+
+@_proof(8)
+@given(data=profiles, bump=st.integers(1, 3))
+def test_a_compiled_consultation_is_byte_identical_to_experta_even_from_the_cache(
+    advisor: Advisor, data: dict[str, Any], bump: int
+) -> None:
+    """Result and trace JSON are the same whichever engine ran, also when the compiled path reuses
+    the advice of an earlier seller the rules cannot tell apart (here: a few more monthly orders)."""
+    _byte_identical(advisor, data, bump)
+
+
+@pytest.mark.slow
+@_proof(60)
+@given(data=profiles, bump=st.integers(1, 3))
+def test_many_compiled_consultations_are_byte_identical_to_experta(advisor: Advisor, data: dict[str, Any], bump: int) -> None:
+    _byte_identical(advisor, data, bump)
+
+
+def _byte_identical(advisor: Advisor, data: dict[str, Any], bump: int) -> None:
+    first = SellerProfile.from_dict(data)
+    advisor.consult(first, engine="compiled")  # warms the cache
+    second = SellerProfile.from_dict({**data, "monthly_orders": (data.get("monthly_orders") or 0) + bump})
+    for profile in (first, second):
+        compiled = advisor.consult(profile, engine="compiled")
+        reference = advisor.consult(profile, engine="experta")
+        assert compiled.to_json() == reference.to_json()
+        assert compiled.to_json(indent=None) == json.dumps(reference.to_dict(), ensure_ascii=False)
+        assert compiled.trace.to_json() == reference.trace.to_json()
+
+
+def test_sellers_with_their_own_numbers_never_share_cached_advice(advisor: Advisor, examples_dir: Path) -> None:
+    """The compiled path's cache leaves out profiles with economics: their margin facts are their own."""
+    base = SellerProfile.from_file(examples_dir / "margin-home-goods.toml").to_dict()
+    cheaper = json.loads(json.dumps(base))
+    cheaper["economics"]["semi-managed"]["price"] = 7.5  # semi-managed now leaves less on every platform
+    for data in (base, cheaper):
+        profile = SellerProfile.from_dict(data)
+        compiled = advisor.consult(profile, engine="compiled")
+        assert compiled.to_json() == advisor.consult(profile, engine="experta").to_json()
+    first = advisor.consult(SellerProfile.from_dict(base), engine="compiled")
+    second = advisor.consult(SellerProfile.from_dict(cheaper), engine="compiled")
+    assert [r.reasons for r in first.recommendations] != [r.reasons for r in second.recommendations]

@@ -1,0 +1,249 @@
+"""Hostile and broken documents (issue 9): deep nesting, huge numbers, NaN, alias bombs, oversized and empty files.
+
+Each is refused with one line naming the file and the limit, exit 2 on the
+command line, and the library's own error type through the API.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from conftest import SCALES, scaled
+from sellerexpert import Advisor, ProfileError, SellerProfile, TraceError, cli
+from sellerexpert._files import documents
+
+DEEP = 100_000
+
+NESTED_PROFILES = [
+    ("deep.json", "[" * DEEP + "]" * DEEP),
+    ("deep.yaml", "[" * DEEP + "]" * DEEP),
+    ("deep.toml", "a = " + "[" * 10_000 + "]" * 10_000),
+    ("deeper-than-limit.json", '{"name": ' + "[" * 200 + "]" * 200 + "}"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), NESTED_PROFILES, ids=[n for n, _ in NESTED_PROFILES])
+def test_deeply_nested_profile_is_refused_in_one_line(runner: CliRunner, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = runner.invoke(cli, ["consult", "-p", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {path}: is nested more than {documents.MAX_DEPTH} levels deep\n"
+
+
+def _trace(advisor: Advisor, tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    data = advisor.consult(SellerProfile(operational_capacity="low", platforms=("temu",))).trace.to_dict()
+    return tmp_path / "t.json", data
+
+
+@pytest.mark.parametrize("command", ["audit", "explain"])
+def test_deep_value_inside_a_trace_is_a_trace_error(
+    runner: CliRunner, advisor: Advisor, tmp_path: Path, command: str
+) -> None:
+    path, data = _trace(advisor, tmp_path)
+    text = json.dumps(data)[:-1] + ', "extra": ' + "[" * DEEP + "]" * DEEP + "}"
+    path.write_text(text)
+    result = runner.invoke(cli, [command, str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {path}: not a trace: is nested more than {documents.MAX_DEPTH} levels deep\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"monthly_orders": ' + "7" * 5000 + "}", "a number has more than 64 digits"),
+        ('{"monthly_orders": NaN}', "NaN is not a number JSON allows"),
+        ('{"monthly_orders": 1e999}', "the number 1e999 is out of range"),
+    ],
+    ids=["5000 digits", "NaN", "overflow"],
+)
+def test_numbers_json_cannot_carry_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        SellerProfile.from_text(text, format="json", source="p.json")
+    assert str(caught.value) == f"p.json: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [("a: .nan\n", "yaml"), ("a = nan\n", "toml"), ("a = inf\n", "toml"), ("a: -.inf\n", "yaml")],
+)
+def test_nan_and_infinity_are_refused_in_every_format(text: str, fmt: str) -> None:
+    with pytest.raises(documents.DocumentProblem, match="NaN and Infinity are not allowed"):
+        documents.parse(text, fmt)
+
+
+@pytest.mark.parametrize(("text", "fmt"), [("a: " + "1" * 5000, "yaml"), ("a = " + "1" * 5000, "toml")])
+def test_huge_integers_in_yaml_and_toml(text: str, fmt: str) -> None:
+    with pytest.raises(documents.DocumentProblem, match="a number has more than 64 digits"):
+        documents.parse(text, fmt)
+
+
+def test_huge_int_in_a_trace_is_a_trace_error(runner: CliRunner, advisor: Advisor, tmp_path: Path) -> None:
+    path, data = _trace(advisor, tmp_path)
+    path.write_text(json.dumps(data).replace('"seq": 1,', '"seq": ' + "9" * 5000 + ",", 1))
+    result = runner.invoke(cli, ["audit", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {path}: not a trace: a number has more than 64 digits\n"
+
+
+def test_trace_dict_through_the_api_gets_the_same_limits(advisor: Advisor) -> None:
+    from sellerexpert import audit
+
+    data = advisor.consult(SellerProfile(operational_capacity="low")).trace.to_dict()
+    data["firings"][0]["seq"] = 10**5000
+    with pytest.raises(TraceError, match="a number has more than 64 digits"):
+        audit(data, advisor)
+    data["firings"][0]["seq"] = float("nan")
+    with pytest.raises(TraceError, match="NaN and Infinity"):
+        audit(data, advisor)
+
+
+YAML_BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_alias_bomb_is_refused_fast() -> None:
+    started = time.perf_counter()
+    with pytest.raises(documents.DocumentProblem) as caught:
+        documents.parse(YAML_BOMB, "yaml")
+    assert time.perf_counter() - started < 2
+    assert caught.value.problem == f"its aliases expand to more than {documents.MAX_YAML_NODES:,} values"
+    assert caught.value.line is not None
+
+
+def test_modest_yaml_aliases_still_work() -> None:
+    text = "base: &m [US, DE]\ntarget_markets: *m\n"
+    assert documents.parse(text, "yaml") == {"base": ["US", "DE"], "target_markets": ["US", "DE"]}
+
+
+def test_self_referencing_yaml_alias_is_refused() -> None:
+    with pytest.raises(documents.DocumentProblem, match="refers to a value that contains it"):
+        documents.parse("a: &a [*a]\n", "yaml")
+
+
+@pytest.mark.parametrize(
+    ("command", "suffix", "kind"),
+    [("consult", ".json", "profile"), ("audit", ".json", "trace"), ("explain", ".json", "trace")],
+)
+def test_oversized_files_are_refused_naming_the_limit(
+    runner: CliRunner, tmp_path: Path, command: str, suffix: str, kind: str
+) -> None:
+    path = tmp_path / f"big{suffix}"
+    limit = documents.SIZE_LIMITS[kind]
+    path.write_bytes(b"{" + b" " * limit + b"}")
+    args = [command, "-p", str(path)] if command == "consult" else [command, str(path)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {path}: is larger than the {limit // 2**20} MB limit for a {kind}\n"
+
+
+def test_oversized_rule_file_is_refused_naming_the_limit(runner: CliRunner, rules_dir: Path) -> None:
+    path = rules_dir / "huge.toml"
+    path.write_bytes(b"#" * (documents.SIZE_LIMITS["rule file"] + 1))
+    result = runner.invoke(cli, ["--rules", str(rules_dir), "rules", "list"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {path}: is larger than the 2 MB limit for a rule file\n"
+
+
+def test_oversized_stdin_profile_is_refused(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["consult", "-p", "-"], input="{" + " " * documents.SIZE_LIMITS["profile"] + "}")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: <stdin>: is larger than the 1 MB limit for a profile\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("e.yaml", ""),
+        ("e.yaml", "# nothing yet\n"),
+        ("e.yaml", "null\n"),
+        ("e.toml", ""),
+        ("e.toml", "# comment\n"),
+        ("e.json", ""),
+    ],
+)
+def test_empty_profiles_are_refused_alike(runner: CliRunner, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = runner.invoke(cli, ["consult", "-p", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {path}: is empty: give at least one field, or write {{}} for a profile with nothing known on purpose\n"
+    )
+
+
+@pytest.mark.parametrize(("name", "text"), [("e.yaml", "{}\n"), ("e.json", "{}"), ("e.toml", "name = 'x'\n")])
+def test_an_empty_profile_said_on_purpose_is_allowed(runner: CliRunner, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = runner.invoke(cli, ["consult", "-p", str(path), "-f", "json"], catch_exceptions=False)
+    assert result.exit_code == 0
+
+
+def test_utf16_file_is_told_to_be_saved_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_bytes('{"operational_capacity": "low"}'.encode("utf-16"))
+    with pytest.raises(ProfileError, match="is UTF-16 text: save it as UTF-8"):
+        SellerProfile.from_file(path)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.just(10**64) | st.just(-(10**64)) | st.floats()
+    | st.text() | st.just("\ud800") | st.sampled_from([(1, 2), Decimal(1), 1 + 2j]),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=3) | st.just("\udfff") | st.integers() | st.floats(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@pytest.mark.parametrize("share", SCALES)
+def test_the_quick_pass_never_passes_what_the_full_walk_refuses(share: float) -> None:
+    """check_limits skips its walk when a quick pass finds the data plainly within the limits: never wrongly."""
+
+    @settings(max_examples=scaled(500, share), deadline=None)
+    @given(st.one_of(_VALUES, st.integers(60, 70).map(_nested)))
+    @example(["ok", "\ud800"])
+    @example({"a": {"\udfff": 1}})
+    @example([[1, 10**64]])
+    @example({"n": [float("nan")]})
+    @example(_nested(64))
+    def check(data: Any) -> None:
+        if documents._plainly_within(data):
+            _full_walk(data)  # raises if the quick pass was wrong
+
+    check()
+
+
+def _full_walk(data: Any) -> None:
+    """check_limits' own walk, with the quick pass turned off."""
+    quick = documents._plainly_within
+    documents._plainly_within = lambda _data: False  # type: ignore[assignment]
+    try:
+        documents.check_limits(data)
+    finally:
+        documents._plainly_within = quick
