@@ -203,3 +203,23 @@ def test_chinese_words_the_split_and_keeps_the_numbers(runner: CliRunner) -> Non
     total = json.loads(english)["split"]["totals"]["temu"]
     assert any(line.startswith("  合计") and line.endswith(f"{total:,.2f}") for line in lines)
     assert result.stderr == "警告：以下列已忽略（不是产品列）：supplier\n"
+
+
+def test_a_chinese_chart_without_a_chinese_font_names_platforms_and_markets_by_code(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The products were advised in Chinese; a chart drawn in English (no font with the glyphs) must not
+    # carry their Chinese names as empty boxes.
+    pytest.importorskip("matplotlib")
+    from sellerexpert._economics import margin_report
+
+    monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
+    chart = tmp_path / "split.svg"
+    products, company = str(EXAMPLES / "catalogue-ningbo-home.csv"), str(EXAMPLES / "catalogue-ningbo-home.yaml")
+    result = runner.invoke(cli, [
+        "--lang", "zh", "catalogue", products, "-p", company, "--chart", str(chart), "-f", "json", "-o", str(tmp_path / "split.json"),
+    ])
+    assert result.exit_code == 0, result.output
+    text = chart.read_text(encoding="utf-8")
+    assert not any("\u4e00" <= char <= "\u9fff" for char in text), "Chinese drawn in a font without its glyphs"
+    assert "aliexpress: " in text and "US · " in text and "DE · " in text

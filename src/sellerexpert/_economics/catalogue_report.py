@@ -389,16 +389,26 @@ def chart(catalogue: Catalogue, format: str = "svg") -> bytes:
     """
     from .margin_report import drawn
 
-    panels = _share_rows(catalogue) or [("", [], Decimal(0))]
+    advised_in = catalogue.products[0].result.lang if catalogue.products else "en"
 
     def draw(pyplot: Any) -> Any:
+        # The platform and market names were worded when the products were advised; when the chart speaks
+        # another language (English, for want of a font with the Chinese glyphs) it names them by their codes.
+        own_words = _i18n.current() == advised_in
+        panels = [
+            (name if own_words or not shares else shares[0].platform, shares, total)
+            for name, shares, total in _share_rows(catalogue)
+        ] or [("", [], Decimal(0))]
         heights = [max(len(shares), 1) * 0.45 + 1.2 for _name, shares, _total in panels]
         figure, axes = pyplot.subplots(len(panels), 1, figsize=(8, sum(heights)), squeeze=False,
                                        gridspec_kw={"height_ratios": heights})
         for (name, shares, total), row in zip(panels, axes, strict=True):
             axis = row[0]
             labels = [
-                f"{s.market_name} · {_route(s.route, s.route)}" if s.market else _route(s.route, s.route) for s in shares
+                f"{s.market_name if own_words else s.market} · {_route(s.route, s.route)}"
+                if s.market
+                else _route(s.route, s.route)
+                for s in shares
             ]
             values = [float(s.contribution_per_month) for s in shares]
             axis.barh(range(len(shares)), values, color=[f"C{_model_index(s.model)}" for s in shares])
