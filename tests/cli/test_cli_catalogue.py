@@ -217,7 +217,8 @@ def test_a_chinese_chart_without_a_chinese_font_names_platforms_and_markets_by_c
     chart = tmp_path / "split.svg"
     products, company = str(EXAMPLES / "catalogue-ningbo-home.csv"), str(EXAMPLES / "catalogue-ningbo-home.yaml")
     result = runner.invoke(cli, [
-        "--lang", "zh", "catalogue", products, "-p", company, "--chart", str(chart), "-f", "json", "-o", str(tmp_path / "split.json"),
+        "--lang", "zh", "catalogue", products, "-p", company, "--chart", str(chart),
+        "-f", "json", "-o", str(tmp_path / "split.json"),
     ])
     assert result.exit_code == 0, result.output
     text = chart.read_text(encoding="utf-8")
