@@ -275,7 +275,9 @@ def test_past_the_cap_with_every_request_at_work_a_newcomer_gets_503(tmp_path: P
                 head = b"POST /api/v1/audit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(costly)
                 sock.sendall(head + costly)
                 working.append(sock)
-            time.sleep(0.3)
+            # Long enough for the server to take the four in, shorter than one audit (about 0.25 s), so the
+            # first is still at work when the newcomer comes.
+            time.sleep(0.1)
             answer = _get(port)
             assert _status(answer) == 503
             assert b"the server has its most connections open (4): try again shortly" in answer
