@@ -61,6 +61,8 @@ if _TYPE_CHECKING:
     )
     from ._explain.explain import Explanation, explain
     from ._files.examples import Example, copy_examples, example_files
+    from ._interview.dialogue import ask_own_numbers
+    from ._interview.dialogue import conduct as conduct_interview
     from ._interview.interview import Interview
     from ._interview.questions import Question
     from ._language import use as use_language
@@ -134,6 +136,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Firing": ("_results.trace", "Firing"),
     "FiringLimitError": ("_errors", "FiringLimitError"),
     "Interview": ("_interview.interview", "Interview"),
+    "ask_own_numbers": ("_interview.dialogue", "ask_own_numbers"),
+    "conduct_interview": ("_interview.dialogue", "conduct"),
     "json_schema": ("_rulebook.schema", "json_schema"),
     "JsonLinesWriter": ("_batch.batch", "JsonLinesWriter"),
     "LanguageError": ("_errors", "LanguageError"),
@@ -250,10 +254,12 @@ __all__ = [
     "UnknownPlatformError",
     "UnknownRuleError",
     "__version__",
+    "ask_own_numbers",
     "audit",
     "audit_paths",
     "cli",
     "compare_margins",
+    "conduct_interview",
     "copy_examples",
     "coverage",
     "due_facts",

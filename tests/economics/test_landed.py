@@ -456,3 +456,22 @@ def _replies(*replies: str) -> Callable[[str], str]:
     """A seller typing ``replies`` in turn at the prompts."""
     queue = iter(replies)
     return lambda _prompt: next(queue)
+
+
+def test_the_public_api_asks_for_the_numbers_only_where_they_could_change_the_advice(advisor: Advisor) -> None:
+    from sellerexpert import ask_own_numbers
+
+    shop = SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml")
+    told: list[str] = []
+    calm = shop.with_changes(fee_sensitivity="low")
+    assert ask_own_numbers(advisor, calm, _replies(), told.append) is calm and told == [], "nothing asked"
+    assert ask_own_numbers(advisor, shop, _replies("no"), told.append) is shop, "the seller does not know them"
+    assert told[0] == "" and "unit cost" in told[1]
+    numbers = ask_own_numbers(advisor, shop, _replies("yes", "USD", "600", "3.10", "7.20", "13.99"), told.append)
+    assert numbers.economics is not None and numbers.economics.monthly_units == 600
+    assert numbers.with_changes(economics=None) == shop, "only the economics section is added"
+
+    def ended(_prompt: str) -> str:
+        raise EOFError
+
+    assert ask_own_numbers(advisor, shop, ended, told.append) is shop, "end of input leaves the numbers out"

@@ -430,9 +430,7 @@ def _ask(prompt: str) -> str:
 
 
 def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Path | None) -> SellerProfile:
-    from .._interview.dialogue import conduct
-    from .._interview.interview import Interview, numbers_could_change_advice
-    from .._interview.numbers import ask_economics
+    from .. import Interview, ask_own_numbers, conduct_interview
 
     interview = Interview(advisor, known)
     def tell(message: str) -> None:
@@ -440,17 +438,10 @@ def _interview(advisor: Advisor, known: SellerProfile | dict[str, Any], save: Pa
 
     profile: SellerProfile | None = None
     try:
-        finished = conduct(interview, _ask, tell)
+        finished = conduct_interview(interview, _ask, tell)
         profile = interview.profile
-        # Own numbers are worth asking for only where they could change the advice, and only if the seller knows them.
-        if finished and numbers_could_change_advice(advisor, profile):
-            tell("")
-            try:
-                own = ask_economics(_ask, tell)
-            except EOFError:
-                own = None  # end of input: advise on the answers so far, as in the questions
-            if own is not None:
-                profile = profile.with_changes(economics=own)
+        if finished:
+            profile = ask_own_numbers(advisor, profile, _ask, tell)
     finally:
         # At any exit, Ctrl-C included, so the seller can resume with --profile FILE --interactive.
         if save is not None:

@@ -1,23 +1,28 @@
 """The interview's dialogue: put each question, answer why and help, and close, over two callables.
 
 :func:`conduct` runs the question-and-answer loop over an ``ask`` and a ``tell`` callable, so a
-terminal, a test script or a chat front end can drive it; every sentence it says is marked for
-translation, so the dialogue runs in English or Chinese.
+terminal, a test script or a chat front end can drive it, and :func:`ask_own_numbers` then asks for the
+seller's own numbers where they could change the advice; every sentence it says is marked for
+translation, so the dialogue runs in English or Chinese. Both are public (``sellerexpert.conduct_interview``
+and ``sellerexpert.ask_own_numbers``).
 
-May import: the interview's state (:mod:`sellerexpert._interview.interview`), the reading of replies
-(:mod:`sellerexpert._interview.answers`), the errors and :mod:`sellerexpert._i18n`. Nothing imports
-it but the front ends (the CLI).
+May import: the interview's state (:mod:`sellerexpert._interview.interview`), its numbers questions
+(:mod:`sellerexpert._interview.numbers`), the reading of replies (:mod:`sellerexpert._interview.answers`),
+the advisor, the profile, the errors and :mod:`sellerexpert._i18n`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from .._advisor import Advisor
 from .._errors import ProfileError
 from .._i18n import N_, _, current, named, ngettext
 from .._profile.fields import describe, did_you_mean
+from .._profile.profile import SellerProfile
 from .answers import classify
-from .interview import Interview
+from .interview import Interview, numbers_could_change_advice
+from .numbers import ask_economics
 
 HELP = N_(
     "Answer each question with one of the values shown. You may also answer:\n"
@@ -107,3 +112,24 @@ def _closing(interview: Interview) -> str:
         "so I stop asking. (More answers would only raise the confidence.)",
         len(left),
     ).format(n=len(left), names=", ".join(left) if current() == "en" else "、".join(named(f) for f in left))
+
+
+def ask_own_numbers(
+    advisor: Advisor, profile: SellerProfile, ask: Callable[[str], str], tell: Callable[[str], None]
+) -> SellerProfile:
+    """After the questions, the seller's own numbers: asked only when they could change some platform's advice
+    (fees matter to the seller, none were given, and a landed-cost comparison could turn a platform's advice),
+    and only if the seller knows them; the rest are estimated from the dated tables.
+
+    :param ask: shows a prompt and returns the reply (end of input, ``EOFError``, leaves the numbers out).
+    :param tell: shows a message.
+    :returns: the profile with its ``economics`` section, or as it was.
+    """
+    if not numbers_could_change_advice(advisor, profile):
+        return profile
+    tell("")
+    try:
+        own = ask_economics(ask, tell)
+    except EOFError:
+        return profile  # end of input: advise on the answers so far, as in the questions
+    return profile if own is None else profile.with_changes(economics=own)
