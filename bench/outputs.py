@@ -21,21 +21,22 @@ What is written (each command's stdout, stderr and exit code, and every file it 
 * ``rules`` list, show, lint, review and coverage; ``schema``; ``examples``; bad input;
 * ``--help`` of every command and subcommand, in both languages.
 
-Only the installed ``sellerexpert`` command and the public API are used, so the script runs unchanged
-on both sides of a move. Two runs on one checkout give identical folders (run it twice to see).
+The generated sellers are bench/population.py's (seed 22), the population every benchmark draws from;
+everything else goes through the installed ``sellerexpert`` command, so each side is measured as a user
+runs it. Two runs on one checkout give identical folders (run it twice to see).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import os
-import random
 import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import population  # bench/population.py: every field a rule reads drawn at random, seeded
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -43,40 +44,6 @@ BIN = Path(sys.executable).parent / "sellerexpert"
 PROFILES = ("no-data.json", "one-person-shop.yaml", "sea-freight-factory.toml", "tiktok-creator-brand.yaml",
             "us-brand-with-warehouse.json", "catalogue-ningbo-home.yaml", "margin-home-goods.toml", "margin-starter.toml")
 LANGS = ("en", "zh")
-MARKETS = ("US", "UK", "DE", "FR", "ES", "IT", "PL", "NL", "BR", "MX", "JP", "KR", "AU", "CA", "SA", "AE")
-
-
-def generated_sellers(path: Path, count: int, seed: int = 22) -> None:
-    """``count`` sellers with a random value (or none) in every field, from the public field table."""
-    from sellerexpert import FIELDS, ProfileError, SellerProfile
-
-    rng = random.Random(seed)
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        out = csv.DictWriter(stream, fieldnames=[spec.name for spec in FIELDS])
-        out.writeheader()
-        for index in range(count):
-            while True:
-                row = {}
-                for spec in FIELDS:
-                    if spec.name == "name" or rng.random() < 0.2:
-                        row[spec.name] = ""
-                    elif spec.kind == "markets":
-                        row[spec.name] = ";".join(rng.sample(MARKETS, rng.randint(1, 3)))
-                    elif spec.kind == "count":
-                        row[spec.name] = str(int(10 ** rng.uniform(0, 5)))
-                    elif spec.kind == "platforms":
-                        row[spec.name] = ";".join(rng.sample(spec.allowed, rng.randint(1, len(spec.allowed))))
-                    else:
-                        row[spec.name] = rng.choice(spec.allowed) if spec.allowed else ""
-                row["name"] = f"seller-{index}"
-                try:
-                    profile = SellerProfile.from_dict({k: v for k, v in row.items() if v != ""})
-                    for market in profile.target_markets or ():
-                        profile.with_changes(target_markets=(market,))
-                except ProfileError:
-                    continue
-                out.writerow(row)
-                break
 
 
 def commands(work: Path, count: int) -> list[tuple[str, list[str]]]:
@@ -188,7 +155,7 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     work = out / "work"
     (work / "files").mkdir(parents=True)
-    generated_sellers(work / "generated.csv", options.sellers)
+    population.write_csv(work / "generated.csv", options.sellers, seed=22)
     with ThreadPoolExecutor(options.jobs) as pool:
         for round_ in (commands(work, options.sellers), later_commands):
             runs = round_ if isinstance(round_, list) else round_(work)

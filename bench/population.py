@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sellerexpert import Advisor, ProfileError, SellerProfile
+from sellerexpert import FIELDS, Advisor, FieldSpec, ProfileError, SellerProfile
 from sellerexpert._engine.evaluator import fact_values
-from sellerexpert._profile.profile import FIELDS, FieldSpec
 
 MARKETS = ("US", "UK", "DE", "FR", "ES", "IT", "PL", "NL", "BR", "MX", "JP", "KR", "AU", "CA", "SA", "AE")
 COLUMNS = tuple(spec.name for spec in FIELDS)

@@ -24,7 +24,6 @@ from .._i18n import N_
 from .._i18n.messages import Msg
 from .._profile.profile import SellerProfile
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
-from .._results.trace import key_from_env
 from .margins import MarginComparison, PlatformMargin, cents
 
 if TYPE_CHECKING:
@@ -806,10 +805,8 @@ def trace_saver(directory: str | Path) -> Callable[[ProductAdvice], None]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BatchError(Msg(N_("cannot make the trace folder ({reason})"), reason=exc.strerror), path=folder) from None
-    key = key_from_env()
-
     def save(product: ProductAdvice) -> None:
-        trace = product.result.trace.signed(key)
+        trace = product.result.trace.signed()  # with SELLEREXPERT_TRACE_KEY, when it is set
         path = folder / f"row-{product.row:06d}.json"
         try:
             # Written aside and renamed over the name: a link planted at it is replaced, never written through.

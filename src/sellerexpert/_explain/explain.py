@@ -26,8 +26,8 @@ from .._i18n import _, current
 from .._language import use
 from .._profile.profile import SellerProfile
 from .._results.trace import Trace
-from . import dot as _explain_dot
 from . import render
+from .dot import dot as derivation_graph
 from .how import PlatformExplanation, platform_explanation
 from .whynot import WhyNot, counterfactuals
 from .words import RuleTexts
@@ -71,7 +71,7 @@ class Explanation:
     def to_dot(self) -> str:
         """The derivation as a Graphviz DOT digraph: facts, rules, conclusions, decisions and recommendations."""
         with use("en"):  # see sellerexpert._explain.dot: Graphviz input stays English
-            return _explain_dot.dot(self.trace)
+            return derivation_graph(self.trace)
 
 
 def explain(
