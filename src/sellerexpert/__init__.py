@@ -16,9 +16,12 @@ if _TYPE_CHECKING:
     from ._advisor import Advisor, ExampleFailure
     from ._audit.audit import audit, audit_paths
     from ._audit.report import AuditReport
-    from ._batch.batch import CsvWriter, JsonLinesWriter
+    from ._batch.batch import OUTPUT_FORMATS as BATCH_FORMATS
+    from ._batch.batch import BatchInterrupted, CsvWriter, JsonLinesWriter
+    from ._batch.batch import Scored as BatchChunk
     from ._batch.batch import Summary as BatchSummary
     from ._batch.batch import run as run_batch
+    from ._batch.batch import score_to as score_batch
     from ._cli.cli import cli
     from ._economics.catalogue import (
         Catalogue,
@@ -31,8 +34,11 @@ if _TYPE_CHECKING:
         Split,
         StoreSplit,
     )
+    from ._economics.catalogue_report import FORMATS as CATALOGUE_FORMATS
     from ._economics.catalogue_report import render as render_catalogue
+    from ._economics.catalogue_report import render_xlsx as catalogue_workbook
     from ._economics.catalogue_report import write_chart as write_catalogue_chart
+    from ._economics.catalogue_report import write_streamed as write_catalogue
     from ._economics.margin_report import render as render_margins
     from ._economics.margin_report import write_chart
     from ._economics.margins import (
@@ -46,6 +52,7 @@ if _TYPE_CHECKING:
         Scenario,
         compare_margins,
     )
+    from ._engine.names import ENGINES, Engine
     from ._errors import (
         BatchError,
         EngineError,
@@ -69,6 +76,9 @@ if _TYPE_CHECKING:
     from ._profile.economics import Economics
     from ._profile.profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
     from ._profile.rows import RowReader
+    from ._profile.sources import read_profile
+    from ._profile.sources import with_given as merge_profile
+    from ._results.report import FORMATS as REPORT_FORMATS
     from ._results.report import render as render_report
     from ._results.result import (
         Assumption,
@@ -83,6 +93,7 @@ if _TYPE_CHECKING:
     from ._results.trace import Firing, Trace
     from ._review.coverage import CoverageReport, coverage
     from ._review.lint import DueFact, LintFinding, LintReport, due_facts, lint
+    from ._review.rules_view import render_rule, render_rule_list, rule_details, rule_summaries
     from ._rulebook.loader import load_rulebook
     from ._rulebook.rulebook import RuleBook
     from ._rulebook.schema import json_schema
@@ -174,6 +185,22 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "UnknownPlatformError": ("_errors", "UnknownPlatformError"),
     "UnknownRuleError": ("_errors", "UnknownRuleError"),
     "write_chart": ("_economics.margin_report", "write_chart"),
+    "ENGINES": ("_engine.names", "ENGINES"),
+    "Engine": ("_engine.names", "Engine"),
+    "REPORT_FORMATS": ("_results.report", "FORMATS"),
+    "BATCH_FORMATS": ("_batch.batch", "OUTPUT_FORMATS"),
+    "CATALOGUE_FORMATS": ("_economics.catalogue_report", "FORMATS"),
+    "score_batch": ("_batch.batch", "score_to"),
+    "BatchInterrupted": ("_batch.batch", "BatchInterrupted"),
+    "BatchChunk": ("_batch.batch", "Scored"),
+    "read_profile": ("_profile.sources", "read_profile"),
+    "merge_profile": ("_profile.sources", "with_given"),
+    "rule_summaries": ("_review.rules_view", "rule_summaries"),
+    "rule_details": ("_review.rules_view", "rule_details"),
+    "render_rule_list": ("_review.rules_view", "render_rule_list"),
+    "render_rule": ("_review.rules_view", "render_rule"),
+    "write_catalogue": ("_economics.catalogue_report", "write_streamed"),
+    "catalogue_workbook": ("_economics.catalogue_report", "render_xlsx"),
 }
 
 
@@ -196,10 +223,14 @@ __all__ = [
     "Advisor",
     "Assumption",
     "AuditReport",
+    "BATCH_FORMATS",
+    "BatchChunk",
     "BatchError",
+    "BatchInterrupted",
     "BatchSummary",
     "Best",
     "BreakEvens",
+    "CATALOGUE_FORMATS",
     "Catalogue",
     "CatalogueStream",
     "Caveat",
@@ -207,7 +238,9 @@ __all__ = [
     "CoverageReport",
     "CsvWriter",
     "DueFact",
+    "ENGINES",
     "Economics",
+    "Engine",
     "EngineError",
     "Example",
     "ExampleFailure",
@@ -238,6 +271,7 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Question",
+    "REPORT_FORMATS",
     "Reason",
     "Recommendation",
     "RouteShare",
@@ -257,6 +291,7 @@ __all__ = [
     "ask_own_numbers",
     "audit",
     "audit_paths",
+    "catalogue_workbook",
     "cli",
     "compare_margins",
     "conduct_interview",
@@ -268,11 +303,19 @@ __all__ = [
     "json_schema",
     "lint",
     "load_rulebook",
+    "merge_profile",
+    "read_profile",
     "render_catalogue",
     "render_margins",
     "render_report",
+    "render_rule",
+    "render_rule_list",
+    "rule_details",
+    "rule_summaries",
     "run_batch",
+    "score_batch",
     "use_language",
+    "write_catalogue",
     "write_catalogue_chart",
     "write_chart",
 ]

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from . import _i18n, _language
 from ._economics import catalogue as _catalogue
 from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
+from ._engine.names import ENGINES, Engine
 from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
 from ._engine.policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._errors import ProfileError
@@ -53,9 +54,6 @@ _UNWORDED = object()
 _LANDED_KEPT = 64
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
 
-Engine = Literal["experta", "compiled"]
-"""Which engine runs a consultation: Experta (the engine of record) or the compiled evaluator (the same result, faster)."""
-ENGINES: tuple[Engine, ...] = ("experta", "compiled")
 
 
 @dataclass(frozen=True)

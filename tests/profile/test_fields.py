@@ -9,9 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import FIELDS, ProfileError
+from sellerexpert import FIELDS, ProfileError, merge_profile, read_profile
 from sellerexpert import use_language as use
-from sellerexpert._cli.params import field_option
+from sellerexpert._cli.params import UsageProblem, field_option, given_fields
 from sellerexpert._profile.conditions import Leaf
 from sellerexpert._profile.fields import (
     BOOL,
@@ -26,10 +26,10 @@ from sellerexpert._profile.fields import (
     TEXT,
     FieldType,
     did_you_mean,
-    option_name,
 )
 from sellerexpert._profile.profile import profile_json_schema
-from sellerexpert._profile.sources import given_fields, read_profile, read_stdin_profile, with_given
+
+SPECS = {spec.name: spec for spec in FIELDS}
 
 
 def test_every_kind_in_the_field_table_has_its_type() -> None:
@@ -183,8 +183,10 @@ def test_the_profile_schema_is_built_from_the_fragments() -> None:
 
 
 def _command(field_type: FieldType, field: str) -> click.Command:
+    assert SPECS[field].type is field_type
+
     @click.command()
-    @field_option(field_type, field, "Help.")
+    @field_option(SPECS[field], "Help.")
     def command(**values: Any) -> None:
         click.echo(repr(sorted(values.items())))
 
@@ -236,8 +238,8 @@ def test_click_option_refuses_with_exit_2(
 
 
 def test_option_names() -> None:
-    assert [option_name(f) for f in ("platforms", "target_markets", "vat_markets", "local_warehouse")] == [
-        "platform", "target-market", "vat-market", "local-warehouse",
+    assert [SPECS[f].option for f in ("platforms", "target_markets", "vat_markets", "local_warehouse")] == [
+        "--platform", "--target-market", "--vat-market", "--local-warehouse",
     ]
 
 
@@ -248,10 +250,9 @@ def test_given_fields_flattens_lists_and_reads_negated_flags() -> None:
 
 
 def test_given_fields_refuses_a_field_given_both_ways() -> None:
-    with pytest.raises(ProfileError) as caught:
+    with pytest.raises(UsageProblem) as caught:
         given_fields({"sea_freight": "yes", "no_sea_freight": True})
-    assert caught.value.field == "sea_freight"
-    assert caught.value.problem == "--sea-freight and --no-sea-freight contradict each other: give one."
+    assert caught.value.message == "--sea-freight and --no-sea-freight contradict each other: give one."
 
 
 def test_read_profile_from_nothing_a_stream_or_a_file(tmp_path: Any) -> None:
@@ -264,23 +265,23 @@ def test_read_profile_from_nothing_a_stream_or_a_file(tmp_path: Any) -> None:
 
 def test_read_stdin_profile_refuses_bytes_that_are_not_text() -> None:
     with pytest.raises(ProfileError) as caught:
-        read_stdin_profile(io.BytesIO(b"\xff\xfe\x00bad"))
+        read_profile("-", stdin=io.BytesIO(b"\xff\xfe\x00bad"))
     assert caught.value.path == "<stdin>"
 
 
-def test_with_given_replaces_the_profiles_fields_and_names_a_bad_one() -> None:
+def test_merge_profile_replaces_the_profiles_fields_and_names_a_bad_one() -> None:
     base = read_profile(None).with_changes(fee_sensitivity="low")
-    assert with_given(base, {"fee_sensitivity": "high", "platforms": ["temu"]}).to_dict() == {
+    assert merge_profile(base, {"fee_sensitivity": "high", "platforms": ["temu"]}).to_dict() == {
         "platforms": ["temu"], "fee_sensitivity": "high",
     }
-    assert with_given(base, {}) is base
+    assert merge_profile(base, {}) is base
     with pytest.raises(ProfileError) as caught:
-        with_given(base, {"platforms": ["temu", "temu"]})
+        merge_profile(base, {"platforms": ["temu", "temu"]})
     assert caught.value.field == "platforms"
 
 
 def test_a_list_field_is_a_repeatable_option_named_in_the_singular() -> None:
     for spec in FIELDS:
         if spec.kind in ("markets", "platforms"):
-            name = option_name(spec.name)
+            name = spec.option[2:]
             assert not name.endswith("s") and spec.name.replace("_", "-").startswith(name), spec.name

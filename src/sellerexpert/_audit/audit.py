@@ -52,7 +52,8 @@ from .files import found_files, unusable
 from .report import AuditFinding, AuditReport, AuditSummary, Skipped
 
 if TYPE_CHECKING:
-    from .._advisor import Advisor, Engine
+    from .._advisor import Advisor
+    from .._engine.names import Engine
 
 
 def audit_paths(

@@ -52,7 +52,8 @@ from .diff import (
 from .report import AuditFinding, RuleChange
 
 if TYPE_CHECKING:
-    from .._advisor import Advisor, Engine
+    from .._advisor import Advisor
+    from .._engine.names import Engine
 
 _CHANGE_WORDS = {"added": N_("added"), "removed": N_("removed"), "edited": N_("edited"), "changed": N_("changed")}
 

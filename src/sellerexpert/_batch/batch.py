@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 from .. import _i18n, _language
+from .._engine.names import ENGINES as _ENGINES
 from .._errors import BatchError, EngineError, ProfileError
 from .._files import documents, safe_files
 from .._i18n import N_, _
@@ -59,7 +60,8 @@ from .._workers import Workers
 
 if TYPE_CHECKING:
     # Imported where used: the command line imports this module, and `--help` must not load the engine.
-    from .._advisor import Advisor, Engine
+    from .._advisor import Advisor
+    from .._engine.names import Engine
     from .._results.result import ConsultationResult
 
 from .._profile.rows import (  # the reading, in a module of its own; named here too, as batch's callers read them
@@ -76,7 +78,7 @@ from .._profile.rows import (  # the reading, in a module of its own; named here
 )
 
 OUTPUT_FORMATS: tuple[str, ...] = ("jsonl", "csv")
-ENGINES: tuple[str, ...] = ("compiled", "experta")
+ENGINES: tuple[str, ...] = tuple(sorted(_ENGINES))  # as the help pages list them
 """``compiled`` (fast, the default) or ``experta`` (the inference engine of record); the output is the same."""
 CHUNKSIZE = FIRST_CHUNK
 """Rows handed to a worker at a time by :func:`consult_rows` when ``jobs > 1``."""

@@ -39,45 +39,55 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import click
 
 from .. import (
+    BATCH_FORMATS,
+    CATALOGUE_FORMATS,
     FIELDS,
+    REPORT_FORMATS,
+    BatchChunk,
     BatchError,
+    BatchInterrupted,
+    BatchSummary,
     FiringLimitError,
     LanguageError,
     ProfileError,
+    RowReader,
     RuleBookError,
     SellerProfile,
     TraceError,
     UnknownRuleError,
     _i18n,
     _language,
+    merge_profile,
+    read_profile,
+    score_batch,
+)
+from .. import (
+    ENGINES as _ENGINES,
 )
 from .. import render_report as render
-from .._batch.batch import (
-    ENGINES,
-    INPUT_FORMATS,
-    OUTPUT_FORMATS,
-    BatchInterrupted,
-    RowReader,
-    Scored,
-    Summary,
-    row_format_for,
-    score_to,
-)
-from .._economics.catalogue_report import FORMATS as CATALOGUE_FORMATS
-from .._economics.catalogue_report import STREAMED as CATALOGUE_STREAMED
 from .._i18n import N_, _
 from .._i18n.messages import say
-from .._profile.fields import option_name
-from .._profile.profile import FIELDS_BY_NAME
-from .._profile.sources import given_fields, read_profile, with_given
-from .._results.report import FORMATS
 from .._version import __version__
 from .._workers import MAX_WORKERS
-from .params import BadValue, CheckFailed, Choice, FieldValue, Group, InputError, Interrupted, UsageProblem, field_option
+from .params import (
+    BadValue,
+    CheckFailed,
+    Choice,
+    FieldValue,
+    Group,
+    InputError,
+    Interrupted,
+    UsageProblem,
+    field_option,
+    given_fields,
+)
 
 if TYPE_CHECKING:
     # Imported where used: `--help` and `--version` must not load the engine or the rule book.
-    from .._advisor import Advisor, Engine
+    from .. import Advisor, Engine
+
+# The engines in the order the help pages list them.
+ENGINES = tuple(sorted(_ENGINES))
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -230,7 +240,7 @@ class Session:
         :raises RuleBookError: when the rule pack is invalid.
         """
         if self._advisor is None:
-            from .._advisor import Advisor
+            from .. import Advisor
 
             self._advisor = Advisor(self.rules_dir)
         return self._advisor
@@ -342,9 +352,9 @@ def cli(ctx: click.Context, rules_dir: Path | None) -> None:
 
 
 def _read_reply(field: str, reply: str) -> str:
-    from .._interview.interview import read_reply
+    from .. import Interview
 
-    return read_reply(field, reply)
+    return Interview.read_reply(field, reply)
 
 
 FieldValue.read = _read_reply  # options take what the interview takes: --target-market 美国, --monthly-orders 1.2万
@@ -353,16 +363,13 @@ FieldValue.read = _read_reply  # options take what the interview takes: --target
 def profile_options(function: F) -> F:
     """Add one option per profile field (``--operational-capacity low``, ``--platform temu``...)."""
     for spec in reversed(FIELDS):
-        function = field_option(spec.type, spec.name, f"{spec.meaning[0].upper()}{spec.meaning[1:]}.")(function)
+        function = field_option(spec, f"{spec.meaning[0].upper()}{spec.meaning[1:]}.")(function)
     return function
 
 
 def _given(fields: dict[str, Any]) -> dict[str, Any]:
     """The profile fields set on the command line; an option given both ways is a usage error."""
-    try:
-        return given_fields(fields)
-    except ProfileError as exc:
-        raise UsageProblem(exc.problem) from None
+    return given_fields(fields)
 
 
 def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | None:
@@ -376,12 +383,12 @@ def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | 
         return None
     base = read_profile(source)
     try:
-        return with_given(base, given)
+        return merge_profile(base, given)
     except ProfileError as exc:
-        field = FIELDS_BY_NAME[str(exc.field)]
+        field = next(spec for spec in FIELDS if spec.name == exc.field)
         # What the field allows helps with a value of the wrong form, not with answers that contradict each other.
         allowed = _(" (allowed: {allowed})").format(allowed=field.allowed_text) if exc.allowed is not None else ""
-        raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'--{option_name(field.name)}'") from None
+        raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'{field.option}'") from None
 
 
 def _use_color(stream: IO[Any]) -> bool:
@@ -511,7 +518,7 @@ that `sellerexpert audit` can tell whether it was edited."""
 )
 @profile_options
 @click.option(
-    "-f", "--format", "output_format", type=Choice(FORMATS), default="text", show_default=True,
+    "-f", "--format", "output_format", type=Choice(REPORT_FORMATS), default="text", show_default=True,
     help=N_("text for a person, json for programs (the API's result object), markdown for a report."),
 )
 @click.option(
@@ -602,7 +609,7 @@ class _BatchReporter:
         self.bar: Any = None
         self.show = sys.stderr.isatty() if show is None else show
 
-    def start(self, summary: Summary) -> None:
+    def start(self, summary: BatchSummary) -> None:
         self.failed = summary.failed
         if self.show:
             from tqdm import tqdm
@@ -617,12 +624,12 @@ class _BatchReporter:
         else:
             click.echo(text, err=True)
 
-    def __call__(self, scored: Scored) -> None:
+    def __call__(self, scored: BatchChunk) -> None:
         for _row, message in scored.errors:
             self.failed += 1
-            if self.failed <= Summary.SHOWN:
+            if self.failed <= BatchSummary.SHOWN:
                 self._say(say(message))
-            elif self.failed == Summary.SHOWN + 1:
+            elif self.failed == BatchSummary.SHOWN + 1:
                 self._say(_("(further failed rows are only in the output)"))
         self.failed += scored.failed - len(scored.errors)
         if self.bar is not None:
@@ -674,9 +681,9 @@ Example:
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
               help=N_("Write the results to FILE (via FILE.partial, renamed at the end) instead of stdout."))
-@click.option("-f", "--format", "output_format", type=Choice(OUTPUT_FORMATS), default=None,
+@click.option("-f", "--format", "output_format", type=Choice(BATCH_FORMATS), default=None,
               help=N_("Output format (default: csv when --output ends in .csv, else jsonl)."))
-@click.option("--input-format", type=Choice(INPUT_FORMATS), default=None,
+@click.option("--input-format", type=Choice(RowReader.FORMATS), default=None,
               help=N_("Input format (default: from INPUT's suffix, else guessed from its first character)."))
 @click.option("-j", "--jobs", type=click.IntRange(0, MAX_WORKERS), default=1, show_default=True, metavar="N",
               help=N_("Worker processes; 0 means one per CPU. The output is identical for any N."))
@@ -696,11 +703,11 @@ def batch(advisor: Advisor, input_path: str, output: str, output_format: str | N
     """Advise many sellers: one result per input row, in input order."""
     if resume and output == "-":
         raise UsageProblem(_("--resume needs --output FILE: output sent to stdout cannot be resumed."))
-    output_format = output_format or ("csv" if output != "-" and row_format_for(output) == "csv" else "jsonl")
+    output_format = output_format or ("csv" if output != "-" and RowReader.format_for(output) == "csv" else "jsonl")
     with _open_input(input_path, input_format) as reader, _sigterm_interrupts() as signals:
         reporter = _BatchReporter(reader, show=progress)
         try:
-            summary = score_to(reader, sys.stdout if output == "-" else output, advisor=advisor, output_format=output_format,
+            summary = score_batch(reader, sys.stdout if output == "-" else output, advisor=advisor, output_format=output_format,
                                jobs=jobs or min(os.cpu_count() or 1, MAX_WORKERS), engine=engine, trace_dir=trace_dir,
                                resume=resume, on_start=reporter.start, on_chunk=reporter)
         except BatchInterrupted as stop:
@@ -753,7 +760,7 @@ Example:
 @pass_advisor
 def rules_list(advisor: Advisor, output_format: str) -> None:
     """List every rule: id, what it concludes, its sources and its statement."""
-    from .._review.rules_view import render_rule_list, rule_summaries
+    from .. import render_rule_list, rule_summaries
 
     summaries = rule_summaries(advisor.rules)
     if output_format == "json":
@@ -781,7 +788,7 @@ Example:
 @pass_advisor
 def rules_show(advisor: Advisor, rule_id: str, output_format: str) -> None:
     """Show one rule in full: as written in its file, and as compiled for the engine."""
-    from .._review.rules_view import render_rule, rule_details
+    from .. import render_rule, rule_details
 
     try:
         details = rule_details(advisor.rules, rule_id)
@@ -1143,7 +1150,7 @@ Example:
                       "product, platform and market; xlsx needs -o FILE)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", metavar="FILE",
               help=N_("Write to FILE instead of stdout (written whole, or not at all)."))
-@click.option("--input-format", type=Choice((*INPUT_FORMATS, "xlsx")), default=None,
+@click.option("--input-format", type=Choice((*RowReader.FORMATS, "xlsx")), default=None,
               help=N_("The product list's format: csv, jsonl or xlsx (default: from its suffix, else its first character)."))
 @click.option("--engine", type=Choice(ENGINES), default="compiled", show_default=True,
               help=N_("compiled (fast) or experta (the inference engine of record): the same output, byte for byte."))
@@ -1185,17 +1192,17 @@ def catalogue(advisor: Advisor, input_path: str, profile_source: str | None, out
             ))
         except ModuleNotFoundError as exc:
             raise InputError(say(exc)) from None
-        if output_format in CATALOGUE_STREAMED and chart_path is None and trace_dir is None:
+        if output_format in stream.FORMATS and chart_path is None and trace_dir is None:
             # A product at a time, so memory stays flat for any length (the other formats show the split first;
             # traces and the chart are written once every row is known good, so a bad file leaves none).
             _catalogue_streamed(stream, output_format, output)
             return
         result = stream.collect()
     if output_format == "xlsx":
-        from .._economics.catalogue_report import render_xlsx
+        from .. import catalogue_workbook
 
         try:
-            body: str | bytes = render_xlsx(result)
+            body: str | bytes = catalogue_workbook(result)
         except ModuleNotFoundError as exc:
             raise InputError(say(exc)) from None
     else:
@@ -1208,7 +1215,7 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
     spool copied to stdout at the end: a bad row found late (a SKU twice) leaves nothing half-written."""
     import tempfile
 
-    from .._economics.catalogue_report import write_streamed
+    from .. import write_catalogue as write_streamed
 
     if output == "-":
         with tempfile.SpooledTemporaryFile(max_size=1 << 23, mode="w+", encoding="utf-8", newline="") as spool:
@@ -1247,13 +1254,12 @@ def _catalogue_failed(errors: Any, advised: int) -> None:
 def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str | None, chart_path: Path | None) -> None:
     """Warn of set-aside columns, write the traces, the chart and the output (whole), and fail when rows failed."""
     from .. import write_catalogue_chart as write_chart
-    from .._economics.catalogue import save_traces
 
     _catalogue_warn(result.unknown_columns)
     if chart_path is not None:
         _chart_to(chart_path, lambda: write_chart(result, chart_path))
     if trace_dir is not None:
-        save_traces(result, trace_dir)
+        result.save_traces(trace_dir)
     if output == "-":
         click.echo(text, nl=False)
     else:

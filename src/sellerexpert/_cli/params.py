@@ -7,9 +7,8 @@ value as a click parameter, checked by its field type, and the help pages in the
 (:class:`Command`, :class:`Group`, :class:`HelpOption`: English is click's own page, byte for byte),
 and :func:`field_option`, the option that sets a profile field.
 
-Imports: click, :mod:`sellerexpert._i18n`, :mod:`sellerexpert._i18n.messages`, :mod:`sellerexpert._errors` and
-:mod:`sellerexpert._profile.fields` (a field's type
-names the shape of its option; :func:`field_option` builds it).
+Imports: click, :mod:`sellerexpert._i18n`, :mod:`sellerexpert._i18n.messages`, :mod:`sellerexpert._errors` and the
+public API (a field's type names the shape of its option; :func:`field_option` builds it).
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
-from collections.abc import Callable, Iterator
-from typing import IO, Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
@@ -26,7 +25,12 @@ from .. import _i18n
 from .._errors import ProfileError
 from .._i18n import N_, _
 from .._i18n.messages import spoken
-from .._profile.fields import NEGATED, FieldType, option_name
+
+if TYPE_CHECKING:
+    from .. import FieldSpec
+
+NEGATED = "no_"
+"""The prefix of the parameter a yes/no field's ``--no-...`` option fills (``no_local_warehouse``)."""
 
 
 def _show_error(message: str, file: IO[Any] | None = None) -> None:
@@ -167,10 +171,10 @@ class FieldValue(click.ParamType[Any, Any]):
     #: Reads a value written as the interview takes it (美国, 1.2万, 是) as the profile's; set by the CLI.
     read: ClassVar[Callable[[str, str], str] | None] = None
 
-    def __init__(self, field_type: FieldType, field: str) -> None:
-        self.field_type = field_type
-        self.field = field
-        self.name = field_type.name
+    def __init__(self, spec: FieldSpec) -> None:
+        self.field_type = spec.type
+        self.field = spec.name
+        self.name = spec.type.name
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         """The value as given (a Chinese one as the interview reads it: ``--target-market 美国`` is US);
@@ -430,8 +434,8 @@ def _help(help_text: str, suffix: str | None = None) -> dict[str, Any]:
     return {"cls": HelpOption, "help": english, "help_words": words}
 
 
-def field_option(field_type: FieldType, field: str, help_text: str) -> Callable[[F], F]:
-    """The command-line option that sets ``field``, in the shape its type names (:attr:`FieldType.option`).
+def field_option(spec: FieldSpec, help_text: str) -> Callable[[F], F]:
+    """The command-line option that sets the field ``spec``, in the shape its type names (``spec.type.option``).
 
     * ``text``: ``--name TEXT``, taken as given;
     * ``choice``: ``--operational-capacity low``, one of the words, any case, refused in the language in force;
@@ -442,16 +446,16 @@ def field_option(field_type: FieldType, field: str, help_text: str) -> Callable[
 
     :param help_text: the option's help sentence.
     """
-    flag = "--" + option_name(field)
+    flag, field, field_type = spec.option, spec.name, spec.type
     if field_type.option == "text":
         return click.option(flag, field, metavar="TEXT", **_help(help_text))
     if field_type.option == "choice":
         return click.option(flag, field, type=Choice(field_type.allowed, case_sensitive=False), **_help(help_text))
     if field_type.option == "number":
-        return click.option(flag, field, type=FieldValue(field_type, field), metavar="N", **_help(help_text))
+        return click.option(flag, field, type=FieldValue(spec), metavar="N", **_help(help_text))
     if field_type.option == "list":
         return click.option(
-            flag, field, multiple=True, type=FieldValue(field_type, field), metavar=field_type.metavar,
+            flag, field, multiple=True, type=FieldValue(spec), metavar=field_type.metavar,
             **_help(help_text, _REPEAT_FOR_SEVERAL),
         )
 
@@ -461,8 +465,46 @@ def field_option(field_type: FieldType, field: str, help_text: str) -> Callable[
             help=_SAME_AS_NO.format(flag=flag), help_words=lambda: _(_SAME_AS_NO).format(flag=flag),
         )(function)
         return click.option(
-            flag, field, is_flag=False, flag_value="yes", default=None, type=FieldValue(field_type, field), metavar="[yes|no]",
+            flag, field, is_flag=False, flag_value="yes", default=None, type=FieldValue(spec), metavar="[yes|no]",
             **_help(help_text, _ALONE_MEANS_YES),
         )(function)
 
     return decorate
+
+
+# ---------------------------------------------------------------- options to profile fields
+
+
+def given_fields(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile fields set one by one on the command line, as the profile reads them.
+
+    ``options`` maps field names to values as click collects them: ``None`` or ``()`` for a field
+    not given, a tuple of texts for a repeatable option (each text may hold several items,
+    ``"temu,aliexpress"``: they are flattened into one list), and ``no_<field>`` flags that set a
+    yes/no field to false.
+
+    :raises UsageProblem: when a field is given both ways (``--local-warehouse`` and ``--no-local-warehouse``).
+    """
+    from .. import FIELDS
+
+    specs = {spec.name: spec for spec in FIELDS}
+    given: dict[str, Any] = {}
+    for name, value in options.items():
+        if name.startswith(NEGATED) and name not in specs:
+            field = name[len(NEGATED) :]
+            if value and options.get(field) is not None:
+                option = specs[field].option
+                raise UsageProblem(
+                    _("{option} and {negated} contradict each other: give one.").format(
+                        option=option, negated=f"--no-{option[2:]}"
+                    )
+                )
+            if value:
+                given[field] = False
+            continue
+        if value is None or value == ():
+            continue
+        if isinstance(value, tuple):
+            value = [part.strip() for item in value for part in item.replace(";", ",").split(",") if part.strip()]
+        given[name] = value
+    return given

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from .._errors import BatchError, EngineError, ProfileError
 from .._i18n import N_
@@ -312,6 +312,14 @@ class Catalogue:
             "unknown_columns": list(self.unknown_columns),
             "close_pct": self.close_pct,
         }
+
+    def save_traces(self, directory: str | Path) -> int:
+        """Write each advised product's trace into ``directory``, one file per product row, for ``audit``.
+
+        :returns: how many traces were written.
+        :raises BatchError: when the folder cannot be made or a trace cannot be written.
+        """
+        return save_traces(self, directory)
 
     def to_json(self) -> str:
         """Strict JSON, keys in a fixed order: byte-identical for the same input."""
@@ -692,6 +700,9 @@ class CatalogueStream:
 
     :ivar errors: the rows not advised, so far.
     """
+
+    FORMATS: ClassVar[tuple[str, ...]] = ("json", "csv")
+    """The formats written a product at a time, as it is advised (memory stays flat for any length)."""
 
     def __init__(
         self,

@@ -318,10 +318,6 @@ def render_xlsx(catalogue: Catalogue) -> bytes:
     return write_table([*CSV_COLUMNS, "error"], table_rows(catalogue))
 
 
-STREAMED: tuple[str, ...] = ("json", "csv")
-"""The formats :func:`write_streamed` writes a product at a time (the others show the split first)."""
-
-
 def _json(value: Any, indent: str) -> str:
     # As Catalogue.to_json() writes the same value nested at this depth: json.dumps escapes every newline
     # inside a string, so each newline of its output starts an indented line.
@@ -329,13 +325,13 @@ def _json(value: Any, indent: str) -> str:
 
 
 def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
-    """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :data:`STREAMED`: the same
+    """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :attr:`CatalogueStream.FORMATS`: the same
     bytes as :func:`render` gives for the whole catalogue, in constant memory (JSON's split follows the products).
 
     :raises ValueError: for another format.
     """
-    if format not in STREAMED:
-        raise ValueError(f"'{format}' is not written a product at a time (allowed: {', '.join(STREAMED)})")
+    if format not in stream.FORMATS:
+        raise ValueError(f"'{format}' is not written a product at a time (allowed: {', '.join(stream.FORMATS)})")
     if format == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*CSV_COLUMNS, "error"])

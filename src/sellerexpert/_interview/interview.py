@@ -72,6 +72,12 @@ class Interview:
     :raises ProfileError: when ``known`` holds an invalid value.
     """
 
+    @staticmethod
+    def read_reply(field: str, reply: str) -> str:
+        """A reply to ``field`` as the profile reads it, as the interview reads it: 美国、德国 is ``US,DE``,
+        1.2万 is ``12000``, 是 is ``yes``; anything else unchanged (the command line's options read values so)."""
+        return read_reply(field, reply)
+
     def __init__(self, advisor: Advisor, known: SellerProfile | Mapping[str, Any] | None = None) -> None:
         self._advisor = advisor
         self._reasoner = Reasoner(advisor.rules, advisor.evaluator)

@@ -71,10 +71,6 @@ _OTHER_MARKETS = ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "NZ")
 # Beyond this many groups of market codes, subsets are not enumerated exhaustively.
 _MAX_ATOMS = 10
 
-NEGATED = "no_"
-"""The prefix of the parameter a yes/no field's ``--no-...`` option fills (``no_local_warehouse``)."""
-
-
 def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
     """The known name a misspelt or shortened ``word`` most likely meant, if any (for "did you mean")."""
     if len(word) > 64:

@@ -28,7 +28,7 @@ from .._i18n import N_, _
 from .economics import Economics, economics_json_schema
 
 # The vocabularies live with the field types; other modules read them here, with the profile.
-from .fields import EU_MEMBERS, FIELD_TYPES, SHOWN, FieldType, describe, normalise_word
+from .fields import EU_MEMBERS, FIELD_TYPES, SHOWN, FieldType, describe, normalise_word, option_name
 from .fields import LEVELS as LEVELS
 from .fields import MAX_COUNT as MAX_COUNT
 from .fields import MODELS as MODELS
@@ -71,6 +71,11 @@ class FieldSpec:
     def allowed_text(self) -> str:
         """How the allowed values read in an error message or a prompt."""
         return self.type.allowed_text
+
+    @property
+    def option(self) -> str:
+        """The command-line option that sets the field (``--target-market`` for ``target_markets``)."""
+        return "--" + option_name(self.name)
 
     @property
     def meaning_text(self) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, ClassVar, cast
 
 from .._errors import ProfileError
 from .._files import documents
@@ -197,6 +197,11 @@ class RowReader:
         profile fields: for tables of other things (a product list), whose reader says which it knows.
     :raises ProfileError: for binary input, an unknown format or a bad CSV header.
     """
+
+    FORMATS: ClassVar[tuple[str, ...]] = INPUT_FORMATS
+    """The row formats read: ``csv`` and ``jsonl``."""
+
+    format_for = staticmethod(row_format_for)
 
     def __init__(
         self,

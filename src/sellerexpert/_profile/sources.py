@@ -2,9 +2,9 @@
 
 The command line reads a profile from ``--profile FILE`` (``-`` for stdin) and lets field options
 (``--operational-capacity low``, ``--platform temu,aliexpress``, ``--no-local-warehouse``)
-change it; the rules for reading and merging them live here, beside the profile, so the CLI
-only calls them (:func:`given_fields`, :func:`read_profile`, :func:`with_given`) and turns their
-errors into option errors.
+change it; reading and merging live here, beside the profile, and are public
+(``sellerexpert.read_profile`` and ``sellerexpert.merge_profile``), so the CLI only calls them and
+turns their errors into option errors.
 
 Imports: :mod:`sellerexpert._files.documents`, :mod:`sellerexpert._errors`, :mod:`sellerexpert._profile.fields`,
 :mod:`sellerexpert._i18n` and :mod:`sellerexpert._profile.profile`.
@@ -18,46 +18,10 @@ from typing import IO, Any
 
 from .._errors import ProfileError
 from .._files import documents
-from .._i18n import _
-from .fields import NEGATED, option_name
-from .profile import FIELDS_BY_NAME, SellerProfile
+from .profile import SellerProfile
 
 STDIN = "-"
 """The source that names standard input."""
-
-
-def given_fields(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The profile fields set one by one, as the profile reads them.
-
-    ``options`` maps field names to values as the command line collects them: ``None`` or ``()``
-    for a field not given, a tuple of texts for a repeatable option (each text may hold several
-    items, ``"temu,aliexpress"``: they are flattened into one list), and ``no_<field>`` flags
-    that set a yes/no field to false.
-
-    :raises ProfileError: when a field is given both ways (``--local-warehouse`` and
-        ``--no-local-warehouse``), naming the field.
-    """
-    given: dict[str, Any] = {}
-    for name, value in options.items():
-        if name.startswith(NEGATED) and name not in FIELDS_BY_NAME:
-            field = name[len(NEGATED) :]
-            if value and options.get(field) is not None:
-                option = "--" + option_name(field)
-                raise ProfileError(
-                    _("{option} and {negated} contradict each other: give one.").format(
-                        option=option, negated=f"--no-{option[2:]}"
-                    ),
-                    field=field,
-                )
-            if value:
-                given[field] = False
-            continue
-        if value is None or value == ():
-            continue
-        if isinstance(value, tuple):
-            value = [part.strip() for item in value for part in item.replace(";", ",").split(",") if part.strip()]
-        given[name] = value
-    return given
 
 
 def read_stdin_profile(stream: IO[bytes] | None = None) -> SellerProfile:
@@ -90,7 +54,7 @@ def read_profile(source: str | None, *, stdin: IO[bytes] | None = None) -> Selle
 
 
 def with_given(profile: SellerProfile, given: Mapping[str, Any]) -> SellerProfile:
-    """``profile`` with the fields in ``given`` (from :func:`given_fields`) replacing its own.
+    """``profile`` with the fields in ``given`` (field names to values, as a profile file holds them) replacing its own.
 
     :raises ProfileError: naming the given field whose value is refused.
     """

@@ -44,7 +44,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .._advisor import Advisor
+from .. import Advisor
 from . import _api, _pages
 from ._context import WebContext, templates
 from ._errors import HANDLERS, CatchAll

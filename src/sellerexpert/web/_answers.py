@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .._advisor import Advisor
+from .. import Advisor, Interview
 from .._errors import ProfileError
 from .._interview.answers import classify
-from .._interview.interview import ASKED, Interview
+from .._interview.interview import ASKED
 from .._profile.profile import FIELDS_BY_NAME
 
 UNKNOWN = "unknown"

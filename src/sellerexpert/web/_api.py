@@ -23,12 +23,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .._batch.batch import RowReader, consult_rows
+from .. import RowReader, SellerProfile, json_schema
+from .._batch.batch import consult_rows
 from .._errors import ProfileError
 from .._files import documents
-from .._profile.profile import SellerProfile
 from .._results.trace import key_from_env
-from .._rulebook.schema import json_schema
 from .._version import __version__
 from ._context import context, heavy
 from ._work import TooManyProducts, audit_body, catalogue_body, explain_body

@@ -9,8 +9,7 @@ from typing import Any, TypeVar
 import jinja2
 from starlette.requests import Request
 
-from .. import _i18n
-from .._advisor import Advisor
+from .. import Advisor, _i18n
 from ._lang import PageLanguage
 from ._settings import WebSettings
 from ._work import pool_for, run_limited

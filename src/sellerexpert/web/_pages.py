@@ -31,14 +31,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import _i18n
+from .. import ConsultationResult, FieldSpec, Interview, SellerProfile, _i18n
 from .._errors import ProfileError, TraceError
 from .._i18n import N_, _, day, model_words, ngettext, shown
-from .._interview.interview import ASKED, Interview
+from .._interview.interview import ASKED
 from .._interview.questions import Why
 from .._language import use
-from .._profile.profile import FIELDS_BY_NAME, FieldSpec, SellerProfile, normalise_value
-from .._results.result import ConsultationResult
+from .._profile.profile import FIELDS_BY_NAME, normalise_value
 from .._results.trace import key_from_env
 from .._version import __version__
 from ._answers import UNKNOWN, Answers, is_unknown

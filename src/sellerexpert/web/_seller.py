@@ -17,13 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .._advisor import Advisor
-from .._explain.explain import explain
+from .. import Advisor, ConsultationResult, Interview, Recommendation, explain
 from .._i18n import N_, _, model_words, shown
-from .._interview.interview import Interview
 from .._profile.profile import FIELDS_BY_NAME
 from .._results.report import Report, build_report, confidence_words
-from .._results.result import ConsultationResult, Recommendation
 
 ABROAD = ("company_base", "local_entity")
 """Answers that mean registering a company abroad: never offered as "what would change the advice"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from .._advisor import ENGINES, Engine
+from .. import ENGINES, Engine
 from .._i18n import LANGS
 
 ENV_API_KEY = "SELLEREXPERT_API_KEY"

@@ -30,15 +30,10 @@ from typing import Any, TypeVar
 
 from pebble import ProcessPool
 
-from .._advisor import Advisor
-from .._audit.audit import audit
-from .._audit.report import AuditReport
-from .._batch.batch import RowReader
+from .. import Advisor, AuditReport, RowReader, SellerProfile, Trace, audit, explain
 from .._errors import ProfileError, TraceError
-from .._explain.explain import explain
 from .._files import documents
-from .._profile.profile import SellerProfile
-from .._results.trace import ENV_KEY, Trace, parse_trace_text
+from .._results.trace import ENV_KEY, parse_trace_text
 from .._rulebook.schema import validate_trace
 
 T = TypeVar("T")
