@@ -10,312 +10,180 @@ Quick use::
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from ._version import __version__
+from ._version import __version__ as __version__
 
-if _TYPE_CHECKING:
-    from ._advisor import Advisor, ExampleFailure
-    from ._audit.audit import audit, audit_paths
-    from ._audit.report import AuditReport
-    from ._batch.batch import OUTPUT_FORMATS as BATCH_FORMATS
-    from ._batch.batch import BatchInterrupted, CsvWriter, JsonLinesWriter
-    from ._batch.batch import Scored as BatchChunk
-    from ._batch.batch import Summary as BatchSummary
-    from ._batch.batch import run as run_batch
-    from ._batch.batch import score_to as score_batch
-    from ._cli.cli import cli
-    from ._economics.catalogue import (
-        Catalogue,
-        CatalogueStream,
-        FailedProduct,
-        Placement,
-        ProductAdvice,
-        ProductMention,
-        RouteShare,
-        Split,
-        StoreSplit,
-    )
-    from ._economics.catalogue_report import FORMATS as CATALOGUE_FORMATS
-    from ._economics.catalogue_report import render as render_catalogue
-    from ._economics.catalogue_report import render_xlsx as catalogue_workbook
-    from ._economics.catalogue_report import write_chart as write_catalogue_chart
-    from ._economics.catalogue_report import write_streamed as write_catalogue
-    from ._economics.margin_report import render as render_margins
-    from ._economics.margin_report import write_chart
-    from ._economics.margins import (
-        BreakEvens,
-        MarginComparison,
-        MarginLine,
-        ModelMargin,
-        NeededNumber,
-        PlatformMargin,
-        Provenance,
-        Scenario,
-        compare_margins,
-    )
-    from ._engine.names import ENGINES, Engine
-    from ._errors import (
-        BatchError,
-        EngineError,
-        ExamplesError,
-        FiringLimitError,
-        LanguageError,
-        ProfileError,
-        RuleBookError,
-        SellerExpertError,
-        TraceError,
-        UnknownPlatformError,
-        UnknownRuleError,
-    )
-    from ._explain.explain import Explanation, explain
-    from ._files.examples import Example, copy_examples, example_files
-    from ._interview.dialogue import ask_own_numbers
-    from ._interview.dialogue import conduct as conduct_interview
-    from ._interview.interview import Interview
-    from ._interview.questions import Question
-    from ._language import use as use_language
-    from ._profile.economics import Economics
-    from ._profile.profile import FIELDS, MODELS, PLATFORMS, FieldSpec, SellerProfile
-    from ._profile.rows import RowReader
-    from ._profile.sources import read_profile
-    from ._profile.sources import with_given as merge_profile
-    from ._results.report import FORMATS as REPORT_FORMATS
-    from ._results.report import render as render_report
-    from ._results.result import (
-        Assumption,
-        Best,
-        Caveat,
-        ConsultationResult,
-        MarketAdvice,
-        PlatformFactUsed,
-        Reason,
-        Recommendation,
-    )
-    from ._results.trace import Firing, Trace
-    from ._review.coverage import CoverageReport, coverage
-    from ._review.lint import DueFact, LintFinding, LintReport, due_facts, lint
-    from ._review.rules_view import render_rule, render_rule_list, rule_details, rule_summaries
-    from ._rulebook.loader import load_rulebook
-    from ._rulebook.rulebook import RuleBook
-    from ._rulebook.schema import json_schema
-
-# Names are imported on first use (PEP 562), so `import sellerexpert` and `sellerexpert --version`
-# stay cheap: the rule book, its schema validator and Experta load only when something needs them.
-# Every module is private (`_name.py`): these names, and `__version__`, are the whole public API
-# (tests/api/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
+# The public API, each name once: the imports below are read by the type checker as they stand, and at run
+# time by `_exports()`, which loads each name on first use (PEP 562), so `import sellerexpert` and
+# `sellerexpert --version` stay cheap: the rule book, its schema validator and Experta load only when
+# something needs them. A name exported under another name than its module's is imported privately and
+# bound (`score_batch = _score_batch`): the type checker treats a bound name as exported, and an import
+# renamed to a public name as private. Every module is private; these names and `__version__` are the
+# whole API (tests/api/test_exported_members.py holds us to it). The subpackages `sellerexpert.web` and
 # `sellerexpert.on_dask` need optional extras and are public as modules.
-_EXPORTS: dict[str, tuple[str, str]] = {
-    "audit_paths": ("_audit.audit", "audit_paths"),
-    "use_language": ("_language", "use"),
-    "Advisor": ("_advisor", "Advisor"),
-    "Assumption": ("_results.result", "Assumption"),
-    "audit": ("_audit.audit", "audit"),
-    "AuditReport": ("_audit.report", "AuditReport"),
-    "BatchError": ("_errors", "BatchError"),
-    "BatchSummary": ("_batch.batch", "Summary"),
-    "Best": ("_results.result", "Best"),
-    "Caveat": ("_results.result", "Caveat"),
-    "Catalogue": ("_economics.catalogue", "Catalogue"),
-    "CatalogueStream": ("_economics.catalogue", "CatalogueStream"),
-    "FailedProduct": ("_economics.catalogue", "FailedProduct"),
-    "Placement": ("_economics.catalogue", "Placement"),
-    "ProductAdvice": ("_economics.catalogue", "ProductAdvice"),
-    "ProductMention": ("_economics.catalogue", "ProductMention"),
-    "RouteShare": ("_economics.catalogue", "RouteShare"),
-    "Split": ("_economics.catalogue", "Split"),
-    "StoreSplit": ("_economics.catalogue", "StoreSplit"),
-    "render_catalogue": ("_economics.catalogue_report", "render"),
-    "write_catalogue_chart": ("_economics.catalogue_report", "write_chart"),
-    "cli": ("_cli.cli", "cli"),
-    "compare_margins": ("_economics.margins", "compare_margins"),
-    "ConsultationResult": ("_results.result", "ConsultationResult"),
-    "coverage": ("_review.coverage", "coverage"),
-    "CoverageReport": ("_review.coverage", "CoverageReport"),
-    "CsvWriter": ("_batch.batch", "CsvWriter"),
-    "due_facts": ("_review.lint", "due_facts"),
-    "DueFact": ("_review.lint", "DueFact"),
-    "Economics": ("_profile.economics", "Economics"),
-    "EngineError": ("_errors", "EngineError"),
-    "Example": ("_files.examples", "Example"),
-    "example_files": ("_files.examples", "example_files"),
-    "ExamplesError": ("_errors", "ExamplesError"),
-    "copy_examples": ("_files.examples", "copy_examples"),
-    "ExampleFailure": ("_advisor", "ExampleFailure"),
-    "explain": ("_explain.explain", "explain"),
-    "Explanation": ("_explain.explain", "Explanation"),
-    "FIELDS": ("_profile.profile", "FIELDS"),
-    "FieldSpec": ("_profile.profile", "FieldSpec"),
-    "Firing": ("_results.trace", "Firing"),
-    "FiringLimitError": ("_errors", "FiringLimitError"),
-    "Interview": ("_interview.interview", "Interview"),
-    "ask_own_numbers": ("_interview.dialogue", "ask_own_numbers"),
-    "conduct_interview": ("_interview.dialogue", "conduct"),
-    "json_schema": ("_rulebook.schema", "json_schema"),
-    "JsonLinesWriter": ("_batch.batch", "JsonLinesWriter"),
-    "LanguageError": ("_errors", "LanguageError"),
-    "lint": ("_review.lint", "lint"),
-    "LintFinding": ("_review.lint", "LintFinding"),
-    "LintReport": ("_review.lint", "LintReport"),
-    "load_rulebook": ("_rulebook.loader", "load_rulebook"),
-    "MarginComparison": ("_economics.margins", "MarginComparison"),
-    "BreakEvens": ("_economics.margins", "BreakEvens"),
-    "NeededNumber": ("_economics.margins", "NeededNumber"),
-    "Provenance": ("_economics.margins", "Provenance"),
-    "Scenario": ("_economics.margins", "Scenario"),
-    "MarketAdvice": ("_results.result", "MarketAdvice"),
-    "MarginLine": ("_economics.margins", "MarginLine"),
-    "ModelMargin": ("_economics.margins", "ModelMargin"),
-    "MODELS": ("_profile.profile", "MODELS"),
-    "PlatformFactUsed": ("_results.result", "PlatformFactUsed"),
-    "PlatformMargin": ("_economics.margins", "PlatformMargin"),
-    "PLATFORMS": ("_profile.profile", "PLATFORMS"),
-    "ProfileError": ("_errors", "ProfileError"),
-    "Question": ("_interview.questions", "Question"),
-    "Reason": ("_results.result", "Reason"),
-    "Recommendation": ("_results.result", "Recommendation"),
-    "render_margins": ("_economics.margin_report", "render"),
-    "render_report": ("_results.report", "render"),
-    "RowReader": ("_profile.rows", "RowReader"),
-    "RuleBook": ("_rulebook.rulebook", "RuleBook"),
-    "RuleBookError": ("_errors", "RuleBookError"),
-    "run_batch": ("_batch.batch", "run"),
-    "SellerExpertError": ("_errors", "SellerExpertError"),
-    "SellerProfile": ("_profile.profile", "SellerProfile"),
-    "Trace": ("_results.trace", "Trace"),
-    "TraceError": ("_errors", "TraceError"),
-    "UnknownPlatformError": ("_errors", "UnknownPlatformError"),
-    "UnknownRuleError": ("_errors", "UnknownRuleError"),
-    "write_chart": ("_economics.margin_report", "write_chart"),
-    "ENGINES": ("_engine.names", "ENGINES"),
-    "Engine": ("_engine.names", "Engine"),
-    "REPORT_FORMATS": ("_results.report", "FORMATS"),
-    "BATCH_FORMATS": ("_batch.batch", "OUTPUT_FORMATS"),
-    "CATALOGUE_FORMATS": ("_economics.catalogue_report", "FORMATS"),
-    "score_batch": ("_batch.batch", "score_to"),
-    "BatchInterrupted": ("_batch.batch", "BatchInterrupted"),
-    "BatchChunk": ("_batch.batch", "Scored"),
-    "read_profile": ("_profile.sources", "read_profile"),
-    "merge_profile": ("_profile.sources", "with_given"),
-    "rule_summaries": ("_review.rules_view", "rule_summaries"),
-    "rule_details": ("_review.rules_view", "rule_details"),
-    "render_rule_list": ("_review.rules_view", "render_rule_list"),
-    "render_rule": ("_review.rules_view", "render_rule"),
-    "write_catalogue": ("_economics.catalogue_report", "write_streamed"),
-    "catalogue_workbook": ("_economics.catalogue_report", "render_xlsx"),
-}
+if _TYPE_CHECKING:
+    # Exported under a name of their own:
+    from ._batch.batch import OUTPUT_FORMATS as _BATCH_FORMATS
+    BATCH_FORMATS: tuple[str, ...] = _BATCH_FORMATS
+    from ._batch.batch import Scored as _BatchChunk
+    BatchChunk = _BatchChunk
+    from ._batch.batch import Summary as _BatchSummary
+    BatchSummary = _BatchSummary
+    from ._economics.catalogue_report import FORMATS as _CATALOGUE_FORMATS
+    CATALOGUE_FORMATS: tuple[str, ...] = _CATALOGUE_FORMATS
+    from ._economics.catalogue_report import render_xlsx as _catalogue_workbook
+    catalogue_workbook = _catalogue_workbook
+    from ._interview.dialogue import conduct as _conduct_interview
+    conduct_interview = _conduct_interview
+    from ._profile.sources import with_given as _merge_profile
+    merge_profile = _merge_profile
+    from ._economics.catalogue_report import render as _render_catalogue
+    render_catalogue = _render_catalogue
+    from ._economics.margin_report import render as _render_margins
+    render_margins = _render_margins
+    from ._results.report import render as _render_report
+    render_report = _render_report
+    from ._results.report import FORMATS as _REPORT_FORMATS
+    REPORT_FORMATS: tuple[str, ...] = _REPORT_FORMATS
+    from ._batch.batch import run as _run_batch
+    run_batch = _run_batch
+    from ._batch.batch import score_to as _score_batch
+    score_batch = _score_batch
+    from ._language import use as _use_language
+    use_language = _use_language
+    from ._economics.catalogue_report import write_streamed as _write_catalogue
+    write_catalogue = _write_catalogue
+    from ._economics.catalogue_report import write_chart as _write_catalogue_chart
+    write_catalogue_chart = _write_catalogue_chart
+
+    # Exported under their own names:
+    from ._advisor import Advisor as Advisor
+    from ._advisor import ExampleFailure as ExampleFailure
+    from ._audit.audit import audit as audit
+    from ._audit.audit import audit_paths as audit_paths
+    from ._audit.report import AuditReport as AuditReport
+    from ._batch.batch import BatchInterrupted as BatchInterrupted
+    from ._batch.batch import CsvWriter as CsvWriter
+    from ._batch.batch import JsonLinesWriter as JsonLinesWriter
+    from ._cli.cli import cli as cli
+    from ._economics.catalogue import Catalogue as Catalogue
+    from ._economics.catalogue import CatalogueStream as CatalogueStream
+    from ._economics.catalogue import FailedProduct as FailedProduct
+    from ._economics.catalogue import Placement as Placement
+    from ._economics.catalogue import ProductAdvice as ProductAdvice
+    from ._economics.catalogue import ProductMention as ProductMention
+    from ._economics.catalogue import RouteShare as RouteShare
+    from ._economics.catalogue import Split as Split
+    from ._economics.catalogue import StoreSplit as StoreSplit
+    from ._economics.margin_report import write_chart as write_chart
+    from ._economics.margins import BreakEvens as BreakEvens
+    from ._economics.margins import MarginComparison as MarginComparison
+    from ._economics.margins import MarginLine as MarginLine
+    from ._economics.margins import ModelMargin as ModelMargin
+    from ._economics.margins import NeededNumber as NeededNumber
+    from ._economics.margins import PlatformMargin as PlatformMargin
+    from ._economics.margins import Provenance as Provenance
+    from ._economics.margins import Scenario as Scenario
+    from ._economics.margins import compare_margins as compare_margins
+    from ._engine.names import ENGINES as ENGINES
+    from ._engine.names import Engine as Engine
+    from ._errors import BatchError as BatchError
+    from ._errors import EngineError as EngineError
+    from ._errors import ExamplesError as ExamplesError
+    from ._errors import FiringLimitError as FiringLimitError
+    from ._errors import LanguageError as LanguageError
+    from ._errors import ProfileError as ProfileError
+    from ._errors import RuleBookError as RuleBookError
+    from ._errors import SellerExpertError as SellerExpertError
+    from ._errors import TraceError as TraceError
+    from ._errors import UnknownPlatformError as UnknownPlatformError
+    from ._errors import UnknownRuleError as UnknownRuleError
+    from ._explain.explain import Explanation as Explanation
+    from ._explain.explain import explain as explain
+    from ._files.examples import Example as Example
+    from ._files.examples import copy_examples as copy_examples
+    from ._files.examples import example_files as example_files
+    from ._interview.dialogue import ask_own_numbers as ask_own_numbers
+    from ._interview.interview import Interview as Interview
+    from ._interview.questions import Question as Question
+    from ._profile.economics import Economics as Economics
+    from ._profile.profile import FIELDS as FIELDS
+    from ._profile.profile import MODELS as MODELS
+    from ._profile.profile import PLATFORMS as PLATFORMS
+    from ._profile.profile import FieldSpec as FieldSpec
+    from ._profile.profile import SellerProfile as SellerProfile
+    from ._profile.rows import RowReader as RowReader
+    from ._profile.sources import read_profile as read_profile
+    from ._results.result import Assumption as Assumption
+    from ._results.result import Best as Best
+    from ._results.result import Caveat as Caveat
+    from ._results.result import ConsultationResult as ConsultationResult
+    from ._results.result import MarketAdvice as MarketAdvice
+    from ._results.result import PlatformFactUsed as PlatformFactUsed
+    from ._results.result import Reason as Reason
+    from ._results.result import Recommendation as Recommendation
+    from ._results.trace import Firing as Firing
+    from ._results.trace import Trace as Trace
+    from ._review.coverage import CoverageReport as CoverageReport
+    from ._review.coverage import coverage as coverage
+    from ._review.lint import DueFact as DueFact
+    from ._review.lint import LintFinding as LintFinding
+    from ._review.lint import LintReport as LintReport
+    from ._review.lint import due_facts as due_facts
+    from ._review.lint import lint as lint
+    from ._review.rules_view import render_rule as render_rule
+    from ._review.rules_view import render_rule_list as render_rule_list
+    from ._review.rules_view import rule_details as rule_details
+    from ._review.rules_view import rule_summaries as rule_summaries
+    from ._rulebook.loader import load_rulebook as load_rulebook
+    from ._rulebook.rulebook import RuleBook as RuleBook
+    from ._rulebook.schema import json_schema as json_schema
+
+
+def _exports() -> dict[str, tuple[str, str]]:
+    """Each public name, and the module and name it is loaded from: the imports above, read once."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "_TYPE_CHECKING")
+    imported: dict[str, tuple[str, str]] = {}
+    exports: dict[str, tuple[str, str]] = {}
+    for node in block.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                name = alias.asname or alias.name
+                (imported if name.startswith("_") else exports)[name] = (str(node.module), alias.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Name):
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            assert isinstance(target, ast.Name)
+            exports[target.id] = imported[node.value.id]
+    return exports
 
 
 def __getattr__(name: str) -> _Any:
-    where = _EXPORTS.get(name)
-    if where is None:
-        raise AttributeError(f"module 'sellerexpert' has no attribute {name!r}")
-    import importlib
+    if name == "__all__":
+        value: _Any = sorted([*_table(), "__version__"])
+    else:
+        where = _table().get(name)
+        if where is None:
+            raise AttributeError(f"module 'sellerexpert' has no attribute {name!r}")
+        import importlib
 
-    value = getattr(importlib.import_module(f".{where[0]}", __name__), where[1])
+        value = getattr(importlib.import_module(f".{where[0]}", __name__), where[1])
     globals()[name] = value
     return value
 
 
+_EXPORTS: dict[str, tuple[str, str]] | None = None
+
+
+def _table() -> dict[str, tuple[str, str]]:
+    """The public names, read on first use."""
+    global _EXPORTS
+    if _EXPORTS is None:
+        _EXPORTS = _exports()
+    return _EXPORTS
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-__all__ = [
-    "Advisor",
-    "Assumption",
-    "AuditReport",
-    "BATCH_FORMATS",
-    "BatchChunk",
-    "BatchError",
-    "BatchInterrupted",
-    "BatchSummary",
-    "Best",
-    "BreakEvens",
-    "CATALOGUE_FORMATS",
-    "Catalogue",
-    "CatalogueStream",
-    "Caveat",
-    "ConsultationResult",
-    "CoverageReport",
-    "CsvWriter",
-    "DueFact",
-    "ENGINES",
-    "Economics",
-    "Engine",
-    "EngineError",
-    "Example",
-    "ExampleFailure",
-    "ExamplesError",
-    "Explanation",
-    "FIELDS",
-    "FailedProduct",
-    "FieldSpec",
-    "Firing",
-    "FiringLimitError",
-    "Interview",
-    "JsonLinesWriter",
-    "LanguageError",
-    "LintFinding",
-    "LintReport",
-    "MODELS",
-    "MarginComparison",
-    "MarginLine",
-    "MarketAdvice",
-    "ModelMargin",
-    "NeededNumber",
-    "PLATFORMS",
-    "Placement",
-    "PlatformFactUsed",
-    "PlatformMargin",
-    "ProductAdvice",
-    "ProductMention",
-    "ProfileError",
-    "Provenance",
-    "Question",
-    "REPORT_FORMATS",
-    "Reason",
-    "Recommendation",
-    "RouteShare",
-    "RowReader",
-    "RuleBook",
-    "RuleBookError",
-    "Scenario",
-    "SellerExpertError",
-    "SellerProfile",
-    "Split",
-    "StoreSplit",
-    "Trace",
-    "TraceError",
-    "UnknownPlatformError",
-    "UnknownRuleError",
-    "__version__",
-    "ask_own_numbers",
-    "audit",
-    "audit_paths",
-    "catalogue_workbook",
-    "cli",
-    "compare_margins",
-    "conduct_interview",
-    "copy_examples",
-    "coverage",
-    "due_facts",
-    "example_files",
-    "explain",
-    "json_schema",
-    "lint",
-    "load_rulebook",
-    "merge_profile",
-    "read_profile",
-    "render_catalogue",
-    "render_margins",
-    "render_report",
-    "render_rule",
-    "render_rule_list",
-    "rule_details",
-    "rule_summaries",
-    "run_batch",
-    "score_batch",
-    "use_language",
-    "write_catalogue",
-    "write_catalogue_chart",
-    "write_chart",
-]
+    return sorted(set(globals()) | set(_table()) | {"__all__"})

@@ -14,8 +14,8 @@ from . import _i18n, _language
 from ._economics import catalogue as _catalogue
 from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
-from ._engine.names import ENGINES, Engine
 from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
+from ._engine.names import ENGINES, Engine
 from ._engine.policy import choose_best, lead_index, lead_market, market_model, outcome
 from ._errors import ProfileError
 from ._profile.conditions import PLATFORM_PREFIX

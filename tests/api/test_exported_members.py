@@ -48,3 +48,24 @@ def test_errors_are_one_hierarchy_and_lookups_are_lookup_errors() -> None:
             assert issubclass(value, SellerExpertError), name
     assert issubclass(UnknownRuleError, LookupError) and issubclass(UnknownPlatformError, LookupError)
     importlib.import_module("sellerexpert.on_dask")  # importable without its extra: it loads Dask when used
+
+
+def test_each_public_name_is_listed_once_in_the_package_face() -> None:
+    """One listing: the type checker's imports are the table the names load from and ``__all__``."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(sellerexpert.__file__).read_text(encoding="utf-8"))
+    bound: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            bound += [alias.asname or alias.name for alias in node.names]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound += [target.id for target in targets if isinstance(target, ast.Name)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in sellerexpert.__all__:
+            bound.append(node.value)  # a name spelt out as a string would be a second listing
+    for name in sellerexpert.__all__:
+        if name == "__version__":
+            continue  # imported eagerly (`sellerexpert --version` needs nothing else), and named in __all__ beside the table
+        assert bound.count(name) == 1, f"{name} is listed {bound.count(name)} times in sellerexpert/__init__.py"

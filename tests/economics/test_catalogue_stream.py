@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import EXAMPLES
 
-from sellerexpert import Advisor, SellerProfile, cli, render_catalogue
+from sellerexpert import Advisor, CatalogueStream, SellerProfile, cli, render_catalogue, write_catalogue
 from sellerexpert._economics.catalogue import CHUNK
-from sellerexpert._economics.catalogue_report import STREAMED, write_streamed
 
 CSV = EXAMPLES / "catalogue-ningbo-home.csv"
 COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
@@ -29,7 +28,7 @@ def shipped(advisor: Advisor) -> Any:
     return advisor.catalogue(SellerProfile.from_file(COMPANY), CSV)
 
 
-@pytest.mark.parametrize("format", STREAMED)
+@pytest.mark.parametrize("format", CatalogueStream.FORMATS)
 def test_streamed_output_is_what_the_whole_catalogue_renders(runner: CliRunner, shipped: Any, format: str) -> None:
     result = runner.invoke(cli, [*ARGS, "-f", format], catch_exceptions=False)
     assert result.exit_code == 0
@@ -78,13 +77,13 @@ _rows = st.lists(
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(_rows, st.sampled_from(STREAMED))
+@given(_rows, st.sampled_from(CatalogueStream.FORMATS))
 def test_any_catalogue_streams_to_the_same_bytes(advisor: Advisor, rows: list[dict[str, str]], format: str) -> None:
     # Empty lists, rows with errors ("huge" is no weight class) and a column set aside included.
     profile = SellerProfile.from_file(COMPANY)
     out = io.StringIO()
     with advisor.catalogue_stream(profile, rows) as stream:
-        write_streamed(stream, format, out)
+        write_catalogue(stream, format, out)
     assert out.getvalue() == render_catalogue(advisor.catalogue(profile, rows), format)
     if format == "json":
         json.loads(out.getvalue())

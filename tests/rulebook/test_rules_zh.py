@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, RuleBookError, SellerProfile, _language, cli, lint, load_rulebook
-from sellerexpert._review.rules_view import render_rule, rule_details
+from sellerexpert import Advisor, RuleBookError, SellerProfile, _language, cli, lint, load_rulebook, render_rule, rule_details
 from sellerexpert._rulebook.loader import shipped_rules_dir
 from sellerexpert._rulebook.templates import placeholders, render
 
