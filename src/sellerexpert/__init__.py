@@ -26,6 +26,10 @@ if _TYPE_CHECKING:
     BATCH_FORMATS: tuple[str, ...] = _BATCH_FORMATS
     from ._batch.batch import Scored as _BatchChunk
     BatchChunk = _BatchChunk
+    from ._batch.batch import Outcome as _BatchOutcome
+    BatchOutcome = _BatchOutcome
+    from ._economics.margin_report import chart as _margin_chart
+    margin_chart = _margin_chart
     from ._batch.batch import Summary as _BatchSummary
     BatchSummary = _BatchSummary
     from ._economics.catalogue_report import FORMATS as _CATALOGUE_FORMATS
@@ -64,6 +68,7 @@ if _TYPE_CHECKING:
     from ._batch.batch import BatchInterrupted as BatchInterrupted
     from ._batch.batch import CsvWriter as CsvWriter
     from ._batch.batch import JsonLinesWriter as JsonLinesWriter
+    from ._batch.batch import consult_rows as consult_rows
     from ._cli.cli import cli as cli
     from ._economics.catalogue import Catalogue as Catalogue
     from ._economics.catalogue import CatalogueStream as CatalogueStream
@@ -84,6 +89,7 @@ if _TYPE_CHECKING:
     from ._economics.margins import Provenance as Provenance
     from ._economics.margins import Scenario as Scenario
     from ._economics.margins import compare_margins as compare_margins
+    from ._economics.margins import money_text as money_text
     from ._engine.names import ENGINES as ENGINES
     from ._engine.names import Engine as Engine
     from ._errors import BatchError as BatchError
@@ -105,14 +111,19 @@ if _TYPE_CHECKING:
     from ._interview.dialogue import ask_own_numbers as ask_own_numbers
     from ._interview.interview import Interview as Interview
     from ._interview.questions import Question as Question
+    from ._interview.questions import Why as Why
     from ._profile.economics import Economics as Economics
     from ._profile.profile import FIELDS as FIELDS
+    from ._profile.profile import FIELDS_BY_NAME as FIELDS_BY_NAME
     from ._profile.profile import MODELS as MODELS
     from ._profile.profile import PLATFORMS as PLATFORMS
     from ._profile.profile import FieldSpec as FieldSpec
     from ._profile.profile import SellerProfile as SellerProfile
     from ._profile.rows import RowReader as RowReader
     from ._profile.sources import read_profile as read_profile
+    from ._results.report import Report as Report
+    from ._results.report import build_report as build_report
+    from ._results.report import confidence_words as confidence_words
     from ._results.result import Assumption as Assumption
     from ._results.result import Best as Best
     from ._results.result import Caveat as Caveat

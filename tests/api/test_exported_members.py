@@ -69,3 +69,14 @@ def test_each_public_name_is_listed_once_in_the_package_face() -> None:
         if name == "__version__":
             continue  # imported eagerly (`sellerexpert --version` needs nothing else), and named in __all__ beside the table
         assert bound.count(name) == 1, f"{name} is listed {bound.count(name)} times in sellerexpert/__init__.py"
+
+
+def test_docs_api_names_every_public_name() -> None:
+    """docs/api.md says it lists the whole public API: every name in ``__all__`` appears there in code."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    code = " ".join(re.findall(r"`([^`\n]+)`", page))
+    missing = [name for name in sellerexpert.__all__ if not re.search(rf"(?<![\w.]){re.escape(name)}\b", code)]
+    assert not missing, f"docs/api.md does not name: {missing}"

@@ -48,7 +48,7 @@ from .._results.trace import (
 )
 from .._rulebook.rulebook import Rule, RuleBook
 from .._rulebook.templates import placeholders, render
-from .policy import Decision, Weighed, decide
+from .policy import Decision, Weighed, decide, tally
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)
@@ -178,13 +178,7 @@ def decide_platform(
     :param given_fields: profile fields the seller gave (not assumed).
     :param facts: the platform's facts in working memory, names without ``platform.`` (see :func:`decide`).
     """
-    scores = {model: 0 for model in MODELS}
-    excluded: list[str] = []
-    for item in weighed:
-        if item.kind == "evidence":
-            scores[item.model] += item.weight
-        elif item.model not in excluded:
-            excluded.append(item.model)
+    scores, excluded = tally((item.kind, item.model, item.weight) for item in weighed)
     completeness = len(set(given_fields) & set(CORE_FIELDS)) / len(CORE_FIELDS)
     decision = decide(
         scores,

@@ -20,7 +20,7 @@ the engine did.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,6 +57,27 @@ class Decision:
     model: str
     confidence: float
     basis: Basis
+
+
+def tally(conclusions: Iterable[tuple[str, str | None, int | None]]) -> tuple[dict[str, int], list[str]]:
+    """The weighing itself: each ``("evidence", model, weight)`` adds its weight to its model's score, each
+    ``("exclude", model, _)`` rules its model out. The scores per model, and the models ruled out in the order
+    first ruled out.
+
+    The one place the rule book's conclusions are summed: the compiled evaluator and the Experta engine
+    weigh a consultation with it, rule coverage a group of fields, and the interview the bounds on what
+    open answers could still conclude.
+    """
+    scores = {model: 0 for model in MODELS}
+    excluded: list[str] = []
+    for kind, model, weight in conclusions:
+        if model is None:
+            continue
+        if kind == "evidence":
+            scores[model] += weight or 0
+        elif kind == "exclude" and model not in excluded:
+            excluded.append(model)
+    return scores, excluded
 
 
 def counted(item: Weighed, policy: Policy) -> float:

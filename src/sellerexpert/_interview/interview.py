@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .._advisor import Advisor
 from .._errors import ProfileError
@@ -36,7 +36,7 @@ from .._profile.profile import FIELDS, FIELDS_BY_NAME, MODELS, PLATFORMS, FieldS
 from .._results.result import ConsultationResult
 from .._rulebook.routes import ROUTE_MODELS, SellerTerms, market_routes
 from .._rulebook.templates import render
-from .answers import not_a_market, read_answer
+from .answers import classify, not_a_market, read_answer
 from .questions import Question, RuleNeed, Why, semicolons
 from .reasoner import Reasoner
 
@@ -71,6 +71,15 @@ class Interview:
         a mapping counts only the fields it names.
     :raises ProfileError: when ``known`` holds an invalid value.
     """
+
+    ASKED: ClassVar[tuple[str, ...]] = ASKED
+    """The fields an interview asks about, in the order it asks (every profile field but ``name``)."""
+
+    @staticmethod
+    def classify_reply(reply: str) -> str | None:
+        """What a reply says about the question rather than answering it: ``why``, ``unknown`` ("I don't know"),
+        ``quit`` or ``help``, in English or Chinese (为什么, 不知道...); ``None`` for an answer."""
+        return classify(reply)
 
     @staticmethod
     def read_reply(field: str, reply: str) -> str:

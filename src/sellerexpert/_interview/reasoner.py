@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._engine.evaluator import Evaluator
-from .._engine.policy import decide
+from .._engine.policy import decide, tally
 from .._profile.conditions import PLATFORM_PREFIX, Leaf, evaluate3, facts_used, leaves
 from .._profile.profile import FIELDS, MODELS, PLATFORMS
 from .._rulebook.rulebook import Rule, RuleBook
@@ -51,8 +51,10 @@ class Reasoner:
     evaluator, the one place that gives the rules their meaning. Open answers
     are bounded first with three-valued logic, which only ever widens what is
     possible (an assumption whose firing depends on an open answer leaves its
-    field open too), and then settled exactly by running the evaluator over
-    the remaining combinations when there are few enough.
+    field open too), the conclusions weighed by the engine's own weighing
+    (:func:`sellerexpert._engine.policy.tally`) and decided by its policy, and then
+    settled exactly by running the evaluator over the remaining combinations when
+    there are few enough.
     """
 
     def __init__(self, rulebook: RuleBook, evaluator: Evaluator | None = None) -> None:
@@ -135,25 +137,18 @@ class Reasoner:
         facts, opened = self.assume3(known, unknown, open_fields)
         context = {**facts, **self.platform_facts[platform], **{PLATFORM_PREFIX + k: v for k, v in (overrides or {}).items()}}
         assumed = frozenset(facts) - frozenset(known)
+        # What the rules must conclude (their conditions hold whatever the open answers) and what they may:
+        # weighed as the engine weighs, the sure ones give the least each model can score, all of them the most.
+        sure: list[Rule] = []
         undecided: list[Rule] = []
-        low = {m: 0 for m in MODELS}
-        high = {m: 0 for m in MODELS}
-        surely_out: set[str] = set()
-        maybe_out: set[str] = set()
         for rule in self.weigh_rules:
             status = evaluate3(rule.when, context, opened, assumed)
-            if status is False:
-                continue
-            if status is None:
-                undecided.append(rule)
-            if rule.then.kind == "evidence":
-                model, weight = rule.then.model or "", rule.then.weight or 0
-                high[model] += weight
-                if status:
-                    low[model] += weight
-            elif rule.then.kind == "exclude":
-                (surely_out if status else maybe_out).add(rule.then.model or "")
-        bounded = self._bounded(platform, low, high, surely_out, maybe_out)
+            if status is not False:
+                (sure if status else undecided).append(rule)
+        low, surely_out = tally((r.then.kind, r.then.model, r.then.weight) for r in sure)
+        high, _ = tally((r.then.kind, r.then.model, r.then.weight) for r in (*sure, *undecided))
+        _, maybe_out = tally((r.then.kind, r.then.model, r.then.weight) for r in undecided)
+        bounded = self._bounded(platform, low, high, set(surely_out), set(maybe_out))
         if len(bounded) == 1:
             return bounded, ()
         fields = self._inputs(undecided, opened, open_fields)

@@ -72,6 +72,14 @@ class FieldSpec:
         """How the allowed values read in an error message or a prompt."""
         return self.type.allowed_text
 
+    def convert(self, value: object) -> object:
+        """``value`` checked and in the field's canonical form; text is read as a file or option gives it
+        (``"yes"`` for a yes/no field, ``"1,200"`` for a count, ``"US;DE"`` for markets).
+
+        :raises ProfileError: naming the field and what it allows.
+        """
+        return self.type.convert(self.name, value)
+
     @property
     def option(self) -> str:
         """The command-line option that sets the field (``--target-market`` for ``target_markets``)."""

@@ -372,6 +372,15 @@ class Trace:
     fingerprint: Mapping[str, Any]
     signature: Mapping[str, Any] | None = field(default=None)
 
+    KEY_ENV: ClassVar[str] = "SELLEREXPERT_TRACE_KEY"
+    """The environment variable that holds the signing key (its text's UTF-8 bytes)."""
+
+    @staticmethod
+    def signing_key(environ: Mapping[str, str] | None = None) -> bytes | None:
+        """The signing key from :attr:`KEY_ENV` in ``environ`` (the process's environment by default), or ``None``
+        when it is unset or empty."""
+        return key_from_env(environ)
+
     def to_dict(self) -> dict[str, Any]:
         """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``,
         ``result``, ``fingerprint``."""
@@ -467,6 +476,22 @@ class Trace:
         return cls.from_dict(parse_trace_text(text, source), source=source)
 
     @classmethod
+    def from_bytes(cls, raw: bytes, *, source: str) -> Trace:
+        """A trace from bytes (a request body, a message): UTF-8 JSON within the document limits (depth, digits),
+        checked against the trace schema.
+
+        :param source: how errors name the bytes (``<request>``).
+        :raises TraceError: naming ``source`` and what is wrong (the line, or the JSON path at fault).
+        """
+        try:
+            text = documents.decode(raw)
+        except documents.DocumentProblem as exc:
+            raise TraceError(exc.problem, path=source) from None
+        data = parse_trace_text(text, source)
+        validate_trace(data, source=source)
+        return cls.from_dict(data, source=source)
+
+    @classmethod
     def load(cls, source: Trace | Mapping[str, Any] | str | os.PathLike[str], *, name: str | Path | None = None) -> Trace:
         """Read and schema-check a trace from a file, a parsed trace document or a :class:`Trace`.
 
@@ -535,7 +560,7 @@ def parse_trace_text(text: str, source: str | Path | None = None) -> Any:
 
 # ---------------------------------------------------------------- signatures
 
-ENV_KEY = "SELLEREXPERT_TRACE_KEY"
+ENV_KEY = Trace.KEY_ENV
 ALGORITHM = "HMAC-SHA256"
 SignatureStatus = Literal["valid", "invalid", "missing", "unsigned", "not-checked"]
 """``valid``/``invalid``: checked with a key; ``missing``: a key is set but the trace is unsigned;

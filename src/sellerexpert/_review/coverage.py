@@ -7,7 +7,8 @@ of millions of profiles), so coverage works on the declarative model instead:
   (:mod:`sellerexpert._engine.space`);
 * :class:`Simulator` replays what the engine does on one profile - the
   assumptions first, in salience order, then every platform rule whose
-  condition holds, then :func:`sellerexpert._engine.policy.decide` - and the tests
+  condition holds, weighed by :func:`sellerexpert._engine.policy.tally` and decided by
+  :func:`sellerexpert._engine.policy.decide`, as the engine does - and the tests
   prove it agrees with the engine on a sample of profiles;
 * a rule's firings are counted over only the fields it reads (plus the fields
   the assumptions it relies on read), times the size of the rest of the space;
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _i18n
 from .._engine.evaluator import DECIDE_RULE, Evaluator
-from .._engine.policy import Decision, decide
+from .._engine.policy import Decision, decide, tally
 from .._engine.space import ABSENT, ProfileSpace
 from .._i18n import N_, _
 from .._profile.conditions import PLATFORM_PREFIX, evaluate, facts_used
@@ -128,14 +129,8 @@ class Simulator:
         return SimulatedConsultation(assumed=assumed, seller_fired=tuple(seller_fired), platforms=outcomes)
 
     def _weigh(self, fired: Iterable[str]) -> tuple[dict[str, int], tuple[str, ...]]:
-        scores = {model: 0 for model in MODELS}
-        excluded: set[str] = set()
-        for rule_id in fired:
-            then = self.rulebook.rule(rule_id).then
-            if then.kind == "evidence" and then.model is not None:
-                scores[then.model] += then.weight or 0
-            elif then.kind == "exclude" and then.model is not None:
-                excluded.add(then.model)
+        thens = (self.rulebook.rule(rule_id).then for rule_id in fired)
+        scores, excluded = tally((then.kind, then.model, then.weight) for then in thens)
         return scores, tuple(m for m in MODELS if m in excluded)
 
 

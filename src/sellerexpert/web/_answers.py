@@ -14,11 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .. import Advisor, Interview
+from .. import FIELDS_BY_NAME, Advisor, Interview
 from .._errors import ProfileError
-from .._interview.answers import classify
-from .._interview.interview import ASKED
-from .._profile.profile import FIELDS_BY_NAME
 
 UNKNOWN = "unknown"
 """The value that records "I don't know" (no asked field accepts it as a value)."""
@@ -45,7 +42,7 @@ class Answers:
         """
         values: dict[str, list[str]] = {}
         for name, value in params:
-            if name in ASKED:
+            if name in Interview.ASKED:
                 values.setdefault(name, []).append(value.strip())
         pairs = []
         for name, texts in values.items():
@@ -104,4 +101,4 @@ class Answers:
 
 def is_unknown(text: str) -> bool:
     """Whether an answer means "I don't know" (the same words the terminal interview accepts)."""
-    return classify(text) == "unknown"
+    return Interview.classify_reply(text) == "unknown"

@@ -23,11 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .. import RowReader, SellerProfile, json_schema
-from .._batch.batch import consult_rows
+from .. import RowReader, SellerProfile, Trace, consult_rows, json_schema
 from .._errors import ProfileError
 from .._files import documents
-from .._results.trace import key_from_env
 from .._version import __version__
 from ._context import context, heavy
 from ._work import TooManyProducts, audit_body, catalogue_body, explain_body
@@ -93,7 +91,7 @@ async def explain_endpoint(request: Request) -> Response:
 
 async def audit_endpoint(request: Request) -> Response:
     """``POST /api/v1/audit``: a trace in, the verdict out, with ``exit_code`` meaning what the CLI's exit code means."""
-    report = await heavy(request, audit_body, await request.body(), "<request>", key_from_env())
+    report = await heavy(request, audit_body, await request.body(), "<request>", Trace.signing_key())
     return JSONResponse({"exit_code": 0 if report.ok else 1, **report.to_dict()})
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .._economics.margins import money_text
+from .. import money_text
 from .._i18n import N_, _, model_words, number
 
 INPUTS: tuple[tuple[str, str, str, str], ...] = (
@@ -43,11 +43,11 @@ _DRAWING = threading.Lock()
 
 
 def draw_chart(comparison: Any) -> bytes:
-    """The comparison's chart as SVG (:func:`sellerexpert._economics.margin_report.chart`), one drawing at a time.
+    """The comparison's chart as SVG (:func:`sellerexpert.margin_chart`), one drawing at a time.
 
     :raises ModuleNotFoundError: without the ``chart`` extra (matplotlib).
     """
-    from .._economics.margin_report import chart
+    from .. import margin_chart as chart
 
     with _DRAWING:
         return chart(comparison, "svg")

@@ -31,14 +31,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import ConsultationResult, FieldSpec, Interview, SellerProfile, _i18n
+from .. import FIELDS_BY_NAME, ConsultationResult, FieldSpec, Interview, SellerProfile, Trace, Why, _i18n
 from .._errors import ProfileError, TraceError
 from .._i18n import N_, _, day, model_words, ngettext, shown
-from .._interview.interview import ASKED
-from .._interview.questions import Why
 from .._language import use
-from .._profile.profile import FIELDS_BY_NAME, normalise_value
-from .._results.trace import key_from_env
 from .._version import __version__
 from ._answers import UNKNOWN, Answers, is_unknown
 from ._context import WebContext, context, heavy, switch_links
@@ -148,7 +144,7 @@ def _render(request: Request, template: str, status: int = 200, **values: Any) -
 
 def _canonical(spec: FieldSpec, text: str) -> Any:
     try:
-        return normalise_value(spec, text)
+        return spec.convert(text)
     except ProfileError:
         return None
 
@@ -276,7 +272,7 @@ async def consult(request: Request) -> Response:
     answers = Answers.from_params(params.multi_items())
     asked = params.get("q")
     if asked is not None:
-        if asked not in ASKED:
+        if asked not in Interview.ASKED:
             raise HTTPException(422, _("'{field}' is not a question of this consultation").format(field=asked))
         if "skip" in params:
             answers = answers.set(asked, UNKNOWN)
@@ -295,7 +291,7 @@ async def consult(request: Request) -> Response:
             request, answers, problem.field, error=_problem(problem), typed=answers.get(problem.field), status=422
         )
     edit = params.get("edit")
-    if edit is not None and edit in ASKED:
+    if edit is not None and edit in Interview.ASKED:
         return _question_page(request, answers, edit)
     question = interview.next_question()
     if question is None:
@@ -451,7 +447,7 @@ async def check(request: Request) -> Response:
     if not raw:
         return _render(request, "check.html", 422, report=None, error=_("Choose a trace file, or paste one."), **values)
     try:
-        report = await heavy(request, audit_body, raw, _("the trace"), key_from_env())
+        report = await heavy(request, audit_body, raw, _("the trace"), Trace.signing_key())
     except TraceError as exc:
         return _render(
             request, "check.html", 422, report=None, error=_("This is not a trace file sellerexpert can read."), detail=str(exc),

@@ -1,7 +1,7 @@
 """What the page shows a seller: the advice shaped to read in 30 seconds, with the auditor's view kept apart.
 
 Everything here is read off the library's own results: the report the CLI
-prints (:func:`sellerexpert._results.report.build_report`: the best platform in one
+prints (:func:`sellerexpert.build_report`: the best platform in one
 line, three reasons per platform, each shared reason and each caveat once,
 what was assumed), the per-market routes of each recommendation, the why-not
 search (:func:`sellerexpert.explain`, one answer at most) and the rule
@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .. import Advisor, ConsultationResult, Interview, Recommendation, explain
+from .. import (
+    FIELDS_BY_NAME,
+    Advisor,
+    ConsultationResult,
+    Interview,
+    Recommendation,
+    Report,
+    build_report,
+    confidence_words,
+    explain,
+)
 from .._i18n import N_, _, model_words, shown
-from .._profile.profile import FIELDS_BY_NAME
-from .._results.report import Report, build_report, confidence_words
 
 ABROAD = ("company_base", "local_entity")
 """Answers that mean registering a company abroad: never offered as "what would change the advice"

@@ -31,10 +31,8 @@ from typing import Any, TypeVar
 from pebble import ProcessPool
 
 from .. import Advisor, AuditReport, RowReader, SellerProfile, Trace, audit, explain
-from .._errors import ProfileError, TraceError
+from .._errors import ProfileError
 from .._files import documents
-from .._results.trace import ENV_KEY, parse_trace_text
-from .._rulebook.schema import validate_trace
 
 T = TypeVar("T")
 
@@ -58,13 +56,7 @@ def trace_from_body(raw: bytes, source: str) -> Trace:
 
     :raises TraceError: naming ``source`` and what is wrong (the line, or the JSON path at fault).
     """
-    try:
-        text = documents.decode(raw)
-    except documents.DocumentProblem as exc:
-        raise TraceError(exc.problem, path=source) from None
-    data = parse_trace_text(text, source)
-    validate_trace(data, source=source)
-    return Trace.from_dict(data, source=source)
+    return Trace.from_bytes(raw, source=source)
 
 
 # -- in the worker processes ----------------------------------------------------------
@@ -76,7 +68,7 @@ def _start_worker(rules_dir: str) -> None:
     global _advisor
     _advisor = Advisor(rules_dir)
     # The key comes with each task, as the server process has it now (an audit reads the environment otherwise).
-    os.environ.pop(ENV_KEY, None)
+    os.environ.pop(Trace.KEY_ENV, None)
     # One small audit builds what every audit needs (the engine of record's compiled rules), so the
     # first request's time limit is not spent on it.
     audit(_advisor.consult({}).trace, _advisor, key=None, verify=False)
