@@ -12,11 +12,10 @@ the trace's records, i18n and the messages.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._i18n import N_, model_words
+from .._i18n import N_, model_words, shown
 from .._i18n.messages import Msg, Said, platform_words, say
 from .._profile.conditions import describe
 from .._results.trace import FactRecord, Firing, OtherRecord, PlatformRecord, SellerRecord
@@ -27,12 +26,9 @@ MAX_DETAILS = 12
 
 
 def show(value: Any) -> str:
-    """A value as an audit quotes it: JSON, keys sorted, not ASCII-escaped.
-
-    Not :func:`sellerexpert._i18n.shown`, on purpose: an audit compares a record with its replay,
-    so its quotes must tell ``"1"`` from ``1`` and ``[]`` from ``null``, in every language.
-    """
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """A value as an audit quotes it (:func:`sellerexpert._i18n.shown`'s ``exact`` style): an audit compares a
+    record with its replay, so its quotes tell ``"1"`` from ``1`` and ``[]`` from ``null``, in every language."""
+    return shown(value, "exact")
 
 
 _KEY_WORDS = {

@@ -37,19 +37,9 @@ def headline(platform_name: str, model: str, confidence: float) -> str:
 
 
 def value_text(value: Any) -> str:
-    """A fact's value in a derivation: ``unknown`` for none, a list as one bracketed value.
-
-    Not :func:`sellerexpert._i18n.shown` alone, on purpose: in a derivation a list (markets,
-    regions) is one fact and reads as one bracketed value of codes, and a value the rules saw as
-    missing reads ``unknown``; every other value is said as :func:`shown` says it.
-    """
-    if value is None or value is ABSENT:
-        return _("unknown")
-    if isinstance(value, (list, tuple)):
-        if current() != "en":  # 美国、英国 rather than a bracketed list of codes; 无 for none
-            return "、".join(str(v) for v in value) if value else _("none")
-        return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
-    return shown(value)
+    """A fact's value in a derivation (:func:`sellerexpert._i18n.shown`'s ``derivation`` style): ``unknown``
+    for none or a value the rules saw as missing, a list (markets, regions) as one value of codes."""
+    return shown(None if value is ABSENT else value, "derivation")
 
 
 def _tupled(value: Any) -> Any:

@@ -17,14 +17,16 @@ choosing sits above the errors and this module below them).
 from __future__ import annotations
 
 import gettext as _gettext
+import json
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 #: The languages the advisor speaks; the first is the default.
 LANGS = ("en", "zh")
@@ -128,21 +130,55 @@ _VALUE_WORDS = {
 }
 
 
-def shown(value: object) -> str:
-    """A field value as people read it in the language in force: ``low`` is 低 and ``True`` is 是 in Chinese.
+ValueStyle = Literal["words", "listed", "derivation", "exact"]
+"""The ways the package quotes a value; :func:`shown` says what each is for."""
 
-    English reads as before: a boolean is yes or no, a list its items joined by commas, anything
-    else its text. Codes (markets, regions, platforms) stay as they are in every language.
+
+def shown(value: object, style: ValueStyle = "words") -> str:
+    """A value as text, in the language in force: the one place values become words.
+
+    * ``words`` (a field value as people read it): ``low`` is 低 and ``True`` is 是 in Chinese; in English a
+      boolean is yes or no, a list its items joined by commas, anything else its text;
+    * ``listed`` (a report's profile table and assumptions): a boolean yes or no, a list's items as the
+      language lists them (``a, b, c``; ``a、b、c``) and an empty one "none", any other value as the profile
+      spells it (the golden reports hold it to this);
+    * ``derivation`` (an explanation's facts): ``None`` is "unknown", a list is one value of codes
+      (``[US, DE]``; ``US、DE``; an empty one ``[]`` or 无), anything else as ``words`` says it;
+    * ``exact`` (an audit's quotes, which must tell ``"1"`` from ``1`` and ``[]`` from ``null`` in every
+      language): JSON, keys sorted, not ASCII-escaped.
+
+    Codes (markets, regions, platforms) stay as they are in every style.
     """
+    if style == "exact":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if style == "derivation":
+        if value is None:
+            return _("unknown")
+        if isinstance(value, (list, tuple)):
+            if current() != "en":  # 美国、英国 rather than a bracketed list of codes; 无 for none
+                return "、".join(str(v) for v in value) if value else _("none")
+            return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
+        if style == "listed":
+            return series([str(v) for v in value]) or _("none")
         return ", ".join(shown(v) for v in value)
+    if style == "listed":
+        return str(value)
     if isinstance(value, str) and value in _VALUE_WORDS:
         return _(_VALUE_WORDS[value])
     if isinstance(value, str) and value in _MODEL_WORDS:
         return model_words(value)
     return str(value)
+
+
+def series(items: Sequence[str]) -> str:
+    """Items one after another, as the language lists them (``a, b, c``; ``a、b、c``)."""
+    text = items[0] if items else ""
+    for item in items[1:]:
+        text = _("{earlier}, {later}").format(earlier=text, later=item)
+    return text
 
 
 
@@ -441,7 +477,9 @@ __all__ = [
     "ljust",
     "model_words",
     "named",
+    "series",
     "shown",
+    "ValueStyle",
     "ngettext",
     "number",
     "percent",

@@ -114,28 +114,9 @@ def _ansi(text: str, *, fg: str | None = None, bold: bool = False, dim: bool = F
     return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
 
 
-def _value_text(value: object) -> str:
-    # Not _i18n.shown, on purpose: the report lists a value's items as the language lists them
-    # (a, b, c; a、b、c) and says an empty list "none", and it quotes enum words as the profile spells
-    # them; the golden reports (English and Chinese) hold it to exactly this.
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (list, tuple)):
-        return _series([str(v) for v in value]) or _("none")
-    return str(value)
-
-
 def _report_language(result: ConsultationResult, lang: str | None) -> str:
     """The report's language: ``lang`` if given, else the language of the result's own texts."""
     return lang if lang is not None else result.lang
-
-
-def _series(items: Sequence[str]) -> str:
-    """Items one after another, as the language lists them (``a, b, c``; ``a、b、c``)."""
-    text = items[0] if items else ""
-    for item in items[1:]:
-        text = _("{earlier}, {later}").format(earlier=text, later=item)
-    return text
 
 
 def _label(words: str) -> str:
@@ -203,7 +184,7 @@ class Report:
 def _stale(facts: Sequence[PlatformFactUsed], today: date) -> str:
     """A re-check mark for the dated platform facts past their review date, or ''."""
     due = sorted({f.as_of for f in facts if f.due(today)})
-    return _(" (as of {dates}, re-check)").format(dates=_series([_i18n.day(d) for d in due])) if due else ""
+    return _(" (as of {dates}, re-check)").format(dates=_i18n.series([_i18n.day(d) for d in due])) if due else ""
 
 
 def _reason_details(reason: Reason) -> str:
@@ -323,13 +304,13 @@ def _shared_text(text: str, names: Sequence[str], *, everyone: bool) -> str:
 def _and(names: Sequence[str]) -> str:
     """``A and B``, ``A, B and C`` (``A、B 和 C``; no space between two Chinese names: ``美国和英国``)."""
     if len(names) < 2:
-        return _series(names)
-    return _i18n.tidy(_("{earlier} and {last}").format(earlier=_series(names[:-1]), last=names[-1]))
+        return _i18n.series(names)
+    return _i18n.tidy(_("{earlier} and {last}").format(earlier=_i18n.series(names[:-1]), last=names[-1]))
 
 
 def _assumed(result: ConsultationResult, details: bool) -> tuple[Line, ...]:
     assumptions: tuple[Assumption, ...] = result.recommendations[0].assumptions if result.recommendations else ()
-    lines = [Line(a.text, f"{a.field} = {_value_text(a.value)} ({a.rule})") for a in assumptions if a.rule is not None]
+    lines = [Line(a.text, f"{a.field} = {_i18n.shown(a.value, 'listed')} ({a.rule})") for a in assumptions if a.rule is not None]
     skipped = [a for a in assumptions if a.rule is None]
     if skipped:
         meanings = [_(FIELDS_BY_NAME[a.field].meaning) if a.field in FIELDS_BY_NAME else a.field for a in skipped]
@@ -756,7 +737,7 @@ def _render_markdown(result: ConsultationResult, *, details: bool, today: date |
         out.append("")
     if details:
         out += ["## " + _("The profile"), "", "| " + _("Field") + " | " + _("Value") + " |", "|---|---|"]
-        out += [f"| {_md(name)} | {_md(_value_text(value))} |" for name, value in result.profile.to_dict().items()]
+        out += [f"| {_md(name)} | {_md(_i18n.shown(value, 'listed'))} |" for name, value in result.profile.to_dict().items()]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
