@@ -83,7 +83,8 @@ if _TYPE_CHECKING:
     from ._results.trace import Firing, Trace
     from ._review.coverage import CoverageReport, coverage
     from ._review.lint import DueFact, LintFinding, LintReport, due_facts, lint
-    from ._rulebook.loader import load_rulebook
+    from ._review.rules_view import render_rule, rule_details
+    from ._rulebook.loader import load_rulebook, shipped_rules_dir
     from ._rulebook.rulebook import RuleBook
     from ._rulebook.schema import json_schema
 
@@ -145,6 +146,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LintFinding": ("_review.lint", "LintFinding"),
     "LintReport": ("_review.lint", "LintReport"),
     "load_rulebook": ("_rulebook.loader", "load_rulebook"),
+    "shipped_rules_dir": ("_rulebook.loader", "shipped_rules_dir"),
+    "rule_details": ("_review.rules_view", "rule_details"),
+    "render_rule": ("_review.rules_view", "render_rule"),
     "MarginComparison": ("_economics.margins", "MarginComparison"),
     "BreakEvens": ("_economics.margins", "BreakEvens"),
     "NeededNumber": ("_economics.margins", "NeededNumber"),
@@ -271,7 +275,10 @@ __all__ = [
     "render_catalogue",
     "render_margins",
     "render_report",
+    "render_rule",
+    "rule_details",
     "run_batch",
+    "shipped_rules_dir",
     "use_language",
     "write_catalogue_chart",
     "write_chart",
