@@ -16,9 +16,10 @@ if _TYPE_CHECKING:
     from ._advisor import Advisor, ExampleFailure
     from ._audit.audit import audit, audit_paths
     from ._audit.report import AuditReport
-    from ._batch.batch import CsvWriter, JsonLinesWriter
+    from ._batch.batch import BatchInterrupted, CsvWriter, JsonLinesWriter
     from ._batch.batch import Summary as BatchSummary
     from ._batch.batch import run as run_batch
+    from ._batch.batch import score_to as score_batch
     from ._cli.cli import cli
     from ._economics.catalogue import (
         Catalogue,
@@ -102,6 +103,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AuditReport": ("_audit.report", "AuditReport"),
     "BatchError": ("_errors", "BatchError"),
     "BatchSummary": ("_batch.batch", "Summary"),
+    "BatchInterrupted": ("_batch.batch", "BatchInterrupted"),
     "Best": ("_results.result", "Best"),
     "Caveat": ("_results.result", "Caveat"),
     "Catalogue": ("_economics.catalogue", "Catalogue"),
@@ -171,6 +173,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RuleBook": ("_rulebook.rulebook", "RuleBook"),
     "RuleBookError": ("_errors", "RuleBookError"),
     "run_batch": ("_batch.batch", "run"),
+    "score_batch": ("_batch.batch", "score_to"),
     "SellerExpertError": ("_errors", "SellerExpertError"),
     "SellerProfile": ("_profile.profile", "SellerProfile"),
     "Trace": ("_results.trace", "Trace"),
@@ -201,6 +204,7 @@ __all__ = [
     "Assumption",
     "AuditReport",
     "BatchError",
+    "BatchInterrupted",
     "BatchSummary",
     "Best",
     "BreakEvens",
@@ -278,6 +282,7 @@ __all__ = [
     "render_rule",
     "rule_details",
     "run_batch",
+    "score_batch",
     "shipped_rules_dir",
     "use_language",
     "write_catalogue_chart",

@@ -11,9 +11,9 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
+from wcwidth import wcswidth
 
 from sellerexpert import cli
-from wcwidth import wcswidth
 from zh_text import english_runs
 
 # Words that stay ASCII in a Chinese page: metavars, format names, environment variables, ids.
