@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES
-from sellerexpert import ProfileError, TraceError, _language, cli
+from sellerexpert import ProfileError, TraceError, cli, use_language
 from sellerexpert._i18n.messages import Msg, say
 
 SHOP = EXAMPLES / "one-person-shop.yaml"
@@ -40,7 +40,7 @@ def stored_trace(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The example's trace, made once (unsigned: the runner fixture clears the key, so must this)."""
     from sellerexpert import Advisor, SellerProfile
 
-    with _language.use("en"):
+    with use_language("en"):
         return Advisor().consult(SellerProfile.from_file(SHOP)).trace.to_json() + "\n"
 
 
@@ -333,7 +333,7 @@ def test_errors_are_english_text_and_said_in_the_language_in_force(tmp_path: Pat
         SellerProfile.from_file(tmp_path / "none.yaml")
     error = info.value
     assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"
-    with _language.use("zh"):
+    with use_language("zh"):
         assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"  # the error's text is data
         assert say(error) == f"{tmp_path / 'none.yaml'}: 文件不存在"
     assert say(error) == str(error)
@@ -343,7 +343,7 @@ def test_a_message_keeps_its_translation_through_pickle() -> None:
     error = TraceError(Msg("no such file or folder"), path="x")
     copy = pickle.loads(pickle.dumps(error))
     assert str(copy) == "x: no such file or folder"
-    with _language.use("zh"):
+    with use_language("zh"):
         assert say(copy) == "x: 文件或文件夹不存在"
 
 
@@ -375,7 +375,7 @@ def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
     assert str(both).startswith("p.yaml: 2 problems:\n  p.yaml:3: ")
     assert str(loop).endswith("last rules fired: none")
     assert str(book) == "r.toml: rule 'r1': when: must be a list"
-    with _language.use("zh"):
+    with use_language("zh"):
         assert say(typo) == (
             "p.yaml:3: operational_capacity（运营能力）：'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
         )

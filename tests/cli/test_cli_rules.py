@@ -7,8 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, cli
-from sellerexpert._review.rules_view import render_rule, rule_details
+from sellerexpert import Advisor, cli, render_rule, rule_details
 
 
 def test_list_text_names_id_file_conclusion_sources_and_statement(runner: CliRunner, advisor: Advisor) -> None:

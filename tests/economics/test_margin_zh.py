@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, _i18n, _language, cli
+from sellerexpert import Advisor, SellerProfile, _i18n, cli, use_language
 from sellerexpert import render_margins as render
 from sellerexpert._economics import margin_report
 from sellerexpert._economics.margin_report import chart
@@ -115,7 +115,7 @@ def test_english_margin_is_unchanged_after_a_chinese_one(comparison) -> None:  #
     render(comparison, "text", lang="zh")
     assert render(comparison, "text") == english
     assert "Landed cost and margin (USD) at 600 units a month, cost of capital 12% a year" in english
-    with _language.use("zh"):
+    with use_language("zh"):
         assert render(comparison, "markdown", lang="en") == markdown
 
 
@@ -123,7 +123,7 @@ def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_req
     temu = comparison.platforms[0]
     assert temu.summary.startswith("at 600 units a month your own numbers leave USD 1,953.69 under fully-managed")
     assert summary_text(temu, comparison.monthly_units, comparison.currency) == temu.summary
-    with _language.use("zh"):
+    with use_language("zh"):
         chinese = summary_text(temu, comparison.monthly_units, comparison.currency)
         # built under Chinese, the recorded summary stays English (traces are English)
         assert comparison.platforms[0].summary == temu.summary
@@ -145,7 +145,7 @@ def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_req
 def test_amounts_are_written_as_chinese_writes_them() -> None:
     # amount_text formats the exact Decimal; Chinese groups and separates as English does.
     for value in (Decimal("0.10"), Decimal("-450.00"), Decimal("2088.72"), Decimal("1234567.50")):
-        with _language.use("zh"):
+        with use_language("zh"):
             assert amount_text(value) == _i18n.number(float(value), digits=2)
     assert amount_text(Decimal("12345678901234567.89")) == "12,345,678,901,234,567.89"
 
@@ -153,7 +153,7 @@ def test_amounts_are_written_as_chinese_writes_them() -> None:
 def test_chart_keeps_english_labels_without_a_chinese_font(comparison, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
     english = chart(comparison, "svg")
-    with _language.use("zh"):
+    with use_language("zh"):
         assert chart(comparison, "svg") == english
     assert b"units a month" in english
 
@@ -161,7 +161,7 @@ def test_chart_keeps_english_labels_without_a_chinese_font(comparison, monkeypat
 def test_chart_speaks_chinese_with_a_chinese_font(comparison, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     # Pretend the system's font has the glyphs (the SVG keeps text as text, so the labels are readable in it).
     monkeypatch.setattr(margin_report, "cjk_font", lambda: "DejaVu Sans")
-    with _language.use("zh"), pytest.warns(UserWarning, match="missing from font"):
+    with use_language("zh"), pytest.warns(UserWarning, match="missing from font"):
         svg = chart(comparison, "svg").decode()
     for words in ("每月销量（件）", "每月贡献利润（USD）", "全托管", "半托管", "你的 600 件", "盈亏平衡 536 件"):
         assert words in svg, words
@@ -175,7 +175,7 @@ def test_cjk_font_finds_an_installed_font_or_none() -> None:
 
 def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(advisor: Advisor) -> None:
     profile = SellerProfile.from_file(EXAMPLE)
-    with _language.use("zh"):  # as the command line runs it with --lang zh
+    with use_language("zh"):  # as the command line runs it with --lang zh
         result = advisor.consult(profile)
     quoted = [r.text for rec in result.recommendations for r in (*rec.reasons, *rec.caveats) if r.rule.startswith("own_margin")]
     assert quoted and all("用你自己的数字计算" in text for text in quoted)
@@ -197,7 +197,7 @@ def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> No
     # 是; currency; units; unit cost; supply price (150% refused as an amount, then 7.20); retail price.
     replies = iter(["是", "USD", "600", "3.10", "150%", "7.20", "13.99"])
     told: list[str] = []
-    with _language.use("zh"):
+    with use_language("zh"):
         economics = ask_economics(lambda _prompt: next(replies), told.append)
     assert economics is not None and economics.monthly_units == 600
     assert economics.values("temu", "semi-managed")["price"] == Decimal("13.99")
@@ -207,7 +207,7 @@ def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> No
     assert any("按注明日期的费用表估算" in line for line in told)
     sorry = next(line for line in told if line.startswith("抱歉"))
     assert "quit" in sorry
-    with _language.use("zh"):
+    with use_language("zh"):
         assert ask_economics(lambda _prompt: "否", told.append) is None
 
 
@@ -219,5 +219,5 @@ def test_platforms_are_named_as_the_language_writes_them(advisor: Advisor, monke
     assert [p.platform_name for p in chinese.platforms] == ["Temu", "速卖通", "TikTok Shop"]
     assert "\n速卖通（美国）：半托管每月贡献利润多出 53.41 美元\n" in render(chinese, "text", lang="zh")
     assert advisor.compare_margins(profile).platforms[1].platform_name == "AliExpress"
-    with _language.use("zh"):
+    with use_language("zh"):
         assert advisor.compare_margins(profile).platforms[1].platform_name == "速卖通"

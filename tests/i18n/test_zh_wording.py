@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 from conftest import EXAMPLES
-from sellerexpert import FIELDS, Advisor, SellerProfile, _i18n, _language, cli
+from sellerexpert import FIELDS, Advisor, SellerProfile, _i18n, cli, use_language
 from sellerexpert import render_report as render
 from sellerexpert._i18n import named
 from sellerexpert._rulebook.loader import shipped_rules_dir
@@ -140,12 +140,12 @@ def test_explain_names_fields_and_platforms_in_chinese(runner: CliRunner, adviso
         assert not re.search(r"\b(aliexpress|tiktok_shop|temu)：", line), line
     assert re.search(r"置信度 \d+%", result.stdout) and not re.search(r"置信度 0\.\d", result.stdout)
     # why-not never asks a one-person shop to register a company abroad (review point 10)
-    with _language.use("zh"):
+    with use_language("zh"):
         assert named("company_base") not in result.stdout.split("为什么不是", 1)[-1] or "中国大陆" in result.stdout
 
 
 def test_fit_keeps_every_line_within_the_width_in_both_languages() -> None:
-    with _language.use("zh"):
+    with use_language("zh"):
         text = "  ├─ [+3 全托管] low_capacity_favours_full：" + "你没有足够的人手和系统做仓储、发货和售后；" * 4
         for columns in (80, 120):
             lines = _i18n.fit(text, columns).splitlines()

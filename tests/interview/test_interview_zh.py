@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert import FIELDS, Advisor, Interview, ProfileError, SellerProfile, _language, cli
+from sellerexpert import FIELDS, Advisor, Interview, ProfileError, SellerProfile, cli, use_language
 from sellerexpert._interview.answers import ANSWER_WORDS, MARKET_NAMES_ZH, classify, read_answer
 from sellerexpert._interview.dialogue import conduct
 from sellerexpert._profile.profile import FIELDS_BY_NAME, market_code, normalise_value
@@ -72,7 +72,7 @@ def test_chinese_interview_prompts_hold_no_english_sentence(runner: CliRunner, a
     # Rule statements quoted by "why" and each rule's conclusion come from the rule book (translated
     # there); everything else is ours.
     ours = "\n".join(line for line in err.splitlines() if not line.strip().startswith("“"))
-    with _language.use("zh"):
+    with use_language("zh"):
         for conclusion in {rule.then.describe() for rule in advisor.rules.rules}:
             ours = ours.replace(conclusion, " ")
     leaks = [run for run in english_runs(ours) if "resume with" not in run]
@@ -153,7 +153,7 @@ def test_every_chinese_market_name_is_a_market_the_profile_takes() -> None:
 )
 def test_a_bad_chinese_answer_is_a_profile_error_in_chinese(advisor: Advisor, field: str, reply: str) -> None:
     interview = Interview(advisor)
-    with _language.use("zh"), pytest.raises(ProfileError) as info:
+    with use_language("zh"), pytest.raises(ProfileError) as info:
         interview.answer(field, reply)
     assert info.value.field == field
     assert re.search(r"[\u4e00-\u9fff]", info.value.problem), info.value.problem
@@ -173,7 +173,7 @@ def test_why_unknown_and_closing_speak_chinese(advisor: Advisor) -> None:
     interview = Interview(advisor, {"platforms": ["temu"]})
     told: list[str] = []
     replies = iter(["为什么", "德国", "不知道", "帮助", "退出"])
-    with _language.use("zh"):
+    with use_language("zh"):
         finished = conduct(interview, lambda _prompt: next(replies), told.append)
     text = "\n".join(told)
     assert finished is False
@@ -187,7 +187,7 @@ def test_question_texts_follow_the_language(advisor: Advisor) -> None:
     interview = Interview(advisor)
     question = interview.next_question()
     assert question is not None and question.text == "Which platforms should I advise on?"
-    with _language.use("zh"):
+    with use_language("zh"):
         question = interview.next_question()
         assert question is not None
         assert question.text == "需要我就哪些平台给出建议？"

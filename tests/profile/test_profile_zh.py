@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import FIELDS, ProfileError, SellerProfile, _language, cli
+from sellerexpert import FIELDS, ProfileError, SellerProfile, cli, use_language
 from sellerexpert._i18n import shown
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -37,7 +37,7 @@ def test_profile_errors_in_chinese_name_the_field_and_what_is_allowed(
     with pytest.raises(ProfileError) as info:
         SellerProfile.from_dict(data)
     assert info.value.field == field and english in info.value.problem
-    with _language.use("zh"), pytest.raises(ProfileError) as info:
+    with use_language("zh"), pytest.raises(ProfileError) as info:
         SellerProfile.from_dict(data)
     error = info.value
     assert error.field == field
@@ -48,14 +48,14 @@ def test_profile_errors_in_chinese_name_the_field_and_what_is_allowed(
 
 
 def test_the_empty_profile_error_in_chinese() -> None:
-    with _language.use("zh"), pytest.raises(ProfileError) as info:
+    with use_language("zh"), pytest.raises(ProfileError) as info:
         SellerProfile.from_text("# nothing\n", format="yaml", source="shop.yaml")
     assert str(info.value).startswith("shop.yaml: 是空的：")
     assert "{}" in str(info.value)
 
 
 def test_every_field_has_a_chinese_meaning_and_question() -> None:
-    with _language.use("zh"):
+    with use_language("zh"):
         for spec in FIELDS:
             assert CHINESE.search(spec.meaning_text), spec.name
             assert CHINESE.search(spec.question_text), spec.name
@@ -72,7 +72,7 @@ def test_every_field_has_a_chinese_meaning_and_question() -> None:
 )
 def test_values_as_people_read_them(value: object, english: str, chinese: str) -> None:
     assert shown(value) == english
-    with _language.use("zh"):
+    with use_language("zh"):
         assert shown(value) == chinese
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, RuleBookError, SellerProfile, _language, cli, lint, load_rulebook
+from sellerexpert import Advisor, RuleBookError, SellerProfile, cli, lint, load_rulebook, use_language
 from sellerexpert._review.rules_view import render_rule, rule_details
 from sellerexpert._rulebook.loader import shipped_rules_dir
 from sellerexpert._rulebook.templates import placeholders, render
@@ -205,7 +205,7 @@ def test_a_translation_of_nothing_is_reported(rules_dir: Path) -> None:
 
 def test_lint_messages_in_chinese(rules_dir: Path) -> None:
     _drop_line(rules_dir / "fees.toml", 'zh.statement = "你不太在意费用')
-    with _language.use("zh"):
+    with use_language("zh"):
         report = lint(rules_dir, today=REVIEWED)
         text = report.to_text()
     assert "规则 'fee_insensitive_favours_full'" in text
@@ -327,7 +327,7 @@ def test_rules_show_json_in_chinese_keeps_its_keys(runner: CliRunner, advisor: A
 
 
 def test_rules_show_decide_in_chinese(advisor: Advisor) -> None:
-    with _language.use("zh"):
+    with use_language("zh"):
         text = render_rule(rule_details(advisor.rules, "decide"))
     assert text.startswith("规则 decide（引擎内置；它的数值来自 [policy] 表）")
     assert "否则选全托管（判定方式：平分，即 tie）" in text
