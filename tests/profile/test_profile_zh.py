@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import FIELDS, ProfileError, SellerProfile, cli, use_language
-from sellerexpert._i18n import shown
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -62,18 +61,6 @@ def test_every_field_has_a_chinese_meaning_and_question() -> None:
             assert "？" in spec.question_text, spec.name
     for spec in FIELDS:
         assert spec.meaning_text == spec.meaning and spec.question_text == spec.question
-
-
-@pytest.mark.parametrize(
-    ("value", "english", "chinese"),
-    [("low", "low", "低"), ("medium", "medium", "中"), ("high", "high", "高"), ("none", "none", "无"),
-     (True, "yes", "是"), (False, "no", "否"), (["US", "DE"], "US, DE", "US, DE"), ("CN", "CN", "CN"),
-     ("fully-managed", "fully-managed", "全托管"), (120, "120", "120")],
-)
-def test_values_as_people_read_them(value: object, english: str, chinese: str) -> None:
-    assert shown(value) == english
-    with use_language("zh"):
-        assert shown(value) == chinese
 
 
 def test_a_bad_profile_file_is_refused_in_chinese(runner: CliRunner, tmp_path: Path) -> None:
