@@ -18,9 +18,9 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from wcwidth import wcswidth
 
-from conftest import EXAMPLES
 import sellerexpert
-from sellerexpert import FIELDS, Advisor, SellerProfile, cli, shipped_rules_dir, use_language
+from conftest import EXAMPLES
+from sellerexpert import FIELDS, Advisor, SellerProfile, cli, shipped_rules_dir
 from sellerexpert import render_report as render
 
 LOCALE = Path(sellerexpert.__file__).parent / "locale" / "zh" / "LC_MESSAGES"
