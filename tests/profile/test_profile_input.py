@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from conftest import PROFILE_EXAMPLES
 from sellerexpert import FIELDS, ProfileError, SellerProfile, cli
+
 FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
 MAX_COUNT = 10**12
 """The largest count a profile accepts (docs/api.md)."""

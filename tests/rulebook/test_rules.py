@@ -3,6 +3,11 @@
 Each rule's examples live beside it in rules/; here every example is run
 through the engine, and the engine's verdict is checked against the rule's
 declarative condition, so the compiled Experta rule and the data agree.
+
+An internal on purpose: an engine-equivalence test. It evaluates each rule's condition (a private
+model) on the facts the engine saw, with the example's platform facts put in place of the shipped
+ones, which only the advisor's private consultation takes; the rule texts' template filling is
+tested here on its own for the same reason (a rule file cannot hold a placeholder no fact fills).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pytest
 from sellerexpert import Advisor, SellerProfile, load_rulebook
 from sellerexpert._profile.conditions import evaluate
 from sellerexpert._rulebook.rulebook import Rule
+from sellerexpert._rulebook.templates import render
 
 BOOK = load_rulebook()
 RULES = BOOK.rules
@@ -89,3 +95,10 @@ def test_check_examples_reports_a_wrong_example(rules_dir: Any, whole: bool) -> 
 
 def test_shipped_examples_all_hold(advisor: Advisor) -> None:
     assert advisor.check_examples() == []
+
+
+def test_templates_fill_in_names_and_write_values_in_the_text_s_language() -> None:
+    assert render("在 {platform.name}，{x}。", {"platform.name": "速卖通"}, lang="zh") == "在速卖通，未知。"
+    assert render("On {platform.name} we", {"platform.name": "速卖通"}) == "On 速卖通 we"
+    assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}, lang="zh") == "是 未知"
+    assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}) == "yes unknown"
