@@ -248,3 +248,13 @@ def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
         assert say(both).startswith("p.yaml: 2 个问题：\n  p.yaml:3: ") and "是不是要写" in say(both)
         assert say(loop) == "规则触发了 500 次仍未收敛（规则循环？）；最后触发的规则：无"
         assert say(book) == "r.toml: 规则“r1”：when: must be a list"
+
+
+HOSTILE_NAME = "Shop \x1b]0;owned\x07\x1b[2J\u202eevil\r"
+"""A seller's name written to take over a terminal (tests/cli/test_cli_terminal.py sends it through the commands)."""
+
+
+def test_printable_writes_controls_and_bidi_marks_as_escapes() -> None:
+    assert _i18n.printable(HOSTILE_NAME) == "Shop \\x1b]0;owned\\x07\\x1b[2J\\u202eevil\\r"
+    assert _i18n.printable("two\nlines\tand\x00", keep="\n") == "two\nlines\\tand\\x00"
+    assert _i18n.printable("Café 中 👨\u200d👩 \u200c") == "Café 中 👨\u200d👩 \u200c"  # joiners are part of writing
