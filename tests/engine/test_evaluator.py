@@ -6,7 +6,8 @@ tests compare the two on the shipped rule book (hypothesis profiles and a
 sweep over the value classes the rules tell apart) and on generated rule
 packs: random rules drawn from the rule-file language, with chained
 assumptions, salience, any/all/not, absent/present, given and platform facts. Coverage's replay of the
-rules over the profile space agrees with the engine too, and its counts equal a brute-force run.
+rules over the profile space agrees with the engine too, and its counts equal a brute-force run; route
+checks the advisor shares between sellers whose answers the routes read alike are each seller's own.
 
 An internal on purpose: the two engines are compared through the advisor's private run records
 (``advisor._run``), the evaluator's own types and the profile space's value classes, none of them public.
@@ -34,6 +35,7 @@ from sellerexpert._engine.space import ABSENT, REASONED_FIELDS, ProfileSpace
 from sellerexpert._profile.profile import FIELDS_BY_NAME
 from sellerexpert._review.coverage import Simulator
 from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert._rulebook.routes import SellerTerms, route_reading, what_routes_read
 
 
 def _experta_record(advisor: Advisor, profile: SellerProfile, overrides: Any = None) -> RunRecord:
@@ -556,3 +558,37 @@ def test_counts_equal_a_brute_force_run_of_the_engine(small_pack: Path) -> None:
         for platform, count in rule.firings.items():
             assert fired.get((rule.rule, platform), 0) == count, (rule.rule, platform)
     assert {p: dict(m) for p, m in report.split.items()} == split
+
+
+# -- route checks shared between sellers whose answers the routes read alike ------------------------------
+
+
+def test_route_checks_filed_by_what_they_read_are_those_of_the_sellers_own_answers(advisor: Advisor) -> None:
+    # The advisor files route checks by what check_route reads of the answers (a test of an internal on
+    # purpose: sharing them must never give one seller another's checks, word for word).
+    values: dict[str, tuple[Any, ...]] = {
+        "company_base": (None, "CN", "HK", "US", "UK", "EU", "OTHER"),
+        "local_entity": (None, True, False),
+        "vat_markets": (None, (), ("DE",), ("EU",), ("UK", "US")),
+        "stock_markets": (None, (), ("US",), ("FR",), ("UK", "DE")),
+        "local_warehouse": (None, True, False),
+        "invited": (None, True, False),
+        "marketplace_history": (None, True, False),
+        "weight_class": (None, "parcel", "heavy", "oversized"),
+        "category": (None, "apparel", "beauty", "food", "other"),
+    }
+    rules = advisor.rules
+    rng = __import__("random").Random(21)
+    seen: dict[Any, Any] = {}
+    for _ in range(3000):
+        terms = SellerTerms(**{name: rng.choice(choices) for name, choices in values.items()})
+        market = rng.choice(("US", "UK", "DE", "FR", "ES", "BR", "JP", "SA"))
+        platform = rng.choice(sorted(rules.platforms))
+        answers = what_routes_read(terms, market, route_reading(rules.routes, platform, market))
+        assert answers is not None
+        checks = advisor._market_routes(platform, market, terms, "en")
+        key = (platform, market, answers)
+        if key in seen:
+            assert seen[key] == checks, (key, terms)
+        seen[key] = checks
+    assert len(seen) < 3000  # some sharing, or the test shows nothing

@@ -8,8 +8,9 @@ An internal on purpose: an engine-equivalence test. It evaluates each rule's con
 model) on the facts the engine saw, with the example's platform facts put in place of the shipped
 ones, which only the advisor's private consultation takes. The rule book's other internals are tested
 here on their own for the same reason, cases no rule file can reach: the texts' template filling (a rule
-file cannot hold a placeholder no fact fills) and the loader's checks called directly (every anchored
-schema pattern, a rule id checked even without the schema, a condition too large to count in text).
+file cannot hold a placeholder no fact fills), the loader's checks called directly (every anchored
+schema pattern, a rule id checked even without the schema, a condition too large to count in text) and a
+route's requirements checked against a seller's terms (open, closed or unknown on the seller's own answer).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from sellerexpert import Advisor, RuleBookError, SellerProfile, load_rulebook
 from sellerexpert._profile.conditions import AllOf, AnyOf, Leaf, evaluate, magnitude
 from sellerexpert._rulebook.checks import check_condition, check_rule_id
+from sellerexpert._rulebook.routes import SellerTerms, check_route, region
 from sellerexpert._rulebook.rulebook import Rule
 from sellerexpert._rulebook.schema import whole_string_validator
 from sellerexpert._rulebook.templates import render
@@ -172,3 +174,17 @@ def test_a_condition_past_4300_digits_of_alternatives_is_one_clear_error() -> No
         "bomb.toml: rule 'bomb': when: the condition expands to about 10^4341 alternatives (at most 64): "
         "split the rule, or move 'any' lists out of 'all'"
     )
+
+
+# -- a route's requirements, checked directly against a seller's terms ------------------------------------
+
+
+def test_a_requirement_closes_only_on_the_sellers_own_answer() -> None:
+    book = load_rulebook()
+    y2 = next(r for r in book.routes if r.id == "temu_y2")
+    unknown = check_route(y2, "US", "the US", SellerTerms.of(SellerProfile()))
+    assert unknown.status == "unknown" and "where your company is registered" in unknown.needs[0]
+    closed = check_route(y2, "US", "the US", SellerTerms.of(SellerProfile(company_base="US")))
+    assert closed.status == "closed"
+    assert check_route(y2, "US", "the US", SellerTerms.of(SellerProfile(company_base="CN"))).status == "open"
+    assert region("DE") == "EU" and region("US") == "US"
