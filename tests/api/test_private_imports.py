@@ -2,10 +2,12 @@
 
 A test that imports ``sellerexpert._something`` breaks when that module moves, whether or not any
 behaviour changed; one that uses ``sellerexpert.__all__``, the command line or the file formats breaks
-only when a user would notice. The few files below test an internal on purpose (the engines proven
-equal, the decision policy, the condition algebra, the rule book's checks, signing's canonical bytes,
-the field types, the translation machinery, the report's glossary, and the fixture that shares one
-advisor with the command line); each says why in its module docstring.
+only when a user would notice. The few files below test an internal on purpose: the engines proven
+equal (with coverage's replay and shared route checks), the decision policy, the condition algebra, the
+rule book's own checks, templates and route requirements beside each rule's examples, signing's canonical
+bytes, the field types, the margin arithmetic's rounding and rule facts, the translation machinery, the
+report's glossary, and the fixture that shares one advisor with the command line. Each says why in its
+module docstring.
 """
 
 from __future__ import annotations
