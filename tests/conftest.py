@@ -1,4 +1,8 @@
-"""Shared fixtures: one Advisor for the shipped rule book (the CLI's too), and a throw-away copy of rules/."""
+"""Shared fixtures: one Advisor for the shipped rule book (the CLI's too), and a throw-away copy of rules/.
+
+An internal on purpose: the command line builds its advisor in a private session object; the fixture
+below hands it the session's advisor instead, so a run does not load the rule book hundreds of times.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor
+from sellerexpert import Advisor, shipped_rules_dir
 from sellerexpert._cli.cli import Session
-from sellerexpert._rulebook.loader import shipped_rules_dir
 
 REPO = Path(__file__).resolve().parents[1]
 

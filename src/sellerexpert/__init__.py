@@ -146,6 +146,7 @@ if _TYPE_CHECKING:
     from ._review.rules_view import rule_details as rule_details
     from ._review.rules_view import rule_summaries as rule_summaries
     from ._rulebook.loader import load_rulebook as load_rulebook
+    from ._rulebook.loader import shipped_rules_dir as shipped_rules_dir
     from ._rulebook.rulebook import RuleBook as RuleBook
     from ._rulebook.schema import json_schema as json_schema
 

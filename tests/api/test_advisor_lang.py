@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES
-from sellerexpert import Advisor, LanguageError, SellerProfile, _language
+from sellerexpert import Advisor, LanguageError, SellerProfile, use_language
 
 TEXT_KEYS = {"text", "why", "outcome_text", "platform_name", "market_name", "route_name", "hands_over"}
 
@@ -65,7 +65,7 @@ def test_cached_advice_keeps_each_language_apart(advisor: Advisor) -> None:
 
 def test_the_language_in_force_is_the_default(advisor: Advisor) -> None:
     profile = {"operational_capacity": "low"}
-    with _language.use("zh"):
+    with use_language("zh"):
         result = advisor.consult(profile)
     assert result.lang == "zh"
     assert result.to_json() == advisor.consult(profile, lang="zh").to_json()

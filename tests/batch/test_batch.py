@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, ProfileError, cli
-from sellerexpert._batch.batch import CSV_COLUMNS, Row, RowReader, consult_rows
+from sellerexpert import PLATFORMS, Advisor, JsonLinesWriter, RowReader, cli, run_batch
+
+CSV_COLUMNS = (
+    "row",
+    "status",
+    "name",
+    "best_platform",
+    "best_model",
+    "best_confidence",
+    *(f"{platform}_{key}" for platform in PLATFORMS for key in ("model", "confidence", "basis", "reasons")),
+    "assumed",
+    "error_field",
+    "error",
+)
+"""The CSV output's columns, as docs/batch.md lists them."""
 
 CSV_TEXT = (
     "name,platforms,operational_capacity,target_markets,local_warehouse,monthly_orders\n"
@@ -161,27 +175,51 @@ def test_a_row_with_too_many_cells_and_bad_bytes(runner: CliRunner, tmp_path: Pa
     ]
 
 
+class _Rows(io.RawIOBase):
+    """A JSON Lines input of ``count`` rows, made as it is read (a million rows never sit in memory)."""
+
+    LINE = b'{"operational_capacity": "low"}\n'
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while len(self.pending) < len(buffer) and self.left:
+            lines = min(self.left, 1 + len(buffer) // len(self.LINE))
+            self.pending += self.LINE * lines
+            self.left -= lines
+        size = min(len(buffer), len(self.pending))
+        buffer[:size], self.pending = self.pending[:size], self.pending[size:]
+        return size
+
+
+class _Enough(Exception):
+    """Raised by the test once it has seen enough results."""
+
+
 def test_reading_streams_and_the_pool_reads_only_a_window_ahead(advisor: Advisor) -> None:
     def pulled_before_three_results(length: int, jobs: int) -> int:
-        pulled = 0
+        reader = RowReader(io.BufferedReader(_Rows(length)), source="<test>", format="jsonl")
+        seen: list[int] = []
 
-        def rows() -> Iterator[Row]:
-            nonlocal pulled
-            for number in range(1, length + 1):
-                pulled += 1
-                yield Row(number, number + 1, data={"operational_capacity": "low"})
+        def outcome(done: Any) -> None:
+            seen.append(done.row)
+            if len(seen) == 3:
+                raise _Enough
 
-        outcomes = consult_rows(rows(), advisor=advisor, source="<test>", jobs=jobs)
-        try:
-            assert [next(outcomes).row for _ in range(3)] == [1, 2, 3]
-        finally:
-            outcomes.close()
-        return pulled
+        with pytest.raises(_Enough):
+            run_batch(reader, JsonLinesWriter(io.StringIO()), advisor=advisor, jobs=jobs, on_outcome=outcome)
+        assert seen == [1, 2, 3]
+        return reader.rows_read
 
-    # In this process: one row read per result.
-    assert pulled_before_three_results(100_000, jobs=1) == 3
-    # With workers the read-ahead is a window whose size does not depend on how long the input is
-    # (the parent hands out work as results come back), so memory stays bounded on any input.
+    # The read-ahead is a window whose size does not depend on how long the input is (in this process a
+    # chunk; with workers, the parent hands out work as results come back), so memory stays bounded on any input.
+    short, long = pulled_before_three_results(1_000, jobs=1), pulled_before_three_results(100_000, jobs=1)
+    assert short == long < 1_000
     short, long = pulled_before_three_results(1_000, jobs=2), pulled_before_three_results(1_000_000, jobs=2)
     assert short == long < 1_000
 
@@ -217,27 +255,29 @@ def test_a_misspelt_csv_column_gets_the_same_suggestion_as_a_profile_field(runne
     assert "unknown column 'capacity' - did you mean 'operational_capacity'?" in result.stderr
 
 
-def test_consult_rows_gives_the_same_outcomes_in_worker_processes(advisor: Advisor, sellers: Path) -> None:
-    with RowReader.open(sellers) as reader:
-        rows = [*reader, Row(6, 9, problem=ProfileError("is not UTF-8 text", path="x", line=9, allowed=("a",)))]
-    one = [o.record for o in consult_rows(rows, advisor=advisor, source=str(sellers), jobs=1)]
-    two = [o.record for o in consult_rows(rows, advisor=advisor, source=str(sellers), jobs=2)]
-    assert two == one
-    assert one[-1]["error"]["allowed"] == ["a"]  # the error's details survive the trip to a worker and back
+def test_worker_processes_give_the_same_records(advisor: Advisor, sellers: Path, tmp_path: Path) -> None:
+    path = tmp_path / "with-a-bad-row.csv"
+    path.write_bytes(sellers.read_bytes() + b"F,\xff\xfe,low,,,\n")  # a row that is not UTF-8: an error record
+    written = {}
+    for jobs in (1, 2):
+        with RowReader.open(path) as reader:
+            stream = io.StringIO()
+            run_batch(reader, JsonLinesWriter(stream), advisor=advisor, jobs=jobs)
+        written[jobs] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert written[2] == written[1]
+    records = written[1]
+    assert records[-1]["error"]["message"].endswith(": is not UTF-8 text")
+    # The error's details survive the trip to a worker and back.
+    assert any(r["status"] == "error" and r["error"]["allowed"] == ["low", "medium", "high"] for r in records)
 
 
 def test_run_still_calls_back_per_row(advisor: Advisor, sellers: Path) -> None:
-    import io
-
-    from sellerexpert import JsonLinesWriter
-    from sellerexpert import run_batch as run
-
     seen: list[int] = []
     lean, per_row = io.StringIO(), io.StringIO()
     with RowReader.open(sellers) as reader:
-        run(reader, JsonLinesWriter(lean), advisor=advisor)
+        run_batch(reader, JsonLinesWriter(lean), advisor=advisor)
     with RowReader.open(sellers) as reader:
-        summary = run(reader, JsonLinesWriter(per_row), advisor=advisor, on_outcome=lambda o: seen.append(o.row))
+        summary = run_batch(reader, JsonLinesWriter(per_row), advisor=advisor, on_outcome=lambda o: seen.append(o.row))
     assert seen == [1, 2, 3, 4, 5]
     assert per_row.getvalue() == lean.getvalue()
     assert summary.failed == 2
@@ -251,7 +291,7 @@ def test_a_script_without_a_main_guard_fails_fast_and_says_why(tmp_path: Path) -
     (tmp_path / "sellers.csv").write_text("operational_capacity,fee_sensitivity\nlow,high\nhigh,low\n", encoding="utf-8")
     (tmp_path / "script.py").write_text(
         "from sellerexpert import Advisor\n"
-        "from sellerexpert._batch.batch import RowReader, JsonLinesWriter, run\n"
+        "from sellerexpert import RowReader, JsonLinesWriter, run_batch as run\n"
         "with RowReader.open('sellers.csv') as rows, open('advice.jsonl', 'w') as out:\n"
         "    run(rows, JsonLinesWriter(out), advisor=Advisor(), jobs=2)\n",
         encoding="utf-8",

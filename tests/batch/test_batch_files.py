@@ -21,10 +21,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from sellerexpert import cli
-from sellerexpert._batch import batch as batch_module
-from sellerexpert._batch.batch import PARTIAL_SUFFIX, STATE_SUFFIX
-from sellerexpert._files.safe_files import LOCK_SUFFIX, OutputLock
+from sellerexpert import Advisor, BatchInterrupted, RowReader, cli, score_batch
+
+PARTIAL_SUFFIX = ".partial"
+"""``FILE.partial``: the rows written so far (docs/batch.md)."""
+STATE_SUFFIX = ".partial.json"
+"""``FILE.partial.json``: how far ``FILE.partial`` goes, for ``resume`` (docs/batch.md)."""
+LOCK_SUFFIX = ".lock"
+"""``FILE.lock``: held while a batch writes ``FILE`` (docs/batch.md)."""
 
 RUN_AFRESH = "; run without --resume"
 MODELS_WANTED = 'summary.models: expected a list of [platform, model, count] such as ["temu", "fully-managed", "count"]'
@@ -49,20 +53,14 @@ def _batch(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(cli, ["batch", *args, "--no-progress"])
 
 
-def _stopped(runner: CliRunner, sellers: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Leave ``out.partial`` and its state as Ctrl-C after the first chunk does."""
-    original: Callable[..., None] = batch_module._PartialOutput.checkpoint
-    calls = {"n": 0}
+def _stopped(sellers: Path, out: Path, advisor: Advisor) -> None:
+    """Leave ``out.partial`` and its state as Ctrl-C after the first chunk does (``batch -o out``, in Python)."""
 
-    def checkpoint(self: Any, summary: Any) -> None:
-        original(self, summary)
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise KeyboardInterrupt
+    def ctrl_c(scored: Any) -> None:
+        raise KeyboardInterrupt
 
-    with monkeypatch.context() as patch:
-        patch.setattr(batch_module._PartialOutput, "checkpoint", checkpoint)
-        assert _batch(runner, str(sellers), "-o", str(out)).exit_code == 130
+    with RowReader.open(sellers) as rows, pytest.raises(BatchInterrupted):
+        score_batch(rows, out, advisor=advisor, on_chunk=ctrl_c)
 
 
 # -- one run at a time ------------------------------------------------------------------------------
@@ -70,30 +68,43 @@ def _stopped(runner: CliRunner, sellers: Path, out: Path, monkeypatch: pytest.Mo
 
 @pytest.mark.parametrize("resume", [False, True], ids=["fresh", "--resume"])
 def test_a_second_run_into_the_same_output_refuses_in_one_line(
-    runner: CliRunner, sellers: Path, tmp_path: Path, resume: bool
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor, resume: bool
 ) -> None:
     out = tmp_path / "advice.jsonl"
     out.write_text("earlier advice\n", encoding="utf-8")
-    with OutputLock(out):  # what a first run holds while it writes
-        second = _batch(runner, str(sellers), "-o", str(out), *(["--resume"] if resume else []))
+    partial = tmp_path / f"advice.jsonl{PARTIAL_SUFFIX}"
+    seconds: list[Result] = []
+
+    def second_run(scored: Any) -> None:
+        # A first run is writing (its first chunk is out): a second one into the same output now.
+        if not seconds:
+            before = partial.read_bytes()
+            seconds.append(_batch(runner, str(sellers), "-o", str(out), *(["--resume"] if resume else [])))
+            assert out.read_text(encoding="utf-8") == "earlier advice\n"
+            assert partial.read_bytes() == before
+
+    with RowReader.open(sellers) as rows:
+        score_batch(rows, out, advisor=advisor, on_chunk=second_run)
+    (second,) = seconds
     assert second.exit_code == 2
     assert second.stderr == (
         f"Error: {out}: another batch is writing this output (it holds advice.jsonl{LOCK_SUFFIX}); "
         "wait for it to finish, or choose another --output\n"
     )
-    assert out.read_text(encoding="utf-8") == "earlier advice\n"
-    assert not (tmp_path / f"advice.jsonl{PARTIAL_SUFFIX}").exists()
+    # The first run went on to its end, untroubled.
+    assert out.read_text(encoding="utf-8") == _batch(runner, str(sellers)).stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["advice.jsonl", "sellers.csv"]
 
 
 def test_the_lock_goes_with_the_run_even_a_failed_one_and_a_stale_lock_file_is_no_lock(
-    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor
 ) -> None:
     out = tmp_path / "advice.jsonl"
     lock = tmp_path / f"advice.jsonl{LOCK_SUFFIX}"
     lock.write_text("")  # what a killed run leaves: the file, but no one holds its lock
     assert _batch(runner, str(sellers), "-o", str(out)).exit_code == 0
     assert not lock.exists()
-    _stopped(runner, sellers, out, monkeypatch)
+    _stopped(sellers, out, advisor)
     assert not lock.exists()
     assert _batch(runner, str(sellers), "-o", str(out), "--resume").exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["advice.jsonl", "sellers.csv"]
@@ -160,10 +171,10 @@ STATE_EDITS = [
 
 @pytest.mark.parametrize(("edit", "problem"), STATE_EDITS, ids=[edit for edit, _problem in STATE_EDITS])
 def test_a_hand_edited_state_file_is_refused_naming_the_key(
-    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, problem: str
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor, edit: str, problem: str
 ) -> None:
     out = tmp_path / "advice.jsonl"
-    _stopped(runner, sellers, out, monkeypatch)
+    _stopped(sellers, out, advisor)
     state_path = tmp_path / f"advice.jsonl{STATE_SUFFIX}"
     state = json.loads(state_path.read_text(encoding="utf-8"))
     state_path.write_text(json.dumps(_edit(state, edit)), encoding="utf-8")
@@ -183,10 +194,10 @@ def test_a_hand_edited_state_file_is_refused_naming_the_key(
     ids=["malformed", "duplicate key", "a list", "binary"],
 )
 def test_a_state_file_that_is_not_one_is_refused(
-    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, problem: str
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor, text: str, problem: str
 ) -> None:
     out = tmp_path / "advice.jsonl"
-    _stopped(runner, sellers, out, monkeypatch)
+    _stopped(sellers, out, advisor)
     state_path = tmp_path / f"advice.jsonl{STATE_SUFFIX}"
     state_path.write_text(text, encoding="utf-8")
     result = _batch(runner, str(sellers), "-o", str(out), "--resume")
@@ -196,10 +207,10 @@ def test_a_state_file_that_is_not_one_is_refused(
 
 
 def test_a_torn_line_that_is_json_but_not_a_record_is_dropped(
-    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor
 ) -> None:
     out = tmp_path / "advice.jsonl"
-    _stopped(runner, sellers, out, monkeypatch)
+    _stopped(sellers, out, advisor)
     with (tmp_path / f"advice.jsonl{PARTIAL_SUFFIX}").open("a", encoding="utf-8") as stream:
         stream.write("[1, 2]\n")
     assert _batch(runner, str(sellers), "-o", str(out), "--resume").exit_code == 0
@@ -258,10 +269,10 @@ def test_a_link_planted_at_the_lock_is_refused(runner: CliRunner, sellers: Path,
 @pytest.mark.parametrize("which", ["partial", "state"])
 @pytest.mark.parametrize("link", ["symbolic", "hard"])
 def test_resume_refuses_a_partial_output_or_state_that_is_a_link(
-    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, victim: Path, which: str, link: str
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor, victim: Path, which: str, link: str
 ) -> None:
     out = tmp_path / "advice.jsonl"
-    _stopped(runner, sellers, out, monkeypatch)
+    _stopped(sellers, out, advisor)
     path = tmp_path / f"advice.jsonl{PARTIAL_SUFFIX if which == 'partial' else STATE_SUFFIX}"
     victim.write_bytes(path.read_bytes())
     before = victim.read_bytes()
@@ -280,10 +291,10 @@ def test_resume_refuses_a_partial_output_or_state_that_is_a_link(
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_fifo_planted_at_the_state_does_not_hang_resume(
-    runner: CliRunner, sellers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor
 ) -> None:
     out = tmp_path / "advice.jsonl"
-    _stopped(runner, sellers, out, monkeypatch)
+    _stopped(sellers, out, advisor)
     state_path = tmp_path / f"advice.jsonl{STATE_SUFFIX}"
     state_path.unlink()
     os.mkfifo(state_path)

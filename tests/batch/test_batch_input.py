@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import cli
-from sellerexpert._batch.batch import ROW_LIMIT, RowReader
+from sellerexpert import RowReader, cli
+
+ROW_LIMIT = 64 * 1024
+"""The most bytes one input row may hold (docs/batch.md: "more than 64 KiB" is an error record)."""
 
 COMMA = "name,platforms,operational_capacity,target_markets\nA,temu;aliexpress,low,US;DE\nB,tiktok,high,UK\n"
 

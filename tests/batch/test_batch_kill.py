@@ -20,7 +20,11 @@ from click.testing import CliRunner
 from test_batch_output import write_sellers
 
 from sellerexpert import cli
-from sellerexpert._batch.batch import PARTIAL_SUFFIX, STATE_SUFFIX
+
+PARTIAL_SUFFIX = ".partial"
+"""``FILE.partial``: the rows written so far (docs/batch.md)."""
+STATE_SUFFIX = ".partial.json"
+"""``FILE.partial.json``: how far ``FILE.partial`` goes, for ``resume`` (docs/batch.md)."""
 
 pytestmark = [
     pytest.mark.slow,

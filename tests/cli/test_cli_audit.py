@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, cli, json_schema
-from sellerexpert._profile.profile import profile_json_schema
-from sellerexpert._results.trace import ENV_KEY
-from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert import FIELDS, Advisor, cli, json_schema, shipped_rules_dir
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "one-person-shop.yaml"
 
@@ -90,7 +87,7 @@ def test_usage_errors_exit_2(runner: CliRunner, args: list[str], message: str) -
 def test_consult_signs_with_the_key_and_audit_verifies(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(ENV_KEY, "team secret")
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", "team secret")
     path = tmp_path / "signed.json"
     runner.invoke(cli, ["consult", "-p", str(SHOP), "--trace", str(path)], catch_exceptions=False)
     data = json.loads(path.read_text())
@@ -103,12 +100,12 @@ def test_consult_signs_with_the_key_and_audit_verifies(
     tampered = runner.invoke(cli, ["audit", str(path)])
     assert tampered.exit_code == 1
     assert "signature does not match" in tampered.stdout
-    monkeypatch.setenv(ENV_KEY, "another secret")
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", "another secret")
     assert runner.invoke(cli, ["audit", str(path)]).exit_code == 1
 
 
 def test_an_unsigned_trace_fails_when_a_key_is_set(runner: CliRunner, trace_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_KEY, "team secret")
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", "team secret")
     result = runner.invoke(cli, ["audit", str(trace_file)])
     assert result.exit_code == 1
     assert "trace is not signed, but a signing key is set" in result.stdout
@@ -120,7 +117,8 @@ def test_schema_prints_the_shipped_schema(runner: CliRunner, name: str) -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout) == json_schema(name)  # type: ignore[arg-type]
     if name == "profile":
-        assert json.loads(result.stdout) == profile_json_schema()
+        # The profile's schema is built from the field table: every field is described.
+        assert set(json.loads(result.stdout)["properties"]) >= {spec.name for spec in FIELDS}
 
 
 def test_an_unknown_schema_is_a_usage_error(runner: CliRunner) -> None:

@@ -211,9 +211,12 @@ def test_a_chinese_chart_without_a_chinese_font_names_platforms_and_markets_by_c
     # The products were advised in Chinese; a chart drawn in English (no font with the glyphs) must not
     # carry their Chinese names as empty boxes.
     pytest.importorskip("matplotlib")
-    from sellerexpert._economics import margin_report
+    from matplotlib import font_manager
 
-    monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
+    # A system with matplotlib's own font only: none with Chinese glyphs.
+    latin = [entry for entry in font_manager.fontManager.ttflist if entry.name == "DejaVu Sans"]
+    assert latin, "matplotlib ships DejaVu Sans"
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
     chart = tmp_path / "split.svg"
     products, company = str(EXAMPLES / "catalogue-ningbo-home.csv"), str(EXAMPLES / "catalogue-ningbo-home.yaml")
     result = runner.invoke(cli, [

@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROFILE_EXAMPLES
-from sellerexpert import Advisor, SellerProfile, cli
-from sellerexpert._results.report import render_markdown, render_text
+from sellerexpert import Advisor, SellerProfile, cli, render_report
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHOP = EXAMPLES / "one-person-shop.yaml"
@@ -24,7 +23,7 @@ def test_text_output_gives_a_verdict_per_platform(runner: CliRunner, advisor: Ad
     expected = advisor.consult(SellerProfile.from_file(SHOP))
     result = runner.invoke(cli, ["consult", "--profile", str(SHOP)], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.stdout == render_text(expected)
+    assert result.stdout == render_report(expected, "text")
     lines = result.stdout.splitlines()
     assert lines[0] == "Advice for Lin's phone accessories"
     assert lines[2:6] == [
@@ -57,7 +56,7 @@ def test_json_output_is_the_api_result(runner: CliRunner, advisor: Advisor) -> N
 def test_markdown_output_is_a_report(runner: CliRunner, advisor: Advisor) -> None:
     result = runner.invoke(cli, ["consult", "-p", str(SHOP), "-f", "markdown"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.stdout == render_markdown(advisor.consult(SellerProfile.from_file(SHOP)))
+    assert result.stdout == render_report(advisor.consult(SellerProfile.from_file(SHOP)), "markdown")
     assert result.stdout.startswith("# Advice for Lin's phone accessories\n")
     assert "| TikTok Shop | fully-managed | 81% (high) | semi-managed ruled out |" in result.stdout
 
@@ -243,7 +242,7 @@ def _on_a_terminal(args: list[str], **env: str) -> str:
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(runner: CliRunner, advisor: Advisor) -> None:
     result = advisor.consult(SellerProfile.from_file(SHOP))
-    plain = render_text(result, color=False)
+    plain = render_report(result, "text", color=False)
     coloured = _on_a_terminal(["consult", "-p", str(SHOP)])
     assert "\x1b[1m" in coloured
     # Colour adds escape codes and nothing else.
@@ -251,8 +250,8 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(runner: CliRunner, ad
     assert _on_a_terminal(["consult", "-p", str(SHOP)], NO_COLOR="1") == plain
     # Off a terminal (CliRunner's stdout is a pipe) there is no colour either.
     assert runner.invoke(cli, ["consult", "-p", str(SHOP)], catch_exceptions=False).stdout == plain
-    assert "\x1b[1m" in render_text(result, color=True)
-    assert "\x1b[" not in render_text(result, color=False)
+    assert "\x1b[1m" in render_report(result, "text", color=True)
+    assert "\x1b[" not in render_report(result, "text", color=False)
 
 
 def test_version(runner: CliRunner) -> None:

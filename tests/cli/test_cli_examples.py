@@ -18,7 +18,6 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
 from sellerexpert import ExamplesError, cli, copy_examples, example_files
-from sellerexpert._files.examples import DESCRIPTIONS
 
 SHIPPED = sorted(path.name for path in EXAMPLES.iterdir() if path.is_file())
 
@@ -31,8 +30,10 @@ def test_the_package_holds_exactly_the_examples_folder() -> None:
 
 
 def test_every_example_is_described() -> None:
-    assert sorted(DESCRIPTIONS) == SHIPPED
-    assert all(example.description for example in example_files())
+    described = {example.name: example.description for example in example_files()}
+    assert sorted(described) == SHIPPED
+    assert all(described.values())
+    assert len(set(described.values())) == len(described), "two examples share one description"
 
 
 def test_examples_lists_each_file_with_what_it_is_for(runner: CliRunner) -> None:

@@ -5,10 +5,12 @@ Full disks and closed pipes, yes/no options, the interview's input, rules show d
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -125,20 +127,24 @@ def test_save_writes_the_answers_at_end_of_input(runner: CliRunner, tmp_path: Pa
     assert SellerProfile.from_file(saved) == SellerProfile(platforms=("temu",), target_markets=("US",))
 
 
-def test_save_writes_the_answers_on_ctrl_c(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert._cli import cli as cli_module
+def test_save_writes_the_answers_on_ctrl_c(runner: CliRunner, tmp_path: Path) -> None:
+    class CtrlCAfterTwoReplies(io.RawIOBase):
+        """Standard input that gives two replies, then Ctrl-C where the third would be read."""
 
-    replies = iter(["aliexpress", "DE"])
+        replies = b"aliexpress\nDE\n"
 
-    def ask(prompt: str) -> str:
-        try:
-            return next(replies)
-        except StopIteration:
-            raise KeyboardInterrupt from None
+        def readable(self) -> bool:
+            return True
 
-    monkeypatch.setattr(cli_module, "_ask", ask)
+        def readinto(self, buffer: Any) -> int:
+            if not self.replies:
+                raise KeyboardInterrupt
+            size = min(len(buffer), len(self.replies))
+            buffer[:size], self.replies = self.replies[:size], self.replies[size:]
+            return size
+
     saved = tmp_path / "answers.json"
-    result = runner.invoke(cli, ["consult", "-i", "--save", str(saved)])
+    result = runner.invoke(cli, ["consult", "-i", "--save", str(saved)], input=CtrlCAfterTwoReplies())
     assert result.exit_code == 130
     assert json.loads(saved.read_text()) == {"platforms": ["aliexpress"], "target_markets": ["DE"]}
 

@@ -11,9 +11,9 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
+from wcwidth import wcswidth
 
 from sellerexpert import cli
-from sellerexpert._i18n import width
 from zh_text import english_runs
 
 # Words that stay ASCII in a Chinese page: metavars, format names, environment variables, ids.
@@ -58,7 +58,7 @@ def test_every_help_page_is_chinese_without_english_phrases(runner: CliRunner, p
     assert english_runs(_prose(done.output), ALLOWED) == []
     # Chinese fits the page: no line wider than click's 80 columns (the examples aside, as in English).
 
-    wide = [line for line in done.output.splitlines() if width(line) > 80 and not line.strip().startswith("sellerexpert")]
+    wide = [line for line in done.output.splitlines() if wcswidth(line) > 80 and not line.strip().startswith("sellerexpert")]
     assert wide == []
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert import Advisor, SellerProfile, cli, render_report
 
 
 def test_interview_until_settled_then_advice_on_stdout(runner: CliRunner, advisor: Advisor) -> None:
@@ -80,6 +80,4 @@ def test_end_of_input_gives_the_advice_so_far_like_quit(
 
 
 def _text(advisor: Advisor, profile: SellerProfile) -> str:
-    from sellerexpert._results.report import render_text
-
-    return render_text(advisor.consult(profile))
+    return render_report(advisor.consult(profile), "text")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import re
 import shutil
 import subprocess
@@ -17,8 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES
-from sellerexpert import ProfileError, TraceError, _language, cli
-from sellerexpert._i18n.messages import Msg, say
+from sellerexpert import cli, use_language
 
 SHOP = EXAMPLES / "one-person-shop.yaml"
 #: Environment variables that choose the language; cleared so the developer's locale cannot decide a test.
@@ -40,7 +38,7 @@ def stored_trace(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The example's trace, made once (unsigned: the runner fixture clears the key, so must this)."""
     from sellerexpert import Advisor, SellerProfile
 
-    with _language.use("en"):
+    with use_language("en"):
         return Advisor().consult(SellerProfile.from_file(SHOP)).trace.to_json() + "\n"
 
 
@@ -326,27 +324,6 @@ def test_rules_coverage_in_chinese(zh_runner: CliRunner) -> None:
 # -- the library: English data, said in Chinese at display -------------------------------------
 
 
-def test_errors_are_english_text_and_said_in_the_language_in_force(tmp_path: Path) -> None:
-    with pytest.raises(ProfileError) as info:
-        from sellerexpert import SellerProfile
-
-        SellerProfile.from_file(tmp_path / "none.yaml")
-    error = info.value
-    assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"
-    with _language.use("zh"):
-        assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"  # the error's text is data
-        assert say(error) == f"{tmp_path / 'none.yaml'}: 文件不存在"
-    assert say(error) == str(error)
-
-
-def test_a_message_keeps_its_translation_through_pickle() -> None:
-    error = TraceError(Msg("no such file or folder"), path="x")
-    copy = pickle.loads(pickle.dumps(error))
-    assert str(copy) == "x: no such file or folder"
-    with _language.use("zh"):
-        assert say(copy) == "x: 文件或文件夹不存在"
-
-
 def test_a_value_not_among_the_choices_is_said_in_chinese(zh_runner: CliRunner) -> None:
     english = zh_runner.invoke(cli, ["consult", "--operational-capacity", "lo"])
     chinese = zh_runner.invoke(cli, ["consult", "--operational-capacity", "lo", "--lang", "zh"])
@@ -359,29 +336,6 @@ def test_a_value_not_among_the_choices_is_said_in_chinese(zh_runner: CliRunner) 
         chinese.stderr.splitlines()[-1]
         == "错误：'--operational-capacity' 的取值无效：'lo' 不是可选值（可选：'low', 'medium', 'high'）。"
     )
-
-
-def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
-    from sellerexpert import FiringLimitError, RuleBookError
-
-    typo = ProfileError(
-        "'hgh' is not allowed", field="operational_capacity", suggestion="high", allowed=("low", "high"), path="p.yaml", line=3
-    )
-    other = ProfileError("must be a number", field="monthly_units", path="p.yaml")
-    both = ProfileError.several([typo, other])
-    loop = FiringLimitError(500, [])
-    book = RuleBookError("must be a list", path="r.toml", rule_id="r1", field="when")
-    assert str(typo) == "p.yaml:3: operational_capacity: 'hgh' is not allowed - did you mean 'high'? (allowed: low, high)"
-    assert str(both).startswith("p.yaml: 2 problems:\n  p.yaml:3: ")
-    assert str(loop).endswith("last rules fired: none")
-    assert str(book) == "r.toml: rule 'r1': when: must be a list"
-    with _language.use("zh"):
-        assert say(typo) == (
-            "p.yaml:3: operational_capacity（运营能力）：'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
-        )
-        assert say(both).startswith("p.yaml: 2 个问题：\n  p.yaml:3: ") and "是不是要写" in say(both)
-        assert say(loop) == "规则触发了 500 次仍未收敛（规则循环？）；最后触发的规则：无"
-        assert say(book) == "r.toml: 规则“r1”：when: must be a list"
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert import Advisor, SellerProfile, cli, write_chart
 from sellerexpert import render_margins as render
-from sellerexpert._economics.margin_report import chart
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "margin-home-goods.toml"
 
@@ -151,7 +150,9 @@ def test_chart_png_and_a_bad_suffix(runner: CliRunner, tmp_path: Path) -> None:
     assert bad.stderr.strip().endswith("a chart is written as .svg or .png, not '.pdf'")
 
 
-def test_chart_without_matplotlib_says_which_extra(monkeypatch: pytest.MonkeyPatch, advisor: Advisor) -> None:
+def test_chart_without_matplotlib_says_which_extra(
+    monkeypatch: pytest.MonkeyPatch, advisor: Advisor, tmp_path: Path
+) -> None:
     import builtins
 
     real_import = builtins.__import__
@@ -163,7 +164,8 @@ def test_chart_without_matplotlib_says_which_extra(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'sellerexpert\[chart\]'"):
-        chart(advisor.compare_margins(SellerProfile.from_file(EXAMPLE)))
+        write_chart(advisor.compare_margins(SellerProfile.from_file(EXAMPLE)), tmp_path / "margin.svg")
+    assert not (tmp_path / "margin.svg").exists()
 
 
 def test_render_refuses_an_unknown_format(advisor: Advisor) -> None:

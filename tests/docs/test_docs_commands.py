@@ -34,8 +34,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
-from sellerexpert import cli
-from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert import cli, shipped_rules_dir
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent

@@ -173,10 +173,25 @@ def test_a_file_with_no_sku_column_is_refused(advisor: Advisor, tmp_path: Any) -
     ],
     ids=lambda value: str(value),
 )
-def test_columns_go_where_the_economics_section_takes_them(column: str, where: tuple[str, ...] | None) -> None:
-    from sellerexpert._economics.catalogue_input import column_path  # the mapping itself, on purpose
-
-    assert column_path(column) == where
+def test_columns_go_where_the_economics_section_takes_them(
+    advisor: Advisor, column: str, where: tuple[str, ...] | None
+) -> None:
+    value = "0.37"  # a number no part of the company's own section holds
+    row = {"sku": "A", column: value} if where != ("sku",) else {column: "A"}
+    done = advisor.catalogue(SellerProfile.from_file(COMPANY), [row])
+    assert done.errors == ()
+    if where is None:
+        assert done.unknown_columns == (column,)
+        assert value not in json.dumps(done.products[0].result.profile.to_dict(), default=str)
+        return
+    assert done.unknown_columns == ()
+    if where == ("sku",):
+        assert done.products[0].sku == "A"
+        return
+    section: Any = done.products[0].result.profile.to_dict()["economics"]
+    for key in where:
+        section = section[key]
+    assert Decimal(str(section)) == Decimal(value)
 
 
 # -- properties on generated catalogues ------------------------------------------------------

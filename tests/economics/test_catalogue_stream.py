@@ -3,8 +3,10 @@ product at a time, byte for byte what the whole catalogue renders; bad files sti
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,9 @@ from hypothesis import strategies as st
 from tests.conftest import EXAMPLES
 
 from sellerexpert import Advisor, CatalogueStream, SellerProfile, cli, render_catalogue, write_catalogue
-from sellerexpert._economics.catalogue import CHUNK
+
+CHUNK = 16
+"""Products handed to a worker process at a time: the tests cross chunk borders with more than one chunk."""
 
 CSV = EXAMPLES / "catalogue-ningbo-home.csv"
 COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
@@ -85,8 +89,21 @@ def test_any_catalogue_streams_to_the_same_bytes(advisor: Advisor, rows: list[di
     with advisor.catalogue_stream(profile, rows) as stream:
         write_catalogue(stream, format, out)
     assert out.getvalue() == render_catalogue(advisor.catalogue(profile, rows), format)
+    # The same through the command line, from a file.
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or ["sku"]
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    with tempfile.TemporaryDirectory() as folder:
+        products = Path(folder) / "products.csv"
+        products.write_text(table.getvalue(), encoding="utf-8")
+        streamed = CliRunner().invoke(cli, ["catalogue", str(products), "-p", str(COMPANY), "-f", format])
+        whole = advisor.catalogue(profile, products)
+    assert streamed.exit_code == (1 if whole.errors else 0), streamed.output  # a product that failed exits 1
+    assert streamed.stdout == render_catalogue(whole, format)
     if format == "json":
-        json.loads(out.getvalue())
+        json.loads(streamed.stdout)
 
 
 def _late_duplicate(tmp_path: Path) -> Path:

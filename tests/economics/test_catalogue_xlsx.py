@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from tests.conftest import EXAMPLES
 
 from sellerexpert import cli
-from sellerexpert._files.spreadsheet import read_rows, write_table
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -57,9 +56,9 @@ def test_the_per_product_table_as_a_workbook_holds_the_csvs_rows(runner: CliRunn
         assert result.exit_code == 0, result.stderr
     assert out.read_bytes() == again.read_bytes()  # no timestamps: the same input gives the same bytes
     csv_rows = list(csv.reader(io.StringIO(runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "csv"]).stdout)))
-    header, rows = read_rows(out)
-    assert list(header) == csv_rows[0]
-    got = [[str(cell.get(name, "")) for name in header] for _line, cell in rows]
+    table = [["" if value is None else str(value) for value in row] for row in openpyxl.load_workbook(out).active.values]
+    header, got = table[0], table[1:]
+    assert header == csv_rows[0]
     expected = [[("" if v == "" else v) for v in row] for row in csv_rows[1:]]
     assert len(got) == len(expected)
     for mine, theirs in zip(got, expected, strict=True):
@@ -95,11 +94,23 @@ def test_a_workbook_without_a_sku_column_names_the_file_and_line(runner: CliRunn
     assert result.exit_code == 2 and str(path) in result.stderr and "sku" in result.stderr
 
 
-def test_write_table_is_deterministic_and_keeps_numbers() -> None:
-    first = write_table(["sku", "value"], [["A", "1.50"], ["B", 2]])
-    assert first == write_table(["sku", "value"], [["A", "1.50"], ["B", 2]])
-    sheet = openpyxl.load_workbook(io.BytesIO(first)).active
-    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["sku", "value"], ["A", 1.5], ["B", 2]]
+def test_the_workbook_keeps_numbers_as_numbers_and_text_as_text(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "advice.xlsx"
+    assert runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "xlsx", "-o", str(out)]).exit_code == 0
+    csv_rows = list(csv.reader(io.StringIO(runner.invoke(cli, ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "csv"]).stdout)))
+    cells = list(openpyxl.load_workbook(out).active.values)
+    assert [list(row) for row in cells[:1]] == csv_rows[:1]
+    numbers = 0
+    for row, written in zip(cells[1:], csv_rows[1:], strict=True):
+        for value, text in zip(row, written, strict=True):
+            try:
+                amount = float(text)
+            except ValueError:
+                assert value == (text or None), (value, text)  # text stays text ("1.50" would not be text)
+            else:
+                assert isinstance(value, (int, float)) and not isinstance(value, bool) and value == amount, (value, text)
+                numbers += 1
+    assert numbers > 0
 
 
 def test_a_zip_bomb_posing_as_a_workbook_is_refused_before_unpacking(runner: CliRunner, tmp_path: Path) -> None:

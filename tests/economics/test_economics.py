@@ -1,4 +1,11 @@
-"""The margin arithmetic: worked examples checked by hand, validation of the economics section, and properties."""
+"""The margin arithmetic: worked examples checked by hand, validation of the economics section, and properties.
+
+An internal on purpose: besides the public ``compare_margins``, these tests reach the arithmetic's own
+helpers, which no output shows on their own: rounding an exact fraction to the cent (half away from
+zero, at any length), the facts a comparison hands the rules (``platform_facts``, ``margin_facts``) and the
+summary they quote in either language, the table of numbers an economics section holds (``NUMBERS``,
+to draw every one of them), and the chart's choice of a font with Chinese glyphs.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import copy
 import json
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
-from sellerexpert import Economics, ProfileError, SellerProfile, compare_margins
-from sellerexpert._economics.margins import cents, platform_facts
+from sellerexpert import Advisor, Economics, MarginComparison, ProfileError, SellerProfile, compare_margins, use_language
+from sellerexpert._economics import margin_report
+from sellerexpert._economics.margin_report import chart
+from sellerexpert._economics.margins import amount_text, cents, margin_facts, platform_facts, summary_text
+from sellerexpert._i18n import number
 from sellerexpert._profile.economics import NUMBERS
 
 # -- worked examples ----------------------------------------------------------------
@@ -384,3 +395,78 @@ def test_economics_round_trip_and_give_identical_json(share: float) -> None:
         assert compare_margins(economics).to_json() == compare_margins(copy.deepcopy(data)).to_json()
 
     check()
+
+
+# -- rounding, the words for amounts and the facts the rules read, tested on their own -------------------
+
+LONG = 12345678901234567890123456  # 26 digits: inside a document's 64-digit limit (tests/files/test_large_amounts.py)
+HOME_GOODS = Path(__file__).resolve().parents[2] / "examples" / "margin-home-goods.toml"
+
+
+@pytest.fixture(scope="module")
+def comparison(advisor: Advisor) -> MarginComparison:
+    return advisor.compare_margins(SellerProfile.from_file(HOME_GOODS))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Fraction(0), "0.00"),
+        (Fraction(1, 200), "0.01"),
+        (Fraction(-1, 200), "-0.01"),
+        (Fraction(-1, 1000), "0.00"),
+        (Fraction(12345, 100), "123.45"),
+        (Fraction(-7, 3), "-2.33"),
+        (Fraction(LONG) * 600 + Fraction(1, 3), "7407407340740740734074073600.33"),
+        (Fraction(10**70) + Fraction(5, 1000), "1" + "0" * 70 + ".01"),
+    ],
+    ids=["zero", "half-up", "half-away-negative", "tiny-negative", "plain", "negative-third", "28-digits", "71-digits"],
+)
+def test_cents_rounds_half_away_from_zero_at_any_length(value: Fraction, expected: str) -> None:
+    assert str(cents(value)) == expected
+
+
+def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_request(comparison) -> None:  # type: ignore[no-untyped-def]
+    temu = comparison.platforms[0]
+    assert temu.summary.startswith("at 600 units a month your own numbers leave USD 1,953.69 under fully-managed")
+    assert summary_text(temu, comparison.monthly_units, comparison.currency) == temu.summary
+    with use_language("zh"):
+        chinese = summary_text(temu, comparison.monthly_units, comparison.currency)
+        # built under Chinese, the recorded summary stays English (traces are English)
+        assert comparison.platforms[0].summary == temu.summary
+    assert (
+        chinese
+        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 1,953.69 美元，半托管 -712.89 美元，"
+        "全托管每月多出 2,666.58 美元"
+    )
+    aliexpress = summary_text(comparison.platforms[1], 600, "USD")
+    assert "below about 536 units a month fully-managed leaves more, above it semi-managed" in aliexpress
+    assert platform_facts(comparison)["temu"]["margin_summary"] == temu.summary
+    assert platform_facts(comparison, "zh")["temu"]["margin_summary"] == chinese
+    assert "每月约 536 件以下全托管更划算，以上则半托管更划算" in platform_facts(comparison, "zh")["aliexpress"]["margin_summary"]
+    profile = SellerProfile.from_file(HOME_GOODS)
+    assert margin_facts(profile, lang="zh", comparison=comparison)["temu"]["margin_summary"] == chinese
+    assert margin_facts(profile, comparison=comparison)["temu"]["margin_summary"] == temu.summary
+
+
+def test_amounts_are_written_as_chinese_writes_them() -> None:
+    # amount_text formats the exact Decimal; Chinese groups and separates as English does.
+    for value in (Decimal("0.10"), Decimal("-450.00"), Decimal("2088.72"), Decimal("1234567.50")):
+        with use_language("zh"):
+            assert amount_text(value) == number(float(value), digits=2)
+    assert amount_text(Decimal("12345678901234567.89")) == "12,345,678,901,234,567.89"
+
+
+def test_chart_speaks_chinese_with_a_chinese_font(comparison, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # Pretend the system's font has the glyphs (the SVG keeps text as text, so the labels are readable in it).
+    monkeypatch.setattr(margin_report, "cjk_font", lambda: "DejaVu Sans")
+    with use_language("zh"), pytest.warns(UserWarning, match="missing from font"):
+        svg = chart(comparison, "svg").decode()
+    for words in ("每月销量（件）", "每月贡献利润（USD）", "全托管", "半托管", "你的 600 件", "盈亏平衡 536 件"):
+        assert words in svg, words
+    assert "units a month" not in svg
+
+
+def test_cjk_font_finds_an_installed_font_or_none() -> None:
+    font = margin_report.cjk_font()
+    assert font is None or font in margin_report.CJK_FONTS

@@ -18,7 +18,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
-from sellerexpert import Advisor, ProfileError, RuleBookError, SellerProfile, cli, due_facts, lint, load_rulebook, use_language
+from sellerexpert import (
+    Advisor,
+    Interview,
+    ProfileError,
+    RuleBookError,
+    SellerProfile,
+    ask_own_numbers,
+    cli,
+    conduct_interview,
+    due_facts,
+    lint,
+    load_rulebook,
+    use_language,
+    write_chart,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 STARTER = EXAMPLES / "margin-starter.toml"
@@ -383,19 +397,29 @@ def test_the_readmes_margin_excerpt_is_the_real_output(runner: CliRunner) -> Non
 # -- the interview asks for numbers only where they could change the advice ---------
 
 
-def test_numbers_are_asked_for_only_where_they_could_change_the_advice(advisor: Advisor) -> None:
-    from sellerexpert._interview.interview import numbers_could_change_advice
+def _asks_for_numbers(advisor: Advisor, profile: SellerProfile) -> bool:
+    """Whether the interview, its questions done, asks this seller for their own numbers."""
+    prompts: list[str] = []
 
+    def ask(prompt: str) -> str:
+        prompts.append(prompt)
+        raise EOFError  # the seller stops there: the profile comes back as it was
+
+    assert ask_own_numbers(advisor, profile, ask, lambda _text: None) == profile
+    return bool(prompts)
+
+
+def test_numbers_are_asked_for_only_where_they_could_change_the_advice(advisor: Advisor) -> None:
     shop = SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml")
-    assert numbers_could_change_advice(advisor, shop)
-    assert not numbers_could_change_advice(advisor, shop.with_changes(fee_sensitivity="low"))
-    assert not numbers_could_change_advice(advisor, SellerProfile.from_file(STARTER))  # it has numbers already
+    assert _asks_for_numbers(advisor, shop)
+    assert not _asks_for_numbers(advisor, shop.with_changes(fee_sensitivity="low"))
+    assert not _asks_for_numbers(advisor, SellerProfile.from_file(STARTER))  # it has numbers already
     # Temu in Germany, for a Chinese seller with no stock there: only fully-managed is open, money cannot move it.
     only_full = SellerProfile.from_dict(
         {"platforms": ["temu"], "target_markets": ["DE"], "company_base": "CN", "local_warehouse": False,
          "stock_markets": [], "fee_sensitivity": "high"}
     )  # fmt: skip
-    assert not numbers_could_change_advice(advisor, only_full)
+    assert not _asks_for_numbers(advisor, only_full)
 
 
 def test_the_interview_skips_the_numbers_question_when_they_could_not_change_anything(runner: CliRunner) -> None:
@@ -406,49 +430,72 @@ def test_the_interview_skips_the_numbers_question_when_they_could_not_change_any
     assert "Do you know your unit cost" not in result.stderr
 
 
-def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advisor: Advisor) -> None:
-    from sellerexpert._economics.margin_report import chart
-
-    svg = chart(_compare(advisor, _starter()), "svg").decode()
+def test_the_chart_draws_a_panel_per_platform_and_market_with_the_scenarios(advisor: Advisor, tmp_path: Path) -> None:
+    path = tmp_path / "margin.svg"
+    write_chart(_compare(advisor, _starter()), path)
+    svg = path.read_text(encoding="utf-8")
     for words in ("Temu in the US", "AliExpress in Germany", "scenarios: conservative to optimistic", "your 300 units"):
         assert words in svg, words
 
 
-def test_asking_why_the_numbers_gets_an_answer_then_the_question_again() -> None:
-    from sellerexpert._interview.numbers import ask_economics
+def _own_numbers(advisor: Advisor, ask: Callable[[str], str], told: list[str]) -> SellerProfile:
+    """The numbers dialogue for a shop whose numbers could change the advice (the one-person shop)."""
+    shop = SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml")
+    profile = ask_own_numbers(advisor, shop, ask, told.append)
+    assert told[0] == ""  # a blank line sets the numbers apart from the questions before them
+    del told[0]
+    return profile
 
+
+def test_asking_why_the_numbers_gets_an_answer_then_the_question_again(advisor: Advisor) -> None:
     replies = iter(["为什么", "是", "USD", "600", "3.10", "7.20", "13.99"])
     told: list[str] = []
     with use_language("zh"):
-        economics = ask_economics(lambda _prompt: next(replies), told.append)
-    assert economics is not None and economics.monthly_units == 600
+        profile = _own_numbers(advisor, lambda _prompt: next(replies), told)
+    assert profile.economics is not None and profile.economics.monthly_units == 600
     assert any("至少有一个平台的建议还没定下来" in line for line in told)
     assert sum(line.startswith("你知道自己的单件成本") for line in told) == 2
 
 
-def test_a_chart_without_a_chinese_font_never_draws_chinese_names(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sellerexpert._economics import margin_report
+def test_a_chart_without_a_chinese_font_never_draws_chinese_names(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib import font_manager
 
-    monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
+    # A system with matplotlib's own font only: none with Chinese glyphs.
+    latin = [entry for entry in font_manager.fontManager.ttflist if entry.name == "DejaVu Sans"]
+    assert latin, "matplotlib ships DejaVu Sans"
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
     comparison = advisor.compare_margins(SellerProfile.from_file(STARTER), lang="zh", today=TODAY)
+    path = tmp_path / "margin.svg"
     with use_language("zh"):
-        svg = margin_report.chart(comparison, "svg").decode()
+        write_chart(comparison, path)
+    svg = path.read_text(encoding="utf-8")
     assert "temu (US)" in svg and "aliexpress (DE)" in svg
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in svg)
 
 
-def test_the_numbers_dialogue_takes_the_interviews_answer_words() -> None:
-    # One set of answer words: quitting or asking why works the same in the interview and in its numbers questions.
-    from sellerexpert._interview.answers import ANSWER_WORDS, ANSWER_WORDS_ZH
-    from sellerexpert._interview.numbers import ask_economics
+QUIT_WORDS = ("quit", "q", "stop", "done", "exit", "退出", "结束", "停止", "停", "不问了")
+WHY_WORDS = ("why", "w", "why?", "为什么", "为啥", "为何", "为什么问", "为什么？")
+"""The interview's words for quitting and for asking why, in English and Chinese."""
 
-    for word in ANSWER_WORDS["quit"] + ANSWER_WORDS_ZH["quit"]:
+
+def test_the_numbers_dialogue_takes_the_interviews_answer_words(advisor: Advisor) -> None:
+    # One set of answer words: quitting or asking why works the same in the interview and in its numbers questions.
+    shop = SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml")
+    for word in QUIT_WORDS:
+        said: list[str] = []
+        assert conduct_interview(Interview(advisor), _replies(word), said.append) is False, word
         told: list[str] = []
-        assert ask_economics(_replies("yes", word), told.append) is None, word
+        assert _own_numbers(advisor, _replies("yes", word), told) == shop, word
         assert "Leaving your own numbers out." in told, word
-    for word in ANSWER_WORDS["why"] + ANSWER_WORDS_ZH["why"]:
+    for word in WHY_WORDS:
+        said = []
+        conduct_interview(Interview(advisor), _replies(word, "quit"), said.append)
+        assert any(line.startswith("Why I ask") for line in said), word
         told = []
-        assert ask_economics(_replies(word, "no"), told.append) is None, word
+        assert _own_numbers(advisor, _replies(word, "no"), told) == shop, word
         assert len(told) == 3, f"{word}: the question, why, the question again"
 
 

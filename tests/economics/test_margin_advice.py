@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, cli
+from sellerexpert import Advisor, SellerProfile, cli, explain
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE = EXAMPLES / "margin-home-goods.toml"
@@ -151,11 +151,12 @@ def test_quit_drops_the_numbers(runner: CliRunner) -> None:
 
 
 def test_why_not_counts_the_margin_too(advisor: Advisor) -> None:
-    from sellerexpert._explain.whynot import counterfactuals
-
     profile = SellerProfile.from_file(EXAMPLE)
-    baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}
-    for platform, why_not in counterfactuals(advisor, profile).items():
+    result = advisor.consult(profile)
+    baseline = {r.platform: r.model for r in result.recommendations}
+    for part in explain(result.trace, advisor).platforms:
+        platform, why_not = part.platform, part.why_not
+        assert why_not is not None
         assert why_not.model == baseline[platform]
         cf = why_not.counterfactual
         if cf is None:

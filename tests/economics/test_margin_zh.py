@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from wcwidth import wcswidth
 
-from sellerexpert import Advisor, SellerProfile, _i18n, _language, cli
+from sellerexpert import Advisor, SellerProfile, ask_own_numbers, cli, use_language, write_chart
 from sellerexpert import render_margins as render
-from sellerexpert._economics import margin_report
-from sellerexpert._economics.margin_report import chart
-from sellerexpert._economics.margins import amount_text, margin_facts, platform_facts, summary_text
 from zh_text import english_runs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "margin-home-goods.toml"
@@ -66,20 +64,20 @@ def test_margin_text_in_chinese(runner: CliRunner, comparison) -> None:  # type:
 def test_margin_columns_line_up_by_display_width(comparison) -> None:  # type: ignore[no-untyped-def]
     text = render(comparison, "text", lang="zh")
     rows = [line for line in text.splitlines() if line.startswith("    ") and not line.endswith("公式")]
-    rows = [line for line in rows if _i18n.width(line) > 4 + 36 + 1 + 14 and line[4:5] != "-" and not line.startswith("     ")]
+    rows = [line for line in rows if wcswidth(line) > 4 + 36 + 1 + 14 and line[4:5] != "-" and not line.startswith("     ")]
     rows = [line for line in rows if re.search(r"-?[\d,]+\.\d\d~?\+?\s+-?[\d,]+\.\d\d", line)]
     rows = [line for line in rows if not line.strip().startswith(("基准", "乐观", "保守"))]  # the scenarios' own table
     assert len(rows) >= 3 * 12
     # every amount column ends at the same display column, and every formula starts at the same one
     for line in rows:
-        label_end = _i18n.width(line[: line.index("  ", 4)])
+        label_end = wcswidth(line[: line.index("  ", 4)])
         assert label_end <= 4 + 36
         amounts = [m for m in re.finditer(r"-?[\d,]+\.\d\d~?\+?", line)][:2]
-        ends = [_i18n.width(line[: m.end()]) for m in amounts]
+        ends = [wcswidth(line[: m.end()]) for m in amounts]
         assert ends == [4 + 36 + 1 + 14, 4 + 36 + 1 + 14 + 1 + 14], line
     header = next(line for line in text.splitlines() if line.rstrip().endswith("公式"))
-    assert _i18n.width(header[: header.index("全托管") + 3]) == 2 + 38 + 1 + 14
-    assert _i18n.width(header[: header.index("半托管") + 3]) == 2 + 38 + 1 + 14 + 1 + 14
+    assert wcswidth(header[: header.index("全托管") + 3]) == 2 + 38 + 1 + 14
+    assert wcswidth(header[: header.index("半托管") + 3]) == 2 + 38 + 1 + 14 + 1 + 14
 
 
 def test_margin_markdown_in_chinese(runner: CliRunner) -> None:
@@ -115,67 +113,31 @@ def test_english_margin_is_unchanged_after_a_chinese_one(comparison) -> None:  #
     render(comparison, "text", lang="zh")
     assert render(comparison, "text") == english
     assert "Landed cost and margin (USD) at 600 units a month, cost of capital 12% a year" in english
-    with _language.use("zh"):
+    with use_language("zh"):
         assert render(comparison, "markdown", lang="en") == markdown
 
 
-def test_the_summary_a_reason_quotes_is_english_in_the_engine_and_chinese_on_request(comparison) -> None:  # type: ignore[no-untyped-def]
-    temu = comparison.platforms[0]
-    assert temu.summary.startswith("at 600 units a month your own numbers leave USD 1,953.69 under fully-managed")
-    assert summary_text(temu, comparison.monthly_units, comparison.currency) == temu.summary
-    with _language.use("zh"):
-        chinese = summary_text(temu, comparison.monthly_units, comparison.currency)
-        # built under Chinese, the recorded summary stays English (traces are English)
-        assert comparison.platforms[0].summary == temu.summary
-    assert (
-        chinese
-        == "按每月 600 件、用你自己的数字计算，全托管每月贡献利润 1,953.69 美元，半托管 -712.89 美元，"
-        "全托管每月多出 2,666.58 美元"
-    )
-    aliexpress = summary_text(comparison.platforms[1], 600, "USD")
-    assert "below about 536 units a month fully-managed leaves more, above it semi-managed" in aliexpress
-    assert platform_facts(comparison)["temu"]["margin_summary"] == temu.summary
-    assert platform_facts(comparison, "zh")["temu"]["margin_summary"] == chinese
-    assert "每月约 536 件以下全托管更划算，以上则半托管更划算" in platform_facts(comparison, "zh")["aliexpress"]["margin_summary"]
-    profile = SellerProfile.from_file(EXAMPLE)
-    assert margin_facts(profile, lang="zh", comparison=comparison)["temu"]["margin_summary"] == chinese
-    assert margin_facts(profile, comparison=comparison)["temu"]["margin_summary"] == temu.summary
+def test_chart_keeps_english_labels_without_a_chinese_font(  # type: ignore[no-untyped-def]
+    comparison, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib import font_manager
 
-
-def test_amounts_are_written_as_chinese_writes_them() -> None:
-    # amount_text formats the exact Decimal; Chinese groups and separates as English does.
-    for value in (Decimal("0.10"), Decimal("-450.00"), Decimal("2088.72"), Decimal("1234567.50")):
-        with _language.use("zh"):
-            assert amount_text(value) == _i18n.number(float(value), digits=2)
-    assert amount_text(Decimal("12345678901234567.89")) == "12,345,678,901,234,567.89"
-
-
-def test_chart_keeps_english_labels_without_a_chinese_font(comparison, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(margin_report, "cjk_font", lambda: None)
-    english = chart(comparison, "svg")
-    with _language.use("zh"):
-        assert chart(comparison, "svg") == english
+    # A system with matplotlib's own font only: none with Chinese glyphs.
+    latin = [entry for entry in font_manager.fontManager.ttflist if entry.name == "DejaVu Sans"]
+    assert latin, "matplotlib ships DejaVu Sans"
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
+    write_chart(comparison, tmp_path / "english.svg")
+    with use_language("zh"):
+        write_chart(comparison, tmp_path / "chinese.svg")
+    english = (tmp_path / "english.svg").read_bytes()
+    assert (tmp_path / "chinese.svg").read_bytes() == english
     assert b"units a month" in english
-
-
-def test_chart_speaks_chinese_with_a_chinese_font(comparison, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    # Pretend the system's font has the glyphs (the SVG keeps text as text, so the labels are readable in it).
-    monkeypatch.setattr(margin_report, "cjk_font", lambda: "DejaVu Sans")
-    with _language.use("zh"), pytest.warns(UserWarning, match="missing from font"):
-        svg = chart(comparison, "svg").decode()
-    for words in ("每月销量（件）", "每月贡献利润（USD）", "全托管", "半托管", "你的 600 件", "盈亏平衡 536 件"):
-        assert words in svg, words
-    assert "units a month" not in svg
-
-
-def test_cjk_font_finds_an_installed_font_or_none() -> None:
-    font = margin_report.cjk_font()
-    assert font is None or font in margin_report.CJK_FONTS
 
 
 def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(advisor: Advisor) -> None:
     profile = SellerProfile.from_file(EXAMPLE)
-    with _language.use("zh"):  # as the command line runs it with --lang zh
+    with use_language("zh"):  # as the command line runs it with --lang zh
         result = advisor.consult(profile)
     quoted = [r.text for rec in result.recommendations for r in (*rec.reasons, *rec.caveats) if r.rule.startswith("own_margin")]
     assert quoted and all("用你自己的数字计算" in text for text in quoted)
@@ -191,14 +153,16 @@ def test_a_chinese_consultation_quotes_the_chinese_summary_and_traces_english(ad
     )
 
 
-def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> None:
-    from sellerexpert._interview.numbers import ask_economics
-
+def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers(advisor: Advisor) -> None:
+    # A shop whose own numbers could change the advice, so the interview asks for them.
+    shop = SellerProfile.from_file(Path(__file__).resolve().parents[2] / "examples" / "one-person-shop.yaml")
     # 是; currency; units; unit cost; supply price (150% refused as an amount, then 7.20); retail price.
     replies = iter(["是", "USD", "600", "3.10", "150%", "7.20", "13.99"])
     told: list[str] = []
-    with _language.use("zh"):
-        economics = ask_economics(lambda _prompt: next(replies), told.append)
+    with use_language("zh"):
+        economics = ask_own_numbers(advisor, shop, lambda _prompt: next(replies), told.append).economics
+    assert told[0] == ""  # a blank line before the numbers
+    del told[0]
     assert economics is not None and economics.monthly_units == 600
     assert economics.values("temu", "semi-managed")["price"] == Decimal("13.99")
     assert told[0].startswith("你知道自己的单件成本和每种模式下的预期价格吗")
@@ -207,8 +171,8 @@ def test_the_numbers_interview_asks_in_chinese_and_takes_chinese_answers() -> No
     assert any("按注明日期的费用表估算" in line for line in told)
     sorry = next(line for line in told if line.startswith("抱歉"))
     assert "quit" in sorry
-    with _language.use("zh"):
-        assert ask_economics(lambda _prompt: "否", told.append) is None
+    with use_language("zh"):
+        assert ask_own_numbers(advisor, shop, lambda _prompt: "否", told.append) == shop
 
 
 def test_platforms_are_named_as_the_language_writes_them(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -219,5 +183,5 @@ def test_platforms_are_named_as_the_language_writes_them(advisor: Advisor, monke
     assert [p.platform_name for p in chinese.platforms] == ["Temu", "速卖通", "TikTok Shop"]
     assert "\n速卖通（美国）：半托管每月贡献利润多出 53.41 美元\n" in render(chinese, "text", lang="zh")
     assert advisor.compare_margins(profile).platforms[1].platform_name == "AliExpress"
-    with _language.use("zh"):
+    with use_language("zh"):
         assert advisor.compare_margins(profile).platforms[1].platform_name == "速卖通"

@@ -5,13 +5,19 @@ interview, why-not answers, coverage and the audit run many times. These
 tests compare the two on the shipped rule book (hypothesis profiles and a
 sweep over the value classes the rules tell apart) and on generated rule
 packs: random rules drawn from the rule-file language, with chained
-assumptions, salience, any/all/not, absent/present, given and platform facts.
+assumptions, salience, any/all/not, absent/present, given and platform facts. Coverage's replay of the
+rules over the profile space agrees with the engine too, and its counts equal a brute-force run; route
+checks the advisor shares between sellers whose answers the routes read alike are each seller's own.
+
+An internal on purpose: the two engines are compared through the advisor's private run records
+(``advisor._run``), the evaluator's own types and the profile space's value classes, none of them public.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +27,15 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from sellerexpert import PLATFORMS, Advisor, ProfileError, SellerProfile
+from conftest import SCALES, scaled
+from sellerexpert import MODELS, PLATFORMS, Advisor, ProfileError, SellerProfile, coverage
 from sellerexpert._economics.margins import margin_facts
 from sellerexpert._engine.evaluator import Conclusions, Evaluator, RunRecord, fact_values
 from sellerexpert._engine.space import ABSENT, REASONED_FIELDS, ProfileSpace
 from sellerexpert._profile.profile import FIELDS_BY_NAME
+from sellerexpert._review.coverage import Simulator
 from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert._rulebook.routes import SellerTerms, route_reading, what_routes_read
 
 
 def _experta_record(advisor: Advisor, profile: SellerProfile, overrides: Any = None) -> RunRecord:
@@ -471,3 +480,115 @@ def test_sellers_with_their_own_numbers_never_share_cached_advice(advisor: Advis
     first = advisor.consult(SellerProfile.from_dict(base), engine="compiled")
     second = advisor.consult(SellerProfile.from_dict(cheaper), engine="compiled")
     assert [r.reasons for r in first.recommendations] != [r.reasons for r in second.recommendations]
+
+
+# -- coverage's replay and counts agree with the engine ----------------------------------------------
+
+
+def _space_profile(values: dict[str, object]) -> dict[str, object]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v is not ABSENT}
+
+
+def _without_routes(rules_dir: Path) -> Advisor:
+    """The shipped rule book without its routes: what coverage counts (route facts are computed per market).
+
+    The landed-cost tables name routes, so they go with them."""
+    (rules_dir / "routes.toml").unlink()
+    (rules_dir / "landed.toml").unlink()
+    return Advisor(rules_dir)
+
+
+@pytest.mark.parametrize("share", SCALES)
+def test_simulator_agrees_with_the_engine_on_a_sample(rules_dir: Path, share: float) -> None:
+    advisor = _without_routes(rules_dir)
+    simulator = Simulator(advisor.rules)
+    space = ProfileSpace(advisor.rules)
+    rng = random.Random(20261125)
+    for _ in range(scaled(60, share)):
+        profile = _space_profile({name: rng.choice(rng.choice(classes).members) for name, classes in space.fields.items()})
+        try:
+            result = advisor.consult(profile)
+        except ProfileError:
+            continue  # answers that contradict each other are refused before any rule runs
+        replay = simulator.consult(profile)
+        seller = sorted(f.rule for f in result.trace.firings if f.platform is None)
+        assert seller == sorted(replay.seller_fired), profile
+        for rec in result.recommendations:
+            fired = sorted(f.rule for f in result.trace.firings if f.platform == rec.platform and f.rule != "decide")
+            outcome = replay.platforms[rec.platform]
+            assert fired == sorted(outcome.fired), (profile, rec.platform)
+            assert (rec.model, rec.confidence, rec.basis) == (
+                outcome.decision.model,
+                outcome.decision.confidence,
+                outcome.decision.basis,
+            ), (profile, rec.platform)
+
+
+@pytest.fixture
+def small_pack(rules_dir: Path) -> Path:
+    """The assumptions, the platform rules and a few rules on capacity and logistics: small enough to brute-force."""
+    for name in ("control.toml", "fees.toml", "markets.toml", "service.toml", "routes.toml", "eligibility.toml", "landed.toml"):
+        (rules_dir / name).unlink()
+    for name, keep in (("capacity.toml", "_capacity_favours_"), ("logistics.toml", "no_logistics_favours_full")):
+        head, *rules = (rules_dir / name).read_text().split("[[rule]]")
+        (rules_dir / name).write_text(head + "".join("[[rule]]" + r for r in rules if keep in r.split("\n")[1]))
+    return rules_dir
+
+
+def test_counts_equal_a_brute_force_run_of_the_engine(small_pack: Path) -> None:
+    advisor = Advisor(small_pack)
+    report = coverage(advisor)
+    space = ProfileSpace(advisor.rules)
+    read = [name for name, classes in space.fields.items() if len(classes) > 1]
+    rest = report.space_size
+    for name in read:
+        rest //= space.raw_size(name)
+    fired: dict[tuple[str, str], int] = {}
+    split = {p: dict.fromkeys(MODELS, 0) for p in PLATFORMS}
+    for combo in itertools.product(*(space.fields[name] for name in read)):
+        weight = rest
+        for value_class in combo:
+            weight *= value_class.weight
+        result = advisor.consult(_space_profile(dict(zip(read, (c.value for c in combo), strict=True))))
+        for firing in {(f.rule, f.platform or "*") for f in result.trace.firings if f.rule != "decide"}:
+            fired[firing] = fired.get(firing, 0) + weight
+        for rec in result.recommendations:
+            split[rec.platform][rec.model] += weight
+    for rule in report.rules:
+        for platform, count in rule.firings.items():
+            assert fired.get((rule.rule, platform), 0) == count, (rule.rule, platform)
+    assert {p: dict(m) for p, m in report.split.items()} == split
+
+
+# -- route checks shared between sellers whose answers the routes read alike ------------------------------
+
+
+def test_route_checks_filed_by_what_they_read_are_those_of_the_sellers_own_answers(advisor: Advisor) -> None:
+    # The advisor files route checks by what check_route reads of the answers (a test of an internal on
+    # purpose: sharing them must never give one seller another's checks, word for word).
+    values: dict[str, tuple[Any, ...]] = {
+        "company_base": (None, "CN", "HK", "US", "UK", "EU", "OTHER"),
+        "local_entity": (None, True, False),
+        "vat_markets": (None, (), ("DE",), ("EU",), ("UK", "US")),
+        "stock_markets": (None, (), ("US",), ("FR",), ("UK", "DE")),
+        "local_warehouse": (None, True, False),
+        "invited": (None, True, False),
+        "marketplace_history": (None, True, False),
+        "weight_class": (None, "parcel", "heavy", "oversized"),
+        "category": (None, "apparel", "beauty", "food", "other"),
+    }
+    rules = advisor.rules
+    rng = __import__("random").Random(21)
+    seen: dict[Any, Any] = {}
+    for _ in range(3000):
+        terms = SellerTerms(**{name: rng.choice(choices) for name, choices in values.items()})
+        market = rng.choice(("US", "UK", "DE", "FR", "ES", "BR", "JP", "SA"))
+        platform = rng.choice(sorted(rules.platforms))
+        answers = what_routes_read(terms, market, route_reading(rules.routes, platform, market))
+        assert answers is not None
+        checks = advisor._market_routes(platform, market, terms, "en")
+        key = (platform, market, answers)
+        if key in seen:
+            assert seen[key] == checks, (key, terms)
+        seen[key] = checks
+    assert len(seen) < 3000  # some sharing, or the test shows nothing

@@ -25,8 +25,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sellerexpert import Advisor, FiringLimitError, SellerProfile, cli, load_rulebook
-from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert import Advisor, FiringLimitError, SellerProfile, cli, load_rulebook, shipped_rules_dir
 
 # The chain runs through these fields: a link assumes the next field once the previous one is set.
 CHAIN: tuple[tuple[str, Any], ...] = (

@@ -28,10 +28,21 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sellerexpert import FIELDS, PLATFORMS, Advisor, RuleBookError, SellerExpertError, SellerProfile, TraceError, audit, cli
-from sellerexpert._cli.cli import Session
-from sellerexpert._profile.profile import LEVELS, SERVICE_LEVELS
-from sellerexpert._rulebook.loader import shipped_rules_dir
+from sellerexpert import (
+    FIELDS,
+    PLATFORMS,
+    Advisor,
+    RuleBookError,
+    SellerExpertError,
+    SellerProfile,
+    TraceError,
+    audit,
+    cli,
+    shipped_rules_dir,
+)
+
+LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "level")
+SERVICE_LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "service")
 
 SECONDS = 10.0
 """The most one generated input may take, end to end (real runs take milliseconds)."""
@@ -71,17 +82,11 @@ def _fuzz(examples: int) -> Callable[[Any], Any]:
     )
 
 
-@pytest.fixture(scope="module")
-def session() -> Session:
-    """One advisor for every CLI invocation, so the fuzz measures the input's cost, not loading the rules."""
-    shared = Session()
-    assert shared.advisor is shared.advisor  # built now, once, before any timing
-    return shared
-
-
-def _run_cli(args: list[str], session: Session | None = None, stdin: bytes | None = None) -> None:
+def _run_cli(args: list[str], stdin: bytes | None = None) -> None:
+    # The command uses the session's advisor (conftest's fixture, built before any test), so the time
+    # measured is the input's cost, not loading the rules.
     started = time.perf_counter()
-    result = CliRunner().invoke(cli, args, obj=session, input=stdin)
+    result = CliRunner().invoke(cli, args, input=stdin)
     elapsed = time.perf_counter() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{args}: {type(result.exception).__name__}: {result.exception}"
@@ -112,31 +117,31 @@ raw_texts = st.one_of(
 )
 
 
-def _profile_documents(session: Session, document: Any, fmt: str) -> None:
+def _profile_documents(document: Any, fmt: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"p.{fmt}"
         path.write_text(_dump(document, fmt), encoding="utf-8")
-        _run_cli(["consult", "-p", str(path), "-f", "json"], session)
+        _run_cli(["consult", "-p", str(path), "-f", "json"])
 
 
-def _profile_bytes(session: Session, raw: bytes, suffix: str) -> None:
+def _profile_bytes(raw: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"p{suffix}"
         path.write_bytes(raw)
-        _run_cli(["consult", "-p", str(path)], session)
-    _run_cli(["consult", "-p", "-"], session, stdin=raw)
+        _run_cli(["consult", "-p", str(path)])
+    _run_cli(["consult", "-p", "-"], stdin=raw)
 
 
 @_fuzz(15)
 @given(documents)
-def test_generated_profile_documents_through_the_cli(session: Session, doc: tuple[Any, str]) -> None:
-    _profile_documents(session, *doc)
+def test_generated_profile_documents_through_the_cli(doc: tuple[Any, str]) -> None:
+    _profile_documents(*doc)
 
 
 @_fuzz(8)
 @given(raw_texts, st.sampled_from([".json", ".yaml", ".toml", ""]))
-def test_generated_profile_bytes_through_the_cli(session: Session, raw: bytes, suffix: str) -> None:
-    _profile_bytes(session, raw, suffix)
+def test_generated_profile_bytes_through_the_cli(raw: bytes, suffix: str) -> None:
+    _profile_bytes(raw, suffix)
 
 
 def _consult_dict(advisor: Advisor, data: dict[Any, Any]) -> None:
@@ -202,7 +207,7 @@ def _edit(data: st.DataObject, document: Any) -> Any:
     return document
 
 
-def _trace_edits(advisor: Advisor, session: Session, real: dict[str, Any], data: st.DataObject) -> None:
+def _trace_edits(advisor: Advisor, real: dict[str, Any], data: st.DataObject) -> None:
     edited = real
     for _ in range(data.draw(st.integers(1, 3))):
         edited = _edit(data, edited)
@@ -215,27 +220,27 @@ def _trace_edits(advisor: Advisor, session: Session, real: dict[str, Any], data:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
         path.write_text(json.dumps(edited), encoding="utf-8")
-        _run_cli(["audit", str(path)], session)
-        _run_cli(["explain", str(path), "--no-why-not"], session)
-        _run_cli(["audit", folder], session)
+        _run_cli(["audit", str(path)])
+        _run_cli(["explain", str(path), "--no-why-not"])
+        _run_cli(["audit", folder])
 
 
 @_fuzz(4)
 @given(st.data())
 def test_edited_traces_through_the_api_and_the_cli(
-    advisor: Advisor, session: Session, real_trace: dict[str, Any], data: st.DataObject
+    advisor: Advisor, real_trace: dict[str, Any], data: st.DataObject
 ) -> None:
-    _trace_edits(advisor, session, real_trace, data)
+    _trace_edits(advisor, real_trace, data)
 
 
 @_fuzz(15)
 @given(raw_texts)
-def test_generated_trace_bytes_through_the_cli(session: Session, raw: bytes) -> None:
+def test_generated_trace_bytes_through_the_cli(raw: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
         path.write_bytes(raw)
-        _run_cli(["audit", str(path)], session)
-        _run_cli(["explain", str(path)], session)
+        _run_cli(["audit", str(path)])
+        _run_cli(["explain", str(path)])
 
 
 # -- rule packs: the shipped files with random edits -------------------------------------
@@ -290,15 +295,15 @@ def test_edited_rule_packs_lint_without_a_traceback(data: st.DataObject) -> None
 @pytest.mark.slow
 @_fuzz(600)
 @given(documents)
-def test_many_profile_documents(session: Session, doc: tuple[Any, str]) -> None:
-    _profile_documents(session, *doc)
+def test_many_profile_documents(doc: tuple[Any, str]) -> None:
+    _profile_documents(*doc)
 
 
 @pytest.mark.slow
 @_fuzz(400)
 @given(raw_texts, st.sampled_from([".json", ".yaml", ".toml", ""]))
-def test_many_profile_bytes(session: Session, raw: bytes, suffix: str) -> None:
-    _profile_bytes(session, raw, suffix)
+def test_many_profile_bytes(raw: bytes, suffix: str) -> None:
+    _profile_bytes(raw, suffix)
 
 
 @pytest.mark.slow
@@ -311,8 +316,8 @@ def test_many_profile_dicts(advisor: Advisor, data: dict[Any, Any]) -> None:
 @pytest.mark.slow
 @_fuzz(400)
 @given(st.data())
-def test_many_trace_edits(advisor: Advisor, session: Session, real_trace: dict[str, Any], data: st.DataObject) -> None:
-    _trace_edits(advisor, session, real_trace, data)
+def test_many_trace_edits(advisor: Advisor, real_trace: dict[str, Any], data: st.DataObject) -> None:
+    _trace_edits(advisor, real_trace, data)
 
 
 @pytest.mark.slow
@@ -412,7 +417,7 @@ economics = st.fixed_dictionaries(
 )
 
 
-def _numbers(advisor: Advisor, session: Session, numbers: dict[str, Any]) -> None:
+def _numbers(advisor: Advisor, numbers: dict[str, Any]) -> None:
     started = time.perf_counter()
     profile_data = {"economics": numbers}
     try:
@@ -425,19 +430,19 @@ def _numbers(advisor: Advisor, session: Session, numbers: dict[str, Any]) -> Non
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "p.json"
         path.write_text(json.dumps(profile_data), encoding="utf-8")
-        _run_cli(["margin", "-p", str(path)], session)
-        _run_cli(["margin", "-p", str(path), "-f", "json"], session)
+        _run_cli(["margin", "-p", str(path)])
+        _run_cli(["margin", "-p", str(path), "-f", "json"])
         rows = Path(folder) / "rows.jsonl"
         rows.write_text(json.dumps(profile_data) + "\n" + json.dumps({"operational_capacity": "low"}) + "\n", encoding="utf-8")
         out = Path(folder) / "out.jsonl"
-        _run_cli(["batch", str(rows), "-o", str(out), "--no-progress"], session)
+        _run_cli(["batch", str(rows), "-o", str(out), "--no-progress"])
         assert [json.loads(line)["row"] for line in out.read_text(encoding="utf-8").splitlines()] == [1, 2]
 
 
 @_fuzz(6)
 @given(economics)
-def test_generated_long_numbers_are_worked_out_or_refused(advisor: Advisor, session: Session, numbers: dict[str, Any]) -> None:
-    _numbers(advisor, session, numbers)
+def test_generated_long_numbers_are_worked_out_or_refused(advisor: Advisor, numbers: dict[str, Any]) -> None:
+    _numbers(advisor, numbers)
 
 
 json_values = st.recursive(
@@ -472,12 +477,12 @@ def _with_a_repeated_key(data: st.DataObject, document: Any) -> str:
     return json.dumps(document).replace(json.dumps(marker), json.dumps(key), 1)
 
 
-def _repeated_keys(advisor: Advisor, session: Session, real: dict[str, Any], data: st.DataObject) -> None:
+def _repeated_keys(advisor: Advisor, real: dict[str, Any], data: st.DataObject) -> None:
     text = _with_a_repeated_key(data, copy.deepcopy(real))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
         path.write_text(text, encoding="utf-8")
-        result = CliRunner().invoke(cli, ["audit", str(path)], obj=session)
+        result = CliRunner().invoke(cli, ["audit", str(path)])
         assert result.exit_code == 2, result.output
         assert "appears twice in one object" in result.stderr, result.stderr
         try:
@@ -491,9 +496,9 @@ def _repeated_keys(advisor: Advisor, session: Session, real: dict[str, Any], dat
 @_fuzz(8)
 @given(st.data())
 def test_a_repeated_key_anywhere_in_a_trace_is_refused(
-    advisor: Advisor, session: Session, real_trace: dict[str, Any], data: st.DataObject
+    advisor: Advisor, real_trace: dict[str, Any], data: st.DataObject
 ) -> None:
-    _repeated_keys(advisor, session, real_trace, data)
+    _repeated_keys(advisor, real_trace, data)
 
 
 PLANTED_NAMES = ["advice.jsonl.partial", "advice.jsonl.partial.json", "advice.jsonl.partial.json.tmp", "advice.jsonl.lock"]
@@ -586,15 +591,15 @@ def test_generated_rule_ids_load_only_when_whole(rule_id: str) -> None:
 @pytest.mark.slow
 @_fuzz(300)
 @given(economics)
-def test_many_long_numbers(advisor: Advisor, session: Session, numbers: dict[str, Any]) -> None:
-    _numbers(advisor, session, numbers)
+def test_many_long_numbers(advisor: Advisor, numbers: dict[str, Any]) -> None:
+    _numbers(advisor, numbers)
 
 
 @pytest.mark.slow
 @_fuzz(200)
 @given(st.data())
-def test_many_repeated_keys(advisor: Advisor, session: Session, real_trace: dict[str, Any], data: st.DataObject) -> None:
-    _repeated_keys(advisor, session, real_trace, data)
+def test_many_repeated_keys(advisor: Advisor, real_trace: dict[str, Any], data: st.DataObject) -> None:
+    _repeated_keys(advisor, real_trace, data)
 
 
 @pytest.mark.slow

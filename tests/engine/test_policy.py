@@ -2,6 +2,9 @@
 
 The policy numbers here are chosen for the tests (not the shipped tuning), so each expected
 confidence can be worked out by hand from the formula in the README and :func:`decide`'s docstring.
+
+An internal on purpose: the decision policy (``decide``, ``choose_best``, the policy records) takes weighed
+evidence and policy numbers no public call accepts; the tests hand it both directly, to reach every branch.
 """
 
 from __future__ import annotations

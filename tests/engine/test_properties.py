@@ -14,8 +14,11 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, ProfileError, SellerProfile, Trace
-from sellerexpert._profile.fields import CATEGORIES, WEIGHT_CLASSES
-from sellerexpert._profile.profile import LEVELS, REGIONS, SERVICE_LEVELS
+
+_ALLOWED = {spec.kind: spec.allowed for spec in FIELDS}
+"""Each kind of enumerated field's allowed values, from the public field table."""
+LEVELS, SERVICE_LEVELS, REGIONS = _ALLOWED["level"], _ALLOWED["service"], _ALLOWED["region"]
+WEIGHT_CLASSES, CATEGORIES = _ALLOWED["weight"], _ALLOWED["category"]
 
 ADVISOR = Advisor()
 SCALES = [pytest.param(0.1, id="sample"), pytest.param(1.0, id="full", marks=pytest.mark.slow)]

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sellerexpert import Advisor, SellerProfile, TraceError, explain
-from sellerexpert._explain.how import HowNode
-from sellerexpert._explain.whynot import counterfactuals
 
 # A US company: Temu's and TikTok Shop's fully-managed models are closed to it (issue 8), on its own answer.
 # A China company selling to the UK: TikTok Shop's fully-managed routes there are closed to it (FBT takes UK companies).
 PROFILE = {"operational_capacity": "low", "customer_service": "none", "target_markets": ["UK"], "company_base": "CN"}
 
 
-def _walk(node: HowNode) -> list[HowNode]:
+def why_not_answers(advisor: Advisor, profile: Any, **options: Any) -> dict[str, Any]:
+    """Each platform's why-not answer, as ``explain`` gives it for the consultation of ``profile``."""
+    explanation = explain(advisor.consult(profile, engine="compiled").trace, advisor, **options)
+    answers = {part.platform: part.why_not for part in explanation.platforms}
+    assert all(answer is not None for answer in answers.values())
+    return answers
+
+
+def _walk(node: Any) -> list[Any]:
     return [node, *(n for child in node.children for n in _walk(child))]
 
 
@@ -55,7 +62,7 @@ def test_how_tree_goes_from_recommendation_through_decide_to_facts(advisor: Advi
 )
 def test_each_counterfactual_flips_the_model_when_consulted(advisor: Advisor, profile: dict[str, object]) -> None:
     baseline = {r.platform: r.model for r in advisor.consult(profile).recommendations}
-    answers = counterfactuals(advisor, profile)
+    answers = why_not_answers(advisor, profile)
     assert list(answers) == list(SellerProfile.from_dict(profile).platforms)
     for platform, why_not in answers.items():
         assert why_not.model == baseline[platform] and why_not.alternative != why_not.model
@@ -71,7 +78,7 @@ def test_each_counterfactual_flips_the_model_when_consulted(advisor: Advisor, pr
 
 
 def test_a_single_change_is_preferred_to_two(advisor: Advisor) -> None:
-    answers = counterfactuals(advisor, {})
+    answers = why_not_answers(advisor, {})
     cf = answers["temu"].counterfactual
     assert cf is not None and [c.describe() for c in cf.changes] == ["local_warehouse were yes instead of unknown"]
     assert answers["temu"].statement.startswith(
@@ -112,7 +119,7 @@ def test_numbers_move_just_across_the_threshold(rules_dir: Path, orders: int, fl
         if path.name not in ("sources.toml", "platforms.toml", "policy.toml"):
             path.unlink()
     (rules_dir / "orders.toml").write_text(ORDER_RULES, encoding="utf-8")
-    answers = counterfactuals(Advisor(rules_dir), {"monthly_orders": orders})
+    answers = why_not_answers(Advisor(rules_dir), {"monthly_orders": orders})
     for why_not in answers.values():
         cf = why_not.counterfactual
         assert cf is not None
@@ -128,14 +135,14 @@ def test_no_flip_is_said_plainly(rules_dir: Path) -> None:
     for name in ("capacity.toml", "control.toml", "fees.toml", "logistics.toml", "markets.toml", "service.toml"):
         (rules_dir / name).unlink()
     advisor = Advisor(rules_dir)
-    answers = counterfactuals(advisor, {"target_markets": ["US"]})
+    answers = why_not_answers(advisor, {"target_markets": ["US"]})
     assert all(w.counterfactual is None for w in answers.values())
     assert (
         answers["temu"].statement
         == "No change of one or two fields of your profile would make semi-managed the recommendation here."
     )
     assert answers["temu"].searched > 0
-    one = counterfactuals(advisor, {}, max_fields=1)["temu"]
+    one = why_not_answers(advisor, {}, max_fields=1)["temu"]
     assert one.statement.startswith("No change of one field")
 
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from tests.conftest import EXAMPLES
 
-from sellerexpert import Advisor, _i18n, _language, cli, explain
+from sellerexpert import Advisor, cli, explain, use_language
 from zh_text import english_runs
 
 SHIPPED = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".json", ".yaml", ".toml"))
@@ -108,7 +108,7 @@ def test_explain_json_keeps_english_keys_and_model_values(runner: CliRunner, tra
 
 def test_the_dot_graph_stays_english(traces: dict[str, Path], advisor: Advisor) -> None:
     english = explain(traces["one-person-shop"], advisor, why_not=False).to_dot()
-    with _language.use("zh"):
+    with use_language("zh"):
         chinese = explain(traces["one-person-shop"], advisor, why_not=False).to_dot()
     assert chinese == english
 
@@ -117,7 +117,7 @@ def test_english_explanation_is_unchanged_by_the_language_machinery(traces: dict
     text = explain(traces["one-person-shop"], advisor).to_text()
     assert text.startswith("How:\n  Temu: fully-managed (confidence ")
     assert "└─ decide: fully-managed " in text and "(you said)" in text
-    with _language.use("en"):
+    with use_language("en"):
         assert explain(traces["one-person-shop"], advisor).to_text() == text
 
 
@@ -128,7 +128,7 @@ def test_a_changed_rule_keeps_its_recorded_english(traces: dict[str, Path], rule
     text = path.read_text(encoding="utf-8")
     assert "You have little staff or systems" in text
     path.write_text(text.replace("You have little staff or systems", "You have few staff or systems"), encoding="utf-8")
-    with _language.use("zh"):
+    with use_language("zh"):
         explanation = explain(traces["one-person-shop"], Advisor(rules_dir=rules_dir), why_not=False)
     labels = [child.label for child in explanation.platforms[0].how.children[0].children]
     assert any("You have little staff or systems" in label for label in labels)
@@ -140,7 +140,7 @@ def test_translations_in_the_rule_book_reach_the_explanation(traces: dict[str, P
     if len(translated) < len(advisor.rules.rules):
         pytest.skip(f"the rule book has Chinese for {len(translated)} of {len(advisor.rules.rules)} rules")
     for example, trace in traces.items():
-        with _language.use("zh"):
+        with use_language("zh"):
             text = explain(trace, advisor).to_text()
         leaks = [run for run in english_runs(text) if not run.startswith("USD")]
         assert not leaks, (example, leaks)
@@ -148,10 +148,11 @@ def test_translations_in_the_rule_book_reach_the_explanation(traces: dict[str, P
 
 def test_explain_takes_the_language_as_an_argument(traces: dict[str, Path], advisor: Advisor) -> None:
     explanation = explain(traces["one-person-shop"], advisor, lang="zh")
-    assert _i18n.current() == "en"
+    with use_language(None) as in_force:  # None: the language in force, unchanged
+        assert in_force == "en"
     assert explanation.to_text().startswith("推理过程：\n")
     assert explanation.to_markdown().startswith("## Temu：全托管（置信度 ")
     statement = explanation.to_dict()["platforms"][0]["why_not"]["statement"]
     assert statement.startswith("如果") and "就会推荐半托管" in statement
-    with _language.use("zh"):  # an English explanation stays English wherever it is rendered
+    with use_language("zh"):  # an English explanation stays English wherever it is rendered
         assert explain(traces["one-person-shop"], advisor, lang="en", why_not=False).to_text().startswith("How:\n")

@@ -15,8 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, ProfileError, RuleBookError, SellerProfile, Trace, TraceError, audit, cli, load_rulebook
-from sellerexpert._files import documents
-from sellerexpert._results.trace import ENV_KEY
 
 KEY = "s3cret"
 TWICE = 'the key "{key}" appears twice in one object: give each key once'
@@ -43,7 +41,7 @@ def test_a_signed_trace_with_a_forged_duplicate_result_does_not_audit(
 ) -> None:
     path = tmp_path / "signed.json"
     path.write_text(_forged(advisor), encoding="utf-8")
-    monkeypatch.setenv(ENV_KEY, KEY)
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", KEY)
     result = runner.invoke(cli, ["audit", str(path)])
     assert result.exit_code == 2, result.output
     assert result.stderr == f"Error: {path}: not a trace: {TWICE.format(key='result')}\n"
@@ -78,9 +76,11 @@ def test_a_profile_with_a_repeated_key_is_refused_naming_it(
         SellerProfile.from_file(path)
 
 
-def test_yaml_merge_keys_may_still_override() -> None:
-    text = "base: &base {operational_capacity: low, name: a}\nprofile:\n  <<: *base\n  name: b\n"
-    assert documents.parse(text, "yaml")["profile"] == {"operational_capacity": "low", "name": "b"}
+def test_yaml_merge_keys_may_still_override(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_text("<<: &base {operational_capacity: low, name: a}\nname: b\n", encoding="utf-8")
+    profile = SellerProfile.from_file(path)
+    assert (profile.operational_capacity, profile.name) == ("low", "b")
 
 
 def test_a_rule_file_with_a_repeated_key_is_refused(rules_dir: Path) -> None:
@@ -105,7 +105,7 @@ def test_the_web_api_refuses_a_repeated_key(advisor: Advisor, monkeypatch: pytes
 
     from sellerexpert.web import create_app
 
-    monkeypatch.setenv(ENV_KEY, KEY)
+    monkeypatch.setenv("SELLEREXPERT_TRACE_KEY", KEY)
     with TestClient(create_app(advisor=advisor), base_url="http://127.0.0.1:8000") as client:
         audited = client.post("/api/v1/audit", content=_forged(advisor).encode(), headers={"content-type": "application/json"})
         consulted = client.post("/api/v1/consult", content=b'{"name": "a", "name": "b"}')

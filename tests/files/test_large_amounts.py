@@ -3,14 +3,14 @@
 A document may hold numbers of up to 64 digits. A 26-digit price once crashed ``margin`` with
 ``decimal.InvalidOperation`` (rounding to the cent went through Decimal's 28-digit context), killed a
 whole batch, and gave 500 on the web. Products of long numbers (price x units) can pass 64 digits,
-which no trace could hold: those are refused, naming the economics section.
+which no trace could hold: those are refused, naming the economics section. Rounding a long amount to
+the cent, on its own, is tested with the arithmetic in tests/economics/test_economics.py.
 """
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -18,31 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, cli
-from sellerexpert._economics.margins import cents
 
 LONG = 12345678901234567890123456  # 26 digits: inside the 64-digit limit
 
 
 def _economics(**numbers: Any) -> dict[str, Any]:
     return {"monthly_units": 600, "unit_cost": 3, "price": 7, **numbers}
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (Fraction(0), "0.00"),
-        (Fraction(1, 200), "0.01"),
-        (Fraction(-1, 200), "-0.01"),
-        (Fraction(-1, 1000), "0.00"),
-        (Fraction(12345, 100), "123.45"),
-        (Fraction(-7, 3), "-2.33"),
-        (Fraction(LONG) * 600 + Fraction(1, 3), "7407407340740740734074073600.33"),
-        (Fraction(10**70) + Fraction(5, 1000), "1" + "0" * 70 + ".01"),
-    ],
-    ids=["zero", "half-up", "half-away-negative", "tiny-negative", "plain", "negative-third", "28-digits", "71-digits"],
-)
-def test_cents_rounds_half_away_from_zero_at_any_length(value: Fraction, expected: str) -> None:
-    assert str(cents(value)) == expected
 
 
 @pytest.mark.parametrize("where", ["price", "unit_cost", "fixed_per_month"])

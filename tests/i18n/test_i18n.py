@@ -1,7 +1,12 @@
-"""The language machinery: choosing the language, the catalogues' completeness, numbers, wide-character wrapping."""
+"""The language machinery: choosing the language, the catalogues' completeness, numbers, wide-character wrapping.
+
+An internal on purpose: the translation functions (``_``, ``number``, ``wrap``, ``fit``, ``width``, ``shown``) are
+private and used by every renderer; here each is tested on its own, on cases a whole report seldom reaches.
+"""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,8 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert import LanguageError, _i18n, _language
+from sellerexpert import LanguageError, ProfileError, TraceError, _i18n, _language
+from sellerexpert._i18n.messages import Msg, say
 
 SRC = Path(_i18n.__file__).parents[1]
 LOCALE = SRC / "locale"
@@ -171,3 +177,84 @@ def test_tidy_drops_only_the_space_between_two_chinese_characters() -> None:
     assert _i18n.tidy("速卖通 全托管的理由") == "速卖通全托管的理由"
     assert _i18n.tidy("Temu 全托管，领先于 TikTok Shop") == "Temu 全托管，领先于 TikTok Shop"
     assert _i18n.tidy("fully managed here") == "fully managed here"
+
+
+@pytest.mark.parametrize(
+    ("value", "english", "chinese"),
+    [("low", "low", "低"), ("medium", "medium", "中"), ("high", "high", "高"), ("none", "none", "无"),
+     (True, "yes", "是"), (False, "no", "否"), (["US", "DE"], "US, DE", "US, DE"), ("CN", "CN", "CN"),
+     ("fully-managed", "fully-managed", "全托管"), (120, "120", "120")],
+)
+def test_values_as_people_read_them(value: object, english: str, chinese: str) -> None:
+    assert _i18n.shown(value) == english
+    with _language.use("zh"):
+        assert _i18n.shown(value) == chinese
+
+
+def test_fit_keeps_every_line_within_the_width_in_both_languages() -> None:
+    with _language.use("zh"):
+        text = "  ├─ [+3 全托管] low_capacity_favours_full：" + "你没有足够的人手和系统做仓储、发货和售后；" * 4
+        for columns in (80, 120):
+            lines = _i18n.fit(text, columns).splitlines()
+            assert all(_i18n.width(line) <= columns for line in lines), lines
+            assert lines[1].startswith("  │  ")
+    row = "    Platform commission" + " " * 30 + "0.00" + " " * 11 + "0.00  − (price − refunds) × commission rate per unit"
+    lines = _i18n.fit(row, 80).splitlines()
+    assert all(_i18n.width(line) <= 80 for line in lines) and lines[0].endswith("0.00")
+
+
+# -- messages: English data, said in the language in force at display ---------------------------
+
+
+def test_errors_are_english_text_and_said_in_the_language_in_force(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as info:
+        from sellerexpert import SellerProfile
+
+        SellerProfile.from_file(tmp_path / "none.yaml")
+    error = info.value
+    assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"
+    with _language.use("zh"):
+        assert str(error) == f"{tmp_path / 'none.yaml'}: no such file"  # the error's text is data
+        assert say(error) == f"{tmp_path / 'none.yaml'}: 文件不存在"
+    assert say(error) == str(error)
+
+
+def test_a_message_keeps_its_translation_through_pickle() -> None:
+    error = TraceError(Msg("no such file or folder"), path="x")
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == "x: no such file or folder"
+    with _language.use("zh"):
+        assert say(copy) == "x: 文件或文件夹不存在"
+
+
+def test_the_fixed_parts_of_errors_are_said_in_chinese() -> None:
+    from sellerexpert import FiringLimitError, RuleBookError
+
+    typo = ProfileError(
+        "'hgh' is not allowed", field="operational_capacity", suggestion="high", allowed=("low", "high"), path="p.yaml", line=3
+    )
+    other = ProfileError("must be a number", field="monthly_units", path="p.yaml")
+    both = ProfileError.several([typo, other])
+    loop = FiringLimitError(500, [])
+    book = RuleBookError("must be a list", path="r.toml", rule_id="r1", field="when")
+    assert str(typo) == "p.yaml:3: operational_capacity: 'hgh' is not allowed - did you mean 'high'? (allowed: low, high)"
+    assert str(both).startswith("p.yaml: 2 problems:\n  p.yaml:3: ")
+    assert str(loop).endswith("last rules fired: none")
+    assert str(book) == "r.toml: rule 'r1': when: must be a list"
+    with _language.use("zh"):
+        assert say(typo) == (
+            "p.yaml:3: operational_capacity（运营能力）：'hgh' is not allowed，是不是要写“high”？（可选：low, high）"
+        )
+        assert say(both).startswith("p.yaml: 2 个问题：\n  p.yaml:3: ") and "是不是要写" in say(both)
+        assert say(loop) == "规则触发了 500 次仍未收敛（规则循环？）；最后触发的规则：无"
+        assert say(book) == "r.toml: 规则“r1”：when: must be a list"
+
+
+HOSTILE_NAME = "Shop \x1b]0;owned\x07\x1b[2J\u202eevil\r"
+"""A seller's name written to take over a terminal (tests/cli/test_cli_terminal.py sends it through the commands)."""
+
+
+def test_printable_writes_controls_and_bidi_marks_as_escapes() -> None:
+    assert _i18n.printable(HOSTILE_NAME) == "Shop \\x1b]0;owned\\x07\\x1b[2J\\u202eevil\\r"
+    assert _i18n.printable("two\nlines\tand\x00", keep="\n") == "two\nlines\\tand\\x00"
+    assert _i18n.printable("Café 中 👨\u200d👩 \u200c") == "Café 中 👨\u200d👩 \u200c"  # joiners are part of writing

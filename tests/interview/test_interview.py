@@ -8,10 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerexpert import FIELDS, Advisor, Interview, ProfileError, RuleBook, SellerProfile
-from sellerexpert._interview.answers import classify
-from sellerexpert._interview.dialogue import conduct
-from sellerexpert._profile.conditions import leaves
+from sellerexpert import (
+    FIELDS,
+    Advisor,
+    Interview,
+    ProfileError,
+    RuleBook,
+    SellerProfile,
+    conduct_interview,
+    rule_details,
+    shipped_rules_dir,
+)
 
 SEMI_OUT = {"operational_capacity": "low", "customer_service": "none", "local_warehouse": False}
 Domains = dict[str, tuple[object, ...]]
@@ -22,10 +29,12 @@ def _domains(book: RuleBook) -> Domains:
     number the rules compare with, every market they name and one they do not; None is unknown."""
     compared: dict[str, set[object]] = {}
     for rule in book.rules:
-        for leaf in leaves(rule.when):
-            if not leaf.on_platform and leaf.value is not None:
-                named = leaf.value if isinstance(leaf.value, (list, tuple)) else [leaf.value]
-                compared.setdefault(leaf.fact, set()).update(named)
+        # The condition's leaves, as `rules show` gives them (one list of leaves per branch).
+        for branch in rule_details(book, rule.id)["compiled"]["branches"]:
+            for leaf in branch:
+                if not leaf["fact"].startswith("platform.") and leaf.get("value") is not None:
+                    named = leaf["value"] if isinstance(leaf["value"], list) else [leaf["value"]]
+                    compared.setdefault(leaf["fact"], set()).update(named)
     domains: Domains = {}
     for spec in FIELDS:
         if spec.name in ("name", "platforms"):
@@ -215,6 +224,15 @@ def test_a_bad_answer_changes_nothing(advisor: Advisor) -> None:
     }
 
 
+REPLY_WORDS = {
+    "why": "Why I ask:",
+    "unknown": "Skipped: ",
+    "quit": "Stopping the questions here;",
+    "help": "Answer each question with one of the values shown. You may also answer:",
+}
+"""What the dialogue says first to each kind of reply that is not an answer."""
+
+
 @pytest.mark.parametrize(
     ("reply", "kind"),
     [
@@ -229,15 +247,22 @@ def test_a_bad_answer_changes_nothing(advisor: Advisor) -> None:
     ],
     ids=repr,
 )
-def test_classify(reply: str, kind: str | None) -> None:
-    assert classify(reply) == kind
+def test_classify(advisor: Advisor, reply: str, kind: str | None) -> None:
+    said: list[str] = []
+    replies = iter([reply, "quit"])
+    conduct_interview(Interview(advisor), lambda prompt: next(replies), said.append)
+    first = said[next(i for i, line in enumerate(said) if line.startswith("Question 1:")) + 1]
+    if kind is None:  # an answer to the question, right or wrong
+        assert not any(first.startswith(words) for words in REPLY_WORDS.values()), first
+    else:
+        assert first.startswith(REPLY_WORDS[kind]), first
 
 
 def test_conduct_runs_a_scripted_interview(advisor: Advisor) -> None:
     replies = iter(["temu", "why", "US", "huge", "low", "unknown", "", "no", "quit"])
     said: list[str] = []
     interview = Interview(advisor)
-    finished = conduct(interview, lambda prompt: next(replies), said.append)
+    finished = conduct_interview(interview, lambda prompt: next(replies), said.append)
     assert finished is False
     text = "\n".join(said)
     assert "Why I ask: the advice is given platform by platform" not in text  # why was asked of target_markets
@@ -267,7 +292,7 @@ def test_conduct_stops_when_settled_and_says_so(advisor: Advisor) -> None:
         asked.append(question.field)
         return answers.get(question.field, "unknown")
 
-    finished = conduct(interview, ask, said.append)
+    finished = conduct_interview(interview, ask, said.append)
     assert finished is True
     # No EU stock closes the local store; what is left hangs on where the company is registered (Temu takes CN and HK).
     assert asked == ["operational_capacity", "monthly_orders", "local_warehouse", "bulky_goods", "company_base", "weight_class"]
@@ -305,8 +330,6 @@ CHAINED_PACK = [
 def chained(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
     import json
     import shutil
-
-    from sellerexpert._rulebook.loader import shipped_rules_dir
 
     folder = tmp_path_factory.mktemp("chained")
     for name in ("sources.toml", "platforms.toml", "policy.toml"):

@@ -1,13 +1,32 @@
-"""The condition model: evaluation, three-valued evaluation, DNF, and ``given`` leaves."""
+"""The condition model: evaluation, three-valued evaluation, DNF, and ``given`` leaves.
+
+An internal on purpose: the condition algebra (its node classes, ``dnf``, ``dnf_size``, ``evaluate3``) is
+what every engine, the coverage and the interview build on, and none of it is public; the tests build
+conditions directly to reach cases no shipped rule holds.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import Advisor, RuleBookError
-from sellerexpert._profile.conditions import AllOf, AnyOf, Leaf, NotOf, dnf, evaluate, evaluate3, to_data
+from sellerexpert._profile.conditions import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    NotOf,
+    dnf,
+    dnf_size,
+    evaluate,
+    evaluate3,
+    to_data,
+)
 
 WAREHOUSE = Leaf("local_warehouse", "eq", False)
 GIVEN_WAREHOUSE = Leaf("local_warehouse", "eq", False, given=True)
@@ -80,3 +99,28 @@ def test_given_on_a_platform_fact_is_refused(rules_dir: Path) -> None:
         )
     with pytest.raises(RuleBookError, match="platform fact"):
         Advisor(rules_dir)
+
+
+def _leaves() -> st.SearchStrategy[Condition]:
+    return st.sampled_from(["a", "b", "c"]).map(lambda f: Leaf(f, "present"))
+
+
+conditions = st.recursive(
+    _leaves(),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: AllOf(tuple(xs))),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: AnyOf(tuple(xs))),
+        inner.map(NotOf),
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.mark.parametrize("share", SCALES)
+def test_dnf_size_counts_what_dnf_would_expand(share: float) -> None:
+    @settings(max_examples=scaled(150, share), deadline=None)
+    @given(conditions)
+    def check(condition: Condition) -> None:
+        assert dnf_size(condition) == len(dnf(condition))
+
+    check()

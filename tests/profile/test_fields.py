@@ -1,4 +1,9 @@
-"""One type per kind of profile field: convert, refuse, enumerate, describe and make its option (issue 13)."""
+"""One type per kind of profile field: convert, refuse, enumerate, describe and make its option (issue 13).
+
+An internal on purpose: the field types, the option each makes for the command line, where a profile
+comes from (a file, stdin, options merged) and how the interview reads a Chinese answer before the field's
+type does are private; the tests call each directly, on values no whole command would combine.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,13 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, ProfileError, merge_profile, read_profile
 from sellerexpert import use_language as use
 from sellerexpert._cli.params import UsageProblem, field_option, given_fields
+from sellerexpert._interview.answers import MARKET_NAMES_ZH, read_answer
 from sellerexpert._profile.conditions import Leaf
 from sellerexpert._profile.fields import (
     BOOL,
@@ -27,7 +35,7 @@ from sellerexpert._profile.fields import (
     FieldType,
     did_you_mean,
 )
-from sellerexpert._profile.profile import profile_json_schema
+from sellerexpert._profile.profile import FIELDS_BY_NAME, market_code, normalise_value, profile_json_schema
 
 SPECS = {spec.name: spec for spec in FIELDS}
 
@@ -285,3 +293,24 @@ def test_a_list_field_is_a_repeatable_option_named_in_the_singular() -> None:
         if spec.kind in ("markets", "platforms"):
             name = spec.option[2:]
             assert not name.endswith("s") and spec.name.replace("_", "-").startswith(name), spec.name
+
+
+# -- the interview reads a Chinese answer into a field's value before the field's type does -------------
+
+
+def test_every_chinese_market_name_is_a_market_the_profile_takes() -> None:
+    regions = FIELDS_BY_NAME["company_base"]
+    for name, code in MARKET_NAMES_ZH.items():
+        if code == "OTHER":
+            assert normalise_value(regions, code) == "OTHER"
+        else:
+            assert market_code(code) == code, name
+
+
+@given(st.text(max_size=30))
+def test_read_answer_never_raises_and_leaves_english_alone(reply: str) -> None:
+    for spec in FIELDS:
+        read = read_answer(spec, reply)
+        assert isinstance(read, str)
+        if reply.isascii() and spec.kind != "count":
+            assert read == reply

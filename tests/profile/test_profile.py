@@ -8,8 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sellerexpert import FIELDS, PLATFORMS, ProfileError, SellerExpertError, SellerProfile
-from sellerexpert._profile.profile import profile_json_schema
+from sellerexpert import FIELDS, PLATFORMS, ProfileError, SellerExpertError, SellerProfile, json_schema
 
 
 def test_defaults_to_all_three_platforms_and_nothing_known() -> None:
@@ -139,7 +138,7 @@ def test_round_trip_through_dict() -> None:
 
 
 def test_every_example_profile_loads_and_matches_the_json_schema(examples_dir: Path) -> None:
-    schema = profile_json_schema()
+    schema = json_schema("profile")
     jsonschema.Draft202012Validator.check_schema(schema)
     # One validator for every file: jsonschema.validate would check the schema itself again for each.
     validator = jsonschema.Draft202012Validator(schema)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, cli
-from sellerexpert._results.report import GLOSSARY, build_report, render_markdown, render_text
+from sellerexpert import Advisor, ConsultationResult, SellerProfile, cli, render_report
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = date(2026, 11, 25)
@@ -17,6 +17,37 @@ TODAY = date(2026, 11, 25)
 
 def _shop(advisor: Advisor):  # type: ignore[no-untyped-def]
     return advisor.consult(SellerProfile.from_file(EXAMPLES / "one-person-shop.yaml"))
+
+
+def render_text(result: ConsultationResult, **options: Any) -> str:
+    return render_report(result, "text", **options)
+
+
+def _items(lines: list[str], marks: str) -> list[tuple[str, str]]:
+    """The items among a section's ``lines`` marked with one of ``marks`` (``+``/``-`` reasons, ``!`` caveats, ``?``
+    assumptions): each item's text with its wrapped lines joined, and its detail (rule id, weight, sources)."""
+    found: list[tuple[str, str]] = []
+    for line in lines:
+        if line[:2] == "  " and line[2:3] in marks and line[3:4] == " ":
+            found.append((line[4:], ""))
+        elif found and line.startswith("      "):
+            found[-1] = (found[-1][0], (found[-1][1] + " " + line.strip()).strip())
+        elif found and line.startswith("    "):
+            found[-1] = (found[-1][0] + " " + line.strip(), found[-1][1])
+    return found
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    """The report's lines by the heading above them (a line that does not start with a space)."""
+    sections: dict[str, list[str]] = {}
+    heading = ""
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            heading = line
+            sections[heading] = []
+        elif line.strip():
+            sections[heading].append(line)
+    return sections
 
 
 def test_the_one_person_shop_report_fits_one_screen(advisor: Advisor) -> None:
@@ -49,36 +80,36 @@ def test_each_caveat_is_printed_once_however_many_platforms_it_concerns(advisor:
     assert len(everywhere) == 3
     text = render_text(result, today=TODAY)
     assert text.count("no longer enter duty-free") == 1
-    report = build_report(result, today=TODAY)
-    assert len({line.text for line in report.caveats}) == len(report.caveats)
+    caveats = [caveat for caveat, _details in _items(_sections(text)["Keep in mind:"], "!")]
+    assert caveats and len(set(caveats)) == len(caveats)
 
 
 def test_caveats_come_most_important_first(advisor: Advisor) -> None:
     result = advisor.consult({"target_markets": ["DE"], "fee_sensitivity": "high", "platforms": ["temu", "aliexpress"]})
-    order = [line.details for line in build_report(result, today=TODAY, details=True).caveats]
-    order = [line.split(" [")[0] for line in order]
+    detailed = _sections(render_text(result, today=TODAY, details=True))["Keep in mind:"]
+    order = [details.split(" [")[0] for _caveat, details in _items(detailed, "!")]
     # The question that could open semi-managed comes before the duties, and those before store mechanics.
     assert (
         order.index("semi_route_unsure") < order.index("eu_duty_favours_local_stock") < order.index("choice_badge_covers_both")
     )
     # The default report keeps the first few, and says how many more there are.
-    short = build_report(result, today=TODAY)
-    assert len(short.caveats) <= 6 and short.more == len(order) - len(short.caveats) - short.hidden
-
-
-def test_jargon_is_explained_where_it_first_appears(advisor: Advisor) -> None:
-    result = advisor.consult({"target_markets": ["DE"], "platforms": ["temu"], "fee_sensitivity": "high"})
-    text = " ".join(render_text(result, details=True, today=TODAY).split())  # undo the wrapping
-    for term, explanation in GLOSSARY:
-        if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
-            assert text.count(f"{term} ({explanation})") + text.count(f"({term}: {explanation})") == 1, term
+    short = render_text(result, today=TODAY)
+    shown = _items(_sections(short)["Keep in mind:"], "!")
+    more = re.search(r"\((\d+) more notes: see --details\)", short)
+    hidden = re.search(r"\((\d+) more notes about the model we advise against: see --details\)", short)
+    assert more is not None and hidden is not None
+    assert len(shown) <= 6 and int(more.group(1)) == len(order) - len(shown) - int(hidden.group(1))
 
 
 def test_at_most_three_reasons_per_platform_by_default(advisor: Advisor) -> None:
     result = advisor.consult(SellerProfile.from_file(EXAMPLES / "us-brand-with-warehouse.json"))
-    for section in build_report(result, today=TODAY).platforms:
-        assert len(section.reasons) <= 3
-    assert any(len(s.reasons) > 3 for s in build_report(result, today=TODAY, details=True).platforms)
+    def reasons(text: str) -> list[int]:
+        platforms = [lines for heading, lines in _sections(text).items() if re.match(r"(Temu|AliExpress|TikTok Shop): ", heading)]
+        assert len(platforms) == len(result.recommendations)
+        return [len(_items(lines, "+-")) for lines in platforms]
+
+    assert max(reasons(render_text(result, today=TODAY))) <= 3
+    assert max(reasons(render_text(result, today=TODAY, details=True))) > 3
 
 
 def test_neither_fits_shows_what_would_open_each_model(advisor: Advisor) -> None:
@@ -99,14 +130,15 @@ def test_a_fact_past_its_review_date_is_marked_for_re_checking(advisor: Advisor)
 
 def test_markdown_says_what_the_text_says(advisor: Advisor) -> None:
     result = _shop(advisor)
-    markdown = render_markdown(result, today=TODAY)
+    markdown = render_report(result, "markdown", today=TODAY)
     assert markdown.startswith("# Advice for Lin's phone accessories\n\n| Platform | Advice | Confidence | Note |")
-    report = build_report(result, today=TODAY)
     assert "**Best overall:**" in markdown and "## Keep in mind" in markdown
-    assert markdown.count("\n- ") == (
-        sum(len(s.reasons) for s in report.platforms) + len(report.caveats) + len(report.assumed)
-        + len(report.routes) + len(report.shared)
-    )
+    # One bullet per item of the text: each route, reason (shared or a platform's), caveat and assumption.
+    sections = _sections(render_text(result, today=TODAY))
+    routes = [line for line in sections["Routes by market:"] if not line.startswith("    ")]
+    items = sum(len(_items(lines, "+-!?")) for lines in sections.values())
+    assert routes and items
+    assert markdown.count("\n- ") == len(routes) + items
 
 
 def test_consult_details_option(runner: CliRunner) -> None:

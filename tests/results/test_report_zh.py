@@ -1,4 +1,10 @@
-"""The consult report in Chinese: its own words translated, jargon explained, columns lined up by display width."""
+"""The consult report in Chinese: its own words translated, jargon explained, columns lined up by display width.
+
+An internal on purpose: the glossary (its tables and the explainer that glosses a term at its first use), the
+report's shape before it is printed (``build_report``), and the title and confidence words are private;
+the tests reach them to check each glossary entry in both languages and the shape of a Chinese report
+beside its rendering. The English report's jargon is checked here too, against the same tables.
+"""
 
 from __future__ import annotations
 
@@ -359,3 +365,11 @@ def test_a_term_inside_a_longer_word_is_explained_where_it_stands_alone() -> Non
         explain = _Glossary()
         assert explain("备货到国内菜鸟仓。") == "备货到国内菜鸟仓。"
         assert explain("由菜鸟发货") == "由菜鸟（阿里巴巴旗下的物流公司）发货"
+
+
+def test_jargon_is_explained_where_it_first_appears(advisor: Advisor) -> None:
+    result = advisor.consult({"target_markets": ["DE"], "platforms": ["temu"], "fee_sensitivity": "high"})
+    text = " ".join(render_text(result, details=True, today=date(2026, 11, 25)).split())  # undo the wrapping
+    for term, explanation in GLOSSARY:
+        if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text):
+            assert text.count(f"{term} ({explanation})") + text.count(f"({term}: {explanation})") == 1, term

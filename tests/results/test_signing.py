@@ -3,6 +3,10 @@
 The audit's use of these statuses (what fails, what is only a note) is tested in test_audit.py;
 here the signing itself: :meth:`Trace.signed` and :meth:`Trace.signature_status` (public), and the
 functions beneath them.
+
+An internal on purpose: the canonical bytes a signature covers, the algorithm's name and the key read
+from the environment are private; the tests check each against an HMAC computed here, so a change to
+what is signed cannot pass unnoticed.
 """
 
 from __future__ import annotations

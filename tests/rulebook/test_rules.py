@@ -3,17 +3,35 @@
 Each rule's examples live beside it in rules/; here every example is run
 through the engine, and the engine's verdict is checked against the rule's
 declarative condition, so the compiled Experta rule and the data agree.
+
+An internal on purpose: an engine-equivalence test. It evaluates each rule's condition (a private
+model) on the facts the engine saw, with the example's platform facts put in place of the shipped
+ones, which only the advisor's private consultation takes. The rule book's other internals are tested
+here on their own for the same reason, cases no rule file can reach: the texts' template filling (a rule
+file cannot hold a placeholder no fact fills), the loader's checks called directly (every anchored
+schema pattern, a rule id checked even without the schema, a condition too large to count in text) and a
+route's requirements checked against a seller's terms (open, closed or unknown on the seller's own answer).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sellerexpert import Advisor, SellerProfile, load_rulebook
-from sellerexpert._profile.conditions import evaluate
+from sellerexpert import Advisor, RuleBookError, SellerProfile, load_rulebook
+from sellerexpert._profile.conditions import AllOf, AnyOf, Leaf, evaluate, magnitude
+from sellerexpert._rulebook.checks import check_condition, check_rule_id
+from sellerexpert._rulebook.routes import SellerTerms, check_route, region
 from sellerexpert._rulebook.rulebook import Rule
+from sellerexpert._rulebook.schema import whole_string_validator
+from sellerexpert._rulebook.templates import render
 
 BOOK = load_rulebook()
 RULES = BOOK.rules
@@ -89,3 +107,84 @@ def test_check_examples_reports_a_wrong_example(rules_dir: Any, whole: bool) -> 
 
 def test_shipped_examples_all_hold(advisor: Advisor) -> None:
     assert advisor.check_examples() == []
+
+
+def test_templates_fill_in_names_and_write_values_in_the_text_s_language() -> None:
+    assert render("在 {platform.name}，{x}。", {"platform.name": "速卖通"}, lang="zh") == "在速卖通，未知。"
+    assert render("On {platform.name} we", {"platform.name": "速卖通"}) == "On 速卖通 we"
+    assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}, lang="zh") == "是 未知"
+    assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}) == "yes unknown"
+
+
+# -- the rule book's checks, called directly (tests/rulebook/test_rule_ids.py drives them through files) --
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads((resources.files("sellerexpert") / "schemas" / name).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def _patterns(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_patterns(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_patterns(item) for item in node))
+    return set()
+
+
+ANCHORED = sorted(p for name in ("rulefile-1.json", "trace-1.json") for p in _patterns(_schema(name)) if p.endswith("$"))
+
+
+@pytest.mark.parametrize("pattern", ANCHORED)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_anchored_schema_pattern_matches_the_whole_string(pattern: str, data: st.DataObject) -> None:
+    text = data.draw(st.from_regex(re.compile(pattern.replace("$", r"\Z")), fullmatch=True))
+    validator = whole_string_validator({"type": "string", "pattern": pattern})
+    assert validator.is_valid(text)
+    assert not validator.is_valid(text + "\n")
+    assert not validator.is_valid(text + "\r\n")
+
+
+@pytest.mark.parametrize("rule_id", ["fee_high\n", "Fee_high", "fee-high", "", "fee high"])
+def test_the_loader_checks_a_rule_id_whole_even_without_the_schema(rule_id: str) -> None:
+    """Internal on purpose: the loader's own check, which holds even if the schema check were skipped."""
+    with pytest.raises(RuleBookError, match="is not a rule id"):
+        check_rule_id(rule_id, {"path": "x.toml", "rule_id": rule_id})
+
+
+def test_magnitude_is_exact_past_python_digit_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = (1, 9, 10, 99, 10**4299, 10**4300, 10**5000 - 1, 10**5000, 2**20_000, 3**30_000)
+    digits = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # to count the digits the plain way, for comparison
+    try:
+        expected = [len(str(number)) - 1 for number in numbers]
+    finally:
+        sys.set_int_max_str_digits(digits)
+    assert [magnitude(number) for number in numbers] == expected
+
+
+def test_a_condition_past_4300_digits_of_alternatives_is_one_clear_error() -> None:
+    """Internal on purpose: the check itself, fast (the whole rule file takes seconds; see the slow test)."""
+    leaf = Leaf("bulky_goods", "present", None, False)
+    when = AllOf(tuple(AnyOf((leaf, leaf, leaf)) for _ in range(9100)))
+    with pytest.raises(RuleBookError) as caught:
+        check_condition(when, {}, {"path": "bomb.toml", "rule_id": "bomb"})
+    assert str(caught.value) == (
+        "bomb.toml: rule 'bomb': when: the condition expands to about 10^4341 alternatives (at most 64): "
+        "split the rule, or move 'any' lists out of 'all'"
+    )
+
+
+# -- a route's requirements, checked directly against a seller's terms ------------------------------------
+
+
+def test_a_requirement_closes_only_on_the_sellers_own_answer() -> None:
+    book = load_rulebook()
+    y2 = next(r for r in book.routes if r.id == "temu_y2")
+    unknown = check_route(y2, "US", "the US", SellerTerms.of(SellerProfile()))
+    assert unknown.status == "unknown" and "where your company is registered" in unknown.needs[0]
+    closed = check_route(y2, "US", "the US", SellerTerms.of(SellerProfile(company_base="US")))
+    assert closed.status == "closed"
+    assert check_route(y2, "US", "the US", SellerTerms.of(SellerProfile(company_base="CN"))).status == "open"
+    assert region("DE") == "EU" and region("US") == "US"

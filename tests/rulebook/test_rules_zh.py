@@ -13,9 +13,25 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, RuleBookError, SellerProfile, _language, cli, lint, load_rulebook, render_rule, rule_details
-from sellerexpert._rulebook.loader import shipped_rules_dir
-from sellerexpert._rulebook.templates import placeholders, render
+from sellerexpert import (
+    Advisor,
+    RuleBookError,
+    SellerProfile,
+    cli,
+    lint,
+    load_rulebook,
+    render_rule,
+    rule_details,
+    shipped_rules_dir,
+    use_language,
+)
+
+PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+"""A ``{field}`` or ``{platform.fact}`` placeholder in a rule text, as docs/rules.md writes them."""
+
+
+def placeholders(text: str) -> list[str]:
+    return PLACEHOLDER.findall(text)
 
 REVIEWED = date(2026, 11, 25)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -204,7 +220,7 @@ def test_a_translation_of_nothing_is_reported(rules_dir: Path) -> None:
 
 def test_lint_messages_in_chinese(rules_dir: Path) -> None:
     _drop_line(rules_dir / "fees.toml", 'zh.statement = "你不太在意费用')
-    with _language.use("zh"):
+    with use_language("zh"):
         report = lint(rules_dir, today=REVIEWED)
         text = report.to_text()
     assert "规则 'fee_insensitive_favours_full'" in text
@@ -273,7 +289,7 @@ def test_digests_ignore_translations_but_the_file_fingerprint_does_not(rules_dir
     assert after.fingerprint != before.fingerprint
 
 
-def test_platform_facts_and_texts_in_chinese() -> None:
+def test_platform_facts_and_texts_in_chinese(advisor: Advisor) -> None:
     book = load_rulebook()
     temu, aliexpress = book.platforms["temu"], book.platforms["aliexpress"]
     assert aliexpress.name_in("zh") == "速卖通" and temu.name_in("zh") == "Temu"
@@ -281,17 +297,17 @@ def test_platform_facts_and_texts_in_chinese() -> None:
     assert values["platform.name"] == "Temu" and values["platform.full_platform_runs"][0] == "国际运输和清关"
     assert values["platform.emphasis"] == "both"  # codes are not translated
     assert temu.fact_values()["platform.full_platform_runs"] == temu.facts["full_platform_runs"].value
-    rule = book.rule("full_hands_over_price_and_promotion")
-    text = render(rule.text("caveat", "zh"), values, lang="zh")
-    assert text.startswith("全托管下，Temu 负责：国际运输和清关；尾程配送；客服和退货；售价和促销。")
+    # The texts a Chinese consultation fills in from each platform's facts.
+    result = advisor.consult(
+        {"control_priority": "high", "fee_sensitivity": "high", "platforms": ["temu", "aliexpress"]}, lang="zh"
+    )
+    caveats = {(rec.platform, c.rule): c.text for rec in result.recommendations for c in rec.caveats}
+    assert caveats["temu", "full_hands_over_price_and_promotion"].startswith(
+        "全托管下，Temu 负责：国际运输和清关；尾程配送；客服和退货；售价和促销。"
+    )
     # A space sets a Latin name apart in Chinese ("Temu 半托管") but not a Chinese one ("速卖通半托管").
-    caveat = book.rule("semi_fees_shift_costs").text("caveat", "zh")
-    assert render(caveat, values, lang="zh").startswith("Temu 半托管佣金再低，下列成本也要你自己承担")
-    assert render(caveat, aliexpress.fact_values("zh"), lang="zh").startswith("速卖通半托管佣金再低，下列成本也要你自己承担")
-    assert render("在 {platform.name}，{x}。", {"platform.name": "速卖通"}, lang="zh") == "在速卖通，未知。"
-    assert render("On {platform.name} we", {"platform.name": "速卖通"}) == "On 速卖通 we"
-    assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}, lang="zh") == "是 未知"
-    assert render("{platform.offers_fully_managed} {x}", {"platform.offers_fully_managed": True}) == "yes unknown"
+    assert caveats["temu", "semi_fees_shift_costs"].startswith("Temu 半托管佣金再低，下列成本也要你自己承担")
+    assert caveats["aliexpress", "semi_fees_shift_costs"].startswith("速卖通半托管佣金再低，下列成本也要你自己承担")
     assert temu.facts["semi_china_shipping_us"].text("note", "zh").startswith("Y2：")
     assert book.sources["seed_p1"].text("title", "zh") == "简报 ¶1：两种托管模式"
     assert book.headers["fees.toml"].text("covers", "zh").startswith("费用、佣金")
@@ -326,7 +342,7 @@ def test_rules_show_json_in_chinese_keeps_its_keys(runner: CliRunner, advisor: A
 
 
 def test_rules_show_decide_in_chinese(advisor: Advisor) -> None:
-    with _language.use("zh"):
+    with use_language("zh"):
         text = render_rule(rule_details(advisor.rules, "decide"))
     assert text.startswith("规则 decide（引擎内置；它的数值来自 [policy] 表）")
     assert "否则选全托管（判定方式：平分，即 tie）" in text

@@ -24,7 +24,6 @@ from sellerexpert import (
     cli,  # noqa: E402
 )
 from sellerexpert.web import ServerLimits, WebSettings, connection_cap, create_app, limits_from_env  # noqa: E402
-from sellerexpert.web._settings import host_allowed  # noqa: E402  (internal on purpose: the host rule, case by case)
 
 LOCAL = "http://127.0.0.1:8000"
 KEY = "s3cret"
@@ -70,8 +69,10 @@ def _check_token(client: TestClient, **headers: str) -> str:
     ],
     ids=lambda value: str(value),
 )
-def test_which_hosts_a_keyless_server_answers(host: str, allowed: bool) -> None:
-    assert host_allowed(host, ()) is allowed
+def test_which_hosts_a_keyless_server_answers(client: TestClient, host: str, allowed: bool) -> None:
+    page = client.get("/", headers={"host": host})
+    api = client.post("/api/v1/consult", json={}, headers={"host": host})
+    assert [page.status_code, api.status_code] == ([200, 200] if allowed else [400, 400])
 
 
 def test_a_rebinding_host_is_refused_on_the_api_and_the_page(client: TestClient) -> None:

@@ -16,13 +16,13 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 from starlette.testclient import TestClient  # noqa: E402
 
 from sellerexpert import (  # noqa: E402
+    FIELDS,
     Advisor,
     Interview,  # noqa: E402
     SellerProfile,
     audit,
+    explain,
 )
-from sellerexpert._explain.whynot import counterfactuals  # noqa: E402
-from sellerexpert._profile.profile import FIELDS_BY_NAME  # noqa: E402
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
 
 LOCAL = "http://127.0.0.1:8000"
@@ -165,14 +165,16 @@ def test_the_page_asks_what_the_interview_asks_and_ends_on_the_engines_advice(cl
     for rec in result.recommendations:
         assert f"<h3>{rec.platform_name}: {rec.model}</h3>" in response.text
     # What would change the advice is the library's search (one answer, never a company abroad), in plain words.
-    found = counterfactuals(page_advisor, result.profile, max_fields=1, exclude=("company_base", "local_entity"))
+    explanation = explain(result.trace, page_advisor, max_fields=1, exclude=("company_base", "local_entity"))
+    found = {part.platform: part.why_not for part in explanation.platforms}
+    questions = {spec.name: spec.question for spec in FIELDS}
     changes = _section(response.text, "changes")
     for rec in result.recommendations:
         why_not = found[rec.platform]
-        assert why_not.counterfactual is not None
+        assert why_not is not None and why_not.counterfactual is not None
         change = why_not.counterfactual.changes[0]
         assert f"{rec.platform_name} would be {why_not.alternative} if you answered" in changes
-        assert FIELDS_BY_NAME[change.field].question.replace("'", "&#39;") in changes
+        assert questions[change.field].replace("'", "&#39;") in changes
 
 
 def test_skip_records_unknown_and_back_keeps_every_answer(client: TestClient) -> None:

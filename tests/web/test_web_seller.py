@@ -21,7 +21,6 @@ from sellerexpert import (
     Advisor,  # noqa: E402
 )
 from sellerexpert.web import WebSettings, create_app  # noqa: E402
-from sellerexpert.web._lang import from_accept_language  # noqa: E402
 
 LOCAL = "http://127.0.0.1:8000"
 SELLER = (
@@ -194,8 +193,13 @@ def test_the_language_switch_keeps_the_answers(client: TestClient) -> None:
     [("zh-CN,zh;q=0.9", "zh"), ("en-US,en;q=0.9,zh;q=0.8", "en"), ("fr-FR, zh-Hans;q=0.5", "zh"), ("fr", None), ("", None),
      ("zh;q=0, en", "en"), ("zh-TW", "zh")],
 )
-def test_accept_language(header: str, expected: str | None) -> None:
-    assert from_accept_language(header) == expected
+def test_accept_language(shared_advisor: Advisor, header: str, expected: str | None) -> None:
+    # No language the server speaks in the header: the server's own language (both are tried).
+    for default in ("en", "zh"):
+        with TestClient(create_app(WebSettings(lang=default), advisor=shared_advisor), base_url=LOCAL) as server:
+            html = server.get("/", headers={"accept-language": header}).text
+        chosen = expected or default
+        assert f'<html lang="{"zh-CN" if chosen == "zh" else "en"}">' in html, (default, header)
 
 
 def test_why_am_i_asked_is_plain_first(client: TestClient) -> None:
