@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -44,6 +43,9 @@ if TYPE_CHECKING:
 
 _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
 """Route facts the decision step reads (``decide`` in :mod:`sellerexpert._engine.policy`), whatever the rules read."""
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+"""Value types a shared record may hold without sharing anything a caller could change."""
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
@@ -120,6 +122,7 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
+        self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
@@ -128,7 +131,7 @@ class Advisor:
         """Route checks in another language than English, filed as the English ones are."""
         # The last landed-cost comparisons: a catalogue prices each product's routes as its consultation did.
         self._landed_memo: dict[Any, economics.MarginComparison] = {}
-        self._fingerprint = {
+        self._fingerprint: dict[str, Any] = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
             "files": dict(sorted(self._rules.files.items())),
@@ -145,7 +148,9 @@ class Advisor:
 
     def fingerprint(self) -> dict[str, Any]:
         """What identifies the knowledge behind a result: rule files, rule digests, package version."""
-        return copy.deepcopy(self._fingerprint)
+        # A copy the caller may edit: text values in two mappings of text (every trace takes one, so no deepcopy).
+        fingerprint = self._fingerprint
+        return {**fingerprint, "files": dict(fingerprint["files"]), "rules": dict(fingerprint["rules"])}
 
     def consult(
         self, profile: SellerProfile | Mapping[str, Any], *, engine: Engine = "experta", lang: str | None = None
@@ -209,11 +214,14 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
-    def _conclude(self, plan: _Plan) -> Conclusions:
-        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`)."""
+    def _conclude(self, plan: _Plan, facts: dict[str, Any] | None = None) -> Conclusions:
+        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`).
+
+        :param facts: ``fact_values(plan.profile)``, when the caller has them.
+        """
         profile = plan.profile
         return self._evaluator.conclude(
-            fact_values(profile),
+            fact_values(profile) if facts is None else facts,
             profile.platforms,
             platform_overrides=self._margin_facts(profile, plan.overrides),
             firing_limit=self._firing_limit,
@@ -505,10 +513,11 @@ class Advisor:
             profile = SellerProfile.from_dict(profile)
         plans = self._plans(profile, platform_overrides)
         key = None
+        facts = [fact_values(plan.profile) for plan in plans] if engine == "compiled" else None
         if engine == "compiled" and platform_overrides is None and profile.economics is None:
             # Sellers the rules cannot tell apart get the same advice, word for word: build it once.
             # (A seller's own numbers become platform facts of their own: such results are not shared.)
-            key = self._advice_key(plans, lang)
+            key = self._advice_key(plans, lang, facts)
             cached = self._results.get(key) if key is not None else None
             if cached is not None:
                 recommendations, best = cached
@@ -523,7 +532,8 @@ class Advisor:
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         if engine == "compiled":
             # The result needs no trace records: the trace runs the rules again, only when asked for.
-            concluded = [(plan, self._conclude(plan)) for plan in plans]
+            assert facts is not None
+            concluded = [(plan, self._conclude(plan, plan_facts)) for plan, plan_facts in zip(plans, facts, strict=True)]
             advice = self._advice(profile, concluded, lang)
 
             def trace() -> Trace:
@@ -543,10 +553,15 @@ class Advisor:
             self._results[key] = advice
         return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
-    def _advice_key(self, plans: list[_Plan], lang: str) -> tuple[Any, ...] | None:
+    def _advice_key(
+        self, plans: list[_Plan], lang: str, facts: list[dict[str, Any]] | None = None
+    ) -> tuple[Any, ...] | None:
+        """The advice cache's key of a consultation (``facts``: each plan's ``fact_values``, when the caller has them)."""
         parts = []
-        for plan in plans:
-            signature = self._evaluator.signature(fact_values(plan.profile), plan.profile.platforms)
+        for index, plan in enumerate(plans):
+            signature = self._evaluator.signature(
+                fact_values(plan.profile) if facts is None else facts[index], plan.profile.platforms
+            )
             if signature is None:
                 return None
             # A market's route facts follow from the market and the answers the routes read (the terms).
@@ -891,6 +906,14 @@ class Advisor:
 
     def _assumptions(self, profile: SellerProfile, record: Conclusions, lang: str = "en") -> tuple[Assumption, ...]:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
+        # The same unknown fields and the same assumptions give the same (immutable) assumptions: kept, by
+        # language, when every assumed value is a plain scalar (no list a caller's dict could share).
+        key: Any = None
+        if all(type(value) in _SCALARS for _rule, _field, value in record.assumed):
+            key = (lang, tuple(getattr(profile, name) is None for name in CORE_FIELDS), tuple(record.assumed))
+            found = self._assumed.get(key)
+            if found is not None:
+                return found
         made: dict[str, Assumption] = {}
         for rule_id, field, value in record.assumed:
             made[field] = Assumption(field=field, value=value, rule=rule_id, text=self._by_id[rule_id].text("statement", lang))
@@ -911,6 +934,10 @@ class Advisor:
         for name, assumption in made.items():
             if name not in CORE_FIELDS:
                 out.append(assumption)
+        if key is not None:
+            if len(self._assumed) >= 4096:
+                self._assumed.clear()
+            self._assumed[key] = tuple(out)
         return tuple(out)
 
     def check_examples(self) -> list[ExampleFailure]:
