@@ -28,7 +28,7 @@ from ._results.result import (
     Reason,
     Recommendation,
 )
-from ._results.trace import DecisionRecord, Trace, combine_runs
+from ._results.trace import DecisionRecord, FactRecord, Trace, combine_runs
 from ._rulebook.loader import load_rulebook
 from ._rulebook.routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook.rulebook import Rule, RuleBook
@@ -191,17 +191,27 @@ class Advisor:
         *,
         engine: Engine = "experta",
         platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        numbered: tuple[int, int, str | None] = (1, 1, None),
     ) -> RunRecord:
         """Run the rules on a profile: the facts, every firing and each platform's decision.
 
         :param platform_overrides: extra or replaced platform facts, by platform id; the margin
             facts computed from the profile's economics are added here, in the one place rules run.
+        :param numbered: on the compiled engine, the first fact id, the first firing's number and the
+            market its firings name (see :meth:`Evaluator.run`); Experta numbers each run from 1.
         """
         facts = fact_values(profile)
         platform_overrides = self._margin_facts(profile, platform_overrides)
         if engine == "compiled":
+            first_id, first_seq, market = numbered
             return self._evaluator.run(
-                facts, profile.platforms, platform_overrides=platform_overrides, firing_limit=self._firing_limit
+                facts,
+                profile.platforms,
+                platform_overrides=platform_overrides,
+                firing_limit=self._firing_limit,
+                first_id=first_id,
+                first_seq=first_seq,
+                market=market,
             )
         if engine != "experta":
             raise ValueError(f"unknown engine {engine!r} (allowed: {', '.join(ENGINES)})")
@@ -524,10 +534,7 @@ class Advisor:
                 done = profile
 
                 def rerun() -> Trace:
-                    runs = [
-                        (plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans
-                    ]
-                    return self._english_trace(done, runs, lang, cached)
+                    return self._english_trace(done, self._numbered_runs(plans), lang, cached, numbered=True)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         if engine == "compiled":
@@ -537,8 +544,7 @@ class Advisor:
             advice = self._advice(profile, concluded, lang)
 
             def trace() -> Trace:
-                runs = [(plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans]
-                return self._english_trace(profile, runs, lang, advice)
+                return self._english_trace(profile, self._numbered_runs(plans), lang, advice, numbered=True)
 
         else:
             runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
@@ -568,23 +574,48 @@ class Advisor:
             parts.append((plan.market, signature, plan.terms))
         return (tuple(parts), lang)
 
+    def _numbered_runs(self, plans: list[_Plan]) -> list[tuple[_Plan, RunRecord]]:
+        """Each plan run on the compiled engine, numbered on from the run before and naming its market:
+        the facts and firings :func:`combine_runs` would make of the runs, records built once."""
+        runs = []
+        first_id = first_seq = 1
+        for plan in plans:
+            record = self._run(
+                plan.profile, engine="compiled", platform_overrides=plan.overrides, numbered=(first_id, first_seq, plan.market)
+            )
+            runs.append((plan, record))
+            first_seq += len(record.firings)
+            first_id = max(
+                [first_id - 1, *(f.id for f in record.facts), *(f.id for firing in record.firings for f in firing.asserted)]
+            ) + 1
+        return runs
+
     def _english_trace(
         self,
         profile: SellerProfile,
         runs: list[tuple[_Plan, RunRecord]],
         lang: str,
         advice: tuple[tuple[Recommendation, ...], Best],
+        *,
+        numbered: bool = False,
     ) -> Trace:
         """The trace, recording the advice in English whatever the reader's language.
 
         An audit replays it against the rule book, whose words are English; a result in another
         language words the same firings again for its trace, only when the trace is asked for.
+
+        :param numbered: the runs are already numbered one after the other (:meth:`_numbered_runs`).
         """
         if lang == "en":
             recommendations, best = advice
         else:
             recommendations, best = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], "en")
-        facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
+        facts: tuple[FactRecord, ...]
+        if numbered:
+            facts = tuple(fact for _plan, record in runs for fact in record.facts)
+            firings = tuple(firing for _plan, record in runs for firing in record.firings)
+        else:
+            facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
         return Trace(
             profile=profile.to_dict(),
             facts=facts,

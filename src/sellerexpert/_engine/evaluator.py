@@ -577,14 +577,22 @@ class Evaluator:
         *,
         platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         firing_limit: int = 10_000,
+        first_id: int = 1,
+        first_seq: int = 1,
+        market: str | None = None,
     ) -> RunRecord:
         """Run the rules on known profile facts for ``platforms``, exactly as the Experta engine would.
 
         :param profile_facts: the profile fields the seller gave, by name, in profile field order.
         :param platform_overrides: extra or replaced platform facts, by platform id (e.g. the margin facts).
+        :param first_id: the id of the run's first fact, and ``first_seq`` the number of its first firing,
+            whose ``market`` is this: a consultation's later runs (one per target market) are numbered on
+            from the earlier ones, as :func:`sellerexpert._results.trace.combine_runs` renumbers them, without
+            building every record again. Every id moves by the same amount, so the firing order is the same.
         :raises FiringLimitError: past ``firing_limit`` firings.
         """
-        return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute().materialise()
+        run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit, first_id=first_id)
+        return run.execute().materialise(first_seq, market)
 
     def decisions(
         self,
@@ -775,6 +783,9 @@ class _PlatformView:
         """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
         found = self._records.get(base)
         if found is None:
+            # A later market's run numbers from where the earlier ones stopped: a few bases per view are common.
+            if len(self._records) >= 64:
+                self._records.clear()
             found = self._records[base] = {
                 name: PlatformRecord(base + offset, self.platform, name, plain(value))
                 for offset, (name, value) in enumerate(self.declared)
@@ -849,6 +860,7 @@ class _Run:
         *,
         only: frozenset[str] | None = None,
         texts: bool = True,
+        first_id: int = 1,
     ) -> None:
         self.ev = evaluator
         self.rules = evaluator.rules
@@ -857,7 +869,7 @@ class _Run:
         self.texts = texts
         self.limit = firing_limit
         self.views = [evaluator._view(p, (overrides or {}).get(p)) for p in platforms]
-        next_id = 1  # 0 is the engine's initial fact
+        next_id = first_id  # 0 is the engine's initial fact
         self.base: list[int] = []
         for view in self.views:
             self.base.append(next_id)
@@ -1187,8 +1199,11 @@ class _Run:
             )
         return out
 
-    def materialise(self) -> RunRecord:
-        """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on."""
+    def materialise(self, first_seq: int = 1, market: str | None = None) -> RunRecord:
+        """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on.
+
+        :param first_seq: the first firing's number; ``market``: the market every firing names.
+        """
         record = RunRecord()
         platform_records: list[dict[str, PlatformRecord]] = []
         for v, view in enumerate(self.views):
@@ -1215,12 +1230,13 @@ class _Run:
                 decision = decisions[view.platform]
                 firings.append(
                     Firing(
-                        len(firings) + 1,
+                        len(firings) + first_seq,
                         DECIDE_RULE,
                         view.platform,
                         DECIDE_SALIENCE,
                         (platform_records[position]["id"], *conclusions[position]),
                         (decision,),
+                        market=market,
                     )
                 )
                 record.decisions[view.platform] = decision
@@ -1253,7 +1269,9 @@ class _Run:
                 else:
                     conclusion = CaveatRecord(new_id, rule.id, platform, payload)
                 asserted = conclusion
-            firings.append(Firing(len(firings) + 1, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent))
+            firings.append(
+                Firing(len(firings) + first_seq, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent, market)
+            )
         return record
 
 
