@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -849,7 +849,7 @@ class Advisor:
                 platform,
                 lang,
                 item.identity(),
-                tuple((type(value), hashable(value)) for value in values) if values else (),
+                tuple(zip(map(type, values), map(hashable, values), strict=True)) if values else (),
             )
             piece = pieces.get(key)
         except TypeError:  # a value no key can hold (a table): worded for this result alone
@@ -993,10 +993,16 @@ class Advisor:
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
 
+_RECOMMENDATION_FIELDS = len(fields(Recommendation))
+
+
 def _with(rec: Recommendation, **changes: Any) -> Recommendation:
     """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
     does this once per platform, and every field is already checked); cached JSON is not carried over."""
     new = object.__new__(Recommendation)
-    new.__dict__.update((k, v) for k, v in rec.__dict__.items() if not k.startswith("_"))
+    state = rec.__dict__
+    if len(state) > _RECOMMENDATION_FIELDS:  # it holds cached JSON too: the fields alone
+        state = {k: v for k, v in state.items() if not k.startswith("_")}
+    new.__dict__.update(state)
     new.__dict__.update(changes)
     return new

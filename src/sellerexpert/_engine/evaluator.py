@@ -1269,9 +1269,8 @@ class _Run:
                 else:
                     conclusion = CaveatRecord(new_id, rule.id, platform, payload)
                 asserted = conclusion
-            firings.append(
-                Firing(len(firings) + first_seq, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent, market)
-            )
+            seq = len(firings) + first_seq
+            firings.append(Firing(seq, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent, market))
         return record
 
 
