@@ -350,10 +350,10 @@ class Firing:
             "rule": self.rule,
             "platform": self.platform,
             "salience": self.salience,
-            "matched": [f.to_dict() for f in self.matched],
+            "matched": [_fact_dict(f) for f in self.matched],
             "absent": list(self.absent),
-            "asserted": [f.to_dict() for f in self.asserted],
-            "retracted": [f.to_dict() for f in self.retracted],
+            "asserted": [_fact_dict(f) for f in self.asserted],
+            "retracted": [_fact_dict(f) for f in self.retracted],
         }
         if self.market is not None:
             out["market"] = self.market
@@ -415,7 +415,7 @@ class Trace:
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "profile": self.profile,
-            "facts": [f.to_dict() for f in self.facts],
+            "facts": [_fact_dict(f) for f in self.facts],
             "firings": [f.to_dict() for f in self.firings],
             "result": self.result,
             "fingerprint": self.fingerprint,
@@ -530,11 +530,41 @@ _ATOMS = (str, int, float, bool, type(None))
 _ATOM_TYPES = frozenset(_ATOMS)
 
 
+_PLATFORM_DICTS: dict[int, tuple[PlatformRecord, dict[str, Any], tuple[str, ...]]] = {}
+"""A platform record's dict and the keys whose values are not scalars, by the record's id (the record is held too,
+so an id is never taken for another record's). The compiled evaluator shares a platform's records between
+consultations (a trace holds hundreds of them): each is written once, then copied by ``dict()``."""
+_PLATFORM_DICTS_KEPT = 20_000
+
+
+def _platform_entry(record: PlatformRecord) -> tuple[PlatformRecord, dict[str, Any], tuple[str, ...]]:
+    entry = _PLATFORM_DICTS.get(id(record))
+    if entry is None or entry[0] is not record:
+        if len(_PLATFORM_DICTS) >= _PLATFORM_DICTS_KEPT:
+            _PLATFORM_DICTS.clear()
+        data = record.to_dict()
+        entry = _PLATFORM_DICTS[id(record)] = (record, data, tuple(k for k, v in data.items() if type(v) not in _ATOM_TYPES))
+    return entry
+
+
+def _fact_dict(record: FactRecord) -> Any:
+    """``record.to_dict()``: a fresh dict holding the record's own values (a platform record's from its kept dict)."""
+    if type(record) is PlatformRecord:
+        return dict(_platform_entry(record)[1])
+    return record.to_dict()
+
+
 def _record_copy(record: FactRecord, data: Any = None) -> Any:
-    """``_copied(record.to_dict())`` (``data``: that dict, already built): a fresh dict's values copied, or
-    the whole of a record kept as a file wrote it (its dict is the record's own)."""
+    """``_copied(record.to_dict())`` (``data``: :func:`_fact_dict` of it, already built): a fresh dict's values
+    copied, or the whole of a record kept as a file wrote it (its dict is the record's own)."""
     if isinstance(record, OtherRecord):
         return _copied(record.data)
+    if type(record) is PlatformRecord:
+        _record, kept, shared = _platform_entry(record)
+        fresh = dict(kept) if data is None else data
+        for key in shared:  # most hold scalars only: nothing to copy
+            fresh[key] = _copied(fresh[key])
+        return fresh
     fresh = record.to_dict() if data is None else data
     return {key: item if type(item) in _ATOM_TYPES else _copied(item) for key, item in fresh.items()}
 
