@@ -43,7 +43,7 @@ sys.path.insert(0, BENCH)
 from population import describe, forget, profiles, rows
 import sellerexpert
 from sellerexpert import Advisor, SellerProfile
-from sellerexpert._batch import result_cells
+from sellerexpert._batch.batch import result_cells
 assert sellerexpert.__file__.startswith(SRC), sellerexpert.__file__
 advisor = Advisor()
 full = SellerProfile.from_file(EXAMPLE)

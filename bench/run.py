@@ -286,13 +286,15 @@ def processes(quick: bool) -> Section:
 START, END = "<!-- core:start -->", "<!-- core:end -->"
 
 
-def render(sections: list[Section], command: str) -> str:
+def render(sections: list[Section], command: str, load: tuple[float, float] | None = None) -> str:
+    """The section's text; ``load``: the 1-minute load average at the start and at the end (read it beside the figures)."""
     lines = [
         START,
         "## Engine, CLI and interview (`bench/run.py`)",
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
+        *([f"Load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f}  "] if load else []),
         f"Date: {time.strftime('%Y-%m-%d')}",
         "",
         "Medians with min and max; shared 2-core machines are noisy, so read the ratios measured in the same run.",
@@ -334,9 +336,10 @@ def main() -> None:
         help="only this script's section: skip the batch and audit benchmarks and the web load test",
     )
     args = parser.parse_args()
+    start_load = os.getloadavg()[0]
     sections = [core(args.quick), processes(args.quick)]
     command = "python bench/run.py" + (" --quick" if args.quick else "")
-    text = render(sections, command)
+    text = render(sections, command, (start_load, os.getloadavg()[0]))
     print(text)
     if not args.no_write:
         write_section(text)

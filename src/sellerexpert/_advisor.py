@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from ._results.result import (
     Reason,
     Recommendation,
 )
-from ._results.trace import DecisionRecord, Trace, combine_runs
+from ._results.trace import DecisionRecord, FactRecord, Trace, combine_runs
 from ._rulebook.loader import load_rulebook
 from ._rulebook.routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook.rulebook import Rule, RuleBook
@@ -45,6 +44,9 @@ if TYPE_CHECKING:
 
 _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_route_status", "own_route_status"})
 """Route facts the decision step reads (``decide`` in :mod:`sellerexpert._engine.policy`), whatever the rules read."""
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+"""Value types a shared record may hold without sharing anything a caller could change."""
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
@@ -118,6 +120,7 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
+        self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
@@ -126,7 +129,7 @@ class Advisor:
         """Route checks in another language than English, filed as the English ones are."""
         # The last landed-cost comparisons: a catalogue prices each product's routes as its consultation did.
         self._landed_memo: dict[Any, economics.MarginComparison] = {}
-        self._fingerprint = {
+        self._fingerprint: dict[str, Any] = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
             "files": dict(sorted(self._rules.files.items())),
@@ -143,7 +146,9 @@ class Advisor:
 
     def fingerprint(self) -> dict[str, Any]:
         """What identifies the knowledge behind a result: rule files, rule digests, package version."""
-        return copy.deepcopy(self._fingerprint)
+        # A copy the caller may edit: text values in two mappings of text (every trace takes one, so no deepcopy).
+        fingerprint = self._fingerprint
+        return {**fingerprint, "files": dict(fingerprint["files"]), "rules": dict(fingerprint["rules"])}
 
     def consult(
         self, profile: SellerProfile | Mapping[str, Any], *, engine: Engine = "experta", lang: str | None = None
@@ -184,17 +189,27 @@ class Advisor:
         *,
         engine: Engine = "experta",
         platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        numbered: tuple[int, int, str | None] = (1, 1, None),
     ) -> RunRecord:
         """Run the rules on a profile: the facts, every firing and each platform's decision.
 
         :param platform_overrides: extra or replaced platform facts, by platform id; the margin
             facts computed from the profile's economics are added here, in the one place rules run.
+        :param numbered: on the compiled engine, the first fact id, the first firing's number and the
+            market its firings name (see :meth:`Evaluator.run`); Experta numbers each run from 1.
         """
         facts = fact_values(profile)
         platform_overrides = self._margin_facts(profile, platform_overrides)
         if engine == "compiled":
+            first_id, first_seq, market = numbered
             return self._evaluator.run(
-                facts, profile.platforms, platform_overrides=platform_overrides, firing_limit=self._firing_limit
+                facts,
+                profile.platforms,
+                platform_overrides=platform_overrides,
+                firing_limit=self._firing_limit,
+                first_id=first_id,
+                first_seq=first_seq,
+                market=market,
             )
         if engine != "experta":
             raise ValueError(f"unknown engine {engine!r} (allowed: {', '.join(ENGINES)})")
@@ -207,11 +222,14 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
-    def _conclude(self, plan: _Plan) -> Conclusions:
-        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`)."""
+    def _conclude(self, plan: _Plan, facts: dict[str, Any] | None = None) -> Conclusions:
+        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`).
+
+        :param facts: ``fact_values(plan.profile)``, when the caller has them.
+        """
         profile = plan.profile
         return self._evaluator.conclude(
-            fact_values(profile),
+            fact_values(profile) if facts is None else facts,
             profile.platforms,
             platform_overrides=self._margin_facts(profile, plan.overrides),
             firing_limit=self._firing_limit,
@@ -503,30 +521,28 @@ class Advisor:
             profile = SellerProfile.from_dict(profile)
         plans = self._plans(profile, platform_overrides)
         key = None
+        facts = [fact_values(plan.profile) for plan in plans] if engine == "compiled" else None
         if engine == "compiled" and platform_overrides is None and profile.economics is None:
             # Sellers the rules cannot tell apart get the same advice, word for word: build it once.
             # (A seller's own numbers become platform facts of their own: such results are not shared.)
-            key = self._advice_key(plans, lang)
+            key = self._advice_key(plans, lang, facts)
             cached = self._results.get(key) if key is not None else None
             if cached is not None:
                 recommendations, best = cached
                 done = profile
 
                 def rerun() -> Trace:
-                    runs = [
-                        (plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans
-                    ]
-                    return self._english_trace(done, runs, lang, cached)
+                    return self._english_trace(done, self._numbered_runs(plans), lang, cached, numbered=True)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         if engine == "compiled":
             # The result needs no trace records: the trace runs the rules again, only when asked for.
-            concluded = [(plan, self._conclude(plan)) for plan in plans]
+            assert facts is not None
+            concluded = [(plan, self._conclude(plan, plan_facts)) for plan, plan_facts in zip(plans, facts, strict=True)]
             advice = self._advice(profile, concluded, lang)
 
             def trace() -> Trace:
-                runs = [(plan, self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides)) for plan in plans]
-                return self._english_trace(profile, runs, lang, advice)
+                return self._english_trace(profile, self._numbered_runs(plans), lang, advice, numbered=True)
 
         else:
             runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
@@ -541,15 +557,36 @@ class Advisor:
             self._results[key] = advice
         return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
-    def _advice_key(self, plans: list[_Plan], lang: str) -> tuple[Any, ...] | None:
+    def _advice_key(
+        self, plans: list[_Plan], lang: str, facts: list[dict[str, Any]] | None = None
+    ) -> tuple[Any, ...] | None:
+        """The advice cache's key of a consultation (``facts``: each plan's ``fact_values``, when the caller has them)."""
         parts = []
-        for plan in plans:
-            signature = self._evaluator.signature(fact_values(plan.profile), plan.profile.platforms)
+        for index, plan in enumerate(plans):
+            signature = self._evaluator.signature(
+                fact_values(plan.profile) if facts is None else facts[index], plan.profile.platforms
+            )
             if signature is None:
                 return None
             # A market's route facts follow from the market and the answers the routes read (the terms).
             parts.append((plan.market, signature, plan.terms))
         return (tuple(parts), lang)
+
+    def _numbered_runs(self, plans: list[_Plan]) -> list[tuple[_Plan, RunRecord]]:
+        """Each plan run on the compiled engine, numbered on from the run before and naming its market:
+        the facts and firings :func:`combine_runs` would make of the runs, records built once."""
+        runs = []
+        first_id = first_seq = 1
+        for plan in plans:
+            record = self._run(
+                plan.profile, engine="compiled", platform_overrides=plan.overrides, numbered=(first_id, first_seq, plan.market)
+            )
+            runs.append((plan, record))
+            first_seq += len(record.firings)
+            first_id = max(
+                [first_id - 1, *(f.id for f in record.facts), *(f.id for firing in record.firings for f in firing.asserted)]
+            ) + 1
+        return runs
 
     def _english_trace(
         self,
@@ -557,17 +594,26 @@ class Advisor:
         runs: list[tuple[_Plan, RunRecord]],
         lang: str,
         advice: tuple[tuple[Recommendation, ...], Best],
+        *,
+        numbered: bool = False,
     ) -> Trace:
         """The trace, recording the advice in English whatever the reader's language.
 
         An audit replays it against the rule book, whose words are English; a result in another
         language words the same firings again for its trace, only when the trace is asked for.
+
+        :param numbered: the runs are already numbered one after the other (:meth:`_numbered_runs`).
         """
         if lang == "en":
             recommendations, best = advice
         else:
             recommendations, best = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], "en")
-        facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
+        facts: tuple[FactRecord, ...]
+        if numbered:
+            facts = tuple(fact for _plan, record in runs for fact in record.facts)
+            firings = tuple(firing for _plan, record in runs for firing in record.firings)
+        else:
+            facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
         return Trace(
             profile=profile.to_dict(),
             facts=facts,
@@ -801,7 +847,7 @@ class Advisor:
                 platform,
                 lang,
                 item.identity(),
-                tuple((type(value), hashable(value)) for value in values) if values else (),
+                tuple(zip(map(type, values), map(hashable, values), strict=True)) if values else (),
             )
             piece = pieces.get(key)
         except TypeError:  # a value no key can hold (a table): worded for this result alone
@@ -889,6 +935,14 @@ class Advisor:
 
     def _assumptions(self, profile: SellerProfile, record: Conclusions, lang: str = "en") -> tuple[Assumption, ...]:
         """What was assumed for each unknown field (the same for every platform: assumptions are about the seller)."""
+        # The same unknown fields and the same assumptions give the same (immutable) assumptions: kept, by
+        # language, when every assumed value is a plain scalar (no list a caller's dict could share).
+        key: Any = None
+        if all(type(value) in _SCALARS for _rule, _field, value in record.assumed):
+            key = (lang, tuple(getattr(profile, name) is None for name in CORE_FIELDS), tuple(record.assumed))
+            found = self._assumed.get(key)
+            if found is not None:
+                return found
         made: dict[str, Assumption] = {}
         for rule_id, field, value in record.assumed:
             made[field] = Assumption(field=field, value=value, rule=rule_id, text=self._by_id[rule_id].text("statement", lang))
@@ -909,6 +963,10 @@ class Advisor:
         for name, assumption in made.items():
             if name not in CORE_FIELDS:
                 out.append(assumption)
+        if key is not None:
+            if len(self._assumed) >= 4096:
+                self._assumed.clear()
+            self._assumed[key] = tuple(out)
         return tuple(out)
 
     def check_examples(self) -> list[ExampleFailure]:
@@ -933,10 +991,16 @@ class Advisor:
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
 
+_RECOMMENDATION_FIELDS = len(fields(Recommendation))
+
+
 def _with(rec: Recommendation, **changes: Any) -> Recommendation:
     """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
     does this once per platform, and every field is already checked); cached JSON is not carried over."""
     new = object.__new__(Recommendation)
-    new.__dict__.update((k, v) for k, v in rec.__dict__.items() if not k.startswith("_"))
+    state = rec.__dict__
+    if len(state) > _RECOMMENDATION_FIELDS:  # it holds cached JSON too: the fields alone
+        state = {k: v for k, v in state.items() if not k.startswith("_")}
+    new.__dict__.update(state)
     new.__dict__.update(changes)
     return new

@@ -143,6 +143,23 @@ def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_shipped_profile
     _same(advisor, _consistent(data))
 
 
+@_proof(40)
+@given(data=profiles, assumed=st.sets(st.sampled_from(REASONED_FIELDS), max_size=4))
+def test_settling_matches_every_branch_at_once_as_each_branch_alone(
+    advisor: Advisor, data: dict[str, Any], assumed: set[str]
+) -> None:
+    """The one generated function that settling asks (every single-branch rule's match) answers as each branch's
+    own matcher does, on given and assumed facts alike; the other branches answer False. (An internal on purpose.)"""
+    evaluator = advisor.evaluator
+    facts = fact_values(_consistent(data))
+    seller = {name: (index, value, name in assumed) for index, (name, value) in enumerate(facts.items(), start=1)}
+    wanted = {items[0] for _, items in evaluator._conclude_rules if len(items) == 1}
+    answers = evaluator._settle_matches(seller)
+    assert len(answers) == len(evaluator._branches)
+    for index, branch in enumerate(evaluator._branches):
+        assert answers[index] is (index in wanted and branch.match(seller)), f"branch {index}"
+
+
 def _consistent(data: dict[str, Any]) -> SellerProfile:
     """The profile, or the example rejected when its answers contradict each other (a clear error, tested elsewhere)."""
     try:

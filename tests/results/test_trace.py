@@ -319,3 +319,30 @@ def test_any_text_is_a_trace_or_a_trace_error(share: float) -> None:
             assert "\n" not in str(exc)
 
     check()
+
+
+def _scribble(value: Any) -> None:
+    """Change every list and dict inside ``value`` (what a caller editing a trace's dict might do)."""
+    if isinstance(value, dict):
+        for item in list(value.values()):
+            _scribble(item)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for item in list(value):
+            _scribble(item)
+        value.append("scribbled")
+
+
+@pytest.mark.parametrize("engine", ["compiled", "experta"])
+def test_editing_a_traces_dict_never_edits_the_trace(advisor: Advisor, engine: str) -> None:
+    """``to_dict`` copies whatever the trace shares (records' list values, decisions' scores, the result, the
+    fingerprint), also on the compiled path, whose records are shared between consultations."""
+    profile = {**PROFILE, "target_markets": ["US", "DE", "FR"], "monthly_orders": 250}
+    trace = advisor.consult(profile, engine=engine).trace
+    before = trace.to_json()
+    _scribble(trace.to_dict())
+    assert trace.to_json() == before
+    assert advisor.consult(profile, engine=engine).trace.to_json() == before
+    read = Trace.from_dict(json.loads(before))  # a trace read from a file: its records kept as written
+    _scribble(read.to_dict())
+    assert read.to_json() == before

@@ -330,6 +330,48 @@ def _answers_function(tests: tuple[tuple[str, _Test | None], ...]) -> Callable[[
     return function
 
 
+def _matches_function(
+    branches: Sequence[_Branch], wanted: Iterable[int]
+) -> Callable[[Mapping[str, tuple[int, Any, bool]]], tuple[bool, ...]]:
+    """Whether each branch in ``wanted`` matches the seller facts, all in one generated function (the others
+    answer ``False``): what :meth:`_Run.settle` asks of every single-branch rule, once per run.
+
+    Each branch is :func:`_matcher`'s test written as one expression over the facts fetched once per
+    field (a run asked up to a hundred matchers one call each); the literals mean exactly what they mean
+    there, and value tests keep their closures or inline forms (:func:`_inline_test`), bound as names.
+    """
+    namespace: dict[str, Any] = {}
+    lines = ["def matches(seller):", "    get = seller.get"]
+    local: dict[str, str] = {}
+    answers = ["False"] * len(branches)
+    position = 0
+    for index in sorted(set(wanted)):
+        held_all = []
+        for name, test, exists, given in branches[index].tests:
+            fact = local.get(name)
+            if fact is None:
+                fact = local[name] = f"fact{len(local)}"
+                lines.append(f"    {fact} = get({name!r})")
+            held = [f"{fact} is not None"]
+            if given:
+                held.append(f"not {fact}[2]")
+            if test is not None:
+                inline = _inline_test(test, position, namespace, f"{fact}[1]")
+                if inline is None:
+                    namespace[f"test{position}"] = test
+                    inline = f"test{position}({fact}[1])"
+                held.append(inline)
+            position += 1
+            condition = " and ".join(held)
+            held_all.append(f"({condition})" if exists else f"not ({condition})")
+        lines.append(f"    branch{index} = " + (" and ".join(held_all) if held_all else "True"))
+        answers[index] = f"branch{index}"
+    lines.append("    return (" + "".join(f"{answer}, " for answer in answers) + ")")
+    exec(compile("\n".join(lines), f"<matches of {position} seller literals>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, tuple[int, Any, bool]]], tuple[bool, ...]] = namespace["matches"]
+    return function
+
+
 def _compile_branch(rule_index: int, branch: int, conjunction: list[tuple[Leaf, bool]]) -> _Branch:
     seller: list[_SellerLiteral] = []
     platform: list[tuple[Leaf, bool, int]] = []
@@ -460,6 +502,10 @@ class Evaluator:
             if self.rules[b.rule_index].then.kind == "caveat":
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        # The branches settle() tests one by one: the one branch of each rule that concludes through one.
+        self._settle_matches = _matches_function(
+            branches, (items[0] for _, items in self._conclude_rules if len(items) == 1)
+        )
         self._caveat_quotes = {
             index: tuple(placeholders(rule.then.text or ""))
             for index, rule in enumerate(self.rules)
@@ -525,14 +571,22 @@ class Evaluator:
         *,
         platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
         firing_limit: int = 10_000,
+        first_id: int = 1,
+        first_seq: int = 1,
+        market: str | None = None,
     ) -> RunRecord:
         """Run the rules on known profile facts for ``platforms``, exactly as the Experta engine would.
 
         :param profile_facts: the profile fields the seller gave, by name, in profile field order.
         :param platform_overrides: extra or replaced platform facts, by platform id (e.g. the margin facts).
+        :param first_id: the id of the run's first fact, and ``first_seq`` the number of its first firing,
+            whose ``market`` is this: a consultation's later runs (one per target market) are numbered on
+            from the earlier ones, as :func:`sellerexpert._results.trace.combine_runs` renumbers them, without
+            building every record again. Every id moves by the same amount, so the firing order is the same.
         :raises FiringLimitError: past ``firing_limit`` firings.
         """
-        return _Run(self, profile_facts, platforms, platform_overrides, firing_limit).execute().materialise()
+        run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit, first_id=first_id)
+        return run.execute().materialise(first_seq, market)
 
     def decisions(
         self,
@@ -723,6 +777,9 @@ class _PlatformView:
         """The platform's facts as trace records by name, numbered from ``base`` (built once per base: records never change)."""
         found = self._records.get(base)
         if found is None:
+            # A later market's run numbers from where the earlier ones stopped: a few bases per view are common.
+            if len(self._records) >= 64:
+                self._records.clear()
             found = self._records[base] = {
                 name: PlatformRecord(base + offset, self.platform, name, plain(value))
                 for offset, (name, value) in enumerate(self.declared)
@@ -797,6 +854,7 @@ class _Run:
         *,
         only: frozenset[str] | None = None,
         texts: bool = True,
+        first_id: int = 1,
     ) -> None:
         self.ev = evaluator
         self.rules = evaluator.rules
@@ -805,7 +863,7 @@ class _Run:
         self.texts = texts
         self.limit = firing_limit
         self.views = [evaluator._view(p, (overrides or {}).get(p)) for p in platforms]
-        next_id = 1  # 0 is the engine's initial fact
+        next_id = first_id  # 0 is the engine's initial fact
         self.base: list[int] = []
         for view in self.views:
             self.base.append(next_id)
@@ -942,31 +1000,25 @@ class _Run:
                     if v not in best or key > best[v][0]:
                         best[v] = (key, index)
                 several[rule_index] = {v: index for v, (_, index) in best.items()}
-        # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match it.
-        matches: dict[int, bool] = {}
-        seller = self.seller
-        branches = self.branches
+        # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match
+        # it: every such branch is matched at once, on the facts as the assumptions left them.
+        hits = self.ev._settle_matches(self.seller)
+        given = self._given_fields()
         by_view: list[dict[int, int]] = []
         for v, view in enumerate(views):
             weighed = self.weighed[v]
             here: dict[int, int] = {}
-            for rule_index, index, weighs in view.program(conclude):
+            for rule_index, index, weighs in [step for step in view.program(conclude) if step[1] < 0 or hits[step[1]]]:
                 if index < 0:
                     found = several[rule_index].get(v)
                     if found is None:
                         continue
                     index = found
-                else:
-                    hit = matches.get(index)
-                    if hit is None:
-                        hit = matches[index] = branches[index].match(seller)
-                    if not hit:
-                        continue
                 if weighs:
                     weighed.append((0, self._weighed(rules[rule_index], v, index)))
                 here[rule_index] = index
             by_view.append(here)
-            self._decide(v)
+            self._decide(v, given)
         self.fired = by_view
         return self
 
@@ -1087,9 +1139,16 @@ class _Run:
             return DECIDE_RULE
         return self.rules[self.branches[self.log[position][0]].rule_index].id
 
-    def _decide(self, v: int) -> None:
+    def _given_fields(self) -> list[str]:
+        """The seller facts given rather than assumed (what the decision's completeness counts)."""
+        return [name for name, fact in self.seller.items() if not fact[2]]
+
+    def _decide(self, v: int, given: list[str] | None = None) -> None:
+        """The decision step on view ``v`` (``given``: :meth:`_given_fields`, when the caller has it: settle
+        decides every view on the same final facts)."""
         view = self.views[v]
-        given = [name for name, fact in self.seller.items() if not fact[2]]
+        if given is None:
+            given = self._given_fields()
         scores, excluded, decision, completeness = decide_platform(
             self.ev.rulebook, [w for _, w in self.weighed[v]], emphasis=view.emphasis, given_fields=given, facts=view.values
         )
@@ -1134,8 +1193,11 @@ class _Run:
             )
         return out
 
-    def materialise(self) -> RunRecord:
-        """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on."""
+    def materialise(self, first_seq: int = 1, market: str | None = None) -> RunRecord:
+        """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on.
+
+        :param first_seq: the first firing's number; ``market``: the market every firing names.
+        """
         record = RunRecord()
         platform_records: list[dict[str, PlatformRecord]] = []
         for v, view in enumerate(self.views):
@@ -1162,12 +1224,13 @@ class _Run:
                 decision = decisions[view.platform]
                 firings.append(
                     Firing(
-                        len(firings) + 1,
+                        len(firings) + first_seq,
                         DECIDE_RULE,
                         view.platform,
                         DECIDE_SALIENCE,
                         (platform_records[position]["id"], *conclusions[position]),
                         (decision,),
+                        market=market,
                     )
                 )
                 record.decisions[view.platform] = decision
@@ -1200,7 +1263,8 @@ class _Run:
                 else:
                     conclusion = CaveatRecord(new_id, rule.id, platform, payload)
                 asserted = conclusion
-            firings.append(Firing(len(firings) + 1, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent))
+            seq = len(firings) + first_seq
+            firings.append(Firing(seq, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent, market))
         return record
 
 

@@ -86,10 +86,17 @@ def counted(item: Weighed, policy: Policy) -> float:
     ``assumed_factor`` when it matched an answer the engine assumed, times the
     ``platform_factor`` of the least certain platform fact it matched.
     """
+    # Kept on the (frozen, shared) conclusion for its policy: a decision asks it of each conclusion up to three times.
+    known = item.__dict__.get("_counted")
+    if known is not None and known[0] is policy:
+        value: float = known[1]
+        return value
     c = policy.confidence
     factor = c.assumed_factor if item.assumed else 1.0
     labels = [c.platform_factor.get(label, 1.0) for label in item.platform_confidence if label is not None]
-    return factor * (min(labels) if labels else 1.0)
+    value = factor * (min(labels) if labels else 1.0)
+    object.__setattr__(item, "_counted", (policy, value))
+    return value
 
 
 def decide(

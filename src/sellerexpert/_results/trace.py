@@ -229,7 +229,10 @@ _FACT_TYPES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
 def _shifted(record: FactRecord, offset: int) -> FactRecord:
     if offset == 0 or isinstance(record, OtherRecord):
         return record
-    return replace(record, id=record.id + offset)
+    # Each record class's own constructor, fields in order: what ``dataclasses.replace`` gives, without
+    # its look at the fields on every call (a trace shifts tens of thousands of records).
+    cls = type(record)
+    return cls(record.id + offset, *[getattr(record, name) for name in _FIELDS[cls][1:]])
 
 
 def combine_runs(runs: Sequence[tuple[str | None, Any]]) -> tuple[tuple[FactRecord, ...], tuple[Firing, ...]]:
@@ -245,21 +248,37 @@ def combine_runs(runs: Sequence[tuple[str | None, Any]]) -> tuple[tuple[FactReco
     offset = 0
     for market, record in runs:
         top = offset
+        # A record is matched by many firings (a platform's ``id`` by all of its own): shifted once per run.
+        moved: dict[int, FactRecord] = {}
+
+        def shifted(fact: FactRecord, offset: int = offset, moved: dict[int, FactRecord] = moved) -> FactRecord:
+            found = moved.get(id(fact))
+            if found is None:
+                found = moved[id(fact)] = _shifted(fact, offset)
+            return found
+
+        # (Keyed by id: every record stays alive in ``runs`` for the whole call.)
         for fact in record.facts:
-            facts.append(_shifted(fact, offset))
+            facts.append(shifted(fact))
             top = max(top, fact.id + offset)
         seq = len(firings)
         for firing in record.firings:
-            shift = [_shifted(f, offset) for f in firing.asserted]
+            shift = [shifted(f) for f in firing.asserted]
             top = max([top, *(f.id for f in shift if not isinstance(f, OtherRecord))])
+            if seq == 0 and offset == 0 and market == firing.market:
+                firings.append(firing)  # nothing to renumber, nothing to name: the firing as it is
+                continue
             firings.append(
-                replace(
-                    firing,
-                    seq=firing.seq + seq,
-                    matched=tuple(_shifted(f, offset) for f in firing.matched),
-                    asserted=tuple(shift),
-                    retracted=tuple(_shifted(f, offset) for f in firing.retracted),
-                    market=market,
+                Firing(
+                    firing.seq + seq,
+                    firing.rule,
+                    firing.platform,
+                    firing.salience,
+                    tuple(shifted(f) for f in firing.matched),
+                    tuple(shift),
+                    tuple(shifted(f) for f in firing.retracted),
+                    firing.absent,
+                    market,
                 )
             )
         offset = top
@@ -331,10 +350,10 @@ class Firing:
             "rule": self.rule,
             "platform": self.platform,
             "salience": self.salience,
-            "matched": [f.to_dict() for f in self.matched],
+            "matched": [_fact_dict(f) for f in self.matched],
             "absent": list(self.absent),
-            "asserted": [f.to_dict() for f in self.asserted],
-            "retracted": [f.to_dict() for f in self.retracted],
+            "asserted": [_fact_dict(f) for f in self.asserted],
+            "retracted": [_fact_dict(f) for f in self.retracted],
         }
         if self.market is not None:
             out["market"] = self.market
@@ -384,9 +403,20 @@ class Trace:
     def to_dict(self) -> dict[str, Any]:
         """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``,
         ``result``, ``fingerprint``."""
-        # A deep copy: editing the returned dict must never edit the (frozen) trace.
-        copied: dict[str, Any] = _copied(self._shared_dict())
-        return copied
+        # A deep copy: editing the returned dict must never edit the (frozen) trace. The records' and
+        # firings' dicts are built afresh here, so only what they hold is copied, not the dicts again.
+        data: dict[str, Any] = {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "profile": _copied(self.profile),
+            "facts": [_record_copy(f) for f in self.facts],
+            "firings": [_firing_copy(f) for f in self.firings],
+            "result": _copied(self.result),
+            "fingerprint": _copied(self.fingerprint),
+        }
+        if self.signature is not None:
+            data["signature"] = _copied(self.signature)
+        return data
 
     def _shared_dict(self) -> dict[str, Any]:
         # The trace's own nested data, not copied: only for serialising, which never edits it.
@@ -394,7 +424,7 @@ class Trace:
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "profile": self.profile,
-            "facts": [f.to_dict() for f in self.facts],
+            "facts": [_fact_dict(f) for f in self.facts],
             "firings": [f.to_dict() for f in self.firings],
             "result": self.result,
             "fingerprint": self.fingerprint,
@@ -523,6 +553,53 @@ class Trace:
 
 _ATOMS = (str, int, float, bool, type(None))
 _ATOM_TYPES = frozenset(_ATOMS)
+
+
+_PLATFORM_DICTS: dict[int, tuple[PlatformRecord, dict[str, Any], tuple[str, ...]]] = {}
+"""A platform record's dict and the keys whose values are not scalars, by the record's id (the record is held too,
+so an id is never taken for another record's). The compiled evaluator shares a platform's records between
+consultations (a trace holds hundreds of them): each is written once, then copied by ``dict()``."""
+_PLATFORM_DICTS_KEPT = 20_000
+
+
+def _platform_entry(record: PlatformRecord) -> tuple[PlatformRecord, dict[str, Any], tuple[str, ...]]:
+    entry = _PLATFORM_DICTS.get(id(record))
+    if entry is None or entry[0] is not record:
+        if len(_PLATFORM_DICTS) >= _PLATFORM_DICTS_KEPT:
+            _PLATFORM_DICTS.clear()
+        data = record.to_dict()
+        entry = _PLATFORM_DICTS[id(record)] = (record, data, tuple(k for k, v in data.items() if type(v) not in _ATOM_TYPES))
+    return entry
+
+
+def _fact_dict(record: FactRecord) -> Any:
+    """``record.to_dict()``: a fresh dict holding the record's own values (a platform record's from its kept dict)."""
+    if type(record) is PlatformRecord:
+        return dict(_platform_entry(record)[1])
+    return record.to_dict()
+
+
+def _record_copy(record: FactRecord, data: Any = None) -> Any:
+    """``_copied(record.to_dict())`` (``data``: :func:`_fact_dict` of it, already built): a fresh dict's values
+    copied, or the whole of a record kept as a file wrote it (its dict is the record's own)."""
+    if isinstance(record, OtherRecord):
+        return _copied(record.data)
+    if type(record) is PlatformRecord:
+        _record, kept, shared = _platform_entry(record)
+        fresh = dict(kept) if data is None else data
+        for key in shared:  # most hold scalars only: nothing to copy
+            fresh[key] = _copied(fresh[key])
+        return fresh
+    fresh = record.to_dict() if data is None else data
+    return {key: item if type(item) in _ATOM_TYPES else _copied(item) for key, item in fresh.items()}
+
+
+def _firing_copy(firing: Firing) -> dict[str, Any]:
+    """``_copied(firing.to_dict())``: its dict and lists are fresh, so only the records in them are copied."""
+    out = firing.to_dict()
+    for key, records in (("matched", firing.matched), ("asserted", firing.asserted), ("retracted", firing.retracted)):
+        out[key] = [_record_copy(record, data) for record, data in zip(records, out[key], strict=True)]
+    return out
 
 
 def _copied(value: Any) -> Any:
