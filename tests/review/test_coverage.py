@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MARGIN_RULES, ROUTE_RULES, SCALES, scaled
-from sellerexpert import MODELS, PLATFORMS, Advisor, ProfileError, coverage
+from sellerexpert import MODELS, PLATFORMS, Advisor, CoverageReport, ProfileError, coverage
 from sellerexpert._engine.space import ABSENT, ProfileSpace
 from sellerexpert._review.coverage import Simulator
 
@@ -53,8 +53,8 @@ def test_simulator_agrees_with_the_engine_on_a_sample(rules_dir: Path, share: fl
             ), (profile, rec.platform)
 
 
-def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) -> None:
-    report = coverage(advisor)
+def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor, shipped_coverage: CoverageReport) -> None:
+    report = shipped_coverage
     assert [r.rule for r in report.rules] == [r.id for r in advisor.rules.rules]
     # The margin rules wait for a seller's economics, the "not offered" rules for platform data, and the
     # rules the 2026-11-25 corrections silenced for platform data that says otherwise (README).
@@ -130,11 +130,11 @@ def test_a_planted_dead_rule_is_reported(rules_dir: Path) -> None:
     assert "planted_dead (capacity.toml): cannot fire at all" in report.to_text()
 
 
-def test_coverage_is_deterministic(advisor: Advisor) -> None:
-    assert coverage(advisor).to_json() == coverage(advisor.rules).to_json()
+def test_coverage_is_deterministic(advisor: Advisor, shipped_coverage: CoverageReport) -> None:
+    assert coverage(advisor.rules).to_json() == shipped_coverage.to_json()
 
 
-def test_rules_on_the_sellers_own_numbers_are_said_to_need_them() -> None:
-    text = coverage().to_text()
+def test_rules_on_the_sellers_own_numbers_are_said_to_need_them(shipped_coverage: CoverageReport) -> None:
+    text = shipped_coverage.to_text()
     for rule in MARGIN_RULES:
         assert f"{rule} (margin.toml): fires only when the seller gives economics" in text
