@@ -4,11 +4,13 @@ Each declarative rule becomes one Experta rule per conjunction of its condition
 (as in ``sellerexpert._engine.experta``) that declares a bare conclusion fact. Nothing
 is recorded and the decision is summed in Python afterwards. It is what an
 Experta program of this size costs on this machine, so the benchmark can
-report our engine's time as a ratio to it.
+report our engine's time as a ratio to it. It is given the facts the consultation
+starts from, route facts included (:func:`route_facts`), so both match the same facts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sellerexpert._engine.experta  # noqa: F401  (the collections aliases Experta 1.9.4 needs, before importing it)
@@ -18,6 +20,7 @@ from experta import MATCH, NOT, Fact, InitialFact, KnowledgeEngine, P, Rule  # n
 
 from sellerexpert._engine.evaluator import declared_platform_facts  # noqa: E402
 from sellerexpert._profile.conditions import dnf  # noqa: E402
+from sellerexpert._results.trace import PlatformRecord, Trace  # noqa: E402
 from sellerexpert._rulebook.rulebook import RuleBook  # noqa: E402
 
 
@@ -78,12 +81,21 @@ def plain_engine(rulebook: RuleBook) -> KnowledgeEngine:
 
 
 def run_plain(
-    engine: KnowledgeEngine, rulebook: RuleBook, facts: dict[str, Any], platforms: tuple[str, ...]
+    engine: KnowledgeEngine,
+    rulebook: RuleBook,
+    facts: dict[str, Any],
+    platforms: tuple[str, ...],
+    platform_facts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """One consultation on the plain engine: evidence weight per platform and model."""
+    """One consultation on the plain engine: evidence weight per platform and model.
+
+    :param platform_facts: platform facts a consultation adds to the rule book's, by platform: the route
+        facts of the seller's market (:func:`route_facts`), so that the yardstick matches the same facts
+        and fires the same rules as the consultation it is held against.
+    """
     engine.reset()
     for platform in platforms:
-        for name, value in declared_platform_facts(rulebook, platform):
+        for name, value in declared_platform_facts(rulebook, platform, (platform_facts or {}).get(platform)):
             engine.declare(PlatformFact(platform=platform, field=name, value=value))
     for name, value in facts.items():
         engine.declare(Seller(field=name, value=value, assumed=False))
@@ -94,3 +106,17 @@ def run_plain(
             per = scores[fact["platform"]]
             per[fact["model"]] = per.get(fact["model"], 0) + (fact["weight"] or 0)
     return scores
+
+
+def route_facts(trace: Trace) -> dict[str, dict[str, Any]]:
+    """The platform facts a one-market consultation started from (its trace's input facts), by platform.
+
+    Since routes per market, a consultation declares each platform's route facts for the seller's market
+    (about 45 more facts for three platforms) and the eligibility rules fire on them: a yardstick without
+    them does less work than the engine it measures.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for fact in trace.facts:
+        if isinstance(fact, PlatformRecord):
+            out.setdefault(fact.platform, {})[fact.field] = fact.value
+    return out

@@ -110,7 +110,7 @@ def _target(value: float, limit: float, *, below: bool = True) -> str:
 
 def core(quick: bool) -> Section:
     """In-process figures: loading, the compiled evaluator, Experta with its trace, the plain Experta yardstick."""
-    from plain_experta import plain_engine, run_plain
+    from plain_experta import plain_engine, route_facts, run_plain
 
     section = Section("In process (one profile, 3 platforms unless said)")
     repeats = 7 if quick else 21
@@ -121,9 +121,10 @@ def core(quick: bool) -> Section:
     section.add("Advisor() (load, compile the evaluator)", timing(Advisor, repeats))
 
     plain = plain_engine(advisor.rules)
+    routes = route_facts(advisor.consult(full).trace)  # the same facts as the consultation (one market), route facts too
     reference = section.add(
-        "plain Experta engine, same rules, no trace (yardstick)",
-        timing(lambda: run_plain(plain, advisor.rules, facts, full.platforms), repeats, inner=5),
+        "plain Experta engine, same rules and facts, no trace (yardstick)",
+        timing(lambda: run_plain(plain, advisor.rules, facts, full.platforms, routes), repeats, inner=5),
         "1.00x",
     )
     experta = timing(lambda: advisor.consult(full), repeats, inner=5)

@@ -7,12 +7,14 @@ below hands it the session's advisor instead, so a run does not load the rule bo
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, shipped_rules_dir
+from sellerexpert import Advisor, CoverageReport, coverage, shipped_rules_dir
 from sellerexpert._cli.cli import Session
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,10 +58,33 @@ def scaled(examples: int, share: float) -> int:
     return max(3, round(examples * share))
 
 
+def sampled(values: Iterable[Any], keep: Container[str], *, ids: Callable[[Any], str] = str) -> list[Any]:
+    """Each value as a parameter named by ``ids``; those not named in ``keep`` run in the slow set only.
+
+    A case table repeated over every example (every shipped profile, every format) keeps a
+    representative few in the default run and every case under ``-m slow`` (``.ci/run`` runs both),
+    so no case is lost. A name in ``keep`` that matches no value is a mistake, and fails at collection.
+    """
+    params = [pytest.param(value, id=ids(value), marks=() if ids(value) in keep else pytest.mark.slow) for value in values]
+    missing = set(keep) - {param.id for param in params}
+    if missing:
+        raise ValueError(f"sampled(): no case named {sorted(missing)}")
+    return params
+
+
 @pytest.fixture(scope="session")
 def advisor() -> Advisor:
     """The shipped rule book, compiled once for the whole session."""
     return Advisor()
+
+
+@pytest.fixture(scope="session")
+def shipped_coverage(advisor: Advisor) -> CoverageReport:
+    """The shipped rule book's coverage report, worked out once (a few tenths of a second each time).
+
+    For tests that read it or compare a rendering with it; the report is a frozen record, and
+    tests/review/test_coverage.py shows that working it out again gives the same bytes."""
+    return coverage(advisor)
 
 
 @pytest.fixture(autouse=True)

@@ -557,6 +557,25 @@ class Advisor:
             self._results[key] = advice
         return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
+    def _replayed(self, profile: SellerProfile, *, engine: Engine = "compiled") -> Trace:
+        """The trace of a consultation, from one run of the rules per market: what an audit replays.
+
+        ``consult(profile).trace`` on the compiled engine runs the rules twice (once for the result,
+        once more with the trace's records) and keeps the advice for sellers the rules cannot tell
+        apart. A replay needs only the trace: its result is worded from the run's own records, as a
+        Chinese result's English trace is, and nothing is kept, so an audit of thousands of sellers
+        it will not see again neither pays the first run nor fills the advice cache.
+        """
+        plans = self._plans(profile, None)
+        numbered = engine == "compiled"  # the compiled runs numbered one after the other as they are made
+        runs = (
+            self._numbered_runs(plans)
+            if numbered
+            else [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
+        )
+        advice = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], "en")
+        return self._english_trace(profile, runs, "en", advice, numbered=numbered)
+
     def _advice_key(
         self, plans: list[_Plan], lang: str, facts: list[dict[str, Any]] | None = None
     ) -> tuple[Any, ...] | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, sampled
 from sellerexpert import Advisor, LanguageError, SellerProfile, use_language
 
 TEXT_KEYS = {"text", "why", "outcome_text", "platform_name", "market_name", "route_name", "hands_over"}
@@ -25,7 +25,15 @@ def _profiles() -> list[SellerProfile]:
     return [SellerProfile.from_file(path) for path in sorted(EXAMPLES.glob("*")) if path.suffix in (".yaml", ".json", ".toml")]
 
 
-@pytest.mark.parametrize("profile", _profiles(), ids=lambda p: p.name or "unnamed")
+# A sample by default (no answers, several markets, own numbers); every example under -m slow.
+@pytest.mark.parametrize(
+    "profile",
+    sampled(
+        _profiles(),
+        {"unnamed", "Yiwu Kitchenware Factory", "Ningbo home goods (own numbers)"},
+        ids=lambda p: p.name or "unnamed",
+    ),
+)
 def test_chinese_result_is_the_english_advice_in_other_words(advisor: Advisor, profile: SellerProfile) -> None:
     english = advisor.consult(profile)
     chinese = advisor.consult(profile, lang="zh")

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SCALES, scaled
 from sellerexpert import (
     Advisor,
     ProfileError,
@@ -422,3 +423,44 @@ def test_a_hostile_trace_audits_in_linear_time(advisor: Advisor) -> None:
 def test_a_padded_trace_is_reported_not_crashed_on(advisor: Advisor) -> None:
     report = audit(_padded(_trace(advisor), 6), advisor)
     assert not report.ok and 'decide@p0 records model "semi-managed"' in _checks(report)["consistency"]
+
+
+_PROFILES = st.fixed_dictionaries(
+    {},
+    optional={
+        "target_markets": st.lists(st.sampled_from(["US", "UK", "DE", "FR", "MX", "JP"]), min_size=1, max_size=3, unique=True),
+        "operational_capacity": st.sampled_from(["low", "medium", "high"]),
+        "monthly_orders": st.integers(0, 20_000),
+        "local_warehouse": st.booleans(),
+        "sea_freight": st.booleans(),
+        "customer_service": st.sampled_from(["none", "basic", "full"]),
+        "control_priority": st.sampled_from(["low", "medium", "high"]),
+        "fee_sensitivity": st.sampled_from(["low", "medium", "high"]),
+        "fast_shipping_expected": st.booleans(),
+        "working_capital": st.sampled_from(["low", "medium", "high"]),
+        "local_entity": st.booleans(),
+        "content_control": st.sampled_from(["low", "medium", "high"]),
+    },
+)
+
+
+@pytest.mark.parametrize("share", SCALES)
+@pytest.mark.parametrize("engine", ["compiled", "experta"])
+def test_the_audit_replay_is_the_consultations_own_trace(share: float, engine: str) -> None:
+    """An audit replays with one run of the rules per market (``Advisor._replayed``, an internal the audit
+    calls): its trace must be the consultation's, byte for byte, and it keeps no advice behind."""
+    fresh = Advisor()
+
+    @settings(max_examples=scaled(40, share), deadline=None)
+    @given(data=_PROFILES)
+    def holds(data: dict[str, Any]) -> None:
+        try:
+            profile = SellerProfile.from_dict(data)
+        except ProfileError:
+            return  # answers that contradict each other: refused, tested elsewhere
+        kept = len(fresh._results)
+        replay = fresh._replayed(profile, engine=engine)  # type: ignore[arg-type]
+        assert len(fresh._results) == kept
+        assert replay.to_json() == fresh.consult(profile, engine=engine).trace.to_json()  # type: ignore[arg-type]
+
+    holds()

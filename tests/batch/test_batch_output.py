@@ -75,7 +75,11 @@ def test_a_file_is_written_aside_and_renamed_at_the_end(runner: CliRunner, selle
     assert sorted(p.name for p in tmp_path.iterdir()) == ["advice.jsonl", "sellers.csv"]
 
 
-@pytest.mark.parametrize(("fmt", "jobs"), [("jsonl", "1"), ("csv", "1"), ("jsonl", "2")], ids=["jsonl", "csv", "jsonl --jobs 2"])
+@pytest.mark.parametrize(
+    ("fmt", "jobs"),
+    [("jsonl", "1"), ("csv", "1"), pytest.param("jsonl", "2", marks=pytest.mark.slow)],  # workers: tests/batch/test_batch.py
+    ids=["jsonl", "csv", "jsonl --jobs 2"],
+)
 def test_an_interrupted_run_keeps_the_old_file_says_so_and_resumes_byte_for_byte(
     runner: CliRunner, sellers: Path, tmp_path: Path, advisor: Advisor, fmt: str, jobs: str
 ) -> None:

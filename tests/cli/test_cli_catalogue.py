@@ -205,6 +205,7 @@ def test_chinese_words_the_split_and_keeps_the_numbers(runner: CliRunner) -> Non
     assert result.stderr == "警告：以下列已忽略（不是产品列）：supplier\n"
 
 
+@pytest.mark.slow  # the same font fallback on the margin chart stays in the default run (tests/economics/test_margin_zh.py)
 def test_a_chinese_chart_without_a_chinese_font_names_platforms_and_markets_by_code(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PROFILE_EXAMPLES
+from conftest import PROFILE_EXAMPLES, sampled
 from sellerexpert import Advisor, SellerProfile, cli, render_report
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -61,14 +61,20 @@ def test_markdown_output_is_a_report(runner: CliRunner, advisor: Advisor) -> Non
     assert "| TikTok Shop | fully-managed | 81% (high) | semi-managed ruled out |" in result.stdout
 
 
-@pytest.mark.parametrize("name", [p.name for p in PROFILE_EXAMPLES], ids=str)
+# Three examples by default (no answers, a full profile, own numbers); every example under -m slow.
+@pytest.mark.parametrize(
+    "name", sampled([p.name for p in PROFILE_EXAMPLES], {"no-data.json", "us-brand-with-warehouse.json", "margin-starter.toml"})
+)
 def test_every_example_profile_consults(runner: CliRunner, advisor: Advisor, name: str) -> None:
     result = runner.invoke(cli, ["consult", "-p", str(EXAMPLES / name), "-f", "json"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stdout == advisor.consult(SellerProfile.from_file(EXAMPLES / name)).to_json() + "\n"
 
 
-@pytest.mark.parametrize("name", [p.name for p in PROFILE_EXAMPLES], ids=str)
+# One example of each format by default; every example under -m slow.
+@pytest.mark.parametrize(
+    "name", sampled([p.name for p in PROFILE_EXAMPLES], {"no-data.json", "one-person-shop.yaml", "margin-home-goods.toml"})
+)
 def test_profile_from_stdin_is_guessed_from_its_text(runner: CliRunner, name: str) -> None:
     from_file = runner.invoke(cli, ["consult", "-p", str(EXAMPLES / name), "-f", "json"])
     from_stdin = runner.invoke(cli, ["consult", "-p", "-", "-f", "json"], input=(EXAMPLES / name).read_text())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sellerexpert import cli, coverage, lint
+from sellerexpert import CoverageReport, cli, lint
 
 
 def test_lint_of_the_shipped_rules_exits_0(runner: CliRunner) -> None:
@@ -61,10 +61,10 @@ def test_lint_of_a_folder_without_rules_exits_2(runner: CliRunner, tmp_path: Pat
     assert result.stderr.startswith(f"Error: {tmp_path}: holds no rule files")
 
 
-def test_coverage_text_and_json(runner: CliRunner) -> None:
+def test_coverage_text_and_json(runner: CliRunner, shipped_coverage: CoverageReport) -> None:
     text = runner.invoke(cli, ["rules", "coverage"], catch_exceptions=False)
     assert text.exit_code == 0
-    report = coverage()
+    report = shipped_coverage
     assert text.stdout == report.to_text() + "\n"
     data = json.loads(runner.invoke(cli, ["rules", "coverage", "-f", "json"], catch_exceptions=False).stdout)
     assert data["never_fire"] == list(report.never_fire)

@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from sellerexpert import coverage, lint, load_rulebook
+from sellerexpert import CoverageReport, lint, load_rulebook
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -85,12 +85,12 @@ def test_lint_judges_freshness_by_the_date_alone_whatever_the_confidence(rules_d
     assert len(stale) == 1 and "was due for review on 2026-11-30" in stale[0].message
 
 
-def test_coverage_is_described_without_a_count_that_goes_stale() -> None:
+def test_coverage_is_described_without_a_count_that_goes_stale(shipped_coverage: CoverageReport) -> None:
     text = _section(_page("rules.md"), "`sellerexpert rules ...`: the rule book, and checks on it")
     assert not re.search(r"\d[\d,.]*\s*(?:thousand|million|billion|trillion)", text), "a hard-coded profile count"
     # "Its first line says how many profiles that is (trillions with today's rule book ...)"
     assert "trillions with today's rule book" in text
-    report = coverage()
+    report = shipped_coverage
     assert 10**12 <= report.space_size < 10**15
     assert report.to_text().splitlines()[0].startswith(f"Profile space: {report.space_size:,} profiles")
 

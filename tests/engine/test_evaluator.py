@@ -211,6 +211,7 @@ def _sweep(advisor: Advisor, bases: list[dict[str, Any]]) -> int:
     return checked
 
 
+@pytest.mark.slow  # the default run holds the engines equal on generated profiles (the property above)
 def test_a_sweep_over_every_value_class_of_every_field_agrees_on_a_partly_known_profile(advisor: Advisor) -> None:
     """Each field through each value class the rules tell apart, on one base profile (all three: the slow set)."""
     assert _sweep(advisor, _SWEEP_BASES[1:2]) > 30

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import MARGIN_RULES, ROUTE_RULES
-from sellerexpert import PLATFORMS, Advisor, coverage
+from sellerexpert import PLATFORMS, Advisor, CoverageReport, coverage
 
 
-def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor) -> None:
-    report = coverage(advisor)
+def test_shipped_coverage_reports_every_rule_and_a_full_split(advisor: Advisor, shipped_coverage: CoverageReport) -> None:
+    report = shipped_coverage
     assert [r.rule for r in report.rules] == [r.id for r in advisor.rules.rules]
     # The margin rules wait for a seller's economics, the "not offered" rules for platform data, and the
     # rules the 2026-11-25 corrections silenced for platform data that says otherwise (README).
@@ -54,11 +54,11 @@ def test_a_planted_dead_rule_is_reported(rules_dir: Path) -> None:
     assert "planted_dead (capacity.toml): cannot fire at all" in report.to_text()
 
 
-def test_coverage_is_deterministic(advisor: Advisor) -> None:
-    assert coverage(advisor).to_json() == coverage(advisor.rules).to_json()
+def test_coverage_is_deterministic(advisor: Advisor, shipped_coverage: CoverageReport) -> None:
+    assert coverage(advisor.rules).to_json() == shipped_coverage.to_json()
 
 
-def test_rules_on_the_sellers_own_numbers_are_said_to_need_them() -> None:
-    text = coverage().to_text()
+def test_rules_on_the_sellers_own_numbers_are_said_to_need_them(shipped_coverage: CoverageReport) -> None:
+    text = shipped_coverage.to_text()
     for rule in MARGIN_RULES:
         assert f"{rule} (margin.toml): fires only when the seller gives economics" in text

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import sampled
 from sellerexpert import Advisor, ProfileError, SellerProfile, audit, cli, load_rulebook
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -231,7 +232,7 @@ _SHIPPED = ("US", "UK", "DE", "FR", "IT", "ES", "NL", "MX", "BR", "JP", "SA", "V
 _BASES = ("CN", "HK", "US", "UK", "EU", "OTHER")
 
 
-@pytest.mark.parametrize("platform", ["temu", "aliexpress", "tiktok_shop"])
+@pytest.mark.parametrize("platform", sampled(["temu", "aliexpress", "tiktok_shop"], {"temu"}))  # the others: -m slow
 def test_adding_a_second_market_never_changes_the_first_markets_route(advisor: Advisor, platform: str) -> None:
     checked = 0
     for base in _BASES:

@@ -105,6 +105,7 @@ def test_check_examples_reports_a_wrong_example(rules_dir: Any, whole: bool) -> 
     assert "fee_insensitive_favours_full" in str(failures[0])
 
 
+@pytest.mark.slow  # every rule's examples again: the default run holds them rule by rule above
 def test_shipped_examples_all_hold(advisor: Advisor) -> None:
     assert advisor.check_examples() == []
 

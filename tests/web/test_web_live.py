@@ -3,9 +3,9 @@
 The browser is Debian's chromium driven by Playwright (never a browser that
 Playwright downloads). Locally the browser test skips when chromium is missing;
 in CI (``CI`` set, as ``.ci/run`` does) it fails instead, so it cannot be
-skipped unnoticed. The default run walks one whole consultation in the browser and checks focus and
-the page without JavaScript; the result on a phone and in print, the Chinese walks, the chart, the
-accessibility check, the load and a second server are in the slow set (.ci/run runs them).
+skipped unnoticed. The default run walks one whole consultation in the browser; focus, the page without JavaScript,
+the result on a phone and in print, the Chinese walks, the chart, the accessibility check, the load
+and a second server are in the slow set (.ci/run runs them).
 """
 
 from __future__ import annotations
@@ -341,6 +341,7 @@ def test_a_whole_consultation_in_chinese(server: str, browser: object, width: in
     assert not problems, problems
 
 
+@pytest.mark.slow  # the default run keeps one real-browser test: the whole consultation above
 def test_borders_and_focus_are_visible(server: str, browser: object) -> None:
     from playwright.sync_api import Browser
 
@@ -384,6 +385,7 @@ def _answer(page: object, *, next_label: str = "Next", market: str = "US") -> st
     return typed
 
 
+@pytest.mark.slow  # the same forms posted without a browser: tests/web/test_web_pages.py (stop here, skip, no script)
 def test_the_page_works_with_javascript_off(server: str, browser: object) -> None:
     from playwright.sync_api import Browser, expect
 

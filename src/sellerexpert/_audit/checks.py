@@ -603,7 +603,7 @@ def check_replay(
     engine: Engine = "compiled",
 ) -> bool:
     """The profile consulted again (on ``engine``) gives the recorded facts, firings and result; else a finding with the diff."""
-    replay = advisor.consult(profile, engine=engine).trace
+    replay = advisor._replayed(profile, engine=engine)
     details = fact_diff(trace.facts, replay.facts)
     details.extend(firing_diff(trace.firings, replay.firings))
     details.extend(result_diff(trace.result, replay.result))
