@@ -143,3 +143,19 @@ def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(ad
             assert shaped == margins._tips(plans, models, leader, units, shapes={})
             tipped += sum(n.tips_at is not None for n in shaped)
     assert tipped  # the example has numbers that could tip it
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_unsold_share_is_solved_as_the_search_solves_it(scale: float) -> None:
+    # The month in the unsold share: the landed cost's write-off x / (1 - x) below 100%, none at 100%.
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(start=rationals, landed=rationals, half=st.booleans())
+    def check(start: Fraction, landed: Fraction, half: bool) -> None:
+        if half:
+            start = landed  # the month is 0 at the probe, 1/2
+        def month(x: Fraction) -> Fraction:
+            return start - (landed * x / (1 - x) if x < 1 else 0)
+
+        assert margins._solve(month, ONE, shape="unsold") == margins._solve(month, ONE)
+
+    check()

@@ -938,8 +938,9 @@ def _solve(
 
     :param at0: f(0) when the caller already has it (a needed number is 0 in the comparison itself).
     :param shape: how f depends on x, when that is known from the arithmetic (:data:`_SHAPES`):
-        ``"affine"`` (the secant's root is the root: no check), ``"vat"`` (affine in 1 / (1 + x)); the
-        answer is the one the general search below gives, found in two to four evaluations.
+        ``"affine"`` (the secant's root is the root: no check), ``"vat"`` (affine in 1 / (1 + x)), ``"unsold"``
+        (x / (1 - x) below the top, nothing on it); the answer is the one the general search below gives,
+        found in one to four evaluations.
     """
     if at0 is None:
         at0 = f(_ZERO)
@@ -953,6 +954,11 @@ def _solve(
             return None
         x = at0 * probe / (at0 - at_probe)
         return x if x >= 0 and (top is None or x <= top) else None
+    if shape == "unsold" and top is not None:
+        # The share enters only as x / (1 - x) of the landed cost, and not at all at 100% (nothing is left to
+        # write off): f is strictly convex or concave below the top and back at f(0) on it, so the search's
+        # secant lands only on the probe, and past it the sign at the top is the sign at 0.
+        return probe if at_probe == 0 else None
     if shape == "vat" and top is not None:
         found = _solve_vat(f, top, at0, probe, at_probe)
         if found is not _UNSOLVED:
@@ -1327,10 +1333,11 @@ _SHAPES: Mapping[str, str] = {
         "affine",
     ),
     "vat_rate": "vat",
+    "unsold_share": "unsold",
 }
 """How the month depends on each number, where the arithmetic makes it plain (see :func:`_solve`). Not here:
-the price, the price cut and the unit cost (the customs value crosses thresholds), the commission (the refund
-fee's cap) and the unsold share (x / (1 - x), and none at 100%): those are searched.
+the price, the price cut and the unit cost (the customs value crosses thresholds) and the commission (the refund
+fee's cap): those are searched.
 tests/economics/test_tipping.py holds each shape against the search on generated numbers."""
 
 
