@@ -73,17 +73,20 @@ if TYPE_CHECKING:
 
 def cents(value: Fraction) -> Decimal:
     """Round half away from zero to the cent (deterministic, the way a till rounds)."""
-    scaled = abs(value) * 100
-    whole = math.floor(scaled + Fraction(1, 2))
+    # In integers (floor(|n| x 100 / d + 1/2)): the same number as the Fraction sum, without the Fractions
+    # it would make on the way (this runs some hundreds of times per product of a catalogue).
+    numerator, denominator = value.numerator, value.denominator
+    whole = (200 * abs(numerator) + denominator) // (2 * denominator)
     # Built from its digits, not divided: Decimal arithmetic rounds to 28 digits and quantize() then
     # refuses (InvalidOperation), while an amount may have up to 64 digits and a product of two 128.
-    return Decimal((0 if value >= 0 else 1, tuple(map(int, str(whole))), -2)) if whole else Decimal("0.00")
+    return Decimal((0 if numerator >= 0 else 1, tuple(map(int, str(whole))), -2)) if whole else Decimal("0.00")
 
 
 def whole_units(value: Fraction) -> int:
     """Round half away from zero to a whole number."""
-    rounded = math.floor(abs(value) + Fraction(1, 2))
-    return rounded if value >= 0 else -rounded
+    numerator, denominator = value.numerator, value.denominator
+    rounded = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return rounded if numerator >= 0 else -rounded
 
 
 Basis = Literal["yours", "estimate", "route", "needed", "computed"]
@@ -922,7 +925,11 @@ def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mappin
 
 
 def _solve(
-    f: Callable[[Fraction], Fraction], top: Fraction | None, *, at0: Fraction | None = None
+    f: Callable[[Fraction], Fraction],
+    top: Fraction | None,
+    *,
+    at0: Fraction | None = None,
+    shape: str | None = None,
 ) -> Fraction | None:
     """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
 
@@ -930,6 +937,10 @@ def _solve(
     rest (the unsold share, a customs threshold) are bisected; a number that changes nothing is not.
 
     :param at0: f(0) when the caller already has it (a needed number is 0 in the comparison itself).
+    :param shape: how f depends on x, when that is known from the arithmetic (:data:`_SHAPES`):
+        ``"affine"`` (the secant's root is the root: no check), ``"vat"`` (affine in 1 / (1 + x)), ``"unsold"``
+        (x / (1 - x) below the top, nothing on it); the answer is the one the general search below gives,
+        found in one to four evaluations.
     """
     if at0 is None:
         at0 = f(_ZERO)
@@ -937,6 +948,21 @@ def _solve(
         return _ZERO
     probe = top / 2 if top is not None else Fraction(1)
     at_probe = f(probe)
+    if shape == "affine":
+        # A straight line: its root, if it lies in range; outside it the sign holds up to the top (or for ever).
+        if at_probe == at0:
+            return None
+        x = at0 * probe / (at0 - at_probe)
+        return x if x >= 0 and (top is None or x <= top) else None
+    if shape == "unsold" and top is not None:
+        # The share enters only as x / (1 - x) of the landed cost, and not at all at 100% (nothing is left to
+        # write off): f is strictly convex or concave below the top and back at f(0) on it, so the search's
+        # secant lands only on the probe, and past it the sign at the top is the sign at 0.
+        return probe if at_probe == 0 else None
+    if shape == "vat" and top is not None:
+        found = _solve_vat(f, top, at0, probe, at_probe)
+        if found is not _UNSOLVED:
+            return found  # type: ignore[return-value]
     if at_probe != at0:
         x = at0 * probe / (at0 - at_probe)
         if x >= 0 and (top is None or x <= top) and f(x) == 0:
@@ -953,13 +979,48 @@ def _solve(
     if at_high != 0 and (at_high > 0) == (at0 > 0):
         return None
     low = _ZERO
-    for _step in range(60):
+    for _step in range(_STEPS):
         middle = (low + high) / 2
         if (f(middle) > 0) == (at0 > 0):
             low = middle
         else:
             high = middle
     return high
+
+
+_STEPS = 60
+"""Halvings of the general search: its answer is the top end of an interval of 1 / 2**60 of the range."""
+_UNSOLVED = object()
+
+
+def _solve_vat(
+    f: Callable[[Fraction], Fraction], top: Fraction, at0: Fraction, probe: Fraction, at_probe: Fraction
+) -> Fraction | None | object:
+    """:func:`_solve` for the VAT rate, without the search: the same answer, or ``_UNSOLVED`` to search after all.
+
+    The VAT rate r enters the arithmetic only through s = 1 / (1 + r) (VAT is sales x (1 - s), the price kept
+    sales x s, the refund fee's base gross x s under a cap), so f is affine in s but for that cap, which makes
+    it convex in s. Three points of a convex function in a line make it a line between them: then f is
+    strictly monotone in r on [0, top] (or flat), its root s* is read off the line, and the general search's
+    answer follows from that root: the top end of the interval of 1 / 2**60 of [0, top] that holds it.
+    """
+    if at_probe == 0:
+        return probe  # where the general search's secant lands, checked
+    at_top = f(top)
+    one, s_probe, s_top = Fraction(1), 1 / (1 + probe), 1 / (1 + top)
+    if (at_probe - at0) * (s_top - one) != (at_top - at0) * (s_probe - one):
+        return _UNSOLVED  # the refund fee's cap bends f between the points: search
+    if at_top != 0 and (at_top > 0) == (at0 > 0):
+        return None  # a line that keeps its sign up to the top
+    slope = (at_top - at0) / (s_top - one)
+    root = 1 / (one - at0 / slope) - 1
+    if f(root) != 0:
+        return _UNSOLVED
+    # The search keeps the points on 0's side of the sign in ``low`` (a zero counts there when f(0) < 0)
+    # and ends with ``high`` at the first point of its grid past them.
+    scaled = root * (1 << _STEPS) / top
+    steps = math.floor(scaled) + 1 if at0 < 0 else math.ceil(scaled)
+    return top * min(steps, 1 << _STEPS) / (1 << _STEPS)
 
 
 def _top(name: str) -> Fraction | None:
@@ -1260,8 +1321,37 @@ def _platform_margin(
         return replace(item, summary=summary_text(item, units, economics.currency))
 
 
-def _tips(plans: list[_Plan], models: tuple[ModelMargin, ...], leader: str, units: Fraction) -> tuple[NeededNumber, ...]:
-    """Each needed number, and the value at which it would tip the comparison (for the leading route)."""
+_SHAPES: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            # Each enters _amounts as a factor of sums the others make, or as a term: the month is a straight line in it.
+            "return_rate", "stock_days", "transit_days", "payout_delay_days", "cost_of_capital", "duty_rate",
+            "import_tax_rate", "late_share", "late_fine", "fine_rate", "fine_multiple", "freight_per_unit",
+            "fee_per_unit", "ads_per_unit", "last_mile_per_order", "storage_per_unit_month", "cost_per_return",
+            "fixed_per_month", "affiliate_commission", "payment_fee",
+        ),
+        "affine",
+    ),
+    "vat_rate": "vat",
+    "unsold_share": "unsold",
+}
+"""How the month depends on each number, where the arithmetic makes it plain (see :func:`_solve`). Not here:
+the price, the price cut and the unit cost (the customs value crosses thresholds) and the commission (the refund
+fee's cap): those are searched.
+tests/economics/test_tipping.py holds each shape against the search on generated numbers."""
+
+
+def _tips(
+    plans: list[_Plan],
+    models: tuple[ModelMargin, ...],
+    leader: str,
+    units: Fraction,
+    shapes: Mapping[str, str] = _SHAPES,
+) -> tuple[NeededNumber, ...]:
+    """Each needed number, and the value at which it would tip the comparison (for the leading route).
+
+    :param shapes: what :func:`_solve` may take as known of each number (none: search every one).
+    """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
@@ -1278,7 +1368,7 @@ def _tips(plans: list[_Plan], models: tuple[ModelMargin, ...], leader: str, unit
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
-            at = _solve(gap, top, at0=at0)
+            at = _solve(gap, top, at0=at0, shape=shapes.get(name))
             reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
