@@ -37,8 +37,6 @@ from sellerexpert._profile.fields import (
 )
 from sellerexpert._profile.profile import FIELDS_BY_NAME, market_code, normalise_value, profile_json_schema
 
-SPECS = {spec.name: spec for spec in FIELDS}
-
 
 def test_every_kind_in_the_field_table_has_its_type() -> None:
     assert {spec.kind for spec in FIELDS} == set(FIELD_TYPES)
@@ -191,10 +189,10 @@ def test_the_profile_schema_is_built_from_the_fragments() -> None:
 
 
 def _command(field_type: FieldType, field: str) -> click.Command:
-    assert SPECS[field].type is field_type
+    assert FIELDS_BY_NAME[field].type is field_type
 
     @click.command()
-    @field_option(SPECS[field], "Help.")
+    @field_option(FIELDS_BY_NAME[field], "Help.")
     def command(**values: Any) -> None:
         click.echo(repr(sorted(values.items())))
 
@@ -246,7 +244,7 @@ def test_click_option_refuses_with_exit_2(
 
 
 def test_option_names() -> None:
-    assert [SPECS[f].option for f in ("platforms", "target_markets", "vat_markets", "local_warehouse")] == [
+    assert [FIELDS_BY_NAME[f].option for f in ("platforms", "target_markets", "vat_markets", "local_warehouse")] == [
         "--platform", "--target-market", "--vat-market", "--local-warehouse",
     ]
 

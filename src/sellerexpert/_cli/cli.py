@@ -42,6 +42,7 @@ from .. import (
     BATCH_FORMATS,
     CATALOGUE_FORMATS,
     FIELDS,
+    FIELDS_BY_NAME,
     REPORT_FORMATS,
     BatchChunk,
     BatchError,
@@ -385,7 +386,7 @@ def load_profile(source: str | None, fields: dict[str, Any]) -> SellerProfile | 
     try:
         return merge_profile(base, given)
     except ProfileError as exc:
-        field = next(spec for spec in FIELDS if spec.name == exc.field)
+        field = FIELDS_BY_NAME[str(exc.field)]
         # What the field allows helps with a value of the wrong form, not with answers that contradict each other.
         allowed = _(" (allowed: {allowed})").format(allowed=field.allowed_text) if exc.allowed is not None else ""
         raise BadValue(f"{say(exc.problem)}{allowed}", param_hint=f"'{field.option}'") from None

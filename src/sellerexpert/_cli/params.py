@@ -485,9 +485,8 @@ def given_fields(options: Mapping[str, Any]) -> dict[str, Any]:
 
     :raises UsageProblem: when a field is given both ways (``--local-warehouse`` and ``--no-local-warehouse``).
     """
-    from .. import FIELDS
+    from .. import FIELDS_BY_NAME as specs
 
-    specs = {spec.name: spec for spec in FIELDS}
     given: dict[str, Any] = {}
     for name, value in options.items():
         if name.startswith(NEGATED) and name not in specs:

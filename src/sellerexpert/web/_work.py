@@ -51,14 +51,6 @@ class OverTimeLimit(Exception):
         )
 
 
-def trace_from_body(raw: bytes, source: str) -> Trace:
-    """A trace from a request body: UTF-8 JSON within the document limits (depth, digits), checked against the schema.
-
-    :raises TraceError: naming ``source`` and what is wrong (the line, or the JSON path at fault).
-    """
-    return Trace.from_bytes(raw, source=source)
-
-
 # -- in the worker processes ----------------------------------------------------------
 
 _advisor: Advisor | None = None
@@ -85,7 +77,7 @@ def audit_body(raw: bytes, source: str, key: bytes | None) -> AuditReport:
 
     :raises TraceError: when the body is not a trace.
     """
-    trace = trace_from_body(raw, source)
+    trace = Trace.from_bytes(raw, source=source)
     return audit(trace, _worker_advisor(), source=source, key=key)
 
 
@@ -138,7 +130,7 @@ def explain_body(raw: bytes, source: str, why_not: bool) -> dict[str, Any]:
 
     :raises TraceError: when the body is not a trace.
     """
-    trace = trace_from_body(raw, source)
+    trace = Trace.from_bytes(raw, source=source)
     return explain(trace, _worker_advisor(), why_not=why_not).to_dict()
 
 
