@@ -57,6 +57,7 @@ DECIDE_ORDER = 10**9
 BRANCH_STRIDE = 1000
 """A rule's branches are ordered ``index * BRANCH_STRIDE + branch``, as in the Experta compilation."""
 
+_CORE_SET = frozenset(CORE_FIELDS)
 _SELLER = "seller"
 _PLATFORM = "platform"
 _FIELD_ORDER = tuple(spec.name for spec in FIELDS)
@@ -178,8 +179,21 @@ def decide_platform(
     :param given_fields: profile fields the seller gave (not assumed).
     :param facts: the platform's facts in working memory, names without ``platform.`` (see :func:`decide`).
     """
+    completeness = len(set(given_fields) & _CORE_SET) / len(CORE_FIELDS)
+    scores, excluded, decision = decide_weighed(rulebook, weighed, emphasis=emphasis, completeness=completeness, facts=facts)
+    return scores, excluded, decision, completeness
+
+
+def decide_weighed(
+    rulebook: RuleBook,
+    weighed: Sequence[Weighed],
+    *,
+    emphasis: Any,
+    completeness: float,
+    facts: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, int], list[str], Decision]:
+    """:func:`decide_platform` with the completeness known: scores, exclusions (in model order) and the decision."""
     scores, excluded = tally((item.kind, item.model, item.weight) for item in weighed)
-    completeness = len(set(given_fields) & set(CORE_FIELDS)) / len(CORE_FIELDS)
     decision = decide(
         scores,
         excluded,
@@ -189,7 +203,7 @@ def decide_platform(
         evidence=tuple(weighed),
         facts=facts,
     )
-    return scores, sorted(excluded, key=MODELS.index), decision, completeness
+    return scores, sorted(excluded, key=MODELS.index), decision
 
 
 def weighed_from_records(rulebook: RuleBook, rule: Rule, platform: str, matched: Sequence[FactRecord]) -> Weighed:
@@ -502,6 +516,9 @@ class Evaluator:
             if self.rules[b.rule_index].then.kind == "caveat":
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
+        self._several = tuple((rule_index, items) for rule_index, items in self._conclude_rules if len(items) > 1)
+        # The fields an assumption can fill: a conclusion that matched none of them never rests on a guess.
+        self._assumable = frozenset(rule.then.fact for rule in self.rules if rule.then.kind == "assume" and rule.then.fact)
         # The branches settle() tests one by one: the one branch of each rule that concludes through one.
         self._settle_matches = _matches_function(
             branches, (items[0] for _, items in self._conclude_rules if len(items) == 1)
@@ -626,7 +643,7 @@ class Evaluator:
         """
         run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
         if self._settles(platforms, firing_limit):
-            return run.settle(conclude=True).conclusions()
+            return run.settled()
         return Conclusions.of(run.execute().materialise())
 
     def _settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
@@ -743,6 +760,8 @@ class _PlatformView:
         """Conclusions through a branch that binds no seller fact and quotes none: the same for every seller."""
         self._programs = shared.programs
         self._evaluator = evaluator
+        self._shared = shared
+        self._constants: list[Concluded | None] | None = None
         self.local: dict[tuple[int, tuple[str, ...]], Concluded] = {}
         """Conclusions whose words quote only this view's facts, by (branch index, assumed fields): a
         shortcut past :attr:`concluded`'s key of quoted values, which on this view never change."""
@@ -763,6 +782,17 @@ class _PlatformView:
                 steps.append((rule_index, allowed[0] if len(indices) == 1 else -1, weighs))
             found = self._programs[conclude] = tuple(steps)
         return found
+
+    def settler(self) -> tuple[Callable[..., None], list[Concluded | None]]:
+        """This view's generated program (:func:`_settler`, shared by the views that share its bindings), and the
+        conclusions it has built on this view so far, one slot per rule it folds in."""
+        shared = self._shared
+        if shared.settler is None:
+            shared.settler = _settler(self._evaluator, shared, self.program(True))
+        program, slots = shared.settler
+        if self._constants is None:
+            self._constants = [None] * slots
+        return program, self._constants
 
     def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, Any], ...], Any]:
         """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding
@@ -801,6 +831,73 @@ class _Shared:
         self.concluded: dict[Any, Concluded] = {}
         self.fixed: dict[int, Concluded] = {}
         self.programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
+        self.settler: tuple[Callable[..., None], int] | None = None
+        """:func:`_settler`'s program for these bindings, and how many per-view slots it uses."""
+
+
+def _settler(
+    evaluator: Evaluator, shared: _Shared, steps: tuple[tuple[int, int, bool], ...]
+) -> tuple[Callable[..., None], int]:
+    """A platform view's settling as straight-line Python: for each rule it can conclude (``steps``, in
+    rule-book order), whether it matched, what it weighs and what it concludes, with the pieces built once.
+
+    The program is ``settle(hits, several, v, assumed, constants, slow, conclude, weighed, items)``: ``hits``
+    are :attr:`Evaluator._settle_matches`'s answers, ``several`` the branch each rule of several branches
+    concludes through per view, ``assumed`` the fields the run's assumptions filled; it appends to
+    ``weighed`` and fills ``items`` (rule id -> :class:`Concluded`) exactly as :meth:`_Run.settle` and
+    :meth:`_Run.conclusions` do. A rule that matched concludes through a piece of its own view
+    (``constants``, built by ``conclude`` the first time) unless it matched an assumed field or its caveat
+    quotes the seller: those, and rules of several branches, take ``slow`` (:meth:`_Run._settle_one`), the
+    long way. The source holds only branch and rule positions as numbers; rule ids, field names and
+    pieces are bound as names, and no rule text is ever compiled.
+    """
+    namespace: dict[str, Any] = {}
+    lines = ["def settle(hits, several, v, assumed, constants, slow, conclude, weighed, items):"]
+    slots = 0
+    rules = evaluator.rules
+    for rule_index, index, weighs in steps:
+        if index < 0:
+            lines += [
+                f"    index = several[{rule_index}].get(v)",
+                "    if index is not None:",
+                f"        slow(v, {rule_index}, index, {weighs}, weighed, items)",
+            ]
+            continue
+        lines.append(f"    if hits[{index}]:")
+        quotes = evaluator._caveat_quotes.get(rule_index, ())
+        if quotes and rule_index not in evaluator._quotes_platform_only:
+            lines.append(f"        slow(v, {rule_index}, {index}, {weighs}, weighed, items)")
+            continue
+        entry = shared.enabled[index]
+        pad = "        "
+        guessed = frozenset(entry[2]) & evaluator._assumable
+        if guessed:
+            namespace[f"guessed{index}"] = guessed
+            lines += [
+                f"        if assumed and not guessed{index}.isdisjoint(assumed):",
+                f"            slow(v, {rule_index}, {index}, {weighs}, weighed, items)",
+                "        else:",
+            ]
+            pad = "            "
+        rule = rules[rule_index]
+        if weighs:
+            found = shared.weighed.get((index, ()))
+            if found is None:
+                found = shared.weighed[(index, ())] = _weighed(rule, (), entry[3])
+            namespace[f"weighs{index}"] = found
+            lines.append(f"{pad}weighed.append(weighs{index})")
+        namespace[f"rule{index}"] = rule.id
+        lines += [
+            f"{pad}item = constants[{slots}]",
+            f"{pad}if item is None:",
+            f"{pad}    item = constants[{slots}] = conclude(v, {rule_index}, {index})",
+            f"{pad}items[rule{index}] = item",
+        ]
+        slots += 1
+    lines.append("    return None")
+    exec(compile("\n".join(lines), f"<settle {len(steps)} rules>", "exec"), namespace)  # noqa: S102
+    function: Callable[..., None] = namespace["settle"]
+    return function, slots
 _VIEWS_KEPT = 4096
 _MISSING = object()
 
@@ -1025,6 +1122,19 @@ class _Run:
     def conclusions(self) -> Conclusions:
         """The conclusions of a run settled with ``conclude=True``, without trace records."""
         assert self.fired is not None
+        concluded: dict[str, dict[str, Concluded]] = {}
+        declared: dict[str, dict[str, Any]] = {}
+        for v, view in enumerate(self.views):
+            items: dict[str, Concluded] = {}
+            for rule_index, index in self.fired[v].items():
+                item = self._concluded_item(v, rule_index, index)
+                items[item.rule] = item
+            concluded[view.platform] = items
+            declared[view.platform] = view.plain_working
+        return self._conclusions(concluded, declared)
+
+    def _conclusions(self, concluded: dict[str, dict[str, Concluded]], declared: dict[str, dict[str, Any]]) -> Conclusions:
+        """The run's :class:`Conclusions`, given what concluded on each platform and each platform's facts."""
         seller = self.seller
         rules = self.rules
         branches = self.branches
@@ -1033,61 +1143,118 @@ class _Run:
             for index, v, _, payload in self.log
             if v < 0
         ]
+        decisions = self.decision_records()
+        return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
+
+    def _concluded_item(self, v: int, rule_index: int, index: int) -> Concluded:
+        """What a rule concluded through branch ``index`` on view ``v``, on the run's final facts: shared with
+        every run that gives it the same assumed facts and quoted values (immutable)."""
+        view = self.views[v]
+        fixed = view.fixed
+        item = fixed.get(index)
+        if item is not None:  # a conclusion that reads nothing of the seller's
+            return item
+        seller = self.seller
+        rule = self.rules[rule_index]
+        entry = view.enabled[index]
+        quotes = self.ev._caveat_quotes.get(rule_index, ())
+        if not entry[2] and not quotes:
+            matched, facts_key = view.matched(index, entry[0])
+            text = render(rule.then.text or "", {}) if rule.then.kind == "caveat" else None
+            item = fixed[index] = Concluded(rule.id, (), matched, text, (rule.id, (), facts_key, text))
+            return item
+        assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
+        local = view.local
+        by_view = rule_index in self.ev._quotes_platform_only or not quotes
+        if by_view:
+            item = local.get((index, assumed_names))
+            if item is not None:  # this view's words for this branch and these assumed facts
+                return item
+        # The facts a caveat quotes, as render() would find them: the platform's over the seller's.
+        working = view.working
+        quoted = tuple(
+            working[name] if name in working else seller[name][1] if name in seller else None for name in quotes
+        )
+        try:
+            key: Any = (index, assumed_names, tuple((type(value), hashable(value)) for value in quoted))
+            item = view.concluded.get(key)
+        except TypeError:  # a value no key can hold: concluded for this run alone
+            key, item = None, None
+        if item is None:
+            text = None
+            if rule.then.kind == "caveat":
+                text = render(rule.then.text or "", dict(zip(quotes, quoted, strict=True)))
+            matched, facts_key = view.matched(index, entry[0])
+            item = Concluded(rule.id, assumed_names, matched, text, (rule.id, assumed_names, facts_key, text))
+            if key is not None:
+                if len(view.concluded) >= 4096:
+                    view.concluded.clear()
+                view.concluded[key] = item
+        if by_view:
+            local[(index, assumed_names)] = item  # at most one per branch and set of assumed facts
+        return item
+
+    def settled(self) -> Conclusions:
+        """``settle(conclude=True).conclusions()`` in one pass: each platform view runs its generated program
+        (:func:`_settler`), which weighs and concludes every rule that matched with pieces built once per view.
+
+        Only when the rule book settles (see :meth:`settle`): the assumptions run on the agenda first.
+        """
+        agenda = self._activations(self.ev._assume_indices)
+        agenda.sort(key=_first)
+        fired = 0
+        while agenda:
+            _, index, _ = agenda.pop()
+            self._count(fired)
+            fired += 1
+            agenda = self._assume(index, agenda, within=self.ev._assume_set)
+        rules = self.rules
+        # A rule of several branches concludes on each platform through its activation with the highest key.
+        several: dict[int, dict[int, int]] = {}
+        for rule_index, indices in self.ev._several:
+            best: dict[int, tuple[Any, int]] = {}
+            for key, index, v in self._activations(indices):
+                if v not in best or key > best[v][0]:
+                    best[v] = (key, index)
+            several[rule_index] = {v: index for v, (_, index) in best.items()}
+        hits = self.ev._settle_matches(self.seller)
+        given = self._given_fields()
+        completeness = len(set(given) & _CORE_SET) / len(CORE_FIELDS)
+        # The fields the assumptions filled: a conclusion that matched one of them is not the view's shared piece.
+        assumed = frozenset(rules[self.branches[index].rule_index].then.fact for index, v, _, _ in self.log if v < 0)
         concluded: dict[str, dict[str, Concluded]] = {}
         declared: dict[str, dict[str, Any]] = {}
-        decisions = self.decision_records()
-        caveat_quotes = self.ev._caveat_quotes
-        platform_only = self.ev._quotes_platform_only
+        slow, conclude = self._settle_one, self._concluded_item
         for v, view in enumerate(self.views):
+            program, constants = view.settler()
+            weighed: list[Weighed] = []
             items: dict[str, Concluded] = {}
-            working = view.working
-            fixed = view.fixed
-            local = view.local
-            for rule_index, index in self.fired[v].items():
-                item = fixed.get(index)
-                if item is not None:  # a conclusion that reads nothing of the seller's
-                    items[item.rule] = item
-                    continue
-                rule = rules[rule_index]
-                entry = view.enabled[index]
-                quotes = caveat_quotes.get(rule_index, ())
-                if not entry[2] and not quotes:
-                    matched, facts_key = view.matched(index, entry[0])
-                    text = render(rule.then.text or "", {}) if rule.then.kind == "caveat" else None
-                    item = fixed[index] = Concluded(rule.id, (), matched, text, (rule.id, (), facts_key, text))
-                    items[rule.id] = item
-                    continue
-                assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
-                if rule_index in platform_only or not quotes:
-                    item = local.get((index, assumed_names))
-                    if item is not None:  # this view's words for this branch and these assumed facts
-                        items[rule.id] = item
-                        continue
-                # The facts a caveat quotes, as render() would find them: the platform's over the seller's.
-                quoted = tuple(
-                    working[name] if name in working else seller[name][1] if name in seller else None for name in quotes
-                )
-                try:
-                    key: Any = (index, assumed_names, tuple((type(value), hashable(value)) for value in quoted))
-                    item = view.concluded.get(key)
-                except TypeError:  # a value no key can hold: concluded for this run alone
-                    key, item = None, None
-                if item is None:
-                    text = None
-                    if rule.then.kind == "caveat":
-                        text = render(rule.then.text or "", dict(zip(quotes, quoted, strict=True)))
-                    matched, facts_key = view.matched(index, entry[0])
-                    item = Concluded(rule.id, assumed_names, matched, text, (rule.id, assumed_names, facts_key, text))
-                    if key is not None:
-                        if len(view.concluded) >= 4096:
-                            view.concluded.clear()
-                        view.concluded[key] = item
-                if rule_index in platform_only or not quotes:
-                    local[(index, assumed_names)] = item  # at most one per branch and set of assumed facts
-                items[rule.id] = item
+            program(hits, several, v, assumed, constants, slow, conclude, weighed, items)
+            self._decide_weighed(v, weighed, completeness)
             concluded[view.platform] = items
             declared[view.platform] = view.plain_working
-        return Conclusions({name: plain(seller[name][1]) for name in self.given}, assumed, concluded, decisions, declared)
+        return self._conclusions(concluded, declared)
+
+    def _settle_one(
+        self, v: int, rule_index: int, index: int, weighs: bool, weighed: list[Weighed], items: dict[str, Concluded]
+    ) -> None:
+        """A rule concluding through branch ``index`` on view ``v`` the long way (what :func:`_settler`'s program
+        does not fold in: a rule of several branches, an assumed fact matched, a caveat quoting the seller)."""
+        if weighs:
+            weighed.append(self._weighed(self.rules[rule_index], v, index))
+        item = self._concluded_item(v, rule_index, index)
+        items[item.rule] = item
+
+    def _decide_weighed(self, v: int, weighed: list[Weighed], completeness: float) -> None:
+        """:meth:`_decide` on view ``v`` with its weighed conclusions and the run's completeness given."""
+        view = self.views[v]
+        scores, excluded, decision = decide_weighed(
+            self.ev.rulebook, weighed, emphasis=view.emphasis, completeness=completeness, facts=view.values
+        )
+        new_id = self.next_id
+        self.next_id += 1
+        self.decisions[v] = (new_id, scores, excluded, decision, completeness)
+        self.order.append((1, v))
 
     def _count(self, fired: int) -> None:
         """Refuse one firing more than the limit allows (a rule loop, or a limit set too low)."""
