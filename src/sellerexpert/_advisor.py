@@ -15,7 +15,7 @@ from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
 from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
 from ._engine.names import ENGINES, Engine
-from ._engine.policy import choose_best, lead_index, lead_market, market_model, outcome
+from ._engine.policy import OutcomeAdvice, choose_best, lead_index, lead_market, market_model, outcome
 from ._errors import ProfileError
 from ._profile.conditions import PLATFORM_PREFIX
 from ._profile.profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
@@ -50,8 +50,6 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
-_UNWORDED = object()
-"""No piece worded yet for a conclusion (a worded piece may be ``None``: a conclusion that is neither reason nor caveat)."""
 
 _LANDED_KEPT = 64
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
@@ -120,6 +118,8 @@ class Advisor:
         }
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
+        self._outcomes: dict[tuple[Any, ...], OutcomeAdvice] = {}
+        """A platform's outcome in words, by what it reads (decision, platform, language): few, and immutable."""
         self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
@@ -794,52 +794,60 @@ class Advisor:
                     return platform_values[name]
             return seller_facts.get(name)
 
-        reasons: list[Reason] = []
-        caveats: list[Caveat] = []
+        # Each conclusion's piece with its place in the list: (0, key) a reason, (1, key) a caveat, None neither.
+        reasons: list[tuple[Any, Reason]] = []
+        caveats: list[tuple[Any, Caveat]] = []
         wording = self._wording
+        where = (platform, lang)
         for item in concluded.values():
-            words = wording.get((item.rule, lang))
-            if words is None:
-                words = wording[(item.rule, lang)] = self._words(item.rule, lang)
-            rule, template, names = words
-            rendered = None
-            if lang == "en" and item.text is not None and rule.then.kind == "caveat":
-                template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
-            if not names:
-                # Words that quote nothing of the seller: the same piece for this conclusion on this platform.
-                piece = item.worded.get((platform, lang), _UNWORDED)
-                if piece is _UNWORDED:
-                    piece = item.worded[(platform, lang)] = self._shared_piece(platform, lang, rule, item, rendered, template)
-            else:
-                piece = self._shared_piece(platform, lang, rule, item, rendered, template, names, tuple(map(fact, names)))
-            if isinstance(piece, Caveat):
-                caveats.append(piece)
-            elif piece is not None:
-                reasons.append(piece)
-        order = self._order
-        reasons.sort(key=lambda r: (r.kind != "constraint", -(r.weight or 0), order[r.rule]))
-        caveats.sort(key=lambda c: order[c.rule])
+            placed = item.worded.get(where)
+            if placed is None:
+                words = wording.get((item.rule, lang))
+                if words is None:
+                    words = wording[(item.rule, lang)] = self._words(item.rule, lang)
+                rule, template, names = words
+                rendered = None
+                if lang == "en" and item.text is not None and rule.then.kind == "caveat":
+                    template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
+                if not names:
+                    # Words that quote nothing of the seller: the same piece, placed, for this conclusion on this platform.
+                    placed = item.worded[where] = self._placed(self._shared_piece(platform, lang, rule, item, rendered, template))
+                else:
+                    values = tuple(map(fact, names))
+                    placed = self._placed(self._shared_piece(platform, lang, rule, item, rendered, template, names, values))
+            if placed[0] == 0:
+                reasons.append(placed[1:])
+            elif placed[0] == 1:
+                caveats.append(placed[1:])
+        reasons.sort(key=_key)
+        caveats.sort(key=_key)
         facts = self._rules.platforms[platform].facts
-        separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
         name = self._rules.platforms[platform].name_in(lang)
-        shape = outcome(
-            decision.model,
-            decision.scores,
-            decision.excluded,
-            platform_name=name,
-            separate_stores=separate is not None and separate.value is True,
-            self_operated=pop.text("value", lang) if pop is not None and isinstance(pop.value, str) else None,
-            policy=self._rules.policy,
-            basis=decision.basis,
-        )
+        shape_key = (platform, lang, decision.model, tuple(decision.scores.items()), tuple(decision.excluded), decision.basis)
+        shape = self._outcomes.get(shape_key)
+        if shape is None:
+            separate, pop = facts.get("separate_stores_per_model"), facts.get("self_operated_store")
+            shape = outcome(
+                decision.model,
+                decision.scores,
+                decision.excluded,
+                platform_name=name,
+                separate_stores=separate is not None and separate.value is True,
+                self_operated=pop.text("value", lang) if pop is not None and isinstance(pop.value, str) else None,
+                policy=self._rules.policy,
+                basis=decision.basis,
+            )
+            if len(self._outcomes) >= 4096:
+                self._outcomes.clear()
+            self._outcomes[shape_key] = shape
         return Recommendation(
             platform=platform,
             platform_name=name,
             model=decision.model,
             confidence=decision.confidence,
             scores={model: decision.scores[model] for model in MODELS},
-            reasons=tuple(reasons),
-            caveats=tuple(caveats),
+            reasons=tuple([piece for _key, piece in reasons]),
+            caveats=tuple([piece for _key, piece in caveats]),
             assumptions=assumptions,
             excluded=tuple(decision.excluded),
             basis=decision.basis,
@@ -878,6 +886,15 @@ class Advisor:
                     pieces.clear()
                 pieces[key] = piece
         return piece
+
+    def _placed(self, piece: Reason | Caveat | None) -> tuple[Any, ...]:
+        """A piece with its place in a recommendation: ``(0, key, reason)`` (constraints first, then by weight, then
+        rule-book order), ``(1, key, caveat)`` (rule-book order), or ``(None,)`` for a conclusion that is neither."""
+        if isinstance(piece, Caveat):
+            return (1, self._order[piece.rule], piece)
+        if piece is not None:
+            return (0, (piece.kind != "constraint", -(piece.weight or 0), self._order[piece.rule]), piece)
+        return (None,)
 
     def _words(self, rule_id: str, lang: str) -> tuple[Rule, str, tuple[str, ...]]:
         """A rule, the text a result words its conclusion with in ``lang``, and the facts that text quotes."""
@@ -1011,6 +1028,11 @@ class Advisor:
 
 
 _RECOMMENDATION_FIELDS = len(fields(Recommendation))
+
+
+def _key(placed: tuple[Any, Any]) -> Any:
+    """A placed piece's sort key (:meth:`Advisor._placed`)."""
+    return placed[0]
 
 
 def _with(rec: Recommendation, **changes: Any) -> Recommendation:
