@@ -51,6 +51,9 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
 
+_WORDED_KEPT = 256
+"""Placed pieces one conclusion keeps, by platform, language and the seller's values its words quote."""
+
 _LANDED_KEPT = 64
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
 
@@ -124,6 +127,8 @@ class Advisor:
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        self._route_read: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
+        """Route checks by what they read of the answers (:meth:`_route_answers`)."""
         self._route_reading: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
         self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
         """Route checks in another language than English, filed as the English ones are."""
@@ -479,20 +484,23 @@ class Advisor:
         key = (platform, market, terms)
         found = self._route_cache.get(key)
         if found is None:
-            # Filed again by what the checks read of the answers (far fewer combinations than the answers).
+            # Filed again by what the checks read of the answers (far fewer combinations than the answers),
+            # apart: diverse answers fill the first filing, and emptying it must not forget the second.
             answers = self._route_answers(platform, market, terms)
             read_key = (platform, market, answers)
-            found = self._route_cache.get(read_key) if answers is not None else None
+            found = self._route_read.get(read_key) if answers is not None else None
             if found is None:
                 routes = self._market_routes(platform, market, terms, "en")
                 read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
                 facts = {name: value for name, value in routes.facts("en").items() if name in read}
                 found = (routes, facts)
+                if answers is not None:
+                    if len(self._route_read) > 20_000:
+                        self._route_read.clear()
+                    self._route_read[read_key] = found
             if len(self._route_cache) > 20_000:
                 self._route_cache.clear()
             self._route_cache[key] = found
-            if answers is not None:
-                self._route_cache[read_key] = found
         return found
 
     def _route_answers(self, platform: str, market: str, terms: SellerTerms) -> tuple[Any, ...] | None:
@@ -814,7 +822,20 @@ class Advisor:
                     placed = item.worded[where] = self._placed(self._shared_piece(platform, lang, rule, item, rendered, template))
                 else:
                     values = tuple(map(fact, names))
-                    placed = self._placed(self._shared_piece(platform, lang, rule, item, rendered, template, names, values))
+                    # Filed on the conclusion by the values quoted and their types (True is not 1), when they
+                    # can be a key: a key of the conclusion itself costs more to hash than the piece to find.
+                    try:
+                        by_values: Any = (platform, lang, values, tuple(map(type, values)))
+                        placed = item.worded.get(by_values)
+                    except TypeError:  # a list quoted: filed by the advisor, as hashable values
+                        by_values = None
+                    if placed is None:
+                        piece = self._shared_piece(platform, lang, rule, item, rendered, template, names, values)
+                        placed = self._placed(piece)
+                        if by_values is not None:
+                            if len(item.worded) >= _WORDED_KEPT:  # values quoted from sellers: bounded
+                                item.worded.clear()
+                            item.worded[by_values] = placed
             if placed[0] == 0:
                 reasons.append(placed[1:])
             elif placed[0] == 1:
