@@ -143,6 +143,25 @@ def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_shipped_profile
     _same(advisor, _consistent(data))
 
 
+@_proof(25)
+@given(sellers=st.lists(profiles, min_size=2, max_size=5))
+def test_settled_conclusions_on_views_warmed_by_other_sellers_are_each_sellers_own(
+    advisor: Advisor, sellers: list[dict[str, Any]]
+) -> None:
+    """A platform view's generated settling keeps the conclusions it built for earlier sellers (one per rule,
+    for a seller who matched no assumed field): the next seller, who may match an assumed field or quote
+    other values, still concludes what the full agenda run concludes for it."""
+    evaluator = advisor.evaluator
+    for data in sellers:
+        profile = _consistent(data)
+        for plan in advisor._plans(profile, None):
+            facts = fact_values(plan.profile)
+            overrides = margin_facts(plan.profile, plan.overrides)
+            settled = evaluator.conclude(facts, plan.profile.platforms, platform_overrides=overrides)
+            full = Conclusions.of(evaluator.run(facts, plan.profile.platforms, platform_overrides=overrides))
+            assert _without_ids(settled) == _without_ids(full), f"profile {plan.profile.to_dict()}"
+
+
 @_proof(40)
 @given(data=profiles, assumed=st.sets(st.sampled_from(REASONED_FIELDS), max_size=4))
 def test_settling_matches_every_branch_at_once_as_each_branch_alone(
