@@ -1,4 +1,4 @@
-"""Tests go through the public API: at most ten test files import a private module, each named here.
+"""Tests go through the public API: at most eleven test files import a private module, each named here.
 
 A test that imports ``sellerexpert._something`` breaks when that module moves, whether or not any
 behaviour changed; one that uses ``sellerexpert.__all__``, the command line or the file formats breaks
@@ -6,8 +6,8 @@ only when a user would notice. The few files below test an internal on purpose: 
 equal (with coverage's replay and shared route checks), the decision policy, the condition algebra, the
 rule book's own checks, templates and route requirements beside each rule's examples, signing's canonical
 bytes, the field types, the margin arithmetic's rounding and rule facts, the translation machinery, the
-report's glossary, and the fixture that shares one advisor with the command line. Each says why in its
-module docstring.
+report's glossary, the records' helper (a ``to_dict`` generated from a declaration), and the fixture that
+shares one advisor with the command line. Each says why in its module docstring.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ TESTS = Path(__file__).resolve().parents[1]
 
 ALLOWED: frozenset[str] = frozenset(
     {
+        "api/test_records.py",
         "conftest.py",
         "economics/test_economics.py",
         "engine/test_evaluator.py",
@@ -33,7 +34,7 @@ ALLOWED: frozenset[str] = frozenset(
 )
 """The test files that may import a private module (paths under tests/)."""
 
-LIMIT = 10
+LIMIT = 11
 
 
 def private_imports(source: str) -> list[str]:
@@ -97,7 +98,7 @@ def test_the_walk_finds_every_spelling_of_a_private_import() -> None:
     )
 
 
-def test_at_most_ten_test_files_import_a_private_module() -> None:
+def test_at_most_eleven_test_files_import_a_private_module() -> None:
     found = files_importing_private_modules()
     listing = "\n".join(f"  {path}: {', '.join(names)}" for path, names in found.items())
     assert len(found) <= LIMIT, f"{len(found)} test files import a private module (at most {LIMIT}):\n{listing}"
