@@ -11,7 +11,7 @@ says which keys it writes, in which order, and how each value is converted::
         failed: bool = True
 
 A key is a field, a property (a key computed from the fields) or a class constant of the same name, or
-a :func:`key` that names its source (``attr``), a conversion of the value (``via``) or of each item
+a :class:`Key` that names its source (``attr``), a conversion of the value (``via``) or of each item
 (``each``), a constant (``const``), or leaves the key out when the value is ``None`` (``omit_none``).
 Without a conversion, one is read from the field's annotation: ``tuple[X, ...]`` becomes a list (of
 ``X.to_dict()`` when ``X`` has one), ``X`` or ``X | None`` with a ``to_dict`` becomes its dict (``None``
@@ -45,14 +45,22 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Union, get_args, get_origin
 
 _NO_CONST: Final[Any] = object()
-"""No constant given to :func:`key` (``None`` is a constant a key may have)."""
+"""No constant given to :class:`Key` (``None`` is a constant a key may have)."""
 
 _LITERALS = (str, int, float, bool, type(None))
 """Constants written into the generated source as literals (``repr`` gives them back exactly)."""
 
 
 class Key:
-    """One key of a record's JSON and where its value comes from (see :func:`key`)."""
+    """A key of a record's JSON that is not simply the field of that name.
+
+    :param name: the JSON key.
+    :param attr: the field, property or class attribute that holds the value (default: ``name``).
+    :param via: a conversion of the value (``float``, ``dict``, a function of the module).
+    :param each: a conversion of each item of the value, which is then written as a list.
+    :param const: the value itself, the same for every record (no attribute is read).
+    :param omit_none: leave the key out when the value is ``None``.
+    """
 
     __slots__ = ("attr", "const", "each", "name", "omit_none", "via")
 
@@ -74,34 +82,13 @@ class Key:
         self.omit_none = omit_none
 
     def __repr__(self) -> str:
-        return f"key({self.name!r}, attr={self.attr!r})"
-
-
-def key(
-    name: str,
-    *,
-    attr: str | None = None,
-    via: Callable[[Any], Any] | None = None,
-    each: Callable[[Any], Any] | None = None,
-    const: Any = _NO_CONST,
-    omit_none: bool = False,
-) -> Key:
-    """A key of a record's JSON that is not simply the field of that name.
-
-    :param name: the JSON key.
-    :param attr: the field, property or class attribute that holds the value (default: ``name``).
-    :param via: a conversion of the value (``float``, ``dict``, a function of the module).
-    :param each: a conversion of each item of the value, which is then written as a list.
-    :param const: the value itself, the same for every record (no attribute is read).
-    :param omit_none: leave the key out when the value is ``None``.
-    """
-    return Key(name, attr=attr, via=via, each=each, const=const, omit_none=omit_none)
+        return f"Key({self.name!r}, attr={self.attr!r})"
 
 
 class Record:
     """A dataclass whose ``to_dict`` is generated from the declaration of its JSON keys.
 
-    Subclass it with ``keys=`` (the keys in the JSON's order, names or :func:`key`) or ``exclude=`` (fields
+    Subclass it with ``keys=`` (the keys in the JSON's order, names or :class:`Key`) or ``exclude=`` (fields
     left out of the default: every field in declared order). Defining ``to_dict`` by hand as well is an error.
     """
 

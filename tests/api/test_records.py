@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert._records import Record, key
+from sellerexpert._records import Key, Record
 
 
 class Colour(Enum):
@@ -40,7 +40,7 @@ class Leaf(Record):
 
 @dataclass(frozen=True)
 class Branch(
-    Record, keys=("name", "ok", "kind", "leaves", key("colour", via=_colour), key("note", omit_none=True), "top", "ratio")
+    Record, keys=("name", "ok", "kind", "leaves", Key("colour", via=_colour), Key("note", omit_none=True), "top", "ratio")
 ):
     name: str
     leaves: tuple[Leaf, ...]
@@ -115,7 +115,7 @@ def test_a_slots_record_keeps_its_method_and_pickles() -> None:
 
 def test_exclude_leaves_fields_out_and_a_constant_key_needs_no_field() -> None:
     @dataclass(frozen=True)
-    class Row(Record, keys=("a", key("format", const="row"), key("size", const=(1, 2)), key("b", attr="hidden"))):
+    class Row(Record, keys=("a", Key("format", const="row"), Key("size", const=(1, 2)), Key("b", attr="hidden"))):
         a: int
         hidden: str
 
@@ -130,7 +130,7 @@ def test_exclude_leaves_fields_out_and_a_constant_key_needs_no_field() -> None:
 
 def test_each_converts_every_item_and_via_is_not_applied_to_none() -> None:
     @dataclass(frozen=True)
-    class Row(Record, keys=(key("colours", each=_colour), key("first", via=_colour))):
+    class Row(Record, keys=(Key("colours", each=_colour), Key("first", via=_colour))):
         colours: tuple[Colour, ...]
         first: Colour | None
 
@@ -143,7 +143,7 @@ def test_each_converts_every_item_and_via_is_not_applied_to_none() -> None:
         (lambda: _declare(keys=("missing",)), "has no field, property or attribute 'missing'"),
         (lambda: _declare(keys=("a", "a")), "declared twice"),
         (lambda: _declare(exclude=("nope",)), "exclude names no field: nope"),
-        (lambda: _declare(keys=(key("x", attr="a.b"),)), "is not an attribute name"),
+        (lambda: _declare(keys=(Key("x", attr="a.b"),)), "is not an attribute name"),
         (lambda: _declare(keys=("later",)), "cannot find 'NotYetDefined'"),
         (lambda: _declare(keys=("pair",)), "needs each="),
     ],

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .._i18n import N_, _, ngettext
 from .._i18n.messages import say
-from .._records import Record, key
+from .._records import Key, Record
 
 Check = Literal["signature", "input", "consistency", "fingerprint", "replay"]
 
@@ -144,9 +144,9 @@ class AuditSummary(
     Record,
     keys=(
         "ok",
-        key("traces", attr="reports", via=len),
-        key("passed", attr="reports", via=_passed),
-        key("failed", attr="reports", via=_failed),
+        Key("traces", attr="reports", via=len),
+        Key("passed", attr="reports", via=_passed),
+        Key("failed", attr="reports", via=_failed),
         "reports",
         "skipped",
     ),
