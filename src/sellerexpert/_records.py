@@ -136,9 +136,10 @@ def _generate(cls: type, keys: Sequence[str | Key] | None, exclude: Sequence[str
     if len(set(names)) != len(names):
         raise TypeError(f"{cls.__qualname__}: a key is declared twice in {names}")
     namespace: dict[str, Any] = {}
-    parts: list[tuple[Key, str]] = []
+    parts: list[tuple[Key, str, str]] = []
     for index, declared_key in enumerate(declared):
-        parts.append((declared_key, _expression(cls, fields, declared_key, index, namespace)))
+        expression = _expression(cls, fields, declared_key, index, namespace)
+        parts.append((declared_key, expression, _read(cls, fields, declared_key.attr)))
     source = _source(cls, parts)
     filename = f"<record {cls.__module__}.{cls.__qualname__}.to_dict>"
     # The generated source is kept where tracebacks and debuggers look for a file's lines.
@@ -156,6 +157,8 @@ def _expression(cls: type, fields: dict[str, Any], declared: Key, index: int, na
     """The Python expression of one key's value, with ``self`` the record; objects it needs go into ``namespace``."""
     where = f"{cls.__qualname__}: key {declared.name!r}"
     if declared.const is not _NO_CONST:
+        if declared.omit_none:
+            raise TypeError(f"{where}: a constant is never left out; drop omit_none")
         if type(declared.const) in _LITERALS:
             return repr(declared.const)
         namespace[f"_const{index}"] = declared.const
@@ -165,14 +168,15 @@ def _expression(cls: type, fields: dict[str, Any], declared: Key, index: int, na
         raise TypeError(f"{where}: {attr!r} is not an attribute name")
     if attr not in fields and not hasattr(cls, attr):
         raise TypeError(f"{where}: {cls.__qualname__} has no field, property or attribute {attr!r}")
-    value = f"self.{attr}"
+    # A key left out when None is written under ``if value is not None``, ``value`` the attribute read once.
+    value = "value" if declared.omit_none else _read(cls, fields, attr)
     if attr not in fields and declared.via is None and declared.each is None:
         constant = cls.__dict__.get(attr)
         if type(constant) in _LITERALS:
             # A class constant (a record's kind): written as a literal, as a hand-written method would.
             return repr(constant)
         return value
-    optional = attr in fields and _optional(fields[attr])
+    optional = attr in fields and not declared.omit_none and _optional(fields[attr])
     if declared.via is not None:
         namespace[f"_via{index}"] = declared.via
         converted = f"_via{index}({value})"
@@ -186,6 +190,13 @@ def _expression(cls: type, fields: dict[str, Any], declared: Key, index: int, na
     if optional and converted != value:
         return f"(None if {value} is None else {converted})"
     return converted
+
+
+def _read(cls: type, fields: dict[str, Any], attr: str) -> str:
+    """How the value is read: a field, property or constant as an attribute, a method by calling it."""
+    if attr not in fields and isinstance(cls.__dict__.get(attr), types.FunctionType):
+        return f"self.{attr}()"
+    return f"self.{attr}"
 
 
 def _inferred(cls: type, note: Any, value: str, where: str) -> str:
@@ -280,19 +291,26 @@ def _resolve(cls: type, dotted: str, where: str) -> Any:
     return found
 
 
-def _source(cls: type, parts: list[tuple[Key, str]]) -> str:
-    """The source of ``to_dict``: one dict display, then a statement per key after the first left out when ``None``."""
-    for declared, _expression_text in parts:
+def _source(cls: type, parts: list[tuple[Key, str, str]]) -> str:
+    """The source of ``to_dict``: one dict display, then a statement per key after the first left out when ``None``.
+
+    :param parts: each key, the expression of its value, and how its attribute is read.
+    """
+    for declared, _expression_text, _read_text in parts:
         if not isinstance(declared.name, str):
             raise TypeError(f"{cls.__qualname__}: key {declared.name!r} is not text")
-    first = next((i for i, (declared, _e) in enumerate(parts) if declared.omit_none), len(parts))
-    head = ", ".join(f"{declared.name!r}: {expression}" for declared, expression in parts[:first])
+    first = next((i for i, (declared, _e, _r) in enumerate(parts) if declared.omit_none), len(parts))
+    head = ", ".join(f"{declared.name!r}: {expression}" for declared, expression, _read_text in parts[:first])
     if first == len(parts):
         return f"def to_dict(self):\n    return {{{head}}}\n"
     lines = ["def to_dict(self):", f"    data = {{{head}}}"]
-    for declared, expression in parts[first:]:
+    for declared, expression, read in parts[first:]:
         if declared.omit_none:
-            lines += [f"    value = {expression}", "    if value is not None:", f"        data[{declared.name!r}] = value"]
+            lines += [
+                f"    value = {read}",
+                "    if value is not None:",
+                f"        data[{declared.name!r}] = {expression}",
+            ]
         else:
             lines.append(f"    data[{declared.name!r}] = {expression}")
     lines.append("    return data")

@@ -40,7 +40,8 @@ class Leaf(Record):
 
 @dataclass(frozen=True)
 class Branch(
-    Record, keys=("name", "ok", "kind", "leaves", Key("colour", via=_colour), Key("note", omit_none=True), "top", "ratio")
+    Record,
+    keys=("name", "ok", "count", "kind", "leaves", Key("colour", via=_colour), Key("note", omit_none=True), "top", "ratio"),
 ):
     name: str
     leaves: tuple[Leaf, ...]
@@ -54,6 +55,9 @@ class Branch(
     def ok(self) -> bool:
         return bool(self.leaves)
 
+    def count(self) -> int:
+        return len(self.leaves)
+
 
 def _leaf_reference(leaf: Leaf) -> dict[str, Any]:
     """What a hand-written method would give: each field in declared order, tuples as lists."""
@@ -64,6 +68,7 @@ def _branch_reference(branch: Branch) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": branch.name,
         "ok": bool(branch.leaves),
+        "count": len(branch.leaves),
         "kind": "branch",
         "leaves": [_leaf_reference(leaf) for leaf in branch.leaves],
         "colour": branch.colour.value,
@@ -130,11 +135,13 @@ def test_exclude_leaves_fields_out_and_a_constant_key_needs_no_field() -> None:
 
 def test_each_converts_every_item_and_via_is_not_applied_to_none() -> None:
     @dataclass(frozen=True)
-    class Row(Record, keys=(Key("colours", each=_colour), Key("first", via=_colour))):
+    class Row(Record, keys=(Key("colours", each=_colour), Key("first", via=_colour), Key("maybe", via=_colour, omit_none=True))):
         colours: tuple[Colour, ...]
         first: Colour | None
+        maybe: Colour | None = None
 
     assert Row((Colour.RED, Colour.BLUE), None).to_dict() == {"colours": ["red", "blue"], "first": None}
+    assert Row((), Colour.RED, Colour.BLUE).to_dict() == {"colours": [], "first": "red", "maybe": "blue"}
 
 
 @pytest.mark.parametrize(
@@ -146,8 +153,11 @@ def test_each_converts_every_item_and_via_is_not_applied_to_none() -> None:
         (lambda: _declare(keys=(Key("x", attr="a.b"),)), "is not an attribute name"),
         (lambda: _declare(keys=("later",)), "cannot find 'NotYetDefined'"),
         (lambda: _declare(keys=("pair",)), "needs each="),
+        (lambda: _declare(keys=(Key("a", const=1, omit_none=True),)), "never left out"),
+        (lambda: _declare(keys=("a",), exclude=("a",)), "not both"),
     ],
-    ids=["unknown-attribute", "twice", "exclude-unknown", "not-a-name", "unresolvable", "union-of-records"],
+    ids=["unknown-attribute", "twice", "exclude-unknown", "not-a-name", "unresolvable", "union-of-records", "const-omitted",
+         "keys-and-exclude"],
 )
 def test_a_bad_declaration_fails_when_the_class_is_made(declare: Any, message: str) -> None:
     with pytest.raises(TypeError, match=message):
