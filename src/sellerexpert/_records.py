@@ -94,6 +94,9 @@ class Record:
 
     __slots__ = ()
 
+    __record_keys__: ClassVar[tuple[str, ...]]
+    """The keys ``to_dict`` writes, in order (see :func:`record_keys`)."""
+
     if TYPE_CHECKING:
         # What __init_subclass__ gives every record class: the type checker's view of the generated method.
         def to_dict(self) -> dict[str, Any]: ...
@@ -108,6 +111,7 @@ class Record:
                 return
             raise TypeError(f"{cls.__qualname__}: a Record's to_dict is generated from its keys; do not also write one")
         cls.to_dict = _generate(cls, keys, exclude)  # type: ignore[method-assign, assignment]
+        cls.__record_keys__ = cls.to_dict.__record_keys__  # type: ignore[attr-defined]
 
 
 def _fields(cls: type) -> dict[str, Any]:
@@ -315,3 +319,11 @@ def _source(cls: type, parts: list[tuple[Key, str, str]]) -> str:
             lines.append(f"    data[{declared.name!r}] = {expression}")
     lines.append("    return data")
     return "\n".join(lines) + "\n"
+
+
+def record_keys(cls: type[Record]) -> tuple[str, ...]:
+    """The keys a record class's ``to_dict`` writes, in order (a key left out when ``None`` included).
+
+    For a reader that checks a document against the record it would become (a trace's fact records).
+    """
+    return cls.__record_keys__

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sellerexpert._records import Key, Record
+from sellerexpert._records import Key, Record, record_keys
 
 
 class Colour(Enum):
@@ -110,6 +110,8 @@ def test_each_call_gives_fresh_lists_and_dicts(leaf: Leaf) -> None:
 def test_the_default_is_every_field_in_declared_order_without_class_constants() -> None:
     assert Leaf(1, ("a", "b")).to_dict() == {"number": 1, "words": ["a", "b"]}
     assert Leaf.to_dict.__qualname__ == "Leaf.to_dict"
+    assert record_keys(Leaf) == ("number", "words")
+    assert record_keys(Branch) == ("name", "ok", "count", "kind", "leaves", "colour", "note", "top", "ratio")
 
 
 def test_a_slots_record_keeps_its_method_and_pickles() -> None:
