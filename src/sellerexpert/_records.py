@@ -127,6 +127,10 @@ def _is_classvar(note: Any) -> bool:
 
 
 def _generate(cls: type, keys: Sequence[str | Key] | None, exclude: Sequence[str]) -> Callable[[Any], dict[str, Any]]:
+    inherited = [base.__qualname__ for base in cls.__mro__[1:] if "__dataclass_fields__" in base.__dict__]
+    if inherited:
+        # The fields are read from the class's own annotations: a parent's would be missed.
+        raise TypeError(f"{cls.__qualname__}: a record does not inherit fields (from {', '.join(inherited)})")
     fields = _fields(cls)
     if keys is None:
         unknown = [name for name in exclude if name not in fields]
@@ -167,6 +171,8 @@ def _expression(cls: type, fields: dict[str, Any], declared: Key, index: int, na
             return repr(declared.const)
         namespace[f"_const{index}"] = declared.const
         return f"_const{index}"
+    if declared.via is not None and declared.each is not None:
+        raise TypeError(f"{where}: give via or each, not both")
     attr = declared.attr
     if not attr.isidentifier() or keyword.iskeyword(attr):
         raise TypeError(f"{where}: {attr!r} is not an attribute name")

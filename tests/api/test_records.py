@@ -157,9 +157,11 @@ def test_each_converts_every_item_and_via_is_not_applied_to_none() -> None:
         (lambda: _declare(keys=("pair",)), "needs each="),
         (lambda: _declare(keys=(Key("a", const=1, omit_none=True),)), "never left out"),
         (lambda: _declare(keys=("a",), exclude=("a",)), "not both"),
+        (lambda: _declare(keys=(Key("a", via=str, each=str),)), "via or each, not both"),
+        (lambda: type("Child", (Leaf,), {"__annotations__": {"more": "int"}}), "does not inherit fields"),
     ],
     ids=["unknown-attribute", "twice", "exclude-unknown", "not-a-name", "unresolvable", "union-of-records", "const-omitted",
-         "keys-and-exclude"],
+         "keys-and-exclude", "via-and-each", "inherited-fields"],
 )
 def test_a_bad_declaration_fails_when_the_class_is_made(declare: Any, message: str) -> None:
     with pytest.raises(TypeError, match=message):
