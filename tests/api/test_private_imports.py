@@ -5,8 +5,9 @@ behaviour changed; one that uses ``sellerexpert.__all__``, the command line or t
 only when a user would notice. The few files below test an internal on purpose: the engines proven
 equal (with coverage's replay and shared route checks), the decision policy, the condition algebra, the
 rule book's own checks, templates and route requirements beside each rule's examples, the field types,
-the margin arithmetic's rounding and rule facts, the translation machinery, the report's glossary, the records' helper (a ``to_dict`` generated from a declaration), and the fixture that
-shares one advisor with the command line. Each says why in its module docstring.
+the margin arithmetic's rounding and rule facts, the translation machinery, the report's glossary, the
+records' helper (a ``to_dict`` generated from a declaration), and the fixture that shares one advisor
+with the command line. Each says why in its module docstring.
 """
 
 from __future__ import annotations
