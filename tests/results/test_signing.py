@@ -1,12 +1,12 @@
 """Trace signatures: an HMAC over the trace's canonical JSON; any edit, another key or no key is told apart.
 
 The audit's use of these statuses (what fails, what is only a note) is tested in test_audit.py;
-here the signing itself: :meth:`Trace.signed` and :meth:`Trace.signature_status` (public), and the
-functions beneath them.
+here the signing itself, through the public API: :meth:`Trace.signed`, :meth:`Trace.signature_status`,
+:attr:`Trace.KEY_ENV` and :meth:`Trace.signing_key`.
 
-An internal on purpose: the canonical bytes a signature covers, the algorithm's name and the key read
-from the environment are private; the tests check each against an HMAC computed here, so a change to
-what is signed cannot pass unnoticed.
+The bytes a signature covers are the documented contract (docs/api.md): the trace without its
+``signature``, as JSON with sorted keys, no spaces and UTF-8 text. They are computed here from that
+description, not by the package's own function, so a change to what is signed cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,23 @@ from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
 from sellerexpert import Advisor, Trace
-from sellerexpert._results.trace import ALGORITHM, ENV_KEY, canonical_bytes, check, key_from_env
+
+ALGORITHM = "HMAC-SHA256"  # the algorithm's name as traces carry it (docs/api.md)
+ENV_KEY = Trace.KEY_ENV
+
+
+def canonical_bytes(trace: Trace | dict[str, Any]) -> bytes:
+    """The bytes a signature covers, as documented: the trace's JSON without ``signature``, keys sorted, compact."""
+    data = json.loads(trace.to_json()) if isinstance(trace, Trace) else dict(trace)
+    data.pop("signature", None)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def check(trace: Trace, key: bytes | str | None) -> str:
+    """The trace's signature status with ``key``; ``None`` means no key at all (the environment's is unset)."""
+    if key is None:
+        assert os.environ.get(ENV_KEY) is None, f"{ENV_KEY} is set in the test's environment"
+    return trace.signature_status(key)
 
 KEY = "s3cret-ключ"  # not ASCII: the key is its UTF-8 bytes
 
@@ -133,14 +150,14 @@ def test_the_four_states_without_a_bad_signature(trace: Trace, signed: bool, key
     ids=["unset", "empty", "set", "unrelated"],
 )
 def test_the_key_comes_from_the_environment(environ: dict[str, str], expected: bytes | None) -> None:
-    assert key_from_env(environ) == expected
+    assert Trace.signing_key(environ) == expected
 
 
 def test_the_process_environment_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_KEY, "from-env")
-    assert key_from_env() == b"from-env"
+    assert Trace.signing_key() == b"from-env"
     monkeypatch.delenv(ENV_KEY)
-    assert key_from_env() is None
+    assert Trace.signing_key() is None
 
 
 def test_the_public_methods_take_the_key_from_the_environment(trace: Trace, monkeypatch: pytest.MonkeyPatch) -> None:

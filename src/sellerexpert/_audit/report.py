@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from .._i18n import N_, _, ngettext
 from .._i18n.messages import say
+from .._records import Key, Record
 
 Check = Literal["signature", "input", "consistency", "fingerprint", "replay"]
 
@@ -37,7 +38,7 @@ _CHECK_WORDS = {
 
 
 @dataclass(frozen=True)
-class AuditFinding:
+class AuditFinding(Record, keys=("check", "failed", "message", "details")):
     """One problem (or note) an audit found.
 
     :ivar check: which check: ``signature``, ``input``, ``consistency``, ``fingerprint`` or ``replay``.
@@ -50,13 +51,9 @@ class AuditFinding:
     details: tuple[str, ...] = ()
     failed: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        """The finding as JSON-ready data."""
-        return {"check": self.check, "failed": self.failed, "message": self.message, "details": list(self.details)}
-
 
 @dataclass(frozen=True)
-class RuleChange:
+class RuleChange(Record):
     """A rule that differs between the trace's rule book and today's.
 
     :ivar change: ``added``, ``removed`` or ``edited``.
@@ -67,13 +64,12 @@ class RuleChange:
     change: Literal["added", "removed", "edited"]
     details: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The change as JSON-ready data."""
-        return {"rule": self.rule, "change": self.change, "details": list(self.details)}
-
 
 @dataclass(frozen=True)
-class AuditReport:
+class AuditReport(
+    Record,
+    keys=("source", "ok", "firings", "signature", "reproduced", "fingerprint_matches", "rule_changes", "findings"),
+):
     """The outcome of auditing one trace.
 
     :ivar source: the trace file (or ``<trace>`` for an object).
@@ -118,22 +114,9 @@ class AuditReport:
             lines.extend(f"      {say(d)}" for d in finding.details)
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data."""
-        return {
-            "source": self.source,
-            "ok": self.ok,
-            "firings": self.firings,
-            "signature": self.signature,
-            "reproduced": self.reproduced,
-            "fingerprint_matches": self.fingerprint_matches,
-            "rule_changes": [c.to_dict() for c in self.rule_changes],
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
 
 @dataclass(frozen=True)
-class Skipped:
+class Skipped(Record):
     """A file found in a folder that is not a trace, left out of the audit.
 
     :ivar source: the file.
@@ -147,13 +130,27 @@ class Skipped:
         """``SKIP file: reason``."""
         return _("SKIP {source}: {reason}").format(source=self.source, reason=say(self.reason))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The skipped file as JSON-ready data."""
-        return {"source": self.source, "reason": self.reason}
+
+def _passed(reports: tuple[AuditReport, ...]) -> int:
+    return sum(1 for r in reports if r.ok)
+
+
+def _failed(reports: tuple[AuditReport, ...]) -> int:
+    return sum(1 for r in reports if not r.ok)
 
 
 @dataclass(frozen=True)
-class AuditSummary:
+class AuditSummary(
+    Record,
+    keys=(
+        "ok",
+        Key("traces", attr="reports", via=len),
+        Key("passed", attr="reports", via=_passed),
+        Key("failed", attr="reports", via=_failed),
+        "reports",
+        "skipped",
+    ),
+):
     """The reports for several traces, in the order given (folders sorted), and the files skipped."""
 
     reports: tuple[AuditReport, ...]
@@ -182,17 +179,6 @@ class AuditSummary:
         """One line per trace (with its diff when it failed), one per skipped file, then the summary."""
         lines = [r.to_text() if not r.ok else r.line() for r in self.reports]
         return "\n".join([*lines, *(s.line() for s in self.skipped), self.summary()])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The summary as JSON-ready data."""
-        return {
-            "ok": self.ok,
-            "traces": len(self.reports),
-            "passed": sum(1 for r in self.reports if r.ok),
-            "failed": sum(1 for r in self.reports if not r.ok),
-            "reports": [r.to_dict() for r in self.reports],
-            "skipped": [s.to_dict() for s in self.skipped],
-        }
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""

@@ -55,6 +55,7 @@ from .._files import documents, safe_files
 from .._i18n import N_, _
 from .._i18n.messages import Msg, platform_words, say
 from .._profile.profile import MODELS, PLATFORMS, SellerProfile
+from .._records import Key, Record
 from .._version import __version__
 from .._workers import Workers
 
@@ -502,9 +503,23 @@ def consult_rows(
 # -- the whole batch ----------------------------------------------------------
 
 
+def _per_platform(models: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """The counts per platform and model, platforms in the rule book's order, models by name."""
+    per_platform: dict[str, dict[str, int]] = {}
+    for (platform, model), count in sorted(models.items(), key=lambda item: (PLATFORMS.index(item[0][0]), item[0][1])):
+        per_platform.setdefault(platform, {})[model] = count
+    return per_platform
+
+
 @dataclass
-class Summary:
-    """Counts over a batch: rows, failures, and recommendations per platform and model."""
+class Summary(
+    Record, keys=("rows", Key("ok", attr="succeeded"), "failed", Key("recommendations", attr="models", via=_per_platform))
+):
+    """Counts over a batch: rows, failures, and recommendations per platform and model.
+
+    Its JSON (``to_dict``): ``rows``, ``ok`` (the rows that succeeded), ``failed``, ``recommendations``
+    (platform, model, count).
+    """
 
     rows: int = 0
     failed: int = 0
@@ -537,12 +552,10 @@ class Summary:
             if len(self.failed_rows) < self.SHOWN:
                 self.failed_rows.append(row)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The summary as JSON-ready data: ``rows``, ``ok``, ``failed``, ``recommendations`` (platform, model, count)."""
-        per_platform: dict[str, dict[str, int]] = {}
-        for (platform, model), count in sorted(self.models.items(), key=lambda item: (PLATFORMS.index(item[0][0]), item[0][1])):
-            per_platform.setdefault(platform, {})[model] = count
-        return {"rows": self.rows, "ok": self.rows - self.failed, "failed": self.failed, "recommendations": per_platform}
+    @property
+    def succeeded(self) -> int:
+        """The rows that were scored without an error."""
+        return self.rows - self.failed
 
     def state(self) -> dict[str, Any]:
         """Everything needed to rebuild this summary (:meth:`from_state`), as JSON-ready data."""

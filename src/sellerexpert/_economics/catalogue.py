@@ -23,6 +23,7 @@ from .._errors import BatchError, EngineError, ProfileError
 from .._i18n import N_
 from .._i18n.messages import Msg
 from .._profile.profile import SellerProfile
+from .._records import Key, Record
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
 from .margins import MarginComparison, PlatformMargin, cents
 
@@ -89,7 +90,11 @@ class Placement:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The market entry of the consultation result, with the contribution and the comparison."""
+        """The market entry of the consultation result, with the contribution and the comparison.
+
+        Written by hand, not by the records' helper: its head is the market advice's whole JSON when the
+        consultation gave one, and five of its keys otherwise, so its keys are not one list.
+        """
         base = self.advice.to_dict() if self.advice is not None else {
             "market": self.market, "market_name": self.market_name, "route": self.route, "route_name": self.route_name,
             "model": self.model,
@@ -115,8 +120,26 @@ def _number(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _by_platform(placements: tuple[Placement, ...]) -> list[dict[str, Any]]:
+    """The placements grouped per platform, in the order the platforms first appear."""
+    platforms: dict[str, dict[str, Any]] = {}
+    for placement in placements:
+        entry = platforms.setdefault(
+            placement.platform,
+            {"platform": placement.platform, "platform_name": placement.platform_name, "markets": []},
+        )
+        entry["markets"].append(placement.to_dict())
+    return list(platforms.values())
+
+
 @dataclass(frozen=True)
-class ProductAdvice:
+class ProductAdvice(
+    Record,
+    keys=(
+        "row", "line", "sku", "name", "monthly_units", "weight_class", "category",
+        Key("platforms", attr="placements", via=_by_platform),
+    ),
+):
     """One product's advice: per platform, one placement per target market.
 
     :ivar result: the consultation of the product's profile (its trace is the product's trace).
@@ -132,28 +155,9 @@ class ProductAdvice:
     placements: tuple[Placement, ...]
     result: ConsultationResult = field(repr=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        platforms: dict[str, dict[str, Any]] = {}
-        for placement in self.placements:
-            entry = platforms.setdefault(
-                placement.platform,
-                {"platform": placement.platform, "platform_name": placement.platform_name, "markets": []},
-            )
-            entry["markets"].append(placement.to_dict())
-        return {
-            "row": self.row,
-            "line": self.line,
-            "sku": self.sku,
-            "name": self.name,
-            "monthly_units": self.monthly_units,
-            "weight_class": self.weight_class,
-            "category": self.category,
-            "platforms": list(platforms.values()),
-        }
-
 
 @dataclass(frozen=True)
-class FailedProduct:
+class FailedProduct(Record, keys=("row", "line", "sku", "field", "message")):
     """A product row that could not be advised: its row, line, SKU (when read) and the message."""
 
     row: int
@@ -162,12 +166,15 @@ class FailedProduct:
     message: str
     field: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "line": self.line, "sku": self.sku, "field": self.field, "message": self.message}
-
 
 @dataclass(frozen=True)
-class RouteShare:
+class RouteShare(
+    Record,
+    keys=(
+        "platform", "market", "market_name", "route", "route_name", "model", "products", "priced",
+        Key("contribution_per_month", via=_number),
+    ),
+):
     """The products one route takes on one platform in one market, and the monthly contribution they leave.
 
     :ivar route: the route id, ``None`` for the products no route carries.
@@ -184,22 +191,9 @@ class RouteShare:
     priced: int
     contribution_per_month: Decimal
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "market": self.market,
-            "market_name": self.market_name,
-            "route": self.route,
-            "route_name": self.route_name,
-            "model": self.model,
-            "products": self.products,
-            "priced": self.priced,
-            "contribution_per_month": _number(self.contribution_per_month),
-        }
-
 
 @dataclass(frozen=True)
-class ProductMention:
+class ProductMention(Record, keys=("sku", "platform", "market", "route", "route_name", "text")):
     """A product named in the split (a close call, a product no route carries, or one off the company's route)."""
 
     sku: str
@@ -211,19 +205,12 @@ class ProductMention:
     route_name: str
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sku": self.sku,
-            "platform": self.platform,
-            "market": self.market,
-            "route": self.route,
-            "route_name": self.route_name,
-            "text": self.text,
-        }
-
 
 @dataclass(frozen=True)
-class StoreSplit:
+class StoreSplit(
+    Record,
+    keys=("platform", Key("fully-managed", attr="fully_managed"), Key("semi-managed", attr="semi_managed"), "run_both"),
+):
     """On a platform that keeps the models in separate stores: how many products each store would sell
     (a product counts for a store when the advice puts it on that model in any market)."""
 
@@ -237,17 +224,19 @@ class StoreSplit:
         """Both stores have products to sell."""
         return self.fully_managed > 0 and self.semi_managed > 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "fully-managed": self.fully_managed,
-            "semi-managed": self.semi_managed,
-            "run_both": self.run_both,
-        }
+
+def _totals(totals: tuple[tuple[str, Decimal], ...]) -> dict[str, float | int | None]:
+    return {platform: _number(total) for platform, total in totals}
 
 
 @dataclass(frozen=True)
-class Split:
+class Split(
+    Record,
+    keys=(
+        "products", "errors", "currency", "routes", Key("totals", via=_totals),
+        "close_calls", "not_carried", "off_company", "leaves_less", "both_stores",
+    ),
+):
     """The summary a seller reads first.
 
     :ivar routes: products and monthly contribution per route, per platform and market.
@@ -272,23 +261,9 @@ class Split:
     leaves_less: tuple[ProductMention, ...]
     both_stores: tuple[StoreSplit, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "products": self.products,
-            "errors": self.errors,
-            "currency": self.currency,
-            "routes": [r.to_dict() for r in self.routes],
-            "totals": {platform: _number(total) for platform, total in self.totals},
-            "close_calls": [m.to_dict() for m in self.close_calls],
-            "not_carried": [m.to_dict() for m in self.not_carried],
-            "off_company": [m.to_dict() for m in self.off_company],
-            "leaves_less": [m.to_dict() for m in self.leaves_less],
-            "both_stores": [b.to_dict() for b in self.both_stores],
-        }
-
 
 @dataclass(frozen=True)
-class Catalogue:
+class Catalogue(Record, keys=("products", "split", "errors", "unknown_columns", "close_pct")):
     """Per-product advice for one company: the products, the rows that failed, and the split.
 
     :ivar company: the company-level consultation (on its answers alone), the products are compared with.
@@ -302,16 +277,6 @@ class Catalogue:
     company: ConsultationResult = field(repr=False, compare=False)
     unknown_columns: tuple[str, ...] = ()
     close_pct: int = CLOSE_PCT
-
-    def to_dict(self) -> dict[str, Any]:
-        """The whole catalogue as JSON data: ``products``, ``split`` and ``errors``."""
-        return {
-            "products": [p.to_dict() for p in self.products],
-            "split": self.split.to_dict(),
-            "errors": [e.to_dict() for e in self.errors],
-            "unknown_columns": list(self.unknown_columns),
-            "close_pct": self.close_pct,
-        }
 
     def save_traces(self, directory: str | Path) -> int:
         """Write each advised product's trace into ``directory``, one file per product row, for ``audit``.

@@ -63,6 +63,7 @@ from .._profile.economics import (
     field_path,
 )
 from .._profile.profile import MODELS, PLATFORMS, SellerProfile
+from .._records import Key, Record
 
 if TYPE_CHECKING:
     # Only types here: the tables are loaded with the rule book, not when the command line starts.
@@ -96,7 +97,13 @@ cost the platform bears on it: none of the seller's), a number still needed (not
 
 
 @dataclass(frozen=True)
-class Provenance:
+class Provenance(
+    Record,
+    keys=(
+        "basis", "estimate", "needed", "source", "entries", "sources", "as_of", "review_by", "stale", "until",
+        "reliability", "note", "needs",
+    ),
+):
     """Where an input number or a line comes from.
 
     :ivar entries: the table entries an estimate comes from (``fee.temu_fines``, ``customs.eu_item_duty``).
@@ -116,22 +123,20 @@ class Provenance:
     until: str | None = None
     """The date a charge ends unless renewed (a customs surcharge); past it, the line is stale too."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "basis": self.basis,
-            "estimate": self.basis == "estimate",
-            "needed": self.basis == "needed",
-            "source": self.entries[0] if self.entries else None,
-            "entries": list(self.entries),
-            "sources": list(self.sources),
-            "as_of": self.as_of,
-            "review_by": self.review_by,
-            "stale": self.stale,
-            "until": self.until,
-            "reliability": self.reliability,
-            "note": self.note,
-            "needs": list(self.needs),
-        }
+    @property
+    def estimate(self) -> bool:
+        """Whether the number is estimated from the dated tables."""
+        return self.basis == "estimate"
+
+    @property
+    def needed(self) -> bool:
+        """Whether the number is still needed (its line is not counted)."""
+        return self.basis == "needed"
+
+    @property
+    def source(self) -> str | None:
+        """The first table entry the number comes from, if any."""
+        return self.entries[0] if self.entries else None
 
 
 _YOURS = Provenance()
@@ -161,7 +166,10 @@ class MarginLine:
         return self.origin.basis == "estimate"
 
     def to_dict(self) -> dict[str, Any]:
-        """The line as JSON data: ``value`` a number rounded to the cent (``null`` when needed), and its origin."""
+        """The line as JSON data: ``value`` a number rounded to the cent (``null`` when needed), and its origin.
+
+        Written by hand, not by the records' helper: its origin's keys are spread into the line's own.
+        """
         return {
             "key": self.key,
             "label": self.label,
@@ -187,7 +195,7 @@ _MINUS = "− "
 
 
 @dataclass(frozen=True)
-class NeededNumber:
+class NeededNumber(Record, keys=("name", "model", Key("tips_at", via=float), "can_tip")):
     """A number neither the seller nor the tables give, and what it could change.
 
     :ivar tips_at: the value at which this route's contribution falls to the other route's (only for
@@ -201,17 +209,9 @@ class NeededNumber:
     tips_at: Decimal | None
     can_tip: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "model": self.model,
-            "tips_at": None if self.tips_at is None else float(self.tips_at),
-            "can_tip": self.can_tip,
-        }
-
 
 @dataclass(frozen=True)
-class ModelMargin:
+class ModelMargin(Record, keys=("model", "route", "route_name", "per_unit", "per_month", "cash", "not_given", "needed")):
     """What one model (one route) leaves on one platform: per-unit lines, the monthly result, and the cash it ties up."""
 
     model: str
@@ -258,19 +258,6 @@ class ModelMargin:
     def estimates(self) -> tuple[MarginLine, ...]:
         return tuple(line for line in (*self.per_unit, *self.per_month, *self.cash) if line.estimate)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The model's lines as JSON data."""
-        return {
-            "model": self.model,
-            "route": self.route,
-            "route_name": self.route_name,
-            "per_unit": [line.to_dict() for line in self.per_unit],
-            "per_month": [line.to_dict() for line in self.per_month],
-            "cash": [line.to_dict() for line in self.cash],
-            "not_given": list(self.not_given),
-            "needed": list(self.needed),
-        }
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -281,6 +268,10 @@ class Scenario:
     leader: str
 
     def to_dict(self, models: tuple[str, ...]) -> dict[str, Any]:
+        """The case as JSON data, its contributions keyed by ``models`` (the platform's, which it does not hold).
+
+        Written by hand, not by the records' helper: its keys depend on the models given.
+        """
         return {
             "case": self.name,
             "contribution_per_month": {m: float(v) for m, v in zip(models, self.contributions, strict=True)},
@@ -292,7 +283,15 @@ SCENARIOS: tuple[str, ...] = ("base", "optimistic", "conservative")
 
 
 @dataclass(frozen=True)
-class BreakEvens:
+class BreakEvens(
+    Record,
+    keys=(
+        Key("price_floor", via=float),
+        Key("max_ads_per_unit", via=float),
+        Key("max_affiliate_commission", via=float),
+        Key("notes", via=dict),
+    ),
+):
     """Where the comparison turns, each with the other route held at its base case.
 
     :ivar price_floor: the lowest declared (supply) price at which fully-managed still leaves more
@@ -310,16 +309,6 @@ class BreakEvens:
 
     def note(self, name: str) -> str:
         return dict(self.notes).get(name, "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "price_floor": None if self.price_floor is None else float(self.price_floor),
-            "max_ads_per_unit": None if self.max_ads_per_unit is None else float(self.max_ads_per_unit),
-            "max_affiliate_commission": None
-            if self.max_affiliate_commission is None
-            else float(self.max_affiliate_commission),
-            "notes": dict(self.notes),
-        }
 
 
 @dataclass(frozen=True)
@@ -383,7 +372,11 @@ class PlatformMargin:
         return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
 
     def to_dict(self) -> dict[str, Any]:
-        """The platform's comparison as JSON data."""
+        """The platform's comparison as JSON data.
+
+        Written by hand, not by the records' helper: its routes, models and scenarios are keyed by the
+        models it holds.
+        """
         models = tuple(m.model for m in self.models)
         return {
             "platform": self.platform,
@@ -406,7 +399,18 @@ class PlatformMargin:
 
 
 @dataclass(frozen=True)
-class MarginComparison:
+class MarginComparison(
+    Record,
+    keys=(
+        "currency",
+        "monthly_units",
+        Key("cost_of_capital", via=float),
+        Key("rounding", const="amounts rounded half away from zero to the cent; totals are computed before rounding"),
+        Key("not_counted", const="a line marked needed has no value and is not counted: its number is needed"),
+        "platforms",
+        "markets",
+    ),
+):
     """The seller's landed-cost comparison of both models on each platform asked about, per target market.
 
     :ivar platforms: one comparison per platform: its first target market's (or the only one).
@@ -428,18 +432,6 @@ class MarginComparison:
             if item.platform == platform_id and (market is None or item.market == market):
                 return item
         raise KeyError(platform_id if market is None else f"{platform_id} in {market}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The whole comparison as JSON data (the same numbers the text shows)."""
-        return {
-            "currency": self.currency,
-            "monthly_units": self.monthly_units,
-            "cost_of_capital": None if self.cost_of_capital is None else float(self.cost_of_capital),
-            "rounding": "amounts rounded half away from zero to the cent; totals are computed before rounding",
-            "not_counted": "a line marked needed has no value and is not counted: its number is needed",
-            "platforms": [p.to_dict() for p in self.platforms],
-            "markets": [p.to_dict() for p in self.markets],
-        }
 
     def to_json(self) -> str:
         """Strict JSON (no NaN), keys in a fixed order: byte-identical for the same input."""

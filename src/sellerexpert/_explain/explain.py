@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .._i18n import _, current
 from .._language import use
 from .._profile.profile import SellerProfile
+from .._records import Key, Record
 from .._results.trace import Trace
 from . import render
 from .dot import dot as derivation_graph
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Explanation:
+class Explanation(Record, keys=(Key("profile", via=dict), "platforms", "notes")):
     """The explanation of one consultation: a :class:`PlatformExplanation` per platform, in the profile's order.
 
     :ivar notes: caveats about the explanation itself (e.g. the rule book changed since the trace).
@@ -49,10 +50,6 @@ class Explanation:
     notes: tuple[str, ...]
     trace: Trace = field(repr=False)
     lang: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The explanation as JSON-ready data: ``profile``, ``platforms``, ``notes``."""
-        return {"profile": dict(self.profile), "platforms": [p.to_dict() for p in self.platforms], "notes": list(self.notes)}
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""

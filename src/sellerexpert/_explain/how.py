@@ -22,6 +22,7 @@ from .._engine.policy import recorded_lead
 from .._i18n import N_, _, model_words, percent
 from .._profile.conditions import describe
 from .._profile.profile import MODELS
+from .._records import Record
 from .._results.trace import (
     DecisionRecord,
     EvidenceRecord,
@@ -56,7 +57,11 @@ class HowNode:
     assumed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """The node and its subtree as JSON-ready data."""
+        """The node and its subtree as JSON-ready data.
+
+        Written by hand, not by the records' helper: ``assumed`` is written only when it is true, a test
+        the helper's keys (left out only when ``None``) do not make.
+        """
         data: dict[str, Any] = {"kind": self.kind, "label": self.label}
         if self.rule is not None:
             data["rule"] = self.rule
@@ -81,7 +86,7 @@ class HowNode:
 
 
 @dataclass(frozen=True)
-class PlatformExplanation:
+class PlatformExplanation(Record):
     """How the recommendation for one platform was reached, and why not the other model."""
 
     platform: str
@@ -92,19 +97,6 @@ class PlatformExplanation:
     how: HowNode
     caveats: tuple[str, ...]
     why_not: WhyNot | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The explanation as JSON-ready data."""
-        return {
-            "platform": self.platform,
-            "platform_name": self.platform_name,
-            "model": self.model,
-            "confidence": self.confidence,
-            "basis": self.basis,
-            "how": self.how.to_dict(),
-            "caveats": list(self.caveats),
-            "why_not": self.why_not.to_dict() if self.why_not else None,
-        }
 
 
 

@@ -28,14 +28,20 @@ from .._i18n import N_, _, current, model_words, named, percent
 from .._language import use
 from .._profile.conditions import evaluate
 from .._profile.profile import FIELDS, FIELDS_BY_NAME, LEVELS, MODELS, SERVICE_LEVELS, SellerProfile
+from .._records import Key, Record
 from .words import value_text
 
 if TYPE_CHECKING:
     from .._advisor import Advisor
 
 
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it (a tuple as a list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 @dataclass(frozen=True)
-class Change:
+class Change(Record, keys=("field", Key("from", attr="before", via=_plain), Key("to", attr="after", via=_plain))):
     """One field changed in a counterfactual (``None`` = unknown)."""
 
     field: str
@@ -48,13 +54,9 @@ class Change:
             field=named(self.field), after=value_text(self.after), before=value_text(self.before)
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The change as JSON-ready data."""
-        return {"field": self.field, "from": _plain(self.before), "to": _plain(self.after)}
-
 
 @dataclass(frozen=True)
-class Counterfactual:
+class Counterfactual(Record, keys=("changes", "model", "confidence", "basis", Key("profile", via=dict))):
     """A changed profile on which the engine recommends the other model.
 
     :ivar profile: the whole changed profile (consult it to check).
@@ -73,19 +75,9 @@ class Counterfactual:
             (c.describe() for c in self.changes),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The counterfactual as JSON-ready data."""
-        return {
-            "changes": [c.to_dict() for c in self.changes],
-            "model": self.model,
-            "confidence": self.confidence,
-            "basis": self.basis,
-            "profile": dict(self.profile),
-        }
-
 
 @dataclass(frozen=True)
-class WhyNot:
+class WhyNot(Record, keys=("model", "alternative", "statement", "counterfactual", "searched", "max_fields")):
     """Why the other model was not recommended on one platform, and what would change that.
 
     :ivar counterfactual: the smallest change found, or ``None`` when no change of up to ``max_fields`` fields flips it.
@@ -127,17 +119,6 @@ class WhyNot:
             confidence=f"{cf.confidence:.2f}" if current() == "en" else percent(cf.confidence),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The answer as JSON-ready data."""
-        return {
-            "model": self.model,
-            "alternative": self.alternative,
-            "statement": self.statement,
-            "counterfactual": self.counterfactual.to_dict() if self.counterfactual else None,
-            "searched": self.searched,
-            "max_fields": self.max_fields,
-        }
-
 
 
 _NUMBER_WORDS = {2: N_("two"), 3: N_("three")}
@@ -146,10 +127,6 @@ _NUMBER_WORDS = {2: N_("two"), 3: N_("three")}
 def _number(n: int) -> str:
     word = _NUMBER_WORDS.get(n)
     return _(word) if word is not None else str(n)
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 
 
 _ORDINAL = {"level": LEVELS, "service": SERVICE_LEVELS}

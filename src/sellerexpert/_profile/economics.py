@@ -587,7 +587,11 @@ class Economics:
         return dict(self.exchange_rates).get(currency)
 
     def to_dict(self) -> dict[str, Any]:
-        """The section in canonical form (shares as numbers from 0 to 1): :meth:`from_dict` gives it back unchanged."""
+        """The section in canonical form (shares as numbers from 0 to 1): :meth:`from_dict` gives it back unchanged.
+
+        Written by hand, not by the records' helper: its keys are the layers of numbers it holds (per
+        platform, model and route), not its fields.
+        """
         out: dict[str, Any] = {}
         if self.currency:
             out["currency"] = self.currency

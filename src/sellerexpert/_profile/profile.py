@@ -25,6 +25,7 @@ from typing import Any, Literal
 from .._errors import ProfileError
 from .._files import documents
 from .._i18n import N_, _
+from .._records import Key, Record
 from .economics import Economics, economics_json_schema
 
 # The vocabularies live with the field types; other modules read them here, with the profile.
@@ -279,7 +280,12 @@ def _normalised(spec: FieldSpec, value: object) -> object:
 
 
 @dataclass(frozen=True)
-class SellerProfile:
+class SellerProfile(
+    Record,
+    # The JSON (to_dict): the known fields in canonical form (lists as lists), in field-table order, then
+    # the economics section; a field left unknown is left out.
+    keys=(*(Key(spec.name, omit_none=True) for spec in FIELDS), Key(ECONOMICS, attr="economics", omit_none=True)),
+):
     """What is known about one seller. Every field may be left out (``None``).
 
     Build one with keyword arguments, :meth:`from_dict` or :meth:`from_file`;
@@ -431,18 +437,6 @@ class SellerProfile:
                 for problem in exc.problems
             ]
             raise ProfileError.several(located) from None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The known fields in canonical form (lists as lists), in field-table order."""
-        out: dict[str, Any] = {}
-        for spec in FIELDS:
-            value = getattr(self, spec.name)
-            if value is None:
-                continue
-            out[spec.name] = list(value) if isinstance(value, tuple) else value
-        if self.economics is not None:
-            out[ECONOMICS] = self.economics.to_dict()
-        return out
 
     def to_text(self, format: str = "json") -> str:
         """The known fields as a profile document in ``format`` (``json``, ``yaml`` or ``toml``), read back by :meth:`from_text`.

@@ -14,14 +14,23 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._profile.profile import SellerProfile
+from .._records import Key, Record
 
 if TYPE_CHECKING:
     from .trace import Trace
 
 
+def _listed(value: Any) -> Any:
+    """A fact's value as JSON holds it (a tuple as a list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 @dataclass(frozen=True)
-class PlatformFactUsed:
-    """A dated platform fact a reason or caveat rests on: re-check it after ``as_of``."""
+class PlatformFactUsed(Record, keys=("fact", Key("value", via=_listed), "as_of", "review_by", "confidence", "sources")):
+    """A dated platform fact a reason or caveat rests on: re-check it after ``as_of``.
+
+    Its JSON has ``review_by`` (added in 0.2) after ``as_of``; staleness depends on the day you read it.
+    """
 
     fact: str
     value: Any
@@ -34,21 +43,9 @@ class PlatformFactUsed:
         """Whether the fact is past its review date on ``today`` (one without a review date always is)."""
         return self.review_by is None or date.fromisoformat(self.review_by) < today
 
-    def to_dict(self) -> dict[str, Any]:
-        """The fact as JSON-ready data (``review_by`` added in 0.2; staleness depends on the day you read it)."""
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {
-            "fact": self.fact,
-            "value": value,
-            "as_of": self.as_of,
-            "review_by": self.review_by,
-            "confidence": self.confidence,
-            "sources": list(self.sources),
-        }
-
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(Record):
     """A fired rule that argued for a model.
 
     :ivar kind: ``"evidence"`` (weighed) or ``"constraint"`` (the other model was ruled out).
@@ -65,22 +62,9 @@ class Reason:
     assumed: tuple[str, ...] = ()
     rests_on: tuple[PlatformFactUsed, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The reason as JSON-ready data."""
-        return {
-            "rule": self.rule,
-            "favours": self.favours,
-            "text": self.text,
-            "kind": self.kind,
-            "weight": self.weight,
-            "sources": list(self.sources),
-            "assumed": list(self.assumed),
-            "rests_on": [f.to_dict() for f in self.rests_on],
-        }
-
 
 @dataclass(frozen=True)
-class Caveat:
+class Caveat(Record):
     """Something the seller must know whichever model they pick.
 
     :ivar rests_on: the dated platform facts the rule matched.
@@ -91,18 +75,9 @@ class Caveat:
     sources: tuple[str, ...]
     rests_on: tuple[PlatformFactUsed, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The caveat as JSON-ready data."""
-        return {
-            "rule": self.rule,
-            "text": self.text,
-            "sources": list(self.sources),
-            "rests_on": [f.to_dict() for f in self.rests_on],
-        }
-
 
 @dataclass(frozen=True)
-class Assumption:
+class Assumption(Record, keys=("field", "value", "rule", "text")):
     """What the engine did about a field the seller left unknown.
 
     ``value`` is the value assumed by ``rule``; ``None`` when the field was
@@ -114,14 +89,28 @@ class Assumption:
     text: str
     rule: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The assumption as JSON-ready data."""
-        return {"field": self.field, "value": self.value, "rule": self.rule, "text": self.text}
+
+def _short_reason(r: Reason) -> dict[str, Any]:
+    return {"rule": r.rule, "favours": r.favours, "text": r.text, "kind": r.kind, "weight": r.weight, "sources": list(r.sources)}
+
+
+def _short_caveat(c: Caveat) -> dict[str, Any]:
+    return {"rule": c.rule, "text": c.text, "sources": list(c.sources)}
 
 
 @dataclass(frozen=True)
-class MarketAdvice:
+class MarketAdvice(
+    Record,
+    keys=(
+        "market", "market_name", "route", "route_name", "model", "outcome", "outcome_text", "confidence",
+        Key("hands_over", via=dict), Key("reasons", each=_short_reason), Key("caveats", each=_short_caveat),
+    ),
+):
     """The advice for one platform in one target market: the route to take and its model.
+
+    Its JSON gives its reasons and caveats short (rule, text, sources; a reason's model, kind and weight):
+    the dated platform facts each rests on are in the platform's own (lead market's) reasons and in the
+    trace, which records every market's firings.
 
     :ivar route: the route's id in the rule book (``rules/routes.toml``); ``None`` when no route fits.
     :ivar model: ``"fully-managed"``, ``"semi-managed"``, or ``None`` when no managed route fits
@@ -142,30 +131,15 @@ class MarketAdvice:
     outcome_text: str = ""
     hands_over: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The market's advice as JSON-ready data.
-
-        Its reasons and caveats are given short (rule, text, sources; a reason's model, kind and weight):
-        the dated platform facts each rests on are in the platform's own (lead market's) reasons and in
-        the trace, which records every market's firings.
-        """
-        return {
-            "market": self.market,
-            "market_name": self.market_name,
-            "route": self.route,
-            "route_name": self.route_name,
-            "model": self.model,
-            "outcome": self.outcome,
-            "outcome_text": self.outcome_text,
-            "confidence": self.confidence,
-            "hands_over": dict(self.hands_over),
-            "reasons": [_short_reason(r) for r in self.reasons],
-            "caveats": [_short_caveat(c) for c in self.caveats],
-        }
-
 
 @dataclass(frozen=True)
-class Recommendation:
+class Recommendation(
+    Record,
+    keys=(
+        "platform", "platform_name", "model", "confidence", Key("scores", via=dict), "basis", "excluded", "reasons",
+        "caveats", "assumptions", "outcome", "outcome_text", "route", "route_name", "markets",
+    ),
+):
     """The advice for one platform.
 
     :ivar model: exactly ``"fully-managed"`` or ``"semi-managed"``.
@@ -247,32 +221,13 @@ class Recommendation:
             ),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The recommendation as JSON-ready data."""
-        return {
-            "platform": self.platform,
-            "platform_name": self.platform_name,
-            "model": self.model,
-            "confidence": self.confidence,
-            "scores": dict(self.scores),
-            "basis": self.basis,
-            "excluded": list(self.excluded),
-            "reasons": [r.to_dict() for r in self.reasons],
-            "caveats": [c.to_dict() for c in self.caveats],
-            "assumptions": [a.to_dict() for a in self.assumptions],
-            "outcome": self.outcome,
-            "outcome_text": self.outcome_text,
-            "route": self.route,
-            "route_name": self.route_name,
-            "markets": [m.to_dict() for m in self.markets],
-        }
-
 
 @dataclass(frozen=True)
-class Best:
+class Best(Record):
     """The platform where the recommended model fits best (see :func:`sellerexpert._engine.policy.choose_best`).
 
     :ivar why: the choice explained in one line.
+    :ivar route: the chosen platform's lead route (in the JSON since routes were added).
     """
 
     platform: str
@@ -281,16 +236,14 @@ class Best:
     why: str = ""
     route: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The choice as JSON-ready data (``route``: the chosen platform's lead route, added with routes)."""
-        return {
-            "platform": self.platform, "model": self.model, "confidence": self.confidence, "why": self.why, "route": self.route
-        }
-
 
 @dataclass(frozen=True, init=False)
-class ConsultationResult:
+class ConsultationResult(Record, keys=("profile", "recommendations", "best", "lang")):
     """The outcome of one consultation, with the trace that explains it.
+
+    Its JSON (``to_dict``) is the contract: ``profile``, ``recommendations`` (in the profile's order), ``best``,
+    and ``lang``, the language of the texts (keys and values such as ``model`` are English in every language);
+    :meth:`result_dict` is the same without ``lang``.
 
     :param trace: the trace, or a function that builds it: a result is often used without
         its trace (batch, the web page's summary), so it is built on first access.
@@ -336,11 +289,6 @@ class ConsultationResult:
         from .._errors import UnknownPlatformError
 
         raise UnknownPlatformError(platform, self.profile.platforms)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract: ``profile``, ``recommendations`` (in the profile's order), ``best``, and
-        ``lang``, the language of the texts (keys and values such as ``model`` are English in every language)."""
-        return {**self.result_dict(self.profile, self.recommendations, self.best), "lang": self.lang}
 
     @staticmethod
     def result_dict(profile: SellerProfile, recommendations: tuple[Recommendation, ...], best: Best) -> dict[str, Any]:
@@ -440,13 +388,5 @@ def _market_json(market: MarketAdvice) -> str:
         + ', "caveats": ' + _joined(_piece_json(c, "_short_json", partial(_short_caveat, c)) for c in market.caveats)
         + "}"
     )
-
-
-def _short_reason(r: Reason) -> dict[str, Any]:
-    return {"rule": r.rule, "favours": r.favours, "text": r.text, "kind": r.kind, "weight": r.weight, "sources": list(r.sources)}
-
-
-def _short_caveat(c: Caveat) -> dict[str, Any]:
-    return {"rule": c.rule, "text": c.text, "sources": list(c.sources)}
 
 

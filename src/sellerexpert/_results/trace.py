@@ -40,6 +40,7 @@ from .._errors import TraceError
 from .._files import documents
 from .._i18n import N_
 from .._i18n.messages import Msg
+from .._records import Key, Record, record_keys
 from .._rulebook.schema import UNSUPPORTED_VERSION, validate_trace
 
 Basis = Literal["exclusion", "scores", "tie", "both-excluded", "own-numbers"]
@@ -50,7 +51,7 @@ TRACE_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
-class SellerRecord:
+class SellerRecord(Record, keys=("id", "kind", "field", "value", "assumed")):
     """A profile field in working memory: given by the seller, or assumed by a rule.
 
     :ivar id: the fact's id in the consultation (its declaration order).
@@ -65,13 +66,9 @@ class SellerRecord:
     assumed: bool
     kind: ClassVar[Literal["seller"]] = "seller"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the trace's JSON holds it."""
-        return {"id": self.id, "kind": "seller", "field": self.field, "value": self.value, "assumed": self.assumed}
-
 
 @dataclass(frozen=True, slots=True)
-class PlatformRecord:
+class PlatformRecord(Record, keys=("id", "kind", "platform", "field", "value")):
     """A platform fact in working memory (``id`` and ``name`` included).
 
     :ivar platform: the platform id.
@@ -85,13 +82,9 @@ class PlatformRecord:
     value: Any
     kind: ClassVar[Literal["platform"]] = "platform"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the trace's JSON holds it."""
-        return {"id": self.id, "kind": "platform", "platform": self.platform, "field": self.field, "value": self.value}
-
 
 @dataclass(frozen=True, slots=True)
-class EvidenceRecord:
+class EvidenceRecord(Record, keys=("id", "kind", "rule", "platform", "model", "weight")):
     """A rule's evidence for a model on a platform: ``weight`` points towards ``model``."""
 
     id: int
@@ -101,20 +94,9 @@ class EvidenceRecord:
     weight: int
     kind: ClassVar[Literal["evidence"]] = "evidence"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the trace's JSON holds it."""
-        return {
-            "id": self.id,
-            "kind": "evidence",
-            "rule": self.rule,
-            "platform": self.platform,
-            "model": self.model,
-            "weight": self.weight,
-        }
-
 
 @dataclass(frozen=True, slots=True)
-class ExclusionRecord:
+class ExclusionRecord(Record, keys=("id", "kind", "rule", "platform", "model")):
     """A rule ruling ``model`` out on a platform."""
 
     id: int
@@ -123,13 +105,9 @@ class ExclusionRecord:
     model: str
     kind: ClassVar[Literal["exclusion"]] = "exclusion"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the trace's JSON holds it."""
-        return {"id": self.id, "kind": "exclusion", "rule": self.rule, "platform": self.platform, "model": self.model}
-
 
 @dataclass(frozen=True, slots=True)
-class CaveatRecord:
+class CaveatRecord(Record, keys=("id", "kind", "rule", "platform", "text")):
     """A caveat a rule raised on a platform, rendered (in English) with the facts known when it fired."""
 
     id: int
@@ -138,13 +116,11 @@ class CaveatRecord:
     text: str
     kind: ClassVar[Literal["caveat"]] = "caveat"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the trace's JSON holds it."""
-        return {"id": self.id, "kind": "caveat", "rule": self.rule, "platform": self.platform, "text": self.text}
-
 
 @dataclass(frozen=True, slots=True)
-class DecisionRecord:
+class DecisionRecord(
+    Record, keys=("id", "kind", "platform", "model", "confidence", "scores", "excluded", "basis", "completeness")
+):
     """The decision step's conclusion for one platform.
 
     :ivar model: the recommended model.
@@ -164,20 +140,6 @@ class DecisionRecord:
     basis: Basis
     completeness: float
     kind: ClassVar[Literal["decision"]] = "decision"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as the trace's JSON holds it."""
-        return {
-            "id": self.id,
-            "kind": "decision",
-            "platform": self.platform,
-            "model": self.model,
-            "confidence": self.confidence,
-            "scores": self.scores,
-            "excluded": self.excluded,
-            "basis": self.basis,
-            "completeness": self.completeness,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +166,10 @@ class OtherRecord:
         return self.data.get("kind") if isinstance(self.data, Mapping) else None
 
     def to_dict(self) -> Any:
-        """The record as the file held it."""
+        """The record as the file held it.
+
+        Written by hand, not by the records' helper: it is the file's value itself, whatever its shape.
+        """
         return self.data
 
 
@@ -214,15 +179,8 @@ ConclusionRecord = EvidenceRecord | ExclusionRecord | CaveatRecord
 """What a rule on a platform concludes."""
 
 _FACT_TYPES: dict[str, tuple[type[Any], tuple[str, ...]]] = {
-    "seller": (SellerRecord, ("id", "kind", "field", "value", "assumed")),
-    "platform": (PlatformRecord, ("id", "kind", "platform", "field", "value")),
-    "evidence": (EvidenceRecord, ("id", "kind", "rule", "platform", "model", "weight")),
-    "exclusion": (ExclusionRecord, ("id", "kind", "rule", "platform", "model")),
-    "caveat": (CaveatRecord, ("id", "kind", "rule", "platform", "text")),
-    "decision": (
-        DecisionRecord,
-        ("id", "kind", "platform", "model", "confidence", "scores", "excluded", "basis", "completeness"),
-    ),
+    cls.kind: (cls, record_keys(cls))
+    for cls in (SellerRecord, PlatformRecord, EvidenceRecord, ExclusionRecord, CaveatRecord, DecisionRecord)
 }
 
 
@@ -318,8 +276,21 @@ _FIELDS = {cls: tuple(key for key in keys if key != "kind") for cls, keys in _FA
 """Each record class's fields, in the order its JSON holds them (``kind`` is the class)."""
 
 
+def _fact_dict(record: FactRecord) -> Any:
+    """``record.to_dict()``: a fresh dict holding the record's own values (a platform record's from its kept dict)."""
+    if type(record) is PlatformRecord:
+        return dict(_platform_entry(record)[1])
+    return record.to_dict()
+
+
 @dataclass(frozen=True, slots=True)
-class Firing:
+class Firing(
+    Record,
+    keys=(
+        "seq", "rule", "platform", "salience", Key("matched", each=_fact_dict), "absent", Key("asserted", each=_fact_dict),
+        Key("retracted", each=_fact_dict), Key("market", omit_none=True),
+    ),
+):
     """One rule firing.
 
     :ivar seq: 1-based position in the firing order.
@@ -342,22 +313,6 @@ class Firing:
     retracted: tuple[FactRecord, ...] = ()
     absent: tuple[str, ...] = ()
     market: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The firing as JSON-ready data."""
-        out: dict[str, Any] = {
-            "seq": self.seq,
-            "rule": self.rule,
-            "platform": self.platform,
-            "salience": self.salience,
-            "matched": [_fact_dict(f) for f in self.matched],
-            "absent": list(self.absent),
-            "asserted": [_fact_dict(f) for f in self.asserted],
-            "retracted": [_fact_dict(f) for f in self.retracted],
-        }
-        if self.market is not None:
-            out["market"] = self.market
-        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Firing:
@@ -402,7 +357,11 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         """The trace as a JSON object: ``format``, ``version``, ``profile``, ``facts``, ``firings``,
-        ``result``, ``fingerprint``."""
+        ``result``, ``fingerprint``.
+
+        Written by hand, not by the records' helper: it is a deep copy of what the trace holds, each part
+        copied its own way, not a record of its fields.
+        """
         # A deep copy: editing the returned dict must never edit the (frozen) trace. The records' and
         # firings' dicts are built afresh here, so only what they hold is copied, not the dicts again.
         data: dict[str, Any] = {
@@ -570,13 +529,6 @@ def _platform_entry(record: PlatformRecord) -> tuple[PlatformRecord, dict[str, A
         data = record.to_dict()
         entry = _PLATFORM_DICTS[id(record)] = (record, data, tuple(k for k, v in data.items() if type(v) not in _ATOM_TYPES))
     return entry
-
-
-def _fact_dict(record: FactRecord) -> Any:
-    """``record.to_dict()``: a fresh dict holding the record's own values (a platform record's from its kept dict)."""
-    if type(record) is PlatformRecord:
-        return dict(_platform_entry(record)[1])
-    return record.to_dict()
 
 
 def _record_copy(record: FactRecord, data: Any = None) -> Any:

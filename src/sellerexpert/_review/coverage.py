@@ -280,7 +280,11 @@ class RuleCoverage:
         return sum(self.firings.values())
 
     def to_dict(self, space_size: int) -> dict[str, Any]:
-        """The rule's coverage as JSON-ready data, with shares of the space."""
+        """The rule's coverage as JSON-ready data, with shares of the space.
+
+        Written by hand, not by the records' helper: its shares need the size of the space it was counted
+        in, and ``fires_with_other_platform_data`` is written only for a rule that never fires.
+        """
         data: dict[str, Any] = {
             "rule": self.rule,
             "file": self.file,
@@ -316,7 +320,10 @@ class CoverageReport:
         return tuple(r.rule for r in self.rules if r.total == 0)
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data."""
+        """The report as JSON-ready data.
+
+        Written by hand, not by the records' helper: each rule's entry is given the size of the space.
+        """
         return {
             "space_size": self.space_size,
             "fields": {name: {"values": raw, "classes": n} for name, (raw, n) in self.field_classes.items()},

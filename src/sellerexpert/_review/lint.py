@@ -51,6 +51,7 @@ from .._i18n import LANGS, N_, _, current
 from .._profile.conditions import PLATFORM_PREFIX, AllOf, Condition, Leaf, NotOf, dnf, facts_used
 from .._profile.economics import DERIVED_PLATFORM_FACTS
 from .._profile.profile import MODELS, PLATFORMS
+from .._records import Key, Record
 from .._rulebook.loader import load_rulebook, rule_files, rulefile_validator, schema_message
 from .._rulebook.routes import ROUTE_FACT_TYPES
 from .._rulebook.rulebook import Rule, RuleBook, Translations
@@ -64,7 +65,7 @@ _SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("i
 
 
 @dataclass(frozen=True)
-class LintFinding:
+class LintFinding(Record, keys=("severity", "check", "file", "rule", "line", "message")):
     """One problem found in a rule pack.
 
     :ivar severity: ``error`` or ``warning`` (fail the lint) or ``info`` (reported only).
@@ -90,20 +91,9 @@ class LintFinding:
         severity = _(_SEVERITY_WORDS[self.severity])
         return f"{where}: {severity} [{self.check}] {self.message}" if where else f"{severity} [{self.check}] {self.message}"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The finding as JSON-ready data."""
-        return {
-            "severity": self.severity,
-            "check": self.check,
-            "file": self.file,
-            "rule": self.rule,
-            "line": self.line,
-            "message": self.message,
-        }
-
 
 @dataclass(frozen=True)
-class LintReport:
+class LintReport(Record, keys=("directory", "ok", "counts", "findings")):
     """Every finding for one rule pack, most severe first."""
 
     directory: str
@@ -117,15 +107,6 @@ class LintReport:
     def counts(self) -> dict[str, int]:
         """Findings per severity."""
         return {s: sum(1 for f in self.findings if f.severity == s) for s in ("error", "warning", "info")}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data: ``directory``, ``ok``, ``counts`` and ``findings``."""
-        return {
-            "directory": self.directory,
-            "ok": self.ok,
-            "counts": self.counts(),
-            "findings": [f.to_dict() for f in self.findings],
-        }
 
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
@@ -152,8 +133,18 @@ def _line_of(text: str, rule_id: str, occurrence: int = 0) -> int | None:
     return text.count("\n", 0, matches[occurrence].start()) + 1
 
 
+def _listed(value: Any) -> Any:
+    """A fact's value as JSON holds it (a tuple as a list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 @dataclass(frozen=True)
-class DueFact:
+class DueFact(
+    Record,
+    keys=(
+        "platform", "fact", Key("value", via=_listed), "as_of", "review_by", "overdue", "confidence", "sources", "file", "line",
+    ),
+):
     """A platform fact whose review date has passed (or falls within the window asked for).
 
     :ivar review_by: the date to re-check it by; ``None`` when the fact has none (always due).
@@ -170,21 +161,6 @@ class DueFact:
     overdue: bool
     file: str | None = None
     line: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fact as JSON-ready data."""
-        return {
-            "platform": self.platform,
-            "fact": self.fact,
-            "value": list(self.value) if isinstance(self.value, tuple) else self.value,
-            "as_of": self.as_of,
-            "review_by": self.review_by,
-            "overdue": self.overdue,
-            "confidence": self.confidence,
-            "sources": list(self.sources),
-            "file": self.file,
-            "line": self.line,
-        }
 
     def __str__(self) -> str:
         when = _("review by {date}").format(date=self.review_by) if self.review_by else _("no review date")
