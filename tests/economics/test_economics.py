@@ -619,3 +619,168 @@ def test_the_unsold_share_is_solved_as_the_search_solves_it(scale: float) -> Non
         assert margins._solve(month, ONE, shape="unsold") == margins._solve(month, ONE)
 
     check()
+
+
+# -- the arithmetic in integer pairs against the same in Fractions --------------------------------
+
+
+def _amounts_in_fractions(plan: Any, v: dict[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """The arithmetic as it was written in Fractions before it moved to integer pairs (margins._month_parts),
+    kept here as the reference the pairs must equal, line for line."""
+
+    def g(name: str) -> Fraction:
+        return v.get(name, Fraction(0))
+
+    zero, year, months = Fraction(0), Fraction(365), Fraction(12)
+    price = g("price")
+    cut = price * g("price_cut")
+    gross = price - cut
+    rate = g("return_rate")
+    refunds = gross * rate
+    sales = gross - refunds
+    vat_rate = g("vat_rate")
+    vat = sales * vat_rate / (1 + vat_rate)
+    kept = sales - vat
+    commission = kept * g("commission")
+    affiliate = kept * g("affiliate_commission")
+    payment = kept * g("payment_fee")
+    payout = kept - commission - affiliate - payment
+    refund_admin = zero
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        refund_admin = rate * min(share * gross / (1 + vat_rate) * g("commission"), cap)
+    fines = gross * g("fine_rate") * g("fine_multiple")
+    late = g("late_share") * g("late_fine") if plan.late_fine else zero
+    unit_cost, freight = g("unit_cost"), g("freight_per_unit")
+    duty = zero
+    if plan.parcel is not None:
+        value = gross if plan.parcel else unit_cost
+        for charge in plan.charges:
+            if not charge.applies(value):
+                continue
+            if charge.kind == "rate":
+                duty += value * g(charge.key)
+            elif charge.kind == "yours":
+                duty += value * g("duty_rate")
+            elif charge.kind == "per_item":
+                duty += g(charge.key)
+        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
+            duty += (value + duty) * g("import_tax_rate")
+    landed = unit_cost + freight + (duty if plan.parcel is False else zero)
+    unsold = g("unsold_share")
+    stock_days = g("transit_days") + g("stock_days")
+    capital = g("cost_of_capital")
+    out = {
+        "price": price, "price_cut": cut, "refunds": refunds, "vat": vat, "commission": commission,
+        "refund_admin": refund_admin, "affiliate": affiliate, "payment_fees": payment, "platform_fees": g("fee_per_unit"),
+        "fines": fines, "late_fines": late, "ads": g("ads_per_unit"), "unit_cost": unit_cost, "freight": freight,
+        "duty": duty, "last_mile": g("last_mile_per_order"),
+        "storage": g("storage_per_unit_month") * g("stock_days") * months / year,
+        "return_handling": rate * g("cost_per_return"),
+        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else zero,
+        "capital_on_stock": landed * stock_days / year * capital,
+        "capital_on_payouts": payout * g("payout_delay_days") / year * capital,
+    }
+    per_unit = price - sum((amount for key, amount in out.items() if key != "price"), zero)
+    fixed = g("fixed_per_month")
+    deposit_cost = plan.deposit * capital / months
+    per_day = units * months / year
+    out.update(
+        contribution_per_unit=per_unit, fixed_costs=fixed, deposit_cost=deposit_cost,
+        contribution_per_month=per_unit * units - fixed - deposit_cost,
+        cash_in_stock=landed * per_day * stock_days, cash_in_payouts=payout * per_day * g("payout_delay_days"),
+        deposit_held=plan.deposit,
+    )
+    return out
+
+
+_INPUTS = (
+    "price", "price_cut", "return_rate", "vat_rate", "commission", "affiliate_commission", "payment_fee", "fine_rate",
+    "fine_multiple", "late_share", "late_fine", "unit_cost", "freight_per_unit", "duty_rate", "import_tax_rate",
+    "unsold_share", "transit_days", "stock_days", "cost_of_capital", "fee_per_unit", "ads_per_unit",
+    "last_mile_per_order", "storage_per_unit_month", "cost_per_return", "payout_delay_days", "fixed_per_month",
+    "rate.a", "item.b",
+)
+_fractions = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**4)
+_shares = st.fractions(min_value=0, max_value=1, max_denominator=10**4)
+
+
+@st.composite
+def _plans(draw: Any) -> Any:
+    def bound() -> Fraction | None:
+        return draw(st.none() | st.fractions(min_value=0, max_value=500, max_denominator=100))
+
+    charges = tuple(
+        margins._Charge(key, kind, up_to=bound(), over=bound())
+        for key, kind in draw(st.lists(st.sampled_from(
+            [("rate.a", "rate"), ("duty", "yours"), ("item.b", "per_item"), ("tax", "import_tax")]), max_size=5))
+    )
+    refund_admin = draw(st.none() | st.tuples(_shares, st.fractions(min_value=0, max_value=50, max_denominator=100)))
+    return margins._Plan(
+        column=margins.Column("semi-managed"),
+        inputs={},
+        parcel=draw(st.sampled_from([None, True, False])),
+        charges=charges,
+        duty_origin=margins.Provenance(basis="yours"),
+        refund_admin=refund_admin,
+        late_fine=draw(st.booleans()),
+        deposit=draw(st.fractions(min_value=0, max_value=10**5, max_denominator=100)),
+        deposit_origin=margins.Provenance(basis="yours"),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    plan=_plans(),
+    values=st.dictionaries(st.sampled_from(_INPUTS), _fractions | _shares),
+    units=st.integers(1, 10**6),
+)
+def test_the_arithmetic_in_integer_pairs_equals_the_same_in_fractions(plan: Any, values: dict[str, Fraction], units: int) -> None:
+    # Any plan (customs thresholds either side, a capped refund fee or none, parcels or imports) and any values,
+    # shares past 100% and negative amounts too: every line is the same exact number, and so is the month alone.
+    if values.get("vat_rate") == -1:
+        values["vat_rate"] = Fraction(0)
+    expected = _amounts_in_fractions(plan, values, Fraction(units))
+    got = margins._amounts(plan, values, Fraction(units))
+    assert got == expected
+    assert list(got) == list(expected)
+    assert all(type(amount) is Fraction for amount in got.values())
+    assert margins._per_month(replace(plan, inputs={}), Fraction(units), changes=values) == expected["contribution_per_month"]
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_comparison_keeps_what_the_full_one_says_of_it(advisor: Advisor, scale: float) -> None:
+    # What the rules and a catalogue read (leaders, gaps, break-even, needed numbers and their tipping values, the
+    # summary, the kept lines with their origins) is the same in brief as in full, product after product.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        full = compare_margins(economics, platforms=profile.platforms, markets=columns)
+        brief = compare_margins(economics, platforms=profile.platforms, markets=columns, brief=True)
+        assert len(full.markets) == len(brief.markets) > 0
+        for whole, short in zip(full.markets, brief.markets, strict=True):
+            assert (short.leader, short.gap_per_month, short.gap_pct, short.break_even_units, short.needed, short.summary) == (
+                whole.leader, whole.gap_per_month, whole.gap_pct, whole.break_even_units, whole.needed, whole.summary
+            )
+            for mine, theirs in zip(short.models, whole.models, strict=True):
+                assert (mine.needed, mine.not_given, mine.route, mine.model) == (
+                    theirs.needed, theirs.not_given, theirs.route, theirs.model
+                )
+                kept = [*mine.per_unit, *mine.per_month]
+                assert [line.key for line in kept] == sorted(margins._BRIEF_LINES, key=[
+                    "price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"].index)
+                for line in kept:
+                    assert line == theirs.line(line.key) and line.exact == theirs.line(line.key).exact
+
+    check()
+
+
+def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> None:
+    numbers = {"unit_cost": 1, "monthly_units": 10**40, "fully-managed": {"price": 10**30}, "semi-managed": {"price": 10**30}}
+    for brief in (False, True):
+        with pytest.raises(ProfileError, match="amounts of more than 64 digits"):
+            compare_margins(numbers, brief=brief)

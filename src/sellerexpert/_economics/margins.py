@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -822,50 +822,106 @@ _PER_UNIT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 _INCOME = frozenset({"price"})
 
 
-def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
-    """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic."""
+_Q = tuple[int, int]
+"""A rational as (numerator, denominator), the denominator positive and the pair in lowest terms."""
+_Q0: _Q = (0, 1)
+_Q1: _Q = (1, 1)
 
-    def g(name: str) -> Fraction:
-        return v.get(name, _ZERO)
 
+def _q(value: Fraction) -> _Q:
+    return value.numerator, value.denominator
+
+
+def _qadd(a: _Q, b: _Q) -> _Q:
+    if a[1] == b[1]:
+        n, d = a[0] + b[0], a[1]
+    else:
+        n, d = a[0] * b[1] + b[0] * a[1], a[1] * b[1]
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _qsub(a: _Q, b: _Q) -> _Q:
+    return _qadd(a, (-b[0], b[1]))
+
+
+def _qmul(a: _Q, b: _Q) -> _Q:
+    n, d = a[0] * b[0], a[1] * b[1]
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _qdiv(a: _Q, b: _Q) -> _Q:
+    if b[0] == 0:
+        raise ZeroDivisionError("division by zero")
+    n, d = a[0] * b[1], a[1] * b[0]
+    if d < 0:
+        n, d = -n, -d
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _qless(a: _Q, b: _Q) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, month_only: bool = False) -> dict[str, _Q]:
+    """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
+
+    In integer pairs rather than Fractions (the same exact rationals, a few times faster: a catalogue works
+    out some forty of these per product); :func:`_amounts` gives them as Fractions. With ``month_only``, only
+    ``contribution_per_month`` is sure to be there (the tipping values read nothing else).
+    """
+    q = {name: (value.numerator, value.denominator) for name, value in v.items()}
+
+    def g(name: str) -> _Q:
+        return q.get(name, _Q0)
+
+    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
     price = g("price")
-    cut = price * g("price_cut")
-    gross = price - cut
+    cut = mul(price, g("price_cut"))
+    gross = sub(price, cut)
     rate = g("return_rate")
-    refunds = gross * rate
-    sales = gross - refunds
+    refunds = mul(gross, rate)
+    sales = sub(gross, refunds)
     vat_rate = g("vat_rate")
-    vat = sales * vat_rate / (1 + vat_rate)
-    kept = sales - vat
-    commission = kept * g("commission")
-    affiliate = kept * g("affiliate_commission")
-    payment = kept * g("payment_fee")
-    payout = kept - commission - affiliate - payment
-    refund_admin = _ZERO
+    one_plus_vat = add(_Q1, vat_rate)
+    vat = div(mul(sales, vat_rate), one_plus_vat)
+    kept = sub(sales, vat)
+    commission_rate = g("commission")
+    commission = mul(kept, commission_rate)
+    affiliate = mul(kept, g("affiliate_commission"))
+    payment = mul(kept, g("payment_fee"))
+    payout = sub(sub(sub(kept, commission), affiliate), payment)
+    refund_admin = _Q0
     if plan.refund_admin is not None:
         share, cap = plan.refund_admin
-        refund_admin = rate * min(share * gross / (1 + vat_rate) * g("commission"), cap)
-    fines = gross * g("fine_rate") * g("fine_multiple")
-    late = g("late_share") * g("late_fine") if plan.late_fine else _ZERO
+        fee = mul(div(mul(_q(share), gross), one_plus_vat), commission_rate)
+        capped = _q(cap)
+        refund_admin = mul(rate, capped if _qless(capped, fee) else fee)
+    fines = mul(mul(gross, g("fine_rate")), g("fine_multiple"))
+    late = mul(g("late_share"), g("late_fine")) if plan.late_fine else _Q0
     unit_cost, freight = g("unit_cost"), g("freight_per_unit")
-    duty = _ZERO
+    duty = _Q0
     if plan.parcel is not None:
         value = gross if plan.parcel else unit_cost
-        for charge in plan.charges:
-            if not charge.applies(value):
-                continue
+        customs = Fraction(*value)
+        applying = [charge for charge in plan.charges if charge.applies(customs)]
+        for charge in applying:
             if charge.kind == "rate":
-                duty += value * g(charge.key)
+                duty = add(duty, mul(value, g(charge.key)))
             elif charge.kind == "yours":
-                duty += value * g("duty_rate")
+                duty = add(duty, mul(value, g("duty_rate")))
             elif charge.kind == "per_item":
-                duty += g(charge.key)
-        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
-            duty += (value + duty) * g("import_tax_rate")
-    landed = unit_cost + freight + (duty if plan.parcel is False else _ZERO)
+                duty = add(duty, g(charge.key))
+        if any(charge.kind == "import_tax" for charge in applying):
+            duty = add(duty, mul(add(value, duty), g("import_tax_rate")))
+    landed = add(add(unit_cost, freight), duty if plan.parcel is False else _Q0)
     unsold = g("unsold_share")
-    stock_days = g("transit_days") + g("stock_days")
+    stock_days = add(g("transit_days"), g("stock_days"))
     capital = g("cost_of_capital")
+    year, months = _q(_YEAR), _q(_MONTHS)
+    delay = g("payout_delay_days")
     out = {
         "price": price,
         "price_cut": cut,
@@ -883,26 +939,39 @@ def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[st
         "freight": freight,
         "duty": duty,
         "last_mile": g("last_mile_per_order"),
-        "storage": g("storage_per_unit_month") * g("stock_days") * _MONTHS / _YEAR,
-        "return_handling": rate * g("cost_per_return"),
-        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else _ZERO,
-        "capital_on_stock": landed * stock_days / _YEAR * capital,
-        "capital_on_payouts": payout * g("payout_delay_days") / _YEAR * capital,
+        "storage": div(mul(mul(g("storage_per_unit_month"), g("stock_days")), months), year),
+        "return_handling": mul(rate, g("cost_per_return")),
+        "unsold_stock": div(mul(landed, unsold), sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0,
+        "capital_on_stock": mul(div(mul(landed, stock_days), year), capital),
+        "capital_on_payouts": mul(div(mul(payout, delay), year), capital),
     }
-    per_unit = price - sum((amount for key, amount in out.items() if key != "price"), _ZERO)
+    costs = _Q0
+    for key, amount in out.items():
+        if key != "price":
+            costs = add(costs, amount)
+    per_unit = sub(price, costs)
     fixed = g("fixed_per_month")
-    deposit_cost = plan.deposit * capital / _MONTHS
-    per_day = units * _MONTHS / _YEAR
+    deposit_cost = div(mul(_q(plan.deposit), capital), months)
+    count = _q(units)
+    month = sub(sub(mul(per_unit, count), fixed), deposit_cost)
+    if month_only:
+        return {"contribution_per_month": month}
+    per_day = div(mul(count, months), year)
     out.update(
         contribution_per_unit=per_unit,
         fixed_costs=fixed,
         deposit_cost=deposit_cost,
-        contribution_per_month=per_unit * units - fixed - deposit_cost,
-        cash_in_stock=landed * per_day * stock_days,
-        cash_in_payouts=payout * per_day * g("payout_delay_days"),
-        deposit_held=plan.deposit,
+        contribution_per_month=month,
+        cash_in_stock=mul(mul(landed, per_day), stock_days),
+        cash_in_payouts=mul(mul(payout, per_day), delay),
+        deposit_held=_q(plan.deposit),
     )
     return out
+
+
+def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """Every line's amount (costs as positive amounts), from one set of input values (see :func:`_month_parts`)."""
+    return {key: Fraction(*pair) for key, pair in _month_parts(plan, v, units).items()}
 
 
 def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
@@ -921,7 +990,7 @@ def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | N
 
 
 def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> Fraction:
-    return _amounts(plan, _values(plan, case, changes), units)["contribution_per_month"]
+    return Fraction(*_month_parts(plan, _values(plan, case, changes), units, month_only=True)["contribution_per_month"])
 
 
 def _solve(
@@ -1104,9 +1173,55 @@ def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[
     return replace(_YOURS, needs=missing) if missing else _YOURS
 
 
-def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
+def _line_needs(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[str, Fraction]) -> tuple[str, ...]:
+    """``_line_origin(plan, key, needs, values).needs``, without building the origin (a brief comparison's needs)."""
+    if key == "duty":
+        if plan.parcel is None:
+            return plan.duty_origin.needs
+        price = values.get("price", _ZERO)
+        value = price - price * values.get("price_cut", _ZERO) if plan.parcel else values.get("unit_cost", _ZERO)
+        kinds = {c.kind for c in plan.charges if c.applies(value)}
+        return tuple(
+            name
+            for name, kind in (("duty_rate", "yours"), ("import_tax_rate", "import_tax"))
+            if kind in kinds and name not in plan.inputs
+        )
+    if key == "refund_admin" and plan.refund_admin is None:
+        return ()
+    if key == "late_fines" and not plan.late_fine:
+        return plan.inputs["late_share"].origin.needs
+    own = plan.inputs.get(needs[0])
+    if own is not None and own.origin.basis == "route":
+        return own.origin.needs
+    return tuple(name for name in needs if name not in plan.inputs)
+
+
+_BRIEF_LINES = frozenset({"price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"})
+"""The lines a brief comparison keeps: what the rules, the summary and a catalogue read of a model."""
+
+
+def _check_size(plan: _Plan, platform: str, exact: Iterable[Fraction]) -> None:
+    if max(abs(value) for value in exact) >= _LARGEST:
+        # Each number is below 10**64, but products of them (price x units) need not be: a result that long
+        # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
+        raise ProfileError(
+            f"{plan.column.model} on {platform}: these numbers give amounts of more than "
+            f"{documents.MAX_DIGITS} digits",
+            field=field_path(),
+            allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
+        )
+
+
+def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -> ModelMargin:
+    """One model's breakdown: every line, or (``brief``) only :data:`_BRIEF_LINES` with every need still named.
+
+    The brief breakdown is what a catalogue works out some twelve times a product: it skips the origins,
+    roundings and lines no brief reader looks at, and names the same needed numbers as the full one.
+    """
     values = _values(plan)
     amounts = _amounts(plan, values, Fraction(units))
+    if brief:
+        return _brief_margin(plan, values, amounts, units, platform)
     lines: list[MarginLine] = []
     for key, label, formula, needs in _PER_UNIT:
         origin = _line_origin(plan, key, needs, values)
@@ -1126,13 +1241,7 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
     month = amounts["contribution_per_month"]
     fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
     capital_missing = "cost_of_capital" not in plan.inputs
-    deposit_origin = (
-        _NO_DEPOSIT
-        if not plan.deposit
-        else (
-            replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
-        )
-    )
+    deposit_origin = _deposit_origin(plan, capital_missing)
     per_month = (
         MarginLine(
             "units_contribution",
@@ -1218,17 +1327,8 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
         ),
     )
     every = (*lines, *per_month, *cash)
-    largest = max(abs(line.exact) for line in every)
+    _check_size(plan, platform, (line.exact for line in every))
     column = plan.column
-    if largest >= _LARGEST:
-        # Each number is below 10**64, but products of them (price x units) need not be: a result that long
-        # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
-        raise ProfileError(
-            f"{column.model} on {platform}: these numbers give amounts of more than "
-            f"{documents.MAX_DIGITS} digits",
-            field=field_path(),
-            allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
-        )
     needed = tuple(dict.fromkeys(name for line in every for name in line.origin.needs))
     return ModelMargin(
         model=column.model,
@@ -1239,6 +1339,68 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
         route=column.route,
         route_name=column.route_name,
         needed=needed,
+    )
+
+
+def _deposit_origin(plan: _Plan, capital_missing: bool) -> Provenance:
+    """The deposit cost line's origin: none on the route, waiting for the cost of capital, or the tables'."""
+    if not plan.deposit:
+        return _NO_DEPOSIT
+    return replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
+
+
+def _brief_margin(
+    plan: _Plan, values: Mapping[str, Fraction], amounts: Mapping[str, Fraction], units: int, platform: str
+) -> ModelMargin:
+    """:func:`_model_margin` in brief: the same amounts, size check and needed numbers (in the same order),
+    only the lines of :data:`_BRIEF_LINES`."""
+    per_unit = amounts["contribution_per_unit"]
+    month = amounts["contribution_per_month"]
+    in_stock, receivable, held = amounts["cash_in_stock"], amounts["cash_in_payouts"], amounts["deposit_held"]
+    tied = in_stock + receivable + held
+    capital = values.get("cost_of_capital", _ZERO)
+    _check_size(
+        plan,
+        platform,
+        (
+            *(amounts[key] for key, _label, _formula, _needs in _PER_UNIT),
+            per_unit, per_unit * units, amounts["fixed_costs"], amounts["deposit_cost"], month, month / units,
+            in_stock, receivable, held, tied, tied * capital / _MONTHS,
+        ),
+    )
+    capital_missing = "cost_of_capital" not in plan.inputs
+    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
+    deposit_origin = _deposit_origin(plan, capital_missing)
+    needs = [name for key, _label, _formula, line_needs in _PER_UNIT for name in _line_needs(plan, key, line_needs, values)]
+    needs += fixed_origin.needs + deposit_origin.needs
+    needs += _line_needs(plan, "cash_in_stock", ("transit_days", "stock_days"), values)
+    needs += _line_needs(plan, "cash_in_payouts", ("payout_delay_days",), values)
+    needs += plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs
+    if capital_missing:
+        needs.append("cost_of_capital")
+    _key, label, formula, price_needs = _PER_UNIT[0]
+    column = plan.column
+    return ModelMargin(
+        model=column.model,
+        per_unit=(
+            MarginLine("price", label, formula, cents(amounts["price"]), amounts["price"],
+                       _line_origin(plan, "price", price_needs, values)),
+            MarginLine("contribution_per_unit", N_("Contribution per unit"),
+                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit), per_unit),
+        ),
+        per_month=(
+            MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
+                       cents(-amounts["fixed_costs"]), -amounts["fixed_costs"], fixed_origin),
+            MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
+                       cents(-amounts["deposit_cost"]), -amounts["deposit_cost"], deposit_origin),
+            MarginLine("contribution_per_month", N_("Contribution per month"),
+                       N_("contribution of the units − fixed costs − cost of the deposit"), cents(month), month),
+        ),
+        cash=(),
+        not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+        route=column.route,
+        route_name=column.route_name,
+        needed=tuple(dict.fromkeys(needs)),
     )
 
 
@@ -1269,7 +1431,7 @@ def _platform_margin(
     for plan in plans:
         _check_shares(plan, platform)
     units = economics.monthly_units
-    models = tuple(_model_margin(plan, units, platform) for plan in plans)
+    models = tuple(_model_margin(plan, units, platform, brief) for plan in plans)
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         item = PlatformMargin(
