@@ -600,9 +600,75 @@ def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(ad
             gap = models[0].contribution_per_month - models[1].contribution_per_month
             leader = margins.FULL if gap > 0 else margins.SEMI
             shaped = margins._tips(plans, models, leader, units)
-            assert shaped == margins._tips(plans, models, leader, units, shapes={})
+            assert shaped == margins._tips(plans, models, leader, units, shapes={}, lines=False)
             tipped += sum(n.tips_at is not None for n in shaped)
     assert tipped  # the example has numbers that could tip it
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_search_read_off_each_stretchs_line_ends_where_the_plain_search_ends(advisor: Advisor, scale: float) -> None:
+    # Generated products (customs thresholds, a capped refund fee, numbers left out): every needed number searched,
+    # with the month read off its stretch's line and worked out at every step, gives the same tipping values.
+    @settings(max_examples=scaled(8, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        assert columns is not None
+        units = Fraction(economics.monthly_units)
+        for platform, markets in columns.items():
+            for market in markets:
+                plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
+                models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
+                if len(models) < 2:
+                    continue
+                for leader in (margins.FULL, margins.SEMI):
+                    plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+                    assert margins._tips(plans, models, leader, units, shapes={}) == plain, (platform, market.market)
+                    assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_month_read_off_each_stretchs_line_is_the_month_worked_out(advisor: Advisor, scale: float) -> None:
+    # The numbers the search solves (customs thresholds and the refund fee's cap bend the month in them), on every
+    # route the example prices: read off the lines or worked out at every step, the search ends at the same point.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        assert columns is not None
+        units = Fraction(economics.monthly_units)
+        name = data.draw(st.sampled_from(["price_cut", "unit_cost", "commission", "price"]))
+        top = margins._top(name)
+        where = data.draw(st.fractions(min_value=0, max_value=top if top is not None else 200, max_denominator=1000))
+        for platform, markets in columns.items():
+            for market in markets:
+                for column in market.columns:
+                    plan = margins._plan(economics, platform, market.market, column, None)
+                    values = margins._values(plan)
+                    # A target the month passes at ``where``, a little off it: the root lies near there, on any stretch.
+                    target = margins._per_month(plan, units, changes={name: where}) + data.draw(
+                        st.fractions(min_value=-5, max_value=5, max_denominator=100)
+                    )
+
+                    def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
+                        return margins._per_month(plan, units, changes={name: x}) - target
+
+                    def stretch(x: Fraction, plan: Any = plan, values: dict[str, Fraction] = values) -> Any:
+                        return margins._stretch(plan, {**values, name: x})
+
+                    lined = margins._lined(gap, stretch)
+                    assert margins._solve(lined, top) == margins._solve(gap, top), (platform, column.route, name, where)
+                    assert all(lined(x) == gap(x) for x in (where, where / 2, where * 2, Fraction(0)))
+
+    check()
 
 
 @pytest.mark.parametrize("scale", SCALES)

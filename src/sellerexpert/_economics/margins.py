@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -1202,14 +1202,17 @@ _BRIEF_LINES = frozenset({"price", "contribution_per_unit", "fixed_costs", "depo
 
 def _check_size(plan: _Plan, platform: str, exact: Iterable[Fraction]) -> None:
     if max(abs(value) for value in exact) >= _LARGEST:
-        # Each number is below 10**64, but products of them (price x units) need not be: a result that long
-        # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
-        raise ProfileError(
-            f"{plan.column.model} on {platform}: these numbers give amounts of more than "
-            f"{documents.MAX_DIGITS} digits",
-            field=field_path(),
-            allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
-        )
+        raise _too_long(plan, platform)
+
+
+def _too_long(plan: _Plan, platform: str) -> ProfileError:
+    # Each number is below 10**64, but products of them (price x units) need not be: a result that long
+    # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
+    return ProfileError(
+        f"{plan.column.model} on {platform}: these numbers give amounts of more than {documents.MAX_DIGITS} digits",
+        field=field_path(),
+        allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
+    )
 
 
 def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -> ModelMargin:
@@ -1219,9 +1222,9 @@ def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -
     roundings and lines no brief reader looks at, and names the same needed numbers as the full one.
     """
     values = _values(plan)
-    amounts = _amounts(plan, values, Fraction(units))
     if brief:
-        return _brief_margin(plan, values, amounts, units, platform)
+        return _brief_margin(plan, values, _month_parts(plan, values, Fraction(units)), units, platform)
+    amounts = _amounts(plan, values, Fraction(units))
     lines: list[MarginLine] = []
     for key, label, formula, needs in _PER_UNIT:
         origin = _line_origin(plan, key, needs, values)
@@ -1350,24 +1353,25 @@ def _deposit_origin(plan: _Plan, capital_missing: bool) -> Provenance:
 
 
 def _brief_margin(
-    plan: _Plan, values: Mapping[str, Fraction], amounts: Mapping[str, Fraction], units: int, platform: str
+    plan: _Plan, values: Mapping[str, Fraction], parts: Mapping[str, _Q], units: int, platform: str
 ) -> ModelMargin:
     """:func:`_model_margin` in brief: the same amounts, size check and needed numbers (in the same order),
-    only the lines of :data:`_BRIEF_LINES`."""
-    per_unit = amounts["contribution_per_unit"]
-    month = amounts["contribution_per_month"]
-    in_stock, receivable, held = amounts["cash_in_stock"], amounts["cash_in_payouts"], amounts["deposit_held"]
-    tied = in_stock + receivable + held
-    capital = values.get("cost_of_capital", _ZERO)
-    _check_size(
-        plan,
-        platform,
-        (
-            *(amounts[key] for key, _label, _formula, _needs in _PER_UNIT),
-            per_unit, per_unit * units, amounts["fixed_costs"], amounts["deposit_cost"], month, month / units,
-            in_stock, receivable, held, tied, tied * capital / _MONTHS,
-        ),
+    only the lines of :data:`_BRIEF_LINES` (the other amounts stay integer pairs: checked, not kept)."""
+    add, mul, div = _qadd, _qmul, _qdiv
+    per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
+    tied = add(add(parts["cash_in_stock"], parts["cash_in_payouts"]), parts["deposit_held"])
+    count = (units, 1)
+    checked = (
+        *(parts[key] for key, _label, _formula, _needs in _PER_UNIT),
+        per_unit, mul(per_unit, count), parts["fixed_costs"], parts["deposit_cost"], month, div(month, count),
+        parts["cash_in_stock"], parts["cash_in_payouts"], parts["deposit_held"], tied,
+        div(mul(tied, _q(values.get("cost_of_capital", _ZERO))), _q(_MONTHS)),
     )
+    largest = _LARGEST.numerator
+    if any(abs(n) >= largest * d for n, d in checked):
+        raise _too_long(plan, platform)
+    price, per_unit_value, month_value = Fraction(*parts["price"]), Fraction(*per_unit), Fraction(*month)
+    fixed, deposit_cost = Fraction(*parts["fixed_costs"]), Fraction(*parts["deposit_cost"])
     capital_missing = "cost_of_capital" not in plan.inputs
     fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
     deposit_origin = _deposit_origin(plan, capital_missing)
@@ -1383,18 +1387,17 @@ def _brief_margin(
     return ModelMargin(
         model=column.model,
         per_unit=(
-            MarginLine("price", label, formula, cents(amounts["price"]), amounts["price"],
-                       _line_origin(plan, "price", price_needs, values)),
+            MarginLine("price", label, formula, cents(price), price, _line_origin(plan, "price", price_needs, values)),
             MarginLine("contribution_per_unit", N_("Contribution per unit"),
-                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit), per_unit),
+                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
         ),
         per_month=(
             MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
-                       cents(-amounts["fixed_costs"]), -amounts["fixed_costs"], fixed_origin),
+                       cents(-fixed), -fixed, fixed_origin),
             MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
-                       cents(-amounts["deposit_cost"]), -amounts["deposit_cost"], deposit_origin),
+                       cents(-deposit_cost), -deposit_cost, deposit_origin),
             MarginLine("contribution_per_month", N_("Contribution per month"),
-                       N_("contribution of the units − fixed costs − cost of the deposit"), cents(month), month),
+                       N_("contribution of the units − fixed costs − cost of the deposit"), cents(month_value), month_value),
         ),
         cash=(),
         not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
@@ -1503,16 +1506,61 @@ fee's cap): those are searched.
 tests/economics/test_tipping.py holds each shape against the search on generated numbers."""
 
 
+_CURVED = frozenset({"vat_rate", "unsold_share"})
+"""The numbers the month is not a straight line in, on any stretch (they divide): never read off a line."""
+
+
+def _stretch(plan: _Plan, v: Mapping[str, Fraction]) -> Hashable:
+    """Which stretch of the arithmetic these values fall on: the customs charges that apply and whether the
+    refund fee is at its cap (the only places :func:`_month_parts` branches on a value). On one stretch the month
+    is a straight line in every number but the VAT rate and the unsold share (see :data:`_CURVED`)."""
+    price = v.get("price", _ZERO)
+    gross = price - price * v.get("price_cut", _ZERO)
+    charges: tuple[bool, ...] = ()
+    if plan.parcel is not None:
+        value = gross if plan.parcel else v.get("unit_cost", _ZERO)
+        charges = tuple(charge.applies(value) for charge in plan.charges)
+    capped = False
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        capped = cap < share * gross / (1 + v.get("vat_rate", _ZERO)) * v.get("commission", _ZERO)
+    return charges, capped
+
+
+def _lined(f: Callable[[Fraction], Fraction], stretch: Callable[[Fraction], Hashable]) -> Callable[[Fraction], Fraction]:
+    """``f``, worked out at two points of each stretch, then read off that stretch's line (exactly: f is a
+    straight line there). A search of 60 steps then works the month out a few times instead of 60."""
+    seen: dict[Hashable, tuple[Fraction, Fraction, bool]] = {}
+
+    def lined(x: Fraction) -> Fraction:
+        key = stretch(x)
+        known = seen.get(key)
+        if known is not None and known[2]:
+            return known[0] * x + known[1]
+        y = f(x)
+        if known is None:
+            seen[key] = (x, y, False)
+        elif known[0] != x:
+            slope = (y - known[1]) / (x - known[0])
+            seen[key] = (slope, y - slope * x, True)
+        return y
+
+    return lined
+
+
 def _tips(
     plans: list[_Plan],
     models: tuple[ModelMargin, ...],
     leader: str,
     units: Fraction,
     shapes: Mapping[str, str] = _SHAPES,
+    lines: bool = True,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
     :param shapes: what :func:`_solve` may take as known of each number (none: search every one).
+    :param lines: a searched number's month read off the straight line of its stretch once two points of it are
+        known (:func:`_lined`), instead of worked out at every step of the search: the same values.
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
@@ -1530,7 +1578,15 @@ def _tips(
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
-            at = _solve(gap, top, at0=at0, shape=shapes.get(name))
+            shape = shapes.get(name)
+            searched: Callable[[Fraction], Fraction] = gap
+            if lines and shape is None and name not in _CURVED:
+
+                def stretch(x: Fraction, plan: _Plan = plan, name: str = name, values: dict[str, Fraction] = values) -> Hashable:
+                    return _stretch(plan, {**values, name: x})
+
+                searched = _lined(gap, stretch)
+            at = _solve(searched, top, at0=at0, shape=shape)
             reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
