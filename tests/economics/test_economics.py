@@ -671,6 +671,33 @@ def test_the_month_read_off_each_stretchs_line_is_the_month_worked_out(advisor: 
     check()
 
 
+@pytest.mark.parametrize("where", [Fraction(n, 100) for n in range(40, 80, 6)])
+def test_the_search_read_off_lines_steps_over_a_customs_threshold_as_the_plain_search(advisor: Advisor, where: Fraction) -> None:
+    # AliExpress's EU parcels pay a duty per item up to EUR 150 (162 in the example's currency) and none above: at
+    # a price of 400 the price cut's search crosses that threshold, where the month jumps from one line to another.
+    data = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml").to_dict()
+    data["economics"]["semi-managed"]["price"] = 400
+    profile = SellerProfile.from_dict(data)
+    economics = profile.economics
+    assert economics is not None
+    columns = market_columns(advisor.rules, profile)
+    assert columns is not None
+    (market,) = [m for m in columns["aliexpress"] if m.market == "DE"]
+    (column,) = [c for c in market.columns if c.model == "semi-managed"]
+    plan = margins._plan(economics, "aliexpress", "DE", column, None)
+    assert any(charge.up_to is not None for charge in plan.charges)
+    units = Fraction(economics.monthly_units)
+    values = margins._values(plan)
+    for offset in (Fraction(0), Fraction(1, 3), Fraction(-1, 7)):
+        target = margins._per_month(plan, units, changes={"price_cut": where}) + offset
+
+        def gap(x: Fraction, target: Fraction = target) -> Fraction:
+            return margins._per_month(plan, units, changes={"price_cut": x}) - target
+
+        lined = margins._lined(gap, lambda x: margins._stretch(plan, {**values, "price_cut": x}))
+        assert margins._solve(lined, ONE) == margins._solve(gap, ONE), (where, offset)
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_the_unsold_share_is_solved_as_the_search_solves_it(scale: float) -> None:
     # The month in the unsold share: the landed cost's write-off x / (1 - x) below 100%, none at 100%.
@@ -850,3 +877,39 @@ def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> N
     for brief in (False, True):
         with pytest.raises(ProfileError, match="amounts of more than 64 digits"):
             compare_margins(numbers, brief=brief)
+
+
+# -- the catalogue's JSON text, written without json's pure-Python encoder --------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_json_values, depth=st.integers(0, 3))
+def test_the_catalogues_json_writer_writes_what_json_dumps_writes(value: Any, depth: int) -> None:
+    # Any JSON value, nested at any depth (control characters, quotes, non-ASCII text, -0.0, 1e300, empty
+    # containers): the same text as json.dumps with the catalogue's settings, indented as the catalogue nests it.
+    from sellerexpert._economics.catalogue_report import _json
+
+    indent = "  " * depth
+    expected = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n" + indent)
+    assert _json(value, indent) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), [1, {"a": float("inf")}], {1: "a"}, {"a": Decimal("1.5")}], ids=str)
+def test_the_catalogues_json_writer_refuses_or_writes_as_json_dumps_does(value: Any) -> None:
+    from sellerexpert._economics.catalogue_report import _json
+
+    try:
+        expected: str | type[Exception] = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        expected = type(exc)
+    if isinstance(expected, str):
+        assert _json(value, "") == expected
+    else:
+        with pytest.raises(expected):
+            _json(value, "")
