@@ -36,6 +36,7 @@ the break-even volume is where the two lines cross.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -579,6 +580,13 @@ def _frac(value: Decimal) -> Fraction:
     return Fraction(value)
 
 
+@functools.lru_cache(maxsize=512)
+def _route_origin(terms: Provenance | None, why: str) -> Provenance:
+    """A number the route bears: the route terms' origin with the reason (the same few for every product of a
+    catalogue, so made once each rather than some fifty times a product)."""
+    return replace(terms, basis="route", note=why) if terms else Provenance(basis="route", note=why)
+
+
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     model, terms = column.model, column.terms
     parties = (
@@ -612,7 +620,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
 
     def borne(name: str, why: str) -> None:
         if name not in inputs:
-            origin = replace(terms_origin, basis="route", note=why) if terms_origin else Provenance(basis="route", note=why)
+            origin = _route_origin(terms_origin, why)
             inputs[name] = _Input(Fraction(0), None, None, origin)
 
     for party, who, names, why in _BORNE:
@@ -676,7 +684,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     # where the seller does, each charge carries its own origin (see _duty_origin).
     duty_origin = Provenance(basis="route", note=N_("the platform clears customs and pays duty on this route"))
     if terms_origin is not None and parties["customs_by"] == "platform":
-        duty_origin = replace(terms_origin, basis="route", note=duty_origin.note)
+        duty_origin = _route_origin(terms_origin, duty_origin.note)
     if parties["customs_by"] == "seller":
         parcel = column.ships_from == "china" if column.ships_from else False
         shipment = "parcel" if parcel else "bulk"
