@@ -977,6 +977,87 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     return out
 
 
+def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """How much the month moves per unit of each number it is a straight line in (the ``"affine"`` ones of
+    :data:`_SHAPES`), at these values: the derivative of :func:`_month_parts`, worked out by hand once per plan
+    instead of the month worked out again per number.
+
+    With ``payout`` the price kept less the platform's shares, ``landed`` the unit cost, freight and (on imports)
+    duty, the month per unit is ``payout x (1 - delay x capital / 365) - landed x (unsold / (1 - unsold) +
+    days x capital / 365) - the other costs``; each number below is read off that.
+    """
+    q = {name: (value.numerator, value.denominator) for name, value in v.items()}
+
+    def g(name: str) -> _Q:
+        return q.get(name, _Q0)
+
+    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
+    price = g("price")
+    gross = sub(price, mul(price, g("price_cut")))
+    rate = g("return_rate")
+    sales = sub(gross, mul(gross, rate))
+    one_plus_vat = add(_Q1, g("vat_rate"))
+    kept = sub(sales, div(mul(sales, g("vat_rate")), one_plus_vat))
+    shares = add(add(g("commission"), g("affiliate_commission")), g("payment_fee"))
+    payout = sub(kept, mul(kept, shares))
+    capital, year, months = g("cost_of_capital"), _q(_YEAR), _q(_MONTHS)
+    delay, days = g("payout_delay_days"), add(g("transit_days"), g("stock_days"))
+    unsold = g("unsold_share")
+    written_off = div(unsold, sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0
+    on_landed = add(written_off, div(mul(days, capital), year))  # what a unit more of landed cost costs beyond itself
+    on_payout = sub(_Q1, div(mul(delay, capital), year))
+    duty, per_duty, value, duty_rates, taxed = _Q0, _Q1, _Q0, 0, False
+    if plan.parcel is not None:
+        value = gross if plan.parcel else g("unit_cost")
+        customs = Fraction(*value)
+        applying = [charge for charge in plan.charges if charge.applies(customs)]
+        for charge in applying:
+            if charge.kind == "rate":
+                duty = add(duty, mul(value, g(charge.key)))
+            elif charge.kind == "yours":
+                duty = add(duty, mul(value, g("duty_rate")))
+                duty_rates += 1
+            elif charge.kind == "per_item":
+                duty = add(duty, g(charge.key))
+        taxed = any(charge.kind == "import_tax" for charge in applying)
+        if plan.parcel is False:
+            per_duty = add(_Q1, on_landed)
+    duty_paid = add(duty, mul(add(value, duty), g("import_tax_rate"))) if taxed else duty
+    landed = add(add(g("unit_cost"), g("freight_per_unit")), duty_paid if plan.parcel is False else _Q0)
+    refund_fee = _Q0
+    if plan.refund_admin is not None:
+        share, cap = (_q(x) for x in plan.refund_admin)
+        fee = mul(div(mul(share, gross), one_plus_vat), g("commission"))
+        refund_fee = cap if _qless(cap, fee) else fee
+    count = _q(units)
+    returned = mul(mul(div(gross, one_plus_vat), sub(_Q1, shares)), on_payout)  # the payout a return takes back
+    per_unit: dict[str, _Q] = {
+        "return_rate": add(add(returned, refund_fee), g("cost_per_return")),
+        "stock_days": add(div(mul(g("storage_per_unit_month"), months), year), div(mul(landed, capital), year)),
+        "transit_days": div(mul(landed, capital), year),
+        "payout_delay_days": div(mul(payout, capital), year),
+        "cost_of_capital": add(div(mul(payout, delay), year), div(mul(landed, days), year)),
+        "duty_rate": mul(mul(mul((duty_rates, 1), value), add(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty),
+        "import_tax_rate": mul(add(value, duty), per_duty) if taxed else _Q0,
+        "late_share": g("late_fine") if plan.late_fine else _Q0,
+        "late_fine": g("late_share") if plan.late_fine else _Q0,
+        "fine_rate": mul(gross, g("fine_multiple")),
+        "fine_multiple": mul(gross, g("fine_rate")),
+        "freight_per_unit": add(_Q1, on_landed),
+        "fee_per_unit": _Q1,
+        "ads_per_unit": _Q1,
+        "last_mile_per_order": _Q1,
+        "storage_per_unit_month": div(mul(g("stock_days"), months), year),
+        "cost_per_return": rate,
+        "affiliate_commission": mul(kept, on_payout),
+        "payment_fee": mul(kept, on_payout),
+    }
+    out = {name: -Fraction(*mul(slope, count)) for name, slope in per_unit.items()}
+    out["cost_of_capital"] -= Fraction(*div(_q(plan.deposit), months))
+    out["fixed_per_month"] = Fraction(-1)
+    return out
+
+
 def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
     """Every line's amount (costs as positive amounts), from one set of input values (see :func:`_month_parts`)."""
     return {key: Fraction(*pair) for key, pair in _month_parts(plan, v, units).items()}
@@ -1007,6 +1088,7 @@ def _solve(
     *,
     at0: Fraction | None = None,
     shape: str | None = None,
+    slope: Fraction | None = None,
 ) -> Fraction | None:
     """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
 
@@ -1018,11 +1100,18 @@ def _solve(
         ``"affine"`` (the secant's root is the root: no check), ``"vat"`` (affine in 1 / (1 + x)), ``"unsold"``
         (x / (1 - x) below the top, nothing on it); the answer is the one the general search below gives,
         found in one to four evaluations.
+    :param slope: for an ``"affine"`` f, its slope when the caller has it (:func:`_slopes`): then f is not
+        worked out at all (the secant through 0 and the probe has that slope: the same root).
     """
     if at0 is None:
         at0 = f(_ZERO)
     if at0 == 0:
         return _ZERO
+    if shape == "affine" and slope is not None:
+        if slope == 0:
+            return None
+        x = -at0 / slope
+        return x if x >= 0 and (top is None or x <= top) else None
     probe = top / 2 if top is not None else Fraction(1)
     at_probe = f(probe)
     if shape == "affine":
@@ -1575,6 +1664,7 @@ def _tips(
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
         target = models[1 - index].contribution_per_month
         values = _values(plan)
+        slopes: dict[str, Fraction] | None = None
         for name in margin.needed:
             if margin.model != leader:
                 out.append(NeededNumber(name, margin.model, None, False))
@@ -1587,6 +1677,10 @@ def _tips(
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
             shape = shapes.get(name)
+            slope = None
+            if shape == "affine" and at0 is not None:
+                slopes = slopes if slopes is not None else _slopes(plan, values, units)
+                slope = slopes[name]
             searched: Callable[[Fraction], Fraction] = gap
             if lines and shape is None and name not in _CURVED:
 
@@ -1594,7 +1688,7 @@ def _tips(
                     return _stretch(plan, {**values, name: x})
 
                 searched = _lined(gap, stretch)
-            at = _solve(searched, top, at0=at0, shape=shape)
+            at = _solve(searched, top, at0=at0, shape=shape, slope=slope)
             reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
