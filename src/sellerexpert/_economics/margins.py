@@ -1925,7 +1925,8 @@ def compare_margins(
         defaults, with no market's customs.
     :param today: the date an entry's review date is compared with (``None``: none is marked stale).
     :param brief: only what the rules and a catalogue read: no scenarios and no break-evens (``scenarios`` empty,
-        ``break_evens`` blank); the lines, leaders, gaps, break-even volume and needed numbers are all there.
+        ``break_evens`` blank), and per model only the price, contribution and fixed-cost lines (``cash`` empty);
+        the leaders, gaps, break-even volume, summary and needed numbers with their tipping values are all there.
     :raises ProfileError: for invalid numbers, a price or unit cost missing for a platform and model,
         a market with no customs table where the seller clears customs, or a table amount in a
         currency the seller gave no exchange rate for.
