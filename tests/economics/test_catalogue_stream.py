@@ -144,6 +144,17 @@ def test_the_brief_comparison_differs_only_by_what_margin_alone_shows() -> None:
     assert full.markets and all(item.scenarios for item in full.markets if item.compared)
     for short, whole in zip(brief.markets, full.markets, strict=True):
         assert (short.scenarios, short.break_evens.notes) == ((), ())
-        same = (whole.models, whole.needed, whole.summary, whole.leader)
-        assert (short.models, short.needed, short.summary, short.leader) == same
+        same = (whole.needed, whole.summary, whole.leader, whole.gap_pct, whole.break_even_units)
+        assert (short.needed, short.summary, short.leader, short.gap_pct, short.break_even_units) == same
+        # Each model in brief keeps what its readers read (the price, the contributions, the fixed costs and every
+        # needed number), line for line as in full; the other lines are margin's alone.
+        for mine, theirs in zip(short.models, whole.models, strict=True):
+            assert (mine.model, mine.route, mine.needed) == (theirs.model, theirs.route, theirs.needed)
+            assert mine.not_given == theirs.not_given
+            kept = (*mine.per_unit, *mine.per_month)
+            assert [line.key for line in kept] == ["price", "contribution_per_unit", "fixed_costs", "deposit_cost",
+                                                   "contribution_per_month"]
+            assert all(line == theirs.line(line.key) for line in kept)
+            assert (mine.contribution_per_month, mine.fixed_per_month) == (theirs.contribution_per_month, theirs.fixed_per_month)
+            assert mine.cash == ()
     assert advisor._landed(profile, "en", today, brief=True) is full  # a full comparison serves a brief request

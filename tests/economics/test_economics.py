@@ -600,9 +600,102 @@ def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(ad
             gap = models[0].contribution_per_month - models[1].contribution_per_month
             leader = margins.FULL if gap > 0 else margins.SEMI
             shaped = margins._tips(plans, models, leader, units)
-            assert shaped == margins._tips(plans, models, leader, units, shapes={})
+            assert shaped == margins._tips(plans, models, leader, units, shapes={}, lines=False)
             tipped += sum(n.tips_at is not None for n in shaped)
     assert tipped  # the example has numbers that could tip it
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_search_read_off_each_stretchs_line_ends_where_the_plain_search_ends(advisor: Advisor, scale: float) -> None:
+    # Generated products (customs thresholds, a capped refund fee, numbers left out): every needed number searched,
+    # with the month read off its stretch's line and worked out at every step, gives the same tipping values.
+    @settings(max_examples=scaled(8, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        assert columns is not None
+        units = Fraction(economics.monthly_units)
+        for platform, markets in columns.items():
+            for market in markets:
+                plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
+                models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
+                if len(models) < 2:
+                    continue
+                for leader in (margins.FULL, margins.SEMI):
+                    plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+                    assert margins._tips(plans, models, leader, units, shapes={}) == plain, (platform, market.market)
+                    assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_month_read_off_each_stretchs_line_is_the_month_worked_out(advisor: Advisor, scale: float) -> None:
+    # The numbers the search solves (customs thresholds and the refund fee's cap bend the month in them), on every
+    # route the example prices: read off the lines or worked out at every step, the search ends at the same point.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        assert columns is not None
+        units = Fraction(economics.monthly_units)
+        name = data.draw(st.sampled_from(["price_cut", "unit_cost", "commission", "price"]))
+        top = margins._top(name)
+        where = data.draw(st.fractions(min_value=0, max_value=top if top is not None else 200, max_denominator=1000))
+        for platform, markets in columns.items():
+            for market in markets:
+                for column in market.columns:
+                    plan = margins._plan(economics, platform, market.market, column, None)
+                    values = margins._values(plan)
+                    # A target the month passes at ``where``, a little off it: the root lies near there, on any stretch.
+                    target = margins._per_month(plan, units, changes={name: where}) + data.draw(
+                        st.fractions(min_value=-5, max_value=5, max_denominator=100)
+                    )
+
+                    def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
+                        return margins._per_month(plan, units, changes={name: x}) - target
+
+                    def stretch(x: Fraction, plan: Any = plan, values: dict[str, Fraction] = values) -> Any:
+                        return margins._stretch(plan, {**values, name: x})
+
+                    lined = margins._lined(gap, stretch)
+                    assert margins._solve(lined, top) == margins._solve(gap, top), (platform, column.route, name, where)
+                    assert all(lined(x) == gap(x) for x in (where, where / 2, where * 2, Fraction(0)))
+
+    check()
+
+
+@pytest.mark.parametrize("where", [Fraction(n, 100) for n in range(40, 80, 6)])
+def test_the_search_read_off_lines_steps_over_a_customs_threshold_as_the_plain_search(advisor: Advisor, where: Fraction) -> None:
+    # AliExpress's EU parcels pay a duty per item up to EUR 150 (162 in the example's currency) and none above: at
+    # a price of 400 the price cut's search crosses that threshold, where the month jumps from one line to another.
+    data = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml").to_dict()
+    data["economics"]["semi-managed"]["price"] = 400
+    profile = SellerProfile.from_dict(data)
+    economics = profile.economics
+    assert economics is not None
+    columns = market_columns(advisor.rules, profile)
+    assert columns is not None
+    (market,) = [m for m in columns["aliexpress"] if m.market == "DE"]
+    (column,) = [c for c in market.columns if c.model == "semi-managed"]
+    plan = margins._plan(economics, "aliexpress", "DE", column, None)
+    assert any(charge.up_to is not None for charge in plan.charges)
+    units = Fraction(economics.monthly_units)
+    values = margins._values(plan)
+    for offset in (Fraction(0), Fraction(1, 3), Fraction(-1, 7)):
+        target = margins._per_month(plan, units, changes={"price_cut": where}) + offset
+
+        def gap(x: Fraction, target: Fraction = target) -> Fraction:
+            return margins._per_month(plan, units, changes={"price_cut": x}) - target
+
+        lined = margins._lined(gap, lambda x: margins._stretch(plan, {**values, "price_cut": x}))
+        assert margins._solve(lined, ONE) == margins._solve(gap, ONE), (where, offset)
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -619,3 +712,252 @@ def test_the_unsold_share_is_solved_as_the_search_solves_it(scale: float) -> Non
         assert margins._solve(month, ONE, shape="unsold") == margins._solve(month, ONE)
 
     check()
+
+
+# -- the arithmetic in integer pairs against the same in Fractions --------------------------------
+
+
+def _amounts_in_fractions(plan: Any, v: dict[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """The arithmetic as it was written in Fractions before it moved to integer pairs (margins._month_parts),
+    kept here as the reference the pairs must equal, line for line."""
+
+    def g(name: str) -> Fraction:
+        return v.get(name, Fraction(0))
+
+    zero, year, months = Fraction(0), Fraction(365), Fraction(12)
+    price = g("price")
+    cut = price * g("price_cut")
+    gross = price - cut
+    rate = g("return_rate")
+    refunds = gross * rate
+    sales = gross - refunds
+    vat_rate = g("vat_rate")
+    vat = sales * vat_rate / (1 + vat_rate)
+    kept = sales - vat
+    commission = kept * g("commission")
+    affiliate = kept * g("affiliate_commission")
+    payment = kept * g("payment_fee")
+    payout = kept - commission - affiliate - payment
+    refund_admin = zero
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        refund_admin = rate * min(share * gross / (1 + vat_rate) * g("commission"), cap)
+    fines = gross * g("fine_rate") * g("fine_multiple")
+    late = g("late_share") * g("late_fine") if plan.late_fine else zero
+    unit_cost, freight = g("unit_cost"), g("freight_per_unit")
+    duty = zero
+    if plan.parcel is not None:
+        value = gross if plan.parcel else unit_cost
+        for charge in plan.charges:
+            if not charge.applies(value):
+                continue
+            if charge.kind == "rate":
+                duty += value * g(charge.key)
+            elif charge.kind == "yours":
+                duty += value * g("duty_rate")
+            elif charge.kind == "per_item":
+                duty += g(charge.key)
+        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
+            duty += (value + duty) * g("import_tax_rate")
+    landed = unit_cost + freight + (duty if plan.parcel is False else zero)
+    unsold = g("unsold_share")
+    stock_days = g("transit_days") + g("stock_days")
+    capital = g("cost_of_capital")
+    out = {
+        "price": price, "price_cut": cut, "refunds": refunds, "vat": vat, "commission": commission,
+        "refund_admin": refund_admin, "affiliate": affiliate, "payment_fees": payment, "platform_fees": g("fee_per_unit"),
+        "fines": fines, "late_fines": late, "ads": g("ads_per_unit"), "unit_cost": unit_cost, "freight": freight,
+        "duty": duty, "last_mile": g("last_mile_per_order"),
+        "storage": g("storage_per_unit_month") * g("stock_days") * months / year,
+        "return_handling": rate * g("cost_per_return"),
+        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else zero,
+        "capital_on_stock": landed * stock_days / year * capital,
+        "capital_on_payouts": payout * g("payout_delay_days") / year * capital,
+    }
+    per_unit = price - sum((amount for key, amount in out.items() if key != "price"), zero)
+    fixed = g("fixed_per_month")
+    deposit_cost = plan.deposit * capital / months
+    per_day = units * months / year
+    out.update(
+        contribution_per_unit=per_unit, fixed_costs=fixed, deposit_cost=deposit_cost,
+        contribution_per_month=per_unit * units - fixed - deposit_cost,
+        cash_in_stock=landed * per_day * stock_days, cash_in_payouts=payout * per_day * g("payout_delay_days"),
+        deposit_held=plan.deposit,
+    )
+    return out
+
+
+_INPUTS = (
+    "price", "price_cut", "return_rate", "vat_rate", "commission", "affiliate_commission", "payment_fee", "fine_rate",
+    "fine_multiple", "late_share", "late_fine", "unit_cost", "freight_per_unit", "duty_rate", "import_tax_rate",
+    "unsold_share", "transit_days", "stock_days", "cost_of_capital", "fee_per_unit", "ads_per_unit",
+    "last_mile_per_order", "storage_per_unit_month", "cost_per_return", "payout_delay_days", "fixed_per_month",
+    "rate.a", "item.b",
+)
+_fractions = st.fractions(min_value=-1000, max_value=1000, max_denominator=100)
+_shares = st.fractions(min_value=0, max_value=1, max_denominator=1000)
+_every_input = st.fixed_dictionaries({name: st.just(Fraction(0)) | _shares | _fractions for name in _INPUTS})
+"""Every number at once (0 often, a share often, any amount too): the branches that need two at once come up."""
+
+
+@st.composite
+def _plans(draw: Any) -> Any:
+    def bound() -> Fraction | None:
+        return draw(st.none() | st.fractions(min_value=0, max_value=500, max_denominator=100))
+
+    charges = tuple(
+        margins._Charge(key, kind, up_to=bound(), over=bound())
+        for key, kind in draw(st.lists(st.sampled_from(
+            [("rate.a", "rate"), ("duty", "yours"), ("item.b", "per_item"), ("tax", "import_tax")]), min_size=1, max_size=5))
+    )
+    refund_admin = draw(st.none() | st.tuples(_shares, st.fractions(min_value=0, max_value=50, max_denominator=100)))
+    return margins._Plan(
+        column=margins.Column("semi-managed"),
+        inputs={},
+        parcel=draw(st.sampled_from([None, True, False])),
+        charges=charges,
+        duty_origin=margins.Provenance(basis="yours"),
+        refund_admin=refund_admin,
+        late_fine=draw(st.booleans()),
+        deposit=draw(st.fractions(min_value=0, max_value=10**5, max_denominator=100)),
+        deposit_origin=margins.Provenance(basis="yours"),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    plan=_plans(),
+    values=st.dictionaries(st.sampled_from(_INPUTS), _fractions | _shares) | _every_input,
+    units=st.integers(1, 10**6),
+)
+def test_the_arithmetic_in_integer_pairs_equals_the_same_in_fractions(plan: Any, values: dict[str, Fraction], units: int) -> None:
+    # Any plan (customs thresholds either side, a capped refund fee or none, parcels or imports) and any values,
+    # shares past 100% and negative amounts too: every line is the same exact number, and so is the month alone.
+    if values.get("vat_rate") == -1:
+        values["vat_rate"] = Fraction(0)
+    expected = _amounts_in_fractions(plan, values, Fraction(units))
+    got = margins._amounts(plan, values, Fraction(units))
+    assert got == expected
+    assert list(got) == list(expected)
+    assert all(type(amount) is Fraction for amount in got.values())
+    assert margins._per_month(replace(plan, inputs={}), Fraction(units), changes=values) == expected["contribution_per_month"]
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_comparison_keeps_what_the_full_one_says_of_it(advisor: Advisor, scale: float) -> None:
+    # What the rules and a catalogue read (leaders, gaps, break-even, needed numbers and their tipping values, the
+    # summary, the kept lines with their origins) is the same in brief as in full, product after product.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        full = compare_margins(economics, platforms=profile.platforms, markets=columns)
+        brief = compare_margins(economics, platforms=profile.platforms, markets=columns, brief=True)
+        assert len(full.markets) == len(brief.markets) > 0
+        for whole, short in zip(full.markets, brief.markets, strict=True):
+            assert (short.leader, short.gap_per_month, short.gap_pct, short.break_even_units, short.needed, short.summary) == (
+                whole.leader, whole.gap_per_month, whole.gap_pct, whole.break_even_units, whole.needed, whole.summary
+            )
+            for mine, theirs in zip(short.models, whole.models, strict=True):
+                assert (mine.needed, mine.not_given, mine.route, mine.model) == (
+                    theirs.needed, theirs.not_given, theirs.route, theirs.model
+                )
+                kept = [*mine.per_unit, *mine.per_month]
+                assert [line.key for line in kept] == sorted(margins._BRIEF_LINES, key=[
+                    "price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"].index)
+                for line in kept:
+                    assert line == theirs.line(line.key) and line.exact == theirs.line(line.key).exact
+
+    check()
+
+
+def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> None:
+    numbers = {"unit_cost": 1, "monthly_units": 10**40, "fully-managed": {"price": 10**30}, "semi-managed": {"price": 10**30}}
+    for brief in (False, True):
+        with pytest.raises(ProfileError, match="amounts of more than 64 digits"):
+            compare_margins(numbers, brief=brief)
+
+
+# -- the catalogue's JSON text, written without json's pure-Python encoder --------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_json_values, depth=st.integers(0, 3))
+def test_the_catalogues_json_writer_writes_what_json_dumps_writes(value: Any, depth: int) -> None:
+    # Any JSON value, nested at any depth (control characters, quotes, non-ASCII text, -0.0, 1e300, empty
+    # containers): the same text as json.dumps with the catalogue's settings, indented as the catalogue nests it.
+    from sellerexpert._economics.catalogue_report import _json
+
+    indent = "  " * depth
+    expected = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n" + indent)
+    assert _json(value, indent) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), [1, {"a": float("inf")}], {1: "a"}, {"a": Decimal("1.5")}], ids=str)
+def test_the_catalogues_json_writer_refuses_or_writes_as_json_dumps_does(value: Any) -> None:
+    from sellerexpert._economics.catalogue_report import _json
+
+    try:
+        expected: str | type[Exception] = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        expected = type(exc)
+    if isinstance(expected, str):
+        assert _json(value, "") == expected
+    else:
+        with pytest.raises(expected):
+            _json(value, "")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    plan=_plans(),
+    values=_every_input,
+    units=st.integers(1, 10**6),
+)
+def test_each_slope_by_hand_is_what_the_month_moves_by(plan: Any, values: dict[str, Fraction], units: int) -> None:
+    # Any plan and values: each number the month is a straight line in moves it, per unit of the number, by its
+    # slope worked out by hand (the month at 1 less the month at 0, worked out by the arithmetic itself).
+    if values.get("vat_rate") == -1:
+        values["vat_rate"] = Fraction(0)
+    bare = replace(plan, inputs={})
+    slopes = margins._slopes(bare, values, Fraction(units))
+    assert {name for name, shape in margins._SHAPES.items() if shape == "affine"} <= set(slopes)
+    for name, slope in slopes.items():
+        at = [margins._per_month(bare, Fraction(units), changes={**values, name: Fraction(x)}) for x in (0, 1)]
+        assert slope == at[1] - at[0], name
+
+
+@pytest.mark.parametrize("parcel", [None, True, False], ids=["platform-clears", "parcel", "import"])
+@pytest.mark.parametrize("capped", [None, Fraction(1, 2), Fraction(50)], ids=["no-fee", "capped", "under-cap"])
+def test_each_slope_by_hand_on_every_branch(parcel: bool | None, capped: Fraction | None) -> None:
+    # Duty and import tax on the same item, a duty per item under a threshold, a refund fee at or under its cap,
+    # late fines, unsold stock, a deposit: every branch the random plans above may rarely meet, all at once.
+    plan = margins._Plan(
+        column=margins.Column("semi-managed"),
+        inputs={},
+        parcel=parcel,
+        charges=(
+            margins._Charge("duty", "yours"), margins._Charge("tax", "import_tax"),
+            margins._Charge("item.b", "per_item", up_to=Fraction(500)), margins._Charge("rate.a", "rate", over=Fraction(10)),
+        ),
+        duty_origin=margins.Provenance(),
+        refund_admin=None if capped is None else (Fraction(1, 5), capped),
+        late_fine=True,
+        deposit=Fraction(3000),
+        deposit_origin=margins.Provenance(),
+    )
+    values = {name: Fraction(index % 7 + 1, 13) for index, name in enumerate(_INPUTS)}
+    values.update(price=Fraction(120), unit_cost=Fraction(31), price_cut=Fraction(1, 10))
+    slopes = margins._slopes(plan, values, Fraction(700))
+    for name, slope in slopes.items():
+        at = [margins._per_month(plan, Fraction(700), changes={**values, name: Fraction(x)}) for x in (0, 1)]
+        assert slope == at[1] - at[0], name

@@ -36,9 +36,10 @@ the break-even volume is where the two lines cross.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -571,6 +572,13 @@ def _frac(value: Decimal) -> Fraction:
     return Fraction(value)
 
 
+@functools.lru_cache(maxsize=512)
+def _route_origin(terms: Provenance | None, why: str) -> Provenance:
+    """A number the route bears: the route terms' origin with the reason (the same few for every product of a
+    catalogue, so made once each rather than some fifty times a product)."""
+    return replace(terms, basis="route", note=why) if terms else Provenance(basis="route", note=why)
+
+
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     model, terms = column.model, column.terms
     parties = (
@@ -604,7 +612,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
 
     def borne(name: str, why: str) -> None:
         if name not in inputs:
-            origin = replace(terms_origin, basis="route", note=why) if terms_origin else Provenance(basis="route", note=why)
+            origin = _route_origin(terms_origin, why)
             inputs[name] = _Input(Fraction(0), None, None, origin)
 
     for party, who, names, why in _BORNE:
@@ -668,7 +676,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     # where the seller does, each charge carries its own origin (see _duty_origin).
     duty_origin = Provenance(basis="route", note=N_("the platform clears customs and pays duty on this route"))
     if terms_origin is not None and parties["customs_by"] == "platform":
-        duty_origin = replace(terms_origin, basis="route", note=duty_origin.note)
+        duty_origin = _route_origin(terms_origin, duty_origin.note)
     if parties["customs_by"] == "seller":
         parcel = column.ships_from == "china" if column.ships_from else False
         shipment = "parcel" if parcel else "bulk"
@@ -814,50 +822,106 @@ _PER_UNIT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 _INCOME = frozenset({"price"})
 
 
-def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
-    """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic."""
+_Q = tuple[int, int]
+"""A rational as (numerator, denominator), the denominator positive and the pair in lowest terms."""
+_Q0: _Q = (0, 1)
+_Q1: _Q = (1, 1)
 
-    def g(name: str) -> Fraction:
-        return v.get(name, _ZERO)
 
+def _q(value: Fraction) -> _Q:
+    return value.numerator, value.denominator
+
+
+def _qadd(a: _Q, b: _Q) -> _Q:
+    if a[1] == b[1]:
+        n, d = a[0] + b[0], a[1]
+    else:
+        n, d = a[0] * b[1] + b[0] * a[1], a[1] * b[1]
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _qsub(a: _Q, b: _Q) -> _Q:
+    return _qadd(a, (-b[0], b[1]))
+
+
+def _qmul(a: _Q, b: _Q) -> _Q:
+    n, d = a[0] * b[0], a[1] * b[1]
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _qdiv(a: _Q, b: _Q) -> _Q:
+    if b[0] == 0:
+        raise ZeroDivisionError("division by zero")
+    n, d = a[0] * b[1], a[1] * b[0]
+    if d < 0:
+        n, d = -n, -d
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _qless(a: _Q, b: _Q) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, month_only: bool = False) -> dict[str, _Q]:
+    """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
+
+    In integer pairs rather than Fractions (the same exact rationals, a few times faster: a catalogue works
+    out some forty of these per product); :func:`_amounts` gives them as Fractions. With ``month_only``, only
+    ``contribution_per_month`` is sure to be there (the tipping values read nothing else).
+    """
+    q = {name: (value.numerator, value.denominator) for name, value in v.items()}
+
+    def g(name: str) -> _Q:
+        return q.get(name, _Q0)
+
+    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
     price = g("price")
-    cut = price * g("price_cut")
-    gross = price - cut
+    cut = mul(price, g("price_cut"))
+    gross = sub(price, cut)
     rate = g("return_rate")
-    refunds = gross * rate
-    sales = gross - refunds
+    refunds = mul(gross, rate)
+    sales = sub(gross, refunds)
     vat_rate = g("vat_rate")
-    vat = sales * vat_rate / (1 + vat_rate)
-    kept = sales - vat
-    commission = kept * g("commission")
-    affiliate = kept * g("affiliate_commission")
-    payment = kept * g("payment_fee")
-    payout = kept - commission - affiliate - payment
-    refund_admin = _ZERO
+    one_plus_vat = add(_Q1, vat_rate)
+    vat = div(mul(sales, vat_rate), one_plus_vat)
+    kept = sub(sales, vat)
+    commission_rate = g("commission")
+    commission = mul(kept, commission_rate)
+    affiliate = mul(kept, g("affiliate_commission"))
+    payment = mul(kept, g("payment_fee"))
+    payout = sub(sub(sub(kept, commission), affiliate), payment)
+    refund_admin = _Q0
     if plan.refund_admin is not None:
         share, cap = plan.refund_admin
-        refund_admin = rate * min(share * gross / (1 + vat_rate) * g("commission"), cap)
-    fines = gross * g("fine_rate") * g("fine_multiple")
-    late = g("late_share") * g("late_fine") if plan.late_fine else _ZERO
+        fee = mul(div(mul(_q(share), gross), one_plus_vat), commission_rate)
+        capped = _q(cap)
+        refund_admin = mul(rate, capped if _qless(capped, fee) else fee)
+    fines = mul(mul(gross, g("fine_rate")), g("fine_multiple"))
+    late = mul(g("late_share"), g("late_fine")) if plan.late_fine else _Q0
     unit_cost, freight = g("unit_cost"), g("freight_per_unit")
-    duty = _ZERO
+    duty = _Q0
     if plan.parcel is not None:
         value = gross if plan.parcel else unit_cost
-        for charge in plan.charges:
-            if not charge.applies(value):
-                continue
+        customs = Fraction(*value)
+        applying = [charge for charge in plan.charges if charge.applies(customs)]
+        for charge in applying:
             if charge.kind == "rate":
-                duty += value * g(charge.key)
+                duty = add(duty, mul(value, g(charge.key)))
             elif charge.kind == "yours":
-                duty += value * g("duty_rate")
+                duty = add(duty, mul(value, g("duty_rate")))
             elif charge.kind == "per_item":
-                duty += g(charge.key)
-        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
-            duty += (value + duty) * g("import_tax_rate")
-    landed = unit_cost + freight + (duty if plan.parcel is False else _ZERO)
+                duty = add(duty, g(charge.key))
+        if any(charge.kind == "import_tax" for charge in applying):
+            duty = add(duty, mul(add(value, duty), g("import_tax_rate")))
+    landed = add(add(unit_cost, freight), duty if plan.parcel is False else _Q0)
     unsold = g("unsold_share")
-    stock_days = g("transit_days") + g("stock_days")
+    stock_days = add(g("transit_days"), g("stock_days"))
     capital = g("cost_of_capital")
+    year, months = _q(_YEAR), _q(_MONTHS)
+    delay = g("payout_delay_days")
     out = {
         "price": price,
         "price_cut": cut,
@@ -875,26 +939,120 @@ def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[st
         "freight": freight,
         "duty": duty,
         "last_mile": g("last_mile_per_order"),
-        "storage": g("storage_per_unit_month") * g("stock_days") * _MONTHS / _YEAR,
-        "return_handling": rate * g("cost_per_return"),
-        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else _ZERO,
-        "capital_on_stock": landed * stock_days / _YEAR * capital,
-        "capital_on_payouts": payout * g("payout_delay_days") / _YEAR * capital,
+        "storage": div(mul(mul(g("storage_per_unit_month"), g("stock_days")), months), year),
+        "return_handling": mul(rate, g("cost_per_return")),
+        "unsold_stock": div(mul(landed, unsold), sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0,
+        "capital_on_stock": mul(div(mul(landed, stock_days), year), capital),
+        "capital_on_payouts": mul(div(mul(payout, delay), year), capital),
     }
-    per_unit = price - sum((amount for key, amount in out.items() if key != "price"), _ZERO)
+    costs = _Q0
+    for key, amount in out.items():
+        if key != "price":
+            costs = add(costs, amount)
+    per_unit = sub(price, costs)
     fixed = g("fixed_per_month")
-    deposit_cost = plan.deposit * capital / _MONTHS
-    per_day = units * _MONTHS / _YEAR
+    deposit_cost = div(mul(_q(plan.deposit), capital), months)
+    count = _q(units)
+    month = sub(sub(mul(per_unit, count), fixed), deposit_cost)
+    if month_only:
+        return {"contribution_per_month": month}
+    per_day = div(mul(count, months), year)
     out.update(
         contribution_per_unit=per_unit,
         fixed_costs=fixed,
         deposit_cost=deposit_cost,
-        contribution_per_month=per_unit * units - fixed - deposit_cost,
-        cash_in_stock=landed * per_day * stock_days,
-        cash_in_payouts=payout * per_day * g("payout_delay_days"),
-        deposit_held=plan.deposit,
+        contribution_per_month=month,
+        cash_in_stock=mul(mul(landed, per_day), stock_days),
+        cash_in_payouts=mul(mul(payout, per_day), delay),
+        deposit_held=_q(plan.deposit),
     )
     return out
+
+
+def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """How much the month moves per unit of each number it is a straight line in (the ``"affine"`` ones of
+    :data:`_SHAPES`), at these values: the derivative of :func:`_month_parts`, worked out by hand once per plan
+    instead of the month worked out again per number.
+
+    With ``payout`` the price kept less the platform's shares, ``landed`` the unit cost, freight and (on imports)
+    duty, the month per unit is ``payout x (1 - delay x capital / 365) - landed x (unsold / (1 - unsold) +
+    days x capital / 365) - the other costs``; each number below is read off that.
+    """
+    q = {name: (value.numerator, value.denominator) for name, value in v.items()}
+
+    def g(name: str) -> _Q:
+        return q.get(name, _Q0)
+
+    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
+    price = g("price")
+    gross = sub(price, mul(price, g("price_cut")))
+    rate = g("return_rate")
+    sales = sub(gross, mul(gross, rate))
+    one_plus_vat = add(_Q1, g("vat_rate"))
+    kept = sub(sales, div(mul(sales, g("vat_rate")), one_plus_vat))
+    shares = add(add(g("commission"), g("affiliate_commission")), g("payment_fee"))
+    payout = sub(kept, mul(kept, shares))
+    capital, year, months = g("cost_of_capital"), _q(_YEAR), _q(_MONTHS)
+    delay, days = g("payout_delay_days"), add(g("transit_days"), g("stock_days"))
+    unsold = g("unsold_share")
+    written_off = div(unsold, sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0
+    on_landed = add(written_off, div(mul(days, capital), year))  # what a unit more of landed cost costs beyond itself
+    on_payout = sub(_Q1, div(mul(delay, capital), year))
+    duty, per_duty, value, duty_rates, taxed = _Q0, _Q1, _Q0, 0, False
+    if plan.parcel is not None:
+        value = gross if plan.parcel else g("unit_cost")
+        customs = Fraction(*value)
+        applying = [charge for charge in plan.charges if charge.applies(customs)]
+        for charge in applying:
+            if charge.kind == "rate":
+                duty = add(duty, mul(value, g(charge.key)))
+            elif charge.kind == "yours":
+                duty = add(duty, mul(value, g("duty_rate")))
+                duty_rates += 1
+            elif charge.kind == "per_item":
+                duty = add(duty, g(charge.key))
+        taxed = any(charge.kind == "import_tax" for charge in applying)
+        if plan.parcel is False:
+            per_duty = add(_Q1, on_landed)
+    duty_paid = add(duty, mul(add(value, duty), g("import_tax_rate"))) if taxed else duty
+    landed = add(add(g("unit_cost"), g("freight_per_unit")), duty_paid if plan.parcel is False else _Q0)
+    refund_fee = _Q0
+    if plan.refund_admin is not None:
+        share, cap = (_q(x) for x in plan.refund_admin)
+        fee = mul(div(mul(share, gross), one_plus_vat), g("commission"))
+        refund_fee = cap if _qless(cap, fee) else fee
+    count = _q(units)
+    returned = mul(mul(div(gross, one_plus_vat), sub(_Q1, shares)), on_payout)  # the payout a return takes back
+    per_unit: dict[str, _Q] = {
+        "return_rate": add(add(returned, refund_fee), g("cost_per_return")),
+        "stock_days": add(div(mul(g("storage_per_unit_month"), months), year), div(mul(landed, capital), year)),
+        "transit_days": div(mul(landed, capital), year),
+        "payout_delay_days": div(mul(payout, capital), year),
+        "cost_of_capital": add(div(mul(payout, delay), year), div(mul(landed, days), year)),
+        "duty_rate": mul(mul(mul((duty_rates, 1), value), add(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty),
+        "import_tax_rate": mul(add(value, duty), per_duty) if taxed else _Q0,
+        "late_share": g("late_fine") if plan.late_fine else _Q0,
+        "late_fine": g("late_share") if plan.late_fine else _Q0,
+        "fine_rate": mul(gross, g("fine_multiple")),
+        "fine_multiple": mul(gross, g("fine_rate")),
+        "freight_per_unit": add(_Q1, on_landed),
+        "fee_per_unit": _Q1,
+        "ads_per_unit": _Q1,
+        "last_mile_per_order": _Q1,
+        "storage_per_unit_month": div(mul(g("stock_days"), months), year),
+        "cost_per_return": rate,
+        "affiliate_commission": mul(kept, on_payout),
+        "payment_fee": mul(kept, on_payout),
+    }
+    out = {name: -Fraction(*mul(slope, count)) for name, slope in per_unit.items()}
+    out["cost_of_capital"] -= Fraction(*div(_q(plan.deposit), months))
+    out["fixed_per_month"] = Fraction(-1)
+    return out
+
+
+def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """Every line's amount (costs as positive amounts), from one set of input values (see :func:`_month_parts`)."""
+    return {key: Fraction(*pair) for key, pair in _month_parts(plan, v, units).items()}
 
 
 def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
@@ -913,7 +1071,7 @@ def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | N
 
 
 def _per_month(plan: _Plan, units: Fraction, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> Fraction:
-    return _amounts(plan, _values(plan, case, changes), units)["contribution_per_month"]
+    return Fraction(*_month_parts(plan, _values(plan, case, changes), units, month_only=True)["contribution_per_month"])
 
 
 def _solve(
@@ -922,6 +1080,7 @@ def _solve(
     *,
     at0: Fraction | None = None,
     shape: str | None = None,
+    slope: Fraction | None = None,
 ) -> Fraction | None:
     """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
 
@@ -933,11 +1092,18 @@ def _solve(
         ``"affine"`` (the secant's root is the root: no check), ``"vat"`` (affine in 1 / (1 + x)), ``"unsold"``
         (x / (1 - x) below the top, nothing on it); the answer is the one the general search below gives,
         found in one to four evaluations.
+    :param slope: for an ``"affine"`` f, its slope when the caller has it (:func:`_slopes`): then f is not
+        worked out at all (the secant through 0 and the probe has that slope: the same root).
     """
     if at0 is None:
         at0 = f(_ZERO)
     if at0 == 0:
         return _ZERO
+    if shape == "affine" and slope is not None:
+        if slope == 0:
+            return None
+        x = -at0 / slope
+        return x if x >= 0 and (top is None or x <= top) else None
     probe = top / 2 if top is not None else Fraction(1)
     at_probe = f(probe)
     if shape == "affine":
@@ -1096,8 +1262,57 @@ def _line_origin(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[
     return replace(_YOURS, needs=missing) if missing else _YOURS
 
 
-def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
+def _line_needs(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[str, Fraction]) -> tuple[str, ...]:
+    """``_line_origin(plan, key, needs, values).needs``, without building the origin (a brief comparison's needs)."""
+    if key == "duty":
+        if plan.parcel is None:
+            return plan.duty_origin.needs
+        price = values.get("price", _ZERO)
+        value = price - price * values.get("price_cut", _ZERO) if plan.parcel else values.get("unit_cost", _ZERO)
+        kinds = {c.kind for c in plan.charges if c.applies(value)}
+        return tuple(
+            name
+            for name, kind in (("duty_rate", "yours"), ("import_tax_rate", "import_tax"))
+            if kind in kinds and name not in plan.inputs
+        )
+    if key == "refund_admin" and plan.refund_admin is None:
+        return ()
+    if key == "late_fines" and not plan.late_fine:
+        return plan.inputs["late_share"].origin.needs
+    own = plan.inputs.get(needs[0])
+    if own is not None and own.origin.basis == "route":
+        return own.origin.needs
+    return tuple(name for name in needs if name not in plan.inputs)
+
+
+_BRIEF_LINES = frozenset({"price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"})
+"""The lines a brief comparison keeps: what the rules, the summary and a catalogue read of a model."""
+
+
+def _check_size(plan: _Plan, platform: str, exact: Iterable[Fraction]) -> None:
+    if max(abs(value) for value in exact) >= _LARGEST:
+        raise _too_long(plan, platform)
+
+
+def _too_long(plan: _Plan, platform: str) -> ProfileError:
+    # Each number is below 10**64, but products of them (price x units) need not be: a result that long
+    # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
+    return ProfileError(
+        f"{plan.column.model} on {platform}: these numbers give amounts of more than {documents.MAX_DIGITS} digits",
+        field=field_path(),
+        allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
+    )
+
+
+def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -> ModelMargin:
+    """One model's breakdown: every line, or (``brief``) only :data:`_BRIEF_LINES` with every need still named.
+
+    The brief breakdown is what a catalogue works out some twelve times a product: it skips the origins,
+    roundings and lines no brief reader looks at, and names the same needed numbers as the full one.
+    """
     values = _values(plan)
+    if brief:
+        return _brief_margin(plan, values, _month_parts(plan, values, Fraction(units)), units, platform)
     amounts = _amounts(plan, values, Fraction(units))
     lines: list[MarginLine] = []
     for key, label, formula, needs in _PER_UNIT:
@@ -1118,13 +1333,7 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
     month = amounts["contribution_per_month"]
     fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
     capital_missing = "cost_of_capital" not in plan.inputs
-    deposit_origin = (
-        _NO_DEPOSIT
-        if not plan.deposit
-        else (
-            replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
-        )
-    )
+    deposit_origin = _deposit_origin(plan, capital_missing)
     per_month = (
         MarginLine(
             "units_contribution",
@@ -1210,17 +1419,8 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
         ),
     )
     every = (*lines, *per_month, *cash)
-    largest = max(abs(line.exact) for line in every)
+    _check_size(plan, platform, (line.exact for line in every))
     column = plan.column
-    if largest >= _LARGEST:
-        # Each number is below 10**64, but products of them (price x units) need not be: a result that long
-        # could not be read back from a trace (numbers there have at most 64 digits) and means nothing.
-        raise ProfileError(
-            f"{column.model} on {platform}: these numbers give amounts of more than "
-            f"{documents.MAX_DIGITS} digits",
-            field=field_path(),
-            allowed=f"amounts and units a month whose products stay below 10^{documents.MAX_DIGITS}",
-        )
     needed = tuple(dict.fromkeys(name for line in every for name in line.origin.needs))
     return ModelMargin(
         model=column.model,
@@ -1231,6 +1431,68 @@ def _model_margin(plan: _Plan, units: int, platform: str) -> ModelMargin:
         route=column.route,
         route_name=column.route_name,
         needed=needed,
+    )
+
+
+def _deposit_origin(plan: _Plan, capital_missing: bool) -> Provenance:
+    """The deposit cost line's origin: none on the route, waiting for the cost of capital, or the tables'."""
+    if not plan.deposit:
+        return _NO_DEPOSIT
+    return replace(plan.deposit_origin, basis="needed", needs=("cost_of_capital",)) if capital_missing else plan.deposit_origin
+
+
+def _brief_margin(
+    plan: _Plan, values: Mapping[str, Fraction], parts: Mapping[str, _Q], units: int, platform: str
+) -> ModelMargin:
+    """:func:`_model_margin` in brief: the same amounts, size check and needed numbers (in the same order),
+    only the lines of :data:`_BRIEF_LINES` (the other amounts stay integer pairs: checked, not kept)."""
+    add, mul, div = _qadd, _qmul, _qdiv
+    per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
+    tied = add(add(parts["cash_in_stock"], parts["cash_in_payouts"]), parts["deposit_held"])
+    count = (units, 1)
+    checked = (
+        *(parts[key] for key, _label, _formula, _needs in _PER_UNIT),
+        per_unit, mul(per_unit, count), parts["fixed_costs"], parts["deposit_cost"], month, div(month, count),
+        parts["cash_in_stock"], parts["cash_in_payouts"], parts["deposit_held"], tied,
+        div(mul(tied, _q(values.get("cost_of_capital", _ZERO))), _q(_MONTHS)),
+    )
+    largest = _LARGEST.numerator
+    if any(abs(n) >= largest * d for n, d in checked):
+        raise _too_long(plan, platform)
+    price, per_unit_value, month_value = Fraction(*parts["price"]), Fraction(*per_unit), Fraction(*month)
+    fixed, deposit_cost = Fraction(*parts["fixed_costs"]), Fraction(*parts["deposit_cost"])
+    capital_missing = "cost_of_capital" not in plan.inputs
+    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
+    deposit_origin = _deposit_origin(plan, capital_missing)
+    needs = [name for key, _label, _formula, line_needs in _PER_UNIT for name in _line_needs(plan, key, line_needs, values)]
+    needs += fixed_origin.needs + deposit_origin.needs
+    needs += _line_needs(plan, "cash_in_stock", ("transit_days", "stock_days"), values)
+    needs += _line_needs(plan, "cash_in_payouts", ("payout_delay_days",), values)
+    needs += plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs
+    if capital_missing:
+        needs.append("cost_of_capital")
+    _key, label, formula, price_needs = _PER_UNIT[0]
+    column = plan.column
+    return ModelMargin(
+        model=column.model,
+        per_unit=(
+            MarginLine("price", label, formula, cents(price), price, _line_origin(plan, "price", price_needs, values)),
+            MarginLine("contribution_per_unit", N_("Contribution per unit"),
+                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
+        ),
+        per_month=(
+            MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
+                       cents(-fixed), -fixed, fixed_origin),
+            MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
+                       cents(-deposit_cost), -deposit_cost, deposit_origin),
+            MarginLine("contribution_per_month", N_("Contribution per month"),
+                       N_("contribution of the units − fixed costs − cost of the deposit"), cents(month_value), month_value),
+        ),
+        cash=(),
+        not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+        route=column.route,
+        route_name=column.route_name,
+        needed=tuple(dict.fromkeys(needs)),
     )
 
 
@@ -1261,7 +1523,7 @@ def _platform_margin(
     for plan in plans:
         _check_shares(plan, platform)
     units = economics.monthly_units
-    models = tuple(_model_margin(plan, units, platform) for plan in plans)
+    models = tuple(_model_margin(plan, units, platform, brief) for plan in plans)
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         item = PlatformMargin(
@@ -1333,22 +1595,68 @@ fee's cap): those are searched.
 tests/economics/test_tipping.py holds each shape against the search on generated numbers."""
 
 
+_CURVED = frozenset({"vat_rate", "unsold_share"})
+"""The numbers the month is not a straight line in, on any stretch (they divide): never read off a line."""
+
+
+def _stretch(plan: _Plan, v: Mapping[str, Fraction]) -> Hashable:
+    """Which stretch of the arithmetic these values fall on: the customs charges that apply and whether the
+    refund fee is at its cap (the only places :func:`_month_parts` branches on a value). On one stretch the month
+    is a straight line in every number but the VAT rate and the unsold share (see :data:`_CURVED`)."""
+    price = v.get("price", _ZERO)
+    gross = price - price * v.get("price_cut", _ZERO)
+    charges: tuple[bool, ...] = ()
+    if plan.parcel is not None:
+        value = gross if plan.parcel else v.get("unit_cost", _ZERO)
+        charges = tuple(charge.applies(value) for charge in plan.charges)
+    capped = False
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        capped = cap < share * gross / (1 + v.get("vat_rate", _ZERO)) * v.get("commission", _ZERO)
+    return charges, capped
+
+
+def _lined(f: Callable[[Fraction], Fraction], stretch: Callable[[Fraction], Hashable]) -> Callable[[Fraction], Fraction]:
+    """``f``, worked out at two points of each stretch, then read off that stretch's line (exactly: f is a
+    straight line there). A search of 60 steps then works the month out a few times instead of 60."""
+    seen: dict[Hashable, tuple[Fraction, Fraction, bool]] = {}
+
+    def lined(x: Fraction) -> Fraction:
+        key = stretch(x)
+        known = seen.get(key)
+        if known is not None and known[2]:
+            return known[0] * x + known[1]
+        y = f(x)
+        if known is None:
+            seen[key] = (x, y, False)
+        elif known[0] != x:
+            slope = (y - known[1]) / (x - known[0])
+            seen[key] = (slope, y - slope * x, True)
+        return y
+
+    return lined
+
+
 def _tips(
     plans: list[_Plan],
     models: tuple[ModelMargin, ...],
     leader: str,
     units: Fraction,
     shapes: Mapping[str, str] = _SHAPES,
+    lines: bool = True,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
     :param shapes: what :func:`_solve` may take as known of each number (none: search every one).
+    :param lines: a searched number's month read off the straight line of its stretch once two points of it are
+        known (:func:`_lined`), instead of worked out at every step of the search: the same values.
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
         target = models[1 - index].contribution_per_month
         values = _values(plan)
+        slopes: dict[str, Fraction] | None = None
         for name in margin.needed:
             if margin.model != leader:
                 out.append(NeededNumber(name, margin.model, None, False))
@@ -1360,7 +1668,19 @@ def _tips(
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
-            at = _solve(gap, top, at0=at0, shape=shapes.get(name))
+            shape = shapes.get(name)
+            slope = None
+            if shape == "affine" and at0 is not None:
+                slopes = slopes if slopes is not None else _slopes(plan, values, units)
+                slope = slopes[name]
+            searched: Callable[[Fraction], Fraction] = gap
+            if lines and shape is None and name not in _CURVED:
+
+                def stretch(x: Fraction, plan: _Plan = plan, name: str = name, values: dict[str, Fraction] = values) -> Hashable:
+                    return _stretch(plan, {**values, name: x})
+
+                searched = _lined(gap, stretch)
+            at = _solve(searched, top, at0=at0, shape=shape, slope=slope)
             reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
@@ -1597,7 +1917,8 @@ def compare_margins(
         defaults, with no market's customs.
     :param today: the date an entry's review date is compared with (``None``: none is marked stale).
     :param brief: only what the rules and a catalogue read: no scenarios and no break-evens (``scenarios`` empty,
-        ``break_evens`` blank); the lines, leaders, gaps, break-even volume and needed numbers are all there.
+        ``break_evens`` blank), and per model only the price, contribution and fixed-cost lines (``cash`` empty);
+        the leaders, gaps, break-even volume, summary and needed numbers with their tipping values are all there.
     :raises ProfileError: for invalid numbers, a price or unit cost missing for a platform and model,
         a market with no customs table where the seller clears customs, or a table amount in a
         currency the seller gave no exchange rate for.
