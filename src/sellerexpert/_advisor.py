@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -50,6 +51,8 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 _RESULTS_KEPT = 4096
 """Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
+_LANG_TAIL = ', "lang": "en"}'
+"""How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 _UNWORDED = object()
 """No piece worded yet for a conclusion (a worded piece may be ``None``: a conclusion that is neither reason nor caveat)."""
 
@@ -633,13 +636,30 @@ class Advisor:
             firings = tuple(firing for _plan, record in runs for firing in record.firings)
         else:
             facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
-        return Trace(
+        trace = Trace(
             profile=profile.to_dict(),
             facts=facts,
             firings=firings,
             result=ConsultationResult.result_dict(profile, recommendations, best),
             fingerprint=self.fingerprint(),
         )
+
+        def result_json() -> str:
+            # The English result's own compact JSON (its recommendations write theirs once, and a result in
+            # English has already written them for its answer), without the ``lang`` a trace's result lacks.
+            text = ConsultationResult(profile, recommendations, best, trace=trace, lang="en").to_json(indent=None)
+            if not text.endswith(_LANG_TAIL):  # a result JSON laid out otherwise: the part written on its own
+                return json.dumps(trace.result, ensure_ascii=False, allow_nan=False)
+            return text[: -len(_LANG_TAIL)] + "}"
+
+        return trace._with_json(result=result_json, fingerprint=self._fingerprint_json)
+
+    def _fingerprint_json(self) -> str:
+        """:meth:`fingerprint` as compact JSON (what every trace of this advisor records), written once."""
+        text: str | None = self.__dict__.get("_fingerprint_text")
+        if text is None:
+            text = self.__dict__["_fingerprint_text"] = json.dumps(self.fingerprint(), ensure_ascii=False, allow_nan=False)
+        return text
 
     def _advice(
         self, profile: SellerProfile, runs: list[tuple[_Plan, Conclusions]], lang: str
