@@ -380,3 +380,17 @@ def test_the_compact_json_is_the_dicts_json(advisor: Advisor, engine: str, lang:
     for trace in (result.trace, result.trace.signed(b"key"), Trace.from_json(result.trace.to_json())):
         assert trace.to_json(indent=None) == json.dumps(trace.to_dict(), ensure_ascii=False)
         assert trace.to_json() == json.dumps(trace.to_dict(), indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "experta"])
+def test_a_trace_pickles_and_copies_to_the_same_bytes(advisor: Advisor, engine: str) -> None:
+    """What a trace keeps of how to write itself (its maker's JSON, the dict it was signed over) stays behind."""
+    import copy
+    import pickle
+
+    trace = advisor.consult({**PROFILE, "target_markets": ["US", "DE"]}, engine=engine).trace
+    for kept in (trace, trace.signed(b"key")):
+        for again in (pickle.loads(pickle.dumps(kept)), copy.deepcopy(kept), copy.copy(kept)):
+            assert again == kept
+            assert again.to_json(indent=None) == kept.to_json(indent=None)
+            assert again.to_json() == kept.to_json()

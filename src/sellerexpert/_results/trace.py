@@ -500,6 +500,11 @@ class Trace:
         """
         return check(self, key_from_env() if key is None else key)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # What a trace keeps of how to write itself (its maker's closures, the dict it was signed over) stays behind
+        # in a pickle or a copy: the copy writes itself from its fields, to the same bytes.
+        return {key: value for key, value in self.__dict__.items() if key not in _WRITING_KEPT}
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The trace as JSON text (deterministic for the same consultation)."""
         if indent is None:
@@ -652,6 +657,9 @@ class Trace:
         validate_trace(data, source=path, limits_checked=True)
         return cls.from_dict(data, source=path)
 
+
+_WRITING_KEPT = frozenset({"_serialised", "_known_json"})
+"""What a :class:`Trace` may keep, beside its fields, of how to write itself (see :meth:`Trace._with_json`)."""
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 """What ``json.dumps(data, ensure_ascii=False, allow_nan=False)`` builds on every call, built once."""
