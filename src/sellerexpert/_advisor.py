@@ -644,7 +644,7 @@ class Advisor:
             fingerprint=self.fingerprint(),
         )
 
-        def result_json() -> str:
+        def result_json(trace: Trace) -> str:
             # The English result's own compact JSON (its recommendations write theirs once, and a result in
             # English has already written them for its answer), without the ``lang`` a trace's result lacks.
             text = ConsultationResult(profile, recommendations, best, trace=trace, lang="en").to_json(indent=None)
@@ -654,8 +654,11 @@ class Advisor:
 
         return trace._with_json(result=result_json, fingerprint=self._fingerprint_json)
 
-    def _fingerprint_json(self) -> str:
-        """:meth:`fingerprint` as compact JSON (what every trace of this advisor records), written once."""
+    def _fingerprint_json(self, _trace: Trace | None = None) -> str:
+        """:meth:`fingerprint` as compact JSON (what every trace of this advisor records), written once.
+
+        :param _trace: the trace asking, as a trace's JSON makers are called (every trace records the same).
+        """
         text: str | None = self.__dict__.get("_fingerprint_text")
         if text is None:
             text = self.__dict__["_fingerprint_text"] = json.dumps(self.fingerprint(), ensure_ascii=False, allow_nan=False)

@@ -539,9 +539,9 @@ class Trace:
             if firing.market is not None:
                 text += ', "market": ' + dumps(firing.market)
             firings.append(text + "}")
-        known: dict[str, Callable[[], str]] = self.__dict__.get("_known_json", {})
-        result = known["result"]() if "result" in known else dumps(self.result)
-        fingerprint = known["fingerprint"]() if "fingerprint" in known else dumps(self.fingerprint)
+        known: dict[str, Callable[[Trace], str]] = self.__dict__.get("_known_json", {})
+        result = known["result"](self) if "result" in known else dumps(self.result)
+        fingerprint = known["fingerprint"](self) if "fingerprint" in known else dumps(self.fingerprint)
         text = (
             dumps({"format": TRACE_FORMAT, "version": TRACE_VERSION, "profile": self.profile})[:-1]
             + ', "facts": ' + records(self.facts)
@@ -553,12 +553,13 @@ class Trace:
             text += ', "signature": ' + dumps(self.signature)
         return text + "}"
 
-    def _with_json(self, **makers: Callable[[], str]) -> Trace:
+    def _with_json(self, **makers: Callable[[Trace], str]) -> Trace:
         """This trace, told how to write its ``result`` or ``fingerprint`` as compact JSON without serialising
         them again (their makers keep that JSON: a result's recommendations, an advisor's fingerprint).
 
-        Each maker must give exactly ``json.dumps`` of the part (``ensure_ascii=False``): only the trace's
-        maker, which built the part from the same values, can promise that.
+        Each maker, given the trace, must give exactly ``json.dumps`` of the part (``ensure_ascii=False``): only
+        the trace's maker, which built the part from the same values, can promise that. (Given the trace rather
+        than holding it, a maker makes no reference cycle: a trace is freed as soon as it is dropped.)
         """
         object.__setattr__(self, "_known_json", {**self.__dict__.get("_known_json", {}), **makers})
         return self
