@@ -15,7 +15,10 @@ each round runs one fresh process per side (before, then after), each measuring 
 * ``diverse``: per seller, a pass over N diverse sellers (bench/population.py), the advice cache
   emptied before each pass; the distinct-signature count and hit rate are printed beside it;
 * ``diverse rows``: per row, what a batch to CSV does with N other diverse sellers given as text
-  cells: the profile read from the row, the consultation, the CSV row's cells.
+  cells: the profile read from the row, the consultation, the CSV row's cells;
+* ``diverse + trace``: ``diverse`` with each result's ``trace.to_dict()`` (bench/run.py's trace row);
+* ``diverse + trace JSON``: ``diverse`` with the result's and its trace's compact JSON, what the web
+  API writes for ``POST /api/v1/consult?trace=true``.
 
 The medians of the rounds and their ratio (after / before) are printed; read the ratio.
 """
@@ -75,6 +78,21 @@ def diverse():
     for profile in sellers:
         advisor.consult(profile, engine="compiled").to_dict()
 
+def diverse_trace():
+    forget(advisor)
+    for profile in sellers:
+        result = advisor.consult(profile, engine="compiled")
+        result.to_dict()
+        result.trace.to_dict()
+
+def diverse_answer():
+    # What the web API writes for ?trace=true: the result's and the trace's compact JSON.
+    forget(advisor)
+    for profile in sellers:
+        result = advisor.consult(profile, engine="compiled")
+        result.to_json(indent=None)
+        result.trace.to_json(indent=None)
+
 def diverse_rows():
     forget(advisor)
     for number, row in enumerate(cells, start=1):
@@ -85,6 +103,8 @@ print(json.dumps({
     "us-brand + trace": best(cold_trace, 20) * 1e6,
     "diverse": best(diverse, 1, 3) / len(sellers) * 1e6,
     "diverse rows": best(diverse_rows, 1, 3) / len(cells) * 1e6,
+    "diverse + trace": best(diverse_trace, 1, 3) / len(sellers) * 1e6,
+    "diverse + trace JSON": best(diverse_answer, 1, 3) / len(sellers) * 1e6,
     "population": describe(advisor, sellers),
 }))
 """
@@ -127,7 +147,7 @@ def main() -> None:
     print(f"before: {args.before}; after: this checkout; {args.rounds} rounds; CPU time, best of each process's repeats")
     print(f"load average (1 min) at the start and the end: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
     print(f"diverse sellers: {runs['after'][0]['population']}")
-    for name in ("us-brand", "us-brand + trace", "diverse", "diverse rows"):
+    for name in ("us-brand", "us-brand + trace", "diverse", "diverse rows", "diverse + trace", "diverse + trace JSON"):
         before = statistics.median(r[name] for r in runs["before"])
         after = statistics.median(r[name] for r in runs["after"])
         print(f"- {name}: {before:,.1f} us -> {after:,.1f} us per seller (after/before {after / before:.2f})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
@@ -53,6 +54,8 @@ _RESULTS_KEPT = 4096
 
 _WORDED_KEPT = 256
 """Placed pieces one conclusion keeps, by platform, language and the seller's values its words quote."""
+_LANG_TAIL = ', "lang": "en"}'
+"""How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 
 _LANDED_KEPT = 64
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
@@ -641,13 +644,33 @@ class Advisor:
             firings = tuple(firing for _plan, record in runs for firing in record.firings)
         else:
             facts, firings = combine_runs([(plan.market, record) for plan, record in runs])
-        return Trace(
+        trace = Trace(
             profile=profile.to_dict(),
             facts=facts,
             firings=firings,
             result=ConsultationResult.result_dict(profile, recommendations, best),
             fingerprint=self.fingerprint(),
         )
+
+        def result_json(trace: Trace) -> str:
+            # The English result's own compact JSON (its recommendations write theirs once, and a result in
+            # English has already written them for its answer), without the ``lang`` a trace's result lacks.
+            text = ConsultationResult(profile, recommendations, best, trace=trace, lang="en").to_json(indent=None)
+            if not text.endswith(_LANG_TAIL):  # a result JSON laid out otherwise: the part written on its own
+                return json.dumps(trace.result, ensure_ascii=False, allow_nan=False)
+            return text[: -len(_LANG_TAIL)] + "}"
+
+        return trace._with_json(result=result_json, fingerprint=self._fingerprint_json)
+
+    def _fingerprint_json(self, _trace: Trace | None = None) -> str:
+        """:meth:`fingerprint` as compact JSON (what every trace of this advisor records), written once.
+
+        :param _trace: the trace asking, as a trace's JSON makers are called (every trace records the same).
+        """
+        text: str | None = self.__dict__.get("_fingerprint_text")
+        if text is None:
+            text = self.__dict__["_fingerprint_text"] = json.dumps(self.fingerprint(), ensure_ascii=False, allow_nan=False)
+        return text
 
     def _advice(
         self, profile: SellerProfile, runs: list[tuple[_Plan, Conclusions]], lang: str

@@ -185,6 +185,8 @@ def test_any_trace_of_json_values_round_trips(share: float) -> None:
         trace = Trace(profile=profile, facts=tuple(facts), firings=tuple(firings), result=result, fingerprint=fingerprint)
         assert Trace.from_json(trace.to_json()) == trace
         assert Trace.from_json(trace.to_json()).to_json() == trace.to_json()
+        # The compact JSON is put together piece by piece: the same bytes as the whole dict's.
+        assert trace.to_json(indent=None) == json.dumps(trace.to_dict(), ensure_ascii=False)
 
     check()
 
@@ -346,3 +348,49 @@ def test_editing_a_traces_dict_never_edits_the_trace(advisor: Advisor, engine: s
     read = Trace.from_dict(json.loads(before))  # a trace read from a file: its records kept as written
     _scribble(read.to_dict())
     assert read.to_json() == before
+
+
+def test_a_record_at_many_places_is_copied_at_each(trace: Trace) -> None:
+    """A record sits in the facts and in the firings that match it: each place of the dict is its own."""
+    record = next(f for f in trace.facts if f.kind == "platform")
+    many = Trace(
+        profile={},
+        facts=(record, record),
+        firings=(Firing(1, "r", None, 0, (record, record), (record,)),),
+        result={},
+        fingerprint={},
+    )
+    before = many.to_json()
+    data = many.to_dict()
+    places = [*data["facts"], *data["firings"][0]["matched"], *data["firings"][0]["asserted"]]
+    assert len({id(place) for place in places}) == 5
+    places[0]["value"] = "edited"
+    assert [place["value"] for place in places[1:]] == [record.value] * 4
+    assert many.to_json() == before
+
+
+@pytest.mark.parametrize("engine", ["compiled", "experta"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_compact_json_is_the_dicts_json(advisor: Advisor, engine: str, lang: str) -> None:
+    """What the web API writes (``to_json(indent=None)``, from the result's and the records' own JSON) is
+    byte for byte ``json.dumps`` of the trace's dict: signed or not, read back from a file or not."""
+    profile = {**PROFILE, "target_markets": ["US", "DE", "FR"], "monthly_orders": 250}
+    result = advisor.consult(profile, engine=engine, lang=lang)
+    result.to_json(indent=None)  # the recommendations' JSON written first, as an answer does
+    for trace in (result.trace, result.trace.signed(b"key"), Trace.from_json(result.trace.to_json())):
+        assert trace.to_json(indent=None) == json.dumps(trace.to_dict(), ensure_ascii=False)
+        assert trace.to_json() == json.dumps(trace.to_dict(), indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "experta"])
+def test_a_trace_pickles_and_copies_to_the_same_bytes(advisor: Advisor, engine: str) -> None:
+    """What a trace keeps of how to write itself (its maker's JSON, the dict it was signed over) stays behind."""
+    import copy
+    import pickle
+
+    trace = advisor.consult({**PROFILE, "target_markets": ["US", "DE"]}, engine=engine).trace
+    for kept in (trace, trace.signed(b"key")):
+        for again in (pickle.loads(pickle.dumps(kept)), copy.deepcopy(kept), copy.copy(kept)):
+            assert again == kept
+            assert again.to_json(indent=None) == kept.to_json(indent=None)
+            assert again.to_json() == kept.to_json()

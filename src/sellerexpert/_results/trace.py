@@ -31,7 +31,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -277,9 +277,7 @@ _FIELDS = {cls: tuple(key for key in keys if key != "kind") for cls, keys in _FA
 
 
 def _fact_dict(record: FactRecord) -> Any:
-    """``record.to_dict()``: a fresh dict holding the record's own values (a platform record's from its kept dict)."""
-    if type(record) is PlatformRecord:
-        return dict(_platform_entry(record)[1])
+    """``record.to_dict()`` (a fact record is one of several classes, a union the records' helper does not read)."""
     return record.to_dict()
 
 
@@ -362,14 +360,33 @@ class Trace:
         Written by hand, not by the records' helper: it is a deep copy of what the trace holds, each part
         copied its own way, not a record of its fields.
         """
-        # A deep copy: editing the returned dict must never edit the (frozen) trace. The records' and
-        # firings' dicts are built afresh here, so only what they hold is copied, not the dicts again.
+        # A deep copy: editing the returned dict must never edit the (frozen) trace, nor one part of it
+        # another. A record is written once per call and copied by ``dict()`` at each further place it
+        # appears (a platform's ``id`` is matched by every firing on the platform): a trace holds some
+        # 300 record places and 100 records.
+        copies = _RecordCopies()
+        fresh = copies.fresh
+        firings = []
+        for firing in self.firings:
+            out: dict[str, Any] = {
+                "seq": firing.seq,
+                "rule": firing.rule,
+                "platform": firing.platform,
+                "salience": firing.salience,
+                "matched": fresh(firing.matched),
+                "absent": list(firing.absent),
+                "asserted": fresh(firing.asserted),
+                "retracted": fresh(firing.retracted) if firing.retracted else [],
+            }
+            if firing.market is not None:
+                out["market"] = firing.market
+            firings.append(out)
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "profile": _copied(self.profile),
-            "facts": [_record_copy(f) for f in self.facts],
-            "firings": [_firing_copy(f) for f in self.firings],
+            "facts": fresh(self.facts),
+            "firings": firings,
             "result": _copied(self.result),
             "fingerprint": _copied(self.fingerprint),
         }
@@ -378,13 +395,34 @@ class Trace:
         return data
 
     def _shared_dict(self) -> dict[str, Any]:
-        # The trace's own nested data, not copied: only for serialising, which never edits it.
+        # The trace's own nested data, not copied: only for serialising, which never edits it. Each record's
+        # dict is written once and put at every place the record appears (a trace holds some 300 places
+        # and 100 records); a signed trace keeps the dict its signature was computed over.
+        kept: dict[str, Any] | None = self.__dict__.get("_serialised")
+        if kept is not None:
+            return kept
+        written: dict[int, Any] = {}
+        firings = []
+        for firing in self.firings:
+            out: dict[str, Any] = {
+                "seq": firing.seq,
+                "rule": firing.rule,
+                "platform": firing.platform,
+                "salience": firing.salience,
+                "matched": _written(firing.matched, written),
+                "absent": list(firing.absent),
+                "asserted": _written(firing.asserted, written),
+                "retracted": _written(firing.retracted, written),
+            }
+            if firing.market is not None:
+                out["market"] = firing.market
+            firings.append(out)
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "profile": self.profile,
-            "facts": [_fact_dict(f) for f in self.facts],
-            "firings": [f.to_dict() for f in self.firings],
+            "facts": _written(self.facts, written),
+            "firings": firings,
             "result": self.result,
             "fingerprint": self.fingerprint,
         }
@@ -401,7 +439,15 @@ class Trace:
         key = key_from_env() if key is None else key
         if not key:
             return self
-        return replace(self, signature={"algorithm": ALGORITHM, "value": _mac(self, key)})
+        data = self._shared_dict()
+        signature = {"algorithm": ALGORITHM, "value": _mac(data, key)}
+        signed = replace(self, signature=signature)
+        # A signed trace is written out next (a file, an answer): its JSON from the dict just signed, not built again,
+        # and from the same known parts.
+        object.__setattr__(signed, "_serialised", {**{k: v for k, v in data.items() if k != "signature"}, "signature": signature})
+        if "_known_json" in self.__dict__:
+            object.__setattr__(signed, "_known_json", self.__dict__["_known_json"])
+        return signed
 
     def signature_status(self, key: bytes | str | None = None) -> SignatureStatus:
         """Whether the signature holds: ``valid`` or ``invalid`` (checked with a key), ``missing`` (a key,
@@ -411,9 +457,69 @@ class Trace:
         """
         return check(self, key_from_env() if key is None else key)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # What a trace keeps of how to write itself (its maker's closures, the dict it was signed over) stays behind
+        # in a pickle or a copy: the copy writes itself from its fields, to the same bytes.
+        return {key: value for key, value in self.__dict__.items() if key not in _WRITING_KEPT}
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The trace as JSON text (deterministic for the same consultation)."""
+        if indent is None:
+            return self._compact_json()
         return json.dumps(self._shared_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def _compact_json(self) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False)`` byte for byte, put together from
+        the JSON of its parts: each record's written once (a record appears at some three places), the result's
+        and the fingerprint's taken from their makers when they gave them (:meth:`_with_json`)."""
+        dumps = _encode
+        written: dict[int, str] = {}
+
+        def records(items: Sequence[FactRecord]) -> str:
+            parts = []
+            for record in items:
+                text = written.get(id(record))
+                if text is None:
+                    text = written[id(record)] = dumps(record.to_dict())
+                parts.append(text)
+            return "[" + ", ".join(parts) + "]"
+
+        firings = []
+        for firing in self.firings:
+            text = (
+                dumps({"seq": firing.seq, "rule": firing.rule, "platform": firing.platform, "salience": firing.salience})[:-1]
+                + ', "matched": ' + records(firing.matched)
+                + ', "absent": ' + dumps(list(firing.absent))
+                + ', "asserted": ' + records(firing.asserted)
+                + ', "retracted": ' + records(firing.retracted)
+            )
+            if firing.market is not None:
+                text += ', "market": ' + dumps(firing.market)
+            firings.append(text + "}")
+        known: dict[str, Callable[[Trace], str]] = self.__dict__.get("_known_json", {})
+        result = known["result"](self) if "result" in known else dumps(self.result)
+        fingerprint = known["fingerprint"](self) if "fingerprint" in known else dumps(self.fingerprint)
+        text = (
+            dumps({"format": TRACE_FORMAT, "version": TRACE_VERSION, "profile": self.profile})[:-1]
+            + ', "facts": ' + records(self.facts)
+            + ', "firings": [' + ", ".join(firings) + "]"
+            + ', "result": ' + result
+            + ', "fingerprint": ' + fingerprint
+        )
+        if self.signature is not None:
+            text += ', "signature": ' + dumps(self.signature)
+        return text + "}"
+
+    def _with_json(self, **makers: Callable[[Trace], str]) -> Trace:
+        """This trace, told how to write its ``result`` or ``fingerprint`` as compact JSON without serialising
+        them again (their makers keep that JSON: a result's recommendations, an advisor's fingerprint).
+
+        Each maker, given the trace, must give exactly ``json.dumps`` of the part (``ensure_ascii=False``): only
+        the trace's maker, which built the part from the same values, can promise that. (Given the trace rather
+        than holding it, a maker makes no reference cycle: a trace is freed as soon as it is dropped.)
+        """
+        object.__setattr__(self, "_known_json", {**self.__dict__.get("_known_json", {}), **makers})
+        return self
 
     def save(self, path: str | Path) -> None:
         """Write the trace as JSON to ``path``."""
@@ -510,48 +616,94 @@ class Trace:
         return cls.from_dict(data, source=path)
 
 
+_WRITING_KEPT = frozenset({"_serialised", "_known_json"})
+"""What a :class:`Trace` may keep, beside its fields, of how to write itself (see :meth:`Trace._with_json`)."""
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""What ``json.dumps(data, ensure_ascii=False, allow_nan=False)`` builds on every call, built once."""
+
+
+def _c_encoder() -> Callable[[Any], str]:
+    """``_ENCODER.encode``, calling the C encoder the json module would build for it, built once: a trace's
+    compact JSON is written in some 250 pieces, and json builds that encoder afresh for each (most of a
+    piece's cost). The arguments are those ``JSONEncoder.iterencode`` passes; without the C encoder (another
+    Python), the encoder itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    # No circular-reference markers: the pieces are records and values read from JSON or made by the engine.
+    chunks = make(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, False
+    )
+
+    def encode(value: Any) -> str:
+        if type(value) is str:
+            return json.encoder.encode_basestring(value)  # what JSONEncoder.encode does for a string
+        return "".join(chunks(value, 0))
+
+    return encode
+
+
+_encode = _c_encoder()
+
 _ATOMS = (str, int, float, bool, type(None))
 _ATOM_TYPES = frozenset(_ATOMS)
 
 
-_PLATFORM_DICTS: dict[int, tuple[PlatformRecord, dict[str, Any], tuple[str, ...]]] = {}
-"""A platform record's dict and the keys whose values are not scalars, by the record's id (the record is held too,
-so an id is never taken for another record's). The compiled evaluator shares a platform's records between
-consultations (a trace holds hundreds of them): each is written once, then copied by ``dict()``."""
-_PLATFORM_DICTS_KEPT = 20_000
-
-
-def _platform_entry(record: PlatformRecord) -> tuple[PlatformRecord, dict[str, Any], tuple[str, ...]]:
-    entry = _PLATFORM_DICTS.get(id(record))
-    if entry is None or entry[0] is not record:
-        if len(_PLATFORM_DICTS) >= _PLATFORM_DICTS_KEPT:
-            _PLATFORM_DICTS.clear()
-        data = record.to_dict()
-        entry = _PLATFORM_DICTS[id(record)] = (record, data, tuple(k for k, v in data.items() if type(v) not in _ATOM_TYPES))
-    return entry
-
-
-def _record_copy(record: FactRecord, data: Any = None) -> Any:
-    """``_copied(record.to_dict())`` (``data``: :func:`_fact_dict` of it, already built): a fresh dict's values
-    copied, or the whole of a record kept as a file wrote it (its dict is the record's own)."""
-    if isinstance(record, OtherRecord):
-        return _copied(record.data)
-    if type(record) is PlatformRecord:
-        _record, kept, shared = _platform_entry(record)
-        fresh = dict(kept) if data is None else data
-        for key in shared:  # most hold scalars only: nothing to copy
-            fresh[key] = _copied(fresh[key])
-        return fresh
-    fresh = record.to_dict() if data is None else data
-    return {key: item if type(item) in _ATOM_TYPES else _copied(item) for key, item in fresh.items()}
-
-
-def _firing_copy(firing: Firing) -> dict[str, Any]:
-    """``_copied(firing.to_dict())``: its dict and lists are fresh, so only the records in them are copied."""
-    out = firing.to_dict()
-    for key, records in (("matched", firing.matched), ("asserted", firing.asserted), ("retracted", firing.retracted)):
-        out[key] = [_record_copy(record, data) for record, data in zip(records, out[key], strict=True)]
+def _written(records: Sequence[FactRecord], written: dict[int, Any]) -> list[Any]:
+    """The records' JSON forms for serialising: each record's dict written once per trace (``written``, by the
+    record's ``id()``: every record stays alive in the trace while it is serialised), shared by its places."""
+    out = []
+    for record in records:
+        data = written.get(id(record))
+        if data is None:
+            data = written[id(record)] = record.to_dict()
+        out.append(data)
     return out
+
+
+class _RecordCopies:
+    """Fresh dicts of records for one :meth:`Trace.to_dict`: each record written once, then copied.
+
+    Keyed by the record's ``id()``: every record stays alive in the trace for the whole call.
+    A record's first place takes the dict its ``to_dict`` wrote; each further place a ``dict()``
+    of it. Values that are not scalars (a list value, a decision's scores) are copied at every
+    place, so no two places share anything.
+    """
+
+    __slots__ = ("written",)
+
+    def __init__(self) -> None:
+        self.written: dict[int, tuple[Any, tuple[str, ...] | None]] = {}
+
+    def fresh(self, records: Sequence[FactRecord]) -> list[Any]:
+        """Each record's JSON form, fresh."""
+        written = self.written
+        out = []
+        for record in records:
+            found = written.get(id(record))
+            if found is None:
+                if type(record) is OtherRecord:
+                    # Kept as a file wrote it (any JSON value): copied whole at each place.
+                    written[id(record)] = (record.data, None)
+                    out.append(_copied(record.data))
+                    continue
+                data = record.to_dict()
+                nested = tuple(key for key, value in data.items() if type(value) not in _ATOM_TYPES)
+                for key in nested:  # the record's own list or dict: never handed out
+                    data[key] = _copied(data[key])
+                written[id(record)] = (data, nested)
+                out.append(data)
+                continue
+            kept, deep = found
+            if deep is None:
+                out.append(_copied(kept))
+                continue
+            data = dict(kept)
+            for key in deep:
+                data[key] = _copied(data[key])
+            out.append(data)
+        return out
 
 
 def _copied(value: Any) -> Any:
