@@ -45,7 +45,11 @@ LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "level")
 SERVICE_LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "service")
 
 SECONDS = 10.0
-"""The most one generated input may take, end to end (real runs take milliseconds)."""
+"""The most CPU one generated input may use in this process, end to end (real runs take milliseconds).
+
+A hang the tests can see spins: it uses CPU without end. Wall time is not the input's cost on a shared
+machine, where another process's load stretched one consultation past a minute; this process's CPU is.
+"""
 
 FIELD_NAMES = [spec.name for spec in FIELDS]
 
@@ -77,7 +81,7 @@ api_profile_dicts = st.dictionaries(
 def _fuzz(examples: int) -> Callable[[Any], Any]:
     return settings(
         max_examples=examples,
-        deadline=None,  # timing is asserted per input below, generously, so a loaded CI machine does not flake
+        deadline=None,  # CPU time is bounded per input below, generously; wall time would flake on a loaded machine
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
 
@@ -85,15 +89,15 @@ def _fuzz(examples: int) -> Callable[[Any], Any]:
 def _run_cli(args: list[str], stdin: bytes | None = None) -> None:
     # The command uses the session's advisor (conftest's fixture, built before any test), so the time
     # measured is the input's cost, not loading the rules.
-    started = time.perf_counter()
+    started = time.process_time()
     result = CliRunner().invoke(cli, args, input=stdin)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{args}: {type(result.exception).__name__}: {result.exception}"
     )
     assert result.exit_code in (0, 1, 2), result.output[-500:]
     assert "Traceback" not in result.output
-    assert elapsed < SECONDS, f"{args} took {elapsed:.1f} s"
+    assert elapsed < SECONDS, f"{args} took {elapsed:.1f} CPU-s"
 
 
 def _dump(document: Any, fmt: str) -> str:
@@ -145,14 +149,14 @@ def test_generated_profile_bytes_through_the_cli(raw: bytes, suffix: str) -> Non
 
 
 def _consult_dict(advisor: Advisor, data: dict[Any, Any]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         result = advisor.consult(data)
     except SellerExpertError:
         pass
     else:
         json.loads(result.to_json())  # strict JSON: NaN would not round-trip through a strict reader
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
 
 
 @_fuzz(40)
@@ -211,12 +215,12 @@ def _trace_edits(advisor: Advisor, real: dict[str, Any], data: st.DataObject) ->
     edited = real
     for _ in range(data.draw(st.integers(1, 3))):
         edited = _edit(data, edited)
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         audit(edited, advisor)
     except TraceError:
         pass
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
         path.write_text(json.dumps(edited), encoding="utf-8")
@@ -260,7 +264,7 @@ def _rule_pack_edits(data: st.DataObject, lint: bool) -> None:
         (rules / name).unlink()
         text = yaml.safe_dump(edited) if data.draw(st.booleans()) else json.dumps(edited)
         (rules / name).with_suffix(".yaml").write_text(text, encoding="utf-8")
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             advisor = Advisor(rules)
         except RuleBookError:
@@ -271,7 +275,7 @@ def _rule_pack_edits(data: st.DataObject, lint: bool) -> None:
                     json.loads(advisor.consult(profile).to_json())
                 except SellerExpertError:
                     pass
-        assert time.perf_counter() - started < SECONDS
+        assert time.process_time() - started < SECONDS
         _run_cli(["--rules", str(rules), "rules", "list"])
         if lint:
             _run_cli(["rules", "lint", "--rules", str(rules)])
@@ -365,14 +369,14 @@ def _generated_rule(condition: dict[str, Any], salience: int) -> None:
         (rules / "generated.yaml").write_text(
             yaml.safe_dump({"meta": {"covers": "fuzz", "reviewed": "2026-01-01"}, "rule": [rule]}), encoding="utf-8"
         )
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             advisor = Advisor(rules)
         except RuleBookError:
             pass
         else:
             json.loads(advisor.consult({"operational_capacity": "low", "monthly_orders": 500}).to_json())
-        assert time.perf_counter() - started < SECONDS
+        assert time.process_time() - started < SECONDS
 
 
 @_fuzz(2)
@@ -418,7 +422,7 @@ economics = st.fixed_dictionaries(
 
 
 def _numbers(advisor: Advisor, numbers: dict[str, Any]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     profile_data = {"economics": numbers}
     try:
         profile = SellerProfile.from_dict(profile_data)
@@ -426,7 +430,7 @@ def _numbers(advisor: Advisor, numbers: dict[str, Any]) -> None:
         json.loads(advisor.compare_margins(profile).to_json())
     except SellerExpertError:
         pass
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "p.json"
         path.write_text(json.dumps(profile_data), encoding="utf-8")
