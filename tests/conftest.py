@@ -106,6 +106,19 @@ def _cli_uses_the_session_advisor(advisor: Advisor, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(Session, "advisor", property(shared))
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_size_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without ``COLUMNS`` and ``LINES``, as a command whose output goes to a pipe.
+
+    The CLI wraps text at ``COLUMNS`` when it is set, and the expected outputs are those of a pipe (no
+    wrapping). pytest-xdist's workers get ``COLUMNS=80`` and ``LINES=24`` from execnet, and a developer's
+    shell may export them: either would wrap the outputs the tests compare. A test of wrapping sets the
+    width it wants; the processes a test starts inherit the environment without them too.
+    """
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     """A private copy of the shipped rules, safe to edit in a test."""
