@@ -20,7 +20,7 @@ from sellerexpert._cli.cli import Session
 
 REPO = Path(__file__).resolve().parents[1]
 
-# No property is timed, here or in a test's own settings: speed is measured in bench/. Hypothesis's default
+# No property has a deadline, here or in a test's own settings: speed is measured in bench/. Hypothesis's default
 # 200 ms deadline per example and its check on slow data generation fail a test when its process is
 # descheduled for a moment, as the default run's workers are on a shared two-core machine. A test's own
 # ``@settings`` starts from this profile, since this file is imported before any test module.
