@@ -45,7 +45,10 @@ LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "level")
 SERVICE_LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "service")
 
 SECONDS = 10.0
-"""The most one generated input may take, end to end (real runs take milliseconds)."""
+"""The most CPU time one generated input may take, end to end (real runs take milliseconds).
+
+CPU time of this process, not the wall clock: the bound is on the work an input causes, and a busy
+machine (the slow set beside other runs on two cores) stretched one consultation past 10 s of wall time."""
 
 FIELD_NAMES = [spec.name for spec in FIELDS]
 
@@ -85,9 +88,9 @@ def _fuzz(examples: int) -> Callable[[Any], Any]:
 def _run_cli(args: list[str], stdin: bytes | None = None) -> None:
     # The command uses the session's advisor (conftest's fixture, built before any test), so the time
     # measured is the input's cost, not loading the rules.
-    started = time.perf_counter()
+    started = time.process_time()
     result = CliRunner().invoke(cli, args, input=stdin)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{args}: {type(result.exception).__name__}: {result.exception}"
     )
@@ -145,14 +148,14 @@ def test_generated_profile_bytes_through_the_cli(raw: bytes, suffix: str) -> Non
 
 
 def _consult_dict(advisor: Advisor, data: dict[Any, Any]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         result = advisor.consult(data)
     except SellerExpertError:
         pass
     else:
         json.loads(result.to_json())  # strict JSON: NaN would not round-trip through a strict reader
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
 
 
 @_fuzz(40)
@@ -211,12 +214,12 @@ def _trace_edits(advisor: Advisor, real: dict[str, Any], data: st.DataObject) ->
     edited = real
     for _ in range(data.draw(st.integers(1, 3))):
         edited = _edit(data, edited)
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         audit(edited, advisor)
     except TraceError:
         pass
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
         path.write_text(json.dumps(edited), encoding="utf-8")
@@ -260,7 +263,7 @@ def _rule_pack_edits(data: st.DataObject, lint: bool) -> None:
         (rules / name).unlink()
         text = yaml.safe_dump(edited) if data.draw(st.booleans()) else json.dumps(edited)
         (rules / name).with_suffix(".yaml").write_text(text, encoding="utf-8")
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             advisor = Advisor(rules)
         except RuleBookError:
@@ -271,7 +274,7 @@ def _rule_pack_edits(data: st.DataObject, lint: bool) -> None:
                     json.loads(advisor.consult(profile).to_json())
                 except SellerExpertError:
                     pass
-        assert time.perf_counter() - started < SECONDS
+        assert time.process_time() - started < SECONDS
         _run_cli(["--rules", str(rules), "rules", "list"])
         if lint:
             _run_cli(["rules", "lint", "--rules", str(rules)])
@@ -365,14 +368,14 @@ def _generated_rule(condition: dict[str, Any], salience: int) -> None:
         (rules / "generated.yaml").write_text(
             yaml.safe_dump({"meta": {"covers": "fuzz", "reviewed": "2026-01-01"}, "rule": [rule]}), encoding="utf-8"
         )
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             advisor = Advisor(rules)
         except RuleBookError:
             pass
         else:
             json.loads(advisor.consult({"operational_capacity": "low", "monthly_orders": 500}).to_json())
-        assert time.perf_counter() - started < SECONDS
+        assert time.process_time() - started < SECONDS
 
 
 @_fuzz(2)
@@ -418,7 +421,7 @@ economics = st.fixed_dictionaries(
 
 
 def _numbers(advisor: Advisor, numbers: dict[str, Any]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     profile_data = {"economics": numbers}
     try:
         profile = SellerProfile.from_dict(profile_data)
@@ -426,7 +429,7 @@ def _numbers(advisor: Advisor, numbers: dict[str, Any]) -> None:
         json.loads(advisor.compare_margins(profile).to_json())
     except SellerExpertError:
         pass
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "p.json"
         path.write_text(json.dumps(profile_data), encoding="utf-8")
