@@ -13,11 +13,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from sellerexpert import Advisor, CoverageReport, coverage, shipped_rules_dir
 from sellerexpert._cli.cli import Session
 
 REPO = Path(__file__).resolve().parents[1]
+
+# No property has a deadline, here or in a test's own settings: speed is measured in bench/. Hypothesis's default
+# 200 ms deadline per example and its check on slow data generation fail a test when its process is
+# descheduled for a moment, as the default run's workers are on a shared two-core machine. A test's own
+# ``@settings`` starts from this profile, since this file is imported before any test module.
+settings.register_profile("sellerexpert", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sellerexpert")
 
 MARGIN_RULES: tuple[str, ...] = (
     "own_margin_decisive_fully_managed",
@@ -104,6 +112,19 @@ def _cli_uses_the_session_advisor(advisor: Advisor, monkeypatch: pytest.MonkeyPa
         return session._advisor
 
     monkeypatch.setattr(Session, "advisor", property(shared))
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_size_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without ``COLUMNS`` and ``LINES``, as a command whose output goes to a pipe.
+
+    The CLI wraps text at ``COLUMNS`` when it is set, and the expected outputs are those of a pipe (no
+    wrapping). pytest-xdist's workers get ``COLUMNS=80`` and ``LINES=24`` from execnet, and a developer's
+    shell may export them: either would wrap the outputs the tests compare. A test of wrapping sets the
+    width it wants; the processes a test starts inherit the environment without them too.
+    """
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ EXPECTED: dict[str, Expect] = {
     # README.md: the two commands
     "python3 -m venv .venv && .venv/bin/pip install -q . && .venv/bin/sellerexpert consult --profile "
     "examples/one-person-shop.yaml": Expect(out=LIN, slow=True),
-    "python3 -m venv .venv && .venv/bin/pip install -q '.[test]' && .venv/bin/python -m pytest -q": Expect(
+    "python3 -m venv .venv && .venv/bin/pip install -q '.[test]' && .venv/bin/python -m pytest -q -n auto": Expect(
         skip="it is this test run: .ci/run runs it word for word (tests/docs/test_readme.py checks that)"
     ),
     # README.md: common tasks, margin

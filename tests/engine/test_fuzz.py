@@ -45,11 +45,10 @@ LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "level")
 SERVICE_LEVELS = next(spec.allowed for spec in FIELDS if spec.kind == "service")
 
 SECONDS = 10.0
-"""The most CPU one generated input may use in this process, end to end (real runs take milliseconds).
+"""The most CPU time one generated input may take, end to end (real runs take milliseconds).
 
-A hang the tests can see spins: it uses CPU without end. Wall time is not the input's cost on a shared
-machine, where another process's load stretched one consultation past a minute; this process's CPU is.
-"""
+CPU time of this process, not the wall clock: the bound is on the work an input causes, and a busy
+machine (the slow set beside other runs on two cores) stretched one consultation past 10 s of wall time."""
 
 FIELD_NAMES = [spec.name for spec in FIELDS]
 
@@ -81,7 +80,7 @@ api_profile_dicts = st.dictionaries(
 def _fuzz(examples: int) -> Callable[[Any], Any]:
     return settings(
         max_examples=examples,
-        deadline=None,  # CPU time is bounded per input below, generously; wall time would flake on a loaded machine
+        deadline=None,  # timing is asserted per input below, generously, so a loaded CI machine does not flake
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
 
@@ -97,7 +96,7 @@ def _run_cli(args: list[str], stdin: bytes | None = None) -> None:
     )
     assert result.exit_code in (0, 1, 2), result.output[-500:]
     assert "Traceback" not in result.output
-    assert elapsed < SECONDS, f"{args} took {elapsed:.1f} CPU-s"
+    assert elapsed < SECONDS, f"{args} took {elapsed:.1f} s"
 
 
 def _dump(document: Any, fmt: str) -> str:

@@ -132,10 +132,11 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 
 
 def test_yaml_alias_bomb_is_refused_fast() -> None:
-    started = time.perf_counter()
+    # CPU time, not the wall clock: the bound is on the work the bomb causes, which a busy machine does not change.
+    started = time.process_time()
     with pytest.raises(ProfileError) as caught:
         SellerProfile.from_text(YAML_BOMB, format="yaml", source="p.yaml")
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert caught.value.problem == f"its aliases expand to more than {MAX_YAML_NODES:,} values"
     assert caught.value.line is not None
 

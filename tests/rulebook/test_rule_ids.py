@@ -88,8 +88,8 @@ def test_a_rule_file_with_such_a_condition_is_refused_by_the_command_line(runner
         'then = { favour = "semi-managed", weight = 1 }\nexamples = [{ profile = {}, fires = false }]\n',
         encoding="utf-8",
     )
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the work the condition causes, whatever the machine's load
     result = runner.invoke(cli, ["--rules", str(rules_dir), "rules", "list"])
-    assert time.perf_counter() - started < 60
+    assert time.process_time() - started < 60
     assert result.exit_code == 2
     assert "the condition expands to about 10^4341 alternatives" in result.stderr

@@ -44,17 +44,18 @@ def _any_pairs(k: int) -> str:
 
 def test_an_expansion_bomb_is_refused_fast_naming_the_rule(runner: CliRunner, rules_dir: Path) -> None:
     path = _add_rule(rules_dir, _any_pairs(20))
-    started = time.perf_counter()
+    # CPU time, not the wall clock: the bounds are on the work the rule causes, which a busy machine does not change.
+    started = time.process_time()
     result = runner.invoke(cli, ["--rules", str(rules_dir), "rules", "list"])
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {path}: rule 'extra_rule': when: the condition expands to 1,048,576 alternatives "
         f"(at most {MAX_BRANCHES}): split the rule, or move 'any' lists out of 'all'\n"
     )
-    started = time.perf_counter()
+    started = time.process_time()
     linted = runner.invoke(cli, ["rules", "lint", "--rules", str(rules_dir)])
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     assert linted.exit_code == 1
     assert "rule 'extra_rule'" in linted.stdout or "extra_rule" in linted.stdout
     assert "1,048,576 alternatives" in linted.stdout
@@ -71,10 +72,10 @@ def test_a_yaml_alias_bomb_rule_file_is_refused_fast(runner: CliRunner, rules_di
 
     path = rules_dir / "bomb.yaml"
     path.write_text(YAML_BOMB)
-    started = time.perf_counter()
+    started = time.process_time()
     result = runner.invoke(cli, ["--rules", str(rules_dir), "rules", "list"])
     linted = runner.invoke(cli, ["rules", "lint", "--rules", str(rules_dir)])
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {path}:")
     assert "aliases expand to more than 100,000 values" in result.stderr
