@@ -394,3 +394,14 @@ def test_a_trace_pickles_and_copies_to_the_same_bytes(advisor: Advisor, engine: 
             assert again == kept
             assert again.to_json(indent=None) == kept.to_json(indent=None)
             assert again.to_json() == kept.to_json()
+
+
+@pytest.mark.parametrize("engine", ["compiled", "experta"])
+def test_a_traces_firings_are_each_firings_own_dict(advisor: Advisor, engine: str) -> None:
+    # The trace writes its firings itself (each record once, copied at its other places); each must be
+    # what the firing's own to_dict writes, key for key and in order, so the two cannot drift apart.
+    trace = advisor.consult({"operational_capacity": "low", "target_markets": ["US", "DE"]}, engine=engine).trace
+    written = trace.to_dict()["firings"]
+    assert [json.dumps(f.to_dict()) for f in trace.firings] == [json.dumps(f) for f in written]
+    assert [json.dumps(f) for f in json.loads(trace.to_json(indent=None))["firings"]] == [json.dumps(f) for f in written]
+    assert any("market" in f for f in written), "the sample reaches the optional market key"

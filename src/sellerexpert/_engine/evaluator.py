@@ -1065,6 +1065,29 @@ class _Run:
             self.log.append((index, v, new_id, payload))
         return self
 
+    def _assume_all(self) -> None:
+        """Run the assumptions on the agenda (they may chain), counting each firing against the cap."""
+        agenda = self._activations(self.ev._assume_indices)
+        agenda.sort(key=_first)
+        fired = 0
+        while agenda:
+            _, index, _ = agenda.pop()
+            self._count(fired)
+            fired += 1
+            agenda = self._assume(index, agenda, within=self.ev._assume_set)
+
+    def _first_of_several(self, rules: Iterable[tuple[int, Sequence[int]]]) -> dict[int, dict[int, int]]:
+        """For each rule of several branches, the branch that fires first on each platform: the activation
+        with the highest key, as the engine's agenda would pick it (rule index -> platform view -> branch)."""
+        several: dict[int, dict[int, int]] = {}
+        for rule_index, indices in rules:
+            best: dict[int, tuple[Any, int]] = {}
+            for key, index, v in self._activations(indices):
+                if v not in best or key > best[v][0]:
+                    best[v] = (key, index)
+            several[rule_index] = {v: index for v, (_, index) in best.items()}
+        return several
+
     def settle(self, *, conclude: bool = False) -> _Run:
         """Decisions only, when every assumption out-ranks every other rule (the shipped rule book's shape).
 
@@ -1077,26 +1100,12 @@ class _Run:
             each platform (for :meth:`conclusions`): the same argument holds for them, since a
             caveat changes no seller fact.
         """
-        agenda = self._activations(self.ev._assume_indices)
-        agenda.sort(key=_first)
-        fired = 0
+        self._assume_all()
         rules = self.rules
-        while agenda:
-            _, index, _ = agenda.pop()
-            self._count(fired)
-            fired += 1
-            agenda = self._assume(index, agenda, within=self.ev._assume_set)
         views = self.views
         settled = self.ev._conclude_rules if conclude else self.ev._weigh_rules
         # A rule of several branches fires first through the activation with the highest key on each platform.
-        several: dict[int, dict[int, int]] = {}
-        for rule_index, indices in settled:
-            if len(indices) > 1:
-                best: dict[int, tuple[Any, int]] = {}
-                for key, index, v in self._activations(indices):
-                    if v not in best or key > best[v][0]:
-                        best[v] = (key, index)
-                several[rule_index] = {v: index for v, (_, index) in best.items()}
+        several = self._first_of_several(item for item in settled if len(item[1]) > 1)
         # A rule of one branch concludes on each platform that allows the branch, when the seller's facts match
         # it: every such branch is matched at once, on the facts as the assumptions left them.
         hits = self.ev._settle_matches(self.seller)
@@ -1200,23 +1209,10 @@ class _Run:
 
         Only when the rule book settles (see :meth:`settle`): the assumptions run on the agenda first.
         """
-        agenda = self._activations(self.ev._assume_indices)
-        agenda.sort(key=_first)
-        fired = 0
-        while agenda:
-            _, index, _ = agenda.pop()
-            self._count(fired)
-            fired += 1
-            agenda = self._assume(index, agenda, within=self.ev._assume_set)
+        self._assume_all()
         rules = self.rules
         # A rule of several branches concludes on each platform through its activation with the highest key.
-        several: dict[int, dict[int, int]] = {}
-        for rule_index, indices in self.ev._several:
-            best: dict[int, tuple[Any, int]] = {}
-            for key, index, v in self._activations(indices):
-                if v not in best or key > best[v][0]:
-                    best[v] = (key, index)
-            several[rule_index] = {v: index for v, (_, index) in best.items()}
+        several = self._first_of_several(self.ev._several)
         hits = self.ev._settle_matches(self.seller)
         given = self._given_fields()
         completeness = len(set(given) & _CORE_SET) / len(CORE_FIELDS)

@@ -364,23 +364,8 @@ class Trace:
         # another. A record is written once per call and copied by ``dict()`` at each further place it
         # appears (a platform's ``id`` is matched by every firing on the platform): a trace holds some
         # 300 record places and 100 records.
-        copies = _RecordCopies()
-        fresh = copies.fresh
-        firings = []
-        for firing in self.firings:
-            out: dict[str, Any] = {
-                "seq": firing.seq,
-                "rule": firing.rule,
-                "platform": firing.platform,
-                "salience": firing.salience,
-                "matched": fresh(firing.matched),
-                "absent": list(firing.absent),
-                "asserted": fresh(firing.asserted),
-                "retracted": fresh(firing.retracted) if firing.retracted else [],
-            }
-            if firing.market is not None:
-                out["market"] = firing.market
-            firings.append(out)
+        fresh = _RecordCopies().fresh
+        firings = _firings_json(self.firings, fresh)
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
@@ -402,21 +387,7 @@ class Trace:
         if kept is not None:
             return kept
         written: dict[int, Any] = {}
-        firings = []
-        for firing in self.firings:
-            out: dict[str, Any] = {
-                "seq": firing.seq,
-                "rule": firing.rule,
-                "platform": firing.platform,
-                "salience": firing.salience,
-                "matched": _written(firing.matched, written),
-                "absent": list(firing.absent),
-                "asserted": _written(firing.asserted, written),
-                "retracted": _written(firing.retracted, written),
-            }
-            if firing.market is not None:
-                out["market"] = firing.market
-            firings.append(out)
+        firings = _firings_json(self.firings, lambda records: _written(records, written))
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
@@ -648,6 +619,28 @@ _encode = _c_encoder()
 
 _ATOMS = (str, int, float, bool, type(None))
 _ATOM_TYPES = frozenset(_ATOMS)
+
+
+def _firings_json(firings: Sequence[Firing], records: Callable[[Sequence[FactRecord]], list[Any]]) -> list[dict[str, Any]]:
+    """The firings as JSON objects (the keys of :class:`Firing`'s declaration, in its order), each tuple of
+    fact records written by ``records``: fresh copies for :meth:`Trace.to_dict`, dicts shared between their
+    places for serialising."""
+    out = []
+    for firing in firings:
+        item: dict[str, Any] = {
+            "seq": firing.seq,
+            "rule": firing.rule,
+            "platform": firing.platform,
+            "salience": firing.salience,
+            "matched": records(firing.matched),
+            "absent": list(firing.absent),
+            "asserted": records(firing.asserted),
+            "retracted": records(firing.retracted),
+        }
+        if firing.market is not None:
+            item["market"] = firing.market
+        out.append(item)
+    return out
 
 
 def _written(records: Sequence[FactRecord], written: dict[int, Any]) -> list[Any]:
