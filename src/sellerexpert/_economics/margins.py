@@ -865,6 +865,27 @@ def _qless(a: _Q, b: _Q) -> bool:
     return a[0] * b[1] < b[0] * a[1]
 
 
+def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, int, bool]:
+    """What a unit meets at the border under ``plan`` (``g`` reads a number of the plan's values): the value
+    declared, the duty before import tax, how many charges take the seller's own duty rate (the slope of that
+    rate counts them), and whether import tax applies. Nothing when the plan crosses no border."""
+    if plan.parcel is None:
+        return _Q0, _Q0, 0, False
+    value = gross if plan.parcel else g("unit_cost")
+    customs = Fraction(*value)
+    applying = [charge for charge in plan.charges if charge.applies(customs)]
+    duty, rates = _Q0, 0
+    for charge in applying:
+        if charge.kind == "rate":
+            duty = _qadd(duty, _qmul(value, g(charge.key)))
+        elif charge.kind == "yours":
+            duty = _qadd(duty, _qmul(value, g("duty_rate")))
+            rates += 1
+        elif charge.kind == "per_item":
+            duty = _qadd(duty, g(charge.key))
+    return value, duty, rates, any(charge.kind == "import_tax" for charge in applying)
+
+
 def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, month_only: bool = False) -> dict[str, _Q]:
     """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
 
@@ -902,20 +923,9 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     fines = mul(mul(gross, g("fine_rate")), g("fine_multiple"))
     late = mul(g("late_share"), g("late_fine")) if plan.late_fine else _Q0
     unit_cost, freight = g("unit_cost"), g("freight_per_unit")
-    duty = _Q0
-    if plan.parcel is not None:
-        value = gross if plan.parcel else unit_cost
-        customs = Fraction(*value)
-        applying = [charge for charge in plan.charges if charge.applies(customs)]
-        for charge in applying:
-            if charge.kind == "rate":
-                duty = add(duty, mul(value, g(charge.key)))
-            elif charge.kind == "yours":
-                duty = add(duty, mul(value, g("duty_rate")))
-            elif charge.kind == "per_item":
-                duty = add(duty, g(charge.key))
-        if any(charge.kind == "import_tax" for charge in applying):
-            duty = add(duty, mul(add(value, duty), g("import_tax_rate")))
+    value, duty, _, taxed = _customs(plan, gross, g)
+    if taxed:
+        duty = add(duty, mul(add(value, duty), g("import_tax_rate")))
     landed = add(add(unit_cost, freight), duty if plan.parcel is False else _Q0)
     unsold = g("unsold_share")
     stock_days = add(g("transit_days"), g("stock_days"))
@@ -998,22 +1008,8 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
     written_off = div(unsold, sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0
     on_landed = add(written_off, div(mul(days, capital), year))  # what a unit more of landed cost costs beyond itself
     on_payout = sub(_Q1, div(mul(delay, capital), year))
-    duty, per_duty, value, duty_rates, taxed = _Q0, _Q1, _Q0, 0, False
-    if plan.parcel is not None:
-        value = gross if plan.parcel else g("unit_cost")
-        customs = Fraction(*value)
-        applying = [charge for charge in plan.charges if charge.applies(customs)]
-        for charge in applying:
-            if charge.kind == "rate":
-                duty = add(duty, mul(value, g(charge.key)))
-            elif charge.kind == "yours":
-                duty = add(duty, mul(value, g("duty_rate")))
-                duty_rates += 1
-            elif charge.kind == "per_item":
-                duty = add(duty, g(charge.key))
-        taxed = any(charge.kind == "import_tax" for charge in applying)
-        if plan.parcel is False:
-            per_duty = add(_Q1, on_landed)
+    value, duty, duty_rates, taxed = _customs(plan, gross, g)
+    per_duty = add(_Q1, on_landed) if plan.parcel is False else _Q1
     duty_paid = add(duty, mul(add(value, duty), g("import_tax_rate"))) if taxed else duty
     landed = add(add(g("unit_cost"), g("freight_per_unit")), duty_paid if plan.parcel is False else _Q0)
     refund_fee = _Q0
