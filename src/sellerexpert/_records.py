@@ -220,19 +220,24 @@ def _inferred(cls: type, note: Any, value: str, where: str) -> str:
         if isinstance(item, ast.Tuple) and len(item.elts) == 2 and _is_ellipsis(item.elts[1]):
             element = item.elts[0]
             if isinstance(element, ast.Name | ast.Attribute):
-                found = _resolve(cls, ast.unparse(element), where)
-                if _is_union(found) and any(_has_to_dict(arg) for arg in get_args(found)):
-                    raise TypeError(f"{where}: a tuple of {ast.unparse(element)} needs each= (a union of records)")
-                if _has_to_dict(found):
+                name = ast.unparse(element)
+                if _is_record(cls, name, where, f"a tuple of {name} needs each= (a union of records)"):
                     return f"[item.to_dict() for item in {value}]"
         return f"list({value})"
     if isinstance(tree, ast.Name | ast.Attribute):
-        found = _resolve(cls, ast.unparse(tree), where)
-        if _is_union(found) and any(_has_to_dict(arg) for arg in get_args(found)):
-            raise TypeError(f"{where}: {ast.unparse(tree)} is a union of records: give via=")
-        if _has_to_dict(found):
+        name = ast.unparse(tree)
+        if _is_record(cls, name, where, f"{name} is a union of records: give via="):
             return f"{value}.to_dict()"
     return value
+
+
+def _is_record(cls: type, name: str, where: str, refusal: str) -> bool:
+    """Whether the annotation ``name`` (read in ``cls``'s module) is a record, written by its ``to_dict``; a union
+    holding a record is refused with ``refusal``: which of its members a value is cannot be read from the type."""
+    found = _resolve(cls, name, where)
+    if _is_union(found) and any(_has_to_dict(arg) for arg in get_args(found)):
+        raise TypeError(f"{where}: {refusal}")
+    return _has_to_dict(found)
 
 
 def _inferred_type(note: Any, value: str, where: str) -> str:
