@@ -979,6 +979,10 @@ class _Run:
         self.decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
         self.order: list[tuple[int, int]] = []  # (kind 0 rule / 1 decide, index into log or view index)
         self.fired: list[dict[int, int]] | None = None  # per view, rule index -> the branch that concluded (settle)
+        # What settled() notes for the trace (see records_of_settled): the first id after the assumptions, and
+        # the branch each rule of several branches concluded through on each view.
+        self.concluding_from = next_id
+        self.several: dict[int, dict[int, int]] = {}
 
     # Matching --------------------------------------------------------------------
 
@@ -1210,9 +1214,10 @@ class _Run:
         Only when the rule book settles (see :meth:`settle`): the assumptions run on the agenda first.
         """
         self._assume_all()
+        self.concluding_from = self.next_id
         rules = self.rules
         # A rule of several branches concludes on each platform through its activation with the highest key.
-        several = self._first_of_several(self.ev._several)
+        several = self.several = self._first_of_several(self.ev._several)
         hits = self.ev._settle_matches(self.seller)
         given = self._given_fields()
         completeness = len(set(given) & _CORE_SET) / len(CORE_FIELDS)
