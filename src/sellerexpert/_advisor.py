@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -238,6 +238,21 @@ class Advisor:
         profile = plan.profile
         return self._evaluator.conclude(
             fact_values(profile) if facts is None else facts,
+            profile.platforms,
+            platform_overrides=self._margin_facts(profile, plan.overrides),
+            firing_limit=self._firing_limit,
+        )
+
+    def _conclude_traced(
+        self, plan: _Plan, facts: dict[str, Any]
+    ) -> tuple[Conclusions, Callable[[int, int, str | None], RunRecord]]:
+        """:meth:`_conclude`, and what makes the plan's trace records from the same run (see :meth:`Evaluator.conclude_traced`).
+
+        :param facts: ``fact_values(plan.profile)``.
+        """
+        profile = plan.profile
+        return self._evaluator.conclude_traced(
+            facts,
             profile.platforms,
             platform_overrides=self._margin_facts(profile, plan.overrides),
             firing_limit=self._firing_limit,
@@ -547,13 +562,15 @@ class Advisor:
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         if engine == "compiled":
-            # The result needs no trace records: the trace runs the rules again, only when asked for.
+            # The result needs no trace records: the trace makes them from the same runs, only when asked for.
             assert facts is not None
-            concluded = [(plan, self._conclude(plan, plan_facts)) for plan, plan_facts in zip(plans, facts, strict=True)]
+            traced = [self._conclude_traced(plan, plan_facts) for plan, plan_facts in zip(plans, facts, strict=True)]
+            concluded = [(plan, conclusions) for plan, (conclusions, _) in zip(plans, traced, strict=True)]
             advice = self._advice(profile, concluded, lang)
+            makers = [records for _, records in traced]
 
             def trace() -> Trace:
-                return self._english_trace(profile, self._numbered_runs(plans), lang, advice, numbered=True)
+                return self._english_trace(profile, self._numbered_runs(plans, makers), lang, advice, numbered=True)
 
         else:
             runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
@@ -571,11 +588,11 @@ class Advisor:
     def _replayed(self, profile: SellerProfile, *, engine: Engine = "compiled") -> Trace:
         """The trace of a consultation, from one run of the rules per market: what an audit replays.
 
-        ``consult(profile).trace`` on the compiled engine runs the rules twice (once for the result,
-        once more with the trace's records) and keeps the advice for sellers the rules cannot tell
-        apart. A replay needs only the trace: its result is worded from the run's own records, as a
-        Chinese result's English trace is, and nothing is kept, so an audit of thousands of sellers
-        it will not see again neither pays the first run nor fills the advice cache.
+        ``consult(profile).trace`` on the compiled engine makes the trace's records from the run that made
+        the result (the rules run again only for a result taken from the advice cache) and keeps the advice
+        for sellers the rules cannot tell apart. A replay needs only the trace: its result is worded from the
+        run's own records, as a Chinese result's English trace is, and nothing is kept, so an audit of
+        thousands of sellers it will not see again neither pays the result's wording nor fills the advice cache.
         """
         plans = self._plans(profile, None)
         numbered = engine == "compiled"  # the compiled runs numbered one after the other as they are made
@@ -602,15 +619,23 @@ class Advisor:
             parts.append((plan.market, signature, plan.terms))
         return (tuple(parts), lang)
 
-    def _numbered_runs(self, plans: list[_Plan]) -> list[tuple[_Plan, RunRecord]]:
+    def _numbered_runs(
+        self, plans: list[_Plan], makers: Sequence[Callable[[int, int, str | None], RunRecord]] | None = None
+    ) -> list[tuple[_Plan, RunRecord]]:
         """Each plan run on the compiled engine, numbered on from the run before and naming its market:
-        the facts and firings :func:`combine_runs` would make of the runs, records built once."""
+        the facts and firings :func:`combine_runs` would make of the runs, records built once.
+
+        :param makers: per plan, what makes its records from a run already made (:meth:`_conclude_traced`);
+            without them, the rules run.
+        """
         runs = []
         first_id = first_seq = 1
-        for plan in plans:
-            record = self._run(
-                plan.profile, engine="compiled", platform_overrides=plan.overrides, numbered=(first_id, first_seq, plan.market)
-            )
+        for number, plan in enumerate(plans):
+            if makers is not None:
+                record = makers[number](first_id, first_seq, plan.market)
+            else:
+                numbered = (first_id, first_seq, plan.market)
+                record = self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides, numbered=numbered)
             runs.append((plan, record))
             first_seq += len(record.firings)
             first_id = max(

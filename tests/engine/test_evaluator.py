@@ -69,6 +69,19 @@ def _same_run(advisor: Advisor, profile: SellerProfile, overrides: Any) -> None:
     )
     reference = Conclusions.of(expected)
     assert _without_ids(concluded) == _without_ids(reference), f"profile {profile.to_dict()}"
+    # The trace's path: the same conclusions, and the records of that same run (settled or not) made from it.
+    traced, records = advisor.evaluator.conclude_traced(
+        fact_values(profile), profile.platforms, platform_overrides=margin_facts(profile, overrides)
+    )
+    assert _without_ids(traced) == _without_ids(reference), f"profile {profile.to_dict()}"
+    made = records(1, 1, None)
+    assert _records_json(made) == _records_json(expected), f"profile {profile.to_dict()}"
+    assert made.decisions == expected.decisions
+
+
+def _records_json(record: RunRecord) -> str:
+    """A run's facts and firings as their JSON, every key and number."""
+    return json.dumps([[f.to_dict() for f in record.facts], [f.to_dict() for f in record.firings]])
 
 
 def _without_ids(conclusions: Conclusions) -> dict[str, Any]:
@@ -144,13 +157,14 @@ def test_the_compiled_evaluator_fires_exactly_as_experta_on_many_shipped_profile
 
 
 @_proof(25)
-@given(sellers=st.lists(profiles, min_size=2, max_size=5))
+@given(sellers=st.lists(profiles, min_size=2, max_size=5), first=st.integers(1, 400), seq=st.integers(1, 90))
 def test_settled_conclusions_on_views_warmed_by_other_sellers_are_each_sellers_own(
-    advisor: Advisor, sellers: list[dict[str, Any]]
+    advisor: Advisor, sellers: list[dict[str, Any]], first: int, seq: int
 ) -> None:
     """A platform view's generated settling keeps the conclusions it built for earlier sellers (one per rule,
     for a seller who matched no assumed field): the next seller, who may match an assumed field or quote
-    other values, still concludes what the full agenda run concludes for it."""
+    other values, still concludes what the full agenda run concludes for it. The trace records made from
+    the settled run, numbered as a later market's run is, are the full run's, id for id."""
     evaluator = advisor.evaluator
     for data in sellers:
         profile = _consistent(data)
@@ -158,8 +172,16 @@ def test_settled_conclusions_on_views_warmed_by_other_sellers_are_each_sellers_o
             facts = fact_values(plan.profile)
             overrides = margin_facts(plan.profile, plan.overrides)
             settled = evaluator.conclude(facts, plan.profile.platforms, platform_overrides=overrides)
-            full = Conclusions.of(evaluator.run(facts, plan.profile.platforms, platform_overrides=overrides))
+            run = evaluator.run(facts, plan.profile.platforms, platform_overrides=overrides)
+            full = Conclusions.of(run)
             assert _without_ids(settled) == _without_ids(full), f"profile {plan.profile.to_dict()}"
+            _, records = evaluator.conclude_traced(facts, plan.profile.platforms, platform_overrides=overrides)
+            numbered = evaluator.run(
+                facts, plan.profile.platforms, platform_overrides=overrides, first_id=first, first_seq=seq, market=plan.market
+            )
+            made = records(first, seq, plan.market)
+            assert _records_json(made) == _records_json(numbered), f"profile {plan.profile.to_dict()}"
+            assert made.decisions == numbered.decisions and made.weighed == numbered.weighed
 
 
 @_proof(40)

@@ -517,6 +517,8 @@ class Evaluator:
                 by_rule.setdefault(b.rule_index, []).append(i)
         self._conclude_rules = tuple((rule_index, tuple(items)) for rule_index, items in sorted(by_rule.items()))
         self._several = tuple((rule_index, items) for rule_index, items in self._conclude_rules if len(items) > 1)
+        # Each concluding rule's position and branches by its id: what a settled run's trace reads (a rule id is unique).
+        self._conclude_positions = {self.rules[rule_index].id: (rule_index, items) for rule_index, items in self._conclude_rules}
         # The fields an assumption can fill: a conclusion that matched none of them never rests on a guess.
         self._assumable = frozenset(rule.then.fact for rule in self.rules if rule.then.kind == "assume" and rule.then.fact)
         # The branches settle() tests one by one: the one branch of each rule that concludes through one.
@@ -645,6 +647,35 @@ class Evaluator:
         if self._settles(platforms, firing_limit):
             return run.settled()
         return Conclusions.of(run.execute().materialise())
+
+    def conclude_traced(
+        self,
+        profile_facts: Mapping[str, Any],
+        platforms: Sequence[str],
+        *,
+        platform_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        firing_limit: int = 10_000,
+    ) -> tuple[Conclusions, Callable[[int, int, str | None], RunRecord]]:
+        """:meth:`conclude`, and a function that gives, when called, the records :meth:`run` would give with the
+        same ``first_id``, ``first_seq`` and ``market`` (its arguments, in that order), from the same run: the
+        rules do not run again for a consultation's trace.
+
+        :raises FiringLimitError: past ``firing_limit`` firings.
+        """
+        run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
+        if self._settles(platforms, firing_limit):
+            conclusions = run.settled()
+            concluded = conclusions.concluded
+
+            def settled_records(first_id: int, first_seq: int, market: str | None) -> RunRecord:
+                return run.records_of_settled(concluded, first_seq, market, first_id)
+
+            return conclusions, settled_records
+
+        def records(first_id: int, first_seq: int, market: str | None) -> RunRecord:
+            return run.materialise(first_seq, market, first_id)
+
+        return Conclusions.of(run.execute().materialise()), records
 
     def _settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
         """Whether a run's conclusions can be settled without an agenda: assumptions out-rank every other
@@ -960,6 +991,7 @@ class _Run:
         self.texts = texts
         self.limit = firing_limit
         self.views = [evaluator._view(p, (overrides or {}).get(p)) for p in platforms]
+        self.first_id = first_id
         next_id = first_id  # 0 is the engine's initial fact
         self.base: list[int] = []
         for view in self.views:
@@ -1014,18 +1046,7 @@ class _Run:
                     matched = self._matches(branch)
                 if not matched:
                     break
-                base = self.base[v]
-                # Every seller fact is declared after every platform fact, so the most recent ids
-                # (Experta's tie-break) are the seller facts', then the platform facts' in reverse.
-                names = entry[2]
-                if not names:
-                    ids = [base + offset for offset in entry[1]]
-                elif len(names) == 1:
-                    ids = [seller[names[0]][0], *[base + offset for offset in entry[1]]]
-                else:
-                    ids = sorted((seller[name][0] for name in names), reverse=True)
-                    ids.extend(base + offset for offset in entry[1])
-                found.append(((rule.salience, ids, -branch.order), index, v))
+                found.append(((rule.salience, _recent_ids(seller, entry, self.base[v]), -branch.order), index, v))
         return found
 
     def execute(self) -> _Run:
@@ -1346,47 +1367,108 @@ class _Run:
 
     def decision_records(self) -> dict[str, DecisionRecord]:
         """Each platform's decision as its trace record."""
-        out: dict[str, DecisionRecord] = {}
-        for v, (new_id, scores, excluded, decision, completeness) in self.decisions.items():
-            platform = self.views[v].platform
-            out[platform] = DecisionRecord(
-                new_id,
-                platform,
-                decision.model,
-                decision.confidence,
-                dict(scores),
-                list(excluded),
-                decision.basis,
-                round(completeness, 3),
-            )
-        return out
+        views = self.views
+        return {views[v].platform: _decision_record(views[v].platform, decided, 0) for v, decided in self.decisions.items()}
 
-    def materialise(self, first_seq: int = 1, market: str | None = None) -> RunRecord:
+    def materialise(self, first_seq: int = 1, market: str | None = None, first_id: int | None = None) -> RunRecord:
         """The run as trace records: starting facts, every firing in order, decisions, and what each conclusion rested on.
 
-        :param first_seq: the first firing's number; ``market``: the market every firing names.
+        :param first_seq: the first firing's number; ``market``: the market every firing names; ``first_id``: the
+            first fact's id, when it is not the one the run was made with (every id moves by the same amount).
         """
+        shift = 0 if first_id is None else first_id - self.first_id
+        return self._records(self.log, self.order, self.decisions, self.weighed, first_seq, market, shift)
+
+    def records_of_settled(
+        self,
+        concluded: Mapping[str, Mapping[str, Concluded]],
+        first_seq: int = 1,
+        market: str | None = None,
+        first_id: int | None = None,
+    ) -> RunRecord:
+        """:meth:`materialise` of the run :meth:`execute` would make, from a run :meth:`settled` gave ``concluded``
+        for: the same records, without running the rules again.
+
+        After the assumptions (which out-rank every other rule, or the run would not have settled) no seller
+        fact changes, so the agenda holds exactly one activation per rule that concluded on a view (through
+        the branch settled chose) and one decision per view; they fire in the order of their keys, which
+        :func:`_recent_ids` computes as :meth:`_activations` does. Each firing takes the next fact id, a caveat
+        the text its conclusion holds (rendered on the same final facts), and each view decides on its
+        weighed conclusions in that firing order, as :meth:`execute` does.
+        """
+        ev = self.ev
+        positions = ev._conclude_positions
+        seller = self.seller
+        agenda: list[tuple[Any, int, int]] = []
+        for v, view in enumerate(self.views):
+            base = self.base[v]
+            for rule_id in concluded[view.platform]:
+                rule_index, indices = positions[rule_id]
+                index = indices[0] if len(indices) == 1 else self.several[rule_index][v]
+                ids = _recent_ids(seller, view.enabled[index], base)
+                agenda.append(((self.rules[rule_index].salience, ids, -self.branches[index].order), index, v))
+            agenda.append(((DECIDE_SALIENCE, [base], -DECIDE_ORDER), -1, v))
+        agenda.sort(key=_first, reverse=True)
+        log = [entry for entry in self.log if entry[1] < 0]  # the assumptions: all that settling logs
+        order = [entry for entry in self.order if entry[0] == 0]
+        weighed: list[list[tuple[int, Weighed]]] = [[] for _ in self.views]
+        decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
+        given = self._given_fields()
+        next_id = self.concluding_from
+        for _, index, v in agenda:
+            view = self.views[v]
+            if index < 0:
+                scores, excluded, decision, completeness = decide_platform(
+                    ev.rulebook, [w for _, w in weighed[v]], emphasis=view.emphasis, given_fields=given, facts=view.values
+                )
+                decisions[v] = (next_id, scores, excluded, decision, completeness)
+                order.append((1, v))
+                next_id += 1
+                continue
+            rule = self.rules[self.branches[index].rule_index]
+            payload = None
+            if rule.then.kind == "caveat":
+                payload = concluded[view.platform][rule.id].text
+            else:
+                weighed[v].append((next_id, self._weighed(rule, v, index)))
+            order.append((0, len(log)))
+            log.append((index, v, next_id, payload))
+            next_id += 1
+        shift = 0 if first_id is None else first_id - self.first_id
+        return self._records(log, order, decisions, weighed, first_seq, market, shift)
+
+    def _records(
+        self,
+        log: Sequence[tuple[int, int, int, Any]],
+        order: Sequence[tuple[int, int]],
+        decided: Mapping[int, tuple[int, dict[str, int], list[str], Decision, float]],
+        weighed_by_view: Sequence[Sequence[tuple[int, Weighed]]],
+        first_seq: int,
+        market: str | None,
+        shift: int,
+    ) -> RunRecord:
+        """The trace records of a run's ``log`` fired in ``order`` (see :meth:`materialise`), every fact id moved by ``shift``."""
         record = RunRecord()
         platform_records: list[dict[str, PlatformRecord]] = []
         for v, view in enumerate(self.views):
-            by_name = view.records(self.base[v])
+            by_name = view.records(self.base[v] + shift)
             record.facts.extend(by_name.values())
             platform_records.append(by_name)
         seller_records: dict[str, SellerRecord] = {}
         for name in self.given:
             fact_id, value, _ = self.seller[name]  # a given fact is never replaced: assumptions fill only unknown fields
-            rec = SellerRecord(fact_id, name, plain(value), False)
+            rec = SellerRecord(fact_id + shift, name, plain(value), False)
             record.facts.append(rec)
             seller_records[name] = rec
-        decisions = self.decision_records()
-        for items in self.weighed:
+        decisions = {self.views[v].platform: _decision_record(self.views[v].platform, item, shift) for v, item in decided.items()}
+        for items in weighed_by_view:
             for fact_id, weighed in items:
-                record.weighed[fact_id] = weighed
+                record.weighed[fact_id + shift] = weighed
         conclusions: list[list[ConclusionRecord]] = [[] for _ in self.views]
         firings = record.firings
         matched: tuple[FactRecord, ...]
         asserted: FactRecord
-        for kind, position in self.order:
+        for kind, position in order:
             if kind == 1:
                 view = self.views[position]
                 decision = decisions[view.platform]
@@ -1403,7 +1485,8 @@ class _Run:
                 )
                 record.decisions[view.platform] = decision
                 continue
-            index, v, new_id, payload = self.log[position]
+            index, v, new_id, payload = log[position]
+            new_id += shift
             branch = self.branches[index]
             rule = self.rules[branch.rule_index]
             then = rule.then
@@ -1434,6 +1517,40 @@ class _Run:
             seq = len(firings) + first_seq
             firings.append(Firing(seq, rule.id, platform, rule.salience, matched, (asserted,), (), branch.absent, market))
         return record
+
+
+def _decision_record(
+    platform: str, decided: tuple[int, dict[str, int], list[str], Decision, float], shift: int
+) -> DecisionRecord:
+    """A platform's decision as its trace record (its fact id moved by ``shift``)."""
+    new_id, scores, excluded, decision, completeness = decided
+    return DecisionRecord(
+        new_id + shift,
+        platform,
+        decision.model,
+        decision.confidence,
+        dict(scores),
+        list(excluded),
+        decision.basis,
+        round(completeness, 3),
+    )
+
+
+def _recent_ids(seller: Mapping[str, tuple[int, Any, bool]], entry: Any, base: int) -> list[int]:
+    """The fact ids an activation through a branch binding ``entry`` (see :class:`_PlatformView`) holds, most recent
+    first: Experta's tie-break among activations of one salience, on a view whose first fact is ``base``.
+
+    Every seller fact is declared after every platform fact, so the most recent ids are the seller facts',
+    then the platform facts' in reverse.
+    """
+    names = entry[2]
+    if not names:
+        return [base + offset for offset in entry[1]]
+    if len(names) == 1:
+        return [seller[names[0]][0], *[base + offset for offset in entry[1]]]
+    ids = sorted((seller[name][0] for name in names), reverse=True)
+    ids.extend(base + offset for offset in entry[1])
+    return ids
 
 
 def _typed(facts: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, type, Any], ...]:
