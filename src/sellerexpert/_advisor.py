@@ -592,7 +592,7 @@ class Advisor:
         the result (the rules run again only for a result taken from the advice cache) and keeps the advice
         for sellers the rules cannot tell apart. A replay needs only the trace: its result is worded from the
         run's own records, as a Chinese result's English trace is, and nothing is kept, so an audit of
-        thousands of sellers it will not see again neither pays the result's wording nor fills the advice cache.
+        thousands of sellers it will not see again runs the rules once per market and fills no advice cache.
         """
         plans = self._plans(profile, None)
         numbered = engine == "compiled"  # the compiled runs numbered one after the other as they are made
@@ -638,9 +638,12 @@ class Advisor:
                 record = self._run(plan.profile, engine="compiled", platform_overrides=plan.overrides, numbered=numbered)
             runs.append((plan, record))
             first_seq += len(record.firings)
-            first_id = max(
-                [first_id - 1, *(f.id for f in record.facts), *(f.id for firing in record.firings for f in firing.asserted)]
-            ) + 1
+            top = record.top
+            if top is None:
+                top = max(
+                    [first_id - 1, *(f.id for f in record.facts), *(f.id for firing in record.firings for f in firing.asserted)]
+                )
+            first_id = max(first_id - 1, top) + 1
         return runs
 
     def _english_trace(

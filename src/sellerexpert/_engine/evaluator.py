@@ -76,6 +76,8 @@ class RunRecord:
     decisions: dict[str, DecisionRecord] = field(default_factory=dict)
     weighed: dict[int, Weighed] = field(default_factory=dict)
     """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
+    top: int | None = None
+    """The highest fact id the run numbered, where the run knows it (the compiled evaluator's), else ``None``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1377,7 +1379,9 @@ class _Run:
             first fact's id, when it is not the one the run was made with (every id moves by the same amount).
         """
         shift = 0 if first_id is None else first_id - self.first_id
-        return self._records(self.log, self.order, self.decisions, self.weighed, first_seq, market, shift)
+        record = self._records(self.log, self.order, self.decisions, self.weighed, first_seq, market, shift)
+        record.top = self.next_id - 1 + shift
+        return record
 
     def records_of_settled(
         self,
@@ -1435,7 +1439,9 @@ class _Run:
             log.append((index, v, next_id, payload))
             next_id += 1
         shift = 0 if first_id is None else first_id - self.first_id
-        return self._records(log, order, decisions, weighed, first_seq, market, shift)
+        record = self._records(log, order, decisions, weighed, first_seq, market, shift)
+        record.top = next_id - 1 + shift
+        return record
 
     def _records(
         self,

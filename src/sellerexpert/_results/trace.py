@@ -671,6 +671,8 @@ class _RecordCopies:
 
     def fresh(self, records: Sequence[FactRecord]) -> list[Any]:
         """Each record's JSON form, fresh."""
+        if not records:  # most firings retract nothing
+            return []
         written = self.written
         out = []
         for record in records:
@@ -682,20 +684,26 @@ class _RecordCopies:
                     out.append(_copied(record.data))
                     continue
                 data = record.to_dict()
-                nested = tuple(key for key, value in data.items() if type(value) not in _ATOM_TYPES)
-                for key in nested:  # the record's own list or dict: never handed out
-                    data[key] = _copied(data[key])
-                written[id(record)] = (data, nested)
+                if _ATOM_TYPES.issuperset(map(type, data.values())):
+                    # Scalars only (most records): told in one call, without a Python step per value.
+                    written[id(record)] = (data, ())
+                else:
+                    nested = tuple(key for key, value in data.items() if type(value) not in _ATOM_TYPES)
+                    for key in nested:  # the record's own list or dict: never handed out
+                        data[key] = _copied(data[key])
+                    written[id(record)] = (data, nested)
                 out.append(data)
                 continue
             kept, deep = found
-            if deep is None:
+            if deep:
+                data = dict(kept)
+                for key in deep:
+                    data[key] = _copied(data[key])
+                out.append(data)
+            elif deep is None:
                 out.append(_copied(kept))
-                continue
-            data = dict(kept)
-            for key in deep:
-                data[key] = _copied(data[key])
-            out.append(data)
+            else:
+                out.append(dict(kept))
         return out
 
 
