@@ -688,7 +688,11 @@ class Advisor:
                 return json.dumps(trace.result, ensure_ascii=False, allow_nan=False)
             return text[: -len(_LANG_TAIL)] + "}"
 
-        return trace._with_json(result=result_json, fingerprint=self._fingerprint_json)
+        trace._with_json(result=result_json, fingerprint=self._fingerprint_json)
+        if numbered:  # the runs' own records, so what their views wrote of them names this trace's records
+            written = [record.records_json for _plan, record in runs if record.records_json is not None]
+            trace._with_records_json(lambda: [texts for maker in written for texts in maker()])
+        return trace
 
     def _fingerprint_json(self, _trace: Trace | None = None) -> str:
         """:meth:`fingerprint` as compact JSON (what every trace of this advisor records), written once.

@@ -28,6 +28,7 @@ objects; no text from a rule file is ever evaluated as code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,6 +46,7 @@ from .._results.trace import (
     Firing,
     PlatformRecord,
     SellerRecord,
+    record_json,
 )
 from .._rulebook.rulebook import Rule, RuleBook
 from .._rulebook.templates import placeholders, render
@@ -78,6 +80,9 @@ class RunRecord:
     """What each evidence or exclusion fact (by fact id) rested on, for the decision."""
     top: int | None = None
     """The highest fact id the run numbered, where the run knows it (the compiled evaluator's), else ``None``."""
+    records_json: Callable[[], list[dict[int, str]]] | None = None
+    """The compact JSON of some of its fact records by ``id()`` (see :meth:`Trace._with_records_json`), when the run
+    has it written: the compiled evaluator's platform facts, written once per platform view."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -778,6 +783,7 @@ class _PlatformView:
         self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
         self.emphasis = self.values.get("emphasis")
         self._records: dict[int, dict[str, PlatformRecord]] = {}
+        self._records_json: dict[int, tuple[dict[str, PlatformRecord], dict[int, str]]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         shared = evaluator._enabled(platform, self.declared, self.values)
         self.enabled = shared.enabled
@@ -843,11 +849,30 @@ class _PlatformView:
             # A later market's run numbers from where the earlier ones stopped: a few bases per view are common.
             if len(self._records) >= 64:
                 self._records.clear()
+                self._records_json.clear()
             found = self._records[base] = {
                 name: PlatformRecord(base + offset, self.platform, name, plain(value))
                 for offset, (name, value) in enumerate(self.declared)
             }
         return found
+
+
+    def records_json(self, records: dict[str, PlatformRecord], base: int) -> dict[int, str]:
+        """Each of ``records`` (what :meth:`records` gave for ``base``) as its compact JSON (:func:`record_json`), by
+        ``id()``: written once while they are this view's records for ``base``."""
+        found = self._records_json.get(base)
+        if found is not None and found[0] is records:
+            return found[1]
+        texts = {id(record): record_json(record) for record in records.values()}
+        if self._records.get(base) is records:
+            self._records_json[base] = (records, texts)
+        return texts
+
+
+def _platform_json(held: list[tuple[_PlatformView, dict[str, PlatformRecord], int]]) -> list[dict[int, str]]:
+    """The compact JSON of a run's platform records, per view (see :attr:`RunRecord.records_json`); ``held`` keeps
+    the records themselves alive with their ids."""
+    return [view.records_json(records, base) for view, records, base in held]
 
 
 _Enabled = dict[int, tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[str, ...], tuple[str | None, ...]]]
@@ -1456,10 +1481,13 @@ class _Run:
         """The trace records of a run's ``log`` fired in ``order`` (see :meth:`materialise`), every fact id moved by ``shift``."""
         record = RunRecord()
         platform_records: list[dict[str, PlatformRecord]] = []
+        held = []
         for v, view in enumerate(self.views):
             by_name = view.records(self.base[v] + shift)
             record.facts.extend(by_name.values())
             platform_records.append(by_name)
+            held.append((view, by_name, self.base[v] + shift))
+        record.records_json = functools.partial(_platform_json, held)
         seller_records: dict[str, SellerRecord] = {}
         for name in self.given:
             fact_id, value, _ = self.seller[name]  # a given fact is never replaced: assumptions fill only unknown fields

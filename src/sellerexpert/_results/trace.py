@@ -31,7 +31,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -416,8 +416,9 @@ class Trace:
         # A signed trace is written out next (a file, an answer): its JSON from the dict just signed, not built again,
         # and from the same known parts.
         object.__setattr__(signed, "_serialised", {**{k: v for k, v in data.items() if k != "signature"}, "signature": signature})
-        if "_known_json" in self.__dict__:
-            object.__setattr__(signed, "_known_json", self.__dict__["_known_json"])
+        for kept in ("_known_json", "_known_records"):
+            if kept in self.__dict__:
+                object.__setattr__(signed, kept, self.__dict__[kept])
         return signed
 
     def signature_status(self, key: bytes | str | None = None) -> SignatureStatus:
@@ -445,6 +446,10 @@ class Trace:
         and the fingerprint's taken from their makers when they gave them (:meth:`_with_json`)."""
         dumps = _encode
         written: dict[int, str] = {}
+        known_records: Callable[[], Iterable[Mapping[int, str]]] | None = self.__dict__.get("_known_records")
+        if known_records is not None:
+            for texts in known_records():
+                written.update(texts)
 
         def records(items: Sequence[FactRecord]) -> str:
             parts = []
@@ -490,6 +495,17 @@ class Trace:
         than holding it, a maker makes no reference cycle: a trace is freed as soon as it is dropped.)
         """
         object.__setattr__(self, "_known_json", {**self.__dict__.get("_known_json", {}), **makers})
+        return self
+
+    def _with_records_json(self, maker: Callable[[], Iterable[Mapping[int, str]]]) -> Trace:
+        """This trace, told the compact JSON of some of its records without writing them again: ``maker`` gives
+        mappings from a record's ``id()`` to exactly :func:`record_json` of it (a platform view writes its facts'
+        once, and every trace on the view holds the same record objects).
+
+        Only records this trace holds may be named (their ids stay theirs while the trace lives), and the
+        maker is called only when the compact JSON is written (a trace saved with an indent never asks).
+        """
+        object.__setattr__(self, "_known_records", maker)
         return self
 
     def save(self, path: str | Path) -> None:
@@ -587,7 +603,7 @@ class Trace:
         return cls.from_dict(data, source=path)
 
 
-_WRITING_KEPT = frozenset({"_serialised", "_known_json"})
+_WRITING_KEPT = frozenset({"_serialised", "_known_json", "_known_records"})
 """What a :class:`Trace` may keep, beside its fields, of how to write itself (see :meth:`Trace._with_json`)."""
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
@@ -616,6 +632,11 @@ def _c_encoder() -> Callable[[Any], str]:
 
 
 _encode = _c_encoder()
+
+def record_json(record: FactRecord) -> str:
+    """A record's JSON as a trace's compact JSON writes it: ``json.dumps(record.to_dict(), ensure_ascii=False)``."""
+    return _encode(record.to_dict())
+
 
 _ATOMS = (str, int, float, bool, type(None))
 _ATOM_TYPES = frozenset(_ATOMS)
