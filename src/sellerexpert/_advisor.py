@@ -230,23 +230,11 @@ class Advisor:
         initial = _experta.initial_facts(self._rules, facts, profile.platforms, platform_overrides)
         return _experta.run(self._engine, initial, firing_limit=self._firing_limit)
 
-    def _conclude(self, plan: _Plan, facts: dict[str, Any] | None = None) -> Conclusions:
-        """What the compiled evaluator concludes on one plan, without the trace records (see :meth:`Evaluator.conclude`).
-
-        :param facts: ``fact_values(plan.profile)``, when the caller has them.
-        """
-        profile = plan.profile
-        return self._evaluator.conclude(
-            fact_values(profile) if facts is None else facts,
-            profile.platforms,
-            platform_overrides=self._margin_facts(profile, plan.overrides),
-            firing_limit=self._firing_limit,
-        )
-
     def _conclude_traced(
         self, plan: _Plan, facts: dict[str, Any]
     ) -> tuple[Conclusions, Callable[[int, int, str | None], RunRecord]]:
-        """:meth:`_conclude`, and what makes the plan's trace records from the same run (see :meth:`Evaluator.conclude_traced`).
+        """What the compiled evaluator concludes on one plan, without the trace records, and what makes them from the
+        same run when the trace is asked for (see :meth:`Evaluator.conclude_traced`).
 
         :param facts: ``fact_values(plan.profile)``.
         """
