@@ -609,7 +609,7 @@ def worker(
     """
     advisor = _advisor_for(advisor_class, rules_dir)
     advise = _Adviser(
-        consult=lambda product: advisor.consult(product, engine=engine, lang=lang),
+        consult=advisor._product_consultant(engine, lang),
         landed=lambda product: advisor._landed(product, "en", brief=True),
         company=company,
         close_pct=close_pct,
