@@ -386,7 +386,7 @@ class Advisor:
         ]
         routes = _catalogue.company_routes(company)
         advise = _catalogue._Adviser(
-            consult=lambda product: self.consult(product, engine=engine, lang=lang),
+            consult=self._product_consultant(engine, lang),
             landed=lambda product: self._landed(product, "en", brief=True),
             company=routes,
             close_pct=close_pct,
@@ -413,6 +413,76 @@ class Advisor:
             unknown=lambda: reader.unknown,
             on_close=on_close,
         )
+
+    def _product_consultant(self, engine: Engine, lang: str) -> Callable[[SellerProfile], ConsultationResult]:
+        """How a catalogue consults its products: :meth:`consult`'s result, with the rules run once per reading.
+
+        On the compiled engine, products the rules cannot tell apart share their reasoning: a product's runs
+        are keyed by what the rules read (the seller tests' answers and the quoted fields, each market's
+        route terms, and per platform the answers of the platform literals to its margin and route facts,
+        :meth:`Evaluator.platform_reading`), so a catalogue of thousands of products runs the rules once per
+        distinct reading, on the platform facts of the first product that read so. Each product's own facts
+        (its margin summary, its numbers) are laid over those conclusions (:meth:`Evaluator.lay_over`) and
+        its result is worded from them as a consultation words it: the same result, byte for byte. The
+        evaluator's views are made for those first products' facts only, so they stay few however long
+        the list. On Experta every product is consulted in full.
+        """
+        if engine != "compiled":
+            return lambda profile: self._consult(profile, engine=engine, lang=lang)
+        shared: dict[Any, list[Conclusions]] = {}
+        first: dict[Any, dict[str, Any]] = {}
+        evaluator = self._evaluator
+
+        def consult(profile: SellerProfile) -> ConsultationResult:
+            plans = self._plans(profile, None)
+            facts = [fact_values(plan.profile) for plan in plans]
+            overrides = [self._margin_facts(plan.profile, plan.overrides) for plan in plans]
+            parts: list[Any] = []
+            firsts: list[dict[str, dict[str, Any]]] = []
+            for plan, plan_facts, given in zip(plans, facts, overrides, strict=True):
+                signature = evaluator.signature(plan_facts, plan.profile.platforms)
+                try:
+                    readings = tuple(evaluator.platform_reading(p, given.get(p)) for p in plan.profile.platforms)
+                    hash(readings)
+                except TypeError:  # a value no test or key can hold: consulted in full
+                    signature = None
+                if signature is None:
+                    return self._consult(profile, engine=engine, lang=lang)
+                parts.append((plan.market, signature, plan.terms, readings))
+                # The platform facts the rules run on: the first product's with the same reading, per market and
+                # platform, so the evaluator keeps a view per reading rather than one per product.
+                if len(first) >= _RESULTS_KEPT:
+                    first.clear()
+                firsts.append({
+                    p: first.setdefault((plan.market, p, reading), given[p])
+                    for p, reading in zip(plan.profile.platforms, readings, strict=True) if p in given
+                })
+            key = tuple(parts)
+            runs = shared.get(key)
+            if runs is None:
+                runs = [
+                    evaluator.conclude(
+                        plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
+                    )
+                    for plan, plan_facts, ran in zip(plans, facts, firsts, strict=True)
+                ]
+                if len(shared) >= _RESULTS_KEPT:
+                    shared.clear()
+                shared[key] = runs
+            concluded = [
+                (plan, evaluator.lay_over(run, given) if given else run)
+                for plan, run, given in zip(plans, runs, overrides, strict=True)
+            ]
+            recommendations, best = self._advice(profile, concluded, lang)
+            return ConsultationResult(
+                profile=profile,
+                recommendations=recommendations,
+                best=best,
+                trace=functools.partial(self._replayed, profile),
+                lang=lang,
+            )
+
+        return consult
 
     def _landed(
         self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False

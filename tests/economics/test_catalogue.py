@@ -23,6 +23,12 @@ def shipped(advisor: Advisor) -> Catalogue:
     return advisor.catalogue(SellerProfile.from_file(COMPANY), CSV)
 
 
+@pytest.fixture(scope="module")
+def apart() -> Advisor:
+    """An advisor of its own, so a product consulted alone shares nothing with the catalogue's runs."""
+    return Advisor()
+
+
 def _placement(catalogue: Catalogue, sku: str, platform: str, market: str) -> Any:
     product = next(p for p in catalogue.products if p.sku == sku)
     return next(p for p in product.placements if p.platform == platform and p.market == market)
@@ -233,6 +239,36 @@ def test_totals_are_sums_and_order_and_runs_change_nothing(advisor: Advisor, row
     assert {p.sku: p.placements for p in forward.products} == {p.sku: p.placements for p in backward.products}
     assert forward.to_json() == advisor.catalogue(profile, rows).to_json()  # byte for byte
     json.loads(forward.to_json())
+
+
+_alike = st.lists(
+    st.fixed_dictionaries(
+        {
+            "unit_cost": st.decimals(min_value=1, max_value=20, places=2).map(str),
+            "full_price": st.decimals(min_value=2, max_value=40, places=2).map(str),
+            "semi_price": st.decimals(min_value=4, max_value=60, places=2).map(str),
+            "weight_class": st.sampled_from(["parcel", "heavy"]),
+            "monthly_units": st.integers(min_value=1, max_value=2000).map(str),
+        }
+    ),
+    min_size=2,
+    max_size=8,
+).map(lambda rows: [{"sku": f"P-{index}", **row} for index, row in enumerate(rows)])
+"""Products that differ in their numbers more than in what the rules read: most share a reading with another."""
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_alike, st.sampled_from(["en", "zh"]))
+def test_products_sharing_their_reasoning_get_each_its_own_consultation(
+    advisor: Advisor, apart: Advisor, rows: list[dict[str, str]], lang: str
+) -> None:
+    # Products the rules read alike share one run of the rules, with each product's own numbers (its margin
+    # summary) laid over it: every product's advice and trace must be its own consultation's, word for word.
+    catalogue = advisor.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
+    for product in catalogue.products:
+        alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
+        assert product.result.to_json() == alone.to_json()
+        assert product.result.trace.to_json() == alone.trace.to_json()
 
 
 def test_the_engine_of_record_gives_the_same_catalogue(advisor: Advisor) -> None:

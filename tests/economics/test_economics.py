@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, SCALES, scaled
@@ -961,3 +961,51 @@ def test_each_slope_by_hand_on_every_branch(parcel: bool | None, capped: Fractio
     for name, slope in slopes.items():
         at = [margins._per_month(plan, Fraction(700), changes={**values, name: Fraction(x)}) for x in (0, 1)]
         assert slope == at[1] - at[0], name
+
+
+# -- a catalogue's shared reasoning: one run of the rules laid over with another product's margin facts ----------
+
+_margin = st.fixed_dictionaries(
+    {
+        "margin_leader": st.sampled_from(["fully-managed", "semi-managed", "even"]),
+        "margin_gap_per_month": st.integers(min_value=0, max_value=10**6),
+        "margin_gap_pct": st.integers(min_value=0, max_value=100),
+        "margin_open": st.integers(min_value=0, max_value=3),
+        "margin_summary": st.text(min_size=1, max_size=40),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    _margin,
+    st.integers(min_value=-3, max_value=3),
+    st.integers(min_value=0, max_value=10**6),
+    st.text(min_size=1, max_size=40),
+    st.sampled_from(["temu", "aliexpress", "tiktok_shop"]),
+)
+def test_conclusions_laid_over_with_other_margin_facts_are_that_run_s(
+    advisor: Advisor, first: dict[str, Any], nudge: int, per_month: int, summary: str, platform: str
+) -> None:
+    # A catalogue runs the rules once per reading (Evaluator.platform_reading) and lays each product's own margin
+    # facts over that run: on the same reading, the result must be the run on the product's facts, caveat words
+    # (own_margin_even quotes the summary) and matched values included.
+    from hypothesis import assume
+
+    other = {
+        **first,
+        "margin_gap_pct": min(max(first["margin_gap_pct"] + nudge, 0), 100),
+        "margin_gap_per_month": per_month,
+        "margin_summary": summary,
+    }
+    evaluator = advisor.evaluator
+    assume(evaluator.platform_reading(platform, first) == evaluator.platform_reading(platform, other))
+    facts = {"company_base": "CN", "fee_sensitivity": "high", "local_warehouse": True}
+    ran = evaluator.conclude(facts, [platform], platform_overrides={platform: first})
+    laid = evaluator.lay_over(ran, {platform: other})
+    assert laid == evaluator.conclude(facts, [platform], platform_overrides={platform: other})
+    if other["margin_leader"] == "even":
+        assert laid.concluded[platform]["own_margin_even"].text == (
+            f"On {advisor.rules.platforms[platform].name}, {other['margin_summary']}: the money does not separate the models,"
+            " so the other reasons decide."
+        )

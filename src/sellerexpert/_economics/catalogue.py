@@ -419,6 +419,7 @@ class SplitTally:
         self._off: list[ProductMention] = []
         self._less: list[ProductMention] = []
         self._stores: dict[str, list[Any]] = {}
+        self._words: dict[str, str] = {}
         self._count = 0
 
     def add(self, product: ProductAdvice) -> None:
@@ -435,7 +436,15 @@ class SplitTally:
                 self._totals[p.platform] += p.contribution_per_month
 
             def mention(text: str, p: Placement = p, sku: str = product.sku) -> ProductMention:
-                return ProductMention(sku, p.platform, p.platform_name, p.market, p.market_name, p.route, p.route_name, text)
+                # The split keeps its mentions to the end: each holds one copy of each word, shared by every
+                # mention that says it (a product's placement arrives with words of its own from a worker).
+                word = self._words.setdefault
+                return ProductMention(
+                    sku, word(p.platform, p.platform), word(p.platform_name, p.platform_name),
+                    word(p.market, p.market) if p.market is not None else None, word(p.market_name, p.market_name),
+                    word(p.route, p.route) if p.route is not None else None, word(p.route_name, p.route_name),
+                    word(text, text),
+                )
 
             if p.close:
                 self._close.append(mention(p.reason))
@@ -609,7 +618,7 @@ def worker(
     """
     advisor = _advisor_for(advisor_class, rules_dir)
     advise = _Adviser(
-        consult=lambda product: advisor.consult(product, engine=engine, lang=lang),
+        consult=advisor._product_consultant(engine, lang),
         landed=lambda product: advisor._landed(product, "en", brief=True),
         company=company,
         close_pct=close_pct,

@@ -360,6 +360,8 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
             first = False
             _write_json(item, inner, out)
         out.append(newline + "}")
+    elif type(value) is _Piece:
+        out.append(value.text(newline))
     elif isinstance(value, (list, tuple)):
         if not value:
             out.append("[]")
@@ -377,6 +379,58 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
 
 _INFINITY = float("inf")
 _escape: Callable[[str], str] = json.encoder.encode_basestring
+
+_PIECES_KEPT = 4096
+"""Reasons' and caveats' JSON texts a streamed catalogue remembers (with the pieces, so no id is reused meanwhile)."""
+
+
+class _Piece:
+    """A reason or caveat in a product's JSON: its dict, written once per piece object and depth.
+
+    The products a worker advises together arrive sharing their reasons and caveats (one object each,
+    however many placements give it), and a product's JSON is mostly those texts: each is written by
+    :func:`_write_json` the first time and copied after (``memo``: by the piece's id, with the piece).
+    """
+
+    __slots__ = ("data", "memo", "piece")
+
+    def __init__(self, piece: object, data: dict[str, Any], memo: dict[int, tuple[object, str, str]]) -> None:
+        self.piece, self.data, self.memo = piece, data, memo
+
+    def text(self, newline: str) -> str:
+        found = self.memo.get(id(self.piece))
+        if found is not None and found[0] is self.piece and found[1] == newline:
+            return found[2]
+        out: list[str] = []
+        _write_json(self.data, newline, out)
+        text = "".join(out)
+        if len(self.memo) >= _PIECES_KEPT:
+            self.memo.clear()
+        self.memo[id(self.piece)] = (self.piece, newline, text)
+        return text
+
+
+def _product_json(product: ProductAdvice, memo: dict[int, tuple[object, str, str]]) -> str:
+    """``_json(product.to_dict(), "    ")``, each reason and caveat written through ``memo`` (see :class:`_Piece`)."""
+    data = product.to_dict()
+    # The placements as the product's dict groups them (per platform, in the order platforms first appear).
+    grouped: dict[str, list[Placement]] = {}
+    for placement in product.placements:
+        grouped.setdefault(placement.platform, []).append(placement)
+    platforms = []
+    for entry in data["platforms"]:
+        markets = []
+        for placement, market in zip(grouped[entry["platform"]], entry["markets"], strict=True):
+            advice = placement.advice
+            if advice is not None:
+                market = {
+                    **market,
+                    "reasons": [_Piece(r, d, memo) for r, d in zip(advice.reasons, market["reasons"], strict=True)],
+                    "caveats": [_Piece(c, d, memo) for c, d in zip(advice.caveats, market["caveats"], strict=True)],
+                }
+            markets.append(market)
+        platforms.append({**entry, "markets": markets})
+    return _json({**data, "platforms": platforms}, "    ")
 
 
 def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
@@ -396,8 +450,9 @@ def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
         return
     out.write('{\n  "products": [')
     first = True
+    memo: dict[int, tuple[object, str, str]] = {}
     for product in stream:
-        out.write(("\n    " if first else ",\n    ") + _json(product.to_dict(), "    "))
+        out.write(("\n    " if first else ",\n    ") + _product_json(product, memo))
         first = False
     out.write("]" if first else "\n  ]")
     tail = {

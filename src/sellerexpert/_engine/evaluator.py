@@ -50,7 +50,7 @@ from .._results.trace import (
 )
 from .._rulebook.rulebook import Rule, RuleBook
 from .._rulebook.templates import placeholders, render
-from .policy import Decision, Weighed, decide, tally
+from .policy import Decision, Weighed, decide, decision_reading, tally
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)
@@ -706,6 +706,93 @@ class Evaluator:
             return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
         except TypeError:
             return None
+
+    def platform_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        """What the rules can tell of one platform's facts with ``overrides`` over them: the names overridden
+        and the answer of every platform literal any rule makes on them (as :func:`_platform_match` asks it;
+        the literals on the rule book's own facts answer alike on every reading of the platform).
+
+        Two sets of overrides with the same reading enable the same branches with the same bindings and
+        are decided alike (:func:`decision_reading`: what the decision step reads of the facts itself), so
+        runs on them (with the same seller facts) conclude alike but for the values the conclusions
+        quote and match: :meth:`lay_over` turns the conclusions of one into the other's.
+        """
+        by_name: dict[str, tuple[tuple[bool, Leaf], ...]] | None = self.__dict__.get("_platform_leaves")
+        if by_name is None:
+            distinct: dict[tuple[str, str, Any], Leaf] = {}
+            for branch in self._branches:
+                for leaf, _holds, _position in branch.platform:
+                    distinct.setdefault((leaf.name, leaf.op, (type(leaf.value), hashable(leaf.value))), leaf)
+            grouped: dict[str, list[tuple[bool, Leaf]]] = {}
+            for leaf in distinct.values():
+                grouped.setdefault(leaf.name, []).append((leaf.op in ("absent", "present"), leaf))
+            by_name = self.__dict__["_platform_leaves"] = {name: tuple(items) for name, items in grouped.items()}
+        # The facts the overrides leave alone are the rule book's: their answers are the same on every reading
+        # of this platform, so only the overridden facts' literals are asked (a present fact: presence holds).
+        names = tuple(sorted(overrides or ()))
+        answers = tuple(
+            presence or leaf.test(overrides[name])  # type: ignore[index]
+            for name in names
+            for presence, leaf in by_name.get(name, ())
+        )
+        # The decision step reads some facts itself (the margin gap sets its confidence): those too.
+        base = self.__dict__.setdefault("_declared_base", {})
+        values = base.get(platform)
+        if values is None:
+            values = base[platform] = dict(declared_platform_facts(self.rulebook, platform))
+        decided = decision_reading({**values, **overrides} if overrides else values, self.rulebook.policy)
+        return (names, answers, decided)
+
+    def lay_over(self, conclusions: Conclusions, overrides: Mapping[str, Mapping[str, Any]]) -> Conclusions:
+        """``conclusions`` of a run as the same run on other platform facts gives them, when each platform's
+        :meth:`platform_reading` is the same on both (``overrides``: the other run's, by platform).
+
+        The same rules conclude and decide alike; what differs is the values: each platform's declared
+        facts, the platform facts a conclusion matched, and the words of a caveat that quotes one of the
+        facts overridden (worded again as :meth:`_Run._concluded_item` words it, platform facts over the
+        seller's). Conclusions that change are new objects; the rest are shared.
+        """
+        declared: dict[str, dict[str, Any]] = {}
+        concluded: dict[str, dict[str, Concluded]] = {}
+        seller: dict[str, Any] | None = None
+        for platform, working in conclusions.declared.items():
+            given = overrides.get(platform) or {}
+            plain_given = {PLATFORM_PREFIX + name: plain(value) for name, value in given.items()}
+            declared[platform] = {**working, **plain_given} if plain_given else working
+            items = conclusions.concluded.get(platform, {})
+            if not given:
+                concluded[platform] = items
+                continue
+            raw: dict[str, Any] | None = None
+            out: dict[str, Concluded] = {}
+            for rule_id, item in items.items():
+                matched = tuple(
+                    (name, plain_given[PLATFORM_PREFIX + name]) if PLATFORM_PREFIX + name in plain_given else (name, value)
+                    for name, value in item.platform_facts
+                )
+                text = item.text
+                if text is not None:
+                    rule = self._rule_by_id(rule_id)
+                    quotes = placeholders(rule.then.text or "")
+                    if any(name in plain_given for name in quotes):
+                        if raw is None:
+                            raw = {PLATFORM_PREFIX + n: v for n, v in declared_platform_facts(self.rulebook, platform, given)}
+                        if seller is None:
+                            seller = {**conclusions.seller, **{name: value for _rule, name, value in conclusions.assumed}}
+                        context = {name: raw[name] if name in raw else seller.get(name) for name in quotes}
+                        text = render(rule.then.text or "", context)
+                if matched == item.platform_facts and text == item.text:
+                    out[rule_id] = item
+                else:
+                    out[rule_id] = Concluded(item.rule, item.assumed, matched, text)
+            concluded[platform] = out
+        return Conclusions(conclusions.seller, conclusions.assumed, concluded, conclusions.decisions, declared)
+
+    def _rule_by_id(self, rule_id: str) -> Rule:
+        by_id: dict[str, Rule] | None = self.__dict__.get("_rules_by_id")
+        if by_id is None:
+            by_id = self.__dict__["_rules_by_id"] = {rule.id: rule for rule in self.rules}
+        return by_id[rule_id]
 
     def assume(
         self, profile_facts: Mapping[str, Any], rules: Iterable[Rule] | None = None

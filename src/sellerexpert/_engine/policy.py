@@ -176,6 +176,25 @@ def decide(
     return Decision(model=model, confidence=round(confidence, 3), basis=basis)
 
 
+_ROUTE_STATUSES = ("market_status", "full_route_status", "semi_route_status", "own_route_status")
+
+
+def decision_reading(facts: Mapping[str, Any], policy: Policy) -> tuple[Any, ...]:
+    """What :func:`decide` reads of a platform's facts: two sets of facts with the same reading are decided
+    alike on the same conclusions (the route statuses; the margin leader and gap only where the seller's own
+    numbers decide, the gap setting the confidence)."""
+    leader, gap = facts.get("margin_leader"), facts.get("margin_gap_pct")
+    numbers = None
+    if (
+        leader in MODELS
+        and isinstance(gap, (int, float))
+        and gap >= policy.own_numbers.decides_at_gap_pct
+        and not facts.get("margin_open")
+    ):
+        numbers = (leader, min(float(gap), 100.0))
+    return (*(facts.get(name) for name in _ROUTE_STATUSES), numbers)
+
+
 def _route_cap(model: str, facts: Mapping[str, Any], policy: Policy) -> float:
     """The most confidence a market's advice can carry, given what the routes leave unsure (1 when nothing)."""
     caps = policy.routes
