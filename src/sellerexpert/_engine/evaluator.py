@@ -537,12 +537,24 @@ class Evaluator:
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
         self._views_held = 0
         """What :attr:`_platform_cache` holds, in facts and conclusions (:data:`_VIEW_CELLS`)."""
+        self._layouts: dict[tuple[str, tuple[str, ...]], _Layout] = {}
         self._enabled_cache: dict[Any, _Shared] = {}
         self._enabled_held = 0
         """What :attr:`_enabled_cache` holds, in branches (:data:`_SHARED_BRANCHES`)."""
         self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
 
     # -- per platform, once per rule book (or per set of overrides) -------------
+
+    def _layout(self, platform: str, overrides: Mapping[str, Any] | None) -> _Layout:
+        """The names :func:`declared_platform_facts` declares on ``platform`` with overrides of these names."""
+        key = (platform, tuple(overrides) if overrides else ())
+        found = self._layouts.get(key)
+        if found is None:
+            found = _Layout(self.rulebook, platform, overrides)
+            if len(self._layouts) >= _LAYOUTS_KEPT:  # override names come from a few producers: a handful in use
+                self._layouts.clear()
+            self._layouts[key] = found
+        return found
 
     def _view(self, platform: str, overrides: Mapping[str, Any] | None) -> _PlatformView:
         key = (platform, tuple(sorted(overrides.items(), key=_first)) if overrides else ())
@@ -737,6 +749,26 @@ def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+class _Layout:
+    """The names :func:`declared_platform_facts` declares for one platform and one set of override names, laid out
+    once: in order, with their offsets and their names in working memory (``platform.``-prefixed, interned)."""
+
+    def __init__(self, rulebook: RuleBook, platform: str, overrides: Mapping[str, Any] | None) -> None:
+        spec = rulebook.platforms[platform]
+        # The declared names, with a stand-in for each value: the first two values are the platform's id and name.
+        shown = declared_platform_facts(rulebook, platform, dict.fromkeys(overrides or ()))
+        self.names = tuple(name for name, _ in shown)
+        self.base = {name: fact.value for name, fact in spec.facts.items()}
+        self.ids = (platform, spec.name)
+        """The first two values (``id``, ``name``); the others are read from :attr:`base` or the overrides by name."""
+        self.offset = {name: index for index, name in enumerate(self.names)}
+        """Each name's place (the last, for a name declared twice): read-only, shared by the views."""
+        self.prefixed = tuple(sys.intern(PLATFORM_PREFIX + name) for name in self.names)
+
+
+_LAYOUTS_KEPT = 256
+
+
 class _PlatformView:
     """One platform's facts, and for each rule branch its platform literals allow, what a firing binds.
 
@@ -750,11 +782,16 @@ class _PlatformView:
         spec = evaluator.rulebook.platforms[platform]
         self.platform = platform
         self.name = spec.name
-        self.declared = declared_platform_facts(evaluator.rulebook, platform, overrides)
-        self.offset = {name: index for index, (name, _) in enumerate(self.declared)}
-        self.values = {name: value for name, value in self.declared}
-        # The prefixed names interned: thousands of views (one per set of route facts) share one string per name.
-        self.working = {sys.intern(PLATFORM_PREFIX + name): value for name, value in self.declared}
+        # declared_platform_facts(), from the names laid out once per platform and set of override names: a view
+        # is built for nearly every new set of route facts (most sellers of a diverse batch bring one).
+        layout = evaluator._layout(platform, overrides)
+        given = overrides or {}
+        base = layout.base
+        values = [*layout.ids, *(given[name] if name in given else base[name] for name in layout.names[2:])]
+        self.declared = tuple(zip(layout.names, values, strict=True))
+        self.offset = layout.offset
+        self.values = dict(self.declared)
+        self.working = dict(zip(layout.prefixed, values, strict=True))
         self.emphasis = self.values.get("emphasis")
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
