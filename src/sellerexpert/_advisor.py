@@ -49,15 +49,17 @@ _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_r
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 """Value types a shared record may hold without sharing anything a caller could change."""
 
-_RESULTS_HELD = 8192
+_RESULTS_HELD = 2048
 """What the compiled path's advice cache may hold, per advisor (sellers the rules cannot tell apart), counted in
 recommendations per market (:func:`advice_weight`): a seller of many platforms and markets weighs more. A
-recommendation in one market holds about 1.5 KB, so the cache stays under about 12 MB in every process."""
+recommendation in one market holds about 1.5 KB, so the cache stays under about 3 MB in every process: a batch
+of few kinds of seller hits it all the same, and a diverse one never does."""
 
-_ROUTES_HELD = 640_000
+_ROUTES_HELD = 1_200_000
 """What the route checks filed by what they read may hold, per advisor, counted in route checks and route facts
-(about 16 bytes each with their words: about 10 MB, some 4,000 answer combinations; a diverse batch brings
-thousands per market, and checking a market's routes costs more than a seller's whole settling)."""
+(about 16 bytes each with their words: about 19 MB, some 8,000 answer combinations). A diverse batch brings
+thousands per market, and checking a market's routes costs more than a seller's whole settling: the memory the
+advice cache does not need is better spent here."""
 
 _ROUTE_KEYS_KEPT = 8192
 """Route checks filed by the whole answers (their values are those filed by what they read, kept there)."""
