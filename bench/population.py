@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import sellerexpert._advisor as advisor_module
 from sellerexpert import FIELDS, Advisor, FieldSpec, ProfileError, SellerProfile
 from sellerexpert._engine.evaluator import fact_values
 
@@ -98,24 +99,49 @@ def json_bodies(count: int, *, seed: int = 21) -> list[bytes]:
 
 def hit_rates(advisor: Advisor, passes: Iterable[Iterable[SellerProfile | Mapping[str, Any]]]) -> list[tuple[int, int, int]]:
     """:func:`cache_pass` for several passes through one cache (a server's rounds): sellers, distinct, hits per pass."""
-    cache: set[Any] = set()
+    cache = AdviceCache()
     out = []
     for sellers in passes:
         out.append(cache_pass(advisor, sellers, cache=cache))
     return out
 
 
+RESULTS_HELD: int = getattr(advisor_module, "_RESULTS_HELD", 4096)
+"""The advice cache's size (an earlier checkout, measured against this one, counted 4,096 results)."""
+
+
+def advice_weight(profile: SellerProfile) -> int:
+    """What a seller's advice weighs in the advice cache (1 in an earlier checkout, which counted results)."""
+    weigh = getattr(advisor_module, "advice_weight", None)
+    return weigh(profile) if weigh is not None else 1
+
+
+class AdviceCache:
+    """The keys of a copy of the advice cache's policy: what it holds is weighed (``advice_weight``) and it is
+    emptied when the next seller would take it past ``_RESULTS_HELD``."""
+
+    def __init__(self) -> None:
+        self.keys: set[Any] = set()
+        self.held = 0
+
+    def add(self, key: Any, weight: int) -> None:
+        if self.held + weight > RESULTS_HELD:
+            self.keys.clear()
+            self.held = 0
+        self.held += weight
+        self.keys.add(key)
+
+
 def cache_pass(
-    advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, Any]], *, cache: set[Any] | None = None
+    advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, Any]], *, cache: AdviceCache | None = None
 ) -> tuple[int, int, int]:
     """Sellers, how many the rules can tell apart, and the advice cache's hits over one pass in one process.
 
-    The hits are counted on a copy of the cache's own policy (a dict of at most 4,096 keys, emptied
-    when full); a seller with economics is never cached. With several workers each has its own cache,
-    so the hit rate is at most this.
+    The hits are counted on a copy of the cache's own policy (:class:`AdviceCache`); a seller with
+    economics is never cached. With several workers each has its own cache, so the hit rate is at most this.
     """
     seen: set[Any] = set()
-    cache = set() if cache is None else cache
+    cache = AdviceCache() if cache is None else cache
     count = hits = 0
     for seller in sellers:
         profile = seller if isinstance(seller, SellerProfile) else SellerProfile.from_dict(seller)
@@ -124,12 +150,10 @@ def cache_pass(
         seen.add(key if key is not None else ("uncached", count))
         if key is None:
             continue
-        if key in cache:
+        if key in cache.keys:
             hits += 1
             continue
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()
-        cache.add(key)
+        cache.add(key, advice_weight(profile))
     return count, len(seen), hits
 
 
@@ -138,10 +162,7 @@ def forget(advisor: Advisor) -> None:
     cache = getattr(advisor, "_results", None)
     if cache is not None:
         cache.clear()
-
-
-CACHE_SIZE = 4096
-"""The advisor's advice cache size (``sellerexpert._advisor._RESULTS_KEPT``)."""
+        advisor._results_held = 0  # type: ignore[attr-defined]
 
 
 def describe(advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, Any]]) -> str:

@@ -49,8 +49,20 @@ _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_r
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 """Value types a shared record may hold without sharing anything a caller could change."""
 
-_RESULTS_KEPT = 4096
-"""Results remembered by the compiled path, per advisor (sellers the rules cannot tell apart)."""
+_RESULTS_HELD = 2048
+"""What the compiled path's advice cache may hold, per advisor (sellers the rules cannot tell apart), counted in
+recommendations per market (:func:`advice_weight`): a seller of many platforms and markets weighs more. A
+recommendation in one market holds about 1.5 KB, so the cache stays under about 3 MB in every process: a batch
+of few kinds of seller hits it all the same, and a diverse one never does."""
+
+_ROUTES_HELD = 1_200_000
+"""What the route checks filed by what they read may hold, per advisor, counted in route checks and route facts
+(about 16 bytes each with their words: about 19 MB, some 8,000 answer combinations). A diverse batch brings
+thousands per market, and checking a market's routes costs more than a seller's whole settling: the memory the
+advice cache does not need is better spent here."""
+
+_ROUTE_KEYS_KEPT = 8192
+"""Route checks filed by the whole answers (their values are those filed by what they read, kept there)."""
 
 _WORDED_KEPT = 256
 """Placed pieces one conclusion keeps, by platform, language and the seller's values its words quote."""
@@ -129,9 +141,13 @@ class Advisor:
         self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
+        self._results_held = 0
+        """The advice cache's weight (:data:`_RESULTS_HELD`)."""
         self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._route_read: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         """Route checks by what they read of the answers (:meth:`_route_answers`)."""
+        self._route_read_held = 0
+        """What :attr:`_route_read` holds, in route checks and facts (:data:`_ROUTES_HELD`)."""
         self._route_reading: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
         self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
         """Route checks in another language than English, filed as the English ones are."""
@@ -571,10 +587,16 @@ class Advisor:
                 facts = {name: value for name, value in routes.facts("en").items() if name in read}
                 found = (routes, facts)
                 if answers is not None:
-                    if len(self._route_read) > 20_000:
+                    weight = len(routes.checks) + len(facts)
+                    if self._route_read_held + weight > _ROUTES_HELD:
+                        # Both filings at once: the whole answers' filing holds the same checks, and would keep
+                        # them alive past this one's emptying (the batch workers' memory grew so).
                         self._route_read.clear()
+                        self._route_cache.clear()
+                        self._route_read_held = 0
+                    self._route_read_held += weight
                     self._route_read[read_key] = found
-            if len(self._route_cache) > 20_000:
+            if len(self._route_cache) >= _ROUTE_KEYS_KEPT:
                 self._route_cache.clear()
             self._route_cache[key] = found
         return found
@@ -638,8 +660,11 @@ class Advisor:
                 return self._english_trace(profile, runs, lang, advice)
 
         if key is not None:
-            if len(self._results) >= _RESULTS_KEPT:
+            weight = advice_weight(profile)
+            if self._results_held + weight > _RESULTS_HELD:
                 self._results.clear()
+                self._results_held = 0
+            self._results_held += weight
             self._results[key] = advice
         return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
@@ -1162,6 +1187,11 @@ class Advisor:
 
 
 _RECOMMENDATION_FIELDS = len(fields(Recommendation))
+
+
+def advice_weight(profile: SellerProfile) -> int:
+    """What a consultation's advice weighs in the advice cache (:data:`_RESULTS_HELD`): its recommendations per market."""
+    return len(profile.platforms) * max(1, len(profile.target_markets or ()))
 
 
 def _key(placed: tuple[Any, Any]) -> Any:

@@ -29,6 +29,7 @@ objects; no text from a rule file is ever evaluated as code.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -543,10 +544,26 @@ class Evaluator:
             index for index, names in self._caveat_quotes.items() if all(n.startswith(PLATFORM_PREFIX) for n in names)
         )
         self._platform_cache: dict[tuple[str, tuple[tuple[str, Any], ...]], _PlatformView] = {}
+        self._views_held = 0
+        """What :attr:`_platform_cache` holds, in facts and conclusions (:data:`_VIEW_CELLS`)."""
+        self._layouts: dict[tuple[str, tuple[str, ...]], _Layout] = {}
         self._enabled_cache: dict[Any, _Shared] = {}
+        self._enabled_held = 0
+        """What :attr:`_enabled_cache` holds, in branches (:data:`_SHARED_BRANCHES`)."""
         self._platform_literal_names = tuple(sorted({leaf.name for b in branches for leaf, _, _ in b.platform}))
 
     # -- per platform, once per rule book (or per set of overrides) -------------
+
+    def _layout(self, platform: str, overrides: Mapping[str, Any] | None) -> _Layout:
+        """The names :func:`declared_platform_facts` declares on ``platform`` with overrides of these names."""
+        key = (platform, tuple(overrides) if overrides else ())
+        found = self._layouts.get(key)
+        if found is None:
+            found = _Layout(self.rulebook, platform, overrides)
+            if len(self._layouts) >= _LAYOUTS_KEPT:  # override names come from a few producers: a handful in use
+                self._layouts.clear()
+            self._layouts[key] = found
+        return found
 
     def _view(self, platform: str, overrides: Mapping[str, Any] | None) -> _PlatformView:
         key = (platform, tuple(sorted(overrides.items(), key=_first)) if overrides else ())
@@ -557,10 +574,14 @@ class Evaluator:
         except TypeError:  # unhashable override values: build without caching
             return _PlatformView(self, platform, overrides)
         view = _PlatformView(self, platform, overrides)
-        # Each target market brings its own route facts (a thousand sets in a diverse population):
-        # keep many, and start again when full rather than stop remembering.
-        if len(self._platform_cache) >= _VIEWS_KEPT:
+        # Each target market brings its own route facts (thousands of sets in a diverse population): keep
+        # what fits, and start again when full rather than stop remembering. A view holds its facts (in
+        # four mappings and its key) and, once settled, the conclusions of the caveats that quote its facts.
+        weight = len(view.declared) + sum(1 for step in view.program(True) if step[0] in self._caveat_quotes)
+        if self._views_held + weight > _VIEW_CELLS:
             self._platform_cache.clear()
+            self._views_held = 0
+        self._views_held += weight
         self._platform_cache[key] = view
         return view
 
@@ -583,8 +604,10 @@ class Evaluator:
         if found is None:
             found = _Shared(_enabled_bindings(self, platform, declared, values))
             if key is not None:
-                if len(self._enabled_cache) >= _VIEWS_KEPT:
+                if self._enabled_held + len(found.enabled) > _SHARED_BRANCHES:
                     self._enabled_cache.clear()
+                    self._enabled_held = 0
+                self._enabled_held += len(found.enabled)
                 self._enabled_cache[key] = found
         return found
 
@@ -851,6 +874,26 @@ def _in_profile_order(facts: Mapping[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+class _Layout:
+    """The names :func:`declared_platform_facts` declares for one platform and one set of override names, laid out
+    once: in order, with their offsets and their names in working memory (``platform.``-prefixed, interned)."""
+
+    def __init__(self, rulebook: RuleBook, platform: str, overrides: Mapping[str, Any] | None) -> None:
+        spec = rulebook.platforms[platform]
+        # The declared names, with a stand-in for each value: the first two values are the platform's id and name.
+        shown = declared_platform_facts(rulebook, platform, dict.fromkeys(overrides or ()))
+        self.names = tuple(name for name, _ in shown)
+        self.base = {name: fact.value for name, fact in spec.facts.items()}
+        self.ids = (platform, spec.name)
+        """The first two values (``id``, ``name``); the others are read from :attr:`base` or the overrides by name."""
+        self.offset = {name: index for index, name in enumerate(self.names)}
+        """Each name's place (the last, for a name declared twice): read-only, shared by the views."""
+        self.prefixed = tuple(sys.intern(PLATFORM_PREFIX + name) for name in self.names)
+
+
+_LAYOUTS_KEPT = 256
+
+
 class _PlatformView:
     """One platform's facts, and for each rule branch its platform literals allow, what a firing binds.
 
@@ -864,17 +907,23 @@ class _PlatformView:
         spec = evaluator.rulebook.platforms[platform]
         self.platform = platform
         self.name = spec.name
-        self.declared = declared_platform_facts(evaluator.rulebook, platform, overrides)
-        self.offset = {name: index for index, (name, _) in enumerate(self.declared)}
-        self.values = {name: value for name, value in self.declared}
-        self.working = {PLATFORM_PREFIX + name: value for name, value in self.declared}
+        # declared_platform_facts(), from the names laid out once per platform and set of override names: a view
+        # is built for nearly every new set of route facts (most sellers of a diverse batch bring one).
+        layout = evaluator._layout(platform, overrides)
+        given = overrides or {}
+        base = layout.base
+        values = [*layout.ids, *(given[name] if name in given else base[name] for name in layout.names[2:])]
+        self.declared = tuple(zip(layout.names, values, strict=True))
+        self.offset = layout.offset
+        self.values = dict(self.declared)
+        self.working = dict(zip(layout.prefixed, values, strict=True))
         self.emphasis = self.values.get("emphasis")
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         self._records_json: dict[int, tuple[dict[str, PlatformRecord], dict[int, str]]] = {}
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         shared = evaluator._enabled(platform, self.declared, self.values)
         self.enabled = shared.enabled
-        self.plain_working = {PLATFORM_PREFIX + name: plain(value) for name, value in self.declared}
+        self.plain_working = {key: plain(value) for key, value in self.working.items()}
         # What follows depends only on what the branches bind and the platform values they test, so views
         # whose route facts differ only in words share it (a diverse population brings a thousand views).
         self._matched = shared.matched
@@ -891,6 +940,8 @@ class _PlatformView:
         self.local: dict[tuple[int, tuple[str, ...]], Concluded] = {}
         """Conclusions whose words quote only this view's facts, by (branch index, assumed fields): a
         shortcut past :attr:`concluded`'s key of quoted values, which on this view never change."""
+        self.common = shared.local
+        """The same for conclusions whose words quote nothing: shared by the views that share the bindings."""
 
     def program(self, conclude: bool) -> tuple[tuple[int, int, bool], ...]:
         """The rules :meth:`_Run.settle` settles on this platform, in rule-book order: (rule index, its one
@@ -909,16 +960,18 @@ class _PlatformView:
             found = self._programs[conclude] = tuple(steps)
         return found
 
-    def settler(self) -> tuple[Callable[..., None], list[Concluded | None]]:
-        """This view's generated program (:func:`_settler`, shared by the views that share its bindings), and the
-        conclusions it has built on this view so far, one slot per rule it folds in."""
+    def settler(self) -> tuple[Callable[..., None], list[Concluded | None], list[Concluded | None]]:
+        """This view's generated program (:func:`_settler`, shared by the views that share its bindings), the
+        conclusions it has built on this view so far (one slot per rule whose words quote this view's facts), and
+        those it has built on every view sharing the bindings (one slot per other rule it folds in)."""
         shared = self._shared
         if shared.settler is None:
-            shared.settler = _settler(self._evaluator, shared, self.program(True))
+            program, slots, common = _settler(self._evaluator, shared, self.program(True))
+            shared.settler, shared.constants = (program, slots), [None] * common
         program, slots = shared.settler
         if self._constants is None:
             self._constants = [None] * slots
-        return program, self._constants
+        return program, self._constants, shared.constants
 
     def matched(self, index: int, binding: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, Any], ...], Any]:
         """The platform facts a firing of branch ``index`` matches, ``(name, value)`` JSON-ready, in binding
@@ -978,27 +1031,32 @@ class _Shared:
         self.programs: dict[bool, tuple[tuple[int, int, bool], ...]] = {}
         self.settler: tuple[Callable[..., None], int] | None = None
         """:func:`_settler`'s program for these bindings, and how many per-view slots it uses."""
+        self.local: dict[tuple[int, tuple[str, ...]], Concluded] = {}
+        self.constants: list[Concluded | None] = []
+        """What the program concludes through the rules whose words quote no view's facts: the same on every view
+        with these bindings (a diverse batch brings thousands of views, a few dozen bindings)."""
 
 
 def _settler(
     evaluator: Evaluator, shared: _Shared, steps: tuple[tuple[int, int, bool], ...]
-) -> tuple[Callable[..., None], int]:
+) -> tuple[Callable[..., None], int, int]:
     """A platform view's settling as straight-line Python: for each rule it can conclude (``steps``, in
     rule-book order), whether it matched, what it weighs and what it concludes, with the pieces built once.
 
-    The program is ``settle(hits, several, v, assumed, constants, slow, conclude, weighed, items)``: ``hits``
+    The program is ``settle(hits, several, v, assumed, constants, common, slow, conclude, weighed, items)``: ``hits``
     are :attr:`Evaluator._settle_matches`'s answers, ``several`` the branch each rule of several branches
     concludes through per view, ``assumed`` the fields the run's assumptions filled; it appends to
     ``weighed`` and fills ``items`` (rule id -> :class:`Concluded`) exactly as :meth:`_Run.settle` and
     :meth:`_Run.conclusions` do. A rule that matched concludes through a piece of its own view
-    (``constants``, built by ``conclude`` the first time) unless it matched an assumed field or its caveat
+    (``constants``, built by ``conclude`` the first time; ``common`` for a rule whose words quote no platform fact,
+    the same piece on every view sharing these bindings) unless it matched an assumed field or its caveat
     quotes the seller: those, and rules of several branches, take ``slow`` (:meth:`_Run._settle_one`), the
     long way. The source holds only branch and rule positions as numbers; rule ids, field names and
     pieces are bound as names, and no rule text is ever compiled.
     """
     namespace: dict[str, Any] = {}
-    lines = ["def settle(hits, several, v, assumed, constants, slow, conclude, weighed, items):"]
-    slots = 0
+    lines = ["def settle(hits, several, v, assumed, constants, common, slow, conclude, weighed, items):"]
+    slots = shared_slots = 0
     rules = evaluator.rules
     for rule_index, index, weighs in steps:
         if index < 0:
@@ -1032,18 +1090,30 @@ def _settler(
             namespace[f"weighs{index}"] = found
             lines.append(f"{pad}weighed.append(weighs{index})")
         namespace[f"rule{index}"] = rule.id
+        # What concludes here reads the view only through the bindings' facts (shared), unless its words quote
+        # the view's platform facts (a route fact's words differ from view to view).
+        if quotes:
+            where, slot = "constants", slots
+            slots += 1
+        else:
+            where, slot = "common", shared_slots
+            shared_slots += 1
         lines += [
-            f"{pad}item = constants[{slots}]",
+            f"{pad}item = {where}[{slot}]",
             f"{pad}if item is None:",
-            f"{pad}    item = constants[{slots}] = conclude(v, {rule_index}, {index})",
+            f"{pad}    item = {where}[{slot}] = conclude(v, {rule_index}, {index})",
             f"{pad}items[rule{index}] = item",
         ]
-        slots += 1
     lines.append("    return None")
     exec(compile("\n".join(lines), f"<settle {len(steps)} rules>", "exec"), namespace)  # noqa: S102
     function: Callable[..., None] = namespace["settle"]
-    return function, slots
-_VIEWS_KEPT = 4096
+    return function, slots, shared_slots
+_VIEW_CELLS = 60_000
+"""What the platform views kept per evaluator may hold, counted in platform facts and the rules their programs
+fold in: about 280 bytes each, so about 16 MB in every process. Views of a diverse batch number thousands (a
+view per platform, market and set of route facts): 4,096 of them, kept by count, took 64 MB per worker."""
+_SHARED_BRANCHES = 20_000
+"""What the bindings shared by views may hold, counted in branches: about 1 KB each with what they conclude."""
 _MISSING = object()
 
 
@@ -1312,7 +1382,8 @@ class _Run:
             item = fixed[index] = Concluded(rule.id, (), matched, text, (rule.id, (), facts_key, text))
             return item
         assumed_names = tuple(name for name in entry[2] if seller[name][2]) if entry[2] else ()
-        local = view.local
+        # Words that quote nothing conclude the same on every view sharing the bindings: filed there.
+        local = view.local if quotes else view.common
         by_view = rule_index in self.ev._quotes_platform_only or not quotes
         if by_view:
             item = local.get((index, assumed_names))
@@ -1362,10 +1433,10 @@ class _Run:
         declared: dict[str, dict[str, Any]] = {}
         slow, conclude = self._settle_one, self._concluded_item
         for v, view in enumerate(self.views):
-            program, constants = view.settler()
+            program, constants, common = view.settler()
             weighed: list[Weighed] = []
             items: dict[str, Concluded] = {}
-            program(hits, several, v, assumed, constants, slow, conclude, weighed, items)
+            program(hits, several, v, assumed, constants, common, slow, conclude, weighed, items)
             self._decide_weighed(v, weighed, completeness)
             concluded[view.platform] = items
             declared[view.platform] = view.plain_working

@@ -257,6 +257,8 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
 _CONVERTED: dict[tuple[str, str], object] = {}
 """Text cells already converted, by field and text: a batch's rows repeat a few cells per field."""
 _CONVERTED_KEPT = 4096
+_CONVERTED_LONGEST = 64
+"""The longest text kept converted (4,096 cells of at most 64 characters: under 1 MB)."""
 
 
 def _normalised(spec: FieldSpec, value: object) -> object:
@@ -267,7 +269,9 @@ def _normalised(spec: FieldSpec, value: object) -> object:
     text (a shop's name) differs row by row and is not kept; a refused value raises every time,
     in the language in force.
     """
-    if type(value) is not str or spec.kind == "text":
+    if type(value) is not str or spec.kind == "text" or len(value) > _CONVERTED_LONGEST:
+        # A long cell (a number of many digits, a list of many markets) is rare and would make the kept cells' size
+        # depend on the input: converted each time.
         return normalise_value(spec, value)
     key = (spec.name, value)
     found = _CONVERTED.get(key, _CONVERTED)
