@@ -72,6 +72,10 @@ _LANG_TAIL = ', "lang": "en"}'
 _LANDED_KEPT = 64
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
 
+_READINGS_KEPT = 4096
+"""Runs of the rules a catalogue shares between products that read alike, and the first product's platform facts
+per reading, per catalogue (10,000 generated products bring about 600 readings: the bound is for odd catalogues)."""
+
 
 
 @dataclass(frozen=True)
@@ -467,7 +471,7 @@ class Advisor:
                 parts.append((plan.market, signature, plan.terms, readings))
                 # The platform facts the rules run on: the first product's with the same reading, per market and
                 # platform, so the evaluator keeps a view per reading rather than one per product.
-                if len(first) >= _RESULTS_KEPT:
+                if len(first) >= _READINGS_KEPT:
                     first.clear()
                 firsts.append({
                     p: first.setdefault((plan.market, p, reading), given[p])
@@ -482,7 +486,7 @@ class Advisor:
                     )
                     for plan, plan_facts, ran in zip(plans, facts, firsts, strict=True)
                 ]
-                if len(shared) >= _RESULTS_KEPT:
+                if len(shared) >= _READINGS_KEPT:
                     shared.clear()
                 shared[key] = runs
             concluded = [
