@@ -3,10 +3,10 @@
 Run from the repository root after installing the package:
 
     python bench/batch_ab.py --against /path/to/other/checkout/src            # 100,000 rows, --jobs 2, CSV
-
-(the other side is a checkout: its ``rules`` folder beside its ``src``, e.g. from
-``git archive REV src rules | tar -x -C /tmp/old``);
     python bench/batch_ab.py --against ../old/src --rows 1000000 --rounds 1  # memory at 1M rows
+
+The other side is a checkout: its ``rules`` folder beside its ``src`` (e.g. made with
+``git archive REV src rules | tar -x -C /tmp/old``).
 
 The file is bench/population.py's diverse sellers (written once into a temporary folder; the population
 line beside the figures gives the distinct-signature count and the advice-cache hit rate over it). Each
