@@ -483,29 +483,3 @@ def test_any_json_body_gets_advice_or_a_422_never_a_500(client: TestClient, shar
             assert not rest or re.fullmatch(r"<request>: \d+ problems:", first), error["message"]
 
     check()
-
-
-def test_a_server_starts_again_with_a_new_advisor_now_and_then_and_answers_the_same(
-    app_advisor: Advisor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The advisor an application built is replaced after many consultations, so what it keeps for the sellers
-    it has seen cannot grow with the server's age; the answers stay the same bytes. One handed in is the caller's."""
-    import threading
-
-    monkeypatch.delenv("SELLEREXPERT_TRACE_KEY", raising=False)
-    body = SellerProfile.from_file(SHOP).to_dict()
-    app = create_app(WebSettings())
-    with TestClient(app, base_url=LOCAL) as test_client:
-        before = test_client.post("/api/v1/consult?trace=true", json=body)
-        first = app.state.web.advisor
-        app.state.web.consulted(1_000_000)  # as many as a server gives in a long day
-        for thread in threading.enumerate():
-            if thread.name == "sellerexpert-renew-advisor":
-                thread.join()
-        assert app.state.web.advisor is not first
-        after = test_client.post("/api/v1/consult?trace=true", json=body)
-    assert before.status_code == after.status_code == 200
-    assert after.content == before.content
-    handed_in = create_app(advisor=app_advisor)
-    handed_in.state.web.consulted(1_000_000)
-    assert handed_in.state.web.advisor is app_advisor

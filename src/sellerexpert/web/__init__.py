@@ -73,8 +73,6 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
     :raises RuleBookError: when the rule pack does not load.
     """
     settings = settings or WebSettings()
-    # An advisor the application builds is its own to replace now and then (WebContext.consulted).
-    renews = advisor is None
     advisor = advisor or Advisor(settings.rules_dir)
     limits = _limits(settings)
     openapi = openapi_document(key_required=settings.api_key is not None, limits=limits)
@@ -119,7 +117,7 @@ def create_app(settings: WebSettings | None = None, *, advisor: Advisor | None =
             stop_pools()
 
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=dict(HANDLERS), lifespan=lifespan)
-    app.state.web = WebContext.of(advisor, settings, templates(), renews=renews)
+    app.state.web = WebContext(advisor=advisor, settings=settings, templates=templates())
     # Applications built in-process (tests build many) share the workers until the process exits.
     app.state.owns_workers = False
     return app

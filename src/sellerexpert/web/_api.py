@@ -68,7 +68,6 @@ async def consult_endpoint(request: Request) -> Response:
     # latency tail under load. Requests then wait in arrival order. The slow calls (explain, audit, batch)
     # do run in threads, so they never hold up the loop.
     result = ctx.advisor.consult(profile, engine=ctx.settings.engine)
-    ctx.consulted()
     # Written as text, not rebuilt as dicts: the result's and the trace's own JSON, joined into one object
     # (the same bytes as json.dumps of the merged dict, without copying the trace).
     text = result.to_json(indent=None)
@@ -118,7 +117,6 @@ async def batch_endpoint(request: Request) -> Response:
     if len(rows) > most:
         raise HTTPException(413, f"the batch has more than {most} rows, the most this server consults in one request: split it")
     outcomes = consult_rows(rows, advisor=ctx.advisor, source="<request>")
-    ctx.consulted(len(rows))
 
     async def lines() -> AsyncIterator[bytes]:
         done = 0

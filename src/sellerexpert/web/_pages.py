@@ -316,9 +316,7 @@ def _result_of(ctx: WebContext, answers: Answers, lang: str) -> tuple[Interview,
         if problem is not None and problem.field in answers.fields():
             return problem.field
         # The interview's answers, consulted like any other (Interview.result() with the server's engine).
-        consulted = ctx.advisor.consult(interview.profile, engine=ctx.settings.engine, lang=lang)
-        ctx.consulted()
-        return interview, consulted
+        return interview, ctx.advisor.consult(interview.profile, engine=ctx.settings.engine, lang=lang)
 
 
 @localized
