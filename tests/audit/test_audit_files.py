@@ -127,9 +127,9 @@ def test_a_folder_longer_than_one_advisors_share_audits_as_each_trace_alone(advi
     folder = tmp_path / "traces"
     folder.mkdir()
     kinds = []
-    for index in range(520):
-        # The edited trace lands past the first few hundred: it must still fail, with the same diff.
-        kind = 3 if index == 511 else index % 3
+    for index in range(1010):
+        # The edited trace lands past the first thousand: it must still fail, with the same diff.
+        kind = 3 if index == 1004 else index % 3
         (folder / f"row-{index:04d}.json").write_text(texts[kind])
         kinds.append(kind)
     summary = audit_paths([folder], advisor)
