@@ -151,8 +151,9 @@ again and again, but an audit of diverse traces sees each seller once, so those 
 grew with the folder (about 25 kB per new platform view, half a view per trace: 41 MB of
 peak memory at 200 traces, 72 MB at 2,000, 123 MB at 10,000). A new advisor costs under 0.1 s to
 build, but what it must work out again (the generated program of each platform view, the views)
-is about half a second: every 250 traces that was 1.28x the CPU of an audit of 2,000 (peak 47 MB),
-so a new one comes every 1,000, and the peak is that of 1,000 traces whatever the folder holds."""
+costs more: a new one every 250 traces took 1.04-1.18x the CPU of an audit of 2,000 (peak 47 MB),
+every 1,000 traces 1.01x (peak 60 MB at 2,000, 70 MB at 10,000), so the peak is about that of
+1,000 traces whatever the folder holds."""
 
 
 class _Checker:
