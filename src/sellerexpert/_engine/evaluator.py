@@ -585,6 +585,14 @@ class Evaluator:
         self._platform_cache[key] = view
         return view
 
+    def _hold(self, weight: int) -> None:
+        """Count ``weight`` more cells kept by the views (a view's trace records for a new numbering base), and
+        start the views again when they hold more than :data:`_VIEW_CELLS`."""
+        self._views_held += weight
+        if self._views_held > _VIEW_CELLS:
+            self._platform_cache.clear()
+            self._views_held = 0
+
     def _enabled(self, platform: str, declared: tuple[tuple[str, Any], ...], values: Mapping[str, Any]) -> _Shared:
         """What each branch binds on a platform whose facts are ``declared``: shared by every view whose
         declared names, and the values the rules' platform literals test, are the same."""
@@ -920,6 +928,7 @@ class _PlatformView:
         self.emphasis = self.values.get("emphasis")
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         self._records_json: dict[int, tuple[dict[str, PlatformRecord], dict[int, str]]] = {}
+        self._hold = evaluator._hold
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         shared = evaluator._enabled(platform, self.declared, self.values)
         self.enabled = shared.enabled
@@ -994,6 +1003,10 @@ class _PlatformView:
                 name: PlatformRecord(base + offset, self.platform, name, plain(value))
                 for offset, (name, value) in enumerate(self.declared)
             }
+            # Diverse sellers number their runs from many bases (the count of their own facts): a base's records,
+            # and their JSON once asked for, weigh on the views' bound like the view's facts (a server and an
+            # audit build them for every consultation, and they grew the kept views several times over).
+            self._hold(2 * len(self.declared))
         return found
 
 
@@ -1110,8 +1123,9 @@ def _settler(
     return function, slots, shared_slots
 _VIEW_CELLS = 60_000
 """What the platform views kept per evaluator may hold, counted in platform facts and the rules their programs
-fold in: about 280 bytes each, so about 16 MB in every process. Views of a diverse batch number thousands (a
-view per platform, market and set of route facts): 4,096 of them, kept by count, took 64 MB per worker."""
+fold in, and two per platform fact for each numbering base a trace's records were built from: about 280 bytes
+each, so about 16 MB in every process. Views of a diverse batch number thousands (a view per platform, market
+and set of route facts): 4,096 of them, kept by count, took 64 MB per worker."""
 _SHARED_BRANCHES = 20_000
 """What the bindings shared by views may hold, counted in branches: about 1 KB each with what they conclude."""
 _MISSING = object()
