@@ -4,6 +4,7 @@ Run from the repository root after installing the package:
 
     python bench/batch_ab.py --against /path/to/other/checkout/src            # 100,000 rows, --jobs 2, CSV
     python bench/batch_ab.py --against ../old/src --rows 1000000 --rounds 1  # memory at 1M rows
+    python bench/batch_ab.py --rows 1000000 --rounds 1                       # this checkout alone
 
 The other side is a checkout: its ``rules`` folder beside its ``src`` (e.g. made with
 ``git archive REV src rules | tar -x -C /tmp/old``).
@@ -39,23 +40,23 @@ from sellerexpert import Advisor  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", required=True, type=Path, help="the other side's src folder")
+    parser.add_argument("--against", type=Path, help="the other side's src folder (without it: this checkout alone)")
     parser.add_argument("--rows", type=int, default=100_000, help="diverse sellers in the file (default 100,000)")
     parser.add_argument("--jobs", default="2", help="batch --jobs (default 2)")
     parser.add_argument("--format", default="csv", choices=("csv", "jsonl"), help="batch -f (default csv)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     args = parser.parse_args()
-    other = args.against.resolve()
-    if not (other / "sellerexpert" / "__init__.py").is_file():
-        parser.error(f"--against {other}: no sellerexpert package there (give a checkout's src folder)")
     here = Path(__file__).resolve().parents[1] / "src"
+    other = args.against.resolve() if args.against else None
+    if other is not None and not (other / "sellerexpert" / "__init__.py").is_file():
+        parser.error(f"--against {other}: no sellerexpert package there (give a checkout's src folder)")
     print(f"Machine: {machine()}; load {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as folder:
         data = write_csv(Path(folder) / "sellers.csv", args.rows)
         print(f"{args.rows:,} rows ({population_line(data, Advisor())})")
-        sides = {"other": other, "this": here}
+        sides = {"other": other, "this": here} if other is not None else {"this": here}
         figures: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
-        for name, src in sides.items():  # each side's output once, to compare byte for byte
+        for name, src in sides.items() if other is not None else ():  # each side's output once, to compare
             env = {**os.environ, "PYTHONPATH": str(src)}
             done = subprocess.run(
                 [sys.executable, "-m", "sellerexpert", "batch", str(data), "--no-progress", "--jobs", args.jobs,
@@ -64,8 +65,9 @@ def main() -> None:
             )
             if done.returncode not in (0, 1):  # 1: some rows were bad, the others written
                 sys.exit(f"{name} side ({src}): batch exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-        same = filecmp.cmp(Path(folder) / "other.out", Path(folder) / "this.out", shallow=False)
-        print(f"outputs byte-identical: {same}")
+        if other is not None:
+            same = filecmp.cmp(Path(folder) / "other.out", Path(folder) / "this.out", shallow=False)
+            print(f"outputs byte-identical: {same}")
         for number in range(args.rounds):
             for name, src in sides.items():
                 os.environ["PYTHONPATH"] = str(src)
@@ -82,6 +84,8 @@ def main() -> None:
         m = median[name]
         print(f"median {name}: {args.rows / m['wall']:,.0f} rows/s wall, {args.rows / m['cpu']:,.0f} rows per "
               f"CPU-second, peak {m['total_rss'] / 2**20:.1f} MiB")
+    if other is None:
+        return
     this, before = median["this"], median["other"]
     print(f"ratio this/other: wall {this['wall'] / before['wall']:.2f}x, CPU {this['cpu'] / before['cpu']:.2f}x, "
           f"peak memory {this['total_rss'] / before['total_rss']:.2f}x; load {os.getloadavg()[0]:.1f} at the end")
