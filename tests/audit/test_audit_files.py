@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sellerexpert import Advisor, SellerProfile, TraceError, audit, audit_paths, cli
+from sellerexpert import Advisor, SellerProfile, TraceError, audit, cli
 
 PROFILE = SellerProfile(operational_capacity="low", platforms=("temu",), target_markets=("US",))
 
@@ -109,31 +109,3 @@ def test_a_folder_without_a_single_trace_is_exit_2(runner: CliRunner, tmp_path: 
     result = runner.invoke(cli, ["audit", str(tmp_path)])
     assert result.exit_code == 2
     assert result.stderr == f"Error: {tmp_path}: no traces to audit: the 2 JSON files found are not traces\n"
-
-
-@pytest.mark.slow
-def test_a_folder_longer_than_one_advisors_share_audits_as_each_trace_alone(advisor: Advisor, tmp_path: Path) -> None:
-    """An audit of a large folder replays it on several advisors in turn (so their stores cannot grow with the
-    folder): every report, a failing one past the first hand-over included, is the one its trace gets alone."""
-    sellers = [
-        PROFILE,
-        SellerProfile(operational_capacity="high", platforms=("temu", "aliexpress"), target_markets=("DE", "US")),
-        SellerProfile(content_control="high", weight_class="heavy", platforms=("tiktok",)),
-    ]
-    texts = [advisor.consult(profile).trace.to_json() for profile in sellers]
-    edited = json.loads(texts[1])
-    edited["result"]["best"]["confidence"] = 0.01
-    texts.append(json.dumps(edited))
-    folder = tmp_path / "traces"
-    folder.mkdir()
-    kinds = []
-    for index in range(1010):
-        # The edited trace lands past the first thousand: it must still fail, with the same diff.
-        kind = 3 if index == 1004 else index % 3
-        (folder / f"row-{index:04d}.json").write_text(texts[kind])
-        kinds.append(kind)
-    summary = audit_paths([folder], advisor)
-    alone = [audit(json.loads(text), Advisor(), source="<trace>").to_dict() for text in texts]
-    got = [{**report.to_dict(), "source": "<trace>"} for report in summary.reports]
-    assert got == [alone[kind] for kind in kinds]
-    assert [report.ok for report in summary.reports].count(False) == 1

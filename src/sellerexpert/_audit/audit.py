@@ -22,9 +22,8 @@ named, not only the first:
 
 Here: :func:`audit` (one trace) and :func:`audit_paths` (files and folders,
 read and audited one at a time, in this process or in ``jobs`` worker
-processes, keeping only the reports; the advisor that replays them is built
-anew from the same rule pack every :data:`REPLAYS_PER_ADVISOR` traces, so memory
-stays flat however many traces a folder holds).
+processes, keeping only the reports, on one advisor per process whose stores are
+bounded by what they hold, so memory stays flat however many traces a folder holds).
 The checks are in :mod:`sellerexpert._audit.checks`, their diff text in
 :mod:`sellerexpert._audit.diff`, finding the files in
 :mod:`sellerexpert._audit.files`, the records in :mod:`sellerexpert._audit.report`.
@@ -75,9 +74,9 @@ def audit_paths(
     says it is a trace but cannot be read fails the audit.
 
     The files are read and audited one at a time (or ``jobs`` at a time), keeping only
-    their reports, so memory stays flat however many traces a folder holds: after
-    :data:`REPLAYS_PER_ADVISOR` traces, the replays go on with a new advisor built from
-    ``advisor``'s rule pack (as each worker's is), with that pack's firing limit.
+    their reports, so memory stays flat however many traces a folder holds: the replays run on
+    ``advisor`` (in workers, on an advisor of its rule pack each), whose stores are bounded by
+    what they hold.
 
     :param verify: see :func:`audit`.
     :param jobs: worker processes; 1 audits in this process. The reports are the same, in the same order,
@@ -103,9 +102,6 @@ def audit_paths(
         outcomes: Iterable[_Outcome] = workers.map(found)
     else:
         check = _Checker(advisor, old, key, verify, engine)
-        if len(found) > REPLAYS_PER_ADVISOR:
-            # Replayed by advisors of the checker's own from the first trace: the caller's keeps nothing of them.
-            check.renew()
         outcomes = (check(task) for task in found)
     finished = False
     try:
@@ -141,31 +137,17 @@ class _Refused:
 _Outcome = AuditReport | Skipped | _Refused
 
 
-REPLAYS_PER_ADVISOR = 1000
-"""Traces one advisor replays in :func:`audit_paths` before the next are replayed by a new one.
-
-An advisor keeps what it worked out for the sellers it has seen (the compiled rules' view of each
-platform with each market's route facts, route checks, worded pieces), each store bounded by a
-count of entries, thousands of them: right for a server that sees the same kinds of seller
-again and again, but an audit of diverse traces sees each seller once, so those stores only
-grew with the folder (about 25 kB per new platform view, half a view per trace: 41 MB of
-peak memory at 200 traces, 72 MB at 2,000, 123 MB at 10,000). A new advisor costs under 0.1 s to
-build, but what it must work out again (the generated program of each platform view, the views)
-costs more: a new one every 250 traces took 1.04-1.18x the CPU of an audit of 2,000 (peak 47 MB),
-every 1,000 traces 1.01x (peak 60 MB at 2,000, 70 MB at 10,000), so the peak is about that of
-1,000 traces whatever the folder holds."""
-
-
 class _Checker:
     """Reads and audits one trace file after another, in this process or in a worker.
 
-    The replays run on ``advisor`` for the first :data:`REPLAYS_PER_ADVISOR` traces, then on a new
-    advisor from the same rule pack for each further block of that many (see there why).
+    One advisor replays them all: its stores (the compiled rules' platform views with their trace
+    records, route checks, advice) are bounded by what they hold, so a folder of diverse traces
+    does not grow them (a new advisor every 1,000 traces was tried: 48.6 against 52.2 MB peak
+    over 3,000 traces, the same CPU, so it was not kept).
     """
 
     def __init__(self, advisor: Advisor, old: RuleBook | None, key: bytes | str | None, verify: bool, engine: Engine) -> None:
         self.advisor, self.old, self.key, self.verify, self.engine = advisor, old, key, verify, engine
-        self._replays = 0
 
     @classmethod
     def build(
@@ -184,24 +166,7 @@ class _Checker:
             if not in_folder:
                 return _Refused(exc.problem, exc.path, exc.field)
             return unusable(path, exc) or Skipped(str(path), exc.problem)
-        return _audit_loaded(trace, self._replaying(), self.old, self.key, str(path), self.verify, self.engine)
-
-    def _replaying(self) -> Advisor:
-        """The advisor for the next replay: a new one after every :data:`REPLAYS_PER_ADVISOR` traces."""
-        if self._replays >= REPLAYS_PER_ADVISOR:
-            self.renew()
-        self._replays += 1
-        return self.advisor
-
-    def renew(self) -> None:
-        """Replay the next traces on a new advisor from the same rule pack (what the last one kept is let go)."""
-        from .._advisor import Advisor
-
-        self._replays = 0
-        renewed = Advisor(self.advisor.rules.directory)
-        # Rule files edited on disk during the audit: every trace is still replayed on the rules it began with.
-        if renewed.rules.fingerprint == self.advisor.rules.fingerprint:
-            self.advisor = renewed
+        return _audit_loaded(trace, self.advisor, self.old, self.key, str(path), self.verify, self.engine)
 
 
 def _advisor(advisor: Advisor | None) -> Advisor:
