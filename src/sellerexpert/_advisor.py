@@ -16,7 +16,18 @@ from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
 from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
 from ._engine.names import ENGINES, Engine
-from ._engine.policy import OutcomeAdvice, choose_best, lead_index, lead_market, market_model, outcome
+from ._engine.policy import (
+    OutcomeAdvice,
+    best_rank,
+    choose_best,
+    decisive_against,
+    decisive_caveat,
+    fit_of,
+    lead_index,
+    lead_market,
+    market_model,
+    outcome,
+)
 from ._errors import ProfileError
 from ._profile.conditions import PLATFORM_PREFIX
 from ._profile.profile import CORE_FIELDS, FIELDS_BY_NAME, MODELS, SellerProfile
@@ -32,7 +43,7 @@ from ._results.result import (
 )
 from ._results.trace import DecisionRecord, FactRecord, Trace, combine_runs
 from ._rulebook.loader import load_rulebook
-from ._rulebook.routes import MarketRoutes, SellerTerms, market_routes, route_reading, what_routes_read
+from ._rulebook.routes import MarketRoutes, RouteCheck, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook.rulebook import Rule, RuleBook
 from ._rulebook.templates import placeholders, render
 from ._version import __version__
@@ -92,6 +103,30 @@ class _Plan:
     says where the company is only when the seller names one market)."""
 
 
+_BRIEFS_KEPT = 8192
+"""Briefs (:class:`Brief`) kept for sellers the rules cannot tell apart, per advisor: a few hundred bytes each."""
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A consultation as a batch's CSV row reads it, and nothing in words: per platform (in the profile's order)
+    its ``(platform, model, confidence, basis, reason rule ids in the result's order)``, the best platform as
+    ``(platform, model, confidence)``, and the fields the first platform's assumptions name."""
+
+    platforms: tuple[tuple[str, str, float, str, tuple[str, ...]], ...]
+    best: tuple[str, str, float]
+    assumed: tuple[str, ...]
+
+    @classmethod
+    def of(cls, recommendations: Sequence[Recommendation], best: Best) -> Brief:
+        """The brief of an advice already worded (a result, or the advice cache's)."""
+        return cls(
+            tuple((r.platform, r.model, r.confidence, r.basis, tuple(x.rule for x in r.reasons)) for r in recommendations),
+            (best.platform, best.model, best.confidence),
+            tuple(a.field for a in recommendations[0].assumptions) if recommendations else (),
+        )
+
+
 @dataclass(frozen=True)
 class ExampleFailure:
     """A rule example whose outcome differs from what the rule file says."""
@@ -147,6 +182,19 @@ class Advisor:
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
         self._results_held = 0
         """The advice cache's weight (:data:`_RESULTS_HELD`)."""
+        self._briefs: dict[tuple[Any, ...], Brief] = {}
+        """Briefs by the advice cache's key (:meth:`_brief`), for sellers whose advice was never worded."""
+        # What a brief reads of each concluding rule: ("reason", its place among the reasons, favours, kind,
+        # weight) as a result's Reason has them, or ("caveat",); assumptions conclude nothing on a platform.
+        self._brief_rules: dict[str, tuple[Any, ...]] = {}
+        for index, rule in enumerate(self._rules.rules):
+            then = rule.then
+            if then.kind in ("evidence", "exclude"):
+                kind = "evidence" if then.kind == "evidence" else "constraint"
+                place = (kind != "constraint", -(then.weight or 0), index)
+                self._brief_rules[rule.id] = ("reason", place, rule.favours or "", kind, then.weight)
+            elif then.kind == "caveat":
+                self._brief_rules[rule.id] = ("caveat",)
         self._route_cache: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         self._route_read: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         """Route checks by what they read of the answers (:meth:`_route_answers`)."""
@@ -672,6 +720,88 @@ class Advisor:
             self._results[key] = advice
         return ConsultationResult(profile=profile, recommendations=advice[0], best=advice[1], trace=trace, lang=lang)
 
+    def _brief(self, profile: SellerProfile) -> Brief:
+        """``Brief.of`` the result ``consult(profile, engine="compiled", lang="en")`` gives, without wording it: the
+        same runs of the rules, then only the decisions, the reasons' rule ids, the lead markets and the best
+        platform, ranked as :func:`choose_best` ranks them (what a batch writes to CSV; ``--trace`` and JSON need
+        the whole result). The tests hold the two to the same cells, row for row.
+
+        :raises ProfileError: for numbers whose products cannot be worked out (past 64 digits).
+        :raises EngineError: when the rules loop or fail.
+        """
+        plans = self._plans(profile, None)
+        facts = [fact_values(plan.profile) for plan in plans]
+        key = self._advice_key(plans, "en", facts) if profile.economics is None else None
+        if key is not None:
+            cached = self._results.get(key)
+            if cached is not None:
+                return Brief.of(*cached)
+            found = self._briefs.get(key)
+            if found is not None:
+                return found
+        evaluator, limit = self._evaluator, self._firing_limit
+        runs = [
+            evaluator.conclude(
+                plan_facts,
+                plan.profile.platforms,
+                platform_overrides=self._margin_facts(plan.profile, plan.overrides),
+                firing_limit=limit,
+            )
+            for plan, plan_facts in zip(plans, facts, strict=True)
+        ]
+        content_led = self._content_led(profile)
+        policy = self._rules.policy
+        by_rule = self._brief_rules
+        marketless = plans[0].market is None
+        platforms = []
+        ranks = []
+        lead_of_first = 0
+        markets: list[tuple[str | None, float, bool]]
+        for index, platform in enumerate(profile.platforms):
+            decided = [run.decisions[platform] for run in runs]
+            if marketless:
+                lead, markets = 0, []
+            else:
+                # As _advice leads a platform: by the markets' models (_market_advice's), then ranks it by their fit.
+                markets = []
+                for plan, decision in zip(plans, decided, strict=True):
+                    routes = plan.routes.get(platform)
+                    model = market_model(decision.model, decision.basis, routes.status if routes is not None else None)
+                    markets.append((model, decision.confidence, model is None and _own_store_left(routes) is not None))
+                lead = lead_index([model for model, _confidence, _routed in markets])
+            if index == 0:
+                lead_of_first = lead
+            decision = decided[lead]
+            reasons = []
+            unmet = False
+            for rule_id in runs[lead].concluded.get(platform, {}):
+                read = by_rule.get(rule_id)
+                if read is None:
+                    continue
+                if read[0] == "caveat":
+                    unmet = unmet or decisive_caveat(rule_id, policy)
+                    continue
+                reasons.append((read[1], rule_id))
+                unmet = unmet or decisive_against(decision.model, read[2], read[3], read[4], policy)
+            reasons.sort(key=_key)
+            platforms.append(
+                (platform, decision.model, decision.confidence, decision.basis, tuple(rule for _place, rule in reasons))
+            )
+            fitness = fit_of(markets, decision.confidence, decision.basis, content=platform in content_led)
+            scores = {model: decision.scores[model] for model in MODELS}
+            ranks.append(best_rank(unmet, fitness, decision.confidence, scores, decision.model, index))
+        chosen = platforms[max(range(len(ranks)), key=ranks.__getitem__)]
+        assumed: tuple[str, ...] = ()
+        if platforms:
+            assumptions = self._assumptions(plans[lead_of_first].profile, runs[lead_of_first], "en")
+            assumed = tuple(a.field for a in assumptions)
+        brief = Brief(tuple(platforms), (chosen[0], chosen[1], chosen[2]), assumed)
+        if key is not None:
+            if len(self._briefs) >= _BRIEFS_KEPT:
+                self._briefs.clear()
+            self._briefs[key] = brief
+        return brief
+
     def _replayed(self, profile: SellerProfile, *, engine: Engine = "compiled") -> Trace:
         """The trace of a consultation, from one run of the rules per market: what an audit replays.
 
@@ -880,8 +1010,8 @@ class Advisor:
         if routes is not None and routes.status == "unknown":
             outcome_kind, text = "unknown-market", routes.note
         elif model is None:
-            own = routes.best("own-store") if routes is not None and routes.status != "not-live" else None
-            if own is not None and own.status != "closed":
+            own = _own_store_left(routes)
+            if own is not None:
                 route_id, route_name, hands_over = own.route.id, own.route.name_in(lang), own.route.hands_over_in(lang)
                 text = _i18n.tidy(
                     _i18n._("No managed model is open to you on {platform} in {market}; the route left: {route}.").format(
@@ -1196,6 +1326,15 @@ _RECOMMENDATION_FIELDS = len(fields(Recommendation))
 def advice_weight(profile: SellerProfile) -> int:
     """What a consultation's advice weighs in the advice cache (:data:`_RESULTS_HELD`): its recommendations per market."""
     return len(profile.platforms) * max(1, len(profile.target_markets or ()))
+
+
+def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
+    """The seller's own store as the route left on a platform in a market where no managed model is open: its best
+    check unless it is closed, or the market has no route facts or the platform is not live there."""
+    if routes is None or routes.status in ("unknown", "not-live"):
+        return None
+    own = routes.best("own-store")
+    return own if own is not None and own.status != "closed" else None
 
 
 def _key(placed: tuple[Any, Any]) -> Any:

@@ -6,6 +6,7 @@ import csv
 import itertools
 import json
 import os
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from sellerexpert import Advisor, BatchInterrupted, RowReader, SellerProfile, Trace, cli, score_batch
+from sellerexpert import FIELDS, Advisor, BatchInterrupted, ProfileError, RowReader, SellerProfile, Trace, cli, score_batch
 
 PARTIAL_SUFFIX = ".partial"
 """``FILE.partial``: the rows written so far (docs/batch.md)."""
@@ -300,3 +301,55 @@ def test_a_csv_row_is_the_row_of_its_json_record(runner: CliRunner, examples_dir
             expected[rec["platform"] + "_basis"] = rec["basis"]
             expected[rec["platform"] + "_reasons"] = ";".join(reason["rule"] for reason in rec["reasons"])
         assert {key: value for key, value in line.items() if value} == {k: v for k, v in expected.items() if v}
+
+
+def write_diverse(path: Path, rows: int, *, seed: int) -> Path:
+    """A CSV of profiles that differ in what the rules read: every field drawn from its own allowed values (or
+    left unknown), markets and platforms as random lists; answers that contradict each other drawn again."""
+    rng = random.Random(seed)
+    markets = ("US", "UK", "DE", "FR", "ES", "IT", "PL", "BR", "MX", "JP", "SA")
+
+    def cell(spec: Any) -> str:
+        if spec.name == "name" or rng.random() < 0.2:
+            return ""
+        if spec.kind == "markets":
+            return ";".join(rng.sample(markets, rng.randint(1, 3)))
+        if spec.kind == "count":
+            return str(int(10 ** rng.uniform(0, 5)))
+        if spec.kind == "platforms":
+            return ";".join(rng.sample(spec.allowed, rng.randint(1, len(spec.allowed))))
+        return rng.choice(spec.allowed) if spec.allowed else ""
+
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        out = csv.writer(stream)
+        out.writerow([spec.name for spec in FIELDS])
+        for index in range(rows):
+            while True:
+                row = {spec.name: cell(spec) for spec in FIELDS}
+                row["name"] = f"seller-{index}"
+                try:
+                    profile = SellerProfile.from_dict({k: v for k, v in row.items() if v})
+                    for market in profile.target_markets or ():
+                        profile.with_changes(target_markets=(market,))
+                except ProfileError:
+                    continue
+                out.writerow(row.values())
+                break
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "seed"),
+    [pytest.param(150, 1, id="sample"), pytest.param(1500, 2, id="many", marks=pytest.mark.slow)],
+)
+def test_a_csv_row_of_diverse_sellers_is_the_row_of_their_whole_result(
+    runner: CliRunner, tmp_path: Path, rows: int, seed: int
+) -> None:
+    # Without a trace, a CSV row is made from the decisions and rule ids alone, never the words; with one, from the
+    # whole result (its trace is written from it). Both must write the same bytes for sellers the rules tell apart.
+    sellers = write_diverse(tmp_path / "diverse.csv", rows, seed=seed)
+    lean = _batch(runner, str(sellers), "-f", "csv")
+    whole = _batch(runner, str(sellers), "-f", "csv", "--trace", str(tmp_path / "traces"))
+    assert lean.exit_code == whole.exit_code == 0, lean.stderr
+    assert lean.stdout == whole.stdout
+    assert len(lean.stdout.splitlines()) == rows + 1

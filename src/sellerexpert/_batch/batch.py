@@ -61,7 +61,7 @@ from .._workers import Workers
 
 if TYPE_CHECKING:
     # Imported where used: the command line imports this module, and `--help` must not load the engine.
-    from .._advisor import Advisor
+    from .._advisor import Advisor, Brief
     from .._engine.names import Engine
     from .._results.result import ConsultationResult
 
@@ -194,6 +194,22 @@ def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> Consulta
         return exc
 
 
+def _briefed(advisor: Advisor, row: Row, source: str) -> tuple[str | None, Brief] | ProfileError | EngineError:
+    """:func:`_consulted` on the compiled engine as a CSV row reads it: the profile's name and its brief."""
+    if row.problem is not None:
+        return row.problem
+    try:
+        profile = SellerProfile.from_document(row.data, source=source)
+    except ProfileError as exc:
+        return exc.located(source, line=row.line)
+    try:
+        return profile.name, advisor._brief(profile)
+    except ProfileError as exc:
+        return exc.located(source, line=row.line)
+    except EngineError as exc:
+        return exc
+
+
 # -- writing ------------------------------------------------------------------
 
 _CSV_PER_PLATFORM = ("model", "confidence", "basis", "reasons")
@@ -260,6 +276,27 @@ def result_cells(row: int, result: ConsultationResult) -> dict[str, Any]:
     return line
 
 
+def brief_cells(row: int, name: str | None, brief: Brief) -> dict[str, Any]:
+    """:func:`result_cells` of the result whose :class:`~sellerexpert._advisor.Brief` this is (``name``: the profile's)."""
+    platform, model, confidence = brief.best
+    line: dict[str, Any] = {
+        "row": row,
+        "status": "ok",
+        "name": name if name is not None else "",
+        "best_platform": platform,
+        "best_model": model,
+        "best_confidence": confidence,
+    }
+    for platform, model, confidence, basis, reasons in brief.platforms:
+        prefix = platform + "_"
+        line[prefix + "model"] = model
+        line[prefix + "confidence"] = confidence
+        line[prefix + "basis"] = basis
+        line[prefix + "reasons"] = ";".join(reasons)
+    line["assumed"] = ";".join(brief.assumed)
+    return line
+
+
 class _Lines:
     """Serialises records into one UTF-8 block, in the output format (the same code in every worker).
 
@@ -303,6 +340,14 @@ class _Lines:
         # The result's own one-line JSON reuses what it already wrote for sellers the rules cannot tell apart.
         text = f'{{"row": {row}, "status": "ok", ' + result.to_json(indent=None)[1:] + "\n"
         self._lines.append(text.encode("utf-8"))
+
+    def add_cells(self, cells: Mapping[str, Any]) -> None:
+        """A CSV row of these cells (:func:`brief_cells`)."""
+        assert self._csv is not None
+        self._csv.writerow(cells)
+        self._lines.append(self._text.getvalue().encode("utf-8"))
+        self._text.seek(0)
+        self._text.truncate()
 
     def data(self) -> bytes:
         """Everything added since the last call, as UTF-8."""
@@ -407,6 +452,8 @@ class Scorer:
         else:
             finite = True
         self._lines = _Lines(output_format, finite_facts=finite)
+        # A CSV row without a trace reads only decisions and rule ids: the compiled engine gives them unworded.
+        self._brief = output_format == "csv" and engine == "compiled" and self.trace_dir is None
 
     @classmethod
     def build(cls, rules_dir: str, layout: Layout, output_format: str, engine: str, trace_dir: str | None) -> Scorer:
@@ -426,7 +473,16 @@ class Scorer:
         models: Counter[tuple[str, str]] = Counter()
         lines, source, engine, advisor = self._lines, self.layout.source, self.engine, self.advisor
         for row in self.layout.rows(chunk):
-            found = _consulted(advisor, row, source, engine)
+            if self._brief:
+                briefed = _briefed(advisor, row, source)
+                if isinstance(briefed, tuple):
+                    name, brief = briefed
+                    lines.add_cells(brief_cells(row.row, name, brief))
+                    models.update((platform, model) for platform, model, _c, _b, _r in brief.platforms)
+                    continue
+                found: ConsultationResult | ProfileError | EngineError = briefed
+            else:
+                found = _consulted(advisor, row, source, engine)
             if not isinstance(found, (ProfileError, EngineError)):
                 try:
                     lines.add_ok(row.row, found)

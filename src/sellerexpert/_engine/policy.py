@@ -288,14 +288,24 @@ def outcome(
 def _unmet_need(rec: Recommendation, policy: Policy) -> str | None:
     """A need of the seller's that this platform's advice does not meet, in words, if any."""
     for caveat in rec.caveats:
-        if caveat.rule in policy.best.decisive_caveats:
+        if decisive_caveat(caveat.rule, policy):
             return caveat.text
     for reason in rec.reasons:
-        if reason.favours != rec.model and reason.kind == "evidence" and (reason.weight or 0) >= policy.best.decisive_weight:
+        if decisive_against(rec.model, reason.favours, reason.kind, reason.weight, policy):
             return _("the strongest argument there points the other way ({reason})").format(
                 reason=_lower(reason.text).rstrip(".。")
             )
     return None
+
+
+def decisive_caveat(rule: str, policy: Policy) -> bool:
+    """Whether a caveat of ``rule`` is a need the seller cannot trade away (``policy.best``)."""
+    return rule in policy.best.decisive_caveats
+
+
+def decisive_against(model: str, favours: str | None, kind: str, weight: int | None, policy: Policy) -> bool:
+    """Whether a reason (favouring ``favours``, of ``kind`` and ``weight``) argues decisively against ``model``."""
+    return favours != model and kind == "evidence" and (weight or 0) >= policy.best.decisive_weight
 
 
 def market_model(model: str, basis: str, market_status: str | None) -> str | None:
@@ -352,15 +362,25 @@ def fit(rec: Recommendation, content_led: Collection[str] = ()) -> float:
     """How well a platform's best routes fit the seller, 0 to about 1: the markets' confidences, a market
     with no route or no facts counting 0 and one served only by the seller's own store less; plus a
     bonus for a content-led platform when the seller wants content control."""
-    if rec.markets:
+    markets = [(m.model, m.confidence, m.route is not None) for m in rec.markets]
+    return fit_of(markets, rec.confidence, rec.basis, content=rec.platform in content_led)
+
+
+def fit_of(
+    markets: Sequence[tuple[str | None, float, bool]], confidence: float, basis: str, *, content: bool = False
+) -> float:
+    """:func:`fit` of a platform's advice given as its markets' ``(model, confidence, has a route)`` (none: a
+    consultation without markets), its own confidence and basis, and whether its content focus counts: what a
+    batch row ranks platforms by without wording the advice."""
+    if markets:
         scores = [
-            m.confidence if m.model is not None else (_OWN_STORE_FIT * m.confidence if m.route is not None else 0.0)
-            for m in rec.markets
+            confidence_m if model is not None else (_OWN_STORE_FIT * confidence_m if routed else 0.0)
+            for model, confidence_m, routed in markets
         ]
         value = sum(scores) / len(scores)
     else:
-        value = rec.confidence if rec.basis != "both-excluded" else 0.0
-    return value + (_CONTENT_BONUS if rec.platform in content_led else 0.0)
+        value = confidence if basis != "both-excluded" else 0.0
+    return value + (_CONTENT_BONUS if content else 0.0)
 
 
 def choose_best(
@@ -380,12 +400,9 @@ def choose_best(
     def unmet(rec: Recommendation) -> str | None:
         return _unmet_need(rec, policy) if policy is not None else None
 
-    def margin(rec: Recommendation) -> int:
-        return rec.scores[rec.model] - sum(v for m, v in rec.scores.items() if m != rec.model)
-
     def key(item: tuple[int, Recommendation]) -> tuple[bool, float, float, int, int]:
         index, rec = item
-        return (unmet(rec) is None, round(fit(rec, content_led), 6), rec.confidence, margin(rec), -index)
+        return best_rank(unmet(rec) is not None, fit(rec, content_led), rec.confidence, rec.scores, rec.model, index)
 
     ranked = sorted(enumerate(recommendations), key=key, reverse=True)
     chosen = ranked[0][1]
@@ -419,6 +436,15 @@ def choose_best(
         else:
             why = _("{lead}.").format(lead=lead)
     return Best(platform=chosen.platform, model=chosen.model, confidence=chosen.confidence, why=tidy(why), route=chosen.route)
+
+
+def best_rank(
+    unmet: bool, fitness: float, confidence: float, scores: Mapping[str, int], model: str, index: int
+) -> tuple[bool, float, float, int, int]:
+    """A platform's place in :func:`choose_best`'s ranking (the highest first): no decisive need unmet, then its
+    :func:`fit` (``fitness``), its confidence, its evidence margin for ``model``, then its place in the list."""
+    margin = scores[model] - sum(v for m, v in scores.items() if m != model)
+    return (not unmet, round(fitness, 6), confidence, margin, -index)
 
 
 def _served(rec: Recommendation) -> int:
