@@ -481,9 +481,11 @@ class SellerProfile(
         if self.target_markets == (market,):
             return self
         narrowed = object.__new__(SellerProfile)
-        for item in fields(SellerProfile):
-            object.__setattr__(narrowed, item.name, getattr(self, item.name))
-        object.__setattr__(narrowed, "target_markets", (market,))
+        # The fields alone (by their names, listed once: dataclasses.fields() rebuilds its list on every call).
+        state = narrowed.__dict__
+        for name in _STATE:
+            state[name] = getattr(self, name)
+        state["target_markets"] = (market,)
         return narrowed
 
     def with_changes(self, **changes: Any) -> SellerProfile:
@@ -494,6 +496,10 @@ class SellerProfile(
                     _("unknown field '{field}'").format(field=key), field=key, suggestion=closest(key, list(FIELDS_BY_NAME))
                 )
         return replace(self, **changes)
+
+_STATE: tuple[str, ...] = tuple(item.name for item in fields(SellerProfile))
+"""Every field of a profile, by name: what a copy of one holds."""
+
 
 def _toml_value(value: Any) -> str:
     """A profile value in TOML: text, numbers and booleans are spelt as in JSON; mappings become inline tables."""
