@@ -15,7 +15,8 @@ each round runs one fresh process per side (before, then after), each measuring 
 * ``diverse``: per seller, a pass over N diverse sellers (bench/population.py), the advice cache
   emptied before each pass; the distinct-signature count and hit rate are printed beside it;
 * ``diverse rows``: per row, what a batch to CSV does with N other diverse sellers given as text
-  cells: the profile read from the row, the consultation, the CSV row's cells;
+  cells: the profile read from the row, the consultation (on a checkout that has it, the brief a CSV row
+  is made from without the words: ``Advisor._brief``), the CSV row's cells;
 * ``diverse + trace``: ``diverse`` with each result's ``trace.to_dict()`` (bench/run.py's trace row);
 * ``diverse + trace JSON``: ``diverse`` with the result's and its trace's compact JSON, what the web
   API writes for ``POST /api/v1/consult?trace=true``.
@@ -95,6 +96,12 @@ def diverse_answer():
 
 def diverse_rows():
     forget(advisor)
+    if hasattr(advisor, "_brief"):  # a checkout whose CSV rows are made without the words
+        from sellerexpert._batch.batch import brief_cells
+        for number, row in enumerate(cells, start=1):
+            profile = SellerProfile.from_dict(row)
+            brief_cells(number, profile.name, advisor._brief(profile))
+        return
     for number, row in enumerate(cells, start=1):
         result_cells(number, advisor.consult(SellerProfile.from_dict(row), engine="compiled"))
 

@@ -163,6 +163,10 @@ def forget(advisor: Advisor) -> None:
     if cache is not None:
         cache.clear()
         advisor._results_held = 0  # type: ignore[attr-defined]
+    briefs = getattr(advisor, "_briefs", None)  # what a batch's CSV rows keep instead, on checkouts that have them
+    if briefs is not None:
+        briefs.clear()
+        advisor._briefs_held = 0  # type: ignore[attr-defined]
 
 
 def describe(advisor: Advisor, sellers: Iterable[SellerProfile | Mapping[str, Any]]) -> str:

@@ -103,8 +103,10 @@ class _Plan:
     says where the company is only when the seller names one market)."""
 
 
-_BRIEFS_KEPT = 8192
-"""Briefs (:class:`Brief`) kept for sellers the rules cannot tell apart, per advisor: a few hundred bytes each."""
+_BRIEFS_HELD = 2048
+"""What the briefs (:class:`Brief`) kept for sellers the rules cannot tell apart may hold, per advisor, weighed as the
+advice cache is (:func:`advice_weight`): their keys, the advice cache's, are most of their size (about 1 KB), so
+about 2 MB in every process (8,192 by count took 9 MB more at the peak of a 10,000-row batch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,8 @@ class Advisor:
         """The advice cache's weight (:data:`_RESULTS_HELD`)."""
         self._briefs: dict[tuple[Any, ...], Brief] = {}
         """Briefs by the advice cache's key (:meth:`_brief`), for sellers whose advice was never worded."""
+        self._briefs_held = 0
+        """What :attr:`_briefs` weighs (:data:`_BRIEFS_HELD`)."""
         # What a brief reads of each concluding rule: ("reason", its place among the reasons, favours, kind,
         # weight) as a result's Reason has them, or ("caveat",); assumptions conclude nothing on a platform.
         self._brief_rules: dict[str, tuple[Any, ...]] = {}
@@ -797,8 +801,11 @@ class Advisor:
             assumed = tuple(a.field for a in assumptions)
         brief = Brief(tuple(platforms), (chosen[0], chosen[1], chosen[2]), assumed)
         if key is not None:
-            if len(self._briefs) >= _BRIEFS_KEPT:
+            weight = advice_weight(profile)
+            if self._briefs_held + weight > _BRIEFS_HELD:
                 self._briefs.clear()
+                self._briefs_held = 0
+            self._briefs_held += weight
             self._briefs[key] = brief
         return brief
 
