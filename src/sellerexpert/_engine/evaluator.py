@@ -1303,12 +1303,36 @@ class _Run:
         """For each rule of several branches, the branch that fires first on each platform: the activation
         with the highest key, as the engine's agenda would pick it (rule index -> platform view -> branch)."""
         several: dict[int, dict[int, int]] = {}
+        if self.only is not None or self.concluded:
+            for rule_index, indices in rules:
+                best: dict[int, tuple[Any, int]] = {}
+                for key, index, v in self._activations(indices):
+                    if v not in best or key > best[v][0]:
+                        best[v] = (key, index)
+                several[rule_index] = {v: index for v, (_, index) in best.items()}
+            return several
+        # Settling (no rule concluded yet, every rule in play): _activations' keys without what they share. The
+        # branches of one rule share its salience, so the rest of the key decides: the ids the activation holds,
+        # most recent first (_recent_ids), then the earlier branch; the same order of branches and views.
+        seller, views, base, branches = self.seller, self.views, self.base, self.branches
         for rule_index, indices in rules:
-            best: dict[int, tuple[Any, int]] = {}
-            for key, index, v in self._activations(indices):
-                if v not in best or key > best[v][0]:
-                    best[v] = (key, index)
-            several[rule_index] = {v: index for v, (_, index) in best.items()}
+            chosen: dict[int, tuple[Any, int]] = {}
+            for index in indices:
+                branch = branches[index]
+                matched: bool | None = None
+                for v, view in enumerate(views):
+                    entry = view.enabled.get(index)
+                    if entry is None:
+                        continue
+                    if matched is None:
+                        matched = branch.match(seller)
+                    if not matched:
+                        break
+                    key = (_recent_ids(seller, entry, base[v]), -branch.order)
+                    held = chosen.get(v)
+                    if held is None or key > held[0]:
+                        chosen[v] = (key, index)
+            several[rule_index] = {v: index for v, (_, index) in chosen.items()}
         return several
 
     def settle(self, *, conclude: bool = False) -> _Run:
