@@ -1706,9 +1706,9 @@ class _Run:
             else:
                 view = self.views[v]
                 platform = view.platform
+                facts = platform_records[v]
                 matched = tuple(
-                    platform_records[v][name] if kind_ == _PLATFORM else seller_records[name]
-                    for kind_, name in view.enabled[index][0]
+                    [facts[name] if kind_ == _PLATFORM else seller_records[name] for kind_, name in view.enabled[index][0]]
                 )
                 conclusion: ConclusionRecord
                 if then.kind == "evidence":

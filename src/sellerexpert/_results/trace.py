@@ -778,7 +778,17 @@ class _RecordCopies:
         out = []
         for record in records:
             copy = written.get(id(record))
-            out.append(self._first(record) if copy is None else copy())
+            if copy is not None:
+                out.append(copy())
+                continue
+            kind = type(record)
+            if kind is PlatformRecord or kind is SellerRecord:  # most records: one value, nearly always a scalar
+                data = record.to_dict()
+                if type(data["value"]) in _ATOM_TYPES:
+                    written[id(record)] = data.copy
+                    out.append(data)
+                    continue
+            out.append(self._first(record))
         return out
 
     def _first(self, record: FactRecord) -> Any:
