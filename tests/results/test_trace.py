@@ -447,3 +447,13 @@ def test_a_traces_dict_shares_nothing_with_the_trace_or_an_earlier_dict(advisor:
         assert len(set(mine)) == len(mine)
         others = containers(second, []) + containers(dict(trace.result), []) + containers(result.to_dict(), [])
         assert not set(mine) & set(others)
+
+
+@pytest.mark.parametrize(("kept", "other"), [(1, True), (1, 1.0), (0.0, -0.0), ("a", ["a"]), (None, 0)])
+def test_a_platform_fact_equal_to_a_kept_one_is_written_as_itself(kept: Any, other: Any) -> None:
+    """Platform facts' JSON after the id is kept and shared between views and bases: a value equal to a kept
+    one (``True`` and 1, 0.0 and -0.0) is never written as the kept one."""
+    for value in (kept, other):
+        record = read_fact({"id": 7, "kind": "platform", "platform": "temu", "field": "f", "value": value})
+        lone = Trace(profile={}, facts=(record,), firings=(), result={}, fingerprint={})
+        assert lone.to_json(indent=None) == json.dumps(lone.to_dict(), ensure_ascii=False)

@@ -928,8 +928,6 @@ class _PlatformView:
         self.emphasis = self.values.get("emphasis")
         self._records: dict[int, dict[str, PlatformRecord]] = {}
         self._records_json: dict[int, tuple[dict[str, PlatformRecord], dict[int, str]]] = {}
-        self._json_tails: dict[str, str] | None = None
-        """Each fact's record JSON after its id, by name (see :meth:`records_json`): the same from every base."""
         self._hold = evaluator._hold
         # branch index -> (binding: ((kind, name), ...), platform offsets, seller names, confidence of platform facts)
         shared = evaluator._enabled(platform, self.declared, self.values)
@@ -1018,15 +1016,7 @@ class _PlatformView:
         found = self._records_json.get(base)
         if found is not None and found[0] is records:
             return found[1]
-        tails = self._json_tails
-        if tails is None:
-            # Written once per view, numbered 0: a base's records differ only in their ids, so their JSON is the id
-            # put in front of these (the later markets' runs of diverse sellers number from a new base each time).
-            head = len('{"id": 0')
-            tails = self._json_tails = {
-                name: record_json(PlatformRecord(0, self.platform, name, plain(value)))[head:] for name, value in self.declared
-            }
-        texts = {id(record): '{"id": ' + str(record.id) + tails[name] for name, record in records.items()}
+        texts = {id(record): record_json(record) for record in records.values()}
         if self._records.get(base) is records:
             self._records_json[base] = (records, texts)
         return texts

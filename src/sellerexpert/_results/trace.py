@@ -649,12 +649,12 @@ _encode = _c_encoder()
 
 def record_json(record: FactRecord) -> str:
     """A record's JSON as a trace's compact JSON writes it: ``json.dumps(record.to_dict(), ensure_ascii=False)``."""
-    return _encode(record.to_dict())
+    return _record_text(record)
 
 
-_PIECES_KEPT = 4096
+_PIECES_KEPT = 8192
 """How many pieces of each kind :func:`_firing_head`, :func:`_absent_text` and :func:`_record_text` keep (a rule
-book's rules, platforms and caveat texts make a few hundred; more are only kept again after a clearing)."""
+book's rules, platforms, caveat texts and platform facts make a few thousand; more are kept again after a clearing)."""
 _HEADS: dict[tuple[Any, ...], str] = {}
 _ABSENT: dict[tuple[Any, ...], str] = {}
 _TAILS: dict[tuple[Any, ...], str] = {}
@@ -662,9 +662,17 @@ _TAIL_FIELDS: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {
     EvidenceRecord: operator.attrgetter("rule", "platform", "model", "weight"),
     ExclusionRecord: operator.attrgetter("rule", "platform", "model"),
     CaveatRecord: operator.attrgetter("rule", "platform", "text"),
+    PlatformRecord: operator.attrgetter("platform", "field", "value"),
 }
-"""The fields, after ``id``, of the records a rule's firing asserts: the same for every seller the rule fires for
-(a caveat's text nearly always), so their JSON after the id is written once and the id put in front of it."""
+"""The fields, after ``id``, of the records a rule's firing asserts and of the platforms' facts: the same for every
+seller the rule fires for (a caveat's text nearly always), and for every platform view holding the fact (a diverse
+population brings a new view, with a few route facts of its own, for nearly every seller; the ids move with the
+base each market's run numbers from). Their JSON after the id is written once and the id put in front of it."""
+
+
+_KEY_TYPES = frozenset({str, int, bool, type(None)})
+"""Values a kept piece is found by: equal only when their JSON is equal, told with their type (not floats: -0.0 and
+0.0 are equal keys, not equal JSON)."""
 
 
 def _kept(pieces: dict[tuple[Any, ...], str], key: tuple[Any, ...], text: str) -> str:
@@ -699,21 +707,20 @@ def _absent_text(absent: tuple[str, ...]) -> str:
 
 
 def _record_text(record: FactRecord) -> str:
-    """:func:`record_json`; for the records a firing asserts, the JSON after the id written once (see :data:`_TAIL_FIELDS`)."""
+    """:func:`record_json`; for the records of :data:`_TAIL_FIELDS`, the JSON after the id written once."""
     fields = _TAIL_FIELDS.get(type(record))
     fact_id = record.id
     if fields is None or type(fact_id) is not int:
         return _encode(record.to_dict())
     values = fields(record)
-    key = (type(record), values, tuple(map(type, values)))  # types too: True and 1 are equal keys, not equal JSON
-    try:
-        tail = _TAILS.get(key)
-    except TypeError:  # a value no key can hold (read from a file): written whole
+    types = tuple(map(type, values))
+    if not _KEY_TYPES.issuperset(types):  # a list value, or a value of another class: written whole
         return _encode(record.to_dict())
+    tail = _TAILS.get((type(record), values, types))  # types too: True and 1 are equal keys, not equal JSON
     head = '{"id": ' + str(fact_id)
     if tail is None:
         text = _encode(record.to_dict())
-        _kept(_TAILS, key, text[len(head):])
+        _kept(_TAILS, (type(record), values, types), text[len(head):])
         return text
     return head + tail
 
