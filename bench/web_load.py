@@ -278,6 +278,18 @@ def rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) ``pid`` and its descendants have used so far, in seconds."""
+    ticks = 0
+    for member in _tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of the line
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler(threading.Thread):
     """Samples the server's memory twice a second while the load runs."""
 
@@ -369,6 +381,8 @@ class Round:
     rss_quarters: list[float]
     rss_after: float
     load: tuple[float, float]
+    cpu_ms: float = 0.0
+    """The server's CPU time per consultation (all its processes): what the two cores' sharing does not change."""
 
 
 def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, float], floor: LoadReport | None) -> str:
@@ -413,6 +427,7 @@ def _section(args: argparse.Namespace, rounds: list[Round], cost: dict[str, floa
         row("latency p90", each(lambda r: f"{r.report.percentile(90):.1f} ms")),
         row("latency p99", each(lambda r: f"{r.report.percentile(99):.1f} ms"), "<= 100 ms"),
         row("latency max", each(lambda r: f"{max(r.report.latencies_ms or [0]):.1f} ms")),
+        row("server CPU per consultation", each(lambda r: f"{r.cpu_ms:.2f} ms" if r.cpu_ms else "not measured")),
         row("server RSS at the start", each(lambda r: f"{r.rss_before:.1f} MiB")),
         row("server RSS at 1/4, 1/2, 3/4", each(lambda r: " / ".join(f"{m:.0f}" for m in r.rss_quarters[:3]) + " MiB")),
         row("server RSS at the end", each(lambda r: f"{r.rss_after:.1f} MiB"), "flat"),
@@ -479,6 +494,7 @@ def main() -> None:
         for number in range(args.rounds):
             load_before = os.getloadavg()[0]
             rss_before = rss_mib(process.pid) if process else 0.0
+            cpu_before = cpu_seconds(process.pid) if process else 0.0
             sampler = Sampler(process.pid) if process else None
             if sampler:
                 sampler.start()
@@ -494,8 +510,9 @@ def main() -> None:
                 sampler.stop.set()
                 sampler.join()
             rss_after = rss_mib(process.pid) if process else 0.0
+            cpu_ms = (cpu_seconds(process.pid) - cpu_before) * 1000 / max(report.completed, 1) if process else 0.0
             quarters = sampler.quarters() if sampler else []
-            rounds.append(Round(report, rss_before, quarters, rss_after, (load_before, os.getloadavg()[0])))
+            rounds.append(Round(report, rss_before, quarters, rss_after, (load_before, os.getloadavg()[0]), cpu_ms))
             if report.error_samples:
                 print(f"round {number + 1} error samples:", *report.error_samples, sep="\n  ", file=sys.stderr)
         floor = run_load(base, total=3000, concurrency=args.concurrency, floor=True)

@@ -692,9 +692,14 @@ class Advisor:
             if cached is not None:
                 recommendations, best = cached
                 done = profile
+                assert facts is not None
+                known = facts
 
                 def rerun() -> Trace:
-                    return self._english_trace(done, self._numbered_runs(plans), lang, cached, numbered=True)
+                    # The advice was kept, the run was not: run the rules once more, settled as for a new seller,
+                    # and make the records from that run (not the agenda's run, which builds them as it fires).
+                    makers = [self._conclude_traced(plan, plan_facts)[1] for plan, plan_facts in zip(plans, known, strict=True)]
+                    return self._english_trace(done, self._numbered_runs(plans, makers), lang, cached, numbered=True)
 
                 return ConsultationResult(profile=profile, recommendations=recommendations, best=best, trace=rerun, lang=lang)
         if engine == "compiled":
@@ -814,19 +819,22 @@ class Advisor:
 
         ``consult(profile).trace`` on the compiled engine makes the trace's records from the run that made
         the result (the rules run again only for a result taken from the advice cache) and keeps the advice
-        for sellers the rules cannot tell apart. A replay needs only the trace: its result is worded from the
-        run's own records, as a Chinese result's English trace is, and nothing is kept, so an audit of
-        thousands of sellers it will not see again runs the rules once per market and fills no advice cache.
+        for sellers the rules cannot tell apart. A replay needs only the trace: its result is worded in English from
+        the same run, and nothing is kept, so an audit of thousands of sellers it will not see again runs the rules
+        once per market (settled, as for a new seller's consultation) and fills no advice cache.
         """
         plans = self._plans(profile, None)
-        numbered = engine == "compiled"  # the compiled runs numbered one after the other as they are made
-        runs = (
-            self._numbered_runs(plans)
-            if numbered
-            else [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
-        )
+        if engine == "compiled":
+            # The settled run, as a consultation makes it: the conclusions for the advice without reading them back
+            # from the records, and the records from the same run, numbered one run after the other.
+            traced = [self._conclude_traced(plan, fact_values(plan.profile)) for plan in plans]
+            concluded = [(plan, conclusions) for plan, (conclusions, _) in zip(plans, traced, strict=True)]
+            advice = self._advice(profile, concluded, "en")
+            runs = self._numbered_runs(plans, [records for _, records in traced])
+            return self._english_trace(profile, runs, "en", advice, numbered=True)
+        runs = [(plan, self._run(plan.profile, engine=engine, platform_overrides=plan.overrides)) for plan in plans]
         advice = self._advice(profile, [(plan, Conclusions.of(record)) for plan, record in runs], "en")
-        return self._english_trace(profile, runs, "en", advice, numbered=numbered)
+        return self._english_trace(profile, runs, "en", advice)
 
     def _advice_key(
         self, plans: list[_Plan], lang: str, facts: list[dict[str, Any]] | None = None
@@ -913,6 +921,7 @@ class Advisor:
             return text[: -len(_LANG_TAIL)] + "}"
 
         trace._with_json(result=result_json, fingerprint=self._fingerprint_json)
+        trace._with_dicts(result=lambda _trace: ConsultationResult.result_dict(profile, recommendations, best))
         if numbered:  # the runs' own records, so what their views wrote of them names this trace's records
             written = [record.records_json for _plan, record in runs if record.records_json is not None]
             trace._with_records_json(lambda: [texts for maker in written for texts in maker()])

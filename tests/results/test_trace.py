@@ -405,3 +405,55 @@ def test_a_traces_firings_are_each_firings_own_dict(advisor: Advisor, engine: st
     assert [json.dumps(f.to_dict()) for f in trace.firings] == [json.dumps(f) for f in written]
     assert [json.dumps(f) for f in json.loads(trace.to_json(indent=None))["firings"]] == [json.dumps(f) for f in written]
     assert any("market" in f for f in written), "the sample reaches the optional market key"
+
+
+def test_pieces_written_once_still_tell_equal_values_of_other_types_apart(trace: Trace) -> None:
+    """The compact JSON writes a firing's head, its absent fields and a rule's asserted record once, and puts each
+    later firing's ``seq`` and each record's ``id`` in front: a file's value equal to a kept one but of another type
+    (``10.0`` for 10, ``true`` for 1) is still written as itself."""
+    trace.to_json(indent=None)  # the engine's pieces kept first
+    data = trace.to_dict()
+    firing = next(f for f in data["firings"] if any(r["kind"] == "evidence" for r in f["asserted"]))
+    evidence = next(r for r in firing["asserted"] if r["kind"] == "evidence")
+    firing["salience"] = float(firing["salience"])
+    evidence["weight"] = float(evidence["weight"])
+    firing["seq"] = float(firing["seq"])
+    odd = Trace.from_dict(data)
+    text = odd.to_json(indent=None)
+    assert text == json.dumps(odd.to_dict(), ensure_ascii=False)
+    assert f'"weight": {evidence["weight"]!r}' in text and f'"salience": {firing["salience"]!r}' in text
+    for absent in (("1",), (1,), (True,)):  # a tuple equal to another of other types is written as itself too
+        lone = Trace(profile={}, facts=(), firings=(Firing(1, "r", None, 0, (), (), absent=absent),), result={}, fingerprint={})
+        assert lone.to_json(indent=None) == json.dumps(lone.to_dict(), ensure_ascii=False)
+
+
+def test_a_traces_dict_shares_nothing_with_the_trace_or_an_earlier_dict(advisor: Advisor) -> None:
+    """``to_dict`` writes the result afresh from the recommendations rather than copying it: no dict or list of it
+    is the trace's own, the result's dict's or another call's."""
+
+    def containers(value: Any, found: list[int]) -> list[int]:
+        if isinstance(value, dict | list):
+            found.append(id(value))
+            for item in value.values() if isinstance(value, dict) else value:
+                containers(item, found)
+        return found
+
+    for lang in ("en", "zh"):
+        result = advisor.consult({**PROFILE, "monthly_orders": 250}, engine="compiled", lang=lang)
+        trace = result.trace
+        first, second = trace.to_dict(), trace.to_dict()
+        assert first == second and first["result"] == trace.result
+        mine = containers(first, [])
+        assert len(set(mine)) == len(mine)
+        others = containers(second, []) + containers(dict(trace.result), []) + containers(result.to_dict(), [])
+        assert not set(mine) & set(others)
+
+
+@pytest.mark.parametrize(("kept", "other"), [(1, True), (1, 1.0), (0.0, -0.0), ("a", ["a"]), (None, 0)])
+def test_a_platform_fact_equal_to_a_kept_one_is_written_as_itself(kept: Any, other: Any) -> None:
+    """Platform facts' JSON after the id is kept and shared between views and bases: a value equal to a kept
+    one (``True`` and 1, 0.0 and -0.0) is never written as the kept one."""
+    for value in (kept, other):
+        record = read_fact({"id": 7, "kind": "platform", "platform": "temu", "field": "f", "value": value})
+        lone = Trace(profile={}, facts=(record,), firings=(), result={}, fingerprint={})
+        assert lone.to_json(indent=None) == json.dumps(lone.to_dict(), ensure_ascii=False)

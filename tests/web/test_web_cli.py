@@ -253,3 +253,19 @@ def test_serve_lang_sets_the_pages_default_language(runner: CliRunner, started: 
     assert runner.invoke(cli, ["serve", "--lang", "zh"], catch_exceptions=False).exit_code == 0
     assert os.environ["SELLEREXPERT_WEB_LANG"] == "zh"
     assert settings_from_env().lang == "zh"
+
+
+def test_the_servers_application_freezes_what_survives_a_full_collection() -> None:
+    """``app_from_env`` (each server process's application) moves what outlives a full collection out of the
+    collector's sight, so later full collections do not walk the advisor's stores again (the API's p99)."""
+    code = (
+        "import gc\n"
+        "from sellerexpert.web import app_from_env\n"
+        "app_from_env()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "kept = [[index] for index in range(1000)]\n"
+        "gc.collect()\n"
+        "print(gc.get_freeze_count() - frozen >= 1000)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "True"

@@ -1618,8 +1618,9 @@ class _Run:
         fact changes, so the agenda holds exactly one activation per rule that concluded on a view (through
         the branch settled chose) and one decision per view; they fire in the order of their keys, which
         :func:`_recent_ids` computes as :meth:`_activations` does. Each firing takes the next fact id, a caveat
-        the text its conclusion holds (rendered on the same final facts), and each view decides on its
-        weighed conclusions in that firing order, as :meth:`execute` does.
+        the text its conclusion holds (rendered on the same final facts), and each view's decision is the one
+        settled made on the same conclusions (weighed in rule-book order there, in firing order by
+        :meth:`execute`: the decision step does not depend on that order).
         """
         ev = self.ev
         positions = ev._conclude_positions
@@ -1638,15 +1639,14 @@ class _Run:
         order = [entry for entry in self.order if entry[0] == 0]
         weighed: list[list[tuple[int, Weighed]]] = [[] for _ in self.views]
         decisions: dict[int, tuple[int, dict[str, int], list[str], Decision, float]] = {}
-        given = self._given_fields()
+        settled = self.decisions
         next_id = self.concluding_from
         for _, index, v in agenda:
             view = self.views[v]
             if index < 0:
-                scores, excluded, decision, completeness = decide_platform(
-                    ev.rulebook, [w for _, w in weighed[v]], emphasis=view.emphasis, given_fields=given, facts=view.values
-                )
-                decisions[v] = (next_id, scores, excluded, decision, completeness)
+                # The decision settled() made on the same conclusions, with the id its firing takes here: the
+                # decision step does not depend on the order of what it weighs (decide's contract, tested).
+                decisions[v] = (next_id, *settled[v][1:])
                 order.append((1, v))
                 next_id += 1
                 continue
@@ -1730,9 +1730,9 @@ class _Run:
             else:
                 view = self.views[v]
                 platform = view.platform
+                facts = platform_records[v]
                 matched = tuple(
-                    platform_records[v][name] if kind_ == _PLATFORM else seller_records[name]
-                    for kind_, name in view.enabled[index][0]
+                    [facts[name] if kind_ == _PLATFORM else seller_records[name] for kind_, name in view.enabled[index][0]]
                 )
                 conclusion: ConclusionRecord
                 if then.kind == "evidence":

@@ -27,9 +27,11 @@ messages; nothing that reasons.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import hmac
 import json
+import operator
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -366,13 +368,16 @@ class Trace:
         # 300 record places and 100 records.
         fresh = _RecordCopies().fresh
         firings = _firings_json(self.firings, fresh)
+        # The result as its maker writes it afresh (from the recommendations it was written from), when it
+        # gave one: a new dict is cheaper to write than to copy (a result holds some 1,500 values).
+        known: dict[str, Callable[[Trace], Any]] = self.__dict__.get("_known_dicts", {})
         data: dict[str, Any] = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
             "profile": _copied(self.profile),
             "facts": fresh(self.facts),
             "firings": firings,
-            "result": _copied(self.result),
+            "result": known["result"](self) if "result" in known else _copied(self.result),
             "fingerprint": _copied(self.fingerprint),
         }
         if self.signature is not None:
@@ -416,7 +421,7 @@ class Trace:
         # A signed trace is written out next (a file, an answer): its JSON from the dict just signed, not built again,
         # and from the same known parts.
         object.__setattr__(signed, "_serialised", {**{k: v for k, v in data.items() if k != "signature"}, "signature": signature})
-        for kept in ("_known_json", "_known_records"):
+        for kept in ("_known_json", "_known_dicts", "_known_records"):
             if kept in self.__dict__:
                 object.__setattr__(signed, kept, self.__dict__[kept])
         return signed
@@ -456,16 +461,16 @@ class Trace:
             for record in items:
                 text = written.get(id(record))
                 if text is None:
-                    text = written[id(record)] = dumps(record.to_dict())
+                    text = written[id(record)] = _record_text(record)
                 parts.append(text)
             return "[" + ", ".join(parts) + "]"
 
         firings = []
         for firing in self.firings:
             text = (
-                dumps({"seq": firing.seq, "rule": firing.rule, "platform": firing.platform, "salience": firing.salience})[:-1]
+                _firing_head(firing)
                 + ', "matched": ' + records(firing.matched)
-                + ', "absent": ' + dumps(list(firing.absent))
+                + ', "absent": ' + _absent_text(firing.absent)
                 + ', "asserted": ' + records(firing.asserted)
                 + ', "retracted": ' + records(firing.retracted)
             )
@@ -495,6 +500,15 @@ class Trace:
         than holding it, a maker makes no reference cycle: a trace is freed as soon as it is dropped.)
         """
         object.__setattr__(self, "_known_json", {**self.__dict__.get("_known_json", {}), **makers})
+        return self
+
+    def _with_dicts(self, **makers: Callable[[Trace], Any]) -> Trace:
+        """This trace, told how to write its ``result`` afresh for :meth:`to_dict` instead of copying it.
+
+        Each maker, given the trace, must give a new object equal to the part, sharing no dict or list with the
+        trace or with what it gave before (the trace's maker writes it from the same values, as it wrote the part).
+        """
+        object.__setattr__(self, "_known_dicts", {**self.__dict__.get("_known_dicts", {}), **makers})
         return self
 
     def _with_records_json(self, maker: Callable[[], Iterable[Mapping[int, str]]]) -> Trace:
@@ -603,7 +617,7 @@ class Trace:
         return cls.from_dict(data, source=path)
 
 
-_WRITING_KEPT = frozenset({"_serialised", "_known_json", "_known_records"})
+_WRITING_KEPT = frozenset({"_serialised", "_known_json", "_known_dicts", "_known_records"})
 """What a :class:`Trace` may keep, beside its fields, of how to write itself (see :meth:`Trace._with_json`)."""
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
@@ -635,7 +649,80 @@ _encode = _c_encoder()
 
 def record_json(record: FactRecord) -> str:
     """A record's JSON as a trace's compact JSON writes it: ``json.dumps(record.to_dict(), ensure_ascii=False)``."""
-    return _encode(record.to_dict())
+    return _record_text(record)
+
+
+_PIECES_KEPT = 8192
+"""How many pieces of each kind :func:`_firing_head`, :func:`_absent_text` and :func:`_record_text` keep (a rule
+book's rules, platforms, caveat texts and platform facts make a few thousand; more are kept again after a clearing)."""
+_HEADS: dict[tuple[Any, ...], str] = {}
+_ABSENT: dict[tuple[Any, ...], str] = {}
+_TAILS: dict[tuple[Any, ...], str] = {}
+_TAIL_FIELDS: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {
+    EvidenceRecord: operator.attrgetter("rule", "platform", "model", "weight"),
+    ExclusionRecord: operator.attrgetter("rule", "platform", "model"),
+    CaveatRecord: operator.attrgetter("rule", "platform", "text"),
+    PlatformRecord: operator.attrgetter("platform", "field", "value"),
+}
+"""The fields, after ``id``, of the records a rule's firing asserts and of the platforms' facts: the same for every
+seller the rule fires for (a caveat's text nearly always), and for every platform view holding the fact (a diverse
+population brings a new view, with a few route facts of its own, for nearly every seller; the ids move with the
+base each market's run numbers from). Their JSON after the id is written once and the id put in front of it."""
+
+
+_KEY_TYPES = frozenset({str, int, bool, type(None)})
+"""Values a kept piece is found by: equal only when their JSON is equal, told with their type (not floats: -0.0 and
+0.0 are equal keys, not equal JSON)."""
+
+
+def _kept(pieces: dict[tuple[Any, ...], str], key: tuple[Any, ...], text: str) -> str:
+    if len(pieces) >= _PIECES_KEPT:
+        pieces.clear()
+    pieces[key] = text
+    return text
+
+
+def _firing_head(firing: Firing) -> str:
+    """``json.dumps`` of a firing's ``seq``, ``rule``, ``platform`` and ``salience`` without the closing brace: the
+    part after ``seq`` written once per rule and platform (a number told from ``True`` or ``1.0`` by its type)."""
+    seq, rule, platform, salience = firing.seq, firing.rule, firing.platform, firing.salience
+    if type(seq) is not int or type(salience) is not int or type(rule) is not str or type(platform) not in (str, type(None)):
+        return _encode({"seq": seq, "rule": rule, "platform": platform, "salience": salience})[:-1]
+    key = (rule, platform, salience)
+    tail = _HEADS.get(key)
+    if tail is None:
+        head = _encode({"seq": 0, "rule": rule, "platform": platform, "salience": salience})[:-1]
+        tail = _kept(_HEADS, key, head[len('{"seq": 0'):])
+    return '{"seq": ' + str(seq) + tail
+
+
+def _absent_text(absent: tuple[str, ...]) -> str:
+    """``json.dumps`` of a firing's ``absent`` fields: a rule's branch names the same ones at every firing."""
+    text = _ABSENT.get(absent)
+    if text is None:
+        text = _encode(list(absent))
+        if all(type(name) is str for name in absent):  # (an equal tuple of other values would be written otherwise)
+            _kept(_ABSENT, absent, text)
+    return text
+
+
+def _record_text(record: FactRecord) -> str:
+    """:func:`record_json`; for the records of :data:`_TAIL_FIELDS`, the JSON after the id written once."""
+    fields = _TAIL_FIELDS.get(type(record))
+    fact_id = record.id
+    if fields is None or type(fact_id) is not int:
+        return _encode(record.to_dict())
+    values = fields(record)
+    types = tuple(map(type, values))
+    if not _KEY_TYPES.issuperset(types):  # a list value, or a value of another class: written whole
+        return _encode(record.to_dict())
+    tail = _TAILS.get((type(record), values, types))  # types too: True and 1 are equal keys, not equal JSON
+    head = '{"id": ' + str(fact_id)
+    if tail is None:
+        text = _encode(record.to_dict())
+        _kept(_TAILS, (type(record), values, types), text[len(head):])
+        return text
+    return head + tail
 
 
 _ATOMS = (str, int, float, bool, type(None))
@@ -680,15 +767,15 @@ class _RecordCopies:
     """Fresh dicts of records for one :meth:`Trace.to_dict`: each record written once, then copied.
 
     Keyed by the record's ``id()``: every record stays alive in the trace for the whole call.
-    A record's first place takes the dict its ``to_dict`` wrote; each further place a ``dict()``
-    of it. Values that are not scalars (a list value, a decision's scores) are copied at every
-    place, so no two places share anything.
+    A record's first place takes the dict its ``to_dict`` wrote; each further place a copy of
+    it, made by what was kept for it: the dict's own ``copy`` when its values are scalars (most
+    records), else a copy that copies its lists and dicts too, so no two places share anything.
     """
 
     __slots__ = ("written",)
 
     def __init__(self) -> None:
-        self.written: dict[int, tuple[Any, tuple[str, ...] | None]] = {}
+        self.written: dict[int, Callable[[], Any]] = {}
 
     def fresh(self, records: Sequence[FactRecord]) -> list[Any]:
         """Each record's JSON form, fresh."""
@@ -697,35 +784,46 @@ class _RecordCopies:
         written = self.written
         out = []
         for record in records:
-            found = written.get(id(record))
-            if found is None:
-                if type(record) is OtherRecord:
-                    # Kept as a file wrote it (any JSON value): copied whole at each place.
-                    written[id(record)] = (record.data, None)
-                    out.append(_copied(record.data))
-                    continue
-                data = record.to_dict()
-                if _ATOM_TYPES.issuperset(map(type, data.values())):
-                    # Scalars only (most records): told in one call, without a Python step per value.
-                    written[id(record)] = (data, ())
-                else:
-                    nested = tuple(key for key, value in data.items() if type(value) not in _ATOM_TYPES)
-                    for key in nested:  # the record's own list or dict: never handed out
-                        data[key] = _copied(data[key])
-                    written[id(record)] = (data, nested)
-                out.append(data)
+            copy = written.get(id(record))
+            if copy is not None:
+                out.append(copy())
                 continue
-            kept, deep = found
-            if deep:
-                data = dict(kept)
-                for key in deep:
-                    data[key] = _copied(data[key])
-                out.append(data)
-            elif deep is None:
-                out.append(_copied(kept))
-            else:
-                out.append(dict(kept))
+            kind = type(record)
+            if kind is PlatformRecord or kind is SellerRecord:  # most records: one value, nearly always a scalar
+                data = record.to_dict()
+                if type(data["value"]) in _ATOM_TYPES:
+                    written[id(record)] = data.copy
+                    out.append(data)
+                    continue
+            out.append(self._first(record))
         return out
+
+    def _first(self, record: FactRecord) -> Any:
+        """The record's JSON form at its first place, keeping how to copy it at the next ones."""
+        if isinstance(record, OtherRecord):
+            # Kept as a file wrote it (any JSON value): copied whole at each place.
+            data = record.data
+            self.written[id(record)] = functools.partial(_copied, data)
+            return _copied(data)
+        data = record.to_dict()
+        if _ATOM_TYPES.issuperset(map(type, data.values())):
+            # Scalars only (most records): told in one call, without a Python step per value. (Not told from
+            # the class: a record read from an unchecked file may hold a list where the engine writes a number.)
+            self.written[id(record)] = data.copy
+            return data
+        nested = tuple(key for key, value in data.items() if type(value) not in _ATOM_TYPES)
+        for key in nested:  # the record's own list or dict: never handed out
+            data[key] = _copied(data[key])
+        self.written[id(record)] = functools.partial(_nested_copy, data, nested)
+        return data
+
+
+def _nested_copy(data: dict[str, Any], nested: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of a record's dict whose ``nested`` keys hold lists or dicts, copied too."""
+    out = data.copy()
+    for key in nested:
+        out[key] = _copied(out[key])
+    return out
 
 
 def _copied(value: Any) -> Any:
