@@ -5,6 +5,7 @@ Run from the repository root after installing the package:
     python bench/catalogue.py                       # 1,000, 10,000 and 100,000 products, --jobs 1 and 2
     python bench/catalogue.py --sizes 1000 10000    # other sizes
     python bench/catalogue.py --sizes 1000 10000 --against /tmp/old/src --write   # as in bench/RESULTS.md
+    python bench/catalogue.py --sizes 1000 --jobs 1 --lang zh --against /tmp/old/src   # in Chinese
 
 Every product differs (unit cost, prices, weight, category and volume drawn at random, seeded), so
 no two share a consultation: the figures measure the engine and the landed-cost arithmetic, not the
@@ -85,8 +86,8 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, 
             "peak": float(figures["peak_kib"]) / 1024}  # type: ignore[arg-type]
 
 
-def catalogue_command(products: Path, jobs: int | None) -> list[str]:
-    command = [sys.executable, "-m", "sellerexpert", "catalogue", str(products), "-p", str(PROFILE), "-f", "json"]
+def catalogue_command(products: Path, jobs: int | None, lang: str = "en") -> list[str]:
+    command = [sys.executable, "-m", "sellerexpert", "--lang", lang, "catalogue", str(products), "-p", str(PROFILE), "-f", "json"]
     return command + (["--jobs", str(jobs)] if jobs is not None else [])
 
 
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="worker processes to measure")
     parser.add_argument("--runs", type=int, default=1, help="runs per figure (the median is shown)")
     parser.add_argument("--against", type=Path, help="another checkout's src/ folder, measured in turn with this one")
+    parser.add_argument("--lang", default="en", help="the output's language (zh words every reason a second time)")
     parser.add_argument("--write", action="store_true", help="write the figures into bench/RESULTS.md")
     args = parser.parse_args()
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -115,8 +117,8 @@ def main() -> None:
         f"{os.cpu_count()} CPUs | Python {platform.python_version()}",
         "",
         "Every product distinct (seeded random unit cost, prices, weight, category, volume), the example company",
-        "(`examples/catalogue-ningbo-home.yaml`: 3 platforms, 2 markets), `-f json` to /dev/null, whole processes,",
-        f"median of {args.runs} run(s); peak memory is the largest single process (the parent or a worker).",
+        f"(`examples/catalogue-ningbo-home.yaml`: 3 platforms, 2 markets), `-f json` in {args.lang} to /dev/null,",
+        f"whole processes, median of {args.runs} run(s); peak memory is the largest single process (the parent or a worker).",
         "",
         "| products | distinct signatures | advice-cache hit rate | jobs | wall s | CPU s | products / s | "
         "products / CPU s | peak MiB | load after |",
@@ -131,7 +133,7 @@ def main() -> None:
             distinct = write_products(path, size)
             hit = 1 - distinct / size if size else 0.0
             for jobs in args.jobs:
-                got = median_run(catalogue_command(path, jobs), args.runs)
+                got = median_run(catalogue_command(path, jobs, args.lang), args.runs)
                 if size == TARGET_PRODUCTS and jobs == 2:
                     target = got["wall"]
                 line = (f"| {size:,} | {distinct:,} | {hit:.0%} | {jobs} | {got['wall']:.1f} | {got['cpu']:.1f} | "
@@ -139,7 +141,7 @@ def main() -> None:
                 lines.append(line)
                 print(line, flush=True)
             if args.against is not None and size == args.sizes[0]:
-                comparison = against(path, size, args.against, args.runs)
+                comparison = against(path, size, args.against, args.runs, args.lang)
                 print("\n".join(comparison), flush=True)
                 notes.extend(comparison)
     lines += ["", *notes]
@@ -157,14 +159,14 @@ def main() -> None:
         RESULTS.write_text(head + section + tail, encoding="utf-8")
 
 
-def against(path: Path, size: int, source: Path, runs: int) -> list[str]:
+def against(path: Path, size: int, source: Path, runs: int, lang: str = "en") -> list[str]:
     """This checkout and ``source`` in turn on one file, one process each (--jobs 1): their times and ratio."""
     env = {**os.environ, "PYTHONPATH": str(source.resolve())}
     mine: list[dict[str, float]] = []
     theirs: list[dict[str, float]] = []
     for _ in range(runs):
-        mine.append(measure(catalogue_command(path, None)))
-        theirs.append(measure(catalogue_command(path, None), env))
+        mine.append(measure(catalogue_command(path, None, lang)))
+        theirs.append(measure(catalogue_command(path, None, lang), env))
     ratios = [m["cpu"] / t["cpu"] for m, t in zip(mine, theirs, strict=True)]
     walls = [m["wall"] / t["wall"] for m, t in zip(mine, theirs, strict=True)]
     return [

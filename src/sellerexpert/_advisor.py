@@ -80,8 +80,9 @@ _WORDED_KEPT = 256
 _LANG_TAIL = ', "lang": "en"}'
 """How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 
-_LANDED_KEPT = 64
-"""Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them)."""
+_LANDED_KEPT = 128
+"""Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them),
+each under two keys (the profile asked about, and what the comparison reads)."""
 
 _READINGS_KEPT = 4096
 """Runs of the rules a catalogue shares between products that read alike, and the first product's platform facts
@@ -566,6 +567,19 @@ class Advisor:
             a full comparison serves a brief request too.
         """
 
+        memo = self._landed_memo
+        # First by the profile itself (a catalogue asks again for each market its consultation priced): what
+        # the comparison reads is the profile's, so the routes priced need not be looked up again.
+        asked: Any = ("profile", profile, lang, today)
+        try:
+            found = memo.get((asked, False))
+            if found is None and brief:
+                found = memo.get((asked, True))
+        except TypeError:  # an unhashable value in numbers built by hand: nothing to remember
+            asked = found = None
+        if found is not None:
+            return found
+
         def routes_for(platform: str, market: str, terms: SellerTerms) -> MarketRoutes:
             if lang == "en":
                 return self._routes_and_facts(platform, market, terms)[0]
@@ -574,26 +588,38 @@ class Advisor:
         markets = market_columns(self._rules, profile, lang, routes_for)
         key: Any = (profile.economics, profile.platforms, lang, today, priced_routes(markets))
         try:
-            found = self._landed_memo.get((key, False))
+            found = memo.get((key, False))
             if found is None and brief:
-                found = self._landed_memo.get((key, True))
-        except TypeError:  # an unhashable value in numbers built by hand: nothing to remember
+                found = memo.get((key, True))
+        except TypeError:
             key = found = None
         if found is not None:
+            if asked is not None:
+                self._remember_landed((asked, brief), found)
             return found
         names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
         found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets, brief=brief)
         if key is not None:
-            if len(self._landed_memo) >= _LANDED_KEPT:
-                self._landed_memo.clear()
-            self._landed_memo[(key, brief)] = found
+            self._remember_landed((key, brief), found)
+        if asked is not None:
+            self._remember_landed((asked, brief), found)
         return found
+
+    def _remember_landed(self, key: Any, comparison: economics.MarginComparison) -> None:
+        if len(self._landed_memo) >= _LANDED_KEPT:
+            self._landed_memo.clear()
+        self._landed_memo[key] = comparison
 
     def _margin_facts(
         self, profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None, lang: str = "en"
     ) -> dict[str, dict[str, Any]]:
-        """The margin facts of a run (its one market's landed-cost comparison), then ``extra`` over them."""
-        comparison = self._landed(profile, lang, brief=True) if profile.economics is not None else None
+        """The margin facts of a run (its one market's landed-cost comparison), then ``extra`` over them.
+
+        The comparison is the English one in any language: the facts read its numbers and word its summary in
+        ``lang`` themselves (:func:`sellerexpert._economics.margins.platform_facts`), and a result in another
+        language would otherwise price every market a second time for the names it does not read.
+        """
+        comparison = self._landed(profile, "en", brief=True) if profile.economics is not None else None
         return economics.margin_facts(profile, extra, lang, comparison=comparison)
 
     def _plans(

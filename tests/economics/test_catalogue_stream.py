@@ -158,3 +158,44 @@ def test_the_brief_comparison_differs_only_by_what_margin_alone_shows() -> None:
             assert (mine.contribution_per_month, mine.fixed_per_month) == (theirs.contribution_per_month, theirs.fixed_per_month)
             assert mine.cash == ()
     assert advisor._landed(profile, "en", today, brief=True) is full  # a full comparison serves a brief request
+
+
+def test_the_split_names_its_products_as_they_are_read(advisor: Advisor, shipped: Any) -> None:
+    # The streamed split keeps each product it names as a SKU and an index (memory for 100,000 products): read
+    # back, the names are the whole catalogue's split, in order; the counts alone come without them.
+    with advisor.catalogue_stream(SellerProfile.from_file(COMPANY), CSV) as stream:
+        assert sum(1 for _ in stream) == len(shipped.products)
+        assert stream.advised == shipped.split.products
+        kinds = ("close_calls", "not_carried", "off_company", "leaves_less")
+        assert any(getattr(shipped.split, kind) for kind in kinds)
+        for kind in kinds:
+            assert tuple(stream.mentions(kind)) == getattr(shipped.split, kind)
+        counts = stream.split_counts()
+        assert all(getattr(counts, kind) == () for kind in kinds)
+        assert (counts.routes, counts.totals, counts.both_stores) == (
+            shipped.split.routes, shipped.split.totals, shipped.split.both_stores,
+        )
+        assert stream.split == shipped.split
+
+
+def test_a_route_worked_out_once_serves_only_products_giving_the_same_numbers(advisor: Advisor) -> None:
+    # A route's part of the arithmetic is kept by the names of the numbers a product gives (a number the product
+    # gives replaces the tables'): a product after one that gave other numbers gets its own numbers counted.
+    base = {"unit_cost": "3.10", "full_price": "9.50", "semi_price": "19.99"}
+    rows = [
+        {"sku": "A", **base},
+        {"sku": "B", **base, "commission": "0.05", "semi-managed.freight_per_unit": "4.5", "duty_rate": "0.2"},
+        {"sku": "C", **base, "commission": "0.30", "semi-managed.freight_per_unit": "4.5", "duty_rate": "0.2"},
+    ]
+    profile = SellerProfile.from_file(COMPANY)
+    forward = advisor.catalogue(profile, rows).to_dict()["products"]
+    backward = {product["sku"]: product for product in advisor.catalogue(profile, rows[::-1]).to_dict()["products"]}
+    for product in forward:
+        assert {**product, "row": 0, "line": 0} == {**backward[product["sku"]], "row": 0, "line": 0}
+
+    def months(product: dict[str, Any]) -> list[Any]:
+        return [market["contribution_per_month"] for platform in product["platforms"] for market in platform["markets"]]
+
+    # B and C differ in their commission alone: every route they are priced on leaves them different amounts.
+    priced = [(b, c) for b, c in zip(months(forward[1]), months(forward[2]), strict=True) if b is not None]
+    assert priced and all(b > c for b, c in priced)

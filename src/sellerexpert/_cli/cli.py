@@ -1235,7 +1235,7 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
         except OSError as exc:
             raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
         _catalogue_warn(stream.unknown_columns)
-    _catalogue_failed(stream.errors, stream.split.products)
+    _catalogue_failed(stream.errors, stream.advised)
 
 
 def _catalogue_warn(unknown_columns: tuple[str, ...]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -404,8 +405,17 @@ def _error(row: int, line: int, sku: str, exc: ProfileError | EngineError) -> Fa
     return FailedProduct(row, line, sku, str(exc), exc.field if isinstance(exc, ProfileError) else None)
 
 
+MENTIONS: tuple[str, ...] = ("close_calls", "not_carried", "off_company", "leaves_less")
+"""The split's lists of products it names (its fields and JSON keys), in the order they are written."""
+
+
 class SplitTally:
     """The split as products come, one at a time: what it keeps is a sum per route and the products it names.
+
+    The products named are the part that must grow with the catalogue: a mention is kept as its product's SKU
+    (one string per product, shared by its mentions) and the index of its place and words (platform, market,
+    route and reason, each distinct combination kept once), so about 12 bytes a mention besides the SKU; the
+    :class:`ProductMention` records are made when they are read (:meth:`mentions`).
 
     :param separate_stores: platforms that keep fully- and semi-managed in separate stores.
     """
@@ -414,17 +424,27 @@ class SplitTally:
         self._separate = frozenset(separate_stores)
         self._shares: dict[tuple[str, str | None, str | None], list[Any]] = {}
         self._totals: dict[str, Decimal] = {}
-        self._close: list[ProductMention] = []
-        self._not_carried: list[ProductMention] = []
-        self._off: list[ProductMention] = []
-        self._less: list[ProductMention] = []
+        self._places: dict[tuple[str, str, str | None, str, str | None, str, str], int] = {}
+        self._named: dict[str, tuple[list[str], array[int]]] = {kind: ([], array("I")) for kind in MENTIONS}
         self._stores: dict[str, list[Any]] = {}
-        self._words: dict[str, str] = {}
         self._count = 0
+
+    @property
+    def count(self) -> int:
+        """How many products are counted in."""
+        return self._count
+
+    def _mention(self, kind: str, sku: str, p: Placement) -> None:
+        place = (p.platform, p.platform_name, p.market, p.market_name, p.route, p.route_name, p.reason)
+        index = self._places.setdefault(place, len(self._places))
+        skus, where = self._named[kind]
+        skus.append(sku)
+        where.append(index)
 
     def add(self, product: ProductAdvice) -> None:
         """Count one product in."""
         self._count += 1
+        sku = product.sku
         for p in product.placements:
             key = (p.platform, p.market, p.route)
             share = self._shares.setdefault(key, [p, 0, 0, Decimal(0)])
@@ -434,26 +454,14 @@ class SplitTally:
                 share[2] += 1
                 share[3] += p.contribution_per_month
                 self._totals[p.platform] += p.contribution_per_month
-
-            def mention(text: str, p: Placement = p, sku: str = product.sku) -> ProductMention:
-                # The split keeps its mentions to the end: each holds one copy of each word, shared by every
-                # mention that says it (a product's placement arrives with words of its own from a worker).
-                word = self._words.setdefault
-                return ProductMention(
-                    sku, word(p.platform, p.platform), word(p.platform_name, p.platform_name),
-                    word(p.market, p.market) if p.market is not None else None, word(p.market_name, p.market_name),
-                    word(p.route, p.route) if p.route is not None else None, word(p.route_name, p.route_name),
-                    word(text, text),
-                )
-
             if p.close:
-                self._close.append(mention(p.reason))
+                self._mention("close_calls", sku, p)
             if not p.carried:
-                self._not_carried.append(mention(p.reason))
+                self._mention("not_carried", sku, p)
             elif p.differs:
-                self._off.append(mention(p.reason))
+                self._mention("off_company", sku, p)
             if p.leaves_less:
-                self._less.append(mention(p.reason))
+                self._mention("leaves_less", sku, p)
         for platform in self._separate:
             models = {p.model for p in product.placements if p.platform == platform}
             tally = self._stores.setdefault(
@@ -462,8 +470,19 @@ class SplitTally:
             tally[1] += "fully-managed" in models
             tally[2] += "semi-managed" in models
 
-    def split(self, *, errors: int = 0, currency: str = "") -> Split:
-        """The split of the products counted so far."""
+    def mentions(self, kind: str) -> Iterator[ProductMention]:
+        """The products named under ``kind`` (one of :data:`MENTIONS`), in the order they came, made as they are read."""
+        places = list(self._places)
+        skus, where = self._named[kind]
+        for sku, index in zip(skus, where, strict=True):
+            yield ProductMention(sku, *places[index])
+
+    def split(self, *, errors: int = 0, currency: str = "", named: bool = True) -> Split:
+        """The split of the products counted so far.
+
+        :param named: with the products named (close calls...); without, those lists are empty and the split
+            holds its counts and sums alone (a writer then reads the names from :meth:`mentions`, one at a time).
+        """
         routes = tuple(
             RouteShare(
                 platform=first.platform,
@@ -478,16 +497,19 @@ class SplitTally:
             )
             for first, n, priced, total in self._shares.values()
         )
+        def named_in(kind: str) -> tuple[ProductMention, ...]:
+            return tuple(self.mentions(kind)) if named else ()
+
         return Split(
             products=self._count,
             errors=errors,
             currency=currency,
             routes=routes,
             totals=tuple(self._totals.items()),
-            close_calls=tuple(self._close),
-            not_carried=tuple(self._not_carried),
-            off_company=tuple(self._off),
-            leaves_less=tuple(self._less),
+            close_calls=named_in("close_calls"),
+            not_carried=named_in("not_carried"),
+            off_company=named_in("off_company"),
+            leaves_less=named_in("leaves_less"),
             both_stores=tuple(
                 StoreSplit(platform, first.platform_name if first is not None else platform, full, semi)
                 for platform, (first, full, semi) in self._stores.items()
@@ -718,8 +740,26 @@ class CatalogueStream:
     @property
     def split(self) -> Split:
         """The split of the products read so far (the whole catalogue's once they are all read)."""
+        return self.split_counts(named=True)
+
+    @property
+    def advised(self) -> int:
+        """How many products have been advised so far (the split's ``products``, without making the split)."""
+        return self._tally.count
+
+    def split_counts(self, *, named: bool = False) -> Split:
+        """:attr:`split`, by default without the products it names (its four lists empty): the counts and sums
+        alone, so a long catalogue's split is written without a record per product named (see :meth:`mentions`).
+
+        :param named: with the products named, as :attr:`split`.
+        """
         currency = self.profile.economics.currency if self.profile.economics is not None else ""
-        return self._tally.split(errors=len(self.errors), currency=currency)
+        return self._tally.split(errors=len(self.errors), currency=currency, named=named)
+
+    def mentions(self, kind: str) -> Iterator[ProductMention]:
+        """The products the split names under ``kind`` (``close_calls``, ``not_carried``, ``off_company`` or
+        ``leaves_less``, as the split's fields), one at a time, in the order they were read."""
+        return self._tally.mentions(kind)
 
     def collect(self) -> Catalogue:
         """Read every product and return the whole :class:`Catalogue`."""

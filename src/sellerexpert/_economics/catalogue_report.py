@@ -433,6 +433,26 @@ def _product_json(product: ProductAdvice, memo: dict[int, tuple[object, str, str
     return _json({**data, "platforms": platforms}, "    ")
 
 
+def _write_split(stream: CatalogueStream, out: IO[str]) -> None:
+    """The split's JSON as :func:`_json` writes it at the top level's depth, its lists of products named written
+    a product at a time (a long catalogue names hundreds of thousands: they are never all records at once)."""
+    from .catalogue import MENTIONS
+
+    first = True
+    for key, value in stream.split_counts().to_dict().items():
+        out.write(("{" if first else ",") + "\n    " + _escape(key) + ": ")
+        first = False
+        if key not in MENTIONS:
+            out.write(_json(value, "    "))
+            continue
+        empty = True
+        for mention in stream.mentions(key):
+            out.write(("[" if empty else ",") + "\n      " + _json(mention.to_dict(), "      "))
+            empty = False
+        out.write("[]" if empty else "\n    ]")
+    out.write("\n  }")
+
+
 def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
     """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :attr:`CatalogueStream.FORMATS`: the same
     bytes as :func:`render` gives for the whole catalogue, in constant memory (JSON's split follows the products).
@@ -455,8 +475,9 @@ def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
         out.write(("\n    " if first else ",\n    ") + _product_json(product, memo))
         first = False
     out.write("]" if first else "\n  ]")
+    out.write(',\n  "split": ')
+    _write_split(stream, out)
     tail = {
-        "split": stream.split.to_dict(),
         "errors": [e.to_dict() for e in stream.errors],
         "unknown_columns": list(stream.unknown_columns),
         "close_pct": stream.close_pct,

@@ -16,11 +16,18 @@ from typing import cast
 from .._errors import ProfileError
 from .._profile.economics import FULL, SEMI
 from .._profile.profile import SellerProfile
-from .._rulebook.routes import MarketRoutes, RouteModel, SellerTerms, market_routes
+from .._rulebook.cost_tables import CostTables
+from .._rulebook.routes import MarketRoutes, Route, RouteModel, SellerTerms, market_routes
 from .._rulebook.rulebook import RuleBook
 from .margins import Column, MarginComparison, MarketColumns, compare_margins
 
 RoutesFor = Callable[[str, str, SellerTerms], MarketRoutes]
+
+_COLUMNS_KEPT = 1024
+_COLUMNS: dict[tuple[int, int, str, str, str], tuple[CostTables, Route, Column]] = {}
+"""The columns made, by the rule book's tables, the route, the market, the model and the language (with the
+tables and the route, so their ids stay theirs): a catalogue prices the same few routes for every product, and
+the same column object lets the arithmetic reuse what it worked out of the tables (see ``margins._plan``)."""
 
 
 def market_columns(
@@ -58,8 +65,10 @@ def market_columns(
                     if check is None or check.status == "closed":
                         continue
                     route = check.route
-                    columns.append(
-                        Column(
+                    key = (id(costs), id(route), market, model, lang)
+                    known = _COLUMNS.get(key)
+                    if known is None or known[0] is not costs or known[1] is not route:
+                        column = Column(
                             model=model,
                             route=route.id,
                             route_name=route.name_in(lang),
@@ -68,7 +77,10 @@ def market_columns(
                             customs=costs.customs_in(market),
                             fees=costs.fees_for(route.id, market),
                         )
-                    )
+                        if len(_COLUMNS) >= _COLUMNS_KEPT:
+                            _COLUMNS.clear()
+                        known = _COLUMNS[key] = (costs, route, column)
+                    columns.append(known[2])
             items.append(MarketColumns(platform, market, name, tuple(columns)))
         out[platform] = tuple(items)
     return out

@@ -580,17 +580,8 @@ def _route_origin(terms: Provenance | None, why: str) -> Provenance:
 
 
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
-    model, terms = column.model, column.terms
-    parties = (
-        {
-            "price_by": terms.price_by,
-            "customs_by": terms.customs_by,
-            "delivery_by": terms.delivery_by,
-            "promotions_by": terms.promotions_by,
-        }
-        if terms is not None
-        else _DEFAULT_PARTIES[model]
-    )
+    """A column made ready for arithmetic: the seller's numbers, then what the route's tables add (see :func:`_route_part`)."""
+    model = column.model
     given = economics.given(platform, model, column.route)
     for spec in NUMBERS:
         if spec.required and spec.name not in given:
@@ -608,6 +599,65 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             inputs[name] = _Input(_frac(value), None, None, _YOURS)
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _Input(_frac(economics.cost_of_capital), None, None, _YOURS)
+    # The route's part reads only which numbers the seller gives (never their values), the currency, the
+    # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
+    key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, tuple(inputs))
+    known = _ROUTE_PARTS.get(key)
+    if known is None or known[0] is not column:
+        if len(_ROUTE_PARTS) >= _ROUTE_PARTS_KEPT:
+            _ROUTE_PARTS.clear()
+        known = _ROUTE_PARTS[key] = (column, _route_part(economics, platform, market, column, today, tuple(inputs)))
+    part = known[1]
+    # In the order the route's part set them: a new number after the seller's, a customs entry the seller
+    # also named over it in its place, as when the two were worked out in one pass.
+    inputs.update(part.inputs)
+    return _Plan(column, inputs, part.parcel, part.charges, part.duty_origin, part.refund_admin, part.late_fine,
+                 part.deposit, part.deposit_origin)
+
+
+@dataclass(frozen=True)
+class _RoutePart:
+    """What a route's tables add to a column's inputs, and the charges and terms they set."""
+
+    inputs: tuple[tuple[str, _Input], ...]
+    parcel: bool | None
+    charges: tuple[_Charge, ...]
+    duty_origin: Provenance
+    refund_admin: tuple[Fraction, Fraction] | None
+    late_fine: bool
+    deposit: Fraction
+    deposit_origin: Provenance
+
+
+_ROUTE_PARTS_KEPT = 1024
+_ROUTE_PARTS: dict[Hashable, tuple[Column, _RoutePart]] = {}
+"""Route parts worked out, by the column's id (kept with it), platform, market, date, currency, exchange rates
+and the names of the numbers the seller gives: a catalogue's products give the same names, so each of its
+routes is worked out of the tables once rather than once a product."""
+
+_SEEDED = _Input(None, None, None, Provenance(basis="yours"))
+"""A place held for a number the seller gives, while a route's part is worked out (its value is never read)."""
+
+
+def _route_part(
+    economics: Economics, platform: str, market: str | None, column: Column, today: date | None, seeded: tuple[str, ...]
+) -> _RoutePart:
+    """The inputs a route's tables add to the seller's numbers (named ``seeded``; the seller's win), and its charges.
+
+    :raises ProfileError: when the seller clears customs in a market with no customs table and gives no duty rate.
+    """
+    model, terms = column.model, column.terms
+    parties = (
+        {
+            "price_by": terms.price_by,
+            "customs_by": terms.customs_by,
+            "delivery_by": terms.delivery_by,
+            "promotions_by": terms.promotions_by,
+        }
+        if terms is not None
+        else _DEFAULT_PARTIES[model]
+    )
+    inputs: dict[str, _Input] = dict.fromkeys(seeded, _SEEDED)
     terms_origin = _dated_origin(terms, today) if terms is not None else None
 
     def borne(name: str, why: str) -> None:
@@ -727,7 +777,10 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
             None,
             Provenance(basis="route", note=N_("the customs tables set this market's charges for this shipment")),
         )
-    return _Plan(column, inputs, parcel, tuple(charges), duty_origin, refund_admin, late_fine, deposit, deposit_origin)
+    return _RoutePart(
+        tuple((name, value) for name, value in inputs.items() if value is not _SEEDED),
+        parcel, tuple(charges), duty_origin, refund_admin, late_fine, deposit, deposit_origin,
+    )
 
 
 def _weakest(reliabilities: Any) -> str | None:
@@ -1510,10 +1563,14 @@ def _check_shares(plan: _Plan, platform: str) -> None:
             )
 
 
+_NO_ROUTE_COLUMNS = (Column(FULL), Column(SEMI))
+"""The columns of a comparison with no market: the models' defaults (one object each, so their route parts are kept)."""
+
+
 def _platform_margin(
     economics: Economics, platform: str, name: str, market: MarketColumns | None, today: date | None, brief: bool = False
 ) -> PlatformMargin:
-    columns = market.columns if market is not None else (Column(FULL), Column(SEMI))
+    columns = market.columns if market is not None else _NO_ROUTE_COLUMNS
     market_code = market.market if market is not None else None
     plans = [_plan(economics, platform, market_code, column, today) for column in columns]
     for plan in plans:
