@@ -21,11 +21,11 @@ MIB = 2**20
 SHARES: dict[str, int] = {
     # _advisor.Advisor: route checks filed by what they read of the answers, with their route facts (and the
     # texts and checks those entries share); the second filing by whole answers shares them and weighs its keys.
-    "route checks": 18 * MIB,
+    "route checks": 17 * MIB + MIB // 2,
     "route keys": MIB + MIB // 2,
     # _engine.evaluator.Evaluator: the platform views (facts, the conclusions their programs fold in, trace
     # records per numbering base) and the bindings views share.
-    "platform views": 16 * MIB + MIB // 2,
+    "platform views": 17 * MIB,
     "shared bindings": MIB + MIB // 2,
     # _advisor.Advisor: advice by what the rules read, the worded pieces, assumptions, outcomes, dated facts,
     # route checks in another language.

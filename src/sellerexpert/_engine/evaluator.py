@@ -1122,7 +1122,7 @@ def _settler(
     exec(compile("\n".join(lines), f"<settle {len(steps)} rules>", "exec"), namespace)  # noqa: S102
     function: Callable[..., None] = namespace["settle"]
     return function, slots, shared_slots
-_VIEW_CELL_BYTES = 280
+_VIEW_CELL_BYTES = 300
 """What a view holds per platform fact, per rule its program folds in, and per two facts for each numbering base a
 trace's records were built from (measured with the conclusions and worded pieces the views keep alive)."""
 _VIEW_CELLS = memory.allowance("platform views", _VIEW_CELL_BYTES)
