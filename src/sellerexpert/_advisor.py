@@ -70,7 +70,7 @@ _ROUTES_HELD = memory.allowance("route checks", 1)
 """What the route checks filed by what they read may hold, per advisor, in bytes with the checks and texts they
 share. A diverse batch brings thousands per market, and checking a market's routes costs more than a seller's whole
 settling: the memory the advice cache does not need is better spent here. (Counted in cells of a guessed 16 bytes,
-1,200,000 of them grew a batch worker by some 100 MB: an entry holds about 1.7 KB.)"""
+1,200,000 of them grew a batch worker by some 100 MB: an entry held about 1.9 KB.)"""
 
 _ROUTE_KEY_BYTES = 160
 """What a route check filed by the whole answers holds of its own: its key (the seller's terms) and its slot."""
@@ -639,8 +639,20 @@ class Advisor:
         """
         checks = self._route_checks
         texts = self._route_texts
-        weight = _ROUTE_ENTRY_BYTES + _ROUTE_FACT_BYTES * len(facts)
-        if self._route_read_held + weight + (_ROUTE_CHECK_BYTES + 2 * _TEXT_BYTES) * len(routes.checks) > _ROUTES_HELD:
+        keys = [(check.route.id, check.status, check.closed_by, check.needs) for check in routes.checks]
+        words = [value for value in facts.values() if type(value) is str and value]
+        words.append(routes.note)
+
+        def weight() -> int:
+            # The entry, and what it brings that no kept entry shares yet (a text twice in it counts twice).
+            total = _ROUTE_ENTRY_BYTES + _ROUTE_FACT_BYTES * len(facts)
+            for key, check in zip(keys, routes.checks, strict=True):
+                if key not in checks:
+                    total += _ROUTE_CHECK_BYTES + sum(_TEXT_BYTES + len(text) for text in (*check.closed_by, *check.needs))
+            return total + sum(_TEXT_BYTES + len(text) for text in words if text not in texts)
+
+        adds = weight()
+        if self._route_read_held + adds > _ROUTES_HELD:
             # Every filing at once: the whole answers' filing holds the same entries, and the shared checks and
             # texts are what the entries hold; kept past this emptying, they would grow apart from it.
             self._route_read.clear()
@@ -648,27 +660,14 @@ class Advisor:
             checks.clear()
             texts.clear()
             self._route_read_held = 0
-        shared = []
-        for check in routes.checks:
-            key = (check.route.id, check.status, check.closed_by, check.needs)
-            found = checks.get(key)
-            if found is None:
-                found = checks[key] = check
-                weight += _ROUTE_CHECK_BYTES + sum(_TEXT_BYTES + len(text) for text in (*check.closed_by, *check.needs))
-            shared.append(found)
+            adds = weight()
+        shared = tuple(checks.setdefault(key, check) for key, check in zip(keys, routes.checks, strict=True))
         for name, value in facts.items():
             if type(value) is str and value:
-                text = texts.get(value)
-                if text is None:
-                    text = texts[value] = value
-                    weight += _TEXT_BYTES + len(value)
-                facts[name] = text
-        note = texts.get(routes.note)
-        if note is None:
-            note = texts[routes.note] = routes.note
-            weight += _TEXT_BYTES + len(note)
-        kept = (replace(routes, checks=tuple(shared), note=note), facts)
-        self._route_read_held += weight
+                facts[name] = texts.setdefault(value, value)
+        note = texts.setdefault(routes.note, routes.note)
+        kept = (replace(routes, checks=shared, note=note), facts)
+        self._route_read_held += adds
         self._route_read[read_key] = kept
         return kept
 
