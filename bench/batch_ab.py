@@ -76,7 +76,8 @@ def main() -> None:
                 figures[name].append(run)
                 print(f"round {number + 1} {name}: {args.rows / run['wall']:,.0f} rows/s wall, "
                       f"{args.rows / run['cpu']:,.0f} rows per CPU-second, peak {run['total_rss'] / 2**20:.1f} MiB "
-                      f"(exit {run['code']:.0f}; load {os.getloadavg()[0]:.1f})", flush=True)
+                      f"(parent {run['parent_rss'] / 2**20:.1f}, largest worker {run['worker_rss'] / 2**20:.1f}; "
+                      f"exit {run['code']:.0f}; load {os.getloadavg()[0]:.1f})", flush=True)
         os.environ.pop("PYTHONPATH", None)
     median = {name: {key: statistics.median(run[key] for run in runs) for key in ("wall", "cpu", "total_rss")}
               for name, runs in figures.items()}

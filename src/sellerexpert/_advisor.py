@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _i18n, _language
+from . import _memory as memory
 from ._economics import catalogue as _catalogue
 from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
@@ -60,20 +61,47 @@ _DECISION_ROUTE_FACTS = frozenset({"market_status", "full_route_status", "semi_r
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 """Value types a shared record may hold without sharing anything a caller could change."""
 
-_RESULTS_HELD = 2048
+_RESULT_BYTES = 1536
+"""What the advice cache holds per recommendation in one market, with its reasons and caveats (measured)."""
+_RESULTS_HELD = memory.allowance("advice", _RESULT_BYTES)
 """What the compiled path's advice cache may hold, per advisor (sellers the rules cannot tell apart), counted in
-recommendations per market (:func:`advice_weight`): a seller of many platforms and markets weighs more. A
-recommendation in one market holds about 1.5 KB, so the cache stays under about 3 MB in every process: a batch
+recommendations per market (:func:`advice_weight`): a seller of many platforms and markets weighs more. A batch
 of few kinds of seller hits it all the same, and a diverse one never does."""
 
-_ROUTES_HELD = 1_200_000
-"""What the route checks filed by what they read may hold, per advisor, counted in route checks and route facts
-(about 16 bytes each with their words: about 19 MB, some 8,000 answer combinations). A diverse batch brings
-thousands per market, and checking a market's routes costs more than a seller's whole settling: the memory the
-advice cache does not need is better spent here."""
+_ROUTE_ENTRY_BYTES = 400
+"""What a route check filed by what it read holds besides its route facts' values and the checks and texts it shares
+with others: its key, its :class:`MarketRoutes`, its tuple of checks and its mapping of route facts (measured)."""
+_ROUTE_FACT_BYTES = 32
+"""What each route fact adds to that mapping."""
+_ROUTE_CHECK_BYTES = 240
+"""What a route check shared between filings holds besides its texts."""
+_TEXT_BYTES = 80
+"""What a text shared between route checks holds besides its characters (one byte each: the texts are English)."""
+_ROUTES_HELD = memory.allowance("route checks", 1)
+"""What the route checks filed by what they read may hold, per advisor, in bytes with the checks and texts they
+share. A diverse batch brings thousands per market, and checking a market's routes costs more than a seller's whole
+settling: the memory the advice cache does not need is better spent here. (Counted in cells of a guessed 16 bytes,
+1,200,000 of them grew a batch worker by some 100 MB: an entry held about 1.9 KB.)"""
 
-_ROUTE_KEYS_KEPT = 8192
+_ROUTE_KEY_BYTES = 160
+"""What a route check filed by the whole answers holds of its own: its key (the seller's terms) and its slot."""
+_ROUTE_KEYS_KEPT = memory.allowance("route keys", _ROUTE_KEY_BYTES)
 """Route checks filed by the whole answers (their values are those filed by what they read, kept there)."""
+
+_PIECE_BYTES = 256
+"""What a worded reason or caveat holds with its key (measured)."""
+_PIECES_KEPT = memory.allowance("pieces", _PIECE_BYTES)
+_ASSUMED_BYTES = 1280
+"""What a consultation's assumptions hold with their key (measured)."""
+_ASSUMED_KEPT = memory.allowance("assumptions", _ASSUMED_BYTES)
+_OUTCOME_BYTES = 512
+"""What a platform's outcome in words holds with its key (measured)."""
+_OUTCOMES_KEPT = memory.allowance("outcomes", _OUTCOME_BYTES)
+_RESTS_ON_BYTES = 256
+"""What the dated platform facts a firing rests on hold with their key."""
+_RESTS_ON_KEPT = memory.allowance("rests on", _RESTS_ON_BYTES)
+_WORDED_ROUTES_KEPT = memory.allowance("worded routes", 2048)
+"""Route checks in another language, at about 2 KB each (nothing shared with the English ones)."""
 
 _WORDED_KEPT = 256
 """Placed pieces one conclusion keeps, by platform, language and the seller's values its words quote."""
@@ -204,7 +232,10 @@ class Advisor:
         self._route_read: dict[tuple[str, str, Any], tuple[MarketRoutes, Mapping[str, Any]]] = {}
         """Route checks by what they read of the answers (:meth:`_route_answers`)."""
         self._route_read_held = 0
-        """What :attr:`_route_read` holds, in route checks and facts (:data:`_ROUTES_HELD`)."""
+        """What :attr:`_route_read` holds, in bytes with the checks and texts it shares (:data:`_ROUTES_HELD`)."""
+        self._route_checks: dict[tuple[Any, ...], RouteCheck] = {}
+        self._route_texts: dict[str, str] = {}
+        """The route checks and texts the entries of :attr:`_route_read` share (:meth:`_file_routes`)."""
         self._route_reading: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
         self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
         """Route checks in another language than English, filed as the English ones are."""
@@ -667,21 +698,56 @@ class Advisor:
                 routes = self._market_routes(platform, market, terms, "en")
                 read = self._rules.platform_facts_read | _DECISION_ROUTE_FACTS
                 facts = {name: value for name, value in routes.facts("en").items() if name in read}
-                found = (routes, facts)
-                if answers is not None:
-                    weight = len(routes.checks) + len(facts)
-                    if self._route_read_held + weight > _ROUTES_HELD:
-                        # Both filings at once: the whole answers' filing holds the same checks, and would keep
-                        # them alive past this one's emptying (the batch workers' memory grew so).
-                        self._route_read.clear()
-                        self._route_cache.clear()
-                        self._route_read_held = 0
-                    self._route_read_held += weight
-                    self._route_read[read_key] = found
+                if answers is None:
+                    found = (routes, facts)
+                else:
+                    found = self._file_routes(read_key, routes, facts)
             if len(self._route_cache) >= _ROUTE_KEYS_KEPT:
                 self._route_cache.clear()
             self._route_cache[key] = found
         return found
+
+    def _file_routes(
+        self, read_key: tuple[str, str, Any], routes: MarketRoutes, facts: dict[str, Any]
+    ) -> tuple[MarketRoutes, Mapping[str, Any]]:
+        """File new route checks by what they read, weighed in bytes against their share of the process's budget.
+
+        Entries of one market repeat the same checks and texts (10,982 checks of 3,078 entries are 2,198 distinct;
+        46,170 route fact texts are 201): each is kept once, shared by the entries that hold it, and weighed once.
+        """
+        checks = self._route_checks
+        texts = self._route_texts
+        keys = [(check.route.id, check.status, check.closed_by, check.needs) for check in routes.checks]
+        words = [value for value in facts.values() if type(value) is str and value]
+        words.append(routes.note)
+
+        def weight() -> int:
+            # The entry, and what it brings that no kept entry shares yet (a text twice in it counts twice).
+            total = _ROUTE_ENTRY_BYTES + _ROUTE_FACT_BYTES * len(facts)
+            for key, check in zip(keys, routes.checks, strict=True):
+                if key not in checks:
+                    total += _ROUTE_CHECK_BYTES + sum(_TEXT_BYTES + len(text) for text in (*check.closed_by, *check.needs))
+            return total + sum(_TEXT_BYTES + len(text) for text in words if text not in texts)
+
+        adds = weight()
+        if self._route_read_held + adds > _ROUTES_HELD:
+            # Every filing at once: the whole answers' filing holds the same entries, and the shared checks and
+            # texts are what the entries hold; kept past this emptying, they would grow apart from it.
+            self._route_read.clear()
+            self._route_cache.clear()
+            checks.clear()
+            texts.clear()
+            self._route_read_held = 0
+            adds = weight()
+        shared = tuple(checks.setdefault(key, check) for key, check in zip(keys, routes.checks, strict=True))
+        for name, value in facts.items():
+            if type(value) is str and value:
+                facts[name] = texts.setdefault(value, value)
+        note = texts.setdefault(routes.note, routes.note)
+        kept = (replace(routes, checks=shared, note=note), facts)
+        self._route_read_held += adds
+        self._route_read[read_key] = kept
+        return kept
 
     def _route_answers(self, platform: str, market: str, terms: SellerTerms) -> tuple[Any, ...] | None:
         """What the route checks of ``platform`` in ``market`` read of these answers (see :func:`what_routes_read`)."""
@@ -1032,7 +1098,7 @@ class Advisor:
             key = (p, plan.market, answers if answers is not None else plan.terms, lang)
             found = self._routes_worded.get(key)
             if found is None:
-                if len(self._routes_worded) > 20_000:
+                if len(self._routes_worded) >= _WORDED_ROUTES_KEPT:
                     self._routes_worded.clear()
                 found = self._routes_worded[key] = self._market_routes(p, plan.market, plan.terms, lang)
             out[p] = found
@@ -1172,7 +1238,7 @@ class Advisor:
                 policy=self._rules.policy,
                 basis=decision.basis,
             )
-            if len(self._outcomes) >= 4096:
+            if len(self._outcomes) >= _OUTCOMES_KEPT:
                 self._outcomes.clear()
             self._outcomes[shape_key] = shape
         return Recommendation(
@@ -1217,7 +1283,7 @@ class Advisor:
         if piece is None:
             piece = self._piece(platform, rule, item, lang, rendered, template, dict(zip(names, values, strict=True)))
             if key is not None:
-                if len(pieces) >= 20_000:
+                if len(pieces) >= _PIECES_KEPT:
                     pieces.clear()
                 pieces[key] = piece
         return piece
@@ -1280,7 +1346,7 @@ class Advisor:
         key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
         cached = self._rests_on.get(key)
         if cached is None:
-            if len(self._rests_on) > 20_000:  # per-consultation platform facts (overrides) could grow it without end
+            if len(self._rests_on) >= _RESTS_ON_KEPT:  # per-consultation platform facts (overrides) could grow it without end
                 self._rests_on.clear()
             cached = self._rests_on[key] = self._facts_used(platform, rule, values)
         return cached
@@ -1335,7 +1401,7 @@ class Advisor:
             if name not in CORE_FIELDS:
                 out.append(assumption)
         if key is not None:
-            if len(self._assumed) >= 4096:
+            if len(self._assumed) >= _ASSUMED_KEPT:
                 self._assumed.clear()
             self._assumed[key] = tuple(out)
         return tuple(out)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "sellerexpert"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("_version", "_workers", "_records", "_i18n"),
+    ("_version", "_workers", "_records", "_memory", "_i18n"),
     ("_errors",),
     ("_language", "_files"),
     ("_profile",),

@@ -15,10 +15,13 @@ An internal on purpose: the two engines are compared through the advisor's priva
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import random
 import shutil
+import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,10 +31,14 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from conftest import SCALES, scaled
-from sellerexpert import MODELS, PLATFORMS, Advisor, ProfileError, SellerProfile, coverage
+from sellerexpert import FIELDS, MODELS, PLATFORMS, Advisor, ProfileError, SellerProfile, coverage
+from sellerexpert import _advisor as advisor_module
+from sellerexpert import _memory as memory
 from sellerexpert._economics.margins import margin_facts
+from sellerexpert._engine import evaluator as evaluator_module
 from sellerexpert._engine.evaluator import Conclusions, Evaluator, RunRecord, fact_values
 from sellerexpert._engine.space import ABSENT, REASONED_FIELDS, ProfileSpace
+from sellerexpert._profile import profile as profile_module
 from sellerexpert._profile.profile import FIELDS_BY_NAME
 from sellerexpert._review.coverage import Simulator
 from sellerexpert._rulebook.loader import shipped_rules_dir
@@ -651,3 +658,125 @@ def test_route_checks_filed_by_what_they_read_are_those_of_the_sellers_own_answe
             assert seen[key] == checks, (key, terms)
         seen[key] = checks
     assert len(seen) < 3000  # some sharing, or the test shows nothing
+
+
+# -- one memory budget per process: each store lets go past its share, and answers the same ---------------------
+
+
+def _diverse_rows(count: int, seed: int) -> list[dict[str, str]]:
+    """Sellers that differ in what the rules read (bench/population.py's kind): every field random or unknown."""
+    rng = random.Random(seed)
+    markets = ("US", "UK", "DE", "FR", "ES", "IT", "PL", "BR", "JP", "KR", "AU", "SA")
+    out: list[dict[str, str]] = []
+    while len(out) < count:
+        row: dict[str, str] = {}
+        for spec in FIELDS:
+            if spec.name == "name" or rng.random() < 0.2:
+                continue
+            if spec.kind == "markets":
+                row[spec.name] = ";".join(rng.sample(markets, rng.randint(1, 3)))
+            elif spec.kind == "count":
+                row[spec.name] = str(int(10 ** rng.uniform(0, 5)))
+            elif spec.kind == "platforms":
+                row[spec.name] = ";".join(rng.sample(spec.allowed, rng.randint(1, len(spec.allowed))))
+            elif spec.allowed:
+                row[spec.name] = rng.choice(spec.allowed)
+        try:
+            profile = SellerProfile.from_dict(row)
+            for market in profile.target_markets or ():
+                profile.with_changes(target_markets=(market,))
+        except ProfileError:
+            continue
+        out.append(row)
+    return out
+
+
+_STORES = [
+    # (the bound, a small value for it, what the store holds in the bound's units)
+    pytest.param("sellerexpert._advisor._ROUTES_HELD", 60_000, lambda a: a._route_read_held, id="route-checks"),
+    pytest.param("sellerexpert._advisor._ROUTE_KEYS_KEPT", 12, lambda a: len(a._route_cache), id="route-keys"),
+    pytest.param("sellerexpert._engine.evaluator._VIEW_CELLS", 1_500, lambda a: a._evaluator._views_held, id="views"),
+    pytest.param("sellerexpert._engine.evaluator._SHARED_BRANCHES", 150, lambda a: a._evaluator._enabled_held, id="bindings"),
+    pytest.param("sellerexpert._advisor._RESULTS_HELD", 12, lambda a: a._results_held, id="advice"),
+    pytest.param("sellerexpert._advisor._PIECES_KEPT", 10, lambda a: len(a._pieces), id="pieces"),
+    pytest.param("sellerexpert._advisor._ASSUMED_KEPT", 4, lambda a: len(a._assumed), id="assumptions"),
+    pytest.param("sellerexpert._advisor._OUTCOMES_KEPT", 6, lambda a: len(a._outcomes), id="outcomes"),
+    pytest.param("sellerexpert._advisor._RESTS_ON_KEPT", 4, lambda a: len(a._rests_on), id="rests-on"),
+    pytest.param("sellerexpert._advisor._WORDED_ROUTES_KEPT", 6, lambda a: len(a._routes_worded), id="worded-routes"),
+    pytest.param("sellerexpert._profile.profile._CONVERTED_KEPT", 20, lambda a: len(profile_module._CONVERTED), id="cells"),
+]
+
+
+@pytest.mark.parametrize("bound, small, held", _STORES)
+def test_a_store_past_its_share_lets_go_and_answers_the_same(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, bound: str, small: int, held: Callable[[Advisor], int]
+) -> None:
+    rows = _diverse_rows(24, seed=sum(map(ord, bound)))
+    consults = [(row, lang) for row in rows for lang in ("en", "zh")]
+
+    def answers(of: Advisor, weights: list[int] | None = None) -> list[Any]:
+        out = []
+        for row, lang in consults:
+            result = of.consult(row, engine="compiled", lang=lang)
+            out.append((result.to_dict(), result.trace.to_dict() if lang == "en" else None))
+            if weights is not None:
+                weights.append(held(of))
+        return out
+
+    expected = answers(advisor)  # the session's advisor, at the shipped bounds
+    monkeypatch.setattr(bound, small)
+    monkeypatch.setattr(profile_module, "_CONVERTED", {})  # the process's cells, as the first pass left them
+    weights: list[int] = []
+    assert answers(Advisor(), weights) == expected
+    assert max(weights) <= small
+    assert any(later < earlier for earlier, later in itertools.pairwise(weights)), "the store never let go"
+
+
+def test_the_shares_add_up_to_one_budget_and_bound_the_stores() -> None:
+    assert sum(memory.SHARES.values()) == memory.BUDGET
+    bounds = {
+        "route checks": advisor_module._ROUTES_HELD,  # in bytes already
+        "route keys": advisor_module._ROUTE_KEYS_KEPT * advisor_module._ROUTE_KEY_BYTES,
+        "platform views": evaluator_module._VIEW_CELLS * evaluator_module._VIEW_CELL_BYTES,
+        "shared bindings": evaluator_module._SHARED_BRANCHES * evaluator_module._BRANCH_BYTES,
+        "advice": advisor_module._RESULTS_HELD * advisor_module._RESULT_BYTES,
+        "pieces": advisor_module._PIECES_KEPT * advisor_module._PIECE_BYTES,
+        "assumptions": advisor_module._ASSUMED_KEPT * advisor_module._ASSUMED_BYTES,
+        "outcomes": advisor_module._OUTCOMES_KEPT * advisor_module._OUTCOME_BYTES,
+        "rests on": advisor_module._RESTS_ON_KEPT * advisor_module._RESTS_ON_BYTES,
+        "worded routes": advisor_module._WORDED_ROUTES_KEPT * 2048,
+        "converted cells": profile_module._CONVERTED_KEPT * 256,
+    }
+    assert set(bounds) == set(memory.SHARES)
+    for store, weight in bounds.items():
+        assert memory.SHARES[store] - 2048 < weight <= memory.SHARES[store], store
+
+
+def _deep_size(root: Any, skip: set[int]) -> int:
+    """What ``root`` keeps alive, as ``sys.getsizeof`` counts it, less the objects in ``skip`` (the rule book's)."""
+    total, stack = 0, [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in skip or isinstance(obj, (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)):
+            continue
+        skip.add(id(obj))
+        total += sys.getsizeof(obj)
+        stack.extend(gc.get_referents(obj))
+    return total
+
+
+def test_the_route_checks_and_views_weigh_at_least_what_they_hold() -> None:
+    # The weights are estimates per entry and per cell: measured here on diverse sellers, what the stores keep
+    # alive beyond the rule book stays within what they count, so the budget bounds real bytes.
+    fresh = Advisor()
+    ev = fresh._evaluator
+    stores = (fresh._route_read, fresh._route_checks, fresh._route_texts, ev._platform_cache)
+    skip: set[int] = set()
+    _deep_size(fresh, skip)
+    skip -= {id(store) for store in stores}
+    for row in _diverse_rows(300, seed=7):
+        fresh.consult(row, engine="compiled")
+    routes = sum(_deep_size(store, skip) for store in stores[:3])
+    assert 0.5 * fresh._route_read_held < routes <= fresh._route_read_held
+    views = _deep_size(ev._platform_cache, skip)
+    assert 0.5 * ev._views_held * evaluator_module._VIEW_CELL_BYTES < views <= ev._views_held * evaluator_module._VIEW_CELL_BYTES

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .. import _memory as memory
 from .._errors import FiringLimitError
 from .._profile.conditions import PLATFORM_PREFIX, Leaf, dnf, value_test
 from .._profile.profile import CORE_FIELDS, FIELDS, MODELS, SellerProfile
@@ -1121,13 +1122,18 @@ def _settler(
     exec(compile("\n".join(lines), f"<settle {len(steps)} rules>", "exec"), namespace)  # noqa: S102
     function: Callable[..., None] = namespace["settle"]
     return function, slots, shared_slots
-_VIEW_CELLS = 60_000
+_VIEW_CELL_BYTES = 300
+"""What a view holds per platform fact, per rule its program folds in, and per two facts for each numbering base a
+trace's records were built from (measured with the conclusions and worded pieces the views keep alive)."""
+_VIEW_CELLS = memory.allowance("platform views", _VIEW_CELL_BYTES)
 """What the platform views kept per evaluator may hold, counted in platform facts and the rules their programs
-fold in, and two per platform fact for each numbering base a trace's records were built from: about 280 bytes
-each, so about 16 MB in every process. Views of a diverse batch number thousands (a view per platform, market
-and set of route facts): 4,096 of them, kept by count, took 64 MB per worker."""
-_SHARED_BRANCHES = 20_000
-"""What the bindings shared by views may hold, counted in branches: about 1 KB each with what they conclude."""
+fold in, and two per platform fact for each numbering base a trace's records were built from. Views of a diverse
+batch number thousands (a view per platform, market and set of route facts): 4,096 of them, kept by count, took
+64 MB per worker."""
+_BRANCH_BYTES = 256
+"""What the bindings shared by views hold per branch, with what they conclude."""
+_SHARED_BRANCHES = memory.allowance("shared bindings", _BRANCH_BYTES)
+"""What the bindings shared by views may hold, counted in branches."""
 _MISSING = object()
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .. import _memory as memory
 from .._errors import ProfileError
 from .._files import documents
 from .._i18n import N_, _
@@ -258,9 +259,10 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
 
 _CONVERTED: dict[tuple[str, str], object] = {}
 """Text cells already converted, by field and text: a batch's rows repeat a few cells per field."""
-_CONVERTED_KEPT = 4096
 _CONVERTED_LONGEST = 64
-"""The longest text kept converted (4,096 cells of at most 64 characters: under 1 MB)."""
+"""The longest text kept converted."""
+_CONVERTED_KEPT = memory.allowance("converted cells", 256)
+"""Cells kept converted: at most 64 characters, with the field's name and the value made of it, about 256 bytes each."""
 
 
 def _normalised(spec: FieldSpec, value: object) -> object:
