@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from .. import _i18n, _language
 from .._engine.names import ENGINES as _ENGINES
@@ -178,8 +178,13 @@ def consult_row(advisor: Advisor, row: Row, *, source: str, engine: str = "compi
         return Outcome(row.row, record, models=tuple((r.platform, r.model) for r in found.recommendations))
 
 
-def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> ConsultationResult | ProfileError | EngineError:
-    """The row's result, or what kept it from one."""
+_Advised = TypeVar("_Advised")
+
+
+def _advised(
+    row: Row, source: str, advise: Callable[[SellerProfile], _Advised]
+) -> _Advised | ProfileError | EngineError:
+    """What ``advise`` makes of the row's profile, or what kept the row from it (located at its line)."""
     if row.problem is not None:
         return row.problem
     try:
@@ -187,27 +192,21 @@ def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> Consulta
     except ProfileError as exc:
         return exc.located(source, line=row.line)
     try:
-        return consult(advisor, profile, engine=engine)
+        return advise(profile)
     except ProfileError as exc:  # valid numbers whose products cannot be worked out (past 64 digits)
         return exc.located(source, line=row.line)
     except EngineError as exc:
         return exc
 
 
+def _consulted(advisor: Advisor, row: Row, source: str, engine: str) -> ConsultationResult | ProfileError | EngineError:
+    """The row's result, or what kept it from one."""
+    return _advised(row, source, lambda profile: consult(advisor, profile, engine=engine))
+
+
 def _briefed(advisor: Advisor, row: Row, source: str) -> tuple[str | None, Brief] | ProfileError | EngineError:
     """:func:`_consulted` on the compiled engine as a CSV row reads it: the profile's name and its brief."""
-    if row.problem is not None:
-        return row.problem
-    try:
-        profile = SellerProfile.from_document(row.data, source=source)
-    except ProfileError as exc:
-        return exc.located(source, line=row.line)
-    try:
-        return profile.name, advisor._brief(profile)
-    except ProfileError as exc:
-        return exc.located(source, line=row.line)
-    except EngineError as exc:
-        return exc
+    return _advised(row, source, lambda profile: (profile.name, advisor._brief(profile)))
 
 
 # -- writing ------------------------------------------------------------------
