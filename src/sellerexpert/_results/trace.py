@@ -34,7 +34,7 @@ import json
 import operator
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -659,10 +659,9 @@ _HEADS: dict[tuple[Any, ...], str] = {}
 _ABSENT: dict[tuple[Any, ...], str] = {}
 _TAILS: dict[tuple[Any, ...], str] = {}
 _TAIL_FIELDS: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {
-    EvidenceRecord: operator.attrgetter("rule", "platform", "model", "weight"),
-    ExclusionRecord: operator.attrgetter("rule", "platform", "model"),
-    CaveatRecord: operator.attrgetter("rule", "platform", "text"),
-    PlatformRecord: operator.attrgetter("platform", "field", "value"),
+    # Every field after the id, read off the class: a field added later is part of the key, never left out of it.
+    kind: operator.attrgetter(*[f.name for f in fields(kind)][1:])
+    for kind in (EvidenceRecord, ExclusionRecord, CaveatRecord, PlatformRecord)
 }
 """The fields, after ``id``, of the records a rule's firing asserts and of the platforms' facts: the same for every
 seller the rule fires for (a caveat's text nearly always), and for every platform view holding the fact (a diverse
