@@ -262,10 +262,13 @@ def test_the_servers_application_freezes_what_survives_a_full_collection() -> No
         "import gc\n"
         "from sellerexpert.web import app_from_env\n"
         "app_from_env()\n"
+        "app_from_env()\n"
         "frozen = gc.get_freeze_count()\n"
         "kept = [[index] for index in range(1000)]\n"
         "gc.collect()\n"
         "print(gc.get_freeze_count() - frozen >= 1000)\n"
+        "print(sum(getattr(callback, '__name__', '') == '_freeze_survivors' for callback in gc.callbacks))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.strip() == "True"
+    # Built twice in one process (as tests and embedding apps do), the application freezes survivors once per collection.
+    assert done.stdout.split() == ["True", "1"]

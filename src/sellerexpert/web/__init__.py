@@ -131,7 +131,8 @@ def app_from_env() -> Starlette:
     # the collector's sight, so that full collections under load do not walk them again and again.
     gc.collect()
     gc.freeze()
-    gc.callbacks.append(_freeze_survivors)
+    if _freeze_survivors not in gc.callbacks:  # an application built again in the same process registers it once
+        gc.callbacks.append(_freeze_survivors)
     return app
 
 
