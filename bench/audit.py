@@ -4,13 +4,14 @@ Run from the repository root after installing the package:
 
     python bench/audit.py            # 2,000 traces (issue 21's target: <= 10 s, flat memory)
     python bench/audit.py --quick    # 200 traces: a smoke run, not figures
+    python bench/audit.py --no-write # print the section only (a run on a loaded machine, a check)
 
 The traces come from `sellerexpert batch --trace DIR` on diverse sellers (bench/population.py),
 so every replay is of a seller the rules tell apart from the others: the line above the
 figures gives the count and the advice cache's hit rate over the folder. Memory is each
 process's high-water mark (VmHWM); "flat" means it does not grow with the number of traces,
 so a folder of a tenth of the traces is measured too. The results replace the "Audit"
-section of bench/RESULTS.md.
+section of bench/RESULTS.md (unless --no-write).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 traces (a smoke run)")
     parser.add_argument("--traces", type=int, default=None, help="how many traces (default 2,000)")
+    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing bench/RESULTS.md")
     args = parser.parse_args()
     count = args.traces or (200 if args.quick else 2_000)
     command = "python bench/audit.py" + (" --quick" if args.quick else "") + (f" --traces {args.traces}" if args.traces else "")
@@ -83,7 +85,8 @@ def main() -> None:
     ]
     text = "\n".join([START, *lines, END]) + "\n"
     print(text)
-    write_section(text, START, END)
+    if not args.no_write:
+        write_section(text, START, END)
 
 
 if __name__ == "__main__":
