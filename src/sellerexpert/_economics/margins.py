@@ -1697,12 +1697,16 @@ def _tips(
     units: Fraction,
     shapes: Mapping[str, str] = _SHAPES,
     lines: bool = True,
+    closed: bool = True,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
     :param shapes: what :func:`_solve` may take as known of each number (none: search every one).
     :param lines: a searched number's month read off the straight line of its stretch once two points of it are
         known (:func:`_lined`), instead of worked out at every step of the search: the same values.
+    :param closed: the price cut, the VAT rate and the unsold share (when ``lines`` and ``shapes`` allow them a
+        shortcut) answered from the arithmetic of their stretch with fewer months worked out (:func:`_cut_slope`,
+        :func:`_vat_line`, :func:`_landed_unit`): the values the search gives.
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
@@ -1716,18 +1720,31 @@ def _tips(
                 continue
             top = _top(name)
 
-            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target) -> Fraction:
-                return _per_month(plan, units, changes={name: x}) - target
+            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
+                    values: dict[str, Fraction] = values) -> Fraction:
+                # _per_month's month with the plan's values worked out once per plan rather than once per point.
+                return Fraction(*_month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]) - target
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
             shape = shapes.get(name)
             slope = None
+            searched: Callable[[Fraction], Fraction] = gap
             if shape == "affine" and at0 is not None:
                 slopes = slopes if slopes is not None else _slopes(plan, values, units)
                 slope = slopes[name]
-            searched: Callable[[Fraction], Fraction] = gap
-            if lines and shape is None and name not in _CURVED:
+            elif closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
+                if name == "unsold_share" and shape == "unsold":
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
+                    at = top / 2 if at0 == _landed_unit(plan, values) * units else None
+                    out.append(NeededNumber(name, margin.model, None if at is None else _shown(name, at), at is not None))
+                    continue
+                if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values):
+                    searched = _vat_line(at0, gap(top / 2), top / 2)
+                elif name == "price_cut" and shape is None and lines and _cut_straight(plan, values):
+                    # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
+                    shape, slope = "affine", _cut_slope(plan, values, units)
+            if searched is gap and lines and shape is None and name not in _CURVED:
 
                 def stretch(x: Fraction, plan: _Plan = plan, name: str = name, values: dict[str, Fraction] = values) -> Hashable:
                     return _stretch(plan, {**values, name: x})
@@ -1738,6 +1755,109 @@ def _tips(
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
     return tuple(out)
+
+
+_CLOSED = frozenset({"price_cut", "vat_rate", "unsold_share"})
+"""The numbers :func:`_tips` answers from their stretch's arithmetic (each a share: searched on [0, 1])."""
+
+
+def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
+    """What a unit costs landed, as :func:`_month_parts` writes an unsold share off it: the unit cost, freight and
+    (on a bulk import) duty with its import tax. The month at an unsold share x is the month at 0 less units x
+    this x x / (1 - x), so the search's probe (1/2) moves it by exactly units x this."""
+    landed = v.get("unit_cost", _ZERO) + v.get("freight_per_unit", _ZERO)
+    if plan.parcel is False:
+        q = {name: (value.numerator, value.denominator) for name, value in v.items()}
+
+        def g(name: str) -> _Q:
+            return q.get(name, _Q0)
+
+        value, duty, _rates, taxed = _customs(plan, _Q0, g)  # a bulk import declares the unit cost, not the price
+        if taxed:
+            duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
+        landed += Fraction(*duty)
+    return landed
+
+
+def _vat_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
+    """Whether the month is a straight line in 1 / (1 + VAT rate) for every rate from 0 up: the refund fee, the
+    only other place the rate enters, is under its cap at a rate of 0 (where the fee is largest) or there is none."""
+    if plan.refund_admin is None:
+        return True
+    share, cap = plan.refund_admin
+    price = v.get("price", _ZERO)
+    gross = price - price * v.get("price_cut", _ZERO)
+    fee = share * gross * v.get("commission", _ZERO)
+    return fee >= 0 and not cap < fee
+
+
+def _vat_line(at0: Fraction, at_probe: Fraction, probe: Fraction) -> Callable[[Fraction], Fraction]:
+    """The gap at any VAT rate r, read off its line in s = 1 / (1 + r) through r = 0 and r = ``probe``
+    (exactly the gap where :func:`_vat_straight` holds: the search's points then cost no months)."""
+    one = Fraction(1)
+    per_s = (at_probe - at0) / (1 / (1 + probe) - one)
+
+    def line(x: Fraction) -> Fraction:
+        return at0 + per_s * (1 / (1 + x) - one)
+
+    return line
+
+
+def _cut_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
+    """Whether every price cut from 0 to 100% falls on one stretch (see :func:`_stretch`): the price after cuts
+    runs from the price down to 0 and crosses no customs threshold (a parcel declares it) and the refund fee
+    (share x price after cuts x commission, a straight line through 0) stays on one side of its cap."""
+    price = v.get("price", _ZERO)
+    if price <= 0 or v.get("price_cut", _ZERO) != 0:
+        return False
+    if plan.parcel:
+        # A charge switches where the value passes a threshold t: at t itself and just above it differ.
+        for charge in plan.charges:
+            for threshold in (charge.up_to, charge.over):
+                if threshold is not None and 0 <= threshold < price:
+                    return False
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        fee = share * price / (1 + v.get("vat_rate", _ZERO)) * v.get("commission", _ZERO)
+        if (cap < fee) != (cap < 0):
+            return False
+    return True
+
+
+def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
+    """How much the month moves per unit of price cut on the stretch of these values (see :func:`_stretch`).
+
+    A cut x leaves gross = price x (1 - x); the month per unit moves with gross by the payout a unit keeps
+    (gross less returns, VAT and the platform's shares, less the cost of waiting for it), less the refund fee
+    below its cap, the fines and, on a parcel, the duty the price after cuts carries (rates, and import tax
+    on the value and duty). Nothing else :func:`_month_parts` works out reads the price after cuts.
+    """
+    def g(name: str) -> Fraction:
+        return v.get(name, _ZERO)
+
+    price = g("price")
+    gross = price - price * g("price_cut")
+    rate, one_plus_vat = g("return_rate"), 1 + g("vat_rate")
+    shares = g("commission") + g("affiliate_commission") + g("payment_fee")
+    on_payout = 1 - g("payout_delay_days") * g("cost_of_capital") / _YEAR
+    per_gross = (1 - rate) / one_plus_vat * (1 - shares) * on_payout - g("fine_rate") * g("fine_multiple")
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        if not cap < share * gross / one_plus_vat * g("commission"):
+            per_gross -= rate * share / one_plus_vat * g("commission")
+    if plan.parcel:
+        rates, taxed = _ZERO, False
+        for charge in plan.charges:
+            if not charge.applies(gross):
+                continue
+            if charge.kind == "rate":
+                rates += g(charge.key)
+            elif charge.kind == "yours":
+                rates += g("duty_rate")
+            elif charge.kind == "import_tax":
+                taxed = True
+        per_gross -= rates + (1 + rates) * g("import_tax_rate") if taxed else rates
+    return -units * price * per_gross
 
 
 def _shown(name: str, value: Fraction) -> Decimal:
