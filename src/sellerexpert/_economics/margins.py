@@ -1510,22 +1510,18 @@ def _brief_margin(
         raise _too_long(plan, platform)
     price, per_unit_value, month_value = Fraction(*parts["price"]), Fraction(*per_unit), Fraction(*month)
     fixed, deposit_cost = Fraction(*parts["fixed_costs"]), Fraction(*parts["deposit_cost"])
-    capital_missing = "cost_of_capital" not in plan.inputs
-    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
-    deposit_origin = _deposit_origin(plan, capital_missing)
-    needs = [name for key, _label, _formula, line_needs in _PER_UNIT for name in _line_needs(plan, key, line_needs, values)]
-    needs += fixed_origin.needs + deposit_origin.needs
-    needs += _line_needs(plan, "cash_in_stock", ("transit_days", "stock_days"), values)
-    needs += _line_needs(plan, "cash_in_payouts", ("payout_delay_days",), values)
-    needs += plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs
-    if capital_missing:
-        needs.append("cost_of_capital")
-    _key, label, formula, price_needs = _PER_UNIT[0]
+    known = _brief_known(plan)
+    fixed_origin, deposit_origin = known.fixed_origin, known.deposit_origin
+    if known.duty_fixed:
+        needed = known.needed
+    else:
+        needed = tuple(dict.fromkeys((*known.before_duty, *_line_needs(plan, "duty", (), values), *known.after_duty)))
+    _key, label, formula, _price_needs = _PER_UNIT[0]
     column = plan.column
     return ModelMargin(
         model=column.model,
         per_unit=(
-            MarginLine("price", label, formula, cents(price), price, _line_origin(plan, "price", price_needs, values)),
+            MarginLine("price", label, formula, cents(price), price, known.price_origin),
             MarginLine("contribution_per_unit", N_("Contribution per unit"),
                        N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
         ),
@@ -1538,29 +1534,115 @@ def _brief_margin(
                        N_("contribution of the units − fixed costs − cost of the deposit"), cents(month_value), month_value),
         ),
         cash=(),
-        not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+        not_given=known.not_given,
         route=column.route,
         route_name=column.route_name,
-        needed=tuple(dict.fromkeys(needs)),
+        needed=needed,
     )
+
+
+@dataclass(frozen=True)
+class _BriefKnown:
+    """What a brief breakdown names that the plan's values do not change: origins, needs and the numbers not given.
+
+    The needed numbers in order: those of the lines before the duty, the duty's (read off the customs value when
+    the plan crosses a border, see :func:`_line_needs`), then the rest; ``needed`` is the whole when the duty's
+    are fixed too.
+    """
+
+    held: tuple[object, ...]
+    price_origin: Provenance
+    fixed_origin: Provenance
+    deposit_origin: Provenance
+    before_duty: tuple[str, ...]
+    after_duty: tuple[str, ...]
+    duty_fixed: bool
+    needed: tuple[str, ...]
+    not_given: tuple[str, ...]
+
+
+_BRIEF_KNOWN_KEPT = 1024
+_BRIEF_KNOWN: dict[Hashable, _BriefKnown] = {}
+"""Brief breakdowns' fixed parts, by what they read of a plan: the names of its inputs and each input's origin, the
+route's terms. A catalogue's products give the same names on the same routes, so there is one entry per route
+column and set of names (a handful); bounded by count as the route parts are (:data:`_ROUTE_PARTS_KEPT`)."""
+
+
+def _brief_known(plan: _Plan) -> _BriefKnown:
+    """The fixed parts of :func:`_brief_margin` for this plan, worked out once per route and set of given numbers.
+
+    Keyed by the identity of the origins read (the seller's numbers share one origin, the tables' are the route
+    part's own objects): the entry holds them, so no id in its key can be reused while it is kept.
+    """
+    inputs = plan.inputs
+    origins = tuple(item.origin for item in inputs.values())
+    held = (*origins, plan.duty_origin, plan.deposit_origin)
+    key = (
+        tuple(inputs), tuple(map(id, held)), plan.parcel, plan.refund_admin is None, plan.late_fine, bool(plan.deposit),
+    )
+    known = _BRIEF_KNOWN.get(key)
+    if known is not None:
+        return known
+    values: dict[str, Fraction] = {}  # no line read below reads a value (the duty's are read apart)
+    capital_missing = "cost_of_capital" not in inputs
+    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
+    deposit_origin = _deposit_origin(plan, capital_missing)
+    before: list[str] = []
+    after: list[str] = []
+    side = before
+    for key_name, _label, _formula, line_needs in _PER_UNIT:
+        if key_name == "duty":
+            side = after
+        else:
+            side.extend(_line_needs(plan, key_name, line_needs, values))
+    after.extend(fixed_origin.needs + deposit_origin.needs)
+    after.extend(_line_needs(plan, "cash_in_stock", ("transit_days", "stock_days"), values))
+    after.extend(_line_needs(plan, "cash_in_payouts", ("payout_delay_days",), values))
+    after.extend(plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs)
+    if capital_missing:
+        after.append("cost_of_capital")
+    duty_fixed = plan.parcel is None
+    duty = plan.duty_origin.needs if duty_fixed else ()
+    known = _BriefKnown(
+        held=held,
+        price_origin=_line_origin(plan, "price", _PER_UNIT[0][3], values),
+        fixed_origin=fixed_origin,
+        deposit_origin=deposit_origin,
+        before_duty=tuple(before),
+        after_duty=tuple(after),
+        duty_fixed=duty_fixed,
+        needed=tuple(dict.fromkeys((*before, *duty, *after))),
+        not_given=tuple(spec.name for spec in NUMBERS if inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+    )
+    if len(_BRIEF_KNOWN) >= _BRIEF_KNOWN_KEPT:
+        _BRIEF_KNOWN.clear()
+    _BRIEF_KNOWN[key] = known
+    return known
 
 
 _NOT_GIVEN = _Input(None, None, None, Provenance(basis="needed"))
 
 
 def _check_shares(plan: _Plan, platform: str) -> None:
-    """Shares taken from the same price must leave something of it, or more returns would pay."""
-    values = _values(plan)
-    for case in ("base", "conservative"):
-        values = _values(plan, case)
-        total = values.get("commission", _ZERO) + values.get("affiliate_commission", _ZERO) + values.get("payment_fee", _ZERO)
-        if total > 1:
-            raise ProfileError(
-                f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
-                "add up to more than 100% of the price kept",
-                field=field_path(plan.column.model, "commission"),
-                allowed="shares whose sum stays at or below 1 (100%)",
-            )
+    """Shares taken from the same price must leave something of it, or more returns would pay.
+
+    In the base case and the conservative one (a range's high end: each is a cost), as :func:`_values` reads them.
+    """
+    inputs = plan.inputs
+    base = conservative = _ZERO
+    for name in ("commission", "affiliate_commission", "payment_fee"):
+        item = inputs.get(name)
+        if item is None or item.value is None:
+            continue
+        base += item.value
+        conservative += item.high if item.low is not None and item.high is not None else item.value
+    if base > 1 or conservative > 1:
+        raise ProfileError(
+            f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
+            "add up to more than 100% of the price kept",
+            field=field_path(plan.column.model, "commission"),
+            allowed="shares whose sum stays at or below 1 (100%)",
+        )
 
 
 _NO_ROUTE_COLUMNS = (Column(FULL), Column(SEMI))
