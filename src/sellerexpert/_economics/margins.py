@@ -1794,6 +1794,7 @@ def _tips(
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
         target = models[1 - index].contribution_per_month
+        compared = margin.contribution_per_month - target
         values = _values(plan)
         slopes: dict[str, Fraction] | None = None
         for name in margin.needed:
@@ -1808,7 +1809,7 @@ def _tips(
                 return Fraction(*_month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]) - target
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
-            at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
+            at0 = compared if values.get(name, _ZERO) == 0 else None
             shape = shapes.get(name)
             slope = None
             searched: Callable[[Fraction], Fraction] = gap
@@ -1823,9 +1824,12 @@ def _tips(
                     continue
                 if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values):
                     searched = _vat_line(at0, gap(top / 2), top / 2)
-                elif name == "price_cut" and shape is None and lines and _cut_straight(plan, values):
-                    # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
-                    shape, slope = "affine", _cut_slope(plan, values, units)
+                elif name == "price_cut" and shape is None and lines:
+                    if _cut_straight(plan, values):
+                        # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
+                        shape, slope = "affine", _cut_slope(plan, values, units)
+                    else:
+                        searched = _cut_lined(gap, plan, values, units)
             if searched is gap and lines and shape is None and name not in _CURVED:
 
                 def stretch(x: Fraction, plan: _Plan = plan, name: str = name, values: dict[str, Fraction] = values) -> Hashable:
@@ -1849,10 +1853,10 @@ def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
     this x x / (1 - x), so the search's probe (1/2) moves it by exactly units x this."""
     landed = v.get("unit_cost", _ZERO) + v.get("freight_per_unit", _ZERO)
     if plan.parcel is False:
-        q = {name: (value.numerator, value.denominator) for name, value in v.items()}
 
         def g(name: str) -> _Q:
-            return q.get(name, _Q0)
+            value = v.get(name)
+            return _Q0 if value is None else (value.numerator, value.denominator)
 
         value, duty, _rates, taxed = _customs(plan, _Q0, g)  # a bulk import declares the unit cost, not the price
         if taxed:
@@ -1906,40 +1910,78 @@ def _cut_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
     return True
 
 
+def _cut_lined(
+    f: Callable[[Fraction], Fraction], plan: _Plan, values: Mapping[str, Fraction], units: Fraction
+) -> Callable[[Fraction], Fraction]:
+    """:func:`_lined` for the price cut: each stretch's line from one point of it and :func:`_cut_slope` there
+    (one month worked out a stretch, not two), and the stretch told apart as :func:`_stretch` tells it, from the
+    price after cuts alone (the customs charges that apply to it, the refund fee at its cap or under it)."""
+    price = values.get("price", _ZERO)
+    charges = plan.charges if plan.parcel else ()
+    fee_per_gross: Fraction | None = None
+    cap = _ZERO
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        fee_per_gross = share / (1 + values.get("vat_rate", _ZERO)) * values.get("commission", _ZERO)
+    seen: dict[Hashable, tuple[Fraction, Fraction]] = {}
+
+    def lined(x: Fraction) -> Fraction:
+        gross = price - price * x
+        key = (
+            tuple(charge.applies(gross) for charge in charges),
+            fee_per_gross is not None and cap < gross * fee_per_gross,
+        )
+        known = seen.get(key)
+        if known is not None:
+            return known[0] * x + known[1]
+        y = f(x)
+        slope = _cut_slope(plan, {**values, "price_cut": x}, units)
+        seen[key] = (slope, y - slope * x)
+        return y
+
+    return lined
+
+
 def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
     """How much the month moves per unit of price cut on the stretch of these values (see :func:`_stretch`).
 
     A cut x leaves gross = price x (1 - x); the month per unit moves with gross by the payout a unit keeps
     (gross less returns, VAT and the platform's shares, less the cost of waiting for it), less the refund fee
     below its cap, the fines and, on a parcel, the duty the price after cuts carries (rates, and import tax
-    on the value and duty). Nothing else :func:`_month_parts` works out reads the price after cuts.
+    on the value and duty). Nothing else :func:`_month_parts` works out reads the price after cuts. In integer
+    pairs, as the arithmetic is.
     """
-    def g(name: str) -> Fraction:
-        return v.get(name, _ZERO)
+    def g(name: str) -> _Q:
+        value = v.get(name)
+        return _Q0 if value is None else (value.numerator, value.denominator)
 
+    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
     price = g("price")
-    gross = price - price * g("price_cut")
-    rate, one_plus_vat = g("return_rate"), 1 + g("vat_rate")
-    shares = g("commission") + g("affiliate_commission") + g("payment_fee")
-    on_payout = 1 - g("payout_delay_days") * g("cost_of_capital") / _YEAR
-    per_gross = (1 - rate) / one_plus_vat * (1 - shares) * on_payout - g("fine_rate") * g("fine_multiple")
+    gross = sub(price, mul(price, g("price_cut")))
+    rate, one_plus_vat, commission = g("return_rate"), add(_Q1, g("vat_rate")), g("commission")
+    shares = add(add(commission, g("affiliate_commission")), g("payment_fee"))
+    on_payout = sub(_Q1, div(mul(g("payout_delay_days"), g("cost_of_capital")), _q(_YEAR)))
+    kept = div(sub(_Q1, rate), one_plus_vat)
+    per_gross = sub(mul(mul(kept, sub(_Q1, shares)), on_payout), mul(g("fine_rate"), g("fine_multiple")))
     if plan.refund_admin is not None:
-        share, cap = plan.refund_admin
-        if not cap < share * gross / one_plus_vat * g("commission"):
-            per_gross -= rate * share / one_plus_vat * g("commission")
+        share, cap = (_q(x) for x in plan.refund_admin)
+        per_fee = mul(div(share, one_plus_vat), commission)
+        if not _qless(cap, mul(gross, per_fee)):
+            per_gross = sub(per_gross, mul(rate, per_fee))
     if plan.parcel:
-        rates, taxed = _ZERO, False
+        customs = Fraction(*gross)
+        rates, taxed = _Q0, False
         for charge in plan.charges:
-            if not charge.applies(gross):
+            if not charge.applies(customs):
                 continue
             if charge.kind == "rate":
-                rates += g(charge.key)
+                rates = add(rates, g(charge.key))
             elif charge.kind == "yours":
-                rates += g("duty_rate")
+                rates = add(rates, g("duty_rate"))
             elif charge.kind == "import_tax":
                 taxed = True
-        per_gross -= rates + (1 + rates) * g("import_tax_rate") if taxed else rates
-    return -units * price * per_gross
+        per_gross = sub(per_gross, add(rates, mul(add(_Q1, rates), g("import_tax_rate"))) if taxed else rates)
+    return -Fraction(*mul(mul(_q(units), price), per_gross))
 
 
 def _shown(name: str, value: Fraction) -> Decimal:
