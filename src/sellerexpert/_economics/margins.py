@@ -1806,7 +1806,8 @@ def _tips(
             def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
                     values: dict[str, Fraction] = values) -> Fraction:
                 # _per_month's month with the plan's values worked out once per plan rather than once per point.
-                return Fraction(*_month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]) - target
+                month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
+                return Fraction(*month) - target
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = compared if values.get(name, _ZERO) == 0 else None
@@ -1822,7 +1823,7 @@ def _tips(
                     at = top / 2 if at0 == _landed_unit(plan, values) * units else None
                     out.append(NeededNumber(name, margin.model, None if at is None else _shown(name, at), at is not None))
                     continue
-                if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values):
+                if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values, top):
                     searched = _vat_line(at0, gap(top / 2), top / 2)
                 elif name == "price_cut" and shape is None and lines:
                     if _cut_straight(plan, values):
@@ -1865,21 +1866,21 @@ def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
     return landed
 
 
-def _vat_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
-    """Whether the month is a straight line in 1 / (1 + VAT rate) for every rate from 0 up: the refund fee, the
-    only other place the rate enters, is under its cap at a rate of 0 (where the fee is largest) or there is none."""
+def _vat_straight(plan: _Plan, v: Mapping[str, Fraction], top: Fraction) -> bool:
+    """Whether the month is a straight line in 1 / (1 + VAT rate) for every rate from 0 to ``top``: the refund
+    fee, the only other place the rate enters (share x price after cuts x commission / (1 + rate), which moves
+    one way as the rate rises), is on the same side of its cap at both ends, or there is none."""
     if plan.refund_admin is None:
         return True
     share, cap = plan.refund_admin
     price = v.get("price", _ZERO)
-    gross = price - price * v.get("price_cut", _ZERO)
-    fee = share * gross * v.get("commission", _ZERO)
-    return fee >= 0 and not cap < fee
+    fee = share * (price - price * v.get("price_cut", _ZERO)) * v.get("commission", _ZERO)
+    return (cap < fee) == (cap < fee / (1 + top))
 
 
 def _vat_line(at0: Fraction, at_probe: Fraction, probe: Fraction) -> Callable[[Fraction], Fraction]:
     """The gap at any VAT rate r, read off its line in s = 1 / (1 + r) through r = 0 and r = ``probe``
-    (exactly the gap where :func:`_vat_straight` holds: the search's points then cost no months)."""
+    (exactly the gap from 0 to the top where :func:`_vat_straight` holds: the search's points then cost no months)."""
     one = Fraction(1)
     per_s = (at_probe - at0) / (1 / (1 + probe) - one)
 
