@@ -248,6 +248,25 @@ def test_bad_numbers_name_the_field(path: tuple[str, ...], value: Any, message: 
     assert caught.value.field is not None and caught.value.field.startswith("economics")
 
 
+@pytest.mark.parametrize(
+    ("commission", "fails"),
+    [(0.6, True), ([0.4, 0.5, 0.7], True), ([0.4, 0.5, 0.55], False), (0.5, False)],
+    ids=["base-over", "high-end-over", "high-end-at-100%", "under"],
+)
+def test_shares_of_the_price_past_100_percent_are_refused_in_either_case(commission: Any, fails: bool) -> None:
+    # Commission and payment fee from the same price kept: past 100% in the base case, or at a range's high end
+    # (the conservative case), more returns would pay; exactly 100% is allowed.
+    numbers = {
+        "unit_cost": 5, "monthly_units": 100, "fully-managed": {"price": 10},
+        "semi-managed": {"price": 20, "commission": commission, "payment_fee": 0.45},
+    }
+    if fails:
+        with pytest.raises(ProfileError, match="add up to more than 100% of the price kept"):
+            compare_margins(numbers)
+    else:
+        assert compare_margins(numbers).platforms
+
+
 def test_a_missing_price_names_platform_and_model() -> None:
     data = copy.deepcopy(EXAMPLE_A)
     del data["semi-managed"]["price"]

@@ -1149,10 +1149,11 @@ def _solve(
     if at0 == 0:
         return _ZERO
     if shape == "affine" and slope is not None:
-        if slope == 0:
+        # The root -at0 / slope lies in [0, top] when the two have opposite signs and |at0| <= top x |slope|: told
+        # by signs and one product before the division (a third of these roots lie out of range).
+        if slope == 0 or (at0 > 0) == (slope > 0) or (top is not None and abs(at0) > top * abs(slope)):
             return None
-        x = -at0 / slope
-        return x if x >= 0 and (top is None or x <= top) else None
+        return -at0 / slope
     probe = top / 2 if top is not None else Fraction(1)
     at_probe = f(probe)
     if shape == "affine":
@@ -1623,20 +1624,23 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
 _NOT_GIVEN = _Input(None, None, None, Provenance(basis="needed"))
 
 
+_SHARES_OF_PRICE = ("commission", "affiliate_commission", "payment_fee")
+
+
 def _check_shares(plan: _Plan, platform: str) -> None:
     """Shares taken from the same price must leave something of it, or more returns would pay.
 
     In the base case and the conservative one (a range's high end: each is a cost), as :func:`_values` reads them.
     """
-    inputs = plan.inputs
-    base = conservative = _ZERO
-    for name in ("commission", "affiliate_commission", "payment_fee"):
-        item = inputs.get(name)
+    base: list[Fraction] = []
+    conservative: list[Fraction] = []
+    for item in map(plan.inputs.get, _SHARES_OF_PRICE):
         if item is None or item.value is None:
             continue
-        base += item.value
-        conservative += item.high if item.low is not None and item.high is not None else item.value
-    if base > 1 or conservative > 1:
+        base.append(item.value)
+        conservative.append(item.high if item.low is not None and item.high is not None else item.value)
+    # Summed once when no share is a range (the two cases are then the same numbers).
+    if sum(base) > 1 or (conservative != base and sum(conservative) > 1):
         raise ProfileError(
             f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
             "add up to more than 100% of the price kept",
