@@ -248,6 +248,25 @@ def test_bad_numbers_name_the_field(path: tuple[str, ...], value: Any, message: 
     assert caught.value.field is not None and caught.value.field.startswith("economics")
 
 
+@pytest.mark.parametrize(
+    ("commission", "fails"),
+    [(0.6, True), ([0.4, 0.5, 0.7], True), ([0.4, 0.5, 0.55], False), (0.5, False)],
+    ids=["base-over", "high-end-over", "high-end-at-100%", "under"],
+)
+def test_shares_of_the_price_past_100_percent_are_refused_in_either_case(commission: Any, fails: bool) -> None:
+    # Commission and payment fee from the same price kept: past 100% in the base case, or at a range's high end
+    # (the conservative case), more returns would pay; exactly 100% is allowed.
+    numbers = {
+        "unit_cost": 5, "monthly_units": 100, "fully-managed": {"price": 10},
+        "semi-managed": {"price": 20, "commission": commission, "payment_fee": 0.45},
+    }
+    if fails:
+        with pytest.raises(ProfileError, match="add up to more than 100% of the price kept"):
+            compare_margins(numbers)
+    else:
+        assert compare_margins(numbers).platforms
+
+
 def test_a_missing_price_names_platform_and_model() -> None:
     data = copy.deepcopy(EXAMPLE_A)
     del data["semi-managed"]["price"]
@@ -961,6 +980,155 @@ def test_each_slope_by_hand_on_every_branch(parcel: bool | None, capped: Fractio
     for name, slope in slopes.items():
         at = [margins._per_month(plan, Fraction(700), changes={**values, name: Fraction(x)}) for x in (0, 1)]
         assert slope == at[1] - at[0], name
+
+
+# -- the tipping values' shortcuts on their stretch, each held against the month worked out and the plain search --
+
+_cuts = st.fractions(min_value=0, max_value=1, max_denominator=10**4)
+
+
+def _priced(values: dict[str, Fraction], price: Fraction) -> dict[str, Fraction]:
+    # A price above 0 and a VAT rate of 0 or more: what the comparison ever meets (numbers are checked before).
+    return {**values, "price": price, "vat_rate": abs(values["vat_rate"]), "price_cut": Fraction(0)}
+
+
+def _month_at(plan: Any, values: dict[str, Fraction], units: int, **changes: Fraction) -> Fraction:
+    return margins._per_month(plan, Fraction(units), changes={**values, **changes})
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_price_cuts_slope_by_hand_is_what_the_month_moves_by_on_its_stretch(scale: float) -> None:
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(
+        plan=_plans(),
+        values=_every_input,
+        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        units=st.integers(1, 10**6),
+        x=_cuts,
+        step=st.fractions(min_value=Fraction(-1, 10**3), max_value=Fraction(1, 10**3), max_denominator=10**6),
+    )
+    def check(plan: Any, values: dict[str, Fraction], price: Fraction, units: int, x: Fraction, step: Fraction) -> None:
+        # Any plan (customs thresholds, a refund fee at or under its cap, parcels, imports) and any values: between two
+        # cuts on one stretch the month moves by the slope by hand times the step, on every stretch.
+        bare, v = replace(plan, inputs={}), _priced(values, price)
+        y = min(max(x + step, Fraction(0)), Fraction(1))
+        if y == x or margins._stretch(bare, {**v, "price_cut": x}) != margins._stretch(bare, {**v, "price_cut": y}):
+            return
+        slope = margins._cut_slope(bare, {**v, "price_cut": x}, Fraction(units))
+        assert _month_at(bare, v, units, price_cut=y) - _month_at(bare, v, units, price_cut=x) == slope * (y - x)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_price_cut_said_to_stay_on_one_stretch_does(scale: float) -> None:
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(plan=_plans(), values=_every_input, price=st.fractions(min_value=-10, max_value=600, max_denominator=100))
+    def check(plan: Any, values: dict[str, Fraction], price: Fraction) -> None:
+        # Every cut where a stretch could change (at each threshold and the cap, and just either side) is on the
+        # stretch of no cut at all, whenever the shortcut says so.
+        bare, v = replace(plan, inputs={}), _priced(values, price)
+        if not margins._cut_straight(bare, v):
+            return
+        bounds = [t for c in bare.charges for t in (c.up_to, c.over) if t is not None]
+        if bare.refund_admin is not None and v["commission"] and bare.refund_admin[0]:
+            share, cap = bare.refund_admin
+            bounds.append(cap * (1 + v["vat_rate"]) / (share * v["commission"]))
+        points = {Fraction(0), Fraction(1), Fraction(1, 2)}
+        for bound in bounds:
+            cut = 1 - bound / price
+            points |= {cut, cut + Fraction(1, 10**9), cut - Fraction(1, 10**9)}
+        first = margins._stretch(bare, {**v, "price_cut": Fraction(0)})
+        for cut in points:
+            if 0 <= cut <= 1:
+                assert margins._stretch(bare, {**v, "price_cut": cut}) == first, cut
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_half_the_stock_unsold_costs_the_landed_cost_a_unit(scale: float) -> None:
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(plan=_plans(), values=_every_input, units=st.integers(1, 10**6))
+    def check(plan: Any, values: dict[str, Fraction], units: int) -> None:
+        # The unsold share's one evaluation (at 1/2, where x / (1 - x) is 1) is the month at 0 less units x the landed cost.
+        bare, v = replace(plan, inputs={}), _priced(values, Fraction(100))
+        half = _month_at(bare, v, units, unsold_share=Fraction(1, 2))
+        assert half == _month_at(bare, v, units, unsold_share=Fraction(0)) - units * margins._landed_unit(bare, v)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_month_on_one_side_of_the_refund_fees_cap_is_a_line_in_one_over_one_plus_the_vat_rate(scale: float) -> None:
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(
+        plan=_plans(),
+        values=_every_input,
+        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        units=st.integers(1, 10**6),
+        rate=_cuts,
+        crossed=st.one_of(st.none(), st.fractions(min_value=Fraction(1, 2), max_value=1, max_denominator=1000)),
+    )
+    def check(
+        plan: Any, values: dict[str, Fraction], price: Fraction, units: int, rate: Fraction, crossed: Fraction | None
+    ) -> None:
+        # Where the shortcut says the fee stays on one side of its cap for every VAT rate up to 100%, the month at
+        # any rate (and either side of where the fee meets the cap) is read off the line through the rates 0 and 1/2.
+        bare, v = replace(plan, inputs={}), _priced(values, price)
+        if crossed is not None:
+            # Returns, a commission and a fee on it whose cap the fee meets at some rate between 0 and 100% (the
+            # fee halves over that range): there the month bends.
+            v.update(commission=abs(v["commission"]) or Fraction(1, 5), return_rate=abs(v["return_rate"]) or Fraction(1, 10))
+            share = bare.refund_admin[0] if bare.refund_admin and bare.refund_admin[0] else Fraction(1, 5)
+            bare = replace(bare, refund_admin=(share, share * v["price"] * v["commission"] * crossed))
+        fee = v["price"] * v["commission"] * (bare.refund_admin[0] if bare.refund_admin else 0)
+        if not margins._vat_straight(bare, v, Fraction(1)):
+            return
+        rates = {rate, Fraction(1)}
+        if bare.refund_admin is not None and bare.refund_admin[1]:
+            meets = fee / bare.refund_admin[1] - 1
+            rates |= {meets, meets + Fraction(1, 10**9), meets - Fraction(1, 10**9)}
+        at0, half = _month_at(bare, v, units, vat_rate=Fraction(0)), _month_at(bare, v, units, vat_rate=Fraction(1, 2))
+        line = margins._vat_line(at0, half, Fraction(1, 2))
+        for r in rates:
+            if 0 <= r <= 1:
+                assert line(r) == _month_at(bare, v, units, vat_rate=r), r
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_price_cut_vat_rate_and_unsold_share_tip_where_the_plain_search_says(advisor: Advisor, scale: float) -> None:
+    # Generated products with the price cut, the VAT rate and the unsold share left out (needed), prices either side
+    # of the EU's parcel threshold and the refund fee's cap: each tips where the plain search says, and where the
+    # search read off the stretches' lines (no shortcut) says, for either model leading.
+    @settings(max_examples=scaled(40, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        drawn = _economics(data.draw)
+        for layer in (drawn["economics"], drawn["economics"]["semi-managed"], drawn["economics"]["fully-managed"]):
+            for name in ("price_cut", "vat_rate", "unsold_share"):
+                layer.pop(name, None)
+        drawn["economics"]["semi-managed"]["price"] = data.draw(st.integers(20, 600))
+        profile = SellerProfile.from_dict(drawn)
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        assert columns is not None
+        units = Fraction(economics.monthly_units)
+        for platform, markets in columns.items():
+            for market in markets:
+                plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
+                models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
+                if len(models) < 2:
+                    continue
+                for leader in (margins.FULL, margins.SEMI):
+                    plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+                    assert margins._tips(plans, models, leader, units, closed=False) == plain, (platform, market.market)
+                    assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+
+    check()
 
 
 # -- a catalogue's shared reasoning: one run of the rules laid over with another product's margin facts ----------

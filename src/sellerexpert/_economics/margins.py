@@ -1149,10 +1149,11 @@ def _solve(
     if at0 == 0:
         return _ZERO
     if shape == "affine" and slope is not None:
-        if slope == 0:
+        # The root -at0 / slope lies in [0, top] when the two have opposite signs and |at0| <= top x |slope|: told
+        # by signs and one product before the division (a third of these roots lie out of range).
+        if slope == 0 or (at0 > 0) == (slope > 0) or (top is not None and abs(at0) > top * abs(slope)):
             return None
-        x = -at0 / slope
-        return x if x >= 0 and (top is None or x <= top) else None
+        return -at0 / slope
     probe = top / 2 if top is not None else Fraction(1)
     at_probe = f(probe)
     if shape == "affine":
@@ -1510,22 +1511,18 @@ def _brief_margin(
         raise _too_long(plan, platform)
     price, per_unit_value, month_value = Fraction(*parts["price"]), Fraction(*per_unit), Fraction(*month)
     fixed, deposit_cost = Fraction(*parts["fixed_costs"]), Fraction(*parts["deposit_cost"])
-    capital_missing = "cost_of_capital" not in plan.inputs
-    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
-    deposit_origin = _deposit_origin(plan, capital_missing)
-    needs = [name for key, _label, _formula, line_needs in _PER_UNIT for name in _line_needs(plan, key, line_needs, values)]
-    needs += fixed_origin.needs + deposit_origin.needs
-    needs += _line_needs(plan, "cash_in_stock", ("transit_days", "stock_days"), values)
-    needs += _line_needs(plan, "cash_in_payouts", ("payout_delay_days",), values)
-    needs += plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs
-    if capital_missing:
-        needs.append("cost_of_capital")
-    _key, label, formula, price_needs = _PER_UNIT[0]
+    known = _brief_known(plan)
+    fixed_origin, deposit_origin = known.fixed_origin, known.deposit_origin
+    if known.duty_fixed:
+        needed = known.needed
+    else:
+        needed = tuple(dict.fromkeys((*known.before_duty, *_line_needs(plan, "duty", (), values), *known.after_duty)))
+    _key, label, formula, _price_needs = _PER_UNIT[0]
     column = plan.column
     return ModelMargin(
         model=column.model,
         per_unit=(
-            MarginLine("price", label, formula, cents(price), price, _line_origin(plan, "price", price_needs, values)),
+            MarginLine("price", label, formula, cents(price), price, known.price_origin),
             MarginLine("contribution_per_unit", N_("Contribution per unit"),
                        N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
         ),
@@ -1538,29 +1535,118 @@ def _brief_margin(
                        N_("contribution of the units − fixed costs − cost of the deposit"), cents(month_value), month_value),
         ),
         cash=(),
-        not_given=tuple(spec.name for spec in NUMBERS if plan.inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+        not_given=known.not_given,
         route=column.route,
         route_name=column.route_name,
-        needed=tuple(dict.fromkeys(needs)),
+        needed=needed,
     )
+
+
+@dataclass(frozen=True)
+class _BriefKnown:
+    """What a brief breakdown names that the plan's values do not change: origins, needs and the numbers not given.
+
+    The needed numbers in order: those of the lines before the duty, the duty's (read off the customs value when
+    the plan crosses a border, see :func:`_line_needs`), then the rest; ``needed`` is the whole when the duty's
+    are fixed too.
+    """
+
+    held: tuple[object, ...]
+    price_origin: Provenance
+    fixed_origin: Provenance
+    deposit_origin: Provenance
+    before_duty: tuple[str, ...]
+    after_duty: tuple[str, ...]
+    duty_fixed: bool
+    needed: tuple[str, ...]
+    not_given: tuple[str, ...]
+
+
+_BRIEF_KNOWN_KEPT = 1024
+_BRIEF_KNOWN: dict[Hashable, _BriefKnown] = {}
+"""Brief breakdowns' fixed parts, by what they read of a plan: the names of its inputs and each input's origin, the
+route's terms. A catalogue's products give the same names on the same routes, so there is one entry per route
+column and set of names (a handful); bounded by count as the route parts are (:data:`_ROUTE_PARTS_KEPT`)."""
+
+
+def _brief_known(plan: _Plan) -> _BriefKnown:
+    """The fixed parts of :func:`_brief_margin` for this plan, worked out once per route and set of given numbers.
+
+    Keyed by the identity of the origins read (the seller's numbers share one origin, the tables' are the route
+    part's own objects): the entry holds them, so no id in its key can be reused while it is kept.
+    """
+    inputs = plan.inputs
+    origins = tuple(item.origin for item in inputs.values())
+    held = (*origins, plan.duty_origin, plan.deposit_origin)
+    key = (
+        tuple(inputs), tuple(map(id, held)), plan.parcel, plan.refund_admin is None, plan.late_fine, bool(plan.deposit),
+    )
+    known = _BRIEF_KNOWN.get(key)
+    if known is not None:
+        return known
+    values: dict[str, Fraction] = {}  # no line read below reads a value (the duty's are read apart)
+    capital_missing = "cost_of_capital" not in inputs
+    fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
+    deposit_origin = _deposit_origin(plan, capital_missing)
+    before: list[str] = []
+    after: list[str] = []
+    side = before
+    for key_name, _label, _formula, line_needs in _PER_UNIT:
+        if key_name == "duty":
+            side = after
+        else:
+            side.extend(_line_needs(plan, key_name, line_needs, values))
+    after.extend(fixed_origin.needs + deposit_origin.needs)
+    after.extend(_line_needs(plan, "cash_in_stock", ("transit_days", "stock_days"), values))
+    after.extend(_line_needs(plan, "cash_in_payouts", ("payout_delay_days",), values))
+    after.extend(plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs)
+    if capital_missing:
+        after.append("cost_of_capital")
+    duty_fixed = plan.parcel is None
+    duty = plan.duty_origin.needs if duty_fixed else ()
+    known = _BriefKnown(
+        held=held,
+        price_origin=_line_origin(plan, "price", _PER_UNIT[0][3], values),
+        fixed_origin=fixed_origin,
+        deposit_origin=deposit_origin,
+        before_duty=tuple(before),
+        after_duty=tuple(after),
+        duty_fixed=duty_fixed,
+        needed=tuple(dict.fromkeys((*before, *duty, *after))),
+        not_given=tuple(spec.name for spec in NUMBERS if inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
+    )
+    if len(_BRIEF_KNOWN) >= _BRIEF_KNOWN_KEPT:
+        _BRIEF_KNOWN.clear()
+    _BRIEF_KNOWN[key] = known
+    return known
 
 
 _NOT_GIVEN = _Input(None, None, None, Provenance(basis="needed"))
 
 
+_SHARES_OF_PRICE = ("commission", "affiliate_commission", "payment_fee")
+
+
 def _check_shares(plan: _Plan, platform: str) -> None:
-    """Shares taken from the same price must leave something of it, or more returns would pay."""
-    values = _values(plan)
-    for case in ("base", "conservative"):
-        values = _values(plan, case)
-        total = values.get("commission", _ZERO) + values.get("affiliate_commission", _ZERO) + values.get("payment_fee", _ZERO)
-        if total > 1:
-            raise ProfileError(
-                f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
-                "add up to more than 100% of the price kept",
-                field=field_path(plan.column.model, "commission"),
-                allowed="shares whose sum stays at or below 1 (100%)",
-            )
+    """Shares taken from the same price must leave something of it, or more returns would pay.
+
+    In the base case and the conservative one (a range's high end: each is a cost), as :func:`_values` reads them.
+    """
+    base: list[Fraction] = []
+    conservative: list[Fraction] = []
+    for item in map(plan.inputs.get, _SHARES_OF_PRICE):
+        if item is None or item.value is None:
+            continue
+        base.append(item.value)
+        conservative.append(item.high if item.low is not None and item.high is not None else item.value)
+    # Summed once when no share is a range (the two cases are then the same numbers).
+    if sum(base) > 1 or (conservative != base and sum(conservative) > 1):
+        raise ProfileError(
+            f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
+            "add up to more than 100% of the price kept",
+            field=field_path(plan.column.model, "commission"),
+            allowed="shares whose sum stays at or below 1 (100%)",
+        )
 
 
 _NO_ROUTE_COLUMNS = (Column(FULL), Column(SEMI))
@@ -1697,17 +1783,22 @@ def _tips(
     units: Fraction,
     shapes: Mapping[str, str] = _SHAPES,
     lines: bool = True,
+    closed: bool = True,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
     :param shapes: what :func:`_solve` may take as known of each number (none: search every one).
     :param lines: a searched number's month read off the straight line of its stretch once two points of it are
         known (:func:`_lined`), instead of worked out at every step of the search: the same values.
+    :param closed: the price cut, the VAT rate and the unsold share (when ``lines`` and ``shapes`` allow them a
+        shortcut) answered from the arithmetic of their stretch with fewer months worked out (:func:`_cut_slope`,
+        :func:`_vat_line`, :func:`_landed_unit`): the values the search gives.
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
         target = models[1 - index].contribution_per_month
+        compared = margin.contribution_per_month - target
         values = _values(plan)
         slopes: dict[str, Fraction] | None = None
         for name in margin.needed:
@@ -1716,18 +1807,35 @@ def _tips(
                 continue
             top = _top(name)
 
-            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target) -> Fraction:
-                return _per_month(plan, units, changes={name: x}) - target
+            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
+                    values: dict[str, Fraction] = values) -> Fraction:
+                # _per_month's month with the plan's values worked out once per plan rather than once per point.
+                month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
+                return Fraction(*month) - target
 
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
-            at0 = margin.contribution_per_month - target if values.get(name, _ZERO) == 0 else None
+            at0 = compared if values.get(name, _ZERO) == 0 else None
             shape = shapes.get(name)
             slope = None
+            searched: Callable[[Fraction], Fraction] = gap
             if shape == "affine" and at0 is not None:
                 slopes = slopes if slopes is not None else _slopes(plan, values, units)
                 slope = slopes[name]
-            searched: Callable[[Fraction], Fraction] = gap
-            if lines and shape is None and name not in _CURVED:
+            elif closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
+                if name == "unsold_share" and shape == "unsold":
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
+                    at = top / 2 if at0 == _landed_unit(plan, values) * units else None
+                    out.append(NeededNumber(name, margin.model, None if at is None else _shown(name, at), at is not None))
+                    continue
+                if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values, top):
+                    searched = _vat_line(at0, gap(top / 2), top / 2)
+                elif name == "price_cut" and shape is None and lines:
+                    if _cut_straight(plan, values):
+                        # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
+                        shape, slope = "affine", _cut_slope(plan, values, units)
+                    else:
+                        searched = _cut_lined(gap, plan, values, units)
+            if searched is gap and lines and shape is None and name not in _CURVED:
 
                 def stretch(x: Fraction, plan: _Plan = plan, name: str = name, values: dict[str, Fraction] = values) -> Hashable:
                     return _stretch(plan, {**values, name: x})
@@ -1738,6 +1846,147 @@ def _tips(
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
     return tuple(out)
+
+
+_CLOSED = frozenset({"price_cut", "vat_rate", "unsold_share"})
+"""The numbers :func:`_tips` answers from their stretch's arithmetic (each a share: searched on [0, 1])."""
+
+
+def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
+    """What a unit costs landed, as :func:`_month_parts` writes an unsold share off it: the unit cost, freight and
+    (on a bulk import) duty with its import tax. The month at an unsold share x is the month at 0 less units x
+    this x x / (1 - x), so the search's probe (1/2) moves it by exactly units x this."""
+    landed = v.get("unit_cost", _ZERO) + v.get("freight_per_unit", _ZERO)
+    if plan.parcel is False:
+
+        def g(name: str) -> _Q:
+            value = v.get(name)
+            return _Q0 if value is None else (value.numerator, value.denominator)
+
+        value, duty, _rates, taxed = _customs(plan, _Q0, g)  # a bulk import declares the unit cost, not the price
+        if taxed:
+            duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
+        landed += Fraction(*duty)
+    return landed
+
+
+def _vat_straight(plan: _Plan, v: Mapping[str, Fraction], top: Fraction) -> bool:
+    """Whether the month is a straight line in 1 / (1 + VAT rate) for every rate from 0 to ``top``: the refund
+    fee, the only other place the rate enters (share x price after cuts x commission / (1 + rate), which moves
+    one way as the rate rises), is on the same side of its cap at both ends, or there is none."""
+    if plan.refund_admin is None:
+        return True
+    share, cap = plan.refund_admin
+    price = v.get("price", _ZERO)
+    fee = share * (price - price * v.get("price_cut", _ZERO)) * v.get("commission", _ZERO)
+    return (cap < fee) == (cap < fee / (1 + top))
+
+
+def _vat_line(at0: Fraction, at_probe: Fraction, probe: Fraction) -> Callable[[Fraction], Fraction]:
+    """The gap at any VAT rate r, read off its line in s = 1 / (1 + r) through r = 0 and r = ``probe``
+    (exactly the gap from 0 to the top where :func:`_vat_straight` holds: the search's points then cost no months)."""
+    one = Fraction(1)
+    per_s = (at_probe - at0) / (1 / (1 + probe) - one)
+
+    def line(x: Fraction) -> Fraction:
+        return at0 + per_s * (1 / (1 + x) - one)
+
+    return line
+
+
+def _cut_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
+    """Whether every price cut from 0 to 100% falls on one stretch (see :func:`_stretch`): the price after cuts
+    runs from the price down to 0 and crosses no customs threshold (a parcel declares it) and the refund fee
+    (share x price after cuts x commission, a straight line through 0) stays on one side of its cap."""
+    price = v.get("price", _ZERO)
+    if price <= 0 or v.get("price_cut", _ZERO) != 0:
+        return False
+    if plan.parcel:
+        # A charge switches where the value passes a threshold t: at t itself and just above it differ.
+        for charge in plan.charges:
+            for threshold in (charge.up_to, charge.over):
+                if threshold is not None and 0 <= threshold < price:
+                    return False
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        fee = share * price / (1 + v.get("vat_rate", _ZERO)) * v.get("commission", _ZERO)
+        if (cap < fee) != (cap < 0):
+            return False
+    return True
+
+
+def _cut_lined(
+    f: Callable[[Fraction], Fraction], plan: _Plan, values: Mapping[str, Fraction], units: Fraction
+) -> Callable[[Fraction], Fraction]:
+    """:func:`_lined` for the price cut: each stretch's line from one point of it and :func:`_cut_slope` there
+    (one month worked out a stretch, not two), and the stretch told apart as :func:`_stretch` tells it, from the
+    price after cuts alone (the customs charges that apply to it, the refund fee at its cap or under it)."""
+    price = values.get("price", _ZERO)
+    charges = plan.charges if plan.parcel else ()
+    fee_per_gross: Fraction | None = None
+    cap = _ZERO
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        fee_per_gross = share / (1 + values.get("vat_rate", _ZERO)) * values.get("commission", _ZERO)
+    seen: dict[Hashable, tuple[Fraction, Fraction]] = {}
+
+    def lined(x: Fraction) -> Fraction:
+        gross = price - price * x
+        key = (
+            tuple(charge.applies(gross) for charge in charges),
+            fee_per_gross is not None and cap < gross * fee_per_gross,
+        )
+        known = seen.get(key)
+        if known is not None:
+            return known[0] * x + known[1]
+        y = f(x)
+        slope = _cut_slope(plan, {**values, "price_cut": x}, units)
+        seen[key] = (slope, y - slope * x)
+        return y
+
+    return lined
+
+
+def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
+    """How much the month moves per unit of price cut on the stretch of these values (see :func:`_stretch`).
+
+    A cut x leaves gross = price x (1 - x); the month per unit moves with gross by the payout a unit keeps
+    (gross less returns, VAT and the platform's shares, less the cost of waiting for it), less the refund fee
+    below its cap, the fines and, on a parcel, the duty the price after cuts carries (rates, and import tax
+    on the value and duty). Nothing else :func:`_month_parts` works out reads the price after cuts. In integer
+    pairs, as the arithmetic is.
+    """
+    def g(name: str) -> _Q:
+        value = v.get(name)
+        return _Q0 if value is None else (value.numerator, value.denominator)
+
+    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
+    price = g("price")
+    gross = sub(price, mul(price, g("price_cut")))
+    rate, one_plus_vat, commission = g("return_rate"), add(_Q1, g("vat_rate")), g("commission")
+    shares = add(add(commission, g("affiliate_commission")), g("payment_fee"))
+    on_payout = sub(_Q1, div(mul(g("payout_delay_days"), g("cost_of_capital")), _q(_YEAR)))
+    kept = div(sub(_Q1, rate), one_plus_vat)
+    per_gross = sub(mul(mul(kept, sub(_Q1, shares)), on_payout), mul(g("fine_rate"), g("fine_multiple")))
+    if plan.refund_admin is not None:
+        share, cap = (_q(x) for x in plan.refund_admin)
+        per_fee = mul(div(share, one_plus_vat), commission)
+        if not _qless(cap, mul(gross, per_fee)):
+            per_gross = sub(per_gross, mul(rate, per_fee))
+    if plan.parcel:
+        customs = Fraction(*gross)
+        rates, taxed = _Q0, False
+        for charge in plan.charges:
+            if not charge.applies(customs):
+                continue
+            if charge.kind == "rate":
+                rates = add(rates, g(charge.key))
+            elif charge.kind == "yours":
+                rates = add(rates, g("duty_rate"))
+            elif charge.kind == "import_tax":
+                taxed = True
+        per_gross = sub(per_gross, add(rates, mul(add(_Q1, rates), g("import_tax_rate"))) if taxed else rates)
+    return -Fraction(*mul(mul(_q(units), price), per_gross))
 
 
 def _shown(name: str, value: Fraction) -> Decimal:
