@@ -79,9 +79,12 @@ def cents(value: Fraction) -> Decimal:
     # it would make on the way (this runs some hundreds of times per product of a catalogue).
     numerator, denominator = value.numerator, value.denominator
     whole = (200 * abs(numerator) + denominator) // (2 * denominator)
-    # Built from its digits, not divided: Decimal arithmetic rounds to 28 digits and quantize() then
-    # refuses (InvalidOperation), while an amount may have up to 64 digits and a product of two 128.
-    return Decimal((0 if numerator >= 0 else 1, tuple(map(int, str(whole))), -2)) if whole else Decimal("0.00")
+    # Read from its digits (``1234E-2`` is 12.34, exactly, at any length), not divided: Decimal arithmetic rounds
+    # to 28 digits and quantize() then refuses (InvalidOperation), while an amount may have up to 64 digits and a
+    # product of two 128. From a string rather than a tuple of digits: the same Decimal, without the tuple.
+    if not whole:
+        return Decimal("0.00")
+    return Decimal(f"-{whole}E-2" if numerator < 0 else f"{whole}E-2")
 
 
 def whole_units(value: Fraction) -> int:
@@ -572,6 +575,15 @@ def _frac(value: Decimal) -> Fraction:
     return Fraction(value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _yours(value: Decimal | Range) -> _Input:
+    """A number the seller gives, made ready for arithmetic: converted once per value, not once per product and route
+    (a catalogue's products share their company's numbers, and many of their prices and costs)."""
+    if isinstance(value, Range):
+        return _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
+    return _Input(_frac(value), None, None, _YOURS)
+
+
 @functools.lru_cache(maxsize=512)
 def _route_origin(terms: Provenance | None, why: str) -> Provenance:
     """A number the route bears: the route terms' origin with the reason (the same few for every product of a
@@ -591,14 +603,9 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 field=field_path("platforms", platform, model, spec.name),
                 allowed=spec.allowed_text,
             )
-    inputs: dict[str, _Input] = {}
-    for name, value in given.items():
-        if isinstance(value, Range):
-            inputs[name] = _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
-        else:
-            inputs[name] = _Input(_frac(value), None, None, _YOURS)
+    inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
-        inputs["cost_of_capital"] = _Input(_frac(economics.cost_of_capital), None, None, _YOURS)
+        inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
     # The route's part reads only which numbers the seller gives (never their values), the currency, the
     # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
     key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, tuple(inputs))
