@@ -516,9 +516,14 @@ class _Charge:
 
     def applies(self, value: Fraction) -> bool:
         """Whether the charge applies to a customs value per item (its thresholds)."""
-        if self.up_to is not None and value > self.up_to:
+        return self.takes(value.numerator, value.denominator)
+
+    def takes(self, numerator: int, denominator: int) -> bool:
+        """:meth:`applies` to a customs value given as a pair (the denominator positive, the pair in any terms)."""
+        up_to, over = self.up_to, self.over
+        if up_to is not None and numerator * up_to.denominator > up_to.numerator * denominator:
             return False
-        return self.over is None or value > self.over
+        return over is None or numerator * over.denominator > over.numerator * denominator
 
 
 @dataclass(frozen=True)
@@ -926,27 +931,6 @@ def _qless(a: _Q, b: _Q) -> bool:
     return a[0] * b[1] < b[0] * a[1]
 
 
-def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, int, bool]:
-    """What a unit meets at the border under ``plan`` (``g`` reads a number of the plan's values): the value
-    declared, the duty before import tax, how many charges take the seller's own duty rate (the slope of that
-    rate counts them), and whether import tax applies. Nothing when the plan crosses no border."""
-    if plan.parcel is None:
-        return _Q0, _Q0, 0, False
-    value = gross if plan.parcel else g("unit_cost")
-    customs = Fraction(*value)
-    applying = [charge for charge in plan.charges if charge.applies(customs)]
-    duty, rates = _Q0, 0
-    for charge in applying:
-        if charge.kind == "rate":
-            duty = _qadd(duty, _qmul(value, g(charge.key)))
-        elif charge.kind == "yours":
-            duty = _qadd(duty, _qmul(value, g("duty_rate")))
-            rates += 1
-        elif charge.kind == "per_item":
-            duty = _qadd(duty, g(charge.key))
-    return value, duty, rates, any(charge.kind == "import_tax" for charge in applying)
-
-
 def _lowest(n: int, d: int) -> _Q:
     """``n / d`` (``d`` not 0, of either sign) as a pair in lowest terms with a positive denominator."""
     if d < 0:
@@ -965,6 +949,34 @@ def _less(terms: Iterable[_Q], n: int, d: int) -> _Q:
                 g = math.gcd(d, td)
                 n, d = n * (td // g) - tn * (d // g), d * (td // g)
     return n, d
+
+
+def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, int, bool]:
+    """What a unit meets at the border under ``plan`` (``g`` reads a number of the plan's values): the value
+    declared, the duty before import tax (in lowest terms), how many charges take the seller's own duty rate (the
+    slope of that rate counts them), and whether import tax applies. Nothing when the plan crosses no border.
+
+    ``gross`` (the price after cuts, the value declared for a parcel) may be in any terms, its denominator positive.
+    """
+    if plan.parcel is None:
+        return _Q0, _Q0, 0, False
+    value = gross if plan.parcel else g("unit_cost")
+    vn, vd = value
+    dn, dd, rates, taxed = 0, 1, 0, False
+    for charge in plan.charges:
+        if not charge.takes(vn, vd):
+            continue
+        kind = charge.kind
+        if kind == "rate" or kind == "yours":
+            rn, rd = g(charge.key if kind == "rate" else "duty_rate")
+            rates += kind == "yours"
+            dn, dd = dn * vd * rd + vn * rn * dd, dd * vd * rd  # the duty so far + value x rate
+        elif kind == "per_item":
+            an, ad = g(charge.key)
+            dn, dd = dn * ad + an * dd, dd * ad
+        elif kind == "import_tax":
+            taxed = True
+    return value, _lowest(dn, dd), rates, taxed
 
 
 def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
