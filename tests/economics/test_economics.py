@@ -1009,3 +1009,165 @@ def test_conclusions_laid_over_with_other_margin_facts_are_that_run_s(
             f"On {advisor.rules.platforms[platform].name}, {other['margin_summary']}: the money does not separate the models,"
             " so the other reasons decide."
         )
+
+
+# -- the arithmetic against the formula in plain Fractions -----------------------------------------------------------
+# margins._month_parts and margins._slopes work on unreduced integer pairs (for speed); the module's promise is the
+# formula of its docstring in exact rationals. The oracle below is that formula written the plain way, in
+# Fractions, with its own reading of the customs thresholds: on generated values and plans (customs charges of each
+# kind around their thresholds, a refund fee at or under its cap, an unsold share up to 1, VAT, parcel or bulk or
+# no border), every line, the month and each slope must be the same rational, and every pair in lowest terms.
+
+_RATE_KEY, _ITEM_KEY = "customs.test.rate", "customs.test.item"
+
+
+def _reference(plan: margins._Plan, v: dict[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    def g(name: str) -> Fraction:
+        return v.get(name, Fraction(0))
+
+    price = g("price")
+    cut = price * g("price_cut")
+    gross = price - cut
+    rate = g("return_rate")
+    refunds = gross * rate
+    sales = gross - refunds
+    vat = sales * g("vat_rate") / (1 + g("vat_rate"))
+    kept = sales - vat
+    commission, affiliate, payment = (kept * g(n) for n in ("commission", "affiliate_commission", "payment_fee"))
+    payout = kept - commission - affiliate - payment
+    refund_admin = Fraction(0)
+    if plan.refund_admin is not None:
+        share, cap = plan.refund_admin
+        refund_admin = rate * min(cap, share * gross / (1 + g("vat_rate")) * g("commission"))
+    duty = Fraction(0)
+    if plan.parcel is not None:
+        value = gross if plan.parcel else g("unit_cost")
+        applying = [
+            c for c in plan.charges if (c.up_to is None or value <= c.up_to) and (c.over is None or value > c.over)
+        ]
+        for charge in applying:
+            if charge.kind in ("rate", "yours"):
+                duty += value * g(charge.key if charge.kind == "rate" else "duty_rate")
+            elif charge.kind == "per_item":
+                duty += g(charge.key)
+        if any(c.kind == "import_tax" for c in applying):
+            duty += (value + duty) * g("import_tax_rate")
+    landed = g("unit_cost") + g("freight_per_unit") + (duty if plan.parcel is False else 0)
+    unsold = g("unsold_share")
+    days = g("transit_days") + g("stock_days")
+    capital = g("cost_of_capital")
+    lines = {
+        "price": price,
+        "price_cut": cut,
+        "refunds": refunds,
+        "vat": vat,
+        "commission": commission,
+        "refund_admin": refund_admin,
+        "affiliate": affiliate,
+        "payment_fees": payment,
+        "platform_fees": g("fee_per_unit"),
+        "fines": gross * g("fine_rate") * g("fine_multiple"),
+        "late_fines": g("late_share") * g("late_fine") if plan.late_fine else Fraction(0),
+        "ads": g("ads_per_unit"),
+        "unit_cost": g("unit_cost"),
+        "freight": g("freight_per_unit"),
+        "duty": duty,
+        "last_mile": g("last_mile_per_order"),
+        "storage": g("storage_per_unit_month") * g("stock_days") * 12 / 365,
+        "return_handling": rate * g("cost_per_return"),
+        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else Fraction(0),
+        "capital_on_stock": landed * days / 365 * capital,
+        "capital_on_payouts": payout * g("payout_delay_days") / 365 * capital,
+    }
+    per_unit = price - sum(amount for key, amount in lines.items() if key != "price")
+    deposit_cost = plan.deposit * capital / 12
+    per_day = units * 12 / 365
+    return {
+        **lines,
+        "contribution_per_unit": per_unit,
+        "fixed_costs": g("fixed_per_month"),
+        "deposit_cost": deposit_cost,
+        "contribution_per_month": per_unit * units - g("fixed_per_month") - deposit_cost,
+        "cash_in_stock": landed * per_day * days,
+        "cash_in_payouts": payout * per_day * g("payout_delay_days"),
+        "deposit_held": plan.deposit,
+    }
+
+
+def _decimals(high: int, places: int = 4) -> st.SearchStrategy[Fraction]:
+    return st.integers(min_value=0, max_value=high * 10**places).map(lambda n: Fraction(n, 10**places))
+
+
+_ARITHMETIC_SHARES = ("price_cut", "return_rate", "commission", "affiliate_commission", "payment_fee", "fine_rate",
+                      "late_share", "duty_rate", "import_tax_rate", "cost_of_capital")
+_ARITHMETIC_AMOUNTS = ("price", "unit_cost", "freight_per_unit", "fee_per_unit", "ads_per_unit", "last_mile_per_order",
+                       "storage_per_unit_month", "cost_per_return", "fixed_per_month", "late_fine", "fine_multiple",
+                       _RATE_KEY, _ITEM_KEY)
+_ARITHMETIC_DAYS = ("transit_days", "stock_days", "payout_delay_days")
+
+
+@st.composite
+def _arithmetic_case(draw: Any) -> tuple[margins._Plan, dict[str, Fraction], Fraction]:
+    """A plan (its customs, refund fee, late fine and deposit) and a set of values, some numbers left out."""
+    odd = st.fractions(min_value=0, max_value=1, max_denominator=997)  # not only decimals: a converted amount
+    values: dict[str, Fraction] = {}
+    for names, plain in ((_ARITHMETIC_SHARES, _decimals(1)), (_ARITHMETIC_AMOUNTS, _decimals(2000, 2)),
+                         (_ARITHMETIC_DAYS, st.integers(0, 365).map(Fraction))):
+        for name in names:
+            if draw(st.integers(0, 4)):  # one in five left out (0 in the arithmetic)
+                values[name] = draw(st.one_of(plain, odd) if names is not _ARITHMETIC_DAYS else plain)
+    if draw(st.booleans()):
+        values["vat_rate"] = draw(st.sampled_from([Fraction(0), Fraction(1, 5), Fraction(27, 100), Fraction(7, 3)]))
+    values["unsold_share"] = draw(
+        st.sampled_from([Fraction(0), Fraction(1, 20), Fraction(1, 2), Fraction(99, 100), Fraction(999999, 10**6), Fraction(1)])
+    )
+    if draw(st.booleans()):
+        values["price"] = draw(st.integers(1, 10**60).map(Fraction))  # long amounts: exact at any length
+    threshold = st.one_of(st.none(), _decimals(2000, 2))
+    kinds = st.sampled_from(["rate", "yours", "per_item", "import_tax"])
+    charges = tuple(
+        margins._Charge(
+            {"rate": _RATE_KEY, "per_item": _ITEM_KEY}.get(kind, kind), kind, draw(threshold), draw(threshold)
+        )
+        for kind in draw(st.lists(kinds, max_size=4))
+    )
+    refund_admin = draw(st.one_of(st.none(), st.tuples(_decimals(1), _decimals(50, 2))))
+    plan = margins._Plan(
+        column=margins.Column(margins.SEMI),
+        inputs={},
+        parcel=draw(st.sampled_from([None, True, False])),
+        charges=charges,
+        duty_origin=margins.Provenance(),
+        refund_admin=refund_admin,
+        late_fine=draw(st.booleans()),
+        deposit=draw(_decimals(5000, 2)),
+        deposit_origin=margins.Provenance(),
+    )
+    units = draw(st.one_of(st.integers(1, 10**6).map(Fraction), st.fractions(min_value=0, max_value=10**4)))
+    return plan, values, units
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> None:
+    @settings(max_examples=scaled(300, scale), deadline=None)
+    @given(_arithmetic_case())
+    def check(case: tuple[margins._Plan, dict[str, Fraction], Fraction]) -> None:
+        plan, values, units = case
+        expected = _reference(plan, values, units)
+        parts = margins._month_parts(plan, values, units)
+        assert list(parts) == list(expected)
+        for key, pair in parts.items():
+            exact = expected[key]
+            assert pair == (exact.numerator, exact.denominator), key  # the rational, and in lowest terms
+        assert margins._month_parts(plan, values, units, month_only=True) == {
+            "contribution_per_month": parts["contribution_per_month"]
+        }
+        assert margins._amounts(plan, values, units) == expected
+        # The month is a straight line in each number _slopes answers for (on the whole range: none of them moves
+        # a customs threshold or the refund fee's cap), so its slope is the step from x to x + 1.
+        month = expected["contribution_per_month"]
+        for name, slope in margins._slopes(plan, values, units).items():
+            stepped = {**values, name: values.get(name, Fraction(0)) + 1}
+            assert slope == _reference(plan, stepped, units)["contribution_per_month"] - month, name
+
+    check()

@@ -813,7 +813,7 @@ def _routes_region(market: str) -> str:
 
 _ZERO = Fraction(0)
 _MINUS_ONE = Fraction(-1)
-_YEAR, _MONTHS = Fraction(DAYS_PER_YEAR), Fraction(MONTHS_PER_YEAR)
+_MONTHS = Fraction(MONTHS_PER_YEAR)
 
 # Per-unit lines in order: key, label, formula in words, the numbers that decide whether it is the
 # seller's (the first is the line's own number), and whether the line is income (the price).
@@ -907,10 +907,6 @@ def _qadd(a: _Q, b: _Q) -> _Q:
     return (n // g, d // g) if g != 1 else (n, d)
 
 
-def _qsub(a: _Q, b: _Q) -> _Q:
-    return _qadd(a, (-b[0], b[1]))
-
-
 def _qmul(a: _Q, b: _Q) -> _Q:
     n, d = a[0] * b[0], a[1] * b[1]
     g = math.gcd(n, d)
@@ -925,10 +921,6 @@ def _qdiv(a: _Q, b: _Q) -> _Q:
         n, d = -n, -d
     g = math.gcd(n, d)
     return (n // g, d // g) if g != 1 else (n, d)
-
-
-def _qless(a: _Q, b: _Q) -> bool:
-    return a[0] * b[1] < b[0] * a[1]
 
 
 def _lowest(n: int, d: int) -> _Q:
@@ -977,6 +969,18 @@ def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, in
         elif kind == "import_tax":
             taxed = True
     return value, _lowest(dn, dd), rates, taxed
+
+
+def _refund_fee(terms: tuple[Fraction, Fraction], gn: int, gd: int, td: int, vat1: int, mn: int, md: int) -> _Q:
+    """The refund administration fee on a returned unit: the lower of the cap and share x gross / (1 + VAT) x
+    commission (``terms``: the share and the cap; gross ``gn / gd``, 1 + VAT ``vat1 / td``, the commission
+    ``mn / md``), not reduced, its denominator positive."""
+    share, cap = terms
+    fee_n, fee_d = share.numerator * gn * td * mn, share.denominator * gd * vat1 * md
+    if fee_d < 0:
+        fee_n, fee_d = -fee_n, -fee_d
+    cap_n, cap_d = cap.numerator, cap.denominator
+    return (cap_n, cap_d) if cap_n * fee_d < fee_n * cap_d else (fee_n, fee_d)
 
 
 def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
@@ -1029,13 +1033,8 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     payout_n, payout_d = kept_n * (shares_d - mn * ad * yd - an * md * yd - yn * md * ad), kept_d * shares_d
     refund_admin: _Q = _Q0
     if plan.refund_admin is not None:
-        share, cap = plan.refund_admin
-        # share x gross / (1 + VAT) x commission, compared with the cap over a positive denominator.
-        fee_n, fee_d = share.numerator * gn * td * mn, share.denominator * gd * vat1 * md
-        if fee_d < 0:
-            fee_n, fee_d = -fee_n, -fee_d
-        cap_n, cap_d = cap.numerator, cap.denominator
-        refund_admin = (rn * cap_n, rd * cap_d) if cap_n * fee_d < fee_n * cap_d else (rn * fee_n, rd * fee_d)
+        fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
+        refund_admin = (rn * fee_n, rd * fee_d)
     x, z = get("fine_rate", _ZERO), get("fine_multiple", _ZERO)
     fines = (gn * x.numerator * z.numerator, gd * x.denominator * z.denominator)
     late = _Q0
@@ -1186,13 +1185,7 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
     returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
     returned_d = x.denominator * gd * vat1 * shares_d * year_d
     if plan.refund_admin is not None:
-        share, cap = plan.refund_admin
-        fee_n, fee_d = share.numerator * gn * td * mn, share.denominator * gd * vat1 * md
-        if fee_d < 0:
-            fee_n, fee_d = -fee_n, -fee_d
-        cap_n, cap_d = cap.numerator, cap.denominator
-        if cap_n * fee_d < fee_n * cap_d:
-            fee_n, fee_d = cap_n, cap_d
+        fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
         returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
     count_n, count_d = -units.numerator, units.denominator  # each slope a cost: the month falls by it
 
