@@ -748,16 +748,16 @@ def _amounts_in_fractions(plan: Any, v: dict[str, Fraction], units: Fraction) ->
     duty = zero
     if plan.parcel is not None:
         value = gross if plan.parcel else unit_cost
-        for charge in plan.charges:
-            if not charge.applies(value):
-                continue
+        # The thresholds read here, not with the plan's own test (_Charge.applies): at most up_to, more than over.
+        applying = [c for c in plan.charges if (c.up_to is None or value <= c.up_to) and (c.over is None or value > c.over)]
+        for charge in applying:
             if charge.kind == "rate":
                 duty += value * g(charge.key)
             elif charge.kind == "yours":
                 duty += value * g("duty_rate")
             elif charge.kind == "per_item":
                 duty += g(charge.key)
-        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
+        if any(charge.kind == "import_tax" for charge in applying):
             duty += (value + duty) * g("import_tax_rate")
     landed = unit_cost + freight + (duty if plan.parcel is False else zero)
     unsold = g("unsold_share")
@@ -1011,87 +1011,13 @@ def test_conclusions_laid_over_with_other_margin_facts_are_that_run_s(
         )
 
 
-# -- the arithmetic against the formula in plain Fractions -----------------------------------------------------------
-# margins._month_parts and margins._slopes work on unreduced integer pairs (for speed); the module's promise is the
-# formula of its docstring in exact rationals. The oracle below is that formula written the plain way, in
-# Fractions, with its own reading of the customs thresholds: on generated values and plans (customs charges of each
-# kind around their thresholds, a refund fee at or under its cap, an unsold share up to 1, VAT, parcel or bulk or
-# no border), every line, the month and each slope must be the same rational, and every pair in lowest terms.
+# -- the arithmetic on numbers as a catalogue gives them, against the same in Fractions ------------------------------
+# margins._month_parts and margins._slopes work on unreduced integer pairs, each amount reduced as it leaves. On
+# values as a catalogue's products give them (decimals, converted amounts, long prices, an unsold share up to 1,
+# VAT) and plans with customs charges on and around the value declared, every line, the month and each slope must
+# be the rational of the formula in Fractions (_amounts_in_fractions), and every pair in lowest terms.
 
 _RATE_KEY, _ITEM_KEY = "customs.test.rate", "customs.test.item"
-
-
-def _reference(plan: margins._Plan, v: dict[str, Fraction], units: Fraction) -> dict[str, Fraction]:
-    def g(name: str) -> Fraction:
-        return v.get(name, Fraction(0))
-
-    price = g("price")
-    cut = price * g("price_cut")
-    gross = price - cut
-    rate = g("return_rate")
-    refunds = gross * rate
-    sales = gross - refunds
-    vat = sales * g("vat_rate") / (1 + g("vat_rate"))
-    kept = sales - vat
-    commission, affiliate, payment = (kept * g(n) for n in ("commission", "affiliate_commission", "payment_fee"))
-    payout = kept - commission - affiliate - payment
-    refund_admin = Fraction(0)
-    if plan.refund_admin is not None:
-        share, cap = plan.refund_admin
-        refund_admin = rate * min(cap, share * gross / (1 + g("vat_rate")) * g("commission"))
-    duty = Fraction(0)
-    if plan.parcel is not None:
-        value = gross if plan.parcel else g("unit_cost")
-        applying = [
-            c for c in plan.charges if (c.up_to is None or value <= c.up_to) and (c.over is None or value > c.over)
-        ]
-        for charge in applying:
-            if charge.kind in ("rate", "yours"):
-                duty += value * g(charge.key if charge.kind == "rate" else "duty_rate")
-            elif charge.kind == "per_item":
-                duty += g(charge.key)
-        if any(c.kind == "import_tax" for c in applying):
-            duty += (value + duty) * g("import_tax_rate")
-    landed = g("unit_cost") + g("freight_per_unit") + (duty if plan.parcel is False else 0)
-    unsold = g("unsold_share")
-    days = g("transit_days") + g("stock_days")
-    capital = g("cost_of_capital")
-    lines = {
-        "price": price,
-        "price_cut": cut,
-        "refunds": refunds,
-        "vat": vat,
-        "commission": commission,
-        "refund_admin": refund_admin,
-        "affiliate": affiliate,
-        "payment_fees": payment,
-        "platform_fees": g("fee_per_unit"),
-        "fines": gross * g("fine_rate") * g("fine_multiple"),
-        "late_fines": g("late_share") * g("late_fine") if plan.late_fine else Fraction(0),
-        "ads": g("ads_per_unit"),
-        "unit_cost": g("unit_cost"),
-        "freight": g("freight_per_unit"),
-        "duty": duty,
-        "last_mile": g("last_mile_per_order"),
-        "storage": g("storage_per_unit_month") * g("stock_days") * 12 / 365,
-        "return_handling": rate * g("cost_per_return"),
-        "unsold_stock": landed * unsold / (1 - unsold) if unsold < 1 else Fraction(0),
-        "capital_on_stock": landed * days / 365 * capital,
-        "capital_on_payouts": payout * g("payout_delay_days") / 365 * capital,
-    }
-    per_unit = price - sum(amount for key, amount in lines.items() if key != "price")
-    deposit_cost = plan.deposit * capital / 12
-    per_day = units * 12 / 365
-    return {
-        **lines,
-        "contribution_per_unit": per_unit,
-        "fixed_costs": g("fixed_per_month"),
-        "deposit_cost": deposit_cost,
-        "contribution_per_month": per_unit * units - g("fixed_per_month") - deposit_cost,
-        "cash_in_stock": landed * per_day * days,
-        "cash_in_payouts": payout * per_day * g("payout_delay_days"),
-        "deposit_held": plan.deposit,
-    }
 
 
 def _decimals(high: int, places: int = 4) -> st.SearchStrategy[Fraction]:
@@ -1123,7 +1049,10 @@ def _arithmetic_case(draw: Any) -> tuple[margins._Plan, dict[str, Fraction], Fra
     )
     if draw(st.booleans()):
         values["price"] = draw(st.integers(1, 10**60).map(Fraction))  # long amounts: exact at any length
-    threshold = st.one_of(st.none(), _decimals(2000, 2))
+    parcel = draw(st.sampled_from([None, True, False]))
+    price = values.get("price", Fraction(0))
+    declared = price - price * values.get("price_cut", Fraction(0)) if parcel else values.get("unit_cost", Fraction(0))
+    threshold = st.one_of(st.none(), _decimals(2000, 2), st.just(declared))  # on the value itself: a charge's edge
     kinds = st.sampled_from(["rate", "yours", "per_item", "import_tax"])
     charges = tuple(
         margins._Charge(
@@ -1135,7 +1064,7 @@ def _arithmetic_case(draw: Any) -> tuple[margins._Plan, dict[str, Fraction], Fra
     plan = margins._Plan(
         column=margins.Column(margins.SEMI),
         inputs={},
-        parcel=draw(st.sampled_from([None, True, False])),
+        parcel=parcel,
         charges=charges,
         duty_origin=margins.Provenance(),
         refund_admin=refund_admin,
@@ -1153,7 +1082,7 @@ def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> Non
     @given(_arithmetic_case())
     def check(case: tuple[margins._Plan, dict[str, Fraction], Fraction]) -> None:
         plan, values, units = case
-        expected = _reference(plan, values, units)
+        expected = _amounts_in_fractions(plan, values, units)
         parts = margins._month_parts(plan, values, units)
         assert list(parts) == list(expected)
         for key, pair in parts.items():
@@ -1168,6 +1097,6 @@ def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> Non
         month = expected["contribution_per_month"]
         for name, slope in margins._slopes(plan, values, units).items():
             stepped = {**values, name: values.get(name, Fraction(0)) + 1}
-            assert slope == _reference(plan, stepped, units)["contribution_per_month"] - month, name
+            assert slope == _amounts_in_fractions(plan, stepped, units)["contribution_per_month"] - month, name
 
     check()
