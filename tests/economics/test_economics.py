@@ -767,16 +767,16 @@ def _amounts_in_fractions(plan: Any, v: dict[str, Fraction], units: Fraction) ->
     duty = zero
     if plan.parcel is not None:
         value = gross if plan.parcel else unit_cost
-        for charge in plan.charges:
-            if not charge.applies(value):
-                continue
+        # The thresholds read here, not with the plan's own test (_Charge.applies): at most up_to, more than over.
+        applying = [c for c in plan.charges if (c.up_to is None or value <= c.up_to) and (c.over is None or value > c.over)]
+        for charge in applying:
             if charge.kind == "rate":
                 duty += value * g(charge.key)
             elif charge.kind == "yours":
                 duty += value * g("duty_rate")
             elif charge.kind == "per_item":
                 duty += g(charge.key)
-        if any(charge.kind == "import_tax" and charge.applies(value) for charge in plan.charges):
+        if any(charge.kind == "import_tax" for charge in applying):
             duty += (value + duty) * g("import_tax_rate")
     landed = unit_cost + freight + (duty if plan.parcel is False else zero)
     unsold = g("unsold_share")
@@ -1177,3 +1177,94 @@ def test_conclusions_laid_over_with_other_margin_facts_are_that_run_s(
             f"On {advisor.rules.platforms[platform].name}, {other['margin_summary']}: the money does not separate the models,"
             " so the other reasons decide."
         )
+
+
+# -- the arithmetic on numbers as a catalogue gives them, against the same in Fractions ------------------------------
+# margins._month_parts and margins._slopes work on unreduced integer pairs, each amount reduced as it leaves. On
+# values as a catalogue's products give them (decimals, converted amounts, long prices, an unsold share up to 1,
+# VAT) and plans with customs charges on and around the value declared, every line, the month and each slope must
+# be the rational of the formula in Fractions (_amounts_in_fractions), and every pair in lowest terms.
+
+_RATE_KEY, _ITEM_KEY = "customs.test.rate", "customs.test.item"
+
+
+def _decimals(high: int, places: int = 4) -> st.SearchStrategy[Fraction]:
+    return st.integers(min_value=0, max_value=high * 10**places).map(lambda n: Fraction(n, 10**places))
+
+
+_ARITHMETIC_SHARES = ("price_cut", "return_rate", "commission", "affiliate_commission", "payment_fee", "fine_rate",
+                      "late_share", "duty_rate", "import_tax_rate", "cost_of_capital")
+_ARITHMETIC_AMOUNTS = ("price", "unit_cost", "freight_per_unit", "fee_per_unit", "ads_per_unit", "last_mile_per_order",
+                       "storage_per_unit_month", "cost_per_return", "fixed_per_month", "late_fine", "fine_multiple",
+                       _RATE_KEY, _ITEM_KEY)
+_ARITHMETIC_DAYS = ("transit_days", "stock_days", "payout_delay_days")
+
+
+@st.composite
+def _arithmetic_case(draw: Any) -> tuple[margins._Plan, dict[str, Fraction], Fraction]:
+    """A plan (its customs, refund fee, late fine and deposit) and a set of values, some numbers left out."""
+    odd = st.fractions(min_value=0, max_value=1, max_denominator=997)  # not only decimals: a converted amount
+    values: dict[str, Fraction] = {}
+    for names, plain in ((_ARITHMETIC_SHARES, _decimals(1)), (_ARITHMETIC_AMOUNTS, _decimals(2000, 2)),
+                         (_ARITHMETIC_DAYS, st.integers(0, 365).map(Fraction))):
+        for name in names:
+            if draw(st.integers(0, 4)):  # one in five left out (0 in the arithmetic)
+                values[name] = draw(st.one_of(plain, odd) if names is not _ARITHMETIC_DAYS else plain)
+    values["vat_rate"] = draw(st.sampled_from([Fraction(0), Fraction(1, 5), Fraction(27, 100), Fraction(7, 3)]))
+    values["unsold_share"] = draw(
+        st.sampled_from([Fraction(0), Fraction(1, 20), Fraction(1, 2), Fraction(99, 100), Fraction(999999, 10**6), Fraction(1)])
+    )
+    if draw(st.booleans()):
+        values["price"] = draw(st.integers(1, 10**60).map(Fraction))  # long amounts: exact at any length
+    parcel = draw(st.sampled_from([None, True, False]))
+    price = values.get("price", Fraction(0))
+    declared = price - price * values.get("price_cut", Fraction(0)) if parcel else values.get("unit_cost", Fraction(0))
+    threshold = st.one_of(st.none(), _decimals(2000, 2), st.just(declared))  # on the value itself: a charge's edge
+    kinds = st.sampled_from(["rate", "yours", "per_item", "import_tax"])
+    charges = tuple(
+        margins._Charge(
+            {"rate": _RATE_KEY, "per_item": _ITEM_KEY}.get(kind, kind), kind, draw(threshold), draw(threshold)
+        )
+        for kind in draw(st.lists(kinds, max_size=4))
+    )
+    # A cap of up to 50 (a fee on a dear product meets it) or far above any fee (the fee itself counts).
+    refund_admin = draw(st.one_of(st.none(), st.tuples(_decimals(1), st.one_of(_decimals(50, 2), _decimals(10**6, 2)))))
+    plan = margins._Plan(
+        column=margins.Column(margins.SEMI),
+        inputs={},
+        parcel=parcel,
+        charges=charges,
+        duty_origin=margins.Provenance(),
+        refund_admin=refund_admin,
+        late_fine=draw(st.booleans()),
+        deposit=draw(_decimals(5000, 2)),
+        deposit_origin=margins.Provenance(),
+    )
+    units = draw(st.one_of(st.integers(1, 10**6).map(Fraction), st.fractions(min_value=0, max_value=10**4)))
+    return plan, values, units
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> None:
+    @settings(max_examples=scaled(300, scale), deadline=None)
+    @given(_arithmetic_case())
+    def check(case: tuple[margins._Plan, dict[str, Fraction], Fraction]) -> None:
+        plan, values, units = case
+        expected = _amounts_in_fractions(plan, values, units)
+        parts = margins._month_parts(plan, values, units)
+        assert list(parts) == list(expected)
+        for key, pair in parts.items():
+            exact = expected[key]
+            assert pair == (exact.numerator, exact.denominator), key  # the rational, and in lowest terms
+        assert margins._month_parts(plan, values, units, month_only=True) == {
+            "contribution_per_month": parts["contribution_per_month"]
+        }
+        assert margins._amounts(plan, values, units) == expected
+        # The month is a straight line in each number _slopes answers for (on the whole range: none of them moves
+        # a customs threshold or the refund fee's cap), so its slope is the step from x to x + 1.
+        month = expected["contribution_per_month"]
+        for name, slope in margins._slopes(plan, values, units).items():
+            stepped = {**values, name: values.get(name, Fraction(0)) + 1}
+            assert slope == _amounts_in_fractions(plan, stepped, units)["contribution_per_month"] - month, name
+
+    check()

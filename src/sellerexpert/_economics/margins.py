@@ -79,9 +79,12 @@ def cents(value: Fraction) -> Decimal:
     # it would make on the way (this runs some hundreds of times per product of a catalogue).
     numerator, denominator = value.numerator, value.denominator
     whole = (200 * abs(numerator) + denominator) // (2 * denominator)
-    # Built from its digits, not divided: Decimal arithmetic rounds to 28 digits and quantize() then
-    # refuses (InvalidOperation), while an amount may have up to 64 digits and a product of two 128.
-    return Decimal((0 if numerator >= 0 else 1, tuple(map(int, str(whole))), -2)) if whole else Decimal("0.00")
+    # Read from its digits (``1234E-2`` is 12.34, exactly, at any length), not divided: Decimal arithmetic rounds
+    # to 28 digits and quantize() then refuses (InvalidOperation), while an amount may have up to 64 digits and a
+    # product of two 128. From a string rather than a tuple of digits: the same Decimal, without the tuple.
+    if not whole:
+        return Decimal("0.00")
+    return Decimal(f"-{whole}E-2" if numerator < 0 else f"{whole}E-2")
 
 
 def whole_units(value: Fraction) -> int:
@@ -513,9 +516,14 @@ class _Charge:
 
     def applies(self, value: Fraction) -> bool:
         """Whether the charge applies to a customs value per item (its thresholds)."""
-        if self.up_to is not None and value > self.up_to:
+        return self.takes(value.numerator, value.denominator)
+
+    def takes(self, numerator: int, denominator: int) -> bool:
+        """:meth:`applies` to a customs value given as a pair (the denominator positive, the pair in any terms)."""
+        up_to, over = self.up_to, self.over
+        if up_to is not None and numerator * up_to.denominator > up_to.numerator * denominator:
             return False
-        return self.over is None or value > self.over
+        return over is None or numerator * over.denominator > over.numerator * denominator
 
 
 @dataclass(frozen=True)
@@ -572,6 +580,15 @@ def _frac(value: Decimal) -> Fraction:
     return Fraction(value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _yours(value: Decimal | Range) -> _Input:
+    """A number the seller gives, made ready for arithmetic: converted once per value, not once per product and route
+    (a catalogue's products share their company's numbers, and many of their prices and costs)."""
+    if isinstance(value, Range):
+        return _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
+    return _Input(_frac(value), None, None, _YOURS)
+
+
 @functools.lru_cache(maxsize=512)
 def _route_origin(terms: Provenance | None, why: str) -> Provenance:
     """A number the route bears: the route terms' origin with the reason (the same few for every product of a
@@ -591,14 +608,9 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
                 field=field_path("platforms", platform, model, spec.name),
                 allowed=spec.allowed_text,
             )
-    inputs: dict[str, _Input] = {}
-    for name, value in given.items():
-        if isinstance(value, Range):
-            inputs[name] = _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
-        else:
-            inputs[name] = _Input(_frac(value), None, None, _YOURS)
+    inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
-        inputs["cost_of_capital"] = _Input(_frac(economics.cost_of_capital), None, None, _YOURS)
+        inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
     # The route's part reads only which numbers the seller gives (never their values), the currency, the
     # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
     key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, tuple(inputs))
@@ -800,7 +812,8 @@ def _routes_region(market: str) -> str:
 # -- the arithmetic: one place ------------------------------------------------------
 
 _ZERO = Fraction(0)
-_YEAR, _MONTHS = Fraction(DAYS_PER_YEAR), Fraction(MONTHS_PER_YEAR)
+_MINUS_ONE = Fraction(-1)
+_MONTHS = Fraction(MONTHS_PER_YEAR)
 
 # Per-unit lines in order: key, label, formula in words, the numbers that decide whether it is the
 # seller's (the first is the line's own number), and whether the line is income (the price).
@@ -894,10 +907,6 @@ def _qadd(a: _Q, b: _Q) -> _Q:
     return (n // g, d // g) if g != 1 else (n, d)
 
 
-def _qsub(a: _Q, b: _Q) -> _Q:
-    return _qadd(a, (-b[0], b[1]))
-
-
 def _qmul(a: _Q, b: _Q) -> _Q:
     n, d = a[0] * b[0], a[1] * b[1]
     g = math.gcd(n, d)
@@ -914,122 +923,206 @@ def _qdiv(a: _Q, b: _Q) -> _Q:
     return (n // g, d // g) if g != 1 else (n, d)
 
 
-def _qless(a: _Q, b: _Q) -> bool:
-    return a[0] * b[1] < b[0] * a[1]
+def _lowest(n: int, d: int) -> _Q:
+    """``n / d`` (``d`` not 0, of either sign) as a pair in lowest terms with a positive denominator."""
+    if d < 0:
+        n, d = -n, -d
+    g = math.gcd(n, d)
+    return (n // g, d // g) if g != 1 else (n, d)
+
+
+def _less(terms: Iterable[_Q], n: int, d: int) -> _Q:
+    """``n / d`` less each of ``terms``, kept over the least common denominator (not reduced: see :func:`_lowest`)."""
+    for tn, td in terms:
+        if tn:
+            if td == d:
+                n -= tn
+            else:
+                g = math.gcd(d, td)
+                n, d = n * (td // g) - tn * (d // g), d * (td // g)
+    return n, d
 
 
 def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, int, bool]:
     """What a unit meets at the border under ``plan`` (``g`` reads a number of the plan's values): the value
-    declared, the duty before import tax, how many charges take the seller's own duty rate (the slope of that
-    rate counts them), and whether import tax applies. Nothing when the plan crosses no border."""
+    declared, the duty before import tax (in lowest terms), how many charges take the seller's own duty rate (the
+    slope of that rate counts them), and whether import tax applies. Nothing when the plan crosses no border.
+
+    ``gross`` (the price after cuts, the value declared for a parcel) may be in any terms, its denominator positive.
+    """
     if plan.parcel is None:
         return _Q0, _Q0, 0, False
     value = gross if plan.parcel else g("unit_cost")
-    customs = Fraction(*value)
-    applying = [charge for charge in plan.charges if charge.applies(customs)]
-    duty, rates = _Q0, 0
-    for charge in applying:
-        if charge.kind == "rate":
-            duty = _qadd(duty, _qmul(value, g(charge.key)))
-        elif charge.kind == "yours":
-            duty = _qadd(duty, _qmul(value, g("duty_rate")))
-            rates += 1
-        elif charge.kind == "per_item":
-            duty = _qadd(duty, g(charge.key))
-    return value, duty, rates, any(charge.kind == "import_tax" for charge in applying)
+    vn, vd = value
+    dn, dd, rates, taxed = 0, 1, 0, False
+    for charge in plan.charges:
+        if not charge.takes(vn, vd):
+            continue
+        kind = charge.kind
+        if kind == "rate" or kind == "yours":
+            rn, rd = g(charge.key if kind == "rate" else "duty_rate")
+            rates += kind == "yours"
+            dn, dd = dn * vd * rd + vn * rn * dd, dd * vd * rd  # the duty so far + value x rate
+        elif kind == "per_item":
+            an, ad = g(charge.key)
+            dn, dd = dn * ad + an * dd, dd * ad
+        elif kind == "import_tax":
+            taxed = True
+    return value, _lowest(dn, dd), rates, taxed
+
+
+def _refund_fee(terms: tuple[Fraction, Fraction], gn: int, gd: int, td: int, vat1: int, mn: int, md: int) -> _Q:
+    """The refund administration fee on a returned unit: the lower of the cap and share x gross / (1 + VAT) x
+    commission (``terms``: the share and the cap; gross ``gn / gd``, 1 + VAT ``vat1 / td``, the commission
+    ``mn / md``), not reduced, its denominator positive."""
+    share, cap = terms
+    fee_n, fee_d = share.numerator * gn * td * mn, share.denominator * gd * vat1 * md
+    if fee_d < 0:
+        fee_n, fee_d = -fee_n, -fee_d
+    cap_n, cap_d = cap.numerator, cap.denominator
+    return (cap_n, cap_d) if cap_n * fee_d < fee_n * cap_d else (fee_n, fee_d)
+
+
+def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
+    """A reader of ``v``'s numbers as integer pairs (0 for a number not there)."""
+    get = v.get
+
+    def g(name: str) -> _Q:
+        found = get(name, _ZERO)
+        return found.numerator, found.denominator
+
+    return g
 
 
 def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, month_only: bool = False) -> dict[str, _Q]:
     """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
 
-    In integer pairs rather than Fractions (the same exact rationals, a few times faster: a catalogue works
-    out some forty of these per product); :func:`_amounts` gives them as Fractions. With ``month_only``, only
-    ``contribution_per_month`` is sure to be there (the tipping values read nothing else).
+    On integer numerators and denominators held apart, unreduced, each amount reduced once as it leaves (pairs
+    in lowest terms: :func:`_amounts` gives them as Fractions): the same exact rationals as the formula in
+    the module's docstring worked out in Fractions, some times faster (a catalogue works out some twenty of
+    these per product). With ``month_only``, only ``contribution_per_month`` is there (the tipping values
+    read nothing else), and no line is reduced.
     """
-    q = {name: (value.numerator, value.denominator) for name, value in v.items()}
-
-    def g(name: str) -> _Q:
-        return q.get(name, _Q0)
-
-    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
-    price = g("price")
-    cut = mul(price, g("price_cut"))
-    gross = sub(price, cut)
-    rate = g("return_rate")
-    refunds = mul(gross, rate)
-    sales = sub(gross, refunds)
-    vat_rate = g("vat_rate")
-    one_plus_vat = add(_Q1, vat_rate)
-    vat = div(mul(sales, vat_rate), one_plus_vat)
-    kept = sub(sales, vat)
-    commission_rate = g("commission")
-    commission = mul(kept, commission_rate)
-    affiliate = mul(kept, g("affiliate_commission"))
-    payment = mul(kept, g("payment_fee"))
-    payout = sub(sub(sub(kept, commission), affiliate), payment)
-    refund_admin = _Q0
+    get = v.get
+    x = get("price", _ZERO)
+    pn, pd = x.numerator, x.denominator
+    x = get("price_cut", _ZERO)
+    cn, cd = x.numerator, x.denominator
+    x = get("return_rate", _ZERO)
+    rn, rd = x.numerator, x.denominator
+    x = get("vat_rate", _ZERO)
+    tn, td = x.numerator, x.denominator
+    x = get("commission", _ZERO)
+    mn, md = x.numerator, x.denominator
+    x = get("affiliate_commission", _ZERO)
+    an, ad = x.numerator, x.denominator
+    x = get("payment_fee", _ZERO)
+    yn, yd = x.numerator, x.denominator
+    # cut = price x cut and gross = price - cut, over one denominator; refunds = gross x rate, sales = gross - refunds.
+    cut_n, gd = pn * cn, pd * cd
+    gn = pn * cd - cut_n
+    refunds_n, sd = gn * rn, gd * rd
+    sn = gn * (rd - rn)
+    # VAT = sales x rate / (1 + rate) and kept = sales - VAT = sales / (1 + rate), over one denominator.
+    vat1 = td + tn
+    if not vat1:
+        raise ZeroDivisionError("division by zero")
+    vat_n, kept_n, kept_d = sn * tn, sn * td, sd * vat1
+    # The payout: kept x (1 - commission - affiliate - payment fee), the shares over one denominator.
+    shares_d = md * ad * yd
+    payout_n, payout_d = kept_n * (shares_d - mn * ad * yd - an * md * yd - yn * md * ad), kept_d * shares_d
+    refund_admin: _Q = _Q0
     if plan.refund_admin is not None:
-        share, cap = plan.refund_admin
-        fee = mul(div(mul(_q(share), gross), one_plus_vat), commission_rate)
-        capped = _q(cap)
-        refund_admin = mul(rate, capped if _qless(capped, fee) else fee)
-    fines = mul(mul(gross, g("fine_rate")), g("fine_multiple"))
-    late = mul(g("late_share"), g("late_fine")) if plan.late_fine else _Q0
-    unit_cost, freight = g("unit_cost"), g("freight_per_unit")
-    value, duty, _, taxed = _customs(plan, gross, g)
-    if taxed:
-        duty = add(duty, mul(add(value, duty), g("import_tax_rate")))
-    landed = add(add(unit_cost, freight), duty if plan.parcel is False else _Q0)
-    unsold = g("unsold_share")
-    stock_days = add(g("transit_days"), g("stock_days"))
-    capital = g("cost_of_capital")
-    year, months = _q(_YEAR), _q(_MONTHS)
-    delay = g("payout_delay_days")
-    out = {
-        "price": price,
-        "price_cut": cut,
-        "refunds": refunds,
-        "vat": vat,
-        "commission": commission,
-        "refund_admin": refund_admin,
-        "affiliate": affiliate,
-        "payment_fees": payment,
-        "platform_fees": g("fee_per_unit"),
-        "fines": fines,
-        "late_fines": late,
-        "ads": g("ads_per_unit"),
+        fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
+        refund_admin = (rn * fee_n, rd * fee_d)
+    x, z = get("fine_rate", _ZERO), get("fine_multiple", _ZERO)
+    fines = (gn * x.numerator * z.numerator, gd * x.denominator * z.denominator)
+    late = _Q0
+    if plan.late_fine:
+        x, z = get("late_share", _ZERO), get("late_fine", _ZERO)
+        late = (x.numerator * z.numerator, x.denominator * z.denominator)
+    x = get("unit_cost", _ZERO)
+    unit_cost = (un, ud) = (x.numerator, x.denominator)
+    x = get("freight_per_unit", _ZERO)
+    freight = (fn, fd) = (x.numerator, x.denominator)
+    parcel = plan.parcel
+    duty = _Q0
+    if parcel is not None:
+        g = _q_of(v)
+        value, duty, _, taxed = _customs(plan, (gn, gd), g)
+        if taxed:
+            duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
+    # Landed: unit cost + freight, and the duty on a bulk import.
+    ln, ld = un * fd + fn * ud, ud * fd
+    if parcel is False:
+        ln, ld = ln * duty[1] + duty[0] * ld, ld * duty[1]
+    x = get("unsold_share", _ZERO)
+    wn, wd = x.numerator, x.denominator
+    x, z = get("transit_days", _ZERO), get("stock_days", _ZERO)
+    stock_n, stock_d = z.numerator, z.denominator
+    days_n, days_d = x.numerator * stock_d + stock_n * x.denominator, x.denominator * stock_d
+    x = get("cost_of_capital", _ZERO)
+    capital_n, capital_d = x.numerator, x.denominator
+    x = get("payout_delay_days", _ZERO)
+    delay_n, delay_d = x.numerator, x.denominator
+    x, z = get("storage_per_unit_month", _ZERO), get("cost_per_return", _ZERO)
+    storage = (x.numerator * stock_n * MONTHS_PER_YEAR, x.denominator * stock_d * DAYS_PER_YEAR)
+    return_handling = (rn * z.numerator, rd * z.denominator)
+    unsold = (ln * wn, ld * (wd - wn)) if wn < wd else _Q0
+    on_stock = (ln * days_n * capital_n, ld * days_d * DAYS_PER_YEAR * capital_d)
+    on_payouts = (payout_n * delay_n * capital_n, payout_d * delay_d * DAYS_PER_YEAR * capital_d)
+    x, z = get("fee_per_unit", _ZERO), get("ads_per_unit", _ZERO)
+    fees, ads = (x.numerator, x.denominator), (z.numerator, z.denominator)
+    x = get("last_mile_per_order", _ZERO)
+    last_mile = (x.numerator, x.denominator)
+    # Per unit: the price less every cost line. The price less the cut, refunds, VAT, commission, affiliate and
+    # payment fees is the payout (exactly), so the sum starts there; the unit cost, freight and a bulk import's
+    # duty are the landed cost (a parcel's duty is a line of its own).
+    per_n, per_d = _less(
+        (refund_admin, fees, fines, late, ads, (ln, ld), duty if parcel else _Q0, last_mile, storage,
+         return_handling, unsold, on_stock, on_payouts),
+        payout_n, payout_d,
+    )
+    count_n, count_d = units.numerator, units.denominator
+    x = get("fixed_per_month", _ZERO)
+    fixed = (x.numerator, x.denominator)
+    deposit = plan.deposit
+    deposit_cost = (deposit.numerator * capital_n, deposit.denominator * capital_d * MONTHS_PER_YEAR)
+    month = _lowest(*_less((fixed, deposit_cost), per_n * count_n, per_d * count_d))
+    if month_only:
+        return {"contribution_per_month": month}
+    low = _lowest
+    per_day_n, per_day_d = count_n * MONTHS_PER_YEAR, count_d * DAYS_PER_YEAR
+    return {
+        "price": (pn, pd),
+        "price_cut": low(cut_n, gd),
+        "refunds": low(refunds_n, sd),
+        "vat": low(vat_n, kept_d),
+        "commission": low(kept_n * mn, kept_d * md),
+        "refund_admin": low(*refund_admin),
+        "affiliate": low(kept_n * an, kept_d * ad),
+        "payment_fees": low(kept_n * yn, kept_d * yd),
+        "platform_fees": fees,
+        "fines": low(*fines),
+        "late_fines": low(*late),
+        "ads": ads,
         "unit_cost": unit_cost,
         "freight": freight,
         "duty": duty,
-        "last_mile": g("last_mile_per_order"),
-        "storage": div(mul(mul(g("storage_per_unit_month"), g("stock_days")), months), year),
-        "return_handling": mul(rate, g("cost_per_return")),
-        "unsold_stock": div(mul(landed, unsold), sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0,
-        "capital_on_stock": mul(div(mul(landed, stock_days), year), capital),
-        "capital_on_payouts": mul(div(mul(payout, delay), year), capital),
+        "last_mile": last_mile,
+        "storage": low(*storage),
+        "return_handling": low(*return_handling),
+        "unsold_stock": low(*unsold),
+        "capital_on_stock": low(*on_stock),
+        "capital_on_payouts": low(*on_payouts),
+        "contribution_per_unit": low(per_n, per_d),
+        "fixed_costs": fixed,
+        "deposit_cost": low(*deposit_cost),
+        "contribution_per_month": month,
+        "cash_in_stock": low(ln * per_day_n * days_n, ld * per_day_d * days_d),
+        "cash_in_payouts": low(payout_n * per_day_n * delay_n, payout_d * per_day_d * delay_d),
+        "deposit_held": (deposit.numerator, deposit.denominator),
     }
-    costs = _Q0
-    for key, amount in out.items():
-        if key != "price":
-            costs = add(costs, amount)
-    per_unit = sub(price, costs)
-    fixed = g("fixed_per_month")
-    deposit_cost = div(mul(_q(plan.deposit), capital), months)
-    count = _q(units)
-    month = sub(sub(mul(per_unit, count), fixed), deposit_cost)
-    if month_only:
-        return {"contribution_per_month": month}
-    per_day = div(mul(count, months), year)
-    out.update(
-        contribution_per_unit=per_unit,
-        fixed_costs=fixed,
-        deposit_cost=deposit_cost,
-        contribution_per_month=month,
-        cash_in_stock=mul(mul(landed, per_day), stock_days),
-        cash_in_payouts=mul(mul(payout, per_day), delay),
-        deposit_held=_q(plan.deposit),
-    )
-    return out
 
 
 def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
@@ -1039,64 +1132,106 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
 
     With ``payout`` the price kept less the platform's shares, ``landed`` the unit cost, freight and (on imports)
     duty, the month per unit is ``payout x (1 - delay x capital / 365) - landed x (unsold / (1 - unsold) +
-    days x capital / 365) - the other costs``; each number below is read off that.
+    days x capital / 365) - the other costs``; each number below is read off that (in unreduced integer pairs,
+    as :func:`_month_parts`, each slope a Fraction once it is known).
     """
-    q = {name: (value.numerator, value.denominator) for name, value in v.items()}
-
-    def g(name: str) -> _Q:
-        return q.get(name, _Q0)
-
-    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
-    price = g("price")
-    gross = sub(price, mul(price, g("price_cut")))
-    rate = g("return_rate")
-    sales = sub(gross, mul(gross, rate))
-    one_plus_vat = add(_Q1, g("vat_rate"))
-    kept = sub(sales, div(mul(sales, g("vat_rate")), one_plus_vat))
-    shares = add(add(g("commission"), g("affiliate_commission")), g("payment_fee"))
-    payout = sub(kept, mul(kept, shares))
-    capital, year, months = g("cost_of_capital"), _q(_YEAR), _q(_MONTHS)
-    delay, days = g("payout_delay_days"), add(g("transit_days"), g("stock_days"))
-    unsold = g("unsold_share")
-    written_off = div(unsold, sub(_Q1, unsold)) if _qless(unsold, _Q1) else _Q0
-    on_landed = add(written_off, div(mul(days, capital), year))  # what a unit more of landed cost costs beyond itself
-    on_payout = sub(_Q1, div(mul(delay, capital), year))
-    value, duty, duty_rates, taxed = _customs(plan, gross, g)
-    per_duty = add(_Q1, on_landed) if plan.parcel is False else _Q1
-    duty_paid = add(duty, mul(add(value, duty), g("import_tax_rate"))) if taxed else duty
-    landed = add(add(g("unit_cost"), g("freight_per_unit")), duty_paid if plan.parcel is False else _Q0)
-    refund_fee = _Q0
+    get = v.get
+    x = get("price", _ZERO)
+    pn, pd = x.numerator, x.denominator
+    x = get("price_cut", _ZERO)
+    gn, gd = pn * (x.denominator - x.numerator), pd * x.denominator  # gross: price x (1 - cut)
+    x = get("return_rate", _ZERO)
+    rn, rd = x.numerator, x.denominator
+    x = get("vat_rate", _ZERO)
+    tn, td = x.numerator, x.denominator
+    vat1 = td + tn
+    if not vat1:
+        raise ZeroDivisionError("division by zero")
+    kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
+    x, y, z = get("commission", _ZERO), get("affiliate_commission", _ZERO), get("payment_fee", _ZERO)
+    mn, md = x.numerator, x.denominator
+    shares_d = md * y.denominator * z.denominator
+    left_n = shares_d - mn * y.denominator * z.denominator - y.numerator * md * z.denominator - z.numerator * md * y.denominator
+    payout_n, payout_d = kept_n * left_n, kept_d * shares_d
+    x = get("cost_of_capital", _ZERO)
+    capital_n, capital_d = x.numerator, x.denominator
+    x = get("payout_delay_days", _ZERO)
+    delay_n, delay_d = x.numerator, x.denominator
+    x, z = get("transit_days", _ZERO), get("stock_days", _ZERO)
+    stock_n, stock_d = z.numerator, z.denominator
+    days_n, days_d = x.numerator * stock_d + stock_n * x.denominator, x.denominator * stock_d
+    x = get("unsold_share", _ZERO)
+    wn, wd = x.numerator, x.denominator
+    # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
+    if wn < wd:
+        year_d = days_d * capital_d * DAYS_PER_YEAR
+        on_landed = _lowest(wn * year_d + days_n * capital_n * (wd - wn), (wd - wn) * year_d)
+    else:
+        on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
+    year_d = delay_d * capital_d * DAYS_PER_YEAR
+    on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
+    parcel = plan.parcel
+    value, duty, rates, taxed = _Q0, _Q0, 0, False
+    g: Callable[[str], _Q] = _q_of(v)
+    if parcel is not None:
+        value, duty, rates, taxed = _customs(plan, (gn, gd), g)
+    per_duty = _qadd(_Q1, on_landed) if parcel is False else _Q1
+    x, z = get("unit_cost", _ZERO), get("freight_per_unit", _ZERO)
+    ln, ld = x.numerator * z.denominator + z.numerator * x.denominator, x.denominator * z.denominator
+    if parcel is False:
+        paid = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate"))) if taxed else duty
+        ln, ld = ln * paid[1] + paid[0] * ld, ld * paid[1]
+    x = get("cost_per_return", _ZERO)
+    returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
+    returned_d = x.denominator * gd * vat1 * shares_d * year_d
     if plan.refund_admin is not None:
-        share, cap = (_q(x) for x in plan.refund_admin)
-        fee = mul(div(mul(share, gross), one_plus_vat), g("commission"))
-        refund_fee = cap if _qless(cap, fee) else fee
-    count = _q(units)
-    returned = mul(mul(div(gross, one_plus_vat), sub(_Q1, shares)), on_payout)  # the payout a return takes back
-    per_unit: dict[str, _Q] = {
-        "return_rate": add(add(returned, refund_fee), g("cost_per_return")),
-        "stock_days": add(div(mul(g("storage_per_unit_month"), months), year), div(mul(landed, capital), year)),
-        "transit_days": div(mul(landed, capital), year),
-        "payout_delay_days": div(mul(payout, capital), year),
-        "cost_of_capital": add(div(mul(payout, delay), year), div(mul(landed, days), year)),
-        "duty_rate": mul(mul(mul((duty_rates, 1), value), add(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty),
-        "import_tax_rate": mul(add(value, duty), per_duty) if taxed else _Q0,
-        "late_share": g("late_fine") if plan.late_fine else _Q0,
-        "late_fine": g("late_share") if plan.late_fine else _Q0,
-        "fine_rate": mul(gross, g("fine_multiple")),
-        "fine_multiple": mul(gross, g("fine_rate")),
-        "freight_per_unit": add(_Q1, on_landed),
-        "fee_per_unit": _Q1,
-        "ads_per_unit": _Q1,
-        "last_mile_per_order": _Q1,
-        "storage_per_unit_month": div(mul(g("stock_days"), months), year),
-        "cost_per_return": rate,
-        "affiliate_commission": mul(kept, on_payout),
-        "payment_fee": mul(kept, on_payout),
+        fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
+        returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
+    count_n, count_d = -units.numerator, units.denominator  # each slope a cost: the month falls by it
+
+    def per_month(n: int, d: int) -> Fraction:
+        return Fraction(n * count_n, d * count_d)
+
+    x = get("storage_per_unit_month", _ZERO)
+    on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
+    one = Fraction(count_n, count_d)
+    kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
+    if rates:
+        duty_slope = _qmul(_qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty)
+    else:
+        duty_slope = _Q0
+    deposit = plan.deposit
+    on_capital_n = payout_n * delay_n * ld * days_d + ln * days_n * payout_d * delay_d
+    on_capital_d = payout_d * delay_d * ld * days_d * DAYS_PER_YEAR
+    return {
+        "return_rate": per_month(returned_n, returned_d),
+        "stock_days": per_month(
+            x.numerator * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * x.denominator * DAYS_PER_YEAR,
+            x.denominator * DAYS_PER_YEAR * on_capital[1],
+        ),
+        "transit_days": per_month(*on_capital),
+        "payout_delay_days": per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR),
+        # The deposit's cost is capital x deposit / 12 a month, beside the units'.
+        "cost_of_capital": Fraction(
+            on_capital_n * count_n * deposit.denominator * MONTHS_PER_YEAR - deposit.numerator * on_capital_d * count_d,
+            on_capital_d * count_d * deposit.denominator * MONTHS_PER_YEAR,
+        ),
+        "duty_rate": per_month(*duty_slope),
+        "import_tax_rate": per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1),
+        "late_share": per_month(*g("late_fine")) if plan.late_fine else per_month(0, 1),
+        "late_fine": per_month(*g("late_share")) if plan.late_fine else per_month(0, 1),
+        "fine_rate": per_month(*_qmul((gn, gd), g("fine_multiple"))),
+        "fine_multiple": per_month(*_qmul((gn, gd), g("fine_rate"))),
+        "freight_per_unit": per_month(*_qadd(_Q1, on_landed)),
+        "fee_per_unit": one,
+        "ads_per_unit": one,
+        "last_mile_per_order": one,
+        "storage_per_unit_month": per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR),
+        "cost_per_return": per_month(rn, rd),
+        "affiliate_commission": kept_then,
+        "payment_fee": kept_then,
+        "fixed_per_month": _MINUS_ONE,
     }
-    out = {name: -Fraction(*mul(slope, count)) for name, slope in per_unit.items()}
-    out["cost_of_capital"] -= Fraction(*div(_q(plan.deposit), months))
-    out["fixed_per_month"] = Fraction(-1)
-    return out
 
 
 def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
