@@ -521,19 +521,20 @@ class Advisor:
     def _product_consultant(self, engine: Engine, lang: str) -> Callable[[SellerProfile], ConsultationResult]:
         """How a catalogue consults its products: :meth:`consult`'s result, with the rules run once per reading.
 
-        On the compiled engine, products the rules cannot tell apart share their reasoning: a product's runs
-        are keyed by what the rules read (the seller tests' answers and the quoted fields, each market's
-        route terms, and per platform the answers of the platform literals to its margin and route facts,
-        :meth:`Evaluator.platform_reading`), so a catalogue of thousands of products runs the rules once per
-        distinct reading, on the platform facts of the first product that read so. Each product's own facts
-        (its margin summary, its numbers) are laid over those conclusions (:meth:`Evaluator.lay_over`) and
-        its result is worded from them as a consultation words it: the same result, byte for byte. The
-        evaluator's views are made for those first products' facts only, so they stay few however long
-        the list. On Experta every product is consulted in full.
+        On the compiled engine, products the rules cannot tell apart share their reasoning: a product's run in
+        each market is keyed by what the rules read there (the seller tests' answers and the quoted fields, the
+        market's route terms, and per platform the answers of the platform literals to its margin and route
+        facts, :meth:`Evaluator.platform_reading`), so a catalogue of thousands of products runs the rules once
+        per market and distinct reading, on the platform facts of the first product that read so. Each
+        product's own facts (its margin summary, its numbers) are laid over those conclusions
+        (:meth:`Evaluator.lay_over`) and its result is worded from them as a consultation words it: the same
+        result, byte for byte; what the words do not take from the product's own facts is kept with the run
+        (:meth:`_laid_recommendation`). The evaluator's views are made for those first products' facts only, so
+        they stay few however long the list. On Experta every product is consulted in full.
         """
         if engine != "compiled":
             return lambda profile: self._consult(profile, engine=engine, lang=lang)
-        shared: dict[Any, list[Conclusions]] = {}
+        shared: dict[Any, Conclusions] = {}
         first: dict[Any, dict[str, Any]] = {}
         evaluator = self._evaluator
 
@@ -561,18 +562,19 @@ class Advisor:
                     p: first.setdefault((plan.market, p, reading), given[p])
                     for p, reading in zip(plan.profile.platforms, readings, strict=True) if p in given
                 })
-            key = tuple(parts)
-            runs = shared.get(key)
-            if runs is None:
-                runs = [
-                    evaluator.conclude(
+            # Each market's run is shared on its own: products that read alike in one market and apart in another
+            # still share the first market's run (and what their results word of it, kept with the run).
+            runs = []
+            for plan, plan_facts, ran, part in zip(plans, facts, firsts, parts, strict=True):
+                run = shared.get(part)
+                if run is None:
+                    run = evaluator.conclude(
                         plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
                     )
-                    for plan, plan_facts, ran in zip(plans, facts, firsts, strict=True)
-                ]
-                if len(shared) >= _READINGS_KEPT:
-                    shared.clear()
-                shared[key] = runs
+                    if len(shared) >= _READINGS_KEPT:
+                        shared.clear()
+                    shared[part] = run
+                runs.append(run)
             recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides)
             return ConsultationResult(
                 profile=profile,

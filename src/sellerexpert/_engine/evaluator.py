@@ -52,7 +52,7 @@ from .._results.trace import (
 )
 from .._rulebook.rulebook import Rule, RuleBook
 from .._rulebook.templates import placeholders, render
-from .policy import Decision, Weighed, decide, decision_reading, tally
+from .policy import DECISION_READS, Decision, Weighed, decide, decision_reading, tally
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)
@@ -165,6 +165,10 @@ class Conclusions:
 
 _SCALARS = frozenset((str, int, bool, float, type(None)))
 """Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
+
+_LEAF_ANSWERS_KEPT = 4096
+"""Platform facts' values whose answers to the rules' literals are remembered (:meth:`Evaluator.platform_reading`):
+route facts repeat, a margin gap is a whole percentage; then forgotten, so numbers never seen again do not pile up."""
 
 
 def plain(value: Any) -> Any:
@@ -766,18 +770,37 @@ class Evaluator:
         # The facts the overrides leave alone are the rule book's: their answers are the same on every reading
         # of this platform, so only the overridden facts' literals are asked (a present fact: presence holds).
         names = tuple(sorted(overrides or ()))
-        answers = tuple(
-            presence or leaf.test(overrides[name])  # type: ignore[index]
-            for name in names
-            for presence, leaf in by_name.get(name, ())
-        )
+        answers: list[bool] = []
+        if overrides:
+            # A fact's answers by its value: products repeat their route facts' values (and most margin facts'),
+            # so most are looked up rather than tested.
+            known: dict[tuple[str, type, Any], tuple[bool, ...]] = self.__dict__.setdefault("_leaf_answers", {})
+            for name in names:
+                leaves = by_name.get(name)
+                if not leaves:
+                    continue
+                value = overrides[name]
+                if type(value) not in _SCALARS:
+                    answers.extend(presence or leaf.test(value) for presence, leaf in leaves)
+                    continue
+                key = (name, type(value), value)
+                found = known.get(key)
+                if found is None:
+                    found = tuple(presence or leaf.test(value) for presence, leaf in leaves)
+                    if len(known) >= _LEAF_ANSWERS_KEPT:
+                        known.clear()
+                    known[key] = found
+                answers.extend(found)
         # The decision step reads some facts itself (the margin gap sets its confidence): those too.
         base = self.__dict__.setdefault("_declared_base", {})
         values = base.get(platform)
         if values is None:
             values = base[platform] = dict(declared_platform_facts(self.rulebook, platform))
-        decided = decision_reading({**values, **overrides} if overrides else values, self.rulebook.policy)
-        return (names, answers, decided)
+        read = (
+            {name: overrides[name] if name in overrides else values.get(name) for name in DECISION_READS} if overrides else values
+        )
+        decided = decision_reading(read, self.rulebook.policy)
+        return (names, tuple(answers), decided)
 
     def lay_over(self, conclusions: Conclusions, overrides: Mapping[str, Mapping[str, Any]]) -> Conclusions:
         """``conclusions`` of a run as the same run on other platform facts gives them, when each platform's

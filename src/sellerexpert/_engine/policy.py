@@ -177,6 +177,8 @@ def decide(
 
 
 _ROUTE_STATUSES = ("market_status", "full_route_status", "semi_route_status", "own_route_status")
+DECISION_READS = ("margin_leader", "margin_gap_pct", "margin_open", *_ROUTE_STATUSES)
+"""The platform facts :func:`decision_reading` reads (a fact absent reads as ``None``)."""
 
 
 def decision_reading(facts: Mapping[str, Any], policy: Policy) -> tuple[Any, ...]:
