@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _i18n, _language
 from . import _memory as memory
@@ -105,6 +105,9 @@ _WORDED_ROUTES_KEPT = memory.allowance("worded routes", 2048)
 
 _WORDED_KEPT = 256
 """Placed pieces one conclusion keeps, by platform, language and the seller's values its words quote."""
+_MARKET_ENTRIES_KEPT = 1024
+"""Market advice kept by market, answers and decision (:meth:`Advisor._market_advice`): a catalogue's products bring
+a few dozen; each is some 1 KB, sharing its texts with the route checks kept."""
 _LANG_TAIL = ', "lang": "en"}'
 """How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 
@@ -207,6 +210,7 @@ class Advisor:
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
         self._outcomes: dict[tuple[Any, ...], OutcomeAdvice] = {}
+        self._market_entries: dict[tuple[Any, ...], MarketAdvice] = {}
         """A platform's outcome in words, by what it reads (decision, platform, language): few, and immutable."""
         self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
@@ -1194,7 +1198,31 @@ class Advisor:
         return out
 
     def _market_advice(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
-        """One platform's advice in one market: the route, its model and the outcome, in words."""
+        """One platform's advice in one market: the route, its model and the outcome, in words.
+
+        All but the reasons and caveats follow from the market, the answers the routes read (the plan's route
+        checks are those of its market and terms) and the decision: kept by those, and given this
+        recommendation's reasons and caveats (a catalogue asks the same of thousands of products).
+        """
+        assert plan.market is not None
+        key = (
+            plan.market, plan.terms, lang, rec.platform, rec.platform_name, rec.model, rec.basis, rec.outcome,
+            rec.outcome_text, rec.confidence,
+        )
+        kept = self._market_entries.get(key) if plan.terms is not None else None
+        if kept is not None:
+            if kept.reasons is rec.reasons and kept.caveats is rec.caveats:
+                return kept
+            return _with(kept, reasons=rec.reasons, caveats=rec.caveats)
+        entry = self._market_entry(plan, rec, lang)
+        if plan.terms is not None:
+            if len(self._market_entries) >= _MARKET_ENTRIES_KEPT:
+                self._market_entries.clear()
+            self._market_entries[key] = entry
+        return entry
+
+    def _market_entry(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
+        """:meth:`_market_advice`, worked out."""
         assert plan.market is not None
         routes = self._routes_in(plan, lang).get(rec.platform)
         name = self._rules.markets[plan.market].name_in(lang) if plan.market in self._rules.markets else plan.market
@@ -1460,8 +1488,10 @@ class Advisor:
     ) -> tuple[PlatformFactUsed, ...]:
         """The dated platform facts a firing rests on: those it matched (``(name, value)``) and those its text quotes."""
         values = dict(matched)
-        # The same rule on the same platform facts always rests on the same dated facts.
-        key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
+        # The same rule on the same platform facts always rests on the same dated facts; only the rule book's
+        # facts are dated, so the facts computed for a consultation (a margin gap...) are left out of the key.
+        known = self._rules.platforms[platform].facts
+        key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items() if name in known))
         cached = self._rests_on.get(key)
         if cached is None:
             if len(self._rests_on) >= _RESTS_ON_KEPT:  # per-consultation platform facts (overrides) could grow it without end
@@ -1546,7 +1576,6 @@ class Advisor:
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
 
-_RECOMMENDATION_FIELDS = len(fields(Recommendation))
 
 
 def advice_weight(profile: SellerProfile) -> int:
@@ -1589,12 +1618,16 @@ class _Frame:
     """The recommendation itself when no words change with the product (immutable, shared)."""
 
 
-def _with(rec: Recommendation, **changes: Any) -> Recommendation:
+_Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
+_FIELD_COUNTS = {Recommendation: len(fields(Recommendation)), MarketAdvice: len(fields(MarketAdvice))}
+
+
+def _with(rec: _Advice, **changes: Any) -> _Advice:
     """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
-    does this once per platform, and every field is already checked); cached JSON is not carried over."""
-    new = object.__new__(Recommendation)
+    does this once per platform and market, and every field is already checked); cached JSON is not carried over."""
+    new = object.__new__(type(rec))
     state = rec.__dict__
-    if len(state) > _RECOMMENDATION_FIELDS:  # it holds cached JSON too: the fields alone
+    if len(state) > _FIELD_COUNTS[type(rec)]:  # it holds cached JSON too: the fields alone
         state = {k: v for k, v in state.items() if not k.startswith("_")}
     new.__dict__.update(state)
     new.__dict__.update(changes)

@@ -166,9 +166,9 @@ class Conclusions:
 _SCALARS = frozenset((str, int, bool, float, type(None)))
 """Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
 
-_LEAF_ANSWERS_KEPT = 4096
-"""Platform facts' values whose answers to the rules' literals are remembered (:meth:`Evaluator.platform_reading`):
-route facts repeat, a margin gap is a whole percentage; then forgotten, so numbers never seen again do not pile up."""
+_READINGS_KEPT = 4096
+"""Platform readings remembered by the values they read (:meth:`Evaluator.platform_reading`): route facts repeat,
+a margin gap is a whole percentage; then forgotten, so values never seen again do not pile up."""
 
 
 def plain(value: Any) -> Any:
@@ -767,40 +767,50 @@ class Evaluator:
             for leaf in distinct.values():
                 grouped.setdefault(leaf.name, []).append((leaf.op in ("absent", "present"), leaf))
             by_name = self.__dict__["_platform_leaves"] = {name: tuple(items) for name, items in grouped.items()}
+        if not overrides:
+            return self._platform_reading(platform, {}, by_name)
+        # Remembered by what it reads: the names overridden (in the order given) and the values of those a literal
+        # or the decision reads, with their types (True is not 1). Products repeat their route facts and most of
+        # their margin facts' values (a gap is a whole percentage), and the rest (a summary...) is not read.
+        order = tuple(overrides)
+        readers: dict[tuple[str, ...], tuple[str, ...]] = self.__dict__.setdefault("_reading_names", {})
+        read = readers.get(order)
+        if read is None:
+            if len(readers) >= _READINGS_KEPT:
+                readers.clear()
+            read = readers[order] = tuple(name for name in order if name in by_name or name in DECISION_READS)
+        values = tuple([overrides[name] for name in read])
+        known: dict[Any, tuple[Any, ...]] = self.__dict__.setdefault("_readings", {})
+        try:
+            key: Any = (platform, order, values, tuple(map(type, values)))
+            found = known.get(key)
+        except TypeError:  # a value no key can hold (a list): read afresh
+            key = found = None
+        if found is None:
+            found = self._platform_reading(platform, overrides, by_name)
+            if key is not None:
+                if len(known) >= _READINGS_KEPT:
+                    known.clear()
+                known[key] = found
+        return found
+
+    def _platform_reading(
+        self, platform: str, overrides: Mapping[str, Any], by_name: Mapping[str, tuple[tuple[bool, Leaf], ...]]
+    ) -> tuple[Any, ...]:
+        """:meth:`platform_reading`, worked out."""
         # The facts the overrides leave alone are the rule book's: their answers are the same on every reading
         # of this platform, so only the overridden facts' literals are asked (a present fact: presence holds).
-        names = tuple(sorted(overrides or ()))
-        answers: list[bool] = []
-        if overrides:
-            # A fact's answers by its value: products repeat their route facts' values (and most margin facts'),
-            # so most are looked up rather than tested.
-            known: dict[tuple[str, type, Any], tuple[bool, ...]] = self.__dict__.setdefault("_leaf_answers", {})
-            for name in names:
-                leaves = by_name.get(name)
-                if not leaves:
-                    continue
-                value = overrides[name]
-                if type(value) not in _SCALARS:
-                    answers.extend(presence or leaf.test(value) for presence, leaf in leaves)
-                    continue
-                key = (name, type(value), value)
-                found = known.get(key)
-                if found is None:
-                    found = tuple(presence or leaf.test(value) for presence, leaf in leaves)
-                    if len(known) >= _LEAF_ANSWERS_KEPT:
-                        known.clear()
-                    known[key] = found
-                answers.extend(found)
+        names = tuple(sorted(overrides))
+        answers = tuple(
+            presence or leaf.test(overrides[name]) for name in names for presence, leaf in by_name.get(name, ())
+        )
         # The decision step reads some facts itself (the margin gap sets its confidence): those too.
         base = self.__dict__.setdefault("_declared_base", {})
         values = base.get(platform)
         if values is None:
             values = base[platform] = dict(declared_platform_facts(self.rulebook, platform))
-        read = (
-            {name: overrides[name] if name in overrides else values.get(name) for name in DECISION_READS} if overrides else values
-        )
-        decided = decision_reading(read, self.rulebook.policy)
-        return (names, tuple(answers), decided)
+        decided = decision_reading({**values, **overrides} if overrides else values, self.rulebook.policy)
+        return (names, answers, decided)
 
     def lay_over(self, conclusions: Conclusions, overrides: Mapping[str, Mapping[str, Any]]) -> Conclusions:
         """``conclusions`` of a run as the same run on other platform facts gives them, when each platform's
