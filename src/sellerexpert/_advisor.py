@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _i18n, _language
 from . import _memory as memory
@@ -105,6 +105,9 @@ _WORDED_ROUTES_KEPT = memory.allowance("worded routes", 2048)
 
 _WORDED_KEPT = 256
 """Placed pieces one conclusion keeps, by platform, language and the seller's values its words quote."""
+_MARKET_ENTRIES_KEPT = 1024
+"""Market advice kept by market, answers and decision (:meth:`Advisor._market_advice`): a catalogue's products bring
+a few dozen; each is some 1 KB, sharing its texts with the route checks kept."""
 _LANG_TAIL = ', "lang": "en"}'
 """How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 
@@ -207,6 +210,7 @@ class Advisor:
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
         self._outcomes: dict[tuple[Any, ...], OutcomeAdvice] = {}
+        self._market_entries: dict[tuple[Any, ...], MarketAdvice] = {}
         """A platform's outcome in words, by what it reads (decision, platform, language): few, and immutable."""
         self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
@@ -521,19 +525,20 @@ class Advisor:
     def _product_consultant(self, engine: Engine, lang: str) -> Callable[[SellerProfile], ConsultationResult]:
         """How a catalogue consults its products: :meth:`consult`'s result, with the rules run once per reading.
 
-        On the compiled engine, products the rules cannot tell apart share their reasoning: a product's runs
-        are keyed by what the rules read (the seller tests' answers and the quoted fields, each market's
-        route terms, and per platform the answers of the platform literals to its margin and route facts,
-        :meth:`Evaluator.platform_reading`), so a catalogue of thousands of products runs the rules once per
-        distinct reading, on the platform facts of the first product that read so. Each product's own facts
-        (its margin summary, its numbers) are laid over those conclusions (:meth:`Evaluator.lay_over`) and
-        its result is worded from them as a consultation words it: the same result, byte for byte. The
-        evaluator's views are made for those first products' facts only, so they stay few however long
-        the list. On Experta every product is consulted in full.
+        On the compiled engine, products the rules cannot tell apart share their reasoning: a product's run in
+        each market is keyed by what the rules read there (the seller tests' answers and the quoted fields, the
+        market's route terms, and per platform the answers of the platform literals to its margin and route
+        facts, :meth:`Evaluator.platform_reading`), so a catalogue of thousands of products runs the rules once
+        per market and distinct reading, on the platform facts of the first product that read so. Each
+        product's own facts (its margin summary, its numbers) are laid over those conclusions
+        (:meth:`Evaluator.lay_over`) and its result is worded from them as a consultation words it: the same
+        result, byte for byte; what the words do not take from the product's own facts is kept with the run
+        (:meth:`_laid_recommendation`). The evaluator's views are made for those first products' facts only, so
+        they stay few however long the list. On Experta every product is consulted in full.
         """
         if engine != "compiled":
             return lambda profile: self._consult(profile, engine=engine, lang=lang)
-        shared: dict[Any, list[Conclusions]] = {}
+        shared: dict[Any, Conclusions] = {}
         first: dict[Any, dict[str, Any]] = {}
         evaluator = self._evaluator
 
@@ -561,23 +566,20 @@ class Advisor:
                     p: first.setdefault((plan.market, p, reading), given[p])
                     for p, reading in zip(plan.profile.platforms, readings, strict=True) if p in given
                 })
-            key = tuple(parts)
-            runs = shared.get(key)
-            if runs is None:
-                runs = [
-                    evaluator.conclude(
+            # Each market's run is shared on its own: products that read alike in one market and apart in another
+            # still share the first market's run (and what their results word of it, kept with the run).
+            runs = []
+            for plan, plan_facts, ran, part in zip(plans, facts, firsts, parts, strict=True):
+                run = shared.get(part)
+                if run is None:
+                    run = evaluator.conclude(
                         plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
                     )
-                    for plan, plan_facts, ran in zip(plans, facts, firsts, strict=True)
-                ]
-                if len(shared) >= _READINGS_KEPT:
-                    shared.clear()
-                shared[key] = runs
-            concluded = [
-                (plan, evaluator.lay_over(run, given) if given else run)
-                for plan, run, given in zip(plans, runs, overrides, strict=True)
-            ]
-            recommendations, best = self._advice(profile, concluded, lang)
+                    if len(shared) >= _READINGS_KEPT:
+                        shared.clear()
+                    shared[part] = run
+                runs.append(run)
+            recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides)
             return ConsultationResult(
                 profile=profile,
                 recommendations=recommendations,
@@ -1030,11 +1032,24 @@ class Advisor:
         return text
 
     def _advice(
-        self, profile: SellerProfile, runs: list[tuple[_Plan, Conclusions]], lang: str
+        self,
+        profile: SellerProfile,
+        runs: list[tuple[_Plan, Conclusions]],
+        lang: str,
+        laid: Sequence[Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> tuple[tuple[Recommendation, ...], Best]:
-        """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``."""
+        """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``.
+
+        :param laid: per run, the platform facts laid over its conclusions (see :meth:`_run_advice`).
+        """
         with _language.use(lang):
-            per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
+            if laid is None:
+                per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
+            else:
+                per_run = [
+                    self._run_advice(plan, record, lang, given or None)
+                    for (plan, record), given in zip(runs, laid, strict=True)
+                ]
             recommendations = []
             for index in range(len(profile.platforms)):
                 recs = [recs_of_run[index] for recs_of_run in per_run]
@@ -1066,12 +1081,26 @@ class Advisor:
             if (fact := self._rules.platforms[p].facts.get("content_led")) is not None and fact.value is True
         )
 
-    def _run_advice(self, plan: _Plan, record: Conclusions, lang: str) -> tuple[Recommendation, ...]:
-        """The recommendation per platform from one run of the rules."""
+    def _run_advice(
+        self, plan: _Plan, record: Conclusions, lang: str, laid: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> tuple[Recommendation, ...]:
+        """The recommendation per platform from one run of the rules.
+
+        :param laid: platform facts to lay over the run's (:meth:`Evaluator.lay_over`), by platform: the run is
+            then one that the products the rules cannot tell apart share (:meth:`_product_consultant`), and what
+            does not change with those facts' values is worked out once and kept with it (:meth:`_laid_recommendation`).
+        """
         profile = plan.profile
-        assumptions = self._assumptions(profile, record, lang)
-        seller_facts = dict(record.seller)
-        seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
+        # A shared run's products have the same fields known (its signature): the same assumptions.
+        found = record.kept.get(("seller", lang)) if laid is not None else None
+        if found is None:
+            assumptions = self._assumptions(profile, record, lang)
+            seller_facts = dict(record.seller)
+            seller_facts.update({a.field: a.value for a in assumptions if a.rule is not None})
+            if laid is not None:
+                record.kept[("seller", lang)] = (assumptions, seller_facts)
+        else:
+            assumptions, seller_facts = found
         # Facts computed for this consultation (the margin facts from the seller's economics, the route
         # facts of the market) are quoted in the language too: the engine saw them in English.
         quoted: dict[str, dict[str, Any]] = {}
@@ -1079,6 +1108,11 @@ class Advisor:
             quoted = self._margin_facts(profile, None, lang)
             for p, routes in self._routes_in(plan, lang).items():
                 quoted.setdefault(p, {}).update(routes.facts(lang))
+        if laid is not None:
+            return tuple(
+                self._laid_recommendation(plan, record, p, assumptions, seller_facts, lang, quoted.get(p), laid.get(p) or {})
+                for p in profile.platforms
+            )
         recorded = record.declared
         return tuple(
             self._recommendation(
@@ -1087,6 +1121,65 @@ class Advisor:
             )
             for p in profile.platforms
         )
+
+    def _laid_recommendation(
+        self,
+        plan: _Plan,
+        record: Conclusions,
+        platform: str,
+        assumptions: tuple[Assumption, ...],
+        seller_facts: Mapping[str, Any],
+        lang: str,
+        quoted: Mapping[str, Any] | None,
+        given: Mapping[str, Any],
+    ) -> Recommendation:
+        """:meth:`_recommendation` on a shared run with the platform facts ``given`` laid over it.
+
+        The run is shared by products of the same market and answers (:meth:`_product_consultant`), so the
+        facts the plan adds (its route facts, ``plan.overrides``, and their words in ``lang``) are the same for
+        each; what moves from one product to the next is the other facts given (its margin facts). Only the
+        conclusions those can change (:meth:`Evaluator.laid`) or whose words quote one of them are worded for
+        each product; the others' reasons and caveats, and the recommendation when nothing moves, are worked
+        out once per run, platform, language, market and answers, and kept with the run.
+        """
+        if platform not in record.declared:  # a platform the run declared nothing for: nothing to lay over
+            return self._recommendation(record.decisions[platform], platform, assumptions, {}, seller_facts, lang, quoted, {})
+        key = ("words", platform, lang, tuple(given), tuple(quoted) if quoted else (), plan.market, plan.terms)
+        frame: _Frame | None = record.kept.get(key)
+        items = record.concluded.get(platform, {})
+        if frame is None:
+            recorded, changed = self._evaluator.lay_over_platform(record, platform, given)
+            fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+            steady = plan.overrides.get(platform, {}) if plan.overrides else {}
+            moving = tuple(name for name in given if name not in steady)
+            quotes = {PLATFORM_PREFIX + name for name in moving}
+            movers = frozenset(self._evaluator.laid(record, platform, moving))
+            variable = tuple(
+                rule_id
+                for rule_id in items
+                if rule_id in movers or not quotes.isdisjoint(self._wording_of(rule_id, lang)[2])
+            )
+            reasons: list[tuple[Any, Reason]] = []
+            caveats: list[tuple[Any, Caveat]] = []
+            for rule_id, item in items.items():
+                if rule_id not in variable:
+                    _sort_in(self._placed_item(changed.get(rule_id) or item, platform, lang, fact), reasons, caveats)
+            reasons.sort(key=_key)
+            caveats.sort(key=_key)
+            whole = None
+            if not variable:
+                whole = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+            frame = record.kept[key] = _Frame(variable, reasons, caveats, whole)
+        if frame.whole is not None:
+            return frame.whole
+        recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.variable)
+        fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+        reasons, caveats = list(frame.reasons), list(frame.caveats)
+        for rule_id in frame.variable:
+            _sort_in(self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact), reasons, caveats)
+        reasons.sort(key=_key)
+        caveats.sort(key=_key)
+        return self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1105,7 +1198,31 @@ class Advisor:
         return out
 
     def _market_advice(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
-        """One platform's advice in one market: the route, its model and the outcome, in words."""
+        """One platform's advice in one market: the route, its model and the outcome, in words.
+
+        All but the reasons and caveats follow from the market, the answers the routes read (the plan's route
+        checks are those of its market and terms) and the decision: kept by those, and given this
+        recommendation's reasons and caveats (a catalogue asks the same of thousands of products).
+        """
+        assert plan.market is not None
+        key = (
+            plan.market, plan.terms, lang, rec.platform, rec.platform_name, rec.model, rec.basis, rec.outcome,
+            rec.outcome_text, rec.confidence,
+        )
+        kept = self._market_entries.get(key) if plan.terms is not None else None
+        if kept is not None:
+            if kept.reasons is rec.reasons and kept.caveats is rec.caveats:
+                return kept
+            return _with(kept, reasons=rec.reasons, caveats=rec.caveats)
+        entry = self._market_entry(plan, rec, lang)
+        if plan.terms is not None:
+            if len(self._market_entries) >= _MARKET_ENTRIES_KEPT:
+                self._market_entries.clear()
+            self._market_entries[key] = entry
+        return entry
+
+    def _market_entry(self, plan: _Plan, rec: Recommendation, lang: str) -> MarketAdvice:
+        """:meth:`_market_advice`, worked out."""
         assert plan.market is not None
         routes = self._routes_in(plan, lang).get(rec.platform)
         name = self._rules.markets[plan.market].name_in(lang) if plan.market in self._rules.markets else plan.market
@@ -1162,15 +1279,34 @@ class Advisor:
         quoted: Mapping[str, Any] | None,
         recorded: Mapping[str, Any],
     ) -> Recommendation:
-        # Platform facts as the engine saw them, so reasons can quote facts computed for this
-        # consultation (the margin facts from the seller's economics); in another language, the
-        # texts those facts hold are quoted in that language.
+        fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+        reasons: list[tuple[Any, Reason]] = []
+        caveats: list[tuple[Any, Caveat]] = []
+        for item in concluded.values():
+            _sort_in(self._placed_item(item, platform, lang, fact), reasons, caveats)
+        reasons.sort(key=_key)
+        caveats.sort(key=_key)
+        return self._recommended(decision, platform, assumptions, lang, reasons, caveats)
+
+    def _fact_reader(
+        self,
+        platform: str,
+        lang: str,
+        quoted: Mapping[str, Any] | None,
+        recorded: Mapping[str, Any],
+        seller_facts: Mapping[str, Any],
+    ) -> Callable[[str], Any]:
+        """What a text's facts hold for a name, on ``platform`` in ``lang``.
+
+        Platform facts as the engine saw them (``recorded``), so reasons can quote facts computed for this
+        consultation (the margin facts from the seller's economics); in another language, the texts those
+        facts hold are quoted in that language (``quoted``).
+        """
         platform_values = self._platform_values[(platform, lang)]
 
         def fact(name: str) -> Any:
-            # What the text's facts hold for ``name``: the seller's facts, under the platform's (in
-            # ``lang``), under those the engine saw (in another language only those not in words),
-            # under the facts computed for this consultation in ``lang``.
+            # The seller's facts, under the platform's (in ``lang``), under those the engine saw (in another
+            # language only those not in words), under the facts computed for this consultation in ``lang``.
             if name.startswith(PLATFORM_PREFIX):
                 if quoted and (short := name[len(PLATFORM_PREFIX) :]) in quoted:
                     return quoted[short]
@@ -1182,46 +1318,56 @@ class Advisor:
                     return platform_values[name]
             return seller_facts.get(name)
 
-        # Each conclusion's piece with its place in the list: (0, key) a reason, (1, key) a caveat, None neither.
-        reasons: list[tuple[Any, Reason]] = []
-        caveats: list[tuple[Any, Caveat]] = []
-        wording = self._wording
+        return fact
+
+    def _wording_of(self, rule_id: str, lang: str) -> tuple[Rule, str, tuple[str, ...]]:
+        """:meth:`_words`, kept by rule and language."""
+        words = self._wording.get((rule_id, lang))
+        if words is None:
+            words = self._wording[(rule_id, lang)] = self._words(rule_id, lang)
+        return words
+
+    def _placed_item(self, item: Concluded, platform: str, lang: str, fact: Callable[[str], Any]) -> tuple[Any, ...]:
+        """One conclusion in words with its place in a recommendation (:meth:`_placed`), its texts' facts read by ``fact``."""
         where = (platform, lang)
-        for item in concluded.values():
-            placed = item.worded.get(where)
-            if placed is None:
-                words = wording.get((item.rule, lang))
-                if words is None:
-                    words = wording[(item.rule, lang)] = self._words(item.rule, lang)
-                rule, template, names = words
-                rendered = None
-                if lang == "en" and item.text is not None and rule.then.kind == "caveat":
-                    template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
-                if not names:
-                    # Words that quote nothing of the seller: the same piece, placed, for this conclusion on this platform.
-                    placed = item.worded[where] = self._placed(self._shared_piece(platform, lang, rule, item, rendered, template))
-                else:
-                    values = tuple(map(fact, names))
-                    # Filed on the conclusion by the values quoted and their types (True is not 1), when they
-                    # can be a key: a key of the conclusion itself costs more to hash than the piece to find.
-                    try:
-                        by_values: Any = (platform, lang, values, tuple(map(type, values)))
-                        placed = item.worded.get(by_values)
-                    except TypeError:  # a list quoted: filed by the advisor, as hashable values
-                        by_values = None
-                    if placed is None:
-                        piece = self._shared_piece(platform, lang, rule, item, rendered, template, names, values)
-                        placed = self._placed(piece)
-                        if by_values is not None:
-                            if len(item.worded) >= _WORDED_KEPT:  # values quoted from sellers: bounded
-                                item.worded.clear()
-                            item.worded[by_values] = placed
-            if placed[0] == 0:
-                reasons.append(placed[1:])
-            elif placed[0] == 1:
-                caveats.append(placed[1:])
-        reasons.sort(key=_key)
-        caveats.sort(key=_key)
+        placed: tuple[Any, ...] | None = item.worded.get(where)
+        if placed is not None:
+            return placed
+        rule, template, names = self._wording_of(item.rule, lang)
+        rendered = None
+        if lang == "en" and item.text is not None and rule.then.kind == "caveat":
+            template, rendered, names = item.text, item.text, ()  # the engine wrote it when it fired
+        if not names:
+            # Words that quote nothing of the seller: the same piece, placed, for this conclusion on this platform.
+            placed = item.worded[where] = self._placed(self._shared_piece(platform, lang, rule, item, rendered, template))
+            return placed
+        values = tuple(map(fact, names))
+        # Filed on the conclusion by the values quoted and their types (True is not 1), when they
+        # can be a key: a key of the conclusion itself costs more to hash than the piece to find.
+        try:
+            by_values: Any = (platform, lang, values, tuple(map(type, values)))
+            placed = item.worded.get(by_values)
+        except TypeError:  # a list quoted: filed by the advisor, as hashable values
+            by_values = None
+        if placed is None:
+            piece = self._shared_piece(platform, lang, rule, item, rendered, template, names, values)
+            placed = self._placed(piece)
+            if by_values is not None:
+                if len(item.worded) >= _WORDED_KEPT:  # values quoted from sellers: bounded
+                    item.worded.clear()
+                item.worded[by_values] = placed
+        return placed
+
+    def _recommended(
+        self,
+        decision: DecisionRecord,
+        platform: str,
+        assumptions: tuple[Assumption, ...],
+        lang: str,
+        reasons: list[tuple[Any, Reason]],
+        caveats: list[tuple[Any, Caveat]],
+    ) -> Recommendation:
+        """The recommendation on ``platform`` of a decision, with its reasons and caveats placed and in order."""
         facts = self._rules.platforms[platform].facts
         name = self._rules.platforms[platform].name_in(lang)
         shape_key = (platform, lang, decision.model, tuple(decision.scores.items()), tuple(decision.excluded), decision.basis)
@@ -1342,8 +1488,10 @@ class Advisor:
     ) -> tuple[PlatformFactUsed, ...]:
         """The dated platform facts a firing rests on: those it matched (``(name, value)``) and those its text quotes."""
         values = dict(matched)
-        # The same rule on the same platform facts always rests on the same dated facts.
-        key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items()))
+        # The same rule on the same platform facts always rests on the same dated facts; only the rule book's
+        # facts are dated, so the facts computed for a consultation (a margin gap...) are left out of the key.
+        known = self._rules.platforms[platform].facts
+        key = (platform, rule.id, tuple((name, hashable(value)) for name, value in values.items() if name in known))
         cached = self._rests_on.get(key)
         if cached is None:
             if len(self._rests_on) >= _RESTS_ON_KEPT:  # per-consultation platform facts (overrides) could grow it without end
@@ -1428,7 +1576,6 @@ class Advisor:
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
 
-_RECOMMENDATION_FIELDS = len(fields(Recommendation))
 
 
 def advice_weight(profile: SellerProfile) -> int:
@@ -1450,12 +1597,37 @@ def _key(placed: tuple[Any, Any]) -> Any:
     return placed[0]
 
 
-def _with(rec: Recommendation, **changes: Any) -> Recommendation:
+def _sort_in(placed: tuple[Any, ...], reasons: list[Any], caveats: list[Any]) -> None:
+    """A placed piece (:meth:`Advisor._placed`) into the reasons or the caveats, as ``(key, piece)``; neither is dropped."""
+    if placed[0] == 0:
+        reasons.append(placed[1:])
+    elif placed[0] == 1:
+        caveats.append(placed[1:])
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What a recommendation on a shared run keeps for the products laid over it (:meth:`Advisor._laid_recommendation`)."""
+
+    variable: tuple[str, ...]
+    """The rules whose words are worked out for each product, in the run's order."""
+    reasons: list[tuple[Any, Reason]]
+    """The other rules' reasons, placed and in order (never changed: each product copies them)."""
+    caveats: list[tuple[Any, Caveat]]
+    whole: Recommendation | None
+    """The recommendation itself when no words change with the product (immutable, shared)."""
+
+
+_Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
+_FIELD_COUNTS = {Recommendation: len(fields(Recommendation)), MarketAdvice: len(fields(MarketAdvice))}
+
+
+def _with(rec: _Advice, **changes: Any) -> _Advice:
     """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
-    does this once per platform, and every field is already checked); cached JSON is not carried over."""
-    new = object.__new__(Recommendation)
+    does this once per platform and market, and every field is already checked); cached JSON is not carried over."""
+    new = object.__new__(type(rec))
     state = rec.__dict__
-    if len(state) > _RECOMMENDATION_FIELDS:  # it holds cached JSON too: the fields alone
+    if len(state) > _FIELD_COUNTS[type(rec)]:  # it holds cached JSON too: the fields alone
         state = {k: v for k, v in state.items() if not k.startswith("_")}
     new.__dict__.update(state)
     new.__dict__.update(changes)

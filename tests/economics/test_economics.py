@@ -1268,3 +1268,37 @@ def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> Non
             assert slope == _amounts_in_fractions(plan, stepped, units)["contribution_per_month"] - month, name
 
     check()
+
+
+_read_values = st.one_of(
+    st.booleans(),
+    st.integers(min_value=0, max_value=100),
+    st.floats(min_value=0, max_value=100, allow_nan=False),
+    st.sampled_from(["fully-managed", "semi-managed", "even", "open", "closed", "gated"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["margin_gap_pct", "margin_open", "margin_leader", "full_route_status", "margin_summary"]),
+            _read_values,
+            min_size=1,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["temu", "aliexpress", "tiktok_shop"]),
+)
+def test_a_platform_s_reading_remembered_is_the_one_worked_out(
+    advisor: Advisor, overrides: list[dict[str, Any]], platform: str
+) -> None:
+    # A catalogue's products look their platform readings up by the values read and their types (True, 1 and
+    # 1.0 are equal keys to a dict, not to every literal): whatever was remembered before, each reading must be
+    # the one worked out afresh.
+    evaluator = advisor.evaluator
+    for given_facts in overrides:
+        remembered = evaluator.platform_reading(platform, given_facts)
+        evaluator.__dict__.pop("_readings", None)
+        assert remembered == evaluator.platform_reading(platform, given_facts)

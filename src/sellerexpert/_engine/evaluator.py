@@ -52,7 +52,7 @@ from .._results.trace import (
 )
 from .._rulebook.rulebook import Rule, RuleBook
 from .._rulebook.templates import placeholders, render
-from .policy import Decision, Weighed, decide, decision_reading, tally
+from .policy import DECISION_READS, Decision, Weighed, decide, decision_reading, tally
 
 DECIDE_RULE = "decide"
 DECIDE_SALIENCE = -(10**9)
@@ -129,6 +129,10 @@ class Conclusions:
     decisions: dict[str, DecisionRecord]
     declared: dict[str, dict[str, Any]]
     """Per platform, its facts in working memory as ``platform.<name>``, JSON-ready."""
+    kept: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What is worked out once for every product whose run this is (the compiled path shares one run between the
+    products the rules cannot tell apart): the conclusions each reading's facts change (:meth:`Evaluator.laid`),
+    and what a result words of the others. It goes with the run when the run is forgotten."""
 
     @classmethod
     def of(cls, record: RunRecord) -> Conclusions:
@@ -161,6 +165,10 @@ class Conclusions:
 
 _SCALARS = frozenset((str, int, bool, float, type(None)))
 """Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
+
+_READINGS_KEPT = 4096
+"""Platform readings remembered by the values they read (:meth:`Evaluator.platform_reading`): route facts repeat,
+a margin gap is a whole percentage; then forgotten, so values never seen again do not pile up."""
 
 
 def plain(value: Any) -> Any:
@@ -759,13 +767,42 @@ class Evaluator:
             for leaf in distinct.values():
                 grouped.setdefault(leaf.name, []).append((leaf.op in ("absent", "present"), leaf))
             by_name = self.__dict__["_platform_leaves"] = {name: tuple(items) for name, items in grouped.items()}
+        if not overrides:
+            return self._platform_reading(platform, {}, by_name)
+        # Remembered by what it reads: the names overridden (in the order given) and the values of those a literal
+        # or the decision reads, with their types (True is not 1). Products repeat their route facts and most of
+        # their margin facts' values (a gap is a whole percentage), and the rest (a summary...) is not read.
+        order = tuple(overrides)
+        readers: dict[tuple[str, ...], tuple[str, ...]] = self.__dict__.setdefault("_reading_names", {})
+        read = readers.get(order)
+        if read is None:
+            if len(readers) >= _READINGS_KEPT:
+                readers.clear()
+            read = readers[order] = tuple(name for name in order if name in by_name or name in DECISION_READS)
+        values = tuple([overrides[name] for name in read])
+        known: dict[Any, tuple[Any, ...]] = self.__dict__.setdefault("_readings", {})
+        try:
+            key: Any = (platform, order, values, tuple(map(type, values)))
+            found = known.get(key)
+        except TypeError:  # a value no key can hold (a list): read afresh
+            key = found = None
+        if found is None:
+            found = self._platform_reading(platform, overrides, by_name)
+            if key is not None:
+                if len(known) >= _READINGS_KEPT:
+                    known.clear()
+                known[key] = found
+        return found
+
+    def _platform_reading(
+        self, platform: str, overrides: Mapping[str, Any], by_name: Mapping[str, tuple[tuple[bool, Leaf], ...]]
+    ) -> tuple[Any, ...]:
+        """:meth:`platform_reading`, worked out."""
         # The facts the overrides leave alone are the rule book's: their answers are the same on every reading
         # of this platform, so only the overridden facts' literals are asked (a present fact: presence holds).
-        names = tuple(sorted(overrides or ()))
+        names = tuple(sorted(overrides))
         answers = tuple(
-            presence or leaf.test(overrides[name])  # type: ignore[index]
-            for name in names
-            for presence, leaf in by_name.get(name, ())
+            presence or leaf.test(overrides[name]) for name in names for presence, leaf in by_name.get(name, ())
         )
         # The decision step reads some facts itself (the margin gap sets its confidence): those too.
         base = self.__dict__.setdefault("_declared_base", {})
@@ -786,39 +823,66 @@ class Evaluator:
         """
         declared: dict[str, dict[str, Any]] = {}
         concluded: dict[str, dict[str, Concluded]] = {}
-        seller: dict[str, Any] | None = None
-        for platform, working in conclusions.declared.items():
+        for platform in conclusions.declared:
             given = overrides.get(platform) or {}
-            plain_given = {PLATFORM_PREFIX + name: plain(value) for name, value in given.items()}
-            declared[platform] = {**working, **plain_given} if plain_given else working
+            declared[platform], changed = self.lay_over_platform(conclusions, platform, given)
             items = conclusions.concluded.get(platform, {})
-            if not given:
-                concluded[platform] = items
-                continue
-            raw: dict[str, Any] | None = None
-            out: dict[str, Concluded] = {}
-            for rule_id, item in items.items():
-                matched = tuple(
-                    (name, plain_given[PLATFORM_PREFIX + name]) if PLATFORM_PREFIX + name in plain_given else (name, value)
-                    for name, value in item.platform_facts
-                )
-                text = item.text
-                if text is not None:
-                    rule = self._rule_by_id(rule_id)
-                    quotes = placeholders(rule.then.text or "")
-                    if any(name in plain_given for name in quotes):
-                        if raw is None:
-                            raw = {PLATFORM_PREFIX + n: v for n, v in declared_platform_facts(self.rulebook, platform, given)}
-                        if seller is None:
-                            seller = {**conclusions.seller, **{name: value for _rule, name, value in conclusions.assumed}}
-                        context = {name: raw[name] if name in raw else seller.get(name) for name in quotes}
-                        text = render(rule.then.text or "", context)
-                if matched == item.platform_facts and text == item.text:
-                    out[rule_id] = item
-                else:
-                    out[rule_id] = Concluded(item.rule, item.assumed, matched, text)
-            concluded[platform] = out
+            concluded[platform] = {**items, **changed} if changed else items
         return Conclusions(conclusions.seller, conclusions.assumed, concluded, conclusions.decisions, declared)
+
+    def lay_over_platform(
+        self,
+        conclusions: Conclusions,
+        platform: str,
+        given: Mapping[str, Any],
+        rule_ids: Iterable[str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Concluded]]:
+        """:meth:`lay_over` on one platform with its facts ``given``: the platform's declared facts, and the
+        conclusions the values change (of :meth:`laid`, or of ``rule_ids`` only), by rule id; the others are
+        ``conclusions``' own."""
+        working = conclusions.declared[platform]
+        if not given:
+            return working, {}
+        plain_given = {PLATFORM_PREFIX + name: plain(value) for name, value in given.items()}
+        items = conclusions.concluded.get(platform, {})
+        raw: dict[str, Any] | None = None
+        out: dict[str, Concluded] = {}
+        for rule_id in self.laid(conclusions, platform, tuple(given)) if rule_ids is None else rule_ids:
+            item = items[rule_id]
+            matched = tuple(
+                (name, plain_given[PLATFORM_PREFIX + name]) if PLATFORM_PREFIX + name in plain_given else (name, value)
+                for name, value in item.platform_facts
+            )
+            text = item.text
+            if text is not None:
+                rule = self._rule_by_id(rule_id)
+                quotes = placeholders(rule.then.text or "")
+                if any(name in plain_given for name in quotes):
+                    if raw is None:
+                        raw = {PLATFORM_PREFIX + n: v for n, v in declared_platform_facts(self.rulebook, platform, given)}
+                    seller = {**conclusions.seller, **{name: value for _rule, name, value in conclusions.assumed}}
+                    context = {name: raw[name] if name in raw else seller.get(name) for name in quotes}
+                    text = render(rule.then.text or "", context)
+            if matched != item.platform_facts or text != item.text:
+                out[rule_id] = Concluded(item.rule, item.assumed, matched, text)
+        return {**working, **plain_given}, out
+
+    def laid(self, conclusions: Conclusions, platform: str, given: tuple[str, ...]) -> tuple[str, ...]:
+        """The rules whose conclusion on ``platform`` other values of the facts named ``given`` can change (it
+        matched one of them, or it is a caveat whose text quotes one), worked out once per run and names: the
+        products sharing a run lay their own values over the same few conclusions."""
+        key = ("laid", platform, given)
+        found: tuple[str, ...] | None = conclusions.kept.get(key)
+        if found is None:
+            names = frozenset(given)
+            quoted = frozenset(PLATFORM_PREFIX + name for name in given)
+            found = conclusions.kept[key] = tuple(
+                rule_id
+                for rule_id, item in conclusions.concluded.get(platform, {}).items()
+                if any(name in names for name, _value in item.platform_facts)
+                or (item.text is not None and any(n in quoted for n in placeholders(self._rule_by_id(rule_id).then.text or "")))
+            )
+        return found
 
     def _rule_by_id(self, rule_id: str) -> Rule:
         by_id: dict[str, Rule] | None = self.__dict__.get("_rules_by_id")

@@ -177,6 +177,8 @@ def decide(
 
 
 _ROUTE_STATUSES = ("market_status", "full_route_status", "semi_route_status", "own_route_status")
+DECISION_READS = ("margin_leader", "margin_gap_pct", "margin_open", *_ROUTE_STATUSES)
+"""The platform facts :func:`decision_reading` reads (a fact absent reads as ``None``)."""
 
 
 def decision_reading(facts: Mapping[str, Any], policy: Policy) -> tuple[Any, ...]:
@@ -397,14 +399,16 @@ def choose_best(
     :param policy: the rule book's policy (``None``: rank by fit, confidence and margin only).
     :param content_led: the platforms that are content-led, when the seller wants control of its content.
     """
-    def unmet(rec: Recommendation) -> str | None:
-        return _unmet_need(rec, policy) if policy is not None else None
+    # Each platform's unmet need and fit, worked out once: the ranking and the words both read them.
+    needs = [_unmet_need(rec, policy) if policy is not None else None for rec in recommendations]
+    fits = [fit(rec, content_led) for rec in recommendations]
 
-    def key(item: tuple[int, Recommendation]) -> tuple[bool, float, float, int, int]:
-        index, rec = item
-        return best_rank(unmet(rec) is not None, fit(rec, content_led), rec.confidence, rec.scores, rec.model, index)
+    def key(index: int) -> tuple[bool, float, float, int, int]:
+        rec = recommendations[index]
+        return best_rank(needs[index] is not None, fits[index], rec.confidence, rec.scores, rec.model, index)
 
-    ranked = sorted(enumerate(recommendations), key=key, reverse=True)
+    order = sorted(range(len(recommendations)), key=key, reverse=True)
+    ranked = [(index, recommendations[index]) for index in order]
     chosen = ranked[0][1]
     pct = f"{round(chosen.confidence * 100)}%"
     where = _where(chosen)
@@ -412,15 +416,13 @@ def choose_best(
     if fit(chosen) == 0.0 and chosen.platform not in content_led:
         why = _("No platform has a route open to you; {platform} is the least bad fit ({pct}).").format(**words)
     else:
-        passed = [
-            rec for _index, rec in ranked[1:] if unmet(rec) is not None and fit(rec, content_led) >= fit(chosen, content_led)
-        ]
+        passed = [index for index in order[1:] if needs[index] is not None and fits[index] >= fits[order[0]]]
         lead = _("{platform} fits you best: {where} ({pct})").format(**words)
         if chosen.platform in content_led:
             lead = _("{lead}, and it is built around the content you want to run").format(lead=lead)
         if passed:
             why = _("{lead}; {other} was passed over: {need}.").format(
-                lead=lead, other=passed[0].platform_name, need=(unmet(passed[0]) or "").rstrip(".。")
+                lead=lead, other=recommendations[passed[0]].platform_name, need=(needs[passed[0]] or "").rstrip(".。")
             )
         elif len(ranked) > 1:
             runner = ranked[1][1]
