@@ -913,6 +913,14 @@ def _qmul(a: _Q, b: _Q) -> _Q:
     return (n // g, d // g) if g != 1 else (n, d)
 
 
+def _qsub(a: _Q, b: _Q) -> _Q:
+    return _qadd(a, (-b[0], b[1]))
+
+
+def _qless(a: _Q, b: _Q) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
 def _qdiv(a: _Q, b: _Q) -> _Q:
     if b[0] == 0:
         raise ZeroDivisionError("division by zero")
@@ -1977,6 +1985,10 @@ def _tips(
 
                 searched = _lined(gap, stretch)
             at = _solve(searched, top, at0=at0, shape=shape, slope=slope)
+            if at is not None and at >= _LARGEST:
+                # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
+                # shown or stored: no tipping value, as a break-even volume that far is none.
+                at = None
             reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
             shown = None if at is None else _shown(name, at)
             out.append(NeededNumber(name, margin.model, shown, reachable))
@@ -2100,7 +2112,7 @@ def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fract
     gross = sub(price, mul(price, g("price_cut")))
     rate, one_plus_vat, commission = g("return_rate"), add(_Q1, g("vat_rate")), g("commission")
     shares = add(add(commission, g("affiliate_commission")), g("payment_fee"))
-    on_payout = sub(_Q1, div(mul(g("payout_delay_days"), g("cost_of_capital")), _q(_YEAR)))
+    on_payout = sub(_Q1, div(mul(g("payout_delay_days"), g("cost_of_capital")), (DAYS_PER_YEAR, 1)))
     kept = div(sub(_Q1, rate), one_plus_vat)
     per_gross = sub(mul(mul(kept, sub(_Q1, shares)), on_payout), mul(g("fine_rate"), g("fine_multiple")))
     if plan.refund_admin is not None:
