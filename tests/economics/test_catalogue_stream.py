@@ -67,6 +67,26 @@ def test_workers_keep_the_order_bad_rows_and_traces(advisor: Advisor) -> None:
     assert there.products[-1].result.trace.to_json() == here.products[-1].result.trace.to_json()
 
 
+def test_texts_written_in_the_workers_are_those_written_here(advisor: Advisor) -> None:
+    # With worker processes a product's text is written there (the render goes to them) and only the text
+    # and what the split reads come back: the texts, the rows that failed and the split are the same.
+    profile = SellerProfile.from_file(COMPANY)
+    rows: list[dict[str, Any]] = [
+        {"sku": f"T-{n}", "unit_cost": f"{1 + n % 5}.25", "full_price": "9.90", "semi_price": "19.99", "monthly_units": "40"}
+        for n in range(CHUNK + 5)
+    ]
+    rows[2] = {"sku": "BAD-2", "weight_kg": "heavy"}  # made a product in a worker: its error travels back
+    texts, splits, errors = [], [], []
+    for jobs in (1, 2):
+        with advisor.catalogue_stream(profile, rows, jobs=jobs) as stream:
+            texts.append(list(stream.texts(repr)))
+            splits.append(stream.split.to_dict())
+            errors.append([e.to_dict() for e in stream.errors])
+    assert texts[0] == texts[1] and len(texts[0]) == CHUNK + 4
+    assert splits[0] == splits[1]
+    assert errors[0] == errors[1] and errors[0][0]["field"] == "weight_kg"
+
+
 _rows = st.lists(
     st.fixed_dictionaries(
         {
