@@ -505,7 +505,7 @@ class Advisor:
             delivery = _catalogue.Delivery()
             setup = functools.partial(
                 _catalogue.worker, type(self), str(self._rules.directory), engine, lang, routes, close_pct, reader.source,
-                traces, profile, delivery,
+                traces, profile, delivery, _i18n.current(),
             )
 
             def many(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import EXAMPLES, sampled
 
-from sellerexpert import Advisor, CatalogueStream, SellerProfile, cli, render_catalogue, write_catalogue
+from sellerexpert import Advisor, CatalogueStream, SellerProfile, cli, render_catalogue, use_language, write_catalogue
 
 CHUNK = 16
 """Products handed to a worker process at a time: the tests cross chunk borders with more than one chunk."""
@@ -85,6 +85,18 @@ def test_texts_written_in_the_workers_are_those_written_here(advisor: Advisor) -
     assert texts[0] == texts[1] and len(texts[0]) == CHUNK + 4
     assert splits[0] == splits[1]
     assert errors[0] == errors[1] and errors[0][0]["field"] == "weight_kg"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_row_read_wrong_in_a_worker_is_worded_as_here(advisor: Advisor, lang: str) -> None:
+    # The workers make the products of the rows' cells: a row's error is worded in the language in force where
+    # the catalogue is read, as it is without workers (not in the language of the advice, nor the worker's own).
+    profile = SellerProfile.from_file(COMPANY)
+    rows = [{"sku": f"G-{n}", "category": "garden" if n == 1 else "home", "full_price": "9.90"} for n in range(3)]
+    with use_language(lang):
+        messages = [[e.message for e in advisor.catalogue(profile, rows, lang="en", jobs=jobs).errors] for jobs in (1, 2)]
+    assert messages[0] == messages[1] and len(messages[0]) == 1
+    assert ("不是" in messages[0][0]) == (lang == "zh")
 
 
 _rows = st.lists(

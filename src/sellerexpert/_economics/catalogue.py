@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from .._errors import BatchError, EngineError, ProfileError
 from .._i18n import N_
 from .._i18n.messages import Msg
+from .._language import use as use_language
 from .._profile.profile import SellerProfile
 from .._records import Key, Record
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
@@ -669,6 +670,7 @@ def worker(
     traces: bool = False,
     profile: SellerProfile | None = None,
     delivery: Delivery | None = None,
+    reading_lang: str = "en",
 ) -> Callable[[list[Any]], list[ProductAdvice | Written | FailedProduct]]:
     """A worker process's handler (see :class:`sellerexpert._workers.Workers`): its own advisor, built once,
     advising a chunk of products as the parent would.
@@ -679,6 +681,8 @@ def worker(
     :param profile: the company's profile, which rows sent as their cells
         (:class:`sellerexpert._economics.catalogue_input.ProductRow`) are made products on here.
     :param delivery: when its ``render`` is set, each product goes back written (:class:`Written`).
+    :param reading_lang: the language in force where the rows are read (their errors are worded in it, as
+        they would be there).
     """
     from .catalogue_input import ProductRow, RowProblem
 
@@ -696,7 +700,9 @@ def worker(
         if isinstance(item, ProductRow):
             if profile is None:
                 raise TypeError("a product row needs the company's profile to be made a product")
-            item = item.product(profile, source)
+            # Read as the parent would read it (a row's error is worded when it is made).
+            with use_language(reading_lang):
+                item = item.product(profile, source)
             if isinstance(item, RowProblem):
                 return _error(item.row, item.line, item.sku, item.error)
         found = advise(item)
