@@ -501,11 +501,15 @@ class Advisor:
             source=reader.source,
         )
         many = None
+        delivery = None
         if jobs > 1:
             from ._workers import Workers
 
+            # The workers make the products of the rows' cells, and send them back written when a writer asks.
+            delivery = _catalogue.Delivery()
             setup = functools.partial(
-                _catalogue.worker, type(self), str(self._rules.directory), engine, lang, routes, close_pct, reader.source, traces
+                _catalogue.worker, type(self), str(self._rules.directory), engine, lang, routes, close_pct, reader.source,
+                traces, profile, delivery, _i18n.current(),
             )
 
             def many(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:
@@ -514,12 +518,13 @@ class Advisor:
 
         return _catalogue.CatalogueStream(
             profile,
-            _catalogue.advise_all(reader.products(profile), advise, many=many),
+            _catalogue.advise_all(reader.rows_read() if many is not None else reader.products(profile), advise, many=many),
             company=company,
             separate_stores=separate,
             close_pct=close_pct,
             unknown=lambda: reader.unknown,
             on_close=on_close,
+            delivery=delivery,
         )
 
     def _product_consultant(self, engine: Engine, lang: str) -> Callable[[SellerProfile], ConsultationResult]:

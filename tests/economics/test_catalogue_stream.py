@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import EXAMPLES, sampled
 
-from sellerexpert import Advisor, CatalogueStream, SellerProfile, cli, render_catalogue, write_catalogue
+from sellerexpert import Advisor, CatalogueStream, SellerProfile, cli, render_catalogue, use_language, write_catalogue
 
 CHUNK = 16
 """Products handed to a worker process at a time: the tests cross chunk borders with more than one chunk."""
@@ -65,6 +65,38 @@ def test_workers_keep_the_order_bad_rows_and_traces(advisor: Advisor) -> None:
     assert [e.row for e in there.errors] == [4, CHUNK + 2]
     # A trace built again in this process, from the product's profile, is the one the product got there.
     assert there.products[-1].result.trace.to_json() == here.products[-1].result.trace.to_json()
+
+
+def test_texts_written_in_the_workers_are_those_written_here(advisor: Advisor) -> None:
+    # With worker processes a product's text is written there (the render goes to them) and only the text
+    # and what the split reads come back: the texts, the rows that failed and the split are the same.
+    profile = SellerProfile.from_file(COMPANY)
+    rows: list[dict[str, Any]] = [
+        {"sku": f"T-{n}", "unit_cost": f"{1 + n % 5}.25", "full_price": "9.90", "semi_price": "19.99", "monthly_units": "40"}
+        for n in range(CHUNK + 5)
+    ]
+    rows[2] = {"sku": "BAD-2", "weight_kg": "heavy"}  # made a product in a worker: its error travels back
+    texts, splits, errors = [], [], []
+    for jobs in (1, 2):
+        with advisor.catalogue_stream(profile, rows, jobs=jobs) as stream:
+            texts.append(list(stream.texts(repr)))
+            splits.append(stream.split.to_dict())
+            errors.append([e.to_dict() for e in stream.errors])
+    assert texts[0] == texts[1] and len(texts[0]) == CHUNK + 4
+    assert splits[0] == splits[1]
+    assert errors[0] == errors[1] and errors[0][0]["field"] == "weight_kg"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_row_read_wrong_in_a_worker_is_worded_as_here(advisor: Advisor, lang: str) -> None:
+    # The workers make the products of the rows' cells: a row's error is worded in the language in force where
+    # the catalogue is read, as it is without workers (not in the language of the advice, nor the worker's own).
+    profile = SellerProfile.from_file(COMPANY)
+    rows = [{"sku": f"G-{n}", "category": "garden" if n == 1 else "home", "full_price": "9.90"} for n in range(3)]
+    with use_language(lang):
+        messages = [[e.message for e in advisor.catalogue(profile, rows, lang="en", jobs=jobs).errors] for jobs in (1, 2)]
+    assert messages[0] == messages[1] and len(messages[0]) == 1
+    assert ("不是" in messages[0][0]) == (lang == "zh")
 
 
 _rows = st.lists(

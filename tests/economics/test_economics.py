@@ -23,7 +23,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, SCALES, scaled
-from sellerexpert import Advisor, Economics, MarginComparison, ProfileError, SellerProfile, compare_margins, use_language
+from sellerexpert import (
+    Advisor,
+    Economics,
+    MarginComparison,
+    MarketAdvice,
+    ProfileError,
+    Reason,
+    SellerProfile,
+    compare_margins,
+    use_language,
+)
 from sellerexpert._economics import margin_report, margins
 from sellerexpert._economics.landed import market_columns
 from sellerexpert._economics.margin_report import chart
@@ -934,6 +944,45 @@ def test_the_catalogues_json_writer_refuses_or_writes_as_json_dumps_does(value: 
     else:
         with pytest.raises(expected):
             _json(value, "")
+
+
+_REASON = Reason("rule_a", "semi-managed", "A reason.", "evidence", 2, ("¶1",))
+_REASON_CHANGES = {
+    "rule": "rule_b", "favours": "fully-managed", "text": "Another reason.", "kind": "constraint", "weight": None,
+    "sources": ("¶1", "¶2"),
+}
+
+
+@pytest.mark.parametrize("changed", sorted(_REASON_CHANGES))
+def test_a_remembered_piece_is_never_another_pieces_text(changed: str) -> None:
+    # The catalogue's JSON writer remembers its reasons' and caveats' texts by content as well as by object:
+    # a reason that differs from one already written in any field it writes gets its own text (this fails
+    # when the content key leaves that field out), and an equal one, another object, the same text.
+    from sellerexpert._economics.catalogue_report import _json, _Memo, _Piece
+
+    advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (_REASON,), ())
+    memo = _Memo()
+
+    def written(reason: Reason) -> str:
+        other = replace(advice, reasons=(reason,))
+        return _Piece(reason, other, "reasons", memo).text("\n      ")
+
+    assert written(_REASON) == _json(advice.to_dict()["reasons"][0], "      ")
+    differing = replace(_REASON, **{changed: _REASON_CHANGES[changed]})
+    expected = _json(replace(advice, reasons=(differing,)).to_dict()["reasons"][0], "      ")
+    assert written(differing) == expected != written(_REASON)
+    equal = replace(_REASON)
+    assert equal is not _REASON and written(equal) == written(_REASON)
+    assert len(memo.by_content) == 2  # the equal one was found by content, not written again
+
+
+def test_a_piece_remembered_at_one_depth_is_written_again_at_another() -> None:
+    from sellerexpert._economics.catalogue_report import _json, _Memo, _Piece
+
+    advice = MarketAdvice("US", "the US", None, "", None, "neither-fits", 0.5, (_REASON,), ())
+    memo = _Memo()
+    for indent in ("  ", "      ", "  "):
+        assert _Piece(_REASON, advice, "reasons", memo).text("\n" + indent) == _json(advice.to_dict()["reasons"][0], indent)
 
 
 @settings(max_examples=50, deadline=None)

@@ -1219,11 +1219,16 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
     from .. import write_catalogue as write_streamed
 
     if output == "-":
-        with tempfile.SpooledTemporaryFile(max_size=1 << 23, mode="w+", encoding="utf-8", newline="") as spool:
-            write_streamed(stream, output_format, spool)
+        # The spool holds bytes, copied out as they are: a long catalogue is encoded once, not decoded and encoded again.
+        with tempfile.SpooledTemporaryFile(max_size=1 << 23, mode="w+b") as spooled:
+            spool = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
+            try:
+                write_streamed(stream, output_format, spool)
+            finally:
+                spool.detach()  # flushed into the spool, which stays open (a bad row found late: discarded with it)
             _catalogue_warn(stream.unknown_columns)
-            spool.seek(0)
-            while piece := spool.read(1 << 16):
+            spooled.seek(0)
+            while piece := spooled.read(1 << 16):
                 click.echo(piece, nl=False)
     else:
         from .._files import safe_files

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from .._errors import BatchError, EngineError, ProfileError
 from .._i18n import N_
 from .._i18n.messages import Msg
+from .._language import use as use_language
 from .._profile.profile import SellerProfile
 from .._records import Key, Record
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
@@ -155,6 +156,30 @@ class ProductAdvice(
     category: str | None
     placements: tuple[Placement, ...]
     result: ConsultationResult = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A product as a worker process wrote it for a streamed output: its text in the format written, and what the
+    split counts (its SKU and placements, without their advice). The consultation stays in the worker: it is
+    most of a product's pickle, and the parent, which reads every product alone, would spend more unpickling
+    it than the worker spends writing the text."""
+
+    sku: str
+    placements: tuple[Placement, ...]
+    text: str
+
+
+@dataclass
+class Delivery:
+    """What worker processes send back for each product: the whole :class:`ProductAdvice` while ``render`` is
+    ``None``, else a :class:`Written` with the product's text as ``render`` writes it.
+
+    Read when the workers start (when the first product is read): a writer sets ``render`` before that
+    (:meth:`CatalogueStream.texts`); either way every product's text is the same.
+    """
+
+    render: Callable[[ProductAdvice], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -441,8 +466,8 @@ class SplitTally:
         skus.append(sku)
         where.append(index)
 
-    def add(self, product: ProductAdvice) -> None:
-        """Count one product in."""
+    def add(self, product: ProductAdvice | Written) -> None:
+        """Count one product in (its SKU and placements are all that is read)."""
         self._count += 1
         sku = product.sku
         for p in product.placements:
@@ -621,6 +646,19 @@ def _portable(
     return replace(found, result=moved)
 
 
+def _written(found: ProductAdvice | FailedProduct, render: Callable[[ProductAdvice], str]) -> Written | FailedProduct:
+    if isinstance(found, FailedProduct):
+        return found
+    return Written(found.sku, tuple(_unadvised(p) for p in found.placements), render(found))
+
+
+def _unadvised(placement: Placement) -> Placement:
+    """``replace(placement, advice=None)``, without running the constructor again (six times a product)."""
+    bare = object.__new__(Placement)
+    bare.__dict__.update(placement.__dict__, advice=None)
+    return bare
+
+
 def worker(
     advisor_class: Callable[[str], Any],
     rules_dir: str,
@@ -630,14 +668,24 @@ def worker(
     close_pct: int,
     source: str,
     traces: bool = False,
-) -> Callable[[list[Any]], list[ProductAdvice | FailedProduct]]:
+    profile: SellerProfile | None = None,
+    delivery: Delivery | None = None,
+    reading_lang: str = "en",
+) -> Callable[[list[Any]], list[ProductAdvice | Written | FailedProduct]]:
     """A worker process's handler (see :class:`sellerexpert._workers.Workers`): its own advisor, built once,
     advising a chunk of products as the parent would.
 
     :param advisor_class: the advisor's class, which the worker builds its own advisor with.
     :param traces: build each product's trace here (they are about to be written); otherwise only the
         recipe to build one travels, since building a trace costs about as much as the advice.
+    :param profile: the company's profile, which rows sent as their cells
+        (:class:`sellerexpert._economics.catalogue_input.ProductRow`) are made products on here.
+    :param delivery: when its ``render`` is set, each product goes back written (:class:`Written`).
+    :param reading_lang: the language in force where the rows are read (their errors are worded in it, as
+        they would be there).
     """
+    from .catalogue_input import ProductRow, RowProblem
+
     advisor = _advisor_for(advisor_class, rules_dir)
     advise = _Adviser(
         consult=advisor._product_consultant(engine, lang),
@@ -646,19 +694,37 @@ def worker(
         close_pct=close_pct,
         source=source,
     )
-    return lambda items: [_portable(advise(item), advisor_class, rules_dir, engine, traces) for item in items]
+    render = delivery.render if delivery is not None else None
+
+    def one(item: Any) -> ProductAdvice | Written | FailedProduct:
+        if isinstance(item, ProductRow):
+            if profile is None:
+                raise TypeError("a product row needs the company's profile to be made a product")
+            # Read as the parent would read it (a row's error is worded when it is made).
+            with use_language(reading_lang):
+                item = item.product(profile, source)
+            if isinstance(item, RowProblem):
+                return _error(item.row, item.line, item.sku, item.error)
+        found = advise(item)
+        if render is not None:
+            return _written(found, render)
+        return _portable(found, advisor_class, rules_dir, engine, traces)
+
+    return lambda items: [one(item) for item in items]
 
 
 def advise_all(
     products: Iterable[Any],
     advise: Callable[[Any], ProductAdvice | FailedProduct],
     *,
-    many: Callable[[Iterable[list[Any]]], Iterable[list[ProductAdvice | FailedProduct]]] | None = None,
-) -> Iterator[ProductAdvice | FailedProduct]:
+    many: Callable[[Iterable[list[Any]]], Iterable[list[Any]]] | None = None,
+) -> Iterator[Any]:
     """Each product read (:class:`sellerexpert._economics.catalogue_input.Product` or ``RowProblem``) advised, in input order.
 
     :param advise: advises one product here.
-    :param many: when given, advises chunks of products elsewhere (worker processes), results in chunk order.
+    :param many: when given, advises chunks of products elsewhere (worker processes), results in chunk order
+        (each a :class:`ProductAdvice`, :class:`Written` or :class:`FailedProduct`); the products may then be
+        rows not yet made products (``ProductRow``), which the workers make.
     """
     from .catalogue_input import RowProblem
 
@@ -710,6 +776,7 @@ class CatalogueStream:
         close_pct: int = CLOSE_PCT,
         unknown: Callable[[], Iterable[str]] = tuple,
         on_close: Callable[[], None] | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         self.profile = profile
         self.company = company
@@ -719,9 +786,10 @@ class CatalogueStream:
         self._tally = SplitTally(separate_stores)
         self._unknown = unknown
         self._on_close = on_close
+        self._delivery = delivery
         self._read = False
 
-    def __iter__(self) -> Iterator[ProductAdvice]:
+    def _each(self) -> Iterator[ProductAdvice | Written]:
         if self._read:
             raise RuntimeError("a catalogue stream is read once")
         self._read = True
@@ -731,6 +799,20 @@ class CatalogueStream:
                 continue
             self._tally.add(item)
             yield item
+
+    def __iter__(self) -> Iterator[ProductAdvice]:
+        # Products come written (Written) only after texts() asked for them so, and the stream is read once.
+        return cast("Iterator[ProductAdvice]", self._each())
+
+    def texts(self, render: Callable[[ProductAdvice], str]) -> Iterator[str]:
+        """Instead of iterating the products: each product's text as ``render`` writes it, in input order, counted
+        into the split as iterating counts them. With worker processes the text is written there (``render``
+        goes to them, so it must pickle), and only it and what the split reads come back.
+        """
+        if self._delivery is not None:
+            self._delivery.render = render
+        for item in self._each():
+            yield item.text if isinstance(item, Written) else render(item)
 
     @property
     def unknown_columns(self) -> tuple[str, ...]:

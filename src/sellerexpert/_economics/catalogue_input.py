@@ -44,6 +44,7 @@ WEIGHT_LIMITS_KG: tuple[tuple[Decimal, str], ...] = ((Decimal(10), "parcel"), (D
 
 _MODEL_WORDS = {"fully_managed": MODELS[0], "full": MODELS[0], "semi_managed": MODELS[1], "semi": MODELS[1]}
 _PLATFORM_WORDS = {**{p: p for p in PLATFORMS}, "tiktok": "tiktok_shop"}
+_UNSEEN: Any = object()
 NAME_LIMIT = 200
 """The most characters of a SKU or product name."""
 
@@ -91,6 +92,29 @@ class Product:
     sku: str
     name: str
     profile: SellerProfile
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A row read but not yet made a product: its identity and its cells by path.
+
+    What travels to a worker process, which makes the product's profile there (:meth:`product`): a few
+    strings, where a profile is a few kilobytes to pickle and most of the reading's time to build.
+    """
+
+    row: int
+    line: int
+    sku: str
+    name: str
+    cells: dict[tuple[str, ...], Any]
+
+    def product(self, company: SellerProfile, source: str) -> Product | RowProblem:
+        """The product advised on ``company``'s profile, or the problem with its cells (located in ``source``)."""
+        try:
+            profile = product_profile(company, self.cells)
+        except ProfileError as exc:
+            return RowProblem(self.row, self.line, self.sku, exc.located(source, line=self.line))
+        return Product(self.row, self.line, self.sku, self.name, profile)
 
 
 @dataclass(frozen=True)
@@ -220,6 +244,7 @@ class ProductReader:
 
         :raises ProfileError: for a SKU that repeats an earlier row's (the file is ambiguous).
         """
+        paths: dict[Any, tuple[str, ...] | None] = {}
         for row in self.rows:
             if row.oversized and row.problem is not None:
                 # A product is a few hundred bytes: a row past the limit is not a product list (refused whole).
@@ -234,7 +259,10 @@ class ProductReader:
                 continue
             cells: dict[tuple[str, ...], Any] = {}
             for key, value in row.data.items():
-                path = column_path(str(key))
+                # Every row of a file has the same columns: each is worked out once.
+                path = paths.get(key, _UNSEEN)
+                if path is _UNSEEN:
+                    path = paths[key] = column_path(str(key))
                 if path is None:
                     if str(key) not in self.unknown:
                         self.unknown.append(str(key))
@@ -263,19 +291,18 @@ class ProductReader:
             cells[("sku",)] = sku_text
             yield row, cells
 
-    def products(self, company: SellerProfile) -> Iterator[Product | RowProblem]:
-        """Each row as a product advised on ``company``'s profile, or the problem with the row."""
+    def rows_read(self) -> Iterator[ProductRow | RowProblem]:
+        """Each row as its cells (:class:`ProductRow`), or the problem with the row; the profile not yet made."""
         for item in self:
             if isinstance(item, RowProblem):
                 yield item
                 continue
             row, cells = item
-            sku = str(cells[("sku",)])
             name = cells.get(("name",))
             name_text = str(name).strip()[:NAME_LIMIT] if not _blank(name) else ""
-            try:
-                profile = product_profile(company, cells)
-            except ProfileError as exc:
-                yield RowProblem(row.row, row.line, sku, exc.located(self.source, line=row.line))
-                continue
-            yield Product(row.row, row.line, sku, name_text, profile)
+            yield ProductRow(row.row, row.line, str(cells[("sku",)]), name_text, cells)
+
+    def products(self, company: SellerProfile) -> Iterator[Product | RowProblem]:
+        """Each row as a product advised on ``company``'s profile, or the problem with the row."""
+        for item in self.rows_read():
+            yield item if isinstance(item, RowProblem) else item.product(company, self.source)

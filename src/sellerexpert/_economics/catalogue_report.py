@@ -13,13 +13,14 @@ import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .. import _i18n
 from .._i18n import N_, _
 from .._profile.profile import MODELS
 
 if TYPE_CHECKING:
+    from .._results.result import MarketAdvice
     from .catalogue import (
         Catalogue,
         CatalogueStream,
@@ -346,19 +347,27 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
     elif isinstance(value, int):
         out.append(int.__repr__(value))
     elif isinstance(value, float):
-        if value != value or value in (_INFINITY, -_INFINITY):
-            raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
-        out.append(float.__repr__(value))
+        out.append(_float(value))
     elif isinstance(value, dict) and all(type(key) is str for key in value):
         if not value:
             out.append("{}")
             return
         inner = newline + _INDENT
-        first = True
+        opening = "{" + inner
         for key, item in value.items():
-            out.append(("{" if first else ",") + inner + _escape(key) + ": ")
-            first = False
-            _write_json(item, inner, out)
+            named = _KEYS.get(key)
+            if named is None:
+                named = _escape(key) + ": "
+                if len(_KEYS) < _KEYS_KEPT:
+                    _KEYS[key] = named
+            # A scalar is written here rather than by a call per value: most of a product's values are scalars.
+            scalar = _SCALARS.get(type(item))
+            if scalar is not None:
+                out.append(opening + named + scalar(item))
+            else:
+                out.append(opening + named)
+                _write_json(item, inner, out)
+            opening = "," + inner
         out.append(newline + "}")
     elif type(value) is _Piece:
         out.append(value.text(newline))
@@ -367,11 +376,17 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
             out.append("[]")
             return
         inner = newline + _INDENT
-        first = True
+        opening = "[" + inner
         for item in value:
-            out.append(("[" if first else ",") + inner)
-            first = False
-            _write_json(item, inner, out)
+            kind = type(item)
+            if kind is _Piece:
+                out.append(opening + item.text(inner))
+            elif (scalar := _SCALARS.get(kind)) is not None:
+                out.append(opening + scalar(item))
+            else:
+                out.append(opening)
+                _write_json(item, inner, out)
+            opening = "," + inner
         out.append(newline + "]")
     else:
         out.append(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", newline))
@@ -380,57 +395,151 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
 _INFINITY = float("inf")
 _escape: Callable[[str], str] = json.encoder.encode_basestring
 
+
+def _float(value: float) -> str:
+    if value != value or value in (_INFINITY, -_INFINITY):
+        raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+    return float.__repr__(value)
+
+
+_KEYS: dict[str, str] = {}
+"""Keys as written before their values (``"sku": ``): a catalogue's JSON has a few dozen, written a few hundred
+times a product."""
+_KEYS_KEPT = 1024
+"""The most keys remembered (a dict with keys of its own, such as a table read from input, is written all the same)."""
+
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _escape,
+    int: int.__repr__,
+    float: _float,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _value: "null",
+}
+"""How :func:`_write_json` writes a value of exactly these types (a subclass takes the long way, to the same text)."""
+
 _PIECES_KEPT = 4096
-"""Reasons' and caveats' JSON texts a streamed catalogue remembers (with the pieces, so no id is reused meanwhile)."""
+"""Reasons' and caveats' JSON texts a streamed catalogue remembers (by piece and by content: some 2 MB at most)."""
+
+_compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False).encode
+"""A value's JSON on one line (the json module's C encoder): what a piece's text is remembered by."""
 
 
-class _Piece:
-    """A reason or caveat in a product's JSON: its dict, written once per piece object and depth.
+class _Memo:
+    """The JSON texts of reasons and caveats already written, by piece object and by content.
 
-    The products a worker advises together arrive sharing their reasons and caveats (one object each,
-    however many placements give it), and a product's JSON is mostly those texts: each is written by
-    :func:`_write_json` the first time and copied after (``memo``: by the piece's id, with the piece).
+    By object: an advisor shares one reason object among all the products that give it, so most look-ups
+    are by id (the piece is kept with its text, so its id is not reused meanwhile). By content: pieces equal
+    but not the same object (products advised in another process, or after the advisor forgot the piece)
+    are known by their one-line JSON, which holds every key and value the indented text is made of, so no
+    two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("data", "memo", "piece")
+    __slots__ = ("by_content", "by_id")
 
-    def __init__(self, piece: object, data: dict[str, Any], memo: dict[int, tuple[object, str, str]]) -> None:
-        self.piece, self.data, self.memo = piece, data, memo
+    def __init__(self) -> None:
+        self.by_id: dict[int, tuple[object, str, str]] = {}
+        self.by_content: dict[tuple[str, str], str] = {}
 
-    def text(self, newline: str) -> str:
-        found = self.memo.get(id(self.piece))
-        if found is not None and found[0] is self.piece and found[1] == newline:
+    def text(self, piece: object, data: Callable[[], dict[str, Any]], newline: str) -> str:
+        """``piece``'s JSON text at this depth; ``data()`` gives its dict when the text is not known by the piece."""
+        found = self.by_id.get(id(piece))
+        if found is not None and found[0] is piece and found[1] == newline:
             return found[2]
-        out: list[str] = []
-        _write_json(self.data, newline, out)
-        text = "".join(out)
-        if len(self.memo) >= _PIECES_KEPT:
-            self.memo.clear()
-        self.memo[id(self.piece)] = (self.piece, newline, text)
+        made = data()
+        key = (newline, _compact(made))
+        text = self.by_content.get(key)
+        if text is None:
+            out: list[str] = []
+            _write_json(made, newline, out)
+            text = "".join(out)
+            if len(self.by_content) >= _PIECES_KEPT:
+                self.by_content.clear()
+            self.by_content[key] = text
+        if len(self.by_id) >= _PIECES_KEPT:
+            self.by_id.clear()
+        self.by_id[id(piece)] = (piece, newline, text)
         return text
 
 
-def _product_json(product: ProductAdvice, memo: dict[int, tuple[object, str, str]]) -> str:
-    """``_json(product.to_dict(), "    ")``, each reason and caveat written through ``memo`` (see :class:`_Piece`)."""
-    data = product.to_dict()
+class _Piece:
+    """A reason or caveat in a product's JSON (``piece``, an item of ``advice``'s field ``name``), written once
+    (see :class:`_Memo`) and copied after.
+
+    A product's JSON is mostly the texts of its reasons and caveats, and the same few hundred recur in
+    every product; the piece's dict is made only when its text is not known (:meth:`data`).
+    """
+
+    __slots__ = ("advice", "memo", "name", "piece")
+
+    def __init__(self, piece: object, advice: MarketAdvice, name: str, memo: _Memo) -> None:
+        self.piece, self.advice, self.name, self.memo = piece, advice, name, memo
+
+    def data(self) -> dict[str, Any]:
+        """The piece's dict: its item in its advice's own JSON (the advice with this piece alone)."""
+        return cast("dict[str, Any]", _shallow(self.advice, **{self.name: (self.piece,)}).to_dict()[self.name][0])
+
+    def text(self, newline: str) -> str:
+        return self.memo.text(self.piece, self.data, newline)
+
+
+def _shallow(record: Any, **changes: Any) -> Any:
+    """A copy of a frozen dataclass with ``changes`` (values of the same fields), without running its constructor."""
+    copy = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__, **changes)
+    return copy
+
+
+_PIECE_LISTS = ("reasons", "caveats")
+"""The fields of a market's advice that hold its pieces, each written as a JSON list under the same key."""
+
+
+class ProductWriter:
+    """One product's text in a format written a product at a time (``json`` or ``csv``), as
+    :func:`write_streamed` writes it: the product's JSON object nested in the catalogue's ``products``, or its
+    CSV rows. Picklable, so worker processes write the products they advise (:meth:`CatalogueStream.texts`);
+    each copy remembers the pieces it has written (:class:`_Memo`).
+    """
+
+    def __init__(self, format: str) -> None:
+        if format not in ("json", "csv"):
+            raise ValueError(f"'{format}' is not written a product at a time (allowed: json, csv)")
+        self.format = format
+        self._memo = _Memo()
+
+    def __reduce__(self) -> tuple[type[ProductWriter], tuple[str]]:
+        return (ProductWriter, (self.format,))  # the memo is this process's own
+
+    def __call__(self, product: ProductAdvice) -> str:
+        if self.format == "csv":
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(_product_rows(product))
+            return buffer.getvalue()
+        return _product_json(product, self._memo)
+
+
+def _product_json(product: ProductAdvice, memo: _Memo) -> str:
+    """``_json(product.to_dict(), "    ")``, each reason and caveat written through ``memo`` (see :class:`_Piece`).
+
+    The product's dict is made with its markets' pieces left out (a copy of each advice without them), and
+    each list of pieces put back as :class:`_Piece` objects: making the pieces' dicts costs more than writing
+    the rest of the product.
+    """
+    bare = tuple(
+        p if p.advice is None else _shallow(p, advice=_shallow(p.advice, **dict.fromkeys(_PIECE_LISTS, ())))
+        for p in product.placements
+    )
+    data = _shallow(product, placements=bare).to_dict()
     # The placements as the product's dict groups them (per platform, in the order platforms first appear).
     grouped: dict[str, list[Placement]] = {}
     for placement in product.placements:
         grouped.setdefault(placement.platform, []).append(placement)
-    platforms = []
     for entry in data["platforms"]:
-        markets = []
         for placement, market in zip(grouped[entry["platform"]], entry["markets"], strict=True):
             advice = placement.advice
             if advice is not None:
-                market = {
-                    **market,
-                    "reasons": [_Piece(r, d, memo) for r, d in zip(advice.reasons, market["reasons"], strict=True)],
-                    "caveats": [_Piece(c, d, memo) for c, d in zip(advice.caveats, market["caveats"], strict=True)],
-                }
-            markets.append(market)
-        platforms.append({**entry, "markets": markets})
-    return _json({**data, "platforms": platforms}, "    ")
+                for name in _PIECE_LISTS:
+                    market[name] = [_Piece(piece, advice, name, memo) for piece in getattr(advice, name)]
+    return _json(data, "    ")
 
 
 def _write_split(stream: CatalogueStream, out: IO[str]) -> None:
@@ -461,18 +570,18 @@ def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
     """
     if format not in stream.FORMATS:
         raise ValueError(f"'{format}' is not written a product at a time (allowed: {', '.join(stream.FORMATS)})")
+    texts = stream.texts(ProductWriter(format))
     if format == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*CSV_COLUMNS, "error"])
-        for product in stream:
-            writer.writerows(_product_rows(product))
+        for text in texts:
+            out.write(text)
         writer.writerows(_error_rows(stream.errors))
         return
     out.write('{\n  "products": [')
     first = True
-    memo: dict[int, tuple[object, str, str]] = {}
-    for product in stream:
-        out.write(("\n    " if first else ",\n    ") + _product_json(product, memo))
+    for text in texts:
+        out.write(("\n    " if first else ",\n    ") + text)
         first = False
     out.write("]" if first else "\n  ]")
     out.write(',\n  "split": ')
