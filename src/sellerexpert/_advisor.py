@@ -210,8 +210,9 @@ class Advisor:
         self._rests_on: dict[tuple[Any, ...], tuple[PlatformFactUsed, ...]] = {}
         self._pieces: dict[tuple[Any, ...], Reason | Caveat | None] = {}
         self._outcomes: dict[tuple[Any, ...], OutcomeAdvice] = {}
-        self._market_entries: dict[tuple[Any, ...], MarketAdvice] = {}
         """A platform's outcome in words, by what it reads (decision, platform, language): few, and immutable."""
+        self._market_entries: dict[tuple[Any, ...], MarketAdvice] = {}
+        """A market's advice by market, answers and decision, its reasons and caveats swapped in per seller."""
         self._assumed: dict[Any, tuple[Assumption, ...]] = {}
         self._wording: dict[tuple[str, str], tuple[Rule, str, tuple[str, ...]]] = {}
         self._results: dict[tuple[Any, ...], tuple[tuple[Recommendation, ...], Best]] = {}
