@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -523,6 +524,64 @@ def test_a_straight_line_is_solved_as_the_search_solves_it(scale: float) -> None
             return start + slope * x
 
         assert margins._solve(line, top, shape="affine") == margins._solve(line, top)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_known_slope_gives_the_searched_root_in_integers(scale: float) -> None:
+    # _tips reads a straight line's root off f(0) and the slope _slope_pairs hands it (an unreduced pair, its
+    # denominator of either sign) without a Fraction: the value the general search gives, in lowest terms.
+    @settings(max_examples=scaled(300, scale), deadline=None)
+    @given(start=rationals, slope=rationals, top=tops, factor=st.integers(-50, 50).filter(bool))
+    def check(start: Fraction, slope: Fraction, top: Fraction | None, factor: int) -> None:
+        pair = (slope.numerator * factor, slope.denominator * factor)
+        # Also the line whose root is the top itself, the one edge random values all but never meet.
+        for at0 in (start, start if top is None else -slope * top):
+
+            def line(x: Fraction, at0: Fraction = at0) -> Fraction:
+                return at0 + slope * x
+
+            root = margins._affine_root((at0.numerator, at0.denominator), pair, top)
+            assert (None if root is None else Fraction(*root)) == margins._solve(line, top), at0
+            if root is not None:
+                assert root[1] > 0 and math.gcd(*root) == 1, root
+
+    check()
+
+
+def test_a_known_slope_gives_the_searched_root_on_every_sign() -> None:
+    # Each sign of f(0), of the slope and of the slope's denominator, roots inside, on and past each top.
+    for start in (Fraction(-3), Fraction(0), Fraction(2, 7), Fraction(365), Fraction(-730)):
+        for slope in (Fraction(-2), Fraction(0), Fraction(5, 3), Fraction(1), Fraction(-1)):
+            for factor in (1, -1, 6, -6):
+                for top in (None, ONE, Fraction(margins.MAX_DAYS)):
+                    pair = (slope.numerator * factor, slope.denominator * factor)
+                    root = margins._affine_root((start.numerator, start.denominator), pair, top)
+                    expected = margins._solve(lambda x, start=start, slope=slope: start + slope * x, top)
+                    assert (None if root is None else Fraction(*root)) == expected, (start, slope, factor, top)
+
+
+@pytest.mark.parametrize("name", ["return_rate", "cost_of_capital", "stock_days", "ads_per_unit"])
+def test_a_tipping_value_is_shown_alike_from_a_pair_in_any_terms(name: str) -> None:
+    # _shown_pair rounds n / d without reducing it: the same Decimal as the roundings of the Fraction (a share to a
+    # tenth of a percent, days whole, an amount to the cent), halves and zero included.
+    kind = margins.NUMBERS_BY_NAME[name].kind if name in margins.NUMBERS_BY_NAME else "share"
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        value=st.one_of(rationals, st.sampled_from([Fraction(0), Fraction(1, 2000), Fraction(-5, 2), Fraction(1, 200)])),
+        factor=st.integers(1, 10**6),
+    )
+    def check(value: Fraction, factor: int) -> None:
+        if kind == "share":
+            expected = margins._share_shown(value)
+        elif kind == "days":
+            expected = Decimal(margins.whole_units(value))
+        else:
+            expected = cents(value)
+        shown = margins._shown_pair(name, value.numerator * factor, value.denominator * factor)
+        assert (str(shown), shown) == (str(expected), expected)
 
     check()
 

@@ -77,7 +77,11 @@ def cents(value: Fraction) -> Decimal:
     """Round half away from zero to the cent (deterministic, the way a till rounds)."""
     # In integers (floor(|n| x 100 / d + 1/2)): the same number as the Fraction sum, without the Fractions
     # it would make on the way (this runs some hundreds of times per product of a catalogue).
-    numerator, denominator = value.numerator, value.denominator
+    return _cents_pair(value.numerator, value.denominator)
+
+
+def _cents_pair(numerator: int, denominator: int) -> Decimal:
+    """:func:`cents` of ``numerator / denominator`` (the denominator positive; in any terms, as the floor below is)."""
     whole = (200 * abs(numerator) + denominator) // (2 * denominator)
     # Read from its digits (``1234E-2`` is 12.34, exactly, at any length), not divided: Decimal arithmetic rounds
     # to 28 digits and quantize() then refuses (InvalidOperation), while an amount may have up to 64 digits and a
@@ -812,7 +816,6 @@ def _routes_region(market: str) -> str:
 # -- the arithmetic: one place ------------------------------------------------------
 
 _ZERO = Fraction(0)
-_MINUS_ONE = Fraction(-1)
 _MONTHS = Fraction(MONTHS_PER_YEAR)
 
 # Per-unit lines in order: key, label, formula in words, the numbers that decide whether it is the
@@ -1134,6 +1137,11 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
 
 
 def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+    """:func:`_slope_pairs` as Fractions (each slope the rational its pair stands for)."""
+    return {name: Fraction(*pair) for name, pair in _slope_pairs(plan, v, units).items()}
+
+
+def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, _Q]:
     """How much the month moves per unit of each number it is a straight line in (the ``"affine"`` ones of
     :data:`_SHAPES`), at these values: the derivative of :func:`_month_parts`, worked out by hand once per plan
     instead of the month worked out again per number.
@@ -1141,7 +1149,9 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
     With ``payout`` the price kept less the platform's shares, ``landed`` the unit cost, freight and (on imports)
     duty, the month per unit is ``payout x (1 - delay x capital / 365) - landed x (unsold / (1 - unsold) +
     days x capital / 365) - the other costs``; each number below is read off that (in unreduced integer pairs,
-    as :func:`_month_parts`, each slope a Fraction once it is known).
+    as :func:`_month_parts`). Each slope is left an unreduced pair, its denominator not 0 but of either sign (a
+    VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
+    reduces the one root it keeps.
     """
     get = v.get
     x = get("price", _ZERO)
@@ -1197,12 +1207,12 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
         returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
     count_n, count_d = -units.numerator, units.denominator  # each slope a cost: the month falls by it
 
-    def per_month(n: int, d: int) -> Fraction:
-        return Fraction(n * count_n, d * count_d)
+    def per_month(n: int, d: int) -> _Q:
+        return n * count_n, d * count_d
 
     x = get("storage_per_unit_month", _ZERO)
     on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
-    one = Fraction(count_n, count_d)
+    one = (count_n, count_d)
     kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
     if rates:
         duty_slope = _qmul(_qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty)
@@ -1220,7 +1230,7 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
         "transit_days": per_month(*on_capital),
         "payout_delay_days": per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR),
         # The deposit's cost is capital x deposit / 12 a month, beside the units'.
-        "cost_of_capital": Fraction(
+        "cost_of_capital": (
             on_capital_n * count_n * deposit.denominator * MONTHS_PER_YEAR - deposit.numerator * on_capital_d * count_d,
             on_capital_d * count_d * deposit.denominator * MONTHS_PER_YEAR,
         ),
@@ -1238,7 +1248,7 @@ def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str
         "cost_per_return": per_month(rn, rd),
         "affiliate_commission": kept_then,
         "payment_fee": kept_then,
-        "fixed_per_month": _MINUS_ONE,
+        "fixed_per_month": (-1, 1),
     }
 
 
@@ -1272,7 +1282,6 @@ def _solve(
     *,
     at0: Fraction | None = None,
     shape: str | None = None,
-    slope: Fraction | None = None,
 ) -> Fraction | None:
     """The x >= 0 where f(x) = 0 for f monotone in x (None when f keeps its sign up to ``top``).
 
@@ -1284,19 +1293,12 @@ def _solve(
         ``"affine"`` (the secant's root is the root: no check), ``"vat"`` (affine in 1 / (1 + x)), ``"unsold"``
         (x / (1 - x) below the top, nothing on it); the answer is the one the general search below gives,
         found in one to four evaluations.
-    :param slope: for an ``"affine"`` f, its slope when the caller has it (:func:`_slopes`): then f is not
-        worked out at all (the secant through 0 and the probe has that slope: the same root).
+    An ``"affine"`` f whose slope the caller has (:func:`_slopes`) is not searched at all: see :func:`_affine_root`.
     """
     if at0 is None:
         at0 = f(_ZERO)
     if at0 == 0:
         return _ZERO
-    if shape == "affine" and slope is not None:
-        # The root -at0 / slope lies in [0, top] when the two have opposite signs and |at0| <= top x |slope|: told
-        # by signs and one product before the division (a third of these roots lie out of range).
-        if slope == 0 or (at0 > 0) == (slope > 0) or (top is not None and abs(at0) > top * abs(slope)):
-            return None
-        return -at0 / slope
     probe = top / 2 if top is not None else Fraction(1)
     at_probe = f(probe)
     if shape == "affine":
@@ -1374,15 +1376,39 @@ def _solve_vat(
     return top * min(steps, 1 << _STEPS) / (1 << _STEPS)
 
 
+_ONE = Fraction(1)
+_MOST_DAYS = Fraction(MAX_DAYS)
+
+
 def _top(name: str) -> Fraction | None:
+    # The same two tops for every number (Fractions do not change): not made again per needed number.
     spec = NUMBERS_BY_NAME.get(name)
     if spec is None or name == "cost_of_capital":
-        return Fraction(1) if name == "cost_of_capital" else None
+        return _ONE if name == "cost_of_capital" else None
     if spec.kind == "share":
-        return Fraction(1)
+        return _ONE
     if spec.kind == "days":
-        return Fraction(MAX_DAYS)
+        return _MOST_DAYS
     return None
+
+
+def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
+    """:func:`_solve`'s answer for an ``"affine"`` f from f(0) (``at0``, its denominator positive) and its slope
+    (any nonzero denominator), in integers: the root -at0 / slope in lowest terms, or None where _solve gives
+    None (the secant through 0 and its probe has this slope: the same root). The root lies in [0, top] when the
+    two have opposite signs and |at0| <= top x |slope|: told by signs and cross products before the division (a
+    third of these roots lie out of range), with no Fraction made."""
+    an, ad = at0
+    if not an:
+        return _Q0
+    sn, sd = slope
+    if sd < 0:
+        sn, sd = -sn, -sd
+    if not sn or (an > 0) == (sn > 0):
+        return None
+    if top is not None and abs(an) * sd * top.denominator > top.numerator * abs(sn) * ad:
+        return None
+    return _lowest(-an * sd, ad * sn)
 
 
 _LARGEST = Fraction(10**documents.MAX_DIGITS)
@@ -1650,10 +1676,14 @@ def _brief_margin(
         div(mul(tied, _q(values.get("cost_of_capital", _ZERO))), _q(_MONTHS)),
     )
     largest = _LARGEST.numerator
-    if any(abs(n) >= largest * d for n, d in checked):
-        raise _too_long(plan, platform)
+    for n, d in checked:
+        if abs(n) >= largest * d:
+            raise _too_long(plan, platform)
+    # Each pair is in lowest terms: its cents read from it, and each Fraction made once, the costs made negative
+    # as pairs (a Fraction's negation is another Fraction).
     price, per_unit_value, month_value = Fraction(*parts["price"]), Fraction(*per_unit), Fraction(*month)
-    fixed, deposit_cost = Fraction(*parts["fixed_costs"]), Fraction(*parts["deposit_cost"])
+    fixed, deposit_cost = parts["fixed_costs"], parts["deposit_cost"]
+    minus_fixed, minus_deposit = Fraction(-fixed[0], fixed[1]), Fraction(-deposit_cost[0], deposit_cost[1])
     known = _brief_known(plan)
     fixed_origin, deposit_origin = known.fixed_origin, known.deposit_origin
     if known.duty_fixed:
@@ -1665,17 +1695,17 @@ def _brief_margin(
     return ModelMargin(
         model=column.model,
         per_unit=(
-            MarginLine("price", label, formula, cents(price), price, known.price_origin),
+            MarginLine("price", label, formula, _cents_pair(*parts["price"]), price, known.price_origin),
             MarginLine("contribution_per_unit", N_("Contribution per unit"),
-                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
+                       N_("sum of the lines above (needed lines not counted)"), _cents_pair(*per_unit), per_unit_value),
         ),
         per_month=(
             MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
-                       cents(-fixed), -fixed, fixed_origin),
+                       _cents_pair(-fixed[0], fixed[1]), minus_fixed, fixed_origin),
             MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
-                       cents(-deposit_cost), -deposit_cost, deposit_origin),
+                       _cents_pair(-deposit_cost[0], deposit_cost[1]), minus_deposit, deposit_origin),
             MarginLine("contribution_per_month", N_("Contribution per month"),
-                       N_("contribution of the units − fixed costs − cost of the deposit"), cents(month_value), month_value),
+                       N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month), month_value),
         ),
         cash=(),
         not_given=known.not_given,
@@ -1943,7 +1973,7 @@ def _tips(
         target = models[1 - index].contribution_per_month
         compared = margin.contribution_per_month - target
         values = _values(plan)
-        slopes: dict[str, Fraction] | None = None
+        slopes: dict[str, _Q] | None = None
         for name in margin.needed:
             if margin.model != leader:
                 out.append(NeededNumber(name, margin.model, None, False))
@@ -1959,10 +1989,10 @@ def _tips(
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = compared if values.get(name, _ZERO) == 0 else None
             shape = shapes.get(name)
-            slope = None
+            slope: _Q | None = None
             searched: Callable[[Fraction], Fraction] = gap
             if shape == "affine" and at0 is not None:
-                slopes = slopes if slopes is not None else _slopes(plan, values, units)
+                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units)
                 slope = slopes[name]
             elif closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
                 if name == "unsold_share" and shape == "unsold":
@@ -1975,7 +2005,7 @@ def _tips(
                 elif name == "price_cut" and shape is None and lines:
                     if _cut_straight(plan, values):
                         # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
-                        shape, slope = "affine", _cut_slope(plan, values, units)
+                        shape, slope = "affine", _q(_cut_slope(plan, values, units))
                     else:
                         searched = _cut_lined(gap, plan, values, units)
             if searched is gap and lines and shape is None and name not in _CURVED:
@@ -1984,14 +2014,25 @@ def _tips(
                     return _stretch(plan, {**values, name: x})
 
                 searched = _lined(gap, stretch)
-            at = _solve(searched, top, at0=at0, shape=shape, slope=slope)
-            if at is not None and at >= _LARGEST:
+            root: _Q | None
+            if shape == "affine" and slope is not None and at0 is not None:
+                # _solve's answer for a known slope, kept an integer pair up to the rounding it is shown with.
+                root = _affine_root(_q(at0), slope, top)
+            else:
+                found = _solve(searched, top, at0=at0, shape=shape)
+                root = None if found is None else _q(found)
+            if root is not None and root[0] >= _LARGEST.numerator * root[1]:
                 # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
                 # shown or stored: no tipping value, as a break-even volume that far is none.
-                at = None
-            reachable = at is not None and (top is None or at < top or (at == top and name != "unsold_share"))
-            shown = None if at is None else _shown(name, at)
-            out.append(NeededNumber(name, margin.model, shown, reachable))
+                root = None
+            if root is None:
+                out.append(NeededNumber(name, margin.model, None, False))
+                continue
+            n, d = root
+            reachable = top is None or n * top.denominator < top.numerator * d or (
+                n * top.denominator == top.numerator * d and name != "unsold_share"
+            )
+            out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
     return tuple(out)
 
 
@@ -2138,12 +2179,20 @@ def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fract
 
 def _shown(name: str, value: Fraction) -> Decimal:
     """A tipping value as it is shown: a share to a tenth of a percent, days whole, an amount to the cent."""
+    return _shown_pair(name, value.numerator, value.denominator)
+
+
+def _shown_pair(name: str, n: int, d: int) -> Decimal:
+    """:func:`_shown` of ``n / d`` (``d`` positive, the pair in any terms: each rounding reads only the floor of a
+    quotient, which scaling both by the same factor leaves alone)."""
     kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
     if kind == "share":
-        return _share_shown(value)
+        # _share_shown's cents(value x 10) / 10, read from the pair (10 n, d): the same floor as from its lowest terms.
+        return (_cents_pair(10 * n, d) / 10).quantize(Decimal("0.001")) if n else Decimal("0.000")
     if kind == "days":
-        return Decimal(whole_units(value))
-    return cents(value)
+        rounded = (2 * abs(n) + d) // (2 * d)
+        return Decimal(rounded if n >= 0 else -rounded)
+    return _cents_pair(n, d)
 
 
 def _share_shown(value: Fraction) -> Decimal:
