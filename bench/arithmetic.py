@@ -7,7 +7,7 @@ Run from the repository root after installing the package:
 
 The products are the catalogue benchmark's (bench/catalogue.py: distinct, seeded). In a fresh process per
 tree, every landed-cost evaluation a brief catalogue comparison of them makes is recorded (the plan, the values
-and the units of each call of ``_month_parts``, ``_slopes``), then replayed alone, timed in CPU: the lines
+and the units of each call of ``_month_parts`` and of the slopes), then replayed alone, timed in CPU: the lines
 (``_month_parts``, as a comparison works a model out), the month alone (as a tipping value's search does), the
 slopes, and ``cents`` over every value. The trees run in turn, round after round, and each figure's median over
 the rounds is shown with the ratio of this tree's to the other's: the only comparison that holds on a shared
@@ -49,18 +49,25 @@ def record_parts(plan, values, units, *, month_only=False):
     parts.append((plan, dict(values), units, month_only))
     return month_parts(plan, values, units, month_only=month_only)
 
+# The tipping values read the slopes as integer pairs where a tree has them (_slope_pairs), else as Fractions:
+# the calls are recorded where they are made, and replayed through _slopes (Fractions) in both trees alike.
+slope_name = "_slope_pairs" if hasattr(M, "_slope_pairs") else "_slopes"
+slope_call = getattr(M, slope_name)
+
 def record_slopes(plan, values, units):
     slopes.append((plan, dict(values), units))
-    return slopes_of(plan, values, units)
+    return slope_call(plan, values, units)
 
-M._month_parts, M._slopes = record_parts, record_slopes
+M._month_parts = record_parts
+setattr(M, slope_name, record_slopes)
 advisor = sellerexpert.Advisor()
 company = sellerexpert.SellerProfile.from_file(profile)
 items = list(ProductReader.of(RowReader.open(products, any_columns=True)).products(company))
 for item in items:
     for market in item.profile.target_markets:
         advisor._landed(item.profile.in_market(market), "en", brief=True)
-M._month_parts, M._slopes = month_parts, slopes_of
+M._month_parts = month_parts
+setattr(M, slope_name, slope_call)
 full = [(p, v, u) for p, v, u, only in parts if not only]
 alone = [(p, v, u) for p, v, u, only in parts if only]
 digest = hashlib.sha256()
