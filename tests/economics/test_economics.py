@@ -1402,9 +1402,9 @@ def _profile_as_before(company: SellerProfile, cells: dict[tuple[str, ...], Any]
     return SellerProfile.from_dict(data)
 
 
-def _outcome(make: Any) -> Any:
+def _outcome(make: Any, *args: Any) -> Any:
     try:
-        profile = make()
+        profile = make(*args)
     except ProfileError as exc:
         return ("error", str(exc), exc.field, exc.value)
     return ("profile", profile, repr(profile.economics), profile.to_dict())
@@ -1420,8 +1420,8 @@ def test_a_products_profile_is_the_company_validated_again_with_its_cells(rows: 
 
     company_before = _CATALOGUE_COMPANY.to_dict()
     for cells in rows:
-        assert _outcome(lambda: product_profile(_CATALOGUE_COMPANY, cells)) == _outcome(
-            lambda: _profile_as_before(_CATALOGUE_COMPANY, cells)
+        assert _outcome(product_profile, _CATALOGUE_COMPANY, cells) == _outcome(
+            _profile_as_before, _CATALOGUE_COMPANY, cells
         )
     assert _CATALOGUE_COMPANY.to_dict() == company_before
     assert product_profile(_CATALOGUE_COMPANY, {}) == _profile_as_before(_CATALOGUE_COMPANY, {})
@@ -1460,13 +1460,13 @@ def test_a_remembered_number_is_the_number_worked_out_again(values: list[tuple[A
 
     for spec, value in values * 2:
         where = f"economics.{spec.name}"
-        assert _outcome_of(lambda: economics._value(spec, value, where)) == _outcome_of(
-            lambda: economics.number_value(spec, value, where)
+        assert _outcome_of(economics._value, spec, value, where) == _outcome_of(
+            economics.number_value, spec, value, where
         )
 
 
-def _outcome_of(make: Any) -> tuple[str, str]:
+def _outcome_of(make: Any, *args: Any) -> tuple[str, str]:
     try:
-        return ("number", repr(make()))
+        return ("number", repr(make(*args)))
     except ProfileError as exc:
         return ("error", f"{exc} {exc.field} {exc.value!r}")
