@@ -170,9 +170,9 @@ product (the profile is kept, so the identity it is found by is not reused meanw
 
 
 def _company_dicts(company: SellerProfile) -> tuple[dict[str, Any], dict[str, Any]]:
-    for known, data, economics in _company:
+    for known, known_data, known_economics in _company:
         if known is company:
-            return data, economics
+            return known_data, known_economics
     data = company.to_dict()
     economics: dict[str, Any] = company.economics.to_dict() if company.economics is not None else {}
     _company[:] = [(company, data, economics)]
