@@ -1410,3 +1410,122 @@ def test_a_platform_s_reading_remembered_is_the_one_worked_out(
         remembered = evaluator.platform_reading(platform, given_facts)
         evaluator.__dict__.pop("_readings", None)
         assert remembered == evaluator.platform_reading(platform, given_facts)
+
+
+# -- a product's profile laid over its company's, without validating the company again ---------------------
+
+_CATALOGUE_COMPANY = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+_CELL_PATHS = (
+    ("unit_cost",),
+    ("monthly_units",),
+    ("semi-managed", "price"),
+    ("fully-managed", "return_rate"),
+    ("platforms", "temu", "semi-managed", "price"),
+    ("platforms", "temu", "stock_days"),
+    ("routes", "temu_y2", "freight_per_unit"),
+    ("weight_kg",),
+    ("weight_class",),
+    ("category",),
+)
+_CELL_VALUES = st.sampled_from(
+    ["8.5", " 12 ", "-1", "lots", "", "4%", "150%", "1", "1.0", 0.0, -0.0, 1, 1.0, 2.5, 45, "45.5", "heavy", "toys", True]
+)
+
+
+def _profile_as_before(company: SellerProfile, cells: dict[tuple[str, ...], Any]) -> SellerProfile:
+    # product_profile as it was: the company's whole dict, the cells merged in, validated again from the start.
+    from sellerexpert._economics.catalogue_input import PRODUCT_COLUMNS, _blank, _weight_class
+
+    data = company.to_dict()
+    economics = copy.deepcopy(data.pop("economics", {}))
+    weight = cells.get(("weight_class",))
+    if _blank(weight) and not _blank(cells.get(("weight_kg",))):
+        weight = _weight_class(cells[("weight_kg",)])
+    if not _blank(weight):
+        data["weight_class"] = weight.strip() if isinstance(weight, str) else weight
+        data.pop("bulky_goods", None)
+    category = cells.get(("category",))
+    if not _blank(category):
+        data["category"] = category.strip() if isinstance(category, str) else category
+    for path, value in cells.items():
+        if path[0] in PRODUCT_COLUMNS and path != ("monthly_units",) or _blank(value):
+            continue
+        into = economics
+        for key in path[:-1]:
+            if not isinstance(into.get(key), dict):
+                into[key] = {}
+            into = into[key]
+        into[path[-1]] = value.strip() if isinstance(value, str) else value
+    if economics:
+        data["economics"] = economics
+    return SellerProfile.from_dict(data)
+
+
+def _outcome(make: Any, *args: Any) -> Any:
+    try:
+        profile = make(*args)
+    except ProfileError as exc:
+        return ("error", str(exc), exc.field, exc.value)
+    return ("profile", profile, repr(profile.economics), profile.to_dict())
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.dictionaries(st.sampled_from(_CELL_PATHS), _CELL_VALUES, max_size=6), min_size=1, max_size=5))
+def test_a_products_profile_is_the_company_validated_again_with_its_cells(rows: list[dict[tuple[str, ...], Any]]) -> None:
+    # Products in turn (the company's dicts made once and shared, its numbers remembered): each product's profile,
+    # or its error (message, field, value), is what validating the company's whole profile with its cells gave;
+    # no product's cells reach the next product, nor the company's own profile.
+    from sellerexpert._economics.catalogue_input import product_profile
+
+    company_before = _CATALOGUE_COMPANY.to_dict()
+    for cells in rows:
+        assert _outcome(product_profile, _CATALOGUE_COMPANY, cells) == _outcome(
+            _profile_as_before, _CATALOGUE_COMPANY, cells
+        )
+    assert _CATALOGUE_COMPANY.to_dict() == company_before
+    assert product_profile(_CATALOGUE_COMPANY, {}) == _profile_as_before(_CATALOGUE_COMPANY, {})
+
+
+def test_a_bad_cell_after_good_ones_in_the_same_place_keeps_its_message() -> None:
+    # The numbers are remembered by place, type and text, failures never: a bad price after good ones at the
+    # same place, and the same bad price again, each fail with the one message that names the field.
+    rows = [
+        {"sku": "A-1", "semi_price": "21.99", "temu.semi-managed.price": "19"},
+        {"sku": "A-2", "semi_price": "cheap", "temu.semi-managed.price": "19"},
+        {"sku": "A-3", "semi_price": "21.99"},
+        {"sku": "A-4", "semi_price": "cheap"},
+        {"sku": "A-5", "semi_price": "-1"},
+    ]
+    done = Advisor().catalogue(_CATALOGUE_COMPANY, rows)
+    assert [p.sku for p in done.products] == ["A-1", "A-3"]
+    assert [(e.row, e.sku, e.field, e.message) for e in done.errors] == [
+        (2, "A-2", "economics.semi-managed.price",
+         "<rows>:2: economics.semi-managed.price: expected a number, got 'cheap' (allowed: an amount of money, 0 or more)"),
+        (4, "A-4", "economics.semi-managed.price",
+         "<rows>:4: economics.semi-managed.price: expected a number, got 'cheap' (allowed: an amount of money, 0 or more)"),
+        (5, "A-5", "economics.semi-managed.price",
+         "<rows>:5: economics.semi-managed.price: -1 is negative (allowed: an amount of money, 0 or more)"),
+    ]
+    # A-1's Temu price did not stay behind for A-3, which gave none: A-3 is priced on the company's numbers.
+    assert done.products[1].placements == Advisor().catalogue(_CATALOGUE_COMPANY, [rows[2]]).products[0].placements
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.tuples(st.sampled_from(NUMBERS), _CELL_VALUES | st.floats(-2, 2) | st.integers(-3, 400)), max_size=12))
+def test_a_remembered_number_is_the_number_worked_out_again(values: list[tuple[Any, Any]]) -> None:
+    # 0.0 and -0.0, 1 and 1.0 and "1", a share and a percentage: each remembered number is exactly (its text
+    # too: Decimal 1 is not Decimal 1.0) what working it out again gives, and a bad one fails the same way.
+    from sellerexpert._profile import economics
+
+    for spec, value in values * 2:
+        where = f"economics.{spec.name}"
+        assert _outcome_of(economics._value, spec, value, where) == _outcome_of(
+            economics.number_value, spec, value, where
+        )
+
+
+def _outcome_of(make: Any, *args: Any) -> tuple[str, str]:
+    try:
+        return ("number", repr(make(*args)))
+    except ProfileError as exc:
+        return ("error", f"{exc} {exc.field} {exc.value!r}")

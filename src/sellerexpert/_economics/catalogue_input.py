@@ -146,13 +146,37 @@ def _weight_class(value: Any) -> str:
     return next((name for most, name in WEIGHT_LIMITS_KG if kg <= most), "oversized")
 
 
-def _merge(into: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+def _merge(into: dict[str, Any], path: tuple[str, ...], value: Any, fresh: set[int]) -> None:
+    """Set ``value`` at ``path`` in ``into``, copying each nested table on the way that is not in ``fresh``
+    (the ids of the tables made for this product): the company's tables are shared by every product."""
     for key in path[:-1]:
         inner = into.get(key)
         if not isinstance(inner, dict):
-            inner = into[key] = {}
+            inner = {}
+        elif id(inner) not in fresh:
+            inner = dict(inner)
+        else:
+            into = inner
+            continue
+        fresh.add(id(inner))
+        into[key] = inner
         into = inner
     into[path[-1]] = value
+
+
+_company: list[tuple[SellerProfile, dict[str, Any], dict[str, Any]]] = []
+"""The last company profile products were laid over, with its dict and its economics' dict: made once, not per
+product (the profile is kept, so the identity it is found by is not reused meanwhile)."""
+
+
+def _company_dicts(company: SellerProfile) -> tuple[dict[str, Any], dict[str, Any]]:
+    for known, known_data, known_economics in _company:
+        if known is company:
+            return known_data, known_economics
+    data = company.to_dict()
+    economics: dict[str, Any] = company.economics.to_dict() if company.economics is not None else {}
+    _company[:] = [(company, data, economics)]
+    return data, economics
 
 
 def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]) -> SellerProfile:
@@ -162,8 +186,10 @@ def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]
 
     :raises ProfileError: naming the field at fault (``economics.semi-managed.price``, ``weight_class``...).
     """
-    data = company.to_dict()
-    economics: dict[str, Any] = company.economics.to_dict() if company.economics is not None else {}
+    company_data, company_economics = _company_dicts(company)
+    data = dict(company_data)
+    economics = dict(company_economics)
+    fresh = {id(economics)}
     weight = cells.get(("weight_class",))
     if _blank(weight) and not _blank(cells.get(("weight_kg",))):
         weight = _weight_class(cells[("weight_kg",)])
@@ -177,7 +203,7 @@ def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]
     for path, value in cells.items():
         if path[0] in PRODUCT_COLUMNS and path != ("monthly_units",) or _blank(value):
             continue
-        _merge(economics, path, value.strip() if isinstance(value, str) else value)
+        _merge(economics, path, value.strip() if isinstance(value, str) else value, fresh)
     if economics:
         data["economics"] = economics
     return SellerProfile.from_dict(data)

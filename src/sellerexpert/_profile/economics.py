@@ -369,7 +369,25 @@ def _value(spec: NumberSpec, value: object, where: str) -> Value:
         if spec.kind == "days":
             base = Decimal(int(base))
         return Range(low, base.normalize() if base else Decimal(0), high)
-    return number_value(spec, value, where)
+    kind = type(value)
+    if kind is not str and kind is not int and kind is not float:
+        return number_value(spec, value, where)
+    # A catalogue validates its company's numbers again for every product: a number seen before at the same
+    # place is looked up. Keyed by exact type and text (0.0 and -0.0, 1 and 1.0 and "1" each their own);
+    # a number that fails is not kept, so its error is raised afresh each time.
+    key = (where, spec.name, kind, float.__repr__(value) if kind is float else value)
+    found = _NUMBERS_SEEN.get(key)
+    if found is None:
+        found = number_value(spec, value, where)
+        if len(_NUMBERS_SEEN) >= _NUMBERS_KEPT:
+            _NUMBERS_SEEN.clear()
+        _NUMBERS_SEEN[key] = found
+    return found
+
+
+_NUMBERS_SEEN: dict[tuple[str, str, type, object], Decimal] = {}
+_NUMBERS_KEPT = 4096
+"""The most numbers :func:`_value` remembers (a product list's own numbers are mostly new: the memo is then cleared)."""
 
 
 def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer, dict[str, Layer]]:
