@@ -693,6 +693,26 @@ def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(ad
     assert tipped  # the example has numbers that could tip it
 
 
+def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: dict[str, Any]) -> None:
+    """On every platform and market where both models are open, for either model leading: the tipping values as
+    worked out (every shortcut) and with ``other`` options are those of the plain search (no shape, no lines)."""
+    economics = profile.economics
+    assert economics is not None
+    columns = market_columns(advisor.rules, profile)
+    assert columns is not None
+    units = Fraction(economics.monthly_units)
+    for platform, markets in columns.items():
+        for market in markets:
+            plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
+            models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
+            if len(models) < 2:
+                continue
+            for leader in (margins.FULL, margins.SEMI):
+                plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+                assert margins._tips(plans, models, leader, units, **other) == plain, (platform, market.market)
+                assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_search_read_off_each_stretchs_line_ends_where_the_plain_search_ends(advisor: Advisor, scale: float) -> None:
     # Generated products (customs thresholds, a capped refund fee, numbers left out): every needed number searched,
@@ -700,22 +720,7 @@ def test_a_search_read_off_each_stretchs_line_ends_where_the_plain_search_ends(a
     @settings(max_examples=scaled(8, scale), deadline=None)
     @given(data=st.data())
     def check(data: Any) -> None:
-        profile = SellerProfile.from_dict(_economics(data.draw))
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
-        assert columns is not None
-        units = Fraction(economics.monthly_units)
-        for platform, markets in columns.items():
-            for market in markets:
-                plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
-                models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
-                if len(models) < 2:
-                    continue
-                for leader in (margins.FULL, margins.SEMI):
-                    plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
-                    assert margins._tips(plans, models, leader, units, shapes={}) == plain, (platform, market.market)
-                    assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+        _tips_as_the_plain_search(advisor, SellerProfile.from_dict(_economics(data.draw)), {"shapes": {}})
 
     check()
 
@@ -1219,22 +1224,7 @@ def test_the_price_cut_vat_rate_and_unsold_share_tip_where_the_plain_search_says
             for name in ("price_cut", "vat_rate", "unsold_share"):
                 layer.pop(name, None)
         drawn["economics"]["semi-managed"]["price"] = data.draw(st.integers(20, 600))
-        profile = SellerProfile.from_dict(drawn)
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
-        assert columns is not None
-        units = Fraction(economics.monthly_units)
-        for platform, markets in columns.items():
-            for market in markets:
-                plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
-                models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
-                if len(models) < 2:
-                    continue
-                for leader in (margins.FULL, margins.SEMI):
-                    plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
-                    assert margins._tips(plans, models, leader, units, closed=False) == plain, (platform, market.market)
-                    assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+        _tips_as_the_plain_search(advisor, SellerProfile.from_dict(drawn), {"closed": False})
 
     check()
 
