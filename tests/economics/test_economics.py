@@ -995,7 +995,15 @@ def test_the_catalogues_json_writer_writes_what_json_dumps_writes(value: Any, de
     assert _json(value, indent) == expected
 
 
-@pytest.mark.parametrize("value", [float("nan"), [1, {"a": float("inf")}], {1: "a"}, {"a": Decimal("1.5")}], ids=str)
+class _Key(str):
+    pass
+
+
+@pytest.mark.parametrize("value", [
+    float("nan"), [1, {"a": float("inf")}], {1: "a"}, {"a": Decimal("1.5")},
+    # A key that is not a str after keys that are (its dict written so far is taken back), nested, and a str's subclass.
+    {"a": 1, "b": [2], 3: "c"}, [{"sku": {"x": 1.5, None: 2}}], {"a": {"b": 1, True: 2}}, {_Key("sku"): 1, _Key("q"): 2},
+], ids=str)
 def test_the_catalogues_json_writer_refuses_or_writes_as_json_dumps_does(value: Any) -> None:
     from sellerexpert._economics.catalogue_report import _json
 
@@ -1047,6 +1055,30 @@ def test_a_piece_remembered_at_one_depth_is_written_again_at_another() -> None:
     memo = _Memo()
     for indent in ("  ", "      ", "  "):
         assert _Piece(_REASON, advice, "reasons", memo).text("\n" + indent) == _json(advice.to_dict()["reasons"][0], indent)
+
+
+def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:
+    # A market's reasons are written as one remembered text when the same piece objects recur: the same
+    # text as the list written piece by piece; another object in the list (even an equal one), another
+    # order or another depth is looked up again, and a differing piece gets its own text.
+    from sellerexpert._economics.catalogue_report import _json, _Memo
+
+    second = replace(_REASON, rule="rule_b", text="Another reason.")
+    memo = _Memo()
+
+    def written(reasons: tuple[Reason, ...], indent: str = "      ") -> str:
+        advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, reasons, ())
+        expected = _json(advice.to_dict()["reasons"], indent)
+        assert memo.list_text(reasons, advice, "reasons", "\n" + indent) == expected
+        return expected
+
+    both = written((_REASON, second))
+    assert written((_REASON, second)) == both and len(memo.lists) == 1
+    assert written((second, _REASON)) != both and len(memo.lists) == 2
+    assert written((_REASON, replace(second))) == both and len(memo.lists) == 3
+    assert written((_REASON, replace(second, weight=3))) != both
+    assert written((_REASON, second), "  ") != both
+    assert written(()) == "[]"
 
 
 @settings(max_examples=50, deadline=None)

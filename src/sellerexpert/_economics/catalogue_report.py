@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -336,27 +337,22 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
     forty kilobytes a product, so here the same bytes are built by plain recursion (strings escaped by the json
     module's own C escaper). Anything but str, int, float, bool, None, list, tuple and dict with str keys goes to
     ``json.dumps`` (its error, or its text)."""
-    if isinstance(value, str):
-        out.append(_escape(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(int.__repr__(value))
-    elif isinstance(value, float):
-        out.append(_float(value))
-    elif isinstance(value, dict) and all(type(key) is str for key in value):
+    # Containers first: nearly every call is for a dict or a list (scalars are written by their container).
+    if isinstance(value, dict):
         if not value:
             out.append("{}")
             return
+        start = len(out)
         inner = newline + _INDENT
         opening = "{" + inner
         for key, item in value.items():
             named = _KEYS.get(key)
             if named is None:
+                if type(key) is not str:
+                    # json.dumps's text or error for a key that is not a str, the dict's text so far taken back.
+                    del out[start:]
+                    out.append(_dumps(value, newline))
+                    return
                 named = _escape(key) + ": "
                 if len(_KEYS) < _KEYS_KEPT:
                     _KEYS[key] = named
@@ -369,8 +365,6 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
                 _write_json(item, inner, out)
             opening = "," + inner
         out.append(newline + "}")
-    elif type(value) is _Piece:
-        out.append(value.text(newline))
     elif isinstance(value, (list, tuple)):
         if not value:
             out.append("[]")
@@ -378,18 +372,34 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
         inner = newline + _INDENT
         opening = "[" + inner
         for item in value:
-            kind = type(item)
-            if kind is _Piece:
-                out.append(opening + item.text(inner))
-            elif (scalar := _SCALARS.get(kind)) is not None:
+            scalar = _SCALARS.get(type(item))
+            if scalar is not None:
                 out.append(opening + scalar(item))
             else:
                 out.append(opening)
                 _write_json(item, inner, out)
             opening = "," + inner
         out.append(newline + "]")
+    elif type(value) is _PieceList:
+        out.append(value.memo.list_text(value.pieces, value.advice, value.name, newline))
+    elif isinstance(value, str):
+        out.append(_escape(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(_float(value))
     else:
-        out.append(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", newline))
+        out.append(_dumps(value, newline))
+
+
+def _dumps(value: Any, newline: str) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", newline)
 
 
 _INFINITY = float("inf")
@@ -425,7 +435,8 @@ _compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, allow_nan=
 
 
 class _Memo:
-    """The JSON texts of reasons and caveats already written, by piece object and by content.
+    """The JSON texts of reasons and caveats already written, by piece object and by content, and of whole
+    lists of them by their pieces (:meth:`list_text`).
 
     By object: an advisor shares one reason object among all the products that give it, so most look-ups
     are by id (the piece is kept with its text, so its id is not reused meanwhile). By content: pieces equal
@@ -434,11 +445,31 @@ class _Memo:
     two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("by_content", "by_id")
+    __slots__ = ("by_content", "by_id", "lists")
 
     def __init__(self) -> None:
         self.by_id: dict[int, tuple[object, str, str]] = {}
         self.by_content: dict[tuple[str, str], str] = {}
+        self.lists: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
+
+    def list_text(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, newline: str) -> str:
+        """The JSON list of ``pieces`` (the items of ``advice``'s field ``name``) at this depth. Most markets'
+        lists are a list already written, made of the very same piece objects (three in four in a generated
+        catalogue), so the whole list's text is remembered by the pieces' ids (kept with it, so no id is reused
+        meanwhile): one look-up instead of one a piece."""
+        if not pieces:
+            return "[]"
+        key = (newline, *map(id, pieces))
+        found = self.lists.get(key)
+        if found is not None and all(map(operator.is_, found[0], pieces)):
+            return found[1]
+        inner = newline + _INDENT
+        texts = [_Piece(piece, advice, name, self).text(inner) for piece in pieces]
+        text = "[" + inner + ("," + inner).join(texts) + newline + "]"
+        if len(self.lists) >= _PIECES_KEPT:
+            self.lists.clear()
+        self.lists[key] = (tuple(pieces), text)
+        return text
 
     def text(self, piece: object, data: Callable[[], dict[str, Any]], newline: str) -> str:
         """``piece``'s JSON text at this depth; ``data()`` gives its dict when the text is not known by the piece."""
@@ -480,6 +511,16 @@ class _Piece:
 
     def text(self, newline: str) -> str:
         return self.memo.text(self.piece, self.data, newline)
+
+
+class _PieceList:
+    """A market's reasons or caveats in a product's JSON (``advice``'s field ``name``), written through ``memo``
+    as one text (see :meth:`_Memo.list_text`)."""
+
+    __slots__ = ("advice", "memo", "name", "pieces")
+
+    def __init__(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, memo: _Memo) -> None:
+        self.pieces, self.advice, self.name, self.memo = pieces, advice, name, memo
 
 
 def _shallow(record: Any, **changes: Any) -> Any:
@@ -538,7 +579,7 @@ def _product_json(product: ProductAdvice, memo: _Memo) -> str:
             advice = placement.advice
             if advice is not None:
                 for name in _PIECE_LISTS:
-                    market[name] = [_Piece(piece, advice, name, memo) for piece in getattr(advice, name)]
+                    market[name] = _PieceList(getattr(advice, name), advice, name, memo)
     return _json(data, "    ")
 
 
