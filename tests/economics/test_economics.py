@@ -791,6 +791,55 @@ def test_the_search_read_off_lines_steps_over_a_customs_threshold_as_the_plain_s
         assert margins._solve(lined, ONE) == margins._solve(gap, ONE), (where, offset)
 
 
+def _halved(f: Any, high: Fraction, at0: Fraction) -> Fraction:
+    """_solve's loop as it stands in Fractions: 60 halvings of [0, high], f(0) = at0 on the side kept in ``low``."""
+    low = Fraction(0)
+    for _step in range(60):
+        middle = (low + high) / 2
+        if (f(middle) > 0) == (at0 > 0):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_price_cuts_search_on_integers_ends_where_the_plain_search_ends(advisor: Advisor, scale: float) -> None:
+    # The price cut's search over its stretches' lines runs on integers (_CutLines.bisect): on any route of a
+    # generated product, for a target the month passes near any cut (customs thresholds and the refund fee's cap
+    # either side), it gives the very Fraction the plain 60-step search over the month worked out gives.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        assert columns is not None
+        units = Fraction(economics.monthly_units)
+        where = data.draw(st.fractions(min_value=0, max_value=1, max_denominator=1000))
+        offset = data.draw(st.fractions(min_value=-5, max_value=5, max_denominator=100))
+        for platform, markets in columns.items():
+            for market in markets:
+                for column in market.columns:
+                    plan = margins._plan(economics, platform, market.market, column, None)
+                    values = margins._values(plan)
+                    target = margins._per_month(plan, units, changes={"price_cut": where}) + offset
+
+                    def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
+                        return margins._per_month(plan, units, changes={"price_cut": x}) - target
+
+                    lines = margins._cut_lined(gap, plan, values, units)
+                    plain = margins._solve(gap, ONE)
+                    assert margins._solve(lines, ONE) == plain, (platform, column.route, where, offset)
+                    at0 = gap(Fraction(0))
+                    if at0 != 0:
+                        # The loop itself, past _solve's shortcuts (the secant lands on most roots): the same Fraction.
+                        assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0), (platform, column.route, where)
+
+    check()
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_the_unsold_share_is_solved_as_the_search_solves_it(scale: float) -> None:
     # The month in the unsold share: the landed cost's write-off x / (1 - x) below 100%, none at 100%.

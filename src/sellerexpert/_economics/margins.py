@@ -1331,6 +1331,8 @@ def _solve(
     at_high = f(high)
     if at_high != 0 and (at_high > 0) == (at0 > 0):
         return None
+    if isinstance(f, _CutLines):
+        return f.bisect(high, at0 > 0)
     low = _ZERO
     for _step in range(_STEPS):
         middle = (low + high) / 2
@@ -2105,34 +2107,87 @@ def _cut_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
 
 def _cut_lined(
     f: Callable[[Fraction], Fraction], plan: _Plan, values: Mapping[str, Fraction], units: Fraction
-) -> Callable[[Fraction], Fraction]:
+) -> _CutLines:
     """:func:`_lined` for the price cut: each stretch's line from one point of it and :func:`_cut_slope` there
     (one month worked out a stretch, not two), and the stretch told apart as :func:`_stretch` tells it, from the
     price after cuts alone (the customs charges that apply to it, the refund fee at its cap or under it)."""
     price = values.get("price", _ZERO)
-    charges = plan.charges if plan.parcel else ()
     fee_per_gross: Fraction | None = None
     cap = _ZERO
     if plan.refund_admin is not None:
         share, cap = plan.refund_admin
         fee_per_gross = share / (1 + values.get("vat_rate", _ZERO)) * values.get("commission", _ZERO)
-    seen: dict[Hashable, tuple[Fraction, Fraction]] = {}
+    return _CutLines(f, plan, values, units, price, plan.charges if plan.parcel else (), fee_per_gross, cap)
 
-    def lined(x: Fraction) -> Fraction:
-        gross = price - price * x
-        key = (
-            tuple(charge.applies(gross) for charge in charges),
-            fee_per_gross is not None and cap < gross * fee_per_gross,
-        )
-        known = seen.get(key)
+
+class _CutLines:
+    """The price cut's month read off its stretches' lines (see :func:`_cut_lined`), and :func:`_solve`'s search
+    over it run on integers (:meth:`bisect`): the same points, the same signs, far less Fraction arithmetic."""
+
+    def __init__(
+        self,
+        f: Callable[[Fraction], Fraction],
+        plan: _Plan,
+        values: Mapping[str, Fraction],
+        units: Fraction,
+        price: Fraction,
+        charges: tuple[_Charge, ...],
+        fee_per_gross: Fraction | None,
+        cap: Fraction,
+    ) -> None:
+        self.f, self.plan, self.values, self.units = f, plan, values, units
+        self.price, self.charges, self.fee_per_gross, self.cap = price, charges, fee_per_gross, cap
+        self.seen: dict[Hashable, tuple[Fraction, Fraction]] = {}
+
+    def _key(self, gn: int, gd: int) -> Hashable:
+        """The stretch of the price after cuts gn / gd (gd > 0, any terms): the charges that apply, the cap."""
+        fee = self.fee_per_gross
+        capped = False
+        if fee is not None:
+            cap = self.cap
+            capped = cap.numerator * gd * fee.denominator < gn * fee.numerator * cap.denominator
+        return tuple(charge.takes(gn, gd) for charge in self.charges), capped
+
+    def __call__(self, x: Fraction) -> Fraction:
+        gross = self.price - self.price * x
+        key = self._key(gross.numerator, gross.denominator)
+        known = self.seen.get(key)
         if known is not None:
             return known[0] * x + known[1]
-        y = f(x)
-        slope = _cut_slope(plan, {**values, "price_cut": x}, units)
-        seen[key] = (slope, y - slope * x)
+        y = self.f(x)
+        slope = _cut_slope(self.plan, {**self.values, "price_cut": x}, self.units)
+        self.seen[key] = (slope, y - slope * x)
         return y
 
-    return lined
+    def bisect(self, high: Fraction, positive: bool) -> Fraction:
+        """:func:`_solve`'s search from [0, high], where f(0) > 0 when ``positive``: its ``high`` at the end.
+
+        Each of its points is high x k / 2**60 for an integer k, so the loop runs on k: a stretch told by
+        integer comparisons, a known stretch's sign read from its line as one integer (its Fractions'
+        denominators are positive), and the month worked out only on a stretch not yet seen, at the very point
+        the search would work it out.
+        """
+        hn, hd = high.numerator, high.denominator
+        scale = 1 << _STEPS
+        pn, pd = self.price.numerator, self.price.denominator
+        seen = self.seen
+        low_k, high_k = 0, scale
+        for _step in range(_STEPS):
+            k = (low_k + high_k) >> 1  # even sum: the interval is 2**(60 - step) wide, both ends multiples of it
+            # x = hn k / (hd 2**60); the price after cuts price x (1 - x), over a positive denominator.
+            key = self._key(pn * (hd * scale - hn * k), pd * hd * scale)
+            known = seen.get(key)
+            if known is not None:
+                slope, start = known
+                # slope x + start > 0, times the positive slope.den x start.den x hd x 2**60.
+                above = slope.numerator * hn * k * start.denominator + start.numerator * slope.denominator * hd * scale > 0
+            else:
+                above = self(Fraction(hn * k, hd * scale)) > 0
+            if above == positive:
+                low_k = k
+            else:
+                high_k = k
+        return Fraction(hn * high_k, hd * scale)
 
 
 def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
