@@ -636,6 +636,22 @@ def _economics(draw: Any) -> dict[str, Any]:
     return profile
 
 
+def _route_plans(advisor: Advisor, profile: SellerProfile) -> tuple[Fraction, list[tuple[tuple[str, str, str | None], Any]]]:
+    """A profile's monthly units and each route column's plan on every platform and market, with where it is
+    (platform, market, route)."""
+    economics = profile.economics
+    assert economics is not None
+    columns = market_columns(advisor.rules, profile)
+    assert columns is not None
+    routes = [
+        ((platform, market.market, column.route), margins._plan(economics, platform, market.market, column, None))
+        for platform, markets in columns.items()
+        for market in markets
+        for column in market.columns
+    ]
+    return Fraction(economics.monthly_units), routes
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_each_shaped_number_tips_where_the_search_says_on_the_real_arithmetic(advisor: Advisor, scale: float) -> None:
     # Every number given a shape, on every route the example prices: the month as _amounts works it out,
@@ -643,29 +659,21 @@ def test_each_shaped_number_tips_where_the_search_says_on_the_real_arithmetic(ad
     @settings(max_examples=scaled(25, scale), deadline=None)
     @given(data=st.data())
     def check(data: Any) -> None:
-        profile = SellerProfile.from_dict(_economics(data.draw))
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
-        assert columns is not None
-        units = Fraction(economics.monthly_units)
-        for platform, markets in columns.items():
-            for market in markets:
-                for column in market.columns:
-                    plan = margins._plan(economics, platform, market.market, column, None)
-                    now = margins._per_month(plan, units)
-                    name = data.draw(st.sampled_from(sorted(margins._SHAPES)))
-                    target = now + data.draw(st.fractions(min_value=-500, max_value=500, max_denominator=100))
-                    without = replace(plan, inputs={k: v for k, v in plan.inputs.items() if k != name})
+        units, routes = _route_plans(advisor, SellerProfile.from_dict(_economics(data.draw)))
+        for (platform, market, route), plan in routes:
+            now = margins._per_month(plan, units)
+            name = data.draw(st.sampled_from(sorted(margins._SHAPES)))
+            target = now + data.draw(st.fractions(min_value=-500, max_value=500, max_denominator=100))
+            without = replace(plan, inputs={k: v for k, v in plan.inputs.items() if k != name})
 
-                    def gap(
-                        x: Fraction, plan: Any = without, name: str = name, target: Fraction = target
-                    ) -> Fraction:
-                        return margins._per_month(plan, units, changes={name: x}) - target
+            def gap(
+                x: Fraction, plan: Any = without, name: str = name, target: Fraction = target
+            ) -> Fraction:
+                return margins._per_month(plan, units, changes={name: x}) - target
 
-                    top = margins._top(name)
-                    shaped = margins._solve(gap, top, shape=margins._SHAPES[name])
-                    assert shaped == margins._solve(gap, top), (platform, market.market, column.route, name)
+            top = margins._top(name)
+            shaped = margins._solve(gap, top, shape=margins._SHAPES[name])
+            assert shaped == margins._solve(gap, top), (platform, market, route, name)
 
     check()
 
@@ -732,34 +740,26 @@ def test_the_month_read_off_each_stretchs_line_is_the_month_worked_out(advisor: 
     @settings(max_examples=scaled(25, scale), deadline=None)
     @given(data=st.data())
     def check(data: Any) -> None:
-        profile = SellerProfile.from_dict(_economics(data.draw))
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
-        assert columns is not None
-        units = Fraction(economics.monthly_units)
+        units, routes = _route_plans(advisor, SellerProfile.from_dict(_economics(data.draw)))
         name = data.draw(st.sampled_from(["price_cut", "unit_cost", "commission", "price"]))
         top = margins._top(name)
         where = data.draw(st.fractions(min_value=0, max_value=top if top is not None else 200, max_denominator=1000))
-        for platform, markets in columns.items():
-            for market in markets:
-                for column in market.columns:
-                    plan = margins._plan(economics, platform, market.market, column, None)
-                    values = margins._values(plan)
-                    # A target the month passes at ``where``, a little off it: the root lies near there, on any stretch.
-                    target = margins._per_month(plan, units, changes={name: where}) + data.draw(
-                        st.fractions(min_value=-5, max_value=5, max_denominator=100)
-                    )
+        for (platform, _market, route), plan in routes:
+            values = margins._values(plan)
+            # A target the month passes at ``where``, a little off it: the root lies near there, on any stretch.
+            target = margins._per_month(plan, units, changes={name: where}) + data.draw(
+                st.fractions(min_value=-5, max_value=5, max_denominator=100)
+            )
 
-                    def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
-                        return margins._per_month(plan, units, changes={name: x}) - target
+            def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
+                return margins._per_month(plan, units, changes={name: x}) - target
 
-                    def stretch(x: Fraction, plan: Any = plan, values: dict[str, Fraction] = values) -> Any:
-                        return margins._stretch(plan, {**values, name: x})
+            def stretch(x: Fraction, plan: Any = plan, values: dict[str, Fraction] = values) -> Any:
+                return margins._stretch(plan, {**values, name: x})
 
-                    lined = margins._lined(gap, stretch)
-                    assert margins._solve(lined, top) == margins._solve(gap, top), (platform, column.route, name, where)
-                    assert all(lined(x) == gap(x) for x in (where, where / 2, where * 2, Fraction(0)))
+            lined = margins._lined(gap, stretch)
+            assert margins._solve(lined, top) == margins._solve(gap, top), (platform, route, name, where)
+            assert all(lined(x) == gap(x) for x in (where, where / 2, where * 2, Fraction(0)))
 
     check()
 
@@ -811,31 +811,23 @@ def test_the_price_cuts_search_on_integers_ends_where_the_plain_search_ends(advi
     @settings(max_examples=scaled(25, scale), deadline=None)
     @given(data=st.data())
     def check(data: Any) -> None:
-        profile = SellerProfile.from_dict(_economics(data.draw))
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
-        assert columns is not None
-        units = Fraction(economics.monthly_units)
+        units, routes = _route_plans(advisor, SellerProfile.from_dict(_economics(data.draw)))
         where = data.draw(st.fractions(min_value=0, max_value=1, max_denominator=1000))
         offset = data.draw(st.fractions(min_value=-5, max_value=5, max_denominator=100))
-        for platform, markets in columns.items():
-            for market in markets:
-                for column in market.columns:
-                    plan = margins._plan(economics, platform, market.market, column, None)
-                    values = margins._values(plan)
-                    target = margins._per_month(plan, units, changes={"price_cut": where}) + offset
+        for (platform, _market, route), plan in routes:
+            values = margins._values(plan)
+            target = margins._per_month(plan, units, changes={"price_cut": where}) + offset
 
-                    def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
-                        return margins._per_month(plan, units, changes={"price_cut": x}) - target
+            def gap(x: Fraction, plan: Any = plan, target: Fraction = target) -> Fraction:
+                return margins._per_month(plan, units, changes={"price_cut": x}) - target
 
-                    lines = margins._cut_lined(gap, plan, values, units)
-                    plain = margins._solve(gap, ONE)
-                    assert margins._solve(lines, ONE) == plain, (platform, column.route, where, offset)
-                    at0 = gap(Fraction(0))
-                    if at0 != 0:
-                        # The loop itself, past _solve's shortcuts (the secant lands on most roots): the same Fraction.
-                        assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0), (platform, column.route, where)
+            lines = margins._cut_lined(gap, plan, values, units)
+            plain = margins._solve(gap, ONE)
+            assert margins._solve(lines, ONE) == plain, (platform, route, where, offset)
+            at0 = gap(Fraction(0))
+            if at0 != 0:
+                # The loop itself, past _solve's shortcuts (the secant lands on most roots): the same Fraction.
+                assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0), (platform, route, where)
 
     check()
 
