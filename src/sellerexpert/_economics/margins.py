@@ -1971,15 +1971,16 @@ def _tips(
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
+        if margin.model != leader:
+            # A trailing route's numbers tip nothing: the same entries for every product with the same names.
+            out.extend(_untipped(margin.needed, margin.model))
+            continue
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
         target = models[1 - index].contribution_per_month
         compared = margin.contribution_per_month - target
         values = _values(plan)
         slopes: dict[str, _Q] | None = None
         for name in margin.needed:
-            if margin.model != leader:
-                out.append(NeededNumber(name, margin.model, None, False))
-                continue
             top = _top(name)
 
             def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
@@ -1999,8 +2000,10 @@ def _tips(
             elif closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
                 if name == "unsold_share" and shape == "unsold":
                     # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    at = top / 2 if at0 == _landed_unit(plan, values) * units else None
-                    out.append(NeededNumber(name, margin.model, None if at is None else _shown(name, at), at is not None))
+                    if at0 == _landed_unit(plan, values) * units:
+                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                    else:
+                        out.append(_untipped((name,), margin.model)[0])
                     continue
                 if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values, top):
                     searched = _vat_line(at0, gap(top / 2), top / 2)
@@ -2028,7 +2031,7 @@ def _tips(
                 # shown or stored: no tipping value, as a break-even volume that far is none.
                 root = None
             if root is None:
-                out.append(NeededNumber(name, margin.model, None, False))
+                out.append(_untipped((name,), margin.model)[0])
                 continue
             n, d = root
             reachable = top is None or n * top.denominator < top.numerator * d or (
@@ -2036,6 +2039,23 @@ def _tips(
             )
             out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
     return tuple(out)
+
+
+def _untipped(names: tuple[str, ...], model: str) -> tuple[NeededNumber, ...]:
+    """``NeededNumber(name, model, None, False)`` for each of ``names``: made once per names and model (the
+    records are frozen), not again for every product and comparison."""
+    key = (names, model)
+    known = _UNTIPPED.get(key)
+    if known is None:
+        if len(_UNTIPPED) >= _UNTIPPED_KEPT:
+            _UNTIPPED.clear()
+        known = _UNTIPPED[key] = tuple(NeededNumber(name, model, None, False) for name in names)
+    return known
+
+
+_UNTIPPED_KEPT = 1024
+_UNTIPPED: dict[tuple[tuple[str, ...], str], tuple[NeededNumber, ...]] = {}
+""":func:`_untipped`'s entries, by names and model (a few dozen in a catalogue); bounded by count, cleared when full."""
 
 
 _CLOSED = frozenset({"price_cut", "vat_rate", "unsold_share"})
