@@ -1980,50 +1980,49 @@ def _tips(
         compared = margin.contribution_per_month - target
         values = _values(plan)
         slopes: dict[str, _Q] | None = None
+        at0_pair = _q(compared)
         for name in margin.needed:
             top = _top(name)
-
-            def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
-                    values: dict[str, Fraction] = values) -> Fraction:
-                # _per_month's month with the plan's values worked out once per plan rather than once per point.
-                month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
-                return Fraction(*month) - target
-
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             at0 = compared if values.get(name, _ZERO) == 0 else None
             shape = shapes.get(name)
-            slope: _Q | None = None
-            searched: Callable[[Fraction], Fraction] = gap
-            if shape == "affine" and at0 is not None:
-                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units)
-                slope = slopes[name]
-            elif closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
-                if name == "unsold_share" and shape == "unsold":
-                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    if at0 == _landed_unit(plan, values) * units:
-                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
-                    else:
-                        out.append(_untipped((name,), margin.model)[0])
-                    continue
-                if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values, top):
-                    searched = _vat_line(at0, gap(top / 2), top / 2)
-                elif name == "price_cut" and shape is None and lines:
-                    if _cut_straight(plan, values):
-                        # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
-                        shape, slope = "affine", _q(_cut_slope(plan, values, units))
-                    else:
-                        searched = _cut_lined(gap, plan, values, units)
-            if searched is gap and lines and shape is None and name not in _CURVED:
-
-                def stretch(x: Fraction, plan: _Plan = plan, name: str = name, values: dict[str, Fraction] = values) -> Hashable:
-                    return _stretch(plan, {**values, name: x})
-
-                searched = _lined(gap, stretch)
             root: _Q | None
-            if shape == "affine" and slope is not None and at0 is not None:
-                # _solve's answer for a known slope, kept an integer pair up to the rounding it is shown with.
-                root = _affine_root(_q(at0), slope, top)
+            if shape == "affine" and at0 is not None:
+                # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
+                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units)
+                root = _affine_root(at0_pair, slopes[name], top)
+            elif closed and lines and at0 is not None and top is not None and name == "price_cut" and shape is None and at0 != 0 \
+                    and _cut_straight(plan, values):
+                # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
+                root = _affine_root(at0_pair, _cut_slope_pair(plan, values, units), top)
             else:
+
+                def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
+                        values: dict[str, Fraction] = values) -> Fraction:
+                    # _per_month's month with the plan's values worked out once per plan rather than once per point.
+                    month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
+                    return Fraction(*month) - target
+
+                searched: Callable[[Fraction], Fraction] = gap
+                if closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
+                    if name == "unsold_share" and shape == "unsold":
+                        # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
+                        if at0 == _landed_unit(plan, values) * units:
+                            out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                        else:
+                            out.append(_untipped((name,), margin.model)[0])
+                        continue
+                    if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values, top):
+                        searched = _vat_line(at0, gap(top / 2), top / 2)
+                    elif name == "price_cut" and shape is None and lines:
+                        searched = _cut_lined(gap, plan, values, units)
+                if searched is gap and lines and shape is None and name not in _CURVED:
+
+                    def stretch(x: Fraction, plan: _Plan = plan, name: str = name,
+                                values: dict[str, Fraction] = values) -> Hashable:
+                        return _stretch(plan, {**values, name: x})
+
+                    searched = _lined(gap, stretch)
                 found = _solve(searched, top, at0=at0, shape=shape)
                 root = None if found is None else _q(found)
             if root is not None and root[0] >= _LARGEST.numerator * root[1]:
@@ -2216,40 +2215,65 @@ def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fract
     A cut x leaves gross = price x (1 - x); the month per unit moves with gross by the payout a unit keeps
     (gross less returns, VAT and the platform's shares, less the cost of waiting for it), less the refund fee
     below its cap, the fines and, on a parcel, the duty the price after cuts carries (rates, and import tax
-    on the value and duty). Nothing else :func:`_month_parts` works out reads the price after cuts. In integer
-    pairs, as the arithmetic is.
+    on the value and duty). Nothing else :func:`_month_parts` works out reads the price after cuts.
     """
-    def g(name: str) -> _Q:
-        value = v.get(name)
-        return _Q0 if value is None else (value.numerator, value.denominator)
+    return Fraction(*_cut_slope_pair(plan, v, units))
 
-    add, sub, mul, div = _qadd, _qsub, _qmul, _qdiv
-    price = g("price")
-    gross = sub(price, mul(price, g("price_cut")))
-    rate, one_plus_vat, commission = g("return_rate"), add(_Q1, g("vat_rate")), g("commission")
-    shares = add(add(commission, g("affiliate_commission")), g("payment_fee"))
-    on_payout = sub(_Q1, div(mul(g("payout_delay_days"), g("cost_of_capital")), (DAYS_PER_YEAR, 1)))
-    kept = div(sub(_Q1, rate), one_plus_vat)
-    per_gross = sub(mul(mul(kept, sub(_Q1, shares)), on_payout), mul(g("fine_rate"), g("fine_multiple")))
+
+def _cut_slope_pair(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> _Q:
+    """:func:`_cut_slope` as an unreduced integer pair, its denominator not 0 but of either sign (a VAT rate below
+    -1 makes 1 + VAT negative), as :func:`_slope_pairs` leaves its slopes: no gcd on the way (the one root
+    :func:`_affine_root` keeps is reduced once)."""
+    get = v.get
+    x = get("price", _ZERO)
+    pn, pd = x.numerator, x.denominator
+    x = get("price_cut", _ZERO)
+    gn, gd = pn * (x.denominator - x.numerator), pd * x.denominator  # gross: price x (1 - cut), gd > 0
+    x = get("return_rate", _ZERO)
+    rn, rd = x.numerator, x.denominator
+    x = get("vat_rate", _ZERO)
+    tn, td = x.numerator, x.denominator
+    vat1 = td + tn  # 1 + VAT, over td
+    if not vat1:
+        raise ZeroDivisionError("division by zero")
+    x, y, z = get("commission", _ZERO), get("affiliate_commission", _ZERO), get("payment_fee", _ZERO)
+    mn, md = x.numerator, x.denominator
+    shares_d = md * y.denominator * z.denominator
+    left_n = shares_d - mn * y.denominator * z.denominator - y.numerator * md * z.denominator - z.numerator * md * y.denominator
+    x, y = get("payout_delay_days", _ZERO), get("cost_of_capital", _ZERO)
+    year_d = x.denominator * y.denominator * DAYS_PER_YEAR
+    # kept (1 - rate) / (1 + VAT), x (1 - shares), x (1 - delay x capital / 365) ...
+    n = (rd - rn) * td * left_n * (year_d - x.numerator * y.numerator)
+    d = rd * vat1 * shares_d * year_d
+    # ... less the fine (rate x multiple) a unit of gross carries ...
+    x, y = get("fine_rate", _ZERO), get("fine_multiple", _ZERO)
+    fd = x.denominator * y.denominator
+    n, d = n * fd - x.numerator * y.numerator * d, d * fd
     if plan.refund_admin is not None:
-        share, cap = (_q(x) for x in plan.refund_admin)
-        per_fee = mul(div(share, one_plus_vat), commission)
-        if not _qless(cap, mul(gross, per_fee)):
-            per_gross = sub(per_gross, mul(rate, per_fee))
+        # ... less the refund fee on the returned share, below its cap (share / (1 + VAT) x commission a unit of gross) ...
+        share, cap = plan.refund_admin
+        fee_n, fee_d = share.numerator * td * mn, share.denominator * vat1 * md
+        if fee_d < 0:
+            fee_n, fee_d = -fee_n, -fee_d
+        if not cap.numerator * gd * fee_d < gn * fee_n * cap.denominator:
+            n, d = n * rd * fee_d - rn * fee_n * d, d * rd * fee_d
     if plan.parcel:
-        customs = Fraction(*gross)
-        rates, taxed = _Q0, False
+        # ... and, on a parcel, the duty rates that apply to the price after cuts (with import tax on value and duty).
+        an, ad, taxed = 0, 1, False
         for charge in plan.charges:
-            if not charge.applies(customs):
+            if not charge.takes(gn, gd):
                 continue
-            if charge.kind == "rate":
-                rates = add(rates, g(charge.key))
-            elif charge.kind == "yours":
-                rates = add(rates, g("duty_rate"))
-            elif charge.kind == "import_tax":
+            kind = charge.kind
+            if kind == "rate" or kind == "yours":
+                x = get(charge.key if kind == "rate" else "duty_rate", _ZERO)
+                an, ad = an * x.denominator + x.numerator * ad, ad * x.denominator
+            elif kind == "import_tax":
                 taxed = True
-        per_gross = sub(per_gross, add(rates, mul(add(_Q1, rates), g("import_tax_rate"))) if taxed else rates)
-    return -Fraction(*mul(mul(_q(units), price), per_gross))
+        if taxed:
+            x = get("import_tax_rate", _ZERO)  # rates + (1 + rates) x import tax
+            an, ad = an * x.denominator + (ad + an) * x.numerator, ad * x.denominator
+        n, d = n * ad - an * d, d * ad
+    return -units.numerator * pn * n, units.denominator * pd * d
 
 
 def _shown(name: str, value: Fraction) -> Decimal:
