@@ -586,6 +586,35 @@ def test_a_tipping_value_is_shown_alike_from_a_pair_in_any_terms(name: str) -> N
     check()
 
 
+def test_a_share_shown_from_its_digits_is_the_decimal_division_at_any_length() -> None:
+    # _shown_pair reads a share's tenths of a percent from their digits where Decimal's division by 10 (28 digits)
+    # is exact; past that it divides as it always did (and Decimal refuses): the same Decimal, or the same refusal.
+    def divided(n: int, d: int) -> Decimal:
+        return (margins._cents_pair(10 * n, d) / 10).quantize(Decimal("0.001")) if n else Decimal("0.000")
+
+    edges = [sign * (10**digits + step) for digits in (26, 27, 28) for step in (-1, 0, 1) for sign in (1, -1)]
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        whole=st.one_of(st.integers(-(10**31), 10**31), st.sampled_from([0, 1, -1, 499, 500, *edges])),
+        rest=st.integers(0, 999),
+        d=st.integers(1, 10**6),
+    )
+    def check(whole: int, rest: int, d: int) -> None:
+        n = whole * d + rest * d // 1000  # about whole (+ a fraction of one): near a rounding edge or a digit limit
+        try:
+            expected: Decimal | type = divided(n, d)
+        except ArithmeticError as error:
+            expected = type(error)
+        try:
+            shown: Decimal | type = margins._shown_pair("price_cut", n, d)
+        except ArithmeticError as error:
+            shown = type(error)
+        assert (str(shown), shown) == (str(expected), expected), (n, d)
+
+    check()
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_line_in_one_over_one_plus_the_rate_is_solved_as_the_search_solves_it(scale: float) -> None:
     # The shape of the month in the VAT rate: affine in 1 / (1 + r), bent by a capped fee (a convex kink).

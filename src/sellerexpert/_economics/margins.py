@@ -1984,7 +1984,7 @@ def _tips(
         for name in margin.needed:
             top = _top(name)
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
-            at0 = compared if values.get(name, _ZERO) == 0 else None
+            at0 = compared if name not in values or values[name] == 0 else None
             shape = shapes.get(name)
             root: _Q | None
             if shape == "affine" and at0 is not None:
@@ -2287,11 +2287,22 @@ def _shown_pair(name: str, n: int, d: int) -> Decimal:
     kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
     if kind == "share":
         # _share_shown's cents(value x 10) / 10, read from the pair (10 n, d): the same floor as from its lowest terms.
+        # That is the whole number of tenths of a percent cents() reads, over 1000: read from its digits, as
+        # _cents_pair does, while Decimal's division by 10 (28 digits) would be exact (a share is at most 1).
+        whole = (2000 * abs(n) + d) // (2 * d)
+        if whole < _EXACT_TENTHS:
+            if not whole:
+                return Decimal("0.000")
+            return Decimal(f"-{whole}E-3" if n < 0 else f"{whole}E-3")
         return (_cents_pair(10 * n, d) / 10).quantize(Decimal("0.001")) if n else Decimal("0.000")
     if kind == "days":
         rounded = (2 * abs(n) + d) // (2 * d)
         return Decimal(rounded if n >= 0 else -rounded)
     return _cents_pair(n, d)
+
+
+_EXACT_TENTHS = 10**27
+"""Below this many tenths of a percent, a share's cents divided by 10 in Decimal's 28 digits is exact."""
 
 
 def _share_shown(value: Fraction) -> Decimal:
