@@ -647,6 +647,39 @@ def test_a_root_on_the_search_grid_ends_where_the_search_ends() -> None:
             assert margins._solve(month, ONE, shape="vat") == margins._solve(month, ONE), (root, sign)
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_vat_rates_root_read_off_its_line_in_integers_ends_where_the_search_ends(scale: float) -> None:
+    # _tips reads the VAT rate's root off the line in 1 / (1 + r) through f(0) and f(top / 2) (_vat_root, integers):
+    # the very value the general search (no shape) and _solve's shape "vat" give for that line, on any line.
+    @settings(max_examples=scaled(150, scale), deadline=None)
+    @given(at0=rationals.filter(bool), at_probe=rationals, top=st.sampled_from([ONE, Fraction(1, 3), Fraction(7, 2)]))
+    def check(at0: Fraction, at_probe: Fraction, top: Fraction) -> None:
+        line = margins._vat_line(at0, at_probe, top / 2)
+        expected = margins._solve(line, top)
+        assert margins._vat_root(at0, at_probe, top) == expected, (at0, at_probe, top)
+        assert margins._solve(line, top, at0=at0, shape="vat") == expected
+
+    check()
+
+
+def test_the_vat_rates_root_on_a_grid_point_or_an_edge_ends_where_the_search_ends() -> None:
+    # Roots on the search's own points (a dyadic rate), next to them, at the probe and at the top: a zero counts on
+    # 0's side only when f(0) < 0, and past the top there is none.
+    steps = 1 << 60
+    for top in (ONE, Fraction(3, 2)):
+        for k in (1, 2, 3, steps // 4, steps // 2, steps // 2 + 1, steps - 1, steps):
+            for nudge in (Fraction(0), Fraction(1, 10**30), -Fraction(1, 10**30)):
+                root = top * k / steps + nudge
+                for scale in (Fraction(5), Fraction(-3, 7)):
+
+                    def month(x: Fraction, root: Fraction = root, scale: Fraction = scale) -> Fraction:
+                        return scale * (1 / (1 + x) - 1 / (1 + root))
+
+                    found = margins._vat_root(month(Fraction(0)), month(top / 2), top)
+                    assert found == margins._solve(month, top), (top, k, nudge, scale)
+    assert margins._vat_root(ONE, Fraction(1, 2), ONE) is None  # the line keeps its sign up to the top
+
+
 def _economics(draw: Any) -> dict[str, Any]:
     """The catalogue example's economics with a product's numbers drawn over them (some left out: needed)."""
     profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml").to_dict()

@@ -1371,11 +1371,34 @@ def _solve_vat(
     root = 1 / (one - at0 / slope) - 1
     if f(root) != 0:
         return _UNSOLVED
-    # The search keeps the points on 0's side of the sign in ``low`` (a zero counts there when f(0) < 0)
-    # and ends with ``high`` at the first point of its grid past them.
-    scaled = root * (1 << _STEPS) / top
-    steps = math.floor(scaled) + 1 if at0 < 0 else math.ceil(scaled)
-    return top * min(steps, 1 << _STEPS) / (1 << _STEPS)
+    return _grid_end(root.numerator, root.denominator, top, at0 < 0)
+
+
+def _grid_end(n: int, d: int, top: Fraction, below: bool) -> Fraction:
+    """Where the general search on [0, ``top``] ends for a monotone f whose one root there is ``n / d`` (``d``
+    positive, any terms), f(0) < 0 when ``below``: the top end of the interval of 1 / 2**60 of the range that holds
+    the root. The search keeps the points on 0's side of the sign in ``low`` (a zero counts there when f(0) < 0)
+    and ends with ``high`` at the first point of its grid past them."""
+    scaled_n, scaled_d = n * (1 << _STEPS) * top.denominator, d * top.numerator  # root x 2**60 / top
+    steps = scaled_n // scaled_d + 1 if below else -(-scaled_n // scaled_d)
+    return Fraction(top.numerator * min(steps, 1 << _STEPS), top.denominator << _STEPS)
+
+
+def _vat_root(at0: Fraction, at_probe: Fraction, top: Fraction) -> Fraction | None:
+    """:func:`_solve`'s answer (``shape="vat"``) for the gap read off :func:`_vat_line` through f(0) = ``at0``
+    (not 0) and f(top / 2) = ``at_probe``, in integers: the line's root r = -at0 x q / (at_probe x (1 + q) - at0)
+    (q = top / 2: where at0 + per_s x (1 / (1 + r) - 1) is 0), and on the search's grid as :func:`_solve_vat`
+    puts it; None where that root is not in (0, top] (the line keeps its sign up to the top)."""
+    if not at_probe:
+        return top / 2  # where the search's secant lands, checked
+    an, ad, pn, pd = at0.numerator, at0.denominator, at_probe.numerator, at_probe.denominator
+    qn, qd = top.numerator, top.denominator * 2
+    n, d = -an * qn * pd, pn * (qd + qn) * ad - an * pd * qd
+    if d < 0:
+        n, d = -n, -d
+    if not d or n <= 0 or n * top.denominator > top.numerator * d:
+        return None
+    return _grid_end(n, d, top, an < 0)
 
 
 _ONE = Fraction(1)
@@ -2003,27 +2026,31 @@ def _tips(
                     month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
                     return Fraction(*month) - target
 
-                searched: Callable[[Fraction], Fraction] = gap
-                if closed and at0 is not None and top is not None and at0 != 0 and name in _CLOSED:
-                    if name == "unsold_share" and shape == "unsold":
-                        # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                        if at0 == _landed_unit(plan, values) * units:
-                            out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
-                        else:
-                            out.append(_untipped((name,), margin.model)[0])
-                        continue
-                    if name == "vat_rate" and shape == "vat" and _vat_straight(plan, values, top):
-                        searched = _vat_line(at0, gap(top / 2), top / 2)
-                    elif name == "price_cut" and shape is None and lines:
+                closing = closed and at0 is not None and top is not None and at0 != 0
+                if closing and name == "unsold_share" and shape == "unsold" and at0 is not None and top is not None:
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
+                    if at0 == _landed_unit(plan, values) * units:
+                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                    else:
+                        out.append(_untipped((name,), margin.model)[0])
+                    continue
+                found: Fraction | None
+                if closing and name == "vat_rate" and shape == "vat" and at0 is not None and top is not None \
+                        and _vat_straight(plan, values, top):
+                    # The gap is a line in 1 / (1 + rate) (_vat_line): its root read off it, on the search's grid.
+                    found = _vat_root(at0, gap(top / 2), top)
+                else:
+                    searched: Callable[[Fraction], Fraction] = gap
+                    if closing and name == "price_cut" and shape is None and lines:
                         searched = _cut_lined(gap, plan, values, units)
-                if searched is gap and lines and shape is None and name not in _CURVED:
+                    elif lines and shape is None and name not in _CURVED:
 
-                    def stretch(x: Fraction, plan: _Plan = plan, name: str = name,
-                                values: dict[str, Fraction] = values) -> Hashable:
-                        return _stretch(plan, {**values, name: x})
+                        def stretch(x: Fraction, plan: _Plan = plan, name: str = name,
+                                    values: dict[str, Fraction] = values) -> Hashable:
+                            return _stretch(plan, {**values, name: x})
 
-                    searched = _lined(gap, stretch)
-                found = _solve(searched, top, at0=at0, shape=shape)
+                        searched = _lined(gap, stretch)
+                    found = _solve(searched, top, at0=at0, shape=shape)
                 root = None if found is None else _q(found)
             if root is not None and root[0] >= _LARGEST.numerator * root[1]:
                 # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
