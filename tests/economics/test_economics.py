@@ -1201,6 +1201,14 @@ def test_each_slope_by_hand_is_what_the_month_moves_by(plan: Any, values: dict[s
     for name, slope in slopes.items():
         at = [margins._per_month(bare, Fraction(units), changes={**values, name: Fraction(x)}) for x in (0, 1)]
         assert slope == at[1] - at[0], name
+    # _tips asks only for its needed numbers' slopes: each the very pair the whole set holds (a subset, one at a time).
+    assert margins._SLOPED == set(slopes)
+    pairs = margins._slope_pairs(bare, values, Fraction(units))
+    for name in margins._SLOPED:
+        assert margins._slope_pairs(bare, values, Fraction(units), (name,))[name] == pairs[name], name
+    subset = tuple(sorted(margins._SLOPED))[::3]
+    some = margins._slope_pairs(bare, values, Fraction(units), subset)
+    assert {name: some[name] for name in subset} == {name: pairs[name] for name in subset}
 
 
 @pytest.mark.parametrize("parcel", [None, True, False], ids=["platform-clears", "parcel", "import"])

@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -1136,12 +1136,16 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     }
 
 
-def _slopes(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
+def _slopes(
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Container[str] | None = None
+) -> dict[str, Fraction]:
     """:func:`_slope_pairs` as Fractions (each slope the rational its pair stands for)."""
-    return {name: Fraction(*pair) for name, pair in _slope_pairs(plan, v, units).items()}
+    return {name: Fraction(*pair) for name, pair in _slope_pairs(plan, v, units, names).items()}
 
 
-def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, _Q]:
+def _slope_pairs(
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Container[str] | None = None
+) -> dict[str, _Q]:
     """How much the month moves per unit of each number it is a straight line in (the ``"affine"`` ones of
     :data:`_SHAPES`), at these values: the derivative of :func:`_month_parts`, worked out by hand once per plan
     instead of the month worked out again per number.
@@ -1152,6 +1156,10 @@ def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dic
     as :func:`_month_parts`). Each slope is left an unreduced pair, its denominator not 0 but of either sign (a
     VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
     reduces the one root it keeps.
+
+    :param names: the slopes wanted (all when None): the costlier ones (duty, import tax, the cost of capital, the
+        fines, returns) and what only they read (customs on a parcel, the returned unit) are left out unless
+        wanted; the cheap ones are there either way. Each slope is the same pair either way.
     """
     get = v.get
     x = get("price", _ZERO)
@@ -1189,9 +1197,11 @@ def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dic
     year_d = delay_d * capital_d * DAYS_PER_YEAR
     on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
     parcel = plan.parcel
+    wanted: Container[str] = _SLOPED if names is None else names
     value, duty, rates, taxed = _Q0, _Q0, 0, False
     g: Callable[[str], _Q] = _q_of(v)
-    if parcel is not None:
+    # A bulk import's duty is part of the landed cost (every slope on it reads it); a parcel's only of its own two.
+    if parcel is False or (parcel and ("duty_rate" in wanted or "import_tax_rate" in wanted)):
         value, duty, rates, taxed = _customs(plan, (gn, gd), g)
     per_duty = _qadd(_Q1, on_landed) if parcel is False else _Q1
     x, z = get("unit_cost", _ZERO), get("freight_per_unit", _ZERO)
@@ -1199,12 +1209,6 @@ def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dic
     if parcel is False:
         paid = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate"))) if taxed else duty
         ln, ld = ln * paid[1] + paid[0] * ld, ld * paid[1]
-    x = get("cost_per_return", _ZERO)
-    returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
-    returned_d = x.denominator * gd * vat1 * shares_d * year_d
-    if plan.refund_admin is not None:
-        fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
-        returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
     count_n, count_d = -units.numerator, units.denominator  # each slope a cost: the month falls by it
 
     def per_month(n: int, d: int) -> _Q:
@@ -1214,33 +1218,15 @@ def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dic
     on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     one = (count_n, count_d)
     kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
-    if rates:
-        duty_slope = _qmul(_qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty)
-    else:
-        duty_slope = _Q0
-    deposit = plan.deposit
-    on_capital_n = payout_n * delay_n * ld * days_d + ln * days_n * payout_d * delay_d
-    on_capital_d = payout_d * delay_d * ld * days_d * DAYS_PER_YEAR
-    return {
-        "return_rate": per_month(returned_n, returned_d),
+    out = {
         "stock_days": per_month(
             x.numerator * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * x.denominator * DAYS_PER_YEAR,
             x.denominator * DAYS_PER_YEAR * on_capital[1],
         ),
         "transit_days": per_month(*on_capital),
         "payout_delay_days": per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR),
-        # The deposit's cost is capital x deposit / 12 a month, beside the units'.
-        "cost_of_capital": (
-            on_capital_n * count_n * deposit.denominator * MONTHS_PER_YEAR - deposit.numerator * on_capital_d * count_d,
-            on_capital_d * count_d * deposit.denominator * MONTHS_PER_YEAR,
-        ),
-        "duty_rate": per_month(*duty_slope),
-        "import_tax_rate": per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1),
         "late_share": per_month(*g("late_fine")) if plan.late_fine else per_month(0, 1),
         "late_fine": per_month(*g("late_share")) if plan.late_fine else per_month(0, 1),
-        "fine_rate": per_month(*_qmul((gn, gd), g("fine_multiple"))),
-        "fine_multiple": per_month(*_qmul((gn, gd), g("fine_rate"))),
-        "freight_per_unit": per_month(*_qadd(_Q1, on_landed)),
         "fee_per_unit": one,
         "ads_per_unit": one,
         "last_mile_per_order": one,
@@ -1250,6 +1236,47 @@ def _slope_pairs(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dic
         "payment_fee": kept_then,
         "fixed_per_month": (-1, 1),
     }
+    if "return_rate" in wanted:
+        x = get("cost_per_return", _ZERO)
+        returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
+        returned_d = x.denominator * gd * vat1 * shares_d * year_d
+        if plan.refund_admin is not None:
+            fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
+            returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
+        out["return_rate"] = per_month(returned_n, returned_d)
+    if "cost_of_capital" in wanted:
+        # The deposit's cost is capital x deposit / 12 a month, beside the units'.
+        deposit = plan.deposit
+        on_capital_n = payout_n * delay_n * ld * days_d + ln * days_n * payout_d * delay_d
+        on_capital_d = payout_d * delay_d * ld * days_d * DAYS_PER_YEAR
+        out["cost_of_capital"] = (
+            on_capital_n * count_n * deposit.denominator * MONTHS_PER_YEAR - deposit.numerator * on_capital_d * count_d,
+            on_capital_d * count_d * deposit.denominator * MONTHS_PER_YEAR,
+        )
+    if "duty_rate" in wanted:
+        if rates:
+            duty_slope = _qmul(_qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty)
+        else:
+            duty_slope = _Q0
+        out["duty_rate"] = per_month(*duty_slope)
+    if "import_tax_rate" in wanted:
+        out["import_tax_rate"] = per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1)
+    if "fine_rate" in wanted:
+        out["fine_rate"] = per_month(*_qmul((gn, gd), g("fine_multiple")))
+    if "fine_multiple" in wanted:
+        out["fine_multiple"] = per_month(*_qmul((gn, gd), g("fine_rate")))
+    if "freight_per_unit" in wanted:
+        out["freight_per_unit"] = per_month(*_qadd(_Q1, on_landed))
+    return out
+
+
+_SLOPED = frozenset(
+    ("return_rate", "stock_days", "transit_days", "payout_delay_days", "cost_of_capital", "duty_rate",
+     "import_tax_rate", "late_share", "late_fine", "fine_rate", "fine_multiple", "freight_per_unit", "fee_per_unit",
+     "ads_per_unit", "last_mile_per_order", "storage_per_unit_month", "cost_per_return", "affiliate_commission",
+     "payment_fee", "fixed_per_month")
+)
+"""Every number :func:`_slope_pairs` gives a slope of (the ``"affine"`` ones of :data:`_SHAPES`)."""
 
 
 def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
@@ -2012,7 +2039,7 @@ def _tips(
             root: _Q | None
             if shape == "affine" and at0 is not None:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
-                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units)
+                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units, margin.needed)
                 root = _affine_root(at0_pair, slopes[name], top)
             elif closed and lines and at0 is not None and top is not None and name == "price_cut" and shape is None and at0 != 0 \
                     and _cut_straight(plan, values):
