@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -545,7 +544,7 @@ def test_a_known_slope_gives_the_searched_root_in_integers(scale: float) -> None
             root = margins._affine_root((at0.numerator, at0.denominator), pair, top)
             assert (None if root is None else Fraction(*root)) == margins._solve(line, top), at0
             if root is not None:
-                assert root[1] > 0 and math.gcd(*root) == 1, root
+                assert root[1] > 0, root  # in any terms (_shown_pair and the range checks read it so)
 
     check()
 

@@ -1155,7 +1155,7 @@ def _slope_pairs(
     days x capital / 365) - the other costs``; each number below is read off that (in unreduced integer pairs,
     as :func:`_month_parts`). Each slope is left an unreduced pair, its denominator not 0 but of either sign (a
     VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
-    reduces the one root it keeps.
+    shows the one root it keeps from a pair in any terms.
 
     :param names: the slopes wanted (all when None): the costlier ones (duty, import tax, the cost of capital, the
         fines, returns) and what only they read (customs on a parcel, the returned unit) are left out unless
@@ -1433,7 +1433,24 @@ _MOST_DAYS = Fraction(MAX_DAYS)
 
 
 def _top(name: str) -> Fraction | None:
-    # The same two tops for every number (Fractions do not change): not made again per needed number.
+    # The same two tops for every number (Fractions do not change): not made again per needed number, and each
+    # number's found once (a few dozen names).
+    try:
+        return _TOPS[name]
+    except KeyError:
+        if len(_TOPS) >= _TOPS_KEPT:
+            _TOPS.clear()
+        top = _TOPS[name] = _name_top(name)
+        return top
+
+
+_TOPS_KEPT = 256
+
+
+_TOPS: dict[str, Fraction | None] = {}
+
+
+def _name_top(name: str) -> Fraction | None:
     spec = NUMBERS_BY_NAME.get(name)
     if spec is None or name == "cost_of_capital":
         return _ONE if name == "cost_of_capital" else None
@@ -1446,7 +1463,8 @@ def _top(name: str) -> Fraction | None:
 
 def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
     """:func:`_solve`'s answer for an ``"affine"`` f from f(0) (``at0``, its denominator positive) and its slope
-    (any nonzero denominator), in integers: the root -at0 / slope in lowest terms, or None where _solve gives
+    (any nonzero denominator), in integers: the root -at0 / slope over a positive denominator (not reduced: what
+    reads it, the range checks and :func:`_shown_pair`, takes a pair in any terms), or None where _solve gives
     None (the secant through 0 and its probe has this slope: the same root). The root lies in [0, top] when the
     two have opposite signs and |at0| <= top x |slope|: told by signs and cross products before the division (a
     third of these roots lie out of range), with no Fraction made."""
@@ -1460,7 +1478,7 @@ def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
         return None
     if top is not None and abs(an) * sd * top.denominator > top.numerator * abs(sn) * ad:
         return None
-    return _lowest(-an * sd, ad * sn)
+    return (-an * sd, ad * sn) if sn > 0 else (an * sd, -ad * sn)
 
 
 _LARGEST = Fraction(10**documents.MAX_DIGITS)
@@ -2056,7 +2074,8 @@ def _tips(
                 closing = closed and at0 is not None and top is not None and at0 != 0
                 if closing and name == "unsold_share" and shape == "unsold" and at0 is not None and top is not None:
                     # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    if at0 == _landed_unit(plan, values) * units:
+                    ln, ld = _landed_pair(plan, values)
+                    if at0.numerator * ld * units.denominator == ln * units.numerator * at0.denominator:
                         out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
                     else:
                         out.append(_untipped((name,), margin.model)[0])
@@ -2119,18 +2138,20 @@ def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
     """What a unit costs landed, as :func:`_month_parts` writes an unsold share off it: the unit cost, freight and
     (on a bulk import) duty with its import tax. The month at an unsold share x is the month at 0 less units x
     this x x / (1 - x), so the search's probe (1/2) moves it by exactly units x this."""
-    landed = v.get("unit_cost", _ZERO) + v.get("freight_per_unit", _ZERO)
+    return Fraction(*_landed_pair(plan, v))
+
+
+def _landed_pair(plan: _Plan, v: Mapping[str, Fraction]) -> _Q:
+    """:func:`_landed_unit` as an integer pair (its denominator positive, not reduced): :func:`_tips` compares it."""
+    x, z = v.get("unit_cost", _ZERO), v.get("freight_per_unit", _ZERO)
+    n, d = x.numerator * z.denominator + z.numerator * x.denominator, x.denominator * z.denominator
     if plan.parcel is False:
-
-        def g(name: str) -> _Q:
-            value = v.get(name)
-            return _Q0 if value is None else (value.numerator, value.denominator)
-
+        g = _q_of(v)
         value, duty, _rates, taxed = _customs(plan, _Q0, g)  # a bulk import declares the unit cost, not the price
         if taxed:
             duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
-        landed += Fraction(*duty)
-    return landed
+        n, d = n * duty[1] + duty[0] * d, d * duty[1]
+    return n, d
 
 
 def _vat_straight(plan: _Plan, v: Mapping[str, Fraction], top: Fraction) -> bool:
@@ -2162,18 +2183,28 @@ def _cut_straight(plan: _Plan, v: Mapping[str, Fraction]) -> bool:
     runs from the price down to 0 and crosses no customs threshold (a parcel declares it) and the refund fee
     (share x price after cuts x commission, a straight line through 0) stays on one side of its cap."""
     price = v.get("price", _ZERO)
-    if price <= 0 or v.get("price_cut", _ZERO) != 0:
+    pn, pd = price.numerator, price.denominator
+    if pn <= 0 or v.get("price_cut", _ZERO):
         return False
     if plan.parcel:
         # A charge switches where the value passes a threshold t: at t itself and just above it differ.
         for charge in plan.charges:
             for threshold in (charge.up_to, charge.over):
-                if threshold is not None and 0 <= threshold < price:
-                    return False
+                if threshold is not None:
+                    tn, td = threshold.numerator, threshold.denominator
+                    if tn >= 0 and tn * pd < pn * td:
+                        return False
     if plan.refund_admin is not None:
+        # In integers: the fee share x price x commission / (1 + VAT) over a positive denominator, against the cap.
         share, cap = plan.refund_admin
-        fee = share * price / (1 + v.get("vat_rate", _ZERO)) * v.get("commission", _ZERO)
-        if (cap < fee) != (cap < 0):
+        x, m = v.get("vat_rate", _ZERO), v.get("commission", _ZERO)
+        vat1 = x.denominator + x.numerator
+        if not vat1:
+            raise ZeroDivisionError("division by zero")
+        fee_n, fee_d = share.numerator * pn * x.denominator * m.numerator, share.denominator * pd * vat1 * m.denominator
+        if fee_d < 0:
+            fee_n, fee_d = -fee_n, -fee_d
+        if (cap.numerator * fee_d < fee_n * cap.denominator) != (cap.numerator < 0):
             return False
     return True
 
@@ -2211,15 +2242,30 @@ class _CutLines:
         self.f, self.plan, self.values, self.units = f, plan, values, units
         self.price, self.charges, self.fee_per_gross, self.cap = price, charges, fee_per_gross, cap
         self.seen: dict[Hashable, tuple[Fraction, Fraction]] = {}
+        # Each charge's thresholds as integers (:meth:`_Charge.takes` reads them so, each time through Fractions'
+        # properties): the search tells 60 stretches apart with them.
+        self.bounds = tuple(
+            (
+                None if charge.up_to is None else (charge.up_to.numerator, charge.up_to.denominator),
+                None if charge.over is None else (charge.over.numerator, charge.over.denominator),
+            )
+            for charge in charges
+        )
+        self.capped = None if fee_per_gross is None else (
+            cap.numerator * fee_per_gross.denominator, fee_per_gross.numerator * cap.denominator
+        )
 
     def _key(self, gn: int, gd: int) -> Hashable:
-        """The stretch of the price after cuts gn / gd (gd > 0, any terms): the charges that apply, the cap."""
-        fee = self.fee_per_gross
+        """The stretch of the price after cuts gn / gd (gd > 0, any terms): the charges that apply (each as
+        :meth:`_Charge.takes` tells it), the cap."""
         capped = False
-        if fee is not None:
-            cap = self.cap
-            capped = cap.numerator * gd * fee.denominator < gn * fee.numerator * cap.denominator
-        return tuple(charge.takes(gn, gd) for charge in self.charges), capped
+        if self.capped is not None:
+            cap_side, fee_side = self.capped
+            capped = cap_side * gd < gn * fee_side
+        return tuple(
+            (up_to is None or gn * up_to[1] <= up_to[0] * gd) and (over is None or gn * over[1] > over[0] * gd)
+            for up_to, over in self.bounds
+        ), capped
 
     def __call__(self, x: Fraction) -> Fraction:
         gross = self.price - self.price * x
@@ -2277,7 +2323,7 @@ def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fract
 def _cut_slope_pair(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> _Q:
     """:func:`_cut_slope` as an unreduced integer pair, its denominator not 0 but of either sign (a VAT rate below
     -1 makes 1 + VAT negative), as :func:`_slope_pairs` leaves its slopes: no gcd on the way (the one root
-    :func:`_affine_root` keeps is reduced once)."""
+    :func:`_affine_root` keeps is shown in any terms)."""
     get = v.get
     x = get("price", _ZERO)
     pn, pd = x.numerator, x.denominator
