@@ -1301,6 +1301,49 @@ def test_a_price_cut_said_to_stay_on_one_stretch_does(scale: float) -> None:
     check()
 
 
+@pytest.mark.parametrize("kinds", ["up_to", "over", "both"])
+@pytest.mark.parametrize("at", [Fraction(0), Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), ONE])
+def test_a_customs_threshold_at_a_cut_the_search_tests_is_met_as_the_plain_search_meets_it(at: Fraction, kinds: str) -> None:
+    # A parcel's duty per item up to a threshold, and a rate over the same threshold, at the price after a cut the
+    # search tests itself (a dyadic cut: 0, 1/4, 1/2, 3/4, 100%): the stretch there is the charge's own (at the
+    # threshold the one up to it applies, the one over it not), whether the cut says one stretch, and where the
+    # search on integers ends (roots on the threshold, next to it and away from it) are those of the plain search.
+    price = Fraction(400)
+    threshold = price * (1 - at)
+    plan = margins._Plan(
+        column=margins.Column("semi-managed"),
+        inputs={},
+        parcel=True,
+        charges=(
+            *([margins._Charge("item.b", "per_item", up_to=threshold)] if kinds != "over" else []),
+            *([margins._Charge("rate.a", "rate", over=threshold)] if kinds != "up_to" else []),
+            margins._Charge("tax", "import_tax"),
+        ),
+        duty_origin=margins.Provenance(),
+        refund_admin=None,
+        late_fine=False,
+        deposit=Fraction(0),
+        deposit_origin=margins.Provenance(),
+    )
+    values = {name: Fraction(index % 7 + 1, 13) for index, name in enumerate(_INPUTS)}
+    values.update(price=price, price_cut=Fraction(0), vat_rate=Fraction(1, 5))
+    values.update({"item.b": Fraction(9), "rate.a": Fraction(1, 4)})
+    units = Fraction(700)
+    stretches = {margins._stretch(plan, {**values, "price_cut": x}) for x in (Fraction(0), at, ONE, at + Fraction(1, 2**61))}
+    assert margins._cut_straight(plan, values) == (len(stretches) == 1), at
+    for where in (at, at + Fraction(1, 2**60), at - Fraction(1, 2**60), at / 2, (1 + at) / 2):
+        for offset in (Fraction(0), Fraction(1, 3), Fraction(-1, 3)):
+            target = margins._per_month(plan, units, changes={**values, "price_cut": where}) + offset
+
+            def gap(x: Fraction, target: Fraction = target) -> Fraction:
+                return margins._per_month(plan, units, changes={**values, "price_cut": x}) - target
+
+            at0 = gap(Fraction(0))
+            if at0 != 0:
+                lines = margins._cut_lined(gap, plan, values, units)
+                assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0), (at, where, offset)
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_half_the_stock_unsold_costs_the_landed_cost_a_unit(scale: float) -> None:
     @settings(max_examples=scaled(200, scale), deadline=None)
