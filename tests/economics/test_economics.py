@@ -1351,10 +1351,10 @@ def test_conclusions_laid_over_with_other_margin_facts_are_that_run_s(
 
 
 # -- the arithmetic on numbers as a catalogue gives them, against the same in Fractions ------------------------------
-# margins._month_parts and margins._slopes work on unreduced integer pairs, each amount reduced as it leaves. On
-# values as a catalogue's products give them (decimals, converted amounts, long prices, an unsold share up to 1,
-# VAT) and plans with customs charges on and around the value declared, every line, the month and each slope must
-# be the rational of the formula in Fractions (_amounts_in_fractions), and every pair in lowest terms.
+# margins._month_parts and margins._slopes work on unreduced integer pairs; the lines leave unreduced, the month in
+# lowest terms. On values as a catalogue's products give them (decimals, converted amounts, long prices, an unsold
+# share up to 1, VAT) and plans with customs charges on and around the value declared, every line, the month and
+# each slope must be the rational of the formula in Fractions (_amounts_in_fractions).
 
 _RATE_KEY, _ITEM_KEY = "customs.test.rate", "customs.test.item"
 
@@ -1424,16 +1424,16 @@ def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> Non
         expected = _amounts_in_fractions(plan, values, units)
         parts = margins._month_parts(plan, values, units)
         assert list(parts) == list(expected)
-        for key, pair in parts.items():
-            exact = expected[key]
-            assert pair == (exact.numerator, exact.denominator), key  # the rational, and in lowest terms
+        for key, (n, d) in parts.items():
+            assert d != 0 and Fraction(n, d) == expected[key], key  # the rational, in any terms
+        month = expected["contribution_per_month"]
+        assert parts["contribution_per_month"] == (month.numerator, month.denominator)  # the month in lowest terms
         assert margins._month_parts(plan, values, units, month_only=True) == {
             "contribution_per_month": parts["contribution_per_month"]
         }
         assert margins._amounts(plan, values, units) == expected
         # The month is a straight line in each number _slopes answers for (on the whole range: none of them moves
         # a customs threshold or the refund fee's cap), so its slope is the step from x to x + 1.
-        month = expected["contribution_per_month"]
         for name, slope in margins._slopes(plan, values, units).items():
             stepped = {**values, name: values.get(name, Fraction(0)) + 1}
             assert slope == _amounts_in_fractions(plan, stepped, units)["contribution_per_month"] - month, name
