@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -1005,7 +1006,9 @@ def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
     return g
 
 
-def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, month_only: bool = False) -> dict[str, _Q]:
+def _month_parts(
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction | int, *, month_only: bool = False
+) -> dict[str, _Q]:
     """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
 
     On integer numerators and denominators held apart, unreduced: the same exact rationals as the formula in
@@ -1014,23 +1017,17 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     below -1 makes 1 + VAT negative), but the month, in lowest terms: each reader reduces only what it keeps
     (:func:`_amounts` as Fractions; a brief breakdown keeps five lines and only checks the others' sizes, which
     do not depend on the terms). With ``month_only``, only ``contribution_per_month`` is there (the tipping values
-    read nothing else).
+    read nothing else). ``units`` is read by its numerator and denominator: a whole number needs no Fraction.
     """
     get = v.get
-    x = get("price", _ZERO)
-    pn, pd = x.numerator, x.denominator
-    x = get("price_cut", _ZERO)
-    cn, cd = x.numerator, x.denominator
-    x = get("return_rate", _ZERO)
-    rn, rd = x.numerator, x.denominator
-    x = get("vat_rate", _ZERO)
-    tn, td = x.numerator, x.denominator
-    x = get("commission", _ZERO)
-    mn, md = x.numerator, x.denominator
-    x = get("affiliate_commission", _ZERO)
-    an, ad = x.numerator, x.denominator
-    x = get("payment_fee", _ZERO)
-    yn, yd = x.numerator, x.denominator
+    # Each number read as its pair at once (one call: a Fraction's numerator and denominator are two).
+    pn, pd = get("price", _ZERO).as_integer_ratio()
+    cn, cd = get("price_cut", _ZERO).as_integer_ratio()
+    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
+    tn, td = get("vat_rate", _ZERO).as_integer_ratio()
+    mn, md = get("commission", _ZERO).as_integer_ratio()
+    an, ad = get("affiliate_commission", _ZERO).as_integer_ratio()
+    yn, yd = get("payment_fee", _ZERO).as_integer_ratio()
     # cut = price x cut and gross = price - cut, over one denominator; refunds = gross x rate, sales = gross - refunds.
     cut_n, gd = pn * cn, pd * cd
     gn = pn * cd - cut_n
@@ -1048,16 +1045,14 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     if plan.refund_admin is not None:
         fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
         refund_admin = (rn * fee_n, rd * fee_d)
-    x, z = get("fine_rate", _ZERO), get("fine_multiple", _ZERO)
-    fines = (gn * x.numerator * z.numerator, gd * x.denominator * z.denominator)
+    (xn, xd), (zn, zd) = get("fine_rate", _ZERO).as_integer_ratio(), get("fine_multiple", _ZERO).as_integer_ratio()
+    fines = (gn * xn * zn, gd * xd * zd)
     late = _Q0
     if plan.late_fine:
-        x, z = get("late_share", _ZERO), get("late_fine", _ZERO)
-        late = (x.numerator * z.numerator, x.denominator * z.denominator)
-    x = get("unit_cost", _ZERO)
-    unit_cost = (un, ud) = (x.numerator, x.denominator)
-    x = get("freight_per_unit", _ZERO)
-    freight = (fn, fd) = (x.numerator, x.denominator)
+        (xn, xd), (zn, zd) = get("late_share", _ZERO).as_integer_ratio(), get("late_fine", _ZERO).as_integer_ratio()
+        late = (xn * zn, xd * zd)
+    unit_cost = (un, ud) = get("unit_cost", _ZERO).as_integer_ratio()
+    freight = (fn, fd) = get("freight_per_unit", _ZERO).as_integer_ratio()
     parcel = plan.parcel
     duty = _Q0
     if parcel is not None:
@@ -1069,25 +1064,20 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     ln, ld = un * fd + fn * ud, ud * fd
     if parcel is False:
         ln, ld = ln * duty[1] + duty[0] * ld, ld * duty[1]
-    x = get("unsold_share", _ZERO)
-    wn, wd = x.numerator, x.denominator
-    x, z = get("transit_days", _ZERO), get("stock_days", _ZERO)
-    stock_n, stock_d = z.numerator, z.denominator
-    days_n, days_d = x.numerator * stock_d + stock_n * x.denominator, x.denominator * stock_d
-    x = get("cost_of_capital", _ZERO)
-    capital_n, capital_d = x.numerator, x.denominator
-    x = get("payout_delay_days", _ZERO)
-    delay_n, delay_d = x.numerator, x.denominator
-    x, z = get("storage_per_unit_month", _ZERO), get("cost_per_return", _ZERO)
-    storage = (x.numerator * stock_n * MONTHS_PER_YEAR, x.denominator * stock_d * DAYS_PER_YEAR)
-    return_handling = (rn * z.numerator, rd * z.denominator)
+    wn, wd = get("unsold_share", _ZERO).as_integer_ratio()
+    xn, xd = get("transit_days", _ZERO).as_integer_ratio()
+    stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
+    days_n, days_d = xn * stock_d + stock_n * xd, xd * stock_d
+    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
+    delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
+    (xn, xd), (zn, zd) = get("storage_per_unit_month", _ZERO).as_integer_ratio(), get("cost_per_return", _ZERO).as_integer_ratio()
+    storage = (xn * stock_n * MONTHS_PER_YEAR, xd * stock_d * DAYS_PER_YEAR)
+    return_handling = (rn * zn, rd * zd)
     unsold = (ln * wn, ld * (wd - wn)) if wn < wd else _Q0
     on_stock = (ln * days_n * capital_n, ld * days_d * DAYS_PER_YEAR * capital_d)
     on_payouts = (payout_n * delay_n * capital_n, payout_d * delay_d * DAYS_PER_YEAR * capital_d)
-    x, z = get("fee_per_unit", _ZERO), get("ads_per_unit", _ZERO)
-    fees, ads = (x.numerator, x.denominator), (z.numerator, z.denominator)
-    x = get("last_mile_per_order", _ZERO)
-    last_mile = (x.numerator, x.denominator)
+    fees, ads = get("fee_per_unit", _ZERO).as_integer_ratio(), get("ads_per_unit", _ZERO).as_integer_ratio()
+    last_mile = get("last_mile_per_order", _ZERO).as_integer_ratio()
     # Per unit: the price less every cost line. The price less the cut, refunds, VAT, commission, affiliate and
     # payment fees is the payout (exactly), so the sum starts there; the unit cost, freight and a bulk import's
     # duty are the landed cost (a parcel's duty is a line of its own).
@@ -1096,11 +1086,10 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
          return_handling, unsold, on_stock, on_payouts),
         payout_n, payout_d,
     )
-    count_n, count_d = units.numerator, units.denominator
-    x = get("fixed_per_month", _ZERO)
-    fixed = (x.numerator, x.denominator)
-    deposit = plan.deposit
-    deposit_cost = (deposit.numerator * capital_n, deposit.denominator * capital_d * MONTHS_PER_YEAR)
+    count_n, count_d = units.as_integer_ratio()
+    fixed = get("fixed_per_month", _ZERO).as_integer_ratio()
+    deposit_n, deposit_d = plan.deposit.as_integer_ratio()
+    deposit_cost = (deposit_n * capital_n, deposit_d * capital_d * MONTHS_PER_YEAR)
     month = _lowest(*_less((fixed, deposit_cost), per_n * count_n, per_d * count_d))
     if month_only:
         return {"contribution_per_month": month}
@@ -1133,7 +1122,7 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
         "contribution_per_month": month,
         "cash_in_stock": (ln * per_day_n * days_n, ld * per_day_d * days_d),
         "cash_in_payouts": (payout_n * per_day_n * delay_n, payout_d * per_day_d * delay_d),
-        "deposit_held": (deposit.numerator, deposit.denominator),
+        "deposit_held": (deposit_n, deposit_d),
     }
 
 
@@ -1552,7 +1541,7 @@ def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -
     """
     values = _values(plan)
     if brief:
-        return _brief_margin(plan, values, _month_parts(plan, values, Fraction(units)), units, platform)
+        return _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
     amounts = _amounts(plan, values, Fraction(units))
     lines: list[MarginLine] = []
     for key, label, formula, needs in _PER_UNIT:
@@ -1704,7 +1693,9 @@ def _brief_margin(
     )
     largest = _LARGEST.numerator
     for n, d in checked:
-        if abs(n) >= largest * abs(d):
+        # A numerator below 10**64 proves the amount is (its denominator is a whole number, not 0): the products'
+        # numerators are some fifty bits long, so the exact comparison below is all but never reached.
+        if not -largest < n < largest and abs(n) >= largest * abs(d):
             raise _too_long(plan, platform)
     known = _brief_known(plan)
     needed = known.needed
@@ -1788,6 +1779,8 @@ class _BriefKnown:
     """The fixed costs and deposit cost lines made so far, by their amounts (bounded: :data:`_BRIEF_MONTH_LINES_KEPT`)."""
 
 
+_ORIGIN = operator.attrgetter("origin")
+
 _BRIEF_KNOWN_KEPT = 1024
 _BRIEF_KNOWN: dict[Hashable, _BriefKnown] = {}
 """Brief breakdowns' fixed parts, by what they read of a plan: the names of its inputs and each input's origin, the
@@ -1803,8 +1796,7 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
     follow): the entry holds them, so no id in its key can be reused while it is kept.
     """
     inputs = plan.inputs
-    origins = tuple(item.origin for item in inputs.values())
-    held = (*origins, plan.duty_origin, plan.deposit_origin, plan.charges)
+    held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
     key = (
         tuple(inputs), tuple(map(id, held)), plan.parcel, plan.refund_admin is None, plan.late_fine, bool(plan.deposit),
     )
