@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, SCALES, scaled
@@ -1069,6 +1069,77 @@ def test_a_brief_comparison_keeps_what_the_full_one_says_of_it(advisor: Advisor,
     check()
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_breakdown_names_the_duty_needs_of_the_full_one_on_and_around_each_customs_threshold(
+    advisor: Advisor, scale: float
+) -> None:
+    # A brief breakdown reads the duty's needs off the charges that apply at the customs value (margins._BriefKnown:
+    # the four lists held per plan shape, the value a pair) and makes its fixed and deposit lines once per amounts:
+    # on every route of a generated product, with the value declared put on a charge's threshold, a cent either side
+    # or anywhere, the needed numbers and the kept lines are the full breakdown's.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        units, routes = _route_plans(advisor, SellerProfile.from_dict(_economics(data.draw)))
+        for (platform, _market, _route), plan in routes:
+            edges = [t for c in plan.charges for t in (c.up_to, c.over) if t is not None] or [Fraction(100)]
+            value = data.draw(st.sampled_from(edges)) + data.draw(
+                st.sampled_from([Fraction(0), Fraction(1, 100), Fraction(-1, 100), Fraction(7, 3)])
+            )
+            value = max(value, Fraction(1, 100))
+            cut = margins._values(plan).get("price_cut", Fraction(0))
+            name, new = ("price", value / (1 - cut)) if plan.parcel and cut < 1 else ("unit_cost", value)
+            # The same plan shape (one entry of the brief breakdowns' known parts) at two values, and with other fixed
+            # costs and cost of capital: each its own lines.
+            for changes in ({name: new}, {name: new / 2, "fixed_per_month": data.draw(_decimals(900, 2))},
+                            {"cost_of_capital": data.draw(_decimals(1))}):
+                inputs = dict(plan.inputs)
+                for changed, value in changes.items():
+                    if changed in inputs:
+                        inputs[changed] = replace(inputs[changed], value=value, low=None, high=None)
+                moved = replace(plan, inputs=inputs)
+                brief = margins._model_margin(moved, int(units), platform, brief=True)
+                full = margins._model_margin(moved, int(units), platform)
+                assert (brief.needed, brief.not_given) == (full.needed, full.not_given), (platform, _route, changes)
+                for line in (*brief.per_unit, *brief.per_month):
+                    assert line == full.line(line.key) and line.exact == full.line(line.key).exact, (platform, line.key)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_breakdown_refuses_exactly_the_amounts_the_full_one_refuses(scale: float) -> None:
+    # The brief size check reads unreduced pairs and passes a numerator below 10**64 at once: on long amounts and
+    # volumes either side of 10**64, it refuses exactly when the full breakdown (each line's Fraction) does.
+    def long(low: int, high: int) -> st.SearchStrategy[int]:
+        return st.integers(low, high).flatmap(lambda digits: st.integers(10**digits, 10 ** (digits + 1)))
+
+    @settings(max_examples=scaled(80, scale), deadline=None)
+    @given(
+        price=long(25, 40),
+        units=long(20, 38),
+        fixed=long(50, 63),
+        stock_days=st.integers(0, 365),
+        capital=st.sampled_from(["0%", "8%", "150%"]),
+    )
+    def check(price: int, units: int, fixed: int, stock_days: int, capital: str) -> None:
+        numbers = {
+            "unit_cost": price // 3, "monthly_units": units, "cost_of_capital": capital, "stock_days": stock_days,
+            "fully-managed": {"price": price}, "semi-managed": {"price": price, "fixed_per_month": fixed},
+        }
+        outcomes = []
+        for brief in (False, True):
+            try:
+                compare_margins(numbers, brief=brief)
+                outcomes.append("")
+            except ProfileError as error:
+                outcomes.append(str(error))
+        event("refused" if outcomes[0] else "kept")
+        assert outcomes[0] == outcomes[1]
+
+    check()
+
+
 def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> None:
     numbers = {"unit_cost": 1, "monthly_units": 10**40, "fully-managed": {"price": 10**30}, "semi-managed": {"price": 10**30}}
     for brief in (False, True):
@@ -1463,10 +1534,10 @@ def test_conclusions_laid_over_with_other_margin_facts_are_that_run_s(
 
 
 # -- the arithmetic on numbers as a catalogue gives them, against the same in Fractions ------------------------------
-# margins._month_parts and margins._slopes work on unreduced integer pairs, each amount reduced as it leaves. On
-# values as a catalogue's products give them (decimals, converted amounts, long prices, an unsold share up to 1,
-# VAT) and plans with customs charges on and around the value declared, every line, the month and each slope must
-# be the rational of the formula in Fractions (_amounts_in_fractions), and every pair in lowest terms.
+# margins._month_parts and margins._slopes work on unreduced integer pairs; the lines leave unreduced, the month in
+# lowest terms. On values as a catalogue's products give them (decimals, converted amounts, long prices, an unsold
+# share up to 1, VAT) and plans with customs charges on and around the value declared, every line, the month and
+# each slope must be the rational of the formula in Fractions (_amounts_in_fractions).
 
 _RATE_KEY, _ITEM_KEY = "customs.test.rate", "customs.test.item"
 
@@ -1536,16 +1607,16 @@ def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> Non
         expected = _amounts_in_fractions(plan, values, units)
         parts = margins._month_parts(plan, values, units)
         assert list(parts) == list(expected)
-        for key, pair in parts.items():
-            exact = expected[key]
-            assert pair == (exact.numerator, exact.denominator), key  # the rational, and in lowest terms
+        for key, (n, d) in parts.items():
+            assert d != 0 and Fraction(n, d) == expected[key], key  # the rational, in any terms
+        month = expected["contribution_per_month"]
+        assert parts["contribution_per_month"] == (month.numerator, month.denominator)  # the month in lowest terms
         assert margins._month_parts(plan, values, units, month_only=True) == {
             "contribution_per_month": parts["contribution_per_month"]
         }
         assert margins._amounts(plan, values, units) == expected
         # The month is a straight line in each number _slopes answers for (on the whole range: none of them moves
         # a customs threshold or the refund fee's cap), so its slope is the step from x to x + 1.
-        month = expected["contribution_per_month"]
         for name, slope in margins._slopes(plan, values, units).items():
             stepped = {**values, name: values.get(name, Fraction(0)) + 1}
             assert slope == _amounts_in_fractions(plan, stepped, units)["contribution_per_month"] - month, name

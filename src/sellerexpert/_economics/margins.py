@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -1005,30 +1006,28 @@ def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
     return g
 
 
-def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, month_only: bool = False) -> dict[str, _Q]:
+def _month_parts(
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction | int, *, month_only: bool = False
+) -> dict[str, _Q]:
     """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
 
-    On integer numerators and denominators held apart, unreduced, each amount reduced once as it leaves (pairs
-    in lowest terms: :func:`_amounts` gives them as Fractions): the same exact rationals as the formula in
+    On integer numerators and denominators held apart, unreduced: the same exact rationals as the formula in
     the module's docstring worked out in Fractions, some times faster (a catalogue works out some twenty of
-    these per product). With ``month_only``, only ``contribution_per_month`` is there (the tipping values
-    read nothing else), and no line is reduced.
+    these per product). Each line leaves as its unreduced pair (its denominator not 0, of either sign: a VAT rate
+    below -1 makes 1 + VAT negative), but the month, in lowest terms: each reader reduces only what it keeps
+    (:func:`_amounts` as Fractions; a brief breakdown keeps five lines and only checks the others' sizes, which
+    do not depend on the terms). With ``month_only``, only ``contribution_per_month`` is there (the tipping values
+    read nothing else). ``units`` is read by its numerator and denominator: a whole number needs no Fraction.
     """
     get = v.get
-    x = get("price", _ZERO)
-    pn, pd = x.numerator, x.denominator
-    x = get("price_cut", _ZERO)
-    cn, cd = x.numerator, x.denominator
-    x = get("return_rate", _ZERO)
-    rn, rd = x.numerator, x.denominator
-    x = get("vat_rate", _ZERO)
-    tn, td = x.numerator, x.denominator
-    x = get("commission", _ZERO)
-    mn, md = x.numerator, x.denominator
-    x = get("affiliate_commission", _ZERO)
-    an, ad = x.numerator, x.denominator
-    x = get("payment_fee", _ZERO)
-    yn, yd = x.numerator, x.denominator
+    # Each number read as its pair at once (one call: a Fraction's numerator and denominator are two).
+    pn, pd = get("price", _ZERO).as_integer_ratio()
+    cn, cd = get("price_cut", _ZERO).as_integer_ratio()
+    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
+    tn, td = get("vat_rate", _ZERO).as_integer_ratio()
+    mn, md = get("commission", _ZERO).as_integer_ratio()
+    an, ad = get("affiliate_commission", _ZERO).as_integer_ratio()
+    yn, yd = get("payment_fee", _ZERO).as_integer_ratio()
     # cut = price x cut and gross = price - cut, over one denominator; refunds = gross x rate, sales = gross - refunds.
     cut_n, gd = pn * cn, pd * cd
     gn = pn * cd - cut_n
@@ -1046,16 +1045,14 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     if plan.refund_admin is not None:
         fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
         refund_admin = (rn * fee_n, rd * fee_d)
-    x, z = get("fine_rate", _ZERO), get("fine_multiple", _ZERO)
-    fines = (gn * x.numerator * z.numerator, gd * x.denominator * z.denominator)
+    (xn, xd), (zn, zd) = get("fine_rate", _ZERO).as_integer_ratio(), get("fine_multiple", _ZERO).as_integer_ratio()
+    fines = (gn * xn * zn, gd * xd * zd)
     late = _Q0
     if plan.late_fine:
-        x, z = get("late_share", _ZERO), get("late_fine", _ZERO)
-        late = (x.numerator * z.numerator, x.denominator * z.denominator)
-    x = get("unit_cost", _ZERO)
-    unit_cost = (un, ud) = (x.numerator, x.denominator)
-    x = get("freight_per_unit", _ZERO)
-    freight = (fn, fd) = (x.numerator, x.denominator)
+        (xn, xd), (zn, zd) = get("late_share", _ZERO).as_integer_ratio(), get("late_fine", _ZERO).as_integer_ratio()
+        late = (xn * zn, xd * zd)
+    unit_cost = (un, ud) = get("unit_cost", _ZERO).as_integer_ratio()
+    freight = (fn, fd) = get("freight_per_unit", _ZERO).as_integer_ratio()
     parcel = plan.parcel
     duty = _Q0
     if parcel is not None:
@@ -1067,25 +1064,20 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
     ln, ld = un * fd + fn * ud, ud * fd
     if parcel is False:
         ln, ld = ln * duty[1] + duty[0] * ld, ld * duty[1]
-    x = get("unsold_share", _ZERO)
-    wn, wd = x.numerator, x.denominator
-    x, z = get("transit_days", _ZERO), get("stock_days", _ZERO)
-    stock_n, stock_d = z.numerator, z.denominator
-    days_n, days_d = x.numerator * stock_d + stock_n * x.denominator, x.denominator * stock_d
-    x = get("cost_of_capital", _ZERO)
-    capital_n, capital_d = x.numerator, x.denominator
-    x = get("payout_delay_days", _ZERO)
-    delay_n, delay_d = x.numerator, x.denominator
-    x, z = get("storage_per_unit_month", _ZERO), get("cost_per_return", _ZERO)
-    storage = (x.numerator * stock_n * MONTHS_PER_YEAR, x.denominator * stock_d * DAYS_PER_YEAR)
-    return_handling = (rn * z.numerator, rd * z.denominator)
+    wn, wd = get("unsold_share", _ZERO).as_integer_ratio()
+    xn, xd = get("transit_days", _ZERO).as_integer_ratio()
+    stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
+    days_n, days_d = xn * stock_d + stock_n * xd, xd * stock_d
+    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
+    delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
+    (xn, xd), (zn, zd) = get("storage_per_unit_month", _ZERO).as_integer_ratio(), get("cost_per_return", _ZERO).as_integer_ratio()
+    storage = (xn * stock_n * MONTHS_PER_YEAR, xd * stock_d * DAYS_PER_YEAR)
+    return_handling = (rn * zn, rd * zd)
     unsold = (ln * wn, ld * (wd - wn)) if wn < wd else _Q0
     on_stock = (ln * days_n * capital_n, ld * days_d * DAYS_PER_YEAR * capital_d)
     on_payouts = (payout_n * delay_n * capital_n, payout_d * delay_d * DAYS_PER_YEAR * capital_d)
-    x, z = get("fee_per_unit", _ZERO), get("ads_per_unit", _ZERO)
-    fees, ads = (x.numerator, x.denominator), (z.numerator, z.denominator)
-    x = get("last_mile_per_order", _ZERO)
-    last_mile = (x.numerator, x.denominator)
+    fees, ads = get("fee_per_unit", _ZERO).as_integer_ratio(), get("ads_per_unit", _ZERO).as_integer_ratio()
+    last_mile = get("last_mile_per_order", _ZERO).as_integer_ratio()
     # Per unit: the price less every cost line. The price less the cut, refunds, VAT, commission, affiliate and
     # payment fees is the payout (exactly), so the sum starts there; the unit cost, freight and a bulk import's
     # duty are the landed cost (a parcel's duty is a line of its own).
@@ -1094,45 +1086,43 @@ def _month_parts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, *, mon
          return_handling, unsold, on_stock, on_payouts),
         payout_n, payout_d,
     )
-    count_n, count_d = units.numerator, units.denominator
-    x = get("fixed_per_month", _ZERO)
-    fixed = (x.numerator, x.denominator)
-    deposit = plan.deposit
-    deposit_cost = (deposit.numerator * capital_n, deposit.denominator * capital_d * MONTHS_PER_YEAR)
+    count_n, count_d = units.as_integer_ratio()
+    fixed = get("fixed_per_month", _ZERO).as_integer_ratio()
+    deposit_n, deposit_d = plan.deposit.as_integer_ratio()
+    deposit_cost = (deposit_n * capital_n, deposit_d * capital_d * MONTHS_PER_YEAR)
     month = _lowest(*_less((fixed, deposit_cost), per_n * count_n, per_d * count_d))
     if month_only:
         return {"contribution_per_month": month}
-    low = _lowest
     per_day_n, per_day_d = count_n * MONTHS_PER_YEAR, count_d * DAYS_PER_YEAR
     return {
         "price": (pn, pd),
-        "price_cut": low(cut_n, gd),
-        "refunds": low(refunds_n, sd),
-        "vat": low(vat_n, kept_d),
-        "commission": low(kept_n * mn, kept_d * md),
-        "refund_admin": low(*refund_admin),
-        "affiliate": low(kept_n * an, kept_d * ad),
-        "payment_fees": low(kept_n * yn, kept_d * yd),
+        "price_cut": (cut_n, gd),
+        "refunds": (refunds_n, sd),
+        "vat": (vat_n, kept_d),
+        "commission": (kept_n * mn, kept_d * md),
+        "refund_admin": refund_admin,
+        "affiliate": (kept_n * an, kept_d * ad),
+        "payment_fees": (kept_n * yn, kept_d * yd),
         "platform_fees": fees,
-        "fines": low(*fines),
-        "late_fines": low(*late),
+        "fines": fines,
+        "late_fines": late,
         "ads": ads,
         "unit_cost": unit_cost,
         "freight": freight,
         "duty": duty,
         "last_mile": last_mile,
-        "storage": low(*storage),
-        "return_handling": low(*return_handling),
-        "unsold_stock": low(*unsold),
-        "capital_on_stock": low(*on_stock),
-        "capital_on_payouts": low(*on_payouts),
-        "contribution_per_unit": low(per_n, per_d),
+        "storage": storage,
+        "return_handling": return_handling,
+        "unsold_stock": unsold,
+        "capital_on_stock": on_stock,
+        "capital_on_payouts": on_payouts,
+        "contribution_per_unit": (per_n, per_d),
         "fixed_costs": fixed,
-        "deposit_cost": low(*deposit_cost),
+        "deposit_cost": deposit_cost,
         "contribution_per_month": month,
-        "cash_in_stock": low(ln * per_day_n * days_n, ld * per_day_d * days_d),
-        "cash_in_payouts": low(payout_n * per_day_n * delay_n, payout_d * per_day_d * delay_d),
-        "deposit_held": (deposit.numerator, deposit.denominator),
+        "cash_in_stock": (ln * per_day_n * days_n, ld * per_day_d * days_d),
+        "cash_in_payouts": (payout_n * per_day_n * delay_n, payout_d * per_day_d * delay_d),
+        "deposit_held": (deposit_n, deposit_d),
     }
 
 
@@ -1286,16 +1276,21 @@ def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[st
 
 def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
     """The plan's input values in one case (needed numbers absent: not counted), with ``changes`` over them."""
-    out: dict[str, Fraction] = {}
-    for name, item in plan.inputs.items():
-        if item.value is None:
-            continue
-        value = item.value
-        if case != "base" and item.low is not None and item.high is not None:
-            favourable = case == "optimistic"
-            value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
-        out[name] = value
-    out.update(changes or {})
+    if case == "base":
+        # Each number as given (a range's base), in one comprehension: a catalogue asks this of some twenty plans a product.
+        out = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
+    else:
+        out = {}
+        for name, item in plan.inputs.items():
+            if item.value is None:
+                continue
+            value = item.value
+            if item.low is not None and item.high is not None:
+                favourable = case == "optimistic"
+                value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
+            out[name] = value
+    if changes:
+        out.update(changes)
     return out
 
 
@@ -1556,14 +1551,8 @@ def _line_needs(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[s
     if key == "duty":
         if plan.parcel is None:
             return plan.duty_origin.needs
-        price = values.get("price", _ZERO)
-        value = price - price * values.get("price_cut", _ZERO) if plan.parcel else values.get("unit_cost", _ZERO)
-        kinds = {c.kind for c in plan.charges if c.applies(value)}
-        return tuple(
-            name
-            for name, kind in (("duty_rate", "yours"), ("import_tax_rate", "import_tax"))
-            if kind in kinds and name not in plan.inputs
-        )
+        vn, vd = _declared(plan, values)
+        return _duty_needs(plan, {c.kind for c in plan.charges if c.takes(vn, vd)})
     if key == "refund_admin" and plan.refund_admin is None:
         return ()
     if key == "late_fines" and not plan.late_fine:
@@ -1572,6 +1561,25 @@ def _line_needs(plan: _Plan, key: str, needs: tuple[str, ...], values: Mapping[s
     if own is not None and own.origin.basis == "route":
         return own.origin.needs
     return tuple(name for name in needs if name not in plan.inputs)
+
+
+_DUTY_NEEDS = (("duty_rate", "yours"), ("import_tax_rate", "import_tax"))
+"""The numbers a customs charge of each kind waits for when the seller does not give them."""
+
+
+def _duty_needs(plan: _Plan, kinds: Container[str]) -> tuple[str, ...]:
+    """The duty line's needed numbers when the charges of these kinds apply (the plan crossing a border)."""
+    return tuple(name for name, kind in _DUTY_NEEDS if kind in kinds and name not in plan.inputs)
+
+
+def _declared(plan: _Plan, values: Mapping[str, Fraction]) -> _Q:
+    """The customs value of a unit under a plan that crosses a border, as a pair in any terms (its denominator
+    positive): the price after cuts for a parcel, the unit cost for a bulk import."""
+    if plan.parcel:
+        price, cut = values.get("price", _ZERO), values.get("price_cut", _ZERO)
+        return price.numerator * (cut.denominator - cut.numerator), price.denominator * cut.denominator
+    cost = values.get("unit_cost", _ZERO)
+    return cost.numerator, cost.denominator
 
 
 _BRIEF_LINES = frozenset({"price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"})
@@ -1601,7 +1609,7 @@ def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -
     """
     values = _values(plan)
     if brief:
-        return _brief_margin(plan, values, _month_parts(plan, values, Fraction(units)), units, platform)
+        return _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
     amounts = _amounts(plan, values, Fraction(units))
     lines: list[MarginLine] = []
     for key, label, formula, needs in _PER_UNIT:
@@ -1735,45 +1743,58 @@ def _brief_margin(
 ) -> ModelMargin:
     """:func:`_model_margin` in brief: the same amounts, size check and needed numbers (in the same order),
     only the lines of :data:`_BRIEF_LINES` (the other amounts stay integer pairs: checked, not kept)."""
-    add, mul, div = _qadd, _qmul, _qdiv
-    per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
-    tied = add(add(parts["cash_in_stock"], parts["cash_in_payouts"]), parts["deposit_held"])
-    count = (units, 1)
+    if not units:
+        raise ZeroDivisionError("division by zero")  # as the full breakdown's contribution a unit after fixed costs
+    # The full breakdown's size check, on every amount it shows, as unreduced pairs (a size does not depend on the
+    # terms; each denominator is not 0, of either sign): the lines, then those worked out of them (the units'
+    # contribution, a unit's after fixed costs, the cash tied up and what it costs a month).
+    per_n, per_d = per_unit = parts["contribution_per_unit"]
+    month_n, month_d = month = parts["contribution_per_month"]
+    sn, sd = parts["cash_in_stock"]
+    wn, wd = parts["cash_in_payouts"]
+    hn, hd = parts["deposit_held"]
+    tied_n, tied_d = (sn * wd + wn * sd) * hd + hn * sd * wd, sd * wd * hd
+    capital = values.get("cost_of_capital", _ZERO)
     checked = (
-        *(parts[key] for key, _label, _formula, _needs in _PER_UNIT),
-        per_unit, mul(per_unit, count), parts["fixed_costs"], parts["deposit_cost"], month, div(month, count),
-        parts["cash_in_stock"], parts["cash_in_payouts"], parts["deposit_held"], tied,
-        div(mul(tied, _q(values.get("cost_of_capital", _ZERO))), _q(_MONTHS)),
+        *parts.values(), (per_n * units, per_d), (month_n, month_d * units), (tied_n, tied_d),
+        (tied_n * capital.numerator, tied_d * capital.denominator * MONTHS_PER_YEAR),
     )
     largest = _LARGEST.numerator
     for n, d in checked:
-        if abs(n) >= largest * d:
+        # A numerator below 10**64 proves the amount is (its denominator is a whole number, not 0): the products'
+        # numerators are some fifty bits long, so the exact comparison below is all but never reached.
+        if not -largest < n < largest and abs(n) >= largest * abs(d):
             raise _too_long(plan, platform)
-    # Each pair is in lowest terms: its cents read from it, and each Fraction made once, the costs made negative
-    # as pairs (a Fraction's negation is another Fraction).
-    price, per_unit_value, month_value = Fraction(*parts["price"]), Fraction(*per_unit), Fraction(*month)
-    fixed, deposit_cost = parts["fixed_costs"], parts["deposit_cost"]
-    minus_fixed, minus_deposit = Fraction(-fixed[0], fixed[1]), Fraction(-deposit_cost[0], deposit_cost[1])
     known = _brief_known(plan)
-    fixed_origin, deposit_origin = known.fixed_origin, known.deposit_origin
-    if known.duty_fixed:
-        needed = known.needed
-    else:
-        needed = tuple(dict.fromkeys((*known.before_duty, *_line_needs(plan, "duty", (), values), *known.after_duty)))
+    needed = known.needed
+    if known.duty_charges:
+        # The duty's needs follow the charges that apply at this customs value (which of two kinds: four lists).
+        vn, vd = _declared(plan, values)
+        yours = taxed = False
+        for charge in known.duty_charges:
+            if charge.takes(vn, vd):
+                if charge.kind == "yours":
+                    yours = True
+                else:
+                    taxed = True
+        needed = known.needed_with[yours, taxed]
+    # The fixed costs and the deposit's cost are the plan's, not the product's: their lines made once per amounts.
+    fixed_and_deposit = parts["fixed_costs"], parts["deposit_cost"]
+    month_lines = known.month_lines.get(fixed_and_deposit)
+    if month_lines is None:
+        month_lines = _brief_month_lines(known, *fixed_and_deposit)
+    per_unit_value, month_value = Fraction(*per_unit), Fraction(*month)
     _key, label, formula, _price_needs = _PER_UNIT[0]
     column = plan.column
     return ModelMargin(
         model=column.model,
         per_unit=(
-            MarginLine("price", label, formula, _cents_pair(*parts["price"]), price, known.price_origin),
+            MarginLine("price", label, formula, _cents_pair(*parts["price"]), values.get("price", _ZERO), known.price_origin),
             MarginLine("contribution_per_unit", N_("Contribution per unit"),
-                       N_("sum of the lines above (needed lines not counted)"), _cents_pair(*per_unit), per_unit_value),
+                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
         ),
         per_month=(
-            MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
-                       _cents_pair(-fixed[0], fixed[1]), minus_fixed, fixed_origin),
-            MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
-                       _cents_pair(-deposit_cost[0], deposit_cost[1]), minus_deposit, deposit_origin),
+            *month_lines,
             MarginLine("contribution_per_month", N_("Contribution per month"),
                        N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month), month_value),
         ),
@@ -1785,25 +1806,48 @@ def _brief_margin(
     )
 
 
+def _brief_month_lines(known: _BriefKnown, fixed: _Q, deposit_cost: _Q) -> tuple[MarginLine, MarginLine]:
+    """A brief breakdown's fixed costs and deposit cost lines for these amounts (pairs, positive denominators),
+    kept in ``known`` (a catalogue's products share them: the company's fixed costs, the route's deposit)."""
+    minus_fixed, minus_deposit = Fraction(-fixed[0], fixed[1]), Fraction(-deposit_cost[0], deposit_cost[1])
+    lines = (
+        MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
+                   cents(minus_fixed), minus_fixed, known.fixed_origin),
+        MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
+                   cents(minus_deposit), minus_deposit, known.deposit_origin),
+    )
+    if len(known.month_lines) >= _BRIEF_MONTH_LINES_KEPT:
+        known.month_lines.clear()
+    known.month_lines[fixed, deposit_cost] = lines
+    return lines
+
+
+_BRIEF_MONTH_LINES_KEPT = 64
+
+
 @dataclass(frozen=True)
 class _BriefKnown:
     """What a brief breakdown names that the plan's values do not change: origins, needs and the numbers not given.
 
-    The needed numbers in order: those of the lines before the duty, the duty's (read off the customs value when
-    the plan crosses a border, see :func:`_line_needs`), then the rest; ``needed`` is the whole when the duty's
-    are fixed too.
+    The needed numbers in order: those of the lines before the duty, the duty's, then the rest. When the plan
+    crosses a border and a charge that applies there waits for a number not given (``duty_charges``), the duty's
+    follow the customs value: ``needed_with`` holds the whole for each pair (a charge on the seller's duty rate
+    applies, an import tax applies); otherwise ``needed`` is the whole.
     """
 
     held: tuple[object, ...]
     price_origin: Provenance
     fixed_origin: Provenance
     deposit_origin: Provenance
-    before_duty: tuple[str, ...]
-    after_duty: tuple[str, ...]
-    duty_fixed: bool
     needed: tuple[str, ...]
+    duty_charges: tuple[_Charge, ...]
+    needed_with: Mapping[tuple[bool, bool], tuple[str, ...]]
     not_given: tuple[str, ...]
+    month_lines: dict[tuple[_Q, _Q], tuple[MarginLine, MarginLine]] = field(default_factory=dict, compare=False)
+    """The fixed costs and deposit cost lines made so far, by their amounts (bounded: :data:`_BRIEF_MONTH_LINES_KEPT`)."""
 
+
+_ORIGIN = operator.attrgetter("origin")
 
 _BRIEF_KNOWN_KEPT = 1024
 _BRIEF_KNOWN: dict[Hashable, _BriefKnown] = {}
@@ -1816,11 +1860,11 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
     """The fixed parts of :func:`_brief_margin` for this plan, worked out once per route and set of given numbers.
 
     Keyed by the identity of the origins read (the seller's numbers share one origin, the tables' are the route
-    part's own objects): the entry holds them, so no id in its key can be reused while it is kept.
+    part's own objects) and of the charges (the route part's tuple; the entry keeps the ones the duty's needs
+    follow): the entry holds them, so no id in its key can be reused while it is kept.
     """
     inputs = plan.inputs
-    origins = tuple(item.origin for item in inputs.values())
-    held = (*origins, plan.duty_origin, plan.deposit_origin)
+    held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
     key = (
         tuple(inputs), tuple(map(id, held)), plan.parcel, plan.refund_admin is None, plan.late_fine, bool(plan.deposit),
     )
@@ -1845,17 +1889,24 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
     after.extend(plan.deposit_origin.needs if plan.deposit else _NO_DEPOSIT.needs)
     if capital_missing:
         after.append("cost_of_capital")
-    duty_fixed = plan.parcel is None
-    duty = plan.duty_origin.needs if duty_fixed else ()
+    # The charges whose applying changes the duty's needs: only those of a kind that waits for a number not given.
+    waiting = {kind for name, kind in _DUTY_NEEDS if name not in inputs}
+    duty_charges = () if plan.parcel is None else tuple(c for c in plan.charges if c.kind in waiting)
+    duty = plan.duty_origin.needs if plan.parcel is None else ()
+    needed_with = {
+        (yours, taxed): tuple(dict.fromkeys(
+            (*before, *_duty_needs(plan, {k for k, on in (("yours", yours), ("import_tax", taxed)) if on}), *after)
+        ))
+        for yours in (False, True) for taxed in (False, True)
+    } if duty_charges else {}
     known = _BriefKnown(
         held=held,
         price_origin=_line_origin(plan, "price", _PER_UNIT[0][3], values),
         fixed_origin=fixed_origin,
         deposit_origin=deposit_origin,
-        before_duty=tuple(before),
-        after_duty=tuple(after),
-        duty_fixed=duty_fixed,
         needed=tuple(dict.fromkeys((*before, *duty, *after))),
+        duty_charges=duty_charges,
+        needed_with=needed_with,
         not_given=tuple(spec.name for spec in NUMBERS if inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
     )
     if len(_BRIEF_KNOWN) >= _BRIEF_KNOWN_KEPT:
