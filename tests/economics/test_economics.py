@@ -1230,6 +1230,40 @@ def test_a_piece_remembered_at_one_depth_is_written_again_at_another() -> None:
         assert _Piece(_REASON, advice, "reasons", memo).text("\n" + indent) == _json(advice.to_dict()["reasons"][0], indent)
 
 
+_ADVICE_CHANGES: dict[str, list[Any]] = {
+    "market": ["DE"], "market_name": ["Germany", "the \"US\""], "route": [None, "temu_y2"], "route_name": [""],
+    "model": [None, "fully-managed"], "outcome": ["run-both"], "outcome_text": ["Run both."],
+    "confidence": [1, 1.0, True, 0.0, -0.0, 0.90000001],
+    "hands_over": [{}, {"stock": "you"}, {"stock": "yours"}, {"price": "you", "stock": "you"}, {"stock": 1}],
+}
+
+
+@pytest.mark.parametrize("changed", sorted(_ADVICE_CHANGES))
+def test_a_remembered_market_head_is_never_another_markets_text(changed: str) -> None:
+    # A product's market entries are written with their advice's head remembered by content (_Market): an
+    # advice that differs in any field it writes, even only in its value's type or sign (1, 1.0, True; 0.0,
+    # -0.0), gets its own text, and each entry is the text of Placement.to_dict() (this fails when the
+    # content key leaves a field out or takes 1 for 1.0).
+    from sellerexpert._economics.catalogue import Placement
+    from sellerexpert._economics.catalogue_report import _json, _Market, _Memo
+
+    advice = MarketAdvice(
+        "US", "the US", "temu_local", "local", "semi-managed", "one-model", 1.0, (_REASON,), (), hands_over={"stock": "you"}
+    )
+    placement = Placement(
+        "temu", "Temu", "US", "the US", "temu_local", "local", "semi-managed", Decimal("1.5"), Decimal(300), "temu_y2",
+        "y2", Decimal(280), 7, True, "temu_local", "A reason.", advice,
+    )
+    memo = _Memo()
+    for indent in ("          ", "  "):
+        assert _Market(placement, memo).text("\n" + indent) == _json(placement.to_dict(), indent)
+        for value in _ADVICE_CHANGES[changed]:
+            other = replace(placement, advice=replace(advice, **{changed: value}))
+            assert _Market(other, memo).text("\n" + indent) == _json(other.to_dict(), indent)
+    bare = replace(placement, advice=None)
+    assert _Market(bare, memo).text("\n  ") == _json(bare.to_dict(), "  ")
+
+
 def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:
     # A market's reasons are written as one remembered text when the same piece objects recur: the same
     # text as the list written piece by piece; another object in the list (even an equal one), another

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sellerexpert import FIELDS, PLATFORMS, ProfileError, SellerExpertError, SellerProfile, json_schema
 
@@ -35,6 +37,29 @@ def test_text_inputs_are_normalised() -> None:
     assert profile.monthly_orders == 250
     assert profile.local_warehouse is True
     assert profile.customer_service == "none"
+
+
+_LIST_FIELDS = ("platforms", "target_markets", "vat_markets", "stock_markets")
+_LIST_ITEMS = st.sampled_from(["temu", "Temu", "tiktok", "amazon", "us", "US", "gb", "DE", "EU", "XX", "", " us ", "de"])
+
+
+def _read(data: dict[str, object]) -> object:
+    try:
+        profile = SellerProfile.from_dict(data)
+    except ProfileError as exc:
+        return ("error", str(exc), exc.field)
+    return ("profile", profile, profile.to_dict())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_LIST_FIELDS), st.lists(_LIST_ITEMS, max_size=5)), min_size=1, max_size=6))
+def test_a_tuple_read_again_is_read_as_its_list(given_lists: list[tuple[str, list[str]]]) -> None:
+    # A list given as a tuple has its conversion kept by field and items (a catalogue's company lists, read
+    # again per product): each tuple, read once or again, gives the profile or error its list gives (this
+    # fails when the conversion is kept by anything less than the field and its items, in order).
+    for field, items in given_lists:
+        assert _read({field: tuple(items)}) == _read({field: items})
+        assert _read({field: tuple(items)}) == _read({field: items})
 
 
 def test_none_and_blank_mean_unknown() -> None:

@@ -101,8 +101,12 @@ class Placement:
             "market": self.market, "market_name": self.market_name, "route": self.route, "route_name": self.route_name,
             "model": self.model,
         }
+        return {**base, **self.comparison_dict()}
+
+    def comparison_dict(self) -> dict[str, Any]:
+        """The keys of :meth:`to_dict` after the market's own: the contribution and the comparison (a product's
+        JSON writes them after the market advice's text, which it remembers: see ``catalogue_report._Market``)."""
         return {
-            **base,
             "contribution_per_unit": _number(self.contribution_per_unit),
             "contribution_per_month": _number(self.contribution_per_month),
             "other_route": self.other_route,
@@ -122,15 +126,18 @@ def _number(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _by_platform(placements: tuple[Placement, ...]) -> list[dict[str, Any]]:
-    """The placements grouped per platform, in the order the platforms first appear."""
+def _by_platform(
+    placements: tuple[Placement, ...], market: Callable[[Placement], Any] = Placement.to_dict
+) -> list[dict[str, Any]]:
+    """The placements grouped per platform, in the order the platforms first appear, each market's entry
+    ``market(placement)`` (its dict; a product's JSON text puts an object that writes it there)."""
     platforms: dict[str, dict[str, Any]] = {}
     for placement in placements:
         entry = platforms.setdefault(
             placement.platform,
             {"platform": placement.platform, "platform_name": placement.platform_name, "markets": []},
         )
-        entry["markets"].append(placement.to_dict())
+        entry["markets"].append(market(placement))
     return list(platforms.values())
 
 

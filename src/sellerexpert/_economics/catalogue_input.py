@@ -173,7 +173,8 @@ def _company_dicts(company: SellerProfile) -> tuple[dict[str, Any], dict[str, An
     for known, known_data, known_economics in _company:
         if known is company:
             return known_data, known_economics
-    data = company.to_dict()
+    # Lists as tuples: the profile keeps their conversion (see profile._normalised), not made again per product.
+    data = {key: tuple(value) if type(value) is list else value for key, value in company.to_dict().items()}
     economics: dict[str, Any] = company.economics.to_dict() if company.economics is not None else {}
     _company[:] = [(company, data, economics)]
     return data, economics

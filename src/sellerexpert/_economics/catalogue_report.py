@@ -380,8 +380,8 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
                 _write_json(item, inner, out)
             opening = "," + inner
         out.append(newline + "]")
-    elif type(value) is _PieceList:
-        out.append(value.memo.list_text(value.pieces, value.advice, value.name, newline))
+    elif type(value) is _Market:
+        out.append(value.text(newline))
     elif isinstance(value, str):
         out.append(_escape(value))
     elif value is None:
@@ -445,9 +445,10 @@ class _Memo:
     two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("by_content", "by_id", "lists")
+    __slots__ = ("by_content", "by_id", "heads", "lists")
 
     def __init__(self) -> None:
+        self.heads: dict[tuple[object, ...], str] = {}
         self.by_id: dict[int, tuple[object, str, str]] = {}
         self.by_content: dict[tuple[str, str], str] = {}
         self.lists: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
@@ -513,14 +514,66 @@ class _Piece:
         return self.memo.text(self.piece, self.data, newline)
 
 
-class _PieceList:
-    """A market's reasons or caveats in a product's JSON (``advice``'s field ``name``), written through ``memo``
-    as one text (see :meth:`_Memo.list_text`)."""
+class _Market:
+    """A placement's market entry in a product's JSON (``Placement.to_dict()``'s text at its depth), written
+    through ``memo``: the market advice's keys before its pieces (two dozen texts in a whole catalogue) are
+    remembered as a piece is (:meth:`_Memo.text`), its reasons and caveats as lists (:meth:`_Memo.list_text`),
+    and only the placement's own keys (:meth:`Placement.comparison_dict`, the product's numbers) are written."""
 
-    __slots__ = ("advice", "memo", "name", "pieces")
+    __slots__ = ("memo", "placement")
 
-    def __init__(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, memo: _Memo) -> None:
-        self.pieces, self.advice, self.name, self.memo = pieces, advice, name, memo
+    def __init__(self, placement: Placement, memo: _Memo) -> None:
+        self.placement, self.memo = placement, memo
+
+    def text(self, newline: str) -> str:
+        placement, memo = self.placement, self.memo
+        advice = placement.advice
+        if advice is None:
+            return _json(placement.to_dict(), newline[1:])
+        inner = newline + _INDENT
+        # The head's text without its closing brace, then the pieces' lists and the comparison's keys (whose own
+        # text's opening brace gives way to the comma): the keys in to_dict's order (see _head).
+        key = _head_key(advice, newline)
+        head = memo.heads.get(key) if key is not None else None
+        if head is None:
+            head = _json(_head(advice), newline[1:])[: -len(newline) - 1]
+            if key is not None:
+                if len(memo.heads) >= _PIECES_KEPT:
+                    memo.heads.clear()
+                memo.heads[key] = head
+        parts = [head]
+        for name in _PIECE_LISTS:
+            parts.append(f",{inner}{_escape(name)}: {memo.list_text(getattr(advice, name), advice, name, inner)}")
+        parts.append("," + _json(placement.comparison_dict(), newline[1:])[1:])
+        return "".join(parts)
+
+
+def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
+    """What the text of ``advice``'s head (:func:`_head`) is remembered by: every field but its pieces, each
+    with its type (1, 1.0 and True are equal keys but differ in JSON; a float by its text, as -0.0 is not 0.0),
+    and ``hands_over``'s items; ``None`` (written each time) for a value of another kind."""
+    key: list[object] = [newline, type(advice)]
+    for name, value in advice.__dict__.items():
+        kind = type(value)
+        if kind is str or value is None or kind is bool or kind is int:
+            key.append((kind, value))
+        elif kind is float:
+            key.append(float.__repr__(value))
+        elif kind is dict and all(type(k) is str and type(v) is str for k, v in value.items()):
+            key.append(tuple(value.items()))
+        elif name not in _PIECE_LISTS:
+            return None
+    return tuple(key)
+
+
+def _head(advice: MarketAdvice) -> dict[str, Any]:
+    """The market advice's dict without its pieces: the keys its JSON has before them (they are its last keys)."""
+    data = cast("dict[str, Any]", _shallow(advice, **dict.fromkeys(_PIECE_LISTS, ())).to_dict())
+    if tuple(data)[-len(_PIECE_LISTS):] != _PIECE_LISTS:
+        raise AssertionError(f"a market advice's pieces are no longer its last keys: {tuple(data)}")
+    for name in _PIECE_LISTS:
+        del data[name]
+    return data
 
 
 def _shallow(record: Any, **changes: Any) -> Any:
@@ -559,27 +612,15 @@ class ProductWriter:
 
 
 def _product_json(product: ProductAdvice, memo: _Memo) -> str:
-    """``_json(product.to_dict(), "    ")``, each reason and caveat written through ``memo`` (see :class:`_Piece`).
+    """``_json(product.to_dict(), "    ")``, each market's entry written through ``memo`` (see :class:`_Market`).
 
-    The product's dict is made with its markets' pieces left out (a copy of each advice without them), and
-    each list of pieces put back as :class:`_Piece` objects: making the pieces' dicts costs more than writing
-    the rest of the product.
+    The product's dict is made without its placements, and its platforms' entries put back with a
+    :class:`_Market` for each market: making the markets' dicts costs more than writing the rest of the product.
     """
-    bare = tuple(
-        p if p.advice is None else _shallow(p, advice=_shallow(p.advice, **dict.fromkeys(_PIECE_LISTS, ())))
-        for p in product.placements
-    )
-    data = _shallow(product, placements=bare).to_dict()
-    # The placements as the product's dict groups them (per platform, in the order platforms first appear).
-    grouped: dict[str, list[Placement]] = {}
-    for placement in product.placements:
-        grouped.setdefault(placement.platform, []).append(placement)
-    for entry in data["platforms"]:
-        for placement, market in zip(grouped[entry["platform"]], entry["markets"], strict=True):
-            advice = placement.advice
-            if advice is not None:
-                for name in _PIECE_LISTS:
-                    market[name] = _PieceList(getattr(advice, name), advice, name, memo)
+    from .catalogue import _by_platform
+
+    data = _shallow(product, placements=()).to_dict()
+    data["platforms"] = _by_platform(product.placements, lambda placement: _Market(placement, memo))
     return _json(data, "    ")
 
 

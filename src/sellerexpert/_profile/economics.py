@@ -303,8 +303,19 @@ def number_value(spec: NumberSpec, value: object, where: str) -> Decimal:
 
 
 def _model_key(key: str) -> str | None:
+    if key in _MODEL_KEYS:
+        return _MODEL_KEYS[key]
     word = re.sub(r"[\s_]+", "-", key.strip().lower())
-    return word if word in MODELS else None
+    found = word if word in MODELS else None
+    if len(_MODEL_KEYS) >= _MODEL_KEYS_KEPT:
+        _MODEL_KEYS.clear()
+    _MODEL_KEYS[key] = found
+    return found
+
+
+_MODEL_KEYS: dict[str, str | None] = {}
+"""The model each key of a table names, or ``None`` (a catalogue validates its company's tables for every product)."""
+_MODEL_KEYS_KEPT = 256
 
 
 def _platform_key(key: str) -> str | None:
@@ -392,25 +403,31 @@ _NUMBERS_KEPT = 4096
 
 def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer, dict[str, Layer]]:
     """The numbers of one table, and (where allowed) its per-model sub-tables."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise ProfileError(f"expected a table of numbers, got {_describe(raw)}", field=field_path(*where))
     numbers: dict[str, Value] = {}
     by_model: dict[str, Layer] = {}
-    choices = [*NUMBERS_BY_NAME, *(MODELS if models else ())]
+    specs = NUMBERS_BY_NAME
     for key, value in raw.items():
-        name = str(key)
-        model = _model_key(name) if models else None
+        name = key if type(key) is str else str(key)
+        # A number's name is never a model's (nor read as one), so it is looked up first: most keys are numbers.
+        spec = specs.get(name)
+        model = _model_key(name) if models and spec is None else None
         if model is not None:
             inner, _unused = _layer(value, (*where, model), models=False)
             by_model[model] = inner
-        elif name in NUMBERS_BY_NAME:
+        elif spec is not None:
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            numbers[name] = _value(NUMBERS_BY_NAME[name], value, field_path(*where, name))
+            numbers[name] = _value(spec, value, field_path(*where, name))
         else:
-            raise _unknown(key, where, choices)
-    ordered = tuple((spec.name, numbers[spec.name]) for spec in NUMBERS if spec.name in numbers)
-    return ordered, {m: by_model[m] for m in MODELS if m in by_model}
+            raise _unknown(key, where, [*NUMBERS_BY_NAME, *(MODELS if models else ())])
+    # In NUMBERS' order: a table holds a few of them.
+    ordered = tuple((name, numbers[name]) for name in sorted(numbers, key=_NUMBER_ORDER.__getitem__))
+    return ordered, {m: by_model[m] for m in MODELS if m in by_model} if by_model else {}
+
+
+_NUMBER_ORDER: dict[str, int] = {spec.name: index for index, spec in enumerate(NUMBERS)}
 
 
 def _rates(raw: object) -> tuple[tuple[str, Decimal], ...]:

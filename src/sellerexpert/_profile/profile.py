@@ -257,12 +257,30 @@ def normalise_value(spec: FieldSpec, value: object) -> object:
     return spec.type.convert(spec.name, value)
 
 
-_CONVERTED: dict[tuple[str, str], object] = {}
-"""Text cells already converted, by field and text: a batch's rows repeat a few cells per field."""
+_CONVERTED: dict[tuple[str, object], object] = {}
+"""Text cells (and short tuples of texts) already converted, by field and value: a batch's rows repeat a few cells per field."""
 _CONVERTED_LONGEST = 64
 """The longest text kept converted."""
 _CONVERTED_KEPT = memory.allowance("converted cells", 256)
 """Cells kept converted: at most 64 characters, with the field's name and the value made of it, about 256 bytes each."""
+
+
+def _keepable(value: object) -> bool:
+    """Whether a value's conversion is kept: a short text, or a few short texts in a tuple (a catalogue's
+    company's lists, such as its markets, given again with every product: see ``catalogue_input``)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= _CONVERTED_LONGEST  # type: ignore[arg-type]
+    return (
+        kind is tuple
+        and len(value) <= _CONVERTED_ITEMS  # type: ignore[arg-type]
+        and all(type(item) is str and len(item) <= _CONVERTED_ITEM_LONGEST for item in value)  # type: ignore[attr-defined]
+    )
+
+
+_CONVERTED_ITEMS = 4
+_CONVERTED_ITEM_LONGEST = 12
+"""A tuple is kept converted with at most 4 texts of at most 12 characters (the whole within the text's 64)."""
 
 
 def _normalised(spec: FieldSpec, value: object) -> object:
@@ -273,7 +291,7 @@ def _normalised(spec: FieldSpec, value: object) -> object:
     text (a shop's name) differs row by row and is not kept; a refused value raises every time,
     in the language in force.
     """
-    if type(value) is not str or spec.kind == "text" or len(value) > _CONVERTED_LONGEST:
+    if not _keepable(value) or spec.kind == "text":
         # A long cell (a number of many digits, a list of many markets) is rare and would make the kept cells' size
         # depend on the input: converted each time.
         return normalise_value(spec, value)
@@ -373,6 +391,11 @@ class SellerProfile(
                     values[key] = found
                     continue
                 if not value.strip():
+                    continue
+            elif type(value) is tuple:
+                found = converted.get((key, value), converted)
+                if found is not converted:
+                    values[key] = found
                     continue
             elif isinstance(value, str) and not value.strip():
                 continue
