@@ -1165,6 +1165,17 @@ class Advisor:
                 for rule_id in items
                 if rule_id in movers or not quotes.isdisjoint(self._wording_of(rule_id, lang)[2])
             )
+            # A reason's piece reads of its conclusion only what a product's values leave alone (its assumptions,
+            # and the dated facts it rests on: the rule book's, which no fact given here names), so it is worded
+            # from the run's own conclusion, without laying the product's values over it; a caveat words the
+            # engine's text, and a conclusion that matched a rule-book fact given here rests on its value: laid.
+            known = self._rules.platforms[platform].facts
+            laid = tuple(
+                rule_id
+                for rule_id in variable
+                if self._by_id[rule_id].then.kind == "caveat"
+                or any(name in given and name in known for name, _value in items[rule_id].platform_facts)
+            )
             reasons: list[tuple[Any, Reason]] = []
             caveats: list[tuple[Any, Caveat]] = []
             for rule_id, item in items.items():
@@ -1175,17 +1186,28 @@ class Advisor:
             whole = None
             if not variable:
                 whole = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
-            frame = record.kept[key] = _Frame(variable, reasons, caveats, whole)
+            frame = record.kept[key] = _Frame(variable, laid, reasons, caveats, whole)
         if frame.whole is not None:
             return frame.whole
-        recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.variable)
+        recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
         fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
         reasons, caveats = list(frame.reasons), list(frame.caveats)
         for rule_id in frame.variable:
-            _sort_in(self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact), reasons, caveats)
+            if rule_id in frame.laid:
+                placed = self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact)
+            else:
+                # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept.
+                rule, template, names = self._wording_of(rule_id, lang)
+                placed = self._placed(self._piece(platform, rule, items[rule_id], lang, None, template, {n: fact(n) for n in names}))
+            _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        return self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+        if frame.like is None:
+            frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+            return frame.like
+        # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
+        # product's recommendation with this one's.
+        return _with(frame.like, reasons=tuple([piece for _key, piece in reasons]), caveats=tuple([piece for _key, piece in caveats]))
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1611,17 +1633,21 @@ def _sort_in(placed: tuple[Any, ...], reasons: list[Any], caveats: list[Any]) ->
         caveats.append(placed[1:])
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Frame:
     """What a recommendation on a shared run keeps for the products laid over it (:meth:`Advisor._laid_recommendation`)."""
 
     variable: tuple[str, ...]
     """The rules whose words are worked out for each product, in the run's order."""
+    laid: tuple[str, ...]
+    """Those of them worded from their conclusion with the product's values laid over it (the others: from the run's)."""
     reasons: list[tuple[Any, Reason]]
     """The other rules' reasons, placed and in order (never changed: each product copies them)."""
     caveats: list[tuple[Any, Caveat]]
     whole: Recommendation | None
     """The recommendation itself when no words change with the product (immutable, shared)."""
+    like: Recommendation | None = None
+    """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
 
 
 _Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
