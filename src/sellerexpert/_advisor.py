@@ -15,7 +15,7 @@ from . import _memory as memory
 from ._economics import catalogue as _catalogue
 from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
-from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
+from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable, plain
 from ._engine.names import ENGINES, Engine
 from ._engine.policy import (
     OutcomeAdvice,
@@ -1176,6 +1176,19 @@ class Advisor:
                 if self._by_id[rule_id].then.kind == "caveat"
                 or any(name in given and name in known for name, _value in items[rule_id].platform_facts)
             )
+            # What those words quote that no product changes is read once, here, as are the facts they rest on.
+            worded: dict[str, _Wording] = {}
+            for rule_id in variable:
+                if rule_id not in laid:
+                    rule, template, names = self._wording_of(rule_id, lang)
+                    worded[rule_id] = _Wording(
+                        rule,
+                        template,
+                        {name: fact(name) for name in names if name not in quotes},
+                        tuple(name for name in names if name in quotes),
+                        self._platform_facts_used(platform, rule, items[rule_id].platform_facts),
+                    )
+            read = tuple(dict.fromkeys(name for wording in worded.values() for name in wording.moving))
             reasons: list[tuple[Any, Reason]] = []
             caveats: list[tuple[Any, Caveat]] = []
             for rule_id, item in items.items():
@@ -1186,19 +1199,26 @@ class Advisor:
             whole = None
             if not variable:
                 whole = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
-            frame = record.kept[key] = _Frame(variable, laid, reasons, caveats, whole)
+            frame = record.kept[key] = _Frame(variable, laid, worded, read, reasons, caveats, whole)
         if frame.whole is not None:
             return frame.whole
-        recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
+        if frame.laid:
+            recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
+        else:
+            # The words read of the laid facts only the product's own values they quote (as laid: plain).
+            recorded = {name: plain(given[name[len(PLATFORM_PREFIX) :]]) for name in frame.read}
+            changed = {}
         fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
         reasons, caveats = list(frame.reasons), list(frame.caveats)
         for rule_id in frame.variable:
-            if rule_id in frame.laid:
+            wording = frame.worded.get(rule_id)
+            if wording is None:
                 placed = self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact)
             else:
                 # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept.
-                rule, template, names = self._wording_of(rule_id, lang)
-                placed = self._placed(self._piece(platform, rule, items[rule_id], lang, None, template, {n: fact(n) for n in names}))
+                context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
+                piece = self._piece(platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on)
+                placed = self._placed(piece)
             _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
@@ -1486,14 +1506,17 @@ class Advisor:
         rendered: str | None,
         template: str,
         context: Mapping[str, Any],
+        rests_on: tuple[PlatformFactUsed, ...] | None = None,
     ) -> Reason | Caveat | None:
         """One conclusion in words: a caveat, a reason (evidence or constraint), or ``None`` for neither.
 
         :param rendered: the text as the engine already wrote it (an English caveat), else ``None``.
         :param context: the facts ``template`` quotes.
+        :param rests_on: the dated facts it rests on, when the caller knows them (else worked out).
         """
         sources = self._sources[rule.id]
-        rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
+        if rests_on is None:
+            rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
         then = rule.then
         text = rendered if rendered is not None else render(template, context, lang=lang)
         if then.kind == "caveat":
@@ -1641,6 +1664,10 @@ class _Frame:
     """The rules whose words are worked out for each product, in the run's order."""
     laid: tuple[str, ...]
     """Those of them worded from their conclusion with the product's values laid over it (the others: from the run's)."""
+    worded: dict[str, _Wording]
+    """The others' words, by rule."""
+    read: tuple[str, ...]
+    """The laid facts (``platform.``-prefixed) those words quote."""
     reasons: list[tuple[Any, Reason]]
     """The other rules' reasons, placed and in order (never changed: each product copies them)."""
     caveats: list[tuple[Any, Caveat]]
@@ -1648,6 +1675,19 @@ class _Frame:
     """The recommendation itself when no words change with the product (immutable, shared)."""
     like: Recommendation | None = None
     """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """A reason a shared run words for each product from the run's conclusion (:class:`_Frame`)."""
+
+    rule: Rule
+    template: str
+    fixed: dict[str, Any]
+    """The facts its text quotes that are the same for every product, by name."""
+    moving: tuple[str, ...]
+    """The facts its text quotes of each product's own (``platform.``-prefixed)."""
+    rests_on: tuple[PlatformFactUsed, ...]
 
 
 _Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
