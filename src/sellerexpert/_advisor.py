@@ -1217,8 +1217,9 @@ class Advisor:
             else:
                 # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept.
                 context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
-                piece = self._piece(platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on)
-                placed = self._placed(piece)
+                placed = self._placed(
+                    self._piece(platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on)
+                )
             _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
@@ -1227,7 +1228,9 @@ class Advisor:
             return frame.like
         # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
         # product's recommendation with this one's.
-        return _with(frame.like, reasons=tuple([piece for _key, piece in reasons]), caveats=tuple([piece for _key, piece in caveats]))
+        return _with(
+            frame.like, reasons=tuple([piece for _key, piece in reasons]), caveats=tuple([piece for _key, piece in caveats])
+        )
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
