@@ -1224,8 +1224,9 @@ class Advisor:
         reasons.sort(key=_key)
         caveats.sort(key=_key)
         if frame.like is None:
+            # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
             frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
-            return frame.like
+            return _with(frame.like)
         # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
         # product's recommendation with this one's.
         return _with(
