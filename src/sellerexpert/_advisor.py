@@ -118,6 +118,9 @@ each under two keys (the profile asked about, and what the comparison reads)."""
 _READINGS_KEPT = 4096
 """Runs of the rules a catalogue shares between products that read alike, and the first product's platform facts
 per reading, per catalogue (10,000 generated products bring about 600 readings: the bound is for odd catalogues)."""
+_ADVICE_KEPT = 2048
+"""Platforms' advice and best platforms a catalogue keeps by the recommendations they are made of (each entry holds
+those, so their identity stays its key): a product's ends up there whether or not another shares it."""
 
 
 
@@ -546,6 +549,7 @@ class Advisor:
             return lambda profile: self._consult(profile, engine=engine, lang=lang)
         shared: dict[Any, Conclusions] = {}
         first: dict[Any, dict[str, Any]] = {}
+        combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
@@ -585,7 +589,7 @@ class Advisor:
                         shared.clear()
                     shared[part] = run
                 runs.append(run)
-            recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides)
+            recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides, combined)
             return ConsultationResult(
                 profile=profile,
                 recommendations=recommendations,
@@ -1043,10 +1047,12 @@ class Advisor:
         runs: list[tuple[_Plan, Conclusions]],
         lang: str,
         laid: Sequence[Mapping[str, Mapping[str, Any]]] | None = None,
+        kept: dict[Any, tuple[tuple[Any, ...], Any]] | None = None,
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``.
 
         :param laid: per run, the platform facts laid over its conclusions (see :meth:`_run_advice`).
+        :param kept: where a catalogue keeps what it worked out of the same recommendations (see below).
         """
         with _language.use(lang):
             if laid is None:
@@ -1062,21 +1068,38 @@ class Advisor:
                 if runs[0][0].market is None:
                     recommendations.append(recs[0])
                     continue
+                # A shared run keeps a recommendation that no product's values change (:meth:`_laid_recommendation`),
+                # by run, platform, language, market and route answers: the same objects in every market give the
+                # same platform's advice, kept by them (their identity, held with the answer) while they are kept.
+                key = (lang, *map(id, recs)) if kept is not None else None
+                found = kept.get(key) if kept is not None else None
+                if found is not None and all(a is b for a, b in zip(found[0], recs, strict=True)):
+                    recommendations.append(found[1])
+                    continue
                 entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs, strict=True)]
                 lead = lead_market(entries)
                 chosen, entry = recs[lead], entries[lead]
-                recommendations.append(
-                    _with(
-                        chosen,
-                        outcome=entry.outcome,
-                        outcome_text=entry.outcome_text,
-                        route=entry.route,
-                        route_name=entry.route_name,
-                        markets=tuple(entries),
-                    )
+                rec = _with(
+                    chosen,
+                    outcome=entry.outcome,
+                    outcome_text=entry.outcome_text,
+                    route=entry.route,
+                    route_name=entry.route_name,
+                    markets=tuple(entries),
                 )
+                recommendations.append(rec)
+                if kept is not None:
+                    _keep(kept, key, (tuple(recs), rec))
             content_led = self._content_led(profile)
-            return tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led)
+            if kept is None:
+                return tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led)
+            # The same way, the best platform of the same recommendations (its words are in ``lang``).
+            key = ("best", lang, content_led, *map(id, recommendations))
+            found = kept.get(key)
+            if found is None or not all(a is b for a, b in zip(found[0], recommendations, strict=True)):
+                found = (tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led))
+                _keep(kept, key, found)
+            return found[0], found[1]
 
     def _content_led(self, profile: SellerProfile) -> frozenset[str]:
         """Platforms whose content focus counts for this seller when choosing the best (a seller who wants content control)."""
@@ -1645,6 +1668,13 @@ def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
         return None
     own = routes.best("own-store")
     return own if own is not None and own.status != "closed" else None
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
+    """``value`` kept by ``key`` in a catalogue's :meth:`Advisor._advice` memory, emptied when full."""
+    if len(kept) >= _ADVICE_KEPT:
+        kept.clear()
+    kept[key] = value
 
 
 def _key(placed: tuple[Any, Any]) -> Any:
