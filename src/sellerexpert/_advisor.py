@@ -15,7 +15,7 @@ from . import _memory as memory
 from ._economics import catalogue as _catalogue
 from ._economics import margins as economics
 from ._economics.landed import landed_comparison, market_columns, priced_routes
-from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable
+from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable, plain
 from ._engine.names import ENGINES, Engine
 from ._engine.policy import (
     OutcomeAdvice,
@@ -118,6 +118,9 @@ each under two keys (the profile asked about, and what the comparison reads)."""
 _READINGS_KEPT = 4096
 """Runs of the rules a catalogue shares between products that read alike, and the first product's platform facts
 per reading, per catalogue (10,000 generated products bring about 600 readings: the bound is for odd catalogues)."""
+_ADVICE_KEPT = 2048
+"""Platforms' advice and best platforms a catalogue keeps by the recommendations they are made of (each entry holds
+those, so their identity stays its key): a product's ends up there whether or not another shares it."""
 
 
 
@@ -546,6 +549,7 @@ class Advisor:
             return lambda profile: self._consult(profile, engine=engine, lang=lang)
         shared: dict[Any, Conclusions] = {}
         first: dict[Any, dict[str, Any]] = {}
+        combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
@@ -585,7 +589,7 @@ class Advisor:
                         shared.clear()
                     shared[part] = run
                 runs.append(run)
-            recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides)
+            recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides, combined)
             return ConsultationResult(
                 profile=profile,
                 recommendations=recommendations,
@@ -1043,10 +1047,12 @@ class Advisor:
         runs: list[tuple[_Plan, Conclusions]],
         lang: str,
         laid: Sequence[Mapping[str, Mapping[str, Any]]] | None = None,
+        kept: dict[Any, tuple[tuple[Any, ...], Any]] | None = None,
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``.
 
         :param laid: per run, the platform facts laid over its conclusions (see :meth:`_run_advice`).
+        :param kept: where a catalogue keeps what it worked out of the same recommendations (see below).
         """
         with _language.use(lang):
             if laid is None:
@@ -1062,21 +1068,38 @@ class Advisor:
                 if runs[0][0].market is None:
                     recommendations.append(recs[0])
                     continue
+                # A shared run keeps a recommendation that no product's values change (:meth:`_laid_recommendation`),
+                # by run, platform, language, market and route answers: the same objects in every market give the
+                # same platform's advice, kept by them (their identity, held with the answer) while they are kept.
+                key = (lang, *map(id, recs)) if kept is not None else None
+                found = kept.get(key) if kept is not None else None
+                if found is not None and all(a is b for a, b in zip(found[0], recs, strict=True)):
+                    recommendations.append(found[1])
+                    continue
                 entries = [self._market_advice(plan, rec, lang) for (plan, _record), rec in zip(runs, recs, strict=True)]
                 lead = lead_market(entries)
                 chosen, entry = recs[lead], entries[lead]
-                recommendations.append(
-                    _with(
-                        chosen,
-                        outcome=entry.outcome,
-                        outcome_text=entry.outcome_text,
-                        route=entry.route,
-                        route_name=entry.route_name,
-                        markets=tuple(entries),
-                    )
+                rec = _with(
+                    chosen,
+                    outcome=entry.outcome,
+                    outcome_text=entry.outcome_text,
+                    route=entry.route,
+                    route_name=entry.route_name,
+                    markets=tuple(entries),
                 )
+                recommendations.append(rec)
+                if kept is not None:
+                    _keep(kept, key, (tuple(recs), rec))
             content_led = self._content_led(profile)
-            return tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led)
+            if kept is None:
+                return tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led)
+            # The same way, the best platform of the same recommendations (its words are in ``lang``).
+            key = ("best", lang, content_led, *map(id, recommendations))
+            found = kept.get(key)
+            if found is None or not all(a is b for a, b in zip(found[0], recommendations, strict=True)):
+                found = (tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led))
+                _keep(kept, key, found)
+            return found[0], found[1]
 
     def _content_led(self, profile: SellerProfile) -> frozenset[str]:
         """Platforms whose content focus counts for this seller when choosing the best (a seller who wants content control)."""
@@ -1165,6 +1188,30 @@ class Advisor:
                 for rule_id in items
                 if rule_id in movers or not quotes.isdisjoint(self._wording_of(rule_id, lang)[2])
             )
+            # A reason's piece reads of its conclusion only what a product's values leave alone (its assumptions,
+            # and the dated facts it rests on: the rule book's, which no fact given here names), so it is worded
+            # from the run's own conclusion, without laying the product's values over it; a caveat words the
+            # engine's text, and a conclusion that matched a rule-book fact given here rests on its value: laid.
+            known = self._rules.platforms[platform].facts
+            laid = tuple(
+                rule_id
+                for rule_id in variable
+                if self._by_id[rule_id].then.kind == "caveat"
+                or any(name in given and name in known for name, _value in items[rule_id].platform_facts)
+            )
+            # What those words quote that no product changes is read once, here, as are the facts they rest on.
+            worded: dict[str, _Wording] = {}
+            for rule_id in variable:
+                if rule_id not in laid:
+                    rule, template, names = self._wording_of(rule_id, lang)
+                    worded[rule_id] = _Wording(
+                        rule,
+                        template,
+                        {name: fact(name) for name in names if name not in quotes},
+                        tuple(name for name in names if name in quotes),
+                        self._platform_facts_used(platform, rule, items[rule_id].platform_facts),
+                    )
+            read = tuple(dict.fromkeys(name for wording in worded.values() for name in wording.moving))
             reasons: list[tuple[Any, Reason]] = []
             caveats: list[tuple[Any, Caveat]] = []
             for rule_id, item in items.items():
@@ -1175,17 +1222,39 @@ class Advisor:
             whole = None
             if not variable:
                 whole = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
-            frame = record.kept[key] = _Frame(variable, reasons, caveats, whole)
+            frame = record.kept[key] = _Frame(variable, laid, worded, read, reasons, caveats, whole)
         if frame.whole is not None:
             return frame.whole
-        recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.variable)
+        if frame.laid:
+            recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
+        else:
+            # The words read of the laid facts only the product's own values they quote (as laid: plain).
+            recorded = {name: plain(given[name[len(PLATFORM_PREFIX) :]]) for name in frame.read}
+            changed = {}
         fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
         reasons, caveats = list(frame.reasons), list(frame.caveats)
         for rule_id in frame.variable:
-            _sort_in(self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact), reasons, caveats)
+            wording = frame.worded.get(rule_id)
+            if wording is None:
+                placed = self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact)
+            else:
+                # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept.
+                context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
+                placed = self._placed(
+                    self._piece(platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on)
+                )
+            _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        return self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+        if frame.like is None:
+            # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
+            frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+            return _with(frame.like)
+        # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
+        # product's recommendation with this one's.
+        return _with(
+            frame.like, reasons=tuple([piece for _key, piece in reasons]), caveats=tuple([piece for _key, piece in caveats])
+        )
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1464,14 +1533,17 @@ class Advisor:
         rendered: str | None,
         template: str,
         context: Mapping[str, Any],
+        rests_on: tuple[PlatformFactUsed, ...] | None = None,
     ) -> Reason | Caveat | None:
         """One conclusion in words: a caveat, a reason (evidence or constraint), or ``None`` for neither.
 
         :param rendered: the text as the engine already wrote it (an English caveat), else ``None``.
         :param context: the facts ``template`` quotes.
+        :param rests_on: the dated facts it rests on, when the caller knows them (else worked out).
         """
         sources = self._sources[rule.id]
-        rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
+        if rests_on is None:
+            rests_on = self._platform_facts_used(platform, rule, item.platform_facts)
         then = rule.then
         text = rendered if rendered is not None else render(template, context, lang=lang)
         if then.kind == "caveat":
@@ -1598,6 +1670,13 @@ def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
     return own if own is not None and own.status != "closed" else None
 
 
+def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
+    """``value`` kept by ``key`` in a catalogue's :meth:`Advisor._advice` memory, emptied when full."""
+    if len(kept) >= _ADVICE_KEPT:
+        kept.clear()
+    kept[key] = value
+
+
 def _key(placed: tuple[Any, Any]) -> Any:
     """A placed piece's sort key (:meth:`Advisor._placed`)."""
     return placed[0]
@@ -1611,17 +1690,38 @@ def _sort_in(placed: tuple[Any, ...], reasons: list[Any], caveats: list[Any]) ->
         caveats.append(placed[1:])
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Frame:
     """What a recommendation on a shared run keeps for the products laid over it (:meth:`Advisor._laid_recommendation`)."""
 
     variable: tuple[str, ...]
     """The rules whose words are worked out for each product, in the run's order."""
+    laid: tuple[str, ...]
+    """Those of them worded from their conclusion with the product's values laid over it (the others: from the run's)."""
+    worded: dict[str, _Wording]
+    """The others' words, by rule."""
+    read: tuple[str, ...]
+    """The laid facts (``platform.``-prefixed) those words quote."""
     reasons: list[tuple[Any, Reason]]
     """The other rules' reasons, placed and in order (never changed: each product copies them)."""
     caveats: list[tuple[Any, Caveat]]
     whole: Recommendation | None
     """The recommendation itself when no words change with the product (immutable, shared)."""
+    like: Recommendation | None = None
+    """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """A reason a shared run words for each product from the run's conclusion (:class:`_Frame`)."""
+
+    rule: Rule
+    template: str
+    fixed: dict[str, Any]
+    """The facts its text quotes that are the same for every product, by name."""
+    moving: tuple[str, ...]
+    """The facts its text quotes of each product's own (``platform.``-prefixed)."""
+    rests_on: tuple[PlatformFactUsed, ...]
 
 
 _Advice = TypeVar("_Advice", Recommendation, MarketAdvice)

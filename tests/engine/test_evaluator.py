@@ -780,3 +780,22 @@ def test_the_route_checks_and_views_weigh_at_least_what_they_hold() -> None:
     assert 0.5 * fresh._route_read_held < routes <= fresh._route_read_held
     views = _deep_size(ev._platform_cache, skip)
     assert 0.5 * ev._views_held * evaluator_module._VIEW_CELL_BYTES < views <= ev._views_held * evaluator_module._VIEW_CELL_BYTES
+
+
+@_proof(40)
+@given(data=profiles, order=st.randoms(use_true_random=False))
+def test_a_signature_lists_the_known_fields_in_profile_order_whatever_order_they_come_in(
+    advisor: Advisor, data: dict[str, Any], order: random.Random
+) -> None:
+    # The order is kept by the names as given (a catalogue's products give the same few): the same as worked out,
+    # for the first facts given so and for every later one, in any order given and for any subset.
+    facts = fact_values(_consistent(data))
+    evaluator = advisor.evaluator
+    for _ in range(4):
+        names = list(facts)
+        order.shuffle(names)
+        given_facts = {name: facts[name] for name in names[: order.randint(0, len(names))]}
+        for _again in range(2):
+            signature = evaluator.signature(given_facts, ("temu",))
+            assert signature is not None
+            assert signature[1] == tuple(evaluator_module._in_profile_order(given_facts))

@@ -371,9 +371,12 @@ class PlatformMargin:
         """How many needed numbers could, alone, turn the comparison around."""
         return sum(1 for n in self.needed if n.can_tip)
 
-    @property
+    @functools.cached_property
     def gap_pct(self) -> int:
-        """The gap as a whole percentage of the larger monthly contribution (in size)."""
+        """The gap as a whole percentage of the larger monthly contribution (in size).
+
+        Kept once worked out (the fields it reads never change): a catalogue reads it for the rules' facts and
+        again for each product's placement."""
         if not self.compared:
             return 0
         full, semi = (m.contribution_per_month for m in self.models)

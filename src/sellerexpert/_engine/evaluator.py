@@ -743,9 +743,18 @@ class Evaluator:
         try:
             answers = self._answers(profile_facts)
             quoted = tuple(hashable(profile_facts.get(name)) for name in self._quoted_fields)
-            return (tuple(platforms), tuple(_in_profile_order(profile_facts)), answers, quoted)
         except TypeError:
             return None
+        # The fields known, in profile order: that order follows from the names alone, in the order given
+        # (a catalogue's products give the same few), so it is kept by them.
+        given = tuple(profile_facts)
+        orders: dict[tuple[str, ...], tuple[str, ...]] = self.__dict__.setdefault("_field_orders", {})
+        known = orders.get(given)
+        if known is None:
+            if len(orders) >= _READINGS_KEPT:
+                orders.clear()
+            known = orders[given] = tuple(_in_profile_order(profile_facts))
+        return (tuple(platforms), known, answers, quoted)
 
     def platform_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[Any, ...]:
         """What the rules can tell of one platform's facts with ``overrides`` over them: the names overridden
