@@ -12,15 +12,19 @@ no two share a consultation: the figures measure the engine and the landed-cost 
 cache (the distinct signatures and the advice-cache hit rate are printed). Each figure is a whole
 `sellerexpert catalogue FILE -f json` process, as a user runs it, its output sent to /dev/null; peak
 memory is the largest single process's high-water mark (the parent or a worker), measured in a fresh
-process per run. With --against, on the first size, the same command runs from that source tree (`python -m sellerexpert`
-with it first on the path), in turn with this one, and the ratio of their times is printed: the only
-comparison that holds on a shared machine. With --write the figures replace the catalogue section of
+process per run. Both trees' bytecode is compiled first (`compileall`), as `pip install` compiles an
+installed package's: a source tree run with PYTHONDONTWRITEBYTECODE set would otherwise compile every module
+again in the parent and in each spawned worker (about 0.3 CPU-s a process here). With --against, on the first
+size, the same command runs from that source tree (`python -m sellerexpert` with it first on the path), in turn
+with this one, and the ratio of their times is printed: the only comparison that holds on a shared machine.
+With --write the figures replace the catalogue section of
 bench/RESULTS.md (between its marker comments).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import json
 import os
@@ -91,6 +95,15 @@ def catalogue_command(products: Path, jobs: int | None, lang: str = "en") -> lis
     return command + (["--jobs", str(jobs)] if jobs is not None else [])
 
 
+def compile_bytecode(source: Path | None = None) -> None:
+    """Compile the package's modules (this checkout's, or those under ``source``) as an installed package has them."""
+    if source is None:
+        import sellerexpert
+
+        source = Path(sellerexpert.__file__).resolve().parent
+    compileall.compile_dir(str(source), quiet=1)
+
+
 def load() -> str:
     return " / ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -125,6 +138,9 @@ def main() -> None:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     print("\n".join(lines), flush=True)
+    compile_bytecode()
+    if args.against is not None:
+        compile_bytecode(args.against)
     target: float | None = None
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
