@@ -628,6 +628,9 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     return plan
 
 
+_REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
+"""The numbers a plan cannot do without, in the order their absence is reported."""
+
 _SELLER_INPUTS_KEPT = 256
 _SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, dict[str, _Input]]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
@@ -648,8 +651,8 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> dict[
     if known is not None and known[0] is economics:
         return known[1]
     given = economics.given(platform, model, route)
-    for spec in NUMBERS:
-        if spec.required and spec.name not in given:
+    for spec in _REQUIRED:
+        if spec.name not in given:
             raise ProfileError(
                 f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
                 f"under economics.{model}, or under economics.platforms.{platform}.{model}",
@@ -2374,8 +2377,16 @@ def money_text(currency: str, value: Decimal) -> str:
     text = amount_text(value)
     if not currency:
         return text
+    pattern, word = _money_words(_i18n.current(), currency)
+    return pattern.format(currency=word, amount=text)
+
+
+@functools.lru_cache(maxsize=64)
+def _money_words(lang: str, currency: str) -> tuple[str, str]:
+    """How ``lang`` (the language in force when asked) writes an amount in ``currency``: the pattern and the
+    currency's word, looked up once per language and label rather than for every amount a summary shows."""
     label = CURRENCY_WORDS.get(currency.upper())
-    return _("{currency} {amount}").format(currency=_(label) if label else currency, amount=text)
+    return _("{currency} {amount}"), _(label) if label else currency
 
 
 _money = money_text
@@ -2449,26 +2460,23 @@ def _summary(
         return _("only {model} has an open route here: nothing to compare").format(
             model=model_words(models[0].model) if models else _("neither model")
         )
+    words = _summary_words(_i18n.current())
     full, semi = models
     if leader == EVEN:
-        verdict = _("both models leave the same")
+        verdict = words[_BOTH_SAME]
     else:
-        verdict = _("{model} leaves {amount} more a month").format(
-            model=model_words(leader), amount=_money(currency, gap_per_month)
-        )
-    summary = _(
-        "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
-    ).format(
+        verdict = words[_LEADS].format(model=words[leader], amount=_money(currency, gap_per_month))
+    summary = words[_LEAVE].format(
         units=monthly_units,
         full=_money(currency, cents(full.contribution_per_month)),
         semi=_money(currency, cents(semi.contribution_per_month)),
         verdict=verdict,
     )
     if crossing is not None and above is not None:
-        summary += _("; below about {units} units a month {other} leaves more, above it {above}").format(
+        summary += words[_BELOW].format(
             units=_i18n.number(whole_units(crossing)),
-            other=model_words(SEMI if above == FULL else FULL),
-            above=model_words(above),
+            other=words[SEMI if above == FULL else FULL],
+            above=words[above],
         )
     tips = [(n, n.tips_at) for n in needed if n.can_tip and n.tips_at is not None]
     if tips:
@@ -2476,14 +2484,33 @@ def _summary(
         # number of days by how much of its range it leaves, an amount by how much of the price.
         price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
         need, at = min(tips, key=lambda pair: _reach(pair[0].name, pair[1], price))
-        first = _("{name} passes {value}").format(name=number_words(need.name), value=number_text(need.name, at, currency))
+        first = words[_PASSES].format(name=number_words(need.name), value=number_text(need.name, at, currency))
         if len(tips) == 1:
-            summary += _("; it could turn if {numbers}").format(numbers=first)
+            summary += words[_TURNS].format(numbers=first)
         else:
-            summary += _("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit").format(
-                number=first, count=len(tips) - 1
-            )
+            summary += words[_TURNS_ANY].format(number=first, count=len(tips) - 1)
     return summary
+
+
+_BOTH_SAME = N_("both models leave the same")
+_LEADS = N_("{model} leaves {amount} more a month")
+_LEAVE = N_(
+    "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
+)
+_BELOW = N_("; below about {units} units a month {other} leaves more, above it {above}")
+_PASSES = N_("{name} passes {value}")
+_TURNS = N_("; it could turn if {numbers}")
+_TURNS_ANY = N_("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit")
+
+
+@functools.lru_cache(maxsize=len(_i18n.LANGS))
+def _summary_words(lang: str) -> dict[str, str]:
+    """The words of :func:`_summary` in ``lang`` (the language in force when asked), by their English: the
+    patterns and the models' names, looked up once per language rather than a dozen times a summary."""
+    return {
+        **{message: _(message) for message in (_BOTH_SAME, _LEADS, _LEAVE, _BELOW, _PASSES, _TURNS, _TURNS_ANY)},
+        **{model: model_words(model) for model in MODELS},
+    }
 
 
 def _reach(name: str, value: Decimal, price: Decimal) -> Decimal:
