@@ -1648,7 +1648,11 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
     def check(data: Any) -> None:
         by_part: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
         for _ in range(2):
-            profile = SellerProfile.from_dict(_economics(data.draw))
+            drawn = _economics(data.draw)
+            if data.draw(st.booleans()):  # a platform's own price, as a catalogue's rows give Temu's
+                price = data.draw(st.integers(100, 9000)) / 100
+                drawn["economics"].setdefault("platforms", {})["temu"] = {"semi-managed": {"price": price}}
+            profile = SellerProfile.from_dict(drawn)
             _units, routes = _route_plans(advisor, profile)
             economics = profile.economics
             assert economics is not None
