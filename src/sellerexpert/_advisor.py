@@ -635,7 +635,7 @@ class Advisor:
         and the language (the route checks are this advisor's: :meth:`_routes_and_facts`). A catalogue's products
         share a handful, and each product is priced per market twice (its consultation's facts and its placement)."""
         terms = SellerTerms.of(profile)
-        key = (terms, profile.platforms, profile.target_markets, lang)
+        key: Any = (terms, profile.platforms, profile.target_markets, lang)
         try:
             known = self._columns_memo.get(key)
         except TypeError:  # answers built by hand that no key can hold: worked out each time
