@@ -14,7 +14,7 @@ from . import _i18n, _language
 from . import _memory as memory
 from ._economics import catalogue as _catalogue
 from ._economics import margins as economics
-from ._economics.landed import landed_comparison, market_columns, priced_routes
+from ._economics.landed import PricedRoutes, landed_comparison, market_columns, priced_routes
 from ._engine.evaluator import Concluded, Conclusions, Evaluator, RunRecord, fact_values, hashable, plain
 from ._engine.names import ENGINES, Engine
 from ._engine.policy import (
@@ -113,7 +113,10 @@ _LANG_TAIL = ', "lang": "en"}'
 
 _LANDED_KEPT = 128
 """Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them),
-each under two keys (the profile asked about, and what the comparison reads)."""
+by what the comparison reads."""
+_COLUMNS_KEPT = 256
+"""The columns priced per combination of answers the routes read, platforms, markets and language (a catalogue's
+products bring a handful: the bound is for odd catalogues and long-running services)."""
 
 _READINGS_KEPT = 4096
 """Runs of the rules a catalogue shares between products that read alike, and the first product's platform facts
@@ -248,7 +251,10 @@ class Advisor:
         self._routes_worded: dict[tuple[str, str, Any, str], MarketRoutes] = {}
         """Route checks in another language than English, filed as the English ones are."""
         # The last landed-cost comparisons: a catalogue prices each product's routes as its consultation did.
-        self._landed_memo: dict[Any, economics.MarginComparison] = {}
+        self._landed_memo: dict[Any, tuple[bool, economics.MarginComparison]] = {}
+        """By what a comparison reads (:meth:`_landed`), with whether it is brief."""
+        self._columns_memo: dict[Any, tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]] = {}
+        """The columns priced, by what they read of a profile (:meth:`_priced_columns`)."""
         self._fingerprint: dict[str, Any] = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -604,51 +610,57 @@ class Advisor:
         self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False
     ) -> economics.MarginComparison:
         """The landed-cost comparison of a profile, remembered by what it reads: the seller's numbers, platforms,
-        language, date and the routes priced (so the why-not search and a catalogue price each once).
+        language, date and the routes priced (so the why-not search and a catalogue price each once: a catalogue
+        asks again for each market its consultation priced).
 
         :param brief: only what the rules and a catalogue read (see :func:`sellerexpert._economics.margins.compare_margins`);
             a full comparison serves a brief request too.
         """
-
-        memo = self._landed_memo
-        # First by the profile itself (a catalogue asks again for each market its consultation priced): what
-        # the comparison reads is the profile's, so the routes priced need not be looked up again.
-        asked: Any = ("profile", profile, lang, today)
+        markets, priced = self._priced_columns(profile, lang)
+        key: Any = (profile.economics, profile.platforms, lang, today, priced)
         try:
-            found = memo.get((asked, False))
-            if found is None and brief:
-                found = memo.get((asked, True))
+            known = self._landed_memo.get(key)
         except TypeError:  # an unhashable value in numbers built by hand: nothing to remember
-            asked = found = None
-        if found is not None:
-            return found
+            key = known = None
+        # Kept with whether it is brief: a full comparison serves both requests, a brief one is replaced by a full.
+        if known is not None and (brief or not known[0]):
+            return known[1]
+        names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
+        found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets, brief=brief)
+        if key is not None:
+            self._remember_landed(key, (brief, found))
+        return found
+
+    def _priced_columns(
+        self, profile: SellerProfile, lang: str
+    ) -> tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]:
+        """The columns a comparison of ``profile`` prices (:func:`market_columns`) and the routes they name, remembered
+        by all they read of it: the answers the routes read (:class:`SellerTerms`), its platforms and target markets,
+        and the language (the route checks are this advisor's: :meth:`_routes_and_facts`). A catalogue's products
+        share a handful, and each product is priced per market twice (its consultation's facts and its placement)."""
+        terms = SellerTerms.of(profile)
+        key: Any = (terms, profile.platforms, profile.target_markets, lang)
+        try:
+            known = self._columns_memo.get(key)
+        except TypeError:  # answers built by hand that no key can hold: worked out each time
+            key = known = None
+        if known is not None:
+            return known
 
         def routes_for(platform: str, market: str, terms: SellerTerms) -> MarketRoutes:
             if lang == "en":
                 return self._routes_and_facts(platform, market, terms)[0]
             return self._market_routes(platform, market, terms, lang)
 
-        markets = market_columns(self._rules, profile, lang, routes_for)
-        key: Any = (profile.economics, profile.platforms, lang, today, priced_routes(markets))
-        try:
-            found = memo.get((key, False))
-            if found is None and brief:
-                found = memo.get((key, True))
-        except TypeError:
-            key = found = None
-        if found is not None:
-            if asked is not None:
-                self._remember_landed((asked, brief), found)
-            return found
-        names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
-        found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets, brief=brief)
+        markets = market_columns(self._rules, profile, lang, routes_for, terms=terms)
+        known = (markets, priced_routes(markets))
         if key is not None:
-            self._remember_landed((key, brief), found)
-        if asked is not None:
-            self._remember_landed((asked, brief), found)
-        return found
+            if len(self._columns_memo) >= _COLUMNS_KEPT:
+                self._columns_memo.clear()
+            self._columns_memo[key] = known
+        return known
 
-    def _remember_landed(self, key: Any, comparison: economics.MarginComparison) -> None:
+    def _remember_landed(self, key: Any, comparison: tuple[bool, economics.MarginComparison]) -> None:
         if len(self._landed_memo) >= _LANDED_KEPT:
             self._landed_memo.clear()
         self._landed_memo[key] = comparison

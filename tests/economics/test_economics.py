@@ -1809,3 +1809,118 @@ def _outcome_of(make: Any, *args: Any) -> tuple[str, str]:
         return ("number", repr(make(*args)))
     except ProfileError as exc:
         return ("error", f"{exc} {exc.field} {exc.value!r}")
+
+
+# -- what a comparison keeps between products: plans, checks and words -------------------------
+
+
+def _share_input(draw: Any) -> Any:
+    """A share as a plan holds it: absent, a number, or a range (the high end its conservative case)."""
+    kind = draw(st.sampled_from(["none", "value", "range"]))
+    if kind == "none":
+        return None
+    value = draw(st.fractions(min_value=0, max_value=1, max_denominator=20))
+    if kind == "value":
+        return margins._Input(value, None, None, margins._YOURS)
+    high = draw(st.fractions(min_value=value, max_value=1, max_denominator=20))
+    return margins._Input(value, value, high, margins._YOURS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_shares_are_checked_as_the_sums_say_however_often_the_same_inputs_come(data: Any) -> None:
+    # _check_shares keeps the inputs that passed by their identity: drawn from a small pool so the same objects
+    # come again (and sets that fail come after sets that passed), each call still answers as the sums do.
+    pool = [data.draw(st.builds(lambda: None).flatmap(lambda _: st.composite(lambda d: _share_input(d))()))
+            for _ in range(4)]
+    column = margins.Column(margins.SEMI)
+    for _ in range(6):
+        picked = [data.draw(st.sampled_from(pool)) for _ in margins._SHARES_OF_PRICE]
+        inputs = {name: item for name, item in zip(margins._SHARES_OF_PRICE, picked, strict=True) if item is not None}
+        plan = margins._Plan(column, inputs, None, (), margins._YOURS, None, False, Fraction(0), margins._YOURS)
+        base = [item.value for item in inputs.values()]
+        high = [item.high if item.high is not None else item.value for item in inputs.values()]
+        fails = sum(base) > 1 or sum(high) > 1
+        if fails:
+            with pytest.raises(ProfileError, match="add up to more than 100% of the price kept"):
+                margins._check_shares(plan, "temu")
+        else:
+            margins._check_shares(plan, "temu")
+
+
+def _plain_plan(economics: Economics, platform: str, market: str | None, column: Any) -> Any:
+    """A plan made with nothing kept from earlier plans (the seller's numbers and the route's part made afresh)."""
+    margins._SELLER_INPUTS.clear()
+    margins._ROUTE_PARTS.clear()
+    return margins._plan(economics, platform, market, column, None)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor: Advisor, scale: float) -> None:
+    # Products drawn one after another, priced in every market (the seller's numbers kept per economics, the
+    # route's part per names given): each plan equals one made afresh, inputs in the same order, and plans
+    # made with the same part have the same inputs by name and origin (what caches keyed by the part read).
+    @settings(max_examples=scaled(15, scale), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        by_part: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
+        for _ in range(2):
+            drawn = _economics(data.draw)
+            if data.draw(st.booleans()):  # a platform's own price, as a catalogue's rows give Temu's
+                price = data.draw(st.integers(100, 9000)) / 100
+                drawn["economics"].setdefault("platforms", {})["temu"] = {"semi-managed": {"price": price}}
+            profile = SellerProfile.from_dict(drawn)
+            _units, routes = _route_plans(advisor, profile)
+            economics = profile.economics
+            assert economics is not None
+            for (platform, market, _route), plan in routes:
+                fresh = _plain_plan(economics, platform, market, plan.column)
+                assert list(plan.inputs.items()) == list(fresh.inputs.items())
+                assert plan == fresh
+                shape = [(name, item.origin) for name, item in plan.inputs.items()]
+                held = by_part.setdefault(id(plan.part), (plan.part, shape))
+                assert held[1] == shape
+        assert replace(plan, inputs={}).part is None  # a copy describes other inputs: it holds no part
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_the_columns_priced_are_those_worked_out_afresh_for_any_answers(advisor: Advisor, scale: float) -> None:
+    # The advisor keeps the columns by the answers the routes read, platforms, markets and language: for
+    # products of varied answers, asked in any order, they are market_columns' own, and the comparison is
+    # landed_comparison's afresh.
+    from sellerexpert._economics.landed import landed_comparison, priced_routes
+
+    company = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+
+    @settings(max_examples=scaled(20, scale), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        weight=st.sampled_from(["parcel", "heavy", None]),
+        category=st.sampled_from(["home", "beauty", "electronics"]),
+        markets=st.sampled_from([("US", "DE"), ("US",), ("DE",), ("DE", "US")]),
+        stock=st.sampled_from([("US",), (), ("US", "DE")]),
+        lang=st.sampled_from(["en", "zh"]),
+        brief=st.booleans(),
+    )
+    def check(weight: str | None, category: str, markets: tuple[str, ...], stock: tuple[str, ...], lang: str,
+              brief: bool) -> None:
+        kept = tuple(m for m in stock if m in markets)
+        profile = company.with_changes(
+            weight_class=weight, category=category, target_markets=markets, stock_markets=kept or None,
+            local_warehouse=bool(kept),
+        )
+        for market in (*markets, None):
+            asked = profile.in_market(market) if market is not None else profile
+            columns, priced = advisor._priced_columns(asked, lang)
+            fresh = market_columns(advisor.rules, asked, lang)
+            assert columns == fresh
+            assert priced == priced_routes(fresh)
+            names = {p: advisor.rules.platforms[p].name_in(lang) for p in asked.platforms}
+            comparison = advisor._landed(asked, lang, brief=brief)
+            # A full comparison kept serves a brief request.
+            assert comparison == landed_comparison(advisor.rules, asked, names=names, lang=lang, brief=brief) or (
+                brief and comparison == landed_comparison(advisor.rules, asked, names=names, lang=lang)
+            )
+
+    check()

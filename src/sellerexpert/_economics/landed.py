@@ -31,9 +31,17 @@ the same column object lets the arithmetic reuse what it worked out of the table
 
 
 def market_columns(
-    rulebook: RuleBook, profile: SellerProfile, lang: str = "en", routes_for: RoutesFor | None = None
+    rulebook: RuleBook,
+    profile: SellerProfile,
+    lang: str = "en",
+    routes_for: RoutesFor | None = None,
+    *,
+    terms: SellerTerms | None = None,
 ) -> dict[str, tuple[MarketColumns, ...]] | None:
-    """Per platform, the routes to price in each target market (``None``: no markets or no routes to tell apart)."""
+    """Per platform, the routes to price in each target market (``None``: no markets or no routes to tell apart).
+
+    :param terms: the profile's :meth:`SellerTerms.of`, when the caller has them.
+    """
     if not profile.target_markets or not rulebook.routes:
         return None
     if routes_for is None:
@@ -50,7 +58,8 @@ def market_columns(
                 lang,
             )
 
-    terms = SellerTerms.of(profile)
+    if terms is None:
+        terms = SellerTerms.of(profile)
     costs = rulebook.costs
     out: dict[str, tuple[MarketColumns, ...]] = {}
     for platform in profile.platforms:

@@ -547,6 +547,12 @@ class _Plan:
     late_fine: bool
     deposit: Fraction
     deposit_origin: Provenance
+    part: _RoutePart | None = field(default=None, init=False, repr=False, compare=False)
+    """The route's part the plan was made with (set by :func:`_plan` alone; ``None`` on a plan made otherwise, or
+    copied with ``replace()``, whose inputs it may not describe): its charges, terms and the inputs it sets, for the
+    seller's numbers named as they are here. Plans with the same part (the same object) have the same inputs by
+    name and origin and differ only in the values of the seller's numbers (whose origin is always theirs): what
+    reads only names, origins and the part's fields can be kept by the part's identity."""
 
 
 def _convert(economics: Economics, money: Money, where: str, what: str) -> Fraction:
@@ -606,10 +612,51 @@ def _route_origin(terms: Provenance | None, why: str) -> Provenance:
 
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     """A column made ready for arithmetic: the seller's numbers, then what the route's tables add (see :func:`_route_part`)."""
+    seller = _seller_inputs(economics, platform, column)
+    # The route's part reads only which numbers the seller gives (never their values), the currency, the
+    # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
+    key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, tuple(seller))
+    known = _ROUTE_PARTS.get(key)
+    if known is None or known[0] is not column:
+        if len(_ROUTE_PARTS) >= _ROUTE_PARTS_KEPT:
+            _ROUTE_PARTS.clear()
+        known = _ROUTE_PARTS[key] = (column, _route_part(economics, platform, market, column, today, tuple(seller)))
+    part = known[1]
+    # In the order the route's part set them: a new number after the seller's, a customs entry the seller
+    # also named over it in its place, as when the two were worked out in one pass.
+    inputs = dict(seller)
+    inputs.update(part.inputs)
+    plan = _Plan(column, inputs, part.parcel, part.charges, part.duty_origin, part.refund_admin, part.late_fine,
+                 part.deposit, part.deposit_origin)
+    object.__setattr__(plan, "part", part)  # not an argument: a copy made with replace() must not carry it
+    return plan
+
+
+_REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
+"""The numbers a plan cannot do without, in the order their absence is reported."""
+
+_SELLER_INPUTS_KEPT = 256
+_SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, dict[str, _Input]]] = {}
+"""The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
+by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
+comparison in each of its markets reads the same ones (its profile in each market shares its economics)."""
+
+
+def _seller_inputs(economics: Economics, platform: str, column: Column) -> dict[str, _Input]:
+    """The numbers the seller gives for this column, with the cost of capital (read, never changed, by the caller).
+
+    :raises ProfileError: for a required number not given.
+    """
     model = column.model
-    given = economics.given(platform, model, column.route)
-    for spec in NUMBERS:
-        if spec.required and spec.name not in given:
+    # A route's own numbers are read only when the seller gives some for it; otherwise its model's serve every route.
+    route = column.route if any(route_id == column.route for route_id, _numbers in economics.routes) else None
+    key = (id(economics), platform, model, route)
+    known = _SELLER_INPUTS.get(key)
+    if known is not None and known[0] is economics:
+        return known[1]
+    given = economics.given(platform, model, route)
+    for spec in _REQUIRED:
+        if spec.name not in given:
             raise ProfileError(
                 f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
                 f"under economics.{model}, or under economics.platforms.{platform}.{model}",
@@ -619,20 +666,10 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
-    # The route's part reads only which numbers the seller gives (never their values), the currency, the
-    # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
-    key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, tuple(inputs))
-    known = _ROUTE_PARTS.get(key)
-    if known is None or known[0] is not column:
-        if len(_ROUTE_PARTS) >= _ROUTE_PARTS_KEPT:
-            _ROUTE_PARTS.clear()
-        known = _ROUTE_PARTS[key] = (column, _route_part(economics, platform, market, column, today, tuple(inputs)))
-    part = known[1]
-    # In the order the route's part set them: a new number after the seller's, a customs entry the seller
-    # also named over it in its place, as when the two were worked out in one pass.
-    inputs.update(part.inputs)
-    return _Plan(column, inputs, part.parcel, part.charges, part.duty_origin, part.refund_admin, part.late_fine,
-                 part.deposit, part.deposit_origin)
+    if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
+        _SELLER_INPUTS.clear()
+    _SELLER_INPUTS[key] = (economics, inputs)
+    return inputs
 
 
 @dataclass(frozen=True)
@@ -1929,9 +1966,15 @@ def _check_shares(plan: _Plan, platform: str) -> None:
 
     In the base case and the conservative one (a range's high end: each is a cost), as :func:`_values` reads them.
     """
+    shares = tuple(map(plan.inputs.get, _SHARES_OF_PRICE))
+    # The inputs are shared objects (the seller's numbers are made once per value, the tables' once per route part):
+    # shares that passed are known by their identity (the entry holds them, so no id in its key is reused).
+    key = tuple(map(id, shares))
+    if key in _SHARES_PASSED:
+        return
     base: list[Fraction] = []
     conservative: list[Fraction] = []
-    for item in map(plan.inputs.get, _SHARES_OF_PRICE):
+    for item in shares:
         if item is None or item.value is None:
             continue
         base.append(item.value)
@@ -1944,6 +1987,14 @@ def _check_shares(plan: _Plan, platform: str) -> None:
             field=field_path(plan.column.model, "commission"),
             allowed="shares whose sum stays at or below 1 (100%)",
         )
+    if len(_SHARES_PASSED) >= _SHARES_PASSED_KEPT:
+        _SHARES_PASSED.clear()
+    _SHARES_PASSED[key] = shares
+
+
+_SHARES_PASSED_KEPT = 1024
+_SHARES_PASSED: dict[tuple[int, ...], tuple[_Input | None, ...]] = {}
+"""Shares that passed :func:`_check_shares`, by the identity of their inputs (kept with them)."""
 
 
 _NO_ROUTE_COLUMNS = (Column(FULL), Column(SEMI))
@@ -1962,24 +2013,24 @@ def _platform_margin(
     models = tuple(_model_margin(plan, units, platform, brief) for plan in plans)
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
-        item = PlatformMargin(
+        leader = models[0].model if models else EVEN
+        return PlatformMargin(
             platform=platform,
             platform_name=name,
             models=models,
             break_even_formula=BREAK_EVEN_FORMULA,
-            summary="",
+            summary=_english_summary(models, leader, _NO_GAP, None, None, (), units, economics.currency),
             market=market_code,
             market_name=market_name,
-            leader=models[0].model if models else EVEN,
-            gap_per_month=Decimal("0.00"),
+            leader=leader,
+            gap_per_month=_NO_GAP,
             break_even_units=None,
             above_break_even=None,
         )
-        with _language.use("en"):
-            return replace(item, summary=summary_text(item, units, economics.currency))
     full, semi = models
     gap = full.contribution_per_month - semi.contribution_per_month
-    leader = EVEN if cents(abs(gap)) == 0 else (FULL if gap > 0 else SEMI)
+    gap_per_month = cents(abs(gap))
+    leader = EVEN if gap_per_month == 0 else (FULL if gap > 0 else SEMI)
     slope = semi.contribution_per_unit - full.contribution_per_unit
     crossing: Fraction | None = None
     above: str | None = None
@@ -1989,26 +2040,28 @@ def _platform_margin(
         if 0 < point < _LARGEST:
             crossing = point
             above = SEMI if slope > 0 else FULL
-    item = PlatformMargin(
+    needed = _tips(plans, models, leader, Fraction(units))
+    return PlatformMargin(
         platform=platform,
         platform_name=name,
         models=models,
         break_even_formula=BREAK_EVEN_FORMULA,
-        summary="",
+        # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
+        summary=_english_summary(models, leader, gap_per_month, crossing, above, needed, units, economics.currency),
         market=market_code,
         market_name=market_name,
         leader=leader,
-        gap_per_month=cents(abs(gap)),
+        gap_per_month=gap_per_month,
         break_even_units=None if crossing is None else cents(crossing),
         above_break_even=above,
         break_even_exact=crossing,
-        needed=_tips(plans, models, leader, Fraction(units)),
+        needed=needed,
         scenarios=() if brief else _scenarios(plans, Fraction(units)),
         break_evens=BreakEvens() if brief else _break_evens(plans, Fraction(units)),
     )
-    # The summary a reason quotes is recorded in English (traces are); summary_text() gives it in any language.
-    with _language.use("en"):
-        return replace(item, summary=summary_text(item, units, economics.currency))
+
+
+_NO_GAP = Decimal("0.00")
 
 
 _SHAPES: Mapping[str, str] = {
@@ -2533,8 +2586,16 @@ def money_text(currency: str, value: Decimal) -> str:
     text = amount_text(value)
     if not currency:
         return text
+    pattern, word = _money_words(_i18n.current(), currency)
+    return pattern.format(currency=word, amount=text)
+
+
+@functools.lru_cache(maxsize=64)
+def _money_words(lang: str, currency: str) -> tuple[str, str]:
+    """How ``lang`` (the language in force when asked) writes an amount in ``currency``: the pattern and the
+    currency's word, looked up once per language and label rather than for every amount a summary shows."""
     label = CURRENCY_WORDS.get(currency.upper())
-    return _("{currency} {amount}").format(currency=_(label) if label else currency, amount=text)
+    return _("{currency} {amount}"), _(label) if label else currency
 
 
 _money = money_text
@@ -2563,46 +2624,102 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
     e.g. ``at 600 units a month your own numbers leave USD 2,147.66 under fully-managed and USD 58.94
     under semi-managed: fully-managed leaves USD 2,088.72 more a month``.
     """
-    if not item.compared:
+    return _summary(
+        item.models,
+        item.leader,
+        item.gap_per_month,
+        item.break_even_exact,
+        item.above_break_even,
+        item.needed,
+        monthly_units,
+        currency,
+    )
+
+
+def _english_summary(
+    models: tuple[ModelMargin, ...],
+    leader: str,
+    gap_per_month: Decimal,
+    crossing: Fraction | None,
+    above: str | None,
+    needed: tuple[NeededNumber, ...],
+    monthly_units: int,
+    currency: str,
+) -> str:
+    """:func:`_summary` in English, as a reason records it (traces are English): the language is switched only
+    when another is in force (a comparison words one for each platform and market)."""
+    if _i18n.current() == "en":
+        return _summary(models, leader, gap_per_month, crossing, above, needed, monthly_units, currency)
+    with _language.use("en"):
+        return _summary(models, leader, gap_per_month, crossing, above, needed, monthly_units, currency)
+
+
+def _summary(
+    models: tuple[ModelMargin, ...],
+    leader: str,
+    gap_per_month: Decimal,
+    crossing: Fraction | None,
+    above: str | None,
+    needed: tuple[NeededNumber, ...],
+    monthly_units: int,
+    currency: str,
+) -> str:
+    """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made)."""
+    if len(models) != 2:
         return _("only {model} has an open route here: nothing to compare").format(
-            model=model_words(item.models[0].model) if item.models else _("neither model")
+            model=model_words(models[0].model) if models else _("neither model")
         )
-    full, semi = item.models
-    if item.leader == EVEN:
-        verdict = _("both models leave the same")
+    words = _summary_words(_i18n.current())
+    full, semi = models
+    if leader == EVEN:
+        verdict = words[_BOTH_SAME]
     else:
-        verdict = _("{model} leaves {amount} more a month").format(
-            model=model_words(item.leader), amount=_money(currency, item.gap_per_month)
-        )
-    summary = _(
-        "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
-    ).format(
+        verdict = words[_LEADS].format(model=words[leader], amount=_money(currency, gap_per_month))
+    summary = words[_LEAVE].format(
         units=monthly_units,
         full=_money(currency, cents(full.contribution_per_month)),
         semi=_money(currency, cents(semi.contribution_per_month)),
         verdict=verdict,
     )
-    if item.break_even_exact is not None and item.above_break_even is not None:
-        above = item.above_break_even
-        summary += _("; below about {units} units a month {other} leaves more, above it {above}").format(
-            units=_i18n.number(whole_units(item.break_even_exact)),
-            other=model_words(SEMI if above == FULL else FULL),
-            above=model_words(above),
+    if crossing is not None and above is not None:
+        summary += words[_BELOW].format(
+            units=_i18n.number(whole_units(crossing)),
+            other=words[SEMI if above == FULL else FULL],
+            above=words[above],
         )
-    tips = [(n, n.tips_at) for n in item.needed if n.can_tip and n.tips_at is not None]
+    tips = [(n, n.tips_at) for n in needed if n.can_tip and n.tips_at is not None]
     if tips:
         # The reason names the number closest to turning it (the full list is margin's): a share or a
         # number of days by how much of its range it leaves, an amount by how much of the price.
-        price = item.model(item.leader).line("price").value if item.leader in MODELS else Decimal(1)
+        price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
         need, at = min(tips, key=lambda pair: _reach(pair[0].name, pair[1], price))
-        first = _("{name} passes {value}").format(name=number_words(need.name), value=number_text(need.name, at, currency))
+        first = words[_PASSES].format(name=number_words(need.name), value=number_text(need.name, at, currency))
         if len(tips) == 1:
-            summary += _("; it could turn if {numbers}").format(numbers=first)
+            summary += words[_TURNS].format(numbers=first)
         else:
-            summary += _("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit").format(
-                number=first, count=len(tips) - 1
-            )
+            summary += words[_TURNS_ANY].format(number=first, count=len(tips) - 1)
     return summary
+
+
+_BOTH_SAME = N_("both models leave the same")
+_LEADS = N_("{model} leaves {amount} more a month")
+_LEAVE = N_(
+    "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
+)
+_BELOW = N_("; below about {units} units a month {other} leaves more, above it {above}")
+_PASSES = N_("{name} passes {value}")
+_TURNS = N_("; it could turn if {numbers}")
+_TURNS_ANY = N_("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit")
+
+
+@functools.lru_cache(maxsize=len(_i18n.LANGS))
+def _summary_words(lang: str) -> dict[str, str]:
+    """The words of :func:`_summary` in ``lang`` (the language in force when asked), by their English: the
+    patterns and the models' names, looked up once per language rather than a dozen times a summary."""
+    return {
+        **{message: _(message) for message in (_BOTH_SAME, _LEADS, _LEAVE, _BELOW, _PASSES, _TURNS, _TURNS_ANY)},
+        **{model: model_words(model) for model in MODELS},
+    }
 
 
 def _reach(name: str, value: Decimal, price: Decimal) -> Decimal:
