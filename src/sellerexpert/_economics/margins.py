@@ -1901,16 +1901,28 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
 
     Keyed by the identity of the origins read (the seller's numbers share one origin, the tables' are the route
     part's own objects) and of the charges (the route part's tuple; the entry keeps the ones the duty's needs
-    follow): the entry holds them, so no id in its key can be reused while it is kept.
+    follow): the entry holds them, so no id in its key can be reused while it is kept. A plan made by
+    :func:`_plan` is looked up by its route part alone (plans with the same part have the same inputs by name and
+    origin, and the part's charges and terms: see :attr:`_Plan.part`), the entry holding the part.
     """
     inputs = plan.inputs
-    held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
-    key = (
-        tuple(inputs), tuple(map(id, held)), plan.parcel, plan.refund_admin is None, plan.late_fine, bool(plan.deposit),
-    )
-    known = _BRIEF_KNOWN.get(key)
-    if known is not None:
-        return known
+    part = plan.part
+    key: Hashable
+    if part is not None:
+        key = ("part", id(part))
+        known = _BRIEF_KNOWN.get(key)
+        if known is not None and known.held[-1] is part:
+            return known
+        held: tuple[object, ...] = (part,)
+    else:
+        held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
+        key = (
+            tuple(inputs), tuple(map(id, held)), plan.parcel, plan.refund_admin is None, plan.late_fine,
+            bool(plan.deposit),
+        )
+        known = _BRIEF_KNOWN.get(key)
+        if known is not None:
+            return known
     values: dict[str, Fraction] = {}  # no line read below reads a value (the duty's are read apart)
     capital_missing = "cost_of_capital" not in inputs
     fixed_origin = _line_origin(plan, "fixed_costs", ("fixed_per_month",), values)
