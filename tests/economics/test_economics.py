@@ -11,7 +11,9 @@ forms (``margins._solve``), which must equal the bisection they replace.
 from __future__ import annotations
 
 import copy
+import gc
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -40,6 +42,7 @@ from sellerexpert._economics.margin_report import chart
 from sellerexpert._economics.margins import amount_text, cents, margin_facts, platform_facts, summary_text
 from sellerexpert._i18n import number
 from sellerexpert._profile.economics import NUMBERS
+from sellerexpert._workers import COLLECT_AFTER, Workers
 
 # -- worked examples ----------------------------------------------------------------
 
@@ -1924,3 +1927,18 @@ def test_the_columns_priced_are_those_worked_out_afresh_for_any_answers(advisor:
             )
 
     check()
+
+
+def _collector_state() -> Callable[[object], tuple[tuple[int, int, int], int]]:
+    """A worker's setup (run in the worker) whose handler answers with the worker's collector settings."""
+    return lambda _task: (gc.get_threshold(), gc.get_freeze_count())
+
+
+def test_a_worker_freezes_what_it_was_set_up_with_and_collects_less_often() -> None:
+    # The worker's tuning (sellerexpert._workers._serve) is ours alone: the process that starts workers keeps its own.
+    before = gc.get_threshold()
+    with Workers(1, _collector_state) as workers:
+        (threshold, frozen), = list(workers.map([0]))
+    assert threshold == COLLECT_AFTER
+    assert frozen > 0
+    assert gc.get_threshold() == before
