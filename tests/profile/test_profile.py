@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -60,6 +61,17 @@ def test_a_tuple_read_again_is_read_as_its_list(given_lists: list[tuple[str, lis
     for field, items in given_lists:
         assert _read({field: tuple(items)}) == _read({field: items})
         assert _read({field: tuple(items)}) == _read({field: items})
+
+
+@pytest.mark.parametrize("items", [({"temu": 1},), (["temu"],), ("temu", ["aliexpress"]), ("temu", None)])
+def test_a_tuple_holding_what_no_key_can_is_refused_in_words_as_its_list(items: tuple[Any, ...]) -> None:
+    # A tuple is looked up among the kept conversions only when it holds short texts: one holding a list or a
+    # mapping (a Python caller's) gets its list's error, not a TypeError from the lookup.
+    with pytest.raises(ProfileError) as as_tuple:
+        SellerProfile.from_dict({"platforms": items})
+    with pytest.raises(ProfileError) as as_list:
+        SellerProfile.from_dict({"platforms": list(items)})
+    assert str(as_tuple.value) == str(as_list.value)
 
 
 def test_none_and_blank_mean_unknown() -> None:

@@ -392,7 +392,9 @@ class SellerProfile(
                     continue
                 if not value.strip():
                     continue
-            elif type(value) is tuple:
+            elif type(value) is tuple and _keepable(value):
+                # Only a tuple of short texts is looked up: another may hold what no key can (a list, a mapping),
+                # which the conversion below refuses in words.
                 found = converted.get((key, value), converted)
                 if found is not converted:
                     values[key] = found
