@@ -228,3 +228,23 @@ def test_a_chinese_chart_without_a_chinese_font_names_platforms_and_markets_by_c
     text = chart.read_text(encoding="utf-8")
     assert not any("\u4e00" <= char <= "\u9fff" for char in text), "Chinese drawn in a font without its glyphs"
     assert "aliexpress: " in text and "US · " in text and "DE · " in text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_output_to_a_pipe_or_device_is_written_through_not_replaced(tmp_path: Path) -> None:
+    # `-o /dev/null` (or a named pipe) is written to as a stream: renaming a finished file over it, as a regular
+    # output is replaced, would turn the device into a file (as root, /dev/null itself).
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    args = ["catalogue", str(CSV), "-p", str(COMPANY), "-f", "csv"]
+    result = CliRunner().invoke(cli, [*args, "-o", str(pipe)])
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert pipe.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+    assert read == [CliRunner().invoke(cli, args).stdout_bytes]

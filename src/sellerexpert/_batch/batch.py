@@ -1113,7 +1113,7 @@ def score_to(
         raise BatchError(Msg(N_("is the input file; it would be overwritten")), path=path)
     if path.is_dir():
         raise BatchError(Msg(N_("is a directory")), path=path)
-    if path.exists() and not path.is_file():
+    if safe_files.special(path):
         # A device or a pipe: nothing to rename over, and nothing to resume.
         if resume:
             raise BatchError(Msg(N_("is not a regular file, so a run into it cannot be resumed")), path=path)

@@ -1234,7 +1234,10 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
         from .._files import safe_files
 
         try:
-            with safe_files.replacing(Path(output)) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            with (
+                safe_files.replacing(Path(output), named=True) as raw,
+                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
+            ):
                 write_streamed(stream, output_format, text)
                 text.flush()
         except OSError as exc:
@@ -1272,7 +1275,7 @@ def _catalogue_done(result: Any, text: str | bytes, output: str, trace_dir: str 
         from .._files import safe_files as safe_files
 
         try:
-            safe_files.replace(Path(output), text if isinstance(text, bytes) else text.encode("utf-8"))
+            safe_files.replace(Path(output), text if isinstance(text, bytes) else text.encode("utf-8"), named=True)
         except OSError as exc:
             raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
     _catalogue_failed(result.errors, len(result.products))

@@ -8,7 +8,8 @@ link's target. So here:
 - a file is created afresh with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (:func:`create`): anything
   already at the name, a link included, is refused rather than followed;
 - a file replaced as a whole (the state, a trace) is written under a new random name beside it and
-  renamed over the old one (:func:`replace`): a rename replaces a link itself, never its target;
+  renamed over the old one (:func:`replace`): a rename replaces a link itself, never its target; a
+  device or pipe named as the output (``/dev/null``) is written to as a stream, never renamed over;
 - a file of ours that must already exist (the partial output to resume) is opened with
   ``O_NOFOLLOW`` and must be a regular file with no other name (:func:`open_existing`).
 
@@ -69,7 +70,18 @@ def create(path: Path) -> int:
         raise _refused(path, exc) from None
 
 
-def replace(path: Path, data: bytes) -> None:
+def special(path: Path) -> bool:
+    """Whether ``path`` names something that is there but is neither a regular file nor a folder (following links): a
+    device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO), written to as a stream, never a file to replace
+    (renamed over, ``/dev/null`` itself would become a file). A batch's output is told apart the same way."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def replace(path: Path, data: bytes, *, named: bool = False) -> None:
     """Make ``path`` hold ``data``: written under a new random name beside it, then renamed over it in one step.
 
     Whatever was at ``path`` (a link included) is replaced, never written through; a reader sees
@@ -77,17 +89,26 @@ def replace(path: Path, data: bytes) -> None:
 
     :raises OSError: when the folder cannot be written, or ``path`` is a folder.
     """
-    with replacing(path) as stream:
+    with replacing(path, named=named) as stream:
         stream.write(data)
 
 
 @contextlib.contextmanager
-def replacing(path: Path) -> Iterator[BinaryIO]:
+def replacing(path: Path, *, named: bool = False) -> Iterator[BinaryIO]:
     """:func:`replace`, for output written a piece at a time: the stream writes a new file beside ``path``,
     renamed over it when the block ends without an error, removed when it ends with one (nothing half-written).
 
+    :param named: ``path`` is the output a person named (``-o``): a device or a pipe there (:func:`special`,
+        ``-o /dev/null``) is written straight through instead, as a batch's output is (there is no file to leave
+        half-written, and a rename would replace the device itself). Files written beside an output (traces, a
+        resume state) are not named so: whatever is planted at their names is replaced, a pipe included.
+
     :raises OSError: when the folder cannot be written, or ``path`` is a folder.
     """
+    if named and special(path):
+        with os.fdopen(os.open(path, os.O_WRONLY | _EXTRA), "wb") as stream:
+            yield stream
+        return
     import secrets  # here: it costs a few milliseconds to import, and `--help` never writes a file
 
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
