@@ -36,6 +36,7 @@ the break-even volume is where the two lines cross.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -2026,12 +2027,14 @@ def _platform_margin(
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         leader = models[0].model if models else EVEN
+        with _in_english():
+            summary = _summary(models, leader, _NO_GAP, None, None, (), units, economics.currency)
         return PlatformMargin(
             platform=platform,
             platform_name=name,
             models=models,
             break_even_formula=BREAK_EVEN_FORMULA,
-            summary=_english_summary(models, leader, _NO_GAP, None, None, (), units, economics.currency),
+            summary=summary,
             market=market_code,
             market_name=market_name,
             leader=leader,
@@ -2053,13 +2056,15 @@ def _platform_margin(
             crossing = point
             above = SEMI if slope > 0 else FULL
     needed = _tips(plans, models, leader, Fraction(units))
+    # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
+    with _in_english():
+        summary = _summary(models, leader, gap_per_month, crossing, above, needed, units, economics.currency)
     return PlatformMargin(
         platform=platform,
         platform_name=name,
         models=models,
         break_even_formula=BREAK_EVEN_FORMULA,
-        # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
-        summary=_english_summary(models, leader, gap_per_month, crossing, above, needed, units, economics.currency),
+        summary=summary,
         market=market_code,
         market_name=market_name,
         leader=leader,
@@ -2648,22 +2653,10 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
     )
 
 
-def _english_summary(
-    models: tuple[ModelMargin, ...],
-    leader: str,
-    gap_per_month: Decimal,
-    crossing: Fraction | None,
-    above: str | None,
-    needed: tuple[NeededNumber, ...],
-    monthly_units: int,
-    currency: str,
-) -> str:
-    """:func:`_summary` in English, as a reason records it (traces are English): the language is switched only
-    when another is in force (a comparison words one for each platform and market)."""
-    if _i18n.current() == "en":
-        return _summary(models, leader, gap_per_month, crossing, above, needed, monthly_units, currency)
-    with _language.use("en"):
-        return _summary(models, leader, gap_per_month, crossing, above, needed, monthly_units, currency)
+def _in_english() -> contextlib.AbstractContextManager[object]:
+    """English in force, as a reason's summary records it (traces are English): switched only when another
+    language is in force (a comparison words a summary for each platform and market)."""
+    return contextlib.nullcontext() if _i18n.current() == "en" else _language.use("en")
 
 
 def _summary(

@@ -513,6 +513,8 @@ class Evaluator:
                 seen_tests.setdefault((name, test), None)
         self._seller_tests = tuple(seen_tests)
         self._answers = _answers_function(self._seller_tests)
+        self._field_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
+        """A signature's known fields in profile order, by the field names in the order given (see :meth:`signature`)."""
         self._quoted_fields = tuple(
             sorted(
                 {
@@ -748,7 +750,7 @@ class Evaluator:
         # The fields known, in profile order: that order follows from the names alone, in the order given
         # (a catalogue's products give the same few), so it is kept by them.
         given = tuple(profile_facts)
-        orders: dict[tuple[str, ...], tuple[str, ...]] = self.__dict__.setdefault("_field_orders", {})
+        orders = self._field_orders
         known = orders.get(given)
         if known is None:
             if len(orders) >= _READINGS_KEPT:
