@@ -22,8 +22,8 @@ from typing import Any
 from .._errors import ProfileError
 from .._i18n import N_
 from .._i18n.messages import Msg
-from .._profile.economics import NUMBERS_BY_NAME
-from .._profile.profile import MODELS, PLATFORMS, SellerProfile
+from .._profile.economics import NUMBERS_BY_NAME, Economics
+from .._profile.profile import ECONOMICS, MODELS, PLATFORMS, SellerProfile, canonical_values
 from .._profile.rows import Layout, Row, RowReader
 
 PRODUCT_COLUMNS: tuple[str, ...] = ("sku", "name", "weight_class", "weight_kg", "category", "monthly_units")
@@ -164,20 +164,48 @@ def _merge(into: dict[str, Any], path: tuple[str, ...], value: Any, fresh: set[i
     into[path[-1]] = value
 
 
-_company: list[tuple[SellerProfile, dict[str, Any], dict[str, Any]]] = []
-"""The last company profile products were laid over, with its dict and its economics' dict: made once, not per
-product (the profile is kept, so the identity it is found by is not reused meanwhile)."""
+@dataclass(frozen=True)
+class _Company:
+    """A company's profile as its products are laid over it, made once, not per product.
+
+    :ivar data: the profile's dict (its lists as tuples, whose conversion the profile keeps: see
+        profile._normalised) and :ivar economics: its economics' dict, which the plain reading sets a product's
+        fields and numbers in.
+    :ivar values: the profile's fields in canonical form and :ivar section: its economics read back from that
+        dict, which a product's own fields and numbers are laid over (``None`` when they cannot be).
+    """
+
+    profile: SellerProfile
+    data: dict[str, Any]
+    economics: dict[str, Any]
+    values: dict[str, Any] | None
+    section: Economics | None
 
 
-def _company_dicts(company: SellerProfile) -> tuple[dict[str, Any], dict[str, Any]]:
-    for known, known_data, known_economics in _company:
-        if known is company:
-            return known_data, known_economics
+_company: list[_Company] = []
+"""The last company profile products were laid over (the profile is kept, so the identity it is found by is not
+reused meanwhile)."""
+
+
+def _company_of(company: SellerProfile) -> _Company:
+    for known in _company:
+        if known.profile is company:
+            return known
     # Lists as tuples: the profile keeps their conversion (see profile._normalised), not made again per product.
     data = {key: tuple(value) if type(value) is list else value for key, value in company.to_dict().items()}
     economics: dict[str, Any] = company.economics.to_dict() if company.economics is not None else {}
-    _company[:] = [(company, data, economics)]
-    return data, economics
+    values: dict[str, Any] | None
+    section: Economics | None
+    try:
+        # What the plain reading makes of the company's part, the same for every product: its fields, and its
+        # economics as that reads them back from their dict (a number written 8.50 reads back 8.5).
+        values = canonical_values({key: value for key, value in data.items() if key != ECONOMICS})
+        section = Economics.from_dict(economics) if economics else None
+    except ProfileError:
+        values, section = None, None
+    known = _Company(company, data, economics, values, section)
+    _company[:] = [known]
+    return known
 
 
 def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]) -> SellerProfile:
@@ -187,26 +215,51 @@ def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]
 
     :raises ProfileError: naming the field at fault (``economics.semi-managed.price``, ``weight_class``...).
     """
-    company_data, company_economics = _company_dicts(company)
-    data = dict(company_data)
-    economics = dict(company_economics)
-    fresh = {id(economics)}
+    known = _company_of(company)
+    fields: dict[str, Any] = {}
     weight = cells.get(("weight_class",))
     if _blank(weight) and not _blank(cells.get(("weight_kg",))):
         weight = _weight_class(cells[("weight_kg",)])
     if not _blank(weight):
-        data["weight_class"] = weight.strip() if isinstance(weight, str) else weight
-        # A product's own weight class replaces the company's "bulky goods" answer, which would contradict it.
-        data.pop("bulky_goods", None)
+        fields["weight_class"] = weight.strip() if isinstance(weight, str) else weight
     category = cells.get(("category",))
     if not _blank(category):
-        data["category"] = category.strip() if isinstance(category, str) else category
-    for path, value in cells.items():
-        if path[0] in PRODUCT_COLUMNS and path != ("monthly_units",) or _blank(value):
-            continue
-        _merge(economics, path, value.strip() if isinstance(value, str) else value, fresh)
+        fields["category"] = category.strip() if isinstance(category, str) else category
+    numbers = [
+        (path, value.strip() if isinstance(value, str) else value)
+        for path, value in cells.items()
+        if not (path[0] in PRODUCT_COLUMNS and path != ("monthly_units",) or _blank(value))
+    ]
+    if known.values is not None and (known.section is not None or not numbers):
+        # The company's part as read once, the product's fields and numbers laid over it: the profile the plain
+        # reading below makes of the whole, which names the problem when there is one (first as it finds them).
+        try:
+            values = {**known.values, **canonical_values(fields)}
+            if "weight_class" in fields:
+                values.pop("bulky_goods", None)
+            if known.section is not None:
+                values[ECONOMICS] = known.section.laid_over(numbers)
+            return SellerProfile._of_canonical(values)
+        except ProfileError:
+            pass
+    return _plain_profile(known, fields, numbers)
+
+
+def _plain_profile(
+    known: _Company, fields: dict[str, Any], numbers: list[tuple[tuple[str, ...], Any]]
+) -> SellerProfile:
+    """:func:`product_profile` read whole: the company's dict with the product's fields and numbers set in it."""
+    data = dict(known.data)
+    economics = dict(known.economics)
+    fresh = {id(economics)}
+    data.update(fields)
+    if "weight_class" in fields:
+        # A product's own weight class replaces the company's "bulky goods" answer, which would contradict it.
+        data.pop("bulky_goods", None)
+    for path, value in numbers:
+        _merge(economics, path, value, fresh)
     if economics:
-        data["economics"] = economics
+        data[ECONOMICS] = economics
     return SellerProfile.from_dict(data)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -230,6 +230,10 @@ def _describe(value: object) -> str:
     return f"'{value}'"
 
 
+_NUMBER_TEXT = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+"""A number written as text (compiled once: a catalogue reads a few new numbers a product)."""
+
+
 def _decimal(value: object, where: str, allowed: str) -> Decimal:
     """A number as written (``8.5``, ``"8.50"``), exactly, as a Decimal."""
     number: Decimal | None = None
@@ -241,7 +245,7 @@ def _decimal(value: object, where: str, allowed: str) -> Decimal:
         number = Decimal(repr(value)) if math.isfinite(value) else None
     elif isinstance(value, Decimal):
         number = value if value.is_finite() else None
-    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value):
+    elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
         try:
             number = Decimal(value.strip())
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
@@ -422,12 +426,23 @@ def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer,
             numbers[name] = _value(spec, value, field_path(*where, name))
         else:
             raise _unknown(key, where, [*NUMBERS_BY_NAME, *(MODELS if models else ())])
-    # In NUMBERS' order: a table holds a few of them.
-    ordered = tuple((name, numbers[name]) for name in sorted(numbers, key=_NUMBER_ORDER.__getitem__))
-    return ordered, {m: by_model[m] for m in MODELS if m in by_model} if by_model else {}
+    return _ordered(numbers), {m: by_model[m] for m in MODELS if m in by_model} if by_model else {}
+
+
+def _ordered(numbers: Mapping[str, Value]) -> Layer:
+    """A table's numbers in NUMBERS' order (a table holds a few of them)."""
+    return tuple((name, numbers[name]) for name in sorted(numbers, key=_NUMBER_ORDER.__getitem__))
 
 
 _NUMBER_ORDER: dict[str, int] = {spec.name: index for index, spec in enumerate(NUMBERS)}
+_LAYER_ORDER: tuple[LayerKey, ...] = (
+    (None, None),
+    *((None, model) for model in MODELS),
+    *((platform, model) for platform in PLATFORMS for model in (None, *MODELS)),
+)
+"""The layers in the order :meth:`Economics.from_dict` gives them: everything, per model, then per platform
+(the platform's own numbers, then per model), platforms and models in their tables' orders."""
+_ROUTE_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def _rates(raw: object) -> tuple[tuple[str, Decimal], ...]:
@@ -454,6 +469,35 @@ def _rates(raw: object) -> tuple[tuple[str, Decimal], ...]:
             )
         out.append((code, rate))
     return tuple(sorted(out))
+
+
+def _monthly_units(raw: object) -> int:
+    """``monthly_units`` as a whole number of units, 1 or more.
+
+    :raises ProfileError: when it is missing, not a whole number, or 0.
+    """
+    if raw is None:
+        raise ProfileError(
+            "is required: the units you expect to sell a month",
+            field=field_path("monthly_units"),
+            allowed="a whole number, 1 or more",
+        )
+    units = _decimal(raw, field_path("monthly_units"), "a whole number, 1 or more")
+    if units != units.to_integral_value() or units < 0:
+        raise ProfileError(
+            f"{raw} is not a whole number of units",
+            field=field_path("monthly_units"),
+            value=raw,
+            allowed="a whole number, 1 or more",
+        )
+    if units == 0:
+        raise ProfileError(
+            "0 units: the margin is worked out per unit sold, so give the units you expect to sell a month",
+            field=field_path("monthly_units"),
+            value=raw,
+            allowed="a whole number, 1 or more",
+        )
+    return int(units)
 
 
 @dataclass(frozen=True)
@@ -499,28 +543,7 @@ class Economics:
                 field=field_path("currency"),
                 allowed="text such as USD, EUR, CNY",
             )
-        units_raw = data.get("monthly_units")
-        if units_raw is None:
-            raise ProfileError(
-                "is required: the units you expect to sell a month",
-                field=field_path("monthly_units"),
-                allowed="a whole number, 1 or more",
-            )
-        units = _decimal(units_raw, field_path("monthly_units"), "a whole number, 1 or more")
-        if units != units.to_integral_value() or units < 0:
-            raise ProfileError(
-                f"{units_raw} is not a whole number of units",
-                field=field_path("monthly_units"),
-                value=units_raw,
-                allowed="a whole number, 1 or more",
-            )
-        if units == 0:
-            raise ProfileError(
-                "0 units: the margin is worked out per unit sold, so give the units you expect to sell a month",
-                field=field_path("monthly_units"),
-                value=units_raw,
-                allowed="a whole number, 1 or more",
-            )
+        units = _monthly_units(data.get("monthly_units"))
         capital_raw = data.get("cost_of_capital")
         capital: Decimal | None = None
         if capital_raw is not None:
@@ -560,7 +583,7 @@ class Economics:
         routes = []
         for key, value in routes_raw.items():
             route_id = str(key).strip()
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", route_id):
+            if not _ROUTE_ID.fullmatch(route_id):
                 raise ProfileError(
                     f"'{key}' is not a route id", field=field_path("routes", str(key)), allowed="route ids such as temu_y2"
                 )
@@ -568,12 +591,80 @@ class Economics:
             if numbers:
                 routes.append((route_id, numbers))
         return cls(
-            monthly_units=int(units),
+            monthly_units=units,
             currency=currency.strip(),
             cost_of_capital=capital,
             layers=tuple((key, layer) for key, layer in layers if layer),
             routes=tuple(routes),
             exchange_rates=_rates(data.get("exchange_rates") or {}),
+        )
+
+    def laid_over(self, numbers: Iterable[tuple[tuple[str, ...], object]]) -> Economics:
+        """This section with ``numbers`` laid over it, each at its path (``("unit_cost",)``, ``("semi-managed",
+        "price")``, ``("platforms", "temu", "semi-managed", "price")``, ``("routes", "temu_y2", "duty_rate")`` or
+        ``("monthly_units",)``): what :meth:`from_dict` gives for this section's :meth:`to_dict` with the numbers
+        set at their paths, read once for a company and laid over per product (a catalogue's row) instead.
+
+        Only for this section as :meth:`from_dict` of its :meth:`to_dict` gives it (its numbers as that writes
+        them: a catalogue reads its company's section back so first), and for valid numbers.
+
+        :raises ProfileError: for a number that is not valid or a path of another shape; :meth:`from_dict` of
+            the whole then names the first problem as it finds them (its order is the section's, not the paths').
+        """
+        layers = dict(self.layers)
+        routes = dict(self.routes)
+        units = self.monthly_units
+        changed: dict[LayerKey, dict[str, Value]] = {}
+        changed_routes: dict[str, dict[str, Value]] = {}
+        for path, value in numbers:
+            name = path[-1]
+            spec = NUMBERS_BY_NAME.get(name)
+            if spec is None:
+                if path == ("monthly_units",):
+                    units = _monthly_units(value)
+                    continue
+                raise ProfileError(f"no number at {'.'.join(path)}", field=field_path(*path))
+            size = len(path)
+            route: str | None = None
+            key: LayerKey
+            if size == 1:
+                key = (None, None)
+            elif size == 2 and path[0] in MODELS:
+                key = (None, path[0])
+            elif size == 3 and path[0] == "platforms" and path[1] in PLATFORMS:
+                key = (path[1], None)
+            elif size == 4 and path[0] == "platforms" and path[1] in PLATFORMS and path[2] in MODELS:
+                key = (path[1], path[2])
+            elif size == 3 and path[0] == "routes" and _ROUTE_ID.fullmatch(path[1]):
+                route = path[1]
+            else:
+                raise ProfileError(f"no layer at {'.'.join(path)}", field=field_path(*path))
+            given = _value(spec, value, field_path(*path))
+            if route is not None:
+                table = changed_routes.get(route)
+                if table is None:
+                    table = changed_routes[route] = dict(routes.get(route, ()))
+            else:
+                table = changed.get(key)
+                if table is None:
+                    table = changed[key] = dict(layers.get(key, ()))
+            table[name] = given
+        if not changed and not changed_routes and units == self.monthly_units:
+            return self
+        for key, table in changed.items():
+            layers[key] = _ordered(table)
+        for route, table in changed_routes.items():
+            routes[route] = _ordered(table)  # a new route after the section's own, in the order first given
+        ordered = tuple((key, layers[key]) for key in _LAYER_ORDER if key in layers)
+        if len(ordered) != len(layers):
+            raise ProfileError("a layer from_dict would not give", field="economics")
+        return Economics(
+            monthly_units=units,
+            currency=self.currency,
+            cost_of_capital=self.cost_of_capital,
+            layers=ordered,
+            routes=tuple(routes.items()),
+            exchange_rates=self.exchange_rates,
         )
 
     @classmethod

@@ -305,6 +305,54 @@ def _normalised(spec: FieldSpec, value: object) -> object:
     return found
 
 
+def canonical_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``data`` in canonical form, by name (``economics`` as given): what
+    :meth:`SellerProfile.from_dict` makes a profile of. ``None`` or blank text for a field is left out.
+
+    :raises ProfileError: for an unknown field name or a bad value, every one found.
+    """
+    if not isinstance(data, Mapping):
+        raise ProfileError(_(_NOT_A_MAPPING).format(value=describe(data)))
+    values: dict[str, Any] = {}
+    problems: list[ProfileError] = []
+    specs, converted = FIELDS_BY_NAME, _CONVERTED
+    for key, value in data.items():
+        if key == ECONOMICS:
+            if value is not None:
+                values[key] = value
+            continue
+        spec = specs.get(key) if isinstance(key, str) else None
+        if spec is None:
+            problems.append(_unknown_field(key))
+            continue
+        if value is None:
+            continue
+        if type(value) is str:
+            # A batch row's cells: most were seen before (see _normalised), looked up here without a call.
+            found = converted.get((key, value), converted)
+            if found is not converted:
+                values[key] = found
+                continue
+            if not value.strip():
+                continue
+        elif type(value) is tuple and _keepable(value):
+            # Only a tuple of short texts is looked up: another may hold what no key can (a list, a mapping),
+            # which the conversion below refuses in words.
+            found = converted.get((key, value), converted)
+            if found is not converted:
+                values[key] = found
+                continue
+        elif isinstance(value, str) and not value.strip():
+            continue
+        try:
+            values[key] = _normalised(spec, value)
+        except ProfileError as exc:
+            problems.append(exc)
+    if problems:
+        raise ProfileError.several(problems)
+    return values
+
+
 @dataclass(frozen=True)
 class SellerProfile(
     Record,
@@ -368,46 +416,7 @@ class SellerProfile(
 
         :raises ProfileError: for an unknown field name or a bad value.
         """
-        if not isinstance(data, Mapping):
-            raise ProfileError(_(_NOT_A_MAPPING).format(value=describe(data)))
-        values: dict[str, Any] = {}
-        problems: list[ProfileError] = []
-        specs, converted = FIELDS_BY_NAME, _CONVERTED
-        for key, value in data.items():
-            if key == ECONOMICS:
-                if value is not None:
-                    values[key] = value
-                continue
-            spec = specs.get(key) if isinstance(key, str) else None
-            if spec is None:
-                problems.append(_unknown_field(key))
-                continue
-            if value is None:
-                continue
-            if type(value) is str:
-                # A batch row's cells: most were seen before (see _normalised), looked up here without a call.
-                found = converted.get((key, value), converted)
-                if found is not converted:
-                    values[key] = found
-                    continue
-                if not value.strip():
-                    continue
-            elif type(value) is tuple and _keepable(value):
-                # Only a tuple of short texts is looked up: another may hold what no key can (a list, a mapping),
-                # which the conversion below refuses in words.
-                found = converted.get((key, value), converted)
-                if found is not converted:
-                    values[key] = found
-                    continue
-            elif isinstance(value, str) and not value.strip():
-                continue
-            try:
-                values[key] = _normalised(spec, value)
-            except ProfileError as exc:
-                problems.append(exc)
-        if problems:
-            raise ProfileError.several(problems)
-        return cls._of_canonical(values)
+        return cls._of_canonical(canonical_values(data))
 
     @classmethod
     def _of_canonical(cls, values: Mapping[str, Any]) -> SellerProfile:
