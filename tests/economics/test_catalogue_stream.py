@@ -231,3 +231,26 @@ def test_a_route_worked_out_once_serves_only_products_giving_the_same_numbers(ad
     # B and C differ in their commission alone: every route they are priced on leaves them different amounts.
     priced = [(b, c) for b, c in zip(months(forward[1]), months(forward[2]), strict=True) if b is not None]
     assert priced and all(b > c for b, c in priced)
+
+
+_words = st.sampled_from(["", "temu", "US", "the US", "semi-managed", "B-1", "¶6 \"quoted\"", "中文", "a\nb"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_words, _words, _words, st.none() | _words, _words, st.none() | _words, _words, _words),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_a_mention_is_written_as_its_whole_dict_is(mentions: list[tuple[Any, ...]]) -> None:
+    # The split's mentions are written of their SKU and their other keys' text, remembered by every field but
+    # the SKU: each must be the text of its whole dict, whatever came before it.
+    from sellerexpert._economics.catalogue import ProductMention
+    from sellerexpert._economics.catalogue_report import _json, _mention_json
+
+    places: dict[tuple[Any, ...], str | None] = {}
+    for fields in mentions:
+        mention = ProductMention(*fields)
+        assert _mention_json(mention, places) == _json(mention.to_dict(), "      ")

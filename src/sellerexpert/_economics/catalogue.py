@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from .._errors import BatchError, EngineError, ProfileError
 from .._i18n import N_
@@ -31,6 +31,8 @@ from .margins import MarginComparison, PlatformMargin, cents
 
 if TYPE_CHECKING:
     from .._results.trace import Trace
+
+_Text = TypeVar("_Text", str, bytes)
 
 CLOSE_PCT = 10
 """A product is a close call on a platform and market when its two routes' monthly contributions
@@ -174,7 +176,7 @@ class Written:
 
     sku: str
     placements: tuple[Placement, ...]
-    text: str
+    text: str | bytes
 
 
 @dataclass
@@ -186,7 +188,7 @@ class Delivery:
     (:meth:`CatalogueStream.texts`); either way every product's text is the same.
     """
 
-    render: Callable[[ProductAdvice], str] | None = None
+    render: Callable[[ProductAdvice], str | bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -653,7 +655,7 @@ def _portable(
     return replace(found, result=moved)
 
 
-def _written(found: ProductAdvice | FailedProduct, render: Callable[[ProductAdvice], str]) -> Written | FailedProduct:
+def _written(found: ProductAdvice | FailedProduct, render: Callable[[ProductAdvice], str | bytes]) -> Written | FailedProduct:
     if isinstance(found, FailedProduct):
         return found
     return Written(found.sku, tuple(_unadvised(p) for p in found.placements), render(found))
@@ -811,15 +813,18 @@ class CatalogueStream:
         # Products come written (Written) only after texts() asked for them so, and the stream is read once.
         return cast("Iterator[ProductAdvice]", self._each())
 
-    def texts(self, render: Callable[[ProductAdvice], str]) -> Iterator[str]:
+    def texts(self, render: Callable[[ProductAdvice], _Text]) -> Iterator[_Text]:
         """Instead of iterating the products: each product's text as ``render`` writes it, in input order, counted
         into the split as iterating counts them. With worker processes the text is written there (``render``
         goes to them, so it must pickle), and only it and what the split reads come back.
+
+        A text may be bytes (``render`` says what it writes): a catalogue's JSON goes in UTF-8 from the workers to
+        the file, never decoded and encoded again on the way.
         """
         if self._delivery is not None:
             self._delivery.render = render
         for item in self._each():
-            yield item.text if isinstance(item, Written) else render(item)
+            yield cast("_Text", item.text) if isinstance(item, Written) else render(item)
 
     @property
     def unknown_columns(self) -> tuple[str, ...]:

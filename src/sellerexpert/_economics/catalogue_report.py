@@ -331,12 +331,13 @@ def _json(value: Any, indent: str) -> str:
 _INDENT = "  "
 
 
-def _write_json(value: Any, newline: str, out: list[str]) -> None:
+def _write_json(value: Any, newline: str, out: list[Any]) -> None:
     """Append ``value``'s JSON text to ``out``, each line after the first opened by ``newline`` and two more spaces
     per level. ``json.dumps`` writes indented JSON in pure Python, a generator per level; a catalogue writes some
     forty kilobytes a product, so here the same bytes are built by plain recursion (strings escaped by the json
     module's own C escaper). Anything but str, int, float, bool, None, list, tuple and dict with str keys goes to
-    ``json.dumps`` (its error, or its text)."""
+    ``json.dumps`` (its error, or its text). A product's market entry (:class:`_Market`) goes in as UTF-8 bytes, which
+    only :func:`_product_utf8` writes."""
     # Containers first: nearly every call is for a dict or a list (scalars are written by their container).
     if isinstance(value, dict):
         if not value:
@@ -381,7 +382,7 @@ def _write_json(value: Any, newline: str, out: list[str]) -> None:
             opening = "," + inner
         out.append(newline + "]")
     elif type(value) is _Market:
-        out.append(value.text(newline))
+        out.append(value.text(newline))  # UTF-8 bytes, among the text (see _product_utf8)
     elif isinstance(value, str):
         out.append(_escape(value))
     elif value is None:
@@ -448,32 +449,32 @@ class _Memo:
     __slots__ = ("by_content", "by_id", "heads", "lists")
 
     def __init__(self) -> None:
-        self.heads: dict[tuple[object, ...], str] = {}
-        self.by_id: dict[int, tuple[object, str, str]] = {}
-        self.by_content: dict[tuple[str, str], str] = {}
-        self.lists: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
+        self.heads: dict[tuple[object, ...], bytes] = {}
+        self.by_id: dict[int, tuple[object, str, bytes]] = {}
+        self.by_content: dict[tuple[str, str], bytes] = {}
+        self.lists: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
 
-    def list_text(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, newline: str) -> str:
+    def list_text(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, newline: str) -> bytes:
         """The JSON list of ``pieces`` (the items of ``advice``'s field ``name``) at this depth. Most markets'
         lists are a list already written, made of the very same piece objects (three in four in a generated
         catalogue), so the whole list's text is remembered by the pieces' ids (kept with it, so no id is reused
         meanwhile): one look-up instead of one a piece."""
         if not pieces:
-            return "[]"
+            return b"[]"
         key = (newline, *map(id, pieces))
         found = self.lists.get(key)
         if found is not None and all(map(operator.is_, found[0], pieces)):
             return found[1]
         inner = newline + _INDENT
         texts = [_Piece(piece, advice, name, self).text(inner) for piece in pieces]
-        text = "[" + inner + ("," + inner).join(texts) + newline + "]"
+        text = b"".join((b"[", inner.encode(), ("," + inner).encode().join(texts), newline.encode(), b"]"))
         if len(self.lists) >= _PIECES_KEPT:
             self.lists.clear()
         self.lists[key] = (tuple(pieces), text)
         return text
 
-    def text(self, piece: object, data: Callable[[], dict[str, Any]], newline: str) -> str:
-        """``piece``'s JSON text at this depth; ``data()`` gives its dict when the text is not known by the piece."""
+    def text(self, piece: object, data: Callable[[], dict[str, Any]], newline: str) -> bytes:
+        """``piece``'s JSON text at this depth, in UTF-8; ``data()`` gives its dict when the text is not known by the piece."""
         found = self.by_id.get(id(piece))
         if found is not None and found[0] is piece and found[1] == newline:
             return found[2]
@@ -483,7 +484,7 @@ class _Memo:
         if text is None:
             out: list[str] = []
             _write_json(made, newline, out)
-            text = "".join(out)
+            text = "".join(out).encode()
             if len(self.by_content) >= _PIECES_KEPT:
                 self.by_content.clear()
             self.by_content[key] = text
@@ -510,7 +511,7 @@ class _Piece:
         """The piece's dict: its item in its advice's own JSON (the advice with this piece alone)."""
         return cast("dict[str, Any]", _shallow(self.advice, **{self.name: (self.piece,)}).to_dict()[self.name][0])
 
-    def text(self, newline: str) -> str:
+    def text(self, newline: str) -> bytes:
         return self.memo.text(self.piece, self.data, newline)
 
 
@@ -525,27 +526,29 @@ class _Market:
     def __init__(self, placement: Placement, memo: _Memo) -> None:
         self.placement, self.memo = placement, memo
 
-    def text(self, newline: str) -> str:
+    def text(self, newline: str) -> bytes:
+        """The entry's text in UTF-8: written of texts remembered in UTF-8, so only the product's own are encoded."""
         placement, memo = self.placement, self.memo
         advice = placement.advice
         if advice is None:
-            return _json(placement.to_dict(), newline[1:])
+            return _json(placement.to_dict(), newline[1:]).encode()
         inner = newline + _INDENT
         # The head's text without its closing brace, then the pieces' lists and the comparison's keys (whose own
         # text's opening brace gives way to the comma): the keys in to_dict's order (see _head).
         key = _head_key(advice, newline)
         head = memo.heads.get(key) if key is not None else None
         if head is None:
-            head = _json(_head(advice), newline[1:])[: -len(newline) - 1]
+            head = _json(_head(advice), newline[1:])[: -len(newline) - 1].encode()
             if key is not None:
                 if len(memo.heads) >= _PIECES_KEPT:
                     memo.heads.clear()
                 memo.heads[key] = head
         parts = [head]
         for name in _PIECE_LISTS:
-            parts.append(f",{inner}{_escape(name)}: {memo.list_text(getattr(advice, name), advice, name, inner)}")
-        parts.append("," + _json(placement.comparison_dict(), newline[1:])[1:])
-        return "".join(parts)
+            parts.append(f",{inner}{_escape(name)}: ".encode())
+            parts.append(memo.list_text(getattr(advice, name), advice, name, inner))
+        parts.append(("," + _json(placement.comparison_dict(), newline[1:])[1:]).encode())
+        return b"".join(parts)
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
@@ -608,11 +611,18 @@ class ProductWriter:
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator="\n").writerows(_product_rows(product))
             return buffer.getvalue()
-        return _product_json(product, self._memo)
+        return self.utf8(product).decode("utf-8")
+
+    def utf8(self, product: ProductAdvice) -> bytes:
+        """The product's text in UTF-8, as a file gets it: a product's JSON is written so, of texts remembered in
+        UTF-8 (some forty kilobytes a product, nearly all of them remembered), and only its own are encoded."""
+        if self.format == "csv":
+            return self(product).encode("utf-8")
+        return _product_utf8(product, self._memo)
 
 
-def _product_json(product: ProductAdvice, memo: _Memo) -> str:
-    """``_json(product.to_dict(), "    ")``, each market's entry written through ``memo`` (see :class:`_Market`).
+def _product_utf8(product: ProductAdvice, memo: _Memo) -> bytes:
+    """``_json(product.to_dict(), "    ")`` in UTF-8, each market's entry written through ``memo`` (see :class:`_Market`).
 
     The product's dict is made without its placements, and its platforms' entries put back with a
     :class:`_Market` for each market: making the markets' dicts costs more than writing the rest of the product.
@@ -621,27 +631,61 @@ def _product_json(product: ProductAdvice, memo: _Memo) -> str:
 
     data = _shallow(product, placements=()).to_dict()
     data["platforms"] = _by_platform(product.placements, lambda placement: _Market(placement, memo))
-    return _json(data, "    ")
+    out: list[Any] = []
+    _write_json(data, "\n    ", out)
+    # The text around the markets' entries (each UTF-8 bytes) encoded a run at a time.
+    parts: list[bytes] = []
+    start = 0
+    for index, piece in enumerate(out):
+        if type(piece) is bytes:
+            parts.append("".join(out[start:index]).encode())
+            parts.append(piece)
+            start = index + 1
+    parts.append("".join(out[start:]).encode())
+    return b"".join(parts)
 
 
-def _write_split(stream: CatalogueStream, out: IO[str]) -> None:
+def _write_split(stream: CatalogueStream, write: Callable[[str], object]) -> None:
     """The split's JSON as :func:`_json` writes it at the top level's depth, its lists of products named written
     a product at a time (a long catalogue names hundreds of thousands: they are never all records at once)."""
     from .catalogue import MENTIONS
 
     first = True
     for key, value in stream.split_counts().to_dict().items():
-        out.write(("{" if first else ",") + "\n    " + _escape(key) + ": ")
+        write(("{" if first else ",") + "\n    " + _escape(key) + ": ")
         first = False
         if key not in MENTIONS:
-            out.write(_json(value, "    "))
+            write(_json(value, "    "))
             continue
         empty = True
+        places: dict[tuple[Any, ...], str | None] = {}
         for mention in stream.mentions(key):
-            out.write(("[" if empty else ",") + "\n      " + _json(mention.to_dict(), "      "))
+            write(("[" if empty else ",") + "\n      " + _mention_json(mention, places))
             empty = False
-        out.write("[]" if empty else "\n    ]")
-    out.write("\n  }")
+        write("[]" if empty else "\n    ]")
+    write("\n  }")
+
+
+def _mention_json(mention: ProductMention, places: dict[tuple[Any, ...], str | None]) -> str:
+    """``_json(mention.to_dict(), "      ")``, written of its SKU and the text of its other keys, which ``places``
+    remembers by every field but the SKU: a long catalogue names each of a few dozen places thousands of times.
+    A mention whose dict does not begin with its SKU (and go on) is written whole."""
+    values = tuple(mention.__dict__.values())
+    rest = places.get(values[1:], "")
+    if rest == "":
+        data = mention.to_dict()
+        keys = iter(data)
+        if next(keys, None) == "sku" and data["sku"] is mention.sku and type(mention.sku) is str and len(data) > 1:
+            del data["sku"]
+            rest = _json(data, "      ")[1:]
+        else:
+            rest = None
+        if len(places) >= _PIECES_KEPT:
+            places.clear()
+        places[values[1:]] = rest
+    if rest is None or values[0] is not mention.sku:
+        return _json(mention.to_dict(), "      ")
+    return '{\n        "sku": ' + _escape(mention.sku) + "," + rest
 
 
 def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
@@ -650,32 +694,55 @@ def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
 
     :raises ValueError: for another format.
     """
+    if format == "json":
+        _write_streamed_json(stream, out.write, lambda data: out.write(data.decode("utf-8")))
+        return
     if format not in stream.FORMATS:
         raise ValueError(f"'{format}' is not written a product at a time (allowed: {', '.join(stream.FORMATS)})")
     texts = stream.texts(ProductWriter(format))
-    if format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*CSV_COLUMNS, "error"])
-        for text in texts:
-            out.write(text)
-        writer.writerows(_error_rows(stream.errors))
-        return
-    out.write('{\n  "products": [')
-    first = True
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, "error"])
     for text in texts:
-        out.write(("\n    " if first else ",\n    ") + text)
+        out.write(text)
+    writer.writerows(_error_rows(stream.errors))
+
+
+def write_streamed_utf8(stream: CatalogueStream, format: str, out: IO[bytes]) -> None:
+    """:func:`write_streamed` into a binary file, in UTF-8: the same bytes, a JSON product's text written as it is
+    made (in UTF-8, by the worker processes too: see :meth:`ProductWriter.utf8`), not decoded and encoded again.
+
+    :raises ValueError: for another format.
+    """
+    if format == "json":
+        _write_streamed_json(stream, lambda text: out.write(text.encode("utf-8")), out.write)
+        return
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        write_streamed(stream, format, text)
+    finally:
+        text.detach()  # flushed into ``out``, which stays open (the caller's to close)
+
+
+def _write_streamed_json(
+    stream: CatalogueStream, write: Callable[[str], object], write_utf8: Callable[[bytes], object]
+) -> None:
+    """A streamed catalogue's JSON, its text written by ``write`` and its products' (UTF-8) by ``write_utf8``."""
+    write('{\n  "products": [')
+    first = True
+    for data in stream.texts(ProductWriter("json").utf8):
+        write_utf8((b"\n    " if first else b",\n    ") + data)
         first = False
-    out.write("]" if first else "\n  ]")
-    out.write(',\n  "split": ')
-    _write_split(stream, out)
+    write("]" if first else "\n  ]")
+    write(',\n  "split": ')
+    _write_split(stream, write)
     tail = {
         "errors": [e.to_dict() for e in stream.errors],
         "unknown_columns": list(stream.unknown_columns),
         "close_pct": stream.close_pct,
     }
     for key, value in tail.items():
-        out.write(f",\n  {_json(key, '  ')}: {_json(value, '  ')}")
-    out.write("\n}\n")
+        write(f",\n  {_json(key, '  ')}: {_json(value, '  ')}")
+    write("\n}\n")
 
 
 def render(catalogue: Catalogue, format: str = "text") -> str:
