@@ -481,9 +481,13 @@ class SplitTally:
         sku = product.sku
         for p in product.placements:
             key = (p.platform, p.market, p.route)
-            share = self._shares.setdefault(key, [p, 0, 0, Decimal(0)])
+            # Looked up before anything is made: a new share's list and zero are made once per route, not per product.
+            share = self._shares.get(key)
+            if share is None:
+                share = self._shares[key] = [p, 0, 0, Decimal(0)]
             share[1] += 1
-            self._totals.setdefault(p.platform, Decimal(0))
+            if p.platform not in self._totals:
+                self._totals[p.platform] = Decimal(0)
             if p.contribution_per_month is not None:
                 share[2] += 1
                 share[3] += p.contribution_per_month
@@ -747,14 +751,17 @@ def advise_all(
 
     def chunks() -> Iterator[list[Any]]:
         chunk: list[Any] = []
+        travelling: list[Any] = []
         for item in products:
             chunk.append(item)
-            if sum(not isinstance(i, RowProblem) for i in chunk) == CHUNK:
-                sent.append(chunk)
-                yield [i for i in chunk if not isinstance(i, RowProblem)]
-                chunk = []
+            if not isinstance(item, RowProblem):
+                travelling.append(item)
+                if len(travelling) == CHUNK:
+                    sent.append(chunk)
+                    yield travelling
+                    chunk, travelling = [], []
         sent.append(chunk)
-        yield [i for i in chunk if not isinstance(i, RowProblem)]
+        yield travelling
 
     for results in many(chunks()):
         done = iter(results)
