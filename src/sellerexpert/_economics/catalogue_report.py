@@ -346,6 +346,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
         start = len(out)
         inner = newline + _INDENT
         opening = "{" + inner
+        comma = "," + inner  # made once, not per key
         for key, item in value.items():
             named = _KEYS.get(key)
             if named is None:
@@ -364,7 +365,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
             else:
                 out.append(opening + named)
                 _write_json(item, inner, out)
-            opening = "," + inner
+            opening = comma
         out.append(newline + "}")
     elif isinstance(value, (list, tuple)):
         if not value:
@@ -372,6 +373,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
             return
         inner = newline + _INDENT
         opening = "[" + inner
+        comma = "," + inner
         for item in value:
             scalar = _SCALARS.get(type(item))
             if scalar is not None:
@@ -379,7 +381,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
             else:
                 out.append(opening)
                 _write_json(item, inner, out)
-            opening = "," + inner
+            opening = comma
         out.append(newline + "]")
     elif type(value) is _Market:
         out.append(value.text(newline))  # UTF-8 bytes, among the text (see _product_utf8)
@@ -404,11 +406,12 @@ def _dumps(value: Any, newline: str) -> str:
 
 
 _INFINITY = float("inf")
+_INFINITIES = (_INFINITY, -_INFINITY)
 _escape: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _float(value: float) -> str:
-    if value != value or value in (_INFINITY, -_INFINITY):
+    if value != value or value in _INFINITIES:
         raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
     return float.__repr__(value)
 
@@ -431,8 +434,20 @@ _SCALARS: dict[type, Callable[[Any], str]] = {
 _PIECES_KEPT = 4096
 """Reasons' and caveats' JSON texts a streamed catalogue remembers (by piece and by content: some 2 MB at most)."""
 
-_compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False).encode
-"""A value's JSON on one line (the json module's C encoder): what a piece's text is remembered by."""
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
+_compact_c = (
+    json.encoder.c_make_encoder(None, _COMPACT.default, _escape, None, ": ", ", ", False, False, False)  # type: ignore[attr-defined]
+    if getattr(json.encoder, "c_make_encoder", None) is not None
+    else None
+)
+
+
+def _compact(value: dict[str, Any]) -> str:
+    """A dict's JSON on one line (the json module's C encoder): what a piece's text is remembered by. The encoder
+    made once, as ``_COMPACT.encode`` makes it on every call (the same text, its errors alike)."""
+    if _compact_c is None:
+        return _COMPACT.encode(value)
+    return "".join(_compact_c(value, 0))
 
 
 class _Memo:
@@ -466,7 +481,16 @@ class _Memo:
         if found is not None and all(map(operator.is_, found[0], pieces)):
             return found[1]
         inner = newline + _INDENT
-        texts = [_Piece(piece, advice, name, self).text(inner) for piece in pieces]
+        by_id = self.by_id
+        texts = []
+        for piece in pieces:
+            # A list missed is mostly pieces already written (a product's own reason among them): each looked up by
+            # its id here, as text() would, without making a _Piece for it.
+            known = by_id.get(id(piece))
+            if known is not None and known[0] is piece and known[1] == inner:
+                texts.append(known[2])
+            else:
+                texts.append(_Piece(piece, advice, name, self).text(inner))
         text = b"".join((b"[", inner.encode(), ("," + inner).encode().join(texts), newline.encode(), b"]"))
         if len(self.lists) >= _PIECES_KEPT:
             self.lists.clear()
