@@ -254,3 +254,25 @@ def test_a_mention_is_written_as_its_whole_dict_is(mentions: list[tuple[Any, ...
     for fields in mentions:
         mention = ProductMention(*fields)
         assert _mention_json(mention, places) == _json(mention.to_dict(), "      ")
+
+
+_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.recursive(_leaves, lambda inner: st.lists(inner, max_size=3)
+                                                         | st.dictionaries(st.text(max_size=4), inner, max_size=3))))
+def test_a_pieces_key_is_its_one_line_json(value: dict[str, Any]) -> None:
+    # A piece's text is remembered by its one-line JSON from an encoder made once: the text (or the error) of
+    # JSONEncoder.encode, which makes its encoder on every call.
+    from sellerexpert._economics.catalogue_report import _COMPACT, _compact
+
+    try:
+        expected: Any = _COMPACT.encode(value)
+    except ValueError as exc:  # NaN or an infinity
+        expected = ("error", str(exc))
+    try:
+        got: Any = _compact(value)
+    except ValueError as exc:
+        got = ("error", str(exc))
+    assert got == expected
