@@ -121,6 +121,12 @@ def test_any_catalogue_streams_to_the_same_bytes(advisor: Advisor, rows: list[di
     with advisor.catalogue_stream(profile, rows) as stream:
         write_catalogue(stream, format, out)
     assert out.getvalue() == render_catalogue(advisor.catalogue(profile, rows), format)
+    # A binary file gets the same text in UTF-8 (a product's JSON written in UTF-8 as it is made).
+    with tempfile.TemporaryFile("w+b") as binary:
+        with advisor.catalogue_stream(profile, rows) as stream:
+            write_catalogue(stream, format, binary)
+        binary.seek(0)
+        assert binary.read() == out.getvalue().encode("utf-8")
     # The same through the command line, from a file.
     columns = list(dict.fromkeys(key for row in rows for key in row)) or ["sku"]
     table = io.StringIO()
@@ -232,47 +238,3 @@ def test_a_route_worked_out_once_serves_only_products_giving_the_same_numbers(ad
     priced = [(b, c) for b, c in zip(months(forward[1]), months(forward[2]), strict=True) if b is not None]
     assert priced and all(b > c for b, c in priced)
 
-
-_words = st.sampled_from(["", "temu", "US", "the US", "semi-managed", "B-1", "¶6 \"quoted\"", "中文", "a\nb"])
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(_words, _words, _words, st.none() | _words, _words, st.none() | _words, _words, _words),
-        min_size=1,
-        max_size=12,
-    )
-)
-def test_a_mention_is_written_as_its_whole_dict_is(mentions: list[tuple[Any, ...]]) -> None:
-    # The split's mentions are written of their SKU and their other keys' text, remembered by every field but
-    # the SKU: each must be the text of its whole dict, whatever came before it.
-    from sellerexpert._economics.catalogue import ProductMention
-    from sellerexpert._economics.catalogue_report import _json, _mention_json
-
-    places: dict[tuple[Any, ...], str | None] = {}
-    for fields in mentions:
-        mention = ProductMention(*fields)
-        assert _mention_json(mention, places) == _json(mention.to_dict(), "      ")
-
-
-_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.text(max_size=6), st.recursive(_leaves, lambda inner: st.lists(inner, max_size=3)
-                                                         | st.dictionaries(st.text(max_size=4), inner, max_size=3))))
-def test_a_pieces_key_is_its_one_line_json(value: dict[str, Any]) -> None:
-    # A piece's text is remembered by its one-line JSON from an encoder made once: the text (or the error) of
-    # JSONEncoder.encode, which makes its encoder on every call.
-    from sellerexpert._economics.catalogue_report import _COMPACT, _compact
-
-    try:
-        expected: Any = _COMPACT.encode(value)
-    except ValueError as exc:  # NaN or an infinity
-        expected = ("error", str(exc))
-    try:
-        got: Any = _compact(value)
-    except ValueError as exc:
-        got = ("error", str(exc))
-    assert got == expected

@@ -1205,7 +1205,7 @@ _REASON_CHANGES = {
 def test_a_remembered_piece_is_never_another_pieces_text(changed: str) -> None:
     # The catalogue's JSON writer remembers its reasons' and caveats' texts by content as well as by object:
     # a reason that differs from one already written in any field it writes gets its own text (this fails
-    # when the content key leaves that field out), and an equal one, another object, the same text.
+    # when the content key leaves that field out), and an equal one, another object, the same text (in UTF-8).
     from sellerexpert._economics.catalogue_report import _json, _Memo, _Piece
 
     advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (_REASON,), ())
@@ -1213,7 +1213,7 @@ def test_a_remembered_piece_is_never_another_pieces_text(changed: str) -> None:
 
     def written(reason: Reason) -> str:
         other = replace(advice, reasons=(reason,))
-        return _Piece(reason, other, "reasons", memo).text("\n      ")
+        return _Piece(reason, other, "reasons", memo).text("\n      ").decode("utf-8")
 
     assert written(_REASON) == _json(advice.to_dict()["reasons"][0], "      ")
     differing = replace(_REASON, **{changed: _REASON_CHANGES[changed]})
@@ -1230,7 +1230,8 @@ def test_a_piece_remembered_at_one_depth_is_written_again_at_another() -> None:
     advice = MarketAdvice("US", "the US", None, "", None, "neither-fits", 0.5, (_REASON,), ())
     memo = _Memo()
     for indent in ("  ", "      ", "  "):
-        assert _Piece(_REASON, advice, "reasons", memo).text("\n" + indent) == _json(advice.to_dict()["reasons"][0], indent)
+        written = _Piece(_REASON, advice, "reasons", memo).text("\n" + indent)
+        assert written == _json(advice.to_dict()["reasons"][0], indent).encode("utf-8")
 
 
 _ADVICE_CHANGES: dict[str, list[Any]] = {
@@ -1259,12 +1260,12 @@ def test_a_remembered_market_head_is_never_another_markets_text(changed: str) ->
     )
     memo = _Memo()
     for indent in ("          ", "  "):
-        assert _Market(placement, memo).text("\n" + indent) == _json(placement.to_dict(), indent)
+        assert _Market(placement, memo).text("\n" + indent) == _json(placement.to_dict(), indent).encode("utf-8")
         for value in _ADVICE_CHANGES[changed]:
             other = replace(placement, advice=replace(advice, **{changed: value}))
-            assert _Market(other, memo).text("\n" + indent) == _json(other.to_dict(), indent)
+            assert _Market(other, memo).text("\n" + indent) == _json(other.to_dict(), indent).encode("utf-8")
     bare = replace(placement, advice=None)
-    assert _Market(bare, memo).text("\n  ") == _json(bare.to_dict(), "  ")
+    assert _Market(bare, memo).text("\n  ") == _json(bare.to_dict(), "  ").encode("utf-8")
 
 
 def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:
@@ -1279,7 +1280,7 @@ def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:
     def written(reasons: tuple[Reason, ...], indent: str = "      ") -> str:
         advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, reasons, ())
         expected = _json(advice.to_dict()["reasons"], indent)
-        assert memo.list_text(reasons, advice, "reasons", "\n" + indent) == expected
+        assert memo.list_text(reasons, advice, "reasons", "\n" + indent) == expected.encode("utf-8")
         return expected
 
     both = written((_REASON, second))
@@ -1966,3 +1967,48 @@ def test_a_worker_freezes_what_it_was_set_up_with_and_collects_less_often() -> N
     assert threshold == COLLECT_AFTER
     assert frozen > 0
     assert gc.get_threshold() == before
+
+
+_words = st.sampled_from(["", "temu", "US", "the US", "semi-managed", "B-1", "¶6 \"quoted\"", "中文", "a\nb"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_words, _words, _words, st.none() | _words, _words, st.none() | _words, _words, _words),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_a_mention_is_written_as_its_whole_dict_is(mentions: list[tuple[Any, ...]]) -> None:
+    # The split's mentions are written of their SKU and their other keys' text, remembered by every field but
+    # the SKU: each must be the text of its whole dict, whatever came before it.
+    from sellerexpert._economics.catalogue import ProductMention
+    from sellerexpert._economics.catalogue_report import _json, _mention_json
+
+    places: dict[tuple[Any, ...], str | None] = {}
+    for fields in mentions:
+        mention = ProductMention(*fields)
+        assert _mention_json(mention, places) == _json(mention.to_dict(), "      ")
+
+
+_leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.recursive(_leaves, lambda inner: st.lists(inner, max_size=3)
+                                                         | st.dictionaries(st.text(max_size=4), inner, max_size=3))))
+def test_a_pieces_key_is_its_one_line_json(value: dict[str, Any]) -> None:
+    # A piece's text is remembered by its one-line JSON from an encoder made once: the text (or the error) of
+    # JSONEncoder.encode, which makes its encoder on every call.
+    from sellerexpert._economics.catalogue_report import _COMPACT, _compact
+
+    try:
+        expected: Any = _COMPACT.encode(value)
+    except ValueError as exc:  # NaN or an infinity
+        expected = ("error", str(exc))
+    try:
+        got: Any = _compact(value)
+    except ValueError as exc:
+        got = ("error", str(exc))
+    assert got == expected

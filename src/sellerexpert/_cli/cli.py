@@ -1216,13 +1216,13 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
     spool copied to stdout at the end: a bad row found late (a SKU twice) leaves nothing half-written."""
     import tempfile
 
-    from .._economics.catalogue_report import write_streamed_utf8
+    from .. import write_catalogue as write_streamed
 
     if output == "-":
         # The spool holds bytes, copied out as they are: a long catalogue is encoded once, not decoded and encoded again.
         with tempfile.SpooledTemporaryFile(max_size=1 << 23, mode="w+b") as spooled:
             # (a bad row found late: discarded with the spool)
-            write_streamed_utf8(stream, output_format, cast("IO[bytes]", spooled))
+            write_streamed(stream, output_format, cast("IO[bytes]", spooled))
             _catalogue_warn(stream.unknown_columns)
             spooled.seek(0)
             while piece := spooled.read(1 << 16):
@@ -1232,7 +1232,7 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
 
         try:
             with safe_files.replacing(Path(output), named=True) as raw:
-                write_streamed_utf8(stream, output_format, raw)
+                write_streamed(stream, output_format, raw)
         except OSError as exc:
             raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
         _catalogue_warn(stream.unknown_columns)

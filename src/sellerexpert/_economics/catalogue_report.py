@@ -712,12 +712,25 @@ def _mention_json(mention: ProductMention, places: dict[tuple[Any, ...], str | N
     return '{\n        "sku": ' + _escape(mention.sku) + "," + rest
 
 
-def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
+def write_streamed(stream: CatalogueStream, format: str, out: IO[str] | IO[bytes]) -> None:
     """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :attr:`CatalogueStream.FORMATS`: the same
     bytes as :func:`render` gives for the whole catalogue, in constant memory (JSON's split follows the products).
 
+    ``out`` is a text file, or a binary one (opened with ``b`` in its mode), which gets the text in UTF-8: a JSON
+    product's text is then written as it is made, in UTF-8 (by the worker processes too: see
+    :meth:`ProductWriter.utf8`), not decoded and encoded again.
+
     :raises ValueError: for another format.
     """
+    mode = getattr(out, "mode", "")
+    if isinstance(mode, str) and "b" in mode:
+        _write_streamed_utf8(stream, format, cast("IO[bytes]", out))
+        return
+    _write_streamed_text(stream, format, cast("IO[str]", out))
+
+
+def _write_streamed_text(stream: CatalogueStream, format: str, out: IO[str]) -> None:
+    """:func:`write_streamed` into a text file."""
     if format == "json":
         _write_streamed_json(stream, out.write, lambda data: out.write(data.decode("utf-8")))
         return
@@ -731,18 +744,13 @@ def write_streamed(stream: CatalogueStream, format: str, out: IO[str]) -> None:
     writer.writerows(_error_rows(stream.errors))
 
 
-def write_streamed_utf8(stream: CatalogueStream, format: str, out: IO[bytes]) -> None:
-    """:func:`write_streamed` into a binary file, in UTF-8: the same bytes, a JSON product's text written as it is
-    made (in UTF-8, by the worker processes too: see :meth:`ProductWriter.utf8`), not decoded and encoded again.
-
-    :raises ValueError: for another format.
-    """
+def _write_streamed_utf8(stream: CatalogueStream, format: str, out: IO[bytes]) -> None:
     if format == "json":
         _write_streamed_json(stream, lambda text: out.write(text.encode("utf-8")), out.write)
         return
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     try:
-        write_streamed(stream, format, text)
+        _write_streamed_text(stream, format, text)
     finally:
         text.detach()  # flushed into ``out``, which stays open (the caller's to close)
 
