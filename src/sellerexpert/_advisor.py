@@ -1067,12 +1067,31 @@ class Advisor:
         :param kept: where a catalogue keeps what it worked out of the same recommendations (see below).
         """
         with _language.use(lang):
+            shape_key = quoted = None
+            if laid is not None and kept is not None and runs[0][0].market is not None and all(laid):
+                # A catalogue's product on runs a product before it was advised on, with the same facts' names
+                # given: all but the words of its own values is that product's (:class:`_Shape`).
+                quoted = [self._quoted(plan, lang) for plan, _record in runs]
+                platforms = profile.platforms
+                shape_key = (
+                    "shape",
+                    lang,
+                    self._content_led(profile),
+                    tuple(
+                        tuple((tuple(given.get(p) or ()), tuple(said.get(p) or ())) for p in platforms)
+                        for given, said in zip(laid, quoted, strict=True)
+                    ),
+                    *[id(record) for _plan, record in runs],
+                )
+                shape = kept.get(shape_key)
+                if shape is not None and all(a is b for (_plan, a), b in zip(runs, shape.runs, strict=True)):
+                    return self._shaped(shape, runs, lang, laid, quoted, shape_key[2])
             if laid is None:
                 per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
             else:
                 per_run = [
-                    self._run_advice(plan, record, lang, given or None)
-                    for (plan, record), given in zip(runs, laid, strict=True)
+                    self._run_advice(plan, record, lang, given or None, quoted[index] if quoted is not None else None)
+                    for index, ((plan, record), given) in enumerate(zip(runs, laid, strict=True))
                 ]
             recommendations = []
             for index in range(len(profile.platforms)):
@@ -1111,7 +1130,84 @@ class Advisor:
             if found is None or not all(a is b for a, b in zip(found[0], recommendations, strict=True)):
                 found = (tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led))
                 _keep(kept, key, found)
+            if shape_key is not None and quoted is not None and laid is not None:
+                made = self._shape(runs, lang, laid, quoted, found[0], found[1])
+                if made is not None:
+                    _keep(kept, shape_key, made)
             return found[0], found[1]
+
+    def _shape(
+        self,
+        runs: list[tuple[_Plan, Conclusions]],
+        lang: str,
+        laid: Sequence[Mapping[str, Mapping[str, Any]]],
+        quoted: Sequence[Mapping[str, Mapping[str, Any]]],
+        recommendations: tuple[Recommendation, ...],
+        best: Best,
+    ) -> _Shape | None:
+        """What the products after this one on the same runs share of its advice (:class:`_Shape`), or ``None``
+        when a frame it was worded on is no longer kept with its run."""
+        policy = self._rules.policy
+        platforms: list[tuple[Recommendation, tuple[_Frame | None, ...], int]] = []
+        decides = False
+        for rec in recommendations:
+            frames: list[_Frame | None] = []
+            for (plan, record), given, said in zip(runs, laid, quoted, strict=True):
+                if rec.platform not in record.declared:
+                    frames.append(None)  # nothing laid over: worded from the run alone
+                    continue
+                frame = record.kept.get(_frame_key(plan, rec.platform, lang, said.get(rec.platform), given.get(rec.platform) or {}))
+                if frame is None:
+                    return None
+                frames.append(frame if frame.whole is None else None)
+                if frame.whole is None and policy is not None:
+                    # A product's own words may decide the best platform (a decisive caveat, or a reason against
+                    # the model heavy enough): then it is chosen again for each product.
+                    for rule_id in frame.variable:
+                        rule = self._by_id[rule_id]
+                        kind = rule.then.kind
+                        decides = decides or (
+                            decisive_caveat(rule_id, policy) if kind == "caveat"
+                            else decisive_against(rec.model, rule.favours or "", kind, rule.then.weight, policy)
+                        )
+            platforms.append((rec, tuple(frames), lead_market(rec.markets)))
+        seller = tuple(record.kept[("seller", lang)][1] for _plan, record in runs)
+        return _Shape(tuple(record for _plan, record in runs), tuple(platforms), seller, None if decides else best)
+
+    def _shaped(
+        self,
+        shape: _Shape,
+        runs: list[tuple[_Plan, Conclusions]],
+        lang: str,
+        laid: Sequence[Mapping[str, Mapping[str, Any]]],
+        quoted: Sequence[Mapping[str, Mapping[str, Any]]],
+        content_led: frozenset[str],
+    ) -> tuple[tuple[Recommendation, ...], Best]:
+        """:meth:`_advice` of a product on a kept :class:`_Shape`: the words of its own values laid into the first
+        product's recommendations (each market's reasons and caveats, and the lead market's on the platform)."""
+        recommendations = []
+        for rec, frames, lead in shape.platforms:
+            if not any(frames):
+                recommendations.append(rec)  # nothing of the product's own in words: the same advice
+                continue
+            platform = rec.platform
+            markets = []
+            for entry, frame, (_plan, record), given, said, seller in zip(
+                rec.markets, frames, runs, laid, quoted, shape.seller, strict=True
+            ):
+                if frame is None:
+                    markets.append(entry)
+                    continue
+                reasons, caveats = self._laid_pieces(
+                    frame, record, platform, lang, said.get(platform), given.get(platform) or {}, seller
+                )
+                markets.append(_with(entry, reasons=reasons, caveats=caveats))
+            led = markets[lead]
+            recommendations.append(_with(rec, reasons=led.reasons, caveats=led.caveats, markets=tuple(markets)))
+        best = shape.best
+        if best is None:
+            best = choose_best(recommendations, self._rules.policy, content_led=content_led)
+        return tuple(recommendations), best
 
     def _content_led(self, profile: SellerProfile) -> frozenset[str]:
         """Platforms whose content focus counts for this seller when choosing the best (a seller who wants content control)."""
@@ -1123,13 +1219,19 @@ class Advisor:
         )
 
     def _run_advice(
-        self, plan: _Plan, record: Conclusions, lang: str, laid: Mapping[str, Mapping[str, Any]] | None = None
+        self,
+        plan: _Plan,
+        record: Conclusions,
+        lang: str,
+        laid: Mapping[str, Mapping[str, Any]] | None = None,
+        quoted: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> tuple[Recommendation, ...]:
         """The recommendation per platform from one run of the rules.
 
         :param laid: platform facts to lay over the run's (:meth:`Evaluator.lay_over`), by platform: the run is
             then one that the products the rules cannot tell apart share (:meth:`_product_consultant`), and what
             does not change with those facts' values is worked out once and kept with it (:meth:`_laid_recommendation`).
+        :param quoted: :meth:`_quoted` of the plan, when the caller has it.
         """
         profile = plan.profile
         # A shared run's products have the same fields known (its signature): the same assumptions.
@@ -1142,13 +1244,8 @@ class Advisor:
                 record.kept[("seller", lang)] = (assumptions, seller_facts)
         else:
             assumptions, seller_facts = found
-        # Facts computed for this consultation (the margin facts from the seller's economics, the route
-        # facts of the market) are quoted in the language too: the engine saw them in English.
-        quoted: dict[str, dict[str, Any]] = {}
-        if lang != "en":
-            quoted = self._margin_facts(profile, None, lang)
-            for p, routes in self._routes_in(plan, lang).items():
-                quoted.setdefault(p, {}).update(routes.facts(lang))
+        if quoted is None:
+            quoted = self._quoted(plan, lang)
         if laid is not None:
             return tuple(
                 self._laid_recommendation(plan, record, p, assumptions, seller_facts, lang, quoted.get(p), laid.get(p) or {})
@@ -1162,6 +1259,17 @@ class Advisor:
             )
             for p in profile.platforms
         )
+
+    def _quoted(self, plan: _Plan, lang: str) -> Mapping[str, Mapping[str, Any]]:
+        """The facts computed for a run (the margin facts from the seller's economics, the route facts of the
+        market) in ``lang``, by platform: a result quotes them in its language, and the engine saw them in English
+        (nothing in English)."""
+        quoted: dict[str, dict[str, Any]] = {}
+        if lang != "en":
+            quoted = self._margin_facts(plan.profile, None, lang)
+            for p, routes in self._routes_in(plan, lang).items():
+                quoted.setdefault(p, {}).update(routes.facts(lang))
+        return quoted
 
     def _laid_recommendation(
         self,
@@ -1185,7 +1293,7 @@ class Advisor:
         """
         if platform not in record.declared:  # a platform the run declared nothing for: nothing to lay over
             return self._recommendation(record.decisions[platform], platform, assumptions, {}, seller_facts, lang, quoted, {})
-        key = ("words", platform, lang, tuple(given), tuple(quoted) if quoted else (), plan.market, plan.terms)
+        key = _frame_key(plan, platform, lang, quoted, given)
         frame: _Frame | None = record.kept.get(key)
         items = record.concluded.get(platform, {})
         if frame is None:
@@ -1233,10 +1341,34 @@ class Advisor:
             caveats.sort(key=_key)
             whole = None
             if not variable:
-                whole = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+                whole = self._recommended(
+                    record.decisions[platform], platform, assumptions, lang, _pieces_of(reasons), _pieces_of(caveats)
+                )
             frame = record.kept[key] = _Frame(variable, laid, worded, read, reasons, caveats, whole)
         if frame.whole is not None:
             return frame.whole
+        reasons, caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
+        if frame.like is None:
+            # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
+            frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+            return _with(frame.like)
+        # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
+        # product's recommendation with this one's.
+        return _with(frame.like, reasons=reasons, caveats=caveats)
+
+    def _laid_pieces(
+        self,
+        frame: _Frame,
+        record: Conclusions,
+        platform: str,
+        lang: str,
+        quoted: Mapping[str, Any] | None,
+        given: Mapping[str, Any],
+        seller_facts: Mapping[str, Any],
+    ) -> tuple[tuple[Reason, ...], tuple[Caveat, ...]]:
+        """The reasons and caveats of a product on a shared run's ``frame`` (:meth:`_laid_recommendation`): the
+        frame's own with those worded for this product's values ``given`` sorted in."""
+        items = record.concluded.get(platform, {})
         if frame.laid:
             recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
         else:
@@ -1258,15 +1390,7 @@ class Advisor:
             _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        if frame.like is None:
-            # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
-            frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
-            return _with(frame.like)
-        # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
-        # product's recommendation with this one's.
-        return _with(
-            frame.like, reasons=tuple([piece for _key, piece in reasons]), caveats=tuple([piece for _key, piece in caveats])
-        )
+        return tuple([piece for _key, piece in reasons]), tuple([piece for _key, piece in caveats])
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1373,7 +1497,7 @@ class Advisor:
             _sort_in(self._placed_item(item, platform, lang, fact), reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        return self._recommended(decision, platform, assumptions, lang, reasons, caveats)
+        return self._recommended(decision, platform, assumptions, lang, _pieces_of(reasons), _pieces_of(caveats))
 
     def _fact_reader(
         self,
@@ -1451,10 +1575,10 @@ class Advisor:
         platform: str,
         assumptions: tuple[Assumption, ...],
         lang: str,
-        reasons: list[tuple[Any, Reason]],
-        caveats: list[tuple[Any, Caveat]],
+        reasons: tuple[Reason, ...],
+        caveats: tuple[Caveat, ...],
     ) -> Recommendation:
-        """The recommendation on ``platform`` of a decision, with its reasons and caveats placed and in order."""
+        """The recommendation on ``platform`` of a decision, with its reasons and caveats (in order)."""
         facts = self._rules.platforms[platform].facts
         name = self._rules.platforms[platform].name_in(lang)
         shape_key = (platform, lang, decision.model, tuple(decision.scores.items()), tuple(decision.excluded), decision.basis)
@@ -1480,8 +1604,8 @@ class Advisor:
             model=decision.model,
             confidence=decision.confidence,
             scores={model: decision.scores[model] for model in MODELS},
-            reasons=tuple([piece for _key, piece in reasons]),
-            caveats=tuple([piece for _key, piece in caveats]),
+            reasons=reasons,
+            caveats=caveats,
             assumptions=assumptions,
             excluded=tuple(decision.excluded),
             basis=decision.basis,
@@ -1682,6 +1806,9 @@ def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
     return own if own is not None and own.status != "closed" else None
 
 
+_Piece = TypeVar("_Piece", Reason, Caveat)
+
+
 def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
     """``value`` kept by ``key`` in a catalogue's :meth:`Advisor._advice` memory, emptied when full."""
     if len(kept) >= _ADVICE_KEPT:
@@ -1692,6 +1819,19 @@ def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
 def _key(placed: tuple[Any, Any]) -> Any:
     """A placed piece's sort key (:meth:`Advisor._placed`)."""
     return placed[0]
+
+
+def _frame_key(
+    plan: _Plan, platform: str, lang: str, quoted: Mapping[str, Any] | None, given: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    """What a :class:`_Frame` is kept by on its run: the platform, the language and the names given and quoted
+    (a run is its market's and answers')."""
+    return ("words", platform, lang, tuple(given), tuple(quoted) if quoted else (), plan.market, plan.terms)
+
+
+def _pieces_of(placed: list[tuple[Any, _Piece]]) -> tuple[_Piece, ...]:
+    """The pieces of placed ``(key, piece)`` pairs, in their order."""
+    return tuple([piece for _key, piece in placed])
 
 
 def _sort_in(placed: tuple[Any, ...], reasons: list[Any], caveats: list[Any]) -> None:
@@ -1721,6 +1861,24 @@ class _Frame:
     """The recommendation itself when no words change with the product (immutable, shared)."""
     like: Recommendation | None = None
     """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a catalogue's products on the same runs (one per market) share of their advice
+    (:meth:`Advisor._advice`): the first product's, but for the words that quote a product's own values, which
+    each product lays into it (:meth:`Advisor._laid_pieces`). The runs decide every recommendation's model,
+    confidence, outcome and markets; the frames (:class:`_Frame`, kept with each run) say which words move."""
+
+    runs: tuple[Conclusions, ...]
+    """The runs, held so that their identity (the key) stays theirs."""
+    platforms: tuple[tuple[Recommendation, tuple[_Frame | None, ...], int], ...]
+    """Per platform, the first product's recommendation, the frame of each market whose words move (``None``:
+    its market advice is the first product's), and the index of the market that leads it."""
+    seller: tuple[Mapping[str, Any], ...]
+    """Per run, the seller's facts its words read."""
+    best: Best | None
+    """The best platform, or ``None`` when a product's own words can decide it (chosen for each product)."""
 
 
 @dataclass(frozen=True)
