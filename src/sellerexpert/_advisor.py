@@ -1069,20 +1069,16 @@ class Advisor:
         with _language.use(lang):
             shape_key = quoted = None
             if laid is not None and kept is not None and runs[0][0].market is not None and all(laid):
-                # A catalogue's product on runs a product before it was advised on, with the same facts' names
-                # given: all but the words of its own values is that product's (:class:`_Shape`).
+                # A catalogue's product on runs a product before it was advised on: all but the words of its own
+                # values is that product's (:class:`_Shape`). A run is shared by the names of the facts given (each
+                # platform's reading names them), not their order, which its frames do not read; the names quoted
+                # in another language are the key's too.
                 quoted = [self._quoted(plan, lang) for plan, _record in runs]
-                platforms = profile.platforms
-                shape_key = (
-                    "shape",
-                    lang,
-                    self._content_led(profile),
-                    tuple(
-                        tuple((tuple(given.get(p) or ()), tuple(said.get(p) or ())) for p in platforms)
-                        for given, said in zip(laid, quoted, strict=True)
-                    ),
-                    *[id(record) for _plan, record in runs],
+                said_names = (
+                    tuple(tuple(tuple(said.get(p) or ()) for p in profile.platforms) for said in quoted)
+                    if lang != "en" else ()
                 )
+                shape_key = ("shape", lang, self._content_led(profile), said_names, *[id(record) for _plan, record in runs])
                 shape = kept.get(shape_key)
                 if shape is not None and all(a is b for (_plan, a), b in zip(runs, shape.runs, strict=True)):
                     return self._shaped(shape, runs, lang, laid, quoted, shape_key[2])
