@@ -1059,7 +1059,7 @@ class Advisor:
         runs: list[tuple[_Plan, Conclusions]],
         lang: str,
         laid: Sequence[Mapping[str, Mapping[str, Any]]] | None = None,
-        kept: dict[Any, tuple[tuple[Any, ...], Any]] | None = None,
+        kept: dict[Any, Any] | None = None,
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``.
 
@@ -1078,10 +1078,11 @@ class Advisor:
                     tuple(tuple(tuple(said.get(p) or ()) for p in profile.platforms) for said in quoted)
                     if lang != "en" else ()
                 )
-                shape_key = ("shape", lang, self._content_led(profile), said_names, *[id(record) for _plan, record in runs])
-                shape = kept.get(shape_key)
+                content_led = self._content_led(profile)
+                shape_key = ("shape", lang, content_led, said_names, *[id(record) for _plan, record in runs])
+                shape: _Shape | None = kept.get(shape_key)
                 if shape is not None and all(a is b for (_plan, a), b in zip(runs, shape.runs, strict=True)):
-                    return self._shaped(shape, runs, lang, laid, quoted, shape_key[2])
+                    return self._shaped(shape, runs, lang, laid, quoted, content_led)
             if laid is None:
                 per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
             else:
@@ -1152,7 +1153,8 @@ class Advisor:
                 if rec.platform not in record.declared:
                     frames.append(None)  # nothing laid over: worded from the run alone
                     continue
-                frame = record.kept.get(_frame_key(plan, rec.platform, lang, said.get(rec.platform), given.get(rec.platform) or {}))
+                key = _frame_key(plan, rec.platform, lang, said.get(rec.platform), given.get(rec.platform) or {})
+                frame = record.kept.get(key)
                 if frame is None:
                     return None
                 frames.append(frame if frame.whole is None else None)
@@ -1343,14 +1345,15 @@ class Advisor:
             frame = record.kept[key] = _Frame(variable, laid, worded, read, reasons, caveats, whole)
         if frame.whole is not None:
             return frame.whole
-        reasons, caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
+        own_reasons, own_caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
         if frame.like is None:
             # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
-            frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+            decision = record.decisions[platform]
+            frame.like = self._recommended(decision, platform, assumptions, lang, own_reasons, own_caveats)
             return _with(frame.like)
         # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
         # product's recommendation with this one's.
-        return _with(frame.like, reasons=reasons, caveats=caveats)
+        return _with(frame.like, reasons=own_reasons, caveats=own_caveats)
 
     def _laid_pieces(
         self,
