@@ -254,6 +254,8 @@ class Advisor:
         self._landed_memo: dict[Any, tuple[bool, economics.MarginComparison]] = {}
         """By what a comparison reads (:meth:`_landed`), with whether it is brief."""
         self._columns_memo: dict[Any, tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]] = {}
+        self._recent_landed: tuple[SellerProfile, dict[str | None, economics.MarginComparison]] | None = None
+        """The last product a catalogue consulted (:meth:`_product_consultant`) and its comparison per market."""
         """The columns priced, by what they read of a profile (:meth:`_priced_columns`)."""
         self._fingerprint: dict[str, Any] = {
             "rulebook": self._rules.fingerprint,
@@ -505,7 +507,7 @@ class Advisor:
         routes = _catalogue.company_routes(company)
         advise = _catalogue._Adviser(
             consult=self._product_consultant(engine, lang),
-            landed=lambda product: self._landed(product, "en", brief=True),
+            landed=self._product_landed,
             company=routes,
             close_pct=close_pct,
             source=reader.source,
@@ -561,7 +563,12 @@ class Advisor:
         def consult(profile: SellerProfile) -> ConsultationResult:
             plans = self._plans(profile, None)
             facts = [fact_values(plan.profile) for plan in plans]
-            overrides = [self._margin_facts(plan.profile, plan.overrides) for plan in plans]
+            # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.
+            compared = {
+                plan.market: self._landed(plan.profile, "en", brief=True) for plan in plans if profile.economics is not None
+            }
+            self._recent_landed = (profile, compared)
+            overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
             parts: list[Any] = []
             firsts: list[dict[str, dict[str, Any]]] = []
             for plan, plan_facts, given in zip(plans, facts, overrides, strict=True):
@@ -631,6 +638,14 @@ class Advisor:
             self._remember_landed(key, (brief, found))
         return found
 
+    def _product_landed(self, profile: SellerProfile, market: str | None) -> economics.MarginComparison:
+        """A catalogue product's brief comparison in ``market`` (``None``: the profile as it is), as its placements
+        read it: the one its consultation just worked out (:meth:`_product_consultant`), else :meth:`_landed`."""
+        recent = self._recent_landed
+        if recent is not None and recent[0] is profile and market in recent[1]:
+            return recent[1][market]
+        return self._landed(profile.in_market(market) if market is not None else profile, "en", brief=True)
+
     def _priced_columns(
         self, profile: SellerProfile, lang: str
     ) -> tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]:
@@ -666,15 +681,23 @@ class Advisor:
         self._landed_memo[key] = comparison
 
     def _margin_facts(
-        self, profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None, lang: str = "en"
+        self,
+        profile: SellerProfile,
+        extra: Mapping[str, Mapping[str, Any]] | None,
+        lang: str = "en",
+        *,
+        comparison: economics.MarginComparison | None = None,
     ) -> dict[str, dict[str, Any]]:
         """The margin facts of a run (its one market's landed-cost comparison), then ``extra`` over them.
 
         The comparison is the English one in any language: the facts read its numbers and word its summary in
         ``lang`` themselves (:func:`sellerexpert._economics.margins.platform_facts`), and a result in another
         language would otherwise price every market a second time for the names it does not read.
+
+        :param comparison: that comparison, when the caller has it.
         """
-        comparison = self._landed(profile, "en", brief=True) if profile.economics is not None else None
+        if comparison is None and profile.economics is not None:
+            comparison = self._landed(profile, "en", brief=True)
         return economics.margin_facts(profile, extra, lang, comparison=comparison)
 
     def _plans(
