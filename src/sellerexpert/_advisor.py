@@ -570,31 +570,33 @@ class Advisor:
             self._recent_landed = (profile, compared)
             overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
             parts: list[Any] = []
-            firsts: list[dict[str, dict[str, Any]]] = []
             for plan, plan_facts, given in zip(plans, facts, overrides, strict=True):
                 signature = evaluator.signature(plan_facts, plan.profile.platforms)
                 try:
                     readings = tuple(evaluator.platform_reading(p, given.get(p)) for p in plan.profile.platforms)
-                    hash(readings)
-                except TypeError:  # a value no test or key can hold: consulted in full
+                except TypeError:  # a value no test can hold: consulted in full
                     signature = None
                 if signature is None:
                     return self._consult(profile, engine=engine, lang=lang)
                 parts.append((plan.market, signature, plan.terms, readings))
-                # The platform facts the rules run on: the first product's with the same reading, per market and
-                # platform, so the evaluator keeps a view per reading rather than one per product.
-                if len(first) >= _READINGS_KEPT:
-                    first.clear()
-                firsts.append({
-                    p: first.setdefault((plan.market, p, reading), given[p])
-                    for p, reading in zip(plan.profile.platforms, readings, strict=True) if p in given
-                })
             # Each market's run is shared on its own: products that read alike in one market and apart in another
             # still share the first market's run (and what their results word of it, kept with the run).
             runs = []
-            for plan, plan_facts, ran, part in zip(plans, facts, firsts, parts, strict=True):
-                run = shared.get(part)
+            for plan, plan_facts, given, part in zip(plans, facts, overrides, parts, strict=True):
+                try:
+                    run = shared.get(part)
+                except TypeError:  # a value no key can hold: consulted in full
+                    return self._consult(profile, engine=engine, lang=lang)
                 if run is None:
+                    # The platform facts the rules run on: the first product's with the same reading, per market and
+                    # platform, so the evaluator keeps a view per reading rather than one per product (whose facts
+                    # they are does not show: each product lays its own over the run).
+                    if len(first) >= _READINGS_KEPT:
+                        first.clear()
+                    ran = {
+                        p: first.setdefault((plan.market, p, reading), given[p])
+                        for p, reading in zip(plan.profile.platforms, part[3], strict=True) if p in given
+                    }
                     run = evaluator.conclude(
                         plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
                     )
