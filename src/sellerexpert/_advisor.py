@@ -254,6 +254,8 @@ class Advisor:
         self._landed_memo: dict[Any, tuple[bool, economics.MarginComparison]] = {}
         """By what a comparison reads (:meth:`_landed`), with whether it is brief."""
         self._columns_memo: dict[Any, tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]] = {}
+        self._recent_landed: tuple[SellerProfile, dict[str | None, economics.MarginComparison]] | None = None
+        """The last product a catalogue consulted (:meth:`_product_consultant`) and its comparison per market."""
         """The columns priced, by what they read of a profile (:meth:`_priced_columns`)."""
         self._fingerprint: dict[str, Any] = {
             "rulebook": self._rules.fingerprint,
@@ -505,7 +507,7 @@ class Advisor:
         routes = _catalogue.company_routes(company)
         advise = _catalogue._Adviser(
             consult=self._product_consultant(engine, lang),
-            landed=lambda product: self._landed(product, "en", brief=True),
+            landed=self._product_landed,
             company=routes,
             close_pct=close_pct,
             source=reader.source,
@@ -561,33 +563,40 @@ class Advisor:
         def consult(profile: SellerProfile) -> ConsultationResult:
             plans = self._plans(profile, None)
             facts = [fact_values(plan.profile) for plan in plans]
-            overrides = [self._margin_facts(plan.profile, plan.overrides) for plan in plans]
+            # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.
+            compared = {
+                plan.market: self._landed(plan.profile, "en", brief=True) for plan in plans if profile.economics is not None
+            }
+            self._recent_landed = (profile, compared)
+            overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
             parts: list[Any] = []
-            firsts: list[dict[str, dict[str, Any]]] = []
             for plan, plan_facts, given in zip(plans, facts, overrides, strict=True):
                 signature = evaluator.signature(plan_facts, plan.profile.platforms)
                 try:
                     readings = tuple(evaluator.platform_reading(p, given.get(p)) for p in plan.profile.platforms)
-                    hash(readings)
-                except TypeError:  # a value no test or key can hold: consulted in full
+                except TypeError:  # a value no test can hold: consulted in full
                     signature = None
                 if signature is None:
                     return self._consult(profile, engine=engine, lang=lang)
                 parts.append((plan.market, signature, plan.terms, readings))
-                # The platform facts the rules run on: the first product's with the same reading, per market and
-                # platform, so the evaluator keeps a view per reading rather than one per product.
-                if len(first) >= _READINGS_KEPT:
-                    first.clear()
-                firsts.append({
-                    p: first.setdefault((plan.market, p, reading), given[p])
-                    for p, reading in zip(plan.profile.platforms, readings, strict=True) if p in given
-                })
             # Each market's run is shared on its own: products that read alike in one market and apart in another
             # still share the first market's run (and what their results word of it, kept with the run).
             runs = []
-            for plan, plan_facts, ran, part in zip(plans, facts, firsts, parts, strict=True):
-                run = shared.get(part)
+            for plan, plan_facts, given, part in zip(plans, facts, overrides, parts, strict=True):
+                try:
+                    run = shared.get(part)
+                except TypeError:  # a value no key can hold: consulted in full
+                    return self._consult(profile, engine=engine, lang=lang)
                 if run is None:
+                    # The platform facts the rules run on: the first product's with the same reading, per market and
+                    # platform, so the evaluator keeps a view per reading rather than one per product (whose facts
+                    # they are does not show: each product lays its own over the run).
+                    if len(first) >= _READINGS_KEPT:
+                        first.clear()
+                    ran = {
+                        p: first.setdefault((plan.market, p, reading), given[p])
+                        for p, reading in zip(plan.profile.platforms, part[3], strict=True) if p in given
+                    }
                     run = evaluator.conclude(
                         plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
                     )
@@ -631,6 +640,14 @@ class Advisor:
             self._remember_landed(key, (brief, found))
         return found
 
+    def _product_landed(self, profile: SellerProfile, market: str | None) -> economics.MarginComparison:
+        """A catalogue product's brief comparison in ``market`` (``None``: the profile as it is), as its placements
+        read it: the one its consultation just worked out (:meth:`_product_consultant`), else :meth:`_landed`."""
+        recent = self._recent_landed
+        if recent is not None and recent[0] is profile and market in recent[1]:
+            return recent[1][market]
+        return self._landed(profile.in_market(market) if market is not None else profile, "en", brief=True)
+
     def _priced_columns(
         self, profile: SellerProfile, lang: str
     ) -> tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]:
@@ -666,15 +683,23 @@ class Advisor:
         self._landed_memo[key] = comparison
 
     def _margin_facts(
-        self, profile: SellerProfile, extra: Mapping[str, Mapping[str, Any]] | None, lang: str = "en"
+        self,
+        profile: SellerProfile,
+        extra: Mapping[str, Mapping[str, Any]] | None,
+        lang: str = "en",
+        *,
+        comparison: economics.MarginComparison | None = None,
     ) -> dict[str, dict[str, Any]]:
         """The margin facts of a run (its one market's landed-cost comparison), then ``extra`` over them.
 
         The comparison is the English one in any language: the facts read its numbers and word its summary in
         ``lang`` themselves (:func:`sellerexpert._economics.margins.platform_facts`), and a result in another
         language would otherwise price every market a second time for the names it does not read.
+
+        :param comparison: that comparison, when the caller has it.
         """
-        comparison = self._landed(profile, "en", brief=True) if profile.economics is not None else None
+        if comparison is None and profile.economics is not None:
+            comparison = self._landed(profile, "en", brief=True)
         return economics.margin_facts(profile, extra, lang, comparison=comparison)
 
     def _plans(
@@ -1059,7 +1084,7 @@ class Advisor:
         runs: list[tuple[_Plan, Conclusions]],
         lang: str,
         laid: Sequence[Mapping[str, Mapping[str, Any]]] | None = None,
-        kept: dict[Any, tuple[tuple[Any, ...], Any]] | None = None,
+        kept: dict[Any, Any] | None = None,
     ) -> tuple[tuple[Recommendation, ...], Best]:
         """The recommendations (per platform, with their markets) and the best platform, in words of ``lang``.
 
@@ -1067,12 +1092,28 @@ class Advisor:
         :param kept: where a catalogue keeps what it worked out of the same recommendations (see below).
         """
         with _language.use(lang):
+            shape_key = quoted = None
+            if laid is not None and kept is not None and runs[0][0].market is not None and all(laid):
+                # A catalogue's product on runs a product before it was advised on: all but the words of its own
+                # values is that product's (:class:`_Shape`). A run is shared by the names of the facts given (each
+                # platform's reading names them), not their order, which its frames do not read; the names quoted
+                # in another language are the key's too.
+                quoted = [self._quoted(plan, lang) for plan, _record in runs]
+                said_names = (
+                    tuple(tuple(tuple(said.get(p) or ()) for p in profile.platforms) for said in quoted)
+                    if lang != "en" else ()
+                )
+                content_led = self._content_led(profile)
+                shape_key = ("shape", lang, content_led, said_names, *[id(record) for _plan, record in runs])
+                shape: _Shape | None = kept.get(shape_key)
+                if shape is not None and all(a is b for (_plan, a), b in zip(runs, shape.runs, strict=True)):
+                    return self._shaped(shape, runs, lang, laid, quoted, content_led)
             if laid is None:
                 per_run = [self._run_advice(plan, record, lang) for plan, record in runs]
             else:
                 per_run = [
-                    self._run_advice(plan, record, lang, given or None)
-                    for (plan, record), given in zip(runs, laid, strict=True)
+                    self._run_advice(plan, record, lang, given or None, quoted[index] if quoted is not None else None)
+                    for index, ((plan, record), given) in enumerate(zip(runs, laid, strict=True))
                 ]
             recommendations = []
             for index in range(len(profile.platforms)):
@@ -1111,7 +1152,85 @@ class Advisor:
             if found is None or not all(a is b for a, b in zip(found[0], recommendations, strict=True)):
                 found = (tuple(recommendations), choose_best(recommendations, self._rules.policy, content_led=content_led))
                 _keep(kept, key, found)
+            if shape_key is not None and quoted is not None and laid is not None:
+                made = self._shape(runs, lang, laid, quoted, found[0], found[1])
+                if made is not None:
+                    _keep(kept, shape_key, made)
             return found[0], found[1]
+
+    def _shape(
+        self,
+        runs: list[tuple[_Plan, Conclusions]],
+        lang: str,
+        laid: Sequence[Mapping[str, Mapping[str, Any]]],
+        quoted: Sequence[Mapping[str, Mapping[str, Any]]],
+        recommendations: tuple[Recommendation, ...],
+        best: Best,
+    ) -> _Shape | None:
+        """What the products after this one on the same runs share of its advice (:class:`_Shape`), or ``None``
+        when a frame it was worded on is no longer kept with its run."""
+        policy = self._rules.policy
+        platforms: list[tuple[Recommendation, tuple[_Frame | None, ...], int]] = []
+        decides = False
+        for rec in recommendations:
+            frames: list[_Frame | None] = []
+            for (plan, record), given, said in zip(runs, laid, quoted, strict=True):
+                if rec.platform not in record.declared:
+                    frames.append(None)  # nothing laid over: worded from the run alone
+                    continue
+                key = _frame_key(plan, rec.platform, lang, said.get(rec.platform), given.get(rec.platform) or {})
+                frame = record.kept.get(key)
+                if frame is None:
+                    return None
+                frames.append(frame if frame.whole is None else None)
+                if frame.whole is None and policy is not None:
+                    # A product's own words may decide the best platform (a decisive caveat, or a reason against
+                    # the model heavy enough): then it is chosen again for each product.
+                    for rule_id in frame.variable:
+                        rule = self._by_id[rule_id]
+                        kind = rule.then.kind
+                        decides = decides or (
+                            decisive_caveat(rule_id, policy) if kind == "caveat"
+                            else decisive_against(rec.model, rule.favours or "", kind, rule.then.weight, policy)
+                        )
+            platforms.append((rec, tuple(frames), lead_market(rec.markets)))
+        seller = tuple(record.kept[("seller", lang)][1] for _plan, record in runs)
+        return _Shape(tuple(record for _plan, record in runs), tuple(platforms), seller, None if decides else best)
+
+    def _shaped(
+        self,
+        shape: _Shape,
+        runs: list[tuple[_Plan, Conclusions]],
+        lang: str,
+        laid: Sequence[Mapping[str, Mapping[str, Any]]],
+        quoted: Sequence[Mapping[str, Mapping[str, Any]]],
+        content_led: frozenset[str],
+    ) -> tuple[tuple[Recommendation, ...], Best]:
+        """:meth:`_advice` of a product on a kept :class:`_Shape`: the words of its own values laid into the first
+        product's recommendations (each market's reasons and caveats, and the lead market's on the platform)."""
+        recommendations = []
+        for rec, frames, lead in shape.platforms:
+            if not any(frames):
+                recommendations.append(rec)  # nothing of the product's own in words: the same advice
+                continue
+            platform = rec.platform
+            markets = []
+            for entry, frame, (_plan, record), given, said, seller in zip(
+                rec.markets, frames, runs, laid, quoted, shape.seller, strict=True
+            ):
+                if frame is None:
+                    markets.append(entry)
+                    continue
+                reasons, caveats = self._laid_pieces(
+                    frame, record, platform, lang, said.get(platform), given.get(platform) or {}, seller
+                )
+                markets.append(_with(entry, reasons=reasons, caveats=caveats))
+            led = markets[lead]
+            recommendations.append(_with(rec, reasons=led.reasons, caveats=led.caveats, markets=tuple(markets)))
+        best = shape.best
+        if best is None:
+            best = choose_best(recommendations, self._rules.policy, content_led=content_led)
+        return tuple(recommendations), best
 
     def _content_led(self, profile: SellerProfile) -> frozenset[str]:
         """Platforms whose content focus counts for this seller when choosing the best (a seller who wants content control)."""
@@ -1123,13 +1242,19 @@ class Advisor:
         )
 
     def _run_advice(
-        self, plan: _Plan, record: Conclusions, lang: str, laid: Mapping[str, Mapping[str, Any]] | None = None
+        self,
+        plan: _Plan,
+        record: Conclusions,
+        lang: str,
+        laid: Mapping[str, Mapping[str, Any]] | None = None,
+        quoted: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> tuple[Recommendation, ...]:
         """The recommendation per platform from one run of the rules.
 
         :param laid: platform facts to lay over the run's (:meth:`Evaluator.lay_over`), by platform: the run is
             then one that the products the rules cannot tell apart share (:meth:`_product_consultant`), and what
             does not change with those facts' values is worked out once and kept with it (:meth:`_laid_recommendation`).
+        :param quoted: :meth:`_quoted` of the plan, when the caller has it.
         """
         profile = plan.profile
         # A shared run's products have the same fields known (its signature): the same assumptions.
@@ -1142,13 +1267,8 @@ class Advisor:
                 record.kept[("seller", lang)] = (assumptions, seller_facts)
         else:
             assumptions, seller_facts = found
-        # Facts computed for this consultation (the margin facts from the seller's economics, the route
-        # facts of the market) are quoted in the language too: the engine saw them in English.
-        quoted: dict[str, dict[str, Any]] = {}
-        if lang != "en":
-            quoted = self._margin_facts(profile, None, lang)
-            for p, routes in self._routes_in(plan, lang).items():
-                quoted.setdefault(p, {}).update(routes.facts(lang))
+        if quoted is None:
+            quoted = self._quoted(plan, lang)
         if laid is not None:
             return tuple(
                 self._laid_recommendation(plan, record, p, assumptions, seller_facts, lang, quoted.get(p), laid.get(p) or {})
@@ -1162,6 +1282,17 @@ class Advisor:
             )
             for p in profile.platforms
         )
+
+    def _quoted(self, plan: _Plan, lang: str) -> Mapping[str, Mapping[str, Any]]:
+        """The facts computed for a run (the margin facts from the seller's economics, the route facts of the
+        market) in ``lang``, by platform: a result quotes them in its language, and the engine saw them in English
+        (nothing in English)."""
+        quoted: dict[str, dict[str, Any]] = {}
+        if lang != "en":
+            quoted = self._margin_facts(plan.profile, None, lang)
+            for p, routes in self._routes_in(plan, lang).items():
+                quoted.setdefault(p, {}).update(routes.facts(lang))
+        return quoted
 
     def _laid_recommendation(
         self,
@@ -1185,7 +1316,7 @@ class Advisor:
         """
         if platform not in record.declared:  # a platform the run declared nothing for: nothing to lay over
             return self._recommendation(record.decisions[platform], platform, assumptions, {}, seller_facts, lang, quoted, {})
-        key = ("words", platform, lang, tuple(given), tuple(quoted) if quoted else (), plan.market, plan.terms)
+        key = _frame_key(plan, platform, lang, quoted, given)
         frame: _Frame | None = record.kept.get(key)
         items = record.concluded.get(platform, {})
         if frame is None:
@@ -1233,10 +1364,35 @@ class Advisor:
             caveats.sort(key=_key)
             whole = None
             if not variable:
-                whole = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
+                whole = self._recommended(
+                    record.decisions[platform], platform, assumptions, lang, _pieces_of(reasons), _pieces_of(caveats)
+                )
             frame = record.kept[key] = _Frame(variable, laid, worded, read, reasons, caveats, whole)
         if frame.whole is not None:
             return frame.whole
+        own_reasons, own_caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
+        if frame.like is None:
+            # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
+            decision = record.decisions[platform]
+            frame.like = self._recommended(decision, platform, assumptions, lang, own_reasons, own_caveats)
+            return _with(frame.like)
+        # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
+        # product's recommendation with this one's.
+        return _with(frame.like, reasons=own_reasons, caveats=own_caveats)
+
+    def _laid_pieces(
+        self,
+        frame: _Frame,
+        record: Conclusions,
+        platform: str,
+        lang: str,
+        quoted: Mapping[str, Any] | None,
+        given: Mapping[str, Any],
+        seller_facts: Mapping[str, Any],
+    ) -> tuple[tuple[Reason, ...], tuple[Caveat, ...]]:
+        """The reasons and caveats of a product on a shared run's ``frame`` (:meth:`_laid_recommendation`): the
+        frame's own with those worded for this product's values ``given`` sorted in."""
+        items = record.concluded.get(platform, {})
         if frame.laid:
             recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
         else:
@@ -1258,15 +1414,7 @@ class Advisor:
             _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        if frame.like is None:
-            # Kept apart from the result it gives (a result written keeps its JSON, which a copy would leave out).
-            frame.like = self._recommended(record.decisions[platform], platform, assumptions, lang, reasons, caveats)
-            return _with(frame.like)
-        # All but the reasons and caveats are the run's (its decision, assumptions and platform): the first
-        # product's recommendation with this one's.
-        return _with(
-            frame.like, reasons=tuple([piece for _key, piece in reasons]), caveats=tuple([piece for _key, piece in caveats])
-        )
+        return tuple([piece for _key, piece in reasons]), tuple([piece for _key, piece in caveats])
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1373,7 +1521,7 @@ class Advisor:
             _sort_in(self._placed_item(item, platform, lang, fact), reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        return self._recommended(decision, platform, assumptions, lang, reasons, caveats)
+        return self._recommended(decision, platform, assumptions, lang, _pieces_of(reasons), _pieces_of(caveats))
 
     def _fact_reader(
         self,
@@ -1451,10 +1599,10 @@ class Advisor:
         platform: str,
         assumptions: tuple[Assumption, ...],
         lang: str,
-        reasons: list[tuple[Any, Reason]],
-        caveats: list[tuple[Any, Caveat]],
+        reasons: tuple[Reason, ...],
+        caveats: tuple[Caveat, ...],
     ) -> Recommendation:
-        """The recommendation on ``platform`` of a decision, with its reasons and caveats placed and in order."""
+        """The recommendation on ``platform`` of a decision, with its reasons and caveats (in order)."""
         facts = self._rules.platforms[platform].facts
         name = self._rules.platforms[platform].name_in(lang)
         shape_key = (platform, lang, decision.model, tuple(decision.scores.items()), tuple(decision.excluded), decision.basis)
@@ -1480,8 +1628,8 @@ class Advisor:
             model=decision.model,
             confidence=decision.confidence,
             scores={model: decision.scores[model] for model in MODELS},
-            reasons=tuple([piece for _key, piece in reasons]),
-            caveats=tuple([piece for _key, piece in caveats]),
+            reasons=reasons,
+            caveats=caveats,
             assumptions=assumptions,
             excluded=tuple(decision.excluded),
             basis=decision.basis,
@@ -1682,6 +1830,9 @@ def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
     return own if own is not None and own.status != "closed" else None
 
 
+_Piece = TypeVar("_Piece", Reason, Caveat)
+
+
 def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
     """``value`` kept by ``key`` in a catalogue's :meth:`Advisor._advice` memory, emptied when full."""
     if len(kept) >= _ADVICE_KEPT:
@@ -1692,6 +1843,19 @@ def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
 def _key(placed: tuple[Any, Any]) -> Any:
     """A placed piece's sort key (:meth:`Advisor._placed`)."""
     return placed[0]
+
+
+def _frame_key(
+    plan: _Plan, platform: str, lang: str, quoted: Mapping[str, Any] | None, given: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    """What a :class:`_Frame` is kept by on its run: the platform, the language and the names given and quoted
+    (a run is its market's and answers')."""
+    return ("words", platform, lang, tuple(given), tuple(quoted) if quoted else (), plan.market, plan.terms)
+
+
+def _pieces_of(placed: list[tuple[Any, _Piece]]) -> tuple[_Piece, ...]:
+    """The pieces of placed ``(key, piece)`` pairs, in their order."""
+    return tuple([piece for _key, piece in placed])
 
 
 def _sort_in(placed: tuple[Any, ...], reasons: list[Any], caveats: list[Any]) -> None:
@@ -1721,6 +1885,24 @@ class _Frame:
     """The recommendation itself when no words change with the product (immutable, shared)."""
     like: Recommendation | None = None
     """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a catalogue's products on the same runs (one per market) share of their advice
+    (:meth:`Advisor._advice`): the first product's, but for the words that quote a product's own values, which
+    each product lays into it (:meth:`Advisor._laid_pieces`). The runs decide every recommendation's model,
+    confidence, outcome and markets; the frames (:class:`_Frame`, kept with each run) say which words move."""
+
+    runs: tuple[Conclusions, ...]
+    """The runs, held so that their identity (the key) stays theirs."""
+    platforms: tuple[tuple[Recommendation, tuple[_Frame | None, ...], int], ...]
+    """Per platform, the first product's recommendation, the frame of each market whose words move (``None``:
+    its market advice is the first product's), and the index of the market that leads it."""
+    seller: tuple[Mapping[str, Any], ...]
+    """Per run, the seller's facts its words read."""
+    best: Best | None
+    """The best platform, or ``None`` when a product's own words can decide it (chosen for each product)."""
 
 
 @dataclass(frozen=True)

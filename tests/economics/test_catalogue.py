@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import EXAMPLES
 
-from sellerexpert import Advisor, Catalogue, ProfileError, SellerProfile
+from sellerexpert import Advisor, Catalogue, ProfileError, SellerProfile, shipped_rules_dir
 
 CSV = EXAMPLES / "catalogue-ningbo-home.csv"
 COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
@@ -269,6 +270,58 @@ def test_products_sharing_their_reasoning_get_each_its_own_consultation(
         alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
         assert product.result.to_json() == alone.to_json()
         assert product.result.trace.to_json() == alone.trace.to_json()
+
+
+@pytest.fixture(scope="module")
+def swayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Advisor, Advisor]:
+    """Two advisors (a catalogue's and one to consult alone) on a rule book where a reason of weight 3 against the
+    model decides the best platform: a product's own margin words (``own_margin_favours_*``) then can."""
+    rules = tmp_path_factory.mktemp("swayed") / "rules"
+    shutil.copytree(shipped_rules_dir(), rules)
+    policy = rules / "policy.toml"
+    text = policy.read_text(encoding="utf-8")
+    assert "decisive_weight = 4" in text
+    policy.write_text(text.replace("decisive_weight = 4", "decisive_weight = 3"), encoding="utf-8")
+    return Advisor(rules), Advisor(rules)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_alike, st.sampled_from(["en", "zh"]))
+def test_a_best_platform_a_products_own_words_decide_is_its_own(
+    swayed: tuple[Advisor, Advisor], rows: list[dict[str, str]], lang: str
+) -> None:
+    # Products on the same runs take an earlier product's advice with their own words laid in (Advisor._advice's
+    # shape); its best platform too, unless a product's own words can decide it, as here: then it is each one's.
+    catalogue, alone = swayed
+    done = catalogue.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
+    for product in done.products:
+        assert product.result.to_json() == alone.consult(product.result.profile, engine="compiled", lang=lang).to_json()
+
+
+@pytest.fixture(scope="module")
+def plain_landed() -> Advisor:
+    """An advisor whose products' placements price each market again (the plain computation), not reading the
+    comparisons their consultation worked out."""
+    plain = Advisor()
+
+    def landed(profile: SellerProfile, market: str | None) -> Any:
+        return plain._landed(profile.in_market(market) if market is not None else profile, "en", brief=True)
+
+    setattr(plain, "_product_landed", landed)  # noqa: B010 (a method replaced on this one advisor)
+    return plain
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_alike)
+def test_placements_read_the_comparisons_their_consultation_worked_out(
+    advisor: Advisor, plain_landed: Advisor, rows: list[dict[str, str]]
+) -> None:
+    # A product's placements take each market's comparison from its consultation (Advisor._product_landed):
+    # the same as the profile in that market compared on its own.
+    company = SellerProfile.from_file(COMPANY)
+    done, plain = advisor.catalogue(company, rows), plain_landed.catalogue(company, rows)
+    assert [p.placements for p in done.products] == [p.placements for p in plain.products]
+    assert done.to_json() == plain.to_json()
 
 
 def test_the_engine_of_record_gives_the_same_catalogue(advisor: Advisor) -> None:

@@ -329,7 +329,8 @@ class Catalogue(Record, keys=("products", "split", "errors", "unknown_columns", 
 # -- building ------------------------------------------------------------------
 
 Consult = Callable[[SellerProfile], ConsultationResult]
-Landed = Callable[[SellerProfile], MarginComparison]
+Landed = Callable[[SellerProfile, "str | None"], MarginComparison]
+"""A product's landed-cost comparison in one market (``None``: the profile as it is), as its consultation read it."""
 
 
 def _entries(rec: Recommendation) -> tuple[MarketAdvice | None, ...]:
@@ -429,7 +430,7 @@ def advise_product(
             market = entry.market if entry is not None else None
             if profile.economics is not None and market not in comparisons:
                 # Each market's comparison as the consultation weighed it (the profile in that market alone).
-                comparisons[market] = landed(profile.in_market(market) if market is not None else profile)
+                comparisons[market] = landed(profile, market)
             margin = _comparison_in(comparisons.get(market), rec.platform, market)
             placements.append(_placement(rec, entry, margin, company.get((rec.platform, market)), close_pct))
     return result, tuple(placements)
@@ -702,7 +703,7 @@ def worker(
     advisor = _advisor_for(advisor_class, rules_dir)
     advise = _Adviser(
         consult=advisor._product_consultant(engine, lang),
-        landed=lambda product: advisor._landed(product, "en", brief=True),
+        landed=advisor._product_landed,
         company=company,
         close_pct=close_pct,
         source=source,

@@ -549,6 +549,9 @@ class Evaluator:
             for index, rule in enumerate(self.rules)
             if rule.then.kind == "caveat"
         }
+        # What each rule's conclusion text quotes, by rule id (a shared run's products lay their values over those
+        # that quote a fact given: :meth:`laid`).
+        self._then_quotes = {rule.id: frozenset(placeholders(rule.then.text or "")) for rule in self.rules}
         # Caveats that quote platform facts alone (or nothing): on one platform view their words never
         # change, so what concludes through a branch there depends only on which of its facts were assumed.
         self._quotes_platform_only = frozenset(
@@ -868,7 +871,7 @@ class Evaluator:
             if text is not None:
                 rule = self._rule_by_id(rule_id)
                 quotes = placeholders(rule.then.text or "")
-                if any(name in plain_given for name in quotes):
+                if not self._then_quotes[rule_id].isdisjoint(plain_given):
                     if raw is None:
                         raw = {PLATFORM_PREFIX + n: v for n, v in declared_platform_facts(self.rulebook, platform, given)}
                     seller = {**conclusions.seller, **{name: value for _rule, name, value in conclusions.assumed}}
@@ -887,11 +890,12 @@ class Evaluator:
         if found is None:
             names = frozenset(given)
             quoted = frozenset(PLATFORM_PREFIX + name for name in given)
+            then_quotes = self._then_quotes
             found = conclusions.kept[key] = tuple(
                 rule_id
                 for rule_id, item in conclusions.concluded.get(platform, {}).items()
-                if any(name in names for name, _value in item.platform_facts)
-                or (item.text is not None and any(n in quoted for n in placeholders(self._rule_by_id(rule_id).then.text or "")))
+                if (item.text is not None and not quoted.isdisjoint(then_quotes[rule_id]))
+                or not names.isdisjoint([name for name, _value in item.platform_facts])
             )
         return found
 
