@@ -241,10 +241,19 @@ class ModelMargin(Record, keys=("model", "route", "route_name", "per_unit", "per
 
         :raises KeyError: for an unknown key.
         """
-        for line in (*self.per_unit, *self.per_month, *self.cash):
-            if line.key == key:
-                return line
-        raise KeyError(key)
+        # Looked up by key in an index made at the first look-up, beside the fields (not one: it compares, copies
+        # and writes as nothing): a comparison reads some six lines of each model (its contributions, fixed costs
+        # and deposit cost), each a search through every line otherwise. The first line with a key, as the search.
+        by_key: dict[str, MarginLine] | None = self.__dict__.get("_by_key")
+        if by_key is None:
+            by_key = {}
+            for line in (*self.per_unit, *self.per_month, *self.cash):
+                by_key.setdefault(line.key, line)
+            object.__setattr__(self, "_by_key", by_key)
+        found = by_key.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
 
     @property
     def contribution_per_unit(self) -> Fraction:
