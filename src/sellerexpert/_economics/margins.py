@@ -564,8 +564,8 @@ class _Plan:
     name and origin and differ only in the values of the seller's numbers (whose origin is always theirs): what
     reads only names, origins and the part's fields can be kept by the part's identity."""
     base: dict[str, Fraction] | None = field(default=None, init=False, repr=False, compare=False)
-    """The inputs' values in the base case, as :func:`_values` reads them (set by :func:`_plan` alone, from the
-    seller's and the route part's values made once each; ``None`` as :attr:`part` is): read, never changed."""
+    """The inputs' values in the base case, kept by :func:`_values` at its first call on a plan made by :func:`_plan`
+    (whose inputs are never changed; ``None`` until then, and on a plan made otherwise): read, never changed."""
     seller: Mapping[str, _Input] | None = field(default=None, init=False, repr=False, compare=False)
     """The seller's inputs the plan was made with (set by :func:`_plan` alone, ``None`` as :attr:`part` is): the
     object :func:`_seller_inputs` keeps for the product, platform and model. Plans with the same seller's inputs
@@ -629,7 +629,7 @@ def _route_origin(terms: Provenance | None, why: str) -> Provenance:
 
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     """A column made ready for arithmetic: the seller's numbers, then what the route's tables add (see :func:`_route_part`)."""
-    seller, names, seller_values = _seller_inputs(economics, platform, column)
+    seller, names = _seller_inputs(economics, platform, column)
     # The route's part reads only which numbers the seller gives (never their values), the currency, the
     # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
     key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, names)
@@ -650,17 +650,10 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     # also named over it in its place, as when the two were worked out in one pass.
     inputs = dict(seller)
     inputs.update(part.added)
-    # The base values the same way, from the two sides' values made once each (what _values' comprehension over
-    # these inputs gives, in its order): a number the part sets without a value drops the seller's.
-    base = dict(seller_values)
-    base.update(part.values)
-    for name in part.unset:
-        base.pop(name, None)
     plan = _Plan(column, inputs, part.parcel, part.charges, part.duty_origin, part.refund_admin, part.late_fine,
                  part.deposit, part.deposit_origin)
     # Not arguments: a copy made with replace() must not carry them.
     object.__setattr__(plan, "part", part)
-    object.__setattr__(plan, "base", base)
     object.__setattr__(plan, "seller", seller)
     return plan
 
@@ -669,7 +662,7 @@ _REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
 """The numbers a plan cannot do without, in the order their absence is reported."""
 
 _SELLER_INPUTS_KEPT = 256
-_SellerInputs = tuple[dict[str, _Input], tuple[str, ...], dict[str, Fraction]]
+_SellerInputs = tuple[dict[str, _Input], tuple[str, ...]]
 _SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, _SellerInputs]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
 by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
@@ -677,8 +670,8 @@ comparison in each of its markets reads the same ones (its profile in each marke
 
 
 def _seller_inputs(economics: Economics, platform: str, column: Column) -> _SellerInputs:
-    """The numbers the seller gives for this column, with the cost of capital, their names (in order) and their
-    values (each read, never changed, by the caller).
+    """The numbers the seller gives for this column, with the cost of capital, and their names in order (both read,
+    never changed, by the caller).
 
     :raises ProfileError: for a required number not given.
     """
@@ -702,7 +695,7 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
-    made = inputs, tuple(inputs), {name: item.value for name, item in inputs.items() if item.value is not None}
+    made = inputs, tuple(inputs)
     if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
         _SELLER_INPUTS.clear()
     _SELLER_INPUTS[key] = (economics, made)
@@ -723,15 +716,9 @@ class _RoutePart:
     deposit_origin: Provenance
     added: dict[str, _Input] = field(init=False, repr=False, compare=False)
     """:attr:`inputs` as a dict (a plan's inputs are the seller's updated with these, from a dict at once)."""
-    values: dict[str, Fraction] = field(init=False, repr=False, compare=False)
-    """The values of the inputs that have one (a plan's base values are the seller's updated with these)."""
-    unset: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    """The inputs without a value (a needed number the route names: not among a plan's base values)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "added", dict(self.inputs))
-        object.__setattr__(self, "values", {name: item.value for name, item in self.inputs if item.value is not None})
-        object.__setattr__(self, "unset", tuple(name for name, item in self.inputs if item.value is None))
 
 
 _ROUTE_PARTS_KEPT = 1024
@@ -1371,22 +1358,24 @@ def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | N
     own (:attr:`_Plan.base`).
     """
     if case == "base":
-        if plan.base is not None:
-            # Made with the plan, from its two sides' values (see _plan): the plan's own, read by the caller (a
-            # comparison reads them for each model and its tipping values), copied only to be changed.
-            return {**plan.base, **changes} if changes else plan.base
-        # Each number as given (a range's base), in one comprehension: a catalogue asks this of some twenty plans a product.
-        out = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
-    else:
-        out = {}
-        for name, item in plan.inputs.items():
-            if item.value is None:
-                continue
-            value = item.value
-            if item.low is not None and item.high is not None:
-                favourable = case == "optimistic"
-                value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
-            out[name] = value
+        base = plan.base
+        if base is None:
+            # Each number as given (a range's base), in one comprehension: a catalogue asks this of some ten plans a
+            # product, and again of a leading model's for its tipping values.
+            base = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
+            if plan.part is not None:
+                # Kept on a plan made by _plan (its inputs are never changed): read again, not worked out again.
+                object.__setattr__(plan, "base", base)
+        return {**base, **changes} if changes else base
+    out = {}
+    for name, item in plan.inputs.items():
+        if item.value is None:
+            continue
+        value = item.value
+        if item.low is not None and item.high is not None:
+            favourable = case == "optimistic"
+            value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
+        out[name] = value
     if changes:
         out.update(changes)
     return out
