@@ -640,7 +640,7 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
         part = _route_part(economics, platform, market, column, today, names)
         # One object for equal parts made for the same names (a fully managed route's in two markets whose tables
         # set nothing apart): what is kept by a part's identity (a brief breakdown's fixed parts, a product's
-        # brief breakdown in its next market, see _model_margin) is then shared by the routes it describes alike.
+        # brief breakdown in its next market, see _brief_kept) is then shared by the routes it describes alike.
         if len(_SAME_PARTS) >= _ROUTE_PARTS_KEPT:
             _SAME_PARTS.clear()
         part = _SAME_PARTS.setdefault((names, part), part)
