@@ -1072,6 +1072,27 @@ def test_a_brief_comparison_keeps_what_the_full_one_says_of_it(advisor: Advisor,
     check()
 
 
+@settings(max_examples=100, deadline=None)
+@given(keys=st.lists(st.lists(st.sampled_from(["price", "fixed_costs", "deposit_cost", "a", "b"]), max_size=4), min_size=3,
+                     max_size=3), asked=st.lists(st.sampled_from(["price", "fixed_costs", "deposit_cost", "a", "b", "c"])))
+def test_a_models_line_by_key_is_the_first_with_that_key_in_order(keys: list[list[str]], asked: list[str]) -> None:
+    # ModelMargin.line looks a key up in an index made at its first look-up: the first line with the key, as a
+    # search through the sections in order finds it (keys repeated within and across sections), KeyError for none.
+    sections = [
+        tuple(margins.MarginLine(key, f"{index}.{place}", "", Decimal(place), Fraction(place)) for place, key in enumerate(names))
+        for index, names in enumerate(keys)
+    ]
+    model = margins.ModelMargin("fully-managed", *sections, not_given=())
+    for key in asked:
+        first = next((line for section in sections for line in section if line.key == key), None)
+        if first is None:
+            with pytest.raises(KeyError):
+                model.line(key)
+        else:
+            assert model.line(key) is first
+    assert model == replace(model) and repr(model) == repr(replace(model))  # the index is no part of the record
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_brief_breakdown_names_the_duty_needs_of_the_full_one_on_and_around_each_customs_threshold(
     advisor: Advisor, scale: float
@@ -1888,9 +1909,12 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
     # Products drawn one after another, priced in every market (the seller's numbers kept per economics, the
     # route's part per names given): each plan equals one made afresh, inputs in the same order, and plans
     # made with the same part have the same inputs by name and origin (what caches keyed by the part read).
+    kept_again = 0
+
     @settings(max_examples=scaled(15, scale), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data())
     def check(data: Any) -> None:
+        nonlocal kept_again
         by_part: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
         for _ in range(2):
             drawn = _economics(data.draw)
@@ -1898,9 +1922,12 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
                 price = data.draw(st.integers(100, 9000)) / 100
                 drawn["economics"].setdefault("platforms", {})["temu"] = {"semi-managed": {"price": price}}
             profile = SellerProfile.from_dict(drawn)
-            _units, routes = _route_plans(advisor, profile)
+            monthly, routes = _route_plans(advisor, profile)
+            units = int(monthly)
             economics = profile.economics
             assert economics is not None
+            margins._BRIEF_MARGINS.clear()
+            earlier: list[Any] = []
             for (platform, market, _route), plan in routes:
                 fresh = _plain_plan(economics, platform, market, plan.column)
                 assert list(plan.inputs.items()) == list(fresh.inputs.items())
@@ -1908,9 +1935,27 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
                 shape = [(name, item.origin) for name, item in plan.inputs.items()]
                 held = by_part.setdefault(id(plan.part), (plan.part, shape))
                 assert held[1] == shape
+                # The base values made with the plan (from the seller's and the part's) are the comprehension's.
+                values = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
+                assert list(margins._values(plan).items()) == list(values.items())
+                # A brief breakdown, kept for the plans of the same seller's inputs and part (the product's route in
+                # its other markets), is the plan's own worked out afresh: lines, exact amounts, needs.
+                try:
+                    own = margins._brief_margin(plan, values, margins._month_parts(plan, values, units), units, platform)
+                except ProfileError:
+                    continue
+                got = margins._model_margin(plan, units, platform, brief=True)
+                assert got == own
+                assert [line.exact for line in (*got.per_unit, *got.per_month)] == [
+                    line.exact for line in (*own.per_unit, *own.per_month)
+                ]
+                kept_again += any(got is margin for margin in earlier)
+                earlier.append(got)
         assert replace(plan, inputs={}).part is None  # a copy describes other inputs: it holds no part
+        assert replace(plan, inputs={}).base is None and replace(plan, inputs={}).seller is None
 
     check()
+    assert kept_again  # some products' routes were priced alike in two markets
 
 
 @pytest.mark.parametrize("scale", SCALES)

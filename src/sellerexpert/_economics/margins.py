@@ -241,10 +241,19 @@ class ModelMargin(Record, keys=("model", "route", "route_name", "per_unit", "per
 
         :raises KeyError: for an unknown key.
         """
-        for line in (*self.per_unit, *self.per_month, *self.cash):
-            if line.key == key:
-                return line
-        raise KeyError(key)
+        # Looked up by key in an index made at the first look-up, beside the fields (not one: it compares, copies
+        # and writes as nothing): a comparison reads some six lines of each model (its contributions, fixed costs
+        # and deposit cost), each a search through every line otherwise. The first line with a key, as the search.
+        by_key: dict[str, MarginLine] | None = self.__dict__.get("_by_key")
+        if by_key is None:
+            by_key = {}
+            for line in (*self.per_unit, *self.per_month, *self.cash):
+                by_key.setdefault(line.key, line)
+            object.__setattr__(self, "_by_key", by_key)
+        found = by_key.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
 
     @property
     def contribution_per_unit(self) -> Fraction:
@@ -554,6 +563,13 @@ class _Plan:
     seller's numbers named as they are here. Plans with the same part (the same object) have the same inputs by
     name and origin and differ only in the values of the seller's numbers (whose origin is always theirs): what
     reads only names, origins and the part's fields can be kept by the part's identity."""
+    base: dict[str, Fraction] | None = field(default=None, init=False, repr=False, compare=False)
+    """The inputs' values in the base case, kept by :func:`_values` at its first call on a plan made by :func:`_plan`
+    (whose inputs are never changed; ``None`` until then, and on a plan made otherwise): read, never changed."""
+    seller: Mapping[str, _Input] | None = field(default=None, init=False, repr=False, compare=False)
+    """The seller's inputs the plan was made with (set by :func:`_plan` alone, ``None`` as :attr:`part` is): the
+    object :func:`_seller_inputs` keeps for the product, platform and model. Plans with the same seller's inputs
+    and the same part (the same objects) have the same inputs and values: they differ only in their column."""
 
 
 def _convert(economics: Economics, money: Money, where: str, what: str) -> Fraction:
@@ -613,23 +629,32 @@ def _route_origin(terms: Provenance | None, why: str) -> Provenance:
 
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     """A column made ready for arithmetic: the seller's numbers, then what the route's tables add (see :func:`_route_part`)."""
-    seller = _seller_inputs(economics, platform, column)
+    seller, names = _seller_inputs(economics, platform, column)
     # The route's part reads only which numbers the seller gives (never their values), the currency, the
     # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
-    key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, tuple(seller))
+    key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, names)
     known = _ROUTE_PARTS.get(key)
     if known is None or known[0] is not column:
         if len(_ROUTE_PARTS) >= _ROUTE_PARTS_KEPT:
             _ROUTE_PARTS.clear()
-        known = _ROUTE_PARTS[key] = (column, _route_part(economics, platform, market, column, today, tuple(seller)))
+        part = _route_part(economics, platform, market, column, today, names)
+        # One object for equal parts made for the same names (a fully managed route's in two markets whose tables
+        # set nothing apart): what is kept by a part's identity (a brief breakdown's fixed parts, a product's
+        # brief breakdown in its next market, see _brief_kept) is then shared by the routes it describes alike.
+        if len(_SAME_PARTS) >= _ROUTE_PARTS_KEPT:
+            _SAME_PARTS.clear()
+        part = _SAME_PARTS.setdefault((names, part), part)
+        known = _ROUTE_PARTS[key] = (column, part)
     part = known[1]
     # In the order the route's part set them: a new number after the seller's, a customs entry the seller
     # also named over it in its place, as when the two were worked out in one pass.
     inputs = dict(seller)
-    inputs.update(part.inputs)
+    inputs.update(part.added)
     plan = _Plan(column, inputs, part.parcel, part.charges, part.duty_origin, part.refund_admin, part.late_fine,
                  part.deposit, part.deposit_origin)
-    object.__setattr__(plan, "part", part)  # not an argument: a copy made with replace() must not carry it
+    # Not arguments: a copy made with replace() must not carry them.
+    object.__setattr__(plan, "part", part)
+    object.__setattr__(plan, "seller", seller)
     return plan
 
 
@@ -637,20 +662,23 @@ _REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
 """The numbers a plan cannot do without, in the order their absence is reported."""
 
 _SELLER_INPUTS_KEPT = 256
-_SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, dict[str, _Input]]] = {}
+_SellerInputs = tuple[dict[str, _Input], tuple[str, ...]]
+_SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, _SellerInputs]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
 by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
 comparison in each of its markets reads the same ones (its profile in each market shares its economics)."""
 
 
-def _seller_inputs(economics: Economics, platform: str, column: Column) -> dict[str, _Input]:
-    """The numbers the seller gives for this column, with the cost of capital (read, never changed, by the caller).
+def _seller_inputs(economics: Economics, platform: str, column: Column) -> _SellerInputs:
+    """The numbers the seller gives for this column, with the cost of capital, and their names in order (both read,
+    never changed, by the caller).
 
     :raises ProfileError: for a required number not given.
     """
     model = column.model
     # A route's own numbers are read only when the seller gives some for it; otherwise its model's serve every route.
-    route = column.route if any(route_id == column.route for route_id, _numbers in economics.routes) else None
+    routes = economics.routes
+    route = column.route if routes and any(route_id == column.route for route_id, _numbers in routes) else None
     key = (id(economics), platform, model, route)
     known = _SELLER_INPUTS.get(key)
     if known is not None and known[0] is economics:
@@ -667,10 +695,11 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> dict[
     inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
+    made = inputs, tuple(inputs)
     if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
         _SELLER_INPUTS.clear()
-    _SELLER_INPUTS[key] = (economics, inputs)
-    return inputs
+    _SELLER_INPUTS[key] = (economics, made)
+    return made
 
 
 @dataclass(frozen=True)
@@ -685,6 +714,11 @@ class _RoutePart:
     late_fine: bool
     deposit: Fraction
     deposit_origin: Provenance
+    added: dict[str, _Input] = field(init=False, repr=False, compare=False)
+    """:attr:`inputs` as a dict (a plan's inputs are the seller's updated with these, from a dict at once)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "added", dict(self.inputs))
 
 
 _ROUTE_PARTS_KEPT = 1024
@@ -692,6 +726,8 @@ _ROUTE_PARTS: dict[Hashable, tuple[Column, _RoutePart]] = {}
 """Route parts worked out, by the column's id (kept with it), platform, market, date, currency, exchange rates
 and the names of the numbers the seller gives: a catalogue's products give the same names, so each of its
 routes is worked out of the tables once rather than once a product."""
+_SAME_PARTS: dict[tuple[tuple[str, ...], _RoutePart], _RoutePart] = {}
+"""The first of the equal route parts made for the same names (by their content: every field compared)."""
 
 _SEEDED = _Input(None, None, None, Provenance(basis="yours"))
 """A place held for a number the seller gives, while a route's part is worked out (its value is never read)."""
@@ -1316,20 +1352,30 @@ def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[st
 
 
 def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
-    """The plan's input values in one case (needed numbers absent: not counted), with ``changes`` over them."""
+    """The plan's input values in one case (needed numbers absent: not counted), with ``changes`` over them.
+
+    Read, never changed, by the caller: in the base case without changes, a plan made by :func:`_plan` gives its
+    own (:attr:`_Plan.base`).
+    """
     if case == "base":
-        # Each number as given (a range's base), in one comprehension: a catalogue asks this of some twenty plans a product.
-        out = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
-    else:
-        out = {}
-        for name, item in plan.inputs.items():
-            if item.value is None:
-                continue
-            value = item.value
-            if item.low is not None and item.high is not None:
-                favourable = case == "optimistic"
-                value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
-            out[name] = value
+        base = plan.base
+        if base is None:
+            # Each number as given (a range's base), in one comprehension: a catalogue asks this of some ten plans a
+            # product, and again of a leading model's for its tipping values.
+            base = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
+            if plan.part is not None:
+                # Kept on a plan made by _plan (its inputs are never changed): read again, not worked out again.
+                object.__setattr__(plan, "base", base)
+        return {**base, **changes} if changes else base
+    out = {}
+    for name, item in plan.inputs.items():
+        if item.value is None:
+            continue
+        value = item.value
+        if item.low is not None and item.high is not None:
+            favourable = case == "optimistic"
+            value = (item.high if favourable else item.low) if name in _INCOME else (item.low if favourable else item.high)
+        out[name] = value
     if changes:
         out.update(changes)
     return out
@@ -1648,9 +1694,9 @@ def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -
     The brief breakdown is what a catalogue works out some twelve times a product: it skips the origins,
     roundings and lines no brief reader looks at, and names the same needed numbers as the full one.
     """
-    values = _values(plan)
     if brief:
-        return _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
+        return _brief_kept(plan, units, platform)
+    values = _values(plan)
     amounts = _amounts(plan, values, Fraction(units))
     lines: list[MarginLine] = []
     for key, label, formula, needs in _PER_UNIT:
@@ -1770,6 +1816,37 @@ def _model_margin(plan: _Plan, units: int, platform: str, brief: bool = False) -
         route_name=column.route_name,
         needed=needed,
     )
+
+
+_BRIEF_MARGINS_KEPT = 64
+_BRIEF_MARGINS: dict[tuple[int, int, str, str | None, str, int], tuple[object, _RoutePart, ModelMargin]] = {}
+"""Brief breakdowns by the identity of their plan's seller's inputs and route part (kept with them), its column's
+model, route and route's name, and the units: a product's in one market, read again in its next (few: a product's)."""
+
+
+def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
+    """:func:`_model_margin` in brief, made once for plans with the same seller's inputs and route part.
+
+    Such plans (see :attr:`_Plan.seller`) have the same inputs and values, so the same breakdown: a product's
+    fully managed route in a second market whose tables set it alike (about a sixth of a catalogue's breakdowns)
+    is not worked out again. Its column's model, route and route's name are the breakdown's (in the key); the
+    platform names only a refusal, which is never kept.
+    """
+    part, seller = plan.part, plan.seller
+    if part is None or seller is None:
+        values = _values(plan)
+        return _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
+    column = plan.column
+    key = (id(seller), id(part), column.model, column.route, column.route_name, units)
+    known = _BRIEF_MARGINS.get(key)
+    if known is not None and known[0] is seller and known[1] is part:
+        return known[2]
+    values = _values(plan)
+    margin = _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
+    if len(_BRIEF_MARGINS) >= _BRIEF_MARGINS_KEPT:
+        _BRIEF_MARGINS.clear()
+    _BRIEF_MARGINS[key] = (seller, part, margin)
+    return margin
 
 
 def _deposit_origin(plan: _Plan, capital_missing: bool) -> Provenance:
