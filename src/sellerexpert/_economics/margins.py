@@ -2041,24 +2041,35 @@ def _platform_margin(
             gap_per_month=_NO_GAP,
             break_even_units=None,
             above_break_even=None,
+            break_evens=_NO_BREAK_EVENS,
         )
     full, semi = models
-    gap = full.contribution_per_month - semi.contribution_per_month
-    gap_per_month = cents(abs(gap))
-    leader = EVEN if gap_per_month == 0 else (FULL if gap > 0 else SEMI)
-    slope = semi.contribution_per_unit - full.contribution_per_unit
+    # The models' properties, each line read once, and the gap and the crossing in integers (Fractions' operators
+    # and the lines' search were a tenth of this comparison): each pair's denominator positive, as a Fraction's.
+    (fun, fud), (fmn, fmd), (ffn, ffd) = _month_pairs(full)
+    (sun, sud), (smn, smd), (sfn, sfd) = _month_pairs(semi)
+    gap = fmn * smd - smn * fmd  # over fmd x smd
+    gap_per_month = _cents_pair(abs(gap), fmd * smd)
+    leader = EVEN if not gap_per_month else (FULL if gap > 0 else SEMI)
+    slope_n, slope_d = sun * fud - fun * sud, sud * fud  # semi's contribution per unit less full's
     crossing: Fraction | None = None
     above: str | None = None
-    if slope != 0:
-        point = (semi.fixed_per_month - full.fixed_per_month) / slope
+    if slope_n:
+        # (semi's fixed costs - full's) / slope, over a positive denominator.
+        pn, pd = (sfn * ffd - ffn * sfd) * slope_d, sfd * ffd * slope_n
+        if pd < 0:
+            pn, pd = -pn, -pd
         # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
-        if 0 < point < _LARGEST:
-            crossing = point
-            above = SEMI if slope > 0 else FULL
+        if 0 < pn < _LARGEST.numerator * pd:
+            crossing = Fraction(pn, pd)
+            above = SEMI if slope_n > 0 else FULL
     needed = _tips(plans, models, leader, Fraction(units))
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
-        summary = _summary(models, leader, gap_per_month, crossing, above, needed, units, economics.currency)
+        summary = _summary(
+            models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
+            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
+        )
     return PlatformMargin(
         platform=platform,
         platform_name=name,
@@ -2074,8 +2085,29 @@ def _platform_margin(
         break_even_exact=crossing,
         needed=needed,
         scenarios=() if brief else _scenarios(plans, Fraction(units)),
-        break_evens=BreakEvens() if brief else _break_evens(plans, Fraction(units)),
+        break_evens=_NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
+
+
+def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
+    """``margin``'s contribution per unit, per month and fixed costs a month (its properties) as integer pairs
+    (a Fraction's terms), its lines looked through once rather than once a property (the first of a key, as
+    :meth:`ModelMargin.line` finds it)."""
+    exact: dict[str, Fraction] = {}
+    for line in (*margin.per_unit, *margin.per_month, *margin.cash):
+        exact.setdefault(line.key, line.exact)
+    # KeyError for a line missing, as the properties raise it.
+    fixed, deposit = exact["fixed_costs"].as_integer_ratio(), exact["deposit_cost"].as_integer_ratio()
+    return (
+        exact["contribution_per_unit"].as_integer_ratio(),
+        exact["contribution_per_month"].as_integer_ratio(),
+        (-fixed[0] * deposit[1] - deposit[0] * fixed[1], fixed[1] * deposit[1]),
+    )
+
+
+_NO_BREAK_EVENS = BreakEvens()
+"""A brief or one-model comparison's break-evens: none (one record: it is frozen, and made afresh for each
+comparison it was a tenth of a one-model comparison's time)."""
 
 
 _NO_GAP = Decimal("0.00")
@@ -2176,7 +2208,8 @@ def _tips(
         for name in margin.needed:
             top = _top(name)
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
-            at0 = compared if name not in values or values[name] == 0 else None
+            given = values.get(name)
+            at0 = compared if given is None or not given else None
             shape = shapes.get(name)
             root: _Q | None
             if shape == "affine" and at0 is not None:
@@ -2233,8 +2266,35 @@ def _tips(
             reachable = top is None or n * top.denominator < top.numerator * d or (
                 n * top.denominator == top.numerator * d and name != "unsold_share"
             )
-            out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
+            out.append(_tipped(name, margin.model, n, d, reachable))
     return tuple(out)
+
+
+def _tipped(name: str, model: str, n: int, d: int, reachable: bool) -> NeededNumber:
+    """``NeededNumber(name, model, _shown_pair(name, n, d), reachable)`` (``d`` positive, any terms). A share or a
+    number of days is shown to a tenth of a percent or a whole day, so a catalogue's products meet a few hundred
+    values of each: its record is kept by the whole number the value shown is read from (see :func:`_shown_pair`)
+    and its sign, not made again. An amount (to the cent, hardly two alike) is made each time."""
+    scale = _SHOWN_SCALE.get(name, 1000)  # a name not among the numbers is shown as a share
+    if not scale:
+        return NeededNumber(name, model, _shown_pair(name, n, d), reachable)
+    key = (name, model, (2 * scale * abs(n) + d) // (2 * d), n < 0, reachable)
+    known = _TIPPED.get(key)
+    if known is None:
+        if len(_TIPPED) >= _TIPPED_KEPT:
+            _TIPPED.clear()
+        known = _TIPPED[key] = NeededNumber(name, model, _shown_pair(name, n, d), reachable)
+    return known
+
+
+_SHOWN_SCALE: Mapping[str, int] = {
+    spec.name: 1000 if spec.kind == "share" else 1 if spec.kind == "days" else 0 for spec in NUMBERS
+}
+"""What :func:`_shown_pair` rounds each number's value times to a whole number (a tenth of a percent: 1000; a day:
+1), or 0 for an amount (rounded to the cent: not kept by :func:`_tipped`)."""
+_TIPPED_KEPT = 8192
+_TIPPED: dict[tuple[str, str, int, bool, bool], NeededNumber] = {}
+""":func:`_tipped`'s records, by name, model, whole number shown, sign and reach; bounded by count, cleared when full."""
 
 
 def _untipped(names: tuple[str, ...], model: str) -> tuple[NeededNumber, ...]:
@@ -2600,10 +2660,15 @@ CURRENCY_WORDS = {"USD": N_("USD"), "CNY": N_("CNY"), "RMB": N_("CNY"), "EUR": N
 
 def money_text(currency: str, value: Decimal) -> str:
     """An amount with its currency as the language in force writes it: ``USD 2,088.72``; ``2,088.72 美元``."""
+    return _money_in(_i18n.current(), currency, value)
+
+
+def _money_in(lang: str, currency: str, value: Decimal) -> str:
+    """:func:`money_text` with ``lang`` the language in force (a summary, which shows three amounts, asks once)."""
     text = amount_text(value)
     if not currency:
         return text
-    pattern, word = _money_words(_i18n.current(), currency)
+    pattern, word = _money_words(lang, currency)
     return pattern.format(currency=word, amount=text)
 
 
@@ -2668,22 +2733,27 @@ def _summary(
     needed: tuple[NeededNumber, ...],
     monthly_units: int,
     currency: str,
+    months: tuple[Decimal, Decimal] | None = None,
 ) -> str:
-    """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made)."""
+    """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made).
+
+    :param months: both models' contributions per month rounded to the cent, when the caller has them.
+    """
+    lang = _i18n.current()
     if len(models) != 2:
-        return _("only {model} has an open route here: nothing to compare").format(
-            model=model_words(models[0].model) if models else _("neither model")
-        )
-    words = _summary_words(_i18n.current())
-    full, semi = models
+        return _only_open(lang, models[0].model if models else None)
+    words = _summary_words(lang)
+    if months is None:
+        full, semi = models
+        months = cents(full.contribution_per_month), cents(semi.contribution_per_month)
     if leader == EVEN:
         verdict = words[_BOTH_SAME]
     else:
-        verdict = words[_LEADS].format(model=words[leader], amount=_money(currency, gap_per_month))
+        verdict = words[_LEADS].format(model=words[leader], amount=_money_in(lang, currency, gap_per_month))
     summary = words[_LEAVE].format(
         units=monthly_units,
-        full=_money(currency, cents(full.contribution_per_month)),
-        semi=_money(currency, cents(semi.contribution_per_month)),
+        full=_money_in(lang, currency, months[0]),
+        semi=_money_in(lang, currency, months[1]),
         verdict=verdict,
     )
     if crossing is not None and above is not None:
@@ -2692,18 +2762,42 @@ def _summary(
             other=words[SEMI if above == FULL else FULL],
             above=words[above],
         )
-    tips = [(n, n.tips_at) for n in needed if n.can_tip and n.tips_at is not None]
-    if tips:
-        # The reason names the number closest to turning it (the full list is margin's): a share or a
-        # number of days by how much of its range it leaves, an amount by how much of the price.
-        price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
-        need, at = min(tips, key=lambda pair: _reach(pair[0].name, pair[1], price))
+    # The reason names the number closest to turning it (the full list is margin's): a share or a number of days by
+    # how much of its range it leaves, an amount by how much of the price. The first of the closest, as min() picks.
+    need: NeededNumber | None = None
+    count = 0
+    price = closest = _ZERO_CENTS
+    for item in needed:
+        at = item.tips_at
+        if not item.can_tip or at is None:
+            continue
+        if not count:
+            price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
+        count += 1
+        reach = _reach(item.name, at, price)
+        if need is None or reach < closest:
+            need, closest = item, reach
+    if need is not None:
+        at = need.tips_at
+        assert at is not None
         first = words[_PASSES].format(name=number_words(need.name), value=number_text(need.name, at, currency))
-        if len(tips) == 1:
+        if count == 1:
             summary += words[_TURNS].format(numbers=first)
         else:
-            summary += words[_TURNS_ANY].format(number=first, count=len(tips) - 1)
+            summary += words[_TURNS_ANY].format(number=first, count=count - 1)
     return summary
+
+
+_ZERO_CENTS = Decimal("0.00")
+
+
+@functools.lru_cache(maxsize=3 * len(_i18n.LANGS))
+def _only_open(lang: str, model: str | None) -> str:
+    """The summary of a comparison with one model open (or none) in ``lang``: a few texts, worded once each."""
+    with _language.use(lang):
+        return _("only {model} has an open route here: nothing to compare").format(
+            model=model_words(model) if model is not None else _("neither model")
+        )
 
 
 _BOTH_SAME = N_("both models leave the same")
