@@ -1188,9 +1188,8 @@ def _slope_pairs(
     VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
     shows the one root it keeps from a pair in any terms.
 
-    :param names: the slopes wanted (all when None): the costlier ones (duty, import tax, the cost of capital, the
-        fines, returns) and what only they read (customs on a parcel, the returned unit) are left out unless
-        wanted; the cheap ones are there either way. Each slope is the same pair either way.
+    :param names: the slopes wanted (all when None): only those are worked out, and what only the costlier ones
+        read (customs on a parcel, the returned unit) only for them. Each slope is the same pair either way.
     """
     get = v.get
     x = get("price", _ZERO)
@@ -1249,24 +1248,34 @@ def _slope_pairs(
     on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     one = (count_n, count_d)
     kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
-    out = {
-        "stock_days": per_month(
+    # The cheap slopes, each worked out only when wanted (a catalogue's leader wants three or four of these).
+    out: dict[str, _Q] = {}
+    if "stock_days" in wanted:
+        out["stock_days"] = per_month(
             x.numerator * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * x.denominator * DAYS_PER_YEAR,
             x.denominator * DAYS_PER_YEAR * on_capital[1],
-        ),
-        "transit_days": per_month(*on_capital),
-        "payout_delay_days": per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR),
-        "late_share": per_month(*g("late_fine")) if plan.late_fine else per_month(0, 1),
-        "late_fine": per_month(*g("late_share")) if plan.late_fine else per_month(0, 1),
-        "fee_per_unit": one,
-        "ads_per_unit": one,
-        "last_mile_per_order": one,
-        "storage_per_unit_month": per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR),
-        "cost_per_return": per_month(rn, rd),
-        "affiliate_commission": kept_then,
-        "payment_fee": kept_then,
-        "fixed_per_month": (-1, 1),
-    }
+        )
+    if "transit_days" in wanted:
+        out["transit_days"] = per_month(*on_capital)
+    if "payout_delay_days" in wanted:
+        out["payout_delay_days"] = per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR)
+    if "late_share" in wanted:
+        out["late_share"] = per_month(*g("late_fine")) if plan.late_fine else per_month(0, 1)
+    if "late_fine" in wanted:
+        out["late_fine"] = per_month(*g("late_share")) if plan.late_fine else per_month(0, 1)
+    for name in _PER_UNIT_SLOPED:
+        if name in wanted:
+            out[name] = one
+    if "storage_per_unit_month" in wanted:
+        out["storage_per_unit_month"] = per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR)
+    if "cost_per_return" in wanted:
+        out["cost_per_return"] = per_month(rn, rd)
+    if "affiliate_commission" in wanted:
+        out["affiliate_commission"] = kept_then
+    if "payment_fee" in wanted:
+        out["payment_fee"] = kept_then
+    if "fixed_per_month" in wanted:
+        out["fixed_per_month"] = (-1, 1)
     if "return_rate" in wanted:
         x = get("cost_per_return", _ZERO)
         returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
@@ -1308,6 +1317,9 @@ _SLOPED = frozenset(
      "payment_fee", "fixed_per_month")
 )
 """Every number :func:`_slope_pairs` gives a slope of (the ``"affine"`` ones of :data:`_SHAPES`)."""
+
+_PER_UNIT_SLOPED = ("fee_per_unit", "ads_per_unit", "last_mile_per_order")
+"""The amounts a unit pays once each: the month moves by the units per unit of each."""
 
 
 def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
@@ -2063,7 +2075,7 @@ def _platform_margin(
         if 0 < pn < _LARGEST.numerator * pd:
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
-    needed = _tips(plans, models, leader, Fraction(units))
+    needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
         summary = _summary(
@@ -2183,6 +2195,7 @@ def _tips(
     shapes: Mapping[str, str] = _SHAPES,
     lines: bool = True,
     closed: bool = True,
+    months: tuple[_Q, _Q] | None = None,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
@@ -2192,6 +2205,8 @@ def _tips(
     :param closed: the price cut, the VAT rate and the unsold share (when ``lines`` and ``shapes`` allow them a
         shortcut) answered from the arithmetic of their stretch with fewer months worked out (:func:`_cut_slope`,
         :func:`_vat_line`, :func:`_landed_unit`): the values the search gives.
+    :param months: the models' contributions per month as integer pairs (a Fraction's terms), when the caller has
+        them (:func:`_month_pairs`): the gap is then worked out on them, and as Fractions only for a search.
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
@@ -2200,27 +2215,48 @@ def _tips(
             out.extend(_untipped(margin.needed, margin.model))
             continue
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
-        target = models[1 - index].contribution_per_month
-        compared = margin.contribution_per_month - target
+        target: Fraction | None = None
+        compared: Fraction | None = None
+        if months is None:
+            target = models[1 - index].contribution_per_month
+            compared = margin.contribution_per_month - target
+            at0_pair = _q(compared)
+        else:
+            (own_n, own_d), (other_n, other_d) = months[index], months[1 - index]
+            at0_pair = (own_n * other_d - other_n * own_d, own_d * other_d)  # the Fractions made when a search needs them
         values = _values(plan)
         slopes: dict[str, _Q] | None = None
-        at0_pair = _q(compared)
+        moved = at0_pair[0] != 0  # the comparison's own gap is not 0
         for name in margin.needed:
             top = _top(name)
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             given = values.get(name)
-            at0 = compared if given is None or not given else None
+            absent = given is None or not given
             shape = shapes.get(name)
             root: _Q | None
-            if shape == "affine" and at0 is not None:
+            if shape == "affine" and absent:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
                 slopes = slopes if slopes is not None else _slope_pairs(plan, values, units, margin.needed)
                 root = _affine_root(at0_pair, slopes[name], top)
-            elif closed and lines and at0 is not None and top is not None and name == "price_cut" and shape is None and at0 != 0 \
+            elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
                 # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
                 root = _affine_root(at0_pair, _cut_slope_pair(plan, values, units), top)
             else:
+                closing = closed and absent and top is not None and moved
+                if closing and name == "unsold_share" and shape == "unsold" and top is not None:
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
+                    ln, ld = _landed_pair(plan, values)
+                    an, ad = at0_pair
+                    if an * ld * units.denominator == ln * units.numerator * ad:
+                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                    else:
+                        out.append(_untipped((name,), margin.model)[0])
+                    continue
+                if target is None or compared is None:
+                    assert months is not None
+                    target, compared = Fraction(*months[1 - index]), Fraction(*at0_pair)
+                at0 = compared if absent else None
 
                 def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
                         values: dict[str, Fraction] = values) -> Fraction:
@@ -2228,15 +2264,6 @@ def _tips(
                     month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
                     return Fraction(*month) - target
 
-                closing = closed and at0 is not None and top is not None and at0 != 0
-                if closing and name == "unsold_share" and shape == "unsold" and at0 is not None and top is not None:
-                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    ln, ld = _landed_pair(plan, values)
-                    if at0.numerator * ld * units.denominator == ln * units.numerator * at0.denominator:
-                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
-                    else:
-                        out.append(_untipped((name,), margin.model)[0])
-                    continue
                 found: Fraction | None
                 if closing and name == "vat_rate" and shape == "vat" and at0 is not None and top is not None \
                         and _vat_straight(plan, values, top):
