@@ -36,6 +36,7 @@ from sellerexpert import (
     compare_margins,
     use_language,
 )
+from sellerexpert import _i18n as i18n
 from sellerexpert._economics import margin_report, margins
 from sellerexpert._economics.landed import market_columns
 from sellerexpert._economics.margin_report import chart
@@ -588,6 +589,114 @@ def test_a_tipping_value_is_shown_alike_from_a_pair_in_any_terms(name: str) -> N
     check()
 
 
+@pytest.mark.parametrize("name", ["return_rate", "stock_days", "ads_per_unit", "fixed_per_month", "not_a_number"])
+def test_a_tipping_record_kept_by_the_value_shown_is_the_one_made_afresh(name: str) -> None:
+    # _tipped keeps a share's or days' record by the whole number _shown_pair rounds to and its sign: whatever pair
+    # met the entry first (a value near it, its negative), the record is the one made from this pair (its Decimal
+    # written alike: str, not only ==).
+    @settings(max_examples=300, deadline=None)
+    @given(
+        first=st.one_of(rationals, st.sampled_from([Fraction(0), Fraction(1, 2000), Fraction(-1, 2000), Fraction(5, 2)])),
+        nudge=st.sampled_from([Fraction(0), Fraction(1, 10**5), Fraction(-1, 10**5), Fraction(1, 3000), Fraction(1, 3)]),
+        factor=st.integers(1, 10**6),
+        reachable=st.booleans(),
+    )
+    def check(first: Fraction, nudge: Fraction, factor: int, reachable: bool) -> None:
+        margins._TIPPED.clear()
+        for value in (first, first + nudge, -first):
+            n, d = value.numerator * factor, value.denominator * factor
+            got = margins._tipped(name, "semi-managed", n, d, reachable)
+            made = margins.NeededNumber(name, "semi-managed", margins._shown_pair(name, n, d), reachable)
+            assert (got, str(got.tips_at)) == (made, str(made.tips_at)), (value, factor)
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_comparisons_gap_crossing_and_summary_are_those_of_its_models_fractions(advisor: Advisor, scale: float) -> None:
+    # _platform_margin works the gap and the break-even out on the models' integer pairs (_month_pairs) and hands the
+    # summary the months in cents: the leader, gap, crossing and summary of the models' own Fractions (the
+    # properties), in brief and in full, and the summary summary_text words again, in English and Chinese.
+    @settings(max_examples=scaled(25, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        profile = SellerProfile.from_dict(_economics(data.draw))
+        economics = profile.economics
+        assert economics is not None
+        columns = market_columns(advisor.rules, profile)
+        for brief in (False, True):
+            comparison = compare_margins(economics, platforms=profile.platforms, markets=columns, brief=brief)
+            for item in comparison.markets:
+                if not item.compared:
+                    assert item.summary == summary_text(item, economics.monthly_units, economics.currency)
+                    continue
+                full, semi = item.models
+                gap = full.contribution_per_month - semi.contribution_per_month
+                leader = margins.EVEN if cents(abs(gap)) == 0 else (margins.FULL if gap > 0 else margins.SEMI)
+                slope = semi.contribution_per_unit - full.contribution_per_unit
+                crossing = None
+                if slope != 0:
+                    point = (semi.fixed_per_month - full.fixed_per_month) / slope
+                    crossing = point if 0 < point < margins._LARGEST else None
+                above = None if crossing is None else (margins.SEMI if slope > 0 else margins.FULL)
+                assert (item.leader, item.gap_per_month, item.break_even_exact, item.above_break_even) == (
+                    leader, cents(abs(gap)), crossing, above
+                )
+                assert str(item.gap_per_month) == str(cents(abs(gap)))
+            for item in comparison.markets:
+                assert item.summary == _plain_summary(item, economics.monthly_units, economics.currency)
+                assert item.summary == summary_text(item, economics.monthly_units, economics.currency)
+                with use_language("zh"):
+                    plain = _plain_summary(item, economics.monthly_units, economics.currency)
+                    assert summary_text(item, economics.monthly_units, economics.currency) == plain
+
+    check()
+
+
+def _plain_summary(item: Any, units: int, currency: str) -> str:
+    """The margin summary as it was worded before its words were kept (every word and amount looked up where it is
+    written, the closest number by min()): what _summary must still write."""
+    words, model_words = i18n._, i18n.model_words
+    models = item.models
+    if len(models) != 2:
+        return words("only {model} has an open route here: nothing to compare").format(
+            model=model_words(models[0].model) if models else words("neither model")
+        )
+    full, semi = models
+    money = margins.money_text
+    if item.leader == margins.EVEN:
+        verdict = words("both models leave the same")
+    else:
+        verdict = words("{model} leaves {amount} more a month").format(
+            model=model_words(item.leader), amount=money(currency, item.gap_per_month)
+        )
+    summary = words(
+        "at {units} units a month your own numbers leave {full} under fully-managed and {semi} under semi-managed: {verdict}"
+    ).format(units=units, full=money(currency, cents(full.contribution_per_month)),
+             semi=money(currency, cents(semi.contribution_per_month)), verdict=verdict)
+    if item.break_even_exact is not None and item.above_break_even is not None:
+        summary += words("; below about {units} units a month {other} leaves more, above it {above}").format(
+            units=number(margins.whole_units(item.break_even_exact)),
+            other=model_words(margins.SEMI if item.above_break_even == margins.FULL else margins.FULL),
+            above=model_words(item.above_break_even),
+        )
+    tips = [(n, n.tips_at) for n in item.needed if n.can_tip and n.tips_at is not None]
+    if tips:
+        leader = item.leader
+        price = next(m for m in models if m.model == leader).line("price").value if leader in margins.MODELS else Decimal(1)
+        need, at = min(tips, key=lambda pair: margins._reach(pair[0].name, pair[1], price))
+        first = words("{name} passes {value}").format(
+            name=margins.number_words(need.name), value=margins.number_text(need.name, at, currency)
+        )
+        if len(tips) == 1:
+            summary += words("; it could turn if {numbers}").format(numbers=first)
+        else:
+            summary += words(
+                "; it could turn if {number}, or if any of {count} other numbers still needed passes its limit"
+            ).format(number=first, count=len(tips) - 1)
+    return summary
+
+
 def test_a_share_shown_from_its_digits_is_the_decimal_division_at_any_length() -> None:
     # _shown_pair reads a share's tenths of a percent from their digits where Decimal's division by 10 (28 digits)
     # is exact; past that it divides as it always did (and Decimal refuses): the same Decimal, or the same refusal.
@@ -779,10 +888,14 @@ def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: d
             models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
             if len(models) < 2:
                 continue
+            # The comparison hands _tips its months as integer pairs (_month_pairs): the gap's Fractions made from them.
+            months = (margins._month_pairs(models[0])[1], margins._month_pairs(models[1])[1])
             for leader in (margins.FULL, margins.SEMI):
                 plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
                 assert margins._tips(plans, models, leader, units, **other) == plain, (platform, market.market)
                 assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+                assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
+                assert margins._tips(plans, models, leader, units, **other, months=months) == plain, (platform, market.market)
 
 
 @pytest.mark.parametrize("scale", SCALES)

@@ -1224,9 +1224,8 @@ def _slope_pairs(
     VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
     shows the one root it keeps from a pair in any terms.
 
-    :param names: the slopes wanted (all when None): the costlier ones (duty, import tax, the cost of capital, the
-        fines, returns) and what only they read (customs on a parcel, the returned unit) are left out unless
-        wanted; the cheap ones are there either way. Each slope is the same pair either way.
+    :param names: the slopes wanted (all when None): only those are worked out, and what only the costlier ones
+        read (customs on a parcel, the returned unit) only for them. Each slope is the same pair either way.
     """
     get = v.get
     x = get("price", _ZERO)
@@ -1285,24 +1284,34 @@ def _slope_pairs(
     on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     one = (count_n, count_d)
     kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
-    out = {
-        "stock_days": per_month(
+    # The cheap slopes, each worked out only when wanted (a catalogue's leader wants three or four of these).
+    out: dict[str, _Q] = {}
+    if "stock_days" in wanted:
+        out["stock_days"] = per_month(
             x.numerator * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * x.denominator * DAYS_PER_YEAR,
             x.denominator * DAYS_PER_YEAR * on_capital[1],
-        ),
-        "transit_days": per_month(*on_capital),
-        "payout_delay_days": per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR),
-        "late_share": per_month(*g("late_fine")) if plan.late_fine else per_month(0, 1),
-        "late_fine": per_month(*g("late_share")) if plan.late_fine else per_month(0, 1),
-        "fee_per_unit": one,
-        "ads_per_unit": one,
-        "last_mile_per_order": one,
-        "storage_per_unit_month": per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR),
-        "cost_per_return": per_month(rn, rd),
-        "affiliate_commission": kept_then,
-        "payment_fee": kept_then,
-        "fixed_per_month": (-1, 1),
-    }
+        )
+    if "transit_days" in wanted:
+        out["transit_days"] = per_month(*on_capital)
+    if "payout_delay_days" in wanted:
+        out["payout_delay_days"] = per_month(payout_n * capital_n, payout_d * capital_d * DAYS_PER_YEAR)
+    if "late_share" in wanted:
+        out["late_share"] = per_month(*g("late_fine")) if plan.late_fine else per_month(0, 1)
+    if "late_fine" in wanted:
+        out["late_fine"] = per_month(*g("late_share")) if plan.late_fine else per_month(0, 1)
+    for name in _PER_UNIT_SLOPED:
+        if name in wanted:
+            out[name] = one
+    if "storage_per_unit_month" in wanted:
+        out["storage_per_unit_month"] = per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR)
+    if "cost_per_return" in wanted:
+        out["cost_per_return"] = per_month(rn, rd)
+    if "affiliate_commission" in wanted:
+        out["affiliate_commission"] = kept_then
+    if "payment_fee" in wanted:
+        out["payment_fee"] = kept_then
+    if "fixed_per_month" in wanted:
+        out["fixed_per_month"] = (-1, 1)
     if "return_rate" in wanted:
         x = get("cost_per_return", _ZERO)
         returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
@@ -1344,6 +1353,9 @@ _SLOPED = frozenset(
      "payment_fee", "fixed_per_month")
 )
 """Every number :func:`_slope_pairs` gives a slope of (the ``"affine"`` ones of :data:`_SHAPES`)."""
+
+_PER_UNIT_SLOPED = ("fee_per_unit", "ads_per_unit", "last_mile_per_order")
+"""The amounts a unit pays once each: the month moves by the units per unit of each."""
 
 
 def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
@@ -2118,24 +2130,35 @@ def _platform_margin(
             gap_per_month=_NO_GAP,
             break_even_units=None,
             above_break_even=None,
+            break_evens=_NO_BREAK_EVENS,
         )
     full, semi = models
-    gap = full.contribution_per_month - semi.contribution_per_month
-    gap_per_month = cents(abs(gap))
-    leader = EVEN if gap_per_month == 0 else (FULL if gap > 0 else SEMI)
-    slope = semi.contribution_per_unit - full.contribution_per_unit
+    # The models' properties, each line read once, and the gap and the crossing in integers (Fractions' operators
+    # and the lines' search were a tenth of this comparison): each pair's denominator positive, as a Fraction's.
+    (fun, fud), (fmn, fmd), (ffn, ffd) = _month_pairs(full)
+    (sun, sud), (smn, smd), (sfn, sfd) = _month_pairs(semi)
+    gap = fmn * smd - smn * fmd  # over fmd x smd
+    gap_per_month = _cents_pair(abs(gap), fmd * smd)
+    leader = EVEN if not gap_per_month else (FULL if gap > 0 else SEMI)
+    slope_n, slope_d = sun * fud - fun * sud, sud * fud  # semi's contribution per unit less full's
     crossing: Fraction | None = None
     above: str | None = None
-    if slope != 0:
-        point = (semi.fixed_per_month - full.fixed_per_month) / slope
+    if slope_n:
+        # (semi's fixed costs - full's) / slope, over a positive denominator.
+        pn, pd = (sfn * ffd - ffn * sfd) * slope_d, sfd * ffd * slope_n
+        if pd < 0:
+            pn, pd = -pn, -pd
         # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
-        if 0 < point < _LARGEST:
-            crossing = point
-            above = SEMI if slope > 0 else FULL
-    needed = _tips(plans, models, leader, Fraction(units))
+        if 0 < pn < _LARGEST.numerator * pd:
+            crossing = Fraction(pn, pd)
+            above = SEMI if slope_n > 0 else FULL
+    needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
-        summary = _summary(models, leader, gap_per_month, crossing, above, needed, units, economics.currency)
+        summary = _summary(
+            models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
+            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
+        )
     return PlatformMargin(
         platform=platform,
         platform_name=name,
@@ -2151,8 +2174,29 @@ def _platform_margin(
         break_even_exact=crossing,
         needed=needed,
         scenarios=() if brief else _scenarios(plans, Fraction(units)),
-        break_evens=BreakEvens() if brief else _break_evens(plans, Fraction(units)),
+        break_evens=_NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
+
+
+def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
+    """``margin``'s contribution per unit, per month and fixed costs a month (its properties) as integer pairs
+    (a Fraction's terms), its lines looked through once rather than once a property (the first of a key, as
+    :meth:`ModelMargin.line` finds it)."""
+    exact: dict[str, Fraction] = {}
+    for line in (*margin.per_unit, *margin.per_month, *margin.cash):
+        exact.setdefault(line.key, line.exact)
+    # KeyError for a line missing, as the properties raise it.
+    fixed, deposit = exact["fixed_costs"].as_integer_ratio(), exact["deposit_cost"].as_integer_ratio()
+    return (
+        exact["contribution_per_unit"].as_integer_ratio(),
+        exact["contribution_per_month"].as_integer_ratio(),
+        (-fixed[0] * deposit[1] - deposit[0] * fixed[1], fixed[1] * deposit[1]),
+    )
+
+
+_NO_BREAK_EVENS = BreakEvens()
+"""A brief or one-model comparison's break-evens: none (one record: it is frozen, and made afresh for each
+comparison it was a tenth of a one-model comparison's time)."""
 
 
 _NO_GAP = Decimal("0.00")
@@ -2228,6 +2272,7 @@ def _tips(
     shapes: Mapping[str, str] = _SHAPES,
     lines: bool = True,
     closed: bool = True,
+    months: tuple[_Q, _Q] | None = None,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
@@ -2237,6 +2282,8 @@ def _tips(
     :param closed: the price cut, the VAT rate and the unsold share (when ``lines`` and ``shapes`` allow them a
         shortcut) answered from the arithmetic of their stretch with fewer months worked out (:func:`_cut_slope`,
         :func:`_vat_line`, :func:`_landed_unit`): the values the search gives.
+    :param months: the models' contributions per month as integer pairs (a Fraction's terms), when the caller has
+        them (:func:`_month_pairs`): the gap is then worked out on them, and as Fractions only for a search.
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
@@ -2245,26 +2292,48 @@ def _tips(
             out.extend(_untipped(margin.needed, margin.model))
             continue
         # Both months are the models' own (the same values, the same arithmetic): not worked out again.
-        target = models[1 - index].contribution_per_month
-        compared = margin.contribution_per_month - target
+        target: Fraction | None = None
+        compared: Fraction | None = None
+        if months is None:
+            target = models[1 - index].contribution_per_month
+            compared = margin.contribution_per_month - target
+            at0_pair = _q(compared)
+        else:
+            (own_n, own_d), (other_n, other_d) = months[index], months[1 - index]
+            at0_pair = (own_n * other_d - other_n * own_d, own_d * other_d)  # the Fractions made when a search needs them
         values = _values(plan)
         slopes: dict[str, _Q] | None = None
-        at0_pair = _q(compared)
+        moved = at0_pair[0] != 0  # the comparison's own gap is not 0
         for name in margin.needed:
             top = _top(name)
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
-            at0 = compared if name not in values or values[name] == 0 else None
+            given = values.get(name)
+            absent = given is None or not given
             shape = shapes.get(name)
             root: _Q | None
-            if shape == "affine" and at0 is not None:
+            if shape == "affine" and absent:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
                 slopes = slopes if slopes is not None else _slope_pairs(plan, values, units, margin.needed)
                 root = _affine_root(at0_pair, slopes[name], top)
-            elif closed and lines and at0 is not None and top is not None and name == "price_cut" and shape is None and at0 != 0 \
+            elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
                 # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
                 root = _affine_root(at0_pair, _cut_slope_pair(plan, values, units), top)
             else:
+                closing = closed and absent and top is not None and moved
+                if closing and name == "unsold_share" and shape == "unsold" and top is not None:
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
+                    ln, ld = _landed_pair(plan, values)
+                    an, ad = at0_pair
+                    if an * ld * units.denominator == ln * units.numerator * ad:
+                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                    else:
+                        out.append(_untipped((name,), margin.model)[0])
+                    continue
+                if target is None or compared is None:
+                    assert months is not None
+                    target, compared = Fraction(*months[1 - index]), Fraction(*at0_pair)
+                at0 = compared if absent else None
 
                 def gap(x: Fraction, plan: _Plan = plan, name: str = name, target: Fraction = target,
                         values: dict[str, Fraction] = values) -> Fraction:
@@ -2272,15 +2341,6 @@ def _tips(
                     month = _month_parts(plan, {**values, name: x}, units, month_only=True)["contribution_per_month"]
                     return Fraction(*month) - target
 
-                closing = closed and at0 is not None and top is not None and at0 != 0
-                if closing and name == "unsold_share" and shape == "unsold" and at0 is not None and top is not None:
-                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    ln, ld = _landed_pair(plan, values)
-                    if at0.numerator * ld * units.denominator == ln * units.numerator * at0.denominator:
-                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
-                    else:
-                        out.append(_untipped((name,), margin.model)[0])
-                    continue
                 found: Fraction | None
                 if closing and name == "vat_rate" and shape == "vat" and at0 is not None and top is not None \
                         and _vat_straight(plan, values, top):
@@ -2310,8 +2370,35 @@ def _tips(
             reachable = top is None or n * top.denominator < top.numerator * d or (
                 n * top.denominator == top.numerator * d and name != "unsold_share"
             )
-            out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
+            out.append(_tipped(name, margin.model, n, d, reachable))
     return tuple(out)
+
+
+def _tipped(name: str, model: str, n: int, d: int, reachable: bool) -> NeededNumber:
+    """``NeededNumber(name, model, _shown_pair(name, n, d), reachable)`` (``d`` positive, any terms). A share or a
+    number of days is shown to a tenth of a percent or a whole day, so a catalogue's products meet a few hundred
+    values of each: its record is kept by the whole number the value shown is read from (see :func:`_shown_pair`)
+    and its sign, not made again. An amount (to the cent, hardly two alike) is made each time."""
+    scale = _SHOWN_SCALE.get(name, 1000)  # a name not among the numbers is shown as a share
+    if not scale:
+        return NeededNumber(name, model, _shown_pair(name, n, d), reachable)
+    key = (name, model, (2 * scale * abs(n) + d) // (2 * d), n < 0, reachable)
+    known = _TIPPED.get(key)
+    if known is None:
+        if len(_TIPPED) >= _TIPPED_KEPT:
+            _TIPPED.clear()
+        known = _TIPPED[key] = NeededNumber(name, model, _shown_pair(name, n, d), reachable)
+    return known
+
+
+_SHOWN_SCALE: Mapping[str, int] = {
+    spec.name: 1000 if spec.kind == "share" else 1 if spec.kind == "days" else 0 for spec in NUMBERS
+}
+"""What :func:`_shown_pair` rounds each number's value times to a whole number (a tenth of a percent: 1000; a day:
+1), or 0 for an amount (rounded to the cent: not kept by :func:`_tipped`)."""
+_TIPPED_KEPT = 8192
+_TIPPED: dict[tuple[str, str, int, bool, bool], NeededNumber] = {}
+""":func:`_tipped`'s records, by name, model, whole number shown, sign and reach; bounded by count, cleared when full."""
 
 
 def _untipped(names: tuple[str, ...], model: str) -> tuple[NeededNumber, ...]:
@@ -2677,10 +2764,15 @@ CURRENCY_WORDS = {"USD": N_("USD"), "CNY": N_("CNY"), "RMB": N_("CNY"), "EUR": N
 
 def money_text(currency: str, value: Decimal) -> str:
     """An amount with its currency as the language in force writes it: ``USD 2,088.72``; ``2,088.72 美元``."""
+    return _money_in(_i18n.current(), currency, value)
+
+
+def _money_in(lang: str, currency: str, value: Decimal) -> str:
+    """:func:`money_text` with ``lang`` the language in force (a summary, which shows three amounts, asks once)."""
     text = amount_text(value)
     if not currency:
         return text
-    pattern, word = _money_words(_i18n.current(), currency)
+    pattern, word = _money_words(lang, currency)
     return pattern.format(currency=word, amount=text)
 
 
@@ -2745,22 +2837,27 @@ def _summary(
     needed: tuple[NeededNumber, ...],
     monthly_units: int,
     currency: str,
+    months: tuple[Decimal, Decimal] | None = None,
 ) -> str:
-    """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made)."""
+    """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made).
+
+    :param months: both models' contributions per month rounded to the cent, when the caller has them.
+    """
+    lang = _i18n.current()
     if len(models) != 2:
-        return _("only {model} has an open route here: nothing to compare").format(
-            model=model_words(models[0].model) if models else _("neither model")
-        )
-    words = _summary_words(_i18n.current())
-    full, semi = models
+        return _only_open(lang, models[0].model if models else None)
+    words = _summary_words(lang)
+    if months is None:
+        full, semi = models
+        months = cents(full.contribution_per_month), cents(semi.contribution_per_month)
     if leader == EVEN:
         verdict = words[_BOTH_SAME]
     else:
-        verdict = words[_LEADS].format(model=words[leader], amount=_money(currency, gap_per_month))
+        verdict = words[_LEADS].format(model=words[leader], amount=_money_in(lang, currency, gap_per_month))
     summary = words[_LEAVE].format(
         units=monthly_units,
-        full=_money(currency, cents(full.contribution_per_month)),
-        semi=_money(currency, cents(semi.contribution_per_month)),
+        full=_money_in(lang, currency, months[0]),
+        semi=_money_in(lang, currency, months[1]),
         verdict=verdict,
     )
     if crossing is not None and above is not None:
@@ -2769,18 +2866,42 @@ def _summary(
             other=words[SEMI if above == FULL else FULL],
             above=words[above],
         )
-    tips = [(n, n.tips_at) for n in needed if n.can_tip and n.tips_at is not None]
-    if tips:
-        # The reason names the number closest to turning it (the full list is margin's): a share or a
-        # number of days by how much of its range it leaves, an amount by how much of the price.
-        price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
-        need, at = min(tips, key=lambda pair: _reach(pair[0].name, pair[1], price))
+    # The reason names the number closest to turning it (the full list is margin's): a share or a number of days by
+    # how much of its range it leaves, an amount by how much of the price. The first of the closest, as min() picks.
+    need: NeededNumber | None = None
+    count = 0
+    price = closest = _ZERO_CENTS
+    for item in needed:
+        at = item.tips_at
+        if not item.can_tip or at is None:
+            continue
+        if not count:
+            price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
+        count += 1
+        reach = _reach(item.name, at, price)
+        if need is None or reach < closest:
+            need, closest = item, reach
+    if need is not None:
+        at = need.tips_at
+        assert at is not None
         first = words[_PASSES].format(name=number_words(need.name), value=number_text(need.name, at, currency))
-        if len(tips) == 1:
+        if count == 1:
             summary += words[_TURNS].format(numbers=first)
         else:
-            summary += words[_TURNS_ANY].format(number=first, count=len(tips) - 1)
+            summary += words[_TURNS_ANY].format(number=first, count=count - 1)
     return summary
+
+
+_ZERO_CENTS = Decimal("0.00")
+
+
+@functools.lru_cache(maxsize=3 * len(_i18n.LANGS))
+def _only_open(lang: str, model: str | None) -> str:
+    """The summary of a comparison with one model open (or none) in ``lang``: a few texts, worded once each."""
+    with _language.use(lang):
+        return _("only {model} has an open route here: nothing to compare").format(
+            model=model_words(model) if model is not None else _("neither model")
+        )
 
 
 _BOTH_SAME = N_("both models leave the same")
