@@ -589,29 +589,6 @@ def test_a_tipping_value_is_shown_alike_from_a_pair_in_any_terms(name: str) -> N
     check()
 
 
-@pytest.mark.parametrize("name", ["return_rate", "stock_days", "ads_per_unit", "fixed_per_month", "not_a_number"])
-def test_a_tipping_record_kept_by_the_value_shown_is_the_one_made_afresh(name: str) -> None:
-    # _tipped keeps a share's or days' record by the whole number _shown_pair rounds to and its sign: whatever pair
-    # met the entry first (a value near it, its negative), the record is the one made from this pair (its Decimal
-    # written alike: str, not only ==).
-    @settings(max_examples=300, deadline=None)
-    @given(
-        first=st.one_of(rationals, st.sampled_from([Fraction(0), Fraction(1, 2000), Fraction(-1, 2000), Fraction(5, 2)])),
-        nudge=st.sampled_from([Fraction(0), Fraction(1, 10**5), Fraction(-1, 10**5), Fraction(1, 3000), Fraction(1, 3)]),
-        factor=st.integers(1, 10**6),
-        reachable=st.booleans(),
-    )
-    def check(first: Fraction, nudge: Fraction, factor: int, reachable: bool) -> None:
-        margins._TIPPED.clear()
-        for value in (first, first + nudge, -first):
-            n, d = value.numerator * factor, value.denominator * factor
-            got = margins._tipped(name, "semi-managed", n, d, reachable)
-            made = margins.NeededNumber(name, "semi-managed", margins._shown_pair(name, n, d), reachable)
-            assert (got, str(got.tips_at)) == (made, str(made.tips_at)), (value, factor)
-
-    check()
-
-
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_comparisons_gap_crossing_and_summary_are_those_of_its_models_fractions(advisor: Advisor, scale: float) -> None:
     # _platform_margin works the gap and the break-even out on the models' integer pairs (_month_pairs) and hands the

@@ -2370,35 +2370,8 @@ def _tips(
             reachable = top is None or n * top.denominator < top.numerator * d or (
                 n * top.denominator == top.numerator * d and name != "unsold_share"
             )
-            out.append(_tipped(name, margin.model, n, d, reachable))
+            out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
     return tuple(out)
-
-
-def _tipped(name: str, model: str, n: int, d: int, reachable: bool) -> NeededNumber:
-    """``NeededNumber(name, model, _shown_pair(name, n, d), reachable)`` (``d`` positive, any terms). A share or a
-    number of days is shown to a tenth of a percent or a whole day, so a catalogue's products meet a few hundred
-    values of each: its record is kept by the whole number the value shown is read from (see :func:`_shown_pair`)
-    and its sign, not made again. An amount (to the cent, hardly two alike) is made each time."""
-    scale = _SHOWN_SCALE.get(name, 1000)  # a name not among the numbers is shown as a share
-    if not scale:
-        return NeededNumber(name, model, _shown_pair(name, n, d), reachable)
-    key = (name, model, (2 * scale * abs(n) + d) // (2 * d), n < 0, reachable)
-    known = _TIPPED.get(key)
-    if known is None:
-        if len(_TIPPED) >= _TIPPED_KEPT:
-            _TIPPED.clear()
-        known = _TIPPED[key] = NeededNumber(name, model, _shown_pair(name, n, d), reachable)
-    return known
-
-
-_SHOWN_SCALE: Mapping[str, int] = {
-    spec.name: 1000 if spec.kind == "share" else 1 if spec.kind == "days" else 0 for spec in NUMBERS
-}
-"""What :func:`_shown_pair` rounds each number's value times to a whole number (a tenth of a percent: 1000; a day:
-1), or 0 for an amount (rounded to the cent: not kept by :func:`_tipped`)."""
-_TIPPED_KEPT = 8192
-_TIPPED: dict[tuple[str, str, int, bool, bool], NeededNumber] = {}
-""":func:`_tipped`'s records, by name, model, whole number shown, sign and reach; bounded by count, cleared when full."""
 
 
 def _untipped(names: tuple[str, ...], model: str) -> tuple[NeededNumber, ...]:
