@@ -597,10 +597,7 @@ def test_a_comparisons_gap_crossing_and_summary_are_those_of_its_models_fraction
     @settings(max_examples=scaled(25, scale), deadline=None)
     @given(data=st.data())
     def check(data: Any) -> None:
-        profile = SellerProfile.from_dict(_economics(data.draw))
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
+        profile, economics, columns = _drawn_columns(advisor, data.draw)
         for brief in (False, True):
             comparison = compare_margins(economics, platforms=profile.platforms, markets=columns, brief=brief)
             for item in comparison.markets:
@@ -766,6 +763,14 @@ def test_the_vat_rates_root_on_a_grid_point_or_an_edge_ends_where_the_search_end
                     found = margins._vat_root(month(Fraction(0)), month(top / 2), top)
                     assert found == margins._solve(month, top), (top, k, nudge, scale)
     assert margins._vat_root(ONE, Fraction(1, 2), ONE) is None  # the line keeps its sign up to the top
+
+
+def _drawn_columns(advisor: Advisor, draw: Any) -> tuple[SellerProfile, Economics, Any]:
+    """A profile drawn as :func:`_economics` draws it, its economics and the columns its comparison prices."""
+    profile = SellerProfile.from_dict(_economics(draw))
+    economics = profile.economics
+    assert economics is not None
+    return profile, economics, market_columns(advisor.rules, profile)
 
 
 def _economics(draw: Any) -> dict[str, Any]:
@@ -1138,10 +1143,7 @@ def test_a_brief_comparison_keeps_what_the_full_one_says_of_it(advisor: Advisor,
     @settings(max_examples=scaled(25, scale), deadline=None)
     @given(data=st.data())
     def check(data: Any) -> None:
-        profile = SellerProfile.from_dict(_economics(data.draw))
-        economics = profile.economics
-        assert economics is not None
-        columns = market_columns(advisor.rules, profile)
+        profile, economics, columns = _drawn_columns(advisor, data.draw)
         full = compare_margins(economics, platforms=profile.platforms, markets=columns)
         brief = compare_margins(economics, platforms=profile.platforms, markets=columns, brief=True)
         assert len(full.markets) == len(brief.markets) > 0
