@@ -127,6 +127,11 @@ def test_any_catalogue_streams_to_the_same_bytes(advisor: Advisor, rows: list[di
             write_catalogue(stream, format, binary)
         binary.seek(0)
         assert binary.read() == out.getvalue().encode("utf-8")
+    # So does a binary buffer, which has no mode to say so (a web app's BytesIO).
+    buffer = io.BytesIO()
+    with advisor.catalogue_stream(profile, rows) as stream:
+        write_catalogue(stream, format, buffer)
+    assert buffer.getvalue() == out.getvalue().encode("utf-8")
     # The same through the command line, from a file.
     columns = list(dict.fromkeys(key for row in rows for key in row)) or ["sku"]
     table = io.StringIO()

@@ -716,17 +716,27 @@ def write_streamed(stream: CatalogueStream, format: str, out: IO[str] | IO[bytes
     """Write a catalogue to ``out`` as it is advised, a product at a time, in one of :attr:`CatalogueStream.FORMATS`: the same
     bytes as :func:`render` gives for the whole catalogue, in constant memory (JSON's split follows the products).
 
-    ``out`` is a text file, or a binary one (opened with ``b`` in its mode), which gets the text in UTF-8: a JSON
-    product's text is then written as it is made, in UTF-8 (by the worker processes too: see
+    ``out`` is a text file, or a binary one (opened with ``b`` in its mode, or a ``BytesIO``), which gets the text
+    in UTF-8: a JSON product's text is then written as it is made, in UTF-8 (by the worker processes too: see
     :meth:`ProductWriter.utf8`), not decoded and encoded again.
 
     :raises ValueError: for another format.
     """
-    mode = getattr(out, "mode", "")
-    if isinstance(mode, str) and "b" in mode:
+    if _binary(out):
         _write_streamed_utf8(stream, format, cast("IO[bytes]", out))
         return
     _write_streamed_text(stream, format, cast("IO[str]", out))
+
+
+def _binary(out: IO[str] | IO[bytes]) -> bool:
+    """Whether ``out`` takes bytes: an io binary stream (a file opened with ``b``, a ``BytesIO``, which has no mode),
+    or another object whose mode says so (a spooled temporary file)."""
+    if isinstance(out, io.TextIOBase):
+        return False
+    if isinstance(out, (io.BufferedIOBase, io.RawIOBase)):
+        return True
+    mode = getattr(out, "mode", "")
+    return isinstance(mode, str) and "b" in mode
 
 
 def _write_streamed_text(stream: CatalogueStream, format: str, out: IO[str]) -> None:
