@@ -138,6 +138,10 @@ def rule_ids(work: Path) -> list[str]:
 
 def run(out: Path, name: str, args: list[str], work: Path) -> None:
     env = {**os.environ, "COLUMNS": "100", "SELLEREXPERT_LANG": "en", "NO_COLOR": "1"}
+    if env.get("PYTHONPATH"):
+        # The commands run in a scratch folder: a relative entry (PYTHONPATH=src, to compare a checkout) would find
+        # nothing there and silently run the installed package instead.
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(entry).resolve()) for entry in env["PYTHONPATH"].split(os.pathsep))
     done = subprocess.run([str(BIN), *args], capture_output=True, cwd=work, env=env, check=False)
     text = b"".join((b"$ sellerexpert " + " ".join(args).replace(str(work), "WORK").replace(str(REPO), "REPO").encode(),
                      b"\n--- exit ", str(done.returncode).encode(), b"\n--- stdout\n", done.stdout, b"\n--- stderr\n",
