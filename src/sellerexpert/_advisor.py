@@ -254,9 +254,9 @@ class Advisor:
         self._landed_memo: dict[Any, tuple[bool, economics.MarginComparison]] = {}
         """By what a comparison reads (:meth:`_landed`), with whether it is brief."""
         self._columns_memo: dict[Any, tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]] = {}
+        """The columns priced, by what they read of a profile (:meth:`_priced_columns`)."""
         self._recent_landed: tuple[SellerProfile, dict[str | None, economics.MarginComparison]] | None = None
         """The last product a catalogue consulted (:meth:`_product_consultant`) and its comparison per market."""
-        """The columns priced, by what they read of a profile (:meth:`_priced_columns`)."""
         self._fingerprint: dict[str, Any] = {
             "rulebook": self._rules.fingerprint,
             "package_version": __version__,
@@ -564,9 +564,10 @@ class Advisor:
             plans = self._plans(profile, None)
             facts = [fact_values(plan.profile) for plan in plans]
             # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.
-            compared = {
-                plan.market: self._landed(plan.profile, "en", brief=True) for plan in plans if profile.economics is not None
-            }
+            compared = (
+                {plan.market: self._landed(plan.profile, "en", brief=True) for plan in plans}
+                if profile.economics is not None else {}
+            )
             self._recent_landed = (profile, compared)
             overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
             parts: list[Any] = []
@@ -1414,7 +1415,7 @@ class Advisor:
             _sort_in(placed, reasons, caveats)
         reasons.sort(key=_key)
         caveats.sort(key=_key)
-        return tuple([piece for _key, piece in reasons]), tuple([piece for _key, piece in caveats])
+        return _pieces_of(reasons), _pieces_of(caveats)
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
