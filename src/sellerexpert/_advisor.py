@@ -515,13 +515,16 @@ class Advisor:
         many = None
         delivery = None
         if jobs > 1:
-            from ._workers import Workers
+            from ._workers import Lent, Workers
 
             # The workers make the products of the rows' cells, and send them back written when a writer asks.
             delivery = _catalogue.Delivery()
+            # A forked worker advises with this advisor (its rule book and views built already), when it is the one
+            # a worker would build (type(self)(rules_dir)): one with its own firing limit is not lent.
+            lent = Lent(self if self._firing_limit == self._rules.policy.firing_limit else None)
             setup = functools.partial(
                 _catalogue.worker, type(self), str(self._rules.directory), engine, lang, routes, close_pct, reader.source,
-                traces, profile, delivery, _i18n.current(),
+                traces, profile, delivery, _i18n.current(), lent,
             )
 
             def many(chunks: Iterable[list[Any]]) -> Iterator[list[Any]]:

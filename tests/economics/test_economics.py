@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import copy
 import gc
+import io
 import json
-from collections.abc import Callable
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -35,15 +42,17 @@ from sellerexpert import (
     SellerProfile,
     compare_margins,
     use_language,
+    write_catalogue,
 )
 from sellerexpert import _i18n as i18n
+from sellerexpert import _workers as workers_module
 from sellerexpert._economics import margin_report, margins
 from sellerexpert._economics.landed import market_columns
 from sellerexpert._economics.margin_report import chart
 from sellerexpert._economics.margins import amount_text, cents, margin_facts, platform_facts, summary_text
 from sellerexpert._i18n import number
 from sellerexpert._profile.economics import NUMBERS
-from sellerexpert._workers import COLLECT_AFTER, Workers
+from sellerexpert._workers import COLLECT_AFTER, Lent, WorkerFailed, Workers, start_method
 
 # -- worked examples ----------------------------------------------------------------
 
@@ -2104,6 +2113,145 @@ def test_a_worker_freezes_what_it_was_set_up_with_and_collects_less_often() -> N
     assert threshold == COLLECT_AFTER
     assert frozen > 0
     assert gc.get_threshold() == before
+
+
+# -- workers started by fork where that is safe: the same answers as spawned ones, and a forked worker holds nothing
+# of the parent's that would change how it ends (pipe ends, signal handlers).
+
+LINUX = pytest.mark.skipif(sys.platform != "linux", reason="workers fork only on Linux")
+# Python 3.12 and later warn when a process with threads forks (pytest-xdist runs one); these tests fork on purpose,
+# with workers that only answer a few tasks.
+FORKS_HERE = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+
+_COMPANY = EXAMPLES / "catalogue-ningbo-home.yaml"
+_CSV = EXAMPLES / "catalogue-ningbo-home.csv"
+
+
+@LINUX
+def test_a_single_threaded_process_forks_and_one_with_threads_spawns() -> None:
+    # A fresh interpreter runs one thread: the CLI's case.
+    done = subprocess.run(
+        [sys.executable, "-c", "from sellerexpert._workers import start_method; print(start_method())"],
+        capture_output=True, text=True, check=True,
+    )
+    assert done.stdout.strip() == "fork"
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+
+
+def _held(fds: Any) -> frozenset[str]:
+    """What each of a process's descriptors opens (``socket:[inode]`` for a pipe's end), from /proc."""
+    out = set()
+    for fd in fds:
+        try:
+            out.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+    return frozenset(out)
+
+
+def _open_ends() -> Callable[[object], tuple[int, frozenset[str]]]:
+    """A worker's setup whose handler answers with the worker's pid and what its descriptors open."""
+    return lambda _task: (os.getpid(), _held(os.listdir("/proc/self/fd")))
+
+
+@LINUX
+@FORKS_HERE
+def test_a_forked_worker_holds_no_pipe_end_but_its_own() -> None:
+    # Were the parent's end of a worker's pipe open in any worker, the parent's death would not reach that worker
+    # as end-of-file, and it would live on.
+    with Workers(3, _open_ends, start="fork") as workers:
+        parents_ends = [_held([conn.fileno()]) for conn in workers._conns]
+        pids = [process.pid for process in workers._processes]
+        answers = dict(workers.map(range(3)))
+    assert all(len(end) == 1 for end in parents_ends)
+    for index, pid in enumerate(pids):
+        held = answers[pid] & frozenset().union(*parents_ends)
+        assert not held, f"worker {index} holds the parent's pipe ends {sorted(held)}"
+
+
+def _dispositions() -> Callable[[object], tuple[bool, bool]]:
+    """Whether SIGTERM ends the worker as by default, and whether it ignores SIGINT."""
+    return lambda _task: (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+
+
+@LINUX
+@FORKS_HERE
+def test_a_forked_worker_drops_the_parents_signal_handlers() -> None:
+    # The CLI stops a batch gracefully on SIGTERM: a worker with that handler would not end when terminated.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        with Workers(1, _dispositions, start="fork") as workers:
+            (ends, ignores_ctrl_c), = list(workers.map([0]))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert ends
+    assert ignores_ctrl_c  # as every worker starts: only the parent decides what Ctrl-C means
+
+
+def test_a_lent_value_stays_behind_when_it_would_travel() -> None:
+    lent = Lent(object())
+    assert lent.value is not None
+    assert pickle.loads(pickle.dumps(lent)).value is None
+
+
+def _catalogue_json(advisor: Advisor, jobs: int) -> bytes:
+    out = io.BytesIO()
+    with advisor.catalogue_stream(SellerProfile.from_file(_COMPANY), _CSV, jobs=jobs) as stream:
+        write_catalogue(stream, "json", out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def forced(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    def force(method: str) -> None:
+        monkeypatch.setattr(workers_module, "start_method", lambda: method)
+
+    yield force
+
+
+@pytest.mark.parametrize("method", [pytest.param("fork", marks=[LINUX, FORKS_HERE]), "spawn"])
+def test_a_catalogue_advised_in_forked_or_spawned_workers_is_the_one_advised_here(
+    advisor: Advisor, forced: Callable[[str], None], method: str
+) -> None:
+    # Forked, the workers advise with this very advisor (lent, with what it has built and remembered so far);
+    # spawned, with one of their own: the bytes are those of one process either way.
+    here = _catalogue_json(advisor, 1)
+    forced(method)
+    assert _catalogue_json(advisor, 2) == here
+
+
+def test_an_advisor_with_its_own_firing_limit_is_not_lent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker builds Advisor(rules_dir): a parent advisor that differs from that one must not stand in for it.
+    seen: list[object] = []
+    lend = Lent.__init__
+
+    def recording(self: Lent[Any], value: Any) -> None:
+        seen.append(value)
+        lend(self, value)
+
+    monkeypatch.setattr(Lent, "__init__", recording)
+    default = Advisor()
+    limited = Advisor(firing_limit=default._firing_limit + 1)
+    for advisor in (default, limited):
+        _catalogue_json(advisor, 2)
+    assert seen == [default, None]
+
+
+def _unpicklable() -> Callable[[object], object]:
+    return lambda _task: (lambda: None)  # a result that cannot travel back
+
+
+@pytest.mark.parametrize("method", [pytest.param("fork", marks=[LINUX, FORKS_HERE]), "spawn"])
+def test_a_result_that_cannot_travel_back_fails_the_run_rather_than_hanging_it(method: Any) -> None:
+    with Workers(1, _unpicklable, start=method) as workers, pytest.raises(WorkerFailed, match="pickle"):
+        list(workers.map([0]))
 
 
 _words = st.sampled_from(["", "temu", "US", "the US", "semi-managed", "B-1", "¶6 \"quoted\"", "中文", "a\nb"])

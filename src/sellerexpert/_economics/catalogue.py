@@ -31,6 +31,7 @@ from .margins import MarginComparison, PlatformMargin, cents
 
 if TYPE_CHECKING:
     from .._results.trace import Trace
+    from .._workers import Lent
 
 _Text = TypeVar("_Text", str, bytes)
 
@@ -685,6 +686,7 @@ def worker(
     profile: SellerProfile | None = None,
     delivery: Delivery | None = None,
     reading_lang: str = "en",
+    lent: Lent[Any] | None = None,
 ) -> Callable[[list[Any]], list[ProductAdvice | Written | FailedProduct]]:
     """A worker process's handler (see :class:`sellerexpert._workers.Workers`): its own advisor, built once,
     advising a chunk of products as the parent would.
@@ -697,10 +699,12 @@ def worker(
     :param delivery: when its ``render`` is set, each product goes back written (:class:`Written`).
     :param reading_lang: the language in force where the rows are read (their errors are worded in it, as
         they would be there).
+    :param lent: the parent's own advisor, which a forked worker advises with (one like ``advisor_class(rules_dir)``);
+        a spawned worker builds its own.
     """
     from .catalogue_input import ProductRow, RowProblem
 
-    advisor = _advisor_for(advisor_class, rules_dir)
+    advisor = lent.value if lent is not None and lent.value is not None else _advisor_for(advisor_class, rules_dir)
     advise = _Adviser(
         consult=advisor._product_consultant(engine, lang),
         landed=advisor._product_landed,
