@@ -14,7 +14,8 @@ cache (the distinct signatures and the advice-cache hit rate are printed). Each 
 memory is the largest single process's high-water mark (the parent or a worker), measured in a fresh
 process per run. Both trees' bytecode is compiled first (`compileall`), as `pip install` compiles an
 installed package's: a source tree run with PYTHONDONTWRITEBYTECODE set would otherwise compile every module
-again in the parent and in each spawned worker (about 0.3 CPU-s a process here). With --against, on the first
+again in the parent (and in each worker, where workers are spawned rather than forked: about 0.3 CPU-s a
+process here). With --against, on the first
 size, the same command runs from that source tree (`python -m sellerexpert` with it first on the path), in turn
 with this one, and the ratio of their times is printed: the only comparison that holds on a shared machine.
 With --write the figures replace the catalogue section of
