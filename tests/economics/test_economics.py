@@ -1312,12 +1312,13 @@ def test_a_flat_dict_is_written_as_json_dumps_writes_it(values: list[dict[Any, A
             expected: str | type[Exception] = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
             expected = type(exc)
+        keys, values = tuple(value), tuple(value.values())
         if isinstance(expected, str):
-            assert _flat(value, "\n" + indent) == expected.replace("\n", "\n" + indent)
-            assert _flat(value, "\n  " + indent) == expected.replace("\n", "\n  " + indent)
+            assert _flat(keys, values, "\n" + indent) == expected.replace("\n", "\n" + indent)
+            assert _flat(keys, values, "\n  " + indent) == expected.replace("\n", "\n  " + indent)
         else:
             with pytest.raises(expected):
-                _flat(value, "\n" + indent)
+                _flat(keys, values, "\n" + indent)
 
 
 @pytest.mark.parametrize("value", [

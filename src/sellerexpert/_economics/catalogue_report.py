@@ -12,7 +12,7 @@ import dataclasses
 import io
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -402,30 +402,30 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
         out.append(_dumps(value, newline))
 
 
-def _flat(data: dict[str, Any], newline: str) -> str:
-    """``_json(data, newline[1:])`` of a dict of str keys and scalar values (a placement's comparison, six a
-    product): each key's opening remembered by the depth and the keys, so only the values are written here. Any
-    other dict is written by :func:`_write_json`."""
-    key = (newline, *data)
+def _flat(keys: tuple[Any, ...], values: Sequence[Any], newline: str) -> str:
+    """``_json(dict(zip(keys, values)), newline[1:])`` when the keys are str and the values scalars (a placement's
+    comparison, six a product): each key's opening remembered by the depth and the keys, so only the values are
+    written here. Any other dict is written by :func:`_write_json`."""
+    key = (newline, keys)
     openings = _OPENINGS.get(key)
     if openings is None:
-        if not data or any(type(name) is not str for name in data):
-            return _json(data, newline[1:])
+        if not keys or len(set(keys)) != len(keys) or any(type(name) is not str for name in keys):
+            return _json(dict(zip(keys, values, strict=True)), newline[1:])
         inner = newline + _INDENT
-        openings = ["{" + inner + _escape(next(iter(data))) + ": "]
-        openings += ["," + inner + _escape(name) + ": " for name in list(data)[1:]]
+        openings = ["{" + inner + _escape(keys[0]) + ": "]
+        openings += ["," + inner + _escape(name) + ": " for name in keys[1:]]
         if len(_OPENINGS) >= _KEYS_KEPT:
             _OPENINGS.clear()
         _OPENINGS[key] = openings
     try:
-        values = [opening + _SCALARS[type(value)](value) for opening, value in zip(openings, data.values(), strict=True)]
+        texts = [opening + _SCALARS[type(value)](value) for opening, value in zip(openings, values, strict=True)]
     except KeyError:  # a value of another type (not a scalar, or a subclass of one): written the long way
-        return _json(data, newline[1:])
-    values.append(newline + "}")
-    return "".join(values)
+        return _json(dict(zip(keys, values, strict=True)), newline[1:])
+    texts.append(newline + "}")
+    return "".join(texts)
 
 
-_OPENINGS: dict[tuple[str, ...], list[str]] = {}
+_OPENINGS: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
 """What :func:`_flat` writes before each value of a dict, by the depth and the dict's keys."""
 
 
@@ -491,9 +491,10 @@ class _Memo:
     of, so no two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("by_content", "by_id", "heads", "heads_by_id", "lists", "shapes")
+    __slots__ = ("advices", "by_content", "by_id", "heads", "heads_by_id", "lists", "shapes")
 
     def __init__(self) -> None:
+        self.advices: dict[tuple[str, int], tuple[MarketAdvice, bytes]] = {}
         self.heads: dict[tuple[object, ...], bytes] = {}
         self.heads_by_id: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
         self.by_id: dict[int, tuple[object, str, bytes]] = {}
@@ -527,6 +528,26 @@ class _Memo:
         if len(self.lists) >= _PIECES_KEPT:
             self.lists.clear()
         self.lists[key] = (tuple(pieces), text)
+        return text
+
+    def advice(self, advice: MarketAdvice, newline: str) -> bytes:
+        """The text of ``advice`` (its JSON at this depth) without its closing brace: its head (:meth:`head`), then
+        its pieces' lists (:meth:`list_text`). About half a catalogue's market entries are an advice the advisor
+        shares among products (those none of whose words are the product's own): its text is remembered by its id
+        (kept with it, so no id is reused meanwhile; a market advice is frozen)."""
+        key = (newline, id(advice))
+        found = self.advices.get(key)
+        if found is not None and found[0] is advice:
+            return found[1]
+        inner = newline + _INDENT
+        parts = [self.head(advice, newline)]
+        for name in _PIECE_LISTS:
+            parts.append(f",{inner}{_escape(name)}: ".encode())
+            parts.append(self.list_text(getattr(advice, name), advice, name, inner))
+        text = b"".join(parts)
+        if len(self.advices) >= _PIECES_KEPT:
+            self.advices.clear()
+        self.advices[key] = (advice, text)
         return text
 
     def head(self, advice: MarketAdvice, newline: str) -> bytes:
@@ -667,15 +688,10 @@ class _Market:
         advice = placement.advice
         if advice is None:
             return _json(placement.to_dict(), newline[1:]).encode()
-        inner = newline + _INDENT
-        # The head's text without its closing brace, then the pieces' lists and the comparison's keys (whose own
-        # text's opening brace gives way to the comma): the keys in to_dict's order (see _head).
-        parts = [memo.head(advice, newline)]
-        for name in _PIECE_LISTS:
-            parts.append(f",{inner}{_escape(name)}: ".encode())
-            parts.append(memo.list_text(getattr(advice, name), advice, name, inner))
-        parts.append(("," + _flat(placement.comparison_dict(), newline)[1:]).encode())
-        return b"".join(parts)
+        # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
+        # gives way to the comma): the keys in to_dict's order.
+        comparison = _flat(placement.COMPARISON, placement.comparison_values(), newline)
+        return memo.advice(advice, newline) + ("," + comparison[1:]).encode()
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
