@@ -385,7 +385,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
             opening = comma
         out.append(newline + "]")
     elif type(value) is _Market:
-        out.append(value.text(newline))  # UTF-8 bytes, among the text (see _product_utf8)
+        value.write(newline, out)  # UTF-8 bytes, among the text (see _product_utf8)
     elif isinstance(value, str):
         out.append(_escape(value))
     elif value is None:
@@ -524,7 +524,8 @@ class _Memo:
                 texts.append(known[2])
             else:
                 texts.append(self.text(piece, advice, name, inner))
-        text = b"".join((b"[", inner.encode(), ("," + inner).encode().join(texts), newline.encode(), b"]"))
+        opening, comma, closing = _openings(newline, _LIST)
+        text = b"".join((opening, comma.join(texts), closing))
         if len(self.lists) >= _PIECES_KEPT:
             self.lists.clear()
         self.lists[key] = (tuple(pieces), text)
@@ -541,8 +542,8 @@ class _Memo:
             return found[1]
         inner = newline + _INDENT
         parts = [self.head(advice, newline)]
-        for name in _PIECE_LISTS:
-            parts.append(f",{inner}{_escape(name)}: ".encode())
+        for name, opening in zip(_PIECE_LISTS, _openings(newline, _PIECE_LISTS), strict=True):
+            parts.append(opening)
             parts.append(self.list_text(getattr(advice, name), advice, name, inner))
         text = b"".join(parts)
         if len(self.advices) >= _PIECES_KEPT:
@@ -684,14 +685,21 @@ class _Market:
 
     def text(self, newline: str) -> bytes:
         """The entry's text in UTF-8: written of texts remembered in UTF-8, so only the product's own are encoded."""
-        placement, memo = self.placement, self.memo
+        out: list[bytes] = []
+        self.write(newline, out)
+        return b"".join(out)
+
+    def write(self, newline: str, out: list[Any]) -> None:
+        """Append the entry's text (:meth:`text`) to ``out``, in parts (the product's text joins them once)."""
+        placement = self.placement
         advice = placement.advice
         if advice is None:
-            return _json(placement.to_dict(), newline[1:]).encode()
+            out.append(_json(placement.to_dict(), newline[1:]).encode())
+            return
         # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
         # gives way to the comma): the keys in to_dict's order.
-        comparison = _flat(placement.COMPARISON, placement.comparison_values(), newline)
-        return memo.advice(advice, newline) + ("," + comparison[1:]).encode()
+        out.append(self.memo.advice(advice, newline))
+        out.append(("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode())
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
@@ -731,6 +739,27 @@ def _shallow(record: Any, **changes: Any) -> Any:
 
 _PIECE_LISTS = ("reasons", "caveats")
 """The fields of a market's advice that hold its pieces, each written as a JSON list under the same key."""
+_LIST = ("[", ",", "]")
+"""What :func:`_openings` gives a list's opening, comma and closing for."""
+
+
+def _openings(newline: str, keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    """In UTF-8, what is written at this depth before the value of each of ``keys`` (after the dict's earlier keys),
+    or for :data:`_LIST` a list's opening, comma between items and closing: made once per depth."""
+    found = _OPENED.get((newline, keys))
+    if found is None:
+        inner = newline + _INDENT
+        if keys is _LIST:
+            found = (("[" + inner).encode(), ("," + inner).encode(), (newline + "]").encode())
+        else:
+            found = tuple(("," + inner + _escape(name) + ": ").encode() for name in keys)
+        if len(_OPENED) >= _KEYS_KEPT:
+            _OPENED.clear()
+        _OPENED[newline, keys] = found
+    return found
+
+
+_OPENED: dict[tuple[str, tuple[str, ...]], tuple[bytes, ...]] = {}
 _HEAD_FIELDS: dict[type, Callable[[dict[str, Any]], tuple[object, ...]]] = {}
 """By a market advice's type: what gives the values of its head's fields (:meth:`_Memo.head`), made once per type."""
 
