@@ -1461,6 +1461,26 @@ def test_a_remembered_market_head_is_never_another_markets_text(changed: str) ->
     assert _Market(bare, memo).text("\n  ") == _json(bare.to_dict(), "  ").encode("utf-8")
 
 
+def test_a_market_advice_is_remembered_only_once_met_again_with_its_lists() -> None:
+    # A market advice's whole text is remembered by the advice once its lists are found written (an advice the
+    # advisor shares among products), never an advice with a product's own words (a new list): each entry the
+    # text of Placement.to_dict(), whichever advice met before it. Fails when the advice's text is kept by
+    # anything but the advice itself.
+    from sellerexpert._economics.catalogue import Placement
+    from sellerexpert._economics.catalogue_report import _json, _Market, _Memo
+
+    shared = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (_REASON,), ())
+    own = [replace(shared, reasons=(_REASON, replace(_REASON, text=f"Your {n} units."))) for n in range(4)]
+    memo = _Memo()
+    for advice, kept in [(shared, []), (own[0], []), (own[1], []), (shared, [shared]), (own[2], [shared]), (shared, [shared])]:
+        placement = Placement(
+            "temu", "Temu", "US", "the US", "temu_local", "local", "semi-managed", Decimal("1.5"), Decimal(300),
+            None, "", None, 0, False, "temu_local", "A reason.", advice,
+        )
+        assert _Market(placement, memo).text("\n          ") == _json(placement.to_dict(), "          ").encode("utf-8")
+        assert [found for found, _text in memo.advices.values()] == kept
+
+
 def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:
     # A market's reasons are written as one remembered text when the same piece objects recur: the same
     # text as the list written piece by piece; another object in the list (even an equal one), another

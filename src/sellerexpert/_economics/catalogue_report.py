@@ -462,6 +462,10 @@ _SCALARS: dict[type, Callable[[Any], str]] = {
 _PIECES_KEPT = 4096
 """Reasons' and caveats' JSON texts a streamed catalogue remembers (by piece and by content: some 2 MB at most)."""
 
+_ADVICES_KEPT = 1024
+"""Market advices' texts a streamed catalogue remembers by the advice (some 7 kB each: a catalogue of p2000's kind
+shares about 600)."""
+
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 _compact_c = (
     json.encoder.c_make_encoder(None, _COMPACT.default, _escape, None, ": ", ", ", False, False, False)  # type: ignore[attr-defined]
@@ -491,7 +495,7 @@ class _Memo:
     of, so no two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("advices", "by_content", "by_id", "heads", "heads_by_id", "lists", "shapes")
+    __slots__ = ("advices", "by_content", "by_id", "heads", "heads_by_id", "lists", "lists_written", "shapes")
 
     def __init__(self) -> None:
         self.advices: dict[tuple[str, int], tuple[MarketAdvice, bytes]] = {}
@@ -501,6 +505,7 @@ class _Memo:
         self.by_content: dict[tuple[str, str], bytes] = {}
         self.lists: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
         self.shapes: dict[tuple[object, ...], tuple[tuple[object, ...], bytes, bytes] | None] = {}
+        self.lists_written = 0  # how many lists list_text has written (not found): see advice()
 
     def list_text(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, newline: str) -> bytes:
         """The JSON list of ``pieces`` (the items of ``advice``'s field ``name``) at this depth. Most markets'
@@ -526,6 +531,7 @@ class _Memo:
                 texts.append(self.text(piece, advice, name, inner))
         opening, comma, closing = _openings(newline, _LIST)
         text = b"".join((opening, comma.join(texts), closing))
+        self.lists_written += 1
         if len(self.lists) >= _PIECES_KEPT:
             self.lists.clear()
         self.lists[key] = (tuple(pieces), text)
@@ -535,20 +541,24 @@ class _Memo:
         """The text of ``advice`` (its JSON at this depth) without its closing brace: its head (:meth:`head`), then
         its pieces' lists (:meth:`list_text`). About half a catalogue's market entries are an advice the advisor
         shares among products (those none of whose words are the product's own): its text is remembered by its id
-        (kept with it, so no id is reused meanwhile; a market advice is frozen)."""
+        (kept with it, so no id is reused meanwhile; a market advice is frozen) once both its lists were found
+        written: an advice with a product's own words (new lists) is not kept, as it does not recur (a few
+        kilobytes each)."""
         key = (newline, id(advice))
         found = self.advices.get(key)
         if found is not None and found[0] is advice:
             return found[1]
+        written = self.lists_written
         inner = newline + _INDENT
         parts = [self.head(advice, newline)]
         for name, opening in zip(_PIECE_LISTS, _openings(newline, _PIECE_LISTS), strict=True):
             parts.append(opening)
             parts.append(self.list_text(getattr(advice, name), advice, name, inner))
         text = b"".join(parts)
-        if len(self.advices) >= _PIECES_KEPT:
-            self.advices.clear()
-        self.advices[key] = (advice, text)
+        if self.lists_written == written:
+            if len(self.advices) >= _ADVICES_KEPT:
+                self.advices.clear()
+            self.advices[key] = (advice, text)
         return text
 
     def head(self, advice: MarketAdvice, newline: str) -> bytes:
