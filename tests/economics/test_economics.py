@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from conftest import EXAMPLES, SCALES, scaled
 from sellerexpert import (
     Advisor,
+    Caveat,
     Economics,
     MarginComparison,
     MarketAdvice,
@@ -1298,6 +1299,38 @@ class _Key(str):
     pass
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.dictionaries(
+        st.text(max_size=4) | st.builds(_Key, st.text(max_size=2)),
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.builds(_Key, st.text())
+        | st.lists(st.none(), max_size=1),
+        max_size=5,
+    ), min_size=1, max_size=3),
+    depth=st.integers(0, 3),
+)
+def test_a_flat_dict_is_written_as_json_dumps_writes_it(values: list[dict[Any, Any]], depth: int) -> None:
+    # A placement's comparison is written of its keys' remembered openings (_flat), dicts of the same keys one
+    # after another: the same text as json.dumps (or its error) for any dict, a value of another type (a list, a
+    # str's subclass, NaN) or a key a str's subclass among them. Fails when the openings are remembered without
+    # the keys or the depth.
+    from sellerexpert._economics.catalogue_report import _flat
+
+    indent = "  " * depth
+    for value in values:
+        try:
+            expected: str | type[Exception] = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            expected = type(exc)
+        keys, values = tuple(value), tuple(value.values())
+        if isinstance(expected, str):
+            assert _flat(keys, values, "\n" + indent) == expected.replace("\n", "\n" + indent)
+            assert _flat(keys, values, "\n  " + indent) == expected.replace("\n", "\n  " + indent)
+        else:
+            with pytest.raises(expected):
+                _flat(keys, values, "\n" + indent)
+
+
 @pytest.mark.parametrize("value", [
     float("nan"), [1, {"a": float("inf")}], {1: "a"}, {"a": Decimal("1.5")},
     # A key that is not a str after keys that are (its dict written so far is taken back), nested, and a str's subclass.
@@ -1329,14 +1362,14 @@ def test_a_remembered_piece_is_never_another_pieces_text(changed: str) -> None:
     # The catalogue's JSON writer remembers its reasons' and caveats' texts by content as well as by object:
     # a reason that differs from one already written in any field it writes gets its own text (this fails
     # when the content key leaves that field out), and an equal one, another object, the same text (in UTF-8).
-    from sellerexpert._economics.catalogue_report import _json, _Memo, _Piece
+    from sellerexpert._economics.catalogue_report import _json, _Memo
 
     advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (_REASON,), ())
     memo = _Memo()
 
     def written(reason: Reason) -> str:
         other = replace(advice, reasons=(reason,))
-        return _Piece(reason, other, "reasons", memo).text("\n      ").decode("utf-8")
+        return memo.text(reason, other, "reasons", "\n      ").decode("utf-8")
 
     assert written(_REASON) == _json(advice.to_dict()["reasons"][0], "      ")
     differing = replace(_REASON, **{changed: _REASON_CHANGES[changed]})
@@ -1344,16 +1377,63 @@ def test_a_remembered_piece_is_never_another_pieces_text(changed: str) -> None:
     assert written(differing) == expected != written(_REASON)
     equal = replace(_REASON)
     assert equal is not _REASON and written(equal) == written(_REASON)
-    assert len(memo.by_content) == 2  # the equal one was found by content, not written again
+    # The equal one was found by its shape (its fields the same objects), not written again; one differing in its
+    # text alone too, so only a piece of another shape is written whole (and remembered by content).
+    assert len(memo.by_content) == (1 if changed == "text" else 2)
+    assert len(memo.shapes) == len(memo.by_content)
+
+
+_piece_texts = st.text() | st.sampled_from(
+    ["", "\"", "\\", "\x00\x01 the piece's own text \x01\x00", "在德国：半托管。", "\u2028\ud7ff\U0001f600", "a\nb\tc"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(_piece_texts, min_size=1, max_size=4),
+    weight=st.sampled_from([None, 0, 1, True, False, 3, 2**70]),
+    sources=st.lists(st.text(max_size=3), max_size=3),
+    caveat=st.booleans(),
+    depth=st.integers(0, 4),
+)
+def test_a_piece_written_of_its_shape_is_its_own_text(
+    texts: list[str], weight: Any, sources: list[str], caveat: bool, depth: int
+) -> None:
+    # A product's own reasons differ from each other in their text alone (their other fields the very same
+    # objects): each written of its shape's remembered text, its own text escaped into the hole, the same bytes
+    # as its dict written whole (English, Chinese, quotes, control characters, the hole's own words, surrogates;
+    # a weight of 1 or True). Fails when the hole's text is written unescaped or the shape ignores a field.
+    from sellerexpert._economics.catalogue_report import _json, _Memo
+
+    shared = {"rule": "own_margin", "sources": tuple(sources)}
+    pieces: list[Any] = [
+        Caveat(text=text, **shared) if caveat
+        else Reason(favours="semi-managed", kind="evidence", weight=weight, text=text, **shared)
+        for text in texts
+    ]
+    name = "caveats" if caveat else "reasons"
+    advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (), ())
+    memo = _Memo()
+    indent = "  " * depth
+    for piece in pieces:
+        alone = replace(advice, **{name: (piece,)})
+        expected = _json(alone.to_dict()[name][0], indent)
+        assert memo.text(piece, alone, name, "\n" + indent).decode("utf-8") == expected
+    assert len(memo.shapes) == 1
+    # Another weight (True for 1) or other sources is another shape, never the first one's text.
+    if not caveat:
+        other = replace(pieces[0], weight=1 if weight is True else True, sources=(*shared["sources"], "x"))
+        alone = replace(advice, reasons=(other,))
+        assert memo.text(other, alone, "reasons", "\n" + indent).decode("utf-8") == _json(alone.to_dict()["reasons"][0], indent)
 
 
 def test_a_piece_remembered_at_one_depth_is_written_again_at_another() -> None:
-    from sellerexpert._economics.catalogue_report import _json, _Memo, _Piece
+    from sellerexpert._economics.catalogue_report import _json, _Memo
 
     advice = MarketAdvice("US", "the US", None, "", None, "neither-fits", 0.5, (_REASON,), ())
     memo = _Memo()
     for indent in ("  ", "      ", "  "):
-        written = _Piece(_REASON, advice, "reasons", memo).text("\n" + indent)
+        written = memo.text(_REASON, advice, "reasons", "\n" + indent)
         assert written == _json(advice.to_dict()["reasons"][0], indent).encode("utf-8")
 
 
@@ -1367,10 +1447,10 @@ _ADVICE_CHANGES: dict[str, list[Any]] = {
 
 @pytest.mark.parametrize("changed", sorted(_ADVICE_CHANGES))
 def test_a_remembered_market_head_is_never_another_markets_text(changed: str) -> None:
-    # A product's market entries are written with their advice's head remembered by content (_Market): an
-    # advice that differs in any field it writes, even only in its value's type or sign (1, 1.0, True; 0.0,
-    # -0.0), gets its own text, and each entry is the text of Placement.to_dict() (this fails when the
-    # content key leaves a field out or takes 1 for 1.0).
+    # A product's market entries are written with their advice's head remembered by its values' ids and by
+    # content (_Memo.head): an advice that differs in any field it writes, even only in its value's type or
+    # sign (1, 1.0, True; 0.0, -0.0), gets its own text, and each entry is the text of Placement.to_dict()
+    # (this fails when either key leaves a field out, or the content key takes 1 for 1.0).
     from sellerexpert._economics.catalogue import Placement
     from sellerexpert._economics.catalogue_report import _json, _Market, _Memo
 
@@ -1389,6 +1469,26 @@ def test_a_remembered_market_head_is_never_another_markets_text(changed: str) ->
             assert _Market(other, memo).text("\n" + indent) == _json(other.to_dict(), indent).encode("utf-8")
     bare = replace(placement, advice=None)
     assert _Market(bare, memo).text("\n  ") == _json(bare.to_dict(), "  ").encode("utf-8")
+
+
+def test_a_market_advice_is_remembered_only_once_met_again_with_its_lists() -> None:
+    # A market advice's whole text is remembered by the advice once its lists are found written (an advice the
+    # advisor shares among products), never an advice with a product's own words (a new list): each entry the
+    # text of Placement.to_dict(), whichever advice met before it. Fails when the advice's text is kept by
+    # anything but the advice itself.
+    from sellerexpert._economics.catalogue import Placement
+    from sellerexpert._economics.catalogue_report import _json, _Market, _Memo
+
+    shared = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (_REASON,), ())
+    own = [replace(shared, reasons=(_REASON, replace(_REASON, text=f"Your {n} units."))) for n in range(4)]
+    memo = _Memo()
+    for advice, kept in [(shared, []), (own[0], []), (own[1], []), (shared, [shared]), (own[2], [shared]), (shared, [shared])]:
+        placement = Placement(
+            "temu", "Temu", "US", "the US", "temu_local", "local", "semi-managed", Decimal("1.5"), Decimal(300),
+            None, "", None, 0, False, "temu_local", "A reason.", advice,
+        )
+        assert _Market(placement, memo).text("\n          ") == _json(placement.to_dict(), "          ").encode("utf-8")
+        assert [found for found, _text in memo.advices.values()] == kept
 
 
 def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:

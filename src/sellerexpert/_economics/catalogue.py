@@ -109,18 +109,29 @@ class Placement:
     def comparison_dict(self) -> dict[str, Any]:
         """The keys of :meth:`to_dict` after the market's own: the contribution and the comparison (a product's
         JSON writes them after the market advice's text, which it remembers: see ``catalogue_report._Market``)."""
-        return {
-            "contribution_per_unit": _number(self.contribution_per_unit),
-            "contribution_per_month": _number(self.contribution_per_month),
-            "other_route": self.other_route,
-            "other_route_name": self.other_route_name,
-            "other_per_month": _number(self.other_per_month),
-            "gap_pct": self.gap_pct,
-            "close_call": self.close,
-            "company_route": self.company_route,
-            "differs_from_company": self.differs,
-            "reason": self.reason,
-        }
+        return dict(zip(self.COMPARISON, self.comparison_values(), strict=True))
+
+    COMPARISON: ClassVar[tuple[str, ...]] = (
+        "contribution_per_unit", "contribution_per_month", "other_route", "other_route_name", "other_per_month",
+        "gap_pct", "close_call", "company_route", "differs_from_company", "reason",
+    )
+    """The keys of :meth:`comparison_dict`, in its order."""
+
+    def comparison_values(self) -> tuple[Any, ...]:
+        """The values of :meth:`comparison_dict`, in its keys' order (:attr:`COMPARISON`): what a product's JSON
+        writes of them, without a dict for each market."""
+        return (
+            _number(self.contribution_per_unit),
+            _number(self.contribution_per_month),
+            self.other_route,
+            self.other_route_name,
+            _number(self.other_per_month),
+            self.gap_pct,
+            self.close,
+            self.company_route,
+            self.differs,
+            self.reason,
+        )
 
 
 def _number(value: Decimal | None) -> float | int | None:

@@ -8,10 +8,11 @@ Amounts are rounded to the cent; a dash is a route with no price (the seller's o
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -384,7 +385,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
             opening = comma
         out.append(newline + "]")
     elif type(value) is _Market:
-        out.append(value.text(newline))  # UTF-8 bytes, among the text (see _product_utf8)
+        value.write(newline, out)  # UTF-8 bytes, among the text (see _product_utf8)
     elif isinstance(value, str):
         out.append(_escape(value))
     elif value is None:
@@ -399,6 +400,33 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
         out.append(_float(value))
     else:
         out.append(_dumps(value, newline))
+
+
+def _flat(keys: tuple[Any, ...], values: Sequence[Any], newline: str) -> str:
+    """``_json(dict(zip(keys, values)), newline[1:])`` when the keys are str and the values scalars (a placement's
+    comparison, six a product): each key's opening remembered by the depth and the keys, so only the values are
+    written here. Any other dict is written by :func:`_write_json`."""
+    key = (newline, keys)
+    openings = _OPENINGS.get(key)
+    if openings is None:
+        if not keys or len(set(keys)) != len(keys) or any(type(name) is not str for name in keys):
+            return _json(dict(zip(keys, values, strict=True)), newline[1:])
+        inner = newline + _INDENT
+        openings = ["{" + inner + _escape(keys[0]) + ": "]
+        openings += ["," + inner + _escape(name) + ": " for name in keys[1:]]
+        if len(_OPENINGS) >= _KEYS_KEPT:
+            _OPENINGS.clear()
+        _OPENINGS[key] = openings
+    try:
+        texts = [opening + _SCALARS[type(value)](value) for opening, value in zip(openings, values, strict=True)]
+    except KeyError:  # a value of another type (not a scalar, or a subclass of one): written the long way
+        return _json(dict(zip(keys, values, strict=True)), newline[1:])
+    texts.append(newline + "}")
+    return "".join(texts)
+
+
+_OPENINGS: dict[tuple[str, tuple[Any, ...]], list[str]] = {}
+"""What :func:`_flat` writes before each value of a dict, by the depth and the dict's keys."""
 
 
 def _dumps(value: Any, newline: str) -> str:
@@ -426,13 +454,17 @@ _SCALARS: dict[type, Callable[[Any], str]] = {
     str: _escape,
     int: int.__repr__,
     float: _float,
-    bool: lambda value: "true" if value else "false",
-    type(None): lambda _value: "null",
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): {None: "null"}.__getitem__,
 }
 """How :func:`_write_json` writes a value of exactly these types (a subclass takes the long way, to the same text)."""
 
 _PIECES_KEPT = 4096
 """Reasons' and caveats' JSON texts a streamed catalogue remembers (by piece and by content: some 2 MB at most)."""
+
+_ADVICES_KEPT = 1024
+"""Market advices' texts a streamed catalogue remembers by the advice (some 7 kB each: a catalogue of p2000's kind
+shares about 600)."""
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 _compact_c = (
@@ -451,23 +483,29 @@ def _compact(value: dict[str, Any]) -> str:
 
 
 class _Memo:
-    """The JSON texts of reasons and caveats already written, by piece object and by content, and of whole
-    lists of them by their pieces (:meth:`list_text`).
+    """The JSON texts of reasons and caveats already written, by piece object, by their fields but the text, and
+    by content, and of whole lists of them by their pieces (:meth:`list_text`).
 
     By object: an advisor shares one reason object among all the products that give it, so most look-ups
-    are by id (the piece is kept with its text, so its id is not reused meanwhile). By content: pieces equal
-    but not the same object (products advised in another process, or after the advisor forgot the piece)
-    are known by their one-line JSON, which holds every key and value the indented text is made of, so no
-    two pieces that differ in anything written can share a text.
+    are by id (the piece is kept with its text, so its id is not reused meanwhile). By shape: a product's own
+    reasons (its margins in words) are new objects whose text alone is new, so the text of a piece whose other
+    fields are the very same objects is remembered with a hole for its text (:meth:`_shaped`). By content:
+    pieces equal but not the same object (products advised in another process, or after the advisor forgot
+    the piece) are known by their one-line JSON, which holds every key and value the indented text is made
+    of, so no two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("by_content", "by_id", "heads", "lists")
+    __slots__ = ("advices", "by_content", "by_id", "heads", "heads_by_id", "lists", "lists_written", "shapes")
 
     def __init__(self) -> None:
+        self.advices: dict[tuple[str, int], tuple[MarketAdvice, bytes]] = {}
         self.heads: dict[tuple[object, ...], bytes] = {}
+        self.heads_by_id: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
         self.by_id: dict[int, tuple[object, str, bytes]] = {}
         self.by_content: dict[tuple[str, str], bytes] = {}
         self.lists: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
+        self.shapes: dict[tuple[object, ...], tuple[tuple[object, ...], bytes, bytes] | None] = {}
+        self.lists_written = 0  # how many lists list_text has written (not found): see advice()
 
     def list_text(self, pieces: tuple[object, ...], advice: MarketAdvice, name: str, newline: str) -> bytes:
         """The JSON list of ``pieces`` (the items of ``advice``'s field ``name``) at this depth. Most markets'
@@ -485,24 +523,88 @@ class _Memo:
         texts = []
         for piece in pieces:
             # A list missed is mostly pieces already written (a product's own reason among them): each looked up by
-            # its id here, as text() would, without making a _Piece for it.
+            # its id here, as text() would.
             known = by_id.get(id(piece))
             if known is not None and known[0] is piece and known[1] == inner:
                 texts.append(known[2])
             else:
-                texts.append(_Piece(piece, advice, name, self).text(inner))
-        text = b"".join((b"[", inner.encode(), ("," + inner).encode().join(texts), newline.encode(), b"]"))
+                texts.append(self.text(piece, advice, name, inner))
+        opening, comma, closing = _openings(newline, _LIST)
+        text = b"".join((opening, comma.join(texts), closing))
+        self.lists_written += 1
         if len(self.lists) >= _PIECES_KEPT:
             self.lists.clear()
         self.lists[key] = (tuple(pieces), text)
         return text
 
-    def text(self, piece: object, data: Callable[[], dict[str, Any]], newline: str) -> bytes:
-        """``piece``'s JSON text at this depth, in UTF-8; ``data()`` gives its dict when the text is not known by the piece."""
+    def advice(self, advice: MarketAdvice, newline: str) -> bytes:
+        """The text of ``advice`` (its JSON at this depth) without its closing brace: its head (:meth:`head`), then
+        its pieces' lists (:meth:`list_text`). About half a catalogue's market entries are an advice the advisor
+        shares among products (those none of whose words are the product's own): its text is remembered by its id
+        (kept with it, so no id is reused meanwhile; a market advice is frozen) once both its lists were found
+        written: an advice with a product's own words (new lists) is not kept, as it does not recur (a few
+        kilobytes each)."""
+        key = (newline, id(advice))
+        found = self.advices.get(key)
+        if found is not None and found[0] is advice:
+            return found[1]
+        written = self.lists_written
+        inner = newline + _INDENT
+        parts = [self.head(advice, newline)]
+        for name, opening in zip(_PIECE_LISTS, _openings(newline, _PIECE_LISTS), strict=True):
+            parts.append(opening)
+            parts.append(self.list_text(getattr(advice, name), advice, name, inner))
+        text = b"".join(parts)
+        if self.lists_written == written:
+            if len(self.advices) >= _ADVICES_KEPT:
+                self.advices.clear()
+            self.advices[key] = (advice, text)
+        return text
+
+    def head(self, advice: MarketAdvice, newline: str) -> bytes:
+        """The text of ``advice``'s head (:func:`_head`) at this depth, without its closing brace. A product's
+        market advice is mostly a market entry the advisor keeps, given the product's own reasons: its head's
+        values the very same objects, so its text is found by their ids first (kept with it, so no id is reused
+        meanwhile; a market advice is frozen, and its ``hands_over`` never changed once made), then by their
+        content (:func:`_head_key`)."""
+        kind = type(advice)
+        fields = _HEAD_FIELDS.get(kind)
+        if fields is None:
+            names = [f.name for f in dataclasses.fields(kind) if f.name not in _PIECE_LISTS]
+            fields = _HEAD_FIELDS[kind] = operator.itemgetter(*names)
+        values = fields(advice.__dict__)
+        ids = (newline, kind, *map(id, values))
+        found = self.heads_by_id.get(ids)
+        if found is not None and all(map(operator.is_, found[0], values)):
+            return found[1]
+        key = _head_key(advice, newline)
+        head = self.heads.get(key) if key is not None else None
+        if head is None:
+            head = _json(_head(advice), newline[1:])[: -len(newline) - 1].encode()
+            if key is not None:
+                if len(self.heads) >= _PIECES_KEPT:
+                    self.heads.clear()
+                self.heads[key] = head
+        if len(self.heads_by_id) >= _PIECES_KEPT:
+            self.heads_by_id.clear()
+        self.heads_by_id[ids] = (values, head)
+        return head
+
+    def text(self, piece: object, advice: MarketAdvice, name: str, newline: str) -> bytes:
+        """``piece``'s JSON text at this depth, in UTF-8 (``piece`` an item of ``advice``'s field ``name``)."""
         found = self.by_id.get(id(piece))
         if found is not None and found[0] is piece and found[1] == newline:
             return found[2]
-        made = data()
+        text = self._shaped(piece, advice, name, newline)
+        if text is None:
+            text = self._by_content(_piece_data(piece, advice, name), newline)
+        if len(self.by_id) >= _PIECES_KEPT:
+            self.by_id.clear()
+        self.by_id[id(piece)] = (piece, newline, text)
+        return text
+
+    def _by_content(self, made: dict[str, Any], newline: str) -> bytes:
+        """The text of a piece's dict ``made`` at this depth, remembered by its one-line JSON."""
         key = (newline, _compact(made))
         text = self.by_content.get(key)
         if text is None:
@@ -512,31 +614,72 @@ class _Memo:
             if len(self.by_content) >= _PIECES_KEPT:
                 self.by_content.clear()
             self.by_content[key] = text
-        if len(self.by_id) >= _PIECES_KEPT:
-            self.by_id.clear()
-        self.by_id[id(piece)] = (piece, newline, text)
         return text
 
+    def _shaped(self, piece: object, advice: MarketAdvice, name: str, newline: str) -> bytes | None:
+        """``piece``'s text written of the text remembered for its shape: its type, the advice's type, the field it
+        is an item of, the depth and every field but its text, the very same objects (kept with it, so no id is
+        reused meanwhile). The text is written around a hole where the piece's text goes, escaped: the same bytes
+        as the piece's own dict written whole, which the shape's first piece is checked against (a piece whose
+        dict would read its text anywhere else gets no shape). ``None`` when ``piece`` has no shape: not a
+        dataclass with a str ``text``, or its shape has no hole."""
+        kind = type(piece)
+        others = _OTHERS.get(kind, _NO_SHAPE)
+        if others is _NO_SHAPE:
+            others = _other_fields(kind)
+        if others is None:
+            return None
+        fields = piece.__dict__
+        own = fields.get("text")
+        if type(own) is not str:
+            return None
+        values = others(fields)
+        key = (newline, type(advice), name, kind, *map(id, values))
+        shape = self.shapes.get(key, _NO_SHAPE)
+        if shape is not _NO_SHAPE and (shape is None or all(map(operator.is_, shape[0], values))):
+            return None if shape is None else b"".join((shape[1], _escape(own).encode(), shape[2]))
+        # A new shape: the piece's dict written with the hole for its text, and held to the piece's own text.
+        out: list[str] = []
+        _write_json(_piece_data(_shallow(piece, text=_HOLE), advice, name), newline, out)
+        around = "".join(out).split(_HOLE_JSON)
+        made = None
+        if len(around) == 2:
+            made = (values, around[0].encode(), around[1].encode())
+            whole = self._by_content(_piece_data(piece, advice, name), newline)
+            if whole != b"".join((made[1], _escape(own).encode(), made[2])):
+                made = None
+        if len(self.shapes) >= _PIECES_KEPT:
+            self.shapes.clear()
+        self.shapes[key] = made
+        return None if made is None else b"".join((made[1], _escape(own).encode(), made[2]))
 
-class _Piece:
-    """A reason or caveat in a product's JSON (``piece``, an item of ``advice``'s field ``name``), written once
-    (see :class:`_Memo`) and copied after.
 
-    A product's JSON is mostly the texts of its reasons and caveats, and the same few hundred recur in
-    every product; the piece's dict is made only when its text is not known (:meth:`data`).
-    """
+_HOLE = "\x00\x01 the piece's own text \x01\x00"
+"""What a piece's shape (:meth:`_Memo._shaped`) is written with in place of its text: no piece says it."""
+_HOLE_JSON = _escape(_HOLE)
+_NO_SHAPE: Any = object()
 
-    __slots__ = ("advice", "memo", "name", "piece")
 
-    def __init__(self, piece: object, advice: MarketAdvice, name: str, memo: _Memo) -> None:
-        self.piece, self.advice, self.name, self.memo = piece, advice, name, memo
+def _other_fields(kind: type) -> Callable[[dict[str, Any]], tuple[object, ...]] | None:
+    """The fields but ``text`` of a dataclass of this type, read from an instance's ``__dict__`` (``None`` for a type
+    that is not a dataclass with a ``text`` field): what a piece's shape is known by (:meth:`_Memo._shaped`)."""
+    names = [f.name for f in dataclasses.fields(kind)] if dataclasses.is_dataclass(kind) else []
+    getter = None
+    if "text" in names and len(names) > 2:
+        getter = operator.itemgetter(*(n for n in names if n != "text"))
+    if len(_OTHERS) >= _KEYS_KEPT:
+        _OTHERS.clear()
+    _OTHERS[kind] = getter
+    return getter
 
-    def data(self) -> dict[str, Any]:
-        """The piece's dict: its item in its advice's own JSON (the advice with this piece alone)."""
-        return cast("dict[str, Any]", _shallow(self.advice, **{self.name: (self.piece,)}).to_dict()[self.name][0])
 
-    def text(self, newline: str) -> bytes:
-        return self.memo.text(self.piece, self.data, newline)
+_OTHERS: dict[type, Callable[[dict[str, Any]], tuple[object, ...]] | None] = {}
+"""By a piece's type: what gives its fields but the text (:func:`_other_fields`), found once per type."""
+
+
+def _piece_data(piece: object, advice: MarketAdvice, name: str) -> dict[str, Any]:
+    """The piece's dict: its item in its advice's own JSON (the advice with this piece alone in its field ``name``)."""
+    return cast("dict[str, Any]", _shallow(advice, **{name: (piece,)}).to_dict()[name][0])
 
 
 class _Market:
@@ -552,27 +695,21 @@ class _Market:
 
     def text(self, newline: str) -> bytes:
         """The entry's text in UTF-8: written of texts remembered in UTF-8, so only the product's own are encoded."""
-        placement, memo = self.placement, self.memo
+        out: list[bytes] = []
+        self.write(newline, out)
+        return b"".join(out)
+
+    def write(self, newline: str, out: list[Any]) -> None:
+        """Append the entry's text (:meth:`text`) to ``out``, in parts (the product's text joins them once)."""
+        placement = self.placement
         advice = placement.advice
         if advice is None:
-            return _json(placement.to_dict(), newline[1:]).encode()
-        inner = newline + _INDENT
-        # The head's text without its closing brace, then the pieces' lists and the comparison's keys (whose own
-        # text's opening brace gives way to the comma): the keys in to_dict's order (see _head).
-        key = _head_key(advice, newline)
-        head = memo.heads.get(key) if key is not None else None
-        if head is None:
-            head = _json(_head(advice), newline[1:])[: -len(newline) - 1].encode()
-            if key is not None:
-                if len(memo.heads) >= _PIECES_KEPT:
-                    memo.heads.clear()
-                memo.heads[key] = head
-        parts = [head]
-        for name in _PIECE_LISTS:
-            parts.append(f",{inner}{_escape(name)}: ".encode())
-            parts.append(memo.list_text(getattr(advice, name), advice, name, inner))
-        parts.append(("," + _json(placement.comparison_dict(), newline[1:])[1:]).encode())
-        return b"".join(parts)
+            out.append(_json(placement.to_dict(), newline[1:]).encode())
+            return
+        # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
+        # gives way to the comma): the keys in to_dict's order.
+        out.append(self.memo.advice(advice, newline))
+        out.append(("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode())
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
@@ -612,6 +749,29 @@ def _shallow(record: Any, **changes: Any) -> Any:
 
 _PIECE_LISTS = ("reasons", "caveats")
 """The fields of a market's advice that hold its pieces, each written as a JSON list under the same key."""
+_LIST = ("[", ",", "]")
+"""What :func:`_openings` gives a list's opening, comma and closing for."""
+
+
+def _openings(newline: str, keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    """In UTF-8, what is written at this depth before the value of each of ``keys`` (after the dict's earlier keys),
+    or for :data:`_LIST` a list's opening, comma between items and closing: made once per depth."""
+    found = _OPENED.get((newline, keys))
+    if found is None:
+        inner = newline + _INDENT
+        if keys is _LIST:
+            found = (("[" + inner).encode(), ("," + inner).encode(), (newline + "]").encode())
+        else:
+            found = tuple(("," + inner + _escape(name) + ": ").encode() for name in keys)
+        if len(_OPENED) >= _KEYS_KEPT:
+            _OPENED.clear()
+        _OPENED[newline, keys] = found
+    return found
+
+
+_OPENED: dict[tuple[str, tuple[str, ...]], tuple[bytes, ...]] = {}
+_HEAD_FIELDS: dict[type, Callable[[dict[str, Any]], tuple[object, ...]]] = {}
+"""By a market advice's type: what gives the values of its head's fields (:meth:`_Memo.head`), made once per type."""
 
 
 class ProductWriter:
