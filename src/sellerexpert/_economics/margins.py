@@ -62,6 +62,7 @@ from .._profile.economics import (
     NUMBERS_BY_NAME,
     SEMI,
     Economics,
+    Layer,
     Range,
     field_path,
 )
@@ -715,23 +716,50 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     known = _SELLER_INPUTS.get(key)
     if known is not None and known[0] is economics:
         return known[1]
-    given = economics.given(platform, model, route)
+    # Economics.given's numbers, laid over each other as it lays them, from each layer's made ready once (a product's
+    # layers are read for every platform and model: the company's top numbers, a model's, a platform's own).
+    inputs: dict[str, _Input] = {}
+    values: dict[str, Fraction] = {}
+    for layer in economics.given_layers(platform, model, route):
+        layer_inputs, layer_values = _layer_inputs(layer)
+        inputs.update(layer_inputs)
+        values.update(layer_values)
     for spec in _REQUIRED:
-        if spec.name not in given:
+        if spec.name not in inputs:
             raise ProfileError(
                 f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
                 f"under economics.{model}, or under economics.platforms.{platform}.{model}",
                 field=field_path("platforms", platform, model, spec.name),
                 allowed=spec.allowed_text,
             )
-    inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
-        inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
-    made = inputs, tuple(inputs), {name: item.value for name, item in inputs.items() if item.value is not None}
+        capital = inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
+        if capital.value is not None:  # as for every number the seller gives (a range's base)
+            values["cost_of_capital"] = capital.value
+    made = inputs, tuple(inputs), values
     if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
         _SELLER_INPUTS.clear()
     _SELLER_INPUTS[key] = (economics, made)
     return made
+
+
+_LAYERS_KEPT = 1024
+_LAYERS: dict[int, tuple[Layer, dict[str, _Input], dict[str, Fraction]]] = {}
+"""A layer of the seller's numbers made ready for arithmetic, by its identity (kept with it): the layers a product
+shares with its company, and its own, each read for several platforms and models."""
+
+
+def _layer_inputs(layer: Layer) -> tuple[dict[str, _Input], dict[str, Fraction]]:
+    """A layer's numbers made ready for arithmetic, and their values (a range's base), by name in its order."""
+    known = _LAYERS.get(id(layer))
+    if known is not None and known[0] is layer:
+        return known[1], known[2]
+    inputs = {name: _yours(value) for name, value in layer}
+    values = {name: item.value for name, item in inputs.items() if item.value is not None}
+    if len(_LAYERS) >= _LAYERS_KEPT:
+        _LAYERS.clear()
+    _LAYERS[id(layer)] = (layer, inputs, values)
+    return inputs, values
 
 
 @dataclass(frozen=True)
@@ -752,6 +780,10 @@ class _RoutePart:
     """:attr:`added`'s values (each input's, but for those with none), laid over the seller's in a plan's base values."""
     fields: dict[str, Any] = field(init=False, repr=False, compare=False)
     """The fields of a plan made with this part, but its column and inputs (see :func:`_plan`), by name."""
+    shares_passed: bool = field(default=False, init=False, repr=False, compare=False)
+    """Whether the plans made with this part pass :func:`_check_shares` whatever the seller's numbers: set there
+    once a plan passed whose seller gives none of the shares (the part is made for the names the seller gives,
+    so the shares of every plan made with it are then the part's)."""
 
     def __post_init__(self) -> None:
         added = dict(self.inputs)
@@ -2165,30 +2197,35 @@ def _check_shares(plan: _Plan, platform: str) -> None:
 
     In the base case and the conservative one (a range's high end: each is a cost), as :func:`_values` reads them.
     """
+    part = plan.part
+    if part is not None and part.shares_passed:
+        return
     shares = tuple(map(plan.inputs.get, _SHARES_OF_PRICE))
     # The inputs are shared objects (the seller's numbers are made once per value, the tables' once per route part):
     # shares that passed are known by their identity (the entry holds them, so no id in its key is reused).
     key = tuple(map(id, shares))
-    if key in _SHARES_PASSED:
-        return
-    base: list[Fraction] = []
-    conservative: list[Fraction] = []
-    for item in shares:
-        if item is None or item.value is None:
-            continue
-        base.append(item.value)
-        conservative.append(item.high if item.low is not None and item.high is not None else item.value)
-    # Summed once when no share is a range (the two cases are then the same numbers).
-    if sum(base) > 1 or (conservative != base and sum(conservative) > 1):
-        raise ProfileError(
-            f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
-            "add up to more than 100% of the price kept",
-            field=field_path(plan.column.model, "commission"),
-            allowed="shares whose sum stays at or below 1 (100%)",
-        )
-    if len(_SHARES_PASSED) >= _SHARES_PASSED_KEPT:
-        _SHARES_PASSED.clear()
-    _SHARES_PASSED[key] = shares
+    if key not in _SHARES_PASSED:
+        base: list[Fraction] = []
+        conservative: list[Fraction] = []
+        for item in shares:
+            if item is None or item.value is None:
+                continue
+            base.append(item.value)
+            conservative.append(item.high if item.low is not None and item.high is not None else item.value)
+        # Summed once when no share is a range (the two cases are then the same numbers).
+        if sum(base) > 1 or (conservative != base and sum(conservative) > 1):
+            raise ProfileError(
+                f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} "
+                f"({platform}) add up to more than 100% of the price kept",
+                field=field_path(plan.column.model, "commission"),
+                allowed="shares whose sum stays at or below 1 (100%)",
+            )
+        if len(_SHARES_PASSED) >= _SHARES_PASSED_KEPT:
+            _SHARES_PASSED.clear()
+        _SHARES_PASSED[key] = shares
+    seller = plan.seller
+    if part is not None and seller is not None and not any(name in seller for name in _SHARES_OF_PRICE):
+        object.__setattr__(part, "shares_passed", True)  # the route part's own shares: every plan made with it passes
 
 
 _SHARES_PASSED_KEPT = 1024
