@@ -2047,14 +2047,13 @@ def test_shares_are_checked_as_the_sums_say_however_often_the_same_inputs_come(d
 def _plain_plan(economics: Economics, platform: str, market: str | None, column: Any) -> Any:
     """A plan made with nothing kept from earlier plans (the seller's numbers and the route's part made afresh)."""
     margins._SELLER_INPUTS.clear()
-    margins._LAYERS.clear()
     margins._ROUTE_PARTS.clear()
     return margins._plan(economics, platform, market, column, None)
 
 
 def _given_inputs(economics: Economics, platform: str, column: Any) -> dict[str, Any]:
     """The seller's numbers for a column as Economics.given gives them, each made ready for arithmetic (and the cost
-    of capital): what a plan's seller's inputs, made from each layer's, must be."""
+    of capital): what a plan's seller's inputs, kept per economics, platform and model, must be."""
     routes = economics.routes
     route = column.route if any(route_id == column.route for route_id, _numbers in routes) else None
     inputs = {name: margins._yours(value) for name, value in economics.given(platform, column.model, route).items()}
@@ -2088,7 +2087,7 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
             margins._BRIEF_MARGINS.clear()
             earlier: list[Any] = []
             for (platform, market, _route), plan in routes:
-                # The seller's inputs from each layer's made once: Economics.given's numbers, in its order.
+                # The seller's inputs kept for the product: Economics.given's numbers, in its order.
                 assert list(plan.seller.items()) == list(_given_inputs(economics, platform, plan.column).items())
                 fresh = _plain_plan(economics, platform, market, plan.column)
                 assert list(plan.inputs.items()) == list(fresh.inputs.items())

@@ -62,7 +62,6 @@ from .._profile.economics import (
     NUMBERS_BY_NAME,
     SEMI,
     Economics,
-    Layer,
     Range,
     field_path,
 )
@@ -716,50 +715,23 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     known = _SELLER_INPUTS.get(key)
     if known is not None and known[0] is economics:
         return known[1]
-    # Economics.given's numbers, laid over each other as it lays them, from each layer's made ready once (a product's
-    # layers are read for every platform and model: the company's top numbers, a model's, a platform's own).
-    inputs: dict[str, _Input] = {}
-    values: dict[str, Fraction] = {}
-    for layer in economics.given_layers(platform, model, route):
-        layer_inputs, layer_values = _layer_inputs(layer)
-        inputs.update(layer_inputs)
-        values.update(layer_values)
+    given = economics.given(platform, model, route)
     for spec in _REQUIRED:
-        if spec.name not in inputs:
+        if spec.name not in given:
             raise ProfileError(
                 f"no {spec.name} for {model} on {platform}: give it at the top of the economics section, "
                 f"under economics.{model}, or under economics.platforms.{platform}.{model}",
                 field=field_path("platforms", platform, model, spec.name),
                 allowed=spec.allowed_text,
             )
+    inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
-        capital = inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
-        if capital.value is not None:  # as for every number the seller gives (a range's base)
-            values["cost_of_capital"] = capital.value
-    made = inputs, tuple(inputs), values
+        inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
+    made = inputs, tuple(inputs), {name: item.value for name, item in inputs.items() if item.value is not None}
     if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
         _SELLER_INPUTS.clear()
     _SELLER_INPUTS[key] = (economics, made)
     return made
-
-
-_LAYERS_KEPT = 1024
-_LAYERS: dict[int, tuple[Layer, dict[str, _Input], dict[str, Fraction]]] = {}
-"""A layer of the seller's numbers made ready for arithmetic, by its identity (kept with it): the layers a product
-shares with its company, and its own, each read for several platforms and models."""
-
-
-def _layer_inputs(layer: Layer) -> tuple[dict[str, _Input], dict[str, Fraction]]:
-    """A layer's numbers made ready for arithmetic, and their values (a range's base), by name in its order."""
-    known = _LAYERS.get(id(layer))
-    if known is not None and known[0] is layer:
-        return known[1], known[2]
-    inputs = {name: _yours(value) for name, value in layer}
-    values = {name: item.value for name, item in inputs.items() if item.value is not None}
-    if len(_LAYERS) >= _LAYERS_KEPT:
-        _LAYERS.clear()
-    _LAYERS[id(layer)] = (layer, inputs, values)
-    return inputs, values
 
 
 @dataclass(frozen=True)

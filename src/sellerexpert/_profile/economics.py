@@ -697,20 +697,13 @@ class Economics:
     def given(self, platform: str, model: str, route: str | None = None) -> dict[str, Value]:
         """The numbers as given (a number or a :class:`Range`) for one model on one platform, or one of its routes."""
         out: dict[str, Value] = {}
-        for layer in self.given_layers(platform, model, route):
-            out.update(layer)
-        return out
-
-    def given_layers(self, platform: str, model: str, route: str | None = None) -> list[Layer]:
-        """The layers :meth:`given` reads, in the order it lays them over each other (the most specific last)."""
-        out: list[Layer] = []
         for wanted in ((None, None), (None, model), (platform, None), (platform, model)):
             for key, layer in self.layers:
                 if key == wanted:
-                    out.append(layer)
+                    out.update(layer)
         for route_id, layer in self.routes:
             if route_id == route:
-                out.append(layer)
+                out.update(layer)
         return out
 
     def rate_for(self, currency: str) -> Decimal | None:
