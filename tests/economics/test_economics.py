@@ -1267,6 +1267,53 @@ def test_a_brief_breakdown_refuses_exactly_the_amounts_the_full_one_refuses(scal
     check()
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_breakdown_refuses_as_the_full_one_at_the_limit(scale: float) -> None:
+    # Volumes and prices whose products straddle 10**64 (the numerators _month_parts bounds in brief): the brief
+    # breakdown refuses exactly when the full one does, the units' contribution, the month or the cash tied up
+    # deciding.
+    @settings(max_examples=scaled(60, scale), deadline=None)
+    @given(
+        digits=st.integers(1, 40),
+        data=st.data(),
+        capital=st.sampled_from(["0%", "8%", "150%"]),
+        stock_days=st.sampled_from([0, 45, 365]),
+        delay=st.sampled_from([0, 14]),
+    )
+    def check(digits: int, data: Any, capital: str, stock_days: int, delay: int) -> None:
+        units = data.draw(st.integers(10**digits, 10 ** (digits + 1)))
+        price = data.draw(st.integers(10 ** 63 // units, 10 ** 65 // units + 1))
+        numbers = {
+            "unit_cost": price // 2, "monthly_units": units, "cost_of_capital": capital, "stock_days": stock_days,
+            "payout_delay_days": delay, "fully-managed": {"price": price}, "semi-managed": {"price": price},
+        }
+        outcomes = []
+        for brief in (False, True):
+            try:
+                compare_margins(numbers, brief=brief)
+                outcomes.append("")
+            except ProfileError as error:
+                outcomes.append(str(error))
+        event("refused" if outcomes[0] else "kept")
+        assert outcomes[0] == outcomes[1]
+
+    check()
+
+
+def test_a_price_line_is_kept_by_its_value_and_origin_objects() -> None:
+    # The price line of a product's breakdowns, one object for the same value and origin objects: the line made
+    # afresh; another value or origin (even an equal one) gets a line of its own.
+    price, origin = Fraction(8799, 100), margins.Provenance(basis="estimate", note="a")
+    first = margins._price_line(price.as_integer_ratio(), price, origin)
+    label, formula = margins._PER_UNIT[0][1:3]
+    assert vars(first) == vars(margins.MarginLine("price", label, formula, Decimal("87.99"), price, origin))
+    assert margins._price_line(price.as_integer_ratio(), price, origin) is first
+    other = Fraction(8799, 100)
+    assert margins._price_line(other.as_integer_ratio(), other, origin).exact is other
+    again = margins.Provenance(basis="estimate", note="a")
+    assert margins._price_line(price.as_integer_ratio(), price, again).origin is again
+
+
 def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> None:
     numbers = {"unit_cost": 1, "monthly_units": 10**40, "fully-managed": {"price": 10**30}, "semi-managed": {"price": 10**30}}
     for brief in (False, True):
@@ -1876,6 +1923,14 @@ def test_the_integer_arithmetic_is_the_formula_in_fractions(scale: float) -> Non
             "contribution_per_month": parts["contribution_per_month"]
         }
         assert margins._amounts(plan, values, units) == expected
+        # In brief: the lines a brief breakdown keeps, the same pairs, when their numerators prove every amount the
+        # size check reads below 10**64 (then the exact check passes); every line otherwise.
+        brief = margins._month_parts(plan, values, units, brief=True)
+        if brief != parts:
+            assert brief == {key: parts[key] for key in parts if key in margins._BRIEF_LINES}
+            assert list(brief) == ["price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"]
+            if units.denominator == 1 and units:
+                margins._check_brief_sizes(plan, values, parts, int(units), "temu")  # raises nothing
         # The month is a straight line in each number _slopes answers for (on the whole range: none of them moves
         # a customs threshold or the refund fee's cap), so its slope is the step from x to x + 1.
         for name, slope in margins._slopes(plan, values, units).items():
@@ -2106,6 +2161,17 @@ def _plain_plan(economics: Economics, platform: str, market: str | None, column:
     return margins._plan(economics, platform, market, column, None)
 
 
+def _given_inputs(economics: Economics, platform: str, column: Any) -> dict[str, Any]:
+    """The seller's numbers for a column as Economics.given gives them, each made ready for arithmetic (and the cost
+    of capital): what a plan's seller's inputs, kept per economics, platform and model, must be."""
+    routes = economics.routes
+    route = column.route if any(route_id == column.route for route_id, _numbers in routes) else None
+    inputs = {name: margins._yours(value) for name, value in economics.given(platform, column.model, route).items()}
+    if economics.cost_of_capital is not None:
+        inputs["cost_of_capital"] = margins._yours(economics.cost_of_capital)
+    return inputs
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor: Advisor, scale: float) -> None:
     # Products drawn one after another, priced in every market (the seller's numbers kept per economics, the
@@ -2131,9 +2197,28 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
             margins._BRIEF_MARGINS.clear()
             earlier: list[Any] = []
             for (platform, market, _route), plan in routes:
+                # The seller's inputs kept for the product: Economics.given's numbers, in its order.
+                assert list(plan.seller.items()) == list(_given_inputs(economics, platform, plan.column).items())
                 fresh = _plain_plan(economics, platform, market, plan.column)
                 assert list(plan.inputs.items()) == list(fresh.inputs.items())
                 assert plan == fresh
+                # A plan made without its constructor has the fields one made with it has, the same values, and
+                # those _plan alone sets (the constructor leaves them to the class's None).
+                made = margins._Plan(
+                    plan.column, plan.inputs, plan.parcel, plan.charges, plan.duty_origin, plan.refund_admin,
+                    plan.late_fine, plan.deposit, plan.deposit_origin,
+                )
+                assert made == plan and set(vars(plan)) == {*vars(made), "part", "base", "seller"}
+                # The shares' check, passed by the route part once a plan of it passed, is the plain one's.
+                outcomes = []
+                for checked in (plan, made):  # made: no part, checked by its shares afresh
+                    margins._SHARES_PASSED.clear()
+                    try:
+                        margins._check_shares(checked, platform)
+                        outcomes.append("")
+                    except ProfileError as error:
+                        outcomes.append(str(error))
+                assert outcomes[0] == outcomes[1]
                 shape = [(name, item.origin) for name, item in plan.inputs.items()]
                 held = by_part.setdefault(id(plan.part), (plan.part, shape))
                 assert held[1] == shape
@@ -2148,6 +2233,11 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
                     continue
                 got = margins._model_margin(plan, units, platform, brief=True)
                 assert got == own
+                # Lines and model made without their constructors: what the constructors make of the same fields.
+                for line in (*got.per_unit, *got.per_month):
+                    assert vars(line) == vars(margins.MarginLine(**vars(line)))
+                fields = {name: getattr(got, name) for name in margins.ModelMargin.__dataclass_fields__}
+                assert vars(got) == vars(margins.ModelMargin(**fields))
                 assert [line.exact for line in (*got.per_unit, *got.per_month)] == [
                     line.exact for line in (*own.per_unit, *own.per_month)
                 ]

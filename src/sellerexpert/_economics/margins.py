@@ -204,6 +204,19 @@ class MarginLine:
 _MINUS = "− "
 
 
+def _margin_line(
+    key: str, label: str, formula: str, value: Decimal, exact: Fraction, origin: Provenance = _COMPUTED
+) -> MarginLine:
+    """``MarginLine(key, label, formula, value, exact, origin)`` without running its constructor: a catalogue makes
+    some thirty lines a product, each field given here in full (the constructor only sets them, one call each)."""
+    line = object.__new__(MarginLine)
+    state = line.__dict__
+    state["key"], state["label"], state["formula"], state["value"], state["exact"], state["origin"] = (
+        key, label, formula, value, exact, origin,
+    )
+    return line
+
+
 @dataclass(frozen=True)
 class NeededNumber(Record, keys=("name", "model", Key("tips_at", via=float), "can_tip")):
     """A number neither the seller nor the tables give, and what it could change.
@@ -276,6 +289,25 @@ class ModelMargin(Record, keys=("model", "route", "route_name", "per_unit", "per
 
     def estimates(self) -> tuple[MarginLine, ...]:
         return tuple(line for line in (*self.per_unit, *self.per_month, *self.cash) if line.estimate)
+
+
+def _model_margin_of(
+    model: str,
+    per_unit: tuple[MarginLine, ...],
+    per_month: tuple[MarginLine, ...],
+    cash: tuple[MarginLine, ...],
+    not_given: tuple[str, ...],
+    route: str | None,
+    route_name: str,
+    needed: tuple[str, ...],
+) -> ModelMargin:
+    """``ModelMargin(...)`` of these fields without running its constructor (see :func:`_margin_line`): a catalogue
+    makes twelve a product."""
+    margin = object.__new__(ModelMargin)
+    state = margin.__dict__
+    state["model"], state["per_unit"], state["per_month"], state["cash"] = model, per_unit, per_month, cash
+    state["not_given"], state["route"], state["route_name"], state["needed"] = not_given, route, route_name, needed
+    return margin
 
 
 @dataclass(frozen=True)
@@ -564,8 +596,8 @@ class _Plan:
     name and origin and differ only in the values of the seller's numbers (whose origin is always theirs): what
     reads only names, origins and the part's fields can be kept by the part's identity."""
     base: dict[str, Fraction] | None = field(default=None, init=False, repr=False, compare=False)
-    """The inputs' values in the base case, kept by :func:`_values` at its first call on a plan made by :func:`_plan`
-    (whose inputs are never changed; ``None`` until then, and on a plan made otherwise): read, never changed."""
+    """The inputs' values in the base case, made with a plan by :func:`_plan` from the seller's and the route part's
+    (whose inputs are never changed; ``None`` on a plan made otherwise): :func:`_values` reads them, never changed."""
     seller: Mapping[str, _Input] | None = field(default=None, init=False, repr=False, compare=False)
     """The seller's inputs the plan was made with (set by :func:`_plan` alone, ``None`` as :attr:`part` is): the
     object :func:`_seller_inputs` keeps for the product, platform and model. Plans with the same seller's inputs
@@ -629,7 +661,7 @@ def _route_origin(terms: Provenance | None, why: str) -> Provenance:
 
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     """A column made ready for arithmetic: the seller's numbers, then what the route's tables add (see :func:`_route_part`)."""
-    seller, names = _seller_inputs(economics, platform, column)
+    seller, names, values = _seller_inputs(economics, platform, column)
     # The route's part reads only which numbers the seller gives (never their values), the currency, the
     # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
     key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, names)
@@ -646,15 +678,15 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
         part = _SAME_PARTS.setdefault((names, part), part)
         known = _ROUTE_PARTS[key] = (column, part)
     part = known[1]
-    # In the order the route's part set them: a new number after the seller's, a customs entry the seller
-    # also named over it in its place, as when the two were worked out in one pass.
-    inputs = dict(seller)
-    inputs.update(part.added)
-    plan = _Plan(column, inputs, part.parcel, part.charges, part.duty_origin, part.refund_admin, part.late_fine,
-                 part.deposit, part.deposit_origin)
-    # Not arguments: a copy made with replace() must not carry them.
-    object.__setattr__(plan, "part", part)
-    object.__setattr__(plan, "seller", seller)
+    # Made without running the constructor (a catalogue makes some twelve plans a product): the part's fields are
+    # checked and laid out once (_RoutePart.fields). In the order the route's part set them: a new number after
+    # the seller's, a customs entry the seller also named over it in its place, as when the two were worked out
+    # in one pass; the base values likewise (each input's value but for those with none: the part has none such).
+    plan = object.__new__(_Plan)
+    plan.__dict__.update(
+        part.fields, column=column, inputs={**seller, **part.added}, base={**values, **part.values}, part=part,
+        seller=seller,
+    )
     return plan
 
 
@@ -662,7 +694,7 @@ _REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
 """The numbers a plan cannot do without, in the order their absence is reported."""
 
 _SELLER_INPUTS_KEPT = 256
-_SellerInputs = tuple[dict[str, _Input], tuple[str, ...]]
+_SellerInputs = tuple[dict[str, _Input], tuple[str, ...], dict[str, Fraction]]
 _SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, _SellerInputs]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
 by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
@@ -670,8 +702,8 @@ comparison in each of its markets reads the same ones (its profile in each marke
 
 
 def _seller_inputs(economics: Economics, platform: str, column: Column) -> _SellerInputs:
-    """The numbers the seller gives for this column, with the cost of capital, and their names in order (both read,
-    never changed, by the caller).
+    """The numbers the seller gives for this column, with the cost of capital, their names in order and their
+    values (a range's base) by name (each read, never changed, by the caller).
 
     :raises ProfileError: for a required number not given.
     """
@@ -695,7 +727,7 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
-    made = inputs, tuple(inputs)
+    made = inputs, tuple(inputs), {name: item.value for name, item in inputs.items() if item.value is not None}
     if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
         _SELLER_INPUTS.clear()
     _SELLER_INPUTS[key] = (economics, made)
@@ -716,9 +748,24 @@ class _RoutePart:
     deposit_origin: Provenance
     added: dict[str, _Input] = field(init=False, repr=False, compare=False)
     """:attr:`inputs` as a dict (a plan's inputs are the seller's updated with these, from a dict at once)."""
+    values: dict[str, Fraction] = field(init=False, repr=False, compare=False)
+    """:attr:`added`'s values (each input's, but for those with none), laid over the seller's in a plan's base values."""
+    fields: dict[str, Any] = field(init=False, repr=False, compare=False)
+    """The fields of a plan made with this part, but its column and inputs (see :func:`_plan`), by name."""
+    shares_passed: bool = field(default=False, init=False, repr=False, compare=False)
+    """Whether the plans made with this part pass :func:`_check_shares` whatever the seller's numbers: set there
+    once a plan passed whose seller gives none of the shares (the part is made for the names the seller gives,
+    so the shares of every plan made with it are then the part's)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "added", dict(self.inputs))
+        added = dict(self.inputs)
+        object.__setattr__(self, "added", added)
+        object.__setattr__(self, "values", {name: item.value for name, item in added.items() if item.value is not None})
+        object.__setattr__(self, "fields", {
+            "parcel": self.parcel, "charges": self.charges, "duty_origin": self.duty_origin,
+            "refund_admin": self.refund_admin, "late_fine": self.late_fine, "deposit": self.deposit,
+            "deposit_origin": self.deposit_origin,
+        })
 
 
 _ROUTE_PARTS_KEPT = 1024
@@ -1084,7 +1131,7 @@ def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
 
 
 def _month_parts(
-    plan: _Plan, v: Mapping[str, Fraction], units: Fraction | int, *, month_only: bool = False
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction | int, *, month_only: bool = False, brief: bool = False
 ) -> dict[str, _Q]:
     """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
 
@@ -1094,7 +1141,11 @@ def _month_parts(
     below -1 makes 1 + VAT negative), but the month, in lowest terms: each reader reduces only what it keeps
     (:func:`_amounts` as Fractions; a brief breakdown keeps five lines and only checks the others' sizes, which
     do not depend on the terms). With ``month_only``, only ``contribution_per_month`` is there (the tipping values
-    read nothing else). ``units`` is read by its numerator and denominator: a whole number needs no Fraction.
+    read nothing else). With ``brief``, only the lines of :data:`_BRIEF_LINES` when every amount the brief
+    breakdown checks the size of (:func:`_brief_margin`) has a numerator below 10**64, which proves it below
+    10**64 (each denominator is a whole number, not 0), and every line otherwise (for the exact check): a
+    catalogue's twelve breakdowns a product make no dict of lines nobody reads. ``units`` is read by its
+    numerator and denominator: a whole number needs no Fraction.
     """
     get = v.get
     # Each number read as its pair at once (one call: a Fraction's numerator and denominator are two).
@@ -1171,6 +1222,26 @@ def _month_parts(
     if month_only:
         return {"contribution_per_month": month}
     per_day_n, per_day_d = count_n * MONTHS_PER_YEAR, count_d * DAYS_PER_YEAR
+    if brief:
+        # The cash lines' numerators and those of the amounts _brief_margin works out of them (the cash tied up
+        # and its cost: stock, payouts and deposit over one denominator), with every line's and the units'.
+        stock_cash_n, stock_cash_d = ln * per_day_n * days_n, ld * per_day_d * days_d
+        payout_cash_n, payout_cash_d = payout_n * per_day_n * delay_n, payout_d * per_day_d * delay_d
+        tied_n = (stock_cash_n * payout_cash_d + payout_cash_n * stock_cash_d) * deposit_d \
+            + deposit_n * stock_cash_d * payout_cash_d
+        if max(map(abs, (
+            pn, cut_n, refunds_n, vat_n, kept_n * mn, refund_admin[0], kept_n * an, kept_n * yn, fees[0], fines[0],
+            late[0], ads[0], un, fn, duty[0], last_mile[0], storage[0], return_handling[0], unsold[0], on_stock[0],
+            on_payouts[0], per_n, fixed[0], deposit_cost[0], month[0], stock_cash_n, payout_cash_n, deposit_n,
+            per_n * count_n, tied_n, tied_n * capital_n,
+        ))) < _LARGEST.numerator:
+            return {
+                "price": (pn, pd),
+                "contribution_per_unit": (per_n, per_d),
+                "fixed_costs": fixed,
+                "deposit_cost": deposit_cost,
+                "contribution_per_month": month,
+            }
     return {
         "price": (pn, pd),
         "price_cut": (cut_n, gd),
@@ -1372,12 +1443,8 @@ def _values(plan: _Plan, case: str = "base", changes: Mapping[str, Fraction] | N
     if case == "base":
         base = plan.base
         if base is None:
-            # Each number as given (a range's base), in one comprehension: a catalogue asks this of some ten plans a
-            # product, and again of a leading model's for its tipping values.
+            # Each number as given (a range's base), in one comprehension (a plan made by _plan has them already).
             base = {name: item.value for name, item in plan.inputs.items() if item.value is not None}
-            if plan.part is not None:
-                # Kept on a plan made by _plan (its inputs are never changed): read again, not worked out again.
-                object.__setattr__(plan, "base", base)
         return {**base, **changes} if changes else base
     out = {}
     for name, item in plan.inputs.items():
@@ -1847,14 +1914,14 @@ def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
     part, seller = plan.part, plan.seller
     if part is None or seller is None:
         values = _values(plan)
-        return _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
+        return _brief_margin(plan, values, _month_parts(plan, values, units, brief=True), units, platform)
     column = plan.column
     key = (id(seller), id(part), column.model, column.route, column.route_name, units)
     known = _BRIEF_MARGINS.get(key)
     if known is not None and known[0] is seller and known[1] is part:
         return known[2]
     values = _values(plan)
-    margin = _brief_margin(plan, values, _month_parts(plan, values, units), units, platform)
+    margin = _brief_margin(plan, values, _month_parts(plan, values, units, brief=True), units, platform)
     if len(_BRIEF_MARGINS) >= _BRIEF_MARGINS_KEPT:
         _BRIEF_MARGINS.clear()
     _BRIEF_MARGINS[key] = (seller, part, margin)
@@ -1875,26 +1942,9 @@ def _brief_margin(
     only the lines of :data:`_BRIEF_LINES` (the other amounts stay integer pairs: checked, not kept)."""
     if not units:
         raise ZeroDivisionError("division by zero")  # as the full breakdown's contribution a unit after fixed costs
-    # The full breakdown's size check, on every amount it shows, as unreduced pairs (a size does not depend on the
-    # terms; each denominator is not 0, of either sign): the lines, then those worked out of them (the units'
-    # contribution, a unit's after fixed costs, the cash tied up and what it costs a month).
-    per_n, per_d = per_unit = parts["contribution_per_unit"]
-    month_n, month_d = month = parts["contribution_per_month"]
-    sn, sd = parts["cash_in_stock"]
-    wn, wd = parts["cash_in_payouts"]
-    hn, hd = parts["deposit_held"]
-    tied_n, tied_d = (sn * wd + wn * sd) * hd + hn * sd * wd, sd * wd * hd
-    capital = values.get("cost_of_capital", _ZERO)
-    checked = (
-        *parts.values(), (per_n * units, per_d), (month_n, month_d * units), (tied_n, tied_d),
-        (tied_n * capital.numerator, tied_d * capital.denominator * MONTHS_PER_YEAR),
-    )
-    largest = _LARGEST.numerator
-    for n, d in checked:
-        # A numerator below 10**64 proves the amount is (its denominator is a whole number, not 0): the products'
-        # numerators are some fifty bits long, so the exact comparison below is all but never reached.
-        if not -largest < n < largest and abs(n) >= largest * abs(d):
-            raise _too_long(plan, platform)
+    if len(parts) > len(_BRIEF_LINES):
+        # Every line: _month_parts (brief) could not prove every size by its numerators alone, or was not asked to.
+        _check_brief_sizes(plan, values, parts, units, platform)
     known = _brief_known(plan)
     needed = known.needed
     if known.duty_charges:
@@ -1913,27 +1963,78 @@ def _brief_margin(
     month_lines = known.month_lines.get(fixed_and_deposit)
     if month_lines is None:
         month_lines = _brief_month_lines(known, *fixed_and_deposit)
+    per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
     per_unit_value, month_value = Fraction(*per_unit), Fraction(*month)
-    _key, label, formula, _price_needs = _PER_UNIT[0]
     column = plan.column
-    return ModelMargin(
-        model=column.model,
-        per_unit=(
-            MarginLine("price", label, formula, _cents_pair(*parts["price"]), values.get("price", _ZERO), known.price_origin),
-            MarginLine("contribution_per_unit", N_("Contribution per unit"),
-                       N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
+    return _model_margin_of(
+        column.model,
+        (
+            _price_line(parts["price"], values.get("price", _ZERO), known.price_origin),
+            _margin_line("contribution_per_unit", N_("Contribution per unit"),
+                         N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
         ),
-        per_month=(
+        (
             *month_lines,
-            MarginLine("contribution_per_month", N_("Contribution per month"),
-                       N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month), month_value),
+            _margin_line("contribution_per_month", N_("Contribution per month"),
+                         N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month),
+                         month_value),
         ),
-        cash=(),
-        not_given=known.not_given,
-        route=column.route,
-        route_name=column.route_name,
-        needed=needed,
+        (),
+        known.not_given,
+        column.route,
+        column.route_name,
+        needed,
     )
+
+
+_PRICE_LINES_KEPT = 64
+_PRICE_LINES: dict[tuple[int, int], MarginLine] = {}
+"""Brief breakdowns' price lines, by the identity of their value and origin (the line holds both, so no id in a key
+is reused while it is kept): a product's twelve breakdowns show some three prices (its supply price, its retail
+price, a platform's own), one seller's number each, the same object in every market."""
+
+
+def _price_line(price: _Q, value: Fraction, origin: Provenance) -> MarginLine:
+    """A brief breakdown's price line: its value ``value`` (``price`` its terms), from ``origin``; one object for
+    the same value and origin objects (the lines are frozen)."""
+    key = (id(value), id(origin))
+    known = _PRICE_LINES.get(key)
+    if known is not None and known.exact is value and known.origin is origin:
+        return known
+    _key, label, formula, _price_needs = _PER_UNIT[0]
+    line = _margin_line("price", label, formula, _cents_pair(*price), value, origin)
+    if len(_PRICE_LINES) >= _PRICE_LINES_KEPT:
+        _PRICE_LINES.clear()
+    _PRICE_LINES[key] = line
+    return line
+
+
+def _check_brief_sizes(
+    plan: _Plan, values: Mapping[str, Fraction], parts: Mapping[str, _Q], units: int, platform: str
+) -> None:
+    """The full breakdown's size check (:func:`_check_size`) on every amount it shows, from its lines as unreduced
+    pairs (a size does not depend on the terms; each denominator is not 0, of either sign): the lines, then those
+    worked out of them (the units' contribution, a unit's after fixed costs, the cash tied up and what it costs a
+    month; :func:`_month_parts` with ``brief`` bounds these same amounts by their numerators).
+
+    :raises ProfileError: for an amount of more than 64 digits.
+    """
+    per_n, per_d = parts["contribution_per_unit"]
+    month_n, month_d = parts["contribution_per_month"]
+    sn, sd = parts["cash_in_stock"]
+    wn, wd = parts["cash_in_payouts"]
+    hn, hd = parts["deposit_held"]
+    tied_n, tied_d = (sn * wd + wn * sd) * hd + hn * sd * wd, sd * wd * hd
+    capital = values.get("cost_of_capital", _ZERO)
+    checked = (
+        *parts.values(), (per_n * units, per_d), (month_n, month_d * units), (tied_n, tied_d),
+        (tied_n * capital.numerator, tied_d * capital.denominator * MONTHS_PER_YEAR),
+    )
+    largest = _LARGEST.numerator
+    for n, d in checked:
+        # A numerator below 10**64 proves the amount is (its denominator is a whole number, not 0).
+        if not -largest < n < largest and abs(n) >= largest * abs(d):
+            raise _too_long(plan, platform)
 
 
 def _brief_month_lines(known: _BriefKnown, fixed: _Q, deposit_cost: _Q) -> tuple[MarginLine, MarginLine]:
@@ -1941,10 +2042,10 @@ def _brief_month_lines(known: _BriefKnown, fixed: _Q, deposit_cost: _Q) -> tuple
     kept in ``known`` (a catalogue's products share them: the company's fixed costs, the route's deposit)."""
     minus_fixed, minus_deposit = Fraction(-fixed[0], fixed[1]), Fraction(-deposit_cost[0], deposit_cost[1])
     lines = (
-        MarginLine("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
-                   cents(minus_fixed), minus_fixed, known.fixed_origin),
-        MarginLine("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
-                   cents(minus_deposit), minus_deposit, known.deposit_origin),
+        _margin_line("fixed_costs", N_("Fixed costs"), _MINUS + N_("fixed costs per month"),
+                     cents(minus_fixed), minus_fixed, known.fixed_origin),
+        _margin_line("deposit_cost", N_("Cost of the deposit"), _MINUS + N_("deposit × cost of capital ÷ 12"),
+                     cents(minus_deposit), minus_deposit, known.deposit_origin),
     )
     if len(known.month_lines) >= _BRIEF_MONTH_LINES_KEPT:
         known.month_lines.clear()
@@ -2068,30 +2169,35 @@ def _check_shares(plan: _Plan, platform: str) -> None:
 
     In the base case and the conservative one (a range's high end: each is a cost), as :func:`_values` reads them.
     """
+    part = plan.part
+    if part is not None and part.shares_passed:
+        return
     shares = tuple(map(plan.inputs.get, _SHARES_OF_PRICE))
     # The inputs are shared objects (the seller's numbers are made once per value, the tables' once per route part):
     # shares that passed are known by their identity (the entry holds them, so no id in its key is reused).
     key = tuple(map(id, shares))
-    if key in _SHARES_PASSED:
-        return
-    base: list[Fraction] = []
-    conservative: list[Fraction] = []
-    for item in shares:
-        if item is None or item.value is None:
-            continue
-        base.append(item.value)
-        conservative.append(item.high if item.low is not None and item.high is not None else item.value)
-    # Summed once when no share is a range (the two cases are then the same numbers).
-    if sum(base) > 1 or (conservative != base and sum(conservative) > 1):
-        raise ProfileError(
-            f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} ({platform}) "
-            "add up to more than 100% of the price kept",
-            field=field_path(plan.column.model, "commission"),
-            allowed="shares whose sum stays at or below 1 (100%)",
-        )
-    if len(_SHARES_PASSED) >= _SHARES_PASSED_KEPT:
-        _SHARES_PASSED.clear()
-    _SHARES_PASSED[key] = shares
+    if key not in _SHARES_PASSED:
+        base: list[Fraction] = []
+        conservative: list[Fraction] = []
+        for item in shares:
+            if item is None or item.value is None:
+                continue
+            base.append(item.value)
+            conservative.append(item.high if item.low is not None and item.high is not None else item.value)
+        # Summed once when no share is a range (the two cases are then the same numbers).
+        if sum(base) > 1 or (conservative != base and sum(conservative) > 1):
+            raise ProfileError(
+                f"commission, affiliate commission and payment fee on {plan.column.route or plan.column.model} "
+                f"({platform}) add up to more than 100% of the price kept",
+                field=field_path(plan.column.model, "commission"),
+                allowed="shares whose sum stays at or below 1 (100%)",
+            )
+        if len(_SHARES_PASSED) >= _SHARES_PASSED_KEPT:
+            _SHARES_PASSED.clear()
+        _SHARES_PASSED[key] = shares
+    seller = plan.seller
+    if part is not None and seller is not None and not any(name in seller for name in _SHARES_OF_PRICE):
+        object.__setattr__(part, "shares_passed", True)  # the route part's own shares: every plan made with it passes
 
 
 _SHARES_PASSED_KEPT = 1024
