@@ -1211,7 +1211,7 @@ def _slopes(
 
 
 def _slope_pairs(
-    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Container[str] | None = None
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Iterable[str] | None = None
 ) -> dict[str, _Q]:
     """How much the month moves per unit of each number it is a straight line in (the ``"affine"`` ones of
     :data:`_SHAPES`), at these values: the derivative of :func:`_month_parts`, worked out by hand once per plan
@@ -1224,72 +1224,78 @@ def _slope_pairs(
     VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
     shows the one root it keeps from a pair in any terms.
 
-    :param names: the slopes wanted (all when None): only those are worked out, and what only the costlier ones
-        read (customs on a parcel, the returned unit) only for them. Each slope is the same pair either way.
+    :param names: the slopes wanted (all when None; a frozenset is read as it is, anything else made one): only
+        those are worked out, and the parts of the arithmetic only they read (the payout, the landed cost, customs,
+        the cost a unit more of landed cost carries) only for them. Each slope is the same pair either way.
     """
     get = v.get
-    x = get("price", _ZERO)
-    pn, pd = x.numerator, x.denominator
-    x = get("price_cut", _ZERO)
-    gn, gd = pn * (x.denominator - x.numerator), pd * x.denominator  # gross: price x (1 - cut)
-    x = get("return_rate", _ZERO)
-    rn, rd = x.numerator, x.denominator
-    x = get("vat_rate", _ZERO)
-    tn, td = x.numerator, x.denominator
+    wanted: frozenset[str] = _SLOPED if names is None else names if isinstance(names, frozenset) else frozenset(names)
+    pn, pd = get("price", _ZERO).as_integer_ratio()
+    cn, cd = get("price_cut", _ZERO).as_integer_ratio()
+    gn, gd = pn * (cd - cn), pd * cd  # gross: price x (1 - cut)
+    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
+    tn, td = get("vat_rate", _ZERO).as_integer_ratio()
     vat1 = td + tn
     if not vat1:
         raise ZeroDivisionError("division by zero")
-    kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
-    x, y, z = get("commission", _ZERO), get("affiliate_commission", _ZERO), get("payment_fee", _ZERO)
-    mn, md = x.numerator, x.denominator
-    shares_d = md * y.denominator * z.denominator
-    left_n = shares_d - mn * y.denominator * z.denominator - y.numerator * md * z.denominator - z.numerator * md * y.denominator
-    payout_n, payout_d = kept_n * left_n, kept_d * shares_d
-    x = get("cost_of_capital", _ZERO)
-    capital_n, capital_d = x.numerator, x.denominator
-    x = get("payout_delay_days", _ZERO)
-    delay_n, delay_d = x.numerator, x.denominator
-    x, z = get("transit_days", _ZERO), get("stock_days", _ZERO)
-    stock_n, stock_d = z.numerator, z.denominator
-    days_n, days_d = x.numerator * stock_d + stock_n * x.denominator, x.denominator * stock_d
-    x = get("unsold_share", _ZERO)
-    wn, wd = x.numerator, x.denominator
-    # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
-    if wn < wd:
-        year_d = days_d * capital_d * DAYS_PER_YEAR
-        on_landed = _lowest(wn * year_d + days_n * capital_n * (wd - wn), (wd - wn) * year_d)
-    else:
-        on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
-    year_d = delay_d * capital_d * DAYS_PER_YEAR
-    on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
+    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
     parcel = plan.parcel
-    wanted: Container[str] = _SLOPED if names is None else names
-    value, duty, rates, taxed = _Q0, _Q0, 0, False
     g: Callable[[str], _Q] = _q_of(v)
+    # What each group of slopes reads, worked out only when one of them is wanted (a catalogue's leader wants some
+    # eight of twenty: the payout nearly always, a unit more of landed cost's own cost rarely).
+    paid_out = not wanted.isdisjoint(_PAYOUT_SLOPED)
+    if paid_out:
+        kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
+        (mn, md), (an, ad), (yn, yd) = (
+            get("commission", _ZERO).as_integer_ratio(),
+            get("affiliate_commission", _ZERO).as_integer_ratio(),
+            get("payment_fee", _ZERO).as_integer_ratio(),
+        )
+        shares_d = md * ad * yd
+        left_n = shares_d - mn * ad * yd - an * md * yd - yn * md * ad
+        payout_n, payout_d = kept_n * left_n, kept_d * shares_d
+        delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
+        year_d = delay_d * capital_d * DAYS_PER_YEAR
+        on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
+    dutied = "duty_rate" in wanted or "import_tax_rate" in wanted
+    landed = not wanted.isdisjoint(_LANDED_SLOPED)
+    if landed or "freight_per_unit" in wanted or (dutied and parcel is False):
+        xn, xd = get("transit_days", _ZERO).as_integer_ratio()
+        stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
+        days_n, days_d = xn * stock_d + stock_n * xd, xd * stock_d
+    on_landed = _Q0
+    if "freight_per_unit" in wanted or (dutied and parcel is False):
+        # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
+        wn, wd = get("unsold_share", _ZERO).as_integer_ratio()
+        if wn < wd:
+            landed_year_d = days_d * capital_d * DAYS_PER_YEAR
+            on_landed = _lowest(wn * landed_year_d + days_n * capital_n * (wd - wn), (wd - wn) * landed_year_d)
+        else:
+            on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
+    value, duty, rates, taxed = _Q0, _Q0, 0, False
     # A bulk import's duty is part of the landed cost (every slope on it reads it); a parcel's only of its own two.
-    if parcel is False or (parcel and ("duty_rate" in wanted or "import_tax_rate" in wanted)):
+    if (parcel is False and (landed or dutied)) or (parcel and dutied):
         value, duty, rates, taxed = _customs(plan, (gn, gd), g)
-    per_duty = _qadd(_Q1, on_landed) if parcel is False else _Q1
-    x, z = get("unit_cost", _ZERO), get("freight_per_unit", _ZERO)
-    ln, ld = x.numerator * z.denominator + z.numerator * x.denominator, x.denominator * z.denominator
-    if parcel is False:
-        paid = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate"))) if taxed else duty
-        ln, ld = ln * paid[1] + paid[0] * ld, ld * paid[1]
+    if landed:
+        (un, ud), (fn, fd) = get("unit_cost", _ZERO).as_integer_ratio(), get("freight_per_unit", _ZERO).as_integer_ratio()
+        ln, ld = un * fd + fn * ud, ud * fd
+        if parcel is False:
+            paid = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate"))) if taxed else duty
+            ln, ld = ln * paid[1] + paid[0] * ld, ld * paid[1]
+        on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     count_n, count_d = -units.numerator, units.denominator  # each slope a cost: the month falls by it
 
     def per_month(n: int, d: int) -> _Q:
         return n * count_n, d * count_d
 
-    x = get("storage_per_unit_month", _ZERO)
-    on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     one = (count_n, count_d)
-    kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
     # The cheap slopes, each worked out only when wanted (a catalogue's leader wants three or four of these).
     out: dict[str, _Q] = {}
     if "stock_days" in wanted:
+        sn, sd = get("storage_per_unit_month", _ZERO).as_integer_ratio()
         out["stock_days"] = per_month(
-            x.numerator * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * x.denominator * DAYS_PER_YEAR,
-            x.denominator * DAYS_PER_YEAR * on_capital[1],
+            sn * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * sd * DAYS_PER_YEAR,
+            sd * DAYS_PER_YEAR * on_capital[1],
         )
     if "transit_days" in wanted:
         out["transit_days"] = per_month(*on_capital)
@@ -1303,19 +1309,22 @@ def _slope_pairs(
         if name in wanted:
             out[name] = one
     if "storage_per_unit_month" in wanted:
+        stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
         out["storage_per_unit_month"] = per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR)
     if "cost_per_return" in wanted:
         out["cost_per_return"] = per_month(rn, rd)
-    if "affiliate_commission" in wanted:
-        out["affiliate_commission"] = kept_then
-    if "payment_fee" in wanted:
-        out["payment_fee"] = kept_then
+    if "affiliate_commission" in wanted or "payment_fee" in wanted:
+        kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
+        if "affiliate_commission" in wanted:
+            out["affiliate_commission"] = kept_then
+        if "payment_fee" in wanted:
+            out["payment_fee"] = kept_then
     if "fixed_per_month" in wanted:
         out["fixed_per_month"] = (-1, 1)
     if "return_rate" in wanted:
-        x = get("cost_per_return", _ZERO)
-        returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
-        returned_d = x.denominator * gd * vat1 * shares_d * year_d
+        xn, xd = get("cost_per_return", _ZERO).as_integer_ratio()
+        returned_n = xn * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * xd
+        returned_d = xd * gd * vat1 * shares_d * year_d
         if plan.refund_admin is not None:
             fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
             returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
@@ -1329,14 +1338,18 @@ def _slope_pairs(
             on_capital_n * count_n * deposit.denominator * MONTHS_PER_YEAR - deposit.numerator * on_capital_d * count_d,
             on_capital_d * count_d * deposit.denominator * MONTHS_PER_YEAR,
         )
-    if "duty_rate" in wanted:
-        if rates:
-            duty_slope = _qmul(_qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty)
-        else:
-            duty_slope = _Q0
-        out["duty_rate"] = per_month(*duty_slope)
-    if "import_tax_rate" in wanted:
-        out["import_tax_rate"] = per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1)
+    if dutied:
+        per_duty = _qadd(_Q1, on_landed) if parcel is False else _Q1
+        if "duty_rate" in wanted:
+            if rates:
+                duty_slope = _qmul(
+                    _qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty
+                )
+            else:
+                duty_slope = _Q0
+            out["duty_rate"] = per_month(*duty_slope)
+        if "import_tax_rate" in wanted:
+            out["import_tax_rate"] = per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1)
     if "fine_rate" in wanted:
         out["fine_rate"] = per_month(*_qmul((gn, gd), g("fine_multiple")))
     if "fine_multiple" in wanted:
@@ -1353,6 +1366,12 @@ _SLOPED = frozenset(
      "payment_fee", "fixed_per_month")
 )
 """Every number :func:`_slope_pairs` gives a slope of (the ``"affine"`` ones of :data:`_SHAPES`)."""
+
+_PAYOUT_SLOPED = frozenset(("payout_delay_days", "affiliate_commission", "payment_fee", "return_rate", "cost_of_capital"))
+"""The slopes that read the payout (the price kept less the platform's shares) and the cost of waiting for it."""
+
+_LANDED_SLOPED = frozenset(("stock_days", "transit_days", "cost_of_capital"))
+"""The slopes that read the landed cost (a bulk import's duty in it) through the capital it ties up."""
 
 _PER_UNIT_SLOPED = ("fee_per_unit", "ads_per_unit", "last_mile_per_order")
 """The amounts a unit pays once each: the month moves by the units per unit of each."""
@@ -1527,21 +1546,30 @@ _MOST_DAYS = Fraction(MAX_DAYS)
 
 
 def _top(name: str) -> Fraction | None:
-    # The same two tops for every number (Fractions do not change): not made again per needed number, and each
-    # number's found once (a few dozen names).
+    """The most a number may be (a share 1, days :data:`MAX_DAYS`; ``None``: no limit)."""
+    return _need(name)[0]
+
+
+def _need(name: str) -> _Need:
+    """What :func:`_tips` reads of a needed number by its name alone: its top (see :func:`_top`), the top's terms
+    (``0, 1`` for none: only read beside the top) and the kind :func:`_shown_pair` rounds it as. The same for every
+    product (a few dozen names): looked up once per name, not read off the Fraction's properties and the numbers'
+    table for each product and comparison."""
     try:
-        return _TOPS[name]
+        return _NEEDS[name]
     except KeyError:
-        if len(_TOPS) >= _TOPS_KEPT:
-            _TOPS.clear()
-        top = _TOPS[name] = _name_top(name)
-        return top
+        if len(_NEEDS) >= _NEEDS_KEPT:
+            _NEEDS.clear()
+        top = _name_top(name)
+        top_n, top_d = (0, 1) if top is None else top.as_integer_ratio()
+        need = _NEEDS[name] = (top, top_n, top_d, _kind(name))
+        return need
 
 
-_TOPS_KEPT = 256
-
-
-_TOPS: dict[str, Fraction | None] = {}
+_Need = tuple[Fraction | None, int, int, str]
+_NEEDS_KEPT = 256
+_NEEDS: dict[str, _Need] = {}
+""":func:`_need`'s records by name; bounded by count, cleared when full."""
 
 
 def _name_top(name: str) -> Fraction | None:
@@ -1562,6 +1590,13 @@ def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
     None (the secant through 0 and its probe has this slope: the same root). The root lies in [0, top] when the
     two have opposite signs and |at0| <= top x |slope|: told by signs and cross products before the division (a
     third of these roots lie out of range), with no Fraction made."""
+    top_n, top_d = (0, 1) if top is None else top.as_integer_ratio()
+    return _affine_root_in(at0, slope, top is not None, top_n, top_d)
+
+
+def _affine_root_in(at0: _Q, slope: _Q, bounded: bool, top_n: int, top_d: int) -> _Q | None:
+    """:func:`_affine_root` with the top given by its terms ``top_n / top_d`` (read only when ``bounded``; no top
+    otherwise), as :func:`_tips` has them from :func:`_need`."""
     an, ad = at0
     if not an:
         return _Q0
@@ -1570,13 +1605,14 @@ def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
         sn, sd = -sn, -sd
     if not sn or (an > 0) == (sn > 0):
         return None
-    if top is not None and abs(an) * sd * top.denominator > top.numerator * abs(sn) * ad:
+    if bounded and abs(an) * sd * top_d > top_n * abs(sn) * ad:
         return None
     return (-an * sd, ad * sn) if sn > 0 else (an * sd, -ad * sn)
 
 
 _LARGEST = Fraction(10**documents.MAX_DIGITS)
 """No amount or volume the comparison works out may reach this (inputs are below it, products may not be)."""
+_LARGEST_N = _LARGEST.numerator
 
 
 def _merged(origins: list[Provenance], needs: tuple[str, ...] = ()) -> Provenance:
@@ -2149,7 +2185,7 @@ def _platform_margin(
         if pd < 0:
             pn, pd = -pn, -pd
         # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
-        if 0 < pn < _LARGEST.numerator * pd:
+        if 0 < pn < _LARGEST_N * pd:
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
     needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
@@ -2304,8 +2340,9 @@ def _tips(
         values = _values(plan)
         slopes: dict[str, _Q] | None = None
         moved = at0_pair[0] != 0  # the comparison's own gap is not 0
+        model = margin.model
         for name in margin.needed:
-            top = _top(name)
+            top, top_n, top_d, kind = _need(name)
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             given = values.get(name)
             absent = given is None or not given
@@ -2313,12 +2350,13 @@ def _tips(
             root: _Q | None
             if shape == "affine" and absent:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
-                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units, margin.needed)
-                root = _affine_root(at0_pair, slopes[name], top)
+                if slopes is None:
+                    slopes = _slope_pairs(plan, values, units, margin.needed)
+                root = _affine_root_in(at0_pair, slopes[name], top is not None, top_n, top_d)
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
                 # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
-                root = _affine_root(at0_pair, _cut_slope_pair(plan, values, units), top)
+                root = _affine_root_in(at0_pair, _cut_slope_pair(plan, values, units), True, top_n, top_d)
             else:
                 closing = closed and absent and top is not None and moved
                 if closing and name == "unsold_share" and shape == "unsold" and top is not None:
@@ -2326,9 +2364,9 @@ def _tips(
                     ln, ld = _landed_pair(plan, values)
                     an, ad = at0_pair
                     if an * ld * units.denominator == ln * units.numerator * ad:
-                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                        out.append(NeededNumber(name, model, _shown_as(kind, top_n, 2 * top_d), True))
                     else:
-                        out.append(_untipped((name,), margin.model)[0])
+                        out.append(_untipped((name,), model)[0])
                     continue
                 if target is None or compared is None:
                     assert months is not None
@@ -2359,18 +2397,14 @@ def _tips(
                         searched = _lined(gap, stretch)
                     found = _solve(searched, top, at0=at0, shape=shape)
                 root = None if found is None else _q(found)
-            if root is not None and root[0] >= _LARGEST.numerator * root[1]:
+            if root is None or root[0] >= _LARGEST_N * root[1]:
                 # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
                 # shown or stored: no tipping value, as a break-even volume that far is none.
-                root = None
-            if root is None:
-                out.append(_untipped((name,), margin.model)[0])
+                out.append(_untipped((name,), model)[0])
                 continue
             n, d = root
-            reachable = top is None or n * top.denominator < top.numerator * d or (
-                n * top.denominator == top.numerator * d and name != "unsold_share"
-            )
-            out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
+            reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
+            out.append(NeededNumber(name, model, _shown_as(kind, n, d), reachable))
     return tuple(out)
 
 
@@ -2645,7 +2679,17 @@ def _shown(name: str, value: Fraction) -> Decimal:
 def _shown_pair(name: str, n: int, d: int) -> Decimal:
     """:func:`_shown` of ``n / d`` (``d`` positive, the pair in any terms: each rounding reads only the floor of a
     quotient, which scaling both by the same factor leaves alone)."""
-    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    return _shown_as(_kind(name), n, d)
+
+
+def _kind(name: str) -> str:
+    """What kind of number ``name`` is (``share``, ``days``, ``amount``...): a name the numbers' table lacks is a share."""
+    spec = NUMBERS_BY_NAME.get(name)
+    return "share" if spec is None else spec.kind
+
+
+def _shown_as(kind: str, n: int, d: int) -> Decimal:
+    """:func:`_shown_pair` for a number of this ``kind`` (:func:`_tips` has it from :func:`_need`)."""
     if kind == "share":
         # _share_shown's cents(value x 10) / 10, read from the pair (10 n, d): the same floor as from its lowest terms.
         # That is the whole number of tenths of a percent cents() reads, over 1000: read from its digits, as
