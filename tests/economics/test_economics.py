@@ -2149,3 +2149,43 @@ def test_a_pieces_key_is_its_one_line_json(value: dict[str, Any]) -> None:
     except ValueError as exc:
         got = ("error", str(exc))
     assert got == expected
+
+
+_FIELD_NAMES = ("units", "full", "semi", "verdict", "amount", "count")
+_pattern_parts = st.lists(
+    st.one_of(
+        st.text(alphabet="ab %{}：件\n", max_size=6).map(lambda t: t.replace("{", "{{").replace("}", "}}")),
+        st.builds(
+            lambda name, spec, conversion: "{" + name + conversion + (":" + spec if spec else "") + "}",
+            st.sampled_from((*_FIELD_NAMES, "currency", "other", "0", "units.real", "")),
+            st.sampled_from(("", "", "", ">5", ",", "s")),
+            st.sampled_from(("", "", "", "!r", "!s")),
+        ),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pattern=_pattern_parts,
+    fields=st.lists(st.sampled_from(_FIELD_NAMES), unique=True, max_size=4).map(tuple),
+    fixed=st.sampled_from(({}, {"currency": "美元 %s"}, {"currency": "USD"})),
+    values=st.lists(st.one_of(st.text(alphabet="x%{} 9", max_size=4), st.integers(-10**6, 10**6)), min_size=4, max_size=4),
+)
+def test_a_pattern_made_ready_to_fill_writes_what_str_format_writes(
+    pattern: str, fields: tuple[str, ...], fixed: dict[str, str], values: list[Any]
+) -> None:
+    # The summary's and the money's patterns are parsed once into a %s pattern (margins._filler): any pattern, with
+    # literal braces and percents, specs, conversions, indices, attributes and names not given, fills as str.format
+    # does, or fails as it does.
+    given_values = values[: len(fields)]
+    try:
+        expected: Any = pattern.format(**fixed, **dict(zip(fields, given_values, strict=True)))
+    except Exception as error:  # noqa: BLE001 - the error's type is compared
+        expected = type(error)
+    try:
+        filled: Any = margins._filler(pattern, fields, fixed)(*given_values)
+    except Exception as error:  # noqa: BLE001
+        filled = type(error)
+    assert filled == expected

@@ -41,6 +41,7 @@ import functools
 import json
 import math
 import operator
+import string
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -2789,16 +2790,16 @@ def _money_in(lang: str, currency: str, value: Decimal) -> str:
     text = amount_text(value)
     if not currency:
         return text
-    pattern, word = _money_words(lang, currency)
-    return pattern.format(currency=word, amount=text)
+    return _money_fill(lang, currency)(text)
 
 
 @functools.lru_cache(maxsize=64)
-def _money_words(lang: str, currency: str) -> tuple[str, str]:
-    """How ``lang`` (the language in force when asked) writes an amount in ``currency``: the pattern and the
-    currency's word, looked up once per language and label rather than for every amount a summary shows."""
+def _money_fill(lang: str, currency: str) -> Callable[[str], str]:
+    """How ``lang`` (the language in force when asked) writes an amount in ``currency``: the pattern with the
+    currency's word in it (:func:`_filler`), made once per language and label rather than for every amount a
+    summary shows."""
     label = CURRENCY_WORDS.get(currency.upper())
-    return _("{currency} {amount}"), _(label) if label else currency
+    return _filler(_("{currency} {amount}"), ("amount",), {"currency": _(label) if label else currency})
 
 
 _money = money_text
@@ -2863,25 +2864,20 @@ def _summary(
     lang = _i18n.current()
     if len(models) != 2:
         return _only_open(lang, models[0].model if models else None)
-    words = _summary_words(lang)
+    words, fills = _summary_words(lang), _summary_fills(lang)
     if months is None:
         full, semi = models
         months = cents(full.contribution_per_month), cents(semi.contribution_per_month)
     if leader == EVEN:
         verdict = words[_BOTH_SAME]
     else:
-        verdict = words[_LEADS].format(model=words[leader], amount=_money_in(lang, currency, gap_per_month))
-    summary = words[_LEAVE].format(
-        units=monthly_units,
-        full=_money_in(lang, currency, months[0]),
-        semi=_money_in(lang, currency, months[1]),
-        verdict=verdict,
+        verdict = fills[_LEADS](words[leader], _money_in(lang, currency, gap_per_month))
+    summary = fills[_LEAVE](
+        monthly_units, _money_in(lang, currency, months[0]), _money_in(lang, currency, months[1]), verdict
     )
     if crossing is not None and above is not None:
-        summary += words[_BELOW].format(
-            units=_i18n.number(whole_units(crossing)),
-            other=words[SEMI if above == FULL else FULL],
-            above=words[above],
+        summary += fills[_BELOW](
+            _i18n.number(whole_units(crossing)), words[SEMI if above == FULL else FULL], words[above]
         )
     # The reason names the number closest to turning it (the full list is margin's): a share or a number of days by
     # how much of its range it leaves, an amount by how much of the price. The first of the closest, as min() picks.
@@ -2895,17 +2891,17 @@ def _summary(
         if not count:
             price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
         count += 1
-        reach = _reach(item.name, at, price)
+        reach = _reach_as(_need(item.name)[3], at, price)
         if need is None or reach < closest:
             need, closest = item, reach
     if need is not None:
         at = need.tips_at
         assert at is not None
-        first = words[_PASSES].format(name=number_words(need.name), value=number_text(need.name, at, currency))
+        first = fills[_PASSES](number_words(need.name), number_text(need.name, at, currency))
         if count == 1:
-            summary += words[_TURNS].format(numbers=first)
+            summary += fills[_TURNS](first)
         else:
-            summary += words[_TURNS_ANY].format(number=first, count=count - 1)
+            summary += fills[_TURNS_ANY](first, count - 1)
     return summary
 
 
@@ -2932,6 +2928,55 @@ _TURNS = N_("; it could turn if {numbers}")
 _TURNS_ANY = N_("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit")
 
 
+_SUMMARY_FIELDS = {
+    _LEADS: ("model", "amount"),
+    _LEAVE: ("units", "full", "semi", "verdict"),
+    _BELOW: ("units", "other", "above"),
+    _PASSES: ("name", "value"),
+    _TURNS: ("numbers",),
+    _TURNS_ANY: ("number", "count"),
+}
+"""The named fields of each pattern of :func:`_summary` that has any, in the order :func:`_summary` gives their values."""
+
+
+@functools.lru_cache(maxsize=len(_i18n.LANGS))
+def _summary_fills(lang: str) -> dict[str, Callable[..., str]]:
+    """Each pattern of :func:`_summary` in ``lang`` made ready to fill (:func:`_filler`), by its English."""
+    words = _summary_words(lang)
+    return {message: _filler(words[message], fields) for message, fields in _SUMMARY_FIELDS.items()}
+
+
+def _filler(text: str, fields: tuple[str, ...], fixed: Mapping[str, str] | None = None) -> Callable[..., str]:
+    """``text.format(**fixed, **values)`` as a function of the values of ``fields``, given in that order: the same
+    text. A summary fills six patterns, each parsed by ``str.format`` at every call (with its keywords' dict): here
+    parsed once, into a ``%s`` pattern (a literal ``%`` doubled, ``fixed`` values written in) filled in one step,
+    in the order the pattern names the fields (a translation may reorder them). ``format(value, "")`` of a field
+    with neither a format spec nor a conversion is ``str(value)``, as ``%s`` writes it; a pattern with any other
+    field (a spec, a conversion, an index, an attribute, a name not given) is filled by ``str.format`` itself."""
+    known = dict(fixed or {})
+    parts: list[str] = []
+    picks: list[int] = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        parts.append(literal.replace("%", "%%"))
+        if name is None:
+            continue
+        if spec or conversion is not None or not (name in fields or name in known):
+            return lambda *values: text.format(**known, **dict(zip(fields, values, strict=True)))
+        if name in fields:
+            parts.append("%s")
+            picks.append(fields.index(name))
+        else:
+            parts.append(str(known[name]).replace("%", "%%"))
+    pattern = "".join(parts)
+    if not picks:
+        return lambda *values: pattern % ()
+    if len(picks) == 1:
+        only = picks[0]
+        return lambda *values: pattern % (values[only],)
+    pick = operator.itemgetter(*picks)
+    return lambda *values: pattern % pick(values)
+
+
 @functools.lru_cache(maxsize=len(_i18n.LANGS))
 def _summary_words(lang: str) -> dict[str, str]:
     """The words of :func:`_summary` in ``lang`` (the language in force when asked), by their English: the
@@ -2944,7 +2989,11 @@ def _summary_words(lang: str) -> dict[str, str]:
 
 def _reach(name: str, value: Decimal, price: Decimal) -> Decimal:
     """How far a needed number is from turning the comparison: the smaller, the closer."""
-    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    return _reach_as(_kind(name), value, price)
+
+
+def _reach_as(kind: str, value: Decimal, price: Decimal) -> Decimal:
+    """:func:`_reach` for a number of this ``kind`` (:func:`_summary` has it from :func:`_need`)."""
     if kind == "days":
         return value / MAX_DAYS
     if kind in ("amount",):
