@@ -11,6 +11,7 @@ forms (``margins._solve``), which must equal the bisection they replace.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import json
 from collections.abc import Callable
@@ -2189,3 +2190,40 @@ def test_a_pattern_made_ready_to_fill_writes_what_str_format_writes(
     except Exception as error:  # noqa: BLE001
         filled = type(error)
     assert filled == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.sampled_from(sorted(margins._SHAPES)),
+    model=st.sampled_from(margins.MODELS),
+    tips_at=st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False, places=3)),
+    can_tip=st.booleans(),
+)
+def test_a_needed_number_made_by_hand_is_the_constructors(name: str, model: str, tips_at: Decimal | None, can_tip: bool) -> None:
+    # _tips makes its records without the frozen dataclass's __init__ (margins._needed_number): equal, with the same
+    # state in the same order, and every field the class declares (a field added to it and not there fails here).
+    made = margins._needed_number(name, model, tips_at, can_tip)
+    plain = margins.NeededNumber(name, model, tips_at, can_tip)
+    assert type(made) is type(plain) and made == plain and made.to_dict() == plain.to_dict()
+    assert list(made.__dict__.items()) == list(plain.__dict__.items())
+    assert list(made.__dict__) == [f.name for f in dataclasses.fields(margins.NeededNumber)]
+
+
+def test_a_comparison_made_by_hand_is_the_constructors(comparison, advisor: Advisor) -> None:  # type: ignore[no-untyped-def]
+    # _platform_margin makes its records without the frozen dataclass's __init__ (PlatformMargin._made): each of the
+    # examples' comparisons (the catalogue's brief ones too: one model open, no routes) made again both ways is the
+    # same record, its state in the same order, every field there.
+    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+    assert profile.economics is not None
+    brief = margins.compare_margins(
+        profile.economics, platforms=profile.platforms, markets=market_columns(advisor.rules, profile), brief=True
+    )
+    items = [*comparison.platforms, *brief.markets, *margins.compare_margins(profile.economics).platforms]
+    assert not all(item.compared for item in items) and any(item.needed for item in items)
+    for item in items:
+        state = {f.name: getattr(item, f.name) for f in dataclasses.fields(margins.PlatformMargin)}
+        plain = margins.PlatformMargin(**state)
+        made = margins.PlatformMargin._made(**{k: v for k, v in state.items() if k != "break_even_formula"})
+        assert list(made.__dict__.items()) == list(plain.__dict__.items())
+        assert list(made.__dict__) == list(state)
+        assert made == plain and made.to_dict() == plain.to_dict() and made.break_even_exact == plain.break_even_exact

@@ -221,6 +221,23 @@ class NeededNumber(Record, keys=("name", "model", Key("tips_at", via=float), "ca
     can_tip: bool
 
 
+_new = object.__new__
+
+
+def _needed_number(name: str, model: str, tips_at: Decimal | None, can_tip: bool) -> NeededNumber:
+    """``NeededNumber(name, model, tips_at, can_tip)``, its fields written into the new record's ``__dict__`` in
+    their declared order, as the frozen dataclass's ``__init__`` writes them one ``object.__setattr__`` at a time (a
+    catalogue makes some twenty a product: the constructor was a third of making one). The same record: equal,
+    the same state in the same order (tests/economics/test_economics.py holds it to the constructor)."""
+    made = _new(NeededNumber)
+    state = made.__dict__
+    state["name"] = name
+    state["model"] = model
+    state["tips_at"] = tips_at
+    state["can_tip"] = can_tip
+    return made
+
+
 @dataclass(frozen=True)
 class ModelMargin(Record, keys=("model", "route", "route_name", "per_unit", "per_month", "cash", "not_given", "needed")):
     """What one model (one route) leaves on one platform: per-unit lines, the monthly result, and the cash it ties up."""
@@ -393,6 +410,46 @@ class PlatformMargin:
         full, semi = (m.contribution_per_month for m in self.models)
         base = max(abs(full), abs(semi))
         return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
+
+    @classmethod
+    def _made(
+        cls,
+        platform: str,
+        platform_name: str,
+        models: tuple[ModelMargin, ...],
+        leader: str,
+        gap_per_month: Decimal,
+        break_even_units: Decimal | None,
+        above_break_even: str | None,
+        summary: str,
+        break_even_exact: Fraction | None,
+        market: str | None,
+        market_name: str,
+        needed: tuple[NeededNumber, ...],
+        scenarios: tuple[Scenario, ...],
+        break_evens: BreakEvens,
+    ) -> PlatformMargin:
+        """The record the constructor makes of these fields (and :data:`BREAK_EVEN_FORMULA`), written into its
+        ``__dict__`` in their declared order rather than one ``object.__setattr__`` a field (fifteen: a catalogue
+        makes six a product). Equal, the same state in the same order (tests/economics/test_economics.py holds it)."""
+        made = _new(cls)
+        state = made.__dict__
+        state["platform"] = platform
+        state["platform_name"] = platform_name
+        state["models"] = models
+        state["leader"] = leader
+        state["gap_per_month"] = gap_per_month
+        state["break_even_units"] = break_even_units
+        state["above_break_even"] = above_break_even
+        state["break_even_formula"] = BREAK_EVEN_FORMULA
+        state["summary"] = summary
+        state["break_even_exact"] = break_even_exact
+        state["market"] = market
+        state["market_name"] = market_name
+        state["needed"] = needed
+        state["scenarios"] = scenarios
+        state["break_evens"] = break_evens
+        return made
 
     def to_dict(self) -> dict[str, Any]:
         """The platform's comparison as JSON data.
@@ -1205,7 +1262,7 @@ def _month_parts(
 
 
 def _slopes(
-    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Container[str] | None = None
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Iterable[str] | None = None
 ) -> dict[str, Fraction]:
     """:func:`_slope_pairs` as Fractions (each slope the rational its pair stands for)."""
     return {name: Fraction(*pair) for name, pair in _slope_pairs(plan, v, units, names).items()}
@@ -2149,25 +2206,15 @@ def _platform_margin(
     for plan in plans:
         _check_shares(plan, platform)
     units = economics.monthly_units
-    models = tuple(_model_margin(plan, units, platform, brief) for plan in plans)
+    models = tuple([_model_margin(plan, units, platform, brief) for plan in plans])
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         leader = models[0].model if models else EVEN
         with _in_english():
             summary = _summary(models, leader, _NO_GAP, None, None, (), units, economics.currency)
-        return PlatformMargin(
-            platform=platform,
-            platform_name=name,
-            models=models,
-            break_even_formula=BREAK_EVEN_FORMULA,
-            summary=summary,
-            market=market_code,
-            market_name=market_name,
-            leader=leader,
-            gap_per_month=_NO_GAP,
-            break_even_units=None,
-            above_break_even=None,
-            break_evens=_NO_BREAK_EVENS,
+        return PlatformMargin._made(
+            platform, name, models, leader, _NO_GAP, None, None, summary, None, market_code, market_name, (), (),
+            _NO_BREAK_EVENS,
         )
     full, semi = models
     # The models' properties, each line read once, and the gap and the crossing in integers (Fractions' operators
@@ -2196,22 +2243,10 @@ def _platform_margin(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
             (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
         )
-    return PlatformMargin(
-        platform=platform,
-        platform_name=name,
-        models=models,
-        break_even_formula=BREAK_EVEN_FORMULA,
-        summary=summary,
-        market=market_code,
-        market_name=market_name,
-        leader=leader,
-        gap_per_month=gap_per_month,
-        break_even_units=None if crossing is None else cents(crossing),
-        above_break_even=above,
-        break_even_exact=crossing,
-        needed=needed,
-        scenarios=() if brief else _scenarios(plans, Fraction(units)),
-        break_evens=_NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
+    return PlatformMargin._made(
+        platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
+        crossing, market_code, market_name, needed, () if brief else _scenarios(plans, Fraction(units)),
+        _NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
 
 
@@ -2365,7 +2400,7 @@ def _tips(
                     ln, ld = _landed_pair(plan, values)
                     an, ad = at0_pair
                     if an * ld * units.denominator == ln * units.numerator * ad:
-                        out.append(NeededNumber(name, model, _shown_as(kind, top_n, 2 * top_d), True))
+                        out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
                     else:
                         out.append(_untipped((name,), model)[0])
                     continue
@@ -2405,7 +2440,7 @@ def _tips(
                 continue
             n, d = root
             reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
-            out.append(NeededNumber(name, model, _shown_as(kind, n, d), reachable))
+            out.append(_needed_number(name, model, _shown_as(kind, n, d), reachable))
     return tuple(out)
 
 
