@@ -2227,3 +2227,62 @@ def test_a_comparison_made_by_hand_is_the_constructors(comparison, advisor: Advi
         assert list(made.__dict__.items()) == list(plain.__dict__.items())
         assert list(made.__dict__) == list(state)
         assert made == plain and made.to_dict() == plain.to_dict() and made.break_even_exact == plain.break_even_exact
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    price=st.fractions(min_value=1, max_value=500, max_denominator=100),
+    duty=_shares,
+    rate=_shares,
+    commission=_shares,
+    cut=st.sampled_from([Fraction(1, 2), Fraction(1, 4), Fraction(3, 4), Fraction(3, 8), Fraction(5, 8)]),
+    bound=st.sampled_from(["up_to", "over", "both"]),
+    left=st.booleans(),
+    units=st.integers(1, 10**4),
+)
+def test_the_price_cuts_search_on_integers_tells_a_threshold_on_its_points_as_the_plain_search(
+    price: Fraction, duty: Fraction, rate: Fraction, commission: Fraction, cut: Fraction, bound: str, left: bool,
+    units: int,
+) -> None:
+    # _CutLines.bisect tells its stretches by comparisons on k multiplied out: a customs threshold exactly on one of
+    # the search's first points (the price after cuts there is the threshold itself, where an up_to applies and an
+    # over does not), the month jumping there across the target, ends where the plain search over the month ends
+    # (a point told on the wrong side is read off the other stretch's line, seen on an earlier point, whose sign
+    # there differs).
+    threshold = price * (1 - cut)
+    charges = {
+        "up_to": (margins._Charge("duty", "yours", up_to=threshold),),
+        "over": (margins._Charge("rate.a", "rate", over=threshold),),
+        "both": (margins._Charge("duty", "yours", up_to=threshold), margins._Charge("rate.a", "rate", over=threshold)),
+    }[bound]
+    plan = margins._Plan(
+        column=margins.Column("semi-managed"),
+        inputs={},
+        parcel=True,
+        charges=charges,
+        duty_origin=margins.Provenance(basis="yours"),
+        refund_admin=None,
+        late_fine=False,
+        deposit=Fraction(0),
+        deposit_origin=margins.Provenance(basis="yours"),
+    )
+    values = {"price": price, "unit_cost": price / 4, "duty_rate": duty, "rate.a": rate, "commission": commission}
+    count = Fraction(units)
+    # The month at the cut on either stretch's line (each side's charges without their thresholds): the target
+    # between them, so the sign at that point is the side the threshold is told on.
+    above, below = (margins._Charge("duty", "yours"),), (margins._Charge("rate.a", "rate"),)
+    sides = [
+        margins._per_month(replace(plan, charges=side), count, changes={**values, "price_cut": cut})
+        for side in ((above, ()), ((), below), (above, below))[("up_to", "over", "both").index(bound)]
+    ]
+    if sides[0] == sides[1]:
+        return
+    target = (sides[0] + sides[1]) / 2 + (Fraction(1, 10**9) if left else -Fraction(1, 10**9))
+
+    def gap(x: Fraction) -> Fraction:
+        return margins._per_month(plan, count, changes={**values, "price_cut": x}) - target
+
+    at0 = gap(Fraction(0))
+    if at0 != 0:
+        lines = margins._cut_lined(gap, plan, values, count)
+        assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0)

@@ -2619,25 +2619,51 @@ class _CutLines:
         """
         hn, hd = high.numerator, high.denominator
         scale = 1 << _STEPS
+        whole = hd * scale
         pn, pd = self.price.numerator, self.price.denominator
         seen = self.seen
+        # x = hn k / (hd 2**60) leaves the price after cuts pn (whole - hn k) / (pd whole): each of _key's comparisons
+        # on it, multiplied out, is one on k (an up_to t applies where a k >= b, a = pn t.d hn, b = (pn t.d - t.n pd)
+        # whole; an over t where a k < b; the cap where a k < b): the same stretches, each step a product fewer.
+        tests = [
+            (
+                None if up_to is None else (pn * up_to[1] * hn, (pn * up_to[1] - up_to[0] * pd) * whole),
+                None if over is None else (pn * over[1] * hn, (pn * over[1] - over[0] * pd) * whole),
+            )
+            for up_to, over in self.bounds
+        ]
+        cap_test = None
+        if self.capped is not None:
+            cap_side, fee_side = self.capped
+            cap_test = (fee_side * pn * hn, (fee_side * pn - cap_side * pd) * whole)
+        # A known stretch's line slope x + start, its sign times the positive slope.den x start.den x hd x 2**60:
+        # a k + b, its two products made once per stretch.
+        signs: dict[Hashable, tuple[int, int]] = {}
         low_k, high_k = 0, scale
         for _step in range(_STEPS):
             k = (low_k + high_k) >> 1  # even sum: the interval is 2**(60 - step) wide, both ends multiples of it
-            # x = hn k / (hd 2**60); the price after cuts price x (1 - x), over a positive denominator.
-            key = self._key(pn * (hd * scale - hn * k), pd * hd * scale)
-            known = seen.get(key)
-            if known is not None:
-                slope, start = known
-                # slope x + start > 0, times the positive slope.den x start.den x hd x 2**60.
-                above = slope.numerator * hn * k * start.denominator + start.numerator * slope.denominator * hd * scale > 0
+            key = (
+                tuple([
+                    (up_to is None or up_to[0] * k >= up_to[1]) and (over is None or over[0] * k < over[1])
+                    for up_to, over in tests
+                ]),
+                cap_test is not None and cap_test[0] * k < cap_test[1],
+            )
+            line = signs.get(key)
+            if line is None:
+                known = seen.get(key)
+                if known is not None:
+                    slope, start = known
+                    line = signs[key] = (slope.numerator * hn * start.denominator, start.numerator * slope.denominator * whole)
+            if line is not None:
+                above = line[0] * k + line[1] > 0
             else:
-                above = self(Fraction(hn * k, hd * scale)) > 0
+                above = self(Fraction(hn * k, whole)) > 0
             if above == positive:
                 low_k = k
             else:
                 high_k = k
-        return Fraction(hn * high_k, hd * scale)
+        return Fraction(hn * high_k, whole)
 
 
 def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
