@@ -2733,14 +2733,10 @@ def _cut_slope_pair(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> 
     return -units.numerator * pn * n, units.denominator * pd * d
 
 
-def _shown(name: str, value: Fraction) -> Decimal:
-    """A tipping value as it is shown: a share to a tenth of a percent, days whole, an amount to the cent."""
-    return _shown_pair(name, value.numerator, value.denominator)
-
-
 def _shown_pair(name: str, n: int, d: int) -> Decimal:
-    """:func:`_shown` of ``n / d`` (``d`` positive, the pair in any terms: each rounding reads only the floor of a
-    quotient, which scaling both by the same factor leaves alone)."""
+    """A tipping value ``n / d`` as it is shown: a share to a tenth of a percent, days whole, an amount to the cent
+    (``d`` positive, the pair in any terms: each rounding reads only the floor of a quotient, which scaling both by
+    the same factor leaves alone)."""
     return _shown_as(_kind(name), n, d)
 
 
