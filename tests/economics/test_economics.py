@@ -11,6 +11,7 @@ forms (``margins._solve``), which must equal the bisection they replace.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import io
 import json
@@ -2501,3 +2502,139 @@ def test_a_pieces_key_is_its_one_line_json(value: dict[str, Any]) -> None:
     except ValueError as exc:
         got = ("error", str(exc))
     assert got == expected
+
+
+_FIELD_NAMES = ("units", "full", "semi", "verdict", "amount", "count")
+_pattern_parts = st.lists(
+    st.one_of(
+        st.text(alphabet="ab %{}：件\n", max_size=6).map(lambda t: t.replace("{", "{{").replace("}", "}}")),
+        st.builds(
+            lambda name, spec, conversion: "{" + name + conversion + (":" + spec if spec else "") + "}",
+            st.sampled_from((*_FIELD_NAMES, "currency", "other", "0", "units.real", "")),
+            st.sampled_from(("", "", "", ">5", ",", "s")),
+            st.sampled_from(("", "", "", "!r", "!s")),
+        ),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pattern=_pattern_parts,
+    fields=st.lists(st.sampled_from(_FIELD_NAMES), unique=True, max_size=4).map(tuple),
+    fixed=st.sampled_from(({}, {"currency": "美元 %s"}, {"currency": "USD"})),
+    values=st.lists(st.one_of(st.text(alphabet="x%{} 9", max_size=4), st.integers(-10**6, 10**6)), min_size=4, max_size=4),
+)
+def test_a_pattern_made_ready_to_fill_writes_what_str_format_writes(
+    pattern: str, fields: tuple[str, ...], fixed: dict[str, str], values: list[Any]
+) -> None:
+    # The summary's and the money's patterns are parsed once into a %s pattern (margins._filler): any pattern, with
+    # literal braces and percents, specs, conversions, indices, attributes and names not given, fills as str.format
+    # does, or fails as it does.
+    given_values = values[: len(fields)]
+    try:
+        expected: Any = pattern.format(**fixed, **dict(zip(fields, given_values, strict=True)))
+    except Exception as error:  # noqa: BLE001 - the error's type is compared
+        expected = type(error)
+    try:
+        filled: Any = margins._filler(pattern, fields, fixed)(*given_values)
+    except Exception as error:  # noqa: BLE001
+        filled = type(error)
+    assert filled == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.sampled_from(sorted(margins._SHAPES)),
+    model=st.sampled_from(margins.MODELS),
+    tips_at=st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False, places=3)),
+    can_tip=st.booleans(),
+)
+def test_a_needed_number_made_by_hand_is_the_constructors(name: str, model: str, tips_at: Decimal | None, can_tip: bool) -> None:
+    # _tips makes its records without the frozen dataclass's __init__ (margins._needed_number): equal, with the same
+    # state in the same order, and every field the class declares (a field added to it and not there fails here).
+    made = margins._needed_number(name, model, tips_at, can_tip)
+    plain = margins.NeededNumber(name, model, tips_at, can_tip)
+    assert type(made) is type(plain) and made == plain and made.to_dict() == plain.to_dict()
+    assert list(made.__dict__.items()) == list(plain.__dict__.items())
+    assert list(made.__dict__) == [f.name for f in dataclasses.fields(margins.NeededNumber)]
+
+
+def test_a_comparison_made_by_hand_is_the_constructors(comparison, advisor: Advisor) -> None:  # type: ignore[no-untyped-def]
+    # _platform_margin makes its records without the frozen dataclass's __init__ (PlatformMargin._made): each of the
+    # examples' comparisons (the catalogue's brief ones too: one model open, no routes) made again both ways is the
+    # same record, its state in the same order, every field there.
+    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+    assert profile.economics is not None
+    brief = margins.compare_margins(
+        profile.economics, platforms=profile.platforms, markets=market_columns(advisor.rules, profile), brief=True
+    )
+    items = [*comparison.platforms, *brief.markets, *margins.compare_margins(profile.economics).platforms]
+    assert not all(item.compared for item in items) and any(item.needed for item in items)
+    for item in items:
+        state = {f.name: getattr(item, f.name) for f in dataclasses.fields(margins.PlatformMargin)}
+        plain = margins.PlatformMargin(**state)
+        made = margins.PlatformMargin._made(**{k: v for k, v in state.items() if k != "break_even_formula"})
+        assert list(made.__dict__.items()) == list(plain.__dict__.items())
+        assert list(made.__dict__) == list(state)
+        assert made == plain and made.to_dict() == plain.to_dict() and made.break_even_exact == plain.break_even_exact
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    price=st.fractions(min_value=1, max_value=500, max_denominator=100),
+    duty=_shares,
+    rate=_shares,
+    commission=_shares,
+    cut=st.sampled_from([Fraction(1, 2), Fraction(1, 4), Fraction(3, 4), Fraction(3, 8), Fraction(5, 8)]),
+    bound=st.sampled_from(["up_to", "over", "both"]),
+    left=st.booleans(),
+    units=st.integers(1, 10**4),
+)
+def test_the_price_cuts_search_on_integers_tells_a_threshold_on_its_points_as_the_plain_search(
+    price: Fraction, duty: Fraction, rate: Fraction, commission: Fraction, cut: Fraction, bound: str, left: bool,
+    units: int,
+) -> None:
+    # _CutLines.bisect tells its stretches by comparisons on k multiplied out: a customs threshold exactly on one of
+    # the search's first points (the price after cuts there is the threshold itself, where an up_to applies and an
+    # over does not), the month jumping there across the target, ends where the plain search over the month ends
+    # (a point told on the wrong side is read off the other stretch's line, seen on an earlier point, whose sign
+    # there differs).
+    threshold = price * (1 - cut)
+    charges = {
+        "up_to": (margins._Charge("duty", "yours", up_to=threshold),),
+        "over": (margins._Charge("rate.a", "rate", over=threshold),),
+        "both": (margins._Charge("duty", "yours", up_to=threshold), margins._Charge("rate.a", "rate", over=threshold)),
+    }[bound]
+    plan = margins._Plan(
+        column=margins.Column("semi-managed"),
+        inputs={},
+        parcel=True,
+        charges=charges,
+        duty_origin=margins.Provenance(basis="yours"),
+        refund_admin=None,
+        late_fine=False,
+        deposit=Fraction(0),
+        deposit_origin=margins.Provenance(basis="yours"),
+    )
+    values = {"price": price, "unit_cost": price / 4, "duty_rate": duty, "rate.a": rate, "commission": commission}
+    count = Fraction(units)
+    # The month at the cut on either stretch's line (each side's charges without their thresholds): the target
+    # between them, so the sign at that point is the side the threshold is told on.
+    above, below = (margins._Charge("duty", "yours"),), (margins._Charge("rate.a", "rate"),)
+    sides = [
+        margins._per_month(replace(plan, charges=side), count, changes={**values, "price_cut": cut})
+        for side in ((above, ()), ((), below), (above, below))[("up_to", "over", "both").index(bound)]
+    ]
+    if sides[0] == sides[1]:
+        return
+    target = (sides[0] + sides[1]) / 2 + (Fraction(1, 10**9) if left else -Fraction(1, 10**9))
+
+    def gap(x: Fraction) -> Fraction:
+        return margins._per_month(plan, count, changes={**values, "price_cut": x}) - target
+
+    at0 = gap(Fraction(0))
+    if at0 != 0:
+        lines = margins._cut_lined(gap, plan, values, count)
+        assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0)

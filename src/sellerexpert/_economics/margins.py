@@ -41,6 +41,7 @@ import functools
 import json
 import math
 import operator
+import string
 from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -231,6 +232,23 @@ class NeededNumber(Record, keys=("name", "model", Key("tips_at", via=float), "ca
     model: str
     tips_at: Decimal | None
     can_tip: bool
+
+
+_new = object.__new__
+
+
+def _needed_number(name: str, model: str, tips_at: Decimal | None, can_tip: bool) -> NeededNumber:
+    """``NeededNumber(name, model, tips_at, can_tip)``, its fields written into the new record's ``__dict__`` in
+    their declared order, as the frozen dataclass's ``__init__`` writes them one ``object.__setattr__`` at a time (a
+    catalogue makes some twenty a product: the constructor was a third of making one). The same record: equal,
+    the same state in the same order (tests/economics/test_economics.py holds it to the constructor)."""
+    made = _new(NeededNumber)
+    state = made.__dict__
+    state["name"] = name
+    state["model"] = model
+    state["tips_at"] = tips_at
+    state["can_tip"] = can_tip
+    return made
 
 
 @dataclass(frozen=True)
@@ -424,6 +442,46 @@ class PlatformMargin:
         full, semi = (m.contribution_per_month for m in self.models)
         base = max(abs(full), abs(semi))
         return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
+
+    @classmethod
+    def _made(
+        cls,
+        platform: str,
+        platform_name: str,
+        models: tuple[ModelMargin, ...],
+        leader: str,
+        gap_per_month: Decimal,
+        break_even_units: Decimal | None,
+        above_break_even: str | None,
+        summary: str,
+        break_even_exact: Fraction | None,
+        market: str | None,
+        market_name: str,
+        needed: tuple[NeededNumber, ...],
+        scenarios: tuple[Scenario, ...],
+        break_evens: BreakEvens,
+    ) -> PlatformMargin:
+        """The record the constructor makes of these fields (and :data:`BREAK_EVEN_FORMULA`), written into its
+        ``__dict__`` in their declared order rather than one ``object.__setattr__`` a field (fifteen: a catalogue
+        makes six a product). Equal, the same state in the same order (tests/economics/test_economics.py holds it)."""
+        made = _new(cls)
+        state = made.__dict__
+        state["platform"] = platform
+        state["platform_name"] = platform_name
+        state["models"] = models
+        state["leader"] = leader
+        state["gap_per_month"] = gap_per_month
+        state["break_even_units"] = break_even_units
+        state["above_break_even"] = above_break_even
+        state["break_even_formula"] = BREAK_EVEN_FORMULA
+        state["summary"] = summary
+        state["break_even_exact"] = break_even_exact
+        state["market"] = market
+        state["market_name"] = market_name
+        state["needed"] = needed
+        state["scenarios"] = scenarios
+        state["break_evens"] = break_evens
+        return made
 
     def to_dict(self) -> dict[str, Any]:
         """The platform's comparison as JSON data.
@@ -1275,14 +1333,14 @@ def _month_parts(
 
 
 def _slopes(
-    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Container[str] | None = None
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Iterable[str] | None = None
 ) -> dict[str, Fraction]:
     """:func:`_slope_pairs` as Fractions (each slope the rational its pair stands for)."""
     return {name: Fraction(*pair) for name, pair in _slope_pairs(plan, v, units, names).items()}
 
 
 def _slope_pairs(
-    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Container[str] | None = None
+    plan: _Plan, v: Mapping[str, Fraction], units: Fraction, names: Iterable[str] | None = None
 ) -> dict[str, _Q]:
     """How much the month moves per unit of each number it is a straight line in (the ``"affine"`` ones of
     :data:`_SHAPES`), at these values: the derivative of :func:`_month_parts`, worked out by hand once per plan
@@ -1295,72 +1353,78 @@ def _slope_pairs(
     VAT rate below -1 makes 1 + VAT negative): :func:`_tips` reads only a few of them, by signs and products, and
     shows the one root it keeps from a pair in any terms.
 
-    :param names: the slopes wanted (all when None): only those are worked out, and what only the costlier ones
-        read (customs on a parcel, the returned unit) only for them. Each slope is the same pair either way.
+    :param names: the slopes wanted (all when None; a frozenset is read as it is, anything else made one): only
+        those are worked out, and the parts of the arithmetic only they read (the payout, the landed cost, customs,
+        the cost a unit more of landed cost carries) only for them. Each slope is the same pair either way.
     """
     get = v.get
-    x = get("price", _ZERO)
-    pn, pd = x.numerator, x.denominator
-    x = get("price_cut", _ZERO)
-    gn, gd = pn * (x.denominator - x.numerator), pd * x.denominator  # gross: price x (1 - cut)
-    x = get("return_rate", _ZERO)
-    rn, rd = x.numerator, x.denominator
-    x = get("vat_rate", _ZERO)
-    tn, td = x.numerator, x.denominator
+    wanted: frozenset[str] = _SLOPED if names is None else names if isinstance(names, frozenset) else frozenset(names)
+    pn, pd = get("price", _ZERO).as_integer_ratio()
+    cn, cd = get("price_cut", _ZERO).as_integer_ratio()
+    gn, gd = pn * (cd - cn), pd * cd  # gross: price x (1 - cut)
+    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
+    tn, td = get("vat_rate", _ZERO).as_integer_ratio()
     vat1 = td + tn
     if not vat1:
         raise ZeroDivisionError("division by zero")
-    kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
-    x, y, z = get("commission", _ZERO), get("affiliate_commission", _ZERO), get("payment_fee", _ZERO)
-    mn, md = x.numerator, x.denominator
-    shares_d = md * y.denominator * z.denominator
-    left_n = shares_d - mn * y.denominator * z.denominator - y.numerator * md * z.denominator - z.numerator * md * y.denominator
-    payout_n, payout_d = kept_n * left_n, kept_d * shares_d
-    x = get("cost_of_capital", _ZERO)
-    capital_n, capital_d = x.numerator, x.denominator
-    x = get("payout_delay_days", _ZERO)
-    delay_n, delay_d = x.numerator, x.denominator
-    x, z = get("transit_days", _ZERO), get("stock_days", _ZERO)
-    stock_n, stock_d = z.numerator, z.denominator
-    days_n, days_d = x.numerator * stock_d + stock_n * x.denominator, x.denominator * stock_d
-    x = get("unsold_share", _ZERO)
-    wn, wd = x.numerator, x.denominator
-    # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
-    if wn < wd:
-        year_d = days_d * capital_d * DAYS_PER_YEAR
-        on_landed = _lowest(wn * year_d + days_n * capital_n * (wd - wn), (wd - wn) * year_d)
-    else:
-        on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
-    year_d = delay_d * capital_d * DAYS_PER_YEAR
-    on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
+    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
     parcel = plan.parcel
-    wanted: Container[str] = _SLOPED if names is None else names
-    value, duty, rates, taxed = _Q0, _Q0, 0, False
     g: Callable[[str], _Q] = _q_of(v)
+    # What each group of slopes reads, worked out only when one of them is wanted (a catalogue's leader wants some
+    # eight of twenty: the payout nearly always, a unit more of landed cost's own cost rarely).
+    paid_out = not wanted.isdisjoint(_PAYOUT_SLOPED)
+    if paid_out:
+        kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
+        (mn, md), (an, ad), (yn, yd) = (
+            get("commission", _ZERO).as_integer_ratio(),
+            get("affiliate_commission", _ZERO).as_integer_ratio(),
+            get("payment_fee", _ZERO).as_integer_ratio(),
+        )
+        shares_d = md * ad * yd
+        left_n = shares_d - mn * ad * yd - an * md * yd - yn * md * ad
+        payout_n, payout_d = kept_n * left_n, kept_d * shares_d
+        delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
+        year_d = delay_d * capital_d * DAYS_PER_YEAR
+        on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
+    dutied = "duty_rate" in wanted or "import_tax_rate" in wanted
+    landed = not wanted.isdisjoint(_LANDED_SLOPED)
+    if landed or "freight_per_unit" in wanted or (dutied and parcel is False):
+        xn, xd = get("transit_days", _ZERO).as_integer_ratio()
+        stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
+        days_n, days_d = xn * stock_d + stock_n * xd, xd * stock_d
+    on_landed = _Q0
+    if "freight_per_unit" in wanted or (dutied and parcel is False):
+        # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
+        wn, wd = get("unsold_share", _ZERO).as_integer_ratio()
+        if wn < wd:
+            landed_year_d = days_d * capital_d * DAYS_PER_YEAR
+            on_landed = _lowest(wn * landed_year_d + days_n * capital_n * (wd - wn), (wd - wn) * landed_year_d)
+        else:
+            on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
+    value, duty, rates, taxed = _Q0, _Q0, 0, False
     # A bulk import's duty is part of the landed cost (every slope on it reads it); a parcel's only of its own two.
-    if parcel is False or (parcel and ("duty_rate" in wanted or "import_tax_rate" in wanted)):
+    if (parcel is False and (landed or dutied)) or (parcel and dutied):
         value, duty, rates, taxed = _customs(plan, (gn, gd), g)
-    per_duty = _qadd(_Q1, on_landed) if parcel is False else _Q1
-    x, z = get("unit_cost", _ZERO), get("freight_per_unit", _ZERO)
-    ln, ld = x.numerator * z.denominator + z.numerator * x.denominator, x.denominator * z.denominator
-    if parcel is False:
-        paid = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate"))) if taxed else duty
-        ln, ld = ln * paid[1] + paid[0] * ld, ld * paid[1]
+    if landed:
+        (un, ud), (fn, fd) = get("unit_cost", _ZERO).as_integer_ratio(), get("freight_per_unit", _ZERO).as_integer_ratio()
+        ln, ld = un * fd + fn * ud, ud * fd
+        if parcel is False:
+            paid = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate"))) if taxed else duty
+            ln, ld = ln * paid[1] + paid[0] * ld, ld * paid[1]
+        on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     count_n, count_d = -units.numerator, units.denominator  # each slope a cost: the month falls by it
 
     def per_month(n: int, d: int) -> _Q:
         return n * count_n, d * count_d
 
-    x = get("storage_per_unit_month", _ZERO)
-    on_capital = (ln * capital_n, ld * capital_d * DAYS_PER_YEAR)
     one = (count_n, count_d)
-    kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
     # The cheap slopes, each worked out only when wanted (a catalogue's leader wants three or four of these).
     out: dict[str, _Q] = {}
     if "stock_days" in wanted:
+        sn, sd = get("storage_per_unit_month", _ZERO).as_integer_ratio()
         out["stock_days"] = per_month(
-            x.numerator * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * x.denominator * DAYS_PER_YEAR,
-            x.denominator * DAYS_PER_YEAR * on_capital[1],
+            sn * MONTHS_PER_YEAR * on_capital[1] + on_capital[0] * sd * DAYS_PER_YEAR,
+            sd * DAYS_PER_YEAR * on_capital[1],
         )
     if "transit_days" in wanted:
         out["transit_days"] = per_month(*on_capital)
@@ -1374,19 +1438,22 @@ def _slope_pairs(
         if name in wanted:
             out[name] = one
     if "storage_per_unit_month" in wanted:
+        stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
         out["storage_per_unit_month"] = per_month(stock_n * MONTHS_PER_YEAR, stock_d * DAYS_PER_YEAR)
     if "cost_per_return" in wanted:
         out["cost_per_return"] = per_month(rn, rd)
-    if "affiliate_commission" in wanted:
-        out["affiliate_commission"] = kept_then
-    if "payment_fee" in wanted:
-        out["payment_fee"] = kept_then
+    if "affiliate_commission" in wanted or "payment_fee" in wanted:
+        kept_then = per_month(kept_n * on_payout_n, kept_d * year_d)
+        if "affiliate_commission" in wanted:
+            out["affiliate_commission"] = kept_then
+        if "payment_fee" in wanted:
+            out["payment_fee"] = kept_then
     if "fixed_per_month" in wanted:
         out["fixed_per_month"] = (-1, 1)
     if "return_rate" in wanted:
-        x = get("cost_per_return", _ZERO)
-        returned_n = x.numerator * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * x.denominator
-        returned_d = x.denominator * gd * vat1 * shares_d * year_d
+        xn, xd = get("cost_per_return", _ZERO).as_integer_ratio()
+        returned_n = xn * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * xd
+        returned_d = xd * gd * vat1 * shares_d * year_d
         if plan.refund_admin is not None:
             fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
             returned_n, returned_d = returned_n * fee_d + fee_n * returned_d, returned_d * fee_d
@@ -1400,14 +1467,18 @@ def _slope_pairs(
             on_capital_n * count_n * deposit.denominator * MONTHS_PER_YEAR - deposit.numerator * on_capital_d * count_d,
             on_capital_d * count_d * deposit.denominator * MONTHS_PER_YEAR,
         )
-    if "duty_rate" in wanted:
-        if rates:
-            duty_slope = _qmul(_qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty)
-        else:
-            duty_slope = _Q0
-        out["duty_rate"] = per_month(*duty_slope)
-    if "import_tax_rate" in wanted:
-        out["import_tax_rate"] = per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1)
+    if dutied:
+        per_duty = _qadd(_Q1, on_landed) if parcel is False else _Q1
+        if "duty_rate" in wanted:
+            if rates:
+                duty_slope = _qmul(
+                    _qmul(_qmul((rates, 1), value), _qadd(_Q1, g("import_tax_rate")) if taxed else _Q1), per_duty
+                )
+            else:
+                duty_slope = _Q0
+            out["duty_rate"] = per_month(*duty_slope)
+        if "import_tax_rate" in wanted:
+            out["import_tax_rate"] = per_month(*_qmul(_qadd(value, duty), per_duty)) if taxed else per_month(0, 1)
     if "fine_rate" in wanted:
         out["fine_rate"] = per_month(*_qmul((gn, gd), g("fine_multiple")))
     if "fine_multiple" in wanted:
@@ -1424,6 +1495,12 @@ _SLOPED = frozenset(
      "payment_fee", "fixed_per_month")
 )
 """Every number :func:`_slope_pairs` gives a slope of (the ``"affine"`` ones of :data:`_SHAPES`)."""
+
+_PAYOUT_SLOPED = frozenset(("payout_delay_days", "affiliate_commission", "payment_fee", "return_rate", "cost_of_capital"))
+"""The slopes that read the payout (the price kept less the platform's shares) and the cost of waiting for it."""
+
+_LANDED_SLOPED = frozenset(("stock_days", "transit_days", "cost_of_capital"))
+"""The slopes that read the landed cost (a bulk import's duty in it) through the capital it ties up."""
 
 _PER_UNIT_SLOPED = ("fee_per_unit", "ads_per_unit", "last_mile_per_order")
 """The amounts a unit pays once each: the month moves by the units per unit of each."""
@@ -1594,21 +1671,30 @@ _MOST_DAYS = Fraction(MAX_DAYS)
 
 
 def _top(name: str) -> Fraction | None:
-    # The same two tops for every number (Fractions do not change): not made again per needed number, and each
-    # number's found once (a few dozen names).
+    """The most a number may be (a share 1, days :data:`MAX_DAYS`; ``None``: no limit)."""
+    return _need(name)[0]
+
+
+def _need(name: str) -> _Need:
+    """What :func:`_tips` reads of a needed number by its name alone: its top (see :func:`_top`), the top's terms
+    (``0, 1`` for none: only read beside the top) and the kind :func:`_shown_pair` rounds it as. The same for every
+    product (a few dozen names): looked up once per name, not read off the Fraction's properties and the numbers'
+    table for each product and comparison."""
     try:
-        return _TOPS[name]
+        return _NEEDS[name]
     except KeyError:
-        if len(_TOPS) >= _TOPS_KEPT:
-            _TOPS.clear()
-        top = _TOPS[name] = _name_top(name)
-        return top
+        if len(_NEEDS) >= _NEEDS_KEPT:
+            _NEEDS.clear()
+        top = _name_top(name)
+        top_n, top_d = (0, 1) if top is None else top.as_integer_ratio()
+        need = _NEEDS[name] = (top, top_n, top_d, _kind(name))
+        return need
 
 
-_TOPS_KEPT = 256
-
-
-_TOPS: dict[str, Fraction | None] = {}
+_Need = tuple[Fraction | None, int, int, str]
+_NEEDS_KEPT = 256
+_NEEDS: dict[str, _Need] = {}
+""":func:`_need`'s records by name; bounded by count, cleared when full."""
 
 
 def _name_top(name: str) -> Fraction | None:
@@ -1629,6 +1715,13 @@ def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
     None (the secant through 0 and its probe has this slope: the same root). The root lies in [0, top] when the
     two have opposite signs and |at0| <= top x |slope|: told by signs and cross products before the division (a
     third of these roots lie out of range), with no Fraction made."""
+    top_n, top_d = (0, 1) if top is None else top.as_integer_ratio()
+    return _affine_root_in(at0, slope, top is not None, top_n, top_d)
+
+
+def _affine_root_in(at0: _Q, slope: _Q, bounded: bool, top_n: int, top_d: int) -> _Q | None:
+    """:func:`_affine_root` with the top given by its terms ``top_n / top_d`` (read only when ``bounded``; no top
+    otherwise), as :func:`_tips` has them from :func:`_need`."""
     an, ad = at0
     if not an:
         return _Q0
@@ -1637,13 +1730,14 @@ def _affine_root(at0: _Q, slope: _Q, top: Fraction | None) -> _Q | None:
         sn, sd = -sn, -sd
     if not sn or (an > 0) == (sn > 0):
         return None
-    if top is not None and abs(an) * sd * top.denominator > top.numerator * abs(sn) * ad:
+    if bounded and abs(an) * sd * top_d > top_n * abs(sn) * ad:
         return None
     return (-an * sd, ad * sn) if sn > 0 else (an * sd, -ad * sn)
 
 
 _LARGEST = Fraction(10**documents.MAX_DIGITS)
 """No amount or volume the comparison works out may reach this (inputs are below it, products may not be)."""
+_LARGEST_N = _LARGEST.numerator
 
 
 def _merged(origins: list[Provenance], needs: tuple[str, ...] = ()) -> Provenance:
@@ -2218,25 +2312,15 @@ def _platform_margin(
     for plan in plans:
         _check_shares(plan, platform)
     units = economics.monthly_units
-    models = tuple(_model_margin(plan, units, platform, brief) for plan in plans)
+    models = tuple([_model_margin(plan, units, platform, brief) for plan in plans])
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         leader = models[0].model if models else EVEN
         with _in_english():
             summary = _summary(models, leader, _NO_GAP, None, None, (), units, economics.currency)
-        return PlatformMargin(
-            platform=platform,
-            platform_name=name,
-            models=models,
-            break_even_formula=BREAK_EVEN_FORMULA,
-            summary=summary,
-            market=market_code,
-            market_name=market_name,
-            leader=leader,
-            gap_per_month=_NO_GAP,
-            break_even_units=None,
-            above_break_even=None,
-            break_evens=_NO_BREAK_EVENS,
+        return PlatformMargin._made(
+            platform, name, models, leader, _NO_GAP, None, None, summary, None, market_code, market_name, (), (),
+            _NO_BREAK_EVENS,
         )
     full, semi = models
     # The models' properties, each line read once, and the gap and the crossing in integers (Fractions' operators
@@ -2255,7 +2339,7 @@ def _platform_margin(
         if pd < 0:
             pn, pd = -pn, -pd
         # A volume past 10**64 units a month is no break-even (and could not be shown or stored).
-        if 0 < pn < _LARGEST.numerator * pd:
+        if 0 < pn < _LARGEST_N * pd:
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
     needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
@@ -2265,22 +2349,10 @@ def _platform_margin(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
             (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
         )
-    return PlatformMargin(
-        platform=platform,
-        platform_name=name,
-        models=models,
-        break_even_formula=BREAK_EVEN_FORMULA,
-        summary=summary,
-        market=market_code,
-        market_name=market_name,
-        leader=leader,
-        gap_per_month=gap_per_month,
-        break_even_units=None if crossing is None else cents(crossing),
-        above_break_even=above,
-        break_even_exact=crossing,
-        needed=needed,
-        scenarios=() if brief else _scenarios(plans, Fraction(units)),
-        break_evens=_NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
+    return PlatformMargin._made(
+        platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
+        crossing, market_code, market_name, needed, () if brief else _scenarios(plans, Fraction(units)),
+        _NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
 
 
@@ -2410,8 +2482,9 @@ def _tips(
         values = _values(plan)
         slopes: dict[str, _Q] | None = None
         moved = at0_pair[0] != 0  # the comparison's own gap is not 0
+        model = margin.model
         for name in margin.needed:
-            top = _top(name)
+            top, top_n, top_d, kind = _need(name)
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             given = values.get(name)
             absent = given is None or not given
@@ -2419,12 +2492,13 @@ def _tips(
             root: _Q | None
             if shape == "affine" and absent:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
-                slopes = slopes if slopes is not None else _slope_pairs(plan, values, units, margin.needed)
-                root = _affine_root(at0_pair, slopes[name], top)
+                if slopes is None:
+                    slopes = _slope_pairs(plan, values, units, margin.needed)
+                root = _affine_root_in(at0_pair, slopes[name], top is not None, top_n, top_d)
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
                 # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
-                root = _affine_root(at0_pair, _cut_slope_pair(plan, values, units), top)
+                root = _affine_root_in(at0_pair, _cut_slope_pair(plan, values, units), True, top_n, top_d)
             else:
                 closing = closed and absent and top is not None and moved
                 if closing and name == "unsold_share" and shape == "unsold" and top is not None:
@@ -2432,9 +2506,9 @@ def _tips(
                     ln, ld = _landed_pair(plan, values)
                     an, ad = at0_pair
                     if an * ld * units.denominator == ln * units.numerator * ad:
-                        out.append(NeededNumber(name, margin.model, _shown(name, top / 2), True))
+                        out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
                     else:
-                        out.append(_untipped((name,), margin.model)[0])
+                        out.append(_untipped((name,), model)[0])
                     continue
                 if target is None or compared is None:
                     assert months is not None
@@ -2465,18 +2539,14 @@ def _tips(
                         searched = _lined(gap, stretch)
                     found = _solve(searched, top, at0=at0, shape=shape)
                 root = None if found is None else _q(found)
-            if root is not None and root[0] >= _LARGEST.numerator * root[1]:
+            if root is None or root[0] >= _LARGEST_N * root[1]:
                 # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
                 # shown or stored: no tipping value, as a break-even volume that far is none.
-                root = None
-            if root is None:
-                out.append(_untipped((name,), margin.model)[0])
+                out.append(_untipped((name,), model)[0])
                 continue
             n, d = root
-            reachable = top is None or n * top.denominator < top.numerator * d or (
-                n * top.denominator == top.numerator * d and name != "unsold_share"
-            )
-            out.append(NeededNumber(name, margin.model, _shown_pair(name, n, d), reachable))
+            reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
+            out.append(_needed_number(name, model, _shown_as(kind, n, d), reachable))
     return tuple(out)
 
 
@@ -2655,25 +2725,51 @@ class _CutLines:
         """
         hn, hd = high.numerator, high.denominator
         scale = 1 << _STEPS
+        whole = hd * scale
         pn, pd = self.price.numerator, self.price.denominator
         seen = self.seen
+        # x = hn k / (hd 2**60) leaves the price after cuts pn (whole - hn k) / (pd whole): each of _key's comparisons
+        # on it, multiplied out, is one on k (an up_to t applies where a k >= b, a = pn t.d hn, b = (pn t.d - t.n pd)
+        # whole; an over t where a k < b; the cap where a k < b): the same stretches, each step a product fewer.
+        tests = [
+            (
+                None if up_to is None else (pn * up_to[1] * hn, (pn * up_to[1] - up_to[0] * pd) * whole),
+                None if over is None else (pn * over[1] * hn, (pn * over[1] - over[0] * pd) * whole),
+            )
+            for up_to, over in self.bounds
+        ]
+        cap_test = None
+        if self.capped is not None:
+            cap_side, fee_side = self.capped
+            cap_test = (fee_side * pn * hn, (fee_side * pn - cap_side * pd) * whole)
+        # A known stretch's line slope x + start, its sign times the positive slope.den x start.den x hd x 2**60:
+        # a k + b, its two products made once per stretch.
+        signs: dict[Hashable, tuple[int, int]] = {}
         low_k, high_k = 0, scale
         for _step in range(_STEPS):
             k = (low_k + high_k) >> 1  # even sum: the interval is 2**(60 - step) wide, both ends multiples of it
-            # x = hn k / (hd 2**60); the price after cuts price x (1 - x), over a positive denominator.
-            key = self._key(pn * (hd * scale - hn * k), pd * hd * scale)
-            known = seen.get(key)
-            if known is not None:
-                slope, start = known
-                # slope x + start > 0, times the positive slope.den x start.den x hd x 2**60.
-                above = slope.numerator * hn * k * start.denominator + start.numerator * slope.denominator * hd * scale > 0
+            key = (
+                tuple([
+                    (up_to is None or up_to[0] * k >= up_to[1]) and (over is None or over[0] * k < over[1])
+                    for up_to, over in tests
+                ]),
+                cap_test is not None and cap_test[0] * k < cap_test[1],
+            )
+            line = signs.get(key)
+            if line is None:
+                known = seen.get(key)
+                if known is not None:
+                    slope, start = known
+                    line = signs[key] = (slope.numerator * hn * start.denominator, start.numerator * slope.denominator * whole)
+            if line is not None:
+                above = line[0] * k + line[1] > 0
             else:
-                above = self(Fraction(hn * k, hd * scale)) > 0
+                above = self(Fraction(hn * k, whole)) > 0
             if above == positive:
                 low_k = k
             else:
                 high_k = k
-        return Fraction(hn * high_k, hd * scale)
+        return Fraction(hn * high_k, whole)
 
 
 def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
@@ -2743,15 +2839,21 @@ def _cut_slope_pair(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> 
     return -units.numerator * pn * n, units.denominator * pd * d
 
 
-def _shown(name: str, value: Fraction) -> Decimal:
-    """A tipping value as it is shown: a share to a tenth of a percent, days whole, an amount to the cent."""
-    return _shown_pair(name, value.numerator, value.denominator)
-
-
 def _shown_pair(name: str, n: int, d: int) -> Decimal:
-    """:func:`_shown` of ``n / d`` (``d`` positive, the pair in any terms: each rounding reads only the floor of a
-    quotient, which scaling both by the same factor leaves alone)."""
-    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    """A tipping value ``n / d`` as it is shown: a share to a tenth of a percent, days whole, an amount to the cent
+    (``d`` positive, the pair in any terms: each rounding reads only the floor of a quotient, which scaling both by
+    the same factor leaves alone)."""
+    return _shown_as(_kind(name), n, d)
+
+
+def _kind(name: str) -> str:
+    """What kind of number ``name`` is (``share``, ``days``, ``amount``...): a name the numbers' table lacks is a share."""
+    spec = NUMBERS_BY_NAME.get(name)
+    return "share" if spec is None else spec.kind
+
+
+def _shown_as(kind: str, n: int, d: int) -> Decimal:
+    """:func:`_shown_pair` for a number of this ``kind`` (:func:`_tips` has it from :func:`_need`)."""
     if kind == "share":
         # _share_shown's cents(value x 10) / 10, read from the pair (10 n, d): the same floor as from its lowest terms.
         # That is the whole number of tenths of a percent cents() reads, over 1000: read from its digits, as
@@ -2851,16 +2953,16 @@ def _money_in(lang: str, currency: str, value: Decimal) -> str:
     text = amount_text(value)
     if not currency:
         return text
-    pattern, word = _money_words(lang, currency)
-    return pattern.format(currency=word, amount=text)
+    return _money_fill(lang, currency)(text)
 
 
 @functools.lru_cache(maxsize=64)
-def _money_words(lang: str, currency: str) -> tuple[str, str]:
-    """How ``lang`` (the language in force when asked) writes an amount in ``currency``: the pattern and the
-    currency's word, looked up once per language and label rather than for every amount a summary shows."""
+def _money_fill(lang: str, currency: str) -> Callable[[str], str]:
+    """How ``lang`` (the language in force when asked) writes an amount in ``currency``: the pattern with the
+    currency's word in it (:func:`_filler`), made once per language and label rather than for every amount a
+    summary shows."""
     label = CURRENCY_WORDS.get(currency.upper())
-    return _("{currency} {amount}"), _(label) if label else currency
+    return _filler(_("{currency} {amount}"), ("amount",), {"currency": _(label) if label else currency})
 
 
 _money = money_text
@@ -2925,25 +3027,20 @@ def _summary(
     lang = _i18n.current()
     if len(models) != 2:
         return _only_open(lang, models[0].model if models else None)
-    words = _summary_words(lang)
+    words, fills = _summary_words(lang), _summary_fills(lang)
     if months is None:
         full, semi = models
         months = cents(full.contribution_per_month), cents(semi.contribution_per_month)
     if leader == EVEN:
         verdict = words[_BOTH_SAME]
     else:
-        verdict = words[_LEADS].format(model=words[leader], amount=_money_in(lang, currency, gap_per_month))
-    summary = words[_LEAVE].format(
-        units=monthly_units,
-        full=_money_in(lang, currency, months[0]),
-        semi=_money_in(lang, currency, months[1]),
-        verdict=verdict,
+        verdict = fills[_LEADS](words[leader], _money_in(lang, currency, gap_per_month))
+    summary = fills[_LEAVE](
+        monthly_units, _money_in(lang, currency, months[0]), _money_in(lang, currency, months[1]), verdict
     )
     if crossing is not None and above is not None:
-        summary += words[_BELOW].format(
-            units=_i18n.number(whole_units(crossing)),
-            other=words[SEMI if above == FULL else FULL],
-            above=words[above],
+        summary += fills[_BELOW](
+            _i18n.number(whole_units(crossing)), words[SEMI if above == FULL else FULL], words[above]
         )
     # The reason names the number closest to turning it (the full list is margin's): a share or a number of days by
     # how much of its range it leaves, an amount by how much of the price. The first of the closest, as min() picks.
@@ -2957,17 +3054,17 @@ def _summary(
         if not count:
             price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
         count += 1
-        reach = _reach(item.name, at, price)
+        reach = _reach_as(_need(item.name)[3], at, price)
         if need is None or reach < closest:
             need, closest = item, reach
     if need is not None:
         at = need.tips_at
         assert at is not None
-        first = words[_PASSES].format(name=number_words(need.name), value=number_text(need.name, at, currency))
+        first = fills[_PASSES](number_words(need.name), number_text(need.name, at, currency))
         if count == 1:
-            summary += words[_TURNS].format(numbers=first)
+            summary += fills[_TURNS](first)
         else:
-            summary += words[_TURNS_ANY].format(number=first, count=count - 1)
+            summary += fills[_TURNS_ANY](first, count - 1)
     return summary
 
 
@@ -2994,6 +3091,55 @@ _TURNS = N_("; it could turn if {numbers}")
 _TURNS_ANY = N_("; it could turn if {number}, or if any of {count} other numbers still needed passes its limit")
 
 
+_SUMMARY_FIELDS = {
+    _LEADS: ("model", "amount"),
+    _LEAVE: ("units", "full", "semi", "verdict"),
+    _BELOW: ("units", "other", "above"),
+    _PASSES: ("name", "value"),
+    _TURNS: ("numbers",),
+    _TURNS_ANY: ("number", "count"),
+}
+"""The named fields of each pattern of :func:`_summary` that has any, in the order :func:`_summary` gives their values."""
+
+
+@functools.lru_cache(maxsize=len(_i18n.LANGS))
+def _summary_fills(lang: str) -> dict[str, Callable[..., str]]:
+    """Each pattern of :func:`_summary` in ``lang`` made ready to fill (:func:`_filler`), by its English."""
+    words = _summary_words(lang)
+    return {message: _filler(words[message], fields) for message, fields in _SUMMARY_FIELDS.items()}
+
+
+def _filler(text: str, fields: tuple[str, ...], fixed: Mapping[str, str] | None = None) -> Callable[..., str]:
+    """``text.format(**fixed, **values)`` as a function of the values of ``fields``, given in that order: the same
+    text. A summary fills six patterns, each parsed by ``str.format`` at every call (with its keywords' dict): here
+    parsed once, into a ``%s`` pattern (a literal ``%`` doubled, ``fixed`` values written in) filled in one step,
+    in the order the pattern names the fields (a translation may reorder them). ``format(value, "")`` of a field
+    with neither a format spec nor a conversion is ``str(value)``, as ``%s`` writes it; a pattern with any other
+    field (a spec, a conversion, an index, an attribute, a name not given) is filled by ``str.format`` itself."""
+    known = dict(fixed or {})
+    parts: list[str] = []
+    picks: list[int] = []
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        parts.append(literal.replace("%", "%%"))
+        if name is None:
+            continue
+        if spec or conversion is not None or not (name in fields or name in known):
+            return lambda *values: text.format(**known, **dict(zip(fields, values, strict=True)))
+        if name in fields:
+            parts.append("%s")
+            picks.append(fields.index(name))
+        else:
+            parts.append(str(known[name]).replace("%", "%%"))
+    pattern = "".join(parts)
+    if not picks:
+        return lambda *values: pattern % ()
+    if len(picks) == 1:
+        only = picks[0]
+        return lambda *values: pattern % (values[only],)
+    pick = operator.itemgetter(*picks)
+    return lambda *values: pattern % pick(values)
+
+
 @functools.lru_cache(maxsize=len(_i18n.LANGS))
 def _summary_words(lang: str) -> dict[str, str]:
     """The words of :func:`_summary` in ``lang`` (the language in force when asked), by their English: the
@@ -3006,7 +3152,11 @@ def _summary_words(lang: str) -> dict[str, str]:
 
 def _reach(name: str, value: Decimal, price: Decimal) -> Decimal:
     """How far a needed number is from turning the comparison: the smaller, the closer."""
-    kind = NUMBERS_BY_NAME[name].kind if name in NUMBERS_BY_NAME else "share"
+    return _reach_as(_kind(name), value, price)
+
+
+def _reach_as(kind: str, value: Decimal, price: Decimal) -> Decimal:
+    """:func:`_reach` for a number of this ``kind`` (:func:`_summary` has it from :func:`_need`)."""
     if kind == "days":
         return value / MAX_DAYS
     if kind in ("amount",):
