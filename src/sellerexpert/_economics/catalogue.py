@@ -27,7 +27,7 @@ from .._language import use as use_language
 from .._profile.profile import SellerProfile
 from .._records import Key, Record
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
-from .margins import MarginComparison, PlatformMargin, cents
+from .margins import MarginComparison, PlatformMargin
 
 if TYPE_CHECKING:
     from .._results.trace import Trace
@@ -373,11 +373,15 @@ def _placement(
                 mine = candidate
             elif candidate.model != model:
                 other = candidate
-    per_unit = cents(mine.contribution_per_unit) if mine is not None else None
-    per_month = cents(mine.contribution_per_month) if mine is not None else None
-    other_month = cents(other.contribution_per_month) if other is not None and mine is not None else None
+    # A contribution's line already holds it rounded to the cent (its value is cents() of its exact amount).
+    per_unit = mine.line("contribution_per_unit").value if mine is not None else None
+    per_month = mine.line("contribution_per_month").value if mine is not None else None
+    other_month = other.line("contribution_per_month").value if other is not None and mine is not None else None
     gap = margin.gap_pct if margin is not None and mine is not None and other is not None else 0
-    return Placement(
+    # Made without the frozen record's __init__ (17 checked assignments, six times a product): every field is
+    # set here, as the constructor would set it.
+    placement = object.__new__(Placement)
+    placement.__dict__.update(
         platform=rec.platform,
         platform_name=rec.platform_name,
         market=entry.market if entry is not None else None,
@@ -396,6 +400,7 @@ def _placement(
         reason=_reason(entry, rec),
         advice=entry,
     )
+    return placement
 
 
 def company_routes(result: ConsultationResult) -> dict[tuple[str, str | None], str | None]:
