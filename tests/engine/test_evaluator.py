@@ -782,6 +782,30 @@ def test_the_route_checks_and_views_weigh_at_least_what_they_hold() -> None:
     assert 0.5 * ev._views_held * evaluator_module._VIEW_CELL_BYTES < views <= ev._views_held * evaluator_module._VIEW_CELL_BYTES
 
 
+_LOOKALIKES = (
+    0, 1, True, False, 0.0, 1.0, -0.0, 2, 2.0, 500, 500.0, "1", "home", "parcel", "US", ("US",), ["US"], ("US", 1),
+    ("US", "DE"), (), [], None,
+)
+"""Values a remembered answer must not take for one another (1, 1.0 and True; a tuple and a list...)."""
+
+
+@_proof(10)
+@given(data=profiles)
+def test_the_answers_remembered_by_the_tested_fields_values_are_the_answers_worked_out(
+    advisor: Advisor, data: dict[str, Any]
+) -> None:
+    # A signature's answers are remembered by the values of the fields the seller tests read (Evaluator._answers_of):
+    # on one evaluator, the same as the generated tests give for a profile with each look-alike value in each field
+    # in turn (each remembered before the next is asked).
+    evaluator = advisor.evaluator
+    facts = fact_values(_consistent(data))
+    assert evaluator._answers_of(facts) == evaluator._answers(facts)
+    for name in evaluator._tested_fields:
+        for value in _LOOKALIKES:
+            changed = {**facts, name: value}
+            assert evaluator._answers_of(changed) == evaluator._answers(changed), (name, value)
+
+
 @_proof(40)
 @given(data=profiles, order=st.randoms(use_true_random=False))
 def test_a_signature_lists_the_known_fields_in_profile_order_whatever_order_they_come_in(
