@@ -46,7 +46,7 @@ from ._results.trace import DecisionRecord, FactRecord, Trace, combine_runs
 from ._rulebook.loader import load_rulebook
 from ._rulebook.routes import MarketRoutes, RouteCheck, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook.rulebook import Rule, RuleBook
-from ._rulebook.templates import placeholders, render
+from ._rulebook.templates import filled, placeholders, render, split
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -1348,12 +1348,14 @@ class Advisor:
             for rule_id in variable:
                 if rule_id not in laid:
                     rule, template, names = self._wording_of(rule_id, lang)
+                    fixed = {name: fact(name) for name in names if name not in quotes}
                     worded[rule_id] = _Wording(
                         rule,
                         template,
-                        {name: fact(name) for name in names if name not in quotes},
+                        fixed,
                         tuple(name for name in names if name in quotes),
                         self._platform_facts_used(platform, rule, items[rule_id].platform_facts),
+                        _parts(template, fixed, lang),
                     )
             read = tuple(dict.fromkeys(name for wording in worded.values() for name in wording.moving))
             # The other rules' pieces in their places, and a slot (the rule's id) where each variable rule's piece
@@ -1412,8 +1414,17 @@ class Advisor:
             wording = frame.worded.get(rule_id)
             if wording is None:
                 own[rule_id] = self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact)[-1]
+            elif wording.parts is not None:
+                # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept. The
+                # text is the fixed parts with the product's values filled in between (as render() fills them).
+                parts = wording.parts
+                text = [parts[0]]
+                for index in range(1, len(parts), 2):
+                    text += (filled(fact(parts[index]), lang), parts[index + 1])
+                own[rule_id] = self._piece(
+                    platform, wording.rule, items[rule_id], lang, "".join(text), wording.template, {}, wording.rests_on
+                )
             else:
-                # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept.
                 context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
                 own[rule_id] = self._piece(
                     platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on
@@ -1939,6 +1950,26 @@ class _Wording:
     moving: tuple[str, ...]
     """The facts its text quotes of each product's own (``platform.``-prefixed)."""
     rests_on: tuple[PlatformFactUsed, ...]
+    parts: tuple[str, ...] | None = None
+    """Its text's parts with the fixed facts filled in, and the names of the moving ones in between (:func:`_parts`);
+    ``None`` in Chinese, whose spaces beside a value depend on the value (rendered whole)."""
+
+
+def _parts(template: str, fixed: Mapping[str, Any], lang: str) -> tuple[str, ...] | None:
+    """``template`` split (:func:`split`) with the ``fixed`` facts filled into its literal parts: the literal parts and
+    the other names in turn, so that a text is these parts with each name's value :func:`filled` in between (as
+    :func:`render` fills it, outside Chinese: ``None`` there)."""
+    if lang == "zh":
+        return None
+    pieces = split(template)
+    parts = [pieces[0]]
+    for index in range(1, len(pieces), 2):
+        name = pieces[index]
+        if name in fixed:
+            parts[-1] += filled(fixed[name], lang) + pieces[index + 1]
+        else:
+            parts += (name, pieces[index + 1])
+    return tuple(parts)
 
 
 _Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
