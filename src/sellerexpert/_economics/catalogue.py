@@ -620,10 +620,11 @@ class _Adviser:
     ) -> None:
         self._consult, self._landed, self._company = consult, landed, company
         self._close_pct, self._source = close_pct, source
-        self._done: dict[SellerProfile, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
+        self._done: dict[_Hashed, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
 
     def __call__(self, item: Any) -> ProductAdvice | FailedProduct:
-        found = self._done.get(item.profile)
+        key = _Hashed(item.profile)
+        found = self._done.get(key)
         if found is None:
             try:
                 found = advise_product(
@@ -635,8 +636,25 @@ class _Adviser:
                 return _error(item.row, item.line, item.sku, exc)
             if len(self._done) >= KEPT:
                 self._done.clear()
-            self._done[item.profile] = found
+            self._done[key] = found
         return _advised(item, found)
+
+
+class _Hashed:
+    """A profile as a key whose hash is worked out once: a product's profile is looked up, then filed, and its hash
+    (every field's, its economics' numbers among them) is a real cost paid once a product."""
+
+    __slots__ = ("profile", "_hash")
+
+    def __init__(self, profile: SellerProfile) -> None:
+        self.profile = profile
+        self._hash = hash(profile)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Hashed) and self.profile == other.profile
 
 
 @functools.lru_cache(maxsize=1)
