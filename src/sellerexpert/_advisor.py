@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import _i18n, _language
 from . import _memory as memory
@@ -46,7 +46,7 @@ from ._results.trace import DecisionRecord, FactRecord, Trace, combine_runs
 from ._rulebook.loader import load_rulebook
 from ._rulebook.routes import MarketRoutes, RouteCheck, SellerTerms, market_routes, route_reading, what_routes_read
 from ._rulebook.rulebook import Rule, RuleBook
-from ._rulebook.templates import placeholders, render
+from ._rulebook.templates import filled, placeholders, render, split
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -1351,27 +1351,35 @@ class Advisor:
             for rule_id in variable:
                 if rule_id not in laid:
                     rule, template, names = self._wording_of(rule_id, lang)
+                    fixed = {name: fact(name) for name in names if name not in quotes}
                     worded[rule_id] = _Wording(
                         rule,
                         template,
-                        {name: fact(name) for name in names if name not in quotes},
+                        fixed,
                         tuple(name for name in names if name in quotes),
                         self._platform_facts_used(platform, rule, items[rule_id].platform_facts),
+                        _parts(template, fixed, lang),
                     )
             read = tuple(dict.fromkeys(name for wording in worded.values() for name in wording.moving))
-            reasons: list[tuple[Any, Reason]] = []
-            caveats: list[tuple[Any, Caveat]] = []
+            # The other rules' pieces in their places, and a slot (the rule's id) where each variable rule's piece
+            # goes: its place is its rule's (:meth:`_place_of`), the same for every product, so each product's
+            # pieces are set in those slots (:meth:`_laid_pieces`), not sorted in again.
+            reasons: list[tuple[Any, Reason | str]] = []
+            caveats: list[tuple[Any, Caveat | str]] = []
             for rule_id, item in items.items():
                 if rule_id not in variable:
                     _sort_in(self._placed_item(changed.get(rule_id) or item, platform, lang, fact), reasons, caveats)
+                elif (place := self._place_of(self._by_id[rule_id])) is not None:
+                    (reasons if place[0] == 0 else caveats).append((place[1], rule_id))
             reasons.sort(key=_key)
             caveats.sort(key=_key)
             whole = None
-            if not variable:
+            if not variable:  # no slots: pieces alone
                 whole = self._recommended(
-                    record.decisions[platform], platform, assumptions, lang, _pieces_of(reasons), _pieces_of(caveats)
+                    record.decisions[platform], platform, assumptions, lang,
+                    cast("tuple[Reason, ...]", _pieces_of(reasons)), cast("tuple[Caveat, ...]", _pieces_of(caveats)),
                 )
-            frame = record.kept[key] = _Frame(variable, laid, worded, read, reasons, caveats, whole)
+            frame = record.kept[key] = _Frame(variable, laid, worded, read, _pieces_of(reasons), _pieces_of(caveats), whole)
         if frame.whole is not None:
             return frame.whole
         own_reasons, own_caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
@@ -1404,21 +1412,31 @@ class Advisor:
             recorded = {name: plain(given[name[len(PLATFORM_PREFIX) :]]) for name in frame.read}
             changed = {}
         fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
-        reasons, caveats = list(frame.reasons), list(frame.caveats)
+        own: dict[str, Any] = {}
         for rule_id in frame.variable:
             wording = frame.worded.get(rule_id)
             if wording is None:
-                placed = self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact)
-            else:
-                # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept.
-                context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
-                placed = self._placed(
-                    self._piece(platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on)
+                own[rule_id] = self._placed_item(changed.get(rule_id) or items[rule_id], platform, lang, fact)[-1]
+            elif wording.parts is not None:
+                # Worded for this product alone: its values (a margin summary) are its own, so nothing is kept. The
+                # text is the fixed parts with the product's values filled in between (as render() fills them).
+                parts = wording.parts
+                text = [parts[0]]
+                for index in range(1, len(parts), 2):
+                    text += (filled(fact(parts[index]), lang), parts[index + 1])
+                own[rule_id] = self._piece(
+                    platform, wording.rule, items[rule_id], lang, "".join(text), wording.template, {}, wording.rests_on
                 )
-            _sort_in(placed, reasons, caveats)
-        reasons.sort(key=_key)
-        caveats.sort(key=_key)
-        return _pieces_of(reasons), _pieces_of(caveats)
+            else:
+                context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
+                own[rule_id] = self._piece(
+                    platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on
+                )
+        # Each variable rule's piece into its slot (a rule id) in the frame's order; a piece is never a str.
+        return (
+            tuple([own[slot] if slot.__class__ is str else slot for slot in frame.reasons]),
+            tuple([own[slot] if slot.__class__ is str else slot for slot in frame.caveats]),
+        )
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1674,13 +1692,25 @@ class Advisor:
         return piece
 
     def _placed(self, piece: Reason | Caveat | None) -> tuple[Any, ...]:
-        """A piece with its place in a recommendation: ``(0, key, reason)`` (constraints first, then by weight, then
-        rule-book order), ``(1, key, caveat)`` (rule-book order), or ``(None,)`` for a conclusion that is neither."""
-        if isinstance(piece, Caveat):
-            return (1, self._order[piece.rule], piece)
-        if piece is not None:
-            return (0, (piece.kind != "constraint", -(piece.weight or 0), self._order[piece.rule]), piece)
-        return (None,)
+        """A piece with its place in a recommendation (:meth:`_place_of` its rule) before it: ``(0, key, reason)``,
+        ``(1, key, caveat)``, or ``(None,)`` for a conclusion that is neither."""
+        if piece is None:
+            return (None,)
+        place = self._place_of(self._by_id[piece.rule])
+        assert place is not None
+        return (*place, piece)
+
+    def _place_of(self, rule: Rule) -> tuple[int, Any] | None:
+        """Where a rule's piece goes in a recommendation, which its rule alone decides (:meth:`_piece` makes a caveat
+        of a caveat, a reason of its kind and weight of evidence or an exclusion): ``(0, key)`` among the reasons
+        (constraints first, then by weight, then rule-book order), ``(1, key)`` among the caveats (rule-book order),
+        ``None`` for neither."""
+        kind = rule.then.kind
+        if kind == "caveat":
+            return (1, self._order[rule.id])
+        if kind in ("evidence", "exclude"):
+            return (0, (kind == "evidence", -(rule.then.weight or 0), self._order[rule.id]))
+        return None
 
     def _words(self, rule_id: str, lang: str) -> tuple[Rule, str, tuple[str, ...]]:
         """A rule, the text a result words its conclusion with in ``lang``, and the facts that text quotes."""
@@ -1835,6 +1865,7 @@ def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
 
 
 _Piece = TypeVar("_Piece", Reason, Caveat)
+_Placed = TypeVar("_Placed")
 
 
 def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
@@ -1857,7 +1888,7 @@ def _frame_key(
     return ("words", platform, lang, tuple(given), tuple(quoted) if quoted else (), plan.market, plan.terms)
 
 
-def _pieces_of(placed: list[tuple[Any, _Piece]]) -> tuple[_Piece, ...]:
+def _pieces_of(placed: list[tuple[Any, _Placed]]) -> tuple[_Placed, ...]:
     """The pieces of placed ``(key, piece)`` pairs, in their order."""
     return tuple([piece for _key, piece in placed])
 
@@ -1882,9 +1913,11 @@ class _Frame:
     """The others' words, by rule."""
     read: tuple[str, ...]
     """The laid facts (``platform.``-prefixed) those words quote."""
-    reasons: list[tuple[Any, Reason]]
-    """The other rules' reasons, placed and in order (never changed: each product copies them)."""
-    caveats: list[tuple[Any, Caveat]]
+    reasons: tuple[Any, ...]
+    """The reasons in order: the other rules' own (a :class:`Reason`, never changed: shared by each product), and
+    the id of each variable rule (a str: its slot) where its reason goes."""
+    caveats: tuple[Any, ...]
+    """The caveats the same way (:class:`Caveat` or slot)."""
     whole: Recommendation | None
     """The recommendation itself when no words change with the product (immutable, shared)."""
     like: Recommendation | None = None
@@ -1920,6 +1953,26 @@ class _Wording:
     moving: tuple[str, ...]
     """The facts its text quotes of each product's own (``platform.``-prefixed)."""
     rests_on: tuple[PlatformFactUsed, ...]
+    parts: tuple[str, ...] | None = None
+    """Its text's parts with the fixed facts filled in, and the names of the moving ones in between (:func:`_parts`);
+    ``None`` in Chinese, whose spaces beside a value depend on the value (rendered whole)."""
+
+
+def _parts(template: str, fixed: Mapping[str, Any], lang: str) -> tuple[str, ...] | None:
+    """``template`` split (:func:`split`) with the ``fixed`` facts filled into its literal parts: the literal parts and
+    the other names in turn, so that a text is these parts with each name's value :func:`filled` in between (as
+    :func:`render` fills it, outside Chinese: ``None`` there)."""
+    if lang == "zh":
+        return None
+    pieces = split(template)
+    parts = [pieces[0]]
+    for index in range(1, len(pieces), 2):
+        name = pieces[index]
+        if name in fixed:
+            parts[-1] += filled(fixed[name], lang) + pieces[index + 1]
+        else:
+            parts += (name, pieces[index + 1])
+    return tuple(parts)
 
 
 _Advice = TypeVar("_Advice", Recommendation, MarketAdvice)

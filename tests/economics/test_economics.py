@@ -2638,3 +2638,49 @@ def test_the_price_cuts_search_on_integers_tells_a_threshold_on_its_points_as_th
     if at0 != 0:
         lines = margins._cut_lined(gap, plan, values, count)
         assert lines.bisect(ONE, at0 > 0) == _halved(gap, ONE, at0)
+# -- a catalogue's placements -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_placements_amounts_are_the_cents_of_its_models_and_its_record_the_constructors(
+    advisor: Advisor, scale: float
+) -> None:
+    # _placement reads a contribution's rounded value off its line and makes the record without its __init__:
+    # the same amounts as cents() of the model's exact contributions, and the record the constructor makes.
+    from dataclasses import fields
+
+    from sellerexpert._economics.catalogue import Placement
+
+    company = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+
+    @settings(max_examples=scaled(10, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        rows = []
+        for index in range(data.draw(st.integers(1, 4))):
+            cost = data.draw(st.integers(50, 9000)) / 100
+            rows.append({
+                "sku": f"P-{index}",
+                "unit_cost": str(cost),
+                "full_price": str(round(cost * data.draw(st.floats(0.8, 3.0)), 2)),
+                "semi_price": str(round(cost * data.draw(st.floats(1.2, 5.0)), 2)),
+                "monthly_units": str(data.draw(st.integers(1, 3000))),
+            })
+        for product in advisor.catalogue(company, rows).products:
+            for placement in product.placements:
+                made = Placement(**{item.name: getattr(placement, item.name) for item in fields(Placement)})
+                assert vars(placement) == vars(made) and list(vars(placement)) == list(vars(made))
+                assert placement.market is not None
+                margin = advisor.compare_margins(product.result.profile.in_market(placement.market))
+                models = margin.platform(placement.platform, placement.market).models
+                mine = [m for m in models if m.model == placement.model and m.route == placement.route]
+                other = [m for m in models if placement.model is not None and m.model != placement.model]
+                if placement.contribution_per_unit is None:
+                    assert not mine or placement.model is None
+                    continue
+                assert placement.contribution_per_unit == cents(mine[0].contribution_per_unit)
+                assert placement.contribution_per_month == cents(mine[0].contribution_per_month)
+                if other:
+                    assert placement.other_per_month == cents(other[-1].contribution_per_month)
+
+    check()

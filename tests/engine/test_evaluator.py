@@ -782,6 +782,30 @@ def test_the_route_checks_and_views_weigh_at_least_what_they_hold() -> None:
     assert 0.5 * ev._views_held * evaluator_module._VIEW_CELL_BYTES < views <= ev._views_held * evaluator_module._VIEW_CELL_BYTES
 
 
+_LOOKALIKES = (
+    0, 1, True, False, 0.0, 1.0, -0.0, 2, 2.0, 500, 500.0, "1", "home", "parcel", "US", ("US",), ["US"], ("US", 1),
+    ("US", "DE"), (), [], None,
+)
+"""Values a remembered answer must not take for one another (1, 1.0 and True; a tuple and a list...)."""
+
+
+@_proof(10)
+@given(data=profiles)
+def test_the_answers_remembered_by_the_tested_fields_values_are_the_answers_worked_out(
+    advisor: Advisor, data: dict[str, Any]
+) -> None:
+    # A signature's answers are remembered by the values of the fields the seller tests read (Evaluator._answers_of):
+    # on one evaluator, the same as the generated tests give for a profile with each look-alike value in each field
+    # in turn (each remembered before the next is asked).
+    evaluator = advisor.evaluator
+    facts = fact_values(_consistent(data))
+    assert evaluator._answers_of(facts) == evaluator._answers(facts)
+    for name in evaluator._tested_fields:
+        for value in _LOOKALIKES:
+            changed = {**facts, name: value}
+            assert evaluator._answers_of(changed) == evaluator._answers(changed), (name, value)
+
+
 @_proof(40)
 @given(data=profiles, order=st.randoms(use_true_random=False))
 def test_a_signature_lists_the_known_fields_in_profile_order_whatever_order_they_come_in(
@@ -799,3 +823,38 @@ def test_a_signature_lists_the_known_fields_in_profile_order_whatever_order_they
             signature = evaluator.signature(given_facts, ("temu",))
             assert signature is not None
             assert signature[1] == tuple(evaluator_module._in_profile_order(given_facts))
+
+
+_TEXT_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=4),
+    st.lists(st.text(max_size=3), max_size=3), st.tuples(st.text(max_size=3)),
+)
+
+
+@_proof(200)
+@given(
+    pieces=st.lists(
+        st.tuples(st.text(alphabet="ab {}.x", max_size=4), st.sampled_from(["a", "b", "platform.c", "d_e"])), max_size=5
+    ),
+    tail=st.text(alphabet="ab {}", max_size=3),
+    values=st.fixed_dictionaries({}, optional={name: _TEXT_VALUES for name in ("a", "b", "platform.c", "d_e")}),
+    fixed=st.sets(st.sampled_from(["a", "b", "platform.c", "d_e"])),
+    lang=st.sampled_from(["en", "zh"]),
+)
+def test_a_text_split_once_with_its_fixed_facts_filled_in_is_the_text_rendered(
+    pieces: list[tuple[str, str]], tail: str, values: dict[str, Any], fixed: set[str], lang: str
+) -> None:
+    # A shared run's frame splits a reason's text once with the facts no product changes filled in (_parts); each
+    # product's text is those parts with its own values filled in between: render()'s text, outside Chinese.
+    from sellerexpert._rulebook.templates import filled, render
+
+    template = "".join(f"{text}{{{name}}}" for text, name in pieces) + tail
+    parts = advisor_module._parts(template, {name: values.get(name) for name in fixed}, lang)
+    if lang == "zh":
+        assert parts is None
+        return
+    assert parts is not None
+    text = [parts[0]]
+    for index in range(1, len(parts), 2):
+        text += (filled(values.get(parts[index]), lang), parts[index + 1])
+    assert "".join(text) == render(template, values, lang=lang)

@@ -27,7 +27,7 @@ from .._language import use as use_language
 from .._profile.profile import SellerProfile
 from .._records import Key, Record
 from .._results.result import ConsultationResult, MarketAdvice, Recommendation
-from .margins import MarginComparison, PlatformMargin, cents
+from .margins import MarginComparison, PlatformMargin
 
 if TYPE_CHECKING:
     from .._results.trace import Trace
@@ -385,11 +385,15 @@ def _placement(
                 mine = candidate
             elif candidate.model != model:
                 other = candidate
-    per_unit = cents(mine.contribution_per_unit) if mine is not None else None
-    per_month = cents(mine.contribution_per_month) if mine is not None else None
-    other_month = cents(other.contribution_per_month) if other is not None and mine is not None else None
+    # A contribution's line already holds it rounded to the cent (its value is cents() of its exact amount).
+    per_unit = mine.line("contribution_per_unit").value if mine is not None else None
+    per_month = mine.line("contribution_per_month").value if mine is not None else None
+    other_month = other.line("contribution_per_month").value if other is not None and mine is not None else None
     gap = margin.gap_pct if margin is not None and mine is not None and other is not None else 0
-    return Placement(
+    # Made without the frozen record's __init__ (17 checked assignments, six times a product): every field is
+    # set here, as the constructor would set it.
+    placement = object.__new__(Placement)
+    placement.__dict__.update(
         platform=rec.platform,
         platform_name=rec.platform_name,
         market=entry.market if entry is not None else None,
@@ -408,6 +412,7 @@ def _placement(
         reason=_reason(entry, rec),
         advice=entry,
     )
+    return placement
 
 
 def company_routes(result: ConsultationResult) -> dict[tuple[str, str | None], str | None]:
@@ -627,10 +632,11 @@ class _Adviser:
     ) -> None:
         self._consult, self._landed, self._company = consult, landed, company
         self._close_pct, self._source = close_pct, source
-        self._done: dict[SellerProfile, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
+        self._done: dict[_Hashed, tuple[ConsultationResult, tuple[Placement, ...]]] = {}
 
     def __call__(self, item: Any) -> ProductAdvice | FailedProduct:
-        found = self._done.get(item.profile)
+        key = _Hashed(item.profile)
+        found = self._done.get(key)
         if found is None:
             try:
                 found = advise_product(
@@ -642,8 +648,25 @@ class _Adviser:
                 return _error(item.row, item.line, item.sku, exc)
             if len(self._done) >= KEPT:
                 self._done.clear()
-            self._done[item.profile] = found
+            self._done[key] = found
         return _advised(item, found)
+
+
+class _Hashed:
+    """A profile as a key whose hash is worked out once: a product's profile is looked up, then filed, and its hash
+    (every field's, its economics' numbers among them) is a real cost paid once a product."""
+
+    __slots__ = ("profile", "_hash")
+
+    def __init__(self, profile: SellerProfile) -> None:
+        self.profile = profile
+        self._hash = hash(profile)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Hashed) and self.profile == other.profile
 
 
 @functools.lru_cache(maxsize=1)

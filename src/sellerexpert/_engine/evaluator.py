@@ -513,6 +513,10 @@ class Evaluator:
                 seen_tests.setdefault((name, test), None)
         self._seller_tests = tuple(seen_tests)
         self._answers = _answers_function(self._seller_tests)
+        self._tested_fields = tuple(dict.fromkeys(name for name, _test in self._seller_tests))
+        """The fields the seller tests read, each once: the answers are a function of their values alone."""
+        self._answers_known: dict[Any, tuple[bool, ...]] = {}
+        """The answers by the values of the tested fields (see :meth:`_answers_of`)."""
         self._field_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         """A signature's known fields in profile order, by the field names in the order given (see :meth:`signature`)."""
         self._quoted_fields = tuple(
@@ -746,7 +750,7 @@ class Evaluator:
         ``None`` when a value cannot be part of a key (unhashable), so nothing is cached.
         """
         try:
-            answers = self._answers(profile_facts)
+            answers = self._answers_of(profile_facts)
             quoted = tuple(hashable(profile_facts.get(name)) for name in self._quoted_fields)
         except TypeError:
             return None
@@ -760,6 +764,30 @@ class Evaluator:
                 orders.clear()
             known = orders[given] = tuple(_in_profile_order(profile_facts))
         return (tuple(platforms), known, answers, quoted)
+
+    def _answers_of(self, profile_facts: Mapping[str, Any]) -> tuple[bool, ...]:
+        """The seller tests' answers (:func:`_answers_function`), remembered by the values of the fields they read:
+        a catalogue's products differ from their company in a few fields (a category, a weight class) and their
+        runs in the market, so a handful of combinations answer every product's two runs.
+
+        Only values whose equality tells them apart as any test could (plain scalars by their exact type, and
+        tuples of plain strings) are keys; the rest are answered afresh."""
+        values = tuple([profile_facts.get(name, _MISSING) for name in self._tested_fields])
+        for value in values:
+            kind = type(value)
+            if kind not in _SCALARS and value is not _MISSING and not (
+                kind is tuple and all(type(item) is str for item in value)
+            ):
+                return self._answers(profile_facts)
+        key = (values, tuple(map(type, values)))
+        known = self._answers_known
+        answers = known.get(key)
+        if answers is None:
+            answers = self._answers(profile_facts)
+            if len(known) >= _READINGS_KEPT:
+                known.clear()
+            known[key] = answers
+        return answers
 
     def platform_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[Any, ...]:
         """What the rules can tell of one platform's facts with ``overrides`` over them: the names overridden

@@ -405,6 +405,47 @@ _NUMBERS_KEPT = 4096
 """The most numbers :func:`_value` remembers (a product list's own numbers are mostly new: the memo is then cleared)."""
 
 
+_Place = tuple["NumberSpec | None", "LayerKey | None", "str | None", str]
+
+
+def _place(path: tuple[str, ...]) -> _Place:
+    """Where :meth:`Economics.laid_over` sets a number at ``path``: its spec (``None`` for ``monthly_units``), its
+    layer's key or its route, and its field's name; remembered by path (a product list's columns are a handful).
+
+    :raises ProfileError: for a path that holds no number, or no layer :meth:`Economics.from_dict` gives.
+    """
+    name = path[-1]
+    spec = NUMBERS_BY_NAME.get(name)
+    if spec is None:
+        if path == ("monthly_units",):
+            return _remember_place(path, (None, None, None, ""))
+        raise ProfileError(f"no number at {'.'.join(path)}", field=field_path(*path))
+    size = len(path)
+    if size == 1:
+        return _remember_place(path, (spec, (None, None), None, field_path(*path)))
+    if size == 2 and path[0] in MODELS:
+        return _remember_place(path, (spec, (None, path[0]), None, field_path(*path)))
+    if size == 3 and path[0] == "platforms" and path[1] in PLATFORMS:
+        return _remember_place(path, (spec, (path[1], None), None, field_path(*path)))
+    if size == 4 and path[0] == "platforms" and path[1] in PLATFORMS and path[2] in MODELS:
+        return _remember_place(path, (spec, (path[1], path[2]), None, field_path(*path)))
+    if size == 3 and path[0] == "routes" and _ROUTE_ID.fullmatch(path[1]):
+        return _remember_place(path, (spec, None, path[1], field_path(*path)))
+    raise ProfileError(f"no layer at {'.'.join(path)}", field=field_path(*path))
+
+
+def _remember_place(path: tuple[str, ...], place: _Place) -> _Place:
+    if len(_PLACES) >= _PLACES_KEPT:
+        _PLACES.clear()
+    _PLACES[path] = place
+    return place
+
+
+_PLACES: dict[tuple[str, ...], _Place] = {}
+_PLACES_KEPT = 256
+"""The most paths :func:`_place` remembers (a product list has a column per path)."""
+
+
 def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer, dict[str, Layer]]:
     """The numbers of one table, and (where allowed) its per-model sub-tables."""
     if type(raw) is not dict and not isinstance(raw, Mapping):
@@ -617,38 +658,24 @@ class Economics:
         changed: dict[LayerKey, dict[str, Value]] = {}
         changed_routes: dict[str, dict[str, Value]] = {}
         for path, value in numbers:
-            name = path[-1]
-            spec = NUMBERS_BY_NAME.get(name)
+            place = _PLACES.get(path)
+            if place is None:
+                place = _place(path)
+            spec, layer, route, where = place
             if spec is None:
-                if path == ("monthly_units",):
-                    units = _monthly_units(value)
-                    continue
-                raise ProfileError(f"no number at {'.'.join(path)}", field=field_path(*path))
-            size = len(path)
-            route: str | None = None
-            key: LayerKey
-            if size == 1:
-                key = (None, None)
-            elif size == 2 and path[0] in MODELS:
-                key = (None, path[0])
-            elif size == 3 and path[0] == "platforms" and path[1] in PLATFORMS:
-                key = (path[1], None)
-            elif size == 4 and path[0] == "platforms" and path[1] in PLATFORMS and path[2] in MODELS:
-                key = (path[1], path[2])
-            elif size == 3 and path[0] == "routes" and _ROUTE_ID.fullmatch(path[1]):
-                route = path[1]
-            else:
-                raise ProfileError(f"no layer at {'.'.join(path)}", field=field_path(*path))
-            given = _value(spec, value, field_path(*path))
+                units = _monthly_units(value)
+                continue
+            given = _value(spec, value, where)
             if route is not None:
                 table = changed_routes.get(route)
                 if table is None:
                     table = changed_routes[route] = dict(routes.get(route, ()))
             else:
-                table = changed.get(key)
+                assert layer is not None
+                table = changed.get(layer)
                 if table is None:
-                    table = changed[key] = dict(layers.get(key, ()))
-            table[name] = given
+                    table = changed[layer] = dict(layers.get(layer, ()))
+            table[spec.name] = given
         if not changed and not changed_routes and units == self.monthly_units:
             return self
         for key, table in changed.items():

@@ -43,23 +43,9 @@ def render(template: str, facts: Mapping[str, Any], *, lang: str = "en") -> str:
     :param lang: the language of the text: lists are joined, and yes, no and unknown written, as it
         writes them (pass the facts of :meth:`Platform.fact_values` in the same language).
     """
-    words = {True: N_("yes"), False: N_("no"), None: N_("unknown")}
-
-    def word(key: bool | None) -> str:
-        if lang == "en":
-            return words[key]
-        with use(lang):
-            return _(words[key])
 
     def fill(match: re.Match[str]) -> str:
-        value = facts.get(match.group(1))
-        if value is None:
-            return word(None)
-        if isinstance(value, (list, tuple)):
-            return join_items(value, lang)
-        if isinstance(value, bool):
-            return word(value)
-        return str(value)
+        return filled(facts.get(match.group(1)), lang)
 
     if lang != "zh":
         return _PLACEHOLDER.sub(fill, template)
@@ -70,6 +56,28 @@ def render(template: str, facts: Mapping[str, Any], *, lang: str = "en") -> str:
     marked = _CJK_SPACE_BEFORE.sub("\\1\x01\\2", marked)
     marked = _CJK_SPACE_AFTER.sub("\\1\x02\\2", marked)
     return marked.replace("\x01", "").replace("\x02", "")
+
+
+_WORDS = {True: N_("yes"), False: N_("no"), None: N_("unknown")}
+
+
+def filled(value: Any, lang: str = "en") -> str:
+    """A placeholder's value as :func:`render` writes it in ``lang`` (unknown, yes, no in words; lists joined)."""
+    if value is None or isinstance(value, bool):
+        if lang == "en":
+            return _WORDS[value]
+        with use(lang):
+            return _(_WORDS[value])
+    if isinstance(value, (list, tuple)):
+        return join_items(value, lang)
+    return str(value)
+
+
+def split(template: str) -> list[str]:
+    """A text's literal parts and the names of its placeholders in turn: ``["Hi ", "name", "!"]`` for ``"Hi {name}!"``
+    (so a text filled many times with some values fixed is split once; outside Chinese, :func:`render` is the
+    literal parts with each name's value :func:`filled` in between)."""
+    return _PLACEHOLDER.split(template)
 
 
 # Unlike _i18n.tidy, only the space beside a filled-in value goes: two values side by side keep theirs.
