@@ -1235,6 +1235,19 @@ def test_a_brief_breakdown_names_the_duty_needs_of_the_full_one_on_and_around_ea
     check()
 
 
+def _refused_alike_in_brief(numbers: dict[str, Any]) -> None:
+    """The full comparison of ``numbers`` and the brief one (a catalogue's) both pass, or both refuse with the same words."""
+    outcomes = []
+    for brief in (False, True):
+        try:
+            compare_margins(numbers, brief=brief)
+            outcomes.append("")
+        except ProfileError as error:
+            outcomes.append(str(error))
+    event("refused" if outcomes[0] else "kept")
+    assert outcomes[0] == outcomes[1]
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_brief_breakdown_refuses_exactly_the_amounts_the_full_one_refuses(scale: float) -> None:
     # The brief size check reads unreduced pairs and passes a numerator below 10**64 at once: on long amounts and
@@ -1255,15 +1268,7 @@ def test_a_brief_breakdown_refuses_exactly_the_amounts_the_full_one_refuses(scal
             "unit_cost": price // 3, "monthly_units": units, "cost_of_capital": capital, "stock_days": stock_days,
             "fully-managed": {"price": price}, "semi-managed": {"price": price, "fixed_per_month": fixed},
         }
-        outcomes = []
-        for brief in (False, True):
-            try:
-                compare_margins(numbers, brief=brief)
-                outcomes.append("")
-            except ProfileError as error:
-                outcomes.append(str(error))
-        event("refused" if outcomes[0] else "kept")
-        assert outcomes[0] == outcomes[1]
+        _refused_alike_in_brief(numbers)
 
     check()
 
@@ -1288,15 +1293,7 @@ def test_a_brief_breakdown_refuses_as_the_full_one_at_the_limit(scale: float) ->
             "unit_cost": price // 2, "monthly_units": units, "cost_of_capital": capital, "stock_days": stock_days,
             "payout_delay_days": delay, "fully-managed": {"price": price}, "semi-managed": {"price": price},
         }
-        outcomes = []
-        for brief in (False, True):
-            try:
-                compare_margins(numbers, brief=brief)
-                outcomes.append("")
-            except ProfileError as error:
-                outcomes.append(str(error))
-        event("refused" if outcomes[0] else "kept")
-        assert outcomes[0] == outcomes[1]
+        _refused_alike_in_brief(numbers)
 
     check()
 
