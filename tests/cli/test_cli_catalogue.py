@@ -186,7 +186,13 @@ def test_installed_entry_point_with_workers_writes_stdout_as_it_writes_a_file(tm
     script = Path(sys.executable).parent / ("sellerexpert.exe" if os.name == "nt" else "sellerexpert")
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("SELLEREXPERT_LANG", None)
-    command = [str(script), *ARGS, "-f", "json", "--jobs", "2"]
+    # Ten times the example, each row its own SKU: some 12 MB of JSON, past what the spool keeps in memory.
+    lines = CSV.read_text(encoding="utf-8").splitlines()
+    many = tmp_path / "many.csv"
+    many.write_text(
+        "\n".join([lines[0], *(f"{n}-{line}" for n in range(10) for line in lines[1:])]) + "\n", encoding="utf-8"
+    )
+    command = [str(script), "catalogue", str(many), "-p", str(COMPANY), "-f", "json", "--jobs", "2"]
     written = tmp_path / "written.json"
     done = subprocess.run([*command, "-o", str(written)], capture_output=True, env=env, check=False)
     assert done.returncode == 0, done.stderr

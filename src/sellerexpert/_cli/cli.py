@@ -1220,7 +1220,7 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
 
     if output == "-":
         # The spool holds bytes, copied out as they are: a long catalogue is encoded once, not decoded and encoded again.
-        with tempfile.SpooledTemporaryFile(max_size=1 << 23, mode="w+b") as spooled:
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOLED_IN_MEMORY, mode="w+b") as spooled:
             # (a bad row found late: discarded with the spool)
             write_streamed(stream, output_format, cast("IO[bytes]", spooled))
             _catalogue_warn(stream.unknown_columns)
@@ -1237,6 +1237,10 @@ def _catalogue_streamed(stream: Any, output_format: str, output: str) -> None:
     _catalogue_failed(stream.errors, stream.advised)
 
 
+_SPOOLED_IN_MEMORY = 1 << 23
+"""The most a catalogue's spool for stdout holds in memory before it goes to a temporary file."""
+
+
 def _copy_out(spooled: IO[bytes]) -> None:
     """The spool's bytes to stdout: by the kernel (``os.sendfile``) when both are files it can copy between,
     else read and written a piece at a time.
@@ -1244,10 +1248,21 @@ def _copy_out(spooled: IO[bytes]) -> None:
     A long catalogue's JSON is some 40 KB a product, and this copy runs after the last product, when nothing
     else is left to do: 400 MB read and written again took about 0.3 s there; the kernel's copy, a sixth of it.
     """
+    # A spool still in memory is written piece by piece: fileno() would write it to a file first, only for the kernel
+    # to read it back.
+    offset = _sent_out(spooled) if spooled.tell() > _SPOOLED_IN_MEMORY else 0
+    spooled.seek(offset)
+    while piece := spooled.read(1 << 16):
+        click.echo(piece, nl=False)
+
+
+def _sent_out(spooled: IO[bytes]) -> int:
+    """How much of the spool's file the kernel copied to stdout (``os.sendfile``): all of it, or as far as it got."""
     offset = 0
     try:
         # click.echo writes bytes to the binary layer under sys.stdout (a test's runner swaps sys.stdout).
-        source, target = spooled.fileno(), sys.stdout.buffer.fileno()  # a spool still in memory goes to its file first
+        source, target = spooled.fileno(), sys.stdout.buffer.fileno()
+        spooled.flush()  # the file's size counts only what left the spool's buffer
         size = os.fstat(source).st_size
         sys.stdout.flush()
         while offset < size:
@@ -1257,9 +1272,7 @@ def _copy_out(spooled: IO[bytes]) -> None:
             offset += sent
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         pass  # no sendfile here (another OS), a stdout with no file (a test's buffer), or one it cannot write to
-    spooled.seek(offset)
-    while piece := spooled.read(1 << 16):
-        click.echo(piece, nl=False)
+    return offset
 
 
 def _catalogue_warn(unknown_columns: tuple[str, ...]) -> None:
