@@ -701,15 +701,20 @@ class _Market:
 
     def write(self, newline: str, out: list[Any]) -> None:
         """Append the entry's text (:meth:`text`) to ``out``, in parts (the product's text joins them once)."""
-        placement = self.placement
-        advice = placement.advice
-        if advice is None:
-            out.append(_json(placement.to_dict(), newline[1:]).encode())
-            return
-        # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
-        # gives way to the comma): the keys in to_dict's order.
-        out.append(self.memo.advice(advice, newline))
-        out.append(("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode())
+        _market_parts(self.placement, self.memo, newline, out)
+
+
+def _market_parts(placement: Placement, memo: _Memo, newline: str, out: list[Any]) -> None:
+    """Append a placement's market entry (``_json(placement.to_dict(), newline[1:])``) to ``out`` in UTF-8 bytes,
+    in parts: the market advice's text through ``memo``, then the comparison's keys (:meth:`Placement.comparison_values`)."""
+    advice = placement.advice
+    if advice is None:
+        out.append(_json(placement.to_dict(), newline[1:]).encode())
+        return
+    # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
+    # gives way to the comma): the keys in to_dict's order.
+    out.append(memo.advice(advice, newline))
+    out.append(("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode())
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
@@ -808,15 +813,90 @@ class ProductWriter:
 def _product_utf8(product: ProductAdvice, memo: _Memo) -> bytes:
     """``_json(product.to_dict(), "    ")`` in UTF-8, each market's entry written through ``memo`` (see :class:`_Market`).
 
-    The product's dict is made without its placements, and its platforms' entries put back with a
-    :class:`_Market` for each market: making the markets' dicts costs more than writing the rest of the product.
+    The product's own keys are written of their remembered openings (:func:`_flat`) and its platforms' entries
+    around its markets' of their remembered text (:func:`_platform_opening`), each market's entry in UTF-8 bytes
+    (:func:`_market_parts`): no dict is made for a platform or a market, and nothing is walked key by key. A
+    product whose dict does not end with its platforms (or has none) is written whole (:func:`_product_whole`).
     """
+    data = _shallow(product, placements=()).to_dict()
+    keys = tuple(data)
+    placements = product.placements
+    if len(keys) < 2 or keys[-1] != "platforms" or not placements:
+        return _product_whole(product, memo)
+    head = _flat(keys[:-1], tuple(data.values())[:-1], _PRODUCT_NEWLINE)
+    parts: list[bytes] = [head[: -len(_PRODUCT_NEWLINE) - 1].encode()]
+    # The placements grouped per platform in the order the platforms first appear, each group's first naming it
+    # (as _by_platform groups them).
+    groups: dict[Any, list[Placement]] = {}
+    for placement in placements:
+        group = groups.get(placement.platform)
+        if group is None:
+            groups[placement.platform] = [placement]
+        else:
+            group.append(placement)
+    platforms, platform, markets = _PRODUCT_OPENINGS
+    opening = platforms
+    for group in groups.values():
+        first = group[0]
+        parts.append(opening)
+        parts.append(_platform_opening(first.platform, first.platform_name))
+        opening = _PLATFORM_COMMA
+        market = _MARKET_OPENING
+        for placement in group:
+            parts.append(market)
+            _market_parts(placement, memo, _MARKET_NEWLINE, parts)
+            market = _MARKET_COMMA
+        parts.append(markets)
+    parts.append(platform)
+    return b"".join(parts)
+
+
+_PRODUCT_NEWLINE = "\n    "
+"""The depth a product's text is written at (an item of the catalogue's ``products``)."""
+_PLATFORM_NEWLINE = _PRODUCT_NEWLINE + _INDENT * 2
+"""The depth of a platform's entry (an item of a product's ``platforms``)."""
+_MARKET_NEWLINE = _PLATFORM_NEWLINE + _INDENT * 2
+"""The depth of a market's entry (an item of a platform's ``markets``)."""
+_PRODUCT_OPENINGS = (
+    ("," + _PRODUCT_NEWLINE + _INDENT + _escape("platforms") + ": [" + _PLATFORM_NEWLINE).encode(),
+    (_PLATFORM_NEWLINE[:-2] + "]" + _PRODUCT_NEWLINE + "}").encode(),
+    (_MARKET_NEWLINE[:-2] + "]" + _PLATFORM_NEWLINE + "}").encode(),
+)
+"""In UTF-8: what comes after a product's own keys before its first platform; what closes its platforms and
+itself; what closes a platform's markets and the platform."""
+_PLATFORM_COMMA = ("," + _PLATFORM_NEWLINE).encode()
+_MARKET_OPENING = ("[" + _MARKET_NEWLINE).encode()
+_MARKET_COMMA = ("," + _MARKET_NEWLINE).encode()
+
+
+def _platform_opening(platform: Any, name: Any) -> bytes:
+    """A platform's entry in a product's text up to its markets' list (``{"platform": ..., "platform_name": ...,
+    "markets": ``) in UTF-8, remembered by its two values when they are str (three platforms in a catalogue)."""
+    key = (platform, name) if type(platform) is str and type(name) is str else None
+    found = _PLATFORMS.get(key) if key is not None else None
+    if found is None:
+        text = _flat(("platform", "platform_name"), (platform, name), _PLATFORM_NEWLINE)
+        found = (text[: -len(_PLATFORM_NEWLINE) - 1] + "," + _PLATFORM_NEWLINE + _INDENT + '"markets": ').encode()
+        if key is not None:
+            if len(_PLATFORMS) >= _KEYS_KEPT:
+                _PLATFORMS.clear()
+            _PLATFORMS[key] = found
+    return found
+
+
+_PLATFORMS: dict[tuple[str, str] | None, bytes] = {}
+"""By a platform's id and name: its entry's opening (:func:`_platform_opening`)."""
+
+
+def _product_whole(product: ProductAdvice, memo: _Memo) -> bytes:
+    """:func:`_product_utf8` the long way: the product's dict written by :func:`_write_json` with a :class:`_Market`
+    for each market's entry."""
     from .catalogue import _by_platform
 
     data = _shallow(product, placements=()).to_dict()
     data["platforms"] = _by_platform(product.placements, lambda placement: _Market(placement, memo))
     out: list[Any] = []
-    _write_json(data, "\n    ", out)
+    _write_json(data, _PRODUCT_NEWLINE, out)
     # The text around the markets' entries (each UTF-8 bytes) encoded a run at a time.
     parts: list[bytes] = []
     start = 0
