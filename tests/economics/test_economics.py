@@ -1516,6 +1516,40 @@ def test_a_remembered_market_head_is_never_another_markets_text(changed: str) ->
     assert _Market(bare, memo).text("\n  ") == _json(bare.to_dict(), "  ").encode("utf-8")
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    platforms=st.lists(
+        st.tuples(st.sampled_from(["temu", "aliexpress", "tiktok_shop"]), st.sampled_from(["Temu", "速卖通", 'say "x"'])),
+        max_size=6,
+    ),
+    advised=st.lists(st.booleans(), min_size=6, max_size=6),
+    own=st.sampled_from([("SKU-1", "Mug", 12, "small", None), ("货号", 'a "b"\n', 0, None, "home"), (1, 2.5, True, 3, 4)]),
+)
+def test_a_products_json_is_its_dicts_text(
+    platforms: list[tuple[str, str]], advised: list[bool], own: tuple[Any, ...]
+) -> None:
+    # A product's text is written of remembered openings (its own keys, each platform's, its markets' parts), not
+    # of its dict: the same bytes as its dict written whole, its platforms in the order they first appear (a
+    # platform's markets apart in its placements grouped, the first placement naming it), a market without its
+    # advice, no placements, and values of other types. Fails when the markets are not grouped per platform.
+    from sellerexpert._economics.catalogue import Placement, ProductAdvice
+    from sellerexpert._economics.catalogue_report import ProductWriter, _json
+
+    advice = MarketAdvice("US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, (_REASON,), ())
+    placements = tuple(
+        Placement(
+            platform, name, "US", "the US", "temu_local", "local", "semi-managed", Decimal("1.5"), Decimal(300),
+            None, "", None, 0, False, "temu_local", "A reason.", advice if advised[index] else None,
+        )
+        for index, (platform, name) in enumerate(platforms)
+    )
+    sku, name, units, weight, category = own
+    product = ProductAdvice(3, 4, sku, name, units, weight, category, placements, None)  # type: ignore[arg-type]
+    writer = ProductWriter("json")
+    for _ in range(2):  # written, then of what it remembers
+        assert writer.utf8(product) == _json(product.to_dict(), "    ").encode("utf-8")
+
+
 def test_a_market_advice_is_remembered_only_once_met_again_with_its_lists() -> None:
     # A market advice's whole text is remembered by the advice once its lists are found written (an advice the
     # advisor shares among products), never an advice with a product's own words (a new list): each entry the
