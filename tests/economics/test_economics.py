@@ -1550,6 +1550,75 @@ def test_a_products_json_is_its_dicts_text(
         assert writer.utf8(product) == _json(product.to_dict(), "    ").encode("utf-8")
 
 
+_ROUTES = st.sampled_from([None, "temu_local", "temu_y2"])
+_MONTHS = st.sampled_from([None, Decimal(300), Decimal("280.50"), Decimal("-12.07")])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    products=st.lists(
+        st.lists(
+            st.tuples(
+                st.sampled_from([("temu", "Temu"), ("aliexpress", "AliExpress")]), st.sampled_from([None, "US", "DE"]),
+                _ROUTES, st.sampled_from([None, "semi-managed", "fully-managed"]), _MONTHS, _MONTHS, st.booleans(),
+                _ROUTES, st.sampled_from(["A reason.", "Your own 3 units."]),
+            ),
+            max_size=4,
+        ),
+        max_size=4,
+    ),
+)
+def test_the_split_of_what_workers_send_is_the_split_of_the_placements(products: list[list[tuple[Any, ...]]]) -> None:
+    # A worker sends what the split reads of each placement as plain values (_tallied, its reason only where it is
+    # named): the split counted of those, and of the products themselves, is the one read plainly off the
+    # placements' own fields and properties (each list of products named, routes' sums, stores). Fails when a
+    # tallied placement's bit or reason is dropped (a product off the company's route that no route carries).
+    from sellerexpert._economics.catalogue import Placement, ProductAdvice, ProductMention, SplitTally, _written
+
+    advised = [
+        ProductAdvice(row, row, f"SKU-{row}", "Mug", 10, None, None, tuple(
+            Placement(
+                platform, name, market, str(market), route, str(route), model, month, month, None, "", other,
+                3, close, company, reason,
+            )
+            for (platform, name), market, route, model, month, other, close, company, reason in placements
+        ), None)  # type: ignore[arg-type]
+        for row, placements in enumerate(products)
+    ]
+    tallies = [SplitTally(["temu"]), SplitTally(["temu"])]
+    for product in advised:
+        tallies[0].add(product)
+        written = _written(product, lambda _product: b"")
+        tallies[1].add(pickle.loads(pickle.dumps(written)))  # type: ignore[arg-type]
+    every = [(product.sku, p) for product in advised for p in product.placements]
+
+    def named(kind: Callable[[Placement], bool]) -> tuple[ProductMention, ...]:
+        return tuple(
+            ProductMention(sku, p.platform, p.platform_name, p.market, p.market_name, p.route, p.route_name, p.reason)
+            for sku, p in every if kind(p)
+        )
+
+    for tally in tallies:
+        split = tally.split()
+        assert split.close_calls == named(lambda p: p.close)
+        assert split.not_carried == named(lambda p: not p.carried)
+        assert split.off_company == named(lambda p: p.carried and p.differs)
+        assert split.leaves_less == named(lambda p: p.leaves_less)
+        shares = {
+            (r.platform, r.market, r.route): (
+                r.market_name, r.route_name, r.model, r.products, r.priced, r.contribution_per_month
+            )
+            for r in split.routes
+        }
+        assert list(shares) == list(dict.fromkeys((p.platform, p.market, p.route) for _sku, p in every))
+        for (platform, market, route), share in shares.items():
+            mine = [p for _sku, p in every if (p.platform, p.market, p.route) == (platform, market, route)]
+            priced = [p.contribution_per_month for p in mine if p.contribution_per_month is not None]
+            first = mine[0]
+            assert share == (first.market_name, first.route_name, first.model, len(mine), len(priced), sum(priced, Decimal(0)))
+        assert split == tallies[0].split()
+
+
 def test_a_market_advice_is_remembered_only_once_met_again_with_its_lists() -> None:
     # A market advice's whole text is remembered by the advice once its lists are found written (an advice the
     # advisor shares among products), never an advice with a product's own words (a new list): each entry the
