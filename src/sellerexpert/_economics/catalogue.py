@@ -108,7 +108,7 @@ class Placement:
 
     def comparison_dict(self) -> dict[str, Any]:
         """The keys of :meth:`to_dict` after the market's own: the contribution and the comparison (a product's
-        JSON writes them after the market advice's text, which it remembers: see ``catalogue_report._Market``)."""
+        JSON writes them after the market advice's text, which it remembers: see ``catalogue_report._market_parts``)."""
         return dict(zip(self.COMPARISON, self.comparison_values(), strict=True))
 
     COMPARISON: ClassVar[tuple[str, ...]] = (

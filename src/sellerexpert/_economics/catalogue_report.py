@@ -338,7 +338,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
     forty kilobytes a product, so here the same bytes are built by plain recursion (strings escaped by the json
     module's own C escaper). Anything but str, int, float, bool, None, list, tuple and dict with str keys goes to
     ``json.dumps`` (its error, or its text). A product's market entry (:class:`_Market`) goes in as UTF-8 bytes, which
-    only :func:`_product_utf8` writes."""
+    only :func:`_product_whole` writes."""
     # Containers first: nearly every call is for a dict or a list (scalars are written by their container).
     if isinstance(value, dict):
         if not value:
@@ -385,7 +385,7 @@ def _write_json(value: Any, newline: str, out: list[Any]) -> None:
             opening = comma
         out.append(newline + "]")
     elif type(value) is _Market:
-        value.write(newline, out)  # UTF-8 bytes, among the text (see _product_utf8)
+        value.write(newline, out)  # UTF-8 bytes, among the text (see _product_whole)
     elif isinstance(value, str):
         out.append(_escape(value))
     elif value is None:
@@ -811,7 +811,7 @@ class ProductWriter:
 
 
 def _product_utf8(product: ProductAdvice, memo: _Memo) -> bytes:
-    """``_json(product.to_dict(), "    ")`` in UTF-8, each market's entry written through ``memo`` (see :class:`_Market`).
+    """``_json(product.to_dict(), "    ")`` in UTF-8, each market's entry written through ``memo`` (:func:`_market_parts`).
 
     The product's own keys are written of their remembered openings (:func:`_flat`) and its platforms' entries
     around its markets' of their remembered text (:func:`_platform_opening`), each market's entry in UTF-8 bytes
