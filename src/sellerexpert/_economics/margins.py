@@ -753,10 +753,11 @@ _REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
 
 _SELLER_INPUTS_KEPT = 256
 _SellerInputs = tuple[dict[str, _Input], tuple[str, ...], dict[str, Fraction]]
-_SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, _SellerInputs]] = {}
+_SELLER_INPUTS: dict[tuple[int, str | None, str, str | None], tuple[Economics, _SellerInputs]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
 by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
-comparison in each of its markets reads the same ones (its profile in each market shares its economics)."""
+comparison in each of its markets reads the same ones (its profile in each market shares its economics). Filed
+under the platform only when the economics hold numbers of its own (see :func:`_seller_inputs`)."""
 
 
 def _seller_inputs(economics: Economics, platform: str, column: Column) -> _SellerInputs:
@@ -769,7 +770,14 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     # A route's own numbers are read only when the seller gives some for it; otherwise its model's serve every route.
     routes = economics.routes
     route = column.route if routes and any(route_id == column.route for route_id, _numbers in routes) else None
-    key = (id(economics), platform, model, route)
+    # Economics.given reads the platform only to pick its layers (its own, and its own for the model): where the
+    # economics give none (a catalogue's rows give Temu's semi-managed price, no other), the numbers are the
+    # model's on every such platform, made once for them all (p1000: 3.0 sets a product, not 5.0). A number
+    # missing is reported before anything is kept, naming the platform asked for.
+    own = platform if any(
+        layer_platform == platform and layer_model in (None, model) for (layer_platform, layer_model), _layer in economics.layers
+    ) else None
+    key = (id(economics), own, model, route)
     known = _SELLER_INPUTS.get(key)
     if known is not None and known[0] is economics:
         return known[1]
