@@ -661,6 +661,17 @@ class _Plan:
     object :func:`_seller_inputs` keeps for the product, platform and model. Plans with the same seller's inputs
     and the same part (the same objects) have the same inputs and values: they differ only in their column."""
 
+    def __getattr__(self, name: str) -> dict[str, _Input]:
+        # Called only for an attribute the plan does not hold: a plan made by _plan makes its inputs (the seller's
+        # with the route part's over them, some twenty entries) at their first reading, as a catalogue's brief
+        # comparisons never read them (their values are the plan's base, the checks and needs kept per part).
+        state = self.__dict__
+        if name == "inputs" and "part" in state and "seller" in state:
+            inputs: dict[str, _Input] = {**state["seller"], **state["part"].added}
+            state["inputs"] = inputs
+            return inputs
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
 
 def _convert(economics: Economics, money: Money, where: str, what: str) -> Fraction:
     rate = economics.rate_for(money.currency)
@@ -737,14 +748,12 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
         known = _ROUTE_PARTS[key] = (column, part)
     part = known[1]
     # Made without running the constructor (a catalogue makes some twelve plans a product): the part's fields are
-    # checked and laid out once (_RoutePart.fields). In the order the route's part set them: a new number after
-    # the seller's, a customs entry the seller also named over it in its place, as when the two were worked out
-    # in one pass; the base values likewise (each input's value but for those with none: the part has none such).
+    # checked and laid out once (_RoutePart.fields). Its inputs are made at their first reading (_Plan.__getattr__),
+    # in the order the route's part set them: a new number after the seller's, a customs entry the seller also
+    # named over it in its place, as when the two were worked out in one pass; the base values likewise (each
+    # input's value but for those with none: the part has none such).
     plan = object.__new__(_Plan)
-    plan.__dict__.update(
-        part.fields, column=column, inputs={**seller, **part.added}, base={**values, **part.values}, part=part,
-        seller=seller,
-    )
+    plan.__dict__.update(part.fields, column=column, base={**values, **part.values}, part=part, seller=seller)
     return plan
 
 
@@ -753,10 +762,11 @@ _REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
 
 _SELLER_INPUTS_KEPT = 256
 _SellerInputs = tuple[dict[str, _Input], tuple[str, ...], dict[str, Fraction]]
-_SELLER_INPUTS: dict[tuple[int, str, str, str | None], tuple[Economics, _SellerInputs]] = {}
+_SELLER_INPUTS: dict[tuple[int, str | None, str, str | None], tuple[Economics, _SellerInputs]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
 by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
-comparison in each of its markets reads the same ones (its profile in each market shares its economics)."""
+comparison in each of its markets reads the same ones (its profile in each market shares its economics). Filed
+under each platform, and under none for those the economics give no numbers of their own (see :func:`_seller_inputs`)."""
 
 
 def _seller_inputs(economics: Economics, platform: str, column: Column) -> _SellerInputs:
@@ -773,6 +783,22 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     known = _SELLER_INPUTS.get(key)
     if known is not None and known[0] is economics:
         return known[1]
+    # Economics.given reads the platform only to pick its layers (its own, and its own for the model): where the
+    # economics give none (a catalogue's rows give Temu's semi-managed price, no other), the numbers are the
+    # model's on every such platform, made once for them all and filed under each (p1000: 3.0 sets a product,
+    # not 5.0). A number missing is reported before anything is kept, naming the platform asked for.
+    shared: tuple[int, str | None, str, str | None] | None = (id(economics), None, model, route)
+    for (layer_platform, layer_model), _layer in economics.layers:
+        if layer_platform == platform and (layer_model is None or layer_model == model):
+            shared = None
+            break
+    if shared is not None:
+        known = _SELLER_INPUTS.get(shared)
+        if known is not None and known[0] is economics:
+            if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
+                _SELLER_INPUTS.clear()
+            _SELLER_INPUTS[key] = known
+            return known[1]
     given = economics.given(platform, model, route)
     for spec in _REQUIRED:
         if spec.name not in given:
@@ -789,6 +815,8 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
         _SELLER_INPUTS.clear()
     _SELLER_INPUTS[key] = (economics, made)
+    if shared is not None:
+        _SELLER_INPUTS[shared] = _SELLER_INPUTS[key]
     return made
 
 
@@ -2190,7 +2218,6 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
     :func:`_plan` is looked up by its route part alone (plans with the same part have the same inputs by name and
     origin, and the part's charges and terms: see :attr:`_Plan.part`), the entry holding the part.
     """
-    inputs = plan.inputs
     part = plan.part
     key: Hashable
     if part is not None:
@@ -2198,6 +2225,8 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
         known = _BRIEF_KNOWN.get(key)
         if known is not None and known.held[-1] is part:
             return known
+    inputs = plan.inputs  # read only when the entry is made (a plan made by _plan makes them at their first reading)
+    if part is not None:
         held: tuple[object, ...] = (part,)
     else:
         held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
