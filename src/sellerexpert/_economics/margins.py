@@ -96,9 +96,29 @@ def _cents_pair(numerator: int, denominator: int) -> Decimal:
 
 def whole_units(value: Fraction) -> int:
     """Round half away from zero to a whole number."""
-    numerator, denominator = value.numerator, value.denominator
+    return _whole_pair(value.numerator, value.denominator)
+
+
+def _whole_pair(numerator: int, denominator: int) -> int:
+    """:func:`whole_units` of ``numerator / denominator`` (the denominator positive, in any terms: the floor below
+    is the same), for a caller with the terms at hand (a Decimal's ``as_integer_ratio()``, a comparison's pairs)."""
     rounded = (2 * abs(numerator) + denominator) // (2 * denominator)
     return rounded if numerator >= 0 else -rounded
+
+
+def _gap_pct_pairs(full: tuple[int, int], semi: tuple[int, int]) -> int:
+    """:attr:`PlatformMargin.gap_pct` of the models' contributions per month ``full`` and ``semi`` as integer pairs
+    (denominators positive, any terms): whole_units(|full - semi| x 100 / max(|full|, |semi|)), 0 when both are 0,
+    with no Fraction made (a catalogue reads it for some three comparisons a product; the Fractions' arithmetic
+    was most of the rules' margin facts)."""
+    (fn, fd), (sn, sd) = full, semi
+    gap_n = abs(fn * sd - sn * fd)  # over fd x sd
+    # The larger in size: |fn| / fd against |sn| / sd, multiplied out.
+    base_n, base_d = (abs(fn), fd) if abs(fn) * sd >= abs(sn) * fd else (abs(sn), sd)
+    if not base_n:
+        return 0
+    # gap x 100 / base = gap_n x 100 x base_d / (fd x sd x base_n), both terms positive.
+    return _whole_pair(gap_n * 100 * base_d, fd * sd * base_n)
 
 
 Basis = Literal["yours", "estimate", "route", "needed", "computed"]
@@ -436,12 +456,12 @@ class PlatformMargin:
         """The gap as a whole percentage of the larger monthly contribution (in size).
 
         Kept once worked out (the fields it reads never change): a catalogue reads it for the rules' facts and
-        again for each product's placement."""
+        again for each product's placement. :func:`_platform_margin` writes it in as it makes the comparison, from
+        the pairs it has (:func:`_gap_pct_pairs`, the one arithmetic)."""
         if not self.compared:
             return 0
-        full, semi = (m.contribution_per_month for m in self.models)
-        base = max(abs(full), abs(semi))
-        return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
+        full, semi = (m.contribution_per_month.as_integer_ratio() for m in self.models)
+        return _gap_pct_pairs(full, semi)
 
     @classmethod
     def _made(
@@ -2316,8 +2336,9 @@ def _platform_margin(
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         leader = models[0].model if models else EVEN
-        with _in_english():
-            summary = _summary(models, leader, _NO_GAP, None, None, (), units, economics.currency)
+        # _summary's words for one model open (or none), in English, as it gives them: the text worded once per
+        # model (_only_open), without switching the language for each of these comparisons (half of a catalogue's).
+        summary = _only_open("en", models[0].model if models else None)
         return PlatformMargin._made(
             platform, name, models, leader, _NO_GAP, None, None, summary, None, market_code, market_name, (), (),
             _NO_BREAK_EVENS,
@@ -2349,11 +2370,15 @@ def _platform_margin(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
             (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
         )
-    return PlatformMargin._made(
+    made = PlatformMargin._made(
         platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
         crossing, market_code, market_name, needed, () if brief else _scenarios(plans, Fraction(units)),
         _NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
+    # gap_pct (a cached property: kept in the record's __dict__ once read) from the pairs at hand, not from the
+    # models' lines and Fractions when the rules' facts and the placements read it.
+    made.__dict__["gap_pct"] = _gap_pct_pairs((fmn, fmd), (smn, smd))
+    return made
 
 
 def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
@@ -3264,26 +3289,32 @@ def platform_facts(comparison: MarginComparison, lang: str = "en", market: str |
         another language quotes that language's summary).
     :param market: the market whose comparison to read (default: each platform's first).
     """
-    with _language.use(lang):
-        out: dict[str, dict[str, Any]] = {}
-        for platform in dict.fromkeys(item.platform for item in comparison.platforms):
-            try:
-                item = comparison.platform(platform, market) if market is not None else comparison.platform(platform)
-            except KeyError:
-                continue
-            if not item.compared:
-                # One model open: its route decides; the money has nothing to weigh.
-                continue
-            out[platform] = {
-                "margin_leader": item.leader,
-                "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
-                "margin_gap_pct": item.gap_pct,
-                "margin_open": item.open_tips,
-                "margin_summary": item.summary
-                if lang == "en"
-                else summary_text(item, comparison.monthly_units, comparison.currency),
-            }
-        return out
+    # Each platform's comparison as MarginComparison.platform finds it (the first in the market, or the first),
+    # found in one pass rather than one search a platform.
+    found: dict[str, PlatformMargin] = {}
+    for item in comparison.markets or comparison.platforms:
+        if market is None or item.market == market:
+            found.setdefault(item.platform, item)
+    out: dict[str, dict[str, Any]] = {}
+    for platform in dict.fromkeys(item.platform for item in comparison.platforms):
+        mine = found.get(platform)
+        if mine is None or not mine.compared:
+            # Not compared here, or one model open: its route decides; the money has nothing to weigh.
+            continue
+        if lang == "en":
+            summary = mine.summary  # English, as the comparison worded it: no language to switch to
+        else:
+            with _language.use(lang):
+                summary = summary_text(mine, comparison.monthly_units, comparison.currency)
+        out[platform] = {
+            "margin_leader": mine.leader,
+            # whole_units of the cents, from the Decimal's own terms (no Fraction made of it).
+            "margin_gap_per_month": _whole_pair(*mine.gap_per_month.as_integer_ratio()),
+            "margin_gap_pct": mine.gap_pct,
+            "margin_open": mine.open_tips,
+            "margin_summary": summary,
+        }
+    return out
 
 
 def margin_facts(
