@@ -446,9 +446,12 @@ class PlatformMargin:
         """Whether both models are open here (otherwise there is nothing to weigh)."""
         return len(self.models) == 2
 
-    @property
+    @functools.cached_property
     def open_tips(self) -> int:
-        """How many needed numbers could, alone, turn the comparison around."""
+        """How many needed numbers could, alone, turn the comparison around.
+
+        Kept once worked out (``needed`` never changes); :func:`_platform_margin` writes it in from the count its
+        summary makes (:func:`_turning`)."""
         return sum(1 for n in self.needed if n.can_tip)
 
     @functools.cached_property
@@ -2364,35 +2367,36 @@ def _platform_margin(
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
     needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
+    turning = _turning(needed, models, leader)
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
         summary = _summary(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
-            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
+            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)), turning,
         )
     made = PlatformMargin._made(
         platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
         crossing, market_code, market_name, needed, () if brief else _scenarios(plans, Fraction(units)),
         _NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
-    # gap_pct (a cached property: kept in the record's __dict__ once read) from the pairs at hand, not from the
-    # models' lines and Fractions when the rules' facts and the placements read it.
-    made.__dict__["gap_pct"] = _gap_pct_pairs((fmn, fmd), (smn, smd))
+    # gap_pct and open_tips (cached properties: kept in the record's __dict__ once read) from what is at hand, not
+    # from the models' lines and Fractions and another pass over the needed numbers when the rules' facts and the
+    # placements read them.
+    state = made.__dict__
+    state["gap_pct"] = _gap_pct_pairs((fmn, fmd), (smn, smd))
+    state["open_tips"] = turning[2]
     return made
 
 
 def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
     """``margin``'s contribution per unit, per month and fixed costs a month (its properties) as integer pairs
-    (a Fraction's terms), its lines looked through once rather than once a property (the first of a key, as
-    :meth:`ModelMargin.line` finds it)."""
-    exact: dict[str, Fraction] = {}
-    for line in (*margin.per_unit, *margin.per_month, *margin.cash):
-        exact.setdefault(line.key, line.exact)
-    # KeyError for a line missing, as the properties raise it.
-    fixed, deposit = exact["fixed_costs"].as_integer_ratio(), exact["deposit_cost"].as_integer_ratio()
+    (a Fraction's terms), read through :meth:`ModelMargin.line`'s index: the one the summary's price and a
+    catalogue's placements read next, made once (not a second look through the lines of its own)."""
+    line = margin.line  # KeyError for a line missing, as the properties raise it
+    fixed, deposit = line("fixed_costs").exact.as_integer_ratio(), line("deposit_cost").exact.as_integer_ratio()
     return (
-        exact["contribution_per_unit"].as_integer_ratio(),
-        exact["contribution_per_month"].as_integer_ratio(),
+        line("contribution_per_unit").exact.as_integer_ratio(),
+        line("contribution_per_month").exact.as_integer_ratio(),
         (-fixed[0] * deposit[1] - deposit[0] * fixed[1], fixed[1] * deposit[1]),
     )
 
@@ -2508,17 +2512,19 @@ def _tips(
         slopes: dict[str, _Q] | None = None
         moved = at0_pair[0] != 0  # the comparison's own gap is not 0
         model = margin.model
-        for name in margin.needed:
-            top, top_n, top_d, kind = _need(name)
+        wanted, agenda = _agenda(margin.needed)
+        untipped = _untipped(margin.needed, model)  # each name's entry where it tips nothing, by its place
+        for place, (name, top, top_n, top_d, kind, shape) in enumerate(agenda):
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             given = values.get(name)
             absent = given is None or not given
-            shape = shapes.get(name)
+            if shapes is not _SHAPES:
+                shape = shapes.get(name)
             root: _Q | None
             if shape == "affine" and absent:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
                 if slopes is None:
-                    slopes = _slope_pairs(plan, values, units, margin.needed)
+                    slopes = _slope_pairs(plan, values, units, wanted)
                 root = _affine_root_in(at0_pair, slopes[name], top is not None, top_n, top_d)
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
@@ -2533,7 +2539,7 @@ def _tips(
                     if an * ld * units.denominator == ln * units.numerator * ad:
                         out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
                     else:
-                        out.append(_untipped((name,), model)[0])
+                        out.append(untipped[place])
                     continue
                 if target is None or compared is None:
                     assert months is not None
@@ -2567,12 +2573,31 @@ def _tips(
             if root is None or root[0] >= _LARGEST_N * root[1]:
                 # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
                 # shown or stored: no tipping value, as a break-even volume that far is none.
-                out.append(_untipped((name,), model)[0])
+                out.append(untipped[place])
                 continue
             n, d = root
             reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
             out.append(_needed_number(name, model, _shown_as(kind, n, d), reachable))
     return tuple(out)
+
+
+def _agenda(needed: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, Fraction | None, int, int, str, str | None], ...]]:
+    """What :func:`_tips` reads of a route's needed numbers by their names alone: the names as the set
+    :func:`_slope_pairs` takes, and each name with its :func:`_need` and its :data:`_SHAPES` entry. A catalogue's
+    routes need a handful of different lists (six in the bench's 2,000 products): made once per list, not looked
+    up name by name for every product."""
+    try:
+        return _AGENDAS[needed]
+    except KeyError:
+        if len(_AGENDAS) >= _AGENDAS_KEPT:
+            _AGENDAS.clear()
+        agenda = _AGENDAS[needed] = (frozenset(needed), tuple((name, *_need(name), _SHAPES.get(name)) for name in needed))
+        return agenda
+
+
+_AGENDAS_KEPT = 256
+_AGENDAS: dict[tuple[str, ...], tuple[frozenset[str], tuple[tuple[str, Fraction | None, int, int, str, str | None], ...]]] = {}
+""":func:`_agenda`'s entries, by the needed names; bounded by count, cleared when full."""
 
 
 def _untipped(names: tuple[str, ...], model: str) -> tuple[NeededNumber, ...]:
@@ -3044,10 +3069,12 @@ def _summary(
     monthly_units: int,
     currency: str,
     months: tuple[Decimal, Decimal] | None = None,
+    turning: tuple[NeededNumber | None, int, int] | None = None,
 ) -> str:
     """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made).
 
     :param months: both models' contributions per month rounded to the cent, when the caller has them.
+    :param turning: :func:`_turning` of ``needed``, when the caller has it.
     """
     lang = _i18n.current()
     if len(models) != 2:
@@ -3067,21 +3094,7 @@ def _summary(
         summary += fills[_BELOW](
             _i18n.number(whole_units(crossing)), words[SEMI if above == FULL else FULL], words[above]
         )
-    # The reason names the number closest to turning it (the full list is margin's): a share or a number of days by
-    # how much of its range it leaves, an amount by how much of the price. The first of the closest, as min() picks.
-    need: NeededNumber | None = None
-    count = 0
-    price = closest = _ZERO_CENTS
-    for item in needed:
-        at = item.tips_at
-        if not item.can_tip or at is None:
-            continue
-        if not count:
-            price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
-        count += 1
-        reach = _reach_as(_need(item.name)[3], at, price)
-        if need is None or reach < closest:
-            need, closest = item, reach
+    need, count, _open = _turning(needed, models, leader) if turning is None else turning
     if need is not None:
         at = need.tips_at
         assert at is not None
@@ -3094,6 +3107,33 @@ def _summary(
 
 
 _ZERO_CENTS = Decimal("0.00")
+
+
+def _turning(
+    needed: tuple[NeededNumber, ...], models: tuple[ModelMargin, ...], leader: str
+) -> tuple[NeededNumber | None, int, int]:
+    """What a summary reads of the needed numbers, in one pass: the number closest to turning the comparison, how
+    many could turn it with a value to show, and how many could turn it (:attr:`PlatformMargin.open_tips`).
+
+    The reason names the closest (the full list is margin's): a share or a number of days by how much of its range
+    it leaves, an amount by how much of the price. The first of the closest, as min() picks."""
+    need: NeededNumber | None = None
+    count = opened = 0
+    price = closest = _ZERO_CENTS
+    for item in needed:
+        if not item.can_tip:
+            continue
+        opened += 1
+        at = item.tips_at
+        if at is None:
+            continue
+        if not count:
+            price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
+        count += 1
+        reach = _reach_as(_need(item.name)[3], at, price)
+        if need is None or reach < closest:
+            need, closest = item, reach
+    return need, count, opened
 
 
 @functools.lru_cache(maxsize=3 * len(_i18n.LANGS))
