@@ -886,6 +886,9 @@ def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: d
             months = (margins._month_pairs(models[0])[1], margins._month_pairs(models[1])[1])
             for leader in (margins.FULL, margins.SEMI):
                 plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+                # One entry per needed number, in the models' order, each named for its number and model (_tips takes
+                # an untipped entry by its place in the model's list, _agenda's names in the same order).
+                assert [(n.name, n.model) for n in plain] == [(name, m.model) for m in models for name in m.needed]
                 assert margins._tips(plans, models, leader, units, **other) == plain, (platform, market.market)
                 assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
                 assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
