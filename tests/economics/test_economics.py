@@ -886,6 +886,9 @@ def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: d
             months = (margins._month_pairs(models[0])[1], margins._month_pairs(models[1])[1])
             for leader in (margins.FULL, margins.SEMI):
                 plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+                # One entry per needed number, in the models' order, each named for its number and model (_tips takes
+                # an untipped entry by its place in the model's list, _agenda's names in the same order).
+                assert [(n.name, n.model) for n in plain] == [(name, m.model) for m in models for name in m.needed]
                 assert margins._tips(plans, models, leader, units, **other) == plain, (platform, market.market)
                 assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
                 assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
@@ -2679,6 +2682,63 @@ def test_a_comparison_made_by_hand_is_the_constructors(comparison, advisor: Advi
         assert list(made.__dict__.items()) == list(plain.__dict__.items())
         assert list(made.__dict__) == list(state)
         assert made == plain and made.to_dict() == plain.to_dict() and made.break_even_exact == plain.break_even_exact
+
+
+def _plain_gap_pct(full: Fraction, semi: Fraction) -> int:
+    # PlatformMargin.gap_pct as it was written on Fractions: the reference its integer form is held to.
+    base = max(abs(full), abs(semi))
+    return 0 if base == 0 else margins.whole_units(abs(full - semi) * 100 / base)
+
+
+_months = st.fractions(min_value=-(10**12), max_value=10**12, max_denominator=10**6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(full=_months, semi=_months, scale=st.integers(1, 10**6), close=st.booleans())
+def test_the_gap_pct_in_integers_is_the_fractions(full: Fraction, semi: Fraction, scale: int, close: bool) -> None:
+    # _gap_pct_pairs (what _platform_margin writes into gap_pct, and the property reads) on the pairs in any terms,
+    # against the Fractions' arithmetic; close puts the gap on a half percent (the rounding's edge) or next to it.
+    if close and full:
+        semi = full * Fraction(200 - (1 if scale % 3 else 0) - 2 * (scale % 50), 200)
+    pairs = [(v.numerator * scale, v.denominator * scale) for v in (full, semi)]
+    assert margins._gap_pct_pairs(pairs[0], pairs[1]) == _plain_gap_pct(full, semi)
+
+
+def test_the_rules_margin_facts_are_read_as_the_comparison_holds_them(comparison, advisor: Advisor) -> None:  # type: ignore[no-untyped-def]
+    # platform_facts finds each platform's comparison in one pass and reads gap_pct as _platform_margin wrote it:
+    # the facts the plain reading gives (MarginComparison.platform, whole_units of the gap's Fraction, gap_pct
+    # worked out on the models' Fractions), for each market and none, in each language.
+    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+    assert profile.economics is not None
+    brief = margins.compare_margins(
+        profile.economics, platforms=profile.platforms, markets=market_columns(advisor.rules, profile), brief=True
+    )
+    checked = 0
+    for compared in (comparison, brief, margins.compare_margins(profile.economics)):
+        for market in (None, *dict.fromkeys(item.market for item in compared.markets)):
+            for lang in i18n.LANGS:
+                expected: dict[str, dict[str, Any]] = {}
+                for platform in dict.fromkeys(item.platform for item in compared.platforms):
+                    try:
+                        item = compared.platform(platform, market)
+                    except KeyError:
+                        continue
+                    if not item.compared:
+                        continue
+                    full, semi = (m.contribution_per_month for m in item.models)
+                    assert item.gap_pct == _plain_gap_pct(full, semi)
+                    with use_language(lang):
+                        summary = summary_text(item, compared.monthly_units, compared.currency)
+                    expected[platform] = {
+                        "margin_leader": item.leader,
+                        "margin_gap_per_month": margins.whole_units(Fraction(item.gap_per_month)),
+                        "margin_gap_pct": _plain_gap_pct(full, semi),
+                        "margin_open": sum(1 for n in item.needed if n.can_tip),
+                        "margin_summary": summary,
+                    }
+                    checked += 1
+                assert platform_facts(compared, lang, market) == expected
+    assert checked > 10
 
 
 @settings(max_examples=100, deadline=None)

@@ -96,9 +96,29 @@ def _cents_pair(numerator: int, denominator: int) -> Decimal:
 
 def whole_units(value: Fraction) -> int:
     """Round half away from zero to a whole number."""
-    numerator, denominator = value.numerator, value.denominator
+    return _whole_pair(value.numerator, value.denominator)
+
+
+def _whole_pair(numerator: int, denominator: int) -> int:
+    """:func:`whole_units` of ``numerator / denominator`` (the denominator positive, in any terms: the floor below
+    is the same), for a caller with the terms at hand (a Decimal's ``as_integer_ratio()``, a comparison's pairs)."""
     rounded = (2 * abs(numerator) + denominator) // (2 * denominator)
     return rounded if numerator >= 0 else -rounded
+
+
+def _gap_pct_pairs(full: tuple[int, int], semi: tuple[int, int]) -> int:
+    """:attr:`PlatformMargin.gap_pct` of the models' contributions per month ``full`` and ``semi`` as integer pairs
+    (denominators positive, any terms): whole_units(|full - semi| x 100 / max(|full|, |semi|)), 0 when both are 0,
+    with no Fraction made (a catalogue reads it for some three comparisons a product; the Fractions' arithmetic
+    was most of the rules' margin facts)."""
+    (fn, fd), (sn, sd) = full, semi
+    gap_n = abs(fn * sd - sn * fd)  # over fd x sd
+    # The larger in size: |fn| / fd against |sn| / sd, multiplied out.
+    base_n, base_d = (abs(fn), fd) if abs(fn) * sd >= abs(sn) * fd else (abs(sn), sd)
+    if not base_n:
+        return 0
+    # gap x 100 / base = gap_n x 100 x base_d / (fd x sd x base_n), both terms positive.
+    return _whole_pair(gap_n * 100 * base_d, fd * sd * base_n)
 
 
 Basis = Literal["yours", "estimate", "route", "needed", "computed"]
@@ -426,9 +446,12 @@ class PlatformMargin:
         """Whether both models are open here (otherwise there is nothing to weigh)."""
         return len(self.models) == 2
 
-    @property
+    @functools.cached_property
     def open_tips(self) -> int:
-        """How many needed numbers could, alone, turn the comparison around."""
+        """How many needed numbers could, alone, turn the comparison around.
+
+        Kept once worked out (``needed`` never changes); :func:`_platform_margin` writes it in from the count its
+        summary makes (:func:`_turning`)."""
         return sum(1 for n in self.needed if n.can_tip)
 
     @functools.cached_property
@@ -436,12 +459,12 @@ class PlatformMargin:
         """The gap as a whole percentage of the larger monthly contribution (in size).
 
         Kept once worked out (the fields it reads never change): a catalogue reads it for the rules' facts and
-        again for each product's placement."""
+        again for each product's placement. :func:`_platform_margin` writes it in as it makes the comparison, from
+        the pairs it has (:func:`_gap_pct_pairs`, the one arithmetic)."""
         if not self.compared:
             return 0
-        full, semi = (m.contribution_per_month for m in self.models)
-        base = max(abs(full), abs(semi))
-        return 0 if base == 0 else whole_units(abs(full - semi) * 100 / base)
+        full, semi = (m.contribution_per_month.as_integer_ratio() for m in self.models)
+        return _gap_pct_pairs(full, semi)
 
     @classmethod
     def _made(
@@ -2345,8 +2368,9 @@ def _platform_margin(
     market_name = market.market_name if market is not None else ""
     if len(models) < 2:
         leader = models[0].model if models else EVEN
-        with _in_english():
-            summary = _summary(models, leader, _NO_GAP, None, None, (), units, economics.currency)
+        # _summary's words for one model open (or none), in English, as it gives them: the text worded once per
+        # model (_only_open), without switching the language for each of these comparisons (half of a catalogue's).
+        summary = _only_open("en", models[0].model if models else None)
         return PlatformMargin._made(
             platform, name, models, leader, _NO_GAP, None, None, summary, None, market_code, market_name, (), (),
             _NO_BREAK_EVENS,
@@ -2372,31 +2396,36 @@ def _platform_margin(
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
     needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
+    turning = _turning(needed, models, leader)
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
         summary = _summary(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
-            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)),
+            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)), turning,
         )
-    return PlatformMargin._made(
+    made = PlatformMargin._made(
         platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
         crossing, market_code, market_name, needed, () if brief else _scenarios(plans, Fraction(units)),
         _NO_BREAK_EVENS if brief else _break_evens(plans, Fraction(units)),
     )
+    # gap_pct and open_tips (cached properties: kept in the record's __dict__ once read) from what is at hand, not
+    # from the models' lines and Fractions and another pass over the needed numbers when the rules' facts and the
+    # placements read them.
+    state = made.__dict__
+    state["gap_pct"] = _gap_pct_pairs((fmn, fmd), (smn, smd))
+    state["open_tips"] = turning[2]
+    return made
 
 
 def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
     """``margin``'s contribution per unit, per month and fixed costs a month (its properties) as integer pairs
-    (a Fraction's terms), its lines looked through once rather than once a property (the first of a key, as
-    :meth:`ModelMargin.line` finds it)."""
-    exact: dict[str, Fraction] = {}
-    for line in (*margin.per_unit, *margin.per_month, *margin.cash):
-        exact.setdefault(line.key, line.exact)
-    # KeyError for a line missing, as the properties raise it.
-    fixed, deposit = exact["fixed_costs"].as_integer_ratio(), exact["deposit_cost"].as_integer_ratio()
+    (a Fraction's terms), read through :meth:`ModelMargin.line`'s index: the one the summary's price and a
+    catalogue's placements read next, made once (not a second look through the lines of its own)."""
+    line = margin.line  # KeyError for a line missing, as the properties raise it
+    fixed, deposit = line("fixed_costs").exact.as_integer_ratio(), line("deposit_cost").exact.as_integer_ratio()
     return (
-        exact["contribution_per_unit"].as_integer_ratio(),
-        exact["contribution_per_month"].as_integer_ratio(),
+        line("contribution_per_unit").exact.as_integer_ratio(),
+        line("contribution_per_month").exact.as_integer_ratio(),
         (-fixed[0] * deposit[1] - deposit[0] * fixed[1], fixed[1] * deposit[1]),
     )
 
@@ -2512,17 +2541,19 @@ def _tips(
         slopes: dict[str, _Q] | None = None
         moved = at0_pair[0] != 0  # the comparison's own gap is not 0
         model = margin.model
-        for name in margin.needed:
-            top, top_n, top_d, kind = _need(name)
+        wanted, agenda = _agenda(margin.needed)
+        untipped = _untipped(margin.needed, model)  # each name's entry where it tips nothing, by its place
+        for place, (name, top, top_n, top_d, kind, shape) in enumerate(agenda):
             # A needed number is absent (counted as 0), so at 0 the gap is the comparison's own.
             given = values.get(name)
             absent = given is None or not given
-            shape = shapes.get(name)
+            if shapes is not _SHAPES:
+                shape = shapes.get(name)
             root: _Q | None
             if shape == "affine" and absent:
                 # _solve's answer for a known slope (_slope_pairs), kept an integer pair up to the rounding it is shown with.
                 if slopes is None:
-                    slopes = _slope_pairs(plan, values, units, margin.needed)
+                    slopes = _slope_pairs(plan, values, units, wanted)
                 root = _affine_root_in(at0_pair, slopes[name], top is not None, top_n, top_d)
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
@@ -2537,7 +2568,7 @@ def _tips(
                     if an * ld * units.denominator == ln * units.numerator * ad:
                         out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
                     else:
-                        out.append(_untipped((name,), model)[0])
+                        out.append(untipped[place])
                     continue
                 if target is None or compared is None:
                     assert months is not None
@@ -2571,12 +2602,31 @@ def _tips(
             if root is None or root[0] >= _LARGEST_N * root[1]:
                 # Past 10**64 no file can give the number (longer numbers are refused), and the value could not be
                 # shown or stored: no tipping value, as a break-even volume that far is none.
-                out.append(_untipped((name,), model)[0])
+                out.append(untipped[place])
                 continue
             n, d = root
             reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
             out.append(_needed_number(name, model, _shown_as(kind, n, d), reachable))
     return tuple(out)
+
+
+def _agenda(needed: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[str, Fraction | None, int, int, str, str | None], ...]]:
+    """What :func:`_tips` reads of a route's needed numbers by their names alone: the names as the set
+    :func:`_slope_pairs` takes, and each name with its :func:`_need` and its :data:`_SHAPES` entry. A catalogue's
+    routes need a handful of different lists (six in the bench's 2,000 products): made once per list, not looked
+    up name by name for every product."""
+    try:
+        return _AGENDAS[needed]
+    except KeyError:
+        if len(_AGENDAS) >= _AGENDAS_KEPT:
+            _AGENDAS.clear()
+        agenda = _AGENDAS[needed] = (frozenset(needed), tuple((name, *_need(name), _SHAPES.get(name)) for name in needed))
+        return agenda
+
+
+_AGENDAS_KEPT = 256
+_AGENDAS: dict[tuple[str, ...], tuple[frozenset[str], tuple[tuple[str, Fraction | None, int, int, str, str | None], ...]]] = {}
+""":func:`_agenda`'s entries, by the needed names; bounded by count, cleared when full."""
 
 
 def _untipped(names: tuple[str, ...], model: str) -> tuple[NeededNumber, ...]:
@@ -3048,10 +3098,12 @@ def _summary(
     monthly_units: int,
     currency: str,
     months: tuple[Decimal, Decimal] | None = None,
+    turning: tuple[NeededNumber | None, int, int] | None = None,
 ) -> str:
     """:func:`summary_text` of a comparison's parts (a comparison's own summary is worded before it is made).
 
     :param months: both models' contributions per month rounded to the cent, when the caller has them.
+    :param turning: :func:`_turning` of ``needed``, when the caller has it.
     """
     lang = _i18n.current()
     if len(models) != 2:
@@ -3071,21 +3123,7 @@ def _summary(
         summary += fills[_BELOW](
             _i18n.number(whole_units(crossing)), words[SEMI if above == FULL else FULL], words[above]
         )
-    # The reason names the number closest to turning it (the full list is margin's): a share or a number of days by
-    # how much of its range it leaves, an amount by how much of the price. The first of the closest, as min() picks.
-    need: NeededNumber | None = None
-    count = 0
-    price = closest = _ZERO_CENTS
-    for item in needed:
-        at = item.tips_at
-        if not item.can_tip or at is None:
-            continue
-        if not count:
-            price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
-        count += 1
-        reach = _reach_as(_need(item.name)[3], at, price)
-        if need is None or reach < closest:
-            need, closest = item, reach
+    need, count, _open = _turning(needed, models, leader) if turning is None else turning
     if need is not None:
         at = need.tips_at
         assert at is not None
@@ -3098,6 +3136,33 @@ def _summary(
 
 
 _ZERO_CENTS = Decimal("0.00")
+
+
+def _turning(
+    needed: tuple[NeededNumber, ...], models: tuple[ModelMargin, ...], leader: str
+) -> tuple[NeededNumber | None, int, int]:
+    """What a summary reads of the needed numbers, in one pass: the number closest to turning the comparison, how
+    many could turn it with a value to show, and how many could turn it (:attr:`PlatformMargin.open_tips`).
+
+    The reason names the closest (the full list is margin's): a share or a number of days by how much of its range
+    it leaves, an amount by how much of the price. The first of the closest, as min() picks."""
+    need: NeededNumber | None = None
+    count = opened = 0
+    price = closest = _ZERO_CENTS
+    for item in needed:
+        if not item.can_tip:
+            continue
+        opened += 1
+        at = item.tips_at
+        if at is None:
+            continue
+        if not count:
+            price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
+        count += 1
+        reach = _reach_as(_need(item.name)[3], at, price)
+        if need is None or reach < closest:
+            need, closest = item, reach
+    return need, count, opened
 
 
 @functools.lru_cache(maxsize=3 * len(_i18n.LANGS))
@@ -3293,26 +3358,32 @@ def platform_facts(comparison: MarginComparison, lang: str = "en", market: str |
         another language quotes that language's summary).
     :param market: the market whose comparison to read (default: each platform's first).
     """
-    with _language.use(lang):
-        out: dict[str, dict[str, Any]] = {}
-        for platform in dict.fromkeys(item.platform for item in comparison.platforms):
-            try:
-                item = comparison.platform(platform, market) if market is not None else comparison.platform(platform)
-            except KeyError:
-                continue
-            if not item.compared:
-                # One model open: its route decides; the money has nothing to weigh.
-                continue
-            out[platform] = {
-                "margin_leader": item.leader,
-                "margin_gap_per_month": whole_units(Fraction(item.gap_per_month)),
-                "margin_gap_pct": item.gap_pct,
-                "margin_open": item.open_tips,
-                "margin_summary": item.summary
-                if lang == "en"
-                else summary_text(item, comparison.monthly_units, comparison.currency),
-            }
-        return out
+    # Each platform's comparison as MarginComparison.platform finds it (the first in the market, or the first),
+    # found in one pass rather than one search a platform.
+    found: dict[str, PlatformMargin] = {}
+    for item in comparison.markets or comparison.platforms:
+        if market is None or item.market == market:
+            found.setdefault(item.platform, item)
+    out: dict[str, dict[str, Any]] = {}
+    for platform in dict.fromkeys(item.platform for item in comparison.platforms):
+        mine = found.get(platform)
+        if mine is None or not mine.compared:
+            # Not compared here, or one model open: its route decides; the money has nothing to weigh.
+            continue
+        if lang == "en":
+            summary = mine.summary  # English, as the comparison worded it: no language to switch to
+        else:
+            with _language.use(lang):
+                summary = summary_text(mine, comparison.monthly_units, comparison.currency)
+        out[platform] = {
+            "margin_leader": mine.leader,
+            # whole_units of the cents, from the Decimal's own terms (no Fraction made of it).
+            "margin_gap_per_month": _whole_pair(*mine.gap_per_month.as_integer_ratio()),
+            "margin_gap_pct": mine.gap_pct,
+            "margin_open": mine.open_tips,
+            "margin_summary": summary,
+        }
+    return out
 
 
 def margin_facts(
