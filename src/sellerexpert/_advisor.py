@@ -561,6 +561,7 @@ class Advisor:
         shared: dict[Any, Conclusions] = {}
         first: dict[Any, dict[str, Any]] = {}
         combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
+        platform_parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]] = {}
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
@@ -604,6 +605,8 @@ class Advisor:
                     run = evaluator.conclude(
                         plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
                     )
+                    if evaluator.settles(plan.profile.platforms, self._firing_limit):
+                        _share_platforms(run, part, ran, platform_parts)
                     if len(shared) >= _READINGS_KEPT:
                         shared.clear()
                     shared[part] = run
@@ -1183,7 +1186,7 @@ class Advisor:
                     frames.append(None)  # nothing laid over: worded from the run alone
                     continue
                 key = _frame_key(plan, rec.platform, lang, said.get(rec.platform), given.get(rec.platform) or {})
-                frame = record.kept.get(key)
+                frame = _frames_of(record, rec.platform).get(key)
                 if frame is None:
                     return None
                 frames.append(frame if frame.whole is None else None)
@@ -1321,7 +1324,8 @@ class Advisor:
         if platform not in record.declared:  # a platform the run declared nothing for: nothing to lay over
             return self._recommendation(record.decisions[platform], platform, assumptions, {}, seller_facts, lang, quoted, {})
         key = _frame_key(plan, platform, lang, quoted, given)
-        frame: _Frame | None = record.kept.get(key)
+        frames = _frames_of(record, platform)
+        frame: _Frame | None = frames.get(key)
         items = record.concluded.get(platform, {})
         if frame is None:
             recorded, changed = self._evaluator.lay_over_platform(record, platform, given)
@@ -1379,7 +1383,7 @@ class Advisor:
                     record.decisions[platform], platform, assumptions, lang,
                     cast("tuple[Reason, ...]", _pieces_of(reasons)), cast("tuple[Caveat, ...]", _pieces_of(caveats)),
                 )
-            frame = record.kept[key] = _Frame(variable, laid, worded, read, _pieces_of(reasons), _pieces_of(caveats), whole)
+            frame = frames[key] = _Frame(variable, laid, worded, read, _pieces_of(reasons), _pieces_of(caveats), whole)
         if frame.whole is not None:
             return frame.whole
         own_reasons, own_caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
@@ -1866,6 +1870,53 @@ def _own_store_left(routes: MarketRoutes | None) -> RouteCheck | None:
 
 _Piece = TypeVar("_Piece", Reason, Caveat)
 _Placed = TypeVar("_Placed")
+
+
+def _share_platforms(
+    run: Conclusions,
+    part: tuple[Any, ...],
+    ran: Mapping[str, Mapping[str, Any]],
+    parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]],
+) -> None:
+    """File a new shared run's platforms by what each was concluded on, and take an earlier run's platform where
+    it was concluded on the same: its conclusions, decision and facts, and the frames its products' words are laid
+    into (:meth:`Advisor._laid_recommendation`, kept with that platform, not with the run).
+
+    A settled run's platforms settle apart (each its own view, :meth:`Evaluator.settles`): one platform's
+    conclusions follow from the run's market, seller facts (its signature) and route answers, the facts that
+    platform was given, and where each platform's facts are numbered (the names every platform was given). A
+    catalogue's runs are distinct combinations of a few readings per platform (288 runs of 33 platform readings
+    in 2,000 products), so the frames are worked out once per platform reading instead of once per combination.
+    ``ran`` are the facts each platform ran on (the first product's of its reading,
+    :meth:`Advisor._product_consultant`): a platform is taken only from a run on the same facts.
+    """
+    market, signature, terms, readings = part
+    names = tuple(reading[0] for reading in readings)
+    for platform, reading in zip(signature[0], readings, strict=True):
+        facts = ran.get(platform)
+        if facts is None or platform not in run.declared:
+            continue
+        key = (market, signature, terms, platform, reading, names)
+        known = parts.get(key)
+        if known is not None and known[0] is facts:
+            earlier = known[1]
+            run.concluded[platform] = earlier.concluded[platform]
+            run.decisions[platform] = earlier.decisions[platform]
+            run.declared[platform] = earlier.declared[platform]
+            run.kept[("platform", platform)] = known[2]
+            continue
+        if len(parts) >= _READINGS_KEPT:
+            parts.clear()
+        frames: dict[Any, Any] = {}
+        parts[key] = (facts, run, frames)
+        run.kept[("platform", platform)] = frames
+
+
+def _frames_of(record: Conclusions, platform: str) -> dict[Any, Any]:
+    """Where the frames of ``platform`` on a shared run are kept: with the platform's conclusions when runs share
+    them (:func:`_share_platforms`), else with the run."""
+    frames: dict[Any, Any] | None = record.kept.get(("platform", platform))
+    return record.kept if frames is None else frames
 
 
 def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
