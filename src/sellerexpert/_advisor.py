@@ -602,11 +602,14 @@ class Advisor:
                         p: first.setdefault((plan.market, p, reading), given[p])
                         for p, reading in zip(plan.profile.platforms, part[3], strict=True) if p in given
                     }
-                    run = evaluator.conclude(
-                        plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
-                    )
-                    if evaluator.settles(plan.profile.platforms, self._firing_limit):
-                        _share_platforms(run, part, ran, platform_parts)
+                    settles = evaluator.settles(plan.profile.platforms, self._firing_limit)
+                    run = _assembled(part, ran, platform_parts) if settles else None
+                    if run is None:
+                        run = evaluator.conclude(
+                            plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
+                        )
+                        if settles:
+                            _share_platforms(run, part, ran, platform_parts)
                     if len(shared) >= _READINGS_KEPT:
                         shared.clear()
                     shared[part] = run
@@ -1890,13 +1893,10 @@ def _share_platforms(
     ``ran`` are the facts each platform ran on (the first product's of its reading,
     :meth:`Advisor._product_consultant`): a platform is taken only from a run on the same facts.
     """
-    market, signature, terms, readings = part
-    names = tuple(reading[0] for reading in readings)
-    for platform, reading in zip(signature[0], readings, strict=True):
+    for platform, key in _platform_keys(part):
         facts = ran.get(platform)
         if facts is None or platform not in run.declared:
             continue
-        key = (market, signature, terms, platform, reading, names)
         known = parts.get(key)
         if known is not None and known[0] is facts:
             earlier = known[1]
@@ -1910,6 +1910,44 @@ def _share_platforms(
         frames: dict[Any, Any] = {}
         parts[key] = (facts, run, frames)
         run.kept[("platform", platform)] = frames
+
+
+def _platform_keys(part: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Each platform of a shared run's ``part`` (its market, signature, route answers and platform readings), and
+    what its conclusions are filed by (:func:`_share_platforms`): the run's market, signature and answers, the
+    platform and its reading, and the names every platform was given (they number the facts)."""
+    market, signature, terms, readings = part
+    names = tuple(reading[0] for reading in readings)
+    for platform, reading in zip(signature[0], readings, strict=True):
+        yield platform, (market, signature, terms, platform, reading, names)
+
+
+def _assembled(
+    part: tuple[Any, ...],
+    ran: Mapping[str, Mapping[str, Any]],
+    parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]],
+) -> Conclusions | None:
+    """A new shared run made of earlier runs' platforms when every platform was concluded on the same before
+    (:func:`_share_platforms`), instead of running the rules again; ``None`` otherwise. The seller's part (its
+    facts and the assumptions that fired) is any of those runs': they share the market, the signature (what the
+    rules read of the seller) and the route answers, as the products sharing one run do."""
+    taken = []
+    for platform, key in _platform_keys(part):
+        known = parts.get(key)
+        if known is None or known[0] is not ran.get(platform):
+            return None
+        taken.append((platform, known))
+    seller = taken[0][1][1]
+    run = Conclusions(
+        seller.seller,
+        seller.assumed,
+        {platform: known[1].concluded[platform] for platform, known in taken},
+        {platform: known[1].decisions[platform] for platform, known in taken},
+        {platform: known[1].declared[platform] for platform, known in taken},
+    )
+    for platform, known in taken:
+        run.kept[("platform", platform)] = known[2]
+    return run
 
 
 def _frames_of(record: Conclusions, platform: str) -> dict[Any, Any]:

@@ -539,9 +539,9 @@ def _byte_identical(advisor: Advisor, data: dict[str, Any], bump: int) -> None:
 def test_runs_that_share_a_platform_are_each_their_own_run(
     monkeypatch: pytest.MonkeyPatch, examples_dir: Path, lang: str
 ) -> None:
-    """A catalogue's run takes an earlier run's platform concluded on the same facts (advisor._share_platforms):
-    what it takes is what the rules concluded on that platform in this run, and each product's advice is its own
-    consultation's, word for word."""
+    """A catalogue's run takes an earlier run's platform concluded on the same facts (advisor._share_platforms), or
+    is made of them all (advisor._assembled): what it takes is what the rules concluded on that platform in this
+    run, and each product's advice is its own consultation's, word for word."""
     taken: list[str] = []
     plain = advisor_module._share_platforms
 
@@ -553,13 +553,23 @@ def test_runs_that_share_a_platform_are_each_their_own_run(
                 taken.append(p)
             assert (run.concluded[p], run.decisions[p], run.declared[p]) == (concluded, decision, declared)
 
+    made = advisor_module._assembled
+    assembled: list[Conclusions] = []
+
+    def counted(part: Any, ran: Any, parts: Any) -> Conclusions | None:
+        run = made(part, ran, parts)
+        if run is not None:
+            assembled.append(run)
+        return run
+
     monkeypatch.setattr(advisor_module, "_share_platforms", checked)
+    monkeypatch.setattr(advisor_module, "_assembled", counted)
     # The example's products, and again in other categories (which some rules read, and the routes of a market may).
     with (examples_dir / "catalogue-ningbo-home.csv").open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     rows += [{**row, "sku": f"{row['sku']}-{category}", "category": category} for category in ("toys", "food") for row in rows]
     catalogue = Advisor().catalogue(SellerProfile.from_file(examples_dir / "catalogue-ningbo-home.yaml"), rows, lang=lang)
-    assert len(taken) >= 10  # the example's runs do share platforms
+    assert len(taken) >= 10 and len(assembled) >= 5  # the example's runs do share platforms, and some are made of them
     alone = Advisor()
     for product in catalogue.products:
         assert product.result.to_json() == alone.consult(product.result.profile, engine="compiled", lang=lang).to_json()
@@ -567,7 +577,8 @@ def test_runs_that_share_a_platform_are_each_their_own_run(
 
 def test_a_run_takes_a_platform_only_from_a_run_of_the_same_reading(advisor: Advisor, examples_dir: Path) -> None:
     """advisor._share_platforms: a platform is taken from an earlier run of the same market, seller signature, route
-    answers, platform reading and facts; a seller the rules read apart (another signature) keeps its own."""
+    answers, platform reading and facts; a seller the rules read apart (another signature) keeps its own; a run
+    whose every platform was concluded so before is made of them (advisor._assembled), equal to its own run."""
     company = SellerProfile.from_file(examples_dir / "catalogue-ningbo-home.yaml")
     evaluator = advisor.evaluator
     runs: list[tuple[Conclusions, dict[str, Any]]] = []
@@ -582,6 +593,9 @@ def test_a_run_takes_a_platform_only_from_a_run_of_the_same_reading(advisor: Adv
         run = evaluator.conclude(facts, platforms, platform_overrides=ran)
         own = {p: (dict(run.concluded[p]), run.decisions[p], dict(run.declared[p])) for p in run.declared}
         part = (plan.market, evaluator.signature(facts, platforms), plan.terms, readings)
+        # Made of earlier runs' platforms when each was concluded on the same (the third run): equal to the run.
+        assembled = advisor_module._assembled(part, ran, parts)
+        assert assembled is None if len(runs) < 2 else assembled == run
         advisor_module._share_platforms(run, part, ran, parts)
         assert {p: (run.concluded[p], run.decisions[p], run.declared[p]) for p in run.declared} == own
         runs.append((run, ran))
