@@ -1359,13 +1359,18 @@ class Advisor:
                 if rule_id not in laid:
                     rule, template, names = self._wording_of(rule_id, lang)
                     fixed = {name: fact(name) for name in names if name not in quotes}
+                    rests_on = self._platform_facts_used(platform, rule, items[rule_id].platform_facts)
+                    parts = _parts(template, fixed, lang)
                     worded[rule_id] = _Wording(
                         rule,
                         template,
                         fixed,
                         tuple(name for name in names if name in quotes),
-                        self._platform_facts_used(platform, rule, items[rule_id].platform_facts),
-                        _parts(template, fixed, lang),
+                        rests_on,
+                        parts,
+                        # The piece but its text, made once: each product's is it with its own text (:func:`_with`).
+                        self._piece(platform, rule, items[rule_id], lang, "", template, {}, rests_on)
+                        if parts is not None else None,
                     )
             read = tuple(dict.fromkeys(name for wording in worded.values() for name in wording.moving))
             # The other rules' pieces in their places, and a slot (the rule's id) where each variable rule's piece
@@ -1431,8 +1436,10 @@ class Advisor:
                 text = [parts[0]]
                 for index in range(1, len(parts), 2):
                     text += (filled(fact(parts[index]), lang), parts[index + 1])
-                own[rule_id] = self._piece(
-                    platform, wording.rule, items[rule_id], lang, "".join(text), wording.template, {}, wording.rests_on
+                piece = wording.piece
+                own[rule_id] = (
+                    _with(piece, text="".join(text)) if isinstance(piece, Reason)
+                    else _with(piece, text="".join(text)) if isinstance(piece, Caveat) else None
                 )
             else:
                 context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
@@ -2045,6 +2052,9 @@ class _Wording:
     parts: tuple[str, ...] | None = None
     """Its text's parts with the fixed facts filled in, and the names of the moving ones in between (:func:`_parts`);
     ``None`` in Chinese, whose spaces beside a value depend on the value (rendered whole)."""
+    piece: Reason | Caveat | None = None
+    """With :attr:`parts`, its piece (:meth:`Advisor._piece`) with an empty text: a product's is a copy with its own
+    text; ``None`` without parts, or for a rule that words no piece."""
 
 
 def _parts(template: str, fixed: Mapping[str, Any], lang: str) -> tuple[str, ...] | None:
@@ -2064,13 +2074,14 @@ def _parts(template: str, fixed: Mapping[str, Any], lang: str) -> tuple[str, ...
     return tuple(parts)
 
 
-_Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
-_FIELD_COUNTS = {Recommendation: len(fields(Recommendation)), MarketAdvice: len(fields(MarketAdvice))}
+_Advice = TypeVar("_Advice", Recommendation, MarketAdvice, Reason, Caveat)
+_FIELD_COUNTS = {kind: len(fields(kind)) for kind in (Recommendation, MarketAdvice, Reason, Caveat)}
 
 
 def _with(rec: _Advice, **changes: Any) -> _Advice:
     """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
-    does this once per platform and market, and every field is already checked); cached JSON is not carried over."""
+    does this once per platform and market, and a catalogue once per product's own reason; every field is
+    already checked); cached JSON is not carried over."""
     new = object.__new__(type(rec))
     state = rec.__dict__
     if len(state) > _FIELD_COUNTS[type(rec)]:  # it holds cached JSON too: the fields alone
