@@ -561,6 +561,7 @@ class Advisor:
         shared: dict[Any, Conclusions] = {}
         first: dict[Any, dict[str, Any]] = {}
         combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
+        platform_parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]] = {}
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
@@ -601,9 +602,14 @@ class Advisor:
                         p: first.setdefault((plan.market, p, reading), given[p])
                         for p, reading in zip(plan.profile.platforms, part[3], strict=True) if p in given
                     }
-                    run = evaluator.conclude(
-                        plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
-                    )
+                    settles = evaluator.settles(plan.profile.platforms, self._firing_limit)
+                    run = _assembled(part, ran, platform_parts) if settles else None
+                    if run is None:
+                        run = evaluator.conclude(
+                            plan_facts, plan.profile.platforms, platform_overrides=ran, firing_limit=self._firing_limit
+                        )
+                        if settles:
+                            _share_platforms(run, part, ran, platform_parts)
                     if len(shared) >= _READINGS_KEPT:
                         shared.clear()
                     shared[part] = run
@@ -1183,7 +1189,7 @@ class Advisor:
                     frames.append(None)  # nothing laid over: worded from the run alone
                     continue
                 key = _frame_key(plan, rec.platform, lang, said.get(rec.platform), given.get(rec.platform) or {})
-                frame = record.kept.get(key)
+                frame = _frames_of(record, rec.platform).get(key)
                 if frame is None:
                     return None
                 frames.append(frame if frame.whole is None else None)
@@ -1321,7 +1327,8 @@ class Advisor:
         if platform not in record.declared:  # a platform the run declared nothing for: nothing to lay over
             return self._recommendation(record.decisions[platform], platform, assumptions, {}, seller_facts, lang, quoted, {})
         key = _frame_key(plan, platform, lang, quoted, given)
-        frame: _Frame | None = record.kept.get(key)
+        frames = _frames_of(record, platform)
+        frame: _Frame | None = frames.get(key)
         items = record.concluded.get(platform, {})
         if frame is None:
             recorded, changed = self._evaluator.lay_over_platform(record, platform, given)
@@ -1352,13 +1359,18 @@ class Advisor:
                 if rule_id not in laid:
                     rule, template, names = self._wording_of(rule_id, lang)
                     fixed = {name: fact(name) for name in names if name not in quotes}
+                    rests_on = self._platform_facts_used(platform, rule, items[rule_id].platform_facts)
+                    parts = _parts(template, fixed, lang)
                     worded[rule_id] = _Wording(
                         rule,
                         template,
                         fixed,
                         tuple(name for name in names if name in quotes),
-                        self._platform_facts_used(platform, rule, items[rule_id].platform_facts),
-                        _parts(template, fixed, lang),
+                        rests_on,
+                        parts,
+                        # The piece but its text, made once: each product's is it with its own text (:func:`_with`).
+                        self._piece(platform, rule, items[rule_id], lang, "", template, {}, rests_on)
+                        if parts is not None else None,
                     )
             read = tuple(dict.fromkeys(name for wording in worded.values() for name in wording.moving))
             # The other rules' pieces in their places, and a slot (the rule's id) where each variable rule's piece
@@ -1379,7 +1391,7 @@ class Advisor:
                     record.decisions[platform], platform, assumptions, lang,
                     cast("tuple[Reason, ...]", _pieces_of(reasons)), cast("tuple[Caveat, ...]", _pieces_of(caveats)),
                 )
-            frame = record.kept[key] = _Frame(variable, laid, worded, read, _pieces_of(reasons), _pieces_of(caveats), whole)
+            frame = frames[key] = _Frame(variable, laid, worded, read, _pieces_of(reasons), _pieces_of(caveats), whole)
         if frame.whole is not None:
             return frame.whole
         own_reasons, own_caveats = self._laid_pieces(frame, record, platform, lang, quoted, given, seller_facts)
@@ -1424,8 +1436,10 @@ class Advisor:
                 text = [parts[0]]
                 for index in range(1, len(parts), 2):
                     text += (filled(fact(parts[index]), lang), parts[index + 1])
-                own[rule_id] = self._piece(
-                    platform, wording.rule, items[rule_id], lang, "".join(text), wording.template, {}, wording.rests_on
+                piece = wording.piece
+                own[rule_id] = (
+                    _with(piece, text="".join(text)) if isinstance(piece, Reason)
+                    else _with(piece, text="".join(text)) if isinstance(piece, Caveat) else None
                 )
             else:
                 context = {**wording.fixed, **{name: fact(name) for name in wording.moving}}
@@ -1868,6 +1882,88 @@ _Piece = TypeVar("_Piece", Reason, Caveat)
 _Placed = TypeVar("_Placed")
 
 
+def _share_platforms(
+    run: Conclusions,
+    part: tuple[Any, ...],
+    ran: Mapping[str, Mapping[str, Any]],
+    parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]],
+) -> None:
+    """File a new shared run's platforms by what each was concluded on, and take an earlier run's platform where
+    it was concluded on the same: its conclusions, decision and facts, and the frames its products' words are laid
+    into (:meth:`Advisor._laid_recommendation`, kept with that platform, not with the run).
+
+    A settled run's platforms settle apart (each its own view, :meth:`Evaluator.settles`): one platform's
+    conclusions follow from the run's market, seller facts (its signature) and route answers, the facts that
+    platform was given, and where each platform's facts are numbered (the names every platform was given). A
+    catalogue's runs are distinct combinations of a few readings per platform (288 runs of 33 platform readings
+    in 2,000 products), so the frames are worked out once per platform reading instead of once per combination.
+    ``ran`` are the facts each platform ran on (the first product's of its reading,
+    :meth:`Advisor._product_consultant`): a platform is taken only from a run on the same facts.
+    """
+    for platform, key in _platform_keys(part):
+        facts = ran.get(platform)
+        if facts is None or platform not in run.declared:
+            continue
+        known = parts.get(key)
+        if known is not None and known[0] is facts:
+            earlier = known[1]
+            run.concluded[platform] = earlier.concluded[platform]
+            run.decisions[platform] = earlier.decisions[platform]
+            run.declared[platform] = earlier.declared[platform]
+            run.kept[("platform", platform)] = known[2]
+            continue
+        if len(parts) >= _READINGS_KEPT:
+            parts.clear()
+        frames: dict[Any, Any] = {}
+        parts[key] = (facts, run, frames)
+        run.kept[("platform", platform)] = frames
+
+
+def _platform_keys(part: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """Each platform of a shared run's ``part`` (its market, signature, route answers and platform readings), and
+    what its conclusions are filed by (:func:`_share_platforms`): the run's market, signature and answers, the
+    platform and its reading, and the names every platform was given (they number the facts)."""
+    market, signature, terms, readings = part
+    names = tuple(reading[0] for reading in readings)
+    for platform, reading in zip(signature[0], readings, strict=True):
+        yield platform, (market, signature, terms, platform, reading, names)
+
+
+def _assembled(
+    part: tuple[Any, ...],
+    ran: Mapping[str, Mapping[str, Any]],
+    parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]],
+) -> Conclusions | None:
+    """A new shared run made of earlier runs' platforms when every platform was concluded on the same before
+    (:func:`_share_platforms`), instead of running the rules again; ``None`` otherwise. The seller's part (its
+    facts and the assumptions that fired) is any of those runs': they share the market, the signature (what the
+    rules read of the seller) and the route answers, as the products sharing one run do."""
+    taken = []
+    for platform, key in _platform_keys(part):
+        known = parts.get(key)
+        if known is None or known[0] is not ran.get(platform):
+            return None
+        taken.append((platform, known))
+    seller = taken[0][1][1]
+    run = Conclusions(
+        seller.seller,
+        seller.assumed,
+        {platform: known[1].concluded[platform] for platform, known in taken},
+        {platform: known[1].decisions[platform] for platform, known in taken},
+        {platform: known[1].declared[platform] for platform, known in taken},
+    )
+    for platform, known in taken:
+        run.kept[("platform", platform)] = known[2]
+    return run
+
+
+def _frames_of(record: Conclusions, platform: str) -> dict[Any, Any]:
+    """Where the frames of ``platform`` on a shared run are kept: with the platform's conclusions when runs share
+    them (:func:`_share_platforms`), else with the run."""
+    frames: dict[Any, Any] | None = record.kept.get(("platform", platform))
+    return record.kept if frames is None else frames
+
+
 def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
     """``value`` kept by ``key`` in a catalogue's :meth:`Advisor._advice` memory, emptied when full."""
     if len(kept) >= _ADVICE_KEPT:
@@ -1956,6 +2052,9 @@ class _Wording:
     parts: tuple[str, ...] | None = None
     """Its text's parts with the fixed facts filled in, and the names of the moving ones in between (:func:`_parts`);
     ``None`` in Chinese, whose spaces beside a value depend on the value (rendered whole)."""
+    piece: Reason | Caveat | None = None
+    """With :attr:`parts`, its piece (:meth:`Advisor._piece`) with an empty text: a product's is a copy with its own
+    text; ``None`` without parts, or for a rule that words no piece."""
 
 
 def _parts(template: str, fixed: Mapping[str, Any], lang: str) -> tuple[str, ...] | None:
@@ -1975,13 +2074,14 @@ def _parts(template: str, fixed: Mapping[str, Any], lang: str) -> tuple[str, ...
     return tuple(parts)
 
 
-_Advice = TypeVar("_Advice", Recommendation, MarketAdvice)
-_FIELD_COUNTS = {Recommendation: len(fields(Recommendation)), MarketAdvice: len(fields(MarketAdvice))}
+_Advice = TypeVar("_Advice", Recommendation, MarketAdvice, Reason, Caveat)
+_FIELD_COUNTS = {kind: len(fields(kind)) for kind in (Recommendation, MarketAdvice, Reason, Caveat)}
 
 
 def _with(rec: _Advice, **changes: Any) -> _Advice:
     """``rec`` with ``changes``: :func:`dataclasses.replace` without re-running ``__init__`` (a consultation
-    does this once per platform and market, and every field is already checked); cached JSON is not carried over."""
+    does this once per platform and market, and a catalogue once per product's own reason; every field is
+    already checked); cached JSON is not carried over."""
     new = object.__new__(type(rec))
     state = rec.__dict__
     if len(state) > _FIELD_COUNTS[type(rec)]:  # it holds cached JSON too: the fields alone

@@ -15,6 +15,7 @@ An internal on purpose: the two engines are compared through the advisor's priva
 
 from __future__ import annotations
 
+import csv
 import gc
 import itertools
 import json
@@ -532,6 +533,78 @@ def _byte_identical(advisor: Advisor, data: dict[str, Any], bump: int) -> None:
         assert compiled.to_json() == reference.to_json()
         assert compiled.to_json(indent=None) == json.dumps(reference.to_dict(), ensure_ascii=False)
         assert compiled.trace.to_json() == reference.trace.to_json()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_runs_that_share_a_platform_are_each_their_own_run(
+    monkeypatch: pytest.MonkeyPatch, examples_dir: Path, lang: str
+) -> None:
+    """A catalogue's run takes an earlier run's platform concluded on the same facts (advisor._share_platforms), or
+    is made of them all (advisor._assembled): what it takes is what the rules concluded on that platform in this
+    run, and each product's advice is its own consultation's, word for word."""
+    taken: list[str] = []
+    plain = advisor_module._share_platforms
+
+    def checked(run: Conclusions, part: Any, ran: Any, parts: Any) -> None:
+        own = {p: (dict(run.concluded[p]), run.decisions[p], dict(run.declared[p])) for p in run.declared}
+        plain(run, part, ran, parts)
+        for p, (concluded, decision, declared) in own.items():
+            if any(known[1] is not run and known[1].concluded.get(p) is run.concluded[p] for known in parts.values()):
+                taken.append(p)
+            assert (run.concluded[p], run.decisions[p], run.declared[p]) == (concluded, decision, declared)
+
+    made = advisor_module._assembled
+    assembled: list[Conclusions] = []
+
+    def counted(part: Any, ran: Any, parts: Any) -> Conclusions | None:
+        run = made(part, ran, parts)
+        if run is not None:
+            assembled.append(run)
+        return run
+
+    monkeypatch.setattr(advisor_module, "_share_platforms", checked)
+    monkeypatch.setattr(advisor_module, "_assembled", counted)
+    # The example's products, and again in other categories (which some rules read, and the routes of a market may).
+    with (examples_dir / "catalogue-ningbo-home.csv").open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    rows += [{**row, "sku": f"{row['sku']}-{category}", "category": category} for category in ("toys", "food") for row in rows]
+    catalogue = Advisor().catalogue(SellerProfile.from_file(examples_dir / "catalogue-ningbo-home.yaml"), rows, lang=lang)
+    assert len(taken) >= 10 and len(assembled) >= 5  # the example's runs do share platforms, and some are made of them
+    alone = Advisor()
+    for product in catalogue.products:
+        assert product.result.to_json() == alone.consult(product.result.profile, engine="compiled", lang=lang).to_json()
+
+
+def test_a_run_takes_a_platform_only_from_a_run_of_the_same_reading(advisor: Advisor, examples_dir: Path) -> None:
+    """advisor._share_platforms: a platform is taken from an earlier run of the same market, seller signature, route
+    answers, platform reading and facts; a seller the rules read apart (another signature) keeps its own; a run
+    whose every platform was concluded so before is made of them (advisor._assembled), equal to its own run."""
+    company = SellerProfile.from_file(examples_dir / "catalogue-ningbo-home.yaml")
+    evaluator = advisor.evaluator
+    runs: list[tuple[Conclusions, dict[str, Any]]] = []
+    parts: dict[Any, Any] = {}
+    for capacity in ("medium", "low", "medium"):
+        plan = advisor._plans(company.with_changes(operational_capacity=capacity), None)[0]
+        facts = fact_values(plan.profile)
+        platforms = plan.profile.platforms
+        given = advisor._margin_facts(plan.profile, plan.overrides)
+        ran = runs[0][1] if runs else {p: given[p] for p in platforms if p in given}
+        readings = tuple(evaluator.platform_reading(p, ran.get(p)) for p in platforms)
+        run = evaluator.conclude(facts, platforms, platform_overrides=ran)
+        own = {p: (dict(run.concluded[p]), run.decisions[p], dict(run.declared[p])) for p in run.declared}
+        part = (plan.market, evaluator.signature(facts, platforms), plan.terms, readings)
+        # Made of earlier runs' platforms when each was concluded on the same (the third run): equal to the run.
+        assembled = advisor_module._assembled(part, ran, parts)
+        assert assembled is None if len(runs) < 2 else assembled == run
+        advisor_module._share_platforms(run, part, ran, parts)
+        assert {p: (run.concluded[p], run.decisions[p], run.declared[p]) for p in run.declared} == own
+        runs.append((run, ran))
+    (first, _), (other, _), (again, _) = runs
+    for p in first.declared:
+        assert other.kept[("platform", p)] is not first.kept[("platform", p)]
+        assert again.kept[("platform", p)] is first.kept[("platform", p)]
+        assert again.concluded[p] is first.concluded[p]
+    assert any(other.concluded[p] != first.concluded[p] for p in first.declared)
 
 
 def test_sellers_with_their_own_numbers_never_share_cached_advice(advisor: Advisor, examples_dir: Path) -> None:

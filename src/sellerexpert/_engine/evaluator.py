@@ -678,7 +678,7 @@ class Evaluator:
         The same run as :meth:`run`, without building trace records or rendering texts.
         """
         run = _Run(self, _in_profile_order(profile_facts), platforms, platform_overrides, firing_limit, texts=False)
-        if self._settles(platforms, firing_limit):
+        if self.settles(platforms, firing_limit):
             run.settle()
         else:
             run.execute()
@@ -700,7 +700,7 @@ class Evaluator:
         :raises FiringLimitError: past ``firing_limit`` firings.
         """
         run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
-        if self._settles(platforms, firing_limit):
+        if self.settles(platforms, firing_limit):
             return run.settled()
         return Conclusions.of(run.execute().materialise())
 
@@ -719,7 +719,7 @@ class Evaluator:
         :raises FiringLimitError: past ``firing_limit`` firings.
         """
         run = _Run(self, profile_facts, platforms, platform_overrides, firing_limit)
-        if self._settles(platforms, firing_limit):
+        if self.settles(platforms, firing_limit):
             conclusions = run.settled()
             concluded = conclusions.concluded
 
@@ -733,7 +733,7 @@ class Evaluator:
 
         return Conclusions.of(run.execute().materialise()), records
 
-    def _settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
+    def settles(self, platforms: Sequence[str], firing_limit: int) -> bool:
         """Whether a run's conclusions can be settled without an agenda: assumptions out-rank every other
         rule, and the run can never reach the firing limit (each rule fires at most once per platform,
         assumptions once), so the limit's error cannot be skipped by settling."""
