@@ -868,6 +868,54 @@ def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(ad
     assert tipped  # the example has numbers that could tip it
 
 
+def test_a_root_on_its_numbers_top_tips_as_the_search_says(advisor: Advisor) -> None:
+    # _tips shows a bounded straight-line root (an affine number's, a price cut's on one stretch) without the range
+    # checks, as in range and reachable: held, at a gap whose root is the number's top itself (the edge generated
+    # numbers all but never meet), and at a gap just past it, to the plain search on the same months.
+    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+    economics = profile.economics
+    assert economics is not None
+    columns = market_columns(advisor.rules, profile)
+    assert columns is not None
+    units = Fraction(economics.monthly_units)
+    at_top = 0
+    for platform, markets in columns.items():
+        for market in markets:
+            plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
+            models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
+            if len(models) < 2:
+                continue
+            for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
+                values = margins._values(plan)
+                slopes = margins._slope_pairs(plan, values, units)
+                own = model.contribution_per_month
+                for name in model.needed:
+                    top = margins._top(name)
+                    if top is None or name in values:
+                        continue
+                    if margins._SHAPES.get(name) == "affine":
+                        slope = Fraction(*slopes[name])
+                    elif name == "price_cut" and margins._cut_straight(plan, values):
+                        slope = margins._cut_slope(plan, values, units)
+                    else:
+                        continue
+                    for past in (Fraction(0), Fraction(1, 10**6)):
+                        other = _q(own + slope * (top + past))
+                        months = (_q(own), other) if index == 0 else (other, _q(own))
+                        tips = margins._tips(plans, models, model.model, units, months=months)
+                        plain = margins._tips(plans, models, model.model, units, shapes={}, lines=False, months=months)
+                        assert tips == plain, (platform, market.market, name, past)
+                        entry = next(n for n in tips if n.name == name and n.model == model.model)
+                        if slope and not past:
+                            at_top += 1
+                            assert entry.can_tip, (platform, market.market, name)
+    assert at_top  # the example has such numbers
+
+
+def _q(value: Fraction) -> tuple[int, int]:
+    return value.numerator, value.denominator
+
+
 def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: dict[str, Any]) -> None:
     """On every platform and market where both models are open, for either model leading: the tipping values as
     worked out (every shortcut) and with ``other`` options are those of the plain search (no shape, no lines)."""

@@ -2555,10 +2555,19 @@ def _tips(
                 if slopes is None:
                     slopes = _slope_pairs(plan, values, units, wanted)
                 root = _affine_root_in(at0_pair, slopes[name], top is not None, top_n, top_d)
+                if root is not None and top is not None and name != "unsold_share":
+                    # _affine_root_in keeps a bounded root only in [0, top]: below 10**64 (a top is 1 or MAX_DAYS)
+                    # and reachable (the unsold share only below its top), as the checks below would find.
+                    out.append(_needed_number(name, model, _shown_as(kind, *root), True))
+                    continue
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
                 # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
                 root = _affine_root_in(at0_pair, _cut_slope_pair(plan, values, units), True, top_n, top_d)
+                if root is not None:
+                    # In [0, top] (a share's top, 1): below 10**64 and reachable, as for a bounded affine root above.
+                    out.append(_needed_number(name, model, _shown_as(kind, *root), True))
+                    continue
             else:
                 closing = closed and absent and top is not None and moved
                 if closing and name == "unsold_share" and shape == "unsold" and top is not None:
@@ -2938,6 +2947,9 @@ def _shown_as(kind: str, n: int, d: int) -> Decimal:
         # That is the whole number of tenths of a percent cents() reads, over 1000: read from its digits, as
         # _cents_pair does, while Decimal's division by 10 (28 digits) would be exact (a share is at most 1).
         whole = (2000 * abs(n) + d) // (2 * d)
+        if whole <= 1000 and n >= 0:
+            # A share from 0 to 100% (nearly every tipping value a catalogue shows): one of 1,001 Decimals made once.
+            return _TENTHS[whole]
         if whole < _EXACT_TENTHS:
             if not whole:
                 return Decimal("0.000")
@@ -2951,6 +2963,9 @@ def _shown_as(kind: str, n: int, d: int) -> Decimal:
 
 _EXACT_TENTHS = 10**27
 """Below this many tenths of a percent, a share's cents divided by 10 in Decimal's 28 digits is exact."""
+
+_TENTHS = (Decimal("0.000"), *(Decimal(f"{whole}E-3") for whole in range(1, 1001)))
+""":func:`_shown_as`'s share of 0 to 1,000 tenths of a percent (the same Decimals it reads from their digits; frozen)."""
 
 
 def _share_shown(value: Fraction) -> Decimal:
