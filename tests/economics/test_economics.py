@@ -1054,6 +1054,33 @@ def test_the_price_cuts_search_on_integers_ends_where_the_plain_search_ends(advi
     check()
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    a=st.one_of(st.integers(-(10**40), 10**40), st.sampled_from([0, 1, -1])),
+    b=st.integers(-(10**45), 10**45),
+    positive=st.booleans(),
+    low=st.integers(0, 2**40),
+    width=st.integers(1, 20),
+    near=st.booleans(),
+)
+def test_a_search_on_one_line_ends_where_its_steps_end(
+    a: int, b: int, positive: bool, low: int, width: int, near: bool
+) -> None:
+    # _CutLines.bisect ends its loop in one step (margins._bisected) once every point left lies on one stretch's line:
+    # where stepping through the halvings on the line's sign ends, the line's root inside the interval or not.
+    high = low + (1 << width)
+    if near and a:
+        b = -a * (low + (high - low) * 3 // 7)  # the root inside
+    low_k, high_k = low, high
+    while high_k - low_k > 1:
+        k = (low_k + high_k) >> 1
+        if (a * k + b > 0) == positive:
+            low_k = k
+        else:
+            high_k = k
+    assert margins._bisected(a, b, positive, low, high) == high_k
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_the_unsold_share_is_solved_as_the_search_solves_it(scale: float) -> None:
     # The month in the unsold share: the landed cost's write-off x / (1 - x) below 100%, none at 100%.

@@ -2833,16 +2833,20 @@ class _CutLines:
         # A known stretch's line slope x + start, its sign times the positive slope.den x start.den x hd x 2**60:
         # a k + b, its two products made once per stretch.
         signs: dict[Hashable, tuple[int, int]] = {}
-        low_k, high_k = 0, scale
-        for _step in range(_STEPS):
-            k = (low_k + high_k) >> 1  # even sum: the interval is 2**(60 - step) wide, both ends multiples of it
-            key = (
+
+        def key_at(k: int) -> Hashable:
+            return (
                 tuple([
                     (up_to is None or up_to[0] * k >= up_to[1]) and (over is None or over[0] * k < over[1])
                     for up_to, over in tests
                 ]),
                 cap_test is not None and cap_test[0] * k < cap_test[1],
             )
+
+        low_k, high_k = 0, scale
+        for _step in range(_STEPS):
+            k = (low_k + high_k) >> 1  # even sum: the interval is 2**(60 - step) wide, both ends multiples of it
+            key = key_at(k)
             line = signs.get(key)
             if line is None:
                 known = seen.get(key)
@@ -2857,7 +2861,27 @@ class _CutLines:
                 low_k = k
             else:
                 high_k = k
+            if line is not None and high_k - low_k > 1 and key_at(high_k - 1 if k == low_k else low_k + 1) == key:
+                return Fraction(hn * _bisected(line[0], line[1], positive, low_k, high_k), whole)
         return Fraction(hn * high_k, whole)
+
+
+def _bisected(a: int, b: int, positive: bool, low_k: int, high_k: int) -> int:
+    """Where :meth:`_CutLines.bisect`'s loop ends from (``low_k``, ``high_k``) when every point inside lies on one
+    stretch, whose line's sign at k is that of a k + b: worked out, not stepped through (most of the search's steps
+    once it has found the stretch of its root). Each of a stretch's tests is one comparison on k, so a stretch that
+    holds k at one end and again next to the other holds every point between.
+
+    Whether a point keeps the search's low end, (a k + b > 0) == ``positive``, is then monotone in k. Where it
+    holds up to some point t and no further, the loop ends at the first point inside from t on (or ``high_k``);
+    where it holds from some point on, the first midpoint decides: every later one falls on its side, so the loop
+    ends at ``high_k`` (it held there) or next to ``low_k`` (it did not)."""
+    if (a < 0) == positive and a:
+        # Held below t alone: t the first k with a k + b <= 0 (a < 0) or with a k + b > 0 (a > 0).
+        t = -(-b // -a) if a < 0 else -b // a + 1
+        return min(max(t, low_k + 1), high_k)
+    middle = (low_k + high_k) >> 1
+    return high_k if (a * middle + b > 0) == positive else low_k + 1
 
 
 def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fraction:
