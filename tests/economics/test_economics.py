@@ -845,26 +845,33 @@ def test_each_shaped_number_tips_where_the_search_says_on_the_real_arithmetic(ad
     check()
 
 
+def _compared(advisor: Advisor, profile: SellerProfile) -> Iterator[tuple[str, Any, list[Any], tuple[Any, ...]]]:
+    """Each platform and market of ``profile`` where both models are open: its plans and full model margins."""
+    economics = profile.economics
+    assert economics is not None
+    columns = market_columns(advisor.rules, profile)
+    assert columns is not None
+    for platform, markets in columns.items():
+        for market in markets:
+            plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
+            models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
+            if len(models) >= 2:
+                yield platform, market, plans, models
+
+
 def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(advisor: Advisor) -> None:
     # The catalogue example's company, every platform and market: the needed numbers and their tipping values.
     profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
     economics = profile.economics
     assert economics is not None
-    columns = market_columns(advisor.rules, profile)
-    assert columns is not None
     units = Fraction(economics.monthly_units)
     tipped = 0
-    for platform, markets in columns.items():
-        for market in markets:
-            plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
-            models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
-            if len(models) < 2:
-                continue
-            gap = models[0].contribution_per_month - models[1].contribution_per_month
-            leader = margins.FULL if gap > 0 else margins.SEMI
-            shaped = margins._tips(plans, models, leader, units)
-            assert shaped == margins._tips(plans, models, leader, units, shapes={}, lines=False)
-            tipped += sum(n.tips_at is not None for n in shaped)
+    for _platform, _market, plans, models in _compared(advisor, profile):
+        gap = models[0].contribution_per_month - models[1].contribution_per_month
+        leader = margins.FULL if gap > 0 else margins.SEMI
+        shaped = margins._tips(plans, models, leader, units)
+        assert shaped == margins._tips(plans, models, leader, units, shapes={}, lines=False)
+        tipped += sum(n.tips_at is not None for n in shaped)
     assert tipped  # the example has numbers that could tip it
 
 
@@ -875,40 +882,33 @@ def test_a_root_on_its_numbers_top_tips_as_the_search_says(advisor: Advisor) -> 
     profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
     economics = profile.economics
     assert economics is not None
-    columns = market_columns(advisor.rules, profile)
-    assert columns is not None
     units = Fraction(economics.monthly_units)
     at_top = 0
-    for platform, markets in columns.items():
-        for market in markets:
-            plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
-            models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
-            if len(models) < 2:
-                continue
-            for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
-                values = margins._values(plan)
-                slopes = margins._slope_pairs(plan, values, units)
-                own = model.contribution_per_month
-                for name in model.needed:
-                    top = margins._top(name)
-                    if top is None or name in values:
-                        continue
-                    if margins._SHAPES.get(name) == "affine":
-                        slope = Fraction(*slopes[name])
-                    elif name == "price_cut" and margins._cut_straight(plan, values):
-                        slope = margins._cut_slope(plan, values, units)
-                    else:
-                        continue
-                    for past in (Fraction(0), Fraction(1, 10**6)):
-                        other = _q(own + slope * (top + past))
-                        months = (_q(own), other) if index == 0 else (other, _q(own))
-                        tips = margins._tips(plans, models, model.model, units, months=months)
-                        plain = margins._tips(plans, models, model.model, units, shapes={}, lines=False, months=months)
-                        assert tips == plain, (platform, market.market, name, past)
-                        entry = next(n for n in tips if n.name == name and n.model == model.model)
-                        if slope and not past:
-                            at_top += 1
-                            assert entry.can_tip, (platform, market.market, name)
+    for platform, market, plans, models in _compared(advisor, profile):
+        for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
+            values = margins._values(plan)
+            slopes = margins._slope_pairs(plan, values, units)
+            own = model.contribution_per_month
+            for name in model.needed:
+                top = margins._top(name)
+                if top is None or name in values:
+                    continue
+                if margins._SHAPES.get(name) == "affine":
+                    slope = Fraction(*slopes[name])
+                elif name == "price_cut" and margins._cut_straight(plan, values):
+                    slope = margins._cut_slope(plan, values, units)
+                else:
+                    continue
+                for past in (Fraction(0), Fraction(1, 10**6)):
+                    other = _q(own + slope * (top + past))
+                    months = (_q(own), other) if index == 0 else (other, _q(own))
+                    tips = margins._tips(plans, models, model.model, units, months=months)
+                    plain = margins._tips(plans, models, model.model, units, shapes={}, lines=False, months=months)
+                    assert tips == plain, (platform, market.market, name, past)
+                    entry = next(n for n in tips if n.name == name and n.model == model.model)
+                    if slope and not past:
+                        at_top += 1
+                        assert entry.can_tip, (platform, market.market, name)
     assert at_top  # the example has such numbers
 
 
@@ -921,26 +921,19 @@ def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: d
     worked out (every shortcut) and with ``other`` options are those of the plain search (no shape, no lines)."""
     economics = profile.economics
     assert economics is not None
-    columns = market_columns(advisor.rules, profile)
-    assert columns is not None
     units = Fraction(economics.monthly_units)
-    for platform, markets in columns.items():
-        for market in markets:
-            plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
-            models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
-            if len(models) < 2:
-                continue
-            # The comparison hands _tips its months as integer pairs (_month_pairs): the gap's Fractions made from them.
-            months = (margins._month_pairs(models[0])[1], margins._month_pairs(models[1])[1])
-            for leader in (margins.FULL, margins.SEMI):
-                plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
-                # One entry per needed number, in the models' order, each named for its number and model (_tips takes
-                # an untipped entry by its place in the model's list, _agenda's names in the same order).
-                assert [(n.name, n.model) for n in plain] == [(name, m.model) for m in models for name in m.needed]
-                assert margins._tips(plans, models, leader, units, **other) == plain, (platform, market.market)
-                assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
-                assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
-                assert margins._tips(plans, models, leader, units, **other, months=months) == plain, (platform, market.market)
+    for platform, market, plans, models in _compared(advisor, profile):
+        # The comparison hands _tips its months as integer pairs (_month_pairs): the gap's Fractions made from them.
+        months = (margins._month_pairs(models[0])[1], margins._month_pairs(models[1])[1])
+        for leader in (margins.FULL, margins.SEMI):
+            plain = margins._tips(plans, models, leader, units, shapes={}, lines=False)
+            # One entry per needed number, in the models' order, each named for its number and model (_tips takes
+            # an untipped entry by its place in the model's list, _agenda's names in the same order).
+            assert [(n.name, n.model) for n in plain] == [(name, m.model) for m in models for name in m.needed]
+            assert margins._tips(plans, models, leader, units, **other) == plain, (platform, market.market)
+            assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
+            assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
+            assert margins._tips(plans, models, leader, units, **other, months=months) == plain, (platform, market.market)
 
 
 @pytest.mark.parametrize("scale", SCALES)
