@@ -255,6 +255,8 @@ class Advisor:
         """By what a comparison reads (:meth:`_landed`), with whether it is brief."""
         self._columns_memo: dict[Any, tuple[dict[str, tuple[economics.MarketColumns, ...]] | None, PricedRoutes]] = {}
         """The columns priced, by what they read of a profile (:meth:`_priced_columns`)."""
+        self._platform_names: dict[tuple[tuple[str, ...], str], dict[str, str]] = {}
+        """The platforms' names a comparison shows, by platforms and language (:meth:`_compared`)."""
         self._recent_landed: tuple[SellerProfile, dict[str | None, economics.MarginComparison]] | None = None
         """The last product a catalogue consulted (:meth:`_product_consultant`) and its comparison per market."""
         self._fingerprint: dict[str, Any] = {
@@ -562,26 +564,49 @@ class Advisor:
         first: dict[Any, dict[str, Any]] = {}
         combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
         platform_parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]] = {}
+        sellers: dict[Any, tuple[Any, ...]] = {}
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
-            plans = self._plans(profile, None)
-            facts = [fact_values(plan.profile) for plan in plans]
+            # What the seller's part of the profile (all but its economics) decides, worked out once per such part:
+            # a catalogue's products differ from their company in a weight class, a category and their numbers.
+            seller = _seller_of(profile)
+            try:
+                known = sellers.get(seller)
+            except TypeError:  # a value no key can hold: worked out for this product alone
+                seller = known = None
+            if known is None:
+                known = self._seller_plans(profile)
+                if seller is not None:
+                    if len(sellers) >= _READINGS_KEPT:
+                        sellers.clear()
+                    sellers[seller] = known
+            if known[0] is None:  # a value no test can hold: consulted in full
+                return self._consult(profile, engine=engine, lang=lang)
+            # The plans with this product's profile (its economics) in each market; the rest is the seller part's.
+            plans = [
+                _Plan(
+                    plan.market, profile.in_market(plan.market) if plan.market is not None else profile, plan.routes,
+                    plan.overrides, plan.terms,
+                )
+                for plan in known[0]
+            ]
             # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.
             compared = (
-                {plan.market: self._landed(plan.profile, "en", brief=True) for plan in plans}
+                {
+                    plan.market: self._compared(plan.profile, "en", None, columns, True)
+                    for plan, columns in zip(plans, known[3], strict=True)
+                }
                 if profile.economics is not None else {}
             )
             self._recent_landed = (profile, compared)
             overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
+            facts = known[1]
             parts: list[Any] = []
-            for plan, plan_facts, given in zip(plans, facts, overrides, strict=True):
-                signature = evaluator.signature(plan_facts, plan.profile.platforms)
+            for plan, signature, given in zip(plans, known[2], overrides, strict=True):
                 try:
                     readings = tuple(evaluator.platform_reading(p, given.get(p)) for p in plan.profile.platforms)
                 except TypeError:  # a value no test can hold: consulted in full
-                    signature = None
-                if signature is None:
                     return self._consult(profile, engine=engine, lang=lang)
                 parts.append((plan.market, signature, plan.terms, readings))
             # Each market's run is shared on its own: products that read alike in one market and apart in another
@@ -625,6 +650,30 @@ class Advisor:
 
         return consult
 
+    def _seller_plans(
+        self, profile: SellerProfile
+    ) -> tuple[
+        list[_Plan] | None,
+        list[dict[str, Any]],
+        list[tuple[Any, ...]],
+        list[dict[str, tuple[economics.MarketColumns, ...]] | None],
+    ]:
+        """What a catalogue's consultant (:meth:`_product_consultant`) works out of a profile's seller part alone (all
+        but its economics), the same for every product with that part: its plans (:meth:`_plans`, each with this
+        profile: a product's own is set in), each plan's facts (:func:`fact_values`) and signature
+        (:meth:`Evaluator.signature`), and the columns each plan's comparison prices (:meth:`_priced_columns`).
+        No plans (``None``) when a signature cannot be made (a value no key can hold)."""
+        plans = self._plans(profile, None)
+        facts = [fact_values(plan.profile) for plan in plans]
+        signatures = []
+        for plan, plan_facts in zip(plans, facts, strict=True):
+            signature = self._evaluator.signature(plan_facts, plan.profile.platforms)
+            if signature is None:
+                return None, [], [], []
+            signatures.append(signature)
+        columns = [self._priced_columns(plan.profile, "en")[0] for plan in plans]
+        return plans, facts, signatures, columns
+
     def _landed(
         self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False
     ) -> economics.MarginComparison:
@@ -644,11 +693,31 @@ class Advisor:
         # Kept with whether it is brief: a full comparison serves both requests, a brief one is replaced by a full.
         if known is not None and (brief or not known[0]):
             return known[1]
-        names = {p: self._rules.platforms[p].name_in(lang) for p in profile.platforms}
-        found = landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets, brief=brief)
+        found = self._compared(profile, lang, today, markets, brief)
         if key is not None:
             self._remember_landed(key, (brief, found))
         return found
+
+    def _compared(
+        self,
+        profile: SellerProfile,
+        lang: str,
+        today: date | None,
+        markets: dict[str, tuple[economics.MarketColumns, ...]] | None,
+        brief: bool,
+    ) -> economics.MarginComparison:
+        """:meth:`_landed` worked out, not remembered: a catalogue's products are distinct, so its consultant
+        (:meth:`_product_consultant`) prices each product this way and holds the comparisons for its placements
+        itself; filing them by the product's numbers only filled and emptied the memory (hashing each product's
+        economics, and freeing 128 comparisons at a time)."""
+        names = self._platform_names.get((profile.platforms, lang))
+        if names is None:
+            if len(self._platform_names) >= _COLUMNS_KEPT:
+                self._platform_names.clear()
+            names = self._platform_names[(profile.platforms, lang)] = {
+                p: self._rules.platforms[p].name_in(lang) for p in profile.platforms
+            }
+        return landed_comparison(self._rules, profile, names=names, lang=lang, today=today, markets=markets, brief=brief)
 
     def _product_landed(self, profile: SellerProfile, market: str | None) -> economics.MarginComparison:
         """A catalogue product's brief comparison in ``market`` (``None``: the profile as it is), as its placements
@@ -1862,6 +1931,18 @@ class Advisor:
         return any(f.rule == rule_id and (platform is None or f.platform in (platform, None)) for f in result.trace.firings)
 
 
+
+
+_SELLER_FIELDS = tuple(item.name for item in fields(SellerProfile) if item.name != "economics")
+"""A profile's fields but its economics (:func:`_seller_of`)."""
+
+
+def _seller_of(profile: SellerProfile) -> tuple[Any, ...]:
+    """A profile's seller part as a key: the values of every field but its economics, which is all a consultation
+    reads of it but the landed-cost comparisons and the margin facts (:meth:`Advisor._seller_plans`), and their types."""
+    values = tuple([getattr(profile, name) for name in _SELLER_FIELDS])
+    # With their types: equal values of two types (True and 1) are not the same answer to every test.
+    return (values, tuple(map(type, values)))
 
 
 def advice_weight(profile: SellerProfile) -> int:
