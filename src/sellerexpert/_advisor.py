@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -108,6 +109,8 @@ _WORDED_KEPT = 256
 _MARKET_ENTRIES_KEPT = 1024
 """Market advice kept by market, answers and decision (:meth:`Advisor._market_advice`): a catalogue's products bring
 a few dozen; each is some 1 KB, sharing its texts with the route checks kept."""
+_SAME_LANGUAGE = contextlib.nullcontext()
+"""The language context of advice worded in the language in force (:meth:`Advisor._advice`)."""
 _LANG_TAIL = ', "lang": "en"}'
 """How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 
@@ -1170,7 +1173,8 @@ class Advisor:
         :param laid: per run, the platform facts laid over its conclusions (see :meth:`_run_advice`).
         :param kept: where a catalogue keeps what it worked out of the same recommendations (see below).
         """
-        with _language.use(lang):
+        # A catalogue advises every product in the language already in force: no context to set and reset then.
+        with _language.use(lang) if _i18n.current() != lang else _SAME_LANGUAGE:
             shape_key = quoted = None
             if laid is not None and kept is not None and runs[0][0].market is not None and all(laid):
                 # A catalogue's product on runs a product before it was advised on: all but the words of its own

@@ -180,7 +180,13 @@ class _Company:
     economics: dict[str, Any]
     values: dict[str, Any] | None
     section: Economics | None
+    sellers: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    """The fields of its products' profiles but their economics (:meth:`SellerProfile._seller_state`), by the
+    product's own fields (a weight class, a category) with their types: a catalogue's products bring a few."""
 
+
+_SELLERS_KEPT = 256
+"""Products' fields kept per company (:attr:`_Company.sellers`): the bound is for odd catalogues."""
 
 _company: list[_Company] = []
 """The last company profile products were laid over (the profile is kept, so the identity it is found by is not
@@ -233,13 +239,24 @@ def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]
     if known.values is not None and (known.section is not None or not numbers):
         # The company's part as read once, the product's fields and numbers laid over it: the profile the plain
         # reading below makes of the whole, which names the problem when there is one (first as it finds them).
+        # The fields but the economics (and their contradictions) depend on the product's own fields alone: worked
+        # out once per such fields, and each product's economics set beside them.
         try:
-            values = {**known.values, **canonical_values(fields)}
-            if "weight_class" in fields:
-                values.pop("bulky_goods", None)
-            if known.section is not None:
-                values[ECONOMICS] = known.section.laid_over(numbers)
-            return SellerProfile._of_canonical(values)
+            key: Any = (tuple(fields.items()), tuple([type(value) for value in fields.values()]))
+            state = known.sellers.get(key)
+        except TypeError:  # a cell no key can hold (a list from JSON Lines): worked out for this product alone
+            key = state = None
+        try:
+            if state is None:
+                values = {**known.values, **canonical_values(fields)}
+                if "weight_class" in fields:
+                    values.pop("bulky_goods", None)
+                state = SellerProfile._seller_state(values)
+                if key is not None:
+                    if len(known.sellers) >= _SELLERS_KEPT:
+                        known.sellers.clear()
+                    known.sellers[key] = state
+            return SellerProfile._of_seller(state, known.section.laid_over(numbers) if known.section is not None else None)
         except ProfileError:
             pass
     return _plain_profile(known, fields, numbers)

@@ -425,6 +425,18 @@ class SellerProfile(
 
         :raises ProfileError: for answers that contradict each other.
         """
+        given = values.get(ECONOMICS)
+        economics = None if given is None else _economics(given)
+        return cls._of_seller(cls._seller_state(values), economics)
+
+    @classmethod
+    def _seller_state(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields but the economics of a profile of canonical ``values`` (:meth:`_of_canonical`), as an instance's
+        dictionary holds them, their answers' contradictions checked (they read no economics): a catalogue's
+        products share a few (:func:`sellerexpert._economics.catalogue_input.product_profile`).
+
+        :raises ProfileError: for answers that contradict each other.
+        """
         profile = object.__new__(cls)
         # Straight into the instance's dictionary: a frozen dataclass refuses setattr, and object.__setattr__ per
         # field was a fifth of reading a batch row.
@@ -434,11 +446,18 @@ class SellerProfile(
             state[name] = get(name)
         if state["platforms"] is None:
             state["platforms"] = PLATFORMS
-        given = get(ECONOMICS)
-        state[ECONOMICS] = None if given is None else _economics(given)
         contradictions = _contradictions(profile)
         if contradictions:
             raise ProfileError.several(contradictions)
+        return state
+
+    @classmethod
+    def _of_seller(cls, state: Mapping[str, Any], economics: Economics | None) -> SellerProfile:
+        """A profile of the fields of :meth:`_seller_state` (not changed: a copy is set) and ``economics``."""
+        profile = object.__new__(cls)
+        made = profile.__dict__
+        made.update(state)
+        made[ECONOMICS] = economics
         return profile
 
     @classmethod
