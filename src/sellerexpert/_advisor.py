@@ -115,8 +115,9 @@ _LANG_TAIL = ', "lang": "en"}'
 """How an English result's compact JSON ends: the key a trace's ``result`` does not hold."""
 
 _LANDED_KEPT = 128
-"""Landed-cost comparisons remembered, per advisor (a consultation computes one per market; a catalogue reads them),
-by what the comparison reads."""
+"""Landed-cost comparisons remembered, per advisor (a consultation computes one per market; the why-not search
+reads them), by what the comparison reads. A catalogue's consultant does not file its products' here
+(:meth:`Advisor._compared`)."""
 _COLUMNS_KEPT = 256
 """The columns priced per combination of answers the routes read, platforms, markets and language (a catalogue's
 products bring a handful: the bound is for odd catalogues and long-running services)."""
@@ -573,7 +574,7 @@ class Advisor:
         def consult(profile: SellerProfile) -> ConsultationResult:
             # What the seller's part of the profile (all but its economics) decides, worked out once per such part:
             # a catalogue's products differ from their company in a weight class, a category and their numbers.
-            seller = _seller_of(profile)
+            seller: tuple[Any, ...] | None = _seller_of(profile)
             try:
                 known = sellers.get(seller)
             except TypeError:  # a value no key can hold: worked out for this product alone
@@ -681,8 +682,8 @@ class Advisor:
         self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False
     ) -> economics.MarginComparison:
         """The landed-cost comparison of a profile, remembered by what it reads: the seller's numbers, platforms,
-        language, date and the routes priced (so the why-not search and a catalogue price each once: a catalogue
-        asks again for each market its consultation priced).
+        language, date and the routes priced (so the why-not search prices each once; a catalogue's products are
+        priced by :meth:`_compared`, held by its consultant for their placements).
 
         :param brief: only what the rules and a catalogue read (see :func:`sellerexpert._economics.margins.compare_margins`);
             a full comparison serves a brief request too.

@@ -272,6 +272,30 @@ def test_products_sharing_their_reasoning_get_each_its_own_consultation(
         assert product.result.trace.to_json() == alone.trace.to_json()
 
 
+def test_products_of_other_fields_in_turn_get_each_its_own_consultation(advisor: Advisor, apart: Advisor) -> None:
+    # A catalogue's consultant works out what a product's fields but its numbers decide once per such fields
+    # (Advisor._seller_plans: plans, facts, signatures, columns priced) and takes it again for a later product with
+    # the same: products whose weight class and category come and go in turn (and one without numbers of its own)
+    # must each get their own consultation's advice, word for word.
+    numbers = {"unit_cost": "2.40", "full_price": "5.10", "semi_price": "12.99", "monthly_units": "300"}
+    kinds = [
+        {"weight_class": "parcel", "category": "home"},
+        {"weight_class": "heavy", "category": "home"},
+        {"weight_class": "parcel", "category": "beauty"},
+        {"weight_kg": "30", "category": "beauty"},
+        {"category": "toys"},
+        {},
+    ]
+    rows = [{"sku": f"K-{index}", **numbers, **kinds[index % len(kinds)]} for index in range(2 * len(kinds) + 1)]
+    rows.append({"sku": "K-bare", "weight_class": "heavy", "category": "home"})
+    for lang in ("en", "zh"):
+        catalogue = advisor.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
+        assert len(catalogue.products) == len(rows)
+        for product in catalogue.products:
+            alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
+            assert product.result.to_json() == alone.to_json()
+
+
 @pytest.fixture(scope="module")
 def swayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Advisor, Advisor]:
     """Two advisors (a catalogue's and one to consult alone) on a rule book where a reason of weight 3 against the
