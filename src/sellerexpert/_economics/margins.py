@@ -1299,8 +1299,8 @@ class _BriefLine:
     constant: _Q
     refund: tuple[_Q, _Q, _Q] | None
     parcel: bool | None
-    charges: tuple[_Charge, ...]
-    rates: Mapping[str, _Q]
+    thresholds: tuple[_Q, ...]
+    duties: tuple[tuple[_Q, _Q], ...]
     fixed: _Q
     deposit_cost: _Q
     month_fixed: _Q
@@ -1356,6 +1356,10 @@ def _brief_line(part: _RoutePart, names: tuple[str, ...], given: tuple[Fraction 
         if taxed:
             duty += (declared + duty) * abs(f["import_tax_rate"])
     landed = 2 + duty
+    thresholds: list[Fraction] = []
+    duties: tuple[tuple[_Q, _Q], ...] = ()
+    if part.parcel is not None:
+        thresholds, duties = _duty_pieces(part.charges, {name: _q(f[name]) for name in names[len(_BRIEF_FIXED):]})
     sold = abs(kept) * abs(1 - returns) / abs(vat1)
     pay = abs(kept) * abs(payout)
     lines = (
@@ -1375,13 +1379,36 @@ def _brief_line(part: _RoutePart, names: tuple[str, ...], given: tuple[Fraction 
         constant=_q(constant),
         refund=refund,
         parcel=part.parcel,
-        charges=part.charges,
-        rates={name: _q(f[name]) for name in names[len(_BRIEF_FIXED):]},
+        thresholds=tuple(map(_q, thresholds)),
+        duties=duties,
         fixed=_q(fixed),
         deposit_cost=(deposit_n * capital_n, deposit_d * capital_d * MONTHS_PER_YEAR),
         month_fixed=_q(fixed + deposit_cost),
         bound=bound.numerator // bound.denominator + 1,
     )
+
+
+def _duty_pieces(
+    charges: tuple[_Charge, ...], rates: Mapping[str, _Q]
+) -> tuple[list[Fraction], tuple[tuple[_Q, _Q], ...]]:
+    """:func:`_duty` under these charges (``rates`` the numbers they read) as straight lines: the charges'
+    thresholds in order, and on each piece of the customs values they cut (up to the first, then each up to the
+    next, then the rest; a charge applies up to and at its ``up_to``, above its ``over``) the duty's slope and
+    its value at 0. The charges that apply are the same across a piece, where the duty (each rate x the value,
+    each fee per item, the import tax on both) is a straight line: drawn through two of its points."""
+    thresholds = sorted({edge for charge in charges for edge in (charge.up_to, charge.over) if edge is not None})
+    ends = [*thresholds, None]
+    duties = []
+    for place, end in enumerate(ends):
+        start = thresholds[place - 1] if place else None
+        if end is None:
+            points = (_ZERO, _ONE) if start is None else (start + 1, start + 2)
+        else:
+            points = (end - 1, end) if start is None else ((start + end) / 2, end)
+        low, high = (Fraction(*_duty(charges, _q(x), rates.__getitem__)) for x in points)
+        slope = (high - low) / (points[1] - points[0])
+        duties.append((_q(slope), _q(low - slope * points[0])))
+    return thresholds, tuple(duties)
 
 
 def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | int) -> dict[str, _Q] | None:
@@ -1416,7 +1443,15 @@ def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units
     duty = _Q0
     parcel = line.parcel
     if parcel is not None:
-        duty = _duty(line.charges, (gn, gd) if parcel else (un, ud), line.rates.__getitem__)
+        # The duty on the piece of the customs values the value declared lies on: a straight line there.
+        vn, vd = (gn, gd) if parcel else (un, ud)
+        piece = 0
+        for tn, td in line.thresholds:
+            if vn * td <= tn * vd:
+                break
+            piece += 1
+        (an, ad), (bn, bd) = line.duties[piece]
+        duty = (vn * an * bd + bn * vd * ad, vd * ad * bd)
         if not parcel:  # a bulk import's duty is part of the landed cost
             ln, ld, duty = ln * duty[1] + duty[0] * ld, ld * duty[1], _Q0
     refund = _Q0
