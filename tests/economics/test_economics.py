@@ -1268,6 +1268,24 @@ def test_a_models_line_by_key_is_the_first_with_that_key_in_order(keys: list[lis
     assert model == replace(model) and repr(model) == repr(replace(model))  # the index is no part of the record
 
 
+def test_a_brief_models_line_index_is_the_one_its_first_look_up_would_make() -> None:
+    # A brief breakdown's model is made with ModelMargin.line's index: each line by key, as the index made at the
+    # first look-up from its sections in order would hold it.
+    comparison = compare_margins(
+        {"unit_cost": 4, "monthly_units": 300, "cost_of_capital": "10%", "fixed_per_month": 50,
+         "fully-managed": {"price": 9}, "semi-managed": {"price": 20, "stock_days": 30}},
+        brief=True,
+    )
+    for platform in comparison.platforms:
+        for model in platform.models:
+            kept = model.__dict__["_by_key"]
+            fresh = replace(model)
+            assert "_by_key" not in fresh.__dict__
+            for line in (*model.per_unit, *model.per_month, *model.cash):
+                assert kept[line.key] is fresh.line(line.key) is line
+            assert list(kept.items()) == list(fresh.__dict__["_by_key"].items())
+
+
 @pytest.mark.parametrize("scale", SCALES)
 def test_a_brief_breakdown_names_the_duty_needs_of_the_full_one_on_and_around_each_customs_threshold(
     advisor: Advisor, scale: float

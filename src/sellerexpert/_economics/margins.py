@@ -865,6 +865,8 @@ class _RoutePart:
     """Whether the plans made with this part pass :func:`_check_shares` whatever the seller's numbers: set there
     once a plan passed whose seller gives none of the shares (the part is made for the names the seller gives,
     so the shares of every plan made with it are then the part's)."""
+    brief_known: _BriefKnown | None = field(default=None, init=False, repr=False, compare=False)
+    """A brief breakdown's fixed parts for the plans made with this part (:func:`_brief_known`), once made."""
     brief_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     """The numbers a brief breakdown of a plan made with this part reads but its product's own (see
     :func:`_brief_parts`): :data:`_BRIEF_FIXED`, then those its customs charges read."""
@@ -2343,26 +2345,27 @@ def _brief_margin(
         month_lines = _brief_month_lines(known, *fixed_and_deposit)
     per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
     per_unit_value, month_value = Fraction(*per_unit), Fraction(*month)
-    column = plan.column
-    return _model_margin_of(
-        column.model,
-        (
-            _price_line(parts["price"], values.get("price", _ZERO), known.price_origin),
-            _margin_line("contribution_per_unit", N_("Contribution per unit"),
-                         N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
-        ),
-        (
-            *month_lines,
-            _margin_line("contribution_per_month", N_("Contribution per month"),
-                         N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month),
-                         month_value),
-        ),
-        (),
-        known.not_given,
-        column.route,
-        column.route_name,
-        needed,
+    price = _price_line(parts["price"], values.get("price", _ZERO), known.price_origin)
+    per_unit_line = _margin_line(
+        "contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above (needed lines not counted)"),
+        cents(per_unit_value), per_unit_value,
     )
+    month_line = _margin_line(
+        "contribution_per_month", N_("Contribution per month"),
+        N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month), month_value,
+    )
+    column = plan.column
+    margin = _model_margin_of(
+        column.model, (price, per_unit_line), (*month_lines, month_line), (), known.not_given, column.route,
+        column.route_name, needed,
+    )
+    # ModelMargin.line's index made with the model, its five keys all different (a comparison reads some six lines
+    # of each model: the index made at the first reading went through them again).
+    margin.__dict__["_by_key"] = {
+        "price": price, "contribution_per_unit": per_unit_line, "fixed_costs": month_lines[0],
+        "deposit_cost": month_lines[1], "contribution_per_month": month_line,
+    }
+    return margin
 
 
 _PRICE_LINES_KEPT = 64
@@ -2460,9 +2463,9 @@ _ORIGIN = operator.attrgetter("origin")
 
 _BRIEF_KNOWN_KEPT = 1024
 _BRIEF_KNOWN: dict[Hashable, _BriefKnown] = {}
-"""Brief breakdowns' fixed parts, by what they read of a plan: the names of its inputs and each input's origin, the
-route's terms. A catalogue's products give the same names on the same routes, so there is one entry per route
-column and set of names (a handful); bounded by count as the route parts are (:data:`_ROUTE_PARTS_KEPT`)."""
+"""Brief breakdowns' fixed parts of plans made otherwise than by :func:`_plan` (kept on the route part for those),
+by what they read of a plan: the names of its inputs and each input's origin, the route's terms; bounded by
+count as the route parts are (:data:`_ROUTE_PARTS_KEPT`)."""
 
 
 def _brief_known(plan: _Plan) -> _BriefKnown:
@@ -2471,19 +2474,18 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
     Keyed by the identity of the origins read (the seller's numbers share one origin, the tables' are the route
     part's own objects) and of the charges (the route part's tuple; the entry keeps the ones the duty's needs
     follow): the entry holds them, so no id in its key can be reused while it is kept. A plan made by
-    :func:`_plan` is looked up by its route part alone (plans with the same part have the same inputs by name and
-    origin, and the part's charges and terms: see :attr:`_Plan.part`), the entry holding the part.
+    :func:`_plan` finds it on its route part (:attr:`_RoutePart.brief_known`: plans with the same part have the same
+    inputs by name and origin, and the part's charges and terms, see :attr:`_Plan.part`), without a key.
     """
     part = plan.part
-    key: Hashable
+    key: Hashable = None
     if part is not None:
-        key = ("part", id(part))
-        known = _BRIEF_KNOWN.get(key)
-        if known is not None and known.held[-1] is part:
+        known = part.brief_known
+        if known is not None:
             return known
     inputs = plan.inputs  # read only when the entry is made (a plan made by _plan makes them at their first reading)
     if part is not None:
-        held: tuple[object, ...] = (part,)
+        held: tuple[object, ...] = ()
     else:
         held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
         key = (
@@ -2531,6 +2533,9 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
         needed_with=needed_with,
         not_given=tuple(spec.name for spec in NUMBERS if inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
     )
+    if part is not None:
+        object.__setattr__(part, "brief_known", known)  # one per part (they are bounded)
+        return known
     if len(_BRIEF_KNOWN) >= _BRIEF_KNOWN_KEPT:
         _BRIEF_KNOWN.clear()
     _BRIEF_KNOWN[key] = known
