@@ -1291,7 +1291,9 @@ class _BriefLine:
     and set of the other numbers: with the price after cuts ``g = p x kept`` and the landed cost ``L = u + f``
     (and a bulk import's duty), a unit's contribution is ``g x per_gross - L x per_landed - constant`` less the
     refund fee (``returns x min(cap, g x fee_share)``) and a parcel's duty, the month that x units less
-    ``month_fixed``. Exactly :func:`_month_parts`' arithmetic regrouped (tests/economics/test_economics.py holds
+    ``month_fixed``. The duty (on the price after cuts for a parcel, the unit cost for a bulk import) is a straight
+    line on each piece the ``thresholds`` cut (``duties``: its slope and value at 0 on each, see
+    :func:`_duty_pieces`). Exactly :func:`_month_parts`' arithmetic regrouped (tests/economics/test_economics.py holds
     them together). ``bound`` proves every amount the brief size check reads below 10**64 when
     ``(|p| + |u| + |f| + 3) x (|units| + 1) x bound`` is (see :func:`_brief_line`)."""
 
