@@ -865,6 +865,16 @@ class _RoutePart:
     """Whether the plans made with this part pass :func:`_check_shares` whatever the seller's numbers: set there
     once a plan passed whose seller gives none of the shares (the part is made for the names the seller gives,
     so the shares of every plan made with it are then the part's)."""
+    brief_known: _BriefKnown | None = field(default=None, init=False, repr=False, compare=False)
+    """A brief breakdown's fixed parts for the plans made with this part (:func:`_brief_known`), once made."""
+    brief_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """The numbers a brief breakdown of a plan made with this part reads but its product's own (see
+    :func:`_brief_parts`): :data:`_BRIEF_FIXED`, then those its customs charges read."""
+    brief_last: tuple[tuple[Fraction | None, ...], _BriefLine | None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The values of :attr:`brief_names` in the last brief breakdown of a plan made with this part, and the
+    breakdown's line in the product's numbers once they were met twice in a row (see :func:`_brief_parts`)."""
 
     def __post_init__(self) -> None:
         added = dict(self.inputs)
@@ -875,6 +885,7 @@ class _RoutePart:
             "refund_admin": self.refund_admin, "late_fine": self.late_fine, "deposit": self.deposit,
             "deposit_origin": self.deposit_origin,
         })
+        object.__setattr__(self, "brief_names", _brief_names(self.charges))
 
 
 _ROUTE_PARTS_KEPT = 1024
@@ -1198,9 +1209,15 @@ def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, in
     if plan.parcel is None:
         return _Q0, _Q0, 0, False
     value = gross if plan.parcel else g("unit_cost")
+    return (value, *_customs_at(plan.charges, value, g))
+
+
+def _customs_at(charges: tuple[_Charge, ...], value: _Q, g: Callable[[str], _Q]) -> tuple[_Q, int, bool]:
+    """:func:`_customs`' duty, count of charges on the seller's duty rate and whether import tax applies, at the
+    customs value ``value`` (in any terms, its denominator positive) under these charges."""
     vn, vd = value
     dn, dd, rates, taxed = 0, 1, 0, False
-    for charge in plan.charges:
+    for charge in charges:
         if not charge.takes(vn, vd):
             continue
         kind = charge.kind
@@ -1213,7 +1230,16 @@ def _customs(plan: _Plan, gross: _Q, g: Callable[[str], _Q]) -> tuple[_Q, _Q, in
             dn, dd = dn * ad + an * dd, dd * ad
         elif kind == "import_tax":
             taxed = True
-    return value, _lowest(dn, dd), rates, taxed
+    return _lowest(dn, dd), rates, taxed
+
+
+def _duty(charges: tuple[_Charge, ...], value: _Q, g: Callable[[str], _Q]) -> _Q:
+    """What a unit pays at the border at the customs value ``value`` (see :func:`_customs_at`): the duty, and the
+    import tax on the value and the duty where it applies."""
+    duty, _rates, taxed = _customs_at(charges, value, g)
+    if taxed:
+        duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
+    return duty
 
 
 def _refund_fee(terms: tuple[Fraction, Fraction], gn: int, gd: int, td: int, vat1: int, mn: int, md: int) -> _Q:
@@ -1239,6 +1265,216 @@ def _q_of(v: Mapping[str, Fraction]) -> Callable[[str], _Q]:
     return g
 
 
+_BRIEF_FIXED = (
+    "price_cut", "return_rate", "vat_rate", "commission", "affiliate_commission", "payment_fee", "fine_rate",
+    "fine_multiple", "late_share", "late_fine", "unsold_share", "transit_days", "stock_days", "cost_of_capital",
+    "payout_delay_days", "storage_per_unit_month", "cost_per_return", "fee_per_unit", "ads_per_unit",
+    "last_mile_per_order", "fixed_per_month",
+)
+"""The numbers :func:`_month_parts` reads but a product's own (its price, unit cost and freight): a catalogue's
+products share them on a route (the company's, the tables'), so a brief breakdown's arithmetic in them is done
+once per route part and set of them (:func:`_brief_parts`)."""
+
+
+def _brief_names(charges: tuple[_Charge, ...]) -> tuple[str, ...]:
+    """:data:`_BRIEF_FIXED` and the numbers these customs charges read (see :func:`_customs_at` and :func:`_duty`)."""
+    read = {"yours": "duty_rate", "import_tax": "import_tax_rate"}
+    names = [read.get(charge.kind, charge.key) for charge in charges]
+    if charges:
+        names.append("import_tax_rate")
+    return tuple(dict.fromkeys((*_BRIEF_FIXED, *names)))
+
+
+@dataclass(frozen=True)
+class _BriefLine:
+    """A brief breakdown as a line in its product's numbers (price p, unit cost u, freight f), for one route part
+    and set of the other numbers: with the price after cuts ``g = p x kept`` and the landed cost ``L = u + f``
+    (and a bulk import's duty), a unit's contribution is ``g x per_gross - L x per_landed - constant`` less the
+    refund fee (``returns x min(cap, g x fee_share)``) and a parcel's duty, the month that x units less
+    ``month_fixed``. The duty (on the price after cuts for a parcel, the unit cost for a bulk import) is a straight
+    line on each piece the ``thresholds`` cut (``duties``: its slope and value at 0 on each, see
+    :func:`_duty_pieces`). Exactly :func:`_month_parts`' arithmetic regrouped (tests/economics/test_economics.py holds
+    them together). ``bound`` proves every amount the brief size check reads below 10**64 when
+    ``(|p| + |u| + |f| + 3) x (|units| + 1) x bound`` is (see :func:`_brief_line`)."""
+
+    kept: _Q
+    per_gross: _Q
+    per_landed: _Q
+    constant: _Q
+    refund: tuple[_Q, _Q, _Q] | None
+    parcel: bool | None
+    thresholds: tuple[_Q, ...]
+    duties: tuple[tuple[_Q, _Q], ...]
+    fixed: _Q
+    deposit_cost: _Q
+    month_fixed: _Q
+    bound: int
+
+
+def _brief_line(part: _RoutePart, names: tuple[str, ...], given: tuple[Fraction | None, ...]) -> _BriefLine | None:
+    """The :class:`_BriefLine` of plans made with ``part`` whose numbers ``names`` are ``given`` (``None`` for one
+    not there: 0 in the arithmetic); ``None`` where 1 + VAT is 0 (:func:`_month_parts` refuses it as it does)."""
+    f = {name: _ZERO if value is None else value for name, value in zip(names, given, strict=True)}
+    vat1 = 1 + f["vat_rate"]
+    if not vat1:
+        return None
+    returns, capital, cut = f["return_rate"], f["cost_of_capital"], f["price_cut"]
+    kept = 1 - cut
+    shares = f["commission"] + f["affiliate_commission"] + f["payment_fee"]
+    payout = (1 - returns) / vat1 * (1 - shares)  # a unit's payout per unit of the price after cuts
+    waiting = f["payout_delay_days"] * capital / DAYS_PER_YEAR
+    fines = f["fine_rate"] * f["fine_multiple"]
+    days = f["transit_days"] + f["stock_days"]
+    unsold = f["unsold_share"]
+    written_off = unsold / (1 - unsold) if unsold < 1 else _ZERO
+    on_stock = days * capital / DAYS_PER_YEAR
+    late = f["late_share"] * f["late_fine"] if part.late_fine else _ZERO
+    storage = f["storage_per_unit_month"] * f["stock_days"] * MONTHS_PER_YEAR / DAYS_PER_YEAR
+    constant = (
+        f["fee_per_unit"] + late + f["ads_per_unit"] + f["last_mile_per_order"] + storage + returns * f["cost_per_return"]
+    )
+    refund = None
+    fee_share = cap = _ZERO
+    if part.refund_admin is not None:
+        share, cap = part.refund_admin
+        fee_share = share * f["commission"] / vat1
+        refund = (_q(fee_share), _q(cap), _q(returns))
+    fixed = f["fixed_per_month"]
+    deposit_n, deposit_d = part.deposit.as_integer_ratio()
+    capital_n, capital_d = capital.as_integer_ratio()
+    deposit_cost = part.deposit * capital / MONTHS_PER_YEAR
+    # The bound: with V = |p| + |u| + |f| + 1 at most (each floor + 1), every amount is at most V x (|units| + 1)
+    # x what follows (each per-unit line at most V x its coefficient, a constant at most V x itself, V >= 1).
+    rates, items, taxed = _ZERO, _ZERO, False
+    for charge in part.charges:
+        if charge.kind == "rate" or charge.kind == "yours":
+            rates += abs(f[charge.key if charge.kind == "rate" else "duty_rate"])
+        elif charge.kind == "per_item":
+            items += abs(f[charge.key])
+        elif charge.kind == "import_tax":
+            taxed = True
+    declared = abs(kept) + 1  # the customs value: the price after cuts or the unit cost
+    duty = _ZERO
+    if part.parcel is not None:
+        duty = declared * rates + items
+        if taxed:
+            duty += (declared + duty) * abs(f["import_tax_rate"])
+    landed = 2 + duty
+    thresholds: list[Fraction] = []
+    duties: tuple[tuple[_Q, _Q], ...] = ()
+    if part.parcel is not None:
+        thresholds, duties = _duty_pieces(part.charges, {name: _q(f[name]) for name in names[len(_BRIEF_FIXED):]})
+    sold = abs(kept) * abs(1 - returns) / abs(vat1)
+    pay = abs(kept) * abs(payout)
+    lines = (
+        1 + abs(cut) + abs(kept) * abs(returns) + sold * abs(f["vat_rate"])
+        + sold * (abs(f["commission"]) + abs(f["affiliate_commission"]) + abs(f["payment_fee"]))
+        + abs(returns) * (abs(cap) + abs(kept) * abs(fee_share))
+        + abs(f["fee_per_unit"]) + abs(late) + abs(f["ads_per_unit"]) + abs(f["last_mile_per_order"]) + abs(storage)
+        + abs(returns * f["cost_per_return"]) + abs(kept) * abs(fines) + 2 + duty
+        + landed * (abs(written_off) + abs(on_stock)) + pay * abs(waiting) + pay
+    )
+    tied = landed * abs(days) + pay * abs(f["payout_delay_days"]) + abs(part.deposit)
+    bound = lines + abs(fixed) + abs(deposit_cost) + tied * (1 + abs(capital))
+    return _BriefLine(
+        kept=_q(kept),
+        per_gross=_q(payout * (1 - waiting) - fines),
+        per_landed=_q(1 + written_off + on_stock),
+        constant=_q(constant),
+        refund=refund,
+        parcel=part.parcel,
+        thresholds=tuple(map(_q, thresholds)),
+        duties=duties,
+        fixed=_q(fixed),
+        deposit_cost=(deposit_n * capital_n, deposit_d * capital_d * MONTHS_PER_YEAR),
+        month_fixed=_q(fixed + deposit_cost),
+        bound=bound.numerator // bound.denominator + 1,
+    )
+
+
+def _duty_pieces(
+    charges: tuple[_Charge, ...], rates: Mapping[str, _Q]
+) -> tuple[list[Fraction], tuple[tuple[_Q, _Q], ...]]:
+    """:func:`_duty` under these charges (``rates`` the numbers they read) as straight lines: the charges'
+    thresholds in order, and on each piece of the customs values they cut (up to the first, then each up to the
+    next, then the rest; a charge applies up to and at its ``up_to``, above its ``over``) the duty's slope and
+    its value at 0. The charges that apply are the same across a piece, where the duty (each rate x the value,
+    each fee per item, the import tax on both) is a straight line: drawn through two of its points."""
+    thresholds = sorted({edge for charge in charges for edge in (charge.up_to, charge.over) if edge is not None})
+    ends = [*thresholds, None]
+    duties = []
+    for place, end in enumerate(ends):
+        start = thresholds[place - 1] if place else None
+        if end is None:
+            points = (_ZERO, _ONE) if start is None else (start + 1, start + 2)
+        else:
+            points = (end - 1, end) if start is None else ((start + end) / 2, end)
+        low, high = (Fraction(*_duty(charges, _q(x), rates.__getitem__)) for x in points)
+        slope = (high - low) / (points[1] - points[0])
+        duties.append((_q(slope), _q(low - slope * points[0])))
+    return thresholds, tuple(duties)
+
+
+def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | int) -> dict[str, _Q] | None:
+    """:func:`_month_parts` in brief for a plan made with ``part`` (``v`` its values): the lines of
+    :data:`_BRIEF_LINES` from the part's :class:`_BriefLine` and the product's price, unit cost, freight and
+    units, when the part's last brief breakdown read the same other numbers (a catalogue's products share them)
+    and the bound proves every amount the size check reads below 10**64; ``None`` otherwise (the plain
+    arithmetic then). The line is made at the second breakdown in a row with the same numbers, not the first:
+    products whose numbers all differ pay one comparison, not a line each."""
+    names = part.brief_names
+    given = tuple(map(v.get, names))
+    last = part.brief_last
+    if last is None or last[0] != given:  # the same objects most often: compared by identity first
+        object.__setattr__(part, "brief_last", (given, None))
+        return None
+    line = last[1]
+    if line is None:
+        line = _brief_line(part, names, given)
+        if line is None:
+            return None
+        object.__setattr__(part, "brief_last", (given, line))
+    get = v.get
+    pn, pd = get("price", _ZERO).as_integer_ratio()
+    un, ud = get("unit_cost", _ZERO).as_integer_ratio()
+    fn, fd = get("freight_per_unit", _ZERO).as_integer_ratio()
+    count_n, count_d = units.as_integer_ratio()
+    if count_d != 1 or (abs(pn) // pd + abs(un) // ud + abs(fn) // fd + 3) * (abs(count_n) + 1) * line.bound >= _LARGEST_N:
+        return None
+    kn, kd = line.kept
+    gn, gd = pn * kn, pd * kd
+    ln, ld = un * fd + fn * ud, ud * fd
+    duty = _Q0
+    parcel = line.parcel
+    if parcel is not None:
+        # The duty on the piece of the customs values the value declared lies on: a straight line there.
+        vn, vd = (gn, gd) if parcel else (un, ud)
+        piece = 0
+        for tn, td in line.thresholds:
+            if vn * td <= tn * vd:
+                break
+            piece += 1
+        (an, ad), (bn, bd) = line.duties[piece]
+        duty = (vn * an * bd + bn * vd * ad, vd * ad * bd)
+        if not parcel:  # a bulk import's duty is part of the landed cost
+            ln, ld, duty = ln * duty[1] + duty[0] * ld, ld * duty[1], _Q0
+    refund = _Q0
+    if line.refund is not None:
+        (sn, sd), (cap_n, cap_d), (rn, rd) = line.refund
+        fee_n, fee_d = gn * sn, gd * sd
+        refund = (rn * cap_n, rd * cap_d) if cap_n * fee_d < fee_n * cap_d else (rn * fee_n, rd * fee_d)
+    an, ad = line.per_gross
+    bn, bd = line.per_landed
+    per_n, per_d = _less(((ln * bn, ld * bd), line.constant, refund, duty), gn * an, gd * ad)
+    return {
+        "price": (pn, pd),
+        "contribution_per_unit": (per_n, per_d),
+        "fixed_costs": line.fixed,
+        "deposit_cost": line.deposit_cost,
+        "contribution_per_month": _lowest(*_less((line.month_fixed,), per_n * count_n, per_d * count_d)),
+    }
+
+
 def _month_parts(
     plan: _Plan, v: Mapping[str, Fraction], units: Fraction | int, *, month_only: bool = False, brief: bool = False
 ) -> dict[str, _Q]:
@@ -1256,6 +1492,12 @@ def _month_parts(
     catalogue's twelve breakdowns a product make no dict of lines nobody reads. ``units`` is read by its
     numerator and denominator: a whole number needs no Fraction.
     """
+    if brief:
+        part = plan.part
+        if part is not None:
+            kept = _brief_parts(plan, part, v, units)
+            if kept is not None:
+                return kept
     get = v.get
     # Each number read as its pair at once (one call: a Fraction's numerator and denominator are two).
     pn, pd = get("price", _ZERO).as_integer_ratio()
@@ -1291,12 +1533,7 @@ def _month_parts(
     unit_cost = (un, ud) = get("unit_cost", _ZERO).as_integer_ratio()
     freight = (fn, fd) = get("freight_per_unit", _ZERO).as_integer_ratio()
     parcel = plan.parcel
-    duty = _Q0
-    if parcel is not None:
-        g = _q_of(v)
-        value, duty, _, taxed = _customs(plan, (gn, gd), g)
-        if taxed:
-            duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
+    duty = _Q0 if parcel is None else _duty(plan.charges, (gn, gd) if parcel else unit_cost, _q_of(v))
     # Landed: unit cost + freight, and the duty on a bulk import.
     ln, ld = un * fd + fn * ud, ud * fd
     if parcel is False:
@@ -2110,26 +2347,27 @@ def _brief_margin(
         month_lines = _brief_month_lines(known, *fixed_and_deposit)
     per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
     per_unit_value, month_value = Fraction(*per_unit), Fraction(*month)
-    column = plan.column
-    return _model_margin_of(
-        column.model,
-        (
-            _price_line(parts["price"], values.get("price", _ZERO), known.price_origin),
-            _margin_line("contribution_per_unit", N_("Contribution per unit"),
-                         N_("sum of the lines above (needed lines not counted)"), cents(per_unit_value), per_unit_value),
-        ),
-        (
-            *month_lines,
-            _margin_line("contribution_per_month", N_("Contribution per month"),
-                         N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month),
-                         month_value),
-        ),
-        (),
-        known.not_given,
-        column.route,
-        column.route_name,
-        needed,
+    price = _price_line(parts["price"], values.get("price", _ZERO), known.price_origin)
+    per_unit_line = _margin_line(
+        "contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above (needed lines not counted)"),
+        cents(per_unit_value), per_unit_value,
     )
+    month_line = _margin_line(
+        "contribution_per_month", N_("Contribution per month"),
+        N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(*month), month_value,
+    )
+    column = plan.column
+    margin = _model_margin_of(
+        column.model, (price, per_unit_line), (*month_lines, month_line), (), known.not_given, column.route,
+        column.route_name, needed,
+    )
+    # ModelMargin.line's index made with the model, its five keys all different (a comparison reads some six lines
+    # of each model: the index made at the first reading went through them again).
+    margin.__dict__["_by_key"] = {
+        "price": price, "contribution_per_unit": per_unit_line, "fixed_costs": month_lines[0],
+        "deposit_cost": month_lines[1], "contribution_per_month": month_line,
+    }
+    return margin
 
 
 _PRICE_LINES_KEPT = 64
@@ -2227,9 +2465,9 @@ _ORIGIN = operator.attrgetter("origin")
 
 _BRIEF_KNOWN_KEPT = 1024
 _BRIEF_KNOWN: dict[Hashable, _BriefKnown] = {}
-"""Brief breakdowns' fixed parts, by what they read of a plan: the names of its inputs and each input's origin, the
-route's terms. A catalogue's products give the same names on the same routes, so there is one entry per route
-column and set of names (a handful); bounded by count as the route parts are (:data:`_ROUTE_PARTS_KEPT`)."""
+"""Brief breakdowns' fixed parts of plans made otherwise than by :func:`_plan` (kept on the route part for those),
+by what they read of a plan: the names of its inputs and each input's origin, the route's terms; bounded by
+count as the route parts are (:data:`_ROUTE_PARTS_KEPT`)."""
 
 
 def _brief_known(plan: _Plan) -> _BriefKnown:
@@ -2238,19 +2476,18 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
     Keyed by the identity of the origins read (the seller's numbers share one origin, the tables' are the route
     part's own objects) and of the charges (the route part's tuple; the entry keeps the ones the duty's needs
     follow): the entry holds them, so no id in its key can be reused while it is kept. A plan made by
-    :func:`_plan` is looked up by its route part alone (plans with the same part have the same inputs by name and
-    origin, and the part's charges and terms: see :attr:`_Plan.part`), the entry holding the part.
+    :func:`_plan` finds it on its route part (:attr:`_RoutePart.brief_known`: plans with the same part have the same
+    inputs by name and origin, and the part's charges and terms, see :attr:`_Plan.part`), without a key.
     """
     part = plan.part
-    key: Hashable
+    key: Hashable = None
     if part is not None:
-        key = ("part", id(part))
-        known = _BRIEF_KNOWN.get(key)
-        if known is not None and known.held[-1] is part:
+        known = part.brief_known
+        if known is not None:
             return known
     inputs = plan.inputs  # read only when the entry is made (a plan made by _plan makes them at their first reading)
     if part is not None:
-        held: tuple[object, ...] = (part,)
+        held: tuple[object, ...] = ()
     else:
         held = (*map(_ORIGIN, inputs.values()), plan.duty_origin, plan.deposit_origin, plan.charges)
         key = (
@@ -2298,6 +2535,9 @@ def _brief_known(plan: _Plan) -> _BriefKnown:
         needed_with=needed_with,
         not_given=tuple(spec.name for spec in NUMBERS if inputs.get(spec.name, _NOT_GIVEN).origin is not _YOURS),
     )
+    if part is not None:
+        object.__setattr__(part, "brief_known", known)  # one per part (they are bounded)
+        return known
     if len(_BRIEF_KNOWN) >= _BRIEF_KNOWN_KEPT:
         _BRIEF_KNOWN.clear()
     _BRIEF_KNOWN[key] = known
