@@ -1948,6 +1948,36 @@ def test_the_month_on_one_side_of_the_refund_fees_cap_is_a_line_in_one_over_one_
 
 
 @pytest.mark.parametrize("scale", SCALES)
+def test_what_the_vat_rate_moves_the_month_by_is_the_months_difference(scale: float) -> None:
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(
+        plan=_plans(),
+        values=_every_input,
+        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        units=st.integers(1, 10**6),
+        rate=st.fractions(min_value=Fraction(1, 1000), max_value=1, max_denominator=1000),
+        cut=_cuts,
+        capped=st.booleans(),
+    )
+    def check(
+        plan: Any, values: dict[str, Fraction], price: Fraction, units: int, rate: Fraction, cut: Fraction, capped: bool
+    ) -> None:
+        # _tips reads the gap at its VAT probe as the month at 0 plus _vat_moved (the payout, its cost and the refund
+        # fee's move): the month worked out at the rate, with the fee under its cap, over it, or meeting it between.
+        bare, v = replace(plan, inputs={}), _priced(values, price)
+        if capped:
+            v.update(commission=abs(v["commission"]) or Fraction(1, 5), return_rate=abs(v["return_rate"]) or Fraction(1, 10))
+            share = bare.refund_admin[0] if bare.refund_admin and bare.refund_admin[0] else Fraction(1, 5)
+            bare = replace(bare, refund_admin=(share, share * v["price"] * v["commission"] * (1 - rate / 3)))
+        v.pop("vat_rate", None)
+        v["price_cut"] = cut
+        moved = Fraction(*margins._vat_moved(bare, v, Fraction(units), rate))
+        assert moved == _month_at(bare, v, units, vat_rate=rate) - _month_at(bare, v, units, vat_rate=Fraction(0))
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
 def test_the_price_cut_vat_rate_and_unsold_share_tip_where_the_plain_search_says(advisor: Advisor, scale: float) -> None:
     # Generated products with the price cut, the VAT rate and the unsold share left out (needed), prices either side
     # of the EU's parcel threshold and the refund fee's cap: each tips where the plain search says, and where the
