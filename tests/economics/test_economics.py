@@ -912,6 +912,33 @@ def test_a_root_on_its_numbers_top_tips_as_the_search_says(advisor: Advisor) -> 
     assert at_top  # the example has such numbers
 
 
+def test_an_unsold_share_tips_at_its_probe_where_the_gap_is_the_landed_cost(advisor: Advisor) -> None:
+    # _tips reads the unsold share's one evaluation (at 1/2, where x / (1 - x) is 1) as the gap at 0 against units x
+    # the landed cost (_slope_pairs' slope in x / (1 - x)): held, at a gap that is exactly that (the share tips at
+    # its probe, which generated numbers all but never meet) and just past it, to the plain search on the same months.
+    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+    economics = profile.economics
+    assert economics is not None
+    units = Fraction(economics.monthly_units)
+    on_probe = 0
+    for platform, market, plans, models in _compared(advisor, profile):
+        for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
+            if "unsold_share" not in model.needed:
+                continue
+            own, landed = model.contribution_per_month, margins._landed_unit(plan, margins._values(plan))
+            for past in (Fraction(0), Fraction(1, 10**6)):
+                other = _q(own - units * landed - past)
+                months = (_q(own), other) if index == 0 else (other, _q(own))
+                tips = margins._tips(plans, models, model.model, units, months=months)
+                plain = margins._tips(plans, models, model.model, units, shapes={}, lines=False, months=months)
+                assert tips == plain, (platform, market.market, past)
+                entry = next(n for n in tips if n.name == "unsold_share" and n.model == model.model)
+                if landed and not past:
+                    on_probe += 1
+                    assert entry.can_tip and entry.tips_at == Decimal("0.500"), (platform, market.market)
+    assert on_probe  # the example has such numbers
+
+
 def _q(value: Fraction) -> tuple[int, int]:
     return value.numerator, value.denominator
 

@@ -1409,7 +1409,8 @@ def _slope_pairs(
         the cost a unit more of landed cost carries) only for them. Each slope is the same pair either way. Named,
         ``price_cut`` too: the price cut's slope on the stretch of these values (:func:`_cut_slope_pair`; not one
         of the slopes given when ``names`` is None, the month being a line in the cut only on one stretch), its
-        payout arithmetic the other slopes' (:func:`_tips` asks for it with them).
+        payout arithmetic the other slopes' (:func:`_tips` asks for it with them); and ``unsold_share``: the month's
+        slope in x / (1 - x) of it, units x the landed cost (:func:`_landed_pair`), the other slopes' landed cost.
     """
     get = v.get
     wanted: frozenset[str] = _SLOPED if names is None else names if isinstance(names, frozenset) else frozenset(names)
@@ -1442,6 +1443,7 @@ def _slope_pairs(
         on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
     dutied = "duty_rate" in wanted or "import_tax_rate" in wanted
     landed = not wanted.isdisjoint(_LANDED_SLOPED)
+    written_off = "unsold_share" in wanted  # the landed cost, what the month loses per x / (1 - x) of unsold share
     if landed or "freight_per_unit" in wanted or (dutied and parcel is False):
         xn, xd = get("transit_days", _ZERO).as_integer_ratio()
         stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
@@ -1457,9 +1459,9 @@ def _slope_pairs(
             on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
     value, duty, rates, taxed = _Q0, _Q0, 0, False
     # A bulk import's duty is part of the landed cost (every slope on it reads it); a parcel's only of its own two.
-    if (parcel is False and (landed or dutied)) or (parcel and dutied):
+    if (parcel is False and (landed or dutied or written_off)) or (parcel and dutied):
         value, duty, rates, taxed = _customs(plan, (gn, gd), g)
-    if landed:
+    if landed or written_off:
         (un, ud), (fn, fd) = get("unit_cost", _ZERO).as_integer_ratio(), get("freight_per_unit", _ZERO).as_integer_ratio()
         ln, ld = un * fd + fn * ud, ud * fd
         if parcel is False:
@@ -1504,6 +1506,8 @@ def _slope_pairs(
             out["payment_fee"] = kept_then
     if "fixed_per_month" in wanted:
         out["fixed_per_month"] = (-1, 1)
+    if written_off:
+        out["unsold_share"] = per_month(ln, ld)
     if "price_cut" in wanted:
         # Asked for by name alone (not one of _SLOPED: the month is a line in the cut only on one stretch).
         out["price_cut"] = _cut_pair(plan, get, pn, pd, gn, gd, rn, rd, td, vat1, mn, md, left_n * on_payout_n,
@@ -2587,10 +2591,13 @@ def _tips(
             else:
                 closing = closed and absent and top is not None and moved
                 if closing and name == "unsold_share" and shape == "unsold" and top is not None:
-                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    ln, ld = _landed_pair(plan, values)
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less units x the
+                    # landed cost, its slope in x / (1 - x) (_slope_pairs, with the other slopes' landed cost).
+                    if slopes is None:
+                        slopes = _slope_pairs(plan, values, units, wanted)
+                    sn, sd = slopes[name]
                     an, ad = at0_pair
-                    if an * ld * units.denominator == ln * units.numerator * ad:
+                    if an * sd == -sn * ad:
                         out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
                     else:
                         out.append(untipped[place])
@@ -2685,16 +2692,13 @@ def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
 
 
 def _landed_pair(plan: _Plan, v: Mapping[str, Fraction]) -> _Q:
-    """:func:`_landed_unit` as an integer pair (its denominator positive, not reduced): :func:`_tips` compares it."""
-    x, z = v.get("unit_cost", _ZERO), v.get("freight_per_unit", _ZERO)
-    n, d = x.numerator * z.denominator + z.numerator * x.denominator, x.denominator * z.denominator
-    if plan.parcel is False:
-        g = _q_of(v)
-        value, duty, _rates, taxed = _customs(plan, _Q0, g)  # a bulk import declares the unit cost, not the price
-        if taxed:
-            duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
-        n, d = n * duty[1] + duty[0] * d, d * duty[1]
-    return n, d
+    """:func:`_landed_unit` as an integer pair (its denominator positive, not reduced): the unsold share's slope
+    that :func:`_slope_pairs` gives (the month's in x / (1 - x)) for one unit, less."""
+    n, d = _slope_pairs(plan, v, _ONE, _UNSOLD_ONLY)["unsold_share"]
+    return -n, d
+
+
+_UNSOLD_ONLY = frozenset(("unsold_share",))
 
 
 def _vat_straight(plan: _Plan, v: Mapping[str, Fraction], top: Fraction) -> bool:
