@@ -961,6 +961,13 @@ def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: d
             assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
             assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
             assert margins._tips(plans, models, leader, units, **other, months=months) == plain, (platform, market.market)
+            # The entries that could turn it, handed over as they are made (with their kinds), read as the summary
+            # reads the whole list (_turning): the same closest number and counts.
+            tipping: list[Any] = []
+            assert margins._tips(plans, models, leader, units, months=months, tipping=tipping) == plain
+            assert [entry for entry, _kind in tipping] == [n for n in plain if n.can_tip], (platform, market.market)
+            turning = margins._turning(plain, models, leader)
+            assert margins._closest(tipping, models, leader) == turning, (platform, market.market)
 
 
 @pytest.mark.parametrize("scale", SCALES)

@@ -2412,8 +2412,11 @@ def _platform_margin(
         if 0 < pn < _LARGEST_N * pd:
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
-    needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
-    turning = _turning(needed, models, leader)
+    # What the summary and open_tips read of the needed numbers (_turning), from the entries that could turn it as
+    # _tips makes them (with their kinds), not from another pass over every entry.
+    tipping: list[tuple[NeededNumber, str]] = []
+    needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)), tipping=tipping)
+    turning = _closest(tipping, models, leader)
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
         summary = _summary(
@@ -2526,6 +2529,7 @@ def _tips(
     lines: bool = True,
     closed: bool = True,
     months: tuple[_Q, _Q] | None = None,
+    tipping: list[tuple[NeededNumber, str]] | None = None,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
@@ -2537,6 +2541,8 @@ def _tips(
         :func:`_vat_line`, :func:`_landed_unit`): the values the search gives.
     :param months: the models' contributions per month as integer pairs (a Fraction's terms), when the caller has
         them (:func:`_month_pairs`): the gap is then worked out on them, and as Fractions only for a search.
+    :param tipping: a list that each entry that could turn the comparison is added to as it is made, with its
+        kind (what :func:`_closest` reads of the entries: :func:`_turning` without another pass over them).
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
@@ -2575,7 +2581,10 @@ def _tips(
                 if root is not None and top is not None and name != "unsold_share":
                     # _affine_root_in keeps a bounded root only in [0, top]: below 10**64 (a top is 1 or MAX_DAYS)
                     # and reachable (the unsold share only below its top), as the checks below would find.
-                    out.append(_needed_number(name, model, _shown_as(kind, *root), True))
+                    entry = _needed_number(name, model, _shown_as(kind, *root), True)
+                    out.append(entry)
+                    if tipping is not None:
+                        tipping.append((entry, kind))
                     continue
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
@@ -2586,7 +2595,10 @@ def _tips(
                 root = _affine_root_in(at0_pair, slopes[name], True, top_n, top_d)
                 if root is not None:
                     # In [0, top] (a share's top, 1): below 10**64 and reachable, as for a bounded affine root above.
-                    out.append(_needed_number(name, model, _shown_as(kind, *root), True))
+                    entry = _needed_number(name, model, _shown_as(kind, *root), True)
+                    out.append(entry)
+                    if tipping is not None:
+                        tipping.append((entry, kind))
                     continue
             else:
                 closing = closed and absent and top is not None and moved
@@ -2598,7 +2610,10 @@ def _tips(
                     sn, sd = slopes[name]
                     an, ad = at0_pair
                     if an * sd == -sn * ad:
-                        out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
+                        entry = _needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True)
+                        out.append(entry)
+                        if tipping is not None:
+                            tipping.append((entry, kind))
                     else:
                         out.append(untipped[place])
                     continue
@@ -2640,7 +2655,10 @@ def _tips(
                 continue
             n, d = root
             reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
-            out.append(_needed_number(name, model, _shown_as(kind, n, d), reachable))
+            entry = _needed_number(name, model, _shown_as(kind, n, d), reachable)
+            out.append(entry)
+            if reachable and tipping is not None:
+                tipping.append((entry, kind))
     return tuple(out)
 
 
@@ -3240,23 +3258,28 @@ def _turning(
 
     The reason names the closest (the full list is margin's): a share or a number of days by how much of its range
     it leaves, an amount by how much of the price. The first of the closest, as min() picks."""
+    return _closest([(item, _need(item.name)[3]) for item in needed if item.can_tip], models, leader)
+
+
+def _closest(
+    tipping: list[tuple[NeededNumber, str]], models: tuple[ModelMargin, ...], leader: str
+) -> tuple[NeededNumber | None, int, int]:
+    """:func:`_turning` of the entries that could turn the comparison (``can_tip``), in order, each with its
+    kind (:func:`_need`'s): as :func:`_tips` hands them over while it makes them."""
     need: NeededNumber | None = None
-    count = opened = 0
+    count = 0
     price = closest = _ZERO_CENTS
-    for item in needed:
-        if not item.can_tip:
-            continue
-        opened += 1
+    for item, kind in tipping:
         at = item.tips_at
         if at is None:
             continue
         if not count:
             price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
         count += 1
-        reach = _reach_as(_need(item.name)[3], at, price)
+        reach = _reach_as(kind, at, price)
         if need is None or reach < closest:
             need, closest = item, reach
-    return need, count, opened
+    return need, count, len(tipping)
 
 
 @functools.lru_cache(maxsize=3 * len(_i18n.LANGS))
