@@ -912,6 +912,33 @@ def test_a_root_on_its_numbers_top_tips_as_the_search_says(advisor: Advisor) -> 
     assert at_top  # the example has such numbers
 
 
+def test_an_unsold_share_tips_at_its_probe_where_the_gap_is_the_landed_cost(advisor: Advisor) -> None:
+    # _tips reads the unsold share's one evaluation (at 1/2, where x / (1 - x) is 1) as the gap at 0 against units x
+    # the landed cost (_slope_pairs' slope in x / (1 - x)): held, at a gap that is exactly that (the share tips at
+    # its probe, which generated numbers all but never meet) and just past it, to the plain search on the same months.
+    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
+    economics = profile.economics
+    assert economics is not None
+    units = Fraction(economics.monthly_units)
+    on_probe = 0
+    for platform, market, plans, models in _compared(advisor, profile):
+        for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
+            if "unsold_share" not in model.needed:
+                continue
+            own, landed = model.contribution_per_month, margins._landed_unit(plan, margins._values(plan))
+            for past in (Fraction(0), Fraction(1, 10**6)):
+                other = _q(own - units * landed - past)
+                months = (_q(own), other) if index == 0 else (other, _q(own))
+                tips = margins._tips(plans, models, model.model, units, months=months)
+                plain = margins._tips(plans, models, model.model, units, shapes={}, lines=False, months=months)
+                assert tips == plain, (platform, market.market, past)
+                entry = next(n for n in tips if n.name == "unsold_share" and n.model == model.model)
+                if landed and not past:
+                    on_probe += 1
+                    assert entry.can_tip and entry.tips_at == Decimal("0.500"), (platform, market.market)
+    assert on_probe  # the example has such numbers
+
+
 def _q(value: Fraction) -> tuple[int, int]:
     return value.numerator, value.denominator
 
@@ -934,6 +961,13 @@ def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: d
             assert margins._tips(plans, models, leader, units) == plain, (platform, market.market)
             assert margins._tips(plans, models, leader, units, months=months) == plain, (platform, market.market)
             assert margins._tips(plans, models, leader, units, **other, months=months) == plain, (platform, market.market)
+            # The entries that could turn it, handed over as they are made (with their kinds), read as the summary
+            # reads the whole list (_turning): the same closest number and counts.
+            tipping: list[Any] = []
+            assert margins._tips(plans, models, leader, units, months=months, tipping=tipping) == plain
+            assert [entry for entry, _kind in tipping] == [n for n in plain if n.can_tip], (platform, market.market)
+            turning = margins._turning(plain, models, leader)
+            assert margins._closest(tipping, models, leader) == turning, (platform, market.market)
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -1961,6 +1995,36 @@ def test_the_month_on_one_side_of_the_refund_fees_cap_is_a_line_in_one_over_one_
         for r in rates:
             if 0 <= r <= 1:
                 assert line(r) == _month_at(bare, v, units, vat_rate=r), r
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_what_the_vat_rate_moves_the_month_by_is_the_months_difference(scale: float) -> None:
+    @settings(max_examples=scaled(200, scale), deadline=None)
+    @given(
+        plan=_plans(),
+        values=_every_input,
+        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        units=st.integers(1, 10**6),
+        rate=st.fractions(min_value=Fraction(1, 1000), max_value=1, max_denominator=1000),
+        cut=_cuts,
+        capped=st.booleans(),
+    )
+    def check(
+        plan: Any, values: dict[str, Fraction], price: Fraction, units: int, rate: Fraction, cut: Fraction, capped: bool
+    ) -> None:
+        # _tips reads the gap at its VAT probe as the month at 0 plus _vat_moved (the payout, its cost and the refund
+        # fee's move): the month worked out at the rate, with the fee under its cap, over it, or meeting it between.
+        bare, v = replace(plan, inputs={}), _priced(values, price)
+        if capped:
+            v.update(commission=abs(v["commission"]) or Fraction(1, 5), return_rate=abs(v["return_rate"]) or Fraction(1, 10))
+            share = bare.refund_admin[0] if bare.refund_admin and bare.refund_admin[0] else Fraction(1, 5)
+            bare = replace(bare, refund_admin=(share, share * v["price"] * v["commission"] * (1 - rate / 3)))
+        v.pop("vat_rate", None)
+        v["price_cut"] = cut
+        moved = Fraction(*margins._vat_moved(bare, v, Fraction(units), rate))
+        assert moved == _month_at(bare, v, units, vat_rate=rate) - _month_at(bare, v, units, vat_rate=Fraction(0))
 
     check()
 

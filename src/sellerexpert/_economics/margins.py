@@ -1643,7 +1643,11 @@ def _slope_pairs(
 
     :param names: the slopes wanted (all when None; a frozenset is read as it is, anything else made one): only
         those are worked out, and the parts of the arithmetic only they read (the payout, the landed cost, customs,
-        the cost a unit more of landed cost carries) only for them. Each slope is the same pair either way.
+        the cost a unit more of landed cost carries) only for them. Each slope is the same pair either way. Named,
+        ``price_cut`` too: the price cut's slope on the stretch of these values (:func:`_cut_slope_pair`; not one
+        of the slopes given when ``names`` is None, the month being a line in the cut only on one stretch), its
+        payout arithmetic the other slopes' (:func:`_tips` asks for it with them); and ``unsold_share``: the month's
+        slope in x / (1 - x) of it, units x the landed cost (:func:`_landed_pair`), the other slopes' landed cost.
     """
     get = v.get
     wanted: frozenset[str] = _SLOPED if names is None else names if isinstance(names, frozenset) else frozenset(names)
@@ -1660,7 +1664,7 @@ def _slope_pairs(
     g: Callable[[str], _Q] = _q_of(v)
     # What each group of slopes reads, worked out only when one of them is wanted (a catalogue's leader wants some
     # eight of twenty: the payout nearly always, a unit more of landed cost's own cost rarely).
-    paid_out = not wanted.isdisjoint(_PAYOUT_SLOPED)
+    paid_out = not wanted.isdisjoint(_PAYOUT_SLOPED) or "price_cut" in wanted
     if paid_out:
         kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
         (mn, md), (an, ad), (yn, yd) = (
@@ -1676,6 +1680,7 @@ def _slope_pairs(
         on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
     dutied = "duty_rate" in wanted or "import_tax_rate" in wanted
     landed = not wanted.isdisjoint(_LANDED_SLOPED)
+    written_off = "unsold_share" in wanted  # the landed cost, what the month loses per x / (1 - x) of unsold share
     if landed or "freight_per_unit" in wanted or (dutied and parcel is False):
         xn, xd = get("transit_days", _ZERO).as_integer_ratio()
         stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
@@ -1691,9 +1696,9 @@ def _slope_pairs(
             on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
     value, duty, rates, taxed = _Q0, _Q0, 0, False
     # A bulk import's duty is part of the landed cost (every slope on it reads it); a parcel's only of its own two.
-    if (parcel is False and (landed or dutied)) or (parcel and dutied):
+    if (parcel is False and (landed or dutied or written_off)) or (parcel and dutied):
         value, duty, rates, taxed = _customs(plan, (gn, gd), g)
-    if landed:
+    if landed or written_off:
         (un, ud), (fn, fd) = get("unit_cost", _ZERO).as_integer_ratio(), get("freight_per_unit", _ZERO).as_integer_ratio()
         ln, ld = un * fd + fn * ud, ud * fd
         if parcel is False:
@@ -1738,6 +1743,12 @@ def _slope_pairs(
             out["payment_fee"] = kept_then
     if "fixed_per_month" in wanted:
         out["fixed_per_month"] = (-1, 1)
+    if written_off:
+        out["unsold_share"] = per_month(ln, ld)
+    if "price_cut" in wanted:
+        # Asked for by name alone (not one of _SLOPED: the month is a line in the cut only on one stretch).
+        out["price_cut"] = _cut_pair(plan, get, pn, pd, gn, gd, rn, rd, td, vat1, mn, md, left_n * on_payout_n,
+                                     shares_d * year_d, count_n, count_d)
     if "return_rate" in wanted:
         xn, xd = get("cost_per_return", _ZERO).as_integer_ratio()
         returned_n = xn * gd * vat1 * shares_d * year_d + gn * td * left_n * on_payout_n * xd
@@ -1942,9 +1953,15 @@ def _vat_root(at0: Fraction, at_probe: Fraction, top: Fraction) -> Fraction | No
     (not 0) and f(top / 2) = ``at_probe``, in integers: the line's root r = -at0 x q / (at_probe x (1 + q) - at0)
     (q = top / 2: where at0 + per_s x (1 / (1 + r) - 1) is 0), and on the search's grid as :func:`_solve_vat`
     puts it; None where that root is not in (0, top] (the line keeps its sign up to the top)."""
-    if not at_probe:
+    return _vat_root_pair(at0, at_probe.numerator, at_probe.denominator, top)
+
+
+def _vat_root_pair(at0: Fraction, pn: int, pd: int, top: Fraction) -> Fraction | None:
+    """:func:`_vat_root` with f(top / 2) given as the pair ``pn / pd`` (``pd`` positive, any terms: each test below
+    compares signs and products, and :func:`_grid_end` takes its root in any terms)."""
+    if not pn:
         return top / 2  # where the search's secant lands, checked
-    an, ad, pn, pd = at0.numerator, at0.denominator, at_probe.numerator, at_probe.denominator
+    an, ad = at0.numerator, at0.denominator
     qn, qd = top.numerator, top.denominator * 2
     n, d = -an * qn * pd, pn * (qd + qn) * ad - an * pd * qd
     if d < 0:
@@ -2635,8 +2652,11 @@ def _platform_margin(
         if 0 < pn < _LARGEST_N * pd:
             crossing = Fraction(pn, pd)
             above = SEMI if slope_n > 0 else FULL
-    needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)))
-    turning = _turning(needed, models, leader)
+    # What the summary and open_tips read of the needed numbers (_turning), from the entries that could turn it as
+    # _tips makes them (with their kinds), not from another pass over every entry.
+    tipping: list[tuple[NeededNumber, str]] = []
+    needed = _tips(plans, models, leader, Fraction(units), months=((fmn, fmd), (smn, smd)), tipping=tipping)
+    turning = _closest(tipping, models, leader)
     # Worded before the comparison is made (it reads nothing else of it), rather than laid over it afterwards.
     with _in_english():
         summary = _summary(
@@ -2749,6 +2769,7 @@ def _tips(
     lines: bool = True,
     closed: bool = True,
     months: tuple[_Q, _Q] | None = None,
+    tipping: list[tuple[NeededNumber, str]] | None = None,
 ) -> tuple[NeededNumber, ...]:
     """Each needed number, and the value at which it would tip the comparison (for the leading route).
 
@@ -2760,6 +2781,8 @@ def _tips(
         :func:`_vat_line`, :func:`_landed_unit`): the values the search gives.
     :param months: the models' contributions per month as integer pairs (a Fraction's terms), when the caller has
         them (:func:`_month_pairs`): the gap is then worked out on them, and as Fractions only for a search.
+    :param tipping: a list that each entry that could turn the comparison is added to as it is made, with its
+        kind (what :func:`_closest` reads of the entries: :func:`_turning` without another pass over them).
     """
     out: list[NeededNumber] = []
     for index, (plan, margin) in enumerate(zip(plans, models, strict=True)):
@@ -2798,24 +2821,39 @@ def _tips(
                 if root is not None and top is not None and name != "unsold_share":
                     # _affine_root_in keeps a bounded root only in [0, top]: below 10**64 (a top is 1 or MAX_DAYS)
                     # and reachable (the unsold share only below its top), as the checks below would find.
-                    out.append(_needed_number(name, model, _shown_as(kind, *root), True))
+                    entry = _needed_number(name, model, _shown_as(kind, *root), True)
+                    out.append(entry)
+                    if tipping is not None:
+                        tipping.append((entry, kind))
                     continue
             elif closed and lines and absent and top is not None and name == "price_cut" and shape is None and moved \
                     and _cut_straight(plan, values):
-                # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line.
-                root = _affine_root_in(at0_pair, _cut_slope_pair(plan, values, units), True, top_n, top_d)
+                # One stretch from no cut to a cut of 100%: a straight line, which the search solves as a line (its
+                # slope _cut_slope_pair's, worked out with the others': the payout's arithmetic is shared).
+                if slopes is None:
+                    slopes = _slope_pairs(plan, values, units, wanted)
+                root = _affine_root_in(at0_pair, slopes[name], True, top_n, top_d)
                 if root is not None:
                     # In [0, top] (a share's top, 1): below 10**64 and reachable, as for a bounded affine root above.
-                    out.append(_needed_number(name, model, _shown_as(kind, *root), True))
+                    entry = _needed_number(name, model, _shown_as(kind, *root), True)
+                    out.append(entry)
+                    if tipping is not None:
+                        tipping.append((entry, kind))
                     continue
             else:
                 closing = closed and absent and top is not None and moved
                 if closing and name == "unsold_share" and shape == "unsold" and top is not None:
-                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less the landed cost.
-                    ln, ld = _landed_pair(plan, values)
+                    # The search's one evaluation, at the probe 1/2 (x / (1 - x) = 1 there): the gap less units x the
+                    # landed cost, its slope in x / (1 - x) (_slope_pairs, with the other slopes' landed cost).
+                    if slopes is None:
+                        slopes = _slope_pairs(plan, values, units, wanted)
+                    sn, sd = slopes[name]
                     an, ad = at0_pair
-                    if an * ld * units.denominator == ln * units.numerator * ad:
-                        out.append(_needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True))
+                    if an * sd == -sn * ad:
+                        entry = _needed_number(name, model, _shown_as(kind, top_n, 2 * top_d), True)
+                        out.append(entry)
+                        if tipping is not None:
+                            tipping.append((entry, kind))
                     else:
                         out.append(untipped[place])
                     continue
@@ -2833,8 +2871,10 @@ def _tips(
                 found: Fraction | None
                 if closing and name == "vat_rate" and shape == "vat" and at0 is not None and top is not None \
                         and _vat_straight(plan, values, top):
-                    # The gap is a line in 1 / (1 + rate) (_vat_line): its root read off it, on the search's grid.
-                    found = _vat_root(at0, gap(top / 2), top)
+                    # The gap is a line in 1 / (1 + rate) (_vat_line): its root read off it, on the search's grid, the
+                    # gap at the probe worked out of the few lines the rate moves (_vat_moved), not a month afresh.
+                    vn, vd = _vat_moved(plan, values, units, top / 2)
+                    found = _vat_root_pair(at0, at0.numerator * vd + vn * at0.denominator, at0.denominator * vd, top)
                 else:
                     searched: Callable[[Fraction], Fraction] = gap
                     if closing and name == "price_cut" and shape is None and lines:
@@ -2855,7 +2895,10 @@ def _tips(
                 continue
             n, d = root
             reachable = top is None or n * top_d < top_n * d or (n * top_d == top_n * d and name != "unsold_share")
-            out.append(_needed_number(name, model, _shown_as(kind, n, d), reachable))
+            entry = _needed_number(name, model, _shown_as(kind, n, d), reachable)
+            out.append(entry)
+            if reachable and tipping is not None:
+                tipping.append((entry, kind))
     return tuple(out)
 
 
@@ -2907,16 +2950,13 @@ def _landed_unit(plan: _Plan, v: Mapping[str, Fraction]) -> Fraction:
 
 
 def _landed_pair(plan: _Plan, v: Mapping[str, Fraction]) -> _Q:
-    """:func:`_landed_unit` as an integer pair (its denominator positive, not reduced): :func:`_tips` compares it."""
-    x, z = v.get("unit_cost", _ZERO), v.get("freight_per_unit", _ZERO)
-    n, d = x.numerator * z.denominator + z.numerator * x.denominator, x.denominator * z.denominator
-    if plan.parcel is False:
-        g = _q_of(v)
-        value, duty, _rates, taxed = _customs(plan, _Q0, g)  # a bulk import declares the unit cost, not the price
-        if taxed:
-            duty = _qadd(duty, _qmul(_qadd(value, duty), g("import_tax_rate")))
-        n, d = n * duty[1] + duty[0] * d, d * duty[1]
-    return n, d
+    """:func:`_landed_unit` as an integer pair (its denominator positive, not reduced): the unsold share's slope
+    that :func:`_slope_pairs` gives (the month's in x / (1 - x)) for one unit, less."""
+    n, d = _slope_pairs(plan, v, _ONE, _UNSOLD_ONLY)["unsold_share"]
+    return -n, d
+
+
+_UNSOLD_ONLY = frozenset(("unsold_share",))
 
 
 def _vat_straight(plan: _Plan, v: Mapping[str, Fraction], top: Fraction) -> bool:
@@ -2929,6 +2969,42 @@ def _vat_straight(plan: _Plan, v: Mapping[str, Fraction], top: Fraction) -> bool
     price = v.get("price", _ZERO)
     fee = share * (price - price * v.get("price_cut", _ZERO)) * v.get("commission", _ZERO)
     return (cap < fee) == (cap < fee / (1 + top))
+
+
+def _vat_moved(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, rate: Fraction) -> _Q:
+    """How much the month moves from a VAT rate of 0 to ``rate`` (> -1), the other values ``v``'s: what
+    :func:`_month_parts` works out at the two rates, less each other. The rate enters only what is kept of sales
+    (sales / (1 + rate)): the payout, the cost of waiting for it and the refund fee below its cap, so the month
+    moves by units x (the payout less its cost, at 1 / (1 + rate) less at 1, less returns x the fee's move);
+    :func:`_tips` reads the gap at its probe so, in integers, instead of working the whole month out again.
+    An unreduced pair, its denominator positive."""
+    get = v.get
+    pn, pd = get("price", _ZERO).as_integer_ratio()
+    cn, cd = get("price_cut", _ZERO).as_integer_ratio()
+    gn, gd = pn * (cd - cn), pd * cd  # gross: price x (1 - cut)
+    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
+    (mn, md), (an, ad), (yn, yd) = (
+        get("commission", _ZERO).as_integer_ratio(),
+        get("affiliate_commission", _ZERO).as_integer_ratio(),
+        get("payment_fee", _ZERO).as_integer_ratio(),
+    )
+    shares_d = md * ad * yd
+    left_n = shares_d - mn * ad * yd - an * md * yd - yn * md * ad
+    delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
+    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
+    year_d = delay_d * capital_d * DAYS_PER_YEAR
+    qn, qd = rate.as_integer_ratio()
+    # sales (1 - shares) (1 - delay x capital / 365) x (1 / (1 + rate) - 1), the last -rate / (1 + rate).
+    n = -gn * (rd - rn) * left_n * (year_d - delay_n * capital_n) * qn
+    d = gd * rd * shares_d * year_d * (qd + qn)
+    if plan.refund_admin is not None:
+        # The fee on a returned unit (the cap, or share x gross / (1 + rate) x commission) at the rate less at 0.
+        (an, ad), (yn, yd) = _refund_fee(plan.refund_admin, gn, gd, qd, qd + qn, mn, md), _refund_fee(
+            plan.refund_admin, gn, gd, 1, 1, mn, md
+        )
+        fee_n, fee_d = an * yd - yn * ad, ad * yd
+        n, d = n * rd * fee_d - rn * fee_n * d, d * rd * fee_d
+    return units.numerator * n, units.denominator * d
 
 
 def _vat_line(at0: Fraction, at_probe: Fraction, probe: Fraction) -> Callable[[Fraction], Fraction]:
@@ -3137,29 +3213,26 @@ def _cut_slope(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> Fract
 
 def _cut_slope_pair(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> _Q:
     """:func:`_cut_slope` as an unreduced integer pair, its denominator not 0 but of either sign (a VAT rate below
-    -1 makes 1 + VAT negative), as :func:`_slope_pairs` leaves its slopes: no gcd on the way (the one root
+    -1 makes 1 + VAT negative), as :func:`_slope_pairs` leaves its slopes (and gives this one when asked for
+    ``price_cut``: the payout's arithmetic is theirs, :func:`_cut_pair` the rest): no gcd on the way (the one root
     :func:`_affine_root` keeps is shown in any terms)."""
-    get = v.get
-    x = get("price", _ZERO)
-    pn, pd = x.numerator, x.denominator
-    x = get("price_cut", _ZERO)
-    gn, gd = pn * (x.denominator - x.numerator), pd * x.denominator  # gross: price x (1 - cut), gd > 0
-    x = get("return_rate", _ZERO)
-    rn, rd = x.numerator, x.denominator
-    x = get("vat_rate", _ZERO)
-    tn, td = x.numerator, x.denominator
-    vat1 = td + tn  # 1 + VAT, over td
-    if not vat1:
-        raise ZeroDivisionError("division by zero")
-    x, y, z = get("commission", _ZERO), get("affiliate_commission", _ZERO), get("payment_fee", _ZERO)
-    mn, md = x.numerator, x.denominator
-    shares_d = md * y.denominator * z.denominator
-    left_n = shares_d - mn * y.denominator * z.denominator - y.numerator * md * z.denominator - z.numerator * md * y.denominator
-    x, y = get("payout_delay_days", _ZERO), get("cost_of_capital", _ZERO)
-    year_d = x.denominator * y.denominator * DAYS_PER_YEAR
+    return _slope_pairs(plan, v, units, _CUT_ONLY)["price_cut"]
+
+
+_CUT_ONLY = frozenset(("price_cut",))
+
+
+def _cut_pair(
+    plan: _Plan, get: Callable[[str, Fraction], Fraction], pn: int, pd: int, gn: int, gd: int, rn: int, rd: int,
+    td: int, vat1: int, mn: int, md: int, kept_n: int, kept_d: int, count_n: int, count_d: int
+) -> _Q:
+    """:func:`_cut_slope_pair` from what :func:`_slope_pairs` has worked out of ``get``'s values: the price and
+    the gross (price x (1 - cut)) as pairs, the return rate, 1 + VAT ``vat1 / td``, the commission, the share of
+    the payout kept after the platform's shares and the cost of waiting for it (``kept_n / kept_d``) and the
+    units, negated (``count_n / count_d``)."""
     # kept (1 - rate) / (1 + VAT), x (1 - shares), x (1 - delay x capital / 365) ...
-    n = (rd - rn) * td * left_n * (year_d - x.numerator * y.numerator)
-    d = rd * vat1 * shares_d * year_d
+    n = (rd - rn) * td * kept_n
+    d = rd * vat1 * kept_d
     # ... less the fine (rate x multiple) a unit of gross carries ...
     x, y = get("fine_rate", _ZERO), get("fine_multiple", _ZERO)
     fd = x.denominator * y.denominator
@@ -3188,7 +3261,7 @@ def _cut_slope_pair(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> 
             x = get("import_tax_rate", _ZERO)  # rates + (1 + rates) x import tax
             an, ad = an * x.denominator + (ad + an) * x.numerator, ad * x.denominator
         n, d = n * ad - an * d, d * ad
-    return -units.numerator * pn * n, units.denominator * pd * d
+    return count_n * pn * n, count_d * pd * d
 
 
 def _shown_pair(name: str, n: int, d: int) -> Decimal:
@@ -3425,23 +3498,28 @@ def _turning(
 
     The reason names the closest (the full list is margin's): a share or a number of days by how much of its range
     it leaves, an amount by how much of the price. The first of the closest, as min() picks."""
+    return _closest([(item, _need(item.name)[3]) for item in needed if item.can_tip], models, leader)
+
+
+def _closest(
+    tipping: list[tuple[NeededNumber, str]], models: tuple[ModelMargin, ...], leader: str
+) -> tuple[NeededNumber | None, int, int]:
+    """:func:`_turning` of the entries that could turn the comparison (``can_tip``), in order, each with its
+    kind (:func:`_need`'s): as :func:`_tips` hands them over while it makes them."""
     need: NeededNumber | None = None
-    count = opened = 0
+    count = 0
     price = closest = _ZERO_CENTS
-    for item in needed:
-        if not item.can_tip:
-            continue
-        opened += 1
+    for item, kind in tipping:
         at = item.tips_at
         if at is None:
             continue
         if not count:
             price = next(m for m in models if m.model == leader).line("price").value if leader in MODELS else Decimal(1)
         count += 1
-        reach = _reach_as(_need(item.name)[3], at, price)
+        reach = _reach_as(kind, at, price)
         if need is None or reach < closest:
             need, closest = item, reach
-    return need, count, opened
+    return need, count, len(tipping)
 
 
 @functools.lru_cache(maxsize=3 * len(_i18n.LANGS))
