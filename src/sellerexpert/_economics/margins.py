@@ -1242,6 +1242,20 @@ def _duty(charges: tuple[_Charge, ...], value: _Q, g: Callable[[str], _Q]) -> _Q
     return duty
 
 
+def _shares_left(get: Callable[[str, Fraction], Fraction]) -> tuple[_Q, _Q, _Q, int, int]:
+    """The platform's shares of the price kept, read from a plan's values (``get``, their ``get``): the commission,
+    affiliate commission and payment fee as pairs, then what is left of 1 after all three and their common
+    denominator (1 - the shares = ``left_n / shares_d``). The one place the payout's shares are put together: the
+    month (:func:`_month_parts`), its slopes (:func:`_slope_pairs`) and the VAT rate's move (:func:`_vat_moved`)."""
+    (mn, md), (an, ad), (yn, yd) = (
+        get("commission", _ZERO).as_integer_ratio(),
+        get("affiliate_commission", _ZERO).as_integer_ratio(),
+        get("payment_fee", _ZERO).as_integer_ratio(),
+    )
+    shares_d = md * ad * yd
+    return (mn, md), (an, ad), (yn, yd), shares_d - mn * ad * yd - an * md * yd - yn * md * ad, shares_d
+
+
 def _refund_fee(terms: tuple[Fraction, Fraction], gn: int, gd: int, td: int, vat1: int, mn: int, md: int) -> _Q:
     """The refund administration fee on a returned unit: the lower of the cap and share x gross / (1 + VAT) x
     commission (``terms``: the share and the cap; gross ``gn / gd``, 1 + VAT ``vat1 / td``, the commission
@@ -1504,9 +1518,7 @@ def _month_parts(
     cn, cd = get("price_cut", _ZERO).as_integer_ratio()
     rn, rd = get("return_rate", _ZERO).as_integer_ratio()
     tn, td = get("vat_rate", _ZERO).as_integer_ratio()
-    mn, md = get("commission", _ZERO).as_integer_ratio()
-    an, ad = get("affiliate_commission", _ZERO).as_integer_ratio()
-    yn, yd = get("payment_fee", _ZERO).as_integer_ratio()
+    (mn, md), (an, ad), (yn, yd), left_n, shares_d = _shares_left(get)
     # cut = price x cut and gross = price - cut, over one denominator; refunds = gross x rate, sales = gross - refunds.
     cut_n, gd = pn * cn, pd * cd
     gn = pn * cd - cut_n
@@ -1518,8 +1530,7 @@ def _month_parts(
         raise ZeroDivisionError("division by zero")
     vat_n, kept_n, kept_d = sn * tn, sn * td, sd * vat1
     # The payout: kept x (1 - commission - affiliate - payment fee), the shares over one denominator.
-    shares_d = md * ad * yd
-    payout_n, payout_d = kept_n * (shares_d - mn * ad * yd - an * md * yd - yn * md * ad), kept_d * shares_d
+    payout_n, payout_d = kept_n * left_n, kept_d * shares_d
     refund_admin: _Q = _Q0
     if plan.refund_admin is not None:
         fee_n, fee_d = _refund_fee(plan.refund_admin, gn, gd, td, vat1, mn, md)
@@ -1667,13 +1678,7 @@ def _slope_pairs(
     paid_out = not wanted.isdisjoint(_PAYOUT_SLOPED) or "price_cut" in wanted
     if paid_out:
         kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
-        (mn, md), (an, ad), (yn, yd) = (
-            get("commission", _ZERO).as_integer_ratio(),
-            get("affiliate_commission", _ZERO).as_integer_ratio(),
-            get("payment_fee", _ZERO).as_integer_ratio(),
-        )
-        shares_d = md * ad * yd
-        left_n = shares_d - mn * ad * yd - an * md * yd - yn * md * ad
+        (mn, md), (an, ad), (yn, yd), left_n, shares_d = _shares_left(get)
         payout_n, payout_d = kept_n * left_n, kept_d * shares_d
         delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
         year_d = delay_d * capital_d * DAYS_PER_YEAR
@@ -2983,13 +2988,7 @@ def _vat_moved(plan: _Plan, v: Mapping[str, Fraction], units: Fraction, rate: Fr
     cn, cd = get("price_cut", _ZERO).as_integer_ratio()
     gn, gd = pn * (cd - cn), pd * cd  # gross: price x (1 - cut)
     rn, rd = get("return_rate", _ZERO).as_integer_ratio()
-    (mn, md), (an, ad), (yn, yd) = (
-        get("commission", _ZERO).as_integer_ratio(),
-        get("affiliate_commission", _ZERO).as_integer_ratio(),
-        get("payment_fee", _ZERO).as_integer_ratio(),
-    )
-    shares_d = md * ad * yd
-    left_n = shares_d - mn * ad * yd - an * md * yd - yn * md * ad
+    (mn, md), _affiliate, _fee, left_n, shares_d = _shares_left(get)
     delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
     capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
     year_d = delay_d * capital_d * DAYS_PER_YEAR
