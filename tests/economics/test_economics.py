@@ -845,28 +845,28 @@ def test_each_shaped_number_tips_where_the_search_says_on_the_real_arithmetic(ad
     check()
 
 
-def _compared(advisor: Advisor, profile: SellerProfile) -> Iterator[tuple[str, Any, list[Any], tuple[Any, ...]]]:
-    """Each platform and market of ``profile`` where both models are open: its plans and full model margins."""
+def _compared(advisor: Advisor, profile: SellerProfile) -> tuple[Fraction, list[tuple[str, Any, list[Any], tuple[Any, ...]]]]:
+    """``profile``'s monthly units, and each of its platforms and markets where both models are open: its plans and
+    full model margins."""
     economics = profile.economics
     assert economics is not None
     columns = market_columns(advisor.rules, profile)
     assert columns is not None
+    compared = []
     for platform, markets in columns.items():
         for market in markets:
             plans = [margins._plan(economics, platform, market.market, c, None) for c in market.columns]
             models = tuple(margins._model_margin(plan, economics.monthly_units, platform) for plan in plans)
             if len(models) >= 2:
-                yield platform, market, plans, models
+                compared.append((platform, market, plans, models))
+    return Fraction(economics.monthly_units), compared
 
 
 def test_the_comparison_is_the_same_with_the_shapes_and_with_the_search_alone(advisor: Advisor) -> None:
     # The catalogue example's company, every platform and market: the needed numbers and their tipping values.
-    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
-    economics = profile.economics
-    assert economics is not None
-    units = Fraction(economics.monthly_units)
+    units, compared = _compared(advisor, _CATALOGUE_COMPANY)
     tipped = 0
-    for _platform, _market, plans, models in _compared(advisor, profile):
+    for _platform, _market, plans, models in compared:
         gap = models[0].contribution_per_month - models[1].contribution_per_month
         leader = margins.FULL if gap > 0 else margins.SEMI
         shaped = margins._tips(plans, models, leader, units)
@@ -879,12 +879,9 @@ def test_a_root_on_its_numbers_top_tips_as_the_search_says(advisor: Advisor) -> 
     # _tips shows a bounded straight-line root (an affine number's, a price cut's on one stretch) without the range
     # checks, as in range and reachable: held, at a gap whose root is the number's top itself (the edge generated
     # numbers all but never meet), and at a gap just past it, to the plain search on the same months.
-    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
-    economics = profile.economics
-    assert economics is not None
-    units = Fraction(economics.monthly_units)
+    units, compared = _compared(advisor, _CATALOGUE_COMPANY)
     at_top = 0
-    for platform, market, plans, models in _compared(advisor, profile):
+    for platform, market, plans, models in compared:
         for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
             values = margins._values(plan)
             slopes = margins._slope_pairs(plan, values, units)
@@ -916,12 +913,9 @@ def test_an_unsold_share_tips_at_its_probe_where_the_gap_is_the_landed_cost(advi
     # _tips reads the unsold share's one evaluation (at 1/2, where x / (1 - x) is 1) as the gap at 0 against units x
     # the landed cost (_slope_pairs' slope in x / (1 - x)): held, at a gap that is exactly that (the share tips at
     # its probe, which generated numbers all but never meet) and just past it, to the plain search on the same months.
-    profile = SellerProfile.from_file(EXAMPLES / "catalogue-ningbo-home.yaml")
-    economics = profile.economics
-    assert economics is not None
-    units = Fraction(economics.monthly_units)
+    units, compared = _compared(advisor, _CATALOGUE_COMPANY)
     on_probe = 0
-    for platform, market, plans, models in _compared(advisor, profile):
+    for platform, market, plans, models in compared:
         for index, (plan, model) in enumerate(zip(plans, models, strict=True)):
             if "unsold_share" not in model.needed:
                 continue
@@ -946,10 +940,8 @@ def _q(value: Fraction) -> tuple[int, int]:
 def _tips_as_the_plain_search(advisor: Advisor, profile: SellerProfile, other: dict[str, Any]) -> None:
     """On every platform and market where both models are open, for either model leading: the tipping values as
     worked out (every shortcut) and with ``other`` options are those of the plain search (no shape, no lines)."""
-    economics = profile.economics
-    assert economics is not None
-    units = Fraction(economics.monthly_units)
-    for platform, market, plans, models in _compared(advisor, profile):
+    units, compared = _compared(advisor, profile)
+    for platform, market, plans, models in compared:
         # The comparison hands _tips its months as integer pairs (_month_pairs): the gap's Fractions made from them.
         months = (margins._month_pairs(models[0])[1], margins._month_pairs(models[1])[1])
         for leader in (margins.FULL, margins.SEMI):
