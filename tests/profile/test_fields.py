@@ -22,6 +22,7 @@ from sellerexpert._cli.params import UsageProblem, field_option, given_fields
 from sellerexpert._interview.answers import MARKET_NAMES_ZH, read_answer
 from sellerexpert._profile.conditions import Leaf
 from sellerexpert._profile.fields import (
+    _NAMED_CODES,
     BOOL,
     COUNT,
     FIELD_TYPES,
@@ -33,6 +34,7 @@ from sellerexpert._profile.fields import (
     SERVICE,
     TEXT,
     FieldType,
+    _iso_country,
     did_you_mean,
 )
 from sellerexpert._profile.profile import FIELDS_BY_NAME, market_code, normalise_value, profile_json_schema
@@ -303,6 +305,17 @@ def test_every_chinese_market_name_is_a_market_the_profile_takes() -> None:
             assert normalise_value(regions, code) == "OTHER"
         else:
             assert market_code(code) == code, name
+
+
+def test_codes_read_without_pycountry_are_pycountry_s_own() -> None:
+    # market_code answers these without importing pycountry: each must be the code pycountry itself gives.
+    assert len(_NAMED_CODES) > 30
+    for code in sorted(_NAMED_CODES):
+        assert _iso_country(code) == code, code
+        assert market_code(code.lower()) == code and market_code(f" {code} ") == code, code
+    # and a code outside them still goes to pycountry
+    assert "NO" not in _NAMED_CODES and market_code("no") == "NO"
+    assert "ZZ" not in _NAMED_CODES and market_code("ZZ") is None
 
 
 @given(st.text(max_size=30))

@@ -68,6 +68,10 @@ SHOWN = 40
 
 # Market codes tried, in order, as "a market no rule names".
 _OTHER_MARKETS = ("BR", "MX", "JP", "AU", "CA", "ZA", "KR", "SG", "NZ")
+_NAMED_CODES = frozenset((*EU_MEMBERS, *_OTHER_MARKETS, "US", "CN", "HK", "VN", "TH", "PH", "MY", "ID", "SA"))
+"""ISO 3166-1 codes this module and the rules name, read without pycountry: importing it costs a command's start
+about 0.05 s (it asks ``importlib.metadata`` for its own version), and most profiles name only these. Each is
+checked against pycountry in the tests, so the answer is pycountry's either way."""
 # Beyond this many groups of market codes, subsets are not enumerated exhaustively.
 _MAX_ATOMS = 10
 
@@ -158,7 +162,7 @@ def market_code(item: object) -> str | None:
     upper = text.upper() if text.isascii() else text
     code = _EXTRA_MARKETS.get(upper) or _MARKET_NAMES.get(upper)
     if code is None:
-        code = _iso_country(upper)
+        code = upper if upper in _NAMED_CODES else _iso_country(upper)
     if code == "GB":
         return "UK"
     return code
