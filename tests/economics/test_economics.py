@@ -2233,6 +2233,45 @@ def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_arithmetic(scale
     check()
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_one_on_every_piece_of_the_customs_values(
+    advisor: Advisor, scale: float
+) -> None:
+    # margins._brief_lined: products of the catalogue example that differ only in their price and unit cost, either
+    # side of the customs thresholds (the EU's 150 EUR, the US's), each model by the route part's line (from the
+    # second product on: the same other numbers) with the duty's needed numbers, fixed costs and deposit lines and
+    # the model's other fields kept per line, piece of the customs values and column; the plain breakdown of every
+    # line worked out afresh names the same numbers and amounts.
+    company = _CATALOGUE_COMPANY.economics
+    assert company is not None
+    amounts = st.one_of(st.integers(1, 40000), st.integers(15000, 18000), st.integers(79000, 81000))
+
+    @settings(max_examples=scaled(40, scale), deadline=None)
+    @given(st.lists(st.tuples(amounts, amounts, amounts), min_size=2, max_size=5))
+    def check(products: list[tuple[int, int, int]]) -> None:
+        for full, semi, cost in products:
+            economics = company.laid_over([
+                (("unit_cost",), Decimal(cost) / 100),
+                (("fully-managed", "price"), Decimal(full) / 100),
+                (("semi-managed", "price"), Decimal(semi) / 100),
+            ])
+            units, routes = _route_plans(advisor, replace(_CATALOGUE_COMPANY, economics=economics))
+            margins._BRIEF_MARGINS.clear()
+            for (platform, _market, _route), plan in routes:
+                values = margins._values(plan)
+                own = margins._brief_margin(plan, values, margins._month_parts(plan, values, units), int(units), platform)
+                got = margins._model_margin(plan, int(units), platform, brief=True)
+                last = plan.part.brief_last
+                event("lined" if last is not None and last[1] is not None else "plain")
+                assert got == own and got.needed == own.needed
+                assert [line.exact for line in (*got.per_unit, *got.per_month)] == [
+                    line.exact for line in (*own.per_unit, *own.per_month)
+                ]
+                assert list(vars(got)) == [*margins.ModelMargin.__dataclass_fields__, "_by_key"]
+
+    check()
+
+
 def test_a_brief_breakdown_refuses_a_vat_of_minus_one_by_its_route_parts_line_as_the_plain_arithmetic() -> None:
     part = margins._RoutePart(
         inputs=(), parcel=None, charges=(), duty_origin=margins.Provenance(), refund_admin=None, late_fine=False,
