@@ -54,7 +54,7 @@ from sellerexpert._economics.landed import market_columns
 from sellerexpert._economics.margin_report import chart
 from sellerexpert._economics.margins import amount_text, cents, margin_facts, platform_facts, summary_text
 from sellerexpert._i18n import number
-from sellerexpert._profile.economics import NUMBERS
+from sellerexpert._profile.economics import NUMBERS, Range
 from sellerexpert._workers import COLLECT_AFTER, Lent, WorkerFailed, Workers, start_method
 
 # -- worked examples ----------------------------------------------------------------
@@ -1425,6 +1425,21 @@ def test_a_price_line_is_kept_by_its_value_and_origin_objects() -> None:
     assert margins._price_line(other.as_integer_ratio(), other, origin).exact is other
     again = margins.Provenance(basis="estimate", note="a")
     assert margins._price_line(price.as_integer_ratio(), price, again).origin is again
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**12), max_value=10**12))
+def test_a_sellers_number_is_made_ready_once_per_value_object_as_the_constructor_makes_it(value: Decimal) -> None:
+    # margins._yours: the number as its constructor makes it (the same state, in the same order), kept by the value
+    # object's identity: the same object again gives the same input, an equal value of another object an equal one.
+    made = margins._yours(value)
+    assert vars(made) == vars(margins._Input(Fraction(value), None, None, margins._YOURS))
+    assert list(vars(made)) == ["value", "low", "high", "origin"]
+    assert margins._yours(value) is made
+    again = Decimal(str(value))
+    assert margins._yours(again) == made
+    spread = Range(low=value - 1, base=value, high=value + 1)
+    assert margins._yours(spread) == margins._Input(Fraction(value), Fraction(value - 1), Fraction(value + 1), margins._YOURS)
 
 
 def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> None:

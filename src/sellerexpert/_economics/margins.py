@@ -732,16 +732,37 @@ _NO_LATE_FINE = N_("no late-order fine in the tables for this route: late fines 
 
 
 def _frac(value: Decimal) -> Fraction:
-    return Fraction(value)
+    # From its terms (lowest already): the same Fraction as Fraction(value), without the constructor's type tests.
+    return Fraction(*value.as_integer_ratio())
 
 
-@functools.lru_cache(maxsize=4096)
+_GIVEN_KEPT = 4096
+_GIVEN: dict[int, tuple[Decimal | Range, _Input]] = {}
+"""The seller's numbers made ready for arithmetic (:func:`_yours`), by the identity of the value given (kept with
+it, so the id is not reused while the entry is)."""
+
+
 def _yours(value: Decimal | Range) -> _Input:
-    """A number the seller gives, made ready for arithmetic: converted once per value, not once per product and route
-    (a catalogue's products share their company's numbers, and many of their prices and costs)."""
+    """A number the seller gives, made ready for arithmetic: converted once per value object, not once per product
+    and route. A catalogue's products share their company's number objects (each product's economics is its
+    company's with the product's cells laid over), found by identity with no hash; a product's own cells are new
+    objects each (p2000: 6.5 a product, hardly ever an earlier product's value), read in its three or so sets of
+    inputs, and converted at their first reading: a look-up by value hashed each (a Decimal's hash is worked out
+    at its first use) to find almost nothing."""
+    known = _GIVEN.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
     if isinstance(value, Range):
-        return _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
-    return _Input(_frac(value), None, None, _YOURS)
+        item = _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
+    else:
+        # Made without running the constructor (it only sets the four fields, one call each), in their order.
+        item = _new(_Input)
+        state = item.__dict__
+        state["value"], state["low"], state["high"], state["origin"] = _frac(value), None, None, _YOURS
+    if len(_GIVEN) >= _GIVEN_KEPT:
+        _GIVEN.clear()
+    _GIVEN[id(value)] = (value, item)
+    return item
 
 
 @functools.lru_cache(maxsize=512)
