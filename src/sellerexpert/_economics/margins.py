@@ -1344,12 +1344,13 @@ class _BriefLine:
     deposit_cost: _Q
     month_fixed: _Q
     bound: int
-    shapes: dict[tuple[int, int], tuple[Column, tuple[MarginLine, MarginLine], dict[str, Any]]] = field(
+    shapes: dict[tuple[int, int], tuple[Column, tuple[MarginLine, MarginLine], dict[str, Any], Provenance]] = field(
         default_factory=dict, compare=False, repr=False
     )
     """What a brief breakdown by this line names that its product's numbers do not change, by the piece of the
     customs values its value declared lies on and its column's id (kept with it): the fixed costs and deposit cost
-    lines, and its model's fields but the lines (see :func:`_brief_lined`; bounded: :data:`_BRIEF_SHAPES_KEPT`)."""
+    lines, its model's fields but the lines and the price line's origin (see :func:`_brief_lined`; bounded:
+    :data:`_BRIEF_SHAPES_KEPT`)."""
 
 
 def _brief_line(part: _RoutePart, names: tuple[str, ...], given: tuple[Fraction | None, ...]) -> _BriefLine | None:
@@ -2378,7 +2379,7 @@ def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
     values = _values(plan)
     quick = _brief_quick(part, values, units)
     if quick is not None and units:
-        margin = _brief_lined(plan, part, values, quick)
+        margin = _brief_lined(plan, values, quick)
     else:
         margin = _brief_margin(plan, values, _month_parts(plan, values, units, brief=True, lined=False), units, platform)
     if len(_BRIEF_MARGINS) >= _BRIEF_MARGINS_KEPT:
@@ -2390,8 +2391,8 @@ def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
 _BRIEF_SHAPES_KEPT = 64
 
 
-def _brief_lined(plan: _Plan, part: _RoutePart, values: Mapping[str, Fraction], quick: _BriefQuick) -> ModelMargin:
-    """:func:`_brief_margin` of :func:`_brief_quick`'s breakdown (``quick``, of a plan made with ``part`` and whole
+def _brief_lined(plan: _Plan, values: Mapping[str, Fraction], quick: _BriefQuick) -> ModelMargin:
+    """:func:`_brief_margin` of :func:`_brief_quick`'s breakdown (``quick``, of a plan made by :func:`_plan` and whole
     units, not 0): the same model, its lines but the product's own (the price, the contributions) made once per
     line, piece of its customs values and column (:attr:`_BriefLine.shapes`). The charges that apply are the same
     across a piece (its ends are every charge's thresholds), so the duty's needed numbers are; the fixed costs and
@@ -2425,12 +2426,10 @@ def _brief_lined(plan: _Plan, part: _RoutePart, values: Mapping[str, Fraction], 
         }
         if len(shapes) >= _BRIEF_SHAPES_KEPT:
             shapes.clear()
-        shape = shapes[piece, id(column)] = (column, month_lines, fields)
-    _column, month_lines, fields = shape
-    known = part.brief_known
-    assert known is not None  # made with the shape
+        shape = shapes[piece, id(column)] = (column, month_lines, fields, known.price_origin)
+    _column, month_lines, fields, price_origin = shape
     per_unit_value, month_value = Fraction(per_n, per_d), Fraction(month_n, month_d)
-    price = _price_line((pn, pd), values.get("price", _ZERO), known.price_origin)
+    price = _price_line((pn, pd), values.get("price", _ZERO), price_origin)
     # Each pair's denominator is positive (see _brief_quick): its cents read in any terms.
     per_unit_line = _margin_line(
         "contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above (needed lines not counted)"),
