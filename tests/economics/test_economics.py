@@ -2230,6 +2230,8 @@ def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_arithmetic(scale
             parts = margins._month_parts(plain, numbers, units)
             quick = margins._brief_parts(plan, part, numbers, units)
             assert part.brief_last is not None and part.brief_last[1] is not None
+            # Kept with this breakdown's objects (equal to the last's): the next compared by identity first.
+            assert all(kept is read for kept, read in zip(part.brief_last[0], map(numbers.get, part.brief_names), strict=True))
             event("kept" if quick is not None else "plain")
             if quick is not None:
                 assert list(quick) == ["price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"]

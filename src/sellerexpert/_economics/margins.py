@@ -1497,7 +1497,9 @@ def _brief_quick(part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | 
         line = _brief_line(part, names, given)
         if line is None:
             return None
-        object.__setattr__(part, "brief_last", (given, line))
+    # Kept with this breakdown's objects (equal to the last's): the next is compared by identity again, also once
+    # the seller's numbers were made afresh (a bounded store emptied: see _yours).
+    part.__dict__["brief_last"] = (given, line)
     get = v.get
     pn, pd = get("price", _ZERO).as_integer_ratio()
     un, ud = get("unit_cost", _ZERO).as_integer_ratio()
