@@ -54,7 +54,7 @@ from sellerexpert._economics.landed import market_columns
 from sellerexpert._economics.margin_report import chart
 from sellerexpert._economics.margins import amount_text, cents, margin_facts, platform_facts, summary_text
 from sellerexpert._i18n import number
-from sellerexpert._profile.economics import NUMBERS
+from sellerexpert._profile.economics import NUMBERS, Range
 from sellerexpert._workers import COLLECT_AFTER, Lent, WorkerFailed, Workers, start_method
 
 # -- worked examples ----------------------------------------------------------------
@@ -1427,6 +1427,21 @@ def test_a_price_line_is_kept_by_its_value_and_origin_objects() -> None:
     assert margins._price_line(price.as_integer_ratio(), price, again).origin is again
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**12), max_value=10**12))
+def test_a_sellers_number_is_made_ready_once_per_value_object_as_the_constructor_makes_it(value: Decimal) -> None:
+    # margins._yours: the number as its constructor makes it (the same state, in the same order), kept by the value
+    # object's identity: the same object again gives the same input, an equal value of another object an equal one.
+    made = margins._yours(value)
+    assert vars(made) == vars(margins._Input(Fraction(value), None, None, margins._YOURS))
+    assert list(vars(made)) == ["value", "low", "high", "origin"]
+    assert margins._yours(value) is made
+    again = Decimal(str(value))
+    assert margins._yours(again) == made
+    spread = Range(low=value - 1, base=value, high=value + 1)
+    assert margins._yours(spread) == margins._Input(Fraction(value), Fraction(value - 1), Fraction(value + 1), margins._YOURS)
+
+
 def test_a_brief_comparison_refuses_amounts_too_long_as_the_full_one_does() -> None:
     numbers = {"unit_cost": 1, "monthly_units": 10**40, "fully-managed": {"price": 10**30}, "semi-managed": {"price": 10**30}}
     for brief in (False, True):
@@ -2215,6 +2230,8 @@ def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_arithmetic(scale
             parts = margins._month_parts(plain, numbers, units)
             quick = margins._brief_parts(plan, part, numbers, units)
             assert part.brief_last is not None and part.brief_last[1] is not None
+            # Kept with this breakdown's objects (equal to the last's): the next compared by identity first.
+            assert all(kept is read for kept, read in zip(part.brief_last[0], map(numbers.get, part.brief_names), strict=True))
             event("kept" if quick is not None else "plain")
             if quick is not None:
                 assert list(quick) == ["price", "contribution_per_unit", "fixed_costs", "deposit_cost", "contribution_per_month"]
@@ -2229,6 +2246,45 @@ def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_arithmetic(scale
         # Another of the other numbers: the plain arithmetic again, until it is met twice.
         values["return_rate"] = values.get("return_rate", Fraction(0)) + Fraction(1, 7)
         assert margins._brief_parts(plan, part, values, units) is None
+
+    check()
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_one_on_every_piece_of_the_customs_values(
+    advisor: Advisor, scale: float
+) -> None:
+    # margins._brief_lined: products of the catalogue example that differ only in their price and unit cost, either
+    # side of the customs thresholds (the EU's 150 EUR, the US's), each model by the route part's line (from the
+    # second product on: the same other numbers) with the duty's needed numbers, fixed costs and deposit lines and
+    # the model's other fields kept per line, piece of the customs values and column; the plain breakdown of every
+    # line worked out afresh names the same numbers and amounts.
+    company = _CATALOGUE_COMPANY.economics
+    assert company is not None
+    amounts = st.one_of(st.integers(1, 40000), st.integers(15000, 18000), st.integers(79000, 81000))
+
+    @settings(max_examples=scaled(40, scale), deadline=None)
+    @given(st.lists(st.tuples(amounts, amounts, amounts), min_size=2, max_size=5))
+    def check(products: list[tuple[int, int, int]]) -> None:
+        for full, semi, cost in products:
+            economics = company.laid_over([
+                (("unit_cost",), Decimal(cost) / 100),
+                (("fully-managed", "price"), Decimal(full) / 100),
+                (("semi-managed", "price"), Decimal(semi) / 100),
+            ])
+            units, routes = _route_plans(advisor, replace(_CATALOGUE_COMPANY, economics=economics))
+            margins._BRIEF_MARGINS.clear()
+            for (platform, _market, _route), plan in routes:
+                values = margins._values(plan)
+                own = margins._brief_margin(plan, values, margins._month_parts(plan, values, units), int(units), platform)
+                got = margins._model_margin(plan, int(units), platform, brief=True)
+                last = plan.part.brief_last
+                event("lined" if last is not None and last[1] is not None else "plain")
+                assert got == own and got.needed == own.needed
+                assert [line.exact for line in (*got.per_unit, *got.per_month)] == [
+                    line.exact for line in (*own.per_unit, *own.per_month)
+                ]
+                assert list(vars(got)) == [*margins.ModelMargin.__dataclass_fields__, "_by_key"]
 
     check()
 

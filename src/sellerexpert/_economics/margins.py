@@ -732,16 +732,37 @@ _NO_LATE_FINE = N_("no late-order fine in the tables for this route: late fines 
 
 
 def _frac(value: Decimal) -> Fraction:
-    return Fraction(value)
+    # From its terms (lowest already): the same Fraction as Fraction(value), without the constructor's type tests.
+    return Fraction(*value.as_integer_ratio())
 
 
-@functools.lru_cache(maxsize=4096)
+_GIVEN_KEPT = 4096
+_GIVEN: dict[int, tuple[Decimal | Range, _Input]] = {}
+"""The seller's numbers made ready for arithmetic (:func:`_yours`), by the identity of the value given (kept with
+it, so the id is not reused while the entry is)."""
+
+
 def _yours(value: Decimal | Range) -> _Input:
-    """A number the seller gives, made ready for arithmetic: converted once per value, not once per product and route
-    (a catalogue's products share their company's numbers, and many of their prices and costs)."""
+    """A number the seller gives, made ready for arithmetic: converted once per value object, not once per product
+    and route. A catalogue's products share their company's number objects (each product's economics is its
+    company's with the product's cells laid over), found by identity with no hash; a product's own cells are new
+    objects each (p2000: 6.5 a product, hardly ever an earlier product's value), read in its three or so sets of
+    inputs, and converted at their first reading: a look-up by value hashed each (a Decimal's hash is worked out
+    at its first use) to find almost nothing."""
+    known = _GIVEN.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
     if isinstance(value, Range):
-        return _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
-    return _Input(_frac(value), None, None, _YOURS)
+        item = _Input(_frac(value.base), _frac(value.low), _frac(value.high), _YOURS)
+    else:
+        # Made without running the constructor (it only sets the four fields, one call each), in their order.
+        item = _new(_Input)
+        state = item.__dict__
+        state["value"], state["low"], state["high"], state["origin"] = _frac(value), None, None, _YOURS
+    if len(_GIVEN) >= _GIVEN_KEPT:
+        _GIVEN.clear()
+    _GIVEN[id(value)] = (value, item)
+    return item
 
 
 @functools.lru_cache(maxsize=512)
@@ -1323,6 +1344,13 @@ class _BriefLine:
     deposit_cost: _Q
     month_fixed: _Q
     bound: int
+    shapes: dict[tuple[int, int], tuple[Column, tuple[MarginLine, MarginLine], dict[str, Any], Provenance]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """What a brief breakdown by this line names that its product's numbers do not change, by the piece of the
+    customs values its value declared lies on and its column's id (kept with it): the fixed costs and deposit cost
+    lines, its model's fields but the lines and the price line's origin (see :func:`_brief_lined`; bounded:
+    :data:`_BRIEF_SHAPES_KEPT`)."""
 
 
 def _brief_line(part: _RoutePart, names: tuple[str, ...], given: tuple[Fraction | None, ...]) -> _BriefLine | None:
@@ -1431,11 +1459,33 @@ def _duty_pieces(
 
 def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | int) -> dict[str, _Q] | None:
     """:func:`_month_parts` in brief for a plan made with ``part`` (``v`` its values): the lines of
-    :data:`_BRIEF_LINES` from the part's :class:`_BriefLine` and the product's price, unit cost, freight and
-    units, when the part's last brief breakdown read the same other numbers (a catalogue's products share them)
-    and the bound proves every amount the size check reads below 10**64; ``None`` otherwise (the plain
-    arithmetic then). The line is made at the second breakdown in a row with the same numbers, not the first:
-    products whose numbers all differ pay one comparison, not a line each."""
+    :data:`_BRIEF_LINES` from :func:`_brief_quick`'s pairs (the month in lowest terms), or ``None`` as it gives."""
+    quick = _brief_quick(part, v, units)
+    if quick is None:
+        return None
+    line, _piece, pn, pd, per_n, per_d, month_n, month_d = quick
+    return {
+        "price": (pn, pd),
+        "contribution_per_unit": (per_n, per_d),
+        "fixed_costs": line.fixed,
+        "deposit_cost": line.deposit_cost,
+        "contribution_per_month": _lowest(month_n, month_d),
+    }
+
+
+_BriefQuick = tuple[_BriefLine, int, int, int, int, int, int, int]
+"""What :func:`_brief_quick` gives: the line, the piece, the price's terms, the contributions per unit and per month."""
+
+
+def _brief_quick(part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | int) -> _BriefQuick | None:
+    """A brief breakdown of a plan made with ``part`` (``v`` its values) from the part's :class:`_BriefLine` and the
+    product's price, unit cost, freight and units, when the part's last brief breakdown read the same other numbers
+    (a catalogue's products share them) and the bound proves every amount the size check reads below 10**64;
+    ``None`` otherwise (the plain arithmetic then). The line is made at the second breakdown in a row with the same
+    numbers, not the first: products whose numbers all differ pay one comparison, not a line each.
+
+    Given as the line, the piece of its customs values the value declared lies on (0 where the plan crosses no
+    border), the price's terms and the contribution per unit and per month, unreduced (denominators positive)."""
     names = part.brief_names
     given = tuple(map(v.get, names))
     last = part.brief_last
@@ -1447,7 +1497,9 @@ def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units
         line = _brief_line(part, names, given)
         if line is None:
             return None
-        object.__setattr__(part, "brief_last", (given, line))
+    # Kept with this breakdown's objects (equal to the last's): the next is compared by identity again, also once
+    # the seller's numbers were made afresh (a bounded store emptied: see _yours).
+    part.__dict__["brief_last"] = (given, line)
     get = v.get
     pn, pd = get("price", _ZERO).as_integer_ratio()
     un, ud = get("unit_cost", _ZERO).as_integer_ratio()
@@ -1459,11 +1511,11 @@ def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units
     gn, gd = pn * kn, pd * kd
     ln, ld = un * fd + fn * ud, ud * fd
     duty = _Q0
+    piece = 0
     parcel = line.parcel
     if parcel is not None:
         # The duty on the piece of the customs values the value declared lies on: a straight line there.
         vn, vd = (gn, gd) if parcel else (un, ud)
-        piece = 0
         for tn, td in line.thresholds:
             if vn * td <= tn * vd:
                 break
@@ -1480,17 +1532,18 @@ def _brief_parts(plan: _Plan, part: _RoutePart, v: Mapping[str, Fraction], units
     an, ad = line.per_gross
     bn, bd = line.per_landed
     per_n, per_d = _less(((ln * bn, ld * bd), line.constant, refund, duty), gn * an, gd * ad)
-    return {
-        "price": (pn, pd),
-        "contribution_per_unit": (per_n, per_d),
-        "fixed_costs": line.fixed,
-        "deposit_cost": line.deposit_cost,
-        "contribution_per_month": _lowest(*_less((line.month_fixed,), per_n * count_n, per_d * count_d)),
-    }
+    month_n, month_d = _less((line.month_fixed,), per_n * count_n, per_d * count_d)
+    return line, piece, pn, pd, per_n, per_d, month_n, month_d
 
 
 def _month_parts(
-    plan: _Plan, v: Mapping[str, Fraction], units: Fraction | int, *, month_only: bool = False, brief: bool = False
+    plan: _Plan,
+    v: Mapping[str, Fraction],
+    units: Fraction | int,
+    *,
+    month_only: bool = False,
+    brief: bool = False,
+    lined: bool = True,
 ) -> dict[str, _Q]:
     """Every line's amount (costs as positive amounts), from one set of input values: the arithmetic.
 
@@ -1504,9 +1557,10 @@ def _month_parts(
     breakdown checks the size of (:func:`_brief_margin`) has a numerator below 10**64, which proves it below
     10**64 (each denominator is a whole number, not 0), and every line otherwise (for the exact check): a
     catalogue's twelve breakdowns a product make no dict of lines nobody reads. ``units`` is read by its
-    numerator and denominator: a whole number needs no Fraction.
+    numerator and denominator: a whole number needs no Fraction. Without ``lined``, the brief lines are not asked
+    of the route part's line (:func:`_brief_kept` asked it already: once per breakdown, as it keeps count).
     """
-    if brief:
+    if brief and lined:
         part = plan.part
         if part is not None:
             kept = _brief_parts(plan, part, v, units)
@@ -2325,10 +2379,76 @@ def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
     if known is not None and known[0] is seller and known[1] is part:
         return known[2]
     values = _values(plan)
-    margin = _brief_margin(plan, values, _month_parts(plan, values, units, brief=True), units, platform)
+    quick = _brief_quick(part, values, units)
+    if quick is not None and units:
+        margin = _brief_lined(plan, values, quick)
+    else:
+        margin = _brief_margin(plan, values, _month_parts(plan, values, units, brief=True, lined=False), units, platform)
     if len(_BRIEF_MARGINS) >= _BRIEF_MARGINS_KEPT:
         _BRIEF_MARGINS.clear()
     _BRIEF_MARGINS[key] = (seller, part, margin)
+    return margin
+
+
+_BRIEF_SHAPES_KEPT = 64
+
+
+def _brief_lined(plan: _Plan, values: Mapping[str, Fraction], quick: _BriefQuick) -> ModelMargin:
+    """:func:`_brief_margin` of :func:`_brief_quick`'s breakdown (``quick``, of a plan made by :func:`_plan` and whole
+    units, not 0): the same model, its lines but the product's own (the price, the contributions) made once per
+    line, piece of its customs values and column (:attr:`_BriefLine.shapes`). The charges that apply are the same
+    across a piece (its ends are every charge's thresholds), so the duty's needed numbers are; the fixed costs and
+    the deposit's cost are the line's."""
+    line, piece, pn, pd, per_n, per_d, month_n, month_d = quick
+    column = plan.column
+    shapes = line.shapes
+    shape = shapes.get((piece, id(column)))
+    if shape is None or shape[0] is not column:
+        known = _brief_known(plan)
+        needed = known.needed
+        if known.duty_charges:
+            # The duty's needs follow the charges that apply at this customs value (as _brief_margin finds them).
+            vn, vd = _declared(plan, values)
+            yours = taxed = False
+            for charge in known.duty_charges:
+                if charge.takes(vn, vd):
+                    if charge.kind == "yours":
+                        yours = True
+                    else:
+                        taxed = True
+            needed = known.needed_with[yours, taxed]
+        fixed_and_deposit = line.fixed, line.deposit_cost
+        month_lines = known.month_lines.get(fixed_and_deposit)
+        if month_lines is None:
+            month_lines = _brief_month_lines(known, *fixed_and_deposit)
+        # The model's fields in their declared order (as _model_margin_of writes them), the lines set in per product.
+        fields = {
+            "model": column.model, "per_unit": (), "per_month": (), "cash": (), "not_given": known.not_given,
+            "route": column.route, "route_name": column.route_name, "needed": needed,
+        }
+        if len(shapes) >= _BRIEF_SHAPES_KEPT:
+            shapes.clear()
+        shape = shapes[piece, id(column)] = (column, month_lines, fields, known.price_origin)
+    _column, month_lines, fields, price_origin = shape
+    per_unit_value, month_value = Fraction(per_n, per_d), Fraction(month_n, month_d)
+    price = _price_line((pn, pd), values.get("price", _ZERO), price_origin)
+    # Each pair's denominator is positive (see _brief_quick): its cents read in any terms.
+    per_unit_line = _margin_line(
+        "contribution_per_unit", N_("Contribution per unit"), N_("sum of the lines above (needed lines not counted)"),
+        _cents_pair(per_n, per_d), per_unit_value,
+    )
+    month_line = _margin_line(
+        "contribution_per_month", N_("Contribution per month"),
+        N_("contribution of the units − fixed costs − cost of the deposit"), _cents_pair(month_n, month_d), month_value,
+    )
+    margin = object.__new__(ModelMargin)
+    state = margin.__dict__
+    state.update(fields)
+    state["per_unit"], state["per_month"] = (price, per_unit_line), (*month_lines, month_line)
+    state["_by_key"] = {
+        "price": price, "contribution_per_unit": per_unit_line, "fixed_costs": month_lines[0],
+        "deposit_cost": month_lines[1], "contribution_per_month": month_line,
+    }
     return margin
 
 
