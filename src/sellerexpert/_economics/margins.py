@@ -2686,8 +2686,8 @@ def _platform_margin(
     full, semi = models
     # The models' properties, each line read once, and the gap and the crossing in integers (Fractions' operators
     # and the lines' search were a tenth of this comparison): each pair's denominator positive, as a Fraction's.
-    (fun, fud), (fmn, fmd), (ffn, ffd) = _month_pairs(full)
-    (sun, sud), (smn, smd), (sfn, sfd) = _month_pairs(semi)
+    (fun, fud), (fmn, fmd), (ffn, ffd), full_cents = _month_pairs(full)
+    (sun, sud), (smn, smd), (sfn, sfd), semi_cents = _month_pairs(semi)
     gap = fmn * smd - smn * fmd  # over fmd x smd
     gap_per_month = _cents_pair(abs(gap), fmd * smd)
     leader = EVEN if not gap_per_month else (FULL if gap > 0 else SEMI)
@@ -2712,7 +2712,7 @@ def _platform_margin(
     with _in_english():
         summary = _summary(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
-            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)), turning,
+            (full_cents, semi_cents), turning,
         )
     made = PlatformMargin._made(
         platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
@@ -2728,16 +2728,20 @@ def _platform_margin(
     return made
 
 
-def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
+def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q, Decimal]:
     """``margin``'s contribution per unit, per month and fixed costs a month (its properties) as integer pairs
     (a Fraction's terms), read through :meth:`ModelMargin.line`'s index: the one the summary's price and a
-    catalogue's placements read next, made once (not a second look through the lines of its own)."""
+    catalogue's placements read next, made once (not a second look through the lines of its own); and the
+    contribution per month rounded to the cent, as its line holds it (cents() of its exact amount: the summary
+    shows it, not rounded again)."""
     line = margin.line  # KeyError for a line missing, as the properties raise it
     fixed, deposit = line("fixed_costs").exact.as_integer_ratio(), line("deposit_cost").exact.as_integer_ratio()
+    month = line("contribution_per_month")
     return (
         line("contribution_per_unit").exact.as_integer_ratio(),
-        line("contribution_per_month").exact.as_integer_ratio(),
+        month.exact.as_integer_ratio(),
         (-fixed[0] * deposit[1] - deposit[0] * fixed[1], fixed[1] * deposit[1]),
+        month.value,
     )
 
 
