@@ -1820,6 +1820,37 @@ def test_each_slope_by_hand_is_what_the_month_moves_by(plan: Any, values: dict[s
     assert {name: some[name] for name in subset} == {name: pairs[name] for name in subset}
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_slopes_read_off_a_route_parts_kept_terms_are_those_worked_out_afresh(advisor: Advisor, scale: float) -> None:
+    # margins._slope_terms: a plan made with a route part keeps what _slope_pairs reads of the numbers not a
+    # product's own on the part, with the values they were made of, and reads them again while those values are
+    # the same. On the example's routes, values changing from one call to the next (any of the kept ones, and the
+    # product's own), every slope (the price cut's and the unsold share's too) is the one a plan without a part
+    # (replace() drops it) works out afresh.
+    units, routes = _route_plans(advisor, _CATALOGUE_COMPANY)
+    names = margins._SLOPED | {"price_cut", "unsold_share"}
+    own = ("price", "unit_cost", "freight_per_unit", "price_cut")
+    others = tuple(name for name in _INPUTS if name not in own)  # every other number, not only those kept
+
+    @settings(max_examples=scaled(50, scale), deadline=None)
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        for _where, plan in routes:
+            values = dict(margins._values(plan))
+            for _step in range(data.draw(st.integers(2, 5))):
+                # One kept number changed at a time (a stale term shows), a product's own beside it or not.
+                for name in (data.draw(st.sampled_from(others)), *data.draw(st.lists(st.sampled_from(own), max_size=1))):
+                    values[name] = data.draw(_shares | _fractions)
+                if values.get("vat_rate") == -1:
+                    values["vat_rate"] = Fraction(0)
+                same = {name: Fraction(value) for name, value in values.items()}  # equal values, other objects
+                for given_values in (values, same):
+                    kept = margins._slope_pairs(plan, given_values, units, names)
+                    assert kept == margins._slope_pairs(replace(plan), given_values, units, names), _where
+
+    check()
+
+
 @pytest.mark.parametrize("parcel", [None, True, False], ids=["platform-clears", "parcel", "import"])
 @pytest.mark.parametrize("capped", [None, Fraction(1, 2), Fraction(50)], ids=["no-fee", "capped", "under-cap"])
 def test_each_slope_by_hand_on_every_branch(parcel: bool | None, capped: Fraction | None) -> None:

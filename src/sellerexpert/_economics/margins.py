@@ -896,6 +896,11 @@ class _RoutePart:
     )
     """The values of :attr:`brief_names` in the last brief breakdown of a plan made with this part, and the
     breakdown's line in the product's numbers once they were met twice in a row (see :func:`_brief_parts`)."""
+    slope_last: tuple[tuple[Fraction | None, ...], _SlopeTerms] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The values of :data:`_SLOPE_FIXED` a plan made with this part last read in :func:`_slope_pairs`, and what
+    :func:`_slope_terms` made of them."""
 
     def __post_init__(self) -> None:
         added = dict(self.inputs)
@@ -1719,40 +1724,22 @@ def _slope_pairs(
     pn, pd = get("price", _ZERO).as_integer_ratio()
     cn, cd = get("price_cut", _ZERO).as_integer_ratio()
     gn, gd = pn * (cd - cn), pd * cd  # gross: price x (1 - cut)
-    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
-    tn, td = get("vat_rate", _ZERO).as_integer_ratio()
-    vat1 = td + tn
-    if not vat1:
-        raise ZeroDivisionError("division by zero")
-    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
+    # What reads none of the product's own numbers (its price, cut, unit cost and freight), once per route part
+    # and set of the other numbers (_slope_terms): a catalogue's products share them.
+    (
+        (rn, rd), (tn, td), vat1, (capital_n, capital_d), (mn, md), left_n, shares_d, (delay_n, delay_d), year_d,
+        on_payout_n, (days_n, days_d), on_landed, (kept_an, kept_ad),
+    ) = _slope_terms(plan, v)
     parcel = plan.parcel
     g: Callable[[str], _Q] = _q_of(v)
     # What each group of slopes reads, worked out only when one of them is wanted (a catalogue's leader wants some
-    # eight of twenty: the payout nearly always, a unit more of landed cost's own cost rarely).
-    paid_out = not wanted.isdisjoint(_PAYOUT_SLOPED) or "price_cut" in wanted
-    if paid_out:
-        kept_n, kept_d = gn * (rd - rn) * td, gd * rd * vat1  # gross x (1 - rate) / (1 + VAT)
-        (mn, md), (an, ad), (yn, yd), left_n, shares_d = _shares_left(get)
+    # eight of twenty: the payout nearly always).
+    if not wanted.isdisjoint(_PAYOUT_SLOPED) or "price_cut" in wanted:
+        kept_n, kept_d = gn * kept_an, gd * kept_ad  # gross x (1 - rate) / (1 + VAT)
         payout_n, payout_d = kept_n * left_n, kept_d * shares_d
-        delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
-        year_d = delay_d * capital_d * DAYS_PER_YEAR
-        on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
     dutied = "duty_rate" in wanted or "import_tax_rate" in wanted
     landed = not wanted.isdisjoint(_LANDED_SLOPED)
     written_off = "unsold_share" in wanted  # the landed cost, what the month loses per x / (1 - x) of unsold share
-    if landed or "freight_per_unit" in wanted or (dutied and parcel is False):
-        xn, xd = get("transit_days", _ZERO).as_integer_ratio()
-        stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
-        days_n, days_d = xn * stock_d + stock_n * xd, xd * stock_d
-    on_landed = _Q0
-    if "freight_per_unit" in wanted or (dutied and parcel is False):
-        # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
-        wn, wd = get("unsold_share", _ZERO).as_integer_ratio()
-        if wn < wd:
-            landed_year_d = days_d * capital_d * DAYS_PER_YEAR
-            on_landed = _lowest(wn * landed_year_d + days_n * capital_n * (wd - wn), (wd - wn) * landed_year_d)
-        else:
-            on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
     value, duty, rates, taxed = _Q0, _Q0, 0, False
     # A bulk import's duty is part of the landed cost (every slope on it reads it); a parcel's only of its own two.
     if (parcel is False and (landed or dutied or written_off)) or (parcel and dutied):
@@ -1862,6 +1849,65 @@ _LANDED_SLOPED = frozenset(("stock_days", "transit_days", "cost_of_capital"))
 
 _PER_UNIT_SLOPED = ("fee_per_unit", "ads_per_unit", "last_mile_per_order")
 """The amounts a unit pays once each: the month moves by the units per unit of each."""
+
+
+_SlopeTerms = tuple[_Q, _Q, int, _Q, _Q, int, int, _Q, int, int, _Q, _Q, _Q]
+"""What :func:`_slope_terms` gives (see there)."""
+
+_SLOPE_FIXED = (
+    "return_rate", "vat_rate", "cost_of_capital", "commission", "affiliate_commission", "payment_fee",
+    "payout_delay_days", "transit_days", "stock_days", "unsold_share",
+)
+"""The numbers :func:`_slope_terms` reads: none of them a product's own (its price, price cut, unit cost and
+freight), so a catalogue's products on a route share them (the company's, the tables')."""
+
+
+def _slope_terms(plan: _Plan, v: Mapping[str, Fraction]) -> _SlopeTerms:
+    """What :func:`_slope_pairs` reads of the numbers in :data:`_SLOPE_FIXED` (``v``'s values), as integer pairs:
+    the return rate, the VAT rate, 1 + VAT over the rate's denominator, the cost of capital, the commission, what
+    is left of 1 after the platform's shares and their common denominator (:func:`_shares_left`), the payout
+    delay, the year's denominator of the cost of waiting for the payout and 1 - delay x capital / 365 over it,
+    the days in transit and in stock, what a unit more of landed cost costs beyond itself (unsold / (1 - unsold) +
+    days x capital / 365, in lowest terms) and (1 - return rate) / (1 + VAT) (what is kept of a unit of gross).
+
+    Worked out once per route part and set of these values: a plan made by :func:`_plan` keeps them on its part
+    with the values they were made of (:attr:`_RoutePart.slope_last`: the same objects most often, compared by
+    identity first), and reads them again while the values are the same; a plan made otherwise works them out.
+    """
+    given = tuple(map(v.get, _SLOPE_FIXED))
+    part = plan.part
+    if part is not None:
+        last = part.slope_last
+        if last is not None and last[0] == given:
+            return last[1]
+    get = v.get
+    rn, rd = get("return_rate", _ZERO).as_integer_ratio()
+    tn, td = get("vat_rate", _ZERO).as_integer_ratio()
+    vat1 = td + tn
+    if not vat1:
+        raise ZeroDivisionError("division by zero")
+    capital_n, capital_d = get("cost_of_capital", _ZERO).as_integer_ratio()
+    (mn, md), _affiliate, _fee, left_n, shares_d = _shares_left(get)
+    delay_n, delay_d = get("payout_delay_days", _ZERO).as_integer_ratio()
+    year_d = delay_d * capital_d * DAYS_PER_YEAR
+    on_payout_n = year_d - delay_n * capital_n  # 1 - delay x capital / 365, over year_d
+    xn, xd = get("transit_days", _ZERO).as_integer_ratio()
+    stock_n, stock_d = get("stock_days", _ZERO).as_integer_ratio()
+    days_n, days_d = xn * stock_d + stock_n * xd, xd * stock_d
+    # What a unit more of landed cost costs beyond itself: unsold / (1 - unsold) + days x capital / 365.
+    wn, wd = get("unsold_share", _ZERO).as_integer_ratio()
+    if wn < wd:
+        landed_year_d = days_d * capital_d * DAYS_PER_YEAR
+        on_landed = _lowest(wn * landed_year_d + days_n * capital_n * (wd - wn), (wd - wn) * landed_year_d)
+    else:
+        on_landed = _lowest(days_n * capital_n, days_d * capital_d * DAYS_PER_YEAR)
+    terms: _SlopeTerms = (
+        (rn, rd), (tn, td), vat1, (capital_n, capital_d), (mn, md), left_n, shares_d, (delay_n, delay_d), year_d,
+        on_payout_n, (days_n, days_d), on_landed, ((rd - rn) * td, rd * vat1),
+    )
+    if part is not None:
+        object.__setattr__(part, "slope_last", (given, terms))
+    return terms
 
 
 def _amounts(plan: _Plan, v: Mapping[str, Fraction], units: Fraction) -> dict[str, Fraction]:
@@ -2760,8 +2806,8 @@ def _platform_margin(
     full, semi = models
     # The models' properties, each line read once, and the gap and the crossing in integers (Fractions' operators
     # and the lines' search were a tenth of this comparison): each pair's denominator positive, as a Fraction's.
-    (fun, fud), (fmn, fmd), (ffn, ffd) = _month_pairs(full)
-    (sun, sud), (smn, smd), (sfn, sfd) = _month_pairs(semi)
+    (fun, fud), (fmn, fmd), (ffn, ffd), full_cents = _month_pairs(full)
+    (sun, sud), (smn, smd), (sfn, sfd), semi_cents = _month_pairs(semi)
     gap = fmn * smd - smn * fmd  # over fmd x smd
     gap_per_month = _cents_pair(abs(gap), fmd * smd)
     leader = EVEN if not gap_per_month else (FULL if gap > 0 else SEMI)
@@ -2786,7 +2832,7 @@ def _platform_margin(
     with _in_english():
         summary = _summary(
             models, leader, gap_per_month, crossing, above, needed, units, economics.currency,
-            (_cents_pair(fmn, fmd), _cents_pair(smn, smd)), turning,
+            (full_cents, semi_cents), turning,
         )
     made = PlatformMargin._made(
         platform, name, models, leader, gap_per_month, None if crossing is None else cents(crossing), above, summary,
@@ -2802,16 +2848,20 @@ def _platform_margin(
     return made
 
 
-def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q]:
+def _month_pairs(margin: ModelMargin) -> tuple[_Q, _Q, _Q, Decimal]:
     """``margin``'s contribution per unit, per month and fixed costs a month (its properties) as integer pairs
     (a Fraction's terms), read through :meth:`ModelMargin.line`'s index: the one the summary's price and a
-    catalogue's placements read next, made once (not a second look through the lines of its own)."""
+    catalogue's placements read next, made once (not a second look through the lines of its own); and the
+    contribution per month rounded to the cent, as its line holds it (cents() of its exact amount: the summary
+    shows it, not rounded again)."""
     line = margin.line  # KeyError for a line missing, as the properties raise it
     fixed, deposit = line("fixed_costs").exact.as_integer_ratio(), line("deposit_cost").exact.as_integer_ratio()
+    month = line("contribution_per_month")
     return (
         line("contribution_per_unit").exact.as_integer_ratio(),
-        line("contribution_per_month").exact.as_integer_ratio(),
+        month.exact.as_integer_ratio(),
         (-fixed[0] * deposit[1] - deposit[0] * fixed[1], fixed[1] * deposit[1]),
+        month.value,
     )
 
 
