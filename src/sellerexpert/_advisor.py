@@ -587,13 +587,15 @@ class Advisor:
                     sellers[seller] = known
             if known[0] is None:  # a value no test can hold: consulted in full
                 return self._consult(profile, engine=engine, lang=lang)
-            # The plans with this product's profile (its economics) in each market; the rest is the seller part's.
+            # The plans with this product's profile (its economics) in each market; the rest is the seller part's
+            # (the fields of its profile in that market too, :meth:`SellerProfile.in_market`'s, set once).
+            economics = profile.economics
             plans = [
                 _Plan(
-                    plan.market, profile.in_market(plan.market) if plan.market is not None else profile, plan.routes,
+                    plan.market, profile if state is None else SellerProfile._of_seller(state, economics), plan.routes,
                     plan.overrides, plan.terms,
                 )
-                for plan in known[0]
+                for plan, state in zip(known[0], known[4], strict=True)
             ]
             # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.
             compared = (
@@ -661,11 +663,14 @@ class Advisor:
         list[dict[str, Any]],
         list[tuple[Any, ...]],
         list[dict[str, tuple[economics.MarketColumns, ...]] | None],
+        list[dict[str, Any] | None],
     ]:
         """What a catalogue's consultant (:meth:`_product_consultant`) works out of a profile's seller part alone (all
         but its economics), the same for every product with that part: its plans (:meth:`_plans`, each with this
         profile: a product's own is set in), each plan's facts (:func:`fact_values`) and signature
-        (:meth:`Evaluator.signature`), and the columns each plan's comparison prices (:meth:`_priced_columns`).
+        (:meth:`Evaluator.signature`), the columns each plan's comparison prices (:meth:`_priced_columns`), and
+        the fields of each plan's profile, which a product's economics are set beside (``None``: the product's
+        profile itself, as :meth:`SellerProfile.in_market` gives it for a run without markets or in its one market).
         No plans (``None``) when a signature cannot be made (a value no key can hold)."""
         plans = self._plans(profile, None)
         facts = [fact_values(plan.profile) for plan in plans]
@@ -673,10 +678,14 @@ class Advisor:
         for plan, plan_facts in zip(plans, facts, strict=True):
             signature = self._evaluator.signature(plan_facts, plan.profile.platforms)
             if signature is None:
-                return None, [], [], []
+                return None, [], [], [], []
             signatures.append(signature)
         columns = [self._priced_columns(plan.profile, "en")[0] for plan in plans]
-        return plans, facts, signatures, columns
+        states = [
+            None if plan.profile is profile else {name: getattr(plan.profile, name) for name in _PROFILE_STATE}
+            for plan in plans
+        ]
+        return plans, facts, signatures, columns, states
 
     def _landed(
         self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False
@@ -1938,6 +1947,8 @@ class Advisor:
 
 
 
+_PROFILE_STATE = tuple(item.name for item in fields(SellerProfile))
+"""A profile's fields, its economics among them (what :meth:`SellerProfile._of_seller` is given, but the economics)."""
 _SELLER_FIELDS = tuple(item.name for item in fields(SellerProfile) if item.name != "economics")
 """A profile's fields but its economics (:func:`_seller_of`)."""
 
