@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -1500,13 +1501,20 @@ class Advisor:
         """The reasons and caveats of a product on a shared run's ``frame`` (:meth:`_laid_recommendation`): the
         frame's own with those worded for this product's values ``given`` sorted in."""
         items = record.concluded.get(platform, {})
+        changed: dict[str, Concluded] = {}
+        fact: Callable[[str], Any]
         if frame.laid:
             recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
+            fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+        elif lang == "en" and not quoted:
+            # The words read of the laid facts only the product's own values they quote (:attr:`_Frame.read`), and
+            # in English, with nothing quoted in other words, :meth:`_fact_reader` gives each its value as laid
+            # (plain): read straight from what is given.
+            fact = functools.partial(_laid_value, given)
         else:
             # The words read of the laid facts only the product's own values they quote (as laid: plain).
             recorded = {name: plain(given[name[len(PLATFORM_PREFIX) :]]) for name in frame.read}
-            changed = {}
-        fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+            fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
         own: dict[str, Any] = {}
         for rule_id in frame.variable:
             wording = frame.worded.get(rule_id)
@@ -1530,10 +1538,19 @@ class Advisor:
                     platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on
                 )
         # Each variable rule's piece into its slot (a rule id) in the frame's order; a piece is never a str.
-        return (
-            tuple([own[slot] if slot.__class__ is str else slot for slot in frame.reasons]),
-            tuple([own[slot] if slot.__class__ is str else slot for slot in frame.caveats]),
-        )
+        slots = frame.slots
+        if slots is None:
+            slots = frame.slots = (
+                tuple([index for index, slot in enumerate(frame.reasons) if slot.__class__ is str]),
+                tuple([index for index, slot in enumerate(frame.caveats) if slot.__class__ is str]),
+            )
+        reasons = list(frame.reasons)
+        for index in slots[0]:
+            reasons[index] = own[reasons[index]]
+        caveats = list(frame.caveats)
+        for index in slots[1]:
+            caveats[index] = own[caveats[index]]
+        return tuple(reasons), tuple(caveats)
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1951,12 +1968,13 @@ _PROFILE_STATE = tuple(item.name for item in fields(SellerProfile))
 """A profile's fields, its economics among them (what :meth:`SellerProfile._of_seller` is given, but the economics)."""
 _SELLER_FIELDS = tuple(item.name for item in fields(SellerProfile) if item.name != "economics")
 """A profile's fields but its economics (:func:`_seller_of`)."""
+_seller_values = operator.attrgetter(*_SELLER_FIELDS)
 
 
 def _seller_of(profile: SellerProfile) -> tuple[Any, ...]:
     """A profile's seller part as a key: the values of every field but its economics, which is all a consultation
     reads of it but the landed-cost comparisons and the margin facts (:meth:`Advisor._seller_plans`), and their types."""
-    values = tuple([getattr(profile, name) for name in _SELLER_FIELDS])
+    values: tuple[Any, ...] = _seller_values(profile)
     # With their types: equal values of two types (True and 1) are not the same answer to every test.
     return (values, tuple(map(type, values)))
 
@@ -2115,6 +2133,13 @@ class _Frame:
     """The recommendation itself when no words change with the product (immutable, shared)."""
     like: Recommendation | None = None
     """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
+    slots: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    """Where the slots are in :attr:`reasons` and in :attr:`caveats` (found at the first product laid into them)."""
+
+
+def _laid_value(given: Mapping[str, Any], name: str) -> Any:
+    """A laid fact's value (``platform.``-prefixed ``name``) as the engine saw it: the product's own, plain."""
+    return plain(given[name[len(PLATFORM_PREFIX) :]])
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ objects; no text from a rule file is ever evaluated as code.
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -167,6 +168,8 @@ _SCALARS = frozenset((str, int, bool, float, type(None)))
 """Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
 
 _READINGS_KEPT = 4096
+_ORDER_NUMBERS = itertools.count()
+"""The numbers :meth:`Evaluator.platform_reading` gives the orders of names it reads (one per order, never reused)."""
 """Platform readings remembered by the values they read (:meth:`Evaluator.platform_reading`): route facts repeat,
 a margin gap is a whole percentage; then forgotten, so values never seen again do not pile up."""
 
@@ -815,16 +818,21 @@ class Evaluator:
         # or the decision reads, with their types (True is not 1). Products repeat their route facts and most of
         # their margin facts' values (a gap is a whole percentage), and the rest (a summary...) is not read.
         order = tuple(overrides)
-        readers: dict[tuple[str, ...], tuple[str, ...]] = self.__dict__.setdefault("_reading_names", {})
-        read = readers.get(order)
-        if read is None:
+        readers: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = self.__dict__.setdefault("_reading_names", {})
+        found_read = readers.get(order)
+        if found_read is None:
             if len(readers) >= _READINGS_KEPT:
                 readers.clear()
-            read = readers[order] = tuple(name for name in order if name in by_name or name in DECISION_READS)
+            # The order is keyed by a number of its own, never given to another order (the readings outlive the
+            # names' store), so that the readings' key does not hash the names a second time.
+            found_read = readers[order] = (
+                tuple(name for name in order if name in by_name or name in DECISION_READS), next(_ORDER_NUMBERS)
+            )
+        read, numbered = found_read
         values = tuple([overrides[name] for name in read])
         known: dict[Any, tuple[Any, ...]] = self.__dict__.setdefault("_readings", {})
         try:
-            key: Any = (platform, order, values, tuple(map(type, values)))
+            key: Any = (platform, numbered, values, tuple(map(type, values)))
             found = known.get(key)
         except TypeError:  # a value no key can hold (a list): read afresh
             key = found = None
