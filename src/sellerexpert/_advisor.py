@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -570,6 +571,8 @@ class Advisor:
         combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
         platform_parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]] = {}
         sellers: dict[Any, tuple[Any, ...]] = {}
+        plan_numbers: dict[Any, int] = {}
+        counted = itertools.count()
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
@@ -582,6 +585,20 @@ class Advisor:
                 seller = known = None
             if known is None:
                 known = self._seller_plans(profile)
+                # Each plan's part of a shared run's key (its market, signature and route answers) as a number: the
+                # same for the same part (seller parts the rules read alike share runs), never for another.
+                numbers: list[int | None] = []
+                for plan, signature in zip(known[0] or (), known[2], strict=True):
+                    try:
+                        number = plan_numbers.get((plan.market, signature, plan.terms))
+                        if number is None:
+                            if len(plan_numbers) >= _READINGS_KEPT:
+                                plan_numbers.clear()
+                            number = plan_numbers[(plan.market, signature, plan.terms)] = next(counted)
+                    except TypeError:  # answers no key can hold
+                        number = None
+                    numbers.append(number)
+                known = (*known, numbers)
                 if seller is not None:
                     if len(sellers) >= _READINGS_KEPT:
                         sellers.clear()
@@ -609,22 +626,27 @@ class Advisor:
             self._recent_landed = (profile, compared)
             overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
             facts = known[1]
-            parts: list[Any] = []
-            for plan, signature, given in zip(plans, known[2], overrides, strict=True):
+            numbered: list[list[Any]] = []
+            for plan, given in zip(plans, overrides, strict=True):
                 try:
-                    readings = tuple(evaluator.platform_reading(p, given.get(p)) for p in plan.profile.platforms)
+                    found = [evaluator.numbered_reading(p, given.get(p)) for p in plan.profile.platforms]
                 except TypeError:  # a value no test can hold: consulted in full
                     return self._consult(profile, engine=engine, lang=lang)
-                parts.append((plan.market, signature, plan.terms, readings))
+                numbered.append(found)
             # Each market's run is shared on its own: products that read alike in one market and apart in another
-            # still share the first market's run (and what their results word of it, kept with the run).
+            # still share the first market's run (and what their results word of it, kept with the run). A run is
+            # kept by its part (the market, signature, route answers and readings, :func:`_platform_keys`) as
+            # numbers: the seller part's plan (:meth:`_seller_plans`) and each reading's (:meth:`Evaluator.numbered_reading`).
             runs = []
-            for plan, plan_facts, given, part in zip(plans, facts, overrides, parts, strict=True):
-                try:
-                    run = shared.get(part)
-                except TypeError:  # a value no key can hold: consulted in full
+            for plan, plan_facts, given, signature, number, found in zip(
+                plans, facts, overrides, known[2], known[5], numbered, strict=True
+            ):
+                key = (number, *[reading_number for _reading, reading_number in found])
+                if None in key:  # a value no key can hold: consulted in full
                     return self._consult(profile, engine=engine, lang=lang)
+                run = shared.get(key)
                 if run is None:
+                    part = (plan.market, signature, plan.terms, tuple([reading for reading, _number in found]))
                     # The platform facts the rules run on: the first product's with the same reading, per market and
                     # platform, so the evaluator keeps a view per reading rather than one per product (whose facts
                     # they are does not show: each product lays its own over the run).
@@ -644,7 +666,7 @@ class Advisor:
                             _share_platforms(run, part, ran, platform_parts)
                     if len(shared) >= _READINGS_KEPT:
                         shared.clear()
-                    shared[part] = run
+                    shared[key] = run
                 runs.append(run)
             recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides, combined)
             return ConsultationResult(

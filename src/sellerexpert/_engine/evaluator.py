@@ -168,10 +168,12 @@ _SCALARS = frozenset((str, int, bool, float, type(None)))
 """Fact values already JSON-ready (most facts): told by their exact type, before the slower isinstance tests."""
 
 _READINGS_KEPT = 4096
-_ORDER_NUMBERS = itertools.count()
-"""The numbers :meth:`Evaluator.platform_reading` gives the orders of names it reads (one per order, never reused)."""
 """Platform readings remembered by the values they read (:meth:`Evaluator.platform_reading`): route facts repeat,
 a margin gap is a whole percentage; then forgotten, so values never seen again do not pile up."""
+_ORDER_NUMBERS = itertools.count()
+"""The numbers :meth:`Evaluator.platform_reading` gives the orders of names it reads (one per order, never reused)."""
+_READING_NUMBERS = itertools.count()
+"""The numbers :meth:`Evaluator.numbered_reading` gives readings (one per reading while it is kept, never reused)."""
 
 
 def plain(value: Any) -> Any:
@@ -793,6 +795,10 @@ class Evaluator:
         return answers
 
     def platform_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        """What the rules can tell of one platform's facts with ``overrides`` over them (:meth:`numbered_reading`)."""
+        return self.numbered_reading(platform, overrides)[0]
+
+    def numbered_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], int | None]:
         """What the rules can tell of one platform's facts with ``overrides`` over them: the names overridden
         and the answer of every platform literal any rule makes on them (as :func:`_platform_match` asks it;
         the literals on the rule book's own facts answer alike on every reading of the platform).
@@ -801,6 +807,10 @@ class Evaluator:
         are decided alike (:func:`decision_reading`: what the decision step reads of the facts itself), so
         runs on them (with the same seller facts) conclude alike but for the values the conclusions
         quote and match: :meth:`lay_over` turns the conclusions of one into the other's.
+
+        With the reading, a number that stands for it: the same for equal readings while they are remembered, and
+        never for another reading (a catalogue keys its shared runs by these numbers, not the readings' contents);
+        ``None`` for a reading no key can hold.
         """
         by_name: dict[str, tuple[tuple[bool, Leaf], ...]] | None = self.__dict__.get("_platform_leaves")
         if by_name is None:
@@ -813,7 +823,7 @@ class Evaluator:
                 grouped.setdefault(leaf.name, []).append((leaf.op in ("absent", "present"), leaf))
             by_name = self.__dict__["_platform_leaves"] = {name: tuple(items) for name, items in grouped.items()}
         if not overrides:
-            return self._platform_reading(platform, {}, by_name)
+            return self._numbered(self._platform_reading(platform, {}, by_name))
         # Remembered by what it reads: the names overridden (in the order given) and the values of those a literal
         # or the decision reads, with their types (True is not 1). Products repeat their route facts and most of
         # their margin facts' values (a gap is a whole percentage), and the rest (a summary...) is not read.
@@ -830,18 +840,31 @@ class Evaluator:
             )
         read, numbered = found_read
         values = tuple([overrides[name] for name in read])
-        known: dict[Any, tuple[Any, ...]] = self.__dict__.setdefault("_readings", {})
+        known: dict[Any, tuple[tuple[Any, ...], int | None]] = self.__dict__.setdefault("_readings", {})
         try:
             key: Any = (platform, numbered, values, tuple(map(type, values)))
             found = known.get(key)
         except TypeError:  # a value no key can hold (a list): read afresh
             key = found = None
         if found is None:
-            found = self._platform_reading(platform, overrides, by_name)
+            found = self._numbered(self._platform_reading(platform, overrides, by_name))
             if key is not None:
                 if len(known) >= _READINGS_KEPT:
                     known.clear()
                 known[key] = found
+        return found
+
+    def _numbered(self, reading: tuple[Any, ...]) -> tuple[tuple[Any, ...], int | None]:
+        """A reading and its number (:meth:`numbered_reading`): equal readings share one while it is remembered."""
+        numbers: dict[tuple[Any, ...], tuple[tuple[Any, ...], int | None]] = self.__dict__.setdefault("_reading_numbers", {})
+        try:
+            found = numbers.get(reading)
+        except TypeError:  # a reading no key can hold: no number
+            return reading, None
+        if found is None:
+            if len(numbers) >= _READINGS_KEPT:
+                numbers.clear()
+            found = numbers[reading] = (reading, next(_READING_NUMBERS))
         return found
 
     def _platform_reading(

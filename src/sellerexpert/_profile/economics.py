@@ -446,6 +446,10 @@ _PLACES_KEPT = 256
 """The most paths :func:`_place` remembers (a product list has a column per path)."""
 
 
+_Slots = tuple[tuple[int, tuple[tuple[int, str, int], ...]], ...]
+"""Per table holding numbers of a product (its position), each number's place in it, its name and its path's index."""
+
+
 @dataclass(frozen=True)
 class _LaidPlan:
     """What :meth:`Economics.laid_over` makes of ``section`` with numbers at some paths, whatever their values: each
@@ -459,9 +463,9 @@ class _LaidPlan:
     tables: bool
     fits: bool
     layers: tuple[tuple[LayerKey, Layer], ...]
-    layer_slots: tuple[tuple[int, tuple[tuple[int, str, int], ...]], ...]
+    layer_slots: _Slots
     routes: tuple[tuple[str, Layer], ...]
-    route_slots: tuple[tuple[int, tuple[tuple[int, str, int], ...]], ...]
+    route_slots: _Slots
 
 
 class _Slot:
@@ -513,7 +517,7 @@ def _laid_plan(section: Economics, paths: tuple[tuple[str, ...], ...]) -> _LaidP
     )
 
 
-def _slots_of(tables: tuple[tuple[Any, Layer], ...]) -> tuple[tuple[int, tuple[tuple[int, str, int], ...]], ...]:
+def _slots_of(tables: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...]) -> _Slots:
     """The :class:`_Slot` s of a :class:`_LaidPlan`'s tables: per table that holds any, its position and theirs."""
     found = []
     for position, (_key, table) in enumerate(tables):
@@ -524,7 +528,7 @@ def _slots_of(tables: tuple[tuple[Any, Layer], ...]) -> tuple[tuple[int, tuple[t
 
 
 def _filled(
-    tables: tuple[tuple[Any, Layer], ...], slots: tuple[tuple[int, tuple[tuple[int, str, int], ...]], ...], values: list[Any]
+    tables: tuple[tuple[Any, Layer], ...], slots: _Slots, values: list[Any]
 ) -> tuple[tuple[Any, Layer], ...]:
     """A :class:`_LaidPlan`'s ``tables`` with ``values`` (the numbers by their paths' index) in their ``slots``."""
     if not slots:
@@ -767,7 +771,7 @@ class Economics:
             if len(_LAID_PLANS) >= _LAID_PLANS_KEPT:
                 _LAID_PLANS.clear()
             _LAID_PLANS[paths] = plan
-        values = [
+        values: list[Any] = [
             _monthly_units(value) if spec is None else _value(spec, value, where)
             for (spec, where), (_path, value) in zip(plan.specs, numbers, strict=True)
         ]
