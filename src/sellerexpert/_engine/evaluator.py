@@ -1274,7 +1274,9 @@ def _settler(
 _SETTLE_CODE: dict[str, Any] = {}
 """:func:`_settler`'s compiled programs by their source: a catalogue's views bring a few dozen bindings and fewer
 programs (p2000: 42 programs of 26 sources)."""
-_SETTLE_CODE_KEPT = 256
+_SETTLE_CODE_KEPT = 64
+"""The most programs kept compiled (a program of some 30 rules' steps compiles to tens of kilobytes; the views keep
+their own programs whatever this keeps)."""
 _VIEW_CELL_BYTES = 300
 """What a view holds per platform fact, per rule its program folds in, and per two facts for each numbering base a
 trace's records were built from (measured with the conclusions and worded pieces the views keep alive)."""
