@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -569,6 +571,8 @@ class Advisor:
         combined: dict[Any, tuple[tuple[Any, ...], Any]] = {}
         platform_parts: dict[Any, tuple[Mapping[str, Any], Conclusions, dict[Any, Any]]] = {}
         sellers: dict[Any, tuple[Any, ...]] = {}
+        plan_numbers: dict[Any, int] = {}
+        counted = itertools.count()
         evaluator = self._evaluator
 
         def consult(profile: SellerProfile) -> ConsultationResult:
@@ -581,19 +585,35 @@ class Advisor:
                 seller = known = None
             if known is None:
                 known = self._seller_plans(profile)
+                # Each plan's part of a shared run's key (its market, signature and route answers) as a number: the
+                # same for the same part (seller parts the rules read alike share runs), never for another.
+                numbers: list[int | None] = []
+                for plan, signature in zip(known[0] or (), known[2], strict=True):
+                    try:
+                        number = plan_numbers.get((plan.market, signature, plan.terms))
+                        if number is None:
+                            if len(plan_numbers) >= _READINGS_KEPT:
+                                plan_numbers.clear()
+                            number = plan_numbers[(plan.market, signature, plan.terms)] = next(counted)
+                    except TypeError:  # answers no key can hold
+                        number = None
+                    numbers.append(number)
+                known = (*known, numbers)
                 if seller is not None:
                     if len(sellers) >= _READINGS_KEPT:
                         sellers.clear()
                     sellers[seller] = known
             if known[0] is None:  # a value no test can hold: consulted in full
                 return self._consult(profile, engine=engine, lang=lang)
-            # The plans with this product's profile (its economics) in each market; the rest is the seller part's.
+            # The plans with this product's profile (its economics) in each market; the rest is the seller part's
+            # (the fields of its profile in that market too, :meth:`SellerProfile.in_market`'s, set once).
+            economics = profile.economics
             plans = [
                 _Plan(
-                    plan.market, profile.in_market(plan.market) if plan.market is not None else profile, plan.routes,
+                    plan.market, profile if state is None else SellerProfile._of_seller(state, economics), plan.routes,
                     plan.overrides, plan.terms,
                 )
-                for plan in known[0]
+                for plan, state in zip(known[0], known[4], strict=True)
             ]
             # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.
             compared = (
@@ -606,22 +626,27 @@ class Advisor:
             self._recent_landed = (profile, compared)
             overrides = [self._margin_facts(plan.profile, plan.overrides, comparison=compared.get(plan.market)) for plan in plans]
             facts = known[1]
-            parts: list[Any] = []
-            for plan, signature, given in zip(plans, known[2], overrides, strict=True):
+            numbered: list[list[Any]] = []
+            for plan, given in zip(plans, overrides, strict=True):
                 try:
-                    readings = tuple(evaluator.platform_reading(p, given.get(p)) for p in plan.profile.platforms)
+                    found = [evaluator.numbered_reading(p, given.get(p)) for p in plan.profile.platforms]
                 except TypeError:  # a value no test can hold: consulted in full
                     return self._consult(profile, engine=engine, lang=lang)
-                parts.append((plan.market, signature, plan.terms, readings))
+                numbered.append(found)
             # Each market's run is shared on its own: products that read alike in one market and apart in another
-            # still share the first market's run (and what their results word of it, kept with the run).
+            # still share the first market's run (and what their results word of it, kept with the run). A run is
+            # kept by its part (the market, signature, route answers and readings, :func:`_platform_keys`) as
+            # numbers: the seller part's plan (:meth:`_seller_plans`) and each reading's (:meth:`Evaluator.numbered_reading`).
             runs = []
-            for plan, plan_facts, given, part in zip(plans, facts, overrides, parts, strict=True):
-                try:
-                    run = shared.get(part)
-                except TypeError:  # a value no key can hold: consulted in full
+            for plan, plan_facts, given, signature, number, found in zip(
+                plans, facts, overrides, known[2], known[5], numbered, strict=True
+            ):
+                key = (number, *[reading_number for _reading, reading_number in found])
+                if None in key:  # a value no key can hold: consulted in full
                     return self._consult(profile, engine=engine, lang=lang)
+                run = shared.get(key)
                 if run is None:
+                    part = (plan.market, signature, plan.terms, tuple([reading for reading, _number in found]))
                     # The platform facts the rules run on: the first product's with the same reading, per market and
                     # platform, so the evaluator keeps a view per reading rather than one per product (whose facts
                     # they are does not show: each product lays its own over the run).
@@ -641,7 +666,7 @@ class Advisor:
                             _share_platforms(run, part, ran, platform_parts)
                     if len(shared) >= _READINGS_KEPT:
                         shared.clear()
-                    shared[part] = run
+                    shared[key] = run
                 runs.append(run)
             recommendations, best = self._advice(profile, list(zip(plans, runs, strict=True)), lang, overrides, combined)
             return ConsultationResult(
@@ -661,11 +686,14 @@ class Advisor:
         list[dict[str, Any]],
         list[tuple[Any, ...]],
         list[dict[str, tuple[economics.MarketColumns, ...]] | None],
+        list[dict[str, Any] | None],
     ]:
         """What a catalogue's consultant (:meth:`_product_consultant`) works out of a profile's seller part alone (all
         but its economics), the same for every product with that part: its plans (:meth:`_plans`, each with this
         profile: a product's own is set in), each plan's facts (:func:`fact_values`) and signature
-        (:meth:`Evaluator.signature`), and the columns each plan's comparison prices (:meth:`_priced_columns`).
+        (:meth:`Evaluator.signature`), the columns each plan's comparison prices (:meth:`_priced_columns`), and
+        the fields of each plan's profile, which a product's economics are set beside (``None``: the product's
+        profile itself, as :meth:`SellerProfile.in_market` gives it for a run without markets or in its one market).
         No plans (``None``) when a signature cannot be made (a value no key can hold)."""
         plans = self._plans(profile, None)
         facts = [fact_values(plan.profile) for plan in plans]
@@ -673,10 +701,14 @@ class Advisor:
         for plan, plan_facts in zip(plans, facts, strict=True):
             signature = self._evaluator.signature(plan_facts, plan.profile.platforms)
             if signature is None:
-                return None, [], [], []
+                return None, [], [], [], []
             signatures.append(signature)
         columns = [self._priced_columns(plan.profile, "en")[0] for plan in plans]
-        return plans, facts, signatures, columns
+        states = [
+            None if plan.profile is profile else {name: getattr(plan.profile, name) for name in _PROFILE_STATE}
+            for plan in plans
+        ]
+        return plans, facts, signatures, columns, states
 
     def _landed(
         self, profile: SellerProfile, lang: str, today: date | None = None, *, brief: bool = False
@@ -1491,13 +1523,20 @@ class Advisor:
         """The reasons and caveats of a product on a shared run's ``frame`` (:meth:`_laid_recommendation`): the
         frame's own with those worded for this product's values ``given`` sorted in."""
         items = record.concluded.get(platform, {})
+        changed: dict[str, Concluded] = {}
+        fact: Callable[[str], Any]
         if frame.laid:
             recorded, changed = self._evaluator.lay_over_platform(record, platform, given, frame.laid)
+            fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+        elif lang == "en" and not quoted:
+            # The words read of the laid facts only the product's own values they quote (:attr:`_Frame.read`), and
+            # in English, with nothing quoted in other words, :meth:`_fact_reader` gives each its value as laid
+            # (plain): read straight from what is given.
+            fact = functools.partial(_laid_value, given)
         else:
             # The words read of the laid facts only the product's own values they quote (as laid: plain).
             recorded = {name: plain(given[name[len(PLATFORM_PREFIX) :]]) for name in frame.read}
-            changed = {}
-        fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
+            fact = self._fact_reader(platform, lang, quoted, recorded, seller_facts)
         own: dict[str, Any] = {}
         for rule_id in frame.variable:
             wording = frame.worded.get(rule_id)
@@ -1521,10 +1560,19 @@ class Advisor:
                     platform, wording.rule, items[rule_id], lang, None, wording.template, context, wording.rests_on
                 )
         # Each variable rule's piece into its slot (a rule id) in the frame's order; a piece is never a str.
-        return (
-            tuple([own[slot] if slot.__class__ is str else slot for slot in frame.reasons]),
-            tuple([own[slot] if slot.__class__ is str else slot for slot in frame.caveats]),
-        )
+        slots = frame.slots
+        if slots is None:
+            slots = frame.slots = (
+                tuple([index for index, slot in enumerate(frame.reasons) if slot.__class__ is str]),
+                tuple([index for index, slot in enumerate(frame.caveats) if slot.__class__ is str]),
+            )
+        reasons = list(frame.reasons)
+        for index in slots[0]:
+            reasons[index] = own[reasons[index]]
+        caveats = list(frame.caveats)
+        for index in slots[1]:
+            caveats[index] = own[caveats[index]]
+        return tuple(reasons), tuple(caveats)
 
     def _routes_in(self, plan: _Plan, lang: str) -> Mapping[str, MarketRoutes]:
         """The plan's route checks with their texts in ``lang`` (the engine saw them in English)."""
@@ -1938,14 +1986,17 @@ class Advisor:
 
 
 
+_PROFILE_STATE = tuple(item.name for item in fields(SellerProfile))
+"""A profile's fields, its economics among them (what :meth:`SellerProfile._of_seller` is given, but the economics)."""
 _SELLER_FIELDS = tuple(item.name for item in fields(SellerProfile) if item.name != "economics")
 """A profile's fields but its economics (:func:`_seller_of`)."""
+_seller_values = operator.attrgetter(*_SELLER_FIELDS)
 
 
 def _seller_of(profile: SellerProfile) -> tuple[Any, ...]:
     """A profile's seller part as a key: the values of every field but its economics, which is all a consultation
     reads of it but the landed-cost comparisons and the margin facts (:meth:`Advisor._seller_plans`), and their types."""
-    values = tuple([getattr(profile, name) for name in _SELLER_FIELDS])
+    values: tuple[Any, ...] = _seller_values(profile)
     # With their types: equal values of two types (True and 1) are not the same answer to every test.
     return (values, tuple(map(type, values)))
 
@@ -2104,6 +2155,13 @@ class _Frame:
     """The recommendation itself when no words change with the product (immutable, shared)."""
     like: Recommendation | None = None
     """Otherwise the first product's recommendation, whose fields but the reasons and caveats every product shares."""
+    slots: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    """Where the slots are in :attr:`reasons` and in :attr:`caveats` (found at the first product laid into them)."""
+
+
+def _laid_value(given: Mapping[str, Any], name: str) -> Any:
+    """A laid fact's value (``platform.``-prefixed ``name``) as the engine saw it: the product's own, plain."""
+    return plain(given[name[len(PLATFORM_PREFIX) :]])
 
 
 @dataclass(frozen=True)

@@ -360,3 +360,20 @@ def test_the_engine_of_record_gives_the_same_catalogue(advisor: Advisor) -> None
     assert compiled.to_json() == experta.to_json()
     for a, b in zip(compiled.products, experta.products, strict=True):
         assert a.result.trace.to_json() == b.result.trace.to_json()
+
+
+def test_products_reading_apart_in_one_seller_part_get_each_its_own_consultation(advisor: Advisor, apart: Advisor) -> None:
+    # A catalogue's consultant keeps each market's shared run by numbers (the seller part's plan's and each platform
+    # reading's, Evaluator.numbered_reading): products of one seller part whose prices turn the margin's leader, gap
+    # and openness in turn (and back) must each get their own consultation's advice, word for word.
+    prices = [("3.10", "30.00"), ("9.90", "10.50"), ("6.20", "14.00"), ("3.10", "31.00"), ("12.00", "9.00"), ("5.10", "12.99")]
+    rows = [
+        {"sku": f"R-{index}", "unit_cost": "2.40", "full_price": full, "semi_price": semi, "monthly_units": str(100 + index)}
+        for index, (full, semi) in enumerate(prices * 2)
+    ]
+    for lang in ("en", "zh"):
+        catalogue = advisor.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
+        assert len(catalogue.products) == len(rows)
+        for product in catalogue.products:
+            alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
+            assert product.result.to_json() == alone.to_json()

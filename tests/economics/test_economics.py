@@ -3140,3 +3140,57 @@ def test_a_placements_amounts_are_the_cents_of_its_models_and_its_record_the_con
                     assert placement.other_per_month == cents(other[-1].contribution_per_month)
 
     check()
+
+
+def _laid_over_plainly(section: Any, numbers: list[tuple[tuple[str, ...], Any]]) -> Any:
+    # Economics.laid_over as it was before its plans: each number placed, read and set in a copy of its table, the
+    # changed tables sorted into NUMBERS' order, the layers into from_dict's.
+    from sellerexpert._profile import economics as economics_module
+
+    layers, routes, units = dict(section.layers), dict(section.routes), section.monthly_units
+    changed: dict[Any, dict[str, Any]] = {}
+    changed_routes: dict[str, dict[str, Any]] = {}
+    for path, value in numbers:
+        spec, layer, route, where = economics_module._place(path)
+        if spec is None:
+            units = economics_module._monthly_units(value)
+            continue
+        given_value = economics_module._value(spec, value, where)
+        if route is not None:
+            table = changed_routes.setdefault(route, dict(routes.get(route, ())))
+        else:
+            table = changed.setdefault(layer, dict(layers.get(layer, ())))
+        table[spec.name] = given_value
+    if not changed and not changed_routes and units == section.monthly_units:
+        return section
+    for key, table in changed.items():
+        layers[key] = economics_module._ordered(table)
+    for route, table in changed_routes.items():
+        routes[route] = economics_module._ordered(table)
+    ordered = tuple((key, layers[key]) for key in economics_module._LAYER_ORDER if key in layers)
+    if len(ordered) != len(layers):
+        raise ProfileError("a layer from_dict would not give", field="economics")
+    return dataclasses.replace(section, monthly_units=units, layers=ordered, routes=tuple(routes.items()))
+
+
+_LAID_PATHS = st.sampled_from([path for path in _CELL_PATHS if path[0] not in ("weight_kg", "weight_class", "category")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    company=st.sampled_from([c for c in _COMPANIES if c.economics is not None]),
+    paths=st.lists(_LAID_PATHS | st.just(("platforms", "temu", "colour")), min_size=1, max_size=7),
+    rows=st.lists(st.lists(_CELL_VALUES, min_size=7, max_size=7), min_size=1, max_size=4),
+)
+def test_numbers_laid_over_a_section_by_a_plan_per_paths_are_the_plain_reading(
+    company: SellerProfile, paths: list[tuple[str, ...]], rows: list[list[Any]]
+) -> None:
+    # Economics.laid_over works out once per paths (a product list's columns) where each number goes and what the
+    # section becomes (_laid_plan), and each product's numbers are read and set in those slots: rows in turn on the
+    # same paths (a path given twice: the last wins; a path of no number among them), each laid over as plainly,
+    # its section (repr: the numbers' very digits) or its error (message, field, value) the same.
+    section = company.economics
+    assert section is not None
+    for values in rows:
+        numbers = list(zip(paths, values, strict=False))
+        assert _outcome(section.laid_over, numbers) == _outcome(_laid_over_plainly, section, numbers)

@@ -931,3 +931,43 @@ def test_a_text_split_once_with_its_fixed_facts_filled_in_is_the_text_rendered(
     for index in range(1, len(parts), 2):
         text += (filled(values.get(parts[index]), lang), parts[index + 1])
     assert "".join(text) == render(template, values, lang=lang)
+
+
+def test_settle_programs_compiled_once_per_source_settle_each_view_as_experta(examples_dir: Path) -> None:
+    """_settler compiles each program once per source (_SETTLE_CODE: views of other bindings often settle through
+    the same steps) and binds each view's own names by running it in the view's namespace: a fresh advisor whose
+    views find every program compiled by another advisor's concludes as Experta, word for word."""
+    company = SellerProfile.from_file(examples_dir / "catalogue-ningbo-home.yaml")
+    profiles = [
+        company.with_changes(category=category, weight_class=weight, operational_capacity=capacity)
+        for category, weight, capacity in (("home", "parcel", "medium"), ("toys", "heavy", "low"), ("beauty", "parcel", "high"))
+    ]
+    evaluator_module._SETTLE_CODE.clear()
+    first = Advisor()
+    for profile in profiles:
+        first.consult(profile, engine="compiled")
+    compiled = len(evaluator_module._SETTLE_CODE)
+    assert compiled
+    second = Advisor()
+    for profile in reversed(profiles):
+        assert second.consult(profile, engine="compiled").to_json() == second.consult(profile, engine="experta").to_json()
+    assert len(evaluator_module._SETTLE_CODE) == compiled  # every program the second found compiled
+
+
+def test_a_reading_s_number_is_the_same_for_equal_readings_only(advisor: Advisor, examples_dir: Path) -> None:
+    """Evaluator.numbered_reading: a catalogue keys its shared runs by reading numbers; equal readings (of other
+    values the literals answer alike) have one number, readings apart never share one."""
+    company = SellerProfile.from_file(examples_dir / "catalogue-ningbo-home.yaml")
+    evaluator = advisor.evaluator
+    plan = advisor._plans(company, None)[0]
+    given = advisor._margin_facts(plan.profile, plan.overrides)
+    platform = plan.profile.platforms[0]
+    facts = dict(given[platform])
+    seen: dict[int, tuple[Any, ...]] = {}
+    for gap in (0, 1, 2, 3, 5, 8, 13, 21, 40, 80):
+        for leader in ("fully-managed", "semi-managed"):
+            reading, number = evaluator.numbered_reading(platform, {**facts, "margin_gap_pct": gap, "margin_leader": leader})
+            assert number is not None
+            assert reading == evaluator.platform_reading(platform, {**facts, "margin_gap_pct": gap, "margin_leader": leader})
+            assert seen.setdefault(number, reading) == reading
+    assert len(set(seen.values())) == len(seen) >= 2

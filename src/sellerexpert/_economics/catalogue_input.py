@@ -146,6 +146,27 @@ def _weight_class(value: Any) -> str:
     return next((name for most, name in WEIGHT_LIMITS_KG if kg <= most), "oversized")
 
 
+def _weight_class_of(value: Any) -> str:
+    """:func:`_weight_class`, remembered for a text or whole number (a product list repeats a few weights); a
+    weight that fails is not kept, so its error is raised afresh each time."""
+    kind = type(value)
+    if kind is not str and kind is not int:
+        return _weight_class(value)
+    key = (kind, value)
+    found = _WEIGHT_CLASSES.get(key)
+    if found is None:
+        found = _weight_class(value)
+        if len(_WEIGHT_CLASSES) >= _WEIGHT_CLASSES_KEPT:
+            _WEIGHT_CLASSES.clear()
+        _WEIGHT_CLASSES[key] = found
+    return found
+
+
+_WEIGHT_CLASSES: dict[tuple[type, Any], str] = {}
+_WEIGHT_CLASSES_KEPT = 1024
+"""The most weights :func:`_weight_class_of` remembers (texts of a few characters)."""
+
+
 def _merge(into: dict[str, Any], path: tuple[str, ...], value: Any, fresh: set[int]) -> None:
     """Set ``value`` at ``path`` in ``into``, copying each nested table on the way that is not in ``fresh``
     (the ids of the tables made for this product): the company's tables are shared by every product."""
@@ -225,7 +246,7 @@ def product_profile(company: SellerProfile, cells: Mapping[tuple[str, ...], Any]
     fields: dict[str, Any] = {}
     weight = cells.get(("weight_class",))
     if _blank(weight) and not _blank(cells.get(("weight_kg",))):
-        weight = _weight_class(cells[("weight_kg",)])
+        weight = _weight_class_of(cells[("weight_kg",)])
     if not _blank(weight):
         fields["weight_class"] = weight.strip() if isinstance(weight, str) else weight
     category = cells.get(("category",))

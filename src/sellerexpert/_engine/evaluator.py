@@ -29,6 +29,7 @@ objects; no text from a rule file is ever evaluated as code.
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,10 @@ _SCALARS = frozenset((str, int, bool, float, type(None)))
 _READINGS_KEPT = 4096
 """Platform readings remembered by the values they read (:meth:`Evaluator.platform_reading`): route facts repeat,
 a margin gap is a whole percentage; then forgotten, so values never seen again do not pile up."""
+_ORDER_NUMBERS = itertools.count()
+"""The numbers :meth:`Evaluator.platform_reading` gives the orders of names it reads (one per order, never reused)."""
+_READING_NUMBERS = itertools.count()
+"""The numbers :meth:`Evaluator.numbered_reading` gives readings (one per reading while it is kept, never reused)."""
 
 
 def plain(value: Any) -> Any:
@@ -790,6 +795,10 @@ class Evaluator:
         return answers
 
     def platform_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        """What the rules can tell of one platform's facts with ``overrides`` over them (:meth:`numbered_reading`)."""
+        return self.numbered_reading(platform, overrides)[0]
+
+    def numbered_reading(self, platform: str, overrides: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], int | None]:
         """What the rules can tell of one platform's facts with ``overrides`` over them: the names overridden
         and the answer of every platform literal any rule makes on them (as :func:`_platform_match` asks it;
         the literals on the rule book's own facts answer alike on every reading of the platform).
@@ -798,6 +807,10 @@ class Evaluator:
         are decided alike (:func:`decision_reading`: what the decision step reads of the facts itself), so
         runs on them (with the same seller facts) conclude alike but for the values the conclusions
         quote and match: :meth:`lay_over` turns the conclusions of one into the other's.
+
+        With the reading, a number that stands for it: the same for equal readings while they are remembered, and
+        never for another reading (a catalogue keys its shared runs by these numbers, not the readings' contents);
+        ``None`` for a reading no key can hold.
         """
         by_name: dict[str, tuple[tuple[bool, Leaf], ...]] | None = self.__dict__.get("_platform_leaves")
         if by_name is None:
@@ -810,30 +823,48 @@ class Evaluator:
                 grouped.setdefault(leaf.name, []).append((leaf.op in ("absent", "present"), leaf))
             by_name = self.__dict__["_platform_leaves"] = {name: tuple(items) for name, items in grouped.items()}
         if not overrides:
-            return self._platform_reading(platform, {}, by_name)
+            return self._numbered(self._platform_reading(platform, {}, by_name))
         # Remembered by what it reads: the names overridden (in the order given) and the values of those a literal
         # or the decision reads, with their types (True is not 1). Products repeat their route facts and most of
         # their margin facts' values (a gap is a whole percentage), and the rest (a summary...) is not read.
         order = tuple(overrides)
-        readers: dict[tuple[str, ...], tuple[str, ...]] = self.__dict__.setdefault("_reading_names", {})
-        read = readers.get(order)
-        if read is None:
+        readers: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = self.__dict__.setdefault("_reading_names", {})
+        found_read = readers.get(order)
+        if found_read is None:
             if len(readers) >= _READINGS_KEPT:
                 readers.clear()
-            read = readers[order] = tuple(name for name in order if name in by_name or name in DECISION_READS)
+            # The order is keyed by a number of its own, never given to another order (the readings outlive the
+            # names' store), so that the readings' key does not hash the names a second time.
+            found_read = readers[order] = (
+                tuple(name for name in order if name in by_name or name in DECISION_READS), next(_ORDER_NUMBERS)
+            )
+        read, numbered = found_read
         values = tuple([overrides[name] for name in read])
-        known: dict[Any, tuple[Any, ...]] = self.__dict__.setdefault("_readings", {})
+        known: dict[Any, tuple[tuple[Any, ...], int | None]] = self.__dict__.setdefault("_readings", {})
         try:
-            key: Any = (platform, order, values, tuple(map(type, values)))
+            key: Any = (platform, numbered, values, tuple(map(type, values)))
             found = known.get(key)
         except TypeError:  # a value no key can hold (a list): read afresh
             key = found = None
         if found is None:
-            found = self._platform_reading(platform, overrides, by_name)
+            found = self._numbered(self._platform_reading(platform, overrides, by_name))
             if key is not None:
                 if len(known) >= _READINGS_KEPT:
                     known.clear()
                 known[key] = found
+        return found
+
+    def _numbered(self, reading: tuple[Any, ...]) -> tuple[tuple[Any, ...], int | None]:
+        """A reading and its number (:meth:`numbered_reading`): equal readings share one while it is remembered."""
+        numbers: dict[tuple[Any, ...], tuple[tuple[Any, ...], int | None]] = self.__dict__.setdefault("_reading_numbers", {})
+        try:
+            found = numbers.get(reading)
+        except TypeError:  # a reading no key can hold: no number
+            return reading, None
+        if found is None:
+            if len(numbers) >= _READINGS_KEPT:
+                numbers.clear()
+            found = numbers[reading] = (reading, next(_READING_NUMBERS))
         return found
 
     def _platform_reading(
@@ -1226,9 +1257,26 @@ def _settler(
             f"{pad}items[rule{index}] = item",
         ]
     lines.append("    return None")
-    exec(compile("\n".join(lines), f"<settle {len(steps)} rules>", "exec"), namespace)  # noqa: S102
+    # Views of other bindings often settle through the same steps (the source is positions only): compiled once
+    # per source, and each view's names bound by running the compiled definition in its own namespace.
+    source = "\n".join(lines)
+    code = _SETTLE_CODE.get(source)
+    if code is None:
+        code = compile(source, f"<settle {len(steps)} rules>", "exec")
+        if len(_SETTLE_CODE) >= _SETTLE_CODE_KEPT:
+            _SETTLE_CODE.clear()
+        _SETTLE_CODE[source] = code
+    exec(code, namespace)  # noqa: S102
     function: Callable[..., None] = namespace["settle"]
     return function, slots, shared_slots
+
+
+_SETTLE_CODE: dict[str, Any] = {}
+""":func:`_settler`'s compiled programs by their source: a catalogue's views bring a few dozen bindings and fewer
+programs (p2000: 42 programs of 26 sources)."""
+_SETTLE_CODE_KEPT = 64
+"""The most programs kept compiled (a program of some 30 rules' steps compiles to tens of kilobytes; the views keep
+their own programs whatever this keeps)."""
 _VIEW_CELL_BYTES = 300
 """What a view holds per platform fact, per rule its program folds in, and per two facts for each numbering base a
 trace's records were built from (measured with the conclusions and worded pieces the views keep alive)."""

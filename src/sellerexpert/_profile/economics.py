@@ -446,6 +446,108 @@ _PLACES_KEPT = 256
 """The most paths :func:`_place` remembers (a product list has a column per path)."""
 
 
+_Slots = tuple[tuple[int, tuple[tuple[int, str, int], ...]], ...]
+"""Per table holding numbers of a product (its position), each number's place in it, its name and its path's index."""
+
+
+@dataclass(frozen=True)
+class _LaidPlan:
+    """What :meth:`Economics.laid_over` makes of ``section`` with numbers at some paths, whatever their values: each
+    number's spec and field path (no spec: ``monthly_units``), the last ``monthly_units``' index, whether a table
+    changes, whether the layers are ones :meth:`Economics.from_dict` gives, and the section's layers and routes as
+    they come out, with the slots (position, place in its table, name, number's index) each product's numbers fill."""
+
+    section: Economics
+    specs: tuple[tuple[NumberSpec | None, str], ...]
+    units: int | None
+    tables: bool
+    fits: bool
+    layers: tuple[tuple[LayerKey, Layer], ...]
+    layer_slots: _Slots
+    routes: tuple[tuple[str, Layer], ...]
+    route_slots: _Slots
+
+
+class _Slot:
+    """Where the number at a path of index ``index`` goes in a :class:`_LaidPlan`'s tables."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _laid_plan(section: Economics, paths: tuple[tuple[str, ...], ...]) -> _LaidPlan:
+    """:meth:`Economics.laid_over`'s work on ``section`` for numbers at ``paths``, each number a :class:`_Slot`:
+    the same tables copied, set and ordered as for real numbers (the last of a path given twice wins).
+
+    :raises ProfileError: for a path of no number or layer (:func:`_place`).
+    """
+    layers: dict[LayerKey, Layer] = dict(section.layers)
+    routes: dict[str, Layer] = dict(section.routes)
+    changed: dict[LayerKey, dict[str, Any]] = {}
+    changed_routes: dict[str, dict[str, Any]] = {}
+    specs: list[tuple[NumberSpec | None, str]] = []
+    units = None
+    for index, path in enumerate(paths):
+        spec, layer, route, where = _PLACES.get(path) or _place(path)
+        specs.append((spec, where))
+        if spec is None:
+            units = index
+            continue
+        if route is not None:
+            table = changed_routes.get(route)
+            if table is None:
+                table = changed_routes[route] = dict(routes.get(route, ()))
+        else:
+            assert layer is not None
+            table = changed.get(layer)
+            if table is None:
+                table = changed[layer] = dict(layers.get(layer, ()))
+        table[spec.name] = _Slot(index)
+    for key, table in changed.items():
+        layers[key] = _ordered(table)
+    for route, table in changed_routes.items():
+        routes[route] = _ordered(table)  # a new route after the section's own, in the order first given
+    ordered = tuple((key, layers[key]) for key in _LAYER_ORDER if key in layers)
+    route_items = tuple(routes.items())
+    return _LaidPlan(
+        section, tuple(specs), units, bool(changed or changed_routes), len(ordered) == len(layers),
+        ordered, _slots_of(ordered), route_items, _slots_of(route_items),
+    )
+
+
+def _slots_of(tables: tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...]) -> _Slots:
+    """The :class:`_Slot` s of a :class:`_LaidPlan`'s tables: per table that holds any, its position and theirs."""
+    found = []
+    for position, (_key, table) in enumerate(tables):
+        slots = tuple((place, name, value.index) for place, (name, value) in enumerate(table) if type(value) is _Slot)
+        if slots:
+            found.append((position, slots))
+    return tuple(found)
+
+
+def _filled(
+    tables: tuple[tuple[Any, Layer], ...], slots: _Slots, values: list[Any]
+) -> tuple[tuple[Any, Layer], ...]:
+    """A :class:`_LaidPlan`'s ``tables`` with ``values`` (the numbers by their paths' index) in their ``slots``."""
+    if not slots:
+        return tables
+    out = list(tables)
+    for position, places in slots:
+        key, table = out[position]
+        numbers = list(table)
+        for place, name, index in places:
+            numbers[place] = (name, values[index])
+        out[position] = (key, tuple(numbers))
+    return tuple(out)
+
+
+_LAID_PLANS: dict[tuple[tuple[str, ...], ...], _LaidPlan] = {}
+_LAID_PLANS_KEPT = 64
+"""The most :class:`_LaidPlan` s kept, by paths (a product list brings one or a few: its columns, its blank cells)."""
+
+
 def _layer(raw: object, where: tuple[str, ...], *, models: bool) -> tuple[Layer, dict[str, Layer]]:
     """The numbers of one table, and (where allowed) its per-model sub-tables."""
     if type(raw) is not dict and not isinstance(raw, Mapping):
@@ -652,45 +754,38 @@ class Economics:
         :raises ProfileError: for a number that is not valid or a path of another shape; :meth:`from_dict` of
             the whole then names the first problem as it finds them (its order is the section's, not the paths').
         """
-        layers = dict(self.layers)
-        routes = dict(self.routes)
-        units = self.monthly_units
-        changed: dict[LayerKey, dict[str, Value]] = {}
-        changed_routes: dict[str, dict[str, Value]] = {}
-        for path, value in numbers:
-            place = _PLACES.get(path)
-            if place is None:
-                place = _place(path)
-            spec, layer, route, where = place
-            if spec is None:
-                units = _monthly_units(value)
-                continue
-            given = _value(spec, value, where)
-            if route is not None:
-                table = changed_routes.get(route)
-                if table is None:
-                    table = changed_routes[route] = dict(routes.get(route, ()))
-            else:
-                assert layer is not None
-                table = changed.get(layer)
-                if table is None:
-                    table = changed[layer] = dict(layers.get(layer, ()))
-            table[spec.name] = given
-        if not changed and not changed_routes and units == self.monthly_units:
+        numbers = numbers if type(numbers) is list else list(numbers)
+        # Where each number goes and what the section becomes depend on the paths alone (a product list's columns):
+        # worked out once per paths (:func:`_laid_plan`), and each product's numbers read and set in their slots.
+        paths = tuple([path for path, _value in numbers])
+        plan = _LAID_PLANS.get(paths)
+        if plan is None or plan.section is not self:
+            try:
+                plan = _laid_plan(self, paths)
+            except ProfileError:
+                # A path of no number or layer: its error, unless a number before it is wrong (the first problem).
+                for path, value in numbers:
+                    spec, _layer_key, _route, where = _PLACES.get(path) or _place(path)
+                    _monthly_units(value) if spec is None else _value(spec, value, where)
+                raise  # pragma: no cover - the loop raises at that path at the latest
+            if len(_LAID_PLANS) >= _LAID_PLANS_KEPT:
+                _LAID_PLANS.clear()
+            _LAID_PLANS[paths] = plan
+        values: list[Any] = [
+            _monthly_units(value) if spec is None else _value(spec, value, where)
+            for (spec, where), (_path, value) in zip(plan.specs, numbers, strict=True)
+        ]
+        units = self.monthly_units if plan.units is None else values[plan.units]
+        if not plan.tables and units == self.monthly_units:
             return self
-        for key, table in changed.items():
-            layers[key] = _ordered(table)
-        for route, table in changed_routes.items():
-            routes[route] = _ordered(table)  # a new route after the section's own, in the order first given
-        ordered = tuple((key, layers[key]) for key in _LAYER_ORDER if key in layers)
-        if len(ordered) != len(layers):
+        if not plan.fits:
             raise ProfileError("a layer from_dict would not give", field="economics")
         return Economics(
             monthly_units=units,
             currency=self.currency,
             cost_of_capital=self.cost_of_capital,
-            layers=ordered,
-            routes=tuple(routes.items()),
+            layers=_filled(plan.layers, plan.layer_slots, values),
+            routes=_filled(plan.routes, plan.route_slots, values),
             exchange_rates=self.exchange_rates,
         )
 
