@@ -495,10 +495,14 @@ class _Memo:
     of, so no two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("advices", "by_content", "by_id", "heads", "heads_by_id", "lists", "lists_written", "shapes")
+    __slots__ = (
+        "advices", "by_content", "by_id", "frames", "frames_kept", "heads", "heads_by_id", "lists", "lists_written", "shapes"
+    )
 
     def __init__(self) -> None:
         self.advices: dict[tuple[str, int], tuple[MarketAdvice, bytes]] = {}
+        self.frames: dict[tuple[object, ...], list[_Frame]] = {}
+        self.frames_kept = 0  # how many frames (the lists' items): see _framed()
         self.heads: dict[tuple[object, ...], bytes] = {}
         self.heads_by_id: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
         self.by_id: dict[int, tuple[object, str, bytes]] = {}
@@ -538,16 +542,58 @@ class _Memo:
         return text
 
     def advice(self, advice: MarketAdvice, newline: str) -> bytes:
-        """The text of ``advice`` (its JSON at this depth) without its closing brace: its head (:meth:`head`), then
-        its pieces' lists (:meth:`list_text`). About half a catalogue's market entries are an advice the advisor
-        shares among products (those none of whose words are the product's own): its text is remembered by its id
-        (kept with it, so no id is reused meanwhile; a market advice is frozen) once both its lists were found
-        written: an advice with a product's own words (new lists) is not kept, as it does not recur (a few
-        kilobytes each)."""
+        """The text of ``advice`` (its JSON at this depth) without its closing brace. About half a catalogue's market
+        entries are an advice the advisor shares among products (those none of whose words are the product's own):
+        its text is remembered by its id (kept with it, so no id is reused meanwhile; a market advice is frozen)
+        once met again with every text it writes already written: an advice with a product's own words is not
+        kept, as it does not recur (a few kilobytes each). The rest are written of their frame (:meth:`_framed`)."""
         key = (newline, id(advice))
         found = self.advices.get(key)
         if found is not None and found[0] is advice:
             return found[1]
+        return self._framed(advice, newline, key)
+
+    def _framed(self, advice: MarketAdvice, newline: str, key: tuple[str, int]) -> bytes:
+        """:meth:`advice`'s text written of the text remembered for the advice's frame (:class:`_Frame`): a product's
+        advice is its shared run's entry with the product's own pieces laid in, each the frame's piece with the
+        product's own text, so one frame's text serves every product on that run, only the product's own texts
+        escaped into it. Its frames are found by the advice's head (every field but its pieces, the very same
+        objects, kept with them so no id is reused meanwhile) and its lists' lengths; some three in four of a
+        catalogue's advices not found by their id are written so, not each piece and list looked up again."""
+        kind = type(advice)
+        fields = _HEAD_FIELDS.get(kind)
+        if fields is None:
+            fields = _head_fields(kind)
+        state = advice.__dict__
+        head = fields(state)
+        reasons, caveats = state["reasons"], state["caveats"]
+        frame_key = (newline, kind, len(reasons), len(caveats), *map(id, head))
+        pieces = (*reasons, *caveats)
+        frames = self.frames.get(frame_key)
+        if frames is not None:
+            for frame in frames:
+                if all(map(operator.is_, frame.head, head)):
+                    same, text = frame.text(pieces)
+                    if text is None:
+                        continue
+                    if same:  # every piece the frame's own: an advice the advisor shares, met again
+                        if len(self.advices) >= _ADVICES_KEPT:
+                            self.advices.clear()
+                        self.advices[key] = (advice, text)
+                    return text
+        text = self._written(advice, newline, key)
+        frame = _Frame.made(advice, newline, head, pieces, text)
+        if frame is not None:
+            if self.frames_kept >= _ADVICES_KEPT:
+                self.frames.clear()
+                self.frames_kept = 0
+            self.frames.setdefault(frame_key, []).append(frame)
+            self.frames_kept += 1
+        return text
+
+    def _written(self, advice: MarketAdvice, newline: str, key: tuple[str, int]) -> bytes:
+        """:meth:`advice`'s text written of its head (:meth:`head`) and its pieces' lists (:meth:`list_text`),
+        remembered by the advice's id when both lists were found written."""
         written = self.lists_written
         inner = newline + _INDENT
         parts = [self.head(advice, newline)]
@@ -570,8 +616,7 @@ class _Memo:
         kind = type(advice)
         fields = _HEAD_FIELDS.get(kind)
         if fields is None:
-            names = [f.name for f in dataclasses.fields(kind) if f.name not in _PIECE_LISTS]
-            fields = _HEAD_FIELDS[kind] = operator.itemgetter(*names)
+            fields = _head_fields(kind)
         values = fields(advice.__dict__)
         ids = (newline, kind, *map(id, values))
         found = self.heads_by_id.get(ids)
@@ -653,6 +698,105 @@ class _Memo:
         self.shapes[key] = made
         return None if made is None else b"".join((made[1], _escape(own).encode(), made[2]))
 
+
+class _Frame:
+    """A market advice's frame (:meth:`_Memo._framed`): its head, its pieces (its reasons, then its caveats), its text
+    in parts around a hole where each piece's text goes, and each piece's text in UTF-8.
+
+    An advice on the same frame has the very same head, as many pieces in each list, and each piece the frame's
+    own or one of the same type whose every field but its text is the frame's piece's (the very same objects):
+    its text is the frame's with each piece's text laid in."""
+
+    __slots__ = ("head", "layouts", "others", "parts", "pieces", "utf8")
+
+    def __init__(self, head: tuple[object, ...], pieces: tuple[Any, ...], parts: tuple[bytes, ...]) -> None:
+        self.head, self.pieces, self.parts = head, pieces, parts
+        self.utf8 = tuple(_escape(piece.__dict__["text"]).encode() for piece in pieces)
+        # Each piece's type, what reads its fields but the text, and their values (the frame's piece's).
+        self.others = tuple(
+            (type(piece), getter, getter(piece.__dict__))
+            for piece in pieces
+            for getter in [cast("Callable[[dict[str, Any]], tuple[object, ...]]", _OTHERS[type(piece)])]
+        )
+        self.layouts: dict[bytes, tuple[tuple[int, ...], tuple[bytes, ...]]] = {}
+
+    def text(self, pieces: tuple[Any, ...]) -> tuple[bool, bytes | None]:
+        """The text of an advice on this frame whose head is the frame's, with these pieces (as many as the frame's
+        in each list): whether every piece is the frame's own, and the text, ``None`` when a piece is not on the
+        frame (another type, another field but its text, or a text not a str)."""
+        same = bytes(map(operator.is_, pieces, self.pieces))
+        layout = self.layouts.get(same)
+        if layout is None:
+            layout = self._layout(same)
+        laid, parts = layout
+        if not laid:
+            return True, parts[0]
+        made = [parts[0]]
+        for index, part in zip(laid, parts[1:], strict=True):
+            kind, others, values = self.others[index]
+            piece = pieces[index]
+            state = piece.__dict__
+            text = state.get("text")
+            if type(piece) is not kind or type(text) is not str or not all(map(operator.is_, others(state), values)):
+                return False, None
+            made += (_escape(text).encode(), part)
+        return False, b"".join(made)
+
+    def _layout(self, same: bytes) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
+        """Where the pieces not the frame's own go (``same`` is 0 for each), and the text around them: the frame's
+        parts with each of its own pieces' texts joined in (made once per such pattern, a few a frame)."""
+        laid = tuple(index for index, own in enumerate(same) if not own)
+        parts = [self.parts[0]]
+        for index, part in enumerate(self.parts[1:]):
+            if same[index]:
+                parts[-1] += self.utf8[index] + part
+            else:
+                parts.append(part)
+        if len(self.layouts) >= _LAYOUTS_KEPT:
+            self.layouts.clear()
+        layout = self.layouts[same] = (laid, tuple(parts))
+        return layout
+
+    @classmethod
+    def made(
+        cls, advice: MarketAdvice, newline: str, head: tuple[object, ...], pieces: tuple[Any, ...], text: bytes
+    ) -> _Frame | None:
+        """The frame of ``advice`` (its ``head`` and ``pieces``), whose text at this depth is ``text``; ``None`` for
+        pieces with no shape (not dataclasses with a str ``text``: :func:`_other_fields`), or when the advice's
+        text written with a hole for each piece's text is not ``text`` with each text escaped into its hole (a
+        text written anywhere else, or more than once)."""
+        for piece in pieces:
+            kind = type(piece)
+            others = _OTHERS.get(kind, _NO_SHAPE)
+            if others is _NO_SHAPE:
+                others = _other_fields(kind)
+            if others is None or type(piece.__dict__.get("text")) is not str:
+                return None
+        if len(pieces) > len(_HOLES):
+            return None
+        holes = iter(_HOLES)
+        holed = _shallow(advice, **{
+            name: tuple(_shallow(piece, text=next(holes)) for piece in getattr(advice, name)) for name in _PIECE_LISTS
+        })
+        whole = _json(holed.to_dict(), newline[1:])[: -len(newline) - 1]  # without its closing brace, as advice()
+        if any(whole.count(hole) != (index < len(pieces)) for index, hole in enumerate(_HOLES_JSON)):
+            return None
+        parts: list[bytes] = []
+        for hole in _HOLES_JSON[: len(pieces)]:
+            before, _hole, whole = whole.partition(hole)
+            parts.append(before.encode())
+        parts.append(whole.encode())
+        frame = cls(head, pieces, tuple(parts))
+        return frame if frame.text(pieces) == (True, text) else None
+
+
+_LAYOUTS_KEPT = 16
+"""The most patterns of its own pieces and the product's a frame remembers (:meth:`_Frame._layout`)."""
+
+
+_HOLES = tuple(f"\x00\x01 the piece's own text {index} \x01\x00" for index in range(64))
+"""What a frame's pieces (:class:`_Frame`) are written with in place of their texts, in turn: no piece says them."""
+_HOLES_JSON = tuple(map(_escape, _HOLES))
 
 _HOLE = "\x00\x01 the piece's own text \x01\x00"
 """What a piece's shape (:meth:`_Memo._shaped`) is written with in place of its text: no piece says it."""
@@ -777,6 +921,18 @@ def _openings(newline: str, keys: tuple[str, ...]) -> tuple[bytes, ...]:
 _OPENED: dict[tuple[str, tuple[str, ...]], tuple[bytes, ...]] = {}
 _HEAD_FIELDS: dict[type, Callable[[dict[str, Any]], tuple[object, ...]]] = {}
 """By a market advice's type: what gives the values of its head's fields (:meth:`_Memo.head`), made once per type."""
+
+
+def _head_fields(kind: type) -> Callable[[dict[str, Any]], tuple[object, ...]]:
+    """What gives the values of a market advice's head's fields, by its type (kept in :data:`_HEAD_FIELDS`)."""
+    names = [f.name for f in dataclasses.fields(kind) if f.name not in _PIECE_LISTS]
+    fields: Callable[[dict[str, Any]], tuple[object, ...]] = (
+        operator.itemgetter(*names) if len(names) > 1 else lambda state: tuple(state[name] for name in names)
+    )
+    if len(_HEAD_FIELDS) >= _KEYS_KEPT:
+        _HEAD_FIELDS.clear()
+    _HEAD_FIELDS[kind] = fields
+    return fields
 
 
 class ProductWriter:
