@@ -117,15 +117,20 @@ class Placement:
     )
     """The keys of :meth:`comparison_dict`, in its order."""
 
-    def comparison_values(self) -> tuple[Any, ...]:
+    def comparison_values(self, number: Callable[[Decimal | None], Any] | None = None) -> tuple[Any, ...]:
         """The values of :meth:`comparison_dict`, in its keys' order (:attr:`COMPARISON`): what a product's JSON
-        writes of them, without a dict for each market."""
+        writes of them, without a dict for each market.
+
+        :param number: what each amount is written as instead (a product's JSON writes them straight to text).
+        """
+        if number is None:
+            number = _number
         return (
-            _number(self.contribution_per_unit),
-            _number(self.contribution_per_month),
+            number(self.contribution_per_unit),
+            number(self.contribution_per_month),
             self.other_route,
             self.other_route_name,
-            _number(self.other_per_month),
+            number(self.other_per_month),
             self.gap_pct,
             self.close,
             self.company_route,

@@ -779,11 +779,14 @@ class _Frame:
             name: tuple(_shallow(piece, text=next(holes)) for piece in getattr(advice, name)) for name in _PIECE_LISTS
         })
         whole = _json(holed.to_dict(), newline[1:])[: -len(newline) - 1]  # without its closing brace, as advice()
-        if any(whole.count(hole) != (index < len(pieces)) for index, hole in enumerate(_HOLES_JSON)):
+        # Each hole once, in turn, and no other: as many holes' openings as pieces, each found after the one before.
+        if whole.count(_HOLES_OPENING) != len(pieces):
             return None
         parts: list[bytes] = []
         for hole in _HOLES_JSON[: len(pieces)]:
-            before, _hole, whole = whole.partition(hole)
+            before, found, whole = whole.partition(hole)
+            if not found:
+                return None
             parts.append(before.encode())
         parts.append(whole.encode())
         frame = cls(head, pieces, tuple(parts))
@@ -794,9 +797,12 @@ _LAYOUTS_KEPT = 16
 """The most patterns of its own pieces and the product's a frame remembers (:meth:`_Frame._layout`)."""
 
 
-_HOLES = tuple(f"\x00\x01 the piece's own text {index} \x01\x00" for index in range(64))
+_HOLE_WORDS = "\x00\x01 the piece's own text "
+_HOLES = tuple(f"{_HOLE_WORDS}{index} \x01\x00" for index in range(64))
 """What a frame's pieces (:class:`_Frame`) are written with in place of their texts, in turn: no piece says them."""
 _HOLES_JSON = tuple(map(_escape, _HOLES))
+_HOLES_OPENING = _escape(_HOLE_WORDS)[:-1]
+"""What every hole's JSON text begins with (up to its number)."""
 
 _HOLE = "\x00\x01 the piece's own text \x01\x00"
 """What a piece's shape (:meth:`_Memo._shaped`) is written with in place of its text: no piece says it."""
@@ -858,7 +864,72 @@ def _market_parts(placement: Placement, memo: _Memo, newline: str, out: list[Any
     # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
     # gives way to the comma): the keys in to_dict's order.
     out.append(memo.advice(advice, newline))
-    out.append(("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode())
+    out.append(_comparison_utf8(placement, newline))
+
+
+def _comparison_utf8(placement: Placement, newline: str) -> bytes:
+    """A placement's comparison keys as its market entry ends with them at this depth, in UTF-8: a comma, then
+    ``_flat(placement.COMPARISON, placement.comparison_values(), newline)`` without its opening brace. Written of
+    its text with a slot for each value (:func:`_comparison_layout`), its amounts straight from their Decimals
+    (:func:`_amount_json`) instead of made floats whose shortest text is then searched for; a value of another type,
+    or an amount that is not a number, the long way (its text, or its error)."""
+    layout = _COMPARISONS.get((type(placement), newline))
+    if layout is None:
+        layout = _comparison_layout(placement, newline)
+    if layout:
+        text, amounts = layout
+        try:
+            values = placement.comparison_values(_amount_json)
+            return (text % tuple([
+                value if amount else _SCALARS[type(value)](value) for value, amount in zip(values, amounts, strict=True)
+            ])).encode()
+        except (KeyError, ArithmeticError, ValueError, TypeError, AttributeError):
+            pass  # written the long way below: its text, or the very error it raises
+    return ("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode()
+
+
+def _comparison_layout(placement: Placement, newline: str) -> tuple[str, tuple[bool, ...]] | tuple[()]:
+    """What :func:`_comparison_utf8` writes a placement of this type's comparison of at this depth: its text with a
+    ``%s`` for each value, and which of its values are amounts (found by asking ``comparison_values`` for a marker
+    in their place); empty for keys that :func:`_flat` would not write one by one (not str, or one twice)."""
+    keys = placement.COMPARISON
+    probe = placement.comparison_values(lambda _value: _AMOUNT)
+    layout: tuple[str, tuple[bool, ...]] | tuple[()] = ()
+    if len(probe) == len(keys) == len(set(keys)) and keys and all(type(key) is str for key in keys):
+        inner = newline + _INDENT
+        text = "".join("," + inner + _escape(key).replace("%", "%%") + ": %s" for key in keys) + newline + "}"
+        layout = (text, tuple(value is _AMOUNT for value in probe))
+    if len(_COMPARISONS) >= _KEYS_KEPT:
+        _COMPARISONS.clear()
+    _COMPARISONS[type(placement), newline] = layout
+    return layout
+
+
+_COMPARISONS: dict[tuple[type, str], tuple[str, tuple[bool, ...]] | tuple[()]] = {}
+"""By a placement's type and the depth: its comparison's layout (:func:`_comparison_layout`)."""
+_AMOUNT: Any = object()
+
+
+def _amount_json(value: Decimal | None) -> str:
+    """The JSON text of an amount as a product's comparison writes it: the text of ``_number(value)`` (an int,
+    a float or ``null``), its errors alike. An amount of one or two decimals in at most 16 characters (sign and
+    point included) is its own digits, its trailing zeros dropped: a float's shortest text of a number of at most
+    15 significant digits is those digits (no other string of as few digits is within a float's precision of it),
+    written positionally for magnitudes from 0.01 to below 10**16, as float's repr does; a Decimal's text has
+    its point there only when written positionally (an exponent's text ends it). An integral amount, or any
+    other, the long way."""
+    if value is None:
+        return "null"
+    if type(value) is Decimal:
+        text = str(value)
+        if len(text) <= 16 and (text[-3:-2] == "." or text[-2:-1] == "."):
+            stripped = text.rstrip("0")
+            if stripped[-1] != ".":
+                return stripped
+    from .catalogue import _number
+
+    number = _number(value)
+    return _SCALARS[type(number)](number)
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
