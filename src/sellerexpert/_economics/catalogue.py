@@ -551,7 +551,9 @@ class SplitTally:
                         where.append(index)
         for platform in self._separate:
             models = {t[_MODEL] for t in placements if t[_PLATFORM] == platform}
-            tally = self._stores.setdefault(platform, [next((t for t in placements if t[_PLATFORM] == platform), None), 0, 0])
+            tally = self._stores.get(platform)
+            if tally is None:  # its first placement looked for once, not made and dropped per product
+                tally = self._stores[platform] = [next((t for t in placements if t[_PLATFORM] == platform), None), 0, 0]
             tally[1] += "fully-managed" in models
             tally[2] += "semi-managed" in models
 

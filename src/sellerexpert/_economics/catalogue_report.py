@@ -466,6 +466,10 @@ _ADVICES_KEPT = 1024
 """Market advices' texts a streamed catalogue remembers by the advice (some 7 kB each: a catalogue of p2000's kind
 shares about 600)."""
 
+_FRAMES_KEPT = 512
+"""Market advices' frames a streamed catalogue remembers (:meth:`_Memo._framed`; some 7 kB each and their layouts:
+p2000's products are on 150)."""
+
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 _compact_c = (
     json.encoder.c_make_encoder(None, _COMPACT.default, _escape, None, ": ", ", ", False, False, False)  # type: ignore[attr-defined]
@@ -584,7 +588,7 @@ class _Memo:
         text = self._written(advice, newline, key)
         frame = _Frame.made(advice, newline, head, pieces, text)
         if frame is not None:
-            if self.frames_kept >= _ADVICES_KEPT:
+            if self.frames_kept >= _FRAMES_KEPT:
                 self.frames.clear()
                 self.frames_kept = 0
             self.frames.setdefault(frame_key, []).append(frame)
@@ -793,8 +797,9 @@ class _Frame:
         return frame if frame.text(pieces) == (True, text) else None
 
 
-_LAYOUTS_KEPT = 16
-"""The most patterns of its own pieces and the product's a frame remembers (:meth:`_Frame._layout`)."""
+_LAYOUTS_KEPT = 4
+"""The most patterns of its own pieces and the product's a frame remembers (:meth:`_Frame._layout`): one or two
+in a generated catalogue (each some 7 kB)."""
 
 
 _HOLE_WORDS = "\x00\x01 the piece's own text "
