@@ -586,12 +586,14 @@ class _Memo:
                         self.advices[key] = (advice, text)
                     return text
         text = self._written(advice, newline, key)
-        frame = _Frame.made(advice, newline, head, pieces, text)
-        if frame is not None:
+        made = _Frame.made(advice, newline, head, pieces, text)
+        if made is not None:
             if self.frames_kept >= _FRAMES_KEPT:
                 self.frames.clear()
                 self.frames_kept = 0
-            self.frames.setdefault(frame_key, []).append(frame)
+            if frames is None or len(frames) >= _LAYOUTS_KEPT:  # a few frames a head at most, each tried in turn
+                frames = self.frames[frame_key] = []
+            frames.append(made)
             self.frames_kept += 1
         return text
 
@@ -731,20 +733,29 @@ class _Frame:
         same = bytes(map(operator.is_, pieces, self.pieces))
         layout = self.layouts.get(same)
         if layout is None:
+            # A new pattern: its pieces checked first, so another frame's advice makes no layout here.
+            if not all(self._fits(index, piece) for index, piece in enumerate(pieces) if not same[index]):
+                return False, None
             layout = self._layout(same)
         laid, parts = layout
         if not laid:
             return True, parts[0]
         made = [parts[0]]
         for index, part in zip(laid, parts[1:], strict=True):
-            kind, others, values = self.others[index]
             piece = pieces[index]
-            state = piece.__dict__
-            text = state.get("text")
-            if type(piece) is not kind or type(text) is not str or not all(map(operator.is_, others(state), values)):
+            if not self._fits(index, piece):
                 return False, None
-            made += (_escape(text).encode(), part)
+            made += (_escape(piece.__dict__["text"]).encode(), part)
         return False, b"".join(made)
+
+    def _fits(self, index: int, piece: Any) -> bool:
+        """Whether ``piece`` may stand in the frame's piece at ``index``: of its type, with a str text, and every
+        other field the very same object as the frame's piece's."""
+        kind, others, values = self.others[index]
+        state = piece.__dict__
+        return (
+            type(piece) is kind and type(state.get("text")) is str and all(map(operator.is_, others(state), values))
+        )
 
     def _layout(self, same: bytes) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
         """Where the pieces not the frame's own go (``same`` is 0 for each), and the text around them: the frame's
