@@ -586,12 +586,18 @@ class _Memo:
                         self.advices[key] = (advice, text)
                     return text
         text = self._written(advice, newline, key)
-        made = _Frame.made(advice, newline, head, pieces, text)
+        if self.frames_kept >= _FRAMES_KEPT:
+            self.frames.clear()
+            self.frames_kept = 0
+            frames = None
+        if frames is None:
+            # Met once: its frame is made when it is met again (half of a short catalogue's heads are met once).
+            self.frames[frame_key] = []
+            self.frames_kept += 1
+            return text
+        made = _Frame.made(self, advice, newline, head, pieces, text)
         if made is not None:
-            if self.frames_kept >= _FRAMES_KEPT:
-                self.frames.clear()
-                self.frames_kept = 0
-            if frames is None or len(frames) >= _LAYOUTS_KEPT:  # a few frames a head at most, each tried in turn
+            if len(frames) >= _LAYOUTS_KEPT:  # a few frames a head at most, each tried in turn
                 frames = self.frames[frame_key] = []
             frames.append(made)
             self.frames_kept += 1
@@ -668,12 +674,22 @@ class _Memo:
         return text
 
     def _shaped(self, piece: object, advice: MarketAdvice, name: str, newline: str) -> bytes | None:
-        """``piece``'s text written of the text remembered for its shape: its type, the advice's type, the field it
-        is an item of, the depth and every field but its text, the very same objects (kept with it, so no id is
-        reused meanwhile). The text is written around a hole where the piece's text goes, escaped: the same bytes
-        as the piece's own dict written whole, which the shape's first piece is checked against (a piece whose
-        dict would read its text anywhere else gets no shape). ``None`` when ``piece`` has no shape: not a
-        dataclass with a str ``text``, or its shape has no hole."""
+        """``piece``'s text written of the text remembered for its shape (:meth:`_shape`), its own text escaped into
+        the hole; ``None`` when it has no shape."""
+        shape = self._shape(piece, advice, name, newline)
+        if shape is None:
+            return None
+        return b"".join((shape[1], _escape(cast("Any", piece).__dict__["text"]).encode(), shape[2]))
+
+    def _shape(
+        self, piece: object, advice: MarketAdvice, name: str, newline: str
+    ) -> tuple[tuple[object, ...], bytes, bytes] | None:
+        """The text remembered for ``piece``'s shape: its type, the advice's type, the field it is an item of, the
+        depth and every field but its text, the very same objects (kept with it, so no id is reused meanwhile). The
+        text is in two parts, around a hole where the piece's text goes, escaped: the same bytes as the piece's own
+        dict written whole, which the shape's first piece is checked against (a piece whose dict would read its text
+        anywhere else gets no shape). ``None`` when ``piece`` has no shape: not a dataclass with a str ``text``, or
+        its shape has no hole."""
         kind = type(piece)
         others = _OTHERS.get(kind, _NO_SHAPE)
         if others is _NO_SHAPE:
@@ -688,7 +704,7 @@ class _Memo:
         key = (newline, type(advice), name, kind, *map(id, values))
         shape = self.shapes.get(key, _NO_SHAPE)
         if shape is not _NO_SHAPE and (shape is None or all(map(operator.is_, shape[0], values))):
-            return None if shape is None else b"".join((shape[1], _escape(own).encode(), shape[2]))
+            return cast("tuple[tuple[object, ...], bytes, bytes] | None", shape)
         # A new shape: the piece's dict written with the hole for its text, and held to the piece's own text.
         out: list[str] = []
         _write_json(_piece_data(_shallow(piece, text=_HOLE), advice, name), newline, out)
@@ -702,7 +718,7 @@ class _Memo:
         if len(self.shapes) >= _PIECES_KEPT:
             self.shapes.clear()
         self.shapes[key] = made
-        return None if made is None else b"".join((made[1], _escape(own).encode(), made[2]))
+        return made
 
 
 class _Frame:
@@ -774,36 +790,40 @@ class _Frame:
 
     @classmethod
     def made(
-        cls, advice: MarketAdvice, newline: str, head: tuple[object, ...], pieces: tuple[Any, ...], text: bytes
+        cls, memo: _Memo, advice: MarketAdvice, newline: str, head: tuple[object, ...], pieces: tuple[Any, ...],
+        text: bytes,
     ) -> _Frame | None:
-        """The frame of ``advice`` (its ``head`` and ``pieces``), whose text at this depth is ``text``; ``None`` for
-        pieces with no shape (not dataclasses with a str ``text``: :func:`_other_fields`), or when the advice's
-        text written with a hole for each piece's text is not ``text`` with each text escaped into its hole (a
-        text written anywhere else, or more than once)."""
-        for piece in pieces:
-            kind = type(piece)
-            others = _OTHERS.get(kind, _NO_SHAPE)
-            if others is _NO_SHAPE:
-                others = _other_fields(kind)
-            if others is None or type(piece.__dict__.get("text")) is not str:
-                return None
-        if len(pieces) > len(_HOLES):
-            return None
-        holes = iter(_HOLES)
-        holed = _shallow(advice, **{
-            name: tuple(_shallow(piece, text=next(holes)) for piece in getattr(advice, name)) for name in _PIECE_LISTS
-        })
-        whole = _json(holed.to_dict(), newline[1:])[: -len(newline) - 1]  # without its closing brace, as advice()
-        # Each hole once, in turn, and no other: as many holes' openings as pieces, each found after the one before.
-        if whole.count(_HOLES_OPENING) != len(pieces):
-            return None
+        """The frame of ``advice`` (its ``head`` and ``pieces``), whose text at this depth is ``text``, made as
+        :meth:`_Memo.advice` writes an advice: its head's text, then each list's opening, its pieces' texts between
+        commas, each of its shape's text around its hole (:meth:`_Memo._shape`), and its closing. ``None`` when a
+        piece has no shape, or the frame's text is not ``text``."""
+        inner = newline + _INDENT  # where list_text writes a list, its pieces one level further
+        opening, comma, closing = _openings(inner, _LIST)
+        laid: list[bytes | None] = [memo.head(advice, newline)]  # None: a hole
+        for name, key in zip(_PIECE_LISTS, _openings(newline, _PIECE_LISTS), strict=True):
+            laid.append(key)
+            listed = getattr(advice, name)
+            if not listed:
+                laid.append(b"[]")
+                continue
+            laid.append(opening)
+            for index, piece in enumerate(listed):
+                shape = memo._shape(piece, advice, name, inner + _INDENT)
+                if shape is None:
+                    return None
+                laid += (comma, shape[1], None, shape[2]) if index else (shape[1], None, shape[2])
+            laid.append(closing)
         parts: list[bytes] = []
-        for hole in _HOLES_JSON[: len(pieces)]:
-            before, found, whole = whole.partition(hole)
-            if not found:
-                return None
-            parts.append(before.encode())
-        parts.append(whole.encode())
+        run: list[bytes] = []
+        for part in laid:
+            if part is None:
+                parts.append(b"".join(run))
+                run = []
+            else:
+                run.append(part)
+        parts.append(b"".join(run))
+        if len(parts) != len(pieces) + 1:
+            return None
         frame = cls(head, pieces, tuple(parts))
         return frame if frame.text(pieces) == (True, text) else None
 
@@ -812,13 +832,6 @@ _LAYOUTS_KEPT = 4
 """The most patterns of its own pieces and the product's a frame remembers (:meth:`_Frame._layout`): one or two
 in a generated catalogue (each some 7 kB)."""
 
-
-_HOLE_WORDS = "\x00\x01 the piece's own text "
-_HOLES = tuple(f"{_HOLE_WORDS}{index} \x01\x00" for index in range(64))
-"""What a frame's pieces (:class:`_Frame`) are written with in place of their texts, in turn: no piece says them."""
-_HOLES_JSON = tuple(map(_escape, _HOLES))
-_HOLES_OPENING = _escape(_HOLE_WORDS)[:-1]
-"""What every hole's JSON text begins with (up to its number)."""
 
 _HOLE = "\x00\x01 the piece's own text \x01\x00"
 """What a piece's shape (:meth:`_Memo._shaped`) is written with in place of its text: no piece says it."""
