@@ -1793,6 +1793,127 @@ def test_a_list_of_pieces_is_remembered_only_for_the_very_same_pieces() -> None:
     assert written(()) == "[]"
 
 
+_own_texts = st.lists(st.none() | _piece_texts, min_size=8, max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    products=st.lists(st.tuples(_own_texts, st.integers(0, 4)), min_size=1, max_size=6),
+    depth=st.integers(0, 3),
+)
+def test_an_advice_on_a_frame_is_its_own_text(products: list[tuple[list[str | None], int]], depth: int) -> None:
+    # A product's market advice is its run's entry with the product's own pieces laid in (each the frame's piece with
+    # its own text): written of its frame's remembered text (_Frame) with each own text escaped into its hole, the
+    # same bytes as the advice's dict written whole, for any texts (quotes, control characters, the holes' own
+    # words), pieces not on the frame (another weight, another rule, one piece fewer) and the frame's pieces
+    # themselves. Fails when a piece is taken for the frame's on its text alone, or a text goes in unescaped.
+    from sellerexpert._economics.catalogue_report import _json, _Memo
+
+    reasons = (_REASON, replace(_REASON, rule="rule_b", text="Yours: 3 units.", weight=None), replace(_REASON, text="B."))
+    caveats = (
+        Caveat("rule_c", "A caveat.", ("¶3",)), Caveat("rule_d", "Another \"caveat\".", ()), Caveat("rule_e", "", ("x",)),
+    )
+    entry = MarketAdvice(
+        "US", "the US", "temu_local", "local", "semi-managed", "one-model", 0.9, reasons, caveats, hands_over={"stock": "you"}
+    )
+    memo = _Memo()
+    newline = "\n" + "  " * depth
+    for texts, change in products:
+        pieces: list[Any] = [*reasons, *caveats]
+        for index, text in enumerate(texts[: len(pieces)]):
+            if text is not None:
+                pieces[index] = replace(pieces[index], text=text)
+        if change == 1:
+            pieces[1] = replace(pieces[1], weight=1)
+        elif change == 2:
+            pieces[4] = replace(pieces[4], rule="rule_x")
+        split = len(reasons) - (change == 3)
+        advice = replace(entry, reasons=tuple(pieces[:split]), caveats=tuple(pieces[len(reasons) :]))
+        expected = _json(advice.to_dict(), newline[1:])[: -len(newline) - 1].encode("utf-8")
+        for _ in range(2):
+            assert memo.advice(advice, newline) == expected
+    assert memo.frames
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.none()
+    | st.decimals(places=2, min_value=-(10**16), max_value=10**16)
+    | st.decimals(places=1, min_value=-(10**16), max_value=10**16)
+    | st.decimals()
+    # 15 to 18 significant digits: around the most a float's shortest text keeps of them.
+    | st.tuples(st.integers(14, 18), st.integers(1, 2), st.booleans()).flatmap(
+        lambda digits: st.integers(10 ** (digits[0] - 1), 10 ** digits[0] - 1).map(
+            lambda n: Decimal(-n if digits[2] else n).scaleb(-digits[1])
+        )
+    )
+    | st.sampled_from([
+        Decimal("-0.00"), Decimal("0.10"), Decimal("-0.05"), Decimal("9999999999999.99"), Decimal("-999999999999.99"),
+        Decimal("99999999999999.9"), Decimal("97238388553978.51"), Decimal("-9723838855397.51"), Decimal("1E+3"),
+        Decimal("1.23E-7"), Decimal("0.001"), Decimal("1.5E+2"),
+        Decimal("12.3E-1"), Decimal("NaN"), Decimal("-Infinity"), Decimal("sNaN"), Decimal(300),
+    ]),
+)
+def test_an_amount_is_written_as_its_number_is(value: Decimal | None) -> None:
+    # A product's comparison writes its amounts straight from their Decimals' digits (_amount_json): the very text of
+    # the number _number makes of it (an int, a float's shortest repr, null), or its very error. Fails when the
+    # digits are taken for a float's at 17 characters, or their trailing zeros kept.
+    from sellerexpert._economics.catalogue import _number
+    from sellerexpert._economics.catalogue_report import _SCALARS, _amount_json
+
+    try:
+        number = _number(value)
+        expected: str | type[Exception] = _SCALARS[type(number)](number)
+    except (ArithmeticError, ValueError) as exc:
+        expected = type(exc)
+    if isinstance(expected, str):
+        assert _amount_json(value) == expected
+    else:
+        with pytest.raises(expected):
+            _amount_json(value)
+
+
+_AMOUNTS = st.none() | st.decimals(places=2, min_value=-(10**15), max_value=10**15) | st.sampled_from(
+    [Decimal(7), Decimal("-0.00"), Decimal("1E+20"), Decimal("NaN"), Decimal("Infinity")]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    amounts=st.tuples(_AMOUNTS, _AMOUNTS, _AMOUNTS),
+    words=st.tuples(st.none() | st.text(max_size=3), st.text(max_size=3) | st.builds(_Key, st.text(max_size=2)), _piece_texts),
+    gap=st.integers() | st.booleans(),
+    depth=st.integers(0, 4),
+)
+def test_a_placements_comparison_is_written_as_its_values_are(
+    amounts: tuple[Decimal | None, ...], words: tuple[Any, ...], gap: Any, depth: int
+) -> None:
+    # A placement's comparison keys are written of their layout with each value in its slot (_comparison_utf8): the
+    # same bytes as its values written one by one (_flat) or the same error, for any amounts, words of other types
+    # (a str's subclass) and a gap that is a bool. Fails when an amount's slot is taken for another value's.
+    from sellerexpert._economics.catalogue import Placement
+    from sellerexpert._economics.catalogue_report import _comparison_utf8, _flat
+
+    per_unit, per_month, other = amounts
+    other_route, other_name, reason = words
+    placement = Placement(
+        "temu", "Temu", "US", "the US", "temu_local", "local", "semi-managed", per_unit, per_month, other_route,
+        other_name, other, gap, True, None, reason,
+    )
+    newline = "\n" + "  " * depth
+    try:
+        expected: bytes | type[Exception] = (
+            "," + _flat(Placement.COMPARISON, placement.comparison_values(), newline)[1:]
+        ).encode()
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        expected = type(exc)
+    if isinstance(expected, bytes):
+        assert _comparison_utf8(placement, newline) == expected
+    else:
+        with pytest.raises(expected):
+            _comparison_utf8(placement, newline)
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     plan=_plans(),

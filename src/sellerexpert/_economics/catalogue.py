@@ -117,15 +117,20 @@ class Placement:
     )
     """The keys of :meth:`comparison_dict`, in its order."""
 
-    def comparison_values(self) -> tuple[Any, ...]:
+    def comparison_values(self, number: Callable[[Decimal | None], Any] | None = None) -> tuple[Any, ...]:
         """The values of :meth:`comparison_dict`, in its keys' order (:attr:`COMPARISON`): what a product's JSON
-        writes of them, without a dict for each market."""
+        writes of them, without a dict for each market.
+
+        :param number: what each amount is written as instead (a product's JSON writes them straight to text).
+        """
+        if number is None:
+            number = _number
         return (
-            _number(self.contribution_per_unit),
-            _number(self.contribution_per_month),
+            number(self.contribution_per_unit),
+            number(self.contribution_per_month),
             self.other_route,
             self.other_route_name,
-            _number(self.other_per_month),
+            number(self.other_per_month),
             self.gap_pct,
             self.close,
             self.company_route,
@@ -546,7 +551,9 @@ class SplitTally:
                         where.append(index)
         for platform in self._separate:
             models = {t[_MODEL] for t in placements if t[_PLATFORM] == platform}
-            tally = self._stores.setdefault(platform, [next((t for t in placements if t[_PLATFORM] == platform), None), 0, 0])
+            tally = self._stores.get(platform)
+            if tally is None:  # its first placement looked for once, not made and dropped per product
+                tally = self._stores[platform] = [next((t for t in placements if t[_PLATFORM] == platform), None), 0, 0]
             tally[1] += "fully-managed" in models
             tally[2] += "semi-managed" in models
 

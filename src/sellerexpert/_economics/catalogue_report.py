@@ -466,6 +466,10 @@ _ADVICES_KEPT = 1024
 """Market advices' texts a streamed catalogue remembers by the advice (some 7 kB each: a catalogue of p2000's kind
 shares about 600)."""
 
+_FRAMES_KEPT = 512
+"""Market advices' frames a streamed catalogue remembers (:meth:`_Memo._framed`; some 7 kB each and their layouts:
+p2000's products are on 150)."""
+
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 _compact_c = (
     json.encoder.c_make_encoder(None, _COMPACT.default, _escape, None, ": ", ", ", False, False, False)  # type: ignore[attr-defined]
@@ -495,10 +499,14 @@ class _Memo:
     of, so no two pieces that differ in anything written can share a text.
     """
 
-    __slots__ = ("advices", "by_content", "by_id", "heads", "heads_by_id", "lists", "lists_written", "shapes")
+    __slots__ = (
+        "advices", "by_content", "by_id", "frames", "frames_kept", "heads", "heads_by_id", "lists", "lists_written", "shapes"
+    )
 
     def __init__(self) -> None:
         self.advices: dict[tuple[str, int], tuple[MarketAdvice, bytes]] = {}
+        self.frames: dict[tuple[object, ...], list[_Frame]] = {}
+        self.frames_kept = 0  # how many frames (the lists' items): see _framed()
         self.heads: dict[tuple[object, ...], bytes] = {}
         self.heads_by_id: dict[tuple[object, ...], tuple[tuple[object, ...], bytes]] = {}
         self.by_id: dict[int, tuple[object, str, bytes]] = {}
@@ -538,16 +546,66 @@ class _Memo:
         return text
 
     def advice(self, advice: MarketAdvice, newline: str) -> bytes:
-        """The text of ``advice`` (its JSON at this depth) without its closing brace: its head (:meth:`head`), then
-        its pieces' lists (:meth:`list_text`). About half a catalogue's market entries are an advice the advisor
-        shares among products (those none of whose words are the product's own): its text is remembered by its id
-        (kept with it, so no id is reused meanwhile; a market advice is frozen) once both its lists were found
-        written: an advice with a product's own words (new lists) is not kept, as it does not recur (a few
-        kilobytes each)."""
+        """The text of ``advice`` (its JSON at this depth) without its closing brace. About half a catalogue's market
+        entries are an advice the advisor shares among products (those none of whose words are the product's own):
+        its text is remembered by its id (kept with it, so no id is reused meanwhile; a market advice is frozen)
+        once met again with every text it writes already written: an advice with a product's own words is not
+        kept, as it does not recur (a few kilobytes each). The rest are written of their frame (:meth:`_framed`)."""
         key = (newline, id(advice))
         found = self.advices.get(key)
         if found is not None and found[0] is advice:
             return found[1]
+        return self._framed(advice, newline, key)
+
+    def _framed(self, advice: MarketAdvice, newline: str, key: tuple[str, int]) -> bytes:
+        """:meth:`advice`'s text written of the text remembered for the advice's frame (:class:`_Frame`): a product's
+        advice is its shared run's entry with the product's own pieces laid in, each the frame's piece with the
+        product's own text, so one frame's text serves every product on that run, only the product's own texts
+        escaped into it. Its frames are found by the advice's head (every field but its pieces, the very same
+        objects, kept with them so no id is reused meanwhile) and its lists' lengths; some three in four of a
+        catalogue's advices not found by their id are written so, not each piece and list looked up again."""
+        kind = type(advice)
+        fields = _HEAD_FIELDS.get(kind)
+        if fields is None:
+            fields = _head_fields(kind)
+        state = advice.__dict__
+        head = fields(state)
+        reasons, caveats = state["reasons"], state["caveats"]
+        frame_key = (newline, kind, len(reasons), len(caveats), *map(id, head))
+        pieces = (*reasons, *caveats)
+        frames = self.frames.get(frame_key)
+        if frames is not None:
+            for frame in frames:
+                if all(map(operator.is_, frame.head, head)):
+                    same, text = frame.text(pieces)
+                    if text is None:
+                        continue
+                    if same:  # every piece the frame's own: an advice the advisor shares, met again
+                        if len(self.advices) >= _ADVICES_KEPT:
+                            self.advices.clear()
+                        self.advices[key] = (advice, text)
+                    return text
+        text = self._written(advice, newline, key)
+        if self.frames_kept >= _FRAMES_KEPT:
+            self.frames.clear()
+            self.frames_kept = 0
+            frames = None
+        if frames is None:
+            # Met once: its frame is made when it is met again (half of a short catalogue's heads are met once).
+            self.frames[frame_key] = []
+            self.frames_kept += 1
+            return text
+        made = _Frame.made(self, advice, newline, head, pieces, text)
+        if made is not None:
+            if len(frames) >= _LAYOUTS_KEPT:  # a few frames a head at most, each tried in turn
+                frames = self.frames[frame_key] = []
+            frames.append(made)
+            self.frames_kept += 1
+        return text
+
+    def _written(self, advice: MarketAdvice, newline: str, key: tuple[str, int]) -> bytes:
+        """:meth:`advice`'s text written of its head (:meth:`head`) and its pieces' lists (:meth:`list_text`),
+        remembered by the advice's id when both lists were found written."""
         written = self.lists_written
         inner = newline + _INDENT
         parts = [self.head(advice, newline)]
@@ -570,8 +628,7 @@ class _Memo:
         kind = type(advice)
         fields = _HEAD_FIELDS.get(kind)
         if fields is None:
-            names = [f.name for f in dataclasses.fields(kind) if f.name not in _PIECE_LISTS]
-            fields = _HEAD_FIELDS[kind] = operator.itemgetter(*names)
+            fields = _head_fields(kind)
         values = fields(advice.__dict__)
         ids = (newline, kind, *map(id, values))
         found = self.heads_by_id.get(ids)
@@ -617,12 +674,22 @@ class _Memo:
         return text
 
     def _shaped(self, piece: object, advice: MarketAdvice, name: str, newline: str) -> bytes | None:
-        """``piece``'s text written of the text remembered for its shape: its type, the advice's type, the field it
-        is an item of, the depth and every field but its text, the very same objects (kept with it, so no id is
-        reused meanwhile). The text is written around a hole where the piece's text goes, escaped: the same bytes
-        as the piece's own dict written whole, which the shape's first piece is checked against (a piece whose
-        dict would read its text anywhere else gets no shape). ``None`` when ``piece`` has no shape: not a
-        dataclass with a str ``text``, or its shape has no hole."""
+        """``piece``'s text written of the text remembered for its shape (:meth:`_shape`), its own text escaped into
+        the hole; ``None`` when it has no shape."""
+        shape = self._shape(piece, advice, name, newline)
+        if shape is None:
+            return None
+        return b"".join((shape[1], _escape(cast("Any", piece).__dict__["text"]).encode(), shape[2]))
+
+    def _shape(
+        self, piece: object, advice: MarketAdvice, name: str, newline: str
+    ) -> tuple[tuple[object, ...], bytes, bytes] | None:
+        """The text remembered for ``piece``'s shape: its type, the advice's type, the field it is an item of, the
+        depth and every field but its text, the very same objects (kept with it, so no id is reused meanwhile). The
+        text is in two parts, around a hole where the piece's text goes, escaped: the same bytes as the piece's own
+        dict written whole, which the shape's first piece is checked against (a piece whose dict would read its text
+        anywhere else gets no shape). ``None`` when ``piece`` has no shape: not a dataclass with a str ``text``, or
+        its shape has no hole."""
         kind = type(piece)
         others = _OTHERS.get(kind, _NO_SHAPE)
         if others is _NO_SHAPE:
@@ -637,7 +704,7 @@ class _Memo:
         key = (newline, type(advice), name, kind, *map(id, values))
         shape = self.shapes.get(key, _NO_SHAPE)
         if shape is not _NO_SHAPE and (shape is None or all(map(operator.is_, shape[0], values))):
-            return None if shape is None else b"".join((shape[1], _escape(own).encode(), shape[2]))
+            return cast("tuple[tuple[object, ...], bytes, bytes] | None", shape)
         # A new shape: the piece's dict written with the hole for its text, and held to the piece's own text.
         out: list[str] = []
         _write_json(_piece_data(_shallow(piece, text=_HOLE), advice, name), newline, out)
@@ -651,7 +718,119 @@ class _Memo:
         if len(self.shapes) >= _PIECES_KEPT:
             self.shapes.clear()
         self.shapes[key] = made
-        return None if made is None else b"".join((made[1], _escape(own).encode(), made[2]))
+        return made
+
+
+class _Frame:
+    """A market advice's frame (:meth:`_Memo._framed`): its head, its pieces (its reasons, then its caveats), its text
+    in parts around a hole where each piece's text goes, and each piece's text in UTF-8.
+
+    An advice on the same frame has the very same head, as many pieces in each list, and each piece the frame's
+    own or one of the same type whose every field but its text is the frame's piece's (the very same objects):
+    its text is the frame's with each piece's text laid in."""
+
+    __slots__ = ("head", "layouts", "others", "parts", "pieces", "utf8")
+
+    def __init__(self, head: tuple[object, ...], pieces: tuple[Any, ...], parts: tuple[bytes, ...]) -> None:
+        self.head, self.pieces, self.parts = head, pieces, parts
+        self.utf8 = tuple(_escape(piece.__dict__["text"]).encode() for piece in pieces)
+        # Each piece's type, what reads its fields but the text, and their values (the frame's piece's).
+        self.others = tuple(
+            (type(piece), getter, getter(piece.__dict__))
+            for piece in pieces
+            for getter in [cast("Callable[[dict[str, Any]], tuple[object, ...]]", _OTHERS[type(piece)])]
+        )
+        self.layouts: dict[bytes, tuple[tuple[int, ...], tuple[bytes, ...]]] = {}
+
+    def text(self, pieces: tuple[Any, ...]) -> tuple[bool, bytes | None]:
+        """The text of an advice on this frame whose head is the frame's, with these pieces (as many as the frame's
+        in each list): whether every piece is the frame's own, and the text, ``None`` when a piece is not on the
+        frame (another type, another field but its text, or a text not a str)."""
+        same = bytes(map(operator.is_, pieces, self.pieces))
+        layout = self.layouts.get(same)
+        if layout is None:
+            # A new pattern: its pieces checked first, so another frame's advice makes no layout here.
+            if not all(self._fits(index, piece) for index, piece in enumerate(pieces) if not same[index]):
+                return False, None
+            layout = self._layout(same)
+        laid, parts = layout
+        if not laid:
+            return True, parts[0]
+        made = [parts[0]]
+        for index, part in zip(laid, parts[1:], strict=True):
+            piece = pieces[index]
+            if not self._fits(index, piece):
+                return False, None
+            made += (_escape(piece.__dict__["text"]).encode(), part)
+        return False, b"".join(made)
+
+    def _fits(self, index: int, piece: Any) -> bool:
+        """Whether ``piece`` may stand in the frame's piece at ``index``: of its type, with a str text, and every
+        other field the very same object as the frame's piece's."""
+        kind, others, values = self.others[index]
+        state = piece.__dict__
+        return (
+            type(piece) is kind and type(state.get("text")) is str and all(map(operator.is_, others(state), values))
+        )
+
+    def _layout(self, same: bytes) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
+        """Where the pieces not the frame's own go (``same`` is 0 for each), and the text around them: the frame's
+        parts with each of its own pieces' texts joined in (made once per such pattern, a few a frame)."""
+        laid = tuple(index for index, own in enumerate(same) if not own)
+        parts = [self.parts[0]]
+        for index, part in enumerate(self.parts[1:]):
+            if same[index]:
+                parts[-1] += self.utf8[index] + part
+            else:
+                parts.append(part)
+        if len(self.layouts) >= _LAYOUTS_KEPT:
+            self.layouts.clear()
+        layout = self.layouts[same] = (laid, tuple(parts))
+        return layout
+
+    @classmethod
+    def made(
+        cls, memo: _Memo, advice: MarketAdvice, newline: str, head: tuple[object, ...], pieces: tuple[Any, ...],
+        text: bytes,
+    ) -> _Frame | None:
+        """The frame of ``advice`` (its ``head`` and ``pieces``), whose text at this depth is ``text``, made as
+        :meth:`_Memo.advice` writes an advice: its head's text, then each list's opening, its pieces' texts between
+        commas, each of its shape's text around its hole (:meth:`_Memo._shape`), and its closing. ``None`` when a
+        piece has no shape, or the frame's text is not ``text``."""
+        inner = newline + _INDENT  # where list_text writes a list, its pieces one level further
+        opening, comma, closing = _openings(inner, _LIST)
+        laid: list[bytes | None] = [memo.head(advice, newline)]  # None: a hole
+        for name, key in zip(_PIECE_LISTS, _openings(newline, _PIECE_LISTS), strict=True):
+            laid.append(key)
+            listed = getattr(advice, name)
+            if not listed:
+                laid.append(b"[]")
+                continue
+            laid.append(opening)
+            for index, piece in enumerate(listed):
+                shape = memo._shape(piece, advice, name, inner + _INDENT)
+                if shape is None:
+                    return None
+                laid += (comma, shape[1], None, shape[2]) if index else (shape[1], None, shape[2])
+            laid.append(closing)
+        parts: list[bytes] = []
+        run: list[bytes] = []
+        for part in laid:
+            if part is None:
+                parts.append(b"".join(run))
+                run = []
+            else:
+                run.append(part)
+        parts.append(b"".join(run))
+        if len(parts) != len(pieces) + 1:
+            return None
+        frame = cls(head, pieces, tuple(parts))
+        return frame if frame.text(pieces) == (True, text) else None
+
+
+_LAYOUTS_KEPT = 4
+"""The most patterns of its own pieces and the product's a frame remembers (:meth:`_Frame._layout`): one or two
+in a generated catalogue (each some 7 kB)."""
 
 
 _HOLE = "\x00\x01 the piece's own text \x01\x00"
@@ -714,7 +893,72 @@ def _market_parts(placement: Placement, memo: _Memo, newline: str, out: list[Any
     # The advice's text without its closing brace, then the comparison's keys (whose own text's opening brace
     # gives way to the comma): the keys in to_dict's order.
     out.append(memo.advice(advice, newline))
-    out.append(("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode())
+    out.append(_comparison_utf8(placement, newline))
+
+
+def _comparison_utf8(placement: Placement, newline: str) -> bytes:
+    """A placement's comparison keys as its market entry ends with them at this depth, in UTF-8: a comma, then
+    ``_flat(placement.COMPARISON, placement.comparison_values(), newline)`` without its opening brace. Written of
+    its text with a slot for each value (:func:`_comparison_layout`), its amounts straight from their Decimals
+    (:func:`_amount_json`) instead of made floats whose shortest text is then searched for; a value of another type,
+    or an amount that is not a number, the long way (its text, or its error)."""
+    layout = _COMPARISONS.get((type(placement), newline))
+    if layout is None:
+        layout = _comparison_layout(placement, newline)
+    if layout:
+        text, amounts = layout
+        try:
+            values = placement.comparison_values(_amount_json)
+            return (text % tuple([
+                value if amount else _SCALARS[type(value)](value) for value, amount in zip(values, amounts, strict=True)
+            ])).encode()
+        except (KeyError, ArithmeticError, ValueError, TypeError, AttributeError):
+            pass  # written the long way below: its text, or the very error it raises
+    return ("," + _flat(placement.COMPARISON, placement.comparison_values(), newline)[1:]).encode()
+
+
+def _comparison_layout(placement: Placement, newline: str) -> tuple[str, tuple[bool, ...]] | tuple[()]:
+    """What :func:`_comparison_utf8` writes a placement of this type's comparison of at this depth: its text with a
+    ``%s`` for each value, and which of its values are amounts (found by asking ``comparison_values`` for a marker
+    in their place); empty for keys that :func:`_flat` would not write one by one (not str, or one twice)."""
+    keys = placement.COMPARISON
+    probe = placement.comparison_values(lambda _value: _AMOUNT)
+    layout: tuple[str, tuple[bool, ...]] | tuple[()] = ()
+    if len(probe) == len(keys) == len(set(keys)) and keys and all(type(key) is str for key in keys):
+        inner = newline + _INDENT
+        text = "".join("," + inner + _escape(key).replace("%", "%%") + ": %s" for key in keys) + newline + "}"
+        layout = (text, tuple(value is _AMOUNT for value in probe))
+    if len(_COMPARISONS) >= _KEYS_KEPT:
+        _COMPARISONS.clear()
+    _COMPARISONS[type(placement), newline] = layout
+    return layout
+
+
+_COMPARISONS: dict[tuple[type, str], tuple[str, tuple[bool, ...]] | tuple[()]] = {}
+"""By a placement's type and the depth: its comparison's layout (:func:`_comparison_layout`)."""
+_AMOUNT: Any = object()
+
+
+def _amount_json(value: Decimal | None) -> str:
+    """The JSON text of an amount as a product's comparison writes it: the text of ``_number(value)`` (an int,
+    a float or ``null``), its errors alike. An amount of one or two decimals in at most 16 characters (sign and
+    point included) is its own digits, its trailing zeros dropped: a float's shortest text of a number of at most
+    15 significant digits is those digits (no other string of as few digits is within a float's precision of it),
+    written positionally for magnitudes from 0.01 to below 10**16, as float's repr does; a Decimal's text has
+    its point there only when written positionally (an exponent's text ends it). An integral amount, or any
+    other, the long way."""
+    if value is None:
+        return "null"
+    if type(value) is Decimal:
+        text = str(value)
+        if len(text) <= 16 and (text[-3:-2] == "." or text[-2:-1] == "."):
+            stripped = text.rstrip("0")
+            if stripped[-1] != ".":
+                return stripped
+    from .catalogue import _number
+
+    number = _number(value)
+    return _SCALARS[type(number)](number)
 
 
 def _head_key(advice: MarketAdvice, newline: str) -> tuple[object, ...] | None:
@@ -777,6 +1021,18 @@ def _openings(newline: str, keys: tuple[str, ...]) -> tuple[bytes, ...]:
 _OPENED: dict[tuple[str, tuple[str, ...]], tuple[bytes, ...]] = {}
 _HEAD_FIELDS: dict[type, Callable[[dict[str, Any]], tuple[object, ...]]] = {}
 """By a market advice's type: what gives the values of its head's fields (:meth:`_Memo.head`), made once per type."""
+
+
+def _head_fields(kind: type) -> Callable[[dict[str, Any]], tuple[object, ...]]:
+    """What gives the values of a market advice's head's fields, by its type (kept in :data:`_HEAD_FIELDS`)."""
+    names = [f.name for f in dataclasses.fields(kind) if f.name not in _PIECE_LISTS]
+    fields: Callable[[dict[str, Any]], tuple[object, ...]] = (
+        operator.itemgetter(*names) if len(names) > 1 else lambda state: tuple(state[name] for name in names)
+    )
+    if len(_HEAD_FIELDS) >= _KEYS_KEPT:
+        _HEAD_FIELDS.clear()
+    _HEAD_FIELDS[kind] = fields
+    return fields
 
 
 class ProductWriter:
