@@ -272,6 +272,16 @@ def test_products_sharing_their_reasoning_get_each_its_own_consultation(
         assert product.result.trace.to_json() == alone.trace.to_json()
 
 
+def _each_its_own(advisor: Advisor, apart: Advisor, rows: list[dict[str, str]]) -> None:
+    """The catalogue of ``rows``, in English and Chinese: every product's advice is its own consultation's."""
+    for lang in ("en", "zh"):
+        catalogue = advisor.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
+        assert len(catalogue.products) == len(rows)
+        for product in catalogue.products:
+            alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
+            assert product.result.to_json() == alone.to_json()
+
+
 def test_products_of_other_fields_in_turn_get_each_its_own_consultation(advisor: Advisor, apart: Advisor) -> None:
     # A catalogue's consultant works out what a product's fields but its numbers decide once per such fields
     # (Advisor._seller_plans: plans, facts, signatures, columns priced) and takes it again for a later product with
@@ -288,12 +298,7 @@ def test_products_of_other_fields_in_turn_get_each_its_own_consultation(advisor:
     ]
     rows = [{"sku": f"K-{index}", **numbers, **kinds[index % len(kinds)]} for index in range(2 * len(kinds) + 1)]
     rows.append({"sku": "K-bare", "weight_class": "heavy", "category": "home"})
-    for lang in ("en", "zh"):
-        catalogue = advisor.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
-        assert len(catalogue.products) == len(rows)
-        for product in catalogue.products:
-            alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
-            assert product.result.to_json() == alone.to_json()
+    _each_its_own(advisor, apart, rows)
 
 
 @pytest.fixture(scope="module")
@@ -371,9 +376,4 @@ def test_products_reading_apart_in_one_seller_part_get_each_its_own_consultation
         {"sku": f"R-{index}", "unit_cost": "2.40", "full_price": full, "semi_price": semi, "monthly_units": str(100 + index)}
         for index, (full, semi) in enumerate(prices * 2)
     ]
-    for lang in ("en", "zh"):
-        catalogue = advisor.catalogue(SellerProfile.from_file(COMPANY), rows, lang=lang)
-        assert len(catalogue.products) == len(rows)
-        for product in catalogue.products:
-            alone = apart.consult(product.result.profile, engine="compiled", lang=lang)
-            assert product.result.to_json() == alone.to_json()
+    _each_its_own(advisor, apart, rows)

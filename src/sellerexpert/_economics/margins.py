@@ -2439,6 +2439,30 @@ def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
 _BRIEF_SHAPES_KEPT = 64
 
 
+def _needed_at(known: _BriefKnown, plan: _Plan, values: Mapping[str, Fraction]) -> tuple[str, ...]:
+    """A brief model's needed numbers at the product's customs value: the duty's needs follow the charges that
+    apply there (which of two kinds: four lists, made once in ``known``)."""
+    if not known.duty_charges:
+        return known.needed
+    vn, vd = _declared(plan, values)
+    yours = taxed = False
+    for charge in known.duty_charges:
+        if charge.takes(vn, vd):
+            if charge.kind == "yours":
+                yours = True
+            else:
+                taxed = True
+    return known.needed_with[yours, taxed]
+
+
+def _month_lines_of(known: _BriefKnown, fixed: _Q, deposit: _Q) -> tuple[MarginLine, MarginLine]:
+    """The fixed costs' and the deposit's lines of a brief model, made once per pair of amounts."""
+    month_lines = known.month_lines.get((fixed, deposit))
+    if month_lines is None:
+        month_lines = _brief_month_lines(known, fixed, deposit)
+    return month_lines
+
+
 def _brief_lined(plan: _Plan, values: Mapping[str, Fraction], quick: _BriefQuick) -> ModelMargin:
     """:func:`_brief_margin` of :func:`_brief_quick`'s breakdown (``quick``, of a plan made by :func:`_plan` and whole
     units, not 0): the same model, its lines but the product's own (the price, the contributions) made once per
@@ -2451,22 +2475,8 @@ def _brief_lined(plan: _Plan, values: Mapping[str, Fraction], quick: _BriefQuick
     shape = shapes.get((piece, id(column)))
     if shape is None or shape[0] is not column:
         known = _brief_known(plan)
-        needed = known.needed
-        if known.duty_charges:
-            # The duty's needs follow the charges that apply at this customs value (as _brief_margin finds them).
-            vn, vd = _declared(plan, values)
-            yours = taxed = False
-            for charge in known.duty_charges:
-                if charge.takes(vn, vd):
-                    if charge.kind == "yours":
-                        yours = True
-                    else:
-                        taxed = True
-            needed = known.needed_with[yours, taxed]
-        fixed_and_deposit = line.fixed, line.deposit_cost
-        month_lines = known.month_lines.get(fixed_and_deposit)
-        if month_lines is None:
-            month_lines = _brief_month_lines(known, *fixed_and_deposit)
+        needed = _needed_at(known, plan, values)
+        month_lines = _month_lines_of(known, line.fixed, line.deposit_cost)
         # The model's fields in their declared order (as _model_margin_of writes them), the lines set in per product.
         fields = {
             "model": column.model, "per_unit": (), "per_month": (), "cash": (), "not_given": known.not_given,
@@ -2516,23 +2526,9 @@ def _brief_margin(
         # Every line: _month_parts (brief) could not prove every size by its numerators alone, or was not asked to.
         _check_brief_sizes(plan, values, parts, units, platform)
     known = _brief_known(plan)
-    needed = known.needed
-    if known.duty_charges:
-        # The duty's needs follow the charges that apply at this customs value (which of two kinds: four lists).
-        vn, vd = _declared(plan, values)
-        yours = taxed = False
-        for charge in known.duty_charges:
-            if charge.takes(vn, vd):
-                if charge.kind == "yours":
-                    yours = True
-                else:
-                    taxed = True
-        needed = known.needed_with[yours, taxed]
+    needed = _needed_at(known, plan, values)
     # The fixed costs and the deposit's cost are the plan's, not the product's: their lines made once per amounts.
-    fixed_and_deposit = parts["fixed_costs"], parts["deposit_cost"]
-    month_lines = known.month_lines.get(fixed_and_deposit)
-    if month_lines is None:
-        month_lines = _brief_month_lines(known, *fixed_and_deposit)
+    month_lines = _month_lines_of(known, parts["fixed_costs"], parts["deposit_cost"])
     per_unit, month = parts["contribution_per_unit"], parts["contribution_per_month"]
     per_unit_value, month_value = Fraction(*per_unit), Fraction(*month)
     price = _price_line(parts["price"], values.get("price", _ZERO), known.price_origin)
