@@ -2002,6 +2002,8 @@ def test_each_slope_by_hand_on_every_branch(parcel: bool | None, capped: Fractio
 # -- the tipping values' shortcuts on their stretch, each held against the month worked out and the plain search --
 
 _cuts = st.fractions(min_value=0, max_value=1, max_denominator=10**4)
+_prices = st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100)
+"""A product's price in the comparison's properties: a cent to 600, in cents."""
 
 
 def _priced(values: dict[str, Fraction], price: Fraction) -> dict[str, Fraction]:
@@ -2019,7 +2021,7 @@ def test_the_price_cuts_slope_by_hand_is_what_the_month_moves_by_on_its_stretch(
     @given(
         plan=_plans(),
         values=_every_input,
-        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        price=_prices,
         units=st.integers(1, 10**6),
         x=_cuts,
         step=st.fractions(min_value=Fraction(-1, 10**3), max_value=Fraction(1, 10**3), max_denominator=10**6),
@@ -2125,7 +2127,7 @@ def test_the_month_on_one_side_of_the_refund_fees_cap_is_a_line_in_one_over_one_
     @given(
         plan=_plans(),
         values=_every_input,
-        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        price=_prices,
         units=st.integers(1, 10**6),
         rate=_cuts,
         crossed=st.one_of(st.none(), st.fractions(min_value=Fraction(1, 2), max_value=1, max_denominator=1000)),
@@ -2164,7 +2166,7 @@ def test_what_the_vat_rate_moves_the_month_by_is_the_months_difference(scale: fl
     @given(
         plan=_plans(),
         values=_every_input,
-        price=st.fractions(min_value=Fraction(1, 100), max_value=600, max_denominator=100),
+        price=_prices,
         units=st.integers(1, 10**6),
         rate=st.fractions(min_value=Fraction(1, 1000), max_value=1, max_denominator=1000),
         cut=_cuts,
