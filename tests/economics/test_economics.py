@@ -2413,18 +2413,27 @@ def test_a_brief_breakdown_by_its_route_parts_line_is_the_plain_one_on_every_pie
     # second product on: the same other numbers) with the duty's needed numbers, fixed costs and deposit lines and
     # the model's other fields kept per line, piece of the customs values and column; the plain breakdown of every
     # line worked out afresh names the same numbers and amounts.
+    # Some products also lay one of the numbers the line is made of (the VAT rate, a price cut, a return rate
+    # given in one layer or another), now and then the same as the product's before: a breakdown of a plan whose
+    # seller's inputs were laid over the same shape reads the last's numbers without reading them only when none
+    # of its own is among them (margins._brief_quick's laid).
     company = _CATALOGUE_COMPANY.economics
     assert company is not None
     amounts = st.one_of(st.integers(1, 40000), st.integers(15000, 18000), st.integers(79000, 81000))
+    own = st.sampled_from([
+        (), (("semi-managed", "vat_rate"), "20%"), (("semi-managed", "vat_rate"), "5%"), (("price_cut",), "10%"),
+        (("platforms", "temu", "return_rate"), "7%"), (("fully-managed", "fixed_per_month"), "300"),
+    ])
 
     @settings(max_examples=scaled(40, scale), deadline=None)
-    @given(st.lists(st.tuples(amounts, amounts, amounts), min_size=2, max_size=5))
-    def check(products: list[tuple[int, int, int]]) -> None:
-        for full, semi, cost in products:
+    @given(st.lists(st.tuples(amounts, amounts, amounts, own), min_size=2, max_size=5))
+    def check(products: list[tuple[int, int, int, tuple[Any, ...]]]) -> None:
+        for full, semi, cost, extra in products:
             economics = company.laid_over([
                 (("unit_cost",), Decimal(cost) / 100),
                 (("fully-managed", "price"), Decimal(full) / 100),
                 (("semi-managed", "price"), Decimal(semi) / 100),
+                *([extra] if extra else []),
             ])
             units, routes = _route_plans(advisor, replace(_CATALOGUE_COMPANY, economics=economics))
             margins._BRIEF_MARGINS.clear()
@@ -2727,7 +2736,7 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
                     plan.column, plan.inputs, plan.parcel, plan.charges, plan.duty_origin, plan.refund_admin,
                     plan.late_fine, plan.deposit, plan.deposit_origin,
                 )
-                assert made == plan and set(vars(plan)) == {*vars(made), "part", "base", "seller"}
+                assert made == plan and set(vars(plan)) == {*vars(made), "part", "base", "seller", "laid"}
                 # The shares' check, passed by the route part once a plan of it passed, is the plain one's.
                 outcomes = []
                 for checked in (plan, made):  # made: no part, checked by its shares afresh
@@ -2768,6 +2777,7 @@ def test_a_plan_is_the_same_made_afresh_or_from_what_earlier_plans_kept(advisor:
                 earlier.append(got)
         assert replace(plan, inputs={}).part is None  # a copy describes other inputs: it holds no part
         assert replace(plan, inputs={}).base is None and replace(plan, inputs={}).seller is None
+        assert replace(plan, inputs={}).laid is None
 
     check()
     assert kept_again  # some products' routes were priced alike in two markets
@@ -3317,3 +3327,58 @@ def test_numbers_laid_over_a_section_by_a_plan_per_paths_are_the_plain_reading(
     for values in rows:
         numbers = list(zip(paths, values, strict=False))
         assert _outcome(section.laid_over, numbers) == _outcome(_laid_over_plainly, section, numbers)
+
+
+_LAID_NUMBERS = st.sampled_from([
+    ("unit_cost",), ("semi-managed", "price"), ("fully-managed", "price"), ("fully-managed", "return_rate"), ("price",),
+    ("stock_days",),
+    ("semi-managed", "return_rate"), ("return_rate",), ("platforms", "temu", "semi-managed", "price"),
+    ("platforms", "temu", "return_rate"), ("platforms", "temu", "stock_days"), ("platforms", "tiktok_shop", "commission"),
+    ("routes", "temu_y2", "return_rate"), ("routes", "temu_local", "duty_rate"),
+])
+_LAID_COLUMNS = (
+    margins.Column(margins.FULL), margins.Column(margins.SEMI), margins.Column(margins.SEMI, route="temu_y2"),
+    margins.Column(margins.FULL, route="temu_local"),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    company=st.sampled_from([c for c in _COMPANIES if c.economics is not None]),
+    paths=st.lists(_LAID_NUMBERS, min_size=1, max_size=5),
+    rows=st.lists(st.lists(st.sampled_from(["5%", "7%", "12", "3.5"]), min_size=5, max_size=5), min_size=1, max_size=4),
+    cleared=st.booleans(),
+)
+def test_a_products_seller_inputs_laid_over_the_last_shape_are_given_s(
+    company: SellerProfile, paths: list[tuple[str, ...]], rows: list[list[str]], cleared: bool
+) -> None:
+    # margins._laid_inputs: products' numbers laid over their company's section (a number in a layer a later one
+    # names again, one twice, a route's own), one after another on the same paths, each platform's and column's
+    # seller's inputs from the shape the last products' made are Economics.given's, made ready in its order, and
+    # every number not named as changed is the shape's own object (what margins._brief_quick reads by identity).
+    section = company.economics
+    assert section is not None
+    if cleared:
+        margins._SELLER_SHAPES.clear()
+    for values in rows:
+        try:
+            economics = section.laid_over(list(zip(paths, values, strict=False)))
+        except ProfileError:
+            continue
+        for platform in margins.PLATFORMS:
+            for column in _LAID_COLUMNS:
+                try:
+                    plain = _given_inputs(economics, platform, column)
+                except ProfileError:
+                    continue
+                try:
+                    inputs, names, given_values, shape, changed = margins._seller_inputs(economics, platform, column)
+                except ProfileError as error:
+                    assert "no " in str(error)  # a required number missing: reported as given() would
+                    continue
+                assert list(inputs.items()) == list(plain.items())
+                assert names == tuple(plain)
+                assert list(given_values.items()) == [(name, item.value) for name, item in plain.items()]
+                for name in names:
+                    if name not in changed:
+                        assert inputs[name] is shape.inputs[name] and given_values[name] is shape.values[name]

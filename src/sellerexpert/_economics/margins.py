@@ -683,6 +683,10 @@ class _Plan:
     """The seller's inputs the plan was made with (set by :func:`_plan` alone, ``None`` as :attr:`part` is): the
     object :func:`_seller_inputs` keeps for the product, platform and model. Plans with the same seller's inputs
     and the same part (the same objects) have the same inputs and values: they differ only in their column."""
+    laid: tuple[_SellerShape, tuple[str, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+    """The shape the seller's inputs were made from and the names of those whose values are not the shape's (set
+    by :func:`_plan` alone, see :func:`_laid_inputs`): what :func:`_brief_quick` reads to know the numbers a brief
+    breakdown reads are the last's without reading them."""
 
     def __getattr__(self, name: str) -> dict[str, _Input]:
         # Called only for an attribute the plan does not hold: a plan made by _plan makes its inputs (the seller's
@@ -774,7 +778,7 @@ def _route_origin(terms: Provenance | None, why: str) -> Provenance:
 
 def _plan(economics: Economics, platform: str, market: str | None, column: Column, today: date | None) -> _Plan:
     """A column made ready for arithmetic: the seller's numbers, then what the route's tables add (see :func:`_route_part`)."""
-    seller, names, values = _seller_inputs(economics, platform, column)
+    seller, names, values, shape, changed = _seller_inputs(economics, platform, column)
     # The route's part reads only which numbers the seller gives (never their values), the currency, the
     # exchange rates and the date: the products of a catalogue share it (the same column object, see landed.py).
     key = (id(column), platform, market, today, economics.currency, economics.exchange_rates, names)
@@ -797,7 +801,9 @@ def _plan(economics: Economics, platform: str, market: str | None, column: Colum
     # named over it in its place, as when the two were worked out in one pass; the base values likewise (each
     # input's value but for those with none: the part has none such).
     plan = object.__new__(_Plan)
-    plan.__dict__.update(part.fields, column=column, base={**values, **part.values}, part=part, seller=seller)
+    plan.__dict__.update(
+        part.fields, column=column, base={**values, **part.values}, part=part, seller=seller, laid=(shape, changed)
+    )
     return plan
 
 
@@ -805,7 +811,7 @@ _REQUIRED = tuple(spec for spec in NUMBERS if spec.required)
 """The numbers a plan cannot do without, in the order their absence is reported."""
 
 _SELLER_INPUTS_KEPT = 256
-_SellerInputs = tuple[dict[str, _Input], tuple[str, ...], dict[str, Fraction]]
+_SellerInputs = tuple[dict[str, _Input], tuple[str, ...], dict[str, Fraction], "_SellerShape", tuple[str, ...]]
 _SELLER_INPUTS: dict[tuple[int, str | None, str, str | None], tuple[Economics, _SellerInputs]] = {}
 """The seller's numbers for a platform and model (and route, when the numbers name it), made ready for arithmetic,
 by the identity of the economics read (kept with them, so the id is not reused while the entry is): a product's
@@ -813,9 +819,87 @@ comparison in each of its markets reads the same ones (its profile in each marke
 under each platform, and under none for those the economics give no numbers of their own (see :func:`_seller_inputs`)."""
 
 
+_Tables = tuple[tuple[tuple[Any, tuple[tuple[str, Any], ...]], ...], ...]
+"""An economics' layers and routes (each table's key and numbers)."""
+
+
+@dataclass(frozen=True, eq=False)
+class _SellerShape:
+    """The seller's numbers for a platform, model and route as made from one economics (:func:`_seller_inputs`),
+    with where each came from: another economics whose tables are these with some numbers' values changed (a
+    catalogue's products: their company's tables with the product's cells laid in, see ``Economics.laid_over``)
+    gives the same names in the same order and these inputs but for the numbers changed (:func:`_laid_inputs`)."""
+
+    tables: _Tables
+    """The economics' layers and routes read (the tuples themselves)."""
+    capital: Decimal | None
+    read: tuple[tuple[int, int, frozenset[int]], ...]
+    """The tables that given() reads (which of :attr:`tables`, its place there) and the places of their numbers
+    that win (no table read after it names them again)."""
+    inputs: dict[str, _Input]
+    names: tuple[str, ...]
+    values: dict[str, Fraction]
+
+
+_SELLER_SHAPES_KEPT = 64
+_SELLER_SHAPES: dict[tuple[str | None, str, str | None], _SellerShape] = {}
+"""The last :class:`_SellerShape` made per platform (``None`` where the economics give none of its own), model and route."""
+
+
+def _laid_inputs(shape: _SellerShape, economics: Economics) -> _SellerInputs | None:
+    """The seller's numbers of ``economics`` from ``shape`` when its tables are the shape's but for some numbers'
+    values (the same tables in the same places, each with the same names in the same order, the same cost of
+    capital's presence): the shape's inputs with the winning numbers whose pair is not the shape's own object made
+    afresh (:func:`_yours`), and the names of those; ``None`` when the tables differ otherwise.
+
+    The values given() reads are then the shape's but for those numbers, in the same order: ``given()`` keeps a
+    name where it first meets it, and the last table naming it wins (a number changed in a table a later one
+    overrides is not read)."""
+    capital = economics.cost_of_capital
+    if (capital is None) is not (shape.capital is None):
+        return None
+    tables: _Tables = (economics.layers, economics.routes)
+    changed: list[tuple[str, Decimal | Range]] = []
+    for which in (0, 1):
+        new, old = tables[which], shape.tables[which]
+        if new is old:
+            continue
+        if len(new) != len(old):
+            return None
+        for entry, was in zip(new, old, strict=True):
+            if entry is not was and entry[0] != was[0]:
+                return None
+    for which, place, wins in shape.read:
+        new_table, old_table = tables[which][place][1], shape.tables[which][place][1]
+        if new_table is old_table:
+            continue
+        if len(new_table) != len(old_table):
+            return None
+        for at, (pair, was) in enumerate(zip(new_table, old_table, strict=True)):
+            if pair is not was:
+                if pair[0] != was[0]:
+                    return None
+                if at in wins:
+                    changed.append(pair)
+    if not changed and capital is shape.capital:
+        return shape.inputs, shape.names, shape.values, shape, ()
+    inputs, values = shape.inputs.copy(), shape.values.copy()
+    for name, value in changed:
+        item = inputs[name] = _yours(value)
+        values[name] = item.value  # type: ignore[assignment]  # a number given always has a value
+    names = tuple([name for name, _value in changed])
+    if capital is not shape.capital:
+        assert capital is not None
+        item = inputs["cost_of_capital"] = _yours(capital)
+        values["cost_of_capital"] = item.value  # type: ignore[assignment]
+        names = (*names, "cost_of_capital")
+    return inputs, shape.names, values, shape, names
+
+
 def _seller_inputs(economics: Economics, platform: str, column: Column) -> _SellerInputs:
-    """The numbers the seller gives for this column, with the cost of capital, their names in order and their
-    values (a range's base) by name (each read, never changed, by the caller).
+    """The numbers the seller gives for this column, with the cost of capital, their names in order, their
+    values (a range's base) by name (each read, never changed, by the caller), the shape they were made from and
+    the names of the numbers whose values are not the shape's own (see :func:`_laid_inputs`).
 
     :raises ProfileError: for a required number not given.
     """
@@ -843,6 +927,30 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
                 _SELLER_INPUTS.clear()
             _SELLER_INPUTS[key] = known
             return known[1]
+    # A catalogue's products lay their own cells over their company's tables: the numbers are the last product's
+    # (the same tables, read alike) but for those cells, some three of twenty-five made afresh, not every one.
+    shape_key = (platform if shared is None else None, model, route)
+    shape = _SELLER_SHAPES.get(shape_key)
+    made = _laid_inputs(shape, economics) if shape is not None else None
+    if made is None:
+        made = _fresh_inputs(economics, platform, model, route)
+        if len(_SELLER_SHAPES) >= _SELLER_SHAPES_KEPT:
+            _SELLER_SHAPES.clear()
+        _SELLER_SHAPES[shape_key] = made[3]
+    if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
+        _SELLER_INPUTS.clear()
+    _SELLER_INPUTS[key] = (economics, made)
+    if shared is not None:
+        _SELLER_INPUTS[shared] = _SELLER_INPUTS[key]
+    return made
+
+
+def _fresh_inputs(economics: Economics, platform: str, model: str, route: str | None) -> _SellerInputs:
+    """:func:`_seller_inputs` made from ``Economics.given``'s numbers, with the shape they make (its own: nothing
+    changed).
+
+    :raises ProfileError: for a required number not given.
+    """
     given = economics.given(platform, model, route)
     for spec in _REQUIRED:
         if spec.name not in given:
@@ -855,13 +963,30 @@ def _seller_inputs(economics: Economics, platform: str, column: Column) -> _Sell
     inputs = {name: _yours(value) for name, value in given.items()}
     if economics.cost_of_capital is not None:
         inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
-    made = inputs, tuple(inputs), {name: item.value for name, item in inputs.items() if item.value is not None}
-    if len(_SELLER_INPUTS) >= _SELLER_INPUTS_KEPT:
-        _SELLER_INPUTS.clear()
-    _SELLER_INPUTS[key] = (economics, made)
-    if shared is not None:
-        _SELLER_INPUTS[shared] = _SELLER_INPUTS[key]
-    return made
+    names = tuple(inputs)
+    values = {name: item.value for name, item in inputs.items() if item.value is not None}
+    # Where each number given() keeps comes from: the tables it reads in its order (see Economics.given), and in
+    # each the places of the names no later one names again.
+    read: list[tuple[int, int, list[str]]] = [
+        (0, place, [name for name, _value in layer])
+        for wanted in ((None, None), (None, model), (platform, None), (platform, model))
+        for place, (layer_key, layer) in enumerate(economics.layers) if layer_key == wanted
+    ]
+    read.extend((1, place, [name for name, _value in layer]) for place, (route_id, layer) in enumerate(economics.routes)
+                if route_id == route)
+    later: set[str] = set()
+    wins: list[tuple[int, int, frozenset[int]]] = []
+    for which, place, layer_names in reversed(read):
+        won = []
+        for at in range(len(layer_names) - 1, -1, -1):  # a name twice in one table: its last place wins
+            if layer_names[at] not in later:
+                won.append(at)
+                later.add(layer_names[at])
+        wins.append((which, place, frozenset(won)))
+    shape = _SellerShape(
+        (economics.layers, economics.routes), economics.cost_of_capital, tuple(reversed(wins)), inputs, names, values
+    )
+    return inputs, names, values, shape, ()
 
 
 @dataclass(frozen=True)
@@ -896,6 +1021,11 @@ class _RoutePart:
     )
     """The values of :attr:`brief_names` in the last brief breakdown of a plan made with this part, and the
     breakdown's line in the product's numbers once they were met twice in a row (see :func:`_brief_parts`)."""
+    brief_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    """:attr:`brief_names` as a set."""
+    brief_shape: _SellerShape | None = field(default=None, init=False, repr=False, compare=False)
+    """The shape of the seller's inputs :attr:`brief_last`'s values are read from when they are (every name of
+    :attr:`brief_names` the shape's or this part's own: see :func:`_brief_quick`), else ``None``."""
     slope_last: tuple[tuple[Fraction | None, ...], _SlopeTerms] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -912,6 +1042,7 @@ class _RoutePart:
             "deposit_origin": self.deposit_origin,
         })
         object.__setattr__(self, "brief_names", _brief_names(self.charges))
+        object.__setattr__(self, "brief_set", frozenset(self.brief_names))
 
 
 _ROUTE_PARTS_KEPT = 1024
@@ -1482,7 +1613,10 @@ _BriefQuick = tuple[_BriefLine, int, int, int, int, int, int, int]
 """What :func:`_brief_quick` gives: the line, the piece, the price's terms, the contributions per unit and per month."""
 
 
-def _brief_quick(part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | int) -> _BriefQuick | None:
+def _brief_quick(
+    part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | int,
+    laid: tuple[_SellerShape, tuple[str, ...]] | None = None,
+) -> _BriefQuick | None:
     """A brief breakdown of a plan made with ``part`` (``v`` its values) from the part's :class:`_BriefLine` and the
     product's price, unit cost, freight and units, when the part's last brief breakdown read the same other numbers
     (a catalogue's products share them) and the bound proves every amount the size check reads below 10**64;
@@ -1490,21 +1624,36 @@ def _brief_quick(part: _RoutePart, v: Mapping[str, Fraction], units: Fraction | 
     numbers, not the first: products whose numbers all differ pay one comparison, not a line each.
 
     Given as the line, the piece of its customs values the value declared lies on (0 where the plan crosses no
-    border), the price's terms and the contribution per unit and per month, unreduced (denominators positive)."""
+    border), the price's terms and the contribution per unit and per month, unreduced (denominators positive).
+
+    ``laid`` (a plan's :attr:`_Plan.laid`, for ``v`` its values): the shape its seller's inputs were made from and
+    the names whose values are not the shape's. Where none of those is read here, every number read is the
+    shape's or the part's own (the part's laid over the seller's in ``v``): the same objects as the last breakdown's
+    when it was read from the same shape and part, so they are not read again (a catalogue's products change only
+    their price, unit cost and freight)."""
     names = part.brief_names
-    given = tuple(map(v.get, names))
     last = part.brief_last
-    if last is None or last[0] != given:  # the same objects most often: compared by identity first
-        object.__setattr__(part, "brief_last", (given, None))
+    shape = None
+    if laid is not None and part.brief_set.isdisjoint(laid[1]):
+        shape = laid[0]
+        if last is not None and part.brief_shape is shape:
+            given = last[0]
+        else:
+            given = tuple(map(v.get, names))
+    else:
+        given = tuple(map(v.get, names))
+    if last is None or (last[0] is not given and last[0] != given):  # the same objects most often: by identity first
+        part.__dict__["brief_last"], part.__dict__["brief_shape"] = (given, None), shape
         return None
     line = last[1]
     if line is None:
         line = _brief_line(part, names, given)
         if line is None:
             return None
-    # Kept with this breakdown's objects (equal to the last's): the next is compared by identity again, also once
-    # the seller's numbers were made afresh (a bounded store emptied: see _yours).
-    part.__dict__["brief_last"] = (given, line)
+    if given is not last[0] or line is not last[1]:
+        # Kept with this breakdown's objects (equal to the last's): the next is compared by identity again, also
+        # once the seller's numbers were made afresh (a bounded store emptied: see _yours).
+        part.__dict__["brief_last"], part.__dict__["brief_shape"] = (given, line), shape
     get = v.get
     pn, pd = get("price", _ZERO).as_integer_ratio()
     un, ud = get("unit_cost", _ZERO).as_integer_ratio()
@@ -2425,7 +2574,7 @@ def _brief_kept(plan: _Plan, units: int, platform: str) -> ModelMargin:
     if known is not None and known[0] is seller and known[1] is part:
         return known[2]
     values = _values(plan)
-    quick = _brief_quick(part, values, units)
+    quick = _brief_quick(part, values, units, plan.laid)
     if quick is not None and units:
         margin = _brief_lined(plan, values, quick)
     else:
