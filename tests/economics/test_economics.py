@@ -2685,6 +2685,7 @@ def test_shares_are_checked_as_the_sums_say_however_often_the_same_inputs_come(d
 def _plain_plan(economics: Economics, platform: str, market: str | None, column: Any) -> Any:
     """A plan made with nothing kept from earlier plans (the seller's numbers and the route's part made afresh)."""
     margins._SELLER_INPUTS.clear()
+    margins._SELLER_SHAPES.clear()
     margins._ROUTE_PARTS.clear()
     return margins._plan(economics, platform, market, column, None)
 
