@@ -2489,7 +2489,7 @@ def test_a_platform_s_reading_remembered_is_the_one_worked_out(
     evaluator = advisor.evaluator
     for given_facts in overrides:
         remembered = evaluator.platform_reading(platform, given_facts)
-        evaluator.__dict__.pop("_readings", None)
+        evaluator.__dict__.pop("_reading_state", None)
         assert remembered == evaluator.platform_reading(platform, given_facts)
 
 
