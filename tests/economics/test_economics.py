@@ -2629,6 +2629,50 @@ def test_a_remembered_number_is_the_number_worked_out_again(values: list[tuple[A
         )
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_bad_number_names_what_its_number_allows_in_the_language_in_force(lang: str) -> None:
+    # A number's allowed values are worded only for its error (_decimal takes the number's spec): the error says
+    # what the spec's allowed_text says in the language in force, as when it was worded for every number read.
+    from sellerexpert import use_language
+    from sellerexpert._profile import economics
+
+    with use_language(lang):
+        for spec in NUMBERS:
+            for bad in ("lots", "1" * 70, True, -1):
+                where = f"economics.{spec.name}"
+                with pytest.raises(ProfileError) as caught:
+                    economics.number_value(spec, bad, where)
+                assert caught.value.allowed == spec.allowed_text, (spec.name, bad)
+                assert str(spec.allowed_text) in str(caught.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reasons=st.lists(
+        st.tuples(st.sampled_from(["constraint", "evidence", "fact"]), st.sampled_from([None, *_MODELS])), max_size=5
+    ),
+    model=st.sampled_from([None, *_MODELS]),
+    in_market=st.booleans(),
+)
+def test_a_placement_s_reason_is_the_first_that_chose_it(
+    reasons: list[tuple[str, str | None]], model: str | None, in_market: bool
+) -> None:
+    # A placement's reason (_reason, plain loops): a constraint first where no model is chosen, then the first
+    # reason for the model chosen, then the first reason, then the outcome's words: as the searches said it.
+    from types import SimpleNamespace
+
+    from sellerexpert._economics.catalogue import _reason
+
+    pieces = tuple(
+        SimpleNamespace(kind=kind, favours=favours, text=f"r{index}") for index, (kind, favours) in enumerate(reasons)
+    )
+    advice = SimpleNamespace(reasons=pieces, model=model, outcome_text="outcome")
+    entry, rec = (advice, SimpleNamespace()) if in_market else (None, advice)
+    chosen = next((r for r in pieces if r.kind == "constraint"), None) if model is None else None
+    chosen = chosen or next((r for r in pieces if r.favours == model), None) or (pieces[0] if pieces else None)
+    assert _reason(entry, rec) == (chosen.text if chosen is not None else "outcome")  # type: ignore[arg-type]
+
+
 _ROW_COLUMNS = (
     "name", "unit_cost", "full_price", "supply_price", "semi_price", "temu.semi-managed.price", "weight_kg",
     "category", "monthly_units", "colour", "routes.temu_y2.freight_per_unit", "Semi Price",

@@ -360,10 +360,16 @@ def _reason(entry: MarketAdvice | None, rec: Recommendation) -> str:
     """The advice's strongest reason for what it chose here (a constraint first, then the heaviest evidence)."""
     reasons = entry.reasons if entry is not None else rec.reasons
     model = entry.model if entry is not None else rec.model
-    chosen = next((r for r in reasons if r.kind == "constraint"), None) if model is None else None
-    chosen = chosen or next((r for r in reasons if r.favours == model), None) or (reasons[0] if reasons else None)
-    if chosen is not None:
-        return chosen.text
+    # Plain loops, not a generator searched per choice (six placements a product): a reason is never false.
+    if model is None:
+        for reason in reasons:
+            if reason.kind == "constraint":
+                return reason.text
+    for reason in reasons:
+        if reason.favours == model:
+            return reason.text
+    if reasons:
+        return reasons[0].text
     return entry.outcome_text if entry is not None else rec.outcome_text
 
 

@@ -234,8 +234,17 @@ _NUMBER_TEXT = re.compile(r"\s*-?\d+(\.\d+)?\s*")
 """A number written as text (compiled once: a catalogue reads a few new numbers a product)."""
 
 
-def _decimal(value: object, where: str, allowed: str) -> Decimal:
-    """A number as written (``8.5``, ``"8.50"``), exactly, as a Decimal."""
+def _allowed(allowed: str | NumberSpec) -> str:
+    """The allowed values in words: ``allowed`` itself, or a number's :attr:`NumberSpec.allowed_text`."""
+    return allowed if isinstance(allowed, str) else allowed.allowed_text
+
+
+def _decimal(value: object, where: str, allowed: str | NumberSpec) -> Decimal:
+    """A number as written (``8.5``, ``"8.50"``), exactly, as a Decimal.
+
+    :param allowed: the allowed values in words, or the number whose they are: worded only for an error (a
+        catalogue reads a few numbers a product, and each wording is a translation looked up and formatted).
+    """
     number: Decimal | None = None
     if isinstance(value, bool):
         number = None
@@ -251,13 +260,15 @@ def _decimal(value: object, where: str, allowed: str) -> Decimal:
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
             number = None
     if number is None:
-        raise ProfileError(f"expected a number, got {_describe(value)}", field=where, value=value, allowed=allowed)
+        raise ProfileError(
+            f"expected a number, got {_describe(value)}", field=where, value=value, allowed=_allowed(allowed)
+        )
     if number and number.adjusted() >= documents.MAX_DIGITS:
         # A document refuses longer numbers as written; this also catches 1e300 and numbers handed to the API.
         raise ProfileError(
             f"has more than {documents.MAX_DIGITS} digits before the decimal point",
             field=where,
-            allowed=allowed,
+            allowed=_allowed(allowed),
         )
     return number
 
@@ -294,7 +305,7 @@ _BELOW_ONE = frozenset({"unsold_share", "price_cut"})
 def number_value(spec: NumberSpec, value: object, where: str) -> Decimal:
     if spec.kind == "share":
         return share_value(value, where, spec.allowed_text, below_one=spec.name in _BELOW_ONE)
-    number = _decimal(value, where, spec.allowed_text)
+    number = _decimal(value, where, spec)
     if number < 0:
         raise ProfileError(f"{number} is negative", field=where, value=value, allowed=spec.allowed_text)
     if spec.kind == "days":
