@@ -246,7 +246,14 @@ def _decimal(value: object, where: str, allowed: str | NumberSpec) -> Decimal:
         catalogue reads a few numbers a product, and each wording is a translation looked up and formatted).
     """
     number: Decimal | None = None
-    if isinstance(value, bool):
+    # Text first (a catalogue's cells): no text is also a bool, an int, a float or a Decimal, so the order is free.
+    if isinstance(value, str):
+        if _NUMBER_TEXT.fullmatch(value):
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+                number = None
+    elif isinstance(value, bool):
         number = None
     elif isinstance(value, int):
         number = Decimal(value)
@@ -254,11 +261,6 @@ def _decimal(value: object, where: str, allowed: str | NumberSpec) -> Decimal:
         number = Decimal(repr(value)) if math.isfinite(value) else None
     elif isinstance(value, Decimal):
         number = value if value.is_finite() else None
-    elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            number = None
     if number is None:
         raise ProfileError(
             f"expected a number, got {_describe(value)}", field=where, value=value, allowed=_allowed(allowed)
@@ -791,7 +793,9 @@ class Economics:
             return self
         if not plan.fits:
             raise ProfileError("a layer from_dict would not give", field="economics")
-        return Economics(
+        # Made without the frozen record's __init__ (six checked assignments a product), every field set as it would.
+        laid = object.__new__(Economics)
+        laid.__dict__.update(
             monthly_units=units,
             currency=self.currency,
             cost_of_capital=self.cost_of_capital,
@@ -799,6 +803,7 @@ class Economics:
             routes=_filled(plan.routes, plan.route_slots, values),
             exchange_rates=self.exchange_rates,
         )
+        return laid
 
     @classmethod
     def from_file(cls, path: str | Path) -> Economics:
