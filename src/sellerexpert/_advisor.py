@@ -146,6 +146,13 @@ class _Plan:
     """The seller's answers as the routes read them (of the whole profile: "yes" to a local company
     says where the company is only when the seller names one market)."""
 
+    def _with_profile(self, profile: SellerProfile) -> _Plan:
+        """This plan with ``profile``: a catalogue's product's plan is its seller part's with its own profile, made
+        without the frozen record's __init__ (five checked assignments, twice a product)."""
+        plan = object.__new__(_Plan)
+        plan.__dict__.update(self.__dict__, profile=profile)
+        return plan
+
 
 _BRIEFS_HELD = 2048
 """What the briefs (:class:`Brief`) kept for sellers the rules cannot tell apart may hold, per advisor, weighed as the
@@ -609,10 +616,7 @@ class Advisor:
             # (the fields of its profile in that market too, :meth:`SellerProfile.in_market`'s, set once).
             economics = profile.economics
             plans = [
-                _Plan(
-                    plan.market, profile if state is None else SellerProfile._of_seller(state, economics), plan.routes,
-                    plan.overrides, plan.terms,
-                )
+                _Plan._with_profile(plan, profile if state is None else SellerProfile._of_seller(state, economics))
                 for plan, state in zip(known[0], known[4], strict=True)
             ]
             # Each market's comparison, held for the placements (:meth:`_product_landed`), which read it again.

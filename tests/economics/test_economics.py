@@ -2498,7 +2498,7 @@ def test_a_platform_s_reading_remembered_is_the_one_worked_out(
     evaluator = advisor.evaluator
     for given_facts in overrides:
         remembered = evaluator.platform_reading(platform, given_facts)
-        evaluator.__dict__.pop("_readings", None)
+        evaluator.__dict__.pop("_reading_state", None)
         assert remembered == evaluator.platform_reading(platform, given_facts)
 
 
@@ -2636,6 +2636,105 @@ def test_a_remembered_number_is_the_number_worked_out_again(values: list[tuple[A
         assert _outcome_of(economics._value, spec, value, where) == _outcome_of(
             economics.number_value, spec, value, where
         )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_bad_number_names_what_its_number_allows_in_the_language_in_force(lang: str) -> None:
+    # A number's allowed values are worded only for its error (_decimal takes the number's spec): the error says
+    # what the spec's allowed_text says in the language in force, as when it was worded for every number read.
+    from sellerexpert import use_language
+    from sellerexpert._profile import economics
+
+    with use_language(lang):
+        for spec in NUMBERS:
+            for bad in ("lots", "1" * 70, True, -1):
+                where = f"economics.{spec.name}"
+                with pytest.raises(ProfileError) as caught:
+                    economics.number_value(spec, bad, where)
+                assert caught.value.allowed == spec.allowed_text, (spec.name, bad)
+                assert str(spec.allowed_text) in str(caught.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reasons=st.lists(
+        st.tuples(st.sampled_from(["constraint", "evidence", "fact"]), st.sampled_from([None, *_MODELS])), max_size=5
+    ),
+    model=st.sampled_from([None, *_MODELS]),
+    in_market=st.booleans(),
+)
+def test_a_placement_s_reason_is_the_first_that_chose_it(
+    reasons: list[tuple[str, str | None]], model: str | None, in_market: bool
+) -> None:
+    # A placement's reason (_reason, plain loops): a constraint first where no model is chosen, then the first
+    # reason for the model chosen, then the first reason, then the outcome's words: as the searches said it.
+    from types import SimpleNamespace
+
+    from sellerexpert._economics.catalogue import _reason
+
+    pieces = tuple(
+        SimpleNamespace(kind=kind, favours=favours, text=f"r{index}") for index, (kind, favours) in enumerate(reasons)
+    )
+    advice = SimpleNamespace(reasons=pieces, model=model, outcome_text="outcome")
+    entry, rec = (advice, SimpleNamespace()) if in_market else (None, advice)
+    chosen = next((r for r in pieces if r.kind == "constraint"), None) if model is None else None
+    chosen = chosen or next((r for r in pieces if r.favours == model), None) or (pieces[0] if pieces else None)
+    assert _reason(entry, rec) == (chosen.text if chosen is not None else "outcome")  # type: ignore[arg-type]
+
+
+_ROW_COLUMNS = (
+    "name", "unit_cost", "full_price", "supply_price", "semi_price", "temu.semi-managed.price", "weight_kg",
+    "category", "monthly_units", "colour", "routes.temu_y2.freight_per_unit", "Semi Price",
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.tuples(st.sampled_from(_ROW_COLUMNS), st.sampled_from(["1", "2.5", " 3 ", "x"])), max_size=8),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_rows_cells_are_its_columns_set_in_turn(rows: list[list[tuple[str, str]]]) -> None:
+    # Rows of mappings whose columns come in any order, some set aside (colour), some at one path (full_price and
+    # supply_price, semi_price and "Semi Price"): each row's cells, in their order, are its columns' values set at
+    # their paths in turn, whether its order of columns was seen before or not; the columns set aside as first seen.
+    from sellerexpert._economics.catalogue_input import ProductReader, RowProblem, column_path
+
+    mappings = [{"sku": f"S-{index}", **dict(row)} for index, row in enumerate(rows)]
+    reader = ProductReader.of_mappings(mappings)
+    read = list(reader)
+    unknown: list[str] = []
+    for mapping, item in zip(mappings, read, strict=True):
+        assert not isinstance(item, RowProblem)
+        plain: dict[tuple[str, ...], Any] = {}
+        for key, value in mapping.items():
+            path = column_path(key)
+            if path is None:
+                if key not in unknown:
+                    unknown.append(key)
+                continue
+            plain[path] = value
+        assert list(item[1].items()) == list(plain.items())
+    assert reader.unknown == unknown
+
+
+def test_a_product_s_consultation_is_filed_by_its_whole_profile() -> None:
+    # _Hashed hashes what products differ in (their numbers, weight class and category): two products made apart
+    # with the same profile are one key, and a profile differing only in another field (the company's) is another.
+    from sellerexpert._economics.catalogue import _Hashed
+    from sellerexpert._economics.catalogue_input import product_profile
+
+    cells = {("unit_cost",): "2", ("semi-managed", "price"): "12.5", ("weight_class",): "parcel"}
+    first = product_profile(_CATALOGUE_COMPANY, cells)
+    again = product_profile(_CATALOGUE_COMPANY, dict(cells))
+    assert first is not again and first.economics is not again.economics
+    assert _Hashed(first) == _Hashed(again) and hash(_Hashed(first)) == hash(_Hashed(again))
+    assert len({_Hashed(first): 1, _Hashed(again): 2}) == 1
+    other = replace(first, name=(first.name or "") + " Ltd")
+    assert _Hashed(first) != _Hashed(other)
+    assert len({_Hashed(first): 1, _Hashed(other): 2}) == 2
 
 
 def _outcome_of(make: Any, *args: Any) -> tuple[str, str]:

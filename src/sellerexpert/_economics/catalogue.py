@@ -360,10 +360,16 @@ def _reason(entry: MarketAdvice | None, rec: Recommendation) -> str:
     """The advice's strongest reason for what it chose here (a constraint first, then the heaviest evidence)."""
     reasons = entry.reasons if entry is not None else rec.reasons
     model = entry.model if entry is not None else rec.model
-    chosen = next((r for r in reasons if r.kind == "constraint"), None) if model is None else None
-    chosen = chosen or next((r for r in reasons if r.favours == model), None) or (reasons[0] if reasons else None)
-    if chosen is not None:
-        return chosen.text
+    # Plain loops, not a generator searched per choice (six placements a product): a reason is never false.
+    if model is None:
+        for reason in reasons:
+            if reason.kind == "constraint":
+                return reason.text
+    for reason in reasons:
+        if reason.favours == model:
+            return reason.text
+    if reasons:
+        return reasons[0].text
     return entry.outcome_text if entry is not None else rec.outcome_text
 
 
@@ -635,18 +641,22 @@ def _advised(
     if isinstance(found, FailedProduct):
         return found
     result, placements = found
-    economics = item.profile.economics
-    return ProductAdvice(
+    profile = item.profile
+    economics = profile.economics
+    # Made without the frozen record's __init__ (nine checked assignments a product), every field set as it would.
+    advice = object.__new__(ProductAdvice)
+    advice.__dict__.update(
         row=item.row,
         line=item.line,
         sku=item.sku,
         name=item.name,
         monthly_units=economics.monthly_units if economics is not None else 0,
-        weight_class=item.profile.weight_class,
-        category=item.profile.category,
+        weight_class=profile.weight_class,
+        category=profile.category,
         placements=placements,
         result=result,
     )
+    return advice
 
 
 class _Adviser:
@@ -684,14 +694,17 @@ class _Adviser:
 
 
 class _Hashed:
-    """A profile as a key whose hash is worked out once: a product's profile is looked up, then filed, and its hash
-    (every field's, its economics' numbers among them) is a real cost paid once a product."""
+    """A profile as a key whose hash is worked out once: a product's profile is looked up, then filed.
+
+    The hash is of the fields a catalogue's products differ in (their numbers, weight class and category; the rest
+    is their company's), not of every field: equal profiles hash alike, and two that differ elsewhere only compare
+    (in full). The whole profile's hash (two dozen fields, some tuples) took 10-15 us a product, twice the economics'."""
 
     __slots__ = ("profile", "_hash")
 
     def __init__(self, profile: SellerProfile) -> None:
         self.profile = profile
-        self._hash = hash(profile)
+        self._hash = hash((profile.economics, profile.weight_class, profile.category))
 
     def __hash__(self) -> int:
         return self._hash

@@ -45,6 +45,9 @@ WEIGHT_LIMITS_KG: tuple[tuple[Decimal, str], ...] = ((Decimal(10), "parcel"), (D
 _MODEL_WORDS = {"fully_managed": MODELS[0], "full": MODELS[0], "semi_managed": MODELS[1], "semi": MODELS[1]}
 _PLATFORM_WORDS = {**{p: p for p in PLATFORMS}, "tiktok": "tiktok_shop"}
 _UNSEEN: Any = object()
+_LAYOUTS_KEPT = 256
+"""Orders of columns :meth:`ProductReader.__iter__` keeps per reading (a file brings one; JSON Lines or mappings may
+bring one a row)."""
 NAME_LIMIT = 200
 """The most characters of a SKU or product name."""
 
@@ -114,7 +117,10 @@ class ProductRow:
             profile = product_profile(company, self.cells)
         except ProfileError as exc:
             return RowProblem(self.row, self.line, self.sku, exc.located(source, line=self.line))
-        return Product(self.row, self.line, self.sku, self.name, profile)
+        # Made without the frozen record's __init__ (five checked assignments a product), its fields set as it would.
+        product = object.__new__(Product)
+        product.__dict__.update(row=self.row, line=self.line, sku=self.sku, name=self.name, profile=profile)
+        return product
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,9 @@ class ProductReader:
         :raises ProfileError: for a SKU that repeats an earlier row's (the file is ambiguous).
         """
         paths: dict[Any, tuple[str, ...] | None] = {}
+        # Each order of columns a row brings (a file's rows bring one), with their paths when it has no column
+        # set aside: such a row's cells are its values by those paths, in order, made at once.
+        layouts: dict[tuple[Any, ...], tuple[tuple[str, ...], ...] | None] = {}
         for row in self.rows:
             if row.oversized and row.problem is not None:
                 # A product is a few hundred bytes: a row past the limit is not a product list (refused whole).
@@ -375,17 +384,28 @@ class ProductReader:
                     row.row, row.line, "", ProfileError(Msg(N_("a product must be an object of columns")), line=row.line)
                 )
                 continue
-            cells: dict[tuple[str, ...], Any] = {}
-            for key, value in row.data.items():
-                # Every row of a file has the same columns: each is worked out once.
-                path = paths.get(key, _UNSEEN)
-                if path is _UNSEEN:
-                    path = paths[key] = column_path(str(key))
-                if path is None:
-                    if str(key) not in self.unknown:
-                        self.unknown.append(str(key))
-                    continue
-                cells[path] = value
+            order = tuple(row.data)
+            layout = layouts.get(order, _UNSEEN)
+            if layout is _UNSEEN:
+                if len(layouts) >= _LAYOUTS_KEPT:
+                    layouts.clear()
+                found = [paths.get(key) if key in paths else column_path(str(key)) for key in order]
+                layout = layouts[order] = None if None in found else tuple([path for path in found if path is not None])
+            if layout is not None:
+                # A later column at a path already set sets its value in the first's place, as the loop below does.
+                cells: dict[tuple[str, ...], Any] = dict(zip(layout, row.data.values(), strict=True))
+            else:
+                cells = {}
+                for key, value in row.data.items():
+                    # Every row of a file has the same columns: each is worked out once.
+                    path = paths.get(key, _UNSEEN)
+                    if path is _UNSEEN:
+                        path = paths[key] = column_path(str(key))
+                    if path is None:
+                        if str(key) not in self.unknown:
+                            self.unknown.append(str(key))
+                        continue
+                    cells[path] = value
             sku = cells.get(("sku",))
             sku_text = str(sku).strip() if isinstance(sku, (str, int)) and not isinstance(sku, bool) else ""
             if not sku_text or len(sku_text) > NAME_LIMIT:
@@ -418,7 +438,10 @@ class ProductReader:
             row, cells = item
             name = cells.get(("name",))
             name_text = str(name).strip()[:NAME_LIMIT] if not _blank(name) else ""
-            yield ProductRow(row.row, row.line, str(cells[("sku",)]), name_text, cells)
+            # Made without the frozen record's __init__ (five checked assignments a row), its fields set as it would.
+            read = object.__new__(ProductRow)
+            read.__dict__.update(row=row.row, line=row.line, sku=str(cells[("sku",)]), name=name_text, cells=cells)
+            yield read
 
     def products(self, company: SellerProfile) -> Iterator[Product | RowProblem]:
         """Each row as a product advised on ``company``'s profile, or the problem with the row."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -174,6 +175,14 @@ _ORDER_NUMBERS = itertools.count()
 """The numbers :meth:`Evaluator.platform_reading` gives the orders of names it reads (one per order, never reused)."""
 _READING_NUMBERS = itertools.count()
 """The numbers :meth:`Evaluator.numbered_reading` gives readings (one per reading while it is kept, never reused)."""
+_ReadingState = tuple[
+    dict[str, tuple[tuple[bool, Leaf], ...]],
+    dict[tuple[str, ...], tuple[tuple[str, ...], int, "Callable[[Mapping[str, Any]], tuple[Any, ...]] | None"]],
+    dict[Any, tuple[tuple[Any, ...], "int | None"]],
+]
+"""What :meth:`Evaluator.numbered_reading` keeps, made at its first call: the platform literals by the fact they test
+(with whether they only ask its presence), each order of names given with the names read of it, its number and what
+picks their values, and the readings by what they read."""
 
 
 def plain(value: Any) -> Any:
@@ -812,8 +821,8 @@ class Evaluator:
         never for another reading (a catalogue keys its shared runs by these numbers, not the readings' contents);
         ``None`` for a reading no key can hold.
         """
-        by_name: dict[str, tuple[tuple[bool, Leaf], ...]] | None = self.__dict__.get("_platform_leaves")
-        if by_name is None:
+        state: _ReadingState | None = self.__dict__.get("_reading_state")
+        if state is None:
             distinct: dict[tuple[str, str, Any], Leaf] = {}
             for branch in self._branches:
                 for leaf, _holds, _position in branch.platform:
@@ -821,26 +830,27 @@ class Evaluator:
             grouped: dict[str, list[tuple[bool, Leaf]]] = {}
             for leaf in distinct.values():
                 grouped.setdefault(leaf.name, []).append((leaf.op in ("absent", "present"), leaf))
-            by_name = self.__dict__["_platform_leaves"] = {name: tuple(items) for name, items in grouped.items()}
+            state = self.__dict__["_reading_state"] = ({name: tuple(items) for name, items in grouped.items()}, {}, {})
+        by_name, readers, known = state
         if not overrides:
             return self._numbered(self._platform_reading(platform, {}, by_name))
         # Remembered by what it reads: the names overridden (in the order given) and the values of those a literal
         # or the decision reads, with their types (True is not 1). Products repeat their route facts and most of
         # their margin facts' values (a gap is a whole percentage), and the rest (a summary...) is not read.
         order = tuple(overrides)
-        readers: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = self.__dict__.setdefault("_reading_names", {})
         found_read = readers.get(order)
         if found_read is None:
             if len(readers) >= _READINGS_KEPT:
                 readers.clear()
             # The order is keyed by a number of its own, never given to another order (the readings outlive the
-            # names' store), so that the readings' key does not hash the names a second time.
+            # names' store), so that the readings' key does not hash the names a second time; its values read are
+            # picked by one itemgetter (a catalogue asks six readings a product, each of some eight values).
+            read = tuple(name for name in order if name in by_name or name in DECISION_READS)
             found_read = readers[order] = (
-                tuple(name for name in order if name in by_name or name in DECISION_READS), next(_ORDER_NUMBERS)
+                read, next(_ORDER_NUMBERS), operator.itemgetter(*read) if len(read) > 1 else None
             )
-        read, numbered = found_read
-        values = tuple([overrides[name] for name in read])
-        known: dict[Any, tuple[tuple[Any, ...], int | None]] = self.__dict__.setdefault("_readings", {})
+        read, numbered, pick = found_read
+        values = pick(overrides) if pick is not None else tuple([overrides[name] for name in read])
         try:
             key: Any = (platform, numbered, values, tuple(map(type, values)))
             found = known.get(key)

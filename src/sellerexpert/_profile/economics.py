@@ -234,10 +234,26 @@ _NUMBER_TEXT = re.compile(r"\s*-?\d+(\.\d+)?\s*")
 """A number written as text (compiled once: a catalogue reads a few new numbers a product)."""
 
 
-def _decimal(value: object, where: str, allowed: str) -> Decimal:
-    """A number as written (``8.5``, ``"8.50"``), exactly, as a Decimal."""
+def _allowed(allowed: str | NumberSpec) -> str:
+    """The allowed values in words: ``allowed`` itself, or a number's :attr:`NumberSpec.allowed_text`."""
+    return allowed if isinstance(allowed, str) else allowed.allowed_text
+
+
+def _decimal(value: object, where: str, allowed: str | NumberSpec) -> Decimal:
+    """A number as written (``8.5``, ``"8.50"``), exactly, as a Decimal.
+
+    :param allowed: the allowed values in words, or the number whose they are: worded only for an error (a
+        catalogue reads a few numbers a product, and each wording is a translation looked up and formatted).
+    """
     number: Decimal | None = None
-    if isinstance(value, bool):
+    # Text first (a catalogue's cells): no text is also a bool, an int, a float or a Decimal, so the order is free.
+    if isinstance(value, str):
+        if _NUMBER_TEXT.fullmatch(value):
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+                number = None
+    elif isinstance(value, bool):
         number = None
     elif isinstance(value, int):
         number = Decimal(value)
@@ -245,19 +261,16 @@ def _decimal(value: object, where: str, allowed: str) -> Decimal:
         number = Decimal(repr(value)) if math.isfinite(value) else None
     elif isinstance(value, Decimal):
         number = value if value.is_finite() else None
-    elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            number = None
     if number is None:
-        raise ProfileError(f"expected a number, got {_describe(value)}", field=where, value=value, allowed=allowed)
+        raise ProfileError(
+            f"expected a number, got {_describe(value)}", field=where, value=value, allowed=_allowed(allowed)
+        )
     if number and number.adjusted() >= documents.MAX_DIGITS:
         # A document refuses longer numbers as written; this also catches 1e300 and numbers handed to the API.
         raise ProfileError(
             f"has more than {documents.MAX_DIGITS} digits before the decimal point",
             field=where,
-            allowed=allowed,
+            allowed=_allowed(allowed),
         )
     return number
 
@@ -294,7 +307,7 @@ _BELOW_ONE = frozenset({"unsold_share", "price_cut"})
 def number_value(spec: NumberSpec, value: object, where: str) -> Decimal:
     if spec.kind == "share":
         return share_value(value, where, spec.allowed_text, below_one=spec.name in _BELOW_ONE)
-    number = _decimal(value, where, spec.allowed_text)
+    number = _decimal(value, where, spec)
     if number < 0:
         raise ProfileError(f"{number} is negative", field=where, value=value, allowed=spec.allowed_text)
     if spec.kind == "days":
@@ -780,7 +793,9 @@ class Economics:
             return self
         if not plan.fits:
             raise ProfileError("a layer from_dict would not give", field="economics")
-        return Economics(
+        # Made without the frozen record's __init__ (six checked assignments a product), every field set as it would.
+        laid = object.__new__(Economics)
+        laid.__dict__.update(
             monthly_units=units,
             currency=self.currency,
             cost_of_capital=self.cost_of_capital,
@@ -788,6 +803,7 @@ class Economics:
             routes=_filled(plan.routes, plan.route_slots, values),
             exchange_rates=self.exchange_rates,
         )
+        return laid
 
     @classmethod
     def from_file(cls, path: str | Path) -> Economics:
