@@ -1065,22 +1065,33 @@ class ProductWriter:
             return self(product).encode("utf-8")
         return _product_utf8(product, self._memo)
 
+    def item_utf8(self, product: ProductAdvice) -> bytes:
+        """:meth:`utf8` as an item of the catalogue's ``products`` after another: the comma and the item's newline
+        (:data:`_ITEM_LEAD`), then the text. Laid in by the join that makes the text (in the worker process), so the
+        parent writes each text as it came instead of copying some forty kilobytes a product to put the comma first
+        (the first product's text is written without its comma)."""
+        if self.format == "csv":
+            raise ValueError("a product's CSV rows are not an item of a list")
+        return _product_utf8(product, self._memo, _ITEM_LEAD)
 
-def _product_utf8(product: ProductAdvice, memo: _Memo) -> bytes:
+
+def _product_utf8(product: ProductAdvice, memo: _Memo, lead: bytes = b"") -> bytes:
     """``_json(product.to_dict(), "    ")`` in UTF-8, each market's entry written through ``memo`` (:func:`_market_parts`).
 
     The product's own keys are written of their remembered openings (:func:`_flat`) and its platforms' entries
     around its markets' of their remembered text (:func:`_platform_opening`), each market's entry in UTF-8 bytes
     (:func:`_market_parts`): no dict is made for a platform or a market, and nothing is walked key by key. A
     product whose dict does not end with its platforms (or has none) is written whole (:func:`_product_whole`).
+
+    :param lead: what the text begins with (:meth:`ProductWriter.item_utf8`).
     """
     data = _shallow(product, placements=()).to_dict()
     keys = tuple(data)
     placements = product.placements
     if len(keys) < 2 or keys[-1] != "platforms" or not placements:
-        return _product_whole(product, memo)
+        return lead + _product_whole(product, memo)
     head = _flat(keys[:-1], tuple(data.values())[:-1], _PRODUCT_NEWLINE)
-    parts: list[bytes] = [head[: -len(_PRODUCT_NEWLINE) - 1].encode()]
+    parts: list[bytes] = [lead, head[: -len(_PRODUCT_NEWLINE) - 1].encode()]
     # The placements grouped per platform in the order the platforms first appear, each group's first naming it
     # (as _by_platform groups them).
     groups: dict[Any, list[Placement]] = {}
@@ -1120,6 +1131,8 @@ _PRODUCT_OPENINGS = (
 )
 """In UTF-8: what comes after a product's own keys before its first platform; what closes its platforms and
 itself; what closes a platform's markets and the platform."""
+_ITEM_LEAD = ("," + _PRODUCT_NEWLINE).encode()
+"""In UTF-8: what comes before a product's text after another product's in the catalogue's ``products``."""
 _PLATFORM_COMMA = ("," + _PLATFORM_NEWLINE).encode()
 _MARKET_OPENING = ("[" + _MARKET_NEWLINE).encode()
 _MARKET_COMMA = ("," + _MARKET_NEWLINE).encode()
@@ -1267,8 +1280,9 @@ def _write_streamed_json(
     """A streamed catalogue's JSON, its text written by ``write`` and its products' (UTF-8) by ``write_utf8``."""
     write('{\n  "products": [')
     first = True
-    for data in stream.texts(ProductWriter("json").utf8):
-        write_utf8((b"\n    " if first else b",\n    ") + data)
+    for data in stream.texts(ProductWriter("json").item_utf8):
+        # Each text comes with the comma before it (ProductWriter.item_utf8): the first is written without.
+        write_utf8(data[1:] if first else data)
         first = False
     write("]" if first else "\n  ]")
     write(',\n  "split": ')
