@@ -2993,15 +2993,15 @@ _words = st.sampled_from(["", "temu", "US", "the US", "semi-managed", "B-1", "¶
     )
 )
 def test_a_mention_is_written_as_its_whole_dict_is(mentions: list[tuple[Any, ...]]) -> None:
-    # The split's mentions are written of their SKU and their other keys' text, remembered by every field but
-    # the SKU: each must be the text of its whole dict, whatever came before it.
+    # The split's mentions are written of their SKU and their other keys' text, made once per place (every field
+    # but the SKU) as the tally keeps them: each must be the text of its whole dict, whatever came before it.
     from sellerexpert._economics.catalogue import ProductMention
-    from sellerexpert._economics.catalogue_report import _json, _mention_json
+    from sellerexpert._economics.catalogue_report import _json, _mentions_json
 
-    places: dict[tuple[Any, ...], str | None] = {}
-    for fields in mentions:
-        mention = ProductMention(*fields)
-        assert _mention_json(mention, places) == _json(mention.to_dict(), "      ")
+    places: dict[tuple[Any, ...], int] = {}
+    where = [places.setdefault(fields[1:], len(places)) for fields in mentions]
+    texts = list(_mentions_json(list(places), [fields[0] for fields in mentions], where))
+    assert texts == [_json(ProductMention(*fields).to_dict(), "      ") for fields in mentions]
 
 
 _leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)

@@ -12,7 +12,7 @@ import dataclasses
 import io
 import json
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -1180,7 +1180,8 @@ def _product_whole(product: ProductAdvice, memo: _Memo) -> bytes:
 
 def _write_split(stream: CatalogueStream, write: Callable[[str], object]) -> None:
     """The split's JSON as :func:`_json` writes it at the top level's depth, its lists of products named written
-    a product at a time (a long catalogue names hundreds of thousands: they are never all records at once)."""
+    of what the split keeps of them (:meth:`CatalogueStream.mentions_kept`), some thousands at a time (a long
+    catalogue names hundreds of thousands: they are never all records, nor all texts, at once)."""
     from .catalogue import MENTIONS
 
     first = True
@@ -1190,35 +1191,53 @@ def _write_split(stream: CatalogueStream, write: Callable[[str], object]) -> Non
         if key not in MENTIONS:
             write(_json(value, "    "))
             continue
-        empty = True
-        places: dict[tuple[Any, ...], str | None] = {}
-        for mention in stream.mentions(key):
-            write(("[" if empty else ",") + "\n      " + _mention_json(mention, places))
-            empty = False
-        write("[]" if empty else "\n    ]")
+        opening = "[\n      "
+        texts: list[str] = []
+        for text in _mentions_json(*stream.mentions_kept(key)):
+            texts.append(text)
+            if len(texts) == _MENTIONS_WRITTEN:
+                write(opening + ",\n      ".join(texts))
+                opening, texts = ",\n      ", []
+        if texts:
+            write(opening + ",\n      ".join(texts))
+            opening = ""
+        write("[]" if opening == "[\n      " else "\n    ]")
     write("\n  }")
 
 
-def _mention_json(mention: ProductMention, places: dict[tuple[Any, ...], str | None]) -> str:
-    """``_json(mention.to_dict(), "      ")``, written of its SKU and the text of its other keys, which ``places``
-    remembers by every field but the SKU: a long catalogue names each of a few dozen places thousands of times.
-    A mention whose dict does not begin with its SKU (and go on) is written whole."""
-    values = tuple(mention.__dict__.values())
-    rest = places.get(values[1:], "")
-    if rest == "":
-        data = mention.to_dict()
-        keys = iter(data)
-        if next(keys, None) == "sku" and data["sku"] is mention.sku and type(mention.sku) is str and len(data) > 1:
-            del data["sku"]
-            rest = _json(data, "      ")[1:]
+_MENTIONS_WRITTEN = 4096
+"""The most mentions' texts :func:`_write_split` joins into one write (some 300 bytes each)."""
+
+
+def _mentions_json(places: Sequence[tuple[Any, ...]], skus: Sequence[str], where: Sequence[int]) -> Iterator[str]:
+    """Each mention's text, ``_json(mention.to_dict(), "      ")``, of the split's kept form of a list of products
+    named (:meth:`CatalogueStream.mentions_kept`: each mention's SKU and the index of its place among ``places``,
+    a :class:`ProductMention`'s fields but the SKU). Written of the SKU and the text of the mention's other keys,
+    made once per place (a long catalogue names each of a few dozen places thousands of times), with no record
+    made per mention; a mention whose dict does not begin with its SKU (and go on) written whole."""
+    from .catalogue import ProductMention
+
+    rests: dict[int, str | None] = {}
+    for sku, index in zip(skus, where, strict=True):
+        rest = rests.get(index, "")
+        if rest == "":
+            rest = rests[index] = _mention_rest(ProductMention(sku, *places[index]))
+        if rest is None or type(sku) is not str:
+            yield _json(ProductMention(sku, *places[index]).to_dict(), "      ")
         else:
-            rest = None
-        if len(places) >= _PIECES_KEPT:
-            places.clear()
-        places[values[1:]] = rest
-    if rest is None or values[0] is not mention.sku:
-        return _json(mention.to_dict(), "      ")
-    return '{\n        "sku": ' + _escape(mention.sku) + "," + rest
+            yield '{\n        "sku": ' + _escape(sku) + "," + rest
+
+
+def _mention_rest(mention: ProductMention) -> str | None:
+    """What a mention's text (``_json(mention.to_dict(), "      ")``) has after its SKU's value and comma: its other
+    keys and its closing brace, the same for every mention at the same place; ``None`` when its dict does not
+    begin with its SKU as it is (and go on)."""
+    data = mention.to_dict()
+    keys = iter(data)
+    if next(keys, None) == "sku" and data["sku"] is mention.sku and type(mention.sku) is str and len(data) > 1:
+        del data["sku"]
+        return _json(data, "      ")[1:]
+    return None
 
 
 def write_streamed(stream: CatalogueStream, format: str, out: IO[str] | IO[bytes]) -> None:
