@@ -2954,6 +2954,20 @@ def test_a_catalogue_advised_in_forked_or_spawned_workers_is_the_one_advised_her
     assert _catalogue_json(advisor, 2) == here
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_the_splits_products_named_written_some_at_a_time_are_the_whole_catalogues(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    # The split's lists of products named are joined a few thousand mentions a write (_write_split): at every
+    # boundary (a list shorter than, as long as and longer than a batch) the text is the whole catalogue's.
+    from sellerexpert import render_catalogue
+    from sellerexpert._economics import catalogue_report
+
+    whole = render_catalogue(advisor.catalogue(SellerProfile.from_file(_COMPANY), _CSV), "json")
+    monkeypatch.setattr(catalogue_report, "_MENTIONS_WRITTEN", batch)
+    assert _catalogue_json(advisor, 1).decode() == whole
+
+
 def test_an_advisor_with_its_own_firing_limit_is_not_lent(monkeypatch: pytest.MonkeyPatch) -> None:
     # A worker builds Advisor(rules_dir): a parent advisor that differs from that one must not stand in for it.
     seen: list[object] = []
