@@ -16,11 +16,12 @@ else they start by spawn, clean. Either way a worker owns only its own end of it
 closes the ends it inherited (the parent's end of its own pipe and of every pipe made before it), so the
 parent's death still reaches it as end-of-file.
 
-Work goes round-robin, in order, and results are taken back in the same
-order, so the output order never depends on timing. Each worker holds at
-most :data:`DEPTH` tasks; a thread in the worker takes the next task off
-the pipe while the current one is computed, so the parent never waits on a
-busy worker to send it work, and no worker idles while the parent writes.
+The first tasks go round-robin, then each to a worker that has answered one,
+and results are put back in task order, so the output order never depends on
+timing (nor on which worker computed what). Each worker holds at most
+:data:`DEPTH` tasks; a thread in the worker takes the next task off the pipe
+while the current one is computed, so the parent never waits on a busy
+worker to send it work, and no worker idles while the parent writes.
 """
 
 from __future__ import annotations
