@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -3032,6 +3033,27 @@ def test_a_workers_pipe_holds_a_whole_chunk_of_texts_each_way() -> None:
                 assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= wanted
 
 
+def _slow_first() -> Callable[[int], tuple[int, int]]:
+    """A worker's setup whose handler answers with the task and the worker's pid, taking half a second on task 0."""
+
+    def handle(task: int) -> tuple[int, int]:
+        if task == 0:
+            time.sleep(0.5)
+        return task, os.getpid()
+
+    return handle
+
+
+def test_workers_take_the_next_task_as_they_answer_and_results_keep_the_tasks_order() -> None:
+    # Task 0 holds its worker: the other answers its own and takes the tasks that follow (round-robin in order gave
+    # each worker every other task, so the other waited for the slow one's turn); results still come in task order.
+    with Workers(2, _slow_first) as workers:
+        answers = list(workers.map(range(24)))
+    assert [task for task, _pid in answers] == list(range(24))
+    slow = answers[0][1]
+    assert sum(pid != slow for _task, pid in answers) >= 14
+
+
 def test_a_lent_value_stays_behind_when_it_would_travel() -> None:
     lent = Lent(object())
     assert lent.value is not None
@@ -3062,6 +3084,20 @@ def test_a_catalogue_advised_in_forked_or_spawned_workers_is_the_one_advised_her
     here = _catalogue_json(advisor, 1)
     forced(method)
     assert _catalogue_json(advisor, 2) == here
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_the_splits_products_named_written_some_at_a_time_are_the_whole_catalogues(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    # The split's lists of products named are joined a few thousand mentions a write (_write_split): at every
+    # boundary (a list shorter than, as long as and longer than a batch) the text is the whole catalogue's.
+    from sellerexpert import render_catalogue
+    from sellerexpert._economics import catalogue_report
+
+    whole = render_catalogue(advisor.catalogue(SellerProfile.from_file(_COMPANY), _CSV), "json")
+    monkeypatch.setattr(catalogue_report, "_MENTIONS_WRITTEN", batch)
+    assert _catalogue_json(advisor, 1).decode() == whole
 
 
 def test_an_advisor_with_its_own_firing_limit_is_not_lent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -3103,15 +3139,15 @@ _words = st.sampled_from(["", "temu", "US", "the US", "semi-managed", "B-1", "¶
     )
 )
 def test_a_mention_is_written_as_its_whole_dict_is(mentions: list[tuple[Any, ...]]) -> None:
-    # The split's mentions are written of their SKU and their other keys' text, remembered by every field but
-    # the SKU: each must be the text of its whole dict, whatever came before it.
+    # The split's mentions are written of their SKU and their other keys' text, made once per place (every field
+    # but the SKU) as the tally keeps them: each must be the text of its whole dict, whatever came before it.
     from sellerexpert._economics.catalogue import ProductMention
-    from sellerexpert._economics.catalogue_report import _json, _mention_json
+    from sellerexpert._economics.catalogue_report import _json, _mentions_json
 
-    places: dict[tuple[Any, ...], str | None] = {}
-    for fields in mentions:
-        mention = ProductMention(*fields)
-        assert _mention_json(mention, places) == _json(mention.to_dict(), "      ")
+    places: dict[tuple[Any, ...], int] = {}
+    where = [places.setdefault(fields[1:], len(places)) for fields in mentions]
+    texts = list(_mentions_json(list(places), [fields[0] for fields in mentions], where))
+    assert texts == [_json(ProductMention(*fields).to_dict(), "      ") for fields in mentions]
 
 
 _leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)

@@ -565,10 +565,17 @@ class SplitTally:
 
     def mentions(self, kind: str) -> Iterator[ProductMention]:
         """The products named under ``kind`` (one of :data:`MENTIONS`), in the order they came, made as they are read."""
-        places = list(self._places)
-        skus, where = self._named[kind]
+        places, skus, where = self.kept(kind)
         for sku, index in zip(skus, where, strict=True):
             yield ProductMention(sku, *places[index])
+
+    def kept(self, kind: str) -> tuple[list[tuple[Any, ...]], list[str], array[int]]:
+        """The products named under ``kind`` as they are kept: every place named (a :class:`ProductMention`'s fields
+        but the SKU, by its index), and each mention's SKU and its place's index, in the order they came (the SKUs
+        and indices are the tally's own lists: to be read, not changed). A writer writes them without a record per
+        mention (``catalogue_report._mentions_json``)."""
+        skus, where = self._named[kind]
+        return list(self._places), skus, where
 
     def split(self, *, errors: int = 0, currency: str = "", named: bool = True) -> Split:
         """The split of the products counted so far.
@@ -937,6 +944,10 @@ class CatalogueStream:
         """The products the split names under ``kind`` (``close_calls``, ``not_carried``, ``off_company`` or
         ``leaves_less``, as the split's fields), one at a time, in the order they were read."""
         return self._tally.mentions(kind)
+
+    def mentions_kept(self, kind: str) -> tuple[list[tuple[Any, ...]], list[str], array[int]]:
+        """:meth:`mentions` as the split keeps them, no record made: see :meth:`SplitTally.kept`."""
+        return self._tally.kept(kind)
 
     def collect(self) -> Catalogue:
         """Read every product and return the whole :class:`Catalogue`."""

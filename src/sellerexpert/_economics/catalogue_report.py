@@ -12,7 +12,7 @@ import dataclasses
 import io
 import json
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -1065,22 +1065,33 @@ class ProductWriter:
             return self(product).encode("utf-8")
         return _product_utf8(product, self._memo)
 
+    def item_utf8(self, product: ProductAdvice) -> bytes:
+        """:meth:`utf8` as an item of the catalogue's ``products`` after another: the comma and the item's newline
+        (:data:`_ITEM_LEAD`), then the text. Laid in by the join that makes the text (in the worker process), so the
+        parent writes each text as it came instead of copying some forty kilobytes a product to put the comma first
+        (the first product's text is written without its comma)."""
+        if self.format == "csv":
+            raise ValueError("a product's CSV rows are not an item of a list")
+        return _product_utf8(product, self._memo, _ITEM_LEAD)
 
-def _product_utf8(product: ProductAdvice, memo: _Memo) -> bytes:
+
+def _product_utf8(product: ProductAdvice, memo: _Memo, lead: bytes = b"") -> bytes:
     """``_json(product.to_dict(), "    ")`` in UTF-8, each market's entry written through ``memo`` (:func:`_market_parts`).
 
     The product's own keys are written of their remembered openings (:func:`_flat`) and its platforms' entries
     around its markets' of their remembered text (:func:`_platform_opening`), each market's entry in UTF-8 bytes
     (:func:`_market_parts`): no dict is made for a platform or a market, and nothing is walked key by key. A
     product whose dict does not end with its platforms (or has none) is written whole (:func:`_product_whole`).
+
+    :param lead: what the text begins with (:meth:`ProductWriter.item_utf8`).
     """
     data = _shallow(product, placements=()).to_dict()
     keys = tuple(data)
     placements = product.placements
     if len(keys) < 2 or keys[-1] != "platforms" or not placements:
-        return _product_whole(product, memo)
+        return lead + _product_whole(product, memo)
     head = _flat(keys[:-1], tuple(data.values())[:-1], _PRODUCT_NEWLINE)
-    parts: list[bytes] = [head[: -len(_PRODUCT_NEWLINE) - 1].encode()]
+    parts: list[bytes] = [lead, head[: -len(_PRODUCT_NEWLINE) - 1].encode()]
     # The placements grouped per platform in the order the platforms first appear, each group's first naming it
     # (as _by_platform groups them).
     groups: dict[Any, list[Placement]] = {}
@@ -1120,6 +1131,8 @@ _PRODUCT_OPENINGS = (
 )
 """In UTF-8: what comes after a product's own keys before its first platform; what closes its platforms and
 itself; what closes a platform's markets and the platform."""
+_ITEM_LEAD = ("," + _PRODUCT_NEWLINE).encode()
+"""In UTF-8: what comes before a product's text after another product's in the catalogue's ``products``."""
 _PLATFORM_COMMA = ("," + _PLATFORM_NEWLINE).encode()
 _MARKET_OPENING = ("[" + _MARKET_NEWLINE).encode()
 _MARKET_COMMA = ("," + _MARKET_NEWLINE).encode()
@@ -1167,7 +1180,8 @@ def _product_whole(product: ProductAdvice, memo: _Memo) -> bytes:
 
 def _write_split(stream: CatalogueStream, write: Callable[[str], object]) -> None:
     """The split's JSON as :func:`_json` writes it at the top level's depth, its lists of products named written
-    a product at a time (a long catalogue names hundreds of thousands: they are never all records at once)."""
+    of what the split keeps of them (:meth:`CatalogueStream.mentions_kept`), some thousands at a time (a long
+    catalogue names hundreds of thousands: they are never all records, nor all texts, at once)."""
     from .catalogue import MENTIONS
 
     first = True
@@ -1177,35 +1191,53 @@ def _write_split(stream: CatalogueStream, write: Callable[[str], object]) -> Non
         if key not in MENTIONS:
             write(_json(value, "    "))
             continue
-        empty = True
-        places: dict[tuple[Any, ...], str | None] = {}
-        for mention in stream.mentions(key):
-            write(("[" if empty else ",") + "\n      " + _mention_json(mention, places))
-            empty = False
-        write("[]" if empty else "\n    ]")
+        opening = "[\n      "
+        texts: list[str] = []
+        for text in _mentions_json(*stream.mentions_kept(key)):
+            texts.append(text)
+            if len(texts) == _MENTIONS_WRITTEN:
+                write(opening + ",\n      ".join(texts))
+                opening, texts = ",\n      ", []
+        if texts:
+            write(opening + ",\n      ".join(texts))
+            opening = ""
+        write("[]" if opening == "[\n      " else "\n    ]")
     write("\n  }")
 
 
-def _mention_json(mention: ProductMention, places: dict[tuple[Any, ...], str | None]) -> str:
-    """``_json(mention.to_dict(), "      ")``, written of its SKU and the text of its other keys, which ``places``
-    remembers by every field but the SKU: a long catalogue names each of a few dozen places thousands of times.
-    A mention whose dict does not begin with its SKU (and go on) is written whole."""
-    values = tuple(mention.__dict__.values())
-    rest = places.get(values[1:], "")
-    if rest == "":
-        data = mention.to_dict()
-        keys = iter(data)
-        if next(keys, None) == "sku" and data["sku"] is mention.sku and type(mention.sku) is str and len(data) > 1:
-            del data["sku"]
-            rest = _json(data, "      ")[1:]
+_MENTIONS_WRITTEN = 4096
+"""The most mentions' texts :func:`_write_split` joins into one write (some 300 bytes each)."""
+
+
+def _mentions_json(places: Sequence[tuple[Any, ...]], skus: Sequence[str], where: Sequence[int]) -> Iterator[str]:
+    """Each mention's text, ``_json(mention.to_dict(), "      ")``, of the split's kept form of a list of products
+    named (:meth:`CatalogueStream.mentions_kept`: each mention's SKU and the index of its place among ``places``,
+    a :class:`ProductMention`'s fields but the SKU). Written of the SKU and the text of the mention's other keys,
+    made once per place (a long catalogue names each of a few dozen places thousands of times), with no record
+    made per mention; a mention whose dict does not begin with its SKU (and go on) written whole."""
+    from .catalogue import ProductMention
+
+    rests: dict[int, str | None] = {}
+    for sku, index in zip(skus, where, strict=True):
+        rest = rests.get(index, "")
+        if rest == "":
+            rest = rests[index] = _mention_rest(ProductMention(sku, *places[index]))
+        if rest is None or type(sku) is not str:
+            yield _json(ProductMention(sku, *places[index]).to_dict(), "      ")
         else:
-            rest = None
-        if len(places) >= _PIECES_KEPT:
-            places.clear()
-        places[values[1:]] = rest
-    if rest is None or values[0] is not mention.sku:
-        return _json(mention.to_dict(), "      ")
-    return '{\n        "sku": ' + _escape(mention.sku) + "," + rest
+            yield '{\n        "sku": ' + _escape(sku) + "," + rest
+
+
+def _mention_rest(mention: ProductMention) -> str | None:
+    """What a mention's text (``_json(mention.to_dict(), "      ")``) has after its SKU's value and comma: its other
+    keys and its closing brace, the same for every mention at the same place; ``None`` when its dict does not
+    begin with its SKU as it is (and go on)."""
+    data = mention.to_dict()
+    keys = iter(data)
+    if next(keys, None) == "sku" and data["sku"] is mention.sku and type(mention.sku) is str and len(data) > 1:
+        del data["sku"]
+        return _json(data, "      ")[1:]
+    return None
 
 
 def write_streamed(stream: CatalogueStream, format: str, out: IO[str] | IO[bytes]) -> None:
@@ -1267,8 +1299,9 @@ def _write_streamed_json(
     """A streamed catalogue's JSON, its text written by ``write`` and its products' (UTF-8) by ``write_utf8``."""
     write('{\n  "products": [')
     first = True
-    for data in stream.texts(ProductWriter("json").utf8):
-        write_utf8((b"\n    " if first else b",\n    ") + data)
+    for data in stream.texts(ProductWriter("json").item_utf8):
+        # Each text comes with the comma before it (ProductWriter.item_utf8): the first is written without.
+        write_utf8(data[1:] if first else data)
         first = False
     write("]" if first else "\n  ]")
     write(',\n  "split": ')
