@@ -3623,7 +3623,11 @@ def summary_text(item: PlatformMargin, monthly_units: int, currency: str = "") -
 def _in_english() -> contextlib.AbstractContextManager[object]:
     """English in force, as a reason's summary records it (traces are English): switched only when another
     language is in force (a comparison words a summary for each platform and market)."""
-    return contextlib.nullcontext() if _i18n.current() == "en" else _language.use("en")
+    return _AS_IT_IS if _i18n.current() == "en" else _language.use("en")
+
+
+_AS_IT_IS = contextlib.nullcontext()
+""":func:`_in_english` with English in force: nothing to switch (one context, entered any number of times)."""
 
 
 def _summary(
@@ -3913,7 +3917,10 @@ def platform_facts(comparison: MarginComparison, lang: str = "en", market: str |
         if market is None or item.market == market:
             found.setdefault(item.platform, item)
     out: dict[str, dict[str, Any]] = {}
-    for platform in dict.fromkeys(item.platform for item in comparison.platforms):
+    for first in comparison.platforms:
+        platform = first.platform
+        if platform in out:
+            continue  # named twice: its facts are made (another not compared is passed over again, as the first was)
         mine = found.get(platform)
         if mine is None or not mine.compared:
             # Not compared here, or one model open: its route decides; the money has nothing to weigh.
