@@ -3247,6 +3247,14 @@ def test_a_comparison_made_by_hand_is_the_constructors(comparison, advisor: Advi
         assert list(made.__dict__.items()) == list(plain.__dict__.items())
         assert list(made.__dict__) == list(state)
         assert made == plain and made.to_dict() == plain.to_dict() and made.break_even_exact == plain.break_even_exact
+    # compare_margins makes its comparison so too (MarginComparison._made): the same record, state and order.
+    for whole in (comparison, brief):
+        fields = {f.name: getattr(whole, f.name) for f in dataclasses.fields(margins.MarginComparison)}
+        plain_whole = margins.MarginComparison(**fields)
+        made_whole = margins.MarginComparison._made(**fields)
+        assert list(made_whole.__dict__.items()) == list(plain_whole.__dict__.items())
+        assert list(made_whole.__dict__) == list(fields)
+        assert made_whole == plain_whole and made_whole.to_json() == plain_whole.to_json()
 
 
 def _plain_gap_pct(full: Fraction, semi: Fraction) -> int:

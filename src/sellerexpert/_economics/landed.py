@@ -100,8 +100,8 @@ def check_route_numbers(rulebook: RuleBook, profile: SellerProfile) -> None:
 
     :raises ProfileError: naming ``economics.routes.<id>`` and the route ids allowed.
     """
-    if profile.economics is None:
-        return
+    if profile.economics is None or not profile.economics.routes:
+        return  # no route named (a catalogue's products, twice each): the rule book's ids not listed
     known = [route.id for route in rulebook.routes]
     for route_id, _numbers in profile.economics.routes:
         if route_id not in known:
