@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import _i18n, _language
 from .._errors import ProfileError
@@ -255,16 +255,6 @@ class NeededNumber(Record, keys=("name", "model", Key("tips_at", via=float), "ca
 
 
 _new = object.__new__
-_Made = TypeVar("_Made")
-
-
-def _made_of(cls: type[_Made], **state: Any) -> _Made:
-    """A frozen record of ``cls`` with ``state`` as its fields, given in their declared order, written into its
-    ``__dict__`` at once rather than one ``object.__setattr__`` a field by the frozen ``__init__`` (records made
-    several times a catalogue product). Tests hold each such record to its constructor's (the same state, in order)."""
-    made = _new(cls)
-    made.__dict__.update(state)
-    return made
 
 
 def _needed_number(name: str, model: str, tips_at: Decimal | None, can_tip: bool) -> NeededNumber:
@@ -497,12 +487,24 @@ class PlatformMargin:
         """The record the constructor makes of these fields (and :data:`BREAK_EVEN_FORMULA`), written into its
         ``__dict__`` in their declared order rather than one ``object.__setattr__`` a field (fifteen: a catalogue
         makes six a product). Equal, the same state in the same order (tests/economics/test_economics.py holds it)."""
-        return _made_of(
-            cls, platform=platform, platform_name=platform_name, models=models, leader=leader,
-            gap_per_month=gap_per_month, break_even_units=break_even_units, above_break_even=above_break_even,
-            break_even_formula=BREAK_EVEN_FORMULA, summary=summary, break_even_exact=break_even_exact, market=market,
-            market_name=market_name, needed=needed, scenarios=scenarios, break_evens=break_evens,
-        )
+        made = _new(cls)
+        state = made.__dict__
+        state["platform"] = platform
+        state["platform_name"] = platform_name
+        state["models"] = models
+        state["leader"] = leader
+        state["gap_per_month"] = gap_per_month
+        state["break_even_units"] = break_even_units
+        state["above_break_even"] = above_break_even
+        state["break_even_formula"] = BREAK_EVEN_FORMULA
+        state["summary"] = summary
+        state["break_even_exact"] = break_even_exact
+        state["market"] = market
+        state["market_name"] = market_name
+        state["needed"] = needed
+        state["scenarios"] = scenarios
+        state["break_evens"] = break_evens
+        return made
 
     def to_dict(self) -> dict[str, Any]:
         """The platform's comparison as JSON data.
@@ -582,10 +584,14 @@ class MarginComparison(
         """The record the constructor makes of these fields, written into its ``__dict__`` in their declared order
         rather than one ``object.__setattr__`` a field (a catalogue makes two a product, each some 3 us through the
         frozen ``__init__``, 0.7 us so). Equal, the same state in the same order (tests/economics/test_economics.py)."""
-        return _made_of(
-            cls, currency=currency, monthly_units=monthly_units, cost_of_capital=cost_of_capital, platforms=platforms,
-            markets=markets,
-        )
+        made = _new(cls)
+        state = made.__dict__
+        state["currency"] = currency
+        state["monthly_units"] = monthly_units
+        state["cost_of_capital"] = cost_of_capital
+        state["platforms"] = platforms
+        state["markets"] = markets
+        return made
 
 
 # -- what a column is: a model, or one route of it in one market --------------------
