@@ -596,12 +596,13 @@ class Advisor:
                 # same for the same part (seller parts the rules read alike share runs), never for another.
                 numbers: list[int | None] = []
                 for plan, signature in zip(known[0] or (), known[2], strict=True):
+                    plan_key = (plan.market, signature, plan.terms)
                     try:
-                        number = plan_numbers.get((plan.market, signature, plan.terms))
+                        number = plan_numbers.get(plan_key)
                         if number is None:
                             if len(plan_numbers) >= _READINGS_KEPT:
                                 plan_numbers.clear()
-                            number = plan_numbers[(plan.market, signature, plan.terms)] = next(counted)
+                            number = plan_numbers[plan_key] = next(counted)
                     except TypeError:  # answers no key can hold
                         number = None
                     numbers.append(number)

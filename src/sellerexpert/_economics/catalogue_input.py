@@ -369,6 +369,14 @@ class ProductReader:
         :raises ProfileError: for a SKU that repeats an earlier row's (the file is ambiguous).
         """
         paths: dict[Any, tuple[str, ...] | None] = {}
+
+        def path_of(key: Any) -> tuple[str, ...] | None:
+            # Every row of a file has the same columns: each is worked out once.
+            if key in paths:
+                return paths[key]
+            path = paths[key] = column_path(str(key))
+            return path
+
         # Each order of columns a row brings (a file's rows bring one), with their paths when it has no column
         # set aside: such a row's cells are its values by those paths, in order, made at once.
         layouts: dict[tuple[Any, ...], tuple[tuple[str, ...], ...] | None] = {}
@@ -389,7 +397,7 @@ class ProductReader:
             if layout is _UNSEEN:
                 if len(layouts) >= _LAYOUTS_KEPT:
                     layouts.clear()
-                found = [paths.get(key) if key in paths else column_path(str(key)) for key in order]
+                found = [path_of(key) for key in order]
                 layout = layouts[order] = None if None in found else tuple([path for path in found if path is not None])
             if layout is not None:
                 # A later column at a path already set sets its value in the first's place, as the loop below does.
@@ -397,10 +405,7 @@ class ProductReader:
             else:
                 cells = {}
                 for key, value in row.data.items():
-                    # Every row of a file has the same columns: each is worked out once.
-                    path = paths.get(key, _UNSEEN)
-                    if path is _UNSEEN:
-                        path = paths[key] = column_path(str(key))
+                    path = path_of(key)
                     if path is None:
                         if str(key) not in self.unknown:
                             self.unknown.append(str(key))

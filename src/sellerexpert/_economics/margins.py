@@ -986,27 +986,20 @@ def _fresh_inputs(economics: Economics, platform: str, model: str, route: str | 
         inputs["cost_of_capital"] = _yours(economics.cost_of_capital)
     names = tuple(inputs)
     values = {name: item.value for name, item in inputs.items() if item.value is not None}
-    # Where each number given() keeps comes from: the tables it reads in its order (see Economics.given), and in
+    # Where each number given() keeps comes from: the tables it reads in its order (Economics._tables_read), and in
     # each the places of the names no later one names again.
-    read: list[tuple[int, int, list[str]]] = [
-        (0, place, [name for name, _value in layer])
-        for wanted in ((None, None), (None, model), (platform, None), (platform, model))
-        for place, (layer_key, layer) in enumerate(economics.layers) if layer_key == wanted
-    ]
-    read.extend((1, place, [name for name, _value in layer]) for place, (route_id, layer) in enumerate(economics.routes)
-                if route_id == route)
+    tables = (economics.layers, economics.routes)
     later: set[str] = set()
     wins: list[tuple[int, int, frozenset[int]]] = []
-    for which, place, layer_names in reversed(read):
+    for which, place in reversed(economics._tables_read(platform, model, route)):
+        layer_names = [name for name, _value in tables[which][place][1]]
         won = []
         for at in range(len(layer_names) - 1, -1, -1):  # a name twice in one table: its last place wins
             if layer_names[at] not in later:
                 won.append(at)
                 later.add(layer_names[at])
         wins.append((which, place, frozenset(won)))
-    shape = _SellerShape(
-        (economics.layers, economics.routes), economics.cost_of_capital, tuple(reversed(wins)), inputs, names, values
-    )
+    shape = _SellerShape(tables, economics.cost_of_capital, tuple(reversed(wins)), inputs, names, values)
     return inputs, names, values, shape, ()
 
 
@@ -1654,13 +1647,9 @@ def _brief_quick(
     their price, unit cost and freight)."""
     names = part.brief_names
     last = part.brief_last
-    shape = None
-    if laid is not None and part.brief_set.isdisjoint(laid[1]):
-        shape = laid[0]
-        if last is not None and part.brief_shape is shape:
-            given = last[0]
-        else:
-            given = tuple(map(v.get, names))
+    shape = laid[0] if laid is not None and part.brief_set.isdisjoint(laid[1]) else None
+    if shape is not None and last is not None and part.brief_shape is shape:
+        given = last[0]
     else:
         given = tuple(map(v.get, names))
     if last is None or (last[0] is not given and last[0] != given):  # the same objects most often: by identity first

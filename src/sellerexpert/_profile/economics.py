@@ -835,14 +835,23 @@ class Economics:
     def given(self, platform: str, model: str, route: str | None = None) -> dict[str, Value]:
         """The numbers as given (a number or a :class:`Range`) for one model on one platform, or one of its routes."""
         out: dict[str, Value] = {}
-        for wanted in ((None, None), (None, model), (platform, None), (platform, model)):
-            for key, layer in self.layers:
-                if key == wanted:
-                    out.update(layer)
-        for route_id, layer in self.routes:
-            if route_id == route:
-                out.update(layer)
+        tables = (self.layers, self.routes)
+        for which, place in self._tables_read(platform, model, route):
+            out.update(tables[which][place][1])
         return out
+
+    def _tables_read(self, platform: str, model: str, route: str | None = None) -> tuple[tuple[int, int], ...]:
+        """The tables :meth:`given` reads, in its order, each as ``(0, place)`` in :attr:`layers` or ``(1, place)`` in
+        :attr:`routes`: the company's own numbers, its model's, the platform's, the platform's model's, then the
+        route's; a number a later table names again is the later one's."""
+        read = [
+            (0, place)
+            for wanted in ((None, None), (None, model), (platform, None), (platform, model))
+            for place, (key, _layer) in enumerate(self.layers)
+            if key == wanted
+        ]
+        read.extend((1, place) for place, (route_id, _layer) in enumerate(self.routes) if route_id == route)
+        return tuple(read)
 
     def rate_for(self, currency: str) -> Decimal | None:
         """How much of the seller's currency one unit of ``currency`` is (1 for the seller's own)."""
