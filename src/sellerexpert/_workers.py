@@ -16,12 +16,11 @@ else they start by spawn, clean. Either way a worker owns only its own end of it
 closes the ends it inherited (the parent's end of its own pipe and of every pipe made before it), so the
 parent's death still reaches it as end-of-file.
 
-The first tasks go round-robin, then each to a worker that has answered one,
-and results are put back in task order, so the output order never depends on
-timing (nor on which worker computed what). Each worker holds at most
-:data:`DEPTH` tasks; a thread in the worker takes the next task off the pipe
-while the current one is computed, so the parent never waits on a busy
-worker to send it work, and no worker idles while the parent writes.
+Work goes round-robin, in order, and results are taken back in the same
+order, so the output order never depends on timing. Each worker holds at
+most :data:`DEPTH` tasks; a thread in the worker takes the next task off
+the pipe while the current one is computed, so the parent never waits on a
+busy worker to send it work, and no worker idles while the parent writes.
 """
 
 from __future__ import annotations
@@ -37,9 +36,9 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -47,9 +46,6 @@ Value = TypeVar("Value")
 
 DEPTH = 2
 """Tasks a worker holds at once (the one it computes and the next)."""
-AHEAD = 2
-"""How many times :data:`DEPTH` tasks a worker may be in flight in all, the answers not yet yielded among them: how far
-the faster workers may run ahead of the task whose result is awaited (see :meth:`Workers.map`)."""
 COLLECT_AFTER = (50_000, 20, 20)
 """A worker's collector thresholds (allocations before a young pass; passes before each older one), see :func:`_serve`."""
 PIPE_BUFFER = 1 << 22
@@ -254,64 +250,29 @@ class Workers(Generic[Task, Result]):
             signal.signal(signal.SIGINT, previous)
 
     def map(self, tasks: Iterable[Task]) -> Iterator[Result]:
-        """Run every task, yielding results in task order; each worker holds at most :data:`DEPTH` tasks, and at most
-        :data:`AHEAD` times as many are in flight in all (sent, or answered but not yet yielded).
-
-        The first tasks go round-robin; from then on each task goes to a worker that has answered one, whichever
-        answers first: a worker that is faster (its products cheaper, or its core less shared with this process)
-        takes more of the tasks instead of waiting for the slower one's turn. Each worker answers its own tasks in
-        the order it got them, so the results are put back in task order here: which worker computes a task never
-        shows in the results.
+        """Run every task, yielding results in task order; at most ``jobs * DEPTH`` tasks are in flight.
 
         :raises Exception: whatever a task raised in its worker (the rest are abandoned).
         """
-        conns = self._conns
+        pending: deque[Connection] = deque()
         source = iter(tasks)
-        window = AHEAD * DEPTH * len(conns)
-        order: deque[Connection] = deque()  # the worker of each task in flight, in task order
-        held = dict.fromkeys(conns, 0)  # the tasks each worker holds (sent, not yet answered)
-        answered: dict[Connection, deque[tuple[bool, Any]]] = {conn: deque() for conn in conns}
-        dead: set[Connection] = set()
-        exhausted = False
-
-        def give(conn: Connection) -> bool:
-            nonlocal exhausted
-            task = next(source, None)
-            if task is None:
-                exhausted = True
-                return False
-            conn.send(task)
-            held[conn] += 1
-            order.append(conn)
-            return True
-
         for _ in range(DEPTH):
-            for conn in conns:
-                if not give(conn):
+            for conn in self._conns:
+                task = next(source, None)
+                if task is None:
                     break
-        while order:
-            conn = order[0]
-            while not answered[conn]:
-                if conn in dead:
-                    raise WorkerFailed(_DIED)
-                # Whichever workers have answered: each answer read, and its worker given the next task.
-                for waited in wait([c for c in conns if held[c] and c not in dead]):
-                    ready = cast("Connection", waited)
-                    try:
-                        answered[ready].append(ready.recv())
-                    except (EOFError, ConnectionResetError):
-                        dead.add(ready)  # its tasks are failed when their turn comes
-                        continue
-                    held[ready] -= 1
-                    if not exhausted and len(order) < window:
-                        give(ready)
-            order.popleft()
-            ok, value = answered[conn].popleft()
-            # An answer taken frees room in the window: a worker that holds less than it may gets the next task.
-            while not exhausted and len(order) < window:
-                idle = min((c for c in conns if c not in dead), key=held.__getitem__, default=None)
-                if idle is None or held[idle] >= DEPTH or not give(idle):
-                    break
+                conn.send(task)
+                pending.append(conn)
+        while pending:
+            conn = pending.popleft()
+            try:
+                ok, value = conn.recv()
+            except (EOFError, ConnectionResetError):
+                raise WorkerFailed(_DIED) from None
+            upcoming = next(source, None)
+            if upcoming is not None:
+                conn.send(upcoming)
+                pending.append(conn)
             if not ok:
                 raise value
             yield value

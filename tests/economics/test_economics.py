@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -3031,27 +3030,6 @@ def test_a_workers_pipe_holds_a_whole_chunk_of_texts_each_way() -> None:
             with socket.socket(fileno=os.dup(conn.fileno())) as sock:
                 assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) >= wanted
                 assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= wanted
-
-
-def _slow_first() -> Callable[[int], tuple[int, int]]:
-    """A worker's setup whose handler answers with the task and the worker's pid, taking half a second on task 0."""
-
-    def handle(task: int) -> tuple[int, int]:
-        if task == 0:
-            time.sleep(0.5)
-        return task, os.getpid()
-
-    return handle
-
-
-def test_workers_take_the_next_task_as_they_answer_and_results_keep_the_tasks_order() -> None:
-    # Task 0 holds its worker: the other answers its own and takes the tasks that follow (round-robin in order gave
-    # each worker every other task, so the other waited for the slow one's turn); results still come in task order.
-    with Workers(2, _slow_first) as workers:
-        answers = list(workers.map(range(24)))
-    assert [task for task, _pid in answers] == list(range(24))
-    slow = answers[0][1]
-    assert sum(pid != slow for _task, pid in answers) >= 14
 
 
 def test_a_lent_value_stays_behind_when_it_would_travel() -> None:
